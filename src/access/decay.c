@@ -1,0 +1,104 @@
+#include "access/decay.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+mg_decay mg_decay_drees(void)
+{
+    mg_decay f = {.kind = MG_DECAY_STEP, .catchment = 20, .nsteps = 3};
+    f.upper[0] = 10;
+    f.weight[0] = 1;
+    f.upper[1] = 15;
+    f.weight[1] = 0.66;
+    f.upper[2] = 20;
+    f.weight[2] = 0.33;
+    return f;
+}
+
+double mg_decay_eval(const mg_decay *f, double t)
+{
+    if (!(t < f->catchment))
+        return 0;
+    switch (f->kind) {
+    case MG_DECAY_BINARY:
+        return 1;
+    case MG_DECAY_STEP:
+        for (size_t k = 0; k < f->nsteps; k++)
+            if (t < f->upper[k])
+                return f->weight[k];
+        return 0;
+    case MG_DECAY_GAUSSIAN: {
+        /* Dai (2010): (e^{−½(t/t0)²} − e^{−½}) / (1 − e^{−½}), t0 the
+         * catchment, so that f(0) = 1 and f(t0) = 0. */
+        double r = t / f->catchment, e = exp(-0.5);
+        return (exp(-0.5 * r * r) - e) / (1 - e);
+    }
+    case MG_DECAY_EXPONENTIAL:
+        return exp(-f->beta * t);
+    }
+    return 0;
+}
+
+int mg_decay_check(const mg_decay *f, mg_diag *d)
+{
+    if (!(f->catchment > 0 && f->catchment <= 600))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "catchment %g minutes: expected more than 0 and at most 600", f->catchment);
+    if (f->kind == MG_DECAY_EXPONENTIAL && !(f->beta >= 0 && f->beta < 10))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "beta %g: expected 0 to 10 per minute", f->beta);
+    if (f->kind != MG_DECAY_STEP)
+        return MG_OK;
+    if (f->nsteps == 0 || f->nsteps > MG_DECAY_MAX_STEPS)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "step profile: expected 1 to %d steps",
+                           MG_DECAY_MAX_STEPS);
+    for (size_t k = 0; k < f->nsteps; k++) {
+        if (!(f->weight[k] >= 0 && f->weight[k] <= 1))
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "step %zu: weight %g: expected a number from 0 to 1", k + 1, f->weight[k]);
+        if (!(f->upper[k] > (k ? f->upper[k - 1] : 0)))
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "step %zu: bound %g minutes: expected bounds above 0 and increasing",
+                               k + 1, f->upper[k]);
+    }
+    if (f->upper[f->nsteps - 1] != f->catchment)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "step profile: the last bound (%g) must equal the catchment (%g)",
+                           f->upper[f->nsteps - 1], f->catchment);
+    return MG_OK;
+}
+
+int mg_decay_parse_steps(const char *spec, mg_decay *out, mg_diag *d)
+{
+    mg_decay f = {.kind = MG_DECAY_STEP};
+    const char *p = spec;
+    while (*p) {
+        if (f.nsteps == MG_DECAY_MAX_STEPS)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "step profile \"%s\": more than %d steps",
+                               spec, MG_DECAY_MAX_STEPS);
+        char *end;
+        double ub = strtod(p, &end);
+        if (end == p || *end != ':')
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "step profile \"%s\", item %zu: expected MINUTES:WEIGHT",
+                               spec, f.nsteps + 1);
+        p = end + 1;
+        double w = strtod(p, &end);
+        if (end == p || (*end && *end != ','))
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "step profile \"%s\", item %zu: expected a weight after ':'",
+                               spec, f.nsteps + 1);
+        f.upper[f.nsteps] = ub;
+        f.weight[f.nsteps] = w;
+        f.nsteps++;
+        p = *end ? end + 1 : end;
+    }
+    if (f.nsteps == 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "step profile is empty: expected e.g. 10:1,15:0.66,20:0.33");
+    f.catchment = f.upper[f.nsteps - 1];
+    int rc = mg_decay_check(&f, d);
+    if (rc)
+        return rc;
+    *out = f;
+    return MG_OK;
+}

@@ -1,0 +1,52 @@
+/**
+ * @file decay.h
+ * Distance-decay functions f(t) of travel time t in minutes, used by every
+ * floating-catchment measure. f is 0 at and beyond the catchment.
+ */
+#ifndef MG_ACCESS_DECAY_H
+#define MG_ACCESS_DECAY_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+#define MG_DECAY_MAX_STEPS 16
+
+enum mg_decay_kind {
+    MG_DECAY_BINARY,      /* 1 within the catchment (2SFCA, cumulative) */
+    MG_DECAY_STEP,        /* stepped weights (E2SFCA, the DREES APL) */
+    MG_DECAY_GAUSSIAN,    /* Dai's Gaussian, reaching 0 at the catchment */
+    MG_DECAY_EXPONENTIAL, /* exp(−β t) within the catchment (gravity) */
+};
+
+typedef struct mg_decay {
+    enum mg_decay_kind kind;
+    double catchment; /* minutes; f(t) = 0 for t >= catchment */
+    /* MG_DECAY_STEP: weight[k] for upper[k−1] <= t < upper[k] (upper[−1] =
+     * 0); upper increasing, the last one equal to the catchment. */
+    size_t nsteps;
+    double upper[MG_DECAY_MAX_STEPS];
+    double weight[MG_DECAY_MAX_STEPS];
+    double beta; /* MG_DECAY_EXPONENTIAL, per minute */
+} mg_decay;
+
+/**
+ * The DREES profile for general practitioners: 1 under 10 minutes, 0.66
+ * from 10 to 15, 0.33 from 15 to 20, 0 from 20 (DREES, APL method note).
+ */
+mg_decay mg_decay_drees(void);
+
+/** f(t). */
+double mg_decay_eval(const mg_decay *f, double t);
+
+/**
+ * Parses a step profile "10:1,15:0.66,20:0.33" (upper bound in minutes:
+ * weight, increasing bounds, weights in [0, 1]) into *out (kind STEP,
+ * catchment the last bound). MG_EINVAL with a message naming the item.
+ */
+int mg_decay_parse_steps(const char *spec, mg_decay *out, mg_diag *d) MG_WARN_UNUSED;
+
+/** Checks the fields of f; MG_EINVAL with a message when inconsistent. */
+int mg_decay_check(const mg_decay *f, mg_diag *d) MG_WARN_UNUSED;
+
+#endif

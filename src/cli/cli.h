@@ -1,0 +1,80 @@
+/*
+ * Internal to the command-line program: the subcommands and what they share
+ * (option parsing for the diagnosis inputs, progress, exit codes).
+ */
+#ifndef MG_CLI_CLI_H
+#define MG_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "diagnosis/diagnosis.h"
+
+/* Exit codes, documented in docs/cli.md. */
+enum {
+    MG_EXIT_OK = 0,
+    MG_EXIT_FAILURE = 1, /* out of memory, internal error */
+    MG_EXIT_USAGE = 2,   /* bad command line */
+    MG_EXIT_INPUT = 3,   /* an input file is missing, unreadable or malformed */
+    MG_EXIT_OUTPUT = 4,  /* the output cannot be written */
+};
+
+int mg_cmd_access(int argc, char **argv);
+int mg_cmd_compare(int argc, char **argv);
+
+/* Options common to the subcommands that build a diagnosis. */
+typedef struct cli_common {
+    mg_diagnosis_opts opts;
+    bool quiet;
+    bool progress; /* forced on with --progress; otherwise on a terminal */
+} cli_common;
+
+/* getopt_long option codes of the common options (above 255). */
+enum {
+    OPT_BUNDLE = 256, OPT_FRANCE, OPT_PROFESSION, OPT_MATRIX, OPT_POINTS,
+    OPT_NO_NEIGHBOURS, OPT_DETOUR, OPT_SPEED, OPT_CATCHMENT, OPT_OFFICIAL_AGE,
+    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_COMMON_END
+};
+
+/* The common options, for inclusion in a getopt_long table. */
+#define CLI_COMMON_OPTIONS                                               \
+    {"bundle", required_argument, NULL, OPT_BUNDLE},                     \
+    {"france", required_argument, NULL, OPT_FRANCE},                     \
+    {"profession", required_argument, NULL, OPT_PROFESSION},             \
+    {"matrix", required_argument, NULL, OPT_MATRIX},                     \
+    {"points", required_argument, NULL, OPT_POINTS},                     \
+    {"no-neighbours", no_argument, NULL, OPT_NO_NEIGHBOURS},             \
+    {"detour", required_argument, NULL, OPT_DETOUR},                     \
+    {"speed", required_argument, NULL, OPT_SPEED},                       \
+    {"catchment", required_argument, NULL, OPT_CATCHMENT},               \
+    {"official-age", required_argument, NULL, OPT_OFFICIAL_AGE},         \
+    {"supply-per-head", required_argument, NULL, OPT_SUPPLY_PER_HEAD},   \
+    {"steps", required_argument, NULL, OPT_STEPS},                       \
+    {"quiet", no_argument, NULL, 'q'},                                   \
+    {"progress", no_argument, NULL, OPT_PROGRESS}
+
+/* Text of the common options for --help. */
+extern const char cli_common_help[];
+
+void cli_common_init(cli_common *c);
+
+/* Handles one option code; returns 1 if it was a common option, 0 if not,
+ * -1 after printing a usage error. */
+int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd);
+
+/* Checks required options; prints a usage error and returns -1 if missing. */
+int cli_common_finish(cli_common *c, const char *cmd);
+
+/* Loads the diagnosis, printing progress and warnings; returns an exit code. */
+int cli_load(cli_common *c, mg_diagnosis **out);
+
+/* Prints "maillage CMD: MESSAGE" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Exit code for an MG_E… code from loading inputs. */
+int cli_exit_for(int rc);
+
+/* Parses a finite number in [lo, hi]; -1 with a usage message otherwise. */
+int cli_number(const char *cmd, const char *opt, const char *arg, double lo, double hi,
+               double *out);
+
+#endif

@@ -1,0 +1,167 @@
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+const char cli_common_help[] =
+    "Inputs (publishers' formats; see docs/formats.md):\n"
+    "  --bundle DIR          the study territory: DREES APL files apl_<prof>_2021.csv\n"
+    "                        and/or communes.geojson (contours); e.g. data/demo/11-aude\n"
+    "  --france DIR          communes.json and epci.json (Etalab découpage administratif),\n"
+    "                        La Poste laposte_hexasmal*.csv, INSEE BPE bpe19_*.csv;\n"
+    "                        files may be gzip-compressed (.gz); e.g. data/demo/france\n"
+    "  --profession P        mg (GPs, default), inf (nurses), mk (physiotherapists),\n"
+    "                        sf (midwives), cd (dentists)\n"
+    "Travel times:\n"
+    "  --matrix FILE         from,to,minutes CSV (e.g. INSEE Metric, OSRM) instead of\n"
+    "                        the crow-fly model\n"
+    "  --detour F            crow-fly model: road/great-circle distance ratio (1.3)\n"
+    "  --speed KMH           crow-fly model: mean car speed on the road distance (60)\n"
+    "  --catchment MIN       largest travel time kept in the table (20)\n"
+    "  --points SRC          commune points of the study territory: laposte (default)\n"
+    "                        or contours (an interior point of the contour)\n"
+    "  --no-neighbours       ignore practitioners and people outside the bundle\n"
+    "Method:\n"
+    "  --steps SPEC          APL step profile, default 10:1,15:0.66,20:0.33\n"
+    "  --supply-per-head N   acts per year per GP (4265) or FTE per practitioner (1)\n"
+    "  --official-age A      official column to compare with: none (default), 65, 62\n"
+    "Output:\n"
+    "  -q, --quiet           no progress, summary or warnings on stderr\n"
+    "  --progress            show progress even when stderr is not a terminal\n";
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "maillage %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_common_init(cli_common *c)
+{
+    *c = (cli_common){.opts = mg_diagnosis_defaults()};
+    c->progress = isatty(STDERR_FILENO);
+}
+
+int cli_number(const char *cmd, const char *opt, const char *arg, double lo, double hi,
+               double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || !isfinite(v) || v < lo || v > hi) {
+        cli_error(cmd, "--%s %s: expected a number from %g to %g", opt, arg, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd)
+{
+    mg_diagnosis_opts *o = &c->opts;
+    switch (code) {
+    case OPT_BUNDLE: o->bundle = arg; return 1;
+    case OPT_FRANCE: o->france = arg; return 1;
+    case OPT_MATRIX: o->matrix = arg; return 1;
+    case OPT_STEPS: o->steps = arg; return 1;
+    case OPT_NO_NEIGHBOURS: o->neighbours = false; return 1;
+    case 'q': c->quiet = true; c->progress = false; return 1;
+    case OPT_PROGRESS: c->progress = true; return 1;
+    case OPT_PROFESSION:
+        if (!mg_profession_lookup(arg)) {
+            cli_error(cmd, "--profession %s: expected mg, inf, mk, sf or cd", arg);
+            return -1;
+        }
+        o->profession = arg;
+        return 1;
+    case OPT_POINTS:
+        if (strcmp(arg, "laposte") == 0)
+            o->points = MG_POINTS_LAPOSTE;
+        else if (strcmp(arg, "contours") == 0)
+            o->points = MG_POINTS_CONTOURS;
+        else {
+            cli_error(cmd, "--points %s: expected laposte or contours", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_OFFICIAL_AGE:
+        if (strcmp(arg, "none") == 0)
+            o->official_age = MG_AGE_NONE;
+        else if (strcmp(arg, "65") == 0)
+            o->official_age = MG_AGE_65;
+        else if (strcmp(arg, "62") == 0)
+            o->official_age = MG_AGE_62;
+        else {
+            cli_error(cmd, "--official-age %s: expected none, 65 or 62", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_DETOUR:
+        return cli_number(cmd, "detour", arg, 1, 10, &o->crowfly.detour) ? -1 : 1;
+    case OPT_SPEED:
+        return cli_number(cmd, "speed", arg, 1, 200, &o->crowfly.speed_kmh) ? -1 : 1;
+    case OPT_CATCHMENT:
+        return cli_number(cmd, "catchment", arg, 1, 600, &o->catchment) ? -1 : 1;
+    case OPT_SUPPLY_PER_HEAD:
+        return cli_number(cmd, "supply-per-head", arg, 0.001, 1e6, &o->supply_per_head) ? -1 : 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_common_finish(cli_common *c, const char *cmd)
+{
+    if (!c->opts.bundle || !c->opts.france) {
+        cli_error(cmd, "--bundle DIR and --france DIR are required (try --help)");
+        return -1;
+    }
+    return 0;
+}
+
+int cli_exit_for(int rc)
+{
+    switch (rc) {
+    case MG_OK: return MG_EXIT_OK;
+    case MG_EINVAL: return MG_EXIT_USAGE;
+    case MG_ENOMEM: return MG_EXIT_FAILURE;
+    default: return MG_EXIT_INPUT;
+    }
+}
+
+static void show_progress(void *ctx, const char *step, double fraction)
+{
+    (void)ctx;
+    fprintf(stderr, "\r[%3.0f%%] %-40s", fraction * 100, step);
+    if (fraction >= 1)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int cli_load(cli_common *c, mg_diagnosis **out)
+{
+    mg_diag d = {{0}};
+    int rc = mg_diagnosis_load(out, &c->opts, c->progress ? show_progress : NULL, NULL, &d);
+    if (rc) {
+        if (c->progress)
+            fputc('\n', stderr);
+        fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
+        return cli_exit_for(rc);
+    }
+    const mg_report *r = &(*out)->report;
+    if (!c->quiet && r->count) {
+        fprintf(stderr, "maillage: %zu warning%s while reading the inputs:\n", r->count,
+                r->count > 1 ? "s" : "");
+        for (size_t k = 0; k < r->kept; k++)
+            fprintf(stderr, "  %s\n", r->msg[k]);
+        if (r->count > r->kept)
+            fprintf(stderr, "  … and %zu more\n", r->count - r->kept);
+    }
+    return MG_EXIT_OK;
+}

@@ -1,0 +1,50 @@
+/*
+ * maillage: access to care for French territories. The command line
+ * dispatches to one function per subcommand (cmd_*.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef MG_VERSION
+#define MG_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+    fputs("Usage: maillage COMMAND [OPTIONS]\n"
+          "\n"
+          "Commands:\n"
+          "  access    accessibility (DREES APL and its family) of every commune of a territory\n"
+          "  compare   agreement of our APL with the official DREES values\n"
+          "\n"
+          "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
+          "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
+          "not written.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MG_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return MG_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("maillage %s\n", MG_VERSION);
+        return MG_EXIT_OK;
+    }
+    if (strcmp(cmd, "access") == 0)
+        return mg_cmd_access(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return mg_cmd_compare(argc - 1, argv + 1);
+    fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return MG_EXIT_USAGE;
+}

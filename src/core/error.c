@@ -1,0 +1,48 @@
+#include "core/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *mg_strerror(int code)
+{
+    switch (code) {
+    case MG_OK: return "success";
+    case MG_ENOMEM: return "out of memory";
+    case MG_EIO: return "input/output error";
+    case MG_EPARSE: return "malformed input";
+    case MG_ELIMIT: return "input exceeds a limit";
+    case MG_EINVAL: return "invalid argument";
+    case MG_ENOTFOUND: return "not found";
+    case MG_EUTF8: return "invalid UTF-8";
+    default: return "unknown error";
+    }
+}
+
+void mg_diag_clear(mg_diag *d)
+{
+    if (d)
+        d->msg[0] = '\0';
+}
+
+int mg_diag_set(mg_diag *d, int code, const char *file, unsigned long line,
+                unsigned long col, const char *fmt, ...)
+{
+    if (!d || d->msg[0])
+        return code;
+    size_t used = 0;
+    int n = 0;
+    if (file && line && col)
+        n = snprintf(d->msg, sizeof d->msg, "%s:%lu:%lu: ", file, line, col);
+    else if (file && line)
+        n = snprintf(d->msg, sizeof d->msg, "%s:%lu: ", file, line);
+    else if (file)
+        n = snprintf(d->msg, sizeof d->msg, "%s: ", file);
+    if (n > 0)
+        used = (size_t)n < sizeof d->msg ? (size_t)n : sizeof d->msg - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->msg + used, sizeof d->msg - used, fmt, ap);
+    va_end(ap);
+    return code;
+}

@@ -1,0 +1,258 @@
+#include "diagnosis/diagnosis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "io/reader.h"
+
+mg_diagnosis_opts mg_diagnosis_defaults(void)
+{
+    return (mg_diagnosis_opts){
+        .profession = "mg",
+        .points = MG_POINTS_LAPOSTE,
+        .neighbours = true,
+        .crowfly = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED},
+        .catchment = 20,
+        .official_age = MG_AGE_NONE,
+    };
+}
+
+void mg_diagnosis_free(mg_diagnosis *g)
+{
+    if (!g)
+        return;
+    mg_territory_free(g->t);
+    mg_pairs_free(&g->pairs);
+    free(g->heads);
+    free(g->supply);
+    free(g->demand);
+    free(g->apl);
+    free(g->official);
+    free(g->official_column);
+    free(g->study);
+    mg_report_free(&g->report);
+    free(g);
+}
+
+static void progress_say(mg_progress_fn fn, void *ctx, const char *step, double f)
+{
+    if (fn)
+        fn(ctx, step, f);
+}
+
+/* Finds the first of several candidate names in dir. */
+static int find_one(char **out, const char *dir, const char *const *names, size_t n,
+                    const char *what, mg_diag *d)
+{
+    for (size_t k = 0; k < n; k++) {
+        mg_diag tmp = {{0}};
+        if (mg_find_data_file(out, dir, names[k], &tmp) == MG_OK)
+            return MG_OK;
+    }
+    return mg_diag_set(d, MG_ENOTFOUND, dir, 0, 0, "no %s found (expected %s%s%s)", what,
+                       names[0], n > 1 ? " or " : "", n > 1 ? names[1] : "");
+}
+
+static int cmp_code(const void *a, const void *b, void *t)
+{
+    const mg_territory *tt = t;
+    return strcmp(tt->code[*(const size_t *)a], tt->code[*(const size_t *)b]);
+}
+
+/* qsort_r is not in C17; the study list is small, an insertion sort over
+ * ~hundreds of codes is plenty. */
+static void sort_study(size_t *idx, size_t n, const mg_territory *t)
+{
+    for (size_t i = 1; i < n; i++) {
+        size_t v = idx[i], j = i;
+        while (j > 0 && cmp_code(&idx[j - 1], &v, (void *)t) > 0) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = v;
+    }
+}
+
+int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
+                      mg_progress_fn progress, void *pctx, mg_diag *d)
+{
+    *out = NULL;
+    if (!o->bundle || !o->france)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "both a bundle folder and a France folder are needed");
+    mg_diagnosis *g = calloc(1, sizeof *g);
+    if (!g)
+        return MG_ENOMEM;
+    g->opts = *o;
+    char *communes = NULL, *epci = NULL, *laposte = NULL, *bpe = NULL, *contours = NULL,
+         *drees = NULL;
+    int rc;
+
+    g->prof = mg_profession_lookup(o->profession);
+    if (!g->prof) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                         "unknown profession \"%s\": expected mg, inf, mk, sf or cd", o->profession);
+        goto fail;
+    }
+    if ((rc = mg_measure_lookup("apl", o->catchment, &g->apl_spec, d)))
+        goto fail;
+    if (o->steps && (rc = mg_decay_parse_steps(o->steps, &g->apl_spec.decay, d)))
+        goto fail;
+    if (g->apl_spec.decay.catchment > o->catchment) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                         "the APL profile reaches %g minutes, beyond the catchment of %g minutes",
+                         g->apl_spec.decay.catchment, o->catchment);
+        goto fail;
+    }
+    g->apl_spec.scale = g->prof->scale;
+    if (o->supply_per_head < 0 || !isfinite(o->supply_per_head)) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "supply per practitioner %g: expected a positive number",
+                         o->supply_per_head);
+        goto fail;
+    }
+
+    static const char *const n_communes[] = {"communes.json"};
+    static const char *const n_epci[] = {"epci.json"};
+    static const char *const n_laposte[] = {"laposte_hexasmal_2020.csv", "laposte_hexasmal.csv"};
+    static const char *const n_bpe[] = {"bpe19_ensemble_sante.csv", "bpe19_ensemble.csv"};
+    static const char *const n_contours[] = {"communes.geojson"};
+    char drees_name[64];
+    snprintf(drees_name, sizeof drees_name, "apl_%s_2021.csv", g->prof->key);
+    const char *n_drees[] = {drees_name};
+    if ((rc = find_one(&communes, o->france, n_communes, 1, "commune list", d)) ||
+        (rc = find_one(&epci, o->france, n_epci, 1, "EPCI list", d)) ||
+        (rc = find_one(&laposte, o->france, n_laposte, 2, "La Poste postcode file", d)) ||
+        (rc = find_one(&bpe, o->france, n_bpe, 2, "INSEE BPE file", d)))
+        goto fail;
+    mg_diag none = {{0}};
+    if (find_one(&contours, o->bundle, n_contours, 1, "contours", &none) != MG_OK)
+        contours = NULL;
+    if (find_one(&drees, o->bundle, n_drees, 1, "DREES APL file", &none) != MG_OK)
+        drees = NULL;
+    if (!contours && !drees) {
+        rc = mg_diag_set(d, MG_ENOTFOUND, o->bundle, 0, 0,
+                         "the bundle has neither communes.geojson nor %s: no study territory",
+                         drees_name);
+        goto fail;
+    }
+
+    progress_say(progress, pctx, "communes", 0);
+    if ((rc = mg_import_cog(&g->t, communes, epci, &g->report, d)))
+        goto fail;
+    mg_territory *t = g->t;
+    size_t n = t->n;
+    progress_say(progress, pctx, "points", 0.3);
+    if ((rc = mg_import_laposte(t, laposte, &g->report, d)))
+        goto fail;
+    if (contours && (rc = mg_import_contours(t, contours, o->points == MG_POINTS_CONTOURS,
+                                             &g->report, d)))
+        goto fail;
+    g->official = mg_alloc_array(n, sizeof *g->official);
+    g->heads = mg_alloc_array(n, sizeof *g->heads);
+    g->supply = mg_alloc_array(n, sizeof *g->supply);
+    g->demand = mg_alloc_array(n, sizeof *g->demand);
+    g->apl = mg_alloc_array(n, sizeof *g->apl);
+    if (!g->official || !g->heads || !g->supply || !g->demand || !g->apl) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        g->official[i] = NAN;
+    g->official_age = o->official_age;
+    if (drees && (rc = mg_import_drees(t, drees, o->official_age, g->official, &g->official_age,
+                                       &g->official_column, &g->report, d)))
+        goto fail;
+    progress_say(progress, pctx, "supply", 0.5);
+    if ((rc = mg_import_bpe(t, bpe, g->prof->bpe_type, g->heads, &g->unmapped_heads,
+                            &g->report, d)))
+        goto fail;
+
+    g->study_n = mg_territory_study_count(t);
+    g->study = mg_alloc_array(g->study_n, sizeof *g->study);
+    if (!g->study) {
+        rc = MG_ENOMEM;
+        goto fail;
+    }
+    size_t s = 0, nopoint = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!t->in_study[i])
+            continue;
+        g->study[s++] = i;
+        if (t->point_src[i] == MG_POINT_NONE && nopoint++ < 20)
+            mg_report_add(&g->report, "commune %s (%s) has no point: it only reaches itself",
+                          t->code[i], t->name[i]);
+    }
+    sort_study(g->study, g->study_n, t);
+
+    double per_head = o->supply_per_head > 0 ? o->supply_per_head : g->prof->supply_per_head;
+    for (size_t i = 0; i < n; i++) {
+        bool in = t->in_study[i] || o->neighbours;
+        g->supply[i] = in ? g->heads[i] * per_head : 0;
+        double dem = isfinite(t->pop_std[i]) ? t->pop_std[i] : t->population[i];
+        g->demand[i] = in ? dem : 0;
+    }
+
+    progress_say(progress, pctx, "travel times", 0.7);
+    if (o->matrix) {
+        rc = mg_pairs_read_csv(t, o->matrix, o->catchment, &g->pairs, &g->report, d);
+    } else {
+        rc = mg_pairs_crowfly(t->lat, t->lon, o->neighbours ? NULL : t->in_study, n,
+                              &o->crowfly, o->catchment, &g->pairs, d);
+    }
+    if (rc)
+        goto fail;
+    progress_say(progress, pctx, "APL", 0.9);
+    if ((rc = mg_access_compute(&g->pairs, g->supply, g->demand, &g->apl_spec, g->apl, d)))
+        goto fail;
+    progress_say(progress, pctx, "done", 1);
+    free(communes);
+    free(epci);
+    free(laposte);
+    free(bpe);
+    free(contours);
+    free(drees);
+    *out = g;
+    return MG_OK;
+fail:
+    free(communes);
+    free(epci);
+    free(laposte);
+    free(bpe);
+    free(contours);
+    free(drees);
+    mg_diagnosis_free(g);
+    return rc;
+}
+
+int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out, mg_diag *d)
+{
+    mg_measure_spec m;
+    int rc = mg_measure_lookup(name, g->opts.catchment, &m, d);
+    if (rc)
+        return rc;
+    if (strcmp(name, "apl") == 0) {
+        memcpy(out, g->apl, g->t->n * sizeof *out);
+        return MG_OK;
+    }
+    if (m.decay.kind == MG_DECAY_STEP && g->opts.steps)
+        m.decay = g->apl_spec.decay;
+    const double *supply = g->supply;
+    double *heads = NULL;
+    if (m.measure == MG_MEASURE_GRAVITY || m.measure == MG_MEASURE_CUMULATIVE ||
+        m.measure == MG_MEASURE_NEAREST) {
+        /* Opportunities are counted in practitioners. */
+        heads = mg_alloc_array(g->t->n, sizeof *heads);
+        if (!heads)
+            return MG_ENOMEM;
+        for (size_t i = 0; i < g->t->n; i++)
+            heads[i] = g->supply[i] > 0 ? g->heads[i] : 0;
+        supply = heads;
+    } else {
+        m.scale = g->prof->scale;
+    }
+    rc = mg_access_compute(&g->pairs, supply, g->demand, &m, out, d);
+    free(heads);
+    return rc;
+}

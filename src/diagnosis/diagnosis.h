@@ -1,0 +1,79 @@
+/**
+ * @file diagnosis.h
+ * The diagnosis of a territory: loads a bundle (the study territory: DREES
+ * APL file, contours) and a France folder (communes, EPCI, points, BPE
+ * supply) in their publishers' formats, builds the travel-time table and
+ * computes the APL of one profession for every commune. This is what the
+ * command line and the web server share.
+ *
+ * Ownership: mg_diagnosis_free releases everything, the territory included.
+ */
+#ifndef MG_DIAGNOSIS_DIAGNOSIS_H
+#define MG_DIAGNOSIS_DIAGNOSIS_H
+
+#include <stdbool.h>
+
+#include "access/access.h"
+#include "core/error.h"
+#include "territory/territory.h"
+#include "traveltime/pairs.h"
+
+enum mg_points { MG_POINTS_LAPOSTE, MG_POINTS_CONTOURS };
+
+typedef struct mg_diagnosis_opts {
+    const char *bundle;     /* folder like data/demo/11-aude */
+    const char *france;     /* folder like data/demo/france */
+    const char *profession; /* mg, inf, mk, sf, cd */
+    const char *matrix;     /* optional from,to,minutes CSV replacing the model */
+    enum mg_points points;  /* commune points of the study territory */
+    bool neighbours;        /* false: ignore supply and demand outside the bundle */
+    mg_crowfly crowfly;
+    double catchment;       /* the table keeps pairs below this many minutes */
+    enum mg_drees_age official_age;
+    double supply_per_head; /* 0: the profession's default */
+    const char *steps;      /* optional APL step profile "10:1,15:0.66,20:0.33" */
+} mg_diagnosis_opts;
+
+/** Defaults: GP, La Poste points, neighbours on, crow-fly 1.3 × 60 km/h. */
+mg_diagnosis_opts mg_diagnosis_defaults(void);
+
+/** Progress callback: a step name and a fraction in [0, 1]. May be NULL. */
+typedef void (*mg_progress_fn)(void *ctx, const char *step, double fraction);
+
+typedef struct mg_diagnosis {
+    mg_diagnosis_opts opts;
+    mg_territory *t;
+    const mg_profession *prof;
+    mg_measure_spec apl_spec;
+    mg_pairs pairs;
+    double *heads;    /* practitioners per commune (BPE head count) */
+    double *supply;   /* heads × supply_per_head, outside the bundle 0 unless neighbours */
+    double *demand;   /* standardised population, raw population as fallback */
+    double *apl;      /* our APL */
+    double *official; /* DREES official APL, NaN where absent */
+    char *official_column;
+    enum mg_drees_age official_age;
+    double unmapped_heads;
+    size_t study_n;
+    size_t *study;    /* indices of the study communes, sorted by code */
+    mg_report report;
+} mg_diagnosis;
+
+/**
+ * Loads and computes. On error *out is NULL, d names the file, line and
+ * column or the setting at fault, and nothing is left allocated.
+ */
+int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
+                      mg_progress_fn progress, void *pctx, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Computes another measure on the same inputs into out (t->n entries): the
+ * competitive measures on supply in the APL's unit with its scale, gravity
+ * and cumulative opportunities on head counts, nearest in minutes.
+ */
+int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out,
+                         mg_diag *d) MG_WARN_UNUSED;
+
+void mg_diagnosis_free(mg_diagnosis *g);
+
+#endif

@@ -1,0 +1,177 @@
+#include "diagnosis/summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "stats/inequality.h"
+
+/* Figures of one group of study communes, given as indices. The scratch
+ * arrays x, w hold n entries. */
+static void area(const mg_diagnosis *g, const double *value, const double *official,
+                 double threshold, const size_t *idx, size_t n, double *x, double *w,
+                 mg_area_summary *a)
+{
+    const mg_territory *t = g->t;
+    a->communes = n;
+    a->population = a->demand = 0;
+    a->min = INFINITY;
+    a->max = -INFINITY;
+    double osum = 0, ow = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
+        x[k] = value[i];
+        w[k] = g->demand[i];
+        a->population += t->population[i];
+        a->demand += g->demand[i];
+        if (value[i] < a->min)
+            a->min = value[i];
+        if (value[i] > a->max)
+            a->max = value[i];
+        if (official && isfinite(official[i])) {
+            osum += official[i] * g->demand[i];
+            ow += g->demand[i];
+        }
+    }
+    a->official_mean = ow > 0 ? osum / ow : NAN;
+    if (n == 0)
+        a->min = a->max = NAN;
+#define FIG(call, field) \
+    if ((call) != MG_OK) \
+        a->field = NAN;
+    FIG(mg_stats_mean(x, w, n, &a->mean), mean)
+    FIG(mg_stats_gini(x, w, n, &a->gini), gini)
+    FIG(mg_stats_theil(x, w, n, NULL, 0, &a->theil, NULL, NULL), theil)
+    FIG(mg_stats_decile_ratio(x, w, n, &a->d9d1), d9d1)
+    FIG(mg_stats_palma(x, w, n, &a->palma), palma)
+    a->below_population = a->below_share = a->fgt1 = NAN;
+    if (isfinite(threshold)) {
+        double bp = 0;
+        for (size_t k = 0; k < n; k++)
+            if (x[k] < threshold)
+                bp += t->population[idx[k]];
+        a->below_population = bp;
+        FIG(mg_stats_fgt(x, w, n, threshold, 0, &a->below_share), below_share)
+        FIG(mg_stats_fgt(x, w, n, threshold, 1, &a->fgt1), fgt1)
+    }
+#undef FIG
+}
+
+void mg_summary_free(mg_summary *s)
+{
+    if (!s)
+        return;
+    free(s->dep);
+    free(s->epci);
+    *s = (mg_summary){0};
+}
+
+int mg_summary_compute(const mg_diagnosis *g, const double *value, const double *official,
+                       double threshold, mg_summary *out, mg_diag *d)
+{
+    const mg_territory *t = g->t;
+    size_t n = g->study_n;
+    *out = (mg_summary){.threshold = threshold};
+    double *x = mg_alloc_array(n, sizeof *x), *w = mg_alloc_array(n, sizeof *w);
+    double *y = mg_alloc_array(n, sizeof *y);
+    size_t *idx = mg_alloc_array(n, sizeof *idx), *grp = mg_alloc_array(n, sizeof *grp);
+    int32_t *epci_slot = mg_alloc_array(t->nepci + 1, sizeof *epci_slot);
+    int rc = MG_ENOMEM;
+    if (!x || !w || !y || !idx || !grp || !epci_slot)
+        goto done;
+
+    snprintf(out->territory.code, sizeof out->territory.code, "territoire");
+    area(g, value, official, threshold, g->study, n, x, w, &out->territory);
+
+    /* Groups: EPCI (communes in none form their own group "sans EPCI"), then
+     * départements, both in order of first appearance in the sorted study. */
+    for (size_t e = 0; e <= t->nepci; e++)
+        epci_slot[e] = -1;
+    out->epci = mg_alloc_array(n, sizeof *out->epci);
+    out->dep = mg_alloc_array(n, sizeof *out->dep);
+    if (!out->epci || !out->dep)
+        goto done;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = g->study[k];
+        size_t e = t->epci[i] >= 0 ? (size_t)t->epci[i] : t->nepci;
+        if (epci_slot[e] < 0) {
+            epci_slot[e] = (int32_t)out->nepci++;
+            mg_area_summary *a = &out->epci[epci_slot[e]];
+            snprintf(a->code, sizeof a->code, "%s", e < t->nepci ? t->epci_code[e] : "");
+            a->name = e < t->nepci ? t->epci_name[e] : "sans EPCI";
+        }
+        grp[k] = (size_t)epci_slot[e];
+    }
+    for (size_t gi = 0; gi < out->nepci; gi++) {
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (grp[k] == gi)
+                idx[m++] = g->study[k];
+        area(g, value, official, threshold, idx, m, y, w, &out->epci[gi]);
+    }
+    for (size_t k = 0; k < n; k++) {
+        x[k] = value[g->study[k]];
+        w[k] = g->demand[g->study[k]];
+    }
+    double total;
+    if (mg_stats_theil(x, w, n, grp, out->nepci, &total, &out->theil_between, &out->theil_within))
+        out->theil_between = out->theil_within = NAN;
+
+    for (size_t k = 0; k < n; k++) {
+        const char *dep = t->dep[g->study[k]];
+        size_t di = 0;
+        while (di < out->ndep && strcmp(out->dep[di].code, dep) != 0)
+            di++;
+        if (di == out->ndep) {
+            snprintf(out->dep[di].code, sizeof out->dep[di].code, "%s", dep);
+            out->dep[di].name = NULL;
+            out->ndep++;
+        }
+    }
+    for (size_t di = 0; di < out->ndep; di++) {
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(t->dep[g->study[k]], out->dep[di].code) == 0)
+                idx[m++] = g->study[k];
+        area(g, value, official, threshold, idx, m, y, w, &out->dep[di]);
+    }
+
+    /* Agreement over communes with both values. */
+    out->spearman = out->pearson = out->mae = NAN;
+    if (official) {
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t i = g->study[k];
+            if (isfinite(official[i]) && isfinite(value[i])) {
+                x[m] = value[i];
+                y[m] = official[i];
+                m++;
+            }
+        }
+        out->compared = m;
+        if (mg_stats_spearman(x, y, m, &out->spearman))
+            out->spearman = NAN;
+        if (mg_stats_pearson(x, y, m, &out->pearson))
+            out->pearson = NAN;
+        if (mg_stats_mae(x, y, m, &out->mae))
+            out->mae = NAN;
+        if (isfinite(threshold) && m > 0 &&
+            mg_stats_confusion(x, y, m, threshold, &out->confusion))
+            out->confusion = (mg_confusion){0};
+    }
+    rc = MG_OK;
+done:
+    if (rc) {
+        mg_summary_free(out);
+        mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
+    }
+    free(x);
+    free(w);
+    free(y);
+    free(idx);
+    free(grp);
+    free(epci_slot);
+    return rc;
+}

@@ -1,0 +1,93 @@
+/**
+ * @file csv.h
+ * A bounded, streaming reader of delimited text (RFC 4180 quoting, `;` or
+ * `,` or `|` separated, LF or CRLF line ends, optional UTF-8 BOM).
+ *
+ * Written by hand rather than taken from a library because every message must
+ * name the file, line and column of the fault and what was expected, lines
+ * must be length-bounded and UTF-8-checked while streaming, and no Debian CSV
+ * library reports positions.
+ *
+ * Ownership: the mg_csv borrows the mg_reader (the caller closes both).
+ * Field pointers are valid until the next mg_csv_next call.
+ */
+#ifndef MG_IO_CSV_H
+#define MG_IO_CSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+#include "io/reader.h"
+
+typedef struct mg_csv mg_csv;
+
+/**
+ * Starts reading `r` with separator `delim`, reading the header line.
+ * The header must be present and non-empty. Errors: MG_EPARSE (empty file),
+ * MG_EUTF8, MG_ELIMIT, MG_EIO, each with file:line:col in d.
+ */
+int mg_csv_open(mg_csv **out, mg_reader *r, char delim, mg_diag *d) MG_WARN_UNUSED;
+
+/** Frees the parser (not the reader). NULL accepted. */
+void mg_csv_close(mg_csv *c);
+
+/**
+ * Index of the header column named `name` (exact, after BOM removal and
+ * trimming of surrounding spaces), or -1.
+ */
+int mg_csv_column(const mg_csv *c, const char *name);
+
+/**
+ * Finds each of the `n` required columns; on the first one missing fills d
+ * with "FILE:1: missing column \"X\" (expected a `D`-separated header with
+ * …)" and, when the header line contains another usual separator but not
+ * `delim`, says the file seems to be separated by that one instead.
+ * idx[k] receives the index of names[k].
+ */
+int mg_csv_require(const mg_csv *c, const char *const *names, size_t n,
+                   int *idx, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Reads the next record. Returns 1 when a record was read, 0 at the end of
+ * the input, or a negative MG_E… code with d filled: unterminated quote at
+ * end of file ("truncated file?"), line longer than MG_MAX_LINE_BYTES, more
+ * than MG_MAX_CSV_FIELDS fields, a record whose field count differs from the
+ * header's (names expected and found counts), invalid UTF-8 (byte column),
+ * a NUL byte. Blank lines are skipped.
+ */
+int mg_csv_next(mg_csv *c, mg_diag *d) MG_WARN_UNUSED;
+
+/** Number of fields of the current record (equals the header's). */
+size_t mg_csv_nfields(const mg_csv *c);
+
+/** Field i of the current record, NUL-terminated, unquoted; len may be NULL. */
+const char *mg_csv_field(const mg_csv *c, size_t i, size_t *len);
+
+/** Header name of column i. */
+const char *mg_csv_header(const mg_csv *c, size_t i);
+
+/** 1-based line number where the current record starts. */
+unsigned long mg_csv_line(const mg_csv *c);
+
+/** 1-based byte column where field i of the current record starts. */
+unsigned long mg_csv_col(const mg_csv *c, size_t i);
+
+/** The reader's name (for messages). */
+const char *mg_csv_name(const mg_csv *c);
+
+/**
+ * Parses field i as a finite decimal number (leading/trailing spaces
+ * allowed; a decimal comma is accepted as well as a point). An empty field
+ * sets *present = false and *out = 0 and succeeds. Otherwise on error:
+ * MG_EPARSE with "FILE:LINE:COL: column \"NAME\": expected a number, found
+ * \"…\"".
+ */
+int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present,
+                  mg_diag *d) MG_WARN_UNUSED;
+
+/** Like mg_csv_double for a non-negative integer that fits a long. */
+int mg_csv_long(const mg_csv *c, size_t i, long *out, bool *present,
+                mg_diag *d) MG_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,265 @@
+#include "output/table.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+int mg_format_parse(const char *s, enum mg_format *out)
+{
+    if (strcmp(s, "csv") == 0)
+        *out = MG_FORMAT_CSV;
+    else if (strcmp(s, "json") == 0)
+        *out = MG_FORMAT_JSON;
+    else if (strcmp(s, "geojson") == 0)
+        *out = MG_FORMAT_GEOJSON;
+    else
+        return MG_EINVAL;
+    return MG_OK;
+}
+
+/* CSV text field: quoted when it holds a separator, a quote or a newline. */
+static void csv_text(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* Numbers: 12 significant digits (far below the data's own precision);
+ * an undefined value is an empty field. */
+static void csv_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.12g", v);
+    else
+        fputc(',', f);
+}
+
+static bool under_served(const mg_diagnosis *g, size_t i)
+{
+    return isfinite(g->prof->threshold) && g->apl[i] < g->prof->threshold;
+}
+
+static const char *epci_code(const mg_diagnosis *g, size_t i)
+{
+    return g->t->epci[i] >= 0 ? g->t->epci_code[g->t->epci[i]] : "";
+}
+
+static const char *epci_name(const mg_diagnosis *g, size_t i)
+{
+    return g->t->epci[i] >= 0 ? g->t->epci_name[g->t->epci[i]] : "";
+}
+
+static void write_csv(FILE *f, const mg_diagnosis *g, const mg_column *extra, size_t nextra)
+{
+    fputs("code_insee,nom,departement,epci_code,epci_nom,population,demand,practitioners,"
+          "apl,apl_official,under_served",
+          f);
+    for (size_t c = 0; c < nextra; c++)
+        fprintf(f, ",%s", extra[c].name);
+    fputc('\n', f);
+    const mg_territory *t = g->t;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        fprintf(f, "%s,", t->code[i]);
+        csv_text(f, t->name[i]);
+        fprintf(f, ",%s,%s,", t->dep[i], epci_code(g, i));
+        csv_text(f, epci_name(g, i));
+        csv_num(f, t->population[i]);
+        csv_num(f, g->demand[i]);
+        csv_num(f, g->heads[i]);
+        csv_num(f, g->apl[i]);
+        csv_num(f, g->official[i]);
+        if (isfinite(g->prof->threshold))
+            fprintf(f, ",%d", under_served(g, i));
+        else
+            fputc(',', f);
+        for (size_t c = 0; c < nextra; c++)
+            csv_num(f, extra[c].values[i]);
+        fputc('\n', f);
+    }
+}
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* The properties of commune i (new reference). */
+static json_t *commune_props(const mg_diagnosis *g, size_t i, const mg_column *extra,
+                             size_t nextra)
+{
+    const mg_territory *t = g->t;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "code_insee", json_string(t->code[i]));
+    json_object_set_new(o, "nom", json_string(t->name[i]));
+    json_object_set_new(o, "departement", json_string(t->dep[i]));
+    json_object_set_new(o, "epci_code", json_string(epci_code(g, i)));
+    json_object_set_new(o, "epci_nom", json_string(epci_name(g, i)));
+    json_object_set_new(o, "population", json_real(t->population[i]));
+    json_object_set_new(o, "demand", json_real(g->demand[i]));
+    json_object_set_new(o, "practitioners", json_real(g->heads[i]));
+    json_object_set_new(o, "apl", num_or_null(g->apl[i]));
+    json_object_set_new(o, "apl_official", num_or_null(g->official[i]));
+    if (isfinite(g->prof->threshold))
+        json_object_set_new(o, "under_served", json_boolean(under_served(g, i)));
+    for (size_t c = 0; c < nextra; c++)
+        json_object_set_new(o, extra[c].name, num_or_null(extra[c].values[i]));
+    return o;
+}
+
+static json_t *ring_json(const mg_shapes *sh, size_t r)
+{
+    json_t *ring = json_array();
+    for (size_t p = sh->ring_pt[r]; ring && p < sh->ring_pt[r + 1]; p++) {
+        /* Six decimals of a degree: about 0.1 m, below the contours' 1 m. */
+        json_t *pos = json_pack("[f,f]", round(sh->lon[p] * 1e6) / 1e6,
+                                round(sh->lat[p] * 1e6) / 1e6);
+        json_array_append_new(ring, pos);
+    }
+    return ring;
+}
+
+static json_t *geometry(const mg_diagnosis *g, size_t i)
+{
+    const mg_shapes *sh = &g->t->shapes;
+    if (sh->npoly && sh->commune_poly[i] < sh->commune_poly[i + 1]) {
+        json_t *polys = json_array();
+        for (size_t p = sh->commune_poly[i]; p < sh->commune_poly[i + 1]; p++) {
+            json_t *rings = json_array();
+            for (size_t r = sh->poly_ring[p]; r < sh->poly_ring[p + 1]; r++)
+                json_array_append_new(rings, ring_json(sh, r));
+            json_array_append_new(polys, rings);
+        }
+        return json_pack("{s:s,s:o}", "type", "MultiPolygon", "coordinates", polys);
+    }
+    if (isfinite(g->t->lat[i]))
+        return json_pack("{s:s,s:[f,f]}", "type", "Point", "coordinates", g->t->lon[i],
+                         g->t->lat[i]);
+    return json_null();
+}
+
+static json_t *area_json(const mg_area_summary *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(a->code));
+    if (a->name)
+        json_object_set_new(o, "nom", json_string(a->name));
+    json_object_set_new(o, "communes", json_integer((json_int_t)a->communes));
+    json_object_set_new(o, "population", json_real(a->population));
+    json_object_set_new(o, "demand", json_real(a->demand));
+    json_object_set_new(o, "mean", num_or_null(a->mean));
+    json_object_set_new(o, "official_mean", num_or_null(a->official_mean));
+    json_object_set_new(o, "min", num_or_null(a->min));
+    json_object_set_new(o, "max", num_or_null(a->max));
+    json_object_set_new(o, "population_below", num_or_null(a->below_population));
+    json_object_set_new(o, "share_below", num_or_null(a->below_share));
+    json_object_set_new(o, "fgt1", num_or_null(a->fgt1));
+    json_object_set_new(o, "gini", num_or_null(a->gini));
+    json_object_set_new(o, "theil", num_or_null(a->theil));
+    json_object_set_new(o, "d9_d1", num_or_null(a->d9d1));
+    json_object_set_new(o, "palma", num_or_null(a->palma));
+    return o;
+}
+
+json_t *mg_output_summary_json(const mg_diagnosis *g, const mg_summary *s)
+{
+    (void)g;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "threshold", num_or_null(s->threshold));
+    json_object_set_new(o, "territory", area_json(&s->territory));
+    json_object_set_new(o, "theil_between_epci", num_or_null(s->theil_between));
+    json_object_set_new(o, "theil_within_epci", num_or_null(s->theil_within));
+    json_t *deps = json_array(), *epcis = json_array();
+    for (size_t k = 0; k < s->ndep; k++)
+        json_array_append_new(deps, area_json(&s->dep[k]));
+    for (size_t k = 0; k < s->nepci; k++)
+        json_array_append_new(epcis, area_json(&s->epci[k]));
+    json_object_set_new(o, "departements", deps);
+    json_object_set_new(o, "epci", epcis);
+    if (s->compared) {
+        json_t *a = json_object();
+        json_object_set_new(a, "communes", json_integer((json_int_t)s->compared));
+        json_object_set_new(a, "spearman", num_or_null(s->spearman));
+        json_object_set_new(a, "pearson", num_or_null(s->pearson));
+        json_object_set_new(a, "mean_absolute_error", num_or_null(s->mae));
+        json_object_set_new(a, "below_both", json_integer((json_int_t)s->confusion.both_below));
+        json_object_set_new(a, "below_ours_only", json_integer((json_int_t)s->confusion.only_a_below));
+        json_object_set_new(a, "below_official_only", json_integer((json_int_t)s->confusion.only_b_below));
+        json_object_set_new(a, "above_both", json_integer((json_int_t)s->confusion.both_above));
+        json_object_set_new(o, "agreement", a);
+    }
+    return o;
+}
+
+static json_t *meta_json(const mg_diagnosis *g)
+{
+    const mg_diagnosis_opts *o = &g->opts;
+    json_t *m = json_object();
+    json_object_set_new(m, "profession", json_string(g->prof->key));
+    json_object_set_new(m, "profession_label", json_string(g->prof->label));
+    json_object_set_new(m, "unit", json_string(g->prof->unit));
+    json_object_set_new(m, "bpe_type", json_string(g->prof->bpe_type));
+    json_object_set_new(m, "catchment_minutes", json_real(o->catchment));
+    json_object_set_new(m, "travel_times", json_string(o->matrix ? "matrix" : "crow-fly"));
+    if (!o->matrix) {
+        json_object_set_new(m, "detour", json_real(o->crowfly.detour));
+        json_object_set_new(m, "speed_kmh", json_real(o->crowfly.speed_kmh));
+    }
+    json_object_set_new(m, "neighbours", json_boolean(o->neighbours));
+    json_object_set_new(m, "points", json_string(o->points == MG_POINTS_CONTOURS ? "contours" : "laposte"));
+    json_object_set_new(m, "official_column",
+                        g->official_column ? json_string(g->official_column) : json_null());
+    return m;
+}
+
+int mg_output_table(FILE *f, enum mg_format fmt, const mg_diagnosis *g,
+                    const mg_column *extra, size_t nextra, const mg_summary *s, mg_diag *d)
+{
+    if (fmt == MG_FORMAT_CSV) {
+        write_csv(f, g, extra, nextra);
+    } else {
+        json_t *rows = json_array();
+        for (size_t k = 0; k < g->study_n; k++) {
+            size_t i = g->study[k];
+            json_t *props = commune_props(g, i, extra, nextra);
+            if (fmt == MG_FORMAT_GEOJSON)
+                json_array_append_new(rows, json_pack("{s:s,s:o,s:o}", "type", "Feature",
+                                                      "geometry", geometry(g, i),
+                                                      "properties", props));
+            else
+                json_array_append_new(rows, props);
+        }
+        json_t *doc;
+        if (fmt == MG_FORMAT_GEOJSON)
+            doc = json_pack("{s:s,s:o,s:o}", "type", "FeatureCollection", "maillage",
+                            meta_json(g), "features", rows);
+        else
+            doc = json_pack("{s:o,s:o}", "meta", meta_json(g), "communes", rows);
+        if (!doc)
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory while writing");
+        if (s && fmt == MG_FORMAT_JSON)
+            json_object_set_new(doc, "summary", mg_output_summary_json(g, s));
+        int r = json_dumpf(doc, f, JSON_INDENT(fmt == MG_FORMAT_JSON ? 1 : 0) |
+                                       JSON_REAL_PRECISION(12));
+        json_decref(doc);
+        if (r)
+            return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot write the table");
+        fputc('\n', f);
+    }
+    if (fflush(f) != 0 || ferror(f))
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot write the table");
+    return MG_OK;
+}

@@ -1,0 +1,39 @@
+/**
+ * @file table.h
+ * Writes a diagnosis as a table of the study communes: CSV (a header, one
+ * row per current commune), JSON (metadata, rows and summary) or GeoJSON
+ * (a FeatureCollection of the communes' contours, or points where a
+ * commune has no contour, that opens in QGIS). Column names are in
+ * docs/formats.md.
+ */
+#ifndef MG_OUTPUT_TABLE_H
+#define MG_OUTPUT_TABLE_H
+
+#include <stdio.h>
+
+#include "diagnosis/diagnosis.h"
+#include "diagnosis/summary.h"
+
+enum mg_format { MG_FORMAT_CSV, MG_FORMAT_JSON, MG_FORMAT_GEOJSON };
+
+/** Parses "csv", "json" or "geojson". */
+int mg_format_parse(const char *s, enum mg_format *out) MG_WARN_UNUSED;
+
+/** An additional column: a measure computed on the same inputs. */
+typedef struct mg_column {
+    const char *name;
+    const double *values; /* t->n entries */
+} mg_column;
+
+/**
+ * Writes the table to f. `s` may be NULL (JSON then has no summary).
+ * MG_EIO when writing fails.
+ */
+int mg_output_table(FILE *f, enum mg_format fmt, const mg_diagnosis *g,
+                    const mg_column *extra, size_t nextra, const mg_summary *s,
+                    mg_diag *d) MG_WARN_UNUSED;
+
+/** The summary as a jansson object (new reference), or NULL on exhaustion. */
+struct json_t *mg_output_summary_json(const mg_diagnosis *g, const mg_summary *s);
+
+#endif

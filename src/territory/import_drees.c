@@ -1,0 +1,165 @@
+/*
+ * The DREES APL files (one per profession, converted from the published
+ * xlsx without changing values): `,`-separated, "Code commune", "Libellé de
+ * la commune", "Population totale", one or more "APL …" columns (by age
+ * limit of the practitioners counted), and last the population
+ * standardised by care consumption per age band, the demand of the method.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "io/csv.h"
+#include "territory/codemap.h"
+#include "territory/territory.h"
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static enum mg_drees_age column_age(const char *name)
+{
+    if (strstr(name, "65 ans"))
+        return MG_AGE_65;
+    if (strstr(name, "62 ans"))
+        return MG_AGE_62;
+    return MG_AGE_NONE;
+}
+
+int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
+                    double *official, enum mg_drees_age *used_age,
+                    char **column_name, mg_report *rep, mg_diag *d)
+{
+    static const char *const cols[] = {"Code commune"};
+    int code_col;
+    mg_reader *r = NULL;
+    mg_csv *c = NULL;
+    double *std = mg_alloc_array(t->n, sizeof *std);
+    double *wsum = mg_alloc_array(t->n, sizeof *wsum);   /* weights of APL */
+    double *asum = mg_alloc_array(t->n, sizeof *asum);   /* weighted APL */
+    uint8_t *seen = mg_alloc_array(t->n, sizeof *seen);  /* 1 row, 2 std pop */
+    int rc = MG_ENOMEM;
+    if (!std || !wsum || !asum || !seen)
+        goto done;
+    if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ',', d)) ||
+        (rc = mg_csv_require(c, cols, 1, &code_col, d)))
+        goto done;
+
+    /* Locate the columns by their published names. */
+    long apl_col = -1, std_col = -1, pop_col = mg_csv_column(c, "Population totale");
+    long only_apl = -1;
+    size_t napl = 0;
+    const char *h;
+    for (size_t k = 0; (h = mg_csv_header(c, k)) != NULL; k++) {
+        if (starts_with(h, "Population standardis"))
+            std_col = (long)k;
+        if (!starts_with(h, "APL"))
+            continue;
+        napl++;
+        only_apl = (long)k;
+        if (column_age(h) == age)
+            apl_col = (long)k;
+    }
+    if (napl == 0 || std_col < 0) {
+        rc = mg_diag_set(d, MG_EPARSE, path, 1, 0,
+                         "expected a DREES APL header with \"Code commune\", one or more "
+                         "\"APL …\" columns and \"Population standardisée …\"; %s is missing",
+                         napl == 0 ? "every APL column" : "the standardised population");
+        goto done;
+    }
+    if (apl_col < 0) {
+        if (napl > 1) {
+            rc = mg_diag_set(d, MG_ENOTFOUND, path, 1, 0,
+                             "no APL column for practitioners aged %d and under among %zu APL columns",
+                             (int)age, napl);
+            goto done;
+        }
+        apl_col = only_apl;
+    }
+    if (used_age)
+        *used_age = column_age(mg_csv_header(c, (size_t)apl_col));
+
+    size_t rows = 0;
+    while ((rc = mg_csv_next(c, d)) == 1) {
+        size_t len;
+        const char *code = mg_csv_field(c, (size_t)code_col, &len);
+        if (!mg_code_valid(code, len)) {
+            rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)code_col),
+                             "column \"Code commune\": expected a 5-character commune code, found \"%.20s\"",
+                             code);
+            goto done;
+        }
+        rows++;
+        long i = mg_territory_find(t, code);
+        if (i < 0) {
+            mg_report_add(rep, "%s:%lu: commune code %s maps to no current commune; row ignored",
+                          path, mg_csv_line(c), code);
+            continue;
+        }
+        double apl, sp, pop = 0;
+        bool has_apl, has_std, has_pop = false;
+        if ((rc = mg_csv_double(c, (size_t)apl_col, &apl, &has_apl, d)) ||
+            (rc = mg_csv_double(c, (size_t)std_col, &sp, &has_std, d)))
+            goto done;
+        if (pop_col >= 0 && (rc = mg_csv_double(c, (size_t)pop_col, &pop, &has_pop, d)))
+            goto done;
+        if ((has_apl && apl < 0) || (has_std && sp < 0)) {
+            rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), 0,
+                             "commune %s: expected non-negative values", code);
+            goto done;
+        }
+        seen[i] |= 1;
+        if (has_std) {
+            std[i] += sp;
+            seen[i] |= 2;
+        }
+        if (has_apl) {
+            /* Merged communes: the official value of the whole is the mean
+             * of its parts weighted by their demand. */
+            double w = has_std ? sp : has_pop ? pop : 1.0;
+            if (w <= 0)
+                w = 1e-9;
+            wsum[i] += w;
+            asum[i] += w * apl;
+        }
+    }
+    if (rc < 0)
+        goto done;
+    if (rows == 0) {
+        rc = mg_diag_set(d, MG_EPARSE, path, 0, 0, "no commune row after the header");
+        goto done;
+    }
+    char *name = column_name ? mg_strdup(mg_csv_header(c, (size_t)apl_col)) : NULL;
+    if (column_name && !name) {
+        rc = MG_ENOMEM;
+        goto done;
+    }
+    size_t empty = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (official)
+            official[i] = wsum[i] > 0 ? asum[i] / wsum[i] : NAN;
+        if (!seen[i])
+            continue;
+        t->in_study[i] = 1;
+        if (seen[i] & 2)
+            t->pop_std[i] = std[i];
+        if (wsum[i] == 0)
+            empty++;
+    }
+    if (empty)
+        mg_report_add(rep, "%s: %zu communes have no official value (rows without values)",
+                      path, empty);
+    if (column_name)
+        *column_name = name;
+    rc = MG_OK;
+done:
+    mg_csv_close(c);
+    mg_reader_close(r);
+    free(std);
+    free(wsum);
+    free(asum);
+    free(seen);
+    return rc;
+}

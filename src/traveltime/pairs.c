@@ -1,0 +1,397 @@
+#include "traveltime/pairs.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/limits.h"
+#include "geo/geo.h"
+#include "io/csv.h"
+
+void mg_pairs_free(mg_pairs *p)
+{
+    if (!p)
+        return;
+    free(p->start);
+    free(p->to);
+    free(p->minutes);
+    *p = (mg_pairs){0};
+}
+
+/* A growable CSR table filled one origin at a time, in origin order. */
+typedef struct builder {
+    mg_pairs p;
+    size_t cap;
+} builder;
+
+static int builder_init(builder *b, size_t n)
+{
+    *b = (builder){0};
+    b->p.n = n;
+    b->p.start = mg_alloc_array(n + 1, sizeof *b->p.start);
+    return b->p.start ? MG_OK : MG_ENOMEM;
+}
+
+static int builder_push(builder *b, uint32_t to, double minutes)
+{
+    if (b->p.npairs == b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 1u << 16;
+        if (ncap > MG_MAX_PAIRS)
+            ncap = MG_MAX_PAIRS;
+        if (b->p.npairs >= ncap)
+            return MG_ELIMIT;
+        uint32_t *nt = mg_realloc_array(b->p.to, ncap, sizeof *nt);
+        if (!nt)
+            return MG_ENOMEM;
+        b->p.to = nt;
+        double *nm = mg_realloc_array(b->p.minutes, ncap, sizeof *nm);
+        if (!nm)
+            return MG_ENOMEM;
+        b->p.minutes = nm;
+        b->cap = ncap;
+    }
+    b->p.to[b->p.npairs] = to;
+    b->p.minutes[b->p.npairs] = minutes;
+    b->p.npairs++;
+    return MG_OK;
+}
+
+typedef struct dest_time {
+    uint32_t to;
+    double minutes;
+} dest_time;
+
+static int cmp_dest(const void *a, const void *b)
+{
+    uint32_t x = ((const dest_time *)a)->to, y = ((const dest_time *)b)->to;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the pairs of the row that starts at `from` by destination. */
+static int sort_row(builder *b, size_t from, dest_time **scratch, size_t *scap)
+{
+    size_t len = b->p.npairs - from;
+    if (len < 2)
+        return MG_OK;
+    if (len > *scap) {
+        dest_time *ns = mg_realloc_array(*scratch, len, sizeof *ns);
+        if (!ns)
+            return MG_ENOMEM;
+        *scratch = ns;
+        *scap = len;
+    }
+    for (size_t k = 0; k < len; k++)
+        (*scratch)[k] = (dest_time){b->p.to[from + k], b->p.minutes[from + k]};
+    qsort(*scratch, len, sizeof **scratch, cmp_dest);
+    for (size_t k = 0; k < len; k++) {
+        b->p.to[from + k] = (*scratch)[k].to;
+        b->p.minutes[from + k] = (*scratch)[k].minutes;
+    }
+    return MG_OK;
+}
+
+static int check_model(const mg_crowfly *m, double max_minutes, size_t n, mg_diag *d)
+{
+    if (!(m->detour >= 1 && m->detour <= 10))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "detour factor %g: expected 1 to 10", m->detour);
+    if (!(m->speed_kmh > 0 && m->speed_kmh <= 200))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "speed %g km/h: expected more than 0 and at most 200",
+                           m->speed_kmh);
+    if (!(max_minutes > 0 && max_minutes <= MG_MAX_MINUTES))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "catchment %g min: expected more than 0 and at most %g",
+                           max_minutes, MG_MAX_MINUTES);
+    if (n > UINT32_MAX || n > MG_MAX_COMMUNES)
+        return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "too many points (%zu)", n);
+    return MG_OK;
+}
+
+/* Unit vectors: the chord length between two of them bounds the great-circle
+ * distance monotonically, so most candidate pairs are rejected with a few
+ * multiplications and no trigonometry. */
+typedef struct unitvec {
+    double x, y, z;
+} unitvec;
+
+static unitvec to_unit(double lat, double lon)
+{
+    double p = lat * (3.14159265358979323846 / 180), l = lon * (3.14159265358979323846 / 180);
+    return (unitvec){cos(p) * cos(l), cos(p) * sin(l), sin(p)};
+}
+
+static double minutes_of_chord2(double c2, const mg_crowfly *m)
+{
+    double km = 2 * MG_EARTH_RADIUS_KM * asin(sqrt(c2) / 2);
+    return km * m->detour / m->speed_kmh * 60;
+}
+
+static bool usable(const double *lat, const double *lon, const uint8_t *include, size_t i)
+{
+    return (!include || include[i]) && isfinite(lat[i]) && isfinite(lon[i]);
+}
+
+typedef struct cell_entry {
+    int64_t key;
+    uint32_t idx;
+} cell_entry;
+
+static int cmp_cell(const void *a, const void *b)
+{
+    const cell_entry *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* First entry with key >= k. */
+static size_t lower_bound(const cell_entry *e, size_t n, int64_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].key < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#define GRID_COLS 1000000LL /* cell keys are row * GRID_COLS + column */
+
+int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *include,
+                     size_t n, const mg_crowfly *m, double max_minutes, mg_pairs *out,
+                     mg_diag *d)
+{
+    *out = (mg_pairs){0};
+    int rc = check_model(m, max_minutes, n, d);
+    if (rc)
+        return rc;
+    double radius_km = max_minutes / 60 * m->speed_kmh / m->detour;
+    double c = sin(radius_km / (2 * MG_EARTH_RADIUS_KM));
+    double chord2_max = 4 * c * c;
+
+    /* Grid cells at least radius_km wide everywhere: latitude cells are
+     * radius_km / 111.19 degrees tall; longitude cells are widened for the
+     * highest latitude present, where a degree of longitude is shortest. */
+    double maxlat = 0;
+    for (size_t i = 0; i < n; i++)
+        if (usable(lat, lon, include, i) && fabs(lat[i]) > maxlat)
+            maxlat = fabs(lat[i]);
+    if (maxlat > 85)
+        maxlat = 85;
+    double km_per_deg = MG_EARTH_RADIUS_KM * 3.14159265358979323846 / 180;
+    double cell_lat = radius_km / km_per_deg * 1.0001;
+    double cell_lon = radius_km / (km_per_deg * cos(maxlat * 3.14159265358979323846 / 180)) * 1.0001;
+    if (cell_lon > 360)
+        cell_lon = 360;
+
+    cell_entry *cells = mg_alloc_array(n, sizeof *cells);
+    unitvec *u = mg_alloc_array(n, sizeof *u);
+    int64_t *cx = mg_alloc_array(n, sizeof *cx), *cy = mg_alloc_array(n, sizeof *cy);
+    dest_time *scratch = NULL;
+    size_t scap = 0, ncell = 0;
+    builder b;
+    rc = builder_init(&b, n);
+    if (rc || !cells || !u || !cx || !cy) {
+        rc = MG_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!usable(lat, lon, include, i))
+            continue;
+        u[i] = to_unit(lat[i], lon[i]);
+        cy[i] = (int64_t)floor((lat[i] + 90) / cell_lat);
+        cx[i] = (int64_t)floor((lon[i] + 180) / cell_lon) + 1;
+        cells[ncell++] = (cell_entry){cy[i] * GRID_COLS + cx[i], (uint32_t)i};
+    }
+    qsort(cells, ncell, sizeof *cells, cmp_cell);
+
+    for (size_t i = 0; i < n; i++) {
+        b.p.start[i] = b.p.npairs;
+        if (!usable(lat, lon, include, i)) {
+            if ((!include || include[i]) && (rc = builder_push(&b, (uint32_t)i, 0)))
+                goto done;
+            continue;
+        }
+        /* The three cells of a grid row are adjacent in key order. */
+        for (int64_t dy = -1; dy <= 1; dy++) {
+            int64_t row = cy[i] + dy;
+            size_t a = lower_bound(cells, ncell, row * GRID_COLS + cx[i] - 1);
+            size_t e = lower_bound(cells, ncell, row * GRID_COLS + cx[i] + 2);
+            for (size_t k = a; k < e; k++) {
+                uint32_t j = cells[k].idx;
+                double dx = u[i].x - u[j].x, dyy = u[i].y - u[j].y, dz = u[i].z - u[j].z;
+                double c2 = dx * dx + dyy * dyy + dz * dz;
+                if (c2 > chord2_max)
+                    continue;
+                double t = j == i ? 0 : minutes_of_chord2(c2, m);
+                if (t <= max_minutes && (rc = builder_push(&b, j, t)))
+                    goto done;
+            }
+        }
+        if ((rc = sort_row(&b, b.p.start[i], &scratch, &scap)))
+            goto done;
+    }
+    b.p.start[n] = b.p.npairs;
+    *out = b.p;
+    b.p = (mg_pairs){0};
+done:
+    if (rc == MG_ELIMIT)
+        mg_diag_set(d, rc, NULL, 0, 0, "more than %llu pairs within %g minutes",
+                    (unsigned long long)MG_MAX_PAIRS, max_minutes);
+    else if (rc == MG_ENOMEM)
+        mg_diag_set(d, rc, NULL, 0, 0, "out of memory while building the travel-time table");
+    mg_pairs_free(&b.p);
+    free(cells);
+    free(u);
+    free(cx);
+    free(cy);
+    free(scratch);
+    return rc;
+}
+
+int mg_pairs_crowfly_allpairs(const double *lat, const double *lon,
+                              const uint8_t *include, size_t n, const mg_crowfly *m,
+                              double max_minutes, mg_pairs *out, mg_diag *d)
+{
+    *out = (mg_pairs){0};
+    int rc = check_model(m, max_minutes, n, d);
+    if (rc)
+        return rc;
+    builder b;
+    if ((rc = builder_init(&b, n)))
+        return mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        b.p.start[i] = b.p.npairs;
+        if (include && !include[i])
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            double t;
+            if (j == i)
+                t = 0;
+            else if (usable(lat, lon, include, i) && usable(lat, lon, include, j))
+                t = mg_geo_distance_km(lat[i], lon[i], lat[j], lon[j]) * m->detour / m->speed_kmh * 60;
+            else
+                continue;
+            if (t <= max_minutes && (rc = builder_push(&b, (uint32_t)j, t))) {
+                mg_pairs_free(&b.p);
+                return mg_diag_set(d, rc, NULL, 0, 0, "out of memory or too many pairs");
+            }
+        }
+    }
+    b.p.start[n] = b.p.npairs;
+    *out = b.p;
+    return MG_OK;
+}
+
+/* --- External origin–destination tables. ------------------------------ */
+
+typedef struct od {
+    uint32_t from, to;
+    double minutes;
+} od;
+
+static int cmp_od(const void *a, const void *b)
+{
+    const od *x = a, *y = b;
+    if (x->from != y->from)
+        return (x->from > y->from) - (x->from < y->from);
+    if (x->to != y->to)
+        return (x->to > y->to) - (x->to < y->to);
+    return (x->minutes > y->minutes) - (x->minutes < y->minutes);
+}
+
+int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minutes,
+                      mg_pairs *out, mg_report *rep, mg_diag *d)
+{
+    static const char *const cols[] = {"from", "to", "minutes"};
+    int idx[3];
+    *out = (mg_pairs){0};
+    mg_reader *r = NULL;
+    mg_csv *c = NULL;
+    od *rows = NULL;
+    size_t nrows = 0, cap = 0, unknown = 0;
+    builder b = {0};
+    int rc;
+    if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ',', d)) ||
+        (rc = mg_csv_require(c, cols, 3, idx, d)))
+        goto done;
+    while ((rc = mg_csv_next(c, d)) == 1) {
+        long ij[2];
+        for (int k = 0; k < 2; k++) {
+            const char *code = mg_csv_field(c, (size_t)idx[k], NULL);
+            ij[k] = mg_territory_find(t, code);
+            if (ij[k] < 0 && unknown++ < 20)
+                mg_report_add(rep, "%s:%lu:%lu: commune code \"%.20s\" maps to no current commune; row skipped",
+                              path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[k]), code);
+        }
+        double minutes;
+        bool present;
+        if ((rc = mg_csv_double(c, (size_t)idx[2], &minutes, &present, d)))
+            goto done;
+        if (!present || minutes < 0) {
+            rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[2]),
+                             "column \"minutes\": expected a non-negative number of minutes");
+            goto done;
+        }
+        if (ij[0] < 0 || ij[1] < 0 || minutes > max_minutes)
+            continue;
+        if (nrows == cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            if (ncap > MG_MAX_PAIRS) {
+                rc = mg_diag_set(d, MG_ELIMIT, path, mg_csv_line(c), 0,
+                                 "more than %llu pairs", (unsigned long long)MG_MAX_PAIRS);
+                goto done;
+            }
+            od *nr = mg_realloc_array(rows, ncap, sizeof *nr);
+            if (!nr) {
+                rc = mg_diag_set(d, MG_ENOMEM, path, 0, 0, "out of memory");
+                goto done;
+            }
+            rows = nr;
+            cap = ncap;
+        }
+        rows[nrows++] = (od){(uint32_t)ij[0], (uint32_t)ij[1], ij[0] == ij[1] ? 0 : minutes};
+    }
+    if (rc < 0)
+        goto done;
+    if (unknown > 20)
+        mg_report_add(rep, "%s: %zu more unknown codes", path, unknown - 20);
+    qsort(rows, nrows, sizeof *rows, cmp_od);
+    if ((rc = builder_init(&b, t->n)))
+        goto done;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        b.p.start[i] = b.p.npairs;
+        bool self = false;
+        for (; k < nrows && rows[k].from == i; k++) {
+            /* Rows sorted by (from, to, minutes): the first of a run of
+             * duplicates is the shortest time. */
+            if (k > 0 && rows[k - 1].from == i && rows[k - 1].to == rows[k].to)
+                continue;
+            if (!self && rows[k].to > i) {
+                if ((rc = builder_push(&b, (uint32_t)i, 0)))
+                    goto done;
+                self = true;
+            }
+            self |= rows[k].to == i;
+            if ((rc = builder_push(&b, rows[k].to, rows[k].minutes)))
+                goto done;
+        }
+        if (!self && (rc = builder_push(&b, (uint32_t)i, 0)))
+            goto done;
+    }
+    b.p.start[t->n] = b.p.npairs;
+    *out = b.p;
+    b.p = (mg_pairs){0};
+    rc = MG_OK;
+done:
+    if (rc == MG_ENOMEM || rc == MG_ELIMIT)
+        mg_diag_set(d, rc, path, 0, 0, "cannot hold the travel-time table (%s)", mg_strerror(rc));
+    mg_pairs_free(&b.p);
+    free(rows);
+    mg_csv_close(c);
+    mg_reader_close(r);
+    return rc;
+}
