@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "diagnosis/summary.h"
 #include "io/csv.h"
+#include "output/table.h"
 #include "stats/agreement.h"
 
 static void help(void)
@@ -239,7 +240,7 @@ int mg_cmd_compare(int argc, char **argv)
             return MG_EXIT_FAILURE;
         }
         for (size_t k = 0; k < dg->study_n; k++) {
-            a[k] = dg->apl[dg->study[k]];
+            a[k] = mg_output_round(dg->apl[dg->study[k]]);
             b[k] = dg->official[dg->study[k]];
         }
         agree(a, b, dg->study_n, threshold, &g);

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "core/alloc.h"
 #include "io/reader.h"
 
@@ -82,6 +85,15 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     *out = NULL;
     if (!o->bundle || !o->france)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "both a bundle folder and a France folder are needed");
+    const char *dirs[2] = {o->bundle, o->france};
+    for (int k = 0; k < 2; k++) {
+        struct stat st;
+        if (stat(dirs[k], &st) != 0)
+            return mg_diag_set(d, MG_ENOTFOUND, dirs[k], 0, 0, "cannot open the %s folder: %s",
+                               k ? "France" : "bundle", strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+            return mg_diag_set(d, MG_ENOTFOUND, dirs[k], 0, 0, "expected a folder");
+    }
     mg_diagnosis *g = calloc(1, sizeof *g);
     if (!g)
         return MG_ENOMEM;

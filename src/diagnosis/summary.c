@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "output/table.h"
 #include "stats/inequality.h"
 
 /* Figures of one group of study communes, given as indices. The scratch
@@ -145,7 +146,7 @@ int mg_summary_compute(const mg_diagnosis *g, const double *value, const double 
         for (size_t k = 0; k < n; k++) {
             size_t i = g->study[k];
             if (isfinite(official[i]) && isfinite(value[i])) {
-                x[m] = value[i];
+                x[m] = mg_output_round(value[i]);
                 y[m] = official[i];
                 m++;
             }

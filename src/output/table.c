@@ -2,7 +2,18 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+double mg_output_round(double v)
+{
+    if (!isfinite(v) || v == 0)
+        return v;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.12g", v);
+    return strtod(buf, NULL);
+}
 
 int mg_format_parse(const char *s, enum mg_format *out)
 {

@@ -16,6 +16,14 @@
 
 enum mg_format { MG_FORMAT_CSV, MG_FORMAT_JSON, MG_FORMAT_GEOJSON };
 
+/**
+ * v rounded to the 12 significant digits written in tables. Agreement
+ * figures are computed on rounded values so that communes whose values are
+ * equal but for floating-point summation order tie in rank, exactly as
+ * they do when the written table is compared.
+ */
+double mg_output_round(double v);
+
 /** Parses "csv", "json" or "geojson". */
 int mg_format_parse(const char *s, enum mg_format *out) MG_WARN_UNUSED;
 

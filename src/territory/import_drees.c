@@ -40,8 +40,10 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
     double *wsum = mg_alloc_array(t->n, sizeof *wsum);   /* weights of APL */
     double *asum = mg_alloc_array(t->n, sizeof *asum);   /* weighted APL */
     uint8_t *seen = mg_alloc_array(t->n, sizeof *seen);  /* 1 row, 2 std pop */
+    uint32_t *nval = mg_alloc_array(t->n, sizeof *nval); /* rows with an APL */
+    double *single = mg_alloc_array(t->n, sizeof *single); /* the value of one row */
     int rc = MG_ENOMEM;
-    if (!std || !wsum || !asum || !seen)
+    if (!std || !wsum || !asum || !seen || !nval || !single)
         goto done;
     if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ',', d)) ||
         (rc = mg_csv_require(c, cols, 1, &code_col, d)))
@@ -123,6 +125,8 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
                 w = 1e-9;
             wsum[i] += w;
             asum[i] += w * apl;
+            single[i] = apl;
+            nval[i]++;
         }
     }
     if (rc < 0)
@@ -139,7 +143,8 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
     size_t empty = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (official)
-            official[i] = wsum[i] > 0 ? asum[i] / wsum[i] : NAN;
+            /* One row: its value exactly, not w·x/w rounded twice. */
+            official[i] = nval[i] == 1 ? single[i] : wsum[i] > 0 ? asum[i] / wsum[i] : NAN;
         if (!seen[i])
             continue;
         t->in_study[i] = 1;
@@ -161,5 +166,7 @@ done:
     free(wsum);
     free(asum);
     free(seen);
+    free(nval);
+    free(single);
     return rc;
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for
+# SECONDS (default 60) on a copy of its seed corpus. A crash fails the run
+# and leaves the reproducer in build-fuzz/crashes/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMG_FUZZ=ON -DMG_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)" >/dev/null
+mkdir -p build-fuzz/crashes
+status=0
+for src in fuzz/fuzz_*.c; do
+    name=$(basename "$src" .c)
+    work=build-fuzz/corpus/$name
+    mkdir -p "$work"
+    cp -r "fuzz/corpus/$name/." "$work/"
+    if build-fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix=build-fuzz/crashes/"$name"- "$work" >build-fuzz/"$name".log 2>&1; then
+        echo "fuzz $name: ${seconds}s, $(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/"$name".log | tail -1 | grep -o '[0-9]*$' || echo '?') runs, no crash" >&2
+    else
+        echo "fuzz $name: FAILED (see build-fuzz/$name.log)" >&2
+        tail -30 build-fuzz/"$name".log >&2
+        status=1
+    fi
+done
+exit $status

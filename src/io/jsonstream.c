@@ -1,0 +1,555 @@
+/*
+ * Splits a top-level JSON array into its elements and hands each one to
+ * jansson. The scanner here only needs to find where each element ends, so
+ * it tracks strings (and their escapes) and bracket depth; the grammar of
+ * the element itself is checked by jansson's json_loadb. Jansson's error
+ * positions are relative to the element, so they are translated back to the
+ * file's line and byte column.
+ *
+ * Memory is bounded: one 64 KiB input chunk plus one element of at most
+ * MG_MAX_JSON_ELEMENT_BYTES, and the jansson tree of that element.
+ */
+#include "io/jsonstream.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/limits.h"
+
+#define JS_CHUNK (64u * 1024u)
+
+typedef struct js {
+    mg_reader *r;           /* borrowed */
+    const char *name;       /* the reader's name, for messages */
+    mg_diag *d;
+
+    unsigned char *in;      /* current input chunk */
+    size_t in_len, in_pos;
+    bool at_start;          /* nothing read yet: the BOM check is pending */
+    bool eof;
+
+    unsigned long line, col; /* position of the next input byte */
+    mg_utf8_state u8;
+
+    char *el;               /* bytes of the value being collected */
+    size_t el_len, el_cap;
+    unsigned long el_line, el_col; /* where it starts */
+    char what[160];         /* what it is, for messages ("array element 12") */
+    size_t index;           /* 1-based number of the current array element */
+} js;
+
+/* Fills d with "FILE:LINE:COL: …" and returns code. */
+static int js_error(js *s, int code, unsigned long line, unsigned long col, const char *fmt,
+                    ...) MG_PRINTF(5, 6);
+
+static int js_error(js *s, int code, unsigned long line, unsigned long col, const char *fmt,
+                    ...)
+{
+    if (s->d && !s->d->msg[0]) {
+        char text[sizeof s->d->msg];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        mg_diag_set(s->d, code, s->name, line, col, "%s", text);
+    }
+    return code;
+}
+
+/* The end of the input where more was required. */
+static int js_truncated(js *s)
+{
+    return js_error(s, MG_EPARSE, s->line, s->col,
+                    "unexpected end of file (truncated?)%s%s", s->what[0] ? " inside " : "",
+                    s->what);
+}
+
+/*
+ * Makes the next byte available: 0 with *b the byte (not consumed) or -1 at
+ * the end of the input, or a negative code from the reader.
+ */
+static int js_peek(js *s, int *b)
+{
+    if (s->in_pos == s->in_len && !s->eof) {
+        ssize_t n = mg_reader_read(s->r, s->in, JS_CHUNK, s->d);
+        if (n < 0)
+            return (int)n;
+        s->in_len = (size_t)n;
+        s->in_pos = 0;
+        if (s->at_start) {
+            /* A UTF-8 byte-order mark is not JSON, but editors on Windows
+             * write one; it is skipped rather than rejected. Three bytes
+             * must be known before deciding. */
+            while (n > 0 && s->in_len < 3) {
+                n = mg_reader_read(s->r, s->in + s->in_len, JS_CHUNK - s->in_len, s->d);
+                if (n < 0)
+                    return (int)n;
+                s->in_len += (size_t)n;
+            }
+            s->at_start = false;
+            if (s->in_len >= 3 && s->in[0] == 0xEF && s->in[1] == 0xBB && s->in[2] == 0xBF)
+                s->in_pos = 3;
+        }
+        if (s->in_pos == s->in_len)
+            s->eof = true;
+    }
+    if (s->in_pos == s->in_len) {
+        /* Every byte has been checked: a multi-byte character cut by the
+         * end of the file is the last UTF-8 fault possible. */
+        if (mg_utf8_finish(&s->u8))
+            return mg_utf8_report(&s->u8, s->name, s->d);
+        *b = -1;
+        return MG_OK;
+    }
+    *b = s->in[s->in_pos];
+    return MG_OK;
+}
+
+/* Consumes the byte js_peek returned, checking it and moving the position. */
+static int js_take(js *s)
+{
+    unsigned char b = s->in[s->in_pos++];
+    unsigned long line = s->line, col = s->col;
+    if (b == '\n') {
+        s->line++;
+        s->col = 1;
+    } else {
+        s->col++;
+    }
+    /* Jansson reads a NUL byte as the end of its buffer, which would give a
+     * misleading "premature end of input"; it is named here instead. */
+    if (b == 0)
+        return js_error(s, MG_EPARSE, line, col,
+                        "NUL byte: this is not JSON text (binary, or UTF-16?)");
+    if ((b >= 0x80 || s->u8.need) && mg_utf8_feed(&s->u8, b, line, col))
+        return mg_utf8_report(&s->u8, s->name, s->d);
+    return MG_OK;
+}
+
+static bool is_ws(int b)
+{
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+}
+
+/* Skips JSON white space; *b is then the next byte (peeked) or -1. */
+static int js_skip_ws(js *s, int *b)
+{
+    int rc;
+    for (;;) {
+        if ((rc = js_peek(s, b)) != MG_OK)
+            return rc;
+        if (!is_ws(*b))
+            return MG_OK;
+        if ((rc = js_take(s)) != MG_OK)
+            return rc;
+    }
+}
+
+/* Names a byte for a message: "'x'", "end of file", "byte 0xE9". */
+static const char *byte_text(int b, char buf[16])
+{
+    if (b < 0)
+        return "the end of the file";
+    if (b >= 0x21 && b < 0x7F)
+        snprintf(buf, 16, "'%c'", b);
+    else
+        snprintf(buf, 16, "byte 0x%02X", (unsigned)b);
+    return buf;
+}
+
+/* Describes what a value starting with byte b is, for "found …". */
+static const char *value_kind(int b, char buf[16])
+{
+    switch (b) {
+    case '{': return "an object";
+    case '[': return "an array";
+    case '"': return "a string";
+    default:
+        if (b == '-' || (b >= '0' && b <= '9'))
+            return "a number";
+        return byte_text(b, buf);
+    }
+}
+
+/* Appends the byte just taken to the element buffer, within the bound. */
+static int el_push(js *s, unsigned char b)
+{
+    if (s->el_len == s->el_cap) {
+        if (s->el_cap >= MG_MAX_JSON_ELEMENT_BYTES)
+            return js_error(s, MG_ELIMIT, s->el_line, s->el_col,
+                            "%s is larger than %u bytes (MG_MAX_JSON_ELEMENT_BYTES)",
+                            s->what, MG_MAX_JSON_ELEMENT_BYTES);
+        size_t ncap = s->el_cap * 2;
+        if (ncap > MG_MAX_JSON_ELEMENT_BYTES)
+            ncap = MG_MAX_JSON_ELEMENT_BYTES;
+        char *nel = mg_realloc_array(s->el, ncap, 1);
+        if (!nel)
+            return js_error(s, MG_ENOMEM, s->el_line, s->el_col, "out of memory reading %s",
+                            s->what);
+        s->el = nel;
+        s->el_cap = ncap;
+    }
+    s->el[s->el_len++] = (char)b;
+    return MG_OK;
+}
+
+/*
+ * Inside a string most bytes are plain ASCII text that needs no per-byte
+ * work: this takes the run of such bytes available in the input chunk in one
+ * copy. Returns the number of bytes taken (0 when the next byte needs the
+ * slow path) or a negative code.
+ */
+static long js_take_text_run(js *s)
+{
+    if (s->u8.need)
+        return 0;
+    size_t k = s->in_pos;
+    while (k < s->in_len && s->in[k] >= 0x20 && s->in[k] < 0x80 && s->in[k] != '"' &&
+           s->in[k] != '\\')
+        k++;
+    size_t n = k - s->in_pos;
+    if (n == 0)
+        return 0;
+    if (n > MG_MAX_JSON_ELEMENT_BYTES - s->el_len)
+        return 0; /* let the byte-wise path report the bound */
+    if (s->el_len + n > s->el_cap) {
+        size_t ncap = s->el_cap;
+        while (ncap < s->el_len + n)
+            ncap *= 2;
+        if (ncap > MG_MAX_JSON_ELEMENT_BYTES)
+            ncap = MG_MAX_JSON_ELEMENT_BYTES;
+        char *nel = mg_realloc_array(s->el, ncap, 1);
+        if (!nel)
+            return js_error(s, MG_ENOMEM, s->el_line, s->el_col, "out of memory reading %s",
+                            s->what);
+        s->el = nel;
+        s->el_cap = ncap;
+    }
+    memcpy(s->el + s->el_len, s->in + s->in_pos, n);
+    s->el_len += n;
+    s->in_pos = k;
+    s->col += (unsigned long)n;
+    return (long)n;
+}
+
+/* Takes the peeked byte b and appends it to the element. */
+static int js_take_push(js *s, int b)
+{
+    int rc = js_take(s);
+    return rc ? rc : el_push(s, (unsigned char)b);
+}
+
+/*
+ * Collects the bytes of one JSON value starting at the peeked byte b (not
+ * white space, not the end) into s->el. Containers end at the bracket that
+ * brings the depth back to zero, strings at their closing quote, and
+ * anything else (numbers, literals, garbage) at white space or a structural
+ * character: jansson then judges what was collected.
+ */
+static int js_collect(js *s, int b)
+{
+    int rc;
+    s->el_len = 0;
+    s->el_line = s->line;
+    s->el_col = s->col;
+
+    if (b != '{' && b != '[' && b != '"') {
+        while (b >= 0 && !is_ws(b) && b != ',' && b != ']' && b != '}') {
+            if ((rc = js_take_push(s, b)) != MG_OK || (rc = js_peek(s, &b)) != MG_OK)
+                return rc;
+        }
+        return MG_OK;
+    }
+
+    unsigned depth = 0;
+    bool in_str = false, esc = false;
+    for (;;) {
+        if (in_str && !esc) {
+            long run = js_take_text_run(s);
+            if (run < 0)
+                return (int)run;
+        }
+        if ((rc = js_peek(s, &b)) != MG_OK)
+            return rc;
+        if (b < 0)
+            return js_truncated(s);
+        unsigned long line = s->line, col = s->col;
+        if ((rc = js_take_push(s, b)) != MG_OK)
+            return rc;
+        if (in_str) {
+            if (esc)
+                esc = false;
+            else if (b == '\\')
+                esc = true;
+            else if (b == '"')
+                in_str = false;
+            else
+                continue;
+            if (!in_str && depth == 0)
+                return MG_OK; /* a lone string value */
+        } else if (b == '"') {
+            in_str = true;
+        } else if (b == '{' || b == '[') {
+            if (++depth > MG_MAX_JSON_DEPTH)
+                return js_error(s, MG_ELIMIT, line, col,
+                                "nesting deeper than %u levels in %s (MG_MAX_JSON_DEPTH)",
+                                MG_MAX_JSON_DEPTH, s->what);
+        } else if (b == '}' || b == ']') {
+            /* A closing bracket that does not match is left to jansson,
+             * which names it; only the depth matters for finding the end. */
+            if (--depth == 0)
+                return MG_OK;
+        }
+    }
+}
+
+/*
+ * Parses the collected bytes with jansson. On failure, jansson's position
+ * (bytes read into the element; the last one is where it stopped) becomes a
+ * line and byte column of the file.
+ */
+static int js_parse(js *s, json_t **out)
+{
+    json_error_t err;
+    *out = json_loadb(s->el, s->el_len, JSON_DECODE_ANY, &err);
+    if (*out)
+        return MG_OK;
+    size_t p = err.position > 0 ? (size_t)err.position - 1 : 0;
+    if (p >= s->el_len)
+        p = s->el_len ? s->el_len - 1 : 0;
+    unsigned long line = s->el_line, col = s->el_col;
+    size_t last_nl = 0;
+    bool nl = false;
+    for (size_t k = 0; k < p; k++) {
+        if (s->el[k] == '\n') {
+            line++;
+            last_nl = k;
+            nl = true;
+        }
+    }
+    col = nl ? (unsigned long)(p - last_nl) : s->el_col + (unsigned long)p;
+    return js_error(s, MG_EPARSE, line, col, "invalid JSON in %s (jansson: %s)", s->what,
+                    err.text);
+}
+
+/* Streams the array whose '[' is the peeked byte. */
+static int js_array(js *s, mg_json_element_fn fn, void *ctx)
+{
+    int rc, b;
+    char bt[16];
+    unsigned long aline = s->line, acol = s->col;
+    if ((rc = js_take(s)) != MG_OK || (rc = js_skip_ws(s, &b)) != MG_OK)
+        return rc;
+    if (b == ']')
+        return js_take(s);
+    bool after_comma = false;
+    for (;;) {
+        if (b < 0) {
+            snprintf(s->what, sizeof s->what, "the array opened at line %lu, column %lu",
+                     aline, acol);
+            return js_truncated(s);
+        }
+        if (b == ']' || b == '}' || b == ',' || b == ':')
+            return js_error(s, MG_EPARSE, s->line, s->col, "expected an array element%s, found %s",
+                            after_comma ? " after ','" : "", byte_text(b, bt));
+        s->index++;
+        snprintf(s->what, sizeof s->what, "array element %zu", s->index);
+        json_t *v = NULL;
+        if ((rc = js_collect(s, b)) != MG_OK || (rc = js_parse(s, &v)) != MG_OK)
+            return rc;
+        rc = fn ? fn(ctx, v, s->el_line, s->el_col, s->d) : MG_OK;
+        json_decref(v);
+        if (rc < 0) {
+            /* The callback should have said why; if not, at least say where. */
+            return js_error(s, rc, s->el_line, s->el_col, "%s rejected: %s", s->what,
+                            mg_strerror(rc));
+        }
+        if ((rc = js_skip_ws(s, &b)) != MG_OK)
+            return rc;
+        if (b == ',') {
+            after_comma = true;
+            if ((rc = js_take(s)) != MG_OK || (rc = js_skip_ws(s, &b)) != MG_OK)
+                return rc;
+            continue;
+        }
+        if (b == ']') {
+            s->what[0] = '\0';
+            return js_take(s);
+        }
+        if (b < 0) {
+            snprintf(s->what, sizeof s->what, "the array opened at line %lu, column %lu",
+                     aline, acol);
+            return js_truncated(s);
+        }
+        return js_error(s, MG_EPARSE, s->line, s->col,
+                        "expected ',' or ']' after array element %zu, found %s", s->index,
+                        byte_text(b, bt));
+    }
+}
+
+/*
+ * Reads the top-level object whose '{' is the peeked byte, streaming the
+ * array under `key` and syntax-checking every other member with jansson.
+ */
+static int js_object(js *s, const char *key, mg_json_element_fn fn, void *ctx)
+{
+    int rc, b;
+    char bt[16];
+    unsigned long oline = s->line, ocol = s->col;
+    bool found = false;
+    if ((rc = js_take(s)) != MG_OK || (rc = js_skip_ws(s, &b)) != MG_OK)
+        return rc;
+    bool more = true;
+    if (b == '}') {
+        if ((rc = js_take(s)) != MG_OK)
+            return rc;
+        more = false;
+    }
+    while (more) {
+        snprintf(s->what, sizeof s->what, "the object opened at line %lu, column %lu", oline,
+                 ocol);
+        if (b < 0)
+            return js_truncated(s);
+        if (b != '"')
+            return js_error(s, MG_EPARSE, s->line, s->col,
+                            "expected a member name (a string in double quotes), found %s",
+                            byte_text(b, bt));
+        snprintf(s->what, sizeof s->what, "a member name");
+        json_t *jname = NULL;
+        if ((rc = js_collect(s, b)) != MG_OK || (rc = js_parse(s, &jname)) != MG_OK)
+            return rc;
+        /* The name is compared decoded, so "\u0066eatures" matches too. */
+        const char *name = json_string_value(jname);
+        bool match = name && json_string_length(jname) == strlen(key) &&
+                     memcmp(name, key, strlen(key)) == 0;
+        char shown[64];
+        snprintf(shown, sizeof shown, "%s", name ? name : "?");
+        json_decref(jname);
+
+        snprintf(s->what, sizeof s->what, "member \"%s\"", shown);
+        if ((rc = js_skip_ws(s, &b)) != MG_OK)
+            return rc;
+        if (b < 0)
+            return js_truncated(s);
+        if (b != ':')
+            return js_error(s, MG_EPARSE, s->line, s->col,
+                            "expected ':' after the member name \"%s\", found %s", shown,
+                            byte_text(b, bt));
+        if ((rc = js_take(s)) != MG_OK || (rc = js_skip_ws(s, &b)) != MG_OK)
+            return rc;
+        if (b < 0)
+            return js_truncated(s);
+        if (match) {
+            if (found)
+                return js_error(s, MG_EPARSE, s->line, s->col,
+                                "member \"%s\" appears twice in the top-level object", key);
+            found = true;
+            if (b != '[')
+                return js_error(s, MG_EPARSE, s->line, s->col,
+                                "expected an array as member \"%s\", found %s", key,
+                                value_kind(b, bt));
+            if ((rc = js_array(s, fn, ctx)) != MG_OK)
+                return rc;
+        } else {
+            if (b == ']' || b == '}' || b == ',' || b == ':')
+                return js_error(s, MG_EPARSE, s->line, s->col,
+                                "expected a value for member \"%s\", found %s", shown,
+                                byte_text(b, bt));
+            json_t *skipped = NULL;
+            if ((rc = js_collect(s, b)) != MG_OK || (rc = js_parse(s, &skipped)) != MG_OK)
+                return rc;
+            json_decref(skipped);
+        }
+        snprintf(s->what, sizeof s->what, "the object opened at line %lu, column %lu", oline,
+                 ocol);
+        if ((rc = js_skip_ws(s, &b)) != MG_OK)
+            return rc;
+        if (b == ',') {
+            if ((rc = js_take(s)) != MG_OK || (rc = js_skip_ws(s, &b)) != MG_OK)
+                return rc;
+            if (b == '}')
+                return js_error(s, MG_EPARSE, s->line, s->col,
+                                "expected a member name after ',', found '}'");
+            continue;
+        }
+        if (b == '}') {
+            if ((rc = js_take(s)) != MG_OK)
+                return rc;
+            break;
+        }
+        if (b < 0)
+            return js_truncated(s);
+        return js_error(s, MG_EPARSE, s->line, s->col,
+                        "expected ',' or '}' in the top-level object, found %s",
+                        byte_text(b, bt));
+    }
+    s->what[0] = '\0';
+    if (!found)
+        return js_error(s, MG_EPARSE, oline, ocol,
+                        "expected an object with member \"%s\" (the top-level object has "
+                        "no such member)", key);
+    return MG_OK;
+}
+
+int mg_json_stream_array(mg_reader *r, const char *key, mg_json_element_fn fn, void *ctx,
+                         mg_diag *d)
+{
+    if (!r)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_json_stream_array: no reader");
+    js s;
+    memset(&s, 0, sizeof s);
+    s.r = r;
+    s.name = mg_reader_name(r);
+    s.d = d;
+    s.at_start = true;
+    s.line = 1;
+    s.col = 1;
+    s.el_cap = 4096;
+    s.in = mg_alloc_array(JS_CHUNK, 1);
+    s.el = mg_alloc_array(s.el_cap, 1);
+    int rc, b;
+    char bt[16];
+    if (!s.in || !s.el) {
+        rc = mg_diag_set(d, MG_ENOMEM, s.name, 0, 0, "out of memory");
+        goto out;
+    }
+
+    char expected[128];
+    if (key)
+        snprintf(expected, sizeof expected, "an object with member \"%s\"", key);
+    else
+        snprintf(expected, sizeof expected, "a JSON array");
+    if ((rc = js_skip_ws(&s, &b)) != MG_OK)
+        goto out;
+    if (b < 0) {
+        rc = js_error(&s, MG_EPARSE, s.line, s.col, "empty file (expected %s)", expected);
+    } else if (b >= 0x80) {
+        /* Taking the byte runs the UTF-8 check, which recognises a UTF-16
+         * file by its byte-order mark and says how to convert it. */
+        unsigned long line = s.line, col = s.col;
+        if ((rc = js_take(&s)) == MG_OK)
+            rc = js_error(&s, MG_EPARSE, line, col, "expected %s, found %s", expected,
+                          byte_text(b, bt));
+    } else if (b != (key ? '{' : '[')) {
+        rc = js_error(&s, MG_EPARSE, s.line, s.col, "expected %s, found %s", expected,
+                      value_kind(b, bt));
+    } else {
+        rc = key ? js_object(&s, key, fn, ctx) : js_array(&s, fn, ctx);
+    }
+    if (rc != MG_OK)
+        goto out;
+    if ((rc = js_skip_ws(&s, &b)) != MG_OK)
+        goto out;
+    if (b >= 0)
+        rc = js_error(&s, MG_EPARSE, s.line, s.col,
+                      "unexpected data after the end of the JSON document (found %s)",
+                      byte_text(b, bt));
+out:
+    free(s.in);
+    free(s.el);
+    return rc;
+}

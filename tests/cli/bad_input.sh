@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Bad input: every fault gives exit code 2 (command line) or 3 (input) with a
+# message naming the file, line and column and what was expected, and no
+# output file is left behind.
+. "$(dirname "$0")/lib.bash"
+src=$MG_SOURCE_DIR/data/demo
+
+# A writable copy of the demo inputs; a plain file beside the .gz takes
+# precedence, so each case overrides one file.
+fresh() {
+    rm -rf "$tmp/b" "$tmp/f"
+    cp -r "$src/11-aude" "$tmp/b"
+    cp -r "$src/france" "$tmp/f"
+    chmod -R u+w "$tmp/b" "$tmp/f"
+    rm -f "$tmp/t.csv"
+}
+run() { expect_exit "$1" "$MAILLAGE" access --bundle "$tmp/b" --france "$tmp/f" --quiet --out "$tmp/t.csv" "${@:2}"; }
+no_output() { [ ! -e "$tmp/t.csv" ] && ! ls "$tmp"/t.csv.tmp-* >/dev/null 2>&1 && ok || fail "output left behind"; }
+
+# Command line.
+expect_exit 2 "$MAILLAGE" access --quiet
+expect_err 'bundle DIR and --france DIR are required'
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --frobnicate
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --profession vet
+expect_err 'expected mg, inf, mk, sf or cd'
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --speed fast
+expect_err 'speed fast: expected a number'
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --measure apl,teleportation
+expect_err 'unknown measure "teleportation"'
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --steps 10:1,5:0.5
+expect_err 'increasing'
+expect_exit 2 "$MAILLAGE" frobnicate
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --format xlsx
+
+# Missing files.
+fresh; rm "$tmp/f"/bpe19_ensemble_sante.csv.gz
+run 3; expect_err 'no INSEE BPE file found'; no_output
+expect_exit 3 "$MAILLAGE" access --bundle "$tmp/nowhere" --france "$src/france" --quiet
+expect_err 'nowhere.*(not exist|No such)'
+
+# BPE separated by commas instead of semicolons.
+fresh; gzip -dc "$src/france/bpe19_ensemble_sante.csv.gz" | tr ';' ',' >"$tmp/f/bpe19_ensemble_sante.csv"
+run 3; expect_err 'bpe19_ensemble_sante.csv:1.*DEPCOM'; expect_err 'separated by `,`'; no_output
+
+# A non-numeric count, line 5 of the BPE file.
+fresh; gzip -dc "$src/france/bpe19_ensemble_sante.csv.gz" | sed '5s/;1\r$/;un\r/' >"$tmp/f/bpe19_ensemble_sante.csv"
+sed -n 5p "$tmp/f/bpe19_ensemble_sante.csv" | grep -q ';un' || fail "test setup: line 5 not changed"
+run 3 --profession sf; expect_err 'bpe19_ensemble_sante.csv:5:[0-9]+: .*NB_EQUIP.*expected'; no_output
+
+# A truncated communes.json.
+fresh; gzip -dc "$src/france/communes.json.gz" | head -c 300000 >"$tmp/f/communes.json"
+run 3; expect_err 'communes.json:[0-9]+:[0-9]+: .*(end of file|truncated)'; no_output
+
+# A wrong type in communes.json.
+fresh; gzip -dc "$src/france/communes.json.gz" | sed '3s/"population":270/"population":"270"/' >"$tmp/f/communes.json"
+run 3; expect_err 'communes.json:3:[0-9]+: .*population.*expected'; no_output
+
+# Invalid UTF-8 in La Poste's file, line 10.
+fresh; gzip -dc "$src/france/laposte_hexasmal_2020.csv.gz" | sed '10s/;/;\xff/' >"$tmp/f/laposte_hexasmal_2020.csv"
+run 3; expect_err 'laposte_hexasmal_2020.csv:10:[0-9]+: .*UTF-8'; no_output
+
+# Coordinates that are not "lat,lon".
+fresh; gzip -dc "$src/france/laposte_hexasmal_2020.csv.gz" | sed '7s/;[0-9.]*,\(-*[0-9.]*\)$/;north,\1/' >"$tmp/f/laposte_hexasmal_2020.csv"
+run 3; expect_err 'laposte_hexasmal_2020.csv:7:[0-9]+: .*coordonnees_gps.*expected'; no_output
+
+# A huge line.
+fresh; { gzip -dc "$src/france/laposte_hexasmal_2020.csv.gz" | head -3; head -c 200000 /dev/zero | tr '\0' x; echo; } >"$tmp/f/laposte_hexasmal_2020.csv"
+run 3; expect_err 'laposte_hexasmal_2020.csv:4.*(long|limit)'; no_output
+
+# The DREES file without its standardised population column.
+fresh; cut -d, -f1-6 "$src/11-aude/apl_mg_2021.csv" >"$tmp/b/apl_mg_2021.csv"
+run 3; expect_err 'apl_mg_2021.csv:1: .*standardised population'; no_output
+
+# A negative official value.
+fresh; sed '4s/,3\.597,/,-3.597,/' "$src/11-aude/apl_mg_2021.csv" >"$tmp/b/apl_mg_2021.csv"
+grep -q -- '-3.597' "$tmp/b/apl_mg_2021.csv" || fail "test setup: value not changed"
+run 3; expect_err 'apl_mg_2021.csv:4: .*non-negative'; no_output
+
+# A contour that is not a polygon.
+fresh; sed 's/"type":"Polygon"/"type":"Circle"/' "$src/11-aude/communes.geojson" >"$tmp/b/communes.geojson"
+run 3; expect_err 'communes.geojson:[0-9]+:[0-9]+: .*Circle.*expected Polygon or MultiPolygon'; no_output
+
+# An origin–destination table with a bad time, line 3 column 13.
+fresh; printf 'from,to,minutes\n11069,11206,22.5\n11069,11001,soon\n' >"$tmp/m.csv"
+run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:3:13: .*minutes.*expected'; no_output
+printf 'origin,destination,minutes\n' >"$tmp/m.csv"
+run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:1: .*missing column "from"'; no_output
+
+# A gzip file cut short.
+fresh; head -c 200000 "$src/france/communes.json.gz" >"$tmp/f/communes.json.gz"
+run 3; expect_err 'communes.json.gz.*(truncated|corrupt)'; no_output
+
+# The output folder does not exist: exit 4, nothing written.
+expect_exit 4 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/no/such/dir/t.csv"
+expect_err 'cannot create'
+finish

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Output formats of `maillage access` and `maillage compare`, checked with
+# Python's own parsers.
+. "$(dirname "$0")/lib.bash"
+
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --format geojson --out "$tmp/a.geojson"
+python3 - "$tmp/a.geojson" <<'PY' && ok || fail "GeoJSON output"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["type"] == "FeatureCollection"
+feats = doc["features"]
+assert len(feats) == 433, len(feats)
+kinds = {f["geometry"]["type"] for f in feats}
+assert kinds == {"MultiPolygon"}, kinds
+# Val-de-Dagne (11251) absorbed Pradelles-en-Val (11298): two 2018 polygons.
+vdd = [f for f in feats if f["properties"]["code_insee"] == "11251"][0]
+assert len(vdd["geometry"]["coordinates"]) >= 2
+for f in feats:
+    for poly in f["geometry"]["coordinates"]:
+        for ring in poly:
+            for lon, lat in ring:
+                assert 1.6 < lon < 3.3 and 42.6 < lat < 43.5, (lon, lat)
+assert all(isinstance(f["properties"]["apl"], float) for f in feats)
+PY
+
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --format json --measure 2sfca,gravity,nearest --out "$tmp/a.json"
+python3 - "$tmp/a.json" <<'PY' && ok || fail "JSON output"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["meta"]["profession"] == "mg"
+rows = doc["communes"]
+assert len(rows) == 433
+for r in rows:
+    assert r["nearest"] is None or 0 <= r["nearest"] < 20
+    if r["practitioners"] > 0:
+        assert r["nearest"] == 0.0, r
+    assert r["gravity"] >= r["practitioners"] - 1e-9
+s = doc["summary"]
+assert 0 < s["territory"]["gini"] < 1
+assert abs(s["theil_between_epci"] + s["theil_within_epci"] - s["territory"]["theil"]) < 1e-9
+assert s["agreement"]["communes"] == 433
+PY
+
+# compare, text and JSON, and on a written table.
+expect_exit 0 "$MAILLAGE" compare "${demo[@]}" --quiet
+expect_out '^Spearman rank correlation: 0\.[0-9]+'
+expect_out 'classification below 2\.5'
+expect_exit 0 "$MAILLAGE" compare "${demo[@]}" --quiet --format json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["communes"]==433 and -1<=d["spearman"]<=1' "$tmp/out" && ok || fail "compare JSON"
+"$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/t.csv"
+cp "$tmp/out" "$tmp/direct.json"
+expect_exit 0 "$MAILLAGE" compare --table "$tmp/t.csv" --format json
+python3 -c '
+import json,sys
+a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+assert abs(a["spearman"]-b["spearman"])<1e-9 and a["below_both"]==b["below_both"], (a,b)' "$tmp/out" "$tmp/direct.json" && ok || fail "compare --table disagrees with compare"
+
+# --help everywhere.
+for c in access compare; do
+    expect_exit 0 "$MAILLAGE" "$c" --help
+    expect_out "Usage: maillage $c"
+done
+expect_exit 0 "$MAILLAGE" --help
+finish
