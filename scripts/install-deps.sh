@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libjansson-dev zlib1g-dev)
-test_pkgs=(libcmocka-dev python3 clang libfuzzer-14-dev libclang-rt-14-dev)
+test_pkgs=(libcmocka-dev python3 clang libfuzzer-14-dev libclang-rt-14-dev gdal-bin)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

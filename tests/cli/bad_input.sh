@@ -90,6 +90,13 @@ run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:1: .*missing column "from"'; no_o
 fresh; head -c 200000 "$src/france/communes.json.gz" >"$tmp/f/communes.json.gz"
 run 3; expect_err 'communes.json.gz.*(truncated|corrupt)'; no_output
 
+# Unknown codes are not fatal: they are reported with file and line, and
+# their practitioners are left out.
+fresh; { gzip -dc "$src/france/bpe19_ensemble_sante.csv.gz"; printf '76;11;11999;11999;2019;D201;3\r\n'; } >"$tmp/f/bpe19_ensemble_sante.csv"
+expect_exit 0 "$MAILLAGE" access --bundle "$tmp/b" --france "$tmp/f" --out "$tmp/t.csv"
+expect_err 'bpe19_ensemble_sante.csv:218409: D201 equipment in commune 11999, a code that maps to no current commune \(3 not counted\)'
+expect_err '1 warning while reading'
+
 # The output folder does not exist: exit 4, nothing written.
 expect_exit 4 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/no/such/dir/t.csv"
 expect_err 'cannot create'

@@ -23,6 +23,18 @@ for f in feats:
 assert all(isinstance(f["properties"]["apl"], float) for f in feats)
 PY
 
+# GDAL, the library QGIS reads vector files with, opens it as a WGS84 layer
+# of 433 multipolygons with the table's columns.
+if command -v ogrinfo >/dev/null; then
+    expect_exit 0 ogrinfo -ro -so -al "$tmp/a.geojson"
+    expect_out 'Feature Count: 433'
+    expect_out 'Geometry: Multi Polygon'
+    expect_out 'ID\["EPSG",4326\]'
+    expect_out '^apl_official: Real'
+else
+    fail "ogrinfo (Debian gdal-bin) is not installed: scripts/install-deps.sh test installs it"
+fi
+
 expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --format json --measure 2sfca,gravity,nearest --out "$tmp/a.json"
 python3 - "$tmp/a.json" <<'PY' && ok || fail "JSON output"
 import json, sys
