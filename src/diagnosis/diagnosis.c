@@ -59,24 +59,32 @@ static int find_one(char **out, const char *dir, const char *const *names, size_
                        names[0], n > 1 ? " or " : "", n > 1 ? names[1] : "");
 }
 
-static int cmp_code(const void *a, const void *b, void *t)
+typedef struct code_index {
+    mg_code code;
+    size_t idx;
+} code_index;
+
+static int cmp_code_index(const void *a, const void *b)
 {
-    const mg_territory *tt = t;
-    return strcmp(tt->code[*(const size_t *)a], tt->code[*(const size_t *)b]);
+    return strcmp(((const code_index *)a)->code, ((const code_index *)b)->code);
 }
 
-/* qsort_r is not in C17; the study list is small, an insertion sort over
- * ~hundreds of codes is plenty. */
-static void sort_study(size_t *idx, size_t n, const mg_territory *t)
+/* Orders the study communes by code (qsort has no context argument, so the
+ * codes are copied beside the indices). */
+static int sort_study(size_t *idx, size_t n, const mg_territory *t)
 {
-    for (size_t i = 1; i < n; i++) {
-        size_t v = idx[i], j = i;
-        while (j > 0 && cmp_code(&idx[j - 1], &v, (void *)t) > 0) {
-            idx[j] = idx[j - 1];
-            j--;
-        }
-        idx[j] = v;
+    code_index *ci = mg_alloc_array(n, sizeof *ci);
+    if (!ci)
+        return MG_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        memcpy(ci[k].code, t->code[idx[k]], sizeof ci[k].code);
+        ci[k].idx = idx[k];
     }
+    qsort(ci, n, sizeof *ci, cmp_code_index);
+    for (size_t k = 0; k < n; k++)
+        idx[k] = ci[k].idx;
+    free(ci);
+    return MG_OK;
 }
 
 int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
@@ -196,7 +204,10 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
             mg_report_add(&g->report, "commune %s (%s) has no point: it only reaches itself",
                           t->code[i], t->name[i]);
     }
-    sort_study(g->study, g->study_n, t);
+    if ((rc = sort_study(g->study, g->study_n, t))) {
+        mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
 
     double per_head = o->supply_per_head > 0 ? o->supply_per_head : g->prof->supply_per_head;
     for (size_t i = 0; i < n; i++) {

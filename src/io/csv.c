@@ -253,8 +253,9 @@ static int csv_read_record(mg_csv *c, mg_diag *d)
                 qcol = col;
                 break;
             }
+            /* Any other first byte starts an unquoted field; the separator
+             * itself ends an empty one. Both are the unquoted case. */
             st = ST_UNQUOTED;
-            /* An empty field followed by the separator: handled below. */
             /* fall through */
         case ST_UNQUOTED:
             if (b == (unsigned char)c->delim) {
@@ -586,6 +587,7 @@ static int field_span(const mg_csv *c, size_t i, const char **b, const char **e,
     return MG_OK;
 }
 
+/* An ASCII digit, independent of the locale (unlike isdigit). */
 static bool is_digit(char ch)
 {
     return ch >= '0' && ch <= '9';

@@ -10,6 +10,11 @@
  *
  * Ownership: the mg_csv borrows the mg_reader (the caller closes both).
  * Field pointers are valid until the next mg_csv_next call.
+ *
+ * Positions are 1-based lines and byte columns (a BOM is not counted); CR,
+ * LF and CRLF each end one line. A quote inside an unquoted field is kept
+ * as an ordinary character. Errors are final: after one, mg_csv_next keeps
+ * returning the same code.
  */
 #ifndef MG_IO_CSV_H
 #define MG_IO_CSV_H
@@ -39,10 +44,11 @@ void mg_csv_close(mg_csv *c);
 int mg_csv_column(const mg_csv *c, const char *name);
 
 /**
- * Finds each of the `n` required columns; on the first one missing fills d
- * with "FILE:1: missing column \"X\" (expected a `D`-separated header with
- * …)" and, when the header line contains another usual separator but not
- * `delim`, says the file seems to be separated by that one instead.
+ * Finds each of the `n` required columns; on the first one missing returns
+ * MG_ENOTFOUND and fills d with "FILE:1: missing column \"X\" (expected a
+ * `D`-separated header with …)" and, when the header line contains another
+ * usual separator but not `delim`, says the file seems to be separated by
+ * that one instead.
  * idx[k] receives the index of names[k].
  */
 int mg_csv_require(const mg_csv *c, const char *const *names, size_t n,
@@ -61,7 +67,11 @@ int mg_csv_next(mg_csv *c, mg_diag *d) MG_WARN_UNUSED;
 /** Number of fields of the current record (equals the header's). */
 size_t mg_csv_nfields(const mg_csv *c);
 
-/** Field i of the current record, NUL-terminated, unquoted; len may be NULL. */
+/**
+ * Field i of the current record, NUL-terminated, unquoted; len may be NULL.
+ * NULL (and *len = 0) when there is no field i, e.g. before the first
+ * mg_csv_next or after the end.
+ */
 const char *mg_csv_field(const mg_csv *c, size_t i, size_t *len);
 
 /** Header name of column i. */
@@ -70,7 +80,11 @@ const char *mg_csv_header(const mg_csv *c, size_t i);
 /** 1-based line number where the current record starts. */
 unsigned long mg_csv_line(const mg_csv *c);
 
-/** 1-based byte column where field i of the current record starts. */
+/**
+ * 1-based byte column where field i of the current record starts (0 when
+ * there is no field i). After a quoted field spanning lines, the column is
+ * on the line where field i starts, which mg_csv_double's messages name.
+ */
 unsigned long mg_csv_col(const mg_csv *c, size_t i);
 
 /** The reader's name (for messages). */
@@ -86,7 +100,10 @@ const char *mg_csv_name(const mg_csv *c);
 int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present,
                   mg_diag *d) MG_WARN_UNUSED;
 
-/** Like mg_csv_double for a non-negative integer that fits a long. */
+/**
+ * Like mg_csv_double for a non-negative integer that fits a long: digits
+ * only, an optional '+', surrounding spaces allowed.
+ */
 int mg_csv_long(const mg_csv *c, size_t i, long *out, bool *present,
                 mg_diag *d) MG_WARN_UNUSED;
 

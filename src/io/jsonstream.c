@@ -130,6 +130,7 @@ static int js_take(js *s)
     return MG_OK;
 }
 
+/* JSON white space (RFC 8259): exactly these four bytes. */
 static bool is_ws(int b)
 {
     return b == ' ' || b == '\t' || b == '\n' || b == '\r';

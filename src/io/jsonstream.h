@@ -19,9 +19,12 @@
 
 /**
  * Called once per array element. `elem` is borrowed (freed after the call
- * returns); `line`/`col` are where the element starts in the file. Return 0
- * to continue, a negative MG_E… code (with d filled) to stop: the stream
- * then returns that code.
+ * returns); `line`/`col` are where the element starts in the file (1-based
+ * line and byte column). Return 0 to continue, a negative MG_E… code (with d
+ * filled) to stop: the stream then returns that code. Elements are handed
+ * over as they are read, so a document found broken later (truncated,
+ * trailing garbage) has already produced its earlier elements: callers must
+ * discard what they built when the stream fails.
  */
 typedef int (*mg_json_element_fn)(void *ctx, json_t *elem, unsigned long line,
                                   unsigned long col, mg_diag *d);
@@ -33,7 +36,9 @@ typedef int (*mg_json_element_fn)(void *ctx, json_t *elem, unsigned long line,
  * "FILE:LINE:COL: expected … (jansson's text)" for bad JSON, a missing key,
  * the wrong top-level type, trailing garbage or a truncated document;
  * MG_ELIMIT for an element over MG_MAX_JSON_ELEMENT_BYTES or nesting over
- * MG_MAX_JSON_DEPTH; MG_EUTF8 for invalid UTF-8; MG_EIO from the reader.
+ * MG_MAX_JSON_DEPTH (counted inside one element); MG_EUTF8 for invalid
+ * UTF-8; MG_EIO from the reader. A leading UTF-8 BOM is skipped. fn may be
+ * NULL to only check the document.
  */
 int mg_json_stream_array(mg_reader *r, const char *key, mg_json_element_fn fn,
                          void *ctx, mg_diag *d) MG_WARN_UNUSED;

@@ -247,6 +247,7 @@ static char *path_join(const char *dir, const char *sub, const char *name, const
     return p;
 }
 
+/* True for an existing regular file (symbolic links followed). */
 static bool is_regular_file(const char *path)
 {
     struct stat st;
@@ -271,6 +272,7 @@ static int try_candidates(char **out, const char *dir, const char *sub, const ch
     return 0;
 }
 
+/* qsort order of sub-folder names: bytewise, so the same on every system. */
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
