@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMG_FUZZ=ON -DMG_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" >/dev/null
+targets=$(for src in fuzz/fuzz_*.c; do basename "$src" .c; done)
+# shellcheck disable=SC2086
+cmake --build build-fuzz -j"$(nproc)" --target $targets >/dev/null
 mkdir -p build-fuzz/crashes
 status=0
 for src in fuzz/fuzz_*.c; do
@@ -14,7 +16,7 @@ for src in fuzz/fuzz_*.c; do
     work=build-fuzz/corpus/$name
     mkdir -p "$work"
     cp -r "fuzz/corpus/$name/." "$work/"
-    if build-fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    if build-fuzz/fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix=build-fuzz/crashes/"$name"- "$work" >build-fuzz/"$name".log 2>&1; then
         echo "fuzz $name: ${seconds}s, $(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/"$name".log | tail -1 | grep -o '[0-9]*$' || echo '?') runs, no crash" >&2
     else
