@@ -171,18 +171,24 @@ int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *includ
     double c = sin(radius_km / (2 * MG_EARTH_RADIUS_KM));
     double chord2_max = 4 * c * c;
 
-    /* Grid cells at least radius_km wide everywhere: latitude cells are
-     * radius_km / 111.19 degrees tall; longitude cells are widened for the
-     * highest latitude present, where a degree of longitude is shortest. */
+    /* Grid cells that hold every point within the search radius of a point
+     * in the same or an adjacent cell. With θ = radius / R the angular
+     * radius, latitudes differ by at most θ; along the parallel, longitudes
+     * differ by at most asin(sin θ / cos φ) for a point at latitude φ
+     * (spherical trigonometry), largest at the highest latitude any partner
+     * can have, φ* = max |lat| + θ. When θ reaches the pole from φ*, a
+     * single column of cells spans every longitude. */
+    const double deg = 180 / 3.14159265358979323846;
+    double theta = radius_km / MG_EARTH_RADIUS_KM;
     double maxlat = 0;
     for (size_t i = 0; i < n; i++)
         if (usable(lat, lon, include, i) && fabs(lat[i]) > maxlat)
             maxlat = fabs(lat[i]);
-    if (maxlat > 85)
-        maxlat = 85;
-    double km_per_deg = MG_EARTH_RADIUS_KM * 3.14159265358979323846 / 180;
-    double cell_lat = radius_km / km_per_deg * 1.0001;
-    double cell_lon = radius_km / (km_per_deg * cos(maxlat * 3.14159265358979323846 / 180)) * 1.0001;
+    double phi = maxlat / deg + theta;
+    double cell_lat = theta * deg * 1.000001;
+    double cell_lon = 360;
+    if (phi < 3.14159265358979323846 / 2 && sin(theta) < cos(phi))
+        cell_lon = asin(sin(theta) / cos(phi)) * deg * 1.000001;
     if (cell_lon > 360)
         cell_lon = 360;
 
@@ -358,7 +364,8 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
         goto done;
     if (unknown > 20)
         mg_report_add(rep, "%s: %zu more unknown codes", path, unknown - 20);
-    qsort(rows, nrows, sizeof *rows, cmp_od);
+    if (nrows) /* qsort's pointer must be valid even for no element */
+        qsort(rows, nrows, sizeof *rows, cmp_od);
     if ((rc = builder_init(&b, t->n)))
         goto done;
     size_t k = 0;
