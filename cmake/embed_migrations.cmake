@@ -1,0 +1,23 @@
+# Generates a C file holding every SQL migration, in file-name order:
+#   const struct mg_migration mg_migrations[]; const size_t mg_migration_count;
+# Invoked as: cmake -DOUT=file.c -DDIR=src/storage/migrations -P embed_migrations.cmake
+file(GLOB files "${DIR}/*.sql")
+list(SORT files)
+set(body "/* Generated from ${DIR} by cmake/embed_migrations.cmake: do not edit. */\n")
+string(APPEND body "#include \"storage/migrations.h\"\n\nconst struct mg_migration mg_migrations[] = {\n")
+set(count 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} sql)
+  string(REPLACE "\\" "\\\\" sql "${sql}")
+  string(REPLACE "\"" "\\\"" sql "${sql}")
+  string(REPLACE "\n" "\\n\"\n    \"" sql "${sql}")
+  string(APPEND body "    {\"${name}\",\n    \"${sql}\"},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+if(count EQUAL 0)
+  string(APPEND body "    {0, 0},\n")
+endif()
+string(APPEND body "};\nconst size_t mg_migration_count = ${count};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

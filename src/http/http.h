@@ -1,0 +1,140 @@
+/**
+ * @file http.h
+ * The HTTP layer: a server over libmicrohttpd with its connection, memory
+ * and timeout limits, a small router with path parameters, request
+ * accessors (path, query string, urlencoded form, JSON body) and responses
+ * with security headers. Handlers never see libmicrohttpd.
+ *
+ * Ownership: the server owns requests; a handler fills the response it is
+ * given (its body buffer is freed by the server after sending).
+ * Thread-safety: handlers may run concurrently on the server's threads.
+ */
+#ifndef MG_HTTP_HTTP_H
+#define MG_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+/* Limits (see also core/limits.h). */
+#define MG_HTTP_MAX_BODY (1024u * 1024u)       /* larger bodies: 413 */
+#define MG_HTTP_MAX_URL 8192u                  /* longer URLs: 414 */
+#define MG_HTTP_MAX_PARAMS 64u                 /* query + form pairs */
+#define MG_HTTP_MAX_RESPONSE (64u * 1024u * 1024u)
+
+typedef struct mg_http_request mg_http_request;
+
+typedef struct mg_http_response {
+    int status;               /* default 200 */
+    const char *content_type; /* static string; default "text/html; charset=utf-8" */
+    mg_buf body;              /* max MG_HTTP_MAX_RESPONSE */
+    char location[512];       /* for 303 redirects, "" otherwise */
+    char disposition[256];    /* Content-Disposition, "" for none */
+    char cache[64];           /* Cache-Control, default "no-store" */
+} mg_http_response;
+
+/** A handler returns 0 having filled res; a negative code means 500. */
+typedef int (*mg_http_handler)(void *ctx, const mg_http_request *req, mg_http_response *res);
+
+/* --- Request accessors (all strings NUL-terminated, valid UTF-8, owned by
+ * the request; NULL when absent). --------------------------------------- */
+
+const char *mg_http_method(const mg_http_request *r);  /* "GET", "POST", … */
+const char *mg_http_path(const mg_http_request *r);    /* percent-decoded, no query */
+
+/** Query-string parameter (first occurrence), percent-decoded. */
+const char *mg_http_query(const mg_http_request *r, const char *name);
+
+/** Form parameter of an application/x-www-form-urlencoded body. */
+const char *mg_http_form(const mg_http_request *r, const char *name);
+
+/** Form parameter if present, else query parameter. */
+const char *mg_http_param(const mg_http_request *r, const char *name);
+
+/** Path parameter captured by the route pattern ("{code}"). */
+const char *mg_http_path_param(const mg_http_request *r, const char *name);
+
+/** Request header (case-insensitive name). */
+const char *mg_http_header(const mg_http_request *r, const char *name);
+
+/** Raw body (NULL, 0 when none). */
+const char *mg_http_body(const mg_http_request *r, size_t *len);
+
+/** True when the client prefers JSON (path under /api/ or Accept: application/json). */
+bool mg_http_wants_json(const mg_http_request *r);
+
+/* --- Responses. ---------------------------------------------------------- */
+
+/**
+ * An error response: for /api/ paths a JSON body {"error": {"status": N,
+ * "message": "…"}}; otherwise a small French HTML page with the message
+ * (escaped). `message_fr` is shown to people: French, no internal detail.
+ */
+void mg_http_error(const mg_http_request *r, mg_http_response *res, int status,
+                   const char *message_fr);
+
+/** A 303 redirect to `location` (a path on this server). */
+void mg_http_redirect(mg_http_response *res, const char *location);
+
+/* --- Router. ------------------------------------------------------------- */
+
+typedef struct mg_router mg_router;
+
+mg_router *mg_router_new(void);
+void mg_router_free(mg_router *rt);
+
+/**
+ * Adds a route. `pattern` is a path whose segments may be "{name}" (one
+ * segment captured as path parameter `name`) and whose last segment may end
+ * with a literal suffix after the parameter ("{code}.svg"). Routes are tried
+ * in order of addition. MG_ELIMIT beyond 256 routes.
+ */
+int mg_router_add(mg_router *rt, const char *method, const char *pattern,
+                  mg_http_handler fn, void *ctx) MG_WARN_UNUSED;
+
+/* --- Server. ------------------------------------------------------------- */
+
+typedef struct mg_http_config {
+    const char *address;        /* default "127.0.0.1" */
+    unsigned port;              /* default 8080; 0 = any free port */
+    unsigned threads;           /* default 2 (thread pool size) */
+    unsigned connection_limit;  /* default 256 */
+    unsigned connection_timeout;/* seconds, default 30 */
+    size_t memory_limit;        /* per connection, default 256 KiB */
+    const char *static_dir;     /* served under /static/ (NULL: none) */
+} mg_http_config;
+
+mg_http_config mg_http_config_defaults(void);
+
+typedef struct mg_http_server mg_http_server;
+
+/**
+ * Starts serving `rt` (borrowed; must outlive the server) in background
+ * threads. Unknown path: 404; path known with another method: 405 with
+ * Allow; body over MG_HTTP_MAX_BODY: 413; URL too long: 414; malformed
+ * query/form encoding or invalid UTF-8: 400 — all French pages (or JSON
+ * errors under /api/). Every response carries the security headers
+ * (Content-Security-Policy, X-Content-Type-Options, X-Frame-Options,
+ * Referrer-Policy). *port_out receives the bound port.
+ */
+int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt,
+                  unsigned *port_out, mg_diag *d) MG_WARN_UNUSED;
+
+void mg_http_stop(mg_http_server *s);
+
+/**
+ * Runs one request through the router without a network: for handler tests
+ * and the request fuzz target. `target` is the request target ("/path?q=1"),
+ * `content_type` and `body` may be NULL. Fills res exactly as the server
+ * would (res must be released with mg_http_response_free).
+ */
+int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
+                     const char *content_type, const char *body, size_t body_len,
+                     mg_http_response *res) MG_WARN_UNUSED;
+
+void mg_http_response_init(mg_http_response *res);
+void mg_http_response_free(mg_http_response *res);
+
+#endif
