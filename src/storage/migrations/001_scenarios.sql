@@ -2,7 +2,7 @@
 -- commune) for one profession, stored as a JSON array validated by the
 -- application before it is written.
 CREATE TABLE scenarios (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, so an old link never shows another scenario
     name         TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
     profession   TEXT NOT NULL,
     actions_json TEXT NOT NULL,

@@ -1,0 +1,835 @@
+/*
+ * Tests of storage/storage through its SQLite backend: creation and
+ * migration of a new file (checked with sqlite3 directly, not through the
+ * code under test), WAL mode, insert/get/update/list/delete, list order,
+ * unique and refused names, unknown ids, reopening, refusal of a database
+ * written by a newer build, a failing migration rolled back, files that are
+ * not databases, and concurrent saves from several threads through one
+ * handle and through one handle per thread. Each test works in its own
+ * mkdtemp folder.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/migrations.h"
+#include "storage/storage.h"
+
+/* Fails the test, showing the message, unless it contains `part`. */
+#define assert_msg_has(d, part)                                                     \
+    do {                                                                            \
+        if (!strstr((d).msg, (part)))                                               \
+            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
+    } while (0)
+
+/* Each test's folder and database path. */
+struct fixture {
+    char dir[256];
+    char db[300];
+};
+
+static void remove_tree(const char *path)
+{
+    DIR *dh = opendir(path);
+    if (dh) {
+        struct dirent *e;
+        while ((e = readdir(dh)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[1024];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(dh);
+    }
+    rmdir(path);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/mg-test-storage-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->db, sizeof f->db, "%s/maillage.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    remove_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Opens the database, failing the test (with the message) if it cannot. */
+static mg_storage *open_ok(const char *path)
+{
+    mg_storage *s = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_storage_open_sqlite(&s, path, &d);
+    if (rc != 0)
+        fail_msg("open %s: %s (%s)", path, mg_strerror(rc), d.msg);
+    assert_non_null(s);
+    return s;
+}
+
+/* Saves a scenario, failing the test if it cannot; returns its id. */
+static int64_t save_ok(mg_storage *s, int64_t id, const char *name, const char *prof,
+                       const char *actions)
+{
+    mg_scenario_record r = {.id = id,
+                            .name = (char *)name,
+                            .profession = (char *)prof,
+                            .actions_json = (char *)actions};
+    mg_diag d = {{0}};
+    int64_t got = -1;
+    int rc = mg_storage_scenario_save(s, &r, &got, &d);
+    if (rc != 0)
+        fail_msg("save \"%s\": %s (%s)", name, mg_strerror(rc), d.msg);
+    assert_true(got > 0);
+    return got;
+}
+
+/* Tries a save expected to fail; returns the code and fills *d. */
+static int save_err(mg_storage *s, int64_t id, const char *name, const char *prof,
+                    const char *actions, mg_diag *d)
+{
+    mg_scenario_record r = {.id = id,
+                            .name = (char *)name,
+                            .profession = (char *)prof,
+                            .actions_json = (char *)actions};
+    mg_diag_clear(d);
+    int64_t got = -1;
+    int rc = mg_storage_scenario_save(s, &r, &got, d);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(got, 0);
+    assert_true(d->msg[0] != '\0');
+    return rc;
+}
+
+/* A raw connection to the file, independent of the code under test. */
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK)
+        fail_msg("sqlite3_open %s: %s", path, sqlite3_errstr(rc));
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+static void raw_exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err ? err : "?");
+}
+
+/* The single integer answer of a query. */
+static long long raw_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* The single text answer of a query, copied into buf. */
+static const char *raw_text(sqlite3 *db, const char *sql, char *buf, size_t cap)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    const unsigned char *t = sqlite3_column_text(q, 0);
+    snprintf(buf, cap, "%s", t ? (const char *)t : "(null)");
+    sqlite3_finalize(q);
+    return buf;
+}
+
+/* ISO 8601 UTC with seconds: YYYY-MM-DDTHH:MM:SSZ. */
+static void assert_iso8601(const char *t)
+{
+    assert_non_null(t);
+    static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+    if (strlen(t) != sizeof pattern - 1)
+        fail_msg("timestamp \"%s\" is not YYYY-MM-DDTHH:MM:SSZ", t);
+    for (size_t i = 0; pattern[i]; i++) {
+        int ok = pattern[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == pattern[i];
+        if (!ok)
+            fail_msg("timestamp \"%s\" is not YYYY-MM-DDTHH:MM:SSZ", t);
+    }
+    assert_true(strncmp(t, "2020", 4) >= 0);
+}
+
+static void test_open_creates_and_migrates(void **state)
+{
+    struct fixture *f = *state;
+    struct stat sb;
+    assert_int_not_equal(stat(f->db, &sb), 0);
+    mg_storage *s = open_ok(f->db);
+    assert_int_equal(stat(f->db, &sb), 0);
+    mg_storage_close(s);
+
+    sqlite3 *db = raw_open(f->db);
+    assert_true(mg_migration_count >= 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
+                     (long long)mg_migration_count);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name, applied_at FROM schema_migrations "
+                                        "ORDER BY name",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < mg_migration_count; i++) {
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_string_equal((const char *)sqlite3_column_text(q, 0), mg_migrations[i].name);
+        assert_iso8601((const char *)sqlite3_column_text(q, 1));
+    }
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    assert_string_equal(mg_migrations[0].name, "001_scenarios");
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema "
+                                 "WHERE type = 'table' AND name = 'scenarios'"),
+                     1);
+    sqlite3_close(db);
+}
+
+static void test_wal_mode(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    char buf[64];
+    /* Asked from another connection while ours is open, and after it is
+     * closed: WAL is a property of the file, not of our connection. */
+    sqlite3 *db = raw_open(f->db);
+    assert_string_equal(raw_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
+    sqlite3_close(db);
+    mg_storage_close(s);
+    db = raw_open(f->db);
+    assert_string_equal(raw_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
+    sqlite3_close(db);
+}
+
+static void test_crud(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    mg_diag d = {{0}};
+
+    const char *actions = "[{\"commune\":\"11069\",\"add\":2}]";
+    int64_t id = save_ok(s, 0, "Carcassonne +2", "mg", actions);
+
+    mg_scenario_record r;
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_int_equal(r.id, id);
+    assert_string_equal(r.name, "Carcassonne +2");
+    assert_string_equal(r.profession, "mg");
+    assert_string_equal(r.actions_json, actions);
+    assert_iso8601(r.created_at);
+    assert_iso8601(r.updated_at);
+    assert_string_equal(r.created_at, r.updated_at);
+    char created[32];
+    snprintf(created, sizeof created, "%s", r.created_at);
+    mg_scenario_record_free(&r);
+    assert_null(r.name);
+
+    /* Update: same id, new fields, created_at kept. The caller's
+     * created_at/updated_at are ignored. */
+    mg_scenario_record up = {.id = id,
+                             .name = "Carcassonne +3",
+                             .profession = "inf",
+                             .actions_json = "[]",
+                             .created_at = "1999-01-01T00:00:00Z",
+                             .updated_at = "1999-01-01T00:00:00Z"};
+    int64_t got = 0;
+    assert_int_equal(mg_storage_scenario_save(s, &up, &got, &d), 0);
+    assert_int_equal(got, id);
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_string_equal(r.name, "Carcassonne +3");
+    assert_string_equal(r.profession, "inf");
+    assert_string_equal(r.actions_json, "[]");
+    assert_string_equal(r.created_at, created);
+    assert_iso8601(r.updated_at);
+    assert_true(strcmp(r.updated_at, r.created_at) >= 0);
+    mg_scenario_record_free(&r);
+
+    int64_t id2 = save_ok(s, 0, "Limoux", "mg", "[]");
+    assert_true(id2 != id);
+    mg_scenario_record *list = NULL;
+    size_t n = 0;
+    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    assert_int_equal(n, 2);
+    mg_scenario_record_list_free(list, n);
+
+    assert_int_equal(mg_storage_scenario_delete(s, id, &d), 0);
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), MG_ENOTFOUND);
+    assert_null(r.name);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_delete(s, id, &d), MG_ENOTFOUND);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, id2);
+    mg_scenario_record_list_free(list, n);
+
+    assert_int_equal(mg_storage_scenario_delete(s, id2, &d), 0);
+    list = (mg_scenario_record *)&d; /* must be reset to NULL */
+    n = 7;
+    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    assert_null(list);
+    assert_int_equal(n, 0);
+    mg_storage_close(s);
+}
+
+/* Checks that the list holds exactly the names given, in that order. */
+static void assert_list_names(mg_storage *s, const char *const *names, size_t count)
+{
+    mg_scenario_record *list = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    assert_int_equal(n, count);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i].name, names[i]) != 0)
+            fail_msg("list[%zu] is \"%s\", expected \"%s\"", i, list[i].name, names[i]);
+    mg_scenario_record_list_free(list, n);
+}
+
+static void test_list_order(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    int64_t a = save_ok(s, 0, "A", "mg", "[]");
+    int64_t b = save_ok(s, 0, "B", "mg", "[]");
+    int64_t c = save_ok(s, 0, "C", "mg", "[]");
+    (void)a;
+    (void)c;
+
+    /* All in the same second (most likely): the newest first. */
+    sqlite3 *db = raw_open(f->db);
+    raw_exec(db, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:00Z'");
+    assert_list_names(s, (const char *const[]){"C", "B", "A"}, 3);
+
+    /* Distinct times, set behind the storage's back through another
+     * connection (WAL lets it write while ours is open). */
+    raw_exec(db, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:03Z' WHERE name = 'A';"
+                 "UPDATE scenarios SET updated_at = '2021-01-01T00:00:01Z' WHERE name = 'B';"
+                 "UPDATE scenarios SET updated_at = '2021-01-01T00:00:02Z' WHERE name = 'C';");
+    sqlite3_close(db);
+    assert_list_names(s, (const char *const[]){"A", "C", "B"}, 3);
+
+    /* Updating B makes it the most recent. */
+    save_ok(s, b, "B", "mg", "[1]");
+    assert_list_names(s, (const char *const[]){"B", "A", "C"}, 3);
+    mg_storage_close(s);
+}
+
+static void test_unique_names(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    mg_diag d = {{0}};
+
+    int64_t aude = save_ok(s, 0, "Aude", "mg", "[]");
+    assert_int_equal(save_err(s, 0, "Aude", "inf", "[]", &d), MG_EINVAL);
+    assert_string_equal(d.msg, "un scénario nommé « Aude » existe déjà");
+    /* Surrounding spaces are trimmed, so this is the same name. */
+    assert_int_equal(save_err(s, 0, "  Aude\t", "mg", "[]", &d), MG_EINVAL);
+    assert_string_equal(d.msg, "un scénario nommé « Aude » existe déjà");
+    /* Case is significant. */
+    int64_t aude2 = save_ok(s, 0, "aude", "mg", "[]");
+
+    /* Renaming onto another's name clashes; keeping one's own does not. */
+    assert_int_equal(save_err(s, aude2, "Aude", "mg", "[]", &d), MG_EINVAL);
+    assert_string_equal(d.msg, "un scénario nommé « Aude » existe déjà");
+    assert_int_equal(save_ok(s, aude, "Aude", "mg", "[2]"), aude);
+
+    mg_scenario_record r;
+    assert_int_equal(mg_storage_scenario_get(s, aude2, &r, &d), 0);
+    assert_string_equal(r.name, "aude"); /* the failed rename changed nothing */
+    mg_scenario_record_free(&r);
+
+    /* A deleted name may be used again. */
+    assert_int_equal(mg_storage_scenario_delete(s, aude, &d), 0);
+    save_ok(s, 0, "Aude", "mg", "[]");
+    mg_storage_close(s);
+}
+
+static void test_names(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    mg_diag d = {{0}};
+
+    assert_int_equal(save_err(s, 0, "", "mg", "[]", &d), MG_EINVAL);
+    assert_msg_has(d, "vide");
+    assert_int_equal(save_err(s, 0, " \t\r\n ", "mg", "[]", &d), MG_EINVAL);
+    assert_msg_has(d, "vide");
+    assert_int_equal(save_err(s, 0, NULL, "mg", "[]", &d), MG_EINVAL);
+
+    /* 200 characters are accepted whatever their byte length; 201 are not. */
+    char name[1024];
+    size_t o = 0;
+    for (int i = 0; i < 200; i++) {
+        name[o++] = (char)0xC3;
+        name[o++] = (char)0xA9; /* é */
+    }
+    name[o] = '\0';
+    int64_t id = save_ok(s, 0, name, "mg", "[]");
+    mg_scenario_record r;
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_int_equal(strlen(r.name), 400);
+    mg_scenario_record_free(&r);
+    name[o++] = 'x';
+    name[o] = '\0';
+    assert_int_equal(save_err(s, 0, name, "mg", "[]", &d), MG_EINVAL);
+    assert_msg_has(d, "201 caractères");
+    memset(name, 'a', 200);
+    name[200] = '\0';
+    save_ok(s, 0, name, "mg", "[]");
+
+    /* Not UTF-8: a bad continuation, an overlong '/', a surrogate, a code
+     * point past U+10FFFF, a truncated sequence. */
+    static const char *const bad[] = {"a\xC3\x28", "\xC0\xAF", "x\xED\xA0\x80",
+                                      "\xF4\x90\x80\x80", "abc\xE2\x82"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(save_err(s, 0, bad[i], "mg", "[]", &d), MG_EUTF8);
+        assert_msg_has(d, "UTF-8");
+    }
+
+    /* Control characters, C0 and C1 (U+0085 NEL). */
+    assert_int_equal(save_err(s, 0, "a\tb", "mg", "[]", &d), MG_EINVAL);
+    assert_msg_has(d, "contrôle");
+    assert_int_equal(save_err(s, 0, "a\xC2\x85" "b", "mg", "[]", &d), MG_EINVAL);
+    assert_msg_has(d, "contrôle");
+
+    /* Trimming: the stored name, and the caller's record left alone. */
+    char typed[] = " \t Zone nord  (été) \n";
+    mg_scenario_record in = {.name = typed, .profession = "mg", .actions_json = "[]"};
+    int64_t got = 0;
+    assert_int_equal(mg_storage_scenario_save(s, &in, &got, &d), 0);
+    assert_string_equal(in.name, " \t Zone nord  (été) \n");
+    assert_int_equal(mg_storage_scenario_get(s, got, &r, &d), 0);
+    assert_string_equal(r.name, "Zone nord  (été)");
+    mg_scenario_record_free(&r);
+
+    char *norm = NULL;
+    assert_int_equal(mg_storage_scenario_name("  Ça va  ", &norm, &d), 0);
+    assert_string_equal(norm, "Ça va");
+    free(norm);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_name("   ", &norm, &d), MG_EINVAL);
+    assert_null(norm);
+
+    /* The other fields. */
+    assert_int_equal(save_err(s, 0, "P", "", "[]", &d), MG_EINVAL);
+    assert_msg_has(d, "profession");
+    assert_int_equal(save_err(s, 0, "P", NULL, "[]", &d), MG_EINVAL);
+    memset(name, 'p', 65);
+    name[65] = '\0';
+    assert_int_equal(save_err(s, 0, "P", name, "[]", &d), MG_EINVAL);
+    assert_int_equal(save_err(s, 0, "P", "mg", NULL, &d), MG_EINVAL);
+    assert_msg_has(d, "actions_json");
+    assert_int_equal(save_err(s, 0, "P", "mg", "[\"\xFF\"]", &d), MG_EUTF8);
+    assert_int_equal(save_err(s, -3, "P", "mg", "[]", &d), MG_EINVAL);
+
+    /* Nothing refused was stored. */
+    mg_scenario_record *list = NULL;
+    size_t n = 0;
+    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    assert_int_equal(n, 3);
+    mg_scenario_record_list_free(list, n);
+    mg_storage_close(s);
+}
+
+static void test_unknown_ids(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    mg_diag d = {{0}};
+    mg_scenario_record r;
+    int64_t id = save_ok(s, 0, "Seul", "mg", "[]");
+
+    assert_int_equal(mg_storage_scenario_get(s, id + 1000, &r, &d), MG_ENOTFOUND);
+    assert_null(r.name);
+    assert_msg_has(d, "no scenario");
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_get(s, 0, &r, &d), MG_ENOTFOUND);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_get(s, -1, &r, &d), MG_ENOTFOUND);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_delete(s, id + 1000, &d), MG_ENOTFOUND);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_delete(s, 0, &d), MG_ENOTFOUND);
+    assert_int_equal(save_err(s, id + 1000, "Autre", "mg", "[]", &d), MG_ENOTFOUND);
+    assert_msg_has(d, "no scenario");
+
+    /* The failed update inserted nothing and the name stays free. */
+    mg_scenario_record *list = NULL;
+    size_t n = 0;
+    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    assert_int_equal(n, 1);
+    mg_scenario_record_list_free(list, n);
+    save_ok(s, 0, "Autre", "mg", "[]");
+
+    /* NULL arguments are refused, not dereferenced. */
+    int64_t got;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_save(s, NULL, &got, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_get(NULL, 1, &r, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list(s, NULL, &n, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_delete(NULL, 1, &d), MG_EINVAL);
+    mg_storage_close(NULL);
+    mg_scenario_record_free(NULL);
+    mg_scenario_record_list_free(NULL, 3);
+    mg_storage_close(s);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    int64_t a = save_ok(s, 0, "Premier", "mg", "[{\"commune\":\"11001\",\"add\":1}]");
+    int64_t b = save_ok(s, 0, "Second", "inf", "[]");
+    mg_storage_close(s);
+
+    sqlite3 *db = raw_open(f->db);
+    raw_exec(db, "UPDATE schema_migrations SET applied_at = '2020-02-02T02:02:02Z'");
+    sqlite3_close(db);
+
+    for (int round = 0; round < 2; round++) {
+        s = open_ok(f->db);
+        mg_diag d = {{0}};
+        mg_scenario_record r;
+        assert_int_equal(mg_storage_scenario_get(s, a, &r, &d), 0);
+        assert_string_equal(r.name, "Premier");
+        assert_string_equal(r.actions_json, "[{\"commune\":\"11001\",\"add\":1}]");
+        mg_scenario_record_free(&r);
+        assert_int_equal(mg_storage_scenario_get(s, b, &r, &d), 0);
+        assert_string_equal(r.profession, "inf");
+        mg_scenario_record_free(&r);
+        mg_storage_close(s);
+    }
+
+    /* Migrations were not applied again. */
+    db = raw_open(f->db);
+    char buf[64];
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
+                     (long long)mg_migration_count);
+    assert_string_equal(raw_text(db, "SELECT min(applied_at) FROM schema_migrations", buf,
+                                 sizeof buf),
+                        "2020-02-02T02:02:02Z");
+    sqlite3_close(db);
+}
+
+static void test_future_migration_refused(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    save_ok(s, 0, "Ancien", "mg", "[]");
+    mg_storage_close(s);
+
+    sqlite3 *db = raw_open(f->db);
+    raw_exec(db, "INSERT INTO schema_migrations VALUES ('999_from_the_future', "
+                 "'2030-01-01T00:00:00Z')");
+    sqlite3_close(db);
+
+    mg_diag d = {{0}};
+    s = (mg_storage *)&d; /* must be reset to NULL */
+    assert_int_equal(mg_storage_open_sqlite(&s, f->db, &d), MG_EINVAL);
+    assert_null(s);
+    assert_msg_has(d, f->db);
+    assert_msg_has(d, "999_from_the_future");
+    assert_msg_has(d, "newer");
+
+    /* The refused database was left as it was. */
+    db = raw_open(f->db);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM scenarios"), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
+                     (long long)mg_migration_count + 1);
+    sqlite3_close(db);
+}
+
+static void test_failed_migration_rolled_back(void **state)
+{
+    struct fixture *f = *state;
+    /* A table of that name already exists, with another shape: migration
+     * 001 cannot apply. */
+    sqlite3 *db = raw_open(f->db);
+    raw_exec(db, "CREATE TABLE scenarios (x INTEGER)");
+    sqlite3_close(db);
+
+    mg_storage *s = NULL;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_open_sqlite(&s, f->db, &d), MG_EINVAL);
+    assert_null(s);
+    assert_msg_has(d, f->db);
+    assert_msg_has(d, "migration 001_scenarios failed");
+    assert_msg_has(d, "already exists");
+
+    db = raw_open(f->db);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema "
+                                 "WHERE name = 'scenarios_updated'"),
+                     0);
+    sqlite3_close(db);
+}
+
+static void write_bytes(const char *path, const unsigned char *p, size_t n, long at)
+{
+    FILE *fp = fopen(path, at < 0 ? "wb" : "r+b");
+    assert_non_null(fp);
+    if (at >= 0)
+        assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+    assert_int_equal(fwrite(p, 1, n, fp), n);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* A reproducible stream of bytes (xorshift32). */
+static void fill_random(unsigned char *p, size_t n, uint32_t seed)
+{
+    uint32_t x = seed;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)x;
+    }
+}
+
+static void test_corrupt_files(void **state)
+{
+    struct fixture *f = *state;
+    static unsigned char noise[64 * 1024];
+    mg_diag d = {{0}};
+    mg_storage *s = NULL;
+
+    /* Random bytes. */
+    fill_random(noise, sizeof noise, 12345u);
+    write_bytes(f->db, noise, sizeof noise, -1);
+    assert_int_equal(mg_storage_open_sqlite(&s, f->db, &d), MG_EPARSE);
+    assert_null(s);
+    assert_msg_has(d, f->db);
+    assert_msg_has(d, "not a database");
+
+    /* A text file. */
+    char txt[300];
+    snprintf(txt, sizeof txt, "%s/notes.txt", f->dir);
+    write_bytes(txt, (const unsigned char *)"hello, world\n", 13, -1);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_open_sqlite(&s, txt, &d), MG_EPARSE);
+    assert_null(s);
+    assert_msg_has(d, "not a database");
+
+    /* A real database whose schema page is then overwritten past the 100
+     * byte file header: SQLite sees a database, but a damaged one. */
+    char damaged[300];
+    snprintf(damaged, sizeof damaged, "%s/damaged.db", f->dir);
+    s = open_ok(damaged);
+    save_ok(s, 0, "X", "mg", "[]");
+    mg_storage_close(s);
+    fill_random(noise, 4000, 777u);
+    write_bytes(damaged, noise, 4000, 100);
+    mg_diag_clear(&d);
+    s = NULL;
+    int rc = mg_storage_open_sqlite(&s, damaged, &d);
+    assert_int_not_equal(rc, 0);
+    assert_null(s);
+    assert_msg_has(d, damaged);
+    assert_msg_has(d, "malformed");
+
+    /* An empty file is a new database, as for SQLite. */
+    char empty[300];
+    snprintf(empty, sizeof empty, "%s/empty.db", f->dir);
+    write_bytes(empty, noise, 0, -1);
+    s = open_ok(empty);
+    mg_storage_close(s);
+}
+
+static void test_open_errors(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = NULL;
+    mg_diag d = {{0}};
+    char path[400];
+
+    snprintf(path, sizeof path, "%s/no/such/folder/x.db", f->dir);
+    assert_int_equal(mg_storage_open_sqlite(&s, path, &d), MG_EIO);
+    assert_null(s);
+    assert_msg_has(d, path);
+    assert_msg_has(d, "cannot open");
+
+    mg_diag_clear(&d);
+    assert_int_not_equal(mg_storage_open_sqlite(&s, f->dir, &d), 0);
+    assert_null(s);
+    assert_msg_has(d, f->dir);
+
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_open_sqlite(&s, "", &d), MG_EINVAL);
+    assert_int_equal(mg_storage_open_sqlite(&s, NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_open_sqlite(NULL, f->db, &d), MG_EINVAL);
+}
+
+static void test_memory_database(void **state)
+{
+    (void)state;
+    mg_storage *s = open_ok(":memory:");
+    int64_t id = save_ok(s, 0, "En mémoire", "mg", "[]");
+    mg_scenario_record r;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_string_equal(r.name, "En mémoire");
+    mg_scenario_record_free(&r);
+    mg_storage_close(s);
+}
+
+enum { THREADS = 4, SAVES_PER_THREAD = 50 };
+
+struct worker {
+    mg_storage *s;     /* shared handle, or NULL to open one's own */
+    const char *path;
+    int index;
+    int failures;
+    char msg[1100];
+};
+
+/* Saves SAVES_PER_THREAD scenarios, re-reading and updating each, and
+ * listing now and then so that reads interleave with the writes. */
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    mg_diag d = {{0}};
+    mg_storage *s = w->s;
+    if (!s && mg_storage_open_sqlite(&s, w->path, &d) != 0) {
+        w->failures++;
+        snprintf(w->msg, sizeof w->msg, "open: %s", d.msg);
+        return NULL;
+    }
+    for (int i = 0; i < SAVES_PER_THREAD; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "thread %d scenario %d", w->index, i);
+        mg_scenario_record r = {.name = name, .profession = "mg", .actions_json = "[]"};
+        int64_t id = 0;
+        mg_diag_clear(&d);
+        if (mg_storage_scenario_save(s, &r, &id, &d) != 0) {
+            w->failures++;
+            snprintf(w->msg, sizeof w->msg, "save %s: %s", name, d.msg);
+            continue;
+        }
+        mg_scenario_record back;
+        if (mg_storage_scenario_get(s, id, &back, &d) != 0 || strcmp(back.name, name) != 0) {
+            w->failures++;
+            snprintf(w->msg, sizeof w->msg, "get %s: %s", name, d.msg);
+        }
+        mg_scenario_record_free(&back);
+        r.id = id;
+        r.actions_json = "[{\"commune\":\"11069\",\"add\":1}]";
+        if (mg_storage_scenario_save(s, &r, &id, &d) != 0) {
+            w->failures++;
+            snprintf(w->msg, sizeof w->msg, "update %s: %s", name, d.msg);
+        }
+        if (i % 10 == 0) {
+            mg_scenario_record *list = NULL;
+            size_t n = 0;
+            if (mg_storage_scenario_list(s, &list, &n, &d) != 0) {
+                w->failures++;
+                snprintf(w->msg, sizeof w->msg, "list: %s", d.msg);
+            }
+            mg_scenario_record_list_free(list, n);
+        }
+    }
+    if (!w->s)
+        mg_storage_close(s);
+    return NULL;
+}
+
+/* Runs the workers and checks that every save landed, once. */
+static void run_workers(const char *path, mg_storage *shared)
+{
+    struct worker w[THREADS];
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct worker){.s = shared, .path = path, .index = i};
+        assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++)
+        if (w[i].failures)
+            fail_msg("thread %d: %d failures, last: %s", i, w[i].failures, w[i].msg);
+
+    sqlite3 *db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM scenarios"), THREADS * SAVES_PER_THREAD);
+    assert_int_equal(raw_int(db, "SELECT count(DISTINCT name) FROM scenarios"),
+                     THREADS * SAVES_PER_THREAD);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM scenarios WHERE actions_json = '[]'"),
+                     0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
+                     (long long)mg_migration_count);
+    sqlite3_close(db);
+}
+
+static void test_concurrent_shared_handle(void **state)
+{
+    struct fixture *f = *state;
+    mg_storage *s = open_ok(f->db);
+    run_workers(f->db, s);
+    mg_storage_close(s);
+}
+
+/* Four connections created at once on a file that does not exist yet: the
+ * migrations race too, and must be applied exactly once. */
+static void test_concurrent_connections(void **state)
+{
+    struct fixture *f = *state;
+    run_workers(f->db, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_future_migration_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_migration_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_shared_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_connections, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
