@@ -4,9 +4,9 @@
 # Runs apt-get as root directly, or through sudo for another user.
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libjansson-dev zlib1g-dev libmicrohttpd-dev libsqlite3-dev
+build_pkgs=(gcc make cmake pkg-config libjansson-dev zlib1g-dev libreadosm-dev libmicrohttpd-dev libsqlite3-dev
             libproj-dev proj-data librsvg2-dev libcairo2-dev)
-test_pkgs=(libcmocka-dev python3 clang libfuzzer-14-dev libclang-rt-14-dev gdal-bin curl)
+test_pkgs=(libcmocka-dev python3 clang libfuzzer-14-dev libclang-rt-14-dev gdal-bin curl libxml2-utils)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

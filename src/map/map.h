@@ -24,40 +24,79 @@ typedef struct mg_map_geometry mg_map_geometry;
 
 /**
  * Projects the contours of t's communes (t->shapes) with PROJ. Communes
- * without a contour are drawn as small circles at their point. The
- * geometry is simplified for display (points closer than tolerance_m
- * metres dropped, default 50 when 0).
+ * without a contour are drawn as small circles at their point (not drawn
+ * when they have no point either). The geometry is simplified for display
+ * (Douglas–Peucker: points within tolerance_m metres of the simplified
+ * outline dropped, default 50 when 0). `communes` holds n indices into t.
+ * The geometry is read-only once built: threads may share it. Errors:
+ * MG_EINVAL (index out of t, tolerance negative), MG_ENOMEM, MG_ELIMIT, and
+ * MG_EIO when PROJ cannot project (its message in d).
  */
 int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
                           const size_t *communes, size_t n, double tolerance_m,
                           mg_diag *d) MG_WARN_UNUSED;
 void mg_map_geometry_free(mg_map_geometry *g);
 
-/** Projects one WGS84 point to Lambert-93 (x, y in metres). */
+/** Points kept after simplification (all rings), for tests and benchmarks. */
+size_t mg_map_geometry_npoints(const mg_map_geometry *g);
+
+/**
+ * Projects one WGS84 point to Lambert-93 (x, y in metres). Safe from any
+ * thread: one transformation shared under a mutex, created on first use.
+ */
 int mg_map_project(double lon, double lat, double *x, double *y, mg_diag *d) MG_WARN_UNUSED;
+
+/*
+ * A Lambert-93 projector: its own PROJ context and transformation, to be
+ * used by one thread at a time (PROJ objects are not thread-safe). Shared
+ * by projection.c and svg.c; other modules call mg_map_project.
+ */
+typedef struct mg_map_projector mg_map_projector;
+int mg_map_projector_new(mg_map_projector **out, mg_diag *d) MG_WARN_UNUSED;
+/** Projects n points in place: x holds longitudes and y latitudes on entry,
+ * Lambert-93 metres on return. MG_EIO names the first point that failed. */
+int mg_map_projector_run(mg_map_projector *p, double *x, double *y, size_t n,
+                         mg_diag *d) MG_WARN_UNUSED;
+void mg_map_projector_free(mg_map_projector *p);
 
 #define MG_MAP_MAX_CLASSES 9
 
+/*
+ * Class k holds the values v with breaks[k-1] <= v < breaks[k] (class 0
+ * everything below breaks[0], the last class everything from
+ * breaks[n-2]), so a value equal to the under-served threshold is not in
+ * the class below it, as "APL < 2.5" defines under-served communes.
+ */
 typedef struct mg_map_style {
     size_t nclasses;                 /* 2..9 */
-    double breaks[MG_MAP_MAX_CLASSES - 1]; /* increasing upper bounds of classes 0..n-2 */
+    double breaks[MG_MAP_MAX_CLASSES - 1]; /* increasing upper bounds (excluded) of classes 0..n-2 */
     const char *colors[MG_MAP_MAX_CLASSES]; /* "#rrggbb" per class */
     const char *no_data_color;       /* for NaN values */
     bool diverging;                  /* difference maps: classes around 0 */
 } mg_map_style;
 
 /**
- * A sequential style for values (light = low access is bad: the palette
- * goes from red for low to blue-green for high) with breaks at the given
- * threshold and around it (from the data's quantiles when threshold is
- * NaN). For difference maps (diverging), breaks symmetric around 0.
+ * A sequential style for values (low access is bad: the palette goes from
+ * red for low through yellow to blue for high, ColorBrewer RdYlBu, rated
+ * colour-blind safe) in 6 classes with breaks at the given threshold and
+ * around it (0.6, 1, 1.4, 1.8 and 2.4 times it: 1.5, 2.5, 3.5, 4.5, 6 for
+ * the GP threshold 2.5), the same on every map so that maps compare; from
+ * the data's quantiles (rounded to two significant digits, 2 to 6 classes)
+ * when threshold is NaN or not positive. For difference maps (diverging):
+ * 7 classes symmetric around 0 (ColorBrewer RdBu: red for losses, blue for
+ * gains, near-white for the middle class holding 0), scaled to the 95th
+ * percentile of |value|. values are indexed like the territory; communes
+ * lists the n indices to consider. No-data communes get a hatched grey.
  */
 mg_map_style mg_map_style_for(const double *values, const size_t *communes, size_t n,
                               double threshold, bool diverging);
 
+/** The class of v under st (0..nclasses-1), or nclasses when v is NaN. */
+size_t mg_map_style_class(const mg_map_style *st, double v);
+
 typedef struct mg_map_options {
-    const char *title;         /* French, shown as <title> and heading of the legend */
-    const char *unit;          /* legend unit label */
+    const char *title;         /* French, the SVG's <title> and the heading above the map */
+    const char *unit;          /* heading of the legend, and after each commune's value */
     double threshold;          /* NaN: no threshold mark in the legend */
     const char *threshold_label; /* e.g. "seuil de sous-dotation" */
     const char *link_prefix;   /* "/commune/" → each commune links to prefix+code+link_suffix; NULL: no links */
@@ -69,19 +108,33 @@ typedef struct mg_map_options {
 /**
  * Appends a standalone SVG document (with XML declaration) of the map:
  * values[communes[k]] coloured with style, legend and title. Values are
- * indexed like the territory (t->n entries).
+ * indexed like the territory (t->n entries); t must be the territory g was
+ * built from. opt may be NULL (defaults: no title, no links, no
+ * threshold). Width 0 means 800; below 400 or above 10000 is MG_EINVAL.
+ * The SVG has role="img" with a <title> and a <desc> summing it up; with
+ * links it has role="group" instead, because an image's content is hidden
+ * from screen readers and the links would be lost. On error the buffer
+ * keeps its former length (b->failed tells a buffer error).
  */
 int mg_map_svg(mg_buf *out, const mg_map_geometry *g, const mg_territory *t,
                const double *values, const mg_map_style *style,
                const mg_map_options *opt) MG_WARN_UNUSED;
 
-/** Renders an SVG document to PNG at `width` pixels (height from the ratio). */
+/**
+ * Renders an SVG document to PNG at `width` pixels (height from the ratio),
+ * on a white background. width 1..8192 (MG_EINVAL otherwise), a height
+ * above 8192 is MG_ELIMIT; an SVG that librsvg cannot read is MG_EPARSE
+ * with librsvg's message in d.
+ */
 int mg_map_png(mg_buf *out, const char *svg, size_t svg_len, unsigned width,
                mg_diag *d) MG_WARN_UNUSED;
 
 /**
  * A horizontal bar chart as inline SVG (no XML declaration): one bar per
- * label/value, French axis label, accessible title. For EPCI figures.
+ * label/value (values with a decimal comma, NaN shown as "sans donnée"),
+ * bars below the threshold in red and the threshold as a dashed line
+ * (none when NaN), an axis labelled with unit, role="img" with the title
+ * and a <desc> listing every value. For EPCI figures.
  */
 int mg_chart_bars(mg_buf *out, const char *title, const char *const *labels,
                   const double *values, size_t n, double threshold,

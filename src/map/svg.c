@@ -1,0 +1,1378 @@
+/*
+ * Maps and charts as SVG, drawn on the server.
+ *
+ * The geometry is projected once (projection.c) and simplified in metres;
+ * every map then only scales it to pixels. Coordinates are written in
+ * tenths of a pixel, rounded as integers: the text does not depend on the
+ * C locale's decimal separator, rings are drawn with relative moves
+ * between rounded points (no drift, about half the bytes of absolute
+ * coordinates) and points that round onto the previous one are skipped.
+ *
+ * Everything a person reads is French, with a decimal comma; every piece
+ * of text goes through mg_html_text.
+ */
+#include "map/map.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/limits.h"
+#include "web/html.h"
+
+/* ---------------------------------------------------------------------- */
+/* Geometry                                                                */
+/* ---------------------------------------------------------------------- */
+
+struct mg_map_geometry {
+    size_t tn;            /* t->n of the territory it was built from */
+    size_t n;             /* communes drawn, in the caller's order */
+    size_t *commune;      /* n territory indices */
+    size_t *commune_ring; /* n + 1 offsets into rings */
+    size_t *ring_pt;      /* nring + 1 offsets into x, y */
+    size_t nring, npt;
+    double *x, *y;        /* Lambert-93 metres, rings without closing point */
+    double *px, *py;      /* n: centre of a circle for communes without rings, else NaN */
+    double minx, miny, maxx, maxy; /* minx > maxx when nothing is drawn */
+};
+
+void mg_map_geometry_free(mg_map_geometry *g)
+{
+    if (!g)
+        return;
+    free(g->commune);
+    free(g->commune_ring);
+    free(g->ring_pt);
+    free(g->x);
+    free(g->y);
+    free(g->px);
+    free(g->py);
+    free(g);
+}
+
+size_t mg_map_geometry_npoints(const mg_map_geometry *g)
+{
+    return g ? g->npt : 0;
+}
+
+/* Squared distance from p to the segment ab. */
+static double seg_dist2(double px, double py, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay;
+    double l2 = dx * dx + dy * dy;
+    double u = l2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / l2 : 0;
+    if (u < 0)
+        u = 0;
+    else if (u > 1)
+        u = 1;
+    double ex = ax + u * dx - px, ey = ay + u * dy - py;
+    return ex * ex + ey * ey;
+}
+
+/*
+ * Douglas–Peucker on a closed ring of m points (index m stands for point
+ * 0 again): marks in keep[] the points to keep and returns their number.
+ * The ring is first cut at point 0 and the point farthest from it, so that
+ * both halves are open polylines. Iterative, with an explicit stack of
+ * 2 * (m + 1) entries, because a ring of the whole coast would recurse too
+ * deep. tol2 is the squared tolerance.
+ */
+static size_t simplify_ring(const double *x, const double *y, size_t m, double tol2,
+                            unsigned char *keep, size_t *stack)
+{
+    memset(keep, 0, m);
+    size_t far = 0;
+    double best = 0;
+    for (size_t i = 1; i < m; i++) {
+        double dx = x[i] - x[0], dy = y[i] - y[0];
+        double d2 = dx * dx + dy * dy;
+        if (d2 > best) {
+            best = d2;
+            far = i;
+        }
+    }
+    keep[0] = 1;
+    if (far == 0)
+        return 1;
+    keep[far] = 1;
+    size_t kept = 2, top = 0;
+    stack[top++] = 0;
+    stack[top++] = far;
+    stack[top++] = far;
+    stack[top++] = m;
+    while (top) {
+        size_t j = stack[--top], i = stack[--top];
+        if (j - i < 2)
+            continue;
+        size_t jj = j == m ? 0 : j;
+        size_t at = 0;
+        double worst = -1;
+        for (size_t k = i + 1; k < j; k++) {
+            double d2 = seg_dist2(x[k], y[k], x[i], y[i], x[jj], y[jj]);
+            if (d2 > worst) {
+                worst = d2;
+                at = k;
+            }
+        }
+        if (worst > tol2) {
+            keep[at] = 1;
+            kept++;
+            stack[top++] = i;
+            stack[top++] = at;
+            stack[top++] = at;
+            stack[top++] = j;
+        }
+    }
+    return kept;
+}
+
+/* Appends the kept points of ring (x, y)[0..m-1] to g as a new ring. */
+static void push_ring(mg_map_geometry *g, const double *x, const double *y, size_t m,
+                      const unsigned char *keep)
+{
+    for (size_t i = 0; i < m; i++) {
+        if (!keep[i])
+            continue;
+        g->x[g->npt] = x[i];
+        g->y[g->npt] = y[i];
+        g->npt++;
+    }
+    g->nring++;
+    g->ring_pt[g->nring] = g->npt;
+}
+
+/* Number of points of a ring of m points once its closing point (a repeat
+ * of the first, as GeoJSON writes it) is dropped. */
+static size_t open_ring_len(const double *x, const double *y, size_t m)
+{
+    if (m >= 2 && x[0] == x[m - 1] && y[0] == y[m - 1])
+        m--;
+    return m;
+}
+
+int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
+                          const size_t *communes, size_t n, double tolerance_m, mg_diag *d)
+{
+    if (!out)
+        return MG_EINVAL;
+    *out = NULL;
+    if (!t || (n && !communes))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "map: no territory or no list of communes");
+    if (!(tolerance_m >= 0) || !isfinite(tolerance_m))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "map: simplification tolerance %g m: expected 0 (default) or more",
+                           tolerance_m);
+    if (tolerance_m == 0)
+        tolerance_m = 50;
+    if (n > MG_MAX_COMMUNES)
+        return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0,
+                           "map: %zu communes: at most %u can be drawn", n, MG_MAX_COMMUNES);
+
+    const mg_shapes *sh = &t->shapes;
+    int have_shapes = sh->npoly > 0 && sh->commune_poly && sh->poly_ring && sh->ring_pt;
+    size_t src_pts = 0, src_rings = 0, max_ring = 0, npoint = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t c = communes[k];
+        if (c >= t->n)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "map: commune index %zu is outside the territory (%zu communes)",
+                               c, t->n);
+        if (t->lon && t->lat && isfinite(t->lon[c]) && isfinite(t->lat[c]))
+            npoint++;
+        if (!have_shapes)
+            continue;
+        for (size_t p = sh->commune_poly[c]; p < sh->commune_poly[c + 1]; p++)
+            for (size_t r = sh->poly_ring[p]; r < sh->poly_ring[p + 1]; r++) {
+                size_t m = sh->ring_pt[r + 1] - sh->ring_pt[r];
+                src_pts += m;
+                src_rings++;
+                if (m > max_ring)
+                    max_ring = m;
+            }
+        if (src_pts > MG_MAX_POLYGON_POINTS)
+            return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0,
+                               "map: more than %u contour points to draw",
+                               MG_MAX_POLYGON_POINTS);
+    }
+
+    mg_map_geometry *g = calloc(1, sizeof *g);
+    double *lx = mg_alloc_array(src_pts + npoint + 1, sizeof *lx);
+    double *ly = mg_alloc_array(src_pts + npoint + 1, sizeof *ly);
+    unsigned char *keep = mg_alloc_array(max_ring + 1, 1);
+    size_t *stack = mg_alloc_array(2 * (max_ring + 2), sizeof *stack);
+    if (g) {
+        g->commune = mg_alloc_array(n + 1, sizeof *g->commune);
+        g->commune_ring = mg_alloc_array(n + 1, sizeof *g->commune_ring);
+        g->ring_pt = mg_alloc_array(src_rings + 1, sizeof *g->ring_pt);
+        g->x = mg_alloc_array(src_pts + 1, sizeof *g->x);
+        g->y = mg_alloc_array(src_pts + 1, sizeof *g->y);
+        g->px = mg_alloc_array(n + 1, sizeof *g->px);
+        g->py = mg_alloc_array(n + 1, sizeof *g->py);
+    }
+    int rc = MG_OK;
+    if (!g || !lx || !ly || !keep || !stack || !g->commune || !g->commune_ring ||
+        !g->ring_pt || !g->x || !g->y || !g->px || !g->py) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "map: out of memory");
+        goto done;
+    }
+
+    /* Gather every point (contours, then the communes' own points) and
+     * project them in one call. */
+    size_t at = 0;
+    for (size_t k = 0; k < n && have_shapes; k++) {
+        size_t c = communes[k];
+        size_t a = sh->ring_pt[sh->poly_ring[sh->commune_poly[c]]];
+        size_t e = sh->ring_pt[sh->poly_ring[sh->commune_poly[c + 1]]];
+        memcpy(lx + at, sh->lon + a, (e - a) * sizeof *lx);
+        memcpy(ly + at, sh->lat + a, (e - a) * sizeof *ly);
+        at += e - a;
+    }
+    size_t point_at = at;
+    for (size_t k = 0; k < n; k++) {
+        size_t c = communes[k];
+        if (t->lon && t->lat && isfinite(t->lon[c]) && isfinite(t->lat[c])) {
+            lx[at] = t->lon[c];
+            ly[at] = t->lat[c];
+            at++;
+        }
+    }
+    mg_map_projector *pj = NULL;
+    rc = mg_map_projector_new(&pj, d);
+    if (rc == MG_OK)
+        rc = mg_map_projector_run(pj, lx, ly, at, d);
+    mg_map_projector_free(pj);
+    if (rc)
+        goto done;
+
+    g->tn = t->n;
+    g->n = n;
+    memcpy(g->commune, communes, n * sizeof *communes);
+    double tol2 = tolerance_m * tolerance_m;
+    size_t src = 0, pt = point_at;
+    for (size_t k = 0; k < n; k++) {
+        size_t c = communes[k];
+        g->commune_ring[k] = g->nring;
+        g->px[k] = g->py[k] = NAN;
+        int has_point = t->lon && t->lat && isfinite(t->lon[c]) && isfinite(t->lat[c]);
+        double cx = has_point ? lx[pt] : NAN, cy = has_point ? ly[pt] : NAN;
+        if (has_point)
+            pt++;
+        if (!have_shapes || sh->commune_poly[c] == sh->commune_poly[c + 1]) {
+            g->px[k] = cx;
+            g->py[k] = cy;
+            continue;
+        }
+        size_t rfirst = sh->poly_ring[sh->commune_poly[c]];
+        size_t rend = sh->poly_ring[sh->commune_poly[c + 1]];
+        /* This commune's points start at lx[src], in the order of sh. */
+        size_t first_pt = sh->ring_pt[rfirst];
+        const double *bx = lx + src, *by = ly + src;
+        size_t biggest = rfirst, biggest_m = 0;
+        for (size_t r = rfirst; r < rend; r++) {
+            const double *rx = bx + (sh->ring_pt[r] - first_pt);
+            const double *ry = by + (sh->ring_pt[r] - first_pt);
+            size_t m = open_ring_len(rx, ry, sh->ring_pt[r + 1] - sh->ring_pt[r]);
+            if (m > biggest_m) {
+                biggest_m = m;
+                biggest = r;
+            }
+            /* Rings that collapse below a triangle (islets, slivers) are
+             * invisible at the tolerance and dropped. */
+            if (m < 3 || simplify_ring(rx, ry, m, tol2, keep, stack) < 3)
+                continue;
+            push_ring(g, rx, ry, m, keep);
+        }
+        if (g->nring == g->commune_ring[k]) {
+            /* A commune smaller than the tolerance still gets its outline,
+             * unsimplified (only exactly collinear points go), so that no
+             * commune vanishes from the map. */
+            const double *rx = bx + (sh->ring_pt[biggest] - first_pt);
+            const double *ry = by + (sh->ring_pt[biggest] - first_pt);
+            if (biggest_m >= 3 && simplify_ring(rx, ry, biggest_m, 0, keep, stack) >= 3) {
+                push_ring(g, rx, ry, biggest_m, keep);
+            } else {
+                g->px[k] = biggest_m ? rx[0] : cx;
+                g->py[k] = biggest_m ? ry[0] : cy;
+            }
+        }
+        src += sh->ring_pt[rend] - sh->ring_pt[rfirst];
+    }
+    g->commune_ring[n] = g->nring;
+
+    g->minx = g->miny = INFINITY;
+    g->maxx = g->maxy = -INFINITY;
+    for (size_t i = 0; i < g->npt; i++) {
+        g->minx = fmin(g->minx, g->x[i]);
+        g->maxx = fmax(g->maxx, g->x[i]);
+        g->miny = fmin(g->miny, g->y[i]);
+        g->maxy = fmax(g->maxy, g->y[i]);
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(g->px[k]))
+            continue;
+        g->minx = fmin(g->minx, g->px[k]);
+        g->maxx = fmax(g->maxx, g->px[k]);
+        g->miny = fmin(g->miny, g->py[k]);
+        g->maxy = fmax(g->maxy, g->py[k]);
+    }
+
+done:
+    free(lx);
+    free(ly);
+    free(keep);
+    free(stack);
+    if (rc) {
+        mg_map_geometry_free(g);
+        return rc;
+    }
+    *out = g;
+    return MG_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Styles                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* ColorBrewer RdYlBu (Cynthia Brewer, colorbrewer2.org), the schemes
+ * rated colour-blind safe, by number of classes (2 is the 3-class scheme
+ * without its middle). */
+static const char *const rdylbu[7][6] = {
+    [2] = {"#fc8d59", "#91bfdb"},
+    [3] = {"#fc8d59", "#ffffbf", "#91bfdb"},
+    [4] = {"#d7191c", "#fdae61", "#abd9e9", "#2c7bb6"},
+    [5] = {"#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6"},
+    [6] = {"#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4"},
+};
+/* ColorBrewer RdBu, 7 classes: losses red, gains blue, the middle white. */
+static const char *const rdbu7[7] = {"#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7",
+                                     "#d1e5f0", "#67a9cf", "#2166ac"};
+static const char no_data_default[] = "#bdbdbd";
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of sorted v[0..n-1], interpolated (Hyndman–Fan type 7). */
+static double quantile(const double *v, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n)
+        return v[n - 1];
+    return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+/* v rounded to two significant digits (legend labels people can read).
+ * Dividing by a power of ten rather than multiplying by its inverse
+ * keeps 2.5 exactly 2.5. */
+static double round2sig(double v)
+{
+    if (v == 0 || !isfinite(v))
+        return v;
+    int e = (int)floor(log10(fabs(v))) - 1;
+    if (e >= 0)
+        return round(v / pow(10, e)) * pow(10, e);
+    return round(v * pow(10, -e)) / pow(10, -e);
+}
+
+/* The smallest of 1, 2, 2.5, 5 times a power of ten that is >= v > 0. */
+static double nice_ceil(double v)
+{
+    double p = pow(10, floor(log10(v)));
+    static const double steps[] = {1, 2, 2.5, 5, 10};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if (steps[i] * p >= v * (1 - 1e-12))
+            return steps[i] * p;
+    return 10 * p;
+}
+
+/* Finite values of the listed communes, sorted; NULL when none or out of
+ * memory (callers then fall back to breaks that need no data). */
+static double *sorted_values(const double *values, const size_t *communes, size_t n,
+                             int absolute, size_t *count)
+{
+    *count = 0;
+    if (!values || !communes || n == 0)
+        return NULL;
+    double *v = mg_alloc_array(n, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        double x = values[communes[k]];
+        if (isfinite(x))
+            v[(*count)++] = absolute ? fabs(x) : x;
+    }
+    if (*count == 0) {
+        free(v);
+        return NULL;
+    }
+    qsort(v, *count, sizeof *v, cmp_double);
+    return v;
+}
+
+mg_map_style mg_map_style_for(const double *values, const size_t *communes, size_t n,
+                              double threshold, bool diverging)
+{
+    mg_map_style st = {.no_data_color = no_data_default, .diverging = diverging};
+    if (diverging) {
+        size_t m;
+        double *v = sorted_values(values, communes, n, 1, &m);
+        double q95 = v ? quantile(v, m, 0.95) : 0;
+        free(v);
+        double top = q95 > 0 ? nice_ceil(q95) : 1;
+        static const double f[6] = {-1, -0.5, -0.1, 0.1, 0.5, 1};
+        st.nclasses = 7;
+        for (size_t i = 0; i < 6; i++)
+            st.breaks[i] = f[i] * top;
+        for (size_t i = 0; i < 7; i++)
+            st.colors[i] = rdbu7[i];
+        return st;
+    }
+    if (threshold > 0 && isfinite(threshold)) {
+        /* Fixed multiples of the threshold rather than the data's
+         * quantiles: the same classes on every map of a profession, so a
+         * colour means the same level from one territory or year to the
+         * next. */
+        static const double f[5] = {0.6, 1, 1.4, 1.8, 2.4};
+        st.nclasses = 6;
+        for (size_t i = 0; i < 5; i++)
+            st.breaks[i] = f[i] * threshold;
+        for (size_t i = 0; i < 6; i++)
+            st.colors[i] = rdylbu[6][i];
+        return st;
+    }
+    size_t m;
+    double *v = sorted_values(values, communes, n, 0, &m);
+    size_t nb = 0;
+    if (v) {
+        for (size_t i = 1; i <= 5; i++) {
+            double b = round2sig(quantile(v, m, (double)i / 6));
+            /* A break at or below the minimum would leave its class empty. */
+            if (b > v[0] && (nb == 0 || b > st.breaks[nb - 1]))
+                st.breaks[nb++] = b;
+        }
+        if (nb == 0)
+            st.breaks[nb++] = v[0] == 0 ? 1 : v[0];
+        free(v);
+    } else {
+        st.breaks[nb++] = 0;
+    }
+    st.nclasses = nb + 1;
+    for (size_t i = 0; i < st.nclasses; i++)
+        st.colors[i] = rdylbu[st.nclasses][i];
+    return st;
+}
+
+size_t mg_map_style_class(const mg_map_style *st, double v)
+{
+    if (!isfinite(v))
+        return st->nclasses;
+    size_t k = 0;
+    while (k + 1 < st->nclasses && v >= st->breaks[k])
+        k++;
+    return k;
+}
+
+static int valid_color(const char *c)
+{
+    if (!c || c[0] != '#' || strlen(c) != 7)
+        return 0;
+    for (int i = 1; i < 7; i++)
+        if (!strchr("0123456789abcdefABCDEF", c[i]))
+            return 0;
+    return 1;
+}
+
+static int valid_style(const mg_map_style *st)
+{
+    if (st->nclasses < 2 || st->nclasses > MG_MAP_MAX_CLASSES)
+        return 0;
+    for (size_t i = 0; i + 1 < st->nclasses; i++) {
+        if (!isfinite(st->breaks[i]) || (i && !(st->breaks[i] > st->breaks[i - 1])))
+            return 0;
+    }
+    for (size_t i = 0; i < st->nclasses; i++)
+        if (!valid_color(st->colors[i]))
+            return 0;
+    return !st->no_data_color || valid_color(st->no_data_color);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Text                                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* Output with the first error kept, so that writing code reads straight. */
+typedef struct writer {
+    mg_buf *b;
+    int rc;
+} writer;
+
+static void put(writer *w, const char *s)
+{
+    if (!w->rc)
+        w->rc = mg_buf_puts(w->b, s);
+}
+
+static void putf(writer *w, const char *fmt, ...) MG_PRINTF(2, 3);
+static void putf(writer *w, const char *fmt, ...)
+{
+    if (w->rc)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    w->rc = mg_buf_vprintf(w->b, fmt, ap);
+    va_end(ap);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    unsigned cp = c & (0x3Fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/*
+ * Appends len bytes of s as XML text through mg_html_text. What XML 1.0
+ * cannot hold at all is replaced first: control characters by a space,
+ * bytes that are not UTF-8 by U+FFFD, so that a stray byte in a name
+ * cannot make the whole document unreadable.
+ */
+static void put_text_n(writer *w, const char *s, size_t len)
+{
+    char chunk[256];
+    size_t used = 0;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end && !w->rc) {
+        size_t n = p[0] ? utf8_seq(p) : 0;
+        if (n && p + n > end)
+            n = 0;
+        if (n == 1 && p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') {
+            chunk[used++] = ' ';
+        } else if (n) {
+            memcpy(chunk + used, p, n);
+            used += n;
+        } else {
+            memcpy(chunk + used, "\xEF\xBF\xBD", 3);
+            used += 3;
+            n = 1;
+        }
+        p += n;
+        if (used > sizeof chunk - 8 || p >= end) {
+            chunk[used] = '\0';
+            w->rc = mg_html_text(w->b, chunk);
+            used = 0;
+        }
+    }
+}
+
+static void put_text(writer *w, const char *s)
+{
+    if (s)
+        put_text_n(w, s, strlen(s));
+}
+
+/* Decimals (0..3) needed to write v exactly, up to 3. */
+static int decimals_needed(double v)
+{
+    for (int k = 0; k < 3; k++) {
+        double s = v * pow(10, k);
+        if (fabs(s - round(s)) < 1e-6 * fmax(1, fabs(s)))
+            return k;
+    }
+    return 3;
+}
+
+/* Decimals for a commune's value: two significant places for the APL
+ * (3,84), fewer for larger figures (23,5 minutes; 1 234 inhabitants). */
+static int value_decimals(double v)
+{
+    double a = fabs(v);
+    return a < 10 ? 2 : a < 100 ? 1 : 0;
+}
+
+/*
+ * v in French: decimal comma, U+2212 minus sign, digits grouped by three
+ * with a narrow no-break space (U+202F) from 10 000. "sans donnée" when v
+ * is not finite. dst has cap bytes (at least 64).
+ */
+static void fmt_fr(char *dst, size_t cap, double v, int dec)
+{
+    if (!isfinite(v)) {
+        snprintf(dst, cap, "sans donnée");
+        return;
+    }
+    char raw[400];
+    snprintf(raw, sizeof raw, "%.*f", dec, fabs(v));
+    size_t intlen = strcspn(raw, ".,");
+    int nonzero = strspn(raw, "0.,") != strlen(raw);
+    size_t o = 0;
+    if (v < 0 && nonzero && o + 3 < cap) {
+        memcpy(dst + o, "\xE2\x88\x92", 3);
+        o += 3;
+    }
+    for (size_t i = 0; i < intlen && o + 4 < cap; i++) {
+        dst[o++] = raw[i];
+        size_t left = intlen - 1 - i;
+        if (intlen >= 5 && left > 0 && left % 3 == 0 && o + 4 < cap) {
+            memcpy(dst + o, "\xE2\x80\xAF", 3);
+            o += 3;
+        }
+    }
+    if (raw[intlen] && o + 1 < cap) {
+        dst[o++] = ',';
+        for (const char *q = raw + intlen + 1; *q && o + 1 < cap; q++)
+            dst[o++] = *q;
+    }
+    dst[o] = '\0';
+}
+
+/* Number of UTF-8 characters in s[0..len). */
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+typedef struct line_slice {
+    const char *p;
+    size_t len;
+    int more; /* text was left out after this line */
+} line_slice;
+
+/*
+ * Splits s at spaces into at most maxl lines of about maxc characters (a
+ * longer word is a line of its own). Returns the number of lines; the last
+ * one has `more` set when text did not fit. SVG 1.1 text does not wrap,
+ * and a title cut off at the edge of the map is worse than two lines.
+ */
+static size_t wrap(const char *s, size_t maxc, line_slice *lines, size_t maxl)
+{
+    size_t nl = 0;
+    const char *p = s ? s : "";
+    while (*p == ' ')
+        p++;
+    while (*p && nl < maxl) {
+        const char *q = p, *end = p;
+        size_t chars = 0;
+        while (*q) {
+            const char *word = q;
+            while (*q && *q != ' ')
+                q++;
+            size_t wc = utf8_chars(word, (size_t)(q - word));
+            size_t need = chars ? chars + 1 + wc : wc;
+            if (chars && need > maxc) {
+                q = word;
+                break;
+            }
+            chars = need;
+            end = q;
+            while (*q == ' ')
+                q++;
+        }
+        lines[nl++] = (line_slice){p, (size_t)(end - p), 0};
+        p = q;
+        while (*p == ' ')
+            p++;
+    }
+    if (*p && nl)
+        lines[nl - 1].more = 1;
+    return nl;
+}
+
+/* Writes wrapped lines as <text> elements, the first baseline at y, each
+ * next one `step` pixels lower. `attrs` goes into every <text>. */
+static void put_lines(writer *w, const line_slice *lines, size_t nl, int x, int y, int step,
+                      const char *attrs)
+{
+    for (size_t i = 0; i < nl; i++) {
+        putf(w, "<text x=\"%d\" y=\"%d\"%s>", x, y + (int)i * step, attrs);
+        put_text_n(w, lines[i].p, lines[i].len);
+        if (lines[i].more)
+            put(w, "\xE2\x80\xA6");
+        put(w, "</text>\n");
+    }
+}
+
+/* A number in tenths written as a decimal ("12.3", "-4", "0.5"), with a
+ * space before it when `sep` and it has no minus sign to separate it. */
+static void put_tenths(writer *w, long v, int sep)
+{
+    char tmp[40];
+    unsigned long a = v < 0 ? (unsigned long)0 - (unsigned long)v : (unsigned long)v;
+    int n;
+    if (a % 10)
+        n = snprintf(tmp, sizeof tmp, "%s%s%lu.%lu", sep && v >= 0 ? " " : "", v < 0 ? "-" : "",
+                     a / 10, a % 10);
+    else
+        n = snprintf(tmp, sizeof tmp, "%s%s%lu", sep && v >= 0 ? " " : "", v < 0 ? "-" : "",
+                     a / 10);
+    if (n > 0 && !w->rc)
+        w->rc = mg_buf_append(w->b, tmp, (size_t)n);
+}
+
+/* FNV-1a of a string, to give element ids that differ between maps inlined
+ * in one page yet stay the same from one run to the next. */
+static uint32_t fnv1a(uint32_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Map                                                                     */
+/* ---------------------------------------------------------------------- */
+
+enum {
+    MAP_MARGIN = 12,
+    LEGEND_W = 260,
+    LEGEND_GAP = 16,
+    ROW_H = 22,
+    SWATCH_W = 22,
+    SWATCH_H = 15,
+    MAX_TITLE_LINES = 4,
+};
+
+/* From Lambert-93 metres to tenths of a pixel, y flipped (north up). */
+typedef struct frame {
+    double minx, maxy, scale, ox, oy;
+} frame;
+
+static long fx(const frame *f, double x)
+{
+    return lround(((x - f->minx) * f->scale + f->ox) * 10);
+}
+
+static long fy(const frame *f, double y)
+{
+    return lround(((f->maxy - y) * f->scale + f->oy) * 10);
+}
+
+/* A circle as a path (so that every commune is a <path>), radius r tenths. */
+static void put_circle(writer *w, long cx, long cy, long r)
+{
+    put(w, "M");
+    put_tenths(w, cx - r, 0);
+    put_tenths(w, cy, 1);
+    put(w, "a");
+    put_tenths(w, r, 0);
+    put_tenths(w, r, 1);
+    put(w, " 0 1 0");
+    put_tenths(w, 2 * r, 1);
+    put(w, " 0a");
+    put_tenths(w, r, 0);
+    put_tenths(w, r, 1);
+    put(w, " 0 1 0");
+    put_tenths(w, -2 * r, 1);
+    put(w, " 0z");
+}
+
+/* The path data of commune k: its rings, or a circle. */
+static void put_commune_d(writer *w, const mg_map_geometry *g, size_t k, const frame *f)
+{
+    size_t start = w->b->len;
+    long first_x = 0, first_y = 0;
+    int have_first = 0;
+    for (size_t r = g->commune_ring[k]; r < g->commune_ring[k + 1] && !w->rc; r++) {
+        size_t ring_start = w->b->len, distinct = 0;
+        long lx = 0, ly = 0;
+        for (size_t i = g->ring_pt[r]; i < g->ring_pt[r + 1]; i++) {
+            long X = fx(f, g->x[i]), Y = fy(f, g->y[i]);
+            if (!have_first) {
+                first_x = X;
+                first_y = Y;
+                have_first = 1;
+            }
+            if (distinct == 0) {
+                put(w, "M");
+                put_tenths(w, X, 0);
+                put_tenths(w, Y, 1);
+                put(w, "l");
+            } else if (X == lx && Y == ly) {
+                continue;
+            } else {
+                put_tenths(w, X - lx, distinct > 1);
+                put_tenths(w, Y - ly, 1);
+            }
+            lx = X;
+            ly = Y;
+            distinct++;
+        }
+        if (distinct < 3) {
+            /* Smaller than a pixel at this scale: leave it out. */
+            if (!w->rc) {
+                w->b->len = ring_start;
+                w->b->data[ring_start] = '\0';
+            }
+            continue;
+        }
+        put(w, "z");
+    }
+    if (w->rc || w->b->len != start)
+        return;
+    if (have_first)
+        put_circle(w, first_x, first_y, 15);
+    else
+        put_circle(w, fx(f, g->px[k]), fy(f, g->py[k]), 40);
+}
+
+static int drawable(const mg_map_geometry *g, size_t k)
+{
+    return g->commune_ring[k] < g->commune_ring[k + 1] || isfinite(g->px[k]);
+}
+
+/* "Nom (code) : 3,84 unité", or "… : sans donnée". */
+static void put_commune_title(writer *w, const mg_territory *t, size_t c, double v,
+                              const char *unit)
+{
+    char num[96], head[32];
+    fmt_fr(num, sizeof num, v, value_decimals(v));
+    snprintf(head, sizeof head, " (%s) : ", t->code[c]);
+    put_text(w, t->name && t->name[c] ? t->name[c] : t->code[c]);
+    put_text(w, head);
+    put_text(w, num);
+    if (isfinite(v) && unit && unit[0]) {
+        put_text(w, " ");
+        put_text(w, unit);
+    }
+}
+
+static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory *t,
+                        const double *values, const mg_map_style *st,
+                        const mg_map_options *o, const char *id, const frame *f, size_t k,
+                        int highlight)
+{
+    size_t c = g->commune[k];
+    double v = values[c];
+    size_t cls = mg_map_style_class(st, v);
+
+    int link = o->link_prefix != NULL;
+    if (link) {
+        put(w, "<a href=\"");
+        put_text(w, o->link_prefix);
+        put_text(w, t->code[c]);
+        put_text(w, o->link_suffix);
+        put(w, "\"><title>");
+        put_commune_title(w, t, c, v, o->unit);
+        put(w, "</title>");
+    }
+    put(w, "<path");
+    if (highlight)
+        put(w, " class=\"mg-highlight\" stroke=\"#000000\" stroke-width=\"2.5\"");
+    else if (g->commune_ring[k] == g->commune_ring[k + 1])
+        /* A commune known only by its point: a small disc that a white
+         * outline would make vanish against the page. */
+        put(w, " stroke=\"#555555\" stroke-width=\"0.8\"");
+    put(w, " fill=\"");
+    if (cls < st->nclasses)
+        put(w, st->colors[cls]);
+    else
+        putf(w, "url(#%s-nd)", id);
+    put(w, "\" d=\"");
+    put_commune_d(w, g, k, f);
+    /* With a link the title belongs to the <a>, which names the link for
+     * screen readers; without, to the path, which shows it as a tooltip. */
+    if (link) {
+        put(w, "\"/></a>\n");
+        return;
+    }
+    put(w, "\"><title>");
+    put_commune_title(w, t, c, v, o->unit);
+    put(w, "</title></path>\n");
+}
+
+/* Legend label of class k: "moins de 1,5", "de 1,5 à 2,5", "6,0 et plus". */
+static void class_label(char *dst, size_t cap, const mg_map_style *st, size_t k, int dec)
+{
+    char lo[96], hi[96];
+    if (k > 0)
+        fmt_fr(lo, sizeof lo, st->breaks[k - 1], dec);
+    if (k + 1 < st->nclasses)
+        fmt_fr(hi, sizeof hi, st->breaks[k], dec);
+    if (k == 0)
+        snprintf(dst, cap, "moins de %s", hi);
+    else if (k + 1 == st->nclasses)
+        snprintf(dst, cap, "%s et plus", lo);
+    else
+        snprintf(dst, cap, "de %s à %s", lo, hi);
+}
+
+/* Plural of "commune" after a count. */
+static const char *communes_word(size_t n)
+{
+    return n > 1 ? "communes" : "commune";
+}
+
+static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
+                     const double *values, const mg_map_style *st, const mg_map_options *o,
+                     unsigned width)
+{
+    /* Ids: unique enough between maps of one page, stable between runs. */
+    char id[24];
+    uint32_t h = fnv1a(2166136261u, o->title);
+    h = fnv1a(h, o->unit);
+    char nbuf[48];
+    snprintf(nbuf, sizeof nbuf, "%zu/%u", g->n, width);
+    h = fnv1a(h, nbuf);
+    snprintf(id, sizeof id, "mgmap-%08x", (unsigned)h);
+
+    int W = (int)width;
+    int has_thr = isfinite(o->threshold);
+    const char *thr_name = o->threshold_label && o->threshold_label[0] ? o->threshold_label : "seuil";
+
+    /* Title band. */
+    line_slice tl[MAX_TITLE_LINES];
+    size_t ntl = o->title && o->title[0]
+                     ? wrap(o->title, (size_t)(W - 2 * MAP_MARGIN) / 11, tl, MAX_TITLE_LINES)
+                     : 0;
+    int title_h = ntl ? 22 + 24 * (int)ntl : MAP_MARGIN;
+
+    /* Legend size. */
+    line_slice ul[3];
+    size_t nul = wrap(o->unit && o->unit[0] ? o->unit : "Légende", (LEGEND_W - 24) / 8, ul, 3);
+    char thr_text[512] = "";
+    if (has_thr) {
+        char tv[96];
+        fmt_fr(tv, sizeof tv, o->threshold, decimals_needed(o->threshold));
+        snprintf(thr_text, sizeof thr_text, "%s : %s", thr_name, tv);
+    }
+    line_slice thl[3];
+    size_t nthl = has_thr ? wrap(thr_text, (LEGEND_W - 54) / 7, thl, 3) : 0;
+    int rows_top = 12 + 18 * (int)nul + 8;
+    int legend_h = rows_top + ROW_H * (int)(st->nclasses + 1) + (nthl ? 6 + 16 * (int)nthl : 0) + 8;
+
+    /* Map frame: fitted to the free width, north up, no taller than
+     * 1.6 times its width (a long thin territory would push the legend
+     * far away). */
+    double dx = g->maxx - g->minx, dy = g->maxy - g->miny;
+    frame f = {.minx = g->minx, .maxy = g->maxy};
+    if (!(dx >= 0) || !(dy >= 0)) { /* nothing to draw */
+        dx = dy = 1000;
+        f.minx = 0;
+        f.maxy = 1000;
+    }
+    /* A single point or a straight line of points still gets an extent. */
+    if (dx < 1000) {
+        f.minx -= (1000 - dx) / 2;
+        dx = 1000;
+    }
+    if (dy < 1000) {
+        f.maxy += (1000 - dy) / 2;
+        dy = 1000;
+    }
+    double mw = W - 2 * MAP_MARGIN - LEGEND_GAP - LEGEND_W;
+    f.scale = mw / dx;
+    if (dy * f.scale > 1.6 * mw)
+        f.scale = 1.6 * mw / dy;
+    double map_w = dx * f.scale, map_h = dy * f.scale;
+    f.ox = MAP_MARGIN + (mw - map_w) / 2;
+    f.oy = title_h;
+    int body_h = (int)ceil(map_h) > legend_h ? (int)ceil(map_h) : legend_h;
+    int H = title_h + body_h + MAP_MARGIN;
+
+    /* Summary for screen readers. */
+    size_t drawn = 0, nodata = 0, below = 0;
+    for (size_t k = 0; k < g->n; k++) {
+        if (!drawable(g, k))
+            continue;
+        drawn++;
+        double v = values[g->commune[k]];
+        if (!isfinite(v))
+            nodata++;
+        else if (has_thr && v < o->threshold)
+            below++;
+    }
+
+    int link = o->link_prefix != NULL;
+    put(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    putf(w,
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
+         "viewBox=\"0 0 %d %d\" role=\"%s\" aria-labelledby=\"%s-title %s-desc\" "
+         "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\">\n",
+         W, H, W, H, link ? "group" : "img", id, id);
+    putf(w, "<title id=\"%s-title\">", id);
+    put_text(w, o->title && o->title[0] ? o->title : "Carte des communes");
+    put(w, "</title>\n");
+    putf(w, "<desc id=\"%s-desc\">", id);
+    {
+        char line[768];
+        snprintf(line, sizeof line, "Carte de %zu %s", drawn, communes_word(drawn));
+        put_text(w, line);
+        if (o->unit && o->unit[0]) {
+            put_text(w, " (");
+            put_text(w, o->unit);
+            put_text(w, ")");
+        }
+        put_text(w, ".");
+        if (has_thr) {
+            char tv[96];
+            fmt_fr(tv, sizeof tv, o->threshold, decimals_needed(o->threshold));
+            snprintf(line, sizeof line, " %zu %s sous le %s (%s).", below,
+                     communes_word(below), thr_name, tv);
+            put_text(w, line);
+        }
+        if (nodata) {
+            snprintf(line, sizeof line, " %zu %s sans donnée.", nodata, communes_word(nodata));
+            put_text(w, line);
+        }
+    }
+    put(w, "</desc>\n");
+    put(w, "<style>a:focus path,a:hover path{stroke:#000;stroke-width:2px}</style>\n");
+    putf(w,
+         "<defs><pattern id=\"%s-nd\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"%s\"/>"
+         "<rect width=\"2\" height=\"6\" fill=\"#ffffff\"/></pattern></defs>\n",
+         id, st->no_data_color ? st->no_data_color : no_data_default);
+    putf(w, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
+    if (ntl) {
+        put(w, "<g aria-hidden=\"true\">\n");
+        put_lines(w, tl, ntl, MAP_MARGIN, 32, 24,
+                  " font-size=\"19\" font-weight=\"bold\" fill=\"#222222\"");
+        put(w, "</g>\n");
+    }
+
+    /* Communes; the highlighted one last, so that no neighbour covers its
+     * outline. */
+    put(w, "<g stroke=\"#ffffff\" stroke-width=\"0.6\" stroke-linejoin=\"round\" "
+           "fill-rule=\"evenodd\">\n");
+    for (size_t k = 0; k < g->n && !w->rc; k++)
+        if ((long)k != o->highlight && drawable(g, k))
+            put_commune(w, g, t, values, st, o, id, &f, k, 0);
+    if (o->highlight >= 0 && drawable(g, (size_t)o->highlight))
+        put_commune(w, g, t, values, st, o, id, &f, (size_t)o->highlight, 1);
+    put(w, "</g>\n");
+
+    /* Legend: classes from the highest at the top down to the lowest, so
+     * that the threshold line has the under-served classes below it. */
+    int lx = W - MAP_MARGIN - LEGEND_W, ly = title_h;
+    putf(w, "<g font-size=\"12\" fill=\"#222222\">\n"
+            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" fill=\"#ffffff\" "
+            "stroke=\"#999999\"/>\n",
+         lx, ly, LEGEND_W, legend_h);
+    put_lines(w, ul, nul, lx + 12, ly + 12 + 13, 18, " font-size=\"13\" font-weight=\"bold\"");
+    int dec = 0;
+    for (size_t i = 0; i + 1 < st->nclasses; i++) {
+        int need = decimals_needed(st->breaks[i]);
+        if (need > dec)
+            dec = need;
+    }
+    size_t thr_break = st->nclasses; /* index of the break equal to the threshold */
+    for (size_t i = 0; has_thr && i + 1 < st->nclasses; i++)
+        if (fabs(st->breaks[i] - o->threshold) <= 1e-9 * fmax(1, fabs(o->threshold)))
+            thr_break = i;
+    for (size_t r = 0; r <= st->nclasses; r++) {
+        int y = ly + rows_top + ROW_H * (int)r;
+        char label[256];
+        const char *fill;
+        char nd_fill[48];
+        if (r < st->nclasses) {
+            size_t k = st->nclasses - 1 - r;
+            class_label(label, sizeof label, st, k, dec);
+            fill = st->colors[k];
+        } else {
+            snprintf(label, sizeof label, "sans donnée");
+            snprintf(nd_fill, sizeof nd_fill, "url(#%s-nd)", id);
+            fill = nd_fill;
+        }
+        putf(w,
+             "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#666666\" "
+             "stroke-width=\"0.5\"/><text x=\"%d\" y=\"%d\">",
+             lx + 12, y, SWATCH_W, SWATCH_H, fill, lx + 12 + SWATCH_W + 10, y + 12);
+        put_text(w, label);
+        put(w, "</text>\n");
+        /* The threshold between the class just above it (row r) and the
+         * class just below (row r + 1). */
+        if (r + 1 < st->nclasses && thr_break < st->nclasses &&
+            st->nclasses - 2 - r == thr_break)
+            putf(w,
+                 "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000000\" "
+                 "stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n",
+                 lx + 6, y + SWATCH_H + (ROW_H - SWATCH_H) / 2, lx + LEGEND_W - 12,
+                 y + SWATCH_H + (ROW_H - SWATCH_H) / 2);
+    }
+    if (nthl) {
+        int y = ly + rows_top + ROW_H * (int)(st->nclasses + 1) + 6;
+        putf(w,
+             "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000000\" "
+             "stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n",
+             lx + 12, y + 3, lx + 12 + SWATCH_W, y + 3);
+        put_lines(w, thl, nthl, lx + 12 + SWATCH_W + 10, y + 7, 16, "");
+    }
+    put(w, "</g>\n</svg>\n");
+    return w->rc;
+}
+
+int mg_map_svg(mg_buf *out, const mg_map_geometry *g, const mg_territory *t,
+               const double *values, const mg_map_style *style, const mg_map_options *opt)
+{
+    if (!out || !g || !t || !values || !style || g->tn != t->n || !t->code)
+        return MG_EINVAL;
+    mg_map_options o = {.threshold = NAN, .highlight = -1};
+    if (opt)
+        o = *opt;
+    unsigned width = o.width ? o.width : 800;
+    if (width < 400 || width > 10000)
+        return MG_EINVAL;
+    if (o.highlight < -1 || (o.highlight >= 0 && (size_t)o.highlight >= g->n))
+        return MG_EINVAL;
+    if (!valid_style(style))
+        return MG_EINVAL;
+    if (o.link_prefix && !o.link_suffix)
+        o.link_suffix = "";
+    size_t start = out->len;
+    writer w = {out, MG_OK};
+    int rc = write_map(&w, g, t, values, style, &o, width);
+    if (rc) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bar chart                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* A step of 1, 2, 2.5 or 5 times a power of ten giving about `ticks` ticks. */
+static double tick_step(double span, int ticks)
+{
+    return nice_ceil(span / ticks);
+}
+
+int mg_chart_bars(mg_buf *out, const char *title, const char *const *labels,
+                  const double *values, size_t n, double threshold, const char *unit)
+{
+    if (!out || (n && (!labels || !values)))
+        return MG_EINVAL;
+    if (n > MG_MAX_COMMUNES)
+        return MG_ELIMIT;
+    enum { CW = 640, CROW = 24, BAR_H = 16, VALUE_W = 72 };
+    int has_thr = isfinite(threshold);
+
+    /* Label column sized to the longest label, within bounds. */
+    size_t maxc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *l = labels[i] ? labels[i] : "";
+        size_t c = utf8_chars(l, strlen(l));
+        if (c > maxc)
+            maxc = c;
+    }
+    int lw = maxc > 34 ? 250 : maxc < 7 ? 60 : (int)maxc * 7 + 12;
+    size_t label_chars = (size_t)(lw - 12) / 7;
+
+    double vmin = 0, vmax = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(values[i])) {
+            vmin = fmin(vmin, values[i]);
+            vmax = fmax(vmax, values[i]);
+        }
+    if (has_thr) {
+        vmin = fmin(vmin, threshold);
+        vmax = fmax(vmax, threshold);
+    }
+    if (!isfinite(vmax - vmin))
+        return MG_EINVAL; /* no axis can span that */
+    if (vmax - vmin <= 0)
+        vmax = vmin + 1;
+    double step = tick_step(vmax - vmin, 5);
+    vmin = floor(vmin / step) * step;
+    vmax = ceil(vmax / step) * step;
+    double x0 = lw + 8, x1 = CW - VALUE_W;
+    double sx = (x1 - x0) / (vmax - vmin);
+#define BX(v) lround((x0 + ((v) - vmin) * sx) * 10)
+
+    int top = has_thr ? 30 : 10;
+    int axis_y = top + CROW * (int)(n ? n : 1) + 4;
+    int H = axis_y + 48;
+
+    char id[24];
+    uint32_t h = fnv1a(2166136261u, title);
+    h = fnv1a(h, unit);
+    for (size_t i = 0; i < n; i++)
+        h = fnv1a(h, labels[i]);
+    snprintf(id, sizeof id, "mgchart-%08x", (unsigned)h);
+
+    size_t start = out->len;
+    writer ww = {out, MG_OK}, *w = &ww;
+    int vdec = 2;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(values[i]) && value_decimals(values[i]) < vdec)
+            vdec = value_decimals(values[i]);
+    char num[96];
+
+    putf(w,
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+         "viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"%s-title %s-desc\" "
+         "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\" font-size=\"12\">\n",
+         CW, H, CW, H, id, id);
+    putf(w, "<title id=\"%s-title\">", id);
+    put_text(w, title && title[0] ? title : "Graphique en barres");
+    put(w, "</title>\n");
+    putf(w, "<desc id=\"%s-desc\">", id);
+    for (size_t i = 0; i < n; i++) {
+        fmt_fr(num, sizeof num, values[i], vdec);
+        put_text(w, i ? " ; " : "");
+        put_text(w, labels[i] ? labels[i] : "");
+        put_text(w, " : ");
+        put_text(w, num);
+        if (isfinite(values[i]) && unit && unit[0]) {
+            put_text(w, " ");
+            put_text(w, unit);
+        }
+    }
+    if (has_thr) {
+        fmt_fr(num, sizeof num, threshold, decimals_needed(threshold));
+        put_text(w, n ? ". Seuil : " : "Seuil : ");
+        put_text(w, num);
+        put_text(w, ".");
+    }
+    put(w, "</desc>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+    if (n == 0)
+        putf(w, "<text x=\"%d\" y=\"%d\" fill=\"#555555\">aucune donnée</text>\n", lw + 8,
+             top + 16);
+
+    for (size_t i = 0; i < n; i++) {
+        int y = top + CROW * (int)i;
+        double v = values[i];
+        const char *l = labels[i] ? labels[i] : "";
+        fmt_fr(num, sizeof num, v, vdec);
+        put(w, "<g><title>");
+        put_text(w, l);
+        put_text(w, " : ");
+        put_text(w, num);
+        if (isfinite(v) && unit && unit[0]) {
+            put_text(w, " ");
+            put_text(w, unit);
+        }
+        put(w, "</title>");
+        line_slice ls[1];
+        size_t nl = wrap(l, label_chars, ls, 1);
+        putf(w, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", lw, y + 16);
+        if (nl) {
+            put_text_n(w, ls[0].p, ls[0].len);
+            if (ls[0].more)
+                put(w, "\xE2\x80\xA6");
+        }
+        put(w, "</text>");
+        if (isfinite(v)) {
+            long a = BX(fmin(0, v)), b = BX(fmax(0, v));
+            if (b - a < 5)
+                b = a + 5; /* a zero still shows as a sliver next to its value */
+            put(w, "<rect class=\"bar\" x=\"");
+            put_tenths(w, a, 0);
+            putf(w, "\" y=\"%d\" width=\"", y + (CROW - BAR_H) / 2);
+            put_tenths(w, b - a, 0);
+            putf(w, "\" height=\"%d\" fill=\"%s\"/>", BAR_H,
+                 has_thr && v < threshold ? "#d73027" : "#4575b4");
+            put(w, "<text x=\"");
+            put_tenths(w, BX(fmax(0, v)) + 40, 0);
+            putf(w, "\" y=\"%d\">", y + 16);
+            put_text(w, num);
+            put(w, "</text>");
+        } else {
+            put(w, "<text x=\"");
+            put_tenths(w, BX(0) + 40, 0);
+            putf(w, "\" y=\"%d\" fill=\"#555555\" font-style=\"italic\">sans donnée</text>",
+                 y + 16);
+        }
+        put(w, "</g>\n");
+    }
+
+    /* Axis with ticks, then the unit under it. */
+    put(w, "<g stroke=\"#666666\"><line x1=\"");
+    put_tenths(w, BX(vmin), 0);
+    putf(w, "\" y1=\"%d\" x2=\"", axis_y);
+    put_tenths(w, BX(vmax), 0);
+    putf(w, "\" y2=\"%d\"/>", axis_y);
+    int tdec = decimals_needed(step);
+    for (int i = 0; i <= 50; i++) {
+        double v = vmin + i * step;
+        if (v > vmax + step / 2)
+            break;
+        put(w, "<line x1=\"");
+        put_tenths(w, BX(v), 0);
+        putf(w, "\" y1=\"%d\" x2=\"", axis_y);
+        put_tenths(w, BX(v), 0);
+        putf(w, "\" y2=\"%d\"/>", axis_y + 4);
+    }
+    put(w, "</g>\n<g fill=\"#444444\" font-size=\"11\" text-anchor=\"middle\">");
+    for (int i = 0; i <= 50; i++) {
+        double v = vmin + i * step;
+        if (v > vmax + step / 2)
+            break;
+        fmt_fr(num, sizeof num, fabs(v) < step * 1e-9 ? 0 : v, tdec);
+        put(w, "<text x=\"");
+        put_tenths(w, BX(v), 0);
+        putf(w, "\" y=\"%d\">", axis_y + 17);
+        put_text(w, num);
+        put(w, "</text>");
+    }
+    put(w, "</g>\n");
+    if (unit && unit[0]) {
+        put(w, "<text x=\"");
+        put_tenths(w, lround((x0 + x1) * 5), 0);
+        putf(w, "\" y=\"%d\" text-anchor=\"middle\" fill=\"#222222\">", axis_y + 38);
+        put_text(w, unit);
+        put(w, "</text>\n");
+    }
+    if (vmin < 0) {
+        put(w, "<line x1=\"");
+        put_tenths(w, BX(0), 0);
+        putf(w, "\" y1=\"%d\" x2=\"", top - 2);
+        put_tenths(w, BX(0), 0);
+        putf(w, "\" y2=\"%d\" stroke=\"#666666\"/>\n", axis_y);
+    }
+    if (has_thr) {
+        fmt_fr(num, sizeof num, threshold, decimals_needed(threshold));
+        put(w, "<line x1=\"");
+        put_tenths(w, BX(threshold), 0);
+        putf(w, "\" y1=\"%d\" x2=\"", top - 8);
+        put_tenths(w, BX(threshold), 0);
+        putf(w, "\" y2=\"%d\" stroke=\"#000000\" stroke-width=\"1.5\" "
+                "stroke-dasharray=\"5 3\"/>\n", axis_y);
+        put(w, "<text x=\"");
+        put_tenths(w, BX(threshold), 0);
+        putf(w, "\" y=\"%d\" text-anchor=\"middle\">seuil : ", top - 12);
+        put_text(w, num);
+        put(w, "</text>\n");
+    }
+#undef BX
+    put(w, "</svg>\n");
+    if (w->rc) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return w->rc;
+}

@@ -1,0 +1,1091 @@
+/*
+ * Tests of map/: the Lambert-93 projection against values computed outside
+ * this program, the SVG map (well-formed XML, one path per commune, class
+ * colours, escaped titles, links, legend), the styles, the PNG rendering
+ * (size, and the colour of pixels inside communes) and the bar chart, on a
+ * hand-made territory whose answers are known; then the real Aude.
+ *
+ * Expected projections come from two sources that do not share this
+ * module's code:
+ * - `cs2cs -f %.4f EPSG:4326 EPSG:2154` (Debian proj-bin, PROJ 9.1.1), run
+ *   by hand with latitude first as EPSG:4326 defines it:
+ *     48.8530 2.3499 -> 652296.9731 6861636.3585  (Paris, Notre-Dame)
+ *     43.2130 2.3522 -> 647325.4432 6235081.5477  (Carcassonne)
+ *     46.5    3.0    -> 700000.0000 6600000.0000  (the projection's origin)
+ * - the Lambert conformal conic formulas (Snyder, "Map Projections: A
+ *   Working Manual", USGS 1987, eq. 15-1 to 15-10; IGN note NTG_71) with
+ *   the Lambert-93 parameters of the IGN: GRS80, standard parallels 44°
+ *   and 49°, origin 46°30'N 3°E, false easting 700 000 m and northing
+ *   6 600 000 m, written below.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <cairo.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "map/map.h"
+#include "territory/territory.h"
+
+#define PI 3.14159265358979323846
+
+/* Fails unless |a - b| <= tol, showing both values. */
+#define assert_close(a, b, tol)                                                     \
+    do {                                                                            \
+        double a_ = (a), b_ = (b);                                                  \
+        if (!(fabs(a_ - b_) <= (tol)))                                              \
+            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,       \
+                     (double)(tol));                                                \
+    } while (0)
+
+#define assert_has(hay, needle)                                                     \
+    do {                                                                            \
+        if (!strstr((hay), (needle)))                                               \
+            fail_msg("\"%s\" not found", (needle));                                 \
+    } while (0)
+
+#define assert_hasnt(hay, needle)                                                   \
+    do {                                                                            \
+        if (strstr((hay), (needle)))                                                \
+            fail_msg("\"%s\" found, should not be", (needle));                      \
+    } while (0)
+
+/* ---------------------------------------------------------------------- */
+/* Independent Lambert-93                                                  */
+/* ---------------------------------------------------------------------- */
+
+static double lcc_t(double phi, double e)
+{
+    double es = e * sin(phi);
+    return tan(PI / 4 - phi / 2) / pow((1 - es) / (1 + es), e / 2);
+}
+
+static double lcc_m(double phi, double e)
+{
+    double s = sin(phi);
+    return cos(phi) / sqrt(1 - e * e * s * s);
+}
+
+static void lambert93(double lon, double lat, double *x, double *y)
+{
+    const double a = 6378137.0, f = 1 / 298.257222101;
+    const double e = sqrt(2 * f - f * f);
+    const double p1 = 44 * PI / 180, p2 = 49 * PI / 180, p0 = 46.5 * PI / 180;
+    const double l0 = 3 * PI / 180;
+    double n = (log(lcc_m(p1, e)) - log(lcc_m(p2, e))) / (log(lcc_t(p1, e)) - log(lcc_t(p2, e)));
+    double F = lcc_m(p1, e) / (n * pow(lcc_t(p1, e), n));
+    double rho0 = a * F * pow(lcc_t(p0, e), n);
+    double rho = a * F * pow(lcc_t(lat * PI / 180, e), n);
+    double theta = n * (lon * PI / 180 - l0);
+    *x = 700000 + rho * sin(theta);
+    *y = 6600000 + rho0 - rho * cos(theta);
+}
+
+static void test_project_known(void **state)
+{
+    (void)state;
+    mg_diag d = {0};
+    double x, y;
+    assert_int_equal(mg_map_project(2.3499, 48.8530, &x, &y, &d), MG_OK);
+    assert_close(x, 652296.9731, 0.01);
+    assert_close(y, 6861636.3585, 0.01);
+    assert_int_equal(mg_map_project(2.3522, 43.2130, &x, &y, &d), MG_OK);
+    assert_close(x, 647325.4432, 0.01);
+    assert_close(y, 6235081.5477, 0.01);
+    assert_int_equal(mg_map_project(3.0, 46.5, &x, &y, &d), MG_OK);
+    assert_close(x, 700000, 0.001);
+    assert_close(y, 6600000, 0.001);
+
+    /* A grid over metropolitan France against the closed formulas: PROJ's
+     * WGS84 -> RGF93 step is the identity, so they agree to the millimetre. */
+    for (double lat = 41.5; lat <= 51; lat += 0.5)
+        for (double lon = -5; lon <= 9.5; lon += 0.5) {
+            double ex, ey;
+            lambert93(lon, lat, &ex, &ey);
+            assert_int_equal(mg_map_project(lon, lat, &x, &y, &d), MG_OK);
+            assert_close(x, ex, 0.001);
+            assert_close(y, ey, 0.001);
+        }
+}
+
+static void test_project_errors(void **state)
+{
+    (void)state;
+    mg_diag d = {0};
+    double x = 1, y = 2;
+    assert_int_equal(mg_map_project(2, 95, &x, &y, &d), MG_EINVAL);
+    assert_has(d.msg, "longitude, latitude");
+    assert_true(x == 1 && y == 2);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_map_project(NAN, 45, &x, &y, &d), MG_EINVAL);
+    assert_int_equal(mg_map_project(2, 45, NULL, &y, NULL), MG_EINVAL);
+}
+
+/* Several threads project at once (as the server's do): each compares
+ * with the formulas and records a failure rather than asserting, since
+ * cmocka's assertions must run on the test's own thread. */
+typedef struct thread_job {
+    int seed;
+    int failures;
+} thread_job;
+
+static void *project_many(void *arg)
+{
+    thread_job *job = arg;
+    for (int i = 0; i < 300; i++) {
+        double lon = -4 + fmod(job->seed * 1.37 + i * 0.0731, 13);
+        double lat = 42 + fmod(job->seed * 0.91 + i * 0.0417, 8.5);
+        double x, y, ex, ey;
+        lambert93(lon, lat, &ex, &ey);
+        if (mg_map_project(lon, lat, &x, &y, NULL) || fabs(x - ex) > 0.001 ||
+            fabs(y - ey) > 0.001)
+            job->failures++;
+    }
+    return NULL;
+}
+
+static void test_project_threads(void **state)
+{
+    (void)state;
+    pthread_t th[6];
+    thread_job jobs[6];
+    for (int i = 0; i < 6; i++) {
+        jobs[i] = (thread_job){.seed = i + 1};
+        assert_int_equal(pthread_create(&th[i], NULL, project_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* A hand-made territory                                                   */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Seven communes near the origin of Lambert-93 (0.1 degree is about 7.6 km
+ * east-west and 11 km north-south there):
+ *   0 Alpha    square [2.9, 3.0] x [46.4, 46.5]                 value 1
+ *   1 B<&>"'   square [3.0, 3.1] x [46.4, 46.5] (name to escape) value 2
+ *   2 Gamma    square [2.9, 3.0] x [46.5, 46.6] with a square hole
+ *              [2.93, 2.97] x [46.53, 46.57]                     value 3
+ *   3 Delta    two rectangles [3.0, 3.05] and [3.07, 3.1] x [46.5, 46.6] value 5
+ *   4 Epsilon  no contour, a point at (3.15, 46.45)             no data
+ *   5 Zeta     no contour, no point (not drawn)                  value 7
+ *   6 Eta      a contour, but not in the list of communes drawn  value 1
+ */
+enum { HAND_N = 7 };
+static const char *const hand_codes[HAND_N] = {"11001", "11002", "11003", "11004",
+                                               "11005", "11006", "11007"};
+static const char *const hand_names[HAND_N] = {"Alpha", "B<&>\"' ville", "Gamma", "Delta",
+                                               "Epsilon", "Zeta", "Eta"};
+static const double hand_values[HAND_N] = {1, 2, 3, 5, NAN, 7, 1};
+static const size_t hand_list[] = {0, 1, 2, 3, 4, 5};
+#define HAND_LIST_N (sizeof hand_list / sizeof *hand_list)
+
+typedef struct rect {
+    double x0, y0, x1, y1;
+} rect;
+
+/* Appends a closed ring (first point repeated, as GeoJSON has it). */
+static void add_rect(mg_shapes *s, rect r, bool clockwise)
+{
+    double xs[5] = {r.x0, r.x1, r.x1, r.x0, r.x0}, ys[5] = {r.y0, r.y0, r.y1, r.y1, r.y0};
+    for (int i = 0; i < 5; i++) {
+        int j = clockwise ? 4 - i : i;
+        s->lon[s->npt] = xs[j];
+        s->lat[s->npt] = ys[j];
+        s->npt++;
+    }
+    s->nring++;
+    s->ring_pt[s->nring] = s->npt;
+}
+
+static void end_poly(mg_shapes *s)
+{
+    s->npoly++;
+    s->poly_ring[s->npoly] = s->nring;
+}
+
+static mg_territory *hand_territory(void)
+{
+    mg_territory *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    t->n = HAND_N;
+    t->code = calloc(HAND_N, sizeof *t->code);
+    t->name = calloc(HAND_N, sizeof *t->name);
+    t->lon = calloc(HAND_N, sizeof *t->lon);
+    t->lat = calloc(HAND_N, sizeof *t->lat);
+    assert_true(t->code && t->name && t->lon && t->lat);
+    for (size_t i = 0; i < HAND_N; i++) {
+        memcpy(t->code[i], hand_codes[i], MG_CODE_LEN + 1);
+        t->name[i] = strdup(hand_names[i]);
+        t->lon[i] = t->lat[i] = NAN;
+    }
+    t->lon[4] = 3.15;
+    t->lat[4] = 46.45;
+
+    mg_shapes *s = &t->shapes;
+    s->commune_poly = calloc(HAND_N + 1, sizeof *s->commune_poly);
+    s->poly_ring = calloc(16, sizeof *s->poly_ring);
+    s->ring_pt = calloc(16, sizeof *s->ring_pt);
+    s->lon = calloc(64, sizeof *s->lon);
+    s->lat = calloc(64, sizeof *s->lat);
+    assert_true(s->commune_poly && s->poly_ring && s->ring_pt && s->lon && s->lat);
+    add_rect(s, (rect){2.9, 46.4, 3.0, 46.5}, false);
+    end_poly(s);
+    s->commune_poly[1] = s->npoly;
+    add_rect(s, (rect){3.0, 46.4, 3.1, 46.5}, false);
+    end_poly(s);
+    s->commune_poly[2] = s->npoly;
+    add_rect(s, (rect){2.9, 46.5, 3.0, 46.6}, false);
+    add_rect(s, (rect){2.93, 46.53, 2.97, 46.57}, true);
+    end_poly(s);
+    s->commune_poly[3] = s->npoly;
+    add_rect(s, (rect){3.0, 46.5, 3.05, 46.6}, false);
+    end_poly(s);
+    add_rect(s, (rect){3.07, 46.5, 3.1, 46.6}, false);
+    end_poly(s);
+    s->commune_poly[4] = s->commune_poly[5] = s->commune_poly[6] = s->npoly;
+    add_rect(s, (rect){3.3, 46.4, 3.4, 46.5}, false);
+    end_poly(s);
+    s->commune_poly[7] = s->npoly;
+    return t;
+}
+
+/* Number of non-overlapping occurrences of needle in hay. */
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0, len = strlen(needle);
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
+        n++;
+    return n;
+}
+
+/*
+ * A structural XML check: declaration, balanced and properly nested
+ * elements, quoted attributes, and no bare '<' or '&' in text or values
+ * ('&' only as &amp; &lt; &gt; &quot; &#39; or a numeric reference).
+ * Returns NULL when well-formed, else what is wrong.
+ */
+static const char *xml_problem(const char *s)
+{
+    static char why[160];
+    const char *stack[64];
+    size_t depth = 0, lens[64];
+    int root_seen = 0;
+    if (strncmp(s, "<?xml ", 6) == 0) {
+        const char *e = strstr(s, "?>");
+        if (!e)
+            return "unterminated XML declaration";
+        s = e + 2;
+    }
+    for (const char *p = s; *p;) {
+        if (*p == '&') {
+            static const char *const ents[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#"};
+            int ok = 0;
+            for (size_t i = 0; i < 6 && !ok; i++)
+                ok = strncmp(p, ents[i], strlen(ents[i])) == 0;
+            if (!ok) {
+                snprintf(why, sizeof why, "bare '&' at \"%.30s\"", p);
+                return why;
+            }
+            p++;
+            continue;
+        }
+        if (*p != '<') {
+            if (depth == 0 && !strchr(" \n\r\t", *p)) {
+                snprintf(why, sizeof why, "text outside the root at \"%.30s\"", p);
+                return why;
+            }
+            p++;
+            continue;
+        }
+        if (p[1] == '/') {
+            const char *name = p + 2;
+            size_t len = strcspn(name, " >");
+            if (depth == 0 || len != lens[depth - 1] || strncmp(name, stack[depth - 1], len)) {
+                snprintf(why, sizeof why, "unexpected closing tag at \"%.30s\"", p);
+                return why;
+            }
+            depth--;
+            p = strchr(p, '>');
+            if (!p)
+                return "unterminated closing tag";
+            p++;
+            continue;
+        }
+        const char *name = p + 1;
+        size_t len = strcspn(name, " />\n");
+        if (len == 0)
+            return "empty element name";
+        if (depth == 0 && root_seen)
+            return "a second root element";
+        const char *q = name + len;
+        for (;;) {
+            while (*q == ' ' || *q == '\n')
+                q++;
+            if (*q == '>' || (q[0] == '/' && q[1] == '>'))
+                break;
+            if (!*q)
+                return "unterminated start tag";
+            size_t an = strcspn(q, "= >");
+            if (q[an] != '=' || q[an + 1] != '"') {
+                snprintf(why, sizeof why, "unquoted attribute at \"%.30s\"", q);
+                return why;
+            }
+            q += an + 2;
+            while (*q && *q != '"') {
+                if (*q == '<') {
+                    snprintf(why, sizeof why, "'<' in an attribute at \"%.30s\"", q);
+                    return why;
+                }
+                if (*q == '&' && strncmp(q, "&amp;", 5) && strncmp(q, "&lt;", 4) &&
+                    strncmp(q, "&gt;", 4) && strncmp(q, "&quot;", 6) && strncmp(q, "&#39;", 5))
+                    return "bare '&' in an attribute";
+                q++;
+            }
+            if (!*q)
+                return "unterminated attribute value";
+            q++;
+        }
+        if (*q == '/') {
+            q += 2;
+            if (depth == 0)
+                root_seen = 1;
+        } else {
+            if (depth == 64)
+                return "too deep";
+            stack[depth] = name;
+            lens[depth] = len;
+            depth++;
+            root_seen = 1;
+            q++;
+        }
+        p = q;
+    }
+    return depth ? "unclosed elements at the end" : NULL;
+}
+
+/* Runs xmllint --noout on the document: the check by a real XML parser. */
+static void assert_xmllint(const char *doc, size_t len)
+{
+    if (system("command -v xmllint >/dev/null 2>&1") != 0)
+        fail_msg("xmllint (Debian libxml2-utils) is not installed: "
+                 "scripts/install-deps.sh test installs it");
+    char path[] = "/tmp/mg-test-map-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_true(write(fd, doc, len) == (ssize_t)len);
+    close(fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "xmllint --noout %s", path);
+    int st = system(cmd);
+    unlink(path);
+    if (st != 0)
+        fail_msg("xmllint rejects the document (status %d)", st);
+}
+
+/* The <path> element of the commune whose title holds "(code)", copied
+ * into el (NUL-terminated). */
+static void path_of(const char *svg, const char *code, char *el, size_t cap)
+{
+    char key[16];
+    snprintf(key, sizeof key, "(%s)", code);
+    const char *t = strstr(svg, key);
+    if (!t)
+        fail_msg("no title for %s", code);
+    /* With links the title precedes the path inside the <a>; without, it
+     * is inside the path. */
+    const char *a = t;
+    while (a > svg && strncmp(a, "<path", 5) && strncmp(a, "<a ", 3))
+        a--;
+    const char *p = strncmp(a, "<a ", 3) == 0 ? strstr(t, "<path") : a;
+    assert_non_null(p);
+    const char *e = strchr(p, '>');
+    assert_non_null(e);
+    size_t len = (size_t)(e - p + 1);
+    assert_true(len < cap);
+    memcpy(el, p, len);
+    el[len] = '\0';
+}
+
+/* The value of attribute `name` in element el, into out. */
+static void attr_of(const char *el, const char *name, char *out, size_t cap)
+{
+    char key[32];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *p = strstr(el, key);
+    if (!p)
+        fail_msg("no attribute %s in %.80s", name, el);
+    p += strlen(key);
+    size_t len = strcspn(p, "\"");
+    assert_true(len < cap);
+    memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+/* The mean of the vertices of the first ring of path data "M x y l dx dy
+ * … z …": for the rectangles here, their centre. */
+static void first_ring_centre(const char *dattr, double *cx, double *cy)
+{
+    const char *p = dattr;
+    assert_true(*p == 'M');
+    char *end;
+    double x = strtod(p + 1, &end), y = strtod(end, &end);
+    double sx = x, sy = y;
+    int n = 1;
+    p = end;
+    assert_true(*p == 'l');
+    p++;
+    while (*p && *p != 'z') {
+        double dx = strtod(p, &end);
+        assert_true(end != p);
+        double dy = strtod(end, &end);
+        x += dx;
+        y += dy;
+        sx += x;
+        sy += y;
+        n++;
+        p = end;
+    }
+    *cx = sx / n;
+    *cy = sy / n;
+}
+
+typedef struct hand_map {
+    mg_territory *t;
+    mg_map_geometry *g;
+    mg_map_style st;
+    mg_buf svg;
+} hand_map;
+
+static void hand_map_make(hand_map *m, const mg_map_options *o)
+{
+    mg_diag d = {0};
+    m->t = hand_territory();
+    if (mg_map_geometry_build(&m->g, m->t, hand_list, HAND_LIST_N, 0, &d))
+        fail_msg("geometry: %s", d.msg);
+    m->st = mg_map_style_for(hand_values, hand_list, HAND_LIST_N, 2.5, false);
+    mg_buf_init(&m->svg, 1u << 20);
+    assert_int_equal(mg_map_svg(&m->svg, m->g, m->t, hand_values, &m->st, o), MG_OK);
+}
+
+static void hand_map_free(hand_map *m)
+{
+    mg_buf_free(&m->svg);
+    mg_map_geometry_free(m->g);
+    mg_territory_free(m->t);
+}
+
+static const mg_map_options hand_opts = {
+    .title = "APL aux médecins généralistes & <test>",
+    .unit = "consultations/an/hab.",
+    .threshold = 2.5,
+    .threshold_label = "seuil de sous-dotation",
+    .highlight = -1,
+};
+
+static void test_svg_structure(void **state)
+{
+    (void)state;
+    hand_map m;
+    hand_map_make(&m, &hand_opts);
+    const char *s = m.svg.data;
+
+    assert_true(strncmp(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 44) == 0);
+    const char *why = xml_problem(s);
+    if (why)
+        fail_msg("not well-formed: %s", why);
+    assert_xmllint(s, m.svg.len);
+
+    assert_has(s, "role=\"img\"");
+    assert_has(s, "aria-labelledby=\"");
+    assert_has(s, "viewBox=\"0 0 800 ");
+    assert_has(s, "fill-rule=\"evenodd\"");
+    assert_has(s, "<title id=\"");
+    assert_has(s, ">APL aux médecins généralistes &amp; &lt;test&gt;</title>");
+    assert_has(s, "Carte de 5 communes (consultations/an/hab.). 2 communes sous le seuil de "
+                  "sous-dotation (2,5). 1 commune sans donnée.</desc>");
+
+    /* One path per drawn commune: Zeta has neither contour nor point, Eta
+     * is not in the list. */
+    assert_int_equal(count(s, "<path"), 5);
+    assert_hasnt(s, "(11006)");
+    assert_hasnt(s, "(11007)");
+    assert_hasnt(s, "<a ");
+
+    /* Class colours: 1 < 1.5, 1.5 <= 2 < 2.5, 2.5 <= 3 < 3.5, 4.5 <= 5 < 6. */
+    char el[8192], fill[64], dattr[8192];
+    static const char *const fills[4] = {"#d73027", "#fc8d59", "#fee090", "#91bfdb"};
+    for (int i = 0; i < 4; i++) {
+        path_of(s, hand_codes[i], el, sizeof el);
+        attr_of(el, "fill", fill, sizeof fill);
+        assert_string_equal(fill, fills[i]);
+    }
+    path_of(s, "11005", el, sizeof el);
+    attr_of(el, "fill", fill, sizeof fill);
+    assert_true(strncmp(fill, "url(#", 5) == 0);
+    /* Epsilon, a point, is a circle made of two arcs. */
+    attr_of(el, "d", dattr, sizeof dattr);
+    assert_int_equal(count(dattr, "a"), 2);
+    /* Gamma has its hole: two subpaths. Delta has two polygons. */
+    path_of(s, "11003", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    assert_int_equal(count(dattr, "M"), 2);
+    path_of(s, "11004", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    assert_int_equal(count(dattr, "M"), 2);
+
+    /* Titles: name, code, value with a decimal comma, unit; escaped. */
+    assert_has(s, "<title>Alpha (11001) : 1,00 consultations/an/hab.</title>");
+    assert_has(s, "<title>B&lt;&amp;&gt;&quot;&#39; ville (11002) : 2,00 "
+                  "consultations/an/hab.</title>");
+    assert_hasnt(s, "B<&>");
+    assert_has(s, "<title>Epsilon (11005) : sans donnée</title>");
+
+    /* Legend. */
+    assert_has(s, ">moins de 1,5</text>");
+    assert_has(s, ">de 1,5 à 2,5</text>");
+    assert_has(s, ">de 2,5 à 3,5</text>");
+    assert_has(s, ">de 4,5 à 6,0</text>");
+    assert_has(s, ">6,0 et plus</text>");
+    assert_has(s, ">sans donnée</text>");
+    assert_has(s, ">seuil de sous-dotation : 2,5</text>");
+    assert_has(s, ">consultations/an/hab.</text>");
+    /* The legend's dashed threshold line, and its sample. */
+    assert_int_equal(count(s, "stroke-dasharray"), 2);
+
+    /* North up: Gamma (north) is above Alpha (south), Alpha left of B. */
+    double ax, ay, bx, by, gx, gy;
+    path_of(s, "11001", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    first_ring_centre(dattr, &ax, &ay);
+    path_of(s, "11002", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    first_ring_centre(dattr, &bx, &by);
+    path_of(s, "11003", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    first_ring_centre(dattr, &gx, &gy);
+    assert_true(gy < ay);
+    assert_true(ax < bx);
+    assert_close(ay, by, 1.0);
+    hand_map_free(&m);
+}
+
+static void test_svg_links_highlight(void **state)
+{
+    (void)state;
+    mg_map_options o = hand_opts;
+    o.link_prefix = "/commune/";
+    o.link_suffix = "?profession=mg&annee=2021";
+    o.highlight = 1; /* B */
+    o.width = 1000;
+    hand_map m;
+    hand_map_make(&m, &o);
+    const char *s = m.svg.data;
+    const char *why = xml_problem(s);
+    if (why)
+        fail_msg("not well-formed: %s", why);
+    assert_xmllint(s, m.svg.len);
+
+    /* Links hide nothing from screen readers: the root is a group. */
+    assert_has(s, "role=\"group\"");
+    assert_has(s, "viewBox=\"0 0 1000 ");
+    assert_int_equal(count(s, "<a href=\""), 5);
+    assert_int_equal(count(s, "</a>"), 5);
+    assert_has(s, "<a href=\"/commune/11001?profession=mg&amp;annee=2021\"><title>Alpha "
+                  "(11001) : 1,00 consultations/an/hab.</title><path ");
+    /* The highlighted commune is drawn last, outlined. */
+    const char *hl = strstr(s, "class=\"mg-highlight\"");
+    assert_non_null(hl);
+    assert_int_equal(count(s, "mg-highlight"), 1);
+    assert_null(strstr(hl, "<a href"));
+    char el[8192];
+    path_of(s, "11002", el, sizeof el);
+    assert_has(el, "mg-highlight");
+    hand_map_free(&m);
+}
+
+static void test_svg_errors(void **state)
+{
+    (void)state;
+    hand_map m;
+    hand_map_make(&m, NULL);
+    /* No options: no title, no links, no threshold line. */
+    assert_has(m.svg.data, ">Carte des communes</title>");
+    assert_int_equal(count(m.svg.data, "stroke-dasharray"), 0);
+
+    mg_buf b;
+    mg_buf_init(&b, 1u << 20);
+    mg_map_style bad = m.st;
+    bad.nclasses = 1;
+    assert_int_equal(mg_map_svg(&b, m.g, m.t, hand_values, &bad, NULL), MG_EINVAL);
+    bad = m.st;
+    bad.breaks[2] = bad.breaks[1];
+    assert_int_equal(mg_map_svg(&b, m.g, m.t, hand_values, &bad, NULL), MG_EINVAL);
+    bad = m.st;
+    bad.colors[0] = "red\"/><script>";
+    assert_int_equal(mg_map_svg(&b, m.g, m.t, hand_values, &bad, NULL), MG_EINVAL);
+    mg_map_options o = hand_opts;
+    o.width = 100;
+    assert_int_equal(mg_map_svg(&b, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    o = hand_opts;
+    o.highlight = (long)HAND_LIST_N;
+    assert_int_equal(mg_map_svg(&b, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    assert_int_equal(b.len, 0);
+
+    /* A buffer too small: MG_ELIMIT and what it held before is kept. */
+    mg_buf small;
+    mg_buf_init(&small, 2000);
+    assert_int_equal(mg_buf_puts(&small, "avant"), MG_OK);
+    assert_int_equal(mg_map_svg(&small, m.g, m.t, hand_values, &m.st, &hand_opts), MG_ELIMIT);
+    assert_int_equal(small.len, 5);
+    assert_string_equal(small.data, "avant");
+    mg_buf_free(&small);
+    mg_buf_free(&b);
+
+    /* Geometry: an index outside the territory, a negative tolerance. */
+    mg_diag d = {0};
+    mg_map_geometry *g = NULL;
+    size_t list[] = {0, 9};
+    assert_int_equal(mg_map_geometry_build(&g, m.t, list, 2, 0, &d), MG_EINVAL);
+    assert_null(g);
+    assert_has(d.msg, "index 9");
+    mg_diag_clear(&d);
+    assert_int_equal(mg_map_geometry_build(&g, m.t, list, 1, -1, &d), MG_EINVAL);
+    assert_has(d.msg, "tolerance");
+    hand_map_free(&m);
+}
+
+/* A square commune with 2000 points along its edges, jittered by about a
+ * metre: at 50 m only its corners survive; at 1 cm nearly everything. */
+static void test_simplify(void **state)
+{
+    (void)state;
+    enum { PER_SIDE = 500, NPT = 4 * PER_SIDE + 1 };
+    mg_territory *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    t->n = 1;
+    t->code = calloc(1, sizeof *t->code);
+    t->name = calloc(1, sizeof *t->name);
+    memcpy(t->code[0], "11001", 6);
+    mg_shapes *s = &t->shapes;
+    s->npoly = s->nring = 1;
+    s->npt = NPT;
+    s->commune_poly = calloc(2, sizeof(size_t));
+    s->poly_ring = calloc(2, sizeof(size_t));
+    s->ring_pt = calloc(2, sizeof(size_t));
+    s->lon = calloc(NPT, sizeof(double));
+    s->lat = calloc(NPT, sizeof(double));
+    s->commune_poly[1] = s->poly_ring[1] = 1;
+    s->ring_pt[1] = NPT;
+    const double cx[5] = {2.9, 3.0, 3.0, 2.9, 2.9}, cy[5] = {46.4, 46.4, 46.5, 46.5, 46.4};
+    uint32_t r = 7;
+    for (int side = 0; side < 4; side++)
+        for (int i = 0; i < PER_SIDE; i++) {
+            double u = (double)i / PER_SIDE;
+            r = r * 1103515245u + 12345u;
+            double jitter = ((double)(r >> 16 & 0x7fff) / 0x7fff - 0.5) * 2e-5; /* ±1 m */
+            size_t k = (size_t)side * PER_SIDE + (size_t)i;
+            s->lon[k] = cx[side] + u * (cx[side + 1] - cx[side]) + (i ? jitter : 0);
+            s->lat[k] = cy[side] + u * (cy[side + 1] - cy[side]) + (i ? jitter : 0);
+        }
+    s->lon[NPT - 1] = s->lon[0];
+    s->lat[NPT - 1] = s->lat[0];
+
+    size_t list[] = {0};
+    mg_map_geometry *g;
+    mg_diag d = {0};
+    assert_int_equal(mg_map_geometry_build(&g, t, list, 1, 0, &d), MG_OK);
+    size_t kept = mg_map_geometry_npoints(g);
+    if (kept < 4 || kept > 8)
+        fail_msg("%zu points kept at 50 m, expected the 4 corners (and a few more at most)",
+                 kept);
+    mg_map_geometry_free(g);
+    assert_int_equal(mg_map_geometry_build(&g, t, list, 1, 0.01, &d), MG_OK);
+    assert_true(mg_map_geometry_npoints(g) > NPT * 9 / 10);
+    mg_map_geometry_free(g);
+    mg_territory_free(t);
+}
+
+static void test_styles(void **state)
+{
+    (void)state;
+    double vals[100];
+    size_t list[100];
+    for (size_t i = 0; i < 100; i++) {
+        vals[i] = 0.1 * (double)(i + 1); /* 0.1 .. 10 */
+        list[i] = i;
+    }
+    /* Around the threshold, the threshold itself a break. */
+    mg_map_style st = mg_map_style_for(vals, list, 100, 2.5, false);
+    assert_int_equal(st.nclasses, 6);
+    const double want[5] = {1.5, 2.5, 3.5, 4.5, 6.0};
+    for (int i = 0; i < 5; i++)
+        assert_close(st.breaks[i], want[i], 1e-12);
+    assert_false(st.diverging);
+    for (size_t i = 0; i < st.nclasses; i++) {
+        assert_true(st.colors[i] && strlen(st.colors[i]) == 7 && st.colors[i][0] == '#');
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(st.colors[i], st.colors[j]);
+    }
+    assert_non_null(st.no_data_color);
+    /* "APL < 2.5" is under-served: 2.5 itself is not. */
+    assert_int_equal(mg_map_style_class(&st, 2.4999), 1);
+    assert_int_equal(mg_map_style_class(&st, 2.5), 2);
+    assert_int_equal(mg_map_style_class(&st, -3), 0);
+    assert_int_equal(mg_map_style_class(&st, 100), 5);
+    assert_int_equal(mg_map_style_class(&st, NAN), 6);
+
+    /* No threshold: quantile breaks, rounded, increasing, inside the data. */
+    st = mg_map_style_for(vals, list, 100, NAN, false);
+    assert_int_equal(st.nclasses, 6);
+    for (size_t i = 0; i + 1 < st.nclasses; i++) {
+        assert_true(st.breaks[i] > 0.1 && st.breaks[i] <= 10);
+        if (i)
+            assert_true(st.breaks[i] > st.breaks[i - 1]);
+        assert_close(st.breaks[i], round(st.breaks[i] * 10) / 10, 1e-12);
+    }
+    /* The median of 0.1 .. 10 is 5.05: two significant digits. */
+    assert_true(st.breaks[2] == 5.0 || st.breaks[2] == 5.1);
+
+    /* Constant values, no value at all: still a valid style. */
+    double same[3] = {4, 4, 4};
+    size_t l3[3] = {0, 1, 2};
+    st = mg_map_style_for(same, l3, 3, NAN, false);
+    assert_int_equal(st.nclasses, 2);
+    assert_int_equal(mg_map_style_class(&st, 4), 1);
+    double none[2] = {NAN, NAN};
+    st = mg_map_style_for(none, l3, 2, NAN, false);
+    assert_int_equal(st.nclasses, 2);
+
+    /* Diverging: symmetric around 0, 0 in the white middle class, losses
+     * red and gains blue. */
+    double diff[100];
+    for (size_t i = 0; i < 100; i++)
+        diff[i] = ((double)i - 50) / 25; /* -2 .. 1.96 */
+    st = mg_map_style_for(diff, list, 100, NAN, true);
+    assert_true(st.diverging);
+    assert_int_equal(st.nclasses, 7);
+    for (size_t i = 0; i < 3; i++)
+        assert_close(st.breaks[i], -st.breaks[5 - i], 1e-12);
+    assert_close(st.breaks[5], 2.0, 1e-12); /* the 95th percentile of |diff|, 1.9, rounded up */
+    assert_int_equal(mg_map_style_class(&st, 0), 3);
+    assert_string_equal(st.colors[3], "#f7f7f7");
+    assert_string_equal(st.colors[0], "#b2182b");
+    assert_string_equal(st.colors[6], "#2166ac");
+}
+
+/* ---------------------------------------------------------------------- */
+/* PNG                                                                     */
+/* ---------------------------------------------------------------------- */
+
+typedef struct reader {
+    const unsigned char *p;
+    size_t left;
+} reader;
+
+static cairo_status_t read_mem(void *closure, unsigned char *data, unsigned int length)
+{
+    reader *r = closure;
+    if (length > r->left)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, r->p, length);
+    r->p += length;
+    r->left -= length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* The colour of pixel (x, y) as 0xRRGGBB (the surface is opaque). */
+static unsigned pixel(cairo_surface_t *s, int x, int y)
+{
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    uint32_t v;
+    memcpy(&v, data + (size_t)y * (size_t)cairo_image_surface_get_stride(s) + (size_t)x * 4, 4);
+    return v & 0xFFFFFF;
+}
+
+static void assert_colour(unsigned got, unsigned want, const char *what)
+{
+    for (int shift = 0; shift < 24; shift += 8) {
+        int a = (int)(got >> shift & 0xFF), b = (int)(want >> shift & 0xFF);
+        if (abs(a - b) > 2)
+            fail_msg("%s: pixel #%06x, expected #%06x", what, got, want);
+    }
+}
+
+static void check_png(const hand_map *m, unsigned width)
+{
+    mg_buf png;
+    mg_buf_init(&png, 16u << 20);
+    mg_diag d = {0};
+    if (mg_map_png(&png, m->svg.data, m->svg.len, width, &d))
+        fail_msg("png: %s", d.msg);
+    const unsigned char *b = (const unsigned char *)png.data;
+    assert_true(png.len > 33);
+    assert_memory_equal(b, "\x89PNG\r\n\x1a\n", 8);
+    assert_memory_equal(b + 12, "IHDR", 4);
+    unsigned w = (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19];
+    assert_int_equal(w, width);
+
+    reader r = {b, png.len};
+    cairo_surface_t *img = cairo_image_surface_create_from_png_stream(read_mem, &r);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_image_surface_get_width(img), (int)width);
+
+    /* The SVG is 800 wide (its viewBox); scale its coordinates. */
+    const char *vb = strstr(m->svg.data, "viewBox=\"0 0 ");
+    assert_non_null(vb);
+    double svg_w = strtod(vb + 13, NULL), k = width / svg_w;
+    char el[8192], dattr[8192];
+    static const unsigned colours[4] = {0xd73027, 0xfc8d59, 0xfee090, 0x91bfdb};
+    for (int i = 0; i < 4; i++) {
+        double cx, cy;
+        path_of(m->svg.data, hand_codes[i], el, sizeof el);
+        attr_of(el, "d", dattr, sizeof dattr);
+        first_ring_centre(dattr, &cx, &cy);
+        /* Gamma's centre is its hole: the white page shows through. For
+         * Gamma, look a quarter of the way in instead. */
+        if (i == 2) {
+            assert_colour(pixel(img, (int)(cx * k), (int)(cy * k)), 0xffffff, "Gamma's hole");
+            double x0 = strtod(dattr + 1, NULL);
+            cx = (cx + x0) / 2 - (cx - x0) / 4;
+        }
+        char what[32];
+        snprintf(what, sizeof what, "commune %s", hand_codes[i]);
+        assert_colour(pixel(img, (int)(cx * k), (int)(cy * k)), colours[i], what);
+    }
+    /* A corner of the page is white, not transparent. */
+    assert_colour(pixel(img, 1, cairo_image_surface_get_height(img) - 2), 0xffffff, "corner");
+    cairo_surface_destroy(img);
+    mg_buf_free(&png);
+}
+
+static void test_png(void **state)
+{
+    (void)state;
+    hand_map m;
+    hand_map_make(&m, &hand_opts);
+    check_png(&m, 800);
+    check_png(&m, 1300);
+    check_png(&m, 500);
+    hand_map_free(&m);
+}
+
+static void test_png_errors(void **state)
+{
+    (void)state;
+    mg_buf png;
+    mg_buf_init(&png, 1u << 20);
+    mg_diag d = {0};
+    const char *bad = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect";
+    assert_int_equal(mg_map_png(&png, bad, strlen(bad), 100, &d), MG_EPARSE);
+    assert_true(strncmp(d.msg, "SVG: ", 5) == 0 && strlen(d.msg) > 10);
+    mg_diag_clear(&d);
+    const char *text = "pas du tout du SVG";
+    assert_int_equal(mg_map_png(&png, text, strlen(text), 100, &d), MG_EPARSE);
+    assert_true(strncmp(d.msg, "SVG: ", 5) == 0 && strlen(d.msg) > 10);
+    mg_diag_clear(&d);
+    const char *ok = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"20\"/>";
+    assert_int_equal(mg_map_png(&png, ok, strlen(ok), 0, &d), MG_EINVAL);
+    assert_int_equal(mg_map_png(&png, ok, strlen(ok), 9000, &d), MG_EINVAL);
+    /* 5000 wide at a 1:2 ratio would be 10000 high. */
+    mg_diag_clear(&d);
+    assert_int_equal(mg_map_png(&png, ok, strlen(ok), 5000, &d), MG_ELIMIT);
+    assert_has(d.msg, "10000");
+    assert_int_equal(png.len, 0);
+    assert_int_equal(mg_map_png(&png, ok, strlen(ok), 50, &d), MG_OK);
+    mg_buf_free(&png);
+}
+
+/* Server threads share one geometry: each draws the same map and renders
+ * it, and every thread must get the very same SVG. */
+typedef struct render_job {
+    const hand_map *m;
+    int failures;
+} render_job;
+
+static void *render_many(void *arg)
+{
+    render_job *job = arg;
+    mg_buf svg, png;
+    for (int i = 0; i < 5; i++) {
+        mg_buf_init(&svg, 1u << 20);
+        mg_buf_init(&png, 8u << 20);
+        if (mg_map_svg(&svg, job->m->g, job->m->t, hand_values, &job->m->st, &hand_opts) ||
+            svg.len != job->m->svg.len || memcmp(svg.data, job->m->svg.data, svg.len) != 0 ||
+            mg_map_png(&png, svg.data, svg.len, 400, NULL) || png.len < 8)
+            job->failures++;
+        mg_buf_free(&svg);
+        mg_buf_free(&png);
+    }
+    return NULL;
+}
+
+static void test_threads_share_geometry(void **state)
+{
+    (void)state;
+    hand_map m;
+    hand_map_make(&m, &hand_opts);
+    pthread_t th[4];
+    render_job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (render_job){.m = &m};
+        assert_int_equal(pthread_create(&th[i], NULL, render_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    hand_map_free(&m);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bar chart                                                               */
+/* ---------------------------------------------------------------------- */
+
+static void test_chart(void **state)
+{
+    (void)state;
+    const char *const labels[] = {"CA Carcassonne Agglo", "CC <Piège> & Razès", "CC Vide",
+                                  "CA Le Grand Narbonne"};
+    const double values[] = {3.84, 2.1, NAN, 4.2};
+    mg_buf b;
+    mg_buf_init(&b, 1u << 20);
+    assert_int_equal(mg_chart_bars(&b, "APL moyenne par EPCI", labels, values, 4, 2.5,
+                                   "consultations/an/hab."),
+                     MG_OK);
+    const char *s = b.data;
+    assert_true(strncmp(s, "<svg ", 5) == 0); /* inline: no XML declaration */
+    const char *why = xml_problem(s);
+    if (why)
+        fail_msg("not well-formed: %s", why);
+    assert_xmllint(s, b.len);
+    assert_has(s, "role=\"img\"");
+    assert_has(s, ">APL moyenne par EPCI</title>");
+    assert_int_equal(count(s, "class=\"bar\""), 3);
+    assert_has(s, ">3,84</text>");
+    assert_has(s, ">2,10</text>");
+    assert_has(s, ">sans donnée</text>");
+    assert_has(s, ">CC &lt;Piège&gt; &amp; Razès</text>");
+    assert_has(s, ">seuil : 2,5</text>");
+    assert_has(s, ">consultations/an/hab.</text>");
+    assert_has(s, "CA Carcassonne Agglo : 3,84 consultations/an/hab. ; CC &lt;Piège&gt;");
+    /* Below the threshold in red, above in blue. */
+    const char *bar2 = strstr(strstr(s, ">CC &lt;Piège&gt;"), "class=\"bar\"");
+    assert_non_null(bar2);
+    assert_true(strstr(bar2, "#d73027") < strstr(bar2, "/>"));
+
+    /* No data at all, no threshold. */
+    mg_buf_reset(&b);
+    assert_int_equal(mg_chart_bars(&b, "Vide", NULL, NULL, 0, NAN, NULL), MG_OK);
+    assert_has(b.data, "aucune donnée");
+    assert_null(xml_problem(b.data));
+    assert_int_equal(mg_chart_bars(&b, "x", NULL, values, 2, NAN, NULL), MG_EINVAL);
+    mg_buf_free(&b);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The Aude                                                                */
+/* ---------------------------------------------------------------------- */
+
+static void test_aude(void **state)
+{
+    (void)state;
+    mg_territory *t = NULL;
+    mg_report rep = {0};
+    mg_diag d = {0};
+    if (mg_import_cog(&t, MG_SOURCE_DIR "/data/demo/france/communes.json.gz", NULL, &rep, &d) ||
+        mg_import_contours(t, MG_SOURCE_DIR "/data/demo/11-aude/communes.geojson", true, &rep,
+                           &d))
+        fail_msg("import: %s", d.msg);
+    size_t *list = calloc(t->n, sizeof *list), n = 0;
+    double *values = calloc(t->n, sizeof *values);
+    assert_true(list && values);
+    long carcassonne = -1;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!t->in_study[i])
+            continue;
+        if (strcmp(t->code[i], "11069") == 0)
+            carcassonne = (long)n;
+        list[n++] = i;
+        values[i] = (double)(i % 67) / 10; /* 0 .. 6.6, every class */
+    }
+    assert_int_equal(n, 433);
+    assert_true(carcassonne >= 0);
+
+    mg_map_geometry *g;
+    if (mg_map_geometry_build(&g, t, list, n, 0, &d))
+        fail_msg("geometry: %s", d.msg);
+    /* Simplified at 50 m, yet not to nothing. */
+    assert_true(mg_map_geometry_npoints(g) < t->shapes.npt);
+    assert_true(mg_map_geometry_npoints(g) > t->shapes.npt / 4);
+
+    mg_map_style st = mg_map_style_for(values, list, n, 2.5, false);
+    mg_map_options o = hand_opts;
+    o.title = "Accessibilité aux médecins généralistes dans l'Aude (valeurs de test)";
+    o.link_prefix = "/commune/";
+    o.link_suffix = "";
+    o.highlight = carcassonne;
+    mg_buf svg;
+    mg_buf_init(&svg, 8u << 20);
+    assert_int_equal(mg_map_svg(&svg, g, t, values, &st, &o), MG_OK);
+    assert_int_equal(count(svg.data, "<path"), 433);
+    assert_has(svg.data, "<a href=\"/commune/11069\"><title>Carcassonne (11069) : ");
+    assert_true(svg.len < 400 * 1024); /* small enough to inline in a page */
+    assert_null(xml_problem(svg.data));
+    assert_xmllint(svg.data, svg.len);
+
+    mg_buf png;
+    mg_buf_init(&png, 32u << 20);
+    if (mg_map_png(&png, svg.data, svg.len, 1200, &d))
+        fail_msg("png: %s", d.msg);
+    assert_memory_equal(png.data, "\x89PNG\r\n\x1a\n", 8);
+    /* MG_MAP_SAMPLE=path keeps the picture, to look at. */
+    const char *keep = getenv("MG_MAP_SAMPLE");
+    if (keep && keep[0]) {
+        FILE *f = fopen(keep, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(png.data, 1, png.len, f), png.len);
+        fclose(f);
+    }
+    mg_buf_free(&png);
+    mg_buf_free(&svg);
+    mg_map_geometry_free(g);
+    free(list);
+    free(values);
+    mg_report_free(&rep);
+    mg_territory_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_project_known),
+        cmocka_unit_test(test_project_errors),
+        cmocka_unit_test(test_project_threads),
+        cmocka_unit_test(test_svg_structure),
+        cmocka_unit_test(test_svg_links_highlight),
+        cmocka_unit_test(test_svg_errors),
+        cmocka_unit_test(test_simplify),
+        cmocka_unit_test(test_styles),
+        cmocka_unit_test(test_png),
+        cmocka_unit_test(test_png_errors),
+        cmocka_unit_test(test_threads_share_geometry),
+        cmocka_unit_test(test_chart),
+        cmocka_unit_test(test_aude),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
