@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,36 +31,7 @@
 #define MG_SHARED_DATA "../shared/data"
 #endif
 
-/* Fails the test, showing the message, unless it contains `part`. */
-#define assert_msg_has(d, part)                                                     \
-    do {                                                                            \
-        if (!strstr((d).msg, (part)))                                               \
-            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
-    } while (0)
-
 static char tmpdir[256];
-
-/* Removes a folder tree made by the tests (no symbolic links inside). */
-static void remove_tree(const char *path)
-{
-    DIR *dh = opendir(path);
-    if (dh) {
-        struct dirent *e;
-        while ((e = readdir(dh)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(dh);
-    }
-    rmdir(path);
-}
 
 static int setup(void **state)
 {
@@ -70,14 +43,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    remove_tree(tmpdir);
+    test_remove_tree(tmpdir);
     return 0;
 }
 
 /* tmpdir/rel into buf. */
 static const char *tmp_path(char *buf, size_t cap, const char *rel)
 {
-    snprintf(buf, cap, "%s/%s", tmpdir, rel);
+    int n = snprintf(buf, cap, "%s/%s", tmpdir, rel);
+    assert_true(n > 0 && (size_t)n < cap);
     return buf;
 }
 

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -27,39 +29,11 @@
 #include "storage/migrations.h"
 #include "storage/storage.h"
 
-/* Fails the test, showing the message, unless it contains `part`. */
-#define assert_msg_has(d, part)                                                     \
-    do {                                                                            \
-        if (!strstr((d).msg, (part)))                                               \
-            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
-    } while (0)
-
 /* Each test's folder and database path. */
 struct fixture {
     char dir[256];
     char db[300];
 };
-
-static void remove_tree(const char *path)
-{
-    DIR *dh = opendir(path);
-    if (dh) {
-        struct dirent *e;
-        while ((e = readdir(dh)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(dh);
-    }
-    rmdir(path);
-}
 
 static int setup(void **state)
 {
@@ -79,7 +53,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    remove_tree(f->dir);
+    test_remove_tree(f->dir);
     free(f);
     return 0;
 }

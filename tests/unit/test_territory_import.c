@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
@@ -27,45 +29,7 @@
 #include "geo/geo.h"
 #include "territory/territory.h"
 
-/* Fails unless |a - b| <= tol, showing both values. */
-#define assert_close(a, b, tol)                                                     \
-    do {                                                                            \
-        double a_ = (a), b_ = (b);                                                  \
-        if (!(fabs(a_ - b_) <= (tol)))                                              \
-            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,       \
-                     (double)(tol));                                                \
-    } while (0)
-
-/* Fails the test, showing the message, unless it contains `part`. */
-#define assert_msg_has(d, part)                                                     \
-    do {                                                                            \
-        if (!strstr((d).msg, (part)))                                               \
-            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
-    } while (0)
-
 static char tmpdir[256];
-
-/* Removes a folder tree made by the tests (no symbolic links inside). */
-static void remove_tree(const char *path)
-{
-    DIR *dh = opendir(path);
-    if (dh) {
-        struct dirent *e;
-        while ((e = readdir(dh)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(dh);
-    }
-    rmdir(path);
-}
 
 static int setup(void **state)
 {
@@ -77,20 +41,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    remove_tree(tmpdir);
+    test_remove_tree(tmpdir);
     return 0;
 }
 
 /* Writes text to tmpdir/name; the full path goes to buf. */
 static const char *write_tmp(char *buf, size_t cap, const char *name, const char *text)
 {
-    snprintf(buf, cap, "%s/%s", tmpdir, name);
-    FILE *f = fopen(buf, "wb");
-    assert_non_null(f);
-    size_t len = strlen(text);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    return buf;
+    return test_write_text(buf, cap, tmpdir, name, text);
 }
 
 /* True when some kept report message contains `part`. */

@@ -1,0 +1,84 @@
+/*
+ * Helpers shared by the cmocka tests: assertions that show both values,
+ * and temporary folders with files written into them. Header-only (each
+ * test is one program); include after <cmocka.h>.
+ */
+#ifndef MG_TESTS_TESTUTIL_H
+#define MG_TESTS_TESTUTIL_H
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Fails unless |a - b| <= tol, showing both values. */
+#define assert_close(a, b, tol)                                                     \
+    do {                                                                            \
+        double a_ = (a), b_ = (b);                                                  \
+        if (!(fabs(a_ - b_) <= (tol)))                                              \
+            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,       \
+                     (double)(tol));                                                \
+    } while (0)
+
+/* Fails the test, showing the message, unless it contains `part`. */
+#define assert_msg_has(d, part)                                                     \
+    do {                                                                            \
+        if (!strstr((d).msg, (part)))                                               \
+            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
+    } while (0)
+
+/* Removes a folder tree made by the tests (no symbolic links inside). */
+static inline void test_remove_tree(const char *path)
+{
+    DIR *dh = opendir(path);
+    if (dh) {
+        struct dirent *e;
+        while ((e = readdir(dh)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[4096];
+            int n = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            if (n < 0 || (size_t)n >= sizeof sub)
+                continue;
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                test_remove_tree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(dh);
+    }
+    rmdir(path);
+}
+
+/* Makes a fresh folder /tmp/mg-test-NAME-XXXXXX into dir (cap bytes). */
+static inline int test_mkdtemp(char *dir, size_t cap, const char *name)
+{
+    snprintf(dir, cap, "/tmp/mg-test-%s-XXXXXX", name);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Writes len bytes to DIR/NAME; the full path goes to buf (cap bytes). */
+static inline const char *test_write_bytes(char *buf, size_t cap, const char *dir,
+                                           const char *name, const void *data, size_t len)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+    FILE *f = fopen(buf, "wb");
+    if (!f)
+        fail_msg("cannot create %s", buf);
+    if (fwrite(data, 1, len, f) != len || fclose(f) != 0)
+        fail_msg("cannot write %s", buf);
+    return buf;
+}
+
+/* Writes text to DIR/NAME. */
+static inline const char *test_write_text(char *buf, size_t cap, const char *dir,
+                                          const char *name, const char *text)
+{
+    return test_write_bytes(buf, cap, dir, name, text, strlen(text));
+}
+
+#endif
