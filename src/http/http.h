@@ -33,6 +33,7 @@ typedef struct mg_http_response {
     char location[512];       /* for 303 redirects, "" otherwise */
     char disposition[256];    /* Content-Disposition, "" for none */
     char cache[64];           /* Cache-Control, default "no-store" */
+    char allow[128];          /* Allow, set with a 405 by the router; "" otherwise */
 } mg_http_response;
 
 /** A handler returns 0 having filled res; a negative code means 500. */
@@ -62,20 +63,33 @@ const char *mg_http_header(const mg_http_request *r, const char *name);
 /** Raw body (NULL, 0 when none). */
 const char *mg_http_body(const mg_http_request *r, size_t *len);
 
-/** True when the client prefers JSON (path under /api/ or Accept: application/json). */
+/**
+ * True when the client prefers JSON: the path is /api or under /api/, or the
+ * Accept header names application/json with a higher quality than text/html
+ * (wildcards do not count, so a browser is never taken for a JSON client).
+ */
 bool mg_http_wants_json(const mg_http_request *r);
 
 /* --- Responses. ---------------------------------------------------------- */
 
 /**
- * An error response: for /api/ paths a JSON body {"error": {"status": N,
- * "message": "…"}}; otherwise a small French HTML page with the message
- * (escaped). `message_fr` is shown to people: French, no internal detail.
+ * An error response: when mg_http_wants_json(r) (so for /api/ paths) a JSON
+ * body {"error": {"status": N, "message": "…"}}; otherwise a small French
+ * HTML page titled after the status ("Page introuvable") with the message
+ * (escaped). `message_fr` is shown to people: French, no internal detail;
+ * NULL shows the status title. `r` may be NULL (then HTML). Replaces any
+ * body, Location and Content-Disposition already set; Cache-Control becomes
+ * "no-store".
  */
 void mg_http_error(const mg_http_request *r, mg_http_response *res, int status,
                    const char *message_fr);
 
-/** A 303 redirect to `location` (a path on this server). */
+/**
+ * A 303 redirect to `location` (a path on this server). A location that is
+ * not a local path ("/…", not "//…"), holds control characters or does not
+ * fit res->location gives a 500 instead, so that no handler can be turned
+ * into an open redirect or a header injection.
+ */
 void mg_http_redirect(mg_http_response *res, const char *location);
 
 /* --- Router. ------------------------------------------------------------- */
@@ -89,13 +103,20 @@ void mg_router_free(mg_router *rt);
  * Adds a route. `pattern` is a path whose segments may be "{name}" (one
  * segment captured as path parameter `name`) and whose last segment may end
  * with a literal suffix after the parameter ("{code}.svg"). Routes are tried
- * in order of addition. MG_ELIMIT beyond 256 routes.
+ * in order of addition; a GET route also answers HEAD (without the body). A
+ * parameter never captures an empty text, "." or "..". The router copies
+ * method and pattern; ctx is borrowed. MG_ELIMIT beyond 256 routes (or 16
+ * parameters, 64 segments in a pattern); MG_EINVAL for a method that is not
+ * an HTTP token or a pattern that is not "/…" with well-formed "{name}"
+ * segments (name: letters, digits, '_'); MG_ENOMEM.
  */
 int mg_router_add(mg_router *rt, const char *method, const char *pattern,
                   mg_http_handler fn, void *ctx) MG_WARN_UNUSED;
 
 /* --- Server. ------------------------------------------------------------- */
 
+/* Zero fields (and a NULL address) take the defaults below, except the
+ * port, for which 0 means any free port. */
 typedef struct mg_http_config {
     const char *address;        /* default "127.0.0.1" */
     unsigned port;              /* default 8080; 0 = any free port */
@@ -117,7 +138,16 @@ typedef struct mg_http_server mg_http_server;
  * query/form encoding or invalid UTF-8: 400 — all French pages (or JSON
  * errors under /api/). Every response carries the security headers
  * (Content-Security-Policy, X-Content-Type-Options, X-Frame-Options,
- * Referrer-Policy). *port_out receives the bound port.
+ * Referrer-Policy). *port_out (may be NULL) receives the bound port.
+ * Files under cfg->static_dir are served at /static/… (GET and HEAD only,
+ * regular files only, no "." / ".." / hidden segments, symbolic links not
+ * followed) with Cache-Control "public, max-age=3600". `address` is an IPv4
+ * or IPv6 literal ("::1" or "[::1]"). Requests arriving while memory runs
+ * out get a 503. One case escapes the French pages: a request line or
+ * headers too large for cfg->memory_limit are answered by libmicrohttpd
+ * itself (414 or 431, its own short page, without our headers). Returns
+ * MG_EINVAL (bad setting), MG_ENOTFOUND (no static folder) or MG_EIO
+ * (cannot listen), with a message in d.
  */
 int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt,
                   unsigned *port_out, mg_diag *d) MG_WARN_UNUSED;
@@ -127,8 +157,11 @@ void mg_http_stop(mg_http_server *s);
 /**
  * Runs one request through the router without a network: for handler tests
  * and the request fuzz target. `target` is the request target ("/path?q=1"),
- * `content_type` and `body` may be NULL. Fills res exactly as the server
- * would (res must be released with mg_http_response_free).
+ * `content_type` and `body` may be NULL. Initialises res and fills it
+ * exactly as the server would, the static files aside (res must be released
+ * with mg_http_response_free); for HEAD the body is dropped. Returns
+ * MG_EINVAL for NULL arguments, MG_ENOMEM when the request could not be
+ * built; a malformed request is not an error but a 4xx response.
  */
 int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
                      const char *content_type, const char *body, size_t body_len,
@@ -136,5 +169,24 @@ int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
 
 void mg_http_response_init(mg_http_response *res);
 void mg_http_response_free(mg_http_response *res);
+
+/** A response header: name and value, static or pointing into the response. */
+typedef struct mg_http_header_field {
+    const char *name;
+    const char *value;
+} mg_http_header_field;
+
+#define MG_HTTP_MAX_RESPONSE_HEADERS 10u
+
+/**
+ * The headers the server sends with res, Content-Length and Date aside:
+ * the security headers (Content-Security-Policy, X-Content-Type-Options,
+ * X-Frame-Options, Referrer-Policy), Content-Type, then Cache-Control,
+ * Location, Content-Disposition and Allow when set. Fills out (room for
+ * MG_HTTP_MAX_RESPONSE_HEADERS) and returns the count. The server builds its
+ * responses from this list, so tests of mg_http_dispatch can check it.
+ */
+size_t mg_http_response_headers(const mg_http_response *res,
+                                mg_http_header_field out[MG_HTTP_MAX_RESPONSE_HEADERS]);
 
 #endif

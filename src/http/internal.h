@@ -1,0 +1,119 @@
+/*
+ * Internal to src/http: the request object and the steps of dispatching a
+ * request, shared by the server (server.c) and mg_http_dispatch
+ * (response.c) so that both run the very same code, the network aside.
+ */
+#ifndef MG_HTTP_INTERNAL_H
+#define MG_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/http.h"
+
+/* Request headers kept per request. libmicrohttpd's per-connection memory
+ * limit already bounds their bytes; this bounds their count. */
+#define MG_HTTP_MAX_HEADERS 100u
+/* Path parameters per route pattern, and segments per pattern. */
+#define MG_HTTP_MAX_PATH_PARAMS 16u
+#define MG_HTTP_MAX_SEGMENTS 64u
+/* Longest method token accepted ("OPTIONS" is 7). */
+#define MG_HTTP_MAX_METHOD 32u
+
+typedef struct mg_http_kv {
+    const char *name;
+    const char *value;
+} mg_http_kv;
+
+typedef struct mg_http_chunk mg_http_chunk;
+
+/*
+ * One request. Every string it hands out lives in its arena (a list of
+ * chunks) and is released at once by mg_http_request_free, as h2o's
+ * per-request pool. The body is either copied into the arena or borrowed
+ * from the server's upload buffer, which outlives the request.
+ */
+struct mg_http_request {
+    mg_http_chunk *arena;
+    const char *method;
+    const char *target; /* raw request target as received, NUL-terminated */
+    size_t target_len;
+    const char *path;   /* percent-decoded path; NULL until parsed */
+    const char *query;  /* raw query string (after '?'), NULL when none */
+    size_t query_len;
+    bool api;           /* path under /api/: errors are JSON */
+    bool bad_method;    /* method is not an HTTP token */
+    bool bad_header;    /* a header was not UTF-8 or there were too many */
+    bool body_too_large;
+    bool oom;           /* building the request ran out of memory */
+    mg_http_kv params[MG_HTTP_MAX_PARAMS]; /* query pairs, then form pairs */
+    size_t nquery, nform;
+    mg_http_kv path_params[MG_HTTP_MAX_PATH_PARAMS];
+    size_t npath_params;
+    mg_http_kv headers[MG_HTTP_MAX_HEADERS];
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+};
+
+/* --- request.c ----------------------------------------------------------- */
+
+void mg_http_request_init(mg_http_request *r);
+void mg_http_request_free(mg_http_request *r);
+
+/* A NUL-terminated copy of s[0..len) in the request's arena (NULL when out
+ * of memory). */
+char *mg_http_request_strndup(mg_http_request *r, const char *s, size_t len);
+
+/* Records the method and the raw target (copied). Flags a method that is not
+ * an HTTP token; the target is checked later by mg_http_request_parse_path.
+ * MG_ENOMEM. */
+int mg_http_request_set_line(mg_http_request *r, const char *method, const char *target);
+
+/* Adds a request header (copied). A header that is not UTF-8, or one past
+ * MG_HTTP_MAX_HEADERS, sets bad_header so that the request is answered 400. */
+int mg_http_request_add_header(mg_http_request *r, const char *name, const char *value);
+
+/* Sets the body: copied into the arena when `copy` (callers whose bytes are
+ * not NUL-terminated), else borrowed (it must be NUL-terminated and outlive
+ * the request). A zero length leaves the body absent. MG_ENOMEM. */
+int mg_http_request_set_body(mg_http_request *r, const char *body, size_t len, bool copy);
+
+/* Splits the target into path and query and percent-decodes the path.
+ * MG_EPARSE or MG_EUTF8 with a French message for a 400 in msg, MG_ENOMEM. */
+int mg_http_request_parse_path(mg_http_request *r, char *msg, size_t cap);
+
+/* Decodes the query pairs and, for an application/x-www-form-urlencoded
+ * body, the form pairs. MG_EPARSE / MG_EUTF8 / MG_ELIMIT with a French
+ * message for a 400 in msg, MG_ENOMEM. */
+int mg_http_request_parse_params(mg_http_request *r, char *msg, size_t cap);
+
+/* Records a captured path parameter (copied). MG_ELIMIT, MG_ENOMEM. */
+int mg_http_request_add_path_param(mg_http_request *r, const char *name,
+                                   const char *value, size_t len);
+
+/* --- router.c ------------------------------------------------------------ */
+
+/*
+ * Finds the route for r->method and r->path. On success sets *fn and *ctx
+ * and records the path parameters in r. MG_ENOTFOUND when no pattern matches
+ * the path (404); MG_EINVAL when some do but with other methods (405), with
+ * the methods they accept written to allow ("GET, HEAD, POST"); MG_ENOMEM.
+ */
+int mg_http_router_match(const mg_router *rt, mg_http_request *r, mg_http_handler *fn,
+                         void **ctx, char *allow, size_t allow_cap);
+
+/* --- response.c ---------------------------------------------------------- */
+
+/*
+ * The checks every request goes through before routing: URL length (414),
+ * body size (413), headers and method (400), path encoding (400). Returns
+ * true when res now holds the final (error) response.
+ */
+bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res);
+
+/* Routing (404, 405), parameters (400) and the handler (its response, or a
+ * 500 when it fails). */
+void mg_http_dispatch_route(mg_router *rt, mg_http_request *r, mg_http_response *res);
+
+#endif
