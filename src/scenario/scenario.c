@@ -269,6 +269,11 @@ void mg_scenario_engine_free(mg_scenario_engine *e)
     free(e);
 }
 
+const double *mg_scenario_engine_demand(const mg_scenario_engine *e)
+{
+    return e->demand_seen;
+}
+
 int mg_scenario_engine_new(mg_scenario_engine **out, const mg_diagnosis *g, mg_diag *d)
 {
     *out = NULL;

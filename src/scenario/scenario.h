@@ -90,6 +90,12 @@ int mg_scenario_engine_new(mg_scenario_engine **out, const mg_diagnosis *g,
 void mg_scenario_engine_free(mg_scenario_engine *e);
 
 /**
+ * D_k, the demand weighted by travel time that reaches each commune k as a
+ * practice location (t->n entries): the denominator of step 1.
+ */
+const double *mg_scenario_engine_demand(const mg_scenario_engine *e);
+
+/**
  * The APL under the scenario into apl (t->n entries), and the supply per
  * commune into supply (may be NULL). MG_EINVAL (French message) when an
  * action removes more capacity than a commune has.

@@ -1,0 +1,356 @@
+/* The JSON API (static/openapi.yaml describes it). Errors are
+ * {"error": {"status": N, "message": "…"}} with a French message. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "output/table.h"
+#include "web/web.h"
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int send_json(mg_http_response *res, int status, json_t *doc)
+{
+    if (!doc)
+        return MG_ENOMEM;
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    json_decref(doc);
+    if (!text)
+        return MG_ENOMEM;
+    res->status = status;
+    res->content_type = "application/json";
+    int rc = mg_buf_puts(&res->body, text);
+    free(text);
+    return rc;
+}
+
+json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl)
+{
+    const mg_diagnosis *g = p->g;
+    const mg_territory *t = g->t;
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s?,s:f,s:f,s:f,s:o,s:o,s:I}", "code_insee", t->code[i],
+                          "nom", t->name[i], "departement", t->dep[i], "epci_code",
+                          t->epci[i] >= 0 ? t->epci_code[t->epci[i]] : NULL, "population",
+                          t->population[i], "demand", g->demand[i], "practitioners", g->heads[i],
+                          "apl", num(apl[i]), "apl_official", num(g->official[i]), "rank",
+                          (json_int_t)p->rank[i]);
+    if (o && isfinite(g->prof->threshold))
+        json_object_set_new(o, "under_served", json_boolean(apl[i] < g->prof->threshold));
+    return o;
+}
+
+json_t *web_commune_detail_json(const mg_app_profession *p, size_t i)
+{
+    const mg_diagnosis *g = p->g;
+    const mg_pairs *pr = &g->pairs;
+    const double *dem = mg_scenario_engine_demand(p->engine);
+    json_t *o = web_commune_json(p, i, g->apl);
+    json_t *reach = json_array();
+    for (size_t k = pr->start[i]; o && reach && k < pr->start[i + 1]; k++) {
+        size_t j = pr->to[k];
+        double w = mg_decay_eval(&g->apl_spec.decay, pr->minutes[k]);
+        double c = dem[j] > 0 ? w * g->supply[j] / dem[j] * g->apl_spec.scale : 0;
+        json_array_append_new(reach, json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:f}", "code_insee",
+                                               g->t->code[j], "nom", g->t->name[j], "minutes",
+                                               pr->minutes[k], "weight", w, "practitioners",
+                                               g->heads[j], "demand_reaching", dem[j],
+                                               "contribution", c));
+    }
+    json_object_set_new(o, "within_reach", reach);
+    return o;
+}
+
+static json_t *meta(const mg_app *a, const mg_app_profession *p)
+{
+    const mg_diagnosis *g = p->g;
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:f,s:s?}", "territory", a->territory_name,
+                     "profession", g->prof->key, "profession_label", g->prof->label, "unit",
+                     g->prof->unit, "threshold", num(g->prof->threshold), "catchment_minutes",
+                     g->opts.catchment, "official_column", g->official_column);
+}
+
+static int territory(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    const mg_app_profession *p = web_profession(a, r, res);
+    if (!p)
+        return 0;
+    return send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "summary",
+                                         mg_output_summary_json(p->g, &p->summary)));
+}
+
+static int communes(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    const mg_app_profession *p = web_profession(a, r, res);
+    if (!p)
+        return 0;
+    json_t *arr = json_array();
+    for (size_t k = 0; arr && k < p->g->study_n; k++)
+        json_array_append_new(arr, web_commune_json(p, p->g->study[k], p->g->apl));
+    return send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "communes", arr));
+}
+
+static int commune(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    const mg_app_profession *p = web_profession(a, r, res);
+    if (!p)
+        return 0;
+    const char *code = mg_http_path_param(r, "code");
+    long i = code ? mg_territory_find(p->g->t, code) : -1;
+    if (i < 0 || !p->g->t->in_study[i]) {
+        mg_http_error(r, res, 404, "Cette commune ne fait pas partie du territoire.");
+        return 0;
+    }
+    return send_json(res, 200, web_commune_detail_json(p, (size_t)i));
+}
+
+static json_t *record_json(const mg_scenario_record *rec)
+{
+    json_error_t err;
+    json_t *actions = json_loads(rec->actions_json ? rec->actions_json : "[]", 0, &err);
+    return json_pack("{s:I,s:s,s:s,s:o,s:s,s:s}", "id", (json_int_t)rec->id, "name", rec->name,
+                     "profession", rec->profession, "actions", actions ? actions : json_array(),
+                     "created_at", rec->created_at ? rec->created_at : "", "updated_at",
+                     rec->updated_at ? rec->updated_at : "");
+}
+
+static json_t *evaluation_json(const web_scenario *w)
+{
+    const mg_diagnosis *g = w->p->g;
+    json_t *rows = json_array();
+    for (size_t k = 0; rows && k < g->study_n; k++) {
+        size_t i = g->study[k];
+        json_array_append_new(rows, json_pack("{s:s,s:o,s:o,s:o}", "code_insee", g->t->code[i],
+                                              "apl_before", num(g->apl[i]), "apl_after",
+                                              num(w->apl[i]), "change",
+                                              num(w->apl[i] - g->apl[i])));
+    }
+    return json_pack("{s:o,s:o,s:o,s:o}", "actions", mg_scenario_to_json(&w->s, g), "before",
+                     mg_output_summary_json(g, &w->p->summary), "after",
+                     mg_output_summary_json(g, &w->summary), "communes", rows);
+}
+
+/* Parses a JSON body; answers 400 itself (returns NULL then). */
+static json_t *body_json(const mg_http_request *r, mg_http_response *res)
+{
+    size_t len;
+    const char *body = mg_http_body(r, &len);
+    if (!body || !len) {
+        mg_http_error(r, res, 400, "Corps de requête JSON attendu.");
+        return NULL;
+    }
+    json_error_t err;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    if (!j || !json_is_object(j)) {
+        char msg[300];
+        if (j)
+            snprintf(msg, sizeof msg, "Le corps doit être un objet JSON.");
+        else
+            snprintf(msg, sizeof msg, "JSON invalide (ligne %d, colonne %d) : %s", err.line,
+                     err.column, err.text);
+        json_decref(j);
+        mg_http_error(r, res, 400, msg);
+        return NULL;
+    }
+    return j;
+}
+
+static int evaluate(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    json_t *j = body_json(r, res);
+    if (!j)
+        return 0;
+    const mg_app_profession *p =
+        mg_app_profession_get(a, json_string_value(json_object_get(j, "profession")));
+    int rc = MG_OK;
+    if (!p) {
+        mg_http_error(r, res, 400, "« profession » : mg, inf, mk, sf ou cd.");
+    } else {
+        web_scenario w = {0};
+        mg_diag d = {{0}};
+        rc = web_scenario_eval(p, json_object_get(j, "actions"), &w, &d);
+        if (rc == MG_EINVAL) {
+            mg_http_error(r, res, 400, d.msg);
+            rc = MG_OK;
+        } else if (rc == MG_OK) {
+            rc = send_json(res, 200, evaluation_json(&w));
+        }
+        web_scenario_free(&w);
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int list(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    mg_scenario_record *l = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    if (mg_storage_scenario_list(a->storage, &l, &n, &d)) {
+        mg_http_error(r, res, 500, "La liste des scénarios n'a pas pu être lue.");
+        return 0;
+    }
+    json_t *arr = json_array();
+    for (size_t k = 0; arr && k < n; k++)
+        json_array_append_new(arr, record_json(&l[k]));
+    mg_scenario_record_list_free(l, n);
+    return send_json(res, 200, json_pack("{s:o}", "scenarios", arr));
+}
+
+/* Creates (id 0) or replaces a scenario from a JSON body. */
+static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res, int64_t id)
+{
+    json_t *j = body_json(r, res);
+    if (!j)
+        return 0;
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *prof = json_string_value(json_object_get(j, "profession"));
+    json_t *actions = json_object_get(j, "actions");
+    const mg_app_profession *p = mg_app_profession_get(a, prof);
+    int rc = MG_OK;
+    mg_diag d = {{0}};
+    web_scenario w = {0};
+    if (!name) {
+        mg_http_error(r, res, 400, "« name » : chaîne attendue.");
+    } else if (!p || !prof) {
+        mg_http_error(r, res, 400, "« profession » : mg, inf, mk, sf ou cd.");
+    } else if (!actions) {
+        mg_http_error(r, res, 400, "« actions » : liste attendue.");
+    } else if ((rc = web_scenario_eval(p, actions, &w, &d)) == MG_EINVAL) {
+        mg_http_error(r, res, 400, d.msg);
+        rc = MG_OK;
+    } else if (rc == MG_OK) {
+        char *text = json_dumps(actions, JSON_COMPACT);
+        mg_scenario_record rec = {.id = id, .name = (char *)name, .profession = (char *)prof,
+                                  .actions_json = text};
+        int64_t nid = 0;
+        int src = text ? mg_storage_scenario_save(a->storage, &rec, &nid, &d) : MG_ENOMEM;
+        free(text);
+        if (src == MG_EINVAL) {
+            mg_http_error(r, res, 400, d.msg);
+        } else if (src == MG_ENOTFOUND) {
+            mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        } else if (src) {
+            mg_http_error(r, res, 500, "Le scénario n'a pas pu être enregistré.");
+        } else {
+            mg_scenario_record got = {0};
+            if (mg_storage_scenario_get(a->storage, nid, &got, &d) == MG_OK)
+                rc = send_json(res, id ? 200 : 201, record_json(&got));
+            else
+                mg_http_error(r, res, 500, "Le scénario n'a pas pu être relu.");
+            mg_scenario_record_free(&got);
+        }
+    }
+    web_scenario_free(&w);
+    json_decref(j);
+    return rc;
+}
+
+static int create(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    return save(ctx, r, res, 0);
+}
+
+static int64_t path_id(const mg_http_request *r)
+{
+    const char *id = mg_http_path_param(r, "id");
+    char *end;
+    long long v = strtoll(id ? id : "", &end, 10);
+    return id && *id && !*end && v > 0 ? (int64_t)v : 0;
+}
+
+static int replace(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    int64_t id = path_id(r);
+    if (!id) {
+        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        return 0;
+    }
+    return save(ctx, r, res, id);
+}
+
+static int get_one(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    mg_scenario_record rec = {0};
+    mg_diag d = {{0}};
+    int64_t id = path_id(r);
+    if (!id || mg_storage_scenario_get(a->storage, id, &rec, &d)) {
+        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        return 0;
+    }
+    int rc = send_json(res, 200, record_json(&rec));
+    mg_scenario_record_free(&rec);
+    return rc;
+}
+
+static int delete_one(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    mg_diag d = {{0}};
+    int64_t id = path_id(r);
+    if (!id || mg_storage_scenario_delete(a->storage, id, &d)) {
+        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        return 0;
+    }
+    res->status = 204;
+    res->content_type = "application/json";
+    return 0;
+}
+
+static int evaluation(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    web_scenario w;
+    if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
+        return 0;
+    int rc = send_json(res, 200, evaluation_json(&w));
+    web_scenario_free(&w);
+    return rc;
+}
+
+static int api_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    (void)r;
+    const mg_app *a = ctx;
+    mg_buf *b = &res->body;
+    web_page_begin(b, a, "API", "api");
+    mg_buf_puts(b, "<h1>API JSON</h1>\n<p>Tout ce que montrent les pages est disponible en JSON. "
+                   "La description complète (OpenAPI 3) est dans "
+                   "<a href=\"/static/openapi.yaml\">openapi.yaml</a>.</p>\n<ul>\n"
+                   "<li><code>GET /api/v1/territory?profession=mg</code> — chiffres clés</li>\n"
+                   "<li><code>GET /api/v1/communes?profession=mg</code> — toutes les communes</li>\n"
+                   "<li><code>GET /api/v1/communes/{code}?profession=mg</code> — une commune et ses contributions</li>\n"
+                   "<li><code>POST /api/v1/evaluate</code> — évaluer un scénario sans l'enregistrer</li>\n"
+                   "<li><code>GET|POST /api/v1/scenarios</code>, <code>GET|PUT|DELETE /api/v1/scenarios/{id}</code>, "
+                   "<code>GET /api/v1/scenarios/{id}/evaluation</code></li>\n</ul>\n");
+    web_page_end(b);
+    return b->failed ? MG_ELIMIT : MG_OK;
+}
+
+int web_routes_api(mg_router *rt, mg_app *a)
+{
+    int rc;
+    if ((rc = mg_router_add(rt, "GET", "/api", api_page, a)) ||
+        (rc = mg_router_add(rt, "GET", "/api/v1/territory", territory, a)) ||
+        (rc = mg_router_add(rt, "GET", "/api/v1/communes", communes, a)) ||
+        (rc = mg_router_add(rt, "GET", "/api/v1/communes/{code}", commune, a)) ||
+        (rc = mg_router_add(rt, "POST", "/api/v1/evaluate", evaluate, a)) ||
+        (rc = mg_router_add(rt, "GET", "/api/v1/scenarios", list, a)) ||
+        (rc = mg_router_add(rt, "POST", "/api/v1/scenarios", create, a)) ||
+        (rc = mg_router_add(rt, "GET", "/api/v1/scenarios/{id}", get_one, a)) ||
+        (rc = mg_router_add(rt, "PUT", "/api/v1/scenarios/{id}", replace, a)) ||
+        (rc = mg_router_add(rt, "DELETE", "/api/v1/scenarios/{id}", delete_one, a)) ||
+        (rc = mg_router_add(rt, "GET", "/api/v1/scenarios/{id}/evaluation", evaluation, a)))
+        return rc;
+    return MG_OK;
+}

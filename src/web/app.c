@@ -1,0 +1,151 @@
+#include "web/app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "io/jsonstream.h"
+#include "web/web.h"
+
+static const char *const prof_keys[MG_APP_PROFESSIONS] = {"mg", "inf", "mk", "sf", "cd"};
+
+const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key)
+{
+    if (!key || !*key)
+        key = "mg";
+    for (size_t k = 0; k < MG_APP_PROFESSIONS; k++)
+        if (strcmp(prof_keys[k], key) == 0)
+            return a->prof[k].g ? &a->prof[k] : NULL;
+    return NULL;
+}
+
+typedef struct dep_ctx {
+    const char *code;
+    char *name;
+    size_t cap;
+} dep_ctx;
+
+static int on_departement(void *ctx, json_t *e, unsigned long line, unsigned long col, mg_diag *d)
+{
+    (void)line, (void)col, (void)d;
+    dep_ctx *c = ctx;
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *nom = json_string_value(json_object_get(e, "nom"));
+    if (code && nom && strcmp(code, c->code) == 0)
+        snprintf(c->name, c->cap, "%s (%s)", nom, code);
+    return MG_OK;
+}
+
+/* "Aude (11)" from departements.json when the France folder has it; the
+ * département code of the first study commune otherwise. */
+static void territory_name(mg_app *a, const char *france)
+{
+    const mg_diagnosis *g = a->prof[0].g;
+    const char *dep = g->study_n ? g->t->dep[g->study[0]] : "";
+    snprintf(a->territory_name, sizeof a->territory_name, "département %s", dep);
+    char *path = NULL;
+    mg_diag d = {{0}};
+    mg_reader *r = NULL;
+    if (mg_find_data_file(&path, france, "departements.json", &d) == MG_OK &&
+        mg_reader_open(&r, path, &d) == MG_OK) {
+        dep_ctx c = {dep, a->territory_name, sizeof a->territory_name};
+        if (mg_json_stream_array(r, NULL, on_departement, &c, &d) != MG_OK)
+            snprintf(a->territory_name, sizeof a->territory_name, "département %s", dep);
+    }
+    mg_reader_close(r);
+    free(path);
+}
+
+/* qsort has no context: the ranking copies values beside indices. */
+typedef struct ranked {
+    double v;
+    size_t i;
+} ranked;
+
+static int cmp_ranked(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    if (a->v != b->v)
+        return (a->v < b->v) - (a->v > b->v);
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+static int build_ranks(mg_app_profession *p)
+{
+    const mg_diagnosis *g = p->g;
+    ranked *r = mg_alloc_array(g->study_n, sizeof *r);
+    p->rank = mg_alloc_array(g->t->n, sizeof *p->rank);
+    if (!r || !p->rank) {
+        free(r);
+        return MG_ENOMEM;
+    }
+    for (size_t k = 0; k < g->study_n; k++)
+        r[k] = (ranked){g->apl[g->study[k]], g->study[k]};
+    qsort(r, g->study_n, sizeof *r, cmp_ranked);
+    for (size_t k = 0; k < g->study_n; k++)
+        p->rank[r[k].i] = k + 1;
+    free(r);
+    return MG_OK;
+}
+
+void mg_app_free(mg_app *a)
+{
+    if (!a)
+        return;
+    for (size_t k = 0; k < MG_APP_PROFESSIONS; k++) {
+        mg_scenario_engine_free(a->prof[k].engine);
+        mg_summary_free(&a->prof[k].summary);
+        free(a->prof[k].rank);
+        mg_diagnosis_free(a->prof[k].g);
+    }
+    mg_map_geometry_free(a->geometry);
+    mg_storage_close(a->storage);
+    mg_router_free(a->router);
+    free(a);
+}
+
+int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,
+               mg_diag *d)
+{
+    *out = NULL;
+    mg_app *a = calloc(1, sizeof *a);
+    if (!a)
+        return MG_ENOMEM;
+    int rc;
+    for (size_t k = 0; k < MG_APP_PROFESSIONS; k++) {
+        mg_diagnosis_opts o = cfg->opts;
+        o.profession = prof_keys[k];
+        if (progress)
+            progress(pctx, prof_keys[k], (double)k / MG_APP_PROFESSIONS);
+        mg_app_profession *p = &a->prof[k];
+        if ((rc = mg_diagnosis_load(&p->g, &o, NULL, NULL, d)) ||
+            (rc = mg_scenario_engine_new(&p->engine, p->g, d)) ||
+            (rc = mg_summary_compute(p->g, p->g->apl, p->g->official, p->g->prof->threshold,
+                                     &p->summary, d)) ||
+            (rc = build_ranks(p)))
+            goto fail;
+    }
+    const mg_diagnosis *g = a->prof[0].g;
+    if ((rc = mg_map_geometry_build(&a->geometry, g->t, g->study, g->study_n, 0, d)))
+        goto fail;
+    territory_name(a, cfg->opts.france);
+    if ((rc = mg_storage_open_sqlite(&a->storage, cfg->database, d)))
+        goto fail;
+    a->router = mg_router_new();
+    if (!a->router) {
+        rc = MG_ENOMEM;
+        goto fail;
+    }
+    if ((rc = web_routes_pages(a->router, a)) || (rc = web_routes_scenarios(a->router, a)) ||
+        (rc = web_routes_downloads(a->router, a)) || (rc = web_routes_api(a->router, a)))
+        goto fail;
+    if (progress)
+        progress(pctx, "ready", 1);
+    *out = a;
+    return MG_OK;
+fail:
+    mg_app_free(a);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/**
+ * @file app.h
+ * The web application: the diagnoses of the bundled territory for every
+ * profession (loaded once at start), their scenario engines and base
+ * figures, the projected map geometry, the scenario storage, and the
+ * routes of the pages, downloads and JSON API.
+ *
+ * Ownership: mg_app_free releases everything. The app is read-only after
+ * mg_app_new except through the storage (which serialises itself), so
+ * handlers run concurrently without locks.
+ */
+#ifndef MG_WEB_APP_H
+#define MG_WEB_APP_H
+
+#include "diagnosis/diagnosis.h"
+#include "diagnosis/summary.h"
+#include "http/http.h"
+#include "map/map.h"
+#include "scenario/scenario.h"
+#include "storage/storage.h"
+
+#define MG_APP_PROFESSIONS 5
+
+typedef struct mg_app_profession {
+    mg_diagnosis *g;
+    mg_scenario_engine *engine;
+    mg_summary summary;
+    size_t *rank; /* rank of each study commune by APL, 1 = best (t->n entries) */
+} mg_app_profession;
+
+typedef struct mg_app {
+    mg_app_profession prof[MG_APP_PROFESSIONS]; /* mg, inf, mk, sf, cd */
+    mg_map_geometry *geometry;                  /* of the study communes */
+    mg_storage *storage;
+    char territory_name[128];                   /* "Aude (11)" */
+    mg_router *router;
+} mg_app;
+
+typedef struct mg_app_config {
+    mg_diagnosis_opts opts; /* bundle, france and method settings (profession ignored) */
+    const char *database;   /* SQLite file */
+} mg_app_config;
+
+/** Loads every profession, opens the database, builds the routes. */
+int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,
+               mg_diag *d) MG_WARN_UNUSED;
+void mg_app_free(mg_app *a);
+
+/** The profession keyed `key` (NULL → "mg"), or NULL when unknown. */
+const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key);
+
+#endif

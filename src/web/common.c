@@ -1,0 +1,181 @@
+/* What the pages, downloads and API share: formatting, page frame, the
+ * profession parameter, maps and scenario loading. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "web/web.h"
+
+void web_num(char *out, size_t cap, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        snprintf(out, cap, "—");
+        return;
+    }
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v) < 0.5 * pow(10, -decimals) ? 0.0 : v);
+    /* Group thousands with a narrow no-break space and use a decimal comma,
+     * as French typography does. */
+    const char *dot = strchr(raw, '.');
+    size_t intlen = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t start = raw[0] == '-' ? 1 : 0, o = 0;
+    for (size_t k = 0; k < intlen && o + 4 < cap; k++) {
+        if (k > start && (intlen - k) % 3 == 0) {
+            memcpy(out + o, "\u202f", 3);
+            o += 3;
+        }
+        out[o++] = raw[k];
+    }
+    if (dot && o + 1 < cap) {
+        out[o++] = ',';
+        for (const char *p = dot + 1; *p && o + 1 < cap; p++)
+            out[o++] = *p;
+    }
+    out[o] = '\0';
+}
+
+void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *active)
+{
+    mg_buf_puts(b, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    mg_html_text(b, title);
+    mg_buf_puts(b, " — maillage</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+                   "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n"
+                   "<header class=\"site\"><p class=\"brand\"><a href=\"/\">maillage</a> <span>");
+    mg_html_text(b, a->territory_name);
+    mg_buf_puts(b, "</span></p>\n<nav aria-label=\"Navigation principale\"><ul>");
+    static const struct {
+        const char *key, *href, *label;
+    } items[] = {{"territoire", "/territoire", "Territoire"},
+                 {"scenarios", "/scenarios", "Scénarios"},
+                 {"api", "/api", "API"}};
+    for (size_t k = 0; k < sizeof items / sizeof *items; k++)
+        mg_buf_printf(b, "<li><a href=\"%s\"%s>%s</a></li>", items[k].href,
+                      active && strcmp(active, items[k].key) == 0 ? " aria-current=\"page\"" : "",
+                      items[k].label);
+    mg_buf_puts(b, "</ul></nav></header>\n<main id=\"contenu\">\n");
+}
+
+void web_page_end(mg_buf *b)
+{
+    mg_buf_puts(b, "</main>\n<footer class=\"site\"><p>maillage — logiciel libre (Apache 2.0). "
+                   "Données : DREES (APL 2021), INSEE (BPE 2019), Etalab (découpage administratif), "
+                   "La Poste, IGN — Licence Ouverte 2.0. "
+                   "<a href=\"/methode\">Méthode et limites</a></p></footer>\n</body>\n</html>\n");
+}
+
+const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *r,
+                                        mg_http_response *res)
+{
+    const char *key = mg_http_param(r, "profession");
+    const mg_app_profession *p = mg_app_profession_get(a, key);
+    if (!p)
+        mg_http_error(r, res, 400,
+                      "Profession inconnue : choisissez mg, inf, mk, sf ou cd.");
+    return p;
+}
+
+int web_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double *values,
+            bool diverging, const char *title, double threshold, long highlight)
+{
+    const mg_diagnosis *g = p->g;
+    mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, diverging);
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
+    mg_map_options opt = {
+        .title = title,
+        .unit = diverging ? "écart" : g->prof->unit,
+        .threshold = threshold,
+        .threshold_label = "seuil de sous-dotation",
+        .link_prefix = "/commune/",
+        .link_suffix = suffix,
+        .highlight = highlight,
+        .width = 800,
+    };
+    mg_buf svg;
+    mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
+    int rc = mg_map_svg(&svg, a->geometry, g->t, values, &style, &opt);
+    if (rc == MG_OK) {
+        /* Inline in HTML: drop the XML declaration. */
+        const char *s = svg.data ? svg.data : "";
+        if (strncmp(s, "<?xml", 5) == 0) {
+            const char *e = strstr(s, "?>");
+            s = e ? e + 2 : s;
+            while (*s == '\n' || *s == '\r')
+                s++;
+        }
+        rc = mg_buf_puts(b, s);
+    }
+    mg_buf_free(&svg);
+    return rc;
+}
+
+void web_scenario_free(web_scenario *w)
+{
+    mg_scenario_record_free(&w->rec);
+    mg_scenario_free(&w->s);
+    free(w->apl);
+    free(w->supply);
+    mg_summary_free(&w->summary);
+    *w = (web_scenario){0};
+}
+
+int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_scenario *w,
+                      mg_diag *d)
+{
+    const mg_diagnosis *g = p->g;
+    w->p = p;
+    int rc = mg_scenario_from_json(actions, g, &w->s, d);
+    if (rc)
+        return rc;
+    w->apl = mg_alloc_array(g->t->n, sizeof *w->apl);
+    w->supply = mg_alloc_array(g->t->n, sizeof *w->supply);
+    if (!w->apl || !w->supply)
+        return MG_ENOMEM;
+    if ((rc = mg_scenario_eval(p->engine, &w->s, w->apl, w->supply, d)))
+        return rc;
+    return mg_summary_compute(g, w->apl, g->official, g->prof->threshold, &w->summary, d);
+}
+
+int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
+                      mg_http_response *res, web_scenario *out)
+{
+    *out = (web_scenario){0};
+    char *end;
+    long long v = strtoll(id ? id : "", &end, 10);
+    if (!id || !*id || *end || v <= 0) {
+        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        return -1;
+    }
+    mg_diag d = {{0}};
+    int rc = mg_storage_scenario_get(a->storage, (int64_t)v, &out->rec, &d);
+    if (rc == MG_ENOTFOUND) {
+        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        return -1;
+    }
+    if (rc) {
+        mg_http_error(r, res, 500, "Le scénario n'a pas pu être lu.");
+        return -1;
+    }
+    const mg_app_profession *p = mg_app_profession_get(a, out->rec.profession);
+    json_error_t err;
+    json_t *actions = json_loads(out->rec.actions_json, 0, &err);
+    if (!p || !actions) {
+        json_decref(actions);
+        web_scenario_free(out);
+        mg_http_error(r, res, 500, "Le scénario enregistré est illisible.");
+        return -1;
+    }
+    rc = web_scenario_eval(p, actions, out, &d);
+    json_decref(actions);
+    if (rc) {
+        /* A stored scenario can become invalid (a commune lost its GPs in
+         * a later data vintage): say so rather than fail. */
+        mg_http_error(r, res, 409, d.msg[0] ? d.msg : "Le scénario ne peut pas être évalué.");
+        web_scenario_free(out);
+        return -1;
+    }
+    return 0;
+}

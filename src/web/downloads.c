@@ -1,0 +1,182 @@
+/* Downloads: the commune table as CSV or GeoJSON, the map as SVG or PNG,
+ * for the current situation (?profession=, ?mesure=) or a scenario
+ * (?scenario=ID, with ?ecart=1 for the difference map). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "output/table.h"
+#include "web/web.h"
+
+/* What a download shows: base values of a measure, or a scenario. */
+typedef struct view {
+    const mg_app_profession *p;
+    web_scenario w;
+    bool is_scenario, diff;
+    double *values; /* t->n, owned */
+    char title[256];
+    const char *measure;
+} view;
+
+static void view_free(view *v)
+{
+    web_scenario_free(&v->w);
+    free(v->values);
+}
+
+/* Fills v from the request; answers the error itself and returns -1. */
+static int view_get(const mg_app *a, const mg_http_request *r, mg_http_response *res, view *v)
+{
+    *v = (view){0};
+    const char *sc = mg_http_query(r, "scenario");
+    const char *ecart = mg_http_query(r, "ecart");
+    v->diff = ecart && strcmp(ecart, "1") == 0;
+    if (sc) {
+        if (web_scenario_load(a, sc, r, res, &v->w))
+            return -1;
+        v->is_scenario = true;
+        v->p = v->w.p;
+    } else {
+        v->p = web_profession(a, r, res);
+        if (!v->p)
+            return -1;
+        if (v->diff) {
+            mg_http_error(r, res, 400, "La carte des écarts demande un scénario (paramètre scenario).");
+            return -1;
+        }
+    }
+    const mg_diagnosis *g = v->p->g;
+    v->measure = mg_http_query(r, "mesure");
+    if (!v->measure || !*v->measure || v->is_scenario)
+        v->measure = "apl";
+    v->values = mg_alloc_array(g->t->n, sizeof *v->values);
+    if (!v->values)
+        return MG_ENOMEM;
+    mg_diag d = {{0}};
+    if (v->is_scenario) {
+        for (size_t i = 0; i < g->t->n; i++)
+            v->values[i] = v->diff ? v->w.apl[i] - g->apl[i] : v->w.apl[i];
+        snprintf(v->title, sizeof v->title, "%s — scénario « %s »",
+                 v->diff ? "Écart d'APL" : "APL", v->w.rec.name);
+    } else {
+        if (mg_diagnosis_measure(g, v->measure, v->values, &d)) {
+            mg_http_error(r, res, 400, "Mesure inconnue : apl, 2sfca, g2sfca, 3sfca, bfca, gravity, cumulative ou nearest.");
+            return -1;
+        }
+        snprintf(v->title, sizeof v->title, "%s — %s — %s", v->measure, g->prof->label,
+                 a->territory_name);
+    }
+    return 0;
+}
+
+static int map_svg(const mg_app *a, view *v, mg_buf *out)
+{
+    const mg_diagnosis *g = v->p->g;
+    bool apl = strcmp(v->measure, "apl") == 0 && !v->diff;
+    mg_map_style style = mg_map_style_for(v->values, g->study, g->study_n,
+                                          apl ? g->prof->threshold : NAN, v->diff);
+    mg_map_options opt = {.title = v->title, .unit = v->diff ? "écart" : g->prof->unit,
+                          .threshold = apl ? g->prof->threshold : NAN,
+                          .threshold_label = "seuil de sous-dotation", .highlight = -1,
+                          .width = 1000};
+    return mg_map_svg(out, a->geometry, g->t, v->values, &style, &opt);
+}
+
+static void attachment(mg_http_response *res, const view *v, const char *ext)
+{
+    if (v->is_scenario)
+        snprintf(res->disposition, sizeof res->disposition,
+                 "attachment; filename=\"maillage-scenario-%lld%s.%s\"", (long long)v->w.rec.id,
+                 v->diff ? "-ecart" : "", ext);
+    else
+        snprintf(res->disposition, sizeof res->disposition,
+                 "attachment; filename=\"maillage-%s-%s.%s\"", v->p->g->prof->key, v->measure, ext);
+}
+
+static int carte_svg(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    view v;
+    int rc = view_get(a, r, res, &v);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    rc = map_svg(a, &v, &res->body);
+    res->content_type = "image/svg+xml";
+    attachment(res, &v, "svg");
+    view_free(&v);
+    return rc;
+}
+
+static int carte_png(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    const mg_app *a = ctx;
+    view v;
+    int rc = view_get(a, r, res, &v);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    mg_buf svg;
+    mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
+    mg_diag d = {{0}};
+    rc = map_svg(a, &v, &svg);
+    if (rc == MG_OK)
+        rc = mg_map_png(&res->body, svg.data, svg.len, 1600, &d);
+    mg_buf_free(&svg);
+    res->content_type = "image/png";
+    attachment(res, &v, "png");
+    view_free(&v);
+    return rc;
+}
+
+/* The table through the same writer as the command line. */
+static int table(const mg_app *a, const mg_http_request *r, mg_http_response *res,
+                 enum mg_format fmt)
+{
+    view v;
+    int rc = view_get(a, r, res, &v);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const mg_diagnosis *g = v.p->g;
+    mg_column cols[2];
+    size_t ncols = 0;
+    if (v.is_scenario)
+        cols[ncols++] = (mg_column){"apl_scenario", v.w.apl};
+    else if (strcmp(v.measure, "apl") != 0)
+        cols[ncols++] = (mg_column){v.measure, v.values};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    mg_diag d = {{0}};
+    rc = f ? mg_output_table(f, fmt, g, cols, ncols, &v.p->summary, &d) : MG_ENOMEM;
+    if (f)
+        fclose(f);
+    if (rc == MG_OK)
+        rc = mg_buf_append(&res->body, text, len);
+    free(text);
+    res->content_type = fmt == MG_FORMAT_CSV ? "text/csv; charset=utf-8" : "application/geo+json";
+    attachment(res, &v, fmt == MG_FORMAT_CSV ? "csv" : "geojson");
+    view_free(&v);
+    return rc;
+}
+
+static int communes_csv(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    return table(ctx, r, res, MG_FORMAT_CSV);
+}
+
+static int communes_geojson(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    return table(ctx, r, res, MG_FORMAT_GEOJSON);
+}
+
+int web_routes_downloads(mg_router *rt, mg_app *a)
+{
+    int rc;
+    if ((rc = mg_router_add(rt, "GET", "/carte.svg", carte_svg, a)) ||
+        (rc = mg_router_add(rt, "GET", "/carte.png", carte_png, a)) ||
+        (rc = mg_router_add(rt, "GET", "/telecharger/communes.csv", communes_csv, a)) ||
+        (rc = mg_router_add(rt, "GET", "/telecharger/communes.geojson", communes_geojson, a)))
+        return rc;
+    return MG_OK;
+}

@@ -1,0 +1,60 @@
+/*
+ * Internal to the web module: what the page, download and API files share.
+ */
+#ifndef MG_WEB_WEB_H
+#define MG_WEB_WEB_H
+
+#include <stdbool.h>
+
+#include "http/http.h"
+#include "web/app.h"
+#include "web/html.h"
+
+/* French number formatting: decimal comma, thin-space thousands. */
+void web_num(char *out, size_t cap, double v, int decimals);
+
+/* Page frame: opens <html>… <main>, and closes it. `title` is escaped. */
+void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *active);
+void web_page_end(mg_buf *b);
+
+/* The profession from the request (?profession=), or a 400 already answered. */
+const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *r,
+                                        mg_http_response *res);
+
+/* The inline SVG map of `values` (no XML declaration), with links to the
+ * commune pages of `prof_key`. */
+int web_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double *values,
+            bool diverging, const char *title, double threshold, long highlight);
+
+/* A scenario loaded from storage and evaluated. */
+typedef struct web_scenario {
+    mg_scenario_record rec;
+    const mg_app_profession *p;
+    mg_scenario s;
+    double *apl;    /* under the scenario, t->n */
+    double *supply; /* t->n */
+    mg_summary summary;
+} web_scenario;
+
+/* Loads scenario `id` (a path parameter string). Answers 404/400/500
+ * itself and returns non-zero then. */
+int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
+                      mg_http_response *res, web_scenario *out);
+void web_scenario_free(web_scenario *w);
+
+/* Evaluates actions for profession p into w (w->rec untouched). French
+ * message in d on a bad scenario. */
+int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_scenario *w,
+                      mg_diag *d);
+
+/* Route registration per file. */
+int web_routes_pages(mg_router *rt, mg_app *a);
+int web_routes_scenarios(mg_router *rt, mg_app *a);
+int web_routes_downloads(mg_router *rt, mg_app *a);
+int web_routes_api(mg_router *rt, mg_app *a);
+
+/* JSON builders shared by the API and downloads. */
+json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl);
+json_t *web_commune_detail_json(const mg_app_profession *p, size_t i);
+
+#endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Black-box: `maillage serve` on loopback, spoken to with curl: status
+# codes, content types, French error pages, JSON errors, limits, security
+# headers, and the server still serving after bad requests.
+. "$(dirname "$0")/lib.bash"
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$tmp/db.sqlite" --quiet &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+[ -s "$tmp/port" ] || { fail "server did not start"; finish; exit 1; }
+base="http://127.0.0.1:$(cat "$tmp/port")"
+
+# get EXPECTED_STATUS EXPECTED_TYPE PATH [curl args…]
+get() {
+    local want=$1 type=$2 path=$3; shift 3
+    local got
+    got=$(curl -s -o "$tmp/out" -D "$tmp/headers" -w '%{http_code} %{content_type}' "$@" "$base$path")
+    if [[ "$got" == "$want $type"* ]]; then ok; else fail "$path: got '$got', expected '$want $type'"; fi
+}
+
+get 200 "text/html; charset=utf-8" /
+expect_out '<html lang="fr">'
+grep -qi '^content-security-policy: default-src .self.' "$tmp/headers" && ok || fail "no CSP header"
+grep -qi '^x-content-type-options: nosniff' "$tmp/headers" && ok || fail "no nosniff header"
+grep -qi '^x-frame-options: DENY' "$tmp/headers" && ok || fail "no X-Frame-Options"
+get 200 "text/html; charset=utf-8" "/territoire?profession=cd&mesure=nearest"
+get 200 "text/html; charset=utf-8" /commune/11304
+get 200 "text/css" /static/style.css
+get 200 "application/json" "/api/v1/communes?profession=mk"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["communes"])==433' "$tmp/out" && ok || fail "communes JSON"
+get 200 "image/svg+xml" "/carte.svg?profession=inf"
+xmllint --noout "$tmp/out" && ok || fail "SVG map is not well-formed XML"
+get 200 "image/png" "/carte.png?profession=mg"
+get 200 "text/csv" "/telecharger/communes.csv?profession=mg"
+
+# Bad requests: 4xx with a French page (or JSON under /api), no detail leaked.
+get 400 "text/html" "/territoire?profession=xx"
+expect_out 'Profession inconnue'
+get 400 "text/html" "/territoire?profession=%C3%28"
+get 404 "text/html" /commune/99999
+expect_out 'Page introuvable'
+get 404 "application/json" /api/v1/scenarios/424242
+expect_out '"status": *404'
+get 400 "application/json" /api/v1/evaluate -X POST -H 'Content-Type: application/json' --data '{"profession":"mg","actions":[{"kind":"gp"}]}'
+expect_out 'action 1'
+get 400 "application/json" /api/v1/evaluate -X POST -H 'Content-Type: application/json' --data '{nope'
+get 405 "text/html" /territoire -X PUT
+grep -qi '^allow: GET, HEAD' "$tmp/headers" && ok || fail "405 without Allow"
+head -c 2000000 /dev/zero | tr '\0' a >"$tmp/big"
+get 413 "application/json" /api/v1/evaluate -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/big"
+get 404 "text/html" "/static/../CMakeLists.txt" --path-as-is
+if grep -Eq 'sqlite|/work/|\.c:[0-9]' "$tmp/out"; then fail "internal detail leaked"; else ok; fi
+
+# A scenario through the forms.
+get 303 "" /scenarios -X POST --data 'nom=Essai&profession=mg'
+loc=$(grep -i '^location:' "$tmp/headers" | tr -d '\r' | cut -d' ' -f2)
+[[ "$loc" == /scenarios/* ]] && ok || fail "no redirect to the scenario ($loc)"
+get 303 "" "$loc/actions" -X POST --data 'kind=mobile_consultation&commune=11021&days_per_month=4'
+get 200 "text/html" "$loc"
+expect_out 'consultation itinérante'
+get 200 "application/json" "/api/v1$loc/evaluation"
+python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+ch={c["code_insee"]:c["change"] for c in d["communes"]}
+assert ch["11021"]>0 and d["after"]["territory"]["mean"]>d["before"]["territory"]["mean"]' "$tmp/out" && ok || fail "scenario evaluation"
+
+# Still serving after all that.
+get 200 "text/html" /methode
+finish
