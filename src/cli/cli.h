@@ -20,6 +20,8 @@ enum {
 
 int mg_cmd_access(int argc, char **argv);
 int mg_cmd_compare(int argc, char **argv);
+int mg_cmd_serve(int argc, char **argv);
+int mg_cmd_route(int argc, char **argv);
 
 /* Options common to the subcommands that build a diagnosis. */
 typedef struct cli_common {
@@ -32,7 +34,7 @@ typedef struct cli_common {
 enum {
     OPT_BUNDLE = 256, OPT_FRANCE, OPT_PROFESSION, OPT_MATRIX, OPT_POINTS,
     OPT_NO_NEIGHBOURS, OPT_DETOUR, OPT_SPEED, OPT_CATCHMENT, OPT_OFFICIAL_AGE,
-    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_COMMON_END
+    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_OSM, OPT_GRAPH, OPT_COMMON_END
 };
 
 /* The common options, for inclusion in a getopt_long table. */
@@ -41,6 +43,8 @@ enum {
     {"france", required_argument, NULL, OPT_FRANCE},                     \
     {"profession", required_argument, NULL, OPT_PROFESSION},             \
     {"matrix", required_argument, NULL, OPT_MATRIX},                     \
+    {"osm", required_argument, NULL, OPT_OSM},                           \
+    {"graph", required_argument, NULL, OPT_GRAPH},                       \
     {"points", required_argument, NULL, OPT_POINTS},                     \
     {"no-neighbours", no_argument, NULL, OPT_NO_NEIGHBOURS},             \
     {"detour", required_argument, NULL, OPT_DETOUR},                     \

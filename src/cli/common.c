@@ -20,6 +20,9 @@ const char cli_common_help[] =
     "Travel times:\n"
     "  --matrix FILE         from,to,minutes CSV (e.g. INSEE Metric, OSRM) instead of\n"
     "                        the crow-fly model\n"
+    "  --graph GRAPH         road times by car on a graph from maillage route build\n"
+    "  --osm FILE            road times on an OpenStreetMap extract (.osm.pbf), built\n"
+    "                        in memory (slower than --graph; see docs/routing.md)\n"
     "  --detour F            crow-fly model: road/great-circle distance ratio (1.3)\n"
     "  --speed KMH           crow-fly model: mean car speed on the road distance (60)\n"
     "  --catchment MIN       largest travel time kept in the table (20)\n"
@@ -70,6 +73,8 @@ int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd)
     case OPT_BUNDLE: o->bundle = arg; return 1;
     case OPT_FRANCE: o->france = arg; return 1;
     case OPT_MATRIX: o->matrix = arg; return 1;
+    case OPT_OSM: o->osm = arg; return 1;
+    case OPT_GRAPH: o->graph = arg; return 1;
     case OPT_STEPS: o->steps = arg; return 1;
     case OPT_NO_NEIGHBOURS: o->neighbours = false; return 1;
     case 'q': c->quiet = true; c->progress = false; return 1;

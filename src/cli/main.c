@@ -18,6 +18,8 @@ static void usage(FILE *f)
           "Commands:\n"
           "  access    accessibility (DREES APL and its family) of every commune of a territory\n"
           "  compare   agreement of our APL with the official DREES values\n"
+          "  serve     the web application (maps, commune pages, scenarios, JSON API)\n"
+          "  route     road graphs from OpenStreetMap and road travel times\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -44,6 +46,10 @@ int main(int argc, char **argv)
         return mg_cmd_access(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return mg_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return mg_cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "route") == 0)
+        return mg_cmd_route(argc - 1, argv + 1);
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;

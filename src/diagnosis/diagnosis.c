@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "io/reader.h"
+#include "routing/routing.h"
 
 mg_diagnosis_opts mg_diagnosis_defaults(void)
 {
@@ -85,6 +86,30 @@ static int sort_study(size_t *idx, size_t n, const mg_territory *t)
         idx[k] = ci[k].idx;
     free(ci);
     return MG_OK;
+}
+
+/* Road times from a graph file or an extract (docs/routing.md): the points
+ * of the communes taking part are snapped to the roads, the snapping
+ * distance costs an allowance, and points with no road within reach only
+ * get their own pair (reported). */
+static int road_pairs(mg_diagnosis *g, const mg_diagnosis_opts *o, mg_diag *d)
+{
+    const mg_territory *t = g->t;
+    mg_graph *road = NULL;
+    int rc = o->graph ? mg_graph_open(o->graph, &road, d) : mg_route_build(o->osm, NULL, &road, d);
+    if (rc)
+        return rc;
+    size_t unsnapped = 0;
+    rc = mg_route_pairs(road, t->lat, t->lon, o->neighbours ? NULL : t->in_study, t->n,
+                        o->catchment, &g->pairs, &unsnapped, d);
+    if (!rc && unsnapped)
+        mg_report_add(&g->report,
+                      "%zu commune point%s further than %.0f m from the roads of %s: they only "
+                      "reach themselves",
+                      unsnapped, unsnapped > 1 ? "s" : "", MG_ROUTE_MAX_SNAP_M,
+                      o->graph ? o->graph : o->osm);
+    mg_graph_close(road);
+    return rc;
 }
 
 int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
@@ -218,8 +243,15 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     }
 
     progress_say(progress, pctx, "travel times", 0.7);
+    if ((o->matrix != NULL) + (o->graph != NULL) + (o->osm != NULL) > 1) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                         "give one source of travel times: a matrix, a road graph or an OSM extract");
+        goto fail;
+    }
     if (o->matrix) {
         rc = mg_pairs_read_csv(t, o->matrix, o->catchment, &g->pairs, &g->report, d);
+    } else if (o->graph || o->osm) {
+        rc = road_pairs(g, o, d);
     } else {
         rc = mg_pairs_crowfly(t->lat, t->lon, o->neighbours ? NULL : t->in_study, n,
                               &o->crowfly, o->catchment, &g->pairs, d);

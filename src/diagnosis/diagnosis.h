@@ -25,6 +25,8 @@ typedef struct mg_diagnosis_opts {
     const char *france;     /* folder like data/demo/france */
     const char *profession; /* mg, inf, mk, sf, cd */
     const char *matrix;     /* optional from,to,minutes CSV replacing the model */
+    const char *graph;      /* optional road graph (maillage route build) replacing it */
+    const char *osm;        /* optional OSM extract, built into a graph in memory */
     enum mg_points points;  /* commune points of the study territory */
     bool neighbours;        /* false: ignore supply and demand outside the bundle */
     mg_crowfly crowfly;

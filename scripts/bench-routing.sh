@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Routing benchmark (bench/README.md, section bench_routing): on the Andorra
+# extract and on a synthetic hierarchical network of ~2.4 million OSM nodes
+# (scripts/gen_synthetic_osm.py), preprocessing time and memory, then a
+# 1,000 x 1,000 table bounded at 30 minutes by contraction hierarchies and by
+# plain bounded Dijkstra in the same process; then the same bounded searches
+# from the same vertices by pgRouting (pgr_drivingDistance) in a private,
+# temporary PostgreSQL cluster. MG_BENCH_PGROUTING=0 skips pgRouting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh build
+build=${MG_BENCH_BUILD:-build-bench}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
+cmake --build "$build" -j2 --target bench_routing >/dev/null
+build=$(cd "$build" && pwd)
+syn=$build/synthetic.osm
+[ -s "$syn" ] || python3 scripts/gen_synthetic_osm.py "$syn"
+
+declare -A dumps
+for osm in data/osm/andorra-2016-10-12.osm.pbf "$syn"; do
+    name=$(basename "$osm" | cut -d. -f1)
+    dir=$build/routing-$name
+    mkdir -p "$dir"
+    echo "== bench_routing $name"
+    "$build/bench/bench_routing" --osm "$osm" --points 1000 --max 30 --dump "$dir"
+    dumps[$name]=$dir
+done
+
+[ "${MG_BENCH_PGROUTING:-1}" = 1 ] || exit 0
+# pgRouting: installed here rather than in install-deps.sh (only this bench needs it).
+if ! dpkg-query -W -f='${Status}' postgresql-15-pgrouting 2>/dev/null | grep -q 'install ok installed'; then
+    sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends postgresql-15-pgrouting >/dev/null
+fi
+pgbin=/usr/lib/postgresql/15/bin
+pgdir=$(mktemp -d /tmp/mg-pgbench-XXXXXX)
+port=54329
+# PostgreSQL refuses to run as root: the cluster belongs to "postgres" then.
+as=(); if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgdir"; as=(runuser -u postgres --); fi
+cleanup() { "${as[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$pgdir"; }
+trap cleanup EXIT
+"${as[@]}" "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres >/dev/null
+"${as[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-p $port -k $pgdir -c listen_addresses='' -c shared_buffers=512MB -c work_mem=256MB" start >/dev/null
+psql=("${as[@]}" env PGOPTIONS=--client-min-messages=warning psql -h "$pgdir" -p "$port" -U postgres -X -q -v ON_ERROR_STOP=1)
+for name in "${!dumps[@]}"; do
+    dir=${dumps[$name]}
+    chmod a+r "$dir"/*.csv
+    echo "== pgRouting $name"
+    "${psql[@]}" -c "DROP DATABASE IF EXISTS b" -c "CREATE DATABASE b"
+    t0=$(date +%s.%N)
+    "${psql[@]}" -d b <<SQL
+CREATE EXTENSION pgrouting CASCADE;
+CREATE TABLE edges (id bigint, source bigint, target bigint, cost float8, reverse_cost float8);
+\copy edges FROM '$dir/edges.csv' CSV HEADER
+CREATE TABLE pts (point int, vertex bigint);
+\copy pts FROM '$dir/points.csv' CSV HEADER
+ANALYZE;
+SQL
+    t1=$(date +%s.%N)
+    # 1,000 bounded searches (1800 s) from the points' vertices, kept where they
+    # reach another point's vertex: the table of bench_routing, vertex to vertex.
+    pairs=$("${psql[@]}" -d b -t -A -c "
+SELECT count(*) FROM pgr_drivingDistance(
+    'SELECT id, source, target, cost, reverse_cost FROM edges',
+    (SELECT array_agg(DISTINCT vertex) FROM pts), 1800, true) d
+JOIN (SELECT DISTINCT vertex FROM pts) t ON d.node = t.vertex")
+    t2=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" -v p="$pairs" 'BEGIN {
+        printf "load into PostgreSQL: %.2f s; pgr_drivingDistance table: %.2f s (%d vertex pairs)\n", b - a, c - b, p }'
+done
