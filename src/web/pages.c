@@ -7,10 +7,10 @@
 #include "core/alloc.h"
 #include "web/web.h"
 
-static const char *const measure_keys[] = {"apl", "2sfca", "g2sfca", "3sfca", "bfca", "gravity",
-                                           "cumulative", "nearest"};
+static const char *const measure_keys[] = {"apl", "officiel", "2sfca", "g2sfca", "3sfca", "bfca",
+                                           "gravity", "cumulative", "nearest"};
 static const char *const measure_labels[] = {
-    "APL (méthode DREES)", "2SFCA (zone binaire)", "2SFCA gaussien", "3SFCA",
+    "APL (méthode DREES)", "APL officielle publiée par la DREES", "2SFCA (zone binaire)", "2SFCA gaussien", "3SFCA",
     "BFCA (équilibré)", "Gravitaire (Hansen)", "Praticiens à moins de 20 min",
     "Temps jusqu'au praticien le plus proche"};
 static const char *const prof_keys[] = {"mg", "inf", "mk", "sf", "cd"};
@@ -84,16 +84,69 @@ static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary 
     mg_buf_puts(b, ". Moyennes et indices pondérés par la population standardisée.</p></section>\n");
 }
 
-static void epci_table(mg_buf *b, const mg_summary *s)
+/* EPCI rows sorted on the server by the column named in ?tri_epci=:
+ * each row carries its sort key, as qsort has no context argument. */
+typedef struct epci_row {
+    size_t k;
+    double key;
+    const char *name;
+} epci_row;
+
+static double epci_key(const mg_area_summary *e, const char *k)
 {
+    if (strcmp(k, "communes") == 0)
+        return (double)e->communes;
+    if (strcmp(k, "population") == 0)
+        return e->population;
+    if (strcmp(k, "officiel") == 0)
+        return e->official_mean;
+    if (strcmp(k, "sous_seuil") == 0)
+        return e->below_population;
+    if (strcmp(k, "gini") == 0)
+        return e->gini;
+    return e->mean;
+}
+
+static int cmp_epci_num(const void *x, const void *y)
+{
+    const epci_row *a = x, *b = y;
+    if (a->key != b->key)
+        return isnan(a->key) ? 1 : isnan(b->key) ? -1 : (a->key > b->key) - (a->key < b->key);
+    return strcmp(a->name, b->name);
+}
+
+static int cmp_epci_name(const void *x, const void *y)
+{
+    return strcmp(((const epci_row *)x)->name, ((const epci_row *)y)->name);
+}
+
+static void epci_table(mg_buf *b, const mg_summary *s, const char *prof, const char *measure,
+                       const char *sort, bool desc)
+{
+    static const struct {
+        const char *key, *label;
+    } cols[] = {{"nom", "EPCI"}, {"communes", "Communes"}, {"population", "Population"},
+                {"valeur", "Valeur moyenne"}, {"officiel", "APL DREES"},
+                {"sous_seuil", "Population sous le seuil"}, {"gini", "Gini"}};
+    epci_row *order = mg_alloc_array(s->nepci, sizeof *order);
+    if (!order)
+        return;
+    for (size_t k = 0; k < s->nepci; k++)
+        order[k] = (epci_row){k, epci_key(&s->epci[k], sort),
+                              s->epci[k].name ? s->epci[k].name : s->epci[k].code};
+    qsort(order, s->nepci, sizeof *order, strcmp(sort, "nom") == 0 ? cmp_epci_name : cmp_epci_num);
     mg_buf_puts(b, "<section aria-labelledby=\"epci\"><h2 id=\"epci\">Par EPCI</h2>\n"
-                   "<div class=\"scroll\"><table><caption>Indicateurs par intercommunalité</caption>\n"
-                   "<thead><tr><th scope=\"col\">EPCI</th><th scope=\"col\">Communes</th>"
-                   "<th scope=\"col\">Population</th><th scope=\"col\">APL moyenne</th>"
-                   "<th scope=\"col\">APL DREES</th><th scope=\"col\">Population sous le seuil</th>"
-                   "<th scope=\"col\">Gini</th></tr></thead><tbody>\n");
-    for (size_t k = 0; k < s->nepci; k++) {
-        const mg_area_summary *e = &s->epci[k];
+                   "<div class=\"scroll\"><table><caption>Indicateurs par intercommunalité "
+                   "(cliquez un en-tête pour trier)</caption>\n<thead><tr>");
+    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
+        bool on = strcmp(sort, cols[c].key) == 0;
+        mg_buf_printf(b, "<th scope=\"col\"%s><a href=\"/territoire?profession=%s&amp;mesure=%s&amp;tri_epci=%s&amp;ordre_epci=%s#epci\">%s</a></th>",
+                      on ? (desc ? " aria-sort=\"descending\"" : " aria-sort=\"ascending\"") : "",
+                      prof, measure, cols[c].key, on && !desc ? "desc" : "asc", cols[c].label);
+    }
+    mg_buf_puts(b, "</tr></thead><tbody>\n");
+    for (size_t q = 0; q < s->nepci; q++) {
+        const mg_area_summary *e = &s->epci[order[desc ? s->nepci - 1 - q : q].k];
         char pop[32], mean[32], off[32], below[32], gini[32];
         web_num(pop, sizeof pop, e->population, 0);
         web_num(mean, sizeof mean, e->mean, 2);
@@ -106,6 +159,7 @@ static void epci_table(mg_buf *b, const mg_summary *s)
                       e->communes, pop, mean, off, below, gini);
     }
     mg_buf_puts(b, "</tbody></table></div></section>\n");
+    free(order);
 }
 
 /* The commune table, sorted on the server so that it works without
@@ -222,14 +276,32 @@ static int territory_page(void *ctx, const mg_http_request *r, mg_http_response 
         return 0;
     }
     bool desc = order ? strcmp(order, "desc") == 0 : false;
+    const char *sort_epci = mg_http_query(r, "tri_epci");
+    if (!sort_epci || !*sort_epci)
+        sort_epci = "nom";
+    static const char *const epci_keys[] = {"nom", "communes", "population", "valeur",
+                                            "officiel", "sous_seuil", "gini"};
+    size_t ek = 0;
+    while (ek < sizeof epci_keys / sizeof *epci_keys && strcmp(epci_keys[ek], sort_epci))
+        ek++;
+    const char *order_epci = mg_http_query(r, "ordre_epci");
+    if (ek == sizeof epci_keys / sizeof *epci_keys ||
+        (order_epci && strcmp(order_epci, "asc") && strcmp(order_epci, "desc"))) {
+        mg_http_error(r, res, 400, "Tri des EPCI inconnu.");
+        return 0;
+    }
+    bool desc_epci = order_epci && strcmp(order_epci, "desc") == 0;
 
     double *value = mg_alloc_array(g->t->n, sizeof *value);
     mg_diag d = {{0}};
-    if (!value || mg_diagnosis_measure(g, measure, value, &d)) {
+    bool official = strcmp(measure, "officiel") == 0;
+    if (value && official)
+        memcpy(value, g->official, g->t->n * sizeof *value);
+    if (!value || (!official && mg_diagnosis_measure(g, measure, value, &d))) {
         free(value);
         return MG_ENOMEM;
     }
-    bool is_apl = strcmp(measure, "apl") == 0;
+    bool is_apl = strcmp(measure, "apl") == 0 || official;
     mg_summary s = {0};
     if (mg_summary_compute(g, value, is_apl ? g->official : NULL,
                            is_apl ? g->prof->threshold : NAN, &s, &d)) {
@@ -257,7 +329,7 @@ static int territory_page(void *ctx, const mg_http_request *r, mg_http_response 
     mg_buf_puts(b, "</section>\n");
     key_figures(b, p, &s);
     mg_buf_puts(b, "</div>\n");
-    epci_table(b, &s);
+    epci_table(b, &s, g->prof->key, measure, sort_epci, desc_epci);
     commune_table(b, p, value, measure, sort, desc);
     web_page_end(b);
     mg_summary_free(&s);

@@ -95,6 +95,26 @@ static void test_territory_page(void **state)
     assert_non_null(a);
     assert_true(v < a);
     mg_http_response_free(&r);
+
+    /* EPCI sorted by population, descending: Narbonne (134,606) first,
+     * then Carcassonne (114,259), inside the EPCI section. */
+    r = req("GET", "/territoire?tri_epci=population&ordre_epci=desc", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    const char *sec = strstr(text(&r), "<h2 id=\"epci\">");
+    assert_non_null(sec);
+    const char *nar = strstr(sec, "CA Le Grand Narbonne"), *car = strstr(sec, "CA Carcassonne Agglo");
+    const char *cdm = strstr(sec, "CC Aux sources du Canal du Midi");
+    assert_true(nar && car && cdm && nar < car && car < cdm);
+    mg_http_response_free(&r);
+    r = req("GET", "/territoire?tri_epci=couleur", NULL, NULL);
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
+
+    /* The official values can be mapped too. */
+    r = req("GET", "/territoire?mesure=officiel", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "<option value=\"officiel\" selected>"));
+    mg_http_response_free(&r);
 }
 
 static void test_bad_parameters(void **state)
