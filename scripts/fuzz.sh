@@ -16,7 +16,7 @@ for src in fuzz/fuzz_*.c; do
     work=build-fuzz/corpus/$name
     mkdir -p "$work"
     cp -r "fuzz/corpus/$name/." "$work/"
-    if build-fuzz/fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    if LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" build-fuzz/fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix=build-fuzz/crashes/"$name"- "$work" >build-fuzz/"$name".log 2>&1; then
         echo "fuzz $name: ${seconds}s, $(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/"$name".log | tail -1 | grep -o '[0-9]*$' || echo '?') runs, no crash" >&2
     else
