@@ -69,9 +69,30 @@ void mg_summary_free(mg_summary *s)
     *s = (mg_summary){0};
 }
 
+/* Whether any of the m communes idx has a value other than in base. */
+static bool changed(const size_t *idx, size_t m, const double *value, const double *base)
+{
+    for (size_t k = 0; k < m; k++)
+        if (value[idx[k]] != base[idx[k]] &&
+            !(isnan(value[idx[k]]) && isnan(base[idx[k]])))
+            return true;
+    return false;
+}
+
 int mg_summary_compute(const mg_diagnosis *g, const double *value, const double *official,
                        double threshold, mg_summary *out, mg_diag *d)
 {
+    return mg_summary_update(g, value, official, threshold, NULL, NULL, out, d);
+}
+
+int mg_summary_update(const mg_diagnosis *g, const double *value, const double *official,
+                      double threshold, const mg_summary *base, const double *base_value,
+                      mg_summary *out, mg_diag *d)
+{
+    /* A base is usable only if it was computed the same way. */
+    if (base && (!base_value || !(base->threshold == threshold ||
+                                  (isnan(base->threshold) && isnan(threshold)))))
+        base = NULL;
     const mg_territory *t = g->t;
     size_t n = g->study_n;
     *out = (mg_summary){.threshold = threshold};
@@ -110,7 +131,12 @@ int mg_summary_compute(const mg_diagnosis *g, const double *value, const double 
         for (size_t k = 0; k < n; k++)
             if (grp[k] == gi)
                 idx[m++] = g->study[k];
-        area(g, value, official, threshold, idx, m, y, w, &out->epci[gi]);
+        /* Groups are numbered in the same order for every summary of one
+         * diagnosis, so an unchanged EPCI keeps the base's figures. */
+        if (base && gi < base->nepci && !official && !changed(idx, m, value, base_value))
+            out->epci[gi] = base->epci[gi];
+        else
+            area(g, value, official, threshold, idx, m, y, w, &out->epci[gi]);
     }
     for (size_t k = 0; k < n; k++) {
         x[k] = value[g->study[k]];
@@ -136,7 +162,16 @@ int mg_summary_compute(const mg_diagnosis *g, const double *value, const double 
         for (size_t k = 0; k < n; k++)
             if (strcmp(t->dep[g->study[k]], out->dep[di].code) == 0)
                 idx[m++] = g->study[k];
-        area(g, value, official, threshold, idx, m, y, w, &out->dep[di]);
+        if (m == n) {
+            /* The whole territory lies in this département. */
+            char code[sizeof out->dep[di].code];
+            memcpy(code, out->dep[di].code, sizeof code);
+            out->dep[di] = out->territory;
+            memcpy(out->dep[di].code, code, sizeof code);
+            out->dep[di].name = NULL;
+        } else {
+            area(g, value, official, threshold, idx, m, y, w, &out->dep[di]);
+        }
     }
 
     /* Agreement over communes with both values. */

@@ -43,6 +43,18 @@ typedef struct mg_summary {
 int mg_summary_compute(const mg_diagnosis *g, const double *value, const double *official,
                        double threshold, mg_summary *out, mg_diag *d) MG_WARN_UNUSED;
 
+/**
+ * The same figures, reusing those of `base` (computed by this function or
+ * mg_summary_compute for the same diagnosis and threshold from
+ * `base_value`) for every EPCI none of whose communes changed value: a
+ * scenario touches a few EPCI, so most of the work is skipped. Without
+ * official values only (agreement is recomputed otherwise); base NULL
+ * computes everything.
+ */
+int mg_summary_update(const mg_diagnosis *g, const double *value, const double *official,
+                      double threshold, const mg_summary *base, const double *base_value,
+                      mg_summary *out, mg_diag *d) MG_WARN_UNUSED;
+
 void mg_summary_free(mg_summary *s);
 
 #endif

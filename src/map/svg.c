@@ -14,6 +14,7 @@
 #include "map/map.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,12 +39,22 @@ struct mg_map_geometry {
     double *x, *y;        /* Lambert-93 metres, rings without closing point */
     double *px, *py;      /* n: centre of a circle for communes without rings, else NaN */
     double minx, miny, maxx, maxy; /* minx > maxx when nothing is drawn */
+    /* Path data of every commune for a given frame, built on first use:
+     * maps are redrawn on every page with new colours but the same shapes,
+     * and writing the coordinates is most of the cost of a map. */
+    pthread_mutex_t cache_lock;
+    size_t ncache;
+    struct path_cache *cache;
 };
+
+static void path_cache_free(mg_map_geometry *g);
 
 void mg_map_geometry_free(mg_map_geometry *g)
 {
     if (!g)
         return;
+    path_cache_free(g);
+    pthread_mutex_destroy(&g->cache_lock);
     free(g->commune);
     free(g->commune_ring);
     free(g->ring_pt);
@@ -200,6 +211,8 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
     }
 
     mg_map_geometry *g = calloc(1, sizeof *g);
+    if (g)
+        pthread_mutex_init(&g->cache_lock, NULL);
     double *lx = mg_alloc_array(src_pts + npoint + 1, sizeof *lx);
     double *ly = mg_alloc_array(src_pts + npoint + 1, sizeof *ly);
     unsigned char *keep = mg_alloc_array(max_ring + 1, 1);
@@ -846,6 +859,80 @@ static void put_commune_d(writer *w, const mg_map_geometry *g, size_t k, const f
         put_circle(w, fx(f, g->px[k]), fy(f, g->py[k]), 40);
 }
 
+/* Cached path data for one frame: d[k] of length len[k] per commune. */
+#define PATH_CACHE_SLOTS 8
+struct path_cache {
+    frame f;
+    char **d;
+    size_t *len;
+};
+
+static void path_cache_free(mg_map_geometry *g)
+{
+    for (size_t c = 0; c < g->ncache; c++) {
+        for (size_t k = 0; k < g->n; k++)
+            free(g->cache[c].d[k]);
+        free(g->cache[c].d);
+        free(g->cache[c].len);
+    }
+    free(g->cache);
+    g->cache = NULL;
+    g->ncache = 0;
+}
+
+static int same_frame(const frame *a, const frame *b)
+{
+    return a->minx == b->minx && a->maxy == b->maxy && a->scale == b->scale && a->ox == b->ox &&
+           a->oy == b->oy;
+}
+
+/*
+ * The path data of every commune for frame f, from the cache or built and
+ * kept (a handful of frames: one per map width in use). NULL when out of
+ * memory or when the cache is full: callers then write the paths directly.
+ * Entries are never removed before the geometry is freed, so a returned
+ * pointer stays valid without holding the lock.
+ */
+static const struct path_cache *path_cache_get(const mg_map_geometry *cg, const frame *f)
+{
+    mg_map_geometry *g = (mg_map_geometry *)cg; /* the cache is the one mutable part */
+    const struct path_cache *found = NULL;
+    pthread_mutex_lock(&g->cache_lock);
+    for (size_t c = 0; c < g->ncache && !found; c++)
+        if (same_frame(&g->cache[c].f, f))
+            found = &g->cache[c];
+    if (!found && g->ncache < PATH_CACHE_SLOTS) {
+        if (!g->cache)
+            g->cache = mg_alloc_array(PATH_CACHE_SLOTS, sizeof *g->cache);
+        struct path_cache pc = {.f = *f};
+        pc.d = mg_alloc_array(g->n + 1, sizeof *pc.d);
+        pc.len = mg_alloc_array(g->n + 1, sizeof *pc.len);
+        int ok = g->cache && pc.d && pc.len;
+        for (size_t k = 0; ok && k < g->n; k++) {
+            mg_buf b;
+            mg_buf_init(&b, MG_MAX_POLYGON_POINTS * 16u);
+            writer w = {&b, 0};
+            put_commune_d(&w, g, k, f);
+            ok = !w.rc;
+            pc.d[k] = mg_buf_take(&b, &pc.len[k]);
+            if (ok && !pc.d[k])
+                pc.d[k] = calloc(1, 1);
+            ok = ok && pc.d[k];
+        }
+        if (ok) {
+            g->cache[g->ncache] = pc;
+            found = &g->cache[g->ncache++];
+        } else {
+            for (size_t k = 0; pc.d && k < g->n; k++)
+                free(pc.d[k]);
+            free(pc.d);
+            free(pc.len);
+        }
+    }
+    pthread_mutex_unlock(&g->cache_lock);
+    return found;
+}
+
 static int drawable(const mg_map_geometry *g, size_t k)
 {
     return g->commune_ring[k] < g->commune_ring[k + 1] || isfinite(g->px[k]);
@@ -899,7 +986,13 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
     else
         putf(w, "url(#%s-nd)", id);
     put(w, "\" d=\"");
-    put_commune_d(w, g, k, f);
+    const struct path_cache *pc = path_cache_get(g, f);
+    if (pc) {
+        if (!w->rc)
+            w->rc = mg_buf_append(w->b, pc->d[k], pc->len[k]);
+    } else {
+        put_commune_d(w, g, k, f);
+    }
     /* With a link the title belongs to the <a>, which names the link for
      * screen readers; without, to the path, which shows it as a tooltip. */
     if (link) {
@@ -1047,7 +1140,6 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
         }
     }
     put(w, "</desc>\n");
-    put(w, "<style>a:focus path,a:hover path{stroke:#000;stroke-width:2px}</style>\n");
     putf(w,
          "<defs><pattern id=\"%s-nd\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
          "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"%s\"/>"

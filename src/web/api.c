@@ -124,9 +124,13 @@ static json_t *record_json(const mg_scenario_record *rec)
 static json_t *evaluation_json(const web_scenario *w)
 {
     const mg_diagnosis *g = w->p->g;
+    /* Only the communes whose value changes: a scenario touches a few
+     * dozen communes, and the others are the base values of /communes. */
     json_t *rows = json_array();
     for (size_t k = 0; rows && k < g->study_n; k++) {
         size_t i = g->study[k];
+        if (w->apl[i] == g->apl[i])
+            continue;
         json_array_append_new(rows, json_pack("{s:s,s:o,s:o,s:o}", "code_insee", g->t->code[i],
                                               "apl_before", num(g->apl[i]), "apl_after",
                                               num(w->apl[i]), "change",

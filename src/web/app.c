@@ -11,6 +11,42 @@
 
 static const char *const prof_keys[MG_APP_PROFESSIONS] = {"mg", "inf", "mk", "sf", "cd"};
 
+const char *const mg_app_measure_keys[MG_APP_MEASURES] = {
+    "apl", "officiel", "2sfca", "g2sfca", "3sfca", "bfca", "gravity", "cumulative", "nearest"};
+
+int mg_app_measure_index(const char *key)
+{
+    for (int k = 0; k < MG_APP_MEASURES; k++)
+        if (strcmp(mg_app_measure_keys[k], key) == 0)
+            return k;
+    return -1;
+}
+
+/* Values and figures of every measure; the APL's are the diagnosis's. */
+static int build_measures(mg_app_profession *p, mg_diag *d)
+{
+    const mg_diagnosis *g = p->g;
+    for (int k = 0; k < MG_APP_MEASURES; k++) {
+        const char *key = mg_app_measure_keys[k];
+        double *v = mg_alloc_array(g->t->n, sizeof *v);
+        if (!v)
+            return MG_ENOMEM;
+        p->measure[k] = v;
+        int rc;
+        bool apl_like = k <= 1;
+        if (strcmp(key, "officiel") == 0) {
+            memcpy(v, g->official, g->t->n * sizeof *v);
+        } else if ((rc = mg_diagnosis_measure(g, key, v, d))) {
+            return rc;
+        }
+        if ((rc = mg_summary_compute(g, v, apl_like ? g->official : NULL,
+                                     apl_like ? g->prof->threshold : NAN,
+                                     &p->measure_summary[k], d)))
+            return rc;
+    }
+    return MG_OK;
+}
+
 const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key)
 {
     if (!key || !*key)
@@ -97,6 +133,10 @@ void mg_app_free(mg_app *a)
     for (size_t k = 0; k < MG_APP_PROFESSIONS; k++) {
         mg_scenario_engine_free(a->prof[k].engine);
         mg_summary_free(&a->prof[k].summary);
+        for (int m = 0; m < MG_APP_MEASURES; m++) {
+            free(a->prof[k].measure[m]);
+            mg_summary_free(&a->prof[k].measure_summary[m]);
+        }
         free(a->prof[k].rank);
         mg_diagnosis_free(a->prof[k].g);
     }
@@ -124,7 +164,7 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
             (rc = mg_scenario_engine_new(&p->engine, p->g, d)) ||
             (rc = mg_summary_compute(p->g, p->g->apl, p->g->official, p->g->prof->threshold,
                                      &p->summary, d)) ||
-            (rc = build_ranks(p)))
+            (rc = build_ranks(p)) || (rc = build_measures(p, d)))
             goto fail;
     }
     const mg_diagnosis *g = a->prof[0].g;

@@ -20,13 +20,25 @@
 #include "storage/storage.h"
 
 #define MG_APP_PROFESSIONS 5
+#define MG_APP_MEASURES 9
+
+/** Measures the territory page maps: "apl", "officiel" (the DREES values),
+ * then the family of docs/methodology.md. */
+extern const char *const mg_app_measure_keys[MG_APP_MEASURES];
 
 typedef struct mg_app_profession {
     mg_diagnosis *g;
     mg_scenario_engine *engine;
     mg_summary summary;
     size_t *rank; /* rank of each study commune by APL, 1 = best (t->n entries) */
+    /* Every measure's values (t->n) and figures, computed once at start:
+     * the pages only draw them. */
+    double *measure[MG_APP_MEASURES];
+    mg_summary measure_summary[MG_APP_MEASURES];
 } mg_app_profession;
+
+/** Index of the measure named `key` in mg_app_measure_keys, or -1. */
+int mg_app_measure_index(const char *key);
 
 typedef struct mg_app {
     mg_app_profession prof[MG_APP_PROFESSIONS]; /* mg, inf, mk, sf, cd */

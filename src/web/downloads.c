@@ -54,17 +54,18 @@ static int view_get(const mg_app *a, const mg_http_request *r, mg_http_response 
     v->values = mg_alloc_array(g->t->n, sizeof *v->values);
     if (!v->values)
         return MG_ENOMEM;
-    mg_diag d = {{0}};
     if (v->is_scenario) {
         for (size_t i = 0; i < g->t->n; i++)
             v->values[i] = v->diff ? v->w.apl[i] - g->apl[i] : v->w.apl[i];
         snprintf(v->title, sizeof v->title, "%s — scénario « %s »",
                  v->diff ? "Écart d'APL" : "APL", v->w.rec.name);
     } else {
-        if (mg_diagnosis_measure(g, v->measure, v->values, &d)) {
-            mg_http_error(r, res, 400, "Mesure inconnue : apl, 2sfca, g2sfca, 3sfca, bfca, gravity, cumulative ou nearest.");
+        int mk = mg_app_measure_index(v->measure);
+        if (mk < 0) {
+            mg_http_error(r, res, 400, "Mesure inconnue : apl, officiel, 2sfca, g2sfca, 3sfca, bfca, gravity, cumulative ou nearest.");
             return -1;
         }
+        memcpy(v->values, v->p->measure[mk], g->t->n * sizeof *v->values);
         snprintf(v->title, sizeof v->title, "%s — %s — %s", v->measure, g->prof->label,
                  a->territory_name);
     }
@@ -74,7 +75,7 @@ static int view_get(const mg_app *a, const mg_http_request *r, mg_http_response 
 static int map_svg(const mg_app *a, view *v, mg_buf *out)
 {
     const mg_diagnosis *g = v->p->g;
-    bool apl = strcmp(v->measure, "apl") == 0 && !v->diff;
+    bool apl = (strcmp(v->measure, "apl") == 0 || strcmp(v->measure, "officiel") == 0) && !v->diff;
     mg_map_style style = mg_map_style_for(v->values, g->study, g->study_n,
                                           apl ? g->prof->threshold : NAN, v->diff);
     mg_map_options opt = {.title = v->title, .unit = v->diff ? "écart" : g->prof->unit,
@@ -142,7 +143,7 @@ static int table(const mg_app *a, const mg_http_request *r, mg_http_response *re
     size_t ncols = 0;
     if (v.is_scenario)
         cols[ncols++] = (mg_column){"apl_scenario", v.w.apl};
-    else if (strcmp(v.measure, "apl") != 0)
+    else if (strcmp(v.measure, "apl") != 0 && strcmp(v.measure, "officiel") != 0)
         cols[ncols++] = (mg_column){v.measure, v.values};
     char *text = NULL;
     size_t len = 0;

@@ -7,9 +7,8 @@
 #include "core/alloc.h"
 #include "web/web.h"
 
-static const char *const measure_keys[] = {"apl", "officiel", "2sfca", "g2sfca", "3sfca", "bfca",
-                                           "gravity", "cumulative", "nearest"};
-static const char *const measure_labels[] = {
+/* Labels of mg_app_measure_keys, in the same order. */
+static const char *const measure_labels[MG_APP_MEASURES] = {
     "APL (méthode DREES)", "APL officielle publiée par la DREES", "2SFCA (zone binaire)", "2SFCA gaussien", "3SFCA",
     "BFCA (équilibré)", "Gravitaire (Hansen)", "Praticiens à moins de 20 min",
     "Temps jusqu'au praticien le plus proche"};
@@ -236,9 +235,9 @@ static void choice_form(mg_buf *b, const char *action, const char *prof, const c
     mg_buf_puts(b, "</select>\n");
     if (with_measure) {
         mg_buf_puts(b, "<label for=\"mesure\">Mesure</label> <select id=\"mesure\" name=\"mesure\">");
-        for (size_t k = 0; k < sizeof measure_keys / sizeof *measure_keys; k++)
-            mg_buf_printf(b, "<option value=\"%s\"%s>%s</option>", measure_keys[k],
-                          strcmp(measure, measure_keys[k]) == 0 ? " selected" : "",
+        for (size_t k = 0; k < MG_APP_MEASURES; k++)
+            mg_buf_printf(b, "<option value=\"%s\"%s>%s</option>", mg_app_measure_keys[k],
+                          strcmp(measure, mg_app_measure_keys[k]) == 0 ? " selected" : "",
                           measure_labels[k]);
         mg_buf_puts(b, "</select>\n");
     }
@@ -255,10 +254,8 @@ static int territory_page(void *ctx, const mg_http_request *r, mg_http_response 
     const char *measure = mg_http_query(r, "mesure");
     if (!measure || !*measure)
         measure = "apl";
-    size_t mk = 0;
-    while (mk < sizeof measure_keys / sizeof *measure_keys && strcmp(measure_keys[mk], measure))
-        mk++;
-    if (mk == sizeof measure_keys / sizeof *measure_keys) {
+    int mk = mg_app_measure_index(measure);
+    if (mk < 0) {
         mg_http_error(r, res, 400, "Mesure inconnue : choisissez dans la liste proposée.");
         return 0;
     }
@@ -292,22 +289,9 @@ static int territory_page(void *ctx, const mg_http_request *r, mg_http_response 
     }
     bool desc_epci = order_epci && strcmp(order_epci, "desc") == 0;
 
-    double *value = mg_alloc_array(g->t->n, sizeof *value);
-    mg_diag d = {{0}};
-    bool official = strcmp(measure, "officiel") == 0;
-    if (value && official)
-        memcpy(value, g->official, g->t->n * sizeof *value);
-    if (!value || (!official && mg_diagnosis_measure(g, measure, value, &d))) {
-        free(value);
-        return MG_ENOMEM;
-    }
-    bool is_apl = strcmp(measure, "apl") == 0 || official;
-    mg_summary s = {0};
-    if (mg_summary_compute(g, value, is_apl ? g->official : NULL,
-                           is_apl ? g->prof->threshold : NAN, &s, &d)) {
-        free(value);
-        return MG_ENOMEM;
-    }
+    const double *value = p->measure[mk];
+    const mg_summary *s = &p->measure_summary[mk];
+    bool is_apl = mk <= 1; /* ours or the official APL: the threshold applies */
     char title[256];
     snprintf(title, sizeof title, "Accès aux %s — %s", g->prof->label, a->territory_name);
     mg_buf *b = &res->body;
@@ -327,13 +311,11 @@ static int territory_page(void *ctx, const mg_http_request *r, mg_http_response 
                      "<a href=\"/carte.png?profession=%s&amp;mesure=%s\">carte PNG</a></p>\n",
                   g->prof->key, g->prof->key, g->prof->key, measure, g->prof->key, measure);
     mg_buf_puts(b, "</section>\n");
-    key_figures(b, p, &s);
+    key_figures(b, p, s);
     mg_buf_puts(b, "</div>\n");
-    epci_table(b, &s, g->prof->key, measure, sort_epci, desc_epci);
+    epci_table(b, s, g->prof->key, measure, sort_epci, desc_epci);
     commune_table(b, p, value, measure, sort, desc);
     web_page_end(b);
-    mg_summary_free(&s);
-    free(value);
     return b->failed ? MG_ELIMIT : MG_OK;
 }
 
