@@ -1,0 +1,598 @@
+// Browser tests of the web application in headless Debian Chromium, driven by
+// playwright-core: the main flows as a person would follow them (territory,
+// profession, sorting, commune, scenario sandbox, comparison), the same flows
+// with JavaScript disabled, keyboard basics, and an axe-core accessibility
+// check (WCAG 2 A and AA) of every kind of page.
+//
+// Run by tests/browser/run.sh, which starts the server and sets
+// MG_BASE_URL; screenshots go to MG_SCREENSHOT_DIR (default: a temp dir).
+// Written for Node 18 (Debian 12's) and later: node:test, no newer APIs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.MG_BASE_URL;
+if (!BASE) {
+  console.error('MG_BASE_URL is not set: run tests/browser/run.sh');
+  process.exit(2);
+}
+const SHOTS = process.env.MG_SCREENSHOT_DIR ||
+  fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-screenshots-'));
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const TITLE_MG = 'Accès aux médecins généralistes — Aude (11)';
+const COMMUNES = 433;
+// Generous: the same test runs against the AddressSanitizer build.
+const ACTION_TIMEOUT = 60_000;
+const TEST_TIMEOUT = 180_000;
+
+let profileDir;
+let context; // the default context of a fresh profile: JavaScript on, CSP enforced
+let browser;
+const consoleErrors = [];
+const expectedErrorUrls = new Set(); // asked for with an error status on purpose
+const scenarioIds = {};
+const screenshots = [];
+
+before(async () => {
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    locale: 'fr-FR',
+    timeout: ACTION_TIMEOUT,
+  });
+  context.setDefaultTimeout(ACTION_TIMEOUT);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
+  browser = context.browser();
+  context.on('page', watchConsole);
+  for (const p of context.pages())
+    watchConsole(p);
+});
+
+after(async () => {
+  if (context)
+    await context.close();
+  if (profileDir)
+    fs.rmSync(profileDir, { recursive: true, force: true });
+  for (const s of screenshots)
+    console.log(`screenshot: ${s}`);
+});
+
+function watchConsole(page) {
+  page.on('console', (m) => {
+    if (m.type() !== 'error')
+      return;
+    const where = m.location() && m.location().url ? m.location().url : page.url();
+    // Browsers ask for /favicon.ico by themselves; the app has none. And
+    // the error statuses the tests ask for are logged too.
+    if (/^Failed to load resource/.test(m.text()) &&
+        (/\/favicon\.ico$/.test(where) || expectedErrorUrls.has(where)))
+      return;
+    consoleErrors.push(`${where}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+}
+
+async function newPage(ctx = context) {
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(ACTION_TIMEOUT);
+  page.setDefaultNavigationTimeout(ACTION_TIMEOUT);
+  return page;
+}
+
+async function open(page, url, status = 200) {
+  if (status >= 400)
+    expectedErrorUrls.add(BASE + url);
+  const res = await page.goto(BASE + url);
+  assert.ok(res, `no response for ${url}`);
+  assert.equal(res.status(), status, `status of ${url}`);
+  return res;
+}
+
+// Clicks something that navigates and returns the main response.
+async function clickAndWait(page, locator) {
+  const [res] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    locator.click(),
+  ]);
+  return res;
+}
+
+// "1 974,5" (narrow no-break spaces, decimal comma) → 1974.5; "—" → NaN.
+function frNumber(s) {
+  const t = s.replace(/[\s\u202f\u00a0]/g, '').replace(',', '.').replace(/^\+/, '').replace(/%$/, '');
+  return t === '—' || t === '' ? NaN : Number(t);
+}
+
+function norm(s) {
+  return s.replace(/[\u202f\u00a0]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+// A full-page screenshot, cut at maxHeight pixels (the territory page's
+// table of 433 communes makes it 16,000 px tall).
+async function shoot(page, name, maxHeight = 5000) {
+  const file = path.join(SHOTS, `${name}.png`);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.screenshot({ path: file, fullPage: true,
+    clip: { x: 0, y: 0, width: 1280, height: Math.min(height, maxHeight) } });
+  assert.ok(fs.statSync(file).size > 10_000, `screenshot ${file} is too small`);
+  screenshots.push(file);
+  return file;
+}
+
+async function columnNumbers(page, tableSelector, tdIndex) {
+  const cells = await page.locator(`${tableSelector} tbody tr`).evaluateAll(
+    // The first text node: a value cell may end with a "sous le seuil" tag.
+    (rows, k) => rows.map((r) => r.querySelectorAll('td')[k].firstChild.textContent), tdIndex);
+  return cells.map(frNumber);
+}
+
+function assertSorted(values, desc, what) {
+  const v = values.filter((x) => !Number.isNaN(x));
+  assert.ok(v.length > 0, `${what}: no values`);
+  for (let k = 1; k < v.length; k++)
+    assert.ok(desc ? v[k - 1] >= v[k] : v[k - 1] <= v[k],
+      `${what}: not ${desc ? 'descending' : 'ascending'} at row ${k}: ${v[k - 1]} then ${v[k]}`);
+}
+
+// --- The territory page ---------------------------------------------------
+
+async function checkTerritory(page) {
+  assert.equal(await page.title(), `${TITLE_MG} — maillage`);
+  assert.equal(await page.locator('h1').innerText(), TITLE_MG);
+  const map = page.locator('section.map svg');
+  assert.equal(await map.count(), 1, 'one map');
+  assert.equal(await map.locator('a[href^="/commune/"] path').count(), COMMUNES,
+    'one path per commune on the map');
+  assert.match(await map.locator('title').first().textContent(), /APL/);
+  assert.match(await map.locator('desc').first().textContent(), /433 communes/);
+  // Key figures.
+  const figs = page.locator('section[aria-labelledby="chiffres"] dl.figures .fig');
+  assert.ok(await figs.count() >= 10, 'key figures');
+  const labels = (await figs.locator('dt').allInnerTexts()).map(norm);
+  for (const l of ['Population', 'APL moyenne (pondérée)', 'APL officielle DREES',
+    'Indice de Gini', 'Rapport de Palma'])
+    assert.ok(labels.includes(l), `key figure "${l}" in ${labels.join(' | ')}`);
+  const pop = frNumber(await figs.filter({ hasText: /^Population/ }).first().locator('dd')
+    .evaluate((dd) => dd.firstChild.textContent));
+  assert.ok(pop > 300_000 && pop < 500_000, `population of the Aude: ${pop}`);
+  // Tables.
+  const epci = page.locator('section[aria-labelledby="epci"] table tbody tr');
+  assert.ok(await epci.count() >= 5, 'EPCI table rows');
+  const rows = page.locator('table.communes tbody tr');
+  assert.equal(await rows.count(), COMMUNES, 'one row per commune');
+  assert.equal(await page.locator('table.communes caption').count(), 1);
+  // Downloads are linked.
+  for (const href of ['/telecharger/communes.csv', '/telecharger/communes.geojson', '/carte.svg',
+    '/carte.png'])
+    assert.ok(await page.locator(`a[href^="${href}"]`).count() >= 1, `link to ${href}`);
+}
+
+test('territory page: title, heading, map of 433 communes, key figures, tables', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  await open(page, '/territoire');
+  await checkTerritory(page);
+  await shoot(page, 'territoire', 2000);
+  // The home page is the same page.
+  await open(page, '/');
+  assert.equal(await page.locator('h1').innerText(), TITLE_MG);
+  await page.close();
+});
+
+test('territory page: switching profession through the form', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  await open(page, '/territoire');
+  await page.locator('#profession').selectOption('inf');
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
+  assert.equal(res.status(), 200);
+  const url = new URL(page.url());
+  assert.equal(url.pathname, '/territoire');
+  assert.equal(url.searchParams.get('profession'), 'inf');
+  assert.equal(await page.locator('h1').innerText(), 'Accès aux infirmiers — Aude (11)');
+  assert.equal(await page.locator('#profession').inputValue(), 'inf');
+  assert.equal(await page.locator('section.map svg a[href^="/commune/"] path').count(), COMMUNES);
+  // Links keep the profession.
+  assert.match(await page.locator('table.communes tbody a').first().getAttribute('href'),
+    /profession=inf/);
+  // Another measure through the same form.
+  await page.locator('#mesure').selectOption('nearest');
+  await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
+  assert.equal(new URL(page.url()).searchParams.get('mesure'), 'nearest');
+  assert.match(await page.locator('section.map svg title').first().textContent(),
+    /praticien le plus proche/);
+  await page.close();
+});
+
+test('territory page: sorting the commune table by clicking headers', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  await open(page, '/territoire');
+  // Default: by value, ascending.
+  assert.equal(await page.locator('table.communes th[aria-sort]').innerText(), 'Valeur');
+  assertSorted(await columnNumbers(page, 'table.communes', 2), false, 'value');
+
+  const header = page.locator('table.communes thead a', { hasText: 'Population' });
+  await clickAndWait(page, header);
+  let q = new URL(page.url()).searchParams;
+  assert.equal(q.get('tri'), 'population');
+  assert.equal(q.get('ordre'), 'asc');
+  assert.equal(await page.locator('table.communes th[aria-sort="ascending"]').innerText(), 'Population');
+  assertSorted(await columnNumbers(page, 'table.communes', 0), false, 'population');
+
+  await clickAndWait(page, page.locator('table.communes thead a', { hasText: 'Population' }));
+  q = new URL(page.url()).searchParams;
+  assert.equal(q.get('ordre'), 'desc');
+  assert.equal(await page.locator('table.communes th[aria-sort="descending"]').innerText(), 'Population');
+  const pops = await columnNumbers(page, 'table.communes', 0);
+  assertSorted(pops, true, 'population descending');
+  // The largest commune of the Aude comes first.
+  assert.equal(await page.locator('table.communes tbody tr th').first().innerText(), 'Narbonne');
+  assert.equal(await page.locator('table.communes tbody tr').count(), COMMUNES);
+
+  await clickAndWait(page, page.locator('table.communes thead a', { hasText: 'Commune' }));
+  const names = await page.locator('table.communes tbody tr th').allInnerTexts();
+  assert.equal(names.length, COMMUNES);
+  assert.equal(names[0], 'Aigues-Vives', 'sorted by name');
+  await page.close();
+});
+
+// --- The commune page -----------------------------------------------------
+
+async function checkCommune(page, name, code) {
+  assert.equal(await page.locator('h1').innerText(), `${name} (${code})`);
+  assert.equal(await page.title(), `${name} (${code}) — maillage`);
+  const why = page.locator('section[aria-labelledby="pourquoi"]');
+  assert.equal(await why.locator('h2').innerText(), 'Pourquoi cette valeur ?');
+  const rows = why.locator('table tbody tr');
+  assert.ok(await rows.count() > 0, '"Pourquoi cette valeur ?" table rows');
+  const values = page.locator('section[aria-labelledby="valeurs"] dl.figures .fig');
+  assert.ok((await values.locator('dt').allInnerTexts()).includes('APL officielle DREES'));
+  const apl = frNumber(await values.filter({ hasText: 'APL (maillage)' }).locator('dd').innerText());
+  // The shares of the contributions add up to 100 % (0 where nothing is in reach).
+  const shares = await columnNumbers(page, 'section[aria-labelledby="pourquoi"] table', 5);
+  const total = shares.filter((x) => !Number.isNaN(x)).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - (apl > 0 ? 100 : 0)) < 1, `contributions add up to ${total} % for an APL of ${apl}`);
+  // The map outlines the commune.
+  assert.equal(await page.locator('section.map svg a[href^="/commune/"] path').count(), COMMUNES);
+}
+
+test('commune page: opened by clicking it on the map', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  await open(page, '/territoire');
+  const link = page.locator('section.map svg a[href="/commune/11069?profession=mg"]');
+  assert.match(await link.locator('title').textContent(), /^Carcassonne \(11069\)/);
+  await clickAndWait(page, link.locator('path'));
+  assert.equal(new URL(page.url()).pathname, '/commune/11069');
+  await checkCommune(page, 'Carcassonne', '11069');
+  await shoot(page, 'commune-11069');
+  // Back to the territory through the breadcrumb.
+  await clickAndWait(page, page.getByRole('link', { name: '← Territoire' }));
+  assert.equal(await page.locator('h1').innerText(), TITLE_MG);
+  await page.close();
+});
+
+test('commune page: opened from the table, keeps the profession', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  await open(page, '/territoire?profession=mk');
+  const first = page.locator('table.communes tbody tr th a').first();
+  const name = await first.innerText();
+  const href = await first.getAttribute('href');
+  const code = href.match(/\/commune\/(\d[\dAB]\d{3})/)[1];
+  await clickAndWait(page, first);
+  assert.equal(new URL(page.url()).searchParams.get('profession'), 'mk');
+  await checkCommune(page, name, code);
+  // Profession form on the commune page.
+  await page.locator('#profession').selectOption('sf');
+  await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
+  assert.equal(new URL(page.url()).pathname, `/commune/${code}`);
+  assert.equal(new URL(page.url()).searchParams.get('profession'), 'sf');
+  // Unknown commune: a French 404 page.
+  await open(page, '/commune/99999', 404);
+  assert.match(await page.locator('main').innerText(), /ne fait pas partie du territoire/);
+  await page.close();
+});
+
+// --- Scenarios ------------------------------------------------------------
+
+async function createScenario(page, name, profession = 'mg') {
+  await open(page, '/scenarios');
+  await page.getByLabel('Nom du scénario').fill(name);
+  await page.locator('#profession').selectOption(profession);
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer' }));
+  assert.equal(res.status(), 200);
+  const m = new URL(page.url()).pathname.match(/^\/scenarios\/(\d+)$/);
+  assert.ok(m, `redirected to the new scenario, at ${page.url()}`);
+  assert.equal(await page.locator('h1').innerText(), `Scénario « ${name} »`);
+  assert.match(await page.locator('main').innerText(), /Aucune action/);
+  return Number(m[1]);
+}
+
+// Fills the action form (fields: input id → value) and submits it.
+// An error status is expected when `fields` are invalid (expectError).
+async function addAction(page, kind, commune, fields = {}, expectError = false) {
+  await page.locator('#kind').selectOption(kind);
+  await page.locator('#commune').selectOption(commune);
+  for (const [id, v] of Object.entries(fields))
+    await page.locator(`#${id}`).fill(v);
+  if (expectError)
+    expectedErrorUrls.add(new URL(await page.locator('form:has(#kind)').getAttribute('action'), BASE).href);
+  return clickAndWait(page, page.getByRole('button', { name: 'Ajouter et recalculer' }));
+}
+
+async function touchedCount(page) {
+  const h = await page.locator('h2#changes').innerText();
+  const m = h.match(/^Communes touchées \((\d+)\)$/);
+  assert.ok(m, `heading "${h}"`);
+  return Number(m[1]);
+}
+
+async function checkResults(page) {
+  const results = page.locator('section[aria-labelledby="resultats"]');
+  const heads = (await results.locator('table thead th').allInnerTexts()).map(norm);
+  assert.deepEqual(heads, ['Indicateur', 'Situation actuelle', 'Avec le scénario', 'Variation']);
+  const mean = results.locator('table tbody tr', { hasText: 'APL moyenne' }).locator('td');
+  const [before, afterv] = [frNumber(await mean.nth(0).innerText()), frNumber(await mean.nth(1).innerText())];
+  const maps = results.locator('svg');
+  assert.equal(await maps.count(), 2, 'the map under the scenario and the difference map');
+  for (let k = 0; k < 2; k++)
+    assert.equal(await maps.nth(k).locator('a[href^="/commune/"] path').count(), COMMUNES);
+  assert.deepEqual(await results.locator('h3').allInnerTexts(),
+    ['APL avec le scénario', 'Écart à la situation actuelle']);
+  return { before, after: afterv };
+}
+
+test('scenario: created, an action added and removed through the forms', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  const id = await createScenario(page, 'Cabine de télémédecine à Quillan');
+  scenarioIds.cabin = id;
+  // The commune list offers every commune of the territory.
+  assert.equal(await page.locator('#commune option').count(), COMMUNES);
+  const quillan = page.locator('#commune option', { hasText: 'Quillan (11304)' });
+  assert.equal(await quillan.getAttribute('value'), '11304');
+
+  const res = await addAction(page, 'telemedicine_cabin', '11304');
+  assert.equal(res.status(), 200);
+  assert.equal(new URL(page.url()).pathname, `/scenarios/${id}`);
+  const actionRows = page.locator('section[aria-labelledby="actions"] tbody tr');
+  assert.equal(await actionRows.count(), 1);
+  const row = norm(await actionRows.first().innerText());
+  assert.match(row, /cabine de télémédecine/);
+  assert.match(row, /Quillan/);
+  assert.match(row, /1 974 actes\/an/, 'default capacity: 20 h × 3 × 47 weeks × 0.7');
+
+  const { before, after: afterv } = await checkResults(page);
+  assert.ok(afterv > before, `mean APL rises: ${before} → ${afterv}`);
+  const touched = await touchedCount(page);
+  assert.ok(touched > 0, 'communes touched');
+  const changes = page.locator('section[aria-labelledby="changes"] tbody tr');
+  assert.equal(await changes.count(), Math.min(touched, 200));
+  assert.ok(await changes.filter({ hasText: 'Quillan' }).count() === 1, 'Quillan is among them');
+  await shoot(page, `scenario-${id}`);
+
+  // Remove the action: back to no action, nothing touched.
+  await clickAndWait(page, page.getByRole('button', { name: "Retirer l'action 1" }));
+  assert.equal(new URL(page.url()).pathname, `/scenarios/${id}`);
+  assert.match(await page.locator('section[aria-labelledby="actions"]').innerText(), /Aucune action/);
+  assert.equal(await touchedCount(page), 0);
+
+  // Put it back for the comparison below.
+  await addAction(page, 'telemedicine_cabin', '11304');
+  assert.equal(await actionRows.count(), 1);
+  await page.close();
+});
+
+test('scenario: an invalid action is refused with a French message, role=alert and status 400', { timeout: TEST_TIMEOUT }, async () => {
+  assert.ok(scenarioIds.cabin, 'needs the scenario of the previous test');
+  const page = await newPage();
+  await open(page, `/scenarios/${scenarioIds.cabin}`);
+  const res = await addAction(page, 'telemedicine_cabin', '11069', { remote_share: '5' }, true);
+  assert.equal(res.status(), 400);
+  const alert = page.getByRole('alert');
+  assert.equal(await alert.count(), 1);
+  assert.match(norm(await alert.innerText()),
+    /part des consultations à distance : 5 n'est pas compris entre 0 et 1/);
+  // Nothing was saved: the page still shows the one action.
+  assert.equal(await page.locator('section[aria-labelledby="actions"] tbody tr').count(), 1);
+  // Not a number.
+  const res2 = await addAction(page, 'gp', '11069', { remote_share: '', count: 'deux' }, true);
+  assert.equal(res2.status(), 400);
+  assert.match(await page.getByRole('alert').innerText(), /doit être un nombre/);
+  await open(page, `/scenarios/${scenarioIds.cabin}`);
+  assert.equal(await page.getByRole('alert').count(), 0);
+  assert.equal(await page.locator('section[aria-labelledby="actions"] tbody tr').count(), 1);
+  await page.close();
+});
+
+test('scenarios: two compared side by side', { timeout: TEST_TIMEOUT }, async () => {
+  assert.ok(scenarioIds.cabin, 'needs the scenario of the previous tests');
+  const page = await newPage();
+  const id = await createScenario(page, 'Consultation itinérante à Belcaire');
+  scenarioIds.mobile = id;
+  // A decimal comma, as French users type it: 2,5 days × 12 × 6 h × 3.
+  await addAction(page, 'mobile_consultation', '11028', { days_per_month: '2,5' });
+  assert.match(norm(await page.locator('section[aria-labelledby="actions"] tbody tr').innerText()),
+    /540 actes\/an/);
+  assert.ok(await touchedCount(page) > 0);
+
+  await open(page, '/scenarios');
+  const list = page.locator('section[aria-labelledby="liste"] table tbody tr');
+  assert.ok(await list.count() >= 2);
+  await page.locator('#cmp-a').selectOption(String(scenarioIds.cabin));
+  await page.locator('#cmp-b').selectOption(String(id));
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Comparer' }));
+  assert.equal(res.status(), 200);
+  const url = new URL(page.url());
+  assert.equal(url.pathname, '/scenarios/comparer');
+  assert.equal(url.searchParams.get('a'), String(scenarioIds.cabin));
+  assert.equal(url.searchParams.get('b'), String(id));
+  assert.equal(await page.locator('h1').innerText(), 'Comparaison de scénarios');
+  const heads = (await page.locator('main table thead th').allInnerTexts()).map(norm);
+  assert.deepEqual(heads, ['Indicateur', 'Situation actuelle', 'Cabine de télémédecine à Quillan',
+    'Consultation itinérante à Belcaire', 'Variation']);
+  assert.equal(await page.locator('main svg').count(), 2);
+  assert.deepEqual(await page.locator('main .map h2').allInnerTexts(),
+    ['Cabine de télémédecine à Quillan', 'Consultation itinérante à Belcaire']);
+  await shoot(page, 'scenarios-comparer');
+  await page.close();
+});
+
+// --- Keyboard -------------------------------------------------------------
+
+test('keyboard: skip link first, visible focus on map communes', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  await open(page, '/territoire');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => [document.activeElement.className,
+    document.activeElement.textContent]);
+  assert.deepEqual(focused, ['skip', 'Aller au contenu']);
+  await page.keyboard.press('Enter');
+  assert.equal(new URL(page.url()).hash, '#contenu');
+  // A commune of the map, focused, is outlined.
+  const link = page.locator('section.map svg a[href^="/commune/"]').first();
+  const before = await link.locator('path').evaluate((p) => getComputedStyle(p).strokeWidth);
+  await link.focus();
+  const during = await link.locator('path').evaluate((p) => getComputedStyle(p).strokeWidth);
+  assert.notEqual(during, before, `focused commune outline (stroke-width ${before} → ${during})`);
+  await page.close();
+});
+
+// --- Without JavaScript ---------------------------------------------------
+
+test('without JavaScript: the main flows work (server-rendered)', { timeout: TEST_TIMEOUT }, async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await newPage(ctx);
+    await open(page, '/territoire');
+    await checkTerritory(page);
+    // Profession.
+    await page.locator('#profession').selectOption('cd');
+    await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
+    assert.equal(new URL(page.url()).searchParams.get('profession'), 'cd');
+    assert.equal(await page.locator('h1').innerText(), 'Accès aux chirurgiens-dentistes — Aude (11)');
+    // Sorting.
+    await clickAndWait(page, page.locator('table.communes thead a', { hasText: 'Praticiens' }));
+    assert.equal(new URL(page.url()).searchParams.get('tri'), 'praticiens');
+    assertSorted(await columnNumbers(page, 'table.communes', 1), false, 'practitioners');
+    // A commune from the map.
+    await clickAndWait(page, page.locator('section.map svg a[href="/commune/11069?profession=cd"] path'));
+    await checkCommune(page, 'Carcassonne', '11069');
+    // A scenario: create, add, results, remove.
+    const id = await createScenario(page, 'Sans JavaScript');
+    const res = await addAction(page, 'health_centre', '11304');
+    assert.equal(res.status(), 200);
+    await checkResults(page);
+    assert.ok(await touchedCount(page) > 0);
+    const bad = await addAction(page, 'telemedicine_cabin', '11304', { remote_share: '5' }, true);
+    assert.equal(bad.status(), 400);
+    assert.equal(await page.getByRole('alert').count(), 1);
+    await open(page, `/scenarios/${id}`);
+    await clickAndWait(page, page.getByRole('button', { name: "Retirer l'action 1" }));
+    assert.equal(await touchedCount(page), 0);
+    // Delete it.
+    await clickAndWait(page, page.getByRole('button', { name: 'Supprimer ce scénario' }));
+    assert.equal(new URL(page.url()).pathname, '/scenarios');
+    assert.equal(await page.locator('section[aria-labelledby="liste"] a', { hasText: 'Sans JavaScript' }).count(), 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
+// --- Accessibility (axe-core, WCAG 2 A and AA) ----------------------------
+
+let axeContext;
+
+async function axeCheck(page, what) {
+  // Injected as an inline script, which the pages' CSP forbids: only in
+  // the context below, which bypasses CSP.
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const r = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
+    resultTypes: ['violations'],
+  }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of r.violations)
+    console.log(`axe ${what}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.length} node(s): ` +
+      v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)).join(', '));
+  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ` +
+    v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')), [],
+    `serious or critical accessibility violations on ${what}`);
+}
+
+async function axeOn(url, what) {
+  const page = await newPage(axeContext);
+  try {
+    await open(page, url);
+    await axeCheck(page, what);
+  } finally {
+    await page.close();
+  }
+}
+
+test('accessibility (axe-core, WCAG 2 A/AA)', { timeout: 4 * TEST_TIMEOUT }, async (t) => {
+  axeContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    await t.test('territory page', () => axeOn('/territoire', 'the territory page'));
+    await t.test('territory page, another measure sorted', () =>
+      axeOn('/territoire?profession=inf&mesure=nearest&tri=population&ordre=desc', 'the territory page (nearest)'));
+    await t.test('commune page', () => axeOn('/commune/11069', 'the commune page'));
+    await t.test('scenarios list', () => axeOn('/scenarios', 'the scenarios list'));
+    await t.test('scenario page', () => {
+      assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+      return axeOn(`/scenarios/${scenarioIds.cabin}`, 'the scenario page');
+    });
+    await t.test('comparison page', () => {
+      assert.ok(scenarioIds.cabin && scenarioIds.mobile, 'needs the scenarios of the earlier tests');
+      return axeOn(`/scenarios/comparer?a=${scenarioIds.cabin}&b=${scenarioIds.mobile}`, 'the comparison page');
+    });
+    await t.test('scenario page showing an error', async () => {
+      assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+      const page = await newPage(axeContext);
+      try {
+        await open(page, `/scenarios/${scenarioIds.cabin}`);
+        const res = await addAction(page, 'telemedicine_cabin', '11069', { remote_share: '5' }, true);
+        assert.equal(res.status(), 400);
+        await axeCheck(page, 'the scenario page showing an error');
+      } finally {
+        await page.close();
+      }
+    });
+    await t.test('API page', () => axeOn('/api', 'the API page'));
+    await t.test('method page', () => axeOn('/methode', 'the method page'));
+    await t.test('error page', async () => {
+      const page = await newPage(axeContext);
+      try {
+        await open(page, '/territoire?profession=xx', 400);
+        assert.match(await page.locator('main').innerText(), /Profession inconnue/);
+        await axeCheck(page, 'an error page');
+      } finally {
+        await page.close();
+      }
+    });
+  } finally {
+    await axeContext.close();
+  }
+});
+
+// Last: everything above ran in the default context, CSP enforced.
+test('no console errors on the pages visited (CSP violations, missing resources)', () => {
+  // One line per message, with the pages that logged it.
+  const byMessage = new Map();
+  for (const e of consoleErrors) {
+    const [, where, msg] = e.match(/^(\S+): ([\s\S]*)$/) || [null, '?', e];
+    if (!byMessage.has(msg))
+      byMessage.set(msg, new Set());
+    byMessage.get(msg).add(where.replace(BASE, ''));
+  }
+  assert.deepEqual([...byMessage].map(([msg, pages]) =>
+    `${msg} — on ${pages.size} page(s): ${[...pages].slice(0, 4).join(', ')}${pages.size > 4 ? ', …' : ''}`), []);
+});
