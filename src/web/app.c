@@ -179,7 +179,8 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
         goto fail;
     }
     if ((rc = web_routes_pages(a->router, a)) || (rc = web_routes_scenarios(a->router, a)) ||
-        (rc = web_routes_downloads(a->router, a)) || (rc = web_routes_api(a->router, a)))
+        (rc = web_routes_downloads(a->router, a)) || (rc = web_routes_api(a->router, a)) ||
+        (rc = web_routes_plan(a->router, a)))
         goto fail;
     if (progress)
         progress(pctx, "ready", 1);

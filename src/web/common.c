@@ -50,6 +50,7 @@ void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *a
         const char *key, *href, *label;
     } items[] = {{"territoire", "/territoire", "Territoire"},
                  {"scenarios", "/scenarios", "Scénarios"},
+                 {"planification", "/planification", "Planification"},
                  {"api", "/api", "API"}};
     for (size_t k = 0; k < sizeof items / sizeof *items; k++)
         mg_buf_printf(b, "<li><a href=\"%s\"%s>%s</a></li>", items[k].href,

@@ -52,6 +52,7 @@ int web_routes_pages(mg_router *rt, mg_app *a);
 int web_routes_scenarios(mg_router *rt, mg_app *a);
 int web_routes_downloads(mg_router *rt, mg_app *a);
 int web_routes_api(mg_router *rt, mg_app *a);
+int web_routes_plan(mg_router *rt, mg_app *a);
 
 /* JSON builders shared by the API and downloads. */
 json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl);

@@ -1,0 +1,260 @@
+/* The planning problem of a territory: demand units, candidate sites (all
+ * communes, a file of codes, or a BPE rule) and their columns. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/alloc.h"
+#include "core/limits.h"
+#include "plan/internal.h"
+
+int mg_plan_problem_from_table(mg_plan_problem *out, const mg_pairs *pairs, const double *w,
+                               const double *demand, const double *demand_seen,
+                               const double *apl, const double *supply,
+                               const uint8_t *is_unit, const uint8_t *is_cand,
+                               const double *lat, const double *lon, double scale,
+                               double cap_minutes, mg_diag *d)
+{
+    size_t N = pairs->n, n = 0, nc = 0;
+    for (size_t i = 0; i < N; i++) {
+        n += is_unit[i] != 0;
+        nc += is_cand[i] != 0;
+    }
+    mg_plan_problem *p = out;
+    uint32_t *cand_of = mg_alloc_array(N ? N : 1, sizeof *cand_of);
+    p->pop = mg_alloc_array(n ? n : 1, sizeof *p->pop);
+    p->base = mg_alloc_array(n ? n : 1, sizeof *p->base);
+    p->base_minutes = mg_alloc_array(n ? n : 1, sizeof *p->base_minutes);
+    p->unit_commune = mg_alloc_array(n ? n : 1, sizeof *p->unit_commune);
+    p->cstart = mg_alloc_array(nc + 1, sizeof *p->cstart);
+    p->cfactor = mg_alloc_array(nc ? nc : 1, sizeof *p->cfactor);
+    p->clat = mg_alloc_array(nc ? nc : 1, sizeof *p->clat);
+    p->clon = mg_alloc_array(nc ? nc : 1, sizeof *p->clon);
+    p->cand_commune = mg_alloc_array(nc ? nc : 1, sizeof *p->cand_commune);
+    if (!cand_of || !p->pop || !p->base || !p->base_minutes || !p->unit_commune || !p->cstart ||
+        !p->cfactor || !p->clat || !p->clon || !p->cand_commune)
+        goto nomem;
+    p->n = n;
+    p->ncand = nc;
+    size_t c = 0;
+    for (size_t j = 0; j < N; j++) {
+        cand_of[j] = UINT32_MAX;
+        if (!is_cand[j])
+            continue;
+        cand_of[j] = (uint32_t)c;
+        p->cand_commune[c] = j;
+        p->clat[c] = lat[j];
+        p->clon[c] = lon[j];
+        /* Nobody reaches a location with no demand around it: capacity
+         * there serves no one (the scenario engine's convention). */
+        p->cfactor[c] = demand_seen[j] > 0 ? scale / demand_seen[j] : 0;
+        c++;
+    }
+    /* Columns: units by increasing index for every candidate. */
+    size_t u = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!is_unit[i])
+            continue;
+        p->unit_commune[u] = i;
+        p->pop[u] = demand[i];
+        p->base[u] = apl[i];
+        double best = cap_minutes;
+        for (size_t k = pairs->start[i]; k < pairs->start[i + 1]; k++) {
+            uint32_t j = pairs->to[k];
+            if (supply[j] > 0 && pairs->minutes[k] < best)
+                best = pairs->minutes[k];
+            if (cand_of[j] != UINT32_MAX)
+                p->cstart[cand_of[j] + 1]++;
+        }
+        p->base_minutes[u] = best;
+        u++;
+    }
+    for (size_t k = 0; k < nc; k++)
+        p->cstart[k + 1] += p->cstart[k];
+    size_t nz = p->cstart[nc];
+    p->cunit = mg_alloc_array(nz ? nz : 1, sizeof *p->cunit);
+    p->cw = mg_alloc_array(nz ? nz : 1, sizeof *p->cw);
+    p->cmin = mg_alloc_array(nz ? nz : 1, sizeof *p->cmin);
+    size_t *fill = mg_alloc_array(nc ? nc : 1, sizeof *fill);
+    if (!p->cunit || !p->cw || !p->cmin || !fill) {
+        free(fill);
+        goto nomem;
+    }
+    u = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!is_unit[i])
+            continue;
+        for (size_t k = pairs->start[i]; k < pairs->start[i + 1]; k++) {
+            uint32_t j = pairs->to[k];
+            if (cand_of[j] == UINT32_MAX)
+                continue;
+            size_t at = p->cstart[cand_of[j]] + fill[cand_of[j]]++;
+            p->cunit[at] = (uint32_t)u;
+            p->cw[at] = w[k];
+            p->cmin[at] = pairs->minutes[k];
+        }
+        u++;
+    }
+    free(fill);
+    free(cand_of);
+    return MG_OK;
+nomem:
+    free(cand_of);
+    mg_plan_problem_free(p);
+    return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
+/* Marks the communes listed in a file (one code per line, or the first
+ * field of a CSV line; a header line, blank lines and # comments are
+ * skipped). Unknown codes are errors naming the line. */
+static int read_codes(const mg_territory *t, const char *path, uint8_t *mark, mg_diag *d)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return mg_diag_set(d, MG_ENOTFOUND, path, 0, 0, "cannot open the candidates file: %s",
+                           strerror(errno));
+    char line[4096];
+    unsigned long ln = 0;
+    size_t marked = 0;
+    int rc = MG_OK;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = mg_diag_set(d, MG_EPARSE, path, ln, 0, "line longer than %zu bytes",
+                             sizeof line - 2);
+            break;
+        }
+        size_t len = strcspn(line, ",;\t\r\n");
+        line[len] = '\0';
+        char *code = line;
+        while (*code == ' ' || *code == '"')
+            code++;
+        size_t cl = strlen(code);
+        while (cl > 0 && (code[cl - 1] == ' ' || code[cl - 1] == '"'))
+            code[--cl] = '\0';
+        if (cl == 0 || code[0] == '#')
+            continue;
+        long i = mg_territory_find(t, code);
+        if (i < 0) {
+            /* A first line that is no code at all is a header. */
+            if (ln == 1 && (cl > MG_CODE_LEN || !isdigit((unsigned char)code[0])))
+                continue;
+            rc = mg_diag_set(d, MG_ENOTFOUND, path, ln, 1, "unknown commune \"%.20s\"", code);
+            break;
+        }
+        mark[i] = 1;
+        marked++;
+    }
+    if (!rc && ferror(f))
+        rc = mg_diag_set(d, MG_EIO, path, 0, 0, "read error");
+    fclose(f);
+    if (!rc && marked == 0)
+        rc = mg_diag_set(d, MG_EPARSE, path, 0, 0, "no commune code in the candidates file");
+    return rc;
+}
+
+/* The BPE file of the France folder, as the diagnosis finds it. */
+static int bpe_path(const char *france, char *out, size_t cap)
+{
+    static const char *const names[] = {"bpe19_ensemble_sante.csv", "bpe19_ensemble_sante.csv.gz",
+                                        "bpe19_ensemble.csv", "bpe19_ensemble.csv.gz"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        int len = snprintf(out, cap, "%s/%s", france, names[k]);
+        struct stat st;
+        if (len > 0 && (size_t)len < cap && stat(out, &st) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
+                          const mg_scenario_engine *e, const mg_plan_candidates *c,
+                          const mg_plan_problem *settings, mg_diag *d)
+{
+    const mg_territory *t = g->t;
+    size_t N = t->n;
+    *out = *settings;
+    out->n = out->ncand = 0;
+    out->pop = out->base = out->base_minutes = out->cw = out->cmin = out->cfactor = NULL;
+    out->clat = out->clon = NULL;
+    out->unit_commune = out->cstart = out->cand_commune = NULL;
+    out->cunit = NULL;
+    uint8_t *cand = mg_alloc_array(N ? N : 1, 1);
+    double *w = mg_alloc_array(g->pairs.npairs ? g->pairs.npairs : 1, sizeof *w);
+    double *pharm = NULL;
+    int rc = MG_OK;
+    if (!cand || !w) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    const char *rule = c && c->rule ? c->rule : "all";
+    if (strcmp(rule, "all") == 0) {
+        /* Every commune has a town hall, so "communes with a town hall"
+         * is every commune of the study territory. */
+        memcpy(cand, t->in_study, N);
+    } else if (strcmp(rule, "pharmacy") == 0) {
+        char path[4096];
+        if (bpe_path(g->opts.france, path, sizeof path)) {
+            rc = mg_diag_set(d, MG_ENOTFOUND, g->opts.france, 0, 0,
+                             "no INSEE BPE file (bpe19_ensemble_sante.csv) for the pharmacy rule");
+            goto done;
+        }
+        pharm = mg_alloc_array(N ? N : 1, sizeof *pharm);
+        double unmapped = 0;
+        mg_report rep = {0};
+        if (!pharm) {
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto done;
+        }
+        /* D301: pharmacies in the INSEE BPE. */
+        rc = mg_import_bpe(t, path, "D301", pharm, &unmapped, &rep, d);
+        mg_report_free(&rep);
+        if (rc)
+            goto done;
+        for (size_t i = 0; i < N; i++)
+            cand[i] = t->in_study[i] && pharm[i] > 0;
+    } else {
+        if ((rc = read_codes(t, rule, cand, d)))
+            goto done;
+    }
+    if (c && c->exclude && *c->exclude) {
+        const char *s = c->exclude;
+        while (*s) {
+            size_t len = strcspn(s, ",");
+            char code[32];
+            if (len == 0 || len >= sizeof code) {
+                rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "excluded communes: bad code list \"%.40s\"",
+                                 c->exclude);
+                goto done;
+            }
+            memcpy(code, s, len);
+            code[len] = '\0';
+            long i = mg_territory_find(t, code);
+            if (i < 0) {
+                rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "excluded communes: unknown commune \"%s\"",
+                                 code);
+                goto done;
+            }
+            cand[i] = 0;
+            s += len;
+            if (*s == ',')
+                s++;
+        }
+    }
+    mg_access_weights(&g->pairs, &g->apl_spec.decay, w);
+    rc = mg_plan_problem_from_table(out, &g->pairs, w, g->demand, mg_scenario_engine_demand(e),
+                                    g->apl, g->supply, t->in_study, cand, t->lat, t->lon,
+                                    g->apl_spec.scale, g->opts.catchment, d);
+    if (!rc && out->ncand == 0)
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "no candidate commune left (rule \"%s\")", rule);
+    if (rc)
+        mg_plan_problem_free(out);
+done:
+    free(cand);
+    free(w);
+    free(pharm);
+    return rc;
+}

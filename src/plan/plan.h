@@ -1,0 +1,242 @@
+/**
+ * @file plan.h
+ * Planning: where new resources of care (a GP, a health centre, a
+ * telemedicine cabin, a teleconsultation cart, a mobile consultation) help
+ * most, and how much they change.
+ *
+ * The problem is kept in a flat form that does not know about territories:
+ * demand units (the study communes) with their population P̃ᵢ, APL before Aᵢ
+ * and minutes to the nearest existing practice; candidates, each with the
+ * column of units it reaches (decay weight f(tᵢₖ), minutes tᵢₖ) and its
+ * factor scale / D_k. A resource of capacity s placed at k adds
+ * s · factor_k · f(tᵢₖ) to the APL of every unit i of its column,
+ * independently of the other choices (docs/planning.md), so an objective
+ * is re-evaluated per candidate in one pass over its column.
+ *
+ * Objectives (all as a gain to maximise over the base situation):
+ *  - DEFICIT: reduction of Σ P̃ᵢ · max(0, θ − Aᵢ) (monotone submodular);
+ *  - LIFTED: population of the units below θ brought to θ or above;
+ *  - COVERAGE: target population (units below θ) within T minutes of a site;
+ *  - PMEDIAN: reduction of Σ P̃ᵢ · (minutes to the nearest practice or site),
+ *    minutes capped at the table's catchment.
+ * Constraints: how many of each kind, a budget, a minimum distance between
+ * sites; excluded communes are simply not candidates.
+ *
+ * Methods: lazy greedy (priority queue) then interchange (mg_plan_greedy);
+ * an exact mixed-integer model solved by CBC in a child process with time
+ * and memory limits (mg_plan_exact).
+ *
+ * Ownership: an mg_plan_problem owns its arrays (mg_plan_problem_free);
+ * tests may fill one by hand with mg_alloc_array'd arrays. Solutions own
+ * their item arrays (mg_plan_solution_free).
+ */
+#ifndef MG_PLAN_PLAN_H
+#define MG_PLAN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "diagnosis/diagnosis.h"
+#include "scenario/scenario.h"
+
+enum mg_plan_objective { MG_PLAN_DEFICIT, MG_PLAN_LIFTED, MG_PLAN_COVERAGE, MG_PLAN_PMEDIAN,
+                         MG_PLAN_OBJECTIVE_COUNT };
+
+/** "deficit", "lifted", "coverage", "pmedian" and back (COUNT if unknown). */
+const char *mg_plan_objective_name(enum mg_plan_objective o);
+enum mg_plan_objective mg_plan_objective_parse(const char *name);
+
+#define MG_PLAN_MAX_KINDS 16
+#define MG_PLAN_MAX_SITES 1000
+
+/** A kind of resource the plan may place. */
+typedef struct mg_plan_kind {
+    mg_action proto;  /* kind and parameters (commune ignored) */
+    double capacity;  /* supply units (acts per year for GPs), from mg_action_capacity */
+    double cost;      /* euros per site */
+    size_t max_count; /* at most this many sites of this kind */
+} mg_plan_kind;
+
+/**
+ * Documented default cost of one site of a kind, in euros (docs/planning.md
+ * gives the figures and their reasoning; all are to be replaced by the
+ * user's own).
+ */
+double mg_plan_default_cost(enum mg_resource kind);
+
+typedef struct mg_plan_problem {
+    enum mg_plan_objective objective;
+    double threshold;        /* θ, in the APL's unit */
+    double coverage_minutes; /* T for COVERAGE */
+    double budget;           /* euros; <= 0 or infinite: none */
+    double min_km;           /* minimum distance between two sites; 0: none */
+
+    size_t n;                /* demand units */
+    double *pop;             /* P̃ᵢ */
+    double *base;            /* Aᵢ before */
+    double *base_minutes;    /* minutes to the nearest existing practice, capped */
+    size_t *unit_commune;    /* territory index of each unit (NULL for hand instances) */
+
+    size_t ncand;
+    size_t *cstart;          /* ncand + 1 offsets into the columns */
+    uint32_t *cunit;         /* units reached */
+    double *cw;              /* f(tᵢₖ) */
+    double *cmin;            /* tᵢₖ in minutes */
+    double *cfactor;         /* ncand: APL per unit of capacity at weight 1 (scale / D_k) */
+    double *clat, *clon;     /* ncand positions (NULL when min_km is 0) */
+    size_t *cand_commune;    /* territory index of each candidate (NULL for hand instances) */
+
+    size_t nkinds;
+    mg_plan_kind kinds[MG_PLAN_MAX_KINDS];
+} mg_plan_problem;
+
+void mg_plan_problem_free(mg_plan_problem *p);
+
+/**
+ * A kind with its documented defaults (parameters of mg_action_defaults,
+ * default cost, one site) and its capacity for the profession of g.
+ * MG_EINVAL (French message from mg_action_capacity) when the kind does
+ * not apply to the profession.
+ */
+int mg_plan_kind_init(mg_plan_kind *out, enum mg_resource kind, const mg_diagnosis *g,
+                      mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Checks a problem's settings and kinds: MG_EINVAL with an English message
+ * (negative capacity or cost, nothing to place, budget that affords no
+ * site, …).
+ */
+int mg_plan_problem_check(const mg_plan_problem *p, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Builds the problem from a travel-time table directly (what the diagnosis
+ * builder and the benchmark share): units are the communes flagged in
+ * is_unit, candidates those flagged in is_cand (in index order), w the
+ * decay weight of every pair, demand_seen D_k, apl the APL before, supply
+ * the supply before (for the minutes to the nearest practice, capped at
+ * cap_minutes), scale the APL's scale. lat/lon are copied for candidates
+ * when p->min_km > 0. Settings and kinds are taken from *out as given.
+ */
+int mg_plan_problem_from_table(mg_plan_problem *out, const mg_pairs *pairs, const double *w,
+                               const double *demand, const double *demand_seen,
+                               const double *apl, const double *supply,
+                               const uint8_t *is_unit, const uint8_t *is_cand,
+                               const double *lat, const double *lon, double scale,
+                               double cap_minutes, mg_diag *d) MG_WARN_UNUSED;
+
+/** Which communes may host a site. */
+typedef struct mg_plan_candidates {
+    const char *rule;      /* "all" (default; every commune has a town hall), "pharmacy"
+                              (BPE D301 in the France folder), or a file of codes */
+    const char *exclude;   /* comma-separated codes, may be NULL */
+} mg_plan_candidates;
+
+/**
+ * Builds the problem of the study communes of g: units, candidates by the
+ * rule (sorted by code, so that the answer does not depend on file order),
+ * their columns from the engine's demand. Kinds, objective and constraints
+ * are copied from `settings` (its arrays are ignored). Unknown codes in a
+ * file or in `exclude` are errors naming them.
+ */
+int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
+                          const mg_scenario_engine *e, const mg_plan_candidates *c,
+                          const mg_plan_problem *settings, mg_diag *d) MG_WARN_UNUSED;
+
+/** One placed site: candidate index and kind index. */
+typedef struct mg_plan_item {
+    uint32_t cand;
+    uint32_t kind;
+} mg_plan_item;
+
+typedef struct mg_plan_solution {
+    size_t n;
+    mg_plan_item *items;    /* in the order chosen */
+    double *pick_gain;      /* gain at the moment each was chosen (greedy), or NaN */
+    double value;           /* objective gain of the whole set */
+    double cost;
+    double seconds;
+} mg_plan_solution;
+
+void mg_plan_solution_free(mg_plan_solution *s);
+
+/** The gain of a set of items (feasibility not checked). */
+int mg_plan_value(const mg_plan_problem *p, const mg_plan_item *items, size_t n,
+                  double *value) MG_WARN_UNUSED;
+
+/** Whether a set respects counts, budget, distances and uniqueness. */
+bool mg_plan_feasible(const mg_plan_problem *p, const mg_plan_item *items, size_t n);
+
+typedef struct mg_plan_greedy_opts {
+    bool lazy;        /* lazy evaluation with a priority queue (false: naive greedy) */
+    bool interchange; /* improve by swaps afterwards */
+} mg_plan_greedy_opts;
+
+/** Greedy (lazy unless told) then interchange. Deterministic: ties go to
+ * the lowest candidate, then kind. */
+int mg_plan_greedy(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
+                   mg_plan_solution *out, mg_diag *d) MG_WARN_UNUSED;
+
+enum mg_plan_exact_status {
+    MG_PLAN_OPTIMAL,     /* proven optimal */
+    MG_PLAN_TIME_LIMIT,  /* stopped by the time limit: a solution and a bound */
+    MG_PLAN_NO_SOLUTION, /* stopped before any solution */
+    MG_PLAN_INFEASIBLE,
+    MG_PLAN_FAILED,      /* the solver process died (memory limit, signal) */
+};
+const char *mg_plan_exact_status_name(enum mg_plan_exact_status s);
+
+typedef struct mg_plan_exact_opts {
+    double time_limit;    /* seconds of solving */
+    size_t memory_mb;     /* address space the solver may add */
+    const mg_plan_solution *start; /* optional MIP start (e.g. the greedy answer) */
+} mg_plan_exact_opts;
+
+typedef struct mg_plan_exact_result {
+    enum mg_plan_exact_status status;
+    mg_plan_solution sol;  /* CBC's best solution, value recomputed by mg_plan_value */
+    double objective;      /* CBC's objective (a gain) */
+    double bound;          /* CBC's best bound on the gain */
+    double seconds;
+    size_t columns, rows;
+} mg_plan_exact_result;
+
+/**
+ * Solves the problem exactly with CBC in a forked child process (memory
+ * limited by RLIMIT_AS, time by CBC and by a kill as a backstop); results
+ * come back through a pipe. Errors are for failures to run at all; the
+ * solver's own outcome is in out->status.
+ */
+int mg_plan_exact(const mg_plan_problem *p, const mg_plan_exact_opts *o,
+                  mg_plan_exact_result *out, mg_diag *d) MG_WARN_UNUSED;
+void mg_plan_exact_result_free(mg_plan_exact_result *r);
+
+/** Why a site was chosen: whom it reaches and what it changes. */
+typedef struct mg_plan_site_explain {
+    double marginal;           /* value of the set minus value without this site */
+    size_t units_reached;      /* units with f(t) > 0 (coverage: t ≤ T) */
+    double population_reached;
+    double population_lifted;  /* lifted by the set but not without this site */
+    double apl_gain_max;       /* largest APL increase it brings to one unit */
+    uint32_t best_unit;        /* the unit it helps most */
+} mg_plan_site_explain;
+
+typedef struct mg_plan_totals {
+    double value;
+    double deficit_before, deficit_after;  /* Σ P̃ max(0, θ − A) */
+    double below_before, below_after;      /* population below θ */
+    double lifted;                         /* below_before − below_after */
+    double cost;
+    double cost_per_lifted;                /* NaN when nobody is lifted */
+} mg_plan_totals;
+
+/**
+ * Totals of a set and one explanation per item (ex may be NULL, otherwise n
+ * entries). apl_after (p->n, may be NULL) receives the units' APL.
+ */
+int mg_plan_explain(const mg_plan_problem *p, const mg_plan_item *items, size_t n,
+                    mg_plan_totals *tot, mg_plan_site_explain *ex,
+                    double *apl_after) MG_WARN_UNUSED;
+
+#endif
