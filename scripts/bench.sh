@@ -1,9 +1,36 @@
 #!/usr/bin/env bash
-# Benchmarks (figures with ratios to baselines measured in the same run).
-# Usage: scripts/bench.sh [REPEATS]   — see bench/README.md.
+# Every benchmark, from one command (figures with ratios to baselines
+# measured in the same run; see bench/README.md).
+# Usage: scripts/bench.sh [france|plan|routing|web|all] [REPEATS]
+#   france   the pair table and an APL pass on all ~35,000 communes
+#   plan     choosing sites on France, heuristic against CBC on the Aude
+#   routing  OSM graphs, CH tables against Dijkstra and pgRouting (long:
+#            generates a 2-million-node network; needs PostgreSQL)
+#   web      the web application under 32 concurrent clients (wrk)
+#   all      all four; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what=${1:-core}
+repeats=${2:-5}
 scripts/install-deps.sh build
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target bench_france >/dev/null
-build-bench/bench/bench_france data/demo/france "${1:-5}"
+build_bench() {
+    cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
+    cmake --build build-bench -j"$(nproc)" --target bench_france bench_plan >/dev/null
+}
+case "$what" in
+france) build_bench; build-bench/bench/bench_france data/demo/france "$repeats" ;;
+plan) build_bench; build-bench/bench/bench_plan data/demo/france data/demo/11-aude "$repeats" ;;
+routing) scripts/bench-routing.sh ;;
+web) bench/bench-web.sh ;;
+core)
+    build_bench
+    build-bench/bench/bench_france data/demo/france "$repeats"
+    build-bench/bench/bench_plan data/demo/france data/demo/11-aude "$repeats"
+    ;;
+all)
+    "$0" core "$repeats"
+    scripts/bench-routing.sh
+    bench/bench-web.sh
+    ;;
+*) echo "usage: scripts/bench.sh [france|plan|routing|web|all] [REPEATS]" >&2; exit 2 ;;
+esac
