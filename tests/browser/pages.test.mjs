@@ -507,6 +507,36 @@ test('without JavaScript: the main flows work (server-rendered)', { timeout: TES
   }
 });
 
+test('planning: a cabin and two carts placed, compared with a proposed site, saved as a scenario', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  try {
+    await open(page, '/planification');
+    assert.equal(norm(await page.locator('h1').innerText()), 'Planification');
+    await page.fill('#cabine', '1');
+    await page.fill('#chariot', '2');
+    await page.selectOption('#objectif', 'deficit');
+    await page.fill('#proposition', '11069');
+    const res = await clickAndWait(page, page.locator('button[name="calculer"]'));
+    assert.equal(res.status(), 200);
+    assert.match(page.url(), /cabine=1/);
+    assert.match(page.url(), /chariot=2/);
+    // Three recommended sites, each with its commune; the plan's effect
+    // beside the proposed site's; a map of 433 communes.
+    const sites = page.locator('#resultats ~ * table, section[aria-labelledby="resultats"] table').first();
+    assert.ok(await sites.locator('tbody tr').count() >= 3, 'three recommended sites');
+    assert.match(norm(await page.locator('main').innerText()), /Effet du plan/);
+    assert.equal(await page.locator('main svg path').count() >= COMMUNES, true);
+    await shoot(page, 'planification');
+    // Save it: the scenario page lists the three actions.
+    const saved = await clickAndWait(page, page.locator('section[aria-labelledby="enregistrer"] button[type="submit"]'));
+    assert.equal(saved.status(), 200);
+    assert.match(page.url(), /\/scenarios\/\d+$/);
+    assert.equal(await page.locator('section[aria-labelledby="actions"] tbody tr').count(), 3);
+  } finally {
+    await page.close();
+  }
+});
+
 // --- Accessibility (axe-core, WCAG 2 A and AA) ----------------------------
 
 let axeContext;
@@ -568,6 +598,8 @@ test('accessibility (axe-core, WCAG 2 A/AA)', { timeout: 4 * TEST_TIMEOUT }, asy
     });
     await t.test('API page', () => axeOn('/api', 'the API page'));
     await t.test('method page', () => axeOn('/methode', 'the method page'));
+    await t.test('planning page with results', () =>
+      axeOn('/planification?cabine=1&chariot=2&objectif=deficit&calculer=1', 'the planning page'));
     await t.test('error page', async () => {
       const page = await newPage(axeContext);
       try {
