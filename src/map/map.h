@@ -102,6 +102,8 @@ typedef struct mg_map_options {
     const char *link_prefix;   /* "/commune/" → each commune links to prefix+code+link_suffix; NULL: no links */
     const char *link_suffix;   /* e.g. "?profession=mg" or "" */
     long highlight;            /* index in `communes` to outline, or -1 */
+    const long *more_highlights; /* further indices in `communes` to outline (may be NULL) */
+    size_t nmore_highlights;
     unsigned width;            /* pixels of the viewBox width, default 800 */
 } mg_map_options;
 

@@ -1026,6 +1026,16 @@ static const char *communes_word(size_t n)
     return n > 1 ? "communes" : "commune";
 }
 
+static int highlighted(const mg_map_options *o, size_t k)
+{
+    if ((long)k == o->highlight)
+        return 1;
+    for (size_t m = 0; m < o->nmore_highlights; m++)
+        if (o->more_highlights[m] == (long)k)
+            return 1;
+    return 0;
+}
+
 static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
                      const double *values, const mg_map_style *st, const mg_map_options *o,
                      unsigned width)
@@ -1153,15 +1163,16 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
         put(w, "</g>\n");
     }
 
-    /* Communes; the highlighted one last, so that no neighbour covers its
-     * outline. */
+    /* Communes; the highlighted ones last, so that no neighbour covers
+     * their outline. */
     put(w, "<g stroke=\"#ffffff\" stroke-width=\"0.6\" stroke-linejoin=\"round\" "
            "fill-rule=\"evenodd\">\n");
     for (size_t k = 0; k < g->n && !w->rc; k++)
-        if ((long)k != o->highlight && drawable(g, k))
+        if (!highlighted(o, k) && drawable(g, k))
             put_commune(w, g, t, values, st, o, id, &f, k, 0);
-    if (o->highlight >= 0 && drawable(g, (size_t)o->highlight))
-        put_commune(w, g, t, values, st, o, id, &f, (size_t)o->highlight, 1);
+    for (size_t k = 0; k < g->n && !w->rc; k++)
+        if (highlighted(o, k) && drawable(g, k))
+            put_commune(w, g, t, values, st, o, id, &f, k, 1);
     put(w, "</g>\n");
 
     /* Legend: classes from the highest at the top down to the lowest, so
@@ -1237,6 +1248,11 @@ int mg_map_svg(mg_buf *out, const mg_map_geometry *g, const mg_territory *t,
         return MG_EINVAL;
     if (o.highlight < -1 || (o.highlight >= 0 && (size_t)o.highlight >= g->n))
         return MG_EINVAL;
+    if (o.nmore_highlights && !o.more_highlights)
+        return MG_EINVAL;
+    for (size_t m = 0; m < o.nmore_highlights; m++)
+        if (o.more_highlights[m] < 0 || (size_t)o.more_highlights[m] >= g->n)
+            return MG_EINVAL;
     if (!valid_style(style))
         return MG_EINVAL;
     if (o.link_prefix && !o.link_suffix)

@@ -81,6 +81,14 @@ const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *
 int web_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double *values,
             bool diverging, const char *title, double threshold, long highlight)
 {
+    return web_map_sites(b, a, p, values, diverging, title, threshold, &highlight,
+                         highlight >= 0 ? 1 : 0);
+}
+
+int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double *values,
+                  bool diverging, const char *title, double threshold, const long *sites,
+                  size_t nsites)
+{
     const mg_diagnosis *g = p->g;
     mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, diverging);
     char suffix[64];
@@ -92,7 +100,9 @@ int web_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double
         .threshold_label = "seuil de sous-dotation",
         .link_prefix = "/commune/",
         .link_suffix = suffix,
-        .highlight = highlight,
+        .highlight = nsites ? sites[0] : -1,
+        .more_highlights = nsites > 1 ? sites + 1 : NULL,
+        .nmore_highlights = nsites > 1 ? nsites - 1 : 0,
         .width = 800,
     };
     mg_buf svg;

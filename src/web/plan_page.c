@@ -382,15 +382,20 @@ static int page(void *ctx, const mg_http_request *r, mg_http_response *res)
             mg_buf_puts(b, ", ");
         commune_link(b, g, p.cand_commune[sol.items[k].cand]);
     }
-    mg_buf_puts(b, sol.n ? " (le premier est entouré sur la carte).</p>\n" : "aucun.</p>\n");
+    mg_buf_puts(b, sol.n ? " (entourés sur la carte).</p>\n" : "aucun.</p>\n");
     mg_buf_puts(b, "<figure class=\"map\">");
-    /* The map outlines one commune, given by its rank among the study
-     * communes. */
-    long hl = -1;
-    for (size_t k = 0; sol.n && k < g->study_n; k++)
-        if (g->study[k] == p.cand_commune[sol.items[0].cand])
-            hl = (long)k;
-    web_map(b, a, ap, after, false, "APL après le plan", g->prof->threshold, hl);
+    /* The map outlines the chosen sites, given by their rank among the
+     * study communes. */
+    long *hl = mg_alloc_array(sol.n + 1, sizeof *hl);
+    size_t nhl = 0;
+    for (size_t q = 0; hl && q < sol.n; q++)
+        for (size_t k = 0; k < g->study_n; k++)
+            if (g->study[k] == p.cand_commune[sol.items[q].cand]) {
+                hl[nhl++] = (long)k;
+                break;
+            }
+    web_map_sites(b, a, ap, after, false, "APL après le plan", g->prof->threshold, hl, nhl);
+    free(hl);
     mg_buf_puts(b, "</figure>\n</section>\n");
     if (sol.n)
         save_form(b, g, &p, &sol);

@@ -26,6 +26,11 @@ const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *
 int web_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double *values,
             bool diverging, const char *title, double threshold, long highlight);
 
+/* The same with several communes outlined (indices in the study list). */
+int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const double *values,
+                  bool diverging, const char *title, double threshold, const long *sites,
+                  size_t nsites);
+
 /* A scenario loaded from storage and evaluated. */
 typedef struct web_scenario {
     mg_scenario_record rec;

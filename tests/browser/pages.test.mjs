@@ -526,6 +526,7 @@ test('planning: a cabin and two carts placed, compared with a proposed site, sav
     assert.ok(await sites.locator('tbody tr').count() >= 3, 'three recommended sites');
     assert.match(norm(await page.locator('main').innerText()), /Effet du plan/);
     assert.equal(await page.locator('main svg path').count() >= COMMUNES, true);
+    assert.equal(await page.locator('main svg path.mg-highlight').count(), 3, 'the three sites outlined');
     await shoot(page, 'planification');
     // Save it: the scenario page lists the three actions.
     const saved = await clickAndWait(page, page.locator('section[aria-labelledby="enregistrer"] button[type="submit"]'));
