@@ -912,7 +912,10 @@ static const struct path_cache *path_cache_get(const mg_map_geometry *cg, const 
             mg_buf b;
             mg_buf_init(&b, MG_MAX_POLYGON_POINTS * 16u);
             writer w = {&b, 0};
-            put_commune_d(&w, g, k, f);
+            /* Communes that are not drawn (no contour, no point) get an
+             * empty entry: their coordinates are NaN. */
+            if (g->commune_ring[k] < g->commune_ring[k + 1] || isfinite(g->px[k]))
+                put_commune_d(&w, g, k, f);
             ok = !w.rc;
             pc.d[k] = mg_buf_take(&b, &pc.len[k]);
             if (ok && !pc.d[k])
