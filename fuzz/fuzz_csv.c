@@ -11,17 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
+
 #include "core/limits.h"
 #include "io/csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stops the run with a crash libFuzzer records, when a promise is broken. */
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
 
 static void run(const uint8_t *data, size_t size, char delim)
 {

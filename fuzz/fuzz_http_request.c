@@ -16,17 +16,13 @@
 
 #include <jansson.h>
 
+#include "fuzz_util.h"
+
 #include "http/http.h"
 #include "http/internal.h"
 #include "web/html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
 
 /* Strict UTF-8 without NUL, written independently of request.c. */
 static bool valid_utf8(const char *s)

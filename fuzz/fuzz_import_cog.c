@@ -19,36 +19,15 @@
 #include <unistd.h>
 
 #include "territory/codemap.h"
+#include "fuzz_util.h"
 #include "territory/territory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stops the run with a crash libFuzzer records, when a promise is broken. */
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
 
 /* Writes the bytes to a new memfd; its path goes to path. Returns the fd,
  * or -1 (the input is then skipped). */
-static int to_memfd(const char *name, const uint8_t *data, size_t size, char *path, size_t cap)
-{
-    int fd = memfd_create(name, 0);
-    if (fd < 0)
-        return -1;
-    size_t off = 0;
-    while (off < size) {
-        ssize_t w = write(fd, data + off, size - off);
-        if (w <= 0) {
-            close(fd);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    snprintf(path, cap, "/proc/self/fd/%d", fd);
-    return fd;
-}
 
 static void check_territory(const mg_territory *t, const mg_report *rep)
 {

@@ -18,33 +18,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "territory/territory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int to_memfd(const char *name, const void *data, size_t size, char *path, size_t cap)
-{
-    int fd = memfd_create(name, 0);
-    if (fd < 0)
-        return -1;
-    size_t off = 0;
-    while (off < size) {
-        ssize_t w = write(fd, (const char *)data + off, size - off);
-        if (w <= 0) {
-            close(fd);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    snprintf(path, cap, "/proc/self/fd/%d", fd);
-    return fd;
-}
 
 /* Villegailhenc (11425) absorbed nothing; Carcassonne (11069); Val-de-Dagne
  * (11251) made of the former 11017 and 11251 (a delegated commune); Axat

@@ -11,16 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
+
 #include "io/jsonstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stops the run with a crash libFuzzer records, when a promise is broken. */
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
 
 typedef struct walk {
     size_t n;

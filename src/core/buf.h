@@ -34,7 +34,7 @@ int mg_buf_puts(mg_buf *b, const char *s);
 
 /** Appends formatted text. */
 int mg_buf_printf(mg_buf *b, const char *fmt, ...) MG_PRINTF(2, 3);
-int mg_buf_vprintf(mg_buf *b, const char *fmt, va_list ap);
+int mg_buf_vprintf(mg_buf *b, const char *fmt, va_list ap) MG_VPRINTF(2);
 
 /** Empties the buffer, keeping its memory and clearing `failed`. */
 void mg_buf_reset(mg_buf *b);

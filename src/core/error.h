@@ -14,7 +14,9 @@
 #if defined(__GNUC__)
 #define MG_WARN_UNUSED __attribute__((warn_unused_result))
 #define MG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MG_VPRINTF(f) __attribute__((format(printf, f, 0)))
 #else
+#define MG_VPRINTF(f)
 #define MG_WARN_UNUSED
 #define MG_PRINTF(f, a)
 #endif
