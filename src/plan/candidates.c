@@ -1,14 +1,14 @@
 /* The planning problem of a territory: demand units, candidate sites (all
  * communes, a file of codes, or a BPE rule) and their columns. */
 #include <ctype.h>
-#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/limits.h"
+#include "io/reader.h"
 #include "plan/internal.h"
 
 int mg_plan_problem_from_table(mg_plan_problem *out, const mg_pairs *pairs, const double *w,
@@ -107,67 +107,85 @@ nomem:
     return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
-/* Marks the communes listed in a file (one code per line, or the first
- * field of a CSV line; a header line, blank lines and # comments are
- * skipped). Unknown codes are errors naming the line. */
-static int read_codes(const mg_territory *t, const char *path, uint8_t *mark, mg_diag *d)
+/* One code of a line of a codes file: the first field (up to `,`, `;` or a
+ * tab), without surrounding spaces or quotes. Empty for a blank line or a
+ * # comment. */
+static const char *line_code(char *line, size_t *len)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mg_diag_set(d, MG_ENOTFOUND, path, 0, 0, "cannot open the candidates file: %s",
-                           strerror(errno));
-    char line[4096];
-    unsigned long ln = 0;
-    size_t marked = 0;
-    int rc = MG_OK;
-    while (fgets(line, sizeof line, f)) {
-        ln++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            rc = mg_diag_set(d, MG_EPARSE, path, ln, 0, "line longer than %zu bytes",
-                             sizeof line - 2);
+    line[strcspn(line, ",;\t\r")] = '\0';
+    char *code = line;
+    while (*code == ' ' || *code == '"')
+        code++;
+    size_t cl = strlen(code);
+    while (cl > 0 && (code[cl - 1] == ' ' || code[cl - 1] == '"'))
+        code[--cl] = '\0';
+    if (cl && code[0] == '#')
+        cl = 0;
+    *len = cl;
+    return code;
+}
+
+int mg_plan_read_codes(const mg_territory *t, const char *path, uint8_t *mark, mg_diag *d)
+{
+    mg_reader *r = NULL;
+    int rc = mg_reader_open(&r, path, d);
+    if (rc)
+        return rc;
+    /* Lines are short (a code, perhaps more CSV fields): one bounded line
+     * buffer, refilled from the reader, so a huge line is an error, not an
+     * allocation. */
+    char line[4096], chunk[65536];
+    size_t used = 0, marked = 0;
+    unsigned long ln = 1;
+    ssize_t got;
+    bool eof = false;
+    while (!rc && !eof) {
+        got = mg_reader_read(r, chunk, sizeof chunk, d);
+        if (got < 0) {
+            rc = (int)got;
             break;
         }
-        size_t len = strcspn(line, ",;\t\r\n");
-        line[len] = '\0';
-        char *code = line;
-        while (*code == ' ' || *code == '"')
-            code++;
-        size_t cl = strlen(code);
-        while (cl > 0 && (code[cl - 1] == ' ' || code[cl - 1] == '"'))
-            code[--cl] = '\0';
-        if (cl == 0 || code[0] == '#')
-            continue;
-        long i = mg_territory_find(t, code);
-        if (i < 0) {
-            /* A first line that is no code at all is a header. */
-            if (ln == 1 && (cl > MG_CODE_LEN || !isdigit((unsigned char)code[0])))
+        eof = got == 0;
+        size_t n = (size_t)got;
+        for (size_t k = 0; !rc && (k < n || (eof && used)); k++) {
+            bool end = eof ? k >= n : chunk[k] == '\n';
+            if (!end) {
+                if (chunk[k] == '\0') {
+                    rc = mg_diag_set(d, MG_EPARSE, path, ln, used + 1, "NUL byte: expected text");
+                    break;
+                }
+                if (used + 1 >= sizeof line) {
+                    rc = mg_diag_set(d, MG_ELIMIT, path, ln, 0, "line longer than %zu bytes",
+                                     sizeof line - 1);
+                    break;
+                }
+                line[used++] = chunk[k];
                 continue;
-            rc = mg_diag_set(d, MG_ENOTFOUND, path, ln, 1, "unknown commune \"%.20s\"", code);
-            break;
+            }
+            line[used] = '\0';
+            used = 0;
+            size_t cl;
+            const char *code = line_code(line, &cl);
+            if (cl) {
+                long i = mg_territory_find(t, code);
+                if (i >= 0) {
+                    mark[i] = 1;
+                    marked++;
+                } else if (!(ln == 1 && (cl > MG_CODE_LEN || !isdigit((unsigned char)code[0])))) {
+                    /* (A first line that is no code at all is a header.) */
+                    rc = mg_diag_set(d, MG_ENOTFOUND, path, ln, 1,
+                                     "unknown commune \"%.20s\": expected an INSEE code", code);
+                }
+            }
+            ln++;
+            if (eof)
+                break;
         }
-        mark[i] = 1;
-        marked++;
     }
-    if (!rc && ferror(f))
-        rc = mg_diag_set(d, MG_EIO, path, 0, 0, "read error");
-    fclose(f);
+    mg_reader_close(r);
     if (!rc && marked == 0)
         rc = mg_diag_set(d, MG_EPARSE, path, 0, 0, "no commune code in the candidates file");
     return rc;
-}
-
-/* The BPE file of the France folder, as the diagnosis finds it. */
-static int bpe_path(const char *france, char *out, size_t cap)
-{
-    static const char *const names[] = {"bpe19_ensemble_sante.csv", "bpe19_ensemble_sante.csv.gz",
-                                        "bpe19_ensemble.csv", "bpe19_ensemble.csv.gz"};
-    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
-        int len = snprintf(out, cap, "%s/%s", france, names[k]);
-        struct stat st;
-        if (len > 0 && (size_t)len < cap && stat(out, &st) == 0)
-            return 0;
-    }
-    return -1;
 }
 
 int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
@@ -196,8 +214,10 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
          * is every commune of the study territory. */
         memcpy(cand, t->in_study, N);
     } else if (strcmp(rule, "pharmacy") == 0) {
-        char path[4096];
-        if (bpe_path(g->opts.france, path, sizeof path)) {
+        char *path = NULL;
+        mg_diag none = {{0}};
+        if (mg_find_data_file(&path, g->opts.france, "bpe19_ensemble_sante.csv", &none) &&
+            mg_find_data_file(&path, g->opts.france, "bpe19_ensemble.csv", &none)) {
             rc = mg_diag_set(d, MG_ENOTFOUND, g->opts.france, 0, 0,
                              "no INSEE BPE file (bpe19_ensemble_sante.csv) for the pharmacy rule");
             goto done;
@@ -206,18 +226,20 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
         double unmapped = 0;
         mg_report rep = {0};
         if (!pharm) {
+            free(path);
             rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
             goto done;
         }
         /* D301: pharmacies in the INSEE BPE. */
         rc = mg_import_bpe(t, path, "D301", pharm, &unmapped, &rep, d);
         mg_report_free(&rep);
+        free(path);
         if (rc)
             goto done;
         for (size_t i = 0; i < N; i++)
             cand[i] = t->in_study[i] && pharm[i] > 0;
     } else {
-        if ((rc = read_codes(t, rule, cand, d)))
+        if ((rc = mg_plan_read_codes(t, rule, cand, d)))
             goto done;
     }
     if (c && c->exclude && *c->exclude) {

@@ -134,6 +134,16 @@ typedef struct mg_plan_candidates {
 } mg_plan_candidates;
 
 /**
+ * Reads a file of commune codes (one per line, or the first field of a CSV
+ * line; a header line, blank lines and # comments skipped; plain or gzip)
+ * and sets mark[i] = 1 (t->n entries) for each. Errors name the line:
+ * MG_ENOTFOUND for an unknown code, MG_ELIMIT for a line over 4 KiB,
+ * MG_EPARSE for a NUL byte or a file with no code.
+ */
+int mg_plan_read_codes(const mg_territory *t, const char *path, uint8_t *mark,
+                       mg_diag *d) MG_WARN_UNUSED;
+
+/**
  * Builds the problem of the study communes of g: units, candidates by the
  * rule (sorted by code, so that the answer does not depend on file order),
  * their columns from the engine's demand. Kinds, objective and constraints
