@@ -66,6 +66,16 @@ void cli_common_init(cli_common *c);
  * -1 after printing a usage error. */
 int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd);
 
+/*
+ * The next option of the command line (call with optind = 1 first): common
+ * options are handled in c; returns the code of a command-specific option
+ * (optarg set), 0 when the options are over (operands are refused), or -1
+ * after printing a usage error (unknown option, bad value, operand).
+ */
+struct option;
+int cli_getopt(cli_common *c, int argc, char **argv, const struct option *longopts,
+               const char *cmd);
+
 /* Checks required options; prints a usage error and returns -1 if missing. */
 int cli_common_finish(cli_common *c, const char *cmd);
 

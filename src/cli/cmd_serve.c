@@ -73,12 +73,7 @@ int mg_cmd_serve(int argc, char **argv)
     double v;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int k = cli_common_option(&c, opt, optarg, cmd);
-        if (k < 0)
-            return MG_EXIT_USAGE;
-        if (k > 0)
-            continue;
+    while ((opt = cli_getopt(&c, argc, argv, longopts, cmd)) > 0) {
         switch (opt) {
         case 'h': help(); return MG_EXIT_OK;
         case OPT_ADDRESS: hc.address = optarg; break;
@@ -100,10 +95,8 @@ int mg_cmd_serve(int argc, char **argv)
             return MG_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        cli_error(cmd, "unexpected argument \"%s\" (try --help)", argv[optind]);
+    if (opt < 0)
         return MG_EXIT_USAGE;
-    }
     if (cli_common_finish(&c, cmd))
         return MG_EXIT_USAGE;
 

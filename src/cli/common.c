@@ -170,3 +170,21 @@ int cli_load(cli_common *c, mg_diagnosis **out)
     }
     return MG_EXIT_OK;
 }
+
+int cli_getopt(cli_common *c, int argc, char **argv, const struct option *longopts,
+               const char *cmd)
+{
+    int opt;
+    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        int k = cli_common_option(c, opt, optarg, cmd);
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            return opt == '?' ? (cli_error(cmd, "try --help"), -1) : opt;
+    }
+    if (optind < argc) {
+        cli_error(cmd, "unexpected argument \"%s\" (try --help)", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
