@@ -593,30 +593,41 @@ static bool is_digit(char ch)
     return ch >= '0' && ch <= '9';
 }
 
+/* The trimmed text of field i, NUL-terminated in tmp (CSV_NUMBER_MAX + 1
+ * bytes), for the number parsers; *n = 0 for an empty field. A field too
+ * long to be a number is an error saying `what` was expected. */
+static int number_text(const mg_csv *c, size_t i, const char *what, char *tmp, size_t *n,
+                       mg_diag *d)
+{
+    const char *b = NULL, *e = NULL;
+    int rc = field_span(c, i, &b, &e, d);
+    if (rc)
+        return rc;
+    *n = (size_t)(e - b);
+    if (*n > CSV_NUMBER_MAX)
+        return bad_field(c, i, what, d);
+    memcpy(tmp, b, *n);
+    tmp[*n] = '\0';
+    return MG_OK;
+}
+
 int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present, mg_diag *d)
 {
-    const char *b, *e;
     if (out)
         *out = 0;
     if (present)
         *present = false;
     if (!out || !present)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_csv_double: no output pointer");
-    int rc = field_span(c, i, &b, &e, d);
-    if (rc)
+    char tmp[CSV_NUMBER_MAX + 1];
+    size_t n;
+    int rc = number_text(c, i, "a number", tmp, &n, d);
+    if (rc || n == 0)
         return rc;
-    if (b == e)
-        return MG_OK;
-    size_t n = (size_t)(e - b);
-    if (n > CSV_NUMBER_MAX)
-        return bad_field(c, i, "a number", d);
 
     /* The grammar is checked by hand before strtod, because strtod also
      * accepts "inf", "nan", hexadecimal floats and leading garbage-free
      * prefixes, none of which is a number in a data file. */
-    char tmp[CSV_NUMBER_MAX + 1];
-    memcpy(tmp, b, n);
-    tmp[n] = '\0';
     size_t k = 0, digits = 0, sep = n;
     if (tmp[k] == '+' || tmp[k] == '-')
         k++;
@@ -667,24 +678,17 @@ int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present, mg_diag
 
 int mg_csv_long(const mg_csv *c, size_t i, long *out, bool *present, mg_diag *d)
 {
-    const char *b, *e;
     if (out)
         *out = 0;
     if (present)
         *present = false;
     if (!out || !present)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_csv_long: no output pointer");
-    int rc = field_span(c, i, &b, &e, d);
-    if (rc)
-        return rc;
-    if (b == e)
-        return MG_OK;
-    size_t n = (size_t)(e - b);
-    if (n > CSV_NUMBER_MAX)
-        return bad_field(c, i, "a non-negative integer", d);
     char tmp[CSV_NUMBER_MAX + 1];
-    memcpy(tmp, b, n);
-    tmp[n] = '\0';
+    size_t n;
+    int rc = number_text(c, i, "a non-negative integer", tmp, &n, d);
+    if (rc || n == 0)
+        return rc;
     size_t k = tmp[0] == '+' ? 1 : 0;
     if (k == n)
         return bad_field(c, i, "a non-negative integer", d);
