@@ -2,8 +2,10 @@
  * libFuzzer target for the OSM import (routing/osm_import.c through
  * readosm) and everything mg_route_build does after it. readosm only reads
  * named files whose name ends in .pbf or .osm, so the input is written to a
- * file of this process: as a .osm.pbf, and also as .osm XML when it starts
- * with '<'. Beyond the sanitizers it checks that a failure always comes with
+ * file of this process as a .osm.pbf. Only the PBF path is fuzzed: readosm's
+ * .osm XML reader leaks its parser and strings on malformed files (a
+ * third-party defect, docs/routing.md), and PBF is the format Geofabrik
+ * publishes. Beyond the sanitizers it checks that a failure always comes with
  * a message and that a graph built from any input passes the checks of the
  * graph file loader and answers a table.
  */
@@ -53,9 +55,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char path[64];
     snprintf(path, sizeof path, "/tmp/mg-fuzz-osm-%ld.osm.pbf", (long)getpid());
     run(path, data, size);
-    if (size && data[0] == '<') {
-        snprintf(path, sizeof path, "/tmp/mg-fuzz-osm-%ld.osm", (long)getpid());
-        run(path, data, size);
-    }
     return 0;
 }

@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <math.h>
 #include <readosm.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,8 +169,151 @@ static const char *readosm_text(int rc)
     }
 }
 
+/*
+ * The OSM PBF framing, checked before readosm sees the file: readosm
+ * allocates whatever sizes a file declares (a corrupt or hostile header can
+ * ask for gigabytes), so every BlobHeader length, blob size and declared
+ * uncompressed size is checked against the limits of the format
+ * (BlobHeader < 64 KiB, Blob and its raw_size <= 32 MiB) first. Only the
+ * top-level protobuf fields needed are read; the rest is left to readosm.
+ */
+#define PBF_MAX_HEADER (64u * 1024u)
+#define PBF_MAX_BLOB (32u * 1024u * 1024u)
+
+/* A protobuf varint at *p (< end); advances *p. -1 when malformed. */
+static int pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        unsigned char b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* Finds varint field `want` among the top-level fields of a message; other
+ * fields are skipped by wire type. 1 found, 0 absent, -1 malformed. */
+static int pb_find_varint(const unsigned char *p, const unsigned char *end, uint64_t want,
+                          uint64_t *out)
+{
+    int found = 0;
+    while (p < end) {
+        uint64_t key, v;
+        if (pb_varint(&p, end, &key))
+            return -1;
+        switch (key & 7) {
+        case 0:
+            if (pb_varint(&p, end, &v))
+                return -1;
+            if ((key >> 3) == want) {
+                *out = v;
+                found = 1;
+            }
+            break;
+        case 1:
+            if (end - p < 8)
+                return -1;
+            p += 8;
+            break;
+        case 2:
+            if (pb_varint(&p, end, &v) || v > (uint64_t)(end - p))
+                return -1;
+            p += v;
+            break;
+        case 5:
+            if (end - p < 4)
+                return -1;
+            p += 4;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return found;
+}
+
+static int check_pbf_framing(const char *path, mg_diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0; /* readosm reports the missing file itself */
+    unsigned char *buf = malloc(PBF_MAX_HEADER);
+    int rc = buf ? 0 : mg_diag_set(d, MG_ENOMEM, path, 0, 0, "out of memory");
+    unsigned long long offset = 0;
+    unsigned char len4[4];
+    while (!rc && fread(len4, 1, 4, f) == 4) {
+        uint32_t hlen = (uint32_t)len4[0] << 24 | (uint32_t)len4[1] << 16 |
+                        (uint32_t)len4[2] << 8 | len4[3];
+        uint64_t datasize = 0;
+        if (hlen == 0 || hlen >= PBF_MAX_HEADER || fread(buf, 1, hlen, f) != hlen ||
+            pb_find_varint(buf, buf + hlen, 3, &datasize) != 1 || datasize > PBF_MAX_BLOB) {
+            rc = mg_diag_set(d, MG_EPARSE, path, 0, 0,
+                             "byte %llu: corrupt OSM PBF block header (expected a BlobHeader "
+                             "under 64 KiB declaring a blob of at most 32 MiB)",
+                             offset);
+            break;
+        }
+        /* The blob's declared uncompressed size (field 2, raw_size) is
+         * what readosm allocates for inflating it: read the blob's first
+         * bytes, where the encoder puts it, up to the buffer's size. */
+        size_t look = datasize < PBF_MAX_HEADER ? (size_t)datasize : PBF_MAX_HEADER;
+        uint64_t raw_size = 0;
+        if (fread(buf, 1, look, f) != look) {
+            rc = mg_diag_set(d, MG_EPARSE, path, 0, 0,
+                             "byte %llu: OSM PBF blob cut short (truncated file?)", offset);
+            break;
+        }
+        const unsigned char *q = buf, *qe = buf + look;
+        while (q < qe) {
+            uint64_t key, v;
+            if (pb_varint(&q, qe, &key) || (key & 7) == 3 || (key & 7) == 4)
+                break;
+            if ((key & 7) == 0) {
+                if (pb_varint(&q, qe, &v))
+                    break;
+                if ((key >> 3) == 2)
+                    raw_size = v;
+            } else if ((key & 7) == 2) {
+                if (pb_varint(&q, qe, &v) || v > (uint64_t)(qe - q))
+                    break;
+                q += v;
+            } else {
+                break;
+            }
+        }
+        if (raw_size > PBF_MAX_BLOB) {
+            rc = mg_diag_set(d, MG_EPARSE, path, 0, 0,
+                             "byte %llu: OSM PBF blob declares %llu bytes uncompressed "
+                             "(the format allows 32 MiB)",
+                             offset, (unsigned long long)raw_size);
+            break;
+        }
+        if (fseek(f, (long)(datasize - look), SEEK_CUR) != 0) {
+            rc = mg_diag_set(d, MG_EPARSE, path, 0, 0, "byte %llu: OSM PBF blob cut short", offset);
+            break;
+        }
+        offset += 4 + hlen + datasize;
+    }
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 static int parse(import_ctx *c, const char *path, int pass, mg_diag *d)
 {
+    if (pass == 1 && ends_with(path, ".pbf")) {
+        int frc = check_pbf_framing(path, d);
+        if (frc)
+            return frc;
+    }
     const void *h = NULL;
     int rc = readosm_open(path, &h);
     if (rc == READOSM_OK)
