@@ -321,37 +321,39 @@ int mg_scenario_eval(const mg_scenario_engine *e, const mg_scenario *s, double *
 {
     const mg_diagnosis *g = e->g;
     size_t n = g->t->n;
+    double *caps = mg_alloc_array(s->n, sizeof *caps);
+    if (!caps)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "mémoire insuffisante");
     memcpy(apl, g->apl, n * sizeof *apl);
     if (supply)
         memcpy(supply, g->supply, n * sizeof *supply);
-    /* Capacity per commune first, so that several actions at one commune
-     * are checked together against what it has. */
     double scale = g->apl_spec.scale;
-    for (size_t k = 0; k < s->n; k++) {
+    int rc = MG_OK;
+    for (size_t k = 0; k < s->n && rc == MG_OK; k++) {
         const mg_action *a = &s->actions[k];
-        double cap;
-        int rc = mg_action_capacity(a, g, &cap, d);
-        if (rc)
-            return rc;
+        if ((rc = mg_action_capacity(a, g, &caps[k], d)))
+            break;
+        /* Actions at one commune add up, in order: what it has after the
+         * earlier ones is what this one may remove. */
         size_t j = a->commune;
         double total = g->supply[j];
-        for (size_t m = 0; m < s->n; m++)
-            if (s->actions[m].commune == j && m <= k) {
-                double c2;
-                if (m < k && mg_action_capacity(&s->actions[m], g, &c2, NULL) == MG_OK)
-                    total += c2;
-            }
-        if (total + cap < -1e-9 * (1 + fabs(total)))
-            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                               "action %zu : %s n'a que %.0f praticien(s) à retirer", k + 1,
-                               g->t->name[j], g->heads[j]);
+        for (size_t m = 0; m < k; m++)
+            if (s->actions[m].commune == j)
+                total += caps[m];
+        if (total + caps[k] < -1e-9 * (1 + fabs(total))) {
+            rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                             "action %zu : %s n'a que %.0f praticien(s) à retirer", k + 1,
+                             g->t->name[j], g->heads[j]);
+            break;
+        }
         if (supply)
-            supply[j] += cap;
+            supply[j] += caps[k];
         if (!(e->demand_seen[j] > 0))
             continue; /* nobody reaches this commune: the capacity serves no one */
-        double r = cap / e->demand_seen[j] * scale;
+        double r = caps[k] / e->demand_seen[j] * scale;
         for (size_t q = e->col_start[j]; q < e->col_start[j + 1]; q++)
             apl[e->col_from[q]] += e->col_w[q] * r;
     }
-    return MG_OK;
+    free(caps);
+    return rc;
 }

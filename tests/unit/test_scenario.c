@@ -137,6 +137,20 @@ static void test_bad_scenarios(void **state)
     mg_diag d = {{0}};
     assert_int_equal(mg_scenario_eval(engine, &s, apl, NULL, &d), MG_EINVAL);
     assert_non_null(strstr(d.msg, "Aigues-Vives"));
+    mg_scenario_free(&s);
+    /* Actions at one commune add up in order: a GP arrives at Aigues-Vives
+     * (which has none), then leaves — fine; the other way round is not. */
+    s = parse("[{\"kind\":\"gp\",\"commune\":\"11001\",\"count\":1},"
+              "{\"kind\":\"gp\",\"commune\":\"11001\",\"count\":-1}]", 0, NULL);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_scenario_eval(engine, &s, apl, NULL, &d), 0);
+    for (size_t k = 0; k < g->study_n; k++)
+        assert_true(fabs(apl[g->study[k]] - g->apl[g->study[k]]) < 1e-12);
+    mg_scenario_free(&s);
+    s = parse("[{\"kind\":\"gp\",\"commune\":\"11001\",\"count\":-1},"
+              "{\"kind\":\"gp\",\"commune\":\"11001\",\"count\":1}]", 0, NULL);
+    assert_int_equal(mg_scenario_eval(engine, &s, apl, NULL, &d), MG_EINVAL);
+    assert_non_null(strstr(d.msg, "action 1"));
     free(apl);
     mg_scenario_free(&s);
 }
