@@ -6,25 +6,27 @@
 
 int mg_html_text(mg_buf *b, const char *s)
 {
+    /* Runs without a special character are copied whole: strcspn is far
+     * faster than a byte-by-byte switch on the mostly plain text of
+     * names and labels, which pages and maps escape by the thousand. */
     int rc = MG_OK;
-    const char *run = s;
-    for (; *s && rc == MG_OK; s++) {
+    while (rc == MG_OK) {
+        size_t run = strcspn(s, "&<>\"'");
+        rc = mg_buf_append(b, s, run);
+        s += run;
+        if (!*s || rc != MG_OK)
+            break;
         const char *rep;
         switch (*s) {
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
+        default: rep = "&#39;"; break;
         }
-        rc = mg_buf_append(b, run, (size_t)(s - run));
-        if (rc == MG_OK)
-            rc = mg_buf_puts(b, rep);
-        run = s + 1;
+        rc = mg_buf_puts(b, rep);
+        s++;
     }
-    if (rc == MG_OK)
-        rc = mg_buf_append(b, run, strlen(run));
     return rc;
 }
 
