@@ -294,7 +294,7 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const cha
     const char *names[2] = {"Situation actuelle", "Avec le scénario"};
     figures_table(b, s, names, 2);
     scenario_links(b, id);
-    mg_buf_puts(b, "<div class=\"two\"><div class=\"map\"><h3>APL avec le scénario</h3>");
+    mg_buf_puts(b, "<div class=\"pair\"><div class=\"map\"><h3>APL avec le scénario</h3>");
     web_map(b, a, p, w->apl, false, "APL avec le scénario", g->prof->threshold, -1);
     mg_buf_puts(b, "</div><div class=\"map\"><h3>Écart à la situation actuelle</h3>");
     double *diff = mg_alloc_array(g->t->n, sizeof *diff);
@@ -487,7 +487,7 @@ static int compare_page(void *ctx, const mg_http_request *r, mg_http_response *r
         names[k + 1] = w[k].rec.name;
     }
     figures_table(b, s, names, n + 1);
-    mg_buf_puts(b, "<div class=\"two\">");
+    mg_buf_puts(b, "<div class=\"pair\">");
     for (size_t k = 0; k < n; k++) {
         mg_buf_puts(b, "<div class=\"map\"><h2>");
         mg_html_text(b, w[k].rec.name);
