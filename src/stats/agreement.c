@@ -6,37 +6,13 @@
  * nor overflow of the squares can spoil them.
  */
 #include "stats/agreement.h"
+#include "stats/ksum.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
-
-/*
- * A Neumaier compensated sum: the rounding error of every addition is kept
- * in c and added back at the end. It relies on strict IEEE evaluation,
- * which the build keeps (no -ffast-math).
- */
-typedef struct ksum {
-    double s;
-    double c;
-} ksum;
-
-static void ksum_add(ksum *k, double v)
-{
-    double t = k->s + v;
-    if (fabs(k->s) >= fabs(v))
-        k->c += (k->s - t) + v;
-    else
-        k->c += (v - t) + k->s;
-    k->s = t;
-}
-
-static double ksum_value(const ksum *k)
-{
-    return k->s + k->c;
-}
 
 static bool usable(double a, double b)
 {

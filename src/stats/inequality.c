@@ -7,6 +7,7 @@
  * communes in the input.
  */
 #include "stats/inequality.h"
+#include "stats/ksum.h"
 
 #include <float.h>
 #include <math.h>
@@ -22,32 +23,6 @@
  * rounding while staying far below any real difference between communes.
  */
 #define QUANTILE_RTOL (16.0 * DBL_EPSILON)
-
-/*
- * A Neumaier compensated sum: the rounding error of every addition is kept
- * in c and added back at the end, so that tens of thousands of terms of
- * mixed magnitude sum to within an ulp or two whatever their order. It
- * relies on strict IEEE evaluation, which the build keeps (no -ffast-math).
- */
-typedef struct ksum {
-    double s;
-    double c;
-} ksum;
-
-static void ksum_add(ksum *k, double v)
-{
-    double t = k->s + v;
-    if (fabs(k->s) >= fabs(v))
-        k->c += (k->s - t) + v;
-    else
-        k->c += (v - t) + k->s;
-    k->s = t;
-}
-
-static double ksum_value(const ksum *k)
-{
-    return k->s + k->c;
-}
 
 /* An entry takes part in a figure when it has people and a known value. */
 static bool usable(double x, double w)
