@@ -1,7 +1,7 @@
 /*
  * Benchmark of src/routing (bench/README.md, section "bench_routing").
  *
- *   bench_routing --osm FILE [--points N] [--max MIN] [--dump DIR]
+ *   bench_routing --osm FILE [--points N] [--max MIN] [--repeats R] [--dump DIR]
  *
  * Builds the graph from the extract (time, peak memory, graph size), writes
  * and maps it back (load time), picks N deterministic points on the roads,
@@ -37,6 +37,20 @@ static long peak_rss_mib(void)
     return ru.ru_maxrss / 1024;
 }
 
+#define MAX_REPEATS 21
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static int dump(const mg_graph *g, const mg_snap *s, size_t n, const char *dir)
 {
     char path[1024];
@@ -68,7 +82,7 @@ static int dump(const mg_graph *g, const mg_snap *s, size_t n, const char *dir)
 int main(int argc, char **argv)
 {
     const char *osm = NULL, *dir = NULL;
-    long npts = 1000;
+    long npts = 1000, repeats = 5;
     double max = 30;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--osm") == 0 && i + 1 < argc)
@@ -77,16 +91,20 @@ int main(int argc, char **argv)
             npts = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc)
             max = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--repeats") == 0 && i + 1 < argc)
+            repeats = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
             dir = argv[++i];
         else {
             fprintf(stderr, "usage: bench_routing --osm FILE [--points N] [--max MIN] "
-                            "[--dump DIR]\n");
+                            "[--repeats R] [--dump DIR]\n");
             return 2;
         }
     }
-    if (!osm || npts < 1 || npts > 100000 || !(max > 0 && max <= 600)) {
-        fprintf(stderr, "bench_routing: --osm FILE required; N in 1..100000, MIN in (0, 600]\n");
+    if (!osm || npts < 1 || npts > 100000 || !(max > 0 && max <= 600) || repeats < 1 ||
+        repeats > MAX_REPEATS) {
+        fprintf(stderr, "bench_routing: --osm FILE required; N in 1..100000, MIN in (0, 600], "
+                        "R in 1..%d\n", MAX_REPEATS);
         return 2;
     }
     mg_diag d = {{0}};
@@ -156,28 +174,50 @@ int main(int argc, char **argv)
     if (dir && dump(g, s, n, dir))
         fprintf(stderr, "bench_routing: cannot write into %s\n", dir);
 
-    mg_route_table ch, dj;
-    t0 = now_s();
-    if (mg_route_table_compute(g, s, n, s, n, max, MG_ROUTE_CH, 2, NULL, NULL, &ch, &d))
-        return 1;
-    double t_ch = now_s() - t0;
-    t0 = now_s();
-    if (mg_route_table_compute(g, s, n, s, n, max, MG_ROUTE_DIJKSTRA, 2, NULL, NULL, &dj, &d))
-        return 1;
-    double t_dj = now_s() - t0;
-    int same = ch.npairs == dj.npairs &&
-               memcmp(ch.start, dj.start, (n + 1) * sizeof *ch.start) == 0 &&
-               memcmp(ch.tgt, dj.tgt, dj.npairs * sizeof *ch.tgt) == 0 &&
-               memcmp(ch.ds, dj.ds, dj.npairs * sizeof *ch.ds) == 0;
-    printf("table %zu x %zu within %g min: %zu pairs\n", n, n, max, ch.npairs);
-    printf("  contraction hierarchies (buckets, 2 threads): %.3f s\n", t_ch);
-    printf("  plain bounded Dijkstra from each origin (2 threads): %.3f s\n", t_dj);
+    /* The chosen method (MG_ROUTE_CH), each of the two forced, and the
+     * reference, REPEATS times in turn (the machine is shared: medians);
+     * every table must be identical to the reference. */
+    static const enum mg_route_method methods[] = {MG_ROUTE_CH, MG_ROUTE_CH_BUCKETS,
+                                                   MG_ROUTE_CH_SWEEP, MG_ROUTE_DIJKSTRA};
+    mg_route_table tb[4];
+    double runs[4][MAX_REPEATS], tm[4];
+    int same = 1;
+    for (int r = 0; r < repeats; r++) {
+        for (int m = 0; m < 4; m++) {
+            t0 = now_s();
+            if (mg_route_table_compute(g, s, n, s, n, max, methods[m], 2, NULL, NULL, &tb[m],
+                                       &d)) {
+                fprintf(stderr, "bench_routing: %s\n", d.msg);
+                return 1;
+            }
+            runs[m][r] = now_s() - t0;
+        }
+        const mg_route_table *dj = &tb[3];
+        for (int m = 0; m < 3; m++)
+            same &= tb[m].npairs == dj->npairs &&
+                    memcmp(tb[m].start, dj->start, (n + 1) * sizeof *dj->start) == 0 &&
+                    memcmp(tb[m].tgt, dj->tgt, dj->npairs * sizeof *dj->tgt) == 0 &&
+                    memcmp(tb[m].ds, dj->ds, dj->npairs * sizeof *dj->ds) == 0;
+        if (r + 1 < repeats)
+            for (int m = 0; m < 4; m++)
+                mg_route_table_free(&tb[m]);
+    }
+    for (int m = 0; m < 4; m++)
+        tm[m] = median(runs[m], (int)repeats);
+    const mg_route_table *dj = &tb[3];
+    double t_ch = tm[0], t_dj = tm[3];
+    printf("table %zu x %zu within %g min: %zu pairs (median of %ld runs each)\n", n, n, max,
+           dj->npairs, repeats);
+    printf("  contraction hierarchies, method chosen (%s), 2 threads: %.4f s\n",
+           mg_route_method_name((enum mg_route_method)tb[0].method), t_ch);
+    printf("    buckets forced: %.4f s; sweep forced: %.4f s\n", tm[1], tm[2]);
+    printf("  plain bounded Dijkstra from each origin (2 threads): %.4f s\n", t_dj);
     printf("  identical tables: %s; ratio Dijkstra / CH: %.1f x\n", same ? "yes" : "NO",
            t_dj / t_ch);
     printf("end to end (load + snap + CH table): %.3f s\n", t_load + t_snap + t_ch);
     printf("peak memory (RSS): %ld MiB\n", peak_rss_mib());
-    mg_route_table_free(&ch);
-    mg_route_table_free(&dj);
+    for (int m = 0; m < 4; m++)
+        mg_route_table_free(&tb[m]);
     free(lat), free(lon), free(s);
     mg_graph_close(g);
     return same ? 0 : 1;

@@ -32,7 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mg_route_table a, b;
         check(mg_route_table_compute(g, s, 4, s, 4, 60, MG_ROUTE_DIJKSTRA, 1, NULL, NULL, &a,
                                      &d) == 0);
-        check(mg_route_table_compute(g, s, 4, s, 4, 60, MG_ROUTE_CH, 2, NULL, NULL, &b, &d) == 0);
+        check(mg_route_table_compute(g, s, 4, s, 4, 60, MG_ROUTE_CH_BUCKETS, 2, NULL, NULL, &b,
+                                     &d) == 0);
+        mg_route_table c;
+        check(mg_route_table_compute(g, s, 4, s, 4, 60, MG_ROUTE_CH_SWEEP, 2, NULL, NULL, &c,
+                                     &d) == 0);
+        for (size_t k = 0; k < c.npairs; k++)
+            check(c.ds[k] <= 36000 && c.tgt[k] < 4);
+        mg_route_table_free(&c);
         /* A mutated hierarchy can hold arcs no contraction would make, so
          * the two may differ; both must stay within the bound. */
         for (size_t k = 0; k < a.npairs; k++)

@@ -27,7 +27,7 @@ static void help(void)
            "       maillage route info GRAPH\n"
            "       maillage route snap --graph GRAPH --points CSV\n"
            "       maillage route table --graph GRAPH --points CSV [--to CSV]\n"
-           "                            [--max MIN] [--method ch|dijkstra] [--threads N]\n"
+           "                            [--max MIN] [--method M] [--threads N]\n"
            "\n"
            "Builds a road graph for cars from an OpenStreetMap extract (e.g. a Geofabrik\n"
            ".osm.pbf) with the car profile of docs/routing.md, and computes road travel\n"
@@ -41,7 +41,8 @@ static void help(void)
            "  --points CSV     points: a header with id,lat,lon (',' separated)\n"
            "  --to CSV         destinations (default: the --points)\n"
            "  --max MIN        largest time kept, in minutes (default 30)\n"
-           "  --method M       ch (default) or dijkstra (the plain reference)\n"
+           "  --method M       ch (default: buckets or sweep, whichever suits the table),\n"
+           "                   buckets, sweep, or dijkstra (the plain reference)\n"
            "  --threads N      worker threads (default 2)\n"
            "  -q, --quiet      no progress or figures on stderr\n"
            "  --progress       progress even when stderr is not a terminal\n"
@@ -298,8 +299,10 @@ static int table_cmd(const char *graph, const char *from, const char *to, double
                 un += !sa[i].ok;
             for (size_t i = 0; to && i < b.n; i++)
                 un += !sb[i].ok;
-            fprintf(stderr, "maillage route: %zu pairs within %g minutes in %.3f s%s\n",
-                    t.npairs, max, now_s() - t0, un ? " (some points not snapped)" : "");
+            fprintf(stderr, "maillage route: %zu pairs within %g minutes in %.3f s (%s)%s\n",
+                    t.npairs, max, now_s() - t0,
+                    mg_route_method_name((enum mg_route_method)t.method),
+                    un ? " (some points not snapped)" : "");
         }
     }
     mg_route_table_free(&t);
@@ -353,12 +356,11 @@ int mg_cmd_route(int argc, char **argv)
             threads = (int)th;
             break;
         case O_METHOD:
-            if (strcmp(optarg, "ch") == 0)
-                method = MG_ROUTE_CH;
-            else if (strcmp(optarg, "dijkstra") == 0)
-                method = MG_ROUTE_DIJKSTRA;
-            else {
-                cli_error(kCmd, "--method %s: expected ch or dijkstra", optarg);
+            for (method = MG_ROUTE_CH; method <= MG_ROUTE_CH_SWEEP; method++)
+                if (strcmp(optarg, mg_route_method_name(method)) == 0)
+                    break;
+            if (method > MG_ROUTE_CH_SWEEP) {
+                cli_error(kCmd, "--method %s: expected ch, buckets, sweep or dijkstra", optarg);
                 return MG_EXIT_USAGE;
             }
             break;

@@ -108,19 +108,29 @@ typedef struct mg_route_table {
     size_t *start;      /* nsrc + 1 */
     uint32_t *tgt;
     uint32_t *ds;       /* tenths of a second, allowances included */
+    int method;         /* the method that computed it (MG_ROUTE_CH is resolved
+                           to MG_ROUTE_CH_BUCKETS or MG_ROUTE_CH_SWEEP) */
 } mg_route_table;
 
 void mg_route_table_free(mg_route_table *t);
 
 enum mg_route_method {
-    MG_ROUTE_CH = 0,       /* contraction hierarchies, bucket many-to-many */
-    MG_ROUTE_DIJKSTRA = 1, /* plain bounded Dijkstra from each origin (reference) */
+    MG_ROUTE_CH = 0,         /* contraction hierarchies: buckets or sweep, whichever
+                                the table's shape makes cheaper (estimated) */
+    MG_ROUTE_DIJKSTRA = 1,   /* plain bounded Dijkstra from each origin (reference) */
+    MG_ROUTE_CH_BUCKETS = 2, /* bucket many-to-many (sparse tables: large networks) */
+    MG_ROUTE_CH_SWEEP = 3,   /* restricted PHAST sweeps, 16 sources at a time
+                                (dense tables: most targets within reach) */
 };
+
+/** The method's name as the command line spells it ("ch", "dijkstra",
+ * "buckets", "sweep"). */
+const char *mg_route_method_name(enum mg_route_method m);
 
 /**
  * Times from every source to every target within max_minutes (allowances
  * included), with `threads` worker threads (1 or 2 typically). Unsnapped
- * points reach nothing. Both methods return identical tables.
+ * points reach nothing. Every method returns the identical table.
  */
 int mg_route_table_compute(const mg_graph *g, const mg_snap *src, size_t nsrc,
                            const mg_snap *tgt, size_t ntgt, double max_minutes,

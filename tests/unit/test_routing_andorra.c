@@ -104,28 +104,47 @@ static void test_ch_equals_dijkstra(void **state)
     for (int i = 0; i < NPLACES; i++)
         assert_true(s[i].ok && s[i].dist_m < 100);
     static const double bounds[] = {10, 45, 120};
+    /* Each contraction-hierarchy method, on 2 threads and on 1, against
+     * plain Dijkstra, pair by pair. */
+    static const enum mg_route_method methods[] = {MG_ROUTE_CH, MG_ROUTE_CH_BUCKETS,
+                                                   MG_ROUTE_CH_SWEEP};
     for (int b = 0; b < 3; b++) {
-        mg_route_table ch, ch1, dj;
-        assert_int_equal(mg_route_table_compute(g_graph, s, NSAMPLE, s, NSAMPLE, bounds[b],
-                                                MG_ROUTE_CH, 2, NULL, NULL, &ch, &d), 0);
-        assert_int_equal(mg_route_table_compute(g_graph, s, NSAMPLE, s, NSAMPLE, bounds[b],
-                                                MG_ROUTE_CH, 1, NULL, NULL, &ch1, &d), 0);
+        mg_route_table dj;
         assert_int_equal(mg_route_table_compute(g_graph, s, NSAMPLE, s, NSAMPLE, bounds[b],
                                                 MG_ROUTE_DIJKSTRA, 1, NULL, NULL, &dj, &d), 0);
-        assert_int_equal(ch.npairs, dj.npairs);
-        assert_int_equal(ch1.npairs, dj.npairs);
-        assert_memory_equal(ch.start, dj.start, (NSAMPLE + 1) * sizeof *ch.start);
-        assert_memory_equal(ch.tgt, dj.tgt, dj.npairs * sizeof *ch.tgt);
-        assert_memory_equal(ch.ds, dj.ds, dj.npairs * sizeof *ch.ds);
-        assert_memory_equal(ch1.ds, dj.ds, dj.npairs * sizeof *ch.ds);
+        for (int m = 0; m < 3; m++) {
+            for (int threads = 1; threads <= 2; threads++) {
+                mg_route_table ch;
+                assert_int_equal(mg_route_table_compute(g_graph, s, NSAMPLE, s, NSAMPLE,
+                                                        bounds[b], methods[m], threads, NULL,
+                                                        NULL, &ch, &d), 0);
+                assert_int_equal(ch.npairs, dj.npairs);
+                assert_memory_equal(ch.start, dj.start, (NSAMPLE + 1) * sizeof *ch.start);
+                assert_memory_equal(ch.tgt, dj.tgt, dj.npairs * sizeof *ch.tgt);
+                assert_memory_equal(ch.ds, dj.ds, dj.npairs * sizeof *ch.ds);
+                mg_route_table_free(&ch);
+            }
+        }
         if (b == 2) /* two hours reach across the country: every snapped pair */
             assert_true(dj.npairs * 10 > (size_t)snapped * (size_t)snapped * 9);
         for (size_t k = 0; k < dj.npairs; k++)
             assert_true(dj.ds[k] <= bounds[b] * 600);
-        mg_route_table_free(&ch);
-        mg_route_table_free(&ch1);
         mg_route_table_free(&dj);
     }
+    /* Sources and targets apart (a rectangular table): the first 100
+     * points to the others, by the sweep and by Dijkstra. */
+    mg_route_table a, r;
+    assert_int_equal(mg_route_table_compute(g_graph, s, 100, s + 100, NSAMPLE - 100, 30,
+                                            MG_ROUTE_CH_SWEEP, 2, NULL, NULL, &a, &d), 0);
+    assert_int_equal(mg_route_table_compute(g_graph, s, 100, s + 100, NSAMPLE - 100, 30,
+                                            MG_ROUTE_DIJKSTRA, 2, NULL, NULL, &r, &d), 0);
+    assert_true(r.npairs > 0);
+    assert_int_equal(a.npairs, r.npairs);
+    assert_memory_equal(a.start, r.start, 101 * sizeof *a.start);
+    assert_memory_equal(a.tgt, r.tgt, r.npairs * sizeof *a.tgt);
+    assert_memory_equal(a.ds, r.ds, r.npairs * sizeof *a.ds);
+    mg_route_table_free(&a);
+    mg_route_table_free(&r);
 }
 
 static double minutes(const mg_route_table *t, size_t a, uint32_t b)

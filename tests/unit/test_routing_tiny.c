@@ -43,6 +43,11 @@ static const double kLat[] = {0, 0, 0.008, 0.012, 0.3, 0.008};
 static const double kLon[] = {0, 0.010, 0.010, 0.020, 0.3, 0.020};
 enum { A, C, D, L, G, F, NP };
 
+/* Every method of mg_route_table_compute, the automatic choice included. */
+static const enum mg_route_method kMethods[] = {MG_ROUTE_CH, MG_ROUTE_CH_BUCKETS,
+                                                MG_ROUTE_CH_SWEEP, MG_ROUTE_DIJKSTRA};
+#define NMETHODS 4
+
 static uint32_t find(const mg_route_table *t, size_t s, uint32_t tgt)
 {
     for (size_t k = t->start[s]; k < t->start[s + 1]; k++)
@@ -81,9 +86,9 @@ static void test_tiny_network(void **state)
     uint32_t wCD = ds(metres(0, 0.010, 0.008, 0.010), 70);
     uint32_t wDA = ds(metres(0.008, 0.010, 0, 0), 60);
     mg_snap s[NP];
-    for (int m = 0; m < 2; m++) {
+    for (int m = 0; m < NMETHODS; m++) {
         mg_route_table t;
-        table(g, m ? MG_ROUTE_DIJKSTRA : MG_ROUTE_CH, 60, &t, s);
+        table(g, kMethods[m], 60, &t, s);
         assert_true(s[A].ok && s[C].ok && s[D].ok);
         assert_true(s[A].dist_m < 0.01 && s[C].dist_m < 0.01 && s[D].dist_m < 0.01);
         assert_int_equal(find(&t, A, C), wAC);
@@ -107,7 +112,7 @@ static void test_tiny_network(void **state)
         assert_true(s[F].dist_m > 1000);
         mg_route_table_free(&t);
         /* A bound below the time removes the pair. */
-        table(g, m ? MG_ROUTE_DIJKSTRA : MG_ROUTE_CH, (wAC - 1) / 600.0, &t, s);
+        table(g, kMethods[m], (wAC - 1) / 600.0, &t, s);
         assert_int_equal(find(&t, A, C), UINT32_MAX);
         assert_int_equal(find(&t, A, D), wDA);
         mg_route_table_free(&t);
@@ -125,6 +130,53 @@ static void test_tiny_network(void **state)
     assert_true(s[F].dist_m < 0.01);
     assert_int_equal(find(&t, D, F), ds(metres(0.008, 0.010, 0.008, 0.020), 10));
     mg_route_table_free(&t);
+    mg_graph_close(g);
+}
+
+/* Two points on the residential road A-C, among unsnapped targets: the way
+ * from one to the other runs along the road between them, without passing
+ * a node; every method must find it whatever the order of the targets
+ * (a search over the targets sorted by edge once skipped it when unsnapped
+ * targets sat in the middle of that order). */
+static void test_same_edge(void **state)
+{
+    (void)state;
+    mg_graph *g = NULL;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_route_build(TINY, NULL, &g, &d), 0);
+    enum { P1, P2, U1, U2, U3, PC, N };
+    const double lat[N] = {0.0001, 0.0001, 0.3, NAN, 0.31, 0};
+    const double lon[N] = {0.003, 0.007, 0.3, NAN, 0.3, 0.010};
+    mg_snap s[N];
+    assert_int_equal(mg_graph_snap(g, lat, lon, N, MG_ROUTE_MAX_SNAP_M, MG_ROUTE_SNAP_SPEED_KMH,
+                                   s, &d), 0);
+    assert_true(s[P1].ok && s[P2].ok && s[PC].ok && s[P1].edge == s[P2].edge);
+    assert_false(s[U1].ok || s[U2].ok || s[U3].ok);
+    uint32_t wAC = ds(metres(0, 0, 0, 0.005) + metres(0, 0.005, 0, 0.010), 30);
+    /* 0.004 degree of the 0.010 of the road (A-B-C is straight along the
+     * equator), plus both allowances (about 11 m each). */
+    uint32_t along = (uint32_t)lround((s[P2].frac - s[P1].frac) * wAC);
+    assert_in_range(along, wAC * 4 / 10 - 2, wAC * 4 / 10 + 2);
+    for (int m = 0; m < NMETHODS; m++) {
+        mg_route_table t;
+        assert_int_equal(mg_route_table_compute(g, s, N, s, N, 60, kMethods[m], 2, NULL, NULL,
+                                                &t, &d), 0);
+        assert_int_equal(find(&t, P1, P2), along + s[P1].allowance_ds + s[P2].allowance_ds);
+        /* and back, the road being two-way */
+        assert_int_equal(find(&t, P2, P1), along + s[P1].allowance_ds + s[P2].allowance_ds);
+        assert_int_equal(find(&t, P1, P1), 2 * s[P1].allowance_ds);
+        assert_true(find(&t, P1, P2) < find(&t, P1, PC));
+        for (int u = U1; u <= U3; u++)
+            assert_int_equal(t.start[u + 1] - t.start[u], 0);
+        if (kMethods[m] == MG_ROUTE_CH)
+            assert_true(t.method == MG_ROUTE_CH_BUCKETS || t.method == MG_ROUTE_CH_SWEEP);
+        else
+            assert_int_equal(t.method, kMethods[m]);
+        mg_route_table_free(&t);
+    }
+    mg_route_table t;
+    assert_int_equal(mg_route_table_compute(g, s, N, s, N, 60, (enum mg_route_method)7, 1, NULL,
+                                            NULL, &t, &d), MG_EINVAL);
     mg_graph_close(g);
 }
 
@@ -214,6 +266,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_network),
+        cmocka_unit_test(test_same_edge),
         cmocka_unit_test(test_pairs_interface),
         cmocka_unit_test(test_profile),
         cmocka_unit_test(test_bad_inputs),
