@@ -36,7 +36,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -830,8 +829,6 @@ static int choose(job *j, worker *w0, enum mg_route_method *out)
     double buckets = used ? scanned / (double)used * (double)j->nsrc : 0;
     double sweeps = ceil((double)j->nsrc / LANES) * (nr + arcs + 2.0 * (double)j->ntgt);
     *out = sweeps * SWEEP_UNIT_COST < buckets ? MG_ROUTE_CH_SWEEP : MG_ROUTE_CH_BUCKETS;
-    if (getenv("MG_ROUTE_DEBUG"))
-        fprintf(stderr, "choose: R %.0f nodes %.0f arcs; buckets %.3g, sweeps %.3g -> %s\n", nr, arcs, buckets, sweeps, mg_route_method_name(*out));
     return 0;
 }
 
