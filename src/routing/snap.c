@@ -130,7 +130,12 @@ static void snap_one(const mg_graph *g, double lat, double lon, double max_m, do
                 }
             }
         }
-        if (b.dist <= (double)r * cell_m || (double)r * cell_m > max_m + cell_m)
+        /* Done when the nearest edge so far is nearer than anything outside
+         * the square of rings searched: an edge's nearest point lies in a
+         * cell that lists the edge. */
+        double inside = fmin(fmin(fx - (double)(cx - r), (double)(cx + r + 1) - fx),
+                             fmin(fy - (double)(cy - r), (double)(cy + r + 1) - fy));
+        if (b.dist <= inside * cell_m || (double)r * cell_m > max_m + cell_m)
             break;
     }
     if (b.edge == UINT32_MAX || b.dist > max_m)

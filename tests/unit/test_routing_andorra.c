@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "routing/internal.h"
 #include "routing/routing.h"
 
 #define ANDORRA MG_SOURCE_DIR "/data/osm/andorra-2016-10-12.osm.pbf"
@@ -145,6 +146,71 @@ static void test_ch_equals_dijkstra(void **state)
     assert_memory_equal(a.ds, r.ds, r.npairs * sizeof *a.ds);
     mg_route_table_free(&a);
     mg_route_table_free(&r);
+}
+
+/* Distance in metres from (lat, lon) to edge e, every segment tried, on the
+ * local plane at the point (the exhaustive reference of the grid search). */
+static double edge_metres(const mg_graph *g, uint32_t e, double lat, double lon)
+{
+    const double k = 3.14159265358979323846 / 180.0, R = 6371008.8;
+    double kx = R * k * cos(lat * k), ky = R * k, best = INFINITY;
+    uint32_t ns = g->eshape[e + 1] - g->eshape[e];
+    double pa = g->lat[g->eu[e]] / 1e7, po = g->lon[g->eu[e]] / 1e7;
+    for (uint32_t q = 0; q <= ns; q++) {
+        double qa = q < ns ? g->slat[g->eshape[e] + q] / 1e7 : g->lat[g->ev[e]] / 1e7;
+        double qo = q < ns ? g->slon[g->eshape[e] + q] / 1e7 : g->lon[g->ev[e]] / 1e7;
+        double ax = (po - lon) * kx, ay = (pa - lat) * ky;
+        double vx = (qo - po) * kx, vy = (qa - pa) * ky, vv = vx * vx + vy * vy;
+        double t = vv > 0 ? -(ax * vx + ay * vy) / vv : 0;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double x = ax + t * vx, y = ay + t * vy;
+        best = fmin(best, sqrt(x * x + y * y));
+        pa = qa, po = qo;
+    }
+    return best;
+}
+
+/* The grid search stops as soon as nothing outside the cells it has searched
+ * can be nearer: it must find the nearest snappable edge that trying every
+ * edge finds, for points on the roads, between them and far from them. */
+static void test_snap_equals_exhaustive(void **state)
+{
+    (void)state;
+    enum { N = NSAMPLE + 600 };
+    static double lat[N], lon[N];
+    static mg_snap s[N];
+    sample(lat, lon);
+    const mg_graph *g = g_graph;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (int i = NSAMPLE; i < N;) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t e = (uint32_t)(x % g->h->edges);
+        if (!(g->eflags[e] & MG_EDGE_LCC))
+            continue;
+        double jitter = (double)(x >> 40 & 0xffff) / 65536.0 - 0.5; /* up to ~400 m */
+        lat[i] = g->lat[g->eu[e]] / 1e7 + jitter * 0.007;
+        lon[i] = g->lon[g->eu[e]] / 1e7 + jitter * ((x >> 20 & 1) ? 0.009 : -0.009);
+        i++;
+    }
+    mg_diag d = {{0}};
+    assert_int_equal(mg_graph_snap(g, lat, lon, N, MG_ROUTE_MAX_SNAP_M, MG_ROUTE_SNAP_SPEED_KMH,
+                                   s, &d), 0);
+    int snapped = 0;
+    for (int i = 0; i < N; i++) {
+        double best = INFINITY;
+        for (uint32_t e = 0; e < g->h->edges; e++)
+            if (g->eflags[e] & MG_EDGE_LCC)
+                best = fmin(best, edge_metres(g, e, lat[i], lon[i]));
+        if (best > MG_ROUTE_MAX_SNAP_M) {
+            assert_false(s[i].ok);
+            continue;
+        }
+        snapped++;
+        assert_true(s[i].ok);
+        assert_true(fabs(s[i].dist_m - best) < 1e-6);
+        assert_true(fabs(edge_metres(g, s[i].edge, lat[i], lon[i]) - best) < 1e-6);
+    }
+    assert_true(snapped > N / 2);
 }
 
 static double minutes(const mg_route_table *t, size_t a, uint32_t b)
@@ -279,6 +345,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_graph_figures),
         cmocka_unit_test(test_ch_equals_dijkstra),
+        cmocka_unit_test(test_snap_equals_exhaustive),
         cmocka_unit_test(test_known_times),
         cmocka_unit_test(test_file_roundtrip_and_damage),
         cmocka_unit_test(test_pairs_on_places),
