@@ -8,8 +8,9 @@
  * snaps them, and times the N × N table bounded at MIN minutes by contraction
  * hierarchies and by plain bounded Dijkstra from every origin, both on 2
  * threads in this process; checks the two tables are identical and prints
- * the ratio. --dump writes edges.csv and points.csv (snapped vertices) for the
- * pgRouting comparison of scripts/bench-routing.sh.
+ * the ratio. --dump writes edges.csv, points.csv (the snapped points: edge,
+ * position, allowance) and table.csv (the CH table) for the pgRouting
+ * comparison of scripts/bench-routing.sh.
  */
 #include <math.h>
 #include <stdio.h>
@@ -70,13 +71,31 @@ static int dump(const mg_graph *g, const mg_snap *s, size_t n, const char *dir)
     snprintf(path, sizeof path, "%s/points.csv", dir);
     if (!(f = fopen(path, "w")))
         return -1;
-    /* The vertex each point leaves by (first seed). */
-    fprintf(f, "point,vertex\n");
+    /* The snapped points as pgRouting's withPoints functions take them (the
+     * same edge and position), with their allowances in seconds, and the
+     * vertex each leaves by (first seed), for the vertex-to-vertex query. */
+    fprintf(f, "pid,edge_id,fraction,allow_s,vertex\n");
     for (size_t i = 0; i < n; i++)
         if (s[i].ok && s[i].out_node[0] != MG_NO_NODE)
-            fprintf(f, "%zu,%u\n", i, s[i].out_node[0] + 1);
+            fprintf(f, "%zu,%u,%.9f,%.1f,%u\n", i + 1, s[i].edge + 1, s[i].frac,
+                    s[i].allowance_ds / 10.0, s[i].out_node[0] + 1);
     fclose(f);
     return 0;
+}
+
+/* Our table, for the comparison pair by pair in PostgreSQL. */
+static int dump_table(const mg_route_table *t, const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/table.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "src,dst,s\n");
+    for (size_t a = 0; a < t->nsrc; a++)
+        for (size_t k = t->start[a]; k < t->start[a + 1]; k++)
+            fprintf(f, "%zu,%u,%.1f\n", a + 1, t->tgt[k] + 1, t->ds[k] / 10.0);
+    return fclose(f);
 }
 
 int main(int argc, char **argv)
@@ -214,6 +233,8 @@ int main(int argc, char **argv)
     printf("  plain bounded Dijkstra from each origin (2 threads): %.4f s\n", t_dj);
     printf("  identical tables: %s; ratio Dijkstra / CH: %.1f x\n", same ? "yes" : "NO",
            t_dj / t_ch);
+    if (dir && dump_table(&tb[0], dir))
+        fprintf(stderr, "bench_routing: cannot write into %s\n", dir);
     printf("end to end (load + snap + CH table): %.3f s\n", t_load + t_snap + t_ch);
     printf("peak memory (RSS): %ld MiB\n", peak_rss_mib());
     for (int m = 0; m < 4; m++)

@@ -274,6 +274,7 @@ typedef struct job {
      * outside), numbered by descending rank; arcs into each local node from
      * higher ones (lower local index) */
     uint32_t nr;
+    size_t nr_count; /* nodes with bucket entries (R's size, for the choice) */
     uint32_t *local, *rfirst, *rfrom, *rw;
     uint32_t *seed_i, *seed_ds; /* 2 per target: its entry nodes in R, times */
     uint32_t *tgt_allow;        /* per target: its allowance */
@@ -806,13 +807,7 @@ static int choose(job *j, worker *w0, enum mg_route_method *out)
 {
     const mg_graph *g = j->g;
     uint32_t n = g->h->nodes;
-    double nr = 0, arcs = 0, scanned = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        if (j->bcount[v]) {
-            nr += 1;
-            arcs += (double)restricted_arcs(j, v);
-        }
-    }
+    double scanned = 0;
     size_t sample = j->nsrc < SAMPLE_SOURCES ? j->nsrc : SAMPLE_SOURCES, used = 0;
     for (size_t i = 0; i < sample; i++) {
         const mg_snap *p = &j->src[i * j->nsrc / sample];
@@ -827,8 +822,17 @@ static int choose(job *j, worker *w0, enum mg_route_method *out)
             scanned += j->bcount[w0->s.settled[k]];
     }
     double buckets = used ? scanned / (double)used * (double)j->nsrc : 0;
-    double sweeps = ceil((double)j->nsrc / LANES) * (nr + arcs + 2.0 * (double)j->ntgt);
-    *out = sweeps * SWEEP_UNIT_COST < buckets ? MG_ROUTE_CH_SWEEP : MG_ROUTE_CH_BUCKETS;
+    double sweeps = ceil((double)j->nsrc / LANES) * (double)(j->nr_count + 2 * j->ntgt);
+    *out = MG_ROUTE_CH_BUCKETS;
+    if (sweeps * SWEEP_UNIT_COST >= buckets)
+        return 0; /* the nodes of R alone cost more: no need to count its arcs */
+    double arcs = 0;
+    for (uint32_t v = 0; v < n; v++)
+        if (j->bcount[v])
+            arcs += (double)restricted_arcs(j, v);
+    sweeps += ceil((double)j->nsrc / LANES) * arcs;
+    if (sweeps * SWEEP_UNIT_COST < buckets)
+        *out = MG_ROUTE_CH_SWEEP;
     return 0;
 }
 
@@ -890,7 +894,7 @@ int mg_route_table_compute(const mg_graph *g, const mg_snap *src, size_t nsrc,
         for (int i = 0; i < nthreads; i++) {
             nb += w[i].nbe;
             for (size_t k = 0; k < w[i].nbe; k++)
-                j.bcount[w[i].be[k].node]++;
+                j.nr_count += j.bcount[w[i].be[k].node]++ == 0;
         }
         if (nb >= UINT32_MAX)
             goto done;
