@@ -235,7 +235,7 @@ int main(int argc, char **argv)
            t_dj / t_ch);
     if (dir && dump_table(&tb[0], dir))
         fprintf(stderr, "bench_routing: cannot write into %s\n", dir);
-    printf("end to end (load + snap + CH table): %.3f s\n", t_load + t_snap + t_ch);
+    printf("end to end (load + snap + CH table): %.4f s\n", t_load + t_snap + t_ch);
     printf("peak memory (RSS): %ld MiB\n", peak_rss_mib());
     for (int m = 0; m < 4; m++)
         mg_route_table_free(&tb[m]);

@@ -7,7 +7,8 @@
 # in a private, temporary PostgreSQL cluster: pgr_drivingDistance vertex to
 # vertex (its fastest way), and pgr_withPointsDD from the same snapped points
 # with the same allowances (the same table), compared pair by pair.
-# MG_BENCH_PGROUTING=0 skips pgRouting.
+# MG_BENCH_PGROUTING=0 skips pgRouting; MG_BENCH_SYNTHETIC=0 the synthetic
+# network (Andorra only, a minute instead of ten).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
@@ -15,16 +16,20 @@ build=${MG_BENCH_BUILD:-build-bench}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
 cmake --build "$build" -j2 --target bench_routing >/dev/null
 build=$(cd "$build" && pwd)
-syn=$build/synthetic.osm
-[ -s "$syn" ] || python3 scripts/gen_synthetic_osm.py "$syn"
+networks=(data/osm/andorra-2016-10-12.osm.pbf)
+if [ "${MG_BENCH_SYNTHETIC:-1}" = 1 ]; then
+    syn=$build/synthetic.osm
+    [ -s "$syn" ] || python3 scripts/gen_synthetic_osm.py "$syn"
+    networks+=("$syn")
+fi
 
 declare -A dumps
-for osm in data/osm/andorra-2016-10-12.osm.pbf "$syn"; do
+for osm in "${networks[@]}"; do
     name=$(basename "$osm" | cut -d. -f1)
     dir=$build/routing-$name
     mkdir -p "$dir"
     echo "== bench_routing $name"
-    "$build/bench/bench_routing" --osm "$osm" --points 1000 --max 30 --dump "$dir"
+    "$build/bench/bench_routing" --osm "$osm" --points 1000 --max 30 --dump "$dir" | tee "$dir/bench.txt"
     dumps[$name]=$dir
 done
 
@@ -86,10 +91,14 @@ JOIN pts p ON p.pid = -d.node
 WHERE d.node < 0 AND d.agg_cost + a.allow_s + p.allow_s <= 1800;
 SQL
     t3=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" -v c="$t2" -v e="$t3" -v p="$vpairs" 'BEGIN {
+    # maillage's end to end (load the graph file, snap, table) from its run above.
+    ours=$(sed -n 's/^end to end (load + snap + CH table): \([0-9.]*\) s$/\1/p' "$dir/bench.txt")
+    awk -v a="$t0" -v b="$t1" -v c="$t2" -v e="$t3" -v p="$vpairs" -v m="$ours" 'BEGIN {
         printf "load into PostgreSQL: %.2f s\n", b - a
         printf "pgr_drivingDistance, vertex to vertex: %.2f s (%d vertex pairs)\n", c - b, p
-        printf "pgr_withPointsDD, the same points and allowances: %.2f s\n", e - c }'
+        printf "pgr_withPointsDD, the same points and allowances: %.2f s\n", e - c
+        printf "ratios to maillage end to end (%.4f s): drivingDistance %.0f x (%.0f x with the load), withPointsDD %.0f x (%.0f x with the load)\n",
+            m, (c - b) / m, (c - a) / m, (e - c) / m, (e - c + b - a) / m }'
     # Pair by pair against maillage's table (not timed); see bench/README.md
     # for what the differences are.
     "${psql[@]}" -d b -t -A -F ' ' <<SQL
