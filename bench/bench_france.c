@@ -17,37 +17,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "access/access.h"
 #include "core/alloc.h"
 #include "io/reader.h"
 #include "territory/territory.h"
 #include "traveltime/pairs.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static long peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
 
 static int die(const char *what, int rc, const mg_diag *d)
 {
@@ -75,7 +50,7 @@ int main(int argc, char **argv)
     (void)epci;
     mg_territory *t;
     mg_report rep = {0};
-    double t0 = now();
+    double t0 = bench_now();
     if ((rc = mg_import_cog(&t, communes, NULL, &rep, &d)) ||
         (rc = mg_import_laposte(t, laposte, &rep, &d)))
         return die("import", rc, &d);
@@ -92,7 +67,7 @@ int main(int argc, char **argv)
         demand[i] = t->population[i];
         with_point += isfinite(t->lat[i]);
     }
-    printf("France: %zu communes (%zu with a point), imported in %.2f s\n", n, with_point, now() - t0);
+    printf("France: %zu communes (%zu with a point), imported in %.2f s\n", n, with_point, bench_now() - t0);
 
     mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED};
     double catchment = 20;
@@ -100,12 +75,12 @@ int main(int argc, char **argv)
     mg_pairs p = {0};
     for (int r = 0; r < repeats; r++) {
         mg_pairs_free(&p);
-        double s = now();
+        double s = bench_now();
         if ((rc = mg_pairs_crowfly(t->lat, t->lon, NULL, n, &m, catchment, &p, &d)))
             return die("pairs", rc, &d);
-        times[r] = now() - s;
+        times[r] = bench_now() - s;
     }
-    double grid = median(times, repeats);
+    double grid = bench_median(times, repeats);
     size_t bytes = p.npairs * (sizeof *p.to + sizeof *p.minutes) + (n + 1) * sizeof *p.start;
     printf("pair table (grid index): %zu pairs within %.0f min, median %.3f s over %d runs, "
            "%.1f M pairs/s, %.1f MiB\n",
@@ -114,10 +89,10 @@ int main(int argc, char **argv)
 
     if (allpairs) {
         mg_pairs q;
-        double s = now();
+        double s = bench_now();
         if ((rc = mg_pairs_crowfly_allpairs(t->lat, t->lon, NULL, n, &m, catchment, &q, &d)))
             return die("all pairs", rc, &d);
-        double naive = now() - s;
+        double naive = bench_now() - s;
         int same = q.npairs == p.npairs &&
                    memcmp(q.start, p.start, (n + 1) * sizeof *p.start) == 0 &&
                    memcmp(q.to, p.to, p.npairs * sizeof *p.to) == 0;
@@ -137,22 +112,22 @@ int main(int argc, char **argv)
            *sweep = malloc((size_t)reps * sizeof *sweep);
     volatile double sink = 0;
     for (int r = 0; r < reps; r++) {
-        double s = now();
+        double s = bench_now();
         if ((rc = mg_access_compute(&p, supply, demand, &apl_spec, apl, &d)))
             return die("apl", rc, &d);
-        full[r] = now() - s;
+        full[r] = bench_now() - s;
         mg_access_weights(&p, &apl_spec.decay, w);
-        s = now();
+        s = bench_now();
         mg_access_two_step(&p, w, w, supply, demand, ratio, apl);
-        kern[r] = now() - s;
-        s = now();
+        kern[r] = bench_now() - s;
+        s = bench_now();
         double acc = 0;
         for (size_t k = 0; k < p.npairs; k++)
             acc += w[k] * (double)p.to[k];
         sink += acc;
-        sweep[r] = now() - s;
+        sweep[r] = bench_now() - s;
     }
-    double tf = median(full, reps), tk = median(kern, reps), ts = median(sweep, reps);
+    double tf = bench_median(full, reps), tk = bench_median(kern, reps), ts = bench_median(sweep, reps);
     double num = 0, den = 0;
     for (size_t i = 0; i < n; i++) {
         num += apl[i] * demand[i];
@@ -163,7 +138,7 @@ int main(int argc, char **argv)
     printf("one sweep of the table (baseline): median %.2f ms\n", ts * 1e3);
     printf("ratio APL pass / sweep: %.1fx; two steps / sweep: %.1fx\n", tf / ts, tk / ts);
     printf("national population-weighted mean APL: %.3f\n", num / den);
-    printf("peak memory (RSS): %ld MiB\n", peak_rss_mib());
+    printf("peak memory (RSS): %ld MiB\n", bench_peak_rss_mib());
     (void)sink;
     free(w);
     free(full);

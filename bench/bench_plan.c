@@ -19,31 +19,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "access/access.h"
 #include "core/alloc.h"
 #include "io/reader.h"
 #include "plan/plan.h"
 #include "territory/territory.h"
 #include "traveltime/pairs.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int die(const char *what, int rc, const mg_diag *d)
 {
@@ -62,15 +44,15 @@ static int time_greedy(const mg_plan_problem *p, bool lazy, bool interchange, in
     *out = (mg_plan_solution){0};
     for (int r = 0; r < repeats; r++) {
         mg_plan_solution_free(out);
-        double s = now();
+        double s = bench_now();
         int rc = mg_plan_greedy(p, &o, out, d);
-        t[r] = now() - s;
+        t[r] = bench_now() - s;
         if (rc) {
             free(t);
             return rc;
         }
     }
-    *seconds = median(t, repeats);
+    *seconds = bench_median(t, repeats);
     free(t);
     return MG_OK;
 }
@@ -86,7 +68,7 @@ static int france(const char *dir, int repeats)
         return die("inputs", rc, &d);
     mg_territory *t;
     mg_report rep = {0};
-    double t0 = now();
+    double t0 = bench_now();
     if ((rc = mg_import_cog(&t, communes, NULL, &rep, &d)) ||
         (rc = mg_import_laposte(t, laposte, &rep, &d)))
         return die("import", rc, &d);
@@ -130,11 +112,11 @@ static int france(const char *dir, int repeats)
     p.kinds[0] = (mg_plan_kind){.proto = mg_action_defaults(cases[cs].kind),
                                 .capacity = cases[cs].capacity,
                                 .cost = mg_plan_default_cost(cases[cs].kind), .max_count = 10};
-    double b0 = now();
+    double b0 = bench_now();
     if ((rc = mg_plan_problem_from_table(&p, &pairs, w, demand, seen, apl, supply, all, all,
                                          t->lat, t->lon, 1, 20, &d)))
         return die("problem", rc, &d);
-    double build = now() - b0;
+    double build = bench_now() - b0;
     if (cs == 0)
         printf("France: %zu communes, %zu candidates, %zu candidate-commune pairs; inputs and APL "
                "in %.2f s, planning problem built in %.3f s\n",

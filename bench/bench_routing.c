@@ -20,37 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "core/alloc.h"
 #include "routing/internal.h"
 #include "routing/routing.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
-
 #define MAX_REPEATS 21
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int dump(const mg_graph *g, const mg_snap *s, size_t n, const char *dir)
 {
@@ -128,13 +103,13 @@ int main(int argc, char **argv)
     }
     mg_diag d = {{0}};
     mg_graph *built = NULL, *g = NULL;
-    double t0 = now_s();
+    double t0 = bench_now();
     if (mg_route_build(osm, NULL, &built, &d)) {
         fprintf(stderr, "bench_routing: %s\n", d.msg);
         return 1;
     }
-    double t_build = now_s() - t0;
-    long rss_build = peak_rss_mib();
+    double t_build = bench_now() - t0;
+    long rss_build = bench_peak_rss_mib();
     mg_graph_info info;
     mg_graph_get_info(built, &info);
     char path[] = "/tmp/bench-routing-XXXXXX";
@@ -147,12 +122,12 @@ int main(int argc, char **argv)
         return 1;
     }
     mg_graph_close(built);
-    t0 = now_s();
+    t0 = bench_now();
     if (mg_graph_open(path, &g, &d)) {
         fprintf(stderr, "bench_routing: %s\n", d.msg);
         return 1;
     }
-    double t_load = now_s() - t0;
+    double t_load = bench_now() - t0;
     unlink(path);
     printf("%s: %zu drivable ways, %zu OSM nodes used -> %zu nodes, %zu edges "
            "(%zu in the largest strongly connected part), %zu shortcuts\n",
@@ -180,10 +155,10 @@ int main(int argc, char **argv)
         lon[i] = g->lon[g->eu[e]] / MG_COORD_SCALE + jx * 0.0012;
         i++;
     }
-    t0 = now_s();
+    t0 = bench_now();
     if (mg_graph_snap(g, lat, lon, n, MG_ROUTE_MAX_SNAP_M, MG_ROUTE_SNAP_SPEED_KMH, s, &d))
         return 1;
-    double t_snap = now_s() - t0, dsum = 0;
+    double t_snap = bench_now() - t0, dsum = 0;
     size_t ok = 0;
     for (size_t i = 0; i < n; i++)
         if (s[i].ok)
@@ -203,13 +178,13 @@ int main(int argc, char **argv)
     int same = 1;
     for (int r = 0; r < repeats; r++) {
         for (int m = 0; m < 4; m++) {
-            t0 = now_s();
+            t0 = bench_now();
             if (mg_route_table_compute(g, s, n, s, n, max, methods[m], 2, NULL, NULL, &tb[m],
                                        &d)) {
                 fprintf(stderr, "bench_routing: %s\n", d.msg);
                 return 1;
             }
-            runs[m][r] = now_s() - t0;
+            runs[m][r] = bench_now() - t0;
         }
         const mg_route_table *dj = &tb[3];
         for (int m = 0; m < 3; m++)
@@ -222,7 +197,7 @@ int main(int argc, char **argv)
                 mg_route_table_free(&tb[m]);
     }
     for (int m = 0; m < 4; m++)
-        tm[m] = median(runs[m], (int)repeats);
+        tm[m] = bench_median(runs[m], (int)repeats);
     const mg_route_table *dj = &tb[3];
     double t_ch = tm[0], t_dj = tm[3];
     printf("table %zu x %zu within %g min: %zu pairs (median of %ld runs each)\n", n, n, max,
@@ -236,7 +211,7 @@ int main(int argc, char **argv)
     if (dir && dump_table(&tb[0], dir))
         fprintf(stderr, "bench_routing: cannot write into %s\n", dir);
     printf("end to end (load + snap + CH table): %.4f s\n", t_load + t_snap + t_ch);
-    printf("peak memory (RSS): %ld MiB\n", peak_rss_mib());
+    printf("peak memory (RSS): %ld MiB\n", bench_peak_rss_mib());
     for (int m = 0; m < 4; m++)
         mg_route_table_free(&tb[m]);
     free(lat), free(lon), free(s);

@@ -43,6 +43,8 @@
 #include "core/limits.h"
 #include "routing/internal.h"
 
+/* Targets per claim in the backward phase; sources per unit of the bucket
+ * and Dijkstra methods. */
 #define CHUNK 8
 /* Sources per sweep: 16 x 32 bits, two AVX2 registers. */
 #define LANES 16
@@ -52,8 +54,10 @@
 #define SWEEP_INF 0x3f3f3f3f
 /* Sources sampled to estimate the bucket scans (MG_ROUTE_CH). */
 #define SAMPLE_SOURCES 64
-/* Cost of one 16-lane relaxation against one bucket entry scanned
- * (measured, bench/README.md). */
+/* Cost of one 16-lane relaxation against one bucket entry scanned. 1: the
+ * two bench networks are far from the boundary either way (Andorra at 30
+ * minutes: sweep estimated 7x cheaper, measured 6x faster; the synthetic
+ * region: buckets, measured 1.7x faster). */
 #define SWEEP_UNIT_COST 1.0
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(MG_NO_TARGET_CLONES)
@@ -284,6 +288,7 @@ typedef struct job {
     pthread_mutex_t lock;
     pthread_cond_t turn;
     size_t committed; /* units appended so far */
+    size_t unit;      /* sources per unit: CHUNK, or LANES for the sweep */
     size_t nunit;     /* units in all */
     int failed;       /* a worker failed: the others stop waiting */
     rowbuf out;
@@ -493,33 +498,6 @@ static void *fail(worker *wk, int rc)
     return NULL;
 }
 
-static void *forward(void *arg)
-{
-    worker *wk = arg;
-    job *j = wk->j;
-    size_t nunit = j->nunit;
-    for (;;) {
-        size_t u = atomic_fetch_add(&j->next, 1);
-        if (u >= nunit)
-            break;
-        size_t s0 = u * CHUNK, ns = j->nsrc - s0 < CHUNK ? j->nsrc - s0 : CHUNK;
-        for (size_t l = 0; l < ns; l++) {
-            size_t before = wk->rows.len;
-            int rc = one_source(wk, s0 + l);
-            if (rc)
-                return fail(wk, rc);
-            wk->row_from[l] = before;
-            wk->row_count[l] = wk->rows.len - before;
-        }
-        int rc = commit(wk, u, s0, ns);
-        if (rc)
-            return rc == CANCELLED ? NULL : fail(wk, rc);
-        if (wk->id == 0 && j->progress)
-            j->progress(j->pctx, j->step, (double)u / (double)nunit);
-    }
-    return NULL;
-}
-
 /* The lanes in two halves of 8: GCC's and Clang's vector extension, one AVX2
  * register each (two SSE2 registers in the baseline clone); GCC lowers a
  * single 16-lane vector poorly. Lanes are signed: every time stays below 2^31
@@ -655,23 +633,40 @@ static int sweep_batch(worker *wk, size_t s0)
     return 0;
 }
 
-static void *sweep(void *arg)
+/* The rows of the unit of sources s0 .. s0 + ns - 1, by the job's method. */
+static int unit_rows(worker *wk, size_t s0, size_t ns)
+{
+    if (wk->j->method == MG_ROUTE_CH_SWEEP)
+        return sweep_batch(wk, s0);
+    for (size_t l = 0; l < ns; l++) {
+        size_t before = wk->rows.len;
+        int rc = one_source(wk, s0 + l);
+        if (rc)
+            return rc;
+        wk->row_from[l] = before;
+        wk->row_count[l] = wk->rows.len - before;
+    }
+    return 0;
+}
+
+/* A worker of the source phase: takes units in turn, computes their rows,
+ * and appends them to the table in order. */
+static void *sources(void *arg)
 {
     worker *wk = arg;
     job *j = wk->j;
-    size_t nunit = j->nunit;
     for (;;) {
         size_t u = atomic_fetch_add(&j->next, 1);
-        if (u >= nunit)
+        if (u >= j->nunit)
             break;
-        size_t s0 = u * LANES, ns = j->nsrc - s0 < LANES ? j->nsrc - s0 : LANES;
-        int rc = sweep_batch(wk, s0);
+        size_t s0 = u * j->unit, ns = j->nsrc - s0 < j->unit ? j->nsrc - s0 : j->unit;
+        int rc = unit_rows(wk, s0, ns);
         if (rc)
             return fail(wk, rc);
         if ((rc = commit(wk, u, s0, ns)))
             return rc == CANCELLED ? NULL : fail(wk, rc);
         if (wk->id == 0 && j->progress)
-            j->progress(j->pctx, j->step, (double)u / (double)nunit);
+            j->progress(j->pctx, j->step, (double)u / (double)j->nunit);
     }
     return NULL;
 }
@@ -920,9 +915,10 @@ int mg_route_table_compute(const mg_graph *g, const mg_snap *src, size_t nsrc,
         }
     }
     j.step = method == MG_ROUTE_DIJKSTRA ? "road times: Dijkstra" : "road times: sources";
-    j.nunit = method == MG_ROUTE_CH_SWEEP ? (nsrc + LANES - 1) / LANES : (nsrc + CHUNK - 1) / CHUNK;
+    j.unit = method == MG_ROUTE_CH_SWEEP ? LANES : CHUNK;
+    j.nunit = (nsrc + j.unit - 1) / j.unit;
     atomic_init(&j.next, 0);
-    if ((rc = run_workers(w, nthreads, method == MG_ROUTE_CH_SWEEP ? sweep : forward)))
+    if ((rc = run_workers(w, nthreads, sources)))
         goto done;
     rc = MG_ENOMEM;
     if (out_reserve(&j.out, 1, 1)) /* never NULL arrays, even for no pair */
