@@ -21,22 +21,7 @@
 
 #include "access/access.h"
 #include "access/decay.h"
-
-/* Fails unless |a - b| <= tol, showing both values. */
-#define assert_close(a, b, tol)                                                     \
-    do {                                                                            \
-        double a_ = (a), b_ = (b);                                                  \
-        if (!(fabs(a_ - b_) <= (tol)))                                              \
-            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,       \
-                     (double)(tol));                                                \
-    } while (0)
-
-/* Fails the test, showing the message, unless it contains `part`. */
-#define assert_msg_has(d, part)                                                     \
-    do {                                                                            \
-        if (!strstr((d).msg, (part)))                                               \
-            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
-    } while (0)
+#include "testutil.h"
 
 /* --- Decay functions. ------------------------------------------------- */
 

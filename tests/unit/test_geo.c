@@ -19,17 +19,9 @@
 #include <string.h>
 
 #include "geo/geo.h"
+#include "testutil.h"
 
 #define PI 3.14159265358979323846
-
-/* Fails unless |a - b| <= tol, showing both values. */
-#define assert_close(a, b, tol)                                                     \
-    do {                                                                            \
-        double a_ = (a), b_ = (b);                                                  \
-        if (!(fabs(a_ - b_) <= (tol)))                                              \
-            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,       \
-                     (double)(tol));                                                \
-    } while (0)
 
 /* An independent great-circle distance (spherical law of cosines), fine for
  * points that are neither too close nor antipodal. */

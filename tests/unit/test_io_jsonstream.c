@@ -22,6 +22,7 @@
 
 #include "core/limits.h"
 #include "io/jsonstream.h"
+#include "testutil.h"
 
 /* The shared data sit next to the project (README: ../shared/data). */
 #ifdef MG_SOURCE_DIR
@@ -29,13 +30,6 @@
 #else
 #define MG_SHARED_DATA "../shared/data"
 #endif
-
-/* Fails the test, showing the message, unless it contains `part`. */
-#define assert_msg_has(d, part)                                                     \
-    do {                                                                            \
-        if (!strstr((d).msg, (part)))                                               \
-            fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
-    } while (0)
 
 /* What the callback saw. */
 typedef struct seen {

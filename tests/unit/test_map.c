@@ -36,17 +36,9 @@
 
 #include "map/map.h"
 #include "territory/territory.h"
+#include "testutil.h"
 
 #define PI 3.14159265358979323846
-
-/* Fails unless |a - b| <= tol, showing both values. */
-#define assert_close(a, b, tol)                                                     \
-    do {                                                                            \
-        double a_ = (a), b_ = (b);                                                  \
-        if (!(fabs(a_ - b_) <= (tol)))                                              \
-            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,       \
-                     (double)(tol));                                                \
-    } while (0)
 
 #define assert_has(hay, needle)                                                     \
     do {                                                                            \

@@ -13,35 +13,9 @@
 #include <stdlib.h>
 
 #include "stats/agreement.h"
+#include "testutil.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Fails with both values printed, which assert_true would not show. */
-static void check_close(double got, double want, double tol, const char *file,
-                        int line)
-{
-    if (!(fabs(got - want) <= tol)) {
-        print_error("got %.17g, want %.17g (tolerance %g)\n", got, want, tol);
-        _fail(file, line);
-    }
-}
-#define assert_close(got, want, tol) \
-    check_close((got), (want), (tol), __FILE__, __LINE__)
-
-/* splitmix64: a tiny generator whose sequence is fixed by its seed. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1) with 53 random bits. */
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) * 0x1p-53;
-}
 
 enum { NR = 400 };
 

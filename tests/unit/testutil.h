@@ -1,6 +1,7 @@
 /*
- * Helpers shared by the cmocka tests: assertions that show both values,
- * and temporary folders with files written into them. Header-only (each
+ * Helpers shared by the cmocka tests: assertions that show both values, a
+ * seeded pseudo-random generator, and temporary folders with files written
+ * into them. Header-only (each
  * test is one program); include after <cmocka.h>.
  */
 #ifndef MG_TESTS_TESTUTIL_H
@@ -8,6 +9,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,22 @@
         if (!strstr((d).msg, (part)))                                               \
             fail_msg("message \"%s\" does not contain \"%s\"", (d).msg, (part));    \
     } while (0)
+
+/* splitmix64: a tiny generator whose sequence is fixed by its seed (so a
+ * failure on random data always reproduces). */
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static inline double rng_unit(uint64_t *s)
+{
+    return (double)(rng_next(s) >> 11) * 0x1p-53;
+}
 
 /* Removes a folder tree made by the tests (no symbolic links inside). */
 static inline void test_remove_tree(const char *path)
