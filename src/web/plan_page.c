@@ -434,23 +434,9 @@ static int save(void *ctx, const mg_http_request *r, mg_http_response *res)
     mg_scenario_free(&sc);
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
-    mg_scenario_record rec = {.name = (char *)name, .profession = (char *)prof,
-                              .actions_json = text};
-    int64_t id;
-    int rc = text ? mg_storage_scenario_save(a->storage, &rec, &id, &d) : MG_ENOMEM;
+    int rc = web_scenario_create(a, r, res, name, prof, text);
     free(text);
-    if (rc == MG_EINVAL) {
-        mg_http_error(r, res, 400, d.msg[0] ? d.msg : "Nom de scénario invalide.");
-        return 0;
-    }
-    if (rc) {
-        mg_http_error(r, res, 500, "Le scénario n'a pas pu être enregistré.");
-        return 0;
-    }
-    char loc[64];
-    snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)id);
-    mg_http_redirect(res, loc);
-    return 0;
+    return rc;
 }
 
 int web_routes_plan(mg_router *rt, mg_app *a)

@@ -97,11 +97,17 @@ static int create(void *ctx, const mg_http_request *r, mg_http_response *res)
         mg_http_error(r, res, 400, "Profession inconnue : choisissez mg, inf, mk, sf ou cd.");
         return 0;
     }
+    return web_scenario_create(a, r, res, name, prof, "[]");
+}
+
+int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_response *res,
+                        const char *name, const char *prof, const char *actions_json)
+{
     mg_scenario_record rec = {.name = (char *)name, .profession = (char *)prof,
-                              .actions_json = (char *)"[]"};
+                              .actions_json = (char *)actions_json};
     int64_t id;
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_save(a->storage, &rec, &id, &d);
+    int rc = actions_json ? mg_storage_scenario_save(a->storage, &rec, &id, &d) : MG_ENOMEM;
     if (rc == MG_EINVAL) {
         mg_http_error(r, res, 400, d.msg[0] ? d.msg : "Nom de scénario invalide.");
         return 0;
