@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_france_inputs.h"
 #include "bench_util.h"
 #include "access/access.h"
 #include "core/alloc.h"
@@ -41,33 +42,16 @@ int main(int argc, char **argv)
         repeats = 5;
     int allpairs = !(argc > 2 && strcmp(argv[argc - 1], "--no-allpairs") == 0);
     mg_diag d = {{0}};
-    char *communes = NULL, *epci = NULL, *laposte = NULL, *bpe = NULL;
     int rc;
-    if ((rc = mg_find_data_file(&communes, argv[1], "communes.json", &d)) ||
-        (rc = mg_find_data_file(&laposte, argv[1], "laposte_hexasmal_2020.csv", &d)) ||
-        (rc = mg_find_data_file(&bpe, argv[1], "bpe19_ensemble_sante.csv", &d)))
-        return die("inputs", rc, &d);
-    (void)epci;
-    mg_territory *t;
-    mg_report rep = {0};
-    double t0 = bench_now();
-    if ((rc = mg_import_cog(&t, communes, NULL, &rep, &d)) ||
-        (rc = mg_import_laposte(t, laposte, &rep, &d)))
-        return die("import", rc, &d);
+    france_inputs fr;
+    if (france_inputs_load(argv[1], "bench_france", &fr))
+        return 1;
+    mg_territory *t = fr.t;
     size_t n = t->n;
-    double *heads = mg_alloc_array(n, sizeof *heads), *demand = mg_alloc_array(n, sizeof *demand);
-    double *supply = mg_alloc_array(n, sizeof *supply), *apl = mg_alloc_array(n, sizeof *apl);
-    double *ratio = mg_alloc_array(n, sizeof *ratio);
-    double lost;
-    if ((rc = mg_import_bpe(t, bpe, "D201", heads, &lost, &rep, &d)))
-        return die("import", rc, &d);
-    size_t with_point = 0;
-    for (size_t i = 0; i < n; i++) {
-        supply[i] = heads[i] * 4265.0;
-        demand[i] = t->population[i];
-        with_point += isfinite(t->lat[i]);
-    }
-    printf("France: %zu communes (%zu with a point), imported in %.2f s\n", n, with_point, bench_now() - t0);
+    double *demand = fr.demand, *supply = fr.supply;
+    double *apl = mg_alloc_array(n, sizeof *apl), *ratio = mg_alloc_array(n, sizeof *ratio);
+    printf("France: %zu communes (%zu with a point), imported in %.2f s\n", n, fr.with_point,
+           fr.seconds);
 
     mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED};
     double catchment = 20;
@@ -146,15 +130,8 @@ int main(int argc, char **argv)
     free(sweep);
     free(times);
     mg_pairs_free(&p);
-    free(heads);
-    free(demand);
-    free(supply);
     free(apl);
     free(ratio);
-    mg_report_free(&rep);
-    mg_territory_free(t);
-    free(communes);
-    free(laposte);
-    free(bpe);
+    france_inputs_free(&fr);
     return 0;
 }

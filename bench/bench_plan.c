@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_france_inputs.h"
 #include "bench_util.h"
 #include "access/access.h"
 #include "core/alloc.h"
@@ -60,31 +61,18 @@ static int time_greedy(const mg_plan_problem *p, bool lazy, bool interchange, in
 static int france(const char *dir, int repeats)
 {
     mg_diag d = {{0}};
-    char *communes = NULL, *laposte = NULL, *bpe = NULL;
     int rc;
-    if ((rc = mg_find_data_file(&communes, dir, "communes.json", &d)) ||
-        (rc = mg_find_data_file(&laposte, dir, "laposte_hexasmal_2020.csv", &d)) ||
-        (rc = mg_find_data_file(&bpe, dir, "bpe19_ensemble_sante.csv", &d)))
-        return die("inputs", rc, &d);
-    mg_territory *t;
-    mg_report rep = {0};
     double t0 = bench_now();
-    if ((rc = mg_import_cog(&t, communes, NULL, &rep, &d)) ||
-        (rc = mg_import_laposte(t, laposte, &rep, &d)))
-        return die("import", rc, &d);
+    france_inputs fr;
+    if (france_inputs_load(dir, "bench_plan", &fr))
+        return 1;
+    mg_territory *t = fr.t;
     size_t n = t->n;
-    double *heads = mg_alloc_array(n, sizeof *heads), *demand = mg_alloc_array(n, sizeof *demand);
-    double *supply = mg_alloc_array(n, sizeof *supply), *apl = mg_alloc_array(n, sizeof *apl);
-    double *seen = mg_alloc_array(n, sizeof *seen);
+    double *demand = fr.demand, *supply = fr.supply;
+    double *apl = mg_alloc_array(n, sizeof *apl), *seen = mg_alloc_array(n, sizeof *seen);
     uint8_t *all = mg_alloc_array(n, 1);
-    double lost;
-    if ((rc = mg_import_bpe(t, bpe, "D201", heads, &lost, &rep, &d)))
-        return die("import", rc, &d);
-    for (size_t i = 0; i < n; i++) {
-        supply[i] = heads[i] * 4265.0;
-        demand[i] = t->population[i];
+    for (size_t i = 0; i < n; i++)
         all[i] = isfinite(t->lat[i]);
-    }
     mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED};
     mg_pairs pairs = {0};
     mg_measure_spec spec;
@@ -153,17 +141,10 @@ static int france(const char *dir, int repeats)
     }
     mg_pairs_free(&pairs);
     free(w);
-    free(heads);
-    free(demand);
-    free(supply);
     free(apl);
     free(seen);
     free(all);
-    free(communes);
-    free(laposte);
-    free(bpe);
-    mg_report_free(&rep);
-    mg_territory_free(t);
+    france_inputs_free(&fr);
     return 0;
 }
 
