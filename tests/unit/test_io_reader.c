@@ -31,21 +31,7 @@
 #define MG_SHARED_DATA "../shared/data"
 #endif
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mg-test-reader-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    test_remove_tree(tmpdir);
-    return 0;
-}
+TEST_TMPDIR_FIXTURE("reader")
 
 /* tmpdir/rel into buf. */
 static const char *tmp_path(char *buf, size_t cap, const char *rel)

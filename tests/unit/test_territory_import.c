@@ -29,21 +29,7 @@
 #include "geo/geo.h"
 #include "territory/territory.h"
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mg-test-import-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    test_remove_tree(tmpdir);
-    return 0;
-}
+TEST_TMPDIR_FIXTURE("import")
 
 /* Writes text to tmpdir/name; the full path goes to buf. */
 static const char *write_tmp(char *buf, size_t cap, const char *name, const char *text)

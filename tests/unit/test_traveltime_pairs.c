@@ -30,21 +30,7 @@
 
 #define PI 3.14159265358979323846
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mg-test-pairs-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    test_remove_tree(tmpdir);
-    return 0;
-}
+TEST_TMPDIR_FIXTURE("pairs")
 
 /* Writes text to tmpdir/name; the full path goes to buf. */
 static const char *write_tmp(char *buf, size_t cap, const char *name, const char *text)

@@ -79,6 +79,23 @@ static inline int test_mkdtemp(char *dir, size_t cap, const char *name)
     return mkdtemp(dir) ? 0 : -1;
 }
 
+/* Defines `tmpdir`, a fresh folder /tmp/mg-test-NAME-XXXXXX for the whole
+ * test program, and the cmocka group setup and teardown that make and
+ * remove it. */
+#define TEST_TMPDIR_FIXTURE(name)                                                   \
+    static char tmpdir[256];                                                        \
+    static int setup(void **state)                                                  \
+    {                                                                               \
+        (void)state;                                                                \
+        return test_mkdtemp(tmpdir, sizeof tmpdir, (name));                         \
+    }                                                                               \
+    static int teardown(void **state)                                               \
+    {                                                                               \
+        (void)state;                                                                \
+        test_remove_tree(tmpdir);                                                   \
+        return 0;                                                                   \
+    }
+
 /* Writes len bytes to DIR/NAME; the full path goes to buf (cap bytes). */
 static inline const char *test_write_bytes(char *buf, size_t cap, const char *dir,
                                            const char *name, const void *data, size_t len)
