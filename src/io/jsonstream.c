@@ -177,23 +177,35 @@ static const char *value_kind(int b, char buf[16])
 }
 
 /* Appends the byte just taken to the element buffer, within the bound. */
+/* Room for `extra` more bytes in the element buffer: doubling, at most
+ * MG_MAX_JSON_ELEMENT_BYTES (the callers check the bound first). */
+static int el_reserve(js *s, size_t extra)
+{
+    if (s->el_len + extra <= s->el_cap)
+        return MG_OK;
+    size_t ncap = s->el_cap;
+    while (ncap < s->el_len + extra)
+        ncap *= 2;
+    if (ncap > MG_MAX_JSON_ELEMENT_BYTES)
+        ncap = MG_MAX_JSON_ELEMENT_BYTES;
+    char *nel = mg_realloc_array(s->el, ncap, 1);
+    if (!nel)
+        return js_error(s, MG_ENOMEM, s->el_line, s->el_col, "out of memory reading %s",
+                        s->what);
+    s->el = nel;
+    s->el_cap = ncap;
+    return MG_OK;
+}
+
 static int el_push(js *s, unsigned char b)
 {
-    if (s->el_len == s->el_cap) {
-        if (s->el_cap >= MG_MAX_JSON_ELEMENT_BYTES)
-            return js_error(s, MG_ELIMIT, s->el_line, s->el_col,
-                            "%s is larger than %u bytes (MG_MAX_JSON_ELEMENT_BYTES)",
-                            s->what, MG_MAX_JSON_ELEMENT_BYTES);
-        size_t ncap = s->el_cap * 2;
-        if (ncap > MG_MAX_JSON_ELEMENT_BYTES)
-            ncap = MG_MAX_JSON_ELEMENT_BYTES;
-        char *nel = mg_realloc_array(s->el, ncap, 1);
-        if (!nel)
-            return js_error(s, MG_ENOMEM, s->el_line, s->el_col, "out of memory reading %s",
-                            s->what);
-        s->el = nel;
-        s->el_cap = ncap;
-    }
+    if (s->el_len >= MG_MAX_JSON_ELEMENT_BYTES)
+        return js_error(s, MG_ELIMIT, s->el_line, s->el_col,
+                        "%s is larger than %u bytes (MG_MAX_JSON_ELEMENT_BYTES)", s->what,
+                        MG_MAX_JSON_ELEMENT_BYTES);
+    int rc = el_reserve(s, 1);
+    if (rc)
+        return rc;
     s->el[s->el_len++] = (char)b;
     return MG_OK;
 }
@@ -217,19 +229,9 @@ static long js_take_text_run(js *s)
         return 0;
     if (n > MG_MAX_JSON_ELEMENT_BYTES - s->el_len)
         return 0; /* let the byte-wise path report the bound */
-    if (s->el_len + n > s->el_cap) {
-        size_t ncap = s->el_cap;
-        while (ncap < s->el_len + n)
-            ncap *= 2;
-        if (ncap > MG_MAX_JSON_ELEMENT_BYTES)
-            ncap = MG_MAX_JSON_ELEMENT_BYTES;
-        char *nel = mg_realloc_array(s->el, ncap, 1);
-        if (!nel)
-            return js_error(s, MG_ENOMEM, s->el_line, s->el_col, "out of memory reading %s",
-                            s->what);
-        s->el = nel;
-        s->el_cap = ncap;
-    }
+    long rc = el_reserve(s, n);
+    if (rc)
+        return rc;
     memcpy(s->el + s->el_len, s->in + s->in_pos, n);
     s->el_len += n;
     s->in_pos = k;
