@@ -139,21 +139,6 @@ static json_t *totals_json(const site_set *s)
                      num(t->cost), "cost_per_person_lifted", num(t->cost_per_lifted));
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-}
-
 static void csv_num(FILE *f, double v)
 {
     if (isfinite(v))
@@ -174,7 +159,7 @@ static int write_csv(FILE *f, const mg_diagnosis *g, const mg_plan_problem *p, s
             const mg_plan_site_explain *e = &sets[s].ex[k];
             size_t i = p->cand_commune[it->cand];
             fprintf(f, "%s,%zu,%s,", sets[s].name, k + 1, g->t->code[i]);
-            csv_field(f, g->t->name[i]);
+            mg_output_csv_text(f, g->t->name[i]);
             fprintf(f, ",%s", mg_resource_name(p->kinds[it->kind].proto.kind));
             csv_num(f, p->kinds[it->kind].capacity);
             csv_num(f, p->kinds[it->kind].cost);

@@ -28,8 +28,7 @@ int mg_format_parse(const char *s, enum mg_format *out)
     return MG_OK;
 }
 
-/* CSV text field: quoted when it holds a separator, a quote or a newline. */
-static void csv_text(FILE *f, const char *s)
+void mg_output_csv_text(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
@@ -81,9 +80,9 @@ static void write_csv(FILE *f, const mg_diagnosis *g, const mg_column *extra, si
     for (size_t k = 0; k < g->study_n; k++) {
         size_t i = g->study[k];
         fprintf(f, "%s,", t->code[i]);
-        csv_text(f, t->name[i]);
+        mg_output_csv_text(f, t->name[i]);
         fprintf(f, ",%s,%s,", t->dep[i], epci_code(g, i));
-        csv_text(f, epci_name(g, i));
+        mg_output_csv_text(f, epci_name(g, i));
         csv_num(f, t->population[i]);
         csv_num(f, g->demand[i]);
         csv_num(f, g->heads[i]);

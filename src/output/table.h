@@ -24,6 +24,10 @@ enum mg_format { MG_FORMAT_CSV, MG_FORMAT_JSON, MG_FORMAT_GEOJSON };
  */
 double mg_output_round(double v);
 
+/** Writes a CSV text field, quoted (quotes doubled) when it holds a comma, a
+ * quote or a line break. */
+void mg_output_csv_text(FILE *f, const char *s);
+
 /** Parses "csv", "json" or "geojson". */
 int mg_format_parse(const char *s, enum mg_format *out) MG_WARN_UNUSED;
 
