@@ -456,6 +456,9 @@ test('keyboard: skip link first, visible focus on map communes', { timeout: TEST
     document.activeElement.textContent]);
   assert.deepEqual(focused, ['skip', 'Aller au contenu']);
   await page.keyboard.press('Enter');
+  // Following the link to the fragment is asynchronous: wait for it (slow
+  // under the sanitizers), then check where it led.
+  await page.waitForURL((u) => u.hash === '#contenu', { timeout: 5000 }).catch(() => {});
   assert.equal(new URL(page.url()).hash, '#contenu');
   // A commune of the map, focused, is outlined.
   const link = page.locator('section.map svg a[href^="/commune/"]').first();
