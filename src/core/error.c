@@ -15,6 +15,7 @@ const char *mg_strerror(int code)
     case MG_EINVAL: return "invalid argument";
     case MG_ENOTFOUND: return "not found";
     case MG_EUTF8: return "invalid UTF-8";
+    case MG_EBUSY: return "busy, try again later";
     default: return "unknown error";
     }
 }

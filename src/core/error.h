@@ -30,6 +30,7 @@ enum {
     MG_EINVAL = -5,    /* an argument or setting is out of its domain */
     MG_ENOTFOUND = -6, /* a named thing (file, column, code) does not exist */
     MG_EUTF8 = -7,     /* text is not valid UTF-8 */
+    MG_EBUSY = -8,     /* a shared resource (the database) stayed busy past the wait: retry later */
 };
 
 /** A short English description of an MG_E… code (never NULL). */
