@@ -1,22 +1,33 @@
 # Generates a C file holding every SQL migration, in file-name order:
 #   const struct mg_migration mg_migrations[]; const size_t mg_migration_count;
-# Invoked as: cmake -DOUT=file.c -DDIR=src/storage/migrations -P embed_migrations.cmake
+# A file NNN_name.sql serves every dialect; NNN_name.sqlite.sql and
+# NNN_name.pgsql.sql serve one (src/db/migrate.c picks).
+# Invoked as: cmake -DOUT=file.c -DDIR=src/db/migrations -P embed_migrations.cmake
 file(GLOB files "${DIR}/*.sql")
 list(SORT files)
 set(body "/* Generated from ${DIR} by cmake/embed_migrations.cmake: do not edit. */\n")
-string(APPEND body "#include \"storage/migrations.h\"\n\nconst struct mg_migration mg_migrations[] = {\n")
+string(APPEND body "#include \"db/migrations.h\"\n\nconst struct mg_migration mg_migrations[] = {\n")
 set(count 0)
 foreach(f ${files})
-  get_filename_component(name ${f} NAME_WE)
+  get_filename_component(file_name ${f} NAME)
+  string(REGEX MATCH "^([^.]+)(\\.([a-z]+))?\\.sql$" matched "${file_name}")
+  if(NOT matched)
+    message(FATAL_ERROR "migration file ${file_name}: expected NNN_name.sql or NNN_name.DIALECT.sql")
+  endif()
+  set(name "${CMAKE_MATCH_1}")
+  set(dialect "${CMAKE_MATCH_3}")
+  if(NOT dialect STREQUAL "" AND NOT dialect STREQUAL "sqlite" AND NOT dialect STREQUAL "pgsql")
+    message(FATAL_ERROR "migration file ${file_name}: dialect must be sqlite or pgsql")
+  endif()
   file(READ ${f} sql)
   string(REPLACE "\\" "\\\\" sql "${sql}")
   string(REPLACE "\"" "\\\"" sql "${sql}")
   string(REPLACE "\n" "\\n\"\n    \"" sql "${sql}")
-  string(APPEND body "    {\"${name}\",\n    \"${sql}\"},\n")
+  string(APPEND body "    {\"${name}\", \"${dialect}\",\n    \"${sql}\"},\n")
   math(EXPR count "${count} + 1")
 endforeach()
 if(count EQUAL 0)
-  string(APPEND body "    {0, 0},\n")
+  string(APPEND body "    {0, 0, 0},\n")
 endif()
 string(APPEND body "};\nconst size_t mg_migration_count = ${count};\n")
 file(WRITE ${OUT}.tmp "${body}")

@@ -1,14 +1,18 @@
 /*
- * Internal to the storage module: the SQL migrations of
- * src/storage/migrations/, embedded at build time in file-name order.
+ * Internal to the SQL layer: the migrations of src/db/migrations/, embedded
+ * at build time in file-name order by cmake/embed_migrations.cmake. One
+ * numbered sequence serves every domain and both dialects: a migration is
+ * one file NNN_name.sql for both, or two files NNN_name.sqlite.sql and
+ * NNN_name.pgsql.sql where the dialects differ.
  */
-#ifndef MG_STORAGE_MIGRATIONS_H
-#define MG_STORAGE_MIGRATIONS_H
+#ifndef MG_DB_MIGRATIONS_H
+#define MG_DB_MIGRATIONS_H
 
 #include <stddef.h>
 
 struct mg_migration {
-    const char *name; /* file name without .sql, e.g. "001_scenarios" */
+    const char *name;    /* file name without its suffixes, e.g. "001_scenarios" */
+    const char *dialect; /* "" for every dialect, else "sqlite" or "pgsql" */
     const char *sql;
 };
 

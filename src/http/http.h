@@ -34,6 +34,7 @@ typedef struct mg_http_response {
     char disposition[256];    /* Content-Disposition, "" for none */
     char cache[64];           /* Cache-Control, default "no-store" */
     char allow[128];          /* Allow, set with a 405 by the router; "" otherwise */
+    unsigned retry_after;     /* seconds, sent as Retry-After with a 503; 0 for none */
 } mg_http_response;
 
 /** A handler returns 0 having filled res; a negative code means 500. */
@@ -62,6 +63,14 @@ const char *mg_http_header(const mg_http_request *r, const char *name);
 
 /** Raw body (NULL, 0 when none). */
 const char *mg_http_body(const mg_http_request *r, size_t *len);
+
+/**
+ * The client's address as text ("203.0.113.7", "2001:db8::1"): the peer of
+ * the connection, or, when the peer is the configured trusted proxy and the
+ * request has an X-Forwarded-For header, the last address of that header
+ * (the one the proxy added). NULL without a network (mg_http_dispatch).
+ */
+const char *mg_http_client_address(const mg_http_request *r);
 
 /**
  * True when the client prefers JSON: the path is /api or under /api/, or the
@@ -115,19 +124,65 @@ int mg_router_add(mg_router *rt, const char *method, const char *pattern,
 
 /* --- Server. ------------------------------------------------------------- */
 
+/* Connections at most, whatever the open-file limit allows. */
+#define MG_HTTP_MAX_CONNECTIONS 65536u
+/* The default connection limit when the open-file limit allows it: enough
+ * for hundreds of browsers (each opens up to six connections) while the
+ * connections' memory stays bounded (memory_limit each). */
+#define MG_HTTP_DEFAULT_CONNECTIONS 2048u
+/* Files the process keeps open besides the connections (database, data,
+ * standard streams, the listening socket, libraries), and per thread. */
+#define MG_HTTP_FD_RESERVE 64u
+#define MG_HTTP_FD_RESERVE_PER_THREAD 4u
+
 /* Zero fields (and a NULL address) take the defaults below, except the
  * port, for which 0 means any free port. */
 typedef struct mg_http_config {
     const char *address;        /* default "127.0.0.1" */
     unsigned port;              /* default 8080; 0 = any free port */
     unsigned threads;           /* default 2 (thread pool size) */
-    unsigned connection_limit;  /* default 256 */
-    unsigned connection_timeout;/* seconds, default 30 */
+    /* Connections at once, for the whole server; past it a new connection
+     * is closed at once. Default: MG_HTTP_DEFAULT_CONNECTIONS, or fewer when
+     * the open-file limit only allows fewer (mg_http_fd_connections). */
+    unsigned connection_limit;
+    /* Connections at once from one client address (the peer of the TCP
+     * connection); past it the address's new connections are closed at
+     * once. Default 32; a value >= connection_limit turns it off. Not
+     * applied when trusted_proxy is set: then every connection comes from
+     * the proxy, which must enforce it (docs/deployment.md). */
+    unsigned per_address_limit;
+    /* Seconds to receive a whole request, head and body, from the moment
+     * the connection is accepted or its previous request completed (so also
+     * how long a kept-alive connection may wait for its next request);
+     * not restarted by each byte. Default 20. */
+    unsigned request_deadline;
+    unsigned connection_timeout;/* idle seconds (each byte restarts it), default 30 */
     size_t memory_limit;        /* per connection, default 256 KiB */
     const char *static_dir;     /* served under /static/ (NULL: none) */
+    /* The reverse proxy's address (IPv4 or IPv6 literal), NULL for none:
+     * only for connections from it is X-Forwarded-For believed
+     * (mg_http_client_address). */
+    const char *trusted_proxy;
 } mg_http_config;
 
 mg_http_config mg_http_config_defaults(void);
+
+/**
+ * Raises the soft limit on open files (RLIMIT_NOFILE) to the hard limit, so
+ * that as many connections as the system allows fit; the new soft limit
+ * goes to *nofile (may be NULL). Call once at start, before threads open
+ * files. MG_EIO (with errno's message in d) when the limit cannot be read;
+ * a refused raise is not an error (the current limit is kept and given).
+ */
+int mg_http_raise_fd_limit(unsigned long *nofile, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * The connections that fit in `nofile` open files with `threads` worker
+ * threads: each connection may hold its socket and a static file, and
+ * MG_HTTP_FD_RESERVE + threads * MG_HTTP_FD_RESERVE_PER_THREAD files are
+ * left for the rest. 0 when nothing fits.
+ */
+unsigned mg_http_fd_connections(unsigned long nofile, unsigned threads);
 
 typedef struct mg_http_server mg_http_server;
 

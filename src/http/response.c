@@ -53,6 +53,12 @@ size_t mg_http_response_headers(const mg_http_response *res,
         out[n++] = (mg_http_header_field){"Content-Disposition", res->disposition};
     if (res->allow[0])
         out[n++] = (mg_http_header_field){"Allow", res->allow};
+    if (res->status == 503 && res->retry_after) {
+        /* A static string per value keeps the fields free of allocations. */
+        static const char *const secs[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
+        unsigned k = res->retry_after > 10 ? 10 : res->retry_after;
+        out[n++] = (mg_http_header_field){"Retry-After", secs[k - 1]};
+    }
     return n;
 }
 

@@ -1,17 +1,17 @@
 /*
- * The public storage functions: they check arguments and normalise the
- * scenario name once for every backend, then dispatch to the backend's
- * operations (backend.h). Keeping validation here means a PostgreSQL backend
- * added later refuses exactly the same input, with the same messages.
+ * The scenario store: argument checks and name normalisation, done once
+ * here so that both databases refuse exactly the same input with the same
+ * messages, then the SQL (the statements below are the only SQL about
+ * scenarios), run through the SQL layer.
  */
 #include "storage/storage.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
-#include "storage/backend.h"
 
 /*
  * Decodes one UTF-8 sequence at p (n bytes available). Returns its length
@@ -142,18 +142,120 @@ static int check_text(const char *field, const char *v, size_t max, int required
     return 0;
 }
 
-void mg_storage_close(mg_storage *s)
+/* --- The SQL ------------------------------------------------------------ */
+
+/* Columns of SQL_GET and SQL_LIST, in the order read_record expects. */
+#define COLUMNS "id, name, profession, actions_json, created_at, updated_at"
+static const char SQL_INSERT[] =
+    "INSERT INTO scenarios (name, profession, actions_json, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id";
+static const char SQL_UPDATE[] =
+    "UPDATE scenarios SET name = ?1, profession = ?2, actions_json = ?3, updated_at = ?4 "
+    "WHERE id = ?5";
+static const char SQL_UPDATE_ACTIONS[] =
+    "UPDATE scenarios SET actions_json = ?1, updated_at = ?2 WHERE id = ?3";
+static const char SQL_GET[] = "SELECT " COLUMNS " FROM scenarios WHERE id = ?1";
+static const char SQL_LIST[] =
+    "SELECT " COLUMNS " FROM scenarios ORDER BY updated_at DESC, id DESC";
+static const char SQL_DELETE[] = "DELETE FROM scenarios WHERE id = ?1";
+
+/*
+ * Writes the current time as ISO 8601 UTC with seconds
+ * ("2024-05-01T12:34:56Z") into buf. Such strings sort as the instants
+ * they name, which the list order relies on.
+ */
+static int now_iso8601(char buf[static 21], mg_diag *d)
 {
-    if (s)
-        s->ops->close(s);
+    time_t t = time(NULL);
+    struct tm tm;
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
+        strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot read the clock");
+    return 0;
 }
 
-int mg_storage_scenario_save(mg_storage *s, const mg_scenario_record *in, int64_t *id_out,
+static char *column_dup(const mg_db_stmt *q, int col)
+{
+    const char *t = mg_db_column_text(q, col);
+    return t ? mg_strdup(t) : NULL;
+}
+
+/* Fills *r from the current row of SQL_GET or SQL_LIST. */
+static int read_record(const mg_db_stmt *q, mg_scenario_record *r, mg_diag *d)
+{
+    r->id = mg_db_column_int64(q, 0);
+    r->name = column_dup(q, 1);
+    r->profession = column_dup(q, 2);
+    r->actions_json = column_dup(q, 3);
+    r->created_at = column_dup(q, 4);
+    r->updated_at = column_dup(q, 5);
+    if (!r->name || !r->profession || !r->actions_json || !r->created_at || !r->updated_at) {
+        mg_scenario_record_free(r);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory reading scenarios");
+    }
+    return 0;
+}
+
+/* Binds the parameters of one statement; all-or-nothing for readability. */
+static int bind_texts(mg_db_stmt *q, const char *const *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (mg_db_bind_text(q, i + 1, v[i]))
+            return MG_ENOMEM;
+    return 0;
+}
+
+static int not_found(int64_t id, mg_diag *d)
+{
+    return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no scenario has id %lld", (long long)id);
+}
+
+struct save_tx {
+    const mg_scenario_record *in; /* name already normalised */
+    const char *stamp;
+    int64_t id;
+};
+
+static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct save_tx *t = ctx;
+    int update = t->in->id > 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, update ? SQL_UPDATE : SQL_INSERT, &q, d);
+    const char *v[] = {t->in->name, t->in->profession, t->in->actions_json, t->stamp};
+    if (rc == 0)
+        rc = bind_texts(q, v, 4);
+    if (rc == 0 && update)
+        rc = mg_db_bind_int64(q, 5, t->in->id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW && !update) {
+        t->id = mg_db_column_int64(q, 0);
+        rc = mg_db_step(q, d); /* to DONE, so that the insert is complete */
+    }
+    if (rc == MG_DB_DONE) {
+        rc = 0;
+        if (update && mg_db_changes(q) == 0)
+            rc = not_found(t->in->id, d);
+        else if (update)
+            t->id = t->in->id;
+    } else if (rc < 0 && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE) {
+        mg_diag_clear(d);
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "un scénario nommé « %s » existe déjà",
+                         t->in->name);
+    } else if (rc > 0) {
+        rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "saving a scenario returned an extra row");
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
+int mg_storage_scenario_save(mg_db *db, const mg_scenario_record *in, int64_t *id_out,
                              mg_diag *d)
 {
-    if (!s || !in || !id_out)
+    if (!db || !in || !id_out)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "mg_storage_scenario_save: NULL storage, record or id_out");
+                           "mg_storage_scenario_save: NULL database, record or id_out");
     *id_out = 0;
     if (in->id < 0)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "scenario id %lld is negative",
@@ -168,50 +270,187 @@ int mg_storage_scenario_save(mg_storage *s, const mg_scenario_record *in, int64_
     rc = mg_storage_scenario_name(in->name, &name, d);
     if (rc)
         return rc;
-    /* The backend sees the stored form of the name; the caller's record is
+    char stamp[21];
+    rc = now_iso8601(stamp, d);
+    /* The database sees the stored form of the name; the caller's record is
      * left as it was. */
     mg_scenario_record norm = *in;
     norm.name = name;
-    rc = s->ops->scenario_save(s, &norm, id_out, d);
+    struct save_tx t = {.in = &norm, .stamp = stamp};
+    if (rc == 0)
+        rc = mg_db_transaction(db, MG_DB_TX_WRITE, save_body, &t, d);
+    if (rc == 0)
+        *id_out = t.id;
     free(name);
     return rc;
 }
 
-int mg_storage_scenario_get(mg_storage *s, int64_t id, mg_scenario_record *out, mg_diag *d)
+/* Reads scenario id into *out on connection c. */
+static int get_on(mg_db_conn *c, int64_t id, mg_scenario_record *out, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, SQL_GET, &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW)
+        rc = read_record(q, out, d);
+    else if (rc == MG_DB_DONE)
+        rc = not_found(id, d);
+    mg_db_finalize(q);
+    return rc;
+}
+
+struct get_tx {
+    int64_t id;
+    mg_scenario_record *out;
+};
+
+static int get_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct get_tx *t = ctx;
+    mg_scenario_record_free(t->out);
+    return get_on(c, t->id, t->out, d);
+}
+
+int mg_storage_scenario_get(mg_db *db, int64_t id, mg_scenario_record *out, mg_diag *d)
 {
     if (!out)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_storage_scenario_get: out is NULL");
     memset(out, 0, sizeof *out);
-    if (!s)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_storage_scenario_get: storage is NULL");
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_storage_scenario_get: no database");
     if (id <= 0)
-        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no scenario has id %lld",
-                           (long long)id);
-    return s->ops->scenario_get(s, id, out, d);
+        return not_found(id, d);
+    struct get_tx t = {id, out};
+    return mg_db_transaction(db, MG_DB_TX_READ, get_body, &t, d);
 }
 
-int mg_storage_scenario_list(mg_storage *s, mg_scenario_record **out, size_t *n, mg_diag *d)
+struct list_tx {
+    mg_scenario_record *list;
+    size_t n, cap;
+};
+
+static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct list_tx *t = ctx;
+    mg_scenario_record_list_free(t->list, t->n);
+    *t = (struct list_tx){0};
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, SQL_LIST, &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        if (t->n == t->cap) {
+            size_t ncap = t->cap ? t->cap * 2 : 16;
+            mg_scenario_record *grown = mg_realloc_array(t->list, ncap, sizeof *grown);
+            if (!grown) {
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory listing scenarios");
+                break;
+            }
+            t->list = grown;
+            t->cap = ncap;
+        }
+        memset(&t->list[t->n], 0, sizeof t->list[t->n]);
+        rc = read_record(q, &t->list[t->n], d);
+        if (rc == 0)
+            t->n++;
+    }
+    mg_db_finalize(q);
+    return rc == MG_DB_DONE ? 0 : rc;
+}
+
+int mg_storage_scenario_list(mg_db *db, mg_scenario_record **out, size_t *n, mg_diag *d)
 {
     if (!out || !n)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "mg_storage_scenario_list: out or n is NULL");
     *out = NULL;
     *n = 0;
-    if (!s)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "mg_storage_scenario_list: storage is NULL");
-    return s->ops->scenario_list(s, out, n, d);
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_storage_scenario_list: no database");
+    struct list_tx t = {0};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
+    if (rc || t.n == 0) {
+        mg_scenario_record_list_free(t.list, t.n);
+        return rc;
+    }
+    *out = t.list;
+    *n = t.n;
+    return 0;
 }
 
-int mg_storage_scenario_delete(mg_storage *s, int64_t id, mg_diag *d)
+struct edit_tx {
+    int64_t id;
+    mg_scenario_edit_fn fn;
+    void *ctx;
+    const char *stamp;
+};
+
+static int edit_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
-    if (!s)
+    struct edit_tx *t = ctx;
+    mg_scenario_record cur = {0};
+    int rc = get_on(c, t->id, &cur, d);
+    char *actions = NULL;
+    if (rc == 0)
+        rc = t->fn(&cur, t->ctx, &actions, d);
+    if (rc == 0)
+        rc = check_text("actions_json", actions, 0, 1, d);
+    mg_db_stmt *q = NULL;
+    if (rc == 0)
+        rc = mg_db_prepare(c, SQL_UPDATE_ACTIONS, &q, d);
+    const char *v[] = {actions, t->stamp};
+    if (rc == 0)
+        rc = bind_texts(q, v, 2);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 3, t->id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_DONE)
+        rc = mg_db_changes(q) == 1 ? 0 : not_found(t->id, d);
+    mg_db_finalize(q);
+    free(actions);
+    mg_scenario_record_free(&cur);
+    return rc;
+}
+
+int mg_storage_scenario_edit(mg_db *db, int64_t id, mg_scenario_edit_fn fn, void *ctx,
+                             mg_diag *d)
+{
+    if (!db || !fn)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "mg_storage_scenario_delete: storage is NULL");
+                           "mg_storage_scenario_edit: no database or function");
     if (id <= 0)
-        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no scenario has id %lld",
-                           (long long)id);
-    return s->ops->scenario_delete(s, id, d);
+        return not_found(id, d);
+    char stamp[21];
+    int rc = now_iso8601(stamp, d);
+    struct edit_tx t = {id, fn, ctx, stamp};
+    return rc ? rc : mg_db_transaction(db, MG_DB_TX_WRITE, edit_body, &t, d);
+}
+
+static int delete_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    int64_t id = *(int64_t *)ctx;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, SQL_DELETE, &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_DONE)
+        rc = mg_db_changes(q) ? 0 : not_found(id, d);
+    mg_db_finalize(q);
+    return rc;
+}
+
+int mg_storage_scenario_delete(mg_db *db, int64_t id, mg_diag *d)
+{
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_storage_scenario_delete: no database");
+    if (id <= 0)
+        return not_found(id, d);
+    return mg_db_transaction(db, MG_DB_TX_WRITE, delete_body, &id, d);
 }
 
 void mg_scenario_record_free(mg_scenario_record *r)

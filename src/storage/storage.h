@@ -1,18 +1,19 @@
 /**
  * @file storage.h
- * Persistent storage behind one interface, so that a PostgreSQL backend can
- * implement it later: for now, named scenarios. The SQLite backend uses WAL,
- * prepared statements and migrations kept in the repository
- * (src/storage/migrations/NNN_*.sql, applied in order at open, recorded in
- * table schema_migrations).
+ * The scenario store: named what-if scenarios kept in the database through
+ * the SQL layer (db/db.h), on SQLite or PostgreSQL alike. Its SQL is in
+ * storage.c and nowhere else; the table is made by migration 001.
  *
  * Ownership: records returned are owned by the caller (mg_scenario_record_free).
- * Thread-safety: one mg_storage may be used from several threads (calls
- * are serialised inside); several processes may open the same file.
+ * Thread-safety: every function may be called from any thread; each runs
+ * on a connection of the pool of its own, and the read-modify-write of
+ * mg_storage_scenario_edit is one serialisable transaction, so concurrent
+ * edits from several threads or several server processes lose nothing.
  *
  * Messages: errors about a scenario's name are shown to the people who typed
  * it, so they are in French and carry no file prefix; errors of the database
- * itself are for operators and read "PATH: what happened (sqlite's words)".
+ * itself are for operators and read "DATABASE: what happened (driver's words)".
+ * A database busy past its wait gives MG_EBUSY (the web layer answers 503).
  */
 #ifndef MG_STORAGE_STORAGE_H
 #define MG_STORAGE_STORAGE_H
@@ -21,31 +22,13 @@
 #include <stdint.h>
 
 #include "core/error.h"
-
-typedef struct mg_storage mg_storage;
+#include "db/db.h"
 
 /* A scenario name has at most this many characters (Unicode code points),
  * as the CHECK of migration 001 counts them. */
 #define MG_STORAGE_NAME_MAX_CHARS 200u
 /* A profession is a short code (mg, inf, …). */
 #define MG_STORAGE_PROFESSION_MAX_BYTES 64u
-
-/**
- * Opens (creating if needed) the SQLite database at path and migrates it:
- * WAL journal, foreign keys on, a 5 s busy timeout, synchronous=NORMAL; the
- * migrations of this build missing from schema_migrations are applied in
- * order, each in its own transaction. *out is NULL on failure.
- * Errors: MG_EIO when the file cannot be opened or created (message names
- * the path); MG_EPARSE when it is not an SQLite database or is corrupt;
- * MG_EINVAL when it records a migration this build does not know (it was
- * written by a newer maillage) or a migration fails (the message names the
- * migration and SQLite's error; that migration is rolled back).
- * ":memory:" opens a private in-memory database (for tests; no WAL there).
- */
-int mg_storage_open_sqlite(mg_storage **out, const char *path, mg_diag *d) MG_WARN_UNUSED;
-
-/** Closes the database and frees s. NULL is accepted. */
-void mg_storage_close(mg_storage *s);
 
 typedef struct mg_scenario_record {
     int64_t id;          /* 0 for a new record */
@@ -84,14 +67,14 @@ int mg_storage_scenario_name(const char *name, char **out, mg_diag *d) MG_WARN_U
  * unique (MG_EINVAL "un scénario nommé « X » existe déjà" on a clash);
  * MG_EUTF8 for text that is not UTF-8.
  */
-int mg_storage_scenario_save(mg_storage *s, const mg_scenario_record *in, int64_t *id_out,
+int mg_storage_scenario_save(mg_db *db, const mg_scenario_record *in, int64_t *id_out,
                              mg_diag *d) MG_WARN_UNUSED;
 
 /**
  * Reads one scenario into *out (zeroed first, so mg_scenario_record_free is
  * safe whatever the result); MG_ENOTFOUND when absent.
  */
-int mg_storage_scenario_get(mg_storage *s, int64_t id, mg_scenario_record *out,
+int mg_storage_scenario_get(mg_db *db, int64_t id, mg_scenario_record *out,
                             mg_diag *d) MG_WARN_UNUSED;
 
 /**
@@ -100,13 +83,27 @@ int mg_storage_scenario_get(mg_storage *s, int64_t id, mg_scenario_record *out,
  * or on failure). Timestamps have one-second resolution: within the same
  * second the most recently created (highest id) comes first.
  */
-int mg_storage_scenario_list(mg_storage *s, mg_scenario_record **out, size_t *n,
+int mg_storage_scenario_list(mg_db *db, mg_scenario_record **out, size_t *n,
                              mg_diag *d) MG_WARN_UNUSED;
 
 /** Frees the n records of list and list itself. NULL is accepted. */
 void mg_scenario_record_list_free(mg_scenario_record *list, size_t n);
 
+/**
+ * Changes one scenario in a single transaction: reads it, calls
+ * fn(current, ctx, &new_actions, d), and stores the actions JSON that fn
+ * returns in *new_actions (malloc'ed; the store frees it). When fn fails
+ * (returns non-zero) nothing is written and its code and message are
+ * returned. Under contention fn may be called more than once, each time
+ * with the record as it then is, so it must not keep state between calls
+ * other than what it overwrites. MG_ENOTFOUND when the scenario is absent.
+ */
+typedef int (*mg_scenario_edit_fn)(const mg_scenario_record *current, void *ctx,
+                                   char **new_actions, mg_diag *d);
+int mg_storage_scenario_edit(mg_db *db, int64_t id, mg_scenario_edit_fn fn, void *ctx,
+                             mg_diag *d) MG_WARN_UNUSED;
+
 /** Deletes; MG_ENOTFOUND when absent. */
-int mg_storage_scenario_delete(mg_storage *s, int64_t id, mg_diag *d) MG_WARN_UNUSED;
+int mg_storage_scenario_delete(mg_db *db, int64_t id, mg_diag *d) MG_WARN_UNUSED;
 
 #endif

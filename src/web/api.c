@@ -199,8 +199,9 @@ static int list(void *ctx, const mg_http_request *r, mg_http_response *res)
     mg_scenario_record *l = NULL;
     size_t n = 0;
     mg_diag d = {{0}};
-    if (mg_storage_scenario_list(a->storage, &l, &n, &d)) {
-        mg_http_error(r, res, 500, "La liste des scénarios n'a pas pu être lue.");
+    int src = mg_storage_scenario_list(a->db, &l, &n, &d);
+    if (src) {
+        web_storage_error(r, res, src, &d, "", "La liste des scénarios n'a pas pu être lue.");
         return 0;
     }
     json_t *arr = json_array();
@@ -237,20 +238,21 @@ static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res
         mg_scenario_record rec = {.id = id, .name = (char *)name, .profession = (char *)prof,
                                   .actions_json = text};
         int64_t nid = 0;
-        int src = text ? mg_storage_scenario_save(a->storage, &rec, &nid, &d) : MG_ENOMEM;
+        int src = text ? mg_storage_scenario_save(a->db, &rec, &nid, &d) : MG_ENOMEM;
         free(text);
         if (src == MG_EINVAL) {
             mg_http_error(r, res, 400, d.msg);
-        } else if (src == MG_ENOTFOUND) {
-            mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
         } else if (src) {
-            mg_http_error(r, res, 500, "Le scénario n'a pas pu être enregistré.");
+            web_storage_error(r, res, src, &d, "Ce scénario n'existe pas.",
+                              "Le scénario n'a pas pu être enregistré.");
         } else {
             mg_scenario_record got = {0};
-            if (mg_storage_scenario_get(a->storage, nid, &got, &d) == MG_OK)
+            int grc = mg_storage_scenario_get(a->db, nid, &got, &d);
+            if (grc == MG_OK)
                 rc = send_json(res, id ? 200 : 201, record_json(&got));
             else
-                mg_http_error(r, res, 500, "Le scénario n'a pas pu être relu.");
+                web_storage_error(r, res, grc, &d, "Ce scénario n'existe plus.",
+                                  "Le scénario n'a pas pu être relu.");
             mg_scenario_record_free(&got);
         }
     }
@@ -288,8 +290,10 @@ static int get_one(void *ctx, const mg_http_request *r, mg_http_response *res)
     mg_scenario_record rec = {0};
     mg_diag d = {{0}};
     int64_t id = path_id(r);
-    if (!id || mg_storage_scenario_get(a->storage, id, &rec, &d)) {
-        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+    int src = id ? mg_storage_scenario_get(a->db, id, &rec, &d) : MG_ENOTFOUND;
+    if (src) {
+        web_storage_error(r, res, src, &d, "Ce scénario n'existe pas.",
+                          "Le scénario n'a pas pu être lu.");
         return 0;
     }
     int rc = send_json(res, 200, record_json(&rec));
@@ -302,8 +306,10 @@ static int delete_one(void *ctx, const mg_http_request *r, mg_http_response *res
     const mg_app *a = ctx;
     mg_diag d = {{0}};
     int64_t id = path_id(r);
-    if (!id || mg_storage_scenario_delete(a->storage, id, &d)) {
-        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+    int src = id ? mg_storage_scenario_delete(a->db, id, &d) : MG_ENOTFOUND;
+    if (src) {
+        web_storage_error(r, res, src, &d, "Ce scénario n'existe pas.",
+                          "Le scénario n'a pas pu être supprimé.");
         return 0;
     }
     res->status = 204;

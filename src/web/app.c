@@ -141,7 +141,7 @@ void mg_app_free(mg_app *a)
         mg_diagnosis_free(a->prof[k].g);
     }
     mg_map_geometry_free(a->geometry);
-    mg_storage_close(a->storage);
+    mg_db_close(a->db);
     mg_router_free(a->router);
     free(a);
 }
@@ -153,7 +153,11 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     mg_app *a = calloc(1, sizeof *a);
     if (!a)
         return MG_ENOMEM;
-    int rc;
+    /* The database first: a wrong address or a newer schema is told at
+     * once, before the seconds spent loading the territory. */
+    int rc = mg_db_open(&a->db, cfg->database, &cfg->db_options, d);
+    if (rc)
+        goto fail;
     for (size_t k = 0; k < MG_APP_PROFESSIONS; k++) {
         mg_diagnosis_opts o = cfg->opts;
         o.profession = prof_keys[k];
@@ -171,8 +175,6 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     if ((rc = mg_map_geometry_build(&a->geometry, g->t, g->study, g->study_n, 0, d)))
         goto fail;
     territory_name(a, cfg->opts.france);
-    if ((rc = mg_storage_open_sqlite(&a->storage, cfg->database, d)))
-        goto fail;
     a->router = mg_router_new();
     if (!a->router) {
         rc = MG_ENOMEM;

@@ -2,11 +2,11 @@
  * @file app.h
  * The web application: the diagnoses of the bundled territory for every
  * profession (loaded once at start), their scenario engines and base
- * figures, the projected map geometry, the scenario storage, and the
+ * figures, the projected map geometry, the database (SQL layer), and the
  * routes of the pages, downloads and JSON API.
  *
  * Ownership: mg_app_free releases everything. The app is read-only after
- * mg_app_new except through the storage (which serialises itself), so
+ * mg_app_new except through the database (a pool safe across threads), so
  * handlers run concurrently without locks.
  */
 #ifndef MG_WEB_APP_H
@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "map/map.h"
 #include "scenario/scenario.h"
+#include "db/db.h"
 #include "storage/storage.h"
 
 #define MG_APP_PROFESSIONS 5
@@ -43,14 +44,15 @@ int mg_app_measure_index(const char *key);
 typedef struct mg_app {
     mg_app_profession prof[MG_APP_PROFESSIONS]; /* mg, inf, mk, sf, cd */
     mg_map_geometry *geometry;                  /* of the study communes */
-    mg_storage *storage;
+    mg_db *db;                                  /* scenarios and, later, every domain */
     char territory_name[128];                   /* "Aude (11)" */
     mg_router *router;
 } mg_app;
 
 typedef struct mg_app_config {
     mg_diagnosis_opts opts; /* bundle, france and method settings (profession ignored) */
-    const char *database;   /* SQLite file */
+    const char *database;   /* SQLite file or postgresql:// URI (db/db.h) */
+    mg_db_options db_options;
 } mg_app_config;
 
 /** Loads every profession, opens the database, builds the routes. */

@@ -154,6 +154,24 @@ int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_sce
                              &w->summary, d);
 }
 
+void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, const mg_diag *d,
+                       const char *not_found_fr, const char *failed_fr)
+{
+    if (rc == MG_ENOTFOUND) {
+        mg_http_error(r, res, 404, not_found_fr);
+        return;
+    }
+    if (rc == MG_EBUSY) {
+        mg_http_error(r, res, 503,
+                      "La base de données est occupée. Réessayez dans quelques secondes.");
+        res->retry_after = 2;
+    } else {
+        mg_http_error(r, res, 500, failed_fr);
+    }
+    fprintf(stderr, "maillage: %s %s: %s\n", r ? mg_http_method(r) : "-",
+            r ? mg_http_path(r) : "-", d && d->msg[0] ? d->msg : mg_strerror(rc));
+}
+
 int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
                       mg_http_response *res, web_scenario *out)
 {
@@ -165,13 +183,10 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
         return -1;
     }
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_get(a->storage, (int64_t)v, &out->rec, &d);
-    if (rc == MG_ENOTFOUND) {
-        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
-        return -1;
-    }
+    int rc = mg_storage_scenario_get(a->db, (int64_t)v, &out->rec, &d);
     if (rc) {
-        mg_http_error(r, res, 500, "Le scénario n'a pas pu être lu.");
+        web_storage_error(r, res, rc, &d, "Ce scénario n'existe pas.",
+                          "Le scénario n'a pas pu être lu.");
         return -1;
     }
     const mg_app_profession *p = mg_app_profession_get(a, out->rec.profession);

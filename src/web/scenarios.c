@@ -28,8 +28,9 @@ static int list_page(void *ctx, const mg_http_request *r, mg_http_response *res)
     mg_scenario_record *list = NULL;
     size_t n = 0;
     mg_diag d = {{0}};
-    if (mg_storage_scenario_list(a->storage, &list, &n, &d)) {
-        mg_http_error(r, res, 500, "La liste des scénarios n'a pas pu être lue.");
+    int src = mg_storage_scenario_list(a->db, &list, &n, &d);
+    if (src) {
+        web_storage_error(r, res, src, &d, "", "La liste des scénarios n'a pas pu être lue.");
         return 0;
     }
     mg_buf *b = &res->body;
@@ -107,13 +108,13 @@ int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_respo
                               .actions_json = (char *)actions_json};
     int64_t id;
     mg_diag d = {{0}};
-    int rc = actions_json ? mg_storage_scenario_save(a->storage, &rec, &id, &d) : MG_ENOMEM;
+    int rc = actions_json ? mg_storage_scenario_save(a->db, &rec, &id, &d) : MG_ENOMEM;
     if (rc == MG_EINVAL) {
         mg_http_error(r, res, 400, d.msg[0] ? d.msg : "Nom de scénario invalide.");
         return 0;
     }
     if (rc) {
-        mg_http_error(r, res, 500, "Le scénario n'a pas pu être enregistré.");
+        web_storage_error(r, res, rc, &d, "", "Le scénario n'a pas pu être enregistré.");
         return 0;
     }
     char loc[64];
@@ -351,31 +352,73 @@ static int form_number(const mg_http_request *r, const char *name, json_t *o, ch
     return 0;
 }
 
-/* Saves new actions after checking they evaluate; on a bad action shows
- * the sandbox with the message and status 400. */
-static int save_actions(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                        web_scenario *w, json_t *actions)
+/*
+ * One change to a scenario's actions, applied by mg_storage_scenario_edit
+ * inside the store's transaction to the actions as they are then, so that
+ * two people adding actions at once both keep theirs.
+ */
+struct action_edit {
+    const mg_app *a;
+    json_t *add;   /* the action to append, or NULL */
+    size_t remove; /* the 1-based action to remove, or 0 */
+    bool no_such_action;
+};
+
+static int apply_action_edit(const mg_scenario_record *cur, void *ctx, char **out, mg_diag *d)
 {
-    web_scenario trial = {0};
+    struct action_edit *e = ctx;
+    e->no_such_action = false;
+    const mg_app_profession *p = mg_app_profession_get(e->a, cur->profession);
+    json_error_t jerr;
+    json_t *actions = p ? json_loads(cur->actions_json, 0, &jerr) : NULL;
+    if (!actions || !json_is_array(actions)) {
+        json_decref(actions);
+        return mg_diag_set(d, MG_EPARSE, NULL, 0, 0, "scenario %lld: stored actions unreadable",
+                           (long long)cur->id);
+    }
+    int rc = MG_OK;
+    if (e->remove) {
+        if (e->remove > json_array_size(actions)) {
+            e->no_such_action = true;
+            rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "Cette action n'existe pas.");
+        } else {
+            json_array_remove(actions, e->remove - 1);
+        }
+    }
+    if (rc == MG_OK && e->add && json_array_append(actions, e->add))
+        rc = MG_ENOMEM;
+    if (rc == MG_OK) {
+        /* The new list must evaluate before it is stored. */
+        web_scenario trial = {0};
+        rc = web_scenario_eval(p, actions, &trial, d);
+        web_scenario_free(&trial);
+    }
+    if (rc == MG_OK) {
+        *out = json_dumps(actions, JSON_COMPACT);
+        if (!*out)
+            rc = MG_ENOMEM;
+    }
+    json_decref(actions);
+    return rc;
+}
+
+/* Applies e to scenario w and redirects to its page; a list that does not
+ * evaluate shows the sandbox again with the message and status 400. */
+static int save_actions(const mg_app *a, const mg_http_request *r, mg_http_response *res,
+                        web_scenario *w, struct action_edit *e)
+{
     mg_diag d = {{0}};
-    int rc = web_scenario_eval(w->p, actions, &trial, &d);
+    int rc = mg_storage_scenario_edit(a->db, w->rec.id, apply_action_edit, e, &d);
     if (rc == MG_EINVAL) {
         res->status = 400;
         sandbox(&res->body, a, w, d.msg);
-        web_scenario_free(&trial);
         return 0;
     }
-    web_scenario_free(&trial);
-    if (rc)
-        return rc;
-    char *text = json_dumps(actions, JSON_COMPACT);
-    mg_scenario_record rec = w->rec;
-    rec.actions_json = text;
-    int64_t id;
-    rc = text ? mg_storage_scenario_save(a->storage, &rec, &id, &d) : MG_ENOMEM;
-    free(text);
     if (rc) {
-        mg_http_error(r, res, 500, "Le scénario n'a pas pu être enregistré.");
+        web_storage_error(r, res, rc, &d,
+                          e->no_such_action ? "Cette action n'existe pas."
+                                            : "Ce scénario n'existe pas.",
+                          "Le scénario n'a pas pu être enregistré.");
         return 0;
     }
     char loc[64];
@@ -391,8 +434,6 @@ static int add_action(void *ctx, const mg_http_request *r, mg_http_response *res
     if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
         return 0;
     const char *kind = mg_http_form(r, "kind"), *commune = mg_http_form(r, "commune");
-    json_error_t jerr;
-    json_t *actions = json_loads(w.rec.actions_json, 0, &jerr);
     json_t *o = json_pack("{s:s,s:s}", "kind", kind ? kind : "", "commune", commune ? commune : "");
     char err[160] = "";
     static const char *const fields[] = {"count", "hours_per_week", "consultations_per_hour",
@@ -400,17 +441,16 @@ static int add_action(void *ctx, const mg_http_request *r, mg_http_response *res
     for (size_t k = 0; o && k < sizeof fields / sizeof *fields && !err[0]; k++)
         form_number(r, fields[k], o, err, sizeof err);
     int rc = MG_OK;
-    if (!actions || !o) {
+    if (!o) {
         rc = MG_ENOMEM;
     } else if (err[0]) {
         res->status = 400;
         sandbox(&res->body, a, &w, err);
     } else {
-        json_array_append(actions, o);
-        rc = save_actions(a, r, res, &w, actions);
+        struct action_edit e = {.a = a, .add = o};
+        rc = save_actions(a, r, res, &w, &e);
     }
     json_decref(o);
-    json_decref(actions);
     web_scenario_free(&w);
     return rc;
 }
@@ -424,16 +464,13 @@ static int remove_action(void *ctx, const mg_http_request *r, mg_http_response *
     const char *ns = mg_http_path_param(r, "n");
     char *end;
     long n = strtol(ns ? ns : "", &end, 10);
-    json_error_t jerr;
-    json_t *actions = json_loads(w.rec.actions_json, 0, &jerr);
     int rc = MG_OK;
-    if (!ns || !*ns || *end || n < 1 || !actions || (size_t)n > json_array_size(actions)) {
+    if (!ns || !*ns || *end || n < 1) {
         mg_http_error(r, res, 404, "Cette action n'existe pas.");
     } else {
-        json_array_remove(actions, (size_t)n - 1);
-        rc = save_actions(a, r, res, &w, actions);
+        struct action_edit e = {.a = a, .remove = (size_t)n};
+        rc = save_actions(a, r, res, &w, &e);
     }
-    json_decref(actions);
     web_scenario_free(&w);
     return rc;
 }
@@ -445,8 +482,10 @@ static int delete_scenario(void *ctx, const mg_http_request *r, mg_http_response
     char *end;
     long long v = strtoll(id ? id : "", &end, 10);
     mg_diag d = {{0}};
-    if (!id || *end || v <= 0 || mg_storage_scenario_delete(a->storage, (int64_t)v, &d)) {
-        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+    int rc = !id || *end || v <= 0 ? MG_ENOTFOUND : mg_storage_scenario_delete(a->db, (int64_t)v, &d);
+    if (rc) {
+        web_storage_error(r, res, rc, &d, "Ce scénario n'existe pas.",
+                          "Le scénario n'a pas pu être supprimé.");
         return 0;
     }
     mg_http_redirect(res, "/scenarios");

@@ -58,6 +58,15 @@ int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_respo
 int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_scenario *w,
                       mg_diag *d);
 
+/*
+ * Answers a failed storage call: MG_EBUSY (the database stayed busy past
+ * its wait) is a 503 with Retry-After, MG_ENOTFOUND a 404 with
+ * `not_found_fr`, anything else a 500 with `failed_fr`; the operator's
+ * message (d) is written to standard error for 5xx answers.
+ */
+void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, const mg_diag *d,
+                       const char *not_found_fr, const char *failed_fr);
+
 /* Route registration per file. */
 int web_routes_pages(mg_router *rt, mg_app *a);
 int web_routes_scenarios(mg_router *rt, mg_app *a);

@@ -1,12 +1,16 @@
 /*
- * Tests of storage/storage through its SQLite backend: creation and
- * migration of a new file (checked with sqlite3 directly, not through the
- * code under test), WAL mode, insert/get/update/list/delete, list order,
- * unique and refused names, unknown ids, reopening, refusal of a database
- * written by a newer build, a failing migration rolled back, files that are
- * not databases, and concurrent saves from several threads through one
- * handle and through one handle per thread. Each test works in its own
- * mkdtemp folder.
+ * Tests of the scenario store (storage/storage.h) on the SQL layer, run
+ * against SQLite and, when MG_TEST_PG_URI is set (scripts/test.sh), against
+ * PostgreSQL: insert/get/update/list/delete, list order, unique and refused
+ * names, unknown ids, reopening, refusal of a database written by a newer
+ * build, concurrent saves from several threads through one handle and
+ * through one handle per thread, concurrent read-modify-write edits losing
+ * nothing, and a busy database giving MG_EBUSY after the bounded wait while
+ * reads go on. SQLite alone: creation and migration of a new file (checked
+ * with sqlite3 directly, not through the code under test), WAL mode, a
+ * failing migration rolled back, files that are not databases. Each SQLite
+ * test works in its own mkdtemp folder; PostgreSQL tests share one database
+ * of this program's, emptied before each test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,16 +28,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "storage/migrations.h"
+#include "db/migrations.h"
+#include "pg_fixture.h"
 #include "storage/storage.h"
 
 /* Each test's folder and database path. */
 struct fixture {
     char dir[256];
-    char db[300];
+    char db[300];  /* the SQLite file */
+    char url[512]; /* what the test opens: db, or the PostgreSQL database */
+    int pg;
 };
+
+/* The PostgreSQL database of this program, made in main(). */
+static char pg_url[512];
 
 static int setup(void **state)
 {
@@ -46,7 +57,19 @@ static int setup(void **state)
         return -1;
     }
     snprintf(f->db, sizeof f->db, "%s/maillage.db", f->dir);
+    snprintf(f->url, sizeof f->url, "%s", f->db);
     *state = f;
+    return 0;
+}
+
+/* The same, the test opening the PostgreSQL database, emptied first. */
+static int setup_pg(void **state)
+{
+    if (setup(state) || test_pg_reset(pg_url))
+        return -1;
+    struct fixture *f = *state;
+    snprintf(f->url, sizeof f->url, "%s", pg_url);
+    f->pg = 1;
     return 0;
 }
 
@@ -59,11 +82,11 @@ static int teardown(void **state)
 }
 
 /* Opens the database, failing the test (with the message) if it cannot. */
-static mg_storage *open_ok(const char *path)
+static mg_db *open_ok(const char *path)
 {
-    mg_storage *s = NULL;
+    mg_db *s = NULL;
     mg_diag d = {{0}};
-    int rc = mg_storage_open_sqlite(&s, path, &d);
+    int rc = mg_db_open(&s, path, NULL, &d);
     if (rc != 0)
         fail_msg("open %s: %s (%s)", path, mg_strerror(rc), d.msg);
     assert_non_null(s);
@@ -71,7 +94,7 @@ static mg_storage *open_ok(const char *path)
 }
 
 /* Saves a scenario, failing the test if it cannot; returns its id. */
-static int64_t save_ok(mg_storage *s, int64_t id, const char *name, const char *prof,
+static int64_t save_ok(mg_db *s, int64_t id, const char *name, const char *prof,
                        const char *actions)
 {
     mg_scenario_record r = {.id = id,
@@ -88,7 +111,7 @@ static int64_t save_ok(mg_storage *s, int64_t id, const char *name, const char *
 }
 
 /* Tries a save expected to fail; returns the code and fills *d. */
-static int save_err(mg_storage *s, int64_t id, const char *name, const char *prof,
+static int save_err(mg_db *s, int64_t id, const char *name, const char *prof,
                     const char *actions, mg_diag *d)
 {
     mg_scenario_record r = {.id = id,
@@ -147,6 +170,60 @@ static const char *raw_text(sqlite3 *db, const char *sql, char *buf, size_t cap)
     return buf;
 }
 
+
+/* Through a second handle of the SQL layer, with no migration: the way to
+ * reach both databases behind the store's back. */
+static mg_db *via_open(const char *url)
+{
+    mg_db_options o = {.no_migrate = 1};
+    mg_db *db = NULL;
+    mg_diag d = {{0}};
+    if (mg_db_open(&db, url, &o, &d) != 0)
+        fail_msg("open %s: %s", url, d.msg);
+    return db;
+}
+
+static void via_exec(const char *url, const char *sql)
+{
+    mg_db *db = via_open(url);
+    mg_db_conn *c = NULL;
+    mg_diag d = {{0}};
+    if (mg_db_acquire(db, &c, &d) != 0 || mg_db_exec(c, sql, &d) != 0)
+        fail_msg("%s: %s", sql, d.msg);
+    mg_db_release(c);
+    mg_db_close(db);
+}
+
+/* The single answer of a query, as an integer or as text (into buf). */
+static long long via_int(const char *url, const char *sql, char *buf, size_t cap)
+{
+    mg_db *db = via_open(url);
+    mg_db_conn *c = NULL;
+    mg_db_stmt *q = NULL;
+    mg_diag d = {{0}};
+    if (mg_db_acquire(db, &c, &d) != 0 || mg_db_prepare(c, sql, &q, &d) != 0 ||
+        mg_db_step(q, &d) != MG_DB_ROW)
+        fail_msg("%s: %s", sql, d.msg);
+    long long v = mg_db_column_int64(q, 0);
+    if (buf)
+        snprintf(buf, cap, "%s", mg_db_column_text(q, 0) ? mg_db_column_text(q, 0) : "(null)");
+    mg_db_finalize(q);
+    mg_db_release(c);
+    mg_db_close(db);
+    return v;
+}
+
+/* Distinct migrations of this build (a migration may have one file per
+ * dialect). */
+static long long migration_names(void)
+{
+    long long n = 0;
+    for (size_t i = 0; i < mg_migration_count; i++)
+        if (i == 0 || strcmp(mg_migrations[i].name, mg_migrations[i - 1].name) != 0)
+            n++;
+    return n;
+}
+
 /* ISO 8601 UTC with seconds: YYYY-MM-DDTHH:MM:SSZ. */
 static void assert_iso8601(const char *t)
 {
@@ -167,14 +244,13 @@ static void test_open_creates_and_migrates(void **state)
     struct fixture *f = *state;
     struct stat sb;
     assert_int_not_equal(stat(f->db, &sb), 0);
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->db);
     assert_int_equal(stat(f->db, &sb), 0);
-    mg_storage_close(s);
+    mg_db_close(s);
 
     sqlite3 *db = raw_open(f->db);
     assert_true(mg_migration_count >= 1);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
-                     (long long)mg_migration_count);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"), migration_names());
     sqlite3_stmt *q = NULL;
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT name, applied_at FROM schema_migrations "
@@ -182,6 +258,8 @@ static void test_open_creates_and_migrates(void **state)
                                         -1, &q, NULL),
                      SQLITE_OK);
     for (size_t i = 0; i < mg_migration_count; i++) {
+        if (i > 0 && strcmp(mg_migrations[i].name, mg_migrations[i - 1].name) == 0)
+            continue;
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
         assert_string_equal((const char *)sqlite3_column_text(q, 0), mg_migrations[i].name);
         assert_iso8601((const char *)sqlite3_column_text(q, 1));
@@ -198,14 +276,14 @@ static void test_open_creates_and_migrates(void **state)
 static void test_wal_mode(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->db);
     char buf[64];
     /* Asked from another connection while ours is open, and after it is
      * closed: WAL is a property of the file, not of our connection. */
     sqlite3 *db = raw_open(f->db);
     assert_string_equal(raw_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
     sqlite3_close(db);
-    mg_storage_close(s);
+    mg_db_close(s);
     db = raw_open(f->db);
     assert_string_equal(raw_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
     sqlite3_close(db);
@@ -214,7 +292,7 @@ static void test_wal_mode(void **state)
 static void test_crud(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     mg_diag d = {{0}};
 
     const char *actions = "[{\"commune\":\"11069\",\"add\":2}]";
@@ -279,11 +357,11 @@ static void test_crud(void **state)
     assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
     assert_null(list);
     assert_int_equal(n, 0);
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 /* Checks that the list holds exactly the names given, in that order. */
-static void assert_list_names(mg_storage *s, const char *const *names, size_t count)
+static void assert_list_names(mg_db *s, const char *const *names, size_t count)
 {
     mg_scenario_record *list = NULL;
     size_t n = 0;
@@ -299,7 +377,7 @@ static void assert_list_names(mg_storage *s, const char *const *names, size_t co
 static void test_list_order(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     int64_t a = save_ok(s, 0, "A", "mg", "[]");
     int64_t b = save_ok(s, 0, "B", "mg", "[]");
     int64_t c = save_ok(s, 0, "C", "mg", "[]");
@@ -307,28 +385,26 @@ static void test_list_order(void **state)
     (void)c;
 
     /* All in the same second (most likely): the newest first. */
-    sqlite3 *db = raw_open(f->db);
-    raw_exec(db, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:00Z'");
+    via_exec(f->url, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:00Z'");
     assert_list_names(s, (const char *const[]){"C", "B", "A"}, 3);
 
     /* Distinct times, set behind the storage's back through another
      * connection (WAL lets it write while ours is open). */
-    raw_exec(db, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:03Z' WHERE name = 'A';"
-                 "UPDATE scenarios SET updated_at = '2021-01-01T00:00:01Z' WHERE name = 'B';"
-                 "UPDATE scenarios SET updated_at = '2021-01-01T00:00:02Z' WHERE name = 'C';");
-    sqlite3_close(db);
+    via_exec(f->url, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:03Z' WHERE name = 'A';"
+                     "UPDATE scenarios SET updated_at = '2021-01-01T00:00:01Z' WHERE name = 'B';"
+                     "UPDATE scenarios SET updated_at = '2021-01-01T00:00:02Z' WHERE name = 'C';");
     assert_list_names(s, (const char *const[]){"A", "C", "B"}, 3);
 
     /* Updating B makes it the most recent. */
     save_ok(s, b, "B", "mg", "[1]");
     assert_list_names(s, (const char *const[]){"B", "A", "C"}, 3);
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 static void test_unique_names(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     mg_diag d = {{0}};
 
     int64_t aude = save_ok(s, 0, "Aude", "mg", "[]");
@@ -353,13 +429,13 @@ static void test_unique_names(void **state)
     /* A deleted name may be used again. */
     assert_int_equal(mg_storage_scenario_delete(s, aude, &d), 0);
     save_ok(s, 0, "Aude", "mg", "[]");
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 static void test_names(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     mg_diag d = {{0}};
 
     assert_int_equal(save_err(s, 0, "", "mg", "[]", &d), MG_EINVAL);
@@ -440,13 +516,13 @@ static void test_names(void **state)
     assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
     assert_int_equal(n, 3);
     mg_scenario_record_list_free(list, n);
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 static void test_unknown_ids(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     mg_diag d = {{0}};
     mg_scenario_record r;
     int64_t id = save_ok(s, 0, "Seul", "mg", "[]");
@@ -480,26 +556,24 @@ static void test_unknown_ids(void **state)
     assert_int_equal(mg_storage_scenario_get(NULL, 1, &r, &d), MG_EINVAL);
     assert_int_equal(mg_storage_scenario_list(s, NULL, &n, &d), MG_EINVAL);
     assert_int_equal(mg_storage_scenario_delete(NULL, 1, &d), MG_EINVAL);
-    mg_storage_close(NULL);
+    mg_db_close(NULL);
     mg_scenario_record_free(NULL);
     mg_scenario_record_list_free(NULL, 3);
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 static void test_reopen_keeps_data(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     int64_t a = save_ok(s, 0, "Premier", "mg", "[{\"commune\":\"11001\",\"add\":1}]");
     int64_t b = save_ok(s, 0, "Second", "inf", "[]");
-    mg_storage_close(s);
+    mg_db_close(s);
 
-    sqlite3 *db = raw_open(f->db);
-    raw_exec(db, "UPDATE schema_migrations SET applied_at = '2020-02-02T02:02:02Z'");
-    sqlite3_close(db);
+    via_exec(f->url, "UPDATE schema_migrations SET applied_at = '2020-02-02T02:02:02Z'");
 
     for (int round = 0; round < 2; round++) {
-        s = open_ok(f->db);
+        s = open_ok(f->url);
         mg_diag d = {{0}};
         mg_scenario_record r;
         assert_int_equal(mg_storage_scenario_get(s, a, &r, &d), 0);
@@ -509,46 +583,39 @@ static void test_reopen_keeps_data(void **state)
         assert_int_equal(mg_storage_scenario_get(s, b, &r, &d), 0);
         assert_string_equal(r.profession, "inf");
         mg_scenario_record_free(&r);
-        mg_storage_close(s);
+        mg_db_close(s);
     }
 
     /* Migrations were not applied again. */
-    db = raw_open(f->db);
     char buf[64];
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
-                     (long long)mg_migration_count);
-    assert_string_equal(raw_text(db, "SELECT min(applied_at) FROM schema_migrations", buf,
-                                 sizeof buf),
-                        "2020-02-02T02:02:02Z");
-    sqlite3_close(db);
+    assert_int_equal(via_int(f->url, "SELECT count(*) FROM schema_migrations", NULL, 0),
+                     migration_names());
+    via_int(f->url, "SELECT min(applied_at) FROM schema_migrations", buf, sizeof buf);
+    assert_string_equal(buf, "2020-02-02T02:02:02Z");
 }
 
 static void test_future_migration_refused(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
+    mg_db *s = open_ok(f->url);
     save_ok(s, 0, "Ancien", "mg", "[]");
-    mg_storage_close(s);
+    mg_db_close(s);
 
-    sqlite3 *db = raw_open(f->db);
-    raw_exec(db, "INSERT INTO schema_migrations VALUES ('999_from_the_future', "
-                 "'2030-01-01T00:00:00Z')");
-    sqlite3_close(db);
+    via_exec(f->url, "INSERT INTO schema_migrations VALUES ('999_from_the_future', "
+                     "'2030-01-01T00:00:00Z')");
 
     mg_diag d = {{0}};
-    s = (mg_storage *)&d; /* must be reset to NULL */
-    assert_int_equal(mg_storage_open_sqlite(&s, f->db, &d), MG_EINVAL);
+    s = (mg_db *)&d; /* must be reset to NULL */
+    assert_int_equal(mg_db_open(&s, f->url, NULL, &d), MG_EINVAL);
     assert_null(s);
-    assert_msg_has(d, f->db);
+    assert_msg_has(d, f->url);
     assert_msg_has(d, "999_from_the_future");
     assert_msg_has(d, "newer");
 
     /* The refused database was left as it was. */
-    db = raw_open(f->db);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM scenarios"), 1);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
-                     (long long)mg_migration_count + 1);
-    sqlite3_close(db);
+    assert_int_equal(via_int(f->url, "SELECT count(*) FROM scenarios", NULL, 0), 1);
+    assert_int_equal(via_int(f->url, "SELECT count(*) FROM schema_migrations", NULL, 0),
+                     migration_names() + 1);
 }
 
 static void test_failed_migration_rolled_back(void **state)
@@ -560,9 +627,9 @@ static void test_failed_migration_rolled_back(void **state)
     raw_exec(db, "CREATE TABLE scenarios (x INTEGER)");
     sqlite3_close(db);
 
-    mg_storage *s = NULL;
+    mg_db *s = NULL;
     mg_diag d = {{0}};
-    assert_int_equal(mg_storage_open_sqlite(&s, f->db, &d), MG_EINVAL);
+    assert_int_equal(mg_db_open(&s, f->db, NULL, &d), MG_EINVAL);
     assert_null(s);
     assert_msg_has(d, f->db);
     assert_msg_has(d, "migration 001_scenarios failed");
@@ -603,12 +670,12 @@ static void test_corrupt_files(void **state)
     struct fixture *f = *state;
     static unsigned char noise[64 * 1024];
     mg_diag d = {{0}};
-    mg_storage *s = NULL;
+    mg_db *s = NULL;
 
     /* Random bytes. */
     fill_random(noise, sizeof noise, 12345u);
     write_bytes(f->db, noise, sizeof noise, -1);
-    assert_int_equal(mg_storage_open_sqlite(&s, f->db, &d), MG_EPARSE);
+    assert_int_equal(mg_db_open(&s, f->db, NULL, &d), MG_EPARSE);
     assert_null(s);
     assert_msg_has(d, f->db);
     assert_msg_has(d, "not a database");
@@ -618,7 +685,7 @@ static void test_corrupt_files(void **state)
     snprintf(txt, sizeof txt, "%s/notes.txt", f->dir);
     write_bytes(txt, (const unsigned char *)"hello, world\n", 13, -1);
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_open_sqlite(&s, txt, &d), MG_EPARSE);
+    assert_int_equal(mg_db_open(&s, txt, NULL, &d), MG_EPARSE);
     assert_null(s);
     assert_msg_has(d, "not a database");
 
@@ -628,12 +695,12 @@ static void test_corrupt_files(void **state)
     snprintf(damaged, sizeof damaged, "%s/damaged.db", f->dir);
     s = open_ok(damaged);
     save_ok(s, 0, "X", "mg", "[]");
-    mg_storage_close(s);
+    mg_db_close(s);
     fill_random(noise, 4000, 777u);
     write_bytes(damaged, noise, 4000, 100);
     mg_diag_clear(&d);
     s = NULL;
-    int rc = mg_storage_open_sqlite(&s, damaged, &d);
+    int rc = mg_db_open(&s, damaged, NULL, &d);
     assert_int_not_equal(rc, 0);
     assert_null(s);
     assert_msg_has(d, damaged);
@@ -644,50 +711,50 @@ static void test_corrupt_files(void **state)
     snprintf(empty, sizeof empty, "%s/empty.db", f->dir);
     write_bytes(empty, noise, 0, -1);
     s = open_ok(empty);
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 static void test_open_errors(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = NULL;
+    mg_db *s = NULL;
     mg_diag d = {{0}};
     char path[400];
 
     snprintf(path, sizeof path, "%s/no/such/folder/x.db", f->dir);
-    assert_int_equal(mg_storage_open_sqlite(&s, path, &d), MG_EIO);
+    assert_int_equal(mg_db_open(&s, path, NULL, &d), MG_EIO);
     assert_null(s);
     assert_msg_has(d, path);
     assert_msg_has(d, "cannot open");
 
     mg_diag_clear(&d);
-    assert_int_not_equal(mg_storage_open_sqlite(&s, f->dir, &d), 0);
+    assert_int_not_equal(mg_db_open(&s, f->dir, NULL, &d), 0);
     assert_null(s);
     assert_msg_has(d, f->dir);
 
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_open_sqlite(&s, "", &d), MG_EINVAL);
-    assert_int_equal(mg_storage_open_sqlite(&s, NULL, &d), MG_EINVAL);
-    assert_int_equal(mg_storage_open_sqlite(NULL, f->db, &d), MG_EINVAL);
+    assert_int_equal(mg_db_open(&s, "", NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_db_open(&s, NULL, NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_db_open(NULL, f->db, NULL, &d), MG_EINVAL);
 }
 
 static void test_memory_database(void **state)
 {
     (void)state;
-    mg_storage *s = open_ok(":memory:");
+    mg_db *s = open_ok(":memory:");
     int64_t id = save_ok(s, 0, "En mémoire", "mg", "[]");
     mg_scenario_record r;
     mg_diag d = {{0}};
     assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
     assert_string_equal(r.name, "En mémoire");
     mg_scenario_record_free(&r);
-    mg_storage_close(s);
+    mg_db_close(s);
 }
 
 enum { THREADS = 4, SAVES_PER_THREAD = 50 };
 
 struct worker {
-    mg_storage *s;     /* shared handle, or NULL to open one's own */
+    mg_db *s;     /* shared handle, or NULL to open one's own */
     const char *path;
     int index;
     int failures;
@@ -700,8 +767,8 @@ static void *worker_run(void *arg)
 {
     struct worker *w = arg;
     mg_diag d = {{0}};
-    mg_storage *s = w->s;
-    if (!s && mg_storage_open_sqlite(&s, w->path, &d) != 0) {
+    mg_db *s = w->s;
+    if (!s && mg_db_open(&s, w->path, NULL, &d) != 0) {
         w->failures++;
         snprintf(w->msg, sizeof w->msg, "open: %s", d.msg);
         return NULL;
@@ -740,12 +807,12 @@ static void *worker_run(void *arg)
         }
     }
     if (!w->s)
-        mg_storage_close(s);
+        mg_db_close(s);
     return NULL;
 }
 
 /* Runs the workers and checks that every save landed, once. */
-static void run_workers(const char *path, mg_storage *shared)
+static void run_workers(const char *path, mg_db *shared)
 {
     struct worker w[THREADS];
     pthread_t t[THREADS];
@@ -759,23 +826,22 @@ static void run_workers(const char *path, mg_storage *shared)
         if (w[i].failures)
             fail_msg("thread %d: %d failures, last: %s", i, w[i].failures, w[i].msg);
 
-    sqlite3 *db = raw_open(path);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM scenarios"), THREADS * SAVES_PER_THREAD);
-    assert_int_equal(raw_int(db, "SELECT count(DISTINCT name) FROM scenarios"),
+    assert_int_equal(via_int(path, "SELECT count(*) FROM scenarios", NULL, 0),
                      THREADS * SAVES_PER_THREAD);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM scenarios WHERE actions_json = '[]'"),
-                     0);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations"),
-                     (long long)mg_migration_count);
-    sqlite3_close(db);
+    assert_int_equal(via_int(path, "SELECT count(DISTINCT name) FROM scenarios", NULL, 0),
+                     THREADS * SAVES_PER_THREAD);
+    assert_int_equal(
+        via_int(path, "SELECT count(*) FROM scenarios WHERE actions_json = '[]'", NULL, 0), 0);
+    assert_int_equal(via_int(path, "SELECT count(*) FROM schema_migrations", NULL, 0),
+                     migration_names());
 }
 
 static void test_concurrent_shared_handle(void **state)
 {
     struct fixture *f = *state;
-    mg_storage *s = open_ok(f->db);
-    run_workers(f->db, s);
-    mg_storage_close(s);
+    mg_db *s = open_ok(f->url);
+    run_workers(f->url, s);
+    mg_db_close(s);
 }
 
 /* Four connections created at once on a file that does not exist yet: the
@@ -783,7 +849,188 @@ static void test_concurrent_shared_handle(void **state)
 static void test_concurrent_connections(void **state)
 {
     struct fixture *f = *state;
-    run_workers(f->db, NULL);
+    run_workers(f->url, NULL);
+}
+
+/* --- Read-modify-write ------------------------------------------------------ */
+
+enum { EDITORS = 4, EDITS_PER_EDITOR = 25 };
+
+struct editor {
+    const char *url;
+    mg_db *db; /* shared, or NULL: a handle of its own, as another process */
+    int64_t id;
+    int index;
+    int failures;
+    char msg[1100];
+};
+
+/* Appends the action "E<index>.<k>" to the stored JSON array. */
+static int append_tag(const mg_scenario_record *cur, void *ctx, char **out, mg_diag *d)
+{
+    const char *tag = ctx;
+    size_t n = strlen(cur->actions_json);
+    if (n < 2 || cur->actions_json[n - 1] != ']')
+        return mg_diag_set(d, MG_EPARSE, NULL, 0, 0, "not an array: %s", cur->actions_json);
+    *out = malloc(n + strlen(tag) + 4);
+    if (!*out)
+        return MG_ENOMEM;
+    sprintf(*out, "%.*s%s\"%s\"]", (int)(n - 1), cur->actions_json, n > 2 ? "," : "", tag);
+    return 0;
+}
+
+static void *editor_run(void *arg)
+{
+    struct editor *e = arg;
+    mg_diag d = {{0}};
+    mg_db *db = e->db;
+    if (!db && mg_db_open(&db, e->url, NULL, &d) != 0) {
+        e->failures++;
+        snprintf(e->msg, sizeof e->msg, "open: %s", d.msg);
+        return NULL;
+    }
+    for (int k = 0; k < EDITS_PER_EDITOR; k++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "E%d.%d", e->index, k);
+        mg_diag_clear(&d);
+        if (mg_storage_scenario_edit(db, e->id, append_tag, tag, &d) != 0) {
+            e->failures++;
+            snprintf(e->msg, sizeof e->msg, "edit %s: %s", tag, d.msg);
+        }
+    }
+    if (!e->db)
+        mg_db_close(db);
+    return NULL;
+}
+
+/* Every tag of every editor is in the stored list, exactly once. */
+static void check_all_tags(mg_db *s, int64_t id)
+{
+    mg_scenario_record r;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    int total = 0;
+    for (const char *p = r.actions_json; (p = strchr(p, '"')); p = strchr(p + 1, '"') + 1)
+        total++;
+    assert_int_equal(total, EDITORS * EDITS_PER_EDITOR);
+    for (int i = 0; i < EDITORS; i++)
+        for (int k = 0; k < EDITS_PER_EDITOR; k++) {
+            char tag[40];
+            snprintf(tag, sizeof tag, "\"E%d.%d\"", i, k);
+            if (!strstr(r.actions_json, tag))
+                fail_msg("action %s was lost: %s", tag, r.actions_json);
+        }
+    mg_scenario_record_free(&r);
+}
+
+static void run_editors(struct fixture *f, int own_handles)
+{
+    mg_db *s = open_ok(f->url);
+    int64_t id = save_ok(s, 0, "Partagé", "mg", "[]");
+    struct editor e[EDITORS];
+    pthread_t t[EDITORS];
+    for (int i = 0; i < EDITORS; i++) {
+        e[i] = (struct editor){.url = f->url, .db = own_handles ? NULL : s, .id = id, .index = i};
+        assert_int_equal(pthread_create(&t[i], NULL, editor_run, &e[i]), 0);
+    }
+    for (int i = 0; i < EDITORS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < EDITORS; i++)
+        if (e[i].failures)
+            fail_msg("editor %d: %d failures, last: %s", i, e[i].failures, e[i].msg);
+    check_all_tags(s, id);
+    mg_db_close(s);
+}
+
+static void test_edit_concurrent_threads(void **state)
+{
+    run_editors(*state, 0);
+}
+
+/* One handle per editor: what two server processes on one database do. */
+static void test_edit_concurrent_handles(void **state)
+{
+    run_editors(*state, 1);
+}
+
+static int refuse_edit(const mg_scenario_record *cur, void *ctx, char **out, mg_diag *d)
+{
+    (void)cur;
+    (void)ctx;
+    (void)out;
+    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "refusé par l'appelant");
+}
+
+static void test_edit_refused_or_missing(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *s = open_ok(f->url);
+    int64_t id = save_ok(s, 0, "Intact", "mg", "[\"a\"]");
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_edit(s, id, refuse_edit, NULL, &d), MG_EINVAL);
+    assert_string_equal(d.msg, "refusé par l'appelant");
+    mg_diag_clear(&d);
+    assert_int_equal(mg_storage_scenario_edit(s, id + 99, append_tag, "x", &d), MG_ENOTFOUND);
+    mg_scenario_record r;
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_string_equal(r.actions_json, "[\"a\"]");
+    mg_scenario_record_free(&r);
+    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "b", &d), 0);
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_string_equal(r.actions_json, "[\"a\",\"b\"]");
+    mg_scenario_record_free(&r);
+    mg_db_close(s);
+}
+
+/* Milliseconds since an arbitrary origin. */
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/*
+ * A write lock held elsewhere (another process's open transaction): a
+ * write through the store fails with MG_EBUSY after about the configured
+ * wait, not sooner and not much later; reads go on meanwhile; once the lock
+ * is gone, the write succeeds.
+ */
+static void test_busy_database(void **state)
+{
+    struct fixture *f = *state;
+    mg_db_options o = {.busy_ms = 300};
+    mg_db *s = NULL;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_db_open(&s, f->url, &o, &d), 0);
+    int64_t id = save_ok(s, 0, "Verrouillé", "mg", "[]");
+
+    mg_db *other = via_open(f->url);
+    mg_db_conn *c = NULL;
+    assert_int_equal(mg_db_acquire(other, &c, &d), 0);
+    assert_int_equal(mg_db_begin(c, MG_DB_TX_WRITE, &d), 0);
+    assert_int_equal(mg_db_exec(c, "UPDATE scenarios SET profession = profession", &d), 0);
+
+    double t0 = now_ms();
+    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "x", &d), MG_EBUSY);
+    double waited = now_ms() - t0;
+    assert_true(d.msg[0] != '\0');
+    if (waited < 250 || waited > 3000)
+        fail_msg("busy after %.0f ms; expected about 300 (%s)", waited, d.msg);
+
+    mg_scenario_record r;
+    mg_diag_clear(&d);
+    t0 = now_ms();
+    assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
+    assert_true(now_ms() - t0 < 250);
+    assert_string_equal(r.actions_json, "[]");
+    mg_scenario_record_free(&r);
+
+    mg_db_rollback(c);
+    mg_db_release(c);
+    mg_db_close(other);
+    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "x", &d), 0);
+    mg_db_close(s);
 }
 
 int main(void)
@@ -804,6 +1051,36 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_shared_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_concurrent_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_concurrent_handles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_refused_or_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_database, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+
+    /* The tests that do not look inside the SQLite file, on PostgreSQL. */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test_setup_teardown(test_crud, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_list_order, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_names, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_ids, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_future_migration_refused, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_shared_handle, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_connections, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_concurrent_threads, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_concurrent_handles, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_refused_or_missing, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_database, setup_pg, teardown),
+    };
+    int pg = test_pg_database("mg_test_storage", pg_url, sizeof pg_url);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, %zu tests not run there\n",
+               sizeof pg_tests / sizeof pg_tests[0]);
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
 }
