@@ -116,8 +116,21 @@ static int set_wal(mg_db_conn *c, mg_diag *d)
     sqlite3 *h = handle(c);
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(h, "PRAGMA journal_mode = WAL", -1, &q, NULL);
-    if (rc == SQLITE_OK)
+    /* While another connection switches a new file to WAL, SQLite answers
+     * SQLITE_BUSY at once, without calling the busy handler: wait here,
+     * within the same bound. */
+    const mg_db_options *o = mg_db_opts(c->db);
+    for (unsigned waited = 0; rc == SQLITE_OK || (rc & 0xFF) == SQLITE_BUSY; waited += 10) {
+        if (rc != SQLITE_OK) {
+            if (waited >= o->busy_ms)
+                break;
+            sqlite3_reset(q);
+            sqlite3_sleep(10);
+        }
         rc = sqlite3_step(q);
+        if ((rc & 0xFF) != SQLITE_BUSY)
+            break;
+    }
     if (rc != SQLITE_ROW) {
         int err = fail(c, rc, "not a readable SQLite database, or cannot switch it to WAL", d);
         sqlite3_finalize(q);
