@@ -235,47 +235,46 @@ static int pg_connect(mg_db *db, mg_db_conn **out, mg_diag *d)
 {
     *out = NULL;
     const mg_db_options *o = mg_db_opts(db);
+    /* The connection exists before the server answers, so that failures
+     * to connect are reported through it, with the database's label. */
+    struct pg_conn *pc = mg_alloc_array(1, sizeof *pc);
+    if (!pc)
+        return mg_diag_set(d, MG_ENOMEM, mg_db_label(db), 0, 0, "connect: out of memory");
+    pc->base.drv = &mg_db_driver_pgsql;
+    pc->base.db = db;
+
     /* Keywords are applied in order: connect_timeout before dbname is a
      * default the URI may change; client_encoding after it is imposed. */
     const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname",
                                 "client_encoding", NULL};
     const char *const vals[] = {"10", "maillage", mg_db_target(db), "UTF8", NULL};
-    PGconn *pg = PQconnectdbParams(keys, vals, 1);
-    if (!pg)
-        return mg_db_fail(NULL, MG_DB_REASON_NOMEM, d, "connect: out of memory");
-    if (PQstatus(pg) != CONNECTION_OK) {
+    pc->pg = PQconnectdbParams(keys, vals, 1);
+    int rc = 0;
+    if (!pc->pg) {
+        rc = mg_db_fail(&pc->base, MG_DB_REASON_NOMEM, d, "connect: out of memory");
+    } else if (PQstatus(pc->pg) != CONNECTION_OK) {
         char buf[600];
-        one_line(PQerrorMessage(pg), buf, sizeof buf);
-        PQfinish(pg);
-        return mg_db_fail(NULL, MG_DB_REASON_CONNECTION, d, "connect: %s", buf);
+        one_line(PQerrorMessage(pc->pg), buf, sizeof buf);
+        rc = mg_db_fail(&pc->base, MG_DB_REASON_CONNECTION, d, "connect: %s", buf);
+    } else if (PQserverVersion(pc->pg) < PG_MIN_SERVER_VERSION) {
+        int v = PQserverVersion(pc->pg);
+        rc = mg_db_fail(&pc->base, MG_DB_REASON_OTHER, d,
+                        "connect: PostgreSQL %d.%d is too old (12 or newer needed)", v / 10000,
+                        v % 10000);
     }
-    PQsetNoticeProcessor(pg, ignore_notice, NULL);
-    if (PQserverVersion(pg) < PG_MIN_SERVER_VERSION) {
-        int v = PQserverVersion(pg);
-        PQfinish(pg);
-        return mg_db_fail(NULL, MG_DB_REASON_OTHER, d,
-                          "connect: PostgreSQL %d.%d is too old (12 or newer needed)",
-                          v / 10000, v % 10000);
+    if (rc == 0) {
+        PQsetNoticeProcessor(pc->pg, ignore_notice, NULL);
+        char set[512];
+        snprintf(set, sizeof set,
+                 "SET lock_timeout = %u; SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'; "
+                 "SET standard_conforming_strings = on; SET DateStyle = 'ISO, YMD'; "
+                 "SET bytea_output = 'hex'; SET extra_float_digits = 3%s",
+                 o->busy_ms,
+                 o->durability == MG_DB_DURABLE_POWER ? "; SET synchronous_commit = on" : "");
+        rc = pg_run(pc, set, "session settings", d);
     }
-
-    struct pg_conn *pc = mg_alloc_array(1, sizeof *pc);
-    if (!pc) {
-        PQfinish(pg);
-        return mg_db_fail(NULL, MG_DB_REASON_NOMEM, d, "connect: out of memory");
-    }
-    pc->base.drv = &mg_db_driver_pgsql;
-    pc->base.db = db;
-    pc->pg = pg;
-
-    char set[512];
-    snprintf(set, sizeof set,
-             "SET lock_timeout = %u; SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'; "
-             "SET standard_conforming_strings = on; SET DateStyle = 'ISO, YMD'; "
-             "SET bytea_output = 'hex'; SET extra_float_digits = 3%s",
-             o->busy_ms, o->durability == MG_DB_DURABLE_POWER ? "; SET synchronous_commit = on" : "");
-    int rc = pg_run(pc, set, "session settings", d);
     if (rc != 0) {
-        PQfinish(pg);
+        PQfinish(pc->pg); /* NULL accepted */
         free(pc);
         return rc;
     }
@@ -541,6 +540,7 @@ static int pg_step(mg_db_stmt *s, mg_diag *d)
 static void pg_reset(mg_db_stmt *s)
 {
     clear_result(pstmt(s));
+    s->changes = 0;
 }
 
 /* The text of column col of the current row, or NULL (a NULL value, no
