@@ -205,9 +205,13 @@ static int pg_fail(struct pg_conn *pc, PGresult *res, mg_diag *d, const char *wh
     else
         r = MG_DB_REASON_OTHER;
     one_line(primary ? primary : PQerrorMessage(pc->pg), buf, sizeof buf);
-    PQclear(res);
+    /* Both strings live in res: copied before it goes. */
+    char sqlstate[8] = "";
     if (state)
-        return mg_db_fail(&pc->base, r, d, "%s: %s (SQLSTATE %s)", what, buf, state);
+        snprintf(sqlstate, sizeof sqlstate, "%s", state);
+    PQclear(res);
+    if (sqlstate[0])
+        return mg_db_fail(&pc->base, r, d, "%s: %s (SQLSTATE %s)", what, buf, sqlstate);
     return mg_db_fail(&pc->base, r, d, "%s: %s", what, buf);
 }
 
