@@ -37,8 +37,21 @@ static void help(void)
            "  --threads N           worker threads (default 2)\n"
            "  --static DIR          static files (default %s)\n"
            "  --port-file FILE      write the bound port there once listening (for scripts)\n"
+           "\n"
+           "Limits (docs/web.md, docs/deployment.md):\n"
+           "  --max-connections N   connections at once; past it new ones are closed at\n"
+           "                        once (default %u, or what the open-file limit allows)\n"
+           "  --max-connections-per-address N\n"
+           "                        connections at once from one address (default 32)\n"
+           "  --request-timeout S   seconds to receive a whole request, not restarted by\n"
+           "                        each byte; also a kept-alive connection's wait for its\n"
+           "                        next request (default 20)\n"
+           "  --idle-timeout S      seconds without a byte before a connection is closed\n"
+           "                        (default 30)\n"
+           "  --trusted-proxy ADDR  the reverse proxy's address: X-Forwarded-For is believed\n"
+           "                        only from it, and the per-address limit is left to it\n"
            "  -h, --help            this help\n",
-           cli_common_help, MG_STATIC_DIR);
+           cli_common_help, MG_STATIC_DIR, MG_HTTP_DEFAULT_CONNECTIONS);
 }
 
 static void show_progress(void *ctx, const char *step, double fraction)
@@ -52,7 +65,10 @@ static void show_progress(void *ctx, const char *step, double fraction)
 
 int mg_cmd_serve(int argc, char **argv)
 {
-    enum { OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE };
+    enum {
+        OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
+        OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY
+    };
     static const struct option longopts[] = {
         CLI_COMMON_OPTIONS,
         {"address", required_argument, NULL, OPT_ADDRESS},
@@ -61,6 +77,11 @@ int mg_cmd_serve(int argc, char **argv)
         {"threads", required_argument, NULL, OPT_THREADS},
         {"static", required_argument, NULL, OPT_STATIC},
         {"port-file", required_argument, NULL, OPT_PORT_FILE},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-connections-per-address", required_argument, NULL, OPT_MAX_PER_ADDR},
+        {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -80,6 +101,27 @@ int mg_cmd_serve(int argc, char **argv)
         case OPT_DATABASE: database = optarg; break;
         case OPT_STATIC: hc.static_dir = optarg; break;
         case OPT_PORT_FILE: port_file = optarg; break;
+        case OPT_TRUSTED_PROXY: hc.trusted_proxy = optarg; break;
+        case OPT_MAX_CONN:
+            if (cli_number(cmd, "max-connections", optarg, 1, MG_HTTP_MAX_CONNECTIONS, &v))
+                return MG_EXIT_USAGE;
+            hc.connection_limit = (unsigned)v;
+            break;
+        case OPT_MAX_PER_ADDR:
+            if (cli_number(cmd, "max-connections-per-address", optarg, 1, MG_HTTP_MAX_CONNECTIONS, &v))
+                return MG_EXIT_USAGE;
+            hc.per_address_limit = (unsigned)v;
+            break;
+        case OPT_REQUEST_TIMEOUT:
+            if (cli_number(cmd, "request-timeout", optarg, 1, 3600, &v))
+                return MG_EXIT_USAGE;
+            hc.request_deadline = (unsigned)v;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            if (cli_number(cmd, "idle-timeout", optarg, 1, 3600, &v))
+                return MG_EXIT_USAGE;
+            hc.connection_timeout = (unsigned)v;
+            break;
         case OPT_PORT:
             if (cli_number(cmd, "port", optarg, 0, 65535, &v))
                 return MG_EXIT_USAGE;
@@ -100,10 +142,22 @@ int mg_cmd_serve(int argc, char **argv)
     if (cli_common_finish(&c, cmd))
         return MG_EXIT_USAGE;
 
+    mg_diag d = {{0}};
+    /* Before anything opens files: as many connections as the system allows
+     * fit, and the default connection limit follows from the result. */
+    unsigned long nofile = 0;
+    int rc = mg_http_raise_fd_limit(&nofile, &d);
+    if (rc) {
+        fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
+        return MG_EXIT_FAILURE;
+    }
+    if (!hc.connection_limit) {
+        unsigned fit = mg_http_fd_connections(nofile, hc.threads);
+        hc.connection_limit = fit < MG_HTTP_DEFAULT_CONNECTIONS ? fit : MG_HTTP_DEFAULT_CONNECTIONS;
+    }
     mg_app_config ac = {.opts = c.opts, .database = database};
     mg_app *app = NULL;
-    mg_diag d = {{0}};
-    int rc = mg_app_new(&app, &ac, c.quiet ? NULL : show_progress, NULL, &d);
+    rc = mg_app_new(&app, &ac, c.quiet ? NULL : show_progress, NULL, &d);
     if (rc) {
         fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
         return cli_exit_for(rc);
@@ -124,8 +178,11 @@ int mg_cmd_serve(int argc, char **argv)
     }
     const char *shown = strchr(hc.address ? hc.address : "127.0.0.1", ':') ? "[::1]" : hc.address;
     if (!c.quiet)
-        fprintf(stderr, "maillage : %s servi sur http://%s:%u/ (Ctrl-C pour arrêter)\n",
-                app->territory_name, shown && strcmp(shown, "0.0.0.0") ? shown : "127.0.0.1", port);
+        fprintf(stderr,
+                "maillage : %s servi sur http://%s:%u/ (%u connexions simultanées au plus ; "
+                "Ctrl-C pour arrêter)\n",
+                app->territory_name, shown && strcmp(shown, "0.0.0.0") ? shown : "127.0.0.1", port,
+                hc.connection_limit);
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);

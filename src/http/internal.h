@@ -54,6 +54,7 @@ struct mg_http_request {
     size_t nheaders;
     const char *body;
     size_t body_len;
+    const char *client; /* client address (text), NULL when unknown */
 };
 
 /* --- request.c ----------------------------------------------------------- */
@@ -91,6 +92,36 @@ int mg_http_request_parse_params(mg_http_request *r, char *msg, size_t cap);
 /* Records a captured path parameter (copied). MG_ELIMIT, MG_ENOMEM. */
 int mg_http_request_add_path_param(mg_http_request *r, const char *name,
                                    const char *value, size_t len);
+
+/* --- guard.c: admission and request deadline (see the file's comment) --- */
+
+typedef struct mg_http_guard mg_http_guard;
+typedef struct mg_http_guard_conn mg_http_guard_conn;
+
+/* Starts the guard and its reaper thread: at most `limit` connections,
+ * `deadline_s` seconds to receive each request. MG_ENOMEM. */
+int mg_http_guard_new(mg_http_guard **out, unsigned limit, unsigned deadline_s) MG_WARN_UNUSED;
+
+/* Stops the reaper and frees the guard; only once the daemon has stopped. */
+void mg_http_guard_free(mg_http_guard *g);
+
+/* True while there is room for one more connection (the accept policy). */
+bool mg_http_guard_admit(mg_http_guard *g);
+
+/* A connection has started (socket fd): admits it and puts it on the clock,
+ * or, past the limit, shuts the socket down and returns NULL. */
+mg_http_guard_conn *mg_http_guard_started(mg_http_guard *g, int fd);
+
+/* The whole request has been received: off the clock. NULL is ignored. */
+void mg_http_guard_received(mg_http_guard *g, mg_http_guard_conn *c);
+
+/* A request has completed: the clock restarts for the next one on the same
+ * connection. NULL is ignored. */
+void mg_http_guard_next(mg_http_guard *g, mg_http_guard_conn *c);
+
+/* The connection is closing (before its socket is closed): forgets it and
+ * frees c. NULL is ignored. */
+void mg_http_guard_closed(mg_http_guard *g, mg_http_guard_conn *c);
 
 /* --- router.c ------------------------------------------------------------ */
 

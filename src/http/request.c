@@ -493,6 +493,11 @@ const char *mg_http_body(const mg_http_request *r, size_t *len)
     return r->body;
 }
 
+const char *mg_http_client_address(const mg_http_request *r)
+{
+    return r->client;
+}
+
 /*
  * The quality the Accept header gives to `type` (exact media type match,
  * parameters other than q ignored); -1 when it is not listed. Wildcards are

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,10 +34,19 @@
 #define STATIC_PREFIX "/static/"
 #define STATIC_CACHE "public, max-age=3600"
 
+/* An IP address, IPv4 ones (IPv4-mapped IPv6 included) as ::ffff:a.b.c.d,
+ * so that a peer compares equal to the trusted proxy either way. */
+typedef struct ip_addr {
+    unsigned char b[16];
+} ip_addr;
+
 struct mg_http_server {
     struct MHD_Daemon *daemon;
     mg_router *rt;
-    int static_fd; /* the static folder, opened once; -1 for none */
+    mg_http_guard *guard;
+    int static_fd;       /* the static folder, opened once; -1 for none */
+    bool has_proxy;      /* a trusted proxy is configured */
+    ip_addr proxy;
 };
 
 /* What the server keeps for one request between libmicrohttpd's calls. */
@@ -54,11 +65,133 @@ mg_http_config mg_http_config_defaults(void)
         .address = "127.0.0.1",
         .port = 8080,
         .threads = 2,
-        .connection_limit = 256,
+        .connection_limit = 0, /* derived from the open-file limit at start */
+        .per_address_limit = 32,
+        .request_deadline = 20,
         .connection_timeout = 30,
         .memory_limit = 256u * 1024u,
         .static_dir = NULL,
+        .trusted_proxy = NULL,
     };
+}
+
+/* --- Client addresses ----------------------------------------------------- */
+
+/* Reads an IPv4 or IPv6 socket address; false for another family. */
+static bool ip_of_sockaddr(const struct sockaddr *sa, ip_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (sa->sa_family == AF_INET) {
+        out->b[10] = out->b[11] = 0xff;
+        memcpy(out->b + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (sa->sa_family == AF_INET6) {
+        memcpy(out->b, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        return true;
+    }
+    return false;
+}
+
+/* Parses an IPv4 or IPv6 literal (no brackets). */
+static bool ip_parse(const char *text, ip_addr *out)
+{
+    struct in_addr a4;
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, text, &a4) == 1) {
+        out->b[10] = out->b[11] = 0xff;
+        memcpy(out->b + 12, &a4, 4);
+        return true;
+    }
+    return inet_pton(AF_INET6, text, out->b) == 1;
+}
+
+/* Writes the address as text: dotted quad for IPv4 (mapped or not). */
+static void ip_format(const ip_addr *a, char out[INET6_ADDRSTRLEN])
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a->b, mapped, sizeof mapped) == 0)
+        inet_ntop(AF_INET, a->b + 12, out, INET6_ADDRSTRLEN);
+    else
+        inet_ntop(AF_INET6, a->b, out, INET6_ADDRSTRLEN);
+}
+
+/*
+ * The last address of the last X-Forwarded-For header: the one the proxy
+ * itself added (the earlier ones come from the client and prove nothing).
+ * Copied into out; false when there is none or it is not an IP literal.
+ */
+static bool forwarded_for(const mg_http_request *r, char out[INET6_ADDRSTRLEN])
+{
+    const char *xff = NULL;
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, "X-Forwarded-For") == 0)
+            xff = r->headers[i].value;
+    if (!xff)
+        return false;
+    const char *start = strrchr(xff, ',');
+    start = start ? start + 1 : xff;
+    while (*start == ' ' || *start == '\t')
+        start++;
+    size_t n = strlen(start);
+    while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+        n--;
+    char text[INET6_ADDRSTRLEN];
+    if (n == 0 || n >= sizeof text)
+        return false;
+    memcpy(text, start, n);
+    text[n] = '\0';
+    ip_addr a;
+    if (!ip_parse(text, &a))
+        return false;
+    ip_format(&a, out);
+    return true;
+}
+
+/* Records in r the client address (mg_http_client_address). */
+static void set_client(const mg_http_server *s, struct MHD_Connection *c, mg_http_request *r)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    ip_addr peer;
+    if (!info || !info->client_addr || !ip_of_sockaddr(info->client_addr, &peer))
+        return;
+    char text[INET6_ADDRSTRLEN];
+    if (!(s->has_proxy && memcmp(&peer, &s->proxy, sizeof peer) == 0 && forwarded_for(r, text)))
+        ip_format(&peer, text);
+    r->client = mg_http_request_strndup(r, text, strlen(text));
+}
+
+/* --- Connections: admission and deadline (guard.c) ------------------------- */
+
+static mg_http_guard_conn *guard_conn(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* libmicrohttpd's accept policy: past the limit, closed at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)addr;
+    (void)len;
+    const mg_http_server *s = cls;
+    return mg_http_guard_admit(s->guard) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    const mg_http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = info ? mg_http_guard_started(s->guard, info->connect_fd) : NULL;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        mg_http_guard_closed(s->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* --- Per-request state ---------------------------------------------------- */
@@ -78,9 +211,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
     (void)toe;
+    const mg_http_server *s = cls;
+    /* The next request on this connection has the deadline to arrive. */
+    mg_http_guard_next(s->guard, guard_conn(c));
     conn_state *st = *req_cls;
     if (!st)
         return;
@@ -302,6 +436,7 @@ static enum MHD_Result respond(const mg_http_server *s, struct MHD_Connection *c
     mg_http_response_init(&res);
     if (mg_http_request_set_line(&r, method, st->uri) == MG_OK)
         MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &r);
+    set_client(s, c, &r);
     if (st->too_large)
         r.body_too_large = true;
     else if (st->oom)
@@ -360,6 +495,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         *upload_data_size = 0;
         return MHD_YES;
     }
+    /* The last call: the whole request is in, the deadline no longer applies. */
+    mg_http_guard_received(s->guard, guard_conn(c));
     return respond(s, c, st, method);
 }
 
@@ -396,6 +533,76 @@ static int parse_address(const char *address, unsigned port, struct sockaddr_sto
     return MG_OK;
 }
 
+int mg_http_raise_fd_limit(unsigned long *nofile, mg_diag *d)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot read the open-file limit: %s",
+                           strerror(errno));
+    if (rl.rlim_cur != rl.rlim_max) {
+        struct rlimit want = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+        /* Refused (a hard limit of "unlimited" above the kernel's nr_open,
+         * say): the current limit stays, and the connection limit is
+         * derived from it. */
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl.rlim_cur = rl.rlim_max;
+    }
+    if (nofile)
+        *nofile = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > ULONG_MAX
+                      ? ULONG_MAX
+                      : (unsigned long)rl.rlim_cur;
+    return MG_OK;
+}
+
+unsigned mg_http_fd_connections(unsigned long nofile, unsigned threads)
+{
+    unsigned long reserve =
+        MG_HTTP_FD_RESERVE + (unsigned long)threads * MG_HTTP_FD_RESERVE_PER_THREAD;
+    if (nofile <= reserve)
+        return 0;
+    unsigned long n = (nofile - reserve) / 2u;
+    return n > MG_HTTP_MAX_CONNECTIONS ? MG_HTTP_MAX_CONNECTIONS : (unsigned)n;
+}
+
+/* The open-file limit now in force (ULONG_MAX for none). */
+static unsigned long current_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > ULONG_MAX)
+        return ULONG_MAX;
+    return (unsigned long)rl.rlim_cur;
+}
+
+/*
+ * Fills in the connection limit (derived from the open-file limit when 0)
+ * and checks that it fits: past the open-file limit, accept() would fail and
+ * libmicrohttpd would stop accepting until one of its thread's connections
+ * ends (its "at limit" state), which is the wedge this prevents.
+ */
+static int settle_connection_limit(mg_http_config *c, mg_diag *d)
+{
+    unsigned long nofile = current_fd_limit();
+    unsigned fit = mg_http_fd_connections(nofile, c->threads);
+    if (!c->connection_limit) {
+        c->connection_limit = fit < MG_HTTP_DEFAULT_CONNECTIONS ? fit : MG_HTTP_DEFAULT_CONNECTIONS;
+        if (!c->connection_limit)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "the open-file limit (%lu) leaves no room for connections; "
+                               "raise it (ulimit -n)", nofile);
+        return MG_OK;
+    }
+    if (c->connection_limit > MG_HTTP_MAX_CONNECTIONS)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "connection limit %u: expected 1 to %u",
+                           c->connection_limit, MG_HTTP_MAX_CONNECTIONS);
+    if (c->connection_limit > fit)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "connection limit %u: the open-file limit (%lu) leaves room for "
+                           "%u connections only; raise it (ulimit -n) or lower the limit",
+                           c->connection_limit, nofile, fit);
+    return MG_OK;
+}
+
 int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt,
                   unsigned *port_out, mg_diag *d)
 {
@@ -408,8 +615,10 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         c.address = def.address;
     if (!c.threads)
         c.threads = def.threads;
-    if (!c.connection_limit)
-        c.connection_limit = def.connection_limit;
+    if (!c.per_address_limit)
+        c.per_address_limit = def.per_address_limit;
+    if (!c.request_deadline)
+        c.request_deadline = def.request_deadline;
     if (!c.connection_timeout)
         c.connection_timeout = def.connection_timeout;
     if (!c.memory_limit)
@@ -418,11 +627,12 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "port %u: expected 0 to 65535", c.port);
     if (c.threads > 256)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%u threads: expected 1 to 256", c.threads);
-    /* libmicrohttpd shares the connection limit among the pool's threads. */
-    if (c.connection_limit < c.threads)
+    int rc = settle_connection_limit(&c, d);
+    if (rc != MG_OK)
+        return rc;
+    if (c.request_deadline > 3600)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "connection limit %u: expected at least the %u threads",
-                           c.connection_limit, c.threads);
+                           "request deadline %u s: expected 1 to 3600", c.request_deadline);
     /* Below this the URL limit (MG_HTTP_MAX_URL) plus ordinary headers would
      * not fit in a connection's memory. */
     if (c.memory_limit < 32u * 1024u)
@@ -436,11 +646,20 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
                            "listen address \"%s\": expected an IPv4 or IPv6 address",
                            c.address);
 
+    ip_addr proxy;
+    if (c.trusted_proxy && !ip_parse(c.trusted_proxy, &proxy))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "trusted proxy \"%s\": expected an IPv4 or IPv6 address",
+                           c.trusted_proxy);
+
     mg_http_server *s = mg_alloc_array(1, sizeof *s);
     if (!s)
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
     s->rt = rt;
     s->static_fd = -1;
+    s->has_proxy = c.trusted_proxy != NULL;
+    if (s->has_proxy)
+        s->proxy = proxy;
     if (c.static_dir) {
         s->static_fd = open(c.static_dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
         if (s->static_fd < 0) {
@@ -450,14 +669,32 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
                                "cannot open the static folder: %s", strerror(err));
         }
     }
+    if (mg_http_guard_new(&s->guard, c.connection_limit, c.request_deadline) != MG_OK) {
+        if (s->static_fd >= 0)
+            close(s->static_fd);
+        free(s);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
+    }
+    /* The guard enforces the connection limit for the whole server;
+     * libmicrohttpd, which splits its own limit evenly among the threads,
+     * gets one that no thread reaches even when it holds every connection
+     * (plus the few the guard refuses after accepting them). */
+    unsigned mhd_limit = c.threads * (c.connection_limit + c.threads);
+    /* Behind a proxy every connection comes from its address: the per-address
+     * limit would be one for everyone, so the proxy enforces it instead. */
+    unsigned per_ip = c.trusted_proxy || c.per_address_limit >= c.connection_limit
+                          ? 0
+                          : c.per_address_limit;
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
     if (ipv6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)c.port, NULL, NULL, on_access, s,
+        flags, (uint16_t)c.port, on_accept, s, on_access, s,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c.threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c.connection_limit,
+        MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c.memory_limit,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -466,6 +703,7 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         MHD_OPTION_END);
     if (!s->daemon) {
         int err = errno;
+        mg_http_guard_free(s->guard);
         if (s->static_fd >= 0)
             close(s->static_fd);
         free(s);
@@ -487,6 +725,8 @@ void mg_http_stop(mg_http_server *s)
         return;
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    /* After the daemon: every connection has been notified closed. */
+    mg_http_guard_free(s->guard);
     if (s->static_fd >= 0)
         close(s->static_fd);
     free(s);

@@ -35,3 +35,18 @@ finish() {
     echo "$checks passed, $fails failed"
     [ "$fails" -eq 0 ]
 }
+
+# pg_database NAME: makes database NAME anew on the test PostgreSQL server
+# (MG_TEST_PG_URI, set by scripts/test.sh) and prints its URI.
+pg_database() {
+    psql -q -X "$MG_TEST_PG_URI" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" \
+        >/dev/null 2>&1 || return 1
+    python3 -c 'import re,sys; print(re.sub(r"(://[^/]*/)[^?]*", r"\g<1>" + sys.argv[2], sys.argv[1], count=1))' \
+        "$MG_TEST_PG_URI" "$1"
+}
+
+# test_database NAME: the database a test's server uses: on PostgreSQL when
+# MG_TEST_PG_URI is set (the optimised pass), else an SQLite file.
+test_database() {
+    if [ -n "${MG_TEST_PG_URI:-}" ]; then pg_database "mg_test_$1"; else echo "$tmp/$1.sqlite"; fi
+}

@@ -6,7 +6,10 @@
 #   - kill -9 of the server during a stream of acknowledged writes loses
 #     none of them;
 #   - a write lock held by another program: the write gets 503 with
-#     Retry-After after the bounded wait, while the pages keep answering.
+#     Retry-After after the bounded wait, while the pages keep answering;
+#   - a backup taken while the server runs, as docs/deployment.md says
+#     (sqlite3 .backup; pg_dump -Fc), restored into a new database and
+#     served, holds what was written.
 # shellcheck source=lib.bash
 . "$(dirname "$0")/lib.bash"
 
@@ -145,6 +148,30 @@ busy() {
     kill "$pid_c"; wait "$pid_c" 2>/dev/null
 }
 
+# backup KIND DB RESTORED: writes, backs up while serving, restores, serves.
+backup() {
+    local kind=$1 db=$2 restored=$3
+    start r "$db" || return
+    local id
+    id=$(create "$port_r" "À sauvegarder") || { fail "create before backup ($db)"; return; }
+    curl -s -o /dev/null -X POST --data "kind=gp&commune=11069&count=2" \
+        "http://127.0.0.1:$port_r/scenarios/$id/actions"
+    if [ "$kind" = sqlite ]; then
+        sqlite3 "$db" ".backup '$tmp/backup.sqlite'" && ok || fail "sqlite3 .backup"
+        cp "$tmp/backup.sqlite" "$restored"
+    else
+        pg_dump -Fc -f "$tmp/backup.dump" "$db" && ok || fail "pg_dump"
+        pg_restore --no-owner -d "$restored" "$tmp/backup.dump" && ok || fail "pg_restore"
+    fi
+    kill "$pid_r"; wait "$pid_r" 2>/dev/null
+    start r2 "$restored" || return
+    n=$(actions "$port_r2" "$id")
+    [ "$n" = 1 ] && ok || fail "restored backup: scenario $id has ${n:-no} actions, expected 1 ($kind)"
+    # The restored database takes new writes (its id sequence came along).
+    create "$port_r2" "Après restauration" >/dev/null && ok || fail "write after restore ($kind)"
+    kill "$pid_r2"; wait "$pid_r2" 2>/dev/null
+}
+
 sqlite_locker() {
     python3 - "$1" <<'EOF'
 import sqlite3, sys, time
@@ -167,18 +194,14 @@ sq="$tmp/shared.sqlite"
 two_servers "$sq"
 kill9 "$tmp/kill9.sqlite"
 busy "$tmp/busy.sqlite" sqlite_locker "$tmp/busy.sqlite"
+backup sqlite "$tmp/live.sqlite" "$tmp/restored.sqlite"
 
 if [ -n "${MG_TEST_PG_URI:-}" ]; then
-    # Databases of this script's own on the test server.
-    pgdb() {
-        psql -q -X "$MG_TEST_PG_URI" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null &&
-            python3 -c 'import re,sys; print(re.sub(r"(://[^/]*/)[^?]*", r"\g<1>" + sys.argv[2], sys.argv[1], count=1))' \
-                "$MG_TEST_PG_URI" "$1"
-    }
-    two_servers "$(pgdb mg_test_two)"
-    kill9 "$(pgdb mg_test_kill9)"
-    u=$(pgdb mg_test_busy)
+    two_servers "$(pg_database mg_test_two)"
+    kill9 "$(pg_database mg_test_kill9)"
+    u=$(pg_database mg_test_busy)
     busy "$u" pg_locker "$u"
+    backup pgsql "$(pg_database mg_test_live)" "$(pg_database mg_test_restored)"
 else
     echo "PostgreSQL: MG_TEST_PG_URI not set, its half of this test not run"
 fi

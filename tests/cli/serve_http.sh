@@ -3,7 +3,7 @@
 # codes, content types, French error pages, JSON errors, limits, security
 # headers, and the server still serving after bad requests.
 . "$(dirname "$0")/lib.bash"
-"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$tmp/db.sqlite" --quiet &
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$(test_database serve_http)" --quiet &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done

@@ -22,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/http.h"
@@ -113,6 +115,14 @@ static int inject(void *ctx, const mg_http_request *r, mg_http_response *res)
     return mg_buf_puts(&res->body, "should not be sent");
 }
 
+static int client(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    (void)ctx;
+    const char *a = mg_http_client_address(r);
+    res->content_type = "text/plain; charset=utf-8";
+    return mg_buf_printf(&res->body, "client=%s", a ? a : "-");
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[256];
@@ -163,6 +173,7 @@ static int setup(void **state)
     assert_int_equal(mg_router_add(f->rt, "GET", "/fail", failing, NULL), MG_OK);
     assert_int_equal(mg_router_add(f->rt, "GET", "/redirect", redirect, NULL), MG_OK);
     assert_int_equal(mg_router_add(f->rt, "GET", "/inject", inject, NULL), MG_OK);
+    assert_int_equal(mg_router_add(f->rt, "GET", "/client", client, NULL), MG_OK);
 
     mg_http_config cfg = mg_http_config_defaults();
     cfg.port = 0;
@@ -209,7 +220,9 @@ typedef struct reply {
     size_t body_len;
 } reply;
 
-static int connect_to(unsigned port)
+/* A connection to 127.0.0.1:port from the loopback address `source`
+ * (127.0.0.x; 0 lets the system choose). */
+static int connect_from(unsigned port, unsigned source)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
@@ -217,6 +230,14 @@ static int connect_to(unsigned port)
     struct timeval tv = {.tv_sec = 20};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (source) {
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        src.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1u + source);
+        if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
@@ -224,6 +245,11 @@ static int connect_to(unsigned port)
         return -1;
     }
     return fd;
+}
+
+static int connect_to(unsigned port)
+{
+    return connect_from(port, 0);
 }
 
 static int send_all(int fd, const char *p, size_t n)
@@ -834,9 +860,31 @@ static void test_start_errors(void **state)
     mg_diag_clear(&d);
     assert_int_equal(mg_http_start(&s, &cfg, rt, NULL, &d), MG_EINVAL);
 
+    /* More connections than the open-file limit leaves room for: refused at
+     * start rather than found out when accept() fails under load. */
     cfg.port = 0;
-    cfg.threads = 8;
-    cfg.connection_limit = 4;
+    cfg.connection_limit = MG_HTTP_MAX_CONNECTIONS;
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (mg_http_fd_connections((unsigned long)rl.rlim_cur, cfg.threads) < MG_HTTP_MAX_CONNECTIONS) {
+        mg_diag_clear(&d);
+        assert_int_equal(mg_http_start(&s, &cfg, rt, NULL, &d), MG_EINVAL);
+        assert_non_null(strstr(d.msg, "open-file limit"));
+    }
+    cfg.connection_limit = MG_HTTP_MAX_CONNECTIONS + 1;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_http_start(&s, &cfg, rt, NULL, &d), MG_EINVAL);
+
+    cfg = mg_http_config_defaults();
+    cfg.port = 0;
+    cfg.trusted_proxy = "proxy.example";
+    mg_diag_clear(&d);
+    assert_int_equal(mg_http_start(&s, &cfg, rt, NULL, &d), MG_EINVAL);
+    assert_non_null(strstr(d.msg, "trusted proxy \"proxy.example\""));
+
+    cfg = mg_http_config_defaults();
+    cfg.port = 0;
+    cfg.request_deadline = 3601;
     mg_diag_clear(&d);
     assert_int_equal(mg_http_start(&s, &cfg, rt, NULL, &d), MG_EINVAL);
 
@@ -906,6 +954,175 @@ static void test_zero_config_and_ipv6(void **state)
     mg_router_free(rt);
 }
 
+/* GET /client from 127.0.0.source with extra header lines: the body. */
+static void client_from(unsigned port, unsigned source, const char *headers, char *out, size_t cap)
+{
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET /client HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n", headers);
+    int fd = connect_from(port, source);
+    assert_true(fd >= 0);
+    reply r;
+    assert_int_equal(send_all(fd, req, (size_t)n), 0);
+    assert_int_equal(read_reply(fd, &r), 0);
+    close(fd);
+    assert_status(&r, 200);
+    snprintf(out, cap, "%s", r.body);
+    reply_free(&r);
+}
+
+static void test_client_address(void **state)
+{
+    fixture *f = *state;
+    char body[128];
+    /* Without a trusted proxy the peer is the client, whatever it claims. */
+    client_from(f->port, 0, "X-Forwarded-For: 203.0.113.9\r\n", body, sizeof body);
+    assert_string_equal(body, "client=127.0.0.1");
+
+    mg_http_config cfg = mg_http_config_defaults();
+    cfg.port = 0;
+    cfg.trusted_proxy = "127.0.0.2";
+    mg_http_server *s = NULL;
+    unsigned port = 0;
+    mg_diag d;
+    mg_diag_clear(&d);
+    if (mg_http_start(&s, &cfg, f->rt, &port, &d) != MG_OK)
+        fail_msg("server did not start: %s", d.msg);
+    /* From the proxy: the last hop of X-Forwarded-For, the one it added. */
+    client_from(port, 2, "X-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n", body, sizeof body);
+    assert_string_equal(body, "client=203.0.113.9");
+    client_from(port, 2, "X-Forwarded-For: 10.0.0.1\r\nX-Forwarded-For:  2001:db8::7 \r\n",
+                body, sizeof body);
+    assert_string_equal(body, "client=2001:db8::7");
+    /* Not an address, or none: the proxy itself. */
+    client_from(port, 2, "X-Forwarded-For: 203.0.113.9, evil\r\n", body, sizeof body);
+    assert_string_equal(body, "client=127.0.0.2");
+    client_from(port, 2, "", body, sizeof body);
+    assert_string_equal(body, "client=127.0.0.2");
+    /* From anyone else the header is not believed. */
+    client_from(port, 3, "X-Forwarded-For: 203.0.113.9\r\n", body, sizeof body);
+    assert_string_equal(body, "client=127.0.0.3");
+    mg_http_stop(s);
+
+    /* Without a network there is no client address. */
+    mg_http_response res;
+    assert_int_equal(mg_http_dispatch(f->rt, "GET", "/client", NULL, NULL, 0, &res), MG_OK);
+    assert_string_equal(res.body.data, "client=-");
+    mg_http_response_free(&res);
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* True when the server ends fd's connection within `ms` without answering. */
+static bool ended_within(int fd, int ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    ssize_t n = recv(fd, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    mg_router *rt = mg_router_new();
+    assert_non_null(rt);
+    assert_int_equal(mg_router_add(rt, "GET", "/", page, NULL), MG_OK);
+    mg_http_config cfg = mg_http_config_defaults();
+    cfg.port = 0;
+    cfg.threads = 3;
+    cfg.connection_limit = 4;
+    cfg.per_address_limit = 2;
+    cfg.request_deadline = 1;
+    mg_http_server *s = NULL;
+    unsigned port = 0;
+    mg_diag d;
+    mg_diag_clear(&d);
+    if (mg_http_start(&s, &cfg, rt, &port, &d) != MG_OK)
+        fail_msg("server did not start: %s", d.msg);
+
+    /* Two from 127.0.0.3 are kept; the third is closed at once. */
+    int fds[5];
+    fds[0] = connect_from(port, 3);
+    fds[1] = connect_from(port, 3);
+    int third = connect_from(port, 3);
+    assert_true(fds[0] >= 0 && fds[1] >= 0 && third >= 0);
+    assert_true(ended_within(third, 500));
+    close(third);
+    assert_false(ended_within(fds[0], 100));
+    /* Two more from 127.0.0.4 fill the server (4, for 3 threads, which
+     * libmicrohttpd alone would not even allow); the next is closed. */
+    fds[2] = connect_from(port, 4);
+    fds[3] = connect_from(port, 4);
+    pause_ms(100);
+    fds[4] = connect_from(port, 5);
+    assert_true(fds[2] >= 0 && fds[3] >= 0 && fds[4] >= 0);
+    assert_true(ended_within(fds[4], 500));
+    close(fds[4]);
+    /* A request head sent one byte at a time, each in less than the idle
+     * timeout, is cut at the 1 s deadline, and the idle ones with it. */
+    static const char head[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct timeval t0, t1;
+    gettimeofday(&t0, NULL);
+    bool cut = false;
+    for (size_t i = 0; i + 1 < sizeof head && !cut; i++) {
+        if (send(fds[0], head + i, 1, MSG_NOSIGNAL) != 1 || ended_within(fds[0], 200))
+            cut = true;
+    }
+    gettimeofday(&t1, NULL);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+    if (!cut || secs > 2.5)
+        fail_msg("trickling client not cut at the deadline (cut %d after %.1f s)", cut, secs);
+    for (int i = 1; i < 4; i++)
+        assert_true(ended_within(fds[i], 2000));
+    for (int i = 0; i < 4; i++)
+        close(fds[i]);
+    pause_ms(100);
+    /* Everyone gone: served again. */
+    fixture f = {.port = port};
+    reply r;
+    request(&f, "GET", "/", "", &r);
+    assert_status(&r, 200);
+    reply_free(&r);
+
+    /* Stopping with connections still on the clock frees everything (the
+     * sanitizer build checks the guard's records). */
+    int idle = connect_from(port, 6);
+    assert_true(idle >= 0);
+    pause_ms(50);
+    mg_http_stop(s);
+    close(idle);
+    mg_router_free(rt);
+}
+
+static void test_fd_limit(void **state)
+{
+    (void)state;
+    /* Two files a connection, the reserve left for the rest. */
+    unsigned reserve = MG_HTTP_FD_RESERVE + 2 * MG_HTTP_FD_RESERVE_PER_THREAD;
+    assert_int_equal(mg_http_fd_connections(reserve, 2), 0);
+    assert_int_equal(mg_http_fd_connections(reserve + 2, 2), 1);
+    assert_int_equal(mg_http_fd_connections(1024, 2), (1024 - reserve) / 2);
+    assert_int_equal(mg_http_fd_connections(~0ul, 2), MG_HTTP_MAX_CONNECTIONS);
+    /* Raising the soft limit leaves it at the hard one (or where it was,
+     * when refused), never lower. */
+    struct rlimit before, after;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &before), 0);
+    unsigned long nofile = 0;
+    assert_int_equal(mg_http_raise_fd_limit(&nofile, NULL), MG_OK);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &after), 0);
+    assert_true(after.rlim_cur >= before.rlim_cur);
+    assert_true(after.rlim_cur == after.rlim_max || after.rlim_cur == before.rlim_cur);
+    if (after.rlim_cur != RLIM_INFINITY)
+        assert_int_equal(nofile, (unsigned long)after.rlim_cur);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -924,10 +1141,13 @@ int main(void)
         cmocka_unit_test(test_static_escapes),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_client_address),
     };
     const struct CMUnitTest standalone[] = {
         cmocka_unit_test(test_start_errors),
         cmocka_unit_test(test_zero_config_and_ipv6),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_fd_limit),
     };
     int failed = cmocka_run_group_tests_name("server", tests, setup, teardown);
     failed += cmocka_run_group_tests_name("start", standalone, NULL, NULL);

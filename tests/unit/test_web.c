@@ -12,11 +12,14 @@
 
 #include <cmocka.h>
 
+#include "pg_fixture.h"
 #include "testutil.h"
 #include "web/app.h"
 
 static mg_app *app;
 static char dir[256];
+/* The PostgreSQL database for the second run, "" for SQLite. */
+static char pg_url[512];
 
 static int setup(void **state)
 {
@@ -25,6 +28,8 @@ static int setup(void **state)
         return -1;
     char db[512];
     snprintf(db, sizeof db, "%s/web.sqlite", dir);
+    if (pg_url[0])
+        snprintf(db, sizeof db, "%s", pg_url);
     mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db};
     cfg.opts.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
     cfg.opts.france = MG_SOURCE_DIR "/data/demo/france";
@@ -376,5 +381,14 @@ int main(void)
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_downloads),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, setup, teardown);
+    /* The same pages and API on PostgreSQL. */
+    int pg = test_pg_database("mg_test_web", pg_url, sizeof pg_url);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", tests, setup, teardown);
 }
