@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,18 +386,31 @@ void mg_db_rollback(mg_db_conn *c)
     c->in_tx = false;
 }
 
-/* At most this many runs of one transaction that keeps losing to others. */
-#define TX_ATTEMPTS 8
+/* Milliseconds of CLOCK_MONOTONIC. */
+static double monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
 
+/*
+ * A transaction that lost to a concurrent one (PostgreSQL's serialisation
+ * failures; SQLite's BUSY_SNAPSHOT) is run again after a pause that doubles
+ * each time (1, 2, 4… 64 ms, with jitter so that two losers do not meet
+ * again), for as long as busy_ms allows: heavy contention ends like a lock
+ * held elsewhere, in MG_EBUSY, never in an endless loop.
+ */
 int mg_db_transaction(mg_db *db, mg_db_tx_kind kind, mg_db_tx_fn fn, void *ctx, mg_diag *d)
 {
     if (!db || !fn)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_db_transaction: no database or body");
-    int rc = 0;
-    for (int attempt = 1; attempt <= TX_ATTEMPTS; attempt++) {
+    double until = monotonic_ms() + db->opts.busy_ms;
+    unsigned seed = (unsigned)(uintptr_t)&seed ^ (unsigned)time(NULL);
+    for (unsigned attempt = 0;; attempt++) {
         mg_db_conn *c = NULL;
         mg_diag local = {{0}};
-        rc = mg_db_acquire(db, &c, &local);
+        int rc = mg_db_acquire(db, &c, &local);
         if (rc == 0)
             rc = mg_db_begin(c, kind, &local);
         if (rc == 0)
@@ -406,17 +420,15 @@ int mg_db_transaction(mg_db *db, mg_db_tx_kind kind, mg_db_tx_fn fn, void *ctx, 
         mg_db_reason why = mg_db_reason_of(c);
         mg_db_rollback(c);
         mg_db_release(c);
-        if (rc == 0 || why != MG_DB_REASON_SERIALIZATION || attempt == TX_ATTEMPTS) {
+        double pause = (double)(1u << (attempt < 6 ? attempt : 6)) * (0.5 + rand_r(&seed) / (RAND_MAX + 1.0));
+        if (rc == 0 || why != MG_DB_REASON_SERIALIZATION || monotonic_ms() + pause > until) {
             if (rc && d && !d->msg[0])
                 *d = local;
             return rc;
         }
-        /* Lost to a concurrent transaction: wait a little, longer each time
-         * and not in step with the other loser, then run it all again. */
-        struct timespec pause = {0, (long)(1000000L * attempt + rand() % 1000000)};
-        nanosleep(&pause, NULL);
+        struct timespec ts = {0, (long)(pause * 1e6)};
+        nanosleep(&ts, NULL);
     }
-    return rc;
 }
 
 /* --- Statements ------------------------------------------------------------------ */
@@ -633,6 +645,14 @@ int mg_db_scan_params(const char *sql, char *out, int *max_n)
                 }
                 j++;
             }
+            if (out)
+                memcpy(out + o, sql + i, j - i);
+            o += j - i;
+            i = j;
+        } else if (ch == '/' && sql[i + 1] == '*') {
+            /* A block comment, to its end (not nested: SQLite does not nest). */
+            const char *end = strstr(sql + i + 2, "*/");
+            size_t j = end ? (size_t)(end - sql) + 2 : i + strlen(sql + i);
             if (out)
                 memcpy(out + o, sql + i, j - i);
             o += j - i;

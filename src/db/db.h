@@ -139,7 +139,8 @@ typedef int (*mg_db_tx_fn)(mg_db_conn *c, void *ctx, mg_diag *d);
  * Runs fn in one transaction of `kind` on a connection of the pool:
  * acquire, begin, fn, commit, release. When the database reports a
  * serialisation failure (a concurrent transaction won), the whole
- * transaction, fn included, is run again, a few times at most: fn must
+ * transaction, fn included, is run again after a growing pause, for as
+ * long as busy_ms allows (then MG_EBUSY): fn must
  * therefore only touch the database and its own ctx, and reset what it
  * fills in ctx at each run. A lock held elsewhere past busy_ms gives
  * MG_EBUSY.

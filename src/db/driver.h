@@ -115,8 +115,8 @@ int mg_db_fail(mg_db_conn *c, mg_db_reason r, mg_diag *d, const char *fmt, ...)
 
 /*
  * Scans sql for parameters ?N outside string literals, quoted identifiers
- * and comments. When out is non-NULL (at least strlen(sql) + 1 bytes),
- * writes sql there with each ?N turned into $N (PostgreSQL's spelling).
+ * and comments (-- to the end of the line, and block comments). When out
+ * is non-NULL (at least strlen(sql) + 1 bytes), writes sql there with each ?N turned into $N (PostgreSQL's spelling).
  * *max_n receives the highest N (0 when none). Returns 0, or MG_EINVAL for
  * a '?' not followed by 1..MG_DB_MAX_PARAMS.
  */

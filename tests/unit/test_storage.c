@@ -872,10 +872,11 @@ static int append_tag(const mg_scenario_record *cur, void *ctx, char **out, mg_d
     size_t n = strlen(cur->actions_json);
     if (n < 2 || cur->actions_json[n - 1] != ']')
         return mg_diag_set(d, MG_EPARSE, NULL, 0, 0, "not an array: %s", cur->actions_json);
-    *out = malloc(n + strlen(tag) + 4);
+    size_t cap = n + strlen(tag) + 4;
+    *out = malloc(cap);
     if (!*out)
         return MG_ENOMEM;
-    sprintf(*out, "%.*s%s\"%s\"]", (int)(n - 1), cur->actions_json, n > 2 ? "," : "", tag);
+    snprintf(*out, cap, "%.*s%s\"%s\"]", (int)(n - 1), cur->actions_json, n > 2 ? "," : "", tag);
     return 0;
 }
 
