@@ -187,6 +187,12 @@ cmd_stop() {
     local dir bindir
     dir=$(abs_dir "$1")
     [ -e "$dir" ] || return 0
+    # An empty folder: a start that failed before making anything (or a
+    # mktemp -d never used).
+    if [ -d "$dir" ] && [ -z "$(ls -A "$dir")" ]; then
+        rmdir "$dir"
+        return 0
+    fi
     [ -f "$dir/$marker" ] || die "$dir was not made by $prog start: not removing it"
     if [ -f "$dir/data/postmaster.pid" ]; then
         bindir=$(find_bindir)

@@ -1186,6 +1186,46 @@ static void test_busy(void **state)
     mg_db_close(db2);
 }
 
+/* PostgreSQL: a connection the server ends (a restart, an administrator)
+ * fails with MG_EIO and reason CONNECTION, and is closed when released
+ * rather than pooled: the next acquire gets a working one. */
+static void test_connection_lost(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(f->pg); /* an SQLite connection cannot be lost */
+    mg_db_conn *a = acquire_ok(f->db);
+    mg_db_conn *b = acquire_ok(f->db);
+    int64_t pid = query_int(a, "SELECT pg_backend_pid()");
+    mg_db_stmt *s = prepare_ok(b, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER))");
+    assert_int_equal(mg_db_bind_int64(s, 1, pid), 0);
+    step_expect(s, MG_DB_ROW);
+    mg_db_finalize(s);
+    mg_db_release(b);
+
+    mg_diag d = {{0}};
+    /* The server may take a moment to end the backend. */
+    int rc = 0;
+    for (int i = 0; i < 100 && rc == 0; i++) {
+        rc = run_sql(a, "SELECT 1", &d);
+        rc = rc == MG_DB_ROW ? 0 : rc;
+        if (rc == 0)
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    assert_rc(rc, MG_EIO, d);
+    assert_reason(a, MG_DB_REASON_CONNECTION);
+    mg_db_release(a);
+
+    /* Every connection of the pool works again (the lost one is gone). */
+    mg_db_conn *c1 = acquire_ok(f->db);
+    mg_db_conn *c2 = acquire_ok(f->db);
+    assert_i64(query_int(c1, "SELECT 1"), 1);
+    assert_i64(query_int(c2, "SELECT 2"), 2);
+    assert_true(query_int(c1, "SELECT pg_backend_pid()") != pid);
+    assert_true(query_int(c2, "SELECT pg_backend_pid()") != pid);
+    mg_db_release(c1);
+    mg_db_release(c2);
+}
+
 /* --- Migrations --------------------------------------------------------------------- */
 
 static void test_migrations(void **state)
@@ -1289,6 +1329,9 @@ static void test_concurrent_first_open(void **state)
     X(test_migrations)                                                                   \
     X(test_concurrent_first_open)
 
+/* What only PostgreSQL can do. */
+#define PG_ONLY(X) X(test_connection_lost)
+
 #define SQLITE_TEST(t) cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown_each),
 #define PG_TEST(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown_each),
 
@@ -1301,7 +1344,7 @@ int main(void)
         cmocka_unit_test(test_connect_errors),
     };
     const struct CMUnitTest sqlite[] = {BOTH(SQLITE_TEST)};
-    const struct CMUnitTest pg[] = {BOTH(PG_TEST)};
+    const struct CMUnitTest pg[] = {BOTH(PG_TEST) PG_ONLY(PG_TEST)};
 
     int failed = cmocka_run_group_tests_name("db", common, setup, teardown);
     failed += cmocka_run_group_tests_name("db-sqlite", sqlite, setup, teardown);
