@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for
-# SECONDS (default 60) on a copy of its seed corpus. A crash fails the run
-# and leaves the reproducer in build-fuzz/crashes/.
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs them on
+# copies of their seed corpora, sharing a budget of SECONDS in all
+# (default 600; at least 5 s a target). A crash fails the run and leaves
+# the reproducer in build-fuzz/crashes/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-60}
+budget=${1:-600}
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMG_FUZZ=ON -DMG_TESTS=OFF >/dev/null
 targets=$(for src in fuzz/fuzz_*.c; do basename "$src" .c; done)
 # shellcheck disable=SC2086
 cmake --build build-fuzz -j"$(nproc)" --target $targets >/dev/null
 mkdir -p build-fuzz/crashes
+count=$(echo "$targets" | wc -w)
+seconds=$((budget / count))
+[ "$seconds" -ge 5 ] || seconds=5
 status=0
 for src in fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
