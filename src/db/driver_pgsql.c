@@ -20,8 +20,9 @@
  * so that the server gives it the type of what it is compared with or
  * stored into (a date, a jsonb, a bigint column…), as a literal would be.
  * A NULL has no type either. Hence a parameter whose type cannot be
- * inferred from its place (SELECT ?1, ?1 IS NULL alone) must be written
- * CAST(?1 AS type), which both dialects accept.
+ * inferred from its place (?1 IS NULL with nothing else to go by, a ?2
+ * the SQL never uses) must be written CAST(?1 AS type), which both
+ * dialects accept; alone in a select list it is taken as text.
  *
  * Results come in text format: the whole result set is read by the first
  * step (our queries return pages of rows, not millions), and column_int64 /
@@ -34,7 +35,12 @@
  * or table lock held elsewhere fails with 55P03 (MG_DB_REASON_BUSY) rather
  * than waiting for ever; UTC; UTF-8 (also asked at connection time);
  * standard_conforming_strings (backslashes in '…' are plain characters, as
- * in SQLite); ISO dates; hex bytea output; shortest exact float output.
+ * in SQLite); ISO dates; hex bytea output; shortest exact float output;
+ * synchronous_commit = on for MG_DB_DURABLE_POWER (else the server's own).
+ *
+ * Unlike SQLite, PostgreSQL aborts the whole transaction when one of its
+ * statements fails: later statements fail (25P02, reason MISUSE) and its
+ * COMMIT rolls back, which commit reports as an error rather than success.
  */
 #include <errno.h>
 #include <inttypes.h>
