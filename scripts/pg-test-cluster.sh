@@ -54,7 +54,7 @@ find_bindir() {
         return
     fi
     local d best=""
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
+    for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V); do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && best=$d
     done
     if [ -n "$best" ]; then
