@@ -60,8 +60,20 @@ trap 'exit 130' INT TERM
 shots=${MG_SCREENSHOT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/maillage-screenshots.XXXXXX")}
 mkdir -p "$shots"
 
+# MG_BROWSER_DATABASE=postgresql: the same walk on PostgreSQL, in a database
+# made anew on the test server (MG_TEST_PG_URI); skipped (exit 77) without it.
+database="$tmp/db.sqlite"
+if [ "${MG_BROWSER_DATABASE:-sqlite}" = postgresql ]; then
+    if [ -z "${MG_TEST_PG_URI:-}" ]; then
+        echo "browser tests on PostgreSQL: MG_TEST_PG_URI not set, skipped" >&2
+        exit 77
+    fi
+    psql -q -X "$MG_TEST_PG_URI" -c "DROP DATABASE IF EXISTS mg_test_browser" \
+        -c "CREATE DATABASE mg_test_browser" >/dev/null 2>&1 || die "cannot create mg_test_browser"
+    database=$(python3 -c 'import re,sys; print(re.sub(r"(://[^/]*/)[^?]*", r"\g<1>mg_test_browser", sys.argv[1], count=1))' "$MG_TEST_PG_URI")
+fi
 "$bin" serve --bundle "$src/data/demo/11-aude" --france "$src/data/demo/france" \
-    --port 0 --port-file "$tmp/port" --database "$tmp/db.sqlite" --quiet >"$tmp/server.log" 2>&1 &
+    --port 0 --port-file "$tmp/port" --database "$database" --quiet >"$tmp/server.log" 2>&1 &
 server_pid=$!
 # About 3 s in a normal build; far longer under AddressSanitizer.
 for _ in $(seq 1 1200); do
