@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/utf8.h"
 #include "db/driver.h"
 
 struct mg_db {
@@ -513,7 +514,11 @@ int mg_db_bind_text(mg_db_stmt *s, int i, const char *v)
         return MG_EINVAL;
     if (!v)
         return 0;
+    /* Refused here for both drivers alike: PostgreSQL would refuse it at
+     * the step, SQLite would store the bytes. */
     size_t n = strlen(v);
+    if (mg_utf8_check(v, n, NULL) != n)
+        return MG_EUTF8;
     p->p = mg_strndup(v, n);
     if (!p->p)
         return MG_ENOMEM;

@@ -24,6 +24,14 @@
  * wait (mg_db_options.busy_ms) fails with MG_EBUSY and reason
  * MG_DB_REASON_BUSY, which the web layer answers with 503 + Retry-After.
  *
+ * Where the drivers still differ (tests/unit/test_db.c pins each): a
+ * failed statement inside a transaction undoes only itself on SQLite but
+ * aborts the whole transaction on PostgreSQL, so code for both rolls back
+ * after any error (mg_db_transaction does); errors in the SQL itself appear
+ * at mg_db_prepare on SQLite, at the first mg_db_step on PostgreSQL; a NaN
+ * double is stored as NULL by SQLite; -0.0 comes back as +0.0 from SQLite;
+ * a blob read as text is its bytes on SQLite, "\x…" hex on PostgreSQL.
+ *
  * Errors follow core/error.h: 0 or a negative MG_E… code, the message in
  * the mg_diag ("DATABASE: what: driver's words"); the reason code of the
  * last error of a connection is mg_db_reason(conn).
@@ -159,7 +167,11 @@ int mg_db_prepare(mg_db_conn *c, const char *sql, mg_db_stmt **out, mg_diag *d) 
 void mg_db_finalize(mg_db_stmt *s);
 
 /* Binds parameter i (1-based). Text and blobs are copied. Each returns 0 or
- * MG_EINVAL (index out of range) / MG_ENOMEM. A parameter not bound is NULL. */
+ * MG_EINVAL (index out of range) / MG_ENOMEM; text that is not UTF-8 is
+ * refused with MG_EUTF8 on both drivers. A parameter not bound is NULL.
+ * PostgreSQL infers an untyped text or NULL parameter's type from where it
+ * stands: one that stands alone (?1 IS NULL) must be written
+ * CAST(?1 AS type), which both dialects accept. */
 int mg_db_bind_null(mg_db_stmt *s, int i);
 int mg_db_bind_int64(mg_db_stmt *s, int i, int64_t v);
 int mg_db_bind_double(mg_db_stmt *s, int i, double v);

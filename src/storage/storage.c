@@ -12,64 +12,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
-
-/*
- * Decodes one UTF-8 sequence at p (n bytes available). Returns its length
- * (1..4) and stores the code point in *cp, or 0 when the bytes are not
- * shortest-form UTF-8 of a scalar value (overlong forms, surrogates and code
- * points past U+10FFFF are refused, as the Unicode standard requires).
- */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    unsigned char b = p[0];
-    size_t len;
-    uint32_t c, min;
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-        len = 2, c = b & 0x1Fu, min = 0x80;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3, c = b & 0x0Fu, min = 0x800;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4, c = b & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0u) != 0x80u)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3Fu);
-    }
-    if (c < min || c > 0x10FFFFu || (c >= 0xD800u && c <= 0xDFFFu))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-/*
- * Checks that s[0..n) is UTF-8 and counts its code points into *chars
- * (NULL accepted). Returns the byte offset of the first invalid sequence,
- * or n when all is valid.
- */
-static size_t utf8_check(const char *s, size_t n, size_t *chars)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, count = 0;
-    while (i < n) {
-        uint32_t cp;
-        size_t len = utf8_decode(p + i, n - i, &cp);
-        if (len == 0)
-            break;
-        i += len;
-        count++;
-    }
-    if (chars)
-        *chars = count;
-    return i;
-}
+#include "core/utf8.h"
 
 /* The white space a person may leave around a name by accident. */
 static int is_ascii_space(char c)
@@ -93,7 +36,7 @@ int mg_storage_scenario_name(const char *name, char **out, mg_diag *d)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "le nom du scénario est vide");
 
     size_t chars;
-    size_t bad = utf8_check(name + start, end - start, &chars);
+    size_t bad = mg_utf8_check(name + start, end - start, &chars);
     if (bad != end - start)
         return mg_diag_set(d, MG_EUTF8, NULL, 0, 0,
                            "le nom du scénario n'est pas de l'UTF-8 valide (octet %zu)",
@@ -135,7 +78,7 @@ static int check_text(const char *field, const char *v, size_t max, int required
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "scenario %s has %zu bytes; at most %zu are accepted", field, n,
                            max);
-    size_t bad = utf8_check(v, n, NULL);
+    size_t bad = mg_utf8_check(v, n, NULL);
     if (bad != n)
         return mg_diag_set(d, MG_EUTF8, NULL, 0, 0, "scenario %s is not UTF-8 (byte %zu)",
                            field, bad + 1);
