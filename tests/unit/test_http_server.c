@@ -1101,6 +1101,73 @@ static void test_limits(void **state)
     mg_router_free(rt);
 }
 
+static int slow_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    (void)ctx;
+    (void)r;
+    pause_ms(300);
+    return mg_buf_puts(&res->body, "<p>lent</p>");
+}
+
+/*
+ * 128 requests that become ready together on one thread, while it is busy,
+ * are all answered at once. libmicrohttpd's epoll loop took 128 events and
+ * then waited for more with the full timeout before handling them: the
+ * wedge measured with a few hundred clients (see mg_http_start).
+ */
+static void test_many_ready_connections(void **state)
+{
+    (void)state;
+    enum { N = 128 };
+    mg_router *rt = mg_router_new();
+    assert_non_null(rt);
+    assert_int_equal(mg_router_add(rt, "GET", "/", page, NULL), MG_OK);
+    assert_int_equal(mg_router_add(rt, "GET", "/lent", slow_page, NULL), MG_OK);
+    mg_http_config cfg = mg_http_config_defaults();
+    cfg.port = 0;
+    cfg.threads = 1;
+    cfg.connection_limit = 2 * N;
+    cfg.per_address_limit = 2 * N;
+    mg_http_server *s = NULL;
+    unsigned port = 0;
+    mg_diag d;
+    mg_diag_clear(&d);
+    if (mg_http_start(&s, &cfg, rt, &port, &d) != MG_OK)
+        fail_msg("server did not start: %s", d.msg);
+    int fds[N + 1];
+    for (int i = 0; i <= N; i++) {
+        fds[i] = connect_from(port, 2);
+        assert_true(fds[i] >= 0);
+    }
+    pause_ms(200);
+    /* Keep the thread busy, then make N connections ready meanwhile. */
+    static const char slow[] = "GET /lent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    assert_int_equal(send_all(fds[N], slow, sizeof slow - 1), 0);
+    pause_ms(50);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(send_all(fds[i], req, sizeof req - 1), 0);
+    struct timeval t0, t1;
+    gettimeofday(&t0, NULL);
+    int answered = 0;
+    for (int i = 0; i <= N; i++) {
+        struct timeval tv = {.tv_sec = 5};
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        reply r;
+        if (read_reply(fds[i], &r) == 0) {
+            answered += r.status == 200;
+            reply_free(&r);
+        }
+        close(fds[i]);
+    }
+    gettimeofday(&t1, NULL);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+    if (answered != N + 1 || secs > 3)
+        fail_msg("%d of %d answered in %.1f s", answered, N + 1, secs);
+    mg_http_stop(s);
+    mg_router_free(rt);
+}
+
 static void test_fd_limit(void **state)
 {
     (void)state;
@@ -1147,6 +1214,7 @@ int main(void)
         cmocka_unit_test(test_start_errors),
         cmocka_unit_test(test_zero_config_and_ipv6),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_many_ready_connections),
         cmocka_unit_test(test_fd_limit),
     };
     int failed = cmocka_run_group_tests_name("server", tests, setup, teardown);
