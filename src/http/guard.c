@@ -6,11 +6,11 @@
  * the pool's threads and, once a thread holds its share, stops polling the
  * listening socket: newcomers then wait in the kernel's listen queue, with
  * no answer, until a connection of that very thread ends. The guard keeps
- * one exact count for the whole server instead; libmicrohttpd is given a
- * limit it never reaches, and a connection past ours is closed at once (the
- * accept policy callback refuses it before libmicrohttpd sets it up, and
- * the STARTED notification, which sees the exact count, shuts down the few
- * that raced past that check).
+ * one count for the whole server instead, which the server's acceptor
+ * thread (server.c) consults before handing a connection to libmicrohttpd:
+ * a slot is reserved then, and given back when libmicrohttpd refuses the
+ * connection or notifies it closed. libmicrohttpd is given a limit it never
+ * reaches.
  *
  * Deadline. libmicrohttpd's MHD_OPTION_CONNECTION_TIMEOUT is an idle
  * timeout: every byte received restarts it, so a client sending one byte a
@@ -194,31 +194,37 @@ void mg_http_guard_free(mg_http_guard *g)
     free(g);
 }
 
-bool mg_http_guard_admit(mg_http_guard *g)
+bool mg_http_guard_reserve(mg_http_guard *g)
 {
     pthread_mutex_lock(&g->mu);
     bool ok = g->active < g->limit;
+    if (ok)
+        g->active++;
     pthread_mutex_unlock(&g->mu);
     return ok;
+}
+
+void mg_http_guard_release(mg_http_guard *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->active--;
+    pthread_mutex_unlock(&g->mu);
 }
 
 mg_http_guard_conn *mg_http_guard_started(mg_http_guard *g, int fd)
 {
     mg_http_guard_conn *c = mg_alloc_array(1, sizeof *c);
-    pthread_mutex_lock(&g->mu);
-    if (c && g->active < g->limit) {
-        c->fd = fd;
-        g->active++;
-        clock_on(g, c);
-        pthread_mutex_unlock(&g->mu);
-        return c;
+    if (!c) {
+        /* No memory to watch it: refused, rather than left without a
+         * deadline. libmicrohttpd closes it on its next read. */
+        (void)shutdown(fd, SHUT_RDWR);
+        return NULL;
     }
+    c->fd = fd;
+    pthread_mutex_lock(&g->mu);
+    clock_on(g, c);
     pthread_mutex_unlock(&g->mu);
-    free(c);
-    /* Refused (past the limit, or no memory to watch it): the client sees
-     * the connection end at once; libmicrohttpd closes it on its next read. */
-    (void)shutdown(fd, SHUT_RDWR);
-    return NULL;
+    return c;
 }
 
 void mg_http_guard_received(mg_http_guard *g, mg_http_guard_conn *c)
@@ -242,10 +248,9 @@ void mg_http_guard_next(mg_http_guard *g, mg_http_guard_conn *c)
 
 void mg_http_guard_closed(mg_http_guard *g, mg_http_guard_conn *c)
 {
-    if (!c)
-        return;
     pthread_mutex_lock(&g->mu);
-    clock_off(g, c);
+    if (c)
+        clock_off(g, c);
     g->active--;
     pthread_mutex_unlock(&g->mu);
     free(c);

@@ -105,11 +105,14 @@ int mg_http_guard_new(mg_http_guard **out, unsigned limit, unsigned deadline_s) 
 /* Stops the reaper and frees the guard; only once the daemon has stopped. */
 void mg_http_guard_free(mg_http_guard *g);
 
-/* True while there is room for one more connection (the accept policy). */
-bool mg_http_guard_admit(mg_http_guard *g);
+/* Takes a connection slot: false when all are taken. */
+bool mg_http_guard_reserve(mg_http_guard *g);
 
-/* A connection has started (socket fd): admits it and puts it on the clock,
- * or, past the limit, shuts the socket down and returns NULL. */
+/* Gives back a slot taken for a connection libmicrohttpd refused. */
+void mg_http_guard_release(mg_http_guard *g);
+
+/* A connection has started (socket fd): puts it on the clock and returns
+ * its record; without memory for one, shuts the socket down, NULL. */
 mg_http_guard_conn *mg_http_guard_started(mg_http_guard *g, int fd);
 
 /* The whole request has been received: off the clock. NULL is ignored. */
@@ -119,8 +122,8 @@ void mg_http_guard_received(mg_http_guard *g, mg_http_guard_conn *c);
  * connection. NULL is ignored. */
 void mg_http_guard_next(mg_http_guard *g, mg_http_guard_conn *c);
 
-/* The connection is closing (before its socket is closed): forgets it and
- * frees c. NULL is ignored. */
+/* The connection is closing (before its socket is closed): gives back its
+ * slot, forgets it and frees c (NULL: the slot only). */
 void mg_http_guard_closed(mg_http_guard *g, mg_http_guard_conn *c);
 
 /* --- router.c ------------------------------------------------------------ */

@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -40,10 +43,17 @@ typedef struct ip_addr {
     unsigned char b[16];
 } ip_addr;
 
+/* Connections accepted in a row before the acceptor looks at its stop pipe. */
+#define ACCEPT_BATCH 64
+
 struct mg_http_server {
     struct MHD_Daemon *daemon;
     mg_router *rt;
     mg_http_guard *guard;
+    int listen_fd;       /* ours, not libmicrohttpd's (see acceptor_main) */
+    int stop_pipe[2];    /* written to stop the acceptor */
+    pthread_t acceptor;
+    bool acceptor_started;
     int static_fd;       /* the static folder, opened once; -1 for none */
     bool has_proxy;      /* a trusted proxy is configured */
     ip_addr proxy;
@@ -171,13 +181,72 @@ static mg_http_guard_conn *guard_conn(struct MHD_Connection *c)
     return info ? info->socket_context : NULL;
 }
 
-/* libmicrohttpd's accept policy: past the limit, closed at once. */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+static void pause_ms(long ms)
 {
-    (void)addr;
-    (void)len;
-    const mg_http_server *s = cls;
-    return mg_http_guard_admit(s->guard) ? MHD_YES : MHD_NO;
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/*
+ * Accepts what the listening socket has waiting: each connection gets a
+ * slot from the guard and goes to libmicrohttpd, or, past the limit, is
+ * closed at once. libmicrohttpd closes the socket itself when it refuses it
+ * (its per-address limit), and the slot is given back.
+ */
+static void accept_waiting(mg_http_server *s)
+{
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        /* accept(), not the GNU accept4: libmicrohttpd makes the socket
+         * non-blocking itself; close-on-exec is set right after. */
+        int fd = accept(s->listen_fd, (struct sockaddr *)&addr, &len);
+        if (fd >= 0)
+            (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        if (fd < 0) {
+            /* Out of files despite the limit (something else holds them):
+             * the queue waits a moment instead of the thread spinning. */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_ms(10);
+            return;
+        }
+        if (!mg_http_guard_reserve(s->guard)) {
+            close(fd);
+            continue;
+        }
+        if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+            mg_http_guard_release(s->guard);
+    }
+}
+
+/*
+ * The acceptor thread. libmicrohttpd's own accepting is done by its worker
+ * threads between two turns of their event loop: in poll() mode one
+ * connection a turn, and a turn lasts as long as the requests it answers,
+ * so under load (hundreds of connections, a page taking 0.5 ms each) new
+ * clients, ours as well as the load's, waited seconds in the listen queue.
+ * This thread does nothing but accept, admit or refuse, and hand over
+ * (MHD_add_connection wakes the chosen worker), so a new client waits at
+ * most one turn of a worker.
+ */
+static void *acceptor_main(void *arg)
+{
+    mg_http_server *s = arg;
+    struct pollfd p[2] = {{.fd = s->listen_fd, .events = POLLIN},
+                          {.fd = s->stop_pipe[0], .events = POLLIN}};
+    for (;;) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            pause_ms(10);
+            continue;
+        }
+        if (p[1].revents)
+            return NULL;
+        if (p[0].revents & POLLIN)
+            accept_waiting(s);
+    }
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -502,6 +571,64 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 
 /* --- Start and stop ------------------------------------------------------- */
 
+/*
+ * Opens the listening socket on ss (non-blocking, address reuse as
+ * libmicrohttpd would set it, IPv6 only for an IPv6 address) and gives its
+ * bound port. MG_EIO with errno's message.
+ */
+static int open_listener(const struct sockaddr_storage *ss, bool ipv6, int *fd_out,
+                         unsigned *port, mg_diag *d, const char *address)
+{
+    int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot listen on %s: %s", address,
+                           strerror(errno));
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int one = 1;
+    socklen_t len = ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        (ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+        bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int err = errno;
+        close(fd);
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot listen on %s port %u: %s", address,
+                           *port, strerror(err));
+    }
+    struct sockaddr_storage bound;
+    len = sizeof bound;
+    if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0)
+        *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                  : ((struct sockaddr_in *)&bound)->sin_port);
+    *fd_out = fd;
+    return MG_OK;
+}
+
+/* Stops and frees what mg_http_start set up, in the reverse order: the
+ * acceptor, the listening socket, the daemon (which notifies every
+ * connection closed), then the guard. */
+static void server_free(mg_http_server *s)
+{
+    if (s->acceptor_started) {
+        ssize_t w;
+        do
+            w = write(s->stop_pipe[1], "x", 1);
+        while (w < 0 && errno == EINTR);
+        pthread_join(s->acceptor, NULL);
+    }
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    for (int i = 0; i < 2; i++)
+        if (s->stop_pipe[i] >= 0)
+            close(s->stop_pipe[i]);
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    mg_http_guard_free(s->guard);
+    if (s->static_fd >= 0)
+        close(s->static_fd);
+    free(s);
+}
+
 /* Parses an IPv4 or IPv6 literal ("[::1]" accepted) with the port. */
 static int parse_address(const char *address, unsigned port, struct sockaddr_storage *ss,
                          bool *ipv6)
@@ -656,7 +783,7 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
     if (!s)
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
     s->rt = rt;
-    s->static_fd = -1;
+    s->static_fd = s->listen_fd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
     s->has_proxy = c.trusted_proxy != NULL;
     if (s->has_proxy)
         s->proxy = proxy;
@@ -664,22 +791,28 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         s->static_fd = open(c.static_dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
         if (s->static_fd < 0) {
             int err = errno;
-            free(s);
+            server_free(s);
             return mg_diag_set(d, MG_ENOTFOUND, c.static_dir, 0, 0,
                                "cannot open the static folder: %s", strerror(err));
         }
     }
-    if (mg_http_guard_new(&s->guard, c.connection_limit, c.request_deadline) != MG_OK) {
-        if (s->static_fd >= 0)
-            close(s->static_fd);
-        free(s);
+    if (mg_http_guard_new(&s->guard, c.connection_limit, c.request_deadline) != MG_OK ||
+        pipe(s->stop_pipe) != 0) {
+        server_free(s);
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
+    }
+    for (int i = 0; i < 2; i++)
+        (void)fcntl(s->stop_pipe[i], F_SETFD, FD_CLOEXEC);
+    unsigned port = c.port;
+    rc = open_listener(&ss, ipv6, &s->listen_fd, &port, d, c.address);
+    if (rc != MG_OK) {
+        server_free(s);
+        return rc;
     }
     /* The guard enforces the connection limit for the whole server;
      * libmicrohttpd, which splits its own limit evenly among the threads,
-     * gets one that no thread reaches even when it holds every connection
-     * (plus the few the guard refuses after accepting them). */
-    unsigned mhd_limit = c.threads * (c.connection_limit + c.threads);
+     * gets one that no thread reaches even when it holds every connection. */
+    unsigned mhd_limit = c.threads * (c.connection_limit + 1u);
     /* Behind a proxy every connection comes from its address: the per-address
      * limit would be one for everyone, so the proxy enforces it instead. */
     unsigned per_ip = c.trusted_proxy || c.per_address_limit >= c.connection_limit
@@ -694,49 +827,42 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
      * (128 is its share of a limit of 256 with two threads) then sleeps
      * until the next connection timeout, up to 30 s: the wedge measured
      * with 230 to 256 clients. poll() looks at every connection on each
-     * turn, which costs little at a few thousand connections. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+     * turn, which costs little at a few thousand connections. The
+     * listening socket is ours (acceptor_main). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+                     MHD_USE_NO_LISTEN_SOCKET;
     if (ipv6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)c.port, on_accept, s, on_access, s,
+        flags, 0, NULL, NULL, on_access, s,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c.threads,
         MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c.memory_limit,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
         MHD_OPTION_END);
     if (!s->daemon) {
         int err = errno;
-        mg_http_guard_free(s->guard);
-        if (s->static_fd >= 0)
-            close(s->static_fd);
-        free(s);
-        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot listen on %s port %u: %s", c.address,
-                           c.port, err ? strerror(err) : "libmicrohttpd refused to start");
+        server_free(s);
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot start serving on %s port %u: %s",
+                           c.address, port, err ? strerror(err) : "libmicrohttpd refused to start");
     }
-    if (port_out) {
-        const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-        *port_out = info ? info->port : c.port;
+    if (pthread_create(&s->acceptor, NULL, acceptor_main, s) != 0) {
+        server_free(s);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "cannot start the HTTP acceptor thread");
     }
+    s->acceptor_started = true;
+    if (port_out)
+        *port_out = port;
     *out = s;
     return MG_OK;
 }
 
 void mg_http_stop(mg_http_server *s)
 {
-    if (!s)
-        return;
-    if (s->daemon)
-        MHD_stop_daemon(s->daemon);
-    /* After the daemon: every connection has been notified closed. */
-    mg_http_guard_free(s->guard);
-    if (s->static_fd >= 0)
-        close(s->static_fd);
-    free(s);
+    if (s)
+        server_free(s);
 }
