@@ -1,0 +1,179 @@
+/*
+ * libFuzzer target for the parser of what people type (src/parse/): the
+ * input, as a NUL-terminated copy, goes to every parser. Beyond the
+ * sanitizers it checks the module's promises: a refusal comes with a
+ * reason and the reason's code, and leaves the out-parameter alone; a
+ * success lies in the bounds asked for; a number printed with "%.17g" (and
+ * an integer, an id or a date printed plainly) reads back to the same
+ * value; a normalised code has its documented shape and reads back to
+ * itself.
+ */
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_util.h"
+#include "parse/parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* rc and why agree: 0 with MG_PARSE_OK, or the reason's negative code. */
+static void check_rc(int rc, mg_parse_error why)
+{
+    check((unsigned)why < MG_PARSE_ERROR_COUNT);
+    check(rc == mg_parse_error_code(why));
+    check((rc == 0) == (why == MG_PARSE_OK));
+    check(why == MG_PARSE_OK || mg_parse_error_fr(why)[0] != 0);
+}
+
+static void number(const char *s, double min, double max)
+{
+    double v = 0.5, back = 0;
+    mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
+    int rc = mg_parse_number(s, min, max, &v, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(v == 0.5);
+        return;
+    }
+    check(isfinite(v) && v >= min && v <= max);
+    check(!(v == 0 && signbit(v)));
+    char p[64];
+    snprintf(p, sizeof p, "%.17g", v);
+    check(mg_parse_number(p, min, max, &back, &why2) == 0);
+    check(memcmp(&back, &v, sizeof v) == 0);
+}
+
+static void integer(const char *s, int64_t min, int64_t max)
+{
+    int64_t v = 7, back = 0;
+    mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
+    int rc = mg_parse_int(s, min, max, &v, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(v == 7);
+        return;
+    }
+    check(v >= min && v <= max);
+    char p[32];
+    snprintf(p, sizeof p, "%" PRId64, v);
+    check(mg_parse_int(p, min, max, &back, &why2) == 0 && back == v);
+    /* An integer is also a number (within a double's rounding). */
+    double d;
+    check(mg_parse_number(s, -DBL_MAX, DBL_MAX, &d, &why2) == 0);
+    check(d == (double)v);
+}
+
+static void id(const char *s, int64_t max)
+{
+    int64_t v = 7;
+    mg_parse_error why = MG_PARSE_ERROR_COUNT;
+    int rc = mg_parse_id(s, max, &v, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(v == 7);
+        return;
+    }
+    check(v >= 1 && v <= max);
+    /* One spelling per id: the input is the plain decimal. */
+    char p[32];
+    snprintf(p, sizeof p, "%" PRId64, v);
+    check(strcmp(p, s) == 0);
+}
+
+static void date(const char *s)
+{
+    mg_date d = {-1, -1, -1}, back;
+    mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
+    int rc = mg_parse_date(s, &d, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(d.year == -1);
+        return;
+    }
+    check(d.year >= 1583 && d.year <= 9999 && mg_date_valid(d.year, d.month, d.day));
+    char p[32];
+    snprintf(p, sizeof p, "%04d-%02d-%02d", d.year, d.month, d.day);
+    check(mg_parse_date(p, &back, &why2) == 0 && memcmp(&back, &d, sizeof d) == 0);
+    snprintf(p, sizeof p, "%d/%d/%04d", d.day, d.month, d.year);
+    check(mg_parse_date(p, &back, &why2) == 0 && memcmp(&back, &d, sizeof d) == 0);
+}
+
+/* Checks out against shapes separated by '|': 'd' a digit, 'u' a digit or
+ * upper-case letter, 'c' a digit or A/B, any other character itself. */
+static bool shaped(const char *out, const char *shapes)
+{
+    const char *bar = strchr(shapes, '|');
+    size_t n = bar ? (size_t)(bar - shapes) : strlen(shapes);
+    if (bar && shaped(out, bar + 1))
+        return true;
+    if (strlen(out) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = out[i];
+        bool digit = c >= '0' && c <= '9';
+        switch (shapes[i]) {
+        case 'd': if (!digit) return false; break;
+        case 'u': if (!digit && !(c >= 'A' && c <= 'Z')) return false; break;
+        case 'c': if (!digit && c != 'A' && c != 'B') return false; break;
+        default: if (c != shapes[i]) return false;
+        }
+    }
+    return true;
+}
+
+typedef int (*code_fn)(const char *, char *, mg_parse_error *);
+
+static int commune(const char *s, char *o, mg_parse_error *w) { return mg_parse_commune(s, o, w); }
+static int departement(const char *s, char *o, mg_parse_error *w) { return mg_parse_departement(s, o, w); }
+static int postcode(const char *s, char *o, mg_parse_error *w) { return mg_parse_postcode(s, o, w); }
+static int siren(const char *s, char *o, mg_parse_error *w) { return mg_parse_siren(s, o, w); }
+static int siret(const char *s, char *o, mg_parse_error *w) { return mg_parse_siret(s, o, w); }
+static int rna(const char *s, char *o, mg_parse_error *w) { return mg_parse_rna(s, o, w); }
+static int finess(const char *s, char *o, mg_parse_error *w) { return mg_parse_finess(s, o, w); }
+
+/* size is the function's MG_PARSE_…_SIZE; shapes the accepted forms. */
+static void code(code_fn f, const char *s, size_t size, const char *shapes)
+{
+    char out[32], again[32];
+    memset(out, '#', sizeof out);
+    mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
+    int rc = f(s, out, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(out[0] == '#');
+        return;
+    }
+    /* Nothing written past the documented size. */
+    for (size_t i = size; i < sizeof out; i++)
+        check(out[i] == '#');
+    check(memchr(out, 0, size) != NULL);
+    check(shaped(out, shapes));
+    check(f(out, again, &why2) == 0 && strcmp(out, again) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 256)
+        return 0; /* every parser refuses far shorter inputs */
+    char s[257];
+    memcpy(s, data, size);
+    s[size] = 0;
+    number(s, -DBL_MAX, DBL_MAX);
+    number(s, 0, 100);
+    integer(s, INT64_MIN, INT64_MAX);
+    integer(s, -5, 1000);
+    id(s, INT64_MAX);
+    id(s, 1000);
+    date(s);
+    code(commune, s, MG_PARSE_COMMUNE_SIZE, "ddddd|2cddd");
+    code(departement, s, MG_PARSE_DEPARTEMENT_SIZE, "dd|2c|97d");
+    code(postcode, s, MG_PARSE_POSTCODE_SIZE, "ddddd");
+    code(siren, s, MG_PARSE_SIREN_SIZE, "ddddddddd");
+    code(siret, s, MG_PARSE_SIRET_SIZE, "dddddddddddddd");
+    code(rna, s, MG_PARSE_RNA_SIZE, "Wduudddddd");
+    code(finess, s, MG_PARSE_FINESS_SIZE, "ddddddddd|2cddddddd");
+    return 0;
+}
