@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|routing|web|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|routing|web|load|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes
 #   plan     choosing sites on France, heuristic against CBC on the Aude
 #   routing  OSM graphs, CH tables against Dijkstra and pgRouting (long:
 #            generates a 2-million-node network; needs PostgreSQL)
 #   web      the web application under 32 concurrent clients (wrk)
-#   all      all four; default: france and plan
+#   load     whether an ordinary request still gets through under 32 to 1,000
+#            connections and 500 slow clients (bench/bench-load.sh)
+#   all      all five; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -22,6 +24,7 @@ france) build_bench; build-bench/bench/bench_france data/demo/france "$repeats" 
 plan) build_bench; build-bench/bench/bench_plan data/demo/france data/demo/11-aude "$repeats" ;;
 routing) scripts/bench-routing.sh ;;
 web) bench/bench-web.sh ;;
+load) bench/bench-load.sh ;;
 core)
     build_bench
     build-bench/bench/bench_france data/demo/france "$repeats"
@@ -31,6 +34,7 @@ all)
     "$0" core "$repeats"
     scripts/bench-routing.sh
     bench/bench-web.sh
+    bench/bench-load.sh
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|routing|web|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|routing|web|load|all] [REPEATS]" >&2; exit 2 ;;
 esac
