@@ -33,7 +33,13 @@ static void help(void)
            "Server:\n"
            "  --address ADDR        address to bind (default 127.0.0.1; :: or 0.0.0.0 for all)\n"
            "  --port N              port (default 8080; 0 picks a free one)\n"
-           "  --database FILE       SQLite file for scenarios (default maillage.sqlite)\n"
+           "  --database DB         SQLite file, or postgresql://… URI for several\n"
+           "                        processes on one database (default maillage.sqlite)\n"
+           "  --database-wait MS    longest wait for a lock held elsewhere before a\n"
+           "                        write is answered 503 (default 2000)\n"
+           "  --durability WHAT     process: a commit survives a crash of maillage\n"
+           "                        (default); power: also a power cut (SQLite fsyncs\n"
+           "                        each commit; docs/deployment.md)\n"
            "  --threads N           worker threads (default 2)\n"
            "  --static DIR          static files (default %s)\n"
            "  --port-file FILE      write the bound port there once listening (for scripts)\n"
@@ -67,7 +73,8 @@ int mg_cmd_serve(int argc, char **argv)
 {
     enum {
         OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
-        OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY
+        OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
+        OPT_DB_WAIT, OPT_DURABILITY
     };
     static const struct option longopts[] = {
         CLI_COMMON_OPTIONS,
@@ -82,6 +89,8 @@ int mg_cmd_serve(int argc, char **argv)
         {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
+        {"database-wait", required_argument, NULL, OPT_DB_WAIT},
+        {"durability", required_argument, NULL, OPT_DURABILITY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -91,6 +100,7 @@ int mg_cmd_serve(int argc, char **argv)
     mg_http_config hc = mg_http_config_defaults();
     hc.static_dir = MG_STATIC_DIR;
     const char *database = "maillage.sqlite", *port_file = NULL;
+    mg_db_options dbo = {0};
     double v;
     int opt;
     optind = 1;
@@ -102,6 +112,22 @@ int mg_cmd_serve(int argc, char **argv)
         case OPT_STATIC: hc.static_dir = optarg; break;
         case OPT_PORT_FILE: port_file = optarg; break;
         case OPT_TRUSTED_PROXY: hc.trusted_proxy = optarg; break;
+        case OPT_DB_WAIT:
+            if (cli_number(cmd, "database-wait", optarg, 1, 600000, &v))
+                return MG_EXIT_USAGE;
+            dbo.busy_ms = (unsigned)v;
+            break;
+        case OPT_DURABILITY:
+            if (strcmp(optarg, "process") == 0) {
+                dbo.durability = MG_DB_DURABLE_PROCESS;
+            } else if (strcmp(optarg, "power") == 0) {
+                dbo.durability = MG_DB_DURABLE_POWER;
+            } else {
+                fprintf(stderr, "maillage serve: --durability %s: expected process or power\n",
+                        optarg);
+                return MG_EXIT_USAGE;
+            }
+            break;
         case OPT_MAX_CONN:
             if (cli_number(cmd, "max-connections", optarg, 1, MG_HTTP_MAX_CONNECTIONS, &v))
                 return MG_EXIT_USAGE;
@@ -155,7 +181,7 @@ int mg_cmd_serve(int argc, char **argv)
         unsigned fit = mg_http_fd_connections(nofile, hc.threads);
         hc.connection_limit = fit < MG_HTTP_DEFAULT_CONNECTIONS ? fit : MG_HTTP_DEFAULT_CONNECTIONS;
     }
-    mg_app_config ac = {.opts = c.opts, .database = database};
+    mg_app_config ac = {.opts = c.opts, .database = database, .db_options = dbo};
     mg_app *app = NULL;
     rc = mg_app_new(&app, &ac, c.quiet ? NULL : show_progress, NULL, &d);
     if (rc) {
