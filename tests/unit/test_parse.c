@@ -704,7 +704,7 @@ static void test_siren_property(void **state)
     (void)state;
     uint64_t seed = 356;
     for (int k = 0; k < 2000; k++) {
-        char s[10];
+        char s[32];
         snprintf(s, sizeof s, "%08" PRIu64 "0", rng_next(&seed) % 100000000u);
         for (char key = '0'; key <= '9'; key++) {
             s[8] = key;
@@ -746,7 +746,7 @@ static void test_siret_la_poste(void **state)
     (void)state;
     int accepted = 0, luhn_refused = 0;
     for (int nic = 0; nic <= 99999; nic++) {
-        char s[16];
+        char s[32];
         snprintf(s, sizeof s, "356000000%05d", nic);
         int sum = 0;
         for (int i = 0; i < 14; i++)
@@ -764,7 +764,7 @@ static void test_siret_la_poste(void **state)
     /* Elsewhere, Luhn over 14 digits. */
     uint64_t seed = 732;
     for (int k = 0; k < 5000; k++) {
-        char s[16];
+        char s[32];
         snprintf(s, sizeof s, "732829320%05" PRIu64, rng_next(&seed) % 100000u);
         char out[MG_PARSE_SIRET_SIZE];
         assert_int_equal(mg_parse_siret(s, out, NULL) == 0, ref_luhn(s));
