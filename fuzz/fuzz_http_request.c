@@ -20,7 +20,7 @@
 
 #include "http/http.h"
 #include "http/internal.h"
-#include "web/html.h"
+#include "html/html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "http/internal.h"
-#include "web/html.h"
+#include "html/html.h"
 
 #define DEFAULT_TYPE "text/html; charset=utf-8"
 

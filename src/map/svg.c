@@ -23,7 +23,7 @@
 
 #include "core/alloc.h"
 #include "core/limits.h"
-#include "web/html.h"
+#include "html/html.h"
 
 /* ---------------------------------------------------------------------- */
 /* Geometry                                                                */

@@ -8,7 +8,7 @@
 
 #include "http/http.h"
 #include "web/app.h"
-#include "web/html.h"
+#include "html/html.h"
 
 /* French number formatting: decimal comma, thin-space thousands. */
 void web_num(char *out, size_t cap, double v, int decimals);
