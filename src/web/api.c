@@ -74,9 +74,11 @@ static json_t *meta(const mg_app *a, const mg_app_profession *p)
                      g->opts.catchment, "official_column", g->official_column);
 }
 
-static int territory(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int territory(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
@@ -84,9 +86,11 @@ static int territory(void *ctx, const mg_http_request *r, mg_http_response *res)
                                          mg_output_summary_json(p->g, &p->summary)));
 }
 
-static int communes(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int communes(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
@@ -96,9 +100,11 @@ static int communes(void *ctx, const mg_http_request *r, mg_http_response *res)
     return send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "communes", arr));
 }
 
-static int commune(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int commune(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
@@ -166,9 +172,11 @@ static json_t *body_json(const mg_http_request *r, mg_http_response *res)
     return j;
 }
 
-static int evaluate(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int evaluate(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     json_t *j = body_json(r, res);
     if (!j)
         return 0;
@@ -193,9 +201,11 @@ static int evaluate(void *ctx, const mg_http_request *r, mg_http_response *res)
     return rc;
 }
 
-static int list(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int list(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     mg_scenario_record *l = NULL;
     size_t n = 0;
     mg_diag d = {{0}};
@@ -261,9 +271,11 @@ static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res
     return rc;
 }
 
-static int create(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int create(web_ctx *ctx)
 {
-    return save(ctx, r, res, 0);
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    return save(ctx->app, r, res, 0);
 }
 
 static int64_t path_id(const mg_http_request *r)
@@ -274,19 +286,23 @@ static int64_t path_id(const mg_http_request *r)
     return id && *id && !*end && v > 0 ? (int64_t)v : 0;
 }
 
-static int replace(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int replace(web_ctx *ctx)
 {
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
     int64_t id = path_id(r);
     if (!id) {
         mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
         return 0;
     }
-    return save(ctx, r, res, id);
+    return save(ctx->app, r, res, id);
 }
 
-static int get_one(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int get_one(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     mg_scenario_record rec = {0};
     mg_diag d = {{0}};
     int64_t id = path_id(r);
@@ -301,9 +317,11 @@ static int get_one(void *ctx, const mg_http_request *r, mg_http_response *res)
     return rc;
 }
 
-static int delete_one(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int delete_one(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     mg_diag d = {{0}};
     int64_t id = path_id(r);
     int src = id ? mg_storage_scenario_delete(a->db, id, &d) : MG_ENOTFOUND;
@@ -317,9 +335,11 @@ static int delete_one(void *ctx, const mg_http_request *r, mg_http_response *res
     return 0;
 }
 
-static int evaluation(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int evaluation(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     web_scenario w;
     if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
         return 0;
@@ -328,10 +348,10 @@ static int evaluation(void *ctx, const mg_http_request *r, mg_http_response *res
     return rc;
 }
 
-static int api_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int api_page(web_ctx *ctx)
 {
-    (void)r;
-    const mg_app *a = ctx;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     mg_buf *b = &res->body;
     web_page_begin(b, a, "API", "api");
     mg_buf_puts(b, "<h1>API JSON</h1>\n<p>Tout ce que montrent les pages est disponible en JSON. "
@@ -347,20 +367,17 @@ static int api_page(void *ctx, const mg_http_request *r, mg_http_response *res)
     return b->failed ? MG_ELIMIT : MG_OK;
 }
 
-int web_routes_api(mg_router *rt, mg_app *a)
-{
-    int rc;
-    if ((rc = mg_router_add(rt, "GET", "/api", api_page, a)) ||
-        (rc = mg_router_add(rt, "GET", "/api/v1/territory", territory, a)) ||
-        (rc = mg_router_add(rt, "GET", "/api/v1/communes", communes, a)) ||
-        (rc = mg_router_add(rt, "GET", "/api/v1/communes/{code}", commune, a)) ||
-        (rc = mg_router_add(rt, "POST", "/api/v1/evaluate", evaluate, a)) ||
-        (rc = mg_router_add(rt, "GET", "/api/v1/scenarios", list, a)) ||
-        (rc = mg_router_add(rt, "POST", "/api/v1/scenarios", create, a)) ||
-        (rc = mg_router_add(rt, "GET", "/api/v1/scenarios/{id}", get_one, a)) ||
-        (rc = mg_router_add(rt, "PUT", "/api/v1/scenarios/{id}", replace, a)) ||
-        (rc = mg_router_add(rt, "DELETE", "/api/v1/scenarios/{id}", delete_one, a)) ||
-        (rc = mg_router_add(rt, "GET", "/api/v1/scenarios/{id}/evaluation", evaluation, a)))
-        return rc;
-    return MG_OK;
-}
+const web_route web_routes_api[] = {
+    {"GET", "/api", api_page, WEB_ANYONE},
+    {"GET", "/api/v1/territory", territory, WEB_ANYONE},
+    {"GET", "/api/v1/communes", communes, WEB_ANYONE},
+    {"GET", "/api/v1/communes/{code}", commune, WEB_ANYONE},
+    {"POST", "/api/v1/evaluate", evaluate, WEB_ANYONE},
+    {"GET", "/api/v1/scenarios", list, WEB_ANYONE},
+    {"POST", "/api/v1/scenarios", create, WEB_ANYONE},
+    {"GET", "/api/v1/scenarios/{id}", get_one, WEB_ANYONE},
+    {"PUT", "/api/v1/scenarios/{id}", replace, WEB_ANYONE},
+    {"DELETE", "/api/v1/scenarios/{id}", delete_one, WEB_ANYONE},
+    {"GET", "/api/v1/scenarios/{id}/evaluation", evaluation, WEB_ANYONE},
+    {NULL, NULL, NULL, WEB_ANYONE},
+};

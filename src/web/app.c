@@ -143,7 +143,55 @@ void mg_app_free(mg_app *a)
     mg_map_geometry_free(a->geometry);
     mg_db_close(a->db);
     mg_router_free(a->router);
+    free(a->routes);
     free(a);
+}
+
+/* Every page family, in the order their routes are tried. */
+static const web_route *const families[] = {
+    web_routes_pages, web_routes_scenarios, web_routes_downloads, web_routes_api, web_routes_plan,
+};
+
+static const web_account anonymous = {0, ""};
+
+/* What the router keeps for one route: the route and the application. */
+struct mg_app_route {
+    const web_route *route;
+    const mg_app *app;
+};
+
+/*
+ * The one entry of every route: builds the handler's context, checks who
+ * may call the route (anyone, until accounts exist), and runs the handler.
+ */
+static int dispatch(void *binding, const mg_http_request *r, mg_http_response *res)
+{
+    const struct mg_app_route *b = binding;
+    web_ctx ctx = {.app = b->app, .account = &anonymous, .req = r, .res = res};
+    switch (b->route->who) {
+    case WEB_ANYONE: break;
+    }
+    return b->route->fn(&ctx);
+}
+
+static int register_routes(mg_app *a)
+{
+    size_t n = 0;
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+        for (const web_route *r = families[f]; r->method; r++)
+            n++;
+    a->routes = calloc(n, sizeof *a->routes);
+    if (!a->routes)
+        return MG_ENOMEM;
+    size_t k = 0;
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+        for (const web_route *r = families[f]; r->method; r++, k++) {
+            a->routes[k] = (struct mg_app_route){r, a};
+            int rc = mg_router_add(a->router, r->method, r->pattern, dispatch, &a->routes[k]);
+            if (rc)
+                return rc;
+        }
+    return MG_OK;
 }
 
 int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,
@@ -180,9 +228,7 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
         rc = MG_ENOMEM;
         goto fail;
     }
-    if ((rc = web_routes_pages(a->router, a)) || (rc = web_routes_scenarios(a->router, a)) ||
-        (rc = web_routes_downloads(a->router, a)) || (rc = web_routes_api(a->router, a)) ||
-        (rc = web_routes_plan(a->router, a)))
+    if ((rc = register_routes(a)))
         goto fail;
     if (progress)
         progress(pctx, "ready", 1);

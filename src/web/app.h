@@ -47,6 +47,7 @@ typedef struct mg_app {
     mg_db *db;                                  /* scenarios and, later, every domain */
     char territory_name[128];                   /* "Aude (11)" */
     mg_router *router;
+    struct mg_app_route *routes;                /* one per route, bound to the app */
 } mg_app;
 
 typedef struct mg_app_config {

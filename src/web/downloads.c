@@ -96,9 +96,11 @@ static void attachment(mg_http_response *res, const view *v, const char *ext)
                  "attachment; filename=\"maillage-%s-%s.%s\"", v->p->g->prof->key, v->measure, ext);
 }
 
-static int carte_svg(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int carte_svg(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     view v;
     int rc = view_get(a, r, res, &v);
     if (rc)
@@ -110,9 +112,11 @@ static int carte_svg(void *ctx, const mg_http_request *r, mg_http_response *res)
     return rc;
 }
 
-static int carte_png(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int carte_png(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     view v;
     int rc = view_get(a, r, res, &v);
     if (rc)
@@ -161,23 +165,24 @@ static int table(const mg_app *a, const mg_http_request *r, mg_http_response *re
     return rc;
 }
 
-static int communes_csv(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int communes_csv(web_ctx *ctx)
 {
-    return table(ctx, r, res, MG_FORMAT_CSV);
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    return table(ctx->app, r, res, MG_FORMAT_CSV);
 }
 
-static int communes_geojson(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int communes_geojson(web_ctx *ctx)
 {
-    return table(ctx, r, res, MG_FORMAT_GEOJSON);
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    return table(ctx->app, r, res, MG_FORMAT_GEOJSON);
 }
 
-int web_routes_downloads(mg_router *rt, mg_app *a)
-{
-    int rc;
-    if ((rc = mg_router_add(rt, "GET", "/carte.svg", carte_svg, a)) ||
-        (rc = mg_router_add(rt, "GET", "/carte.png", carte_png, a)) ||
-        (rc = mg_router_add(rt, "GET", "/telecharger/communes.csv", communes_csv, a)) ||
-        (rc = mg_router_add(rt, "GET", "/telecharger/communes.geojson", communes_geojson, a)))
-        return rc;
-    return MG_OK;
-}
+const web_route web_routes_downloads[] = {
+    {"GET", "/carte.svg", carte_svg, WEB_ANYONE},
+    {"GET", "/carte.png", carte_png, WEB_ANYONE},
+    {"GET", "/telecharger/communes.csv", communes_csv, WEB_ANYONE},
+    {"GET", "/telecharger/communes.geojson", communes_geojson, WEB_ANYONE},
+    {NULL, NULL, NULL, WEB_ANYONE},
+};

@@ -244,9 +244,11 @@ static void choice_form(mg_buf *b, const char *action, const char *prof, const c
     mg_buf_puts(b, "<button type=\"submit\">Afficher</button></form>\n");
 }
 
-static int territory_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int territory_page(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
@@ -361,9 +363,11 @@ static void ordinal(char *out, size_t cap, size_t rank)
     snprintf(out, cap, rank == 1 ? "%zuer" : "%zue", rank);
 }
 
-static int commune_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int commune_page(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
@@ -478,10 +482,10 @@ static int commune_page(void *ctx, const mg_http_request *r, mg_http_response *r
     return b->failed ? MG_ELIMIT : MG_OK;
 }
 
-static int method_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int method_page(web_ctx *ctx)
 {
-    (void)r;
-    const mg_app *a = ctx;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     mg_buf *b = &res->body;
     web_page_begin(b, a, "Méthode et limites", NULL);
     mg_buf_puts(b,
@@ -507,18 +511,15 @@ static int method_page(void *ctx, const mg_http_request *r, mg_http_response *re
     return b->failed ? MG_ELIMIT : MG_OK;
 }
 
-static int home(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int home(web_ctx *ctx)
 {
-    return territory_page(ctx, r, res);
+    return territory_page(ctx);
 }
 
-int web_routes_pages(mg_router *rt, mg_app *a)
-{
-    int rc;
-    if ((rc = mg_router_add(rt, "GET", "/", home, a)) ||
-        (rc = mg_router_add(rt, "GET", "/territoire", territory_page, a)) ||
-        (rc = mg_router_add(rt, "GET", "/commune/{code}", commune_page, a)) ||
-        (rc = mg_router_add(rt, "GET", "/methode", method_page, a)))
-        return rc;
-    return MG_OK;
-}
+const web_route web_routes_pages[] = {
+    {"GET", "/", home, WEB_ANYONE},
+    {"GET", "/territoire", territory_page, WEB_ANYONE},
+    {"GET", "/commune/{code}", commune_page, WEB_ANYONE},
+    {"GET", "/methode", method_page, WEB_ANYONE},
+    {NULL, NULL, NULL, WEB_ANYONE},
+};

@@ -245,9 +245,11 @@ static void save_form(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p
     free(text);
 }
 
-static int page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int page(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const mg_app_profession *ap = web_profession(a, r, res);
     if (!ap)
         return 0;
@@ -412,9 +414,11 @@ done:
 }
 
 /* Saves the plan's actions as a new scenario and shows it. */
-static int save(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int save(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const char *name = mg_http_form(r, "nom"), *prof = mg_http_form(r, "profession");
     const char *actions = mg_http_form(r, "actions");
     const mg_app_profession *ap = mg_app_profession_get(a, prof);
@@ -439,11 +443,8 @@ static int save(void *ctx, const mg_http_request *r, mg_http_response *res)
     return rc;
 }
 
-int web_routes_plan(mg_router *rt, mg_app *a)
-{
-    int rc;
-    if ((rc = mg_router_add(rt, "GET", "/planification", page, a)) ||
-        (rc = mg_router_add(rt, "POST", "/planification/enregistrer", save, a)))
-        return rc;
-    return MG_OK;
-}
+const web_route web_routes_plan[] = {
+    {"GET", "/planification", page, WEB_ANYONE},
+    {"POST", "/planification/enregistrer", save, WEB_ANYONE},
+    {NULL, NULL, NULL, WEB_ANYONE},
+};

@@ -21,10 +21,11 @@ static void scenario_links(mg_buf *b, int64_t id)
                   (long long)id);
 }
 
-static int list_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int list_page(web_ctx *ctx)
 {
-    (void)r;
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     mg_scenario_record *list = NULL;
     size_t n = 0;
     mg_diag d = {{0}};
@@ -85,9 +86,11 @@ static int list_page(void *ctx, const mg_http_request *r, mg_http_response *res)
     return b->failed ? MG_ELIMIT : MG_OK;
 }
 
-static int create(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int create(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const char *name = mg_http_form(r, "nom");
     const char *prof = mg_http_form(r, "profession");
     if (!name || !*name) {
@@ -319,9 +322,11 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const cha
     web_page_end(b);
 }
 
-static int show(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int show(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     web_scenario w;
     if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
         return 0;
@@ -427,9 +432,11 @@ static int save_actions(const mg_app *a, const mg_http_request *r, mg_http_respo
     return 0;
 }
 
-static int add_action(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int add_action(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     web_scenario w;
     if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
         return 0;
@@ -455,9 +462,11 @@ static int add_action(void *ctx, const mg_http_request *r, mg_http_response *res
     return rc;
 }
 
-static int remove_action(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int remove_action(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     web_scenario w;
     if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
         return 0;
@@ -475,9 +484,11 @@ static int remove_action(void *ctx, const mg_http_request *r, mg_http_response *
     return rc;
 }
 
-static int delete_scenario(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int delete_scenario(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const char *id = mg_http_path_param(r, "id");
     char *end;
     long long v = strtoll(id ? id : "", &end, 10);
@@ -493,9 +504,11 @@ static int delete_scenario(void *ctx, const mg_http_request *r, mg_http_response
 }
 
 /* Side by side: the current situation and scenarios ?a= and ?b=. */
-static int compare_page(void *ctx, const mg_http_request *r, mg_http_response *res)
+static int compare_page(web_ctx *ctx)
 {
-    const mg_app *a = ctx;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    const mg_app *a = ctx->app;
     const char *ids[3] = {mg_http_query(r, "a"), mg_http_query(r, "b"), NULL};
     if (!ids[0] && ids[1]) {
         ids[0] = ids[1];
@@ -547,16 +560,13 @@ static int compare_page(void *ctx, const mg_http_request *r, mg_http_response *r
     return b->failed ? MG_ELIMIT : MG_OK;
 }
 
-int web_routes_scenarios(mg_router *rt, mg_app *a)
-{
-    int rc;
-    if ((rc = mg_router_add(rt, "GET", "/scenarios", list_page, a)) ||
-        (rc = mg_router_add(rt, "POST", "/scenarios", create, a)) ||
-        (rc = mg_router_add(rt, "GET", "/scenarios/comparer", compare_page, a)) ||
-        (rc = mg_router_add(rt, "GET", "/scenarios/{id}", show, a)) ||
-        (rc = mg_router_add(rt, "POST", "/scenarios/{id}/actions", add_action, a)) ||
-        (rc = mg_router_add(rt, "POST", "/scenarios/{id}/actions/{n}/supprimer", remove_action, a)) ||
-        (rc = mg_router_add(rt, "POST", "/scenarios/{id}/supprimer", delete_scenario, a)))
-        return rc;
-    return MG_OK;
-}
+const web_route web_routes_scenarios[] = {
+    {"GET", "/scenarios", list_page, WEB_ANYONE},
+    {"POST", "/scenarios", create, WEB_ANYONE},
+    {"GET", "/scenarios/comparer", compare_page, WEB_ANYONE},
+    {"GET", "/scenarios/{id}", show, WEB_ANYONE},
+    {"POST", "/scenarios/{id}/actions", add_action, WEB_ANYONE},
+    {"POST", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE},
+    {"POST", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE},
+    {NULL, NULL, NULL, WEB_ANYONE},
+};

@@ -10,6 +10,50 @@
 #include "web/app.h"
 #include "html/html.h"
 
+/* --- Requests and routes ---------------------------------------------------- */
+
+/* Who is asking. Until accounts exist (issue 11) everyone is anonymous. */
+typedef struct web_account {
+    int64_t id;       /* 0: anonymous */
+    const char *name; /* for logs; "" when anonymous */
+} web_account;
+
+/* Who may call a route: the slot the accounts issue fills with roles. */
+typedef enum web_access {
+    WEB_ANYONE = 0,
+} web_access;
+
+/*
+ * What a handler receives: the application (read-only), the account, the
+ * request and the response it fills. Memory a handler needs only for the
+ * time of the request comes from the request's arena (mg_http_alloc,
+ * mg_http_strdup), freed in one call after the response is sent.
+ */
+typedef struct web_ctx {
+    const mg_app *app;
+    const web_account *account;
+    const mg_http_request *req;
+    mg_http_response *res;
+} web_ctx;
+
+typedef int (*web_handler)(web_ctx *ctx);
+
+/* One route of a page family: method, pattern (http/http.h), handler,
+ * who may call it. Each family file declares its table, ended by a row
+ * of NULLs; app.c registers them all from one list. */
+typedef struct web_route {
+    const char *method;
+    const char *pattern;
+    web_handler fn;
+    web_access who;
+} web_route;
+
+extern const web_route web_routes_pages[];
+extern const web_route web_routes_scenarios[];
+extern const web_route web_routes_downloads[];
+extern const web_route web_routes_api[];
+extern const web_route web_routes_plan[];
+
 /* French number formatting: decimal comma, thin-space thousands. */
 void web_num(char *out, size_t cap, double v, int decimals);
 
@@ -67,12 +111,6 @@ int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_sce
 void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, const mg_diag *d,
                        const char *not_found_fr, const char *failed_fr);
 
-/* Route registration per file. */
-int web_routes_pages(mg_router *rt, mg_app *a);
-int web_routes_scenarios(mg_router *rt, mg_app *a);
-int web_routes_downloads(mg_router *rt, mg_app *a);
-int web_routes_api(mg_router *rt, mg_app *a);
-int web_routes_plan(mg_router *rt, mg_app *a);
 
 /* JSON builders shared by the API and downloads. */
 json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl);
