@@ -1,4 +1,5 @@
 /* maillage serve: the web application. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@ static void help(void)
            "  --threads N           worker threads (default 2)\n"
            "  --static DIR          static files (default %s)\n"
            "  --port-file FILE      write the bound port there once listening (for scripts)\n"
+           "  --access-log FILE     one line per request appended to FILE; - for standard\n"
+           "                        error (default), off for none\n"
            "\n"
            "Limits (docs/web.md, docs/deployment.md):\n"
            "  --max-connections N   connections at once; past it new ones are closed at\n"
@@ -74,7 +77,7 @@ int mg_cmd_serve(int argc, char **argv)
     enum {
         OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
         OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
-        OPT_DB_WAIT, OPT_DURABILITY
+        OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG
     };
     static const struct option longopts[] = {
         CLI_COMMON_OPTIONS,
@@ -91,6 +94,7 @@ int mg_cmd_serve(int argc, char **argv)
         {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
         {"database-wait", required_argument, NULL, OPT_DB_WAIT},
         {"durability", required_argument, NULL, OPT_DURABILITY},
+        {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -101,6 +105,7 @@ int mg_cmd_serve(int argc, char **argv)
     hc.static_dir = MG_STATIC_DIR;
     const char *database = "maillage.sqlite", *port_file = NULL;
     mg_db_options dbo = {0};
+    const char *access_log = "-";
     double v;
     int opt;
     optind = 1;
@@ -112,6 +117,7 @@ int mg_cmd_serve(int argc, char **argv)
         case OPT_STATIC: hc.static_dir = optarg; break;
         case OPT_PORT_FILE: port_file = optarg; break;
         case OPT_TRUSTED_PROXY: hc.trusted_proxy = optarg; break;
+        case OPT_ACCESS_LOG: access_log = optarg; break;
         case OPT_DB_WAIT:
             if (cli_number(cmd, "database-wait", optarg, 1, 600000, &v))
                 return MG_EXIT_USAGE;
@@ -181,11 +187,27 @@ int mg_cmd_serve(int argc, char **argv)
         unsigned fit = mg_http_fd_connections(nofile, hc.threads);
         hc.connection_limit = fit < MG_HTTP_DEFAULT_CONNECTIONS ? fit : MG_HTTP_DEFAULT_CONNECTIONS;
     }
+    /* The access log: opened before the slow load, so that a wrong path
+     * is told at once. */
+    FILE *log = NULL;
+    if (strcmp(access_log, "-") == 0) {
+        log = stderr;
+    } else if (strcmp(access_log, "off") != 0) {
+        log = fopen(access_log, "a");
+        if (!log) {
+            fprintf(stderr, "maillage: %s: cannot open the access log: %s\n", access_log,
+                    strerror(errno));
+            return MG_EXIT_FAILURE;
+        }
+    }
+    hc.access_log = log;
     mg_app_config ac = {.opts = c.opts, .database = database, .db_options = dbo};
     mg_app *app = NULL;
     rc = mg_app_new(&app, &ac, c.quiet ? NULL : show_progress, NULL, &d);
     if (rc) {
         fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
+        if (log && log != stderr)
+            fclose(log);
         return cli_exit_for(rc);
     }
     mg_http_server *srv = NULL;
@@ -193,6 +215,8 @@ int mg_cmd_serve(int argc, char **argv)
     if ((rc = mg_http_start(&srv, &hc, app->router, &port, &d))) {
         fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
         mg_app_free(app);
+        if (log && log != stderr)
+            fclose(log);
         return MG_EXIT_FAILURE;
     }
     if (port_file) {
@@ -219,6 +243,8 @@ int mg_cmd_serve(int argc, char **argv)
         sleep(1);
     mg_http_stop(srv);
     mg_app_free(app);
+    if (log && log != stderr)
+        fclose(log);
     if (!c.quiet)
         fprintf(stderr, "maillage : arrêté\n");
     return MG_EXIT_OK;

@@ -14,6 +14,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -35,6 +37,11 @@ typedef struct mg_http_response {
     char cache[64];           /* Cache-Control, default "no-store" */
     char allow[128];          /* Allow, set with a 405 by the router; "" otherwise */
     unsigned retry_after;     /* seconds, sent as Retry-After with a 503; 0 for none */
+    char request_id[24];      /* sent as X-Request-Id; shown on error pages */
+    /* For the access log (mg_http_log_request): the account that asked (0
+     * for none), and what went wrong, for operators, with a 5xx. */
+    int64_t account_id;
+    char log_detail[1024];
 } mg_http_response;
 
 /** A handler returns 0 having filled res; a negative code means 500. */
@@ -60,6 +67,17 @@ const char *mg_http_path_param(const mg_http_request *r, const char *name);
 
 /** Request header (case-insensitive name). */
 const char *mg_http_header(const mg_http_request *r, const char *name);
+
+/** The request's id ("1a2b3c4d-00002a"), as in the access log. */
+const char *mg_http_request_id(const mg_http_request *r);
+
+/**
+ * Memory for the time of the request, from its arena: released in one call
+ * with the request, after the response (NULL when out of memory). For a
+ * handler's scratch text, so that it frees nothing itself.
+ */
+void *mg_http_alloc(const mg_http_request *r, size_t n);
+char *mg_http_strdup(const mg_http_request *r, const char *s);
 
 /** Raw body (NULL, 0 when none). */
 const char *mg_http_body(const mg_http_request *r, size_t *len);
@@ -163,9 +181,22 @@ typedef struct mg_http_config {
      * only for connections from it is X-Forwarded-For believed
      * (mg_http_client_address). */
     const char *trusted_proxy;
+    /* Where to write one line per request (mg_http_log_request); NULL for
+     * no access log. Borrowed: it must outlive the server. */
+    FILE *access_log;
 } mg_http_config;
 
 mg_http_config mg_http_config_defaults(void);
+
+/**
+ * Writes the access-log line of a request to f, in one write so that lines
+ * of concurrent requests never mix:
+ *   2026-12-05T00:40:00Z 1a2b3c4d-00002a 127.0.0.1 GET /territoire?profession=&mesure= 200 3.2ms account=-
+ * The query keeps its names but not its values (they may hold what people
+ * typed); a 5xx adds error="…" with res->log_detail. Time in UTC.
+ */
+void mg_http_log_request(FILE *f, const mg_http_request *r, const mg_http_response *res,
+                         double ms);
 
 /**
  * Raises the soft limit on open files (RLIMIT_NOFILE) to the hard limit, so
@@ -231,7 +262,7 @@ typedef struct mg_http_header_field {
     const char *value;
 } mg_http_header_field;
 
-#define MG_HTTP_MAX_RESPONSE_HEADERS 10u
+#define MG_HTTP_MAX_RESPONSE_HEADERS 12u
 
 /**
  * The headers the server sends with res, Content-Length and Date aside:

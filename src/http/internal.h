@@ -55,6 +55,7 @@ struct mg_http_request {
     const char *body;
     size_t body_len;
     const char *client; /* client address (text), NULL when unknown */
+    char id[24];        /* request id: a per-process random prefix and a counter */
 };
 
 /* --- request.c ----------------------------------------------------------- */

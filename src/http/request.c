@@ -4,11 +4,17 @@
  * handler can read has been percent-decoded, checked to be UTF-8 without
  * NUL bytes, and lives in the request's arena.
  */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "http/internal.h"
 
@@ -65,9 +71,30 @@ char *mg_http_request_strndup(mg_http_request *r, const char *s, size_t len)
     return p;
 }
 
+/*
+ * Request ids: a random prefix drawn once per process, so that the ids of
+ * several server processes behind one proxy do not collide, and a counter.
+ * They name a request in the access log and on its error page, so that a
+ * person can quote what the operator can find.
+ */
+static atomic_uint_fast64_t request_counter;
+static uint32_t request_prefix;
+static pthread_once_t request_prefix_once = PTHREAD_ONCE_INIT;
+
+static void draw_request_prefix(void)
+{
+    uint32_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v)
+        v = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+    request_prefix = v;
+}
+
 void mg_http_request_init(mg_http_request *r)
 {
     memset(r, 0, sizeof *r);
+    pthread_once(&request_prefix_once, draw_request_prefix);
+    uint64_t n = atomic_fetch_add(&request_counter, 1) + 1;
+    snprintf(r->id, sizeof r->id, "%08" PRIx32 "-%06" PRIx64, request_prefix, n & 0xFFFFFFu);
 }
 
 void mg_http_request_free(mg_http_request *r)
@@ -443,6 +470,23 @@ static const char *find(const mg_http_kv *kv, size_t n, const char *name)
         if (strcmp(kv[i].name, name) == 0)
             return kv[i].value;
     return NULL;
+}
+
+const char *mg_http_request_id(const mg_http_request *r)
+{
+    return r ? r->id : "";
+}
+
+/* The arena belongs to the request as a whole: handlers hold it const, yet
+ * may draw from it, as from any per-request pool. */
+void *mg_http_alloc(const mg_http_request *r, size_t n)
+{
+    return r ? arena_alloc((mg_http_request *)r, n ? n : 1) : NULL;
+}
+
+char *mg_http_strdup(const mg_http_request *r, const char *s)
+{
+    return r && s ? mg_http_request_strndup((mg_http_request *)r, s, strlen(s)) : NULL;
 }
 
 const char *mg_http_method(const mg_http_request *r)

@@ -53,6 +53,8 @@ size_t mg_http_response_headers(const mg_http_response *res,
         out[n++] = (mg_http_header_field){"Content-Disposition", res->disposition};
     if (res->allow[0])
         out[n++] = (mg_http_header_field){"Allow", res->allow};
+    if (res->request_id[0])
+        out[n++] = (mg_http_header_field){"X-Request-Id", res->request_id};
     if (res->status == 503 && res->retry_after) {
         /* A static string per value keeps the fields free of allocations. */
         static const char *const secs[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
@@ -87,9 +89,12 @@ static const char *status_title(int status)
 
 /* {"error":{"status":N,"message":"…"}}. jansson refuses a message that is
  * not UTF-8; the title, always valid, stands in for it then. */
-static int error_json(mg_buf *b, int status, const char *message)
+static int error_json(mg_buf *b, int status, const char *message, const char *id)
 {
-    json_t *j = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
+    json_t *j = id && id[0] ? json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status,
+                                        "message", message, "request_id", id)
+                            : json_pack("{s:{s:i,s:s}}", "error", "status", status, "message",
+                                        message);
     if (!j)
         j = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message",
                       status_title(status));
@@ -104,7 +109,7 @@ static int error_json(mg_buf *b, int status, const char *message)
     return rc;
 }
 
-static int error_html(mg_buf *b, int status, const char *message)
+static int error_html(mg_buf *b, int status, const char *message, const char *id)
 {
     const char *title = status_title(status);
     int rc = mg_buf_printf(b,
@@ -121,6 +126,14 @@ static int error_html(mg_buf *b, int status, const char *message)
         rc = mg_buf_puts(b, "</h1>\n<p>");
     if (rc == MG_OK)
         rc = mg_html_text(b, message);
+    if (rc == MG_OK && id && id[0]) {
+        /* What a person can quote to the operator, who finds it in the log. */
+        rc = mg_buf_puts(b, "</p>\n<p class=\"ref\">Référence de la demande : <code>");
+        if (rc == MG_OK)
+            rc = mg_html_text(b, id);
+        if (rc == MG_OK)
+            rc = mg_buf_puts(b, "</code>");
+    }
     if (rc == MG_OK)
         rc = mg_buf_puts(b, "</p>\n<p><a href=\"/\">Retour à l'accueil</a></p>\n"
                             "</main>\n</body>\n</html>\n");
@@ -142,8 +155,8 @@ void mg_http_error(const mg_http_request *r, mg_http_response *res, int status,
         res->allow[0] = '\0';
     memcpy(res->cache, "no-store", sizeof "no-store");
     res->content_type = json ? "application/json" : DEFAULT_TYPE;
-    int rc = json ? error_json(&res->body, status, message)
-                  : error_html(&res->body, status, message);
+    int rc = json ? error_json(&res->body, status, message, res->request_id)
+                  : error_html(&res->body, status, message, res->request_id);
     /* Out of memory: the status alone still tells the client what happened. */
     if (rc != MG_OK)
         mg_buf_reset(&res->body);
@@ -183,6 +196,7 @@ static void overloaded(const mg_http_request *r, mg_http_response *res)
 bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res)
 {
     char msg[256];
+    snprintf(res->request_id, sizeof res->request_id, "%s", r->id);
     if (r->oom) {
         overloaded(r, res);
         return true;
@@ -251,8 +265,13 @@ void mg_http_dispatch_route(mg_router *rt, mg_http_request *r, mg_http_response 
     rc = fn(ctx, r, res);
     /* A failed handler, a body that hit its limit or a status HTTP does not
      * know all become a 500: half a page must never go out as a success. */
-    if (rc < 0 || res->body.failed || res->status < 200 || res->status > 599)
+    if (rc < 0 || res->body.failed || res->status < 200 || res->status > 599) {
+        if (!res->log_detail[0])
+            snprintf(res->log_detail, sizeof res->log_detail, "%s",
+                     rc < 0 ? mg_strerror(rc)
+                            : res->body.failed ? "the page outgrew its buffer" : "bad status");
         mg_http_error(r, res, 500, "Le serveur a rencontré une erreur. Réessayez plus tard.");
+    }
 }
 
 int mg_http_dispatch(mg_router *rt, const char *method, const char *target,

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -57,6 +58,7 @@ struct mg_http_server {
     int static_fd;       /* the static folder, opened once; -1 for none */
     bool has_proxy;      /* a trusted proxy is configured */
     ip_addr proxy;
+    FILE *access_log;    /* borrowed; NULL for none */
 };
 
 /* What the server keeps for one request between libmicrohttpd's calls. */
@@ -512,6 +514,8 @@ static enum MHD_Result respond(const mg_http_server *s, struct MHD_Connection *c
         r.oom = true;
     else
         (void)mg_http_request_set_body(&r, st->body.data, st->body.len, false);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     enum MHD_Result ret;
     if (mg_http_dispatch_begin(&r, &res)) {
         ret = send_response(c, &r, &res, -1, 0);
@@ -521,6 +525,9 @@ static enum MHD_Result respond(const mg_http_server *s, struct MHD_Connection *c
         mg_http_dispatch_route(s->rt, &r, &res);
         ret = send_response(c, &r, &res, -1, 0);
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    mg_http_log_request(s->access_log, &r, &res,
+                        (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     mg_http_response_free(&res);
     mg_http_request_free(&r);
     return ret;
@@ -783,6 +790,7 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
     if (!s)
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
     s->rt = rt;
+    s->access_log = c.access_log;
     s->static_fd = s->listen_fd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
     s->has_proxy = c.trusted_proxy != NULL;
     if (s->has_proxy)

@@ -168,8 +168,9 @@ void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, 
     } else {
         mg_http_error(r, res, 500, failed_fr);
     }
-    fprintf(stderr, "maillage: %s %s: %s\n", r ? mg_http_method(r) : "-",
-            r ? mg_http_path(r) : "-", d && d->msg[0] ? d->msg : mg_strerror(rc));
+    /* For the operator, in the access log line of this request. */
+    snprintf(res->log_detail, sizeof res->log_detail, "%s",
+             d && d->msg[0] ? d->msg : mg_strerror(rc));
 }
 
 int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,

@@ -143,8 +143,8 @@ busy() {
     code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data "kind=gp&commune=11069" \
         "http://127.0.0.1:$port_c/scenarios/$id/actions")
     [ "$code" = 303 ] && ok || fail "write after the lock went: $code ($db)"
-    grep -q "maillage: POST /scenarios/$id/actions: .*" "$tmp/log-c" && ok ||
-        fail "the busy write left no line for the operator ($db)"
+    grep -Eq " POST /scenarios/$id/actions 503 [0-9.]+ms account=- error=\".+\"" "$tmp/log-c" && ok ||
+        fail "the busy write left no access-log line with its error for the operator ($db)"
     kill "$pid_c"; wait "$pid_c" 2>/dev/null
 }
 

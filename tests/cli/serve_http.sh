@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Black-box: `maillage serve` on loopback, spoken to with curl: status
 # codes, content types, French error pages, JSON errors, limits, security
-# headers, and the server still serving after bad requests.
+# headers, the server still serving after bad requests, and the access log
+# (one line per request, query values left out, the request id shared with
+# the X-Request-Id header and the error page).
 . "$(dirname "$0")/lib.bash"
-"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$(test_database serve_http)" --quiet &
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$(test_database serve_http)" \
+    --access-log "$tmp/access.log" --quiet &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
@@ -24,6 +27,20 @@ grep -qi '^content-security-policy: default-src .self.' "$tmp/headers" && ok || 
 grep -qi '^x-content-type-options: nosniff' "$tmp/headers" && ok || fail "no nosniff header"
 grep -qi '^x-frame-options: DENY' "$tmp/headers" && ok || fail "no X-Frame-Options"
 get 200 "text/html; charset=utf-8" "/territoire?profession=cd&mesure=nearest"
+
+# The access log: the line of that request, without the query's values.
+sleep 0.2
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [0-9a-f]{8}-[0-9a-f]{6} 127\.0\.0\.1 GET /territoire\?profession=&mesure= 200 [0-9.]+ms account=-$' "$tmp/access.log" &&
+    ok || { fail "no access-log line for /territoire"; tail -3 "$tmp/access.log" >&2; }
+grep -q 'nearest' "$tmp/access.log" && fail "a query value reached the access log" || ok
+# The request id: in the header, on the error page and in the log line.
+curl -s -o "$tmp/out" -D "$tmp/headers" "$base/commune/99999?profession=mg"
+rid=$(tr -d '\r' <"$tmp/headers" | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: //p')
+[[ "$rid" =~ ^[0-9a-f]{8}-[0-9a-f]{6}$ ]] && ok || fail "no X-Request-Id header: '$rid'"
+grep -q "Référence de la demande : <code>$rid</code>" "$tmp/out" && ok || fail "the error page does not show $rid"
+sleep 0.2
+grep -q " $rid 127.0.0.1 GET /commune/99999?profession= 404 " "$tmp/access.log" && ok ||
+    fail "no access-log line with the request id $rid"
 get 200 "text/html; charset=utf-8" /commune/11304
 get 200 "text/css" /static/style.css
 get 200 "application/json" "/api/v1/communes?profession=mk"

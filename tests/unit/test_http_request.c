@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +139,7 @@ static void get_body(void **state, const char *target, const char *expected)
 {
     mg_http_response res;
     run(state, "GET", target, NULL, NULL, 0, 200, &res);
-    assert_string_equal(res.body.data, expected);
+    assert_json_error(res.body.data, expected);
     mg_http_response_free(&res);
 }
 
@@ -219,7 +221,7 @@ static void test_long_name_in_message(void **state)
              "{\"error\":{\"status\":400,\"message\":\"paramètre « %.59s… » : encodage "
              "invalide.\"}}",
              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    assert_string_equal(res.body.data, expected);
+    assert_json_error(res.body.data, expected);
     mg_http_response_free(&res);
 }
 
@@ -326,7 +328,7 @@ static void test_body_limit(void **state)
     mg_http_response_free(&res);
 
     run(state, "POST", "/api/echo", "text/plain", big, MG_HTTP_MAX_BODY + 1, 413, &res);
-    assert_string_equal(res.body.data, "{\"error\":{\"status\":413,\"message\":\"Le contenu envoyé "
+    assert_json_error(res.body.data, "{\"error\":{\"status\":413,\"message\":\"Le contenu envoyé "
                                        "dépasse la taille maximale de 1024 Kio.\"}}");
     mg_http_response_free(&res);
     free(big);
@@ -404,6 +406,14 @@ static void test_error_page_html(void **state)
     run(state, "GET", "/nulle-part", NULL, NULL, 0, 404, &res);
     assert_string_equal(res.content_type, "text/html; charset=utf-8");
     assert_string_equal(res.cache, "no-store");
+    /* The request's reference, which changes each time, is checked apart. */
+    char want_ref[128];
+    snprintf(want_ref, sizeof want_ref,
+             "<p class=\"ref\">Référence de la demande : <code>%s</code></p>\n", res.request_id);
+    assert_int_equal(strlen(res.request_id), 15);
+    char *ref = strstr(res.body.data, want_ref);
+    assert_non_null(ref);
+    memmove(ref, ref + strlen(want_ref), strlen(ref + strlen(want_ref)) + 1);
     assert_string_equal(res.body.data,
                         "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
                         "<meta name=\"viewport\" content=\"width=device-width, "
@@ -446,7 +456,7 @@ static void test_error_titles(void **state)
         run(state, "GET", target, NULL, NULL, 0, cases[i].status, &res);
         snprintf(want, sizeof want, "{\"error\":{\"status\":%d,\"message\":\"%s\"}}",
                  cases[i].status, cases[i].title);
-        assert_string_equal(res.body.data, want);
+        assert_json_error(res.body.data, want);
         assert_string_equal(res.content_type, "application/json");
         mg_http_response_free(&res);
     }
@@ -462,7 +472,7 @@ static void test_error_escaping(void **state)
     mg_http_response_free(&res);
 
     run(state, "GET", "/api/error/400?m=%22%5C%0A", NULL, NULL, 0, 400, &res);
-    assert_string_equal(res.body.data, "{\"error\":{\"status\":400,\"message\":\"\\\"\\\\\\n\"}}");
+    assert_json_error(res.body.data, "{\"error\":{\"status\":400,\"message\":\"\\\"\\\\\\n\"}}");
     mg_http_response_free(&res);
 
     /* A message that is not UTF-8 cannot go into JSON: the title does. */
@@ -476,19 +486,19 @@ static void test_json_errors_under_api(void **state)
     mg_http_response res;
     run(state, "GET", "/api/nulle-part", NULL, NULL, 0, 404, &res);
     assert_string_equal(res.content_type, "application/json");
-    assert_string_equal(res.body.data,
+    assert_json_error(res.body.data,
                         "{\"error\":{\"status\":404,\"message\":\"La page demandée n'existe pas.\"}}");
     mg_http_response_free(&res);
 
     run(state, "DELETE", "/api/echo", NULL, NULL, 0, 405, &res);
-    assert_string_equal(res.body.data, "{\"error\":{\"status\":405,\"message\":\"Cette adresse "
+    assert_json_error(res.body.data, "{\"error\":{\"status\":405,\"message\":\"Cette adresse "
                                        "n'accepte pas la méthode DELETE.\"}}");
     assert_string_equal(res.allow, "GET, HEAD");
     mg_http_response_free(&res);
 
     /* Even a path that cannot be decoded is known to be under /api/. */
     run(state, "GET", "/api/%zz", NULL, NULL, 0, 400, &res);
-    assert_string_equal(res.body.data,
+    assert_json_error(res.body.data,
                         "{\"error\":{\"status\":400,\"message\":\"adresse : encodage invalide.\"}}");
     mg_http_response_free(&res);
 
@@ -597,9 +607,11 @@ static void test_redirect(void **state)
     assert_int_equal(res.body.len, 0);
     mg_http_header_field h[MG_HTTP_MAX_RESPONSE_HEADERS];
     size_t n = mg_http_response_headers(&res, h);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     assert_string_equal(h[6].name, "Location");
     assert_string_equal(h[6].value, "/commune/11069?mesure=apl");
+    assert_string_equal(h[7].name, "X-Request-Id");
+    assert_string_equal(h[7].value, res.request_id);
     mg_http_response_free(&res);
 
     static const char *const refused[] = {
@@ -637,7 +649,7 @@ static void test_response_headers(void **state)
     run(state, "PUT", "/echo", NULL, NULL, 0, 405, &res);
     mg_http_header_field h[MG_HTTP_MAX_RESPONSE_HEADERS];
     size_t n = mg_http_response_headers(&res, h);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     assert_string_equal(h[0].name, "Content-Security-Policy");
     assert_string_equal(h[0].value,
                         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -655,6 +667,8 @@ static void test_response_headers(void **state)
     assert_string_equal(h[5].value, "no-store");
     assert_string_equal(h[6].name, "Allow");
     assert_string_equal(h[6].value, "GET, HEAD, POST");
+    assert_string_equal(h[7].name, "X-Request-Id");
+    assert_int_equal(strlen(h[7].value), 15);
     assert_body_has(res, "<h1>Méthode non autorisée</h1>");
     assert_body_has(res, "<p>Cette adresse n&#39;accepte pas la méthode PUT.</p>");
     mg_http_response_free(&res);

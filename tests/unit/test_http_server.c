@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -456,7 +458,7 @@ static void test_not_found(void **state)
     request(f, "GET", "/nulle-part", "Accept: application/json\r\n", &r);
     assert_status(&r, 404);
     assert_header(&r, "Content-Type", "application/json");
-    assert_string_equal(r.body,
+    assert_json_error(r.body,
                         "{\"error\":{\"status\":404,\"message\":\"La page demandée n'existe pas.\"}}");
     reply_free(&r);
 }
@@ -475,20 +477,20 @@ static void test_api_errors(void **state)
     assert_status(&r, 404);
     assert_security_headers(&r);
     assert_header(&r, "Content-Type", "application/json");
-    assert_string_equal(r.body,
+    assert_json_error(r.body,
                         "{\"error\":{\"status\":404,\"message\":\"La page demandée n'existe pas.\"}}");
     reply_free(&r);
 
     request(f, "POST", "/api/ok", "Content-Length: 0\r\n", &r);
     assert_status(&r, 405);
     assert_header(&r, "Allow", "GET, HEAD");
-    assert_string_equal(r.body, "{\"error\":{\"status\":405,\"message\":\"Cette adresse "
+    assert_json_error(r.body, "{\"error\":{\"status\":405,\"message\":\"Cette adresse "
                                 "n'accepte pas la méthode POST.\"}}");
     reply_free(&r);
 
     request(f, "GET", "/api/ok?x=%FF", "", &r);
     assert_status(&r, 400);
-    assert_string_equal(r.body, "{\"error\":{\"status\":400,\"message\":\"paramètre « x » : "
+    assert_json_error(r.body, "{\"error\":{\"status\":400,\"message\":\"paramètre « x » : "
                                 "encodage invalide.\"}}");
     reply_free(&r);
 }
@@ -634,12 +636,12 @@ static void test_upload_limits(void **state)
     post_upload(f, "/upload", MG_HTTP_MAX_BODY, false, &r);
     assert_status(&r, 200);
     snprintf(want, sizeof want, "len=%u", MG_HTTP_MAX_BODY);
-    assert_string_equal(r.body, want);
+    assert_json_error(r.body, want);
     reply_free(&r);
 
     post_upload(f, "/upload", MG_HTTP_MAX_BODY, true, &r);
     assert_status(&r, 200);
-    assert_string_equal(r.body, want);
+    assert_json_error(r.body, want);
     reply_free(&r);
 
     /* Past the limit, chunked: read, thrown away, then 413. */
@@ -653,7 +655,7 @@ static void test_upload_limits(void **state)
     post_upload(f, "/api/upload", MG_HTTP_MAX_BODY + 1u, true, &r);
     assert_status(&r, 413);
     assert_header(&r, "Content-Type", "application/json");
-    assert_string_equal(r.body, "{\"error\":{\"status\":413,\"message\":\"Le contenu envoyé "
+    assert_json_error(r.body, "{\"error\":{\"status\":413,\"message\":\"Le contenu envoyé "
                                 "dépasse la taille maximale de 1024 Kio.\"}}");
     reply_free(&r);
 

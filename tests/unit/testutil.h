@@ -116,4 +116,30 @@ static inline const char *test_write_text(char *buf, size_t cap, const char *dir
     return test_write_bytes(buf, cap, dir, name, text, strlen(text));
 }
 
+/*
+ * A JSON error answer compared with what is expected, once its request id
+ * (",\"request_id\":\"8 hex-6 hex\"", which changes with every request) is
+ * checked for its shape and taken out. An answer without one (made outside
+ * a request) is compared as it is.
+ */
+#define assert_json_error(actual, expected)                                             \
+    do {                                                                                \
+        const char *a_ = (actual);                                                      \
+        char s_[4096];                                                                  \
+        const char *k_ = strstr(a_, ",\"request_id\":\"");                              \
+        if (k_) {                                                                       \
+            const char *v_ = k_ + strlen(",\"request_id\":\"");                         \
+            for (int i_ = 0; i_ < 15; i_++)                                             \
+                if (!(i_ == 8 ? v_[i_] == '-'                                           \
+                              : (v_[i_] >= '0' && v_[i_] <= '9') ||                     \
+                                    (v_[i_] >= 'a' && v_[i_] <= 'f')))                  \
+                    fail_msg("bad request_id in %s", a_);                               \
+            if (v_[15] != '"')                                                          \
+                fail_msg("bad request_id in %s", a_);                                   \
+            snprintf(s_, sizeof s_, "%.*s%s", (int)(k_ - a_), a_, v_ + 16);             \
+            a_ = s_;                                                                    \
+        }                                                                               \
+        assert_string_equal(a_, (expected));                                            \
+    } while (0)
+
 #endif
