@@ -1,0 +1,53 @@
+/*
+ * Internal to the web module: the French wording of every message the
+ * pages and the API show, in one table, named by a reason code. Handlers
+ * pass codes; the words live here, so that they are reviewed and changed
+ * in one place (and, one day, translated).
+ */
+#ifndef MG_WEB_MESSAGES_H
+#define MG_WEB_MESSAGES_H
+
+typedef enum web_msg {
+    WEB_MSG_SCENARIO_NOT_FOUND,
+    WEB_MSG_SCENARIO_GONE,
+    WEB_MSG_ACTION_NOT_FOUND,
+    WEB_MSG_SCENARIO_LIST_FAILED,
+    WEB_MSG_SCENARIO_READ_FAILED,
+    WEB_MSG_SCENARIO_SAVE_FAILED,
+    WEB_MSG_SCENARIO_DELETE_FAILED,
+    WEB_MSG_SCENARIO_REREAD_FAILED,
+    WEB_MSG_SCENARIO_UNREADABLE,
+    WEB_MSG_SCENARIO_NOT_EVALUABLE,
+    WEB_MSG_SCENARIO_NAME_INVALID,
+    WEB_MSG_SCENARIO_NAME_MISSING,
+    WEB_MSG_COMPARE_SAME_PROFESSION,
+    WEB_MSG_COMPARE_NONE,
+    WEB_MSG_DB_BUSY,
+    WEB_MSG_PROFESSION_UNKNOWN,
+    WEB_MSG_API_PROFESSION,
+    WEB_MSG_API_NAME,
+    WEB_MSG_API_ACTIONS,
+    WEB_MSG_API_JSON_BODY,
+    WEB_MSG_COMMUNE_NOT_IN_TERRITORY,
+    WEB_MSG_SORT_UNKNOWN,
+    WEB_MSG_EPCI_SORT_UNKNOWN,
+    WEB_MSG_ORDER_UNKNOWN,
+    WEB_MSG_MEASURE_UNKNOWN,
+    WEB_MSG_MEASURE_UNKNOWN_API,
+    WEB_MSG_OBJECTIVE_UNKNOWN,
+    WEB_MSG_DIFF_NEEDS_SCENARIO,
+    WEB_MSG_PLAN_SAVE_FIELDS,
+    WEB_MSG_PLAN_ACTIONS_UNREADABLE,
+    WEB_MSG_OUT_OF_MEMORY,
+    WEB_MSG_SERVER_ERROR,
+    WEB_MSG_PAGE_OUT_OF_RANGE,
+    WEB_MSG_CONFIRM_DELETE_SCENARIO,
+    WEB_MSG_CONFIRM_DELETE_ACTION,
+    WEB_MSG_FORM_HAS_ERRORS,
+    WEB_MSG_COUNT
+} web_msg;
+
+/* The French sentence of m (never NULL). */
+const char *web_msg_fr(web_msg m);
+
+#endif
