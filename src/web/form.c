@@ -122,7 +122,7 @@ static int put_id(mg_buf *b, const web_form *f, const web_field *fd, const char 
     if (rc == MG_OK)
         rc = mg_html_attr(b, fd->name);
     if (rc == MG_OK && suffix)
-        rc = mg_buf_puts(b, suffix);
+        rc = mg_html_attr(b, suffix);
     return rc;
 }
 
