@@ -1,0 +1,1143 @@
+#!/usr/bin/env python3
+"""Black-box escaping crawl of `maillage serve` (called by crawl_escaping.sh).
+
+Finds every field the application accepts -- the HTML forms met while
+crawling from / (inputs, selects, textareas, named submit buttons), the query
+parameters and path segments of the pages it links to, and the JSON string
+fields of the API's write operations (static/openapi.yaml) -- and submits
+values carrying <script>"'& and its variants in each of them. Then it crawls
+again every page, download and API answer that may show them and checks:
+
+  HTML  no payload verbatim, no element or attribute the payload could have
+        made (<script> other than /static/*.js, on* attributes, odd attribute
+        names, javascript: URLs), and each value, found decoded by
+        html.parser, equal to what was typed (not double-escaped, not cut);
+  JSON  it parses, Content-Type application/json, strings round-trip exactly;
+  CSV   RFC 4180 (quotes only in quoted fields, doubled), rows of one width;
+  SVG   well-formed XML (xml.etree), no script, text decoded exactly;
+  every answer: the Content-Type of its kind (text/html; charset=utf-8 for
+  pages), no value echoed raw in a header.
+
+Every accepted write must be displayed somewhere afterwards (counted per value).
+Each value carries a marker MGXnnn_ so that it can be found and its
+surroundings compared with what was sent.
+
+  crawl_escaping.py --self-test            checker fed crafted good and bad
+                                           answers through a local server
+  crawl_escaping.py --base http://127.0.0.1:PORT [--counts FILE]
+
+Exit 0 when every check passed, 1 otherwise; FILE receives "CHECKS FAILS".
+Standard library only; loopback only.
+"""
+import argparse
+import html
+import html.parser
+import http.server
+import json
+import os
+import re
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+PAYLOAD = "<script>\"'&"
+VARIANT = "\"><img src=x onerror=alert(1)>' onmouseover='x </title><script>"
+# Strings that must never stand verbatim in HTML (an escaper that forgets
+# one of & < > " ' lets one of them through).
+RAW = [PAYLOAD, "\"><img src=x onerror=alert(1)>", "' onmouseover='x", "</title><script>"]
+MARKER_RE = re.compile(r"MGX\d{3}_")
+URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
+ATTR_NAME_RE = re.compile(r"^[a-zA-Z_:][-a-zA-Z0-9_:.]*$")
+SITE_SCRIPT_RE = re.compile(r"^/static/[A-Za-z0-9_.-]+\.js$")
+MAX_PAGES = 300        # final crawl
+MAX_REQUESTS = 2500    # whole run
+DEADLINE = 100.0       # seconds, whole run
+
+
+def snippet(s, pos=None, width=70):
+    if pos is None:
+        t = s[:2 * width]
+    else:
+        t = s[max(0, pos - width // 2):pos + width]
+    return repr(t)
+
+
+# ---------------------------------------------------------------- values
+
+class Value:
+    def __init__(self, marker, text, where, field, kind):
+        self.marker, self.text, self.where, self.field, self.kind = marker, text, where, field, kind
+        self.status = None          # answer to the submission
+        self.accepted = False       # the write succeeded (2xx/3xx)
+        self.expect_shown = False   # an accepted write: must be displayed afterwards
+        self.echo = {"html": 0, "json": 0, "csv": 0, "svg": 0}   # while submitting
+        self.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0}  # final crawl
+        self.urls = []
+
+
+class Values:
+    def __init__(self):
+        self.n = 0
+        self.by_marker = {}
+
+    def make(self, style, where, field, kind):
+        marker = "MGX%03d_" % self.n
+        self.n += 1
+        if style == 0:
+            text = marker + PAYLOAD
+        elif style == 1:
+            text = marker + VARIANT
+        else:
+            text = "javascript:alert('" + marker + "')"
+        v = Value(marker, text, where, field, kind)
+        self.by_marker[marker] = v
+        return v
+
+
+def marker_scan(s, values, decode=None):
+    """Markers in string s: returns (shown markers, problems). A value must
+    stand whole around its marker (or cut with an ellipsis)."""
+    shown, problems = set(), []
+    if decode:
+        s = decode(s)
+    for m in MARKER_RE.finditer(s):
+        v = values.by_marker.get(m.group())
+        if v is None:
+            continue
+        i = v.text.index(v.marker)
+        pre, post = v.text[:i], v.text[i + len(v.marker):]
+        before, after = s[:m.start()], s[m.end():]
+        if not before.endswith(pre):
+            problems.append("value %s altered before its marker: %s" % (v.marker, snippet(s, m.start())))
+            continue
+        if after.startswith(post):
+            shown.add(v.marker)
+            continue
+        # cut short for display: a prefix followed by an ellipsis or the end
+        k = 0
+        while k < len(post) and k < len(after) and after[k] == post[k]:
+            k += 1
+        rest = after[k:]
+        if k > 0 and (k == len(after) or rest.startswith("…") or rest.startswith("...")
+                      or rest[0].isspace() or rest[0] in "»)]"):
+            shown.add(v.marker)   # a prefix, then a boundary: cut for display
+            continue
+        problems.append("value %s altered (double-escaped or mangled): %s sent %r"
+                        % (v.marker, snippet(s, m.start()), v.text))
+    return shown, problems
+
+
+# ---------------------------------------------------------------- HTML
+
+class Field:
+    def __init__(self, name, tag, type_, default="", required=False, checked=False):
+        self.name, self.tag, self.type, self.default = name, tag, type_, default
+        self.required, self.checked, self.options = required, checked, []
+
+
+class Form:
+    def __init__(self, method, action):
+        self.method, self.action, self.fields = method, action, []
+
+
+class Page(html.parser.HTMLParser):
+    """Elements, attributes (decoded), text runs (decoded), links and forms."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements = []      # (tag, [(name, value)], line)
+        self.texts = []         # decoded text runs
+        self.links = []
+        self.forms = []
+        self._form = self._select = self._option = self._textarea = None
+        self._cdata = None
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs, self.getpos()[0]))
+        a = {}
+        for k, v in attrs:
+            a.setdefault(k, v)
+        if tag in ("a", "area", "link") and a.get("href"):
+            self.links.append(a["href"])
+        if tag in ("img", "script", "iframe", "embed", "source") and a.get("src"):
+            self.links.append(a["src"])
+        if tag == "form":
+            self._form = Form((a.get("method") or "get").lower(), a.get("action") or "")
+            self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            self._form.fields.append(Field(name, "input", (a.get("type") or "text").lower(),
+                                           a.get("value") or "", "required" in a, "checked" in a))
+        elif tag == "button" and name and (a.get("type") or "submit").lower() == "submit":
+            self._form.fields.append(Field(name, "button", "submit", a.get("value") or ""))
+        elif tag == "select" and name:
+            self._select = Field(name, "select", "select", required="required" in a)
+            self._form.fields.append(self._select)
+        elif tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "selected" in a, ""]
+            self._select.options.append(self._option)
+        elif tag == "textarea" and name:
+            self._textarea = Field(name, "textarea", "textarea", required="required" in a)
+            self._form.fields.append(self._textarea)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = self._option = None
+        elif tag == "option":
+            self._option = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        self.texts.append(data)
+        if self._option is not None:
+            self._option[2] += data
+        if self._textarea is not None:
+            self._textarea.default += data
+
+
+def parse_html(text):
+    p = Page()
+    p.feed(text)
+    p.close()
+    for f in p.forms:
+        for fl in f.fields:
+            if fl.tag == "select":
+                opts = [(o[0] if o[0] is not None else o[2].strip(), o[1]) for o in fl.options]
+                sel = [v for v, s in opts if s]
+                fl.default = sel[0] if sel else (opts[0][0] if opts else "")
+    return p
+
+
+ENTITY_RE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def raw_scan(text, values):
+    """In the source of an HTML or XML document: after each marker, each
+    character of the value that HTML reads specially (& < > " ') must be
+    written as an entity. Returns problems."""
+    problems = []
+    for m in MARKER_RE.finditer(text):
+        v = values.by_marker.get(m.group())
+        if v is None:
+            continue
+        post = v.text[v.text.index(v.marker) + len(v.marker):]
+        i = m.end()
+        for c in post:
+            e = ENTITY_RE.match(text, i)
+            if e and html.unescape(e.group()) == c:
+                i = e.end()
+            elif text.startswith(c, i) and c in "&<>\"'":
+                problems.append("value %s: %r not escaped: %s" % (v.marker, c, snippet(text, m.start())))
+                break
+            elif text.startswith(c, i):
+                i += 1
+            else:
+                break   # written otherwise (percent-encoded, cut): judged on the decoded text
+    return problems
+
+
+def check_html(text, values):
+    """Returns (problems, shown markers, parsed page)."""
+    problems, shown = [], set()
+    for raw in RAW:
+        i = text.find(raw)
+        if i >= 0:
+            problems.append("payload verbatim %r: %s" % (raw, snippet(text, i)))
+    problems += raw_scan(text, values)
+    try:
+        p = parse_html(text)
+    except Exception as e:  # html.parser is lenient; this should not happen
+        return problems + ["HTML does not parse: %s" % e], shown, None
+    for tag, attrs, line in p.elements:
+        a = dict(attrs)
+        if tag == "script" and not SITE_SCRIPT_RE.match(a.get("src") or ""):
+            problems.append("line %d: <script> that is not the site's own /static/*.js: %r" % (line, attrs))
+        if tag in ("iframe", "object", "embed", "foreignobject", "base"):
+            problems.append("line %d: unexpected <%s> %r" % (line, tag, attrs))
+        if tag == "img" and (a.get("src") or "") == "x":
+            problems.append("line %d: <img src=x> made by the payload: %r" % (line, attrs))
+        for k, v in attrs:
+            if k.startswith("on"):
+                problems.append("line %d: event attribute %s=%r on <%s>" % (line, k, v, tag))
+            elif not ATTR_NAME_RE.match(k):
+                problems.append("line %d: odd attribute name %r on <%s> (attribute break-out?)" % (line, k, tag))
+            if v is None:
+                continue
+            if k in URL_ATTRS or k.endswith(":href"):
+                u = re.sub(r"[\x00-\x20]", "", v).lower()
+                if u.startswith("javascript:") or u.startswith("vbscript:") or u.startswith("data:text/html"):
+                    problems.append("line %d: %s=%r on <%s>" % (line, k, v, tag))
+                s, pr = marker_scan(v, values, decode=urllib.parse.unquote_plus)
+            else:
+                s, pr = marker_scan(v, values)
+            shown |= s
+            problems += ["line %d: attribute %s of <%s>: %s" % (line, k, tag, x) for x in pr]
+    for t in p.texts:
+        s, pr = marker_scan(t, values)
+        shown |= s
+        problems += pr
+    return problems, shown, p
+
+
+# ---------------------------------------------------------------- JSON, CSV, SVG
+
+def json_strings(o):
+    if isinstance(o, str):
+        yield o
+    elif isinstance(o, dict):
+        for k, v in o.items():
+            yield k
+            yield from json_strings(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from json_strings(v)
+
+
+def check_json(text, values):
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        return ["JSON does not parse (%s): %s" % (e, snippet(text, getattr(e, "pos", 0)))], set(), None
+    problems, shown = [], set()
+    for s in json_strings(doc):
+        sh, pr = marker_scan(s, values)
+        shown |= sh
+        problems += pr
+    return problems, shown, doc
+
+
+def parse_csv(text):
+    """Strict RFC 4180 (LF accepted for CRLF). Raises ValueError."""
+    rows, row, i, n = [], [], 0, len(text)
+    plain = re.compile(r"[^,\r\n]*")
+    while True:
+        if i < n and text[i] == '"':
+            i += 1
+            buf = []
+            while True:
+                j = text.find('"', i)
+                if j < 0:
+                    raise ValueError("unterminated quoted field at %d" % i)
+                buf.append(text[i:j])
+                if text.startswith('""', j):
+                    buf.append('"')
+                    i = j + 2
+                    continue
+                i = j + 1
+                break
+            field = "".join(buf)
+            if i < n and text[i] not in ",\r\n":
+                raise ValueError("character after a closing quote: %s" % snippet(text, i))
+        else:
+            m = plain.match(text, i)
+            field, i = m.group(), m.end()
+            if '"' in field:
+                raise ValueError("quote in an unquoted field: %s" % snippet(text, m.start()))
+        row.append(field)
+        if i >= n:
+            rows.append(row)
+            break
+        if text[i] == ",":
+            i += 1
+            continue
+        i += 2 if text.startswith("\r\n", i) else 1
+        rows.append(row)
+        row = []
+        if i >= n:
+            break
+    return rows
+
+
+def check_csv(text, values):
+    try:
+        rows = parse_csv(text)
+    except ValueError as e:
+        return ["CSV is not RFC 4180: %s" % e], set(), None
+    problems, shown = [], set()
+    if rows:
+        w = len(rows[0])
+        for k, r in enumerate(rows):
+            if len(r) != w:
+                problems.append("CSV row %d has %d fields, the header %d: %r" % (k + 1, len(r), w, r[:4]))
+                break
+    for r in rows:
+        for f in r:
+            sh, pr = marker_scan(f, values)
+            shown |= sh
+            problems += pr
+    return problems, shown, rows
+
+
+def check_svg(data, values):
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        return ["SVG is not well-formed XML: %s" % e], set(), None
+    problems, shown = raw_scan(data.decode("utf-8", "replace"), values), set()
+    for el in root.iter():
+        tag = el.tag.split("}")[-1].lower() if isinstance(el.tag, str) else ""
+        if tag in ("script", "foreignobject", "iframe", "img"):
+            problems.append("SVG has a <%s> element" % tag)
+        for k, v in el.attrib.items():
+            name = k.split("}")[-1]
+            if name.lower().startswith("on"):
+                problems.append("SVG event attribute %s=%r" % (name, v))
+            if name == "href" and re.sub(r"[\x00-\x20]", "", v).lower().startswith("javascript:"):
+                problems.append("SVG javascript: link %r" % v)
+            sh, pr = marker_scan(v, values)
+            shown |= sh
+            problems += pr
+        for t in (el.text, el.tail):
+            if t:
+                sh, pr = marker_scan(t, values)
+                shown |= sh
+                problems += pr
+    return problems, shown, root
+
+
+# ---------------------------------------------------------------- HTTP
+
+class Resp:
+    def __init__(self, method, url, status, headers, body):
+        self.method, self.url, self.status, self.headers, self.body = method, url, status, headers, body
+
+    @property
+    def ctype(self):
+        return self.headers.get("Content-Type") or ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def expected_type(path, status):
+    """The Content-Type an answer for path with that status must have
+    (None: not checked)."""
+    if status in (204, 304) or 300 <= status < 400:
+        return None
+    if path.startswith("/api/v1/"):
+        return ("application/json",)
+    if status >= 400:
+        return ("text/html; charset=utf-8",)
+    if path.startswith("/static/"):
+        ext = path.rsplit(".", 1)[-1]
+        return {"css": ("text/css",), "js": ("text/javascript", "application/javascript"),
+                "yaml": ("application/yaml", "application/x-yaml", "text/yaml")}.get(ext)
+    if path.endswith(".csv"):
+        return ("text/csv",)
+    if path.endswith(".geojson"):
+        return ("application/geo+json", "application/json")
+    if path.endswith(".svg"):
+        return ("image/svg+xml",)
+    if path.endswith(".png"):
+        return ("image/png",)
+    return ("text/html; charset=utf-8",)
+
+
+class Run:
+    def __init__(self, base, values=None, out=sys.stdout, quiet=False):
+        self.base = base.rstrip("/")
+        self.origin = urllib.parse.urlsplit(self.base)[:2]
+        self.values = values or Values()
+        self.out, self.quiet = out, quiet
+        self.checks = self.fails = 0
+        self.problems = []          # (url, message)
+        self.requests = 0
+        self.start = time.monotonic()
+        self.final = False          # counting displays for the final crawl
+        self.stats = {}             # kind of answer -> count
+        self.ids = []               # scenarios holding a stored value
+        self.serial = 0
+
+    # -- bookkeeping
+    def ok(self):
+        self.checks += 1
+
+    def fail(self, url, msg):
+        self.fails += 1
+        self.problems.append((url, msg))
+        if not self.quiet:
+            print("FAIL: %s: %s" % (url, msg), file=self.out, flush=True)
+
+    def check(self, cond, url, msg):
+        if cond:
+            self.ok()
+        else:
+            self.fail(url, msg)
+        return cond
+
+    def over_budget(self):
+        return self.requests >= MAX_REQUESTS or time.monotonic() - self.start > DEADLINE
+
+    # -- requests
+    def request(self, method, path, body=None, ctype=None):
+        url = path if path.startswith("http") else self.base + path
+        self.requests += 1
+        req = urllib.request.Request(url, data=body, method=method)
+        if ctype:
+            req.add_header("Content-Type", ctype)
+        try:
+            with OPENER.open(req, timeout=30) as r:
+                return Resp(method, url, r.status, r.headers, r.read())
+        except urllib.error.HTTPError as e:
+            data = e.read()
+            return Resp(method, url, e.code, e.headers, data)
+
+    def same_origin(self, url):
+        s = urllib.parse.urlsplit(url)
+        return (s.scheme, s.netloc) == self.origin
+
+    def local(self, url):
+        """Absolute same-origin URL -> path?query (None if foreign)."""
+        s = urllib.parse.urlsplit(urllib.parse.urljoin(self.base + "/", url))
+        if (s.scheme, s.netloc) != self.origin:
+            return None
+        return s.path + ("?" + s.query if s.query else "")
+
+    # -- the one checking path every answer goes through
+    def examine(self, resp):
+        """Checks an answer by its kind; returns the parsed document
+        (Page, JSON object, CSV rows, SVG root or None)."""
+        url = resp.url
+        path = urllib.parse.urlsplit(url).path
+        ct = resp.ctype
+        norm = re.sub(r"\s*;\s*", "; ", ct.strip().lower())
+        want = expected_type(path, resp.status)
+        if want is not None:
+            self.check(any(norm == w or norm.startswith(w + ";") for w in want) and
+                       (not want[0].startswith("text/html") or norm == "text/html; charset=utf-8"),
+                       url, "HTTP %d Content-Type %r, expected %s" % (resp.status, ct, " or ".join(want)))
+        for k, v in resp.headers.items():
+            if MARKER_RE.search(v) or any(r in v for r in RAW):
+                self.check(not re.search(r"[<>\"'\r\n ]", v), url,
+                           "header %s echoes a value unencoded: %r" % (k, v))
+        if resp.status in (204, 304) or 300 <= resp.status < 400 or resp.method == "HEAD":
+            return None
+        kind = None
+        if norm.startswith("text/html"):
+            kind = "html"
+        elif norm.startswith("application/json") or norm.startswith("application/geo+json"):
+            kind = "json"
+        elif norm.startswith("text/csv"):
+            kind = "csv"
+        elif norm.startswith("image/svg+xml"):
+            kind = "svg"
+        elif norm.startswith("image/png"):
+            self.check(resp.body.startswith(b"\x89PNG\r\n\x1a\n"), url, "not a PNG")
+            self.count("png")
+            return None
+        else:
+            self.count("other")
+            return None
+        self.count(("error " if resp.status >= 400 else "") + kind)
+        if kind == "svg":
+            problems, shown, doc = check_svg(resp.body, self.values)
+        else:
+            try:
+                text = resp.body.decode("utf-8")
+            except UnicodeDecodeError as e:
+                self.fail(url, "body is not UTF-8: %s" % e)
+                return None
+            problems, shown, doc = {"html": check_html, "json": check_json,
+                                    "csv": check_csv}[kind](text, self.values)
+            if kind == "json" and resp.status >= 400 and doc is not None and path.startswith("/api/"):
+                e = doc.get("error") if isinstance(doc, dict) else None
+                self.check(isinstance(e, dict) and e.get("status") == resp.status and
+                           isinstance(e.get("message"), str), url,
+                           "error answer is not {\"error\": {\"status\": %d, \"message\": …}}: %s"
+                           % (resp.status, snippet(text)))
+        for p in problems:
+            self.fail(url, p)
+        if not problems:
+            self.ok()
+        for m in shown:
+            v = self.values.by_marker[m]
+            if self.final:
+                v.shown[kind] += 1
+                if len(v.urls) < 3:
+                    v.urls.append(url)
+            else:
+                v.echo[kind] += 1
+        return doc
+
+    def uniq(self):
+        self.serial += 1
+        return "%d.%d" % (os.getpid(), self.serial)
+
+    def count(self, kind):
+        self.stats[kind] = self.stats.get(kind, 0) + 1
+
+    def get(self, path):
+        r = self.request("GET", path)
+        return r, self.examine(r)
+
+
+# ---------------------------------------------------------------- crawling
+
+def template(path):
+    """/scenarios/12?a=1&b=2 -> ('/scenarios/N', 'a&b'): pages of one kind."""
+    s = urllib.parse.urlsplit(path)
+    keys = sorted({k for k, _ in urllib.parse.parse_qsl(s.query, keep_blank_values=True)})
+    return re.sub(r"\d+", "N", s.path), "&".join(keys)
+
+
+def cap_of(tpl):
+    p = tpl[0]
+    if p.endswith(".png"):
+        return 2
+    if p.startswith("/commune/") or p.startswith("/api/v1/communes/"):
+        return 6
+    if p in ("/territoire", "/carte.svg", "/"):
+        return 12
+    return 30
+
+
+def crawl(run, seeds, max_pages, on_page=None, follow=True):
+    """Breadth-first GET crawl from seeds (always fetched), same origin,
+    at most max_pages answers and cap_of(template) pages of each kind."""
+    queue, seen, per = [], set(), {}
+    for s in seeds:
+        if s not in seen:
+            seen.add(s)
+            queue.append((s, True))
+    done = 0
+    while queue and done < max_pages and not run.over_budget():
+        path, seed = queue.pop(0)
+        tpl = template(path)
+        if not seed and per.get(tpl, 0) >= cap_of(tpl):
+            continue
+        per[tpl] = per.get(tpl, 0) + 1
+        resp, doc = run.get(path)
+        done += 1
+        if isinstance(doc, Page):
+            if on_page:
+                on_page(path, resp, doc)
+            if follow:
+                for link in doc.links:
+                    p = run.local(link.split("#")[0])
+                    if p and p not in seen:
+                        seen.add(p)
+                        queue.append((p, False))
+    return done
+
+
+# ---------------------------------------------------------------- form fuzzing
+
+def form_key(run, page_path, form):
+    action = run.local(urllib.parse.urljoin(run.base + page_path, form.action or page_path)) or ""
+    return (form.method, re.sub(r"\d+", "N", action.split("?")[0]),
+            tuple(f.name for f in form.fields)), action
+
+
+def form_defaults(run, form):
+    """The values a browser would send, a required text made unique
+    (scenario names must be)."""
+    vals = []
+    button = None
+    for f in form.fields:
+        if f.tag == "button":
+            if button is None:
+                button = [f.name, f.default]
+            continue
+        if f.type in ("checkbox", "radio") and not f.checked:
+            continue
+        if f.type in ("submit", "reset", "image", "file", "button"):
+            continue
+        v = f.default
+        if f.required and f.tag in ("input", "textarea") and f.type not in ("hidden", "number"):
+            v = (v or "Essai") + " " + run.uniq()
+        vals.append([f.name, v])
+    if button:
+        vals.append(button)
+    return vals
+
+
+def submit(run, method, action, pairs):
+    """Submits a form; follows one same-origin redirect. Returns (status,
+    redirect path or None)."""
+    body = urllib.parse.urlencode([tuple(p) for p in pairs]).encode()
+    if method == "post":
+        r = run.request("POST", action, body, "application/x-www-form-urlencoded")
+    else:
+        # a GET form replaces the query of its action
+        r = run.request("GET", action.split("?")[0] + ("?" + body.decode() if pairs else ""))
+    doc = run.examine(r)
+    loc = None
+    if 300 <= r.status < 400:
+        loc = run.local(r.headers.get("Location") or "")
+        run.check(loc is not None, r.url, "redirect to %r" % r.headers.get("Location"))
+        if loc:
+            r2, doc = run.get(loc)
+    return r.status, loc, doc
+
+
+class Fuzzer:
+    def __init__(self, run):
+        self.run = run
+        self.done_forms = set()
+        self.pending = []           # (key, action, form)
+        self.fields = []            # report rows
+        self.skipped = []
+
+    def offer(self, page_path, page):
+        for form in page.forms:
+            key, action = form_key(self.run, page_path, form)
+            if key in self.done_forms or not action:
+                continue
+            self.done_forms.add(key)
+            if re.search(r"/supprimer$", key[1]) or not form.fields:
+                self.skipped.append("%s %s (%s)" % (form.method.upper(), key[1],
+                                                    "deletes" if form.fields == [] else "no fields"))
+                continue
+            self.pending.append((key, action, form))
+
+    def fuzz_all(self):
+        while self.pending and not self.run.over_budget():
+            key, action, form = self.pending.pop(0)
+            self.fuzz_form(key, action, form)
+
+    def fuzz_form(self, key, action, form):
+        run = self.run
+        where = "%s %s" % (form.method.upper(), key[1])
+        for f in form.fields:
+            row = []
+            for style in (0, 1, 2):
+                v = run.values.make(style, where, f.name, f.tag if f.tag != "input" else f.type)
+                pairs = [list(p) for p in form_defaults(run, form)]
+                for p in pairs:
+                    if p[0] == f.name:
+                        p[1] = v.text
+                        break
+                else:
+                    pairs.append([f.name, v.text])
+                status, loc, doc = submit(run, form.method, action, pairs)
+                v.status = status
+                v.accepted = status < 400
+                v.expect_shown = v.accepted and form.method == "post"
+                if loc and re.match(r"^/scenarios/\d+$", loc) and v.expect_shown:
+                    run.ids.append(int(loc.rsplit("/", 1)[1]))
+                if isinstance(doc, Page):
+                    self.offer(loc or action, doc)
+                if v.expect_shown and f.tag != "button":
+                    # the same again: refused as a duplicate, the error page
+                    # may echo the value
+                    again, _, _ = submit(run, form.method, action, pairs)
+                    run.check(again < 500, action, "the same %s again answered %d" % (f.name, again))
+                row.append(v)
+            self.fields.append((where, f.name, f.tag if f.tag != "input" else "input " + f.type, row))
+        # and once with the form's own values (what a valid submission gives)
+        status, loc, doc = submit(run, form.method, action, form_defaults(run, form))
+        run.check(status < 400, action, "%s with the form's own values answered %d" % (where, status))
+        if isinstance(doc, Page):
+            self.offer(loc or action, doc)
+
+
+# ---------------------------------------------------------------- query and path fuzzing
+
+def fuzz_urls(run, paths, report):
+    """Every query parameter and numeric path segment of the distinct kinds
+    of GET URL seen, replaced by each payload (error pages included)."""
+    kinds = {}
+    for p in paths:
+        s = urllib.parse.urlsplit(p)
+        if s.path.startswith("/static/") or s.path.endswith(".png"):
+            continue
+        kinds.setdefault(template(p), p)
+    for tpl, p in sorted(kinds.items()):
+        if run.over_budget():
+            return
+        s = urllib.parse.urlsplit(p)
+        q = urllib.parse.parse_qsl(s.query, keep_blank_values=True)
+        where = "GET " + tpl[0] + ("?" + tpl[1] if tpl[1] else "")
+        for i, (k, _) in enumerate(q):
+            row = []
+            for style in (0, 1, 2):
+                v = run.values.make(style, where, k, "query")
+                q2 = list(q)
+                q2[i] = (k, v.text)
+                r = run.request("GET", s.path + "?" + urllib.parse.urlencode(q2))
+                run.examine(r)
+                v.status, v.accepted = r.status, r.status < 400
+                row.append(v)
+            report.append((where, k, "query parameter", row))
+        segs = s.path.split("/")
+        for i, seg in enumerate(segs):
+            if not re.fullmatch(r"\d+", seg):
+                continue
+            row = []
+            for style in (0, 1, 2):
+                v = run.values.make(style, where, "{%d}" % i, "path")
+                segs2 = list(segs)
+                segs2[i] = urllib.parse.quote(v.text, safe="")
+                r = run.request("GET", "/".join(segs2) + ("?" + s.query if s.query else ""))
+                run.examine(r)
+                v.status, v.accepted = r.status, r.status < 400
+                row.append(v)
+            report.append((where, "path segment " + seg, "path", row))
+    # a parameter nobody reads, on the home page
+    row = []
+    for style in (0, 1, 2):
+        v = run.values.make(style, "GET /", "inconnu", "query")
+        r = run.request("GET", "/?inconnu=" + urllib.parse.quote(v.text, safe=""))
+        run.examine(r)
+        v.status, v.accepted = r.status, r.status < 400
+        row.append(v)
+    report.append(("GET /", "inconnu", "unknown query parameter", row))
+
+
+# ---------------------------------------------------------------- API fuzzing
+
+# Fields that store free text (the scenario's name): each value must be
+# accepted there, and then found on the pages and in the API.
+EXPECT_STORED = [("POST /scenarios", "nom"), ("POST /planification/enregistrer", "nom"),
+                 ("POST /api/v1/scenarios", "name"), ("PUT /api/v1/scenarios/{id}", "name")]
+COVERED_WRITES = {("post", "/api/v1/evaluate"), ("post", "/api/v1/scenarios"),
+                  ("put", "/api/v1/scenarios/{id}"), ("delete", "/api/v1/scenarios/{id}")}
+NUMBER_FIELDS = ["count", "hours_per_week", "consultations_per_hour", "remote_share",
+                 "weeks_per_year", "days_per_month", "hours_per_day"]
+
+
+def openapi_writes(text):
+    ops, path = set(), None
+    for line in text.splitlines():
+        m = re.match(r"^  (/\S*):\s*$", line)
+        if m:
+            path = m.group(1)
+            continue
+        if re.match(r"^\S", line):
+            path = None
+        m = re.match(r"^    (get|post|put|patch|delete):", line)
+        if m and path:
+            ops.add((m.group(1), path))
+    return {o for o in ops if o[0] != "get"}, ops
+
+
+def api_send(run, method, path, obj):
+    body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+    r = run.request(method, path, body, "application/json")
+    return r, run.examine(r)
+
+
+def fuzz_api(run, report):
+    r, _ = run.get("/static/openapi.yaml")
+    writes, ops = openapi_writes(r.body.decode("utf-8", "replace"))
+    run.check(len(ops) >= 8, r.url, "openapi.yaml lists %d operations" % len(ops))
+    for op in sorted(writes - COVERED_WRITES):
+        run.fail(r.url, "write operation %s %s is not exercised by this test: add its fields"
+                 % (op[0].upper(), op[1]))
+
+    def scenario(name=None, profession="mg", kind="gp", commune="11001", extra=None):
+        a = {"kind": kind, "commune": commune, "count": 1}
+        a.update(extra or {})
+        return {"name": name or "Essai API " + run.uniq(), "profession": profession, "actions": [a]}
+
+    def row_for(where, field, kind, make_body, method, path_of, stores):
+        row = []
+        for style in (0, 1, 2):
+            v = run.values.make(style, where, field, kind)
+            path = path_of()
+            resp, doc = api_send(run, method, path, make_body(v.text))
+            v.status, v.accepted = resp.status, resp.status < 400
+            v.expect_shown = v.accepted and stores
+            if v.accepted and isinstance(doc, dict) and field == "name":
+                run.check(doc.get("name") == v.text, resp.url,
+                          "name does not round-trip: sent %r, got %r" % (v.text, doc.get("name")))
+            if v.accepted and stores and isinstance(doc, dict) and isinstance(doc.get("id"), int):
+                run.ids.append(doc["id"])
+                if field == "name" and method == "POST":
+                    # the same name again: refused, the error may quote it
+                    again, _ = api_send(run, method, path, make_body(v.text))
+                    run.check(again.status < 500, again.url,
+                              "a second scenario named %r answered %d" % (v.text, again.status))
+            row.append(v)
+        report.append((where, field, kind, row))
+
+    def fresh():
+        resp, doc = api_send(run, "POST", "/api/v1/scenarios", scenario("Cible PUT " + run.uniq()))
+        if not run.check(resp.status == 201 and isinstance(doc, dict) and "id" in doc, resp.url,
+                         "POST /api/v1/scenarios answered %d" % resp.status):
+            return "/api/v1/scenarios/999999"
+        return "/api/v1/scenarios/%d" % doc["id"]
+
+    # POST and PUT /api/v1/scenarios
+    for method, where, path_of in (("POST", "POST /api/v1/scenarios", lambda: "/api/v1/scenarios"),
+                                   ("PUT", "PUT /api/v1/scenarios/{id}", fresh)):
+        row_for(where, "name", "JSON string", lambda t: scenario(name=t), method, path_of, True)
+        row_for(where, "profession", "JSON string", lambda t: scenario(profession=t), method, path_of, True)
+        row_for(where, "actions[].kind", "JSON string", lambda t: scenario(kind=t), method, path_of, True)
+        row_for(where, "actions[].commune", "JSON string", lambda t: scenario(commune=t), method, path_of, True)
+        for nf in NUMBER_FIELDS:
+            row_for(where, "actions[].%s (as a string)" % nf, "JSON string",
+                    lambda t, nf=nf: scenario(extra={nf: t}), method, path_of, True)
+        row_for(where, "unknown key", "JSON key",
+                lambda t: dict(scenario(), **{t: 1}), method, path_of, False)
+    # POST /api/v1/evaluate
+    ev = lambda **k: {"profession": k.get("profession", "mg"),
+                      "actions": [dict({"kind": k.get("kind", "gp"), "commune": k.get("commune", "11001"),
+                                        "count": 1}, **k.get("extra", {}))]}
+    where = "POST /api/v1/evaluate"
+    row_for(where, "profession", "JSON string", lambda t: ev(profession=t), "POST",
+            lambda: "/api/v1/evaluate", False)
+    row_for(where, "actions[].kind", "JSON string", lambda t: ev(kind=t), "POST",
+            lambda: "/api/v1/evaluate", False)
+    row_for(where, "actions[].commune", "JSON string", lambda t: ev(commune=t), "POST",
+            lambda: "/api/v1/evaluate", False)
+    row_for(where, "actions[].count (as a string)", "JSON string", lambda t: ev(extra={"count": t}),
+            "POST", lambda: "/api/v1/evaluate", False)
+    # valid requests still work
+    resp, doc = api_send(run, "POST", "/api/v1/evaluate", ev())
+    run.check(resp.status == 200, resp.url, "valid evaluation answered %d" % resp.status)
+    # a body that is not JSON, carrying the payload
+    v = run.values.make(0, where, "body", "raw body")
+    resp, _ = api_send(run, "POST", "/api/v1/evaluate", ('{"profession": "' + v.text).encode())
+    v.status = resp.status
+    run.check(resp.status == 400, resp.url, "unterminated JSON answered %d" % resp.status)
+    report.append((where, "body", "not JSON", [v]))
+    # DELETE with the payload as id, then a real one
+    row = []
+    for style in (0, 1, 2):
+        v = run.values.make(style, "DELETE /api/v1/scenarios/{id}", "id", "path")
+        r = run.request("DELETE", "/api/v1/scenarios/" + urllib.parse.quote(v.text, safe=""))
+        run.examine(r)
+        v.status = r.status
+        row.append(v)
+    report.append(("DELETE /api/v1/scenarios/{id}", "id", "path", row))
+    target = fresh()
+    r = run.request("DELETE", target)
+    run.examine(r)
+    run.check(r.status == 204, r.url, "DELETE answered %d" % r.status)
+
+
+# ---------------------------------------------------------------- the run
+
+def main_run(base, counts_file):
+    run = Run(base)
+    t0 = time.monotonic()
+    fuzz = Fuzzer(run)
+    report = []
+    seen_paths = set()
+
+    def on_page(path, resp, page):
+        seen_paths.add(path)
+        for l in page.links:
+            p = run.local(l.split("#")[0])
+            if p:
+                seen_paths.add(p)
+        fuzz.offer(path, page)
+
+    # 1. discover forms and URLs; fuzz the forms, again while new ones appear
+    #    (a scenario's page has the form to add actions, the plan its save form)
+    for _ in range(4):
+        crawl(run, ["/", "/scenarios", "/planification", "/api", "/methode"], 60, on_page)
+        if not fuzz.pending:
+            break
+        fuzz.fuzz_all()
+    report += fuzz.fields
+    # 2. the JSON API
+    fuzz_api(run, report)
+    # 3. query parameters and path segments of every kind of URL seen
+    ids = sorted(set(run.ids))
+    if ids:
+        for p in ("/scenarios/%d" % ids[0], "/scenarios/comparer?a=%d&b=%d" % (ids[0], ids[-1]),
+                  "/api/v1/scenarios/%d/evaluation" % ids[0], "/api/v1/territory?profession=mg",
+                  "/api/v1/communes?profession=mg", "/api/v1/communes/11001?profession=mg"):
+            seen_paths.add(p)
+    fuzz_urls(run, seen_paths, report)
+    # 4. the final crawl: everything that may show a stored value
+    run.final = True
+    seeds = ["/", "/scenarios", "/api/v1/scenarios", "/api", "/planification", "/methode"]
+    ids = sorted(set(run.ids))
+    for i in ids:
+        seeds += ["/scenarios/%d" % i, "/api/v1/scenarios/%d" % i, "/api/v1/scenarios/%d/evaluation" % i,
+                  "/telecharger/communes.csv?scenario=%d" % i, "/telecharger/communes.geojson?scenario=%d" % i,
+                  "/carte.svg?scenario=%d" % i, "/carte.svg?scenario=%d&ecart=1" % i]
+    for a, b in zip(ids, ids[1:]):
+        seeds.append("/scenarios/comparer?a=%d&b=%d" % (a, b))
+    pages = crawl(run, seeds, max(MAX_PAGES, len(seeds)))
+    run.final = False
+    # 5. the fields known to store text took the values (else nothing was
+    #    tested), and every accepted write is displayed somewhere, escaped
+    for where, field in EXPECT_STORED:
+        rows = [row for w, f, _, row in report if (w, f) == (where, field)]
+        run.check(rows and all(v.expect_shown for v in rows[0]), "%s %s" % (where, field),
+                  "this field should store the values sent: %s" % (
+                      ",".join(str(v.status) for v in rows[0]) if rows else "field not found"))
+    for where, field, kind, row in report:
+        for v in row:
+            if v.expect_shown:
+                run.check(v.shown["html"] > 0, "%s %s" % (where, field),
+                          "value %r was accepted (HTTP %s) but no page shows it" % (v.text, v.status))
+                run.check(v.shown["json"] > 0, "%s %s" % (where, field),
+                          "value %r was accepted (HTTP %s) but no API answer shows it" % (v.text, v.status))
+    if run.over_budget():
+        run.fail(base, "run over budget (%d requests, %.0f s): coverage incomplete"
+                 % (run.requests, time.monotonic() - run.start))
+
+    # report
+    print("fields exercised (status of the three values sent; where the value was shown):")
+    for where, field, kind, row in report:
+        st = ",".join(str(v.status) for v in row)
+        shown = {}
+        for v in row:
+            for k in ("html", "json", "csv", "svg"):
+                shown[k] = shown.get(k, 0) + v.shown[k] + v.echo[k]
+        sh = " ".join("%s=%d" % (k, n) for k, n in shown.items() if n)
+        stored = sum(1 for v in row if v.expect_shown)
+        print("  %-34s %-38s %-18s %-12s%s%s" % (where, field, kind, st,
+                                                   " stored=%d" % stored if stored else "",
+                                                   " shown " + sh if sh else ""))
+    for s in fuzz.skipped:
+        print("  not submitted: %s" % s)
+    stored = [v for _, _, _, row in report for v in row if v.expect_shown]
+    print("stored values: %d, each found escaped on html pages (min %d) and in API answers (min %d)"
+          % (len(stored), min((v.shown["html"] for v in stored), default=0),
+             min((v.shown["json"] for v in stored), default=0)))
+    print("final crawl: %d answers; all answers checked: %s" % (pages, ", ".join(
+        "%s %d" % (k, n) for k, n in sorted(run.stats.items()))))
+    print("%d requests, %.1f s" % (run.requests, time.monotonic() - t0))
+    return run
+
+
+# ---------------------------------------------------------------- self-test
+
+GOOD_HTML = """<!DOCTYPE html><html lang="fr"><head><title>MGX900_&lt;/title&gt;&lt;script&gt;</title>
+<script src="/static/app.js"></script></head><body>
+<p>MGX901_&lt;script&gt;&quot;&#39;&amp;</p>
+<p>MGX902_&#60;script&#62;&#34;&#x27;&#38;</p>
+<input name="n" value="MGX903_&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39; onmouseover=&#39;x &lt;/title&gt;&lt;script&gt;">
+<a href="/x?nom=MGX904_%3Cscript%3E%22%27%26">lien</a>
+<option>MGX905_&lt;scri…</option>
+</body></html>"""
+
+BAD_HTML = {
+    "raw text": "<p>MGX901_<script>\"'&</p>",
+    "attribute break-out": "<input value=\"MGX903_\"><img src=x onerror=alert(1)>' onmouseover='x </title><script>\">",
+    "single-quoted attribute": "<input value='MGX903_\"&gt;&lt;img src=x onerror=alert(1)&gt;' onmouseover='x &lt;/title&gt;&lt;script&gt;'>",
+    "title break-out": "<title>MGX900_</title><script></title>",
+    "javascript: link": "<a href=\"javascript:alert('MGX906_')\">x</a>",
+    "javascript: link, entities": "<a href=\"&#106;avascript:alert(&#39;MGX906_&#39;)\">x</a>",
+    "double escaping": "<p>MGX901_&amp;lt;script&amp;gt;&amp;quot;&amp;#39;&amp;amp;</p>",
+    "unescaped quote only": "<input value=\"MGX901_&lt;script&gt;\"&#39;&amp;\">",
+    "unescaped apostrophe only": "<p>MGX901_&lt;script&gt;&quot;'&amp;</p>",
+    "unescaped ampersand only": "<p>MGX901_&lt;script&gt;&quot;&#39;&</p>",
+    "foreign script": "<script>alert(1)</script>",
+}
+
+
+def self_test():
+    values = Values()
+    for _ in range(910):
+        values.make(0, "self-test", "x", "x")
+    values.by_marker["MGX900_"].text = "MGX900_</title><script>"
+    values.by_marker["MGX903_"].text = "MGX903_" + VARIANT
+    values.by_marker["MGX904_"].text = "MGX904_" + PAYLOAD
+    values.by_marker["MGX906_"].text = "javascript:alert('MGX906_')"
+    bad_json_alt = json.dumps({"name": "MGX901_&lt;script&gt;&quot;&#39;&amp;"})
+    cases = {  # path -> (content type, body, status, expected flagged, markers expected shown)
+        "/good": ("text/html; charset=utf-8", GOOD_HTML, 200, False,
+                  {"MGX900_", "MGX901_", "MGX902_", "MGX903_", "MGX904_", "MGX905_"}),
+        "/nocharset": ("text/html", "<p>ok</p>", 200, True, set()),
+        "/api/v1/good": ("application/json", json.dumps({"name": "MGX901_" + PAYLOAD, "x": [1, "MGX902_" + PAYLOAD]}),
+                         200, False, {"MGX901_", "MGX902_"}),
+        "/api/v1/badjson": ("application/json", '{"name": "MGX901_<script>"\'&"}', 200, True, set()),
+        "/api/v1/htmlinjson": ("application/json", bad_json_alt, 200, True, set()),
+        "/api/v1/wrongtype": ("text/html; charset=utf-8", "{}", 200, True, set()),
+        "/api/v1/error": ("application/json", '{"error": {"status": 404, "message": "x"}}', 404, False, set()),
+        "/api/v1/errorshape": ("application/json", '{"message": "x"}', 400, True, set()),
+        "/t.csv": ("text/csv; charset=utf-8", 'a,b\r\n1,"MGX901_<script>""\'&"\r\n', 200, False, {"MGX901_"}),
+        "/bad.csv": ("text/csv; charset=utf-8", 'a,b\r\n1,MGX901_<script>"\'&\r\n', 200, True, set()),
+        "/bad2.csv": ("text/csv; charset=utf-8", 'a,b\r\n1,"MGX901_<script>"\'&"\r\n', 200, True, set()),
+        "/width.csv": ("text/csv", "a,b\r\n1,2,3\r\n", 200, True, set()),
+        "/g.svg": ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg"><title>MGX901_&lt;script&gt;&quot;&#39;&amp;</title></svg>',
+                   200, False, {"MGX901_"}),
+        "/b.svg": ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg"><title>MGX901_<script>"\'&</title></svg>',
+                   200, True, set()),
+        "/b2.svg": ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg"><text>MGX901_&amp;lt;script&amp;gt;"\'&amp;amp;</text></svg>',
+                    200, True, set()),
+        "/header": ("text/html; charset=utf-8", "<p>ok</p>", 200, True, set()),
+    }
+    for i, (name, body) in enumerate(BAD_HTML.items()):
+        cases["/bad%d" % i] = ("text/html; charset=utf-8", body, 200, True, set())
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            c = cases.get(self.path)
+            if not c:
+                self.send_error(404)
+                return
+            data = c[1].encode()
+            self.send_response(c[2])
+            self.send_header("Content-Type", c[0])
+            self.send_header("Content-Length", str(len(data)))
+            if self.path == "/header":
+                self.send_header("Content-Disposition", 'attachment; filename="MGX901_<script>\'.csv"')
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    base = "http://127.0.0.1:%d" % srv.server_address[1]
+    outer = Run(base)
+    names = {("/bad%d" % i): n for i, n in enumerate(BAD_HTML)}
+    try:
+        for path, (_, _, _, flagged, want_shown) in cases.items():
+            inner = Run(base, values, quiet=True)
+            inner.final = True
+            for v in values.by_marker.values():
+                v.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0}
+            inner.get(path)
+            got = inner.fails > 0
+            label = "self-test %s (%s)" % (path, names.get(path, "crafted"))
+            outer.check(got == flagged, label, "expected %s, the checker %s: %s" % (
+                "flagged" if flagged else "clean", "flagged it" if got else "found nothing",
+                "; ".join(m for _, m in inner.problems)[:300]))
+            shown = {m for m, v in values.by_marker.items() if sum(v.shown.values())}
+            outer.check(want_shown <= shown, label, "values not seen as shown: %s" % sorted(want_shown - shown))
+        # the strict CSV reader and the marker scan on their own
+        outer.check(parse_csv('a,"b,""c"""\r\n') == [["a", 'b,"c"']], "self-test parse_csv", "quoted field")
+        outer.check(marker_scan("xMGX901_<script>\"'&y", values)[0] == {"MGX901_"}, "self-test marker_scan",
+                    "exact value not found")
+    finally:
+        srv.shutdown()
+    print("self-test: %d checks, %d failed" % (outer.checks, outer.fails))
+    return outer
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--base")
+    ap.add_argument("--counts")
+    a = ap.parse_args()
+    if a.self_test:
+        run = self_test()
+    elif a.base:
+        run = main_run(a.base, a.counts)
+    else:
+        ap.error("--self-test or --base URL")
+    if a.counts:
+        with open(a.counts, "w") as f:
+            f.write("%d %d\n" % (run.checks, run.fails))
+    return 1 if run.fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Black-box escaping crawl (issue 10): `maillage serve` on the demo territory,
+# on loopback; crawl_escaping.py stores <script>"'& and its variants
+# ("><img src=x onerror=…>, ' onmouseover=', </title><script>, javascript:)
+# in every field the forms and the JSON API accept, then crawls every page,
+# download and API answer that may show them and checks each is escaped for
+# its context (HTML, JSON, CSV, SVG) and carries the right Content-Type.
+# The checker is first fed crafted good and bad answers (--self-test), so
+# that a checker that sees nothing cannot pass.
+. "$(dirname "$0")/lib.bash"
+crawler="$(dirname "$0")/crawl_escaping.py"
+start=$(date +%s)
+
+# 1. The checker flags broken escaping.
+if python3 "$crawler" --self-test --counts "$tmp/self"; then ok; else
+    fail "self-test: the checker misjudged a crafted answer"; fi
+
+# 2. The application.
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$(test_database crawl)" --quiet \
+    >"$tmp/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+[ -s "$tmp/port" ] || { fail "server did not start"; finish; exit 1; }
+base="http://127.0.0.1:$(cat "$tmp/port")"
+
+python3 "$crawler" --base "$base" --counts "$tmp/counts"
+rc=$?
+if [ -s "$tmp/counts" ]; then
+    read -r c f <"$tmp/counts"
+    checks=$((checks + c)); fails=$((fails + f))
+    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || fail "crawler exited $rc"
+else
+    fail "crawler stopped before the end (exit $rc)"
+fi
+if kill -0 $pid 2>/dev/null; then ok; else
+    fail "server died during the crawl"; tail -5 "$tmp/server.log" | sed 's/^/  server: /' >&2; fi
+echo "crawl_escaping: $(($(date +%s) - start)) s"
+finish
