@@ -100,6 +100,11 @@ static const char SQL_UPDATE_ACTIONS[] =
 static const char SQL_GET[] = "SELECT " COLUMNS " FROM scenarios WHERE id = ?1";
 static const char SQL_LIST[] =
     "SELECT " COLUMNS " FROM scenarios ORDER BY updated_at DESC, id DESC";
+/* The same order, one page of it; both dialects accept LIMIT/OFFSET with
+ * parameters (bound as integers). */
+static const char SQL_LIST_PAGE[] =
+    "SELECT " COLUMNS " FROM scenarios ORDER BY updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
+static const char SQL_COUNT[] = "SELECT COUNT(*) FROM scenarios";
 static const char SQL_DELETE[] = "DELETE FROM scenarios WHERE id = ?1";
 
 /*
@@ -271,34 +276,64 @@ int mg_storage_scenario_get(mg_db *db, int64_t id, mg_scenario_record *out, mg_d
 }
 
 struct list_tx {
+    int paged;             /* 0: every scenario (SQL_LIST) */
+    int64_t offset, limit; /* paged: the window */
     mg_scenario_record *list;
     size_t n, cap;
+    int64_t total; /* paged: COUNT(*), in the same transaction */
 };
+
+/* Appends the current row of q to t->list. */
+static int list_append(struct list_tx *t, const mg_db_stmt *q, mg_diag *d)
+{
+    if (t->n == t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 16;
+        mg_scenario_record *grown = mg_realloc_array(t->list, ncap, sizeof *grown);
+        if (!grown)
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory listing scenarios");
+        t->list = grown;
+        t->cap = ncap;
+    }
+    memset(&t->list[t->n], 0, sizeof t->list[t->n]);
+    int rc = read_record(q, &t->list[t->n], d);
+    if (rc == 0)
+        t->n++;
+    return rc;
+}
+
+/* COUNT(*) of the table into t->total. */
+static int count_on(mg_db_conn *c, struct list_tx *t, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, SQL_COUNT, &q, d);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        t->total = mg_db_column_int64(q, 0);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "counting scenarios returned no row");
+    }
+    mg_db_finalize(q);
+    return rc;
+}
 
 static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct list_tx *t = ctx;
+    /* A retried transaction starts again from nothing. */
     mg_scenario_record_list_free(t->list, t->n);
-    *t = (struct list_tx){0};
+    t->list = NULL;
+    t->n = t->cap = 0;
+    t->total = 0;
+    int rc = t->paged ? count_on(c, t, d) : 0;
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, SQL_LIST, &q, d);
-    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        rc = 0;
-        if (t->n == t->cap) {
-            size_t ncap = t->cap ? t->cap * 2 : 16;
-            mg_scenario_record *grown = mg_realloc_array(t->list, ncap, sizeof *grown);
-            if (!grown) {
-                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory listing scenarios");
-                break;
-            }
-            t->list = grown;
-            t->cap = ncap;
-        }
-        memset(&t->list[t->n], 0, sizeof t->list[t->n]);
-        rc = read_record(q, &t->list[t->n], d);
-        if (rc == 0)
-            t->n++;
-    }
+    if (rc == 0)
+        rc = mg_db_prepare(c, t->paged ? SQL_LIST_PAGE : SQL_LIST, &q, d);
+    if (rc == 0 && t->paged && (mg_db_bind_int64(q, 1, t->limit) || mg_db_bind_int64(q, 2, t->offset)))
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory listing scenarios");
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW)
+        rc = list_append(t, q, d);
     mg_db_finalize(q);
     return rc == MG_DB_DONE ? 0 : rc;
 }
@@ -320,6 +355,44 @@ int mg_storage_scenario_list(mg_db *db, mg_scenario_record **out, size_t *n, mg_
     }
     *out = t.list;
     *n = t.n;
+    return 0;
+}
+
+int mg_storage_scenario_list_page(mg_db *db, size_t offset, size_t limit,
+                                  mg_scenario_record **out, size_t *n, size_t *total,
+                                  mg_diag *d)
+{
+    if (!out || !n || !total)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_storage_scenario_list_page: out, n or total is NULL");
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_storage_scenario_list_page: no database");
+    if (limit < 1 || limit > MG_STORAGE_PAGE_MAX)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_storage_scenario_list_page: limit %zu is not in 1..%u", limit,
+                           MG_STORAGE_PAGE_MAX);
+    if ((uintmax_t)offset > (uintmax_t)INT64_MAX)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_storage_scenario_list_page: offset %zu is too large", offset);
+    struct list_tx t = {.paged = 1, .offset = (int64_t)offset, .limit = (int64_t)limit};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
+    if (rc == 0 && t.total < 0)
+        rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "counting scenarios gave %lld",
+                         (long long)t.total);
+    if (rc || t.n == 0) {
+        mg_scenario_record_list_free(t.list, t.n);
+        t.list = NULL;
+        t.n = 0;
+    }
+    if (rc)
+        return rc;
+    *out = t.list;
+    *n = t.n;
+    *total = (size_t)t.total;
     return 0;
 }
 

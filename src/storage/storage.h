@@ -86,6 +86,23 @@ int mg_storage_scenario_get(mg_db *db, int64_t id, mg_scenario_record *out,
 int mg_storage_scenario_list(mg_db *db, mg_scenario_record **out, size_t *n,
                              mg_diag *d) MG_WARN_UNUSED;
 
+/* The largest page mg_storage_scenario_list_page gives. */
+#define MG_STORAGE_PAGE_MAX 1000u
+
+/**
+ * One page of the list, in the order of mg_storage_scenario_list: at most
+ * `limit` (1..MG_STORAGE_PAGE_MAX) scenarios from position `offset`
+ * (0-based), and in *total the number of scenarios in all, both read in
+ * one transaction so that they agree. *out as for mg_storage_scenario_list
+ * (NULL with *n == 0 for an empty page: an offset at or past the end is
+ * not an error, *total still tells how many there are).
+ * MG_EINVAL for a limit out of range, an offset past INT64_MAX or a NULL
+ * out-parameter.
+ */
+int mg_storage_scenario_list_page(mg_db *db, size_t offset, size_t limit,
+                                  mg_scenario_record **out, size_t *n, size_t *total,
+                                  mg_diag *d) MG_WARN_UNUSED;
+
 /** Frees the n records of list and list itself. NULL is accepted. */
 void mg_scenario_record_list_free(mg_scenario_record *list, size_t n);
 

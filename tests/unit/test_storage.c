@@ -1,16 +1,16 @@
 /*
  * Tests of the scenario store (storage/storage.h) on the SQL layer, run
  * against SQLite and, when MG_TEST_PG_URI is set (scripts/test.sh), against
- * PostgreSQL: insert/get/update/list/delete, list order, unique and refused
- * names, unknown ids, reopening, refusal of a database written by a newer
- * build, concurrent saves from several threads through one handle and
- * through one handle per thread, concurrent read-modify-write edits losing
- * nothing, and a busy database giving MG_EBUSY after the bounded wait while
- * reads go on. SQLite alone: creation and migration of a new file (checked
- * with sqlite3 directly, not through the code under test), WAL mode, a
- * failing migration rolled back, files that are not databases. Each SQLite
- * test works in its own mkdtemp folder; PostgreSQL tests share one database
- * of this program's, emptied before each test.
+ * PostgreSQL: insert/get/update/list/delete, list order, pages of the list,
+ * unique and refused names, unknown ids, reopening, refusal of a database
+ * written by a newer build, concurrent saves from several threads through
+ * one handle and through one handle per thread, concurrent read-modify-write
+ * edits losing nothing, and a busy database giving MG_EBUSY after the
+ * bounded wait while reads go on. SQLite alone: creation and migration of
+ * a new file (checked with sqlite3 directly, not through the code under
+ * test), WAL mode, a failing migration rolled back, files that are not
+ * databases. Each SQLite test works in its own mkdtemp folder; PostgreSQL
+ * tests share one database of this program's, emptied before each test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -398,6 +398,101 @@ static void test_list_order(void **state)
     /* Updating B makes it the most recent. */
     save_ok(s, b, "B", "mg", "[1]");
     assert_list_names(s, (const char *const[]){"B", "A", "C"}, 3);
+    mg_db_close(s);
+}
+
+/* One page of the list, checked against the expected ids. */
+static void assert_page(mg_db *s, size_t offset, size_t limit, const int64_t *want,
+                        size_t nwant, size_t total)
+{
+    mg_scenario_record *list = NULL;
+    size_t n = 99, got_total = 99;
+    mg_diag d = {{0}};
+    int rc = mg_storage_scenario_list_page(s, offset, limit, &list, &n, &got_total, &d);
+    if (rc != 0)
+        fail_msg("page at %zu (limit %zu): %s (%s)", offset, limit, mg_strerror(rc), d.msg);
+    assert_int_equal(got_total, total);
+    assert_int_equal(n, nwant);
+    if (nwant == 0)
+        assert_null(list);
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id != want[i])
+            fail_msg("page at %zu: row %zu has id %lld, expected %lld", offset, i,
+                     (long long)list[i].id, (long long)want[i]);
+    mg_scenario_record_list_free(list, n);
+}
+
+/* Pagination: 120 scenarios in pages of 50 give 50, 50 and 20, in the
+ * list's order (updated_at, then id, both descending), and together every
+ * scenario once; a page past the end is empty with the right total. */
+static void test_list_page(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *s = open_ok(f->url);
+    enum { N = 120 };
+    int64_t ids[N];
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "Scénario %03d", i);
+        ids[i] = save_ok(s, 0, name, "mg", "[]");
+    }
+    /* Two timestamps, set behind the store's back: the scenarios saved at
+     * even positions are the more recent, so the order is neither the ids'
+     * nor the reverse. */
+    via_exec(f->url, "UPDATE scenarios SET updated_at = '2021-01-01T00:00:00Z'");
+    char sql[4096];
+    size_t len = (size_t)snprintf(sql, sizeof sql,
+                                  "UPDATE scenarios SET updated_at = '2022-01-01T00:00:00Z' "
+                                  "WHERE id IN (");
+    for (int i = 0; i < N; i += 2)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%lld", i ? "," : "",
+                                (long long)ids[i]);
+    snprintf(sql + len, sizeof sql - len, ")");
+    via_exec(f->url, sql);
+    /* Expected: even positions by id descending, then odd ones. Ids grow
+     * with the position. */
+    int64_t want[N];
+    size_t k = 0;
+    for (int i = N - 2; i >= 0; i -= 2)
+        want[k++] = ids[i];
+    for (int i = N - 1; i >= 1; i -= 2)
+        want[k++] = ids[i];
+    assert_int_equal(k, N);
+
+    assert_page(s, 0, 50, want, 50, N);
+    assert_page(s, 50, 50, want + 50, 50, N);
+    assert_page(s, 100, 50, want + 100, 20, N);
+    assert_page(s, 120, 50, NULL, 0, N);
+    assert_page(s, 5000, 50, NULL, 0, N);
+    /* Other windows agree with the same order. */
+    assert_page(s, 59, 3, want + 59, 3, N);
+    assert_page(s, 0, 1000, want, N, N);
+
+    /* The whole list says the same. */
+    mg_scenario_record *all = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_list(s, &all, &n, &d), 0);
+    assert_int_equal(n, N);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(all[i].id, want[i]);
+    mg_scenario_record_list_free(all, n);
+
+    /* Refused arguments. */
+    mg_scenario_record *list = NULL;
+    size_t total = 0;
+    assert_int_equal(mg_storage_scenario_list_page(s, 0, 0, &list, &n, &total, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(s, 0, MG_STORAGE_PAGE_MAX + 1, &list, &n,
+                                                   &total, &d),
+                     MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(s, 0, 10, NULL, &n, &total, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(s, 0, 10, &list, &n, NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(NULL, 0, 10, &list, &n, &total, &d),
+                     MG_EINVAL);
+
+    /* After deleting everything: an empty first page, total 0. */
+    via_exec(f->url, "DELETE FROM scenarios");
+    assert_page(s, 0, 50, NULL, 0, 0);
     mg_db_close(s);
 }
 
@@ -1041,6 +1136,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
@@ -1063,6 +1159,7 @@ int main(void)
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_crud, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_list_order, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_list_page, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_unique_names, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_ids, setup_pg, teardown),
