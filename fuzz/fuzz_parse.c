@@ -6,7 +6,9 @@
  * success lies in the bounds asked for; a number printed with "%.17g" (and
  * an integer, an id or a date printed plainly) reads back to the same
  * value; a normalised code has its documented shape and reads back to
- * itself.
+ * itself. The "C" number parsers of data files read the raw bytes (no
+ * terminator, so that a read past the span is caught), never accept a
+ * space or a comma, and read back what "%.17g" prints.
  */
 #include <float.h>
 #include <inttypes.h>
@@ -154,10 +156,44 @@ static void code(code_fn f, const char *s, size_t size, const char *shapes)
     check(f(out, again, &why2) == 0 && strcmp(out, again) == 0);
 }
 
+/* The data-file parsers, on the raw bytes: no terminator after them. */
+static void c_numbers(const uint8_t *data, size_t size)
+{
+    const char *s = (const char *)data;
+    double v = 0.5, back = 0;
+    mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
+    int rc = mg_parse_c_double(s, size, &v, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(v == 0.5);
+    } else {
+        check(isfinite(v) && !(v == 0 && signbit(v)));
+        check(!memchr(s, ' ', size) && !memchr(s, ',', size));
+        char p[64];
+        int n = snprintf(p, sizeof p, "%.17g", v);
+        check(mg_parse_c_double(p, (size_t)n, &back, &why2) == 0);
+        check(memcmp(&back, &v, sizeof v) == 0);
+    }
+    int64_t i = 7, iback = 0;
+    rc = mg_parse_c_int(s, size, -1000000, INT64_MAX, &i, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(i == 7);
+        return;
+    }
+    check(i >= -1000000);
+    char p[32];
+    int n = snprintf(p, sizeof p, "%" PRId64, i);
+    check(mg_parse_c_int(p, (size_t)n, INT64_MIN, INT64_MAX, &iback, &why2) == 0 && iback == i);
+    /* An integer is also a number. */
+    check(mg_parse_c_double(s, size, &v, &why2) == 0 && v == (double)i);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 256)
         return 0; /* every parser refuses far shorter inputs */
+    c_numbers(data, size);
     char s[257];
     memcpy(s, data, size);
     s[size] = 0;

@@ -3,13 +3,15 @@
  *
  * A number is checked by the grammar first and rewritten as plain ASCII
  * ("-1234.5e3": sign, digits without group separators, a dot, the
- * exponent) before strtod turns it into the correctly rounded double.
- * strtod reads the decimal point of the LC_NUMERIC locale; the program
- * never calls setlocale, so that is the "C" locale and its dot. A program
- * that ever calls setlocale(LC_ALL, "") must keep LC_NUMERIC at "C" (or
- * this file must switch to strtod_l). strtod and strtol are allowed in
- * src/parse/ only: everything else calls these functions.
+ * exponent) before strtod turns it into the correctly rounded double
+ * (to_double below, the one strtod call). strtod reads the decimal point
+ * of the LC_NUMERIC locale, so to_double writes that one in place of the
+ * dot: the result does not depend on setlocale. strtod and strtol are
+ * allowed in src/parse/ only (tests/lint/banned_functions.sh): everything
+ * else calls these functions.
  */
+#include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +73,33 @@ static bool is_mark(int ch)
     return ch == ',' || ch == '.';
 }
 
+/*
+ * The double of buf[0..k): ASCII already checked by a grammar that is a
+ * subset of strtod's (sign, digits, at most one '.', exponent), with room
+ * for a terminator at buf[k]. The dot is replaced by the locale's decimal
+ * point (a single byte in every locale glibc ships but a few, which fall
+ * back on the dot), so that strtod reads it whatever setlocale was told.
+ * Overflow is MG_PARSE_RANGE; -0 reads as 0.
+ */
+static mg_parse_error to_double(char *buf, size_t k, double *out)
+{
+    buf[k] = 0;
+    char *dot = memchr(buf, '.', k);
+    if (dot) {
+        const char *dp = localeconv()->decimal_point;
+        *dot = dp && dp[0] && !dp[1] ? dp[0] : '.';
+    }
+    char *stop;
+    errno = 0;
+    double v = strtod(buf, &stop);
+    if (stop != buf + k)
+        return MG_PARSE_NOT_NUMBER;
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
+        return MG_PARSE_RANGE;
+    *out = v == 0 ? 0 : v; /* -0 reads as 0 */
+    return MG_PARSE_OK;
+}
+
 int mg_parse_number(const char *s, double min, double max, double *out, mg_parse_error *why)
 {
     if (!(min <= max))
@@ -117,16 +146,10 @@ int mg_parse_number(const char *s, double min, double max, double *out, mg_parse
     if (!cur_end(&c))
         return mg_parse__fail(why, is_mark(cur_peek(&c)) ? MG_PARSE_SEPARATOR
                                                          : MG_PARSE_NOT_NUMBER);
-    buf[k] = 0;
-    char *stop;
-    double v = strtod(buf, &stop);
-    /* The grammar above is a subset of strtod's: all of buf is read. */
-    if (stop != buf + k)
-        return mg_parse__fail(why, MG_PARSE_NOT_NUMBER);
-    if (!isfinite(v))
-        return mg_parse__fail(why, MG_PARSE_RANGE);
-    if (v == 0)
-        v = 0; /* -0 reads as 0 */
+    double v;
+    e = to_double(buf, k, &v);
+    if (e)
+        return mg_parse__fail(why, e);
     if (v < min || v > max)
         return mg_parse__fail(why, MG_PARSE_RANGE);
     *out = v;
@@ -201,6 +224,82 @@ int mg_parse_id(const char *s, int64_t max, int64_t *out, mg_parse_error *why)
     int64_t v;
     mg_parse_error e = accumulate(s, n, false, &v);
     if (e || v > max)
+        return mg_parse__fail(why, MG_PARSE_RANGE);
+    *out = v;
+    return mg_parse__ok(why);
+}
+
+/* Consumes ASCII digits of the span at *p, at most up to end; returns how many. */
+static size_t c_digits(const char **p, const char *end)
+{
+    size_t n = 0;
+    while (*p < end && is_digit((unsigned char)**p)) {
+        (*p)++;
+        n++;
+    }
+    return n;
+}
+
+int mg_parse_c_double(const char *s, size_t len, double *out, mg_parse_error *why)
+{
+    if (!s || len == 0)
+        return mg_parse__fail(why, MG_PARSE_EMPTY);
+    if (len > MG_PARSE_NUMBER_MAX)
+        return mg_parse__fail(why, MG_PARSE_TOO_LONG);
+    const char *p = s, *end = s + len;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = c_digits(&p, end);
+    if (p < end && *p == '.') {
+        p++;
+        digits += c_digits(&p, end);
+    }
+    if (digits == 0)
+        return mg_parse__fail(why, MG_PARSE_NOT_NUMBER);
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        size_t n = c_digits(&p, end);
+        if (n == 0 || n > 4)
+            return mg_parse__fail(why, MG_PARSE_NOT_NUMBER);
+    }
+    if (p != end)
+        return mg_parse__fail(why, MG_PARSE_NOT_NUMBER);
+    char buf[MG_PARSE_NUMBER_MAX + 1];
+    memcpy(buf, s, len);
+    double v;
+    mg_parse_error e = to_double(buf, len, &v);
+    if (e)
+        return mg_parse__fail(why, e);
+    *out = v;
+    return mg_parse__ok(why);
+}
+
+int mg_parse_c_int(const char *s, size_t len, int64_t min, int64_t max, int64_t *out,
+                   mg_parse_error *why)
+{
+    if (min > max)
+        return mg_parse__fail(why, MG_PARSE_RANGE);
+    if (!s || len == 0)
+        return mg_parse__fail(why, MG_PARSE_EMPTY);
+    if (len > MG_PARSE_NUMBER_MAX)
+        return mg_parse__fail(why, MG_PARSE_TOO_LONG);
+    const char *p = s, *end = s + len;
+    bool neg = *p == '-';
+    if (*p == '+' || *p == '-')
+        p++;
+    const char *digits = p;
+    size_t n = c_digits(&p, end);
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+        return mg_parse__fail(why, n ? MG_PARSE_NOT_INTEGER : MG_PARSE_NOT_NUMBER);
+    if (n == 0 || p != end)
+        return mg_parse__fail(why, MG_PARSE_NOT_NUMBER);
+    int64_t v;
+    mg_parse_error e = accumulate(digits, n, neg, &v);
+    if (e)
+        return mg_parse__fail(why, e);
+    if (v < min || v > max)
         return mg_parse__fail(why, MG_PARSE_RANGE);
     *out = v;
     return mg_parse__ok(why);

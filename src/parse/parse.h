@@ -55,6 +55,10 @@
  * no sign, no space, no leading zero ("007" is refused so that each id has
  * one spelling), from 1 to a caller's maximum.
  *
+ * Data files (mg_parse_c_double, mg_parse_c_int) have their own syntax:
+ * the "C" numbers of printf, with a dot and never a group separator; see
+ * those functions.
+ *
  * Dates (mg_parse_date): ISO 8601 "2026-12-04" (exactly 4-2-2 digits) or
  * French "04/12/2026" and "4/12/2026" (day/month/year, day and month of 1
  * or 2 digits, year of 4). Years 1583 to 9999 (the first whole Gregorian
@@ -141,6 +145,35 @@ int mg_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
  * INT64_MAX are MG_PARSE_RANGE). max < 1 is MG_EINVAL.
  */
 int mg_parse_id(const char *s, int64_t max, int64_t *out, mg_parse_error *why) MG_WARN_UNUSED;
+
+/**
+ * Parses a number as data files and C's printf write it ("C" numbers, as
+ * in the CSVs of INSEE, La Poste and the DREES, OpenStreetMap tags, or
+ * "%.12g"): exactly the len bytes at s (no terminator needed, nothing past
+ * s[len - 1] is read), at most MG_PARSE_NUMBER_MAX of them:
+ *  - an optional '+' or '-', then digits with at most one '.' among or
+ *    around them and at least one digit ("12", "-0.5", ".5", "5.");
+ *  - an optional exponent 'e' or 'E', optional sign, 1 to 4 digits;
+ *  - nothing else: no space (callers trim), no comma, no digit grouping
+ *    (a data file never groups, and "1 234" or "1,5" there is a fault to
+ *    report, not a French number to read), no "inf", "nan" or hexadecimal.
+ * The value is the correctly rounded double, whatever the locale; -0 reads
+ * as 0; overflow is MG_PARSE_RANGE, underflow reads as the nearest
+ * subnormal or 0. Refusals: MG_PARSE_EMPTY (len 0), MG_PARSE_TOO_LONG,
+ * MG_PARSE_NOT_NUMBER.
+ */
+int mg_parse_c_double(const char *s, size_t len, double *out, mg_parse_error *why) MG_WARN_UNUSED;
+
+/**
+ * Parses a "C" integer: exactly the len bytes at s (at most
+ * MG_PARSE_NUMBER_MAX), an optional '+' or '-' and 1 or more ASCII digits,
+ * nothing else (no space, no grouping), checked min <= value <= max
+ * (min > max: MG_EINVAL). Refusals: MG_PARSE_EMPTY, MG_PARSE_TOO_LONG,
+ * MG_PARSE_NOT_NUMBER, MG_PARSE_NOT_INTEGER ("12.0", "1e3"),
+ * MG_PARSE_RANGE.
+ */
+int mg_parse_c_int(const char *s, size_t len, int64_t min, int64_t max, int64_t *out,
+                   mg_parse_error *why) MG_WARN_UNUSED;
 
 /** A calendar day. */
 typedef struct mg_date {

@@ -884,6 +884,135 @@ static void test_int_property(void **state)
     }
 }
 
+/* ---- "C" numbers of data files ---- */
+
+static const struct number_case c_numbers[] = {
+    {"12", MG_PARSE_OK, 12},
+    {"-0.5", MG_PARSE_OK, -0.5},
+    {"+3.25", MG_PARSE_OK, 3.25},
+    {".5", MG_PARSE_OK, 0.5},
+    {"5.", MG_PARSE_OK, 5},
+    {"43.2130", MG_PARSE_OK, 43.213},
+    {"1.5e3", MG_PARSE_OK, 1500},
+    {"1E-3", MG_PARSE_OK, 0.001},
+    {"1.23456789012e+20", MG_PARSE_OK, 1.23456789012e+20},
+    {"0.1", MG_PARSE_OK, 0.1},
+    {"-0", MG_PARSE_OK, 0},
+    {"4.9406564584124654e-324", MG_PARSE_OK, 4.9406564584124654e-324},
+    {"1e-400", MG_PARSE_OK, 0},
+    /* A data file never groups digits nor writes a decimal comma. */
+    {"80 000", MG_PARSE_NOT_NUMBER, 0},
+    {"1,5", MG_PARSE_NOT_NUMBER, 0},
+    {"1 234.5", MG_PARSE_NOT_NUMBER, 0},
+    {" 1", MG_PARSE_NOT_NUMBER, 0},
+    {"1 ", MG_PARSE_NOT_NUMBER, 0},
+    {"1.2.3", MG_PARSE_NOT_NUMBER, 0},
+    {".", MG_PARSE_NOT_NUMBER, 0},
+    {"-", MG_PARSE_NOT_NUMBER, 0},
+    {"e5", MG_PARSE_NOT_NUMBER, 0},
+    {"1e", MG_PARSE_NOT_NUMBER, 0},
+    {"1e+", MG_PARSE_NOT_NUMBER, 0},
+    {"1e12345", MG_PARSE_NOT_NUMBER, 0},
+    {"inf", MG_PARSE_NOT_NUMBER, 0},
+    {"nan", MG_PARSE_NOT_NUMBER, 0},
+    {"0x10", MG_PARSE_NOT_NUMBER, 0},
+    {"--1", MG_PARSE_NOT_NUMBER, 0},
+    {MINUS "1", MG_PARSE_NOT_NUMBER, 0},
+    {"1e999", MG_PARSE_RANGE, 0},
+    {"-1e309", MG_PARSE_RANGE, 0},
+    {"", MG_PARSE_EMPTY, 0},
+};
+
+static void test_c_double_table(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof c_numbers / sizeof *c_numbers; k++) {
+        const struct number_case *c = &c_numbers[k];
+        double v = 42;
+        mg_parse_error why = MG_PARSE_ERROR_COUNT;
+        int rc = mg_parse_c_double(c->in, strlen(c->in), &v, &why);
+        if (why != c->why)
+            fail_msg("\"%s\": reason %d, expected %d", c->in, (int)why, (int)c->why);
+        assert_int_equal(rc, code_of(c->why));
+        if (c->why == MG_PARSE_OK) {
+            if (v != c->v)
+                fail_msg("\"%s\" read as %.17g, expected %.17g", c->in, v, c->v);
+            assert_false(signbit(v) && v == 0);
+        } else {
+            assert_true(v == 42); /* left alone */
+        }
+    }
+    /* Only len bytes are read: the rest of a field is not looked at. */
+    double v = 0;
+    assert_int_equal(mg_parse_c_double("43.5,2.25", 4, &v, NULL), 0);
+    assert_true(v == 43.5);
+    assert_int_equal(mg_parse_c_double(NULL, 0, &v, NULL), MG_EPARSE);
+    char longer[MG_PARSE_NUMBER_MAX + 2];
+    memset(longer, '1', sizeof longer);
+    assert_int_equal(mg_parse_c_double(longer, sizeof longer, &v, NULL), MG_ELIMIT);
+    assert_int_equal(mg_parse_c_double(longer, MG_PARSE_NUMBER_MAX, &v, NULL), 0);
+}
+
+static void test_c_double_property(void **state)
+{
+    (void)state;
+    /* Every finite double printed by printf reads back bit for bit. */
+    uint64_t seed = 20260512;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t bits = rng_next(&seed);
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        if (!isfinite(v))
+            continue;
+        char s[64];
+        int n = snprintf(s, sizeof s, i % 2 ? "%.17g" : "%.12e", v);
+        double back;
+        if (mg_parse_c_double(s, (size_t)n, &back, NULL) != 0)
+            fail_msg("\"%s\" refused", s);
+        if (i % 2 && v != 0 && memcmp(&back, &v, sizeof v) != 0)
+            fail_msg("\"%s\" read as %.17g", s, back);
+    }
+}
+
+static void test_c_int_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        mg_parse_error why;
+        int64_t v;
+    } cases[] = {
+        {"0", MG_PARSE_OK, 0},
+        {"+17", MG_PARSE_OK, 17},
+        {"-17", MG_PARSE_OK, -17},
+        {"007", MG_PARSE_OK, 7},
+        {"9223372036854775807", MG_PARSE_OK, INT64_MAX},
+        {"-9223372036854775808", MG_PARSE_OK, INT64_MIN},
+        {"9223372036854775808", MG_PARSE_RANGE, 0},
+        {"12.0", MG_PARSE_NOT_INTEGER, 0},
+        {"1e3", MG_PARSE_NOT_INTEGER, 0},
+        {"1 000", MG_PARSE_NOT_NUMBER, 0},
+        {" 1", MG_PARSE_NOT_NUMBER, 0},
+        {"1x", MG_PARSE_NOT_NUMBER, 0},
+        {"-", MG_PARSE_NOT_NUMBER, 0},
+        {"", MG_PARSE_EMPTY, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int64_t v = 42;
+        mg_parse_error why = MG_PARSE_ERROR_COUNT;
+        int rc = mg_parse_c_int(cases[k].in, strlen(cases[k].in), INT64_MIN, INT64_MAX, &v, &why);
+        if (why != cases[k].why)
+            fail_msg("\"%s\": reason %d, expected %d", cases[k].in, (int)why, (int)cases[k].why);
+        assert_int_equal(rc, code_of(cases[k].why));
+        assert_true(v == (cases[k].why == MG_PARSE_OK ? cases[k].v : 42));
+    }
+    int64_t v;
+    assert_int_equal(mg_parse_c_int("5", 1, 6, 10, &v, NULL), MG_EINVAL);
+    assert_int_equal(mg_parse_c_int("5", 1, 10, 6, &v, NULL), MG_EINVAL);
+    assert_int_equal(mg_parse_c_int("123 456", 3, 0, 1000, &v, NULL), 0);
+    assert_true(v == 123);
+}
+
 static void test_messages(void **state)
 {
     (void)state;
@@ -909,7 +1038,8 @@ int main(void)
         cmocka_unit_test(test_date_calendar),  cmocka_unit_test(test_codes_tables),
         cmocka_unit_test(test_siren_property), cmocka_unit_test(test_siret_la_poste),
         cmocka_unit_test(test_number_property), cmocka_unit_test(test_int_property),
-        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_messages),       cmocka_unit_test(test_c_double_table),
+        cmocka_unit_test(test_c_double_property), cmocka_unit_test(test_c_int_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
