@@ -497,10 +497,6 @@ class Run:
             data = e.read()
             return Resp(method, url, e.code, e.headers, data)
 
-    def same_origin(self, url):
-        s = urllib.parse.urlsplit(url)
-        return (s.scheme, s.netloc) == self.origin
-
     def local(self, url):
         """Absolute same-origin URL -> path?query (None if foreign)."""
         s = urllib.parse.urlsplit(urllib.parse.urljoin(self.base + "/", url))
@@ -699,9 +695,10 @@ class Fuzzer:
             if key in self.done_forms or not action:
                 continue
             self.done_forms.add(key)
-            if re.search(r"/supprimer$", key[1]) or not form.fields:
+            deletes = re.search(r"/supprimer$", key[1])
+            if deletes or not form.fields:
                 self.skipped.append("%s %s (%s)" % (form.method.upper(), key[1],
-                                                    "deletes" if form.fields == [] else "no fields"))
+                                                    "deletes" if deletes else "no fields"))
                 continue
             self.pending.append((key, action, form))
 
@@ -924,7 +921,7 @@ def fuzz_api(run, report):
 
 # ---------------------------------------------------------------- the run
 
-def main_run(base, counts_file):
+def main_run(base):
     run = Run(base, Values("".join(chr(97 + int(d)) for d in "%04d" % (os.getpid() % 10000))))
     t0 = time.monotonic()
     fuzz = Fuzzer(run)
@@ -1130,7 +1127,7 @@ def main():
     if a.self_test:
         run = self_test()
     elif a.base:
-        run = main_run(a.base, a.counts)
+        run = main_run(a.base)
     else:
         ap.error("--self-test or --base URL")
     if a.counts:
