@@ -1,8 +1,11 @@
 #include "access/decay.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "parse/parse.h"
 
 mg_decay mg_decay_drees(void)
 {
@@ -68,6 +71,13 @@ int mg_decay_check(const mg_decay *f, mg_diag *d)
     return MG_OK;
 }
 
+/* The number of the span [p, end), in the "C" syntax ("0.66": the comma
+ * separates the steps); false if it is not one. */
+static bool span_number(const char *p, const char *end, double *out)
+{
+    return mg_parse_c_double(p, (size_t)(end - p), out, NULL) == 0;
+}
+
 int mg_decay_parse_steps(const char *spec, mg_decay *out, mg_diag *d)
 {
     mg_decay f = {.kind = MG_DECAY_STEP};
@@ -76,22 +86,22 @@ int mg_decay_parse_steps(const char *spec, mg_decay *out, mg_diag *d)
         if (f.nsteps == MG_DECAY_MAX_STEPS)
             return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "step profile \"%s\": more than %d steps",
                                spec, MG_DECAY_MAX_STEPS);
-        char *end;
-        double ub = strtod(p, &end);
-        if (end == p || *end != ':')
+        /* An item is MINUTES:WEIGHT up to the next comma. */
+        const char *item_end = p + strcspn(p, ",");
+        const char *colon = memchr(p, ':', (size_t)(item_end - p));
+        double ub, w;
+        if (!colon || !span_number(p, colon, &ub))
             return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                                "step profile \"%s\", item %zu: expected MINUTES:WEIGHT",
                                spec, f.nsteps + 1);
-        p = end + 1;
-        double w = strtod(p, &end);
-        if (end == p || (*end && *end != ','))
+        if (!span_number(colon + 1, item_end, &w))
             return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                                "step profile \"%s\", item %zu: expected a weight after ':'",
                                spec, f.nsteps + 1);
         f.upper[f.nsteps] = ub;
         f.weight[f.nsteps] = w;
         f.nsteps++;
-        p = *end ? end + 1 : end;
+        p = *item_end ? item_end + 1 : item_end;
     }
     if (f.nsteps == 0)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "step profile is empty: expected e.g. 10:1,15:0.66,20:0.33");

@@ -10,8 +10,7 @@
  */
 #include "io/csv.h"
 
-#include <errno.h>
-#include <locale.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/limits.h"
+#include "parse/parse.h"
 
 /* Size of one read from the reader. */
 #define CSV_CHUNK (64u * 1024u)
@@ -625,52 +625,17 @@ int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present, mg_diag
     if (rc || n == 0)
         return rc;
 
-    /* The grammar is checked by hand before strtod, because strtod also
-     * accepts "inf", "nan", hexadecimal floats and leading garbage-free
-     * prefixes, none of which is a number in a data file. */
-    size_t k = 0, digits = 0, sep = n;
-    if (tmp[k] == '+' || tmp[k] == '-')
-        k++;
-    while (k < n && is_digit(tmp[k])) {
-        k++;
-        digits++;
-    }
-    if (k < n && (tmp[k] == '.' || tmp[k] == ',')) {
-        sep = k++;
-        while (k < n && is_digit(tmp[k])) {
-            k++;
-            digits++;
-        }
-    }
-    if (digits == 0)
-        return bad_field(c, i, "a number", d);
-    if (k < n && (tmp[k] == 'e' || tmp[k] == 'E')) {
-        k++;
-        if (k < n && (tmp[k] == '+' || tmp[k] == '-'))
-            k++;
-        size_t exp_digits = 0;
-        while (k < n && is_digit(tmp[k])) {
-            k++;
-            exp_digits++;
-        }
-        if (exp_digits == 0)
-            return bad_field(c, i, "a number", d);
-    }
-    if (k != n)
-        return bad_field(c, i, "a number", d);
-    /* strtod reads the decimal separator of the current locale; writing
-     * that one makes the result independent of setlocale. */
-    if (sep < n) {
-        const char *dp = localeconv()->decimal_point;
-        tmp[sep] = dp && dp[0] && !dp[1] ? dp[0] : '.';
-    }
-    errno = 0;
-    char *end = NULL;
-    double v = strtod(tmp, &end);
-    if (end != tmp + n)
-        return bad_field(c, i, "a number", d);
-    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
-        return bad_field(c, i, "a number within the range of a double", d);
+    /* The "C" syntax of data files (mg_parse_c_double: no "inf", "nan",
+     * hexadecimal or digit grouping), where a decimal comma, which some
+     * exports write, stands for the dot. */
+    char *comma = memchr(tmp, ',', n);
+    if (comma)
+        *comma = '.';
+    double v;
+    mg_parse_error why;
+    if (mg_parse_c_double(tmp, n, &v, &why))
+        return bad_field(c, i, why == MG_PARSE_RANGE ? "a number within the range of a double"
+                                                     : "a number", d);
     *out = v;
     *present = true;
     return MG_OK;
@@ -695,12 +660,10 @@ int mg_csv_long(const mg_csv *c, size_t i, long *out, bool *present, mg_diag *d)
     for (size_t j = k; j < n; j++)
         if (!is_digit(tmp[j]))
             return bad_field(c, i, "a non-negative integer", d);
-    errno = 0;
-    char *end = NULL;
-    long v = strtol(tmp, &end, 10);
-    if (errno == ERANGE || end != tmp + n)
+    int64_t v;
+    if (mg_parse_c_int(tmp, n, 0, LONG_MAX, &v, NULL))
         return bad_field(c, i, "a non-negative integer that fits a long", d);
-    *out = v;
+    *out = (long)v;
     *present = true;
     return MG_OK;
 }

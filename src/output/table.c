@@ -6,13 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/parse.h"
+
 double mg_output_round(double v)
 {
     if (!isfinite(v) || v == 0)
         return v;
     char buf[40];
-    snprintf(buf, sizeof buf, "%.12g", v);
-    return strtod(buf, NULL);
+    int n = snprintf(buf, sizeof buf, "%.12g", v);
+    double r;
+    /* printf's "%.12g" of a finite double always reads back. */
+    return n > 0 && (size_t)n < sizeof buf && mg_parse_c_double(buf, (size_t)n, &r, NULL) == 0 ? r
+                                                                                                : v;
 }
 
 int mg_format_parse(const char *s, enum mg_format *out)

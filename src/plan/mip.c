@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "geo/geo.h"
+#include "parse/parse.h"
 #include "plan/internal.h"
 
 const char *mg_plan_exact_status_name(enum mg_plan_exact_status s)
@@ -269,11 +270,13 @@ static int write_all(int fd, const void *buf, size_t len)
 static rlim_t address_space_now(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long pages = 0;
+    int64_t pages = 0;
     if (f) {
         char line[256];
-        if (fgets(line, sizeof line, f))
-            pages = strtoul(line, NULL, 10);
+        /* The first field: the program's size in pages. */
+        if (fgets(line, sizeof line, f) &&
+            mg_parse_c_int(line, strspn(line, "0123456789"), 0, INT64_MAX, &pages, NULL))
+            pages = 0;
         fclose(f);
     }
     return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);

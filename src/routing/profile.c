@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/parse.h"
+
 typedef struct road_class {
     const char *highway;
     double kmh;
@@ -68,9 +70,10 @@ double mg_profile_maxspeed(const char *v)
                 return kImplicit[i].kmh;
         return 0;
     }
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || !isfinite(x) || x <= 0 || x > 300)
+    /* The number, in the "C" syntax OSM uses ("50", "7.5"), then a unit. */
+    const char *end = v + strspn(v, "0123456789.");
+    double x;
+    if (mg_parse_c_double(v, (size_t)(end - v), &x, NULL) || x <= 0 || x > 300)
         return 0;
     while (*end == ' ')
         end++;

@@ -9,29 +9,36 @@
 
 #include "core/alloc.h"
 #include "io/csv.h"
+#include "parse/parse.h"
 #include "territory/codemap.h"
 #include "territory/territory.h"
 
-/* Parses "lat,lon" (WGS84 degrees, optional spaces). */
+/* The span [b, e) without the spaces and tabs around it. */
+static void trim(const char **b, const char **e)
+{
+    while (*b < *e && (**b == ' ' || **b == '\t'))
+        (*b)++;
+    while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+        (*e)--;
+}
+
+/* Parses "lat,lon" (WGS84 degrees in the "C" syntax of data files, spaces
+ * allowed around each). */
 static int parse_latlon(const char *s, double *lat, double *lon)
 {
-    char *end;
-    *lat = strtod(s, &end);
-    if (end == s)
+    const char *comma = strchr(s, ',');
+    if (!comma)
         return -1;
-    while (*end == ' ')
-        end++;
-    if (*end != ',')
+    const char *b = s, *e = comma;
+    trim(&b, &e);
+    if (mg_parse_c_double(b, (size_t)(e - b), lat, NULL))
         return -1;
-    const char *p = end + 1;
-    *lon = strtod(p, &end);
-    if (end == p)
+    b = comma + 1;
+    e = b + strlen(b);
+    trim(&b, &e);
+    if (mg_parse_c_double(b, (size_t)(e - b), lon, NULL))
         return -1;
-    while (*end == ' ')
-        end++;
-    if (*end)
-        return -1;
-    if (!isfinite(*lat) || !isfinite(*lon) || fabs(*lat) > 90 || fabs(*lon) > 180)
+    if (fabs(*lat) > 90 || fabs(*lon) > 180)
         return -1;
     return 0;
 }
