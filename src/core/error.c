@@ -1,4 +1,5 @@
 #include "core/error.h"
+#include "core/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,7 +44,11 @@ int mg_diag_set(mg_diag *d, int code, const char *file, unsigned long line,
         used = (size_t)n < sizeof d->msg ? (size_t)n : sizeof d->msg - 1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg + used, sizeof d->msg - used, fmt, ap);
+    int k = vsnprintf(d->msg + used, sizeof d->msg - used, fmt, ap);
     va_end(ap);
+    /* A message cut at the buffer's end must not end in half a character:
+     * it is shown in pages declared UTF-8. */
+    if (k > 0 && used + (size_t)k >= sizeof d->msg)
+        d->msg[mg_utf8_prefix(d->msg, sizeof d->msg - 1)] = '\0';
     return code;
 }

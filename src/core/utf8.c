@@ -1,6 +1,7 @@
 #include "core/utf8.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Decodes one UTF-8 sequence at p (n bytes available). Returns its length
@@ -53,4 +54,17 @@ size_t mg_utf8_check(const char *s, size_t n, size_t *chars)
     if (chars)
         *chars = count;
     return i;
+}
+
+size_t mg_utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    if (n < max || !s[n])
+        return n;
+    /* Cut at max: step back over continuation bytes to the start of the
+     * sequence the cut falls in, and keep it only if it fits whole. */
+    size_t start = n;
+    while (start > 0 && ((unsigned char)s[start] & 0xC0u) == 0x80u)
+        start--;
+    return start;
 }

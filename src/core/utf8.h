@@ -17,4 +17,12 @@
  */
 size_t mg_utf8_check(const char *s, size_t n, size_t *chars);
 
+/**
+ * The length in bytes of the longest prefix of s (NUL-terminated) that is
+ * at most max bytes long and does not end inside a multi-byte sequence: the
+ * bound to give "%.*s" when quoting what a person typed in a message, so
+ * that a cut never leaves half a character (invalid UTF-8 in a page).
+ */
+size_t mg_utf8_prefix(const char *s, size_t max);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/utf8.h"
 
 #define MAX_ACTIONS 1000
 
@@ -181,15 +182,15 @@ int mg_scenario_from_json(const json_t *actions, const mg_diagnosis *g, mg_scena
         enum mg_resource r = mg_resource_parse(kind);
         if (r == MG_RES_COUNT) {
             rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                             "action %zu : type « %.40s » inconnu (gp, health_centre, "
+                             "action %zu : type « %.*s » inconnu (gp, health_centre, "
                              "telemedicine_cabin, teleconsultation_cart, mobile_consultation)",
-                             item, kind);
+                             item, (int)mg_utf8_prefix(kind, 40), kind);
             goto fail;
         }
         long ci = mg_territory_find(g->t, code);
         if (ci < 0) {
-            rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "action %zu : commune « %.20s » inconnue",
-                             item, code);
+            rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "action %zu : commune « %.*s » inconnue",
+                             item, (int)mg_utf8_prefix(code, 20), code);
             goto fail;
         }
         mg_action a = mg_action_defaults(r);
