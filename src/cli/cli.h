@@ -6,6 +6,7 @@
 #define MG_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "diagnosis/diagnosis.h"
 
@@ -88,8 +89,16 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* Exit code for an MG_E… code from loading inputs. */
 int cli_exit_for(int rc);
 
-/* Parses a finite number in [lo, hi]; -1 with a usage message otherwise. */
+/*
+ * Parses the value of option --opt as a number in [lo, hi], written as
+ * people write it (mg_parse_number: "80 000", "2,5" or "2.5", "1e6");
+ * -1 after a usage message naming the option and what was expected.
+ */
 int cli_number(const char *cmd, const char *opt, const char *arg, double lo, double hi,
                double *out);
+
+/* The same for a whole number (mg_parse_int: "12", "1 000"). */
+int cli_int(const char *cmd, const char *opt, const char *arg, int64_t lo, int64_t hi,
+            int64_t *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/limits.h"
 #include "output/table.h"
+#include "parse/parse.h"
 #include "plan/plan.h"
 
 #define MAX_PROPOSED 1000
@@ -76,8 +77,19 @@ static int kind_value(const char *cmd, const char *opt, const char *arg, enum mg
         return -1;
     }
     *has_value = eq != NULL;
-    if (eq)
-        return cli_number(cmd, opt, eq + 1, lo, hi, value);
+    if (!eq)
+        return 0;
+    /* A count of sites is a whole number; capacities and costs are not. */
+    int resource = strcmp(opt, "resource") == 0;
+    int64_t n = 0;
+    if (resource ? mg_parse_int(eq + 1, (int64_t)lo, (int64_t)hi, &n, NULL)
+                 : mg_parse_number(eq + 1, lo, hi, value, NULL)) {
+        cli_error(cmd, "--%s %s: expected %s from %g to %g after '='", opt, arg,
+                  resource ? "a whole number of sites" : "a number", lo, hi);
+        return -1;
+    }
+    if (resource)
+        *value = (double)n;
     return 0;
 }
 
@@ -298,10 +310,6 @@ int mg_cmd_plan(int argc, char **argv)
         case OPT_RESOURCE:
             if (kind_value(cmd, "resource", optarg, &r, 0, MG_PLAN_MAX_SITES, &v, &has))
                 return MG_EXIT_USAGE;
-            if (v != floor(v)) {
-                cli_error(cmd, "--resource %s: expected a whole number of sites", optarg);
-                return MG_EXIT_USAGE;
-            }
             if (!pa.given[r]) {
                 if (pa.nkinds == MG_PLAN_MAX_KINDS)
                     return MG_EXIT_USAGE;

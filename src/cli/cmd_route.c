@@ -331,7 +331,8 @@ int mg_cmd_route(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
     const char *osm = NULL, *out = NULL, *graph = NULL, *pts = NULL, *to = NULL;
     int ferries = 0, quiet = 0, prog = isatty(STDERR_FILENO), threads = 2;
-    double max = 30, th;
+    double max = 30;
+    int64_t th;
     enum mg_route_method method = MG_ROUTE_CH;
     int c;
     optind = 1;
@@ -351,7 +352,7 @@ int mg_cmd_route(int argc, char **argv)
                 return MG_EXIT_USAGE;
             break;
         case O_THREADS:
-            if (cli_number(kCmd, "threads", optarg, 1, 64, &th))
+            if (cli_int(kCmd, "threads", optarg, 1, 64, &th))
                 return MG_EXIT_USAGE;
             threads = (int)th;
             break;

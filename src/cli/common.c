@@ -1,5 +1,5 @@
 #include <getopt.h>
-#include <math.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "parse/parse.h"
 
 const char cli_common_help[] =
     "Inputs (publishers' formats; see docs/formats.md):\n"
@@ -53,16 +54,40 @@ void cli_common_init(cli_common *c)
     c->progress = isatty(STDERR_FILENO);
 }
 
+/* What to add to "expected …" when the number was written but badly:
+ * the French conventions the parser accepts, so that "80 00" or "1.234,5"
+ * is explained. */
+static const char *number_hint(mg_parse_error why)
+{
+    switch (why) {
+    case MG_PARSE_GROUPING: return " (digits grouped by threes, e.g. 80 000 or 80000)";
+    case MG_PARSE_SEPARATOR: return " (one decimal mark, a comma or a dot, e.g. 2,5 or 2.5)";
+    case MG_PARSE_NOT_INTEGER: return " (no decimals)";
+    default: return "";
+    }
+}
+
 int cli_number(const char *cmd, const char *opt, const char *arg, double lo, double hi,
                double *out)
 {
-    char *end;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || !isfinite(v) || v < lo || v > hi) {
-        cli_error(cmd, "--%s %s: expected a number from %g to %g", opt, arg, lo, hi);
+    mg_parse_error why = MG_PARSE_OK;
+    if (mg_parse_number(arg, lo, hi, out, &why)) {
+        cli_error(cmd, "--%s %s: expected a number from %g to %g%s", opt, arg, lo, hi,
+                  number_hint(why));
         return -1;
     }
-    *out = v;
+    return 0;
+}
+
+int cli_int(const char *cmd, const char *opt, const char *arg, int64_t lo, int64_t hi,
+            int64_t *out)
+{
+    mg_parse_error why = MG_PARSE_OK;
+    if (mg_parse_int(arg, lo, hi, out, &why)) {
+        cli_error(cmd, "--%s %s: expected a whole number from %" PRId64 " to %" PRId64 "%s", opt,
+                  arg, lo, hi, number_hint(why));
+        return -1;
+    }
     return 0;
 }
 

@@ -30,6 +30,23 @@ expect_err 'unknown measure "teleportation"'
 expect_exit 2 "$MAILLAGE" access "${demo[@]}" --steps 10:1,5:0.5
 expect_err 'increasing'
 expect_exit 2 "$MAILLAGE" frobnicate
+# Numbers on the command line are read as people write them, French
+# included ("2,5", "80 000"); a badly written one names the option, what
+# was expected and the convention missed.
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --speed 50 --detour 1,3 --threshold "2,5" --out "$tmp/fr.csv"
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --speed 50 --detour 1.3 --threshold 2.5 --out "$tmp/en.csv"
+cmp -s "$tmp/fr.csv" "$tmp/en.csv" && ok || fail "1,3 and 1.3 read differently"
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --speed "80 00"
+expect_err 'speed 80 00: expected a number from 1 to 200 \(digits grouped by threes'
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --threshold 1.234,5
+expect_err 'threshold 1.234,5: expected a number from 0 to .*one decimal mark'
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --speed 500
+expect_err 'speed 500: expected a number from 1 to 200'
+expect_exit 2 "$MAILLAGE" route table --threads 2,5
+expect_err 'threads 2,5: expected a whole number from 1 to 64 \(no decimals\)'
+# The step profile separates its steps with commas: its weights take a dot.
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --steps 10:1,15:0,66,20:0,33
+expect_err 'step profile'
 expect_exit 2 "$MAILLAGE" access "${demo[@]}" --format xlsx
 
 # Missing files.

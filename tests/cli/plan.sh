@@ -59,6 +59,12 @@ expect_exit 0 "$M" plan "${demo[@]}" --resource gp=3 --objective pmedian --budge
 [ "$(grep -c '^recommended,' "$tmp/out")" -eq 2 ] && ok || fail "the budget pays for 2 GPs"
 grep -q '^recommended,[0-9],11069,' "$tmp/out" && fail "an excluded commune was chosen" || ok
 
+# Numbers as the French write them: the same answer.
+expect_exit 0 "$M" plan "${demo[@]}" --resource gp=3 --objective pmedian --budget "100 000" --threshold 2,5 --exclude 11069 --candidates pharmacy --quiet --out "$tmp/fr.csv"
+expect_exit 0 "$M" plan "${demo[@]}" --resource gp=3 --objective pmedian --budget 100000 --threshold 2.5 --exclude 11069 --candidates pharmacy --quiet --out "$tmp/en.csv"
+cmp -s "$tmp/fr.csv" "$tmp/en.csv" && ok || fail "French and plain numbers give different plans"
+[ "$(grep -c '^recommended,' "$tmp/fr.csv")" -eq 2 ] && ok || fail "the budget of 100 000 pays for 2 GPs"
+
 # Candidates from a file.
 printf 'code\n11069\n11206\n11304\n' >"$tmp/cands.csv"
 expect_exit 0 "$M" plan "${demo[@]}" --resource telemedicine_cabin=1 --candidates "$tmp/cands.csv" --quiet
@@ -70,6 +76,13 @@ expect_err 'nothing to place'
 expect_exit 2 "$M" plan "${demo[@]}" --resource spaceship=1
 expect_err 'unknown resource kind'
 expect_exit 2 "$M" plan "${demo[@]}" --resource gp=-1
+expect_err 'resource gp=-1: expected a whole number of sites from 0 to 1000'
+expect_exit 2 "$M" plan "${demo[@]}" --resource gp=1,5
+expect_err 'resource gp=1,5: expected a whole number of sites'
+expect_exit 2 "$M" plan "${demo[@]}" --resource gp --budget "80 00"
+expect_err 'budget 80 00: expected a number from 0 to .*grouped by threes'
+expect_exit 2 "$M" plan "${demo[@]}" --resource telemedicine_cabin --budget "1 000"
+expect_err 'infeasible budget: 1000 EUR does not pay for one site'
 expect_exit 2 "$M" plan "${demo[@]}" --resource gp --capacity gp=-4265
 expect_err 'gp: capacity -4265: expected a non-negative capacity'
 expect_exit 2 "$M" plan "${demo[@]}" --resource telemedicine_cabin --budget 1000
