@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "parse/parse.h"
+#include "web/messages.h"
 #include "web/web.h"
 
 void web_num(char *out, size_t cap, double v, int decimals)
@@ -52,10 +54,14 @@ void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *a
                  {"scenarios", "/scenarios", "Scénarios"},
                  {"planification", "/planification", "Planification"},
                  {"api", "/api", "API"}};
-    for (size_t k = 0; k < sizeof items / sizeof *items; k++)
-        mg_buf_printf(b, "<li><a href=\"%s\"%s>%s</a></li>", items[k].href,
-                      active && strcmp(active, items[k].key) == 0 ? " aria-current=\"page\"" : "",
-                      items[k].label);
+    for (size_t k = 0; k < sizeof items / sizeof *items; k++) {
+        bool on = active && strcmp(active, items[k].key) == 0;
+        mg_buf_puts(b, "<li><a href=\"");
+        mg_html_href(b, items[k].href, NULL, NULL);
+        mg_buf_puts(b, on ? "\" aria-current=\"page\">" : "\">");
+        mg_html_text(b, items[k].label);
+        mg_buf_puts(b, "</a></li>");
+    }
     mg_buf_puts(b, "</ul></nav></header>\n<main id=\"contenu\">\n");
 }
 
@@ -73,8 +79,7 @@ const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *
     const char *key = mg_http_param(r, "profession");
     const mg_app_profession *p = mg_app_profession_get(a, key);
     if (!p)
-        mg_http_error(r, res, 400,
-                      "Profession inconnue : choisissez mg, inf, mk, sf ou cd.");
+        mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_PROFESSION_UNKNOWN));
     return p;
 }
 
@@ -117,7 +122,7 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
             while (*s == '\n' || *s == '\r')
                 s++;
         }
-        rc = mg_buf_puts(b, s);
+        rc = mg_buf_puts(b, s); /* lint-ok: SVG written and escaped by the map module */
     }
     mg_buf_free(&svg);
     return rc;
@@ -162,8 +167,7 @@ void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, 
         return;
     }
     if (rc == MG_EBUSY) {
-        mg_http_error(r, res, 503,
-                      "La base de données est occupée. Réessayez dans quelques secondes.");
+        mg_http_error(r, res, 503, web_msg_fr(WEB_MSG_DB_BUSY));
         res->retry_after = 2;
     } else {
         mg_http_error(r, res, 500, failed_fr);
@@ -177,17 +181,18 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
                       mg_http_response *res, web_scenario *out)
 {
     *out = (web_scenario){0};
-    char *end;
-    long long v = strtoll(id ? id : "", &end, 10);
-    if (!id || !*id || *end || v <= 0) {
-        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+    /* An id as the program writes it ("12"): "007", "1e3", "-1", "12abc"
+     * name no scenario. */
+    int64_t v;
+    if (mg_parse_id(id, INT64_MAX, &v, NULL)) {
+        mg_http_error(r, res, 404, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND));
         return -1;
     }
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_get(a->db, (int64_t)v, &out->rec, &d);
+    int rc = mg_storage_scenario_get(a->db, v, &out->rec, &d);
     if (rc) {
-        web_storage_error(r, res, rc, &d, "Ce scénario n'existe pas.",
-                          "Le scénario n'a pas pu être lu.");
+        web_storage_error(r, res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
         return -1;
     }
     const mg_app_profession *p = mg_app_profession_get(a, out->rec.profession);
@@ -196,7 +201,7 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
     if (!p || !actions) {
         json_decref(actions);
         web_scenario_free(out);
-        mg_http_error(r, res, 500, "Le scénario enregistré est illisible.");
+        mg_http_error(r, res, 500, web_msg_fr(WEB_MSG_SCENARIO_UNREADABLE));
         return -1;
     }
     rc = web_scenario_eval(p, actions, out, &d);
@@ -204,7 +209,7 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
     if (rc) {
         /* A stored scenario can become invalid (a commune lost its GPs in
          * a later data vintage): say so rather than fail. */
-        mg_http_error(r, res, 409, d.msg[0] ? d.msg : "Le scénario ne peut pas être évalué.");
+        mg_http_error(r, res, 409, d.msg[0] ? d.msg : web_msg_fr(WEB_MSG_SCENARIO_NOT_EVALUABLE));
         web_scenario_free(out);
         return -1;
     }

@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "output/table.h"
+#include "web/messages.h"
 #include "web/web.h"
 
 /* What a download shows: base values of a measure, or a scenario. */
@@ -24,33 +25,45 @@ static void view_free(view *v)
 {
     web_scenario_free(&v->w);
     free(v->values);
+    v->values = NULL;
 }
 
-/* Fills v from the request; answers the error itself and returns -1. */
+/*
+ * Fills v from the request: 0, or 1 when the request was refused (the
+ * error already answered), or a negative MG_E… code. The caller frees v in
+ * every case.
+ */
 static int view_get(const mg_app *a, const mg_http_request *r, mg_http_response *res, view *v)
 {
     *v = (view){0};
     const char *sc = mg_http_query(r, "scenario");
     const char *ecart = mg_http_query(r, "ecart");
     v->diff = ecart && strcmp(ecart, "1") == 0;
+    int mk = 0;
     if (sc) {
         if (web_scenario_load(a, sc, r, res, &v->w))
-            return -1;
+            return 1;
         v->is_scenario = true;
         v->p = v->w.p;
+        v->measure = "apl";
     } else {
         v->p = web_profession(a, r, res);
         if (!v->p)
-            return -1;
+            return 1;
         if (v->diff) {
-            mg_http_error(r, res, 400, "La carte des écarts demande un scénario (paramètre scenario).");
-            return -1;
+            mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_DIFF_NEEDS_SCENARIO));
+            return 1;
+        }
+        v->measure = mg_http_query(r, "mesure");
+        if (!v->measure || !*v->measure)
+            v->measure = "apl";
+        mk = mg_app_measure_index(v->measure);
+        if (mk < 0) {
+            mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_MEASURE_UNKNOWN_API));
+            return 1;
         }
     }
     const mg_diagnosis *g = v->p->g;
-    v->measure = mg_http_query(r, "mesure");
-    if (!v->measure || !*v->measure || v->is_scenario)
-        v->measure = "apl";
     v->values = mg_alloc_array(g->t->n, sizeof *v->values);
     if (!v->values)
         return MG_ENOMEM;
@@ -60,16 +73,18 @@ static int view_get(const mg_app *a, const mg_http_request *r, mg_http_response 
         snprintf(v->title, sizeof v->title, "%s — scénario « %s »",
                  v->diff ? "Écart d'APL" : "APL", v->w.rec.name);
     } else {
-        int mk = mg_app_measure_index(v->measure);
-        if (mk < 0) {
-            mg_http_error(r, res, 400, "Mesure inconnue : apl, officiel, 2sfca, g2sfca, 3sfca, bfca, gravity, cumulative ou nearest.");
-            return -1;
-        }
         memcpy(v->values, v->p->measure[mk], g->t->n * sizeof *v->values);
         snprintf(v->title, sizeof v->title, "%s — %s — %s", v->measure, g->prof->label,
                  a->territory_name);
     }
     return 0;
+}
+
+/* What a handler returns for view_get's result rc (v freed). */
+static int view_refused(view *v, int rc)
+{
+    view_free(v);
+    return rc > 0 ? MG_OK : rc;
 }
 
 static int map_svg(const mg_app *a, view *v, mg_buf *out)
@@ -104,7 +119,7 @@ static int carte_svg(web_ctx *ctx)
     view v;
     int rc = view_get(a, r, res, &v);
     if (rc)
-        return rc < 0 ? 0 : rc;
+        return view_refused(&v, rc);
     rc = map_svg(a, &v, &res->body);
     res->content_type = "image/svg+xml";
     attachment(res, &v, "svg");
@@ -120,7 +135,7 @@ static int carte_png(web_ctx *ctx)
     view v;
     int rc = view_get(a, r, res, &v);
     if (rc)
-        return rc < 0 ? 0 : rc;
+        return view_refused(&v, rc);
     mg_buf svg;
     mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
     mg_diag d = {{0}};
@@ -141,7 +156,7 @@ static int table(const mg_app *a, const mg_http_request *r, mg_http_response *re
     view v;
     int rc = view_get(a, r, res, &v);
     if (rc)
-        return rc < 0 ? 0 : rc;
+        return view_refused(&v, rc);
     const mg_diagnosis *g = v.p->g;
     mg_column cols[2];
     size_t ncols = 0;
@@ -157,7 +172,7 @@ static int table(const mg_app *a, const mg_http_request *r, mg_http_response *re
     if (f)
         fclose(f);
     if (rc == MG_OK)
-        rc = mg_buf_append(&res->body, text, len);
+        rc = mg_buf_append(&res->body, text, len); /* lint-ok: CSV or GeoJSON from the output module */
     free(text);
     res->content_type = fmt == MG_FORMAT_CSV ? "text/csv; charset=utf-8" : "application/geo+json";
     attachment(res, &v, fmt == MG_FORMAT_CSV ? "csv" : "geojson");

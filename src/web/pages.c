@@ -1,51 +1,439 @@
-/* The territory page, the commune page and the method page. */
+/*
+ * The territory page, the commune page and the method page.
+ *
+ * Each page handler runs in three steps: it reads and checks the request
+ * into a struct (parse: an unknown value is refused with a reason code of
+ * web/messages.h before anything is computed), computes what the page shows
+ * (compute), then writes the HTML from both (render), only through the
+ * escapers of html/html.h. Long lists are paginated: a `page` parameter
+ * (1-based), PAGE_SIZE rows a page, "Page N sur M" with links to the
+ * previous and next pages that keep the rest of the request.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "parse/parse.h"
+#include "web/messages.h"
 #include "web/web.h"
+
+/* Rows of a list on one page. */
+#define PAGE_SIZE 100
+/* The largest page number read; larger ones name no page of any list. */
+#define PAGE_MAX 1000000
 
 /* Labels of mg_app_measure_keys, in the same order. */
 static const char *const measure_labels[MG_APP_MEASURES] = {
     "APL (méthode DREES)", "APL officielle publiée par la DREES", "2SFCA (zone binaire)", "2SFCA gaussien", "3SFCA",
     "BFCA (équilibré)", "Gravitaire (Hansen)", "Praticiens à moins de 20 min",
     "Temps jusqu'au praticien le plus proche"};
-static const char *const prof_keys[] = {"mg", "inf", "mk", "sf", "cd"};
 
-/* Sort keys of the commune table. */
-typedef struct sort_ctx_row {
+/* The professions of the choice form, in the order of mg_app. */
+static const struct {
+    const char *key, *label;
+} professions[MG_APP_PROFESSIONS] = {
+    {"mg", "Médecins généralistes"}, {"inf", "Infirmiers"}, {"mk", "Masseurs-kinésithérapeutes"},
+    {"sf", "Sages-femmes"}, {"cd", "Chirurgiens-dentistes"}};
+
+/* Sort orders of both tables (?ordre=, ?ordre_epci=). */
+static const char *const order_keys[] = {"asc", "desc"};
+
+/* Columns of the commune table: the key of ?tri= and the header. */
+enum { SORT_NAME, SORT_POPULATION, SORT_HEADS, SORT_VALUE, SORT_OFFICIAL, SORT_COUNT };
+static const char *const commune_sort_keys[SORT_COUNT] = {"nom", "population", "praticiens",
+                                                          "valeur", "officiel"};
+static const char *const commune_sort_labels[SORT_COUNT] = {"Commune", "Population", "Praticiens",
+                                                            "Valeur", "APL DREES"};
+
+/* Columns of the EPCI table: the key of ?tri_epci= and the header. */
+enum { EPCI_NAME, EPCI_COMMUNES, EPCI_POPULATION, EPCI_VALUE, EPCI_OFFICIAL, EPCI_BELOW, EPCI_GINI,
+       EPCI_COUNT };
+static const char *const epci_sort_keys[EPCI_COUNT] = {"nom", "communes", "population", "valeur",
+                                                       "officiel", "sous_seuil", "gini"};
+static const char *const epci_sort_labels[EPCI_COUNT] = {
+    "EPCI", "Communes", "Population", "Valeur moyenne", "APL DREES", "Population sous le seuil",
+    "Gini"};
+
+/* --- Shared by the pages ------------------------------------------------------ */
+
+/* Why a request is refused: an HTTP status and the reason code of its
+ * French message. */
+typedef struct refusal {
+    int status;
+    web_msg msg;
+} refusal;
+
+static int refuse(refusal *why, int status, web_msg msg)
+{
+    *why = (refusal){status, msg};
+    return status;
+}
+
+static int answer_refusal(web_ctx *ctx, const refusal *why)
+{
+    mg_http_error(ctx->req, ctx->res, why->status, web_msg_fr(why->msg));
+    return MG_OK;
+}
+
+/* The index of the query parameter `name` among keys: absent or empty
+ * reads as `def`; any other value is refused with 400 and `msg`. */
+static int parse_choice(const mg_http_request *r, const char *name, const char *const *keys,
+                        size_t n, size_t def, size_t *out, web_msg msg, refusal *why)
+{
+    const char *v = mg_http_query(r, name);
+    if (!v || !*v) {
+        *out = def;
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(v, keys[k]) == 0) {
+            *out = k;
+            return 0;
+        }
+    return refuse(why, 400, msg);
+}
+
+/* A page of a list: which one, how many, and the rows it shows. */
+typedef struct pager {
+    size_t page;  /* 1-based */
+    size_t pages; /* at least 1, even for an empty list */
+    size_t first; /* the rows shown are [first, end) */
+    size_t end;
+} pager;
+
+/* Reads the page number `name` (absent or empty: page 1). A number is
+ * written as the program writes it, "1", "2"…: anything else ("0", "007",
+ * "-1", "2,0", "abc") names no page, a 404 like a page past the end. */
+static int parse_page(const mg_http_request *r, const char *name, size_t *page, refusal *why)
+{
+    const char *v = mg_http_query(r, name);
+    if (!v || !*v) {
+        *page = 1;
+        return 0;
+    }
+    int64_t n;
+    if (mg_parse_id(v, PAGE_MAX, &n, NULL))
+        return refuse(why, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+    *page = (size_t)n;
+    return 0;
+}
+
+/* Places page `page` in a list of n rows; a page past the end is a 404. */
+static int paginate(size_t n, size_t page, pager *out, refusal *why)
+{
+    size_t pages = n ? (n - 1) / PAGE_SIZE + 1 : 1;
+    if (page < 1 || page > pages)
+        return refuse(why, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+    size_t first = (page - 1) * PAGE_SIZE;
+    *out = (pager){page, pages, first, n - first < PAGE_SIZE ? n : first + PAGE_SIZE};
+    return 0;
+}
+
+/* Writes the href value of page `page` of a list, from the state of the
+ * request the list belongs to. */
+typedef void (*page_href_fn)(mg_buf *b, const void *state, size_t page);
+
+static void page_link(mg_buf *b, page_href_fn href, const void *state, size_t page,
+                      bool current)
+{
+    mg_buf_puts(b, "<a href=\"");
+    href(b, state, page);
+    mg_buf_puts(b, current ? "\" aria-current=\"page\">" : "\">");
+    mg_buf_printf(b, "<span class=\"sr\">Page </span>%zu</a>", page);
+}
+
+/*
+ * The navigation of a paginated list (nothing when it fits on one page):
+ * "Page N sur M", the previous and next pages, and the page numbers — all
+ * of them up to 9 pages, else the first, the last and two either side of
+ * the current one — the current one marked aria-current="page".
+ */
+static void pager_nav(mg_buf *b, const pager *pg, const char *label, page_href_fn href,
+                      const void *state)
+{
+    if (pg->pages <= 1)
+        return;
+    mg_buf_puts(b, "<nav class=\"pagination\" aria-label=\"");
+    mg_html_attr(b, label);
+    mg_buf_printf(b, "\"><span>Page %zu sur %zu</span>", pg->page, pg->pages);
+    if (pg->page > 1) {
+        mg_buf_puts(b, "<a rel=\"prev\" href=\"");
+        href(b, state, pg->page - 1);
+        mg_buf_puts(b, "\">← Page précédente</a>");
+    }
+    bool gap = false;
+    for (size_t k = 1; k <= pg->pages; k++) {
+        bool shown = pg->pages <= 9 || k == 1 || k == pg->pages ||
+                     (k + 2 >= pg->page && k <= pg->page + 2);
+        if (!shown) {
+            if (!gap)
+                mg_buf_puts(b, "<span aria-hidden=\"true\">…</span>");
+            gap = true;
+            continue;
+        }
+        gap = false;
+        page_link(b, href, state, k, k == pg->page);
+    }
+    if (pg->page < pg->pages) {
+        mg_buf_puts(b, "<a rel=\"next\" href=\"");
+        href(b, state, pg->page + 1);
+        mg_buf_puts(b, "\">Page suivante →</a>");
+    }
+    mg_buf_puts(b, "</nav>\n");
+}
+
+/* A number in French typography, as text. */
+static void num(mg_buf *b, double v, int decimals)
+{
+    char s[64];
+    web_num(s, sizeof s, v, decimals);
+    mg_html_text(b, s);
+}
+
+static void td_num(mg_buf *b, double v, int decimals)
+{
+    mg_buf_puts(b, "<td>");
+    num(b, v, decimals);
+    mg_buf_puts(b, "</td>");
+}
+
+/* The href value of commune i's page for profession `prof` (and page `page`
+ * of its list of communes within reach, when past the first). */
+static void commune_href(mg_buf *b, const mg_territory *t, size_t i, const char *prof,
+                         size_t page, const char *fragment)
+{
+    char pg[24];
+    snprintf(pg, sizeof pg, "%zu", page);
+    mg_buf_puts(b, "/commune/");
+    mg_html_url_arg(b, t->code[i]);
+    mg_html_href(b, "", (const char *const[]){"profession", prof, "page", page > 1 ? pg : NULL, NULL},
+                 fragment);
+}
+
+/* NaN last, then by value. */
+static int cmp_value(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return (a > b) - (a < b);
+}
+
+/* The choice of profession (and, on the territory page, of measure). */
+static void choice_form(mg_buf *b, const char *action, const char *prof, int measure)
+{
+    mg_buf_puts(b, "<form class=\"choice\" method=\"get\" action=\"");
+    mg_html_attr(b, action);
+    mg_buf_puts(b, "\">\n<label for=\"profession\">Profession</label> "
+                   "<select id=\"profession\" name=\"profession\">");
+    for (size_t k = 0; k < MG_APP_PROFESSIONS; k++)
+        mg_html_option(b, professions[k].key, professions[k].label,
+                       strcmp(prof, professions[k].key) == 0);
+    mg_buf_puts(b, "</select>\n");
+    if (measure >= 0) {
+        mg_buf_puts(b, "<label for=\"mesure\">Mesure</label> <select id=\"mesure\" name=\"mesure\">");
+        for (int k = 0; k < MG_APP_MEASURES; k++)
+            mg_html_option(b, mg_app_measure_keys[k], measure_labels[k], k == measure);
+        mg_buf_puts(b, "</select>\n");
+    }
+    mg_buf_puts(b, "<button type=\"submit\">Afficher</button></form>\n");
+}
+
+/* --- The territory page: parse ------------------------------------------------ */
+
+/* What a request of the territory page asks. */
+typedef struct territory_req {
+    const mg_app_profession *p;
+    int measure;      /* index in mg_app_measure_keys (?mesure=, "apl") */
+    size_t sort;      /* SORT_… (?tri=, "valeur") */
+    bool desc;        /* ?ordre=desc */
+    size_t page;      /* of the commune table (?page=, 1) */
+    size_t sort_epci; /* EPCI_… (?tri_epci=, "nom") */
+    bool desc_epci;   /* ?ordre_epci=desc */
+    size_t page_epci; /* of the EPCI table (?page_epci=, 1) */
+} territory_req;
+
+static int territory_parse(const mg_app *a, const mg_http_request *r, territory_req *q,
+                           refusal *why)
+{
+    *q = (territory_req){0};
+    q->p = mg_app_profession_get(a, mg_http_param(r, "profession"));
+    if (!q->p)
+        return refuse(why, 400, WEB_MSG_PROFESSION_UNKNOWN);
+    const char *measure = mg_http_query(r, "mesure");
+    q->measure = mg_app_measure_index(measure && *measure ? measure : "apl");
+    if (q->measure < 0)
+        return refuse(why, 400, WEB_MSG_MEASURE_UNKNOWN);
+    size_t desc, desc_epci;
+    if (parse_choice(r, "tri", commune_sort_keys, SORT_COUNT, SORT_VALUE, &q->sort,
+                     WEB_MSG_SORT_UNKNOWN, why) ||
+        parse_choice(r, "ordre", order_keys, 2, 0, &desc, WEB_MSG_ORDER_UNKNOWN, why) ||
+        parse_choice(r, "tri_epci", epci_sort_keys, EPCI_COUNT, EPCI_NAME, &q->sort_epci,
+                     WEB_MSG_EPCI_SORT_UNKNOWN, why) ||
+        parse_choice(r, "ordre_epci", order_keys, 2, 0, &desc_epci, WEB_MSG_ORDER_UNKNOWN, why) ||
+        parse_page(r, "page", &q->page, why) || parse_page(r, "page_epci", &q->page_epci, why))
+        return why->status;
+    q->desc = desc == 1;
+    q->desc_epci = desc_epci == 1;
+    return 0;
+}
+
+/* Which table a link of the territory page changes. */
+enum { LINK_COMMUNES, LINK_EPCI };
+
+/*
+ * The href value of the territory page in state q, for a link that changes
+ * table `table`: the profession, the measure and that table's sort are
+ * always written; the other table's sort and each table's page only when
+ * they are not the default, to keep links short. It ends at the table.
+ */
+static void territory_href(mg_buf *b, const territory_req *q, int table)
+{
+    bool communes = table == LINK_COMMUNES, epci = table == LINK_EPCI;
+    bool sort = communes || q->sort != SORT_VALUE || q->desc;
+    bool sort_epci = epci || q->sort_epci != EPCI_NAME || q->desc_epci;
+    char page[24], page_epci[24];
+    snprintf(page, sizeof page, "%zu", q->page);
+    snprintf(page_epci, sizeof page_epci, "%zu", q->page_epci);
+    const char *const kv[] = {
+        "profession", q->p->g->prof->key,
+        "mesure", mg_app_measure_keys[q->measure],
+        "tri", sort ? commune_sort_keys[q->sort] : NULL,
+        "ordre", sort ? order_keys[q->desc] : NULL,
+        "page", q->page > 1 ? page : NULL,
+        "tri_epci", sort_epci ? epci_sort_keys[q->sort_epci] : NULL,
+        "ordre_epci", sort_epci ? order_keys[q->desc_epci] : NULL,
+        "page_epci", q->page_epci > 1 ? page_epci : NULL,
+        NULL};
+    mg_html_href(b, "/territoire", kv, communes ? "communes" : "epci");
+}
+
+static void communes_page_href(mg_buf *b, const void *state, size_t page)
+{
+    territory_req q = *(const territory_req *)state;
+    q.page = page;
+    territory_href(b, &q, LINK_COMMUNES);
+}
+
+static void epci_page_href(mg_buf *b, const void *state, size_t page)
+{
+    territory_req q = *(const territory_req *)state;
+    q.page_epci = page;
+    territory_href(b, &q, LINK_EPCI);
+}
+
+/* --- The territory page: compute ---------------------------------------------- */
+
+/* A row of a sorted table: what it shows (an index) and its sort key. */
+typedef struct sort_row {
     size_t i;
     double key;
     const char *name;
 } sort_row;
 
+/* By key, then name, then index: a total order, so that every row is on
+ * exactly one page. */
 static int cmp_rows_num(const void *x, const void *y)
 {
     const sort_row *a = x, *b = y;
-    if (a->key != b->key) {
-        if (isnan(a->key))
-            return 1;
-        if (isnan(b->key))
-            return -1;
-        return (a->key > b->key) - (a->key < b->key);
-    }
-    return strcmp(a->name, b->name);
+    int c = cmp_value(a->key, b->key);
+    if (!c)
+        c = strcmp(a->name, b->name);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
 }
 
 static int cmp_rows_name(const void *x, const void *y)
 {
-    return strcmp(((const sort_row *)x)->name, ((const sort_row *)y)->name);
+    const sort_row *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
 }
+
+/* Sorts rows on their key (or name), in order `desc`. */
+static void sort_rows(sort_row *rows, size_t n, bool by_name, bool desc)
+{
+    qsort(rows, n, sizeof *rows, by_name ? cmp_rows_name : cmp_rows_num);
+    for (size_t k = 0; desc && k < n / 2; k++) {
+        sort_row tmp = rows[k];
+        rows[k] = rows[n - 1 - k];
+        rows[n - 1 - k] = tmp;
+    }
+}
+
+/* What the territory page shows. */
+typedef struct territory_view {
+    const double *value;       /* the measure, t->n entries */
+    const mg_summary *summary; /* its figures */
+    bool is_apl;               /* ours or the official APL: the threshold applies */
+    sort_row *communes;        /* study communes in table order (i: territory index) */
+    pager pg;
+    sort_row *epci; /* EPCI in table order (i: index in summary->epci) */
+    pager pg_epci;
+} territory_view;
+
+static void territory_view_free(territory_view *v)
+{
+    free(v->communes);
+    free(v->epci);
+}
+
+static double epci_key(const mg_area_summary *e, size_t sort)
+{
+    switch (sort) {
+    case EPCI_COMMUNES: return (double)e->communes;
+    case EPCI_POPULATION: return e->population;
+    case EPCI_OFFICIAL: return e->official_mean;
+    case EPCI_BELOW: return e->below_population;
+    case EPCI_GINI: return e->gini;
+    default: return e->mean;
+    }
+}
+
+/* Fills v; a page past the end of a table is refused (non-zero, why set),
+ * MG_ENOMEM is returned as such. */
+static int territory_compute(const territory_req *q, territory_view *v, refusal *why)
+{
+    *v = (territory_view){0};
+    const mg_app_profession *p = q->p;
+    const mg_diagnosis *g = p->g;
+    const mg_territory *t = g->t;
+    v->value = p->measure[q->measure];
+    v->summary = &p->measure_summary[q->measure];
+    v->is_apl = q->measure <= 1;
+    if (paginate(g->study_n, q->page, &v->pg, why) ||
+        paginate(v->summary->nepci, q->page_epci, &v->pg_epci, why))
+        return why->status;
+
+    v->communes = mg_alloc_array(g->study_n ? g->study_n : 1, sizeof *v->communes);
+    v->epci = mg_alloc_array(v->summary->nepci ? v->summary->nepci : 1, sizeof *v->epci);
+    if (!v->communes || !v->epci)
+        return MG_ENOMEM;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        double key = q->sort == SORT_POPULATION ? t->population[i]
+                     : q->sort == SORT_OFFICIAL ? g->official[i]
+                     : q->sort == SORT_HEADS    ? g->heads[i]
+                                                : v->value[i];
+        v->communes[k] = (sort_row){i, key, t->name[i]};
+    }
+    sort_rows(v->communes, g->study_n, q->sort == SORT_NAME, q->desc);
+    const mg_summary *s = v->summary;
+    for (size_t k = 0; k < s->nepci; k++)
+        v->epci[k] = (sort_row){k, epci_key(&s->epci[k], q->sort_epci),
+                                s->epci[k].name ? s->epci[k].name : s->epci[k].code};
+    sort_rows(v->epci, s->nepci, q->sort_epci == EPCI_NAME, q->desc_epci);
+    return 0;
+}
+
+/* --- The territory page: render ----------------------------------------------- */
 
 static void figure(mg_buf *b, const char *label, double v, int decimals, const char *unit)
 {
-    char s[64];
-    web_num(s, sizeof s, v, decimals);
     mg_buf_puts(b, "<div class=\"fig\"><dt>");
     mg_html_text(b, label);
-    mg_buf_printf(b, "</dt><dd>%s", s);
+    mg_buf_puts(b, "</dt><dd>");
+    num(b, v, decimals);
     if (unit) {
         mg_buf_puts(b, " <span class=\"unit\">");
         mg_html_text(b, unit);
@@ -83,242 +471,187 @@ static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary 
     mg_buf_puts(b, ". Moyennes et indices pondérés par la population standardisée.</p></section>\n");
 }
 
-/* EPCI rows sorted on the server by the column named in ?tri_epci=:
- * each row carries its sort key, as qsort has no context argument. */
-typedef struct epci_row {
-    size_t k;
-    double key;
-    const char *name;
-} epci_row;
-
-static double epci_key(const mg_area_summary *e, const char *k)
+/* A sortable column header: a link to the table sorted by it (ascending,
+ * or the other way when it is the current sort), back to page 1. */
+static void sort_header(mg_buf *b, const char *label, bool on, bool desc, const territory_req *q,
+                        int table)
 {
-    if (strcmp(k, "communes") == 0)
-        return (double)e->communes;
-    if (strcmp(k, "population") == 0)
-        return e->population;
-    if (strcmp(k, "officiel") == 0)
-        return e->official_mean;
-    if (strcmp(k, "sous_seuil") == 0)
-        return e->below_population;
-    if (strcmp(k, "gini") == 0)
-        return e->gini;
-    return e->mean;
+    mg_buf_puts(b, "<th scope=\"col\"");
+    if (on)
+        mg_buf_puts(b, desc ? " aria-sort=\"descending\"" : " aria-sort=\"ascending\"");
+    mg_buf_puts(b, "><a href=\"");
+    territory_href(b, q, table);
+    mg_buf_puts(b, "\">");
+    mg_html_text(b, label);
+    mg_buf_puts(b, "</a></th>");
 }
 
-static int cmp_epci_num(const void *x, const void *y)
+/* EPCI sorted on the server by the column named in ?tri_epci=. */
+static void epci_table(mg_buf *b, const territory_req *q, const territory_view *v)
 {
-    const epci_row *a = x, *b = y;
-    if (a->key != b->key)
-        return isnan(a->key) ? 1 : isnan(b->key) ? -1 : (a->key > b->key) - (a->key < b->key);
-    return strcmp(a->name, b->name);
-}
-
-static int cmp_epci_name(const void *x, const void *y)
-{
-    return strcmp(((const epci_row *)x)->name, ((const epci_row *)y)->name);
-}
-
-static void epci_table(mg_buf *b, const mg_summary *s, const char *prof, const char *measure,
-                       const char *sort, bool desc)
-{
-    static const struct {
-        const char *key, *label;
-    } cols[] = {{"nom", "EPCI"}, {"communes", "Communes"}, {"population", "Population"},
-                {"valeur", "Valeur moyenne"}, {"officiel", "APL DREES"},
-                {"sous_seuil", "Population sous le seuil"}, {"gini", "Gini"}};
-    epci_row *order = mg_alloc_array(s->nepci, sizeof *order);
-    if (!order)
-        return;
-    for (size_t k = 0; k < s->nepci; k++)
-        order[k] = (epci_row){k, epci_key(&s->epci[k], sort),
-                              s->epci[k].name ? s->epci[k].name : s->epci[k].code};
-    qsort(order, s->nepci, sizeof *order, strcmp(sort, "nom") == 0 ? cmp_epci_name : cmp_epci_num);
+    const mg_summary *s = v->summary;
     mg_buf_puts(b, "<section aria-labelledby=\"epci\"><h2 id=\"epci\">Par EPCI</h2>\n"
                    "<div class=\"scroll\"><table><caption>Indicateurs par intercommunalité "
                    "(cliquez un en-tête pour trier)</caption>\n<thead><tr>");
-    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
-        bool on = strcmp(sort, cols[c].key) == 0;
-        mg_buf_printf(b, "<th scope=\"col\"%s><a href=\"/territoire?profession=%s&amp;mesure=%s&amp;tri_epci=%s&amp;ordre_epci=%s#epci\">%s</a></th>",
-                      on ? (desc ? " aria-sort=\"descending\"" : " aria-sort=\"ascending\"") : "",
-                      prof, measure, cols[c].key, on && !desc ? "desc" : "asc", cols[c].label);
+    for (size_t c = 0; c < EPCI_COUNT; c++) {
+        bool on = q->sort_epci == c;
+        territory_req to = *q;
+        to.sort_epci = c;
+        to.desc_epci = on && !q->desc_epci;
+        to.page_epci = 1;
+        sort_header(b, epci_sort_labels[c], on, q->desc_epci, &to, LINK_EPCI);
     }
     mg_buf_puts(b, "</tr></thead><tbody>\n");
-    for (size_t q = 0; q < s->nepci; q++) {
-        const mg_area_summary *e = &s->epci[order[desc ? s->nepci - 1 - q : q].k];
-        char pop[32], mean[32], off[32], below[32], gini[32];
-        web_num(pop, sizeof pop, e->population, 0);
-        web_num(mean, sizeof mean, e->mean, 2);
-        web_num(off, sizeof off, e->official_mean, 2);
-        web_num(below, sizeof below, e->below_population, 0);
-        web_num(gini, sizeof gini, e->gini, 3);
+    for (size_t k = v->pg_epci.first; k < v->pg_epci.end; k++) {
+        const mg_area_summary *e = &s->epci[v->epci[k].i];
         mg_buf_puts(b, "<tr><th scope=\"row\">");
         mg_html_text(b, e->name ? e->name : e->code);
-        mg_buf_printf(b, "</th><td>%zu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                      e->communes, pop, mean, off, below, gini);
+        mg_buf_printf(b, "</th><td>%zu</td>", e->communes);
+        td_num(b, e->population, 0);
+        td_num(b, e->mean, 2);
+        td_num(b, e->official_mean, 2);
+        td_num(b, e->below_population, 0);
+        td_num(b, e->gini, 3);
+        mg_buf_puts(b, "</tr>\n");
     }
-    mg_buf_puts(b, "</tbody></table></div></section>\n");
-    free(order);
+    mg_buf_puts(b, "</tbody></table></div>\n");
+    pager_nav(b, &v->pg_epci, "Pagination des EPCI", epci_page_href, q);
+    mg_buf_puts(b, "</section>\n");
 }
 
-/* The commune table, sorted on the server so that it works without
- * JavaScript: each column header links to the page sorted by it. */
-static void commune_table(mg_buf *b, const mg_app_profession *p, const double *value,
-                          const char *measure, const char *sort, bool desc)
+/* The commune table, sorted and paginated on the server so that it works
+ * without JavaScript: each column header links to the page sorted by it. */
+static void commune_table(mg_buf *b, const territory_req *q, const territory_view *v)
 {
-    const mg_diagnosis *g = p->g;
+    const mg_diagnosis *g = q->p->g;
     const mg_territory *t = g->t;
-    sort_row *rows = mg_alloc_array(g->study_n, sizeof *rows);
-    if (!rows)
-        return;
-    for (size_t k = 0; k < g->study_n; k++) {
-        size_t i = g->study[k];
-        double key = value[i];
-        if (strcmp(sort, "population") == 0)
-            key = t->population[i];
-        else if (strcmp(sort, "officiel") == 0)
-            key = g->official[i];
-        else if (strcmp(sort, "praticiens") == 0)
-            key = g->heads[i];
-        rows[k] = (sort_row){i, key, t->name[i]};
-    }
-    qsort(rows, g->study_n, sizeof *rows, strcmp(sort, "nom") == 0 ? cmp_rows_name : cmp_rows_num);
-    static const struct {
-        const char *key, *label;
-    } cols[] = {{"nom", "Commune"}, {"population", "Population"}, {"praticiens", "Praticiens"},
-                {"valeur", "Valeur"}, {"officiel", "APL DREES"}};
+    const char *prof = g->prof->key;
     mg_buf_puts(b, "<section aria-labelledby=\"communes\"><h2 id=\"communes\">Communes</h2>\n"
                    "<div class=\"scroll\"><table class=\"communes\"><caption>Communes du territoire "
                    "(cliquez un en-tête pour trier)</caption>\n<thead><tr>");
-    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
-        bool on = strcmp(sort, cols[c].key) == 0;
-        mg_buf_printf(b, "<th scope=\"col\"%s><a href=\"/territoire?profession=%s&amp;mesure=%s&amp;tri=%s&amp;ordre=%s\">%s</a></th>",
-                      on ? (desc ? " aria-sort=\"descending\"" : " aria-sort=\"ascending\"") : "",
-                      g->prof->key, measure, cols[c].key, on && !desc ? "desc" : "asc",
-                      cols[c].label);
+    for (size_t c = 0; c < SORT_COUNT; c++) {
+        bool on = q->sort == c;
+        territory_req to = *q;
+        to.sort = c;
+        to.desc = on && !q->desc;
+        to.page = 1;
+        sort_header(b, commune_sort_labels[c], on, q->desc, &to, LINK_COMMUNES);
     }
     mg_buf_puts(b, "<th scope=\"col\">EPCI</th></tr></thead><tbody>\n");
-    for (size_t q = 0; q < g->study_n; q++) {
-        size_t i = rows[desc ? g->study_n - 1 - q : q].i;
-        char pop[32], v[32], off[32], heads[32];
-        web_num(pop, sizeof pop, t->population[i], 0);
-        web_num(v, sizeof v, value[i], 2);
-        web_num(off, sizeof off, g->official[i], 2);
-        web_num(heads, sizeof heads, g->heads[i], 0);
-        bool under = isfinite(g->prof->threshold) && strcmp(measure, "apl") == 0 &&
-                     value[i] < g->prof->threshold;
-        mg_buf_printf(b, "<tr%s><th scope=\"row\"><a href=\"/commune/%s?profession=%s\">",
-                      under ? " class=\"under\"" : "", t->code[i], g->prof->key);
+    bool threshold = isfinite(g->prof->threshold) && strcmp(mg_app_measure_keys[q->measure], "apl") == 0;
+    for (size_t k = v->pg.first; k < v->pg.end; k++) {
+        size_t i = v->communes[k].i;
+        bool under = threshold && v->value[i] < g->prof->threshold;
+        mg_buf_puts(b, under ? "<tr class=\"under\">" : "<tr>");
+        mg_buf_puts(b, "<th scope=\"row\"><a href=\"");
+        commune_href(b, t, i, prof, 1, NULL);
+        mg_buf_puts(b, "\">");
         mg_html_text(b, t->name[i]);
-        mg_buf_printf(b, "</a></th><td>%s</td><td>%s</td><td>%s%s</td><td>%s</td><td>", pop,
-                      heads, v, under ? " <span class=\"tag\">sous le seuil</span>" : "", off);
+        mg_buf_puts(b, "</a></th>");
+        td_num(b, t->population[i], 0);
+        td_num(b, g->heads[i], 0);
+        mg_buf_puts(b, "<td>");
+        num(b, v->value[i], 2);
+        if (under)
+            mg_buf_puts(b, " <span class=\"tag\">sous le seuil</span>");
+        mg_buf_puts(b, "</td>");
+        td_num(b, g->official[i], 2);
+        mg_buf_puts(b, "<td>");
         if (t->epci[i] >= 0)
             mg_html_text(b, t->epci_name[t->epci[i]]);
         mg_buf_puts(b, "</td></tr>\n");
     }
-    mg_buf_puts(b, "</tbody></table></div></section>\n");
-    free(rows);
+    mg_buf_puts(b, "</tbody></table></div>\n");
+    pager_nav(b, &v->pg, "Pagination", communes_page_href, q);
+    mg_buf_puts(b, "</section>\n");
 }
 
-static void choice_form(mg_buf *b, const char *action, const char *prof, const char *measure,
-                        bool with_measure)
+/* A download link of the territory page (with its measure when `measure`). */
+static void download_link(mg_buf *b, const char *path, const territory_req *q, bool measure,
+                          const char *label)
 {
-    mg_buf_printf(b, "<form class=\"choice\" method=\"get\" action=\"%s\">\n"
-                     "<label for=\"profession\">Profession</label> <select id=\"profession\" name=\"profession\">",
-                  action);
-    static const char *const labels[] = {"Médecins généralistes", "Infirmiers",
-                                         "Masseurs-kinésithérapeutes", "Sages-femmes",
-                                         "Chirurgiens-dentistes"};
-    for (size_t k = 0; k < 5; k++)
-        mg_buf_printf(b, "<option value=\"%s\"%s>%s</option>", prof_keys[k],
-                      strcmp(prof, prof_keys[k]) == 0 ? " selected" : "", labels[k]);
-    mg_buf_puts(b, "</select>\n");
-    if (with_measure) {
-        mg_buf_puts(b, "<label for=\"mesure\">Mesure</label> <select id=\"mesure\" name=\"mesure\">");
-        for (size_t k = 0; k < MG_APP_MEASURES; k++)
-            mg_buf_printf(b, "<option value=\"%s\"%s>%s</option>", mg_app_measure_keys[k],
-                          strcmp(measure, mg_app_measure_keys[k]) == 0 ? " selected" : "",
-                          measure_labels[k]);
-        mg_buf_puts(b, "</select>\n");
-    }
-    mg_buf_puts(b, "<button type=\"submit\">Afficher</button></form>\n");
+    mg_buf_puts(b, "<a href=\"");
+    mg_html_href(b, path,
+                 (const char *const[]){"profession", q->p->g->prof->key, "mesure",
+                                       measure ? mg_app_measure_keys[q->measure] : NULL, NULL},
+                 NULL);
+    mg_buf_puts(b, "\">");
+    mg_html_text(b, label);
+    mg_buf_puts(b, "</a>");
 }
 
-static int territory_page(web_ctx *ctx)
+static void territory_render(mg_buf *b, const mg_app *a, const territory_req *q,
+                             const territory_view *v)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const mg_app_profession *p = web_profession(a, r, res);
-    if (!p)
-        return 0;
-    const mg_diagnosis *g = p->g;
-    const char *measure = mg_http_query(r, "mesure");
-    if (!measure || !*measure)
-        measure = "apl";
-    int mk = mg_app_measure_index(measure);
-    if (mk < 0) {
-        mg_http_error(r, res, 400, "Mesure inconnue : choisissez dans la liste proposée.");
-        return 0;
-    }
-    const char *sort = mg_http_query(r, "tri");
-    if (!sort || !*sort)
-        sort = "valeur";
-    if (strcmp(sort, "nom") && strcmp(sort, "population") && strcmp(sort, "valeur") &&
-        strcmp(sort, "officiel") && strcmp(sort, "praticiens")) {
-        mg_http_error(r, res, 400, "Tri inconnu : nom, population, praticiens, valeur ou officiel.");
-        return 0;
-    }
-    const char *order = mg_http_query(r, "ordre");
-    if (order && strcmp(order, "asc") && strcmp(order, "desc")) {
-        mg_http_error(r, res, 400, "Ordre inconnu : asc ou desc.");
-        return 0;
-    }
-    bool desc = order ? strcmp(order, "desc") == 0 : false;
-    const char *sort_epci = mg_http_query(r, "tri_epci");
-    if (!sort_epci || !*sort_epci)
-        sort_epci = "nom";
-    static const char *const epci_keys[] = {"nom", "communes", "population", "valeur",
-                                            "officiel", "sous_seuil", "gini"};
-    size_t ek = 0;
-    while (ek < sizeof epci_keys / sizeof *epci_keys && strcmp(epci_keys[ek], sort_epci))
-        ek++;
-    const char *order_epci = mg_http_query(r, "ordre_epci");
-    if (ek == sizeof epci_keys / sizeof *epci_keys ||
-        (order_epci && strcmp(order_epci, "asc") && strcmp(order_epci, "desc"))) {
-        mg_http_error(r, res, 400, "Tri des EPCI inconnu.");
-        return 0;
-    }
-    bool desc_epci = order_epci && strcmp(order_epci, "desc") == 0;
-
-    const double *value = p->measure[mk];
-    const mg_summary *s = &p->measure_summary[mk];
-    bool is_apl = mk <= 1; /* ours or the official APL: the threshold applies */
+    const mg_diagnosis *g = q->p->g;
     char title[256];
     snprintf(title, sizeof title, "Accès aux %s — %s", g->prof->label, a->territory_name);
-    mg_buf *b = &res->body;
     web_page_begin(b, a, title, "territoire");
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
-    choice_form(b, "/territoire", g->prof->key, measure, true);
+    choice_form(b, "/territoire", g->prof->key, q->measure);
     mg_buf_puts(b, "<div class=\"two\"><section class=\"map\" aria-labelledby=\"carte\"><h2 id=\"carte\">Carte</h2>\n");
     char map_title[256];
-    snprintf(map_title, sizeof map_title, "%s — %s", measure_labels[mk], g->prof->label);
-    web_map(b, a, p, value, false, map_title, is_apl ? g->prof->threshold : NAN, -1);
-    mg_buf_printf(b, "<p class=\"downloads\">Télécharger : "
-                     "<a href=\"/telecharger/communes.csv?profession=%s\">tableau CSV</a> · "
-                     "<a href=\"/telecharger/communes.geojson?profession=%s\">GeoJSON (QGIS)</a> · "
-                     "<a href=\"/carte.svg?profession=%s&amp;mesure=%s\">carte SVG</a> · "
-                     "<a href=\"/carte.png?profession=%s&amp;mesure=%s\">carte PNG</a></p>\n",
-                  g->prof->key, g->prof->key, g->prof->key, measure, g->prof->key, measure);
-    mg_buf_puts(b, "</section>\n");
-    key_figures(b, p, s);
+    snprintf(map_title, sizeof map_title, "%s — %s", measure_labels[q->measure], g->prof->label);
+    web_map(b, a, q->p, v->value, false, map_title, v->is_apl ? g->prof->threshold : NAN, -1);
+    mg_buf_puts(b, "<p class=\"downloads\">Télécharger : ");
+    download_link(b, "/telecharger/communes.csv", q, false, "tableau CSV");
+    mg_buf_puts(b, " · ");
+    download_link(b, "/telecharger/communes.geojson", q, false, "GeoJSON (QGIS)");
+    mg_buf_puts(b, " · ");
+    download_link(b, "/carte.svg", q, true, "carte SVG");
+    mg_buf_puts(b, " · ");
+    download_link(b, "/carte.png", q, true, "carte PNG");
+    mg_buf_puts(b, "</p>\n</section>\n");
+    key_figures(b, q->p, v->summary);
     mg_buf_puts(b, "</div>\n");
-    epci_table(b, s, g->prof->key, measure, sort_epci, desc_epci);
-    commune_table(b, p, value, measure, sort, desc);
+    epci_table(b, q, v);
+    commune_table(b, q, v);
     web_page_end(b);
-    return b->failed ? MG_ELIMIT : MG_OK;
+}
+
+static int territory_page(web_ctx *ctx)
+{
+    territory_req q;
+    territory_view v;
+    refusal why;
+    if (territory_parse(ctx->app, ctx->req, &q, &why))
+        return answer_refusal(ctx, &why);
+    int rc = territory_compute(&q, &v, &why);
+    if (rc == MG_OK) {
+        territory_render(&ctx->res->body, ctx->app, &q, &v);
+        rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+    } else if (rc > 0) {
+        rc = answer_refusal(ctx, &why);
+    }
+    territory_view_free(&v);
+    return rc;
+}
+
+/* --- The commune page --------------------------------------------------------- */
+
+/* What a request of the commune page asks. */
+typedef struct commune_req {
+    const mg_app_profession *p;
+    const char *code; /* as asked: a former code is redirected */
+    size_t i;         /* the commune, index in the territory */
+    size_t page;      /* of the communes within reach (?page=, 1) */
+} commune_req;
+
+static int commune_parse(const mg_app *a, const mg_http_request *r, commune_req *q, refusal *why)
+{
+    *q = (commune_req){0};
+    q->p = mg_app_profession_get(a, mg_http_param(r, "profession"));
+    if (!q->p)
+        return refuse(why, 400, WEB_MSG_PROFESSION_UNKNOWN);
+    const mg_territory *t = q->p->g->t;
+    q->code = mg_http_path_param(r, "code");
+    long i = q->code ? mg_territory_find(t, q->code) : -1;
+    if (i < 0 || !t->in_study[i])
+        return refuse(why, 404, WEB_MSG_COMMUNE_NOT_IN_TERRITORY);
+    q->i = (size_t)i;
+    return parse_page(r, "page", &q->page, why);
 }
 
 /* Contributions: commune i's APL is Σ_j f(t_ij)·R_j; each practice
@@ -328,159 +661,206 @@ typedef struct contribution {
     double minutes, weight, value;
 } contribution;
 
+/* By contribution, largest first, then by time, then by commune: a total
+ * order, so that every commune is on exactly one page. */
 static int cmp_contrib(const void *x, const void *y)
 {
     const contribution *a = x, *b = y;
     if (a->value != b->value)
         return (a->value < b->value) - (a->value > b->value);
-    return (a->minutes > b->minutes) - (a->minutes < b->minutes);
+    if (a->minutes != b->minutes)
+        return (a->minutes > b->minutes) - (a->minutes < b->minutes);
+    return (a->j > b->j) - (a->j < b->j);
 }
 
+/* What the commune page shows. */
+typedef struct commune_view {
+    contribution *c; /* the communes i reaches, by contribution (malloc'ed) */
+    size_t nc;
+    size_t with_supply; /* of them, those with practitioners */
+    double total;       /* the sum of the contributions: the APL */
+    long highlight;     /* the commune in the study list, for the map */
+    pager pg;
+} commune_view;
+
 /* The communes i reaches, with the contribution of each to its APL,
- * f(t_ij)·S_j/D_j (malloc'ed, *n entries, sorted by contribution). */
-static contribution *contributions(const mg_app_profession *p, size_t i, size_t *n)
+ * f(t_ij)·S_j/D_j; a page past the end of their list is refused. */
+static int commune_compute(const commune_req *q, commune_view *v, refusal *why)
 {
+    *v = (commune_view){0};
+    const mg_app_profession *p = q->p;
     const mg_diagnosis *g = p->g;
     const mg_pairs *pr = &g->pairs;
     const double *dem = mg_scenario_engine_demand(p->engine);
-    size_t len = pr->start[i + 1] - pr->start[i];
-    contribution *c = mg_alloc_array(len, sizeof *c);
-    if (!c)
-        return NULL;
-    for (size_t q = 0; q < len; q++) {
-        size_t k = pr->start[i] + q, j = pr->to[k];
-        double w = mg_decay_eval(&g->apl_spec.decay, pr->minutes[k]);
-        double v = dem[j] > 0 ? w * g->supply[j] / dem[j] * g->apl_spec.scale : 0;
-        c[q] = (contribution){j, pr->minutes[k], w, v};
+    size_t i = q->i, len = pr->start[i + 1] - pr->start[i];
+    if (paginate(len, q->page, &v->pg, why))
+        return why->status;
+    v->c = mg_alloc_array(len ? len : 1, sizeof *v->c);
+    if (!v->c)
+        return MG_ENOMEM;
+    for (size_t k = 0; k < len; k++) {
+        size_t e = pr->start[i] + k, j = pr->to[e];
+        double w = mg_decay_eval(&g->apl_spec.decay, pr->minutes[e]);
+        double c = dem[j] > 0 ? w * g->supply[j] / dem[j] * g->apl_spec.scale : 0;
+        v->c[k] = (contribution){j, pr->minutes[e], w, c};
+        if (c > 0) {
+            v->with_supply++;
+            v->total += c;
+        }
     }
-    qsort(c, len, sizeof *c, cmp_contrib);
-    *n = len;
-    return c;
+    qsort(v->c, len, sizeof *v->c, cmp_contrib);
+    v->nc = len;
+    v->highlight = -1;
+    for (size_t k = 0; k < g->study_n; k++)
+        if (g->study[k] == i)
+            v->highlight = (long)k;
+    return 0;
 }
 
-static void ordinal(char *out, size_t cap, size_t rank)
+static void fig_text(mg_buf *b, const char *label, const char *value)
 {
-    snprintf(out, cap, rank == 1 ? "%zuer" : "%zue", rank);
+    mg_buf_puts(b, "<div class=\"fig\"><dt>");
+    mg_html_text(b, label);
+    mg_buf_puts(b, "</dt><dd>");
+    mg_html_text(b, value);
+    mg_buf_puts(b, "</dd></div>");
 }
 
-static int commune_page(web_ctx *ctx)
+static void fig_num(mg_buf *b, const char *label, double v, int decimals)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const mg_app_profession *p = web_profession(a, r, res);
-    if (!p)
-        return 0;
+    char s[64];
+    web_num(s, sizeof s, v, decimals);
+    fig_text(b, label, s);
+}
+
+static void reach_page_href(mg_buf *b, const void *state, size_t page)
+{
+    const commune_req *q = state;
+    commune_href(b, q->p->g->t, q->i, q->p->g->prof->key, page, "pourquoi");
+}
+
+static void commune_render(mg_buf *b, const mg_app *a, const commune_req *q, const commune_view *v)
+{
+    const mg_app_profession *p = q->p;
     const mg_diagnosis *g = p->g;
     const mg_territory *t = g->t;
-    const char *code = mg_http_path_param(r, "code");
-    long i = code ? mg_territory_find(t, code) : -1;
-    if (i < 0 || !t->in_study[i]) {
-        mg_http_error(r, res, 404, "Cette commune ne fait pas partie du territoire.");
-        return 0;
-    }
-    if (strcmp(t->code[i], code) != 0) {
-        /* A former code: send people to today's commune. */
-        char loc[128];
-        snprintf(loc, sizeof loc, "/commune/%s?profession=%s", t->code[i], g->prof->key);
-        mg_http_redirect(res, loc);
-        return 0;
-    }
-    size_t nc = 0;
-    contribution *c = contributions(p, (size_t)i, &nc);
-    if (!c)
-        return MG_ENOMEM;
+    const char *prof = g->prof->key;
+    size_t i = q->i;
     char title[256];
     snprintf(title, sizeof title, "%s (%s)", t->name[i], t->code[i]);
-    mg_buf *b = &res->body;
     web_page_begin(b, a, title, "territoire");
-    mg_buf_printf(b, "<p class=\"crumbs\"><a href=\"/territoire?profession=%s\">← Territoire</a></p>\n<h1>",
-                  g->prof->key);
+    mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"");
+    mg_html_href(b, "/territoire", (const char *const[]){"profession", prof, NULL}, NULL);
+    mg_buf_puts(b, "\">← Territoire</a></p>\n<h1>");
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
-    choice_form(b, "", g->prof->key, "apl", false);
-    char apl[32], off[32], pop[32], dem[32], heads[32], rank[32], z[32];
-    web_num(apl, sizeof apl, g->apl[i], 2);
-    web_num(off, sizeof off, g->official[i], 2);
-    web_num(pop, sizeof pop, t->population[i], 0);
-    web_num(dem, sizeof dem, g->demand[i], 0);
-    web_num(heads, sizeof heads, g->heads[i], 0);
-    web_num(z, sizeof z, g->prof->threshold, 1);
-    ordinal(rank, sizeof rank, p->rank[i]);
-    bool under = isfinite(g->prof->threshold) && g->apl[i] < g->prof->threshold;
+    choice_form(b, "", prof, -1);
+
+    char rank[64], z[32], label[96];
+    snprintf(rank, sizeof rank, p->rank[i] == 1 ? "%zuer sur %zu" : "%zue sur %zu", p->rank[i],
+             g->study_n);
     mg_buf_puts(b, "<div class=\"two\"><section aria-labelledby=\"valeurs\"><h2 id=\"valeurs\">Valeurs</h2>\n"
                    "<dl class=\"figures\">");
-    mg_buf_printf(b, "<div class=\"fig\"><dt>APL (maillage)</dt><dd>%s</dd></div>"
-                     "<div class=\"fig\"><dt>APL officielle DREES</dt><dd>%s</dd></div>"
-                     "<div class=\"fig\"><dt>Rang dans le territoire</dt><dd>%s sur %zu</dd></div>",
-                  apl, off, rank, g->study_n);
-    if (isfinite(g->prof->threshold))
-        mg_buf_printf(b, "<div class=\"fig\"><dt>Sous le seuil de %s ?</dt><dd>%s</dd></div>", z,
-                      under ? "<strong class=\"under\">oui</strong>" : "non");
-    mg_buf_printf(b, "<div class=\"fig\"><dt>Population</dt><dd>%s</dd></div>"
-                     "<div class=\"fig\"><dt>Population standardisée</dt><dd>%s</dd></div>"
-                     "<div class=\"fig\"><dt>Praticiens dans la commune</dt><dd>%s</dd></div>",
-                  pop, dem, heads);
+    fig_num(b, "APL (maillage)", g->apl[i], 2);
+    fig_num(b, "APL officielle DREES", g->official[i], 2);
+    fig_text(b, "Rang dans le territoire", rank);
+    if (isfinite(g->prof->threshold)) {
+        web_num(z, sizeof z, g->prof->threshold, 1);
+        snprintf(label, sizeof label, "Sous le seuil de %s ?", z);
+        mg_buf_puts(b, "<div class=\"fig\"><dt>");
+        mg_html_text(b, label);
+        mg_buf_puts(b, "</dt><dd>");
+        mg_buf_puts(b, g->apl[i] < g->prof->threshold ? "<strong class=\"under\">oui</strong>" : "non");
+        mg_buf_puts(b, "</dd></div>");
+    }
+    fig_num(b, "Population", t->population[i], 0);
+    fig_num(b, "Population standardisée", g->demand[i], 0);
+    fig_num(b, "Praticiens dans la commune", g->heads[i], 0);
     mg_buf_puts(b, "</dl><p class=\"note\">Unité : ");
     mg_html_text(b, g->prof->unit);
     mg_buf_puts(b, ".</p></section>\n<section class=\"map\" aria-labelledby=\"carte\"><h2 id=\"carte\">Carte</h2>");
-    long hl = -1;
-    for (size_t k = 0; k < g->study_n; k++)
-        if (g->study[k] == (size_t)i)
-            hl = (long)k;
     web_map(b, a, p, g->apl, false, "APL des communes, commune sélectionnée entourée",
-            g->prof->threshold, hl);
+            g->prof->threshold, v->highlight);
     mg_buf_puts(b, "</section></div>\n");
 
     /* Why: the terms of the sum. */
-    size_t with_supply = 0;
-    double total = 0;
-    for (size_t q = 0; q < nc; q++)
-        if (c[q].value > 0) {
-            with_supply++;
-            total += c[q].value;
-        }
     char catch[32];
     web_num(catch, sizeof catch, g->apl_spec.decay.catchment, 0);
     mg_buf_printf(b, "<section aria-labelledby=\"pourquoi\"><h2 id=\"pourquoi\">Pourquoi cette valeur ?</h2>\n"
                      "<p>L'APL de la commune est la somme des contributions des %zu lieux d'exercice "
-                     "accessibles en moins de %s minutes. La contribution d'un lieu est son offre "
-                     "divisée par la population qui peut l'atteindre (pondérée par le temps), puis "
-                     "pondérée par le temps depuis la commune.</p>\n",
-                  with_supply, catch);
-    mg_buf_printf(b, "<div class=\"scroll\"><table><caption>Communes à moins de %s minutes, par contribution</caption>\n"
-                     "<thead><tr><th scope=\"col\">Commune</th><th scope=\"col\">Temps (min)</th>"
-                     "<th scope=\"col\">Pondération</th><th scope=\"col\">Praticiens</th>"
-                     "<th scope=\"col\">Demande qui l'atteint</th><th scope=\"col\">Contribution</th>"
-                     "<th scope=\"col\">Part</th></tr></thead><tbody>\n",
-                  catch);
+                     "accessibles en moins de ",
+                  v->with_supply);
+    mg_html_text(b, catch);
+    mg_buf_puts(b, " minutes. La contribution d'un lieu est son offre "
+                   "divisée par la population qui peut l'atteindre (pondérée par le temps), puis "
+                   "pondérée par le temps depuis la commune.</p>\n"
+                   "<div class=\"scroll\"><table><caption>Communes à moins de ");
+    mg_html_text(b, catch);
+    mg_buf_puts(b, " minutes, par contribution</caption>\n"
+                   "<thead><tr><th scope=\"col\">Commune</th><th scope=\"col\">Temps (min)</th>"
+                   "<th scope=\"col\">Pondération</th><th scope=\"col\">Praticiens</th>"
+                   "<th scope=\"col\">Demande qui l'atteint</th><th scope=\"col\">Contribution</th>"
+                   "<th scope=\"col\">Part</th></tr></thead><tbody>\n");
     const double *dseen = mg_scenario_engine_demand(p->engine);
-    for (size_t q = 0; q < nc; q++) {
-        size_t j = c[q].j;
-        char tm[32], w[32], hj[32], dj[32], v[32], share[32];
-        web_num(tm, sizeof tm, c[q].minutes, 1);
-        web_num(w, sizeof w, c[q].weight, 2);
-        web_num(hj, sizeof hj, g->heads[j], 0);
-        web_num(dj, sizeof dj, dseen[j], 0);
-        web_num(v, sizeof v, c[q].value, 3);
-        web_num(share, sizeof share, total > 0 ? 100 * c[q].value / total : 0, 1);
+    for (size_t k = v->pg.first; k < v->pg.end; k++) {
+        const contribution *c = &v->c[k];
+        size_t j = c->j;
         mg_buf_puts(b, "<tr><th scope=\"row\">");
         if (t->in_study[j]) {
-            mg_buf_printf(b, "<a href=\"/commune/%s?profession=%s\">", t->code[j], g->prof->key);
+            mg_buf_puts(b, "<a href=\"");
+            commune_href(b, t, j, prof, 1, NULL);
+            mg_buf_puts(b, "\">");
             mg_html_text(b, t->name[j]);
             mg_buf_puts(b, "</a>");
         } else {
             mg_html_text(b, t->name[j]);
-            mg_buf_printf(b, " <span class=\"tag\">%s</span>", t->dep[j]);
+            mg_buf_puts(b, " <span class=\"tag\">");
+            mg_html_text(b, t->dep[j]);
+            mg_buf_puts(b, "</span>");
         }
-        mg_buf_printf(b, "</th><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s %%</td></tr>\n",
-                      tm, w, hj, dj, v, share);
+        mg_buf_puts(b, "</th>");
+        td_num(b, c->minutes, 1);
+        td_num(b, c->weight, 2);
+        td_num(b, g->heads[j], 0);
+        td_num(b, dseen[j], 0);
+        td_num(b, c->value, 3);
+        mg_buf_puts(b, "<td>");
+        num(b, v->total > 0 ? 100 * c->value / v->total : 0, 1);
+        mg_buf_puts(b, " %</td></tr>\n");
     }
-    mg_buf_puts(b, "</tbody></table></div></section>\n");
+    mg_buf_puts(b, "</tbody></table></div>\n");
+    pager_nav(b, &v->pg, "Pagination", reach_page_href, q);
+    mg_buf_puts(b, "</section>\n");
     web_page_end(b);
-    free(c);
-    return b->failed ? MG_ELIMIT : MG_OK;
 }
+
+static int commune_page(web_ctx *ctx)
+{
+    commune_req q;
+    commune_view v = {0};
+    refusal why;
+    if (commune_parse(ctx->app, ctx->req, &q, &why))
+        return answer_refusal(ctx, &why);
+    const mg_diagnosis *g = q.p->g;
+    if (strcmp(g->t->code[q.i], q.code) != 0) {
+        /* A former code: send people to today's commune. */
+        char loc[128];
+        snprintf(loc, sizeof loc, "/commune/%s?profession=%s", g->t->code[q.i], g->prof->key);
+        mg_http_redirect(ctx->res, loc);
+        return MG_OK;
+    }
+    int rc = commune_compute(&q, &v, &why);
+    if (rc == MG_OK) {
+        commune_render(&ctx->res->body, ctx->app, &q, &v);
+        rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+    } else if (rc > 0) {
+        rc = answer_refusal(ctx, &why);
+    }
+    free(v.c);
+    return rc;
+}
+
+/* --- The method page ---------------------------------------------------------- */
 
 static int method_page(web_ctx *ctx)
 {
