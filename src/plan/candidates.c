@@ -192,6 +192,14 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
                           const mg_scenario_engine *e, const mg_plan_candidates *c,
                           const mg_plan_problem *settings, mg_diag *d)
 {
+    return mg_plan_problem_build_why(out, g, e, c, settings, NULL, d);
+}
+
+int mg_plan_problem_build_why(mg_plan_problem *out, const mg_diagnosis *g,
+                              const mg_scenario_engine *e, const mg_plan_candidates *c,
+                              const mg_plan_problem *settings, mg_plan_why *why, mg_diag *d)
+{
+    plan_why_clear(why);
     const mg_territory *t = g->t;
     size_t N = t->n;
     *out = *settings;
@@ -205,7 +213,7 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
     double *pharm = NULL;
     int rc = MG_OK;
     if (!cand || !w) {
-        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = plan_why(why, MG_PLAN_ERR_MEMORY, mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory"));
         goto done;
     }
     const char *rule = c && c->rule ? c->rule : "all";
@@ -218,8 +226,10 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
         mg_diag none = {{0}};
         if (mg_find_data_file(&path, g->opts.france, "bpe19_ensemble_sante.csv", &none) &&
             mg_find_data_file(&path, g->opts.france, "bpe19_ensemble.csv", &none)) {
-            rc = mg_diag_set(d, MG_ENOTFOUND, g->opts.france, 0, 0,
-                             "no INSEE BPE file (bpe19_ensemble_sante.csv) for the pharmacy rule");
+            rc = plan_why(why, MG_PLAN_ERR_CANDIDATES,
+                          mg_diag_set(d, MG_ENOTFOUND, g->opts.france, 0, 0,
+                                      "no INSEE BPE file (bpe19_ensemble_sante.csv) for the "
+                                      "pharmacy rule"));
             goto done;
         }
         pharm = mg_alloc_array(N ? N : 1, sizeof *pharm);
@@ -227,20 +237,24 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
         mg_report rep = {0};
         if (!pharm) {
             free(path);
-            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = plan_why(why, MG_PLAN_ERR_MEMORY, mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory"));
             goto done;
         }
         /* D301: pharmacies in the INSEE BPE. */
         rc = mg_import_bpe(t, path, "D301", pharm, &unmapped, &rep, d);
         mg_report_free(&rep);
         free(path);
-        if (rc)
+        if (rc) {
+            rc = plan_why(why, rc == MG_ENOMEM ? MG_PLAN_ERR_MEMORY : MG_PLAN_ERR_CANDIDATES, rc);
             goto done;
+        }
         for (size_t i = 0; i < N; i++)
             cand[i] = t->in_study[i] && pharm[i] > 0;
     } else {
-        if ((rc = mg_plan_read_codes(t, rule, cand, d)))
+        if ((rc = mg_plan_read_codes(t, rule, cand, d))) {
+            rc = plan_why(why, MG_PLAN_ERR_CANDIDATES, rc);
             goto done;
+        }
     }
     if (c && c->exclude && *c->exclude) {
         const char *s = c->exclude;
@@ -248,16 +262,21 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
             size_t len = strcspn(s, ",");
             char code[32];
             if (len == 0 || len >= sizeof code) {
-                rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "excluded communes: bad code list \"%.40s\"",
-                                 c->exclude);
+                rc = plan_why(why, MG_PLAN_ERR_EXCLUDED,
+                              mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                                          "excluded communes: bad code list \"%.40s\"",
+                                          c->exclude));
                 goto done;
             }
             memcpy(code, s, len);
             code[len] = '\0';
             long i = mg_territory_find(t, code);
             if (i < 0) {
-                rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "excluded communes: unknown commune \"%s\"",
-                                 code);
+                if (why)
+                    snprintf(why->commune, sizeof why->commune, "%.15s", code);
+                rc = plan_why(why, MG_PLAN_ERR_UNKNOWN_COMMUNE,
+                              mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                                          "excluded communes: unknown commune \"%s\"", code));
                 goto done;
             }
             cand[i] = 0;
@@ -270,8 +289,12 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
     rc = mg_plan_problem_from_table(out, &g->pairs, w, g->demand, mg_scenario_engine_demand(e),
                                     g->apl, g->supply, t->in_study, cand, t->lat, t->lon,
                                     g->apl_spec.scale, g->opts.catchment, d);
-    if (!rc && out->ncand == 0)
-        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "no candidate commune left (rule \"%s\")", rule);
+    if (rc)
+        rc = plan_why(why, rc == MG_ENOMEM ? MG_PLAN_ERR_MEMORY : MG_PLAN_ERR_CANDIDATES, rc);
+    else if (out->ncand == 0)
+        rc = plan_why(why, MG_PLAN_ERR_NO_CANDIDATE,
+                      mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "no candidate commune left (rule \"%s\")",
+                                  rule));
     if (rc)
         mg_plan_problem_free(out);
 done:

@@ -283,8 +283,14 @@ static int cmp_runs(const run *a, const run *b)
 int mg_plan_greedy(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
                    mg_plan_solution *out, mg_diag *d)
 {
+    return mg_plan_greedy_why(p, o, out, NULL, d);
+}
+
+int mg_plan_greedy_why(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
+                       mg_plan_solution *out, mg_plan_why *why, mg_diag *d)
+{
     *out = (mg_plan_solution){0};
-    int rc = mg_plan_problem_check(p, d);
+    int rc = mg_plan_problem_check_why(p, why, d);
     if (rc)
         return rc;
     double t0 = plan_now();
@@ -303,7 +309,8 @@ int mg_plan_greedy(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
         if (run_init(&r, p)) {
             if (have)
                 run_free(&best);
-            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            return plan_why(why, MG_PLAN_ERR_MEMORY,
+                            mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory"));
         }
         if (lazy)
             rc = greedy_lazy(&r, v == 1);
@@ -313,7 +320,8 @@ int mg_plan_greedy(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
             run_free(&r);
             if (have)
                 run_free(&best);
-            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            return plan_why(why, MG_PLAN_ERR_MEMORY,
+                            mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory"));
         }
         if (!have || cmp_runs(&r, &best) > 0) {
             if (have)

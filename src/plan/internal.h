@@ -53,4 +53,31 @@ int plan_gain_cmp(plan_gain a, plan_gain b);
 
 double plan_now(void);
 
+/* Records reason r in why (when not NULL) and returns rc, so that a refusal
+ * reads `return plan_why(why, MG_PLAN_ERR_…, mg_diag_set(d, …))`. */
+static inline int plan_why(mg_plan_why *why, enum mg_plan_reason r, int rc)
+{
+    if (why)
+        why->reason = r;
+    return rc;
+}
+
+/* Clears why (when not NULL) on entry to a *_why function. */
+static inline void plan_why_clear(mg_plan_why *why)
+{
+    if (why)
+        *why = (mg_plan_why){0};
+}
+
+/* The same as plan_why for a refusal about one kind. */
+static inline int plan_why_kind(mg_plan_why *why, enum mg_plan_reason r, enum mg_resource kind,
+                                int rc)
+{
+    if (why) {
+        why->kind = kind;
+        why->has_kind = true;
+    }
+    return plan_why(why, r, rc);
+}
+
 #endif

@@ -374,25 +374,42 @@ static int read_until(int fd, void *buf, size_t len, double deadline)
 int mg_plan_exact(const mg_plan_problem *p, const mg_plan_exact_opts *o,
                   mg_plan_exact_result *out, mg_diag *d)
 {
+    return mg_plan_exact_why(p, o, out, NULL, d);
+}
+
+int mg_plan_exact_why(const mg_plan_problem *p, const mg_plan_exact_opts *o,
+                      mg_plan_exact_result *out, mg_plan_why *why, mg_diag *d)
+{
     *out = (mg_plan_exact_result){.status = MG_PLAN_FAILED, .objective = NAN, .bound = NAN};
-    int rc = mg_plan_problem_check(p, d);
+    int rc = mg_plan_problem_check_why(p, why, d);
     if (rc)
         return rc;
-    if (!(o->time_limit > 0) || o->time_limit > 86400)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "time limit %g s: expected 0 < s <= 86400",
-                           o->time_limit);
+    if (!(o->time_limit > 0) || o->time_limit > 86400) {
+        if (why)
+            why->value = o->time_limit;
+        return plan_why(why, MG_PLAN_ERR_TIME_LIMIT,
+                        mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                                    "time limit %g s: expected 0 < s <= 86400", o->time_limit));
+    }
     if (p->ncand * p->nkinds > (size_t)1 << 30)
-        return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "too many candidate sites for the exact model");
+        return plan_why(why, MG_PLAN_ERR_MODEL_TOO_BIG,
+                        mg_diag_set(d, MG_ELIMIT, NULL, 0, 0,
+                                    "too many candidate sites for the exact model"));
     double t0 = plan_now();
     int fds[2];
     if (pipe(fds) != 0)
-        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot start the solver: %s", strerror(errno));
+        return plan_why(why, MG_PLAN_ERR_SOLVER,
+                        mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot start the solver: %s",
+                                    strerror(errno)));
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        int err = errno;
         close(fds[0]);
         close(fds[1]);
-        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot start the solver: %s", strerror(errno));
+        return plan_why(why, MG_PLAN_ERR_SOLVER,
+                        mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot start the solver: %s",
+                                    strerror(err)));
     }
     if (pid == 0) {
         close(fds[0]);
@@ -434,7 +451,7 @@ int mg_plan_exact(const mg_plan_problem *p, const mg_plan_exact_opts *o,
         out->sol.cost += p->kinds[sel[k].kind].cost;
     if (w.nsel > 0 && (rc = mg_plan_value(p, sel, w.nsel, &out->sol.value))) {
         mg_plan_exact_result_free(out);
-        return mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
+        return plan_why(why, MG_PLAN_ERR_MEMORY, mg_diag_set(d, rc, NULL, 0, 0, "out of memory"));
     }
     return MG_OK;
 }

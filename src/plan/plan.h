@@ -26,6 +26,11 @@
  * an exact mixed-integer model solved by CBC in a child process with time
  * and memory limits (mg_plan_exact).
  *
+ * Errors: every fallible function returns 0 or a negative MG_E… code with
+ * an English message in its mg_diag (for the command line); the *_why
+ * variants also say why as an mg_plan_reason, so that a page can answer in
+ * its own language without reading the English.
+ *
  * Ownership: an mg_plan_problem owns its arrays (mg_plan_problem_free);
  * tests may fill one by hand with mg_alloc_array'd arrays. Solutions own
  * their item arrays (mg_plan_solution_free).
@@ -47,6 +52,55 @@ enum mg_plan_objective { MG_PLAN_DEFICIT, MG_PLAN_LIFTED, MG_PLAN_COVERAGE, MG_P
 /** "deficit", "lifted", "coverage", "pmedian" and back (COUNT if unknown). */
 const char *mg_plan_objective_name(enum mg_plan_objective o);
 enum mg_plan_objective mg_plan_objective_parse(const char *name);
+
+/**
+ * Why the engine refused, as a code: callers that speak to people in their
+ * own words (the planning page, in French) map it to a sentence; the
+ * English message of the mg_diag, naming values and options, stays for the
+ * command line and the logs. Reported through an mg_plan_why by the *_why
+ * functions below.
+ */
+enum mg_plan_reason {
+    MG_PLAN_ERR_NONE = 0,
+    MG_PLAN_ERR_OBJECTIVE,          /* unknown objective */
+    MG_PLAN_ERR_NOTHING_TO_PLACE,   /* no kind, more than MG_PLAN_MAX_KINDS, or every count 0 */
+    MG_PLAN_ERR_THRESHOLD,          /* the objective needs a positive threshold */
+    MG_PLAN_ERR_COVERAGE_MINUTES,   /* coverage without a time in minutes */
+    MG_PLAN_ERR_MIN_DISTANCE,       /* negative or infinite minimum distance, or no positions */
+    MG_PLAN_ERR_BAD_BUDGET,         /* the budget is not a number */
+    MG_PLAN_ERR_BUDGET,             /* the budget pays for no site (value, needed) */
+    MG_PLAN_ERR_CAPACITY,           /* a kind's capacity is negative or infinite (kind) */
+    MG_PLAN_ERR_COST,               /* a kind's cost is negative or infinite (kind) */
+    MG_PLAN_ERR_TOO_MANY_SITES,     /* more than MG_PLAN_MAX_SITES, of a kind or in all */
+    MG_PLAN_ERR_KIND_TWICE,         /* a kind given twice (kind) */
+    MG_PLAN_ERR_BAD_KIND,           /* not a kind of resource */
+    MG_PLAN_ERR_KIND_NOT_APPLICABLE,/* the kind does not apply to the profession (kind;
+                                       telemedicine and mobile consultations are for GPs) */
+    MG_PLAN_ERR_EXCLUDED,           /* the list of excluded communes is not a list of codes */
+    MG_PLAN_ERR_UNKNOWN_COMMUNE,    /* an excluded commune no one knows (commune) */
+    MG_PLAN_ERR_CANDIDATES,         /* the candidates (file or INSEE BPE) could not be read */
+    MG_PLAN_ERR_NO_CANDIDATE,       /* no commune left to host a site */
+    MG_PLAN_ERR_TIME_LIMIT,         /* the exact solver's time limit is out of range */
+    MG_PLAN_ERR_MODEL_TOO_BIG,      /* too many candidate sites for the exact model */
+    MG_PLAN_ERR_SOLVER,             /* the solver's process could not be started */
+    MG_PLAN_ERR_MEMORY,             /* out of memory */
+    MG_PLAN_ERR_COUNT
+};
+
+/** A stable English name of a reason ("budget", "unknown_commune"), "?" if unknown. */
+const char *mg_plan_reason_name(enum mg_plan_reason r);
+
+/** A refusal's reason and the values a caller needs to word it. */
+typedef struct mg_plan_why {
+    enum mg_plan_reason reason;
+    enum mg_resource kind; /* CAPACITY, COST, KIND_TWICE, KIND_NOT_APPLICABLE, and
+                              TOO_MANY_SITES of one kind (has_kind) */
+    bool has_kind;         /* kind is meaningful */
+    char commune[16];      /* UNKNOWN_COMMUNE: the code as given (cut to 15 bytes) */
+    double value;          /* BUDGET: the budget; MIN_DISTANCE: the distance;
+                              TIME_LIMIT: the limit */
+    double needed;         /* BUDGET: the cost of the cheapest site */
+} mg_plan_why;
 
 #define MG_PLAN_MAX_KINDS 16
 #define MG_PLAN_MAX_SITES 1000
@@ -103,12 +157,21 @@ void mg_plan_problem_free(mg_plan_problem *p);
 int mg_plan_kind_init(mg_plan_kind *out, enum mg_resource kind, const mg_diagnosis *g,
                       mg_diag *d) MG_WARN_UNUSED;
 
+/** The same, with the reason of a refusal in *why (BAD_KIND,
+ * KIND_NOT_APPLICABLE), cleared on entry; why may be NULL. */
+int mg_plan_kind_init_why(mg_plan_kind *out, enum mg_resource kind, const mg_diagnosis *g,
+                          mg_plan_why *why, mg_diag *d) MG_WARN_UNUSED;
+
 /**
  * Checks a problem's settings and kinds: MG_EINVAL with an English message
  * (negative capacity or cost, nothing to place, budget that affords no
  * site, …).
  */
 int mg_plan_problem_check(const mg_plan_problem *p, mg_diag *d) MG_WARN_UNUSED;
+
+/** The same, with the reason of a refusal in *why (cleared on entry; may be NULL). */
+int mg_plan_problem_check_why(const mg_plan_problem *p, mg_plan_why *why,
+                              mg_diag *d) MG_WARN_UNUSED;
 
 /**
  * Builds the problem from a travel-time table directly (what the diagnosis
@@ -154,6 +217,14 @@ int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
                           const mg_scenario_engine *e, const mg_plan_candidates *c,
                           const mg_plan_problem *settings, mg_diag *d) MG_WARN_UNUSED;
 
+/** The same, with the reason of a refusal in *why (EXCLUDED,
+ * UNKNOWN_COMMUNE, CANDIDATES, NO_CANDIDATE, MEMORY; cleared on entry; may
+ * be NULL). The settings are not checked here: see mg_plan_problem_check. */
+int mg_plan_problem_build_why(mg_plan_problem *out, const mg_diagnosis *g,
+                              const mg_scenario_engine *e, const mg_plan_candidates *c,
+                              const mg_plan_problem *settings, mg_plan_why *why,
+                              mg_diag *d) MG_WARN_UNUSED;
+
 /** One placed site: candidate index and kind index. */
 typedef struct mg_plan_item {
     uint32_t cand;
@@ -188,6 +259,11 @@ typedef struct mg_plan_greedy_opts {
 int mg_plan_greedy(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
                    mg_plan_solution *out, mg_diag *d) MG_WARN_UNUSED;
 
+/** The same, with the reason of a refusal in *why (those of
+ * mg_plan_problem_check, and MEMORY; cleared on entry; may be NULL). */
+int mg_plan_greedy_why(const mg_plan_problem *p, const mg_plan_greedy_opts *o,
+                       mg_plan_solution *out, mg_plan_why *why, mg_diag *d) MG_WARN_UNUSED;
+
 enum mg_plan_exact_status {
     MG_PLAN_OPTIMAL,     /* proven optimal */
     MG_PLAN_TIME_LIMIT,  /* stopped by the time limit: a solution and a bound */
@@ -220,6 +296,12 @@ typedef struct mg_plan_exact_result {
  */
 int mg_plan_exact(const mg_plan_problem *p, const mg_plan_exact_opts *o,
                   mg_plan_exact_result *out, mg_diag *d) MG_WARN_UNUSED;
+
+/** The same, with the reason of a refusal in *why (those of
+ * mg_plan_problem_check, TIME_LIMIT, MODEL_TOO_BIG, SOLVER, MEMORY; cleared
+ * on entry; may be NULL). */
+int mg_plan_exact_why(const mg_plan_problem *p, const mg_plan_exact_opts *o,
+                      mg_plan_exact_result *out, mg_plan_why *why, mg_diag *d) MG_WARN_UNUSED;
 void mg_plan_exact_result_free(mg_plan_exact_result *r);
 
 /** Why a site was chosen: whom it reaches and what it changes. */

@@ -2,7 +2,8 @@
  * Planning engine on hand-made instances whose optimum is known, random
  * instances (lazy greedy = naive greedy on submodular objectives, the
  * heuristic never worse than naive greedy, constraints always respected),
- * determinism and bad configurations.
+ * determinism and bad configurations, each with its reason code (the
+ * code the planning page words in French) beside the English message.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -17,8 +18,10 @@
 #include "plan_instances.h"
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "plan/plan.h"
 #include "testutil.h"
+#include "aude_fixture.h"
 
 static void one_kind(mg_plan_problem *p, double capacity, size_t count, double cost)
 {
@@ -189,6 +192,162 @@ static void test_bad_configurations(void **state)
     mg_plan_problem_free(&p);
 }
 
+/* Each refusal of the settings comes with its reason, and the values a
+ * page needs to word it. */
+static void test_reason_codes(void **state)
+{
+    (void)state;
+    double pop[4] = {100, 100, 100, 100}, base[4] = {0, 0, 0, 0};
+    double w[12] = {1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1};
+    mg_plan_problem p;
+    make(&p, 4, 3, pop, base, w);
+    mg_plan_solution s;
+    mg_plan_greedy_opts o = {.lazy = true, .interchange = true};
+    mg_plan_why why;
+    mg_diag d = {{0}};
+#define REFUSED(call, expected, text)                                                          \
+    do {                                                                                     \
+        mg_diag_clear(&d);                                                                   \
+        memset(&why, 0x5A, sizeof why);                                                      \
+        assert_int_equal((call), MG_EINVAL);                                                 \
+        if (why.reason != (expected))                                                        \
+            fail_msg("reason %s, expected %s (%s)", mg_plan_reason_name(why.reason),         \
+                     mg_plan_reason_name(expected), d.msg);                                  \
+        assert_msg_has(d, text);                                                             \
+    } while (0)
+
+    one_kind(&p, -5, 1, 1);
+    REFUSED(mg_plan_greedy_why(&p, &o, &s, &why, &d), MG_PLAN_ERR_CAPACITY, "capacity -5");
+    assert_true(why.has_kind);
+    assert_int_equal(why.kind, MG_RES_CABIN);
+    one_kind(&p, 1, 1, -3);
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_COST, "cost -3");
+    assert_int_equal(why.kind, MG_RES_CABIN);
+    one_kind(&p, 1, 1, 80000);
+    p.budget = 1000;
+    REFUSED(mg_plan_greedy_why(&p, &o, &s, &why, &d), MG_PLAN_ERR_BUDGET, "infeasible budget");
+    assert_true(why.value == 1000);
+    assert_true(why.needed == 80000);
+    p.budget = NAN;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_BAD_BUDGET, "budget");
+    p.budget = INFINITY;
+    one_kind(&p, 1, 0, 1);
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_NOTHING_TO_PLACE, "nothing to place");
+    p.nkinds = 0;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_NOTHING_TO_PLACE, "nothing to place");
+    one_kind(&p, 1, MG_PLAN_MAX_SITES + 1, 1);
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_TOO_MANY_SITES, "at most");
+    one_kind(&p, 1, 1, 1);
+    p.kinds[1] = p.kinds[0];
+    p.nkinds = 2;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_KIND_TWICE, "twice");
+    one_kind(&p, 1, 1, 1);
+    p.threshold = NAN;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_THRESHOLD, "threshold");
+    p.objective = MG_PLAN_PMEDIAN; /* needs no threshold */
+    assert_int_equal(mg_plan_problem_check_why(&p, &why, &d), 0);
+    assert_int_equal(why.reason, MG_PLAN_ERR_NONE); /* cleared on success */
+    p.objective = MG_PLAN_COVERAGE;
+    p.threshold = 1;
+    p.coverage_minutes = NAN;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_COVERAGE_MINUTES, "minutes");
+    p.coverage_minutes = 10;
+    p.objective = MG_PLAN_OBJECTIVE_COUNT;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_OBJECTIVE, "objective");
+    p.objective = MG_PLAN_DEFICIT;
+    p.min_km = -1;
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_MIN_DISTANCE, "minimum distance");
+    assert_true(why.value == -1);
+    p.min_km = 5;
+    double *lat = p.clat;
+    p.clat = NULL; /* candidates without positions */
+    REFUSED(mg_plan_problem_check_why(&p, &why, &d), MG_PLAN_ERR_MIN_DISTANCE, "positions");
+    p.clat = lat;
+    p.min_km = 0;
+    mg_plan_exact_result r;
+    mg_plan_exact_opts eo = {.time_limit = -1};
+    REFUSED(mg_plan_exact_why(&p, &eo, &r, &why, &d), MG_PLAN_ERR_TIME_LIMIT, "time limit");
+    assert_true(why.value == -1);
+    /* The plain functions give the same English message. */
+    mg_diag d2 = {{0}};
+    assert_int_equal(mg_plan_exact(&p, &eo, &r, &d2), MG_EINVAL);
+    assert_string_equal(d.msg, d2.msg);
+    /* A good problem: no reason. */
+    memset(&why, 0x5A, sizeof why);
+    assert_int_equal(mg_plan_greedy_why(&p, &o, &s, &why, &d), 0);
+    assert_int_equal(why.reason, MG_PLAN_ERR_NONE);
+    mg_plan_solution_free(&s);
+    mg_plan_problem_free(&p);
+}
+
+/* Reasons met while building the problem of a territory and its kinds. */
+static void test_reason_codes_build(void **state)
+{
+    (void)state;
+    mg_plan_problem st = {.objective = MG_PLAN_DEFICIT, .threshold = 2.5, .coverage_minutes = 10,
+                          .budget = INFINITY, .nkinds = 1};
+    mg_plan_why why;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_plan_kind_init_why(&st.kinds[0], MG_RES_CABIN, g, &why, &d), 0);
+    assert_int_equal(why.reason, MG_PLAN_ERR_NONE);
+    mg_plan_kind k;
+    REFUSED(mg_plan_kind_init_why(&k, MG_RES_COUNT, g, &why, &d), MG_PLAN_ERR_BAD_KIND, "unknown");
+    mg_plan_problem p;
+    mg_plan_candidates c = {.rule = "all", .exclude = "11069,99999"};
+    REFUSED(mg_plan_problem_build_why(&p, g, engine, &c, &st, &why, &d),
+            MG_PLAN_ERR_UNKNOWN_COMMUNE, "unknown commune \"99999\"");
+    assert_string_equal(why.commune, "99999");
+    c.exclude = "11069,,11206";
+    REFUSED(mg_plan_problem_build_why(&p, g, engine, &c, &st, &why, &d), MG_PLAN_ERR_EXCLUDED,
+            "bad code list");
+    mg_diag_clear(&d);
+    c.exclude = NULL;
+    c.rule = MG_SOURCE_DIR "/no/such/candidates.csv";
+    assert_true(mg_plan_problem_build_why(&p, g, engine, &c, &st, &why, &d) != 0);
+    assert_int_equal(why.reason, MG_PLAN_ERR_CANDIDATES);
+    c.rule = "all";
+    assert_int_equal(mg_plan_problem_build_why(&p, g, engine, &c, &st, &why, &d), 0);
+    assert_int_equal(why.reason, MG_PLAN_ERR_NONE);
+    mg_plan_problem_free(&p);
+    /* Every study commune excluded: none left. */
+    mg_buf all;
+    mg_buf_init(&all, 1 << 20);
+    for (size_t i = 0; i < g->t->n; i++)
+        if (g->t->in_study[i])
+            mg_buf_printf(&all, "%s%s", all.len ? "," : "", g->t->code[i]);
+    assert_false(all.failed);
+    c.exclude = all.data;
+    REFUSED(mg_plan_problem_build_why(&p, g, engine, &c, &st, &why, &d), MG_PLAN_ERR_NO_CANDIDATE,
+            "no candidate");
+    mg_buf_free(&all);
+    /* Telemedicine is for GPs only. */
+    mg_diagnosis_opts o = mg_diagnosis_defaults();
+    o.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
+    o.france = MG_SOURCE_DIR "/data/demo/france";
+    o.profession = "inf";
+    mg_diagnosis *nurses = NULL;
+    assert_int_equal(mg_diagnosis_load(&nurses, &o, NULL, NULL, &d), 0);
+    REFUSED(mg_plan_kind_init_why(&k, MG_RES_CART, nurses, &why, &d),
+            MG_PLAN_ERR_KIND_NOT_APPLICABLE, "médecins généralistes");
+    assert_int_equal(why.kind, MG_RES_CART);
+    assert_int_equal(mg_plan_kind_init_why(&k, MG_RES_GP, nurses, &why, &d), 0);
+    mg_diagnosis_free(nurses);
+#undef REFUSED
+}
+
+static void test_reason_names(void **state)
+{
+    (void)state;
+    for (int r = 0; r < MG_PLAN_ERR_COUNT; r++) {
+        const char *n = mg_plan_reason_name((enum mg_plan_reason)r);
+        assert_string_not_equal(n, "?");
+        for (int q = 0; q < r; q++)
+            assert_string_not_equal(n, mg_plan_reason_name((enum mg_plan_reason)q));
+    }
+    assert_string_equal(mg_plan_reason_name(MG_PLAN_ERR_COUNT), "?");
+    assert_string_equal(mg_plan_reason_name(MG_PLAN_ERR_BUDGET), "budget");
+}
+
 static void test_random_heuristic_vs_naive(void **state)
 {
     (void)state;
@@ -242,6 +401,13 @@ int main(void)
         cmocka_unit_test(test_bad_configurations),
         cmocka_unit_test(test_random_heuristic_vs_naive),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_reason_codes),
+        cmocka_unit_test(test_reason_names),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* The reasons met on a real territory need the Aude, loaded once. */
+    const struct CMUnitTest aude[] = {
+        cmocka_unit_test(test_reason_codes_build),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + cmocka_run_group_tests(aude, setup, teardown);
 }
