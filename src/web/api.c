@@ -1,5 +1,8 @@
 /* The JSON API (static/openapi.yaml describes it). Errors are
- * {"error": {"status": N, "message": "…"}} with a French message. */
+ * {"error": {"status": N, "message": "…"}} with a French message (from
+ * web/messages.h). Handlers read and check the request (ids with
+ * mg_parse_id, numbers with mg_parse_int), compute, then build the body
+ * with jansson. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +10,18 @@
 
 #include "core/alloc.h"
 #include "output/table.h"
+#include "parse/parse.h"
+#include "web/messages.h"
 #include "web/web.h"
+
+/* GET /api/v1/scenarios: the page size asked for (?limit=), its bounds. */
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 200
+
+static void fail(const mg_http_request *r, mg_http_response *res, int status, web_msg m)
+{
+    mg_http_error(r, res, status, web_msg_fr(m));
+}
 
 static json_t *num(double v)
 {
@@ -24,7 +38,7 @@ static int send_json(mg_http_response *res, int status, json_t *doc)
         return MG_ENOMEM;
     res->status = status;
     res->content_type = "application/json";
-    int rc = mg_buf_puts(&res->body, text);
+    int rc = mg_buf_puts(&res->body, text); /* lint-ok: JSON from jansson */
     free(text);
     return rc;
 }
@@ -111,7 +125,7 @@ static int commune(web_ctx *ctx)
     const char *code = mg_http_path_param(r, "code");
     long i = code ? mg_territory_find(p->g->t, code) : -1;
     if (i < 0 || !p->g->t->in_study[i]) {
-        mg_http_error(r, res, 404, "Cette commune ne fait pas partie du territoire.");
+        fail(r, res, 404, WEB_MSG_COMMUNE_NOT_IN_TERRITORY);
         return 0;
     }
     return send_json(res, 200, web_commune_detail_json(p, (size_t)i));
@@ -153,16 +167,16 @@ static json_t *body_json(const mg_http_request *r, mg_http_response *res)
     size_t len;
     const char *body = mg_http_body(r, &len);
     if (!body || !len) {
-        mg_http_error(r, res, 400, "Corps de requête JSON attendu.");
+        fail(r, res, 400, WEB_MSG_API_JSON_BODY);
         return NULL;
     }
     json_error_t err;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
     if (!j || !json_is_object(j)) {
         char msg[300];
-        if (j)
+        if (j) /* TODO(messages): WEB_MSG_API_JSON_NOT_OBJECT */
             snprintf(msg, sizeof msg, "Le corps doit être un objet JSON.");
-        else
+        else /* TODO(messages): WEB_MSG_API_JSON_INVALID, a format with line, column, reason */
             snprintf(msg, sizeof msg, "JSON invalide (ligne %d, colonne %d) : %s", err.line,
                      err.column, err.text);
         json_decref(j);
@@ -184,7 +198,7 @@ static int evaluate(web_ctx *ctx)
         mg_app_profession_get(a, json_string_value(json_object_get(j, "profession")));
     int rc = MG_OK;
     if (!p) {
-        mg_http_error(r, res, 400, "« profession » : mg, inf, mk, sf ou cd.");
+        fail(r, res, 400, WEB_MSG_API_PROFESSION);
     } else {
         web_scenario w = {0};
         mg_diag d = {{0}};
@@ -201,73 +215,159 @@ static int evaluate(web_ctx *ctx)
     return rc;
 }
 
+/* What GET /api/v1/scenarios asks: a window of the list. */
+typedef struct list_query {
+    size_t limit, offset;
+} list_query;
+
+/* Reads ?limit= (1..200, default 50) and ?offset= (0 or more, default 0);
+ * non-zero once answered (400). */
+static int parse_list_query(const mg_http_request *r, mg_http_response *res, list_query *q)
+{
+    *q = (list_query){.limit = LIST_LIMIT_DEFAULT, .offset = 0};
+    const char *ls = mg_http_query(r, "limit"), *os = mg_http_query(r, "offset");
+    int64_t v = 0;
+    if (ls) {
+        if (mg_parse_int(ls, 1, LIST_LIMIT_MAX, &v, NULL)) {
+            /* TODO(messages): WEB_MSG_API_LIMIT */
+            mg_http_error(r, res, 400, "« limit » : un nombre entier de 1 à 200.");
+            return -1;
+        }
+        q->limit = (size_t)v;
+    }
+    if (os) {
+        if (mg_parse_int(os, 0, INT64_MAX, &v, NULL)) {
+            /* TODO(messages): WEB_MSG_API_OFFSET */
+            mg_http_error(r, res, 400, "« offset » : un nombre entier positif ou nul.");
+            return -1;
+        }
+        q->offset = (size_t)v;
+    }
+    return 0;
+}
+
+static json_t *list_json(const list_query *q, const mg_scenario_record *l, size_t n, size_t total)
+{
+    json_t *arr = json_array();
+    for (size_t k = 0; arr && k < n; k++)
+        json_array_append_new(arr, record_json(&l[k]));
+    return json_pack("{s:o,s:I,s:I,s:I}", "scenarios", arr, "total", (json_int_t)total, "limit",
+                     (json_int_t)q->limit, "offset", (json_int_t)q->offset);
+}
+
+/* GET /api/v1/scenarios?limit=&offset=: a page of the list, most recently
+ * updated first, with the number of scenarios in all. An offset past the
+ * end gives an empty list. */
 static int list(web_ctx *ctx)
 {
     const mg_http_request *r = ctx->req;
     mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
+    list_query q;
+    if (parse_list_query(r, res, &q))
+        return 0;
     mg_scenario_record *l = NULL;
-    size_t n = 0;
+    size_t n = 0, total = 0;
     mg_diag d = {{0}};
-    int src = mg_storage_scenario_list(a->db, &l, &n, &d);
+    int src = mg_storage_scenario_list_page(ctx->app->db, q.offset, q.limit, &l, &n, &total, &d);
     if (src) {
-        web_storage_error(r, res, src, &d, "", "La liste des scénarios n'a pas pu être lue.");
+        web_storage_error(r, res, src, &d, "", web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED));
         return 0;
     }
-    json_t *arr = json_array();
-    for (size_t k = 0; arr && k < n; k++)
-        json_array_append_new(arr, record_json(&l[k]));
+    json_t *doc = list_json(&q, l, n, total);
     mg_scenario_record_list_free(l, n);
-    return send_json(res, 200, json_pack("{s:o}", "scenarios", arr));
+    return send_json(res, 200, doc);
 }
 
-/* Creates (id 0) or replaces a scenario from a JSON body. */
-static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res, int64_t id)
+/* What a POST or PUT of a scenario sent, read and checked. */
+typedef struct save_request {
+    json_t *body; /* owns the strings and actions below */
+    const char *name, *profession;
+    json_t *actions;
+    const mg_app_profession *p;
+} save_request;
+
+/* Reads the JSON body of a save; non-zero once answered (400). */
+static int parse_save(const mg_app *a, const mg_http_request *r, mg_http_response *res,
+                      save_request *q)
 {
-    json_t *j = body_json(r, res);
-    if (!j)
-        return 0;
-    const char *name = json_string_value(json_object_get(j, "name"));
-    const char *prof = json_string_value(json_object_get(j, "profession"));
-    json_t *actions = json_object_get(j, "actions");
-    const mg_app_profession *p = mg_app_profession_get(a, prof);
-    int rc = MG_OK;
+    *q = (save_request){0};
+    q->body = body_json(r, res);
+    if (!q->body)
+        return -1;
+    q->name = json_string_value(json_object_get(q->body, "name"));
+    q->profession = json_string_value(json_object_get(q->body, "profession"));
+    q->actions = json_object_get(q->body, "actions");
+    q->p = q->profession ? mg_app_profession_get(a, q->profession) : NULL;
+    web_msg m = !q->name ? WEB_MSG_API_NAME : !q->p ? WEB_MSG_API_PROFESSION : WEB_MSG_API_ACTIONS;
+    if (!q->name || !q->p || !q->actions) {
+        fail(r, res, 400, m);
+        json_decref(q->body);
+        q->body = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+enum { ANSWERED = 1 };
+
+/* Checks that the actions evaluate, stores the scenario (id 0: a new one)
+ * and reads it back into *out. ANSWERED once the response is made (400 for
+ * a scenario that does not evaluate or a refused name, storage errors);
+ * other failures (MG_ENOMEM) are returned unanswered. */
+static int store_scenario(const mg_app *a, const mg_http_request *r, mg_http_response *res,
+                          const save_request *q, int64_t id, mg_scenario_record *out)
+{
     mg_diag d = {{0}};
     web_scenario w = {0};
-    if (!name) {
-        mg_http_error(r, res, 400, "« name » : chaîne attendue.");
-    } else if (!p || !prof) {
-        mg_http_error(r, res, 400, "« profession » : mg, inf, mk, sf ou cd.");
-    } else if (!actions) {
-        mg_http_error(r, res, 400, "« actions » : liste attendue.");
-    } else if ((rc = web_scenario_eval(p, actions, &w, &d)) == MG_EINVAL) {
-        mg_http_error(r, res, 400, d.msg);
-        rc = MG_OK;
-    } else if (rc == MG_OK) {
-        char *text = json_dumps(actions, JSON_COMPACT);
-        mg_scenario_record rec = {.id = id, .name = (char *)name, .profession = (char *)prof,
-                                  .actions_json = text};
-        int64_t nid = 0;
-        int src = text ? mg_storage_scenario_save(a->db, &rec, &nid, &d) : MG_ENOMEM;
-        free(text);
-        if (src == MG_EINVAL) {
-            mg_http_error(r, res, 400, d.msg);
-        } else if (src) {
-            web_storage_error(r, res, src, &d, "Ce scénario n'existe pas.",
-                              "Le scénario n'a pas pu être enregistré.");
-        } else {
-            mg_scenario_record got = {0};
-            int grc = mg_storage_scenario_get(a->db, nid, &got, &d);
-            if (grc == MG_OK)
-                rc = send_json(res, id ? 200 : 201, record_json(&got));
-            else
-                web_storage_error(r, res, grc, &d, "Ce scénario n'existe plus.",
-                                  "Le scénario n'a pas pu être relu.");
-            mg_scenario_record_free(&got);
-        }
-    }
+    int rc = web_scenario_eval(q->p, q->actions, &w, &d);
     web_scenario_free(&w);
-    json_decref(j);
+    if (rc == MG_EINVAL) {
+        mg_http_error(r, res, 400, d.msg);
+        return ANSWERED;
+    }
+    if (rc)
+        return rc;
+    char *text = json_dumps(q->actions, JSON_COMPACT);
+    mg_scenario_record rec = {.id = id, .name = (char *)q->name,
+                              .profession = (char *)q->profession, .actions_json = text};
+    int64_t nid = 0;
+    rc = text ? mg_storage_scenario_save(a->db, &rec, &nid, &d) : MG_ENOMEM;
+    free(text);
+    if (rc == MG_ENOMEM)
+        return rc;
+    if (rc == MG_EINVAL) {
+        mg_http_error(r, res, 400, d.msg);
+        return ANSWERED;
+    }
+    if (rc) {
+        web_storage_error(r, res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
+        return ANSWERED;
+    }
+    rc = mg_storage_scenario_get(a->db, nid, out, &d);
+    if (rc) {
+        web_storage_error(r, res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_GONE),
+                          web_msg_fr(WEB_MSG_SCENARIO_REREAD_FAILED));
+        return ANSWERED;
+    }
+    return 0;
+}
+
+/* Creates (id 0) or replaces a scenario from a JSON body: 201 or 200 with
+ * the stored record. */
+static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res, int64_t id)
+{
+    save_request q;
+    if (parse_save(a, r, res, &q))
+        return 0;
+    mg_scenario_record got = {0};
+    int rc = store_scenario(a, r, res, &q, id, &got);
+    if (rc == 0)
+        rc = send_json(res, id ? 200 : 201, record_json(&got));
+    else if (rc == ANSWERED)
+        rc = MG_OK;
+    mg_scenario_record_free(&got);
+    json_decref(q.body);
     return rc;
 }
 
@@ -278,12 +378,12 @@ static int create(web_ctx *ctx)
     return save(ctx->app, r, res, 0);
 }
 
+/* The scenario id of the path, 0 when it is not one the program prints
+ * ("007", "1e3", "-1": no scenario, 404). */
 static int64_t path_id(const mg_http_request *r)
 {
-    const char *id = mg_http_path_param(r, "id");
-    char *end;
-    long long v = strtoll(id ? id : "", &end, 10);
-    return id && *id && !*end && v > 0 ? (int64_t)v : 0;
+    int64_t v = 0;
+    return mg_parse_id(mg_http_path_param(r, "id"), INT64_MAX, &v, NULL) ? 0 : v;
 }
 
 static int replace(web_ctx *ctx)
@@ -292,7 +392,7 @@ static int replace(web_ctx *ctx)
     mg_http_response *res = ctx->res;
     int64_t id = path_id(r);
     if (!id) {
-        mg_http_error(r, res, 404, "Ce scénario n'existe pas.");
+        fail(r, res, 404, WEB_MSG_SCENARIO_NOT_FOUND);
         return 0;
     }
     return save(ctx->app, r, res, id);
@@ -308,8 +408,8 @@ static int get_one(web_ctx *ctx)
     int64_t id = path_id(r);
     int src = id ? mg_storage_scenario_get(a->db, id, &rec, &d) : MG_ENOTFOUND;
     if (src) {
-        web_storage_error(r, res, src, &d, "Ce scénario n'existe pas.",
-                          "Le scénario n'a pas pu être lu.");
+        web_storage_error(r, res, src, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
         return 0;
     }
     int rc = send_json(res, 200, record_json(&rec));
@@ -326,8 +426,8 @@ static int delete_one(web_ctx *ctx)
     int64_t id = path_id(r);
     int src = id ? mg_storage_scenario_delete(a->db, id, &d) : MG_ENOTFOUND;
     if (src) {
-        web_storage_error(r, res, src, &d, "Ce scénario n'existe pas.",
-                          "Le scénario n'a pas pu être supprimé.");
+        web_storage_error(r, res, src, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_DELETE_FAILED));
         return 0;
     }
     res->status = 204;
@@ -361,7 +461,10 @@ static int api_page(web_ctx *ctx)
                    "<li><code>GET /api/v1/communes?profession=mg</code> — toutes les communes</li>\n"
                    "<li><code>GET /api/v1/communes/{code}?profession=mg</code> — une commune et ses contributions</li>\n"
                    "<li><code>POST /api/v1/evaluate</code> — évaluer un scénario sans l'enregistrer</li>\n"
-                   "<li><code>GET|POST /api/v1/scenarios</code>, <code>GET|PUT|DELETE /api/v1/scenarios/{id}</code>, "
+                   "<li><code>GET /api/v1/scenarios?limit=50&amp;offset=0</code> — les scénarios "
+                   "enregistrés, par pages (<code>limit</code> de 1 à 200, 50 par défaut ; "
+                   "<code>total</code> donne leur nombre)</li>\n"
+                   "<li><code>POST /api/v1/scenarios</code>, <code>GET|PUT|DELETE /api/v1/scenarios/{id}</code>, "
                    "<code>GET /api/v1/scenarios/{id}/evaluation</code></li>\n</ul>\n");
     web_page_end(b);
     return b->failed ? MG_ELIMIT : MG_OK;

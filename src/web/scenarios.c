@@ -1,12 +1,166 @@
-/* The scenario sandbox: list, create, add and remove actions, results
- * (new map, difference map, every figure before and after), comparison. */
+/* The scenario sandbox: the list (by pages), creation, adding and removing
+ * actions (a removal is confirmed first), results (new map, difference
+ * map, every figure before and after), comparison, deletion (confirmed).
+ *
+ * Each handler reads and checks the request into a struct, computes, then
+ * renders HTML from what it read and computed. Forms are described once
+ * (web/form.h), drawn again with what was typed when refused; the French
+ * messages come from web/messages.h by reason code. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "parse/parse.h"
+#include "web/form.h"
+#include "web/messages.h"
 #include "web/web.h"
+
+/* Rows of a page of the list, and scenarios offered by the comparison's
+ * select lists (the most recent ones). */
+#define LIST_PAGE_SIZE 50
+#define COMPARE_CHOICES 200
+/* The most actions a scenario holds (the scenario module's bound). */
+#define ACTIONS_MAX 1000
+
+static void fail(web_ctx *ctx, int status, web_msg m)
+{
+    mg_http_error(ctx->req, ctx->res, status, web_msg_fr(m));
+}
+
+/* The scenario id of the path, or 0 after answering 404: only the
+ * spelling the program prints ("7"; never "007", "1e3" or "-1"). */
+static int64_t path_scenario_id(web_ctx *ctx)
+{
+    int64_t id = 0;
+    if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
+        fail(ctx, 404, WEB_MSG_SCENARIO_NOT_FOUND);
+        return 0;
+    }
+    return id;
+}
+
+/* Loads and evaluates the scenario of the path; non-zero once answered. */
+static int load_path_scenario(web_ctx *ctx, web_scenario *w)
+{
+    *w = (web_scenario){0};
+    if (!path_scenario_id(ctx))
+        return -1;
+    return web_scenario_load(ctx->app, mg_http_path_param(ctx->req, "id"), ctx->req, ctx->res,
+                             w);
+}
+
+/* A storage message made a sentence: capital first letter, final period. */
+static void sentence(char *out, size_t cap, const char *msg)
+{
+    snprintf(out, cap, "%s", msg && *msg ? msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+    size_t n = strlen(out);
+    if (n && out[n - 1] != '.' && n + 1 < cap) {
+        out[n] = '.';
+        out[n + 1] = '\0';
+    }
+}
+
+/* --- Forms ------------------------------------------------------------------ */
+
+static const web_option professions[] = {
+    {"mg", "Médecins généralistes"},
+    {"inf", "Infirmiers"},
+    {"mk", "Masseurs-kinésithérapeutes"},
+    {"sf", "Sages-femmes"},
+    {"cd", "Chirurgiens-dentistes"},
+    {NULL, NULL},
+};
+
+enum { NEW_NAME, NEW_PROFESSION, NEW_NFIELDS };
+
+static const web_field new_fields[NEW_NFIELDS] = {
+    [NEW_NAME] = {.name = "nom", .label = "Nom du scénario", .kind = WEB_FIELD_TEXT,
+                  .required = true, .max = MG_STORAGE_NAME_MAX_CHARS},
+    [NEW_PROFESSION] = {.name = "profession", .label = "Profession", .kind = WEB_FIELD_SELECT,
+                        .required = true, .options = professions},
+};
+
+static const web_form new_form = {"scenario", new_fields, NEW_NFIELDS, "Créer"};
+
+/* The action form: kinds come from the scenario module, communes from the
+ * territory (options_fn, with the profession's diagnosis as context), the
+ * bounds of the numbers are the scenario module's domains (scenario.c),
+ * the hints its defaults (docs/scenarios.md). */
+enum {
+    ACT_KIND,
+    ACT_COMMUNE,
+    ACT_COUNT,
+    ACT_HOURS_PER_WEEK,
+    ACT_CONSULTATIONS,
+    ACT_REMOTE_SHARE,
+    ACT_DAYS_PER_MONTH,
+    ACT_HOURS_PER_DAY,
+    ACT_NFIELDS
+};
+
+typedef struct action_form_desc {
+    web_option kinds[MG_RES_COUNT + 1];
+    web_field fields[ACT_NFIELDS];
+    web_form form;
+} action_form_desc;
+
+static int commune_options(mg_buf *b, const void *ctx, const char *selected)
+{
+    const mg_diagnosis *g = ctx;
+    int rc = MG_OK;
+    for (size_t k = 0; rc == MG_OK && g && k < g->study_n; k++) {
+        size_t i = g->study[k];
+        char label[300];
+        snprintf(label, sizeof label, "%s (%s)", g->t->name[i], g->t->code[i]);
+        rc = mg_html_option(b, g->t->code[i], label,
+                            selected && strcmp(selected, g->t->code[i]) == 0);
+    }
+    return rc;
+}
+
+static void action_form_init(action_form_desc *f)
+{
+    for (int k = 0; k < MG_RES_COUNT; k++)
+        f->kinds[k] = (web_option){mg_resource_name((enum mg_resource)k),
+                                   mg_resource_label((enum mg_resource)k)};
+    f->kinds[MG_RES_COUNT] = (web_option){NULL, NULL};
+    const web_field fields[ACT_NFIELDS] = {
+        [ACT_KIND] = {.name = "kind", .label = "Action", .kind = WEB_FIELD_SELECT,
+                      .required = true, .options = f->kinds},
+        [ACT_COMMUNE] = {.name = "commune", .label = "Commune", .kind = WEB_FIELD_COMMUNE,
+                         .required = true, .options_fn = commune_options},
+        [ACT_COUNT] = {.name = "count", .label = "Nombre de praticiens (négatif : départs)",
+                       .kind = WEB_FIELD_NUMBER, .min = -1000, .max = 1000,
+                       .hint = "De −1 000 à 1 000. Vide : 1 (maison de santé : 3)."},
+        [ACT_HOURS_PER_WEEK] = {.name = "hours_per_week",
+                                .label = "Heures par semaine (cabine, chariot)",
+                                .kind = WEB_FIELD_NUMBER, .min = 0, .max = 168,
+                                .hint = "De 0 à 168. Vide : 20 (cabine), 8 (chariot)."},
+        [ACT_CONSULTATIONS] = {.name = "consultations_per_hour",
+                               .label = "Consultations par heure", .kind = WEB_FIELD_NUMBER,
+                               .min = 0, .max = 20,
+                               .hint = "De 0 à 20. Vide : 3 (chariot : 2)."},
+        [ACT_REMOTE_SHARE] = {.name = "remote_share",
+                              .label = "Part réalisable à distance (0 à 1)",
+                              .kind = WEB_FIELD_NUMBER, .min = 0, .max = 1,
+                              .hint = "Vide : 0,7 (cabine), 0,8 (chariot)."},
+        [ACT_DAYS_PER_MONTH] = {.name = "days_per_month",
+                                .label = "Jours de passage par mois (itinérant)",
+                                .kind = WEB_FIELD_NUMBER, .min = 0, .max = 31,
+                                .hint = "De 0 à 31. Vide : 2."},
+        [ACT_HOURS_PER_DAY] = {.name = "hours_per_day", .label = "Heures par jour de passage",
+                               .kind = WEB_FIELD_NUMBER, .min = 0, .max = 24,
+                               .hint = "De 0 à 24. Vide : 6."},
+    };
+    memcpy(f->fields, fields, sizeof fields);
+    f->form = (web_form){"action", f->fields, ACT_NFIELDS, "Ajouter et recalculer"};
+}
+
+/* --- Rendering pieces ------------------------------------------------------- */
 
 static void scenario_links(mg_buf *b, int64_t id)
 {
@@ -21,109 +175,34 @@ static void scenario_links(mg_buf *b, int64_t id)
                   (long long)id);
 }
 
-static int list_page(web_ctx *ctx)
+/* A link to page `page` of the list, with `label` as its text. */
+static void page_link(mg_buf *b, int64_t page, const char *rel, const char *label)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    mg_scenario_record *list = NULL;
-    size_t n = 0;
-    mg_diag d = {{0}};
-    int src = mg_storage_scenario_list(a->db, &list, &n, &d);
-    if (src) {
-        web_storage_error(r, res, src, &d, "", "La liste des scénarios n'a pas pu être lue.");
-        return 0;
-    }
-    mg_buf *b = &res->body;
-    web_page_begin(b, a, "Scénarios", "scenarios");
-    mg_buf_puts(b, "<h1>Scénarios</h1>\n<p>Un scénario ajoute ou retire des capacités de soins dans des "
-                   "communes (un médecin part, une maison de santé ouvre, une cabine de télémédecine, un "
-                   "chariot de téléconsultation, une consultation itinérante) et montre aussitôt la nouvelle "
-                   "carte d'accessibilité.</p>\n");
-    mg_buf_puts(b, "<section aria-labelledby=\"nouveau\"><h2 id=\"nouveau\">Nouveau scénario</h2>\n"
-                   "<form method=\"post\" action=\"/scenarios\" class=\"stack\">\n"
-                   "<label for=\"nom\">Nom du scénario</label> <input id=\"nom\" name=\"nom\" required maxlength=\"200\">\n"
-                   "<label for=\"profession\">Profession</label> <select id=\"profession\" name=\"profession\">"
-                   "<option value=\"mg\">Médecins généralistes</option><option value=\"inf\">Infirmiers</option>"
-                   "<option value=\"mk\">Masseurs-kinésithérapeutes</option><option value=\"sf\">Sages-femmes</option>"
-                   "<option value=\"cd\">Chirurgiens-dentistes</option></select>\n"
-                   "<button type=\"submit\">Créer</button></form></section>\n");
-    mg_buf_puts(b, "<section aria-labelledby=\"liste\"><h2 id=\"liste\">Scénarios enregistrés</h2>\n");
-    if (n == 0) {
-        mg_buf_puts(b, "<p>Aucun scénario pour l'instant.</p>\n");
-    } else {
-        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Scénarios enregistrés</caption>"
-                       "<thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Profession</th>"
-                       "<th scope=\"col\">Modifié le</th></tr></thead><tbody>\n");
-        for (size_t k = 0; k < n; k++) {
-            mg_buf_printf(b, "<tr><th scope=\"row\"><a href=\"/scenarios/%lld\">", (long long)list[k].id);
-            mg_html_text(b, list[k].name);
-            mg_buf_puts(b, "</a></th><td>");
-            mg_html_text(b, list[k].profession);
-            mg_buf_puts(b, "</td><td>");
-            mg_html_text(b, list[k].updated_at);
-            mg_buf_puts(b, "</td></tr>\n");
-        }
-        mg_buf_puts(b, "</tbody></table></div>\n<h3>Comparer deux scénarios</h3>\n"
-                       "<form method=\"get\" action=\"/scenarios/comparer\" class=\"stack\">");
-        const char *const which[2] = {"a", "b"};
-        for (size_t w = 0; w < 2; w++) {
-            mg_buf_printf(b, "<label for=\"cmp-%s\">Scénario %s</label> <select id=\"cmp-%s\" name=\"%s\">",
-                          which[w], w ? "B" : "A", which[w], which[w]);
-            for (size_t k = 0; k < n; k++) {
-                mg_buf_printf(b, "<option value=\"%lld\"%s>", (long long)list[k].id,
-                              k == w ? " selected" : "");
-                mg_html_text(b, list[k].name);
-                mg_buf_puts(b, "</option>");
-            }
-            mg_buf_puts(b, "</select>\n");
-        }
-        mg_buf_puts(b, "<button type=\"submit\">Comparer</button></form>\n");
-    }
-    mg_buf_puts(b, "</section>\n");
-    web_page_end(b);
-    mg_scenario_record_list_free(list, n);
-    return b->failed ? MG_ELIMIT : MG_OK;
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)page);
+    mg_buf_puts(b, "<a rel=\"");
+    mg_html_attr(b, rel);
+    mg_buf_puts(b, "\" href=\"");
+    mg_html_href(b, "/scenarios", (const char *const[]){"page", s, NULL}, "liste");
+    mg_buf_puts(b, "\">");
+    mg_html_text(b, label);
+    mg_buf_puts(b, "</a>");
 }
 
-static int create(web_ctx *ctx)
+/* "Page N sur M" with the previous and next links. */
+static void pager(mg_buf *b, int64_t page, int64_t pages)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const char *name = mg_http_form(r, "nom");
-    const char *prof = mg_http_form(r, "profession");
-    if (!name || !*name) {
-        mg_http_error(r, res, 400, "Donnez un nom au scénario.");
-        return 0;
+    mg_buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages de la liste des scénarios\"><p>");
+    if (page > 1) {
+        page_link(b, page - 1, "prev", "← Page précédente");
+        mg_buf_puts(b, " · ");
     }
-    if (!mg_app_profession_get(a, prof)) {
-        mg_http_error(r, res, 400, "Profession inconnue : choisissez mg, inf, mk, sf ou cd.");
-        return 0;
+    mg_buf_printf(b, "Page %lld sur %lld", (long long)page, (long long)pages);
+    if (page < pages) {
+        mg_buf_puts(b, " · ");
+        page_link(b, page + 1, "next", "Page suivante →");
     }
-    return web_scenario_create(a, r, res, name, prof, "[]");
-}
-
-int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                        const char *name, const char *prof, const char *actions_json)
-{
-    mg_scenario_record rec = {.name = (char *)name, .profession = (char *)prof,
-                              .actions_json = (char *)actions_json};
-    int64_t id;
-    mg_diag d = {{0}};
-    int rc = actions_json ? mg_storage_scenario_save(a->db, &rec, &id, &d) : MG_ENOMEM;
-    if (rc == MG_EINVAL) {
-        mg_http_error(r, res, 400, d.msg[0] ? d.msg : "Nom de scénario invalide.");
-        return 0;
-    }
-    if (rc) {
-        web_storage_error(r, res, rc, &d, "", "Le scénario n'a pas pu être enregistré.");
-        return 0;
-    }
-    char loc[64];
-    snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)id);
-    mg_http_redirect(res, loc);
-    return 0;
+    mg_buf_puts(b, "</p></nav>\n");
 }
 
 /* Figures before → after. */
@@ -135,12 +214,16 @@ static void compare_row(mg_buf *b, const char *label, const double *v, size_t n,
     for (size_t k = 0; k < n; k++) {
         char s[32];
         web_num(s, sizeof s, v[k], decimals);
-        mg_buf_printf(b, "<td>%s</td>", s);
+        mg_buf_puts(b, "<td>");
+        mg_html_text(b, s);
+        mg_buf_puts(b, "</td>");
     }
     if (n >= 2) {
         char s[32];
         web_num(s, sizeof s, v[n - 1] - v[0], decimals);
-        mg_buf_printf(b, "<td>%s%s</td>", v[n - 1] - v[0] > 0 ? "+" : "", s);
+        mg_buf_puts(b, v[n - 1] - v[0] > 0 ? "<td>+" : "<td>");
+        mg_html_text(b, s);
+        mg_buf_puts(b, "</td>");
     }
     mg_buf_puts(b, "</tr>\n");
 }
@@ -172,37 +255,23 @@ static void figures_table(mg_buf *b, const mg_summary *const *s, const char *con
     mg_buf_puts(b, "</tbody></table></div>\n");
 }
 
-static void action_form(mg_buf *b, const mg_app_profession *p, int64_t id)
+static void action_form(mg_buf *b, const mg_app_profession *p, int64_t id,
+                        const action_form_desc *f, const web_form_input *in)
 {
-    const mg_diagnosis *g = p->g;
-    mg_buf_printf(b, "<section aria-labelledby=\"ajout\"><h2 id=\"ajout\">Ajouter une action</h2>\n"
-                     "<form method=\"post\" action=\"/scenarios/%lld/actions\" class=\"stack\">\n"
-                     "<label for=\"kind\">Action</label> <select id=\"kind\" name=\"kind\">",
-                  (long long)id);
-    for (int k = 0; k < MG_RES_COUNT; k++)
-        mg_buf_printf(b, "<option value=\"%s\">%s</option>", mg_resource_name((enum mg_resource)k),
-                      mg_resource_label((enum mg_resource)k));
-    mg_buf_puts(b, "</select>\n<label for=\"commune\">Commune</label> <select id=\"commune\" name=\"commune\">");
-    for (size_t k = 0; k < g->study_n; k++) {
-        size_t i = g->study[k];
-        mg_buf_printf(b, "<option value=\"%s\">", g->t->code[i]);
-        mg_html_text(b, g->t->name[i]);
-        mg_buf_printf(b, " (%s)</option>", g->t->code[i]);
-    }
-    mg_buf_puts(b, "</select>\n<fieldset><legend>Paramètres (laisser vide pour les valeurs par défaut)</legend>\n"
-                   "<label for=\"count\">Nombre de praticiens (négatif : départs)</label> <input id=\"count\" name=\"count\" inputmode=\"decimal\">\n"
-                   "<label for=\"hours_per_week\">Heures par semaine (cabine, chariot)</label> <input id=\"hours_per_week\" name=\"hours_per_week\" inputmode=\"decimal\">\n"
-                   "<label for=\"consultations_per_hour\">Consultations par heure</label> <input id=\"consultations_per_hour\" name=\"consultations_per_hour\" inputmode=\"decimal\">\n"
-                   "<label for=\"remote_share\">Part réalisable à distance (0 à 1)</label> <input id=\"remote_share\" name=\"remote_share\" inputmode=\"decimal\">\n"
-                   "<label for=\"days_per_month\">Jours de passage par mois (itinérant)</label> <input id=\"days_per_month\" name=\"days_per_month\" inputmode=\"decimal\">\n"
-                   "<label for=\"hours_per_day\">Heures par jour de passage</label> <input id=\"hours_per_day\" name=\"hours_per_day\" inputmode=\"decimal\">\n"
-                   "</fieldset><button type=\"submit\">Ajouter et recalculer</button></form></section>\n");
+    char action[64];
+    snprintf(action, sizeof action, "/scenarios/%lld/actions", (long long)id);
+    mg_buf_puts(b, "<section aria-labelledby=\"ajout\"><h2 id=\"ajout\">Ajouter une action</h2>\n"
+                   "<p>Les paramètres laissés vides prennent les valeurs par défaut de "
+                   "l'action.</p>\n");
+    web_form_render(b, &f->form, in, "post", action, p->g);
+    mg_buf_puts(b, "</section>\n");
 }
 
 /* Actions table with their capacity and a remove button each. */
 static void actions_table(mg_buf *b, const web_scenario *w, int64_t id)
 {
     const mg_diagnosis *g = w->p->g;
+    bool gp = strcmp(g->prof->key, "mg") == 0; /* the unit of capacity */
     mg_buf_puts(b, "<section aria-labelledby=\"actions\"><h2 id=\"actions\">Actions</h2>\n");
     if (w->s.n == 0) {
         mg_buf_puts(b, "<p>Aucune action : ajoutez-en une ci-dessous.</p></section>\n");
@@ -219,13 +288,19 @@ static void actions_table(mg_buf *b, const web_scenario *w, int64_t id)
             cap = NAN;
         char c[32];
         web_num(c, sizeof c, cap, 0);
-        mg_buf_printf(b, "<tr><td>%s</td><td>", mg_resource_label(act->kind));
+        mg_buf_puts(b, "<tr><td>");
+        mg_html_text(b, mg_resource_label(act->kind));
+        mg_buf_puts(b, "</td><td>");
         mg_html_text(b, g->t->name[act->commune]);
-        mg_buf_printf(b, "</td><td>%s <span class=\"unit\">%s</span></td><td><form method=\"post\" "
+        mg_buf_puts(b, "</td><td>");
+        mg_html_text(b, c);
+        mg_buf_puts(b, gp ? " <span class=\"unit\">actes/an</span>"
+                          : " <span class=\"unit\">ETP</span>");
+        /* A first POST without confirmer=oui shows the confirmation page. */
+        mg_buf_printf(b, "</td><td><form method=\"post\" "
                          "action=\"/scenarios/%lld/actions/%zu/supprimer\"><button type=\"submit\" "
                          "aria-label=\"Retirer l'action %zu\">Retirer</button></form></td></tr>\n",
-                      c, strcmp(g->prof->key, "mg") == 0 ? "actes/an" : "ETP", (long long)id, k + 1,
-                      k + 1);
+                      (long long)id, k + 1, k + 1);
     }
     mg_buf_puts(b, "</tbody></table></div></section>\n");
 }
@@ -267,11 +342,20 @@ static void changes_table(mg_buf *b, const web_scenario *w)
             web_num(before, sizeof before, g->apl[i], 2);
             web_num(after, sizeof after, w->apl[i], 2);
             web_num(dl, sizeof dl, c[q].delta, 3);
-            mg_buf_printf(b, "<tr><th scope=\"row\"><a href=\"/commune/%s?profession=%s\">", g->t->code[i],
-                          g->prof->key);
+            mg_buf_puts(b, "<tr><th scope=\"row\"><a href=\"/commune/");
+            mg_html_url_arg(b, g->t->code[i]);
+            mg_html_href(b, "", (const char *const[]){"profession", g->prof->key, NULL}, NULL);
+            mg_buf_puts(b, "\">");
             mg_html_text(b, g->t->name[i]);
-            mg_buf_printf(b, "</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td></tr>\n", pop, before,
-                          after, c[q].delta > 0 ? "+" : "", dl);
+            mg_buf_puts(b, "</a></th><td>");
+            mg_html_text(b, pop);
+            mg_buf_puts(b, "</td><td>");
+            mg_html_text(b, before);
+            mg_buf_puts(b, "</td><td>");
+            mg_html_text(b, after);
+            mg_buf_puts(b, c[q].delta > 0 ? "</td><td>+" : "</td><td>");
+            mg_html_text(b, dl);
+            mg_buf_puts(b, "</td></tr>\n");
         }
         mg_buf_puts(b, "</tbody></table></div>\n");
     }
@@ -279,11 +363,19 @@ static void changes_table(mg_buf *b, const web_scenario *w)
     free(c);
 }
 
-static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const char *error)
+/*
+ * The scenario's page. `in`: the action form as typed when it was refused
+ * (NULL: an empty form); `error`: a message that concerns the whole
+ * scenario (its actions no longer evaluate), NULL for none.
+ */
+static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const web_form_input *in,
+                    const char *error)
 {
     const mg_app_profession *p = w->p;
     const mg_diagnosis *g = p->g;
     int64_t id = w->rec.id;
+    action_form_desc f;
+    action_form_init(&f);
     char title[300];
     snprintf(title, sizeof title, "Scénario « %s »", w->rec.name);
     web_page_begin(b, a, title, "scenarios");
@@ -298,7 +390,9 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const cha
         mg_buf_puts(b, "</p>\n");
     }
     actions_table(b, w, id);
-    action_form(b, p, id);
+    /* `in` was read with a description made by action_form_init too: the
+     * same fields at the same places. */
+    action_form(b, p, id, &f, in);
     mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Résultats</h2>\n");
     const mg_summary *s[2] = {&p->summary, &w->summary};
     const char *names[2] = {"Situation actuelle", "Avec le scénario"};
@@ -316,45 +410,246 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const cha
     }
     mg_buf_puts(b, "</div></div></section>\n");
     changes_table(b, w);
+    /* A first POST without confirmer=oui shows the confirmation page. */
     mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\"><button type=\"submit\" "
                      "class=\"danger\">Supprimer ce scénario</button></form>\n",
                   (long long)id);
     web_page_end(b);
 }
 
-static int show(web_ctx *ctx)
+/* --- The list (GET /scenarios) and creation (POST /scenarios) -------------- */
+
+typedef struct list_view {
+    int64_t page, pages; /* 1-based; pages >= 1 */
+    size_t total;
+    mg_scenario_record *rows; /* this page */
+    size_t nrows;
+    mg_scenario_record *choices; /* the comparison's select lists */
+    size_t nchoices;
+    const web_form_input *create; /* a refused creation form, or NULL */
+} list_view;
+
+static void list_view_free(list_view *v)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    web_scenario w;
-    if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
-        return 0;
-    sandbox(&res->body, a, &w, NULL);
-    web_scenario_free(&w);
-    return res->body.failed ? MG_ELIMIT : MG_OK;
+    mg_scenario_record_list_free(v->rows, v->nrows);
+    mg_scenario_record_list_free(v->choices, v->nchoices);
+    *v = (list_view){0};
 }
 
-/* Reads an optional numeric form field into the action object. */
-static int form_number(const mg_http_request *r, const char *name, json_t *o, char *err, size_t cap)
+/* ?page=N (1-based, default 1); 0 after answering 404. */
+static int64_t parse_list_page(web_ctx *ctx)
 {
-    const char *v = mg_http_form(r, name);
-    if (!v || !*v)
+    const char *s = mg_http_query(ctx->req, "page");
+    int64_t page = 1;
+    if (s && mg_parse_id(s, INT64_MAX / LIST_PAGE_SIZE, &page, NULL)) {
+        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return 0;
-    char *end, tmp[64];
-    snprintf(tmp, sizeof tmp, "%s", v);
-    for (char *c = tmp; *c; c++)
-        if (*c == ',')
-            *c = '.';
-    double x = strtod(tmp, &end);
-    while (*end == ' ')
-        end++;
-    if (end == tmp || *end || !isfinite(x)) {
-        snprintf(err, cap, "Le champ « %s » doit être un nombre.", name);
+    }
+    return page;
+}
+
+/* Reads page v->page of the list and the comparison's choices. Non-zero
+ * once answered (a storage failure, a page past the end). */
+static int compute_list(web_ctx *ctx, list_view *v)
+{
+    mg_diag d = {{0}};
+    size_t offset = (size_t)(v->page - 1) * LIST_PAGE_SIZE;
+    int rc = mg_storage_scenario_list_page(ctx->app->db, offset, LIST_PAGE_SIZE, &v->rows,
+                                           &v->nrows, &v->total, &d);
+    size_t total_choices = 0;
+    if (rc == MG_OK && v->total > 0)
+        rc = mg_storage_scenario_list_page(ctx->app->db, 0, COMPARE_CHOICES, &v->choices,
+                                           &v->nchoices, &total_choices, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED),
+                          web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED));
         return -1;
     }
-    json_object_set_new(o, name, json_real(x));
+    v->pages = v->total ? (int64_t)((v->total + LIST_PAGE_SIZE - 1) / LIST_PAGE_SIZE) : 1;
+    if (v->page > v->pages) {
+        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+        return -1;
+    }
     return 0;
+}
+
+/* The comparison's select lists: the most recent scenarios. */
+static int scenario_options(mg_buf *b, const void *ctx, const char *selected)
+{
+    const list_view *v = ctx;
+    int rc = MG_OK;
+    for (size_t k = 0; rc == MG_OK && k < v->nchoices; k++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)v->choices[k].id);
+        rc = mg_html_option(b, id, v->choices[k].name, selected && strcmp(selected, id) == 0);
+    }
+    return rc;
+}
+
+static void compare_form(mg_buf *b, const list_view *v)
+{
+    char first[24] = "", second[24] = "";
+    if (v->nchoices > 0)
+        snprintf(first, sizeof first, "%lld", (long long)v->choices[0].id);
+    if (v->nchoices > 1)
+        snprintf(second, sizeof second, "%lld", (long long)v->choices[1].id);
+    const web_field fields[2] = {
+        {.name = "a", .label = "Scénario A", .kind = WEB_FIELD_SELECT,
+         .options_fn = scenario_options, .defval = first},
+        {.name = "b", .label = "Scénario B", .kind = WEB_FIELD_SELECT,
+         .options_fn = scenario_options, .defval = second},
+    };
+    const web_form f = {"cmp", fields, 2, "Comparer"};
+    mg_buf_puts(b, "<h3>Comparer deux scénarios</h3>\n");
+    if (v->nchoices >= COMPARE_CHOICES)
+        mg_buf_printf(b, "<p>Les listes proposent les %d scénarios modifiés le plus "
+                         "récemment.</p>\n",
+                      COMPARE_CHOICES);
+    web_form_render(b, &f, NULL, "get", "/scenarios/comparer", v);
+}
+
+static void render_list(mg_buf *b, const mg_app *a, const list_view *v)
+{
+    web_page_begin(b, a, "Scénarios", "scenarios");
+    mg_buf_puts(b, "<h1>Scénarios</h1>\n<p>Un scénario ajoute ou retire des capacités de soins dans des "
+                   "communes (un médecin part, une maison de santé ouvre, une cabine de télémédecine, un "
+                   "chariot de téléconsultation, une consultation itinérante) et montre aussitôt la nouvelle "
+                   "carte d'accessibilité.</p>\n");
+    mg_buf_puts(b, "<section aria-labelledby=\"nouveau\"><h2 id=\"nouveau\">Nouveau scénario</h2>\n");
+    web_form_render(b, &new_form, v->create, "post", "/scenarios", NULL);
+    mg_buf_puts(b, "</section>\n");
+    mg_buf_puts(b, "<section aria-labelledby=\"liste\"><h2 id=\"liste\">Scénarios enregistrés</h2>\n");
+    if (v->total == 0) {
+        mg_buf_puts(b, "<p>Aucun scénario pour l'instant.</p>\n</section>\n");
+        web_page_end(b);
+        return;
+    }
+    mg_buf_printf(b, "<p>%zu ", v->total);
+    mg_buf_puts(b, v->total > 1 ? "scénarios enregistrés.</p>\n" : "scénario enregistré.</p>\n");
+    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Scénarios enregistrés</caption>"
+                   "<thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Profession</th>"
+                   "<th scope=\"col\">Modifié le</th></tr></thead><tbody>\n");
+    for (size_t k = 0; k < v->nrows; k++) {
+        mg_buf_puts(b, "<tr><th scope=\"row\">");
+        mg_html_link_id(b, "/scenarios/", v->rows[k].id, NULL);
+        mg_html_text(b, v->rows[k].name);
+        mg_buf_puts(b, "</a></th><td>");
+        mg_html_text(b, v->rows[k].profession);
+        mg_buf_puts(b, "</td><td>");
+        mg_html_text(b, v->rows[k].updated_at);
+        mg_buf_puts(b, "</td></tr>\n");
+    }
+    mg_buf_puts(b, "</tbody></table></div>\n");
+    pager(b, v->page, v->pages);
+    compare_form(b, v);
+    mg_buf_puts(b, "</section>\n");
+    web_page_end(b);
+}
+
+static int list_page(web_ctx *ctx)
+{
+    list_view v = {.page = parse_list_page(ctx)};
+    if (!v.page)
+        return 0;
+    if (compute_list(ctx, &v)) {
+        list_view_free(&v);
+        return 0;
+    }
+    render_list(&ctx->res->body, ctx->app, &v);
+    list_view_free(&v);
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+}
+
+/* Reads and checks the creation form; the number of fields refused. */
+static int parse_new_scenario(web_ctx *ctx, web_form_input *in)
+{
+    web_form_read(&new_form, ctx->req, in);
+    const char *prof = in->raw[NEW_PROFESSION];
+    if (!in->error[NEW_PROFESSION][0] && !mg_app_profession_get(ctx->app, prof))
+        web_form_refuse(in, "profession", web_msg_fr(WEB_MSG_PROFESSION_UNKNOWN));
+    return in->nerrors;
+}
+
+/* Saves a new scenario; its id in *id. MG_EINVAL (a refused or taken
+ * name: French message in d) is for the person who typed it. */
+static int save_new(const mg_app *a, const char *name, const char *prof, const char *actions_json,
+                    int64_t *id, mg_diag *d)
+{
+    mg_scenario_record rec = {.name = (char *)name, .profession = (char *)prof,
+                              .actions_json = (char *)actions_json};
+    if (!actions_json)
+        return MG_ENOMEM;
+    return mg_storage_scenario_save(a->db, &rec, id, d);
+}
+
+static void redirect_to_scenario(mg_http_response *res, int64_t id)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)id);
+    mg_http_redirect(res, loc);
+}
+
+static int create(web_ctx *ctx)
+{
+    web_form_input in;
+    if (parse_new_scenario(ctx, &in) == 0) {
+        int64_t id = 0;
+        mg_diag d = {{0}};
+        int rc = save_new(ctx->app, in.raw[NEW_NAME], in.raw[NEW_PROFESSION], "[]", &id, &d);
+        if (rc == MG_OK) {
+            redirect_to_scenario(ctx->res, id);
+            return 0;
+        }
+        if (rc != MG_EINVAL && rc != MG_EUTF8) {
+            web_storage_error(ctx->req, ctx->res, rc, &d, "",
+                              web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
+            return 0;
+        }
+        /* A name refused by the store (« un scénario nommé … existe déjà »). */
+        char msg[sizeof d.msg + 2];
+        sentence(msg, sizeof msg, d.msg);
+        web_form_refuse(&in, "nom", msg);
+    }
+    /* Refused: the list's first page with the form as typed. */
+    list_view v = {.page = 1, .create = &in};
+    if (compute_list(ctx, &v)) {
+        list_view_free(&v);
+        return 0;
+    }
+    ctx->res->status = 400;
+    render_list(&ctx->res->body, ctx->app, &v);
+    list_view_free(&v);
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+}
+
+int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_response *res,
+                        const char *name, const char *prof, const char *actions_json)
+{
+    int64_t id = 0;
+    mg_diag d = {{0}};
+    int rc = save_new(a, name, prof, actions_json, &id, &d);
+    if (rc == MG_EINVAL) {
+        mg_http_error(r, res, 400, d.msg[0] ? d.msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
+        return 0;
+    }
+    if (rc) {
+        web_storage_error(r, res, rc, &d, "", web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
+        return 0;
+    }
+    redirect_to_scenario(res, id);
+    return 0;
+}
+
+/* --- A scenario's page, adding and removing actions ------------------------- */
+
+static int show(web_ctx *ctx)
+{
+    web_scenario w;
+    if (load_path_scenario(ctx, &w))
+        return 0;
+    sandbox(&ctx->res->body, ctx->app, &w, NULL, NULL);
+    web_scenario_free(&w);
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
 
 /*
@@ -385,7 +680,8 @@ static int apply_action_edit(const mg_scenario_record *cur, void *ctx, char **ou
     if (e->remove) {
         if (e->remove > json_array_size(actions)) {
             e->no_such_action = true;
-            rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "Cette action n'existe pas.");
+            rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "scenario %lld has no action %zu",
+                             (long long)cur->id, e->remove);
         } else {
             json_array_remove(actions, e->remove - 1);
         }
@@ -408,156 +704,294 @@ static int apply_action_edit(const mg_scenario_record *cur, void *ctx, char **ou
 }
 
 /* Applies e to scenario w and redirects to its page; a list that does not
- * evaluate shows the sandbox again with the message and status 400. */
-static int save_actions(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                        web_scenario *w, struct action_edit *e)
+ * evaluate shows the sandbox again with the message (and the action form
+ * as typed, `in`) and status 400. */
+static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
+                        const web_form_input *in)
 {
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_edit(a->db, w->rec.id, apply_action_edit, e, &d);
+    int rc = mg_storage_scenario_edit(ctx->app->db, w->rec.id, apply_action_edit, e, &d);
     if (rc == MG_EINVAL) {
-        res->status = 400;
-        sandbox(&res->body, a, w, d.msg);
-        return 0;
+        ctx->res->status = 400;
+        sandbox(&ctx->res->body, ctx->app, w, in, d.msg);
+        return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     if (rc) {
-        web_storage_error(r, res, rc, &d,
-                          e->no_such_action ? "Cette action n'existe pas."
-                                            : "Ce scénario n'existe pas.",
-                          "Le scénario n'a pas pu être enregistré.");
+        web_storage_error(ctx->req, ctx->res, rc, &d,
+                          web_msg_fr(e->no_such_action ? WEB_MSG_ACTION_NOT_FOUND
+                                                       : WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
         return 0;
     }
-    char loc[64];
-    snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)w->rec.id);
-    mg_http_redirect(res, loc);
+    redirect_to_scenario(ctx->res, w->rec.id);
     return 0;
+}
+
+/* Reads and checks the action form for profession p; the number of fields
+ * refused. On success, *code is the commune's code in the territory. */
+static int parse_action(web_ctx *ctx, const mg_app_profession *p, const action_form_desc *f,
+                        web_form_input *in, const char **code)
+{
+    web_form_read(&f->form, ctx->req, in);
+    *code = NULL;
+    char c[MG_PARSE_COMMUNE_SIZE];
+    if (!in->error[ACT_COMMUNE][0] && mg_parse_commune(in->raw[ACT_COMMUNE], c, NULL) == 0) {
+        const mg_territory *t = p->g->t;
+        long i = mg_territory_find(t, c);
+        if (i < 0 || !t->in_study[i])
+            web_form_refuse(in, "commune", web_msg_fr(WEB_MSG_COMMUNE_NOT_IN_TERRITORY));
+        else
+            *code = t->code[i];
+    }
+    return in->nerrors;
+}
+
+/* The action as the scenario module reads it: kind, commune, and the
+ * numbers given (the others take the kind's defaults). NULL: no memory. */
+static json_t *action_json(const action_form_desc *f, const web_form_input *in, const char *code)
+{
+    json_t *o = json_pack("{s:s,s:s}", "kind", in->raw[ACT_KIND], "commune", code);
+    for (size_t k = ACT_COUNT; o && k < ACT_NFIELDS; k++)
+        if (in->given[k] && json_object_set_new(o, f->fields[k].name, json_real(in->num[k]))) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
 }
 
 static int add_action(web_ctx *ctx)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
     web_scenario w;
-    if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
+    if (load_path_scenario(ctx, &w))
         return 0;
-    const char *kind = mg_http_form(r, "kind"), *commune = mg_http_form(r, "commune");
-    json_t *o = json_pack("{s:s,s:s}", "kind", kind ? kind : "", "commune", commune ? commune : "");
-    char err[160] = "";
-    static const char *const fields[] = {"count", "hours_per_week", "consultations_per_hour",
-                                         "remote_share", "days_per_month", "hours_per_day"};
-    for (size_t k = 0; o && k < sizeof fields / sizeof *fields && !err[0]; k++)
-        form_number(r, fields[k], o, err, sizeof err);
+    action_form_desc f;
+    action_form_init(&f);
+    web_form_input in;
+    const char *code = NULL;
     int rc = MG_OK;
-    if (!o) {
-        rc = MG_ENOMEM;
-    } else if (err[0]) {
-        res->status = 400;
-        sandbox(&res->body, a, &w, err);
+    if (parse_action(ctx, w.p, &f, &in, &code)) {
+        ctx->res->status = 400;
+        sandbox(&ctx->res->body, ctx->app, &w, &in, NULL);
+        rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     } else {
-        struct action_edit e = {.a = a, .add = o};
-        rc = save_actions(a, r, res, &w, &e);
-    }
-    json_decref(o);
-    web_scenario_free(&w);
-    return rc;
-}
-
-static int remove_action(web_ctx *ctx)
-{
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    web_scenario w;
-    if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
-        return 0;
-    const char *ns = mg_http_path_param(r, "n");
-    char *end;
-    long n = strtol(ns ? ns : "", &end, 10);
-    int rc = MG_OK;
-    if (!ns || !*ns || *end || n < 1) {
-        mg_http_error(r, res, 404, "Cette action n'existe pas.");
-    } else {
-        struct action_edit e = {.a = a, .remove = (size_t)n};
-        rc = save_actions(a, r, res, &w, &e);
+        json_t *o = action_json(&f, &in, code);
+        struct action_edit e = {.a = ctx->app, .add = o};
+        rc = o ? save_actions(ctx, &w, &e, &in) : MG_ENOMEM;
+        json_decref(o);
     }
     web_scenario_free(&w);
     return rc;
 }
 
-static int delete_scenario(web_ctx *ctx)
+/* --- Deletions, confirmed first --------------------------------------------- */
+
+/* What a deletion request asks: a scenario, or one of its actions. */
+typedef struct removal {
+    int64_t id;     /* the scenario */
+    size_t action;  /* 1-based; 0: the scenario itself */
+    bool confirmed; /* POST with confirmer=oui */
+} removal;
+
+/* Reads the path ({id}, and {n} when with_action) and the confirmation;
+ * non-zero once answered (404). */
+static int parse_removal(web_ctx *ctx, bool with_action, removal *rm)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const char *id = mg_http_path_param(r, "id");
-    char *end;
-    long long v = strtoll(id ? id : "", &end, 10);
-    mg_diag d = {{0}};
-    int rc = !id || *end || v <= 0 ? MG_ENOTFOUND : mg_storage_scenario_delete(a->db, (int64_t)v, &d);
-    if (rc) {
-        web_storage_error(r, res, rc, &d, "Ce scénario n'existe pas.",
-                          "Le scénario n'a pas pu être supprimé.");
-        return 0;
+    *rm = (removal){0};
+    rm->id = path_scenario_id(ctx);
+    if (!rm->id)
+        return -1;
+    if (with_action) {
+        int64_t n = 0;
+        if (mg_parse_id(mg_http_path_param(ctx->req, "n"), ACTIONS_MAX, &n, NULL)) {
+            fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
+            return -1;
+        }
+        rm->action = (size_t)n;
     }
-    mg_http_redirect(res, "/scenarios");
+    const char *c = strcmp(mg_http_method(ctx->req), "POST") == 0
+                        ? mg_http_form(ctx->req, "confirmer")
+                        : NULL;
+    rm->confirmed = c && strcmp(c, "oui") == 0;
     return 0;
 }
 
-/* Side by side: the current situation and scenarios ?a= and ?b=. */
-static int compare_page(web_ctx *ctx)
+/* What the confirmation page shows. */
+typedef struct confirm_view {
+    int64_t id;
+    const char *name;    /* the scenario's */
+    size_t action;       /* 1-based, 0: the scenario */
+    const char *kind;    /* the action's French label */
+    const char *commune; /* the action's commune */
+} confirm_view;
+
+static void render_confirm(mg_buf *b, const mg_app *a, const confirm_view *v)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const char *ids[3] = {mg_http_query(r, "a"), mg_http_query(r, "b"), NULL};
-    if (!ids[0] && ids[1]) {
+    web_page_begin(b, a, "Confirmer la suppression", "scenarios");
+    mg_buf_puts(b, "<p class=\"crumbs\">");
+    mg_html_link_id(b, "/scenarios/", v->id, NULL);
+    mg_buf_puts(b, "← Scénario « ");
+    mg_html_text(b, v->name);
+    mg_buf_puts(b, " »</a></p>\n<h1>Confirmer la suppression</h1>\n<p>");
+    mg_html_text(b, web_msg_fr(v->action ? WEB_MSG_CONFIRM_DELETE_ACTION
+                                         : WEB_MSG_CONFIRM_DELETE_SCENARIO));
+    mg_buf_puts(b, "</p>\n<dl><dt>Scénario</dt><dd>");
+    mg_html_text(b, v->name);
+    mg_buf_puts(b, "</dd>");
+    if (v->action) {
+        mg_buf_printf(b, "<dt>Action %zu</dt><dd>", v->action);
+        mg_html_text(b, v->kind);
+        mg_buf_puts(b, " — ");
+        mg_html_text(b, v->commune);
+        mg_buf_puts(b, "</dd>");
+    }
+    mg_buf_puts(b, "</dl>\n");
+    if (v->action)
+        mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/actions/%zu/supprimer\">",
+                      (long long)v->id, v->action);
+    else
+        mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\">",
+                      (long long)v->id);
+    mg_html_hidden(b, "confirmer", "oui");
+    mg_buf_puts(b, v->action ? "<button type=\"submit\" class=\"danger\">Retirer définitivement</button> "
+                             : "<button type=\"submit\" class=\"danger\">Supprimer définitivement</button> ");
+    mg_html_link_id(b, "/scenarios/", v->id, NULL);
+    mg_buf_puts(b, "Annuler</a></form>\n");
+    web_page_end(b);
+}
+
+/* GET or POST /scenarios/{id}/supprimer: the confirmation page, or the
+ * deletion with confirmer=oui. */
+static int delete_scenario(web_ctx *ctx)
+{
+    removal rm;
+    if (parse_removal(ctx, false, &rm))
+        return 0;
+    mg_diag d = {{0}};
+    if (rm.confirmed) {
+        int rc = mg_storage_scenario_delete(ctx->app->db, rm.id, &d);
+        if (rc)
+            web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                              web_msg_fr(WEB_MSG_SCENARIO_DELETE_FAILED));
+        else
+            mg_http_redirect(ctx->res, "/scenarios");
+        return 0;
+    }
+    mg_scenario_record rec = {0};
+    int rc = mg_storage_scenario_get(ctx->app->db, rm.id, &rec, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
+        return 0;
+    }
+    confirm_view v = {.id = rm.id, .name = rec.name};
+    render_confirm(&ctx->res->body, ctx->app, &v);
+    mg_scenario_record_free(&rec);
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+}
+
+/* GET or POST /scenarios/{id}/actions/{n}/supprimer: the confirmation
+ * page, or the removal with confirmer=oui. */
+static int remove_action(web_ctx *ctx)
+{
+    removal rm;
+    if (parse_removal(ctx, true, &rm))
+        return 0;
+    web_scenario w;
+    if (load_path_scenario(ctx, &w))
+        return 0;
+    int rc = MG_OK;
+    if (rm.confirmed) {
+        struct action_edit e = {.a = ctx->app, .remove = rm.action};
+        rc = save_actions(ctx, &w, &e, NULL);
+    } else if (rm.action > w.s.n) {
+        fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
+    } else {
+        const mg_action *act = &w.s.actions[rm.action - 1];
+        confirm_view v = {.id = rm.id, .name = w.rec.name, .action = rm.action,
+                          .kind = mg_resource_label(act->kind),
+                          .commune = w.p->g->t->name[act->commune]};
+        render_confirm(&ctx->res->body, ctx->app, &v);
+        rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+    }
+    web_scenario_free(&w);
+    return rc;
+}
+
+/* --- Comparison ------------------------------------------------------------- */
+
+/* Side by side: the current situation and scenarios ?a= and ?b=. */
+typedef struct compare_view {
+    web_scenario w[2];
+    size_t n;
+} compare_view;
+
+static void compare_view_free(compare_view *v)
+{
+    for (size_t k = 0; k < v->n; k++)
+        web_scenario_free(&v->w[k]);
+    v->n = 0;
+}
+
+/* Loads ?a= and ?b= (either may be absent); non-zero once answered. */
+static int compute_compare(web_ctx *ctx, compare_view *v)
+{
+    const char *ids[2] = {mg_http_query(ctx->req, "a"), mg_http_query(ctx->req, "b")};
+    if (!ids[0]) {
         ids[0] = ids[1];
         ids[1] = NULL;
     }
-    web_scenario w[3];
-    memset(w, 0, sizeof w);
-    size_t n = 0;
-    for (size_t k = 0; k < 3 && ids[k]; k++) {
-        if (web_scenario_load(a, ids[k], r, res, &w[n])) {
-            for (size_t m = 0; m < n; m++)
-                web_scenario_free(&w[m]);
-            return 0;
+    memset(v, 0, sizeof *v);
+    for (size_t k = 0; k < 2 && ids[k]; k++) {
+        if (web_scenario_load(ctx->app, ids[k], ctx->req, ctx->res, &v->w[v->n])) {
+            compare_view_free(v);
+            return -1;
         }
-        if (n > 0 && w[n].p != w[0].p) {
-            for (size_t m = 0; m <= n; m++)
-                web_scenario_free(&w[m]);
-            mg_http_error(r, res, 400, "Seuls des scénarios de la même profession se comparent.");
-            return 0;
+        v->n++;
+        if (v->n > 1 && v->w[v->n - 1].p != v->w[0].p) {
+            compare_view_free(v);
+            fail(ctx, 400, WEB_MSG_COMPARE_SAME_PROFESSION);
+            return -1;
         }
-        n++;
     }
-    if (n == 0) {
-        mg_http_error(r, res, 400, "Choisissez au moins un scénario à comparer (paramètres a et b).");
-        return 0;
+    if (v->n == 0) {
+        fail(ctx, 400, WEB_MSG_COMPARE_NONE);
+        return -1;
     }
-    mg_buf *b = &res->body;
+    return 0;
+}
+
+static void render_compare(mg_buf *b, const mg_app *a, const compare_view *v)
+{
     web_page_begin(b, a, "Comparaison de scénarios", "scenarios");
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"/scenarios\">← Scénarios</a></p>\n<h1>Comparaison de scénarios</h1>\n");
-    const mg_summary *s[4] = {&w[0].p->summary};
-    const char *names[4] = {"Situation actuelle"};
-    for (size_t k = 0; k < n; k++) {
-        s[k + 1] = &w[k].summary;
-        names[k + 1] = w[k].rec.name;
+    const mg_summary *s[3] = {&v->w[0].p->summary};
+    const char *names[3] = {"Situation actuelle"};
+    for (size_t k = 0; k < v->n; k++) {
+        s[k + 1] = &v->w[k].summary;
+        names[k + 1] = v->w[k].rec.name;
     }
-    figures_table(b, s, names, n + 1);
+    figures_table(b, s, names, v->n + 1);
     mg_buf_puts(b, "<div class=\"pair\">");
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < v->n; k++) {
+        const web_scenario *w = &v->w[k];
         mg_buf_puts(b, "<div class=\"map\"><h2>");
-        mg_html_text(b, w[k].rec.name);
+        mg_html_text(b, w->rec.name);
         mg_buf_puts(b, "</h2>");
-        web_map(b, a, w[k].p, w[k].apl, false, w[k].rec.name, w[k].p->g->prof->threshold, -1);
+        web_map(b, a, w->p, w->apl, false, w->rec.name, w->p->g->prof->threshold, -1);
         mg_buf_puts(b, "</div>");
     }
     mg_buf_puts(b, "</div>\n");
     web_page_end(b);
-    for (size_t k = 0; k < n; k++)
-        web_scenario_free(&w[k]);
-    return b->failed ? MG_ELIMIT : MG_OK;
+}
+
+static int compare_page(web_ctx *ctx)
+{
+    compare_view v;
+    if (compute_compare(ctx, &v))
+        return 0;
+    render_compare(&ctx->res->body, ctx->app, &v);
+    compare_view_free(&v);
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
 
 const web_route web_routes_scenarios[] = {
@@ -566,7 +1000,9 @@ const web_route web_routes_scenarios[] = {
     {"GET", "/scenarios/comparer", compare_page, WEB_ANYONE},
     {"GET", "/scenarios/{id}", show, WEB_ANYONE},
     {"POST", "/scenarios/{id}/actions", add_action, WEB_ANYONE},
+    {"GET", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE},
     {"POST", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE},
+    {"GET", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE},
     {"POST", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE},
     {NULL, NULL, NULL, WEB_ANYONE},
 };

@@ -77,14 +77,65 @@ static size_t count(const char *hay, const char *needle)
 #define FORM "application/x-www-form-urlencoded"
 #define JSON "application/json"
 
+/* The opening tag of the element whose id is `id`, copied into buf ("" if
+ * absent). */
+static const char *tag_of(const char *html, const char *id, char *buf, size_t cap)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "id=\"%s\"", id);
+    buf[0] = '\0';
+    const char *at = strstr(html, needle);
+    if (!at)
+        return buf;
+    const char *start = at;
+    while (start > html && *start != '<')
+        start--;
+    const char *end = strchr(at, '>');
+    size_t n = end ? (size_t)(end - start) + 1 : strlen(start);
+    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
+    return buf;
+}
+
+/* A refused form: status 400, the field marked invalid, the message beside
+ * it (and in the summary), the typed value (when not NULL) drawn again. */
+static void assert_refused(const mg_http_response *r, const char *field_id, const char *message,
+                           const char *typed)
+{
+    char tag[1024], want[256];
+    if (r->status != 400)
+        fail_msg("%s: status %d, expected 400", field_id, r->status);
+    const char *html = text(r);
+    tag_of(html, field_id, tag, sizeof tag);
+    if (!strstr(tag, "aria-invalid=\"true\""))
+        fail_msg("%s is not marked invalid: %s", field_id, tag);
+    snprintf(want, sizeof want, "aria-describedby=\"%s-erreur\"", field_id);
+    if (!strstr(tag, want))
+        fail_msg("%s does not point to its message: %s", field_id, tag);
+    snprintf(want, sizeof want, "<p class=\"field-error\" id=\"%s-erreur\">", field_id);
+    const char *msg = strstr(html, want);
+    if (!msg)
+        fail_msg("no message beside %s", field_id);
+    const char *msg_end = strstr(msg, "</p>");
+    if (!strstr(msg, message) || strstr(msg, message) > msg_end)
+        fail_msg("the message beside %s lacks \"%s\"", field_id, message);
+    if (!strstr(html, "role=\"alert\""))
+        fail_msg("%s: no summary with role=alert", field_id);
+    if (typed) {
+        snprintf(want, sizeof want, "value=\"%s\"", typed);
+        if (!strstr(tag, want))
+            fail_msg("%s does not show what was typed (%s): %s", field_id, typed, tag);
+    }
+}
+
 static void test_territory_page(void **state)
 {
     (void)state;
     mg_http_response r = req("GET", "/", NULL, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(text(&r), "<h1>Accès aux médecins généralistes — Aude (11)</h1>"));
-    /* The map: one linked path per commune of the Aude. */
-    assert_int_equal(count(text(&r), "<a href=\"/commune/"), 433 * 2);
+    /* The map: one linked path per commune of the Aude; the table's first
+     * page, 100 more links (test_web_pages checks the table's pages). */
+    assert_int_equal(count(text(&r), "<a href=\"/commune/"), 433 + 100);
     assert_non_null(strstr(text(&r), "Population sous le seuil (2,5)"));
     assert_non_null(strstr(text(&r), "26\u202f534")); /* people below 2.5, as the CLI prints */
     assert_non_null(strstr(text(&r), "CA Le Grand Narbonne"));
@@ -93,12 +144,15 @@ static void test_territory_page(void **state)
     r = req("GET", "/territoire?profession=inf&mesure=3sfca&tri=nom&ordre=desc", NULL, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(text(&r), "Accès aux infirmiers"));
-    /* Sorted by name, descending: Villesèque-des-Corbières before Aigues-Vives. */
-    const char *v = strstr(text(&r), ">Villesèque-des-Corbières</a>");
-    const char *a = strstr(text(&r), ">Aigues-Vives</a>");
-    assert_non_null(v);
-    assert_non_null(a);
-    assert_true(v < a);
+    /* Sorted by name, descending: Villesèque-des-Corbières on the first
+     * page, Aigues-Vives on the last. */
+    assert_non_null(strstr(text(&r), ">Villesèque-des-Corbières</a>"));
+    assert_null(strstr(text(&r), ">Aigues-Vives</a>"));
+    mg_http_response_free(&r);
+    r = req("GET", "/territoire?profession=inf&mesure=3sfca&tri=nom&ordre=desc&page=5", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), ">Aigues-Vives</a>"));
+    assert_null(strstr(text(&r), ">Villesèque-des-Corbières</a>"));
     mg_http_response_free(&r);
 
     /* EPCI sorted by population, descending: Narbonne (134,606) first,
@@ -242,34 +296,309 @@ static void test_scenario_pages(void **state)
     assert_true(isnan(api_change(text(&r), "11001"))); /* far away: unchanged, not listed */
     mg_http_response_free(&r);
 
-    /* A bad action: the sandbox again, the message in French, status 400. */
+    /* A bad action: the sandbox again, the message in French, status 400.
+     * Out of the form's bounds: refused beside the field. */
     snprintf(target, sizeof target, "%s/actions", page);
     r = req("POST", target, FORM, "kind=telemedicine_cabin&commune=11304&remote_share=5");
-    assert_int_equal(r.status, 400);
-    assert_non_null(strstr(text(&r), "role=\"alert\""));
-    assert_non_null(strstr(text(&r), "part des consultations à distance"));
+    assert_refused(&r, "action-remote_share", "Part réalisable à distance", "5");
+    assert_non_null(strstr(text(&r), "Scénario « Cabine à Quillan »"));
     mg_http_response_free(&r);
     r = req("POST", target, FORM, "kind=gp&commune=11304&count=beaucoup");
+    assert_refused(&r, "action-count", "doit être un nombre", "beaucoup");
+    mg_http_response_free(&r);
+    /* Within the form's bounds but not the kind's (a health centre has 1
+     * to 100 practitioners): the scenario module's message, role=alert,
+     * and the form as typed. */
+    r = req("POST", target, FORM, "kind=health_centre&commune=11304&count=0");
     assert_int_equal(r.status, 400);
-    assert_non_null(strstr(text(&r), "doit être un nombre"));
+    assert_non_null(strstr(text(&r), "role=\"alert\""));
+    assert_non_null(strstr(text(&r), "nombre de praticiens de la maison de santé"));
+    assert_non_null(strstr(text(&r), "name=\"count\" aria-describedby=\"action-count-aide\" "
+                                     "inputmode=\"decimal\" value=\"0\""));
+    mg_http_response_free(&r);
+    /* Still one action. */
+    r = req("GET", page, NULL, NULL);
+    assert_int_equal(count(text(&r), "/supprimer\"><button type=\"submit\" aria-label=\"Retirer"),
+                     1);
     mg_http_response_free(&r);
 
-    /* Remove the action, then the scenario. */
+    /* Removing the action asks first: a POST without confirmer=oui, or a
+     * GET, shows the confirmation page and changes nothing. */
     snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
-    r = req("POST", target, FORM, "");
-    assert_int_equal(r.status, 303);
+    for (int k = 0; k < 3; k++) {
+        r = k == 2 ? req("GET", target, NULL, NULL)
+                   : req("POST", target, FORM, k ? "confirmer=non" : "");
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(text(&r), "<h1>Confirmer la suppression</h1>"));
+        assert_non_null(strstr(text(&r), "Cabine à Quillan"));
+        assert_non_null(strstr(text(&r), "cabine de télémédecine — Quillan"));
+        assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"confirmer\" value=\"oui\">"));
+        assert_non_null(strstr(text(&r), "Retirer définitivement"));
+        assert_non_null(strstr(text(&r), ">Annuler</a>"));
+        mg_http_response_free(&r);
+    }
+    snprintf(target, sizeof target, "/api/v1%s", page);
+    r = req("GET", target, NULL, NULL);
+    assert_non_null(strstr(text(&r), "telemedicine_cabin"));
     mg_http_response_free(&r);
+    /* Confirmed: removed. */
     snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
-    r = req("POST", target, FORM, "");
+    r = req("POST", target, FORM, "confirmer=oui");
+    assert_int_equal(r.status, 303);
+    assert_string_equal(r.location, page);
+    mg_http_response_free(&r);
+    r = req("POST", target, FORM, "confirmer=oui");
     assert_int_equal(r.status, 404);
     mg_http_response_free(&r);
+    r = req("GET", target, NULL, NULL);
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+
+    /* Deleting the scenario asks first too. */
     snprintf(target, sizeof target, "%s/supprimer", page);
-    r = req("POST", target, FORM, "");
+    for (int k = 0; k < 2; k++) {
+        r = k ? req("GET", target, NULL, NULL) : req("POST", target, FORM, "");
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(text(&r), "<h1>Confirmer la suppression</h1>"));
+        assert_non_null(strstr(text(&r), "Cabine à Quillan"));
+        assert_non_null(strstr(text(&r), "Supprimer définitivement"));
+        char back[600];
+        snprintf(back, sizeof back, "<a href=\"%s\">Annuler</a>", page);
+        assert_non_null(strstr(text(&r), back));
+        mg_http_response_free(&r);
+    }
+    r = req("GET", page, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    mg_http_response_free(&r);
+    r = req("POST", target, FORM, "confirmer=oui");
     assert_int_equal(r.status, 303);
+    assert_string_equal(r.location, "/scenarios");
     mg_http_response_free(&r);
     r = req("GET", page, NULL, NULL);
     assert_int_equal(r.status, 404);
     mg_http_response_free(&r);
+    r = req("GET", target, NULL, NULL);
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+    r = req("POST", target, FORM, "confirmer=oui");
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+}
+
+/* Refused forms are drawn again with what was typed and the message
+ * beside the field, status 400; ids only as the program writes them. */
+static void test_refused_forms(void **state)
+{
+    (void)state;
+    /* The name is required. */
+    mg_http_response r = req("POST", "/scenarios", FORM, "nom=&profession=mg");
+    assert_refused(&r, "scenario-nom", "« Nom du scénario » est obligatoire", NULL);
+    assert_non_null(strstr(text(&r), "<h1>Scénarios</h1>"));
+    assert_non_null(strstr(text(&r), "<option value=\"mg\" selected>"));
+    mg_http_response_free(&r);
+    r = req("POST", "/scenarios", FORM, "nom=+++&profession=inf");
+    assert_refused(&r, "scenario-nom", "obligatoire", "   ");
+    assert_non_null(strstr(text(&r), "<option value=\"inf\" selected>"));
+    mg_http_response_free(&r);
+    /* An unknown profession. */
+    r = req("POST", "/scenarios", FORM, "nom=Essai&profession=veto");
+    assert_refused(&r, "scenario-profession", "choisissez une valeur de la liste", NULL);
+    assert_non_null(strstr(text(&r), "value=\"Essai\""));
+    mg_http_response_free(&r);
+
+    /* A name already used: the store's words, beside the name. */
+    r = req("POST", "/scenarios", FORM, "nom=Doublon+%26+fils&profession=mg");
+    assert_int_equal(r.status, 303);
+    char page[512];
+    snprintf(page, sizeof page, "%s", r.location);
+    mg_http_response_free(&r);
+    r = req("POST", "/scenarios", FORM, "nom=Doublon+%26+fils&profession=sf");
+    assert_refused(&r, "scenario-nom", "Un scénario nommé « Doublon &amp; fils » existe déjà.",
+                   "Doublon &amp; fils");
+    assert_non_null(strstr(text(&r), "<option value=\"sf\" selected>"));
+    mg_http_response_free(&r);
+
+    /* The action form. */
+    char target[640];
+    snprintf(target, sizeof target, "%s/actions", page);
+    r = req("POST", target, FORM, "kind=gp&commune=11304&count=abc");
+    assert_refused(&r, "action-count", "doit être un nombre", "abc");
+    mg_http_response_free(&r);
+    r = req("POST", target, FORM, "kind=gp&commune=11304&count=5000");
+    assert_refused(&r, "action-count", "Nombre de praticiens", "5000");
+    mg_http_response_free(&r);
+    r = req("POST", target, FORM, "kind=mobile_consultation&commune=11304&days_per_month=40");
+    assert_refused(&r, "action-days_per_month", "Jours de passage", "40");
+    mg_http_response_free(&r);
+    /* A well-formed commune code outside the territory (Paris). */
+    r = req("POST", target, FORM, "kind=gp&commune=75056&count=2");
+    assert_refused(&r, "action-commune", "ne fait pas partie du territoire", NULL);
+    char tag[1024];
+    assert_non_null(strstr(tag_of(text(&r), "action-count", tag, sizeof tag), "value=\"2\""));
+    mg_http_response_free(&r);
+    r = req("POST", target, FORM, "kind=teleportation&commune=11304");
+    assert_refused(&r, "action-kind", "choisissez une valeur de la liste", NULL);
+    mg_http_response_free(&r);
+    /* French numbers are read as typed: "1,5" practitioners. */
+    r = req("POST", target, FORM, "kind=gp&commune=11304&count=1%2C5");
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    snprintf(target, sizeof target, "/api/v1%s", page);
+    r = req("GET", target, NULL, NULL);
+    assert_non_null(strstr(text(&r), "\"count\":1.5"));
+    mg_http_response_free(&r);
+
+    /* Ids are written one way: "007", "1e3", "-1" are no scenario. */
+    static const char *const bad[] = {
+        "/scenarios/007", "/scenarios/1e3", "/scenarios/-1", "/scenarios/0",
+        "/scenarios/007/supprimer", "/scenarios/1e3/supprimer",
+        "/api/v1/scenarios/007", "/api/v1/scenarios/-1", "/api/v1/scenarios/1e3",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        r = req("GET", bad[k], NULL, NULL);
+        if (r.status != 404)
+            fail_msg("%s: status %d, expected 404", bad[k], r.status);
+        mg_http_response_free(&r);
+    }
+    const char *id = page + strlen("/scenarios/");
+    static const char *const bad_actions[] = {"01", "1e0", "-1", "0", "abc"};
+    for (size_t k = 0; k < sizeof bad_actions / sizeof *bad_actions; k++) {
+        snprintf(target, sizeof target, "/scenarios/%s/actions/%s/supprimer", id, bad_actions[k]);
+        r = req("POST", target, FORM, "confirmer=oui");
+        if (r.status != 404)
+            fail_msg("%s: status %d, expected 404", target, r.status);
+        mg_http_response_free(&r);
+    }
+    snprintf(target, sizeof target, "/scenarios/0%s/supprimer", id);
+    r = req("POST", target, FORM, "confirmer=oui");
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+    /* None of these deleted it. */
+    r = req("GET", page, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    mg_http_response_free(&r);
+}
+
+/* Deletes every scenario of the application's store. */
+static void delete_all_scenarios(void)
+{
+    mg_scenario_record *list = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_list(app->db, &list, &n, &d), 0);
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(mg_storage_scenario_delete(app->db, list[k].id, &d), 0);
+    mg_scenario_record_list_free(list, n);
+}
+
+/* /scenarios in pages of 50, and the API's limit and offset. */
+static void test_scenario_list_pages(void **state)
+{
+    (void)state;
+    delete_all_scenarios();
+    mg_http_response r = req("GET", "/scenarios", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "Aucun scénario pour l'instant."));
+    mg_http_response_free(&r);
+    r = req("GET", "/scenarios?page=2", NULL, NULL);
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+
+    for (int k = 0; k < 60; k++) {
+        char body[64];
+        snprintf(body, sizeof body, "nom=Liste+%02d&profession=mg", k);
+        r = req("POST", "/scenarios", FORM, body);
+        assert_int_equal(r.status, 303);
+        mg_http_response_free(&r);
+    }
+    const char *row = "<tr><th scope=\"row\"><a href=\"/scenarios/";
+    r = req("GET", "/scenarios", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(count(text(&r), row), 50);
+    assert_non_null(strstr(text(&r), "60 scénarios enregistrés."));
+    assert_non_null(strstr(text(&r), "Page 1 sur 2"));
+    assert_non_null(strstr(text(&r), "href=\"/scenarios?page=2#liste\">Page suivante"));
+    assert_null(strstr(text(&r), "Page précédente"));
+    /* The most recent first (all saved within a few seconds: the highest
+     * id first within one). */
+    const char *first = strstr(text(&r), row);
+    assert_non_null(first);
+    assert_true(strstr(first, ">Liste 59</a>") < strstr(first, "</tr>"));
+    /* The comparison offers them all (at most 200), in both lists. */
+    const char *cmp = strstr(text(&r), "<select id=\"cmp-a\"");
+    assert_non_null(cmp);
+    assert_int_equal(count(cmp, "<option value="), 120);
+    mg_http_response_free(&r);
+    r = req("GET", "/scenarios?page=1", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(count(text(&r), row), 50);
+    mg_http_response_free(&r);
+    r = req("GET", "/scenarios?page=2", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(count(text(&r), row), 10);
+    assert_non_null(strstr(text(&r), "Page 2 sur 2"));
+    assert_non_null(strstr(text(&r), "href=\"/scenarios?page=1#liste\">← Page précédente"));
+    assert_null(strstr(text(&r), "Page suivante"));
+    assert_non_null(strstr(text(&r), ">Liste 00</a>"));
+    mg_http_response_free(&r);
+    static const char *const out[] = {"3", "4", "0", "-1", "01", "abc", "1e1", "99999999999999999999"};
+    for (size_t k = 0; k < sizeof out / sizeof *out; k++) {
+        char target[64];
+        snprintf(target, sizeof target, "/scenarios?page=%s", out[k]);
+        r = req("GET", target, NULL, NULL);
+        if (r.status != 404)
+            fail_msg("%s: status %d, expected 404", target, r.status);
+        assert_non_null(strstr(text(&r), "Cette page de la liste n&#39;existe pas."));
+        mg_http_response_free(&r);
+    }
+
+    /* The API: 50 by default, then limit and offset. */
+    static const struct {
+        const char *query;
+        size_t n, limit, offset;
+        const char *first;
+    } pages[] = {
+        {"", 50, 50, 0, "Liste 59"},
+        {"?limit=20", 20, 20, 0, "Liste 59"},
+        {"?limit=20&offset=50", 10, 20, 50, "Liste 09"},
+        {"?offset=59", 1, 50, 59, "Liste 00"},
+        {"?limit=200&offset=0", 60, 200, 0, "Liste 59"},
+        {"?offset=60", 0, 50, 60, NULL},
+        {"?offset=1000&limit=1", 0, 1, 1000, NULL},
+    };
+    for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
+        char target[128];
+        snprintf(target, sizeof target, "/api/v1/scenarios%s", pages[k].query);
+        r = req("GET", target, NULL, NULL);
+        assert_int_equal(r.status, 200);
+        json_error_t err;
+        json_t *j = json_loads(text(&r), 0, &err);
+        assert_non_null(j);
+        json_t *list = json_object_get(j, "scenarios");
+        if (json_array_size(list) != pages[k].n)
+            fail_msg("%s: %zu scenarios, expected %zu", target, json_array_size(list), pages[k].n);
+        assert_int_equal(json_integer_value(json_object_get(j, "total")), 60);
+        assert_int_equal(json_integer_value(json_object_get(j, "limit")), pages[k].limit);
+        assert_int_equal(json_integer_value(json_object_get(j, "offset")), pages[k].offset);
+        if (pages[k].first)
+            assert_string_equal(
+                json_string_value(json_object_get(json_array_get(list, 0), "name")),
+                pages[k].first);
+        json_decref(j);
+        mg_http_response_free(&r);
+    }
+    static const char *const refused[] = {"?limit=0", "?limit=201", "?limit=abc", "?limit=1,5",
+                                          "?offset=-1", "?offset=x", "?limit="};
+    for (size_t k = 0; k < sizeof refused / sizeof *refused; k++) {
+        char target[128];
+        snprintf(target, sizeof target, "/api/v1/scenarios%s", refused[k]);
+        r = req("GET", target, NULL, NULL);
+        if (r.status != 400)
+            fail_msg("%s: status %d, expected 400", target, r.status);
+        assert_non_null(strstr(text(&r), "\"status\":400"));
+        mg_http_response_free(&r);
+    }
+    delete_all_scenarios();
 }
 
 static void test_escaping(void **state)
@@ -377,6 +706,8 @@ int main(void)
         cmocka_unit_test(test_commune_page),
         cmocka_unit_test(test_commune_contributions_sum),
         cmocka_unit_test(test_scenario_pages),
+        cmocka_unit_test(test_refused_forms),
+        cmocka_unit_test(test_scenario_list_pages),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_downloads),
