@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "testutil.h"
 #include "web/app.h"
 
@@ -333,6 +335,57 @@ static void test_commune_reach(void **state)
     mg_http_response_free(&r);
 }
 
+/* Scenario ids in a download's ?scenario= are read as the program writes
+ * them (web_scenario_load): any other spelling names no scenario. */
+static void test_scenario_ids(void **state)
+{
+    (void)state;
+    mg_http_response r;
+    mg_http_response_init(&r);
+    static const char body[] =
+        "{\"name\":\"Ids\",\"profession\":\"mg\",\"actions\":[{\"kind\":\"gp\",\"commune\":\"11304\",\"count\":1}]}";
+    assert_int_equal(mg_http_dispatch(app->router, "POST", "/api/v1/scenarios", "application/json",
+                                      body, strlen(body), &r),
+                     0);
+    assert_int_equal(r.status, 201);
+    json_error_t err;
+    json_t *j = json_loads(text(&r), 0, &err);
+    assert_non_null(j);
+    long long id = (long long)json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    mg_http_response_free(&r);
+    assert_true(id > 0 && id < 1000);
+
+    char target[128];
+    snprintf(target, sizeof target, "/telecharger/communes.csv?scenario=%lld", id);
+    r = get(target);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "apl_scenario"));
+    mg_http_response_free(&r);
+    /* The id with something before or after it, or no id at all. */
+    static const struct {
+        const char *before, *after;
+        bool with_id;
+    } bad[] = {{"00", "", true},  {"", "%20", true},   {"%2B", "", true},
+               {"", ".0", true},  {"", "e0", true},    {"", "abc", true},
+               {"-", "", true},   {"0", "", false},    {"1e3", "", false},
+               {"", "", false},   {"99999999999999999999", "", false},
+               {"%3Cscript%3E", "", false}};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        char id_text[24] = "";
+        if (bad[k].with_id)
+            snprintf(id_text, sizeof id_text, "%lld", id);
+        snprintf(target, sizeof target, "/carte.svg?scenario=%s%s%s", bad[k].before, id_text,
+                 bad[k].after);
+        r = get(target);
+        if (r.status != 404)
+            fail_msg("%s: status %d, expected 404", target, r.status);
+        assert_non_null(strstr(text(&r), "Ce scénario n&#39;existe pas."));
+        assert_null(strstr(text(&r), "<script>"));
+        mg_http_response_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_territory_sort_across_pages),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_commune_reach),
+        cmocka_unit_test(test_scenario_ids),
     };
     return cmocka_run_group_tests_name("web_pages", tests, setup, teardown);
 }
