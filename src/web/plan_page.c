@@ -1,112 +1,450 @@
 /* The planning page: where new resources help most (docs/planning.md).
  * A GET form (resources and their counts, objective, budget, minimum
- * distance, the user's own sites) and the results: the sites on the map,
- * the marginal gain of each and whom it reaches, the population lifted,
- * the cost per person lifted, the comparison with the user's sites, and a
- * button that saves the plan as a scenario. */
+ * distance, excluded communes, the user's own sites) and the results: the
+ * sites on the map, the marginal gain of each and whom it reaches, the
+ * population lifted, the cost per person lifted, the comparison with the
+ * user's sites, and a button that saves the plan as a scenario.
+ *
+ * The handler reads and checks the form (plan_parse, through web/form.h
+ * and so the French-aware parsers), computes the plan (plan_compute, where
+ * the engine's refusals come back as reason codes, mg_plan_why, placed
+ * beside the field they concern) and draws the page (plan_render). A
+ * refused form is drawn again with what was typed, status 400. */
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "plan/plan.h"
+#include "web/form.h"
+#include "web/messages.h"
 #include "web/web.h"
 
-#define PLAN_MAX_PER_KIND 50
+/* TODO(messages): move to web/messages.c — the French of the planning
+ * engine's reasons (plan.h), shown beside the field they concern. */
+static const char *const plan_reason_fr[MG_PLAN_ERR_COUNT] = {
+    [MG_PLAN_ERR_NONE] = "Le plan n'a pas pu être calculé.",
+    [MG_PLAN_ERR_OBJECTIVE] = "Objectif inconnu : choisissez-en un dans la liste.",
+    [MG_PLAN_ERR_NOTHING_TO_PLACE] = "Aucune ressource à implanter : donnez au moins un nombre.",
+    [MG_PLAN_ERR_THRESHOLD] = "Cet objectif demande un seuil de sous-dotation, qui n'est publié que "
+                              "pour les médecins généralistes : choisissez « réduire le temps "
+                              "d'accès ».",
+    [MG_PLAN_ERR_COVERAGE_MINUTES] = "L'objectif de couverture demande un temps de trajet en minutes.",
+    [MG_PLAN_ERR_MIN_DISTANCE] = "Donnez une distance minimale positive, en kilomètres.",
+    [MG_PLAN_ERR_BAD_BUDGET] = "Donnez un budget en euros.",
+    [MG_PLAN_ERR_BUDGET] = "Budget insuffisant : il ne paie aucun site.",
+    [MG_PLAN_ERR_CAPACITY] = "La capacité de cette ressource doit être positive.",
+    [MG_PLAN_ERR_COST] = "Le coût de cette ressource doit être positif.",
+    [MG_PLAN_ERR_TOO_MANY_SITES] = "Trop de sites demandés pour un seul plan.",
+    [MG_PLAN_ERR_KIND_TWICE] = "Cette ressource est demandée deux fois.",
+    [MG_PLAN_ERR_BAD_KIND] = "Type de ressource inconnu.",
+    [MG_PLAN_ERR_KIND_NOT_APPLICABLE] = "Cette ressource ne concerne que les médecins généralistes : "
+                                        "mettez 0 ou changez de profession.",
+    [MG_PLAN_ERR_EXCLUDED] = "Donnez des codes INSEE séparés par des virgules.",
+    [MG_PLAN_ERR_UNKNOWN_COMMUNE] = "Commune inconnue dans le territoire",
+    [MG_PLAN_ERR_CANDIDATES] = "Les communes candidates n'ont pas pu être lues.",
+    [MG_PLAN_ERR_NO_CANDIDATE] = "Aucune commune candidate : toutes sont exclues.",
+    [MG_PLAN_ERR_TIME_LIMIT] = "Temps de calcul hors des limites permises.",
+    [MG_PLAN_ERR_MODEL_TOO_BIG] = "Trop de sites candidats pour le calcul exact.",
+    [MG_PLAN_ERR_SOLVER] = "Le calcul exact n'a pas pu être lancé.",
+    [MG_PLAN_ERR_MEMORY] = "Mémoire insuffisante.",
+};
 
-/* Form field of each kind: the count asked for. */
+/* TODO(messages): move to web/messages.c — the page's own checks of the
+ * user's sites (the proposal). */
+#define PLAN_FR_PROPOSAL_TOO_MANY "Au plus 100 sites proposés."
+#define PLAN_FR_PROPOSAL_LIST "Donnez des codes INSEE séparés par des virgules."
+#define PLAN_FR_PROPOSAL_UNKNOWN "Commune inconnue"
+#define PLAN_FR_PROPOSAL_NOT_CANDIDATE "Cette commune ne peut pas recevoir de site (hors du territoire ou exclue)"
+/* TODO(messages): move to web/messages.c — the budget's detail. */
+#define PLAN_FR_CHEAPEST "Le site le moins cher coûte"
+
+#define PLAN_MAX_PER_KIND 50
+#define PLAN_MAX_PROPOSED 100
+
+/* Form field of each kind: the count asked for, and its default. */
 static const struct {
     enum mg_resource kind;
     const char *field;
-    unsigned def;
-} plan_fields[] = {
-    {MG_RES_CABIN, "cabine", 1},
-    {MG_RES_CART, "chariot", 2},
-    {MG_RES_CENTRE, "maison", 0},
-    {MG_RES_MOBILE, "itinerant", 0},
-    {MG_RES_GP, "medecin", 0},
+    const char *label;
+    const char *def; /* shown in the empty form */
+    long defn;       /* the same, used when the field is left empty */
+} plan_kinds[] = {
+    {MG_RES_CABIN, "cabine", "Cabines de télémédecine (nombre)", "1", 1},
+    {MG_RES_CART, "chariot", "Chariots de téléconsultation (nombre)", "2", 2},
+    {MG_RES_CENTRE, "maison", "Maisons de santé (nombre)", "0", 0},
+    {MG_RES_MOBILE, "itinerant", "Consultations itinérantes (nombre)", "0", 0},
+    {MG_RES_GP, "medecin", "Médecins (nombre)", "0", 0},
 };
-#define PLAN_NFIELDS (sizeof plan_fields / sizeof *plan_fields)
+#define PLAN_NKINDS (sizeof plan_kinds / sizeof *plan_kinds)
 
-static const char *const objective_labels[MG_PLAN_OBJECTIVE_COUNT] = {
-    [MG_PLAN_DEFICIT] = "réduire le déficit sous le seuil (population × écart au seuil)",
-    [MG_PLAN_LIFTED] = "faire passer le plus d'habitants au-dessus du seuil",
-    [MG_PLAN_COVERAGE] = "couvrir la population sous le seuil à moins de 10 minutes",
-    [MG_PLAN_PMEDIAN] = "réduire le temps d'accès au praticien le plus proche",
+static const web_option objective_options[] = {
+    {"deficit", "réduire le déficit sous le seuil (population × écart au seuil)"},
+    {"lifted", "faire passer le plus d'habitants au-dessus du seuil"},
+    {"coverage", "couvrir la population sous le seuil à moins de 10 minutes"},
+    {"pmedian", "réduire le temps d'accès au praticien le plus proche"},
+    {NULL, NULL},
 };
 
-/* A non-negative number parameter: absent or empty → def; bad → -1. */
-static double param_num(const mg_http_request *r, const char *name, double def, double max)
+/* The fields after the kinds: the form's description, once. */
+enum {
+    F_PROFESSION = PLAN_NKINDS, /* hidden: the profession of the page */
+    F_CALCULER,                 /* hidden: "the form was sent" */
+    F_OBJECTIVE,
+    F_BUDGET,
+    F_DISTANCE,
+    F_EXCLUDE,
+    F_PROPOSAL,
+    F_COUNT
+};
+
+static const web_field plan_other_fields[F_COUNT - PLAN_NKINDS] = {
+    [F_PROFESSION - PLAN_NKINDS] = {.name = "profession", .label = "Profession",
+                                    .kind = WEB_FIELD_HIDDEN},
+    [F_CALCULER - PLAN_NKINDS] = {.name = "calculer", .label = "Calculer",
+                                  .kind = WEB_FIELD_HIDDEN, .defval = "1"},
+    [F_OBJECTIVE - PLAN_NKINDS] = {.name = "objectif", .label = "Objectif",
+                                   .kind = WEB_FIELD_SELECT, .options = objective_options,
+                                   .defval = "deficit"},
+    [F_BUDGET - PLAN_NKINDS] = {.name = "budget", .label = "Budget total en euros",
+                                .kind = WEB_FIELD_NUMBER, .min = 0, .max = 1e12,
+                                .hint = "Vide : sans limite. Par exemple 150 000."},
+    [F_DISTANCE - PLAN_NKINDS] = {.name = "distance",
+                                  .label = "Distance minimale entre deux sites, en km",
+                                  .kind = WEB_FIELD_NUMBER, .min = 0, .max = 500,
+                                  .hint = "Vide : aucune. Par exemple 7,5."},
+    [F_EXCLUDE - PLAN_NKINDS] = {.name = "exclure", .label = "Communes exclues",
+                                 .kind = WEB_FIELD_TEXT, .max = 2000,
+                                 .hint = "Codes INSEE séparés par des virgules."},
+    [F_PROPOSAL - PLAN_NKINDS] = {.name = "proposition",
+                                  .label = "Vos propres sites, pour comparaison",
+                                  .kind = WEB_FIELD_TEXT, .max = 2000,
+                                  .hint = "Codes INSEE séparés par des virgules ; la première "
+                                          "ressource demandée y est placée."},
+};
+
+/* --- Parse ------------------------------------------------------------------ */
+
+/* What the request asks, read and checked. */
+typedef struct plan_request {
+    const mg_app_profession *ap;
+    web_field fields[F_COUNT];
+    web_form form;
+    web_form_input in;
+    bool sent;                /* the form was sent: compute */
+    long count[PLAN_NKINDS];  /* sites of each kind */
+    enum mg_plan_objective objective;
+    double budget;            /* INFINITY: none */
+    double min_km;
+    const char *exclude;      /* NULL: none */
+    const char *proposal;     /* NULL: none */
+} plan_request;
+
+/* The form's description for profession `prof` (the hidden field's value). */
+static void plan_form(plan_request *q, const char *prof)
 {
-    const char *s = mg_http_query(r, name);
-    if (!s || !*s)
-        return def;
-    char *end;
-    double v = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (*end || !isfinite(v) || v < 0 || v > max)
+    for (size_t k = 0; k < PLAN_NKINDS; k++)
+        q->fields[k] = (web_field){.name = plan_kinds[k].field,
+                                   .label = plan_kinds[k].label,
+                                   .kind = WEB_FIELD_INTEGER, .min = 0,
+                                   .max = PLAN_MAX_PER_KIND, .defval = plan_kinds[k].def};
+    memcpy(q->fields + PLAN_NKINDS, plan_other_fields, sizeof plan_other_fields);
+    q->fields[F_PROFESSION].defval = prof;
+    q->form = (web_form){.id = "plan", .fields = q->fields, .nfields = F_COUNT,
+                         .submit = "Calculer le plan"};
+}
+
+/* A text field's value, or NULL when empty. */
+static const char *given_text(const plan_request *q, int f)
+{
+    return q->in.given[f] ? q->in.raw[f] : NULL;
+}
+
+/*
+ * Reads the request into q. Returns 0 when q is ready (possibly with
+ * refused fields in q->in, drawn again by plan_render), or non-zero when
+ * an answer was already given (an unknown profession).
+ */
+static int plan_parse(web_ctx *ctx, plan_request *q)
+{
+    memset(q, 0, sizeof *q);
+    q->ap = web_profession(ctx->app, ctx->req, ctx->res);
+    if (!q->ap)
         return -1;
-    return v;
+    plan_form(q, q->ap->g->prof->key);
+    q->sent = mg_http_query(ctx->req, "calculer") || mg_http_query(ctx->req, "objectif");
+    if (!q->sent)
+        return 0;
+    web_form_read(&q->form, ctx->req, &q->in);
+    for (size_t k = 0; k < PLAN_NKINDS; k++)
+        q->count[k] = q->in.given[k] ? (long)q->in.num[k] : plan_kinds[k].defn;
+    const char *obj = given_text(q, F_OBJECTIVE);
+    q->objective = obj ? mg_plan_objective_parse(obj) : MG_PLAN_DEFICIT;
+    q->budget = q->in.given[F_BUDGET] && q->in.num[F_BUDGET] > 0 ? q->in.num[F_BUDGET] : INFINITY;
+    q->min_km = q->in.given[F_DISTANCE] ? q->in.num[F_DISTANCE] : 0;
+    q->exclude = given_text(q, F_EXCLUDE);
+    q->proposal = given_text(q, F_PROPOSAL);
+    return 0;
 }
 
-static void form(mg_buf *b, const mg_http_request *r, const char *prof,
-                 enum mg_plan_objective obj)
+/* --- Compute ---------------------------------------------------------------- */
+
+/* The plan and what is shown of it. */
+typedef struct plan_result {
+    int status;            /* 200; 400 when a field is refused; 500 */
+    const char *error_fr;  /* a failure tied to no field, or NULL */
+    mg_plan_problem p;
+    mg_plan_solution sol;
+    mg_plan_item *prop;    /* the user's sites */
+    size_t nprop;
+    mg_plan_site_explain *ex, *pex;
+    mg_plan_totals tot[2]; /* the plan's, the user's sites' */
+    double *after;         /* APL of every commune after the plan */
+    long *hl;              /* the chosen sites, as ranks among the study communes */
+    size_t nhl;
+} plan_result;
+
+static void plan_result_free(plan_result *r)
 {
-    mg_buf_puts(b, "<section aria-labelledby=\"parametres\"><h2 id=\"parametres\">Paramètres</h2>\n"
-                   "<form method=\"get\" action=\"/planification\" class=\"stack\">\n");
-    mg_buf_printf(b, "<input type=\"hidden\" name=\"profession\" value=\"%s\">\n", prof);
-    mg_buf_puts(b, "<fieldset><legend>Ressources à implanter (nombre)</legend>\n");
-    for (size_t k = 0; k < PLAN_NFIELDS; k++) {
-        const char *v = mg_http_query(r, plan_fields[k].field);
-        char def[16];
-        snprintf(def, sizeof def, "%u", plan_fields[k].def);
-        mg_buf_printf(b, "<label for=\"%s\">%s</label> <input id=\"%s\" name=\"%s\" "
-                         "inputmode=\"numeric\" size=\"4\" value=\"",
-                      plan_fields[k].field, mg_resource_label(plan_fields[k].kind),
-                      plan_fields[k].field, plan_fields[k].field);
-        mg_html_text(b, v ? v : def);
-        mg_buf_puts(b, "\">\n");
-    }
-    mg_buf_puts(b, "</fieldset>\n<label for=\"objectif\">Objectif</label> "
-                   "<select id=\"objectif\" name=\"objectif\">");
-    for (int k = 0; k < MG_PLAN_OBJECTIVE_COUNT; k++)
-        mg_buf_printf(b, "<option value=\"%s\"%s>%s</option>",
-                      mg_plan_objective_name((enum mg_plan_objective)k),
-                      k == (int)obj ? " selected" : "", objective_labels[k]);
-    mg_buf_puts(b, "</select>\n");
-    static const struct {
-        const char *name, *label;
-    } texts[] = {{"budget", "Budget total en euros (vide : sans limite)"},
-                 {"distance", "Distance minimale entre deux sites, en km (vide : aucune)"},
-                 {"exclure", "Communes exclues (codes INSEE séparés par des virgules)"},
-                 {"proposition", "Vos propres sites, pour comparaison (codes INSEE séparés par des "
-                                 "virgules ; la première ressource demandée y est placée)"}};
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
-        const char *v = mg_http_query(r, texts[k].name);
-        mg_buf_printf(b, "<label for=\"%s\">%s</label> <input id=\"%s\" name=\"%s\" value=\"",
-                      texts[k].name, texts[k].label, texts[k].name, texts[k].name);
-        mg_html_text(b, v ? v : "");
-        mg_buf_puts(b, "\">\n");
-    }
-    mg_buf_puts(b, "<button type=\"submit\" name=\"calculer\" value=\"1\">Calculer le plan</button>"
-                   "</form></section>\n");
+    free(r->ex);
+    free(r->pex);
+    free(r->after);
+    free(r->hl);
+    free(r->prop);
+    mg_plan_solution_free(&r->sol);
+    mg_plan_problem_free(&r->p);
 }
+
+/* The form field a reason concerns, or -1 when it concerns none. */
+static int reason_field(const mg_plan_why *why)
+{
+    switch (why->reason) {
+    case MG_PLAN_ERR_OBJECTIVE:
+    case MG_PLAN_ERR_THRESHOLD:
+    case MG_PLAN_ERR_COVERAGE_MINUTES: return F_OBJECTIVE;
+    case MG_PLAN_ERR_MIN_DISTANCE: return F_DISTANCE;
+    case MG_PLAN_ERR_BAD_BUDGET:
+    case MG_PLAN_ERR_BUDGET: return F_BUDGET;
+    case MG_PLAN_ERR_EXCLUDED:
+    case MG_PLAN_ERR_UNKNOWN_COMMUNE:
+    case MG_PLAN_ERR_NO_CANDIDATE: return F_EXCLUDE;
+    case MG_PLAN_ERR_NOTHING_TO_PLACE:
+    case MG_PLAN_ERR_CAPACITY:
+    case MG_PLAN_ERR_COST:
+    case MG_PLAN_ERR_TOO_MANY_SITES:
+    case MG_PLAN_ERR_KIND_TWICE:
+    case MG_PLAN_ERR_KIND_NOT_APPLICABLE:
+        for (size_t k = 0; why->has_kind && k < PLAN_NKINDS; k++)
+            if (plan_kinds[k].kind == why->kind)
+                return (int)k;
+        return 0; /* the first count */
+    default: return -1;
+    }
+}
+
+/* A reason in French: the table's sentence with the values it needs. */
+static void reason_fr(const mg_plan_why *why, char *out, size_t cap)
+{
+    enum mg_plan_reason r = why->reason < MG_PLAN_ERR_COUNT ? why->reason : MG_PLAN_ERR_NONE;
+    const char *m = plan_reason_fr[r];
+    if (r == MG_PLAN_ERR_BUDGET) {
+        char s[48];
+        web_num(s, sizeof s, why->needed, 0);
+        snprintf(out, cap, "%s %s %s euros.", m, PLAN_FR_CHEAPEST, s);
+    } else if (r == MG_PLAN_ERR_UNKNOWN_COMMUNE) {
+        snprintf(out, cap, "%s : « %s ».", m, why->commune);
+    } else {
+        snprintf(out, cap, "%s", m);
+    }
+}
+
+/* An engine refusal: beside the field it concerns (400), or the page's
+ * failure (500, the English message for the operator on stderr). */
+static void refuse(plan_request *q, plan_result *r, const mg_plan_why *why, int rc,
+                   const mg_diag *d)
+{
+    int f = rc == MG_ENOMEM ? -1 : reason_field(why);
+    if (f < 0) {
+        r->status = 500;
+        r->error_fr = rc == MG_ENOMEM ? web_msg_fr(WEB_MSG_OUT_OF_MEMORY)
+                                      : plan_reason_fr[why->reason < MG_PLAN_ERR_COUNT
+                                                           ? why->reason
+                                                           : MG_PLAN_ERR_NONE];
+        fprintf(stderr, "maillage serve: planification: %s\n", d->msg[0] ? d->msg : mg_strerror(rc));
+        return;
+    }
+    char msg[sizeof q->in.error[0]];
+    reason_fr(why, msg, sizeof msg);
+    r->status = 400;
+    web_form_refuse(&q->in, q->fields[f].name, msg);
+}
+
+/* The proposal's code at s (len bytes, spaces around removed) in code. */
+static bool proposal_code(const char *s, size_t len, char *code, size_t cap)
+{
+    while (len > 0 && *s == ' ')
+        s++, len--;
+    while (len > 0 && s[len - 1] == ' ')
+        len--;
+    if (len == 0 || len >= cap)
+        return false;
+    memcpy(code, s, len);
+    code[len] = '\0';
+    return true;
+}
+
+/* Reads the user's sites (candidate communes, comma-separated) into
+ * r->prop; refuses the field and returns MG_EINVAL when one is wrong. */
+static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g)
+{
+    const mg_plan_problem *p = &r->p;
+    const char *s = q->proposal;
+    size_t cap = 1;
+    for (const char *c = s; *c; c++)
+        cap += *c == ',';
+    if (cap > PLAN_MAX_PROPOSED) {
+        web_form_refuse(&q->in, "proposition", PLAN_FR_PROPOSAL_TOO_MANY);
+        return MG_EINVAL;
+    }
+    r->prop = mg_alloc_array(cap, sizeof *r->prop);
+    if (!r->prop)
+        return MG_ENOMEM;
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        char code[16], msg[sizeof q->in.error[0]];
+        if (!proposal_code(s, len, code, sizeof code)) {
+            web_form_refuse(&q->in, "proposition", PLAN_FR_PROPOSAL_LIST);
+            return MG_EINVAL;
+        }
+        long i = mg_territory_find(g->t, code);
+        size_t c = 0;
+        while (i >= 0 && c < p->ncand && p->cand_commune[c] != (size_t)i)
+            c++;
+        if (i < 0 || c == p->ncand) {
+            snprintf(msg, sizeof msg, "%s : « %s ».",
+                     i < 0 ? PLAN_FR_PROPOSAL_UNKNOWN : PLAN_FR_PROPOSAL_NOT_CANDIDATE, code);
+            web_form_refuse(&q->in, "proposition", msg);
+            return MG_EINVAL;
+        }
+        r->prop[r->nprop++] = (mg_plan_item){(uint32_t)c, 0};
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return MG_OK;
+}
+
+/* The plan's effect: explanations, the APL after it, the sites on the map. */
+static int explain(const mg_diagnosis *g, plan_result *r)
+{
+    const mg_plan_problem *p = &r->p;
+    r->ex = mg_alloc_array(r->sol.n ? r->sol.n : 1, sizeof *r->ex);
+    r->pex = mg_alloc_array(r->nprop ? r->nprop : 1, sizeof *r->pex);
+    double *units = mg_alloc_array(p->n ? p->n : 1, sizeof *units);
+    r->after = mg_alloc_array(g->t->n, sizeof *r->after);
+    r->hl = mg_alloc_array(r->sol.n + 1, sizeof *r->hl);
+    int rc = !r->ex || !r->pex || !units || !r->after || !r->hl ? MG_ENOMEM : MG_OK;
+    if (!rc)
+        rc = mg_plan_explain(p, r->sol.items, r->sol.n, &r->tot[0], r->ex, units);
+    if (!rc && r->prop)
+        rc = mg_plan_explain(p, r->prop, r->nprop, &r->tot[1], r->pex, NULL);
+    if (!rc) {
+        memcpy(r->after, g->apl, g->t->n * sizeof *r->after);
+        for (size_t u = 0; u < p->n; u++)
+            r->after[p->unit_commune[u]] = units[u];
+        for (size_t q = 0; q < r->sol.n; q++)
+            for (size_t k = 0; k < g->study_n; k++)
+                if (g->study[k] == p->cand_commune[r->sol.items[q].cand]) {
+                    r->hl[r->nhl++] = (long)k;
+                    break;
+                }
+    }
+    free(units);
+    return rc;
+}
+
+/* Computes the plan the request asks for, if it was sent and is fine. */
+static void plan_compute(plan_request *q, plan_result *r)
+{
+    r->status = 200;
+    if (!q->sent)
+        return;
+    if (q->in.nerrors) {
+        r->status = 400;
+        return;
+    }
+    const mg_diagnosis *g = q->ap->g;
+    mg_plan_problem s = {.objective = q->objective, .threshold = g->prof->threshold,
+                         .coverage_minutes = 10, .budget = q->budget, .min_km = q->min_km};
+    if (!isfinite(s.threshold))
+        s.threshold = 0; /* the engine says that this objective needs one */
+    mg_plan_why why;
+    mg_diag d = {{0}};
+    int rc = MG_OK;
+    for (size_t k = 0; k < PLAN_NKINDS; k++) {
+        if (q->count[k] == 0)
+            continue;
+        mg_plan_kind *kind = &s.kinds[s.nkinds];
+        int krc = mg_plan_kind_init_why(kind, plan_kinds[k].kind, g, &why, &d);
+        if (krc) {
+            refuse(q, r, &why, krc, &d); /* each kind that does not apply, beside its count */
+            rc = krc;
+            continue;
+        }
+        kind->max_count = (size_t)q->count[k];
+        s.nkinds++;
+    }
+    if (rc)
+        return;
+    mg_plan_candidates cand = {.rule = "all", .exclude = q->exclude};
+    if ((rc = mg_plan_problem_check_why(&s, &why, &d)) ||
+        (rc = mg_plan_problem_build_why(&r->p, g, q->ap->engine, &cand, &s, &why, &d))) {
+        refuse(q, r, &why, rc, &d);
+        return;
+    }
+    if (q->proposal && (rc = parse_proposal(q, r, g))) {
+        r->status = rc == MG_ENOMEM ? 500 : 400;
+        if (rc == MG_ENOMEM)
+            r->error_fr = web_msg_fr(WEB_MSG_OUT_OF_MEMORY);
+        return;
+    }
+    mg_plan_greedy_opts go = {.lazy = true, .interchange = true};
+    if ((rc = mg_plan_greedy_why(&r->p, &go, &r->sol, &why, &d))) {
+        refuse(q, r, &why, rc, &d);
+        return;
+    }
+    if (explain(g, r)) {
+        r->status = 500;
+        r->error_fr = web_msg_fr(WEB_MSG_OUT_OF_MEMORY);
+    }
+}
+
+/* --- Render ----------------------------------------------------------------- */
 
 static void num_cell(mg_buf *b, double v, int decimals)
 {
     char s[48];
     web_num(s, sizeof s, v, decimals);
-    mg_buf_printf(b, "<td>%s</td>", s);
+    mg_buf_puts(b, "<td>");
+    mg_html_text(b, s);
+    mg_buf_puts(b, "</td>");
 }
 
+/* A link to commune i's page, its name and code. */
 static void commune_link(mg_buf *b, const mg_diagnosis *g, size_t i)
 {
-    mg_buf_printf(b, "<a href=\"/commune/%s?profession=%s\">", g->t->code[i], g->prof->key);
+    mg_buf_puts(b, "<a href=\"/commune/");
+    mg_html_url_arg(b, g->t->code[i]);
+    mg_buf_puts(b, "?profession=");
+    mg_html_url_arg(b, g->prof->key);
+    mg_buf_puts(b, "\">");
     mg_html_text(b, g->t->name[i]);
-    mg_buf_printf(b, "</a> (%s)", g->t->code[i]);
+    mg_buf_puts(b, "</a> (");
+    mg_html_text(b, g->t->code[i]);
+    mg_buf_puts(b, ")");
 }
 
 static void sites_table(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p,
@@ -123,7 +461,9 @@ static void sites_table(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem 
     for (size_t k = 0; k < n; k++) {
         mg_buf_printf(b, "<tr><td>%zu</td><th scope=\"row\">", k + 1);
         commune_link(b, g, p->cand_commune[items[k].cand]);
-        mg_buf_printf(b, "</th><td>%s</td>", mg_resource_label(p->kinds[items[k].kind].proto.kind));
+        mg_buf_puts(b, "</th><td>");
+        mg_html_text(b, mg_resource_label(p->kinds[items[k].kind].proto.kind));
+        mg_buf_puts(b, "</td>");
         num_cell(b, ex[k].marginal, 1);
         mg_buf_printf(b, "<td>%zu</td>", ex[k].units_reached);
         num_cell(b, ex[k].population_reached, 0);
@@ -133,7 +473,7 @@ static void sites_table(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem 
             commune_link(b, g, p->unit_commune[ex[k].best_unit]);
             char s[48];
             web_num(s, sizeof s, ex[k].apl_gain_max, 3);
-            mg_buf_printf(b, " : +%s", s);
+            mg_html_printf(b, " : +%s", s);
         }
         mg_buf_puts(b, "</td></tr>\n");
     }
@@ -142,6 +482,21 @@ static void sites_table(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem 
 
 static void totals_table(mg_buf *b, const mg_plan_totals *t, size_t nt, const char *const *names)
 {
+    static const struct {
+        const char *label;
+        size_t offset;
+        int decimals;
+    } rows[] = {
+        {"Gain sur l'objectif", offsetof(mg_plan_totals, value), 1},
+        {"Déficit avant (population × écart au seuil)", offsetof(mg_plan_totals, deficit_before), 0},
+        {"Déficit après", offsetof(mg_plan_totals, deficit_after), 0},
+        {"Population sous le seuil avant", offsetof(mg_plan_totals, below_before), 0},
+        {"Population sous le seuil après", offsetof(mg_plan_totals, below_after), 0},
+        {"Habitants passés au-dessus du seuil", offsetof(mg_plan_totals, lifted), 0},
+        {"Coût (euros)", offsetof(mg_plan_totals, cost), 0},
+        {"Coût par habitant passé au-dessus du seuil (euros)",
+         offsetof(mg_plan_totals, cost_per_lifted), 0},
+    };
     mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Effet du plan</caption><thead><tr>"
                    "<th scope=\"col\">Indicateur</th>");
     for (size_t k = 0; k < nt; k++) {
@@ -150,70 +505,18 @@ static void totals_table(mg_buf *b, const mg_plan_totals *t, size_t nt, const ch
         mg_buf_puts(b, "</th>");
     }
     mg_buf_puts(b, "</tr></thead><tbody>\n");
-#define ROW(label, expr, dec)                                        \
-    mg_buf_puts(b, "<tr><th scope=\"row\">" label "</th>");          \
-    for (size_t k = 0; k < nt; k++)                                  \
-        num_cell(b, t[k].expr, dec);                                 \
-    mg_buf_puts(b, "</tr>\n");
-    ROW("Gain sur l'objectif", value, 1)
-    ROW("Déficit avant (population × écart au seuil)", deficit_before, 0)
-    ROW("Déficit après", deficit_after, 0)
-    ROW("Population sous le seuil avant", below_before, 0)
-    ROW("Population sous le seuil après", below_after, 0)
-    ROW("Habitants passés au-dessus du seuil", lifted, 0)
-    ROW("Coût (euros)", cost, 0)
-    ROW("Coût par habitant passé au-dessus du seuil (euros)", cost_per_lifted, 0)
-#undef ROW
-    mg_buf_puts(b, "</tbody></table></div>\n");
-}
-
-/* Parses the proposal (study communes only); French message on error. */
-static int parse_proposal(const char *s, const mg_diagnosis *g, const mg_plan_problem *p,
-                          mg_plan_item **out, size_t *nout, mg_diag *d)
-{
-    *out = NULL;
-    *nout = 0;
-    size_t cap = 1;
-    for (const char *q = s; *q; q++)
-        cap += *q == ',';
-    if (cap > 100)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "au plus 100 sites proposés");
-    mg_plan_item *items = mg_alloc_array(cap, sizeof *items);
-    if (!items)
-        return MG_ENOMEM;
-    size_t n = 0;
-    while (*s) {
-        size_t len = strcspn(s, ",");
-        char code[16];
-        while (len > 0 && *s == ' ')
-            s++, len--;
-        if (len == 0 || len >= sizeof code) {
-            free(items);
-            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                               "sites proposés : donnez des codes INSEE séparés par des virgules");
+    for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+        mg_buf_puts(b, "<tr><th scope=\"row\">");
+        mg_html_text(b, rows[r].label);
+        mg_buf_puts(b, "</th>");
+        for (size_t k = 0; k < nt; k++) {
+            double v;
+            memcpy(&v, (const char *)&t[k] + rows[r].offset, sizeof v);
+            num_cell(b, v, rows[r].decimals);
         }
-        memcpy(code, s, len);
-        code[len] = '\0';
-        for (size_t k = len; k > 0 && code[k - 1] == ' '; k--)
-            code[k - 1] = '\0';
-        long i = mg_territory_find(g->t, code);
-        size_t c = 0;
-        while (i >= 0 && c < p->ncand && p->cand_commune[c] != (size_t)i)
-            c++;
-        if (i < 0 || c == p->ncand) {
-            free(items);
-            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                               "sites proposés : la commune « %s » %s", code,
-                               i < 0 ? "est inconnue" : "n'est pas une commune candidate du territoire");
-        }
-        items[n++] = (mg_plan_item){(uint32_t)c, 0};
-        s += len;
-        if (*s == ',')
-            s++;
+        mg_buf_puts(b, "</tr>\n");
     }
-    *out = items;
-    *nout = n;
-    return MG_OK;
+    mg_buf_puts(b, "</tbody></table></div>\n");
 }
 
 /* The save form: the plan's actions as JSON in a hidden field. */
@@ -237,180 +540,84 @@ static void save_form(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p
                    "comme scénario</h2>\n<form method=\"post\" action=\"/planification/enregistrer\" "
                    "class=\"stack\">\n<label for=\"nom\">Nom du scénario</label> "
                    "<input id=\"nom\" name=\"nom\" required maxlength=\"200\" value=\"Plan recommandé\">\n");
-    mg_buf_printf(b, "<input type=\"hidden\" name=\"profession\" value=\"%s\">\n"
-                     "<input type=\"hidden\" name=\"actions\" value=\"",
-                  g->prof->key);
-    mg_html_text(b, text);
-    mg_buf_puts(b, "\">\n<button type=\"submit\">Enregistrer</button></form></section>\n");
+    mg_html_hidden(b, "profession", g->prof->key);
+    mg_html_hidden(b, "actions", text);
+    mg_buf_puts(b, "\n<button type=\"submit\">Enregistrer</button></form></section>\n");
     free(text);
 }
 
-static int page(web_ctx *ctx)
+/* The results of a plan computed. */
+static void results(mg_buf *b, const mg_app *a, const plan_request *q, const plan_result *r)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const mg_app_profession *ap = web_profession(a, r, res);
-    if (!ap)
-        return 0;
-    const mg_diagnosis *g = ap->g;
-    const char *objs = mg_http_query(r, "objectif");
-    enum mg_plan_objective obj = objs ? mg_plan_objective_parse(objs) : MG_PLAN_DEFICIT;
-    if (obj == MG_PLAN_OBJECTIVE_COUNT) {
-        mg_http_error(r, res, 400, "Objectif inconnu : deficit, lifted, coverage ou pmedian.");
-        return 0;
+    const mg_diagnosis *g = q->ap->g;
+    const mg_plan_problem *p = &r->p;
+    const mg_plan_solution *sol = &r->sol;
+    mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Plan recommandé</h2>\n");
+    if (sol->n == 0) {
+        mg_buf_puts(b, "<p>Aucun site n'améliore l'objectif avec ces paramètres.</p>\n");
+    } else {
+        char ms[32];
+        web_num(ms, sizeof ms, sol->seconds * 1e3, 1);
+        mg_buf_puts(b, "<p>");
+        mg_html_printf(b, "%zu site%s choisi%s parmi %zu communes candidates en %s ms.", sol->n,
+                       sol->n > 1 ? "s" : "", sol->n > 1 ? "s" : "", p->ncand, ms);
+        mg_buf_puts(b, "</p>\n");
+        sites_table(b, g, p, sol->items, sol->n, r->ex, "Sites recommandés");
     }
-    mg_buf *b = &res->body;
+    const char *names[2] = {"Plan recommandé", "Vos sites"};
+    totals_table(b, r->tot, r->prop ? 2 : 1, names);
+    if (r->prop)
+        sites_table(b, g, p, r->prop, r->nprop, r->pex, "Vos sites");
+    mg_buf_puts(b, "<h3>Carte de l'accessibilité après le plan</h3>\n<p>Sites recommandés : ");
+    for (size_t k = 0; k < sol->n; k++) {
+        if (k)
+            mg_buf_puts(b, ", ");
+        commune_link(b, g, p->cand_commune[sol->items[k].cand]);
+    }
+    mg_buf_puts(b, sol->n ? " (entourés sur la carte).</p>\n" : "aucun.</p>\n");
+    mg_buf_puts(b, "<figure class=\"map\">");
+    web_map_sites(b, a, q->ap, r->after, false, "APL après le plan", g->prof->threshold, r->hl,
+                  r->nhl);
+    mg_buf_puts(b, "</figure>\n</section>\n");
+    if (sol->n)
+        save_form(b, g, p, sol);
+}
+
+static int plan_render(mg_buf *b, const mg_app *a, const plan_request *q, const plan_result *r)
+{
     web_page_begin(b, a, "Planification", "planification");
     mg_buf_puts(b, "<h1>Planification</h1>\n<p>Où une cabine de télémédecine, un chariot de "
                    "téléconsultation, une maison de santé, une consultation itinérante ou un médecin "
                    "de plus aident le plus, et de combien ils changent l'accessibilité. Le calcul choisit "
                    "les sites un à un (glouton paresseux) puis les échange tant que cela améliore "
                    "l'objectif ; voir la <a href=\"/methode\">méthode</a>.</p>\n");
-    form(b, r, g->prof->key, obj);
-    if (!mg_http_query(r, "calculer") && !objs) {
-        web_page_end(b);
-        return b->failed ? MG_ELIMIT : MG_OK;
-    }
-
-    mg_diag d = {{0}};
-    int rc = MG_OK;
-    mg_plan_problem s = {.objective = obj, .threshold = g->prof->threshold, .coverage_minutes = 10,
-                         .budget = INFINITY};
-    if (!isfinite(s.threshold))
-        s.threshold = 0; /* the check below explains that a threshold is needed */
-    for (size_t k = 0; k < PLAN_NFIELDS && rc == MG_OK; k++) {
-        double v = param_num(r, plan_fields[k].field, plan_fields[k].def, PLAN_MAX_PER_KIND);
-        if (v < 0 || v != floor(v)) {
-            rc = mg_diag_set(&d, MG_EINVAL, NULL, 0, 0,
-                             "%s : donnez un nombre entier de 0 à %d",
-                             mg_resource_label(plan_fields[k].kind), PLAN_MAX_PER_KIND);
-            break;
-        }
-        if (v == 0)
-            continue;
-        mg_plan_kind *q = &s.kinds[s.nkinds];
-        if ((rc = mg_plan_kind_init(q, plan_fields[k].kind, g, &d)))
-            break;
-        q->max_count = (size_t)v;
-        s.nkinds++;
-    }
-    double budget = param_num(r, "budget", INFINITY, 1e12);
-    double dist = param_num(r, "distance", 0, 500);
-    if (!rc && budget < 0)
-        rc = mg_diag_set(&d, MG_EINVAL, NULL, 0, 0, "budget : donnez un montant positif en euros");
-    if (!rc && dist < 0)
-        rc = mg_diag_set(&d, MG_EINVAL, NULL, 0, 0, "distance minimale : donnez un nombre de km de 0 à 500");
-    s.budget = budget;
-    s.min_km = dist;
-    if (!rc && s.nkinds == 0)
-        rc = mg_diag_set(&d, MG_EINVAL, NULL, 0, 0, "aucune ressource à implanter : donnez au moins un nombre");
-    if (!rc && (rc = mg_plan_problem_check(&s, &d))) {
-        /* The engine's messages are in English, for the command line;
-         * these are the ones a person can meet here. */
-        mg_diag fr = {{0}};
-        if (strstr(d.msg, "infeasible budget"))
-            mg_diag_set(&fr, rc, NULL, 0, 0, "budget insuffisant : il ne paie aucun site");
-        else if (strstr(d.msg, "threshold"))
-            mg_diag_set(&fr, rc, NULL, 0, 0,
-                        "cet objectif demande un seuil de sous-dotation, qui n'est publié que pour les médecins généralistes");
-        else
-            mg_diag_set(&fr, rc, NULL, 0, 0, "paramètres invalides");
-        d = fr;
-    }
-    mg_plan_problem p = {0};
-    mg_plan_solution sol = {0};
-    mg_plan_item *prop = NULL;
-    size_t nprop = 0;
-    mg_plan_site_explain *ex = NULL, *pex = NULL;
-    double *after_units = NULL, *after = NULL;
-    mg_plan_candidates cand = {.rule = "all", .exclude = mg_http_query(r, "exclure")};
-    if (cand.exclude && !*cand.exclude)
-        cand.exclude = NULL;
-    if (!rc && (rc = mg_plan_problem_build(&p, g, ap->engine, &cand, &s, &d))) {
-        mg_diag fr = {{0}};
-        const char *q = strstr(d.msg, "unknown commune ");
-        if (q)
-            mg_diag_set(&fr, rc, NULL, 0, 0, "communes exclues : commune %s inconnue", q + 16);
-        else
-            mg_diag_set(&fr, rc, NULL, 0, 0, "aucune commune candidate");
-        d = fr;
-    }
-    const char *ps = mg_http_query(r, "proposition");
-    if (!rc && ps && *ps)
-        rc = parse_proposal(ps, g, &p, &prop, &nprop, &d);
-    mg_plan_greedy_opts go = {.lazy = true, .interchange = true};
-    if (!rc)
-        rc = mg_plan_greedy(&p, &go, &sol, &d);
-    if (rc) {
+    mg_buf_puts(b, "<section aria-labelledby=\"parametres\"><h2 id=\"parametres\">Paramètres</h2>\n");
+    web_form_render(b, &q->form, q->sent ? &q->in : NULL, "get", "/planification", NULL);
+    mg_buf_puts(b, "</section>\n");
+    if (r->error_fr) {
         mg_buf_puts(b, "<div class=\"error\" role=\"alert\"><p>");
-        mg_html_text(b, d.msg[0] ? d.msg : "Le plan n'a pas pu être calculé.");
+        mg_html_text(b, r->error_fr);
         mg_buf_puts(b, "</p></div>\n");
-        res->status = rc == MG_ENOMEM ? 500 : 400;
-        goto done;
     }
-    ex = mg_alloc_array(sol.n ? sol.n : 1, sizeof *ex);
-    pex = mg_alloc_array(nprop ? nprop : 1, sizeof *pex);
-    after_units = mg_alloc_array(p.n ? p.n : 1, sizeof *after_units);
-    after = mg_alloc_array(g->t->n, sizeof *after);
-    mg_plan_totals tot[2];
-    if (!ex || !pex || !after_units || !after ||
-        mg_plan_explain(&p, sol.items, sol.n, &tot[0], ex, after_units) ||
-        (prop && mg_plan_explain(&p, prop, nprop, &tot[1], pex, NULL))) {
-        mg_http_error(r, res, 500, "Mémoire insuffisante.");
-        goto done;
-    }
-    memcpy(after, g->apl, g->t->n * sizeof *after);
-    for (size_t u = 0; u < p.n; u++)
-        after[p.unit_commune[u]] = after_units[u];
-
-    mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Plan recommandé</h2>\n");
-    if (sol.n == 0) {
-        mg_buf_puts(b, "<p>Aucun site n'améliore l'objectif avec ces paramètres.</p>\n");
-    } else {
-        char ms[32];
-        web_num(ms, sizeof ms, sol.seconds * 1e3, 1);
-        mg_buf_printf(b, "<p>%zu site%s choisi%s parmi %zu communes candidates en %s ms.</p>\n", sol.n,
-                      sol.n > 1 ? "s" : "", sol.n > 1 ? "s" : "", p.ncand, ms);
-        sites_table(b, g, &p, sol.items, sol.n, ex, "Sites recommandés");
-    }
-    const char *names[2] = {"Plan recommandé", "Vos sites"};
-    totals_table(b, tot, prop ? 2 : 1, names);
-    if (prop)
-        sites_table(b, g, &p, prop, nprop, pex, "Vos sites");
-    mg_buf_puts(b, "<h3>Carte de l'accessibilité après le plan</h3>\n<p>Sites recommandés : ");
-    for (size_t k = 0; k < sol.n; k++) {
-        if (k)
-            mg_buf_puts(b, ", ");
-        commune_link(b, g, p.cand_commune[sol.items[k].cand]);
-    }
-    mg_buf_puts(b, sol.n ? " (entourés sur la carte).</p>\n" : "aucun.</p>\n");
-    mg_buf_puts(b, "<figure class=\"map\">");
-    /* The map outlines the chosen sites, given by their rank among the
-     * study communes. */
-    long *hl = mg_alloc_array(sol.n + 1, sizeof *hl);
-    size_t nhl = 0;
-    for (size_t q = 0; hl && q < sol.n; q++)
-        for (size_t k = 0; k < g->study_n; k++)
-            if (g->study[k] == p.cand_commune[sol.items[q].cand]) {
-                hl[nhl++] = (long)k;
-                break;
-            }
-    web_map_sites(b, a, ap, after, false, "APL après le plan", g->prof->threshold, hl, nhl);
-    free(hl);
-    mg_buf_puts(b, "</figure>\n</section>\n");
-    if (sol.n)
-        save_form(b, g, &p, &sol);
-done:
+    if (q->sent && r->status == 200)
+        results(b, a, q, r);
     web_page_end(b);
-    free(ex);
-    free(pex);
-    free(after_units);
-    free(after);
-    free(prop);
-    mg_plan_solution_free(&sol);
-    mg_plan_problem_free(&p);
     return b->failed ? MG_ELIMIT : MG_OK;
+}
+
+/* --- Handlers --------------------------------------------------------------- */
+
+static int page(web_ctx *ctx)
+{
+    plan_request q;
+    if (plan_parse(ctx, &q))
+        return 0;
+    plan_result r = {0};
+    plan_compute(&q, &r);
+    ctx->res->status = r.status;
+    int rc = plan_render(&ctx->res->body, ctx->app, &q, &r);
+    plan_result_free(&r);
+    return rc;
 }
 
 /* Saves the plan's actions as a new scenario and shows it. */
@@ -423,7 +630,7 @@ static int save(web_ctx *ctx)
     const char *actions = mg_http_form(r, "actions");
     const mg_app_profession *ap = mg_app_profession_get(a, prof);
     if (!name || !*name || !ap || !actions) {
-        mg_http_error(r, res, 400, "Il faut un nom, une profession et les actions du plan.");
+        mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_PLAN_SAVE_FIELDS));
         return 0;
     }
     json_error_t err;
@@ -432,7 +639,7 @@ static int save(web_ctx *ctx)
     mg_diag d = {{0}};
     if (!j || mg_scenario_from_json(j, ap->g, &sc, &d)) {
         json_decref(j);
-        mg_http_error(r, res, 400, d.msg[0] ? d.msg : "Actions du plan illisibles.");
+        mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_PLAN_ACTIONS_UNREADABLE));
         return 0;
     }
     mg_scenario_free(&sc);
