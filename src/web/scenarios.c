@@ -175,34 +175,55 @@ static void scenario_links(mg_buf *b, int64_t id)
                   (long long)id);
 }
 
-/* A link to page `page` of the list, with `label` as its text. */
-static void page_link(mg_buf *b, int64_t page, const char *rel, const char *label)
+/* The href value of page `page` of the list (at the list, below the
+ * creation form). */
+static void page_href(mg_buf *b, int64_t page)
 {
     char s[24];
     snprintf(s, sizeof s, "%lld", (long long)page);
-    mg_buf_puts(b, "<a rel=\"");
-    mg_html_attr(b, rel);
-    mg_buf_puts(b, "\" href=\"");
     mg_html_href(b, "/scenarios", (const char *const[]){"page", s, NULL}, "liste");
-    mg_buf_puts(b, "\">");
-    mg_html_text(b, label);
-    mg_buf_puts(b, "</a>");
 }
 
-/* "Page N sur M" with the previous and next links. */
+/*
+ * The list's navigation, as the territory page's (pages.c): nothing when
+ * the list fits on one page, else "Page N sur M", the previous and next
+ * pages, and the page numbers — all of them up to 9 pages, else the first,
+ * the last and two either side of the current one, marked
+ * aria-current="page".
+ */
 static void pager(mg_buf *b, int64_t page, int64_t pages)
 {
-    mg_buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages de la liste des scénarios\"><p>");
+    if (pages <= 1)
+        return;
+    mg_buf_printf(b, "<nav class=\"pagination\" aria-label=\"Pagination des scénarios\">"
+                     "<span>Page %lld sur %lld</span>",
+                  (long long)page, (long long)pages);
     if (page > 1) {
-        page_link(b, page - 1, "prev", "← Page précédente");
-        mg_buf_puts(b, " · ");
+        mg_buf_puts(b, "<a rel=\"prev\" href=\"");
+        page_href(b, page - 1);
+        mg_buf_puts(b, "\">← Page précédente</a>");
     }
-    mg_buf_printf(b, "Page %lld sur %lld", (long long)page, (long long)pages);
+    bool gap = false;
+    for (int64_t k = 1; k <= pages; k++) {
+        bool shown = pages <= 9 || k == 1 || k == pages || (k + 2 >= page && k <= page + 2);
+        if (!shown) {
+            if (!gap)
+                mg_buf_puts(b, "<span aria-hidden=\"true\">…</span>");
+            gap = true;
+            continue;
+        }
+        gap = false;
+        mg_buf_puts(b, "<a href=\"");
+        page_href(b, k);
+        mg_buf_puts(b, k == page ? "\" aria-current=\"page\">" : "\">");
+        mg_buf_printf(b, "<span class=\"sr\">Page </span>%lld</a>", (long long)k);
+    }
     if (page < pages) {
-        mg_buf_puts(b, " · ");
-        page_link(b, page + 1, "next", "Page suivante →");
+        mg_buf_puts(b, "<a rel=\"next\" href=\"");
+        page_href(b, page + 1);
+        mg_buf_puts(b, "\">Page suivante →</a>");
     }
-    mg_buf_puts(b, "</p></nav>\n");
+    mg_buf_puts(b, "</nav>\n");
 }
 
 /* Figures before → after. */
@@ -436,12 +457,14 @@ static void list_view_free(list_view *v)
     *v = (list_view){0};
 }
 
-/* ?page=N (1-based, default 1); 0 after answering 404. */
+/* ?page=N (1-based; absent or empty: 1); 0 after answering 404. A page
+ * is written as the program writes it: "0", "007", "-1", "abc" name no
+ * page, like a page past the end. */
 static int64_t parse_list_page(web_ctx *ctx)
 {
     const char *s = mg_http_query(ctx->req, "page");
     int64_t page = 1;
-    if (s && mg_parse_id(s, INT64_MAX / LIST_PAGE_SIZE, &page, NULL)) {
+    if (s && *s && mg_parse_id(s, INT64_MAX / LIST_PAGE_SIZE, &page, NULL)) {
         fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return 0;
     }

@@ -29,6 +29,8 @@ const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8
 
 const TITLE_MG = 'Accès aux médecins généralistes — Aude (11)';
 const COMMUNES = 433;
+const TABLE_PAGE = 100; // rows of a page of the territory's commune table
+const TABLE_PAGES = Math.ceil(COMMUNES / TABLE_PAGE);
 // Generous: the same test runs against the AddressSanitizer build.
 const ACTION_TIMEOUT = 60_000;
 const TEST_TIMEOUT = 180_000;
@@ -170,9 +172,12 @@ async function checkTerritory(page) {
   // Tables.
   const epci = page.locator('section[aria-labelledby="epci"] table tbody tr');
   assert.ok(await epci.count() >= 5, 'EPCI table rows');
+  // The commune table, by pages.
   const rows = page.locator('table.communes tbody tr');
-  assert.equal(await rows.count(), COMMUNES, 'one row per commune');
+  assert.equal(await rows.count(), TABLE_PAGE, 'one row per commune of the first page');
   assert.equal(await page.locator('table.communes caption').count(), 1);
+  assert.ok(await page.locator('nav.pagination', { hasText: `Page 1 sur ${TABLE_PAGES}` }).count() >= 1,
+    'the table\'s pages');
   // Downloads are linked.
   for (const href of ['/telecharger/communes.csv', '/telecharger/communes.geojson', '/carte.svg',
     '/carte.png'])
@@ -237,11 +242,20 @@ test('territory page: sorting the commune table by clicking headers', { timeout:
   assertSorted(pops, true, 'population descending');
   // The largest commune of the Aude comes first.
   assert.equal(await page.locator('table.communes tbody tr th').first().innerText(), 'Narbonne');
-  assert.equal(await page.locator('table.communes tbody tr').count(), COMMUNES);
+  assert.equal(await page.locator('table.communes tbody tr').count(), TABLE_PAGE);
+  // The next page keeps the sort and goes on from where the first ended.
+  await clickAndWait(page, page.getByRole('link', { name: 'Page suivante →' }).first());
+  q = new URL(page.url()).searchParams;
+  assert.equal(q.get('page'), '2');
+  assert.equal(q.get('tri'), 'population');
+  assert.equal(q.get('ordre'), 'desc');
+  const pops2 = await columnNumbers(page, 'table.communes', 0);
+  assertSorted(pops2, true, 'population descending, page 2');
+  assert.ok(pops2[0] <= pops[pops.length - 1], 'page 2 goes on from page 1');
 
   await clickAndWait(page, page.locator('table.communes thead a', { hasText: 'Commune' }));
   const names = await page.locator('table.communes tbody tr th').allInnerTexts();
-  assert.equal(names.length, COMMUNES);
+  assert.equal(names.length, TABLE_PAGE);
   assert.equal(names[0], 'Aigues-Vives', 'sorted by name');
   await page.close();
 });
@@ -307,7 +321,7 @@ test('commune page: opened from the table, keeps the profession', { timeout: TES
 async function createScenario(page, name, profession = 'mg') {
   await open(page, '/scenarios');
   await page.getByLabel('Nom du scénario').fill(name);
-  await page.locator('#profession').selectOption(profession);
+  await page.locator('#scenario-profession').selectOption(profession);
   const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer' }));
   assert.equal(res.status(), 200);
   const m = new URL(page.url()).pathname.match(/^\/scenarios\/(\d+)$/);
@@ -317,16 +331,26 @@ async function createScenario(page, name, profession = 'mg') {
   return Number(m[1]);
 }
 
-// Fills the action form (fields: input id → value) and submits it.
+// Fills the action form (fields: field name → value) and submits it.
 // An error status is expected when `fields` are invalid (expectError).
 async function addAction(page, kind, commune, fields = {}, expectError = false) {
-  await page.locator('#kind').selectOption(kind);
-  await page.locator('#commune').selectOption(commune);
-  for (const [id, v] of Object.entries(fields))
-    await page.locator(`#${id}`).fill(v);
+  await page.locator('#action-kind').selectOption(kind);
+  await page.locator('#action-commune').selectOption(commune);
+  for (const [name, v] of Object.entries(fields))
+    await page.locator(`#action-${name}`).fill(v);
   if (expectError)
-    expectedErrorUrls.add(new URL(await page.locator('form:has(#kind)').getAttribute('action'), BASE).href);
+    expectedErrorUrls.add(new URL(await page.locator('form:has(#action-kind)').getAttribute('action'), BASE).href);
   return clickAndWait(page, page.getByRole('button', { name: 'Ajouter et recalculer' }));
+}
+
+// A removal asks first: the button leads to « Confirmer la suppression »,
+// which names the scenario; `confirm` (the button's label) goes on.
+async function confirmRemoval(page, scenarioName, confirm) {
+  assert.match(new URL(page.url()).pathname, /\/supprimer$/);
+  assert.equal(await page.locator('h1').innerText(), 'Confirmer la suppression');
+  assert.match(await page.locator('main').innerText(), new RegExp(scenarioName));
+  assert.equal(await page.getByRole('link', { name: 'Annuler' }).count(), 1);
+  return clickAndWait(page, page.getByRole('button', { name: confirm }));
 }
 
 async function touchedCount(page) {
@@ -356,8 +380,8 @@ test('scenario: created, an action added and removed through the forms', { timeo
   const id = await createScenario(page, 'Cabine de télémédecine à Quillan');
   scenarioIds.cabin = id;
   // The commune list offers every commune of the territory.
-  assert.equal(await page.locator('#commune option').count(), COMMUNES);
-  const quillan = page.locator('#commune option', { hasText: 'Quillan (11304)' });
+  assert.equal(await page.locator('#action-commune option').count(), COMMUNES);
+  const quillan = page.locator('#action-commune option', { hasText: 'Quillan (11304)' });
   assert.equal(await quillan.getAttribute('value'), '11304');
 
   const res = await addAction(page, 'telemedicine_cabin', '11304');
@@ -379,8 +403,17 @@ test('scenario: created, an action added and removed through the forms', { timeo
   assert.ok(await changes.filter({ hasText: 'Quillan' }).count() === 1, 'Quillan is among them');
   await shoot(page, `scenario-${id}`);
 
-  // Remove the action: back to no action, nothing touched.
+  // Remove the action: a confirmation page first; « Annuler » leads back
+  // with nothing changed.
   await clickAndWait(page, page.getByRole('button', { name: "Retirer l'action 1" }));
+  assert.equal(new URL(page.url()).pathname, `/scenarios/${id}/actions/1/supprimer`);
+  assert.match(norm(await page.locator('main').innerText()), /cabine de télémédecine — Quillan/);
+  await clickAndWait(page, page.getByRole('link', { name: 'Annuler' }));
+  assert.equal(new URL(page.url()).pathname, `/scenarios/${id}`);
+  assert.equal(await actionRows.count(), 1);
+  // Confirmed: back to no action, nothing touched.
+  await clickAndWait(page, page.getByRole('button', { name: "Retirer l'action 1" }));
+  await confirmRemoval(page, 'Cabine de télémédecine à Quillan', 'Retirer définitivement');
   assert.equal(new URL(page.url()).pathname, `/scenarios/${id}`);
   assert.match(await page.locator('section[aria-labelledby="actions"]').innerText(), /Aucune action/);
   assert.equal(await touchedCount(page), 0);
@@ -399,8 +432,20 @@ test('scenario: an invalid action is refused with a French message, role=alert a
   assert.equal(res.status(), 400);
   const alert = page.getByRole('alert');
   assert.equal(await alert.count(), 1);
-  assert.match(norm(await alert.innerText()),
-    /part des consultations à distance : 5 n'est pas compris entre 0 et 1/);
+  assert.match(norm(await alert.innerText()), /Part réalisable à distance \(0 à 1\)/);
+  // The form as typed, the field marked and its message beside it.
+  const share = page.locator('#action-remote_share');
+  assert.equal(await share.inputValue(), '5');
+  assert.equal(await share.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#action-commune').inputValue(), '11069');
+  assert.equal(await page.locator('#action-kind').inputValue(), 'telemedicine_cabin');
+  assert.match(await page.locator('#action-remote_share-erreur').innerText(), /Part réalisable à distance/);
+  // Within the form's bounds but not the kind's: the scenario module's
+  // message (a health centre has 1 to 100 practitioners).
+  const res1 = await addAction(page, 'health_centre', '11069', { remote_share: '', count: '0' }, true);
+  assert.equal(res1.status(), 400);
+  assert.match(norm(await page.getByRole('alert').innerText()),
+    /nombre de praticiens de la maison de santé : 0 n'est pas compris entre 1 et 100/);
   // Nothing was saved: the page still shows the one action.
   assert.equal(await page.locator('section[aria-labelledby="actions"] tbody tr').count(), 1);
   // Not a number.
@@ -500,9 +545,11 @@ test('without JavaScript: the main flows work (server-rendered)', { timeout: TES
     assert.equal(await page.getByRole('alert').count(), 1);
     await open(page, `/scenarios/${id}`);
     await clickAndWait(page, page.getByRole('button', { name: "Retirer l'action 1" }));
+    await confirmRemoval(page, 'Sans JavaScript', 'Retirer définitivement');
     assert.equal(await touchedCount(page), 0);
-    // Delete it.
+    // Delete it, once confirmed.
     await clickAndWait(page, page.getByRole('button', { name: 'Supprimer ce scénario' }));
+    await confirmRemoval(page, 'Sans JavaScript', 'Supprimer définitivement');
     assert.equal(new URL(page.url()).pathname, '/scenarios');
     assert.equal(await page.locator('section[aria-labelledby="liste"] a', { hasText: 'Sans JavaScript' }).count(), 0);
   } finally {
@@ -515,11 +562,12 @@ test('planning: a cabin and two carts placed, compared with a proposed site, sav
   try {
     await open(page, '/planification');
     assert.equal(norm(await page.locator('h1').innerText()), 'Planification');
-    await page.fill('#cabine', '1');
-    await page.fill('#chariot', '2');
-    await page.selectOption('#objectif', 'deficit');
-    await page.fill('#proposition', '11069');
-    const res = await clickAndWait(page, page.locator('button[name="calculer"]'));
+    // The form of web/form.h: field ids prefixed with the form's ("plan-").
+    await page.fill('#plan-cabine', '1');
+    await page.fill('#plan-chariot', '2');
+    await page.selectOption('#plan-objectif', 'deficit');
+    await page.fill('#plan-proposition', '11069');
+    const res = await clickAndWait(page, page.getByRole('button', { name: 'Calculer le plan' }));
     assert.equal(res.status(), 200);
     assert.match(page.url(), /cabine=1/);
     assert.match(page.url(), /chariot=2/);
@@ -596,6 +644,28 @@ test('accessibility (axe-core, WCAG 2 A/AA)', { timeout: 4 * TEST_TIMEOUT }, asy
         const res = await addAction(page, 'telemedicine_cabin', '11069', { remote_share: '5' }, true);
         assert.equal(res.status(), 400);
         await axeCheck(page, 'the scenario page showing an error');
+      } finally {
+        await page.close();
+      }
+    });
+    await t.test('confirmation page', () => {
+      assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+      return axeOn(`/scenarios/${scenarioIds.cabin}/supprimer`, 'the confirmation page');
+    });
+    await t.test('scenarios list with a refused form', async () => {
+      const page = await newPage(axeContext);
+      try {
+        await open(page, '/scenarios');
+        // A name already taken: refused beside the field, as typed.
+        await page.getByLabel('Nom du scénario').fill('Cabine de télémédecine à Quillan');
+        expectedErrorUrls.add(`${BASE}/scenarios`);
+        const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer' }));
+        assert.equal(res.status(), 400);
+        const nom = page.locator('#scenario-nom');
+        assert.equal(await nom.getAttribute('aria-invalid'), 'true');
+        assert.equal(await nom.inputValue(), 'Cabine de télémédecine à Quillan');
+        assert.match(await page.locator('#scenario-nom-erreur').innerText(), /existe déjà/);
+        await axeCheck(page, 'the scenarios list with a refused form');
       } finally {
         await page.close();
       }
