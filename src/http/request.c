@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,20 @@
 struct mg_http_chunk {
     mg_http_chunk *next;
     size_t used, cap;
-    char data[];
+    _Alignas(max_align_t) char data[];
 };
+
+/* Every block starts aligned for any type: handlers put arrays of structs
+ * in the arena (mg_http_alloc), not only strings. */
+#define ARENA_ALIGN _Alignof(max_align_t)
 
 #define ARENA_CHUNK 4096u
 
 static void *arena_alloc(mg_http_request *r, size_t n)
 {
+    if (n > SIZE_MAX - ARENA_ALIGN)
+        return NULL;
+    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     mg_http_chunk *c = r->arena;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;

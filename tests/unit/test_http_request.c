@@ -38,6 +38,28 @@ static const char *or_dash(const char *s)
 }
 
 /* Writes what the request carries, so that tests compare one string. */
+/* Draws from the request's arena: odd-sized strings, then blocks that must
+ * be aligned for any type, and a block larger than a chunk. */
+static int arena_handler(void *ctx, const mg_http_request *r, mg_http_response *res)
+{
+    (void)ctx;
+    int misaligned = 0, copies = 0;
+    for (int i = 0; i < 50; i++) {
+        char *s = mg_http_strdup(r, i % 2 ? "abc" : "de");
+        copies += s && strcmp(s, i % 2 ? "abc" : "de") == 0;
+        double *v = mg_http_alloc(r, (size_t)(i + 1) * sizeof *v);
+        if (!v || (uintptr_t)v % _Alignof(max_align_t))
+            misaligned++;
+        else
+            v[i] = i;
+    }
+    char *big = mg_http_alloc(r, 100000);
+    if (big)
+        memset(big, 'x', 100000);
+    return mg_buf_printf(&res->body, "copies=%d misaligned=%d big=%d", copies, misaligned,
+                         big != NULL);
+}
+
 static int echo(void *ctx, const mg_http_request *r, mg_http_response *res)
 {
     (void)ctx;
@@ -100,6 +122,7 @@ static int setup(void **state)
     assert_int_equal(mg_router_add(rt, "GET", "/chemin/{x}", echo, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/api/echo", echo, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/fail", fail_handler, NULL), MG_OK);
+    assert_int_equal(mg_router_add(rt, "GET", "/arena", arena_handler, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/overflow", overflow_handler, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/redirect", redirect_handler, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/conflict", bad_utf8_error, NULL), MG_OK);
@@ -599,6 +622,14 @@ static void test_handler_failures(void **state)
     mg_http_response_free(&res);
 }
 
+static void test_arena(void **state)
+{
+    mg_http_response res;
+    run(state, "GET", "/arena", NULL, NULL, 0, 200, &res);
+    assert_string_equal(res.body.data, "copies=50 misaligned=0 big=1");
+    mg_http_response_free(&res);
+}
+
 static void test_redirect(void **state)
 {
     mg_http_response res;
@@ -710,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_headers_request),
         cmocka_unit_test_setup_teardown(test_handler_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_headers, setup, teardown),
     };
