@@ -1,0 +1,901 @@
+/*
+ * Tests of the audit trail (audit/audit.h), run against SQLite and, when
+ * MG_TEST_PG_URI is set (scripts/test.sh), against PostgreSQL: an entry
+ * appended in a transaction that commits is there, one in a transaction
+ * that rolls back is not and leaves the chain as it was; refused entries
+ * write nothing; the history of an object in pages, newest first; personal
+ * fields recorded as changed without their values, nowhere in the
+ * database; verification of a clean chain; tampering through a second raw
+ * connection (a field altered, an entry removed in the middle or at the
+ * end, two entries swapped, an entry rewritten with its hash recomputed)
+ * named at the right position; the append-only triggers; 4 threads with a
+ * handle each appending 50 entries, giving positions 1..200 without gaps
+ * and an intact chain, timed against 1 thread and against the same writes
+ * without the audit (the figures of docs/audit.md); the JSON lines export
+ * parsed back, a hash recomputed from it and the chain links checked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "pg_fixture.h"
+
+struct fixture {
+    char dir[256];
+    char url[512];
+    int pg;
+};
+
+static char pg_url[512];
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    if (test_mkdtemp(f->dir, sizeof f->dir, "audit")) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->url, sizeof f->url, "%s/maillage.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int setup_pg(void **state)
+{
+    if (setup(state) || test_pg_reset(pg_url))
+        return -1;
+    struct fixture *f = *state;
+    snprintf(f->url, sizeof f->url, "%s", pg_url);
+    f->pg = 1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    test_remove_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Opens the database with a long wait: the concurrency test makes
+ * transactions wait for each other on purpose. */
+static mg_db *open_ok(const char *url)
+{
+    mg_db_options o = {.busy_ms = 60000};
+    mg_db *db = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_db_open(&db, url, &o, &d);
+    if (rc)
+        fail_msg("open %s: %s (%s)", url, mg_strerror(rc), d.msg);
+    return db;
+}
+
+/* Runs SQL on a second, raw connection, as someone with access to the
+ * database but not going through the audit module would. */
+static void raw_exec(const char *url, const char *sql)
+{
+    mg_db_options o = {.no_migrate = 1};
+    mg_db *db = NULL;
+    mg_db_conn *c = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_db_open(&db, url, &o, &d);
+    if (rc == 0)
+        rc = mg_db_acquire(db, &c, &d);
+    if (rc == 0)
+        rc = mg_db_exec(c, sql, &d);
+    mg_db_release(c);
+    mg_db_close(db);
+    if (rc)
+        fail_msg("%s: %s", sql, d.msg);
+}
+
+/* The same for a statement expected to fail; returns its code. */
+static int raw_exec_err(const char *url, const char *sql)
+{
+    mg_db_options o = {.no_migrate = 1};
+    mg_db *db = NULL;
+    mg_db_conn *c = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_db_open(&db, url, &o, &d);
+    assert_int_equal(rc, 0);
+    assert_int_equal(mg_db_acquire(db, &c, &d), 0);
+    rc = mg_db_exec(c, sql, &d);
+    mg_db_release(c);
+    mg_db_close(db);
+    return rc;
+}
+
+/* One integer (or text) from a raw query. */
+static int64_t raw_int(const char *url, const char *sql, char *text, size_t cap)
+{
+    mg_db_options o = {.no_migrate = 1};
+    mg_db *db = NULL;
+    mg_db_conn *c = NULL;
+    mg_db_stmt *q = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_db_open(&db, url, &o, &d);
+    if (rc == 0)
+        rc = mg_db_acquire(db, &c, &d);
+    if (rc == 0)
+        rc = mg_db_prepare(c, sql, &q, &d);
+    if (rc == 0)
+        rc = mg_db_step(q, &d);
+    if (rc != MG_DB_ROW)
+        fail_msg("%s: %d %s", sql, rc, d.msg);
+    int64_t v = mg_db_column_int64(q, 0);
+    if (text) {
+        const char *t = mg_db_column_text(q, 0);
+        snprintf(text, cap, "%s", t ? t : "");
+    }
+    mg_db_finalize(q);
+    mg_db_release(c);
+    mg_db_close(db);
+    return v;
+}
+
+/* Tampering: the append-only triggers go first, as the owner of the
+ * database can make them go. */
+static void tamper(const struct fixture *f, const char *sql)
+{
+    if (f->pg)
+        raw_exec(f->url, "DROP TRIGGER IF EXISTS audit_entries_no_change ON audit_entries");
+    else
+        raw_exec(f->url, "DROP TRIGGER IF EXISTS audit_entries_no_update; "
+                         "DROP TRIGGER IF EXISTS audit_entries_no_delete");
+    raw_exec(f->url, sql);
+}
+
+/* A table of the test's own, standing for a domain's table. */
+static void make_things(const struct fixture *f)
+{
+    raw_exec(f->url, f->pg ? "CREATE TABLE IF NOT EXISTS things (id BIGINT GENERATED BY "
+                             "DEFAULT AS IDENTITY PRIMARY KEY, v TEXT NOT NULL)"
+                           : "CREATE TABLE IF NOT EXISTS things (id INTEGER PRIMARY KEY "
+                             "AUTOINCREMENT, v TEXT NOT NULL)");
+}
+
+/* --- Appending ------------------------------------------------------------ */
+
+struct write_tx {
+    const mg_audit_entry *e; /* NULL: no audit entry */
+    const char *thing;       /* a row to insert into things, or NULL */
+    int fail;                /* roll back after the writes */
+    int64_t seq;
+    atomic_int *runs;        /* counts the body's runs (reruns after conflicts) */
+};
+
+static int write_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct write_tx *t = ctx;
+    t->seq = 0;
+    if (t->runs)
+        atomic_fetch_add(t->runs, 1);
+    int rc = 0;
+    if (t->thing) {
+        mg_db_stmt *q = NULL;
+        rc = mg_db_prepare(c, "INSERT INTO things (v) VALUES (?1)", &q, d);
+        if (rc == 0)
+            rc = mg_db_bind_text(q, 1, t->thing);
+        if (rc == 0)
+            rc = mg_db_step(q, d);
+        mg_db_finalize(q);
+        if (rc < 0)
+            return rc;
+    }
+    if (t->e)
+        rc = mg_audit_append(c, t->e, &t->seq, d);
+    if (rc == 0 && t->fail)
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "rolled back on purpose");
+    return rc;
+}
+
+/* Appends one entry in its own transaction; returns its position. */
+static int64_t append_ok(mg_db *db, const mg_audit_entry *e)
+{
+    struct write_tx t = {.e = e};
+    mg_diag d = {{0}};
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &t, &d);
+    if (rc)
+        fail_msg("append: %s (%s)", mg_strerror(rc), d.msg);
+    assert_true(t.seq > 0);
+    return t.seq;
+}
+
+/* An entry "update" of object (type, id) changing name from/to. */
+static int64_t append_simple(mg_db *db, const char *type, int64_t id, const char *verb,
+                             const char *before, const char *after)
+{
+    mg_audit_change ch[] = {{.field = "name", .before = before, .after = after}};
+    mg_audit_entry e = {.account_id = 3, .organisation_id = 11, .object_type = type,
+                        .object_id = id, .verb = verb, .changes = ch, .nchanges = 1};
+    return append_ok(db, &e);
+}
+
+static void append_n(mg_db *db, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char before[32], after[32];
+        snprintf(before, sizeof before, "nom %d", i);
+        snprintf(after, sizeof after, "nom %d", i + 1);
+        append_simple(db, "scenario", 1 + i % 3, "update", before, after);
+    }
+}
+
+static mg_audit_verdict verify_ok(mg_db *db)
+{
+    mg_audit_verdict v;
+    mg_diag d = {{0}};
+    int rc = mg_audit_verify(db, &v, &d);
+    if (rc)
+        fail_msg("verify: %s (%s)", mg_strerror(rc), d.msg);
+    return v;
+}
+
+/* Fails unless the verdict is `p` at position seq (and entry id when > 0). */
+static void assert_verdict(const mg_audit_verdict *v, mg_audit_problem p, int64_t seq,
+                           int64_t id)
+{
+    char text[256];
+    mg_audit_verdict_text(v, text, sizeof text);
+    if (v->problem != p || v->seq != seq || (id > 0 && v->id != id))
+        fail_msg("verdict \"%s\" (problem %d at %lld, id %lld); expected problem %d at %lld, "
+                 "id %lld",
+                 text, (int)v->problem, (long long)v->seq, (long long)v->id, (int)p,
+                 (long long)seq, (long long)id);
+}
+
+static int64_t id_at(const struct fixture *f, int64_t seq)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT id FROM audit_entries WHERE seq = %lld", (long long)seq);
+    return raw_int(f->url, sql, NULL, 0);
+}
+
+static void test_commit_and_rollback(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    make_things(f);
+    append_n(db, 3);
+
+    /* A change and its entry, rolled back together. */
+    mg_audit_change ch[] = {{.field = "v", .before = NULL, .after = "annulé"}};
+    mg_audit_entry e = {.account_id = 5, .object_type = "thing", .object_id = 1,
+                        .verb = "create", .changes = ch, .nchanges = 1};
+    struct write_tx t = {.e = &e, .thing = "annulé", .fail = 1};
+    mg_diag d = {{0}};
+    assert_int_equal(mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &t, &d), MG_EINVAL);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM things", NULL, 0), 0);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries", NULL, 0), 3);
+    assert_int_equal(raw_int(f->url, "SELECT seq FROM audit_head", NULL, 0), 3);
+    char head[80], last[80];
+    raw_int(f->url, "SELECT hash FROM audit_head", head, sizeof head);
+    raw_int(f->url, "SELECT hash FROM audit_entries WHERE seq = 3", last, sizeof last);
+    assert_string_equal(head, last);
+
+    /* The same committed: both there, at the next position. */
+    t.fail = 0;
+    assert_int_equal(mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &t, &d), 0);
+    assert_int_equal(t.seq, 4);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM things", NULL, 0), 1);
+    char text[128];
+    raw_int(f->url, "SELECT verb FROM audit_entries WHERE seq = 4", text, sizeof text);
+    assert_string_equal(text, "create");
+    assert_int_equal(raw_int(f->url, "SELECT account_id FROM audit_entries WHERE seq = 4",
+                             NULL, 0), 5);
+    /* No organisation is NULL, not 0. */
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries WHERE seq = 4 "
+                                     "AND organisation_id IS NULL", NULL, 0), 1);
+    raw_int(f->url, "SELECT created_at FROM audit_entries WHERE seq = 4", text, sizeof text);
+    assert_int_equal(strlen(text), 24);
+    assert_true(text[10] == 'T' && text[19] == '.' && text[23] == 'Z');
+
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    assert_int_equal(v.entries, 4);
+    mg_db_close(db);
+}
+
+static void test_refused_entries(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 1);
+    mg_audit_change dup[] = {{.field = "name", .after = "a"}, {.field = "name", .after = "b"}};
+    mg_audit_change badutf[] = {{.field = "name", .after = "\xC3\x28"}};
+    mg_audit_change badfield[] = {{.field = "Name", .after = "a"}};
+    const struct {
+        mg_audit_entry e;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {{.object_type = "scenario", .object_id = 1, .verb = "Update"}, MG_EINVAL, "verb"},
+        {{.object_type = "", .object_id = 1, .verb = "update"}, MG_EINVAL, "object_type"},
+        {{.object_type = "scenario", .object_id = 0, .verb = "update"}, MG_EINVAL, "object id"},
+        {{.account_id = -1, .object_type = "scenario", .object_id = 1, .verb = "update"},
+         MG_EINVAL, "negative"},
+        {{.object_type = "scenario", .object_id = 1, .verb = "update", .changes = dup,
+          .nchanges = 2}, MG_EINVAL, "twice"},
+        {{.object_type = "scenario", .object_id = 1, .verb = "update", .changes = badutf,
+          .nchanges = 1}, MG_EUTF8, "UTF-8"},
+        {{.object_type = "scenario", .object_id = 1, .verb = "update", .changes = badfield,
+          .nchanges = 1}, MG_EINVAL, "field"},
+        {{.object_type = "scenario", .object_id = 1, .verb = "update", .changes = NULL,
+          .nchanges = 1}, MG_EINVAL, "changes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct write_tx t = {.e = &cases[i].e};
+        mg_diag d = {{0}};
+        int rc = mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &t, &d);
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: %d (%s), expected %d", i, rc, d.msg, cases[i].rc);
+        assert_msg_has(d, cases[i].msg);
+    }
+    assert_int_equal(raw_int(f->url, "SELECT seq FROM audit_head", NULL, 0), 1);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries", NULL, 0), 1);
+    mg_db_close(db);
+}
+
+/* --- History ---------------------------------------------------------------- */
+
+static void test_history_pages(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    for (int i = 1; i <= 25; i++) {
+        char before[16], after[16];
+        snprintf(before, sizeof before, "v%d", i - 1);
+        snprintf(after, sizeof after, "v%d", i);
+        append_simple(db, "contract", 7, i == 1 ? "create" : "update", i == 1 ? NULL : before,
+                      after);
+        if (i % 3 == 0) /* another object, and another type with the same id */
+            append_simple(db, "contract", 8, "update", "x", "y");
+        if (i % 5 == 0)
+            append_simple(db, "scenario", 7, "update", "x", "y");
+    }
+    mg_audit_record *r = NULL;
+    size_t n = 0, total = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_audit_history(db, "contract", 7, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(n, 10);
+    assert_int_equal(total, 25);
+    /* Newest first: v25, v24, … */
+    for (size_t i = 0; i < n; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "v%zu", 25 - i);
+        assert_string_equal(r[i].object_type, "contract");
+        assert_int_equal(r[i].object_id, 7);
+        assert_int_equal(r[i].nchanges, 1);
+        assert_string_equal(r[i].changes[0].field, "name");
+        assert_string_equal(r[i].changes[0].after, want);
+        assert_int_equal(r[i].account_id, 3);
+        assert_int_equal(r[i].organisation_id, 11);
+        assert_int_equal(strlen(r[i].hash), 64);
+        if (i > 0)
+            assert_true(r[i].seq < r[i - 1].seq);
+    }
+    mg_audit_records_free(r, n);
+
+    assert_int_equal(mg_audit_history(db, "contract", 7, 20, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(total, 25);
+    assert_string_equal(r[4].verb, "create");
+    assert_null(r[4].changes[0].before);
+    assert_string_equal(r[4].changes[0].after, "v1");
+    assert_int_equal(r[4].seq, 1);
+    mg_audit_records_free(r, n);
+
+    assert_int_equal(mg_audit_history(db, "contract", 7, 40, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, 25);
+    mg_audit_records_free(r, n);
+    assert_int_equal(mg_audit_history(db, "contract", 99, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(total, 0);
+    mg_audit_records_free(r, n);
+
+    assert_int_equal(mg_audit_history(db, "contract", 7, 0, 0, &r, &n, &total, &d), MG_EINVAL);
+    mg_db_close(db);
+}
+
+static void test_personal_fields(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    mg_audit_change ch[] = {
+        {.field = "phone", .before = "06 12 34 56 78", .after = "07 98 76 54 32",
+         .personal = true},
+        {.field = "status", .before = "draft", .after = "booked"},
+        {.field = "email", .before = NULL, .after = "marie@example.org", .personal = true},
+    };
+    mg_audit_entry e = {.account_id = 2, .organisation_id = 4, .object_type = "booking",
+                        .object_id = 12, .verb = "update", .changes = ch, .nchanges = 3};
+    append_ok(db, &e);
+
+    char json[1024];
+    raw_int(f->url, "SELECT changes_json FROM audit_entries WHERE seq = 1", json, sizeof json);
+    assert_null(strstr(json, "06 12"));
+    assert_null(strstr(json, "07 98"));
+    assert_null(strstr(json, "marie"));
+    assert_non_null(strstr(json, "\"phone\""));
+    assert_non_null(strstr(json, "\"booked\""));
+
+    mg_audit_record *r = NULL;
+    size_t n = 0, total = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_audit_history(db, "booking", 12, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(r[0].nchanges, 3);
+    /* Sorted by field: email, phone, status. */
+    assert_string_equal(r[0].changes[0].field, "email");
+    assert_true(r[0].changes[0].personal);
+    assert_null(r[0].changes[0].before);
+    assert_null(r[0].changes[0].after);
+    assert_string_equal(r[0].changes[1].field, "phone");
+    assert_true(r[0].changes[1].personal);
+    assert_null(r[0].changes[1].after);
+    assert_string_equal(r[0].changes[2].field, "status");
+    assert_false(r[0].changes[2].personal);
+    assert_string_equal(r[0].changes[2].before, "draft");
+    mg_audit_records_free(r, n);
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    mg_db_close(db);
+}
+
+/* --- Verification ----------------------------------------------------------- */
+
+static void test_verify_clean(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    assert_int_equal(v.entries, 0);
+    char text[256];
+    mg_audit_verdict_text(&v, text, sizeof text);
+    assert_string_equal(text, "0 entrée, chaîne intacte");
+
+    append_n(db, 20);
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    assert_int_equal(v.entries, 20);
+    char last[80];
+    raw_int(f->url, "SELECT hash FROM audit_entries WHERE seq = 20", last, sizeof last);
+    assert_string_equal(v.head_hash, last);
+    mg_audit_verdict_text(&v, text, sizeof text);
+    assert_string_equal(text, "20 entrées, chaîne intacte");
+    mg_db_close(db);
+}
+
+static void test_append_only(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 3);
+    assert_int_not_equal(raw_exec_err(f->url, "UPDATE audit_entries SET verb = 'x'"), 0);
+    assert_int_not_equal(raw_exec_err(f->url, "DELETE FROM audit_entries WHERE seq = 2"), 0);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries WHERE verb = "
+                                     "'update'", NULL, 0), 3);
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    mg_db_close(db);
+}
+
+static void test_tamper_altered(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 10);
+    int64_t id = id_at(f, 4);
+    tamper(f, "UPDATE audit_entries SET verb = 'delete' WHERE seq = 4");
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_ALTERED, 4, id);
+    assert_int_equal(v.entries, 3);
+    char text[256], want[64];
+    mg_audit_verdict_text(&v, text, sizeof text);
+    snprintf(want, sizeof want, "entrée 4 (id %lld) : modifiée", (long long)id);
+    assert_non_null(strstr(text, want));
+
+    /* A value inside the changes, at a later entry: still 4 first. */
+    tamper(f, "UPDATE audit_entries SET changes_json = replace(changes_json, 'nom 7', "
+              "'nom 70') WHERE seq = 7");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_ALTERED, 4, id);
+    /* Put back: 4 is intact again and 7 is found. */
+    tamper(f, "UPDATE audit_entries SET verb = 'update' WHERE seq = 4");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_ALTERED, 7, id_at(f, 7));
+    /* Changes that are not JSON any more. */
+    tamper(f, "UPDATE audit_entries SET changes_json = 'oops' WHERE seq = 2");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_ALTERED, 2, id_at(f, 2));
+    /* The actor. */
+    tamper(f, "UPDATE audit_entries SET account_id = 99 WHERE seq = 1");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_ALTERED, 1, id_at(f, 1));
+    mg_db_close(db);
+}
+
+static void test_tamper_removed(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 10);
+    /* The last entry: only the head knows it existed. */
+    tamper(f, "DELETE FROM audit_entries WHERE seq = 10");
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_REMOVED, 10, 0);
+    assert_int_equal(v.entries, 9);
+    char text[256];
+    mg_audit_verdict_text(&v, text, sizeof text);
+    assert_non_null(strstr(text, "entrée 10 : supprimée"));
+
+    /* One in the middle. */
+    int64_t next = id_at(f, 6);
+    tamper(f, "DELETE FROM audit_entries WHERE seq = 5");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_REMOVED, 5, next);
+    mg_audit_verdict_text(&v, text, sizeof text);
+    assert_non_null(strstr(text, "entrée 5 : supprimée"));
+
+    /* The middle one removed and the later positions renumbered. */
+    tamper(f, "UPDATE audit_entries SET seq = seq + 1000 WHERE seq > 5");
+    tamper(f, "UPDATE audit_entries SET seq = seq - 1001 WHERE seq > 1000");
+    tamper(f, "UPDATE audit_head SET seq = 8");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_BROKEN, 5, next);
+    mg_db_close(db);
+}
+
+static void test_tamper_reordered(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 10);
+    int64_t id3 = id_at(f, 3), id6 = id_at(f, 6), id7 = id_at(f, 7);
+    /* Swap 3 and 7 (through a free position: seq is UNIQUE). */
+    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
+    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 7");
+    tamper(f, "UPDATE audit_entries SET seq = 7 WHERE seq = 1000");
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_REORDERED, 3, id7);
+    assert_int_equal(v.other_id, id6);
+    char text[256], want[64];
+    mg_audit_verdict_text(&v, text, sizeof text);
+    snprintf(want, sizeof want, "entrée 3 (id %lld) : déplacée", (long long)id7);
+    assert_non_null(strstr(text, want));
+
+    /* Put back, then two neighbours swapped. */
+    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
+    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 7");
+    tamper(f, "UPDATE audit_entries SET seq = 7 WHERE seq = 1000");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    int64_t id4 = id_at(f, 4);
+    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
+    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 4");
+    tamper(f, "UPDATE audit_entries SET seq = 4 WHERE seq = 1000");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_REORDERED, 3, id4);
+    assert_int_equal(v.other_id, id3);
+
+    /* The first entry moved down: it names the start of the chain. */
+    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
+    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 4");
+    tamper(f, "UPDATE audit_entries SET seq = 4 WHERE seq = 1000");
+    int64_t id1 = id_at(f, 1), id2 = id_at(f, 2);
+    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 1");
+    tamper(f, "UPDATE audit_entries SET seq = 1 WHERE seq = 2");
+    tamper(f, "UPDATE audit_entries SET seq = 2 WHERE seq = 1000");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_REORDERED, 1, id2);
+    assert_int_equal(v.other_id, id1);
+    mg_db_close(db);
+}
+
+/* Someone who knows the algorithm rewrites entry 6 and recomputes its hash:
+ * entry 7 no longer follows it. Rewriting the last entry and the head as
+ * well is what only an anchor kept outside (the head hash written down)
+ * can reveal; rewriting the last entry alone is found at the head. */
+static void test_tamper_rehashed(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 10);
+    mg_audit_record *r = NULL;
+    size_t n = 0, total = 0;
+    mg_diag d = {{0}};
+    /* Entries of object 3 are at positions 3, 6, 9: the newest first. */
+    assert_int_equal(mg_audit_history(db, "scenario", 3, 1, 1, &r, &n, &total, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(r[0].seq, 6);
+    char hash[65], sql[512];
+    assert_int_equal(mg_audit_hash(r[0].prev_hash, r[0].seq, r[0].created_at, r[0].account_id,
+                                   r[0].organisation_id, r[0].object_type, r[0].object_id,
+                                   "delete", r[0].changes, r[0].nchanges, hash),
+                     0);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_entries SET verb = 'delete', hash = '%s' WHERE seq = 6", hash);
+    tamper(f, sql);
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_BROKEN, 7, id_at(f, 7));
+    mg_audit_records_free(r, n);
+
+    /* A fresh chain: the last entry rewritten, the head left alone. */
+    mg_db_close(db);
+    if (f->pg)
+        assert_int_equal(test_pg_reset(pg_url), 0);
+    else
+        snprintf(f->url, sizeof f->url, "%s/second.db", f->dir);
+    db = open_ok(f->url);
+    append_n(db, 5);
+    assert_int_equal(mg_audit_history(db, "scenario", 2, 0, 1, &r, &n, &total, &d), 0);
+    assert_int_equal(r[0].seq, 5);
+    assert_int_equal(mg_audit_hash(r[0].prev_hash, r[0].seq, r[0].created_at, r[0].account_id,
+                                   r[0].organisation_id, r[0].object_type, r[0].object_id,
+                                   "delete", r[0].changes, r[0].nchanges, hash),
+                     0);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_entries SET verb = 'delete', hash = '%s' WHERE seq = 5", hash);
+    tamper(f, sql);
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_HEAD, 5, r[0].id);
+    mg_audit_records_free(r, n);
+    /* An entry added past the head. */
+    tamper(f, "UPDATE audit_head SET seq = 4");
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_HEAD, 5, 0);
+    mg_db_close(db);
+}
+
+/* --- Concurrency and its cost ---------------------------------------------- */
+
+enum { THREADS = 4, PER_THREAD = 50 };
+
+struct worker {
+    const char *url;
+    int index, count, audited;
+    atomic_int *runs;
+    int failures;
+    char msg[1024];
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    mg_db_options o = {.busy_ms = 60000};
+    mg_db *db = NULL;
+    mg_diag d = {{0}};
+    if (mg_db_open(&db, w->url, &o, &d) != 0) {
+        w->failures = w->count;
+        snprintf(w->msg, sizeof w->msg, "%s", d.msg);
+        return NULL;
+    }
+    for (int i = 0; i < w->count; i++) {
+        char value[64];
+        snprintf(value, sizeof value, "thread %d value %d", w->index, i);
+        mg_audit_change ch[] = {{.field = "v", .after = value},
+                                {.field = "phone", .after = "0600000000", .personal = true}};
+        mg_audit_entry e = {.account_id = w->index + 1, .organisation_id = 1,
+                            .object_type = "thing", .object_id = i + 1, .verb = "create",
+                            .changes = ch, .nchanges = 2};
+        struct write_tx t = {.e = w->audited ? &e : NULL, .thing = value, .runs = w->runs};
+        mg_diag_clear(&d);
+        if (mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &t, &d) != 0) {
+            w->failures++;
+            snprintf(w->msg, sizeof w->msg, "%s", d.msg);
+        }
+    }
+    mg_db_close(db);
+    return NULL;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Runs `threads` workers of `count` writes each; returns the wall time in
+ * ms and the body's runs in *runs. */
+static double run_workers(const char *url, int threads, int count, int audited, int *runs)
+{
+    struct worker w[THREADS];
+    pthread_t t[THREADS];
+    atomic_int counter = 0;
+    assert_true(threads <= THREADS);
+    double t0 = now_ms();
+    for (int i = 0; i < threads; i++) {
+        w[i] = (struct worker){.url = url, .index = i, .count = count, .audited = audited,
+                               .runs = &counter};
+        assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+    }
+    for (int i = 0; i < threads; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    double ms = now_ms() - t0;
+    for (int i = 0; i < threads; i++)
+        if (w[i].failures)
+            fail_msg("thread %d: %d failures, last: %s", i, w[i].failures, w[i].msg);
+    *runs = atomic_load(&counter);
+    return ms;
+}
+
+static void test_concurrent_appends(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    make_things(f);
+    int runs = 0;
+    double four = run_workers(f->url, THREADS, PER_THREAD, 1, &runs);
+    int n = THREADS * PER_THREAD;
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries", NULL, 0), n);
+    assert_int_equal(raw_int(f->url, "SELECT count(DISTINCT seq) FROM audit_entries", NULL, 0),
+                     n);
+    assert_int_equal(raw_int(f->url, "SELECT min(seq) FROM audit_entries", NULL, 0), 1);
+    assert_int_equal(raw_int(f->url, "SELECT max(seq) FROM audit_entries", NULL, 0), n);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM things", NULL, 0), n);
+    /* Times follow positions (one clock here). */
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries a JOIN audit_entries "
+                                     "b ON b.seq = a.seq + 1 WHERE b.created_at < a.created_at",
+                             NULL, 0),
+                     0);
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    assert_int_equal(v.entries, (uint64_t)n);
+
+    /* What it costs: the same writes from one thread, and from four
+     * without the audit entry (figures for docs/audit.md). */
+    int runs_one = 0, runs_plain = 0;
+    double one = run_workers(f->url, 1, n, 1, &runs_one);
+    double plain = run_workers(f->url, THREADS, PER_THREAD, 0, &runs_plain);
+    printf("audit cost (%s): %d audited writes from 4 threads %.0f ms (%.2f ms each, %d runs), "
+           "from 1 thread %.0f ms (%.2f ms each, %d runs); the same writes from 4 threads "
+           "without audit %.0f ms (%d runs)\n",
+           f->pg ? "postgresql" : "sqlite", n, four, four / n, runs, one, one / n, runs_one,
+           plain, runs_plain);
+    v = verify_ok(db);
+    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    assert_int_equal(v.entries, (uint64_t)(2 * n));
+    mg_db_close(db);
+}
+
+/* --- Export ------------------------------------------------------------------ */
+
+static void test_export(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 4);
+    mg_audit_change ch[] = {{.field = "iban", .before = "FR76 3000", .after = "FR76 4000",
+                             .personal = true},
+                            {.field = "label", .before = "l'\"ancien\"\n", .after = "nouveau é"}};
+    mg_audit_entry e = {.object_type = "organisation", .object_id = 9, .verb = "update",
+                        .changes = ch, .nchanges = 2};
+    append_ok(db, &e);
+
+    char path[300];
+    snprintf(path, sizeof path, "%s/export.jsonl", f->dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    mg_diag d = {{0}};
+    assert_int_equal(mg_audit_export(db, out, &d), 0);
+    assert_int_equal(fclose(out), 0);
+
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char line[4096], prev_hash[65] = "";
+    int lines = 0;
+    while (fgets(line, sizeof line, in)) {
+        assert_non_null(strchr(line, '\n'));
+        json_error_t err;
+        json_t *o = json_loads(line, 0, &err);
+        if (!o)
+            fail_msg("line %d: %s", lines + 1, err.text);
+        lines++;
+        assert_int_equal(json_integer_value(json_object_get(o, "seq")), lines);
+        const char *ph = json_string_value(json_object_get(o, "prev_hash"));
+        const char *h = json_string_value(json_object_get(o, "hash"));
+        assert_non_null(ph);
+        assert_non_null(h);
+        if (lines > 1)
+            assert_string_equal(ph, prev_hash);
+        snprintf(prev_hash, sizeof prev_hash, "%s", h);
+        if (lines == 5) {
+            assert_true(json_is_null(json_object_get(o, "account_id")));
+            json_t *changes = json_object_get(o, "changes");
+            assert_int_equal(json_array_size(changes), 2);
+            json_t *iban = json_array_get(changes, 0);
+            assert_string_equal(json_string_value(json_object_get(iban, "field")), "iban");
+            assert_true(json_is_true(json_object_get(iban, "changed")));
+            assert_null(json_object_get(iban, "before"));
+            assert_null(strstr(line, "FR76"));
+            /* The hash recomputed from the exported line alone. */
+            mg_audit_change got[2];
+            for (size_t i = 0; i < 2; i++) {
+                json_t *c = json_array_get(changes, i);
+                got[i] = (mg_audit_change){
+                    .field = json_string_value(json_object_get(c, "field")),
+                    .before = json_string_value(json_object_get(c, "before")),
+                    .after = json_string_value(json_object_get(c, "after")),
+                    .personal = json_is_true(json_object_get(c, "personal"))};
+            }
+            assert_string_equal(got[1].before, "l'\"ancien\"\n");
+            json_t *acc = json_object_get(o, "account_id"), *org = json_object_get(o, "organisation_id");
+            char hex[65];
+            assert_int_equal(
+                mg_audit_hash(ph, lines, json_string_value(json_object_get(o, "created_at")),
+                              json_is_null(acc) ? 0 : json_integer_value(acc),
+                              json_is_null(org) ? 0 : json_integer_value(org),
+                              json_string_value(json_object_get(o, "object_type")),
+                              json_integer_value(json_object_get(o, "object_id")),
+                              json_string_value(json_object_get(o, "verb")), got, 2, hex),
+                0);
+            assert_string_equal(hex, h);
+        }
+        json_decref(o);
+    }
+    fclose(in);
+    assert_int_equal(lines, 5);
+    mg_db_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_commit_and_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_personal_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_altered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_reordered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_rehashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test_setup_teardown(test_commit_and_rollback, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_entries, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_history_pages, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_personal_fields, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_clean, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_append_only, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_altered, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_removed, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_reordered, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_rehashed, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_appends, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_export, setup_pg, teardown),
+    };
+    int pg = test_pg_database("mg_test_audit", pg_url, sizeof pg_url);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, %zu tests not run there\n",
+               sizeof pg_tests / sizeof pg_tests[0]);
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
+}
