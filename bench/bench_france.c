@@ -37,7 +37,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_france FRANCE_DIR [REPEATS] [--no-allpairs]\n");
         return 2;
     }
-    int repeats = argc > 2 && argv[2][0] != '-' ? (int)strtol(argv[2], NULL, 10) : 5;
+    int repeats = argc > 2 && argv[2][0] != '-' ? (int)bench_arg_number("REPEATS", argv[2], 1, 1000) : 5;
     if (repeats < 1 || repeats > 1000)
         repeats = 5;
     int allpairs = !(argc > 2 && strcmp(argv[argc - 1], "--no-allpairs") == 0);

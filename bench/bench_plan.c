@@ -221,10 +221,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_plan FRANCE_DIR AUDE_BUNDLE [REPEATS] [CBC_SECONDS]\n");
         return 2;
     }
-    int repeats = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 5;
+    int repeats = argc > 3 ? (int)bench_arg_number("REPEATS", argv[3], 1, 1000) : 5;
     if (repeats < 1 || repeats > 1000)
         repeats = 5;
-    double cbc = argc > 4 ? strtod(argv[4], NULL) : 300;
+    double cbc = argc > 4 ? bench_arg_number("CBC_SECONDS", argv[4], 1, 86400) : 300;
     if (!(cbc > 0 && cbc <= 86400))
         cbc = 300;
     if (france(argv[1], repeats))

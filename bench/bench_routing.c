@@ -82,11 +82,11 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--osm") == 0 && i + 1 < argc)
             osm = argv[++i];
         else if (strcmp(argv[i], "--points") == 0 && i + 1 < argc)
-            npts = strtol(argv[++i], NULL, 10);
+            npts = (long)bench_arg_number("--points", argv[++i], 1, 1e7);
         else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc)
-            max = strtod(argv[++i], NULL);
+            max = bench_arg_number("--max", argv[++i], 0, 1e6);
         else if (strcmp(argv[i], "--repeats") == 0 && i + 1 < argc)
-            repeats = strtol(argv[++i], NULL, 10);
+            repeats = (long)bench_arg_number("--repeats", argv[++i], 1, 1000);
         else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
             dir = argv[++i];
         else {

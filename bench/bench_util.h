@@ -1,14 +1,17 @@
 /*
  * What every benchmark of bench/ measures with: a monotonic clock, the
  * median of repeated runs (the machine is shared and noisy), and the peak
- * resident memory of the process.
+ * resident memory of the process; numbers given on the command line.
  */
 #ifndef MG_BENCH_UTIL_H
 #define MG_BENCH_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include "parse/parse.h"
 
 /* Seconds on the monotonic clock. */
 static inline double bench_now(void)
@@ -37,6 +40,19 @@ static inline long bench_peak_rss_mib(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024;
+}
+
+/* A number given on a benchmark's command line (French spellings accepted,
+ * parse/parse.h); exits with a message when it is not one within bounds. */
+static inline double bench_arg_number(const char *what, const char *s, double min, double max)
+{
+    double v = 0;
+    mg_parse_error why = MG_PARSE_OK;
+    if (mg_parse_number(s, min, max, &v, &why)) {
+        fprintf(stderr, "%s \"%s\": %s (%g to %g)\n", what, s, mg_parse_error_fr(why), min, max);
+        exit(2);
+    }
+    return v;
 }
 
 #endif

@@ -215,3 +215,83 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
     }
     return 0;
 }
+
+/* --- Lists in pages ----------------------------------------------------------- */
+
+/* The highest page number read: far past any list, small enough to multiply. */
+#define PAGE_MAX 1000000
+
+int web_page_param(const mg_http_request *r, const char *name, size_t *page)
+{
+    const char *v = mg_http_query(r, name);
+    if (!v || !*v) {
+        *page = 1;
+        return 0;
+    }
+    int64_t n;
+    if (mg_parse_id(v, PAGE_MAX, &n, NULL))
+        return MG_ENOTFOUND;
+    *page = (size_t)n;
+    return 0;
+}
+
+int web_paginate(size_t n, size_t page, size_t size, web_pager *out)
+{
+    size_t pages = n ? (n - 1) / size + 1 : 1;
+    if (page < 1 || page > pages)
+        return MG_ENOTFOUND;
+    size_t first = (page - 1) * size;
+    *out = (web_pager){page, pages, first, n - first < size ? n : first + size};
+    return 0;
+}
+
+
+static void page_link(mg_buf *b, web_page_href_fn href, const void *state, size_t page,
+                      bool current)
+{
+    mg_buf_puts(b, "<a href=\"");
+    href(b, state, page);
+    mg_buf_puts(b, current ? "\" aria-current=\"page\">" : "\">");
+    mg_buf_printf(b, "<span class=\"sr\">Page </span>%zu</a>", page);
+}
+
+/*
+ * The navigation of a paginated list (nothing when it fits on one page):
+ * "Page N sur M", the previous and next pages, and the page numbers — all
+ * of them up to 9 pages, else the first, the last and two either side of
+ * the current one — the current one marked aria-current="page".
+ */
+void web_pager_nav(mg_buf *b, const web_pager *pg, const char *label, web_page_href_fn href,
+                      const void *state)
+{
+    if (pg->pages <= 1)
+        return;
+    mg_buf_puts(b, "<nav class=\"pagination\" aria-label=\"");
+    mg_html_attr(b, label);
+    mg_buf_printf(b, "\"><span>Page %zu sur %zu</span>", pg->page, pg->pages);
+    if (pg->page > 1) {
+        mg_buf_puts(b, "<a rel=\"prev\" href=\"");
+        href(b, state, pg->page - 1);
+        mg_buf_puts(b, "\">← Page précédente</a>");
+    }
+    bool gap = false;
+    for (size_t k = 1; k <= pg->pages; k++) {
+        bool shown = pg->pages <= 9 || k == 1 || k == pg->pages ||
+                     (k + 2 >= pg->page && k <= pg->page + 2);
+        if (!shown) {
+            if (!gap)
+                mg_buf_puts(b, "<span aria-hidden=\"true\">…</span>");
+            gap = true;
+            continue;
+        }
+        gap = false;
+        page_link(b, href, state, k, k == pg->page);
+    }
+    if (pg->page < pg->pages) {
+        mg_buf_puts(b, "<a rel=\"next\" href=\"");
+        href(b, state, pg->page + 1);
+        mg_buf_puts(b, "\">Page suivante →</a>");
+    }
+    mg_buf_puts(b, "</nav>\n");
+}
+

@@ -22,7 +22,6 @@
 /* Rows of a list on one page. */
 #define PAGE_SIZE 100
 /* The largest page number read; larger ones name no page of any list. */
-#define PAGE_MAX 1000000
 
 /* Labels of mg_app_measure_keys, in the same order. */
 static const char *const measure_labels[MG_APP_MEASURES] = {
@@ -95,93 +94,19 @@ static int parse_choice(const mg_http_request *r, const char *name, const char *
     return refuse(why, 400, msg);
 }
 
-/* A page of a list: which one, how many, and the rows it shows. */
-typedef struct pager {
-    size_t page;  /* 1-based */
-    size_t pages; /* at least 1, even for an empty list */
-    size_t first; /* the rows shown are [first, end) */
-    size_t end;
-} pager;
-
 /* Reads the page number `name` (absent or empty: page 1). A number is
  * written as the program writes it, "1", "2"…: anything else ("0", "007",
  * "-1", "2,0", "abc") names no page, a 404 like a page past the end. */
 static int parse_page(const mg_http_request *r, const char *name, size_t *page, refusal *why)
 {
-    const char *v = mg_http_query(r, name);
-    if (!v || !*v) {
-        *page = 1;
-        return 0;
-    }
-    int64_t n;
-    if (mg_parse_id(v, PAGE_MAX, &n, NULL))
-        return refuse(why, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
-    *page = (size_t)n;
-    return 0;
+    return web_page_param(r, name, page) ? refuse(why, 404, WEB_MSG_PAGE_OUT_OF_RANGE) : 0;
 }
 
 /* Places page `page` in a list of n rows; a page past the end is a 404. */
-static int paginate(size_t n, size_t page, pager *out, refusal *why)
+static int paginate(size_t n, size_t page, web_pager *out, refusal *why)
 {
-    size_t pages = n ? (n - 1) / PAGE_SIZE + 1 : 1;
-    if (page < 1 || page > pages)
-        return refuse(why, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
-    size_t first = (page - 1) * PAGE_SIZE;
-    *out = (pager){page, pages, first, n - first < PAGE_SIZE ? n : first + PAGE_SIZE};
-    return 0;
-}
-
-/* Writes the href value of page `page` of a list, from the state of the
- * request the list belongs to. */
-typedef void (*page_href_fn)(mg_buf *b, const void *state, size_t page);
-
-static void page_link(mg_buf *b, page_href_fn href, const void *state, size_t page,
-                      bool current)
-{
-    mg_buf_puts(b, "<a href=\"");
-    href(b, state, page);
-    mg_buf_puts(b, current ? "\" aria-current=\"page\">" : "\">");
-    mg_buf_printf(b, "<span class=\"sr\">Page </span>%zu</a>", page);
-}
-
-/*
- * The navigation of a paginated list (nothing when it fits on one page):
- * "Page N sur M", the previous and next pages, and the page numbers — all
- * of them up to 9 pages, else the first, the last and two either side of
- * the current one — the current one marked aria-current="page".
- */
-static void pager_nav(mg_buf *b, const pager *pg, const char *label, page_href_fn href,
-                      const void *state)
-{
-    if (pg->pages <= 1)
-        return;
-    mg_buf_puts(b, "<nav class=\"pagination\" aria-label=\"");
-    mg_html_attr(b, label);
-    mg_buf_printf(b, "\"><span>Page %zu sur %zu</span>", pg->page, pg->pages);
-    if (pg->page > 1) {
-        mg_buf_puts(b, "<a rel=\"prev\" href=\"");
-        href(b, state, pg->page - 1);
-        mg_buf_puts(b, "\">← Page précédente</a>");
-    }
-    bool gap = false;
-    for (size_t k = 1; k <= pg->pages; k++) {
-        bool shown = pg->pages <= 9 || k == 1 || k == pg->pages ||
-                     (k + 2 >= pg->page && k <= pg->page + 2);
-        if (!shown) {
-            if (!gap)
-                mg_buf_puts(b, "<span aria-hidden=\"true\">…</span>");
-            gap = true;
-            continue;
-        }
-        gap = false;
-        page_link(b, href, state, k, k == pg->page);
-    }
-    if (pg->page < pg->pages) {
-        mg_buf_puts(b, "<a rel=\"next\" href=\"");
-        href(b, state, pg->page + 1);
-        mg_buf_puts(b, "\">Page suivante →</a>");
-    }
-    mg_buf_puts(b, "</nav>\n");
+    return web_paginate(n, page, PAGE_SIZE, out) ? refuse(why, 404, WEB_MSG_PAGE_OUT_OF_RANGE)
+                                                 : 0;
 }
 
 /* A number in French typography, as text. */
@@ -367,9 +292,9 @@ typedef struct territory_view {
     const mg_summary *summary; /* its figures */
     bool is_apl;               /* ours or the official APL: the threshold applies */
     sort_row *communes;        /* study communes in table order (i: territory index) */
-    pager pg;
+    web_pager pg;
     sort_row *epci; /* EPCI in table order (i: index in summary->epci) */
-    pager pg_epci;
+    web_pager pg_epci;
 } territory_view;
 
 static void territory_view_free(territory_view *v)
@@ -515,7 +440,7 @@ static void epci_table(mg_buf *b, const territory_req *q, const territory_view *
         mg_buf_puts(b, "</tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
-    pager_nav(b, &v->pg_epci, "Pagination des EPCI", epci_page_href, q);
+    web_pager_nav(b, &v->pg_epci, "Pagination des EPCI", epci_page_href, q);
     mg_buf_puts(b, "</section>\n");
 }
 
@@ -562,7 +487,7 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         mg_buf_puts(b, "</td></tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
-    pager_nav(b, &v->pg, "Pagination", communes_page_href, q);
+    web_pager_nav(b, &v->pg, "Pagination", communes_page_href, q);
     mg_buf_puts(b, "</section>\n");
 }
 
@@ -680,7 +605,7 @@ typedef struct commune_view {
     size_t with_supply; /* of them, those with practitioners */
     double total;       /* the sum of the contributions: the APL */
     long highlight;     /* the commune in the study list, for the map */
-    pager pg;
+    web_pager pg;
 } commune_view;
 
 /* The communes i reaches, with the contribution of each to its APL,
@@ -829,7 +754,7 @@ static void commune_render(mg_buf *b, const mg_app *a, const commune_req *q, con
         mg_buf_puts(b, " %</td></tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
-    pager_nav(b, &v->pg, "Pagination", reach_page_href, q);
+    web_pager_nav(b, &v->pg, "Pagination", reach_page_href, q);
     mg_buf_puts(b, "</section>\n");
     web_page_end(b);
 }

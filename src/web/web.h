@@ -102,6 +102,36 @@ int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_respo
 int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_scenario *w,
                       mg_diag *d);
 
+/* --- Lists in pages ------------------------------------------------------- */
+
+/* A page of a list: which one, how many, and the rows it shows. */
+typedef struct web_pager {
+    size_t page;  /* 1-based */
+    size_t pages; /* at least 1, even for an empty list */
+    size_t first; /* the rows shown are [first, end) */
+    size_t end;
+} web_pager;
+
+/* Reads page parameter `name` (absent or empty: page 1). A page is written
+ * as the program writes it, "1", "2"…: anything else ("0", "007", "-1",
+ * "abc") names no page: MG_ENOTFOUND, a 404 like a page past the end. */
+int web_page_param(const mg_http_request *r, const char *name, size_t *page);
+
+/* Places page `page` in a list of n rows, `size` a page; MG_ENOTFOUND past
+ * the end. */
+int web_paginate(size_t n, size_t page, size_t size, web_pager *out);
+
+/* Writes the href value of page `page` of a list, from the state of the
+ * request the list belongs to (built with mg_html_href). */
+typedef void (*web_page_href_fn)(mg_buf *b, const void *state, size_t page);
+
+/* The navigation of a paginated list (nothing when it fits on one page):
+ * "Page N sur M", previous and next, the page numbers (all up to 9 pages,
+ * else the first, the last and two either side of the current one, marked
+ * aria-current="page"), in <nav aria-label="label">. */
+void web_pager_nav(mg_buf *b, const web_pager *pg, const char *label, web_page_href_fn href,
+                   const void *state);
+
 /*
  * Answers a failed storage call: MG_EBUSY (the database stayed busy past
  * its wait) is a 503 with Retry-After, MG_ENOTFOUND a 404 with

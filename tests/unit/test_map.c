@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "map/map.h"
+#include "parse/parse.h"
 #include "territory/territory.h"
 #include "testutil.h"
 
@@ -430,21 +431,50 @@ static void attr_of(const char *el, const char *name, char *out, size_t cap)
 
 /* The mean of the vertices of the first ring of path data "M x y l dx dy
  * … z …": for the rectangles here, their centre. */
+/* The number at p in SVG path data (C syntax: '.' decimals, an exponent
+ * allowed), its end in *end; p itself when there is none. */
+static double svg_number(const char *p, char **end)
+{
+    while (*p == ' ' || *p == ',')
+        p++;
+    /* SVG packs numbers: "1.5-2.3" is 1.5 then -2.3. */
+    size_t n = 0;
+    if (p[n] == '-' || p[n] == '+')
+        n++;
+    n += strspn(p + n, "0123456789.");
+    if ((p[n] == 'e' || p[n] == 'E') && n > 0) {
+        size_t k = n + 1;
+        if (p[k] == '-' || p[k] == '+')
+            k++;
+        size_t digits = strspn(p + k, "0123456789");
+        if (digits)
+            n = k + digits;
+    }
+    double v = 0;
+    mg_parse_error why;
+    if (n == 0 || mg_parse_c_double(p, n, &v, &why)) {
+        *end = (char *)p;
+        return 0;
+    }
+    *end = (char *)p + n;
+    return v;
+}
+
 static void first_ring_centre(const char *dattr, double *cx, double *cy)
 {
     const char *p = dattr;
     assert_true(*p == 'M');
     char *end;
-    double x = strtod(p + 1, &end), y = strtod(end, &end);
+    double x = svg_number(p + 1, &end), y = svg_number(end, &end);
     double sx = x, sy = y;
     int n = 1;
     p = end;
     assert_true(*p == 'l');
     p++;
     while (*p && *p != 'z') {
-        double dx = strtod(p, &end);
+        double dx = svg_number(p, &end);
         assert_true(end != p);
-        double dy = strtod(end, &end);
+        double dy = svg_number(end, &end);
         x += dx;
         y += dy;
         sx += x;
@@ -840,7 +870,8 @@ static void check_png(const hand_map *m, unsigned width)
     /* The SVG is 800 wide (its viewBox); scale its coordinates. */
     const char *vb = strstr(m->svg.data, "viewBox=\"0 0 ");
     assert_non_null(vb);
-    double svg_w = strtod(vb + 13, NULL), k = width / svg_w;
+    char *vb_end;
+    double svg_w = svg_number(vb + 13, &vb_end), k = width / svg_w;
     char el[8192], dattr[8192];
     static const unsigned colours[4] = {0xd73027, 0xfc8d59, 0xfee090, 0x91bfdb};
     for (int i = 0; i < 4; i++) {
@@ -852,7 +883,8 @@ static void check_png(const hand_map *m, unsigned width)
          * Gamma, look a quarter of the way in instead. */
         if (i == 2) {
             assert_colour(pixel(img, (int)(cx * k), (int)(cy * k)), 0xffffff, "Gamma's hole");
-            double x0 = strtod(dattr + 1, NULL);
+            char *x0_end;
+            double x0 = svg_number(dattr + 1, &x0_end);
             cx = (cx + x0) / 2 - (cx - x0) / 4;
         }
         char what[32];
