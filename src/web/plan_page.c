@@ -23,44 +23,38 @@
 #include "web/messages.h"
 #include "web/web.h"
 
-/* TODO(messages): move to web/messages.c — the French of the planning
- * engine's reasons (plan.h), shown beside the field they concern. */
-static const char *const plan_reason_fr[MG_PLAN_ERR_COUNT] = {
-    [MG_PLAN_ERR_NONE] = "Le plan n'a pas pu être calculé.",
-    [MG_PLAN_ERR_OBJECTIVE] = "Objectif inconnu : choisissez-en un dans la liste.",
-    [MG_PLAN_ERR_NOTHING_TO_PLACE] = "Aucune ressource à implanter : donnez au moins un nombre.",
-    [MG_PLAN_ERR_THRESHOLD] = "Cet objectif demande un seuil de sous-dotation, qui n'est publié que "
-                              "pour les médecins généralistes : choisissez « réduire le temps "
-                              "d'accès ».",
-    [MG_PLAN_ERR_COVERAGE_MINUTES] = "L'objectif de couverture demande un temps de trajet en minutes.",
-    [MG_PLAN_ERR_MIN_DISTANCE] = "Donnez une distance minimale positive, en kilomètres.",
-    [MG_PLAN_ERR_BAD_BUDGET] = "Donnez un budget en euros.",
-    [MG_PLAN_ERR_BUDGET] = "Budget insuffisant : il ne paie aucun site.",
-    [MG_PLAN_ERR_CAPACITY] = "La capacité de cette ressource doit être positive.",
-    [MG_PLAN_ERR_COST] = "Le coût de cette ressource doit être positif.",
-    [MG_PLAN_ERR_TOO_MANY_SITES] = "Trop de sites demandés pour un seul plan.",
-    [MG_PLAN_ERR_KIND_TWICE] = "Cette ressource est demandée deux fois.",
-    [MG_PLAN_ERR_BAD_KIND] = "Type de ressource inconnu.",
-    [MG_PLAN_ERR_KIND_NOT_APPLICABLE] = "Cette ressource ne concerne que les médecins généralistes : "
-                                        "mettez 0 ou changez de profession.",
-    [MG_PLAN_ERR_EXCLUDED] = "Donnez des codes INSEE séparés par des virgules.",
-    [MG_PLAN_ERR_UNKNOWN_COMMUNE] = "Commune inconnue dans le territoire",
-    [MG_PLAN_ERR_CANDIDATES] = "Les communes candidates n'ont pas pu être lues.",
-    [MG_PLAN_ERR_NO_CANDIDATE] = "Aucune commune candidate : toutes sont exclues.",
-    [MG_PLAN_ERR_TIME_LIMIT] = "Temps de calcul hors des limites permises.",
-    [MG_PLAN_ERR_MODEL_TOO_BIG] = "Trop de sites candidats pour le calcul exact.",
-    [MG_PLAN_ERR_SOLVER] = "Le calcul exact n'a pas pu être lancé.",
-    [MG_PLAN_ERR_MEMORY] = "Mémoire insuffisante.",
+/* The message (web/messages.c) of each reason of the planning engine
+ * (plan.h), shown beside the field it concerns. */
+static const web_msg plan_reason_msg[MG_PLAN_ERR_COUNT] = {
+    [MG_PLAN_ERR_NONE] = WEB_MSG_PLAN_FAILED,
+    [MG_PLAN_ERR_OBJECTIVE] = WEB_MSG_PLAN_OBJECTIVE,
+    [MG_PLAN_ERR_NOTHING_TO_PLACE] = WEB_MSG_PLAN_NOTHING_TO_PLACE,
+    [MG_PLAN_ERR_THRESHOLD] = WEB_MSG_PLAN_THRESHOLD,
+    [MG_PLAN_ERR_COVERAGE_MINUTES] = WEB_MSG_PLAN_COVERAGE_MINUTES,
+    [MG_PLAN_ERR_MIN_DISTANCE] = WEB_MSG_PLAN_MIN_DISTANCE,
+    [MG_PLAN_ERR_BAD_BUDGET] = WEB_MSG_PLAN_BAD_BUDGET,
+    [MG_PLAN_ERR_BUDGET] = WEB_MSG_PLAN_BUDGET,
+    [MG_PLAN_ERR_CAPACITY] = WEB_MSG_PLAN_CAPACITY,
+    [MG_PLAN_ERR_COST] = WEB_MSG_PLAN_COST,
+    [MG_PLAN_ERR_TOO_MANY_SITES] = WEB_MSG_PLAN_TOO_MANY_SITES,
+    [MG_PLAN_ERR_KIND_TWICE] = WEB_MSG_PLAN_KIND_TWICE,
+    [MG_PLAN_ERR_BAD_KIND] = WEB_MSG_PLAN_BAD_KIND,
+    [MG_PLAN_ERR_KIND_NOT_APPLICABLE] = WEB_MSG_PLAN_KIND_NOT_APPLICABLE,
+    [MG_PLAN_ERR_EXCLUDED] = WEB_MSG_PLAN_EXCLUDED,
+    [MG_PLAN_ERR_UNKNOWN_COMMUNE] = WEB_MSG_PLAN_UNKNOWN_COMMUNE,
+    [MG_PLAN_ERR_CANDIDATES] = WEB_MSG_PLAN_CANDIDATES,
+    [MG_PLAN_ERR_NO_CANDIDATE] = WEB_MSG_PLAN_NO_CANDIDATE,
+    [MG_PLAN_ERR_TIME_LIMIT] = WEB_MSG_PLAN_TIME_LIMIT,
+    [MG_PLAN_ERR_MODEL_TOO_BIG] = WEB_MSG_PLAN_MODEL_TOO_BIG,
+    [MG_PLAN_ERR_SOLVER] = WEB_MSG_PLAN_SOLVER,
+    [MG_PLAN_ERR_MEMORY] = WEB_MSG_OUT_OF_MEMORY,
 };
 
-/* TODO(messages): move to web/messages.c — the page's own checks of the
- * user's sites (the proposal). */
-#define PLAN_FR_PROPOSAL_TOO_MANY "Au plus 100 sites proposés."
-#define PLAN_FR_PROPOSAL_LIST "Donnez des codes INSEE séparés par des virgules."
-#define PLAN_FR_PROPOSAL_UNKNOWN "Commune inconnue"
-#define PLAN_FR_PROPOSAL_NOT_CANDIDATE "Cette commune ne peut pas recevoir de site (hors du territoire ou exclue)"
-/* TODO(messages): move to web/messages.c — the budget's detail. */
-#define PLAN_FR_CHEAPEST "Le site le moins cher coûte"
+/* The French sentence of reason r. */
+static const char *plan_reason_fr(enum mg_plan_reason r)
+{
+    return web_msg_fr(plan_reason_msg[(unsigned)r < MG_PLAN_ERR_COUNT ? r : MG_PLAN_ERR_NONE]);
+}
 
 #define PLAN_MAX_PER_KIND 50
 #define PLAN_MAX_PROPOSED 100
@@ -196,6 +190,7 @@ static int plan_parse(web_ctx *ctx, plan_request *q)
 typedef struct plan_result {
     int status;            /* 200; 400 when a field is refused; 500 */
     const char *error_fr;  /* a failure tied to no field, or NULL */
+    char log[1024];        /* with a 500: the engine's message, for the access log */
     mg_plan_problem p;
     mg_plan_solution sol;
     mg_plan_item *prop;    /* the user's sites */
@@ -249,11 +244,11 @@ static int reason_field(const mg_plan_why *why)
 static void reason_fr(const mg_plan_why *why, char *out, size_t cap)
 {
     enum mg_plan_reason r = why->reason < MG_PLAN_ERR_COUNT ? why->reason : MG_PLAN_ERR_NONE;
-    const char *m = plan_reason_fr[r];
+    const char *m = plan_reason_fr(r);
     if (r == MG_PLAN_ERR_BUDGET) {
         char s[48];
         web_num(s, sizeof s, why->needed, 0);
-        snprintf(out, cap, "%s %s %s euros.", m, PLAN_FR_CHEAPEST, s);
+        snprintf(out, cap, "%s %s %s euros.", m, web_msg_fr(WEB_MSG_PLAN_CHEAPEST), s);
     } else if (r == MG_PLAN_ERR_UNKNOWN_COMMUNE) {
         snprintf(out, cap, "%s : « %s ».", m, why->commune);
     } else {
@@ -270,10 +265,8 @@ static void refuse(plan_request *q, plan_result *r, const mg_plan_why *why, int 
     if (f < 0) {
         r->status = 500;
         r->error_fr = rc == MG_ENOMEM ? web_msg_fr(WEB_MSG_OUT_OF_MEMORY)
-                                      : plan_reason_fr[why->reason < MG_PLAN_ERR_COUNT
-                                                           ? why->reason
-                                                           : MG_PLAN_ERR_NONE];
-        fprintf(stderr, "maillage serve: planification: %s\n", d->msg[0] ? d->msg : mg_strerror(rc));
+                                      : plan_reason_fr(why->reason);
+        snprintf(r->log, sizeof r->log, "planification: %.990s", d->msg[0] ? d->msg : mg_strerror(rc));
         return;
     }
     char msg[sizeof q->in.error[0]];
@@ -306,7 +299,7 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
     for (const char *c = s; *c; c++)
         cap += *c == ',';
     if (cap > PLAN_MAX_PROPOSED) {
-        web_form_refuse(&q->in, "proposition", PLAN_FR_PROPOSAL_TOO_MANY);
+        web_form_refuse(&q->in, "proposition", web_msg_fr(WEB_MSG_PLAN_PROPOSAL_TOO_MANY));
         return MG_EINVAL;
     }
     r->prop = mg_alloc_array(cap, sizeof *r->prop);
@@ -316,7 +309,7 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
         size_t len = strcspn(s, ",");
         char code[16], msg[sizeof q->in.error[0]];
         if (!proposal_code(s, len, code, sizeof code)) {
-            web_form_refuse(&q->in, "proposition", PLAN_FR_PROPOSAL_LIST);
+            web_form_refuse(&q->in, "proposition", web_msg_fr(WEB_MSG_PLAN_EXCLUDED));
             return MG_EINVAL;
         }
         long i = mg_territory_find(g->t, code);
@@ -325,7 +318,7 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
             c++;
         if (i < 0 || c == p->ncand) {
             snprintf(msg, sizeof msg, "%s : « %s ».",
-                     i < 0 ? PLAN_FR_PROPOSAL_UNKNOWN : PLAN_FR_PROPOSAL_NOT_CANDIDATE, code);
+                     i < 0 ? web_msg_fr(WEB_MSG_PLAN_PROPOSAL_UNKNOWN) : web_msg_fr(WEB_MSG_PLAN_PROPOSAL_NOT_CANDIDATE), code);
             web_form_refuse(&q->in, "proposition", msg);
             return MG_EINVAL;
         }
@@ -615,6 +608,8 @@ static int page(web_ctx *ctx)
     plan_result r = {0};
     plan_compute(&q, &r);
     ctx->res->status = r.status;
+    if (r.log[0])
+        snprintf(ctx->res->log_detail, sizeof ctx->res->log_detail, "%s", r.log);
     int rc = plan_render(&ctx->res->body, ctx->app, &q, &r);
     plan_result_free(&r);
     return rc;
