@@ -176,54 +176,13 @@ static void scenario_links(mg_buf *b, int64_t id)
 }
 
 /* The href value of page `page` of the list (at the list, below the
- * creation form). */
-static void page_href(mg_buf *b, int64_t page)
+ * creation form): a web_page_href_fn. */
+static void page_href(mg_buf *b, const void *state, size_t page)
 {
+    (void)state;
     char s[24];
-    snprintf(s, sizeof s, "%lld", (long long)page);
+    snprintf(s, sizeof s, "%zu", page);
     mg_html_href(b, "/scenarios", (const char *const[]){"page", s, NULL}, "liste");
-}
-
-/*
- * The list's navigation, as the territory page's (pages.c): nothing when
- * the list fits on one page, else "Page N sur M", the previous and next
- * pages, and the page numbers — all of them up to 9 pages, else the first,
- * the last and two either side of the current one, marked
- * aria-current="page".
- */
-static void pager(mg_buf *b, int64_t page, int64_t pages)
-{
-    if (pages <= 1)
-        return;
-    mg_buf_printf(b, "<nav class=\"pagination\" aria-label=\"Pagination des scénarios\">"
-                     "<span>Page %lld sur %lld</span>",
-                  (long long)page, (long long)pages);
-    if (page > 1) {
-        mg_buf_puts(b, "<a rel=\"prev\" href=\"");
-        page_href(b, page - 1);
-        mg_buf_puts(b, "\">← Page précédente</a>");
-    }
-    bool gap = false;
-    for (int64_t k = 1; k <= pages; k++) {
-        bool shown = pages <= 9 || k == 1 || k == pages || (k + 2 >= page && k <= page + 2);
-        if (!shown) {
-            if (!gap)
-                mg_buf_puts(b, "<span aria-hidden=\"true\">…</span>");
-            gap = true;
-            continue;
-        }
-        gap = false;
-        mg_buf_puts(b, "<a href=\"");
-        page_href(b, k);
-        mg_buf_puts(b, k == page ? "\" aria-current=\"page\">" : "\">");
-        mg_buf_printf(b, "<span class=\"sr\">Page </span>%lld</a>", (long long)k);
-    }
-    if (page < pages) {
-        mg_buf_puts(b, "<a rel=\"next\" href=\"");
-        page_href(b, page + 1);
-        mg_buf_puts(b, "\">Page suivante →</a>");
-    }
-    mg_buf_puts(b, "</nav>\n");
 }
 
 /* Figures before → after. */
@@ -441,7 +400,8 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const web
 /* --- The list (GET /scenarios) and creation (POST /scenarios) -------------- */
 
 typedef struct list_view {
-    int64_t page, pages; /* 1-based; pages >= 1 */
+    size_t page; /* asked for, 1-based */
+    web_pager pg; /* placed in the list */
     size_t total;
     mg_scenario_record *rows; /* this page */
     size_t nrows;
@@ -460,11 +420,10 @@ static void list_view_free(list_view *v)
 /* ?page=N (1-based; absent or empty: 1); 0 after answering 404. A page
  * is written as the program writes it: "0", "007", "-1", "abc" name no
  * page, like a page past the end. */
-static int64_t parse_list_page(web_ctx *ctx)
+static size_t parse_list_page(web_ctx *ctx)
 {
-    const char *s = mg_http_query(ctx->req, "page");
-    int64_t page = 1;
-    if (s && *s && mg_parse_id(s, INT64_MAX / LIST_PAGE_SIZE, &page, NULL)) {
+    size_t page = 0;
+    if (web_page_param(ctx->req, "page", &page)) {
         fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return 0;
     }
@@ -476,7 +435,7 @@ static int64_t parse_list_page(web_ctx *ctx)
 static int compute_list(web_ctx *ctx, list_view *v)
 {
     mg_diag d = {{0}};
-    size_t offset = (size_t)(v->page - 1) * LIST_PAGE_SIZE;
+    size_t offset = (v->page - 1) * LIST_PAGE_SIZE; /* page <= 1,000,000 */
     int rc = mg_storage_scenario_list_page(ctx->app->db, offset, LIST_PAGE_SIZE, &v->rows,
                                            &v->nrows, &v->total, &d);
     size_t total_choices = 0;
@@ -488,8 +447,7 @@ static int compute_list(web_ctx *ctx, list_view *v)
                           web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED));
         return -1;
     }
-    v->pages = v->total ? (int64_t)((v->total + LIST_PAGE_SIZE - 1) / LIST_PAGE_SIZE) : 1;
-    if (v->page > v->pages) {
+    if (web_paginate(v->total, v->page, LIST_PAGE_SIZE, &v->pg)) {
         fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return -1;
     }
@@ -563,7 +521,7 @@ static void render_list(mg_buf *b, const mg_app *a, const list_view *v)
         mg_buf_puts(b, "</td></tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
-    pager(b, v->page, v->pages);
+    web_pager_nav(b, &v->pg, "Pagination des scénarios", page_href, NULL);
     compare_form(b, v);
     mg_buf_puts(b, "</section>\n");
     web_page_end(b);
