@@ -174,11 +174,11 @@ static json_t *body_json(const mg_http_request *r, mg_http_response *res)
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
     if (!j || !json_is_object(j)) {
         char msg[300];
-        if (j) /* TODO(messages): WEB_MSG_API_JSON_NOT_OBJECT */
-            snprintf(msg, sizeof msg, "Le corps doit être un objet JSON.");
-        else /* TODO(messages): WEB_MSG_API_JSON_INVALID, a format with line, column, reason */
-            snprintf(msg, sizeof msg, "JSON invalide (ligne %d, colonne %d) : %s", err.line,
-                     err.column, err.text);
+        if (j)
+            snprintf(msg, sizeof msg, "%s", web_msg_fr(WEB_MSG_API_JSON_NOT_OBJECT));
+        else /* the table's words, then where and why, as jansson says it */
+            snprintf(msg, sizeof msg, "%s (ligne %d, colonne %d) : %s",
+                     web_msg_fr(WEB_MSG_API_JSON_INVALID), err.line, err.column, err.text);
         json_decref(j);
         mg_http_error(r, res, 400, msg);
         return NULL;
@@ -229,16 +229,14 @@ static int parse_list_query(const mg_http_request *r, mg_http_response *res, lis
     int64_t v = 0;
     if (ls) {
         if (mg_parse_int(ls, 1, LIST_LIMIT_MAX, &v, NULL)) {
-            /* TODO(messages): WEB_MSG_API_LIMIT */
-            mg_http_error(r, res, 400, "« limit » : un nombre entier de 1 à 200.");
+            mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_API_LIMIT));
             return -1;
         }
         q->limit = (size_t)v;
     }
     if (os) {
         if (mg_parse_int(os, 0, INT64_MAX, &v, NULL)) {
-            /* TODO(messages): WEB_MSG_API_OFFSET */
-            mg_http_error(r, res, 400, "« offset » : un nombre entier positif ou nul.");
+            mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_API_OFFSET));
             return -1;
         }
         q->offset = (size_t)v;

@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "html/html.h"
 #include "parse/parse.h"
+#include "web/web.h"
 
 int web_form_field(const web_form *f, const char *name)
 {
@@ -62,6 +63,24 @@ static void check_text(web_form_input *in, size_t i, const web_field *fd, const 
         }
 }
 
+/* A number refused: out of bounds says which bounds, in French typography,
+ * since the hint that may state them is replaced by the message. */
+static void refuse_number(web_form_input *in, size_t i, const web_field *fd, mg_parse_error why)
+{
+    if (why != MG_PARSE_RANGE) {
+        refuse(in, i, "« %s » %s.", fd->label, mg_parse_error_fr(why));
+        return;
+    }
+    char lo[64], hi[64];
+    int decimals = fd->kind == WEB_FIELD_INTEGER || (fd->min == (double)(int64_t)fd->min &&
+                                                      fd->max == (double)(int64_t)fd->max)
+                       ? 0
+                       : 2;
+    web_num(lo, sizeof lo, fd->min, decimals);
+    web_num(hi, sizeof hi, fd->max, decimals);
+    refuse(in, i, "« %s » doit être compris entre %s et %s.", fd->label, lo, hi);
+}
+
 int web_form_read(const web_form *f, const mg_http_request *r, web_form_input *in)
 {
     memset(in, 0, sizeof *in);
@@ -89,12 +108,12 @@ int web_form_read(const web_form *f, const mg_http_request *r, web_form_input *i
         case WEB_FIELD_HIDDEN: check_text(in, i, fd, v); break;
         case WEB_FIELD_NUMBER:
             if (mg_parse_number(v, fd->min, fd->max, &in->num[i], &why))
-                refuse(in, i, "« %s » %s.", fd->label, mg_parse_error_fr(why));
+                refuse_number(in, i, fd, why);
             break;
         case WEB_FIELD_INTEGER: {
             int64_t k = 0;
             if (mg_parse_int(v, (int64_t)fd->min, (int64_t)fd->max, &k, &why))
-                refuse(in, i, "« %s » %s.", fd->label, mg_parse_error_fr(why));
+                refuse_number(in, i, fd, why);
             in->num[i] = (double)k;
             break;
         }
