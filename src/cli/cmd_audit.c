@@ -14,10 +14,6 @@
 #include "cli/output_file.h"
 #include "db/db.h"
 
-/* Declared in cli/cli.h with the other subcommands; repeated here so that
- * this file stands alone until it is. */
-int mg_cmd_audit(int argc, char **argv);
-
 static const char kCmd[] = "audit";
 
 static void help(void)

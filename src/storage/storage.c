@@ -6,11 +6,13 @@
  */
 #include "storage/storage.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit/audit.h"
 #include "core/alloc.h"
 #include "core/utf8.h"
 
@@ -158,6 +160,38 @@ static int not_found(int64_t id, mg_diag *d)
     return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no scenario has id %lld", (long long)id);
 }
 
+static int get_on(mg_db_conn *c, int64_t id, mg_scenario_record *out, mg_diag *d);
+
+/*
+ * Records a change of scenario id in the audit trail, in the transaction of
+ * the change (audit/audit.h): the fields whose value differs between
+ * `before` (NULL for a creation) and `after` (NULL for a deletion). Until
+ * accounts exist (issue 11), the actor is the system (account 0).
+ */
+static int audit_scenario(mg_db_conn *c, int64_t id, const char *verb,
+                          const mg_scenario_record *before, const mg_scenario_record *after,
+                          mg_diag *d)
+{
+    static const char *const names[] = {"name", "profession", "actions_json"};
+    const char *b[3] = {NULL, NULL, NULL}, *a[3] = {NULL, NULL, NULL};
+    if (before)
+        b[0] = before->name, b[1] = before->profession, b[2] = before->actions_json;
+    if (after)
+        a[0] = after->name, a[1] = after->profession, a[2] = after->actions_json;
+    mg_audit_change ch[3];
+    size_t n = 0;
+    for (size_t k = 0; k < 3; k++) {
+        bool same = b[k] && a[k] && strcmp(b[k], a[k]) == 0;
+        if (!same && (b[k] || a[k]))
+            ch[n++] = (mg_audit_change){names[k], b[k], a[k], false};
+    }
+    if (n == 0)
+        return 0; /* saved as it was: nothing changed, nothing to record */
+    mg_audit_entry e = {.account_id = 0, .organisation_id = 0, .object_type = "scenario",
+                        .object_id = id, .verb = verb, .changes = ch, .nchanges = n};
+    return mg_audit_append(c, &e, NULL, d);
+}
+
 struct save_tx {
     const mg_scenario_record *in; /* name already normalised */
     const char *stamp;
@@ -168,8 +202,12 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct save_tx *t = ctx;
     int update = t->in->id > 0;
+    mg_scenario_record before = {0};
+    /* The values replaced, for the audit trail (MG_ENOTFOUND when absent). */
+    int rc = update ? get_on(c, t->in->id, &before, d) : 0;
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, update ? SQL_UPDATE : SQL_INSERT, &q, d);
+    if (rc == 0)
+        rc = mg_db_prepare(c, update ? SQL_UPDATE : SQL_INSERT, &q, d);
     const char *v[] = {t->in->name, t->in->profession, t->in->actions_json, t->stamp};
     if (rc == 0)
         rc = bind_texts(q, v, 4);
@@ -195,6 +233,10 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
         rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "saving a scenario returned an extra row");
     }
     mg_db_finalize(q);
+    if (rc == 0)
+        rc = audit_scenario(c, t->id, update ? "update" : "create", update ? &before : NULL,
+                            t->in, d);
+    mg_scenario_record_free(&before);
     return rc;
 }
 
@@ -426,6 +468,11 @@ static int edit_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc == MG_DB_DONE)
         rc = mg_db_changes(q) == 1 ? 0 : not_found(t->id, d);
     mg_db_finalize(q);
+    if (rc == 0) {
+        mg_scenario_record after = cur;
+        after.actions_json = actions;
+        rc = audit_scenario(c, t->id, "update", &cur, &after, d);
+    }
     free(actions);
     mg_scenario_record_free(&cur);
     return rc;
@@ -448,8 +495,11 @@ int mg_storage_scenario_edit(mg_db *db, int64_t id, mg_scenario_edit_fn fn, void
 static int delete_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     int64_t id = *(int64_t *)ctx;
+    mg_scenario_record before = {0};
+    int rc = get_on(c, id, &before, d); /* what is deleted, for the audit trail */
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, SQL_DELETE, &q, d);
+    if (rc == 0)
+        rc = mg_db_prepare(c, SQL_DELETE, &q, d);
     if (rc == 0)
         rc = mg_db_bind_int64(q, 1, id);
     if (rc == 0)
@@ -457,6 +507,9 @@ static int delete_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc == MG_DB_DONE)
         rc = mg_db_changes(q) ? 0 : not_found(id, d);
     mg_db_finalize(q);
+    if (rc == 0)
+        rc = audit_scenario(c, id, "delete", &before, NULL, d);
+    mg_scenario_record_free(&before);
     return rc;
 }
 

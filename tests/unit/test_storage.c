@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "db/migrations.h"
 #include "pg_fixture.h"
 #include "storage/storage.h"
@@ -1129,6 +1130,50 @@ static void test_busy_database(void **state)
     mg_db_close(s);
 }
 
+/* Every change of a scenario is in the audit trail, in the order made,
+ * with the fields that changed, and the chain verifies. */
+static void test_audited_changes(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *s = open_ok(f->url);
+    int64_t id = save_ok(s, 0, "Audité", "mg", "[]");
+    save_ok(s, id, "Audité", "inf", "[]");          /* one field changed */
+    save_ok(s, id, "Audité", "inf", "[]");          /* nothing changed: no entry */
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "a", &d), 0);
+    assert_int_equal(mg_storage_scenario_delete(s, id, &d), 0);
+    /* A refused edit leaves no trace. */
+    int64_t other = save_ok(s, 0, "Autre", "mg", "[]");
+    assert_int_equal(mg_storage_scenario_edit(s, other, refuse_edit, NULL, &d), MG_EINVAL);
+
+    mg_audit_record *h = NULL;
+    size_t n = 0, total = 0;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_audit_history(s, "scenario", id, 0, 10, &h, &n, &total, &d), 0);
+    assert_int_equal(total, 4);
+    /* Newest first: delete, update (actions), update (profession), create. */
+    static const char *const verbs[] = {"delete", "update", "update", "create"};
+    for (size_t k = 0; k < 4; k++)
+        assert_string_equal(h[k].verb, verbs[k]);
+    assert_string_equal(h[2].changes[0].field, "profession");
+    assert_string_equal(h[2].changes[0].before, "mg");
+    assert_string_equal(h[2].changes[0].after, "inf");
+    assert_int_equal(h[2].nchanges, 1);
+    assert_string_equal(h[1].changes[0].field, "actions_json");
+    assert_string_equal(h[1].changes[0].after, "[\"a\"]");
+    assert_int_equal(h[3].nchanges, 3);
+    mg_audit_records_free(h, n);
+    assert_int_equal(mg_audit_history(s, "scenario", other, 0, 10, &h, &n, &total, &d), 0);
+    assert_int_equal(total, 1);
+    mg_audit_records_free(h, n);
+
+    mg_audit_verdict v;
+    assert_int_equal(mg_audit_verify(s, &v, &d), 0);
+    assert_int_equal(v.problem, MG_AUDIT_INTACT);
+    assert_int_equal(v.entries, 5);
+    mg_db_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1152,6 +1197,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edit_concurrent_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_refused_or_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audited_changes, setup, teardown),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
 
@@ -1171,6 +1217,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edit_concurrent_handles, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_edit_refused_or_missing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_busy_database, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_audited_changes, setup_pg, teardown),
     };
     int pg = test_pg_database("mg_test_storage", pg_url, sizeof pg_url);
     if (pg == 1) {
