@@ -16,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "parse/parse.h"
+#include "web/form.h"
 #include "web/messages.h"
 #include "web/web.h"
 
@@ -30,11 +31,9 @@ static const char *const measure_labels[MG_APP_MEASURES] = {
     "Temps jusqu'au praticien le plus proche"};
 
 /* The professions of the choice form, in the order of mg_app. */
-static const struct {
-    const char *key, *label;
-} professions[MG_APP_PROFESSIONS] = {
+static const web_option profession_options[MG_APP_PROFESSIONS + 1] = {
     {"mg", "Médecins généralistes"}, {"inf", "Infirmiers"}, {"mk", "Masseurs-kinésithérapeutes"},
-    {"sf", "Sages-femmes"}, {"cd", "Chirurgiens-dentistes"}};
+    {"sf", "Sages-femmes"}, {"cd", "Chirurgiens-dentistes"}, {NULL, NULL}};
 
 /* Sort orders of both tables (?ordre=, ?ordre_epci=). */
 static const char *const order_keys[] = {"asc", "desc"};
@@ -145,24 +144,84 @@ static int cmp_value(double a, double b)
     return (a > b) - (a < b);
 }
 
-/* The choice of profession (and, on the territory page, of measure). */
+/*
+ * The choice of profession (and, on the territory page, of measure): a GET
+ * form described once (web/form.h), read from the query by web_form_read
+ * and drawn by web_form_render. Its parameters keep their names
+ * (?profession=, ?mesure=); absent or empty, they take the defaults (mg,
+ * apl); a value outside the lists is refused with 400 and the message of
+ * the table (web/messages.h), not drawn again, since nobody types it.
+ */
+enum { CHOICE_PROFESSION, CHOICE_MEASURE, CHOICE_NFIELDS };
+
+typedef struct choice_form_desc {
+    web_option measures[MG_APP_MEASURES + 1];
+    web_field fields[CHOICE_NFIELDS];
+    web_form form;
+} choice_form_desc;
+
+/* The description, with the measure when `with_measure`; `prof` and
+ * `measure` (an index, -1 for none) are the values shown selected. */
+static void choice_form_init(choice_form_desc *f, bool with_measure, const char *prof, int measure)
+{
+    for (int k = 0; k < MG_APP_MEASURES; k++)
+        f->measures[k] = (web_option){mg_app_measure_keys[k], measure_labels[k]};
+    f->measures[MG_APP_MEASURES] = (web_option){NULL, NULL};
+    f->fields[CHOICE_PROFESSION] = (web_field){.name = "profession", .label = "Profession",
+                                               .kind = WEB_FIELD_SELECT,
+                                               .options = profession_options, .defval = prof};
+    f->fields[CHOICE_MEASURE] = (web_field){
+        .name = "mesure", .label = "Mesure", .kind = WEB_FIELD_SELECT, .options = f->measures,
+        .defval = measure >= 0 ? mg_app_measure_keys[measure] : NULL};
+    f->form = (web_form){.id = "choix", .fields = f->fields,
+                         .nfields = with_measure ? CHOICE_NFIELDS : CHOICE_MEASURE,
+                         .submit = "Afficher"};
+}
+
+/* Reads the choice form: the profession (and the measure index when
+ * `measure` is not NULL); non-zero with why set when a value is refused. */
+static int choice_parse(const mg_app *a, const mg_http_request *r, const mg_app_profession **p,
+                        int *measure, refusal *why)
+{
+    choice_form_desc f;
+    choice_form_init(&f, measure != NULL, NULL, -1);
+    web_form_input in;
+    web_form_read(&f.form, r, &in);
+    /* Empty reads as the default, as before the form was described; a
+     * value of spaces only is no profession and no measure. */
+    const char *prof = in.raw[CHOICE_PROFESSION], *m = in.raw[CHOICE_MEASURE];
+    *p = in.error[CHOICE_PROFESSION][0] ? NULL : mg_app_profession_get(a, prof);
+    if (!*p)
+        return refuse(why, 400, WEB_MSG_PROFESSION_UNKNOWN);
+    if (!measure)
+        return 0;
+    *measure = in.error[CHOICE_MEASURE][0] ? -1 : mg_app_measure_index(m && *m ? m : "apl");
+    return *measure < 0 ? refuse(why, 400, WEB_MSG_MEASURE_UNKNOWN) : 0;
+}
+
+/*
+ * Draws the choice form with web_form_render, which opens every form with
+ * class "stack" (a grid of labels and fields): this one keeps its own look,
+ * "choice" (one line of selects), by changing that opening. web_form has
+ * no class of its own yet; when it has one this becomes a plain call.
+ */
 static void choice_form(mg_buf *b, const char *action, const char *prof, int measure)
 {
-    mg_buf_puts(b, "<form class=\"choice\" method=\"get\" action=\"");
-    mg_html_attr(b, action);
-    mg_buf_puts(b, "\">\n<label for=\"profession\">Profession</label> "
-                   "<select id=\"profession\" name=\"profession\">");
-    for (size_t k = 0; k < MG_APP_PROFESSIONS; k++)
-        mg_html_option(b, professions[k].key, professions[k].label,
-                       strcmp(prof, professions[k].key) == 0);
-    mg_buf_puts(b, "</select>\n");
-    if (measure >= 0) {
-        mg_buf_puts(b, "<label for=\"mesure\">Mesure</label> <select id=\"mesure\" name=\"mesure\">");
-        for (int k = 0; k < MG_APP_MEASURES; k++)
-            mg_html_option(b, mg_app_measure_keys[k], measure_labels[k], k == measure);
-        mg_buf_puts(b, "</select>\n");
+    static const char stack[] = "<form class=\"stack\"";
+    const size_t skip = sizeof stack - 1;
+    choice_form_desc f;
+    choice_form_init(&f, measure >= 0, prof, measure);
+    mg_buf form;
+    mg_buf_init(&form, 64 * 1024);
+    if (web_form_render(&form, &f.form, NULL, "get", action, NULL) || !form.data) {
+        b->failed = 1;
+    } else if (form.len > skip && strncmp(form.data, stack, skip) == 0) {
+        mg_buf_puts(b, "<form class=\"choice\"");
+        mg_buf_append(b, form.data + skip, form.len - skip); /* lint-ok: form.c's HTML */
+    } else {
+        mg_buf_append(b, form.data, form.len); /* lint-ok: form.c's HTML */
     }
-    mg_buf_puts(b, "<button type=\"submit\">Afficher</button></form>\n");
+    mg_buf_free(&form);
 }
 
 /* --- The territory page: parse ------------------------------------------------ */
@@ -183,13 +242,8 @@ static int territory_parse(const mg_app *a, const mg_http_request *r, territory_
                            refusal *why)
 {
     *q = (territory_req){0};
-    q->p = mg_app_profession_get(a, mg_http_param(r, "profession"));
-    if (!q->p)
-        return refuse(why, 400, WEB_MSG_PROFESSION_UNKNOWN);
-    const char *measure = mg_http_query(r, "mesure");
-    q->measure = mg_app_measure_index(measure && *measure ? measure : "apl");
-    if (q->measure < 0)
-        return refuse(why, 400, WEB_MSG_MEASURE_UNKNOWN);
+    if (choice_parse(a, r, &q->p, &q->measure, why))
+        return why->status;
     size_t desc, desc_epci;
     if (parse_choice(r, "tri", commune_sort_keys, SORT_COUNT, SORT_VALUE, &q->sort,
                      WEB_MSG_SORT_UNKNOWN, why) ||
@@ -567,9 +621,8 @@ typedef struct commune_req {
 static int commune_parse(const mg_app *a, const mg_http_request *r, commune_req *q, refusal *why)
 {
     *q = (commune_req){0};
-    q->p = mg_app_profession_get(a, mg_http_param(r, "profession"));
-    if (!q->p)
-        return refuse(why, 400, WEB_MSG_PROFESSION_UNKNOWN);
+    if (choice_parse(a, r, &q->p, NULL, why))
+        return why->status;
     const mg_territory *t = q->p->g->t;
     q->code = mg_http_path_param(r, "code");
     long i = q->code ? mg_territory_find(t, q->code) : -1;

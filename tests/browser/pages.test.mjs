@@ -198,20 +198,24 @@ test('territory page: title, heading, map of 433 communes, key figures, tables',
 test('territory page: switching profession through the form', { timeout: TEST_TIMEOUT }, async () => {
   const page = await newPage();
   await open(page, '/territoire');
-  await page.locator('#profession').selectOption('inf');
+  // The choice form of web/form.h: ids prefixed with the form's ("choix-"),
+  // its class kept (one line of selects, not the grid of other forms).
+  assert.equal(await page.locator('form.choice #choix-profession').count(), 1);
+  assert.equal(await page.getByLabel('Mesure').inputValue(), 'apl');
+  await page.locator('#choix-profession').selectOption('inf');
   const res = await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
   assert.equal(res.status(), 200);
   const url = new URL(page.url());
   assert.equal(url.pathname, '/territoire');
   assert.equal(url.searchParams.get('profession'), 'inf');
   assert.equal(await page.locator('h1').innerText(), 'Accès aux infirmiers — Aude (11)');
-  assert.equal(await page.locator('#profession').inputValue(), 'inf');
+  assert.equal(await page.locator('#choix-profession').inputValue(), 'inf');
   assert.equal(await page.locator('section.map svg a[href^="/commune/"] path').count(), COMMUNES);
   // Links keep the profession.
   assert.match(await page.locator('table.communes tbody a').first().getAttribute('href'),
     /profession=inf/);
   // Another measure through the same form.
-  await page.locator('#mesure').selectOption('nearest');
+  await page.locator('#choix-mesure').selectOption('nearest');
   await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
   assert.equal(new URL(page.url()).searchParams.get('mesure'), 'nearest');
   assert.match(await page.locator('section.map svg title').first().textContent(),
@@ -306,7 +310,7 @@ test('commune page: opened from the table, keeps the profession', { timeout: TES
   assert.equal(new URL(page.url()).searchParams.get('profession'), 'mk');
   await checkCommune(page, name, code);
   // Profession form on the commune page.
-  await page.locator('#profession').selectOption('sf');
+  await page.locator('#choix-profession').selectOption('sf');
   await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
   assert.equal(new URL(page.url()).pathname, `/commune/${code}`);
   assert.equal(new URL(page.url()).searchParams.get('profession'), 'sf');
@@ -523,7 +527,7 @@ test('without JavaScript: the main flows work (server-rendered)', { timeout: TES
     await open(page, '/territoire');
     await checkTerritory(page);
     // Profession.
-    await page.locator('#profession').selectOption('cd');
+    await page.locator('#choix-profession').selectOption('cd');
     await clickAndWait(page, page.getByRole('button', { name: 'Afficher' }));
     assert.equal(new URL(page.url()).searchParams.get('profession'), 'cd');
     assert.equal(await page.locator('h1').innerText(), 'Accès aux chirurgiens-dentistes — Aude (11)');

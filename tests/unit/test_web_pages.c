@@ -335,6 +335,63 @@ static void test_commune_reach(void **state)
     mg_http_response_free(&r);
 }
 
+/* The choice of profession and measure is the form of web/form.h (ids
+ * "choix-…"), read from the query, drawn with the class "choice" kept. */
+static void test_choice_form(void **state)
+{
+    (void)state;
+    mg_http_response r = get("/territoire?profession=inf&mesure=3sfca");
+    assert_int_equal(r.status, 200);
+    const char *form = strstr(text(&r), "<form class=\"choice\" method=\"get\" action=\"/territoire\">");
+    assert_non_null(form);
+    const char *end = strstr(form, "</form>");
+    assert_non_null(end);
+    assert_non_null(strstr(form, "<label for=\"choix-profession\">Profession</label> "
+                                 "<select id=\"choix-profession\" name=\"profession\">"));
+    assert_non_null(strstr(form, "<label for=\"choix-mesure\">Mesure</label> "
+                                 "<select id=\"choix-mesure\" name=\"mesure\">"));
+    assert_int_equal(count_in(form, end, "<option "), 5 + 9);
+    assert_int_equal(count_in(form, end, " selected>"), 2);
+    assert_non_null(strstr(form, "<option value=\"inf\" selected>Infirmiers</option>"));
+    assert_non_null(strstr(form, "<option value=\"3sfca\" selected>3SFCA</option>"));
+    assert_non_null(strstr(form, "<button type=\"submit\">Afficher</button></form>"));
+    assert_null(strstr(text(&r), "class=\"stack\""));
+    mg_http_response_free(&r);
+    /* Absent or empty: the defaults, selected. */
+    r = get("/territoire?profession=&mesure=");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "<option value=\"mg\" selected>"));
+    assert_non_null(strstr(text(&r), "<option value=\"apl\" selected>"));
+    mg_http_response_free(&r);
+    /* The commune page: the profession only, sent to the page itself. */
+    r = get("/commune/11069?profession=sf");
+    assert_int_equal(r.status, 200);
+    form = strstr(text(&r), "<form class=\"choice\" method=\"get\" action=\"\">");
+    assert_non_null(form);
+    assert_non_null(strstr(form, "<option value=\"sf\" selected>Sages-femmes</option>"));
+    assert_null(strstr(text(&r), "choix-mesure"));
+    mg_http_response_free(&r);
+    /* Values outside the lists: 400 with the table's message, as before
+     * (spaces around a value are not taken away here: nobody types it). */
+    static const struct {
+        const char *target, *message;
+    } bad[] = {
+        {"/territoire?profession=%20mg", "Profession inconnue"},
+        {"/territoire?profession=%20", "Profession inconnue"},
+        {"/territoire?profession=MG", "Profession inconnue"},
+        {"/territoire?mesure=APL", "Mesure inconnue"},
+        {"/territoire?profession=veto&mesure=x", "Profession inconnue"},
+        {"/commune/11069?profession=veto", "Profession inconnue"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        r = get(bad[k].target);
+        if (r.status != 400 || !strstr(text(&r), bad[k].message))
+            fail_msg("%s: status %d, expected 400 and \"%s\"", bad[k].target, r.status,
+                     bad[k].message);
+        mg_http_response_free(&r);
+    }
+}
+
 /* Scenario ids in a download's ?scenario= are read as the program writes
  * them (web_scenario_load): any other spelling names no scenario. */
 static void test_scenario_ids(void **state)
@@ -394,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_territory_sort_across_pages),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_commune_reach),
+        cmocka_unit_test(test_choice_form),
         cmocka_unit_test(test_scenario_ids),
     };
     return cmocka_run_group_tests_name("web_pages", tests, setup, teardown);
