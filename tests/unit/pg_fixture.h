@@ -4,8 +4,11 @@
  * MG_TEST_PG_URI to a libpq URI of a database on it; without it, the
  * PostgreSQL group of each test program is skipped with a note.
  *
- * Each program makes a database of its own on that server (ctest runs
- * programs in parallel) and empties it before each test.
+ * Each program makes databases of its own on that server (ctest runs
+ * programs in parallel): one emptied before each test (db_fixture.h), or
+ * one a test (test_db.c). Also: connections that bypass the code under
+ * test, and opening a database or failing the test. Include after
+ * <cmocka.h>.
  */
 #ifndef MG_TESTS_PG_FIXTURE_H
 #define MG_TESTS_PG_FIXTURE_H
@@ -23,24 +26,67 @@ static inline const char *test_pg_base(void)
     return u && u[0] ? u : NULL;
 }
 
-/* Runs one statement on a database, outside any transaction; returns the
- * code and prints the message on failure. */
-static inline int test_pg_exec(const char *url, const char *sql)
+/* Opens url without migrating it and takes a connection from it: what
+ * someone with access to the database, not going through the code under
+ * test, has. Returns the code; close with test_db_raw_close either way. */
+static inline int test_db_raw_open(const char *url, mg_db **db, mg_db_conn **c, mg_diag *d)
 {
     mg_db_options o = {.no_migrate = 1};
-    mg_db *db = NULL;
-    mg_db_conn *c = NULL;
-    mg_diag d = {{0}};
-    int rc = mg_db_open(&db, url, &o, &d);
+    int rc = mg_db_open(db, url, &o, d);
     if (rc == 0)
-        rc = mg_db_acquire(db, &c, &d);
-    if (rc == 0)
-        rc = mg_db_exec(c, sql, &d);
+        rc = mg_db_acquire(*db, c, d);
+    return rc;
+}
+
+static inline void test_db_raw_close(mg_db *db, mg_db_conn *c)
+{
     mg_db_release(c);
     mg_db_close(db);
+}
+
+/* Runs one statement on a raw connection, outside any transaction; returns
+ * the code, the message in *d. */
+static inline int test_db_raw_exec(const char *url, const char *sql, mg_diag *d)
+{
+    mg_db *db = NULL;
+    mg_db_conn *c = NULL;
+    int rc = test_db_raw_open(url, &db, &c, d);
+    if (rc == 0)
+        rc = mg_db_exec(c, sql, d);
+    test_db_raw_close(db, c);
+    return rc;
+}
+
+/* The same, printing the message on failure. */
+static inline int test_pg_exec(const char *url, const char *sql)
+{
+    mg_diag d = {{0}};
+    int rc = test_db_raw_exec(url, sql, &d);
     if (rc)
         fprintf(stderr, "%s: %s\n", sql, d.msg);
     return rc;
+}
+
+/* Drops database `name` of the test server, if it is there, ending the
+ * connections still open to it. */
+static inline int test_pg_drop(const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    return test_pg_exec(test_pg_base(), sql);
+}
+
+/* Opens a database (migrating it), failing the test with the message if it
+ * cannot. */
+static inline mg_db *test_db_open(const char *url, const mg_db_options *o)
+{
+    mg_db *db = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_db_open(&db, url, o, &d);
+    if (rc != 0)
+        fail_msg("open %s: %s (%s)", url, mg_strerror(rc), d.msg);
+    assert_non_null(db);
+    return db;
 }
 
 /*
@@ -63,10 +109,9 @@ static inline int test_pg_database(const char *name, char *out, size_t cap)
     int n = snprintf(out, cap, "%.*s/%s%s", (int)(path - base), base, name, after);
     if (n < 0 || (size_t)n >= cap)
         return -1;
-    char sql[256];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
-    if (test_pg_exec(base, sql))
+    if (test_pg_drop(name))
         return -1;
+    char sql[256];
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
     return test_pg_exec(base, sql) ? -1 : 0;
 }

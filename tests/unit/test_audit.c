@@ -32,107 +32,46 @@
 #include <time.h>
 
 #include "audit/audit.h"
-#include "pg_fixture.h"
+#include "db_fixture.h"
 
-struct fixture {
-    char dir[256];
-    char url[512];
-    int pg;
-};
-
-static char pg_url[512];
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    if (test_mkdtemp(f->dir, sizeof f->dir, "audit")) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->url, sizeof f->url, "%s/maillage.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int setup_pg(void **state)
-{
-    if (setup(state) || test_pg_reset(pg_url))
-        return -1;
-    struct fixture *f = *state;
-    snprintf(f->url, sizeof f->url, "%s", pg_url);
-    f->pg = 1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    test_remove_tree(f->dir);
-    free(f);
-    return 0;
-}
+TEST_DB_FIXTURE("audit")
 
 /* Opens the database with a long wait: the concurrency test makes
  * transactions wait for each other on purpose. */
 static mg_db *open_ok(const char *url)
 {
-    mg_db_options o = {.busy_ms = 60000};
-    mg_db *db = NULL;
-    mg_diag d = {{0}};
-    int rc = mg_db_open(&db, url, &o, &d);
-    if (rc)
-        fail_msg("open %s: %s (%s)", url, mg_strerror(rc), d.msg);
-    return db;
+    return test_db_open(url, &(mg_db_options){.busy_ms = 60000});
 }
 
 /* Runs SQL on a second, raw connection, as someone with access to the
  * database but not going through the audit module would. */
 static void raw_exec(const char *url, const char *sql)
 {
-    mg_db_options o = {.no_migrate = 1};
-    mg_db *db = NULL;
-    mg_db_conn *c = NULL;
     mg_diag d = {{0}};
-    int rc = mg_db_open(&db, url, &o, &d);
-    if (rc == 0)
-        rc = mg_db_acquire(db, &c, &d);
-    if (rc == 0)
-        rc = mg_db_exec(c, sql, &d);
-    mg_db_release(c);
-    mg_db_close(db);
-    if (rc)
+    if (test_db_raw_exec(url, sql, &d))
         fail_msg("%s: %s", sql, d.msg);
 }
 
 /* The same for a statement expected to fail; returns its code. */
 static int raw_exec_err(const char *url, const char *sql)
 {
-    mg_db_options o = {.no_migrate = 1};
     mg_db *db = NULL;
     mg_db_conn *c = NULL;
     mg_diag d = {{0}};
-    int rc = mg_db_open(&db, url, &o, &d);
-    assert_int_equal(rc, 0);
-    assert_int_equal(mg_db_acquire(db, &c, &d), 0);
-    rc = mg_db_exec(c, sql, &d);
-    mg_db_release(c);
-    mg_db_close(db);
+    assert_int_equal(test_db_raw_open(url, &db, &c, &d), 0);
+    int rc = mg_db_exec(c, sql, &d);
+    test_db_raw_close(db, c);
     return rc;
 }
 
 /* One integer (or text) from a raw query. */
 static int64_t raw_int(const char *url, const char *sql, char *text, size_t cap)
 {
-    mg_db_options o = {.no_migrate = 1};
     mg_db *db = NULL;
     mg_db_conn *c = NULL;
     mg_db_stmt *q = NULL;
     mg_diag d = {{0}};
-    int rc = mg_db_open(&db, url, &o, &d);
-    if (rc == 0)
-        rc = mg_db_acquire(db, &c, &d);
+    int rc = test_db_raw_open(url, &db, &c, &d);
     if (rc == 0)
         rc = mg_db_prepare(c, sql, &q, &d);
     if (rc == 0)
@@ -145,8 +84,7 @@ static int64_t raw_int(const char *url, const char *sql, char *text, size_t cap)
         snprintf(text, cap, "%s", t ? t : "");
     }
     mg_db_finalize(q);
-    mg_db_release(c);
-    mg_db_close(db);
+    test_db_raw_close(db, c);
     return v;
 }
 
@@ -160,6 +98,33 @@ static void tamper(const struct fixture *f, const char *sql)
         raw_exec(f->url, "DROP TRIGGER IF EXISTS audit_entries_no_update; "
                          "DROP TRIGGER IF EXISTS audit_entries_no_delete");
     raw_exec(f->url, sql);
+}
+
+/* Swaps entries a and b (through a free position: seq is UNIQUE). */
+static void swap_entries(const struct fixture *f, int a, int b)
+{
+    const int moves[3][2] = {{1000, a}, {a, b}, {b, 1000}}; /* {to, from} */
+    for (int i = 0; i < 3; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "UPDATE audit_entries SET seq = %d WHERE seq = %d", moves[i][0],
+                 moves[i][1]);
+        tamper(f, sql);
+    }
+}
+
+/* Rewrites entry r as a deletion, its hash recomputed as someone who knows
+ * the algorithm can. */
+static void rewrite_as_delete(const struct fixture *f, const mg_audit_record *r)
+{
+    char hash[65], sql[512];
+    assert_int_equal(mg_audit_hash(r->prev_hash, r->seq, r->created_at, r->account_id,
+                                   r->organisation_id, r->object_type, r->object_id, "delete",
+                                   r->changes, r->nchanges, hash),
+                     0);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_entries SET verb = 'delete', hash = '%s' WHERE seq = %lld", hash,
+             (long long)r->seq);
+    tamper(f, sql);
 }
 
 /* A table of the test's own, standing for a domain's table. */
@@ -261,6 +226,14 @@ static void assert_verdict(const mg_audit_verdict *v, mg_audit_problem p, int64_
                  (long long)seq, (long long)id);
 }
 
+/* Verifies the chain, failing unless the verdict is as expected. */
+static mg_audit_verdict verify_as(mg_db *db, mg_audit_problem p, int64_t seq, int64_t id)
+{
+    mg_audit_verdict v = verify_ok(db);
+    assert_verdict(&v, p, seq, id);
+    return v;
+}
+
 static int64_t id_at(const struct fixture *f, int64_t seq)
 {
     char sql[128];
@@ -307,8 +280,7 @@ static void test_commit_and_rollback(void **state)
     assert_int_equal(strlen(text), 24);
     assert_true(text[10] == 'T' && text[19] == '.' && text[23] == 'Z');
 
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
     assert_int_equal(v.entries, 4);
     mg_db_close(db);
 }
@@ -454,8 +426,7 @@ static void test_personal_fields(void **state)
     assert_false(r[0].changes[2].personal);
     assert_string_equal(r[0].changes[2].before, "draft");
     mg_audit_records_free(r, n);
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    verify_as(db, MG_AUDIT_INTACT, 0, 0);
     mg_db_close(db);
 }
 
@@ -465,16 +436,14 @@ static void test_verify_clean(void **state)
 {
     struct fixture *f = *state;
     mg_db *db = open_ok(f->url);
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
     assert_int_equal(v.entries, 0);
     char text[256];
     mg_audit_verdict_text(&v, text, sizeof text);
     assert_string_equal(text, "0 entrée, chaîne intacte");
 
     append_n(db, 20);
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
     assert_int_equal(v.entries, 20);
     char last[80];
     raw_int(f->url, "SELECT hash FROM audit_entries WHERE seq = 20", last, sizeof last);
@@ -493,8 +462,7 @@ static void test_append_only(void **state)
     assert_int_not_equal(raw_exec_err(f->url, "DELETE FROM audit_entries WHERE seq = 2"), 0);
     assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries WHERE verb = "
                                      "'update'", NULL, 0), 3);
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    verify_as(db, MG_AUDIT_INTACT, 0, 0);
     mg_db_close(db);
 }
 
@@ -505,8 +473,7 @@ static void test_tamper_altered(void **state)
     append_n(db, 10);
     int64_t id = id_at(f, 4);
     tamper(f, "UPDATE audit_entries SET verb = 'delete' WHERE seq = 4");
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_ALTERED, 4, id);
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_ALTERED, 4, id);
     assert_int_equal(v.entries, 3);
     char text[256], want[64];
     mg_audit_verdict_text(&v, text, sizeof text);
@@ -516,20 +483,16 @@ static void test_tamper_altered(void **state)
     /* A value inside the changes, at a later entry: still 4 first. */
     tamper(f, "UPDATE audit_entries SET changes_json = replace(changes_json, 'nom 7', "
               "'nom 70') WHERE seq = 7");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_ALTERED, 4, id);
+    verify_as(db, MG_AUDIT_ALTERED, 4, id);
     /* Put back: 4 is intact again and 7 is found. */
     tamper(f, "UPDATE audit_entries SET verb = 'update' WHERE seq = 4");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_ALTERED, 7, id_at(f, 7));
+    verify_as(db, MG_AUDIT_ALTERED, 7, id_at(f, 7));
     /* Changes that are not JSON any more. */
     tamper(f, "UPDATE audit_entries SET changes_json = 'oops' WHERE seq = 2");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_ALTERED, 2, id_at(f, 2));
+    verify_as(db, MG_AUDIT_ALTERED, 2, id_at(f, 2));
     /* The actor. */
     tamper(f, "UPDATE audit_entries SET account_id = 99 WHERE seq = 1");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_ALTERED, 1, id_at(f, 1));
+    verify_as(db, MG_AUDIT_ALTERED, 1, id_at(f, 1));
     mg_db_close(db);
 }
 
@@ -540,8 +503,7 @@ static void test_tamper_removed(void **state)
     append_n(db, 10);
     /* The last entry: only the head knows it existed. */
     tamper(f, "DELETE FROM audit_entries WHERE seq = 10");
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_REMOVED, 10, 0);
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_REMOVED, 10, 0);
     assert_int_equal(v.entries, 9);
     char text[256];
     mg_audit_verdict_text(&v, text, sizeof text);
@@ -550,8 +512,7 @@ static void test_tamper_removed(void **state)
     /* One in the middle. */
     int64_t next = id_at(f, 6);
     tamper(f, "DELETE FROM audit_entries WHERE seq = 5");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_REMOVED, 5, next);
+    v = verify_as(db, MG_AUDIT_REMOVED, 5, next);
     mg_audit_verdict_text(&v, text, sizeof text);
     assert_non_null(strstr(text, "entrée 5 : supprimée"));
 
@@ -559,8 +520,7 @@ static void test_tamper_removed(void **state)
     tamper(f, "UPDATE audit_entries SET seq = seq + 1000 WHERE seq > 5");
     tamper(f, "UPDATE audit_entries SET seq = seq - 1001 WHERE seq > 1000");
     tamper(f, "UPDATE audit_head SET seq = 8");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_BROKEN, 5, next);
+    verify_as(db, MG_AUDIT_BROKEN, 5, next);
     mg_db_close(db);
 }
 
@@ -570,12 +530,9 @@ static void test_tamper_reordered(void **state)
     mg_db *db = open_ok(f->url);
     append_n(db, 10);
     int64_t id3 = id_at(f, 3), id6 = id_at(f, 6), id7 = id_at(f, 7);
-    /* Swap 3 and 7 (through a free position: seq is UNIQUE). */
-    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
-    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 7");
-    tamper(f, "UPDATE audit_entries SET seq = 7 WHERE seq = 1000");
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_REORDERED, 3, id7);
+    /* Swap 3 and 7. */
+    swap_entries(f, 3, 7);
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_REORDERED, 3, id7);
     assert_int_equal(v.other_id, id6);
     char text[256], want[64];
     mg_audit_verdict_text(&v, text, sizeof text);
@@ -583,29 +540,18 @@ static void test_tamper_reordered(void **state)
     assert_non_null(strstr(text, want));
 
     /* Put back, then two neighbours swapped. */
-    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
-    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 7");
-    tamper(f, "UPDATE audit_entries SET seq = 7 WHERE seq = 1000");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    swap_entries(f, 3, 7);
+    verify_as(db, MG_AUDIT_INTACT, 0, 0);
     int64_t id4 = id_at(f, 4);
-    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
-    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 4");
-    tamper(f, "UPDATE audit_entries SET seq = 4 WHERE seq = 1000");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_REORDERED, 3, id4);
+    swap_entries(f, 3, 4);
+    v = verify_as(db, MG_AUDIT_REORDERED, 3, id4);
     assert_int_equal(v.other_id, id3);
 
     /* The first entry moved down: it names the start of the chain. */
-    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 3");
-    tamper(f, "UPDATE audit_entries SET seq = 3 WHERE seq = 4");
-    tamper(f, "UPDATE audit_entries SET seq = 4 WHERE seq = 1000");
+    swap_entries(f, 3, 4);
     int64_t id1 = id_at(f, 1), id2 = id_at(f, 2);
-    tamper(f, "UPDATE audit_entries SET seq = 1000 WHERE seq = 1");
-    tamper(f, "UPDATE audit_entries SET seq = 1 WHERE seq = 2");
-    tamper(f, "UPDATE audit_entries SET seq = 2 WHERE seq = 1000");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_REORDERED, 1, id2);
+    swap_entries(f, 1, 2);
+    v = verify_as(db, MG_AUDIT_REORDERED, 1, id2);
     assert_int_equal(v.other_id, id1);
     mg_db_close(db);
 }
@@ -626,16 +572,8 @@ static void test_tamper_rehashed(void **state)
     assert_int_equal(mg_audit_history(db, "scenario", 3, 1, 1, &r, &n, &total, &d), 0);
     assert_int_equal(n, 1);
     assert_int_equal(r[0].seq, 6);
-    char hash[65], sql[512];
-    assert_int_equal(mg_audit_hash(r[0].prev_hash, r[0].seq, r[0].created_at, r[0].account_id,
-                                   r[0].organisation_id, r[0].object_type, r[0].object_id,
-                                   "delete", r[0].changes, r[0].nchanges, hash),
-                     0);
-    snprintf(sql, sizeof sql,
-             "UPDATE audit_entries SET verb = 'delete', hash = '%s' WHERE seq = 6", hash);
-    tamper(f, sql);
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_BROKEN, 7, id_at(f, 7));
+    rewrite_as_delete(f, &r[0]);
+    verify_as(db, MG_AUDIT_BROKEN, 7, id_at(f, 7));
     mg_audit_records_free(r, n);
 
     /* A fresh chain: the last entry rewritten, the head left alone. */
@@ -648,20 +586,12 @@ static void test_tamper_rehashed(void **state)
     append_n(db, 5);
     assert_int_equal(mg_audit_history(db, "scenario", 2, 0, 1, &r, &n, &total, &d), 0);
     assert_int_equal(r[0].seq, 5);
-    assert_int_equal(mg_audit_hash(r[0].prev_hash, r[0].seq, r[0].created_at, r[0].account_id,
-                                   r[0].organisation_id, r[0].object_type, r[0].object_id,
-                                   "delete", r[0].changes, r[0].nchanges, hash),
-                     0);
-    snprintf(sql, sizeof sql,
-             "UPDATE audit_entries SET verb = 'delete', hash = '%s' WHERE seq = 5", hash);
-    tamper(f, sql);
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_HEAD, 5, r[0].id);
+    rewrite_as_delete(f, &r[0]);
+    verify_as(db, MG_AUDIT_HEAD, 5, r[0].id);
     mg_audit_records_free(r, n);
     /* An entry added past the head. */
     tamper(f, "UPDATE audit_head SET seq = 4");
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_HEAD, 5, 0);
+    verify_as(db, MG_AUDIT_HEAD, 5, 0);
     mg_db_close(db);
 }
 
@@ -757,8 +687,7 @@ static void test_concurrent_appends(void **state)
                                      "b ON b.seq = a.seq + 1 WHERE b.created_at < a.created_at",
                              NULL, 0),
                      0);
-    mg_audit_verdict v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
     assert_int_equal(v.entries, (uint64_t)n);
 
     /* What it costs: the same writes from one thread, and from four
@@ -771,8 +700,7 @@ static void test_concurrent_appends(void **state)
            "without audit %.0f ms (%d runs)\n",
            f->pg ? "postgresql" : "sqlite", n, four, four / n, runs, one, one / n, runs_one,
            plain, runs_plain);
-    v = verify_ok(db);
-    assert_verdict(&v, MG_AUDIT_INTACT, 0, 0);
+    v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
     assert_int_equal(v.entries, (uint64_t)(2 * n));
     mg_db_close(db);
 }
@@ -857,45 +785,23 @@ static void test_export(void **state)
     mg_db_close(db);
 }
 
+#define AUDIT_TESTS(X) \
+    X(test_commit_and_rollback) \
+    X(test_refused_entries) \
+    X(test_history_pages) \
+    X(test_personal_fields) \
+    X(test_verify_clean) \
+    X(test_append_only) \
+    X(test_tamper_altered) \
+    X(test_tamper_removed) \
+    X(test_tamper_reordered) \
+    X(test_tamper_rehashed) \
+    X(test_concurrent_appends) \
+    X(test_export)
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_commit_and_rollback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_entries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_pages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_personal_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_verify_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_altered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_removed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_reordered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_rehashed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
-    };
-    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
-
-    const struct CMUnitTest pg_tests[] = {
-        cmocka_unit_test_setup_teardown(test_commit_and_rollback, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_entries, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_history_pages, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_personal_fields, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_verify_clean, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_append_only, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_altered, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_removed, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_reordered, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_rehashed, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_appends, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_export, setup_pg, teardown),
-    };
-    int pg = test_pg_database("mg_test_audit", pg_url, sizeof pg_url);
-    if (pg == 1) {
-        printf("PostgreSQL: MG_TEST_PG_URI not set, %zu tests not run there\n",
-               sizeof pg_tests / sizeof pg_tests[0]);
-        return failed;
-    }
-    if (pg < 0)
-        return 1;
-    return failed + cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {AUDIT_TESTS(TEST_DB_SQLITE)};
+    const struct CMUnitTest pg_tests[] = {AUDIT_TESTS(TEST_DB_PG)};
+    return test_db_run_groups(tests, pg_tests);
 }

@@ -42,11 +42,9 @@
 
 #include "db/db.h"
 #include "db/driver.h" /* mg_db_scan_params, MG_DB_MAX_PARAMS */
+#include "pg_fixture.h"
 
 TEST_TMPDIR_FIXTURE("db")
-
-/* The PostgreSQL server of the tests (MG_TEST_PG_URI), or NULL. */
-static const char *pg_base;
 
 /* Fails unless a == b, showing both as signed 64-bit integers. */
 #define assert_i64(a, b)                                                                \
@@ -84,17 +82,6 @@ struct fixture {
 };
 
 /* --- Helpers ------------------------------------------------------------------ */
-
-static mg_db *open_ok(const char *url, const mg_db_options *o)
-{
-    mg_db *db = NULL;
-    mg_diag d = {{0}};
-    int rc = mg_db_open(&db, url, o, &d);
-    if (rc != 0)
-        fail_msg("open %s: %s (%s)", url, mg_strerror(rc), d.msg);
-    assert_non_null(db);
-    return db;
-}
 
 static mg_db_conn *acquire_ok(mg_db *db)
 {
@@ -149,6 +136,15 @@ static void commit_ok(mg_db_conn *c)
         fail_msg("commit: %s (%s)", mg_strerror(rc), d.msg);
 }
 
+/* Acquires a connection and runs a first statement on it (most often the
+ * test's table). */
+static mg_db_conn *acquire_with(mg_db *db, const char *sql)
+{
+    mg_db_conn *c = acquire_ok(db);
+    exec_ok(c, sql);
+    return c;
+}
+
 /* The single integer a query returns. */
 static int64_t query_int(mg_db_conn *c, const char *sql)
 {
@@ -181,49 +177,6 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Runs one statement on the PostgreSQL server's database of MG_TEST_PG_URI
- * (CREATE/DROP DATABASE, outside any transaction). */
-static int admin_exec(const char *sql)
-{
-    mg_db_options o = {.no_migrate = 1};
-    mg_db *db = NULL;
-    mg_db_conn *c = NULL;
-    mg_diag d = {{0}};
-    int rc = mg_db_open(&db, pg_base, &o, &d);
-    if (rc == 0)
-        rc = mg_db_acquire(db, &c, &d);
-    if (rc == 0)
-        rc = mg_db_exec(c, sql, &d);
-    mg_db_release(c);
-    mg_db_close(db);
-    if (rc)
-        fprintf(stderr, "%s: %s\n", sql, d.msg);
-    return rc;
-}
-
-/* Makes a new PostgreSQL database `name` and writes its URI into out: the
- * base URI with dbname=name added to its parameters (libpq lets a later
- * parameter override the path's database). */
-static int pg_make_db(const char *name, char *out, size_t cap)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
-    if (admin_exec(sql))
-        return -1;
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    if (admin_exec(sql))
-        return -1;
-    int n = snprintf(out, cap, "%s%cdbname=%s", pg_base, strchr(pg_base, '?') ? '&' : '?', name);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-static void pg_drop_db(const char *name)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-    (void)admin_exec(sql);
-}
-
 static int seq;
 
 /* The URL of a second, new database, not migrated yet. */
@@ -231,7 +184,7 @@ static void fresh_url(struct fixture *f, char *out, size_t cap)
 {
     if (f->pg) {
         snprintf(f->extra, sizeof f->extra, "%s_x", f->name);
-        if (pg_make_db(f->extra, out, cap) != 0)
+        if (test_pg_database(f->extra, out, cap) != 0)
             fail_msg("cannot create database %s", f->extra);
     } else {
         snprintf(out, cap, "%s/fresh-%d.db", tmpdir, ++seq);
@@ -268,7 +221,7 @@ static int setup_pg(void **state)
     f->pg = true;
     snprintf(f->name, sizeof f->name, "mg_test_db_%ld_%d", (long)getpid(), ++seq);
     *state = f;
-    if (pg_make_db(f->name, f->url, sizeof f->url) != 0)
+    if (test_pg_database(f->name, f->url, sizeof f->url) != 0)
         return -1;
     return open_fixture(f);
 }
@@ -280,9 +233,9 @@ static int teardown_each(void **state)
         return 0;
     mg_db_close(f->db);
     if (f->pg) {
-        pg_drop_db(f->name);
+        (void)test_pg_drop(f->name);
         if (f->extra[0])
-            pg_drop_db(f->extra);
+            (void)test_pg_drop(f->extra);
     }
     free(f);
     return 0;
@@ -393,38 +346,81 @@ static void test_connect_errors(void **state)
 
 /* --- Values -------------------------------------------------------------------- */
 
-static void make_values_table(struct fixture *f, mg_db_conn *c)
+/* A connection with the values' table: key k, then a column of each type. */
+static mg_db_conn *values_table(struct fixture *f)
 {
-    exec_ok(c, f->pg ? "CREATE TABLE v (k INTEGER PRIMARY KEY, i BIGINT, "
-                       "f DOUBLE PRECISION, s TEXT, b BYTEA)"
-                     : "CREATE TABLE v (k INTEGER PRIMARY KEY, i BIGINT, "
-                       "f DOUBLE PRECISION, s TEXT, b BLOB)");
+    return acquire_with(f->db, f->pg ? "CREATE TABLE v (k INTEGER PRIMARY KEY, i BIGINT, "
+                                       "f DOUBLE PRECISION, s TEXT, b BYTEA)"
+                                     : "CREATE TABLE v (k INTEGER PRIMARY KEY, i BIGINT, "
+                                       "f DOUBLE PRECISION, s TEXT, b BLOB)");
 }
 
-static void test_int64(void **state)
+/* Binds value i of vals to ?2: one function a type. */
+typedef int (*bind_value_fn)(mg_db_stmt *s, const void *vals, int i);
+
+static int bind_i64_at(mg_db_stmt *s, const void *vals, int i)
 {
-    struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    make_values_table(f, c);
-    const int64_t vals[] = {INT64_MIN, INT64_MIN + 1, -4294967297LL, -1, 0, 1,
-                            2147483648LL, 9007199254740993LL, INT64_MAX - 1, INT64_MAX};
-    const int nv = (int)(sizeof vals / sizeof vals[0]);
-    mg_db_stmt *ins = prepare_ok(c, "INSERT INTO v (k, i) VALUES (?1, ?2)");
-    for (int k = 0; k < nv; k++) {
-        assert_int_equal(mg_db_bind_int64(ins, 1, k), 0);
-        assert_int_equal(mg_db_bind_int64(ins, 2, vals[k]), 0);
+    return mg_db_bind_int64(s, 2, ((const int64_t *)vals)[i]);
+}
+
+static int bind_double_at(mg_db_stmt *s, const void *vals, int i)
+{
+    return mg_db_bind_double(s, 2, ((const double *)vals)[i]);
+}
+
+static int bind_text_at(mg_db_stmt *s, const void *vals, int i)
+{
+    return mg_db_bind_text(s, 2, ((const char *const *)vals)[i]);
+}
+
+struct blob {
+    const void *p;
+    size_t n;
+};
+
+static int bind_blob_at(mg_db_stmt *s, const void *vals, int i)
+{
+    const struct blob *b = (const struct blob *)vals + i;
+    return mg_db_bind_blob(s, 2, b->p, b->n);
+}
+
+/* Inserts n rows by sql (?1 the key, k0 + i; ?2 value i of vals), one row
+ * changed by each. */
+static void insert_values(mg_db_conn *c, const char *sql, int k0, const void *vals, int n,
+                          bind_value_fn bind)
+{
+    mg_db_stmt *ins = prepare_ok(c, sql);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(mg_db_bind_int64(ins, 1, k0 + i), 0);
+        assert_int_equal(bind(ins, vals, i), 0);
         step_expect(ins, MG_DB_DONE);
         assert_i64(mg_db_changes(ins), 1);
         mg_db_reset(ins);
     }
     mg_db_finalize(ins);
+}
+
+/* Binds key k to the query's ?1 and steps to its row, whose first column
+ * is not NULL. */
+static void fetch_key(mg_db_stmt *q, int64_t k)
+{
+    assert_int_equal(mg_db_bind_int64(q, 1, k), 0);
+    step_expect(q, MG_DB_ROW);
+    assert_false(mg_db_column_is_null(q, 0));
+}
+
+static void test_int64(void **state)
+{
+    mg_db_conn *c = values_table(*state);
+    const int64_t vals[] = {INT64_MIN, INT64_MIN + 1, -4294967297LL, -1, 0, 1,
+                            2147483648LL, 9007199254740993LL, INT64_MAX - 1, INT64_MAX};
+    const int nv = (int)(sizeof vals / sizeof vals[0]);
+    insert_values(c, "INSERT INTO v (k, i) VALUES (?1, ?2)", 0, vals, nv, bind_i64_at);
 
     mg_db_stmt *q = prepare_ok(c, "SELECT i FROM v WHERE k = ?1");
     for (int k = 0; k < nv; k++) {
-        assert_int_equal(mg_db_bind_int64(q, 1, k), 0);
-        step_expect(q, MG_DB_ROW);
+        fetch_key(q, k);
         assert_int_equal(mg_db_column_count(q), 1);
-        assert_false(mg_db_column_is_null(q, 0));
         assert_i64(mg_db_column_int64(q, 0), vals[k]);
         /* The same value as text. */
         char want[32];
@@ -452,26 +448,18 @@ static void test_int64(void **state)
 static void test_double(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    make_values_table(f, c);
+    mg_db_conn *c = values_table(f);
     const double vals[] = {0.1,     -0.1,    1.0 / 3.0, 3.141592653589793, 1e308, -1e308,
                            DBL_MAX, DBL_MIN, 0x1p-1074 /* the smallest denormal */,
                            0x1.fffffffffffffp-1023 /* the largest denormal */,
                            123456789.12345679,     1e-300,   5e-324 * 3, 0.0,
                            INFINITY, -INFINITY, 9007199254740993.0};
     const int nv = (int)(sizeof vals / sizeof vals[0]);
+    insert_values(c, "INSERT INTO v (k, f) VALUES (?1, ?2)", 0, vals, nv, bind_double_at);
     mg_db_stmt *ins = prepare_ok(c, "INSERT INTO v (k, f) VALUES (?1, ?2)");
-    for (int k = 0; k < nv; k++) {
-        assert_int_equal(mg_db_bind_int64(ins, 1, k), 0);
-        assert_int_equal(mg_db_bind_double(ins, 2, vals[k]), 0);
-        step_expect(ins, MG_DB_DONE);
-        mg_db_reset(ins);
-    }
     mg_db_stmt *q = prepare_ok(c, "SELECT f FROM v WHERE k = ?1");
     for (int k = 0; k < nv; k++) {
-        assert_int_equal(mg_db_bind_int64(q, 1, k), 0);
-        step_expect(q, MG_DB_ROW);
-        assert_false(mg_db_column_is_null(q, 0));
+        fetch_key(q, k);
         double got = mg_db_column_double(q, 0);
         if (memcmp(&got, &vals[k], sizeof got) != 0)
             fail_msg("row %d: %a (%.17g) read back as %a (%.17g)", k, vals[k], vals[k], got, got);
@@ -525,25 +513,14 @@ static void test_double(void **state)
 
 static void test_text_and_blob(void **state)
 {
-    struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    make_values_table(f, c);
+    mg_db_conn *c = values_table(*state);
     const char *texts[] = {"é€𝄞", "", "plain ASCII", "a'quote\"and\\backslash ?1 $1",
                            "Saint-Étienne-de-Tinée — ½ ∞ 日本 🚑", "line\nbreak\ttab"};
     const int nt = (int)(sizeof texts / sizeof texts[0]);
-    mg_db_stmt *ins = prepare_ok(c, "INSERT INTO v (k, s) VALUES (?1, ?2)");
-    for (int k = 0; k < nt; k++) {
-        assert_int_equal(mg_db_bind_int64(ins, 1, k), 0);
-        assert_int_equal(mg_db_bind_text(ins, 2, texts[k]), 0);
-        step_expect(ins, MG_DB_DONE);
-        mg_db_reset(ins);
-    }
-    mg_db_finalize(ins);
+    insert_values(c, "INSERT INTO v (k, s) VALUES (?1, ?2)", 0, texts, nt, bind_text_at);
     mg_db_stmt *q = prepare_ok(c, "SELECT s, length(s) FROM v WHERE k = ?1");
     for (int k = 0; k < nt; k++) {
-        assert_int_equal(mg_db_bind_int64(q, 1, k), 0);
-        step_expect(q, MG_DB_ROW);
-        assert_false(mg_db_column_is_null(q, 0));
+        fetch_key(q, k);
         assert_string_equal(mg_db_column_text(q, 0), texts[k]);
         mg_db_reset(q);
     }
@@ -571,24 +548,12 @@ static void test_text_and_blob(void **state)
     uint64_t seed = 7;
     for (size_t i = 0; i < big_n; i++)
         big[i] = (unsigned char)rng_next(&seed);
-    const struct {
-        const void *p;
-        size_t n;
-    } blobs[] = {{nuls, sizeof nuls}, {all, sizeof all}, {"", 0}, {big, big_n}};
+    const struct blob blobs[] = {{nuls, sizeof nuls}, {all, sizeof all}, {"", 0}, {big, big_n}};
     const int nb = (int)(sizeof blobs / sizeof blobs[0]);
-    ins = prepare_ok(c, "INSERT INTO v (k, b) VALUES (?1, ?2)");
-    for (int k = 0; k < nb; k++) {
-        assert_int_equal(mg_db_bind_int64(ins, 1, 100 + k), 0);
-        assert_int_equal(mg_db_bind_blob(ins, 2, blobs[k].p, blobs[k].n), 0);
-        step_expect(ins, MG_DB_DONE);
-        mg_db_reset(ins);
-    }
-    mg_db_finalize(ins);
+    insert_values(c, "INSERT INTO v (k, b) VALUES (?1, ?2)", 100, blobs, nb, bind_blob_at);
     q = prepare_ok(c, "SELECT b, b FROM v WHERE k = ?1");
     for (int k = 0; k < nb; k++) {
-        assert_int_equal(mg_db_bind_int64(q, 1, 100 + k), 0);
-        step_expect(q, MG_DB_ROW);
-        assert_false(mg_db_column_is_null(q, 0));
+        fetch_key(q, 100 + k);
         size_t n0 = 999, n1 = 999;
         const void *p0 = mg_db_column_blob(q, 0, &n0);
         const void *p1 = mg_db_column_blob(q, 1, &n1);
@@ -609,9 +574,7 @@ static void test_text_and_blob(void **state)
 
 static void test_nulls(void **state)
 {
-    struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    make_values_table(f, c);
+    mg_db_conn *c = values_table(*state);
     /* Row 1: explicit NULL binds of every kind; row 2: NULL pointers to
      * bind_text and bind_blob; row 3: parameters never bound. */
     mg_db_stmt *ins = prepare_ok(c, "INSERT INTO v (k, i, f, s, b) VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -672,8 +635,7 @@ static void test_nulls(void **state)
 static void test_statements(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE r (k INTEGER PRIMARY KEY, n BIGINT NOT NULL)");
+    mg_db_conn *c = acquire_with(f->db, "CREATE TABLE r (k INTEGER PRIMARY KEY, n BIGINT NOT NULL)");
     mg_db_stmt *ins = prepare_ok(c, "INSERT INTO r (k, n) VALUES (?1, ?2) RETURNING k, n * 2");
     for (int k = 1; k <= 50; k++) {
         assert_int_equal(mg_db_bind_int64(ins, 1, k), 0);
@@ -739,9 +701,8 @@ static void test_statements(void **state)
 static void test_commit_rollback(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *a = acquire_ok(f->db);
+    mg_db_conn *a = acquire_with(f->db, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
     mg_db_conn *b = acquire_ok(f->db); /* another connection of the pool */
-    exec_ok(a, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
 
     begin_ok(a, MG_DB_TX_WRITE);
     exec_ok(a, "INSERT INTO t VALUES (1)");
@@ -791,8 +752,7 @@ static void test_commit_rollback(void **state)
 static void test_failure_inside_transaction(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
+    mg_db_conn *c = acquire_with(f->db, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
     begin_ok(c, MG_DB_TX_WRITE);
     exec_ok(c, "INSERT INTO t VALUES (1)");
     mg_diag d = {{0}};
@@ -816,6 +776,45 @@ static void test_failure_inside_transaction(void **state)
     mg_db_release(c);
 }
 
+/* Runs sql, its ?1 bound to v, to its end; returns the first error, or 0. */
+static int exec_int(mg_db_conn *c, const char *sql, int64_t v, mg_diag *d)
+{
+    mg_db_stmt *s = NULL;
+    int rc = mg_db_prepare(c, sql, &s, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(s, 1, v);
+    if (rc == 0)
+        rc = mg_db_step(s, d);
+    mg_db_finalize(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* A counter at 0, for the read-modify-write transactions and the locks. */
+static void make_counter(mg_db *db)
+{
+    mg_db_conn *c =
+        acquire_with(db, "CREATE TABLE counter (k INTEGER PRIMARY KEY, n BIGINT NOT NULL)");
+    exec_ok(c, "INSERT INTO counter VALUES (1, 0)");
+    mg_db_release(c);
+}
+
+/* Reads the counter, then writes what it read plus one; between the two,
+ * runs between(arg) unless it is NULL. */
+static int add_one_between(mg_db_conn *c, void (*between)(void *), void *arg, mg_diag *d)
+{
+    mg_db_stmt *s = NULL;
+    int rc = mg_db_prepare(c, "SELECT n FROM counter WHERE k = 1", &s, d);
+    if (rc == 0)
+        rc = mg_db_step(s, d);
+    int64_t n = rc == MG_DB_ROW ? mg_db_column_int64(s, 0) : 0;
+    mg_db_finalize(s);
+    if (rc != MG_DB_ROW)
+        return rc < 0 ? rc : MG_EIO;
+    if (between)
+        between(arg);
+    return exec_int(c, "UPDATE counter SET n = ?1 WHERE k = 1", n + 1, d);
+}
+
 struct retry_ctx {
     int runs;
     int fail_runs; /* runs that end in a (simulated) serialisation failure */
@@ -831,13 +830,7 @@ static int simulated_conflict(mg_db_conn *c, void *arg, mg_diag *d)
 {
     struct retry_ctx *x = arg;
     x->runs++;
-    mg_db_stmt *s = NULL;
-    int rc = mg_db_prepare(c, "INSERT INTO t (k) VALUES (?1)", &s, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(s, 1, x->base + x->runs);
-    if (rc == 0)
-        rc = mg_db_step(s, d);
-    mg_db_finalize(s);
+    int rc = exec_int(c, "INSERT INTO t (k) VALUES (?1)", x->base + x->runs, d);
     if (rc < 0)
         return rc;
     if (x->runs <= x->fail_runs)
@@ -858,16 +851,14 @@ static int duplicate_insert(mg_db_conn *c, void *arg, mg_diag *d)
 static void test_transaction_retry(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
-    mg_db_release(c);
+    mg_db_release(acquire_with(f->db, "CREATE TABLE t (k INTEGER PRIMARY KEY)"));
 
     /* Two lost runs, then a successful one: only its row remains. */
     struct retry_ctx x = {.fail_runs = 2};
     mg_diag d = {{0}};
     assert_rc(mg_db_transaction(f->db, MG_DB_TX_WRITE, simulated_conflict, &x, &d), 0, d);
     assert_int_equal(x.runs, 3);
-    c = acquire_ok(f->db);
+    mg_db_conn *c = acquire_ok(f->db);
     assert_i64(query_int(c, "SELECT count(*) FROM t"), 1);
     assert_i64(query_int(c, "SELECT k FROM t"), 3);
     mg_db_release(c);
@@ -875,7 +866,7 @@ static void test_transaction_retry(void **state)
     /* Always losing: given up after a few runs, within about the busy
      * wait, with MG_EBUSY and the last run's message. */
     mg_db_options o = {.busy_ms = 300};
-    mg_db *quick = open_ok(f->url, &o);
+    mg_db *quick = test_db_open(f->url, &o);
     struct retry_ctx y = {.fail_runs = 1000000, .base = 1000};
     mg_diag d2 = {{0}};
     struct timespec t0;
@@ -906,47 +897,37 @@ static void test_transaction_retry(void **state)
  * writer is the one that waits, then gives up (MG_EBUSY). No update is
  * lost either way.
  */
+/* The other writer adds ten while the first run is between its read and its
+ * write. */
+static void other_writer(void *arg)
+{
+    struct retry_ctx *x = arg;
+    if (x->runs != 1)
+        return;
+    mg_db_conn *o = NULL;
+    mg_diag od = {{0}};
+    x->other_rc = mg_db_acquire(x->other, &o, &od);
+    if (x->other_rc == 0)
+        x->other_rc = mg_db_exec(o, "UPDATE counter SET n = n + 10 WHERE k = 1", &od);
+    mg_db_release(o);
+}
+
 static int read_then_write(mg_db_conn *c, void *arg, mg_diag *d)
 {
     struct retry_ctx *x = arg;
     x->runs++;
-    mg_db_stmt *s = NULL;
-    int rc = mg_db_prepare(c, "SELECT n FROM counter WHERE k = 1", &s, d);
-    if (rc == 0)
-        rc = mg_db_step(s, d);
-    int64_t n = rc == MG_DB_ROW ? mg_db_column_int64(s, 0) : 0;
-    mg_db_finalize(s);
-    if (rc != MG_DB_ROW)
-        return rc < 0 ? rc : MG_EIO;
-    if (x->runs == 1) {
-        mg_db_conn *o = NULL;
-        mg_diag od = {{0}};
-        x->other_rc = mg_db_acquire(x->other, &o, &od);
-        if (x->other_rc == 0)
-            x->other_rc = mg_db_exec(o, "UPDATE counter SET n = n + 10 WHERE k = 1", &od);
-        mg_db_release(o);
-    }
-    rc = mg_db_prepare(c, "UPDATE counter SET n = ?1 WHERE k = 1", &s, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(s, 1, n + 1);
-    if (rc == 0)
-        rc = mg_db_step(s, d);
-    mg_db_finalize(s);
-    return rc < 0 ? rc : 0;
+    return add_one_between(c, other_writer, x, d);
 }
 
 static void test_transaction_conflict(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE counter (k INTEGER PRIMARY KEY, n BIGINT NOT NULL)");
-    exec_ok(c, "INSERT INTO counter VALUES (1, 0)");
-    mg_db_release(c);
+    make_counter(f->db);
     mg_db_options o = {.busy_ms = 200};
-    struct retry_ctx x = {.other = open_ok(f->url, &o)};
+    struct retry_ctx x = {.other = test_db_open(f->url, &o)};
     mg_diag d = {{0}};
     assert_rc(mg_db_transaction(f->db, MG_DB_TX_WRITE, read_then_write, &x, &d), 0, d);
-    c = acquire_ok(f->db);
+    mg_db_conn *c = acquire_ok(f->db);
     if (f->pg) {
         assert_int_equal(x.runs, 2);
         assert_int_equal(x.other_rc, 0);
@@ -971,21 +952,7 @@ struct counter_job {
 static int add_one(mg_db_conn *c, void *arg, mg_diag *d)
 {
     (void)arg;
-    mg_db_stmt *s = NULL;
-    int rc = mg_db_prepare(c, "SELECT n FROM counter WHERE k = 1", &s, d);
-    if (rc == 0)
-        rc = mg_db_step(s, d);
-    int64_t n = rc == MG_DB_ROW ? mg_db_column_int64(s, 0) : 0;
-    mg_db_finalize(s);
-    if (rc != MG_DB_ROW)
-        return rc < 0 ? rc : MG_EIO;
-    rc = mg_db_prepare(c, "UPDATE counter SET n = ?1 WHERE k = 1", &s, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(s, 1, n + 1);
-    if (rc == 0)
-        rc = mg_db_step(s, d);
-    mg_db_finalize(s);
-    return rc < 0 ? rc : 0;
+    return add_one_between(c, NULL, NULL, d);
 }
 
 static void *counter_thread(void *arg)
@@ -1009,10 +976,7 @@ static void *counter_thread(void *arg)
 static void test_concurrent_increments(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE counter (k INTEGER PRIMARY KEY, n BIGINT NOT NULL)");
-    exec_ok(c, "INSERT INTO counter VALUES (1, 0)");
-    mg_db_release(c);
+    make_counter(f->db);
     enum { NT = 4 };
     struct counter_job jobs[NT];
     pthread_t th[NT];
@@ -1028,7 +992,7 @@ static void test_concurrent_increments(void **state)
         ok += jobs[i].ok;
         busy += jobs[i].busy;
     }
-    c = acquire_ok(f->db);
+    mg_db_conn *c = acquire_ok(f->db);
     assert_i64(query_int(c, "SELECT n FROM counter"), ok);
     mg_db_release(c);
     /* Retries make almost every transaction succeed in the end. */
@@ -1055,8 +1019,7 @@ static void expect_failure(mg_db_conn *c, const char *sql, int code, mg_db_reaso
 static void test_constraints(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT UNIQUE)");
+    mg_db_conn *c = acquire_with(f->db, "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT UNIQUE)");
     exec_ok(c, "CREATE TABLE child (id INTEGER PRIMARY KEY, "
                "parent_id INTEGER NOT NULL REFERENCES parent (id), "
                "qty BIGINT CHECK (qty >= 0))");
@@ -1091,8 +1054,7 @@ static void test_constraints(void **state)
 static void test_sql_errors(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
+    mg_db_conn *c = acquire_with(f->db, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
     expect_failure(c, "SELEC 1", MG_EINVAL, MG_DB_REASON_SYNTAX);
     expect_failure(c, "SELECT * FROM no_such_table", MG_EINVAL, MG_DB_REASON_SCHEMA);
     expect_failure(c, "SELECT no_such_column FROM t", MG_EINVAL, MG_DB_REASON_SCHEMA);
@@ -1116,8 +1078,7 @@ static void test_sql_errors(void **state)
 static void test_invalid_utf8(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE t (k INTEGER PRIMARY KEY, s TEXT)");
+    mg_db_conn *c = acquire_with(f->db, "CREATE TABLE t (k INTEGER PRIMARY KEY, s TEXT)");
     const char *bad[] = {"\xff\xfe", "abc\xc3", "\xc0\xaf", "\xed\xa0\x80" /* a surrogate */};
     for (int i = 0; i < 4; i++) {
         mg_db_stmt *s = prepare_ok(c, "INSERT INTO t (k, s) VALUES (?1, ?2)");
@@ -1140,18 +1101,15 @@ static void test_invalid_utf8(void **state)
 static void test_busy(void **state)
 {
     struct fixture *f = *state;
-    mg_db_conn *c = acquire_ok(f->db);
-    exec_ok(c, "CREATE TABLE lockme (k INTEGER PRIMARY KEY, n BIGINT)");
-    exec_ok(c, "INSERT INTO lockme VALUES (1, 0)");
-    mg_db_release(c);
+    make_counter(f->db);
 
     mg_db_options o = {.busy_ms = 200};
-    mg_db *db1 = open_ok(f->url, &o);
-    mg_db *db2 = open_ok(f->url, &o);
+    mg_db *db1 = test_db_open(f->url, &o);
+    mg_db *db2 = test_db_open(f->url, &o);
     mg_db_conn *a = acquire_ok(db1);
     mg_db_conn *b = acquire_ok(db2);
     begin_ok(a, MG_DB_TX_WRITE);
-    exec_ok(a, "UPDATE lockme SET n = 1 WHERE k = 1");
+    exec_ok(a, "UPDATE counter SET n = 1 WHERE k = 1");
 
     /* SQLite refuses BEGIN IMMEDIATE; PostgreSQL the update of the locked
      * row. */
@@ -1160,7 +1118,7 @@ static void test_busy(void **state)
     mg_diag d = {{0}};
     int rc = mg_db_begin(b, MG_DB_TX_WRITE, &d);
     if (rc == 0)
-        rc = mg_db_exec(b, "UPDATE lockme SET n = 2 WHERE k = 1", &d);
+        rc = mg_db_exec(b, "UPDATE counter SET n = 2 WHERE k = 1", &d);
     double ms = elapsed_ms(&t0);
     assert_rc(rc, MG_EBUSY, d);
     assert_reason(b, MG_DB_REASON_BUSY);
@@ -1171,9 +1129,9 @@ static void test_busy(void **state)
     /* Once the lock is released, the second writer gets through. */
     commit_ok(a);
     begin_ok(b, MG_DB_TX_WRITE);
-    exec_ok(b, "UPDATE lockme SET n = n + 2 WHERE k = 1");
+    exec_ok(b, "UPDATE counter SET n = n + 2 WHERE k = 1");
     commit_ok(b);
-    assert_i64(query_int(a, "SELECT n FROM lockme"), 3);
+    assert_i64(query_int(a, "SELECT n FROM counter"), 3);
     mg_db_release(a);
     mg_db_release(b);
     mg_db_close(db1);
@@ -1236,7 +1194,7 @@ static void test_migrations(void **state)
     mg_db_release(c);
 
     /* Opening again applies nothing. */
-    mg_db *again = open_ok(f->url, NULL);
+    mg_db *again = test_db_open(f->url, NULL);
     c = acquire_ok(again);
     assert_i64(query_int(c, "SELECT count(*) FROM schema_migrations"), applied);
     /* A newer maillage recorded a migration this build does not know. */
@@ -1253,7 +1211,7 @@ static void test_migrations(void **state)
 
     /* Without migrations, the database opens (the runner's tests). */
     mg_db_options o = {.no_migrate = 1};
-    db = open_ok(f->url, &o);
+    db = test_db_open(f->url, &o);
     mg_db_close(db);
 }
 
@@ -1293,7 +1251,7 @@ static void test_concurrent_first_open(void **state)
     for (int i = 0; i < NT; i++)
         if (jobs[i].rc != 0)
             fail_msg("open %d: %s (%s)", i, mg_strerror(jobs[i].rc), jobs[i].msg);
-    mg_db *db = open_ok(url, NULL);
+    mg_db *db = test_db_open(url, NULL);
     mg_db_conn *c = acquire_ok(db);
     mg_db_conn *ref = acquire_ok(f->db);
     assert_i64(query_int(c, "SELECT count(*) FROM schema_migrations"),
@@ -1342,8 +1300,7 @@ int main(void)
 
     int failed = cmocka_run_group_tests_name("db", common, setup, teardown);
     failed += cmocka_run_group_tests_name("db-sqlite", sqlite, setup, teardown);
-    pg_base = getenv("MG_TEST_PG_URI");
-    if (pg_base && pg_base[0])
+    if (test_pg_base())
         failed += cmocka_run_group_tests_name("db-postgresql", pg, setup, teardown);
     else
         printf("[  SKIPPED ] db-postgresql: MG_TEST_PG_URI is not set (scripts/test.sh sets it; "

@@ -33,66 +33,10 @@
 
 #include "audit/audit.h"
 #include "db/migrations.h"
-#include "pg_fixture.h"
+#include "db_fixture.h"
 #include "storage/storage.h"
 
-/* Each test's folder and database path. */
-struct fixture {
-    char dir[256];
-    char db[300];  /* the SQLite file */
-    char url[512]; /* what the test opens: db, or the PostgreSQL database */
-    int pg;
-};
-
-/* The PostgreSQL database of this program, made in main(). */
-static char pg_url[512];
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/mg-test-storage-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->db, sizeof f->db, "%s/maillage.db", f->dir);
-    snprintf(f->url, sizeof f->url, "%s", f->db);
-    *state = f;
-    return 0;
-}
-
-/* The same, the test opening the PostgreSQL database, emptied first. */
-static int setup_pg(void **state)
-{
-    if (setup(state) || test_pg_reset(pg_url))
-        return -1;
-    struct fixture *f = *state;
-    snprintf(f->url, sizeof f->url, "%s", pg_url);
-    f->pg = 1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    test_remove_tree(f->dir);
-    free(f);
-    return 0;
-}
-
-/* Opens the database, failing the test (with the message) if it cannot. */
-static mg_db *open_ok(const char *path)
-{
-    mg_db *s = NULL;
-    mg_diag d = {{0}};
-    int rc = mg_db_open(&s, path, NULL, &d);
-    if (rc != 0)
-        fail_msg("open %s: %s (%s)", path, mg_strerror(rc), d.msg);
-    assert_non_null(s);
-    return s;
-}
+TEST_DB_FIXTURE("storage")
 
 /* Saves a scenario, failing the test if it cannot; returns its id. */
 static int64_t save_ok(mg_db *s, int64_t id, const char *name, const char *prof,
@@ -245,7 +189,7 @@ static void test_open_creates_and_migrates(void **state)
     struct fixture *f = *state;
     struct stat sb;
     assert_int_not_equal(stat(f->db, &sb), 0);
-    mg_db *s = open_ok(f->db);
+    mg_db *s = test_db_open(f->db, NULL);
     assert_int_equal(stat(f->db, &sb), 0);
     mg_db_close(s);
 
@@ -277,7 +221,7 @@ static void test_open_creates_and_migrates(void **state)
 static void test_wal_mode(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->db);
+    mg_db *s = test_db_open(f->db, NULL);
     char buf[64];
     /* Asked from another connection while ours is open, and after it is
      * closed: WAL is a property of the file, not of our connection. */
@@ -293,7 +237,7 @@ static void test_wal_mode(void **state)
 static void test_crud(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     mg_diag d = {{0}};
 
     const char *actions = "[{\"commune\":\"11069\",\"add\":2}]";
@@ -378,7 +322,7 @@ static void assert_list_names(mg_db *s, const char *const *names, size_t count)
 static void test_list_order(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     int64_t a = save_ok(s, 0, "A", "mg", "[]");
     int64_t b = save_ok(s, 0, "B", "mg", "[]");
     int64_t c = save_ok(s, 0, "C", "mg", "[]");
@@ -429,7 +373,7 @@ static void assert_page(mg_db *s, size_t offset, size_t limit, const int64_t *wa
 static void test_list_page(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     enum { N = 120 };
     int64_t ids[N];
     for (int i = 0; i < N; i++) {
@@ -500,7 +444,7 @@ static void test_list_page(void **state)
 static void test_unique_names(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     mg_diag d = {{0}};
 
     int64_t aude = save_ok(s, 0, "Aude", "mg", "[]");
@@ -531,7 +475,7 @@ static void test_unique_names(void **state)
 static void test_names(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     mg_diag d = {{0}};
 
     assert_int_equal(save_err(s, 0, "", "mg", "[]", &d), MG_EINVAL);
@@ -618,7 +562,7 @@ static void test_names(void **state)
 static void test_unknown_ids(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     mg_diag d = {{0}};
     mg_scenario_record r;
     int64_t id = save_ok(s, 0, "Seul", "mg", "[]");
@@ -661,7 +605,7 @@ static void test_unknown_ids(void **state)
 static void test_reopen_keeps_data(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     int64_t a = save_ok(s, 0, "Premier", "mg", "[{\"commune\":\"11001\",\"add\":1}]");
     int64_t b = save_ok(s, 0, "Second", "inf", "[]");
     mg_db_close(s);
@@ -669,7 +613,7 @@ static void test_reopen_keeps_data(void **state)
     via_exec(f->url, "UPDATE schema_migrations SET applied_at = '2020-02-02T02:02:02Z'");
 
     for (int round = 0; round < 2; round++) {
-        s = open_ok(f->url);
+        s = test_db_open(f->url, NULL);
         mg_diag d = {{0}};
         mg_scenario_record r;
         assert_int_equal(mg_storage_scenario_get(s, a, &r, &d), 0);
@@ -693,7 +637,7 @@ static void test_reopen_keeps_data(void **state)
 static void test_future_migration_refused(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     save_ok(s, 0, "Ancien", "mg", "[]");
     mg_db_close(s);
 
@@ -789,7 +733,7 @@ static void test_corrupt_files(void **state)
      * byte file header: SQLite sees a database, but a damaged one. */
     char damaged[300];
     snprintf(damaged, sizeof damaged, "%s/damaged.db", f->dir);
-    s = open_ok(damaged);
+    s = test_db_open(damaged, NULL);
     save_ok(s, 0, "X", "mg", "[]");
     mg_db_close(s);
     fill_random(noise, 4000, 777u);
@@ -806,7 +750,7 @@ static void test_corrupt_files(void **state)
     char empty[300];
     snprintf(empty, sizeof empty, "%s/empty.db", f->dir);
     write_bytes(empty, noise, 0, -1);
-    s = open_ok(empty);
+    s = test_db_open(empty, NULL);
     mg_db_close(s);
 }
 
@@ -837,7 +781,7 @@ static void test_open_errors(void **state)
 static void test_memory_database(void **state)
 {
     (void)state;
-    mg_db *s = open_ok(":memory:");
+    mg_db *s = test_db_open(":memory:", NULL);
     int64_t id = save_ok(s, 0, "En mémoire", "mg", "[]");
     mg_scenario_record r;
     mg_diag d = {{0}};
@@ -847,28 +791,67 @@ static void test_memory_database(void **state)
     mg_db_close(s);
 }
 
-enum { THREADS = 4, SAVES_PER_THREAD = 50 };
+enum { THREADS = 4, SAVES_PER_THREAD = 50, EDITS_PER_EDITOR = 25 };
 
-struct worker {
-    mg_db *s;     /* shared handle, or NULL to open one's own */
-    const char *path;
+/* One thread of a concurrency test. */
+struct job {
+    mg_db *db; /* shared, or NULL: a handle of its own on url, as another process */
+    const char *url;
     int index;
+    int64_t id; /* the scenario the editors share */
     int failures;
-    char msg[1100];
+    char msg[1100]; /* the last failure's */
 };
+
+__attribute__((format(printf, 2, 3))) static void job_fail(struct job *j, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->msg, sizeof j->msg, fmt, ap);
+    va_end(ap);
+    j->failures++;
+}
+
+/* The job's handle: the shared one, or one of its own; NULL (a failure)
+ * when it cannot be opened. */
+static mg_db *job_open(struct job *j)
+{
+    mg_diag d = {{0}};
+    mg_db *db = j->db;
+    if (!db && mg_db_open(&db, j->url, NULL, &d) != 0) {
+        job_fail(j, "open: %s", d.msg);
+        return NULL;
+    }
+    return db;
+}
+
+/* Runs fn on each job in a thread of its own (job i numbered i, with the
+ * handle and scenario given), waits for them all, and fails the test if
+ * any job failed. */
+static void run_jobs(void *(*fn)(void *), const char *url, mg_db *shared, int64_t id)
+{
+    struct job jobs[THREADS];
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (struct job){.db = shared, .url = url, .index = i, .id = id};
+        assert_int_equal(pthread_create(&t[i], NULL, fn, &jobs[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++)
+        if (jobs[i].failures)
+            fail_msg("thread %d: %d failures, last: %s", i, jobs[i].failures, jobs[i].msg);
+}
 
 /* Saves SAVES_PER_THREAD scenarios, re-reading and updating each, and
  * listing now and then so that reads interleave with the writes. */
 static void *worker_run(void *arg)
 {
-    struct worker *w = arg;
+    struct job *w = arg;
     mg_diag d = {{0}};
-    mg_db *s = w->s;
-    if (!s && mg_db_open(&s, w->path, NULL, &d) != 0) {
-        w->failures++;
-        snprintf(w->msg, sizeof w->msg, "open: %s", d.msg);
+    mg_db *s = job_open(w);
+    if (!s)
         return NULL;
-    }
     for (int i = 0; i < SAVES_PER_THREAD; i++) {
         char name[64];
         snprintf(name, sizeof name, "thread %d scenario %d", w->index, i);
@@ -876,33 +859,26 @@ static void *worker_run(void *arg)
         int64_t id = 0;
         mg_diag_clear(&d);
         if (mg_storage_scenario_save(s, &r, &id, &d) != 0) {
-            w->failures++;
-            snprintf(w->msg, sizeof w->msg, "save %s: %s", name, d.msg);
+            job_fail(w, "save %s: %s", name, d.msg);
             continue;
         }
         mg_scenario_record back;
-        if (mg_storage_scenario_get(s, id, &back, &d) != 0 || strcmp(back.name, name) != 0) {
-            w->failures++;
-            snprintf(w->msg, sizeof w->msg, "get %s: %s", name, d.msg);
-        }
+        if (mg_storage_scenario_get(s, id, &back, &d) != 0 || strcmp(back.name, name) != 0)
+            job_fail(w, "get %s: %s", name, d.msg);
         mg_scenario_record_free(&back);
         r.id = id;
         r.actions_json = "[{\"commune\":\"11069\",\"add\":1}]";
-        if (mg_storage_scenario_save(s, &r, &id, &d) != 0) {
-            w->failures++;
-            snprintf(w->msg, sizeof w->msg, "update %s: %s", name, d.msg);
-        }
+        if (mg_storage_scenario_save(s, &r, &id, &d) != 0)
+            job_fail(w, "update %s: %s", name, d.msg);
         if (i % 10 == 0) {
             mg_scenario_record *list = NULL;
             size_t n = 0;
-            if (mg_storage_scenario_list(s, &list, &n, &d) != 0) {
-                w->failures++;
-                snprintf(w->msg, sizeof w->msg, "list: %s", d.msg);
-            }
+            if (mg_storage_scenario_list(s, &list, &n, &d) != 0)
+                job_fail(w, "list: %s", d.msg);
             mg_scenario_record_list_free(list, n);
         }
     }
-    if (!w->s)
+    if (!w->db)
         mg_db_close(s);
     return NULL;
 }
@@ -910,17 +886,7 @@ static void *worker_run(void *arg)
 /* Runs the workers and checks that every save landed, once. */
 static void run_workers(const char *path, mg_db *shared)
 {
-    struct worker w[THREADS];
-    pthread_t t[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (struct worker){.s = shared, .path = path, .index = i};
-        assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
-    }
-    for (int i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_join(t[i], NULL), 0);
-    for (int i = 0; i < THREADS; i++)
-        if (w[i].failures)
-            fail_msg("thread %d: %d failures, last: %s", i, w[i].failures, w[i].msg);
+    run_jobs(worker_run, path, shared, 0);
 
     assert_int_equal(via_int(path, "SELECT count(*) FROM scenarios", NULL, 0),
                      THREADS * SAVES_PER_THREAD);
@@ -935,7 +901,7 @@ static void run_workers(const char *path, mg_db *shared)
 static void test_concurrent_shared_handle(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     run_workers(f->url, s);
     mg_db_close(s);
 }
@@ -950,16 +916,7 @@ static void test_concurrent_connections(void **state)
 
 /* --- Read-modify-write ------------------------------------------------------ */
 
-enum { EDITORS = 4, EDITS_PER_EDITOR = 25 };
-
-struct editor {
-    const char *url;
-    mg_db *db; /* shared, or NULL: a handle of its own, as another process */
-    int64_t id;
-    int index;
-    int failures;
-    char msg[1100];
-};
+/* THREADS editors, EDITS_PER_EDITOR edits each. */
 
 /* Appends the action "E<index>.<k>" to the stored JSON array. */
 static int append_tag(const mg_scenario_record *cur, void *ctx, char **out, mg_diag *d)
@@ -978,22 +935,17 @@ static int append_tag(const mg_scenario_record *cur, void *ctx, char **out, mg_d
 
 static void *editor_run(void *arg)
 {
-    struct editor *e = arg;
+    struct job *e = arg;
     mg_diag d = {{0}};
-    mg_db *db = e->db;
-    if (!db && mg_db_open(&db, e->url, NULL, &d) != 0) {
-        e->failures++;
-        snprintf(e->msg, sizeof e->msg, "open: %s", d.msg);
+    mg_db *db = job_open(e);
+    if (!db)
         return NULL;
-    }
     for (int k = 0; k < EDITS_PER_EDITOR; k++) {
         char tag[32];
         snprintf(tag, sizeof tag, "E%d.%d", e->index, k);
         mg_diag_clear(&d);
-        if (mg_storage_scenario_edit(db, e->id, append_tag, tag, &d) != 0) {
-            e->failures++;
-            snprintf(e->msg, sizeof e->msg, "edit %s: %s", tag, d.msg);
-        }
+        if (mg_storage_scenario_edit(db, e->id, append_tag, tag, &d) != 0)
+            job_fail(e, "edit %s: %s", tag, d.msg);
     }
     if (!e->db)
         mg_db_close(db);
@@ -1009,8 +961,8 @@ static void check_all_tags(mg_db *s, int64_t id)
     int total = 0;
     for (const char *p = r.actions_json; (p = strchr(p, '"')); p = strchr(p + 1, '"') + 1)
         total++;
-    assert_int_equal(total, EDITORS * EDITS_PER_EDITOR);
-    for (int i = 0; i < EDITORS; i++)
+    assert_int_equal(total, THREADS * EDITS_PER_EDITOR);
+    for (int i = 0; i < THREADS; i++)
         for (int k = 0; k < EDITS_PER_EDITOR; k++) {
             char tag[40];
             snprintf(tag, sizeof tag, "\"E%d.%d\"", i, k);
@@ -1022,19 +974,9 @@ static void check_all_tags(mg_db *s, int64_t id)
 
 static void run_editors(struct fixture *f, int own_handles)
 {
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     int64_t id = save_ok(s, 0, "Partagé", "mg", "[]");
-    struct editor e[EDITORS];
-    pthread_t t[EDITORS];
-    for (int i = 0; i < EDITORS; i++) {
-        e[i] = (struct editor){.url = f->url, .db = own_handles ? NULL : s, .id = id, .index = i};
-        assert_int_equal(pthread_create(&t[i], NULL, editor_run, &e[i]), 0);
-    }
-    for (int i = 0; i < EDITORS; i++)
-        assert_int_equal(pthread_join(t[i], NULL), 0);
-    for (int i = 0; i < EDITORS; i++)
-        if (e[i].failures)
-            fail_msg("editor %d: %d failures, last: %s", i, e[i].failures, e[i].msg);
+    run_jobs(editor_run, f->url, own_handles ? NULL : s, id);
     check_all_tags(s, id);
     mg_db_close(s);
 }
@@ -1061,7 +1003,7 @@ static int refuse_edit(const mg_scenario_record *cur, void *ctx, char **out, mg_
 static void test_edit_refused_or_missing(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     int64_t id = save_ok(s, 0, "Intact", "mg", "[\"a\"]");
     mg_diag d = {{0}};
     assert_int_equal(mg_storage_scenario_edit(s, id, refuse_edit, NULL, &d), MG_EINVAL);
@@ -1135,7 +1077,7 @@ static void test_busy_database(void **state)
 static void test_audited_changes(void **state)
 {
     struct fixture *f = *state;
-    mg_db *s = open_ok(f->url);
+    mg_db *s = test_db_open(f->url, NULL);
     int64_t id = save_ok(s, 0, "Audité", "mg", "[]");
     save_ok(s, id, "Audité", "inf", "[]");          /* one field changed */
     save_ok(s, id, "Audité", "inf", "[]");          /* nothing changed: no entry */
@@ -1174,58 +1116,36 @@ static void test_audited_changes(void **state)
     mg_db_close(s);
 }
 
+/* The tests that look inside the SQLite file, or test what only SQLite has. */
+#define SQLITE_ONLY(X) \
+    X(test_open_creates_and_migrates) \
+    X(test_wal_mode) \
+    X(test_failed_migration_rolled_back) \
+    X(test_corrupt_files) \
+    X(test_open_errors) \
+    X(test_memory_database)
+
+/* The others, run on both. */
+#define BOTH(X) \
+    X(test_crud) \
+    X(test_list_order) \
+    X(test_list_page) \
+    X(test_unique_names) \
+    X(test_names) \
+    X(test_unknown_ids) \
+    X(test_reopen_keeps_data) \
+    X(test_future_migration_refused) \
+    X(test_concurrent_shared_handle) \
+    X(test_concurrent_connections) \
+    X(test_edit_concurrent_threads) \
+    X(test_edit_concurrent_handles) \
+    X(test_edit_refused_or_missing) \
+    X(test_busy_database) \
+    X(test_audited_changes)
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_page, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_future_migration_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_migration_rolled_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_shared_handle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_connections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_concurrent_threads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_concurrent_handles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_refused_or_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_busy_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audited_changes, setup, teardown),
-    };
-    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
-
-    /* The tests that do not look inside the SQLite file, on PostgreSQL. */
-    const struct CMUnitTest pg_tests[] = {
-        cmocka_unit_test_setup_teardown(test_crud, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_list_order, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_list_page, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_unique_names, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_names, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_ids, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_future_migration_refused, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_shared_handle, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_connections, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_concurrent_threads, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_concurrent_handles, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_refused_or_missing, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_busy_database, setup_pg, teardown),
-        cmocka_unit_test_setup_teardown(test_audited_changes, setup_pg, teardown),
-    };
-    int pg = test_pg_database("mg_test_storage", pg_url, sizeof pg_url);
-    if (pg == 1) {
-        printf("PostgreSQL: MG_TEST_PG_URI not set, %zu tests not run there\n",
-               sizeof pg_tests / sizeof pg_tests[0]);
-        return failed;
-    }
-    if (pg < 0)
-        return 1;
-    return failed + cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {SQLITE_ONLY(TEST_DB_SQLITE) BOTH(TEST_DB_SQLITE)};
+    const struct CMUnitTest pg_tests[] = {BOTH(TEST_DB_PG)};
+    return test_db_run_groups(tests, pg_tests);
 }
