@@ -120,6 +120,43 @@ static const web_field plan_other_fields[F_COUNT - PLAN_NKINDS] = {
                                           "ressource demandée y est placée."},
 };
 
+/* The form that saves a plan as a scenario: a name, and the profession
+ * and the plan's actions (JSON) carried along. Described once: drawn under
+ * the plan, read by save(), drawn again when the name is refused. */
+enum { SAVE_NAME, SAVE_PROFESSION, SAVE_ACTIONS, SAVE_NFIELDS };
+
+/* The longest actions text carried (characters): a plan of every kind at
+ * its maximum count, each action well under 400 characters. */
+#define SAVE_ACTIONS_MAX_CHARS (PLAN_NKINDS * PLAN_MAX_PER_KIND * 400)
+
+static const web_field save_fields[SAVE_NFIELDS] = {
+    [SAVE_NAME] = {.name = "nom", .label = "Nom du scénario", .kind = WEB_FIELD_TEXT,
+                   .required = true, .max = MG_STORAGE_NAME_MAX_CHARS,
+                   .defval = "Plan recommandé"},
+    [SAVE_PROFESSION] = {.name = "profession", .label = "Profession", .kind = WEB_FIELD_HIDDEN},
+    [SAVE_ACTIONS] = {.name = "actions", .label = "Actions", .kind = WEB_FIELD_HIDDEN,
+                      .max = SAVE_ACTIONS_MAX_CHARS},
+};
+
+#define SAVE_ACTION "/planification/enregistrer"
+
+/* The save form's description, its hidden fields set to `prof` and
+ * `actions` (the values of the empty form; a refused form carries what was
+ * sent). */
+typedef struct save_form_desc {
+    web_field fields[SAVE_NFIELDS];
+    web_form form;
+} save_form_desc;
+
+static void save_form_init(save_form_desc *f, const char *prof, const char *actions)
+{
+    memcpy(f->fields, save_fields, sizeof save_fields);
+    f->fields[SAVE_PROFESSION].defval = prof;
+    f->fields[SAVE_ACTIONS].defval = actions;
+    f->form = (web_form){.id = "enregistrer", .fields = f->fields, .nfields = SAVE_NFIELDS,
+                         .submit = "Enregistrer"};
+}
+
 /* --- Parse ------------------------------------------------------------------ */
 
 /* What the request asks, read and checked. */
@@ -529,13 +566,12 @@ static void save_form(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p
     mg_scenario_free(&sc);
     if (!text)
         return;
+    save_form_desc f;
+    save_form_init(&f, g->prof->key, text);
     mg_buf_puts(b, "<section aria-labelledby=\"enregistrer\"><h2 id=\"enregistrer\">Enregistrer le plan "
-                   "comme scénario</h2>\n<form method=\"post\" action=\"/planification/enregistrer\" "
-                   "class=\"stack\">\n<label for=\"nom\">Nom du scénario</label> "
-                   "<input id=\"nom\" name=\"nom\" required maxlength=\"200\" value=\"Plan recommandé\">\n");
-    mg_html_hidden(b, "profession", g->prof->key);
-    mg_html_hidden(b, "actions", text);
-    mg_buf_puts(b, "\n<button type=\"submit\">Enregistrer</button></form></section>\n");
+                   "comme scénario</h2>\n");
+    web_form_render(b, &f.form, NULL, "post", SAVE_ACTION, NULL);
+    mg_buf_puts(b, "</section>\n");
     free(text);
 }
 
@@ -615,38 +651,142 @@ static int page(web_ctx *ctx)
     return rc;
 }
 
-/* Saves the plan's actions as a new scenario and shows it. */
-static int save(web_ctx *ctx)
+/* A storage message made a sentence: capital first letter, final period. */
+static void sentence(char *out, size_t cap, const char *msg)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
-    const char *name = mg_http_form(r, "nom"), *prof = mg_http_form(r, "profession");
-    const char *actions = mg_http_form(r, "actions");
-    const mg_app_profession *ap = mg_app_profession_get(a, prof);
-    if (!name || !*name || !ap || !actions) {
-        mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_PLAN_SAVE_FIELDS));
-        return 0;
+    snprintf(out, cap, "%s", msg && *msg ? msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+    size_t n = strlen(out);
+    if (n && out[n - 1] != '.' && n + 1 < cap) {
+        out[n] = '.';
+        out[n + 1] = '\0';
+    }
+}
+
+/* What a save request sends, read and checked. */
+typedef struct save_request {
+    save_form_desc f;
+    web_form_input in;
+    const mg_app_profession *ap;
+    mg_scenario sc;     /* the actions, read (to list them on a refused form) */
+    char *actions;      /* the same, as stored (compact JSON, malloc'ed) */
+} save_request;
+
+static void save_request_free(save_request *q)
+{
+    mg_scenario_free(&q->sc);
+    free(q->actions);
+}
+
+/*
+ * Reads the save form into q. The profession and the actions are the
+ * program's own (hidden): when they are missing or unreadable the request
+ * did not come from the page, and a plain 400 is answered here (1 is
+ * returned); MG_ENOMEM when out of memory. A refused name stays in q->in,
+ * for save_refused.
+ */
+static int save_parse(web_ctx *ctx, save_request *q)
+{
+    memset(q, 0, sizeof *q);
+    save_form_init(&q->f, NULL, NULL);
+    web_form_read(&q->f.form, ctx->req, &q->in);
+    const char *actions = q->in.raw[SAVE_ACTIONS];
+    q->ap = q->in.error[SAVE_PROFESSION][0]
+                ? NULL
+                : mg_app_profession_get(ctx->app, q->in.raw[SAVE_PROFESSION]);
+    if (!q->ap || !q->in.given[SAVE_ACTIONS] || q->in.error[SAVE_ACTIONS][0]) {
+        mg_http_error(ctx->req, ctx->res, 400, web_msg_fr(WEB_MSG_PLAN_SAVE_FIELDS));
+        return 1;
     }
     json_error_t err;
     json_t *j = json_loads(actions, 0, &err);
-    mg_scenario sc;
     mg_diag d = {{0}};
-    if (!j || mg_scenario_from_json(j, ap->g, &sc, &d)) {
+    if (!j || mg_scenario_from_json(j, q->ap->g, &q->sc, &d)) {
         json_decref(j);
-        mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_PLAN_ACTIONS_UNREADABLE));
-        return 0;
+        mg_http_error(ctx->req, ctx->res, 400, web_msg_fr(WEB_MSG_PLAN_ACTIONS_UNREADABLE));
+        return 1;
     }
-    mg_scenario_free(&sc);
-    char *text = json_dumps(j, JSON_COMPACT);
+    q->actions = json_dumps(j, JSON_COMPACT);
     json_decref(j);
-    int rc = web_scenario_create(a, r, res, name, prof, text);
-    free(text);
+    return q->actions ? 0 : MG_ENOMEM;
+}
+
+/* The save form refused (status 400): the plan's actions listed, the form
+ * with the name as typed and the message beside it. */
+static int save_refused(web_ctx *ctx, const save_request *q)
+{
+    mg_buf *b = &ctx->res->body;
+    const mg_diagnosis *g = q->ap->g;
+    ctx->res->status = 400;
+    web_page_begin(b, ctx->app, "Enregistrer le plan comme scénario", "planification");
+    mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"");
+    mg_html_href(b, "/planification", (const char *const[]){"profession", g->prof->key, NULL},
+                 NULL);
+    mg_buf_puts(b, "\">← Planification</a></p>\n<h1>Enregistrer le plan comme scénario</h1>\n");
+    if (q->sc.n == 0) {
+        mg_buf_puts(b, "<p>Le plan ne compte aucune action.</p>\n");
+    } else {
+        mg_buf_printf(b, "<p>Le plan compte %zu ", q->sc.n);
+        mg_buf_puts(b, q->sc.n > 1 ? "actions :</p>\n<ul>" : "action :</p>\n<ul>");
+    }
+    for (size_t k = 0; k < q->sc.n; k++) {
+        const mg_action *act = &q->sc.actions[k];
+        mg_buf_puts(b, "<li>");
+        mg_html_text(b, mg_resource_label(act->kind));
+        mg_buf_puts(b, " — ");
+        mg_html_text(b, g->t->name[act->commune]);
+        mg_buf_puts(b, " (");
+        mg_html_text(b, g->t->code[act->commune]);
+        mg_buf_puts(b, ")</li>");
+    }
+    if (q->sc.n)
+        mg_buf_puts(b, "</ul>\n");
+    web_form_render(b, &q->f.form, &q->in, "post", SAVE_ACTION, NULL);
+    web_page_end(b);
+    return b->failed ? MG_ELIMIT : MG_OK;
+}
+
+/* Saves the plan's actions as a new scenario and shows it; a name refused
+ * (empty, too long, already used) comes back beside the field. */
+static int save(web_ctx *ctx)
+{
+    save_request q;
+    int rc = save_parse(ctx, &q);
+    if (rc) {
+        save_request_free(&q);
+        return rc > 0 ? MG_OK : rc;
+    }
+    if (q.in.nerrors == 0) {
+        mg_scenario_record rec = {.name = (char *)q.in.raw[SAVE_NAME],
+                                  .profession = (char *)q.ap->g->prof->key,
+                                  .actions_json = q.actions};
+        int64_t id = 0;
+        mg_diag d = {{0}};
+        rc = mg_storage_scenario_save(ctx->app->db, &rec, &id, &d);
+        if (rc == MG_OK) {
+            char loc[64];
+            snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)id);
+            mg_http_redirect(ctx->res, loc);
+        } else if (rc == MG_EINVAL || rc == MG_EUTF8) {
+            /* A name refused by the store (« un scénario nommé … existe déjà »). */
+            char msg[sizeof d.msg + 2];
+            sentence(msg, sizeof msg, d.msg);
+            web_form_refuse(&q.in, "nom", msg);
+        } else {
+            web_storage_error(ctx->req, ctx->res, rc, &d, "",
+                              web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
+        }
+        rc = MG_OK;
+    }
+    if (q.in.nerrors)
+        rc = save_refused(ctx, &q);
+    save_request_free(&q);
     return rc;
 }
 
 const web_route web_routes_plan[] = {
     {"GET", "/planification", page, WEB_ANYONE},
-    {"POST", "/planification/enregistrer", save, WEB_ANYONE},
+    {"POST", SAVE_ACTION, save, WEB_ANYONE},
     {NULL, NULL, NULL, WEB_ANYONE},
 };

@@ -584,9 +584,28 @@ test('planning: a cabin and two carts placed, compared with a proposed site, sav
     assert.equal(await page.locator('main svg path.mg-highlight').count(), 3, 'the three sites outlined');
     await shoot(page, 'planification');
     // Save it: the scenario page lists the three actions.
+    const planUrl = page.url();
+    const name = `Plan ${Date.now()}`;
+    await page.locator('#enregistrer-nom').fill(name);
     const saved = await clickAndWait(page, page.locator('section[aria-labelledby="enregistrer"] button[type="submit"]'));
     assert.equal(saved.status(), 200);
     assert.match(page.url(), /\/scenarios\/\d+$/);
+    assert.equal(await page.locator('section[aria-labelledby="actions"] tbody tr').count(), 3);
+    // The same name again: the form comes back (400) with the name as typed
+    // and the store's message beside it; the plan is still there to save.
+    await page.goto(planUrl);
+    await page.locator('#enregistrer-nom').fill(name);
+    expectedErrorUrls.add(`${BASE}/planification/enregistrer`);
+    const refused = await clickAndWait(page, page.getByRole('button', { name: 'Enregistrer' }));
+    assert.equal(refused.status(), 400);
+    const nom = page.locator('#enregistrer-nom');
+    assert.equal(await nom.getAttribute('aria-invalid'), 'true');
+    assert.equal(await nom.inputValue(), name);
+    assert.match(await page.locator('#enregistrer-nom-erreur').innerText(), /existe déjà/);
+    assert.equal(await page.locator('main li').count() >= 3, true, 'the actions listed');
+    await nom.fill(`${name} bis`);
+    const again = await clickAndWait(page, page.getByRole('button', { name: 'Enregistrer' }));
+    assert.equal(again.status(), 200);
     assert.equal(await page.locator('section[aria-labelledby="actions"] tbody tr').count(), 3);
   } finally {
     await page.close();

@@ -479,6 +479,85 @@ static void test_refused_forms(void **state)
     mg_http_response_free(&r);
 }
 
+/* The planning page's "save as scenario" form (web/form.h, ids
+ * "enregistrer-…"): drawn under a plan; a refused name comes back with
+ * what was typed, the message beside it and the plan's actions carried
+ * along (400); what the page itself sends (profession, actions) refused
+ * plainly. */
+static void test_plan_save(void **state)
+{
+    (void)state;
+    mg_http_response r = req("GET", "/planification?cabine=1&chariot=0&calculer=1", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    char tag[1024];
+    tag_of(text(&r), "enregistrer-nom", tag, sizeof tag);
+    assert_non_null(strstr(tag, "name=\"nom\" required"));
+    assert_non_null(strstr(tag, "value=\"Plan recommandé\""));
+    assert_non_null(strstr(text(&r), "<form class=\"stack\" method=\"post\" "
+                                     "action=\"/planification/enregistrer\">"));
+    assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"actions\" value=\"[{&quot;kind&quot;:"
+                                     "&quot;telemedicine_cabin&quot;"));
+    mg_http_response_free(&r);
+
+    static const char actions[] = "actions=%5B%7B%22kind%22%3A%22gp%22%2C%22commune%22%3A%2211069%22"
+                                  "%2C%22count%22%3A1%7D%5D";
+    char body[1024];
+    snprintf(body, sizeof body, "nom=Plan+%%26+co&profession=inf&%s", actions);
+    r = req("POST", "/planification/enregistrer", FORM, body);
+    assert_int_equal(r.status, 303);
+    assert_true(strncmp(r.location, "/scenarios/", 11) == 0);
+    mg_http_response_free(&r);
+
+    /* The same name again: the store's words beside the name. */
+    r = req("POST", "/planification/enregistrer", FORM, body);
+    assert_refused(&r, "enregistrer-nom", "Un scénario nommé « Plan &amp; co » existe déjà.",
+                   "Plan &amp; co");
+    assert_non_null(strstr(text(&r), "<h1>Enregistrer le plan comme scénario</h1>"));
+    assert_non_null(strstr(text(&r), "<li>médecin(s) — Carcassonne (11069)</li>"));
+    assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"profession\" value=\"inf\">"));
+    assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"actions\" value=\"[{&quot;kind&quot;:"
+                                     "&quot;gp&quot;,&quot;commune&quot;:&quot;11069&quot;,"
+                                     "&quot;count&quot;:1}]\">"));
+    assert_non_null(strstr(text(&r), "<a href=\"/planification?profession=inf\">← Planification</a>"));
+    mg_http_response_free(&r);
+    /* Empty, spaces only, too long. */
+    snprintf(body, sizeof body, "nom=&profession=mg&%s", actions);
+    r = req("POST", "/planification/enregistrer", FORM, body);
+    assert_refused(&r, "enregistrer-nom", "« Nom du scénario » est obligatoire.", "");
+    mg_http_response_free(&r);
+    snprintf(body, sizeof body, "nom=+++&profession=mg&%s", actions);
+    r = req("POST", "/planification/enregistrer", FORM, body);
+    assert_refused(&r, "enregistrer-nom", "obligatoire", "   ");
+    mg_http_response_free(&r);
+    char name[202];
+    memset(name, 'x', 201);
+    name[201] = '\0';
+    snprintf(body, sizeof body, "nom=%s&profession=mg&%s", name, actions);
+    r = req("POST", "/planification/enregistrer", FORM, body);
+    assert_refused(&r, "enregistrer-nom", "200 caractères au plus (201 saisis)", name);
+    mg_http_response_free(&r);
+
+    /* What the page sends itself: refused plainly (an error page). */
+    static const struct {
+        const char *body, *message;
+    } bad[] = {
+        {"nom=X&profession=mg&actions=%5B", "Actions du plan illisibles."},
+        {"nom=X&profession=mg&actions=%5B%7B%22kind%22%3A%22teleportation%22%7D%5D",
+         "Actions du plan illisibles."},
+        {"nom=X&profession=mg", "Il faut un nom, une profession et les actions du plan."},
+        {"nom=X&profession=veto&actions=%5B%5D",
+         "Il faut un nom, une profession et les actions du plan."},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        r = req("POST", "/planification/enregistrer", FORM, bad[k].body);
+        if (r.status != 400 || !strstr(text(&r), bad[k].message) ||
+            strstr(text(&r), "enregistrer-nom"))
+            fail_msg("%s: status %d, expected a plain 400 with \"%s\"", bad[k].body, r.status,
+                     bad[k].message);
+        mg_http_response_free(&r);
+    }
+}
+
 /* Deletes every scenario of the application's store. */
 static void delete_all_scenarios(void)
 {
@@ -720,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_commune_contributions_sum),
         cmocka_unit_test(test_scenario_pages),
         cmocka_unit_test(test_refused_forms),
+        cmocka_unit_test(test_plan_save),
         cmocka_unit_test(test_scenario_list_pages),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_api),
