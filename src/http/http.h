@@ -184,6 +184,14 @@ typedef struct mg_http_config {
     /* Where to write one line per request (mg_http_log_request); NULL for
      * no access log. Borrowed: it must outlive the server. */
     FILE *access_log;
+    /* The URLs people use to reach the server ("https://sante.example.fr"),
+     * NULL-terminated, or NULL: a request whose Host is none of them, nor
+     * the listening address with its port (or localhost when on loopback),
+     * is refused (421), and so is a state-changing request sent from a page
+     * of another site (403, Origin or Referer). Bound to every interface
+     * without any, the server cannot know its names and checks only that
+     * Origin matches Host. Borrowed. */
+    const char *const *public_urls;
 } mg_http_config;
 
 mg_http_config mg_http_config_defaults(void);

@@ -151,4 +151,33 @@ bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res);
  * 500 when it fails). */
 void mg_http_dispatch_route(mg_router *rt, mg_http_request *r, mg_http_response *res);
 
+/* --- origin.c: Host, Origin and Referer checks --------------------------- */
+
+#define MG_HTTP_MAX_HOSTS 16
+
+/* The names (host[:port], lower case) the server answers to; `any` when it
+ * cannot know them (bound to every interface without a public URL). */
+typedef struct mg_http_hosts {
+    char name[MG_HTTP_MAX_HOSTS][256];
+    size_t n;
+    bool any;
+} mg_http_hosts;
+
+/* Adds a name, or both spellings of a URL's host (with and without its
+ * default port). MG_EINVAL, MG_ELIMIT. */
+int mg_http_hosts_add(mg_http_hosts *h, const char *name);
+int mg_http_hosts_add_url(mg_http_hosts *h, const char *url);
+bool mg_http_host_allowed(const mg_http_hosts *h, const char *host);
+
+/* True for the methods that change state (all but GET, HEAD, OPTIONS). */
+bool mg_http_unsafe_method(const char *method);
+
+/*
+ * 0 when the request may go on; else the status to answer, with its French
+ * message in msg: 400 without a Host header, 421 for a Host the server does
+ * not answer to, 403 for a state-changing request whose Origin (or, without
+ * one, Referer) is another site.
+ */
+int mg_http_check_origin(const mg_http_hosts *h, const mg_http_request *r, char *msg, size_t cap);
+
 #endif

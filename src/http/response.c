@@ -78,6 +78,7 @@ static const char *status_title(int status)
     case 413: return "Requête trop volumineuse";
     case 414: return "Adresse trop longue";
     case 415: return "Type de contenu non pris en charge";
+    case 421: return "Nom d'hôte non servi";
     case 422: return "Données invalides";
     case 429: return "Trop de requêtes";
     case 500: return "Erreur interne";

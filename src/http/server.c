@@ -59,6 +59,7 @@ struct mg_http_server {
     bool has_proxy;      /* a trusted proxy is configured */
     ip_addr proxy;
     FILE *access_log;    /* borrowed; NULL for none */
+    mg_http_hosts hosts; /* the names it answers to (origin.c) */
 };
 
 /* What the server keeps for one request between libmicrohttpd's calls. */
@@ -517,7 +518,12 @@ static enum MHD_Result respond(const mg_http_server *s, struct MHD_Connection *c
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     enum MHD_Result ret;
+    char msg[160];
+    int refused = 0;
     if (mg_http_dispatch_begin(&r, &res)) {
+        ret = send_response(c, &r, &res, -1, 0);
+    } else if ((refused = mg_http_check_origin(&s->hosts, &r, msg, sizeof msg)) != 0) {
+        mg_http_error(&r, &res, refused, msg);
         ret = send_response(c, &r, &res, -1, 0);
     } else if (is_static_path(s, mg_http_path(&r))) {
         ret = serve_static(s, c, &r, &res);
@@ -634,6 +640,40 @@ static void server_free(mg_http_server *s)
     if (s->static_fd >= 0)
         close(s->static_fd);
     free(s);
+}
+
+/*
+ * The names the server answers to (origin.c): its public URLs, and the
+ * listening address with its port — with localhost when it listens on a
+ * loopback address. Bound to every interface without a public URL, it
+ * cannot know them: any Host goes, and writes must come from a page of
+ * the same host.
+ */
+static int names_answered(mg_http_hosts *h, const mg_http_config *c, unsigned port, mg_diag *d)
+{
+    memset(h, 0, sizeof *h);
+    for (size_t i = 0; c->public_urls && c->public_urls[i]; i++)
+        if (mg_http_hosts_add_url(h, c->public_urls[i]) != MG_OK)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "public URL \"%s\": expected http(s)://host[:port] (at most %u)",
+                               c->public_urls[i], MG_HTTP_MAX_HOSTS / 2);
+    const char *a = c->address;
+    bool wildcard = strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0 || strcmp(a, "[::]") == 0;
+    if (wildcard) {
+        h->any = h->n == 0;
+        return MG_OK;
+    }
+    (void)port; /* names are compared without their port */
+    char name[300];
+    bool v6 = strchr(a, ':') != NULL && a[0] != '[';
+    snprintf(name, sizeof name, v6 ? "[%s]" : "%s", a);
+    int rc = mg_http_hosts_add(h, name);
+    bool loopback = strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 || strcmp(a, "[::1]") == 0;
+    if (rc == MG_OK && loopback)
+        rc = mg_http_hosts_add(h, "localhost");
+    if (rc != MG_OK)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "too many names to answer to");
+    return MG_OK;
 }
 
 /* Parses an IPv4 or IPv6 literal ("[::1]" accepted) with the port. */
@@ -813,6 +853,8 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         (void)fcntl(s->stop_pipe[i], F_SETFD, FD_CLOEXEC);
     unsigned port = c.port;
     rc = open_listener(&ss, ipv6, &s->listen_fd, &port, d, c.address);
+    if (rc == MG_OK)
+        rc = names_answered(&s->hosts, &c, port, d);
     if (rc != MG_OK) {
         server_free(s);
         return rc;

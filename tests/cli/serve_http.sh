@@ -84,4 +84,23 @@ assert ch["11021"]>0 and d["after"]["territory"]["mean"]>d["before"]["territory"
 
 # Still serving after all that.
 get 200 "text/html" /methode
+# Requests from elsewhere (issue 11): a Host the server does not answer to
+# (DNS rebinding) is 421; a write sent by a page of another site (Origin,
+# or Referer without Origin) is 403 and changes nothing; the same write from
+# this site, or from no page at all (a script), goes through.
+port=$(cat "$tmp/port")
+get 421 "text/html; charset=utf-8" / -H "Host: evil.example:$port"
+get 421 "application/json" /api/v1/scenarios -H "Host: evil.example"
+get 200 "text/html; charset=utf-8" / -H "Host: localhost:$port"
+get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
+    -H "Origin: http://evil.example"
+get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
+    -H "Referer: http://evil.example/page.html"
+get 403 "application/json" /api/v1/scenarios -X POST -H 'Content-Type: application/json' \
+    --data '{"name":"Forge","profession":"mg","actions":[]}' -H "Origin: null"
+get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
+    -H "Origin: http://127.0.0.1:1"
+curl -s "$base/api/v1/scenarios?limit=200" | grep -q '"Forge"' && fail "a forged write changed something" || ok
+get 303 "" /scenarios -X POST --data 'nom=Du+site&profession=mg' -H "Origin: $base"
+get 200 "text/html; charset=utf-8" / -H "Origin: http://evil.example"
 finish

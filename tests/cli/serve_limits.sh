@@ -51,7 +51,7 @@ def get(source, path="/static/style.css"):
     """Status of GET path from `source` (0 when there is no answer)."""
     try:
         with connect(source) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
             s.settimeout(5)
             data = b""
             while True:
@@ -107,11 +107,11 @@ time.sleep(0.3)
 # Deadline: a request head trickled one byte every half second (its 40
 # bytes would take 20 s) is cut at about 4 s. A kept-alive connection that
 # got its answer is closed at about the same deadline after it.
-head = b"GET /static/style.css HTTP/1.1\r\nHost: x\r\n\r\n"
+head = b"GET /static/style.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 slow = connect("127.0.0.7")
 slow.setblocking(False)
 idle = connect("127.0.0.8")
-idle.sendall(b"GET /static/style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+idle.sendall(b"GET /static/style.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 idle.settimeout(5)
 first = idle.recv(65536)
 check("kept-alive request answered", first.startswith(b"HTTP/1.1 200"), first[:20])
