@@ -67,6 +67,7 @@ static const char *const fr[WEB_MSG_COUNT] = {
     [WEB_MSG_API_JSON_INVALID] = "JSON invalide",
     [WEB_MSG_API_LIMIT] = "« limit » : un nombre entier de 1 à 200.",
     [WEB_MSG_API_OFFSET] = "« offset » : un nombre entier positif ou nul.",
+    [WEB_MSG_API_JSON_TYPE] = "Le corps doit être envoyé avec Content-Type: application/json.",
 };
 
 const char *web_msg_fr(web_msg m)

@@ -100,6 +100,11 @@ get 403 "application/json" /api/v1/scenarios -X POST -H 'Content-Type: applicati
     --data '{"name":"Forge","profession":"mg","actions":[]}' -H "Origin: null"
 get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
     -H "Origin: http://127.0.0.1:1"
+# A plain HTML form can post text/plain to the API: it must say JSON.
+get 415 "application/json" /api/v1/scenarios -X POST -H 'Content-Type: text/plain' \
+    --data '{"name":"Forge","profession":"mg","actions":[]}'
+get 415 "application/json" /api/v1/evaluate -X POST \
+    --data '{"profession":"mg","actions":[]}'
 curl -s "$base/api/v1/scenarios?limit=200" | grep -q '"Forge"' && fail "a forged write changed something" || ok
 get 303 "" /scenarios -X POST --data 'nom=Du+site&profession=mg' -H "Origin: $base"
 get 200 "text/html; charset=utf-8" / -H "Origin: http://evil.example"
