@@ -1,12 +1,15 @@
 /* The scenario sandbox: the list (by pages), creation, adding and removing
- * actions (a removal is confirmed first), results (new map, difference
- * map, every figure before and after), comparison, deletion (confirmed).
+ * actions (a removal is confirmed first, and the confirmation names the
+ * action it removes, checked again in the store's transaction), results
+ * (new map, difference map, every figure before and after), comparison,
+ * deletion (confirmed).
  *
  * Each handler reads and checks the request into a struct, computes, then
  * renders HTML from what it read and computed. Forms are described once
  * (web/form.h), drawn again with what was typed when refused; the French
  * messages come from web/messages.h by reason code. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,43 @@ static void sentence(char *out, size_t cap, const char *msg)
         out[n] = '.';
         out[n + 1] = '\0';
     }
+}
+
+/*
+ * What names one action of a scenario: 16 hex digits of FNV-1a (64 bits)
+ * over its JSON as stored, keys sorted. The confirmation of a removal
+ * carries it, so that the removal can check, inside the store's
+ * transaction, that position n still holds the action that was confirmed
+ * (someone else may have added or removed actions meanwhile). It guards
+ * against mistakes, not against anyone: whoever can post can edit.
+ */
+#define ACTION_DIGEST_SIZE 17
+
+static int action_digest(const json_t *action, char out[ACTION_DIGEST_SIZE])
+{
+    char *text = json_dumps(action, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (!text)
+        return MG_ENOMEM;
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        h ^= *p;
+        h *= UINT64_C(1099511628211);
+    }
+    free(text);
+    snprintf(out, ACTION_DIGEST_SIZE, "%016llx", (unsigned long long)h);
+    return MG_OK;
+}
+
+/* The digest of action n (1-based) of a stored actions text, in out;
+ * MG_ENOTFOUND when there is no such action. */
+static int stored_action_digest(const char *actions_json, size_t n, char out[ACTION_DIGEST_SIZE])
+{
+    json_error_t err;
+    json_t *actions = json_loads(actions_json, 0, &err);
+    const json_t *a = n ? json_array_get(actions, n - 1) : NULL;
+    int rc = !actions ? MG_EPARSE : !a ? MG_ENOTFOUND : action_digest(a, out);
+    json_decref(actions);
+    return rc;
 }
 
 /* --- Forms ------------------------------------------------------------------ */
@@ -467,6 +507,21 @@ static int scenario_options(mg_buf *b, const void *ctx, const char *selected)
     return rc;
 }
 
+/* The comparison form (GET /scenarios/comparer?a=ID&b=ID): described once,
+ * drawn on the list with the two most recent scenarios chosen, read by the
+ * comparison page. Its choices are known at run time (scenario_options);
+ * whether an id names a scenario is web_scenario_load's check. */
+enum { CMP_A, CMP_B, CMP_NFIELDS };
+
+static const web_field compare_fields[CMP_NFIELDS] = {
+    [CMP_A] = {.name = "a", .label = "Scénario A", .kind = WEB_FIELD_SELECT,
+               .options_fn = scenario_options},
+    [CMP_B] = {.name = "b", .label = "Scénario B", .kind = WEB_FIELD_SELECT,
+               .options_fn = scenario_options},
+};
+
+static const web_form compare_desc = {"cmp", compare_fields, CMP_NFIELDS, "Comparer"};
+
 static void compare_form(mg_buf *b, const list_view *v)
 {
     char first[24] = "", second[24] = "";
@@ -474,13 +529,12 @@ static void compare_form(mg_buf *b, const list_view *v)
         snprintf(first, sizeof first, "%lld", (long long)v->choices[0].id);
     if (v->nchoices > 1)
         snprintf(second, sizeof second, "%lld", (long long)v->choices[1].id);
-    const web_field fields[2] = {
-        {.name = "a", .label = "Scénario A", .kind = WEB_FIELD_SELECT,
-         .options_fn = scenario_options, .defval = first},
-        {.name = "b", .label = "Scénario B", .kind = WEB_FIELD_SELECT,
-         .options_fn = scenario_options, .defval = second},
-    };
-    const web_form f = {"cmp", fields, 2, "Comparer"};
+    web_field fields[CMP_NFIELDS];
+    memcpy(fields, compare_fields, sizeof fields);
+    fields[CMP_A].defval = first;
+    fields[CMP_B].defval = second;
+    web_form f = compare_desc;
+    f.fields = fields;
     mg_buf_puts(b, "<h3>Comparer deux scénarios</h3>\n");
     if (v->nchoices >= COMPARE_CHOICES)
         mg_buf_printf(b, "<p>Les listes proposent les %d scénarios modifiés le plus "
@@ -640,15 +694,18 @@ static int show(web_ctx *ctx)
  */
 struct action_edit {
     const mg_app *a;
-    json_t *add;   /* the action to append, or NULL */
-    size_t remove; /* the 1-based action to remove, or 0 */
+    json_t *add;        /* the action to append, or NULL */
+    size_t remove;      /* the 1-based action to remove, or 0 */
+    const char *digest; /* what `remove` must be (action_digest), or NULL */
     bool no_such_action;
+    bool changed;       /* action `remove` is no longer the one of `digest` */
 };
 
 static int apply_action_edit(const mg_scenario_record *cur, void *ctx, char **out, mg_diag *d)
 {
     struct action_edit *e = ctx;
     e->no_such_action = false;
+    e->changed = false;
     const mg_app_profession *p = mg_app_profession_get(e->a, cur->profession);
     json_error_t jerr;
     json_t *actions = p ? json_loads(cur->actions_json, 0, &jerr) : NULL;
@@ -659,11 +716,20 @@ static int apply_action_edit(const mg_scenario_record *cur, void *ctx, char **ou
     }
     int rc = MG_OK;
     if (e->remove) {
+        char now[ACTION_DIGEST_SIZE] = "";
         if (e->remove > json_array_size(actions)) {
             e->no_such_action = true;
             rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "scenario %lld has no action %zu",
                              (long long)cur->id, e->remove);
-        } else {
+        } else if (e->digest &&
+                   (rc = action_digest(json_array_get(actions, e->remove - 1), now)) == MG_OK &&
+                   strcmp(now, e->digest) != 0) {
+            /* Another action in its place: nothing is removed. */
+            e->changed = true;
+            rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                             "scenario %lld: action %zu is no longer the one confirmed",
+                             (long long)cur->id, e->remove);
+        } else if (rc == MG_OK) {
             json_array_remove(actions, e->remove - 1);
         }
     }
@@ -692,6 +758,15 @@ static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
 {
     mg_diag d = {{0}};
     int rc = mg_storage_scenario_edit(ctx->app->db, w->rec.id, apply_action_edit, e, &d);
+    if (rc == MG_EINVAL && e->changed) {
+        /* The scenario as it was read for this request, with the reason. */
+        ctx->res->status = 409;
+        sandbox(&ctx->res->body, ctx->app, w, NULL,
+                /* TODO(messages) */
+                "Le scénario a été modifié depuis la confirmation : l'action à retirer n'est "
+                "plus à cette place. Rien n'a été retiré ; vérifiez ses actions et recommencez.");
+        return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+    }
     if (rc == MG_EINVAL) {
         ctx->res->status = 400;
         sandbox(&ctx->res->body, ctx->app, w, in, d.msg);
@@ -768,9 +843,10 @@ static int add_action(web_ctx *ctx)
 
 /* What a deletion request asks: a scenario, or one of its actions. */
 typedef struct removal {
-    int64_t id;     /* the scenario */
-    size_t action;  /* 1-based; 0: the scenario itself */
-    bool confirmed; /* POST with confirmer=oui */
+    int64_t id;         /* the scenario */
+    size_t action;      /* 1-based; 0: the scenario itself */
+    bool confirmed;     /* POST with confirmer=oui (and, for an action, its empreinte) */
+    const char *digest; /* the action confirmed (empreinte, action_digest), or NULL */
 } removal;
 
 /* Reads the path ({id}, and {n} when with_action) and the confirmation;
@@ -793,6 +869,13 @@ static int parse_removal(web_ctx *ctx, bool with_action, removal *rm)
                         ? mg_http_form(ctx->req, "confirmer")
                         : NULL;
     rm->confirmed = c && strcmp(c, "oui") == 0;
+    if (with_action && rm->confirmed) {
+        /* Without what it removes, a removal cannot be checked: it is
+         * confirmed again (the confirmation page carries it). */
+        const char *e = mg_http_form(ctx->req, "empreinte");
+        rm->digest = e && *e ? e : NULL;
+        rm->confirmed = rm->digest != NULL;
+    }
     return 0;
 }
 
@@ -803,6 +886,7 @@ typedef struct confirm_view {
     size_t action;       /* 1-based, 0: the scenario */
     const char *kind;    /* the action's French label */
     const char *commune; /* the action's commune */
+    const char *digest;  /* the action's, sent back with the confirmation */
 } confirm_view;
 
 static void render_confirm(mg_buf *b, const mg_app *a, const confirm_view *v)
@@ -833,6 +917,8 @@ static void render_confirm(mg_buf *b, const mg_app *a, const confirm_view *v)
         mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\">",
                       (long long)v->id);
     mg_html_hidden(b, "confirmer", "oui");
+    if (v->action)
+        mg_html_hidden(b, "empreinte", v->digest);
     mg_buf_puts(b, v->action ? "<button type=\"submit\" class=\"danger\">Retirer définitivement</button> "
                              : "<button type=\"submit\" class=\"danger\">Supprimer définitivement</button> ");
     mg_html_link_id(b, "/scenarios/", v->id, NULL);
@@ -881,16 +967,17 @@ static int remove_action(web_ctx *ctx)
     if (load_path_scenario(ctx, &w))
         return 0;
     int rc = MG_OK;
+    char digest[ACTION_DIGEST_SIZE];
     if (rm.confirmed) {
-        struct action_edit e = {.a = ctx->app, .remove = rm.action};
+        struct action_edit e = {.a = ctx->app, .remove = rm.action, .digest = rm.digest};
         rc = save_actions(ctx, &w, &e, NULL);
     } else if (rm.action > w.s.n) {
         fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
-    } else {
+    } else if ((rc = stored_action_digest(w.rec.actions_json, rm.action, digest)) == MG_OK) {
         const mg_action *act = &w.s.actions[rm.action - 1];
         confirm_view v = {.id = rm.id, .name = w.rec.name, .action = rm.action,
                           .kind = mg_resource_label(act->kind),
-                          .commune = w.p->g->t->name[act->commune]};
+                          .commune = w.p->g->t->name[act->commune], .digest = digest};
         render_confirm(&ctx->res->body, ctx->app, &v);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
@@ -916,7 +1003,9 @@ static void compare_view_free(compare_view *v)
 /* Loads ?a= and ?b= (either may be absent); non-zero once answered. */
 static int compute_compare(web_ctx *ctx, compare_view *v)
 {
-    const char *ids[2] = {mg_http_query(ctx->req, "a"), mg_http_query(ctx->req, "b")};
+    web_form_input in;
+    web_form_read(&compare_desc, ctx->req, &in);
+    const char *ids[2] = {in.raw[CMP_A], in.raw[CMP_B]};
     if (!ids[0]) {
         ids[0] = ids[1];
         ids[1] = NULL;

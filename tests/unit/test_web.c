@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "parse/parse.h"
 #include "pg_fixture.h"
 #include "testutil.h"
 #include "web/app.h"
@@ -93,6 +94,22 @@ static const char *tag_of(const char *html, const char *id, char *buf, size_t ca
     const char *end = strchr(at, '>');
     size_t n = end ? (size_t)(end - start) + 1 : strlen(start);
     snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
+    return buf;
+}
+
+/* The value of the hidden field `name` in html, copied into buf ("" if
+ * absent). */
+static const char *hidden_value(const char *html, const char *name, char *buf, size_t cap)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    buf[0] = '\0';
+    const char *at = strstr(html, needle);
+    if (at) {
+        at += strlen(needle);
+        size_t n = strcspn(at, "\"");
+        snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), at);
+    }
     return buf;
 }
 
@@ -323,7 +340,9 @@ static void test_scenario_pages(void **state)
     mg_http_response_free(&r);
 
     /* Removing the action asks first: a POST without confirmer=oui, or a
-     * GET, shows the confirmation page and changes nothing. */
+     * GET, shows the confirmation page and changes nothing. The page
+     * carries what it removes (empreinte). */
+    char digest[64], confirmed[128];
     snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
     for (int k = 0; k < 3; k++) {
         r = k == 2 ? req("GET", target, NULL, NULL)
@@ -333,21 +352,28 @@ static void test_scenario_pages(void **state)
         assert_non_null(strstr(text(&r), "Cabine à Quillan"));
         assert_non_null(strstr(text(&r), "cabine de télémédecine — Quillan"));
         assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"confirmer\" value=\"oui\">"));
+        assert_int_equal(strlen(hidden_value(text(&r), "empreinte", digest, sizeof digest)), 16);
         assert_non_null(strstr(text(&r), "Retirer définitivement"));
         assert_non_null(strstr(text(&r), ">Annuler</a>"));
         mg_http_response_free(&r);
     }
+    /* confirmer=oui without what it removes: confirmed again, not removed. */
+    r = req("POST", target, FORM, "confirmer=oui");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "<h1>Confirmer la suppression</h1>"));
+    mg_http_response_free(&r);
     snprintf(target, sizeof target, "/api/v1%s", page);
     r = req("GET", target, NULL, NULL);
     assert_non_null(strstr(text(&r), "telemedicine_cabin"));
     mg_http_response_free(&r);
-    /* Confirmed: removed. */
+    /* Confirmed: removed; once only. */
     snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
-    r = req("POST", target, FORM, "confirmer=oui");
+    snprintf(confirmed, sizeof confirmed, "confirmer=oui&empreinte=%s", digest);
+    r = req("POST", target, FORM, confirmed);
     assert_int_equal(r.status, 303);
     assert_string_equal(r.location, page);
     mg_http_response_free(&r);
-    r = req("POST", target, FORM, "confirmer=oui");
+    r = req("POST", target, FORM, confirmed);
     assert_int_equal(r.status, 404);
     mg_http_response_free(&r);
     r = req("GET", target, NULL, NULL);
@@ -382,6 +408,103 @@ static void test_scenario_pages(void **state)
     mg_http_response_free(&r);
     r = req("POST", target, FORM, "confirmer=oui");
     assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+}
+
+/* Adds an action before the others, as someone else editing the
+ * scenario between a confirmation and its click would (through the
+ * store, in its transaction). */
+static int insert_first(const mg_scenario_record *cur, void *ctx, char **out, mg_diag *d)
+{
+    (void)d;
+    json_error_t err;
+    json_t *actions = json_loads(cur->actions_json, 0, &err);
+    json_t *a = json_loads((const char *)ctx, 0, &err);
+    int rc = actions && a && json_array_insert_new(actions, 0, a) == 0 ? 0 : MG_ENOMEM;
+    if (rc)
+        json_decref(a);
+    *out = rc ? NULL : json_dumps(actions, JSON_COMPACT);
+    json_decref(actions);
+    return rc ? rc : *out ? 0 : MG_ENOMEM;
+}
+
+/* The number of actions of scenario `page` ("/scenarios/ID"), through the API. */
+static size_t stored_actions(const char *page)
+{
+    char target[640];
+    snprintf(target, sizeof target, "/api/v1%s", page);
+    mg_http_response r = req("GET", target, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_error_t err;
+    json_t *j = json_loads(text(&r), 0, &err);
+    assert_non_null(j);
+    size_t n = json_array_size(json_object_get(j, "actions"));
+    json_decref(j);
+    mg_http_response_free(&r);
+    return n;
+}
+
+/* A removal confirmed for action n removes nothing when, meanwhile,
+ * another action took place n: 409, the scenario as it is and why. */
+static void test_remove_after_concurrent_edit(void **state)
+{
+    (void)state;
+    mg_http_response r = req("POST", "/scenarios", FORM, "nom=Retrait+concurrent&profession=mg");
+    assert_int_equal(r.status, 303);
+    char page[512], target[640];
+    snprintf(page, sizeof page, "%s", r.location);
+    mg_http_response_free(&r);
+    snprintf(target, sizeof target, "%s/actions", page);
+    r = req("POST", target, FORM, "kind=gp&commune=11304&count=2");
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+
+    /* The confirmation of the removal of action 1 (the GP in Quillan). */
+    snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
+    r = req("GET", target, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "médecin(s) — Quillan"));
+    char digest[64], body[128];
+    assert_int_equal(strlen(hidden_value(text(&r), "empreinte", digest, sizeof digest)), 16);
+    mg_http_response_free(&r);
+
+    /* Someone else inserts a cabin in Carcassonne before it. */
+    int64_t id = 0;
+    assert_int_equal(mg_parse_id(page + strlen("/scenarios/"), INT64_MAX, &id, NULL), 0);
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_edit(app->db, id, insert_first,
+                                              (void *)"{\"kind\":\"telemedicine_cabin\","
+                                                      "\"commune\":\"11069\"}",
+                                              &d),
+                     0);
+    assert_int_equal(stored_actions(page), 2);
+
+    /* The confirmed click: action 1 is now the cabin: 409, nothing removed. */
+    snprintf(body, sizeof body, "confirmer=oui&empreinte=%s", digest);
+    r = req("POST", target, FORM, body);
+    assert_int_equal(r.status, 409);
+    assert_non_null(strstr(text(&r), "role=\"alert\""));
+    assert_non_null(strstr(text(&r), "Le scénario a été modifié depuis la confirmation"));
+    assert_non_null(strstr(text(&r), "Scénario « Retrait concurrent »"));
+    assert_int_equal(count(text(&r), "/supprimer\"><button type=\"submit\" aria-label=\"Retirer"), 2);
+    mg_http_response_free(&r);
+    assert_int_equal(stored_actions(page), 2);
+    /* A digest that names no action (altered): refused the same way. */
+    r = req("POST", target, FORM, "confirmer=oui&empreinte=0123456789abcdef");
+    assert_int_equal(r.status, 409);
+    mg_http_response_free(&r);
+    assert_int_equal(stored_actions(page), 2);
+
+    /* At its new place, the same confirmation removes it, and only it. */
+    snprintf(target, sizeof target, "%s/actions/2/supprimer", page);
+    r = req("POST", target, FORM, body);
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    assert_int_equal(stored_actions(page), 1);
+    snprintf(target, sizeof target, "/api/v1%s", page);
+    r = req("GET", target, NULL, NULL);
+    assert_non_null(strstr(text(&r), "telemedicine_cabin"));
+    assert_null(strstr(text(&r), "\"gp\""));
     mg_http_response_free(&r);
 }
 
@@ -798,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_commune_page),
         cmocka_unit_test(test_commune_contributions_sum),
         cmocka_unit_test(test_scenario_pages),
+        cmocka_unit_test(test_remove_after_concurrent_edit),
         cmocka_unit_test(test_refused_forms),
         cmocka_unit_test(test_plan_save),
         cmocka_unit_test(test_scenario_list_pages),
