@@ -1,4 +1,11 @@
-/* maillage access: the accessibility table of a territory. */
+/*
+ * maillage access: the accessibility table of a territory.
+ *
+ * In three steps: parse (the command line into an access_opts, the measure
+ * names checked before the long part), compute (load, the extra measures,
+ * the key figures into an access_run) and output (the table, the key
+ * figures as JSON, the figures on stderr).
+ */
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -13,6 +20,8 @@
 #include "output/table.h"
 
 #define MAX_MEASURES 16
+
+static const char cmd[] = "access";
 
 static void help(void)
 {
@@ -32,6 +41,175 @@ static void help(void)
            cli_common_help, mg_measure_names());
 }
 
+/* ---- Parse: the command line into an access_opts ----------------------- */
+
+/* The command line, read. */
+typedef struct access_opts {
+    cli_common c;
+    enum mg_format fmt;
+    const char *out_path, *summary_path, *measures;
+    double threshold;
+    bool threshold_set;
+    char names[MAX_MEASURES][32]; /* of --measure, checked */
+    size_t nmeasures;
+    bool help; /* --help was given and answered */
+} access_opts;
+
+/* One option of access's own (the common ones and --help aside); -1 after a
+ * usage error. */
+static int access_option(access_opts *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'm': o->measures = arg; return 0;
+    case 'o': o->out_path = arg; return 0;
+    case 's': o->summary_path = arg; return 0;
+    case 'f':
+        if (mg_format_parse(arg, &o->fmt)) {
+            cli_error(cmd, "--format %s: expected csv, json or geojson", arg);
+            return -1;
+        }
+        return 0;
+    case 't':
+        if (cli_number(cmd, "threshold", arg, 0, 1e9, &o->threshold))
+            return -1;
+        o->threshold_set = true;
+        return 0;
+    default: cli_error(cmd, "try --help"); return -1;
+    }
+}
+
+/* The names of --measure into o->names, each one known for the catchment
+ * of o; -1 after a usage error. */
+static int parse_measures(access_opts *o)
+{
+    for (const char *p = o->measures; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof o->names[0] || o->nmeasures == MAX_MEASURES) {
+            cli_error(cmd, "--measure %s: expected a comma-separated list of: %s", o->measures,
+                      mg_measure_names());
+            return -1;
+        }
+        char *name = o->names[o->nmeasures];
+        memcpy(name, p, len);
+        name[len] = '\0';
+        mg_measure_spec probe;
+        mg_diag d = {{0}};
+        if (mg_measure_lookup(name, o->c.opts.catchment, &probe, &d)) {
+            cli_error(cmd, "--measure: %s", d.msg);
+            return -1;
+        }
+        o->nmeasures++;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* Reads the command line into *o; returns an exit code, MG_EXIT_OK with
+ * o->help set when --help was answered. */
+static int access_parse(access_opts *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_OPTIONS,
+        {"measure", required_argument, NULL, 'm'},
+        {"threshold", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},
+        {"summary", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (access_opts){.fmt = MG_FORMAT_CSV, .threshold = NAN};
+    cli_common_init(&o->c);
+    int opt;
+    optind = 1;
+    while ((opt = cli_getopt(&o->c, argc, argv, longopts, cmd)) > 0) {
+        if (opt == 'h') {
+            help();
+            o->help = true;
+            return MG_EXIT_OK;
+        }
+        if (access_option(o, opt, optarg))
+            return MG_EXIT_USAGE;
+    }
+    /* Check the measure names before the long part. */
+    if (opt < 0 || cli_common_finish(&o->c, cmd) || parse_measures(o))
+        return MG_EXIT_USAGE;
+    return MG_EXIT_OK;
+}
+
+/* ---- Compute: load, the extra measures, the key figures ---------------- */
+
+/* What a run computed; access_run_free releases all of it. */
+typedef struct access_run {
+    mg_diagnosis *g;
+    mg_column cols[MAX_MEASURES];
+    double *vals[MAX_MEASURES]; /* NULL past the measures computed */
+    mg_summary s;
+    mg_diag d; /* the message of the step that failed */
+} access_run;
+
+static void access_run_free(access_run *r)
+{
+    for (size_t k = 0; k < MAX_MEASURES; k++)
+        free(r->vals[k]);
+    mg_summary_free(&r->s);
+    mg_diagnosis_free(r->g);
+}
+
+/* Everything access computes, into *r (freed by the caller). Exit code. */
+static int access_compute(access_opts *o, access_run *r)
+{
+    int ex = cli_load(&o->c, &r->g);
+    if (ex)
+        return ex;
+    if (!o->threshold_set)
+        o->threshold = r->g->prof->threshold;
+    int rc = MG_OK;
+    for (size_t k = 0; k < o->nmeasures && rc == MG_OK; k++) {
+        r->vals[k] = mg_alloc_array(r->g->t->n, sizeof *r->vals[k]);
+        rc = r->vals[k] ? mg_diagnosis_measure(r->g, o->names[k], r->vals[k], &r->d) : MG_ENOMEM;
+        r->cols[k] = (mg_column){o->names[k], r->vals[k]};
+    }
+    if (rc == MG_OK)
+        rc = mg_summary_compute(r->g, r->g->apl, r->g->official, o->threshold, &r->s, &r->d);
+    if (rc) {
+        cli_error(cmd, "%s", r->d.msg[0] ? r->d.msg : mg_strerror(rc));
+        return cli_exit_for(rc);
+    }
+    return MG_EXIT_OK;
+}
+
+/* ---- Output: the table, the key figures -------------------------------- */
+
+/* The table to --out in --format. Exit code. */
+static int write_table(const access_opts *o, access_run *r)
+{
+    cli_out out;
+    if (cli_out_open(&out, o->out_path, cmd))
+        return MG_EXIT_OUTPUT;
+    int rc = mg_output_table(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s, &r->d);
+    if (cli_out_close(&out, rc == MG_OK, cmd) || rc) {
+        if (rc)
+            cli_error(cmd, "%s", r->d.msg);
+        return MG_EXIT_OUTPUT;
+    }
+    return MG_EXIT_OK;
+}
+
+/* The key figures as JSON to path (--summary). Exit code. */
+static int write_summary(const char *path, const access_run *r)
+{
+    cli_out out;
+    if (cli_out_open(&out, path, cmd))
+        return MG_EXIT_OUTPUT;
+    json_t *j = mg_output_summary_json(r->g, &r->s);
+    int wr = j ? json_dumpf(j, out.f, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) : -1;
+    json_decref(j);
+    if (cli_out_close(&out, wr == 0, cmd) || wr)
+        return MG_EXIT_OUTPUT;
+    return MG_EXIT_OK;
+}
+
 static void print_figures(const mg_diagnosis *g, const mg_summary *s)
 {
     const mg_area_summary *a = &s->territory;
@@ -49,135 +227,18 @@ static void print_figures(const mg_diagnosis *g, const mg_summary *s)
 
 int mg_cmd_access(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_COMMON_OPTIONS,
-        {"measure", required_argument, NULL, 'm'},
-        {"threshold", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},
-        {"summary", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *cmd = "access";
-    cli_common c;
-    cli_common_init(&c);
-    enum mg_format fmt = MG_FORMAT_CSV;
-    const char *out_path = NULL, *summary_path = NULL, *measures = NULL;
-    double threshold = NAN;
-    bool threshold_set = false;
-    int opt;
-    optind = 1;
-    while ((opt = cli_getopt(&c, argc, argv, longopts, cmd)) > 0) {
-        switch (opt) {
-        case 'h': help(); return MG_EXIT_OK;
-        case 'm': measures = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 's': summary_path = optarg; break;
-        case 'f':
-            if (mg_format_parse(optarg, &fmt)) {
-                cli_error(cmd, "--format %s: expected csv, json or geojson", optarg);
-                return MG_EXIT_USAGE;
-            }
-            break;
-        case 't':
-            if (cli_number(cmd, "threshold", optarg, 0, 1e9, &threshold))
-                return MG_EXIT_USAGE;
-            threshold_set = true;
-            break;
-        default:
-            cli_error(cmd, "try --help");
-            return MG_EXIT_USAGE;
-        }
-    }
-    if (opt < 0)
-        return MG_EXIT_USAGE;
-    if (cli_common_finish(&c, cmd))
-        return MG_EXIT_USAGE;
-
-    /* Check the measure names before the long part. */
-    char names[MAX_MEASURES][32];
-    size_t nmeasures = 0;
-    if (measures) {
-        const char *p = measures;
-        while (*p) {
-            size_t len = strcspn(p, ",");
-            if (len == 0 || len >= sizeof names[0] || nmeasures == MAX_MEASURES) {
-                cli_error(cmd, "--measure %s: expected a comma-separated list of: %s", measures,
-                          mg_measure_names());
-                return MG_EXIT_USAGE;
-            }
-            memcpy(names[nmeasures], p, len);
-            names[nmeasures][len] = '\0';
-            mg_measure_spec probe;
-            mg_diag d = {{0}};
-            if (mg_measure_lookup(names[nmeasures], c.opts.catchment, &probe, &d)) {
-                cli_error(cmd, "--measure: %s", d.msg);
-                return MG_EXIT_USAGE;
-            }
-            nmeasures++;
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-    }
-
-    mg_diagnosis *g = NULL;
-    int ex = cli_load(&c, &g);
-    if (ex)
+    access_opts o;
+    int ex = access_parse(&o, argc, argv);
+    if (ex || o.help)
         return ex;
-    if (!threshold_set)
-        threshold = g->prof->threshold;
-
-    mg_column cols[MAX_MEASURES];
-    double *vals[MAX_MEASURES] = {0};
-    mg_summary s = {0};
-    mg_diag d = {{0}};
-    int rc = MG_OK;
-    for (size_t k = 0; k < nmeasures && rc == MG_OK; k++) {
-        vals[k] = mg_alloc_array(g->t->n, sizeof *vals[k]);
-        rc = vals[k] ? mg_diagnosis_measure(g, names[k], vals[k], &d) : MG_ENOMEM;
-        cols[k] = (mg_column){names[k], vals[k]};
-    }
-    if (rc == MG_OK)
-        rc = mg_summary_compute(g, g->apl, g->official, threshold, &s, &d);
-    if (rc) {
-        cli_error(cmd, "%s", d.msg[0] ? d.msg : mg_strerror(rc));
-        ex = cli_exit_for(rc);
-        goto done;
-    }
-
-    cli_out o;
-    if (cli_out_open(&o, out_path, cmd)) {
-        ex = MG_EXIT_OUTPUT;
-        goto done;
-    }
-    rc = mg_output_table(o.f, fmt, g, cols, nmeasures, &s, &d);
-    if (cli_out_close(&o, rc == MG_OK, cmd) || rc) {
-        if (rc)
-            cli_error(cmd, "%s", d.msg);
-        ex = MG_EXIT_OUTPUT;
-        goto done;
-    }
-    if (summary_path) {
-        if (cli_out_open(&o, summary_path, cmd)) {
-            ex = MG_EXIT_OUTPUT;
-            goto done;
-        }
-        json_t *j = mg_output_summary_json(g, &s);
-        int wr = j ? json_dumpf(j, o.f, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) : -1;
-        json_decref(j);
-        if (cli_out_close(&o, wr == 0, cmd) || wr) {
-            ex = MG_EXIT_OUTPUT;
-            goto done;
-        }
-    }
-    if (!c.quiet)
-        print_figures(g, &s);
-done:
-    for (size_t k = 0; k < nmeasures; k++)
-        free(vals[k]);
-    mg_summary_free(&s);
-    mg_diagnosis_free(g);
+    access_run r = {0};
+    ex = access_compute(&o, &r);
+    if (!ex)
+        ex = write_table(&o, &r);
+    if (!ex && o.summary_path)
+        ex = write_summary(o.summary_path, &r);
+    if (!ex && !o.c.quiet)
+        print_figures(r.g, &r.s);
+    access_run_free(&r);
     return ex;
 }
