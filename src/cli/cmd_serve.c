@@ -1,4 +1,10 @@
-/* maillage serve: the web application. */
+/*
+ * maillage serve: the web application.
+ *
+ * In three steps: parse (the command line into a serve_opts), start (the
+ * file limit, the access log, the application loaded and the HTTP server
+ * listening, into a serve_run) and serve until a signal says stop.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,6 +19,8 @@
 #ifndef MG_STATIC_DIR
 #define MG_STATIC_DIR "static"
 #endif
+
+static const char cmd[] = "serve";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -72,13 +80,92 @@ static void show_progress(void *ctx, const char *step, double fraction)
     fflush(stderr);
 }
 
-int mg_cmd_serve(int argc, char **argv)
+/* ---- Parse: the command line into a serve_opts ------------------------- */
+
+enum {
+    OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
+    OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
+    OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG
+};
+
+/* The command line, read. */
+typedef struct serve_opts {
+    cli_common c;
+    mg_http_config hc; /* access_log set when the log is opened */
+    const char *database, *port_file, *access_log;
+    mg_db_options dbo;
+    bool help; /* --help was given and answered */
+} serve_opts;
+
+/* An option that takes a whole number of units: its name, bounds and
+ * where it goes. */
+typedef struct number_opt {
+    const char *name;
+    double lo, hi;
+    unsigned *to;
+} number_opt;
+
+/* The options that take one number; any other code (longopts gives none)
+ * is a usage error. -1 after a usage error. */
+static int number_option(serve_opts *o, int opt, const char *arg)
 {
-    enum {
-        OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
-        OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
-        OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG
-    };
+    mg_http_config *hc = &o->hc;
+    number_opt n;
+    switch (opt) {
+    case OPT_DB_WAIT: n = (number_opt){"database-wait", 1, 600000, &o->dbo.busy_ms}; break;
+    case OPT_MAX_CONN:
+        n = (number_opt){"max-connections", 1, MG_HTTP_MAX_CONNECTIONS, &hc->connection_limit};
+        break;
+    case OPT_MAX_PER_ADDR:
+        n = (number_opt){"max-connections-per-address", 1, MG_HTTP_MAX_CONNECTIONS,
+                         &hc->per_address_limit};
+        break;
+    case OPT_REQUEST_TIMEOUT:
+        n = (number_opt){"request-timeout", 1, 3600, &hc->request_deadline};
+        break;
+    case OPT_IDLE_TIMEOUT:
+        n = (number_opt){"idle-timeout", 1, 3600, &hc->connection_timeout};
+        break;
+    case OPT_PORT: n = (number_opt){"port", 0, 65535, &hc->port}; break;
+    case OPT_THREADS: n = (number_opt){"threads", 1, 64, &hc->threads}; break;
+    default: cli_error(cmd, "try --help"); return -1;
+    }
+    double v;
+    if (cli_number(cmd, n.name, arg, n.lo, n.hi, &v))
+        return -1;
+    *n.to = (unsigned)v;
+    return 0;
+}
+
+/* One option of serve's own (the common ones and --help aside); -1 after a
+ * usage error. */
+static int serve_option(serve_opts *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_ADDRESS: o->hc.address = arg; return 0;
+    case OPT_DATABASE: o->database = arg; return 0;
+    case OPT_STATIC: o->hc.static_dir = arg; return 0;
+    case OPT_PORT_FILE: o->port_file = arg; return 0;
+    case OPT_TRUSTED_PROXY: o->hc.trusted_proxy = arg; return 0;
+    case OPT_ACCESS_LOG: o->access_log = arg; return 0;
+    case OPT_DURABILITY:
+        if (strcmp(arg, "process") == 0) {
+            o->dbo.durability = MG_DB_DURABLE_PROCESS;
+        } else if (strcmp(arg, "power") == 0) {
+            o->dbo.durability = MG_DB_DURABLE_POWER;
+        } else {
+            cli_error(cmd, "--durability %s: expected process or power", arg);
+            return -1;
+        }
+        return 0;
+    default: return number_option(o, opt, arg);
+    }
+}
+
+/* Reads the command line into *o; returns an exit code, MG_EXIT_OK with
+ * o->help set when --help was answered. */
+static int serve_parse(serve_opts *o, int argc, char **argv)
+{
     static const struct option longopts[] = {
         CLI_COMMON_OPTIONS,
         {"address", required_argument, NULL, OPT_ADDRESS},
@@ -98,141 +185,146 @@ int mg_cmd_serve(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *cmd = "serve";
-    cli_common c;
-    cli_common_init(&c);
-    mg_http_config hc = mg_http_config_defaults();
-    hc.static_dir = MG_STATIC_DIR;
-    const char *database = "maillage.sqlite", *port_file = NULL;
-    mg_db_options dbo = {0};
-    const char *access_log = "-";
-    double v;
+    *o = (serve_opts){.hc = mg_http_config_defaults(), .database = "maillage.sqlite",
+                      .access_log = "-"};
+    o->hc.static_dir = MG_STATIC_DIR;
+    cli_common_init(&o->c);
     int opt;
     optind = 1;
-    while ((opt = cli_getopt(&c, argc, argv, longopts, cmd)) > 0) {
-        switch (opt) {
-        case 'h': help(); return MG_EXIT_OK;
-        case OPT_ADDRESS: hc.address = optarg; break;
-        case OPT_DATABASE: database = optarg; break;
-        case OPT_STATIC: hc.static_dir = optarg; break;
-        case OPT_PORT_FILE: port_file = optarg; break;
-        case OPT_TRUSTED_PROXY: hc.trusted_proxy = optarg; break;
-        case OPT_ACCESS_LOG: access_log = optarg; break;
-        case OPT_DB_WAIT:
-            if (cli_number(cmd, "database-wait", optarg, 1, 600000, &v))
-                return MG_EXIT_USAGE;
-            dbo.busy_ms = (unsigned)v;
-            break;
-        case OPT_DURABILITY:
-            if (strcmp(optarg, "process") == 0) {
-                dbo.durability = MG_DB_DURABLE_PROCESS;
-            } else if (strcmp(optarg, "power") == 0) {
-                dbo.durability = MG_DB_DURABLE_POWER;
-            } else {
-                fprintf(stderr, "maillage serve: --durability %s: expected process or power\n",
-                        optarg);
-                return MG_EXIT_USAGE;
-            }
-            break;
-        case OPT_MAX_CONN:
-            if (cli_number(cmd, "max-connections", optarg, 1, MG_HTTP_MAX_CONNECTIONS, &v))
-                return MG_EXIT_USAGE;
-            hc.connection_limit = (unsigned)v;
-            break;
-        case OPT_MAX_PER_ADDR:
-            if (cli_number(cmd, "max-connections-per-address", optarg, 1, MG_HTTP_MAX_CONNECTIONS, &v))
-                return MG_EXIT_USAGE;
-            hc.per_address_limit = (unsigned)v;
-            break;
-        case OPT_REQUEST_TIMEOUT:
-            if (cli_number(cmd, "request-timeout", optarg, 1, 3600, &v))
-                return MG_EXIT_USAGE;
-            hc.request_deadline = (unsigned)v;
-            break;
-        case OPT_IDLE_TIMEOUT:
-            if (cli_number(cmd, "idle-timeout", optarg, 1, 3600, &v))
-                return MG_EXIT_USAGE;
-            hc.connection_timeout = (unsigned)v;
-            break;
-        case OPT_PORT:
-            if (cli_number(cmd, "port", optarg, 0, 65535, &v))
-                return MG_EXIT_USAGE;
-            hc.port = (unsigned)v;
-            break;
-        case OPT_THREADS:
-            if (cli_number(cmd, "threads", optarg, 1, 64, &v))
-                return MG_EXIT_USAGE;
-            hc.threads = (unsigned)v;
-            break;
-        default:
-            cli_error(cmd, "try --help");
-            return MG_EXIT_USAGE;
+    while ((opt = cli_getopt(&o->c, argc, argv, longopts, cmd)) > 0) {
+        if (opt == 'h') {
+            help();
+            o->help = true;
+            return MG_EXIT_OK;
         }
+        if (serve_option(o, opt, optarg))
+            return MG_EXIT_USAGE;
     }
-    if (opt < 0)
+    if (opt < 0 || cli_common_finish(&o->c, cmd))
         return MG_EXIT_USAGE;
-    if (cli_common_finish(&c, cmd))
-        return MG_EXIT_USAGE;
+    return MG_EXIT_OK;
+}
 
-    mg_diag d = {{0}};
-    /* Before anything opens files: as many connections as the system allows
-     * fit, and the default connection limit follows from the result. */
+/* ---- Start: file limit, access log, application, server ---------------- */
+
+/* What a running server holds; serve_run_free stops and releases it. */
+typedef struct serve_run {
+    FILE *log; /* NULL: none; stderr or a file of ours */
+    mg_app *app;
+    mg_http_server *srv;
+    unsigned port; /* the port bound */
+    mg_diag d;     /* the message of the step that failed */
+} serve_run;
+
+static void serve_run_free(serve_run *r)
+{
+    mg_http_stop(r->srv);
+    mg_app_free(r->app);
+    if (r->log && r->log != stderr)
+        fclose(r->log);
+}
+
+/* Prints why a step failed: its message, or the text of its code. */
+static void print_failure(const serve_run *r, int rc)
+{
+    fprintf(stderr, "maillage: %s\n", r->d.msg[0] ? r->d.msg : mg_strerror(rc));
+}
+
+/* Raises the open-file limit as far as the system allows, and sets the
+ * default connection limit from the result. Exit code. */
+static int raise_fd_limit(serve_opts *o, serve_run *r)
+{
     unsigned long nofile = 0;
-    int rc = mg_http_raise_fd_limit(&nofile, &d);
+    int rc = mg_http_raise_fd_limit(&nofile, &r->d);
     if (rc) {
-        fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
+        print_failure(r, rc);
         return MG_EXIT_FAILURE;
     }
-    if (!hc.connection_limit) {
-        unsigned fit = mg_http_fd_connections(nofile, hc.threads);
-        hc.connection_limit = fit < MG_HTTP_DEFAULT_CONNECTIONS ? fit : MG_HTTP_DEFAULT_CONNECTIONS;
+    if (!o->hc.connection_limit) {
+        unsigned fit = mg_http_fd_connections(nofile, o->hc.threads);
+        o->hc.connection_limit =
+            fit < MG_HTTP_DEFAULT_CONNECTIONS ? fit : MG_HTTP_DEFAULT_CONNECTIONS;
     }
-    /* The access log: opened before the slow load, so that a wrong path
-     * is told at once. */
-    FILE *log = NULL;
-    if (strcmp(access_log, "-") == 0) {
-        log = stderr;
-    } else if (strcmp(access_log, "off") != 0) {
-        log = fopen(access_log, "a");
-        if (!log) {
-            fprintf(stderr, "maillage: %s: cannot open the access log: %s\n", access_log,
+    return MG_EXIT_OK;
+}
+
+/* The access log of --access-log ("-": stderr, "off": none) into r->log.
+ * Exit code. */
+static int open_access_log(const char *path, serve_run *r)
+{
+    if (strcmp(path, "-") == 0) {
+        r->log = stderr;
+    } else if (strcmp(path, "off") != 0) {
+        r->log = fopen(path, "a");
+        if (!r->log) {
+            fprintf(stderr, "maillage: %s: cannot open the access log: %s\n", path,
                     strerror(errno));
             return MG_EXIT_FAILURE;
         }
     }
-    hc.access_log = log;
-    mg_app_config ac = {.opts = c.opts, .database = database, .db_options = dbo};
-    mg_app *app = NULL;
-    rc = mg_app_new(&app, &ac, c.quiet ? NULL : show_progress, NULL, &d);
+    return MG_EXIT_OK;
+}
+
+/* Loads the application (the slow part) and starts the HTTP server on
+ * it. Exit code. */
+static int start_server(serve_opts *o, serve_run *r)
+{
+    o->hc.access_log = r->log;
+    mg_app_config ac = {.opts = o->c.opts, .database = o->database, .db_options = o->dbo};
+    int rc = mg_app_new(&r->app, &ac, o->c.quiet ? NULL : show_progress, NULL, &r->d);
     if (rc) {
-        fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
-        if (log && log != stderr)
-            fclose(log);
+        print_failure(r, rc);
         return cli_exit_for(rc);
     }
-    mg_http_server *srv = NULL;
-    unsigned port = 0;
-    if ((rc = mg_http_start(&srv, &hc, app->router, &port, &d))) {
-        fprintf(stderr, "maillage: %s\n", d.msg[0] ? d.msg : mg_strerror(rc));
-        mg_app_free(app);
-        if (log && log != stderr)
-            fclose(log);
+    if ((rc = mg_http_start(&r->srv, &o->hc, r->app->router, &r->port, &r->d))) {
+        print_failure(r, rc);
         return MG_EXIT_FAILURE;
     }
-    if (port_file) {
-        FILE *f = fopen(port_file, "w");
+    return MG_EXIT_OK;
+}
+
+/* Everything serve starts, into *r (stopped and freed by the caller).
+ * Exit code. */
+static int serve_start(serve_opts *o, serve_run *r)
+{
+    int ex;
+    /* Before anything opens files: as many connections as the system allows
+     * fit, and the default connection limit follows from the result. */
+    if ((ex = raise_fd_limit(o, r)))
+        return ex;
+    /* The access log: opened before the slow load, so that a wrong path
+     * is told at once. */
+    if ((ex = open_access_log(o->access_log, r)))
+        return ex;
+    return start_server(o, r);
+}
+
+/* ---- Serve: say where, wait for a signal ------------------------------- */
+
+/* Says where the server listens: the port in --port-file for scripts, the
+ * address on stderr for people. */
+static void announce(const serve_opts *o, const serve_run *r)
+{
+    if (o->port_file) {
+        FILE *f = fopen(o->port_file, "w");
         if (f) {
-            fprintf(f, "%u\n", port);
+            fprintf(f, "%u\n", r->port);
             fclose(f);
         }
     }
-    const char *shown = strchr(hc.address ? hc.address : "127.0.0.1", ':') ? "[::1]" : hc.address;
-    if (!c.quiet)
+    const char *address = o->hc.address;
+    const char *shown = strchr(address ? address : "127.0.0.1", ':') ? "[::1]" : address;
+    if (!o->c.quiet)
         fprintf(stderr,
                 "maillage : %s servi sur http://%s:%u/ (%u connexions simultanées au plus ; "
                 "Ctrl-C pour arrêter)\n",
-                app->territory_name, shown && strcmp(shown, "0.0.0.0") ? shown : "127.0.0.1", port,
-                hc.connection_limit);
+                r->app->territory_name, shown && strcmp(shown, "0.0.0.0") ? shown : "127.0.0.1",
+                r->port, o->hc.connection_limit);
+}
+
+/* Returns once SIGINT or SIGTERM has come. */
+static void wait_for_stop(void)
+{
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -241,11 +333,22 @@ int mg_cmd_serve(int argc, char **argv)
      * even if the signal lands between the test and the call. */
     while (!stop_requested)
         sleep(1);
-    mg_http_stop(srv);
-    mg_app_free(app);
-    if (log && log != stderr)
-        fclose(log);
-    if (!c.quiet)
+}
+
+int mg_cmd_serve(int argc, char **argv)
+{
+    serve_opts o;
+    int ex = serve_parse(&o, argc, argv);
+    if (ex || o.help)
+        return ex;
+    serve_run r = {0};
+    ex = serve_start(&o, &r);
+    if (!ex) {
+        announce(&o, &r);
+        wait_for_stop();
+    }
+    serve_run_free(&r);
+    if (!ex && !o.c.quiet)
         fprintf(stderr, "maillage : arrêté\n");
-    return MG_EXIT_OK;
+    return ex;
 }
