@@ -59,7 +59,7 @@ static void help(void)
            cli_common_help);
 }
 
-/* ---- Parse: the command line into a plan_opts ---------------------------- */
+/* ---- Parse: the command line into a plan_opts -------------------------- */
 
 enum {
     OPT_RESOURCE = OPT_COMMON_END + 1, OPT_CAPACITY, OPT_COST, OPT_OBJECTIVE, OPT_THRESHOLD,
@@ -170,8 +170,8 @@ typedef struct number_opt {
     double *to;
 } number_opt;
 
-/* The options that take one number: 0 if opt is not one of them, 1 when
- * read, -1 after a usage error. */
+/* The options that take one number; any other code (longopts gives none)
+ * is a usage error. -1 after a usage error. */
 static int number_option(plan_opts *o, int opt, const char *arg)
 {
     number_opt n;
@@ -184,9 +184,9 @@ static int number_option(plan_opts *o, int opt, const char *arg)
     case OPT_MIN_DISTANCE: n = (number_opt){"min-distance", 0, 1000, &o->settings.min_km}; break;
     case OPT_TIME_LIMIT: n = (number_opt){"time-limit", 0.1, 86400, &o->time_limit}; break;
     case OPT_MEMORY: n = (number_opt){"memory-limit", 64, 1e6, &o->memory_mb}; break;
-    default: return 0;
+    default: cli_error(cmd, "try --help"); return -1;
     }
-    return cli_number(cmd, n.name, arg, n.lo, n.hi, n.to) ? -1 : 1;
+    return cli_number(cmd, n.name, arg, n.lo, n.hi, n.to) ? -1 : 0;
 }
 
 /* --method greedy, exact or both; -1 after a usage error. */
@@ -209,9 +209,6 @@ static int method_option(plan_opts *o, const char *arg)
  * usage error. */
 static int plan_option(plan_opts *o, int opt, const char *arg)
 {
-    int k = number_option(o, opt, arg);
-    if (k)
-        return k < 0 ? -1 : 0;
     switch (opt) {
     case OPT_RESOURCE: return resource_option(&o->pa, arg);
     case OPT_CAPACITY:
@@ -237,7 +234,7 @@ static int plan_option(plan_opts *o, int opt, const char *arg)
         }
         return 0;
     case OPT_OUT: o->out_path = arg; return 0;
-    default: cli_error(cmd, "try --help"); return -1;
+    default: return number_option(o, opt, arg);
     }
 }
 
@@ -293,7 +290,7 @@ static int plan_parse(plan_opts *o, int argc, char **argv)
     return MG_EXIT_OK;
 }
 
-/* ---- Compute: load, build the problem, solve, explain ------------------- */
+/* ---- Compute: load, build the problem, solve, explain ------------------ */
 
 /* A set of sites written out: the greedy answer, CBC's or the user's. */
 typedef struct site_set {
@@ -517,7 +514,7 @@ static int plan_compute(plan_opts *o, plan_run *r)
     return plan_solve(o, r);
 }
 
-/* ---- Output: the sites in a file, the totals on stderr ------------------ */
+/* ---- Output: the sites in a file, the totals on stderr ----------------- */
 
 static json_t *num(double v)
 {
