@@ -37,55 +37,17 @@ slow_seconds=25
 binary=${MG_BENCH_BINARY:-}
 old=${MG_BENCH_OLD:-0}
 
-scripts/install-deps.sh build
-for p in wrk python3; do
-    command -v "$p" >/dev/null 2>&1 || { echo "bench-load: $p is missing (bench/bench-web.sh installs wrk)" >&2; exit 1; }
-done
-if [ -z "$binary" ]; then
-    echo "bench-load: building in Release (build-bench)" >&2
-    cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
-    cmake --build build-bench -j"$(nproc)" --target maillage >/dev/null
-    binary=build-bench/maillage
-fi
+prog=bench-load
+. bench/lib.sh
+scripts/install-deps.sh bench
+[ -n "$binary" ] || bench_build
 
-tmp=$(mktemp -d)
-server_pid=
-stop_server() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    server_pid=
-}
-trap 'stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
-# start_server OPTIONS…: serves the Aude; sets $port.
-start_server() {
-    rm -f "$tmp/port"
-    local extra=("$@")
-    [ "$old" = 1 ] && extra=()
-    "$binary" serve --bundle data/demo/11-aude --france data/demo/france \
-        --address 127.0.0.1 --port 0 --port-file "$tmp/port" --database "$tmp/db.sqlite" \
-        --threads 2 "${extra[@]}" >"$tmp/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 300); do
-        grep -qE '^[0-9]+$' "$tmp/port" 2>/dev/null && break
-        kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; echo "bench-load: the server stopped" >&2; exit 1; }
-        sleep 0.1
-    done
-    grep -qE '^[0-9]+$' "$tmp/port" || { echo "bench-load: the server did not start" >&2; exit 1; }
-    port=$(cat "$tmp/port")
+# serve LIMIT-OPTIONS…: the server, 2 threads, with these limits (none with
+# MG_BENCH_OLD=1); prints the limits and open files it has.
+serve() {
+    if [ "$old" = 1 ]; then start_server --threads 2; else start_server --threads 2 "$@"; fi
     sed -n 's/.*(\([0-9]* connexions[^;]*\);.*/  server: \1/p' "$tmp/server.log"
     echo "  server: open files $(awk '/open files/ { print $4 }' "/proc/$server_pid/limits")"
-}
-
-# wrk latencies ("812.00us", "1.53ms", "1.02s") in milliseconds.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
-        printf "%.2f", n }'
 }
 
 probe() { # SECONDS: the probe's summary line
@@ -105,7 +67,7 @@ wrk_case() {
     local probe_line
     probe_line=$(probe "$((seconds - 3))")
     wait "$wrk_pid" || true
-    p99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.txt")")
+    p99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.txt")" 2)
     printf '  wrk: %s req/s, p99 %s ms; %s; %s\n' \
         "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$tmp/wrk.txt")" "${p99[$name]}" \
         "$(grep -E '^ *Socket errors' "$tmp/wrk.txt" | sed 's/^ *//' || echo 'no socket errors')" \
@@ -130,7 +92,7 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench-load — $(date -u +%Y-%m-%d), $(nproc) cores ($(uname -m)), server 2 threads," \
      "$binary$([ "$old" = 1 ] && echo ' (no limit options)'); load average before: $load0"
 echo "run A: many clients (per-address limit off)"
-start_server --max-connections-per-address 4096
+serve --max-connections-per-address 4096
 curl -sf -o /dev/null "http://127.0.0.1:$port/territoire?profession=mg" # warm-up
 wrk_case static-32 32 /static/style.css
 wrk_case territory-32 32 "/territoire?profession=mg"
@@ -139,7 +101,7 @@ wrk_case territory-1000 1000 "/territoire?profession=mg"
 slow_case slow-500
 stop_server
 echo "run B: default limits, --max-connections 256"
-start_server --max-connections 256
+serve --max-connections 256
 wrk_case territory-1000-limited 1000 "/territoire?profession=mg"
 slow_case slow-500-per-address
 stop_server

@@ -24,56 +24,16 @@ conns=${MG_BENCH_CONNECTIONS:-32}
 wrk_threads=${MG_BENCH_WRK_THREADS:-2}
 server_threads=${MG_BENCH_SERVER_THREADS:-2}
 
-# What the build needs, then wrk and curl, installed the way
-# scripts/install-deps.sh does: Debian packages, only when missing.
-scripts/install-deps.sh build
-missing=()
-for p in wrk curl; do
-    command -v "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ]; then
-        as_root=()
-    elif command -v sudo >/dev/null 2>&1; then
-        as_root=(sudo)
-    else
-        echo "bench-web: missing ${missing[*]} and neither root nor sudo available" >&2
-        exit 1
-    fi
-    echo "bench-web: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    "${as_root[@]}" apt-get update -qq
-    "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-echo "bench-web: building in Release (build-bench)" >&2
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target maillage >/dev/null
+prog=bench-web
+. bench/lib.sh
+# What the build needs, then wrk, curl and python3: Debian packages, only
+# when missing.
+scripts/install-deps.sh bench
+bench_build
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-build-bench/maillage serve --bundle data/demo/11-aude --france data/demo/france \
-    --address 127.0.0.1 --port 0 --port-file "$tmp/port" --database "$tmp/db.sqlite" \
-    --threads "$server_threads" --quiet >"$tmp/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-    grep -qE '^[0-9]+$' "$tmp/port" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; echo "bench-web: the server stopped" >&2; exit 1; }
-    sleep 0.1
-done
-grep -qE '^[0-9]+$' "$tmp/port" || { echo "bench-web: the server did not start" >&2; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_server --threads "$server_threads" --quiet
+base="http://127.0.0.1:$port"
 
 # The saved scenario: the same three actions as bench/wrk-evaluate.lua.
 actions=$(sed -n '/^wrk.body = \[\[/,/\]\]$/p' bench/wrk-evaluate.lua | sed 's/^wrk.body = \[\[//; s/\]\]$//' | tr -d '\n')
@@ -90,14 +50,6 @@ labels=("GET /static/style.css (baseline)" "GET /territoire?profession=mg"
 urls=("$base/static/style.css" "$base/territoire?profession=mg" "$base/api/v1/evaluate"
       "$base/scenarios/$id")
 scripts=("" "" "bench/wrk-evaluate.lua" "")
-
-# wrk's latencies ("812.00us", "1.53ms", "1.02s", "1.10m") in milliseconds.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
-        printf "%.3f", n }'
-}
 
 # CPU time of the server so far (user + system), in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
@@ -134,9 +86,7 @@ for k in "${!names[@]}"; do
               "$tmp/wrk-$n.txt")
 done
 
-cleanup
-server_pid=
-trap - EXIT
+stop_server
 
 echo
 echo "bench-web — $(date -u +%Y-%m-%d), $(nproc) cores ($(uname -m)), server $server_threads threads," \

@@ -16,6 +16,7 @@ another, so that the server's per-address limit tells them apart.
 """
 import argparse
 import asyncio
+import socket
 import statistics
 import sys
 import time
@@ -92,20 +93,27 @@ async def hold(args):
           flush=True)
 
 
+def fetch(host, port, source, path, timeout=5):
+    """The whole answer to GET path (Host: host, an address the server
+    answers to), on a new connection from source that the server closes
+    after it (each connect and read given timeout seconds); raises OSError.
+    Also used by tests/cli/serve_limits.sh."""
+    with socket.create_connection((host, port), timeout=timeout,
+                                  source_address=(source, 0)) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
 def probe_once(args):
-    import socket
     t0 = time.monotonic()
     try:
-        with socket.create_connection((args.host, args.port), timeout=5,
-                                      source_address=(args.source, 0)) as s:
-            s.sendall(f"GET {args.path} HTTP/1.1\r\nHost: localhost\r\n"
-                      "Connection: close\r\n\r\n".encode())
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = fetch(args.host, args.port, args.source, args.path)
     except OSError as e:
         return None, str(e) or type(e).__name__
     if not data.startswith(b"HTTP/1.1 200"):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages maillage needs, only those missing.
-# Usage: scripts/install-deps.sh [build|test]   (test adds the test tools)
+# Usage: scripts/install-deps.sh [build|test|bench]   (test adds the test
+# tools; bench, the load generators of bench/bench-web.sh and bench-load.sh)
 # Runs apt-get as root directly, or through sudo for another user.
 set -euo pipefail
 
@@ -8,11 +9,15 @@ build_pkgs=(gcc make cmake pkg-config libjansson-dev zlib1g-dev libreadosm-dev l
             libproj-dev proj-data librsvg2-dev libcairo2-dev coinor-libcbc-dev)
 test_pkgs=(libcmocka-dev python3 clang libfuzzer-14-dev libclang-rt-14-dev gdal-bin curl libxml2-utils
            chromium nodejs npm postgresql wrk sqlite3)
+bench_pkgs=(wrk curl python3)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then
-    want+=("${test_pkgs[@]}")
-fi
+case "${1:-build}" in
+build) ;;
+test) want+=("${test_pkgs[@]}") ;;
+bench) want+=("${bench_pkgs[@]}") ;;
+*) echo "usage: scripts/install-deps.sh [build|test|bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -25,9 +25,13 @@ expect_exit 2 "$MAILLAGE" serve "${demo[@]}" --max-connections-per-address 0
 expect_err 'max-connections-per-address'
 
 # The client checks print "ok NAME" or "FAIL: NAME: detail", one a line.
-timeout 60 python3 - "$(cat "$tmp/port")" >"$tmp/checks" 2>&1 <<'EOF'
+# GET requests go through the probe's request, bench/load_clients.py (-B: no
+# __pycache__ left in the source tree).
+timeout 60 python3 -B - "$(cat "$tmp/port")" "$MG_SOURCE_DIR/bench" >"$tmp/checks" 2>&1 <<'EOF'
 import socket, sys, time
 port = int(sys.argv[1])
+sys.path.insert(0, sys.argv[2])
+from load_clients import fetch
 
 def check(name, cond, detail=""):
     print(f"ok {name}" if cond else f"FAIL: {name}: {detail}", flush=True)
@@ -50,15 +54,7 @@ def closed_at_once(s, wait=1.0):
 def get(source, path="/static/style.css"):
     """Status of GET path from `source` (0 when there is no answer)."""
     try:
-        with connect(source) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
-            s.settimeout(5)
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = fetch("127.0.0.1", port, source, path)
     except OSError:
         return 0
     return int(data[9:12]) if data.startswith(b"HTTP/1.1 ") else 0

@@ -234,6 +234,20 @@ static mg_audit_verdict verify_as(mg_db *db, mg_audit_problem p, int64_t seq, in
     return v;
 }
 
+/* A page of the history of object TYPE/ID (newest first); n entries, to
+ * free with mg_audit_records_free. */
+static mg_audit_record *history_page(mg_db *db, const char *type, int64_t id, size_t offset,
+                                     size_t limit, size_t *n)
+{
+    mg_audit_record *r = NULL;
+    size_t total = 0;
+    mg_diag d = {{0}};
+    int rc = mg_audit_history(db, type, id, offset, limit, &r, n, &total, &d);
+    if (rc)
+        fail_msg("history of %s %lld: %s (%s)", type, (long long)id, mg_strerror(rc), d.msg);
+    return r;
+}
+
 static int64_t id_at(const struct fixture *f, int64_t seq)
 {
     char sql[128];
@@ -408,10 +422,8 @@ static void test_personal_fields(void **state)
     assert_non_null(strstr(json, "\"phone\""));
     assert_non_null(strstr(json, "\"booked\""));
 
-    mg_audit_record *r = NULL;
-    size_t n = 0, total = 0;
-    mg_diag d = {{0}};
-    assert_int_equal(mg_audit_history(db, "booking", 12, 0, 10, &r, &n, &total, &d), 0);
+    size_t n = 0;
+    mg_audit_record *r = history_page(db, "booking", 12, 0, 10, &n);
     assert_int_equal(n, 1);
     assert_int_equal(r[0].nchanges, 3);
     /* Sorted by field: email, phone, status. */
@@ -565,11 +577,9 @@ static void test_tamper_rehashed(void **state)
     struct fixture *f = *state;
     mg_db *db = open_ok(f->url);
     append_n(db, 10);
-    mg_audit_record *r = NULL;
-    size_t n = 0, total = 0;
-    mg_diag d = {{0}};
     /* Entries of object 3 are at positions 3, 6, 9: the newest first. */
-    assert_int_equal(mg_audit_history(db, "scenario", 3, 1, 1, &r, &n, &total, &d), 0);
+    size_t n = 0;
+    mg_audit_record *r = history_page(db, "scenario", 3, 1, 1, &n);
     assert_int_equal(n, 1);
     assert_int_equal(r[0].seq, 6);
     rewrite_as_delete(f, &r[0]);
@@ -584,7 +594,8 @@ static void test_tamper_rehashed(void **state)
         snprintf(f->url, sizeof f->url, "%s/second.db", f->dir);
     db = open_ok(f->url);
     append_n(db, 5);
-    assert_int_equal(mg_audit_history(db, "scenario", 2, 0, 1, &r, &n, &total, &d), 0);
+    r = history_page(db, "scenario", 2, 0, 1, &n);
+    assert_int_equal(n, 1);
     assert_int_equal(r[0].seq, 5);
     rewrite_as_delete(f, &r[0]);
     verify_as(db, MG_AUDIT_HEAD, 5, r[0].id);

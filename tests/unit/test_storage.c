@@ -305,13 +305,31 @@ static void test_crud(void **state)
     mg_db_close(s);
 }
 
+/* The whole list, failing the test if it cannot be read; n scenarios. */
+static mg_scenario_record *list_ok(mg_db *s, size_t *n)
+{
+    mg_scenario_record *list = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_storage_scenario_list(s, &list, n, &d);
+    if (rc != 0)
+        fail_msg("list: %s (%s)", mg_strerror(rc), d.msg);
+    return list;
+}
+
+/* Fails unless the list holds `want` scenarios. */
+static void assert_list_count(mg_db *s, size_t want)
+{
+    size_t n = 0;
+    mg_scenario_record *list = list_ok(s, &n);
+    assert_int_equal(n, want);
+    mg_scenario_record_list_free(list, n);
+}
+
 /* Checks that the list holds exactly the names given, in that order. */
 static void assert_list_names(mg_db *s, const char *const *names, size_t count)
 {
-    mg_scenario_record *list = NULL;
     size_t n = 0;
-    mg_diag d = {{0}};
-    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
+    mg_scenario_record *list = list_ok(s, &n);
     assert_int_equal(n, count);
     for (size_t i = 0; i < count; i++)
         if (strcmp(list[i].name, names[i]) != 0)
@@ -414,10 +432,8 @@ static void test_list_page(void **state)
     assert_page(s, 0, 1000, want, N, N);
 
     /* The whole list says the same. */
-    mg_scenario_record *all = NULL;
     size_t n = 0;
-    mg_diag d = {{0}};
-    assert_int_equal(mg_storage_scenario_list(s, &all, &n, &d), 0);
+    mg_scenario_record *all = list_ok(s, &n);
     assert_int_equal(n, N);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(all[i].id, want[i]);
@@ -426,6 +442,7 @@ static void test_list_page(void **state)
     /* Refused arguments. */
     mg_scenario_record *list = NULL;
     size_t total = 0;
+    mg_diag d = {{0}};
     assert_int_equal(mg_storage_scenario_list_page(s, 0, 0, &list, &n, &total, &d), MG_EINVAL);
     assert_int_equal(mg_storage_scenario_list_page(s, 0, MG_STORAGE_PAGE_MAX + 1, &list, &n,
                                                    &total, &d),
@@ -551,11 +568,7 @@ static void test_names(void **state)
     assert_int_equal(save_err(s, -3, "P", "mg", "[]", &d), MG_EINVAL);
 
     /* Nothing refused was stored. */
-    mg_scenario_record *list = NULL;
-    size_t n = 0;
-    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
-    assert_int_equal(n, 3);
-    mg_scenario_record_list_free(list, n);
+    assert_list_count(s, 3);
     mg_db_close(s);
 }
 
@@ -582,15 +595,12 @@ static void test_unknown_ids(void **state)
     assert_msg_has(d, "no scenario");
 
     /* The failed update inserted nothing and the name stays free. */
-    mg_scenario_record *list = NULL;
-    size_t n = 0;
-    assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
-    assert_int_equal(n, 1);
-    mg_scenario_record_list_free(list, n);
+    assert_list_count(s, 1);
     save_ok(s, 0, "Autre", "mg", "[]");
 
     /* NULL arguments are refused, not dereferenced. */
     int64_t got;
+    size_t n = 0;
     mg_diag_clear(&d);
     assert_int_equal(mg_storage_scenario_save(s, NULL, &got, &d), MG_EINVAL);
     assert_int_equal(mg_storage_scenario_get(NULL, 1, &r, &d), MG_EINVAL);
@@ -793,8 +803,9 @@ static void test_memory_database(void **state)
 
 enum { THREADS = 4, SAVES_PER_THREAD = 50, EDITS_PER_EDITOR = 25 };
 
-/* One thread of a concurrency test. */
+/* One thread of a concurrency test: body runs with the job's handle. */
 struct job {
+    void (*body)(struct job *j, mg_db *db);
     mg_db *db; /* shared, or NULL: a handle of its own on url, as another process */
     const char *url;
     int index;
@@ -812,29 +823,34 @@ __attribute__((format(printf, 2, 3))) static void job_fail(struct job *j, const 
     j->failures++;
 }
 
-/* The job's handle: the shared one, or one of its own; NULL (a failure)
- * when it cannot be opened. */
-static mg_db *job_open(struct job *j)
+/* A job's thread: its body with the shared handle, or one of its own
+ * (a failure when it cannot be opened). */
+static void *job_run(void *arg)
 {
+    struct job *j = arg;
     mg_diag d = {{0}};
     mg_db *db = j->db;
     if (!db && mg_db_open(&db, j->url, NULL, &d) != 0) {
         job_fail(j, "open: %s", d.msg);
         return NULL;
     }
-    return db;
+    j->body(j, db);
+    if (!j->db)
+        mg_db_close(db);
+    return NULL;
 }
 
-/* Runs fn on each job in a thread of its own (job i numbered i, with the
- * handle and scenario given), waits for them all, and fails the test if
- * any job failed. */
-static void run_jobs(void *(*fn)(void *), const char *url, mg_db *shared, int64_t id)
+/* Runs body in THREADS threads (job i numbered i, with the handle and
+ * scenario given), waits for them all, and fails the test if any job
+ * failed. */
+static void run_jobs(void (*body)(struct job *, mg_db *), const char *url, mg_db *shared,
+                     int64_t id)
 {
     struct job jobs[THREADS];
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++) {
-        jobs[i] = (struct job){.db = shared, .url = url, .index = i, .id = id};
-        assert_int_equal(pthread_create(&t[i], NULL, fn, &jobs[i]), 0);
+        jobs[i] = (struct job){.body = body, .db = shared, .url = url, .index = i, .id = id};
+        assert_int_equal(pthread_create(&t[i], NULL, job_run, &jobs[i]), 0);
     }
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
@@ -845,13 +861,9 @@ static void run_jobs(void *(*fn)(void *), const char *url, mg_db *shared, int64_
 
 /* Saves SAVES_PER_THREAD scenarios, re-reading and updating each, and
  * listing now and then so that reads interleave with the writes. */
-static void *worker_run(void *arg)
+static void worker_run(struct job *w, mg_db *s)
 {
-    struct job *w = arg;
     mg_diag d = {{0}};
-    mg_db *s = job_open(w);
-    if (!s)
-        return NULL;
     for (int i = 0; i < SAVES_PER_THREAD; i++) {
         char name[64];
         snprintf(name, sizeof name, "thread %d scenario %d", w->index, i);
@@ -878,9 +890,6 @@ static void *worker_run(void *arg)
             mg_scenario_record_list_free(list, n);
         }
     }
-    if (!w->db)
-        mg_db_close(s);
-    return NULL;
 }
 
 /* Runs the workers and checks that every save landed, once. */
@@ -933,13 +942,9 @@ static int append_tag(const mg_scenario_record *cur, void *ctx, char **out, mg_d
     return 0;
 }
 
-static void *editor_run(void *arg)
+static void editor_run(struct job *e, mg_db *db)
 {
-    struct job *e = arg;
     mg_diag d = {{0}};
-    mg_db *db = job_open(e);
-    if (!db)
-        return NULL;
     for (int k = 0; k < EDITS_PER_EDITOR; k++) {
         char tag[32];
         snprintf(tag, sizeof tag, "E%d.%d", e->index, k);
@@ -947,9 +952,6 @@ static void *editor_run(void *arg)
         if (mg_storage_scenario_edit(db, e->id, append_tag, tag, &d) != 0)
             job_fail(e, "edit %s: %s", tag, d.msg);
     }
-    if (!e->db)
-        mg_db_close(db);
-    return NULL;
 }
 
 /* Every tag of every editor is in the stored list, exactly once. */
