@@ -67,6 +67,9 @@ static void help(void)
            "                        (default 30)\n"
            "  --trusted-proxy ADDR  the reverse proxy's address: X-Forwarded-For is believed\n"
            "                        only from it, and the per-address limit is left to it\n"
+           "  --public-url URL      an address people use to reach the server\n"
+           "                        (https://sante.example.fr), repeatable: requests for\n"
+           "                        another host name are refused (docs/security.md)\n"
            "  -h, --help            this help\n",
            cli_common_help, MG_STATIC_DIR, MG_HTTP_DEFAULT_CONNECTIONS);
 }
@@ -85,8 +88,11 @@ static void show_progress(void *ctx, const char *step, double fraction)
 enum {
     OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
     OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
-    OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG
+    OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG, OPT_PUBLIC_URL
 };
+
+/* --public-url may be given this many times. */
+#define SERVE_MAX_PUBLIC_URLS 8
 
 /* The command line, read. */
 typedef struct serve_opts {
@@ -94,6 +100,8 @@ typedef struct serve_opts {
     mg_http_config hc; /* access_log set when the log is opened */
     const char *database, *port_file, *access_log;
     mg_db_options dbo;
+    const char *public_urls[SERVE_MAX_PUBLIC_URLS + 1]; /* NULL-terminated */
+    size_t npublic;
     bool help; /* --help was given and answered */
 } serve_opts;
 
@@ -148,6 +156,18 @@ static int serve_option(serve_opts *o, int opt, const char *arg)
     case OPT_PORT_FILE: o->port_file = arg; return 0;
     case OPT_TRUSTED_PROXY: o->hc.trusted_proxy = arg; return 0;
     case OPT_ACCESS_LOG: o->access_log = arg; return 0;
+    case OPT_PUBLIC_URL:
+        if (o->npublic == SERVE_MAX_PUBLIC_URLS) {
+            cli_error(cmd, "--public-url: at most %d", SERVE_MAX_PUBLIC_URLS);
+            return -1;
+        }
+        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+            cli_error(cmd, "--public-url %s: expected http://… or https://…", arg);
+            return -1;
+        }
+        o->public_urls[o->npublic++] = arg;
+        o->hc.public_urls = o->public_urls;
+        return 0;
     case OPT_DURABILITY:
         if (strcmp(arg, "process") == 0) {
             o->dbo.durability = MG_DB_DURABLE_PROCESS;
@@ -182,6 +202,7 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         {"database-wait", required_argument, NULL, OPT_DB_WAIT},
         {"durability", required_argument, NULL, OPT_DURABILITY},
         {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
+        {"public-url", required_argument, NULL, OPT_PUBLIC_URL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

@@ -295,3 +295,17 @@ void web_pager_nav(mg_buf *b, const web_pager *pg, const char *label, web_page_h
     mg_buf_puts(b, "</nav>\n");
 }
 
+
+void web_sentence(char *out, size_t cap, const char *msg)
+{
+    if (!cap)
+        return;
+    snprintf(out, cap, "%s", msg && *msg ? msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+    size_t n = strlen(out);
+    if (n && out[n - 1] != '.' && n + 1 < cap) {
+        out[n] = '.';
+        out[n + 1] = '\0';
+    }
+}

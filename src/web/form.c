@@ -261,7 +261,11 @@ int web_form_render(mg_buf *b, const web_form *f, const web_form_input *in, cons
             rc = mg_buf_puts(b, "</ul></div>\n");
     }
     if (rc == MG_OK)
-        rc = mg_buf_puts(b, "<form class=\"stack\" method=\"");
+        rc = mg_buf_puts(b, "<form class=\"");
+    if (rc == MG_OK)
+        rc = mg_html_attr(b, f->css_class ? f->css_class : "stack");
+    if (rc == MG_OK)
+        rc = mg_buf_puts(b, "\" method=\"");
     if (rc == MG_OK)
         rc = mg_html_attr(b, method);
     if (rc == MG_OK)

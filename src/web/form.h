@@ -52,6 +52,8 @@ typedef struct web_form {
     const web_field *fields;
     size_t nfields;
     const char *submit; /* the button's French label */
+    const char *css_class; /* the form's look: NULL for "stack" (labels and
+                              fields in a grid), "choice" (one line) */
 } web_form;
 
 /* What was sent, field by field, as read and checked. */

@@ -30,7 +30,7 @@ static const char *const fr[WEB_MSG_COUNT] = {
     [WEB_MSG_MEASURE_UNKNOWN_API] = "Mesure inconnue : apl, officiel, 2sfca, g2sfca, 3sfca, bfca, gravity, cumulative ou nearest.",
     [WEB_MSG_OBJECTIVE_UNKNOWN] = "Objectif inconnu : deficit, lifted, coverage ou pmedian.",
     [WEB_MSG_DIFF_NEEDS_SCENARIO] = "La carte des écarts demande un scénario (paramètre scenario).",
-    [WEB_MSG_PLAN_SAVE_FIELDS] = "Il faut un nom, une profession et les actions du plan.",
+    [WEB_MSG_PLAN_SAVE_FIELDS] = "La profession ou les actions du plan manquent : enregistrez le plan depuis la page de planification.",
     [WEB_MSG_PLAN_ACTIONS_UNREADABLE] = "Actions du plan illisibles.",
     [WEB_MSG_OUT_OF_MEMORY] = "Mémoire insuffisante.",
     [WEB_MSG_SERVER_ERROR] = "Le serveur a rencontré une erreur. Réessayez plus tard.",
@@ -68,6 +68,7 @@ static const char *const fr[WEB_MSG_COUNT] = {
     [WEB_MSG_API_LIMIT] = "« limit » : un nombre entier de 1 à 200.",
     [WEB_MSG_API_OFFSET] = "« offset » : un nombre entier positif ou nul.",
     [WEB_MSG_API_JSON_TYPE] = "Le corps doit être envoyé avec Content-Type: application/json.",
+    [WEB_MSG_ACTION_CHANGED] = "Le scénario a été modifié depuis la confirmation : l'action à retirer n'est plus à cette place. Rien n'a été retiré ; vérifiez ses actions et recommencez.",
 };
 
 const char *web_msg_fr(web_msg m)

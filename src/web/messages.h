@@ -74,6 +74,7 @@ typedef enum web_msg {
     WEB_MSG_API_LIMIT,
     WEB_MSG_API_OFFSET,
     WEB_MSG_API_JSON_TYPE,
+    WEB_MSG_ACTION_CHANGED,
     WEB_MSG_COUNT
 } web_msg;
 

@@ -199,29 +199,14 @@ static int choice_parse(const mg_app *a, const mg_http_request *r, const mg_app_
     return *measure < 0 ? refuse(why, 400, WEB_MSG_MEASURE_UNKNOWN) : 0;
 }
 
-/*
- * Draws the choice form with web_form_render, which opens every form with
- * class "stack" (a grid of labels and fields): this one keeps its own look,
- * "choice" (one line of selects), by changing that opening. web_form has
- * no class of its own yet; when it has one this becomes a plain call.
- */
+/* Draws the choice form: one line of selects (class "choice"). */
 static void choice_form(mg_buf *b, const char *action, const char *prof, int measure)
 {
-    static const char stack[] = "<form class=\"stack\"";
-    const size_t skip = sizeof stack - 1;
     choice_form_desc f;
     choice_form_init(&f, measure >= 0, prof, measure);
-    mg_buf form;
-    mg_buf_init(&form, 64 * 1024);
-    if (web_form_render(&form, &f.form, NULL, "get", action, NULL) || !form.data) {
+    f.form.css_class = "choice";
+    if (web_form_render(b, &f.form, NULL, "get", action, NULL))
         b->failed = 1;
-    } else if (form.len > skip && strncmp(form.data, stack, skip) == 0) {
-        mg_buf_puts(b, "<form class=\"choice\"");
-        mg_buf_append(b, form.data + skip, form.len - skip); /* lint-ok: form.c's HTML */
-    } else {
-        mg_buf_append(b, form.data, form.len); /* lint-ok: form.c's HTML */
-    }
-    mg_buf_free(&form);
 }
 
 /* --- The territory page: parse ------------------------------------------------ */

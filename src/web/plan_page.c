@@ -651,19 +651,6 @@ static int page(web_ctx *ctx)
     return rc;
 }
 
-/* A storage message made a sentence: capital first letter, final period. */
-static void sentence(char *out, size_t cap, const char *msg)
-{
-    snprintf(out, cap, "%s", msg && *msg ? msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
-    if (out[0] >= 'a' && out[0] <= 'z')
-        out[0] = (char)(out[0] - 'a' + 'A');
-    size_t n = strlen(out);
-    if (n && out[n - 1] != '.' && n + 1 < cap) {
-        out[n] = '.';
-        out[n + 1] = '\0';
-    }
-}
-
 /* What a save request sends, read and checked. */
 typedef struct save_request {
     save_form_desc f;
@@ -771,7 +758,7 @@ static int save(web_ctx *ctx)
         } else if (rc == MG_EINVAL || rc == MG_EUTF8) {
             /* A name refused by the store (« un scénario nommé … existe déjà »). */
             char msg[sizeof d.msg + 2];
-            sentence(msg, sizeof msg, d.msg);
+            web_sentence(msg, sizeof msg, d.msg);
             web_form_refuse(&q.in, "nom", msg);
         } else {
             web_storage_error(ctx->req, ctx->res, rc, &d, "",

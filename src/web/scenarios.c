@@ -54,19 +54,6 @@ static int load_path_scenario(web_ctx *ctx, web_scenario *w)
                              w);
 }
 
-/* A storage message made a sentence: capital first letter, final period. */
-static void sentence(char *out, size_t cap, const char *msg)
-{
-    snprintf(out, cap, "%s", msg && *msg ? msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
-    if (out[0] >= 'a' && out[0] <= 'z')
-        out[0] = (char)(out[0] - 'a' + 'A');
-    size_t n = strlen(out);
-    if (n && out[n - 1] != '.' && n + 1 < cap) {
-        out[n] = '.';
-        out[n + 1] = '\0';
-    }
-}
-
 /*
  * What names one action of a scenario: 16 hex digits of FNV-1a (64 bits)
  * over its JSON as stored, keys sorted. The confirmation of a removal
@@ -124,7 +111,7 @@ static const web_field new_fields[NEW_NFIELDS] = {
                         .required = true, .options = professions},
 };
 
-static const web_form new_form = {"scenario", new_fields, NEW_NFIELDS, "Créer"};
+static const web_form new_form = {"scenario", new_fields, NEW_NFIELDS, "Créer", NULL};
 
 /* The action form: kinds come from the scenario module, communes from the
  * territory (options_fn, with the profession's diagnosis as context), the
@@ -197,7 +184,7 @@ static void action_form_init(action_form_desc *f)
                                .hint = "De 0 à 24. Vide : 6."},
     };
     memcpy(f->fields, fields, sizeof fields);
-    f->form = (web_form){"action", f->fields, ACT_NFIELDS, "Ajouter et recalculer"};
+    f->form = (web_form){"action", f->fields, ACT_NFIELDS, "Ajouter et recalculer", NULL};
 }
 
 /* --- Rendering pieces ------------------------------------------------------- */
@@ -520,7 +507,7 @@ static const web_field compare_fields[CMP_NFIELDS] = {
                .options_fn = scenario_options},
 };
 
-static const web_form compare_desc = {"cmp", compare_fields, CMP_NFIELDS, "Comparer"};
+static const web_form compare_desc = {"cmp", compare_fields, CMP_NFIELDS, "Comparer", NULL};
 
 static void compare_form(mg_buf *b, const list_view *v)
 {
@@ -642,7 +629,7 @@ static int create(web_ctx *ctx)
         }
         /* A name refused by the store (« un scénario nommé … existe déjà »). */
         char msg[sizeof d.msg + 2];
-        sentence(msg, sizeof msg, d.msg);
+        web_sentence(msg, sizeof msg, d.msg);
         web_form_refuse(&in, "nom", msg);
     }
     /* Refused: the list's first page with the form as typed. */
@@ -655,24 +642,6 @@ static int create(web_ctx *ctx)
     render_list(&ctx->res->body, ctx->app, &v);
     list_view_free(&v);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
-}
-
-int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                        const char *name, const char *prof, const char *actions_json)
-{
-    int64_t id = 0;
-    mg_diag d = {{0}};
-    int rc = save_new(a, name, prof, actions_json, &id, &d);
-    if (rc == MG_EINVAL) {
-        mg_http_error(r, res, 400, d.msg[0] ? d.msg : web_msg_fr(WEB_MSG_SCENARIO_NAME_INVALID));
-        return 0;
-    }
-    if (rc) {
-        web_storage_error(r, res, rc, &d, "", web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
-        return 0;
-    }
-    redirect_to_scenario(res, id);
-    return 0;
 }
 
 /* --- A scenario's page, adding and removing actions ------------------------- */
@@ -762,9 +731,7 @@ static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
         /* The scenario as it was read for this request, with the reason. */
         ctx->res->status = 409;
         sandbox(&ctx->res->body, ctx->app, w, NULL,
-                /* TODO(messages) */
-                "Le scénario a été modifié depuis la confirmation : l'action à retirer n'est "
-                "plus à cette place. Rien n'a été retiré ; vérifiez ses actions et recommencez.");
+                web_msg_fr(WEB_MSG_ACTION_CHANGED));
         return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     if (rc == MG_EINVAL) {

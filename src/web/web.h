@@ -91,16 +91,15 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
                       mg_http_response *res, web_scenario *out);
 void web_scenario_free(web_scenario *w);
 
-/* Saves a new scenario (actions as JSON text; NULL: out of memory) and
- * redirects to its page; a bad name is a 400 with the storage's message, any
- * other failure a 500. */
-int web_scenario_create(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                        const char *name, const char *prof, const char *actions_json);
-
 /* Evaluates actions for profession p into w (w->rec untouched). French
  * message in d on a bad scenario. */
 int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_scenario *w,
                       mg_diag *d);
+
+/* A message of the store (lower-case start, no period) made a sentence for
+ * a page: capital first letter, final period; NULL or "" gives the table's
+ * WEB_MSG_SCENARIO_NAME_INVALID. */
+void web_sentence(char *out, size_t cap, const char *msg);
 
 /* --- Lists in pages ------------------------------------------------------- */
 

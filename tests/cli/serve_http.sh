@@ -108,4 +108,20 @@ get 415 "application/json" /api/v1/evaluate -X POST \
 curl -s "$base/api/v1/scenarios?limit=200" | grep -q '"Forge"' && fail "a forged write changed something" || ok
 get 303 "" /scenarios -X POST --data 'nom=Du+site&profession=mg' -H "Origin: $base"
 get 200 "text/html; charset=utf-8" / -H "Origin: http://evil.example"
+# --public-url: the names people use are answered, others are not.
+expect_exit 2 "$MAILLAGE" serve "${demo[@]}" --public-url sante.example.fr
+expect_err 'public-url sante.example.fr: expected http'
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port2" --database "$tmp/p2.sqlite" \
+    --public-url https://sante.example.fr --access-log off --quiet &
+pid2=$!
+for _ in $(seq 1 600); do [ -s "$tmp/port2" ] && break; sleep 0.1; done
+b2="http://127.0.0.1:$(cat "$tmp/port2")"
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[ "$(code -H 'Host: sante.example.fr' "$b2/")" = 200 ] && ok || fail "public URL's host not answered"
+[ "$(code -H 'Host: SANTE.example.fr:443' "$b2/")" = 200 ] && ok || fail "host with port and capitals not answered"
+[ "$(code "$b2/")" = 200 ] && ok || fail "the listening address itself not answered"
+[ "$(code -H 'Host: evil.example' "$b2/")" = 421 ] && ok || fail "another host answered"
+[ "$(code -X POST --data 'nom=A&profession=mg' -H 'Host: sante.example.fr' \
+    -H 'Origin: https://sante.example.fr' "$b2/scenarios")" = 303 ] && ok || fail "write from the public site refused"
+kill "$pid2"; wait "$pid2" 2>/dev/null
 finish

@@ -667,9 +667,9 @@ static void test_plan_save(void **state)
         {"nom=X&profession=mg&actions=%5B", "Actions du plan illisibles."},
         {"nom=X&profession=mg&actions=%5B%7B%22kind%22%3A%22teleportation%22%7D%5D",
          "Actions du plan illisibles."},
-        {"nom=X&profession=mg", "Il faut un nom, une profession et les actions du plan."},
+        {"nom=X&profession=mg", "La profession ou les actions du plan manquent : enregistrez le plan depuis la page de planification."},
         {"nom=X&profession=veto&actions=%5B%5D",
-         "Il faut un nom, une profession et les actions du plan."},
+         "La profession ou les actions du plan manquent : enregistrez le plan depuis la page de planification."},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         r = req("POST", "/planification/enregistrer", FORM, bad[k].body);

@@ -33,7 +33,7 @@ static const web_field fields[] = {
     {.name = "etape", .label = "Étape", .kind = WEB_FIELD_HIDDEN, .defval = "2"},
 };
 
-static const web_form form = {"f", fields, sizeof fields / sizeof fields[0], "Enregistrer"};
+static const web_form form = {"f", fields, sizeof fields / sizeof fields[0], "Enregistrer", NULL};
 
 /* What the handler saw, for the tests to look at. */
 static web_form_input seen;
