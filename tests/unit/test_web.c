@@ -16,39 +16,8 @@
 #include "pg_fixture.h"
 #include "testutil.h"
 #include "web/app.h"
+#include "web_fixture.h"
 
-static mg_app *app;
-static char dir[256];
-/* The PostgreSQL database for the second run, "" for SQLite. */
-static char pg_url[512];
-
-static int setup(void **state)
-{
-    (void)state;
-    if (test_mkdtemp(dir, sizeof dir, "web"))
-        return -1;
-    char db[512];
-    snprintf(db, sizeof db, "%s/web.sqlite", dir);
-    if (pg_url[0])
-        snprintf(db, sizeof db, "%s", pg_url);
-    mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db};
-    cfg.opts.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
-    cfg.opts.france = MG_SOURCE_DIR "/data/demo/france";
-    mg_diag d = {{0}};
-    if (mg_app_new(&app, &cfg, NULL, NULL, &d)) {
-        fprintf(stderr, "setup: %s\n", d.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mg_app_free(app);
-    test_remove_tree(dir);
-    return 0;
-}
 
 /* Runs one request; the response must be freed by the caller. */
 static mg_http_response req(const char *method, const char *target, const char *ctype,
@@ -929,14 +898,14 @@ int main(void)
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_downloads),
     };
-    int failed = cmocka_run_group_tests_name("sqlite", tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, web_setup, web_teardown);
     /* The same pages and API on PostgreSQL. */
-    int pg = test_pg_database("mg_test_web", pg_url, sizeof pg_url);
+    int pg = test_pg_database("mg_test_web", web_fixture_db, sizeof web_fixture_db);
     if (pg == 1) {
         printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
         return failed;
     }
     if (pg < 0)
         return 1;
-    return failed + cmocka_run_group_tests_name("postgresql", tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("postgresql", tests, web_setup, web_teardown);
 }

@@ -18,38 +18,11 @@
 
 #include "testutil.h"
 #include "web/app.h"
+#include "web_fixture.h"
 
 #define COMMUNES 433
 #define PAGE_SIZE 100
 
-static mg_app *app;
-static char dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    if (test_mkdtemp(dir, sizeof dir, "web_pages"))
-        return -1;
-    char db[512];
-    snprintf(db, sizeof db, "%s/web.sqlite", dir);
-    mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db};
-    cfg.opts.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
-    cfg.opts.france = MG_SOURCE_DIR "/data/demo/france";
-    mg_diag d = {{0}};
-    if (mg_app_new(&app, &cfg, NULL, NULL, &d)) {
-        fprintf(stderr, "setup: %s\n", d.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mg_app_free(app);
-    test_remove_tree(dir);
-    return 0;
-}
 
 static mg_http_response get(const char *target)
 {
@@ -454,5 +427,5 @@ int main(void)
         cmocka_unit_test(test_choice_form),
         cmocka_unit_test(test_scenario_ids),
     };
-    return cmocka_run_group_tests_name("web_pages", tests, setup, teardown);
+    return cmocka_run_group_tests_name("web_pages", tests, web_setup, web_teardown);
 }
