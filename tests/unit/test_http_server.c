@@ -943,7 +943,7 @@ static void test_zero_config_and_ipv6(void **state)
         struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
         a.sin6_addr = in6addr_loopback;
         assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-        static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
         assert_int_equal(send_all(fd, req, sizeof req - 1), 0);
         assert_int_equal(read_reply(fd, &r), 0);
         close(fd);
@@ -961,7 +961,7 @@ static void client_from(unsigned port, unsigned source, const char *headers, cha
 {
     char req[512];
     int n = snprintf(req, sizeof req,
-                     "GET /client HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n", headers);
+                     "GET /client HTTP/1.1\r\nHost: localhost\r\n%sConnection: close\r\n\r\n", headers);
     int fd = connect_from(port, source);
     assert_true(fd >= 0);
     reply r;
@@ -1069,7 +1069,7 @@ static void test_limits(void **state)
     close(fds[4]);
     /* A request head sent one byte at a time, each in less than the idle
      * timeout, is cut at the 1 s deadline, and the idle ones with it. */
-    static const char head[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char head[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
     struct timeval t0, t1;
     gettimeofday(&t0, NULL);
     bool cut = false;
@@ -1143,8 +1143,8 @@ static void test_many_ready_connections(void **state)
     }
     pause_ms(200);
     /* Keep the thread busy, then make N connections ready meanwhile. */
-    static const char slow[] = "GET /lent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    static const char slow[] = "GET /lent HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     assert_int_equal(send_all(fds[N], slow, sizeof slow - 1), 0);
     pause_ms(50);
     for (int i = 0; i < N; i++)
