@@ -252,8 +252,10 @@ int mg_http_request_set_line(mg_http_request *r, const char *method, const char 
 
 int mg_http_request_add_header(mg_http_request *r, const char *name, const char *value)
 {
-    if (r->nheaders >= MG_HTTP_MAX_HEADERS || !utf8_ok(name, strlen(name)) ||
-        !utf8_ok(value, strlen(value))) {
+    /* A header name is a token: "Host : x" (a space before the colon) is a
+     * request two servers may read differently — refused, as RFC 9112
+     * says. */
+    if (r->nheaders >= MG_HTTP_MAX_HEADERS || !is_token(name) || !utf8_ok(value, strlen(value))) {
         r->bad_header = true;
         return MG_OK;
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -219,6 +220,13 @@ bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res)
     }
     if (r->bad_header) {
         mg_http_error(r, res, 400, "en-têtes de la requête invalides (encodage ou nombre).");
+        return true;
+    }
+    /* Only chunked is a transfer coding this server reads; another one (or
+     * a list) is a request a proxy in front may frame otherwise. */
+    const char *te = mg_http_header(r, "Transfer-Encoding");
+    if (te && strcasecmp(te, "chunked") != 0) {
+        mg_http_error(r, res, 400, "codage de transfert non pris en charge (seul chunked l'est).");
         return true;
     }
     msg[0] = '\0';

@@ -599,6 +599,33 @@ static void test_headers_request(void **state)
     mg_http_response_free(&res);
     mg_http_request_free(&r);
 
+    /* A header name that is not a token ("Host " before its colon). */
+    mg_http_request_init(&r);
+    assert_int_equal(mg_http_request_set_line(&r, "GET", "/"), MG_OK);
+    assert_int_equal(mg_http_request_add_header(&r, "Host ", "localhost"), MG_OK);
+    assert_true(r.bad_header);
+    mg_http_request_free(&r);
+
+    /* Transfer codings: chunked is read; any other one, or a list, is 400. */
+    static const struct {
+        const char *te;
+        bool refused;
+    } te[] = {{"chunked", false}, {"Chunked", false}, {"gzip", true}, {"gzip, chunked", true},
+              {"identity", true}};
+    for (size_t i = 0; i < sizeof te / sizeof te[0]; i++) {
+        mg_http_request_init(&r);
+        assert_int_equal(mg_http_request_set_line(&r, "POST", "/echo"), MG_OK);
+        assert_int_equal(mg_http_request_add_header(&r, "Transfer-Encoding", te[i].te), MG_OK);
+        mg_http_response_init(&res);
+        assert_int_equal(mg_http_dispatch_begin(&r, &res), te[i].refused);
+        if (te[i].refused) {
+            assert_int_equal(res.status, 400);
+            assert_body_has(res, "codage de transfert non pris en charge");
+        }
+        mg_http_response_free(&res);
+        mg_http_request_free(&r);
+    }
+
     mg_http_request_init(&r);
     assert_int_equal(mg_http_request_set_line(&r, "GET", "/"), MG_OK);
     for (unsigned i = 0; i < MG_HTTP_MAX_HEADERS; i++)

@@ -534,6 +534,23 @@ static void test_bad_requests(void **state)
     assert_status(&r, 400);
     assert_body_has(&r, "en-têtes de la requête invalides");
     reply_free(&r);
+
+    /* Requests two servers could read differently (issue 11): a NUL in the
+     * target, a header name with a space before its colon, HTTP/1.1 without
+     * Host; each a French 400 with the security headers. */
+    request(f, "GET", "/echo%00x", "", &r);
+    assert_status(&r, 400);
+    reply_free(&r);
+    request(f, "GET", "/", "X-Name : v\r\n", &r);
+    assert_status(&r, 400);
+    assert_security_headers(&r);
+    reply_free(&r);
+    static const char no_host[] = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+    assert_int_equal(exchange(f->port, no_host, sizeof no_host - 1, &r), 0);
+    assert_status(&r, 400);
+    assert_body_has(&r, "En-tête Host manquant.");
+    assert_security_headers(&r);
+    reply_free(&r);
 }
 
 static void test_server_error(void **state)
