@@ -79,6 +79,10 @@ const char *mg_http_request_id(const mg_http_request *r);
 void *mg_http_alloc(const mg_http_request *r, size_t n);
 char *mg_http_strdup(const mg_http_request *r, const char *s);
 
+/** Whether the request's Content-Type is `type` (case aside), with or
+ * without parameters ("application/json; charset=utf-8"). */
+bool mg_http_content_type_is(const mg_http_request *r, const char *type);
+
 /** Raw body (NULL, 0 when none). */
 const char *mg_http_body(const mg_http_request *r, size_t *len);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
 #include "http/internal.h"
 
 /* --- Arena ---------------------------------------------------------------- */
@@ -118,51 +119,12 @@ void mg_http_request_free(mg_http_request *r)
 
 /* --- Text checks ---------------------------------------------------------- */
 
-/* True when s[0..n) is shortest-form UTF-8 of scalar values (no overlong
- * forms, no surrogates, nothing above U+10FFFF) and holds no NUL byte, which
- * would silently cut the C string a handler receives. */
+/* True when s[0..n) is UTF-8 (core/utf8: shortest forms of scalar values)
+ * and holds no NUL byte, which would silently cut the C string a handler
+ * receives. */
 static bool utf8_ok(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c == 0)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            unsigned cc = p[i + k];
-            if ((cc & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
+    return !memchr(s, '\0', n) && mg_utf8_check(s, n, NULL) == n;
 }
 
 /* An HTTP token (RFC 9110 tchar), as methods must be. */
@@ -427,15 +389,15 @@ static int parse_pairs(mg_http_request *r, const char *s, size_t len, size_t *co
 
 /* True for "application/x-www-form-urlencoded", any case, with or without
  * parameters ("; charset=UTF-8"). */
-static bool is_form(const char *ct)
+bool mg_http_content_type_is(const mg_http_request *r, const char *type)
 {
-    static const char form[] = "application/x-www-form-urlencoded";
-    size_t n = sizeof form - 1;
+    const char *ct = mg_http_header(r, "Content-Type");
+    size_t n = strlen(type);
     if (!ct)
         return false;
     while (*ct == ' ' || *ct == '\t')
         ct++;
-    if (strncasecmp(ct, form, n) != 0)
+    if (strncasecmp(ct, type, n) != 0)
         return false;
     ct += n;
     while (*ct == ' ' || *ct == '\t')
@@ -448,7 +410,7 @@ int mg_http_request_parse_params(mg_http_request *r, char *msg, size_t cap)
     int rc = MG_OK;
     if (r->query)
         rc = parse_pairs(r, r->query, r->query_len, &r->nquery, msg, cap);
-    if (rc == MG_OK && r->body && is_form(mg_http_header(r, "Content-Type")))
+    if (rc == MG_OK && r->body && mg_http_content_type_is(r, "application/x-www-form-urlencoded"))
         rc = parse_pairs(r, r->body, r->body_len, &r->nform, msg, cap);
     if (rc == MG_ENOMEM)
         r->oom = true;

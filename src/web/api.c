@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/alloc.h"
 #include "output/table.h"
@@ -163,20 +162,11 @@ static json_t *evaluation_json(const web_scenario *w)
 }
 
 /* Parses a JSON body; answers 400 itself (returns NULL then). */
-/* Whether the request says its body is JSON ("application/json", with or
- * without parameters such as charset). A form or text/plain body is what
- * a page of another site can send without asking the browser first. */
-static bool is_json_type(const char *ct)
-{
-    if (!ct)
-        return false;
-    size_t n = strcspn(ct, "; \t");
-    return n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0;
-}
-
 static json_t *body_json(const mg_http_request *r, mg_http_response *res)
 {
-    if (!is_json_type(mg_http_header(r, "Content-Type"))) {
+    /* A form or text/plain body is what a page of another site can send
+     * without asking the browser first: the API takes JSON said as such. */
+    if (!mg_http_content_type_is(r, "application/json")) {
         fail(r, res, 415, WEB_MSG_API_JSON_TYPE);
         return NULL;
     }
