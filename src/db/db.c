@@ -626,6 +626,16 @@ int mg_db_exec(mg_db_conn *c, const char *sql, mg_diag *d)
     return c->drv->exec(c, sql, d);
 }
 
+int mg_db_timestamp(char out[static MG_DB_TIMESTAMP_SIZE], mg_diag *d)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
+        strftime(out, MG_DB_TIMESTAMP_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) != MG_DB_TIMESTAMP_SIZE - 1)
+        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot read the clock");
+    return 0;
+}
+
 /* --- Parameters -------------------------------------------------------------------- */
 
 int mg_db_scan_params(const char *sql, char *out, int *max_n)

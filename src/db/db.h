@@ -205,6 +205,12 @@ double mg_db_column_double(const mg_db_stmt *s, int col);
 const char *mg_db_column_text(const mg_db_stmt *s, int col);
 const void *mg_db_column_blob(const mg_db_stmt *s, int col, size_t *n);
 
+/** The current time as stored by every table ("2024-05-01T12:34:56Z", ISO
+ * 8601 UTC to the second: such strings sort as the instants they name).
+ * MG_EIO when the clock cannot be read. */
+#define MG_DB_TIMESTAMP_SIZE 21
+int mg_db_timestamp(char out[static MG_DB_TIMESTAMP_SIZE], mg_diag *d) MG_WARN_UNUSED;
+
 /** Runs SQL without parameters and without rows (DDL, SET…). */
 int mg_db_exec(mg_db_conn *c, const char *sql, mg_diag *d) MG_WARN_UNUSED;
 

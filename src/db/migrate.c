@@ -14,7 +14,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "db/db.h"
 #include "db/driver.h"
@@ -98,15 +97,6 @@ static int check_no_future(mg_db_conn *c, mg_diag *d)
     return rc < 0 ? rc : 0;
 }
 
-static void now_iso8601(char buf[static 21])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
-        strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-        snprintf(buf, 21, "1970-01-01T00:00:00Z");
-}
-
 /* Creates schema_migrations when missing, under the migration lock. A
  * first read tells whether it exists, so that an ordinary start takes no
  * write lock. */
@@ -172,8 +162,9 @@ static int apply(mg_db_conn *c, const char *name, mg_diag *d)
             return mg_db_fail(c, c->reason, d, "migration %s failed and was rolled back: %s",
                               name, text);
         }
-        char stamp[21];
-        now_iso8601(stamp);
+        char stamp[MG_DB_TIMESTAMP_SIZE];
+        if (mg_db_timestamp(stamp, NULL)) /* a clock that cannot be read: record the epoch */
+            snprintf(stamp, sizeof stamp, "1970-01-01T00:00:00Z");
         mg_db_stmt *q = NULL;
         rc = mg_db_prepare(c, "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
                            &q, d);

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit/audit.h"
 #include "core/alloc.h"
@@ -108,21 +107,6 @@ static const char SQL_LIST_PAGE[] =
     "SELECT " COLUMNS " FROM scenarios ORDER BY updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
 static const char SQL_COUNT[] = "SELECT COUNT(*) FROM scenarios";
 static const char SQL_DELETE[] = "DELETE FROM scenarios WHERE id = ?1";
-
-/*
- * Writes the current time as ISO 8601 UTC with seconds
- * ("2024-05-01T12:34:56Z") into buf. Such strings sort as the instants
- * they name, which the list order relies on.
- */
-static int now_iso8601(char buf[static 21], mg_diag *d)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
-        strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-        return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot read the clock");
-    return 0;
-}
 
 static char *column_dup(const mg_db_stmt *q, int col)
 {
@@ -260,8 +244,8 @@ int mg_storage_scenario_save(mg_db *db, const mg_scenario_record *in, int64_t *i
     rc = mg_storage_scenario_name(in->name, &name, d);
     if (rc)
         return rc;
-    char stamp[21];
-    rc = now_iso8601(stamp, d);
+    char stamp[MG_DB_TIMESTAMP_SIZE];
+    rc = mg_db_timestamp(stamp, d);
     /* The database sees the stored form of the name; the caller's record is
      * left as it was. */
     mg_scenario_record norm = *in;
@@ -486,8 +470,8 @@ int mg_storage_scenario_edit(mg_db *db, int64_t id, mg_scenario_edit_fn fn, void
                            "mg_storage_scenario_edit: no database or function");
     if (id <= 0)
         return not_found(id, d);
-    char stamp[21];
-    int rc = now_iso8601(stamp, d);
+    char stamp[MG_DB_TIMESTAMP_SIZE];
+    int rc = mg_db_timestamp(stamp, d);
     struct edit_tx t = {id, fn, ctx, stamp};
     return rc ? rc : mg_db_transaction(db, MG_DB_TX_WRITE, edit_body, &t, d);
 }
