@@ -36,7 +36,10 @@ typedef struct mg_http_response {
     char disposition[256];    /* Content-Disposition, "" for none */
     char cache[64];           /* Cache-Control, default "no-store" */
     char allow[128];          /* Allow, set with a 405 by the router; "" otherwise */
-    unsigned retry_after;     /* seconds, sent as Retry-After with a 503; 0 for none */
+    unsigned retry_after;     /* seconds, sent as Retry-After with a 503 or 429; 0 for none;
+                                 set with mg_http_retry_after past 10 s */
+    char retry_text[16];      /* Retry-After's value when set by mg_http_retry_after */
+    char set_cookie[2][400];  /* Set-Cookie values, set with mg_http_set_cookie */
     char request_id[24];      /* sent as X-Request-Id; shown on error pages */
     /* For the access log (mg_http_log_request): the account that asked (0
      * for none), and what went wrong, for operators, with a 5xx. */
@@ -266,6 +269,20 @@ int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
                      mg_http_response *res) MG_WARN_UNUSED;
 
 void mg_http_response_init(mg_http_response *res);
+
+/** Sets Retry-After (any number of seconds; sent with a 503 or a 429). */
+void mg_http_retry_after(mg_http_response *res, unsigned seconds);
+
+/**
+ * Adds a Set-Cookie header (at most two per response): name=value, for
+ * the whole site (Path=/), HttpOnly, SameSite=Lax, Secure when `secure`
+ * (served over HTTPS); max_age seconds > 0 for a lasting cookie, 0 for one
+ * that ends with the browser, < 0 to delete it. Name and value must be
+ * cookie tokens (letters, digits, '-', '_'); MG_EINVAL otherwise, or when
+ * two are already set.
+ */
+int mg_http_set_cookie(mg_http_response *res, const char *name, const char *value,
+                       long max_age, bool secure) MG_WARN_UNUSED;
 void mg_http_response_free(mg_http_response *res);
 
 /** A response header: name and value, static or pointing into the response. */
@@ -274,7 +291,7 @@ typedef struct mg_http_header_field {
     const char *value;
 } mg_http_header_field;
 
-#define MG_HTTP_MAX_RESPONSE_HEADERS 12u
+#define MG_HTTP_MAX_RESPONSE_HEADERS 15u
 
 /**
  * The headers the server sends with res, Content-Length and Date aside:

@@ -56,13 +56,60 @@ size_t mg_http_response_headers(const mg_http_response *res,
         out[n++] = (mg_http_header_field){"Allow", res->allow};
     if (res->request_id[0])
         out[n++] = (mg_http_header_field){"X-Request-Id", res->request_id};
-    if (res->status == 503 && res->retry_after) {
+    for (size_t k = 0; k < 2; k++)
+        if (res->set_cookie[k][0])
+            out[n++] = (mg_http_header_field){"Set-Cookie", res->set_cookie[k]};
+    if ((res->status == 503 || res->status == 429) && res->retry_text[0]) {
+        out[n++] = (mg_http_header_field){"Retry-After", res->retry_text};
+    } else if ((res->status == 503 || res->status == 429) && res->retry_after) {
         /* A static string per value keeps the fields free of allocations. */
         static const char *const secs[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
         unsigned k = res->retry_after > 10 ? 10 : res->retry_after;
         out[n++] = (mg_http_header_field){"Retry-After", secs[k - 1]};
     }
     return n;
+}
+
+void mg_http_retry_after(mg_http_response *res, unsigned seconds)
+{
+    res->retry_after = seconds ? seconds : 1;
+    snprintf(res->retry_text, sizeof res->retry_text, "%u", res->retry_after);
+}
+
+static bool cookie_token(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_'))
+            return false;
+    return true;
+}
+
+int mg_http_set_cookie(mg_http_response *res, const char *name, const char *value,
+                       long max_age, bool secure)
+{
+    if (!cookie_token(name) || (max_age >= 0 && !cookie_token(value)))
+        return MG_EINVAL;
+    for (size_t k = 0; k < 2; k++) {
+        if (res->set_cookie[k][0])
+            continue;
+        char age[40] = "";
+        if (max_age > 0)
+            snprintf(age, sizeof age, "; Max-Age=%ld", max_age);
+        else if (max_age < 0)
+            snprintf(age, sizeof age, "; Max-Age=0");
+        int w = snprintf(res->set_cookie[k], sizeof res->set_cookie[k],
+                         "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name,
+                         max_age < 0 ? "" : value, secure ? "; Secure" : "", age);
+        if (w < 0 || (size_t)w >= sizeof res->set_cookie[k]) {
+            res->set_cookie[k][0] = 0;
+            return MG_EINVAL;
+        }
+        return MG_OK;
+    }
+    return MG_EINVAL;
 }
 
 /* The heading of an error page: the usual French name of the status. */
