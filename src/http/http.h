@@ -23,6 +23,10 @@
 /* Limits (see also core/limits.h). */
 #define MG_HTTP_MAX_BODY (1024u * 1024u)       /* larger bodies: 413 */
 #define MG_HTTP_MAX_URL 8192u                  /* longer URLs: 414 */
+/* The request head (request line and header fields, as received): larger
+ * ones are 431. Kept well below the connection's memory (memory_limit,
+ * 256 KiB by default), past which libmicrohttpd answers on its own. */
+#define MG_HTTP_MAX_HEAD (64u * 1024u)
 #define MG_HTTP_MAX_PARAMS 64u                 /* query + form pairs */
 #define MG_HTTP_MAX_RESPONSE (64u * 1024u * 1024u)
 
@@ -41,6 +45,8 @@ typedef struct mg_http_response {
     char retry_text[16];      /* Retry-After's value when set by mg_http_retry_after */
     char set_cookie[2][400];  /* Set-Cookie values, set with mg_http_set_cookie */
     char request_id[24];      /* sent as X-Request-Id; shown on error pages */
+    bool close;               /* sent with Connection: close, and the connection closed
+                                 after it (a request whose framing is ambiguous) */
     /* For the access log (mg_http_log_request): the account that asked (0
      * for none), and what went wrong, for operators, with a 5xx. */
     int64_t account_id;
@@ -182,7 +188,7 @@ typedef struct mg_http_config {
      * not restarted by each byte. Default 20. */
     unsigned request_deadline;
     unsigned connection_timeout;/* idle seconds (each byte restarts it), default 30 */
-    size_t memory_limit;        /* per connection, default 256 KiB */
+    size_t memory_limit;        /* per connection, default 256 KiB, at least 96 KiB */
     const char *static_dir;     /* served under /static/ (NULL: none) */
     /* The reverse proxy's address (IPv4 or IPv6 literal), NULL for none:
      * only for connections from it is X-Forwarded-For believed
@@ -240,13 +246,19 @@ typedef struct mg_http_server mg_http_server;
  * errors under /api/). Every response carries the security headers
  * (Content-Security-Policy, X-Content-Type-Options, X-Frame-Options,
  * Referrer-Policy). *port_out (may be NULL) receives the bound port.
+ * Request heads over MG_HTTP_MAX_HEAD or MG_HTTP_MAX_HEADERS fields: 431;
+ * a Content-Length given twice, or with Transfer-Encoding: 400 and the
+ * connection closed (two servers could frame it differently).
  * Files under cfg->static_dir are served at /static/… (GET and HEAD only,
  * regular files only, no "." / ".." / hidden segments, symbolic links not
  * followed) with Cache-Control "public, max-age=3600". `address` is an IPv4
  * or IPv6 literal ("::1" or "[::1]"). Requests arriving while memory runs
- * out get a 503. One case escapes the French pages: a request line or
- * headers too large for cfg->memory_limit are answered by libmicrohttpd
- * itself (414 or 431, its own short page, without our headers). Returns
+ * out get a 503. What libmicrohttpd refuses before calling the server escapes
+ * the French pages: it answers with its own short English page, without our
+ * headers, and closes the connection — an HTTP version other than 1.x (505),
+ * a malformed request line or header line (400), a Content-Length that is
+ * not a number (400) or past 2^64 (413), a request line or head that does
+ * not fit in cfg->memory_limit (414 or 431); docs/security.md. Returns
  * MG_EINVAL (bad setting), MG_ENOTFOUND (no static folder) or MG_EIO
  * (cannot listen), with a message in d.
  */
@@ -297,7 +309,8 @@ typedef struct mg_http_header_field {
  * The headers the server sends with res, Content-Length and Date aside:
  * the security headers (Content-Security-Policy, X-Content-Type-Options,
  * X-Frame-Options, Referrer-Policy), Content-Type, then Cache-Control,
- * Location, Content-Disposition and Allow when set. Fills out (room for
+ * Location, Content-Disposition, Allow, X-Request-Id, Set-Cookie,
+ * Retry-After and Connection (close) when set. Fills out (room for
  * MG_HTTP_MAX_RESPONSE_HEADERS) and returns the count. The server builds its
  * responses from this list, so tests of mg_http_dispatch can check it.
  */

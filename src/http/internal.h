@@ -43,8 +43,9 @@ struct mg_http_request {
     size_t query_len;
     bool api;           /* path under /api/: errors are JSON */
     bool bad_method;    /* method is not an HTTP token */
-    bool bad_header;    /* a header was not UTF-8 or there were too many */
+    bool bad_header;    /* a header was not UTF-8 or its name not a token */
     bool body_too_large;
+    bool head_too_large; /* past MG_HTTP_MAX_HEAD bytes or MG_HTTP_MAX_HEADERS fields */
     bool oom;           /* building the request ran out of memory */
     mg_http_kv params[MG_HTTP_MAX_PARAMS]; /* query pairs, then form pairs */
     size_t nquery, nform;
@@ -72,14 +73,26 @@ char *mg_http_request_strndup(mg_http_request *r, const char *s, size_t len);
  * MG_ENOMEM. */
 int mg_http_request_set_line(mg_http_request *r, const char *method, const char *target);
 
-/* Adds a request header (copied). A header that is not UTF-8, or one past
- * MG_HTTP_MAX_HEADERS, sets bad_header so that the request is answered 400. */
+/* Adds a request header (copied). A header that is not UTF-8 sets
+ * bad_header (400); one past MG_HTTP_MAX_HEADERS sets head_too_large (431). */
 int mg_http_request_add_header(mg_http_request *r, const char *name, const char *value);
 
 /* Sets the body: copied into the arena when `copy` (callers whose bytes are
  * not NUL-terminated), else borrowed (it must be NUL-terminated and outlive
  * the request). A zero length leaves the body absent. MG_ENOMEM. */
 int mg_http_request_set_body(mg_http_request *r, const char *body, size_t len, bool copy);
+
+/*
+ * The French message of a request whose body length two servers could read
+ * differently — Content-Length given more than once, Transfer-Encoding more
+ * than once, or both — from the number of each header; NULL when there is
+ * none of that. The server answers such a request before reading its body
+ * and closes the connection.
+ */
+const char *mg_http_framing_error(size_t content_lengths, size_t transfer_encodings);
+
+/* mg_http_framing_error over the request's headers. */
+const char *mg_http_request_framing_error(const mg_http_request *r);
 
 /* Splits the target into path and query and percent-decodes the path.
  * MG_EPARSE or MG_EUTF8 with a French message for a 400 in msg, MG_ENOMEM. */

@@ -217,7 +217,11 @@ int mg_http_request_add_header(mg_http_request *r, const char *name, const char 
     /* A header name is a token: "Host : x" (a space before the colon) is a
      * request two servers may read differently — refused, as RFC 9112
      * says. */
-    if (r->nheaders >= MG_HTTP_MAX_HEADERS || !is_token(name) || !utf8_ok(value, strlen(value))) {
+    if (r->nheaders >= MG_HTTP_MAX_HEADERS) {
+        r->head_too_large = true;
+        return MG_OK;
+    }
+    if (!is_token(name) || !utf8_ok(value, strlen(value))) {
         r->bad_header = true;
         return MG_OK;
     }
@@ -250,6 +254,29 @@ int mg_http_request_set_body(mg_http_request *r, const char *body, size_t len, b
     }
     r->body_len = len;
     return MG_OK;
+}
+
+const char *mg_http_framing_error(size_t content_lengths, size_t transfer_encodings)
+{
+    if (content_lengths && transfer_encodings)
+        return "longueur du contenu ambiguë : Content-Length et Transfer-Encoding ensemble.";
+    if (content_lengths > 1)
+        return "longueur du contenu ambiguë : Content-Length donné plusieurs fois.";
+    if (transfer_encodings > 1)
+        return "longueur du contenu ambiguë : Transfer-Encoding donné plusieurs fois.";
+    return NULL;
+}
+
+const char *mg_http_request_framing_error(const mg_http_request *r)
+{
+    size_t cl = 0, te = 0;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        if (strcasecmp(r->headers[i].name, "Content-Length") == 0)
+            cl++;
+        else if (strcasecmp(r->headers[i].name, "Transfer-Encoding") == 0)
+            te++;
+    }
+    return mg_http_framing_error(cl, te);
 }
 
 /* --- Path and parameters ------------------------------------------------- */

@@ -67,6 +67,10 @@ size_t mg_http_response_headers(const mg_http_response *res,
         unsigned k = res->retry_after > 10 ? 10 : res->retry_after;
         out[n++] = (mg_http_header_field){"Retry-After", secs[k - 1]};
     }
+    /* libmicrohttpd reads this header of ours and closes the connection
+     * once the answer is sent. */
+    if (res->close)
+        out[n++] = (mg_http_header_field){"Connection", "close"};
     return n;
 }
 
@@ -129,6 +133,7 @@ static const char *status_title(int status)
     case 421: return "Nom d'hôte non servi";
     case 422: return "Données invalides";
     case 429: return "Trop de requêtes";
+    case 431: return "En-têtes trop volumineux";
     case 500: return "Erreur interne";
     case 501: return "Fonction non disponible";
     case 503: return "Service indisponible";
@@ -255,6 +260,21 @@ bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res)
         mg_http_error(r, res, 414, msg);
         return true;
     }
+    if (r->head_too_large) {
+        snprintf(msg, sizeof msg,
+                 "Les en-têtes de la requête dépassent %u Kio ou %u champs.",
+                 MG_HTTP_MAX_HEAD / 1024u, MG_HTTP_MAX_HEADERS);
+        mg_http_error(r, res, 431, msg);
+        return true;
+    }
+    /* Before the body's size: with an ambiguous length, what the body is
+     * depends on who reads it. */
+    const char *framing = mg_http_request_framing_error(r);
+    if (framing) {
+        mg_http_error(r, res, 400, framing);
+        res->close = true;
+        return true;
+    }
     if (r->body_too_large) {
         snprintf(msg, sizeof msg, "Le contenu envoyé dépasse la taille maximale de %u Kio.",
                  MG_HTTP_MAX_BODY / 1024u);
@@ -266,7 +286,7 @@ bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res)
         return true;
     }
     if (r->bad_header) {
-        mg_http_error(r, res, 400, "en-têtes de la requête invalides (encodage ou nombre).");
+        mg_http_error(r, res, 400, "en-têtes de la requête invalides (nom ou encodage).");
         return true;
     }
     /* Only chunked is a transfer coding this server reads; another one (or
@@ -334,6 +354,13 @@ int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
                      const char *content_type, const char *body, size_t body_len,
                      mg_http_response *res)
 {
+    return mg_http_dispatch_with(rt, method, target, NULL, content_type, body, body_len, res);
+}
+
+int mg_http_dispatch_with(mg_router *rt, const char *method, const char *target,
+                          const char *const *headers, const char *content_type,
+                          const char *body, size_t body_len, mg_http_response *res)
+{
     if (!res)
         return MG_EINVAL;
     mg_http_response_init(res);
@@ -342,6 +369,8 @@ int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
     mg_http_request r;
     mg_http_request_init(&r);
     int rc = mg_http_request_set_line(&r, method, target);
+    for (size_t k = 0; rc == MG_OK && headers && headers[k] && headers[k + 1]; k += 2)
+        rc = mg_http_request_add_header(&r, headers[k], headers[k + 1]);
     if (rc == MG_OK && content_type)
         rc = mg_http_request_add_header(&r, "Content-Type", content_type);
     if (rc == MG_OK) {

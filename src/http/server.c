@@ -35,6 +35,9 @@
 /* How much of an oversized upload is read and thrown away so that the
  * client can still receive its 413; past this the connection is cut. */
 #define MAX_DISCARD (8u * 1024u * 1024u)
+/* The least memory a connection may have: a head of MG_HTTP_MAX_HEAD
+ * bytes (libmicrohttpd keeps it whole) and room to write the answer. */
+#define MIN_MEMORY_LIMIT (MG_HTTP_MAX_HEAD + 32u * 1024u)
 #define STATIC_PREFIX "/static/"
 #define STATIC_CACHE "public, max-age=3600"
 
@@ -64,11 +67,12 @@ struct mg_http_server {
 
 /* What the server keeps for one request between libmicrohttpd's calls. */
 typedef struct conn_state {
-    char *uri;       /* raw request target, NULL when it could not be copied */
-    mg_buf body;     /* the upload, up to MG_HTTP_MAX_BODY */
-    bool started;    /* the first call of the access handler has happened */
-    bool too_large;  /* the upload passed MG_HTTP_MAX_BODY */
-    bool oom;        /* the upload could not be stored */
+    char *uri;           /* raw request target, NULL when it could not be copied */
+    mg_buf body;         /* the upload, up to MG_HTTP_MAX_BODY */
+    bool started;        /* the first call of the access handler has happened */
+    bool too_large;      /* the upload passed MG_HTTP_MAX_BODY */
+    bool head_too_large; /* the head passed MG_HTTP_MAX_HEAD bytes */
+    bool oom;            /* the upload could not be stored */
     size_t discarded;
 } conn_state;
 
@@ -482,7 +486,7 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 
 /* True when the declared Content-Length exceeds MG_HTTP_MAX_BODY, so that
  * the 413 goes out before the body is read. libmicrohttpd has already
- * rejected a malformed length. */
+ * rejected a malformed length (its own 400, or 413 past 2^64). */
 static bool declared_too_large(struct MHD_Connection *c)
 {
     const char *cl =
@@ -498,6 +502,53 @@ static bool declared_too_large(struct MHD_Connection *c)
     return v > MG_HTTP_MAX_BODY;
 }
 
+/* The request head's size in bytes, request line included, as
+ * libmicrohttpd received it; 0 when it cannot tell. */
+static size_t head_size(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    return info ? info->header_size : 0;
+}
+
+typedef struct header_count {
+    size_t all, content_length, transfer_encoding;
+} header_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    (void)value;
+    header_count *n = cls;
+    n->all++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        n->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        n->transfer_encoding++;
+    return MHD_YES;
+}
+
+/*
+ * True when the request is refused whatever its body: a head too large, a
+ * body length that is ambiguous (libmicrohttpd takes the first
+ * Content-Length and lets Transfer-Encoding win over it, where another
+ * server may not) or declared too large. It is then answered at once,
+ * before libmicrohttpd reads a body it would frame its own way; respond()
+ * and mg_http_dispatch_begin give the status and the page, from the same
+ * rules (mg_http_framing_error).
+ */
+static bool refused_before_body(struct MHD_Connection *c, conn_state *st)
+{
+    header_count n = {0, 0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &n);
+    st->head_too_large = head_size(c) > MG_HTTP_MAX_HEAD;
+    if (declared_too_large(c))
+        st->too_large = true;
+    return st->head_too_large || n.all > MG_HTTP_MAX_HEADERS ||
+           mg_http_framing_error(n.content_length, n.transfer_encoding) || st->too_large;
+}
+
 /* Builds the request from what libmicrohttpd parsed and answers it. */
 static enum MHD_Result respond(const mg_http_server *s, struct MHD_Connection *c,
                                conn_state *st, const char *method)
@@ -509,6 +560,8 @@ static enum MHD_Result respond(const mg_http_server *s, struct MHD_Connection *c
     if (mg_http_request_set_line(&r, method, st->uri) == MG_OK)
         MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &r);
     set_client(s, c, &r);
+    if (st->head_too_large)
+        r.head_too_large = true;
     if (st->too_large)
         r.body_too_large = true;
     else if (st->oom)
@@ -554,10 +607,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         return MHD_NO;
     if (!st->started) {
         st->started = true;
-        if (declared_too_large(c)) {
-            st->too_large = true;
+        if (refused_before_body(c, st))
             return respond(s, c, st, method);
-        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -807,12 +858,13 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
     if (c.request_deadline > 3600)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "request deadline %u s: expected 1 to 3600", c.request_deadline);
-    /* Below this the URL limit (MG_HTTP_MAX_URL) plus ordinary headers would
-     * not fit in a connection's memory. */
-    if (c.memory_limit < 32u * 1024u)
+    /* Below this a head of MG_HTTP_MAX_HEAD bytes and the answer to it would
+     * not fit in a connection's memory, and libmicrohttpd would refuse, with
+     * its own page, heads our 431 is meant for. */
+    if (c.memory_limit < MIN_MEMORY_LIMIT)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "connection memory limit %zu bytes: expected at least 32768",
-                           c.memory_limit);
+                           "connection memory limit %zu bytes: expected at least %u",
+                           c.memory_limit, MIN_MEMORY_LIMIT);
     struct sockaddr_storage ss;
     bool ipv6 = false;
     if (parse_address(c.address, c.port, &ss, &ipv6) != MG_OK)

@@ -126,7 +126,7 @@ static int setup(void **state)
     assert_int_equal(mg_router_add(rt, "GET", "/overflow", overflow_handler, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/redirect", redirect_handler, NULL), MG_OK);
     assert_int_equal(mg_router_add(rt, "GET", "/conflict", bad_utf8_error, NULL), MG_OK);
-    static const int statuses[] = {400, 404, 405, 413, 414, 500, 503, 409, 418};
+    static const int statuses[] = {400, 404, 405, 413, 414, 500, 503, 409, 418, 431};
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
         char pat[32];
         snprintf(pat, sizeof pat, "/error/%d", statuses[i]);
@@ -461,7 +461,7 @@ static void test_error_titles(void **state)
         {405, "Méthode non autorisée"},  {413, "Requête trop volumineuse"},
         {414, "Adresse trop longue"},    {500, "Erreur interne"},
         {503, "Service indisponible"},   {409, "Conflit"},
-        {418, "Requête refusée"},
+        {418, "Requête refusée"},        {431, "En-têtes trop volumineux"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char target[64], want[128];
@@ -626,14 +626,75 @@ static void test_headers_request(void **state)
         mg_http_request_free(&r);
     }
 
+    /* One field too many is a head too large: 431. */
     mg_http_request_init(&r);
     assert_int_equal(mg_http_request_set_line(&r, "GET", "/"), MG_OK);
     for (unsigned i = 0; i < MG_HTTP_MAX_HEADERS; i++)
         assert_int_equal(mg_http_request_add_header(&r, "X-A", "1"), MG_OK);
-    assert_false(r.bad_header);
+    assert_false(r.head_too_large);
     assert_int_equal(mg_http_request_add_header(&r, "X-A", "1"), MG_OK);
-    assert_true(r.bad_header);
+    assert_true(r.head_too_large);
+    assert_false(r.bad_header);
+    mg_http_response_init(&res);
+    assert_true(mg_http_dispatch_begin(&r, &res));
+    assert_int_equal(res.status, 431);
+    assert_body_has(res, "<h1>En-têtes trop volumineux</h1>");
+    assert_body_has(res, "dépassent 64 Kio ou 100 champs.");
+    assert_false(res.close);
+    mg_http_response_free(&res);
     mg_http_request_free(&r);
+}
+
+/* A body length two servers could read differently is 400, and the
+ * connection is closed after the answer (Connection: close). */
+static void test_ambiguous_framing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *headers[3][2];
+        const char *message; /* NULL: not refused for its framing */
+    } cases[] = {
+        {{{"Content-Length", "3"}, {"content-length", "4"}}, "Content-Length donné plusieurs fois"},
+        {{{"Content-Length", "0"}, {"Content-Length", "0"}}, "Content-Length donné plusieurs fois"},
+        {{{"Content-Length", "3"}, {"Transfer-Encoding", "chunked"}},
+         "Content-Length et Transfer-Encoding ensemble"},
+        {{{"transfer-encoding", "chunked"}, {"CONTENT-LENGTH", "3"}},
+         "Content-Length et Transfer-Encoding ensemble"},
+        {{{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}},
+         "Transfer-Encoding donné plusieurs fois"},
+        {{{"Content-Length", "3"}, {"X-Content-Length", "4"}}, NULL},
+        {{{"Transfer-Encoding", "chunked"}}, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mg_http_request r;
+        mg_http_request_init(&r);
+        assert_int_equal(mg_http_request_set_line(&r, "POST", "/echo"), MG_OK);
+        for (size_t k = 0; k < 3 && cases[i].headers[k][0]; k++)
+            assert_int_equal(mg_http_request_add_header(&r, cases[i].headers[k][0],
+                                                        cases[i].headers[k][1]),
+                             MG_OK);
+        mg_http_response res;
+        mg_http_response_init(&res);
+        bool refused = mg_http_dispatch_begin(&r, &res);
+        if (cases[i].message) {
+            assert_true(refused);
+            assert_int_equal(res.status, 400);
+            assert_body_has(res, cases[i].message);
+            assert_true(res.close);
+            mg_http_header_field h[MG_HTTP_MAX_RESPONSE_HEADERS];
+            size_t n = mg_http_response_headers(&res, h);
+            assert_string_equal(h[n - 1].name, "Connection");
+            assert_string_equal(h[n - 1].value, "close");
+        } else {
+            assert_false(res.close);
+        }
+        mg_http_response_free(&res);
+        mg_http_request_free(&r);
+    }
+    assert_null(mg_http_framing_error(1, 0));
+    assert_null(mg_http_framing_error(0, 1));
+    assert_null(mg_http_framing_error(0, 0));
+    assert_non_null(mg_http_framing_error(2, 0));
 }
 
 static void test_handler_failures(void **state)
@@ -766,6 +827,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_errors_under_api, setup, teardown),
         cmocka_unit_test(test_wants_json),
         cmocka_unit_test(test_headers_request),
+        cmocka_unit_test(test_ambiguous_framing),
         cmocka_unit_test_setup_teardown(test_handler_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena, setup, teardown),

@@ -711,6 +711,71 @@ static void test_long_url(void **state)
     free(target);
 }
 
+/* A head past MG_HTTP_MAX_HEAD bytes, or with too many fields, is our 431
+ * (libmicrohttpd's own 431 only comes past the connection's memory). */
+static void test_large_head(void **state)
+{
+    fixture *f = *state;
+    size_t n = MG_HTTP_MAX_HEAD;
+    char *big = malloc(n + 32);
+    assert_non_null(big);
+    memcpy(big, "X-Big: ", 7);
+    memset(big + 7, 'a', n);
+    memcpy(big + 7 + n, "\r\n", 3);
+    reply r;
+    request(f, "GET", "/", big, &r);
+    assert_status(&r, 431);
+    assert_security_headers(&r);
+    assert_body_has(&r, "<h1>En-têtes trop volumineux</h1>");
+    char id[64];
+    assert_non_null(header(&r, "X-Request-Id", id, sizeof id));
+    reply_free(&r);
+    /* Just under the limit, it is served. */
+    big[7 + n - 200] = '\0';
+    strcat(big, "\r\n");
+    request(f, "GET", "/", big, &r);
+    assert_status(&r, 200);
+    reply_free(&r);
+    free(big);
+
+    char many[120 * 12 + 1] = "";
+    for (int i = 0; i < 120; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "X-H%03d: v\r\n", i);
+    request(f, "GET", "/api/ok", many, &r);
+    assert_status(&r, 431);
+    assert_header(&r, "Content-Type", "application/json");
+    reply_free(&r);
+}
+
+/* A body length given twice, or with Transfer-Encoding: 400 before the body
+ * is read, and the connection closed, so that the bytes after the first
+ * length are never read as a request of their own. */
+static void test_ambiguous_length(void **state)
+{
+    fixture *f = *state;
+    static const char twice[] = "POST /upload HTTP/1.1\r\nHost: localhost\r\n"
+                                "Content-Length: 0\r\nContent-Length: 44\r\n\r\n"
+                                "GET /communes/9 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    reply r;
+    assert_int_equal(exchange(f->port, twice, sizeof twice - 1, &r), 0);
+    assert_status(&r, 400);
+    assert_security_headers(&r);
+    assert_header(&r, "Connection", "close");
+    assert_body_has(&r, "Content-Length donné plusieurs fois");
+    assert_null(strstr(r.raw, "commune:9"));
+    reply_free(&r);
+
+    static const char both[] = "POST /upload HTTP/1.1\r\nHost: localhost\r\n"
+                               "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "0\r\n\r\nGET /communes/8 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    assert_int_equal(exchange(f->port, both, sizeof both - 1, &r), 0);
+    assert_status(&r, 400);
+    assert_header(&r, "Connection", "close");
+    assert_body_has(&r, "Content-Length et Transfer-Encoding ensemble");
+    assert_null(strstr(r.raw, "commune:8"));
+    reply_free(&r);
+}
+
 static void test_static_files(void **state)
 {
     fixture *f = *state;
@@ -1223,6 +1288,8 @@ int main(void)
         cmocka_unit_test(test_head),
         cmocka_unit_test(test_upload_limits),
         cmocka_unit_test(test_long_url),
+        cmocka_unit_test(test_large_head),
+        cmocka_unit_test(test_ambiguous_length),
         cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_static_escapes),
         cmocka_unit_test(test_concurrent),
