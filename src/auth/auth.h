@@ -49,6 +49,7 @@ enum {
     MG_AUTH_PASSWORD_MIN_CHARS = 12,
     MG_AUTH_PASSWORD_MAX_BYTES = 1024,
     MG_AUTH_MEMBERSHIPS_MAX = 32,        /* organisations one account belongs to */
+    MG_AUTH_API_TOKENS_MAX = 20,         /* API tokens in service (not revoked) per account */
     MG_AUTH_HASHING_MAX = 2,             /* Argon2id computations at once */
     MG_AUTH_SESSION_IDLE_S = 2 * 3600,   /* a session unused this long ends */
     MG_AUTH_SESSION_MAX_S = 12 * 3600,   /* and none outlives this */
@@ -115,8 +116,9 @@ typedef struct mg_auth_org_input {
 } mg_auth_org_input;
 
 /** A refused field: its name (the form field: "name", "kind", "siret",
- * "rna", "finess", "email", "password", "display_name", "role", "code")
- * and the French sentence that says what was expected. */
+ * "rna", "finess", "email", "password", "current_password",
+ * "display_name", "role", "code") and the French sentence that says what
+ * was expected. */
 typedef struct mg_auth_field_error {
     const char *field;
     char msg[256];
@@ -331,10 +333,13 @@ int mg_auth_sessions_end_all(mg_db *db, int64_t account_id, const char *keep,
                              mg_diag *d) MG_WARN_UNUSED;
 
 /** The CSRF token of a visitor without a session, from the random value
- * of their pre-session cookie (not stored: derived by a keyed hash). */
+ * of their pre-session cookie (not stored: derived by a keyed hash); ""
+ * when cookie_value is not a token as mg_auth_token_new makes them (no
+ * form then passes mg_auth_token_equal). */
 void mg_auth_csrf_anonymous(const char *cookie_value, char out[static MG_AUTH_TOKEN_CHARS + 1]);
 
-/** Constant-time comparison of two tokens (false when either is NULL). */
+/** Constant-time comparison of two tokens (false when either is NULL or
+ * empty). */
 bool mg_auth_token_equal(const char *a, const char *b);
 
 /** A new random token (base64url of 32 bytes). */
