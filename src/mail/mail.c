@@ -324,6 +324,15 @@ static int smtp_send(const mg_mail_relay *relay, const struct message *m, const 
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
         /* Only SMTP: a relay URL must never make this fetch something else. */
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+        if (relay->username) {
+            curl_easy_setopt(h, CURLOPT_USERNAME, relay->username);
+            curl_easy_setopt(h, CURLOPT_PASSWORD, relay->password ? relay->password : "");
+        }
+        /* All or nothing: a relay that does not offer STARTTLS (or a
+         * man in the middle removing it) makes the send fail rather than
+         * go out, credentials included, in clear. */
+        if (relay->starttls)
+            curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
         rc = curl_easy_perform(h);
     }
     if (rc != CURLE_OK && !err[0])

@@ -16,8 +16,10 @@
 #ifndef MG_MAIL_MAIL_H
 #define MG_MAIL_MAIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/error.h"
 #include "db/db.h"
@@ -49,10 +51,30 @@ int mg_mail_check_address(const char *addr, mg_diag *d) MG_WARN_UNUSED;
 
 /** Where messages go out. */
 typedef struct mg_mail_relay {
-    const char *url;    /* smtp://host:port (smtps:// for TLS on connect) */
-    const char *from;   /* the sender address, envelope and From: */
-    unsigned timeout_s; /* the longest a message may take; 0: 30 */
+    const char *url;      /* smtp://host:port (smtps:// for TLS on connect) */
+    const char *from;     /* the sender address, envelope and From: */
+    unsigned timeout_s;   /* the longest a message may take; 0: 30 */
+    const char *username; /* SMTP AUTH, NULL for none (then password is ignored) */
+    const char *password;
+    bool starttls;        /* smtp:// must upgrade with STARTTLS, or nothing is sent */
 } mg_mail_relay;
+
+/**
+ * Reads the relay's credentials from `path`: "user:password" on its first
+ * line (the password may hold ':'; the line end, LF or CRLF, is not part of
+ * it). The file must be a regular file that other users cannot read or
+ * write (mode 0600 or 0640, say): credentials never travel on a command
+ * line, where `ps` shows them. *user and *password are new strings; free
+ * them with mg_mail_credentials_free, which wipes them. MG_ENOTFOUND /
+ * MG_EIO (cannot open or read), MG_EINVAL (others may read it, not a
+ * regular file, no ':' or an empty user), MG_ELIMIT (a line over 1024
+ * bytes), MG_ENOMEM; the message names the file.
+ */
+int mg_mail_read_credentials(const char *path, char **user, char **password,
+                             mg_diag *d) MG_WARN_UNUSED;
+
+/** Wipes and frees what mg_mail_read_credentials returned (NULLs ignored). */
+void mg_mail_credentials_free(char *user, char *password);
 
 /**
  * Sends at most `max` messages that are pending and due at `now_unix`, one
@@ -67,6 +89,36 @@ typedef struct mg_mail_relay {
  */
 int mg_mail_deliver_due(mg_db *db, const mg_mail_relay *relay, int64_t now_unix, size_t max,
                         size_t *sent, size_t *failed, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * A delivery thread: it calls mg_mail_deliver_due every `interval_s`
+ * seconds (and at once when started), up to MG_MAIL_WORKER_ROUND messages a
+ * round, until stopped. Errors of the database are written to `log` (one
+ * line each, the same error not repeated round after round) and the thread
+ * keeps going; a round whose messages the relay did not take says so in
+ * one line, libcurl's words being in each message's last_error.
+ */
+typedef struct mg_mail_worker mg_mail_worker;
+
+enum { MG_MAIL_WORKER_ROUND = 50 };
+
+/**
+ * Starts the thread on `db` (borrowed: it must outlive the worker) and a
+ * copy of `relay` (its strings are copied; the password is wiped at stop).
+ * `log` (borrowed; NULL for none) receives the thread's lines. MG_EINVAL
+ * (no URL, a bad sender address, interval 0), MG_ENOMEM, MG_EIO (the
+ * thread cannot start).
+ */
+int mg_mail_worker_start(mg_mail_worker **out, mg_db *db, const mg_mail_relay *relay,
+                         unsigned interval_s, FILE *log, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Stops the thread and frees the worker (NULL ignored). It returns once
+ * the message being sent, if any, has been sent and recorded, so a clean
+ * stop never leaves a message claimed; this waits at most the relay's
+ * timeout. Counts of the whole run go to *sent and *failed (may be NULL).
+ */
+void mg_mail_worker_stop(mg_mail_worker *w, size_t *sent, size_t *failed);
 
 /** One message as listed. Strings belong to the record. */
 typedef struct mg_mail_record {

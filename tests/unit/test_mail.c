@@ -7,7 +7,10 @@
  * encoded subject and the UTF-8 body; a relay down or refusing (451) gives
  * attempts and a later next attempt, the message kept and delivered later;
  * after the maximum attempts, status failed; two handles in two threads
- * delivering at once send each message exactly once; the list; templates.
+ * delivering at once send each message exactly once; the list; templates;
+ * the relay's credentials (the file, AUTH accepted or refused), STARTTLS
+ * required of a relay that does not offer it; the delivery thread (sends
+ * what is queued, keeps going past a relay down, stops cleanly).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,7 +55,10 @@ struct sink {
     char url[64];
 };
 
-static void sink_start(struct sink *s, const char *parent, const char *name, int fail)
+/* Starts the sink in PARENT/NAME with one option of its own (NULL for
+ * none): "--fail", or "--auth" with its value. */
+static void sink_start_with(struct sink *s, const char *parent, const char *name,
+                            const char *option, const char *value)
 {
     snprintf(s->dir, sizeof s->dir, "%s/%s", parent, name);
     assert_int_equal(mkdir(s->dir, 0700), 0);
@@ -66,7 +72,7 @@ static void sink_start(struct sink *s, const char *parent, const char *name, int
         close(p[1]);
         char script[512];
         snprintf(script, sizeof script, "%s/tests/unit/smtp_sink.py", MG_SOURCE_DIR);
-        execlp("python3", "python3", script, s->dir, fail ? "--fail" : NULL, (char *)NULL);
+        execlp("python3", "python3", script, s->dir, option, value, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -83,6 +89,11 @@ static void sink_start(struct sink *s, const char *parent, const char *name, int
         fail_msg("the SMTP sink printed \"%s\", not a port", line);
     s->port = (int)port;
     snprintf(s->url, sizeof s->url, "smtp://127.0.0.1:%d", s->port);
+}
+
+static void sink_start(struct sink *s, const char *parent, const char *name, int fail)
+{
+    sink_start_with(s, parent, name, fail ? "--fail" : NULL, NULL);
 }
 
 static void sink_stop(struct sink *s)
@@ -503,6 +514,213 @@ static void test_render(void **state)
     assert_int_equal(mg_mail_render("{{nom", keys, values, 2, &out, &d), MG_EINVAL);
 }
 
+/* Writes text to DIR/name with the given mode and returns the path. */
+static const char *write_mode(const char *dir, const char *name, const char *text, mode_t mode)
+{
+    static char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_true(fputs(text, fp) >= 0);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(chmod(path, mode), 0);
+    return path;
+}
+
+static void test_credentials_file(void **state)
+{
+    struct fixture *f = *state;
+    char *user = NULL, *password = NULL;
+    mg_diag d = {{0}};
+    const char *p = write_mode(f->dir, "ok", "relais@example.fr:mot:de passe\r\nignored\n", 0600);
+    assert_int_equal(mg_mail_read_credentials(p, &user, &password, &d), 0);
+    assert_string_equal(user, "relais@example.fr");
+    assert_string_equal(password, "mot:de passe");
+    mg_mail_credentials_free(user, password);
+    p = write_mode(f->dir, "group", "u:p", 0640);
+    assert_int_equal(mg_mail_read_credentials(p, &user, &password, &d), 0);
+    assert_string_equal(password, "p");
+    mg_mail_credentials_free(user, password);
+
+    static const struct {
+        const char *name, *text;
+        mode_t mode;
+        int rc;
+        const char *words;
+    } refused[] = {
+        {"world", "u:p\n", 0644, MG_EINVAL, "other users may read or change"},
+        {"world-writable", "u:p\n", 0602, MG_EINVAL, "chmod 600"},
+        {"nocolon", "user-only\n", 0600, MG_EINVAL, "expected user:password"},
+        {"nouser", ":p\n", 0600, MG_EINVAL, "expected user:password"},
+        {"empty", "", 0600, MG_EINVAL, "expected user:password"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        p = write_mode(f->dir, refused[i].name, refused[i].text, refused[i].mode);
+        mg_diag_clear(&d);
+        int rc = mg_mail_read_credentials(p, &user, &password, &d);
+        if (rc != refused[i].rc || !strstr(d.msg, refused[i].words) || !strstr(d.msg, p))
+            fail_msg("%s: %d \"%s\"", refused[i].name, rc, d.msg);
+        assert_null(user);
+        assert_null(password);
+    }
+    char longline[1100];
+    memset(longline, 'x', sizeof longline);
+    longline[0] = 'u';
+    longline[1] = ':';
+    longline[sizeof longline - 1] = '\0';
+    p = write_mode(f->dir, "long", longline, 0600);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_mail_read_credentials(p, &user, &password, &d), MG_ELIMIT);
+    mg_diag_clear(&d);
+    char missing[400];
+    snprintf(missing, sizeof missing, "%s/none", f->dir);
+    assert_int_equal(mg_mail_read_credentials(missing, &user, &password, &d), MG_ENOTFOUND);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_mail_read_credentials(f->dir, &user, &password, &d), MG_EINVAL);
+    assert_non_null(strstr(d.msg, "not a regular file"));
+}
+
+/* The status, attempts and last error of message id. */
+static void expect_record(mg_db *db, int64_t id, const char *status, int attempts,
+                          const char *error_part)
+{
+    mg_mail_record *all = NULL;
+    size_t n = 0;
+    mg_mail_record r = get(db, id, &all, &n);
+    assert_string_equal(r.status, status);
+    assert_int_equal(r.attempts, attempts);
+    if (error_part) {
+        if (!r.last_error || !strstr(r.last_error, error_part))
+            fail_msg("last_error \"%s\", expected \"%s\" in it",
+                     r.last_error ? r.last_error : "(null)", error_part);
+    }
+    mg_mail_records_free(all, n);
+}
+
+static void test_relay_login(void **state)
+{
+    struct fixture *f = *state;
+    struct sink s;
+    sink_start_with(&s, f->dir, "sink", "--auth", "relais@example.fr:mot:de passe");
+    mg_db *db = open_ok(f->url);
+    int64_t now = (int64_t)time(NULL);
+    mg_mail_relay relay = {.url = s.url, .from = "noreply@example.org", .timeout_s = 10};
+    size_t sent, failed;
+    mg_diag d = {{0}};
+
+    /* Without credentials the relay refuses the sender (530). */
+    int64_t id = enqueue_ok(db, "a@example.org", "S", "B");
+    assert_int_equal(mg_mail_deliver_due(db, &relay, now, 10, &sent, &failed, &d), 0);
+    assert_int_equal(failed, 1);
+    expect_record(db, id, "pending", 1, "530");
+    /* Wrong ones: refused at AUTH. */
+    relay.username = "relais@example.fr";
+    relay.password = "faux";
+    assert_int_equal(mg_mail_deliver_due(db, &relay, now + 60, 10, &sent, &failed, &d), 0);
+    assert_int_equal(failed, 1);
+    expect_record(db, id, "pending", 2, NULL);
+    /* The right ones. */
+    relay.password = "mot:de passe";
+    assert_int_equal(mg_mail_deliver_due(db, &relay, now + 180, 10, &sent, &failed, &d), 0);
+    assert_int_equal(sent, 1);
+    expect_record(db, id, "sent", 3, NULL);
+    assert_int_equal(count_files(s.dir), 1);
+
+    /* STARTTLS required of a relay that does not offer it: nothing goes
+     * out in clear, the message waits. */
+    id = enqueue_ok(db, "b@example.org", "S", "B");
+    relay.starttls = true;
+    assert_int_equal(mg_mail_deliver_due(db, &relay, now + 180, 10, &sent, &failed, &d), 0);
+    assert_int_equal(sent, 0);
+    assert_int_equal(failed, 1);
+    expect_record(db, id, "pending", 1, NULL);
+    assert_int_equal(count_files(s.dir), 1);
+    mg_db_close(db);
+    sink_stop(&s);
+}
+
+/* Waits up to ms for the queue to hold `want` sent messages. */
+static bool wait_sent(mg_db *db, size_t want, int ms)
+{
+    for (int t = 0; t <= ms; t += 50) {
+        mg_mail_record *all = NULL;
+        size_t n = 0, nsent = 0;
+        mg_diag d = {{0}};
+        assert_int_equal(mg_mail_list(db, 0, 1000, &all, &n, NULL, &d), 0);
+        for (size_t i = 0; i < n; i++)
+            nsent += strcmp(all[i].status, "sent") == 0;
+        mg_mail_records_free(all, n);
+        if (nsent >= want)
+            return true;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static void test_worker(void **state)
+{
+    struct fixture *f = *state;
+    struct sink s;
+    sink_start(&s, f->dir, "sink", 0);
+    mg_db *db = open_ok(f->url);
+    for (int i = 0; i < 3; i++)
+        enqueue_ok(db, "a@example.org", "Au démarrage", "B");
+    mg_mail_relay relay = {.url = s.url, .from = "noreply@example.org", .timeout_s = 10};
+    mg_mail_worker *w = NULL;
+    mg_diag d = {{0}};
+    char logpath[400];
+    snprintf(logpath, sizeof logpath, "%s/worker.log", f->dir);
+    FILE *log = fopen(logpath, "w+");
+    assert_non_null(log);
+    /* A long interval: the first round runs at once, the next ones only if
+     * the stop below did not wake the thread. */
+    assert_int_equal(mg_mail_worker_start(&w, db, &relay, 3600, log, &d), 0);
+    assert_true(wait_sent(db, 3, 5000));
+    assert_int_equal(count_files(s.dir), 3);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t sent = 0, failed = 9;
+    mg_mail_worker_stop(w, &sent, &failed);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 2);
+    assert_int_equal(sent, 3);
+    assert_int_equal(failed, 0);
+
+    /* A relay down: the round's failure is logged, the message kept with
+     * its attempt, and the thread stops cleanly all the same. */
+    sink_stop(&s);
+    int64_t id = enqueue_ok(db, "b@example.org", "S", "B");
+    assert_int_equal(mg_mail_worker_start(&w, db, &relay, 1, log, &d), 0);
+    for (int t = 0; t < 100; t++) {
+        mg_mail_record *all = NULL;
+        size_t n = 0;
+        mg_mail_record r = get(db, id, &all, &n);
+        int attempts = r.attempts;
+        mg_mail_records_free(all, n);
+        if (attempts)
+            break;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    mg_mail_worker_stop(w, &sent, &failed);
+    assert_int_equal(failed, 1);
+    expect_record(db, id, "pending", 1, NULL);
+    fflush(log);
+    const char *text = read_all(logpath);
+    assert_non_null(strstr(text, "maillage: mail: 1 message(s) not taken by the relay smtp://"));
+
+    /* What start refuses. */
+    mg_mail_relay bad = {.url = s.url, .from = "not an address"};
+    mg_diag_clear(&d);
+    assert_int_equal(mg_mail_worker_start(&w, db, &bad, 10, NULL, &d), MG_EINVAL);
+    assert_null(w);
+    assert_int_equal(mg_mail_worker_start(&w, db, &relay, 0, NULL, &d), MG_EINVAL);
+    mg_mail_worker_stop(NULL, NULL, NULL);
+    fclose(log);
+    mg_db_close(db);
+}
+
 #define TESTS(X)                              \
     X(test_enqueue_commit_and_rollback)       \
     X(test_refused)                           \
@@ -511,7 +729,10 @@ static void test_render(void **state)
     X(test_gives_up)                          \
     X(test_two_processes)                     \
     X(test_list_pages)                        \
-    X(test_render)
+    X(test_render)                            \
+    X(test_credentials_file)                  \
+    X(test_relay_login)                       \
+    X(test_worker)
 
 int main(void)
 {
