@@ -2,8 +2,9 @@
  * maillage serve: the web application.
  *
  * In three steps: parse (the command line into a serve_opts), start (the
- * file limit, the access log, the application loaded and the HTTP server
- * listening, into a serve_run) and serve until a signal says stop.
+ * file limit, the access log, the relay's credentials, the application
+ * loaded, the HTTP server listening and, with a relay, the mail delivery
+ * thread, into a serve_run) and serve until a signal says stop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "mail/mail.h"
 #include "web/app.h"
 
 #ifndef MG_STATIC_DIR
@@ -21,6 +23,9 @@
 #endif
 
 static const char cmd[] = "serve";
+
+/* Seconds between two looks at the mail queue, by default. */
+#define SERVE_MAIL_INTERVAL 10u
 
 static volatile sig_atomic_t stop_requested;
 
@@ -70,8 +75,18 @@ static void help(void)
            "  --public-url URL      an address people use to reach the server\n"
            "                        (https://sante.example.fr), repeatable: requests for\n"
            "                        another host name are refused (docs/security.md)\n"
+           "\n"
+           "Mail (docs/mail.md; without --smtp-relay messages stay queued):\n"
+           "  --smtp-relay URL      the relay mail goes out through: smtp://host:port,\n"
+           "                        or smtps://host:port for TLS from the start\n"
+           "  --smtp-starttls       require STARTTLS on smtp://: nothing is sent in clear\n"
+           "  --smtp-credentials FILE\n"
+           "                        user:password on the first line of FILE, which other\n"
+           "                        users must not be able to read (chmod 600)\n"
+           "  --mail-from ADDRESS   the sender of every message (needed with a relay)\n"
+           "  --mail-interval S     seconds between two looks at the queue (default %u)\n"
            "  -h, --help            this help\n",
-           cli_common_help, MG_STATIC_DIR, MG_HTTP_DEFAULT_CONNECTIONS);
+           cli_common_help, MG_STATIC_DIR, MG_HTTP_DEFAULT_CONNECTIONS, SERVE_MAIL_INTERVAL);
 }
 
 static void show_progress(void *ctx, const char *step, double fraction)
@@ -88,7 +103,8 @@ static void show_progress(void *ctx, const char *step, double fraction)
 enum {
     OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
     OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
-    OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG, OPT_PUBLIC_URL
+    OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG, OPT_PUBLIC_URL, OPT_SMTP_RELAY,
+    OPT_SMTP_STARTTLS, OPT_SMTP_CREDENTIALS, OPT_MAIL_FROM, OPT_MAIL_INTERVAL
 };
 
 /* --public-url may be given this many times. */
@@ -102,6 +118,10 @@ typedef struct serve_opts {
     mg_db_options dbo;
     const char *public_urls[SERVE_MAX_PUBLIC_URLS + 1]; /* NULL-terminated */
     size_t npublic;
+    /* Mail: the relay (NULL: messages stay queued) and how to use it. */
+    const char *smtp_relay, *smtp_credentials, *mail_from;
+    bool smtp_starttls;
+    unsigned mail_interval;
     bool help; /* --help was given and answered */
 } serve_opts;
 
@@ -136,6 +156,9 @@ static int number_option(serve_opts *o, int opt, const char *arg)
         break;
     case OPT_PORT: n = (number_opt){"port", 0, 65535, &hc->port}; break;
     case OPT_THREADS: n = (number_opt){"threads", 1, 64, &hc->threads}; break;
+    case OPT_MAIL_INTERVAL:
+        n = (number_opt){"mail-interval", 1, 3600, &o->mail_interval};
+        break;
     default: cli_error(cmd, "try --help"); return -1;
     }
     double v;
@@ -156,6 +179,10 @@ static int serve_option(serve_opts *o, int opt, const char *arg)
     case OPT_PORT_FILE: o->port_file = arg; return 0;
     case OPT_TRUSTED_PROXY: o->hc.trusted_proxy = arg; return 0;
     case OPT_ACCESS_LOG: o->access_log = arg; return 0;
+    case OPT_SMTP_RELAY: o->smtp_relay = arg; return 0;
+    case OPT_SMTP_STARTTLS: o->smtp_starttls = true; return 0;
+    case OPT_SMTP_CREDENTIALS: o->smtp_credentials = arg; return 0;
+    case OPT_MAIL_FROM: o->mail_from = arg; return 0;
     case OPT_PUBLIC_URL:
         if (o->npublic == SERVE_MAX_PUBLIC_URLS) {
             cli_error(cmd, "--public-url: at most %d", SERVE_MAX_PUBLIC_URLS);
@@ -182,6 +209,48 @@ static int serve_option(serve_opts *o, int opt, const char *arg)
     }
 }
 
+/*
+ * The mail options, together: a relay URL that libcurl will take for SMTP
+ * and that holds no credentials (they would show in `ps`), a sender, and
+ * no option of the relay's without the relay. 0, or -1 after a usage
+ * error.
+ */
+static int check_mail_options(const serve_opts *o)
+{
+    if (!o->smtp_relay) {
+        const char *orphan = o->mail_from          ? "--mail-from"
+                             : o->smtp_credentials ? "--smtp-credentials"
+                             : o->smtp_starttls    ? "--smtp-starttls"
+                             : o->mail_interval != SERVE_MAIL_INTERVAL ? "--mail-interval"
+                                                                       : NULL;
+        if (orphan) {
+            cli_error(cmd, "%s needs --smtp-relay", orphan);
+            return -1;
+        }
+        return 0;
+    }
+    const char *r = o->smtp_relay;
+    size_t scheme = strncmp(r, "smtp://", 7) == 0 ? 7 : strncmp(r, "smtps://", 8) == 0 ? 8 : 0;
+    if (!scheme || !r[scheme] || strchr(r, ' ')) {
+        cli_error(cmd, "--smtp-relay %s: expected smtp://host:port or smtps://host:port", r);
+        return -1;
+    }
+    if (memchr(r + scheme, '@', strcspn(r + scheme, "/"))) {
+        cli_error(cmd, "--smtp-relay: credentials go in --smtp-credentials FILE, not in the URL");
+        return -1;
+    }
+    if (!o->mail_from) {
+        cli_error(cmd, "--smtp-relay needs --mail-from ADDRESS (the sender of every message)");
+        return -1;
+    }
+    mg_diag d = {{0}};
+    if (mg_mail_check_address(o->mail_from, &d)) {
+        cli_error(cmd, "--mail-from %s: %s", o->mail_from, d.msg);
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads the command line into *o; returns an exit code, MG_EXIT_OK with
  * o->help set when --help was answered. */
 static int serve_parse(serve_opts *o, int argc, char **argv)
@@ -203,11 +272,16 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         {"durability", required_argument, NULL, OPT_DURABILITY},
         {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
         {"public-url", required_argument, NULL, OPT_PUBLIC_URL},
+        {"smtp-relay", required_argument, NULL, OPT_SMTP_RELAY},
+        {"smtp-starttls", no_argument, NULL, OPT_SMTP_STARTTLS},
+        {"smtp-credentials", required_argument, NULL, OPT_SMTP_CREDENTIALS},
+        {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
+        {"mail-interval", required_argument, NULL, OPT_MAIL_INTERVAL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (serve_opts){.hc = mg_http_config_defaults(), .database = "maillage.sqlite",
-                      .access_log = "-"};
+                      .access_log = "-", .mail_interval = SERVE_MAIL_INTERVAL};
     o->hc.static_dir = MG_STATIC_DIR;
     cli_common_init(&o->c);
     int opt;
@@ -221,7 +295,7 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         if (serve_option(o, opt, optarg))
             return MG_EXIT_USAGE;
     }
-    if (opt < 0 || cli_common_finish(&o->c, cmd))
+    if (opt < 0 || cli_common_finish(&o->c, cmd) || check_mail_options(o))
         return MG_EXIT_USAGE;
     return MG_EXIT_OK;
 }
@@ -233,13 +307,21 @@ typedef struct serve_run {
     FILE *log; /* NULL: none; stderr or a file of ours */
     mg_app *app;
     mg_http_server *srv;
+    mg_mail_worker *mail;            /* NULL without a relay */
+    char *smtp_user, *smtp_password; /* from --smtp-credentials until the worker copies them */
     unsigned port; /* the port bound */
     mg_diag d;     /* the message of the step that failed */
 } serve_run;
 
+/* Stops in the reverse order of the start: no request can enqueue mail
+ * once the server has stopped; the delivery thread finishes the message it
+ * is sending (its claim never left half done) before the database the
+ * application owns is closed. */
 static void serve_run_free(serve_run *r)
 {
     mg_http_stop(r->srv);
+    mg_mail_worker_stop(r->mail, NULL, NULL);
+    mg_mail_credentials_free(r->smtp_user, r->smtp_password);
     mg_app_free(r->app);
     if (r->log && r->log != stderr)
         fclose(r->log);
@@ -286,6 +368,56 @@ static int open_access_log(const char *path, serve_run *r)
     return MG_EXIT_OK;
 }
 
+/* The relay's credentials of --smtp-credentials, read before the slow load
+ * so that a wrong or readable file is told at once. Exit code. */
+static int read_smtp_credentials(const serve_opts *o, serve_run *r)
+{
+    if (!o->smtp_credentials)
+        return MG_EXIT_OK;
+    int rc = mg_mail_read_credentials(o->smtp_credentials, &r->smtp_user, &r->smtp_password,
+                                      &r->d);
+    if (rc) {
+        print_failure(r, rc);
+        return rc == MG_ENOMEM ? MG_EXIT_FAILURE : MG_EXIT_INPUT;
+    }
+    /* smtp:// without STARTTLS sends AUTH in clear: fine to a relay on this
+     * machine, not across a network. */
+    const char *host = o->smtp_relay + 7;
+    size_t hlen = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/");
+    bool local = (hlen == 9 && strncmp(host, "localhost", 9) == 0) ||
+                 (hlen == 5 && strncmp(host, "[::1]", 5) == 0) || strncmp(host, "127.", 4) == 0;
+    if (!o->c.quiet && !o->smtp_starttls && strncmp(o->smtp_relay, "smtp://", 7) == 0 && !local)
+        fprintf(stderr, "maillage: warning: --smtp-credentials over smtp:// without "
+                        "--smtp-starttls: the password crosses the network in clear\n");
+    return MG_EXIT_OK;
+}
+
+/* With a relay, starts the delivery thread on the application's database;
+ * without one, says once that mail stays queued. Exit code. */
+static int start_mail(const serve_opts *o, serve_run *r)
+{
+    if (!o->smtp_relay) {
+        if (!o->c.quiet)
+            fprintf(stderr, "maillage: no --smtp-relay: mail is kept in the queue, not sent "
+                            "(docs/mail.md)\n");
+        return MG_EXIT_OK;
+    }
+    mg_mail_relay relay = {.url = o->smtp_relay,
+                           .from = o->mail_from,
+                           .username = r->smtp_user,
+                           .password = r->smtp_password,
+                           .starttls = o->smtp_starttls};
+    int rc = mg_mail_worker_start(&r->mail, r->app->db, &relay, o->mail_interval, stderr, &r->d);
+    /* The worker has its own copies: ours are wiped now, not at exit. */
+    mg_mail_credentials_free(r->smtp_user, r->smtp_password);
+    r->smtp_user = r->smtp_password = NULL;
+    if (rc) {
+        print_failure(r, rc);
+        return MG_EXIT_FAILURE;
+    }
+    return MG_EXIT_OK;
+}
+
 /* Loads the application (the slow part) and starts the HTTP server on
  * it. Exit code. */
 static int start_server(serve_opts *o, serve_run *r)
@@ -317,7 +449,11 @@ static int serve_start(serve_opts *o, serve_run *r)
      * is told at once. */
     if ((ex = open_access_log(o->access_log, r)))
         return ex;
-    return start_server(o, r);
+    if ((ex = read_smtp_credentials(o, r)))
+        return ex;
+    if ((ex = start_server(o, r)))
+        return ex;
+    return start_mail(o, r);
 }
 
 /* ---- Serve: say where, wait for a signal ------------------------------- */
