@@ -25,6 +25,8 @@ int mg_cmd_serve(int argc, char **argv);
 int mg_cmd_route(int argc, char **argv);
 int mg_cmd_plan(int argc, char **argv);
 int mg_cmd_audit(int argc, char **argv);
+int mg_cmd_user(int argc, char **argv);
+int mg_cmd_organisation(int argc, char **argv);
 
 /* Options common to the subcommands that build a diagnosis. */
 typedef struct cli_common {

@@ -22,6 +22,9 @@ static void usage(FILE *f)
           "  route     road graphs from OpenStreetMap and road travel times\n"
           "  plan      where new resources of care (GP, health centre, cabin, cart, mobile) help most\n"
           "  audit     the audit trail of a database: verify its hash chain, export it\n"
+          "  organisation\n"
+          "            add an organisation (the operator's, the first ones)\n"
+          "  user      add an account, with a role in an organisation\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -56,6 +59,10 @@ int main(int argc, char **argv)
         return mg_cmd_plan(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0)
         return mg_cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "organisation") == 0)
+        return mg_cmd_organisation(argc - 1, argv + 1);
+    if (strcmp(cmd, "user") == 0)
+        return mg_cmd_user(argc - 1, argv + 1);
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;
