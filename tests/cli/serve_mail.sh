@@ -38,13 +38,23 @@ if grep -q secret "$tmp/err"; then fail "the password was printed"; else ok; fi
 
 smtp_sink_start "$tmp/mail" || { fail "no SMTP sink"; finish; exit 1; }
 sink_port=$SMTP_SINK_PORT
+# Two servers, loading at once: one with the relay, one without.
 "$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$db" --access-log off \
     --smtp-relay "smtp://127.0.0.1:$sink_port" --mail-from ne-pas-repondre@maillage.example \
     --mail-interval 1 --quiet 2>"$tmp/serve.err" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port2" --database "$tmp/norelay.sqlite" \
+    --access-log off 2>"$tmp/serve2.err" &
+pid2=$!
+trap 'kill $pid $pid2 2>/dev/null; wait $pid $pid2 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 600); do [ -s "$tmp/port" ] && [ -s "$tmp/port2" ] && break; sleep 0.1; done
 [ -s "$tmp/port" ] || { fail "server did not start"; cat "$tmp/serve.err" >&2; finish; exit 1; }
+
+# Without a relay, the server says once that mail stays queued.
+[ "$(grep -c 'no --smtp-relay: mail is kept in the queue, not sent' "$tmp/serve2.err")" = 1 ] && ok ||
+    { fail "no word about mail staying queued"; cat "$tmp/serve2.err" >&2; }
+kill -TERM "$pid2"
+wait "$pid2" 2>/dev/null
 
 # enqueue TO SUBJECT: a pending message due now, as mg_mail_enqueue writes it.
 enqueue() {
@@ -103,14 +113,4 @@ wait "$pid"
 [ $? -eq 0 ] && ok || fail "serve did not stop cleanly"
 [ "$(sql "SELECT count(*) FROM mail_queue WHERE status = 'pending'")" = 0 ] && ok ||
     fail "messages left pending: $(sql "SELECT * FROM mail_queue WHERE status = 'pending'")"
-
-# Without a relay, the server says once that mail stays queued.
-"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port2" --database "$tmp/norelay.sqlite" \
-    --access-log off 2>"$tmp/serve2.err" &
-pid=$!
-for _ in $(seq 1 600); do [ -s "$tmp/port2" ] && break; sleep 0.1; done
-[ "$(grep -c 'no --smtp-relay: mail is kept in the queue, not sent' "$tmp/serve2.err")" = 1 ] && ok ||
-    { fail "no word about mail staying queued"; cat "$tmp/serve2.err" >&2; }
-kill -TERM "$pid"
-wait "$pid" 2>/dev/null
 finish
