@@ -423,7 +423,10 @@ static int start_mail(const serve_opts *o, serve_run *r)
 static int start_server(serve_opts *o, serve_run *r)
 {
     o->hc.access_log = r->log;
-    mg_app_config ac = {.opts = o->c.opts, .database = o->database, .db_options = o->dbo};
+    /* The first public URL is the address in e-mailed links and decides
+     * whether cookies are Secure. */
+    mg_app_config ac = {.opts = o->c.opts, .database = o->database, .db_options = o->dbo,
+                        .public_url = o->npublic ? o->public_urls[0] : NULL};
     int rc = mg_app_new(&r->app, &ac, o->c.quiet ? NULL : show_progress, NULL, &r->d);
     if (rc) {
         print_failure(r, rc);

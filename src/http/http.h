@@ -280,7 +280,17 @@ int mg_http_dispatch(mg_router *rt, const char *method, const char *target,
                      const char *content_type, const char *body, size_t body_len,
                      mg_http_response *res) MG_WARN_UNUSED;
 
+/** The same with request headers: `headers` is a NULL-terminated list of
+ * name, value, name, value… (NULL for none), such as a Cookie. */
+int mg_http_dispatch_with(mg_router *rt, const char *method, const char *target,
+                          const char *const *headers, const char *content_type,
+                          const char *body, size_t body_len,
+                          mg_http_response *res) MG_WARN_UNUSED;
+
 void mg_http_response_init(mg_http_response *res);
+
+/** Whether a method changes state (anything but GET, HEAD and OPTIONS). */
+bool mg_http_unsafe_method(const char *method);
 
 /** Sets Retry-After (any number of seconds; sent with a 503 or a 429). */
 void mg_http_retry_after(mg_http_response *res, unsigned seconds);

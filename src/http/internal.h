@@ -183,7 +183,6 @@ int mg_http_hosts_add_url(mg_http_hosts *h, const char *url);
 bool mg_http_host_allowed(const mg_http_hosts *h, const char *host);
 
 /* True for the methods that change state (all but GET, HEAD, OPTIONS). */
-bool mg_http_unsafe_method(const char *method);
 
 /*
  * 0 when the request may go on; else the status to answer, with its French

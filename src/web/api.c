@@ -135,9 +135,12 @@ static json_t *record_json(const mg_scenario_record *rec)
 {
     json_error_t err;
     json_t *actions = json_loads(rec->actions_json ? rec->actions_json : "[]", 0, &err);
-    return json_pack("{s:I,s:s,s:s,s:o,s:s,s:s}", "id", (json_int_t)rec->id, "name", rec->name,
-                     "profession", rec->profession, "actions", actions ? actions : json_array(),
-                     "created_at", rec->created_at ? rec->created_at : "", "updated_at",
+    return json_pack("{s:I,s:o,s:s,s:s,s:o,s:s,s:s}", "id", (json_int_t)rec->id,
+                     "organisation",
+                     rec->organisation_id ? json_integer(rec->organisation_id) : json_null(),
+                     "name", rec->name, "profession", rec->profession, "actions",
+                     actions ? actions : json_array(), "created_at",
+                     rec->created_at ? rec->created_at : "", "updated_at",
                      rec->updated_at ? rec->updated_at : "");
 }
 
@@ -272,7 +275,11 @@ static int list(web_ctx *ctx)
     mg_scenario_record *l = NULL;
     size_t n = 0, total = 0;
     mg_diag d = {{0}};
-    int src = mg_storage_scenario_list_page(ctx->app->db, q.offset, q.limit, &l, &n, &total, &d);
+    int64_t orgs[MG_AUTH_MEMBERSHIPS_MAX];
+    mg_storage_scope scope;
+    web_scenario_scope(ctx, orgs, &scope);
+    int src = mg_storage_scenario_list_page(ctx->app->db, &scope, q.offset, q.limit, &l, &n,
+                                            &total, &d);
     if (src) {
         web_storage_error(r, res, src, &d, "", web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED));
         return 0;
@@ -288,6 +295,7 @@ typedef struct save_request {
     const char *name, *profession;
     json_t *actions;
     const mg_app_profession *p;
+    int64_t organisation; /* of a creation: "organisation", or the actor's only one */
 } save_request;
 
 /* Reads the JSON body of a save; non-zero once answered (400). */
@@ -318,9 +326,12 @@ enum { ANSWERED = 1 };
  * and reads it back into *out. ANSWERED once the response is made (400 for
  * a scenario that does not evaluate or a refused name, storage errors);
  * other failures (MG_ENOMEM) are returned unanswered. */
-static int store_scenario(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                          const save_request *q, int64_t id, mg_scenario_record *out)
+static int store_scenario(web_ctx *ctx, const save_request *q, int64_t id,
+                          mg_scenario_record *out)
 {
+    const mg_app *a = ctx->app;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
     mg_diag d = {{0}};
     web_scenario w = {0};
     int rc = web_scenario_eval(q->p, q->actions, &w, &d);
@@ -333,9 +344,11 @@ static int store_scenario(const mg_app *a, const mg_http_request *r, mg_http_res
         return rc;
     char *text = json_dumps(q->actions, JSON_COMPACT);
     mg_scenario_record rec = {.id = id, .name = (char *)q->name,
-                              .profession = (char *)q->profession, .actions_json = text};
+                              .profession = (char *)q->profession, .actions_json = text,
+                              .organisation_id = q->organisation};
     int64_t nid = 0;
-    rc = text ? mg_storage_scenario_save(a->db, &rec, &nid, &d) : MG_ENOMEM;
+    rc = text ? mg_storage_scenario_save(a->db, &rec, ctx->actor->account_id, &nid, &d)
+              : MG_ENOMEM;
     free(text);
     if (rc == MG_ENOMEM)
         return rc;
@@ -357,15 +370,76 @@ static int store_scenario(const mg_app *a, const mg_http_request *r, mg_http_res
     return 0;
 }
 
+/*
+ * Whether the actor may `verb` scenario id (read to know its organisation):
+ * 0, or non-zero once answered (404 for an unknown id or another
+ * organisation's, alike; 401, 403).
+ */
+static int scenario_allowed(web_ctx *ctx, int64_t id, mg_auth_verb verb)
+{
+    mg_scenario_record rec = {0};
+    mg_diag d = {{0}};
+    int src = id ? mg_storage_scenario_get(ctx->app->db, id, &rec, &d) : MG_ENOTFOUND;
+    if (src) {
+        web_storage_error(ctx->req, ctx->res, src, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
+        return -1;
+    }
+    mg_auth_object o = web_scenario_object(&rec, false);
+    mg_scenario_record_free(&rec);
+    return web_allow_as(ctx, verb, &o, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND)) ? 0 : -1;
+}
+
+/* The organisation of a new scenario: "organisation" of the body, or the
+ * actor's only organisation where it may create one. 0 once answered. */
+static int64_t creation_organisation(web_ctx *ctx, const json_t *body)
+{
+    const json_t *o = json_object_get(body, "organisation");
+    mg_auth_object obj = {.type = MG_AUTH_OBJ_SCENARIO};
+    if (o && !json_is_integer(o)) {
+        fail(ctx->req, ctx->res, 400, WEB_MSG_API_ORGANISATION);
+        return 0;
+    }
+    if (o) {
+        obj.organisation_id = json_integer_value(o);
+    } else {
+        int64_t orgs[2];
+        size_t n = mg_auth_orgs_where(ctx->actor, MG_AUTH_CREATE, MG_AUTH_OBJ_SCENARIO, orgs, 2);
+        if (n != 1) {
+            /* None: the refusal below says why; several: the body must choose. */
+            if (n > 1) {
+                fail(ctx->req, ctx->res, 400, WEB_MSG_API_ORGANISATION);
+                return 0;
+            }
+        } else {
+            obj.organisation_id = orgs[0];
+        }
+    }
+    if (obj.organisation_id <= 0 && ctx->actor->account_id) {
+        fail(ctx->req, ctx->res, 403, WEB_MSG_ORGANISATION_NOT_YOURS);
+        return 0;
+    }
+    return web_allow(ctx, MG_AUTH_CREATE, &obj) ? obj.organisation_id : 0;
+}
+
 /* Creates (id 0) or replaces a scenario from a JSON body: 201 or 200 with
  * the stored record. */
-static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res, int64_t id)
+static int save(web_ctx *ctx, int64_t id)
 {
+    const mg_app *a = ctx->app;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    if (id && scenario_allowed(ctx, id, MG_AUTH_EDIT))
+        return 0;
     save_request q;
     if (parse_save(a, r, res, &q))
         return 0;
+    if (!id && !(q.organisation = creation_organisation(ctx, q.body))) {
+        json_decref(q.body);
+        return 0;
+    }
     mg_scenario_record got = {0};
-    int rc = store_scenario(a, r, res, &q, id, &got);
+    int rc = store_scenario(ctx, &q, id, &got);
     if (rc == 0)
         rc = send_json(res, id ? 200 : 201, record_json(&got));
     else if (rc == ANSWERED)
@@ -377,9 +451,7 @@ static int save(const mg_app *a, const mg_http_request *r, mg_http_response *res
 
 static int create(web_ctx *ctx)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    return save(ctx->app, r, res, 0);
+    return save(ctx, 0);
 }
 
 /* The scenario id of the path, 0 when it is not one the program prints
@@ -399,7 +471,7 @@ static int replace(web_ctx *ctx)
         fail(r, res, 404, WEB_MSG_SCENARIO_NOT_FOUND);
         return 0;
     }
-    return save(ctx->app, r, res, id);
+    return save(ctx, id);
 }
 
 static int get_one(web_ctx *ctx)
@@ -416,6 +488,11 @@ static int get_one(web_ctx *ctx)
                           web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
         return 0;
     }
+    mg_auth_object o = web_scenario_object(&rec, false);
+    if (!web_allow_as(ctx, MG_AUTH_VIEW, &o, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND))) {
+        mg_scenario_record_free(&rec);
+        return 0;
+    }
     int rc = send_json(res, 200, record_json(&rec));
     mg_scenario_record_free(&rec);
     return rc;
@@ -428,7 +505,9 @@ static int delete_one(web_ctx *ctx)
     const mg_app *a = ctx->app;
     mg_diag d = {{0}};
     int64_t id = path_id(r);
-    int src = id ? mg_storage_scenario_delete(a->db, id, &d) : MG_ENOTFOUND;
+    if (scenario_allowed(ctx, id, MG_AUTH_DELETE))
+        return 0;
+    int src = mg_storage_scenario_delete(a->db, id, ctx->actor->account_id, &d);
     if (src) {
         web_storage_error(r, res, src, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
                           web_msg_fr(WEB_MSG_SCENARIO_DELETE_FAILED));
@@ -443,9 +522,8 @@ static int evaluation(web_ctx *ctx)
 {
     const mg_http_request *r = ctx->req;
     mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
     web_scenario w;
-    if (web_scenario_load(a, mg_http_path_param(r, "id"), r, res, &w))
+    if (web_scenario_load(ctx, mg_http_path_param(r, "id"), MG_AUTH_VIEW, &w))
         return 0;
     int rc = send_json(res, 200, evaluation_json(&w));
     web_scenario_free(&w);
@@ -455,9 +533,8 @@ static int evaluation(web_ctx *ctx)
 static int api_page(web_ctx *ctx)
 {
     mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
     mg_buf *b = &res->body;
-    web_page_begin(b, a, "API", "api");
+    web_page_begin(b, ctx, "API", "api");
     mg_buf_puts(b, "<h1>API JSON</h1>\n<p>Tout ce que montrent les pages est disponible en JSON. "
                    "La description complète (OpenAPI 3) est dans "
                    "<a href=\"/static/openapi.yaml\">openapi.yaml</a>.</p>\n<ul>\n"
@@ -475,16 +552,16 @@ static int api_page(web_ctx *ctx)
 }
 
 const web_route web_routes_api[] = {
-    {"GET", "/api", api_page, WEB_ANYONE},
-    {"GET", "/api/v1/territory", territory, WEB_ANYONE},
-    {"GET", "/api/v1/communes", communes, WEB_ANYONE},
-    {"GET", "/api/v1/communes/{code}", commune, WEB_ANYONE},
-    {"POST", "/api/v1/evaluate", evaluate, WEB_ANYONE},
-    {"GET", "/api/v1/scenarios", list, WEB_ANYONE},
-    {"POST", "/api/v1/scenarios", create, WEB_ANYONE},
-    {"GET", "/api/v1/scenarios/{id}", get_one, WEB_ANYONE},
-    {"PUT", "/api/v1/scenarios/{id}", replace, WEB_ANYONE},
-    {"DELETE", "/api/v1/scenarios/{id}", delete_one, WEB_ANYONE},
-    {"GET", "/api/v1/scenarios/{id}/evaluation", evaluation, WEB_ANYONE},
-    {NULL, NULL, NULL, WEB_ANYONE},
+    {"GET", "/api", api_page, WEB_ANYONE, 0},
+    {"GET", "/api/v1/territory", territory, WEB_ANYONE, 0},
+    {"GET", "/api/v1/communes", communes, WEB_ANYONE, 0},
+    {"GET", "/api/v1/communes/{code}", commune, WEB_ANYONE, 0},
+    {"POST", "/api/v1/evaluate", evaluate, WEB_ANYONE, WEB_F_NO_STATE},
+    {"GET", "/api/v1/scenarios", list, WEB_ANYONE, 0},
+    {"POST", "/api/v1/scenarios", create, WEB_ACCOUNT, 0},
+    {"GET", "/api/v1/scenarios/{id}", get_one, WEB_ANYONE, 0},
+    {"PUT", "/api/v1/scenarios/{id}", replace, WEB_ANYONE, 0},
+    {"DELETE", "/api/v1/scenarios/{id}", delete_one, WEB_ANYONE, 0},
+    {"GET", "/api/v1/scenarios/{id}/evaluation", evaluation, WEB_ANYONE, 0},
+    {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

@@ -150,9 +150,8 @@ void mg_app_free(mg_app *a)
 /* Every page family, in the order their routes are tried. */
 static const web_route *const families[] = {
     web_routes_pages, web_routes_scenarios, web_routes_downloads, web_routes_api, web_routes_plan,
+    web_routes_login, web_routes_account, web_routes_organisations,
 };
-
-static const web_account anonymous = {0, ""};
 
 /* What the router keeps for one route: the route and the application. */
 struct mg_app_route {
@@ -161,17 +160,28 @@ struct mg_app_route {
 };
 
 /*
- * The one entry of every route: builds the handler's context, checks who
- * may call the route (anyone, until accounts exist), and runs the handler.
+ * The one entry of every route: builds the handler's context, finds who
+ * is asking and checks they may call the route (web_gate), then runs the
+ * handler, which checks rights on the object it serves (web_allow).
  */
 static int dispatch(void *binding, const mg_http_request *r, mg_http_response *res)
 {
     const struct mg_app_route *b = binding;
-    web_ctx ctx = {.app = b->app, .account = &anonymous, .req = r, .res = res};
-    switch (b->route->who) {
-    case WEB_ANYONE: break;
-    }
+    web_ctx ctx = {.app = b->app, .req = r, .res = res};
+    if (!web_gate(&ctx, b->route))
+        return MG_OK;
     return b->route->fn(&ctx);
+}
+
+size_t mg_app_route_count(const mg_app *a)
+{
+    return a->nroutes;
+}
+
+void mg_app_route_at(const mg_app *a, size_t k, const char **method, const char **pattern)
+{
+    *method = a->routes[k].route->method;
+    *pattern = a->routes[k].route->pattern;
 }
 
 static int register_routes(mg_app *a)
@@ -183,6 +193,7 @@ static int register_routes(mg_app *a)
     a->routes = calloc(n, sizeof *a->routes);
     if (!a->routes)
         return MG_ENOMEM;
+    a->nroutes = n;
     size_t k = 0;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
         for (const web_route *r = families[f]; r->method; r++, k++) {
@@ -223,6 +234,19 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     if ((rc = mg_map_geometry_build(&a->geometry, g->t, g->study, g->study_n, 0, d)))
         goto fail;
     territory_name(a, cfg->opts.france);
+    if (cfg->public_url) {
+        size_t len = strlen(cfg->public_url);
+        while (len && cfg->public_url[len - 1] == '/')
+            len--;
+        if (len >= sizeof a->public_url) {
+            rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "--public-url: longer than %zu bytes",
+                             sizeof a->public_url - 1);
+            goto fail;
+        }
+        memcpy(a->public_url, cfg->public_url, len);
+        a->public_url[len] = '\0';
+        a->secure = strncmp(a->public_url, "https://", 8) == 0;
+    }
     a->router = mg_router_new();
     if (!a->router) {
         rc = MG_ENOMEM;

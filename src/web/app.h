@@ -48,18 +48,31 @@ typedef struct mg_app {
     char territory_name[128];                   /* "Aude (11)" */
     mg_router *router;
     struct mg_app_route *routes;                /* one per route, bound to the app */
+    size_t nroutes;
+    char public_url[256];                       /* "" when not configured; no trailing '/' */
+    bool secure;                                /* served over HTTPS: cookies are Secure */
 } mg_app;
 
 typedef struct mg_app_config {
     mg_diagnosis_opts opts; /* bundle, france and method settings (profession ignored) */
     const char *database;   /* SQLite file or postgresql:// URI (db/db.h) */
     mg_db_options db_options;
+    /* The address people reach the site at (the first --public-url), for
+     * links in e-mails; https:// makes cookies Secure. NULL: links are
+     * built from the request's Host, cookies are not Secure. */
+    const char *public_url;
 } mg_app_config;
 
 /** Loads every profession, opens the database, builds the routes. */
 int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,
                mg_diag *d) MG_WARN_UNUSED;
 void mg_app_free(mg_app *a);
+
+/** The routes of the application, in the order they are tried: route k's
+ * method and pattern (k < mg_app_route_count), for the authorisation
+ * matrix test and the documentation. */
+size_t mg_app_route_count(const mg_app *a);
+void mg_app_route_at(const mg_app *a, size_t k, const char **method, const char **pattern);
 
 /** The profession keyed `key` (NULL → "mg"), or NULL when unknown. */
 const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key);

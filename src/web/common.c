@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "parse/parse.h"
+#include "web/form.h"
 #include "web/messages.h"
 #include "web/web.h"
 
@@ -38,8 +39,9 @@ void web_num(char *out, size_t cap, double v, int decimals)
     out[o] = '\0';
 }
 
-void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *active)
+void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *active)
 {
+    const mg_app *a = ctx->app;
     mg_buf_puts(b, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     mg_html_text(b, title);
@@ -62,7 +64,9 @@ void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *a
         mg_html_text(b, items[k].label);
         mg_buf_puts(b, "</a></li>");
     }
-    mg_buf_puts(b, "</ul></nav></header>\n<main id=\"contenu\">\n");
+    mg_buf_puts(b, "</ul></nav>\n");
+    web_account_menu(b, ctx);
+    mg_buf_puts(b, "</header>\n<main id=\"contenu\">\n");
 }
 
 void web_page_end(mg_buf *b)
@@ -177,9 +181,63 @@ void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, 
              d && d->msg[0] ? d->msg : mg_strerror(rc));
 }
 
-int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
-                      mg_http_response *res, web_scenario *out)
+mg_auth_object web_scenario_object(const mg_scenario_record *rec, bool shared)
 {
+    return (mg_auth_object){.type = MG_AUTH_OBJ_SCENARIO,
+                            .organisation_id = rec->organisation_id,
+                            .shared_by_link = shared};
+}
+
+void web_scenario_scope(web_ctx *ctx, int64_t orgs[static MG_AUTH_MEMBERSHIPS_MAX],
+                        mg_storage_scope *out)
+{
+    out->orgs = orgs;
+    out->norgs = mg_auth_orgs_where(ctx->actor, MG_AUTH_VIEW, MG_AUTH_OBJ_SCENARIO, orgs,
+                                    MG_AUTH_MEMBERSHIPS_MAX);
+    mg_auth_object unowned = {.type = MG_AUTH_OBJ_SCENARIO};
+    out->unowned = ctx->actor->account_id > 0 &&
+                   mg_auth_can(ctx->actor, MG_AUTH_VIEW, &unowned) == MG_AUTH_ALLOW;
+}
+
+int web_creation_options(mg_buf *b, const void *options_ctx, const char *selected)
+{
+    const web_ctx *ctx = options_ctx;
+    const mg_auth_actor *a = ctx->actor;
+    int rc = MG_OK;
+    for (size_t k = 0; rc == MG_OK && k < a->nm; k++) {
+        mg_auth_object o = {.type = MG_AUTH_OBJ_SCENARIO,
+                            .organisation_id = a->m[k].organisation_id};
+        if (!web_can(ctx, MG_AUTH_CREATE, &o))
+            continue;
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)a->m[k].organisation_id);
+        rc = mg_html_option(b, id, a->m[k].org_name, selected && strcmp(selected, id) == 0);
+    }
+    return rc;
+}
+
+int64_t web_creation_org(web_ctx *ctx, web_form_input *in, const char *field)
+{
+    int i = web_form_field(in->form, field);
+    if (i < 0 || in->error[i][0])
+        return 0;
+    mg_auth_object obj = {.type = MG_AUTH_OBJ_SCENARIO};
+    if (mg_parse_id(in->raw[i], INT64_MAX, &obj.organisation_id, NULL) ||
+        !web_can(ctx, MG_AUTH_CREATE, &obj)) {
+        web_form_refuse(in, field, web_msg_fr(WEB_MSG_ORGANISATION_NOT_YOURS));
+        return 0;
+    }
+    return obj.organisation_id;
+}
+
+/* Evaluates the record just read into out (out->rec filled); answers and
+ * returns non-zero when it cannot be. */
+static int scenario_evaluate(web_ctx *ctx, web_scenario *out);
+
+int web_scenario_load(web_ctx *ctx, const char *id, mg_auth_verb verb, web_scenario *out)
+{
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
     *out = (web_scenario){0};
     /* An id as the program writes it ("12"): "007", "1e3", "-1", "12abc"
      * name no scenario. */
@@ -189,12 +247,46 @@ int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
         return -1;
     }
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_get(a->db, v, &out->rec, &d);
+    int rc = mg_storage_scenario_get(ctx->app->db, v, &out->rec, &d);
     if (rc) {
         web_storage_error(r, res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
                           web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
         return -1;
     }
+    /* Another organisation's scenario answers as one that does not exist. */
+    mg_auth_object o = web_scenario_object(&out->rec, false);
+    if (!web_allow_as(ctx, verb, &o, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND))) {
+        web_scenario_free(out);
+        return -1;
+    }
+    return scenario_evaluate(ctx, out);
+}
+
+int web_scenario_load_shared(web_ctx *ctx, const char *token, web_scenario *out)
+{
+    *out = (web_scenario){0};
+    mg_diag d = {{0}};
+    int rc = mg_storage_scenario_by_share(ctx->app->db, token, &out->rec, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
+        return -1;
+    }
+    mg_auth_object o = web_scenario_object(&out->rec, true);
+    if (!web_allow_as(ctx, MG_AUTH_VIEW, &o, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND))) {
+        web_scenario_free(out);
+        return -1;
+    }
+    return scenario_evaluate(ctx, out);
+}
+
+static int scenario_evaluate(web_ctx *ctx, web_scenario *out)
+{
+    const mg_app *a = ctx->app;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
+    mg_diag d = {{0}};
+    int rc;
     const mg_app_profession *p = mg_app_profession_get(a, out->rec.profession);
     json_error_t err;
     json_t *actions = json_loads(out->rec.actions_json, 0, &err);

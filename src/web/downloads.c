@@ -33,15 +33,21 @@ static void view_free(view *v)
  * error already answered), or a negative MG_E… code. The caller frees v in
  * every case.
  */
-static int view_get(const mg_app *a, const mg_http_request *r, mg_http_response *res, view *v)
+static int view_get(web_ctx *ctx, view *v)
 {
+    const mg_app *a = ctx->app;
+    const mg_http_request *r = ctx->req;
+    mg_http_response *res = ctx->res;
     *v = (view){0};
     const char *sc = mg_http_query(r, "scenario");
+    /* A scenario shared by link: its token instead of its id. */
+    const char *shared = mg_http_query(r, "partage");
     const char *ecart = mg_http_query(r, "ecart");
     v->diff = ecart && strcmp(ecart, "1") == 0;
     int mk = 0;
-    if (sc) {
-        if (web_scenario_load(a, sc, r, res, &v->w))
+    if (sc || shared) {
+        if (shared ? web_scenario_load_shared(ctx, shared, &v->w)
+                   : web_scenario_load(ctx, sc, MG_AUTH_VIEW, &v->w))
             return 1;
         v->is_scenario = true;
         v->p = v->w.p;
@@ -113,11 +119,10 @@ static void attachment(mg_http_response *res, const view *v, const char *ext)
 
 static int carte_svg(web_ctx *ctx)
 {
-    const mg_http_request *r = ctx->req;
     mg_http_response *res = ctx->res;
     const mg_app *a = ctx->app;
     view v;
-    int rc = view_get(a, r, res, &v);
+    int rc = view_get(ctx, &v);
     if (rc)
         return view_refused(&v, rc);
     rc = map_svg(a, &v, &res->body);
@@ -129,11 +134,10 @@ static int carte_svg(web_ctx *ctx)
 
 static int carte_png(web_ctx *ctx)
 {
-    const mg_http_request *r = ctx->req;
     mg_http_response *res = ctx->res;
     const mg_app *a = ctx->app;
     view v;
-    int rc = view_get(a, r, res, &v);
+    int rc = view_get(ctx, &v);
     if (rc)
         return view_refused(&v, rc);
     mg_buf svg;
@@ -150,11 +154,11 @@ static int carte_png(web_ctx *ctx)
 }
 
 /* The table through the same writer as the command line. */
-static int table(const mg_app *a, const mg_http_request *r, mg_http_response *res,
-                 enum mg_format fmt)
+static int table(web_ctx *ctx, enum mg_format fmt)
 {
+    mg_http_response *res = ctx->res;
     view v;
-    int rc = view_get(a, r, res, &v);
+    int rc = view_get(ctx, &v);
     if (rc)
         return view_refused(&v, rc);
     const mg_diagnosis *g = v.p->g;
@@ -182,22 +186,18 @@ static int table(const mg_app *a, const mg_http_request *r, mg_http_response *re
 
 static int communes_csv(web_ctx *ctx)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    return table(ctx->app, r, res, MG_FORMAT_CSV);
+    return table(ctx, MG_FORMAT_CSV);
 }
 
 static int communes_geojson(web_ctx *ctx)
 {
-    const mg_http_request *r = ctx->req;
-    mg_http_response *res = ctx->res;
-    return table(ctx->app, r, res, MG_FORMAT_GEOJSON);
+    return table(ctx, MG_FORMAT_GEOJSON);
 }
 
 const web_route web_routes_downloads[] = {
-    {"GET", "/carte.svg", carte_svg, WEB_ANYONE},
-    {"GET", "/carte.png", carte_png, WEB_ANYONE},
-    {"GET", "/telecharger/communes.csv", communes_csv, WEB_ANYONE},
-    {"GET", "/telecharger/communes.geojson", communes_geojson, WEB_ANYONE},
-    {NULL, NULL, NULL, WEB_ANYONE},
+    {"GET", "/carte.svg", carte_svg, WEB_ANYONE, 0},
+    {"GET", "/carte.png", carte_png, WEB_ANYONE, 0},
+    {"GET", "/telecharger/communes.csv", communes_csv, WEB_ANYONE, 0},
+    {"GET", "/telecharger/communes.geojson", communes_geojson, WEB_ANYONE, 0},
+    {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

@@ -105,6 +105,8 @@ int web_form_read(const web_form *f, const mg_http_request *r, web_form_input *i
         mg_parse_error why = MG_PARSE_OK;
         switch (fd->kind) {
         case WEB_FIELD_TEXT:
+        case WEB_FIELD_EMAIL:
+        case WEB_FIELD_PASSWORD:
         case WEB_FIELD_HIDDEN: check_text(in, i, fd, v); break;
         case WEB_FIELD_NUMBER:
             if (mg_parse_number(v, fd->min, fd->max, &in->num[i], &why))
@@ -182,7 +184,8 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
     }
     if (rc == MG_OK && error[0])
         rc = mg_buf_puts(b, " aria-invalid=\"true\"");
-    const char *shown = value ? value : fd->defval;
+    /* A password is never written back into a page. */
+    const char *shown = fd->kind == WEB_FIELD_PASSWORD ? NULL : value ? value : fd->defval;
     if (select) {
         if (rc == MG_OK)
             rc = mg_buf_puts(b, ">");
@@ -193,9 +196,15 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
         if (rc == MG_OK)
             rc = mg_buf_puts(b, "</select>");
     } else {
+        bool text = fd->kind == WEB_FIELD_TEXT || fd->kind == WEB_FIELD_EMAIL ||
+                    fd->kind == WEB_FIELD_PASSWORD;
+        const char *type = fd->kind == WEB_FIELD_EMAIL ? " type=\"email\" autocomplete=\"email\""
+                           : fd->kind == WEB_FIELD_PASSWORD ? " type=\"password\""
+                           : fd->kind == WEB_FIELD_TEXT     ? " type=\"text\""
+                                                            : " inputmode=\"decimal\"";
         if (rc == MG_OK)
-            rc = mg_buf_puts(b, fd->kind == WEB_FIELD_TEXT ? " type=\"text\"" : " inputmode=\"decimal\"");
-        if (rc == MG_OK && fd->kind == WEB_FIELD_TEXT)
+            rc = mg_buf_puts(b, type); /* lint-ok: one of the four literals above */
+        if (rc == MG_OK && text)
             rc = mg_buf_printf(b, " maxlength=\"%u\"", fd->max > 0 ? (unsigned)fd->max : 200u);
         if (rc == MG_OK && shown) {
             rc = mg_buf_puts(b, " value=\"");
@@ -235,7 +244,7 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
 }
 
 int web_form_render(mg_buf *b, const web_form *f, const web_form_input *in, const char *method,
-                    const char *action, const void *options_ctx)
+                    const char *action, const void *options_ctx, const char *csrf)
 {
     int rc = MG_OK;
     if (in && in->nerrors) {
@@ -274,6 +283,8 @@ int web_form_render(mg_buf *b, const web_form *f, const web_form_input *in, cons
         rc = mg_html_attr(b, action);
     if (rc == MG_OK)
         rc = mg_buf_puts(b, "\">\n");
+    if (rc == MG_OK && csrf)
+        rc = mg_html_hidden(b, "csrf", csrf);
     for (size_t i = 0; rc == MG_OK && i < f->nfields && i < WEB_FORM_MAX_FIELDS; i++)
         rc = render_field(b, f, &f->fields[i], in ? in->raw[i] : NULL, in ? in->error[i] : "",
                           options_ctx);

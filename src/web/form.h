@@ -24,6 +24,9 @@ typedef enum web_field_kind {
     WEB_FIELD_SELECT,  /* one of the options' values */
     WEB_FIELD_COMMUNE, /* an INSEE commune code (options from options_fn) */
     WEB_FIELD_HIDDEN,  /* carried along, not shown: its default value */
+    WEB_FIELD_EMAIL,   /* an e-mail address, as TEXT, drawn type="email" */
+    WEB_FIELD_PASSWORD, /* a password: drawn type="password", never drawn again
+                           with what was typed; `max` characters at most (0: 200) */
 } web_field_kind;
 
 typedef struct web_option {
@@ -89,9 +92,11 @@ void web_form_refuse(web_form_input *in, const char *name, const char *message_f
  * aria-invalid and the message next to it; then the submit button. `in` is
  * NULL for an empty form. `action` is a path (escaped here); `options_ctx`
  * is handed to the fields' options_fn. A refused form opens with a summary
- * (role="alert") naming the fields to correct.
+ * (role="alert") naming the fields to correct. `csrf` is the page's CSRF
+ * token (web_csrf), carried in a hidden field "csrf"; NULL for a GET form,
+ * which changes nothing.
  */
 int web_form_render(mg_buf *b, const web_form *f, const web_form_input *in, const char *method,
-                    const char *action, const void *options_ctx);
+                    const char *action, const void *options_ctx, const char *csrf);
 
 #endif

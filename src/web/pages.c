@@ -205,7 +205,7 @@ static void choice_form(mg_buf *b, const char *action, const char *prof, int mea
     choice_form_desc f;
     choice_form_init(&f, measure >= 0, prof, measure);
     f.form.css_class = "choice";
-    if (web_form_render(b, &f.form, NULL, "get", action, NULL))
+    if (web_form_render(b, &f.form, NULL, "get", action, NULL, NULL))
         b->failed = 1;
 }
 
@@ -544,13 +544,14 @@ static void download_link(mg_buf *b, const char *path, const territory_req *q, b
     mg_buf_puts(b, "</a>");
 }
 
-static void territory_render(mg_buf *b, const mg_app *a, const territory_req *q,
+static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
                              const territory_view *v)
 {
+    const mg_app *a = ctx->app;
     const mg_diagnosis *g = q->p->g;
     char title[256];
     snprintf(title, sizeof title, "Accès aux %s — %s", g->prof->label, a->territory_name);
-    web_page_begin(b, a, title, "territoire");
+    web_page_begin(b, ctx, title, "territoire");
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
@@ -584,7 +585,7 @@ static int territory_page(web_ctx *ctx)
         return answer_refusal(ctx, &why);
     int rc = territory_compute(&q, &v, &why);
     if (rc == MG_OK) {
-        territory_render(&ctx->res->body, ctx->app, &q, &v);
+        territory_render(&ctx->res->body, ctx, &q, &v);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     } else if (rc > 0) {
         rc = answer_refusal(ctx, &why);
@@ -702,8 +703,9 @@ static void reach_page_href(mg_buf *b, const void *state, size_t page)
     commune_href(b, q->p->g->t, q->i, q->p->g->prof->key, page, "pourquoi");
 }
 
-static void commune_render(mg_buf *b, const mg_app *a, const commune_req *q, const commune_view *v)
+static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const commune_view *v)
 {
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = q->p;
     const mg_diagnosis *g = p->g;
     const mg_territory *t = g->t;
@@ -711,7 +713,7 @@ static void commune_render(mg_buf *b, const mg_app *a, const commune_req *q, con
     size_t i = q->i;
     char title[256];
     snprintf(title, sizeof title, "%s (%s)", t->name[i], t->code[i]);
-    web_page_begin(b, a, title, "territoire");
+    web_page_begin(b, ctx, title, "territoire");
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"");
     mg_html_href(b, "/territoire", (const char *const[]){"profession", prof, NULL}, NULL);
     mg_buf_puts(b, "\">← Territoire</a></p>\n<h1>");
@@ -814,7 +816,7 @@ static int commune_page(web_ctx *ctx)
     }
     int rc = commune_compute(&q, &v, &why);
     if (rc == MG_OK) {
-        commune_render(&ctx->res->body, ctx->app, &q, &v);
+        commune_render(&ctx->res->body, ctx, &q, &v);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     } else if (rc > 0) {
         rc = answer_refusal(ctx, &why);
@@ -828,9 +830,8 @@ static int commune_page(web_ctx *ctx)
 static int method_page(web_ctx *ctx)
 {
     mg_http_response *res = ctx->res;
-    const mg_app *a = ctx->app;
     mg_buf *b = &res->body;
-    web_page_begin(b, a, "Méthode et limites", NULL);
+    web_page_begin(b, ctx, "Méthode et limites", NULL);
     mg_buf_puts(b,
         "<h1>Méthode et limites</h1>\n"
         "<p>L'<strong>accessibilité potentielle localisée</strong> (APL) mesure, pour chaque commune, "
@@ -860,9 +861,9 @@ static int home(web_ctx *ctx)
 }
 
 const web_route web_routes_pages[] = {
-    {"GET", "/", home, WEB_ANYONE},
-    {"GET", "/territoire", territory_page, WEB_ANYONE},
-    {"GET", "/commune/{code}", commune_page, WEB_ANYONE},
-    {"GET", "/methode", method_page, WEB_ANYONE},
-    {NULL, NULL, NULL, WEB_ANYONE},
+    {"GET", "/", home, WEB_ANYONE, 0},
+    {"GET", "/territoire", territory_page, WEB_ANYONE, 0},
+    {"GET", "/commune/{code}", commune_page, WEB_ANYONE, 0},
+    {"GET", "/methode", method_page, WEB_ANYONE, 0},
+    {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

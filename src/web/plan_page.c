@@ -123,7 +123,7 @@ static const web_field plan_other_fields[F_COUNT - PLAN_NKINDS] = {
 /* The form that saves a plan as a scenario: a name, and the profession
  * and the plan's actions (JSON) carried along. Described once: drawn under
  * the plan, read by save(), drawn again when the name is refused. */
-enum { SAVE_NAME, SAVE_PROFESSION, SAVE_ACTIONS, SAVE_NFIELDS };
+enum { SAVE_NAME, SAVE_ORGANISATION, SAVE_PROFESSION, SAVE_ACTIONS, SAVE_NFIELDS };
 
 /* The longest actions text carried (characters): a plan of every kind at
  * its maximum count, each action well under 400 characters. */
@@ -133,6 +133,9 @@ static const web_field save_fields[SAVE_NFIELDS] = {
     [SAVE_NAME] = {.name = "nom", .label = "Nom du scénario", .kind = WEB_FIELD_TEXT,
                    .required = true, .max = MG_STORAGE_NAME_MAX_CHARS,
                    .defval = "Plan recommandé"},
+    [SAVE_ORGANISATION] = {.name = "organisation", .label = "Organisation",
+                           .kind = WEB_FIELD_SELECT, .required = true,
+                           .options_fn = web_creation_options},
     [SAVE_PROFESSION] = {.name = "profession", .label = "Profession", .kind = WEB_FIELD_HIDDEN},
     [SAVE_ACTIONS] = {.name = "actions", .label = "Actions", .kind = WEB_FIELD_HIDDEN,
                       .max = SAVE_ACTIONS_MAX_CHARS},
@@ -550,9 +553,16 @@ static void totals_table(mg_buf *b, const mg_plan_totals *t, size_t nt, const ch
 }
 
 /* The save form: the plan's actions as JSON in a hidden field. */
-static void save_form(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p,
+static void save_form(mg_buf *b, web_ctx *ctx, const mg_diagnosis *g, const mg_plan_problem *p,
                       const mg_plan_solution *s)
 {
+    int64_t orgs[1];
+    if (!mg_auth_orgs_where(ctx->actor, MG_AUTH_CREATE, MG_AUTH_OBJ_SCENARIO, orgs, 1)) {
+        mg_buf_puts(b, "<p>Pour enregistrer ce plan comme scénario, <a href=\"/connexion\">connectez-vous</a> "
+                       "avec un compte qui peut créer des scénarios.</p>\n");
+        return;
+    }
+    const char *csrf = web_csrf(ctx);
     mg_scenario sc = {.n = s->n, .actions = mg_alloc_array(s->n ? s->n : 1, sizeof(mg_action))};
     if (!sc.actions)
         return;
@@ -570,14 +580,15 @@ static void save_form(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p
     save_form_init(&f, g->prof->key, text);
     mg_buf_puts(b, "<section aria-labelledby=\"enregistrer\"><h2 id=\"enregistrer\">Enregistrer le plan "
                    "comme scénario</h2>\n");
-    web_form_render(b, &f.form, NULL, "post", SAVE_ACTION, NULL);
+    web_form_render(b, &f.form, NULL, "post", SAVE_ACTION, ctx, csrf);
     mg_buf_puts(b, "</section>\n");
     free(text);
 }
 
 /* The results of a plan computed. */
-static void results(mg_buf *b, const mg_app *a, const plan_request *q, const plan_result *r)
+static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_result *r)
 {
+    const mg_app *a = ctx->app;
     const mg_diagnosis *g = q->ap->g;
     const mg_plan_problem *p = &r->p;
     const mg_plan_solution *sol = &r->sol;
@@ -609,19 +620,19 @@ static void results(mg_buf *b, const mg_app *a, const plan_request *q, const pla
                   r->nhl);
     mg_buf_puts(b, "</figure>\n</section>\n");
     if (sol->n)
-        save_form(b, g, p, sol);
+        save_form(b, ctx, g, p, sol);
 }
 
-static int plan_render(mg_buf *b, const mg_app *a, const plan_request *q, const plan_result *r)
+static int plan_render(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_result *r)
 {
-    web_page_begin(b, a, "Planification", "planification");
+    web_page_begin(b, ctx, "Planification", "planification");
     mg_buf_puts(b, "<h1>Planification</h1>\n<p>Où une cabine de télémédecine, un chariot de "
                    "téléconsultation, une maison de santé, une consultation itinérante ou un médecin "
                    "de plus aident le plus, et de combien ils changent l'accessibilité. Le calcul choisit "
                    "les sites un à un (glouton paresseux) puis les échange tant que cela améliore "
                    "l'objectif ; voir la <a href=\"/methode\">méthode</a>.</p>\n");
     mg_buf_puts(b, "<section aria-labelledby=\"parametres\"><h2 id=\"parametres\">Paramètres</h2>\n");
-    web_form_render(b, &q->form, q->sent ? &q->in : NULL, "get", "/planification", NULL);
+    web_form_render(b, &q->form, q->sent ? &q->in : NULL, "get", "/planification", NULL, NULL);
     mg_buf_puts(b, "</section>\n");
     if (r->error_fr) {
         mg_buf_puts(b, "<div class=\"error\" role=\"alert\"><p>");
@@ -629,7 +640,7 @@ static int plan_render(mg_buf *b, const mg_app *a, const plan_request *q, const 
         mg_buf_puts(b, "</p></div>\n");
     }
     if (q->sent && r->status == 200)
-        results(b, a, q, r);
+        results(b, ctx, q, r);
     web_page_end(b);
     return b->failed ? MG_ELIMIT : MG_OK;
 }
@@ -646,7 +657,7 @@ static int page(web_ctx *ctx)
     ctx->res->status = r.status;
     if (r.log[0])
         snprintf(ctx->res->log_detail, sizeof ctx->res->log_detail, "%s", r.log);
-    int rc = plan_render(&ctx->res->body, ctx->app, &q, &r);
+    int rc = plan_render(&ctx->res->body, ctx, &q, &r);
     plan_result_free(&r);
     return rc;
 }
@@ -706,7 +717,7 @@ static int save_refused(web_ctx *ctx, const save_request *q)
     mg_buf *b = &ctx->res->body;
     const mg_diagnosis *g = q->ap->g;
     ctx->res->status = 400;
-    web_page_begin(b, ctx->app, "Enregistrer le plan comme scénario", "planification");
+    web_page_begin(b, ctx, "Enregistrer le plan comme scénario", "planification");
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"");
     mg_html_href(b, "/planification", (const char *const[]){"profession", g->prof->key, NULL},
                  NULL);
@@ -729,7 +740,7 @@ static int save_refused(web_ctx *ctx, const save_request *q)
     }
     if (q->sc.n)
         mg_buf_puts(b, "</ul>\n");
-    web_form_render(b, &q->f.form, &q->in, "post", SAVE_ACTION, NULL);
+    web_form_render(b, &q->f.form, &q->in, "post", SAVE_ACTION, ctx, web_csrf(ctx));
     web_page_end(b);
     return b->failed ? MG_ELIMIT : MG_OK;
 }
@@ -744,13 +755,14 @@ static int save(web_ctx *ctx)
         save_request_free(&q);
         return rc > 0 ? MG_OK : rc;
     }
+    int64_t org = web_creation_org(ctx, &q.in, "organisation");
     if (q.in.nerrors == 0) {
         mg_scenario_record rec = {.name = (char *)q.in.raw[SAVE_NAME],
                                   .profession = (char *)q.ap->g->prof->key,
-                                  .actions_json = q.actions};
+                                  .actions_json = q.actions, .organisation_id = org};
         int64_t id = 0;
         mg_diag d = {{0}};
-        rc = mg_storage_scenario_save(ctx->app->db, &rec, &id, &d);
+        rc = mg_storage_scenario_save(ctx->app->db, &rec, ctx->actor->account_id, &id, &d);
         if (rc == MG_OK) {
             char loc[64];
             snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)id);
@@ -773,7 +785,7 @@ static int save(web_ctx *ctx)
 }
 
 const web_route web_routes_plan[] = {
-    {"GET", "/planification", page, WEB_ANYONE},
-    {"POST", SAVE_ACTION, save, WEB_ANYONE},
-    {NULL, NULL, NULL, WEB_ANYONE},
+    {"GET", "/planification", page, WEB_ANYONE, 0},
+    {"POST", SAVE_ACTION, save, WEB_ACCOUNT, 0},
+    {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

@@ -44,14 +44,14 @@ static int64_t path_scenario_id(web_ctx *ctx)
     return id;
 }
 
-/* Loads and evaluates the scenario of the path; non-zero once answered. */
-static int load_path_scenario(web_ctx *ctx, web_scenario *w)
+/* Loads and evaluates the scenario of the path when the actor may `verb`
+ * it; non-zero once answered. */
+static int load_path_scenario(web_ctx *ctx, mg_auth_verb verb, web_scenario *w)
 {
     *w = (web_scenario){0};
     if (!path_scenario_id(ctx))
         return -1;
-    return web_scenario_load(ctx->app, mg_http_path_param(ctx->req, "id"), ctx->req, ctx->res,
-                             w);
+    return web_scenario_load(ctx, mg_http_path_param(ctx->req, "id"), verb, w);
 }
 
 /*
@@ -102,13 +102,17 @@ static const web_option professions[] = {
     {NULL, NULL},
 };
 
-enum { NEW_NAME, NEW_PROFESSION, NEW_NFIELDS };
+enum { NEW_NAME, NEW_PROFESSION, NEW_ORGANISATION, NEW_NFIELDS };
 
 static const web_field new_fields[NEW_NFIELDS] = {
     [NEW_NAME] = {.name = "nom", .label = "Nom du scénario", .kind = WEB_FIELD_TEXT,
                   .required = true, .max = MG_STORAGE_NAME_MAX_CHARS},
     [NEW_PROFESSION] = {.name = "profession", .label = "Profession", .kind = WEB_FIELD_SELECT,
                         .required = true, .options = professions},
+    [NEW_ORGANISATION] = {.name = "organisation", .label = "Organisation",
+                          .kind = WEB_FIELD_SELECT, .required = true,
+                          .options_fn = web_creation_options,
+                          .hint = "Le scénario appartient à cette organisation : ses membres le voient."},
 };
 
 static const web_form new_form = {"scenario", new_fields, NEW_NFIELDS, "Créer", NULL};
@@ -189,6 +193,66 @@ static void action_form_init(action_form_desc *f)
 
 /* --- Rendering pieces ------------------------------------------------------- */
 
+/* The exports of a scenario seen through its share link: the token in
+ * place of the id (the JSON of the API needs an account). */
+static void shared_links(mg_buf *b, const char *token)
+{
+    static const struct {
+        const char *path, *label, *ecart;
+    } links[] = {{"/telecharger/communes.csv", "tableau CSV", NULL},
+                 {"/telecharger/communes.geojson", "GeoJSON", NULL},
+                 {"/carte.svg", "carte SVG", NULL},
+                 {"/carte.png", "carte PNG", NULL},
+                 {"/carte.svg", "carte des écarts SVG", "1"}};
+    mg_buf_puts(b, "<p class=\"downloads\">Exporter : ");
+    for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
+        mg_buf_puts(b, k ? " · <a href=\"" : "<a href=\"");
+        mg_html_href(b, links[k].path,
+                     (const char *const[]){"partage", token, links[k].ecart ? "ecart" : NULL,
+                                           links[k].ecart, NULL},
+                     NULL);
+        mg_buf_puts(b, "\">");
+        mg_html_text(b, links[k].label);
+        mg_buf_puts(b, "</a>");
+    }
+    mg_buf_puts(b, "</p>\n");
+}
+
+/* Sharing by link: the link when shared, and the buttons to share, renew
+ * or stop, for those who may edit the scenario. */
+static void share_section(mg_buf *b, web_ctx *ctx, const web_scenario *w)
+{
+    mg_buf_puts(b, "<section aria-labelledby=\"partage\"><h2 id=\"partage\">Partage</h2>\n");
+    if (w->rec.share_token) {
+        mg_buf_puts(b, "<p>Toute personne qui a ce lien voit le scénario, sans pouvoir le "
+                       "modifier : <a href=\"");
+        mg_buf_puts(b, "/partage/");
+        mg_html_url_arg(b, w->rec.share_token);
+        mg_buf_puts(b, "\">");
+        mg_html_text(b, web_public_base(ctx));
+        mg_buf_puts(b, "/partage/");
+        mg_html_text(b, w->rec.share_token);
+        mg_buf_puts(b, "</a></p>\n");
+    } else {
+        mg_buf_puts(b, "<p>Ce scénario n'est visible que des membres de son organisation.</p>\n");
+    }
+    mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/partage\">",
+                  (long long)w->rec.id);
+    web_csrf_field(b, ctx);
+    mg_html_hidden(b, "partager", "oui");
+    mg_buf_puts(b, w->rec.share_token
+                       ? "<button type=\"submit\">Renouveler le lien (l'ancien cesse de fonctionner)</button></form>\n"
+                       : "<button type=\"submit\">Partager par un lien en lecture seule</button></form>\n");
+    if (w->rec.share_token) {
+        mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/partage\">",
+                      (long long)w->rec.id);
+        web_csrf_field(b, ctx);
+        mg_html_hidden(b, "partager", "non");
+        mg_buf_puts(b, "<button type=\"submit\">Arrêter le partage</button></form>\n");
+    }
+    mg_buf_puts(b, "</section>\n");
+}
+
 static void scenario_links(mg_buf *b, int64_t id)
 {
     mg_buf_printf(b, "<p class=\"downloads\">Exporter : "
@@ -262,7 +326,7 @@ static void figures_table(mg_buf *b, const mg_summary *const *s, const char *con
     mg_buf_puts(b, "</tbody></table></div>\n");
 }
 
-static void action_form(mg_buf *b, const mg_app_profession *p, int64_t id,
+static void action_form(mg_buf *b, web_ctx *ctx, const mg_app_profession *p, int64_t id,
                         const action_form_desc *f, const web_form_input *in)
 {
     char action[64];
@@ -270,23 +334,27 @@ static void action_form(mg_buf *b, const mg_app_profession *p, int64_t id,
     mg_buf_puts(b, "<section aria-labelledby=\"ajout\"><h2 id=\"ajout\">Ajouter une action</h2>\n"
                    "<p>Les paramètres laissés vides prennent les valeurs par défaut de "
                    "l'action.</p>\n");
-    web_form_render(b, &f->form, in, "post", action, p->g);
+    web_form_render(b, &f->form, in, "post", action, p->g, web_csrf(ctx));
     mg_buf_puts(b, "</section>\n");
 }
 
 /* Actions table with their capacity and a remove button each. */
-static void actions_table(mg_buf *b, const web_scenario *w, int64_t id)
+static void actions_table(mg_buf *b, web_ctx *ctx, const web_scenario *w, int64_t id,
+                          bool can_edit)
 {
     const mg_diagnosis *g = w->p->g;
     bool gp = strcmp(g->prof->key, "mg") == 0; /* the unit of capacity */
     mg_buf_puts(b, "<section aria-labelledby=\"actions\"><h2 id=\"actions\">Actions</h2>\n");
     if (w->s.n == 0) {
-        mg_buf_puts(b, "<p>Aucune action : ajoutez-en une ci-dessous.</p></section>\n");
+        mg_buf_puts(b, can_edit ? "<p>Aucune action : ajoutez-en une ci-dessous.</p></section>\n"
+                                : "<p>Aucune action.</p></section>\n");
         return;
     }
     mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Actions du scénario</caption><thead><tr>"
                    "<th scope=\"col\">Action</th><th scope=\"col\">Commune</th>"
-                   "<th scope=\"col\">Capacité ajoutée</th><th scope=\"col\"><span class=\"sr\">Retirer</span></th></tr></thead><tbody>\n");
+                   "<th scope=\"col\">Capacité ajoutée</th>");
+    mg_buf_puts(b, can_edit ? "<th scope=\"col\"><span class=\"sr\">Retirer</span></th></tr></thead><tbody>\n"
+                            : "</tr></thead><tbody>\n");
     for (size_t k = 0; k < w->s.n; k++) {
         const mg_action *act = &w->s.actions[k];
         double cap = 0;
@@ -303,11 +371,18 @@ static void actions_table(mg_buf *b, const web_scenario *w, int64_t id)
         mg_html_text(b, c);
         mg_buf_puts(b, gp ? " <span class=\"unit\">actes/an</span>"
                           : " <span class=\"unit\">ETP</span>");
+        if (!can_edit) {
+            mg_buf_puts(b, "</td></tr>\n");
+            continue;
+        }
         /* A first POST without confirmer=oui shows the confirmation page. */
         mg_buf_printf(b, "</td><td><form method=\"post\" "
-                         "action=\"/scenarios/%lld/actions/%zu/supprimer\"><button type=\"submit\" "
+                         "action=\"/scenarios/%lld/actions/%zu/supprimer\">",
+                      (long long)id, k + 1);
+        web_csrf_field(b, ctx);
+        mg_buf_printf(b, "<button type=\"submit\" "
                          "aria-label=\"Retirer l'action %zu\">Retirer</button></form></td></tr>\n",
-                      (long long)id, k + 1, k + 1);
+                      k + 1);
     }
     mg_buf_puts(b, "</tbody></table></div></section>\n");
 }
@@ -375,9 +450,13 @@ static void changes_table(mg_buf *b, const web_scenario *w)
  * (NULL: an empty form); `error`: a message that concerns the whole
  * scenario (its actions no longer evaluate), NULL for none.
  */
-static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const web_form_input *in,
-                    const char *error)
+static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_form_input *in,
+                    const char *error, bool by_link)
 {
+    mg_auth_object o = web_scenario_object(&w->rec, false);
+    bool can_edit = !by_link && web_can(ctx, MG_AUTH_EDIT, &o);
+    bool can_delete = !by_link && web_can(ctx, MG_AUTH_DELETE, &o);
+    const mg_app *a = ctx->app;
     const mg_app_profession *p = w->p;
     const mg_diagnosis *g = p->g;
     int64_t id = w->rec.id;
@@ -385,7 +464,7 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const web
     action_form_init(&f);
     char title[300];
     snprintf(title, sizeof title, "Scénario « %s »", w->rec.name);
-    web_page_begin(b, a, title, "scenarios");
+    web_page_begin(b, ctx, title, "scenarios");
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"/scenarios\">← Scénarios</a></p>\n<h1>");
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n<p>Profession : ");
@@ -396,15 +475,21 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const web
         mg_html_text(b, error);
         mg_buf_puts(b, "</p>\n");
     }
-    actions_table(b, w, id);
+    if (by_link)
+        mg_buf_puts(b, "<p class=\"note\">Scénario partagé par un lien, en lecture seule.</p>\n");
+    actions_table(b, ctx, w, id, can_edit);
     /* `in` was read with a description made by action_form_init too: the
      * same fields at the same places. */
-    action_form(b, p, id, &f, in);
+    if (can_edit)
+        action_form(b, ctx, p, id, &f, in);
     mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Résultats</h2>\n");
     const mg_summary *s[2] = {&p->summary, &w->summary};
     const char *names[2] = {"Situation actuelle", "Avec le scénario"};
     figures_table(b, s, names, 2);
-    scenario_links(b, id);
+    if (by_link)
+        shared_links(b, w->rec.share_token);
+    else
+        scenario_links(b, id);
     mg_buf_puts(b, "<div class=\"pair\"><div class=\"map\"><h3>APL avec le scénario</h3>");
     web_map(b, a, p, w->apl, false, "APL avec le scénario", g->prof->threshold, -1);
     mg_buf_puts(b, "</div><div class=\"map\"><h3>Écart à la situation actuelle</h3>");
@@ -417,10 +502,21 @@ static void sandbox(mg_buf *b, const mg_app *a, const web_scenario *w, const web
     }
     mg_buf_puts(b, "</div></div></section>\n");
     changes_table(b, w);
+    if (can_edit)
+        share_section(b, ctx, w);
+    if (!by_link) {
+        mg_buf_puts(b, "<section aria-labelledby=\"historique\"><h2 id=\"historique\">"
+                       "Historique</h2>\n");
+        web_history(b, ctx, "scenario", id);
+        mg_buf_puts(b, "</section>\n");
+    }
     /* A first POST without confirmer=oui shows the confirmation page. */
-    mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\"><button type=\"submit\" "
-                     "class=\"danger\">Supprimer ce scénario</button></form>\n",
-                  (long long)id);
+    if (can_delete) {
+        mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\">",
+                      (long long)id);
+        web_csrf_field(b, ctx);
+        mg_buf_puts(b, "<button type=\"submit\" class=\"danger\">Supprimer ce scénario</button></form>\n");
+    }
     web_page_end(b);
 }
 
@@ -463,12 +559,16 @@ static int compute_list(web_ctx *ctx, list_view *v)
 {
     mg_diag d = {{0}};
     size_t offset = (v->page - 1) * LIST_PAGE_SIZE; /* page <= 1,000,000 */
-    int rc = mg_storage_scenario_list_page(ctx->app->db, offset, LIST_PAGE_SIZE, &v->rows,
-                                           &v->nrows, &v->total, &d);
+    /* Only the scenarios of the actor's organisations. */
+    int64_t orgs[MG_AUTH_MEMBERSHIPS_MAX];
+    mg_storage_scope scope;
+    web_scenario_scope(ctx, orgs, &scope);
+    int rc = mg_storage_scenario_list_page(ctx->app->db, &scope, offset, LIST_PAGE_SIZE,
+                                           &v->rows, &v->nrows, &v->total, &d);
     size_t total_choices = 0;
     if (rc == MG_OK && v->total > 0)
-        rc = mg_storage_scenario_list_page(ctx->app->db, 0, COMPARE_CHOICES, &v->choices,
-                                           &v->nchoices, &total_choices, &d);
+        rc = mg_storage_scenario_list_page(ctx->app->db, &scope, 0, COMPARE_CHOICES,
+                                           &v->choices, &v->nchoices, &total_choices, &d);
     if (rc) {
         web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED),
                           web_msg_fr(WEB_MSG_SCENARIO_LIST_FAILED));
@@ -527,18 +627,26 @@ static void compare_form(mg_buf *b, const list_view *v)
         mg_buf_printf(b, "<p>Les listes proposent les %d scénarios modifiés le plus "
                          "récemment.</p>\n",
                       COMPARE_CHOICES);
-    web_form_render(b, &f, NULL, "get", "/scenarios/comparer", v);
+    web_form_render(b, &f, NULL, "get", "/scenarios/comparer", v, NULL);
 }
 
-static void render_list(mg_buf *b, const mg_app *a, const list_view *v)
+static void render_list(mg_buf *b, web_ctx *ctx, const list_view *v)
 {
-    web_page_begin(b, a, "Scénarios", "scenarios");
+    web_page_begin(b, ctx, "Scénarios", "scenarios");
     mg_buf_puts(b, "<h1>Scénarios</h1>\n<p>Un scénario ajoute ou retire des capacités de soins dans des "
                    "communes (un médecin part, une maison de santé ouvre, une cabine de télémédecine, un "
                    "chariot de téléconsultation, une consultation itinérante) et montre aussitôt la nouvelle "
                    "carte d'accessibilité.</p>\n");
     mg_buf_puts(b, "<section aria-labelledby=\"nouveau\"><h2 id=\"nouveau\">Nouveau scénario</h2>\n");
-    web_form_render(b, &new_form, v->create, "post", "/scenarios", NULL);
+    int64_t orgs[1];
+    if (mg_auth_orgs_where(ctx->actor, MG_AUTH_CREATE, MG_AUTH_OBJ_SCENARIO, orgs, 1))
+        web_form_render(b, &new_form, v->create, "post", "/scenarios", ctx, web_csrf(ctx));
+    else if (ctx->actor->account_id)
+        mg_buf_puts(b, "<p>Votre rôle ne permet pas de créer de scénario : il faut être "
+                       "gestionnaire ou contributeur d'une organisation confirmée.</p>\n");
+    else
+        mg_buf_puts(b, "<p><a href=\"/connexion?suite=/scenarios\">Connectez-vous</a> pour "
+                       "créer des scénarios et voir ceux de votre organisation.</p>\n");
     mg_buf_puts(b, "</section>\n");
     mg_buf_puts(b, "<section aria-labelledby=\"liste\"><h2 id=\"liste\">Scénarios enregistrés</h2>\n");
     if (v->total == 0) {
@@ -577,31 +685,34 @@ static int list_page(web_ctx *ctx)
         list_view_free(&v);
         return 0;
     }
-    render_list(&ctx->res->body, ctx->app, &v);
+    render_list(&ctx->res->body, ctx, &v);
     list_view_free(&v);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
 
-/* Reads and checks the creation form; the number of fields refused. */
-static int parse_new_scenario(web_ctx *ctx, web_form_input *in)
+/* Reads and checks the creation form; the number of fields refused. The
+ * organisation is one where the actor may create (*org). */
+static int parse_new_scenario(web_ctx *ctx, web_form_input *in, int64_t *org)
 {
     web_form_read(&new_form, ctx->req, in);
     const char *prof = in->raw[NEW_PROFESSION];
     if (!in->error[NEW_PROFESSION][0] && !mg_app_profession_get(ctx->app, prof))
         web_form_refuse(in, "profession", web_msg_fr(WEB_MSG_PROFESSION_UNKNOWN));
+    *org = web_creation_org(ctx, in, "organisation");
     return in->nerrors;
 }
 
-/* Saves a new scenario; its id in *id. MG_EINVAL (a refused or taken
- * name: French message in d) is for the person who typed it. */
-static int save_new(const mg_app *a, const char *name, const char *prof, const char *actions_json,
-                    int64_t *id, mg_diag *d)
+/* Saves a new scenario of organisation org; its id in *id. MG_EINVAL (a
+ * refused or taken name: French message in d) is for the person who typed
+ * it. */
+static int save_new(web_ctx *ctx, int64_t org, const char *name, const char *prof,
+                    const char *actions_json, int64_t *id, mg_diag *d)
 {
     mg_scenario_record rec = {.name = (char *)name, .profession = (char *)prof,
-                              .actions_json = (char *)actions_json};
+                              .actions_json = (char *)actions_json, .organisation_id = org};
     if (!actions_json)
         return MG_ENOMEM;
-    return mg_storage_scenario_save(a->db, &rec, id, d);
+    return mg_storage_scenario_save(ctx->app->db, &rec, ctx->actor->account_id, id, d);
 }
 
 static void redirect_to_scenario(mg_http_response *res, int64_t id)
@@ -614,10 +725,11 @@ static void redirect_to_scenario(mg_http_response *res, int64_t id)
 static int create(web_ctx *ctx)
 {
     web_form_input in;
-    if (parse_new_scenario(ctx, &in) == 0) {
+    int64_t org = 0;
+    if (parse_new_scenario(ctx, &in, &org) == 0) {
         int64_t id = 0;
         mg_diag d = {{0}};
-        int rc = save_new(ctx->app, in.raw[NEW_NAME], in.raw[NEW_PROFESSION], "[]", &id, &d);
+        int rc = save_new(ctx, org, in.raw[NEW_NAME], in.raw[NEW_PROFESSION], "[]", &id, &d);
         if (rc == MG_OK) {
             redirect_to_scenario(ctx->res, id);
             return 0;
@@ -639,7 +751,7 @@ static int create(web_ctx *ctx)
         return 0;
     }
     ctx->res->status = 400;
-    render_list(&ctx->res->body, ctx->app, &v);
+    render_list(&ctx->res->body, ctx, &v);
     list_view_free(&v);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
@@ -649,9 +761,9 @@ static int create(web_ctx *ctx)
 static int show(web_ctx *ctx)
 {
     web_scenario w;
-    if (load_path_scenario(ctx, &w))
+    if (load_path_scenario(ctx, MG_AUTH_VIEW, &w))
         return 0;
-    sandbox(&ctx->res->body, ctx->app, &w, NULL, NULL);
+    sandbox(&ctx->res->body, ctx, &w, NULL, NULL, false);
     web_scenario_free(&w);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
@@ -726,17 +838,17 @@ static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
                         const web_form_input *in)
 {
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_edit(ctx->app->db, w->rec.id, apply_action_edit, e, &d);
+    int rc = mg_storage_scenario_edit(ctx->app->db, w->rec.id, ctx->actor->account_id,
+                                      apply_action_edit, e, &d);
     if (rc == MG_EINVAL && e->changed) {
         /* The scenario as it was read for this request, with the reason. */
         ctx->res->status = 409;
-        sandbox(&ctx->res->body, ctx->app, w, NULL,
-                web_msg_fr(WEB_MSG_ACTION_CHANGED));
+        sandbox(&ctx->res->body, ctx, w, NULL, web_msg_fr(WEB_MSG_ACTION_CHANGED), false);
         return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     if (rc == MG_EINVAL) {
         ctx->res->status = 400;
-        sandbox(&ctx->res->body, ctx->app, w, in, d.msg);
+        sandbox(&ctx->res->body, ctx, w, in, d.msg, false);
         return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     if (rc) {
@@ -785,7 +897,7 @@ static json_t *action_json(const action_form_desc *f, const web_form_input *in, 
 static int add_action(web_ctx *ctx)
 {
     web_scenario w;
-    if (load_path_scenario(ctx, &w))
+    if (load_path_scenario(ctx, MG_AUTH_EDIT, &w))
         return 0;
     action_form_desc f;
     action_form_init(&f);
@@ -794,7 +906,7 @@ static int add_action(web_ctx *ctx)
     int rc = MG_OK;
     if (parse_action(ctx, w.p, &f, &in, &code)) {
         ctx->res->status = 400;
-        sandbox(&ctx->res->body, ctx->app, &w, &in, NULL);
+        sandbox(&ctx->res->body, ctx, &w, &in, NULL, false);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     } else {
         json_t *o = action_json(&f, &in, code);
@@ -856,9 +968,9 @@ typedef struct confirm_view {
     const char *digest;  /* the action's, sent back with the confirmation */
 } confirm_view;
 
-static void render_confirm(mg_buf *b, const mg_app *a, const confirm_view *v)
+static void render_confirm(mg_buf *b, web_ctx *ctx, const confirm_view *v)
 {
-    web_page_begin(b, a, "Confirmer la suppression", "scenarios");
+    web_page_begin(b, ctx, "Confirmer la suppression", "scenarios");
     mg_buf_puts(b, "<p class=\"crumbs\">");
     mg_html_link_id(b, "/scenarios/", v->id, NULL);
     mg_buf_puts(b, "← Scénario « ");
@@ -884,6 +996,7 @@ static void render_confirm(mg_buf *b, const mg_app *a, const confirm_view *v)
         mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\">",
                       (long long)v->id);
     mg_html_hidden(b, "confirmer", "oui");
+    web_csrf_field(b, ctx);
     if (v->action)
         mg_html_hidden(b, "empreinte", v->digest);
     mg_buf_puts(b, v->action ? "<button type=\"submit\" class=\"danger\">Retirer définitivement</button> "
@@ -900,16 +1013,9 @@ static int delete_scenario(web_ctx *ctx)
     removal rm;
     if (parse_removal(ctx, false, &rm))
         return 0;
+    /* The scenario is read first in both cases: whether it may be deleted
+     * depends on its organisation. */
     mg_diag d = {{0}};
-    if (rm.confirmed) {
-        int rc = mg_storage_scenario_delete(ctx->app->db, rm.id, &d);
-        if (rc)
-            web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
-                              web_msg_fr(WEB_MSG_SCENARIO_DELETE_FAILED));
-        else
-            mg_http_redirect(ctx->res, "/scenarios");
-        return 0;
-    }
     mg_scenario_record rec = {0};
     int rc = mg_storage_scenario_get(ctx->app->db, rm.id, &rec, &d);
     if (rc) {
@@ -917,8 +1023,23 @@ static int delete_scenario(web_ctx *ctx)
                           web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
         return 0;
     }
+    mg_auth_object o = web_scenario_object(&rec, false);
+    if (!web_allow_as(ctx, MG_AUTH_DELETE, &o, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND))) {
+        mg_scenario_record_free(&rec);
+        return 0;
+    }
+    if (rm.confirmed) {
+        mg_scenario_record_free(&rec);
+        rc = mg_storage_scenario_delete(ctx->app->db, rm.id, ctx->actor->account_id, &d);
+        if (rc)
+            web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                              web_msg_fr(WEB_MSG_SCENARIO_DELETE_FAILED));
+        else
+            mg_http_redirect(ctx->res, "/scenarios");
+        return 0;
+    }
     confirm_view v = {.id = rm.id, .name = rec.name};
-    render_confirm(&ctx->res->body, ctx->app, &v);
+    render_confirm(&ctx->res->body, ctx, &v);
     mg_scenario_record_free(&rec);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
@@ -931,7 +1052,7 @@ static int remove_action(web_ctx *ctx)
     if (parse_removal(ctx, true, &rm))
         return 0;
     web_scenario w;
-    if (load_path_scenario(ctx, &w))
+    if (load_path_scenario(ctx, MG_AUTH_EDIT, &w))
         return 0;
     int rc = MG_OK;
     char digest[ACTION_DIGEST_SIZE];
@@ -945,11 +1066,61 @@ static int remove_action(web_ctx *ctx)
         confirm_view v = {.id = rm.id, .name = w.rec.name, .action = rm.action,
                           .kind = mg_resource_label(act->kind),
                           .commune = w.p->g->t->name[act->commune], .digest = digest};
-        render_confirm(&ctx->res->body, ctx->app, &v);
+        render_confirm(&ctx->res->body, ctx, &v);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     web_scenario_free(&w);
     return rc;
+}
+
+/* --- Sharing by link ------------------------------------------------------ */
+
+/* GET /partage/{jeton}: the scenario, read-only, to anyone with the link. */
+static int shared_show(web_ctx *ctx)
+{
+    web_scenario w;
+    if (web_scenario_load_shared(ctx, mg_http_path_param(ctx->req, "jeton"), &w))
+        return 0;
+    sandbox(&ctx->res->body, ctx, &w, NULL, NULL, true);
+    web_scenario_free(&w);
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+}
+
+/* POST /scenarios/{id}/partage with partager=oui (share, or renew the
+ * link) or partager=non (stop): for those who may edit the scenario. */
+static int share(web_ctx *ctx)
+{
+    int64_t id = path_scenario_id(ctx);
+    if (!id)
+        return 0;
+    mg_diag d = {{0}};
+    mg_scenario_record rec = {0};
+    int rc = mg_storage_scenario_get(ctx->app->db, id, &rec, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_READ_FAILED));
+        return 0;
+    }
+    mg_auth_object o = web_scenario_object(&rec, false);
+    mg_scenario_record_free(&rec);
+    if (!web_allow_as(ctx, MG_AUTH_EDIT, &o, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND)))
+        return 0;
+    const char *v = mg_http_form(ctx->req, "partager");
+    bool on = v && strcmp(v, "oui") == 0;
+    if (!on && !(v && strcmp(v, "non") == 0)) {
+        fail(ctx, 400, WEB_MSG_SHARE_CHOICE);
+        return 0;
+    }
+    rc = mg_storage_scenario_share(ctx->app->db, id, ctx->actor->account_id, on, NULL, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, web_msg_fr(WEB_MSG_SCENARIO_NOT_FOUND),
+                          web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
+        return 0;
+    }
+    char loc[64];
+    snprintf(loc, sizeof loc, "/scenarios/%lld#partage", (long long)id);
+    mg_http_redirect(ctx->res, loc);
+    return 0;
 }
 
 /* --- Comparison ------------------------------------------------------------- */
@@ -979,7 +1150,7 @@ static int compute_compare(web_ctx *ctx, compare_view *v)
     }
     memset(v, 0, sizeof *v);
     for (size_t k = 0; k < 2 && ids[k]; k++) {
-        if (web_scenario_load(ctx->app, ids[k], ctx->req, ctx->res, &v->w[v->n])) {
+        if (web_scenario_load(ctx, ids[k], MG_AUTH_VIEW, &v->w[v->n])) {
             compare_view_free(v);
             return -1;
         }
@@ -997,9 +1168,10 @@ static int compute_compare(web_ctx *ctx, compare_view *v)
     return 0;
 }
 
-static void render_compare(mg_buf *b, const mg_app *a, const compare_view *v)
+static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
 {
-    web_page_begin(b, a, "Comparaison de scénarios", "scenarios");
+    const mg_app *a = ctx->app;
+    web_page_begin(b, ctx, "Comparaison de scénarios", "scenarios");
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"/scenarios\">← Scénarios</a></p>\n<h1>Comparaison de scénarios</h1>\n");
     const mg_summary *s[3] = {&v->w[0].p->summary};
     const char *names[3] = {"Situation actuelle"};
@@ -1026,20 +1198,22 @@ static int compare_page(web_ctx *ctx)
     compare_view v;
     if (compute_compare(ctx, &v))
         return 0;
-    render_compare(&ctx->res->body, ctx->app, &v);
+    render_compare(&ctx->res->body, ctx, &v);
     compare_view_free(&v);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
 
 const web_route web_routes_scenarios[] = {
-    {"GET", "/scenarios", list_page, WEB_ANYONE},
-    {"POST", "/scenarios", create, WEB_ANYONE},
-    {"GET", "/scenarios/comparer", compare_page, WEB_ANYONE},
-    {"GET", "/scenarios/{id}", show, WEB_ANYONE},
-    {"POST", "/scenarios/{id}/actions", add_action, WEB_ANYONE},
-    {"GET", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE},
-    {"POST", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE},
-    {"GET", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE},
-    {"POST", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE},
-    {NULL, NULL, NULL, WEB_ANYONE},
+    {"GET", "/scenarios", list_page, WEB_ANYONE, 0},
+    {"POST", "/scenarios", create, WEB_ACCOUNT, 0},
+    {"GET", "/scenarios/comparer", compare_page, WEB_ANYONE, 0},
+    {"GET", "/scenarios/{id}", show, WEB_ANYONE, 0},
+    {"POST", "/scenarios/{id}/actions", add_action, WEB_ANYONE, 0},
+    {"POST", "/scenarios/{id}/partage", share, WEB_ANYONE, 0},
+    {"GET", "/partage/{jeton}", shared_show, WEB_ANYONE, 0},
+    {"GET", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE, 0},
+    {"POST", "/scenarios/{id}/actions/{n}/supprimer", remove_action, WEB_ANYONE, 0},
+    {"GET", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE, 0},
+    {"POST", "/scenarios/{id}/supprimer", delete_scenario, WEB_ANYONE, 0},
+    {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

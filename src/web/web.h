@@ -9,31 +9,50 @@
 #include "http/http.h"
 #include "web/app.h"
 #include "html/html.h"
+#include "auth/auth.h"
 
 /* --- Requests and routes ---------------------------------------------------- */
 
-/* Who is asking. Until accounts exist (issue 11) everyone is anonymous. */
-typedef struct web_account {
-    int64_t id;       /* 0: anonymous */
-    const char *name; /* for logs; "" when anonymous */
-} web_account;
-
-/* Who may call a route: the slot the accounts issue fills with roles. */
+/*
+ * Who may call a route, checked by the dispatcher before the handler runs.
+ * Rights on a particular object (a scenario, an organisation) are decided
+ * by the handler once it knows the object, through web_allow, that is by
+ * mg_auth_can (auth/auth.h): the one authorisation function.
+ */
 typedef enum web_access {
-    WEB_ANYONE = 0,
+    WEB_ANYONE = 0, /* public pages, and pages whose object decides (web_allow) */
+    WEB_ACCOUNT,    /* a signed-in account */
+    WEB_PLATFORM,   /* an administrator of the deploying organisation */
 } web_access;
 
+/* Route flags. */
+enum {
+    /* Open while a session waits for its second factor (the code page,
+     * log-out): every other route sees that session as anonymous. */
+    WEB_F_SECOND_FACTOR = 1u << 0,
+    /* Open to an account that must enrol a second factor and has not:
+     * its other private pages send it to enrolment first. */
+    WEB_F_ENROL = 1u << 1,
+    /* A POST that changes nothing (a computation): no CSRF token asked. */
+    WEB_F_NO_STATE = 1u << 2,
+};
+
 /*
- * What a handler receives: the application (read-only), the account, the
- * request and the response it fills. Memory a handler needs only for the
- * time of the request comes from the request's arena (mg_http_alloc,
+ * What a handler receives: the application (read-only), who is asking,
+ * the request and the response it fills. Memory a handler needs only for
+ * the time of the request comes from the request's arena (mg_http_alloc,
  * mg_http_strdup), freed in one call after the response is sent.
  */
 typedef struct web_ctx {
     const mg_app *app;
-    const web_account *account;
+    const mg_auth_actor *actor; /* never NULL; account_id 0: anonymous */
     const mg_http_request *req;
     mg_http_response *res;
+    const char *session;   /* the session token of the request, NULL when none */
+    bool bearer;           /* signed in by an API token: no cookies, no CSRF */
+    bool second_factor;    /* a session waiting for its TOTP code (WEB_F_SECOND_FACTOR routes) */
+    bool enrol_required;   /* the account must enrol a second factor first */
+    char csrf[MG_AUTH_TOKEN_CHARS + 1]; /* the forms' token; "" until web_csrf */
 } web_ctx;
 
 typedef int (*web_handler)(web_ctx *ctx);
@@ -46,6 +65,7 @@ typedef struct web_route {
     const char *pattern;
     web_handler fn;
     web_access who;
+    unsigned flags; /* WEB_F_… */
 } web_route;
 
 extern const web_route web_routes_pages[];
@@ -53,12 +73,69 @@ extern const web_route web_routes_scenarios[];
 extern const web_route web_routes_downloads[];
 extern const web_route web_routes_api[];
 extern const web_route web_routes_plan[];
+extern const web_route web_routes_login[];
+extern const web_route web_routes_account[];
+extern const web_route web_routes_organisations[];
+
+/* --- Sessions, forms and rights (session.c) ------------------------------ */
+
+/* Cookie names: the session, and the pre-session of visitors without one
+ * (its random value gives the CSRF token of the log-in and registration
+ * forms). */
+#define WEB_COOKIE_SESSION "mg_session"
+#define WEB_COOKIE_PRE "mg_pre"
+
+/* Whether cookies carry Secure (the public URL is https://). */
+bool web_secure(const mg_app *a);
+
+/* The public address of the site, without trailing slash, for links in
+ * e-mails: --public-url, or http://Host of the request. */
+const char *web_public_base(web_ctx *ctx);
+
+/* The CSRF token of the forms of this page: the session's, or for a
+ * visitor without session the one derived from the pre-session cookie (set
+ * here when the visitor has none). */
+const char *web_csrf(web_ctx *ctx);
+
+/* <input type="hidden" name="csrf" value="…"> for a hand-written form. */
+void web_csrf_field(mg_buf *b, web_ctx *ctx);
+
+/* The header's corner: the account's name, "Mon compte" and the log-out
+ * button when signed in, "Se connecter" otherwise. */
+void web_account_menu(mg_buf *b, web_ctx *ctx);
+
+/*
+ * Asks mg_auth_can whether the actor may `verb` the object; when not,
+ * answers itself — the log-in page (or 401 in JSON) for an anonymous
+ * visitor, second-factor enrolment for an account that must enrol, 403
+ * for a known actor, 404 for an object of another organisation — and
+ * returns false.
+ */
+bool web_allow(web_ctx *ctx, mg_auth_verb verb, const mg_auth_object *o);
+
+/* Whether mg_auth_can allows it, answering nothing: to decide what a page
+ * draws (a form, a button), never to let a request through. */
+bool web_can(const web_ctx *ctx, mg_auth_verb verb, const mg_auth_object *o);
+
+/* The same, the 404 of a hidden object saying `not_found_fr` — the very
+ * words of the object's own "does not exist", so that a refusal by id
+ * tells nothing about whether the id exists. */
+bool web_allow_as(web_ctx *ctx, mg_auth_verb verb, const mg_auth_object *o,
+                  const char *not_found_fr);
+
+/* Runs the checks of a route before its handler: who is asking (session
+ * cookie or bearer token), second-factor state, `who`, and the CSRF token
+ * of a state-changing request. Returns true when the handler may run;
+ * otherwise the response is filled. */
+bool web_gate(web_ctx *ctx, const web_route *route);
 
 /* French number formatting: decimal comma, thin-space thousands. */
 void web_num(char *out, size_t cap, double v, int decimals);
 
-/* Page frame: opens <html>… <main>, and closes it. `title` is escaped. */
-void web_page_begin(mg_buf *b, const mg_app *a, const char *title, const char *active);
+/* Page frame: opens <html>… <main>, and closes it. `title` is escaped.
+ * The header shows who is signed in (and the log-out button) or the
+ * log-in link. */
+void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *active);
 void web_page_end(mg_buf *b);
 
 /* The profession from the request (?profession=), or a 400 already answered. */
@@ -85,10 +162,30 @@ typedef struct web_scenario {
     mg_summary summary;
 } web_scenario;
 
-/* Loads scenario `id` (a path parameter string). Answers 404/400/500
- * itself and returns non-zero then. */
-int web_scenario_load(const mg_app *a, const char *id, const mg_http_request *r,
-                      mg_http_response *res, web_scenario *out);
+/* Loads scenario `id` (a path parameter string) when the actor may `verb`
+ * it, and evaluates it. Answers 404 (unknown, or another organisation's:
+ * the same answer), 403, the log-in page, 409 or 5xx itself and returns
+ * non-zero then. */
+int web_scenario_load(web_ctx *ctx, const char *id, mg_auth_verb verb, web_scenario *out);
+
+/* The same for the scenario shared by the read-only link `token`. */
+int web_scenario_load_shared(web_ctx *ctx, const char *token, web_scenario *out);
+
+/* A scenario as the authorisation function sees it. */
+mg_auth_object web_scenario_object(const mg_scenario_record *rec, bool shared);
+
+/* The <option>s of the organisations where the actor (options_ctx: the
+ * web_ctx) may create a scenario: a web_options_fn of form.h. */
+int web_creation_options(mg_buf *b, const void *options_ctx, const char *selected);
+
+/* The organisation chosen in select `field` of a form read into `in`, when
+ * the actor may create a scenario there; otherwise 0, the field refused. */
+struct web_form_input;
+int64_t web_creation_org(web_ctx *ctx, struct web_form_input *in, const char *field);
+
+/* The scenarios the actor may see, as a list's scope (orgs is its memory). */
+void web_scenario_scope(web_ctx *ctx, int64_t orgs[static MG_AUTH_MEMBERSHIPS_MAX],
+                        mg_storage_scope *out);
 void web_scenario_free(web_scenario *w);
 
 /* Evaluates actions for profession p into w (w->rec untouched). French
@@ -100,6 +197,14 @@ int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_sce
  * a page: capital first letter, final period; NULL or "" gives the table's
  * WEB_MSG_SCENARIO_NAME_INVALID. */
 void web_sentence(char *out, size_t cap, const char *msg);
+
+/* The history of an object (audit/audit.h), newest first, as a section of
+ * its page: when, who (the account's e-mail is shown only to those who may
+ * see the account; otherwise "un membre de l'organisation"), the verb in
+ * French and the fields changed with their values before and after
+ * (personal fields: "modifié", no values); paginated with ?historique=N.
+ * The caller has already decided that the actor may see the object. */
+void web_history(mg_buf *b, web_ctx *ctx, const char *object_type, int64_t object_id);
 
 /* --- Lists in pages ------------------------------------------------------- */
 
