@@ -422,6 +422,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+# The session the crawl runs in (--cookie, --csrf): a manager of an
+# organisation, so that the forms that write are there to be filled.
+SESSION = {"cookie": None, "csrf": None}
 
 
 def expected_type(path, status):
@@ -490,6 +493,12 @@ class Run:
         req = urllib.request.Request(url, data=body, method=method)
         if ctype:
             req.add_header("Content-Type", ctype)
+        if SESSION["cookie"]:
+            req.add_header("Cookie", SESSION["cookie"])
+        if SESSION["csrf"] and method not in ("GET", "HEAD") and ctype != "application/x-www-form-urlencoded":
+            # A page's script sends the form token in this header; forms
+            # carry it in their hidden field, filled from the page.
+            req.add_header("X-CSRF-Token", SESSION["csrf"])
         try:
             with OPENER.open(req, timeout=30) as r:
                 return Resp(method, url, r.status, r.headers, r.read())
@@ -696,9 +705,11 @@ class Fuzzer:
                 continue
             self.done_forms.add(key)
             deletes = re.search(r"/supprimer$", key[1])
-            if deletes or not form.fields:
+            ends = key[1] == "/deconnexion"  # would end the crawl's session
+            if deletes or ends or not form.fields:
                 self.skipped.append("%s %s (%s)" % (form.method.upper(), key[1],
-                                                    "deletes" if deletes else "no fields"))
+                                                    "deletes" if deletes else
+                                                    "logs out" if ends else "no fields"))
                 continue
             self.pending.append((key, action, form))
 
@@ -711,6 +722,8 @@ class Fuzzer:
         run = self.run
         where = "%s %s" % (form.method.upper(), key[1])
         for f in form.fields:
+            if f.name == "csrf":
+                continue  # the form token: anything but the page's is a 403
             row = []
             for style in (0, 1, 2):
                 v = run.values.make(style, where, f.name, f.tag if f.tag != "input" else f.type)
@@ -738,7 +751,12 @@ class Fuzzer:
             self.fields.append((where, f.name, f.tag if f.tag != "input" else "input " + f.type, row))
         # and once with the form's own values (what a valid submission gives)
         status, loc, doc = submit(run, form.method, action, form_defaults(run, form))
-        run.check(status < 400, action, "%s with the form's own values answered %d" % (where, status))
+        if where in NEEDS_SECRET:
+            run.check(400 <= status < 500, action,
+                      "%s without the secret it asks for answered %d" % (where, status))
+        else:
+            run.check(status < 400, action,
+                      "%s with the form's own values answered %d" % (where, status))
         if isinstance(doc, Page):
             self.offer(loc or action, doc)
 
@@ -802,6 +820,12 @@ def fuzz_urls(run, paths, report):
 # accepted there, and then found on the pages and in the API.
 EXPECT_STORED = [("POST /scenarios", "nom"), ("POST /planification/enregistrer", "nom"),
                  ("POST /api/v1/scenarios", "name"), ("PUT /api/v1/scenarios/{id}", "name")]
+# Values that are shown on pages only, never by the API (the names of one's
+# API tokens, on the account page).
+PAGES_ONLY = {("POST /compte/jetons", "name")}
+# Forms that a valid submission cannot fill from the page alone: they ask
+# for the current password or a code of an authenticator app.
+NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
 COVERED_WRITES = {("post", "/api/v1/evaluate"), ("post", "/api/v1/scenarios"),
                   ("put", "/api/v1/scenarios/{id}"), ("delete", "/api/v1/scenarios/{id}")}
 NUMBER_FIELDS = ["count", "hours_per_week", "consultations_per_hour", "remote_share",
@@ -978,7 +1002,7 @@ def main_run(base):
             if v.expect_shown:
                 run.check(v.shown["html"] > 0, "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but no page shows it" % (v.text, v.status))
-                run.check(v.shown["json"] > 0, "%s %s" % (where, field),
+                run.check(v.shown["json"] > 0 or (where, field) in PAGES_ONLY, "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but no API answer shows it" % (v.text, v.status))
     if run.over_budget():
         run.fail(base, "run over budget (%d requests, %.0f s): coverage incomplete"
@@ -1123,7 +1147,10 @@ def main():
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("--base")
     ap.add_argument("--counts")
+    ap.add_argument("--cookie", help="Cookie header of the session to crawl in")
+    ap.add_argument("--csrf", help="the session's form token, for JSON writes")
     a = ap.parse_args()
+    SESSION["cookie"], SESSION["csrf"] = a.cookie, a.csrf
     if a.self_test:
         run = self_test()
     elif a.base:

@@ -15,8 +15,11 @@ start=$(date +%s)
 if python3 "$crawler" --self-test --counts "$tmp/self"; then ok; else
     fail "self-test: the checker misjudged a crafted answer"; fi
 
-# 2. The application.
-"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$(test_database crawl)" --quiet \
+# 2. The application, crawled by the manager of an organisation (so that
+# the forms that write scenarios are there to be filled).
+db=$(test_database crawl)
+web_account "$db" manager || { fail "no account"; finish; exit 1; }
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$db" --quiet \
     >"$tmp/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -24,7 +27,9 @@ for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
 [ -s "$tmp/port" ] || { fail "server did not start"; finish; exit 1; }
 base="http://127.0.0.1:$(cat "$tmp/port")"
 
-python3 "$crawler" --base "$base" --counts "$tmp/counts"
+web_login "$base" || { fail "log-in"; finish; exit 1; }
+cookie=$(awk -F'\t' 'NF >= 7 && $6 ~ /^mg_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$WEB_JAR")
+python3 "$crawler" --base "$base" --counts "$tmp/counts" --cookie "$cookie" --csrf "$WEB_CSRF"
 rc=$?
 if [ -s "$tmp/counts" ]; then
     read -r c f <"$tmp/counts"

@@ -89,3 +89,42 @@ smtp_sink_stop() {
     wait "$SMTP_SINK_PID" 2>/dev/null
     SMTP_SINK_PID=
 }
+
+# web_account DB [ROLE [KIND]]: an organisation (an example, of KIND, by
+# default a département) and an account with ROLE (default manager) in
+# it, made with the command line in database DB; sets WEB_ORG, WEB_EMAIL
+# and WEB_PASSWORD. The e-mail is unique to the call.
+web_account() {
+    local db=$1 role=${2:-manager} kind=${3:-departement}
+    web_account_serial=$(( ${web_account_serial:-0} + 1 ))
+    WEB_ORG=$("$MAILLAGE" organisation add --database "$db" --kind "$kind" \
+        --name "Organisation d'essai $web_account_serial-$$ (exemple)") || return 1
+    WEB_EMAIL="$role.$web_account_serial.$$@essai.invalid"
+    WEB_PASSWORD="mot de passe d'essai $web_account_serial"
+    printf '%s\n' "$WEB_PASSWORD" | "$MAILLAGE" user add --database "$db" --email "$WEB_EMAIL" \
+        --name "Compte d'essai (exemple)" --organisation "$WEB_ORG" --role "$role" \
+        --password-file - >/dev/null || return 1
+}
+
+# web_login BASE [JAR]: logs WEB_EMAIL in on the server at BASE as a browser
+# does (the log-in page's pre-session cookie and form token, then the
+# form), cookies in JAR (default "$tmp/jar"); sets WEB_JAR and WEB_CSRF, the
+# session's form token, to send as the "csrf" field of forms or the
+# X-CSRF-Token header of JSON writes.
+web_login() {
+    local base=$1
+    WEB_JAR=${2:-$tmp/jar}
+    rm -f "$WEB_JAR"
+    local page csrf
+    page=$(curl -s -c "$WEB_JAR" -b "$WEB_JAR" "$base/connexion") || return 1
+    csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([A-Za-z0-9_-]*\)".*/\1/p' | head -n 1)
+    [ -n "$csrf" ] || { echo "web_login: no form token on /connexion" >&2; return 1; }
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' -c "$WEB_JAR" -b "$WEB_JAR" "$base/connexion" \
+        --data-urlencode "email=$WEB_EMAIL" --data-urlencode "password=$WEB_PASSWORD" \
+        --data-urlencode "csrf=$csrf")
+    [ "$code" = 303 ] || { echo "web_login: log-in answered $code" >&2; return 1; }
+    page=$(curl -s -c "$WEB_JAR" -b "$WEB_JAR" "$base/compte") || return 1
+    WEB_CSRF=$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([A-Za-z0-9_-]*\)".*/\1/p' | head -n 1)
+    [ -n "$WEB_CSRF" ] || { echo "web_login: no session form token on /compte" >&2; return 1; }
+}

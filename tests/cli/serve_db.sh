@@ -34,11 +34,19 @@ start() {
         return 1
     fi
     eval "port_$name=$(cat "$tmp/port-$name")"
+    # A manager of an organisation of this database, logged in once: its
+    # session is in the database, so every server on it honours the cookie.
+    if [ "${logged_db:-}" != "$db" ]; then
+        web_account "$db" manager && web_login "http://127.0.0.1:$(cat "$tmp/port-$name")" \
+            "$tmp/jar" || { fail "log-in on $db"; return 1; }
+        logged_db=$db
+        S=(-b "$tmp/jar" -H "X-CSRF-Token: $WEB_CSRF")
+    fi
 }
 
 # create PORT NAME: a new empty GP scenario through the API; prints its id.
 create() {
-    curl -s -o "$tmp/created" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    curl -s -o "$tmp/created" -w '%{http_code}' -X POST "${S[@]}" -H 'Content-Type: application/json' \
         --data "{\"name\":\"$2\",\"profession\":\"mg\",\"actions\":[]}" \
         "http://127.0.0.1:$1/api/v1/scenarios" >"$tmp/code"
     [ "$(cat "$tmp/code")" = 201 ] || return 1
@@ -47,7 +55,7 @@ create() {
 
 # actions PORT ID: how many actions scenario ID has.
 actions() {
-    curl -s "http://127.0.0.1:$1/api/v1/scenarios/$2" |
+    curl -s "${S[@]}" "http://127.0.0.1:$1/api/v1/scenarios/$2" |
         python3 -c 'import json,sys; print(len(json.load(sys.stdin)["actions"]))'
 }
 
@@ -57,13 +65,13 @@ two_servers() {
     start b "$db" || return
     local id
     id=$(create "$port_a" "Écrit par A") || { fail "create on A ($db)"; return; }
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_b/api/v1/scenarios/$id")
+    code=$(curl -s -o /dev/null -w '%{http_code}' "${S[@]}" "http://127.0.0.1:$port_b/api/v1/scenarios/$id")
     [ "$code" = 200 ] && ok || fail "server B does not see A's scenario ($db): $code"
 
     # 15 actions through each server at once, with the HTML form.
     for port in "$port_a" "$port_b"; do
         (for k in $(seq 1 15); do
-            curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+            curl -s -o /dev/null -w '%{http_code}\n' -X POST "${S[@]}" \
                 --data "kind=gp&commune=11069&count=$k" \
                 "http://127.0.0.1:$port/scenarios/$id/actions"
         done >"$tmp/codes-$port") &
@@ -74,6 +82,13 @@ two_servers() {
     n=$(actions "$port_b" "$id")
     [ "$n" = 30 ] && ok || fail "concurrent adds through two servers kept $n actions of 30 ($db)"
     kill "$pid_a" "$pid_b"; wait "$pid_a" "$pid_b" 2>/dev/null
+    # Their 30 audit entries, appended from two processes at once, form one
+    # intact chain.
+    expect_exit 0 "$MAILLAGE" audit verify --database "$db"
+    expect_out 'chaîne intacte'
+    "$MAILLAGE" audit export --database "$db" --out "$tmp/audit.jsonl" 2>/dev/null
+    n=$(grep -c '"object_type": *"scenario".*"verb": *"update"' "$tmp/audit.jsonl")
+    [ "$n" -ge 30 ] && ok || fail "the audit trail holds $n scenario updates, expected at least 30 ($db)"
 }
 
 # Waits for the background subshells, not for the servers.
@@ -90,7 +105,7 @@ kill9() {
     : >"$tmp/acked"
     # A stream of writes; each acknowledged one (201) is written down.
     (for i in $(seq 1 100000); do
-        code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${S[@]}" -H 'Content-Type: application/json' \
             --data "{\"name\":\"flux $i\",\"profession\":\"mg\",\"actions\":[]}" \
             "http://127.0.0.1:$port_k/api/v1/scenarios") || break
         [ "$code" = 201 ] && echo "flux $i" >>"$tmp/acked"
@@ -104,7 +119,7 @@ kill9() {
     acked=$(wc -l <"$tmp/acked")
     [ "$acked" -ge 20 ] && ok || fail "only $acked writes acknowledged before kill -9 ($db)"
     start k2 "$db" || return
-    curl -s "http://127.0.0.1:$port_k2/api/v1/scenarios" >"$tmp/list"
+    curl -s "${S[@]}" "http://127.0.0.1:$port_k2/api/v1/scenarios?limit=200" >"$tmp/list"
     lost=$(python3 - "$tmp/list" "$tmp/acked" <<'EOF'
 import json, sys
 have = {s["name"] for s in json.load(open(sys.argv[1]))["scenarios"]}
@@ -128,7 +143,7 @@ busy() {
     grep -q locked "$tmp/locker" || { fail "could not take the lock ($db)"; cat "$tmp/locker" >&2; return; }
     local t0 t1
     t0=$(date +%s%N)
-    curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -X POST --data "kind=gp&commune=11069" \
+    curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -X POST "${S[@]}" --data "kind=gp&commune=11069" \
         "http://127.0.0.1:$port_c/scenarios/$id/actions" >"$tmp/code"
     t1=$(date +%s%N)
     [ "$(cat "$tmp/code")" = 503 ] && ok || fail "write under a held lock: $(cat "$tmp/code"), expected 503 ($db)"
@@ -136,14 +151,14 @@ busy() {
     ms=$(((t1 - t0) / 1000000))
     [ "$ms" -ge 400 ] && [ "$ms" -lt 3000 ] && ok || fail "503 after $ms ms, expected about 500 ($db)"
     for path in / /scenarios "/api/v1/scenarios/$id"; do
-        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port_c$path")
+        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "${S[@]}" "http://127.0.0.1:$port_c$path")
         [ "$code" = 200 ] && ok || fail "GET $path under a held lock: $code ($db)"
     done
     wait "$locker"
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data "kind=gp&commune=11069" \
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${S[@]}" --data "kind=gp&commune=11069" \
         "http://127.0.0.1:$port_c/scenarios/$id/actions")
     [ "$code" = 303 ] && ok || fail "write after the lock went: $code ($db)"
-    grep -Eq " POST /scenarios/$id/actions 503 [0-9.]+ms account=- error=\".+\"" "$tmp/log-c" && ok ||
+    grep -Eq " POST /scenarios/$id/actions 503 [0-9.]+ms account=[0-9]+ error=\".+\"" "$tmp/log-c" && ok ||
         fail "the busy write left no access-log line with its error for the operator ($db)"
     kill "$pid_c"; wait "$pid_c" 2>/dev/null
 }
@@ -154,7 +169,7 @@ backup() {
     start r "$db" || return
     local id
     id=$(create "$port_r" "À sauvegarder") || { fail "create before backup ($db)"; return; }
-    curl -s -o /dev/null -X POST --data "kind=gp&commune=11069&count=2" \
+    curl -s -o /dev/null -X POST "${S[@]}" --data "kind=gp&commune=11069&count=2" \
         "http://127.0.0.1:$port_r/scenarios/$id/actions"
     if [ "$kind" = sqlite ]; then
         sqlite3 "$db" ".backup '$tmp/backup.sqlite'" && ok || fail "sqlite3 .backup"
@@ -164,6 +179,8 @@ backup() {
         pg_restore --no-owner -d "$restored" "$tmp/backup.dump" && ok || fail "pg_restore"
     fi
     kill "$pid_r"; wait "$pid_r" 2>/dev/null
+    # The session came along with the rest: the same cookie still works.
+    logged_db=$restored
     start r2 "$restored" || return
     n=$(actions "$port_r2" "$id")
     [ "$n" = 1 ] && ok || fail "restored backup: scenario $id has ${n:-no} actions, expected 1 ($kind)"

@@ -5,13 +5,18 @@
 # (one line per request, query values left out, the request id shared with
 # the X-Request-Id header and the error page).
 . "$(dirname "$0")/lib.bash"
-"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$(test_database serve_http)" \
+db=$(test_database serve_http)
+web_account "$db" manager || { fail "no account made"; finish; exit 1; }
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$db" \
     --access-log "$tmp/access.log" --quiet &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
 [ -s "$tmp/port" ] || { fail "server did not start"; finish; exit 1; }
 base="http://127.0.0.1:$(cat "$tmp/port")"
+web_login "$base" || { fail "log-in"; finish; exit 1; }
+# A session's requests: its cookies, and its form token with writes.
+S=(-b "$WEB_JAR")
 
 # get EXPECTED_STATUS EXPECTED_TYPE PATH [curl args…]
 get() {
@@ -68,14 +73,14 @@ get 413 "application/json" /api/v1/evaluate -X POST -H 'Content-Type: applicatio
 get 404 "text/html" "/static/../CMakeLists.txt" --path-as-is
 if grep -Eq 'sqlite|/work/|\.c:[0-9]' "$tmp/out"; then fail "internal detail leaked"; else ok; fi
 
-# A scenario through the forms.
-get 303 "" /scenarios -X POST --data 'nom=Essai&profession=mg'
+# A scenario through the forms, as the manager of an organisation.
+get 303 "" /scenarios -X POST "${S[@]}" --data "nom=Essai&profession=mg&organisation=$WEB_ORG&csrf=$WEB_CSRF"
 loc=$(grep -i '^location:' "$tmp/headers" | tr -d '\r' | cut -d' ' -f2)
 [[ "$loc" == /scenarios/* ]] && ok || fail "no redirect to the scenario ($loc)"
-get 303 "" "$loc/actions" -X POST --data 'kind=mobile_consultation&commune=11021&days_per_month=4'
-get 200 "text/html" "$loc"
+get 303 "" "$loc/actions" -X POST "${S[@]}" --data "kind=mobile_consultation&commune=11021&days_per_month=4&csrf=$WEB_CSRF"
+get 200 "text/html" "$loc" "${S[@]}"
 expect_out 'consultation itinérante'
-get 200 "application/json" "/api/v1$loc/evaluation"
+get 200 "application/json" "/api/v1$loc/evaluation" "${S[@]}"
 python3 -c '
 import json,sys
 d=json.load(open(sys.argv[1]))
@@ -92,25 +97,41 @@ port=$(cat "$tmp/port")
 get 421 "text/html; charset=utf-8" / -H "Host: evil.example:$port"
 get 421 "application/json" /api/v1/scenarios -H "Host: evil.example"
 get 200 "text/html; charset=utf-8" / -H "Host: localhost:$port"
-get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
+forge="nom=Forge&profession=mg&organisation=$WEB_ORG&csrf=$WEB_CSRF"
+get 403 "text/html; charset=utf-8" /scenarios -X POST "${S[@]}" --data "$forge" \
     -H "Origin: http://evil.example"
-get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
+get 403 "text/html; charset=utf-8" /scenarios -X POST "${S[@]}" --data "$forge" \
     -H "Referer: http://evil.example/page.html"
-get 403 "application/json" /api/v1/scenarios -X POST -H 'Content-Type: application/json' \
-    --data '{"name":"Forge","profession":"mg","actions":[]}' -H "Origin: null"
-get 403 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Forge&profession=mg' \
+get 403 "application/json" /api/v1/scenarios -X POST "${S[@]}" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: $WEB_CSRF" --data '{"name":"Forge","profession":"mg","actions":[]}' -H "Origin: null"
+get 403 "text/html; charset=utf-8" /scenarios -X POST "${S[@]}" --data "$forge" \
     -H "Origin: http://127.0.0.1:1"
-# A plain HTML form can post text/plain to the API: it must say JSON.
-get 415 "application/json" /api/v1/scenarios -X POST -H 'Content-Type: text/plain' \
+# A form of this site without its token (what another site's form would
+# send with the session's cookie if it got past the Origin check), or with
+# a wrong one, is refused.
+get 403 "text/html; charset=utf-8" /scenarios -X POST "${S[@]}" \
+    --data "nom=Forge&profession=mg&organisation=$WEB_ORG"
+expect_out 'Le formulaire a expiré ou ne vient pas de ce site'
+get 403 "text/html; charset=utf-8" /scenarios -X POST "${S[@]}" \
+    --data "nom=Forge&profession=mg&organisation=$WEB_ORG&csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+# A plain HTML form can post text/plain to the API: no form token can ride
+# with it (403); with the token in its header, it must still say JSON.
+get 403 "application/json" /api/v1/scenarios -X POST "${S[@]}" -H 'Content-Type: text/plain' \
     --data '{"name":"Forge","profession":"mg","actions":[]}'
+get 415 "application/json" /api/v1/scenarios -X POST "${S[@]}" -H 'Content-Type: text/plain' \
+    -H "X-CSRF-Token: $WEB_CSRF" --data '{"name":"Forge","profession":"mg","actions":[]}'
 get 415 "application/json" /api/v1/evaluate -X POST \
     --data '{"profession":"mg","actions":[]}'
-curl -s "$base/api/v1/scenarios?limit=200" | grep -q '"Forge"' && fail "a forged write changed something" || ok
-get 303 "" /scenarios -X POST --data 'nom=Du+site&profession=mg' -H "Origin: $base"
+curl -s "${S[@]}" "$base/api/v1/scenarios?limit=200" | grep -q '"Forge"' && fail "a forged write changed something" || ok
+# Without an account, no scenario is written: 401.
+get 401 "text/html; charset=utf-8" /scenarios -X POST --data 'nom=Anonyme&profession=mg'
+get 303 "" /scenarios -X POST "${S[@]}" -H "Origin: $base" \
+    --data "nom=Du+site&profession=mg&organisation=$WEB_ORG&csrf=$WEB_CSRF"
 get 200 "text/html; charset=utf-8" / -H "Origin: http://evil.example"
 # --public-url: the names people use are answered, others are not.
 expect_exit 2 "$MAILLAGE" serve "${demo[@]}" --public-url sante.example.fr
 expect_err 'public-url sante.example.fr: expected http'
+web_account "$tmp/p2.sqlite" contributor || fail "no account on the second server"
 "$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port2" --database "$tmp/p2.sqlite" \
     --public-url https://sante.example.fr --access-log off --quiet &
 pid2=$!
@@ -121,7 +142,12 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code -H 'Host: SANTE.example.fr:443' "$b2/")" = 200 ] && ok || fail "host with port and capitals not answered"
 [ "$(code "$b2/")" = 200 ] && ok || fail "the listening address itself not answered"
 [ "$(code -H 'Host: evil.example' "$b2/")" = 421 ] && ok || fail "another host answered"
-[ "$(code -X POST --data 'nom=A&profession=mg' -H 'Host: sante.example.fr' \
-    -H 'Origin: https://sante.example.fr' "$b2/scenarios")" = 303 ] && ok || fail "write from the public site refused"
+# Served over HTTPS (the public URL says so): cookies are Secure.
+curl -s -o /dev/null -D "$tmp/h2" -H 'Host: sante.example.fr' "$b2/connexion"
+grep -qi '^set-cookie: mg_pre=[A-Za-z0-9_-]*; Path=/; HttpOnly; SameSite=Lax; Secure' "$tmp/h2" && ok ||
+    fail "pre-session cookie not Secure behind an https public URL: $(grep -i set-cookie "$tmp/h2")"
+web_login "$b2" "$tmp/jar2" 2>/dev/null  # curl keeps Secure cookies off plain http: no session
+[ "$(code -b "$tmp/jar2" -X POST --data "nom=A&profession=mg&organisation=$WEB_ORG" -H 'Host: sante.example.fr' \
+    -H 'Origin: https://sante.example.fr' "$b2/scenarios")" = 401 ] && ok || fail "a write without session was not refused"
 kill "$pid2"; wait "$pid2" 2>/dev/null
 finish

@@ -48,7 +48,7 @@ static int64_t save_ok(mg_db *s, int64_t id, const char *name, const char *prof,
                             .actions_json = (char *)actions};
     mg_diag d = {{0}};
     int64_t got = -1;
-    int rc = mg_storage_scenario_save(s, &r, &got, &d);
+    int rc = mg_storage_scenario_save(s, &r, 0, &got, &d);
     if (rc != 0)
         fail_msg("save \"%s\": %s (%s)", name, mg_strerror(rc), d.msg);
     assert_true(got > 0);
@@ -65,7 +65,7 @@ static int save_err(mg_db *s, int64_t id, const char *name, const char *prof,
                             .actions_json = (char *)actions};
     mg_diag_clear(d);
     int64_t got = -1;
-    int rc = mg_storage_scenario_save(s, &r, &got, d);
+    int rc = mg_storage_scenario_save(s, &r, 0, &got, d);
     assert_int_not_equal(rc, 0);
     assert_int_equal(got, 0);
     assert_true(d->msg[0] != '\0');
@@ -266,7 +266,7 @@ static void test_crud(void **state)
                              .created_at = "1999-01-01T00:00:00Z",
                              .updated_at = "1999-01-01T00:00:00Z"};
     int64_t got = 0;
-    assert_int_equal(mg_storage_scenario_save(s, &up, &got, &d), 0);
+    assert_int_equal(mg_storage_scenario_save(s, &up, 0, &got, &d), 0);
     assert_int_equal(got, id);
     assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
     assert_string_equal(r.name, "Carcassonne +3");
@@ -285,18 +285,18 @@ static void test_crud(void **state)
     assert_int_equal(n, 2);
     mg_scenario_record_list_free(list, n);
 
-    assert_int_equal(mg_storage_scenario_delete(s, id, &d), 0);
+    assert_int_equal(mg_storage_scenario_delete(s, id, 0, &d), 0);
     assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), MG_ENOTFOUND);
     assert_null(r.name);
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_scenario_delete(s, id, &d), MG_ENOTFOUND);
+    assert_int_equal(mg_storage_scenario_delete(s, id, 0, &d), MG_ENOTFOUND);
     mg_diag_clear(&d);
     assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, id2);
     mg_scenario_record_list_free(list, n);
 
-    assert_int_equal(mg_storage_scenario_delete(s, id2, &d), 0);
+    assert_int_equal(mg_storage_scenario_delete(s, id2, 0, &d), 0);
     list = (mg_scenario_record *)&d; /* must be reset to NULL */
     n = 7;
     assert_int_equal(mg_storage_scenario_list(s, &list, &n, &d), 0);
@@ -371,7 +371,7 @@ static void assert_page(mg_db *s, size_t offset, size_t limit, const int64_t *wa
     mg_scenario_record *list = NULL;
     size_t n = 99, got_total = 99;
     mg_diag d = {{0}};
-    int rc = mg_storage_scenario_list_page(s, offset, limit, &list, &n, &got_total, &d);
+    int rc = mg_storage_scenario_list_page(s, NULL, offset, limit, &list, &n, &got_total, &d);
     if (rc != 0)
         fail_msg("page at %zu (limit %zu): %s (%s)", offset, limit, mg_strerror(rc), d.msg);
     assert_int_equal(got_total, total);
@@ -443,13 +443,13 @@ static void test_list_page(void **state)
     mg_scenario_record *list = NULL;
     size_t total = 0;
     mg_diag d = {{0}};
-    assert_int_equal(mg_storage_scenario_list_page(s, 0, 0, &list, &n, &total, &d), MG_EINVAL);
-    assert_int_equal(mg_storage_scenario_list_page(s, 0, MG_STORAGE_PAGE_MAX + 1, &list, &n,
+    assert_int_equal(mg_storage_scenario_list_page(s, NULL, 0, 0, &list, &n, &total, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(s, NULL, 0, MG_STORAGE_PAGE_MAX + 1, &list, &n,
                                                    &total, &d),
                      MG_EINVAL);
-    assert_int_equal(mg_storage_scenario_list_page(s, 0, 10, NULL, &n, &total, &d), MG_EINVAL);
-    assert_int_equal(mg_storage_scenario_list_page(s, 0, 10, &list, &n, NULL, &d), MG_EINVAL);
-    assert_int_equal(mg_storage_scenario_list_page(NULL, 0, 10, &list, &n, &total, &d),
+    assert_int_equal(mg_storage_scenario_list_page(s, NULL, 0, 10, NULL, &n, &total, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(s, NULL, 0, 10, &list, &n, NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_list_page(NULL, NULL, 0, 10, &list, &n, &total, &d),
                      MG_EINVAL);
 
     /* After deleting everything: an empty first page, total 0. */
@@ -484,7 +484,7 @@ static void test_unique_names(void **state)
     mg_scenario_record_free(&r);
 
     /* A deleted name may be used again. */
-    assert_int_equal(mg_storage_scenario_delete(s, aude, &d), 0);
+    assert_int_equal(mg_storage_scenario_delete(s, aude, 0, &d), 0);
     save_ok(s, 0, "Aude", "mg", "[]");
     mg_db_close(s);
 }
@@ -541,7 +541,7 @@ static void test_names(void **state)
     char typed[] = " \t Zone nord  (été) \n";
     mg_scenario_record in = {.name = typed, .profession = "mg", .actions_json = "[]"};
     int64_t got = 0;
-    assert_int_equal(mg_storage_scenario_save(s, &in, &got, &d), 0);
+    assert_int_equal(mg_storage_scenario_save(s, &in, 0, &got, &d), 0);
     assert_string_equal(in.name, " \t Zone nord  (été) \n");
     assert_int_equal(mg_storage_scenario_get(s, got, &r, &d), 0);
     assert_string_equal(r.name, "Zone nord  (été)");
@@ -588,9 +588,9 @@ static void test_unknown_ids(void **state)
     mg_diag_clear(&d);
     assert_int_equal(mg_storage_scenario_get(s, -1, &r, &d), MG_ENOTFOUND);
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_scenario_delete(s, id + 1000, &d), MG_ENOTFOUND);
+    assert_int_equal(mg_storage_scenario_delete(s, id + 1000, 0, &d), MG_ENOTFOUND);
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_scenario_delete(s, 0, &d), MG_ENOTFOUND);
+    assert_int_equal(mg_storage_scenario_delete(s, 0, 0, &d), MG_ENOTFOUND);
     assert_int_equal(save_err(s, id + 1000, "Autre", "mg", "[]", &d), MG_ENOTFOUND);
     assert_msg_has(d, "no scenario");
 
@@ -602,10 +602,10 @@ static void test_unknown_ids(void **state)
     int64_t got;
     size_t n = 0;
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_scenario_save(s, NULL, &got, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_save(s, NULL, 0, &got, &d), MG_EINVAL);
     assert_int_equal(mg_storage_scenario_get(NULL, 1, &r, &d), MG_EINVAL);
     assert_int_equal(mg_storage_scenario_list(s, NULL, &n, &d), MG_EINVAL);
-    assert_int_equal(mg_storage_scenario_delete(NULL, 1, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_delete(NULL, 1, 0, &d), MG_EINVAL);
     mg_db_close(NULL);
     mg_scenario_record_free(NULL);
     mg_scenario_record_list_free(NULL, 3);
@@ -870,7 +870,7 @@ static void worker_run(struct job *w, mg_db *s)
         mg_scenario_record r = {.name = name, .profession = "mg", .actions_json = "[]"};
         int64_t id = 0;
         mg_diag_clear(&d);
-        if (mg_storage_scenario_save(s, &r, &id, &d) != 0) {
+        if (mg_storage_scenario_save(s, &r, 0, &id, &d) != 0) {
             job_fail(w, "save %s: %s", name, d.msg);
             continue;
         }
@@ -880,7 +880,7 @@ static void worker_run(struct job *w, mg_db *s)
         mg_scenario_record_free(&back);
         r.id = id;
         r.actions_json = "[{\"commune\":\"11069\",\"add\":1}]";
-        if (mg_storage_scenario_save(s, &r, &id, &d) != 0)
+        if (mg_storage_scenario_save(s, &r, 0, &id, &d) != 0)
             job_fail(w, "update %s: %s", name, d.msg);
         if (i % 10 == 0) {
             mg_scenario_record *list = NULL;
@@ -949,7 +949,7 @@ static void editor_run(struct job *e, mg_db *db)
         char tag[32];
         snprintf(tag, sizeof tag, "E%d.%d", e->index, k);
         mg_diag_clear(&d);
-        if (mg_storage_scenario_edit(db, e->id, append_tag, tag, &d) != 0)
+        if (mg_storage_scenario_edit(db, e->id, 0, append_tag, tag, &d) != 0)
             job_fail(e, "edit %s: %s", tag, d.msg);
     }
 }
@@ -1008,15 +1008,15 @@ static void test_edit_refused_or_missing(void **state)
     mg_db *s = test_db_open(f->url, NULL);
     int64_t id = save_ok(s, 0, "Intact", "mg", "[\"a\"]");
     mg_diag d = {{0}};
-    assert_int_equal(mg_storage_scenario_edit(s, id, refuse_edit, NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_edit(s, id, 0, refuse_edit, NULL, &d), MG_EINVAL);
     assert_string_equal(d.msg, "refusé par l'appelant");
     mg_diag_clear(&d);
-    assert_int_equal(mg_storage_scenario_edit(s, id + 99, append_tag, "x", &d), MG_ENOTFOUND);
+    assert_int_equal(mg_storage_scenario_edit(s, id + 99, 0, append_tag, "x", &d), MG_ENOTFOUND);
     mg_scenario_record r;
     assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
     assert_string_equal(r.actions_json, "[\"a\"]");
     mg_scenario_record_free(&r);
-    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "b", &d), 0);
+    assert_int_equal(mg_storage_scenario_edit(s, id, 0, append_tag, "b", &d), 0);
     assert_int_equal(mg_storage_scenario_get(s, id, &r, &d), 0);
     assert_string_equal(r.actions_json, "[\"a\",\"b\"]");
     mg_scenario_record_free(&r);
@@ -1053,7 +1053,7 @@ static void test_busy_database(void **state)
     assert_int_equal(mg_db_exec(c, "UPDATE scenarios SET profession = profession", &d), 0);
 
     double t0 = now_ms();
-    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "x", &d), MG_EBUSY);
+    assert_int_equal(mg_storage_scenario_edit(s, id, 0, append_tag, "x", &d), MG_EBUSY);
     double waited = now_ms() - t0;
     assert_true(d.msg[0] != '\0');
     if (waited < 250 || waited > 3000)
@@ -1070,7 +1070,7 @@ static void test_busy_database(void **state)
     mg_db_rollback(c);
     mg_db_release(c);
     mg_db_close(other);
-    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "x", &d), 0);
+    assert_int_equal(mg_storage_scenario_edit(s, id, 0, append_tag, "x", &d), 0);
     mg_db_close(s);
 }
 
@@ -1084,11 +1084,11 @@ static void test_audited_changes(void **state)
     save_ok(s, id, "Audité", "inf", "[]");          /* one field changed */
     save_ok(s, id, "Audité", "inf", "[]");          /* nothing changed: no entry */
     mg_diag d = {{0}};
-    assert_int_equal(mg_storage_scenario_edit(s, id, append_tag, "a", &d), 0);
-    assert_int_equal(mg_storage_scenario_delete(s, id, &d), 0);
+    assert_int_equal(mg_storage_scenario_edit(s, id, 0, append_tag, "a", &d), 0);
+    assert_int_equal(mg_storage_scenario_delete(s, id, 0, &d), 0);
     /* A refused edit leaves no trace. */
     int64_t other = save_ok(s, 0, "Autre", "mg", "[]");
-    assert_int_equal(mg_storage_scenario_edit(s, other, refuse_edit, NULL, &d), MG_EINVAL);
+    assert_int_equal(mg_storage_scenario_edit(s, other, 0, refuse_edit, NULL, &d), MG_EINVAL);
 
     mg_audit_record *h = NULL;
     size_t n = 0, total = 0;

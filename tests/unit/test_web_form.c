@@ -45,7 +45,7 @@ static int handler(void *ctx, const mg_http_request *r, mg_http_response *res)
     if (errors)
         res->status = 400;
     return web_form_render(&res->body, &form, errors ? &seen : NULL, "post", "/envoyer",
-                           NULL);
+                           NULL, "jeton-du-formulaire");
 }
 
 static int setup(void **state)

@@ -28,7 +28,7 @@ static mg_http_response get(const char *target)
 {
     mg_http_response res;
     mg_http_response_init(&res);
-    assert_int_equal(mg_http_dispatch(app->router, "GET", target, NULL, NULL, 0, &res), 0);
+    assert_int_equal(web_request("GET", target, NULL, NULL, 0, &res), 0);
     return res;
 }
 
@@ -374,7 +374,7 @@ static void test_scenario_ids(void **state)
     mg_http_response_init(&r);
     static const char body[] =
         "{\"name\":\"Ids\",\"profession\":\"mg\",\"actions\":[{\"kind\":\"gp\",\"commune\":\"11304\",\"count\":1}]}";
-    assert_int_equal(mg_http_dispatch(app->router, "POST", "/api/v1/scenarios", "application/json",
+    assert_int_equal(web_request("POST", "/api/v1/scenarios", "application/json",
                                       body, strlen(body), &r),
                      0);
     assert_int_equal(r.status, 201);

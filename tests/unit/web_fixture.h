@@ -3,12 +3,18 @@
  * requests to it without a network (test_web, test_web_pages): one app per
  * group of tests, its database in a temporary folder — or, when
  * web_fixture_db is set, that database (the PostgreSQL run of test_web).
+ * Each group logs in once, as a manager of an organisation made for it
+ * (the accounts module, auth/auth.h): web_request sends that session's
+ * cookie and CSRF token with every request.
  */
 #ifndef MG_TESTS_WEB_FIXTURE_H
 #define MG_TESTS_WEB_FIXTURE_H
 
 #include <stdio.h>
 
+#include <time.h>
+
+#include "auth/auth.h"
 #include "testutil.h"
 #include "web/app.h"
 
@@ -16,6 +22,51 @@ static mg_app *app;
 static char web_fixture_dir[256];
 /* A database URL for the next group, "" for an SQLite file of its own. */
 static char web_fixture_db[512];
+/* The session of the group's manager: "mg_session=…" and its CSRF token. */
+static char web_cookie[128];
+static char web_csrf_token[MG_AUTH_TOKEN_CHARS + 1];
+static int64_t web_org_id;
+
+/* Makes an organisation and a manager in it, and logs in (web_cookie). An
+ * organisation of this name may exist already (a PostgreSQL database kept
+ * from a group before): then a new one with a suffix. */
+static int web_login(void)
+{
+    mg_diag d = {{0}};
+    char name[64], email[96];
+    static int serial;
+    serial++;
+    snprintf(name, sizeof name, "Organisation de test %d (exemple)", serial);
+    snprintf(email, sizeof email, "gestion%d.%ld@exemple.invalid", serial, (long)time(NULL));
+    mg_auth_org_input org = {.name = name, .kind = "departement"};
+    const char *password = "un mot de passe de test assez long";
+    int64_t account = 0;
+    mg_auth_login_result lr;
+    int64_t retry = 0;
+    mg_auth_session s;
+    if (mg_auth_org_add(app->db, 0, &org, true, false, &web_org_id, NULL, &d) ||
+        mg_auth_account_add(app->db, 0, email, "Gestion (exemple)", password, web_org_id,
+                            MG_ROLE_MANAGER, &account, NULL, &d) ||
+        mg_auth_login(app->db, email, password, "127.0.0.1", (int64_t)time(NULL), &lr, &retry,
+                      &d) ||
+        mg_auth_session_load(app->db, lr.session, (int64_t)time(NULL), &s, &d)) {
+        fprintf(stderr, "setup: log-in: %s\n", d.msg);
+        return -1;
+    }
+    snprintf(web_cookie, sizeof web_cookie, "mg_session=%s", lr.session);
+    memcpy(web_csrf_token, s.csrf, sizeof web_csrf_token);
+    return 0;
+}
+
+/* Dispatches a request as the group's manager (session cookie and CSRF
+ * token sent along). */
+static inline int web_request(const char *method, const char *target, const char *ctype,
+                       const char *body, size_t body_len, mg_http_response *res)
+{
+    const char *headers[] = {"Cookie", web_cookie, "X-CSRF-Token", web_csrf_token, NULL};
+    return mg_http_dispatch_with(app->router, method, target, headers, ctype, body, body_len,
+                                 res);
+}
 
 static int web_setup(void **state)
 {
@@ -35,7 +86,7 @@ static int web_setup(void **state)
         fprintf(stderr, "setup: %s\n", d.msg);
         return -1;
     }
-    return 0;
+    return web_login();
 }
 
 static int web_teardown(void **state)

@@ -1,0 +1,417 @@
+/*
+ * The authorisation matrix: every route of the web application, requested
+ * by every role in its own organisation and in another, by an
+ * administrator of the platform and by an anonymous visitor, must answer
+ * the status written by hand in tests/authz/matrix.tsv. The table is not
+ * derived from the route tables: a route of the application missing from
+ * it, or a row naming no route, fails the test.
+ *
+ * Who is who: organisation A ("own") has one account of each of the eight
+ * roles; organisation B ("other") has a manager; the operator organisation
+ * has the platform's administrator. Each row names the request with
+ * placeholders filled, for each cell, with a fresh object of the
+ * organisation the column targets (A for ":own" columns and for the
+ * platform administrator and the anonymous visitor, B for ":other"), so
+ * that a cell that deletes or changes its object leaves the next cell its
+ * own. Each account logs in once (administrators and instructors with
+ * their second factor) and its session serves every row.
+ *
+ * Placeholders (in angle brackets, which neither paths nor JSON use):
+ * <scenario> a scenario with one action; <share> the token of a shared
+ * scenario; <org> the organisation's id; <pending> a new organisation
+ * awaiting confirmation; <token> an API token id (the actor's own in
+ * ":own" columns, B's manager's in ":other" ones); <n> a number unique to
+ * the cell.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "auth/auth.h"
+#include "parse/parse.h"
+#include "pg_fixture.h"
+#include "storage/storage.h"
+#include "testutil.h"
+#include "web_fixture.h"
+
+#define MATRIX MG_SOURCE_DIR "/tests/authz/matrix.tsv"
+#define PASSWORD "mot de passe de la matrice des droits"
+
+/* The columns of the table, in its order. */
+enum { COL_ANON, COL_ROLES_FIRST, COL_PLATFORM = COL_ROLES_FIRST + 2 * MG_ROLES, NCOLS };
+
+typedef struct actor {
+    int64_t account;
+    char cookie[128];
+    char csrf[MG_AUTH_TOKEN_CHARS + 1];
+} actor;
+
+static int64_t org_a, org_b, org_op;
+static actor by_role[MG_ROLES]; /* in A */
+static actor b_manager, platform, anonymous;
+static unsigned serial;
+
+static void die(const char *what, const mg_diag *d)
+{
+    fail_msg("%s: %s", what, d->msg);
+}
+
+static int64_t org_new(const char *name, bool operator_)
+{
+    mg_diag d = {{0}};
+    int64_t id = 0;
+    mg_auth_org_input in = {.name = name, .kind = "departement"};
+    if (mg_auth_org_add(app->db, 0, &in, true, operator_, &id, NULL, &d))
+        die("organisation", &d);
+    return id;
+}
+
+/* An account with `role` in org, logged in (its second factor enrolled
+ * and given when the role asks for one). */
+static void actor_new(actor *a, int64_t org, mg_auth_role role, const char *tag)
+{
+    mg_diag d = {{0}};
+    char email[96];
+    snprintf(email, sizeof email, "%s.%s@matrice.invalid", tag, mg_auth_role_key(role));
+    if (mg_auth_account_add(app->db, 0, email, "Compte de la matrice (exemple)", PASSWORD, org,
+                            role, &a->account, NULL, &d))
+        die("account", &d);
+    int64_t now = (int64_t)time(NULL);
+    char secret[MG_AUTH_TOTP_SECRET_CHARS + 1], uri[512], code[7];
+    if (mg_auth_role_needs_totp(role)) {
+        if (mg_auth_totp_begin(app->db, a->account, secret, uri, sizeof uri, &d) ||
+            mg_auth_totp_code(secret, now, code, &d) ||
+            mg_auth_totp_confirm(app->db, a->account, code, now, &d))
+            die("TOTP enrolment", &d);
+    }
+    mg_auth_login_result lr;
+    int64_t retry = 0;
+    if (mg_auth_login(app->db, email, PASSWORD, "127.0.0.1", now, &lr, &retry, &d))
+        die("log-in", &d);
+    if (lr.totp_required) {
+        /* The code of the next step: the one of enrolment is spent. */
+        if (mg_auth_totp_code(secret, now + MG_AUTH_TOTP_STEP_S, code, &d) ||
+            mg_auth_session_totp(app->db, lr.session, code, "127.0.0.1",
+                                 now + MG_AUTH_TOTP_STEP_S, &retry, &d))
+            die("second factor", &d);
+    }
+    mg_auth_session s;
+    if (mg_auth_session_load(app->db, lr.session, now, &s, &d))
+        die("session", &d);
+    snprintf(a->cookie, sizeof a->cookie, "mg_session=%s", lr.session);
+    memcpy(a->csrf, s.csrf, sizeof a->csrf);
+}
+
+static int matrix_setup(void **state)
+{
+    if (web_setup(state))
+        return -1;
+    org_a = org_new("Organisation A de la matrice (exemple)", false);
+    org_b = org_new("Organisation B de la matrice (exemple)", false);
+    org_op = org_new("Opérateur de la matrice (exemple)", true);
+    for (int r = 0; r < MG_ROLES; r++)
+        actor_new(&by_role[r], org_a, (mg_auth_role)r, "a");
+    actor_new(&b_manager, org_b, MG_ROLE_MANAGER, "b");
+    actor_new(&platform, org_op, MG_ROLE_ADMINISTRATOR, "op");
+    /* The anonymous visitor has loaded a page: its pre-session cookie and
+     * the forms' token that goes with it, so that its refusals are about
+     * rights, not about a missing token. */
+    char pre[MG_AUTH_TOKEN_CHARS + 1];
+    mg_auth_token_new(pre);
+    snprintf(anonymous.cookie, sizeof anonymous.cookie, "mg_pre=%s", pre);
+    mg_auth_csrf_anonymous(pre, anonymous.csrf);
+    return 0;
+}
+
+/* --- Objects made for a cell ------------------------------------------- */
+
+static int64_t scenario_new(int64_t org, bool share, char *token)
+{
+    mg_diag d = {{0}};
+    char name[64];
+    snprintf(name, sizeof name, "Scénario de la matrice %u", ++serial);
+    mg_scenario_record rec = {
+        .name = name, .profession = "mg", .organisation_id = org,
+        .actions_json = "[{\"kind\":\"gp\",\"commune\":\"11069\",\"count\":1}]"};
+    int64_t id = 0;
+    if (mg_storage_scenario_save(app->db, &rec, 0, &id, &d))
+        die("scenario", &d);
+    if (share && mg_storage_scenario_share(app->db, id, 0, true, token, &d))
+        die("share", &d);
+    return id;
+}
+
+static int64_t pending_new(void)
+{
+    mg_diag d = {{0}};
+    char name[64], email[64];
+    snprintf(name, sizeof name, "Association de la matrice %u (exemple)", ++serial);
+    snprintf(email, sizeof email, "demande%u@matrice.invalid", serial);
+    char rna[16];
+    snprintf(rna, sizeof rna, "W%09u", 110000000u + serial);
+    mg_auth_org_input in = {.name = name, .kind = "association", .rna = rna};
+    int64_t account = 0, org = 0;
+    if (mg_auth_register(app->db, &in, email, "Demandeur (exemple)", PASSWORD,
+                         "http://127.0.0.1", &account, &org, NULL, &d))
+        die("registration", &d);
+    return org;
+}
+
+static int64_t api_token_new(int64_t account)
+{
+    mg_diag d = {{0}};
+    char secret[MG_AUTH_API_TOKEN_CHARS + 1], name[32];
+    snprintf(name, sizeof name, "jeton %u", ++serial);
+    int64_t id = 0;
+    if (mg_auth_api_token_create(app->db, account, name, secret, &id, NULL, &d))
+        die("API token", &d);
+    return id;
+}
+
+/* Replaces the placeholders of tmpl into out, making the objects they
+ * name for organisation `org` and account `account`. */
+static void expand(const char *tmpl, int64_t org, int64_t account, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    unsigned n = ++serial;
+    for (const char *p = tmpl; *p && len + 1 < cap;) {
+        char val[128];
+        const char *close = *p == '<' ? strchr(p, '>') : NULL;
+        if (!close) {
+            out[len++] = *p++;
+            out[len] = '\0';
+            continue;
+        }
+        size_t k = (size_t)(close - p - 1);
+        char key[32];
+        snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), p + 1);
+        if (strcmp(key, "scenario") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)scenario_new(org, false, NULL));
+        else if (strcmp(key, "share") == 0)
+            scenario_new(org, true, val);
+        else if (strcmp(key, "org") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)org);
+        else if (strcmp(key, "pending") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)pending_new());
+        else if (strcmp(key, "token") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)api_token_new(account));
+        else if (strcmp(key, "n") == 0)
+            snprintf(val, sizeof val, "%u", n);
+        else
+            fail_msg("matrix: unknown placeholder <%s>", key);
+        len += (size_t)snprintf(out + len, cap - len, "%s", val);
+        if (len >= cap)
+            fail_msg("matrix: request too long");
+        p = close + 1;
+    }
+}
+
+/* --- The table ----------------------------------------------------------- */
+
+typedef struct row {
+    unsigned line;
+    char method[8], pattern[160], target[400], ctype[8], body[400];
+    int expect[NCOLS];
+} row;
+
+/* Splits a line on runs of spaces and tabs; the number of fields. */
+static size_t split(char *line, char **f, size_t cap)
+{
+    static const char blank[] = " \t\r\n";
+    size_t n = 0;
+    char *p = line + strspn(line, blank);
+    while (*p && n < cap) {
+        f[n++] = p;
+        p += strcspn(p, blank);
+        if (*p)
+            *p++ = '\0';
+        p += strspn(p, blank);
+    }
+    return *p ? cap + 1 : n;
+}
+
+/* Adds the row written in text (its first line at lineno) to rows. */
+static void parse_row(char *text, unsigned lineno, row **rows, size_t *n)
+{
+    char *f[5 + NCOLS + 1];
+    size_t nf = split(text, f, 5 + NCOLS);
+    if (nf != 5 + NCOLS)
+        fail_msg("%s:%u: %zu fields, expected %d (method pattern target type body and %d "
+                 "statuses)",
+                 MATRIX, lineno, nf, 5 + NCOLS, NCOLS);
+    *rows = realloc(*rows, (*n + 1) * sizeof **rows);
+    assert_non_null(*rows);
+    row *r = &(*rows)[(*n)++];
+    r->line = lineno;
+    snprintf(r->method, sizeof r->method, "%s", f[0]);
+    snprintf(r->pattern, sizeof r->pattern, "%s", f[1]);
+    snprintf(r->target, sizeof r->target, "%s", f[2]);
+    snprintf(r->ctype, sizeof r->ctype, "%s", f[3]);
+    snprintf(r->body, sizeof r->body, "%s", strcmp(f[4], "-") == 0 ? "" : f[4]);
+    for (size_t c = 0; c < NCOLS; c++) {
+        int64_t v = 0;
+        if (mg_parse_c_int(f[5 + c], strlen(f[5 + c]), 100, 599, &v, NULL))
+            fail_msg("%s:%u: status %zu: \"%s\" is not an HTTP status", MATRIX, lineno, c + 1,
+                     f[5 + c]);
+        r->expect[c] = (int)v;
+    }
+}
+
+/* The rows of the table: a row starts on a line that begins with its
+ * method and goes on over the lines that begin with a blank. */
+static size_t read_rows(row **out)
+{
+    FILE *fp = fopen(MATRIX, "r");
+    if (!fp)
+        fail_msg("cannot open %s", MATRIX);
+    row *rows = NULL;
+    size_t n = 0;
+    char line[2048], text[8192] = "";
+    unsigned lineno = 0, start = 0;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        bool blank = strspn(line, " \t\r\n") == strlen(line);
+        if (line[0] == '#' || blank || (line[0] != ' ' && line[0] != '\t')) {
+            if (text[0])
+                parse_row(text, start, &rows, &n);
+            text[0] = '\0';
+            if (line[0] == '#' || blank)
+                continue;
+            start = lineno;
+        } else if (!text[0]) {
+            fail_msg("%s:%u: a continuation line without a row before it", MATRIX, lineno);
+        }
+        size_t have = strlen(text), add = strlen(line);
+        if (have + add + 1 >= sizeof text)
+            fail_msg("%s:%u: row too long", MATRIX, lineno);
+        memcpy(text + have, line, add + 1);
+    }
+    if (text[0])
+        parse_row(text, start, &rows, &n);
+    fclose(fp);
+    *out = rows;
+    return n;
+}
+
+static const char *column_name(size_t c, char *buf, size_t cap)
+{
+    if (c == COL_ANON)
+        return "anonymous";
+    if (c == COL_PLATFORM)
+        return "platform administrator";
+    size_t k = c - COL_ROLES_FIRST;
+    snprintf(buf, cap, "%s:%s", mg_auth_role_key((mg_auth_role)(k / 2)),
+             k % 2 ? "other" : "own");
+    return buf;
+}
+
+/* Runs one cell; its status. */
+static int run_cell(const row *r, size_t c)
+{
+    const actor *who = c == COL_ANON       ? &anonymous
+                       : c == COL_PLATFORM ? &platform
+                                           : &by_role[(c - COL_ROLES_FIRST) / 2];
+    bool other = c != COL_ANON && c != COL_PLATFORM && (c - COL_ROLES_FIRST) % 2;
+    int64_t org = other ? org_b : org_a;
+    /* An object of the account's own (a token) is the actor's in "own"
+     * columns and B's manager's otherwise. */
+    int64_t account = other || c == COL_ANON || c == COL_PLATFORM ? b_manager.account
+                                                                   : who->account;
+    char target[800], body[800];
+    expand(r->target, org, account, target, sizeof target);
+    expand(r->body, org, account, body, sizeof body);
+    const char *ctype = strcmp(r->ctype, "form") == 0   ? "application/x-www-form-urlencoded"
+                        : strcmp(r->ctype, "json") == 0 ? "application/json"
+                                                        : NULL;
+    const char *headers[] = {"Cookie", who->cookie, "X-CSRF-Token", who->csrf, NULL};
+    mg_http_response res;
+    assert_int_equal(mg_http_dispatch_with(app->router, r->method, target, headers, ctype, body,
+                                           strlen(body), &res),
+                     0);
+    int status = res.status;
+    mg_http_response_free(&res);
+    return status;
+}
+
+static void test_every_route_in_the_table(void **state)
+{
+    (void)state;
+    row *rows = NULL;
+    size_t n = read_rows(&rows);
+    int missing = 0;
+    for (size_t k = 0; k < mg_app_route_count(app); k++) {
+        const char *m, *p;
+        mg_app_route_at(app, k, &m, &p);
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(rows[i].method, m) == 0 && strcmp(rows[i].pattern, p) == 0;
+        if (!found) {
+            fprintf(stderr, "route missing from %s: %s %s\n", MATRIX, m, p);
+            missing++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < mg_app_route_count(app) && !found; k++) {
+            const char *m, *p;
+            mg_app_route_at(app, k, &m, &p);
+            found = strcmp(rows[i].method, m) == 0 && strcmp(rows[i].pattern, p) == 0;
+        }
+        if (!found) {
+            fprintf(stderr, "%s:%u: %s %s is no route of the application\n", MATRIX,
+                    rows[i].line, rows[i].method, rows[i].pattern);
+            missing++;
+        }
+    }
+    free(rows);
+    assert_int_equal(missing, 0);
+}
+
+static void test_every_cell(void **state)
+{
+    (void)state;
+    row *rows = NULL;
+    size_t n = read_rows(&rows);
+    int wrong = 0;
+    size_t cells = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < NCOLS; c++) {
+            int got = run_cell(&rows[i], c);
+            cells++;
+            if (got != rows[i].expect[c]) {
+                char buf[64];
+                fprintf(stderr, "%s:%u: %s %s as %s: %d, expected %d\n", MATRIX, rows[i].line,
+                        rows[i].method, rows[i].target, column_name(c, buf, sizeof buf), got,
+                        rows[i].expect[c]);
+                wrong++;
+            }
+        }
+    printf("%zu cells checked, %d wrong\n", cells, wrong);
+    free(rows);
+    assert_int_equal(wrong, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_route_in_the_table),
+        cmocka_unit_test(test_every_cell),
+    };
+    int failed = cmocka_run_group_tests_name("sqlite", tests, matrix_setup, web_teardown);
+    int pg = test_pg_database("mg_test_authz", web_fixture_db, sizeof web_fixture_db);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", tests, matrix_setup, web_teardown);
+}
