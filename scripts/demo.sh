@@ -2,7 +2,9 @@
 # The main job on the bundled demo territory (the Aude): installs what is
 # missing, builds maillage, writes the GP accessibility table of every
 # commune into out/ (CSV, GeoJSON for QGIS, key figures), then serves the
-# web application on http://127.0.0.1:8080/ until Ctrl-C.
+# web application on http://127.0.0.1:8080/ until Ctrl-C. The first run
+# also makes an example organisation with a manager and an administrator
+# account (passwords drawn at random, kept in out/demo-comptes.txt).
 # MAILLAGE_PORT and MAILLAGE_ADDRESS change where it listens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,36 @@ build/maillage access "${demo[@]}" --measure 2sfca,g2sfca,3sfca,bfca,nearest \
 build/maillage access "${demo[@]}" --quiet --format geojson --out out/aude-mg.geojson
 echo "Written: out/aude-mg.csv (one row per commune), out/aude-mg.geojson (open it in QGIS),"
 echo "         out/aude-mg-summary.json (key figures per territory, département and EPCI)."
+echo
+
+# The first time: the deploying organisation and its accounts, an example.
+# Passwords are drawn at random and kept in out/demo-comptes.txt (readable
+# by you only), printed below each time.
+accounts=out/demo-comptes.txt
+if [ ! -s "$accounts" ]; then
+    [ -e out/maillage.sqlite ] && mv out/maillage.sqlite "out/maillage.sqlite.$(date +%s).bak"
+    rm -f out/maillage.sqlite-wal out/maillage.sqlite-shm
+    umask 077
+    org=$(build/maillage organisation add --database out/maillage.sqlite --kind departement \
+        --operator --name "Département de démonstration (exemple)")
+    add() { # EMAIL NAME ROLE: prints "EMAIL PASSWORD ROLE"
+        local pw
+        pw=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
+        printf '%s\n' "$pw" | build/maillage user add --database out/maillage.sqlite --email "$1" \
+            --name "$2" --organisation "$org" --role "$3" --password-file - >/dev/null
+        printf '%-28s %-22s %s\n' "$1" "$pw" "$3"
+    }
+    {
+        echo "# Comptes de démonstration (exemples) de out/maillage.sqlite : e-mail, mot de passe, rôle."
+        add gestion@demo.invalid "Gestion (exemple)" manager
+        add admin@demo.invalid "Administration (exemple)" administrator
+    } >"$accounts"
+    umask 022
+fi
+echo "Accounts of the demonstration (out/demo-comptes.txt): log in at /connexion."
+echo "The manager creates scenarios; the administrator is asked to enrol a second"
+echo "factor (an authenticator app) at the first log-in. Mail stays queued: no relay."
+sed '/^#/d; s/^/    /' "$accounts"
 echo
 exec build/maillage serve "${demo[@]}" --database out/maillage.sqlite \
     --address "${MAILLAGE_ADDRESS:-127.0.0.1}" --port "${MAILLAGE_PORT:-8080}"

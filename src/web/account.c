@@ -86,25 +86,6 @@ static const web_form newpw_form = {"nouveau", newpw_fields, NFIELDS(newpw_field
 
 /* --- Shared by the handlers ---------------------------------------------------- */
 
-static void fail(web_ctx *ctx, int status, web_msg m)
-{
-    mg_http_error(ctx->req, ctx->res, status, web_msg_fr(m));
-}
-
-static void storage_fail(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed)
-{
-    web_storage_error(ctx->req, ctx->res, rc, d, web_msg_fr(not_found), web_msg_fr(failed));
-}
-
-/* The refusal of the accounts module, beside the field it names; a field
- * this form lacks goes beside `fallback`, so that the sentence is never lost. */
-static void refuse_auth(web_form_input *in, const mg_auth_field_error *fe, const char *fallback)
-{
-    const char *field =
-        fe->field && web_form_field(in->form, fe->field) >= 0 ? fe->field : fallback;
-    web_form_refuse(in, field, fe->msg[0] ? fe->msg : web_msg_fr(WEB_MSG_FIELD_REFUSED));
-}
-
 /* Both passwords typed the same; refused on the confirmation otherwise. */
 static bool confirmed(web_form_input *in, size_t pw, size_t confirm)
 {
@@ -114,38 +95,6 @@ static bool confirmed(web_form_input *in, size_t pw, size_t confirm)
         return true;
     web_form_refuse(in, in->form->fields[confirm].name, web_msg_fr(WEB_MSG_PASSWORD_MISMATCH));
     return false;
-}
-
-/* A notice at the top of a page (role="status": read out, not urgent). */
-static void notice(mg_buf *b, web_msg m)
-{
-    mg_buf_puts(b, "<p class=\"notice\" role=\"status\">");
-    mg_html_text(b, web_msg_fr(m));
-    mg_buf_puts(b, "</p>\n");
-}
-
-/* A stored timestamp "2026-12-05T14:03:07Z" as "2026-12-05 14:03 UTC"; an
- * empty one as `none`. */
-static void put_utc(mg_buf *b, const char *iso, const char *none)
-{
-    if (!iso || !iso[0]) {
-        mg_html_text(b, none);
-        return;
-    }
-    char shown[24] = {0};
-    snprintf(shown, sizeof shown, "%.16s UTC", iso);
-    if (shown[10] == 'T')
-        shown[10] = ' ';
-    mg_buf_puts(b, "<time datetime=\"");
-    mg_html_attr(b, iso);
-    mg_buf_puts(b, "\">");
-    mg_html_text(b, shown);
-    mg_buf_puts(b, "</time>");
-}
-
-static int done(web_ctx *ctx)
-{
-    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
 
 /*
@@ -159,7 +108,7 @@ static bool by_token(web_ctx *ctx)
 {
     if (!ctx->bearer)
         return false;
-    fail(ctx, 403, WEB_MSG_NOT_BY_TOKEN);
+    web_fail(ctx, 403, WEB_MSG_NOT_BY_TOKEN);
     return true;
 }
 
@@ -272,9 +221,9 @@ static void render_token_row(mg_buf *b, web_ctx *ctx, const mg_auth_api_token *t
     mg_buf_puts(b, "<tr><th scope=\"row\">");
     mg_html_text(b, t->name);
     mg_buf_puts(b, "</th><td>");
-    put_utc(b, t->created_at, "");
+    web_time_utc(b, t->created_at, "");
     mg_buf_puts(b, "</td><td>");
-    put_utc(b, t->last_used_at, "jamais");
+    web_time_utc(b, t->last_used_at, "jamais");
     mg_buf_puts(b, "</td><td>");
     if (t->revoked) {
         mg_buf_puts(b, "révoqué");
@@ -334,7 +283,7 @@ static void render_account(web_ctx *ctx, const account_view *v)
                        "restent fermées.</p>\n<p><a href=\"/compte/double-facteur\">Activer la "
                        "double authentification</a></p></div>\n");
     if (v->notice != WEB_MSG_COUNT)
-        notice(b, v->notice);
+        web_notice(b, v->notice);
     render_identity(b, a);
     render_memberships(b, a);
     render_second_factor(b, a);
@@ -356,14 +305,14 @@ static int show_account(web_ctx *ctx, account_view *v)
         int rc = mg_auth_api_token_list(ctx->app->db, ctx->actor->account_id, &v->tokens,
                                         &v->ntokens, &d);
         if (rc) {
-            storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_TOKEN_LIST_FAILED);
+            web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_TOKEN_LIST_FAILED);
             return MG_OK;
         }
     }
     render_account(ctx, v);
     free(v->tokens);
     v->tokens = NULL;
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int account_page(web_ctx *ctx)
@@ -390,12 +339,12 @@ static int password_post(web_ctx *ctx)
         if (rc == MG_EAUTH && !fe.msg[0])
             web_form_refuse(&in, "current_password", web_msg_fr(WEB_MSG_CURRENT_PASSWORD_WRONG));
         else
-            refuse_auth(&in, &fe, rc == MG_EAUTH ? "current_password" : "password");
+            web_refuse_auth(&in, &fe, rc == MG_EAUTH ? "current_password" : "password");
         ctx->res->status = 422;
         return show_account(ctx, &(account_view){.password = &in, .notice = WEB_MSG_COUNT});
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     mg_http_redirect(ctx->res, "/compte?fait=mot-de-passe");
@@ -418,12 +367,12 @@ static int token_create(web_ctx *ctx)
     int rc = mg_auth_api_token_create(ctx->app->db, ctx->actor->account_id, in.raw[TOKEN_NAME],
                                       secret, &id, &fe, &d);
     if (rc == MG_EINVAL || fe.field) {
-        refuse_auth(&in, &fe, "name");
+        web_refuse_auth(&in, &fe, "name");
         ctx->res->status = 422;
         return show_account(ctx, &(account_view){.token = &in, .notice = WEB_MSG_COUNT});
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     /* Drawn here rather than redirected: the secret exists only in this
@@ -436,14 +385,14 @@ static int token_revoke(web_ctx *ctx)
 {
     int64_t id = 0;
     if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
-        fail(ctx, 404, WEB_MSG_TOKEN_NOT_FOUND);
+        web_fail(ctx, 404, WEB_MSG_TOKEN_NOT_FOUND);
         return MG_OK;
     }
     mg_diag d = {{0}};
     int rc = mg_auth_api_token_revoke(ctx->app->db, ctx->actor->account_id, id, &d);
     if (rc) {
         /* Another account's token is "not found", as one that never was. */
-        storage_fail(ctx, rc, &d, WEB_MSG_TOKEN_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_TOKEN_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     mg_http_redirect(ctx->res, "/compte?fait=jeton-revoque");
@@ -479,7 +428,7 @@ static int totp_page(web_ctx *ctx)
         mg_buf_puts(b, "<p>La double authentification est <strong>activée</strong> sur votre "
                        "compte.</p>\n<p><a href=\"/compte\">Retour à mon compte</a></p>\n");
         web_page_end(b);
-        return done(ctx);
+        return web_done(ctx);
     }
     mg_buf_puts(b, "<p>À chaque connexion, en plus de votre mot de passe, un code à 6 chiffres "
                    "vous sera demandé. Ce code est donné par une application d'authentification "
@@ -491,7 +440,7 @@ static int totp_page(web_ctx *ctx)
                    "affiche.</li></ol>\n");
     render_begin_button(b, ctx, "Commencer");
     web_page_end(b);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 /* The secret as it is typed into an app: groups of 4 characters. */
@@ -541,7 +490,7 @@ static int totp_begin(web_ctx *ctx)
     if (by_token(ctx))
         return MG_OK;
     if (ctx->actor->totp_enabled) {
-        fail(ctx, 409, WEB_MSG_TOTP_ALREADY);
+        web_fail(ctx, 409, WEB_MSG_TOTP_ALREADY);
         return MG_OK;
     }
     char secret[MG_AUTH_TOTP_SECRET_CHARS + 1];
@@ -549,11 +498,11 @@ static int totp_begin(web_ctx *ctx)
     mg_diag d = {{0}};
     int rc = mg_auth_totp_begin(ctx->app->db, ctx->actor->account_id, secret, uri, sizeof uri, &d);
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     render_enrolment(ctx, secret, uri, NULL);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int totp_confirm(web_ctx *ctx)
@@ -561,14 +510,14 @@ static int totp_confirm(web_ctx *ctx)
     if (by_token(ctx))
         return MG_OK;
     if (ctx->actor->totp_enabled) {
-        fail(ctx, 409, WEB_MSG_TOTP_ALREADY);
+        web_fail(ctx, 409, WEB_MSG_TOTP_ALREADY);
         return MG_OK;
     }
     web_form_input in;
     if (web_form_read(&code_form, ctx->req, &in)) {
         ctx->res->status = 422;
         render_enrolment(ctx, NULL, NULL, &in);
-        return done(ctx);
+        return web_done(ctx);
     }
     mg_diag d = {{0}};
     int rc = mg_auth_totp_confirm(ctx->app->db, ctx->actor->account_id, in.raw[CODE_CODE],
@@ -579,10 +528,10 @@ static int totp_confirm(web_ctx *ctx)
         web_form_refuse(&in, "code", web_msg_fr(WEB_MSG_TOTP_CODE_WRONG));
         ctx->res->status = 422;
         render_enrolment(ctx, NULL, NULL, &in);
-        return done(ctx);
+        return web_done(ctx);
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     mg_http_redirect(ctx->res, "/compte?fait=double-facteur");
@@ -611,7 +560,7 @@ static void render_forgot(web_ctx *ctx, const web_form_input *in, const char *me
 static int forgot_page(web_ctx *ctx)
 {
     render_forgot(ctx, NULL, NULL);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int forgot_post(web_ctx *ctx)
@@ -620,7 +569,7 @@ static int forgot_post(web_ctx *ctx)
     if (web_form_read(&forgot_form, ctx->req, &in)) {
         ctx->res->status = 422;
         render_forgot(ctx, &in, NULL);
-        return done(ctx);
+        return web_done(ctx);
     }
     int64_t retry = 0;
     mg_diag d = {{0}};
@@ -630,28 +579,28 @@ static int forgot_post(web_ctx *ctx)
     if (rc == MG_ETHROTTLE) {
         throttled(ctx, retry);
         render_forgot(ctx, &in, web_msg_fr(WEB_MSG_RESET_THROTTLED));
-        return done(ctx);
+        return web_done(ctx);
     }
     if (rc == MG_EINVAL) {
         /* An address that cannot be one says nothing about who has an account. */
         web_form_refuse(&in, "email", web_msg_fr(WEB_MSG_EMAIL_INVALID));
         ctx->res->status = 422;
         render_forgot(ctx, &in, NULL);
-        return done(ctx);
+        return web_done(ctx);
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     /* The same page whether the address has an account or not. */
     mg_buf *b = &ctx->res->body;
     web_page_begin(b, ctx, "Mot de passe oublié", NULL);
     mg_buf_puts(b, "<h1>Mot de passe oublié</h1>\n");
-    notice(b, WEB_MSG_RESET_SENT);
+    web_notice(b, WEB_MSG_RESET_SENT);
     mg_buf_puts(b, "<p>Pensez à regarder dans les courriels indésirables. "
                    "<a href=\"/connexion\">Retour à la connexion</a></p>\n");
     web_page_end(b);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 /* --- The page of a reset or invitation link --------------------------------------- */
@@ -669,7 +618,7 @@ static int link_gone(web_ctx *ctx)
                    "<p><a href=\"/mot-de-passe/oubli\">Recevoir un nouveau lien</a> · "
                    "<a href=\"/connexion\">Se connecter</a></p>\n");
     web_page_end(b);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static void render_new_password(web_ctx *ctx, const web_form_input *in)
@@ -698,13 +647,13 @@ static int new_password_page(web_ctx *ctx)
     if (rc == MG_EAUTH || rc == MG_EINVAL || rc == MG_ENOTFOUND)
         return link_gone(ctx);
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     web_form_input in = {.form = &newpw_form};
     in.raw[NEWPW_TOKEN] = token;
     render_new_password(ctx, &in);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int new_password_post(web_ctx *ctx)
@@ -716,7 +665,7 @@ static int new_password_post(web_ctx *ctx)
     if (!confirmed(&in, NEWPW_PASSWORD, NEWPW_CONFIRM) || in.nerrors) {
         ctx->res->status = 422;
         render_new_password(ctx, &in);
-        return done(ctx);
+        return web_done(ctx);
     }
     int64_t account = 0;
     mg_auth_field_error fe = {0};
@@ -726,13 +675,13 @@ static int new_password_post(web_ctx *ctx)
     if (rc == MG_EAUTH || rc == MG_ENOTFOUND)
         return link_gone(ctx);
     if (rc == MG_EINVAL || fe.field) {
-        refuse_auth(&in, &fe, "password");
+        web_refuse_auth(&in, &fe, "password");
         ctx->res->status = 422;
         render_new_password(ctx, &in);
-        return done(ctx);
+        return web_done(ctx);
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ACCOUNT_FAILED);
         return MG_OK;
     }
     mg_buf *b = &ctx->res->body;
@@ -741,7 +690,7 @@ static int new_password_post(web_ctx *ctx)
                    "Votre mot de passe est enregistré. Les sessions ouvertes avec l'ancien "
                    "sont fermées.</p>\n<p><a href=\"/connexion\">Se connecter</a></p>\n");
     web_page_end(b);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 const web_route web_routes_account[] = {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "parse/parse.h"
@@ -400,4 +401,64 @@ void web_sentence(char *out, size_t cap, const char *msg)
         out[n] = '.';
         out[n + 1] = '\0';
     }
+}
+
+/* --- Shared by the handlers of the account and organisation pages --------------- */
+
+void web_fail(web_ctx *ctx, int status, web_msg m)
+{
+    mg_http_error(ctx->req, ctx->res, status, web_msg_fr(m));
+}
+
+void web_fail_storage(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed)
+{
+    web_storage_error(ctx->req, ctx->res, rc, d, web_msg_fr(not_found), web_msg_fr(failed));
+}
+
+int web_done(const web_ctx *ctx)
+{
+    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
+}
+
+void web_refuse_auth(web_form_input *in, const mg_auth_field_error *fe, const char *fallback)
+{
+    const char *field =
+        fe->field && web_form_field(in->form, fe->field) >= 0 ? fe->field : fallback;
+    web_form_refuse(in, field, fe->msg[0] ? fe->msg : web_msg_fr(WEB_MSG_FIELD_REFUSED));
+}
+
+void web_notice(mg_buf *b, web_msg m)
+{
+    mg_buf_puts(b, "<p class=\"notice\" role=\"status\">");
+    mg_html_text(b, web_msg_fr(m));
+    mg_buf_puts(b, "</p>\n");
+}
+
+void web_time_utc(mg_buf *b, const char *iso, const char *none)
+{
+    if (!iso || !iso[0]) {
+        mg_html_text(b, none);
+        return;
+    }
+    char shown[24] = {0};
+    snprintf(shown, sizeof shown, "%.16s UTC", iso);
+    if (shown[10] == 'T')
+        shown[10] = ' ';
+    mg_buf_puts(b, "<time datetime=\"");
+    mg_html_attr(b, iso);
+    mg_buf_puts(b, "\">");
+    mg_html_text(b, shown);
+    mg_buf_puts(b, "</time>");
+}
+
+void web_time_unix(mg_buf *b, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char iso[32];
+    if (!gmtime_r(&tt, &tm) || !strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+        mg_buf_puts(b, "—");
+        return;
+    }
+    web_time_utc(b, iso, "—");
 }

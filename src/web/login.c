@@ -139,6 +139,14 @@ static int login_post(web_ctx *ctx)
         mg_buf_free(&url);
         return MG_OK;
     }
+    /* An administrator or instructor who has not enrolled a second factor
+     * can do nothing else first: straight to enrolment. */
+    mg_auth_session *s = mg_http_alloc(r, sizeof *s);
+    if (s && mg_auth_session_load(ctx->app->db, lr.session, (int64_t)time(NULL), s, &d) == MG_OK &&
+        mg_auth_actor_needs_totp(&s->actor) && !s->actor.totp_enabled) {
+        mg_http_redirect(ctx->res, "/compte/double-facteur");
+        return MG_OK;
+    }
     mg_http_redirect(ctx->res, suite);
     return MG_OK;
 }

@@ -143,67 +143,9 @@ static const web_form org_form = {"organisation", org_fields, NFIELDS(org_fields
 
 /* --- Shared by the handlers ------------------------------------------------------- */
 
-static void fail(web_ctx *ctx, int status, web_msg m)
-{
-    mg_http_error(ctx->req, ctx->res, status, web_msg_fr(m));
-}
-
-static void storage_fail(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed)
-{
-    web_storage_error(ctx->req, ctx->res, rc, d, web_msg_fr(not_found), web_msg_fr(failed));
-}
-
-static int done(web_ctx *ctx)
-{
-    return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
-}
-
 static const mg_auth_actor *actor_or_null(const web_ctx *ctx)
 {
     return ctx->actor->account_id > 0 ? ctx->actor : NULL;
-}
-
-/* The refusal of the accounts module, beside the field it names; a field
- * this form lacks goes beside `fallback`, so that the sentence is never lost. */
-static void refuse_auth(web_form_input *in, const mg_auth_field_error *fe, const char *fallback)
-{
-    const char *field =
-        fe->field && web_form_field(in->form, fe->field) >= 0 ? fe->field : fallback;
-    web_form_refuse(in, field, fe->msg[0] ? fe->msg : web_msg_fr(WEB_MSG_FIELD_REFUSED));
-}
-
-static void notice(mg_buf *b, web_msg m)
-{
-    mg_buf_puts(b, "<p class=\"notice\" role=\"status\">");
-    mg_html_text(b, web_msg_fr(m));
-    mg_buf_puts(b, "</p>\n");
-}
-
-/* A stored timestamp "2026-12-05T14:03:07Z" as "2026-12-05 14:03 UTC". */
-static void put_utc(mg_buf *b, const char *iso)
-{
-    char shown[24] = {0};
-    snprintf(shown, sizeof shown, "%.16s UTC", iso);
-    if (shown[10] == 'T')
-        shown[10] = ' ';
-    mg_buf_puts(b, "<time datetime=\"");
-    mg_html_attr(b, iso);
-    mg_buf_puts(b, "\">");
-    mg_html_text(b, shown);
-    mg_buf_puts(b, "</time>");
-}
-
-/* Unix seconds as "2026-12-05 14:03 UTC". */
-static void put_unix(mg_buf *b, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char iso[32];
-    if (!gmtime_r(&tt, &tm) || !strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-        mg_buf_puts(b, "—");
-        return;
-    }
-    put_utc(b, iso);
 }
 
 /* The id of the path: a positive integer written as the program writes it
@@ -212,7 +154,7 @@ static int64_t path_id(web_ctx *ctx, web_msg not_found)
 {
     int64_t id = 0;
     if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
-        fail(ctx, 404, not_found);
+        web_fail(ctx, 404, not_found);
         return 0;
     }
     return id;
@@ -223,7 +165,7 @@ static size_t page_param(web_ctx *ctx, const char *name)
 {
     size_t page = 0;
     if (web_page_param(ctx->req, name, &page)) {
-        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+        web_fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return 0;
     }
     return page;
@@ -258,7 +200,7 @@ static void render_register(web_ctx *ctx, const web_form_input *in)
 static int register_page(web_ctx *ctx)
 {
     render_register(ctx, NULL);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int register_post(web_ctx *ctx)
@@ -273,7 +215,7 @@ static int register_post(web_ctx *ctx)
     if (in.nerrors) {
         ctx->res->status = 422;
         render_register(ctx, &in);
-        return done(ctx);
+        return web_done(ctx);
     }
     mg_auth_org_input org = org_input(&in, REG_NAME, REG_KIND, REG_SIRET, REG_RNA, REG_FINESS);
     int64_t account = 0, org_id = 0;
@@ -283,13 +225,13 @@ static int register_post(web_ctx *ctx)
                               in.raw[REG_PASSWORD], web_public_base(ctx), &account, &org_id, &fe,
                               &d);
     if (rc == MG_EINVAL || fe.field) {
-        refuse_auth(&in, &fe, "name");
+        web_refuse_auth(&in, &fe, "name");
         ctx->res->status = 422;
         render_register(ctx, &in);
-        return done(ctx);
+        return web_done(ctx);
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_REGISTRATION_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_REGISTRATION_FAILED);
         return MG_OK;
     }
     mg_buf *b = &ctx->res->body;
@@ -305,7 +247,7 @@ static int register_post(web_ctx *ctx)
                    "encore rien faire sur la plateforme. Un courriel vous préviendra de la "
                    "confirmation.</p>\n");
     web_page_end(b);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 /* --- An organisation's page ------------------------------------------------------------ */
@@ -399,7 +341,7 @@ static void render_org(web_ctx *ctx, const org_view *v)
     mg_buf_puts(b, "</h1>\n");
     const char *fait = mg_http_query(ctx->req, "fait");
     if (fait && strcmp(fait, "invitation") == 0)
-        notice(b, WEB_MSG_INVITATION_SENT);
+        web_notice(b, WEB_MSG_INVITATION_SENT);
     mg_buf_puts(b, "<dl class=\"facts\"><dt>Nature</dt><dd>");
     mg_html_text(b, mg_auth_org_kind_label(o->kind));
     mg_buf_puts(b, "</dd>");
@@ -413,7 +355,7 @@ static void render_org(web_ctx *ctx, const org_view *v)
     if (v->may_confirm)
         render_confirm_button(b, ctx, o);
     mg_buf_puts(b, "</dd><dt>Créée le</dt><dd>");
-    put_utc(b, o->created_at);
+    web_time_utc(b, o->created_at, "—");
     mg_buf_puts(b, "</dd></dl>\n");
     render_members(b, v);
     if (v->may_invite) {
@@ -441,7 +383,7 @@ static bool load_org(web_ctx *ctx, mg_auth_verb verb, mg_auth_org *out)
     mg_diag d = {{0}};
     int rc = mg_auth_org_get(ctx->app->db, id, out, &d);
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_READ_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_READ_FAILED);
         return false;
     }
     mg_auth_object o = {.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = id};
@@ -459,13 +401,13 @@ static int show_org(web_ctx *ctx, org_view *v)
     mg_diag d = {{0}};
     int rc = mg_auth_members(ctx->app->db, v->org.id, &v->members, &v->nmembers, &d);
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_READ_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_READ_FAILED);
         return MG_OK;
     }
     render_org(ctx, v);
     free(v->members);
     v->members = NULL;
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int org_page(web_ctx *ctx)
@@ -497,13 +439,13 @@ static int invite_post(web_ctx *ctx)
                             in.raw[INV_PERSON], role, web_public_base(ctx), (int64_t)time(NULL),
                             &fe, &d);
     if (rc == MG_EINVAL || fe.field) {
-        refuse_auth(&in, &fe, "email");
+        web_refuse_auth(&in, &fe, "email");
         ctx->res->status = 422;
         v.invite = &in;
         return show_org(ctx, &v);
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_SAVE_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_SAVE_FAILED);
         return MG_OK;
     }
     char to[96];
@@ -542,11 +484,11 @@ static int compute_admin(web_ctx *ctx, admin_view *v)
         rc = mg_auth_org_list(ctx->app->db, false, (v->page - 1) * LIST_PAGE_SIZE,
                               LIST_PAGE_SIZE, &v->rows, &v->nrows, &v->total, &d);
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ORGANISATION_LIST_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ORGANISATION_LIST_FAILED);
         return -1;
     }
     if (web_paginate(v->total, v->page, LIST_PAGE_SIZE, &v->pg)) {
-        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+        web_fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return -1;
     }
     return 0;
@@ -581,7 +523,7 @@ static void render_org_cells(mg_buf *b, const mg_auth_org *o)
         any = true;
     }
     mg_buf_puts(b, "</td><td>");
-    put_utc(b, o->created_at);
+    web_time_utc(b, o->created_at, "—");
     mg_buf_puts(b, "</td>");
 }
 
@@ -647,7 +589,7 @@ static void render_admin(web_ctx *ctx, const admin_view *v)
                    "courriels</a></p>\n");
     const char *fait = mg_http_query(ctx->req, "fait");
     if (fait && strcmp(fait, "confirmee") == 0)
-        notice(b, WEB_MSG_ORGANISATION_CONFIRMED);
+        web_notice(b, WEB_MSG_ORGANISATION_CONFIRMED);
     render_pending(b, ctx, v);
     render_all(b, v);
     mg_buf_puts(b, "<section aria-labelledby=\"creer\"><h2 id=\"creer\">Créer une "
@@ -665,7 +607,7 @@ static int show_admin(web_ctx *ctx, size_t page, const web_form_input *create)
     if (compute_admin(ctx, &v) == 0)
         render_admin(ctx, &v);
     admin_view_free(&v);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 static int admin_page(web_ctx *ctx)
@@ -693,12 +635,12 @@ static int admin_create(web_ctx *ctx)
     int rc = mg_auth_org_add(ctx->app->db, ctx->actor->account_id, &org, true, false, &id, &fe,
                              &d);
     if (rc == MG_EINVAL || fe.field) {
-        refuse_auth(&in, &fe, "name");
+        web_refuse_auth(&in, &fe, "name");
         ctx->res->status = 422;
         return show_admin(ctx, 1, &in);
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ORGANISATION_SAVE_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_ORGANISATION_SAVE_FAILED);
         return MG_OK;
     }
     char to[64];
@@ -719,11 +661,11 @@ static int admin_confirm(web_ctx *ctx)
     int rc = mg_auth_org_confirm(ctx->app->db, ctx->actor->account_id, id, web_public_base(ctx),
                                  &d);
     if (rc == MG_EINVAL) {
-        fail(ctx, 409, WEB_MSG_ORGANISATION_ALREADY_ACTIVE);
+        web_fail(ctx, 409, WEB_MSG_ORGANISATION_ALREADY_ACTIVE);
         return MG_OK;
     }
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_SAVE_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_SAVE_FAILED);
         return MG_OK;
     }
     mg_http_redirect(ctx->res, "/admin/organisations?fait=confirmee");
@@ -754,7 +696,7 @@ static const char *mail_status_fr(const char *status)
 static void render_mail_row(mg_buf *b, const mg_mail_record *m)
 {
     mg_buf_puts(b, "<tr><td>");
-    put_unix(b, m->created_at);
+    web_time_unix(b, m->created_at);
     mg_buf_puts(b, "</td><td>");
     mg_html_text(b, m->to);
     mg_buf_puts(b, "</td><td>");
@@ -763,7 +705,7 @@ static void render_mail_row(mg_buf *b, const mg_mail_record *m)
     mg_html_text(b, mail_status_fr(m->status));
     if (m->sent_at) {
         mg_buf_puts(b, " le ");
-        put_unix(b, m->sent_at);
+        web_time_unix(b, m->sent_at);
     }
     mg_buf_printf(b, "</td><td>%d</td><td>", m->attempts);
     mg_html_text(b, m->last_error ? m->last_error : "");
@@ -781,13 +723,13 @@ static int mail_page(web_ctx *ctx)
     int rc = mg_mail_list(ctx->app->db, (page - 1) * LIST_PAGE_SIZE, LIST_PAGE_SIZE, &rows, &n,
                           &total, &d);
     if (rc) {
-        storage_fail(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_MAIL_LIST_FAILED);
+        web_fail_storage(ctx, rc, &d, WEB_MSG_NOT_FOUND, WEB_MSG_MAIL_LIST_FAILED);
         return MG_OK;
     }
     web_pager pg;
     if (web_paginate(total, page, LIST_PAGE_SIZE, &pg)) {
         mg_mail_records_free(rows, n);
-        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+        web_fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return MG_OK;
     }
     mg_buf *b = &ctx->res->body;
@@ -813,7 +755,7 @@ static int mail_page(web_ctx *ctx)
     }
     web_page_end(b);
     mg_mail_records_free(rows, n);
-    return done(ctx);
+    return web_done(ctx);
 }
 
 const web_route web_routes_organisations[] = {

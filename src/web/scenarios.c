@@ -27,18 +27,13 @@
 /* The most actions a scenario holds (the scenario module's bound). */
 #define ACTIONS_MAX 1000
 
-static void fail(web_ctx *ctx, int status, web_msg m)
-{
-    mg_http_error(ctx->req, ctx->res, status, web_msg_fr(m));
-}
-
 /* The scenario id of the path, or 0 after answering 404: only the
  * spelling the program prints ("7"; never "007", "1e3" or "-1"). */
 static int64_t path_scenario_id(web_ctx *ctx)
 {
     int64_t id = 0;
     if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
-        fail(ctx, 404, WEB_MSG_SCENARIO_NOT_FOUND);
+        web_fail(ctx, 404, WEB_MSG_SCENARIO_NOT_FOUND);
         return 0;
     }
     return id;
@@ -547,7 +542,7 @@ static size_t parse_list_page(web_ctx *ctx)
 {
     size_t page = 0;
     if (web_page_param(ctx->req, "page", &page)) {
-        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+        web_fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return 0;
     }
     return page;
@@ -575,7 +570,7 @@ static int compute_list(web_ctx *ctx, list_view *v)
         return -1;
     }
     if (web_paginate(v->total, v->page, LIST_PAGE_SIZE, &v->pg)) {
-        fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
+        web_fail(ctx, 404, WEB_MSG_PAGE_OUT_OF_RANGE);
         return -1;
     }
     return 0;
@@ -939,7 +934,7 @@ static int parse_removal(web_ctx *ctx, bool with_action, removal *rm)
     if (with_action) {
         int64_t n = 0;
         if (mg_parse_id(mg_http_path_param(ctx->req, "n"), ACTIONS_MAX, &n, NULL)) {
-            fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
+            web_fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
             return -1;
         }
         rm->action = (size_t)n;
@@ -1060,7 +1055,7 @@ static int remove_action(web_ctx *ctx)
         struct action_edit e = {.a = ctx->app, .remove = rm.action, .digest = rm.digest};
         rc = save_actions(ctx, &w, &e, NULL);
     } else if (rm.action > w.s.n) {
-        fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
+        web_fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
     } else if ((rc = stored_action_digest(w.rec.actions_json, rm.action, digest)) == MG_OK) {
         const mg_action *act = &w.s.actions[rm.action - 1];
         confirm_view v = {.id = rm.id, .name = w.rec.name, .action = rm.action,
@@ -1108,7 +1103,7 @@ static int share(web_ctx *ctx)
     const char *v = mg_http_form(ctx->req, "partager");
     bool on = v && strcmp(v, "oui") == 0;
     if (!on && !(v && strcmp(v, "non") == 0)) {
-        fail(ctx, 400, WEB_MSG_SHARE_CHOICE);
+        web_fail(ctx, 400, WEB_MSG_SHARE_CHOICE);
         return 0;
     }
     rc = mg_storage_scenario_share(ctx->app->db, id, ctx->actor->account_id, on, NULL, &d);
@@ -1157,12 +1152,12 @@ static int compute_compare(web_ctx *ctx, compare_view *v)
         v->n++;
         if (v->n > 1 && v->w[v->n - 1].p != v->w[0].p) {
             compare_view_free(v);
-            fail(ctx, 400, WEB_MSG_COMPARE_SAME_PROFESSION);
+            web_fail(ctx, 400, WEB_MSG_COMPARE_SAME_PROFESSION);
             return -1;
         }
     }
     if (v->n == 0) {
-        fail(ctx, 400, WEB_MSG_COMPARE_NONE);
+        web_fail(ctx, 400, WEB_MSG_COMPARE_NONE);
         return -1;
     }
     return 0;

@@ -10,6 +10,7 @@
 #include "web/app.h"
 #include "html/html.h"
 #include "auth/auth.h"
+#include "web/messages.h"
 
 /* --- Requests and routes ---------------------------------------------------- */
 
@@ -245,6 +246,33 @@ void web_pager_nav(mg_buf *b, const web_pager *pg, const char *label, web_page_h
 void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, const mg_diag *d,
                        const char *not_found_fr, const char *failed_fr);
 
+
+/* --- Shared by handlers (common.c) ------------------------------------------ */
+
+/* An error page (or JSON under /api) with message m. */
+void web_fail(web_ctx *ctx, int status, web_msg m);
+
+/* web_storage_error with messages of the table. */
+void web_fail_storage(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed);
+
+/* What a handler returns once its page is drawn: MG_ELIMIT when the page
+ * outgrew its buffer. */
+int web_done(const web_ctx *ctx);
+
+/* The refusal of the accounts module beside the field it names; a field
+ * the form lacks goes beside `fallback`, so that the sentence is never lost. */
+void web_refuse_auth(struct web_form_input *in, const mg_auth_field_error *fe,
+                     const char *fallback);
+
+/* A notice at the top of a page (role="status": read out, not urgent). */
+void web_notice(mg_buf *b, web_msg m);
+
+/* A stored timestamp "2026-12-05T14:03:07Z" as <time> "2026-12-05 14:03
+ * UTC"; an empty or NULL one as `none`. */
+void web_time_utc(mg_buf *b, const char *iso, const char *none);
+
+/* Unix seconds, the same way. */
+void web_time_unix(mg_buf *b, int64_t t);
 
 /* JSON builders shared by the API and downloads. */
 json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl);
