@@ -31,6 +31,11 @@ static const web_field code_fields[] = {
 static const web_form code_form = {"code", code_fields, sizeof code_fields / sizeof *code_fields,
                                    "Valider", NULL};
 
+const web_form *web_login_form(void)
+{
+    return &login_form;
+}
+
 /* Where to go after logging in: the page asked for when it is a path of
  * this site ("/…", not "//…" nor "/\…", which browsers read as another
  * host), the home page otherwise. */

@@ -78,6 +78,10 @@ extern const web_route web_routes_login[];
 extern const web_route web_routes_account[];
 extern const web_route web_routes_organisations[];
 
+/* The log-in form's description (login.c), for its fuzz target. */
+struct web_form;
+const struct web_form *web_login_form(void);
+
 /* --- Sessions, forms and rights (session.c) ------------------------------ */
 
 /* Cookie names: the session, and the pre-session of visitors without one
