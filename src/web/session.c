@@ -263,6 +263,9 @@ void web_account_menu(mg_buf *b, web_ctx *ctx)
 {
     mg_buf_puts(b, "<div class=\"account\">");
     if (signed_in(ctx)) {
+        mg_auth_object platform = {.type = MG_AUTH_OBJ_PLATFORM};
+        if (web_can(ctx, MG_AUTH_VIEW, &platform))
+            mg_buf_puts(b, "<a href=\"/admin/organisations\">Administration</a> ");
         mg_buf_puts(b, "<a href=\"/compte\">");
         mg_html_text(b, ctx->actor->display_name[0] ? ctx->actor->display_name
                                                      : ctx->actor->email);
