@@ -56,25 +56,34 @@ static const char *suite_of(const mg_http_request *r)
     return s ? s : mg_http_query(r, "suite");
 }
 
-static void login_render(web_ctx *ctx, const web_form_input *in, const char *message)
+/* Draws form f (as typed, `in`, or fresh) with the page asked for riding
+ * along in its hidden field "suite" (field `suite` of f), after `message`
+ * (role="alert") when there is one. */
+static void form_with_suite(web_ctx *ctx, const web_form *f, size_t suite,
+                            const web_form_input *in, const char *message, const char *action)
 {
     mg_buf *b = &ctx->res->body;
-    web_page_begin(b, ctx, "Connexion", NULL);
-    mg_buf_puts(b, "<h1>Connexion</h1>\n");
     if (message) {
         mg_buf_puts(b, "<p class=\"error\" role=\"alert\">");
         mg_html_text(b, message);
         mg_buf_puts(b, "</p>\n");
     }
-    /* The page asked for rides along in the hidden field. */
     web_form_input fresh;
     if (!in) {
         memset(&fresh, 0, sizeof fresh);
-        fresh.form = &login_form;
-        fresh.raw[2] = suite_of(ctx->req);
+        fresh.form = f;
+        fresh.raw[suite] = suite_of(ctx->req);
         in = &fresh;
     }
-    web_form_render(b, &login_form, in, "post", "/connexion", NULL, web_csrf(ctx));
+    web_form_render(b, f, in, "post", action, NULL, web_csrf(ctx));
+}
+
+static void login_render(web_ctx *ctx, const web_form_input *in, const char *message)
+{
+    mg_buf *b = &ctx->res->body;
+    web_page_begin(b, ctx, "Connexion", NULL);
+    mg_buf_puts(b, "<h1>Connexion</h1>\n");
+    form_with_suite(ctx, &login_form, 2, in, message, "/connexion");
     mg_buf_puts(b, "<p><a href=\"/mot-de-passe/oubli\">Mot de passe oublié ?</a></p>\n"
                    "<p>Une association ou un centre de santé qui veut déposer une demande peut "
                    "<a href=\"/inscription\">inscrire sa structure</a>.</p>\n");
@@ -162,19 +171,7 @@ static void code_render(web_ctx *ctx, const web_form_input *in, const char *mess
     web_page_begin(b, ctx, "Double authentification", NULL);
     mg_buf_puts(b, "<h1>Double authentification</h1>\n"
                    "<p>Saisissez le code affiché par votre application d'authentification.</p>\n");
-    if (message) {
-        mg_buf_puts(b, "<p class=\"error\" role=\"alert\">");
-        mg_html_text(b, message);
-        mg_buf_puts(b, "</p>\n");
-    }
-    web_form_input fresh;
-    if (!in) {
-        memset(&fresh, 0, sizeof fresh);
-        fresh.form = &code_form;
-        fresh.raw[1] = suite_of(ctx->req);
-        in = &fresh;
-    }
-    web_form_render(b, &code_form, in, "post", "/connexion/code", NULL, web_csrf(ctx));
+    form_with_suite(ctx, &code_form, 1, in, message, "/connexion/code");
     web_page_end(b);
 }
 
