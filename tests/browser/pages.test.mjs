@@ -1,11 +1,18 @@
 // Browser tests of the web application in headless Debian Chromium, driven by
 // playwright-core: the main flows as a person would follow them (territory,
-// profession, sorting, commune, scenario sandbox, comparison), the same flows
-// with JavaScript disabled, keyboard basics, and an axe-core accessibility
-// check (WCAG 2 A and AA) of every kind of page.
+// profession, sorting, commune, scenario sandbox, comparison, planning), the
+// same flows with JavaScript disabled, keyboard basics, the accounts (each
+// role logged in once through the log-in form, in a browser context of its
+// own that the tests reuse: what a reader, a contributor and another
+// organisation's manager see of a scenario, sharing by link, the platform
+// administrator's second factor, self-registration and its confirmation, an
+// invitation and a password reset through the mails received, API tokens,
+// log-out), and an axe-core accessibility check (WCAG 2 A and AA) of every
+// kind of page.
 //
-// Run by tests/browser/run.sh, which starts the server and sets
-// MG_BASE_URL; screenshots go to MG_SCREENSHOT_DIR (default: a temp dir).
+// Run by tests/browser/run.sh, which makes the accounts, starts the SMTP
+// sink and the server, and sets MG_BASE_URL, MG_ACCOUNTS (accounts.mjs) and
+// MG_MAIL_DIR; screenshots go to MG_SCREENSHOT_DIR (default: a temp dir).
 // Written for Node 18 (Debian 12's) and later: node:test, no newer APIs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,10 +21,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { accountsFromEnv, Authenticator, linkIn, waitMail } from './accounts.mjs';
 
 const BASE = process.env.MG_BASE_URL;
 if (!BASE) {
   console.error('MG_BASE_URL is not set: run tests/browser/run.sh');
+  process.exit(2);
+}
+const ACCOUNTS = accountsFromEnv();
+const MAIL_DIR = process.env.MG_MAIL_DIR;
+if (!MAIL_DIR) {
+  console.error('MG_MAIL_DIR is not set: run tests/browser/run.sh');
   process.exit(2);
 }
 const SHOTS = process.env.MG_SCREENSHOT_DIR ||
@@ -34,10 +48,12 @@ const TABLE_PAGES = Math.ceil(COMMUNES / TABLE_PAGE);
 // Generous: the same test runs against the AddressSanitizer build.
 const ACTION_TIMEOUT = 60_000;
 const TEST_TIMEOUT = 180_000;
+const VIEWPORT = { width: 1280, height: 900 };
 
 let profileDir;
 let context; // the default context of a fresh profile: JavaScript on, CSP enforced
 let browser;
+const contexts = []; // the other contexts, closed at the end
 const consoleErrors = [];
 const expectedErrorUrls = new Set(); // asked for with an error status on purpose
 const scenarioIds = {};
@@ -63,6 +79,8 @@ before(async () => {
 });
 
 after(async () => {
+  for (const c of contexts)
+    await c.close().catch(() => {});
   if (context)
     await context.close();
   if (profileDir)
@@ -107,6 +125,87 @@ async function clickAndWait(page, locator) {
   const [res] = await Promise.all([
     page.waitForNavigation({ waitUntil: 'load' }),
     locator.click(),
+  ]);
+  return res;
+}
+
+// --- Accounts: a browser context per role, logged in once -----------------
+
+// A new context (cookies of its own), watched for console errors like the
+// default one, closed at the end.
+async function newContext(options = {}) {
+  const ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', ...options });
+  ctx.setDefaultTimeout(ACTION_TIMEOUT);
+  ctx.setDefaultNavigationTimeout(ACTION_TIMEOUT);
+  ctx.on('page', watchConsole);
+  contexts.push(ctx);
+  return ctx;
+}
+
+// Fills and sends the log-in form of /connexion in `page`; returns the
+// response of the page it leads to (redirects followed).
+async function logIn(page, email, password) {
+  await open(page, '/connexion');
+  await page.locator('#connexion-email').fill(email);
+  await page.locator('#connexion-password').fill(password);
+  return clickAndWait(page, page.getByRole('button', { name: 'Se connecter' }));
+}
+
+// The header's account corner shows the name of the account logged in.
+async function headerName(page) {
+  const a = page.locator('header .account a[href="/compte"]');
+  return (await a.count()) ? norm(await a.innerText()) : null;
+}
+
+// The context of a role of MG_ACCOUNTS (manager, contributor, reader,
+// other_manager), logged in through the log-in form the first time it is
+// asked for, then reused: one log-in (one Argon2id check) per role.
+const roleContexts = new Map();
+function as(role) {
+  if (!roleContexts.has(role)) {
+    roleContexts.set(role, (async () => {
+      const a = ACCOUNTS[role];
+      assert.ok(a, `no account "${role}" in MG_ACCOUNTS`);
+      const ctx = await newContext();
+      const page = await newPage(ctx);
+      const res = await logIn(page, a.email, a.password);
+      assert.equal(res.status(), 200, `log-in of the ${role}`);
+      assert.equal(new URL(page.url()).pathname, '/', `the ${role} lands on the home page`);
+      assert.equal(await headerName(page), a.name, `the header names the ${role}`);
+      await page.close();
+      return ctx;
+    })());
+  }
+  return roleContexts.get(role);
+}
+
+async function pageAs(role) {
+  return newPage(await as(role));
+}
+
+// Submits from `page` a form it does not show, as the browser would send
+// it (the session's form token, Origin of this site): a POST of `fields`
+// to `action`. Returns the response; its error status is expected.
+async function postForm(page, action, fields) {
+  expectedErrorUrls.add(new URL(action, BASE).href);
+  const [res] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.evaluate(([to, values]) => {
+      const f = document.createElement('form');
+      f.method = 'post';
+      f.action = to;
+      const token = document.querySelector('input[name="csrf"]');
+      const all = { csrf: token ? token.value : '', ...values };
+      for (const [k, v] of Object.entries(all)) {
+        const i = document.createElement('input');
+        i.type = 'hidden';
+        i.name = k;
+        i.value = v;
+        f.appendChild(i);
+      }
+      document.body.appendChild(f);
+      f.submit();
+    }, [action, fields]),
   ]);
   return res;
 }
@@ -322,10 +421,16 @@ test('commune page: opened from the table, keeps the profession', { timeout: TES
 
 // --- Scenarios ------------------------------------------------------------
 
+// As a manager of the Département: the new scenario is its organisation's
+// (the only one offered).
 async function createScenario(page, name, profession = 'mg') {
   await open(page, '/scenarios');
   await page.getByLabel('Nom du scénario').fill(name);
   await page.locator('#scenario-profession').selectOption(profession);
+  const org = page.locator('#scenario-organisation');
+  assert.deepEqual(await org.locator('option').evaluateAll((os) => os.map((o) => o.value)),
+    [String(ACCOUNTS.manager.organisation)], 'the organisations offered');
+  await org.selectOption(String(ACCOUNTS.manager.organisation));
   const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer' }));
   assert.equal(res.status(), 200);
   const m = new URL(page.url()).pathname.match(/^\/scenarios\/(\d+)$/);
@@ -380,7 +485,7 @@ async function checkResults(page) {
 }
 
 test('scenario: created, an action added and removed through the forms', { timeout: TEST_TIMEOUT }, async () => {
-  const page = await newPage();
+  const page = await pageAs('manager');
   const id = await createScenario(page, 'Cabine de télémédecine à Quillan');
   scenarioIds.cabin = id;
   // The commune list offers every commune of the territory.
@@ -430,7 +535,7 @@ test('scenario: created, an action added and removed through the forms', { timeo
 
 test('scenario: an invalid action is refused with a French message, role=alert and status 400', { timeout: TEST_TIMEOUT }, async () => {
   assert.ok(scenarioIds.cabin, 'needs the scenario of the previous test');
-  const page = await newPage();
+  const page = await pageAs('manager');
   await open(page, `/scenarios/${scenarioIds.cabin}`);
   const res = await addAction(page, 'telemedicine_cabin', '11069', { remote_share: '5' }, true);
   assert.equal(res.status(), 400);
@@ -464,7 +569,7 @@ test('scenario: an invalid action is refused with a French message, role=alert a
 
 test('scenarios: two compared side by side', { timeout: TEST_TIMEOUT }, async () => {
   assert.ok(scenarioIds.cabin, 'needs the scenario of the previous tests');
-  const page = await newPage();
+  const page = await pageAs('manager');
   const id = await createScenario(page, 'Consultation itinérante à Belcaire');
   scenarioIds.mobile = id;
   // A decimal comma, as French users type it: 2,5 days × 12 × 6 h × 3.
@@ -521,7 +626,9 @@ test('keyboard: skip link first, visible focus on map communes', { timeout: TEST
 // --- Without JavaScript ---------------------------------------------------
 
 test('without JavaScript: the main flows work (server-rendered)', { timeout: TEST_TIMEOUT }, async () => {
-  const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  // The manager's session, in a context without JavaScript.
+  const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: VIEWPORT,
+    storageState: await (await as('manager')).storageState() });
   try {
     const page = await newPage(ctx);
     await open(page, '/territoire');
@@ -562,7 +669,7 @@ test('without JavaScript: the main flows work (server-rendered)', { timeout: TES
 });
 
 test('planning: a cabin and two carts placed, compared with a proposed site, saved as a scenario', { timeout: TEST_TIMEOUT }, async () => {
-  const page = await newPage();
+  const page = await pageAs('manager');
   try {
     await open(page, '/planification');
     assert.equal(norm(await page.locator('h1').innerText()), 'Planification');
@@ -614,12 +721,13 @@ test('planning: a cabin and two carts placed, compared with a proposed site, sav
 
 // --- Accessibility (axe-core, WCAG 2 A and AA) ----------------------------
 
-let axeContext;
-
+// Checks the page as it is now (a page answering a form too). axe-core is
+// evaluated through the DevTools protocol, which the pages' CSP does not
+// govern (an inline <script> would be refused): any context will do, the
+// role's own, CSP enforced.
 async function axeCheck(page, what) {
-  // Injected as an inline script, which the pages' CSP forbids: only in
-  // the context below, which bypasses CSP.
-  await page.addScriptTag({ content: AXE_SOURCE });
+  if (!await page.evaluate(() => typeof window.axe === 'object'))
+    await page.evaluate(AXE_SOURCE);
   const r = await page.evaluate(() => window.axe.run(document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
     resultTypes: ['violations'],
@@ -633,83 +741,88 @@ async function axeCheck(page, what) {
     `serious or critical accessibility violations on ${what}`);
 }
 
-async function axeOn(url, what) {
-  const page = await newPage(axeContext);
+async function axeOn(url, what, ctx = context, status = 200) {
+  const page = await newPage(await ctx);
   try {
-    await open(page, url);
+    await open(page, url, status);
     await axeCheck(page, what);
   } finally {
     await page.close();
   }
 }
 
+// The pages of the accounts are checked by axe where the stories above
+// visit them (they depend on the moment: a key shown once, a code asked
+// for); here, the other pages, as a visitor and as the manager.
 test('accessibility (axe-core, WCAG 2 A/AA)', { timeout: 4 * TEST_TIMEOUT }, async (t) => {
-  axeContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-  try {
-    await t.test('territory page', () => axeOn('/territoire', 'the territory page'));
-    await t.test('territory page, another measure sorted', () =>
-      axeOn('/territoire?profession=inf&mesure=nearest&tri=population&ordre=desc', 'the territory page (nearest)'));
-    await t.test('commune page', () => axeOn('/commune/11069', 'the commune page'));
-    await t.test('scenarios list', () => axeOn('/scenarios', 'the scenarios list'));
-    await t.test('scenario page', () => {
-      assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
-      return axeOn(`/scenarios/${scenarioIds.cabin}`, 'the scenario page');
-    });
-    await t.test('comparison page', () => {
-      assert.ok(scenarioIds.cabin && scenarioIds.mobile, 'needs the scenarios of the earlier tests');
-      return axeOn(`/scenarios/comparer?a=${scenarioIds.cabin}&b=${scenarioIds.mobile}`, 'the comparison page');
-    });
-    await t.test('scenario page showing an error', async () => {
-      assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
-      const page = await newPage(axeContext);
-      try {
-        await open(page, `/scenarios/${scenarioIds.cabin}`);
-        const res = await addAction(page, 'telemedicine_cabin', '11069', { remote_share: '5' }, true);
-        assert.equal(res.status(), 400);
-        await axeCheck(page, 'the scenario page showing an error');
-      } finally {
-        await page.close();
-      }
-    });
-    await t.test('confirmation page', () => {
-      assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
-      return axeOn(`/scenarios/${scenarioIds.cabin}/supprimer`, 'the confirmation page');
-    });
-    await t.test('scenarios list with a refused form', async () => {
-      const page = await newPage(axeContext);
-      try {
-        await open(page, '/scenarios');
-        // A name already taken: refused beside the field, as typed.
-        await page.getByLabel('Nom du scénario').fill('Cabine de télémédecine à Quillan');
-        expectedErrorUrls.add(`${BASE}/scenarios`);
-        const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer' }));
-        assert.equal(res.status(), 400);
-        const nom = page.locator('#scenario-nom');
-        assert.equal(await nom.getAttribute('aria-invalid'), 'true');
-        assert.equal(await nom.inputValue(), 'Cabine de télémédecine à Quillan');
-        assert.match(await page.locator('#scenario-nom-erreur').innerText(), /existe déjà/);
-        await axeCheck(page, 'the scenarios list with a refused form');
-      } finally {
-        await page.close();
-      }
-    });
-    await t.test('API page', () => axeOn('/api', 'the API page'));
-    await t.test('method page', () => axeOn('/methode', 'the method page'));
-    await t.test('planning page with results', () =>
-      axeOn('/planification?cabine=1&chariot=2&objectif=deficit&calculer=1', 'the planning page'));
-    await t.test('error page', async () => {
-      const page = await newPage(axeContext);
-      try {
-        await open(page, '/territoire?profession=xx', 400);
-        assert.match(await page.locator('main').innerText(), /Profession inconnue/);
-        await axeCheck(page, 'an error page');
-      } finally {
-        await page.close();
-      }
-    });
-  } finally {
-    await axeContext.close();
-  }
+  const manager = as('manager');
+  await t.test('territory page', () => axeOn('/territoire', 'the territory page'));
+  await t.test('territory page, another measure sorted', () =>
+    axeOn('/territoire?profession=inf&mesure=nearest&tri=population&ordre=desc', 'the territory page (nearest)'));
+  await t.test('territory page, logged in', () => axeOn('/territoire', 'the territory page (manager)', manager));
+  await t.test('commune page', () => axeOn('/commune/11069', 'the commune page'));
+  await t.test('scenarios list, visitor', () => axeOn('/scenarios', 'the scenarios list (visitor)'));
+  await t.test('scenarios list', () => axeOn('/scenarios', 'the scenarios list', manager));
+  await t.test('scenario page', () => {
+    assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+    return axeOn(`/scenarios/${scenarioIds.cabin}`, 'the scenario page', manager);
+  });
+  await t.test('scenario page, read-only (reader)', () => {
+    assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+    return axeOn(`/scenarios/${scenarioIds.cabin}`, 'the scenario page (reader)', as('reader'));
+  });
+  await t.test('comparison page', () => {
+    assert.ok(scenarioIds.cabin && scenarioIds.mobile, 'needs the scenarios of the earlier tests');
+    return axeOn(`/scenarios/comparer?a=${scenarioIds.cabin}&b=${scenarioIds.mobile}`, 'the comparison page', manager);
+  });
+  await t.test('scenario page showing an error', async () => {
+    assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+    const page = await newPage(await manager);
+    try {
+      await open(page, `/scenarios/${scenarioIds.cabin}`);
+      const res = await addAction(page, 'telemedicine_cabin', '11069', { remote_share: '5' }, true);
+      assert.equal(res.status(), 400);
+      await axeCheck(page, 'the scenario page showing an error');
+    } finally {
+      await page.close();
+    }
+  });
+  await t.test('confirmation page', () => {
+    assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+    return axeOn(`/scenarios/${scenarioIds.cabin}/supprimer`, 'the confirmation page', manager);
+  });
+  await t.test('scenarios list with a refused form', async () => {
+    const page = await newPage(await manager);
+    try {
+      await open(page, '/scenarios');
+      // A name already taken: refused beside the field, as typed.
+      await page.getByLabel('Nom du scénario').fill('Cabine de télémédecine à Quillan');
+      expectedErrorUrls.add(`${BASE}/scenarios`);
+      const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer' }));
+      assert.equal(res.status(), 400);
+      const nom = page.locator('#scenario-nom');
+      assert.equal(await nom.getAttribute('aria-invalid'), 'true');
+      assert.equal(await nom.inputValue(), 'Cabine de télémédecine à Quillan');
+      assert.match(await page.locator('#scenario-nom-erreur').innerText(), /existe déjà/);
+      await axeCheck(page, 'the scenarios list with a refused form');
+    } finally {
+      await page.close();
+    }
+  });
+  await t.test('API page', () => axeOn('/api', 'the API page'));
+  await t.test('method page', () => axeOn('/methode', 'the method page'));
+  await t.test('planning page with results', () =>
+    axeOn('/planification?cabine=1&chariot=2&objectif=deficit&calculer=1', 'the planning page', manager));
+  await t.test('error page', async () => {
+    const page = await newPage();
+    try {
+      await open(page, '/territoire?profession=xx', 400);
+      assert.match(await page.locator('main').innerText(), /Profession inconnue/);
+      await axeCheck(page, 'an error page');
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 // Last: everything above ran in the default context, CSP enforced.

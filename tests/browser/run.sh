@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Browser and accessibility tests: starts `maillage serve` on loopback with a
-# temporary database, runs tests/browser/pages.test.mjs under node's test
-# runner (headless Debian Chromium through playwright-core, axe-core), stops
-# the server and exits with the tests' status.
+# Browser and accessibility tests: makes the first accounts with the command
+# line in a temporary database, starts an SMTP sink (tests/unit/smtp_sink.py)
+# and `maillage serve` on loopback delivering mail to it, runs
+# tests/browser/pages.test.mjs under node's test runner (headless Debian
+# Chromium through playwright-core, axe-core), stops the server and the sink
+# and exits with the tests' status.
+#
+# The accounts (example organisations and role-like names, no real person):
+#   - "Exploitation de la plateforme (exemple)", the operator, with its
+#     platform administrator;
+#   - "Département d'essai (exemple)" with a manager, a contributor and a
+#     reader;
+#   - "Intercommunalité d'essai (exemple)" with a manager.
+# They reach the tests as JSON in MG_ACCOUNTS: {"admin": {"email", "name",
+# "password", "organisation"}, "manager": …, "contributor": …, "reader": …,
+# "other_manager": …}; the sink's folder (msg-N.eml, one file a message) as
+# MG_MAIL_DIR.
 #
 # Environment: MAILLAGE (the binary, default build/maillage), MG_SOURCE_DIR
 # (the source tree, default this script's ../..), MG_SCREENSHOT_DIR (where
@@ -41,6 +54,7 @@ fi
 
 tmp=$(mktemp -d)
 server_pid=
+sink_pid=
 stop_server() {
     local rc=0
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
@@ -52,6 +66,10 @@ stop_server() {
 }
 cleanup() {
     stop_server || true
+    if [ -n "$sink_pid" ]; then
+        kill "$sink_pid" 2>/dev/null || true
+        wait "$sink_pid" 2>/dev/null || true
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -72,8 +90,54 @@ if [ "${MG_BROWSER_DATABASE:-sqlite}" = postgresql ]; then
         -c "CREATE DATABASE mg_test_browser" >/dev/null 2>&1 || die "cannot create mg_test_browser"
     database=$(python3 -c 'import re,sys; print(re.sub(r"(://[^/]*/)[^?]*", r"\g<1>mg_test_browser", sys.argv[1], count=1))' "$MG_TEST_PG_URI")
 fi
+
+# The first accounts, as an operator makes them: organisations and accounts
+# by the command line (ids printed, passwords on standard input).
+organisation() { # NAME KIND [--operator]: prints the new organisation's id
+    "$bin" organisation add --database "$database" --name "$1" --kind "$2" "${@:3}" ||
+        die "maillage organisation add --name '$1' failed"
+}
+account() { # EMAIL NAME ORGANISATION ROLE PASSWORD
+    printf '%s\n' "$5" | "$bin" user add --database "$database" --email "$1" --name "$2" \
+        --organisation "$3" --role "$4" --password-file - >/dev/null ||
+        die "maillage user add --email $1 failed"
+}
+operator_org=$(organisation "Exploitation de la plateforme (exemple)" other --operator)
+departement_org=$(organisation "Département d'essai (exemple)" departement)
+epci_org=$(organisation "Intercommunalité d'essai (exemple)" epci)
+accounts=
+add_account() { # KEY EMAIL NAME ORGANISATION ROLE: the password is made here
+    local password="mot de passe d'essai du compte $1"
+    account "$2" "$3" "$4" "$5" "$password"
+    accounts="$accounts${accounts:+,}\"$1\":{\"email\":\"$2\",\"name\":\"$3\",\"password\":\"$password\",\"organisation\":$4}"
+}
+add_account admin administration@exploitation.invalid "Administration (exemple)" "$operator_org" administrator
+add_account manager gestion@departement.invalid "Gestion (exemple)" "$departement_org" manager
+add_account contributor contribution@departement.invalid "Contribution (exemple)" "$departement_org" contributor
+add_account reader lecture@departement.invalid "Lecture (exemple)" "$departement_org" reader
+add_account other_manager gestion@intercommunalite.invalid "Gestion de l'intercommunalité (exemple)" \
+    "$epci_org" manager
+export MG_ACCOUNTS="{$accounts}"
+
+# The SMTP sink: it prints its port on its first line, writes each message
+# to $tmp/mail/msg-N.eml, and ends with this script at the latest.
+mkdir -p "$tmp/mail"
+python3 -B "$src/tests/unit/smtp_sink.py" "$tmp/mail" >"$tmp/sink.log" 2>&1 &
+sink_pid=$!
+sink_port=
+for _ in $(seq 1 50); do
+    sink_port=$(head -n 1 "$tmp/sink.log" 2>/dev/null)
+    [[ "$sink_port" =~ ^[0-9]+$ ]] && break
+    kill -0 "$sink_pid" 2>/dev/null || break
+    sleep 0.1
+done
+[[ "$sink_port" =~ ^[0-9]+$ ]] || die "the SMTP sink did not start: $(cat "$tmp/sink.log")"
+export MG_MAIL_DIR="$tmp/mail"
+
 "$bin" serve --bundle "$src/data/demo/11-aude" --france "$src/data/demo/france" \
-    --port 0 --port-file "$tmp/port" --database "$database" --quiet >"$tmp/server.log" 2>&1 &
+    --port 0 --port-file "$tmp/port" --database "$database" --quiet \
+    --smtp-relay "smtp://127.0.0.1:$sink_port" --mail-from "maillage@essai.invalid" \
+    --mail-interval 1 >"$tmp/server.log" 2>&1 &
 server_pid=$!
 # About 3 s in a normal build; far longer under AddressSanitizer.
 for _ in $(seq 1 1200); do
