@@ -34,6 +34,13 @@ static int64_t wait_after(int64_t failures, int64_t last, int64_t now)
     return left <= 0 ? 0 : left > w ? w : left;
 }
 
+/* A key as stored: its BLAKE2b hash, so that the table, which lives a day,
+ * does not hold e-mail addresses and client addresses in the clear. */
+static void stored_key(const char *key, char out[static AUTH_HASH_HEX + 1])
+{
+    auth_secret_hash(key, out);
+}
+
 struct wait_tx {
     const char *const *keys;
     size_t n;
@@ -48,7 +55,9 @@ static int wait_body(mg_db_conn *c, void *ctx, mg_diag *d)
         if (!t->keys[i])
             continue;
         mg_db_stmt *q = NULL;
-        int rc = auth_prepare(c, SQL_GET, PARAMS(P_TEXT(t->keys[i])), &q, d);
+        char k[AUTH_HASH_HEX + 1];
+        stored_key(t->keys[i], k);
+        int rc = auth_prepare(c, SQL_GET, PARAMS(P_TEXT(k)), &q, d);
         if (rc == 0)
             rc = mg_db_step(q, d);
         if (rc == MG_DB_ROW) {
@@ -85,9 +94,13 @@ static int fail_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct fail_tx *t = ctx;
     int rc = auth_exec(c, SQL_FORGET, PARAMS(P_INT(t->now - AUTH_FAILURE_MEMORY_S)), NULL, d);
-    for (size_t i = 0; rc == 0 && i < t->n; i++)
-        if (t->keys[i])
-            rc = auth_exec(c, SQL_COUNT, PARAMS(P_TEXT(t->keys[i]), P_INT(t->now)), NULL, d);
+    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+        if (!t->keys[i])
+            continue;
+        char k[AUTH_HASH_HEX + 1];
+        stored_key(t->keys[i], k);
+        rc = auth_exec(c, SQL_COUNT, PARAMS(P_TEXT(k), P_INT(t->now)), NULL, d);
+    }
     return rc;
 }
 
@@ -99,5 +112,7 @@ int auth_throttle_fail(mg_db *db, const char *const *keys, size_t n, int64_t now
 
 int auth_throttle_clear(mg_db_conn *c, const char *key, mg_diag *d)
 {
-    return auth_exec(c, SQL_CLEAR, PARAMS(P_TEXT(key)), NULL, d);
+    char k[AUTH_HASH_HEX + 1];
+    stored_key(key, k);
+    return auth_exec(c, SQL_CLEAR, PARAMS(P_TEXT(k)), NULL, d);
 }

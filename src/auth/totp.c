@@ -357,7 +357,10 @@ int mg_auth_session_totp(mg_db *db, const char *token, const char *code, const c
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Cette session n'attend pas de code.");
 
     char totp_key[AUTH_KEY_MAX_BYTES], addr_key[AUTH_KEY_MAX_BYTES];
-    snprintf(totp_key, sizeof totp_key, "totp:%lld|%s", (long long)p.account, addr);
+    /* Codes are counted per account, whatever the address: only someone
+     * who has the password reaches this point, and a count per address
+     * would let them try codes from many addresses at once. */
+    snprintf(totp_key, sizeof totp_key, "totp:%lld", (long long)p.account);
     snprintf(addr_key, sizeof addr_key, "addr:%s", addr);
     const char *keys[] = {totp_key, addr_key};
     int64_t wait = 0;
