@@ -600,6 +600,133 @@ test('scenarios: two compared side by side', { timeout: TEST_TIMEOUT }, async ()
   await page.close();
 });
 
+// --- Accounts: who sees what ------------------------------------------------
+
+test('log-in page: the form, a refused log-in (422, role=alert, the address kept), a private page asks to log in', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage(await newContext());
+  await open(page, '/connexion');
+  assert.equal(await page.locator('h1').innerText(), 'Connexion');
+  assert.equal(await page.locator('#connexion-password').getAttribute('type'), 'password');
+  await axeCheck(page, 'the log-in page');
+  // An address without an account: refused as a wrong password is (one
+  // failure only: more from one address would slow every log-in down).
+  await page.locator('#connexion-email').fill('personne@essai.invalid');
+  await page.locator('#connexion-password').fill('pas le bon mot de passe');
+  expectedErrorUrls.add(`${BASE}/connexion`);
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Se connecter' }));
+  assert.equal(res.status(), 422);
+  assert.match(norm(await page.getByRole('alert').innerText()), /Adresse e-mail ou mot de passe incorrect/);
+  assert.equal(await page.locator('#connexion-email').inputValue(), 'personne@essai.invalid');
+  assert.equal(await page.locator('#connexion-password').inputValue(), '', 'the password is never sent back');
+  await axeCheck(page, 'the log-in page refusing a log-in');
+  // A visitor sees no scenario and no creation form; a private page leads
+  // to the log-in page, which will lead back to it.
+  await open(page, '/scenarios');
+  assert.equal(await page.locator('#scenario-nom').count(), 0, 'no creation form for a visitor');
+  assert.equal(await page.locator('section[aria-labelledby="liste"] a', { hasText: 'Quillan' }).count(), 0);
+  await open(page, '/compte');
+  const url = new URL(page.url());
+  assert.equal(url.pathname, '/connexion');
+  assert.equal(url.searchParams.get('suite'), '/compte');
+  assert.equal(await page.locator('input[name="suite"]').inputValue(), '/compte');
+  await page.close();
+});
+
+test('roles: the reader sees the manager\'s scenario read-only (a POST of its forms is 403), the contributor edits without deleting, another organisation\'s manager gets 404', { timeout: TEST_TIMEOUT }, async () => {
+  assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+  const id = scenarioIds.cabin;
+  const name = 'Cabine de télémédecine à Quillan';
+
+  const reader = await pageAs('reader');
+  await open(reader, '/scenarios');
+  assert.equal(await reader.locator('section[aria-labelledby="liste"] a', { hasText: name }).count(), 1,
+    'the reader sees the organisation\'s scenario in the list');
+  assert.equal(await reader.locator('#scenario-nom').count(), 0, 'no creation form for a reader');
+  await open(reader, `/scenarios/${id}`);
+  assert.equal(await reader.locator('h1').innerText(), `Scénario « ${name} »`);
+  assert.equal(await reader.locator('section[aria-labelledby="actions"] tbody tr').count(), 1);
+  await checkResults(reader);
+  assert.equal(await reader.locator('main form[method="post"]').count(), 0,
+    'no form that changes anything (add, remove, delete, share)');
+  for (const b of ['Ajouter et recalculer', "Retirer l'action 1", 'Supprimer ce scénario',
+    'Partager par un lien en lecture seule'])
+    assert.equal(await reader.getByRole('button', { name: b }).count(), 0, `no "${b}" button`);
+  // The add-action form's URL, posted as the browser would (the reader's
+  // own form token, this site's Origin): refused for the role, 403.
+  const refused = await postForm(reader, `/scenarios/${id}/actions`,
+    { kind: 'telemedicine_cabin', commune: '11304' });
+  assert.equal(refused.status(), 403);
+  console.log(`a reader adding an action: ${refused.status()} — ${norm(await reader.locator('main').innerText()).slice(0, 200)}`);
+  await open(reader, `/scenarios/${id}/supprimer`, 403);
+
+  const contributor = await pageAs('contributor');
+  await open(contributor, `/scenarios/${id}`);
+  assert.equal(await contributor.getByRole('button', { name: 'Ajouter et recalculer' }).count(), 1,
+    'the contributor may add actions');
+  assert.equal(await contributor.getByRole('button', { name: "Retirer l'action 1" }).count(), 1,
+    'and remove them');
+  assert.equal(await contributor.getByRole('button', { name: 'Supprimer ce scénario' }).count(), 0,
+    'but not delete the scenario');
+  await contributor.close();
+
+  const other = await pageAs('other_manager');
+  await open(other, `/scenarios/${id}`, 404);
+  await open(other, `/organisations/${ACCOUNTS.manager.organisation}`, 404);
+  await open(other, '/scenarios');
+  assert.equal(await other.locator('section[aria-labelledby="liste"] a', { hasText: name }).count(), 0,
+    'another organisation\'s scenario is not listed');
+  assert.deepEqual(await other.locator('#scenario-organisation option').evaluateAll((os) => os.map((o) => o.value)),
+    [String(ACCOUNTS.other_manager.organisation)], 'its own organisation only is offered');
+  await other.close();
+
+  // Nothing changed for the manager.
+  const manager = await pageAs('manager');
+  await open(manager, `/scenarios/${id}`);
+  assert.equal(await manager.locator('section[aria-labelledby="actions"] tbody tr').count(), 1);
+  await manager.close();
+  await reader.close();
+});
+
+test('sharing: the manager shares a read-only link, a visitor opens it, the manager stops it and the link is 404', { timeout: TEST_TIMEOUT }, async () => {
+  assert.ok(scenarioIds.cabin, 'needs the scenario of the earlier tests');
+  const id = scenarioIds.cabin;
+  const name = 'Cabine de télémédecine à Quillan';
+  const page = await pageAs('manager');
+  await open(page, `/scenarios/${id}`);
+  const section = page.locator('section[aria-labelledby="partage"]');
+  assert.match(norm(await section.innerText()), /visible que des membres de son organisation/);
+  await clickAndWait(page, section.getByRole('button', { name: 'Partager par un lien en lecture seule' }));
+  assert.equal(new URL(page.url()).pathname, `/scenarios/${id}`);
+  const link = section.locator('a[href^="/partage/"]');
+  assert.equal(await link.count(), 1, 'the link is shown');
+  const href = await link.getAttribute('href');
+  assert.match(href, /^\/partage\/[A-Za-z0-9_-]{20,}$/);
+  assert.equal(norm(await link.innerText()), BASE + href, 'shown whole, to copy');
+
+  const visitor = await newPage(await newContext());
+  await open(visitor, href);
+  assert.equal(await headerName(visitor), null, 'a visitor, not logged in');
+  assert.equal(await visitor.locator('h1').innerText(), `Scénario « ${name} »`);
+  assert.equal(await visitor.locator('section[aria-labelledby="actions"] tbody tr').count(), 1);
+  await checkResults(visitor);
+  assert.equal(await visitor.locator('main form').count(), 0, 'read-only: no form at all');
+  const token = href.split('/').pop();
+  for (const a of await visitor.locator('main p.downloads a').evaluateAll((as) => as.map((x) => x.getAttribute('href'))))
+    assert.ok(a.includes(`partage=${token}`), `an export through the link: ${a}`);
+  await axeCheck(visitor, 'the shared scenario page');
+  await shoot(visitor, 'partage');
+  // The scenario's own page stays private.
+  await open(visitor, `/scenarios/${id}`);
+  assert.equal(new URL(visitor.url()).pathname, '/connexion', 'a visitor is asked to log in');
+
+  await open(page, `/scenarios/${id}`);
+  await clickAndWait(page, section.getByRole('button', { name: 'Arrêter le partage' }));
+  assert.equal(await section.locator('a[href^="/partage/"]').count(), 0);
+  await open(visitor, href, 404);
+  await visitor.close();
+  await page.close();
+});
+
 // --- Keyboard -------------------------------------------------------------
 
 test('keyboard: skip link first, visible focus on map communes', { timeout: TEST_TIMEOUT }, async () => {
@@ -719,6 +846,290 @@ test('planning: a cabin and two carts placed, compared with a proposed site, sav
   }
 });
 
+// --- Accounts: second factor, registration, invitation, reset, tokens ----
+
+// The platform administrator, once in with the second factor: its context
+// and its authenticator (the next codes must be of later steps).
+let admin = null;
+
+test('second factor: the platform administrator is sent to enrol, enrols with a code computed from the key shown, logs out, comes back through the code page', { timeout: TEST_TIMEOUT }, async () => {
+  const a = ACCOUNTS.admin;
+  const ctx = await newContext();
+  const page = await newPage(ctx);
+  await logIn(page, a.email, a.password);
+  assert.equal(new URL(page.url()).pathname, '/compte/double-facteur', 'sent to enrolment');
+  assert.match(norm(await page.getByRole('alert').innerText()), /Votre rôle demande un second facteur/);
+  await axeCheck(page, 'the second-factor enrolment page');
+  // Nothing else opens meanwhile but the account page, which says why.
+  await open(page, '/admin/organisations');
+  assert.equal(new URL(page.url()).pathname, '/compte/double-facteur');
+  await open(page, '/compte');
+  assert.match(norm(await page.locator('main').innerText()), /Activez d'abord la double authentification/);
+  assert.equal(await page.locator('#mdp-password').count(), 0, 'no password form before enrolment');
+  await axeCheck(page, 'the account page before enrolment');
+
+  await open(page, '/compte/double-facteur');
+  await clickAndWait(page, page.getByRole('button', { name: 'Commencer' }));
+  const key = norm(await page.locator('main p.key code').innerText());
+  assert.match(key, /^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/, 'a key of 32 base32 characters in groups of 4');
+  const uri = await page.locator('main code.uri').innerText();
+  assert.match(uri, /^otpauth:\/\/totp\//);
+  assert.equal(new URL(uri).searchParams.get('secret'), key.replace(/ /g, ''), 'the URI holds the same key');
+  await axeCheck(page, 'the enrolment page showing the key');
+  const app = new Authenticator(key);
+  await page.locator('#totp-code').fill(await app.code());
+  await clickAndWait(page, page.getByRole('button', { name: 'Activer la double authentification' }));
+  let url = new URL(page.url());
+  assert.equal(url.pathname, '/compte');
+  assert.equal(url.searchParams.get('fait'), 'double-facteur');
+  assert.match(norm(await page.locator('section[aria-labelledby="double-facteur"]').innerText()), /activée/);
+  assert.doesNotMatch(norm(await page.locator('main').innerText()), /Activez d'abord/);
+  await axeCheck(page, 'the account page, second factor enabled');
+
+  // Log out, then in again: the code page comes between.
+  await clickAndWait(page, page.locator('header').getByRole('button', { name: 'Se déconnecter' }));
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(await headerName(page), null);
+  await logIn(page, a.email, a.password);
+  assert.equal(new URL(page.url()).pathname, '/connexion/code');
+  assert.equal(await page.locator('h1').innerText(), 'Double authentification');
+  await axeCheck(page, 'the second-factor code page');
+  await page.locator('#code-code').fill(await app.code());
+  await clickAndWait(page, page.getByRole('button', { name: 'Valider' }));
+  url = new URL(page.url());
+  assert.equal(url.pathname, '/');
+  assert.equal(await headerName(page), a.name);
+  await open(page, '/admin/organisations');
+  assert.equal(await page.locator('h1').innerText(), 'Organisations');
+  await page.close();
+  admin = { ctx, app };
+});
+
+test('self-registration: an association registers, its applicant logs in and sees it waiting, the platform administrator confirms it', { timeout: TEST_TIMEOUT }, async () => {
+  assert.ok(admin, 'needs the platform administrator of the previous test');
+  const reg = {
+    name: 'Association d\'essai du Razès (exemple)', rna: 'W111000001',
+    person: 'Représentation (exemple)', email: 'representation@association.invalid',
+    password: 'mot de passe de la représentation',
+  };
+  const page = await newPage(await newContext());
+  await open(page, '/connexion');
+  await clickAndWait(page, page.getByRole('link', { name: 'inscrire sa structure' }));
+  assert.equal(new URL(page.url()).pathname, '/inscription');
+  assert.deepEqual(await page.locator('#inscription-kind option').evaluateAll((os) => os.map((o) => o.value)),
+    ['association', 'health_centre']);
+  await axeCheck(page, 'the registration page');
+  const fill = async (confirmation) => {
+    await page.locator('#inscription-name').fill(reg.name);
+    await page.locator('#inscription-kind').selectOption('association');
+    await page.locator('#inscription-rna').fill(reg.rna);
+    await page.locator('#inscription-display_name').fill(reg.person);
+    await page.locator('#inscription-email').fill(reg.email);
+    await page.locator('#inscription-password').fill(reg.password);
+    await page.locator('#inscription-confirmation').fill(confirmation);
+  };
+  // A confirmation that differs: refused beside it, the rest as typed.
+  await fill(`${reg.password} !`);
+  expectedErrorUrls.add(`${BASE}/inscription`);
+  let res = await clickAndWait(page, page.getByRole('button', { name: 'Envoyer la demande' }));
+  assert.equal(res.status(), 422);
+  assert.equal(await page.locator('#inscription-confirmation').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#inscription-name').inputValue(), reg.name);
+  assert.equal(await page.locator('#inscription-password').inputValue(), '', 'no password sent back');
+  await axeCheck(page, 'the registration page refusing the form');
+  await fill(reg.password);
+  res = await clickAndWait(page, page.getByRole('button', { name: 'Envoyer la demande' }));
+  assert.equal(res.status(), 200);
+  assert.match(norm(await page.locator('main').innerText()), /attend la confirmation/);
+
+  await logIn(page, reg.email, reg.password);
+  assert.equal(await headerName(page), reg.person);
+  await open(page, '/compte');
+  const row = page.locator('section[aria-labelledby="organisations"] tbody tr', { hasText: reg.name });
+  assert.equal(await row.count(), 1);
+  assert.match(norm(await row.innerText()), /en attente de confirmation/);
+  const orgId = (await row.locator('a[href^="/organisations/"]').getAttribute('href')).split('/').pop();
+  await open(page, `/organisations/${orgId}`);
+  assert.equal(await page.locator('h1').innerText(), reg.name);
+  assert.match(norm(await page.locator('main').innerText()), /en attente de confirmation/);
+  assert.equal(await page.locator('main form').count(), 0, 'no invitation form while it waits');
+  await axeCheck(page, 'an organisation\'s page (awaiting confirmation, as its applicant)');
+
+  const ap = await newPage(admin.ctx);
+  await open(ap, '/admin/organisations');
+  const confirm = ap.locator(`form[action="/admin/organisations/${orgId}/confirmer"]`);
+  assert.equal(await confirm.count(), 1, 'among those awaiting confirmation');
+  const pendingRow = ap.locator('tr', { has: confirm });
+  const pendingText = norm(await pendingRow.innerText());
+  assert.ok(pendingText.startsWith(reg.name) && pendingText.includes('RNA W111000001'), pendingText);
+  await axeCheck(ap, 'the administration of organisations');
+  await clickAndWait(ap, confirm.getByRole('button'));
+  const url = new URL(ap.url());
+  assert.equal(url.pathname, '/admin/organisations');
+  assert.equal(url.searchParams.get('fait'), 'confirmee');
+  assert.equal(await ap.locator(`form[action="/admin/organisations/${orgId}/confirmer"]`).count(), 0);
+
+  await open(page, '/compte');
+  assert.doesNotMatch(norm(await row.innerText()), /en attente/);
+  assert.match(norm(await row.innerText()), /confirmée/);
+  const mail = await waitMail(MAIL_DIR, reg.email, /confirm/i);
+  assert.ok(mail, 'the applicant is told by mail');
+
+  // The mail log shows it.
+  await open(ap, '/admin/courriels');
+  assert.equal(await ap.locator('h1').innerText(), 'File des courriels');
+  assert.ok(await ap.locator('main tbody tr', { hasText: reg.email }).count() >= 1, 'the mail in the log');
+  await axeCheck(ap, 'the mail log');
+  await ap.close();
+  await page.close();
+});
+
+test('invitation: the platform administrator invites a contributor into the Département; the mail\'s link sets a password; the newcomer logs in', { timeout: TEST_TIMEOUT }, async () => {
+  assert.ok(admin, 'needs the platform administrator of the earlier test');
+  const org = ACCOUNTS.manager.organisation;
+  const invited = { email: 'invitation@departement.invalid', name: 'Invitation (exemple)',
+    password: 'mot de passe choisi par invitation' };
+  const ap = await newPage(admin.ctx);
+  await open(ap, `/organisations/${org}`);
+  assert.equal(await ap.locator('h1').innerText(), 'Département d\'essai (exemple)');
+  const members = ap.locator('main table', { has: ap.locator('caption', { hasText: 'Membres' }) });
+  for (const role of ['manager', 'contributor', 'reader'])
+    assert.equal(await members.locator('tr', { hasText: ACCOUNTS[role].email }).count(), 1,
+      `the ${role} listed with the address`);
+  assert.equal(await ap.locator('#invitation-role').inputValue(), 'reader', 'Lecteur unless chosen');
+  await axeCheck(ap, 'an organisation\'s page with the invitation form');
+  await ap.locator('#invitation-email').fill(invited.email);
+  await ap.locator('#invitation-display_name').fill(invited.name);
+  await ap.locator('#invitation-role').selectOption('contributor');
+  await clickAndWait(ap, ap.getByRole('button', { name: 'Inviter' }));
+  const url = new URL(ap.url());
+  assert.equal(url.pathname, `/organisations/${org}`);
+  assert.equal(url.searchParams.get('fait'), 'invitation');
+  const row = members.locator('tr', { hasText: invited.email });
+  assert.match(norm(await row.innerText()), /invité/);
+  assert.match(norm(await row.innerText()), /Contributeur/);
+
+  const mail = await waitMail(MAIL_DIR, invited.email, /Invitation/i);
+  assert.ok(mail, 'the invitation mail arrives');
+  const path = linkIn(mail.body);
+  assert.ok(path, `a link in the mail: ${mail.body.slice(0, 300)}`);
+  const page = await newPage(await newContext());
+  await open(page, path);
+  assert.equal(await page.locator('input[name="jeton"]').count(), 1);
+  await axeCheck(page, 'the page of an invitation link');
+  await page.locator('#nouveau-password').fill(invited.password);
+  await page.locator('#nouveau-confirmation').fill(invited.password);
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Enregistrer le mot de passe' }));
+  assert.equal(res.status(), 200);
+  assert.match(norm(await page.locator('main').innerText()), /Mot de passe enregistré/);
+  await clickAndWait(page, page.locator('main').getByRole('link', { name: /connecter/ }));
+  assert.equal(new URL(page.url()).pathname, '/connexion');
+  await page.locator('#connexion-email').fill(invited.email);
+  await page.locator('#connexion-password').fill(invited.password);
+  await clickAndWait(page, page.getByRole('button', { name: 'Se connecter' }));
+  assert.equal(await headerName(page), invited.name);
+  await open(page, '/compte');
+  const membership = page.locator('section[aria-labelledby="organisations"] tbody tr');
+  assert.equal(await membership.count(), 1);
+  assert.match(norm(await membership.innerText()), /Département d'essai \(exemple\) Contributeur confirmée/);
+  // A contributor of the Département: its scenarios, and the creation form.
+  await open(page, '/scenarios');
+  assert.ok(await page.locator('section[aria-labelledby="liste"] a', { hasText: 'Quillan' }).count() >= 1);
+  assert.equal(await page.locator('#scenario-nom').count(), 1);
+  // No longer "invité".
+  await open(ap, `/organisations/${org}`);
+  assert.doesNotMatch(norm(await members.locator('tr', { hasText: invited.email }).innerText()), /invité/);
+  await page.close();
+  await ap.close();
+});
+
+test('password reset: asked for the reader, the mail\'s link sets a new password that logs in; the old session has ended', { timeout: TEST_TIMEOUT }, async () => {
+  const r = ACCOUNTS.reader;
+  const readerBefore = await as('reader'); // logged in earlier, ended by the reset
+  const ctx = await newContext();
+  const page = await newPage(ctx);
+  await open(page, '/connexion');
+  await clickAndWait(page, page.getByRole('link', { name: 'Mot de passe oublié ?' }));
+  assert.equal(new URL(page.url()).pathname, '/mot-de-passe/oubli');
+  await axeCheck(page, 'the forgotten-password page');
+  await page.locator('#oubli-email').fill(r.email);
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Recevoir un lien' }));
+  assert.equal(res.status(), 200);
+  assert.match(norm(await page.locator('main').innerText()), /Si un compte existe pour cette adresse/);
+
+  const mail = await waitMail(MAIL_DIR, r.email, /mot de passe/i);
+  assert.ok(mail, 'the reset mail arrives');
+  const path = linkIn(mail.body);
+  assert.ok(path, `a link in the mail: ${mail.body.slice(0, 300)}`);
+  await open(page, path);
+  await axeCheck(page, 'the page of a reset link');
+  const password = 'un nouveau mot de passe pour la lecture';
+  await page.locator('#nouveau-password').fill(password);
+  await page.locator('#nouveau-confirmation').fill(`${password}.`);
+  expectedErrorUrls.add(`${BASE}/mot-de-passe/nouveau`);
+  let sent = await clickAndWait(page, page.getByRole('button', { name: 'Enregistrer le mot de passe' }));
+  assert.equal(sent.status(), 422, 'a confirmation that differs');
+  assert.equal(await page.locator('#nouveau-confirmation').getAttribute('aria-invalid'), 'true');
+  await axeCheck(page, 'the page of a reset link refusing the form');
+  await page.locator('#nouveau-password').fill(password);
+  await page.locator('#nouveau-confirmation').fill(password);
+  sent = await clickAndWait(page, page.getByRole('button', { name: 'Enregistrer le mot de passe' }));
+  assert.equal(sent.status(), 200);
+  assert.match(norm(await page.locator('main').innerText()), /Mot de passe enregistré/);
+
+  // The reader's session of before has ended.
+  const old = await newPage(readerBefore);
+  await open(old, '/compte');
+  assert.equal(new URL(old.url()).pathname, '/connexion', 'the session of before the reset has ended');
+  await old.close();
+  // The new password logs in; the link served once.
+  const reLogin = await logIn(page, r.email, password);
+  assert.equal(reLogin.status(), 200);
+  assert.equal(await headerName(page), r.name);
+  await open(page, path, 410);
+  assert.match(norm(await page.locator('main').innerText()), /plus valable/);
+  await page.close();
+  r.password = password;
+  roleContexts.set('reader', Promise.resolve(ctx));
+});
+
+test('API tokens: made on the account page and shown once, GET /api/v1/scenarios with it lists the manager\'s scenarios, revoked it is 401', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await pageAs('manager');
+  await open(page, '/compte');
+  assert.equal(await page.locator('h1').innerText(), 'Mon compte');
+  assert.match(norm(await page.locator('section[aria-labelledby="identite"]').innerText()),
+    new RegExp(ACCOUNTS.manager.email.replace(/\./g, '\\.')));
+  await axeCheck(page, 'the account page');
+  await page.locator('#jeton-name').fill('Tableau de bord (exemple)');
+  const res = await clickAndWait(page, page.getByRole('button', { name: 'Créer un jeton' }));
+  assert.equal(res.status(), 200);
+  const codes = await page.locator('main code').allInnerTexts();
+  const secret = codes.find((c) => /^mgt_[A-Za-z0-9_-]{43}$/.test(c));
+  assert.ok(secret, `the new token shown: ${codes.join(' | ')}`);
+  assert.match(norm(await page.locator('main').innerText()), /ne sera plus jamais/);
+  await axeCheck(page, 'the account page showing a new token');
+  await open(page, '/compte');
+  assert.ok(!(await page.locator('main').innerText()).includes(secret), 'shown once only');
+
+  const api = () => fetch(`${BASE}/api/v1/scenarios`, { headers: { Authorization: `Bearer ${secret}` } });
+  let r = await api();
+  assert.equal(r.status, 200);
+  const names = (await r.json()).scenarios.map((s) => s.name);
+  for (const n of ['Cabine de télémédecine à Quillan', 'Consultation itinérante à Belcaire'])
+    assert.ok(names.includes(n), `"${n}" in ${names.join(' | ')}`);
+
+  const revoke = page.locator('section[aria-labelledby="jetons"] form[action$="/revoquer"]');
+  assert.equal(await revoke.count(), 1);
+  assert.match(norm(await page.locator('section[aria-labelledby="jetons"] tr',
+    { has: page.locator('form[action$="/revoquer"]') }).innerText()), /Tableau de bord \(exemple\)/);
+  await clickAndWait(page, revoke.getByRole('button'));
+  assert.equal(new URL(page.url()).searchParams.get('fait'), 'jeton-revoque');
+  assert.equal(await page.locator('section[aria-labelledby="jetons"] form[action$="/revoquer"]').count(), 0);
+  r = await api();
+  assert.equal(r.status, 401, 'the revoked token');
+  await page.close();
+});
+
 // --- Accessibility (axe-core, WCAG 2 A and AA) ----------------------------
 
 // Checks the page as it is now (a page answering a form too). axe-core is
@@ -823,6 +1234,27 @@ test('accessibility (axe-core, WCAG 2 A/AA)', { timeout: 4 * TEST_TIMEOUT }, asy
       await page.close();
     }
   });
+});
+
+test('log-out: the header\'s button ends the session on the server, not only in the browser', { timeout: TEST_TIMEOUT }, async () => {
+  const ctx = await as('contributor');
+  const saved = await ctx.storageState(); // the session cookie, as before the log-out
+  const page = await newPage(ctx);
+  await open(page, '/compte');
+  assert.equal(await headerName(page), ACCOUNTS.contributor.name);
+  await clickAndWait(page, page.locator('header').getByRole('button', { name: 'Se déconnecter' }));
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(await headerName(page), null);
+  assert.equal(await page.locator('header').getByRole('link', { name: 'Se connecter' }).count(), 1);
+  await open(page, '/compte');
+  assert.equal(new URL(page.url()).pathname, '/connexion');
+  await page.close();
+  roleContexts.delete('contributor');
+  // The old cookie, put back: the session is gone on the server.
+  const again = await newPage(await newContext({ storageState: saved }));
+  await open(again, '/compte');
+  assert.equal(new URL(again.url()).pathname, '/connexion');
+  await again.close();
 });
 
 // Last: everything above ran in the default context, CSP enforced.
