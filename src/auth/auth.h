@@ -410,9 +410,14 @@ int mg_auth_invite(mg_db *db, int64_t by, int64_t org_id, const char *email,
  * confirmation (kind association — RNA or SIRET required — or health
  * centre — SIRET or FINESS required), an account with `password` and the
  * applicant role in it; queues a French acknowledgement to `email`.
+ * Registrations from `address` (NULL: not counted, for the command line and
+ * tests) are slowed down like log-in failures, since each writes an
+ * organisation and a message to an unchecked address: past the free ones
+ * of a day, MG_ETHROTTLE with *retry_after.
  */
 int mg_auth_register(mg_db *db, const mg_auth_org_input *org, const char *email,
                      const char *display_name, const char *password, const char *public_url,
+                     const char *address, int64_t now, int64_t *retry_after,
                      int64_t *account_out, int64_t *org_out, mg_auth_field_error *fe,
                      mg_diag *d) MG_WARN_UNUSED;
 

@@ -430,6 +430,7 @@ static int register_body(mg_db_conn *c, void *ctx, mg_diag *d)
 
 int mg_auth_register(mg_db *db, const mg_auth_org_input *org, const char *email,
                      const char *display_name, const char *password, const char *public_url,
+                     const char *address, int64_t now, int64_t *retry_after,
                      int64_t *account_out, int64_t *org_out, mg_auth_field_error *fe,
                      mg_diag *d)
 {
@@ -467,11 +468,32 @@ int mg_auth_register(mg_db *db, const mg_auth_org_input *org, const char *email,
         return rc;
     if (mg_auth_password_check(password, norm, &why))
         return auth_field_fail(fe, d, MG_EINVAL, "password", "%s", why.msg);
+    /* Registrations from one address are counted like failures: each makes
+     * an organisation and sends a message to an address nobody checked, so
+     * past a few a day they wait, 1, 2, 4 … s (a person registers once). */
+    char key[AUTH_KEY_MAX_BYTES];
+    snprintf(key, sizeof key, "register:%s", address ? address : "");
+    const char *keys[] = {key};
+    if (address) {
+        int64_t wait = 0;
+        if ((rc = auth_throttle_wait(db, keys, 1, now, &wait, d)) != 0)
+            return rc;
+        if (wait > 0) {
+            if (retry_after)
+                *retry_after = wait;
+            return mg_diag_set(d, MG_ETHROTTLE, NULL, 0, 0,
+                               "Trop d'inscriptions depuis cette adresse : réessayez dans "
+                               "%lld seconde%s.",
+                               (long long)wait, wait > 1 ? "s" : "");
+        }
+    }
     char pw_hash[AUTH_PWHASH_MAX];
     if ((rc = auth_password_hash(password, pw_hash, d)) != 0)
         return rc;
     struct register_tx t = {&f, norm, name, pw_hash, url, fe, 0, 0};
     rc = mg_db_transaction(db, MG_DB_TX_WRITE, register_body, &t, d);
+    if (rc == 0 && address)
+        rc = auth_throttle_fail(db, keys, 1, now, d);
     if (rc == 0) {
         if (account_out)
             *account_out = t.account;

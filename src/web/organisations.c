@@ -221,9 +221,20 @@ static int register_post(web_ctx *ctx)
     int64_t account = 0, org_id = 0;
     mg_auth_field_error fe = {0};
     mg_diag d = {{0}};
+    int64_t retry = 0;
     int rc = mg_auth_register(ctx->app->db, &org, in.raw[REG_EMAIL], in.raw[REG_PERSON],
-                              in.raw[REG_PASSWORD], web_public_base(ctx), &account, &org_id, &fe,
-                              &d);
+                              in.raw[REG_PASSWORD], web_public_base(ctx),
+                              mg_http_client_address(ctx->req), (int64_t)time(NULL), &retry,
+                              &account, &org_id, &fe, &d);
+    if (rc == MG_ETHROTTLE) {
+        /* Too many registrations from this address lately: the form as
+         * typed, the wait said above it. */
+        web_form_refuse(&in, "name", d.msg);
+        ctx->res->status = 429;
+        mg_http_retry_after(ctx->res, retry > 0 ? (unsigned)retry : 1u);
+        render_register(ctx, &in);
+        return web_done(ctx);
+    }
     if (rc == MG_EINVAL || fe.field) {
         web_refuse_auth(&in, &fe, "name");
         ctx->res->status = 422;

@@ -987,7 +987,8 @@ static void test_registration(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&fe, 0, sizeof fe);
         assert_int_equal(mg_auth_register(db, &bad[i].in, bad[i].email, "Anne", bad[i].password,
-                                          URL, &account, &org, &fe, &d),
+                                          URL, "203.0.113.5", T0, NULL, &account, &org, &fe,
+                                          &d),
                          MG_EINVAL);
         if (!fe.field || strcmp(fe.field, bad[i].field) != 0)
             fail_msg("case %zu: field %s, expected %s", i, fe.field ? fe.field : "(none)",
@@ -997,7 +998,7 @@ static void test_registration(void **state)
     mg_auth_org_input in = {.name = "Centre de santé des Corbières", .kind = "health_centre",
                             .finess = "310781406"};
     assert_int_equal(mg_auth_register(db, &in, "anne@example.org", "Anne Martin", PW, URL,
-                                      &account, &org, &fe, &d),
+                                      "203.0.113.5", T0, NULL, &account, &org, &fe, &d),
                      0);
     assert_true(account > 0 && org > 0);
     mg_auth_org o;
@@ -1046,8 +1047,8 @@ static void test_registration(void **state)
     memset(&fe, 0, sizeof fe);
     mg_auth_org_input again = {.name = "Autre centre", .kind = "health_centre",
                                .finess = in.finess};
-    assert_int_equal(mg_auth_register(db, &again, "autre@example.org", "Autre", PW, URL,
-                                      &account, &org, &fe, &d),
+    assert_int_equal(mg_auth_register(db, &again, "autre@example.org", "Autre", PW, URL, NULL,
+                                      0, NULL, &account, &org, &fe, &d),
                      MG_EINVAL);
     assert_string_equal(fe.field, "finess");
     assert_int_equal(account, 0);
@@ -1056,6 +1057,35 @@ static void test_registration(void **state)
 }
 
 /* --- API tokens -------------------------------------------------------------------- */
+
+/* Registrations from one address: three a day are free, then each waits
+ * 1, 2, 4 … s after the one before; another address is not slowed. */
+static void test_registration_slow_down(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    mg_diag d = {{0}};
+    int64_t account = 0, org = 0, retry = 0;
+    char name[64], email[64], rna[16];
+    for (int k = 1; k <= 5; k++) {
+        snprintf(name, sizeof name, "Association %d", k);
+        snprintf(email, sizeof email, "asso%d@example.org", k);
+        snprintf(rna, sizeof rna, "W75100000%d", k);
+        mg_auth_org_input in = {.name = name, .kind = "association", .rna = rna};
+        mg_auth_field_error fe = {0};
+        int want = k <= 4 ? 0 : MG_ETHROTTLE;
+        assert_int_equal(mg_auth_register(db, &in, email, "Bénévole", PW, URL, "203.0.113.9", T0,
+                                          &retry, &account, &org, &fe, &d),
+                         want);
+    }
+    assert_int_equal(retry, 1);
+    mg_auth_org_input in = {.name = "Association 5", .kind = "association", .rna = "W751000005"};
+    mg_auth_field_error fe = {0};
+    assert_int_equal(mg_auth_register(db, &in, "asso5@example.org", "Bénévole", PW, URL,
+                                      "203.0.113.10", T0, &retry, &account, &org, &fe, &d),
+                     0);
+    mg_db_close(db);
+}
 
 static void test_api_tokens(void **state)
 {
@@ -1460,6 +1490,7 @@ static void test_orgs_where(void **state)
     X(test_password_change)           \
     X(test_invitations)               \
     X(test_registration)              \
+    X(test_registration_slow_down)    \
     X(test_api_tokens)
 
 int main(void)

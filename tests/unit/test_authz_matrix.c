@@ -159,7 +159,7 @@ static int64_t pending_new(void)
     mg_auth_org_input in = {.name = name, .kind = "association", .rna = rna};
     int64_t account = 0, org = 0;
     if (mg_auth_register(app->db, &in, email, "Demandeur (exemple)", PASSWORD,
-                         "http://127.0.0.1", &account, &org, NULL, &d))
+                         "http://127.0.0.1", NULL, 0, NULL, &account, &org, NULL, &d))
         die("registration", &d);
     return org;
 }
