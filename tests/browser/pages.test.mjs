@@ -656,7 +656,7 @@ test('roles: the reader sees the manager\'s scenario read-only (a POST of its fo
   const refused = await postForm(reader, `/scenarios/${id}/actions`,
     { kind: 'telemedicine_cabin', commune: '11304' });
   assert.equal(refused.status(), 403);
-  console.log(`a reader adding an action: ${refused.status()} — ${norm(await reader.locator('main').innerText()).slice(0, 200)}`);
+  assert.match(norm(await reader.locator('main').innerText()), /Votre rôle ne permet pas cette action/);
   await open(reader, `/scenarios/${id}/supprimer`, 403);
 
   const contributor = await pageAs('contributor');
