@@ -54,10 +54,11 @@ const nowStep = () => Math.floor(Date.now() / 1000 / 30);
 
 // The application on a phone: a key, and the last step whose code was used
 // (the server takes a code once, from one step before to one step after
-// its own, and never a step at or before the last one used). Each code is
-// of a later step than the last, at most one ahead of now; never computed
-// in a step's last 3 seconds, so that a code of the step before now is not
-// one step too old by the time it arrives.
+// its own, and never of a step at or before the last one used). Each code
+// is of the current step, or of the next when the current one was used:
+// valid at least 30 s more, however slow the machine (a code of the step
+// before now, as accepted, could be too old by the time it arrives). Waits
+// for the next step when both are used.
 export class Authenticator {
   constructor(secret) {
     this.secret = secret;
@@ -66,19 +67,13 @@ export class Authenticator {
 
   async code() {
     for (;;) {
-      const inStep = (Date.now() / 1000) % 30;
-      if (inStep > 27) {
-        await sleep((30 - inStep) * 1000 + 200);
-        continue;
-      }
       const now = nowStep();
-      const step = Math.max(this.last + 1, now - 1);
-      if (step > now + 1) {
-        await sleep((30 - inStep) * 1000 + 200);
-        continue;
+      const step = Math.max(this.last + 1, now);
+      if (step <= now + 1) {
+        this.last = step;
+        return totp(this.secret, step);
       }
-      this.last = step;
-      return totp(this.secret, step);
+      await sleep((30 - (Date.now() / 1000) % 30) * 1000 + 200);
     }
   }
 }
