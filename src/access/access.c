@@ -133,22 +133,19 @@ void mg_access_two_step(const mg_pairs *p, const double *w1, const double *w2,
     }
 }
 
-/* Normalises w over each origin's supply locations (row), in place:
- * w_ij / Σ_{k: S_k > 0} w_ik, and 0 towards locations without supply. */
-static void normalise_rows(const mg_pairs *p, const double *supply, double *w)
+void mg_access_normalise_rows(const mg_pairs *p, const double *supply, double *w)
 {
     for (size_t i = 0; i < p->n; i++) {
         double s = 0;
         for (size_t k = p->start[i]; k < p->start[i + 1]; k++)
-            if (supply[p->to[k]] > 0)
+            if (!supply || supply[p->to[k]] > 0)
                 s += w[k];
         for (size_t k = p->start[i]; k < p->start[i + 1]; k++)
-            w[k] = s > 0 && supply[p->to[k]] > 0 ? w[k] / s : 0;
+            w[k] = s > 0 && (!supply || supply[p->to[k]] > 0) ? w[k] / s : 0;
     }
 }
 
-/* Normalises w over each destination's origins (column): w_ij / Σ_k w_kj. */
-static int normalise_columns(const mg_pairs *p, double *w)
+int mg_access_normalise_columns(const mg_pairs *p, double *w)
 {
     double *col = mg_alloc_array(p->n, sizeof *col);
     if (!col)
@@ -226,7 +223,7 @@ int mg_access_compute(const mg_pairs *p, const double *supply, const double *dem
             /* G_ij = W_ij / Σ_k W_ik over supply locations; both steps use
              * G_ij · W_ij. */
             memcpy(w2, w, p->npairs * sizeof *w);
-            normalise_rows(p, supply, w2);
+            mg_access_normalise_rows(p, supply, w2);
             for (size_t k = 0; k < p->npairs; k++)
                 w[k] *= w2[k];
             mg_access_two_step(p, w, w, supply, demand, ratio, out);
@@ -235,8 +232,8 @@ int mg_access_compute(const mg_pairs *p, const double *supply, const double *dem
              * reaches (row-normalised), supply over the communes each
              * location reaches (column-normalised). */
             memcpy(w2, w, p->npairs * sizeof *w);
-            normalise_rows(p, supply, w);
-            if ((rc = normalise_columns(p, w2)))
+            mg_access_normalise_rows(p, supply, w);
+            if ((rc = mg_access_normalise_columns(p, w2)))
                 break;
             mg_access_two_step(p, w, w2, supply, demand, ratio, out);
         }

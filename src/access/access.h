@@ -69,6 +69,23 @@ void mg_access_two_step(const mg_pairs *p, const double *w1, const double *w2,
                         const double *supply, const double *demand, double *ratio,
                         double *out);
 
+/**
+ * Normalises the pair weights w over each origin's row, in place:
+ * w_ij / Σ_k w_ik. With `supply` not NULL the sum runs over the
+ * destinations with supply[k] > 0 only and pairs towards the others get 0
+ * (the commune mode's BFCA and 3SFCA); with NULL it runs over every
+ * destination of the row (IPEA's BFCA, the zones mode). A row summing to 0
+ * stays 0.
+ */
+void mg_access_normalise_rows(const mg_pairs *p, const double *supply, double *w);
+
+/**
+ * Normalises w over each destination's column, in place: w_ij / Σ_k w_kj
+ * (0 where the column sums to 0). MG_ENOMEM when its n sums cannot be
+ * allocated.
+ */
+int mg_access_normalise_columns(const mg_pairs *p, double *w) MG_WARN_UNUSED;
+
 /* --- Professions and their DREES conventions. ------------------------- */
 
 typedef struct mg_profession {

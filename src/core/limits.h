@@ -23,6 +23,11 @@
 #define MG_MAX_COMMUNES 200000u
 #define MG_MAX_POLYGON_POINTS 10000000u
 
+/* Zones of `maillage access --zones` (IRIS, 200 m squares: France has
+ * ~2.3 million inhabited squares) and the length of a zone id. */
+#define MG_MAX_ZONES 5000000u
+#define MG_MAX_ZONE_ID_BYTES 256u
+
 /* Travel-time tables: pairs kept within the largest catchment. */
 #define MG_MAX_PAIRS 400000000ull
 #define MG_MAX_MINUTES 600.0
