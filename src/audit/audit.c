@@ -46,11 +46,14 @@ static const char SQL_INSERT[] =
 #define COLUMNS                                                                        \
     "id, seq, created_at, account_id, organisation_id, object_type, object_id, verb, " \
     "changes_json, prev_hash, hash"
+/* An object's entries, and (?3 not NULL) the entries of type ?3 recorded
+ * on behalf of organisation ?2: an organisation's memberships. */
 static const char SQL_HISTORY[] =
-    "SELECT " COLUMNS " FROM audit_entries WHERE object_type = ?1 AND object_id = ?2 "
-    "ORDER BY seq DESC LIMIT ?3 OFFSET ?4";
+    "SELECT " COLUMNS " FROM audit_entries WHERE (object_type = ?1 AND object_id = ?2) "
+    "OR (object_type = ?3 AND organisation_id = ?2) ORDER BY seq DESC LIMIT ?4 OFFSET ?5";
 static const char SQL_HISTORY_COUNT[] =
-    "SELECT count(*) FROM audit_entries WHERE object_type = ?1 AND object_id = ?2";
+    "SELECT count(*) FROM audit_entries WHERE (object_type = ?1 AND object_id = ?2) "
+    "OR (object_type = ?3 AND organisation_id = ?2)";
 static const char SQL_WALK[] =
     "SELECT " COLUMNS " FROM audit_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_BY_HASH[] = "SELECT id FROM audit_entries WHERE hash = ?1";
@@ -571,6 +574,7 @@ static int recompute(const mg_audit_record *r, char hex[static 65])
 struct history_tx {
     const char *object_type;
     int64_t object_id;
+    const char *members_type; /* NULL: the object's entries only */
     size_t offset, limit;
     mg_audit_record *rows;
     size_t n, total;
@@ -585,7 +589,8 @@ static int history_body(mg_db_conn *c, void *ctx, mg_diag *d)
 
     mg_db_stmt *q = NULL;
     int rc = mg_db_prepare(c, SQL_HISTORY_COUNT, &q, d);
-    if (rc == 0 && (mg_db_bind_text(q, 1, t->object_type) || mg_db_bind_int64(q, 2, t->object_id)))
+    if (rc == 0 && (mg_db_bind_text(q, 1, t->object_type) || mg_db_bind_int64(q, 2, t->object_id) ||
+                    mg_db_bind_text(q, 3, t->members_type)))
         rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory binding a query");
     if (rc == 0)
         rc = step_row(q, "counting audit entries", d);
@@ -604,8 +609,9 @@ static int history_body(mg_db_conn *c, void *ctx, mg_diag *d)
     rc = mg_db_prepare(c, SQL_HISTORY, &q, d);
     if (rc == 0 && (mg_db_bind_text(q, 1, t->object_type) ||
                     mg_db_bind_int64(q, 2, t->object_id) ||
-                    mg_db_bind_int64(q, 3, (int64_t)t->limit) ||
-                    mg_db_bind_int64(q, 4, (int64_t)t->offset)))
+                    mg_db_bind_text(q, 3, t->members_type) ||
+                    mg_db_bind_int64(q, 4, (int64_t)t->limit) ||
+                    mg_db_bind_int64(q, 5, (int64_t)t->offset)))
         rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory binding a query");
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
@@ -632,6 +638,14 @@ static int history_body(mg_db_conn *c, void *ctx, mg_diag *d)
 int mg_audit_history(mg_db *db, const char *object_type, int64_t object_id, size_t offset,
                      size_t limit, mg_audit_record **out, size_t *n, size_t *total, mg_diag *d)
 {
+    return mg_audit_history_with(db, object_type, object_id, NULL, offset, limit, out, n, total,
+                                 d);
+}
+
+int mg_audit_history_with(mg_db *db, const char *object_type, int64_t object_id,
+                          const char *members_type, size_t offset, size_t limit,
+                          mg_audit_record **out, size_t *n, size_t *total, mg_diag *d)
+{
     if (out)
         *out = NULL;
     if (n)
@@ -641,6 +655,8 @@ int mg_audit_history(mg_db *db, const char *object_type, int64_t object_id, size
     if (!db || !out || !n || !total)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_audit_history: NULL argument");
     int rc = check_name("object_type", object_type, d);
+    if (rc == 0 && members_type)
+        rc = check_name("members_type", members_type, d);
     if (rc)
         return rc;
     if (limit < 1 || limit > MG_AUDIT_PAGE_MAX || offset > (size_t)INT64_MAX)
@@ -648,7 +664,7 @@ int mg_audit_history(mg_db *db, const char *object_type, int64_t object_id, size
                            "audit history: a page holds 1 to %u entries (asked %zu)",
                            MG_AUDIT_PAGE_MAX, limit);
     struct history_tx t = {.object_type = object_type, .object_id = object_id,
-                           .offset = offset, .limit = limit};
+                           .members_type = members_type, .offset = offset, .limit = limit};
     rc = mg_db_transaction(db, MG_DB_TX_READ, history_body, &t, d);
     if (rc) {
         mg_audit_records_free(t.rows, t.n);

@@ -102,6 +102,17 @@ int mg_audit_history(mg_db *db, const char *object_type, int64_t object_id, size
                      size_t limit, mg_audit_record **out, size_t *n, size_t *total,
                      mg_diag *d) MG_WARN_UNUSED;
 
+/**
+ * The same, with also the entries of type `members_type` recorded on
+ * behalf of organisation `object_id` (for an organisation's page, its
+ * "membership" entries: who was invited, with which role), merged newest
+ * first. NULL members_type: as mg_audit_history.
+ */
+int mg_audit_history_with(mg_db *db, const char *object_type, int64_t object_id,
+                          const char *members_type, size_t offset, size_t limit,
+                          mg_audit_record **out, size_t *n, size_t *total,
+                          mg_diag *d) MG_WARN_UNUSED;
+
 /** Frees an array of n records from mg_audit_history. NULL accepted. */
 void mg_audit_records_free(mg_audit_record *r, size_t n);
 

@@ -208,9 +208,12 @@ void web_history(mg_buf *b, web_ctx *ctx, const char *object_type, int64_t objec
     mg_audit_record *recs = NULL;
     size_t n = 0, total = 0;
     mg_diag d = {{0}};
-    int rc = mg_audit_history(ctx->app->db, object_type, object_id,
-                              (page - 1) * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE, &recs, &n, &total,
-                              &d);
+    /* An organisation's history includes its memberships (invitations,
+     * roles given), which are recorded under the account's id. */
+    const char *members = strcmp(object_type, "organisation") == 0 ? "membership" : NULL;
+    int rc = mg_audit_history_with(ctx->app->db, object_type, object_id, members,
+                                   (page - 1) * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE, &recs, &n,
+                                   &total, &d);
     if (rc) {
         /* The rest of the page is worth having: the section says the
          * history could not be read, and the operator's log says why. */

@@ -499,12 +499,8 @@ static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_fo
     changes_table(b, w);
     if (can_edit)
         share_section(b, ctx, w);
-    if (!by_link) {
-        mg_buf_puts(b, "<section aria-labelledby=\"historique\"><h2 id=\"historique\">"
-                       "Historique</h2>\n");
+    if (!by_link)
         web_history(b, ctx, "scenario", id);
-        mg_buf_puts(b, "</section>\n");
-    }
     /* A first POST without confirmer=oui shows the confirmation page. */
     if (can_delete) {
         mg_buf_printf(b, "<form method=\"post\" action=\"/scenarios/%lld/supprimer\">",

@@ -397,6 +397,28 @@ static void test_history_pages(void **state)
     mg_audit_records_free(r, n);
 
     assert_int_equal(mg_audit_history(db, "contract", 7, 0, 0, &r, &n, &total, &d), MG_EINVAL);
+
+    /* An organisation's page: its own entries and the memberships made on
+     * its behalf (organisation 11 in append_simple), not another's. */
+    append_simple(db, "organisation", 11, "create", NULL, "Org");
+    append_simple(db, "membership", 42, "create", NULL, "reader");
+    mg_audit_change ch[] = {{.field = "role", .after = "manager"}};
+    mg_audit_entry other = {.account_id = 3, .organisation_id = 12, .object_type = "membership",
+                            .object_id = 43, .verb = "create", .changes = ch, .nchanges = 1};
+    append_ok(db, &other);
+    assert_int_equal(mg_audit_history_with(db, "organisation", 11, "membership", 0, 10, &r, &n,
+                                           &total, &d),
+                     0);
+    assert_int_equal(total, 2);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].object_type, "membership"); /* newest first */
+    assert_int_equal(r[0].object_id, 42);
+    assert_string_equal(r[1].object_type, "organisation");
+    mg_audit_records_free(r, n);
+    /* Without the members' type, the organisation's own entries only. */
+    assert_int_equal(mg_audit_history(db, "organisation", 11, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(total, 1);
+    mg_audit_records_free(r, n);
     mg_db_close(db);
 }
 
