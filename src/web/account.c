@@ -30,14 +30,17 @@
 enum { PW_CURRENT, PW_NEW, PW_CONFIRM };
 static const web_field password_fields[] = {
     [PW_CURRENT] = {.name = "current_password", .label = "Mot de passe actuel", .kind = WEB_FIELD_PASSWORD,
-                    .required = true, .max = MG_AUTH_PASSWORD_MAX_BYTES},
+                    .required = true, .max = MG_AUTH_PASSWORD_MAX_BYTES,
+                    .autocomplete = "current-password"},
     [PW_NEW] = {.name = "password", .label = "Nouveau mot de passe", .kind = WEB_FIELD_PASSWORD,
                 .required = true, .max = MG_AUTH_PASSWORD_MAX_BYTES,
                 .hint = "12 caractères au moins. Une phrase de quelques mots se retient mieux "
-                        "qu'un mot compliqué."},
+                        "qu'un mot compliqué.",
+                .autocomplete = "new-password"},
     [PW_CONFIRM] = {.name = "confirmation", .label = "Nouveau mot de passe, une seconde fois",
                     .kind = WEB_FIELD_PASSWORD, .required = true,
-                    .max = MG_AUTH_PASSWORD_MAX_BYTES},
+                    .max = MG_AUTH_PASSWORD_MAX_BYTES,
+                    .autocomplete = "new-password"},
 };
 static const web_form password_form = {"mdp", password_fields, NFIELDS(password_fields),
                                        "Changer le mot de passe", NULL};
@@ -55,7 +58,8 @@ static const web_form token_form = {"jeton", token_fields, NFIELDS(token_fields)
 enum { CODE_CODE };
 static const web_field code_fields[] = {
     [CODE_CODE] = {.name = "code", .label = "Code à 6 chiffres affiché par l'application",
-                   .kind = WEB_FIELD_TEXT, .required = true, .max = MG_AUTH_TOTP_DIGITS},
+                   .kind = WEB_FIELD_TEXT, .required = true, .max = MG_AUTH_TOTP_DIGITS,
+                   .autocomplete = "one-time-code"},
 };
 static const web_form code_form = {"totp", code_fields, NFIELDS(code_fields),
                                    "Activer la double authentification", NULL};
@@ -74,10 +78,12 @@ static const web_field newpw_fields[] = {
                         .kind = WEB_FIELD_PASSWORD, .required = true,
                         .max = MG_AUTH_PASSWORD_MAX_BYTES,
                         .hint = "12 caractères au moins. Une phrase de quelques mots se retient "
-                                "mieux qu'un mot compliqué."},
+                                "mieux qu'un mot compliqué.",
+                        .autocomplete = "new-password"},
     [NEWPW_CONFIRM] = {.name = "confirmation", .label = "Nouveau mot de passe, une seconde fois",
                        .kind = WEB_FIELD_PASSWORD, .required = true,
-                       .max = MG_AUTH_PASSWORD_MAX_BYTES},
+                       .max = MG_AUTH_PASSWORD_MAX_BYTES,
+                       .autocomplete = "new-password"},
     [NEWPW_TOKEN] = {.name = "jeton", .label = "Lien", .kind = WEB_FIELD_HIDDEN,
                      .max = MG_AUTH_TOKEN_CHARS},
 };

@@ -198,12 +198,26 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
     } else {
         bool text = fd->kind == WEB_FIELD_TEXT || fd->kind == WEB_FIELD_EMAIL ||
                     fd->kind == WEB_FIELD_PASSWORD;
-        const char *type = fd->kind == WEB_FIELD_EMAIL ? " type=\"email\" autocomplete=\"email\""
+        const char *type = fd->kind == WEB_FIELD_EMAIL      ? " type=\"email\""
                            : fd->kind == WEB_FIELD_PASSWORD ? " type=\"password\""
                            : fd->kind == WEB_FIELD_TEXT     ? " type=\"text\""
                                                             : " inputmode=\"decimal\"";
         if (rc == MG_OK)
             rc = mg_buf_puts(b, type); /* lint-ok: one of the four literals above */
+        /* What the field holds, for browsers and assistive technologies to
+         * fill it (WCAG 1.3.5); a one-time code is typed on a digit pad. */
+        const char *ac = fd->autocomplete ? fd->autocomplete
+                         : fd->kind == WEB_FIELD_EMAIL ? "email"
+                                                       : NULL;
+        if (rc == MG_OK && ac) {
+            rc = mg_buf_puts(b, " autocomplete=\"");
+            if (rc == MG_OK)
+                rc = mg_html_attr(b, ac);
+            if (rc == MG_OK)
+                rc = mg_buf_puts(b, "\"");
+        }
+        if (rc == MG_OK && ac && strcmp(ac, "one-time-code") == 0)
+            rc = mg_buf_puts(b, " inputmode=\"numeric\"");
         if (rc == MG_OK && text)
             rc = mg_buf_printf(b, " maxlength=\"%u\"", fd->max > 0 ? (unsigned)fd->max : 200u);
         if (rc == MG_OK && shown) {

@@ -48,6 +48,9 @@ typedef struct web_field {
     web_options_fn options_fn; /* COMMUNE (or SELECT) choices at run time */
     const char *defval; /* shown when nothing was typed; HIDDEN's value */
     const char *hint;   /* French help shown under the field, NULL for none */
+    const char *autocomplete; /* the autocomplete token (WCAG 1.3.5): "current-password",
+                                 "new-password", "one-time-code", "name", "off"…; NULL:
+                                 "email" for an e-mail field, none otherwise */
 } web_field;
 
 typedef struct web_form {

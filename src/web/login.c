@@ -16,7 +16,8 @@ static const web_field login_fields[] = {
     {.name = "email", .label = "Adresse e-mail", .kind = WEB_FIELD_EMAIL, .required = true,
      .max = MG_AUTH_EMAIL_MAX_BYTES},
     {.name = "password", .label = "Mot de passe", .kind = WEB_FIELD_PASSWORD, .required = true,
-     .max = MG_AUTH_PASSWORD_MAX_BYTES},
+     .max = MG_AUTH_PASSWORD_MAX_BYTES,
+     .autocomplete = "current-password"},
     {.name = "suite", .label = "Page demandée", .kind = WEB_FIELD_HIDDEN, .max = 2000},
 };
 static const web_form login_form = {"connexion", login_fields,
@@ -25,7 +26,8 @@ static const web_form login_form = {"connexion", login_fields,
 
 static const web_field code_fields[] = {
     {.name = "code", .label = "Code à 6 chiffres de votre application d'authentification",
-     .kind = WEB_FIELD_TEXT, .required = true, .max = 6},
+     .kind = WEB_FIELD_TEXT, .required = true, .max = 6,
+     .autocomplete = "one-time-code"},
     {.name = "suite", .label = "Page demandée", .kind = WEB_FIELD_HIDDEN, .max = 2000},
 };
 static const web_form code_form = {"code", code_fields, sizeof code_fields / sizeof *code_fields,

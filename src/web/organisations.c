@@ -86,7 +86,8 @@ enum { REG_NAME, REG_KIND, REG_SIRET, REG_RNA, REG_FINESS, REG_PERSON, REG_EMAIL
        REG_CONFIRM };
 static const web_field register_fields[] = {
     [REG_NAME] = {.name = "name", .label = "Nom de la structure", .kind = WEB_FIELD_TEXT,
-                  .required = true, .max = MG_AUTH_NAME_MAX_CHARS},
+                  .required = true, .max = MG_AUTH_NAME_MAX_CHARS,
+                  .autocomplete = "organization"},
     [REG_KIND] = {.name = "kind", .label = "Nature de la structure", .kind = WEB_FIELD_SELECT,
                   .required = true, .options_fn = registrable_options,
                   .defval = "association"},
@@ -98,15 +99,18 @@ static const web_field register_fields[] = {
     [REG_FINESS] = {.name = "finess", .label = "Numéro FINESS (centres de santé)",
                     .kind = WEB_FIELD_TEXT, .max = 12, .hint = "9 caractères."},
     [REG_PERSON] = {.name = "display_name", .label = "Votre nom", .kind = WEB_FIELD_TEXT,
-                    .required = true, .max = MG_AUTH_NAME_MAX_CHARS},
+                    .required = true, .max = MG_AUTH_NAME_MAX_CHARS,
+                    .autocomplete = "name"},
     [REG_EMAIL] = {.name = "email", .label = "Votre adresse e-mail", .kind = WEB_FIELD_EMAIL,
                    .required = true, .max = MG_AUTH_EMAIL_MAX_BYTES},
     [REG_PASSWORD] = {.name = "password", .label = "Mot de passe", .kind = WEB_FIELD_PASSWORD,
                       .required = true, .max = MG_AUTH_PASSWORD_MAX_BYTES,
-                      .hint = PASSWORD_HINT},
+                      .hint = PASSWORD_HINT,
+                      .autocomplete = "new-password"},
     [REG_CONFIRM] = {.name = "confirmation", .label = "Mot de passe, une seconde fois",
                      .kind = WEB_FIELD_PASSWORD, .required = true,
-                     .max = MG_AUTH_PASSWORD_MAX_BYTES},
+                     .max = MG_AUTH_PASSWORD_MAX_BYTES,
+                     .autocomplete = "new-password"},
 };
 static const web_form register_form = {"inscription", register_fields, NFIELDS(register_fields),
                                        "Envoyer la demande", NULL};
@@ -114,9 +118,11 @@ static const web_form register_form = {"inscription", register_fields, NFIELDS(r
 enum { INV_EMAIL, INV_PERSON, INV_ROLE };
 static const web_field invite_fields[] = {
     [INV_EMAIL] = {.name = "email", .label = "Adresse e-mail", .kind = WEB_FIELD_EMAIL,
-                   .required = true, .max = MG_AUTH_EMAIL_MAX_BYTES},
+                   .required = true, .max = MG_AUTH_EMAIL_MAX_BYTES,
+                   .autocomplete = "off"},
     [INV_PERSON] = {.name = "display_name", .label = "Nom de la personne",
-                    .kind = WEB_FIELD_TEXT, .required = true, .max = MG_AUTH_NAME_MAX_CHARS},
+                    .kind = WEB_FIELD_TEXT, .required = true, .max = MG_AUTH_NAME_MAX_CHARS,
+                    .autocomplete = "off"},
     /* The least of the roles is offered first: a slip of the hand should
      * not make an administrator. */
     [INV_ROLE] = {.name = "role", .label = "Rôle", .kind = WEB_FIELD_SELECT, .required = true,

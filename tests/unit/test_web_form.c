@@ -31,6 +31,11 @@ static const web_field fields[] = {
      .defval = "3"},
     {.name = "commune", .label = "Commune", .kind = WEB_FIELD_COMMUNE},
     {.name = "etape", .label = "Étape", .kind = WEB_FIELD_HIDDEN, .defval = "2"},
+    {.name = "courriel", .label = "Courriel", .kind = WEB_FIELD_EMAIL},
+    {.name = "mdp", .label = "Mot de passe", .kind = WEB_FIELD_PASSWORD,
+     .autocomplete = "current-password"},
+    {.name = "code", .label = "Code", .kind = WEB_FIELD_TEXT, .max = 6,
+     .autocomplete = "one-time-code"},
 };
 
 static const web_form form = {"f", fields, sizeof fields / sizeof fields[0], "Enregistrer", NULL};
@@ -163,6 +168,22 @@ static void test_empty_form_and_refuse(void **state)
     assert_int_equal(web_form_field(&form, "rien"), -1);
 }
 
+/* A refused form carries its CSRF token, says what each field holds
+ * (autocomplete), keeps the e-mail typed and never draws a password back. */
+static void test_token_autocomplete_and_password(void **state)
+{
+    mg_http_response res =
+        post(state, "nom=beaucoup+trop+long&profession=mg&courriel=a%40b.fr&mdp=s3cr%C3%A9t&code=12");
+    assert_int_equal(res.status, 400);
+    const char *b = body(&res);
+    assert_non_null(strstr(b, "<input type=\"hidden\" name=\"csrf\" value=\"jeton-du-formulaire\">"));
+    assert_non_null(strstr(b, "type=\"email\" autocomplete=\"email\" maxlength=\"200\" value=\"a@b.fr\""));
+    assert_non_null(strstr(b, "type=\"password\" autocomplete=\"current-password\" maxlength=\"200\">"));
+    assert_null(strstr(b, "s3cr"));
+    assert_non_null(strstr(b, "autocomplete=\"one-time-code\" inputmode=\"numeric\""));
+    mg_http_response_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_refused_fields),
         cmocka_unit_test(test_typed_values_escaped),
         cmocka_unit_test(test_empty_form_and_refuse),
+        cmocka_unit_test(test_token_autocomplete_and_password),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
