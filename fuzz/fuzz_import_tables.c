@@ -157,7 +157,7 @@ static void run_drees(mg_territory *t, const char *path, const state *s0, enum m
     mg_report rep = {0};
     mg_diag d;
     mg_diag_clear(&d);
-    int rc = mg_import_drees(t, path, age, official, &used, &col, &rep, &d);
+    int rc = mg_import_drees(t, path, age, 0, official, &used, &col, NULL, &rep, &d);
     if (rc != MG_OK) {
         check(rc < 0 && d.msg[0] != '\0' && col == NULL);
         check(unchanged(t, s0));

@@ -39,7 +39,7 @@ typedef struct cli_common {
 enum {
     OPT_BUNDLE = 256, OPT_FRANCE, OPT_PROFESSION, OPT_MATRIX, OPT_POINTS,
     OPT_NO_NEIGHBOURS, OPT_DETOUR, OPT_SPEED, OPT_CATCHMENT, OPT_OFFICIAL_AGE,
-    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_OSM, OPT_GRAPH, OPT_COMMON_END
+    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_OSM, OPT_GRAPH, OPT_ALLOW_MISSING, OPT_COMMON_END
 };
 
 /* The common options, for inclusion in a getopt_long table. */
@@ -59,7 +59,8 @@ enum {
     {"supply-per-head", required_argument, NULL, OPT_SUPPLY_PER_HEAD},   \
     {"steps", required_argument, NULL, OPT_STEPS},                       \
     {"quiet", no_argument, NULL, 'q'},                                   \
-    {"progress", no_argument, NULL, OPT_PROGRESS}
+    {"progress", no_argument, NULL, OPT_PROGRESS},                       \
+    {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING}
 
 /* Text of the common options for --help. */
 extern const char cli_common_help[];

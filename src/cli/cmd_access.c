@@ -220,7 +220,12 @@ static void print_figures(const mg_diagnosis *g, const mg_summary *s)
                 s->threshold, a->below_population, 100 * a->below_share, a->fgt1);
     fprintf(stderr, "inequality: Gini %.4f, Theil %.4f (between EPCI %.4f, within %.4f), D9/D1 %.3f, Palma %.3f\n",
             a->gini, a->theil, s->theil_between, s->theil_within, a->d9d1, a->palma);
-    if (s->compared)
+    if (s->compared && g->official_missing)
+        fprintf(stderr, "agreement with the official APL over %zu of %zu communes (%zu inhabited "
+                "communes without an official value, --allow-missing): Spearman %.3f, "
+                "Pearson %.3f, MAE %.3f\n",
+                s->compared, g->study_n, g->official_missing, s->spearman, s->pearson, s->mae);
+    else if (s->compared)
         fprintf(stderr, "agreement with the official APL over %zu communes: Spearman %.3f, Pearson %.3f, MAE %.3f\n",
                 s->compared, s->spearman, s->pearson, s->mae);
 }

@@ -34,6 +34,7 @@ static void help(void)
 
 typedef struct agreement {
     size_t n;
+    size_t total, missing; /* communes of the territory; those without an official value (--allow-missing) */
     double spearman, pearson, mae, mean_a, mean_b, threshold;
     mg_confusion conf;
 } agreement;
@@ -64,7 +65,11 @@ static void agree(const double *a, const double *b, size_t n, double threshold, 
 
 static void print_text(const agreement *g, const char *a, const char *b)
 {
-    printf("communes compared: %zu\n", g->n);
+    if (g->missing)
+        printf("communes compared: %zu of %zu (%zu inhabited communes without an official "
+               "value, --allow-missing)\n", g->n, g->total, g->missing);
+    else
+        printf("communes compared: %zu\n", g->n);
     printf("Spearman rank correlation: %.4f\n", g->spearman);
     printf("Pearson correlation: %.4f\n", g->pearson);
     printf("mean absolute error: %.4f\n", g->mae);
@@ -89,6 +94,10 @@ static void print_json(const agreement *g)
                           "mean_absolute_error", isfinite(g->mae) ? json_real(g->mae) : json_null(),
                           "mean", isfinite(g->mean_a) ? json_real(g->mean_a) : json_null(),
                           "mean_reference", isfinite(g->mean_b) ? json_real(g->mean_b) : json_null());
+    if (o && g->missing) {
+        json_object_set_new(o, "territory_communes", json_integer((json_int_t)g->total));
+        json_object_set_new(o, "missing_official", json_integer((json_int_t)g->missing));
+    }
     if (o && isfinite(g->threshold)) {
         json_object_set_new(o, "threshold", json_real(g->threshold));
         json_object_set_new(o, "below_both", json_integer((json_int_t)g->conf.both_below));
@@ -237,6 +246,8 @@ int mg_cmd_compare(int argc, char **argv)
             b[k] = dg->official[dg->study[k]];
         }
         agree(a, b, dg->study_n, threshold, &g);
+        g.total = dg->study_n;
+        g.missing = dg->official_missing;
         free(a);
         free(b);
         if (!json && dg->official_column)

@@ -34,6 +34,9 @@ const char cli_common_help[] =
     "  --steps SPEC          APL step profile, default 10:1,15:0.66,20:0.33\n"
     "  --supply-per-head N   acts per year per GP (4265) or FTE per practitioner (1)\n"
     "  --official-age A      official column to compare with: none (default), 65, 62\n"
+    "  --allow-missing       accept a DREES file without values for some inhabited\n"
+    "                        communes of the territory (they are left out of the\n"
+    "                        agreement figures, which say over how many communes)\n"
     "Output:\n"
     "  -q, --quiet           no progress, summary or warnings on stderr\n"
     "  --progress            show progress even when stderr is not a terminal\n";
@@ -102,6 +105,7 @@ int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd)
     case OPT_GRAPH: o->graph = arg; return 1;
     case OPT_STEPS: o->steps = arg; return 1;
     case OPT_NO_NEIGHBOURS: o->neighbours = false; return 1;
+    case OPT_ALLOW_MISSING: o->allow_missing = true; return 1;
     case 'q': c->quiet = true; c->progress = false; return 1;
     case OPT_PROGRESS: c->progress = true; return 1;
     case OPT_PROFESSION:

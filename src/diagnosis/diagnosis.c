@@ -206,8 +206,11 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     for (size_t i = 0; i < n; i++)
         g->official[i] = NAN;
     g->official_age = o->official_age;
-    if (drees && (rc = mg_import_drees(t, drees, o->official_age, g->official, &g->official_age,
-                                       &g->official_column, &g->report, d)))
+    unsigned drees_flags = (o->allow_missing ? MG_DREES_ALLOW_MISSING : 0u) |
+                           (contours ? MG_DREES_STUDY_IS_TERRITORY : 0u);
+    if (drees && (rc = mg_import_drees(t, drees, o->official_age, drees_flags, g->official,
+                                       &g->official_age, &g->official_column,
+                                       &g->official_missing, &g->report, d)))
         goto fail;
     progress_say(progress, pctx, "supply", 0.5);
     if ((rc = mg_import_bpe(t, bpe, g->prof->bpe_type, g->heads, &g->unmapped_heads,

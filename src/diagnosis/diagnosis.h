@@ -34,6 +34,7 @@ typedef struct mg_diagnosis_opts {
     enum mg_drees_age official_age;
     double supply_per_head; /* 0: the profession's default */
     const char *steps;      /* optional APL step profile "10:1,15:0.66,20:0.33" */
+    bool allow_missing;     /* inhabited communes without an official row are accepted */
 } mg_diagnosis_opts;
 
 /** Defaults: GP, La Poste points, neighbours on, crow-fly 1.3 × 60 km/h. */
@@ -55,6 +56,7 @@ typedef struct mg_diagnosis {
     double *official; /* DREES official APL, NaN where absent */
     char *official_column;
     enum mg_drees_age official_age;
+    size_t official_missing; /* inhabited study communes the DREES file has no value for */
     double unmapped_heads;
     size_t study_n;
     size_t *study;    /* indices of the study communes, sorted by code */

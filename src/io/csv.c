@@ -60,6 +60,9 @@ struct mg_csv {
     unsigned long *fline, *fcol;
     size_t nf;
     unsigned long rec_line;
+    unsigned long end_line, end_col; /* where the record ended (its line end) */
+    bool terminated;        /* the record ended with a line end, not the input's end */
+    bool allow_short;       /* records with fewer fields than the header are accepted */
 
     /* The header: a copy of its record, names trimmed in place. */
     char *hdr;
@@ -156,7 +159,9 @@ static void field_end(mg_csv *c)
 /* Checks the field count of a finished record against the header. */
 static int record_end(mg_csv *c, mg_diag *d, unsigned long line, unsigned long col)
 {
-    if (c->nh == 0 || c->nf == c->nh)
+    c->end_line = line;
+    c->end_col = col;
+    if (c->nh == 0 || c->nf == c->nh || (c->allow_short && c->nf < c->nh))
         return 1;
     char dt[8];
     if (c->nf > c->nh)
@@ -181,6 +186,7 @@ static int csv_read_record(mg_csv *c, mg_diag *d)
 
     c->nf = 0;
     c->rec_len = 0;
+    c->terminated = false;
     for (;;) {
         if (c->in_pos == c->in_len) {
             rc = csv_fill(c, d);
@@ -225,6 +231,7 @@ static int csv_read_record(mg_csv *c, mg_diag *d)
         }
         if (eol && st != ST_QUOTED) {
             c->skip_lf = b == '\r';
+            c->terminated = true;
             field_end(c);
             return record_end(c, d, line, col);
         }
@@ -310,6 +317,7 @@ static int csv_read_record(mg_csv *c, mg_diag *d)
                         "inside it (truncated file?)");
     field_end(c);
     c->done = true;
+    c->terminated = false;
     return record_end(c, d, c->line, c->col);
 }
 
@@ -526,6 +534,22 @@ unsigned long mg_csv_line(const mg_csv *c)
 unsigned long mg_csv_col(const mg_csv *c, size_t i)
 {
     return c && i < c->nf ? c->fcol[i] : 0;
+}
+
+void mg_csv_allow_short(mg_csv *c, bool allow)
+{
+    if (c)
+        c->allow_short = allow;
+}
+
+bool mg_csv_record_end(const mg_csv *c, unsigned long *line, unsigned long *col)
+{
+    bool any = c && c->nf > 0;
+    if (line)
+        *line = any ? c->end_line : 0;
+    if (col)
+        *col = any ? c->end_col : 0;
+    return any && c->terminated;
 }
 
 const char *mg_csv_name(const mg_csv *c)

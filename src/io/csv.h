@@ -87,6 +87,25 @@ unsigned long mg_csv_line(const mg_csv *c);
  */
 unsigned long mg_csv_col(const mg_csv *c, size_t i);
 
+/**
+ * Accepts (allow = true) records with fewer fields than the header, which
+ * mg_csv_next then returns with mg_csv_nfields below the header's count
+ * (the fields past the end are absent: mg_csv_field gives NULL). Off by
+ * default: a short record is an error. A record with more fields than the
+ * header is an error either way. Call after mg_csv_open.
+ */
+void mg_csv_allow_short(mg_csv *c, bool allow);
+
+/**
+ * Where the current record ended: *line and *col (1-based, may be NULL)
+ * receive the position of its line end, or of the end of the input when
+ * the last line has none. Returns true when the record ended with a line
+ * end (LF, CR or CRLF), false when the input stopped inside its last line
+ * (a file cut short, or written without a final newline) or when there is
+ * no current record.
+ */
+bool mg_csv_record_end(const mg_csv *c, unsigned long *line, unsigned long *col);
+
 /** The reader's name (for messages). */
 const char *mg_csv_name(const mg_csv *c);
 

@@ -126,6 +126,12 @@ int mg_import_bpe(const mg_territory *t, const char *path, const char *typequ,
                   double *supply, double *unmapped_equipment, mg_report *rep,
                   mg_diag *d) MG_WARN_UNUSED;
 
+/** Flags of mg_import_drees. */
+enum {
+    MG_DREES_ALLOW_MISSING = 1u,      /* inhabited communes without values are accepted */
+    MG_DREES_STUDY_IS_TERRITORY = 2u, /* the study communes (contours) are the territory */
+};
+
 /** Which official APL column to read from a DREES file. */
 enum mg_drees_age { MG_AGE_NONE = 0, MG_AGE_65 = 65, MG_AGE_62 = 62 };
 
@@ -138,9 +144,26 @@ enum mg_drees_age { MG_AGE_NONE = 0, MG_AGE_65 = 65, MG_AGE_62 = 62 };
  * *used_age says which one was read (MG_AGE_NONE when it has no age limit).
  * Several old codes mapped to one commune are summed (population) and
  * averaged weighted by standardised population (APL).
+ *
+ * A damaged file is refused (MG_EPARSE, nothing changed), the message
+ * naming file, line and column: a code written twice (both lines named);
+ * a last line without its line end (a file cut short, at a row's end or in
+ * the middle of a value); a row with fewer fields than the header unless
+ * it has the code and the name, ends with its line end and is the row of
+ * an uninhabited commune (population 0 in communes.json), which is read as
+ * "no value"; an inhabited commune of the territory without a row. The
+ * territory is, with MG_DREES_STUDY_IS_TERRITORY in `flags`, the communes
+ * already in the study territory (the bundle's contours, imported first);
+ * without it the file defines the territory and no commune can be missing
+ * (a file cut exactly at a line's end then goes unnoticed). Codes are
+ * compared after the code history has mapped them to today's
+ * communes. With MG_DREES_ALLOW_MISSING, the inhabited communes without a
+ * row or with a row without values are accepted without an official value
+ * and counted in *missing (may be NULL).
  */
 int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
-                    double *official, enum mg_drees_age *used_age,
-                    char **column_name, mg_report *rep, mg_diag *d) MG_WARN_UNUSED;
+                    unsigned flags, double *official, enum mg_drees_age *used_age,
+                    char **column_name, size_t *missing, mg_report *rep,
+                    mg_diag *d) MG_WARN_UNUSED;
 
 #endif

@@ -93,6 +93,47 @@ fresh; sed '4s/,3\.597,/,-3.597,/' "$src/11-aude/apl_mg_2021.csv" >"$tmp/b/apl_m
 grep -q -- '-3.597' "$tmp/b/apl_mg_2021.csv" || fail "test setup: value not changed"
 run 3; expect_err 'apl_mg_2021.csv:4: .*non-negative'; no_output
 
+# A damaged DREES file is refused whole (issue 12, section 3), and an output
+# that was there before is left as it was.
+apl="$src/11-aude/apl_mg_2021.csv"
+kept_output() { [ "$(cat "$tmp/t.csv" 2>/dev/null)" = before ] && ! ls "$tmp"/t.csv.tmp-* >/dev/null 2>&1 && ok || fail "output changed"; }
+# A duplicated row: both lines named.
+fresh; { cat "$apl"; sed -n 2p "$apl"; } >"$tmp/b/apl_mg_2021.csv"; echo before >"$tmp/t.csv"
+run 3; expect_err 'apl_mg_2021.csv:435:1: commune code 11001 appears a second time \(first on line 2\): expected each commune once$'; kept_output
+# Cut at a line boundary (219 of 433 rows): the contours' inhabited
+# communes without a row.
+fresh; head -n 220 "$apl" >"$tmp/b/apl_mg_2021.csv"; echo before >"$tmp/t.csv"
+run 3; expect_err 'apl_mg_2021.csv: 214 inhabited communes of the territory \(the communes of the contours\) have no row, the first 11223 \(Mas-des-Cours, population 22\); the file ends at line 220: expected a row for every inhabited commune \(file cut short\?\); --allow-missing computes without their official values$'; kept_output
+# … which --allow-missing accepts, the agreement saying over how many communes.
+expect_exit 0 "$MAILLAGE" access --bundle "$tmp/b" --france "$tmp/f" --allow-missing --out "$tmp/t.csv"
+expect_err 'agreement with the official APL over 219 of 433 communes \(214 inhabited communes without an official value, --allow-missing\): Spearman'
+expect_err '214 inhabited communes of the territory have no official value \(214 without a row, 0 with a row without values; --allow-missing\)'
+expect_exit 0 "$MAILLAGE" compare --bundle "$tmp/b" --france "$tmp/f" --allow-missing --quiet
+expect_out '^communes compared: 219 of 433 \(214 inhabited communes without an official value, --allow-missing\)$'
+expect_exit 0 "$MAILLAGE" compare --bundle "$tmp/b" --france "$tmp/f" --allow-missing --quiet --format json
+expect_out '"missing_official": 214'
+expect_exit 3 "$MAILLAGE" compare --bundle "$tmp/b" --france "$tmp/f" --quiet
+expect_err 'apl_mg_2021.csv: 214 inhabited communes'
+# Cut in the middle of its last number: no final line end.
+fresh; head -c -3 "$apl" >"$tmp/b/apl_mg_2021.csv"; echo before >"$tmp/t.csv"
+run 3; expect_err 'apl_mg_2021.csv:434:46: the last line stops without a line end: expected a complete row of 7 fields ending with a newline \(file cut short\?\)$'; kept_output
+# Only the code and the name for an inhabited commune.
+fresh; sed '5s/^\(11004,Alaigne\),.*\r$/\1\r/' "$apl" >"$tmp/b/apl_mg_2021.csv"; echo before >"$tmp/t.csv"
+run 3; expect_err 'apl_mg_2021.csv:5:14: commune 11004 \(Alaigne, population 327\) has only 2 of the 7 fields: expected its values \(a row without values is read only for an uninhabited commune; --allow-missing takes it as without official value\)$'; kept_output
+# A code and nothing else.
+fresh; sed '5s/^\(11004\),.*\r$/\1\r/' "$apl" >"$tmp/b/apl_mg_2021.csv"
+run 3; expect_err 'apl_mg_2021.csv:5:6: expected 7 fields as in the header, found 1 \(a row without values has at least the commune.s code and name\)$'; no_output
+# The server refuses to start on a damaged file rather than serve wrong
+# figures, and leaves an existing database as it was.
+fresh; { cat "$apl"; sed -n 2p "$apl"; } >"$tmp/b/apl_mg_2021.csv"
+expect_exit 0 "$MAILLAGE" organisation add --database "$tmp/db.sqlite" --kind departement --name Aude
+sum_before=$(cat "$tmp"/db.sqlite* | sha1sum)
+expect_exit 3 timeout 120 "$MAILLAGE" serve --bundle "$tmp/b" --france "$tmp/f" --quiet --port 0 \
+    --port-file "$tmp/port" --database "$tmp/db.sqlite"
+expect_err 'apl_mg_2021.csv:435:1: commune code 11001 appears a second time'
+[ ! -e "$tmp/port" ] && ok || fail "serve started"
+[ "$(cat "$tmp"/db.sqlite* | sha1sum)" = "$sum_before" ] && ok || fail "database changed"
+
 # A contour that is not a polygon.
 fresh; sed 's/"type":"Polygon"/"type":"Circle"/' "$src/11-aude/communes.geojson" >"$tmp/b/communes.geojson"
 run 3; expect_err 'communes.geojson:[0-9]+:[0-9]+: .*Circle.*expected Polygon or MultiPolygon'; no_output

@@ -245,6 +245,41 @@ static void test_field_count(void **state)
     expect_error("a;b\n1", 0, ';', MG_EPARSE, "t.csv:2:2: expected 2 fields");
 }
 
+/* Short records on request, and where each record ended: a line end, or
+ * the end of the input inside the last line (a file cut short). */
+static void test_short_and_record_end(void **state)
+{
+    (void)state;
+    fixture f;
+    unsigned long line, col;
+    assert_int_equal(fx_open(&f, "a,b,c\r\n1,2,3\r\n4,x\n5,6,\"7\"", 0, ','), MG_OK);
+    assert_false(mg_csv_record_end(f.c, &line, &col)); /* no record yet */
+    mg_csv_allow_short(f.c, true);
+    assert_int_equal(mg_csv_next(f.c, &f.d), 1);
+    assert_true(mg_csv_record_end(f.c, &line, &col));
+    assert_int_equal(line, 2);
+    assert_int_equal(col, 6);
+    assert_int_equal(mg_csv_next(f.c, &f.d), 1);
+    assert_int_equal(mg_csv_nfields(f.c), 2);
+    assert_null(mg_csv_field(f.c, 2, NULL));
+    assert_true(mg_csv_record_end(f.c, &line, &col));
+    assert_int_equal(line, 3);
+    assert_int_equal(col, 4);
+    assert_int_equal(mg_csv_next(f.c, &f.d), 1);
+    assert_int_equal(mg_csv_nfields(f.c), 3);
+    assert_false(mg_csv_record_end(f.c, &line, &col));
+    assert_int_equal(line, 4);
+    assert_int_equal(col, 8);
+    assert_int_equal(mg_csv_next(f.c, &f.d), 0);
+    fx_close(&f);
+    /* More fields than the header stay an error. */
+    assert_int_equal(fx_open(&f, "a,b\n1,2,3\n", 0, ','), MG_OK);
+    mg_csv_allow_short(f.c, true);
+    assert_int_equal(mg_csv_next(f.c, &f.d), MG_EPARSE);
+    assert_non_null(strstr(f.d.msg, "t.csv:2:5: expected 2 fields as in the header, found 3"));
+    fx_close(&f);
+}
+
 static void test_quote_errors(void **state)
 {
     (void)state;
@@ -740,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_quotes),
         cmocka_unit_test(test_empty_fields),
         cmocka_unit_test(test_field_count),
+        cmocka_unit_test(test_short_and_record_end),
         cmocka_unit_test(test_quote_errors),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_bad_utf8),

@@ -434,7 +434,7 @@ static void test_drees(void **state)
     mg_report rep = {0};
     mg_diag d;
     mg_diag_clear(&d);
-    int rc = mg_import_drees(t, p, MG_AGE_NONE, official, &used, &col, &rep, &d);
+    int rc = mg_import_drees(t, p, MG_AGE_NONE, 0, official, &used, &col, NULL, &rep, &d);
     if (rc != MG_OK)
         fail_msg("mg_import_drees: %d %s", rc, d.msg);
     assert_int_equal(used, MG_AGE_NONE);
@@ -467,12 +467,12 @@ static void test_drees(void **state)
 
     /* The 65-and-under column, by name. */
     mg_diag_clear(&d);
-    assert_int_equal(mg_import_drees(t, p, MG_AGE_65, official, &used, NULL, NULL, &d), MG_OK);
+    assert_int_equal(mg_import_drees(t, p, MG_AGE_65, 0, official, &used, NULL, NULL, NULL, &d), MG_OK);
     assert_int_equal(used, MG_AGE_65);
     assert_true(official[0] == 3.2);
     assert_close(official[1], (160.25 * 2.9 + 40.75 * 3.5) / 201.0, 1e-12);
     mg_diag_clear(&d);
-    assert_int_equal(mg_import_drees(t, p, MG_AGE_62, official, &used, NULL, NULL, &d), MG_OK);
+    assert_int_equal(mg_import_drees(t, p, MG_AGE_62, 0, official, &used, NULL, NULL, NULL, &d), MG_OK);
     assert_int_equal(used, MG_AGE_62);
     assert_true(official[0] == 2.861);
     /* Importing again does not add the populations twice. */
@@ -485,7 +485,7 @@ static void test_drees(void **state)
               "13201,Marseille 1er,37599,120.5,39000\n"
               "13202,Marseille 2e,24378,80,25000\n");
     mg_diag_clear(&d);
-    rc = mg_import_drees(t, p, MG_AGE_65, official, &used, NULL, &rep, &d);
+    rc = mg_import_drees(t, p, MG_AGE_65, 0, official, &used, NULL, NULL, &rep, &d);
     if (rc != MG_OK)
         fail_msg("single APL column: %d %s", rc, d.msg);
     assert_int_equal(used, MG_AGE_NONE);
@@ -832,7 +832,7 @@ static int import_drees(mg_territory *t, const char *path, mg_diag *d)
     double before[6];
     memcpy(before, drees_official, sizeof before);
     char *col = NULL;
-    int rc = mg_import_drees(t, path, MG_AGE_65, drees_official, NULL, &col, NULL, d);
+    int rc = mg_import_drees(t, path, MG_AGE_65, 0, drees_official, NULL, &col, NULL, NULL, d);
     if (rc != MG_OK) {
         assert_memory_equal(before, drees_official, sizeof before);
         assert_null(col);
@@ -873,6 +873,32 @@ static void test_drees_errors(void **state)
         {"d_pop.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n11002,B,beaucoup,3,2.9,2.8,160\n",
          "d_pop.csv:3:", MG_EPARSE},
         {"d_norows.csv", DREES_HEADER, "d_norows.csv", MG_EPARSE},
+        /* A code written twice: both lines named. */
+        {"d_dup.csv",
+         DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n11002,B,150,3,2.9,2.8,160\n"
+                      "11001,A,563,3.226,3.2,2.861,570.56\n",
+         "d_dup.csv:4:1: commune code 11001 appears a second time (first on line 2): "
+         "expected each commune once", MG_EPARSE},
+        /* Cut at the end of a row, in the middle of the last number, after
+         * the name of a row without values: no line end at the end. */
+        {"d_cutrow.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n11002,B,150,3,2.9,2.8,160",
+         "d_cutrow.csv:3:26: the last line stops without a line end: expected a complete row "
+         "of 7 fields ending with a newline (file cut short?)", MG_EPARSE},
+        {"d_cutnum.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n11002,B,150,3,2.9,2.8,16",
+         "d_cutnum.csv:3:25: the last line stops without a line end", MG_EPARSE},
+        {"d_cutshort.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n97411,Saint-Denis",
+         "d_cutshort.csv:3:18: the last line stops without a line end", MG_EPARSE},
+        /* Code and name only, for an inhabited commune. */
+        {"d_short.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n11003,Ajac\r\n",
+         "d_short.csv:3:11: commune 11003 (Ajac, population 196) has only 2 of the 7 fields: "
+         "expected its values (a row without values is read only for an uninhabited commune; "
+         "--allow-missing takes it as without official value)", MG_EPARSE},
+        /* A code without a name. */
+        {"d_codeonly.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n97411\n",
+         "d_codeonly.csv:3:6: expected 7 fields as in the header, found 1 (a row without "
+         "values has at least the commune's code and name)", MG_EPARSE},
+        {"d_noname.csv", DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n97411,\n",
+         "d_noname.csv:3:7: expected 7 fields as in the header, found 2", MG_EPARSE},
     };
     run_bad_cases(t, bad, sizeof bad / sizeof *bad, import_drees);
     /* Once more after a good import, so that there is something to keep. */
@@ -883,6 +909,90 @@ static void test_drees_errors(void **state)
     assert_int_equal(import_drees(t, p, &d), MG_OK);
     assert_true(drees_official[0] == 3.2);
     run_bad_cases(t, bad, sizeof bad / sizeof *bad, import_drees);
+    mg_territory_free(t);
+}
+
+/* The flags of the next import_drees_flags call (run_bad_cases passes no
+ * context) and the count of missing communes it gave. */
+static unsigned drees_flags;
+static size_t drees_missing;
+
+static int import_drees_flags(mg_territory *t, const char *path, mg_diag *d)
+{
+    double before[6];
+    memcpy(before, drees_official, sizeof before);
+    drees_missing = 99;
+    int rc = mg_import_drees(t, path, MG_AGE_NONE, drees_flags, drees_official, NULL, NULL,
+                             &drees_missing, NULL, d);
+    if (rc != MG_OK)
+        assert_memory_equal(before, drees_official, sizeof before);
+    return rc;
+}
+
+/* The file against the territory: rows of uninhabited communes with a code
+ * and a name only; inhabited communes of the contours without a row. */
+static void test_drees_territory(void **state)
+{
+    (void)state;
+    mg_territory *t = load(true);
+    char p[512];
+    mg_diag d;
+    /* Saint-Denis (97411) has no population in this list: its short row,
+     * as the national file writes Verdun's uninhabited communes, is read
+     * as "no value". */
+    write_tmp(p, sizeof p, "d_uninhabited.csv",
+              DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n97411,Saint-Denis\r\n");
+    drees_flags = 0;
+    mg_diag_clear(&d);
+    if (import_drees_flags(t, p, &d) != MG_OK)
+        fail_msg("short row of an uninhabited commune: %s", d.msg);
+    assert_int_equal(drees_missing, 0);
+    assert_int_equal(t->in_study[5], 1);
+    assert_true(isnan(drees_official[5]));
+    assert_true(isnan(t->pop_std[5]));
+    assert_true(drees_official[0] == 3.226);
+
+    /* The contours made Aigues-Vives, Airoux and Ajac the territory; the
+     * file has no row for Ajac (196 inhabitants). */
+    mg_territory_free(t);
+    t = load(true);
+    t->in_study[0] = t->in_study[1] = t->in_study[2] = 1;
+    for (size_t i = 0; i < 6; i++)
+        drees_official[i] = -7;
+    static const char partial[] =
+        DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n11900,B,150,3,2.9,2.8,160\n";
+    const bad_case bad[] = {
+        {"d_missing.csv", partial,
+         "d_missing.csv: 1 inhabited commune of the territory (the communes of the contours) "
+         "has no row, the first 11003 (Ajac, population 196); the file ends at line 3: "
+         "expected a row for every inhabited commune (file cut short?); --allow-missing "
+         "computes without their official values", MG_EPARSE},
+    };
+    drees_flags = MG_DREES_STUDY_IS_TERRITORY;
+    run_bad_cases(t, bad, 1, import_drees_flags);
+    /* A former code stands for today's commune: Airoux is present through
+     * 11900, so with --allow-missing only Ajac is missing. */
+    write_tmp(p, sizeof p, "d_missing.csv", partial);
+    drees_flags = MG_DREES_STUDY_IS_TERRITORY | MG_DREES_ALLOW_MISSING;
+    mg_diag_clear(&d);
+    if (import_drees_flags(t, p, &d) != MG_OK)
+        fail_msg("--allow-missing: %s", d.msg);
+    assert_int_equal(drees_missing, 1);
+    assert_true(drees_official[1] == 3);
+    assert_true(isnan(drees_official[2]));
+    /* Ajac's short row is a missing value too, accepted and counted. */
+    write_tmp(p, sizeof p, "d_short_ok.csv", DREES_HEADER
+              "11001,A,563,3.226,3.2,2.861,570.56\n11900,B,150,3,2.9,2.8,160\n11003,Ajac\n");
+    mg_diag_clear(&d);
+    if (import_drees_flags(t, p, &d) != MG_OK)
+        fail_msg("--allow-missing, short row: %s", d.msg);
+    assert_int_equal(drees_missing, 1);
+    /* Without the contours' territory the file is the territory. */
+    drees_flags = 0;
+    write_tmp(p, sizeof p, "d_missing.csv", partial);
+    mg_diag_clear(&d);
+    assert_int_equal(import_drees_flags(t, p, &d), MG_OK);
+    assert_int_equal(drees_missing, 0);
     mg_territory_free(t);
 }
 
@@ -1035,7 +1145,7 @@ static void test_demo_data(void **state)
     assert_true(gp[carcassonne] > 30);
 
     mg_diag_clear(&d);
-    rc = mg_import_drees(t, pd, MG_AGE_NONE, official, NULL, NULL, &rep, &d);
+    rc = mg_import_drees(t, pd, MG_AGE_NONE, 0, official, NULL, NULL, NULL, &rep, &d);
     if (rc != MG_OK)
         fail_msg("DREES: %d %s", rc, d.msg);
     size_t study = mg_territory_study_count(t);
@@ -1069,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_laposte_errors),
         cmocka_unit_test(test_bpe_errors),
         cmocka_unit_test(test_drees_errors),
+        cmocka_unit_test(test_drees_territory),
         cmocka_unit_test(test_contours_errors),
         cmocka_unit_test(test_demo_data),
     };
