@@ -201,9 +201,9 @@ int mg_zones_read(mg_zones *out, const char *path, const mg_zones_columns *cols,
                 goto done;
             cap = ncap;
         }
-        size_t len;
-        const char *id = mg_csv_field(c, (size_t)idx[0], &len);
-        if (len == 0 || len > MG_MAX_ZONE_ID_BYTES) {
+        size_t idlen, len;
+        const char *id = mg_csv_field(c, (size_t)idx[0], &idlen);
+        if (idlen == 0 || idlen > MG_MAX_ZONE_ID_BYTES) {
             rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[0]),
                              "column \"%s\": expected a zone id of 1 to %u bytes",
                              cols->id, MG_MAX_ZONE_ID_BYTES);
@@ -226,7 +226,7 @@ int mg_zones_read(mg_zones *out, const char *path, const mg_zones_columns *cols,
             if ((rc = group_of(&z, g, &z.group[i])))
                 goto done;
         }
-        if (!(z.id[i] = mg_strndup(id, len))) {
+        if (!(z.id[i] = mg_strndup(id, idlen))) {
             rc = MG_ENOMEM;
             goto done;
         }

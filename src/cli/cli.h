@@ -20,6 +20,8 @@ enum {
 };
 
 int mg_cmd_access(int argc, char **argv);
+/* access --zones: any zones with a matrix (cmd_access_zones.c). */
+int mg_cmd_access_zones(int argc, char **argv);
 int mg_cmd_compare(int argc, char **argv);
 int mg_cmd_serve(int argc, char **argv);
 int mg_cmd_route(int argc, char **argv);

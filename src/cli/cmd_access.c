@@ -37,7 +37,10 @@ static void help(void)
            "  --format F            csv (default), json or geojson\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        also write the key figures as JSON\n"
-           "  -h, --help            this help\n",
+           "  -h, --help            this help\n"
+           "\n"
+           "With --zones FILE: the measures on any zones and a matrix between them\n"
+           "(maillage access --zones FILE --help).\n",
            cli_common_help, mg_measure_names());
 }
 
@@ -232,6 +235,10 @@ static void print_figures(const mg_diagnosis *g, const mg_summary *s)
 
 int mg_cmd_access(int argc, char **argv)
 {
+    /* --zones switches to the zones mode, which has options of its own. */
+    for (int k = 1; k < argc; k++)
+        if (strcmp(argv[k], "--zones") == 0 || strncmp(argv[k], "--zones=", 8) == 0)
+            return mg_cmd_access_zones(argc, argv);
     access_opts o;
     int ex = access_parse(&o, argc, argv);
     if (ex || o.help)

@@ -89,6 +89,9 @@ static void test_read_example(void **state)
     example e = {0};
     example_load(&e);
     assert_int_equal(e.z.n, 5);
+    /* Ids are copied with their own length, not another field's. */
+    assert_string_equal(e.z.id[0], "A");
+    assert_string_equal(e.z.id[4], "E");
     assert_int_equal(mg_zones_find(&e.z, "C"), 2);
     assert_int_equal(mg_zones_find(&e.z, "F"), -1);
     assert_int_equal(e.z.ngroups, 2);
