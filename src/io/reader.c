@@ -1,6 +1,7 @@
 /*
- * Byte sources for the parsers: files (plain or gzip, told apart by zlib from
- * the magic bytes) and memory buffers, with a bound on decompressed size;
+ * Byte sources for the parsers: files (plain or gzip, told apart by the
+ * magic bytes, inflated here with zlib's inflate so that what follows the
+ * stream is checked and errors carry a byte offset) and memory buffers, with a bound on decompressed size;
  * data-file lookup; and the incremental UTF-8 validator the text parsers
  * share.
  */
@@ -20,13 +21,21 @@
 #include "core/alloc.h"
 #include "core/limits.h"
 
-/* zlib's own input buffer. The default (8 KiB) costs many small read(2)
- * calls on multi-megabyte files. */
-#define READER_GZ_BUFFER (64u * 1024u)
+/* Size of one read(2) of the file (compressed bytes for gzip). Large
+ * enough that multi-megabyte files take few system calls. */
+#define READER_RAW_BUFFER (64u * 1024u)
 
 struct mg_reader {
     char *name;                /* owned copy of the path or memory name */
-    gzFile gz;                 /* files; NULL for a memory reader */
+    int fd;                    /* files; -1 for a memory reader */
+    bool gzip;                 /* the file starts with the gzip magic bytes */
+    unsigned char *raw;        /* files: bytes read from fd not yet used */
+    size_t raw_len, raw_pos;   /* plain files: what raw holds, how much is used */
+    z_stream zs;               /* gzip: the inflater (its next_in points into raw) */
+    bool zs_live;              /* inflateInit2 succeeded: inflateEnd is due */
+    bool member_end;           /* gzip: a member ended; another or the end may follow */
+    bool eof;                  /* read(2) returned 0 */
+    unsigned long long file_read; /* bytes read from the file so far */
     const unsigned char *mem;  /* memory readers: borrowed bytes */
     size_t mem_len, mem_pos;
     unsigned long long total;  /* bytes delivered so far (decompressed) */
@@ -40,6 +49,7 @@ static mg_reader *reader_new(const char *name)
     mg_reader *r = mg_alloc_array(1, sizeof *r);
     if (!r)
         return NULL;
+    r->fd = -1;
     r->name = mg_strdup(name ? name : "(memory)");
     if (!r->name) {
         free(r);
@@ -47,6 +57,22 @@ static mg_reader *reader_new(const char *name)
     }
     r->limit = MG_MAX_FILE_BYTES;
     return r;
+}
+
+/* read(2) into raw + at, up to the buffer's end; retried on EINTR. Returns
+ * the count, 0 at the end of the file, or -1 (errno set). */
+static ssize_t raw_read(mg_reader *r, size_t at)
+{
+    for (;;) {
+        ssize_t n = read(r->fd, r->raw + at, READER_RAW_BUFFER - at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0)
+            r->file_read += (unsigned long long)n;
+        if (n == 0)
+            r->eof = true;
+        return n;
+    }
 }
 
 int mg_reader_open(mg_reader **out, const char *path, mg_diag *d)
@@ -81,18 +107,35 @@ int mg_reader_open(mg_reader **out, const char *path, mg_diag *d)
         close(fd);
         return mg_diag_set(d, MG_ENOMEM, path, 0, 0, "out of memory opening the file");
     }
-    /* gzdopen reads gzip members and passes any other content through
-     * unchanged ("transparent" mode), which is what lets a file be
-     * compressed or not whatever its name. */
-    r->gz = gzdopen(fd, "rb");
-    if (!r->gz) {
-        close(fd);
+    r->fd = fd;
+    r->raw = mg_alloc_array(READER_RAW_BUFFER, 1);
+    if (!r->raw) {
         mg_reader_close(r);
         return mg_diag_set(d, MG_ENOMEM, path, 0, 0, "out of memory opening the file");
     }
-    if (gzbuffer(r->gz, READER_GZ_BUFFER) != 0) {
-        mg_reader_close(r);
-        return mg_diag_set(d, MG_ENOMEM, path, 0, 0, "cannot set the read buffer");
+    /* gzip or not is told from the first two bytes (1F 8B), whatever the
+     * name; the rest of the first read is kept for the parser. */
+    while (r->raw_len < 2 && !r->eof) {
+        ssize_t n = raw_read(r, r->raw_len);
+        if (n < 0) {
+            int e = errno;
+            mg_reader_close(r);
+            return mg_diag_set(d, MG_EIO, path, 0, 0, "cannot read file: %s", strerror(e));
+        }
+        r->raw_len += (size_t)n;
+    }
+    if (r->raw_len >= 2 && r->raw[0] == 0x1F && r->raw[1] == 0x8B) {
+        r->gzip = true;
+        /* 15 + 16: the largest window, gzip wrapping only (no zlib or raw
+         * deflate passing for gzip). Members are inflated one at a time so
+         * that what follows each can be checked. */
+        if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
+            mg_reader_close(r);
+            return mg_diag_set(d, MG_ENOMEM, path, 0, 0, "out of memory opening the file");
+        }
+        r->zs_live = true;
+        r->zs.next_in = r->raw;
+        r->zs.avail_in = (uInt)r->raw_len;
     }
     *out = r;
     return MG_OK;
@@ -120,32 +163,120 @@ void mg_reader_set_limit(mg_reader *r, unsigned long long max_bytes)
         r->limit = max_bytes < MG_MAX_FILE_BYTES ? max_bytes : MG_MAX_FILE_BYTES;
 }
 
-/*
- * zlib prefixes its messages with the path it was given, which for gzdopen
- * is "<fd:N>"; that prefix means nothing to a user (the file name is already
- * at the start of our message), so it is dropped.
- */
-static const char *zlib_text(const char *msg)
+/* Byte offset in the file of the next compressed byte inflate would use. */
+static unsigned long long gz_offset(const mg_reader *r)
 {
-    if (!msg)
-        return "unknown zlib error";
-    if (strncmp(msg, "<fd:", 4) == 0) {
-        const char *p = strstr(msg, ": ");
-        if (p)
-            return p + 2;
-    }
-    return msg;
+    return r->file_read - r->zs.avail_in;
 }
 
-/* Records a sticky failure and reports it. */
-static ssize_t reader_fail(mg_reader *r, int code, mg_diag *d, const char *what,
-                           const char *detail)
+/* Refills inflate's input when it is empty, keeping `keep` unread bytes at
+ * the start of the buffer. 0, or -1 after a read error (errno set). */
+static int gz_refill(mg_reader *r)
 {
-    r->failed = code;
-    if (detail)
-        return mg_diag_set(d, code, r->name, 0, 0, "%s (%s), after %llu bytes", what,
-                           detail, r->total);
-    return mg_diag_set(d, code, r->name, 0, 0, "%s", what);
+    size_t keep = r->zs.avail_in;
+    if (keep)
+        memmove(r->raw, r->zs.next_in, keep);
+    ssize_t n = raw_read(r, keep);
+    if (n < 0)
+        return -1;
+    r->zs.next_in = r->raw;
+    r->zs.avail_in = (uInt)(keep + (size_t)n);
+    return 0;
+}
+
+/*
+ * Inflates up to cap bytes. A gzip file is one or more members (as gzip
+ * and pigz write when files are concatenated); anything else after a
+ * member — garbage appended, zero padding, a second file glued on — is an
+ * error rather than silently ignored as zlib's gzread does, and every
+ * error says at which byte of the file it was found.
+ */
+static ssize_t gz_read(mg_reader *r, unsigned char *buf, size_t cap, mg_diag *d)
+{
+    for (;;) {
+        if (r->member_end) {
+            /* Two bytes decide: the end, another member, or trailing data. */
+            if (r->zs.avail_in < 2 && !r->eof && gz_refill(r) < 0)
+                goto read_error;
+            if (r->zs.avail_in == 0 && r->eof)
+                return 0;
+            if (r->zs.avail_in < 2 && !r->eof)
+                continue;
+            if (r->zs.next_in[0] != 0x1F || r->zs.avail_in < 2 || r->zs.next_in[1] != 0x8B) {
+                r->failed = MG_EIO;
+                return mg_diag_set(d, MG_EIO, r->name, 0, 0,
+                                   "unexpected data after the end of the gzip stream, at byte "
+                                   "%llu of the file: expected the end of the file or another "
+                                   "gzip member (a damaged or appended file?)", gz_offset(r));
+            }
+            if (inflateReset(&r->zs) != Z_OK) {
+                r->failed = MG_EIO;
+                return mg_diag_set(d, MG_EIO, r->name, 0, 0, "cannot restart the inflater");
+            }
+            r->member_end = false;
+        }
+        if (r->zs.avail_in == 0) {
+            if (!r->eof && gz_refill(r) < 0)
+                goto read_error;
+            if (r->zs.avail_in == 0 && r->eof) {
+                r->failed = MG_EIO;
+                return mg_diag_set(d, MG_EIO, r->name, 0, 0,
+                                   "truncated or corrupt gzip data: the file ends at byte %llu "
+                                   "inside the compressed stream, after %llu bytes decompressed "
+                                   "(truncated file?)", r->file_read, r->total);
+            }
+        }
+        r->zs.next_out = buf;
+        r->zs.avail_out = (uInt)cap;
+        int ret = inflate(&r->zs, Z_NO_FLUSH);
+        size_t got = cap - r->zs.avail_out;
+        if (ret == Z_STREAM_END)
+            r->member_end = true;
+        else if (ret == Z_MEM_ERROR) {
+            r->failed = MG_ENOMEM;
+            return mg_diag_set(d, MG_ENOMEM, r->name, 0, 0, "out of memory while decompressing");
+        } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            r->failed = MG_EIO;
+            return mg_diag_set(d, MG_EIO, r->name, 0, 0,
+                               "truncated or corrupt gzip data at byte %llu of the file (%s), "
+                               "after %llu bytes decompressed",
+                               gz_offset(r), r->zs.msg ? r->zs.msg : "invalid data",
+                               r->total + got);
+        }
+        if (got)
+            return (ssize_t)got;
+    }
+read_error:;
+    int e = errno;
+    r->failed = MG_EIO;
+    return mg_diag_set(d, MG_EIO, r->name, 0, 0, "read error at byte %llu: %s", r->file_read,
+                       strerror(e));
+}
+
+/* Plain files: what is left of the first read, then read(2). */
+static ssize_t plain_read(mg_reader *r, unsigned char *buf, size_t cap, mg_diag *d)
+{
+    if (r->raw_pos < r->raw_len) {
+        size_t n = r->raw_len - r->raw_pos;
+        if (n > cap)
+            n = cap;
+        memcpy(buf, r->raw + r->raw_pos, n);
+        r->raw_pos += n;
+        return (ssize_t)n;
+    }
+    for (;;) {
+        ssize_t n = read(r->fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            r->failed = MG_EIO;
+            return mg_diag_set(d, MG_EIO, r->name, 0, 0, "read error at byte %llu: %s",
+                               r->file_read, strerror(e));
+        }
+        r->file_read += (unsigned long long)n;
+        return n;
+    }
 }
 
 ssize_t mg_reader_read(mg_reader *r, void *buf, size_t cap, mg_diag *d)
@@ -157,7 +288,7 @@ ssize_t mg_reader_read(mg_reader *r, void *buf, size_t cap, mg_diag *d)
                            "reading stopped after an earlier error");
     if (cap == 0)
         return 0;
-    /* gzread counts in unsigned int and returns an int. */
+    /* inflate counts in uInt. */
     if (cap > INT_MAX)
         cap = INT_MAX;
     /* Asking for one byte past the limit is how an over-long input is told
@@ -167,21 +298,10 @@ ssize_t mg_reader_read(mg_reader *r, void *buf, size_t cap, mg_diag *d)
         cap = (size_t)room;
 
     size_t n;
-    if (r->gz) {
-        int got = gzread(r->gz, buf, (unsigned)cap);
-        int errnum = Z_OK;
-        const char *msg = gzerror(r->gz, &errnum);
-        /* A truncated gzip stream does not make gzread return -1: zlib
-         * records Z_BUF_ERROR ("unexpected end of file") and returns what it
-         * could inflate, then 0. Checking the error state after every call
-         * is the only way to notice it. */
-        if (errnum == Z_ERRNO)
-            return reader_fail(r, MG_EIO, d, "read error", zlib_text(msg));
-        if (errnum == Z_MEM_ERROR)
-            return reader_fail(r, MG_ENOMEM, d, "out of memory while decompressing", NULL);
-        if (got < 0 || errnum != Z_OK)
-            return reader_fail(r, MG_EIO, d, "truncated or corrupt gzip data",
-                               zlib_text(msg));
+    if (r->fd >= 0) {
+        ssize_t got = r->gzip ? gz_read(r, buf, cap, d) : plain_read(r, buf, cap, d);
+        if (got < 0)
+            return got;
         n = (size_t)got;
     } else {
         size_t left = r->mem_len - r->mem_pos;
@@ -209,8 +329,11 @@ void mg_reader_close(mg_reader *r)
 {
     if (!r)
         return;
-    if (r->gz)
-        gzclose(r->gz);
+    if (r->zs_live)
+        inflateEnd(&r->zs);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->raw);
     free(r->name);
     free(r);
 }

@@ -32,7 +32,11 @@ int mg_reader_open_mem(mg_reader **out, const void *data, size_t len,
 /**
  * Reads up to `cap` bytes. Returns the count (> 0), 0 at the end, or a
  * negative MG_E… code (MG_EIO for a read or decompression error, including a
- * truncated gzip stream; MG_ELIMIT past MG_MAX_FILE_BYTES) with d filled.
+ * truncated gzip stream and data after the last gzip member; MG_ELIMIT past
+ * MG_MAX_FILE_BYTES) with d filled. Gzip errors give the byte offset in the
+ * file ("… at byte N of the file", "the file ends at byte N inside the
+ * compressed stream"). A gzip file of several members (concatenated gzip
+ * files) is read as one.
  */
 ssize_t mg_reader_read(mg_reader *r, void *buf, size_t cap, mg_diag *d);
 

@@ -146,7 +146,17 @@ run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:1: .*missing column "from"'; no_o
 
 # A gzip file cut short.
 fresh; head -c 200000 "$src/france/communes.json.gz" >"$tmp/f/communes.json.gz"
-run 3; expect_err 'communes.json.gz.*(truncated|corrupt)'; no_output
+run 3; expect_err 'communes.json.gz: truncated or corrupt gzip data: the file ends at byte 200000 inside the compressed stream, after [0-9]+ bytes decompressed \(truncated file\?\)$'; no_output
+
+# Something appended after the gzip stream (zlib's gzread used to ignore it).
+fresh; size=$(stat -c %s "$tmp/f/communes.json.gz"); printf 'junk' >>"$tmp/f/communes.json.gz"; echo before >"$tmp/t.csv"
+run 3; expect_err "communes.json.gz: unexpected data after the end of the gzip stream, at byte $size of the file: expected the end of the file or another gzip member \\(a damaged or appended file\\?\\)\$"; kept_output
+# Two gzip members (what cat a.gz b.gz gives) are one file.
+fresh; gzip -dc "$src/france/epci.json.gz" >"$tmp/epci.json"; rm "$tmp/f/epci.json.gz"
+head -c 1000 "$tmp/epci.json" | gzip >"$tmp/f/epci.json.gz"; tail -c +1001 "$tmp/epci.json" | gzip >>"$tmp/f/epci.json.gz"
+expect_exit 0 "$MAILLAGE" access --bundle "$tmp/b" --france "$tmp/f" --quiet --out "$tmp/two.csv"
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/one.csv"
+cmp -s "$tmp/one.csv" "$tmp/two.csv" && ok || fail "a two-member gzip file read differently"
 
 # Unknown codes are not fatal: they are reported with file and line, and
 # their practitioners are left out.
