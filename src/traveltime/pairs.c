@@ -1,6 +1,7 @@
 #include "traveltime/pairs.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,10 +309,62 @@ static int cmp_od(const void *a, const void *b)
     return (x->minutes > y->minutes) - (x->minutes < y->minutes);
 }
 
+/*
+ * The names other tools give the three columns, in order of preference
+ * (docs/formats.md says where each comes from): ours; IPEA's R packages
+ * accessibility (its examples' travel matrices) and r5r (travel_time before
+ * version 1.0, travel_time_p50 — the median — since); INSEE's Metric
+ * (metric.osrm::metricOsrmTable: idSrc, idDst, duree in minutes).
+ */
+static const char *const matrix_names[3][5] = {
+    {"from", "from_id", "idSrc", NULL},
+    {"to", "to_id", "idDst", NULL},
+    {"minutes", "travel_time", "travel_time_p50", "duree", NULL},
+};
+static const char *const matrix_roles[3] = {"origins", "destinations", "travel times in minutes"};
+static const char *const matrix_hints[3] = {
+    "\"from\" (or \"from_id\" as IPEA's accessibility and r5r write it, or \"idSrc\" as "
+    "INSEE Metric does)",
+    "\"to\" (or \"to_id\", or \"idDst\")",
+    "\"minutes\" (or \"travel_time\" as accessibility and r5r before 1.0 write it, "
+    "\"travel_time_p50\" as r5r does since, or \"duree\" as INSEE Metric does)",
+};
+
+int mg_pairs_matrix_columns(const mg_csv *c, int idx[3], mg_diag *d)
+{
+    for (int k = 0; k < 3; k++) {
+        idx[k] = -1;
+        for (int a = 0; matrix_names[k][a] && idx[k] < 0; a++)
+            idx[k] = mg_csv_column(c, matrix_names[k][a]);
+        if (idx[k] >= 0)
+            continue;
+        char have[512];
+        size_t len = 0;
+        have[0] = '\0';
+        const char *h;
+        for (size_t j = 0; (h = mg_csv_header(c, j)) != NULL && len + 1 < sizeof have; j++) {
+            int n = snprintf(have + len, sizeof have - len, "%s\"%s\"", j ? ", " : "", h);
+            if (n < 0)
+                break;
+            len += (size_t)n < sizeof have - len ? (size_t)n : sizeof have - len - 1;
+        }
+        /* One column holding a `;`: exported with the other separator
+         * (R's write.csv2, as French settings have it). */
+        const char *h0 = mg_csv_header(c, 0);
+        bool semicolon = mg_csv_header(c, 1) == NULL && h0 && strchr(h0, ';');
+        return mg_diag_set(d, MG_ENOTFOUND, mg_csv_name(c), 1, 0,
+                           "no column of %s: expected %s in a `,`-separated header; the header "
+                           "has %s%s", matrix_roles[k], matrix_hints[k], have,
+                           semicolon ? " (the file seems to be separated by `;` instead: write "
+                                       "it with `,`, e.g. R's write.csv rather than write.csv2)"
+                                     : "");
+    }
+    return MG_OK;
+}
+
 int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minutes,
                       mg_pairs *out, mg_report *rep, mg_diag *d)
 {
-    static const char *const cols[] = {"from", "to", "minutes"};
     int idx[3];
     *out = (mg_pairs){0};
     mg_reader *r = NULL;
@@ -321,7 +374,7 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
     builder b = {0};
     int rc;
     if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ',', d)) ||
-        (rc = mg_csv_require(c, cols, 3, idx, d)))
+        (rc = mg_pairs_matrix_columns(c, idx, d)))
         goto done;
     while ((rc = mg_csv_next(c, d)) == 1) {
         long ij[2];
@@ -338,7 +391,8 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
             goto done;
         if (!present || minutes < 0) {
             rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[2]),
-                             "column \"minutes\": expected a non-negative number of minutes");
+                             "column \"%s\": expected a non-negative number of minutes",
+                             mg_csv_header(c, (size_t)idx[2]));
             goto done;
         }
         if (ij[0] < 0 || ij[1] < 0 || minutes > max_minutes)

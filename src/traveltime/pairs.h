@@ -57,8 +57,19 @@ int mg_pairs_crowfly_allpairs(const double *lat, const double *lon,
                               double max_minutes, mg_pairs *out, mg_diag *d) MG_WARN_UNUSED;
 
 /**
- * Reads an origin–destination table (`,`-separated with a header `from,to,
- * minutes`; codes of any vintage, mapped through t) keeping pairs within
+ * Finds the origin, destination and time columns of an origin–destination
+ * table's header under the names other tools write: `from`/`from_id`/
+ * `idSrc`, `to`/`to_id`/`idDst`, `minutes`/`travel_time`/`travel_time_p50`/
+ * `duree` (ours; IPEA's accessibility and r5r; INSEE Metric), the first
+ * present of each list. idx receives their indices; MG_ENOTFOUND with a
+ * message naming what is accepted and what the header has otherwise.
+ */
+struct mg_csv;
+int mg_pairs_matrix_columns(const struct mg_csv *c, int idx[3], mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Reads an origin–destination table (`,`-separated; columns found by
+ * mg_pairs_matrix_columns; codes of any vintage, mapped through t) keeping pairs within
  * `max_minutes`. Codes that map to the same commune keep the shortest time;
  * unknown codes are reported and skipped; the (i, i) pair is added with
  * time 0 when absent. A bad row is an error naming line and column.

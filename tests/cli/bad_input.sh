@@ -142,7 +142,15 @@ run 3; expect_err 'communes.geojson:[0-9]+:[0-9]+: .*Circle.*expected Polygon or
 fresh; printf 'from,to,minutes\n11069,11206,22.5\n11069,11001,soon\n' >"$tmp/m.csv"
 run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:3:13: .*minutes.*expected'; no_output
 printf 'origin,destination,minutes\n' >"$tmp/m.csv"
-run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:1: .*missing column "from"'; no_output
+run 3 --matrix "$tmp/m.csv"; expect_err 'm.csv:1: no column of origins: expected "from" \(or "from_id" as IPEA.s accessibility and r5r write it, or "idSrc" as INSEE Metric does\) in a `,`-separated header; the header has "origin", "destination", "minutes"$'; no_output
+# The same table in the layouts of r5r and INSEE Metric gives the same output.
+printf 'from,to,minutes\n11069,11206,12.5\n11206,11069,13\n' >"$tmp/m.csv"
+printf 'from_id,to_id,travel_time_p25,travel_time_p50\n11069,11206,10,12.5\n11206,11069,11,13\n' >"$tmp/r5r.csv"
+printf 'ID,idSrc,lonSrc,latSrc,idDst,lonDst,latDst,duree,distance\n1,11069,2.35,43.21,11206,2.1,43.0,12.5,9.1\n2,11206,2.1,43.0,11069,2.35,43.21,13,9.2\n' >"$tmp/metric.csv"
+for m in m r5r metric; do
+    expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --matrix "$tmp/$m.csv" --out "$tmp/$m-out.csv"
+done
+cmp -s "$tmp/m-out.csv" "$tmp/r5r-out.csv" && cmp -s "$tmp/m-out.csv" "$tmp/metric-out.csv" && ok || fail "the matrix layouts read differently"
 
 # A gzip file cut short.
 fresh; head -c 200000 "$src/france/communes.json.gz" >"$tmp/f/communes.json.gz"

@@ -476,6 +476,66 @@ static void test_read_csv(void **state)
     mg_territory_free(t);
 }
 
+/* The same table under the column names other tools write: IPEA's
+ * accessibility and r5r before 1.0, r5r since (one column per percentile,
+ * the median read), INSEE Metric (metric.osrm::metricOsrmTable). */
+static void test_read_csv_aliases(void **state)
+{
+    (void)state;
+    mg_territory *t = load_territory();
+    char p[512];
+    static const struct { const char *name, *text; } layouts[] = {
+        {"ours.csv", "from,to,minutes\n11001,11900,11.5\n11003,2A004,3\n"},
+        {"accessibility.csv", "from_id,to_id,travel_time\n11001,11900,11.5\n11003,2A004,3\n"},
+        {"r5r.csv", "from_id,to_id,travel_time_p25,travel_time_p50,travel_time_p75\n"
+                    "11001,11900,9,11.5,14\n11003,2A004,2,3,4\n"},
+        {"metric.csv", "ID,idSrc,lonSrc,latSrc,idDst,lonDst,latDst,duree,distance\n"
+                       "1,11001,2.1,43.1,11900,2.2,43.2,11.5,9.8\n"
+                       "2,11003,2.3,43.3,2A004,8.7,41.9,3,2.1\n"},
+    };
+    for (size_t k = 0; k < sizeof layouts / sizeof *layouts; k++) {
+        write_tmp(p, sizeof p, layouts[k].name, layouts[k].text);
+        mg_pairs pr;
+        mg_diag d;
+        mg_diag_clear(&d);
+        int rc = mg_pairs_read_csv(t, p, 20, &pr, NULL, &d);
+        if (rc != MG_OK)
+            fail_msg("%s: %d %s", layouts[k].name, rc, d.msg);
+        /* (0,0) (0,1) (1,1) (2,2) (2,3) (3,3) */
+        assert_int_equal(pr.npairs, 6);
+        assert_int_equal(pr.to[1], 1);
+        if (pr.minutes[1] != 11.5 || pr.minutes[4] != 3)
+            fail_msg("%s: %g and %g minutes", layouts[k].name, pr.minutes[1], pr.minutes[4]);
+        mg_pairs_free(&pr);
+    }
+    /* Nothing recognisable: what is accepted, and what the header has. */
+    write_tmp(p, sizeof p, "osrm.csv", "source,destination,duration\n11001,11900,690\n");
+    mg_pairs pr;
+    mg_diag d;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_pairs_read_csv(t, p, 20, &pr, NULL, &d), MG_ENOTFOUND);
+    assert_msg_has(d, "osrm.csv:1: no column of origins: expected \"from\" (or \"from_id\" as "
+                      "IPEA's accessibility and r5r write it, or \"idSrc\" as INSEE Metric does) "
+                      "in a `,`-separated header; the header has \"source\", \"destination\", "
+                      "\"duration\"");
+    write_tmp(p, sizeof p, "r5r_p75.csv", "from_id,to_id,travel_time_p75\n11001,11900,14\n");
+    mg_diag_clear(&d);
+    assert_int_equal(mg_pairs_read_csv(t, p, 20, &pr, NULL, &d), MG_ENOTFOUND);
+    assert_msg_has(d, "r5r_p75.csv:1: no column of travel times in minutes: expected \"minutes\" "
+                      "(or \"travel_time\" as accessibility and r5r before 1.0 write it, "
+                      "\"travel_time_p50\" as r5r does since, or \"duree\" as INSEE Metric does)");
+    write_tmp(p, sizeof p, "csv2.csv", "idSrc;idDst;duree\n11001;11900;11,5\n");
+    mg_diag_clear(&d);
+    assert_int_equal(mg_pairs_read_csv(t, p, 20, &pr, NULL, &d), MG_ENOTFOUND);
+    assert_msg_has(d, "the file seems to be separated by `;` instead");
+    /* A bad time names the column as written. */
+    write_tmp(p, sizeof p, "metric_bad.csv", "idSrc,idDst,duree\n11001,11900,vite\n");
+    mg_diag_clear(&d);
+    assert_int_equal(mg_pairs_read_csv(t, p, 20, &pr, NULL, &d), MG_EPARSE);
+    assert_msg_has(d, "metric_bad.csv:2:13: column \"duree\": expected a number");
+    mg_territory_free(t);
+}
+
 static void test_read_csv_errors(void **state)
 {
     (void)state;
@@ -558,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_crowfly_bad_settings),
         cmocka_unit_test(test_crowfly_two_points),
         cmocka_unit_test(test_read_csv),
+        cmocka_unit_test(test_read_csv_aliases),
         cmocka_unit_test(test_read_csv_errors),
         cmocka_unit_test(test_read_csv_no_rows),
     };
