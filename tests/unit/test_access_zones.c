@@ -340,6 +340,41 @@ static void test_figures_undefined(void **state)
     assert_int_equal(mg_zones_figures_compute(x, w, 3, NULL, 0, -1, &f, &d), MG_EINVAL);
 }
 
+/*
+ * A zone's time to itself is the matrix's: beyond the cutoff, the zone does
+ * not reach itself. Zones A (P 10, S 0) and B (P 30, S 6), matrix A→A 25,
+ * A→B 5, B→B 1 at a 20-minute cutoff: row A is {B 5} only, row B {B 1}.
+ * 2SFCA: R_B = 6 / (10 + 30) = 0.15; A = R_B = 0.15, B = 0.15.
+ * Nearest: A 5 (B; A has no supply anyway), B 1 (itself, the matrix's 1
+ * minute, not 0).
+ */
+static void test_self_time_beyond_cutoff(void **state)
+{
+    (void)state;
+    char zp[512], mp[512];
+    mg_zones z;
+    mg_pairs p;
+    mg_diag d = {{0}};
+    mg_zones_columns cols = {"id", "S", "P", NULL, NULL};
+    test_write_text(zp, sizeof zp, tmpdir, "self-zones.csv", "id,P,S\nA,10,0\nB,30,6\n");
+    test_write_text(mp, sizeof mp, tmpdir, "self-matrix.csv", "from,to,minutes\nA,A,25\nA,B,5\nB,B,1\n");
+    if (mg_zones_read(&z, zp, &cols, &d) || mg_zones_read_matrix(&z, mp, 20, &p, &d))
+        fail_msg("%s", d.msg);
+    assert_int_equal(p.npairs, 2);
+    assert_int_equal(p.start[1], 1);
+    assert_int_equal(p.to[0], 1);
+    double a[2];
+    mg_zones_method meth = mg_zones_method_default();
+    assert_int_equal(mg_zones_compute(&p, z.supply, z.demand, MG_ZONES_2SFCA, &meth, a, &d), 0);
+    assert_close(a[0], 0.15, TOL);
+    assert_close(a[1], 0.15, TOL);
+    assert_int_equal(mg_zones_compute(&p, z.supply, z.demand, MG_ZONES_NEAREST, &meth, a, &d), 0);
+    assert_close(a[0], 5, 0);
+    assert_close(a[1], 1, 0);
+    mg_pairs_free(&p);
+    mg_zones_free(&z);
+}
+
 /* Reads zones text; returns the code and leaves the message in d. */
 static int read_zones_text(const char *text, const mg_zones_columns *cols, mg_diag *d)
 {
@@ -443,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_bfca),
         cmocka_unit_test(test_gravity_cumulative_nearest),
         cmocka_unit_test(test_steps_open_on_the_right),
+        cmocka_unit_test(test_self_time_beyond_cutoff),
         cmocka_unit_test(test_figures),
         cmocka_unit_test(test_figures_undefined),
         cmocka_unit_test(test_zones_errors),
