@@ -121,8 +121,11 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
         }
         size_t nf = mg_csv_nfields(c);
         const char *code = mg_csv_field(c, (size_t)code_col, &len);
+        /* A short row must say which commune it is: its code and its name.
+         * A complete row may lack the name (the national file leaves it
+         * empty for Marseille's arrondissements). */
         const char *name = mg_csv_field(c, (size_t)name_col, NULL);
-        if (!code || !name || !name[0]) {
+        if (!code || (nf < nh && (!name || !name[0]))) {
             rc = mg_diag_set(d, MG_EPARSE, path, eline, ecol,
                              "expected %zu fields as in the header, found %zu (a row "
                              "without values has at least the commune's code and name)",

@@ -941,7 +941,8 @@ static void test_drees_territory(void **state)
      * as the national file writes Verdun's uninhabited communes, is read
      * as "no value". */
     write_tmp(p, sizeof p, "d_uninhabited.csv",
-              DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n97411,Saint-Denis\r\n");
+              DREES_HEADER "11001,A,563,3.226,3.2,2.861,570.56\n97411,Saint-Denis\r\n"
+                           "13201,,37599,4.5,4.4,4.3,39000\n");
     drees_flags = 0;
     mg_diag_clear(&d);
     if (import_drees_flags(t, p, &d) != MG_OK)
@@ -951,6 +952,9 @@ static void test_drees_territory(void **state)
     assert_true(isnan(drees_official[5]));
     assert_true(isnan(t->pop_std[5]));
     assert_true(drees_official[0] == 3.226);
+    /* A complete row without a name, as the national file has Marseille's
+     * arrondissements, is read. */
+    assert_true(drees_official[3] == 4.5);
 
     /* The contours made Aigues-Vives, Airoux and Ajac the territory; the
      * file has no row for Ajac (196 inhabitants). */
@@ -1086,6 +1090,47 @@ static void test_contours_errors(void **state)
 
 /* --- The real demo files. --------------------------------------------- */
 
+/* The national DREES file as the DREES publishes it: Verdun's uninhabited
+ * communes with a code and a name only are read; Mayotte's 17 inhabited
+ * communes written the same way need --allow-missing. Skipped when the
+ * shared data folder is not beside the project. */
+static void test_drees_national(void **state)
+{
+    (void)state;
+    char pc[512], pd[512];
+    snprintf(pc, sizeof pc, "%s/data/demo/france/communes.json.gz", MG_SOURCE_DIR);
+    snprintf(pd, sizeof pd, "%s/../shared/data/france/drees-apl-2021/apl_mg_2021.csv",
+             MG_SOURCE_DIR);
+    if (access(pc, R_OK) != 0 || access(pd, R_OK) != 0)
+        skip();
+    mg_territory *t = NULL;
+    mg_diag d;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_import_cog(&t, pc, NULL, NULL, &d), MG_OK);
+    double *official = malloc(t->n * sizeof *official);
+    assert_non_null(official);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_import_drees(t, pd, MG_AGE_NONE, 0, official, NULL, NULL, NULL, NULL, &d),
+                     MG_EPARSE);
+    assert_msg_has(d, "apl_mg_2021.csv:33658:12: commune 97601 (Acoua, population 5192) has "
+                      "only 2 of the 7 fields");
+    assert_int_equal(mg_territory_study_count(t), 0);
+    size_t missing = 0;
+    mg_diag_clear(&d);
+    int rc = mg_import_drees(t, pd, MG_AGE_NONE, MG_DREES_ALLOW_MISSING, official, NULL, NULL,
+                             &missing, NULL, &d);
+    if (rc != MG_OK)
+        fail_msg("national file, --allow-missing: %s", d.msg);
+    assert_int_equal(missing, 17);
+    long verdun = mg_territory_find_current(t, "55039"), marseille = mg_territory_find(t, "13201");
+    assert_true(verdun >= 0 && marseille >= 0);
+    assert_true(isnan(official[verdun]));
+    assert_int_equal(t->in_study[verdun], 1);
+    assert_true(official[marseille] > 0); /* arrondissements: rows without a name */
+    free(official);
+    mg_territory_free(t);
+}
+
 static void test_demo_data(void **state)
 {
     (void)state;
@@ -1180,6 +1225,7 @@ int main(void)
         cmocka_unit_test(test_bpe_errors),
         cmocka_unit_test(test_drees_errors),
         cmocka_unit_test(test_drees_territory),
+        cmocka_unit_test(test_drees_national),
         cmocka_unit_test(test_contours_errors),
         cmocka_unit_test(test_demo_data),
     };
