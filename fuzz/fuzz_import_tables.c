@@ -147,7 +147,8 @@ static void run_laposte(mg_territory *t, const char *path, const state *s0)
     restore(t, s0);
 }
 
-static void run_drees(mg_territory *t, const char *path, const state *s0, enum mg_drees_age age)
+static void run_drees(mg_territory *t, const char *path, const state *s0, enum mg_drees_age age,
+                      unsigned flags)
 {
     double official[N_MAX];
     for (size_t i = 0; i < N_MAX; i++)
@@ -157,7 +158,8 @@ static void run_drees(mg_territory *t, const char *path, const state *s0, enum m
     mg_report rep = {0};
     mg_diag d;
     mg_diag_clear(&d);
-    int rc = mg_import_drees(t, path, age, 0, official, &used, &col, NULL, &rep, &d);
+    size_t missing = 99;
+    int rc = mg_import_drees(t, path, age, flags, official, &used, &col, &missing, &rep, &d);
     if (rc != MG_OK) {
         check(rc < 0 && d.msg[0] != '\0' && col == NULL);
         check(unchanged(t, s0));
@@ -165,6 +167,8 @@ static void run_drees(mg_territory *t, const char *path, const state *s0, enum m
             check(official[i] == -1);
     } else {
         check(col != NULL && strncmp(col, "APL", 3) == 0);
+        /* Only --allow-missing lets inhabited communes go without values. */
+        check(missing <= t->n && (missing == 0 || (flags & MG_DREES_ALLOW_MISSING)));
         check(used == MG_AGE_NONE || used == MG_AGE_65 || used == MG_AGE_62);
         for (size_t i = 0; i < t->n; i++) {
             check(isnan(official[i]) || (official[i] >= 0 && isfinite(official[i])));
@@ -221,8 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     state s0 = take(t);
     run_bpe(t, path, &s0);
     run_laposte(t, path, &s0);
-    run_drees(t, path, &s0, MG_AGE_65);
-    run_drees(t, path, &s0, MG_AGE_NONE);
+    run_drees(t, path, &s0, MG_AGE_65, 0);
+    run_drees(t, path, &s0, MG_AGE_NONE, MG_DREES_ALLOW_MISSING);
     run_matrix(t, path, &s0, 20);
     run_matrix(t, path, &s0, 600);
     check(unchanged(t, &s0));
