@@ -281,7 +281,6 @@ static int cmp_zone_od(const void *a, const void *b)
 int mg_zones_read_matrix(const mg_zones *z, const char *path, double max_minutes,
                          mg_pairs *out, mg_diag *d)
 {
-    static const char *const names[] = {"from", "to", "minutes"};
     int idx[3];
     *out = (mg_pairs){0};
     if (!(max_minutes > 0 && max_minutes <= MG_MAX_MINUTES))
@@ -295,7 +294,7 @@ int mg_zones_read_matrix(const mg_zones *z, const char *path, double max_minutes
     mg_pairs p = {0};
     int rc;
     if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ',', d)) ||
-        (rc = mg_csv_require(c, names, 3, idx, d)))
+        (rc = mg_pairs_matrix_columns(c, idx, d)))
         goto done;
     while ((rc = mg_csv_next(c, d)) == 1) {
         long ij[2];
@@ -304,7 +303,7 @@ int mg_zones_read_matrix(const mg_zones *z, const char *path, double max_minutes
             if ((ij[k] = mg_zones_find(z, id)) < 0) {
                 rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[k]),
                                  "column \"%s\": \"%.60s\" is not the id of a zone",
-                                 names[k], id);
+                                 mg_csv_header(c, (size_t)idx[k]), id);
                 goto done;
             }
         }
@@ -314,7 +313,8 @@ int mg_zones_read_matrix(const mg_zones *z, const char *path, double max_minutes
             goto done;
         if (!present || minutes < 0) {
             rc = mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[2]),
-                             "column \"minutes\": expected a non-negative number of minutes");
+                             "column \"%s\": expected a non-negative number of minutes",
+                             mg_csv_header(c, (size_t)idx[2]));
             goto done;
         }
         if (nrows == cap) {

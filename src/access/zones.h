@@ -53,8 +53,10 @@ void mg_zones_free(mg_zones *z);
 long mg_zones_find(const mg_zones *z, const char *id);
 
 /**
- * Reads a `,`-separated matrix with the columns from, to, minutes between
- * the zones of z into *out (one node per zone, in z's order), keeping the
+ * Reads a `,`-separated matrix between the zones of z, its columns found
+ * by mg_pairs_matrix_columns (from,to,minutes, IPEA's and r5r's
+ * from_id,to_id,travel_time[_p50], INSEE Metric's idSrc,idDst,duree), into
+ * *out (one node per zone, in z's order), keeping the
  * pairs with minutes <= max_minutes (the cutoff is inclusive). A zone's time
  * to itself is the matrix's when given, 0 otherwise. Errors, each naming the
  * line and column: a missing column, an id that is not a zone, minutes that

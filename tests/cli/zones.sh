@@ -64,6 +64,15 @@ python3 "$REF" compute "$tmp/zones.csv" "$tmp/matrix.csv" --supply jobs --demand
     --group group --poverty-line 0.002 >"$tmp/rref.json"
 compare "$tmp/r.csv" "$tmp/r.json" "$tmp/rref.json" && ok || fail "random zones differ from the reference"
 
+# The matrix as IPEA's accessibility and r5r write it (from_id,to_id,
+# travel_time) and as INSEE Metric does (idSrc,idDst,duree): the same table.
+for h in from_id,to_id,travel_time idSrc,idDst,duree; do
+    { echo "$h"; tail -n +2 "$D/matrix.csv"; } >"$tmp/m-$h.csv"
+    expect_exit 0 "$MAILLAGE" access --zones "$D/zones.csv" --supply doctors --demand population \
+        --matrix "$tmp/m-$h.csv" --quiet --out "$tmp/h.csv"
+    cmp -s "$tmp/h.csv" "$D/expected.csv" && ok || fail "matrix header $h: table differs"
+done
+
 # JSON table and a chosen measure list, in the order given.
 expect_exit 0 "$MAILLAGE" "${Z[@]}" --measure nearest,2sfca --format json --quiet
 python3 - "$tmp/out" <<'PY' && ok || fail "JSON table"
@@ -104,7 +113,7 @@ bad_input 3 'unk.csv:3:3: column "to": "Q" is not the id of a zone' \
     "${M[@]}" --zones "$D/zones.csv" --matrix "$tmp/unk.csv"
 bad_input 3 'twice.csv:3: the pair from "A" to "B" is given twice \(first on line 2\)' \
     "${M[@]}" --zones "$D/zones.csv" --matrix "$tmp/twice.csv"
-bad_input 3 'mcol.csv:1: missing column "minutes"' \
+bad_input 3 'mcol.csv:1: no column of travel times in minutes' \
     "${M[@]}" --zones "$D/zones.csv" --matrix "$tmp/mcol.csv"
 bad_input 3 'zones.csv:1: missing column "nope"' \
     "${Z[@]}" --group nope

@@ -68,13 +68,21 @@ def read_zones(path, id_col, supply_col, demand_col, weight_col, group_col):
     return zones, order
 
 
+# The names the matrix columns may have, the first present wins: ours,
+# IPEA's accessibility and r5r's, INSEE Metric's (docs/formats.md).
+MATRIX_NAMES = (("from", "from_id", "idSrc"), ("to", "to_id", "idDst"),
+                ("minutes", "travel_time", "travel_time_p50", "duree"))
+
+
 def read_pairs(path, zones, catchment):
     """{(i, j): t} for t <= catchment, plus (i, i): 0 where the matrix has
     no time from i to itself."""
     given = {}
     with open(path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            i, j, t = row["from"], row["to"], float(row["minutes"])
+        rd = csv.DictReader(f)
+        cf, ct, cm = (next(n for n in names if n in rd.fieldnames) for names in MATRIX_NAMES)
+        for row in rd:
+            i, j, t = row[cf], row[ct], float(row[cm])
             if i not in zones or j not in zones:
                 raise ValueError("id not a zone")
             if (i, j) in given:

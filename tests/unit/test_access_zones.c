@@ -441,7 +441,7 @@ static void test_matrix_errors(void **state)
     (void)state;
     mg_diag d = {{0}};
     assert_int_equal(read_matrix_text("from,to,time\nA,B,1\n", &d), MG_ENOTFOUND);
-    assert_msg_has(d, "missing column \"minutes\"");
+    assert_msg_has(d, "bad-matrix.csv:1: no column of travel times in minutes");
     mg_diag_clear(&d);
     assert_int_equal(read_matrix_text("from,to,minutes\nA,B,1\nA,Z,3\n", &d), MG_EPARSE);
     assert_msg_has(d, "bad-matrix.csv:3:3: column \"to\": \"Z\" is not the id of a zone");
@@ -455,6 +455,40 @@ static void test_matrix_errors(void **state)
     /* A pair given twice is an error even beyond the cutoff. */
     assert_int_equal(read_matrix_text("from,to,minutes\nA,D,30\nB,C,1\nA,D,31\n", &d), MG_EPARSE);
     assert_msg_has(d, "bad-matrix.csv:4: the pair from \"A\" to \"D\" is given twice (first on line 2)");
+}
+
+/* The matrix layouts other tools write (mg_pairs_matrix_columns): IPEA's
+ * and r5r's from_id,to_id,travel_time, in another column order with an
+ * extra column, give the example's 14 pairs exactly. */
+static void test_matrix_ipea_layout(void **state)
+{
+    (void)state;
+    example e = {0};
+    example_load(&e);
+    char zp[512], mp[512];
+    mg_zones z;
+    mg_pairs p;
+    mg_diag d = {{0}};
+    mg_zones_columns cols = {"id", "doctors", "population", NULL, "district"};
+    test_write_text(zp, sizeof zp, tmpdir, "ipea-zones.csv", zones_csv);
+    test_write_text(mp, sizeof mp, tmpdir, "ipea-matrix.csv",
+                    "travel_time,from_id,mode,to_id\n"
+                    "0,A,car,A\n10,A,car,B\n20,A,car,C\n25,A,car,D\n"
+                    "5,B,car,A\n2,B,car,B\n15,B,car,C\n"
+                    "20,C,car,A\n15,C,car,B\n5,C,car,D\n"
+                    "20,D,car,B\n5,D,car,C\n");
+    if (mg_zones_read(&z, zp, &cols, &d) || mg_zones_read_matrix(&z, mp, 20, &p, &d))
+        fail_msg("%s", d.msg);
+    assert_int_equal(p.npairs, e.p.npairs);
+    for (size_t i = 0; i <= p.n; i++)
+        assert_int_equal(p.start[i], e.p.start[i]);
+    for (size_t k = 0; k < p.npairs; k++) {
+        assert_int_equal(p.to[k], e.p.to[k]);
+        assert_close(p.minutes[k], e.p.minutes[k], 0);
+    }
+    mg_pairs_free(&p);
+    mg_zones_free(&z);
+    example_free(&e);
 }
 
 static void test_measure_names(void **state)
@@ -483,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_figures_undefined),
         cmocka_unit_test(test_zones_errors),
         cmocka_unit_test(test_matrix_errors),
+        cmocka_unit_test(test_matrix_ipea_layout),
         cmocka_unit_test(test_measure_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
