@@ -6,11 +6,12 @@
  * the pool's threads and, once a thread holds its share, stops polling the
  * listening socket: newcomers then wait in the kernel's listen queue, with
  * no answer, until a connection of that very thread ends. The guard keeps
- * one count for the whole server instead, which the server's acceptor
- * thread (server.c) consults before handing a connection to libmicrohttpd:
- * a slot is reserved then, and given back when libmicrohttpd refuses the
- * connection or notifies it closed. libmicrohttpd is given a limit it never
- * reaches.
+ * one count for the whole server instead, and one per client address,
+ * which the server's acceptor (prefilter.c) consults for each connection it
+ * accepts: the connection is counted from then on, while the pre-reader
+ * holds it and then while libmicrohttpd does, until it is closed. The
+ * per-address count is ours too (libmicrohttpd's would miss the connections
+ * still in the pre-reader). libmicrohttpd is given limits it never reaches.
  *
  * Deadline. libmicrohttpd's MHD_OPTION_CONNECTION_TIMEOUT is an idle
  * timeout: every byte received restarts it, so a client sending one byte a
@@ -20,20 +21,25 @@
  * moment it is accepted (or its previous request on a kept-alive connection
  * completed) until the whole request, head and body, has been received. A
  * reaper thread shuts down (shutdown(2), SHUT_RDWR) the sockets still on the
- * clock past the deadline; libmicrohttpd then sees the socket end and
- * closes the connection the ordinary way.
+ * clock past the deadline; the pre-reader or libmicrohttpd then sees the
+ * socket end and closes the connection the ordinary way.
  *
  * An fd is touched only under the guard's mutex and only while its record
- * is in the guard. libmicrohttpd notifies MHD_CONNECTION_NOTIFY_CLOSED
- * before it closes the socket (0.9.75, daemon.c: MHD_cleanup_connections
- * and the failure path of new_connection_process_ notify, then close), and
- * mg_http_guard_closed takes the mutex and removes the record, so the
- * reaper never shuts down an fd number that has been closed and reused.
+ * is on the clock. The pre-reader removes the record before it closes a
+ * socket; while a connection passes to libmicrohttpd (between
+ * MHD_add_connection and its MHD_CONNECTION_NOTIFY_STARTED) it is off the
+ * clock, since libmicrohttpd may close a socket it refuses without telling;
+ * libmicrohttpd notifies MHD_CONNECTION_NOTIFY_CLOSED before it closes the
+ * socket (0.9.75, daemon.c: MHD_cleanup_connections and the failure path of
+ * new_connection_process_ notify, then close), and mg_http_guard_closed
+ * takes the mutex and removes the record, so the reaper never shuts down an
+ * fd number that has been closed and reused.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -44,11 +50,18 @@
  * a connection put on the clock while it sleeps waits no longer). */
 #define REAPER_MAX_SLEEP_MS 1000
 
+/* Buckets of the per-address count (a chained hash table). */
+#define ADDRESS_BUCKETS 1024u
+
 struct mg_http_guard_conn {
     int fd;
+    unsigned char addr[16];
     int64_t since_ms;  /* when it went on the clock */
     bool on_clock;     /* waiting for (the rest of) a request */
-    mg_http_guard_conn *prev, *next;
+    bool handed;       /* on its way to libmicrohttpd (the handed list) */
+    mg_http_guard_conn *prev, *next; /* the clock list */
+    mg_http_guard_conn *same_bucket; /* the address's bucket */
+    mg_http_guard_conn *next_handed;
 };
 
 struct mg_http_guard {
@@ -58,7 +71,10 @@ struct mg_http_guard {
     bool stop;
     unsigned limit;      /* connections admitted at most */
     unsigned active;     /* connections admitted now */
+    unsigned per_address; /* connections per address at most; 0: no limit */
     int64_t deadline_ms;
+    mg_http_guard_conn *buckets[ADDRESS_BUCKETS];
+    mg_http_guard_conn *handed; /* given to libmicrohttpd, not yet started */
     /* Connections on the clock, oldest first: they all have the same
      * deadline, so the head is always the first to expire. */
     mg_http_guard_conn *head, *tail;
@@ -99,6 +115,35 @@ static void clock_off(mg_http_guard *g, mg_http_guard_conn *c)
         g->tail = c->prev;
     c->prev = c->next = NULL;
     c->on_clock = false;
+}
+
+/* Puts c back on the clock with the time it already had: the list stays
+ * sorted, and such a connection is among the newest, so the walk from the
+ * tail is short. */
+static void clock_back(mg_http_guard *g, mg_http_guard_conn *c)
+{
+    mg_http_guard_conn *after = g->tail;
+    while (after && after->since_ms > c->since_ms)
+        after = after->prev;
+    c->on_clock = true;
+    c->prev = after;
+    c->next = after ? after->next : g->head;
+    if (c->next)
+        c->next->prev = c;
+    else
+        g->tail = c;
+    if (after)
+        after->next = c;
+    else
+        g->head = c;
+}
+
+static unsigned bucket_of(const unsigned char addr[16])
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (int i = 0; i < 16; i++)
+        h = (h ^ addr[i]) * 16777619u;
+    return h % ADDRESS_BUCKETS;
 }
 
 /*
@@ -142,13 +187,15 @@ static void *reaper_main(void *arg)
     return NULL;
 }
 
-int mg_http_guard_new(mg_http_guard **out, unsigned limit, unsigned deadline_s)
+int mg_http_guard_new(mg_http_guard **out, unsigned limit, unsigned per_address,
+                      unsigned deadline_s)
 {
     *out = NULL;
     mg_http_guard *g = mg_alloc_array(1, sizeof *g);
     if (!g)
         return MG_ENOMEM;
     g->limit = limit;
+    g->per_address = per_address;
     g->deadline_ms = (int64_t)deadline_s * 1000;
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0) {
@@ -194,35 +241,72 @@ void mg_http_guard_free(mg_http_guard *g)
     free(g);
 }
 
-bool mg_http_guard_reserve(mg_http_guard *g)
-{
-    pthread_mutex_lock(&g->mu);
-    bool ok = g->active < g->limit;
-    if (ok)
-        g->active++;
-    pthread_mutex_unlock(&g->mu);
-    return ok;
-}
-
-void mg_http_guard_release(mg_http_guard *g)
-{
-    pthread_mutex_lock(&g->mu);
-    g->active--;
-    pthread_mutex_unlock(&g->mu);
-}
-
-mg_http_guard_conn *mg_http_guard_started(mg_http_guard *g, int fd)
+mg_http_guard_conn *mg_http_guard_admit(mg_http_guard *g, int fd, const unsigned char addr[16])
 {
     mg_http_guard_conn *c = mg_alloc_array(1, sizeof *c);
-    if (!c) {
-        /* No memory to watch it: refused, rather than left without a
-         * deadline. libmicrohttpd closes it on its next read. */
-        (void)shutdown(fd, SHUT_RDWR);
+    if (!c)
+        return NULL;
+    c->fd = fd;
+    memcpy(c->addr, addr, sizeof c->addr);
+    unsigned b = bucket_of(addr);
+    pthread_mutex_lock(&g->mu);
+    bool ok = g->active < g->limit;
+    if (ok && g->per_address) {
+        unsigned same = 0;
+        for (const mg_http_guard_conn *o = g->buckets[b]; o; o = o->same_bucket)
+            same += memcmp(o->addr, addr, sizeof o->addr) == 0;
+        ok = same < g->per_address;
+    }
+    if (ok) {
+        g->active++;
+        c->same_bucket = g->buckets[b];
+        g->buckets[b] = c;
+        clock_on(g, c);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (!ok) {
+        free(c);
         return NULL;
     }
-    c->fd = fd;
+    return c;
+}
+
+void mg_http_guard_hand_off(mg_http_guard *g, mg_http_guard_conn *c)
+{
     pthread_mutex_lock(&g->mu);
-    clock_on(g, c);
+    int64_t since = c->since_ms;
+    clock_off(g, c);
+    c->since_ms = since;
+    c->handed = true;
+    c->next_handed = g->handed;
+    g->handed = c;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Takes c out of the handed list; the caller holds the mutex. */
+static void unhand(mg_http_guard *g, mg_http_guard_conn *c)
+{
+    if (!c->handed)
+        return;
+    for (mg_http_guard_conn **p = &g->handed; *p; p = &(*p)->next_handed)
+        if (*p == c) {
+            *p = c->next_handed;
+            break;
+        }
+    c->handed = false;
+    c->next_handed = NULL;
+}
+
+mg_http_guard_conn *mg_http_guard_claim(mg_http_guard *g, int fd)
+{
+    pthread_mutex_lock(&g->mu);
+    mg_http_guard_conn *c = g->handed;
+    while (c && c->fd != fd)
+        c = c->next_handed;
+    if (c) {
+        unhand(g, c);
+        clock_back(g, c);
+    }
     pthread_mutex_unlock(&g->mu);
     return c;
 }
@@ -248,9 +332,16 @@ void mg_http_guard_next(mg_http_guard *g, mg_http_guard_conn *c)
 
 void mg_http_guard_closed(mg_http_guard *g, mg_http_guard_conn *c)
 {
+    if (!c)
+        return;
     pthread_mutex_lock(&g->mu);
-    if (c)
-        clock_off(g, c);
+    clock_off(g, c);
+    unhand(g, c);
+    for (mg_http_guard_conn **p = &g->buckets[bucket_of(c->addr)]; *p; p = &(*p)->same_bucket)
+        if (*p == c) {
+            *p = c->same_bucket;
+            break;
+        }
     g->active--;
     pthread_mutex_unlock(&g->mu);
     free(c);

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
 
 #include "http/http.h"
 
@@ -113,21 +115,26 @@ typedef struct mg_http_guard mg_http_guard;
 typedef struct mg_http_guard_conn mg_http_guard_conn;
 
 /* Starts the guard and its reaper thread: at most `limit` connections,
- * `deadline_s` seconds to receive each request. MG_ENOMEM. */
-int mg_http_guard_new(mg_http_guard **out, unsigned limit, unsigned deadline_s) MG_WARN_UNUSED;
+ * `per_address` from one client address (0: no such limit), `deadline_s`
+ * seconds to receive each request. MG_ENOMEM. */
+int mg_http_guard_new(mg_http_guard **out, unsigned limit, unsigned per_address,
+                      unsigned deadline_s) MG_WARN_UNUSED;
 
-/* Stops the reaper and frees the guard; only once the daemon has stopped. */
+/* Stops the reaper and frees the guard; only once every connection is closed. */
 void mg_http_guard_free(mg_http_guard *g);
 
-/* Takes a connection slot: false when all are taken. */
-bool mg_http_guard_reserve(mg_http_guard *g);
+/* Admits a connection just accepted (socket fd, client address as 16
+ * bytes, IPv4 mapped): counts it and puts it on the clock. NULL when a
+ * limit is reached (or out of memory): the caller closes the socket. */
+mg_http_guard_conn *mg_http_guard_admit(mg_http_guard *g, int fd, const unsigned char addr[16]);
 
-/* Gives back a slot taken for a connection libmicrohttpd refused. */
-void mg_http_guard_release(mg_http_guard *g);
+/* The connection is about to be given to libmicrohttpd: off the clock
+ * until mg_http_guard_claim, keeping the time it has already had. */
+void mg_http_guard_hand_off(mg_http_guard *g, mg_http_guard_conn *c);
 
-/* A connection has started (socket fd): puts it on the clock and returns
- * its record; without memory for one, shuts the socket down, NULL. */
-mg_http_guard_conn *mg_http_guard_started(mg_http_guard *g, int fd);
+/* libmicrohttpd has started the connection on socket fd: its record, back
+ * on the clock; NULL when none was handed off for fd. */
+mg_http_guard_conn *mg_http_guard_claim(mg_http_guard *g, int fd);
 
 /* The whole request has been received: off the clock. NULL is ignored. */
 void mg_http_guard_received(mg_http_guard *g, mg_http_guard_conn *c);
@@ -137,8 +144,42 @@ void mg_http_guard_received(mg_http_guard *g, mg_http_guard_conn *c);
 void mg_http_guard_next(mg_http_guard *g, mg_http_guard_conn *c);
 
 /* The connection is closing (before its socket is closed): gives back its
- * slot, forgets it and frees c (NULL: the slot only). */
+ * slots, forgets it and frees c. NULL is ignored. */
 void mg_http_guard_closed(mg_http_guard *g, mg_http_guard_conn *c);
+
+/* --- server.c: what the pre-reader shares with it -------------------------- */
+
+/* The client address of sa as 16 bytes (IPv4 as ::ffff:a.b.c.d); false
+ * for another family. */
+bool mg_http_ip_of_sockaddr(const struct sockaddr *sa, unsigned char out[16]);
+
+/* The client address to log for a request from peer: the proxy's
+ * X-Forwarded-For among r's headers when peer is the trusted proxy, else
+ * the peer. False when it cannot be told. */
+bool mg_http_client_text(const mg_http_server *s, const struct sockaddr_storage *peer,
+                         const mg_http_request *r, char out[64]);
+
+/* --- prefilter.c: acceptor and pre-reader (see the file's comment) ------- */
+
+typedef struct mg_http_prefilter mg_http_prefilter;
+
+typedef struct mg_http_prefilter_config {
+    mg_http_server *server;
+    mg_http_guard *guard;
+    int listen_fd;    /* non-blocking, borrowed */
+    FILE *access_log; /* NULL for none */
+    /* Gives a connection to libmicrohttpd; false when it refused it (and
+     * closed the socket). */
+    bool (*hand_off)(mg_http_server *s, int fd, const struct sockaddr_storage *addr,
+                     socklen_t len);
+} mg_http_prefilter_config;
+
+/* Starts the thread that accepts, admits and pre-reads. MG_ENOMEM. */
+int mg_http_prefilter_start(mg_http_prefilter **out, const mg_http_prefilter_config *cfg)
+    MG_WARN_UNUSED;
+
+/* Stops the thread and closes the connections it still holds. */
+void mg_http_prefilter_stop(mg_http_prefilter *p);
 
 /* --- router.c ------------------------------------------------------------ */
 

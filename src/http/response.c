@@ -137,6 +137,7 @@ static const char *status_title(int status)
     case 500: return "Erreur interne";
     case 501: return "Fonction non disponible";
     case 503: return "Service indisponible";
+    case 505: return "Version HTTP non prise en charge";
     default: return status >= 500 ? "Erreur du serveur" : "Requête refusée";
     }
 }

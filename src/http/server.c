@@ -14,8 +14,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +45,12 @@ typedef struct ip_addr {
     unsigned char b[16];
 } ip_addr;
 
-/* Connections accepted in a row before the acceptor looks at its stop pipe. */
-#define ACCEPT_BATCH 64
-
 struct mg_http_server {
     struct MHD_Daemon *daemon;
     mg_router *rt;
     mg_http_guard *guard;
-    int listen_fd;       /* ours, not libmicrohttpd's (see acceptor_main) */
-    int stop_pipe[2];    /* written to stop the acceptor */
-    pthread_t acceptor;
-    bool acceptor_started;
+    int listen_fd;       /* ours, not libmicrohttpd's (prefilter.c accepts) */
+    mg_http_prefilter *prefilter;
     int static_fd;       /* the static folder, opened once; -1 for none */
     bool has_proxy;      /* a trusted proxy is configured */
     ip_addr proxy;
@@ -97,6 +90,8 @@ mg_http_config mg_http_config_defaults(void)
 /* Reads an IPv4 or IPv6 socket address; false for another family. */
 static bool ip_of_sockaddr(const struct sockaddr *sa, ip_addr *out)
 {
+    if (!sa)
+        return false;
     memset(out, 0, sizeof *out);
     if (sa->sa_family == AF_INET) {
         out->b[10] = out->b[11] = 0xff;
@@ -165,18 +160,41 @@ static bool forwarded_for(const mg_http_request *r, char out[INET6_ADDRSTRLEN])
     return true;
 }
 
+bool mg_http_ip_of_sockaddr(const struct sockaddr *sa, unsigned char out[16])
+{
+    ip_addr a;
+    if (!ip_of_sockaddr(sa, &a))
+        return false;
+    memcpy(out, a.b, sizeof a.b);
+    return true;
+}
+
+/* The address to log for a request from sa (see mg_http_client_text). */
+static bool client_text(const mg_http_server *s, const struct sockaddr *sa,
+                        const mg_http_request *r, char out[INET6_ADDRSTRLEN])
+{
+    ip_addr peer;
+    if (!ip_of_sockaddr(sa, &peer))
+        return false;
+    if (!(s->has_proxy && memcmp(&peer, &s->proxy, sizeof peer) == 0 && forwarded_for(r, out)))
+        ip_format(&peer, out);
+    return true;
+}
+
+bool mg_http_client_text(const mg_http_server *s, const struct sockaddr_storage *peer,
+                         const mg_http_request *r, char out[64])
+{
+    return client_text(s, (const struct sockaddr *)peer, r, out);
+}
+
 /* Records in r the client address (mg_http_client_address). */
 static void set_client(const mg_http_server *s, struct MHD_Connection *c, mg_http_request *r)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    ip_addr peer;
-    if (!info || !info->client_addr || !ip_of_sockaddr(info->client_addr, &peer))
-        return;
     char text[INET6_ADDRSTRLEN];
-    if (!(s->has_proxy && memcmp(&peer, &s->proxy, sizeof peer) == 0 && forwarded_for(r, text)))
-        ip_format(&peer, text);
-    r->client = mg_http_request_strndup(r, text, strlen(text));
+    if (info && client_text(s, info->client_addr, r, text))
+        r->client = mg_http_request_strndup(r, text, strlen(text));
 }
 
 /* --- Connections: admission and deadline (guard.c) ------------------------- */
@@ -188,84 +206,38 @@ static mg_http_guard_conn *guard_conn(struct MHD_Connection *c)
     return info ? info->socket_context : NULL;
 }
 
-static void pause_ms(long ms)
+/*
+ * Gives a connection the pre-reader has let through to libmicrohttpd
+ * (MHD_add_connection wakes the chosen worker), which closes the socket
+ * itself when it refuses it.
+ */
+static bool hand_to_mhd(mg_http_server *s, int fd, const struct sockaddr_storage *addr,
+                        socklen_t len)
 {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    return MHD_add_connection(s->daemon, fd, (const struct sockaddr *)addr, len) == MHD_YES;
 }
 
-/*
- * Accepts what the listening socket has waiting: each connection gets a
- * slot from the guard and goes to libmicrohttpd, or, past the limit, is
- * closed at once. libmicrohttpd closes the socket itself when it refuses it
- * (its per-address limit), and the slot is given back.
- */
-static void accept_waiting(mg_http_server *s)
+/* The connection's fd, -1 when libmicrohttpd cannot tell. */
+static int conn_fd(struct MHD_Connection *c)
 {
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
-        struct sockaddr_storage addr;
-        socklen_t len = sizeof addr;
-        /* accept(), not the GNU accept4: libmicrohttpd makes the socket
-         * non-blocking itself; close-on-exec is set right after. */
-        int fd = accept(s->listen_fd, (struct sockaddr *)&addr, &len);
-        if (fd >= 0)
-            (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-        if (fd < 0) {
-            /* Out of files despite the limit (something else holds them):
-             * the queue waits a moment instead of the thread spinning. */
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-                pause_ms(10);
-            return;
-        }
-        if (!mg_http_guard_reserve(s->guard)) {
-            close(fd);
-            continue;
-        }
-        if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
-            mg_http_guard_release(s->guard);
-    }
-}
-
-/*
- * The acceptor thread. libmicrohttpd's own accepting is done by its worker
- * threads between two turns of their event loop: in poll() mode one
- * connection a turn, and a turn lasts as long as the requests it answers,
- * so under load (hundreds of connections, a page taking 0.5 ms each) new
- * clients, ours as well as the load's, waited seconds in the listen queue.
- * This thread does nothing but accept, admit or refuse, and hand over
- * (MHD_add_connection wakes the chosen worker), so a new client waits at
- * most one turn of a worker.
- */
-static void *acceptor_main(void *arg)
-{
-    mg_http_server *s = arg;
-    struct pollfd p[2] = {{.fd = s->listen_fd, .events = POLLIN},
-                          {.fd = s->stop_pipe[0], .events = POLLIN}};
-    for (;;) {
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            pause_ms(10);
-            continue;
-        }
-        if (p[1].revents)
-            return NULL;
-        if (p[0].revents & POLLIN)
-            accept_waiting(s);
-    }
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
     const mg_http_server *s = cls;
+    /* The record the pre-reader handed off with the socket (guard.c) is
+     * found by the fd, which stays the connection's until it is closed. */
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *info =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = info ? mg_http_guard_started(s->guard, info->connect_fd) : NULL;
+        *socket_context = mg_http_guard_claim(s->guard, conn_fd(c));
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-        mg_http_guard_closed(s->guard, *socket_context);
+        /* Closed before it was started: its record is still handed off. */
+        mg_http_guard_conn *g = *socket_context ? *socket_context
+                                                : mg_http_guard_claim(s->guard, conn_fd(c));
+        mg_http_guard_closed(s->guard, g);
         *socket_context = NULL;
     }
 }
@@ -669,22 +641,14 @@ static int open_listener(const struct sockaddr_storage *ss, bool ipv6, int *fd_o
 }
 
 /* Stops and frees what mg_http_start set up, in the reverse order: the
- * acceptor, the listening socket, the daemon (which notifies every
- * connection closed), then the guard. */
+ * acceptor and pre-reader (which closes the connections it holds), the
+ * listening socket, the daemon (which notifies every connection closed),
+ * then the guard. */
 static void server_free(mg_http_server *s)
 {
-    if (s->acceptor_started) {
-        ssize_t w;
-        do
-            w = write(s->stop_pipe[1], "x", 1);
-        while (w < 0 && errno == EINTR);
-        pthread_join(s->acceptor, NULL);
-    }
+    mg_http_prefilter_stop(s->prefilter);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
-    for (int i = 0; i < 2; i++)
-        if (s->stop_pipe[i] >= 0)
-            close(s->stop_pipe[i]);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     mg_http_guard_free(s->guard);
@@ -883,7 +847,7 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
     s->rt = rt;
     s->access_log = c.access_log;
-    s->static_fd = s->listen_fd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
+    s->static_fd = s->listen_fd = -1;
     s->has_proxy = c.trusted_proxy != NULL;
     if (s->has_proxy)
         s->proxy = proxy;
@@ -896,13 +860,15 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
                                "cannot open the static folder: %s", strerror(err));
         }
     }
-    if (mg_http_guard_new(&s->guard, c.connection_limit, c.request_deadline) != MG_OK ||
-        pipe(s->stop_pipe) != 0) {
+    /* Behind a proxy every connection comes from its address: the per-address
+     * limit would be one for everyone, so the proxy enforces it instead. */
+    unsigned per_ip = c.trusted_proxy || c.per_address_limit >= c.connection_limit
+                          ? 0
+                          : c.per_address_limit;
+    if (mg_http_guard_new(&s->guard, c.connection_limit, per_ip, c.request_deadline) != MG_OK) {
         server_free(s);
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory starting the HTTP server");
     }
-    for (int i = 0; i < 2; i++)
-        (void)fcntl(s->stop_pipe[i], F_SETFD, FD_CLOEXEC);
     unsigned port = c.port;
     rc = open_listener(&ss, ipv6, &s->listen_fd, &port, d, c.address);
     if (rc == MG_OK)
@@ -911,15 +877,12 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         server_free(s);
         return rc;
     }
-    /* The guard enforces the connection limit for the whole server;
-     * libmicrohttpd, which splits its own limit evenly among the threads,
-     * gets one that no thread reaches even when it holds every connection. */
+    /* The guard enforces the connection limits for the whole server, from
+     * the moment a connection is accepted; libmicrohttpd, which splits its
+     * own limit evenly among the threads, gets one that no thread reaches
+     * even when it holds every connection, and no per-address limit (it
+     * would not count the connections still in the pre-reader). */
     unsigned mhd_limit = c.threads * (c.connection_limit + 1u);
-    /* Behind a proxy every connection comes from its address: the per-address
-     * limit would be one for everyone, so the proxy enforces it instead. */
-    unsigned per_ip = c.trusted_proxy || c.per_address_limit >= c.connection_limit
-                          ? 0
-                          : c.per_address_limit;
 
     /* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop (MHD_epoll in
      * daemon.c) takes at most 128 events per epoll_wait and, when it gets
@@ -930,7 +893,7 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
      * until the next connection timeout, up to 30 s: the wedge measured
      * with 230 to 256 clients. poll() looks at every connection on each
      * turn, which costs little at a few thousand connections. The
-     * listening socket is ours (acceptor_main). */
+     * listening socket is ours (prefilter.c). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_NO_LISTEN_SOCKET;
     if (ipv6)
@@ -939,7 +902,6 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         flags, 0, NULL, NULL, on_access, s,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c.threads,
         MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c.memory_limit,
@@ -952,11 +914,12 @@ int mg_http_start(mg_http_server **out, const mg_http_config *cfg, mg_router *rt
         return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot start serving on %s port %u: %s",
                            c.address, port, err ? strerror(err) : "libmicrohttpd refused to start");
     }
-    if (pthread_create(&s->acceptor, NULL, acceptor_main, s) != 0) {
+    mg_http_prefilter_config pc = {.server = s, .guard = s->guard, .listen_fd = s->listen_fd,
+                                   .access_log = s->access_log, .hand_off = hand_to_mhd};
+    if (mg_http_prefilter_start(&s->prefilter, &pc) != MG_OK) {
         server_free(s);
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "cannot start the HTTP acceptor thread");
     }
-    s->acceptor_started = true;
     if (port_out)
         *port_out = port;
     *out = s;
