@@ -32,15 +32,34 @@ scripts/install-deps.sh bench
 bench_build
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+# A manager of an organisation (an example), made with the command line:
+# saved scenarios are an organisation's, seen by its members only.
+org=$("$binary" organisation add --database "$tmp/db.sqlite" --kind departement \
+      --name "Banc d'essai (exemple)")
+password="mot de passe du banc d'essai"
+printf '%s\n' "$password" | "$binary" user add --database "$tmp/db.sqlite" --email banc@essai.invalid \
+    --name "Banc d'essai (exemple)" --organisation "$org" --role manager --password-file - >/dev/null
 start_server --threads "$server_threads" --quiet
 base="http://127.0.0.1:$port"
+
+# Logged in as a browser does: the log-in form's token, then the session's.
+jar="$tmp/jar"
+csrf_of() { sed -n 's/.*name="csrf" value="\([A-Za-z0-9_-]*\)".*/\1/p' | head -n 1; }
+csrf=$(curl -sf -c "$jar" -b "$jar" "$base/connexion" | csrf_of)
+curl -sf -o /dev/null -c "$jar" -b "$jar" "$base/connexion" --data-urlencode "email=banc@essai.invalid" \
+    --data-urlencode "password=$password" --data-urlencode "csrf=$csrf" ||
+    { echo "bench-web: log-in failed" >&2; exit 1; }
+csrf=$(curl -sf -b "$jar" "$base/compte" | csrf_of)
+session=$(awk -F'\t' '$6 == "mg_session" { print $7 }' "$jar")
+[ -n "$csrf" ] && [ -n "$session" ] || { echo "bench-web: no session" >&2; exit 1; }
 
 # The saved scenario: the same three actions as bench/wrk-evaluate.lua.
 actions=$(sed -n '/^wrk.body = \[\[/,/\]\]$/p' bench/wrk-evaluate.lua | sed 's/^wrk.body = \[\[//; s/\]\]$//' | tr -d '\n')
 curl -sf -o "$tmp/eval.json" -H 'Content-Type: application/json' --data "$actions" "$base/api/v1/evaluate" ||
     { echo "bench-web: POST /api/v1/evaluate failed" >&2; exit 1; }
 scenario=$(printf '%s' "$actions" | sed 's/^{/{"name":"bench-web",/')
-id=$(curl -sf -H 'Content-Type: application/json' --data "$scenario" "$base/api/v1/scenarios" |
+id=$(curl -sf -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' --data "$scenario" \
+        "$base/api/v1/scenarios" |
      sed -n 's/^{"id":\([0-9]*\).*/\1/p')
 [ -n "$id" ] || { echo "bench-web: the scenario could not be saved" >&2; exit 1; }
 
@@ -62,6 +81,8 @@ for k in "${!names[@]}"; do
     if [ "$n" = evaluate ]; then
         size=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H 'Content-Type: application/json' \
                --data "$actions" "${urls[$k]}")
+    elif [ "$n" = scenario ]; then
+        size=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -b "$jar" "${urls[$k]}")
     else
         size=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "${urls[$k]}")
     fi
@@ -70,6 +91,8 @@ for k in "${!names[@]}"; do
     echo "bench-web: wrk -t$wrk_threads -c$conns -d${seconds}s --latency ${labels[$k]}" >&2
     args=(-t"$wrk_threads" -c"$conns" -d"${seconds}s" --latency)
     [ -n "${scripts[$k]}" ] && args+=(-s "${scripts[$k]}")
+    # The saved scenario's page is its organisation's: the session's cookie.
+    [ "$n" = scenario ] && args+=(-H "Cookie: mg_session=$session")
     t0=$(cpu_ticks)
     wrk "${args[@]}" "${urls[$k]}" >"$tmp/wrk-$n.txt"
     t1=$(cpu_ticks)
