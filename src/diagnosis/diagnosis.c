@@ -163,9 +163,11 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     static const char *const n_laposte[] = {"laposte_hexasmal_2020.csv", "laposte_hexasmal.csv"};
     static const char *const n_bpe[] = {"bpe19_ensemble_sante.csv", "bpe19_ensemble.csv"};
     static const char *const n_contours[] = {"communes.geojson"};
-    char drees_name[64];
+    /* The DREES file converted to text, or the workbook as published. */
+    char drees_name[64], drees_xlsx[64];
     snprintf(drees_name, sizeof drees_name, "apl_%s_2021.csv", g->prof->key);
-    const char *n_drees[] = {drees_name};
+    snprintf(drees_xlsx, sizeof drees_xlsx, "apl_%s_2021.xlsx", g->prof->key);
+    const char *n_drees[] = {drees_name, drees_xlsx};
     if ((rc = find_one(&communes, o->france, n_communes, 1, "commune list", d)) ||
         (rc = find_one(&epci, o->france, n_epci, 1, "EPCI list", d)) ||
         (rc = find_one(&laposte, o->france, n_laposte, 2, "La Poste postcode file", d)) ||
@@ -174,7 +176,7 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     mg_diag none = {{0}};
     if (find_one(&contours, o->bundle, n_contours, 1, "contours", &none) != MG_OK)
         contours = NULL;
-    if (find_one(&drees, o->bundle, n_drees, 1, "DREES APL file", &none) != MG_OK)
+    if (find_one(&drees, o->bundle, n_drees, 2, "DREES APL file", &none) != MG_OK)
         drees = NULL;
     if (!contours && !drees) {
         rc = mg_diag_set(d, MG_ENOTFOUND, o->bundle, 0, 0,

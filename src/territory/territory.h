@@ -137,7 +137,10 @@ enum mg_drees_age { MG_AGE_NONE = 0, MG_AGE_65 = 65, MG_AGE_62 = 62 };
 
 /**
  * Reads a DREES APL file (`,`-separated; Code commune, …, one or more "APL…"
- * columns, the standardised population last). Sets t->pop_std and marks the
+ * columns, the standardised population last), or the workbook as the DREES
+ * publishes it (.xlsx, told from its zip signature: the first sheet with a
+ * "Code commune…" header row; docs/formats.md), errors then naming the
+ * sheet, row and column. Sets t->pop_std and marks the
  * communes as in the study territory; fills official[commune] (t->n
  * entries, NaN where absent) from the APL column for `age` — when the file
  * has no column for that age limit, the file's only APL column is used and

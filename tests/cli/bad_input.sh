@@ -134,6 +134,20 @@ expect_err 'apl_mg_2021.csv:435:1: commune code 11001 appears a second time'
 [ ! -e "$tmp/port" ] && ok || fail "serve started"
 [ "$(cat "$tmp"/db.sqlite* | sha1sum)" = "$sum_before" ] && ok || fail "database changed"
 
+# The DREES file as the DREES publishes it, a workbook (written by
+# openpyxl: title rows, a two-row header under merged cells, empty rows):
+# the same output as from the text file.
+xlsx="$MG_SOURCE_DIR/tests/data/xlsx/aude_apl_mg_2021.xlsx"
+fresh; rm "$tmp/b/apl_mg_2021.csv"; cp "$xlsx" "$tmp/b/apl_mg_2021.xlsx"
+expect_exit 0 "$MAILLAGE" access --bundle "$tmp/b" --france "$tmp/f" --quiet --official-age 65 --out "$tmp/x.csv"
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --official-age 65 --out "$tmp/c.csv"
+cmp -s "$tmp/x.csv" "$tmp/c.csv" && ok || fail "the workbook and the text file read differently"
+# A damaged workbook is refused, the output left as it was.
+fresh; rm "$tmp/b/apl_mg_2021.csv"; head -c 20000 "$xlsx" >"$tmp/b/apl_mg_2021.xlsx"; echo before >"$tmp/t.csv"
+run 3; expect_err 'apl_mg_2021.xlsx: Not a zip archive: expected an .xlsx workbook \(a zip archive\)$'; kept_output
+fresh; rm "$tmp/b/apl_mg_2021.csv"; cp "$MG_SOURCE_DIR/tests/data/xlsx/apl_bad_xml.xlsx" "$tmp/b/apl_mg_2021.xlsx"
+run 3; expect_err 'apl_mg_2021.xlsx: sheet "APL 2021" \(xl/worksheets/sheet2.xml\), XML line 1: malformed XML: '; no_output
+
 # A contour that is not a polygon.
 fresh; sed 's/"type":"Polygon"/"type":"Circle"/' "$src/11-aude/communes.geojson" >"$tmp/b/communes.geojson"
 run 3; expect_err 'communes.geojson:[0-9]+:[0-9]+: .*Circle.*expected Polygon or MultiPolygon'; no_output

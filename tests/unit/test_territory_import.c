@@ -1090,6 +1090,82 @@ static void test_contours_errors(void **state)
 
 /* --- The real demo files. --------------------------------------------- */
 
+/* The DREES file as a workbook (written by openpyxl, by LibreOffice Calc,
+ * and with rich-text shared strings; tests/data/xlsx): the table
+ * found under its title rows in the second sheet, the APL columns named by
+ * their merged group cell and their own, empty rows skipped; the same
+ * values as from the text file; the same refusals, by sheet, row and
+ * column. */
+static void test_drees_xlsx(void **state)
+{
+    (void)state;
+    static const char *const files[] = {MG_TEST_DATA "/xlsx/apl_ok.xlsx",
+                                        MG_TEST_DATA "/xlsx/apl_shared_strings.xlsx",
+                                        MG_TEST_DATA "/xlsx/apl_libreoffice.xlsx"};
+    for (size_t f = 0; f < 3; f++) {
+        mg_territory *t = load(true);
+        double official[6];
+        enum mg_drees_age used = MG_AGE_62;
+        char *col = NULL;
+        size_t missing = 99;
+        mg_diag d;
+        mg_diag_clear(&d);
+        int rc = mg_import_drees(t, files[f], MG_AGE_NONE, 0, official, &used, &col, &missing,
+                                 NULL, &d);
+        if (rc != MG_OK)
+            fail_msg("%s: %d %s", files[f], rc, d.msg);
+        assert_int_equal(used, MG_AGE_NONE);
+        assert_string_equal(col, "APL aux médecins généralistes sans borne d'âge");
+        free(col);
+        assert_int_equal(missing, 0);
+        assert_true(official[0] == 3.226);
+        /* LibreOffice saves 15 significant digits: 570.56. */
+        assert_true(t->pop_std[0] == (f == 2 ? 570.56 : 570.5599999999999));
+        assert_close(official[1], (160.25 * 3.0 + 40.75 * 4.0) / (160.25 + 40.75), 1e-12);
+        assert_true(official[3] == 4.5); /* Marseille, a row without a name */
+        assert_int_equal(t->in_study[5], 1); /* Saint-Denis: code and name only */
+        assert_true(isnan(official[5]));
+        mg_diag_clear(&d);
+        assert_int_equal(mg_import_drees(t, files[f], MG_AGE_65, 0, official, &used, &col, NULL,
+                                         NULL, &d), MG_OK);
+        assert_int_equal(used, MG_AGE_65);
+        assert_string_equal(col, "APL aux médecins généralistes de 65 ans et moins");
+        free(col);
+        assert_true(official[0] == 3.2);
+        mg_territory_free(t);
+    }
+
+    mg_territory *t = load(true);
+    for (size_t i = 0; i < 6; i++)
+        drees_official[i] = -7;
+    static const struct { const char *file, *where; int rc; } bad[] = {
+        {MG_TEST_DATA "/xlsx/apl_bad_number.xlsx",
+         "apl_bad_number.xlsx: sheet \"APL 2021\", row 7, column E: column \"APL aux médecins "
+         "généralistes de 65 ans et moins\": expected a number, found \"beaucoup\"", MG_EPARSE},
+        {MG_TEST_DATA "/xlsx/apl_duplicate.xlsx",
+         "apl_duplicate.xlsx: sheet \"APL 2021\", row 15, column A: commune code 11001 appears a "
+         "second time (first on row 7): expected each commune once", MG_EPARSE},
+        {MG_TEST_DATA "/xlsx/apl_short_inhabited.xlsx",
+         "apl_short_inhabited.xlsx: sheet \"APL 2021\", row 8, column C: commune 11003 (Ajac, "
+         "population 196) has only 2 of the 7 fields: expected its values", MG_EPARSE},
+        {MG_TEST_DATA "/xlsx/apl_bad_xml.xlsx",
+         "apl_bad_xml.xlsx: sheet \"APL 2021\" (xl/worksheets/sheet2.xml), XML line 1: "
+         "malformed XML", MG_EPARSE},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snapshot sn = take(t);
+        mg_diag d;
+        mg_diag_clear(&d);
+        int rc = import_drees(t, bad[k].file, &d);
+        if (rc != bad[k].rc)
+            fail_msg("%s: got %d (%s), expected %d", bad[k].file, rc, d.msg, bad[k].rc);
+        assert_msg_has(d, bad[k].where);
+        assert_unchanged(&sn, t, bad[k].file);
+        drop(&sn);
+    }
+    mg_territory_free(t);
+}
+
 /* The national DREES file as the DREES publishes it: Verdun's uninhabited
  * communes with a code and a name only are read; Mayotte's 17 inhabited
  * communes written the same way need --allow-missing. Skipped when the
@@ -1226,6 +1302,7 @@ int main(void)
         cmocka_unit_test(test_drees_errors),
         cmocka_unit_test(test_drees_territory),
         cmocka_unit_test(test_drees_national),
+        cmocka_unit_test(test_drees_xlsx),
         cmocka_unit_test(test_contours_errors),
         cmocka_unit_test(test_demo_data),
     };
