@@ -28,7 +28,7 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static int send_json(mg_http_response *res, int status, json_t *doc)
+int web_send_json(mg_http_response *res, int status, json_t *doc)
 {
     if (!doc)
         return MG_ENOMEM;
@@ -96,7 +96,7 @@ static int territory(web_ctx *ctx)
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
-    return send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "summary",
+    return web_send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "summary",
                                          mg_output_summary_json(p->g, &p->summary)));
 }
 
@@ -111,7 +111,7 @@ static int communes(web_ctx *ctx)
     json_t *arr = json_array();
     for (size_t k = 0; arr && k < p->g->study_n; k++)
         json_array_append_new(arr, web_commune_json(p, p->g->study[k], p->g->apl));
-    return send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "communes", arr));
+    return web_send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "communes", arr));
 }
 
 static int commune(web_ctx *ctx)
@@ -128,7 +128,7 @@ static int commune(web_ctx *ctx)
         fail(r, res, 404, WEB_MSG_COMMUNE_NOT_IN_TERRITORY);
         return 0;
     }
-    return send_json(res, 200, web_commune_detail_json(p, (size_t)i));
+    return web_send_json(res, 200, web_commune_detail_json(p, (size_t)i));
 }
 
 static json_t *record_json(const mg_scenario_record *rec)
@@ -165,7 +165,7 @@ static json_t *evaluation_json(const web_scenario *w)
 }
 
 /* Parses a JSON body; answers 400 itself (returns NULL then). */
-static json_t *body_json(const mg_http_request *r, mg_http_response *res)
+json_t *web_body_json(const mg_http_request *r, mg_http_response *res)
 {
     /* A form or text/plain body is what a page of another site can send
      * without asking the browser first: the API takes JSON said as such. */
@@ -200,7 +200,7 @@ static int evaluate(web_ctx *ctx)
     const mg_http_request *r = ctx->req;
     mg_http_response *res = ctx->res;
     const mg_app *a = ctx->app;
-    json_t *j = body_json(r, res);
+    json_t *j = web_body_json(r, res);
     if (!j)
         return 0;
     const mg_app_profession *p =
@@ -216,7 +216,7 @@ static int evaluate(web_ctx *ctx)
             mg_http_error(r, res, 400, d.msg);
             rc = MG_OK;
         } else if (rc == MG_OK) {
-            rc = send_json(res, 200, evaluation_json(&w));
+            rc = web_send_json(res, 200, evaluation_json(&w));
         }
         web_scenario_free(&w);
     }
@@ -286,7 +286,7 @@ static int list(web_ctx *ctx)
     }
     json_t *doc = list_json(&q, l, n, total);
     mg_scenario_record_list_free(l, n);
-    return send_json(res, 200, doc);
+    return web_send_json(res, 200, doc);
 }
 
 /* What a POST or PUT of a scenario sent, read and checked. */
@@ -303,7 +303,7 @@ static int parse_save(const mg_app *a, const mg_http_request *r, mg_http_respons
                       save_request *q)
 {
     *q = (save_request){0};
-    q->body = body_json(r, res);
+    q->body = web_body_json(r, res);
     if (!q->body)
         return -1;
     q->name = json_string_value(json_object_get(q->body, "name"));
@@ -441,7 +441,7 @@ static int save(web_ctx *ctx, int64_t id)
     mg_scenario_record got = {0};
     int rc = store_scenario(ctx, &q, id, &got);
     if (rc == 0)
-        rc = send_json(res, id ? 200 : 201, record_json(&got));
+        rc = web_send_json(res, id ? 200 : 201, record_json(&got));
     else if (rc == ANSWERED)
         rc = MG_OK;
     mg_scenario_record_free(&got);
@@ -493,7 +493,7 @@ static int get_one(web_ctx *ctx)
         mg_scenario_record_free(&rec);
         return 0;
     }
-    int rc = send_json(res, 200, record_json(&rec));
+    int rc = web_send_json(res, 200, record_json(&rec));
     mg_scenario_record_free(&rec);
     return rc;
 }
@@ -525,7 +525,7 @@ static int evaluation(web_ctx *ctx)
     web_scenario w;
     if (web_scenario_load(ctx, mg_http_path_param(r, "id"), MG_AUTH_VIEW, &w))
         return 0;
-    int rc = send_json(res, 200, evaluation_json(&w));
+    int rc = web_send_json(res, 200, evaluation_json(&w));
     web_scenario_free(&w);
     return rc;
 }

@@ -150,7 +150,7 @@ void mg_app_free(mg_app *a)
 /* Every page family, in the order their routes are tried. */
 static const web_route *const families[] = {
     web_routes_pages, web_routes_scenarios, web_routes_downloads, web_routes_api, web_routes_plan,
-    web_routes_login, web_routes_account, web_routes_organisations,
+    web_routes_login, web_routes_account, web_routes_organisations, web_routes_api_accounts,
 };
 
 /* What the router keeps for one route: the route and the application. */

@@ -77,6 +77,7 @@ extern const web_route web_routes_plan[];
 extern const web_route web_routes_login[];
 extern const web_route web_routes_account[];
 extern const web_route web_routes_organisations[];
+extern const web_route web_routes_api_accounts[];
 
 /* The log-in form's description (login.c), for its fuzz target. */
 struct web_form;
@@ -277,6 +278,13 @@ void web_time_utc(mg_buf *b, const char *iso, const char *none);
 
 /* Unix seconds, the same way. */
 void web_time_unix(mg_buf *b, int64_t t);
+
+/* Answers `doc` (consumed) as JSON with `status`. */
+int web_send_json(mg_http_response *res, int status, json_t *doc);
+
+/* The request's JSON object body, or NULL once answered (415 when not sent
+ * as application/json, 400 when not a JSON object, saying where). */
+json_t *web_body_json(const mg_http_request *r, mg_http_response *res);
 
 /* JSON builders shared by the API and downloads. */
 json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl);

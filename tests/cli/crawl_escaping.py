@@ -828,6 +828,12 @@ PAGES_ONLY = {("POST /compte/jetons", "name")}
 NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
 COVERED_WRITES = {("post", "/api/v1/evaluate"), ("post", "/api/v1/scenarios"),
                   ("put", "/api/v1/scenarios/{id}"), ("delete", "/api/v1/scenarios/{id}")}
+# Writes refused to the crawl's manager (organisations are created,
+# confirmed and invited into by administrators): their rights are checked
+# by the authorisation matrix (tests/authz/matrix.tsv) and their flows by
+# serve_accounts; what they store is drawn by the same escapers.
+ADMIN_WRITES = {("post", "/api/v1/organisations"), ("post", "/api/v1/organisations/{id}/invitations"),
+                ("post", "/api/v1/organisations/{id}/confirmation")}
 NUMBER_FIELDS = ["count", "hours_per_week", "consultations_per_hour", "remote_share",
                  "weeks_per_year", "days_per_month", "hours_per_day"]
 
@@ -857,7 +863,7 @@ def fuzz_api(run, report):
     r, _ = run.get("/static/openapi.yaml")
     writes, ops = openapi_writes(r.body.decode("utf-8", "replace"))
     run.check(len(ops) >= 8, r.url, "openapi.yaml lists %d operations" % len(ops))
-    for op in sorted(writes - COVERED_WRITES):
+    for op in sorted(writes - COVERED_WRITES - ADMIN_WRITES):
         run.fail(r.url, "write operation %s %s is not exercised by this test: add its fields"
                  % (op[0].upper(), op[1]))
 
