@@ -35,18 +35,6 @@ static int me(web_ctx *ctx)
                                    a->totp_enabled, "memberships", ms ? ms : json_array()));
 }
 
-/* The organisation id of the path (as the program writes ids), or 0 after
- * answering 404. */
-static int64_t path_org(web_ctx *ctx)
-{
-    int64_t id = 0;
-    if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
-        web_fail(ctx, 404, WEB_MSG_NOT_FOUND);
-        return 0;
-    }
-    return id;
-}
-
 static json_t *org_json(const mg_auth_org *o)
 {
     return json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:b,s:s}", "id", (json_int_t)o->id, "name",
@@ -61,7 +49,7 @@ static json_t *org_json(const mg_auth_org *o)
  * may invite, as on the page). */
 static int organisation(web_ctx *ctx)
 {
-    int64_t id = path_org(ctx);
+    int64_t id = web_path_id(ctx, WEB_MSG_NOT_FOUND);
     if (!id)
         return MG_OK;
     mg_auth_object o = {.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = id};
@@ -121,7 +109,7 @@ static const char *member(const json_t *body, const char *key)
  * the organisation's administrator or the platform's; 201. */
 static int invite(web_ctx *ctx)
 {
-    int64_t id = path_org(ctx);
+    int64_t id = web_path_id(ctx, WEB_MSG_NOT_FOUND);
     if (!id)
         return MG_OK;
     mg_auth_object o = {.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = id};
@@ -183,7 +171,7 @@ static int create(web_ctx *ctx)
  * 200 with the organisation, 409 when it was confirmed already. */
 static int confirm(web_ctx *ctx)
 {
-    int64_t id = path_org(ctx);
+    int64_t id = web_path_id(ctx, WEB_MSG_NOT_FOUND);
     if (!id)
         return MG_OK;
     mg_auth_object o = {.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = id};

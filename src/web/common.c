@@ -410,6 +410,16 @@ void web_fail(web_ctx *ctx, int status, web_msg m)
     mg_http_error(ctx->req, ctx->res, status, web_msg_fr(m));
 }
 
+int64_t web_path_id(web_ctx *ctx, web_msg not_found)
+{
+    int64_t id = 0;
+    if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
+        web_fail(ctx, 404, not_found);
+        return 0;
+    }
+    return id;
+}
+
 void web_fail_storage(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed)
 {
     web_storage_error(ctx->req, ctx->res, rc, d, web_msg_fr(not_found), web_msg_fr(failed));

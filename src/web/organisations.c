@@ -154,18 +154,6 @@ static const mg_auth_actor *actor_or_null(const web_ctx *ctx)
     return ctx->actor->account_id > 0 ? ctx->actor : NULL;
 }
 
-/* The id of the path: a positive integer written as the program writes it
- * ("7", never "07" or "+7"); 0 after answering 404. */
-static int64_t path_id(web_ctx *ctx, web_msg not_found)
-{
-    int64_t id = 0;
-    if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
-        web_fail(ctx, 404, not_found);
-        return 0;
-    }
-    return id;
-}
-
 /* Reads a list page parameter; 0 after answering 404. */
 static size_t page_param(web_ctx *ctx, const char *name)
 {
@@ -394,7 +382,7 @@ static void render_org(web_ctx *ctx, const org_view *v)
  * refusal). */
 static bool load_org(web_ctx *ctx, mg_auth_verb verb, mg_auth_org *out)
 {
-    int64_t id = path_id(ctx, WEB_MSG_ORGANISATION_NOT_FOUND);
+    int64_t id = web_path_id(ctx, WEB_MSG_ORGANISATION_NOT_FOUND);
     if (!id)
         return false;
     mg_diag d = {{0}};
@@ -403,8 +391,10 @@ static bool load_org(web_ctx *ctx, mg_auth_verb verb, mg_auth_org *out)
         web_fail_storage(ctx, rc, &d, WEB_MSG_ORGANISATION_NOT_FOUND, WEB_MSG_ORGANISATION_READ_FAILED);
         return false;
     }
+    /* Another organisation answers with the words of one that does not
+     * exist: an id tried tells nothing. */
     mg_auth_object o = {.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = id};
-    return web_allow(ctx, verb, &o);
+    return web_allow_as(ctx, verb, &o, web_msg_fr(WEB_MSG_ORGANISATION_NOT_FOUND));
 }
 
 /* Reads the members and draws the page of v->org. */
@@ -668,7 +658,7 @@ static int admin_create(web_ctx *ctx)
 
 static int admin_confirm(web_ctx *ctx)
 {
-    int64_t id = path_id(ctx, WEB_MSG_ORGANISATION_NOT_FOUND);
+    int64_t id = web_path_id(ctx, WEB_MSG_ORGANISATION_NOT_FOUND);
     if (!id)
         return MG_OK;
     mg_auth_object o = {.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = id};

@@ -27,24 +27,12 @@
 /* The most actions a scenario holds (the scenario module's bound). */
 #define ACTIONS_MAX 1000
 
-/* The scenario id of the path, or 0 after answering 404: only the
- * spelling the program prints ("7"; never "007", "1e3" or "-1"). */
-static int64_t path_scenario_id(web_ctx *ctx)
-{
-    int64_t id = 0;
-    if (mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL)) {
-        web_fail(ctx, 404, WEB_MSG_SCENARIO_NOT_FOUND);
-        return 0;
-    }
-    return id;
-}
-
 /* Loads and evaluates the scenario of the path when the actor may `verb`
  * it; non-zero once answered. */
 static int load_path_scenario(web_ctx *ctx, mg_auth_verb verb, web_scenario *w)
 {
     *w = (web_scenario){0};
-    if (!path_scenario_id(ctx))
+    if (!web_path_id(ctx, WEB_MSG_SCENARIO_NOT_FOUND))
         return -1;
     return web_scenario_load(ctx, mg_http_path_param(ctx->req, "id"), verb, w);
 }
@@ -924,7 +912,7 @@ typedef struct removal {
 static int parse_removal(web_ctx *ctx, bool with_action, removal *rm)
 {
     *rm = (removal){0};
-    rm->id = path_scenario_id(ctx);
+    rm->id = web_path_id(ctx, WEB_MSG_SCENARIO_NOT_FOUND);
     if (!rm->id)
         return -1;
     if (with_action) {
@@ -1081,7 +1069,7 @@ static int shared_show(web_ctx *ctx)
  * link) or partager=non (stop): for those who may edit the scenario. */
 static int share(web_ctx *ctx)
 {
-    int64_t id = path_scenario_id(ctx);
+    int64_t id = web_path_id(ctx, WEB_MSG_SCENARIO_NOT_FOUND);
     if (!id)
         return 0;
     mg_diag d = {{0}};

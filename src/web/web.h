@@ -257,6 +257,10 @@ void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, 
 /* An error page (or JSON under /api) with message m. */
 void web_fail(web_ctx *ctx, int status, web_msg m);
 
+/* The {id} of the path, a positive integer as the program writes ids ("7",
+ * never "07", "+7" or "1e3"), or 0 after answering 404 with not_found. */
+int64_t web_path_id(web_ctx *ctx, web_msg not_found);
+
 /* web_storage_error with messages of the table. */
 void web_fail_storage(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed);
 

@@ -894,6 +894,31 @@ static void test_downloads(void **state)
     mg_http_response_free(&r);
 }
 
+/* Another organisation's page, asked by id, answers exactly as an id that
+ * names none: the same status and the same words. */
+static void test_other_organisation_hidden(void **state)
+{
+    (void)state;
+    mg_diag d = {{0}};
+    int64_t other = 0;
+    mg_auth_org_input in = {.name = "Autre organisation (exemple)", .kind = "epci"};
+    assert_int_equal(mg_auth_org_add(app->db, 0, &in, true, false, &other, NULL, &d), 0);
+    char target[64];
+    snprintf(target, sizeof target, "/organisations/%lld", (long long)other);
+    mg_http_response hidden = req("GET", target, NULL, NULL);
+    mg_http_response none = req("GET", "/organisations/999999", NULL, NULL);
+    assert_int_equal(hidden.status, 404);
+    assert_int_equal(none.status, 404);
+    assert_non_null(strstr(text(&hidden), "Cette organisation n&#39;existe pas."));
+    assert_non_null(strstr(text(&none), "Cette organisation n&#39;existe pas."));
+    mg_http_response_free(&hidden);
+    mg_http_response_free(&none);
+    snprintf(target, sizeof target, "/organisations/%lld", (long long)web_org_id);
+    mg_http_response own = req("GET", target, NULL, NULL);
+    assert_int_equal(own.status, 200);
+    mg_http_response_free(&own);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -909,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_downloads),
+        cmocka_unit_test(test_other_organisation_hidden),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, web_setup, web_teardown);
     /* The same pages and API on PostgreSQL. */
