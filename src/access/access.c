@@ -83,26 +83,7 @@ int mg_measure_lookup(const char *name, double catchment, mg_measure_spec *out,
 
 void mg_access_weights(const mg_pairs *p, const mg_decay *f, double *w)
 {
-    const double *t = p->minutes;
-    if (f->kind != MG_DECAY_STEP) {
-        for (size_t k = 0; k < p->npairs; k++)
-            w[k] = mg_decay_eval(f, t[k]);
-        return;
-    }
-    /* Step profiles are the hot case (the APL): the same rule as
-     * mg_decay_eval, written without branches because travel times come in
-     * no predictable order and mispredicted jumps dominated this loop. */
-    const double *ub = f->upper, *wt = f->weight;
-    size_t ns = f->nsteps;
-    double catchment = f->catchment;
-    for (size_t k = 0; k < p->npairs; k++) {
-        double x = 0, tk = t[k];
-        for (size_t s = ns; s-- > 0;) {
-            double in = (double)(tk < ub[s]);
-            x = in * wt[s] + (1 - in) * x;
-        }
-        w[k] = (double)(tk < catchment) * x;
-    }
+    mg_decay_eval_many(f, p->minutes, p->npairs, w);
 }
 
 void mg_access_two_step(const mg_pairs *p, const double *w1, const double *w2,

@@ -19,6 +19,26 @@ mg_decay mg_decay_drees(void)
     return f;
 }
 
+/* P(t·e^{σZ} < u) = Φ(ln(u/t)/σ), with Φ through erfc for accuracy in
+ * both tails. */
+static double below(double u, double t, double sigma)
+{
+    if (t <= 0)
+        return 1;
+    return 0.5 * erfc(-log(u / t) / (sigma * 1.41421356237309504880));
+}
+
+static double smooth_step(const mg_decay *f, double t)
+{
+    double x = 0, prev = 0;
+    for (size_t k = 0; k < f->nsteps; k++) {
+        double cur = below(f->upper[k], t, f->spread);
+        x += f->weight[k] * (cur - prev);
+        prev = cur;
+    }
+    return x;
+}
+
 double mg_decay_eval(const mg_decay *f, double t)
 {
     if (!(t < f->catchment))
@@ -27,6 +47,8 @@ double mg_decay_eval(const mg_decay *f, double t)
     case MG_DECAY_BINARY:
         return 1;
     case MG_DECAY_STEP:
+        if (f->spread > 0)
+            return smooth_step(f, t);
         for (size_t k = 0; k < f->nsteps; k++)
             if (t < f->upper[k])
                 return f->weight[k];
@@ -41,6 +63,61 @@ double mg_decay_eval(const mg_decay *f, double t)
         return exp(-f->beta * t);
     }
     return 0;
+}
+
+void mg_decay_eval_many(const mg_decay *f, const double *t, size_t n, double *w)
+{
+    if (f->kind != MG_DECAY_STEP) {
+        for (size_t k = 0; k < n; k++)
+            w[k] = mg_decay_eval(f, t[k]);
+        return;
+    }
+    double catchment = f->catchment;
+    if (f->spread > 0) {
+        /* The smoothed profile costs a few erfc per step: tabulated once,
+         * then each pair is a multiply, a load pair and a blend. */
+        double tab[MG_DECAY_TABLE + 2];
+        double h = catchment / MG_DECAY_TABLE;
+        for (size_t k = 0; k <= MG_DECAY_TABLE; k++)
+            tab[k] = smooth_step(f, (double)k * h);
+        tab[MG_DECAY_TABLE + 1] = 0;
+        double inv = 1 / h;
+        for (size_t k = 0; k < n; k++) {
+            double x = t[k] * inv;
+            if (!(x < MG_DECAY_TABLE)) {
+                w[k] = 0;
+                continue;
+            }
+            size_t i = (size_t)x;
+            double a = x - (double)i;
+            w[k] = tab[i] + a * (tab[i + 1] - tab[i]);
+        }
+        return;
+    }
+    /* Sharp steps are the hot case (the APL): the same rule as
+     * mg_decay_eval, written without branches because travel times come in
+     * no predictable order and mispredicted jumps dominated this loop. */
+    const double *ub = f->upper, *wt = f->weight;
+    size_t ns = f->nsteps;
+    for (size_t k = 0; k < n; k++) {
+        double x = 0, tk = t[k];
+        for (size_t s = ns; s-- > 0;) {
+            double in = (double)(tk < ub[s]);
+            x = in * wt[s] + (1 - in) * x;
+        }
+        w[k] = (double)(tk < catchment) * x;
+    }
+}
+
+int mg_decay_set_spread(mg_decay *f, double spread, mg_diag *d)
+{
+    if (f->kind != MG_DECAY_STEP || f->nsteps == 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "a time spread applies to a step profile only");
+    if (!(spread >= 0 && spread <= 1))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "time spread %g: expected 0 to 1", spread);
+    f->spread = spread;
+    f->catchment = f->upper[f->nsteps - 1] * exp(MG_DECAY_SPREAD_Z * spread);
+    return MG_OK;
 }
 
 int mg_decay_check(const mg_decay *f, mg_diag *d)
@@ -64,6 +141,10 @@ int mg_decay_check(const mg_decay *f, mg_diag *d)
                                "step %zu: bound %g minutes: expected bounds above 0 and increasing",
                                k + 1, f->upper[k]);
     }
+    if (!(f->spread >= 0 && f->spread <= 1))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "time spread %g: expected 0 to 1", f->spread);
+    if (f->spread > 0)
+        return MG_OK; /* the catchment is set by mg_decay_set_spread */
     if (f->upper[f->nsteps - 1] != f->catchment)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "step profile: the last bound (%g) must equal the catchment (%g)",

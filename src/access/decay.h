@@ -28,7 +28,23 @@ typedef struct mg_decay {
     double upper[MG_DECAY_MAX_STEPS];
     double weight[MG_DECAY_MAX_STEPS];
     double beta; /* MG_DECAY_EXPONENTIAL, per minute */
+    /* MG_DECAY_STEP: spread σ of a log-normal error on travel time, 0 for
+     * sharp steps. With σ > 0 the weight of a pair is the expected step
+     * weight when the true time is t·e^{σZ}, Z standard normal:
+     * f(t) = Σ_k weight[k]·[Φ(ln(upper[k]/t)/σ) − Φ(ln(upper[k−1]/t)/σ)],
+     * a smooth profile, cut at catchment = upper[last]·e^{MG_DECAY_SPREAD_Z·σ}
+     * where it is below 0.7 % of the last weight. */
+    double spread;
 } mg_decay;
+
+/** How many σ beyond the last bound a smoothed profile reaches. */
+#define MG_DECAY_SPREAD_Z 2.5
+
+/**
+ * Gives a step profile the spread σ (0 ≤ σ ≤ 1) and sets its catchment
+ * accordingly. MG_EINVAL for another kind or σ out of range.
+ */
+int mg_decay_set_spread(mg_decay *f, double spread, mg_diag *d) MG_WARN_UNUSED;
 
 /**
  * The DREES profile for general practitioners: 1 under 10 minutes, 0.66
@@ -38,6 +54,14 @@ mg_decay mg_decay_drees(void);
 
 /** f(t). */
 double mg_decay_eval(const mg_decay *f, double t);
+
+/**
+ * w[k] = f(t[k]) for k < n, fast: sharp steps without branches, a smoothed
+ * profile by linear interpolation in a table of MG_DECAY_TABLE intervals
+ * over [0, catchment] (within 1e-5 of mg_decay_eval).
+ */
+void mg_decay_eval_many(const mg_decay *f, const double *t, size_t n, double *w);
+#define MG_DECAY_TABLE 4096
 
 /**
  * Parses a step profile "10:1,15:0.66,20:0.33" (upper bound in minutes:

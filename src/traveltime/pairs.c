@@ -102,6 +102,10 @@ static int check_model(const mg_crowfly *m, double max_minutes, size_t n, mg_dia
     if (!(max_minutes > 0 && max_minutes <= MG_MAX_MINUTES))
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "catchment %g min: expected more than 0 and at most %g",
                            max_minutes, MG_MAX_MINUTES);
+    if (!(m->access_min >= 0 && m->access_min < max_minutes))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "access time %g min: expected 0 or more and less than the catchment (%g min)",
+                           m->access_min, max_minutes);
     if (n > UINT32_MAX || n > MG_MAX_COMMUNES)
         return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "too many points (%zu)", n);
     return MG_OK;
@@ -123,7 +127,7 @@ static unitvec to_unit(double lat, double lon)
 static double minutes_of_chord2(double c2, const mg_crowfly *m)
 {
     double km = 2 * MG_EARTH_RADIUS_KM * asin(sqrt(c2) / 2);
-    return km * m->detour / m->speed_kmh * 60;
+    return m->access_min + km * m->detour / m->speed_kmh * 60;
 }
 
 static bool usable(const double *lat, const double *lon, const uint8_t *include, size_t i)
@@ -168,7 +172,7 @@ int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *includ
     int rc = check_model(m, max_minutes, n, d);
     if (rc)
         return rc;
-    double radius_km = max_minutes / 60 * m->speed_kmh / m->detour;
+    double radius_km = (max_minutes - m->access_min) / 60 * m->speed_kmh / m->detour;
     double c = sin(radius_km / (2 * MG_EARTH_RADIUS_KM));
     double chord2_max = 4 * c * c;
 
@@ -278,7 +282,8 @@ int mg_pairs_crowfly_allpairs(const double *lat, const double *lon,
             if (j == i)
                 t = 0;
             else if (usable(lat, lon, include, i) && usable(lat, lon, include, j))
-                t = mg_geo_distance_km(lat[i], lon[i], lat[j], lon[j]) * m->detour / m->speed_kmh * 60;
+                t = m->access_min +
+                    mg_geo_distance_km(lat[i], lon[i], lat[j], lon[j]) * m->detour / m->speed_kmh * 60;
             else
                 continue;
             if (t <= max_minutes && (rc = builder_push(&b, (uint32_t)j, t))) {

@@ -26,12 +26,15 @@ typedef struct mg_pairs {
 void mg_pairs_free(mg_pairs *p);
 
 /**
- * The crow-fly model: minutes = great-circle km × detour / speed × 60.
- * Defaults (docs/methodology.md): detour 1.3, 60 km/h.
+ * The crow-fly model: minutes = access + great-circle km × detour / speed
+ * × 60 between two communes, 0 within one. The access time makes short
+ * trips slower per kilometre than long ones (parking, town streets). The
+ * shipped values come from `maillage calibrate` (docs/methodology.md).
  */
 typedef struct mg_crowfly {
-    double detour;    /* road distance / great-circle distance, >= 1 */
-    double speed_kmh; /* mean door-to-door car speed on the road distance */
+    double detour;     /* road distance / great-circle distance, >= 1 */
+    double speed_kmh;  /* mean door-to-door car speed on the road distance */
+    double access_min; /* minutes added to every trip between two communes, >= 0 */
 } mg_crowfly;
 
 #define MG_CROWFLY_DEFAULT_DETOUR 1.3
