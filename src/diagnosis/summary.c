@@ -43,10 +43,13 @@ static void area(const mg_diagnosis *g, const double *value, const double *offic
     if ((call) != MG_OK) \
         a->field = NAN;
     FIG(mg_stats_mean(x, w, n, &a->mean), mean)
-    FIG(mg_stats_gini(x, w, n, &a->gini), gini)
     FIG(mg_stats_theil(x, w, n, NULL, 0, &a->theil, NULL, NULL), theil)
-    FIG(mg_stats_decile_ratio(x, w, n, &a->d9d1), d9d1)
-    FIG(mg_stats_palma(x, w, n, &a->palma), palma)
+    /* Gini, D9/D1 and Palma from one sort of the values. */
+    mg_stats_order o;
+    mg_stats_order_figures(x, w, n, &o);
+    a->gini = o.gini_rc == MG_OK ? o.gini : NAN;
+    a->d9d1 = o.d9d1_rc == MG_OK ? o.d9d1 : NAN;
+    a->palma = o.palma_rc == MG_OK ? o.palma : NAN;
     a->below_population = a->below_share = a->fgt1 = NAN;
     if (isfinite(threshold)) {
         double bp = 0;
@@ -79,6 +82,33 @@ static bool changed(const size_t *idx, size_t m, const double *value, const doub
     return false;
 }
 
+/*
+ * Lists the members of each of the ngroups groups (grp[k] for study[k]) in
+ * idx, group after group, each in study order; (*first)[gi] is where group
+ * gi starts (ngroups + 1 entries, reallocated here). False when out of
+ * memory.
+ */
+static bool group_lists(const size_t *study, const size_t *grp, size_t n, size_t ngroups,
+                        size_t *idx, size_t **first)
+{
+    size_t *f = mg_realloc_array(*first, ngroups + 1, sizeof *f);
+    if (!f)
+        return false;
+    *first = f;
+    memset(f, 0, (ngroups + 1) * sizeof *f);
+    for (size_t k = 0; k < n; k++)
+        f[grp[k] + 1]++;
+    for (size_t gi = 0; gi < ngroups; gi++)
+        f[gi + 1] += f[gi];
+    /* f[gi] is now the next free place of group gi; afterwards it is its
+     * end, so it is shifted back by one group. */
+    for (size_t k = 0; k < n; k++)
+        idx[f[grp[k]]++] = study[k];
+    memmove(f + 1, f, ngroups * sizeof *f);
+    f[0] = 0;
+    return true;
+}
+
 int mg_summary_compute(const mg_diagnosis *g, const double *value, const double *official,
                        double threshold, mg_summary *out, mg_diag *d)
 {
@@ -100,6 +130,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
     double *y = mg_alloc_array(n, sizeof *y);
     size_t *idx = mg_alloc_array(n, sizeof *idx), *grp = mg_alloc_array(n, sizeof *grp);
     int32_t *epci_slot = mg_alloc_array(t->nepci + 1, sizeof *epci_slot);
+    size_t *first = NULL; /* group_lists: where each group starts in idx */
     int rc = MG_ENOMEM;
     if (!x || !w || !y || !idx || !grp || !epci_slot)
         goto done;
@@ -126,17 +157,19 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
         }
         grp[k] = (size_t)epci_slot[e];
     }
+    /* The communes of each group, in study order: a counting sort by group
+     * (one pass instead of one scan of the study per group). */
+    if (!group_lists(g->study, grp, n, out->nepci, idx, &first))
+        goto done;
     for (size_t gi = 0; gi < out->nepci; gi++) {
-        size_t m = 0;
-        for (size_t k = 0; k < n; k++)
-            if (grp[k] == gi)
-                idx[m++] = g->study[k];
+        size_t m = first[gi + 1] - first[gi];
+        const size_t *gidx = idx + first[gi];
         /* Groups are numbered in the same order for every summary of one
          * diagnosis, so an unchanged EPCI keeps the base's figures. */
-        if (base && gi < base->nepci && !official && !changed(idx, m, value, base_value))
+        if (base && gi < base->nepci && !official && !changed(gidx, m, value, base_value))
             out->epci[gi] = base->epci[gi];
         else
-            area(g, value, official, threshold, idx, m, y, w, &out->epci[gi]);
+            area(g, value, official, threshold, gidx, m, y, w, &out->epci[gi]);
     }
     for (size_t k = 0; k < n; k++) {
         x[k] = value[g->study[k]];
@@ -146,22 +179,29 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
     if (mg_stats_theil(x, w, n, grp, out->nepci, &total, &out->theil_between, &out->theil_within))
         out->theil_between = out->theil_within = NAN;
 
+    /* Départements in order of first appearance; the study is sorted by
+     * code, so a commune's is most often its predecessor's. */
+    size_t prev = 0;
     for (size_t k = 0; k < n; k++) {
         const char *dep = t->dep[g->study[k]];
         size_t di = 0;
-        while (di < out->ndep && strcmp(out->dep[di].code, dep) != 0)
-            di++;
+        if (out->ndep && strcmp(out->dep[prev].code, dep) == 0)
+            di = prev;
+        else
+            while (di < out->ndep && strcmp(out->dep[di].code, dep) != 0)
+                di++;
         if (di == out->ndep) {
             snprintf(out->dep[di].code, sizeof out->dep[di].code, "%s", dep);
             out->dep[di].name = NULL;
             out->ndep++;
         }
+        grp[k] = prev = di;
     }
+    if (!group_lists(g->study, grp, n, out->ndep, idx, &first))
+        goto done;
     for (size_t di = 0; di < out->ndep; di++) {
-        size_t m = 0;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(t->dep[g->study[k]], out->dep[di].code) == 0)
-                idx[m++] = g->study[k];
+        size_t m = first[di + 1] - first[di];
+        const size_t *gidx = idx + first[di];
         if (m == n) {
             /* The whole territory lies in this département. */
             char code[sizeof out->dep[di].code];
@@ -170,7 +210,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
             memcpy(out->dep[di].code, code, sizeof code);
             out->dep[di].name = NULL;
         } else {
-            area(g, value, official, threshold, idx, m, y, w, &out->dep[di]);
+            area(g, value, official, threshold, gidx, m, y, w, &out->dep[di]);
         }
     }
 
@@ -209,5 +249,6 @@ done:
     free(idx);
     free(grp);
     free(epci_slot);
+    free(first);
     return rc;
 }

@@ -195,24 +195,15 @@ int mg_stats_quantile(const double *x, const double *w, size_t n, double q,
  * into one mass first: pairs within a tie contribute nothing, and merging
  * makes equal values give exactly 0 instead of a rounding residue.
  */
-int mg_stats_gini(const double *x, const double *w, size_t n, double *out)
+/* Gini over masses sorted by value (collect_sorted with nonneg). */
+static int gini_sorted(const mass *p, size_t m, double wsum, double *out)
 {
-    if (!out)
-        return MG_EINVAL;
-    mass *p = NULL;
-    size_t m = 0;
-    double wsum = 0;
-    int rc = collect_sorted(x, w, n, true, &p, &m, &wsum);
-    if (rc)
-        return rc;
     ksum swx = {0};
     for (size_t k = 0; k < m; k++)
         ksum_add(&swx, p[k].w * p[k].x);
     double total = ksum_value(&swx);
-    if (!(total > 0) || !isfinite(total)) {
-        free(p);
+    if (!(total > 0) || !isfinite(total))
         return MG_EINVAL;
-    }
     ksum acc = {0};
     ksum cum = {0};
     for (size_t k = 0; k < m;) {
@@ -225,13 +216,27 @@ int mg_stats_gini(const double *x, const double *w, size_t n, double *out)
         ksum_add(&acc, wt * xv * ((2 * before + wt) - wsum));
         ksum_add(&cum, wt);
     }
-    free(p);
     double g = ksum_value(&acc) / wsum / total;
     if (!isfinite(g))
         return MG_EINVAL;
     /* G >= 0 exactly; a negative result is only rounding of nearly equal values. */
     *out = g < 0 ? 0 : g;
     return MG_OK;
+}
+
+int mg_stats_gini(const double *x, const double *w, size_t n, double *out)
+{
+    if (!out)
+        return MG_EINVAL;
+    mass *p = NULL;
+    size_t m = 0;
+    double wsum = 0;
+    int rc = collect_sorted(x, w, n, true, &p, &m, &wsum);
+    if (rc)
+        return rc;
+    rc = gini_sorted(p, m, wsum, out);
+    free(p);
+    return rc;
 }
 
 /* Per-group sums for the Theil decomposition. */
@@ -322,6 +327,19 @@ int mg_stats_theil(const double *x, const double *w, size_t n, const size_t *g,
     return MG_OK;
 }
 
+static int decile_ratio_sorted(const mass *p, size_t m, double wsum, double *out)
+{
+    double d1 = quantile_sorted(p, m, wsum, 0.1);
+    double d9 = quantile_sorted(p, m, wsum, 0.9);
+    if (d1 == 0)
+        return MG_EINVAL;
+    double r = d9 / d1;
+    if (!isfinite(r))
+        return MG_EINVAL;
+    *out = r;
+    return MG_OK;
+}
+
 int mg_stats_decile_ratio(const double *x, const double *w, size_t n,
                           double *out)
 {
@@ -333,16 +351,9 @@ int mg_stats_decile_ratio(const double *x, const double *w, size_t n,
     int rc = collect_sorted(x, w, n, false, &p, &m, &wsum);
     if (rc)
         return rc;
-    double d1 = quantile_sorted(p, m, wsum, 0.1);
-    double d9 = quantile_sorted(p, m, wsum, 0.9);
+    rc = decile_ratio_sorted(p, m, wsum, out);
     free(p);
-    if (d1 == 0)
-        return MG_EINVAL;
-    double r = d9 / d1;
-    if (!isfinite(r))
-        return MG_EINVAL;
-    *out = r;
-    return MG_OK;
+    return rc;
 }
 
 /*
@@ -352,16 +363,8 @@ int mg_stats_decile_ratio(const double *x, const double *w, size_t n,
  * interval, which is the pro rata rule for a commune straddling a cut. The
  * common denominator Σ w x of both shares cancels out.
  */
-int mg_stats_palma(const double *x, const double *w, size_t n, double *out)
+static int palma_sorted(const mass *p, size_t m, double wsum, double *out)
 {
-    if (!out)
-        return MG_EINVAL;
-    mass *p = NULL;
-    size_t m = 0;
-    double wsum = 0;
-    int rc = collect_sorted(x, w, n, true, &p, &m, &wsum);
-    if (rc)
-        return rc;
     double lo = 0.4 * wsum;
     double hi = 0.9 * wsum;
     ksum bottom = {0};
@@ -377,7 +380,6 @@ int mg_stats_palma(const double *x, const double *w, size_t n, double *out)
         if (c1 > hi)
             ksum_add(&top, p[k].x * fmax(0, c1 - fmax(c0, hi)));
     }
-    free(p);
     double sb = ksum_value(&bottom);
     double st = ksum_value(&top);
     if (!(sb > 0))
@@ -387,6 +389,47 @@ int mg_stats_palma(const double *x, const double *w, size_t n, double *out)
         return MG_EINVAL;
     *out = r;
     return MG_OK;
+}
+
+int mg_stats_palma(const double *x, const double *w, size_t n, double *out)
+{
+    if (!out)
+        return MG_EINVAL;
+    mass *p = NULL;
+    size_t m = 0;
+    double wsum = 0;
+    int rc = collect_sorted(x, w, n, true, &p, &m, &wsum);
+    if (rc)
+        return rc;
+    rc = palma_sorted(p, m, wsum, out);
+    free(p);
+    return rc;
+}
+
+/*
+ * The three figures that need the order, from one sort: the masses sorted
+ * without the sign check (as D9/D1 wants them) are those Gini and Palma sort
+ * when no value is negative, in the same total order (ties broken by
+ * position), so each result is the one its own function gives.
+ */
+void mg_stats_order_figures(const double *x, const double *w, size_t n, mg_stats_order *out)
+{
+    mass *p = NULL;
+    size_t m = 0;
+    double wsum = 0;
+    int rc = collect_sorted(x, w, n, false, &p, &m, &wsum);
+    out->gini_rc = out->d9d1_rc = out->palma_rc = rc;
+    if (rc)
+        return;
+    out->d9d1_rc = decile_ratio_sorted(p, m, wsum, &out->d9d1);
+    bool negative = m > 0 && p[0].x < 0; /* sorted: the first is the least */
+    if (negative) {
+        out->gini_rc = out->palma_rc = MG_EINVAL;
+    } else {
+        out->gini_rc = gini_sorted(p, m, wsum, &out->gini);
+        out->palma_rc = palma_sorted(p, m, wsum, &out->palma);
+    }
+    free(p);
 }
 
 int mg_stats_fgt(const double *x, const double *w, size_t n, double z,

@@ -72,6 +72,19 @@ int mg_stats_decile_ratio(const double *x, const double *w, size_t n,
  */
 int mg_stats_palma(const double *x, const double *w, size_t n, double *out) MG_WARN_UNUSED;
 
+/** Gini, D9/D1 and Palma with the return code of each. */
+typedef struct mg_stats_order {
+    double gini, d9d1, palma; /* set where the code is MG_OK */
+    int gini_rc, d9d1_rc, palma_rc;
+} mg_stats_order;
+
+/**
+ * The figures that need the values in order, from one sort instead of
+ * three: each result and code is what mg_stats_gini, mg_stats_decile_ratio
+ * and mg_stats_palma give on the same arguments. x and w must not be NULL.
+ */
+void mg_stats_order_figures(const double *x, const double *w, size_t n, mg_stats_order *out);
+
 /**
  * Foster–Greer–Thorbecke family for threshold z > 0:
  * FGT_alpha = Σ_{x<z} w ((z − x)/z)^alpha / Σ w. alpha = 0 is the share of
