@@ -23,6 +23,7 @@ int mg_cmd_access(int argc, char **argv);
 /* access --zones: any zones with a matrix (cmd_access_zones.c). */
 int mg_cmd_access_zones(int argc, char **argv);
 int mg_cmd_compare(int argc, char **argv);
+int mg_cmd_calibrate(int argc, char **argv);
 int mg_cmd_serve(int argc, char **argv);
 int mg_cmd_route(int argc, char **argv);
 int mg_cmd_plan(int argc, char **argv);
@@ -41,7 +42,9 @@ typedef struct cli_common {
 enum {
     OPT_BUNDLE = 256, OPT_FRANCE, OPT_PROFESSION, OPT_MATRIX, OPT_POINTS,
     OPT_NO_NEIGHBOURS, OPT_DETOUR, OPT_SPEED, OPT_CATCHMENT, OPT_OFFICIAL_AGE,
-    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_OSM, OPT_GRAPH, OPT_ALLOW_MISSING, OPT_COMMON_END
+    OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_OSM, OPT_GRAPH, OPT_ALLOW_MISSING,
+    OPT_PARAMS, OPT_ACCESS_TIME, OPT_TIME_SPREAD, OPT_ACTIVITY_EXPONENT, OPT_CENTRE_HEADS,
+    OPT_UNCALIBRATED, OPT_COMMON_END
 };
 
 /* The common options, for inclusion in a getopt_long table. */
@@ -62,7 +65,13 @@ enum {
     {"steps", required_argument, NULL, OPT_STEPS},                       \
     {"quiet", no_argument, NULL, 'q'},                                   \
     {"progress", no_argument, NULL, OPT_PROGRESS},                       \
-    {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING}
+    {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},             \
+    {"params", required_argument, NULL, OPT_PARAMS},                     \
+    {"access-time", required_argument, NULL, OPT_ACCESS_TIME},           \
+    {"time-spread", required_argument, NULL, OPT_TIME_SPREAD},           \
+    {"activity-exponent", required_argument, NULL, OPT_ACTIVITY_EXPONENT}, \
+    {"centre-practitioners", required_argument, NULL, OPT_CENTRE_HEADS}, \
+    {"uncalibrated", no_argument, NULL, OPT_UNCALIBRATED}
 
 /* Text of the common options for --help. */
 extern const char cli_common_help[];

@@ -26,7 +26,11 @@ const char cli_common_help[] =
     "  --osm FILE            road times on an OpenStreetMap extract (.osm.pbf), built\n"
     "                        in memory (slower than --graph; see docs/routing.md)\n"
     "  --detour F            crow-fly model: road/great-circle distance ratio (1.3)\n"
-    "  --speed KMH           crow-fly model: mean car speed on the road distance (60)\n"
+    "  --speed KMH           crow-fly model: mean car speed on the road distance\n"
+    "  --access-time MIN     crow-fly model: minutes added to each trip between\n"
+    "                        two communes\n"
+    "  --time-spread S       crow-fly model: spread of the APL's steps for the\n"
+    "                        uncertainty of crow-fly times (0: sharp steps)\n"
     "  --catchment MIN       largest travel time kept in the table (20)\n"
     "  --points SRC          commune points of the study territory: laposte (default)\n"
     "                        or contours (an interior point of the contour)\n"
@@ -34,6 +38,14 @@ const char cli_common_help[] =
     "Method:\n"
     "  --steps SPEC          APL step profile, default 10:1,15:0.66,20:0.33\n"
     "  --supply-per-head N   acts per year per GP (4265) or FTE per practitioner (1)\n"
+    "  --activity-exponent G activity per practitioner varies as (demand per\n"
+    "                        practitioner within reach)^G (0: the same everywhere)\n"
+    "  --centre-practitioners N  GPs counted per health centre (BPE D108)\n"
+    "  --params FILE         model parameters written by maillage calibrate; the\n"
+    "                        defaults are the national fit (docs/methodology.md);\n"
+    "                        options after it override its values\n"
+    "  --uncalibrated        the model before calibration: 1.3 x 60 km/h, sharp\n"
+    "                        steps, the same activity everywhere, no centres\n"
     "  --official-age A      official column to compare with: none (default), 65, 62\n"
     "  --allow-missing       accept a DREES file without values for some inhabited\n"
     "                        communes of the territory (they are left out of the\n"
@@ -144,6 +156,30 @@ int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd)
         return cli_number(cmd, "speed", arg, 1, 200, &o->crowfly.speed_kmh) ? -1 : 1;
     case OPT_CATCHMENT:
         return cli_number(cmd, "catchment", arg, 1, 600, &o->catchment) ? -1 : 1;
+    case OPT_ACCESS_TIME:
+        return cli_number(cmd, "access-time", arg, 0, 15, &o->crowfly.access_min) ? -1 : 1;
+    case OPT_TIME_SPREAD:
+        return cli_number(cmd, "time-spread", arg, 0, 1, &o->time_spread) ? -1 : 1;
+    case OPT_ACTIVITY_EXPONENT:
+        return cli_number(cmd, "activity-exponent", arg, 0, 3, &o->activity_exponent) ? -1 : 1;
+    case OPT_CENTRE_HEADS:
+        return cli_number(cmd, "centre-practitioners", arg, 0, 50, &o->centre_heads) ? -1 : 1;
+    case OPT_UNCALIBRATED: {
+        mg_model m = mg_model_uncalibrated();
+        mg_diagnosis_set_model(o, &m);
+        return 1;
+    }
+    case OPT_PARAMS: {
+        mg_model m = mg_diagnosis_model(o);
+        mg_diag d = {{0}};
+        int rc = mg_model_read(arg, &m, &d);
+        if (rc) {
+            fprintf(stderr, "maillage %s: %s\n", cmd, d.msg[0] ? d.msg : mg_strerror(rc));
+            return -1;
+        }
+        mg_diagnosis_set_model(o, &m);
+        return 1;
+    }
     case OPT_SUPPLY_PER_HEAD:
         return cli_number(cmd, "supply-per-head", arg, 0.001, 1e6, &o->supply_per_head) ? -1 : 1;
     default:

@@ -18,6 +18,7 @@ static void usage(FILE *f)
           "Commands:\n"
           "  access    accessibility (DREES APL and its family) of every commune of a territory\n"
           "  compare   agreement of our APL with the official DREES values\n"
+          "  calibrate fit the model's parameters to an official APL, cross-validated\n"
           "  serve     the web application (maps, commune pages, scenarios, JSON API)\n"
           "  route     road graphs from OpenStreetMap and road travel times\n"
           "  plan      where new resources of care (GP, health centre, cabin, cart, mobile) help most\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return mg_cmd_access(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return mg_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0)
+        return mg_cmd_calibrate(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return mg_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "route") == 0)

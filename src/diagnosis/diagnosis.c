@@ -14,14 +14,34 @@
 
 mg_diagnosis_opts mg_diagnosis_defaults(void)
 {
-    return (mg_diagnosis_opts){
+    mg_diagnosis_opts o = {
         .profession = "mg",
         .points = MG_POINTS_LAPOSTE,
         .neighbours = true,
-        .crowfly = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED},
         .catchment = 20,
         .official_age = MG_AGE_NONE,
     };
+    mg_model m = mg_model_defaults();
+    mg_diagnosis_set_model(&o, &m);
+    return o;
+}
+
+mg_model mg_diagnosis_model(const mg_diagnosis_opts *o)
+{
+    return (mg_model){
+        .crowfly = o->crowfly,
+        .time_spread = o->time_spread,
+        .activity_exponent = o->activity_exponent,
+        .centre_heads = o->centre_heads,
+    };
+}
+
+void mg_diagnosis_set_model(mg_diagnosis_opts *o, const mg_model *m)
+{
+    o->crowfly = m->crowfly;
+    o->time_spread = m->time_spread;
+    o->activity_exponent = m->activity_exponent;
+    o->centre_heads = m->centre_heads;
 }
 
 void mg_diagnosis_free(mg_diagnosis *g)
@@ -31,6 +51,8 @@ void mg_diagnosis_free(mg_diagnosis *g)
     mg_territory_free(g->t);
     mg_pairs_free(&g->pairs);
     free(g->heads);
+    free(g->centres);
+    free(g->per_head);
     free(g->supply);
     free(g->demand);
     free(g->apl);
@@ -145,13 +167,25 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
         goto fail;
     if (o->steps && (rc = mg_decay_parse_steps(o->steps, &g->apl_spec.decay, d)))
         goto fail;
-    if (g->apl_spec.decay.catchment > o->catchment) {
+    if (g->apl_spec.decay.upper[g->apl_spec.decay.nsteps - 1] > o->catchment) {
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                          "the APL profile reaches %g minutes, beyond the catchment of %g minutes",
-                         g->apl_spec.decay.catchment, o->catchment);
+                         g->apl_spec.decay.upper[g->apl_spec.decay.nsteps - 1], o->catchment);
         goto fail;
     }
     g->apl_spec.scale = g->prof->scale;
+    {
+        mg_model m = mg_diagnosis_model(o);
+        if ((rc = mg_model_check(&m, d)))
+            goto fail;
+    }
+    /* The spread stands for the uncertainty of crow-fly times: road times
+     * and external tables are taken as they are. */
+    bool crowfly = !o->matrix && !o->graph && !o->osm;
+    if (crowfly && o->time_spread > 0 &&
+        (rc = mg_decay_set_spread(&g->apl_spec.decay, o->time_spread, d)))
+        goto fail;
+    double table_max = fmax(o->catchment, g->apl_spec.decay.catchment);
     if (o->supply_per_head < 0 || !isfinite(o->supply_per_head)) {
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "supply per practitioner %g: expected a positive number",
                          o->supply_per_head);
@@ -198,10 +232,11 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
         goto fail;
     g->official = mg_alloc_array(n, sizeof *g->official);
     g->heads = mg_alloc_array(n, sizeof *g->heads);
+    g->per_head = mg_alloc_array(n, sizeof *g->per_head);
     g->supply = mg_alloc_array(n, sizeof *g->supply);
     g->demand = mg_alloc_array(n, sizeof *g->demand);
     g->apl = mg_alloc_array(n, sizeof *g->apl);
-    if (!g->official || !g->heads || !g->supply || !g->demand || !g->apl) {
+    if (!g->official || !g->heads || !g->per_head || !g->supply || !g->demand || !g->apl) {
         rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
@@ -218,6 +253,18 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     if ((rc = mg_import_bpe(t, bpe, g->prof->bpe_type, g->heads, &g->unmapped_heads,
                             &g->report, d)))
         goto fail;
+    /* Health centres count as extra GPs when the model says so (the BPE
+     * has no head count for them). */
+    if (o->centre_heads > 0 && strcmp(g->prof->key, "mg") == 0) {
+        double unmapped = 0;
+        g->centres = mg_alloc_array(n, sizeof *g->centres);
+        if (!g->centres) {
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        if ((rc = mg_import_bpe(t, bpe, "D108", g->centres, &unmapped, &g->report, d)))
+            goto fail;
+    }
 
     g->study_n = mg_territory_study_count(t);
     g->study = mg_alloc_array(g->study_n, sizeof *g->study);
@@ -239,10 +286,28 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
         goto fail;
     }
 
+    /* The national volume of care stays that of the head counts: counting
+     * health centres spreads it over more practitioners. */
     double per_head = o->supply_per_head > 0 ? o->supply_per_head : g->prof->supply_per_head;
+    if (g->centres) {
+        double sum_heads = g->unmapped_heads, sum_centres = 0;
+        for (size_t i = 0; i < n; i++) {
+            sum_heads += g->heads[i];
+            sum_centres += g->centres[i];
+        }
+        if (sum_heads > 0)
+            per_head *= sum_heads / (sum_heads + o->centre_heads * sum_centres);
+    }
+    double *heads_in = mg_alloc_array(n, sizeof *heads_in);
+    if (!heads_in) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
     for (size_t i = 0; i < n; i++) {
         bool in = t->in_study[i] || o->neighbours;
-        g->supply[i] = in ? g->heads[i] * per_head : 0;
+        heads_in[i] = in ? g->heads[i] : 0;
+        if (g->centres && !in)
+            g->centres[i] = 0;
         double dem = isfinite(t->pop_std[i]) ? t->pop_std[i] : t->population[i];
         g->demand[i] = in ? dem : 0;
     }
@@ -259,10 +324,33 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
         rc = road_pairs(g, o, d);
     } else {
         rc = mg_pairs_crowfly(t->lat, t->lon, o->neighbours ? NULL : t->in_study, n,
-                              &o->crowfly, o->catchment, &g->pairs, d);
+                              &o->crowfly, table_max, &g->pairs, d);
     }
-    if (rc)
+    if (rc) {
+        free(heads_in);
         goto fail;
+    }
+    /* Supply: the activity per practitioner may vary with the demand per
+     * practitioner within reach, which needs the APL's weights. */
+    double *w = NULL;
+    if (o->activity_exponent > 0) {
+        w = mg_alloc_array(g->pairs.npairs ? g->pairs.npairs : 1, sizeof *w);
+        if (!w) {
+            free(heads_in);
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        mg_access_weights(&g->pairs, &g->apl_spec.decay, w);
+    }
+    mg_model model = mg_diagnosis_model(o);
+    rc = mg_model_supply(&g->pairs, w, heads_in, g->centres, g->demand, &model, per_head,
+                         g->supply, g->per_head);
+    free(w);
+    free(heads_in);
+    if (rc) {
+        mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
     progress_say(progress, pctx, "APL", 0.9);
     if ((rc = mg_access_compute(&g->pairs, g->supply, g->demand, &g->apl_spec, g->apl, d)))
         goto fail;

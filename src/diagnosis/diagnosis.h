@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "access/access.h"
+#include "access/model.h"
 #include "core/error.h"
 #include "territory/territory.h"
 #include "traveltime/pairs.h"
@@ -29,16 +30,26 @@ typedef struct mg_diagnosis_opts {
     const char *osm;        /* optional OSM extract, built into a graph in memory */
     enum mg_points points;  /* commune points of the study territory */
     bool neighbours;        /* false: ignore supply and demand outside the bundle */
-    mg_crowfly crowfly;
-    double catchment;       /* the table keeps pairs below this many minutes */
+    mg_crowfly crowfly;     /* the crow-fly part of the model (with an external
+                             * matrix or road times it is not used) */
+    double time_spread;     /* σ of the APL's steps on crow-fly times (access/model.h) */
+    double activity_exponent; /* γ of the activity per practitioner (access/model.h) */
+    double centre_heads;    /* GPs counted per health centre (BPE D108) */
+    double catchment;       /* the other measures' catchment, minutes; the table
+                             * reaches further when the APL's spread needs it */
     enum mg_drees_age official_age;
     double supply_per_head; /* 0: the profession's default */
     const char *steps;      /* optional APL step profile "10:1,15:0.66,20:0.33" */
     bool allow_missing;     /* inhabited communes without an official row are accepted */
 } mg_diagnosis_opts;
 
-/** Defaults: GP, La Poste points, neighbours on, crow-fly 1.3 × 60 km/h. */
+/** Defaults: GP, La Poste points, neighbours on, the calibrated model
+ * (mg_model_defaults). */
 mg_diagnosis_opts mg_diagnosis_defaults(void);
+
+/** The model parts of the options, and setting them. */
+mg_model mg_diagnosis_model(const mg_diagnosis_opts *o);
+void mg_diagnosis_set_model(mg_diagnosis_opts *o, const mg_model *m);
 
 /** Progress callback: a step name and a fraction in [0, 1]. May be NULL. */
 typedef void (*mg_progress_fn)(void *ctx, const char *step, double fraction);
@@ -50,7 +61,11 @@ typedef struct mg_diagnosis {
     mg_measure_spec apl_spec;
     mg_pairs pairs;
     double *heads;    /* practitioners per commune (BPE head count) */
-    double *supply;   /* heads × supply_per_head, outside the bundle 0 unless neighbours */
+    double *centres;  /* health centres per commune (BPE D108; 0 outside the bundle
+                       * unless neighbours), NULL unless counted */
+    double *per_head; /* supply of one more practitioner at each commune */
+    double *supply;   /* per_head × (heads + centres counted), outside the bundle 0
+                       * unless neighbours */
     double *demand;   /* standardised population, raw population as fallback */
     double *apl;      /* our APL */
     double *official; /* DREES official APL, NaN where absent */

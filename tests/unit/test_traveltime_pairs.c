@@ -164,12 +164,13 @@ static void test_crowfly_equals_allpairs(void **state)
         double max;
         bool mask;
     } cases[] = {
-        {{MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED}, 20, false},
-        {{MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED}, 20, true},
-        {{1.0, 90}, 45, true},
-        {{1.3, 60}, 60, false},
-        {{2.0, 30}, 0.5, false}, /* a tiny catchment: mostly own pairs */
-        {{1.0, 200}, 0.01, true}, /* cells of a few metres: millions of columns */
+        {{MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED, 0}, 20, false},
+        {{MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED, 0}, 20, true},
+        {{1.0, 90, 0}, 45, true},
+        {{1.3, 60, 0}, 60, false},
+        {{1.3, 50, 3}, 33, false}, /* an access time per trip */
+        {{2.0, 30, 0}, 0.5, false}, /* a tiny catchment: mostly own pairs */
+        {{1.0, 200, 0}, 0.01, true}, /* cells of a few metres: millions of columns */
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         const uint8_t *inc = cases[k].mask ? c.include : NULL;
@@ -191,14 +192,15 @@ static void test_crowfly_equals_allpairs(void **state)
         /* Not trivially small: far more than the own pairs. */
         if (cases[k].max >= 20)
             assert_true(grid.npairs > c.n + 2000);
-        /* Times are the definition: great-circle km × detour / speed. */
+        /* Times are the definition: access + great-circle km × detour / speed. */
         for (size_t i = 0; i < c.n; i += 97)
             for (size_t q = ref.start[i]; q < ref.start[i + 1]; q++) {
                 uint32_t j = ref.to[q];
                 if (j == i)
                     continue;
-                double t = mg_geo_distance_km(c.lat[i], c.lon[i], c.lat[j], c.lon[j]) *
-                           cases[k].m.detour / cases[k].m.speed_kmh * 60;
+                double t = cases[k].m.access_min +
+                           mg_geo_distance_km(c.lat[i], c.lon[i], c.lat[j], c.lon[j]) *
+                               cases[k].m.detour / cases[k].m.speed_kmh * 60;
                 assert_true(fabs(ref.minutes[q] - t) <= 1e-9);
             }
         mg_pairs_free(&grid);
@@ -219,7 +221,7 @@ static void test_crowfly_large_catchment(void **state)
      * documented grid (cells as wide as the radius at the highest latitude
      * present), must still be paired, as the all-pairs reference pairs
      * them. */
-    const mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED};
+    const mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED, 0};
     const double max = 500, lat = 51.0;
     double radius_km = max / 60 * m.speed_kmh / m.detour;
     double km_per_deg = MG_EARTH_RADIUS_KM * PI / 180;
@@ -265,7 +267,7 @@ static void test_crowfly_monotone_in_speed(void **state)
     const double speeds[] = {40, 60, 90};
     mg_pairs p[3];
     for (int s = 0; s < 3; s++) {
-        mg_crowfly m = {1.3, speeds[s]};
+        mg_crowfly m = {1.3, speeds[s], 0};
         mg_diag d;
         mg_diag_clear(&d);
         assert_int_equal(mg_pairs_crowfly(c.lat, c.lon, NULL, c.n, &m, 30, &p[s], &d), MG_OK);
@@ -302,10 +304,12 @@ static void test_crowfly_bad_settings(void **state)
         mg_crowfly m;
         double max;
     } bad[] = {
-        {{0.5, 60}, 20},  {{0.999, 60}, 20}, {{NAN, 60}, 20},  {{11, 60}, 20},
-        {{1.3, 0}, 20},   {{1.3, -5}, 20},   {{1.3, NAN}, 20}, {{1.3, 201}, 20},
-        {{1.3, 60}, 0},   {{1.3, 60}, -1},   {{1.3, 60}, NAN}, {{1.3, 60}, 601},
-        {{1.3, 60}, INFINITY},
+        {{0.5, 60, 0}, 20},  {{0.999, 60, 0}, 20}, {{NAN, 60, 0}, 20},  {{11, 60, 0}, 20},
+        {{1.3, 0, 0}, 20},   {{1.3, -5, 0}, 20},   {{1.3, NAN, 0}, 20}, {{1.3, 201, 0}, 20},
+        {{1.3, 60, 0}, 0},   {{1.3, 60, 0}, -1},   {{1.3, 60, 0}, NAN}, {{1.3, 60, 0}, 601},
+        {{1.3, 60, 0}, INFINITY},
+        /* an access time that is negative, not a number, or the whole catchment */
+        {{1.3, 60, -1}, 20}, {{1.3, 60, NAN}, 20}, {{1.3, 60, 20}, 20},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         for (int which = 0; which < 2; which++) {
@@ -324,7 +328,7 @@ static void test_crowfly_bad_settings(void **state)
         }
     }
     /* Edge values accepted. */
-    const mg_crowfly ok[] = {{1, 200}, {10, 0.001}};
+    const mg_crowfly ok[] = {{1, 200, 0}, {10, 0.001, 599}};
     for (size_t k = 0; k < 2; k++) {
         mg_pairs p;
         mg_diag d;
@@ -336,7 +340,7 @@ static void test_crowfly_bad_settings(void **state)
     mg_pairs p;
     mg_diag d;
     mg_diag_clear(&d);
-    const mg_crowfly m = {1.3, 60};
+    const mg_crowfly m = {1.3, 60, 0};
     assert_int_equal(mg_pairs_crowfly(lat, lon, NULL, 0, &m, 20, &p, &d), MG_OK);
     assert_int_equal(p.n, 0);
     assert_int_equal(p.npairs, 0);
@@ -349,7 +353,7 @@ static void test_crowfly_two_points(void **state)
     (void)state;
     /* Carcassonne – Narbonne, ~54 km: 54 × 1.3 / 60 × 60 ≈ 70 minutes. */
     const double lat[] = {43.2130, 43.1840}, lon[] = {2.3491, 3.0036};
-    const mg_crowfly m = {1.3, 60};
+    const mg_crowfly m = {1.3, 60, 0};
     double km = mg_geo_distance_km(lat[0], lon[0], lat[1], lon[1]);
     double t = km * 1.3;
     assert_true(km > 50 && km < 56);
