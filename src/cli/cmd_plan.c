@@ -41,6 +41,9 @@ static void help(void)
            "                        people within --coverage-minutes of a site; pmedian:\n"
            "                        travel time to the nearest practice\n"
            "  --threshold X         under-served below X (GP default 2.5)\n"
+           "  --baseline B          model (default): the APL before is the model's;\n"
+           "                        official: the DREES value where it publishes one (the\n"
+           "                        model's elsewhere), plus the model's change\n"
            "  --coverage-minutes T  coverage radius in minutes (default 10)\n"
            "  --budget EUR          total cost at most EUR\n"
            "  --min-distance KM     at least KM between two sites (crow-fly)\n"
@@ -64,7 +67,7 @@ static void help(void)
 enum {
     OPT_RESOURCE = OPT_COMMON_END + 1, OPT_CAPACITY, OPT_COST, OPT_OBJECTIVE, OPT_THRESHOLD,
     OPT_COVERAGE, OPT_BUDGET, OPT_MIN_DISTANCE, OPT_EXCLUDE, OPT_CANDIDATES, OPT_PROPOSE,
-    OPT_METHOD, OPT_TIME_LIMIT, OPT_MEMORY, OPT_FORMAT, OPT_OUT,
+    OPT_METHOD, OPT_TIME_LIMIT, OPT_MEMORY, OPT_FORMAT, OPT_OUT, OPT_BASELINE,
 };
 
 /* The kinds asked for, in the order of their first --resource, and what
@@ -227,6 +230,14 @@ static int plan_option(plan_opts *o, int opt, const char *arg)
     case OPT_CANDIDATES: o->cand.rule = arg; return 0;
     case OPT_PROPOSE: o->propose = arg; return 0;
     case OPT_METHOD: return method_option(o, arg);
+    case OPT_BASELINE:
+        o->settings.baseline = mg_baseline_parse(arg);
+        if (o->settings.baseline == MG_BASELINE_COUNT ||
+            (strcmp(arg, "model") != 0 && strcmp(arg, "official") != 0)) {
+            cli_error(cmd, "--baseline %s: expected model or official", arg);
+            return -1;
+        }
+        return 0;
     case OPT_FORMAT:
         if (mg_format_parse(arg, &o->fmt)) {
             cli_error(cmd, "--format %s: expected csv, json or geojson", arg);
@@ -260,6 +271,7 @@ static int plan_parse(plan_opts *o, int argc, char **argv)
         {"memory-limit", required_argument, NULL, OPT_MEMORY},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"out", required_argument, NULL, OPT_OUT},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -636,6 +648,7 @@ static json_t *plan_json(const plan_opts *o, const plan_run *r)
                              num(p->coverage_minutes), "budget", num(p->budget), "min_distance_km",
                              num(p->min_km), "candidates", (json_int_t)p->ncand, "units",
                              (json_int_t)p->n);
+    json_object_set_new(root, "baseline", json_string(mg_baseline_name(p->baseline)));
     json_object_set_new(root, "resources", resources_json(p));
     for (size_t s = 0; s < r->nsets; s++)
         json_object_set_new(root, r->sets[s].name, set_json(o, r, &r->sets[s]));
@@ -703,7 +716,8 @@ static void print_totals(const char *label, const site_set *s, const mg_plan_pro
 static void plan_report(const plan_opts *o, const plan_run *r)
 {
     const mg_plan_exact_result *er = &r->er;
-    fprintf(stderr, "%zu candidate communes, %zu communes in the objective\n", r->p.ncand, r->p.n);
+    fprintf(stderr, "%zu candidate communes, %zu communes in the objective, baseline %s\n",
+            r->p.ncand, r->p.n, mg_baseline_name(r->p.baseline));
     for (size_t s = 0; s < r->nsets; s++)
         print_totals(r->sets[s].name, &r->sets[s], &r->p);
     if (o->greedy)

@@ -289,6 +289,15 @@ int mg_plan_problem_build_why(mg_plan_problem *out, const mg_diagnosis *g,
     rc = mg_plan_problem_from_table(out, &g->pairs, w, g->demand, mg_scenario_engine_demand(e),
                                     g->apl, g->supply, t->in_study, cand, t->lat, t->lon,
                                     g->apl_spec.scale, g->opts.catchment, d);
+    if (!rc && out->baseline == MG_BASELINE_OFFICIAL) {
+        /* The situation today on the official baseline: the DREES value
+         * where it has one (no change yet, so nothing is clamped). */
+        for (size_t u = 0; u < out->n; u++) {
+            size_t i = out->unit_commune[u];
+            out->base[u] = mg_baseline_value(MG_BASELINE_OFFICIAL, g->official[i], g->apl[i],
+                                             g->apl[i]).value;
+        }
+    }
     if (rc)
         rc = plan_why(why, rc == MG_ENOMEM ? MG_PLAN_ERR_MEMORY : MG_PLAN_ERR_CANDIDATES, rc);
     else if (out->ncand == 0)

@@ -44,6 +44,7 @@
 
 #include "core/error.h"
 #include "diagnosis/diagnosis.h"
+#include "scenario/baseline.h"
 #include "scenario/scenario.h"
 
 enum mg_plan_objective { MG_PLAN_DEFICIT, MG_PLAN_LIFTED, MG_PLAN_COVERAGE, MG_PLAN_PMEDIAN,
@@ -126,6 +127,11 @@ typedef struct mg_plan_problem {
     double coverage_minutes; /* T for COVERAGE */
     double budget;           /* euros; <= 0 or infinite: none */
     double min_km;           /* minimum distance between two sites; 0: none */
+    /* What Aᵢ is when mg_plan_problem_build fills it: the model's APL, or
+     * (OFFICIAL) the official APL where the DREES has one and the model's
+     * elsewhere (scenario/baseline.h). A site only adds capacity, so the
+     * APL after is Aᵢ plus the model's change on either baseline. */
+    enum mg_baseline baseline;
 
     size_t n;                /* demand units */
     double *pop;             /* P̃ᵢ */
@@ -209,9 +215,10 @@ int mg_plan_read_codes(const mg_territory *t, const char *path, uint8_t *mark,
 /**
  * Builds the problem of the study communes of g: units, candidates by the
  * rule (sorted by code, so that the answer does not depend on file order),
- * their columns from the engine's demand. Kinds, objective and constraints
- * are copied from `settings` (its arrays are ignored). Unknown codes in a
- * file or in `exclude` are errors naming them.
+ * their columns from the engine's demand. Kinds, objective, constraints and
+ * baseline are copied from `settings` (its arrays are ignored); the APL
+ * before of each unit is on that baseline. Unknown codes in a file or in
+ * `exclude` are errors naming them.
  */
 int mg_plan_problem_build(mg_plan_problem *out, const mg_diagnosis *g,
                           const mg_scenario_engine *e, const mg_plan_candidates *c,
