@@ -211,19 +211,39 @@ static int el_push(js *s, unsigned char b)
 }
 
 /*
- * Inside a string most bytes are plain ASCII text that needs no per-byte
- * work: this takes the run of such bytes available in the input chunk in one
- * copy. Returns the number of bytes taken (0 when the next byte needs the
- * slow path) or a negative code.
+ * Most bytes of a value need no per-byte work: this takes the run of such
+ * bytes available in the input chunk in one copy. Inside a string that is
+ * anything but a backslash, a control or a non-ASCII byte; outside, anything
+ * but a bracket, a control (line ends included), a backslash or a non-ASCII
+ * byte. Quotes are taken here too, opening or closing a string (*in_str),
+ * except one that closes a lone string value (depth 0), which ends the
+ * value. Every byte left out goes through the byte-wise path of js_collect,
+ * which tracks lines, depth, escapes and UTF-8 and reports faults, so the
+ * run changes nothing but speed (the byte-wise path alone made the
+ * splitter cost half as much as jansson's parse on communes.json).
+ * Returns the number of bytes taken (0 when the next byte needs the slow
+ * path) or a negative code.
  */
-static long js_take_text_run(js *s)
+static long js_take_run(js *s, bool *in_str, unsigned depth)
 {
     if (s->u8.need)
         return 0;
-    size_t k = s->in_pos;
-    while (k < s->in_len && s->in[k] >= 0x20 && s->in[k] < 0x80 && s->in[k] != '"' &&
-           s->in[k] != '\\')
+    const unsigned char *in = s->in;
+    size_t k = s->in_pos, end = s->in_len;
+    bool str = *in_str;
+    while (k < end) {
+        unsigned char c = in[k];
+        if (c < 0x20 || c >= 0x80 || c == '\\')
+            break;
+        if (c == '"') {
+            if (str && depth == 0)
+                break;
+            str = !str;
+        } else if (!str && (c == '{' || c == '[' || c == '}' || c == ']')) {
+            break;
+        }
         k++;
+    }
     size_t n = k - s->in_pos;
     if (n == 0)
         return 0;
@@ -236,6 +256,7 @@ static long js_take_text_run(js *s)
     s->el_len += n;
     s->in_pos = k;
     s->col += (unsigned long)n;
+    *in_str = str;
     return (long)n;
 }
 
@@ -271,8 +292,8 @@ static int js_collect(js *s, int b)
     unsigned depth = 0;
     bool in_str = false, esc = false;
     for (;;) {
-        if (in_str && !esc) {
-            long run = js_take_text_run(s);
+        if (!esc) {
+            long run = js_take_run(s, &in_str, depth);
             if (run < 0)
                 return (int)run;
         }
