@@ -90,8 +90,12 @@ static int check_range(mg_diag *d, const char *what, double v, double lo, double
 
 int mg_action_capacity(const mg_action *a, const mg_diagnosis *g, double *out, mg_diag *d)
 {
-    double per_head = g->opts.supply_per_head > 0 ? g->opts.supply_per_head
-                                                  : g->prof->supply_per_head;
+    /* A practitioner added or removed at a commune has the activity the
+     * model gives practitioners there (access/model.h), so removing every
+     * practitioner of a commune removes exactly its supply. */
+    double per_head = g->per_head && a->commune < g->t->n ? g->per_head[a->commune]
+                      : g->opts.supply_per_head > 0     ? g->opts.supply_per_head
+                                                        : g->prof->supply_per_head;
     bool gp = strcmp(g->prof->key, "mg") == 0;
     int rc;
     switch (a->kind) {
