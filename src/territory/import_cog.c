@@ -5,6 +5,8 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,62 +218,141 @@ static int resolve_aliases(cog_ctx *c, mg_report *rep)
     return MG_OK;
 }
 
-typedef struct epci_ctx {
+/*
+ * epci.json is read in two stages so that its parse, which needs nothing of
+ * the communes, can run on a second thread while communes.json is parsed:
+ * the EPCI and their members' codes are staged (checked as they come), then
+ * applied in order once the communes and their code history are known.
+ */
+typedef struct epci_member {
+    mg_code code;
+    uint32_t epci; /* index of its EPCI in the staging */
+} epci_member;
+
+typedef struct epci_stage {
     const char *path;
-    mg_territory *t;
-    size_t cap;
-    mg_report *rep;
-} epci_ctx;
+    char (*code)[10];
+    char **name;
+    size_t n, cap;
+    epci_member *member;
+    size_t nmember, member_cap;
+    int rc;      /* of the read */
+    mg_diag d;   /* its message */
+} epci_stage;
+
+static void epci_stage_free(epci_stage *st)
+{
+    for (size_t k = 0; k < st->n; k++)
+        free(st->name[k]);
+    free(st->code);
+    free(st->name);
+    free(st->member);
+}
 
 static int on_epci(void *ctx, json_t *e, unsigned long line, unsigned long col,
                    mg_diag *d)
 {
-    epci_ctx *c = ctx;
-    mg_territory *t = c->t;
+    epci_stage *st = ctx;
     if (!json_is_object(e))
-        return mg_diag_set(d, MG_EPARSE, c->path, line, col, "expected an EPCI object");
+        return mg_diag_set(d, MG_EPARSE, st->path, line, col, "expected an EPCI object");
     const char *code, *nom;
     int rc;
-    if ((rc = get_str(e, "code", true, &code, c->path, line, col, d)) ||
-        (rc = get_str(e, "nom", true, &nom, c->path, line, col, d)))
+    if ((rc = get_str(e, "code", true, &code, st->path, line, col, d)) ||
+        (rc = get_str(e, "nom", true, &nom, st->path, line, col, d)))
         return rc;
     if (strlen(code) != 9 || strspn(code, "0123456789") != 9)
-        return mg_diag_set(d, MG_EPARSE, c->path, line, col,
+        return mg_diag_set(d, MG_EPARSE, st->path, line, col,
                            "member \"code\": expected a 9-digit SIREN, found \"%.20s\"", code);
     json_t *members = json_object_get(e, "membres");
     if (!json_is_array(members))
-        return mg_diag_set(d, MG_EPARSE, c->path, line, col,
+        return mg_diag_set(d, MG_EPARSE, st->path, line, col,
                            "EPCI %s: member \"membres\": expected an array", code);
-    if (t->nepci == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 256;
-        void *p = mg_realloc_array(t->epci_code, ncap, sizeof *t->epci_code);
+    if (st->n == st->cap) {
+        size_t ncap = st->cap ? st->cap * 2 : 256;
+        if (ncap > MG_MAX_COMMUNES)
+            ncap = MG_MAX_COMMUNES;
+        if (st->n >= ncap)
+            return mg_diag_set(d, MG_ELIMIT, st->path, line, col, "more than %u EPCI",
+                               MG_MAX_COMMUNES);
+        void *p = mg_realloc_array(st->code, ncap, sizeof *st->code);
         if (!p)
             return MG_ENOMEM;
-        t->epci_code = p;
-        p = mg_realloc_array(t->epci_name, ncap, sizeof *t->epci_name);
+        st->code = p;
+        p = mg_realloc_array(st->name, ncap, sizeof *st->name);
         if (!p)
             return MG_ENOMEM;
-        t->epci_name = p;
-        c->cap = ncap;
+        st->name = p;
+        st->cap = ncap;
     }
-    size_t ei = t->nepci;
-    memcpy(t->epci_code[ei], code, 10);
-    t->epci_name[ei] = mg_strdup(nom);
-    if (!t->epci_name[ei])
+    size_t ei = st->n;
+    memcpy(st->code[ei], code, 10);
+    st->name[ei] = mg_strdup(nom);
+    if (!st->name[ei])
         return MG_ENOMEM;
-    t->nepci++;
+    st->n++;
     size_t k;
     json_t *m;
     json_array_foreach(members, k, m) {
         const char *mc;
-        if ((rc = get_code(m, "code", true, &mc, c->path, line, col, d)))
+        if ((rc = get_code(m, "code", true, &mc, st->path, line, col, d)))
             return rc;
-        long ci = mg_territory_find(t, mc);
+        if (st->nmember == st->member_cap) {
+            size_t ncap = st->member_cap ? st->member_cap * 2 : 4096;
+            if (ncap > MG_MAX_COMMUNES * 4ull)
+                ncap = MG_MAX_COMMUNES * 4ull;
+            if (st->nmember >= ncap)
+                return mg_diag_set(d, MG_ELIMIT, st->path, line, col,
+                                   "more than %llu EPCI members",
+                                   (unsigned long long)MG_MAX_COMMUNES * 4ull);
+            epci_member *nm = mg_realloc_array(st->member, ncap, sizeof *nm);
+            if (!nm)
+                return MG_ENOMEM;
+            st->member = nm;
+            st->member_cap = ncap;
+        }
+        memcpy(st->member[st->nmember].code, mc, MG_CODE_LEN + 1);
+        st->member[st->nmember].epci = (uint32_t)ei;
+        st->nmember++;
+    }
+    return MG_OK;
+}
+
+/* Reads and stages epci.json (the second thread's work, or the caller's). */
+static void *epci_read(void *arg)
+{
+    epci_stage *st = arg;
+    mg_reader *r = NULL;
+    if ((st->rc = mg_reader_open(&r, st->path, &st->d)))
+        return NULL;
+    st->rc = mg_json_stream_array(r, NULL, on_epci, st, &st->d);
+    mg_reader_close(r);
+    if (st->rc == MG_ENOMEM && !st->d.msg[0])
+        mg_diag_set(&st->d, MG_ENOMEM, st->path, 0, 0, "out of memory");
+    return NULL;
+}
+
+/* Moves the staged EPCI into t and assigns their members, in file order
+ * (a commune listed twice ends in the last EPCI, as it always did). */
+static int epci_apply(epci_stage *st, mg_territory *t, mg_report *rep)
+{
+    size_t n = st->n ? st->n : 1;
+    t->epci_code = mg_alloc_array(n, sizeof *t->epci_code);
+    t->epci_name = mg_alloc_array(n, sizeof *t->epci_name);
+    if (!t->epci_code || !t->epci_name)
+        return MG_ENOMEM;
+    memcpy(t->epci_code, st->code, st->n * sizeof *st->code);
+    memcpy(t->epci_name, st->name, st->n * sizeof *st->name);
+    t->nepci = st->n;
+    st->n = 0; /* the names now belong to t */
+    for (size_t k = 0; k < st->nmember; k++) {
+        const epci_member *m = &st->member[k];
+        long ci = mg_territory_find(t, m->code);
         if (ci < 0) {
-            mg_report_add(c->rep, "%s: EPCI %s: member commune %s is unknown", c->path, code, mc);
+            mg_report_add(rep, "%s: EPCI %s: member commune %s is unknown", st->path,
+                          t->epci_code[m->epci], m->code);
             continue;
         }
-        t->epci[ci] = (int32_t)ei;
+        t->epci[ci] = (int32_t)m->epci;
     }
     return MG_OK;
 }
@@ -284,8 +365,13 @@ int mg_import_cog(mg_territory **out, const char *communes_path,
     if (!t)
         return MG_ENOMEM;
     cog_ctx c = {.path = communes_path, .t = t};
+    epci_stage st = {.path = epci_path};
     mg_reader *r = NULL;
     int rc = MG_ENOMEM;
+    /* epci.json is parsed beside communes.json when a thread can be had
+     * (a third of the import's time on France); else after it, here. */
+    pthread_t thread;
+    bool threaded = epci_path && pthread_create(&thread, NULL, epci_read, &st) == 0;
     t->codes = mg_codemap_new(60000);
     if (!t->codes)
         goto fail;
@@ -320,18 +406,28 @@ int mg_import_cog(mg_territory **out, const char *communes_path,
     }
 
     if (epci_path) {
-        epci_ctx ec = {.path = epci_path, .t = t, .rep = rep};
-        if ((rc = mg_reader_open(&r, epci_path, d)))
+        if (threaded) {
+            pthread_join(thread, NULL);
+            threaded = false;
+        } else {
+            epci_read(&st);
+        }
+        if ((rc = st.rc)) {
+            *d = st.d;
             goto fail;
-        rc = mg_json_stream_array(r, NULL, on_epci, &ec, d);
-        mg_reader_close(r);
-        if (rc)
+        }
+        if ((rc = epci_apply(&st, t, rep)))
             goto fail;
     }
+    epci_stage_free(&st);
     free(c.aliases);
     *out = t;
     return MG_OK;
 fail:
+    /* The communes' fault comes first, as when the files were read in turn. */
+    if (threaded)
+        pthread_join(thread, NULL);
+    epci_stage_free(&st);
     free(c.aliases);
     mg_territory_free(t);
     if (rc == MG_ENOMEM)
