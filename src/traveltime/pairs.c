@@ -305,14 +305,30 @@ typedef struct od {
     double minutes;
 } od;
 
-static int cmp_od(const void *a, const void *b)
+/*
+ * Orders rows by (from, to), rows of equal (from, to) kept in file order:
+ * two stable counting sorts, by destination and then by origin, in
+ * O(rows + communes) (a comparison sort of the 1.45 M rows of a national
+ * table took a fifth of the read). tmp has nrows entries.
+ */
+static int sort_od(od *rows, od *tmp, size_t nrows, size_t n)
 {
-    const od *x = a, *y = b;
-    if (x->from != y->from)
-        return (x->from > y->from) - (x->from < y->from);
-    if (x->to != y->to)
-        return (x->to > y->to) - (x->to < y->to);
-    return (x->minutes > y->minutes) - (x->minutes < y->minutes);
+    size_t *count = mg_alloc_array(n + 1, sizeof *count);
+    if (!count)
+        return MG_ENOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        const od *src = pass ? tmp : rows;
+        od *dst = pass ? rows : tmp;
+        memset(count, 0, (n + 1) * sizeof *count);
+        for (size_t k = 0; k < nrows; k++)
+            count[(pass ? src[k].from : src[k].to) + 1]++;
+        for (size_t i = 0; i < n; i++)
+            count[i + 1] += count[i];
+        for (size_t k = 0; k < nrows; k++)
+            dst[count[pass ? src[k].from : src[k].to]++] = src[k];
+    }
+    free(count);
+    return MG_OK;
 }
 
 /*
@@ -424,26 +440,34 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
         goto done;
     if (unknown > 20)
         mg_report_add(rep, "%s: %zu more unknown codes", path, unknown - 20);
-    if (nrows) /* qsort's pointer must be valid even for no element */
-        qsort(rows, nrows, sizeof *rows, cmp_od);
+    if (nrows) {
+        od *tmp = mg_alloc_array(nrows, sizeof *tmp);
+        rc = tmp ? sort_od(rows, tmp, nrows, t->n) : MG_ENOMEM;
+        free(tmp);
+        if (rc)
+            goto done;
+    }
     if ((rc = builder_init(&b, t->n)))
         goto done;
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++) {
         b.p.start[i] = b.p.npairs;
         bool self = false;
-        for (; k < nrows && rows[k].from == i; k++) {
-            /* Rows sorted by (from, to, minutes): the first of a run of
-             * duplicates is the shortest time. */
-            if (k > 0 && rows[k - 1].from == i && rows[k - 1].to == rows[k].to)
-                continue;
-            if (!self && rows[k].to > i) {
+        while (k < nrows && rows[k].from == i) {
+            /* Rows sorted by (from, to): a run of duplicates keeps its
+             * shortest time. */
+            uint32_t to = rows[k].to;
+            double minutes = rows[k].minutes;
+            for (k++; k < nrows && rows[k].from == i && rows[k].to == to; k++)
+                if (rows[k].minutes < minutes)
+                    minutes = rows[k].minutes;
+            if (!self && to > i) {
                 if ((rc = builder_push(&b, (uint32_t)i, 0)))
                     goto done;
                 self = true;
             }
-            self |= rows[k].to == i;
-            if ((rc = builder_push(&b, rows[k].to, rows[k].minutes)))
+            self |= to == i;
+            if ((rc = builder_push(&b, to, minutes)))
                 goto done;
         }
         if (!self && (rc = builder_push(&b, (uint32_t)i, 0)))
