@@ -59,6 +59,9 @@ static void help(void)
            "  --port-file FILE      write the bound port there once listening (for scripts)\n"
            "  --access-log FILE     one line per request appended to FILE; - for standard\n"
            "                        error (default), off for none\n"
+           "  --baseline B          what pages, exports and the API show without ?base=:\n"
+           "                        model (default: the model's APL) or official (the\n"
+           "                        DREES APL plus the model's change; docs/web.md)\n"
            "\n"
            "Limits (docs/web.md, docs/deployment.md):\n"
            "  --max-connections N   connections at once; past it new ones are closed at\n"
@@ -104,7 +107,7 @@ enum {
     OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
     OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
     OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG, OPT_PUBLIC_URL, OPT_SMTP_RELAY,
-    OPT_SMTP_STARTTLS, OPT_SMTP_CREDENTIALS, OPT_MAIL_FROM, OPT_MAIL_INTERVAL
+    OPT_SMTP_STARTTLS, OPT_SMTP_CREDENTIALS, OPT_MAIL_FROM, OPT_MAIL_INTERVAL, OPT_BASELINE
 };
 
 /* --public-url may be given this many times. */
@@ -122,6 +125,7 @@ typedef struct serve_opts {
     const char *smtp_relay, *smtp_credentials, *mail_from;
     bool smtp_starttls;
     unsigned mail_interval;
+    enum mg_baseline baseline; /* of pages without ?base= (model unless --baseline) */
     bool help; /* --help was given and answered */
 } serve_opts;
 
@@ -194,6 +198,16 @@ static int serve_option(serve_opts *o, int opt, const char *arg)
         }
         o->public_urls[o->npublic++] = arg;
         o->hc.public_urls = o->public_urls;
+        return 0;
+    case OPT_BASELINE:
+        if (strcmp(arg, "model") == 0) {
+            o->baseline = MG_BASELINE_MODEL;
+        } else if (strcmp(arg, "official") == 0) {
+            o->baseline = MG_BASELINE_OFFICIAL;
+        } else {
+            cli_error(cmd, "--baseline %s: expected model or official", arg);
+            return -1;
+        }
         return 0;
     case OPT_DURABILITY:
         if (strcmp(arg, "process") == 0) {
@@ -277,6 +291,7 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         {"smtp-credentials", required_argument, NULL, OPT_SMTP_CREDENTIALS},
         {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
         {"mail-interval", required_argument, NULL, OPT_MAIL_INTERVAL},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -426,7 +441,8 @@ static int start_server(serve_opts *o, serve_run *r)
     /* The first public URL is the address in e-mailed links and decides
      * whether cookies are Secure. */
     mg_app_config ac = {.opts = o->c.opts, .database = o->database, .db_options = o->dbo,
-                        .public_url = o->npublic ? o->public_urls[0] : NULL};
+                        .public_url = o->npublic ? o->public_urls[0] : NULL,
+                        .baseline = o->baseline};
     int rc = mg_app_new(&r->app, &ac, o->c.quiet ? NULL : show_progress, NULL, &r->d);
     if (rc) {
         print_failure(r, rc);

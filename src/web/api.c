@@ -43,9 +43,11 @@ int web_send_json(mg_http_response *res, int status, json_t *doc)
     return rc;
 }
 
-json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl)
+json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl,
+                         enum mg_baseline base)
 {
     const mg_diagnosis *g = p->g;
+    mg_baseline_shown v = mg_baseline_value(base, g->official[i], g->apl[i], apl[i]);
     const mg_territory *t = g->t;
     json_t *o = json_pack("{s:s,s:s,s:s,s:s?,s:f,s:f,s:f,s:o,s:o,s:I}", "code_insee", t->code[i],
                           "nom", t->name[i], "departement", t->dep[i], "epci_code",
@@ -53,17 +55,30 @@ json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl
                           t->population[i], "demand", g->demand[i], "practitioners", g->heads[i],
                           "apl", num(apl[i]), "apl_official", num(g->official[i]), "rank",
                           (json_int_t)p->rank[i]);
+    /* The value on the request's baseline, where it comes from, and the
+     * under-served flag on it. */
+    if (o) {
+        json_object_set_new(o, "baseline", json_string(mg_baseline_name(base)));
+        json_object_set_new(o, "value", num(v.value));
+        json_object_set_new(o, "value_source",
+                            json_string(base == MG_BASELINE_OFFICIAL &&
+                                                !(v.flags & MG_BASELINE_F_MODEL_FALLBACK)
+                                            ? "official"
+                                            : "model"));
+        if (base == MG_BASELINE_OFFICIAL)
+            json_object_set_new(o, "clamped", json_boolean(v.flags & MG_BASELINE_F_CLAMPED));
+    }
     if (o && isfinite(g->prof->threshold))
-        json_object_set_new(o, "under_served", json_boolean(apl[i] < g->prof->threshold));
+        json_object_set_new(o, "under_served", json_boolean(v.value < g->prof->threshold));
     return o;
 }
 
-json_t *web_commune_detail_json(const mg_app_profession *p, size_t i)
+json_t *web_commune_detail_json(const mg_app_profession *p, size_t i, enum mg_baseline base)
 {
     const mg_diagnosis *g = p->g;
     const mg_pairs *pr = &g->pairs;
     const double *dem = mg_scenario_engine_demand(p->engine);
-    json_t *o = web_commune_json(p, i, g->apl);
+    json_t *o = web_commune_json(p, i, g->apl, base);
     json_t *reach = json_array();
     for (size_t k = pr->start[i]; o && reach && k < pr->start[i + 1]; k++) {
         size_t j = pr->to[k];
@@ -79,13 +94,14 @@ json_t *web_commune_detail_json(const mg_app_profession *p, size_t i)
     return o;
 }
 
-static json_t *meta(const mg_app *a, const mg_app_profession *p)
+static json_t *meta(const mg_app *a, const mg_app_profession *p, enum mg_baseline base)
 {
     const mg_diagnosis *g = p->g;
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:f,s:s?}", "territory", a->territory_name,
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:f,s:s?,s:s,s:s}", "territory", a->territory_name,
                      "profession", g->prof->key, "profession_label", g->prof->label, "unit",
                      g->prof->unit, "threshold", num(g->prof->threshold), "catchment_minutes",
-                     g->opts.catchment, "official_column", g->official_column);
+                     g->opts.catchment, "official_column", g->official_column, "baseline",
+                     mg_baseline_name(base), "baseline_label", mg_baseline_label_fr(base));
 }
 
 static int territory(web_ctx *ctx)
@@ -96,8 +112,12 @@ static int territory(web_ctx *ctx)
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
-    return web_send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "summary",
-                                         mg_output_summary_json(p->g, &p->summary)));
+    enum mg_baseline base = web_baseline(ctx);
+    if (base == MG_BASELINE_COUNT)
+        return 0;
+    return web_send_json(res, 200,
+                         json_pack("{s:o,s:o}", "meta", meta(a, p, base), "summary",
+                                   mg_output_summary_json(p->g, mg_app_baseline_summary(p, base))));
 }
 
 static int communes(web_ctx *ctx)
@@ -108,10 +128,14 @@ static int communes(web_ctx *ctx)
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
+    enum mg_baseline base = web_baseline(ctx);
+    if (base == MG_BASELINE_COUNT)
+        return 0;
     json_t *arr = json_array();
     for (size_t k = 0; arr && k < p->g->study_n; k++)
-        json_array_append_new(arr, web_commune_json(p, p->g->study[k], p->g->apl));
-    return web_send_json(res, 200, json_pack("{s:o,s:o}", "meta", meta(a, p), "communes", arr));
+        json_array_append_new(arr, web_commune_json(p, p->g->study[k], p->g->apl, base));
+    return web_send_json(res, 200,
+                         json_pack("{s:o,s:o}", "meta", meta(a, p, base), "communes", arr));
 }
 
 static int commune(web_ctx *ctx)
@@ -122,13 +146,16 @@ static int commune(web_ctx *ctx)
     const mg_app_profession *p = web_profession(a, r, res);
     if (!p)
         return 0;
+    enum mg_baseline base = web_baseline(ctx);
+    if (base == MG_BASELINE_COUNT)
+        return 0;
     const char *code = mg_http_path_param(r, "code");
     long i = code ? mg_territory_find(p->g->t, code) : -1;
     if (i < 0 || !p->g->t->in_study[i]) {
         fail(r, res, 404, WEB_MSG_COMMUNE_NOT_IN_TERRITORY);
         return 0;
     }
-    return web_send_json(res, 200, web_commune_detail_json(p, (size_t)i));
+    return web_send_json(res, 200, web_commune_detail_json(p, (size_t)i, base));
 }
 
 static json_t *record_json(const mg_scenario_record *rec)
@@ -149,19 +176,32 @@ static json_t *evaluation_json(const web_scenario *w)
     const mg_diagnosis *g = w->p->g;
     /* Only the communes whose value changes: a scenario touches a few
      * dozen communes, and the others are the base values of /communes. */
+    /* apl_before and apl_after are on the baseline (the official value plus
+     * the model's change, or the model's); model_change is the model's
+     * difference, which the official baseline adds. */
     json_t *rows = json_array();
     for (size_t k = 0; rows && k < g->study_n; k++) {
         size_t i = g->study[k];
         if (w->apl[i] == g->apl[i])
             continue;
-        json_array_append_new(rows, json_pack("{s:s,s:o,s:o,s:o}", "code_insee", g->t->code[i],
-                                              "apl_before", num(g->apl[i]), "apl_after",
-                                              num(w->apl[i]), "change",
-                                              num(w->apl[i] - g->apl[i])));
+        bool official = w->base == MG_BASELINE_OFFICIAL &&
+                        !(w->flags[i] & MG_BASELINE_F_MODEL_FALLBACK);
+        json_array_append_new(
+            rows, json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:b}", "code_insee", g->t->code[i],
+                            "apl_before", num(w->before[i]), "apl_after", num(w->shown[i]),
+                            "change", num(w->shown[i] - w->before[i]), "model_change",
+                            num(w->apl[i] - g->apl[i]), "source",
+                            official ? "official+model_change" : "model", "clamped",
+                            (w->flags[i] & MG_BASELINE_F_CLAMPED) != 0));
     }
-    return json_pack("{s:o,s:o,s:o,s:o}", "actions", mg_scenario_to_json(&w->s, g), "before",
-                     mg_output_summary_json(g, &w->p->summary), "after",
-                     mg_output_summary_json(g, &w->summary), "communes", rows);
+    return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I}}", "baseline",
+                     mg_baseline_name(w->base), "baseline_label", mg_baseline_label_fr(w->base),
+                     "actions", mg_scenario_to_json(&w->s, g), "before",
+                     mg_output_summary_json(g, w->base_summary), "after",
+                     mg_output_summary_json(g, &w->summary), "communes", rows,
+                     "baseline_counts", "official", (json_int_t)w->counts.official,
+                     "model_fallback", (json_int_t)w->counts.fallback, "clamped",
+                     (json_int_t)w->counts.clamped);
 }
 
 /* Parses a JSON body; answers 400 itself (returns NULL then). */
@@ -211,6 +251,16 @@ static int evaluate(web_ctx *ctx)
     } else {
         web_scenario w = {0};
         mg_diag d = {{0}};
+        /* The baseline: the body's "baseline" (model or official), else
+         * ?base=, else the server's default. */
+        json_t *bj = json_object_get(j, "baseline");
+        w.base = bj ? mg_baseline_parse(json_string_value(bj)) : web_baseline(ctx);
+        if (w.base == MG_BASELINE_COUNT) {
+            if (bj)
+                fail(r, res, 400, WEB_MSG_BASELINE_UNKNOWN);
+            json_decref(j);
+            return 0;
+        }
         rc = web_scenario_eval(p, json_object_get(j, "actions"), &w, &d);
         if (rc == MG_EINVAL) {
             mg_http_error(r, res, 400, d.msg);
@@ -546,7 +596,11 @@ static int api_page(web_ctx *ctx)
                    "enregistrés, par pages (<code>limit</code> de 1 à 200, 50 par défaut ; "
                    "<code>total</code> donne leur nombre)</li>\n"
                    "<li><code>POST /api/v1/scenarios</code>, <code>GET|PUT|DELETE /api/v1/scenarios/{id}</code>, "
-                   "<code>GET /api/v1/scenarios/{id}/evaluation</code></li>\n</ul>\n");
+                   "<code>GET /api/v1/scenarios/{id}/evaluation</code></li>\n</ul>\n"
+                   "<p>Les valeurs sont celles du modèle, ou avec <code>?base=official</code> "
+                   "(<code>\"baseline\": \"official\"</code> dans le corps de "
+                   "<code>/api/v1/evaluate</code>) l'APL officielle + effet du scénario "
+                   "(modèle) ; le champ <code>baseline</code> de chaque réponse dit laquelle.</p>\n");
     web_page_end(b);
     return b->failed ? MG_ELIMIT : MG_OK;
 }

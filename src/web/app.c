@@ -47,6 +47,33 @@ static int build_measures(mg_app_profession *p, mg_diag *d)
     return MG_OK;
 }
 
+/* The situation today on the official baseline and its figures. */
+static int build_official_base(mg_app_profession *p, mg_diag *d)
+{
+    const mg_diagnosis *g = p->g;
+    size_t n = g->t->n;
+    p->official_base = mg_alloc_array(n ? n : 1, sizeof *p->official_base);
+    p->official_flags = mg_alloc_array(n ? n : 1, 1);
+    if (!p->official_base || !p->official_flags)
+        return MG_ENOMEM;
+    mg_baseline_apply(MG_BASELINE_OFFICIAL, n, g->official, g->apl, g->apl, p->official_base,
+                      p->official_flags, g->t->in_study, &p->official_counts);
+    /* No agreement figures: compared with itself, the official value
+     * would agree perfectly. */
+    return mg_summary_compute(g, p->official_base, NULL, g->prof->threshold,
+                              &p->official_summary, d);
+}
+
+const double *mg_app_baseline_values(const mg_app_profession *p, enum mg_baseline b)
+{
+    return b == MG_BASELINE_OFFICIAL ? p->official_base : p->g->apl;
+}
+
+const mg_summary *mg_app_baseline_summary(const mg_app_profession *p, enum mg_baseline b)
+{
+    return b == MG_BASELINE_OFFICIAL ? &p->official_summary : &p->summary;
+}
+
 const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key)
 {
     if (!key || !*key)
@@ -138,6 +165,9 @@ void mg_app_free(mg_app *a)
             mg_summary_free(&a->prof[k].measure_summary[m]);
         }
         free(a->prof[k].rank);
+        free(a->prof[k].official_base);
+        free(a->prof[k].official_flags);
+        mg_summary_free(&a->prof[k].official_summary);
         mg_diagnosis_free(a->prof[k].g);
     }
     mg_map_geometry_free(a->geometry);
@@ -227,13 +257,15 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
             (rc = mg_scenario_engine_new(&p->engine, p->g, d)) ||
             (rc = mg_summary_compute(p->g, p->g->apl, p->g->official, p->g->prof->threshold,
                                      &p->summary, d)) ||
-            (rc = build_ranks(p)) || (rc = build_measures(p, d)))
+            (rc = build_ranks(p)) || (rc = build_measures(p, d)) ||
+            (rc = build_official_base(p, d)))
             goto fail;
     }
     const mg_diagnosis *g = a->prof[0].g;
     if ((rc = mg_map_geometry_build(&a->geometry, g->t, g->study, g->study_n, 0, d)))
         goto fail;
     territory_name(a, cfg->opts.france);
+    a->baseline = cfg->baseline < MG_BASELINE_COUNT ? cfg->baseline : MG_BASELINE_MODEL;
     if (cfg->public_url) {
         size_t len = strlen(cfg->public_url);
         while (len && cfg->public_url[len - 1] == '/')

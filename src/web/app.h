@@ -16,6 +16,7 @@
 #include "diagnosis/summary.h"
 #include "http/http.h"
 #include "map/map.h"
+#include "scenario/baseline.h"
 #include "scenario/scenario.h"
 #include "db/db.h"
 #include "storage/storage.h"
@@ -36,6 +37,14 @@ typedef struct mg_app_profession {
      * the pages only draw them. */
     double *measure[MG_APP_MEASURES];
     mg_summary measure_summary[MG_APP_MEASURES];
+    /* The situation today on the official baseline (scenario/baseline.h):
+     * the DREES value where it publishes one, the model's elsewhere
+     * (flagged MG_BASELINE_F_MODEL_FALLBACK), t->n entries; its figures
+     * and counts over the study communes. */
+    double *official_base;
+    uint8_t *official_flags;
+    mg_summary official_summary;
+    mg_baseline_counts official_counts;
 } mg_app_profession;
 
 /** Index of the measure named `key` in mg_app_measure_keys, or -1. */
@@ -51,6 +60,7 @@ typedef struct mg_app {
     size_t nroutes;
     char public_url[256];                       /* "" when not configured; no trailing '/' */
     bool secure;                                /* served over HTTPS: cookies are Secure */
+    enum mg_baseline baseline;                  /* the pages' baseline without ?base= */
 } mg_app;
 
 typedef struct mg_app_config {
@@ -61,6 +71,9 @@ typedef struct mg_app_config {
      * links in e-mails; https:// makes cookies Secure. NULL: links are
      * built from the request's Host, cookies are not Secure. */
     const char *public_url;
+    /* The baseline of the pages, exports and API when a request does not
+     * choose one (?base=): MG_BASELINE_MODEL unless --baseline official. */
+    enum mg_baseline baseline;
 } mg_app_config;
 
 /** Loads every profession, opens the database, builds the routes. */
@@ -76,5 +89,10 @@ void mg_app_route_at(const mg_app *a, size_t k, const char **method, const char 
 
 /** The profession keyed `key` (NULL → "mg"), or NULL when unknown. */
 const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key);
+
+/** The values today on baseline b (g->apl, or official_base) and their
+ * figures: what a scenario on that baseline is compared with. */
+const double *mg_app_baseline_values(const mg_app_profession *p, enum mg_baseline b);
+const mg_summary *mg_app_baseline_summary(const mg_app_profession *p, enum mg_baseline b);
 
 #endif

@@ -139,6 +139,8 @@ void web_scenario_free(web_scenario *w)
     mg_scenario_free(&w->s);
     free(w->apl);
     free(w->supply);
+    free(w->shown);
+    free(w->flags);
     mg_summary_free(&w->summary);
     *w = (web_scenario){0};
 }
@@ -158,10 +160,81 @@ int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_sce
         return MG_ENOMEM;
     if ((rc = mg_scenario_eval(p->engine, &w->s, w->apl, w->supply, d)))
         return rc;
+    if (w->base >= MG_BASELINE_COUNT)
+        w->base = MG_BASELINE_MODEL;
+    w->before = mg_app_baseline_values(p, w->base);
+    w->base_summary = mg_app_baseline_summary(p, w->base);
+    w->shown = mg_realloc_array(NULL, g->t->n, sizeof *w->shown);
+    w->flags = mg_realloc_array(NULL, g->t->n, 1);
+    if (!w->shown || !w->flags)
+        return MG_ENOMEM;
+    mg_baseline_apply(w->base, g->t->n, g->official, g->apl, w->apl, w->shown, w->flags,
+                      g->t->in_study, &w->counts);
     /* Agreement with the official values describes the method, not a
-     * scenario: it is left out of the scenario's figures. */
-    return mg_summary_update(g, w->apl, NULL, g->prof->threshold, &p->summary, g->apl,
+     * scenario: it is left out of the scenario's figures. The figures of
+     * the EPCI the scenario leaves unchanged are those of the baseline's. */
+    return mg_summary_update(g, w->shown, NULL, g->prof->threshold, w->base_summary, w->before,
                              &w->summary, d);
+}
+
+enum mg_baseline web_baseline(web_ctx *ctx)
+{
+    const char *v = mg_http_param(ctx->req, "base");
+    if (!v || !*v)
+        return ctx->app->baseline;
+    enum mg_baseline b = mg_baseline_parse(v);
+    if (b == MG_BASELINE_COUNT)
+        web_fail(ctx, 400, WEB_MSG_BASELINE_UNKNOWN);
+    return b;
+}
+
+const char *web_baseline_param(enum mg_baseline b)
+{
+    return b == MG_BASELINE_OFFICIAL ? "officielle" : "modele";
+}
+
+void web_baseline_note(mg_buf *b, enum mg_baseline base, const mg_baseline_counts *counts,
+                       const char *path, const char *profession, const char *const *extra)
+{
+    mg_buf_puts(b, "<p class=\"note baseline\">Valeurs : <strong>");
+    mg_html_text(b, mg_baseline_label_fr(base));
+    mg_buf_puts(b, "</strong>");
+    if (base == MG_BASELINE_OFFICIAL) {
+        mg_buf_puts(b, " : l'APL publiée par la DREES, plus l'écart que le modèle calcule "
+                       "entre la situation avec le scénario et la situation actuelle.");
+        if (counts && counts->fallback) {
+            mg_buf_printf(b, " %zu ", counts->fallback);
+            mg_buf_puts(b, counts->fallback > 1
+                               ? "communes sans valeur officielle : APL du modèle, marquée "
+                                 "« (modèle) »."
+                               : "commune sans valeur officielle : APL du modèle, marquée "
+                                 "« (modèle) ».");
+        }
+        if (counts && counts->clamped) {
+            mg_buf_printf(b, " %zu ", counts->clamped);
+            mg_buf_puts(b, counts->clamped > 1
+                               ? "communes ramenées à 0 (l'APL officielle plus l'écart serait "
+                                 "négative), marquées « ramené à 0 »."
+                               : "commune ramenée à 0 (l'APL officielle plus l'écart serait "
+                                 "négative), marquée « ramené à 0 ».");
+        }
+    } else {
+        mg_buf_puts(b, " : l'APL calculée par maillage avant et après le scénario.");
+    }
+    enum mg_baseline other = base == MG_BASELINE_OFFICIAL ? MG_BASELINE_MODEL
+                                                          : MG_BASELINE_OFFICIAL;
+    const char *pairs[16] = {"profession", profession, "base", web_baseline_param(other)};
+    size_t k = 4;
+    for (size_t m = 0; extra && extra[m] && k + 2 < 16; m += 2) {
+        pairs[k++] = extra[m];
+        pairs[k++] = extra[m + 1];
+    }
+    pairs[k] = NULL;
+    mg_buf_puts(b, " <a href=\"");
+    mg_html_href(b, path, pairs, NULL);
+    mg_buf_puts(b, other == MG_BASELINE_OFFICIAL
+                       ? "\">Voir sur la base de l'APL officielle</a></p>\n"
+                       : "\">Voir l'APL du modèle seul</a></p>\n");
 }
 
 void web_storage_error(const mg_http_request *r, mg_http_response *res, int rc, const mg_diag *d,
@@ -288,6 +361,11 @@ static int scenario_evaluate(web_ctx *ctx, web_scenario *out)
     mg_http_response *res = ctx->res;
     mg_diag d = {{0}};
     int rc;
+    out->base = web_baseline(ctx);
+    if (out->base == MG_BASELINE_COUNT) {
+        web_scenario_free(out);
+        return -1;
+    }
     const mg_app_profession *p = mg_app_profession_get(a, out->rec.profession);
     json_error_t err;
     json_t *actions = json_loads(out->rec.actions_json, 0, &err);

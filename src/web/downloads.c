@@ -17,6 +17,7 @@ typedef struct view {
     web_scenario w;
     bool is_scenario, diff;
     double *values; /* t->n, owned */
+    double *clamped, *fallback; /* official baseline: 1 where flagged, t->n, owned */
     char title[256];
     const char *measure;
 } view;
@@ -25,7 +26,9 @@ static void view_free(view *v)
 {
     web_scenario_free(&v->w);
     free(v->values);
-    v->values = NULL;
+    free(v->clamped);
+    free(v->fallback);
+    v->values = v->clamped = v->fallback = NULL;
 }
 
 /*
@@ -74,10 +77,25 @@ static int view_get(web_ctx *ctx, view *v)
     if (!v->values)
         return MG_ENOMEM;
     if (v->is_scenario) {
+        /* On the scenario's baseline (?base=): the official value plus the
+         * model's change, or the model's value. */
         for (size_t i = 0; i < g->t->n; i++)
-            v->values[i] = v->diff ? v->w.apl[i] - g->apl[i] : v->w.apl[i];
+            v->values[i] = v->diff ? v->w.shown[i] - v->w.before[i] : v->w.shown[i];
         snprintf(v->title, sizeof v->title, "%s — scénario « %s »",
-                 v->diff ? "Écart d'APL" : "APL", v->w.rec.name);
+                 v->diff ? "Écart d'APL"
+                 : v->w.base == MG_BASELINE_OFFICIAL ? mg_baseline_label_fr(v->w.base)
+                                                     : "APL",
+                 v->w.rec.name);
+        if (v->w.base == MG_BASELINE_OFFICIAL) {
+            v->clamped = mg_alloc_array(g->t->n, sizeof *v->clamped);
+            v->fallback = mg_alloc_array(g->t->n, sizeof *v->fallback);
+            if (!v->clamped || !v->fallback)
+                return MG_ENOMEM;
+            for (size_t i = 0; i < g->t->n; i++) {
+                v->clamped[i] = (v->w.flags[i] & MG_BASELINE_F_CLAMPED) ? 1 : 0;
+                v->fallback[i] = (v->w.flags[i] & MG_BASELINE_F_MODEL_FALLBACK) ? 1 : 0;
+            }
+        }
     } else {
         memcpy(v->values, v->p->measure[mk], g->t->n * sizeof *v->values);
         snprintf(v->title, sizeof v->title, "%s — %s — %s", v->measure, g->prof->label,
@@ -110,8 +128,9 @@ static void attachment(mg_http_response *res, const view *v, const char *ext)
 {
     if (v->is_scenario)
         snprintf(res->disposition, sizeof res->disposition,
-                 "attachment; filename=\"maillage-scenario-%lld%s.%s\"", (long long)v->w.rec.id,
-                 v->diff ? "-ecart" : "", ext);
+                 "attachment; filename=\"maillage-scenario-%lld%s%s.%s\"", (long long)v->w.rec.id,
+                 v->w.base == MG_BASELINE_OFFICIAL ? "-officielle" : "", v->diff ? "-ecart" : "",
+                 ext);
     else
         snprintf(res->disposition, sizeof res->disposition,
                  "attachment; filename=\"maillage-%s-%s.%s\"", v->p->g->prof->key, v->measure, ext);
@@ -162,17 +181,27 @@ static int table(web_ctx *ctx, enum mg_format fmt)
     if (rc)
         return view_refused(&v, rc);
     const mg_diagnosis *g = v.p->g;
-    mg_column cols[2];
+    mg_column cols[4];
     size_t ncols = 0;
-    if (v.is_scenario)
+    /* The model's APL under the scenario always; on the official baseline
+     * also the value shown (official + the model's change) and its flags,
+     * named so that a column says which baseline it is on. */
+    if (v.is_scenario) {
         cols[ncols++] = (mg_column){"apl_scenario", v.w.apl};
-    else if (strcmp(v.measure, "apl") != 0 && strcmp(v.measure, "officiel") != 0)
+        if (v.w.base == MG_BASELINE_OFFICIAL) {
+            cols[ncols++] = (mg_column){"apl_official_plus_change", v.w.shown};
+            cols[ncols++] = (mg_column){"clamped_to_zero", v.clamped};
+            cols[ncols++] = (mg_column){"official_missing_model_shown", v.fallback};
+        }
+    } else if (strcmp(v.measure, "apl") != 0 && strcmp(v.measure, "officiel") != 0)
         cols[ncols++] = (mg_column){v.measure, v.values};
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     mg_diag d = {{0}};
-    rc = f ? mg_output_table(f, fmt, g, cols, ncols, &v.p->summary, &d) : MG_ENOMEM;
+    rc = f ? mg_output_table(f, fmt, g, cols, ncols,
+                             v.is_scenario ? v.w.base_summary : &v.p->summary, &d)
+           : MG_ENOMEM;
     if (f)
         fclose(f);
     if (rc == MG_OK)

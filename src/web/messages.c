@@ -18,6 +18,8 @@ static const char *const fr[WEB_MSG_COUNT] = {
     [WEB_MSG_COMPARE_NONE] = "Choisissez au moins un scénario à comparer (paramètres a et b).",
     [WEB_MSG_DB_BUSY] = "La base de données est occupée. Réessayez dans quelques secondes.",
     [WEB_MSG_PROFESSION_UNKNOWN] = "Profession inconnue : choisissez mg, inf, mk, sf ou cd.",
+    [WEB_MSG_BASELINE_UNKNOWN] = "Base inconnue : choisissez base=officielle (APL officielle "
+                                 "+ effet du scénario) ou base=modele (APL du modèle).",
     [WEB_MSG_API_PROFESSION] = "« profession » : mg, inf, mk, sf ou cd.",
     [WEB_MSG_API_NAME] = "« name » : chaîne attendue.",
     [WEB_MSG_API_ACTIONS] = "« actions » : liste attendue.",

@@ -221,6 +221,8 @@ typedef struct territory_req {
     size_t sort_epci; /* EPCI_… (?tri_epci=, "nom") */
     bool desc_epci;   /* ?ordre_epci=desc */
     size_t page_epci; /* of the EPCI table (?page_epci=, 1) */
+    enum mg_baseline base;         /* ?base=: the APL measure on the official baseline */
+    enum mg_baseline base_default; /* the server's, left out of links */
 } territory_req;
 
 static int territory_parse(const mg_app *a, const mg_http_request *r, territory_req *q,
@@ -269,6 +271,7 @@ static void territory_href(mg_buf *b, const territory_req *q, int table)
         "tri_epci", sort_epci ? epci_sort_keys[q->sort_epci] : NULL,
         "ordre_epci", sort_epci ? order_keys[q->desc_epci] : NULL,
         "page_epci", q->page_epci > 1 ? page_epci : NULL,
+        "base", q->base != q->base_default ? web_baseline_param(q->base) : NULL,
         NULL};
     mg_html_href(b, "/territoire", kv, communes ? "communes" : "epci");
 }
@@ -365,6 +368,12 @@ static int territory_compute(const territory_req *q, territory_view *v, refusal 
     v->value = p->measure[q->measure];
     v->summary = &p->measure_summary[q->measure];
     v->is_apl = q->measure <= 1;
+    /* The APL on the official baseline: the DREES map, the model's value
+     * where the DREES has none; the figures per EPCI on those values. */
+    if (q->measure == 0 && q->base == MG_BASELINE_OFFICIAL) {
+        v->value = p->official_base;
+        v->summary = &p->official_summary;
+    }
     if (paginate(g->study_n, q->page, &v->pg, why) ||
         paginate(v->summary->nepci, q->page_epci, &v->pg_epci, why))
         return why->status;
@@ -516,6 +525,9 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         td_num(b, g->heads[i], 0);
         mg_buf_puts(b, "<td>");
         num(b, v->value[i], 2);
+        if (q->measure == 0 && q->base == MG_BASELINE_OFFICIAL &&
+            (q->p->official_flags[i] & MG_BASELINE_F_MODEL_FALLBACK))
+            mg_buf_puts(b, " <span class=\"unit\">(modèle)</span>");
         if (under)
             mg_buf_puts(b, " <span class=\"tag\">sous le seuil</span>");
         mg_buf_puts(b, "</td>");
@@ -556,9 +568,40 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
     choice_form(b, "/territoire", g->prof->key, q->measure);
+    if (q->measure == 0) {
+        /* Which APL the map shows, and the other one a click away. */
+        const char *mesure[] = {"mesure", "apl", NULL};
+        mg_buf_puts(b, q->base == MG_BASELINE_OFFICIAL
+                           ? "<p class=\"note baseline\">Valeurs : <strong>APL officielle "
+                             "(DREES)</strong>, base des scénarios ; "
+                           : "<p class=\"note baseline\">Valeurs : <strong>APL du "
+                             "modèle</strong> (maillage) ; ");
+        size_t nf = q->p->official_counts.fallback;
+        if (q->base == MG_BASELINE_OFFICIAL && nf) {
+            mg_buf_printf(b, "%zu ", nf);
+            mg_buf_puts(b, nf > 1 ? "communes sans valeur officielle : APL du modèle, marquée "
+                                    "« (modèle) » ; "
+                                  : "commune sans valeur officielle : APL du modèle, marquée "
+                                    "« (modèle) » ; ");
+        }
+        mg_buf_puts(b, "<a href=\"");
+        mg_html_href(b, "/territoire",
+                     (const char *const[]){"profession", g->prof->key, mesure[0], mesure[1],
+                                           "base",
+                                           web_baseline_param(q->base == MG_BASELINE_OFFICIAL
+                                                                  ? MG_BASELINE_MODEL
+                                                                  : MG_BASELINE_OFFICIAL),
+                                           NULL},
+                     NULL);
+        mg_buf_puts(b, q->base == MG_BASELINE_OFFICIAL ? "\">voir l'APL du modèle</a></p>\n"
+                                                       : "\">voir l'APL officielle</a></p>\n");
+    }
     mg_buf_puts(b, "<div class=\"two\"><section class=\"map\" aria-labelledby=\"carte\"><h2 id=\"carte\">Carte</h2>\n");
     char map_title[256];
-    snprintf(map_title, sizeof map_title, "%s — %s", measure_labels[q->measure], g->prof->label);
+    snprintf(map_title, sizeof map_title, "%s — %s",
+             q->measure == 0 && q->base == MG_BASELINE_OFFICIAL ? "APL officielle (DREES)"
+                                                                : measure_labels[q->measure],
+             g->prof->label);
     web_map(b, a, q->p, v->value, false, map_title, v->is_apl ? g->prof->threshold : NAN, -1);
     mg_buf_puts(b, "<p class=\"downloads\">Télécharger : ");
     download_link(b, "/telecharger/communes.csv", q, false, "tableau CSV");
@@ -583,6 +626,10 @@ static int territory_page(web_ctx *ctx)
     refusal why;
     if (territory_parse(ctx->app, ctx->req, &q, &why))
         return answer_refusal(ctx, &why);
+    q.base = web_baseline(ctx);
+    q.base_default = ctx->app->baseline;
+    if (q.base == MG_BASELINE_COUNT)
+        return 0;
     int rc = territory_compute(&q, &v, &why);
     if (rc == MG_OK) {
         territory_render(&ctx->res->body, ctx, &q, &v);
@@ -602,6 +649,7 @@ typedef struct commune_req {
     const char *code; /* as asked: a former code is redirected */
     size_t i;         /* the commune, index in the territory */
     size_t page;      /* of the communes within reach (?page=, 1) */
+    enum mg_baseline base; /* ?base=: the map's values */
 } commune_req;
 
 static int commune_parse(const mg_app *a, const mg_http_request *r, commune_req *q, refusal *why)
@@ -703,6 +751,47 @@ static void reach_page_href(mg_buf *b, const void *state, size_t page)
     commune_href(b, q->p->g->t, q->i, q->p->g->prof->key, page, "pourquoi");
 }
 
+/* "Sous le seuil ?" on one baseline: oui (strong), non, or — without a
+ * value. */
+static void under_fig(mg_buf *b, const char *label, double value, double threshold)
+{
+    mg_buf_puts(b, "<div class=\"fig\"><dt>");
+    mg_html_text(b, label);
+    mg_buf_puts(b, "</dt><dd>");
+    if (!isfinite(value))
+        mg_buf_puts(b, "—");
+    else
+        mg_buf_puts(b, value < threshold ? "<strong class=\"under\">oui</strong>" : "non");
+    mg_buf_puts(b, "</dd></div>");
+}
+
+/* Both values of the commune and what a scenario starts from on each
+ * baseline (scenario/baseline.h), with the under-served flag on each. */
+static void commune_values(mg_buf *b, const mg_app_profession *p, size_t i, const char *rank)
+{
+    const mg_diagnosis *g = p->g;
+    bool fallback = p->official_flags[i] & MG_BASELINE_F_MODEL_FALLBACK;
+    fig_num(b, "APL (maillage)", g->apl[i], 2);
+    if (isfinite(g->official[i]))
+        fig_num(b, "APL officielle DREES", g->official[i], 2);
+    else
+        fig_text(b, "APL officielle DREES", "pas de valeur publiée");
+    char base[64];
+    web_num(base, sizeof base, p->official_base[i], 2);
+    if (fallback)
+        snprintf(base + strlen(base), sizeof base - strlen(base), " (modèle)");
+    fig_text(b, "Base « APL officielle + effet du scénario (modèle) »", base);
+    fig_text(b, "Rang dans le territoire (modèle)", rank);
+    if (isfinite(g->prof->threshold)) {
+        char z[32], label[128];
+        web_num(z, sizeof z, g->prof->threshold, 1);
+        snprintf(label, sizeof label, "Sous le seuil de %s, selon le modèle ?", z);
+        under_fig(b, label, g->apl[i], g->prof->threshold);
+        snprintf(label, sizeof label, "Sous le seuil de %s, selon l'APL officielle ?", z);
+        under_fig(b, label, p->official_base[i], g->prof->threshold);
+    }
+}
+
 static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const commune_view *v)
 {
     const mg_app *a = ctx->app;
@@ -721,30 +810,25 @@ static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const 
     mg_buf_puts(b, "</h1>\n");
     choice_form(b, "", prof, -1);
 
-    char rank[64], z[32], label[96];
+    char rank[64];
     snprintf(rank, sizeof rank, p->rank[i] == 1 ? "%zuer sur %zu" : "%zue sur %zu", p->rank[i],
              g->study_n);
     mg_buf_puts(b, "<div class=\"two\"><section aria-labelledby=\"valeurs\"><h2 id=\"valeurs\">Valeurs</h2>\n"
                    "<dl class=\"figures\">");
-    fig_num(b, "APL (maillage)", g->apl[i], 2);
-    fig_num(b, "APL officielle DREES", g->official[i], 2);
-    fig_text(b, "Rang dans le territoire", rank);
-    if (isfinite(g->prof->threshold)) {
-        web_num(z, sizeof z, g->prof->threshold, 1);
-        snprintf(label, sizeof label, "Sous le seuil de %s ?", z);
-        mg_buf_puts(b, "<div class=\"fig\"><dt>");
-        mg_html_text(b, label);
-        mg_buf_puts(b, "</dt><dd>");
-        mg_buf_puts(b, g->apl[i] < g->prof->threshold ? "<strong class=\"under\">oui</strong>" : "non");
-        mg_buf_puts(b, "</dd></div>");
-    }
+    commune_values(b, p, i, rank);
     fig_num(b, "Population", t->population[i], 0);
     fig_num(b, "Population standardisée", g->demand[i], 0);
     fig_num(b, "Praticiens dans la commune", g->heads[i], 0);
     mg_buf_puts(b, "</dl><p class=\"note\">Unité : ");
     mg_html_text(b, g->prof->unit);
-    mg_buf_puts(b, ".</p></section>\n<section class=\"map\" aria-labelledby=\"carte\"><h2 id=\"carte\">Carte</h2>");
-    web_map(b, a, p, g->apl, false, "APL des communes, commune sélectionnée entourée",
+    mg_buf_puts(b, ". Un scénario sur la base officielle part de l'APL officielle là où la "
+                   "DREES en publie une et y ajoute l'écart calculé par le modèle ; ailleurs, "
+                   "il part de l'APL du modèle.</p></section>\n"
+                   "<section class=\"map\" aria-labelledby=\"carte\"><h2 id=\"carte\">Carte</h2>");
+    web_map(b, a, p, mg_app_baseline_values(p, q->base), false,
+            q->base == MG_BASELINE_OFFICIAL
+                ? "APL officielle des communes, commune sélectionnée entourée"
+                : "APL des communes, commune sélectionnée entourée",
             g->prof->threshold, v->highlight);
     mg_buf_puts(b, "</section></div>\n");
 
@@ -806,6 +890,9 @@ static int commune_page(web_ctx *ctx)
     refusal why;
     if (commune_parse(ctx->app, ctx->req, &q, &why))
         return answer_refusal(ctx, &why);
+    q.base = web_baseline(ctx);
+    if (q.base == MG_BASELINE_COUNT)
+        return 0;
     const mg_diagnosis *g = q.p->g;
     if (strcmp(g->t->code[q.i], q.code) != 0) {
         /* A former code: send people to today's commune. */

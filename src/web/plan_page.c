@@ -83,11 +83,19 @@ static const web_option objective_options[] = {
     {NULL, NULL},
 };
 
+/* The baselines (scenario/baseline.h), by their words in links. */
+static const web_option base_options[] = {
+    {"modele", "APL du modèle"},
+    {"officielle", "APL officielle (DREES) + effet du plan (modèle)"},
+    {NULL, NULL},
+};
+
 /* The fields after the kinds: the form's description, once. */
 enum {
     F_PROFESSION = PLAN_NKINDS, /* hidden: the profession of the page */
     F_CALCULER,                 /* hidden: "the form was sent" */
     F_OBJECTIVE,
+    F_BASE,
     F_BUDGET,
     F_DISTANCE,
     F_EXCLUDE,
@@ -103,6 +111,10 @@ static const web_field plan_other_fields[F_COUNT - PLAN_NKINDS] = {
     [F_OBJECTIVE - PLAN_NKINDS] = {.name = "objectif", .label = "Objectif",
                                    .kind = WEB_FIELD_SELECT, .options = objective_options,
                                    .defval = "deficit"},
+    [F_BASE - PLAN_NKINDS] = {.name = "base", .label = "APL avant le plan",
+                              .kind = WEB_FIELD_SELECT, .options = base_options,
+                              .hint = "L'APL officielle là où la DREES en publie une (celle du "
+                                      "modèle ailleurs), ou celle du modèle partout."},
     [F_BUDGET - PLAN_NKINDS] = {.name = "budget", .label = "Budget total en euros",
                                 .kind = WEB_FIELD_NUMBER, .min = 0, .max = 1e12,
                                 .hint = "Vide : sans limite. Par exemple 150 000."},
@@ -171,6 +183,7 @@ typedef struct plan_request {
     bool sent;                /* the form was sent: compute */
     long count[PLAN_NKINDS];  /* sites of each kind */
     enum mg_plan_objective objective;
+    enum mg_baseline base;    /* ?base=, or the server's default */
     double budget;            /* INFINITY: none */
     double min_km;
     const char *exclude;      /* NULL: none */
@@ -178,7 +191,7 @@ typedef struct plan_request {
 } plan_request;
 
 /* The form's description for profession `prof` (the hidden field's value). */
-static void plan_form(plan_request *q, const char *prof)
+static void plan_form(plan_request *q, const char *prof, enum mg_baseline base)
 {
     for (size_t k = 0; k < PLAN_NKINDS; k++)
         q->fields[k] = (web_field){.name = plan_kinds[k].field,
@@ -187,6 +200,7 @@ static void plan_form(plan_request *q, const char *prof)
                                    .max = PLAN_MAX_PER_KIND, .defval = plan_kinds[k].def};
     memcpy(q->fields + PLAN_NKINDS, plan_other_fields, sizeof plan_other_fields);
     q->fields[F_PROFESSION].defval = prof;
+    q->fields[F_BASE].defval = web_baseline_param(base);
     q->form = (web_form){.id = "plan", .fields = q->fields, .nfields = F_COUNT,
                          .submit = "Calculer le plan"};
 }
@@ -208,7 +222,10 @@ static int plan_parse(web_ctx *ctx, plan_request *q)
     q->ap = web_profession(ctx->app, ctx->req, ctx->res);
     if (!q->ap)
         return -1;
-    plan_form(q, q->ap->g->prof->key);
+    q->base = web_baseline(ctx);
+    if (q->base == MG_BASELINE_COUNT)
+        return -1;
+    plan_form(q, q->ap->g->prof->key, q->base);
     q->sent = mg_http_query(ctx->req, "calculer") || mg_http_query(ctx->req, "objectif");
     if (!q->sent)
         return 0;
@@ -371,8 +388,9 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
 }
 
 /* The plan's effect: explanations, the APL after it, the sites on the map. */
-static int explain(const mg_diagnosis *g, plan_result *r)
+static int explain(const mg_app_profession *ap, plan_result *r)
 {
+    const mg_diagnosis *g = ap->g;
     const mg_plan_problem *p = &r->p;
     r->ex = mg_alloc_array(r->sol.n ? r->sol.n : 1, sizeof *r->ex);
     r->pex = mg_alloc_array(r->nprop ? r->nprop : 1, sizeof *r->pex);
@@ -385,7 +403,9 @@ static int explain(const mg_diagnosis *g, plan_result *r)
     if (!rc && r->prop)
         rc = mg_plan_explain(p, r->prop, r->nprop, &r->tot[1], r->pex, NULL);
     if (!rc) {
-        memcpy(r->after, g->apl, g->t->n * sizeof *r->after);
+        /* The units' values are on the problem's baseline; the other
+         * communes keep today's, on the same baseline. */
+        memcpy(r->after, mg_app_baseline_values(ap, p->baseline), g->t->n * sizeof *r->after);
         for (size_t u = 0; u < p->n; u++)
             r->after[p->unit_commune[u]] = units[u];
         for (size_t q = 0; q < r->sol.n; q++)
@@ -411,7 +431,8 @@ static void plan_compute(plan_request *q, plan_result *r)
     }
     const mg_diagnosis *g = q->ap->g;
     mg_plan_problem s = {.objective = q->objective, .threshold = g->prof->threshold,
-                         .coverage_minutes = 10, .budget = q->budget, .min_km = q->min_km};
+                         .coverage_minutes = 10, .budget = q->budget, .min_km = q->min_km,
+                         .baseline = q->base};
     if (!isfinite(s.threshold))
         s.threshold = 0; /* the engine says that this objective needs one */
     mg_plan_why why;
@@ -449,7 +470,7 @@ static void plan_compute(plan_request *q, plan_result *r)
         refuse(q, r, &why, rc, &d);
         return;
     }
-    if (explain(g, r)) {
+    if (explain(q->ap, r)) {
         r->status = 500;
         r->error_fr = web_msg_fr(WEB_MSG_OUT_OF_MEMORY);
     }
@@ -608,6 +629,15 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
     totals_table(b, r->tot, r->prop ? 2 : 1, names);
     if (r->prop)
         sites_table(b, g, p, r->prop, r->nprop, r->pex, "Vos sites");
+    mg_buf_puts(b, "<p class=\"note baseline\">Valeurs : <strong>");
+    mg_html_text(b, p->baseline == MG_BASELINE_OFFICIAL
+                        ? "APL officielle + effet du plan (modèle)"
+                        : "APL du modèle");
+    mg_buf_puts(b, p->baseline == MG_BASELINE_OFFICIAL
+                       ? "</strong> : le déficit, la population sous le seuil et la carte partent "
+                         "de l'APL publiée par la DREES (celle du modèle là où elle n'en publie "
+                         "pas) et y ajoutent l'effet des sites calculé par le modèle.</p>\n"
+                       : "</strong> : avant et après le plan.</p>\n");
     mg_buf_puts(b, "<h3>Carte de l'accessibilité après le plan</h3>\n<p>Sites recommandés : ");
     for (size_t k = 0; k < sol->n; k++) {
         if (k)
@@ -616,7 +646,11 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
     }
     mg_buf_puts(b, sol->n ? " (entourés sur la carte).</p>\n" : "aucun.</p>\n");
     mg_buf_puts(b, "<figure class=\"map\">");
-    web_map_sites(b, a, q->ap, r->after, false, "APL après le plan", g->prof->threshold, r->hl,
+    web_map_sites(b, a, q->ap, r->after, false,
+                  p->baseline == MG_BASELINE_OFFICIAL
+                      ? "APL officielle + effet du plan (modèle)"
+                      : "APL après le plan",
+                  g->prof->threshold, r->hl,
                   r->nhl);
     mg_buf_puts(b, "</figure>\n</section>\n");
     if (sol->n)

@@ -178,7 +178,7 @@ static void action_form_init(action_form_desc *f)
 
 /* The exports of a scenario seen through its share link: the token in
  * place of the id (the JSON of the API needs an account). */
-static void shared_links(mg_buf *b, const char *token)
+static void shared_links(mg_buf *b, const char *token, enum mg_baseline base)
 {
     static const struct {
         const char *path, *label, *ecart;
@@ -191,8 +191,9 @@ static void shared_links(mg_buf *b, const char *token)
     for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
         mg_buf_puts(b, k ? " · <a href=\"" : "<a href=\"");
         mg_html_href(b, links[k].path,
-                     (const char *const[]){"partage", token, links[k].ecart ? "ecart" : NULL,
-                                           links[k].ecart, NULL},
+                     (const char *const[]){"partage", token, "base", web_baseline_param(base),
+                                           links[k].ecart ? "ecart" : NULL, links[k].ecart,
+                                           NULL},
                      NULL);
         mg_buf_puts(b, "\">");
         mg_html_text(b, links[k].label);
@@ -236,17 +237,35 @@ static void share_section(mg_buf *b, web_ctx *ctx, const web_scenario *w)
     mg_buf_puts(b, "</section>\n");
 }
 
-static void scenario_links(mg_buf *b, int64_t id)
+/* The exports of a scenario, on the baseline of its page. */
+static void scenario_links(mg_buf *b, int64_t id, enum mg_baseline base)
 {
-    mg_buf_printf(b, "<p class=\"downloads\">Exporter : "
-                     "<a href=\"/api/v1/scenarios/%lld\">JSON</a> · "
-                     "<a href=\"/telecharger/communes.csv?scenario=%lld\">tableau CSV</a> · "
-                     "<a href=\"/telecharger/communes.geojson?scenario=%lld\">GeoJSON</a> · "
-                     "<a href=\"/carte.svg?scenario=%lld\">carte SVG</a> · "
-                     "<a href=\"/carte.png?scenario=%lld\">carte PNG</a> · "
-                     "<a href=\"/carte.svg?scenario=%lld&amp;ecart=1\">carte des écarts SVG</a></p>\n",
-                  (long long)id, (long long)id, (long long)id, (long long)id, (long long)id,
-                  (long long)id);
+    static const struct {
+        const char *path, *label, *ecart;
+    } links[] = {{"/telecharger/communes.csv", "tableau CSV", NULL},
+                 {"/telecharger/communes.geojson", "GeoJSON", NULL},
+                 {"/carte.svg", "carte SVG", NULL},
+                 {"/carte.png", "carte PNG", NULL},
+                 {"/carte.svg", "carte des écarts SVG", "1"}};
+    char sid[24], api[48];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    snprintf(api, sizeof api, "/api/v1/scenarios/%lld", (long long)id);
+    const char *bp = web_baseline_param(base);
+    mg_buf_puts(b, "<p class=\"downloads\">Exporter : <a href=\"");
+    mg_html_href(b, api, (const char *const[]){"base", bp, NULL}, NULL);
+    mg_buf_puts(b, "\">JSON</a>");
+    for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
+        mg_buf_puts(b, " · <a href=\"");
+        mg_html_href(b, links[k].path,
+                     (const char *const[]){"scenario", sid, "base", bp,
+                                           links[k].ecart ? "ecart" : NULL, links[k].ecart,
+                                           NULL},
+                     NULL);
+        mg_buf_puts(b, "\">");
+        mg_html_text(b, links[k].label);
+        mg_buf_puts(b, "</a>");
+    }
+    mg_buf_puts(b, "</p>\n");
 }
 
 /* The href value of page `page` of the list (at the list, below the
@@ -388,6 +407,8 @@ static void changes_table(mg_buf *b, const web_scenario *w)
     if (!c)
         return;
     size_t m = 0;
+    /* A commune is touched when the model's APL changes; the columns show
+     * the values on the page's baseline. */
     for (size_t k = 0; k < g->study_n; k++) {
         size_t i = g->study[k];
         double dlt = w->apl[i] - g->apl[i];
@@ -400,12 +421,15 @@ static void changes_table(mg_buf *b, const web_scenario *w)
         mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Communes dont l'APL change</caption><thead><tr>"
                        "<th scope=\"col\">Commune</th><th scope=\"col\">Population</th><th scope=\"col\">APL avant</th>"
                        "<th scope=\"col\">APL après</th><th scope=\"col\">Écart</th></tr></thead><tbody>\n");
+        /* Before and after on the baseline; the difference is the model's
+         * (what the scenario changes), even where the result was brought
+         * back to 0. */
         for (size_t q = 0; q < m && q < 200; q++) {
             size_t i = c[q].i;
             char pop[32], before[32], after[32], dl[32];
             web_num(pop, sizeof pop, g->t->population[i], 0);
-            web_num(before, sizeof before, g->apl[i], 2);
-            web_num(after, sizeof after, w->apl[i], 2);
+            web_num(before, sizeof before, w->before[i], 2);
+            web_num(after, sizeof after, w->shown[i], 2);
             web_num(dl, sizeof dl, c[q].delta, 3);
             mg_buf_puts(b, "<tr><th scope=\"row\"><a href=\"/commune/");
             mg_html_url_arg(b, g->t->code[i]);
@@ -416,8 +440,14 @@ static void changes_table(mg_buf *b, const web_scenario *w)
             mg_html_text(b, pop);
             mg_buf_puts(b, "</td><td>");
             mg_html_text(b, before);
+            if (w->flags[i] & MG_BASELINE_F_MODEL_FALLBACK)
+                mg_buf_puts(b, " <span class=\"unit\">(modèle)</span>");
             mg_buf_puts(b, "</td><td>");
             mg_html_text(b, after);
+            if (w->flags[i] & MG_BASELINE_F_MODEL_FALLBACK)
+                mg_buf_puts(b, " <span class=\"unit\">(modèle)</span>");
+            if (w->flags[i] & MG_BASELINE_F_CLAMPED)
+                mg_buf_puts(b, " <strong class=\"clamped\">ramené à 0</strong>");
             mg_buf_puts(b, c[q].delta > 0 ? "</td><td>+" : "</td><td>");
             mg_html_text(b, dl);
             mg_buf_puts(b, "</td></tr>\n");
@@ -466,20 +496,33 @@ static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_fo
     if (can_edit)
         action_form(b, ctx, p, id, &f, in);
     mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Résultats</h2>\n");
-    const mg_summary *s[2] = {&p->summary, &w->summary};
+    {
+        char path[64 + 2 * MG_AUTH_TOKEN_CHARS];
+        if (by_link)
+            snprintf(path, sizeof path, "/partage/%s", w->rec.share_token);
+        else
+            snprintf(path, sizeof path, "/scenarios/%lld", (long long)id);
+        web_baseline_note(b, w->base, &w->counts, path, NULL, NULL);
+    }
+    const mg_summary *s[2] = {w->base_summary, &w->summary};
     const char *names[2] = {"Situation actuelle", "Avec le scénario"};
     figures_table(b, s, names, 2);
     if (by_link)
-        shared_links(b, w->rec.share_token);
+        shared_links(b, w->rec.share_token, w->base);
     else
-        scenario_links(b, id);
-    mg_buf_puts(b, "<div class=\"pair\"><div class=\"map\"><h3>APL avec le scénario</h3>");
-    web_map(b, a, p, w->apl, false, "APL avec le scénario", g->prof->threshold, -1);
+        scenario_links(b, id, w->base);
+    const char *map_title = w->base == MG_BASELINE_OFFICIAL
+                                ? "APL officielle + effet du scénario (modèle)"
+                                : "APL avec le scénario";
+    mg_buf_puts(b, "<div class=\"pair\"><div class=\"map\"><h3>");
+    mg_html_text(b, map_title);
+    mg_buf_puts(b, "</h3>");
+    web_map(b, a, p, w->shown, false, map_title, g->prof->threshold, -1);
     mg_buf_puts(b, "</div><div class=\"map\"><h3>Écart à la situation actuelle</h3>");
     double *diff = mg_alloc_array(g->t->n, sizeof *diff);
     if (diff) {
         for (size_t i = 0; i < g->t->n; i++)
-            diff[i] = w->apl[i] - g->apl[i];
+            diff[i] = w->shown[i] - w->before[i];
         web_map(b, a, p, diff, true, "Écart d'APL dû au scénario", NAN, -1);
         free(diff);
     }
@@ -1152,7 +1195,12 @@ static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
     const mg_app *a = ctx->app;
     web_page_begin(b, ctx, "Comparaison de scénarios", "scenarios");
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"/scenarios\">← Scénarios</a></p>\n<h1>Comparaison de scénarios</h1>\n");
-    const mg_summary *s[3] = {&v->w[0].p->summary};
+    char ids[2][24] = {"", ""};
+    for (size_t k = 0; k < v->n; k++)
+        snprintf(ids[k], sizeof ids[k], "%lld", (long long)v->w[k].rec.id);
+    web_baseline_note(b, v->w[0].base, NULL, "/scenarios/comparer", NULL,
+                      (const char *const[]){"a", ids[0], "b", v->n > 1 ? ids[1] : NULL, NULL});
+    const mg_summary *s[3] = {v->w[0].base_summary};
     const char *names[3] = {"Situation actuelle"};
     for (size_t k = 0; k < v->n; k++) {
         s[k + 1] = &v->w[k].summary;
@@ -1165,7 +1213,7 @@ static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
         mg_buf_puts(b, "<div class=\"map\"><h2>");
         mg_html_text(b, w->rec.name);
         mg_buf_puts(b, "</h2>");
-        web_map(b, a, w->p, w->apl, false, w->rec.name, w->p->g->prof->threshold, -1);
+        web_map(b, a, w->p, w->shown, false, w->rec.name, w->p->g->prof->threshold, -1);
         mg_buf_puts(b, "</div>");
     }
     mg_buf_puts(b, "</div>\n");

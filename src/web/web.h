@@ -158,14 +158,39 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
                   bool diverging, const char *title, double threshold, const long *sites,
                   size_t nsites);
 
+/* The baseline a request asks for (?base=officielle or modele; the API's
+ * words official and model are read too), or the server's default
+ * (--baseline) when it asks for none. MG_BASELINE_COUNT after answering
+ * 400 for another value. */
+enum mg_baseline web_baseline(web_ctx *ctx);
+
+/* The baseline's word in links: "officielle" or "modele". */
+const char *web_baseline_param(enum mg_baseline b);
+
+/* The paragraph that says what the values of a page are (the baseline's
+ * label, how many communes show the model's value for want of an official
+ * one, how many were brought back to 0) and links to the same page on the
+ * other baseline: `path` with `profession` and base=…, plus `extra` query
+ * pairs (NULL-ended, may be NULL). counts may be NULL (nothing to count). */
+void web_baseline_note(mg_buf *b, enum mg_baseline base, const mg_baseline_counts *counts,
+                       const char *path, const char *profession, const char *const *extra);
+
 /* A scenario loaded from storage and evaluated. */
 typedef struct web_scenario {
     mg_scenario_record rec;
     const mg_app_profession *p;
     mg_scenario s;
-    double *apl;    /* under the scenario, t->n */
+    double *apl;    /* the model's APL under the scenario, t->n */
     double *supply; /* t->n */
-    mg_summary summary;
+    /* The baseline the scenario is shown on: set by the caller before
+     * web_scenario_eval (the loaders set the request's). */
+    enum mg_baseline base;
+    const double *before;    /* today on that baseline (borrowed from p), t->n */
+    const mg_summary *base_summary; /* its figures (borrowed from p) */
+    double *shown;           /* under the scenario on that baseline, t->n */
+    uint8_t *flags;          /* MG_BASELINE_F_… of shown, t->n */
+    mg_baseline_counts counts; /* over the study communes */
+    mg_summary summary;      /* figures of shown */
 } web_scenario;
 
 /* Loads scenario `id` (a path parameter string) when the actor may `verb`
@@ -194,8 +219,9 @@ void web_scenario_scope(web_ctx *ctx, int64_t orgs[static MG_AUTH_MEMBERSHIPS_MA
                         mg_storage_scope *out);
 void web_scenario_free(web_scenario *w);
 
-/* Evaluates actions for profession p into w (w->rec untouched). French
- * message in d on a bad scenario. */
+/* Evaluates actions for profession p into w (w->rec and w->base
+ * untouched): the model's APL, then the values shown on w->base and their
+ * figures. French message in d on a bad scenario. */
 int web_scenario_eval(const mg_app_profession *p, const json_t *actions, web_scenario *w,
                       mg_diag *d);
 
@@ -291,7 +317,11 @@ int web_send_json(mg_http_response *res, int status, json_t *doc);
 json_t *web_body_json(const mg_http_request *r, mg_http_response *res);
 
 /* JSON builders shared by the API and downloads. */
-json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl);
-json_t *web_commune_detail_json(const mg_app_profession *p, size_t i);
+/* A commune's JSON: the model's APL under `apl` (g->apl today), the
+ * official value, and the value on baseline `base` with its source and
+ * the under-served flag on it. */
+json_t *web_commune_json(const mg_app_profession *p, size_t i, const double *apl,
+                         enum mg_baseline base);
+json_t *web_commune_detail_json(const mg_app_profession *p, size_t i, enum mg_baseline base);
 
 #endif
