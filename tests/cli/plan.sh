@@ -100,6 +100,32 @@ printf '11069\n1106X\n' >"$tmp/bad.csv"
 expect_exit 3 "$M" plan "${demo[@]}" --resource gp --candidates "$tmp/bad.csv"
 expect_err 'bad.csv:2:1: unknown commune "1106X"'
 expect_exit 3 "$M" plan "${demo[@]}" --resource gp --candidates "$tmp/missing.csv"
+# The official baseline (docs/methodology.md, "Official baseline"): the APL
+# before is the DREES value, so the deficit and the population below 2.5
+# before the plan are the official file's, computed here from it alone;
+# the model's baseline gives other figures, and the same sites add the
+# same gain on either (a site only adds capacity: nothing is clamped).
+expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --baseline official --format json --out "$tmp/official.json"
+expect_err 'baseline official'
+expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --format json --out "$tmp/model.json" --quiet
+python3 - "$tmp/official.json" "$tmp/model.json" "$MG_SOURCE_DIR/data/demo/11-aude/apl_mg_2021.csv" <<'PY' && ok || fail "official baseline of the plan"
+import csv, json, sys
+o, m = (json.load(open(p)) for p in sys.argv[1:3])
+assert o["baseline"] == "official" and m["baseline"] == "model", (o["baseline"], m["baseline"])
+rows = list(csv.reader(open(sys.argv[3], encoding="utf-8")))[1:]
+apl = [(float(r[3]), float(r[6])) for r in rows]   # official APL, standardised population
+below = sum(p for a, p in apl if a < 2.5)
+deficit = sum(p * (2.5 - a) for a, p in apl if a < 2.5)
+t, tm = o["recommended"]["totals"], m["recommended"]["totals"]
+assert abs(t["below_before"] - below) <= 1e-6 * below, (t["below_before"], below)
+assert abs(t["deficit_before"] - deficit) <= 1e-6 * deficit, (t["deficit_before"], deficit)
+assert abs(tm["below_before"] - below) > 1, "the model's baseline should differ"
+assert t["objective_gain"] > 0 and t["deficit_after"] < t["deficit_before"], t
+PY
+expect_exit 2 "$M" plan "${demo[@]}" --resource gp --baseline officielle
+expect_err '--baseline officielle: expected model or official'
+
 expect_exit 0 "$M" plan --help
 expect_out 'Usage: maillage plan'
+expect_out '--baseline B'
 finish
