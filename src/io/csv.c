@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -702,6 +703,43 @@ static int number_text(const mg_csv *c, size_t i, const char *what, char *tmp, s
     return MG_OK;
 }
 
+/*
+ * The common short decimals ("12", "-6.25", "0.0317") without strtod: an
+ * optional minus, digits, optionally a dot and more digits, 15 digits at
+ * most in all. Their digits make an integer N < 10^15 < 2^53 and the value
+ * is ±N / 10^f with f <= 15, two doubles held exactly, so the one rounding
+ * of the division gives the nearest double, which is what strtod returns
+ * (Clinger's fast path); -0 reads as 0 as in mg_parse_c_double. False for
+ * anything else, which goes to mg_parse_c_double. strtod was a tenth of
+ * reading a 1.45 M-row travel-time table.
+ */
+static bool short_decimal(const char *s, size_t n, double *out)
+{
+    static const double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t k = 0, digits = 0, frac = 0;
+    bool neg = n > 0 && s[0] == '-', dot = false;
+    uint64_t v = 0;
+    for (k = neg; k < n; k++) {
+        char ch = s[k];
+        if (ch >= '0' && ch <= '9') {
+            if (++digits > 15)
+                return false;
+            v = v * 10 + (uint64_t)(ch - '0');
+            frac += dot;
+        } else if (ch == '.' && !dot && digits > 0) {
+            dot = true;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0 || (dot && frac == 0))
+        return false;
+    double x = (double)v / pow10[frac];
+    *out = x == 0 ? 0 : neg ? -x : x;
+    return true;
+}
+
 int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present, mg_diag *d)
 {
     if (out)
@@ -724,6 +762,11 @@ int mg_csv_double(const mg_csv *c, size_t i, double *out, bool *present, mg_diag
         *comma = '.';
     double v;
     mg_parse_error why;
+    if (short_decimal(tmp, n, &v)) {
+        *out = v;
+        *present = true;
+        return MG_OK;
+    }
     if (mg_parse_c_double(tmp, n, &v, &why))
         return bad_field(c, i, why == MG_PARSE_RANGE ? "a number within the range of a double"
                                                      : "a number", d);
