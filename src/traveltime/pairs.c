@@ -398,11 +398,25 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
     if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ',', d)) ||
         (rc = mg_pairs_matrix_columns(c, idx, d)))
         goto done;
+    /* Tables list an origin's rows together: its code is looked up once. */
+    char last_from[MG_CODE_LEN + 2] = "";
+    long last_i = -1;
     while ((rc = mg_csv_next(c, d)) == 1) {
         long ij[2];
         for (int k = 0; k < 2; k++) {
-            const char *code = mg_csv_field(c, (size_t)idx[k], NULL);
-            ij[k] = mg_territory_find(t, code);
+            size_t len;
+            const char *code = mg_csv_field(c, (size_t)idx[k], &len);
+            if (k == 0 && len <= MG_CODE_LEN && memcmp(code, last_from, len + 1) == 0) {
+                ij[0] = last_i;
+                if (ij[0] >= 0)
+                    continue;
+            } else {
+                ij[k] = mg_territory_find(t, code);
+                if (k == 0 && len <= MG_CODE_LEN) {
+                    memcpy(last_from, code, len + 1);
+                    last_i = ij[0];
+                }
+            }
             if (ij[k] < 0 && unknown++ < 20)
                 mg_report_add(rep, "%s:%lu:%lu: commune code \"%.20s\" maps to no current commune; row skipped",
                               path, mg_csv_line(c), mg_csv_col(c, (size_t)idx[k]), code);
