@@ -16,6 +16,7 @@ typedef struct view {
     const mg_app_profession *p;
     web_scenario w;
     bool is_scenario, diff;
+    bool official; /* the APL today on the official baseline (?base=officielle) */
     double *values; /* t->n, owned */
     double *clamped, *fallback; /* official baseline: 1 where flagged, t->n, owned */
     char title[256];
@@ -71,6 +72,10 @@ static int view_get(web_ctx *ctx, view *v)
             mg_http_error(r, res, 400, web_msg_fr(WEB_MSG_MEASURE_UNKNOWN_API));
             return 1;
         }
+        enum mg_baseline base = web_baseline(ctx);
+        if (base == MG_BASELINE_COUNT)
+            return 1;
+        v->official = mk == 0 && base == MG_BASELINE_OFFICIAL;
     }
     const mg_diagnosis *g = v->p->g;
     v->values = mg_alloc_array(g->t->n, sizeof *v->values);
@@ -96,6 +101,17 @@ static int view_get(web_ctx *ctx, view *v)
                 v->fallback[i] = (v->w.flags[i] & MG_BASELINE_F_MODEL_FALLBACK) ? 1 : 0;
             }
         }
+    } else if (v->official) {
+        /* The APL on the official baseline: the DREES values, the model's
+         * where it has none (flagged in the table). */
+        memcpy(v->values, v->p->official_base, g->t->n * sizeof *v->values);
+        snprintf(v->title, sizeof v->title, "APL officielle (DREES) — %s — %s", g->prof->label,
+                 a->territory_name);
+        v->fallback = mg_alloc_array(g->t->n, sizeof *v->fallback);
+        if (!v->fallback)
+            return MG_ENOMEM;
+        for (size_t i = 0; i < g->t->n; i++)
+            v->fallback[i] = (v->p->official_flags[i] & MG_BASELINE_F_MODEL_FALLBACK) ? 1 : 0;
     } else {
         memcpy(v->values, v->p->measure[mk], g->t->n * sizeof *v->values);
         snprintf(v->title, sizeof v->title, "%s — %s — %s", v->measure, g->prof->label,
@@ -133,7 +149,8 @@ static void attachment(mg_http_response *res, const view *v, const char *ext)
                  ext);
     else
         snprintf(res->disposition, sizeof res->disposition,
-                 "attachment; filename=\"maillage-%s-%s.%s\"", v->p->g->prof->key, v->measure, ext);
+                 "attachment; filename=\"maillage-%s-%s%s.%s\"", v->p->g->prof->key, v->measure,
+                 v->official ? "-officielle" : "", ext);
 }
 
 static int carte_svg(web_ctx *ctx)
@@ -193,14 +210,22 @@ static int table(web_ctx *ctx, enum mg_format fmt)
             cols[ncols++] = (mg_column){"clamped_to_zero", v.clamped};
             cols[ncols++] = (mg_column){"official_missing_model_shown", v.fallback};
         }
-    } else if (strcmp(v.measure, "apl") != 0 && strcmp(v.measure, "officiel") != 0)
+    } else if (v.official) {
+        /* apl and apl_official are in every table; the baseline's value is
+         * apl_official, or apl where this flag is 1. */
+        cols[ncols++] = (mg_column){"official_missing_model_shown", v.fallback};
+    } else if (strcmp(v.measure, "apl") != 0 && strcmp(v.measure, "officiel") != 0) {
         cols[ncols++] = (mg_column){v.measure, v.values};
+    }
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     mg_diag d = {{0}};
     rc = f ? mg_output_table(f, fmt, g, cols, ncols,
-                             v.is_scenario ? v.w.base_summary : &v.p->summary, &d)
+                             v.is_scenario ? v.w.base_summary
+                             : v.official  ? &v.p->official_summary
+                                           : &v.p->summary,
+                             &d)
            : MG_ENOMEM;
     if (f)
         fclose(f);

@@ -549,7 +549,10 @@ static void download_link(mg_buf *b, const char *path, const territory_req *q, b
     mg_buf_puts(b, "<a href=\"");
     mg_html_href(b, path,
                  (const char *const[]){"profession", q->p->g->prof->key, "mesure",
-                                       measure ? mg_app_measure_keys[q->measure] : NULL, NULL},
+                                       measure ? mg_app_measure_keys[q->measure] : NULL, "base",
+                                       q->base != q->base_default ? web_baseline_param(q->base)
+                                                                  : NULL,
+                                       NULL},
                  NULL);
     mg_buf_puts(b, "\">");
     mg_html_text(b, label);

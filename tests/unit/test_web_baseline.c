@@ -151,6 +151,24 @@ static void test_territory_official(void **state)
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(text(&r), "Base inconnue"));
     mg_http_response_free(&r);
+
+    /* Its downloads: the map of the official values, titled so, and the
+     * table with the flag of the communes shown with the model's value. */
+    r = req("GET", "/territoire?profession=mg&base=officielle", NULL, NULL);
+    assert_non_null(strstr(text(&r), "/carte.svg?profession=mg&amp;mesure=apl&amp;base=officielle"));
+    mg_http_response_free(&r);
+    r = req("GET", "/carte.svg?profession=mg&mesure=apl&base=officielle", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.disposition, "maillage-mg-apl-officielle.svg"));
+    assert_non_null(strstr(text(&r), "APL officielle (DREES) — "));
+    mg_http_response_free(&r);
+    r = req("GET", "/telecharger/communes.csv?profession=mg&base=officielle", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), ",official_missing_model_shown\n"));
+    mg_http_response_free(&r);
+    r = req("GET", "/carte.svg?profession=mg&base=nulle", NULL, NULL);
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
 }
 
 /* The API: the baseline named in every answer; with no action the values
