@@ -2,7 +2,12 @@
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
 # Usage: scripts/bench.sh [france|plan|routing|web|load|all] [REPEATS]
-#   france   the pair table and an APL pass on all ~35,000 communes
+#   france   the pair table and an APL pass on all ~35,000 communes, and the
+#            whole `maillage access` run on France phase by phase (with the
+#            national DREES folder ../shared/data/france/drees-apl-2021 when
+#            it is there), crow-fly and with a 1.45 M-row matrix;
+#            MG_BENCH_BASELINE=PATH runs another build's maillage in turn
+#            with this one and prints the ratio
 #   plan     choosing sites on France, heuristic against CBC on the Aude
 #   routing  OSM graphs, CH tables against Dijkstra and pgRouting (long:
 #            generates a 2-million-node network; needs PostgreSQL)
@@ -17,17 +22,26 @@ repeats=${2:-5}
 scripts/install-deps.sh build
 build_bench() {
     cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
-    cmake --build build-bench -j"$(nproc)" --target bench_france bench_plan >/dev/null
+    cmake --build build-bench -j"$(nproc)" --target maillage bench_france bench_plan >/dev/null
+}
+# The whole run needs a study territory: the national DREES folder.
+france_args() {
+    local drees=../shared/data/france/drees-apl-2021
+    if [ -f "$drees/apl_mg_2021.csv" ]; then
+        echo --bundle "$drees" --maillage build-bench/maillage
+        [ -n "${MG_BENCH_BASELINE:-}" ] && echo --baseline "$MG_BENCH_BASELINE"
+    fi
+    return 0
 }
 case "$what" in
-france) build_bench; build-bench/bench/bench_france data/demo/france "$repeats" ;;
+france) build_bench; build-bench/bench/bench_france data/demo/france "$repeats" $(france_args) ;;
 plan) build_bench; build-bench/bench/bench_plan data/demo/france data/demo/11-aude "$repeats" ;;
 routing) scripts/bench-routing.sh ;;
 web) bench/bench-web.sh ;;
 load) bench/bench-load.sh ;;
 core)
     build_bench
-    build-bench/bench/bench_france data/demo/france "$repeats"
+    build-bench/bench/bench_france data/demo/france "$repeats" $(france_args)
     build-bench/bench/bench_plan data/demo/france data/demo/11-aude "$repeats"
     ;;
 all)
