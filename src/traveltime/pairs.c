@@ -1,6 +1,9 @@
 #include "traveltime/pairs.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +131,102 @@ static size_t lower_bound(const cell_entry *e, size_t n, int64_t k)
     return lo;
 }
 
+#define GRID_COLS 1000000LL /* cell keys are row * GRID_COLS + column */
+
+/*
+ * The rows are built in chunks that two threads take in turn (one when no
+ * thread can be had), each chunk into its own table; the chunks in order
+ * make the table with its rows in grid order.
+ */
+#define CROW_CHUNKS 32
+
+typedef struct crow_grid {
+    const double *lat, *lon;
+    const uint8_t *include;
+    const mg_crowfly *m;
+    double max_minutes, chord2_max;
+    const cell_entry *cells;
+    size_t ncell;
+    const unitvec *u;
+    const int64_t *cx, *cy;
+} crow_grid;
+
+typedef struct crow_chunk {
+    size_t from, to; /* rows */
+    builder b;       /* b.p.start[i - from] */
+    int rc;
+} crow_chunk;
+
+typedef struct crow_work {
+    const crow_grid *g;
+    crow_chunk *chunk;
+    size_t nchunk;
+    atomic_size_t next;  /* the next chunk to take */
+    atomic_size_t total; /* pairs in all chunks, against MG_MAX_PAIRS */
+    atomic_bool failed;
+} crow_work;
+
+/* The rows of one chunk, unsorted. */
+static int crow_rows(const crow_grid *g, crow_chunk *ck, crow_work *w)
+{
+    const double *lat = g->lat, *lon = g->lon;
+    const uint8_t *include = g->include;
+    const mg_crowfly *m = g->m;
+    double max_minutes = g->max_minutes, chord2_max = g->chord2_max;
+    const cell_entry *cells = g->cells;
+    size_t ncell = g->ncell;
+    const unitvec *u = g->u;
+    const int64_t *cx = g->cx, *cy = g->cy;
+    int rc = builder_init(&ck->b, ck->to - ck->from);
+    if (rc)
+        return rc;
+    builder *b = &ck->b;
+    for (size_t i = ck->from; i < ck->to; i++) {
+        size_t row = b->p.npairs;
+        b->p.start[i - ck->from] = row;
+        if (!usable(lat, lon, include, i)) {
+            if ((!include || include[i]) && (rc = builder_push(b, (uint32_t)i, 0)))
+                return rc;
+            continue;
+        }
+        /* The three cells of a grid row are adjacent in key order. */
+        for (int64_t dy = -1; dy <= 1; dy++) {
+            int64_t grow = cy[i] + dy;
+            size_t a = lower_bound(cells, ncell, grow * GRID_COLS + cx[i] - 1);
+            size_t e = lower_bound(cells, ncell, grow * GRID_COLS + cx[i] + 2);
+            for (size_t k = a; k < e; k++) {
+                uint32_t j = cells[k].idx;
+                double dx = u[i].x - u[j].x, dyy = u[i].y - u[j].y, dz = u[i].z - u[j].z;
+                double c2 = dx * dx + dyy * dyy + dz * dz;
+                if (c2 > chord2_max)
+                    continue;
+                double t = j == i ? 0 : minutes_of_chord2(c2, m);
+                if (t <= max_minutes && (rc = builder_push(b, j, t)))
+                    return rc;
+            }
+        }
+        size_t len = b->p.npairs - row;
+        if (atomic_fetch_add(&w->total, len) + len > MG_MAX_PAIRS)
+            return MG_ELIMIT;
+        if (atomic_load(&w->failed))
+            return MG_OK; /* the other thread failed: its code is the one reported */
+    }
+    b->p.start[ck->to - ck->from] = b->p.npairs;
+    return MG_OK;
+}
+
+static void *crow_worker(void *arg)
+{
+    crow_work *w = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&w->next, 1);
+        if (k >= w->nchunk || atomic_load(&w->failed))
+            return NULL;
+        if ((w->chunk[k].rc = crow_rows(w->g, &w->chunk[k], w)))
+            atomic_store(&w->failed, true);
+    }
+}
+
 /*
  * The crow-fly table is symmetric: the time of (i, j) is computed from the
  * same squared chord as that of (j, i), whose terms are the same squared
@@ -136,14 +235,44 @@ static size_t lower_bound(const cell_entry *e, size_t n, int64_t k)
  * built by a counting sort that visits the origins in increasing order, it
  * comes out with every row sorted by destination, in one pass instead of
  * a comparison sort of every row (which took 40 % of the build on France).
+ * Two threads share the work by destination: each reads every pair and
+ * writes the rows of its half.
  */
-static int transpose_symmetric(const mg_pairs *in, mg_pairs *out)
+typedef struct crow_transpose {
+    const crow_chunk *chunk;
+    size_t nchunk;
+    uint32_t lo, hi; /* destinations of this part */
+    size_t *next;    /* next free place of each row, shared: [lo, hi) is this part's */
+    mg_pairs *t;
+} crow_transpose;
+
+static void *crow_transpose_part(void *arg)
 {
-    size_t n = in->n;
-    mg_pairs t = {.n = n, .npairs = in->npairs};
+    crow_transpose *x = arg;
+    uint32_t lo = x->lo, hi = x->hi;
+    for (size_t c = 0; c < x->nchunk; c++) {
+        const mg_pairs *p = &x->chunk[c].b.p;
+        size_t from = x->chunk[c].from;
+        for (size_t r = 0; r < p->n; r++)
+            for (size_t k = p->start[r]; k < p->start[r + 1]; k++) {
+                uint32_t j = p->to[k];
+                if (j < lo || j >= hi)
+                    continue;
+                size_t at = x->next[j]++;
+                x->t->to[at] = (uint32_t)(from + r);
+                x->t->minutes[at] = p->minutes[k];
+            }
+    }
+    return NULL;
+}
+
+static int transpose_symmetric(const crow_chunk *chunk, size_t nchunk, size_t n, size_t npairs,
+                               mg_pairs *out)
+{
+    mg_pairs t = {.n = n, .npairs = npairs};
     t.start = mg_alloc_array(n + 1, sizeof *t.start);
-    t.to = mg_alloc_large(in->npairs ? in->npairs : 1, sizeof *t.to);
-    t.minutes = mg_alloc_large(in->npairs ? in->npairs : 1, sizeof *t.minutes);
+    t.to = mg_alloc_large(npairs ? npairs : 1, sizeof *t.to);
+    t.minutes = mg_alloc_large(npairs ? npairs : 1, sizeof *t.minutes);
     size_t *next = mg_alloc_array(n ? n : 1, sizeof *next);
     if (!t.start || !t.to || !t.minutes || !next) {
         mg_pairs_free(&t);
@@ -151,21 +280,33 @@ static int transpose_symmetric(const mg_pairs *in, mg_pairs *out)
         return MG_ENOMEM;
     }
     /* Row j of the transpose is as long as row j here (symmetry). */
-    for (size_t j = 0; j < n; j++)
-        next[j] = t.start[j] = in->start[j];
-    t.start[n] = in->start[n];
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = in->start[i]; k < in->start[i + 1]; k++) {
-            size_t at = next[in->to[k]]++;
-            t.to[at] = (uint32_t)i;
-            t.minutes[at] = in->minutes[k];
+    size_t at = 0, half = n;
+    for (size_t c = 0; c < nchunk; c++) {
+        const mg_pairs *p = &chunk[c].b.p;
+        for (size_t r = 0; r < p->n; r++) {
+            size_t j = chunk[c].from + r;
+            next[j] = t.start[j] = at;
+            if (half == n && at >= npairs / 2)
+                half = j;
+            at += p->start[r + 1] - p->start[r];
         }
+    }
+    t.start[n] = at;
+    crow_transpose part[2] = {
+        {chunk, nchunk, 0, (uint32_t)half, next, &t},
+        {chunk, nchunk, (uint32_t)half, (uint32_t)n, next, &t},
+    };
+    pthread_t th;
+    bool threaded = pthread_create(&th, NULL, crow_transpose_part, &part[1]) == 0;
+    crow_transpose_part(&part[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        crow_transpose_part(&part[1]);
     free(next);
     *out = t;
     return MG_OK;
 }
-
-#define GRID_COLS 1000000LL /* cell keys are row * GRID_COLS + column */
 
 int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *include,
                      size_t n, const mg_crowfly *m, double max_minutes, mg_pairs *out,
@@ -203,10 +344,10 @@ int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *includ
     cell_entry *cells = mg_alloc_array(n, sizeof *cells);
     unitvec *u = mg_alloc_array(n, sizeof *u);
     int64_t *cx = mg_alloc_array(n, sizeof *cx), *cy = mg_alloc_array(n, sizeof *cy);
+    size_t nchunk = n < CROW_CHUNKS ? (n ? n : 1) : CROW_CHUNKS;
+    crow_chunk *chunk = calloc(nchunk, sizeof *chunk);
     size_t ncell = 0;
-    builder b;
-    rc = builder_init(&b, n);
-    if (rc || !cells || !u || !cx || !cy) {
+    if (!cells || !u || !cx || !cy || !chunk) {
         rc = MG_ENOMEM;
         goto done;
     }
@@ -220,42 +361,40 @@ int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *includ
     }
     qsort(cells, ncell, sizeof *cells, cmp_cell);
 
-    for (size_t i = 0; i < n; i++) {
-        b.p.start[i] = b.p.npairs;
-        if (!usable(lat, lon, include, i)) {
-            if ((!include || include[i]) && (rc = builder_push(&b, (uint32_t)i, 0)))
-                goto done;
-            continue;
-        }
-        /* The three cells of a grid row are adjacent in key order. */
-        for (int64_t dy = -1; dy <= 1; dy++) {
-            int64_t row = cy[i] + dy;
-            size_t a = lower_bound(cells, ncell, row * GRID_COLS + cx[i] - 1);
-            size_t e = lower_bound(cells, ncell, row * GRID_COLS + cx[i] + 2);
-            for (size_t k = a; k < e; k++) {
-                uint32_t j = cells[k].idx;
-                double dx = u[i].x - u[j].x, dyy = u[i].y - u[j].y, dz = u[i].z - u[j].z;
-                double c2 = dx * dx + dyy * dyy + dz * dz;
-                if (c2 > chord2_max)
-                    continue;
-                double t = j == i ? 0 : minutes_of_chord2(c2, m);
-                if (t <= max_minutes && (rc = builder_push(&b, j, t)))
-                    goto done;
-            }
-        }
+    crow_grid g = {lat, lon, include, m, max_minutes, chord2_max, cells, ncell, u, cx, cy};
+    for (size_t k = 0; k < nchunk; k++) {
+        chunk[k].from = n * k / nchunk;
+        chunk[k].to = n * (k + 1) / nchunk;
     }
-    b.p.start[n] = b.p.npairs;
+    crow_work w = {.g = &g, .chunk = chunk, .nchunk = nchunk};
+    atomic_init(&w.next, 0);
+    atomic_init(&w.total, 0);
+    atomic_init(&w.failed, false);
+    pthread_t th;
+    bool threaded = pthread_create(&th, NULL, crow_worker, &w) == 0;
+    crow_worker(&w);
+    if (threaded)
+        pthread_join(th, NULL);
+    size_t npairs = 0;
+    for (size_t k = 0; k < nchunk; k++) {
+        if (chunk[k].rc && !rc)
+            rc = chunk[k].rc;
+        npairs += chunk[k].b.p.npairs;
+    }
+    if (rc)
+        goto done;
     /* Rows are in grid order; the table is symmetric, so its transpose is
      * itself with every row sorted by destination. */
-    if ((rc = transpose_symmetric(&b.p, out)))
-        goto done;
+    rc = transpose_symmetric(chunk, nchunk, n, npairs, out);
 done:
     if (rc == MG_ELIMIT)
         mg_diag_set(d, rc, NULL, 0, 0, "more than %llu pairs within %g minutes",
                     (unsigned long long)MG_MAX_PAIRS, max_minutes);
     else if (rc == MG_ENOMEM)
         mg_diag_set(d, rc, NULL, 0, 0, "out of memory while building the travel-time table");
-    mg_pairs_free(&b.p);
+    for (size_t k = 0; chunk && k < nchunk; k++)
+        mg_pairs_free(&chunk[k].b.p);
+    free(chunk);
     free(cells);
     free(u);
     free(cx);
