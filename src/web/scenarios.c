@@ -301,9 +301,13 @@ static void compare_row(mg_buf *b, const char *label, const double *v, size_t n,
     mg_buf_puts(b, "</tr>\n");
 }
 
-static void figures_table(mg_buf *b, const mg_summary *const *s, const char *const *names, size_t n)
+static void figures_table(mg_buf *b, const mg_summary *const *s, const char *const *names, size_t n,
+                          enum mg_baseline base)
 {
-    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Chiffres clés</caption><thead><tr><th scope=\"col\">Indicateur</th>");
+    /* The caption says which values the figures are computed on. */
+    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Chiffres clés (");
+    mg_html_text(b, mg_baseline_label_fr(base));
+    mg_buf_puts(b, ")</caption><thead><tr><th scope=\"col\">Indicateur</th>");
     for (size_t k = 0; k < n; k++) {
         mg_buf_puts(b, "<th scope=\"col\">");
         mg_html_text(b, names[k]);
@@ -418,7 +422,9 @@ static void changes_table(mg_buf *b, const web_scenario *w)
     qsort(c, m, sizeof *c, cmp_change);
     mg_buf_printf(b, "<section aria-labelledby=\"changes\"><h2 id=\"changes\">Communes touchées (%zu)</h2>\n", m);
     if (m) {
-        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Communes dont l'APL change</caption><thead><tr>"
+        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Communes dont l'APL change (");
+        mg_html_text(b, mg_baseline_label_fr(w->base));
+        mg_buf_puts(b, ")</caption><thead><tr>"
                        "<th scope=\"col\">Commune</th><th scope=\"col\">Population</th><th scope=\"col\">APL avant</th>"
                        "<th scope=\"col\">APL après</th><th scope=\"col\">Écart</th></tr></thead><tbody>\n");
         /* Before and after on the baseline; the difference is the model's
@@ -506,7 +512,7 @@ static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_fo
     }
     const mg_summary *s[2] = {w->base_summary, &w->summary};
     const char *names[2] = {"Situation actuelle", "Avec le scénario"};
-    figures_table(b, s, names, 2);
+    figures_table(b, s, names, 2, w->base);
     if (by_link)
         shared_links(b, w->rec.share_token, w->base);
     else
@@ -1206,7 +1212,7 @@ static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
         s[k + 1] = &v->w[k].summary;
         names[k + 1] = v->w[k].rec.name;
     }
-    figures_table(b, s, names, v->n + 1);
+    figures_table(b, s, names, v->n + 1, v->w[0].base);
     mg_buf_puts(b, "<div class=\"pair\">");
     for (size_t k = 0; k < v->n; k++) {
         const web_scenario *w = &v->w[k];
