@@ -6,12 +6,17 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/limits.h"
 #include "io/jsonstream.h"
 #include "territory/codemap.h"
@@ -22,13 +27,37 @@ typedef struct alias {
     mg_code from, to;
 } alias;
 
+/* A former code put into the code map after the current codes, in order
+ * (what the cache replays). */
+typedef struct alias_put {
+    mg_code code;
+    int32_t idx;
+} alias_put;
+
 typedef struct cog_ctx {
     const char *path;
     mg_territory *t;
     size_t cap;
     alias *aliases;
     size_t nalias, alias_cap;
+    alias_put *puts;   /* resolve_aliases' puts, nalias at most */
+    size_t nputs;
+    mg_buf msgs;       /* the import's warnings, each NUL-terminated */
 } cog_ctx;
+
+/* A warning to the report, kept for the cache too. */
+static void cog_warn(cog_ctx *c, mg_report *rep, const char *fmt, ...) MG_PRINTF(3, 4);
+
+static void cog_warn(cog_ctx *c, mg_report *rep, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    mg_report_add(rep, "%s", text);
+    mg_buf_append(&c->msgs, text, strlen(text) + 1);
+}
 
 /* Reads member `key` of object `o` as a string. `required` members that are
  * absent, and members of the wrong type, are errors naming the place. */
@@ -193,6 +222,9 @@ static int on_commune(void *ctx, json_t *e, unsigned long line, unsigned long co
 static int resolve_aliases(cog_ctx *c, mg_report *rep)
 {
     mg_territory *t = c->t;
+    c->puts = mg_alloc_array(c->nalias ? c->nalias : 1, sizeof *c->puts);
+    if (!c->puts)
+        return MG_ENOMEM;
     for (size_t k = 0; k < c->nalias; k++) {
         const char *to = c->aliases[k].to;
         int32_t idx = mg_codemap_get(t->codes, to);
@@ -207,13 +239,15 @@ static int resolve_aliases(cog_ctx *c, mg_report *rep)
             idx = mg_codemap_get(t->codes, to);
         }
         if (idx < 0) {
-            mg_report_add(rep, "%s: code %s points to %s, which is not a current commune",
-                          c->path, c->aliases[k].from, c->aliases[k].to);
+            cog_warn(c, rep, "%s: code %s points to %s, which is not a current commune",
+                     c->path, c->aliases[k].from, c->aliases[k].to);
             continue;
         }
         int rc = mg_codemap_put(t->codes, c->aliases[k].from, idx, NULL);
         if (rc)
             return rc;
+        memcpy(c->puts[c->nputs].code, c->aliases[k].from, sizeof(mg_code));
+        c->puts[c->nputs++].idx = idx;
     }
     return MG_OK;
 }
@@ -333,7 +367,7 @@ static void *epci_read(void *arg)
 
 /* Moves the staged EPCI into t and assigns their members, in file order
  * (a commune listed twice ends in the last EPCI, as it always did). */
-static int epci_apply(epci_stage *st, mg_territory *t, mg_report *rep)
+static int epci_apply(epci_stage *st, mg_territory *t, cog_ctx *c, mg_report *rep)
 {
     size_t n = st->n ? st->n : 1;
     t->epci_code = mg_alloc_array(n, sizeof *t->epci_code);
@@ -348,8 +382,8 @@ static int epci_apply(epci_stage *st, mg_territory *t, mg_report *rep)
         const epci_member *m = &st->member[k];
         long ci = mg_territory_find(t, m->code);
         if (ci < 0) {
-            mg_report_add(rep, "%s: EPCI %s: member commune %s is unknown", st->path,
-                          t->epci_code[m->epci], m->code);
+            cog_warn(c, rep, "%s: EPCI %s: member commune %s is unknown", st->path,
+                     t->epci_code[m->epci], m->code);
             continue;
         }
         t->epci[ci] = (int32_t)m->epci;
@@ -357,14 +391,307 @@ static int epci_apply(epci_stage *st, mg_territory *t, mg_report *rep)
     return MG_OK;
 }
 
+/* ---- The cache of imported files --------------------------------------
+ *
+ * With MG_CACHE_DIR set in the environment (the command line never sets it
+ * by itself; nothing is written otherwise), what this import produces is
+ * kept in that folder under a BLAKE2b hash (libsodium) of the two files'
+ * bytes and paths (the warnings name the paths) and of this format's
+ * version, and read back on a later run of the same files instead of
+ * parsing them: communes.json and epci.json take most of the import time,
+ * almost all of it in jansson. Another content is another key, so a stale
+ * entry is never used; an entry is checked whole (its own BLAKE2b over the
+ * payload, every count and length within the importer's bounds) and
+ * ignored, then rewritten, when anything is wrong. Entries are written to a
+ * temporary file and renamed into place, so a reader never sees half of
+ * one. COG_CACHE_VERSION changes whenever what this importer produces from
+ * the same files does.
+ */
+#define COG_CACHE_VERSION "maillage COG cache 1"
+#define COG_CACHE_MAX (256ull * 1024 * 1024)
+
+/* Hashes a file's bytes, bounded like any input. */
+static bool hash_file(crypto_generichash_state *h, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    unsigned char buf[1 << 16];
+    size_t n, total = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        total += n;
+        if (total > MG_MAX_FILE_BYTES) {
+            fclose(f);
+            return false;
+        }
+        crypto_generichash_update(h, buf, n);
+    }
+    bool ok = !ferror(f);
+    fclose(f);
+    uint64_t len = total;
+    crypto_generichash_update(h, (const unsigned char *)&len, sizeof len);
+    return ok;
+}
+
+/* The entry's path for these inputs, or NULL without MG_CACHE_DIR. */
+static char *cache_path(const char *communes_path, const char *epci_path)
+{
+    const char *dir = getenv("MG_CACHE_DIR");
+    if (!dir || !dir[0] || sodium_init() < 0)
+        return NULL;
+    crypto_generichash_state h;
+    unsigned char key[32];
+    crypto_generichash_init(&h, NULL, 0, sizeof key);
+    crypto_generichash_update(&h, (const unsigned char *)COG_CACHE_VERSION,
+                              sizeof COG_CACHE_VERSION);
+    const char *paths[2] = {communes_path, epci_path};
+    for (int k = 0; k < 2; k++) {
+        const char *p = paths[k] ? paths[k] : "";
+        crypto_generichash_update(&h, (const unsigned char *)p, strlen(p) + 1);
+        if (paths[k] && !hash_file(&h, paths[k]))
+            return NULL;
+    }
+    crypto_generichash_final(&h, key, sizeof key);
+    char hex[2 * sizeof key + 1];
+    sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+    size_t len = strlen(dir) + sizeof hex + 16;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%s/cog-%s.bin", dir, hex);
+    return path;
+}
+
+static void put_u64(mg_buf *b, uint64_t v)
+{
+    mg_buf_append(b, &v, sizeof v);
+}
+
+static void put_str(mg_buf *b, const char *s)
+{
+    put_u64(b, strlen(s));
+    mg_buf_append(b, s, strlen(s));
+}
+
+/* Writes the entry for what c and t hold; failures only cost the cache. */
+static void cache_store(const char *path, const cog_ctx *c, const mg_territory *t)
+{
+    if (c->msgs.failed)
+        return;
+    mg_buf b;
+    mg_buf_init(&b, COG_CACHE_MAX);
+    mg_buf_append(&b, COG_CACHE_VERSION, sizeof COG_CACHE_VERSION);
+    put_u64(&b, t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        mg_buf_append(&b, t->code[i], sizeof t->code[i]);
+        mg_buf_append(&b, t->dep[i], sizeof t->dep[i]);
+        mg_buf_append(&b, &t->population[i], sizeof t->population[i]);
+        put_str(&b, t->name[i]);
+    }
+    put_u64(&b, t->nepci);
+    for (size_t e = 0; e < t->nepci; e++) {
+        mg_buf_append(&b, t->epci_code[e], sizeof t->epci_code[e]);
+        put_str(&b, t->epci_name[e]);
+    }
+    mg_buf_append(&b, t->epci, t->n * sizeof *t->epci);
+    put_u64(&b, c->nputs);
+    mg_buf_append(&b, c->puts, c->nputs * sizeof *c->puts);
+    put_u64(&b, c->msgs.len);
+    mg_buf_append(&b, c->msgs.data, c->msgs.len);
+    unsigned char sum[32];
+    if (!b.failed) {
+        crypto_generichash(sum, sizeof sum, (const unsigned char *)b.data, b.len, NULL, 0);
+        mg_buf_append(&b, sum, sizeof sum);
+    }
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    const char *dir = getenv("MG_CACHE_DIR");
+    if (dir)
+        (void)mkdir(dir, 0700); /* the folder may not exist yet */
+    if (!b.failed && tmp) {
+        snprintf(tmp, len, "%s.XXXXXX", path);
+        int fd = mkstemp(tmp);
+        if (fd >= 0) {
+            FILE *f = fdopen(fd, "wb");
+            bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+            if (f)
+                ok = fclose(f) == 0 && ok;
+            else
+                close(fd);
+            if (!ok || rename(tmp, path) != 0)
+                unlink(tmp);
+        }
+    }
+    free(tmp);
+    mg_buf_free(&b);
+}
+
+/* A reader of the entry's bytes that fails on any overrun. */
+typedef struct cache_in {
+    const unsigned char *p, *end;
+    bool bad;
+} cache_in;
+
+static const void *take(cache_in *in, size_t n)
+{
+    if (in->bad || (size_t)(in->end - in->p) < n) {
+        in->bad = true;
+        return NULL;
+    }
+    const void *q = in->p;
+    in->p += n;
+    return q;
+}
+
+static uint64_t take_u64(cache_in *in, uint64_t max)
+{
+    const void *q = take(in, sizeof(uint64_t));
+    uint64_t v = 0;
+    if (q)
+        memcpy(&v, q, sizeof v);
+    if (v > max)
+        in->bad = true;
+    return in->bad ? 0 : v;
+}
+
+static char *take_str(cache_in *in)
+{
+    size_t n = take_u64(in, MG_MAX_LINE_BYTES);
+    const char *q = take(in, n);
+    char *s = q ? mg_strndup(q, n) : NULL;
+    if (q && (!s || memchr(q, 0, n)))
+        in->bad = true;
+    return s;
+}
+
+/* The territory of the entry at path, or NULL (missing, damaged, out of
+ * memory): the caller then parses the files. */
+static mg_territory *cache_load(const char *path, mg_report *rep)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    mg_buf b;
+    mg_buf_init(&b, COG_CACHE_MAX);
+    char chunk[1 << 16];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && !b.failed)
+        mg_buf_append(&b, chunk, n);
+    bool ok = !ferror(f) && !b.failed && b.len > 32;
+    fclose(f);
+    unsigned char sum[32];
+    if (ok) {
+        crypto_generichash(sum, sizeof sum, (const unsigned char *)b.data, b.len - 32, NULL, 0);
+        ok = sodium_memcmp(sum, b.data + b.len - 32, 32) == 0;
+    }
+    mg_territory *t = ok ? calloc(1, sizeof *t) : NULL;
+    if (!t) {
+        mg_buf_free(&b);
+        return NULL;
+    }
+    cache_in in = {(const unsigned char *)b.data, (const unsigned char *)b.data + b.len - 32, false};
+    const char *version = take(&in, sizeof COG_CACHE_VERSION);
+    if (!version || memcmp(version, COG_CACHE_VERSION, sizeof COG_CACHE_VERSION) != 0)
+        in.bad = true;
+    size_t cn = take_u64(&in, MG_MAX_COMMUNES);
+    t->codes = mg_codemap_new(60000);
+    if (!in.bad && cn > 0 && t->codes) {
+        t->code = mg_alloc_array(cn, sizeof *t->code);
+        t->name = calloc(cn, sizeof *t->name);
+        t->dep = mg_alloc_array(cn, sizeof *t->dep);
+        t->population = mg_alloc_array(cn, sizeof *t->population);
+        t->epci = mg_alloc_array(cn, sizeof *t->epci);
+        t->lat = mg_alloc_array(cn, sizeof *t->lat);
+        t->lon = mg_alloc_array(cn, sizeof *t->lon);
+        t->point_src = mg_alloc_array(cn, sizeof *t->point_src);
+        t->pop_std = mg_alloc_array(cn, sizeof *t->pop_std);
+        t->in_study = mg_alloc_array(cn, sizeof *t->in_study);
+    }
+    if (in.bad || cn == 0 || !t->codes || !t->code || !t->name || !t->dep || !t->population ||
+        !t->epci || !t->lat || !t->lon || !t->point_src || !t->pop_std || !t->in_study)
+        goto bad;
+    for (size_t i = 0; i < cn && !in.bad; i++) {
+        const void *code = take(&in, sizeof t->code[i]), *dep = take(&in, sizeof t->dep[i]);
+        const void *pop = take(&in, sizeof t->population[i]);
+        if (!code || !dep || !pop)
+            break;
+        memcpy(t->code[i], code, sizeof t->code[i]);
+        memcpy(t->dep[i], dep, sizeof t->dep[i]);
+        memcpy(&t->population[i], pop, sizeof t->population[i]);
+        t->n = i + 1; /* names so far are freed with the territory */
+        t->name[i] = take_str(&in);
+        bool inserted = false;
+        if (!t->name[i] || !mg_code_valid(t->code[i], strnlen(t->code[i], sizeof t->code[i])) ||
+            t->dep[i][sizeof t->dep[i] - 1] != '\0' ||
+            mg_codemap_put(t->codes, t->code[i], (int32_t)i, &inserted) || !inserted)
+            in.bad = true;
+    }
+    size_t ne = take_u64(&in, MG_MAX_COMMUNES);
+    if (in.bad)
+        goto bad;
+    t->epci_code = mg_alloc_array(ne ? ne : 1, sizeof *t->epci_code);
+    t->epci_name = calloc(ne ? ne : 1, sizeof *t->epci_name);
+    if (!t->epci_code || !t->epci_name)
+        goto bad;
+    for (size_t e = 0; e < ne && !in.bad; e++) {
+        const void *code = take(&in, sizeof t->epci_code[e]);
+        if (!code)
+            break;
+        memcpy(t->epci_code[e], code, sizeof t->epci_code[e]);
+        t->nepci = e + 1;
+        t->epci_name[e] = take_str(&in);
+        if (!t->epci_name[e] || t->epci_code[e][9] != '\0')
+            in.bad = true;
+    }
+    const void *epci = take(&in, cn * sizeof *t->epci);
+    if (!epci)
+        goto bad;
+    memcpy(t->epci, epci, cn * sizeof *t->epci);
+    for (size_t i = 0; i < cn; i++) {
+        if (t->epci[i] < -1 || t->epci[i] >= (int64_t)ne)
+            goto bad;
+        t->lat[i] = t->lon[i] = t->pop_std[i] = NAN;
+    }
+    size_t np = take_u64(&in, 4ull * MG_MAX_COMMUNES);
+    const alias_put *puts = take(&in, np * sizeof *puts);
+    if (!puts)
+        goto bad;
+    for (size_t k = 0; k < np; k++) {
+        alias_put a;
+        memcpy(&a, &puts[k], sizeof a);
+        if (a.idx < 0 || (size_t)a.idx >= cn || !mg_code_valid(a.code, strnlen(a.code, sizeof a.code)) ||
+            mg_codemap_put(t->codes, a.code, a.idx, NULL))
+            goto bad;
+    }
+    size_t ml = take_u64(&in, COG_CACHE_MAX);
+    const char *msgs = take(&in, ml);
+    if (!msgs || in.p != in.end || (ml && msgs[ml - 1] != '\0'))
+        goto bad;
+    for (size_t k = 0; k < ml; k += strlen(msgs + k) + 1)
+        mg_report_add(rep, "%s", msgs + k);
+    mg_buf_free(&b);
+    return t;
+bad:
+    mg_buf_free(&b);
+    mg_territory_free(t);
+    return NULL;
+}
+
 int mg_import_cog(mg_territory **out, const char *communes_path,
                   const char *epci_path, mg_report *rep, mg_diag *d)
 {
     *out = NULL;
+    char *cached = cache_path(communes_path, epci_path);
+    if (cached && (*out = cache_load(cached, rep))) {
+        free(cached);
+        return MG_OK;
+    }
     mg_territory *t = calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        free(cached);
         return MG_ENOMEM;
+    }
     cog_ctx c = {.path = communes_path, .t = t};
+    mg_buf_init(&c.msgs, COG_CACHE_MAX);
     epci_stage st = {.path = epci_path};
     mg_reader *r = NULL;
     int rc = MG_ENOMEM;
@@ -416,11 +743,22 @@ int mg_import_cog(mg_territory **out, const char *communes_path,
             *d = st.d;
             goto fail;
         }
-        if ((rc = epci_apply(&st, t, rep)))
+        if ((rc = epci_apply(&st, t, &c, rep)))
             goto fail;
     }
     epci_stage_free(&st);
+    if (cached) {
+        /* Kept only if the files still hash to the key: one changed while
+         * it was read would otherwise be kept under its old content. */
+        char *again = cache_path(communes_path, epci_path);
+        if (again && strcmp(again, cached) == 0)
+            cache_store(cached, &c, t);
+        free(again);
+    }
+    free(cached);
     free(c.aliases);
+    free(c.puts);
+    mg_buf_free(&c.msgs);
     *out = t;
     return MG_OK;
 fail:
@@ -428,7 +766,10 @@ fail:
     if (threaded)
         pthread_join(thread, NULL);
     epci_stage_free(&st);
+    free(cached);
     free(c.aliases);
+    free(c.puts);
+    mg_buf_free(&c.msgs);
     mg_territory_free(t);
     if (rc == MG_ENOMEM)
         mg_diag_set(d, rc, communes_path, 0, 0, "out of memory");

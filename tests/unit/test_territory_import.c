@@ -344,6 +344,115 @@ static void test_cog(void **state)
     mg_territory_free(t);
 }
 
+/* Both territories and their reports are the same, field by field. */
+static void assert_same_territory(const mg_territory *a, const mg_report *ra,
+                                  const mg_territory *b, const mg_report *rb)
+{
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->nepci, b->nepci);
+    for (size_t i = 0; i < a->n; i++) {
+        assert_string_equal(a->code[i], b->code[i]);
+        assert_string_equal(a->name[i], b->name[i]);
+        assert_memory_equal(a->dep[i], b->dep[i], sizeof a->dep[i]);
+        assert_memory_equal(&a->population[i], &b->population[i], sizeof(double));
+        assert_int_equal(a->epci[i], b->epci[i]);
+        assert_true(isnan(b->lat[i]) && isnan(b->lon[i]) && isnan(b->pop_std[i]));
+        assert_int_equal(b->point_src[i], 0);
+        assert_int_equal(b->in_study[i], 0);
+    }
+    for (size_t e = 0; e < a->nepci; e++) {
+        assert_string_equal(a->epci_code[e], b->epci_code[e]);
+        assert_string_equal(a->epci_name[e], b->epci_name[e]);
+    }
+    /* Every code of any vintage maps alike. */
+    char code[6];
+    for (int k = 0; k < 100000; k++) {
+        snprintf(code, sizeof code, "%05d", k);
+        assert_int_equal(mg_territory_find(a, code), mg_territory_find(b, code));
+    }
+    assert_int_equal(mg_territory_find(a, "2A004"), mg_territory_find(b, "2A004"));
+    assert_int_equal(ra->count, rb->count);
+    assert_int_equal(ra->kept, rb->kept);
+    for (size_t k = 0; k < ra->kept; k++)
+        assert_string_equal(ra->msg[k], rb->msg[k]);
+}
+
+static mg_territory *cog_load(const char *pc, const char *pe, mg_report *rep)
+{
+    mg_territory *t = NULL;
+    mg_diag d;
+    mg_diag_clear(&d);
+    int rc = mg_import_cog(&t, pc, pe, rep, &d);
+    if (rc != MG_OK)
+        fail_msg("mg_import_cog: %d %s", rc, d.msg);
+    return t;
+}
+
+/* The one entry of the cache folder: its path and inode. */
+static ino_t cache_entry(const char *dir, char *path, size_t cap)
+{
+    DIR *dh = opendir(dir);
+    assert_non_null(dh);
+    struct dirent *e;
+    int found = 0;
+    while ((e = readdir(dh)) != NULL)
+        if (strncmp(e->d_name, "cog-", 4) == 0) {
+            snprintf(path, cap, "%s/%s", dir, e->d_name);
+            found++;
+        }
+    closedir(dh);
+    assert_int_equal(found, 1);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_ino;
+}
+
+/* MG_CACHE_DIR: the second import of the same files reads the entry the
+ * first wrote and gives the same territory and warnings; a damaged entry
+ * is ignored and rewritten; other files are another entry. */
+static void test_cog_cache(void **state)
+{
+    (void)state;
+    char pc[512], pe[512], dir[600], entry[900];
+    write_tmp(pc, sizeof pc, "communes.json", communes_json);
+    write_tmp(pe, sizeof pe, "epci.json", epci_json);
+    snprintf(dir, sizeof dir, "%s/cache", tmpdir);
+    mg_report r0 = {0}, r1 = {0}, r2 = {0}, r3 = {0};
+    mg_territory *t0 = cog_load(pc, pe, &r0); /* no cache */
+    assert_int_equal(setenv("MG_CACHE_DIR", dir, 1), 0);
+    mg_territory *t1 = cog_load(pc, pe, &r1); /* parsed, written */
+    ino_t ino = cache_entry(dir, entry, sizeof entry);
+    mg_territory *t2 = cog_load(pc, pe, &r2); /* read back */
+    assert_int_equal(cache_entry(dir, entry, sizeof entry), ino); /* not rewritten */
+    assert_same_territory(t0, &r0, t1, &r1);
+    assert_same_territory(t0, &r0, t2, &r2);
+    assert_true(report_has(&r2, "11970") && report_has(&r2, "13999"));
+
+    /* One byte changed in the middle: ignored, parsed again, rewritten. */
+    FILE *f = fopen(entry, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 100, SEEK_SET), 0);
+    int ch = fgetc(f);
+    assert_int_equal(fseek(f, 100, SEEK_SET), 0);
+    fputc(ch ^ 0x20, f);
+    fclose(f);
+    mg_territory *t3 = cog_load(pc, pe, &r3);
+    assert_same_territory(t0, &r0, t3, &r3);
+    assert_true(cache_entry(dir, entry, sizeof entry) != ino);
+
+    /* Other contents are another entry. */
+    mg_report r4 = {0};
+    mg_territory *t4 = cog_load(pc, NULL, &r4);
+    assert_int_equal(t4->nepci, 0);
+    assert_int_equal(unsetenv("MG_CACHE_DIR"), 0);
+    mg_territory *ts[] = {t0, t1, t2, t3, t4};
+    mg_report *rs[] = {&r0, &r1, &r2, &r3, &r4};
+    for (size_t k = 0; k < 5; k++) {
+        mg_territory_free(ts[k]);
+        mg_report_free(rs[k]);
+    }
+}
+
 static void test_laposte(void **state)
 {
     (void)state;
@@ -1292,6 +1401,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cog),
+        cmocka_unit_test(test_cog_cache),
         cmocka_unit_test(test_laposte),
         cmocka_unit_test(test_bpe),
         cmocka_unit_test(test_drees),
