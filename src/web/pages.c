@@ -833,6 +833,21 @@ static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const 
                 ? "APL officielle des communes, commune sélectionnée entourée"
                 : "APL des communes, commune sélectionnée entourée",
             g->prof->threshold, v->highlight);
+    {
+        /* The same map on the other baseline. */
+        char path[64];
+        snprintf(path, sizeof path, "/commune/%s", t->code[i]);
+        bool official = q->base == MG_BASELINE_OFFICIAL;
+        mg_buf_puts(b, "<p class=\"note\"><a href=\"");
+        mg_html_href(b, path,
+                     (const char *const[]){"profession", prof, "base",
+                                           web_baseline_param(official ? MG_BASELINE_MODEL
+                                                                       : MG_BASELINE_OFFICIAL),
+                                           NULL},
+                     NULL);
+        mg_buf_puts(b, official ? "\">Carte de l'APL du modèle</a></p>"
+                                : "\">Carte de l'APL officielle</a></p>");
+    }
     mg_buf_puts(b, "</section></div>\n");
 
     /* Why: the terms of the sum. */

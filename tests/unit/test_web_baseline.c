@@ -113,6 +113,10 @@ static void test_commune_page_both_values(void **state)
     assert_non_null(strstr(h, "Sous le seuil de 2,5, selon l&#39;APL officielle ?") ||
                     strstr(h, "Sous le seuil de 2,5, selon l'APL officielle ?"));
     assert_non_null(strstr(h, "APL des communes, commune sélectionnée entourée"));
+    assert_non_null(strstr(h, "/commune/11304?profession=mg&amp;base=officielle\">Carte de "
+                              "l&#39;APL officielle</a>") ||
+                    strstr(h, "/commune/11304?profession=mg&amp;base=officielle\">Carte de "
+                              "l'APL officielle</a>"));
     mg_http_response_free(&r);
     /* On the official baseline, the map is the official one. */
     r = req("GET", "/commune/11304?profession=mg&base=officielle", NULL, NULL);
