@@ -4,7 +4,9 @@
  * "features" member is the array (GeoJSON). The callback walks into each
  * element the way the importers do. Beyond the sanitizers it checks that a
  * failure always comes with a message naming the input, and that element
- * positions only move forward.
+ * positions only move forward. mg_json_stream_values (the fast parse, with
+ * jansson for what it leaves) must give the same result, message and
+ * elements, as read through mg_jval, as the jansson-only stream.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,6 +54,75 @@ static int on_element(void *ctx, json_t *elem, unsigned long line, unsigned long
     return 0;
 }
 
+/* A digest of what a callback reads of a value (kinds, strings, numbers,
+ * members "code", "type", "a", array elements in order). */
+static uint64_t digest(mg_jval v, int depth)
+{
+    uint64_t h = 1469598103934665603ull;
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 1099511628211ull)
+    if (mg_jval_absent(v))
+        return MIX(1);
+    MIX(mg_jval_is_null(v) * 2 + mg_jval_is_string(v) * 3 + mg_jval_is_number(v) * 5 +
+        mg_jval_is_array(v) * 7 + mg_jval_is_object(v) * 11);
+    const char *s = mg_jval_string(v);
+    for (; s && *s; s++)
+        MIX(*s);
+    double x = mg_jval_number(v);
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    MIX(bits);
+    if (depth < 8) {
+        static const char *const keys[] = {"code", "type", "a", "features", ""};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            MIX(digest(mg_jval_get(v, keys[k]), depth + 1));
+        size_t n = 0;
+        for (mg_jval e = mg_jval_first(v); !mg_jval_absent(e) && n < 1000;
+             e = mg_jval_next(e), n++)
+            MIX(digest(e, depth + 1));
+    }
+#undef MIX
+    return h;
+}
+
+typedef struct digests {
+    uint64_t h;
+    size_t n;
+} digests;
+
+static int on_value(void *ctx, mg_jval elem, unsigned long line, unsigned long col, mg_diag *d)
+{
+    (void)d;
+    digests *g = ctx;
+    g->h = g->h * 31 + digest(elem, 0) + line * 7 + col;
+    g->n++;
+    return 0;
+}
+
+static int on_json(void *ctx, json_t *elem, unsigned long line, unsigned long col, mg_diag *d)
+{
+    mg_jval v = {.j = elem};
+    return on_value(ctx, v, line, col, d);
+}
+
+/* The fast stream and the jansson one agree on everything. */
+static void run_values(const uint8_t *data, size_t size, const char *key)
+{
+    mg_reader *r = NULL;
+    mg_diag d1, d2;
+    mg_diag_clear(&d1);
+    mg_diag_clear(&d2);
+    digests a = {0, 0}, b = {0, 0};
+    if (mg_reader_open_mem(&r, data, size, "fuzz.json") != MG_OK)
+        return;
+    int rc1 = mg_json_stream_values(r, key, on_value, &a, &d1);
+    mg_reader_close(r);
+    if (mg_reader_open_mem(&r, data, size, "fuzz.json") != MG_OK)
+        return;
+    int rc2 = mg_json_stream_array(r, key, on_json, &b, &d2);
+    mg_reader_close(r);
+    check(rc1 == rc2 && strcmp(d1.msg, d2.msg) == 0 && a.h == b.h && a.n == b.n);
+}
+
 static void run(const uint8_t *data, size_t size, const char *key)
 {
     mg_reader *r = NULL;
@@ -72,5 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     run(data, size, NULL);
     run(data, size, "features");
+    run_values(data, size, NULL);
+    run_values(data, size, "features");
     return 0;
 }

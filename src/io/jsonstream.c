@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ typedef struct js {
     unsigned long el_line, el_col; /* where it starts */
     char what[160];         /* what it is, for messages ("array element 12") */
     size_t index;           /* 1-based number of the current array element */
+    mg_json_value_fn vfn;   /* mg_json_stream_values' callback, or NULL */
+    struct jfast *jfp;      /* its fast parse */
 } js;
 
 /* Fills d with "FILE:LINE:COL: …" and returns code. */
@@ -360,6 +363,299 @@ static int js_parse(js *s, json_t **out)
                     err.text);
 }
 
+
+/* ---- The fast parse of an element ---------------------------------------
+ *
+ * A flat tree in document order: a container's children follow it, each
+ * node knows where its next sibling is. Only the subset described in the
+ * header is accepted; anything else gives up (false) and jansson parses the
+ * element, so nothing jansson refuses is ever accepted here: strings
+ * contain no escape and no control byte (their UTF-8 was checked by the
+ * splitter, as strictly as jansson checks it), integers have no leading
+ * zero and fit in jansson's json_int_t, literals are exact, and the element
+ * is a single value.
+ */
+enum { JN_NULL, JN_TRUE, JN_FALSE, JN_INT, JN_STRING, JN_ARRAY, JN_OBJECT };
+
+struct mg_jnode {
+    int kind;
+    uint32_t next;      /* index past this value's subtree */
+    uint32_t parent;    /* index of the container, or UINT32_MAX for the element */
+    uint32_t key;       /* offset of the member name in the element, or UINT32_MAX */
+    uint32_t str;       /* offset of a string's bytes */
+    long long i;        /* an integer */
+    const struct mg_jnode *base; /* the tree's first node */
+    const char *text;   /* the element's bytes */
+};
+
+typedef struct jfast {
+    char *el;
+    size_t len, pos;
+    struct mg_jnode *node;
+    size_t nnode, cap;
+    uint32_t *ends;     /* closing quotes to NUL-terminate once all is read */
+    size_t nend, endcap;
+} jfast;
+
+static void jf_ws(jfast *f)
+{
+    while (f->pos < f->len && is_ws((unsigned char)f->el[f->pos]))
+        f->pos++;
+}
+
+static struct mg_jnode *jf_node(jfast *f, int kind)
+{
+    if (f->nnode == f->cap) {
+        size_t ncap = f->cap ? f->cap * 2 : 64;
+        struct mg_jnode *nn = mg_realloc_array(f->node, ncap, sizeof *nn);
+        if (!nn)
+            return NULL;
+        f->node = nn;
+        f->cap = ncap;
+    }
+    struct mg_jnode *n = &f->node[f->nnode++];
+    *n = (struct mg_jnode){.kind = kind, .key = UINT32_MAX};
+    return n;
+}
+
+/* A string at f->pos (its quote); *at receives the offset of its bytes. */
+static bool jf_string(jfast *f, uint32_t *at)
+{
+    size_t k = ++f->pos;
+    while (k < f->len && f->el[k] != '"') {
+        unsigned char c = (unsigned char)f->el[k];
+        if (c < 0x20 || c == '\\')
+            return false;
+        k++;
+    }
+    if (k >= f->len)
+        return false;
+    if (f->nend == f->endcap) {
+        size_t ncap = f->endcap ? f->endcap * 2 : 64;
+        uint32_t *ne = mg_realloc_array(f->ends, ncap, sizeof *ne);
+        if (!ne)
+            return false;
+        f->ends = ne;
+        f->endcap = ncap;
+    }
+    f->ends[f->nend++] = (uint32_t)k;
+    *at = (uint32_t)f->pos;
+    f->pos = k + 1;
+    return true;
+}
+
+static bool jf_value(jfast *f, uint32_t key, uint32_t parent);
+
+/* The members or elements of a container whose node is at index self. */
+static bool jf_children(jfast *f, size_t self, bool object)
+{
+    char close = object ? '}' : ']';
+    f->pos++;
+    jf_ws(f);
+    if (f->pos < f->len && f->el[f->pos] == close) {
+        f->pos++;
+        return true;
+    }
+    for (;;) {
+        uint32_t key = UINT32_MAX;
+        if (object) {
+            if (f->pos >= f->len || f->el[f->pos] != '"' || !jf_string(f, &key))
+                return false;
+            jf_ws(f);
+            if (f->pos >= f->len || f->el[f->pos] != ':')
+                return false;
+            f->pos++;
+            jf_ws(f);
+        }
+        if (!jf_value(f, key, (uint32_t)self))
+            return false;
+        jf_ws(f);
+        if (f->pos >= f->len)
+            return false;
+        char c = f->el[f->pos++];
+        if (c == close)
+            break;
+        if (c != ',')
+            return false;
+        jf_ws(f);
+    }
+    return true;
+}
+
+static bool jf_value(jfast *f, uint32_t key, uint32_t parent)
+{
+    if (f->pos >= f->len || f->nnode >= UINT32_MAX - 1)
+        return false;
+    size_t self = f->nnode;
+    char c = f->el[f->pos];
+    struct mg_jnode *n;
+    if (c == '{' || c == '[') {
+        if (!(n = jf_node(f, c == '{' ? JN_OBJECT : JN_ARRAY)))
+            return false;
+        n->key = key;
+        if (!jf_children(f, self, c == '{'))
+            return false;
+    } else if (c == '"') {
+        uint32_t at;
+        if (!jf_string(f, &at) || !(n = jf_node(f, JN_STRING)))
+            return false;
+        n->key = key;
+        n->str = at;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t k = f->pos + (c == '-'), digits = 0;
+        long long v = 0;
+        if (k < f->len && f->el[k] == '0' && k + 1 < f->len && f->el[k + 1] >= '0' &&
+            f->el[k + 1] <= '9')
+            return false; /* a leading zero: jansson's to refuse */
+        while (k < f->len && f->el[k] >= '0' && f->el[k] <= '9') {
+            if (++digits > 18)
+                return false;
+            v = v * 10 + (f->el[k] - '0');
+            k++;
+        }
+        if (digits == 0 || (k < f->len && (f->el[k] == '.' || f->el[k] == 'e' ||
+                                           f->el[k] == 'E')))
+            return false;
+        if (!(n = jf_node(f, JN_INT)))
+            return false;
+        n->key = key;
+        n->i = c == '-' ? -v : v;
+        f->pos = k;
+    } else {
+        static const char *const lit[3] = {"null", "true", "false"};
+        static const int kind[3] = {JN_NULL, JN_TRUE, JN_FALSE};
+        int which = c == 'n' ? 0 : c == 't' ? 1 : c == 'f' ? 2 : -1;
+        size_t l = which < 0 ? 0 : strlen(lit[which]);
+        if (which < 0 || f->len - f->pos < l || memcmp(f->el + f->pos, lit[which], l) != 0)
+            return false;
+        if (!(n = jf_node(f, kind[which])))
+            return false;
+        n->key = key;
+        f->pos += l;
+    }
+    f->node[self].next = (uint32_t)f->nnode;
+    f->node[self].parent = parent;
+    return true;
+}
+
+/* Parses the collected element; false to leave it to jansson. On success
+ * the element's strings are NUL-terminated in place. */
+static bool jf_parse(jfast *f, char *el, size_t len)
+{
+    f->el = el;
+    f->len = len;
+    f->pos = 0;
+    f->nnode = f->nend = 0;
+    if (len >= UINT32_MAX)
+        return false;
+    jf_ws(f);
+    if (!jf_value(f, UINT32_MAX, UINT32_MAX))
+        return false;
+    jf_ws(f);
+    if (f->pos != f->len)
+        return false;
+    for (size_t k = 0; k < f->nend; k++)
+        el[f->ends[k]] = '\0';
+    for (size_t k = 0; k < f->nnode; k++) {
+        f->node[k].base = f->node;
+        f->node[k].text = el;
+    }
+    return true;
+}
+
+bool mg_jval_absent(mg_jval v)
+{
+    return !v.j && !v.n;
+}
+
+bool mg_jval_is_null(mg_jval v)
+{
+    return v.n ? v.n->kind == JN_NULL : json_is_null(v.j);
+}
+
+bool mg_jval_is_object(mg_jval v)
+{
+    return v.n ? v.n->kind == JN_OBJECT : json_is_object(v.j);
+}
+
+bool mg_jval_is_array(mg_jval v)
+{
+    return v.n ? v.n->kind == JN_ARRAY : json_is_array(v.j);
+}
+
+bool mg_jval_is_string(mg_jval v)
+{
+    return v.n ? v.n->kind == JN_STRING : json_is_string(v.j);
+}
+
+bool mg_jval_is_number(mg_jval v)
+{
+    return v.n ? v.n->kind == JN_INT : json_is_number(v.j);
+}
+
+mg_jval mg_jval_get(mg_jval v, const char *key)
+{
+    mg_jval out = {0};
+    if (v.j) {
+        out.j = json_is_object(v.j) ? json_object_get(v.j, key) : NULL;
+        return out;
+    }
+    if (!v.n || v.n->kind != JN_OBJECT)
+        return out;
+    const struct mg_jnode *base = v.n->base;
+    for (uint32_t k = (uint32_t)(v.n - base) + 1; k < v.n->next; k = base[k].next)
+        if (strcmp(v.n->text + base[k].key, key) == 0)
+            out.n = &base[k]; /* the last one wins, as in jansson */
+    return out;
+}
+
+const char *mg_jval_string(mg_jval v)
+{
+    if (v.n)
+        return v.n->kind == JN_STRING ? v.n->text + v.n->str : NULL;
+    return json_string_value(v.j);
+}
+
+double mg_jval_number(mg_jval v)
+{
+    if (v.n)
+        return v.n->kind == JN_INT ? (double)v.n->i : 0;
+    return json_number_value(v.j);
+}
+
+mg_jval mg_jval_first(mg_jval v)
+{
+    mg_jval out = {0};
+    if (v.n) {
+        if (v.n->kind == JN_ARRAY && v.n->next > (uint32_t)(v.n - v.n->base) + 1)
+            out.n = v.n + 1;
+        return out;
+    }
+    if (json_is_array(v.j) && json_array_size(v.j) > 0) {
+        out.j = json_array_get(v.j, 0);
+        out.parent = v.j;
+    }
+    return out;
+}
+
+mg_jval mg_jval_next(mg_jval v)
+{
+    mg_jval out = {0};
+    if (v.n) {
+        /* A sibling follows this subtree while the container goes on. */
+        const struct mg_jnode *base = v.n->base;
+        if (v.n->parent != UINT32_MAX && v.n->next < base[v.n->parent].next)
+            out.n = &base[v.n->next];
+        return out;
+    }
+    if (v.parent && v.idx + 1 < json_array_size(v.parent)) {
+        out.j = json_array_get(v.parent, v.idx + 1);
+        out.parent = v.parent;
+        out.idx = v.idx + 1;
+    }
+    return out;
+}
+
 /* Streams the array whose '[' is the peeked byte. */
 static int js_array(js *s, mg_json_element_fn fn, void *ctx)
 {
@@ -383,10 +679,22 @@ static int js_array(js *s, mg_json_element_fn fn, void *ctx)
         s->index++;
         snprintf(s->what, sizeof s->what, "array element %zu", s->index);
         json_t *v = NULL;
-        if ((rc = js_collect(s, b)) != MG_OK || (rc = js_parse(s, &v)) != MG_OK)
+        if ((rc = js_collect(s, b)) != MG_OK)
             return rc;
-        rc = fn ? fn(ctx, v, s->el_line, s->el_col, s->d) : MG_OK;
-        json_decref(v);
+        if (s->vfn && jf_parse(s->jfp, s->el, s->el_len)) {
+            mg_jval jv = {.n = &s->jfp->node[0]};
+            rc = s->vfn(ctx, jv, s->el_line, s->el_col, s->d);
+        } else {
+            if ((rc = js_parse(s, &v)) != MG_OK)
+                return rc;
+            if (s->vfn) {
+                mg_jval jv = {.j = v};
+                rc = s->vfn(ctx, jv, s->el_line, s->el_col, s->d);
+            } else {
+                rc = fn ? fn(ctx, v, s->el_line, s->el_col, s->d) : MG_OK;
+            }
+            json_decref(v);
+        }
         if (rc < 0) {
             /* The callback should have said why; if not, at least say where. */
             return js_error(s, rc, s->el_line, s->el_col, "%s rejected: %s", s->what,
@@ -519,13 +827,16 @@ static int js_object(js *s, const char *key, mg_json_element_fn fn, void *ctx)
     return MG_OK;
 }
 
-int mg_json_stream_array(mg_reader *r, const char *key, mg_json_element_fn fn, void *ctx,
-                         mg_diag *d)
+static int js_stream(mg_reader *r, const char *key, mg_json_element_fn fn,
+                     mg_json_value_fn vfn, void *ctx, mg_diag *d)
 {
     if (!r)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_json_stream_array: no reader");
     js s;
     memset(&s, 0, sizeof s);
+    jfast jf = {0};
+    s.vfn = vfn;
+    s.jfp = &jf;
     s.r = r;
     s.name = mg_reader_name(r);
     s.d = d;
@@ -575,5 +886,19 @@ int mg_json_stream_array(mg_reader *r, const char *key, mg_json_element_fn fn, v
 out:
     free(s.in);
     free(s.el);
+    free(jf.node);
+    free(jf.ends);
     return rc;
+}
+
+int mg_json_stream_array(mg_reader *r, const char *key, mg_json_element_fn fn, void *ctx,
+                         mg_diag *d)
+{
+    return js_stream(r, key, fn, NULL, ctx, d);
+}
+
+int mg_json_stream_values(mg_reader *r, const char *key, mg_json_value_fn fn, void *ctx,
+                          mg_diag *d)
+{
+    return js_stream(r, key, NULL, fn, ctx, d);
 }

@@ -13,6 +13,7 @@
 #define MG_IO_JSONSTREAM_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "core/error.h"
 #include "io/reader.h"
@@ -42,5 +43,50 @@ typedef int (*mg_json_element_fn)(void *ctx, json_t *elem, unsigned long line,
  */
 int mg_json_stream_array(mg_reader *r, const char *key, mg_json_element_fn fn,
                          void *ctx, mg_diag *d) MG_WARN_UNUSED;
+
+/*
+ * The same stream with a faster parse of each element: an element made only
+ * of objects, arrays, strings without escapes or control bytes, integers of
+ * at most 18 digits, true, false and null is parsed here into a flat tree
+ * (jansson's parse, which allocates every value and member, was nine tenths
+ * of reading communes.json); any other element — a backslash, a fraction,
+ * an exponent, anything malformed — goes to jansson as before, so what is
+ * refused, and the message, are jansson's. The callback reads the element
+ * through mg_jval, whichever parse it came from.
+ */
+struct mg_jnode;
+
+/** A value of an element: jansson's, or the fast parse's. Absent when both
+ * are NULL. Valid during the callback only. */
+typedef struct mg_jval {
+    json_t *j;                  /* jansson's value */
+    const struct mg_jnode *n;   /* or the fast parse's */
+    json_t *parent;             /* for mg_jval_next on jansson's arrays */
+    size_t idx;
+} mg_jval;
+
+typedef int (*mg_json_value_fn)(void *ctx, mg_jval elem, unsigned long line,
+                                unsigned long col, mg_diag *d);
+
+/** As mg_json_stream_array, each element handed over as an mg_jval. */
+int mg_json_stream_values(mg_reader *r, const char *key, mg_json_value_fn fn,
+                          void *ctx, mg_diag *d) MG_WARN_UNUSED;
+
+bool mg_jval_absent(mg_jval v);
+bool mg_jval_is_null(mg_jval v);
+bool mg_jval_is_object(mg_jval v);
+bool mg_jval_is_array(mg_jval v);
+bool mg_jval_is_string(mg_jval v);
+bool mg_jval_is_number(mg_jval v);
+/** Member `key` of an object (the last one when repeated, as jansson
+ * keeps); absent when v is not an object or has none. */
+mg_jval mg_jval_get(mg_jval v, const char *key);
+/** The string (NUL-terminated, UTF-8), or NULL when v is not a string. */
+const char *mg_jval_string(mg_jval v);
+/** The number as json_number_value gives it; 0 when v is not a number. */
+double mg_jval_number(mg_jval v);
+/** The first element of an array and the next one; absent at the end. */
+mg_jval mg_jval_first(mg_jval v);
+mg_jval mg_jval_next(mg_jval v);
 
 #endif

@@ -61,26 +61,26 @@ static void cog_warn(cog_ctx *c, mg_report *rep, const char *fmt, ...)
 
 /* Reads member `key` of object `o` as a string. `required` members that are
  * absent, and members of the wrong type, are errors naming the place. */
-static int get_str(json_t *o, const char *key, bool required, const char **out,
+static int get_str(mg_jval o, const char *key, bool required, const char **out,
                    const char *path, unsigned long line, unsigned long col,
                    mg_diag *d)
 {
-    json_t *v = json_object_get(o, key);
+    mg_jval v = mg_jval_get(o, key);
     *out = NULL;
-    if (!v || json_is_null(v)) {
+    if (mg_jval_absent(v) || mg_jval_is_null(v)) {
         if (required)
             return mg_diag_set(d, MG_EPARSE, path, line, col,
                                "missing member \"%s\" (expected a string)", key);
         return MG_OK;
     }
-    if (!json_is_string(v))
+    if (!mg_jval_is_string(v))
         return mg_diag_set(d, MG_EPARSE, path, line, col,
                            "member \"%s\": expected a string", key);
-    *out = json_string_value(v);
+    *out = mg_jval_string(v);
     return MG_OK;
 }
 
-static int get_code(json_t *o, const char *key, bool required, const char **out,
+static int get_code(mg_jval o, const char *key, bool required, const char **out,
                     const char *path, unsigned long line, unsigned long col,
                     mg_diag *d)
 {
@@ -128,12 +128,12 @@ static int grow_communes(cog_ctx *c)
     return MG_OK;
 }
 
-static int on_commune(void *ctx, json_t *e, unsigned long line, unsigned long col,
+static int on_commune(void *ctx, mg_jval e, unsigned long line, unsigned long col,
                       mg_diag *d)
 {
     cog_ctx *c = ctx;
     mg_territory *t = c->t;
-    if (!json_is_object(e))
+    if (!mg_jval_is_object(e))
         return mg_diag_set(d, MG_EPARSE, c->path, line, col,
                            "expected a commune object");
     const char *code, *type, *nom, *dep;
@@ -166,13 +166,13 @@ static int on_commune(void *ctx, json_t *e, unsigned long line, unsigned long co
                            "member \"departement\": expected a 2- or 3-character code, found \"%.20s\"",
                            dep);
     double pop = 0;
-    json_t *p = json_object_get(e, "population");
-    if (p && !json_is_null(p)) {
-        if (!json_is_number(p) || json_number_value(p) < 0 || !isfinite(json_number_value(p)))
+    mg_jval p = mg_jval_get(e, "population");
+    if (!mg_jval_absent(p) && !mg_jval_is_null(p)) {
+        if (!mg_jval_is_number(p) || mg_jval_number(p) < 0 || !isfinite(mg_jval_number(p)))
             return mg_diag_set(d, MG_EPARSE, c->path, line, col,
                                "commune %s: member \"population\": expected a non-negative number",
                                code);
-        pop = json_number_value(p);
+        pop = mg_jval_number(p);
     }
     if (t->n >= MG_MAX_COMMUNES)
         return mg_diag_set(d, MG_ELIMIT, c->path, line, col,
@@ -196,16 +196,15 @@ static int on_commune(void *ctx, json_t *e, unsigned long line, unsigned long co
     t->population[i] = pop;
     t->n++;
 
-    json_t *anc = json_object_get(e, "anciensCodes");
-    if (anc && !json_is_null(anc)) {
-        if (!json_is_array(anc))
+    mg_jval anc = mg_jval_get(e, "anciensCodes");
+    if (!mg_jval_absent(anc) && !mg_jval_is_null(anc)) {
+        if (!mg_jval_is_array(anc))
             return mg_diag_set(d, MG_EPARSE, c->path, line, col,
                                "commune %s: member \"anciensCodes\": expected an array of codes",
                                code);
-        size_t k;
-        json_t *v;
-        json_array_foreach(anc, k, v) {
-            const char *s = json_string_value(v);
+        size_t k = 0;
+        for (mg_jval v = mg_jval_first(anc); !mg_jval_absent(v); v = mg_jval_next(v), k++) {
+            const char *s = mg_jval_string(v);
             if (!s || !mg_code_valid(s, strlen(s)))
                 return mg_diag_set(d, MG_EPARSE, c->path, line, col,
                                    "commune %s: anciensCodes[%zu]: expected a 5-character code",
@@ -283,11 +282,11 @@ static void epci_stage_free(epci_stage *st)
     free(st->member);
 }
 
-static int on_epci(void *ctx, json_t *e, unsigned long line, unsigned long col,
+static int on_epci(void *ctx, mg_jval e, unsigned long line, unsigned long col,
                    mg_diag *d)
 {
     epci_stage *st = ctx;
-    if (!json_is_object(e))
+    if (!mg_jval_is_object(e))
         return mg_diag_set(d, MG_EPARSE, st->path, line, col, "expected an EPCI object");
     const char *code, *nom;
     int rc;
@@ -297,8 +296,8 @@ static int on_epci(void *ctx, json_t *e, unsigned long line, unsigned long col,
     if (strlen(code) != 9 || strspn(code, "0123456789") != 9)
         return mg_diag_set(d, MG_EPARSE, st->path, line, col,
                            "member \"code\": expected a 9-digit SIREN, found \"%.20s\"", code);
-    json_t *members = json_object_get(e, "membres");
-    if (!json_is_array(members))
+    mg_jval members = mg_jval_get(e, "membres");
+    if (!mg_jval_is_array(members))
         return mg_diag_set(d, MG_EPARSE, st->path, line, col,
                            "EPCI %s: member \"membres\": expected an array", code);
     if (st->n == st->cap) {
@@ -324,9 +323,7 @@ static int on_epci(void *ctx, json_t *e, unsigned long line, unsigned long col,
     if (!st->name[ei])
         return MG_ENOMEM;
     st->n++;
-    size_t k;
-    json_t *m;
-    json_array_foreach(members, k, m) {
+    for (mg_jval m = mg_jval_first(members); !mg_jval_absent(m); m = mg_jval_next(m)) {
         const char *mc;
         if ((rc = get_code(m, "code", true, &mc, st->path, line, col, d)))
             return rc;
@@ -358,7 +355,7 @@ static void *epci_read(void *arg)
     mg_reader *r = NULL;
     if ((st->rc = mg_reader_open(&r, st->path, &st->d)))
         return NULL;
-    st->rc = mg_json_stream_array(r, NULL, on_epci, st, &st->d);
+    st->rc = mg_json_stream_values(r, NULL, on_epci, st, &st->d);
     mg_reader_close(r);
     if (st->rc == MG_ENOMEM && !st->d.msg[0])
         mg_diag_set(&st->d, MG_ENOMEM, st->path, 0, 0, "out of memory");
@@ -704,7 +701,7 @@ int mg_import_cog(mg_territory **out, const char *communes_path,
         goto fail;
     if ((rc = mg_reader_open(&r, communes_path, d)))
         goto fail;
-    rc = mg_json_stream_array(r, NULL, on_commune, &c, d);
+    rc = mg_json_stream_values(r, NULL, on_commune, &c, d);
     mg_reader_close(r);
     r = NULL;
     if (rc)

@@ -492,6 +492,105 @@ static void test_real_data(void **state)
         assert_int_equal(n, 436);
 }
 
+/* Prints what a callback reads of a value, the same way for either parse. */
+static void describe(mg_jval v, char *out, size_t cap)
+{
+    size_t n = strlen(out);
+    if (mg_jval_absent(v))
+        snprintf(out + n, cap - n, "-");
+    else if (mg_jval_is_null(v))
+        snprintf(out + n, cap - n, "N");
+    else if (mg_jval_is_string(v))
+        snprintf(out + n, cap - n, "s(%s)", mg_jval_string(v));
+    else if (mg_jval_is_number(v))
+        snprintf(out + n, cap - n, "n(%.17g)", mg_jval_number(v));
+    else if (mg_jval_is_array(v)) {
+        snprintf(out + n, cap - n, "[");
+        for (mg_jval e = mg_jval_first(v); !mg_jval_absent(e); e = mg_jval_next(e)) {
+            describe(e, out, cap);
+            n = strlen(out);
+            snprintf(out + n, cap - n, ",");
+        }
+        n = strlen(out);
+        snprintf(out + n, cap - n, "]");
+    } else if (mg_jval_is_object(v)) {
+        static const char *const keys[] = {"a", "b", "c", "code", ""};
+        snprintf(out + n, cap - n, "{");
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            describe(mg_jval_get(v, keys[k]), out, cap);
+        n = strlen(out);
+        snprintf(out + n, cap - n, "}");
+    } else {
+        snprintf(out + n, cap - n, "?");
+    }
+}
+
+typedef struct vseen {
+    char text[4096];
+    unsigned long pos[16];
+    int n;
+} vseen;
+
+static int see_value(void *ctx, mg_jval e, unsigned long line, unsigned long col, mg_diag *d)
+{
+    (void)d;
+    vseen *s = ctx;
+    describe(e, s->text, sizeof s->text);
+    strcat(s->text, ";");
+    s->pos[s->n++ % 16] = line * 1000 + col;
+    return 0;
+}
+
+static int see_json(void *ctx, json_t *e, unsigned long line, unsigned long col, mg_diag *d)
+{
+    mg_jval v = {.j = e};
+    return see_value(ctx, v, line, col, d);
+}
+
+/* mg_json_stream_values reads every element as jansson does: the fast
+ * parse (plain strings, integers, nesting, repeated keys: the last wins)
+ * and the elements it leaves to jansson (escapes, fractions, exponents) */
+static void test_values_same_as_jansson(void **state)
+{
+    (void)state;
+    const char *doc =
+        "[{\"a\":1,\"b\":\"x\",\"c\":[1,[2,3],{\"a\":null}],\"code\":\"11001\",\"\":true},\n"
+        " {\"a\":1,\"a\":-25,\"b\":\"\xc3\xa9t\xc3\xa9\",\"c\":[],\"code\":{}},\n"
+        " {\"a\":1.5,\"b\":\"q\\\"uote\",\"c\":[1e3,-0,0]},\n"
+        " {\"a\":123456789012345678,\"c\":[[],[[]],{}],\"b\":false},\n"
+        " \"lone\", 42, null, [1,{\"a\":2},3], {}]";
+    vseen fast = {0}, slow = {0};
+    mg_reader *r;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_reader_open_mem(&r, doc, strlen(doc), "t.json"), MG_OK);
+    assert_int_equal(mg_json_stream_values(r, NULL, see_value, &fast, &d), MG_OK);
+    mg_reader_close(r);
+    assert_int_equal(mg_reader_open_mem(&r, doc, strlen(doc), "t.json"), MG_OK);
+    assert_int_equal(mg_json_stream_array(r, NULL, see_json, &slow, &d), MG_OK);
+    mg_reader_close(r);
+    assert_string_equal(fast.text, slow.text);
+    assert_int_equal(fast.n, slow.n);
+    assert_memory_equal(fast.pos, slow.pos, sizeof fast.pos);
+    assert_non_null(strstr(fast.text, "{n(-25)s(été)[]{-----}-}"));
+
+    /* What jansson refuses is refused with jansson's message. */
+    const char *bad[] = {"[{\"a\":01}]", "[{\"a\":1,}]", "[{\"a\" 1}]", "[[1 2]]", "[tru]",
+                         "[{\"a\":99999999999999999999}]", "[{\"a\":\"\x01\"}]", "[{\"a\":-}]"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        mg_diag d1 = {{0}}, d2 = {{0}};
+        vseen a = {0}, b = {0};
+        assert_int_equal(mg_reader_open_mem(&r, bad[k], strlen(bad[k]), "t.json"), MG_OK);
+        int rc1 = mg_json_stream_values(r, NULL, see_value, &a, &d1);
+        mg_reader_close(r);
+        assert_int_equal(mg_reader_open_mem(&r, bad[k], strlen(bad[k]), "t.json"), MG_OK);
+        int rc2 = mg_json_stream_array(r, NULL, see_json, &b, &d2);
+        mg_reader_close(r);
+        assert_int_equal(rc1, rc2);
+        assert_true(rc1 < 0);
+        assert_string_equal(d1.msg, d2.msg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_crlf_positions),
         cmocka_unit_test(test_streaming_gzip),
         cmocka_unit_test(test_real_data),
+        cmocka_unit_test(test_values_same_as_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
