@@ -73,7 +73,7 @@ static int france(const char *dir, int repeats)
     uint8_t *all = mg_alloc_array(n, 1);
     for (size_t i = 0; i < n; i++)
         all[i] = isfinite(t->lat[i]);
-    mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED};
+    mg_crowfly m = {MG_CROWFLY_DEFAULT_DETOUR, MG_CROWFLY_DEFAULT_SPEED, 0};
     mg_pairs pairs = {0};
     mg_measure_spec spec;
     if ((rc = mg_pairs_crowfly(t->lat, t->lon, NULL, n, &m, 20, &pairs, &d)) ||

@@ -40,11 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mg_model back = mg_model_uncalibrated();
     check(mg_model_parse(buf, strlen(buf), "back.txt", &back, &d) == MG_OK);
     /* %.6g rounds: the values read back are within that precision. */
-    double a[6] = {m.crowfly.speed_kmh, m.crowfly.detour, m.crowfly.access_min, m.time_spread,
-                   m.activity_exponent, m.centre_heads};
-    double b[6] = {back.crowfly.speed_kmh, back.crowfly.detour, back.crowfly.access_min,
-                   back.time_spread, back.activity_exponent, back.centre_heads};
-    for (int k = 0; k < 6; k++) {
+    double a[7] = {m.crowfly.speed_kmh, m.crowfly.detour, m.crowfly.access_min, m.time_spread,
+                   m.activity_exponent, m.activity_reference, m.centre_heads};
+    double b[7] = {back.crowfly.speed_kmh, back.crowfly.detour, back.crowfly.access_min,
+                   back.time_spread, back.activity_exponent, back.activity_reference,
+                   back.centre_heads};
+    for (int k = 0; k < 7; k++) {
         double diff = a[k] - b[k];
         if (diff < 0)
             diff = -diff;

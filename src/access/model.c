@@ -11,23 +11,59 @@
 #include "io/reader.h"
 #include "parse/parse.h"
 
-/* The fit of `maillage calibrate` on the national DREES file for GPs
- * (docs/methodology.md, "Calibration", gives the run and its figures). */
-#define FIT_SPEED_KMH 60.0
-#define FIT_DETOUR 1.3
-#define FIT_ACCESS_MIN 0.0
-#define FIT_TIME_SPREAD 0.0
-#define FIT_ACTIVITY_EXPONENT 0.0
-#define FIT_CENTRE_HEADS 0.0
+/* The fits of `maillage calibrate` on the national DREES files, one per
+ * profession: the values of data/model/apl-<profession>.txt, which
+ * test_calibrate checks are these (docs/methodology.md, "Calibration",
+ * gives the runs and their figures). */
+typedef struct fitted {
+    const char *profession;
+    mg_model model;
+} fitted;
+
+static const fitted FITS[] = {
+    {"mg",
+     {.crowfly = {1.3, 57, 5.375},
+      .time_spread = 0.175,
+      .activity_exponent = 0.13125,
+      .activity_reference = 116293,
+      .centre_heads = 0.1875}},
+    {"inf",
+     {.crowfly = {1.3, 69.25, 6.625},
+      .time_spread = 0.135,
+      .activity_exponent = 0.1125,
+      .activity_reference = 87012.3,
+      .centre_heads = 0}},
+    {"mk",
+     {.crowfly = {1.3, 53, 2.5},
+      .time_spread = 0.18,
+      .activity_exponent = 0.1125,
+      .activity_reference = 149732,
+      .centre_heads = 0}},
+    {"sf",
+     {.crowfly = {1.3, 67.5, 2.5},
+      .time_spread = 0.35,
+      .activity_exponent = 0.375,
+      .activity_reference = 174541,
+      .centre_heads = 0}},
+    {"cd",
+     {.crowfly = {1.3, 54.5, 3.5},
+      .time_spread = 0.18,
+      .activity_exponent = 0.15,
+      .activity_reference = 175854,
+      .centre_heads = 0}},
+};
+
+mg_model mg_model_defaults_for(const char *profession)
+{
+    for (size_t k = 0; profession && k < sizeof FITS / sizeof FITS[0]; k++)
+        if (strcmp(FITS[k].profession, profession) == 0)
+            return FITS[k].model;
+    return FITS[0].model;
+}
 
 mg_model mg_model_defaults(void)
 {
-    return (mg_model){
-        .crowfly = {FIT_DETOUR, FIT_SPEED_KMH, FIT_ACCESS_MIN},
-        .time_spread = FIT_TIME_SPREAD,
-        .activity_exponent = FIT_ACTIVITY_EXPONENT,
-        .centre_heads = FIT_CENTRE_HEADS,
-    };
+    return FITS[0].model;
 }
 
 mg_model mg_model_uncalibrated(void)
@@ -49,7 +85,9 @@ static const model_key KEYS[] = {
     {"detour", offsetof(mg_model, crowfly.detour), 1, 10, false, "from 1 to 10"},
     {"access_minutes", offsetof(mg_model, crowfly.access_min), 0, 15, false, "minutes, 0 to 15"},
     {"time_spread", offsetof(mg_model, time_spread), 0, 1, false, "0 to 1"},
-    {"activity_exponent", offsetof(mg_model, activity_exponent), 0, 3, false, "0 to 3"},
+    {"activity_exponent", offsetof(mg_model, activity_exponent), -2, 2, false, "-2 to 2"},
+    {"activity_reference", offsetof(mg_model, activity_reference), 0, 1e9, false,
+     "people within reach, 0 (computed) to 1e9"},
     {"centre_practitioners", offsetof(mg_model, centre_heads), 0, 50, false, "0 to 50"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
@@ -111,7 +149,8 @@ int mg_model_parse(const char *text, size_t len, const char *name, mg_model *m, 
         if (!eq)
             return mg_diag_set(d, MG_EPARSE, name, line, b + 1,
                                "expected KEY = VALUE (keys: speed_kmh, detour, access_minutes, "
-                               "time_spread, activity_exponent, centre_practitioners)");
+                               "time_spread, activity_exponent, activity_reference, "
+                               "centre_practitioners)");
         size_t ke = (size_t)(eq - s);
         while (ke > b && blank(s[ke - 1]))
             ke--;
@@ -125,7 +164,8 @@ int mg_model_parse(const char *text, size_t len, const char *name, mg_model *m, 
         if (k == NKEYS)
             return mg_diag_set(d, MG_EPARSE, name, line, b + 1,
                                "unknown key \"%.*s\": expected speed_kmh, detour, access_minutes, "
-                               "time_spread, activity_exponent or centre_practitioners",
+                               "time_spread, activity_exponent, activity_reference or "
+                               "centre_practitioners",
                                (int)(ke - b > 64 ? 64 : ke - b), s + b);
         if (seen[k])
             return mg_diag_set(d, MG_EPARSE, name, line, b + 1, "%s is already given on line %lu",
@@ -201,17 +241,19 @@ int mg_model_write(FILE *f, const mg_model *m, const char *comment)
 
 int mg_model_supply(const mg_pairs *p, const double *w, const double *heads,
                     const double *centres, const double *demand, const mg_model *m,
-                    double per_head, double *supply_out, double *per_head_out)
+                    double per_head, double *supply_out, double *per_head_out,
+                    double *reference_out)
 {
     size_t n = p->n;
     double *h = supply_out; /* H_j first, scaled in place at the end */
-    double sum_h = 0, sum_p = 0;
+    double sum_h = 0;
     for (size_t j = 0; j < n; j++) {
         h[j] = heads[j] + (centres ? m->centre_heads * centres[j] : 0);
         sum_h += h[j];
-        sum_p += demand[j];
     }
-    if (m->activity_exponent == 0 || sum_h <= 0 || sum_p <= 0) {
+    if (reference_out)
+        *reference_out = 0;
+    if (m->activity_exponent == 0 || sum_h <= 0) {
         for (size_t j = 0; j < n; j++) {
             if (per_head_out)
                 per_head_out[j] = per_head;
@@ -222,23 +264,26 @@ int mg_model_supply(const mg_pairs *p, const double *w, const double *heads,
     double *a = mg_alloc_array(n, sizeof *a);
     if (!a)
         return MG_ENOMEM;
-    double rho_bar = sum_p / sum_h, sum_ha = 0;
+    double g = m->activity_exponent, sum_hdg = 0;
     for (size_t j = 0; j < n; j++) {
-        a[j] = 1;
+        a[j] = 0;
         if (h[j] <= 0)
             continue;
-        double num = 0, den = 0;
-        for (size_t k = p->start[j]; k < p->start[j + 1]; k++) {
-            num += w[k] * demand[p->to[k]];
-            den += w[k] * h[p->to[k]];
-        }
-        double x = den > 0 ? pow(num / den / rho_bar, m->activity_exponent) : 1;
-        a[j] = fmin(5, fmax(0.2, x));
-        sum_ha += h[j] * a[j];
+        double dj = 0;
+        for (size_t k = p->start[j]; k < p->start[j + 1]; k++)
+            dj += w[k] * demand[p->to[k]];
+        a[j] = dj;
+        if (dj > 0)
+            sum_hdg += h[j] * pow(dj, g);
     }
-    double norm = sum_ha > 0 ? sum_h / sum_ha : 1;
+    double ref = m->activity_reference;
+    if (!(ref > 0))
+        ref = sum_hdg > 0 ? pow(sum_hdg / sum_h, 1 / g) : 1;
+    if (reference_out)
+        *reference_out = ref;
     for (size_t j = 0; j < n; j++) {
-        double act = per_head * a[j] * norm;
+        double x = h[j] > 0 ? (a[j] > 0 ? pow(a[j] / ref, g) : 0.2) : 1;
+        double act = per_head * fmin(5, fmax(0.2, x));
         if (per_head_out)
             per_head_out[j] = act;
         h[j] *= act;

@@ -15,10 +15,10 @@ mg_calib_box mg_calib_box_default(void)
 {
     /* Speeds on the road distance (detour 1.3) from 30 to 80 km/h; an
      * access time up to 8 minutes; a spread up to 0.35 (the weights then
-     * reach 20·e^{2.5·0.35} = 48 minutes); an activity exponent up to 1.5;
+     * reach 20·e^{2.5·0.35} = 48 minutes); an activity exponent from −1 to 1.5;
      * up to 6 practitioners per health centre. */
     return (mg_calib_box){
-        .lo = {30, 0, 0, 0, 0},
+        .lo = {30, 0, 0, -1, 0},
         .hi = {80, 8, 0.35, 1.5, 6},
         .step = {8, 2, 0.08, 0.3, 1.5},
         .tol = {0.25, 0.05, 0.004, 0.01, 0.05},
@@ -40,7 +40,7 @@ struct mg_calib_data {
     char (*code)[4];
     size_t *gstart;  /* ngroups + 1 offsets into member */
     size_t *member;
-    double per_head, scale, threshold, detour;
+    double per_head, scale, threshold, detour, flags_weight;
     double sum_heads, sum_centres;
     mg_decay steps;
 };
@@ -154,6 +154,7 @@ int mg_calib_data_new(mg_calib_data **out, const mg_calib_input *in, const mg_ca
     c->scale = in->scale;
     c->threshold = in->threshold;
     c->detour = in->detour;
+    c->flags_weight = isfinite(in->threshold) ? in->flags_weight : 0;
     c->steps = in->steps;
     c->demand = copy_doubles(in->demand, n);
     c->heads = copy_doubles(in->heads, n);
@@ -304,7 +305,7 @@ static void score_group(const mg_calib_data *c, size_t g, const double *apl, wor
  * supply and the two steps by the engine's own functions (so the figures
  * are those `maillage access` gives for the same model), then the scores. */
 static int evaluate(const mg_calib_data *c, const mg_model *m, work *k, mg_calib_score *scores,
-                    const uint8_t *exclude, double *objective)
+                    const uint8_t *exclude, double *objective, double *reference)
 {
     mg_decay f = c->steps;
     if (mg_decay_set_spread(&f, m->time_spread, NULL) != MG_OK)
@@ -329,8 +330,12 @@ static int evaluate(const mg_calib_data *c, const mg_model *m, work *k, mg_calib
     mg_access_weights(&view, &f, k->w);
     double total = c->sum_heads + m->centre_heads * c->sum_centres;
     double per_head = total > 0 ? c->per_head * c->sum_heads / total : c->per_head;
-    if (mg_model_supply(&view, k->w, c->heads, c->centres, c->demand, m, per_head, k->supply,
-                        NULL) != MG_OK)
+    /* The reference of the activity is the table's own (the national one
+     * when the data are national): the value calibrate writes. */
+    mg_model mm = *m;
+    mm.activity_reference = 0;
+    if (mg_model_supply(&view, k->w, c->heads, c->centres, c->demand, &mm, per_head, k->supply,
+                        NULL, reference) != MG_OK)
         return MG_ENOMEM;
     mg_access_two_step(&view, k->w, k->w, k->supply, c->demand, k->ratio, k->apl);
     for (size_t i = 0; i < c->n; i++)
@@ -344,6 +349,8 @@ static int evaluate(const mg_calib_data *c, const mg_model *m, work *k, mg_calib
             scores[g] = s;
         if ((!exclude || !exclude[g]) && isfinite(s.spearman)) {
             sum += s.spearman;
+            if (c->flags_weight > 0 && s.communes)
+                sum += c->flags_weight * (double)(s.both_below + s.both_above) / (double)s.communes;
             counted++;
         }
     }
@@ -360,12 +367,30 @@ int mg_calib_evaluate(const mg_calib_data *c, const mg_model *m, double *apl,
     work k;
     if (work_init(&k, c))
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    rc = evaluate(c, m, &k, scores, NULL, objective);
+    double ref = 0;
+    rc = evaluate(c, m, &k, scores, NULL, objective, &ref);
     if (rc == MG_OK && apl)
         memcpy(apl, k.apl, c->n * sizeof *apl);
     work_free(&k);
     if (rc)
         return mg_diag_set(d, rc, NULL, 0, 0, "calibration: cannot evaluate the model");
+    return MG_OK;
+}
+
+int mg_calib_resolve(const mg_calib_data *c, mg_model *m, mg_diag *d)
+{
+    int rc = mg_model_check(m, d);
+    if (rc)
+        return rc;
+    work k;
+    if (work_init(&k, c))
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    double obj, ref = 0;
+    rc = evaluate(c, m, &k, NULL, NULL, &obj, &ref);
+    work_free(&k);
+    if (rc)
+        return mg_diag_set(d, rc, NULL, 0, 0, "calibration: cannot evaluate the model");
+    m->activity_reference = m->activity_exponent != 0 ? ref : 0;
     return MG_OK;
 }
 
@@ -391,7 +416,7 @@ static void *run_worker(void *arg)
     worker *w = arg;
     for (size_t q = w->first; q < w->b->ncand; q += w->stride) {
         mg_model m = mg_calib_model(w->b->c, w->b->x[q]);
-        w->b->rc[q] = evaluate(w->b->c, &m, &w->k, NULL, w->b->exclude, &w->b->value[q]);
+        w->b->rc[q] = evaluate(w->b->c, &m, &w->k, NULL, w->b->exclude, &w->b->value[q], NULL);
     }
     return NULL;
 }

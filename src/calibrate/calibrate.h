@@ -5,7 +5,9 @@
  * weights, the activity exponent and the weight of health centres. The
  * objective is the mean, over départements, of the Spearman correlation
  * between our APL and the official one within the département (what a
- * Département compares); leave-one-département-out cross-validation refits
+ * Département compares), plus, with a flags weight W > 0, W times the
+ * share of its communes on the same side of the threshold as the official
+ * value (the under-served flag); leave-one-département-out cross-validation refits
  * without each département in turn and scores it on the fit that did not see
  * it. docs/methodology.md ("Calibration") states the objective, the search
  * and the figures of the shipped fit.
@@ -58,6 +60,7 @@ typedef struct mg_calib_input {
     mg_decay steps;           /* the sharp APL profile */
     double detour;            /* fixed detour factor */
     size_t min_group;         /* a département counts with at least this many compared communes */
+    double flags_weight;      /* W: weight of the agreement on the flag in the objective (0) */
 } mg_calib_input;
 
 /**
@@ -89,10 +92,19 @@ typedef struct mg_calib_score {
 /**
  * Our APL for the model m on every location into apl (may be NULL) and each
  * département's score into scores (mg_calib_groups entries, may be NULL);
- * *objective receives the mean Spearman over départements.
+ * *objective receives the objective: the mean Spearman over départements
+ * (plus W times the mean share of communes flagged alike).
  */
 int mg_calib_evaluate(const mg_calib_data *c, const mg_model *m, double *apl,
                       mg_calib_score *scores, double *objective, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Sets m->activity_reference to the reference the calibration's data give
+ * for m's exponent (the value that keeps their total activity), so that a
+ * run on any part of the territory uses it. The evaluations of the
+ * calibration always compute it that way, whatever m holds.
+ */
+int mg_calib_resolve(const mg_calib_data *c, mg_model *m, mg_diag *d) MG_WARN_UNUSED;
 
 /**
  * Fits from `start`. `exclude` (mg_calib_groups flags, may be NULL) leaves

@@ -36,6 +36,12 @@ typedef struct cli_common {
     mg_diagnosis_opts opts;
     bool quiet;
     bool progress; /* forced on with --progress; otherwise on a terminal */
+    /* The model options, applied by cli_common_finish over the
+     * profession's defaults (or --uncalibrated), then --params, then each
+     * option given (NaN: not given). */
+    bool uncalibrated;
+    const char *params;
+    double speed, detour, access, spread, activity, centres;
 } cli_common;
 
 /* getopt_long option codes of the common options (above 255). */

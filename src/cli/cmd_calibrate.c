@@ -38,6 +38,9 @@ static void help(void)
            "                        access, spread, activity, centres\n"
            "  --threads N           evaluations in parallel (default 2)\n"
            "  --min-communes N      a département counts with N communes or more (10)\n"
+           "  --flags-weight W      add W x the share of communes on the same side of the\n"
+           "                        threshold as the official value to the objective\n"
+           "                        (default 0: ranks only; docs/methodology.md)\n"
            "  -h, --help            this help\n",
            cli_common_help);
 }
@@ -89,7 +92,7 @@ static void print_model(FILE *f, const char *label, const mg_model *m, double ob
 {
     fprintf(f,
             "%s: speed %.2f km/h (detour %.2f), access %.2f min, spread %.3f, activity exponent "
-            "%.3f, %.2f GPs per health centre; mean Spearman over départements %.4f\n",
+            "%.3f, %.2f practitioners per health centre; objective %.4f\n",
             label, m->crowfly.speed_kmh, m->crowfly.detour, m->crowfly.access_min, m->time_spread,
             m->activity_exponent, m->centre_heads, obj);
 }
@@ -152,7 +155,7 @@ int mg_cmd_calibrate(int argc, char **argv)
 {
     enum {
         OPT_OUT = OPT_COMMON_END, OPT_REPORT, OPT_DEPS, OPT_EXCLUDE, OPT_NO_CV, OPT_FIXED,
-        OPT_THREADS, OPT_MIN_COMMUNES
+        OPT_THREADS, OPT_MIN_COMMUNES, OPT_FLAGS_WEIGHT
     };
     static const struct option longopts[] = {
         CLI_COMMON_OPTIONS,
@@ -164,6 +167,7 @@ int mg_cmd_calibrate(int argc, char **argv)
         {"fixed", required_argument, NULL, OPT_FIXED},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"min-communes", required_argument, NULL, OPT_MIN_COMMUNES},
+        {"flags-weight", required_argument, NULL, OPT_FLAGS_WEIGHT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -172,7 +176,7 @@ int mg_cmd_calibrate(int argc, char **argv)
     cli_common_init(&c);
     const char *out_path = NULL, *report = NULL, *deps = NULL, *exclude = NULL, *fixed = NULL;
     bool cv = true;
-    double threads = 2, min_communes = 10;
+    double threads = 2, min_communes = 10, flags_weight = 0;
     int opt;
     optind = 1;
     while ((opt = cli_getopt(&c, argc, argv, longopts, cmd)) > 0) {
@@ -186,6 +190,10 @@ int mg_cmd_calibrate(int argc, char **argv)
         case OPT_FIXED: fixed = optarg; break;
         case OPT_THREADS:
             if (cli_number(cmd, "threads", optarg, 1, 64, &threads))
+                return MG_EXIT_USAGE;
+            break;
+        case OPT_FLAGS_WEIGHT:
+            if (cli_number(cmd, "flags-weight", optarg, 0, 10, &flags_weight))
                 return MG_EXIT_USAGE;
             break;
         case OPT_MIN_COMMUNES:
@@ -270,7 +278,7 @@ int mg_cmd_calibrate(int argc, char **argv)
         .centres = gp ? centres : NULL, .official = official, .group = (const char(*)[4])group,
         .per_head = per_head, .scale = g->prof->scale, .threshold = g->prof->threshold,
         .steps = g->apl_spec.decay, .detour = start.crowfly.detour,
-        .min_group = (size_t)min_communes,
+        .min_group = (size_t)min_communes, .flags_weight = flags_weight,
     };
     if (in.steps.spread > 0) {
         in.steps.spread = 0;
@@ -298,7 +306,8 @@ int mg_cmd_calibrate(int argc, char **argv)
     size_t evals = 0;
     if ((rc = mg_calib_fit(cd, &box, &start, NULL, (unsigned)threads, &best, &obj, &evals, &d)))
         goto done;
-    if ((rc = mg_calib_evaluate(cd, &best, NULL, s_fit, &obj, &d)))
+    if ((rc = mg_calib_evaluate(cd, &best, NULL, s_fit, &obj, &d)) ||
+        (rc = mg_calib_resolve(cd, &best, &d)))
         goto done;
     double t2 = now();
     if (!c.quiet) {
@@ -331,8 +340,9 @@ int mg_cmd_calibrate(int argc, char **argv)
         char comment[512];
         snprintf(comment, sizeof comment,
                  "maillage calibrate, profession %s: %zu communes in %zu départements;\n"
-                 "mean Spearman over départements %.4f (start %.4f)%s",
-                 g->prof->key, compared, ng, obj, obj0,
+                 "objective %.4f (start %.4f; mean Spearman over départements %.4f, start %.4f)%s",
+                 g->prof->key, compared, ng, obj, obj0, mean_spearman(s_fit, ng),
+                 mean_spearman(s_start, ng),
                  cv ? "; cross-validated figures in the report" : "");
         int wr = mg_model_write(out.f, &best, comment);
         if (cli_out_close(&out, wr == MG_OK, cmd)) {

@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,9 @@ void cli_error(const char *cmd, const char *fmt, ...)
 
 void cli_common_init(cli_common *c)
 {
-    *c = (cli_common){.opts = mg_diagnosis_defaults()};
+    *c = (cli_common){.opts = mg_diagnosis_defaults(),
+                      .speed = NAN, .detour = NAN, .access = NAN, .spread = NAN,
+                      .activity = NAN, .centres = NAN};
     c->progress = isatty(STDERR_FILENO);
 }
 
@@ -151,40 +154,71 @@ int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd)
         }
         return 1;
     case OPT_DETOUR:
-        return cli_number(cmd, "detour", arg, 1, 10, &o->crowfly.detour) ? -1 : 1;
+        return cli_number(cmd, "detour", arg, 1, 10, &c->detour) ? -1 : 1;
     case OPT_SPEED:
-        return cli_number(cmd, "speed", arg, 1, 200, &o->crowfly.speed_kmh) ? -1 : 1;
+        return cli_number(cmd, "speed", arg, 1, 200, &c->speed) ? -1 : 1;
     case OPT_CATCHMENT:
         return cli_number(cmd, "catchment", arg, 1, 600, &o->catchment) ? -1 : 1;
     case OPT_ACCESS_TIME:
-        return cli_number(cmd, "access-time", arg, 0, 15, &o->crowfly.access_min) ? -1 : 1;
+        return cli_number(cmd, "access-time", arg, 0, 15, &c->access) ? -1 : 1;
     case OPT_TIME_SPREAD:
-        return cli_number(cmd, "time-spread", arg, 0, 1, &o->time_spread) ? -1 : 1;
+        return cli_number(cmd, "time-spread", arg, 0, 1, &c->spread) ? -1 : 1;
     case OPT_ACTIVITY_EXPONENT:
-        return cli_number(cmd, "activity-exponent", arg, 0, 3, &o->activity_exponent) ? -1 : 1;
+        return cli_number(cmd, "activity-exponent", arg, -2, 2, &c->activity) ? -1 : 1;
     case OPT_CENTRE_HEADS:
-        return cli_number(cmd, "centre-practitioners", arg, 0, 50, &o->centre_heads) ? -1 : 1;
-    case OPT_UNCALIBRATED: {
-        mg_model m = mg_model_uncalibrated();
-        mg_diagnosis_set_model(o, &m);
+        return cli_number(cmd, "centre-practitioners", arg, 0, 50, &c->centres) ? -1 : 1;
+    case OPT_UNCALIBRATED:
+        c->uncalibrated = true;
         return 1;
-    }
-    case OPT_PARAMS: {
-        mg_model m = mg_diagnosis_model(o);
-        mg_diag d = {{0}};
-        int rc = mg_model_read(arg, &m, &d);
-        if (rc) {
-            fprintf(stderr, "maillage %s: %s\n", cmd, d.msg[0] ? d.msg : mg_strerror(rc));
-            return -1;
-        }
-        mg_diagnosis_set_model(o, &m);
+    case OPT_PARAMS:
+        c->params = arg;
         return 1;
-    }
     case OPT_SUPPLY_PER_HEAD:
         return cli_number(cmd, "supply-per-head", arg, 0.001, 1e6, &o->supply_per_head) ? -1 : 1;
     default:
         return 0;
     }
+}
+
+/* The model: the profession's calibrated defaults unless --uncalibrated,
+ * then the parameter file, then each option. */
+static int finish_model(cli_common *c, const char *cmd)
+{
+    mg_diagnosis_opts *o = &c->opts;
+    mg_model m = c->uncalibrated ? mg_model_uncalibrated() : mg_model_defaults_for(o->profession);
+    if (c->params) {
+        mg_diag d = {{0}};
+        int rc = mg_model_read(c->params, &m, &d);
+        if (rc) {
+            fprintf(stderr, "maillage %s: %s\n", cmd, d.msg[0] ? d.msg : mg_strerror(rc));
+            return -1;
+        }
+    }
+    const struct {
+        double v, *into;
+    } given[] = {
+        {c->speed, &m.crowfly.speed_kmh}, {c->detour, &m.crowfly.detour},
+        {c->access, &m.crowfly.access_min}, {c->spread, &m.time_spread},
+        {c->activity, &m.activity_exponent}, {c->centres, &m.centre_heads},
+    };
+    bool any = c->uncalibrated || c->params;
+    for (size_t k = 0; k < sizeof given / sizeof *given; k++)
+        if (!isnan(given[k].v)) {
+            *given[k].into = given[k].v;
+            any = true;
+        }
+    /* A new exponent needs its own reference: computed over the table
+     * (all of France with the neighbours). */
+    if (!isnan(c->activity))
+        m.activity_reference = 0;
+    mg_diag d = {{0}};
+    if (mg_model_check(&m, &d) != MG_OK) {
+        cli_error(cmd, "%s", d.msg);
+        return -1;
+    }
+    mg_diagnosis_set_model(o, &m);
+    o->model_explicit = any;
+    return 0;
 }
 
 int cli_common_finish(cli_common *c, const char *cmd)
@@ -193,7 +227,7 @@ int cli_common_finish(cli_common *c, const char *cmd)
         cli_error(cmd, "--bundle DIR and --france DIR are required (try --help)");
         return -1;
     }
-    return 0;
+    return finish_model(c, cmd);
 }
 
 int cli_exit_for(int rc)

@@ -21,7 +21,7 @@ mg_diagnosis_opts mg_diagnosis_defaults(void)
         .catchment = 20,
         .official_age = MG_AGE_NONE,
     };
-    mg_model m = mg_model_defaults();
+    mg_model m = mg_model_defaults_for(o.profession);
     mg_diagnosis_set_model(&o, &m);
     return o;
 }
@@ -32,6 +32,7 @@ mg_model mg_diagnosis_model(const mg_diagnosis_opts *o)
         .crowfly = o->crowfly,
         .time_spread = o->time_spread,
         .activity_exponent = o->activity_exponent,
+        .activity_reference = o->activity_reference,
         .centre_heads = o->centre_heads,
     };
 }
@@ -41,6 +42,7 @@ void mg_diagnosis_set_model(mg_diagnosis_opts *o, const mg_model *m)
     o->crowfly = m->crowfly;
     o->time_spread = m->time_spread;
     o->activity_exponent = m->activity_exponent;
+    o->activity_reference = m->activity_reference;
     o->centre_heads = m->centre_heads;
 }
 
@@ -134,10 +136,17 @@ static int road_pairs(mg_diagnosis *g, const mg_diagnosis_opts *o, mg_diag *d)
     return rc;
 }
 
-int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
+int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *given,
                       mg_progress_fn progress, void *pctx, mg_diag *d)
 {
     *out = NULL;
+    /* Unless the model was chosen, the profession's calibrated one. */
+    mg_diagnosis_opts resolved = *given;
+    const mg_diagnosis_opts *o = &resolved;
+    if (!given->model_explicit && given->profession) {
+        mg_model m = mg_model_defaults_for(given->profession);
+        mg_diagnosis_set_model(&resolved, &m);
+    }
     if (!o->bundle || !o->france)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "both a bundle folder and a France folder are needed");
     const char *dirs[2] = {o->bundle, o->france};
@@ -243,6 +252,31 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     for (size_t i = 0; i < n; i++)
         g->official[i] = NAN;
     g->official_age = o->official_age;
+    /* The standardised population of every commune of France, when the
+     * France folder holds the national DREES file of the profession: the
+     * neighbours' demand is then the same as in the national calibration,
+     * not their raw population (which for midwives, say, is twice the
+     * standardised one). Only the population is taken from it: the study
+     * territory and its official values are the bundle's. */
+    char *national = NULL;
+    if (find_one(&national, o->france, n_drees, 1, "national DREES file", &none) == MG_OK) {
+        uint8_t *keep = mg_alloc_array(n, sizeof *keep);
+        if (!keep) {
+            free(national);
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        memcpy(keep, t->in_study, n * sizeof *keep);
+        mg_report quiet = {0};
+        rc = mg_import_drees(t, national, MG_AGE_NONE, MG_DREES_ALLOW_MISSING, NULL, NULL, NULL,
+                             NULL, &quiet, d);
+        mg_report_free(&quiet);
+        memcpy(t->in_study, keep, n * sizeof *keep);
+        free(keep);
+        free(national);
+        if (rc)
+            goto fail;
+    }
     unsigned drees_flags = (o->allow_missing ? MG_DREES_ALLOW_MISSING : 0u) |
                            (contours ? MG_DREES_STUDY_IS_TERRITORY : 0u);
     if (drees && (rc = mg_import_drees(t, drees, o->official_age, drees_flags, g->official,
@@ -290,7 +324,7 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
      * health centres spreads it over more practitioners. */
     double per_head = o->supply_per_head > 0 ? o->supply_per_head : g->prof->supply_per_head;
     if (g->centres) {
-        double sum_heads = g->unmapped_heads, sum_centres = 0;
+        double sum_heads = 0, sum_centres = 0;
         for (size_t i = 0; i < n; i++) {
             sum_heads += g->heads[i];
             sum_centres += g->centres[i];
@@ -344,7 +378,7 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
     }
     mg_model model = mg_diagnosis_model(o);
     rc = mg_model_supply(&g->pairs, w, heads_in, g->centres, g->demand, &model, per_head,
-                         g->supply, g->per_head);
+                         g->supply, g->per_head, NULL);
     free(w);
     free(heads_in);
     if (rc) {

@@ -34,7 +34,11 @@ typedef struct mg_diagnosis_opts {
                              * matrix or road times it is not used) */
     double time_spread;     /* σ of the APL's steps on crow-fly times (access/model.h) */
     double activity_exponent; /* γ of the activity per practitioner (access/model.h) */
+    double activity_reference; /* its reference demand (access/model.h) */
     double centre_heads;    /* GPs counted per health centre (BPE D108) */
+    bool model_explicit;    /* false: the model fields are ignored and each
+                             * profession gets its calibrated defaults
+                             * (mg_model_defaults_for) */
     double catchment;       /* the other measures' catchment, minutes; the table
                              * reaches further when the APL's spread needs it */
     enum mg_drees_age official_age;
@@ -47,7 +51,8 @@ typedef struct mg_diagnosis_opts {
  * (mg_model_defaults). */
 mg_diagnosis_opts mg_diagnosis_defaults(void);
 
-/** The model parts of the options, and setting them. */
+/** The model parts of the options, and setting them (setting does not
+ * touch model_explicit). */
 mg_model mg_diagnosis_model(const mg_diagnosis_opts *o);
 void mg_diagnosis_set_model(mg_diagnosis_opts *o, const mg_model *m);
 

@@ -58,11 +58,15 @@ static void test_incremental_equals_full(void **state)
     assert_int_equal(mg_scenario_eval(engine, &s, apl, supply, &d), 0);
     /* Capacities by the documented formulas. */
     long quillan = mg_territory_find(g->t, "11304"), axat = mg_territory_find(g->t, "11021");
-    assert_true(fabs(supply[quillan] - (g->heads[quillan] - 1) * 4265.0) < 1e-6);
-    assert_true(fabs(supply[axat] - (g->heads[axat] + 4) * 4265.0) < 1e-6);
+    /* A practitioner counts with the activity the model gives practitioners
+     * at that commune (g->per_head); telehealth and mobile consultations by
+     * their own formulas. */
+    assert_true(fabs(supply[quillan] - (g->supply[quillan] - g->per_head[quillan])) < 1e-6);
+    assert_true(fabs(supply[axat] - (g->supply[axat] + 4 * g->per_head[axat])) < 1e-6);
+    assert_true(g->per_head[quillan] != g->per_head[axat]); /* the activity varies */
     long limoux = mg_territory_find(g->t, "11206");
     double cart = 8 * 2 * 47 * 0.8, mobile = 2 * 12 * 6 * 3.0;
-    assert_true(fabs(supply[limoux] - (g->heads[limoux] * 4265.0 + cart + mobile)) < 1e-6);
+    assert_true(fabs(supply[limoux] - (g->supply[limoux] + cart + mobile)) < 1e-6);
     recompute(supply, full);
     double worst = 0;
     size_t changed = 0;
