@@ -355,7 +355,7 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
     double *std = mg_alloc_array(t->n, sizeof *std);
     double *wsum = mg_alloc_array(t->n, sizeof *wsum);   /* weights of APL */
     double *asum = mg_alloc_array(t->n, sizeof *asum);   /* weighted APL */
-    uint8_t *seen = mg_alloc_array(t->n, sizeof *seen);  /* 1 row, 2 std pop */
+    uint8_t *seen = mg_alloc_array(t->n, sizeof *seen);  /* 1 row, 2 std pop, 4 short row, 8 full row */
     uint32_t *nval = mg_alloc_array(t->n, sizeof *nval); /* rows with an APL */
     double *single = mg_alloc_array(t->n, sizeof *single); /* the value of one row */
     /* The territory the file must cover, with MG_DREES_STUDY_IS_TERRITORY:
@@ -476,9 +476,8 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
                                      code, t->name[i], t->population[i], nf, nh);
                     goto done;
                 }
-                short_inhabited++;
             }
-            seen[i] |= 1;
+            seen[i] |= 1 | 4;
             continue;
         }
         double apl, sp, pop = 0;
@@ -493,7 +492,7 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
                           "commune %s: expected non-negative values", code);
             goto done;
         }
-        seen[i] |= 1;
+        seen[i] |= 1 | 8;
         if (has_std) {
             std[i] += sp;
             seen[i] |= 2;
@@ -523,6 +522,10 @@ int mg_import_drees(mg_territory *t, const char *path, enum mg_drees_age age,
      * present. */
     size_t absent = 0;
     long first = -1;
+    /* Inhabited communes whose rows (a merged commune may have several,
+     * under its former codes) all lack values: counted once each. */
+    for (size_t i = 0; i < t->n; i++)
+        short_inhabited += (seen[i] & (4 | 8)) == 4 && t->population[i] > 0;
     for (size_t i = 0; i < t->n; i++) {
         if (!contours || !territory[i] || seen[i] || !(t->population[i] > 0))
             continue;

@@ -1279,6 +1279,36 @@ static void test_drees_xlsx(void **state)
  * communes with a code and a name only are read; Mayotte's 17 inhabited
  * communes written the same way need --allow-missing. Skipped when the
  * shared data folder is not beside the project. */
+/* --allow-missing counts inhabited communes without a value once each: a
+ * merged commune written under two codes without values is one, and one
+ * with a row of values beside a row without is none (the fuzzer found the
+ * count going past the number of communes: it counted rows). */
+static void test_drees_missing_counted_once(void **state)
+{
+    (void)state;
+    static const char text[] = DREES_HEADER
+        "11001,Aigues-Vives,563,3.226,3.2,2.861,570.56\n"
+        "13201,Marseille 1er\n"
+        "13055,Marseille\n"
+        "11900,Airoux-Haut\n"
+        "11002,Airoux,168,3.0,2.9,2.8,160.25\n";
+    char pd[512];
+    write_tmp(pd, sizeof pd, "apl_missing.csv", text);
+    mg_territory *t = load(false);
+    double official[16];
+    size_t missing = 99;
+    mg_diag d;
+    mg_diag_clear(&d);
+    int rc = mg_import_drees(t, pd, MG_AGE_NONE, MG_DREES_ALLOW_MISSING, official, NULL, NULL,
+                             &missing, NULL, &d);
+    if (rc != MG_OK)
+        fail_msg("mg_import_drees: %d %s", rc, d.msg);
+    assert_int_equal(missing, 1); /* Marseille, whose two rows have no values */
+    long airoux = mg_territory_find_current(t, "11002");
+    assert_true(airoux >= 0 && official[airoux] > 0);
+    mg_territory_free(t);
+}
+
 static void test_drees_national(void **state)
 {
     (void)state;
@@ -1402,6 +1432,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cog),
         cmocka_unit_test(test_cog_cache),
+        cmocka_unit_test(test_drees_missing_counted_once),
         cmocka_unit_test(test_laposte),
         cmocka_unit_test(test_bpe),
         cmocka_unit_test(test_drees),
