@@ -594,7 +594,7 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
     if (unknown > 20)
         mg_report_add(rep, "%s: %zu more unknown codes", path, unknown - 20);
     if (nrows) {
-        od *tmp = mg_alloc_array(nrows, sizeof *tmp);
+        od *tmp = mg_alloc_large(nrows, sizeof *tmp);
         rc = tmp ? sort_od(rows, tmp, nrows, t->n) : MG_ENOMEM;
         free(tmp);
         if (rc)
@@ -602,6 +602,17 @@ int mg_pairs_read_csv(const mg_territory *t, const char *path, double max_minute
     }
     if ((rc = builder_init(&b, t->n)))
         goto done;
+    /* The table holds at most the rows and one pair per commune: allocated
+     * once, in huge pages where the system has them (growing it by
+     * doubling faulted every page in twice). */
+    size_t tcap = nrows + t->n < MG_MAX_PAIRS ? nrows + t->n : (size_t)MG_MAX_PAIRS;
+    b.p.to = mg_alloc_large(tcap, sizeof *b.p.to);
+    b.p.minutes = mg_alloc_large(tcap, sizeof *b.p.minutes);
+    if (!b.p.to || !b.p.minutes) {
+        rc = MG_ENOMEM;
+        goto done;
+    }
+    b.cap = tcap;
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++) {
         b.p.start[i] = b.p.npairs;
