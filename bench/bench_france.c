@@ -71,9 +71,13 @@ static void on_step(void *ctx, const char *step, double fraction)
 enum { PH_COG, PH_POINTS, PH_SUPPLY, PH_PAIRS, PH_WEIGHTS, PH_PASSES, PH_FIGURES, PH_WRITE, PH_N };
 static const char *const phase_name[PH_N] = {
     "import communes + EPCI (COG JSON)", "import points + DREES (La Poste, DREES)",
-    "import supply (BPE) + study", "pairs (travel-time table)", "weights (step decay)",
+    "import supply (BPE) + study", "pairs (table, then supply model)", "weights (step decay)",
     "passes (two steps)", "figures (summary)", "writing (CSV table)",
 };
+
+/* The size of the last run's table, for the report. */
+static size_t whole_npairs;
+static double whole_table_max;
 
 /* One run through the library as `maillage access` does it; phase seconds
  * into ph. Returns nonzero on failure (printed). */
@@ -100,6 +104,11 @@ static int whole_once(const mg_diagnosis_opts *o, double ph[PH_N])
     /* The APL step again, split: weights, then the two passes (the same
      * work mg_access_compute did inside the load). */
     size_t np = g->pairs.npairs, n = g->t->n;
+    whole_npairs = np;
+    whole_table_max = 0;
+    for (size_t k = 0; k < np; k++)
+        if (g->pairs.minutes[k] > whole_table_max)
+            whole_table_max = g->pairs.minutes[k];
     double *w = mg_alloc_array(np, sizeof *w), *ratio = mg_alloc_array(n, sizeof *ratio);
     double *apl = mg_alloc_array(n, sizeof *apl);
     double s = bench_now();
@@ -206,8 +215,9 @@ static void print_phases(const char *title, double med[PH_N], double floor_s)
     double total = 0;
     for (int k = 0; k < PH_N; k++)
         total += med[k];
-    printf("%s: phases through the library (median of each), total %.0f ms\n", title,
-           total * 1e3);
+    printf("%s: phases through the library (median of each), total %.0f ms; %zu pairs, the "
+           "longest %.1f min\n",
+           title, total * 1e3, whole_npairs, whole_table_max);
     for (int k = 0; k < PH_N; k++)
         printf("  %-42s %8.1f ms  %5.1f %%\n", phase_name[k], med[k] * 1e3,
                100 * med[k] / total);
