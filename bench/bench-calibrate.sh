@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The calibration and its hold-out check, timed (issue: trusting the map).
-# On the national DREES file of GPs (../shared/data/france/drees-apl-2021,
-# or $1), in Release: one whole `maillage access` on France with the shipped
+# On the national DREES file of GPs (data/demo/france/drees-apl-2021, or
+# $1), in Release: one whole `maillage access` on France with the shipped
 # model (the baseline, measured in the same run), the fit alone on 1 and on
 # 2 threads, and the fit with leave-one-département-out cross-validation on
 # 2 threads. Prints each time and its ratio to the baseline, the number of
 # evaluations and the figures the calibration prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-national=${1:-../shared/data/france/drees-apl-2021}
+national=${1:-data/demo/france/drees-apl-2021}
 prog=bench-calibrate
-[ -f "$national/apl_mg_2021.csv" ] || { echo "$prog: no national file in $national" >&2; exit 3; }
+[ -f "$national/apl_mg_2021.csv" ] || [ -f "$national/apl_mg_2021.csv.gz" ] || { echo "$prog: no national file in $national" >&2; exit 3; }
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target maillage >/dev/null
 m=build-bench/maillage

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the shipped model parameters: `maillage calibrate` on the
-# national DREES APL 2021 files of each profession (../shared/data/france/
-# drees-apl-2021 beside the repository, or the folder given as $1), with
+# national DREES APL 2021 files of each profession (data/demo/france/
+# drees-apl-2021, or the folder given as $1), with
 # leave-one-département-out cross-validation, from the uncalibrated model.
 # Writes data/model/apl-<profession>.txt (the defaults compiled into
 # src/access/model.c must then be set to these values; test_calibrate
@@ -10,7 +10,7 @@
 # profession on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-national=${1:-../shared/data/france/drees-apl-2021}
+national=${1:-data/demo/france/drees-apl-2021}
 [ -d "$national" ] || { echo "calibrate.sh: no folder $national (the national DREES files)" >&2; exit 3; }
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j"$(nproc)" --target maillage >/dev/null

@@ -41,9 +41,9 @@ static void help(void)
            "                        people within --coverage-minutes of a site; pmedian:\n"
            "                        travel time to the nearest practice\n"
            "  --threshold X         under-served below X (GP default 2.5)\n"
-           "  --baseline B          model (default): the APL before is the model's;\n"
-           "                        official: the DREES value where it publishes one (the\n"
-           "                        model's elsewhere), plus the model's change\n"
+           "  --baseline B          official (default): the APL before is the DREES value\n"
+           "                        where it publishes one (the model's elsewhere), plus\n"
+           "                        the model's change; model: the model's APL\n"
            "  --coverage-minutes T  coverage radius in minutes (default 10)\n"
            "  --budget EUR          total cost at most EUR\n"
            "  --min-distance KM     at least KM between two sites (crow-fly)\n"
@@ -277,7 +277,7 @@ static int plan_parse(plan_opts *o, int argc, char **argv)
     };
     *o = (plan_opts){
         .settings = {.objective = MG_PLAN_DEFICIT, .threshold = NAN, .coverage_minutes = 10,
-                     .budget = INFINITY},
+                     .budget = INFINITY, .baseline = MG_BASELINE_OFFICIAL},
         .cand = {.rule = "all"}, .greedy = 1, .time_limit = 60, .memory_mb = 4096,
         .fmt = MG_FORMAT_CSV,
     };

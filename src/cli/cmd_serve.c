@@ -60,8 +60,9 @@ static void help(void)
            "  --access-log FILE     one line per request appended to FILE; - for standard\n"
            "                        error (default), off for none\n"
            "  --baseline B          what pages, exports and the API show without ?base=:\n"
-           "                        model (default: the model's APL) or official (the\n"
-           "                        DREES APL plus the model's change; docs/web.md)\n"
+           "                        official (default: the DREES APL where it publishes\n"
+           "                        one, plus the model's change) or model (the model's\n"
+           "                        APL; docs/web.md)\n"
            "\n"
            "Limits (docs/web.md, docs/deployment.md):\n"
            "  --max-connections N   connections at once; past it new ones are closed at\n"
@@ -125,7 +126,7 @@ typedef struct serve_opts {
     const char *smtp_relay, *smtp_credentials, *mail_from;
     bool smtp_starttls;
     unsigned mail_interval;
-    enum mg_baseline baseline; /* of pages without ?base= (model unless --baseline) */
+    enum mg_baseline baseline; /* of pages without ?base= (official unless --baseline) */
     bool help; /* --help was given and answered */
 } serve_opts;
 
@@ -295,8 +296,13 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    /* The DREES map by default: what elected officials know, with the
+     * model's change for scenarios (docs/methodology.md, "Official
+     * baseline"; the model alone ranks communes better than its level
+     * flags them, see "Calibration"). */
     *o = (serve_opts){.hc = mg_http_config_defaults(), .database = "maillage.sqlite",
-                      .access_log = "-", .mail_interval = SERVE_MAIL_INTERVAL};
+                      .access_log = "-", .mail_interval = SERVE_MAIL_INTERVAL,
+                      .baseline = MG_BASELINE_OFFICIAL};
     o->hc.static_dir = MG_STATIC_DIR;
     cli_common_init(&o->c);
     int opt;

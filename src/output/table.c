@@ -324,11 +324,17 @@ static json_t *meta_json(const mg_diagnosis *g)
     json_object_set_new(m, "unit", json_string(g->prof->unit));
     json_object_set_new(m, "bpe_type", json_string(g->prof->bpe_type));
     json_object_set_new(m, "catchment_minutes", json_real(o->catchment));
-    json_object_set_new(m, "travel_times", json_string(o->matrix ? "matrix" : "crow-fly"));
-    if (!o->matrix) {
+    json_object_set_new(m, "travel_times", json_string(o->matrix ? "matrix" : o->graph || o->osm ? "road" : "crow-fly"));
+    if (!o->matrix && !o->graph && !o->osm) {
         json_object_set_new(m, "detour", json_real(o->crowfly.detour));
         json_object_set_new(m, "speed_kmh", json_real(o->crowfly.speed_kmh));
+        json_object_set_new(m, "access_minutes", json_real(o->crowfly.access_min));
+        json_object_set_new(m, "time_spread", json_real(o->time_spread));
     }
+    json_object_set_new(m, "activity_exponent", json_real(o->activity_exponent));
+    json_object_set_new(m, "activity_reference", json_real(o->activity_reference));
+    json_object_set_new(m, "centre_practitioners", json_real(o->centre_heads));
+    json_object_set_new(m, "calibrated_defaults", json_boolean(!o->model_explicit));
     json_object_set_new(m, "neighbours", json_boolean(o->neighbours));
     json_object_set_new(m, "points", json_string(o->points == MG_POINTS_CONTOURS ? "contours" : "laposte"));
     json_object_set_new(m, "official_column",

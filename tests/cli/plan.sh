@@ -105,9 +105,9 @@ expect_exit 3 "$M" plan "${demo[@]}" --resource gp --candidates "$tmp/missing.cs
 # before the plan are the official file's, computed here from it alone;
 # the model's baseline gives other figures, and the same sites add the
 # same gain on either (a site only adds capacity: nothing is clamped).
-expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --baseline official --format json --out "$tmp/official.json"
-expect_err 'baseline official'
-expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --format json --out "$tmp/model.json" --quiet
+expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --format json --out "$tmp/official.json"
+expect_err 'baseline official' # the default
+expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --baseline model --format json --out "$tmp/model.json" --quiet
 python3 - "$tmp/official.json" "$tmp/model.json" "$MG_SOURCE_DIR/data/demo/11-aude/apl_mg_2021.csv" <<'PY' && ok || fail "official baseline of the plan"
 import csv, json, sys
 o, m = (json.load(open(p)) for p in sys.argv[1:3])
