@@ -44,6 +44,7 @@ static void help(void)
            "                        %s (default: all)\n"
            "  --catchment MIN       pairs kept up to MIN minutes, inclusive (20)\n"
            "  --steps SPEC          e2sfca and bfca step profile (10:1,15:0.66,20:0.33)\n"
+           "  --beta B              gravity's decay e^(-B t), per minute (0.1)\n"
            "  --format F            csv (default) or json\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        figures of each measure as JSON: weighted mean, Gini,\n"
@@ -61,7 +62,7 @@ static void help(void)
 typedef struct zones_opts {
     const char *zones, *matrix, *out_path, *summary_path, *measures, *steps;
     mg_zones_columns cols;
-    double catchment, poverty_line;
+    double catchment, poverty_line, beta;
     enum mg_format fmt;
     enum mg_zones_measure measure[MG_ZONES_NMEASURES];
     size_t nmeasures;
@@ -71,7 +72,7 @@ typedef struct zones_opts {
 enum {
     OPT_Z_ZONES = 300, OPT_Z_ID, OPT_Z_SUPPLY, OPT_Z_DEMAND, OPT_Z_MATRIX, OPT_Z_MEASURE,
     OPT_Z_CATCHMENT, OPT_Z_STEPS, OPT_Z_FORMAT, OPT_Z_OUT, OPT_Z_SUMMARY, OPT_Z_WEIGHT,
-    OPT_Z_GROUP, OPT_Z_POVERTY, OPT_Z_COMMUNE_ONLY
+    OPT_Z_GROUP, OPT_Z_POVERTY, OPT_Z_BETA, OPT_Z_COMMUNE_ONLY
 };
 
 /* The --measure list into o->measure, each name once; -1 after a usage
@@ -131,6 +132,7 @@ static int zones_parse(zones_opts *o, int argc, char **argv)
         {"weight", required_argument, NULL, OPT_Z_WEIGHT},
         {"group", required_argument, NULL, OPT_Z_GROUP},
         {"poverty-line", required_argument, NULL, OPT_Z_POVERTY},
+        {"beta", required_argument, NULL, OPT_Z_BETA},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         /* The commune mode's inputs and settings, refused by name. */
@@ -147,10 +149,17 @@ static int zones_parse(zones_opts *o, int argc, char **argv)
         {"supply-per-head", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
         {"threshold", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
         {"progress", no_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"params", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"uncalibrated", no_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"access-time", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"time-spread", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"activity-exponent", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"centre-practitioners", required_argument, NULL, OPT_Z_COMMUNE_ONLY},
+        {"allow-missing", no_argument, NULL, OPT_Z_COMMUNE_ONLY},
         {NULL, 0, NULL, 0},
     };
     *o = (zones_opts){.cols = {.id = "id"}, .catchment = 20, .poverty_line = NAN,
-                      .fmt = MG_FORMAT_CSV};
+                      .beta = mg_zones_method_default().beta, .fmt = MG_FORMAT_CSV};
     int opt, li = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, &li)) != -1) {
@@ -168,6 +177,10 @@ static int zones_parse(zones_opts *o, int argc, char **argv)
         case OPT_Z_GROUP: o->cols.group = optarg; break;
         case OPT_Z_CATCHMENT:
             if (cli_number(cmd, "catchment", optarg, 1, 600, &o->catchment))
+                return MG_EXIT_USAGE;
+            break;
+        case OPT_Z_BETA:
+            if (cli_number(cmd, "beta", optarg, 0, 9.999, &o->beta))
                 return MG_EXIT_USAGE;
             break;
         case OPT_Z_POVERTY:
@@ -234,6 +247,7 @@ static void zones_run_free(zones_run *r)
 static int zones_compute(const zones_opts *o, zones_run *r)
 {
     r->meth = mg_zones_method_default();
+    r->meth.beta = o->beta;
     int rc = MG_OK;
     if (o->steps && (rc = mg_decay_parse_steps(o->steps, &r->meth.steps, &r->d))) {
         cli_error(cmd, "--steps: %s", r->d.msg);

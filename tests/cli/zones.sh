@@ -55,6 +55,18 @@ python3 "$REF" compute "$D/zones.csv" "$D/matrix.csv" --supply doctors --demand 
 compare "$tmp/w.csv" "$tmp/w.json" "$tmp/wref.json" && ok || fail "--weight/--catchment/--steps differ"
 [ ! -s "$tmp/err" ] && ok || fail "--quiet printed something"
 
+# Another gravity decay (--beta), and a bad one refused.
+expect_exit 0 "$MAILLAGE" "${Z[@]}" --beta 0.05 --quiet --out "$tmp/b.csv" --summary "$tmp/b.json"
+python3 "$REF" compute "$D/zones.csv" "$D/matrix.csv" --supply doctors --demand population \
+    --beta 0.05 >"$tmp/bref.json"
+compare "$tmp/b.csv" "$tmp/b.json" "$tmp/bref.json" && ok || fail "--beta 0.05 differs from the reference"
+cmp -s "$tmp/b.csv" "$D/expected.csv" && fail "--beta changed nothing" || ok
+expect_exit 2 "$MAILLAGE" "${Z[@]}" --beta -1 --out "$tmp/nb.csv"
+expect_err 'beta -1: expected a number from 0 to 9.999'
+[ ! -e "$tmp/nb.csv" ] && ok || fail "a refused --beta wrote a table"
+expect_exit 2 "$MAILLAGE" "${Z[@]}" --time-spread 0.2
+expect_err 'time-spread belongs to the commune mode'
+
 # 400 random zones (IPEA's layout: id,population,jobs,…).
 python3 "$REF" generate 400 7 "$tmp"
 expect_exit 0 "$MAILLAGE" access --zones "$tmp/zones.csv" --supply jobs --demand population \

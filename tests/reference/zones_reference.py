@@ -111,7 +111,7 @@ def two_step(zones, pairs, f_demand, f_supply):
     return {i: math.fsum(v) for i, v in acc.items()}
 
 
-def measures(zones, pairs, steps):
+def measures(zones, pairs, steps, beta=BETA):
     out = {}
     one = lambda i, j: 1.0  # noqa: E731
     out["2sfca"] = two_step(zones, pairs, one, one)
@@ -130,7 +130,7 @@ def measures(zones, pairs, steps):
     grav, cum, near = ({i: [] for i in zones} for _ in range(3))
     for (i, j), t in pairs.items():
         s = zones[j]["S"]
-        grav[i].append(s * math.exp(-BETA * t))
+        grav[i].append(s * math.exp(-beta * t))
         cum[i].append(s)
         if s > 0:
             near[i].append(t)
@@ -164,7 +164,7 @@ def compute(args):
     zones, order = read_zones(args.zones, args.id, args.supply, args.demand, args.weight,
                               args.group)
     pairs = read_pairs(args.matrix, zones, args.catchment)
-    m = measures(zones, pairs, parse_steps(args.steps))
+    m = measures(zones, pairs, parse_steps(args.steps), args.beta)
     out = {"zones": {i: {k: m[k][i] for k in MEASURES} for i in order}, "figures": {}}
     for k in MEASURES:
         out["figures"][k] = figures(m[k], zones, order, args.poverty_line, args.group is not None,
@@ -218,6 +218,7 @@ def main():
     c.add_argument("--catchment", type=float, default=20.0)
     c.add_argument("--steps", default="10:1,15:0.66,20:0.33")
     c.add_argument("--poverty-line", type=float)
+    c.add_argument("--beta", type=float, default=BETA)
     g = sub.add_parser("generate")
     g.add_argument("n", type=int)
     g.add_argument("seed", type=int)
