@@ -230,20 +230,30 @@ static const mg_model TRUTH = {
     .crowfly = {1.3, 45, 2}, .time_spread = 0.2, .activity_exponent = 0.4, .centre_heads = 2,
 };
 
-static void test_evaluate_matches_engine(void **state)
+/* The synthetic territory with "official" values computed by the engine
+ * with TRUTH (into apl), and its calibration data. */
+static mg_calib_data *truth_data(synth *s, double *apl)
 {
-    (void)state;
-    static synth s;
-    make_synth(&s);
-    double apl[NSYN];
-    engine_apl(&s, &TRUTH, 4265, apl);
-    memcpy(s.official, apl, sizeof apl);
-    mg_calib_input in = synth_input(&s);
+    make_synth(s);
+    engine_apl(s, &TRUTH, 4265, apl);
+    memcpy(s->official, apl, NSYN * sizeof *apl);
+    mg_calib_input in = synth_input(s);
     mg_calib_box box = mg_calib_box_default();
     mg_calib_data *c;
     mg_diag d;
     mg_diag_clear(&d);
     assert_int_equal(mg_calib_data_new(&c, &in, &box, &d), MG_OK);
+    return c;
+}
+
+static void test_evaluate_matches_engine(void **state)
+{
+    (void)state;
+    static synth s;
+    double apl[NSYN];
+    mg_calib_data *c = truth_data(&s, apl);
+    mg_diag d;
+    mg_diag_clear(&d);
     assert_int_equal(mg_calib_groups(c), 4);
     double ours[NSYN], obj;
     mg_calib_score sc[4];
@@ -269,16 +279,11 @@ static void test_fit_back(void **state)
 {
     (void)state;
     static synth s;
-    make_synth(&s);
     double apl[NSYN];
-    engine_apl(&s, &TRUTH, 4265, apl);
-    memcpy(s.official, apl, sizeof apl);
-    mg_calib_input in = synth_input(&s);
+    mg_calib_data *c = truth_data(&s, apl);
     mg_calib_box box = mg_calib_box_default();
-    mg_calib_data *c;
     mg_diag d;
     mg_diag_clear(&d);
-    assert_int_equal(mg_calib_data_new(&c, &in, &box, &d), MG_OK);
     mg_model start = mg_model_uncalibrated(), fit1, fit2;
     double obj1, obj2;
     size_t ev1, ev2;
