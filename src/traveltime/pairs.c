@@ -196,6 +196,8 @@ static int crow_rows(const crow_grid *g, crow_chunk *ck, crow_work *w)
             size_t e = lower_bound(cells, ncell, grow * GRID_COLS + cx[i] + 2);
             for (size_t k = a; k < e; k++) {
                 uint32_t j = cells[k].idx;
+                if (j < i)
+                    continue; /* the pair (j, i) gives it: see mirror_upper */
                 double dx = u[i].x - u[j].x, dyy = u[i].y - u[j].y, dz = u[i].z - u[j].z;
                 double c2 = dx * dx + dyy * dyy + dz * dz;
                 if (c2 > chord2_max)
@@ -205,8 +207,10 @@ static int crow_rows(const crow_grid *g, crow_chunk *ck, crow_work *w)
                     return rc;
             }
         }
-        size_t len = b->p.npairs - row;
-        if (atomic_fetch_add(&w->total, len) + len > MG_MAX_PAIRS)
+        /* The whole table holds each of these pairs twice, the commune's
+         * own once. */
+        size_t len = b->p.npairs - row, full = len ? 2 * len - 1 : 0;
+        if (atomic_fetch_add(&w->total, full) + full > MG_MAX_PAIRS)
             return MG_ELIMIT;
         if (atomic_load(&w->failed))
             return MG_OK; /* the other thread failed: its code is the one reported */
@@ -231,81 +235,136 @@ static void *crow_worker(void *arg)
  * The crow-fly table is symmetric: the time of (i, j) is computed from the
  * same squared chord as that of (j, i), whose terms are the same squared
  * differences summed in the same order, so both are bitwise equal, and so
- * is the test against the catchment. Its transpose is then the same table;
- * built by a counting sort that visits the origins in increasing order, it
- * comes out with every row sorted by destination, in one pass instead of
- * a comparison sort of every row (which took 40 % of the build on France).
- * Two threads share the work by destination: each reads every pair and
- * writes the rows of its half.
+ * is the test against the catchment. So each pair is computed once, in the
+ * row of its smaller index (j >= i, the commune's own pair included), and
+ * the whole table, rows sorted by destination, is made from those in two
+ * counting-sort passes instead of a comparison sort of every row: the
+ * part of row j before j is the rows i < j that reach j, in increasing i
+ * (pass 0, from the computed rows); the part after j is the rows that have
+ * j in their part before them, in increasing order (pass 1, from pass 0's
+ * output). Two threads share each pass by destination: each reads every
+ * pair and writes its half's rows.
  */
-typedef struct crow_transpose {
+typedef struct crow_mirror {
     const crow_chunk *chunk;
     size_t nchunk;
-    uint32_t lo, hi; /* destinations of this part */
-    size_t *next;    /* next free place of each row, shared: [lo, hi) is this part's */
+    uint32_t lo, hi;     /* destinations of this part */
+    size_t *next;        /* next free place of each row, shared: [lo, hi) is this part's */
+    const size_t *lower; /* pairs of each row before its own */
     mg_pairs *t;
-} crow_transpose;
+    int pass;
+} crow_mirror;
 
-static void *crow_transpose_part(void *arg)
+static void *crow_mirror_part(void *arg)
 {
-    crow_transpose *x = arg;
+    crow_mirror *x = arg;
     uint32_t lo = x->lo, hi = x->hi;
-    for (size_t c = 0; c < x->nchunk; c++) {
-        const mg_pairs *p = &x->chunk[c].b.p;
-        size_t from = x->chunk[c].from;
-        for (size_t r = 0; r < p->n; r++)
-            for (size_t k = p->start[r]; k < p->start[r + 1]; k++) {
-                uint32_t j = p->to[k];
-                if (j < lo || j >= hi)
-                    continue;
-                size_t at = x->next[j]++;
-                x->t->to[at] = (uint32_t)(from + r);
-                x->t->minutes[at] = p->minutes[k];
-            }
+    mg_pairs *t = x->t;
+    if (x->pass == 0) {
+        for (size_t c = 0; c < x->nchunk; c++) {
+            const mg_pairs *p = &x->chunk[c].b.p;
+            size_t from = x->chunk[c].from;
+            for (size_t r = 0; r < p->n; r++)
+                for (size_t k = p->start[r]; k < p->start[r + 1]; k++) {
+                    uint32_t j = p->to[k];
+                    if (j == from + r || j < lo || j >= hi)
+                        continue;
+                    size_t at = x->next[j]++;
+                    t->to[at] = (uint32_t)(from + r);
+                    t->minutes[at] = p->minutes[k];
+                }
+        }
+        return NULL;
     }
+    for (size_t j = 0; j < t->n; j++)
+        for (size_t k = t->start[j]; k < t->start[j] + x->lower[j]; k++) {
+            uint32_t i = t->to[k];
+            if (i < lo || i >= hi)
+                continue;
+            size_t at = x->next[i]++;
+            t->to[at] = (uint32_t)j;
+            t->minutes[at] = t->minutes[k];
+        }
     return NULL;
 }
 
-static int transpose_symmetric(const crow_chunk *chunk, size_t nchunk, size_t n, size_t npairs,
-                               mg_pairs *out)
+/* Runs both parts of a pass, on two threads when one can be had. */
+static void crow_mirror_pass(crow_mirror part[2])
 {
-    mg_pairs t = {.n = n, .npairs = npairs};
-    t.start = mg_alloc_array(n + 1, sizeof *t.start);
-    t.to = mg_alloc_large(npairs ? npairs : 1, sizeof *t.to);
-    t.minutes = mg_alloc_large(npairs ? npairs : 1, sizeof *t.minutes);
-    size_t *next = mg_alloc_array(n ? n : 1, sizeof *next);
-    if (!t.start || !t.to || !t.minutes || !next) {
-        mg_pairs_free(&t);
-        free(next);
-        return MG_ENOMEM;
-    }
-    /* Row j of the transpose is as long as row j here (symmetry). */
-    size_t at = 0, half = n;
-    for (size_t c = 0; c < nchunk; c++) {
-        const mg_pairs *p = &chunk[c].b.p;
-        for (size_t r = 0; r < p->n; r++) {
-            size_t j = chunk[c].from + r;
-            next[j] = t.start[j] = at;
-            if (half == n && at >= npairs / 2)
-                half = j;
-            at += p->start[r + 1] - p->start[r];
-        }
-    }
-    t.start[n] = at;
-    crow_transpose part[2] = {
-        {chunk, nchunk, 0, (uint32_t)half, next, &t},
-        {chunk, nchunk, (uint32_t)half, (uint32_t)n, next, &t},
-    };
     pthread_t th;
-    bool threaded = pthread_create(&th, NULL, crow_transpose_part, &part[1]) == 0;
-    crow_transpose_part(&part[0]);
+    bool threaded = pthread_create(&th, NULL, crow_mirror_part, &part[1]) == 0;
+    crow_mirror_part(&part[0]);
     if (threaded)
         pthread_join(th, NULL);
     else
-        crow_transpose_part(&part[1]);
+        crow_mirror_part(&part[1]);
+}
+
+static int mirror_upper(const crow_chunk *chunk, size_t nchunk, size_t n, mg_pairs *out)
+{
+    mg_pairs t = {.n = n};
+    t.start = mg_alloc_array(n + 1, sizeof *t.start);
+    size_t *next = mg_alloc_array(n ? n : 1, sizeof *next);
+    size_t *lower = mg_alloc_array(n ? n : 1, sizeof *lower);
+    if (!t.start || !next || !lower)
+        goto nomem;
+    /* A row holds the pairs of smaller rows that reach it, then its own
+     * computed pairs (the commune's own first). */
+    for (size_t c = 0; c < nchunk; c++) {
+        const mg_pairs *p = &chunk[c].b.p;
+        for (size_t r = 0; r < p->n; r++)
+            for (size_t k = p->start[r]; k < p->start[r + 1]; k++)
+                if (p->to[k] != chunk[c].from + r)
+                    lower[p->to[k]]++;
+    }
+    size_t at = 0;
+    for (size_t c = 0; c < nchunk; c++) {
+        const mg_pairs *p = &chunk[c].b.p;
+        for (size_t r = 0; r < p->n; r++) {
+            size_t i = chunk[c].from + r;
+            t.start[i] = next[i] = at;
+            at += lower[i] + (p->start[r + 1] - p->start[r]);
+        }
+    }
+    t.start[n] = t.npairs = at;
+    t.to = mg_alloc_large(at ? at : 1, sizeof *t.to);
+    t.minutes = mg_alloc_large(at ? at : 1, sizeof *t.minutes);
+    if (!t.to || !t.minutes)
+        goto nomem;
+    size_t half = n;
+    for (size_t i = 0; i < n && half == n; i++)
+        if (t.start[i] >= at / 2)
+            half = i;
+    crow_mirror part[2] = {
+        {chunk, nchunk, 0, (uint32_t)half, next, lower, &t, 0},
+        {chunk, nchunk, (uint32_t)half, (uint32_t)n, next, lower, &t, 0},
+    };
+    crow_mirror_pass(part);
+    /* The commune's own pair, after the pairs before it; pass 1 then
+     * appends those after it. */
+    for (size_t c = 0; c < nchunk; c++) {
+        const mg_pairs *p = &chunk[c].b.p;
+        for (size_t r = 0; r < p->n; r++) {
+            size_t i = chunk[c].from + r;
+            next[i] = t.start[i] + lower[i];
+            for (size_t k = p->start[r]; k < p->start[r + 1]; k++)
+                if (p->to[k] == i) {
+                    t.to[next[i]] = (uint32_t)i;
+                    t.minutes[next[i]++] = p->minutes[k];
+                }
+        }
+    }
+    part[0].pass = part[1].pass = 1;
+    crow_mirror_pass(part);
     free(next);
+    free(lower);
     *out = t;
     return MG_OK;
+nomem:
+    free(next);
+    free(lower);
+    mg_pairs_free(&t);
+    return MG_ENOMEM;
 }
 
 int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *include,
@@ -375,17 +434,13 @@ int mg_pairs_crowfly(const double *lat, const double *lon, const uint8_t *includ
     crow_worker(&w);
     if (threaded)
         pthread_join(th, NULL);
-    size_t npairs = 0;
-    for (size_t k = 0; k < nchunk; k++) {
+    for (size_t k = 0; k < nchunk; k++)
         if (chunk[k].rc && !rc)
             rc = chunk[k].rc;
-        npairs += chunk[k].b.p.npairs;
-    }
     if (rc)
         goto done;
-    /* Rows are in grid order; the table is symmetric, so its transpose is
-     * itself with every row sorted by destination. */
-    rc = transpose_symmetric(chunk, nchunk, n, npairs, out);
+    /* Each pair was computed once; the whole table, rows sorted. */
+    rc = mirror_upper(chunk, nchunk, n, out);
 done:
     if (rc == MG_ELIMIT)
         mg_diag_set(d, rc, NULL, 0, 0, "more than %llu pairs within %g minutes",
