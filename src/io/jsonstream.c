@@ -6,8 +6,12 @@
  * positions are relative to the element, so they are translated back to the
  * file's line and byte column.
  *
+ * mg_json_stream_values parses plain elements itself (the fast parse below)
+ * and gives the others to jansson in the same way.
+ *
  * Memory is bounded: one 64 KiB input chunk plus one element of at most
- * MG_MAX_JSON_ELEMENT_BYTES, and the jansson tree of that element.
+ * MG_MAX_JSON_ELEMENT_BYTES, and the jansson tree of that element (or the
+ * fast parse's nodes, at most one per byte of it).
  */
 #include "io/jsonstream.h"
 

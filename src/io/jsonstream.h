@@ -7,7 +7,11 @@
  * jansson parses whole documents only; this module splits the array by hand
  * (a small scanner that tracks strings, escapes and nesting depth) and hands
  * each element, as bytes, to jansson's json_loadb, so the JSON grammar itself
- * is always jansson's. Errors name the file, line and column in the file.
+ * is jansson's. mg_json_stream_values first tries a small parser of its own
+ * for the plain elements that make up communes.json and epci.json, because
+ * jansson, which allocates every value, was nine tenths of their import; it
+ * accepts only what jansson accepts and leaves everything else, errors
+ * included, to jansson. Errors name the file, line and column in the file.
  */
 #ifndef MG_IO_JSONSTREAM_H
 #define MG_IO_JSONSTREAM_H
