@@ -8,6 +8,7 @@
 
 #include "access/access.h"
 #include "core/alloc.h"
+#include "geo/geo.h"
 #include "stats/agreement.h"
 #include "traveltime/pairs.h"
 
@@ -183,9 +184,33 @@ int mg_calib_data_new(mg_calib_data **out, const mg_calib_input *in, const mg_ca
     double reach = in->steps.upper[in->steps.nsteps - 1] *
                    exp(MG_DECAY_SPREAD_Z * box->hi[MG_CALIB_SPREAD]);
     double max_km = (reach - box->lo[MG_CALIB_ACCESS]) * box->hi[MG_CALIB_SPEED] / (60 * in->detour);
+    /* Only the communes within two reaches of a compared one can change its
+     * value (its practices' demand comes from one reach further); when few
+     * are compared, the others get no pair, which makes a calibration on a
+     * few départements cheap. */
+    uint8_t *include = NULL;
+    size_t ncmp = c->gstart[c->ngroups];
+    if (ncmp < n / 2) {
+        include = calloc(n ? n : 1, 1);
+        if (!include) {
+            rc = MG_ENOMEM;
+            goto fail;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!isfinite(in->lat[i]) || !isfinite(in->lon[i]))
+                continue;
+            for (size_t q = 0; q < ncmp && !include[i]; q++) {
+                size_t j = c->member[q];
+                include[i] = i == j || mg_geo_distance_km(in->lat[i], in->lon[i], in->lat[j],
+                                                          in->lon[j]) <= 2 * max_km;
+            }
+        }
+    }
     mg_pairs p;
     mg_crowfly unit = {1, 60, 0};
-    if ((rc = mg_pairs_crowfly(in->lat, in->lon, NULL, n, &unit, max_km, &p, d)))
+    rc = mg_pairs_crowfly(in->lat, in->lon, include, n, &unit, max_km, &p, d);
+    free(include);
+    if (rc)
         goto fail_quiet;
     c->npairs = p.npairs;
     c->start = mg_alloc_array(n + 1, sizeof *c->start);

@@ -65,7 +65,9 @@ typedef struct mg_calib_input {
 
 /**
  * Copies what it needs from `in` and builds the crow-fly distance table once
- * (every pair any model of the box can reach, rows sorted by distance).
+ * (every pair any model of the box can reach, rows sorted by distance; when
+ * fewer than half the locations are compared, only those within two reaches
+ * of a compared one take part: all that the compared values depend on).
  * MG_EINVAL when nothing can be compared (fewer than two départements
  * counting), MG_ENOMEM.
  */
