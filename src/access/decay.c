@@ -81,6 +81,50 @@ double mg_decay_eval(const mg_decay *f, double t)
     return 0;
 }
 
+/* A cubic on each of the MG_DECAY_TABLE cells of [0, catchment]:
+ * f(t) = a + s(b + s(c + s·d)), s the position of t in its cell, in one
+ * 32-byte record so that a pair costs one load of a cache line. */
+typedef struct cell_poly {
+    double a, b, c, d;
+} cell_poly;
+
+/* The smoothed profile: tabulated once with its derivative, each cell the
+ * cubic Hermite interpolant of its ends (error of order (h/σt)^4, below
+ * 1e-10 here, so the weights are the formula's for the golden
+ * checks). The cell past the end is 0. */
+static void smooth_cells(const mg_decay *f, cell_poly *cell)
+{
+    double h = f->catchment / MG_DECAY_TABLE;
+    double f0 = smooth_step(f, 0), d0 = smooth_step_slope(f, 0) * h;
+    for (size_t k = 0; k < MG_DECAY_TABLE; k++) {
+        double t1 = (double)(k + 1) * h;
+        double f1 = smooth_step(f, t1), d1 = smooth_step_slope(f, t1) * h;
+        cell[k] = (cell_poly){f0, d0, 3 * (f1 - f0) - 2 * d0 - d1, 2 * (f0 - f1) + d0 + d1};
+        f0 = f1;
+        d0 = d1;
+    }
+    cell[MG_DECAY_TABLE] = (cell_poly){0, 0, 0, 0};
+}
+
+/* Sharp steps: each cell's weight when no bound falls in or at the edge
+ * of it or of its neighbours, NaN otherwise (those few cells compare with
+ * the bounds: an index off by one from rounding then still lands on an
+ * exact comparison). */
+static void sharp_cells(const mg_decay *f, double *cell)
+{
+    double h = f->catchment / MG_DECAY_TABLE;
+    for (size_t k = 0; k < MG_DECAY_TABLE; k++)
+        cell[k] = mg_decay_eval(f, ((double)k + 0.5) * h);
+    cell[MG_DECAY_TABLE] = NAN; /* t at the catchment by rounding: compare */
+    for (size_t s = 0; s < f->nsteps; s++) {
+        double x = f->upper[s] / h;
+        long lo = (long)floor(x) - 2, hi = (long)ceil(x) + 1;
+        for (long k = lo; k <= hi; k++)
+            if (k >= 0 && k <= MG_DECAY_TABLE)
+                cell[k] = NAN;
+    }
+}
+
 void mg_decay_eval_many(const mg_decay *f, const double *t, size_t n, double *w)
 {
     if (f->kind != MG_DECAY_STEP) {
@@ -88,20 +132,17 @@ void mg_decay_eval_many(const mg_decay *f, const double *t, size_t n, double *w)
             w[k] = mg_decay_eval(f, t[k]);
         return;
     }
-    double catchment = f->catchment;
+    /* Travel times come in no predictable order: a lookup per pair, with
+     * the rare exact comparison, instead of a comparison per step. */
+    double inv = MG_DECAY_TABLE / f->catchment;
     if (f->spread > 0) {
-        /* The smoothed profile costs a few erfc per step: tabulated once
-         * with its derivative, then each pair is a cubic Hermite
-         * interpolation (error of order (h/σt)^4, below 1e-11 here, so the
-         * weights are the formula's to rounding for the golden checks). */
-        double tab[MG_DECAY_TABLE + 2], der[MG_DECAY_TABLE + 2];
-        double h = catchment / MG_DECAY_TABLE;
-        for (size_t k = 0; k <= MG_DECAY_TABLE; k++) {
-            tab[k] = smooth_step(f, (double)k * h);
-            der[k] = smooth_step_slope(f, (double)k * h) * h;
+        cell_poly *cell = malloc((MG_DECAY_TABLE + 1) * sizeof *cell);
+        if (!cell) { /* a few kilobytes; without them, the formula itself */
+            for (size_t k = 0; k < n; k++)
+                w[k] = mg_decay_eval(f, t[k]);
+            return;
         }
-        tab[MG_DECAY_TABLE + 1] = der[MG_DECAY_TABLE + 1] = 0;
-        double inv = 1 / h;
+        smooth_cells(f, cell);
         for (size_t k = 0; k < n; k++) {
             double x = t[k] * inv;
             if (!(x < MG_DECAY_TABLE)) {
@@ -109,24 +150,23 @@ void mg_decay_eval_many(const mg_decay *f, const double *t, size_t n, double *w)
                 continue;
             }
             size_t i = (size_t)x;
-            double s = x - (double)i, s2 = s * s, s3 = s2 * s;
-            w[k] = (2 * s3 - 3 * s2 + 1) * tab[i] + (s3 - 2 * s2 + s) * der[i] +
-                   (3 * s2 - 2 * s3) * tab[i + 1] + (s3 - s2) * der[i + 1];
+            double s = x - (double)i;
+            const cell_poly *c = &cell[i];
+            w[k] = c->a + s * (c->b + s * (c->c + s * c->d));
         }
+        free(cell);
         return;
     }
-    /* Sharp steps are the hot case (the APL): the same rule as
-     * mg_decay_eval, written without branches because travel times come in
-     * no predictable order and mispredicted jumps dominated this loop. */
-    const double *ub = f->upper, *wt = f->weight;
-    size_t ns = f->nsteps;
+    double cell[MG_DECAY_TABLE + 1];
+    sharp_cells(f, cell);
     for (size_t k = 0; k < n; k++) {
-        double x = 0, tk = t[k];
-        for (size_t s = ns; s-- > 0;) {
-            double in = (double)(tk < ub[s]);
-            x = in * wt[s] + (1 - in) * x;
+        double x = t[k] * inv, v = 0;
+        if (x < MG_DECAY_TABLE + 1) {
+            v = cell[(size_t)x];
+            if (isnan(v))
+                v = mg_decay_eval(f, t[k]);
         }
-        w[k] = (double)(tk < catchment) * x;
+        w[k] = v;
     }
 }
 

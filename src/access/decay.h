@@ -56,10 +56,11 @@ mg_decay mg_decay_drees(void);
 double mg_decay_eval(const mg_decay *f, double t);
 
 /**
- * w[k] = f(t[k]) for k < n, fast: sharp steps without branches, a smoothed
- * profile by cubic Hermite interpolation in a table of f and f' at
- * MG_DECAY_TABLE intervals over [0, catchment] (within 1e-11 of
- * mg_decay_eval for spreads of 0.05 and more).
+ * w[k] = f(t[k]) for k < n, fast: a lookup in a table of MG_DECAY_TABLE
+ * cells over [0, catchment] — sharp steps exactly (cells near a bound
+ * compare with it), a smoothed profile by the cubic Hermite interpolant of
+ * f and f' at the cells' ends (within 1e-10 of mg_decay_eval when the
+ * first bound is a minute or more; test_access checks spreads 0.05 to 0.35).
  */
 void mg_decay_eval_many(const mg_decay *f, const double *t, size_t n, double *w);
 #define MG_DECAY_TABLE 4096

@@ -25,6 +25,62 @@
 
 /* --- Decay functions. ------------------------------------------------- */
 
+/* The bulk evaluation (a table lookup) gives exactly mg_decay_eval for
+ * sharp steps — at, just below and just above every bound, at bounds that
+ * are not multiples of the table's cells, and at random times — and the
+ * smoothed profile within 1e-10. */
+static void test_decay_eval_many(void **state)
+{
+    (void)state;
+    const char *profiles[] = {"10:1,15:0.66,20:0.33", "7.1:1,12.345:0.5,19.99:0.25", "20:1",
+                              "0.001:1,3:0.7,60:0.1"};
+    uint64_t x = 88172645463325252ULL;
+    for (size_t p = 0; p < sizeof profiles / sizeof *profiles; p++) {
+        mg_decay f;
+        mg_diag d;
+        mg_diag_clear(&d);
+        assert_int_equal(mg_decay_parse_steps(profiles[p], &f, &d), MG_OK);
+        enum { N = 20000 };
+        static double t[N], w[N];
+        size_t n = 0;
+        for (size_t s = 0; s < f.nsteps; s++) {
+            double u = f.upper[s];
+            t[n++] = u;
+            t[n++] = nextafter(u, 0);
+            t[n++] = nextafter(u, INFINITY);
+            t[n++] = u * (1 - 1e-15);
+            t[n++] = u * (1 + 1e-15);
+        }
+        t[n++] = 0;
+        t[n++] = NAN;
+        t[n++] = f.catchment * 3;
+        while (n < N) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            t[n++] = (double)(x >> 11) / 9007199254740992.0 * f.catchment * 1.2;
+        }
+        mg_decay_eval_many(&f, t, N, w);
+        for (size_t k = 0; k < N; k++)
+            if (w[k] != mg_decay_eval(&f, t[k]))
+                fail_msg("%s: t = %.17g: %.17g in bulk, %.17g alone", profiles[p], t[k], w[k],
+                         mg_decay_eval(&f, t[k]));
+        /* Smoothed: the interpolation follows the profile when its first
+         * bound spans many cells (not the 0.001-minute step). */
+        if (f.upper[0] < 1)
+            continue;
+        const double spreads[] = {0.05, 0.175, 0.35};
+        for (size_t q = 0; q < 3; q++) {
+            mg_decay g = f;
+            assert_int_equal(mg_decay_set_spread(&g, spreads[q], &d), MG_OK);
+            mg_decay_eval_many(&g, t, N, w);
+            for (size_t k = 0; k < N; k++)
+                if (!(fabs(w[k] - mg_decay_eval(&g, t[k])) <= 1e-10) &&
+                    !(isnan(t[k]) && w[k] == 0))
+                    fail_msg("%s, spread %g: t = %.17g: %.17g in bulk, %.17g alone", profiles[p],
+                             spreads[q], t[k], w[k], mg_decay_eval(&g, t[k]));
+        }
+    }
+}
+
 static void test_decay_drees(void **state)
 {
     (void)state;
@@ -803,6 +859,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decay_drees),
+        cmocka_unit_test(test_decay_eval_many),
         cmocka_unit_test(test_decay_kinds),
         cmocka_unit_test(test_parse_steps_good),
         cmocka_unit_test(test_parse_steps_bad),
