@@ -536,7 +536,8 @@ static int see_value(void *ctx, mg_jval e, unsigned long line, unsigned long col
     (void)d;
     vseen *s = ctx;
     describe(e, s->text, sizeof s->text);
-    strcat(s->text, ";");
+    size_t used = strlen(s->text);
+    snprintf(s->text + used, sizeof s->text - used, ";");
     s->pos[s->n++ % 16] = line * 1000 + col;
     return 0;
 }
