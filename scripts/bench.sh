@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|routing|web|load|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes, and the
 #            whole `maillage access` run on France phase by phase (with the
 #            national DREES folder ../shared/data/france/drees-apl-2021 when
@@ -9,12 +9,14 @@
 #            MG_BENCH_BASELINE=PATH runs another build's maillage in turn
 #            with this one and prints the ratio
 #   plan     choosing sites on France, heuristic against CBC on the Aude
+#   calibrate  the national calibration of the model and its cross-validation
+#            (bench/bench-calibrate.sh, about 3 minutes)
 #   routing  OSM graphs, CH tables against Dijkstra and pgRouting (long:
 #            generates a 2-million-node network; needs PostgreSQL)
 #   web      the web application under 32 concurrent clients (wrk)
 #   load     whether an ordinary request still gets through under 32 to 1,000
 #            connections and 500 slow clients (bench/bench-load.sh)
-#   all      all five; default: france and plan
+#   all      all six; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -36,6 +38,7 @@ france_args() {
 case "$what" in
 france) build_bench; build-bench/bench/bench_france data/demo/france "$repeats" $(france_args) ;;
 plan) build_bench; build-bench/bench/bench_plan data/demo/france data/demo/11-aude "$repeats" ;;
+calibrate) bench/bench-calibrate.sh ;;
 routing) scripts/bench-routing.sh ;;
 web) bench/bench-web.sh ;;
 load) bench/bench-load.sh ;;
@@ -46,9 +49,10 @@ core)
     ;;
 all)
     "$0" core "$repeats"
+    bench/bench-calibrate.sh
     scripts/bench-routing.sh
     bench/bench-web.sh
     bench/bench-load.sh
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|routing|web|load|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|all] [REPEATS]" >&2; exit 2 ;;
 esac
