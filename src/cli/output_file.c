@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -13,6 +14,28 @@ int cli_out_open(cli_out *o, const char *path, const char *cmd)
     *o = (cli_out){0};
     if (!path || strcmp(path, "-") == 0) {
         o->f = stdout;
+        return 0;
+    }
+    /* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in
+     * place: the write-then-rename that keeps a file whole would replace
+     * the device node by a regular file (as root, /dev/null itself). */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            cli_error(cmd, "cannot write %s: it is a folder", path);
+            return -1;
+        }
+        if (!(o->f = fopen(path, "w"))) {
+            cli_error(cmd, "cannot open %s: %s", path, strerror(errno));
+            return -1;
+        }
+        o->path = mg_strdup(path);
+        if (!o->path) {
+            fclose(o->f);
+            o->f = NULL;
+            cli_error(cmd, "out of memory");
+            return -1;
+        }
         return 0;
     }
     size_t len = strlen(path);
@@ -56,12 +79,12 @@ int cli_out_close(cli_out *o, int ok, const char *cmd)
         ok = 0;
         rc = -1;
     }
-    if (ok && rename(o->tmp, o->path) != 0) {
+    if (ok && o->tmp && rename(o->tmp, o->path) != 0) {
         cli_error(cmd, "cannot write %s: %s", o->path, strerror(errno));
         rc = -1;
         ok = 0;
     }
-    if (!ok)
+    if (!ok && o->tmp)
         unlink(o->tmp);
     free(o->path);
     free(o->tmp);

@@ -1,7 +1,9 @@
 /*
  * Internal to the command-line program: output files written atomically
  * (a temporary file in the same folder, renamed on success), so that a run
- * that fails leaves no half-written table behind.
+ * that fails leaves no half-written table behind. A path that exists and is
+ * not a regular file (/dev/null, /dev/stdout, a FIFO) is written in place:
+ * renaming onto it would replace the device by a file.
  */
 #ifndef MG_CLI_OUTPUT_FILE_H
 #define MG_CLI_OUTPUT_FILE_H
@@ -11,7 +13,7 @@
 typedef struct cli_out {
     FILE *f;
     char *path; /* final path; NULL for stdout */
-    char *tmp;
+    char *tmp;  /* NULL when written in place */
 } cli_out;
 
 /* Opens path ("-" or NULL: stdout). Returns 0 or -1 with a message printed. */

@@ -520,8 +520,16 @@ int mg_graph_write(const mg_graph *g, const char *path, mg_diag *d)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int fd = mkstemp(g_tmp_path);
     int rc = 0;
+    /* The graph is renamed into place: onto a device (/dev/null) that would
+     * replace the device node by a file, and a graph is for reading back. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        rc = mg_diag_set(d, MG_EIO, path, 0, 0,
+                         "cannot write the graph file: expected a regular file");
+        goto restore;
+    }
+    int fd = mkstemp(g_tmp_path);
     if (fd < 0) {
         rc = mg_diag_set(d, MG_EIO, path, 0, 0, "cannot create the graph file: %s",
                          strerror(errno));

@@ -73,4 +73,21 @@ for c in access compare; do
     expect_out "Usage: maillage $c"
 done
 expect_exit 0 "$MAILLAGE" --help
+# An output that is not a regular file is written in place: a FIFO gets the
+# table and stays a FIFO; a character device (a private copy of /dev/null,
+# when this user may make one) stays a device. Renaming a temporary file
+# onto it, as for a file, would replace the node by a regular file.
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo.csv" &
+reader=$!
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/fifo"
+wait "$reader"
+[ -p "$tmp/fifo" ] && ok || fail "the FIFO was replaced by a file"
+[ "$(wc -l <"$tmp/from-fifo.csv")" -eq 434 ] && ok || fail "the table did not come through the FIFO"
+if mknod "$tmp/null" c 1 3 2>/dev/null; then
+    expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/null" --summary "$tmp/null"
+    [ -c "$tmp/null" ] && ok || fail "the device node was replaced by a file"
+fi
+expect_exit 4 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp"
+expect_err 'it is a folder'
 finish
