@@ -91,12 +91,22 @@ typedef struct mg_map_style {
 mg_map_style mg_map_style_for(const double *values, const size_t *communes, size_t n,
                               double threshold, bool diverging);
 
+/**
+ * Reverses the colours of a sequential style, for measures where a low value
+ * is good (minutes to the nearest practitioner): the lowest class gets the
+ * colour the highest had (blue), the highest the colour of the lowest (red).
+ * The breaks stay as they are. Diverging styles are left unchanged.
+ */
+void mg_map_style_reverse(mg_map_style *st);
+
 /** The class of v under st (0..nclasses-1), or nclasses when v is NaN. */
 size_t mg_map_style_class(const mg_map_style *st, double v);
 
 typedef struct mg_map_options {
     const char *title;         /* French, the SVG's <title> and the heading above the map */
-    const char *unit;          /* heading of the legend, and after each commune's value */
+    const char *unit;          /* after each commune's value; heading of the legend without legend_title */
+    const char *legend_title;  /* heading of the legend (NULL: unit, or "Légende") */
+    const char *no_data_label; /* legend row and summary of NaN values (NULL: "sans donnée") */
     double threshold;          /* NaN: no threshold mark in the legend */
     const char *threshold_label; /* e.g. "seuil de sous-dotation" */
     const char *link_prefix;   /* "/commune/" → each commune links to prefix+code+link_suffix; NULL: no links */

@@ -482,6 +482,17 @@ mg_map_style mg_map_style_for(const double *values, const size_t *communes, size
     return st;
 }
 
+void mg_map_style_reverse(mg_map_style *st)
+{
+    if (!st || st->diverging)
+        return;
+    for (size_t i = 0; i < st->nclasses / 2; i++) {
+        const char *c = st->colors[i];
+        st->colors[i] = st->colors[st->nclasses - 1 - i];
+        st->colors[st->nclasses - 1 - i] = c;
+    }
+}
+
 size_t mg_map_style_class(const mg_map_style *st, double v)
 {
     if (!isfinite(v))
@@ -1065,7 +1076,11 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
 
     /* Legend size. */
     line_slice ul[3];
-    size_t nul = wrap(o->unit && o->unit[0] ? o->unit : "Légende", (LEGEND_W - 24) / 8, ul, 3);
+    const char *legend_title = o->legend_title && o->legend_title[0] ? o->legend_title
+                               : o->unit && o->unit[0]                 ? o->unit
+                                                                       : "Légende";
+    const char *no_data = o->no_data_label && o->no_data_label[0] ? o->no_data_label : "sans donnée";
+    size_t nul = wrap(legend_title, (LEGEND_W - 24) / 8, ul, 3);
     char thr_text[512] = "";
     if (has_thr) {
         char tv[96];
@@ -1148,7 +1163,11 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
             put_text(w, line);
         }
         if (nodata) {
-            snprintf(line, sizeof line, " %zu %s sans donnée.", nodata, communes_word(nodata));
+            if (o->no_data_label && o->no_data_label[0])
+                snprintf(line, sizeof line, " %zu %s : %s.", nodata, communes_word(nodata),
+                         no_data);
+            else
+                snprintf(line, sizeof line, " %zu %s sans donnée.", nodata, communes_word(nodata));
             put_text(w, line);
         }
     }
@@ -1206,7 +1225,7 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
             class_label(label, sizeof label, st, k, dec);
             fill = st->colors[k];
         } else {
-            snprintf(label, sizeof label, "sans donnée");
+            snprintf(label, sizeof label, "%s", no_data);
             snprintf(nd_fill, sizeof nd_fill, "url(#%s-nd)", id);
             fill = nd_fill;
         }
