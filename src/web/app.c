@@ -14,6 +14,40 @@ static const char *const prof_keys[MG_APP_PROFESSIONS] = {"mg", "inf", "mk", "sf
 const char *const mg_app_measure_keys[MG_APP_MEASURES] = {
     "apl", "officiel", "2sfca", "g2sfca", "3sfca", "bfca", "gravity", "cumulative", "nearest"};
 
+/* The competitive measures (APL, 2SFCA, 3SFCA, BFCA) share the profession's
+ * unit; gravity and cumulative opportunities count practitioners, the
+ * nearest one is a time, where less is better. */
+static const mg_app_measure_info measure_info[MG_APP_MEASURES] = {
+    {"APL (méthode DREES)", NULL, NULL, "APL", "APL moyenne (pondérée)", NULL, 2, false, true},
+    {"APL officielle publiée par la DREES", NULL, NULL, "APL officielle",
+     "APL officielle moyenne (pondérée)", "pas de valeur publiée", 2, false, true},
+    {"2SFCA (zone binaire)", NULL, NULL, "2SFCA", "2SFCA moyen (pondéré)", NULL, 2, false, false},
+    {"2SFCA gaussien", NULL, NULL, "2SFCA gaussien", "2SFCA gaussien moyen (pondéré)", NULL, 2,
+     false, false},
+    {"3SFCA", NULL, NULL, "3SFCA", "3SFCA moyen (pondéré)", NULL, 2, false, false},
+    {"BFCA (équilibré)", NULL, NULL, "BFCA", "BFCA moyen (pondéré)", NULL, 2, false, false},
+    {"Gravitaire (Hansen)", "praticiens (pondérés par le temps d'accès)",
+     "Potentiel gravitaire, en praticiens pondérés par le temps d'accès", "Potentiel gravitaire",
+     "Potentiel gravitaire moyen (pondéré)", NULL, 2, false, false},
+    {"Praticiens à moins de 20 min", "praticiens", "Praticiens à portée, en nombre",
+     "Praticiens à portée", "Praticiens à portée en moyenne (pondérée)", NULL, 1, false, false},
+    {"Temps jusqu'au praticien le plus proche", "minutes",
+     "Temps jusqu'au praticien le plus proche, en minutes (court = bon)",
+     "Minutes jusqu'au plus proche", "Temps moyen jusqu'au plus proche (pondéré)",
+     "aucun praticien dans la zone de recherche", 1, true, false},
+};
+
+const mg_app_measure_info *mg_app_measure(int k)
+{
+    return &measure_info[k >= 0 && k < MG_APP_MEASURES ? k : 0];
+}
+
+const char *mg_app_measure_unit(int k, const mg_profession *prof)
+{
+    const mg_app_measure_info *m = mg_app_measure(k);
+    return m->unit ? m->unit : prof->unit;
+}
+
 int mg_app_measure_index(const char *key)
 {
     for (int k = 0; k < MG_APP_MEASURES; k++)

@@ -28,6 +28,30 @@
  * then the family of docs/methodology.md. */
 extern const char *const mg_app_measure_keys[MG_APP_MEASURES];
 
+/*
+ * How a measure reads, for the pages and downloads: its French labels, its
+ * unit, the direction of its colours and whether the under-served
+ * threshold applies to it. One entry per mg_app_measure_keys, same order.
+ */
+typedef struct mg_app_measure_info {
+    const char *label;      /* the choice form and map titles: "Temps jusqu'au praticien le plus proche" */
+    const char *unit;       /* "minutes", "praticiens"; NULL: the profession's unit (prof->unit) */
+    const char *legend;     /* heading of the map's legend (NULL: the unit) */
+    const char *column;     /* header of the value column: "APL", "Minutes jusqu'au plus proche" */
+    const char *mean_label; /* key figure of the population-weighted mean */
+    const char *no_data;    /* the legend's label of communes without a value (NULL: "sans donnée") */
+    int decimals;           /* of values in tables and figures */
+    bool low_is_good;       /* short times are good: colours reversed (low = the best APL's colour) */
+    bool apl;               /* an APL (ours or the DREES's): threshold, tag, official column */
+} mg_app_measure_info;
+
+/** The description of measure k (0 <= k < MG_APP_MEASURES). */
+const mg_app_measure_info *mg_app_measure(int k);
+
+/** The unit of measure k's values for profession prof (the profession's
+ * own unit for the APL and the competitive measures). */
+const char *mg_app_measure_unit(int k, const mg_profession *prof);
+
 typedef struct mg_app_profession {
     mg_diagnosis *g;
     mg_scenario_engine *engine;

@@ -24,12 +24,6 @@
 #define PAGE_SIZE 100
 /* The largest page number read; larger ones name no page of any list. */
 
-/* Labels of mg_app_measure_keys, in the same order. */
-static const char *const measure_labels[MG_APP_MEASURES] = {
-    "APL (méthode DREES)", "APL officielle publiée par la DREES", "2SFCA (zone binaire)", "2SFCA gaussien", "3SFCA",
-    "BFCA (équilibré)", "Gravitaire (Hansen)", "Praticiens à moins de 20 min",
-    "Temps jusqu'au praticien le plus proche"};
-
 /* The professions of the choice form, in the order of mg_app. */
 static const web_option profession_options[MG_APP_PROFESSIONS + 1] = {
     {"mg", "Médecins généralistes"}, {"inf", "Infirmiers"}, {"mk", "Masseurs-kinésithérapeutes"},
@@ -75,22 +69,17 @@ static int answer_refusal(web_ctx *ctx, const refusal *why)
     return MG_OK;
 }
 
-/* The index of the query parameter `name` among keys: absent or empty
- * reads as `def`; any other value is refused with 400 and `msg`. */
-static int parse_choice(const mg_http_request *r, const char *name, const char *const *keys,
-                        size_t n, size_t def, size_t *out, web_msg msg, refusal *why)
+/* The index of the query parameter `name` among keys, for the sort of a
+ * table: absent, empty or any other value (a link typed by hand, an old
+ * bookmark) reads as `def`, so that no sort parameter refuses the page. */
+static size_t parse_sort(const mg_http_request *r, const char *name, const char *const *keys,
+                         size_t n, size_t def)
 {
     const char *v = mg_http_query(r, name);
-    if (!v || !*v) {
-        *out = def;
-        return 0;
-    }
-    for (size_t k = 0; k < n; k++)
-        if (strcmp(v, keys[k]) == 0) {
-            *out = k;
-            return 0;
-        }
-    return refuse(why, 400, msg);
+    for (size_t k = 0; v && k < n; k++)
+        if (strcmp(v, keys[k]) == 0)
+            return k;
+    return def;
 }
 
 /* Reads the page number `name` (absent or empty: page 1). A number is
@@ -165,7 +154,7 @@ typedef struct choice_form_desc {
 static void choice_form_init(choice_form_desc *f, bool with_measure, const char *prof, int measure)
 {
     for (int k = 0; k < MG_APP_MEASURES; k++)
-        f->measures[k] = (web_option){mg_app_measure_keys[k], measure_labels[k]};
+        f->measures[k] = (web_option){mg_app_measure_keys[k], mg_app_measure(k)->label};
     f->measures[MG_APP_MEASURES] = (web_option){NULL, NULL};
     f->fields[CHOICE_PROFESSION] = (web_field){.name = "profession", .label = "Profession",
                                                .kind = WEB_FIELD_SELECT,
@@ -231,17 +220,21 @@ static int territory_parse(const mg_app *a, const mg_http_request *r, territory_
     *q = (territory_req){0};
     if (choice_parse(a, r, &q->p, &q->measure, why))
         return why->status;
-    size_t desc, desc_epci;
-    if (parse_choice(r, "tri", commune_sort_keys, SORT_COUNT, SORT_VALUE, &q->sort,
-                     WEB_MSG_SORT_UNKNOWN, why) ||
-        parse_choice(r, "ordre", order_keys, 2, 0, &desc, WEB_MSG_ORDER_UNKNOWN, why) ||
-        parse_choice(r, "tri_epci", epci_sort_keys, EPCI_COUNT, EPCI_NAME, &q->sort_epci,
-                     WEB_MSG_EPCI_SORT_UNKNOWN, why) ||
-        parse_choice(r, "ordre_epci", order_keys, 2, 0, &desc_epci, WEB_MSG_ORDER_UNKNOWN, why) ||
-        parse_page(r, "page", &q->page, why) || parse_page(r, "page_epci", &q->page_epci, why))
+    /* The sorts of both tables never refuse: an unknown column or order
+     * falls back to the default one (links are rebuilt from the state). */
+    q->sort = parse_sort(r, "tri", commune_sort_keys, SORT_COUNT, SORT_VALUE);
+    q->desc = parse_sort(r, "ordre", order_keys, 2, 0) == 1;
+    q->sort_epci = parse_sort(r, "tri_epci", epci_sort_keys, EPCI_COUNT, EPCI_NAME);
+    q->desc_epci = parse_sort(r, "ordre_epci", order_keys, 2, 0) == 1;
+    /* The official APL and the population below the threshold are columns
+     * of the APL only (the other measures have neither). */
+    if ((q->sort_epci == EPCI_OFFICIAL || q->sort_epci == EPCI_BELOW) &&
+        !mg_app_measure(q->measure)->apl) {
+        q->sort_epci = EPCI_NAME;
+        q->desc_epci = false;
+    }
+    if (parse_page(r, "page", &q->page, why) || parse_page(r, "page_epci", &q->page_epci, why))
         return why->status;
-    q->desc = desc == 1;
-    q->desc_epci = desc_epci == 1;
     return 0;
 }
 
@@ -367,7 +360,7 @@ static int territory_compute(const territory_req *q, territory_view *v, refusal 
     const mg_territory *t = g->t;
     v->value = p->measure[q->measure];
     v->summary = &p->measure_summary[q->measure];
-    v->is_apl = q->measure <= 1;
+    v->is_apl = mg_app_measure(q->measure)->apl;
     /* The APL on the official baseline: the DREES map, the model's value
      * where the DREES has none; the figures per EPCI on those values. */
     if (q->measure == 0 && q->base == MG_BASELINE_OFFICIAL) {
@@ -415,14 +408,20 @@ static void figure(mg_buf *b, const char *label, double v, int decimals, const c
     mg_buf_puts(b, "</dd></div>\n");
 }
 
-static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary *s)
+/* The key figures of measure `measure`: its mean in its unit; the
+ * official APL and the figures of the under-served threshold only for an
+ * APL. */
+static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary *s, int measure)
 {
     const mg_area_summary *t = &s->territory;
+    const mg_app_measure_info *m = mg_app_measure(measure);
+    const char *unit = mg_app_measure_unit(measure, p->g->prof);
     mg_buf_puts(b, "<section aria-labelledby=\"chiffres\"><h2 id=\"chiffres\">Chiffres clés</h2>\n<dl class=\"figures\">\n");
     figure(b, "Population", t->population, 0, "habitants");
-    figure(b, "APL moyenne (pondérée)", t->mean, 2, NULL);
-    figure(b, "APL officielle DREES", t->official_mean, 2, NULL);
-    if (isfinite(s->threshold)) {
+    figure(b, m->mean_label, t->mean, m->decimals, m->unit);
+    if (m->apl)
+        figure(b, "APL officielle DREES", t->official_mean, 2, NULL);
+    if (m->apl && isfinite(s->threshold)) {
         char lbl[96], z[32];
         web_num(z, sizeof z, s->threshold, 1);
         snprintf(lbl, sizeof lbl, "Population sous le seuil (%s)", z);
@@ -440,7 +439,9 @@ static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary 
         figure(b, "Écart absolu moyen à la DREES", s->mae, 2, NULL);
     }
     mg_buf_puts(b, "</dl>\n<p class=\"note\">Unité : ");
-    mg_html_text(b, p->g->prof->unit);
+    mg_html_text(b, unit);
+    if (m->low_is_good)
+        mg_buf_puts(b, " (un temps court est favorable)");
     mg_buf_puts(b, ". Moyennes et indices pondérés par la population standardisée.</p></section>\n");
 }
 
@@ -466,13 +467,19 @@ static void epci_table(mg_buf *b, const territory_req *q, const territory_view *
     mg_buf_puts(b, "<section aria-labelledby=\"epci\"><h2 id=\"epci\">Par EPCI</h2>\n"
                    "<div class=\"scroll\"><table><caption>Indicateurs par intercommunalité "
                    "(cliquez un en-tête pour trier)</caption>\n<thead><tr>");
+    const mg_app_measure_info *m = mg_app_measure(q->measure);
+    char mean[160];
+    snprintf(mean, sizeof mean, "%s (moyenne)", m->column);
     for (size_t c = 0; c < EPCI_COUNT; c++) {
+        if ((c == EPCI_OFFICIAL || c == EPCI_BELOW) && !m->apl)
+            continue;
         bool on = q->sort_epci == c;
         territory_req to = *q;
         to.sort_epci = c;
         to.desc_epci = on && !q->desc_epci;
         to.page_epci = 1;
-        sort_header(b, epci_sort_labels[c], on, q->desc_epci, &to, LINK_EPCI);
+        sort_header(b, c == EPCI_VALUE ? mean : epci_sort_labels[c], on, q->desc_epci, &to,
+                    LINK_EPCI);
     }
     mg_buf_puts(b, "</tr></thead><tbody>\n");
     for (size_t k = v->pg_epci.first; k < v->pg_epci.end; k++) {
@@ -481,9 +488,11 @@ static void epci_table(mg_buf *b, const territory_req *q, const territory_view *
         mg_html_text(b, e->name ? e->name : e->code);
         mg_buf_printf(b, "</th><td>%zu</td>", e->communes);
         td_num(b, e->population, 0);
-        td_num(b, e->mean, 2);
-        td_num(b, e->official_mean, 2);
-        td_num(b, e->below_population, 0);
+        td_num(b, e->mean, m->decimals);
+        if (m->apl) {
+            td_num(b, e->official_mean, 2);
+            td_num(b, e->below_population, 0);
+        }
         td_num(b, e->gini, 3);
         mg_buf_puts(b, "</tr>\n");
     }
@@ -499,6 +508,7 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
     const mg_diagnosis *g = q->p->g;
     const mg_territory *t = g->t;
     const char *prof = g->prof->key;
+    const mg_app_measure_info *m = mg_app_measure(q->measure);
     mg_buf_puts(b, "<section aria-labelledby=\"communes\"><h2 id=\"communes\">Communes</h2>\n"
                    "<div class=\"scroll\"><table class=\"communes\"><caption>Communes du territoire "
                    "(cliquez un en-tête pour trier)</caption>\n<thead><tr>");
@@ -508,10 +518,12 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         to.sort = c;
         to.desc = on && !q->desc;
         to.page = 1;
-        sort_header(b, commune_sort_labels[c], on, q->desc, &to, LINK_COMMUNES);
+        sort_header(b, c == SORT_VALUE ? m->column : commune_sort_labels[c], on, q->desc, &to,
+                    LINK_COMMUNES);
     }
     mg_buf_puts(b, "<th scope=\"col\">EPCI</th></tr></thead><tbody>\n");
-    bool threshold = isfinite(g->prof->threshold) && strcmp(mg_app_measure_keys[q->measure], "apl") == 0;
+    /* "sous le seuil" only on an APL: the threshold is in its unit. */
+    bool threshold = isfinite(g->prof->threshold) && m->apl;
     for (size_t k = v->pg.first; k < v->pg.end; k++) {
         size_t i = v->communes[k].i;
         bool under = threshold && v->value[i] < g->prof->threshold;
@@ -524,7 +536,7 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         td_num(b, t->population[i], 0);
         td_num(b, g->heads[i], 0);
         mg_buf_puts(b, "<td>");
-        num(b, v->value[i], 2);
+        num(b, v->value[i], m->decimals);
         if (q->measure == 0 && q->base == MG_BASELINE_OFFICIAL &&
             (q->p->official_flags[i] & MG_BASELINE_F_MODEL_FALLBACK))
             mg_buf_puts(b, " <span class=\"unit\">(modèle)</span>");
@@ -557,6 +569,53 @@ static void download_link(mg_buf *b, const char *path, const territory_req *q, b
     mg_buf_puts(b, "\">");
     mg_html_text(b, label);
     mg_buf_puts(b, "</a>");
+}
+
+/*
+ * The inline SVG map of measure `measure`'s values: its unit after each
+ * value, its legend's heading, its colours (reversed where a low value is
+ * good, so that the shortest times get the colour of the best APL), the
+ * under-served threshold only on an APL, and the label of communes without
+ * a value. Links to the commune pages as web_map's.
+ */
+static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, int measure,
+                        const double *values, const char *title)
+{
+    const mg_diagnosis *g = p->g;
+    const mg_app_measure_info *m = mg_app_measure(measure);
+    double threshold = m->apl ? g->prof->threshold : NAN;
+    mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, false);
+    if (m->low_is_good)
+        mg_map_style_reverse(&style);
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
+    mg_map_options opt = {
+        .title = title,
+        .unit = mg_app_measure_unit(measure, g->prof),
+        .legend_title = m->legend,
+        .no_data_label = m->no_data,
+        .threshold = threshold,
+        .threshold_label = "seuil de sous-dotation",
+        .link_prefix = "/commune/",
+        .link_suffix = suffix,
+        .highlight = -1,
+        .width = 800,
+    };
+    mg_buf svg;
+    mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
+    int rc = mg_map_svg(&svg, a->geometry, g->t, values, &style, &opt);
+    if (rc == MG_OK) {
+        /* Inline in HTML: without the XML declaration. */
+        const char *s = svg.data ? svg.data : "";
+        if (strncmp(s, "<?xml", 5) == 0) {
+            const char *e = strstr(s, "?>");
+            s = e ? e + 2 : s;
+            while (*s == '\n' || *s == '\r')
+                s++;
+        }
+        mg_buf_puts(b, s); /* lint-ok: SVG written and escaped by the map module */
+    }
+    mg_buf_free(&svg);
 }
 
 static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
@@ -603,9 +662,9 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     char map_title[256];
     snprintf(map_title, sizeof map_title, "%s — %s",
              q->measure == 0 && q->base == MG_BASELINE_OFFICIAL ? "APL officielle (DREES)"
-                                                                : measure_labels[q->measure],
+                                                                : mg_app_measure(q->measure)->label,
              g->prof->label);
-    web_map(b, a, q->p, v->value, false, map_title, v->is_apl ? g->prof->threshold : NAN, -1);
+    measure_map(b, a, q->p, q->measure, v->value, map_title);
     mg_buf_puts(b, "<p class=\"downloads\">Télécharger : ");
     download_link(b, "/telecharger/communes.csv", q, false, "tableau CSV");
     mg_buf_puts(b, " · ");
@@ -615,7 +674,7 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     mg_buf_puts(b, " · ");
     download_link(b, "/carte.png", q, true, "carte PNG");
     mg_buf_puts(b, "</p>\n</section>\n");
-    key_figures(b, q->p, v->summary);
+    key_figures(b, q->p, v->summary, q->measure);
     mg_buf_puts(b, "</div>\n");
     epci_table(b, q, v);
     commune_table(b, q, v);

@@ -319,14 +319,22 @@ test('territory page: switching profession through the form', { timeout: TEST_TI
   assert.equal(new URL(page.url()).searchParams.get('mesure'), 'nearest');
   assert.match(await page.locator('section.map svg title').first().textContent(),
     /praticien le plus proche/);
+  // A time reads in minutes, in the legend, the figures and the table,
+  // never in consultations, with no under-served threshold.
+  assert.match(norm(await page.locator('section.map svg').textContent()), /en minutes/);
+  assert.equal(await page.locator('table.communes th[aria-sort]').innerText(),
+    'Minutes jusqu\'au plus proche');
+  assert.match(norm(await page.locator('section[aria-labelledby="chiffres"]').innerText()),
+    /Unité : minutes/);
+  assert.doesNotMatch(await page.locator('main').innerText(), /consultations|sous le seuil/);
   await page.close();
 });
 
 test('territory page: sorting the commune table by clicking headers', { timeout: TEST_TIMEOUT }, async () => {
   const page = await newPage();
   await open(page, '/territoire');
-  // Default: by value, ascending.
-  assert.equal(await page.locator('table.communes th[aria-sort]').innerText(), 'Valeur');
+  // Default: by value (the APL, the measure shown), ascending.
+  assert.equal(await page.locator('table.communes th[aria-sort]').innerText(), 'APL');
   assertSorted(await columnNumbers(page, 'table.communes', 2), false, 'value');
 
   const header = page.locator('table.communes thead a', { hasText: 'Population' });

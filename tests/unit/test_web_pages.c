@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "parse/parse.h"
 #include "testutil.h"
 #include "web/app.h"
 #include "web_fixture.h"
@@ -261,10 +262,6 @@ static void test_refused(void **state)
         {"/commune/11069?page=x", 404, "Cette page de la liste n&#39;existe pas."},
         /* Unknown values: refused, never echoed. */
         {"/territoire?mesure=apl%22%20onmouseover%3D%22alert(1)", 400, "Mesure inconnue"},
-        {"/territoire?tri=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 400, "Tri inconnu"},
-        {"/territoire?ordre=%22%3E%3Cb%3E", 400, "Ordre inconnu"},
-        {"/territoire?tri_epci=%27%3B", 400, "Tri des EPCI inconnu"},
-        {"/territoire?ordre_epci=haut", 400, "Ordre inconnu"},
         {"/territoire?profession=%3Cb%3E", 400, "Profession inconnue"},
         {"/commune/11069?profession=%22", 400, "Profession inconnue"},
         {"/commune/%3Cscript%3E", 404, "ne fait pas partie du territoire"},
@@ -416,6 +413,354 @@ static void test_scenario_ids(void **state)
     }
 }
 
+/* A number of a table cell as the pages write it ("1\u202f234,5"), NaN
+ * for a dash or no digit. */
+static double cell_number(const char *from, const char *to)
+{
+    char s[64];
+    size_t n = 0;
+    for (const char *c = from; c < to && n + 1 < sizeof s; c++)
+        if ((*c >= '0' && *c <= '9') || *c == '-')
+            s[n++] = *c;
+        else if (*c == ',')
+            s[n++] = '.';
+    s[n] = '\0';
+    if (!n || strcmp(s, "-") == 0)
+        return NAN;
+    double v;
+    mg_parse_error why;
+    return mg_parse_c_double(s, n, &v, &why) ? NAN : v;
+}
+
+/* The EPCI table of page s: for each row (at most cap), its name (up to
+ * </th>) and the number in its column `col` (0: communes … 5: Gini). */
+static size_t epci_rows(const char *s, size_t col, char (*names)[160], double *values,
+                        size_t cap)
+{
+    const char *from, *to;
+    tbody(s, "<h2 id=\"epci\">", &from, &to);
+    size_t n = 0;
+    static const char row[] = "<tr><th scope=\"row\">";
+    for (const char *p = strstr(from, row); p && p < to; p = strstr(p + 1, row)) {
+        assert_true(n < cap);
+        p += sizeof row - 1;
+        const char *e = strstr(p, "</th>");
+        assert_true(e && e < to && (size_t)(e - p) < 160);
+        memcpy(names[n], p, (size_t)(e - p));
+        names[n][e - p] = '\0';
+        const char *c = e;
+        for (size_t k = 0; k <= col; k++) {
+            c = strstr(c, "<td>");
+            assert_true(c && c < to);
+            c += 4;
+        }
+        const char *ce = strstr(c, "</td>");
+        assert_non_null(ce);
+        values[n] = cell_number(c, ce);
+        n++;
+    }
+    return n;
+}
+
+/* Every column of the EPCI table sorts both ways, on the APL and on the
+ * time to the nearest practitioner: the rows come in the order of the
+ * column (blank values last when ascending), and the header says so. */
+static void test_epci_sort_every_column(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"nom", "communes", "population", "valeur",
+                                       "officiel", "sous_seuil", "gini"};
+    static const char *const measures[] = {"apl", "nearest"};
+    static char names[64][160];
+    double values[64];
+    size_t expected = 0;
+    for (size_t m = 0; m < 2; m++)
+        for (size_t k = 0; k < 7; k++)
+            for (int desc = 0; desc < 2; desc++) {
+                char target[160];
+                snprintf(target, sizeof target, "/territoire?mesure=%s&tri_epci=%s&ordre_epci=%s",
+                         measures[m], keys[k], desc ? "desc" : "asc");
+                mg_http_response r = get(target);
+                if (r.status != 200)
+                    fail_msg("%s: status %d", target, r.status);
+                /* The official APL and the population below the threshold
+                 * are columns of the APL only: without them, their sort is
+                 * the default one. */
+                bool apl_only = k == 4 || k == 5, apl = m == 0;
+                if (apl_only && !apl) {
+                    assert_null(strstr(text(&r), "sous le seuil"));
+                    assert_null(strstr(text(&r), "#epci\">APL DREES</a>"));
+                    assert_null(strstr(text(&r), "aria-sort=\"descending\""));
+                    assert_non_null(strstr(text(&r), "aria-sort=\"ascending\"><a href=\""
+                                                     "/territoire?profession=mg&amp;mesure=nearest"
+                                                     "&amp;tri_epci=nom&amp;ordre_epci=desc#epci\">"));
+                    mg_http_response_free(&r);
+                    continue;
+                }
+                size_t col = k == 0 ? 0 : k - 1;
+                if (!apl && k == 6)
+                    col -= 2; /* Gini, after the missing columns */
+                size_t n = epci_rows(text(&r), col, names, values, 64);
+                if (!expected)
+                    expected = n;
+                assert_true(n > 5);
+                assert_int_equal(n, expected);
+                size_t finite = 0;
+                for (size_t i = 0; i < n; i++)
+                    finite += isfinite(values[i]) != 0;
+                if (k && finite < n / 2)
+                    fail_msg("%s: %zu numbers read in %zu rows", target, finite, n);
+                for (size_t i = 1; i < n; i++) {
+                    int c;
+                    if (k == 0) {
+                        c = strcmp(names[i - 1], names[i]);
+                    } else if (isnan(values[i - 1]) || isnan(values[i])) {
+                        /* NaN after numbers ascending, before them descending. */
+                        c = isnan(values[i - 1]) - isnan(values[i]);
+                        c = desc ? -c : c;
+                    } else {
+                        c = (values[i - 1] > values[i]) - (values[i - 1] < values[i]);
+                    }
+                    if (desc ? c < 0 : c > 0)
+                        fail_msg("%s: row %zu (%s) out of order after %s", target, i, names[i],
+                                 names[i - 1]);
+                }
+                /* The current column is marked, and its link turns the order round. */
+                char want[256];
+                snprintf(want, sizeof want,
+                         "aria-sort=\"%s\"><a href=\"/territoire?profession=mg&amp;mesure=%s"
+                         "&amp;tri_epci=%s&amp;ordre_epci=%s#epci\">",
+                         desc ? "descending" : "ascending", measures[m], keys[k],
+                         desc ? "asc" : "desc");
+                if (!strstr(text(&r), want))
+                    fail_msg("%s: no header %s", target, want);
+                mg_http_response_free(&r);
+            }
+    /* Ascending and descending are not the same order (values differ). */
+    mg_http_response a = get("/territoire?tri_epci=population&ordre_epci=asc");
+    mg_http_response d = get("/territoire?tri_epci=population&ordre_epci=desc");
+    static char first_a[64][160], first_d[64][160];
+    double va[64], vd[64];
+    size_t na = epci_rows(text(&a), 1, first_a, va, 64), nd = epci_rows(text(&d), 1, first_d, vd, 64);
+    assert_int_equal(na, nd);
+    for (size_t i = 0; i < na; i++)
+        assert_string_equal(first_a[i], first_d[na - 1 - i]);
+    mg_http_response_free(&a);
+    mg_http_response_free(&d);
+}
+
+/* No sort value refuses the page: unknown, empty or hostile values of
+ * tri, ordre, tri_epci, ordre_epci fall back to the default order (value
+ * ascending for communes, name ascending for EPCI), never echoed. */
+static void test_sort_fallback(void **state)
+{
+    (void)state;
+    mg_http_response def = get("/territoire");
+    assert_int_equal(def.status, 200);
+    static const char *const odd[] = {
+        "/territoire?tri=couleur",
+        "/territoire?tri=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/territoire?ordre=%22%3E%3Cb%3E",
+        "/territoire?ordre=haut&ordre_epci=bas",
+        "/territoire?tri_epci=%27%3B",
+        "/territoire?tri_epci=couleur&ordre_epci=haut",
+        "/territoire?tri_epci=&ordre_epci=&tri=&ordre=",
+        "/territoire?tri_epci=NOM&tri=Valeur",
+        "/territoire?tri_epci=nom%20x&tri=valeur%20",
+        "/territoire?tri_epci=gini&tri_epci=couleur",
+        "/territoire?tri_epci=%C3%A9t%C3%A9",
+    };
+    const char *from_def, *to_def;
+    tbody(text(&def), "<h2 id=\"epci\">", &from_def, &to_def);
+    char codes_def[PAGE_SIZE + 1][8];
+    size_t n_def = 0;
+    commune_codes(text(&def), codes_def, &n_def, PAGE_SIZE + 1);
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+        mg_http_response r = get(odd[k]);
+        if (r.status != 200)
+            fail_msg("%s: status %d, expected 200", odd[k], r.status);
+        if (strstr(text(&r), "<script>") || strstr(text(&r), "<b>") || strstr(text(&r), "couleur"))
+            fail_msg("%s: a parameter echoed", odd[k]);
+        /* The EPCI table in its default order (by name), unless gini was
+         * asked first: the first value of a repeated parameter. */
+        const char *from, *to;
+        tbody(text(&r), "<h2 id=\"epci\">", &from, &to);
+        if (!strstr(odd[k], "gini") &&
+            ((size_t)(to - from) != (size_t)(to_def - from_def) ||
+             memcmp(from, from_def, (size_t)(to - from)) != 0))
+            fail_msg("%s: EPCI rows not in the default order", odd[k]);
+        char codes[PAGE_SIZE + 1][8];
+        size_t n = 0;
+        commune_codes(text(&r), codes, &n, PAGE_SIZE + 1);
+        assert_int_equal(n, n_def);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(codes[i], codes_def[i]) != 0)
+                fail_msg("%s: commune row %zu is %s, default %s", odd[k], i, codes[i],
+                         codes_def[i]);
+        mg_http_response_free(&r);
+    }
+    mg_http_response_free(&def);
+}
+
+/* Red and blue of a colour "#rrggbb" written by the map module. */
+static void red_blue(const char *c, unsigned *red, unsigned *blue)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned v = 0;
+    assert_true(c[0] == '#' && strlen(c) == 7);
+    for (int k = 1; k < 7; k++) {
+        const char *d = strchr(hex, c[k]);
+        assert_true(d && *d);
+        v = v * 16 + (unsigned)(d - hex);
+    }
+    *red = v >> 16;
+    *blue = v & 0xff;
+}
+
+/* The fill colour of commune `code`'s path in the map of page s. */
+static void commune_fill(const char *s, const char *code, char out[8])
+{
+    char link[64];
+    snprintf(link, sizeof link, "<a href=\"/commune/%s?", code);
+    const char *a = strstr(s, link);
+    assert_non_null(a);
+    const char *f = strstr(a, " fill=\"");
+    assert_non_null(f);
+    memcpy(out, f + 7, 7);
+    out[7] = '\0';
+}
+
+/* The time to the nearest practitioner reads as a time: minutes in the
+ * legend, figures and headers, no consultations, no threshold, and the
+ * colours turned round (the shortest time gets the colour of the best
+ * APL, the longest that of the worst). */
+static void test_nearest_measure(void **state)
+{
+    (void)state;
+    const mg_app_profession *p = mg_app_profession_get(app, "mg");
+    const mg_diagnosis *g = p->g;
+    int near = mg_app_measure_index("nearest"), apl = mg_app_measure_index("apl");
+    assert_true(near >= 0 && apl >= 0);
+    const double *t = p->measure[near], *v = p->measure[apl];
+    /* The communes of the shortest and longest times, of the best and worst APL. */
+    size_t tmin = SIZE_MAX, tmax = SIZE_MAX, vmin = SIZE_MAX, vmax = SIZE_MAX, nodata = 0;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        if (isnan(t[i]))
+            nodata++;
+        else {
+            if (tmin == SIZE_MAX || t[i] < t[tmin])
+                tmin = i;
+            if (tmax == SIZE_MAX || t[i] > t[tmax])
+                tmax = i;
+        }
+        if (vmin == SIZE_MAX || v[i] < v[vmin])
+            vmin = i;
+        if (vmax == SIZE_MAX || v[i] > v[vmax])
+            vmax = i;
+    }
+    mg_http_response r = get("/territoire?profession=mg&mesure=nearest");
+    assert_int_equal(r.status, 200);
+    const char *s = text(&r);
+    assert_null(strstr(s, "consultations"));
+    assert_null(strstr(s, "sous le seuil"));
+    assert_null(strstr(s, "seuil de sous-dotation"));
+    /* The legend's heading, the unit after each value, the key figure and
+     * the table headers. */
+    /* The legend's heading, wrapped over three lines. */
+    assert_non_null(strstr(s, ">Temps jusqu&#39;au praticien le</text>"));
+    assert_non_null(strstr(s, ">plus proche, en minutes</text>"));
+    char title[96];
+    snprintf(title, sizeof title, "(%s) : ", g->t->code[tmin]);
+    const char *tt = strstr(s, title);
+    assert_non_null(tt);
+    tt = strstr(tt, "</title>");
+    assert_true(tt && strncmp(tt - 8, " minutes", 8) == 0);
+    assert_non_null(strstr(s, "<dt>Temps moyen jusqu&#39;au plus proche (pondéré)</dt>"));
+    assert_non_null(strstr(s, "<span class=\"unit\">minutes</span>"));
+    assert_non_null(strstr(s, "Unité : minutes"));
+    assert_non_null(strstr(s, "#communes\">Minutes jusqu&#39;au plus proche</a></th>"));
+    assert_non_null(strstr(s, "#epci\">Minutes jusqu&#39;au plus proche (moyenne)</a></th>"));
+    if (nodata)
+        assert_non_null(strstr(s, "aucun praticien dans la zone de recherche"));
+    /* Midwives are few: some communes have none within reach, a legend row
+     * of their own and a line of the map's summary. */
+    {
+        const mg_app_profession *sf = mg_app_profession_get(app, "sf");
+        size_t none = 0;
+        for (size_t k = 0; k < sf->g->study_n; k++)
+            none += isnan(sf->measure[near][sf->g->study[k]]);
+        mg_http_response rs = get("/territoire?profession=sf&mesure=nearest");
+        assert_int_equal(rs.status, 200);
+        if (none) {
+            assert_non_null(strstr(text(&rs), "aucun praticien dans la zone de recherche</text>"));
+            char line[128];
+            snprintf(line, sizeof line, " %zu commune%s : aucun praticien dans la zone de recherche.",
+                     none, none > 1 ? "s" : "");
+            assert_non_null(strstr(text(&rs), line));
+        }
+        assert_null(strstr(text(&rs), "sans donnée</text>"));
+        mg_http_response_free(&rs);
+    }
+
+    mg_http_response ra = get("/territoire?profession=mg&mesure=apl&base=modele");
+    assert_int_equal(ra.status, 200);
+    char c_tmin[8], c_tmax[8], c_vmin[8], c_vmax[8];
+    commune_fill(s, g->t->code[tmin], c_tmin);
+    commune_fill(s, g->t->code[tmax], c_tmax);
+    commune_fill(text(&ra), g->t->code[vmin], c_vmin);
+    commune_fill(text(&ra), g->t->code[vmax], c_vmax);
+    /* The best APL is blue (ColorBrewer's RdYlBu), the worst red. The time
+     * map has its own classes (quantiles, maybe fewer than six, so
+     * RdYlBu's scheme for that many): the shortest time gets its blue end
+     * — the colour the highest class gets on every sequential map — and
+     * the longest its red end. */
+    unsigned red, blue;
+    red_blue(c_vmax, &red, &blue);
+    assert_true(blue > red);
+    red_blue(c_vmin, &red, &blue);
+    assert_true(red > blue);
+    mg_map_style st = mg_map_style_for(t, g->study, g->study_n, NAN, false);
+    assert_true(st.nclasses >= 3);
+    assert_string_equal(c_tmin, st.colors[st.nclasses - 1]);
+    assert_string_equal(c_tmax, st.colors[0]);
+    red_blue(c_tmin, &red, &blue);
+    assert_true(blue > red);
+    red_blue(c_tmax, &red, &blue);
+    assert_true(red > blue);
+    /* The legend reads from the longest times (red) at the top down to the
+     * shortest (blue), then the communes without a value. */
+    const char *leg = strstr(s, "(court = bon)</text>");
+    assert_non_null(leg);
+    char first[64];
+    snprintf(first, sizeof first, "fill=\"%s\"", c_tmax);
+    assert_ptr_equal(strstr(leg, "fill=\""), strstr(leg, first));
+    mg_http_response_free(&ra);
+    mg_http_response_free(&r);
+
+    /* The APL keeps its unit, its threshold and its tag. */
+    r = get("/territoire?profession=mg&mesure=apl");
+    assert_non_null(strstr(text(&r), "consultations"));
+    assert_non_null(strstr(text(&r), "seuil de sous-dotation"));
+    assert_non_null(strstr(text(&r), "<span class=\"tag\">sous le seuil</span>"));
+    mg_http_response_free(&r);
+    /* Practitioners within reach are counted in practitioners, without a
+     * threshold. */
+    r = get("/territoire?profession=mg&mesure=cumulative");
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(text(&r), "consultations"));
+    assert_null(strstr(text(&r), "sous le seuil"));
+    assert_non_null(strstr(text(&r), "Unité : praticiens"));
+    assert_non_null(strstr(text(&r), "#communes\">Praticiens à portée</a></th>"));
+    mg_http_response_free(&r);
+    /* A competitive measure of nurses: the profession's unit. */
+    r = get("/territoire?profession=inf&mesure=2sfca");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "Unité : ETP pour 100 000 habitants standardisés"));
+    assert_null(strstr(text(&r), "consultations"));
+    mg_http_response_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +768,9 @@ int main(void)
         cmocka_unit_test(test_territory_page_links),
         cmocka_unit_test(test_territory_sort_across_pages),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_epci_sort_every_column),
+        cmocka_unit_test(test_sort_fallback),
+        cmocka_unit_test(test_nearest_measure),
         cmocka_unit_test(test_commune_reach),
         cmocka_unit_test(test_choice_form),
         cmocka_unit_test(test_scenario_ids),
