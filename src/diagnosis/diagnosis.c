@@ -188,6 +188,11 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *given,
         if ((rc = mg_model_check(&m, d)))
             goto fail;
     }
+    if ((o->matrix != NULL) + (o->graph != NULL) + (o->osm != NULL) > 1) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                         "give one source of travel times: a matrix, a road graph or an OSM extract");
+        goto fail;
+    }
     /* The spread stands for the uncertainty of crow-fly times: road times
      * and external tables are taken as they are. */
     bool crowfly = !o->matrix && !o->graph && !o->osm;
@@ -347,11 +352,6 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *given,
     }
 
     progress_say(progress, pctx, "travel times", 0.7);
-    if ((o->matrix != NULL) + (o->graph != NULL) + (o->osm != NULL) > 1) {
-        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                         "give one source of travel times: a matrix, a road graph or an OSM extract");
-        goto fail;
-    }
     if (o->matrix) {
         rc = mg_pairs_read_csv(t, o->matrix, o->catchment, &g->pairs, &g->report, d);
     } else if (o->graph || o->osm) {
