@@ -106,7 +106,7 @@ typedef struct mg_map_options {
     const char *title;         /* French, the SVG's <title> and the heading above the map */
     const char *unit;          /* after each commune's value; heading of the legend without legend_title */
     const char *legend_title;  /* heading of the legend (NULL: unit, or "Légende") */
-    const char *no_data_label; /* legend row and summary of NaN values (NULL: "sans donnée") */
+    const char *no_data_label; /* legend row, summary and commune titles of NaN values (NULL: "sans donnée") */
     double threshold;          /* NaN: no threshold mark in the legend */
     const char *threshold_label; /* e.g. "seuil de sous-dotation" */
     const char *link_prefix;   /* "/commune/" → each commune links to prefix+code+link_suffix; NULL: no links */

@@ -952,12 +952,17 @@ static int drawable(const mg_map_geometry *g, size_t k)
     return g->commune_ring[k] < g->commune_ring[k + 1] || isfinite(g->px[k]);
 }
 
-/* "Nom (code) : 3,84 unité", or "… : sans donnée". */
+/* "Nom (code) : 3,84 unité", or "… : sans donnée" (or the map's own
+ * label of communes without a value). */
 static void put_commune_title(writer *w, const mg_territory *t, size_t c, double v,
-                              const char *unit)
+                              const mg_map_options *o)
 {
-    char num[96], head[32];
-    fmt_fr(num, sizeof num, v, value_decimals(v));
+    const char *unit = o->unit;
+    char num[256], head[32];
+    if (!isfinite(v) && o->no_data_label && o->no_data_label[0])
+        snprintf(num, sizeof num, "%s", o->no_data_label);
+    else
+        fmt_fr(num, sizeof num, v, value_decimals(v));
     snprintf(head, sizeof head, " (%s) : ", t->code[c]);
     put_text(w, t->name && t->name[c] ? t->name[c] : t->code[c]);
     put_text(w, head);
@@ -984,7 +989,7 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
         put_text(w, t->code[c]);
         put_text(w, o->link_suffix);
         put(w, "\"><title>");
-        put_commune_title(w, t, c, v, o->unit);
+        put_commune_title(w, t, c, v, o);
         put(w, "</title>");
     }
     put(w, "<path");
@@ -1014,7 +1019,7 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
         return;
     }
     put(w, "\"><title>");
-    put_commune_title(w, t, c, v, o->unit);
+    put_commune_title(w, t, c, v, o);
     put(w, "</title></path>\n");
 }
 

@@ -699,7 +699,18 @@ static void test_nearest_measure(void **state)
                      none, none > 1 ? "s" : "");
             assert_non_null(strstr(text(&rs), line));
         }
-        assert_null(strstr(text(&rs), "sans donnée</text>"));
+        assert_null(strstr(text(&rs), "sans donnée"));
+        /* And the commune's own title says so, for the mouse and screen readers. */
+        for (size_t k = 0; k < sf->g->study_n; k++) {
+            size_t i = sf->g->study[k];
+            if (!isnan(sf->measure[near][i]))
+                continue;
+            char want[64];
+            snprintf(want, sizeof want, " (%s) : aucun praticien dans la zone de recherche</title>",
+                     sf->g->t->code[i]);
+            assert_non_null(strstr(text(&rs), want));
+            break;
+        }
         mg_http_response_free(&rs);
     }
 
