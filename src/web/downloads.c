@@ -21,6 +21,7 @@ typedef struct view {
     double *clamped, *fallback; /* official baseline: 1 where flagged, t->n, owned */
     char title[256];
     const char *measure;
+    int mk; /* index of the measure (mg_app_measure); 0, the APL, for a scenario */
 } view;
 
 static void view_free(view *v)
@@ -77,6 +78,7 @@ static int view_get(web_ctx *ctx, view *v)
             return 1;
         v->official = mk == 0 && base == MG_BASELINE_OFFICIAL;
     }
+    v->mk = mk;
     const mg_diagnosis *g = v->p->g;
     v->values = mg_alloc_array(g->t->n, sizeof *v->values);
     if (!v->values)
@@ -114,8 +116,8 @@ static int view_get(web_ctx *ctx, view *v)
             v->fallback[i] = (v->p->official_flags[i] & MG_BASELINE_F_MODEL_FALLBACK) ? 1 : 0;
     } else {
         memcpy(v->values, v->p->measure[mk], g->t->n * sizeof *v->values);
-        snprintf(v->title, sizeof v->title, "%s — %s — %s", v->measure, g->prof->label,
-                 a->territory_name);
+        snprintf(v->title, sizeof v->title, "%s — %s — %s", mg_app_measure(mk)->label,
+                 g->prof->label, a->territory_name);
     }
     return 0;
 }
@@ -130,10 +132,18 @@ static int view_refused(view *v, int rc)
 static int map_svg(const mg_app *a, view *v, mg_buf *out)
 {
     const mg_diagnosis *g = v->p->g;
-    bool apl = (strcmp(v->measure, "apl") == 0 || strcmp(v->measure, "officiel") == 0) && !v->diff;
+    /* The measure's own unit, legend and colour direction, as on the
+     * territory page; a difference map keeps its diverging colours. */
+    const mg_app_measure_info *m = mg_app_measure(v->mk);
+    bool apl = m->apl && !v->diff;
     mg_map_style style = mg_map_style_for(v->values, g->study, g->study_n,
                                           apl ? g->prof->threshold : NAN, v->diff);
-    mg_map_options opt = {.title = v->title, .unit = v->diff ? "écart" : g->prof->unit,
+    if (m->low_is_good && !v->diff)
+        mg_map_style_reverse(&style);
+    mg_map_options opt = {.title = v->title,
+                          .unit = v->diff ? "écart" : mg_app_measure_unit(v->mk, g->prof),
+                          .legend_title = v->diff ? NULL : m->legend,
+                          .no_data_label = m->no_data,
                           .threshold = apl ? g->prof->threshold : NAN,
                           .threshold_label = "seuil de sous-dotation", .highlight = -1,
                           .width = 1000};

@@ -714,6 +714,33 @@ static void test_nearest_measure(void **state)
         mg_http_response_free(&rs);
     }
 
+    /* The map download reads the same way: its title names the measure,
+     * its legend is in minutes, no threshold, and the shortest time has the
+     * colour the page gives it. */
+    {
+        mg_http_response rd = get("/carte.svg?profession=mg&mesure=nearest");
+        assert_int_equal(rd.status, 200);
+        const char *sv = text(&rd);
+        assert_non_null(strstr(sv, "-title\">Temps jusqu&#39;au praticien le plus proche — "));
+        assert_non_null(strstr(sv, ">plus proche, en minutes</text>"));
+        assert_null(strstr(sv, "consultations"));
+        assert_null(strstr(sv, "seuil de sous-dotation"));
+        /* Without links, a commune's title is inside its path, after the
+         * fill: the last fill before "(code) : ". */
+        char c_page[8], c_file[8], key[32];
+        commune_fill(s, g->t->code[tmin], c_page);
+        snprintf(key, sizeof key, " (%s) : ", g->t->code[tmin]);
+        const char *at = strstr(sv, key), *fill = NULL;
+        assert_non_null(at);
+        for (const char *q = strstr(sv, " fill=\""); q && q < at; q = strstr(q + 1, " fill=\""))
+            fill = q;
+        assert_non_null(fill);
+        memcpy(c_file, fill + 7, 7);
+        c_file[7] = '\0';
+        assert_string_equal(c_page, c_file);
+        mg_http_response_free(&rd);
+    }
+
     mg_http_response ra = get("/territoire?profession=mg&mesure=apl&base=modele");
     assert_int_equal(ra.status, 200);
     char c_tmin[8], c_tmax[8], c_vmin[8], c_vmax[8];
