@@ -48,6 +48,19 @@ int cli_out_open(cli_out *o, const char *path, const char *cmd)
     memcpy(o->tmp, path, len);
     memcpy(o->tmp + len, ".tmp-XXXXXX", 12);
     int fd = mkstemp(o->tmp);
+    /* mkstemp makes the file readable by its owner only; a table is an
+     * ordinary output: 0666 less the umask, as fopen would give. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0 && fchmod(fd, 0666 & ~mask) != 0) {
+        cli_error(cmd, "cannot create %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(o->tmp);
+        free(o->path);
+        free(o->tmp);
+        *o = (cli_out){0};
+        return -1;
+    }
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
         cli_error(cmd, "cannot create %s: %s", path, strerror(errno));
         if (fd >= 0) {

@@ -90,4 +90,11 @@ if mknod "$tmp/null" c 1 3 2>/dev/null; then
 fi
 expect_exit 4 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp"
 expect_err 'it is a folder'
+# Output files get the usual permissions: 0666 less the umask (mkstemp's
+# 0600 before), for the table and the summary alike.
+(umask 022 && "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/perm.csv" --summary "$tmp/perm.json")
+[ "$(stat -c %a "$tmp/perm.csv")" = 644 ] && ok || fail "table written $(stat -c %a "$tmp/perm.csv"), expected 644"
+[ "$(stat -c %a "$tmp/perm.json")" = 644 ] && ok || fail "summary written $(stat -c %a "$tmp/perm.json"), expected 644"
+(umask 077 && "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/perm2.csv")
+[ "$(stat -c %a "$tmp/perm2.csv")" = 600 ] && ok || fail "umask 077 not followed"
 finish
