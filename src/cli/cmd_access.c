@@ -37,6 +37,8 @@ static void help(void)
            "  --format F            csv (default), json or geojson\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        also write the key figures as JSON\n"
+           "  --scope epci:SIREN    the table and figures for the communes of one EPCI\n"
+           "                        (computed with every neighbour)\n"
            "  -h, --help            this help\n"
            "\n"
            "With --zones FILE: the measures on any zones and a matrix between them\n"
@@ -50,7 +52,7 @@ static void help(void)
 typedef struct access_opts {
     cli_common c;
     enum mg_format fmt;
-    const char *out_path, *summary_path, *measures;
+    const char *out_path, *summary_path, *measures, *scope;
     double threshold;
     bool threshold_set;
     char names[MAX_MEASURES][32]; /* of --measure, checked */
@@ -66,6 +68,7 @@ static int access_option(access_opts *o, int opt, const char *arg)
     case 'm': o->measures = arg; return 0;
     case 'o': o->out_path = arg; return 0;
     case 's': o->summary_path = arg; return 0;
+    case 'S': o->scope = arg; return 0;
     case 'f':
         if (mg_format_parse(arg, &o->fmt)) {
             cli_error(cmd, "--format %s: expected csv, json or geojson", arg);
@@ -118,6 +121,7 @@ static int access_parse(access_opts *o, int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"summary", required_argument, NULL, 's'},
+        {"scope", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -165,6 +169,10 @@ static int access_compute(access_opts *o, access_run *r)
     int ex = cli_load(&o->c, &r->g);
     if (ex)
         return ex;
+    if (o->scope && mg_diagnosis_scope(r->g, o->scope, &r->d)) {
+        cli_error(cmd, "--scope: %s", r->d.msg);
+        return MG_EXIT_USAGE;
+    }
     if (!o->threshold_set)
         o->threshold = r->g->prof->threshold;
     int rc = MG_OK;

@@ -28,6 +28,7 @@ static void help(void)
            "  --reference NAME      its reference column (default apl_official)\n"
            "  --threshold X         classification threshold (GP default 2.5)\n"
            "  --format F            text (default) or json\n"
+           "  --scope epci:SIREN    compare over the communes of one EPCI\n"
            "  -h, --help            this help\n",
            cli_common_help);
 }
@@ -162,7 +163,7 @@ done:
 
 int mg_cmd_compare(int argc, char **argv)
 {
-    enum { OPT_TABLE = OPT_COMMON_END, OPT_COLUMN, OPT_REFERENCE, OPT_THRESHOLD, OPT_FORMAT };
+    enum { OPT_TABLE = OPT_COMMON_END, OPT_COLUMN, OPT_REFERENCE, OPT_THRESHOLD, OPT_FORMAT, OPT_SCOPE };
     static const struct option longopts[] = {
         CLI_COMMON_OPTIONS,
         {"table", required_argument, NULL, OPT_TABLE},
@@ -170,13 +171,14 @@ int mg_cmd_compare(int argc, char **argv)
         {"reference", required_argument, NULL, OPT_REFERENCE},
         {"threshold", required_argument, NULL, OPT_THRESHOLD},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"scope", required_argument, NULL, OPT_SCOPE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "compare";
     cli_common c;
     cli_common_init(&c);
-    const char *table = NULL, *col_a = "apl", *col_b = "apl_official";
+    const char *table = NULL, *col_a = "apl", *col_b = "apl_official", *scope = NULL;
     double threshold = NAN;
     bool threshold_set = false, json = false;
     int opt;
@@ -192,6 +194,7 @@ int mg_cmd_compare(int argc, char **argv)
                 return MG_EXIT_USAGE;
             threshold_set = true;
             break;
+        case OPT_SCOPE: scope = optarg; break;
         case OPT_FORMAT:
             if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
                 cli_error(cmd, "--format %s: expected text or json", optarg);
@@ -208,8 +211,9 @@ int mg_cmd_compare(int argc, char **argv)
         return MG_EXIT_USAGE;
     agreement g;
     if (table) {
-        if (c.opts.bundle || c.opts.france) {
-            cli_error(cmd, "--table compares a written table: do not give --bundle or --france with it");
+        if (c.opts.bundle || c.opts.france || scope) {
+            cli_error(cmd, "--table compares a written table: do not give --bundle, --france or "
+                           "--scope with it");
             return MG_EXIT_USAGE;
         }
         double *a, *b;
@@ -232,6 +236,12 @@ int mg_cmd_compare(int argc, char **argv)
         int ex = cli_load(&c, &dg);
         if (ex)
             return ex;
+        mg_diag sd = {{0}};
+        if (scope && mg_diagnosis_scope(dg, scope, &sd)) {
+            cli_error(cmd, "--scope: %s", sd.msg);
+            mg_diagnosis_free(dg);
+            return MG_EXIT_USAGE;
+        }
         if (!threshold_set)
             threshold = dg->prof->threshold;
         double *a = mg_alloc_array(dg->study_n, sizeof *a), *b = mg_alloc_array(dg->study_n, sizeof *b);

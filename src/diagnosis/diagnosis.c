@@ -438,3 +438,39 @@ int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out, m
     free(heads);
     return rc;
 }
+
+int mg_diagnosis_scope(mg_diagnosis *g, const char *spec, mg_diag *d)
+{
+    const mg_territory *t = g->t;
+    if (strncmp(spec, "epci:", 5) != 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "scope \"%.64s\": expected epci:SIREN (e.g. epci:200035715)", spec);
+    const char *siren = spec + 5;
+    size_t e = 0;
+    while (e < t->nepci && strcmp(t->epci_code[e], siren) != 0)
+        e++;
+    if (e == t->nepci)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "scope \"%.64s\": no EPCI with the SIREN \"%.16s\" (epci.json)", spec,
+                           siren);
+    size_t kept = 0;
+    for (size_t k = 0; k < g->study_n; k++)
+        kept += t->epci[g->study[k]] == (int32_t)e;
+    if (kept == 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "scope \"%.64s\": %s has no commune in the study territory", spec,
+                           t->epci_name[e]);
+    size_t m = 0;
+    for (size_t k = 0; k < g->study_n; k++)
+        if (t->epci[g->study[k]] == (int32_t)e)
+            g->study[m++] = g->study[k];
+    g->study_n = m;
+    /* Inhabited communes without an official value, now counted in the scope. */
+    if (g->official_missing) {
+        size_t missing = 0;
+        for (size_t k = 0; k < m; k++)
+            missing += isnan(g->official[g->study[k]]) && t->population[g->study[k]] > 0;
+        g->official_missing = missing;
+    }
+    return MG_OK;
+}

@@ -98,6 +98,15 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *o,
 int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out,
                          mg_diag *d) MG_WARN_UNUSED;
 
+/**
+ * Narrows the reported communes (g->study: tables, figures, agreement) to a
+ * scope, the values staying those computed with every neighbour. `spec` is
+ * "epci:SIREN": the communes of the study territory in that EPCI. MG_EINVAL
+ * with a message naming the scope when it is malformed, names no EPCI of
+ * the territory, or holds no study commune; g is unchanged then.
+ */
+int mg_diagnosis_scope(mg_diagnosis *g, const char *spec, mg_diag *d) MG_WARN_UNUSED;
+
 void mg_diagnosis_free(mg_diagnosis *g);
 
 #endif
