@@ -104,6 +104,11 @@ int cli_common_finish(cli_common *c, const char *cmd);
 /* Loads the diagnosis, printing progress and warnings; returns an exit code. */
 int cli_load(cli_common *c, mg_diagnosis **out);
 
+/* Applies --scope SPEC to a loaded diagnosis: epci:SIREN, or communes:FILE
+ * (a file of commune codes, read as planning candidates are). Returns an
+ * exit code, with the message printed. */
+int cli_scope(mg_diagnosis *g, const char *spec, const char *cmd);
+
 /* Prints "maillage CMD: MESSAGE" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

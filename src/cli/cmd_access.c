@@ -37,8 +37,9 @@ static void help(void)
            "  --format F            csv (default), json or geojson\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        also write the key figures as JSON\n"
-           "  --scope epci:SIREN    the table and figures for the communes of one EPCI\n"
-           "                        (computed with every neighbour)\n"
+           "  --scope SCOPE         the table and figures for epci:SIREN (the communes\n"
+           "                        of one EPCI) or communes:FILE (codes, one per line);\n"
+           "                        values computed with every neighbour\n"
            "  -h, --help            this help\n"
            "\n"
            "With --zones FILE: the measures on any zones and a matrix between them\n"
@@ -169,10 +170,8 @@ static int access_compute(access_opts *o, access_run *r)
     int ex = cli_load(&o->c, &r->g);
     if (ex)
         return ex;
-    if (o->scope && mg_diagnosis_scope(r->g, o->scope, &r->d)) {
-        cli_error(cmd, "--scope: %s", r->d.msg);
-        return MG_EXIT_USAGE;
-    }
+    if (o->scope && (ex = cli_scope(r->g, o->scope, cmd)))
+        return ex;
     if (!o->threshold_set)
         o->threshold = r->g->prof->threshold;
     int rc = MG_OK;

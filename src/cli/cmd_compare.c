@@ -28,7 +28,7 @@ static void help(void)
            "  --reference NAME      its reference column (default apl_official)\n"
            "  --threshold X         classification threshold (GP default 2.5)\n"
            "  --format F            text (default) or json\n"
-           "  --scope epci:SIREN    compare over the communes of one EPCI\n"
+           "  --scope SCOPE         compare over epci:SIREN or communes:FILE\n"
            "  -h, --help            this help\n",
            cli_common_help);
 }
@@ -236,11 +236,9 @@ int mg_cmd_compare(int argc, char **argv)
         int ex = cli_load(&c, &dg);
         if (ex)
             return ex;
-        mg_diag sd = {{0}};
-        if (scope && mg_diagnosis_scope(dg, scope, &sd)) {
-            cli_error(cmd, "--scope: %s", sd.msg);
+        if (scope && (ex = cli_scope(dg, scope, cmd))) {
             mg_diagnosis_free(dg);
-            return MG_EXIT_USAGE;
+            return ex;
         }
         if (!threshold_set)
             threshold = dg->prof->threshold;

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "parse/parse.h"
+#include "plan/plan.h"
 
 const char cli_common_help[] =
     "Inputs (publishers' formats; see docs/formats.md):\n"
@@ -287,4 +288,33 @@ int cli_getopt(cli_common *c, int argc, char **argv, const struct option *longop
         return -1;
     }
     return 0;
+}
+
+int cli_scope(mg_diagnosis *g, const char *spec, const char *cmd)
+{
+    mg_diag d = {{0}};
+    int rc;
+    if (strncmp(spec, "communes:", 9) == 0) {
+        /* One reader of commune lists: the planning candidates' (any
+         * vintage, one code per line or CSV, # comments, errors by line). */
+        uint8_t *mark = calloc(g->t->n ? g->t->n : 1, 1);
+        if (!mark) {
+            cli_error(cmd, "out of memory");
+            return MG_EXIT_FAILURE;
+        }
+        rc = mg_plan_read_codes(g->t, spec + 9, mark, &d);
+        if (rc == MG_OK)
+            rc = mg_diagnosis_scope_marked(g, mark, spec + 9, &d);
+        free(mark);
+        if (rc) {
+            cli_error(cmd, "--scope: %s", d.msg[0] ? d.msg : mg_strerror(rc));
+            return rc == MG_ENOMEM ? MG_EXIT_FAILURE : MG_EXIT_INPUT; /* the file */
+        }
+        return MG_EXIT_OK;
+    }
+    if ((rc = mg_diagnosis_scope(g, spec, &d))) {
+        cli_error(cmd, "--scope: %s", d.msg);
+        return MG_EXIT_USAGE;
+    }
+    return MG_EXIT_OK;
 }

@@ -439,12 +439,26 @@ int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out, m
     return rc;
 }
 
+/* After the study list was narrowed to its first m entries: the inhabited
+ * communes without an official value, counted in the scope. */
+static void narrowed(mg_diagnosis *g, size_t m)
+{
+    g->study_n = m;
+    if (!g->official_missing)
+        return;
+    size_t missing = 0;
+    for (size_t k = 0; k < m; k++)
+        missing += isnan(g->official[g->study[k]]) && g->t->population[g->study[k]] > 0;
+    g->official_missing = missing;
+}
+
 int mg_diagnosis_scope(mg_diagnosis *g, const char *spec, mg_diag *d)
 {
     const mg_territory *t = g->t;
     if (strncmp(spec, "epci:", 5) != 0)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "scope \"%.64s\": expected epci:SIREN (e.g. epci:200035715)", spec);
+                           "scope \"%.64s\": expected epci:SIREN (e.g. epci:200035715) or "
+                           "communes:FILE", spec);
     const char *siren = spec + 5;
     size_t e = 0;
     while (e < t->nepci && strcmp(t->epci_code[e], siren) != 0)
@@ -464,13 +478,25 @@ int mg_diagnosis_scope(mg_diagnosis *g, const char *spec, mg_diag *d)
     for (size_t k = 0; k < g->study_n; k++)
         if (t->epci[g->study[k]] == (int32_t)e)
             g->study[m++] = g->study[k];
-    g->study_n = m;
-    /* Inhabited communes without an official value, now counted in the scope. */
-    if (g->official_missing) {
-        size_t missing = 0;
-        for (size_t k = 0; k < m; k++)
-            missing += isnan(g->official[g->study[k]]) && t->population[g->study[k]] > 0;
-        g->official_missing = missing;
-    }
+    narrowed(g, m);
+    return MG_OK;
+}
+
+int mg_diagnosis_scope_marked(mg_diagnosis *g, const uint8_t *mark, const char *name,
+                              mg_diag *d)
+{
+    const mg_territory *t = g->t;
+    for (size_t i = 0; i < t->n; i++)
+        if (mark[i] && !t->in_study[i])
+            return mg_diag_set(d, MG_EINVAL, name, 0, 0,
+                               "commune %s (%s) is not in the study territory", t->code[i],
+                               t->name[i]);
+    size_t m = 0;
+    for (size_t k = 0; k < g->study_n; k++)
+        if (mark[g->study[k]])
+            g->study[m++] = g->study[k];
+    if (m == 0)
+        return mg_diag_set(d, MG_EINVAL, name, 0, 0, "no commune in the scope");
+    narrowed(g, m);
     return MG_OK;
 }

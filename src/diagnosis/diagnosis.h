@@ -107,6 +107,15 @@ int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out,
  */
 int mg_diagnosis_scope(mg_diagnosis *g, const char *spec, mg_diag *d) MG_WARN_UNUSED;
 
+/**
+ * The same for a list of communes: mark[i] (t->n entries) set for each
+ * commune of the scope, `name` (the list's file) for messages. MG_EINVAL
+ * when a marked commune is not in the study territory (named) or none is
+ * marked; g is unchanged then.
+ */
+int mg_diagnosis_scope_marked(mg_diagnosis *g, const uint8_t *mark, const char *name,
+                              mg_diag *d) MG_WARN_UNUSED;
+
 void mg_diagnosis_free(mg_diagnosis *g);
 
 #endif

@@ -52,6 +52,23 @@ rho = cov / (sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb)) **
 c = json.load(open(cmp))
 assert c["communes"] == n and abs(c["spearman"] - rho) <= 1e-9, (c["communes"], n, c["spearman"], rho)
 PY
+# The same communes as a list (communes:FILE, codes one per line, a
+# comment, a blank line): the same table.
+{ echo "# Piège Lauragais Malepère"; echo; python3 -c '
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
+    print(r["code_insee"])' "$tmp/s.csv"; } >"$tmp/list.txt"
+expect_exit 0 "$M" access "${demo[@]}" --quiet --scope "communes:$tmp/list.txt" --out "$tmp/l.csv"
+cmp -s "$tmp/l.csv" "$tmp/s.csv" && ok || fail "communes:FILE gives another table than epci:SIREN"
+printf '11069\n1106X\n' >"$tmp/bad.txt"
+expect_exit 3 "$M" access "${demo[@]}" --scope "communes:$tmp/bad.txt" --out "$tmp/no.csv"
+expect_err 'bad.txt:2'
+printf '11069\n34172\n' >"$tmp/far.txt"
+expect_exit 3 "$M" compare "${demo[@]}" --scope "communes:$tmp/far.txt"
+expect_err 'commune 34172 \(Montpellier\) is not in the study territory'
+expect_exit 3 "$M" access "${demo[@]}" --scope "communes:$tmp/none.txt" --out "$tmp/no.csv"
+[ ! -e "$tmp/no.csv" ] && ok || fail "a refused list wrote a table"
+
 # Refusals: exit 2, nothing written.
 expect_exit 2 "$M" access "${demo[@]}" --scope epci:999 --out "$tmp/no.csv"
 expect_err 'no EPCI with the SIREN "999"'
