@@ -44,6 +44,8 @@ static void help(void)
            "  --baseline B          official (default): the APL before is the DREES value\n"
            "                        where it publishes one (the model's elsewhere), plus\n"
            "                        the model's change; model: the model's APL\n"
+           "  --scope SCOPE         candidates and objectives within epci:SIREN or\n"
+           "                        communes:FILE (changes computed with every neighbour)\n"
            "  --coverage-minutes T  coverage radius in minutes (default 10)\n"
            "  --budget EUR          total cost at most EUR\n"
            "  --min-distance KM     at least KM between two sites (crow-fly)\n"
@@ -67,7 +69,7 @@ static void help(void)
 enum {
     OPT_RESOURCE = OPT_COMMON_END + 1, OPT_CAPACITY, OPT_COST, OPT_OBJECTIVE, OPT_THRESHOLD,
     OPT_COVERAGE, OPT_BUDGET, OPT_MIN_DISTANCE, OPT_EXCLUDE, OPT_CANDIDATES, OPT_PROPOSE,
-    OPT_METHOD, OPT_TIME_LIMIT, OPT_MEMORY, OPT_FORMAT, OPT_OUT, OPT_BASELINE,
+    OPT_METHOD, OPT_TIME_LIMIT, OPT_MEMORY, OPT_FORMAT, OPT_OUT, OPT_BASELINE, OPT_SCOPE,
 };
 
 /* The kinds asked for, in the order of their first --resource, and what
@@ -85,7 +87,7 @@ typedef struct plan_opts {
     plan_args pa;
     mg_plan_problem settings; /* objective and constraints; kinds filled by plan_kinds */
     mg_plan_candidates cand;
-    const char *propose, *out_path;
+    const char *propose, *out_path, *scope;
     int greedy, exact;
     double time_limit, memory_mb;
     enum mg_format fmt;
@@ -230,6 +232,7 @@ static int plan_option(plan_opts *o, int opt, const char *arg)
     case OPT_CANDIDATES: o->cand.rule = arg; return 0;
     case OPT_PROPOSE: o->propose = arg; return 0;
     case OPT_METHOD: return method_option(o, arg);
+    case OPT_SCOPE: o->scope = arg; return 0;
     case OPT_BASELINE:
         o->settings.baseline = mg_baseline_parse(arg);
         if (o->settings.baseline == MG_BASELINE_COUNT ||
@@ -272,6 +275,7 @@ static int plan_parse(plan_opts *o, int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"out", required_argument, NULL, OPT_OUT},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"scope", required_argument, NULL, OPT_SCOPE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -521,6 +525,8 @@ static int plan_solve(const plan_opts *o, plan_run *r)
 static int plan_compute(plan_opts *o, plan_run *r)
 {
     int ex = cli_load(&o->c, &r->g);
+    if (!ex && o->scope)
+        ex = cli_scope(r->g, o->scope, cmd);
     if (ex || (ex = plan_kinds(o, r)) || (ex = plan_build(o, r)))
         return ex;
     return plan_solve(o, r);

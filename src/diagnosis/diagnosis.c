@@ -443,6 +443,11 @@ int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out, m
  * communes without an official value, counted in the scope. */
 static void narrowed(mg_diagnosis *g, size_t m)
 {
+    /* The study flags follow (planning takes its candidates and objective
+     * from them); the values were computed before and stay. */
+    memset(g->t->in_study, 0, g->t->n);
+    for (size_t k = 0; k < m; k++)
+        g->t->in_study[g->study[k]] = 1;
     g->study_n = m;
     if (!g->official_missing)
         return;

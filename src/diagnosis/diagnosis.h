@@ -99,8 +99,9 @@ int mg_diagnosis_measure(const mg_diagnosis *g, const char *name, double *out,
                          mg_diag *d) MG_WARN_UNUSED;
 
 /**
- * Narrows the reported communes (g->study: tables, figures, agreement) to a
- * scope, the values staying those computed with every neighbour. `spec` is
+ * Narrows the reported communes (g->study and the study flags: tables,
+ * figures, agreement, planning's candidates and objective) to a scope, the
+ * values staying those computed with every neighbour. `spec` is
  * "epci:SIREN": the communes of the study territory in that EPCI. MG_EINVAL
  * with a message naming the scope when it is malformed, names no EPCI of
  * the territory, or holds no study commune; g is unchanged then.

@@ -69,6 +69,23 @@ expect_err 'commune 34172 \(Montpellier\) is not in the study territory'
 expect_exit 3 "$M" access "${demo[@]}" --scope "communes:$tmp/none.txt" --out "$tmp/no.csv"
 [ ! -e "$tmp/no.csv" ] && ok || fail "a refused list wrote a table"
 
+# Planning within the scope: every site in the EPCI, and the population
+# below 2.5 before the plan is the EPCI's on the official baseline (the
+# default), from the scoped table's official values alone.
+expect_exit 0 "$M" plan "${demo[@]}" --resource telemedicine_cabin=1 \
+    --resource teleconsultation_cart=2 --scope "epci:$epci" --format json --out "$tmp/plan.json"
+expect_err '^38 candidate communes, 38 communes in the objective'
+python3 - "$tmp/plan.json" "$tmp/s.csv" <<'PY' && ok || fail "the plan's scope"
+import csv, json, sys
+plan = json.load(open(sys.argv[1]))["recommended"]
+rows = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+codes = {r["code_insee"] for r in rows}
+assert plan["sites"] and all(s["code"] in codes for s in plan["sites"]), plan["sites"]
+below = sum(float(r["demand"]) for r in rows if float(r["apl_official"]) < 2.5)
+got = plan["totals"]["below_before"]
+assert abs(got - below) <= 1e-6 * below, (got, below)
+PY
+
 # Refusals: exit 2, nothing written.
 expect_exit 2 "$M" access "${demo[@]}" --scope epci:999 --out "$tmp/no.csv"
 expect_err 'no EPCI with the SIREN "999"'
