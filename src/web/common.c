@@ -115,9 +115,15 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
         .nmore_highlights = nsites > 1 ? nsites - 1 : 0,
         .width = 800,
     };
+    return web_map_inline(b, a, g->t, values, &style, &opt);
+}
+
+int web_map_inline(mg_buf *b, const mg_app *a, const mg_territory *t, const double *values,
+                   const mg_map_style *style, const mg_map_options *opt)
+{
     mg_buf svg;
     mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
-    int rc = mg_map_svg(&svg, a->geometry, g->t, values, &style, &opt);
+    int rc = mg_map_svg(&svg, a->geometry, t, values, style, opt);
     if (rc == MG_OK) {
         /* Inline in HTML: drop the XML declaration. */
         const char *s = svg.data ? svg.data : "";

@@ -601,21 +601,7 @@ static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, 
         .highlight = -1,
         .width = 800,
     };
-    mg_buf svg;
-    mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
-    int rc = mg_map_svg(&svg, a->geometry, g->t, values, &style, &opt);
-    if (rc == MG_OK) {
-        /* Inline in HTML: without the XML declaration. */
-        const char *s = svg.data ? svg.data : "";
-        if (strncmp(s, "<?xml", 5) == 0) {
-            const char *e = strstr(s, "?>");
-            s = e ? e + 2 : s;
-            while (*s == '\n' || *s == '\r')
-                s++;
-        }
-        mg_buf_puts(b, s); /* lint-ok: SVG written and escaped by the map module */
-    }
-    mg_buf_free(&svg);
+    (void)web_map_inline(b, a, g->t, values, &style, &opt); /* a failed buffer says so */
 }
 
 static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,

@@ -158,6 +158,10 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
                   bool diverging, const char *title, double threshold, const long *sites,
                   size_t nsites);
 
+/* Any map of the territory inline (mg_map_svg without its XML declaration). */
+int web_map_inline(mg_buf *b, const mg_app *a, const mg_territory *t, const double *values,
+                   const mg_map_style *style, const mg_map_options *opt);
+
 /* The baseline a request asks for (?base=officielle or modele; the API's
  * words official and model are read too), or the server's default
  * (--baseline) when it asks for none. MG_BASELINE_COUNT after answering
