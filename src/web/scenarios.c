@@ -176,29 +176,40 @@ static void action_form_init(action_form_desc *f)
 
 /* --- Rendering pieces ------------------------------------------------------- */
 
+/* A scenario's downloads, the same through its id or its share link. */
+static const struct {
+    const char *path, *label, *ecart;
+} EXPORT_LINKS[] = {{"/telecharger/communes.csv", "tableau CSV", NULL},
+                    {"/telecharger/communes.geojson", "GeoJSON", NULL},
+                    {"/carte.svg", "carte SVG", NULL},
+                    {"/carte.png", "carte PNG", NULL},
+                    {"/carte.svg", "carte des écarts SVG", "1"}};
+
+/* The download links, " · "-separated (a separator before the first too
+ * when `after` says something precedes them), the scenario named by
+ * key=value ("scenario"/id or "partage"/token), on `base`. */
+static void export_links(mg_buf *b, const char *key, const char *value, enum mg_baseline base,
+                         bool after)
+{
+    for (size_t k = 0; k < sizeof EXPORT_LINKS / sizeof *EXPORT_LINKS; k++) {
+        mg_buf_puts(b, k || after ? " · <a href=\"" : "<a href=\"");
+        mg_html_href(b, EXPORT_LINKS[k].path,
+                     (const char *const[]){key, value, "base", web_baseline_param(base),
+                                           EXPORT_LINKS[k].ecart ? "ecart" : NULL,
+                                           EXPORT_LINKS[k].ecart, NULL},
+                     NULL);
+        mg_buf_puts(b, "\">");
+        mg_html_text(b, EXPORT_LINKS[k].label);
+        mg_buf_puts(b, "</a>");
+    }
+}
+
 /* The exports of a scenario seen through its share link: the token in
  * place of the id (the JSON of the API needs an account). */
 static void shared_links(mg_buf *b, const char *token, enum mg_baseline base)
 {
-    static const struct {
-        const char *path, *label, *ecart;
-    } links[] = {{"/telecharger/communes.csv", "tableau CSV", NULL},
-                 {"/telecharger/communes.geojson", "GeoJSON", NULL},
-                 {"/carte.svg", "carte SVG", NULL},
-                 {"/carte.png", "carte PNG", NULL},
-                 {"/carte.svg", "carte des écarts SVG", "1"}};
     mg_buf_puts(b, "<p class=\"downloads\">Exporter : ");
-    for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
-        mg_buf_puts(b, k ? " · <a href=\"" : "<a href=\"");
-        mg_html_href(b, links[k].path,
-                     (const char *const[]){"partage", token, "base", web_baseline_param(base),
-                                           links[k].ecart ? "ecart" : NULL, links[k].ecart,
-                                           NULL},
-                     NULL);
-        mg_buf_puts(b, "\">");
-        mg_html_text(b, links[k].label);
-        mg_buf_puts(b, "</a>");
-    }
+    export_links(b, "partage", token, base, false);
     mg_buf_puts(b, "</p>\n");
 }
 
@@ -240,31 +251,13 @@ static void share_section(mg_buf *b, web_ctx *ctx, const web_scenario *w)
 /* The exports of a scenario, on the baseline of its page. */
 static void scenario_links(mg_buf *b, int64_t id, enum mg_baseline base)
 {
-    static const struct {
-        const char *path, *label, *ecart;
-    } links[] = {{"/telecharger/communes.csv", "tableau CSV", NULL},
-                 {"/telecharger/communes.geojson", "GeoJSON", NULL},
-                 {"/carte.svg", "carte SVG", NULL},
-                 {"/carte.png", "carte PNG", NULL},
-                 {"/carte.svg", "carte des écarts SVG", "1"}};
     char sid[24], api[48];
     snprintf(sid, sizeof sid, "%lld", (long long)id);
     snprintf(api, sizeof api, "/api/v1/scenarios/%lld", (long long)id);
-    const char *bp = web_baseline_param(base);
     mg_buf_puts(b, "<p class=\"downloads\">Exporter : <a href=\"");
-    mg_html_href(b, api, (const char *const[]){"base", bp, NULL}, NULL);
+    mg_html_href(b, api, (const char *const[]){"base", web_baseline_param(base), NULL}, NULL);
     mg_buf_puts(b, "\">JSON</a>");
-    for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
-        mg_buf_puts(b, " · <a href=\"");
-        mg_html_href(b, links[k].path,
-                     (const char *const[]){"scenario", sid, "base", bp,
-                                           links[k].ecart ? "ecart" : NULL, links[k].ecart,
-                                           NULL},
-                     NULL);
-        mg_buf_puts(b, "\">");
-        mg_html_text(b, links[k].label);
-        mg_buf_puts(b, "</a>");
-    }
+    export_links(b, "scenario", sid, base, true);
     mg_buf_puts(b, "</p>\n");
 }
 
