@@ -344,20 +344,7 @@ static void test_scenario_page_official(void **state)
 static int official_setup(void **state)
 {
     (void)state;
-    if (test_mkdtemp(web_fixture_dir, sizeof web_fixture_dir, "web-official"))
-        return -1;
-    char db[600];
-    snprintf(db, sizeof db, "%s/web.sqlite", web_fixture_dir);
-    mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db,
-                         .baseline = MG_BASELINE_OFFICIAL};
-    cfg.opts.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
-    cfg.opts.france = MG_SOURCE_DIR "/data/demo/france";
-    mg_diag d = {{0}};
-    if (mg_app_new(&app, &cfg, NULL, NULL, &d)) {
-        fprintf(stderr, "setup: %s\n", d.msg);
-        return -1;
-    }
-    return web_login();
+    return web_setup_on(MG_BASELINE_OFFICIAL, "web-official");
 }
 
 static void test_default_official(void **state)

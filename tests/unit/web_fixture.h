@@ -68,17 +68,19 @@ static inline int web_request(const char *method, const char *target, const char
                                  res);
 }
 
-static int web_setup(void **state)
+/* The app of the Aude with `baseline` as the pages' default, its database
+ * in a fresh folder named after `tag` (or web_fixture_db), and the
+ * manager logged in. */
+static int web_setup_on(enum mg_baseline baseline, const char *tag)
 {
-    (void)state;
-    if (test_mkdtemp(web_fixture_dir, sizeof web_fixture_dir, "web"))
+    if (test_mkdtemp(web_fixture_dir, sizeof web_fixture_dir, tag))
         return -1;
     char db[600];
     if (web_fixture_db[0])
         snprintf(db, sizeof db, "%s", web_fixture_db);
     else
         snprintf(db, sizeof db, "%s/web.sqlite", web_fixture_dir);
-    mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db};
+    mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db, .baseline = baseline};
     cfg.opts.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
     cfg.opts.france = MG_SOURCE_DIR "/data/demo/france";
     mg_diag d = {{0}};
@@ -87,6 +89,12 @@ static int web_setup(void **state)
         return -1;
     }
     return web_login();
+}
+
+static int web_setup(void **state)
+{
+    (void)state;
+    return web_setup_on(MG_BASELINE_MODEL, "web");
 }
 
 static int web_teardown(void **state)
