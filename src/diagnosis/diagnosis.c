@@ -364,10 +364,10 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *given,
         free(heads_in);
         goto fail;
     }
-    /* Supply: the activity per practitioner may vary with the demand per
-     * practitioner within reach, which needs the APL's weights. */
+    /* Supply: the activity per practitioner may vary (either way) with the
+     * demand within reach, which needs the APL's weights. */
     double *w = NULL;
-    if (o->activity_exponent > 0) {
+    if (o->activity_exponent != 0) {
         w = mg_alloc_array(g->pairs.npairs ? g->pairs.npairs : 1, sizeof *w);
         if (!w) {
             free(heads_in);

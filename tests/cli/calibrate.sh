@@ -73,4 +73,16 @@ expect_exit 2 "$M" access "${demo[@]}" --params "$tmp/bad2.txt" --out "$tmp/bad.
 expect_err 'bad2.txt:2:1: unknown key "speed"'
 expect_exit 2 "$M" access "${demo[@]}" --params "$tmp/none.txt"
 expect_err 'none.txt'
+# A negative activity exponent (allowed: the box goes down to -1) runs
+# (it used to crash: the weights were computed for positive ones only),
+# and moves a commune's value the other way from a positive one.
+expect_exit 0 "$M" access "${demo[@]}" --quiet --activity-exponent -0.2 --out "$tmp/neg.csv"
+expect_exit 0 "$M" access "${demo[@]}" --quiet --activity-exponent 0 --out "$tmp/zero.csv"
+expect_exit 0 "$M" access "${demo[@]}" --quiet --activity-exponent 0.2 --out "$tmp/pos.csv"
+python3 - "$tmp/neg.csv" "$tmp/zero.csv" "$tmp/pos.csv" <<'PY' && ok || fail "negative activity exponent"
+import csv, sys
+n, z, p = ({r["code_insee"]: float(r["apl"]) for r in csv.DictReader(open(f))} for f in sys.argv[1:4])
+c = "11069"  # Carcassonne: the most demand within reach of its practices
+assert (n[c] - z[c]) * (p[c] - z[c]) < 0, (n[c], z[c], p[c])
+PY
 finish
