@@ -364,30 +364,36 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *given,
         free(heads_in);
         goto fail;
     }
-    /* Supply: the activity per practitioner may vary (either way) with the
-     * demand within reach, which needs the APL's weights. */
-    double *w = NULL;
-    if (o->activity_exponent != 0) {
-        w = mg_alloc_array(g->pairs.npairs ? g->pairs.npairs : 1, sizeof *w);
-        if (!w) {
-            free(heads_in);
-            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-            goto fail;
-        }
-        mg_access_weights(&g->pairs, &g->apl_spec.decay, w);
+    /* The APL's weights, computed once: the supply model reads them (the
+     * activity per practitioner may vary, either way, with the demand
+     * within reach) and the two steps use them. */
+    double *w = mg_alloc_array(g->pairs.npairs ? g->pairs.npairs : 1, sizeof *w);
+    double *ratio = mg_alloc_array(n ? n : 1, sizeof *ratio);
+    if (!w || !ratio) {
+        free(w);
+        free(ratio);
+        free(heads_in);
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
     }
+    mg_access_weights(&g->pairs, &g->apl_spec.decay, w);
     mg_model model = mg_diagnosis_model(o);
     rc = mg_model_supply(&g->pairs, w, heads_in, g->centres, g->demand, &model, per_head,
                          g->supply, g->per_head, NULL);
-    free(w);
     free(heads_in);
     if (rc) {
+        free(w);
+        free(ratio);
         mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
         goto fail;
     }
     progress_say(progress, pctx, "APL", 0.9);
-    if ((rc = mg_access_compute(&g->pairs, g->supply, g->demand, &g->apl_spec, g->apl, d)))
-        goto fail;
+    /* mg_access_compute's E2SFCA on these weights. */
+    mg_access_two_step(&g->pairs, w, w, g->supply, g->demand, ratio, g->apl);
+    for (size_t i = 0; i < n; i++)
+        g->apl[i] *= g->apl_spec.scale;
+    free(w);
+    free(ratio);
     progress_say(progress, pctx, "done", 1);
     free(communes);
     free(epci);
