@@ -1,4 +1,5 @@
 #include "diagnosis/diagnosis.h"
+#include "diagnosis/scope.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -463,51 +464,32 @@ static void narrowed(mg_diagnosis *g, size_t m)
     g->official_missing = missing;
 }
 
+/* Narrows g to the scope s. */
+static void narrow_to(mg_diagnosis *g, const mg_scope *s)
+{
+    memcpy(g->study, s->idx, s->n * sizeof *g->study);
+    narrowed(g, s->n);
+}
+
 int mg_diagnosis_scope(mg_diagnosis *g, const char *spec, mg_diag *d)
 {
-    const mg_territory *t = g->t;
-    if (strncmp(spec, "epci:", 5) != 0)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "scope \"%.64s\": expected epci:SIREN (e.g. epci:200035715) or "
-                           "communes:FILE", spec);
-    const char *siren = spec + 5;
-    size_t e = 0;
-    while (e < t->nepci && strcmp(t->epci_code[e], siren) != 0)
-        e++;
-    if (e == t->nepci)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "scope \"%.64s\": no EPCI with the SIREN \"%.16s\" (epci.json)", spec,
-                           siren);
-    size_t kept = 0;
-    for (size_t k = 0; k < g->study_n; k++)
-        kept += t->epci[g->study[k]] == (int32_t)e;
-    if (kept == 0)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "scope \"%.64s\": %s has no commune in the study territory", spec,
-                           t->epci_name[e]);
-    size_t m = 0;
-    for (size_t k = 0; k < g->study_n; k++)
-        if (t->epci[g->study[k]] == (int32_t)e)
-            g->study[m++] = g->study[k];
-    narrowed(g, m);
+    mg_scope s;
+    int rc = mg_scope_parse(g, spec, &s, d);
+    if (rc)
+        return rc;
+    narrow_to(g, &s);
+    mg_scope_free(&s);
     return MG_OK;
 }
 
 int mg_diagnosis_scope_marked(mg_diagnosis *g, const uint8_t *mark, const char *name,
                               mg_diag *d)
 {
-    const mg_territory *t = g->t;
-    for (size_t i = 0; i < t->n; i++)
-        if (mark[i] && !t->in_study[i])
-            return mg_diag_set(d, MG_EINVAL, name, 0, 0,
-                               "commune %s (%s) is not in the study territory", t->code[i],
-                               t->name[i]);
-    size_t m = 0;
-    for (size_t k = 0; k < g->study_n; k++)
-        if (mark[g->study[k]])
-            g->study[m++] = g->study[k];
-    if (m == 0)
-        return mg_diag_set(d, MG_EINVAL, name, 0, 0, "no commune in the scope");
-    narrowed(g, m);
+    mg_scope s;
+    int rc = mg_scope_from_marks(g, mark, name, &s, d);
+    if (rc)
+        return rc;
+    narrow_to(g, &s);
+    mg_scope_free(&s);
     return MG_OK;
 }

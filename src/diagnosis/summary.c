@@ -119,12 +119,20 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
                       double threshold, const mg_summary *base, const double *base_value,
                       mg_summary *out, mg_diag *d)
 {
+    return mg_summary_compute_on(g, g->study, g->study_n, value, official, threshold, base,
+                                 base_value, out, d);
+}
+
+int mg_summary_compute_on(const mg_diagnosis *g, const size_t *study, size_t n,
+                          const double *value, const double *official, double threshold,
+                          const mg_summary *base, const double *base_value, mg_summary *out,
+                          mg_diag *d)
+{
     /* A base is usable only if it was computed the same way. */
     if (base && (!base_value || !(base->threshold == threshold ||
                                   (isnan(base->threshold) && isnan(threshold)))))
         base = NULL;
     const mg_territory *t = g->t;
-    size_t n = g->study_n;
     *out = (mg_summary){.threshold = threshold};
     double *x = mg_alloc_array(n, sizeof *x), *w = mg_alloc_array(n, sizeof *w);
     double *y = mg_alloc_array(n, sizeof *y);
@@ -136,7 +144,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
         goto done;
 
     snprintf(out->territory.code, sizeof out->territory.code, "territoire");
-    area(g, value, official, threshold, g->study, n, x, w, &out->territory);
+    area(g, value, official, threshold, study, n, x, w, &out->territory);
 
     /* Groups: EPCI (communes in none form their own group "sans EPCI"), then
      * départements, both in order of first appearance in the sorted study. */
@@ -147,7 +155,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
     if (!out->epci || !out->dep)
         goto done;
     for (size_t k = 0; k < n; k++) {
-        size_t i = g->study[k];
+        size_t i = study[k];
         size_t e = t->epci[i] >= 0 ? (size_t)t->epci[i] : t->nepci;
         if (epci_slot[e] < 0) {
             epci_slot[e] = (int32_t)out->nepci++;
@@ -159,7 +167,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
     }
     /* The communes of each group, in study order: a counting sort by group
      * (one pass instead of one scan of the study per group). */
-    if (!group_lists(g->study, grp, n, out->nepci, idx, &first))
+    if (!group_lists(study, grp, n, out->nepci, idx, &first))
         goto done;
     for (size_t gi = 0; gi < out->nepci; gi++) {
         size_t m = first[gi + 1] - first[gi];
@@ -172,8 +180,8 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
             area(g, value, official, threshold, gidx, m, y, w, &out->epci[gi]);
     }
     for (size_t k = 0; k < n; k++) {
-        x[k] = value[g->study[k]];
-        w[k] = g->demand[g->study[k]];
+        x[k] = value[study[k]];
+        w[k] = g->demand[study[k]];
     }
     double total;
     if (mg_stats_theil(x, w, n, grp, out->nepci, &total, &out->theil_between, &out->theil_within))
@@ -183,7 +191,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
      * code, so a commune's is most often its predecessor's. */
     size_t prev = 0;
     for (size_t k = 0; k < n; k++) {
-        const char *dep = t->dep[g->study[k]];
+        const char *dep = t->dep[study[k]];
         size_t di = 0;
         if (out->ndep && strcmp(out->dep[prev].code, dep) == 0)
             di = prev;
@@ -197,7 +205,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
         }
         grp[k] = prev = di;
     }
-    if (!group_lists(g->study, grp, n, out->ndep, idx, &first))
+    if (!group_lists(study, grp, n, out->ndep, idx, &first))
         goto done;
     for (size_t di = 0; di < out->ndep; di++) {
         size_t m = first[di + 1] - first[di];
@@ -219,7 +227,7 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
     if (official) {
         size_t m = 0;
         for (size_t k = 0; k < n; k++) {
-            size_t i = g->study[k];
+            size_t i = study[k];
             if (isfinite(official[i]) && isfinite(value[i])) {
                 x[m] = mg_output_round(value[i]);
                 y[m] = official[i];

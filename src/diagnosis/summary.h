@@ -55,6 +55,16 @@ int mg_summary_update(const mg_diagnosis *g, const double *value, const double *
                       double threshold, const mg_summary *base, const double *base_value,
                       mg_summary *out, mg_diag *d) MG_WARN_UNUSED;
 
+/**
+ * The same over the n communes `study` (territory indices, in the study's
+ * order) instead of g->study: a scope's figures (diagnosis/scope.h). base,
+ * when given, must have been computed over the same communes.
+ */
+int mg_summary_compute_on(const mg_diagnosis *g, const size_t *study, size_t n,
+                          const double *value, const double *official, double threshold,
+                          const mg_summary *base, const double *base_value, mg_summary *out,
+                          mg_diag *d) MG_WARN_UNUSED;
+
 void mg_summary_free(mg_summary *s);
 
 #endif
