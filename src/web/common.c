@@ -11,6 +11,7 @@
 #include "web/form.h"
 #include "web/messages.h"
 #include "web/web.h"
+#include "diagnosis/scope.h"
 
 void web_num(char *out, size_t cap, double v, int decimals)
 {
@@ -192,6 +193,27 @@ enum mg_baseline web_baseline(web_ctx *ctx)
     if (b == MG_BASELINE_COUNT)
         web_fail(ctx, 400, WEB_MSG_BASELINE_UNKNOWN);
     return b;
+}
+
+bool web_scope(web_ctx *ctx, const mg_app_profession *p, mg_scope *out)
+{
+    const char *v = mg_http_param(ctx->req, "perimetre");
+    mg_diag d = {{0}};
+    int rc = mg_scope_parse(p->g, v, out, &d);
+    if (rc == MG_OK) {
+        if (out->kind == MG_SCOPE_ALL)
+            snprintf(out->label, sizeof out->label, "%s", ctx->app->territory_name);
+        return true;
+    }
+    if (rc == MG_ENOMEM) {
+        web_fail(ctx, 500, WEB_MSG_OUT_OF_MEMORY);
+        return false;
+    }
+    /* The value named (escaped by the error page), then what is expected. */
+    char msg[512];
+    snprintf(msg, sizeof msg, "« %.120s » : %s", v, web_msg_fr(WEB_MSG_SCOPE_UNKNOWN));
+    mg_http_error(ctx->req, ctx->res, 400, mg_http_strdup(ctx->req, msg));
+    return false;
 }
 
 const char *web_baseline_param(enum mg_baseline b)

@@ -78,6 +78,8 @@ extern const web_route web_routes_login[];
 extern const web_route web_routes_account[];
 extern const web_route web_routes_organisations[];
 extern const web_route web_routes_api_accounts[];
+extern const web_route web_routes_fiche[];  /* fiche.c: the A4 PDF "fiche territoire" */
+extern const web_route web_routes_assets[]; /* assets.c: static scripts and styles */
 
 /* The log-in form's description (login.c), for its fuzz target. */
 struct web_form;
@@ -143,6 +145,15 @@ void web_num(char *out, size_t cap, double v, int decimals);
  * log-in link. */
 void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *active);
 void web_page_end(mg_buf *b);
+
+/*
+ * The scope of the request (?perimetre=, diagnosis/scope.h) over profession
+ * p's communes: the whole territory when absent or empty. False when the
+ * value is refused: a 400 naming it has been answered. out is freed by the
+ * caller (mg_scope_free) when true.
+ */
+struct mg_scope;
+bool web_scope(web_ctx *ctx, const mg_app_profession *p, struct mg_scope *out);
 
 /* The profession from the request (?profession=), or a 400 already answered. */
 const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *r,
