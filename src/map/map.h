@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -115,7 +116,31 @@ typedef struct mg_map_options {
     const long *more_highlights; /* further indices in `communes` to outline (may be NULL) */
     size_t nmore_highlights;
     unsigned width;            /* pixels of the viewBox width, default 800 */
+
+    /*
+     * Scope framing (issue 13, section 1). focus, when not NULL, holds t->n
+     * marks indexed like the territory (as mg_scope.mark): non-zero for the
+     * communes of the scope. The map is then framed on the scope: the map
+     * area (a nested <svg class="mg-map-view">) has a viewBox fitted to the
+     * focus communes' extent with a margin of focus_margin (fraction of the
+     * extent's larger side, 0 means 0.05), widened to the area's ratio, and
+     * communes outside it are cut off; the other communes are drawn in
+     * MG_MAP_GREY without their value colour, still linked and named in
+     * their <title> ("Nom (code) : valeur — hors du périmètre"); the
+     * scope's outline (where focus communes meet others or the edge of the
+     * territory) is drawn as a dark line (<g class="mg-scope-outline">).
+     * focus_label names the scope in the map's <desc> (e.g. the EPCI's
+     * name; NULL: "périmètre"). The threshold count of the <desc> is then
+     * over the scope's communes. A focus with no drawable commune is
+     * MG_EINVAL. Without focus the map is the whole geometry, as before.
+     */
+    const uint8_t *focus;
+    double focus_margin;
+    const char *focus_label;
 } mg_map_options;
+
+/** Fill of the communes outside the scope on a framed map. */
+#define MG_MAP_GREY "#dcdcdc"
 
 /**
  * Appends a standalone SVG document (with XML declaration) of the map:

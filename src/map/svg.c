@@ -762,6 +762,21 @@ static void put_tenths(writer *w, long v, int sep)
         w->rc = mg_buf_append(w->b, tmp, (size_t)n);
 }
 
+/* A number in thousandths written as a decimal ("0.6", "2.5", "0.125"), for
+ * stroke widths and viewBoxes that a framed map scales. */
+static void put_milli(writer *w, long v)
+{
+    char tmp[48];
+    unsigned long a = v < 0 ? (unsigned long)0 - (unsigned long)v : (unsigned long)v;
+    int n = snprintf(tmp, sizeof tmp, "%s%lu.%03lu", v < 0 ? "-" : "", a / 1000, a % 1000);
+    while (n > 0 && tmp[n - 1] == '0')
+        n--;
+    if (n > 0 && tmp[n - 1] == '.')
+        n--;
+    if (n > 0 && !w->rc)
+        w->rc = mg_buf_append(w->b, tmp, (size_t)n);
+}
+
 /* FNV-1a of a string, to give element ids that differ between maps inlined
  * in one page yet stay the same from one run to the next. */
 static uint32_t fnv1a(uint32_t h, const char *s)
@@ -955,7 +970,7 @@ static int drawable(const mg_map_geometry *g, size_t k)
 /* "Nom (code) : 3,84 unité", or "… : sans donnée" (or the map's own
  * label of communes without a value). */
 static void put_commune_title(writer *w, const mg_territory *t, size_t c, double v,
-                              const mg_map_options *o)
+                              const mg_map_options *o, int out)
 {
     const char *unit = o->unit;
     char num[256], head[32];
@@ -971,16 +986,31 @@ static void put_commune_title(writer *w, const mg_territory *t, size_t c, double
         put_text(w, " ");
         put_text(w, unit);
     }
+    if (out)
+        put_text(w, " \xE2\x80\x94 hors du p\xC3\xA9rim\xC3\xA8tre");
+}
+
+/* The path data of commune k for frame f, from the cache when it can. */
+static void put_d(writer *w, const mg_map_geometry *g, const frame *f, size_t k)
+{
+    const struct path_cache *pc = path_cache_get(g, f);
+    if (pc) {
+        if (!w->rc)
+            w->rc = mg_buf_append(w->b, pc->d[k], pc->len[k]);
+    } else {
+        put_commune_d(w, g, k, f);
+    }
 }
 
 static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory *t,
                         const double *values, const mg_map_style *st,
                         const mg_map_options *o, const char *id, const frame *f, size_t k,
-                        int highlight)
+                        int highlight, double zoom)
 {
     size_t c = g->commune[k];
     double v = values[c];
     size_t cls = mg_map_style_class(st, v);
+    int out = o->focus && !o->focus[c];
 
     int link = o->link_prefix != NULL;
     if (link) {
@@ -989,29 +1019,32 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
         put_text(w, t->code[c]);
         put_text(w, o->link_suffix);
         put(w, "\"><title>");
-        put_commune_title(w, t, c, v, o);
+        put_commune_title(w, t, c, v, o, out);
         put(w, "</title>");
     }
     put(w, "<path");
-    if (highlight)
-        put(w, " class=\"mg-highlight\" stroke=\"#000000\" stroke-width=\"2.5\"");
-    else if (g->commune_ring[k] == g->commune_ring[k + 1])
+    if (highlight || out)
+        putf(w, " class=\"%s\"", highlight && out ? "mg-highlight mg-out" : highlight ? "mg-highlight" : "mg-out");
+    if (highlight) {
+        put(w, " stroke=\"#000000\" stroke-width=\"");
+        put_milli(w, lround(2500 / zoom));
+        put(w, "\"");
+    } else if (g->commune_ring[k] == g->commune_ring[k + 1]) {
         /* A commune known only by its point: a small disc that a white
          * outline would make vanish against the page. */
-        put(w, " stroke=\"#555555\" stroke-width=\"0.8\"");
+        put(w, " stroke=\"#555555\" stroke-width=\"");
+        put_milli(w, lround(800 / zoom));
+        put(w, "\"");
+    }
     put(w, " fill=\"");
-    if (cls < st->nclasses)
+    if (out)
+        put(w, MG_MAP_GREY);
+    else if (cls < st->nclasses)
         put(w, st->colors[cls]);
     else
         putf(w, "url(#%s-nd)", id);
     put(w, "\" d=\"");
-    const struct path_cache *pc = path_cache_get(g, f);
-    if (pc) {
-        if (!w->rc)
-            w->rc = mg_buf_append(w->b, pc->d[k], pc->len[k]);
-    } else {
-        put_commune_d(w, g, k, f);
-    }
+    put_d(w, g, f, k);
     /* With a link the title belongs to the <a>, which names the link for
      * screen readers; without, to the path, which shows it as a tooltip. */
     if (link) {
@@ -1019,7 +1052,7 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
         return;
     }
     put(w, "\"><title>");
-    put_commune_title(w, t, c, v, o);
+    put_commune_title(w, t, c, v, o, out);
     put(w, "</title></path>\n");
 }
 
@@ -1123,6 +1156,59 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     double map_w = dx * f.scale, map_h = dy * f.scale;
     f.ox = MAP_MARGIN + (mw - map_w) / 2;
     f.oy = title_h;
+
+    /* The map area: a nested viewport a few pixels wider than the map on
+     * each side (discs and outlines at the edge), whose viewBox is the same
+     * box (paths in page pixels) or, framed on a scope, the scope's extent
+     * in those pixels: the frame, hence the cached paths, stay the
+     * territory's. */
+    enum { PAD = 4 };
+    double ax = MAP_MARGIN - PAD, ay = title_h - PAD, aw = mw + 2 * PAD;
+    double vx, vy, vw, vh, zoom = 1;
+    size_t nfocus = 0;
+    if (o->focus) {
+        double ex0 = INFINITY, ey0 = INFINITY, ex1 = -INFINITY, ey1 = -INFINITY;
+        for (size_t k = 0; k < g->n; k++) {
+            if (!o->focus[g->commune[k]] || !drawable(g, k))
+                continue;
+            nfocus++;
+            for (size_t i = g->ring_pt[g->commune_ring[k]];
+                 i < g->ring_pt[g->commune_ring[k + 1]]; i++) {
+                double X = (g->x[i] - f.minx) * f.scale + f.ox;
+                double Y = (f.maxy - g->y[i]) * f.scale + f.oy;
+                ex0 = fmin(ex0, X), ex1 = fmax(ex1, X);
+                ey0 = fmin(ey0, Y), ey1 = fmax(ey1, Y);
+            }
+            if (g->commune_ring[k] == g->commune_ring[k + 1]) {
+                double X = (g->px[k] - f.minx) * f.scale + f.ox;
+                double Y = (f.maxy - g->py[k]) * f.scale + f.oy;
+                ex0 = fmin(ex0, X - 4), ex1 = fmax(ex1, X + 4);
+                ey0 = fmin(ey0, Y - 4), ey1 = fmax(ey1, Y + 4);
+            }
+        }
+        if (!nfocus)
+            return MG_EINVAL;
+        double ew = fmax(ex1 - ex0, 1), eh = fmax(ey1 - ey0, 1);
+        double m = (o->focus_margin > 0 ? o->focus_margin : 0.05) * fmax(ew, eh);
+        ew += 2 * m;
+        eh += 2 * m;
+        /* The area's height follows the scope's shape, within 0.4 and 1.6
+         * times its width. */
+        double ah = aw * eh / ew;
+        ah = fmin(fmax(ah, 0.4 * aw), 1.6 * aw);
+        zoom = fmin(aw / ew, ah / eh);
+        vw = aw / zoom;
+        vh = ah / zoom;
+        vx = (ex0 + ex1) / 2 - vw / 2;
+        vy = (ey0 + ey1) / 2 - vh / 2;
+        map_h = ah - 2 * PAD;
+    } else {
+        vx = ax;
+        vy = ay;
+        vw = aw;
+        vh = map_h + 2 * PAD;
+    }
+    double ah = map_h + 2 * PAD;
     int body_h = (int)ceil(map_h) > legend_h ? (int)ceil(map_h) : legend_h;
     int H = title_h + body_h + MAP_MARGIN;
 
@@ -1132,6 +1218,8 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
         if (!drawable(g, k))
             continue;
         drawn++;
+        if (o->focus && !o->focus[g->commune[k]])
+            continue;
         double v = values[g->commune[k]];
         if (!isfinite(v))
             nodata++;
@@ -1143,7 +1231,8 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     put(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     putf(w,
          "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
-         "viewBox=\"0 0 %d %d\" role=\"%s\" aria-labelledby=\"%s-title %s-desc\" "
+         "viewBox=\"0 0 %d %d\" class=\"mg-map\" role=\"%s\" "
+         "aria-labelledby=\"%s-title %s-desc\" "
          "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\">\n",
          W, H, W, H, link ? "group" : "img", id, id);
     putf(w, "<title id=\"%s-title\">", id);
@@ -1160,6 +1249,16 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
             put_text(w, ")");
         }
         put_text(w, ".");
+        if (o->focus) {
+            put_text(w, " Périmètre");
+            if (o->focus_label && o->focus_label[0]) {
+                put_text(w, " ");
+                put_text(w, o->focus_label);
+            }
+            snprintf(line, sizeof line, " : %zu %s en couleur, les autres en gris.", nfocus,
+                     communes_word(nfocus));
+            put_text(w, line);
+        }
         if (has_thr) {
             char tv[96];
             fmt_fr(tv, sizeof tv, o->threshold, decimals_needed(o->threshold));
@@ -1191,16 +1290,54 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     }
 
     /* Communes; the highlighted ones last, so that no neighbour covers
-     * their outline. */
-    put(w, "<g stroke=\"#ffffff\" stroke-width=\"0.6\" stroke-linejoin=\"round\" "
-           "fill-rule=\"evenodd\">\n");
-    for (size_t k = 0; k < g->n && !w->rc; k++)
-        if (!highlighted(o, k) && drawable(g, k))
-            put_commune(w, g, t, values, st, o, id, &f, k, 0);
+     * their outline. On a framed map the communes outside the scope come
+     * first, then the scope's outline: every scope commune stroked with a
+     * wide dark line, whose inner half the scope's own fills then cover,
+     * so that only the line along the scope's edge stays visible (shared
+     * borders inside the scope are covered from both sides). */
+    put(w, "<svg class=\"mg-map-view\" x=\"");
+    put_milli(w, lround(ax * 1000));
+    put(w, "\" y=\"");
+    put_milli(w, lround(ay * 1000));
+    put(w, "\" width=\"");
+    put_milli(w, lround(aw * 1000));
+    put(w, "\" height=\"");
+    put_milli(w, lround(ah * 1000));
+    put(w, "\" viewBox=\"");
+    put_milli(w, lround(vx * 1000));
+    put(w, " ");
+    put_milli(w, lround(vy * 1000));
+    put(w, " ");
+    put_milli(w, lround(vw * 1000));
+    put(w, " ");
+    put_milli(w, lround(vh * 1000));
+    put(w, "\" preserveAspectRatio=\"xMidYMid meet\">\n");
+    put(w, "<g class=\"mg-communes\" stroke=\"#ffffff\" stroke-width=\"");
+    put_milli(w, lround(600 / zoom));
+    put(w, "\" stroke-linejoin=\"round\" fill-rule=\"evenodd\">\n");
+    for (int pass = o->focus ? 0 : 1; pass < 2; pass++) {
+        for (size_t k = 0; k < g->n && !w->rc; k++)
+            if (!highlighted(o, k) && drawable(g, k) &&
+                (!o->focus || !o->focus[g->commune[k]] == !pass))
+                put_commune(w, g, t, values, st, o, id, &f, k, 0, zoom);
+        if (pass == 0) {
+            put(w, "<g class=\"mg-scope-outline\" aria-hidden=\"true\" fill=\"none\" "
+                   "stroke=\"#1a1a1a\" stroke-width=\"");
+            put_milli(w, lround(4000 / zoom));
+            put(w, "\">\n");
+            for (size_t k = 0; k < g->n && !w->rc; k++)
+                if (o->focus[g->commune[k]] && drawable(g, k)) {
+                    put(w, "<path d=\"");
+                    put_d(w, g, &f, k);
+                    put(w, "\"/>\n");
+                }
+            put(w, "</g>\n");
+        }
+    }
     for (size_t k = 0; k < g->n && !w->rc; k++)
         if (highlighted(o, k) && drawable(g, k))
-            put_commune(w, g, t, values, st, o, id, &f, k, 1);
-    put(w, "</g>\n");
+            put_commune(w, g, t, values, st, o, id, &f, k, 1, zoom);
+    put(w, "</g>\n</svg>\n");
 
     /* Legend: classes from the highest at the top down to the lowest, so
      * that the threshold line has the under-served classes below it. */

@@ -1031,7 +1031,8 @@ static void test_aude(void **state)
     mg_territory *t = NULL;
     mg_report rep = {0};
     mg_diag d = {0};
-    if (mg_import_cog(&t, MG_SOURCE_DIR "/data/demo/france/communes.json.gz", NULL, &rep, &d) ||
+    if (mg_import_cog(&t, MG_SOURCE_DIR "/data/demo/france/communes.json.gz",
+                      MG_SOURCE_DIR "/data/demo/france/epci.json.gz", &rep, &d) ||
         mg_import_contours(t, MG_SOURCE_DIR "/data/demo/11-aude/communes.geojson", true, &rep,
                            &d))
         fail_msg("import: %s", d.msg);
@@ -1086,12 +1087,263 @@ static void test_aude(void **state)
         fclose(f);
     }
     mg_buf_free(&png);
+
+    /* Framed on Piège-Lauragais-Malepère (200035707): its communes in
+     * colour inside the outline, the 433 still drawn. */
+    uint8_t *focus = calloc(t->n, 1);
+    assert_non_null(focus);
+    size_t nfocus = 0;
+    for (size_t k = 0; k < n; k++) {
+        int32_t e = t->epci ? t->epci[list[k]] : -1;
+        if (e >= 0 && strcmp(t->epci_code[e], "200035707") == 0) {
+            focus[list[k]] = 1;
+            nfocus++;
+        }
+    }
+    assert_int_equal(nfocus, 38); /* as tests/cli/scope.sh counts them */
+    o.focus = focus;
+    o.focus_label = "CC Piège-Lauragais-Malepère";
+    o.highlight = -1;
+    mg_buf_reset(&svg);
+    assert_int_equal(mg_map_svg(&svg, g, t, values, &st, &o), MG_OK);
+    assert_int_equal(count(svg.data, "<a href"), 433);
+    assert_int_equal(count(svg.data, "class=\"mg-out\""), 433 - 38);
+    assert_xmllint(svg.data, svg.len);
+    if (keep && keep[0]) {
+        char path[512];
+        snprintf(path, sizeof path, "%s.focus.png", keep);
+        mg_buf_init(&png, 32u << 20);
+        assert_int_equal(mg_map_png(&png, svg.data, svg.len, 1200, &d), MG_OK);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(png.data, 1, png.len, f), png.len);
+        fclose(f);
+        mg_buf_free(&png);
+    }
+    free(focus);
     mg_buf_free(&svg);
     mg_map_geometry_free(g);
     free(list);
     free(values);
     mg_report_free(&rep);
     mg_territory_free(t);
+}
+
+
+/* ---------------------------------------------------------------------- */
+/* Scope framing (issue 13)                                               */
+/* ---------------------------------------------------------------------- */
+
+/* The four numbers of the viewBox of the map area (<svg class="mg-map-view">)
+ * and of its viewport (x, y, width, height). */
+static void map_view(const char *svg, double vb[4], double port[4])
+{
+    const char *v = strstr(svg, "<svg class=\"mg-map-view\"");
+    if (!v)
+        fail_msg("no map area");
+    const char *e = strchr(v, '>');
+    char el[512], val[128];
+    assert_true(e && (size_t)(e - v) < sizeof el - 1);
+    memcpy(el, v, (size_t)(e - v + 1));
+    el[e - v + 1] = '\0';
+    static const char *const names[4] = {"x", "y", "width", "height"};
+    char *end;
+    for (int i = 0; i < 4; i++) {
+        attr_of(el, names[i], val, sizeof val);
+        port[i] = svg_number(val, &end);
+    }
+    attr_of(el, "viewBox", val, sizeof val);
+    end = val;
+    for (int i = 0; i < 4; i++) {
+        while (*end == ' ')
+            end++;
+        vb[i] = svg_number(end, &end);
+    }
+}
+
+/* Bounding box (x0, y0, x1, y1) of every point of a path's d attribute made
+ * of "M x y l dx dy … z" rings, grown into box. */
+static void d_extent(const char *d, double box[4])
+{
+    const char *p = d;
+    char *end;
+    while (*p == 'M') {
+        double x = svg_number(p + 1, &end), y = svg_number(end, &end);
+        p = end;
+        assert_true(*p == 'l');
+        p++;
+        for (;;) {
+            box[0] = fmin(box[0], x), box[2] = fmax(box[2], x);
+            box[1] = fmin(box[1], y), box[3] = fmax(box[3], y);
+            if (*p == 'z' || !*p)
+                break;
+            double dx = svg_number(p, &end);
+            assert_true(end != p);
+            double dy = svg_number(end, &end);
+            x += dx;
+            y += dy;
+            p = end;
+        }
+        if (*p == 'z')
+            p++;
+    }
+}
+
+static const uint8_t hand_focus[HAND_N] = {1, 0, 1, 0, 0, 0, 0}; /* Alpha, Gamma */
+
+static void test_svg_focus(void **state)
+{
+    (void)state;
+    mg_map_options o = hand_opts;
+    o.focus = hand_focus;
+    o.focus_label = "Ouest";
+    o.link_prefix = "/commune/";
+    hand_map m;
+    hand_map_make(&m, &o);
+    const char *s = m.svg.data;
+    assert_null(xml_problem(s));
+    assert_xmllint(s, m.svg.len);
+
+    /* The focus communes' extent, from their own path data. */
+    char el[8192], dattr[8192], fill[64];
+    double fb[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    path_of(s, "11001", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    d_extent(dattr, fb);
+    path_of(s, "11003", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    d_extent(dattr, fb);
+    double ew = fb[2] - fb[0], eh = fb[3] - fb[1];
+    assert_true(ew > 10 && eh > 10);
+
+    /* The viewBox holds the whole scope, centred, with a margin of 5 % of
+     * the larger side on the side that fits tightly, and the viewport's
+     * ratio (no letterbox). */
+    double vb[4], port[4];
+    map_view(s, vb, port);
+    double m5 = 0.05 * fmax(ew, eh);
+    assert_true(vb[0] <= fb[0] && vb[1] <= fb[1]);
+    assert_true(vb[0] + vb[2] >= fb[2] && vb[1] + vb[3] >= fb[3]);
+    /* (The path data is rounded to tenths of a pixel.) */
+    assert_close(vb[0] + vb[2] / 2, (fb[0] + fb[2]) / 2, 0.06);
+    assert_close(vb[1] + vb[3] / 2, (fb[1] + fb[3]) / 2, 0.06);
+    assert_true(fabs(vb[2] - (ew + 2 * m5)) < 0.12 || fabs(vb[3] - (eh + 2 * m5)) < 0.12);
+    assert_close(vb[2] / vb[3], port[2] / port[3], 0.001);
+    /* Zoomed in: the whole map (Epsilon's disc at the east) is not in it. */
+    path_of(s, "11005", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    char *end;
+    double ex = svg_number(dattr + 1, &end);
+    assert_true(ex > vb[0] + vb[2]);
+    assert_true(port[2] / vb[2] > 1.2); /* about 1.26: 1.6 times the width for 24 km, against 19 km */
+
+    /* Greyed: the others without their colour, still named. */
+    static const char *const out[] = {"11002", "11004", "11005"};
+    for (size_t i = 0; i < 3; i++) {
+        path_of(s, out[i], el, sizeof el);
+        attr_of(el, "fill", fill, sizeof fill);
+        assert_string_equal(fill, MG_MAP_GREY);
+        assert_has(el, "class=\"mg-out\"");
+    }
+    assert_has(s, "<title>Delta (11004) : 5,00 consultations/an/hab. — hors du "
+                  "périmètre</title>");
+    assert_int_equal(count(s, "<a href=\""), 5);
+    path_of(s, "11001", el, sizeof el);
+    attr_of(el, "fill", fill, sizeof fill);
+    assert_string_equal(fill, "#d73027");
+    path_of(s, "11003", el, sizeof el);
+    attr_of(el, "fill", fill, sizeof fill);
+    assert_string_equal(fill, "#fee090");
+    assert_int_equal(count(s, "mg-out"), 3);
+
+    /* The outline: the scope's two communes stroked, between the grey
+     * communes and the scope's fills. */
+    const char *ol = strstr(s, "<g class=\"mg-scope-outline\"");
+    assert_non_null(ol);
+    const char *ole = strstr(ol, "</g>");
+    assert_non_null(ole);
+    char olbuf[16384];
+    assert_true((size_t)(ole - ol) < sizeof olbuf);
+    memcpy(olbuf, ol, (size_t)(ole - ol));
+    olbuf[ole - ol] = '\0';
+    assert_int_equal(count(olbuf, "<path d=\""), 2);
+    path_of(s, "11001", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    char key[8300];
+    snprintf(key, sizeof key, "<path d=\"%s\"/>", dattr);
+    assert_has(olbuf, key);
+    assert_true(strstr(s, "(11002)") < ol && strstr(s, "(11001)") > ol);
+    /* Strokes scaled down by the zoom, so that they look the same. */
+    char sw[32];
+    attr_of(olbuf, "stroke-width", sw, sizeof sw);
+    assert_close(svg_number(sw, &end), 4 * vb[2] / port[2], 0.002);
+
+    /* The summary counts the scope's communes. */
+    assert_has(s, "Périmètre Ouest : 2 communes en couleur, les autres en gris. 1 commune "
+                  "sous le seuil de sous-dotation (2,5).");
+    hand_map_free(&m);
+
+    /* Without focus the map area shows the page's own coordinates. */
+    hand_map_make(&m, &hand_opts);
+    map_view(m.svg.data, vb, port);
+    for (int i = 0; i < 4; i++)
+        assert_close(vb[i], port[i], 0.001);
+    assert_hasnt(m.svg.data, "mg-scope-outline");
+    assert_hasnt(m.svg.data, "mg-out");
+    /* A focus with nothing to draw is refused, the buffer unchanged. */
+    static const uint8_t none[HAND_N] = {0, 0, 0, 0, 0, 1, 1}; /* Zeta: no shape; Eta: not drawn */
+    o = hand_opts;
+    o.focus = none;
+    size_t len = m.svg.len;
+    assert_int_equal(mg_map_svg(&m.svg, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    assert_int_equal(m.svg.len, len);
+    hand_map_free(&m);
+}
+
+/* The PNG of a framed map: Alpha in its colour where the viewBox puts it,
+ * B (outside) grey, Epsilon (beyond the frame) not drawn. */
+static void test_png_focus(void **state)
+{
+    (void)state;
+    mg_map_options o = hand_opts;
+    o.focus = hand_focus;
+    hand_map m;
+    hand_map_make(&m, &o);
+    mg_buf png;
+    mg_buf_init(&png, 16u << 20);
+    mg_diag d = {0};
+    if (mg_map_png(&png, m.svg.data, m.svg.len, 800, &d))
+        fail_msg("png: %s", d.msg);
+    reader r = {(const unsigned char *)png.data, png.len};
+    cairo_surface_t *img = cairo_image_surface_create_from_png_stream(read_mem, &r);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    double vb[4], port[4];
+    map_view(m.svg.data, vb, port);
+    double k = port[2] / vb[2];
+#define PX(x) ((int)(port[0] + ((x) - vb[0]) * k))
+#define PY(y) ((int)(port[1] + ((y) - vb[1]) * k))
+    char el[8192], dattr[8192];
+    double ab[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    path_of(m.svg.data, "11001", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    d_extent(dattr, ab);
+    assert_colour(pixel(img, PX((ab[0] + ab[2]) / 2), PY((ab[1] + ab[3]) / 2)), 0xd73027,
+                  "Alpha");
+    double bb[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    path_of(m.svg.data, "11002", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    d_extent(dattr, bb);
+    assert_true(PX(bb[0]) + 12 < PX(vb[0] + vb[2]));
+    assert_colour(pixel(img, PX(bb[0]) + 8, PY((bb[1] + bb[3]) / 2)), 0xdcdcdc, "B, greyed");
+    /* The outline: dark just outside Alpha's west edge, where the margin
+     * is white page otherwise. */
+    assert_colour(pixel(img, PX(ab[0]) - 1, PY((ab[1] + ab[3]) / 2)), 0x1a1a1a, "outline");
+    assert_colour(pixel(img, PX(ab[0]) - 6, PY((ab[1] + ab[3]) / 2)), 0xffffff, "margin");
+#undef PX
+#undef PY
+    cairo_surface_destroy(img);
+    mg_buf_free(&png);
+    hand_map_free(&m);
 }
 
 int main(void)
@@ -1109,6 +1361,8 @@ int main(void)
         cmocka_unit_test(test_png_errors),
         cmocka_unit_test(test_threads_share_geometry),
         cmocka_unit_test(test_chart),
+        cmocka_unit_test(test_svg_focus),
+        cmocka_unit_test(test_png_focus),
         cmocka_unit_test(test_aude),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
