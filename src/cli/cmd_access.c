@@ -178,7 +178,7 @@ static int access_compute(access_opts *o, access_run *r)
     for (size_t k = 0; k < o->nmeasures && rc == MG_OK; k++) {
         r->vals[k] = mg_alloc_array(r->g->t->n, sizeof *r->vals[k]);
         rc = r->vals[k] ? mg_diagnosis_measure(r->g, o->names[k], r->vals[k], &r->d) : MG_ENOMEM;
-        r->cols[k] = (mg_column){o->names[k], r->vals[k]};
+        r->cols[k] = (mg_column){.name = o->names[k], .values = r->vals[k]};
     }
     if (rc == MG_OK)
         rc = mg_summary_compute(r->g, r->g->apl, r->g->official, o->threshold, &r->s, &r->d);

@@ -144,17 +144,65 @@ void mg_output_csv_text(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Numbers: 12 significant digits (far below the data's own precision);
- * an undefined value is an empty field. */
-static void csv_num(FILE *f, double v)
+const mg_table_column mg_table_columns[MG_TABLE_COLUMNS] = {
+    {"code_insee", "Code INSEE"},
+    {"nom", "Commune"},
+    {"departement", "Département"},
+    {"epci_code", "Code EPCI (SIREN)"},
+    {"epci_nom", "EPCI"},
+    {"population", "Habitants"},
+    {"demand", "Population standardisée"},
+    {"practitioners", "Praticiens"},
+    {"apl", "APL (maillage)"},
+    {"apl_official", "APL officielle (DREES)"},
+    {"under_served", "Sous le seuil"},
+};
+
+/* How a CSV is written: the separator, and the French variant's decimal
+ * comma and quoting. */
+typedef struct csv_style {
+    char sep;
+    bool french;
+} csv_style;
+
+static void csv_text(FILE *f, const csv_style *st, const char *s)
 {
-    char buf[32];
-    fputc(',', f);
-    if (isfinite(v))
-        fputs(mg_output_g12(v, buf) > 0 ? buf : "", f);
+    if (!st->french) {
+        mg_output_csv_text(f, s);
+        return;
+    }
+    if (!strpbrk(s, ";\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
 }
 
-static bool under_served(const mg_diagnosis *g, size_t i)
+/* Numbers: 12 significant digits (far below the data's own precision);
+ * an undefined value is an empty field. */
+static void csv_num(FILE *f, const csv_style *st, double v)
+{
+    char buf[32];
+    fputc(st->sep, f);
+    if (!isfinite(v))
+        return;
+    if (mg_output_g12(v, buf) <= 0)
+        return;
+    if (st->french) {
+        char *dot = strchr(buf, '.');
+        if (dot)
+            *dot = ',';
+    }
+    fputs(buf, f);
+}
+
+bool mg_output_under_served(const mg_diagnosis *g, size_t i)
 {
     return isfinite(g->prof->threshold) && g->apl[i] < g->prof->threshold;
 }
@@ -169,32 +217,40 @@ static const char *epci_name(const mg_diagnosis *g, size_t i)
     return g->t->epci[i] >= 0 ? g->t->epci_name[g->t->epci[i]] : "";
 }
 
-static void write_csv(FILE *f, const mg_diagnosis *g, const mg_column *extra, size_t nextra)
+static void write_csv(FILE *f, const mg_diagnosis *g, const mg_column *extra, size_t nextra,
+                      const size_t *rows, size_t nrows, bool french)
 {
-    fputs("code_insee,nom,departement,epci_code,epci_nom,population,demand,practitioners,"
-          "apl,apl_official,under_served",
-          f);
-    for (size_t c = 0; c < nextra; c++)
-        fprintf(f, ",%s", extra[c].name);
+    const csv_style st = {french ? ';' : ',', french};
+    if (french)
+        fputs("\xEF\xBB\xBF", f); /* the byte order mark: spreadsheets then read UTF-8 */
+    for (size_t c = 0; c < MG_TABLE_COLUMNS; c++) {
+        if (c)
+            fputc(st.sep, f);
+        csv_text(f, &st, french ? mg_table_columns[c].label_fr : mg_table_columns[c].key);
+    }
+    for (size_t c = 0; c < nextra; c++) {
+        fputc(st.sep, f);
+        csv_text(f, &st, french && extra[c].label_fr ? extra[c].label_fr : extra[c].name);
+    }
     fputc('\n', f);
     const mg_territory *t = g->t;
-    for (size_t k = 0; k < g->study_n; k++) {
-        size_t i = g->study[k];
-        fprintf(f, "%s,", t->code[i]);
-        mg_output_csv_text(f, t->name[i]);
-        fprintf(f, ",%s,%s,", t->dep[i], epci_code(g, i));
-        mg_output_csv_text(f, epci_name(g, i));
-        csv_num(f, t->population[i]);
-        csv_num(f, g->demand[i]);
-        csv_num(f, g->heads[i]);
-        csv_num(f, g->apl[i]);
-        csv_num(f, g->official[i]);
+    for (size_t k = 0; k < nrows; k++) {
+        size_t i = rows[k];
+        fputs(t->code[i], f);
+        fputc(st.sep, f);
+        csv_text(f, &st, t->name[i]);
+        fprintf(f, "%c%s%c%s%c", st.sep, t->dep[i], st.sep, epci_code(g, i), st.sep);
+        csv_text(f, &st, epci_name(g, i));
+        csv_num(f, &st, t->population[i]);
+        csv_num(f, &st, g->demand[i]);
+        csv_num(f, &st, g->heads[i]);
+        csv_num(f, &st, g->apl[i]);
+        csv_num(f, &st, g->official[i]);
+        fputc(st.sep, f);
         if (isfinite(g->prof->threshold))
-            fprintf(f, ",%d", under_served(g, i));
-        else
-            fputc(',', f);
+            fputc(mg_output_under_served(g, i) ? '1' : '0', f);
         for (size_t c = 0; c < nextra; c++)
-            csv_num(f, extra[c].values[i]);
+            csv_num(f, &st, extra[c].values[i]);
         fputc('\n', f);
     }
 }
@@ -223,7 +279,7 @@ static json_t *commune_props(const mg_diagnosis *g, size_t i, const mg_column *e
     json_object_set_new(o, "apl", num_or_null(g->apl[i]));
     json_object_set_new(o, "apl_official", num_or_null(g->official[i]));
     if (isfinite(g->prof->threshold))
-        json_object_set_new(o, "under_served", json_boolean(under_served(g, i)));
+        json_object_set_new(o, "under_served", json_boolean(mg_output_under_served(g, i)));
     for (size_t c = 0; c < nextra; c++)
         json_object_set_new(o, extra[c].name, num_or_null(extra[c].values[i]));
     return o;
@@ -345,12 +401,21 @@ static json_t *meta_json(const mg_diagnosis *g)
 int mg_output_table(FILE *f, enum mg_format fmt, const mg_diagnosis *g,
                     const mg_column *extra, size_t nextra, const mg_summary *s, mg_diag *d)
 {
+    return mg_output_table_opt(f, fmt, g, extra, nextra, s, NULL, d);
+}
+
+int mg_output_table_opt(FILE *f, enum mg_format fmt, const mg_diagnosis *g,
+                        const mg_column *extra, size_t nextra, const mg_summary *s,
+                        const mg_table_opts *opt, mg_diag *d)
+{
+    const size_t *sel = opt && opt->rows ? opt->rows : g->study;
+    size_t nsel = opt && opt->rows ? opt->nrows : g->study_n;
     if (fmt == MG_FORMAT_CSV) {
-        write_csv(f, g, extra, nextra);
+        write_csv(f, g, extra, nextra, sel, nsel, opt && opt->french);
     } else {
         json_t *rows = json_array();
-        for (size_t k = 0; k < g->study_n; k++) {
-            size_t i = g->study[k];
+        for (size_t k = 0; k < nsel; k++) {
+            size_t i = sel[k];
             json_t *props = commune_props(g, i, extra, nextra);
             if (fmt == MG_FORMAT_GEOJSON)
                 json_array_append_new(rows, json_pack("{s:s,s:o,s:o}", "type", "Feature",

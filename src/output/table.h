@@ -9,6 +9,8 @@
 #ifndef MG_OUTPUT_TABLE_H
 #define MG_OUTPUT_TABLE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "diagnosis/diagnosis.h"
@@ -42,7 +44,32 @@ int mg_format_parse(const char *s, enum mg_format *out) MG_WARN_UNUSED;
 typedef struct mg_column {
     const char *name;
     const double *values; /* t->n entries */
+    const char *label_fr; /* header of the French variants (NULL: name) */
 } mg_column;
+
+/**
+ * The table's own columns, in the order every format writes them: the CSV
+ * header (key) and the French header of the French-spreadsheet CSV and the
+ * workbook (label_fr).
+ */
+typedef struct mg_table_column {
+    const char *key;
+    const char *label_fr;
+} mg_table_column;
+
+#define MG_TABLE_COLUMNS 11
+extern const mg_table_column mg_table_columns[MG_TABLE_COLUMNS];
+
+/** Choices of mg_output_table_opt; zero-initialised: mg_output_table's. */
+typedef struct mg_table_opts {
+    /* The rows written: territory indices (a scope's idx); NULL: every
+     * study commune of g. */
+    const size_t *rows;
+    size_t nrows;
+    /* CSV only: the French-spreadsheet variant: UTF-8 byte order mark,
+     * French headers, ';' between fields, decimal comma. */
+    bool french;
+} mg_table_opts;
 
 /**
  * Writes the table to f. `s` may be NULL (JSON then has no summary).
@@ -51,6 +78,15 @@ typedef struct mg_column {
 int mg_output_table(FILE *f, enum mg_format fmt, const mg_diagnosis *g,
                     const mg_column *extra, size_t nextra, const mg_summary *s,
                     mg_diag *d) MG_WARN_UNUSED;
+
+/** The same with a choice of rows and the French CSV (opt may be NULL). */
+int mg_output_table_opt(FILE *f, enum mg_format fmt, const mg_diagnosis *g,
+                        const mg_column *extra, size_t nextra, const mg_summary *s,
+                        const mg_table_opts *opt, mg_diag *d) MG_WARN_UNUSED;
+
+/** Whether commune i is under the profession's threshold, as the table's
+ * under_served column says (false without a threshold). */
+bool mg_output_under_served(const mg_diagnosis *g, size_t i);
 
 /** The summary as a jansson object (new reference), or NULL on exhaustion. */
 struct json_t *mg_output_summary_json(const mg_diagnosis *g, const mg_summary *s);

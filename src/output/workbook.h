@@ -1,0 +1,76 @@
+/**
+ * @file workbook.h
+ * Writes spreadsheets (.xlsx, Office Open XML) through libxlsxwriter:
+ * sheets of a header row and data rows, numbers stored as numbers with a
+ * number format (thousands separator and a given number of decimals; the
+ * spreadsheet shows them in its own locale, a French one with the decimal
+ * comma), text as text. A sheet made as a table has its header row bold
+ * and frozen and an autofilter over its rows; a sheet of notes has a bold
+ * first column and wrapped text.
+ *
+ * The workbook is written to a temporary file (libxlsxwriter 1.1.4 writes
+ * to a file only) and read back into memory by mg_workbook_finish.
+ *
+ * Ownership: mg_workbook_finish or mg_workbook_free releases everything;
+ * strings given are copied by libxlsxwriter.
+ */
+#ifndef MG_OUTPUT_WORKBOOK_H
+#define MG_OUTPUT_WORKBOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+typedef struct mg_workbook mg_workbook;
+
+/** A column of text (no number format). */
+#define MG_WB_TEXT (-1)
+/** The largest number of decimals of a number format. */
+#define MG_WB_MAX_DECIMALS 6
+
+/** A column of a sheet: its header, its width in characters (0: 12) and
+ * the decimals of its numbers (0…MG_WB_MAX_DECIMALS, or MG_WB_TEXT). */
+typedef struct mg_wb_column {
+    const char *header;
+    double width;
+    int decimals;
+} mg_wb_column;
+
+/** A new empty workbook in a temporary file. MG_EIO or MG_ENOMEM with d. */
+int mg_workbook_new(mg_workbook **out, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Adds a sheet named `name` (at most 31 characters, none of []:*?/\) and
+ * makes it the one the next cells go to. With table: the header row of the
+ * ncols columns is written bold and frozen, and an autofilter is put over
+ * the header and every row written. Without: the columns only get their
+ * widths (and wrapped text), the first column bold. MG_EINVAL for a name
+ * libxlsxwriter refuses.
+ */
+int mg_workbook_sheet(mg_workbook *wb, const char *name, const mg_wb_column *cols,
+                      size_t ncols, bool table, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * Cells of the current sheet: row 0 is the header row of a table, so data
+ * rows start at 1. Text (NULL or "" leaves the cell empty); a number with
+ * its column's decimals, or `decimals` for mg_workbook_number_as (a
+ * non-finite number leaves the cell empty). Errors are kept and returned by
+ * mg_workbook_finish.
+ */
+void mg_workbook_text(mg_workbook *wb, size_t row, size_t col, const char *s);
+void mg_workbook_bold(mg_workbook *wb, size_t row, size_t col, const char *s);
+void mg_workbook_number(mg_workbook *wb, size_t row, size_t col, double v);
+void mg_workbook_number_as(mg_workbook *wb, size_t row, size_t col, double v, int decimals);
+
+/**
+ * Closes the workbook, reads the file into *data (malloc'd, *len bytes),
+ * removes it and frees wb. MG_EIO (with libxlsxwriter's message) when a
+ * cell or the file could not be written; *data is NULL then.
+ */
+int mg_workbook_finish(mg_workbook *wb, char **data, size_t *len, mg_diag *d) MG_WARN_UNUSED;
+
+/** Abandons the workbook: the temporary file removed, wb freed. NULL accepted. */
+void mg_workbook_free(mg_workbook *wb);
+
+#endif
