@@ -83,6 +83,11 @@
 #define MG_PARSE_ID_MAX 19u /* INT64_MAX has 19 digits */
 #define MG_PARSE_DATE_MAX 32u
 #define MG_PARSE_CODE_MAX 48u
+#define MG_PARSE_NAME_MAX 200u
+
+/* Buffer size of a folded name (mg_parse_fold_name), NUL included: an
+ * abbreviation written out at most doubles a word and its separator. */
+#define MG_PARSE_FOLD_SIZE (2u * MG_PARSE_NAME_MAX + 8u)
 
 /* Buffer sizes of the normalised codes, terminating NUL included. */
 #define MG_PARSE_COMMUNE_SIZE 6u
@@ -257,5 +262,25 @@ int mg_parse_rna(const char *s, char out[static MG_PARSE_RNA_SIZE],
  */
 int mg_parse_finess(const char *s, char out[static MG_PARSE_FINESS_SIZE],
                     mg_parse_error *why) MG_WARN_UNUSED;
+
+/**
+ * Folds a place name (a commune's, as typed in a form or as published) for
+ * comparison, at most MG_PARSE_NAME_MAX bytes in: ASCII letters
+ * lower-cased; the accented Latin letters of U+00C0..U+00FF, Œ/œ and Ÿ
+ * written as their base letters ("é" → "e", "Œ" → "oe", "ß" → "ss");
+ * combining accents (U+0300..U+036F) dropped; every ASCII byte that is
+ * neither a letter nor a digit, the module's spaces, hyphens and dashes
+ * (U+2010..U+2015), apostrophes and quotation marks (U+2018..U+201F, « »)
+ * and U+2212 separate words, written as one ASCII space, none at either
+ * end; the words "st" and "ste" written out "saint" and "sainte"; any
+ * other character kept as typed. "Castelnau-d'Aude", "CASTELNAU D’AUDE"
+ * and "castelnau d aude" all fold to "castelnau d aude"; "St-Papoul" to
+ * "saint papoul". Folding a folded name gives it back unchanged.
+ * out receives the NUL-terminated result, *len (may be NULL) its length.
+ * Refusals: MG_PARSE_EMPTY (nothing but separators), MG_PARSE_TOO_LONG,
+ * MG_PARSE_UTF8.
+ */
+int mg_parse_fold_name(const char *s, char out[static MG_PARSE_FOLD_SIZE], size_t *len,
+                       mg_parse_error *why) MG_WARN_UNUSED;
 
 #endif

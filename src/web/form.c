@@ -85,6 +85,8 @@ int web_form_read(const web_form *f, const mg_http_request *r, web_form_input *i
 {
     memset(in, 0, sizeof *in);
     in->form = f;
+    for (size_t i = 0; i < WEB_FORM_MAX_FIELDS; i++)
+        in->commune[i] = -1;
     bool post = strcmp(mg_http_method(r), "POST") == 0;
     for (size_t i = 0; i < f->nfields && i < WEB_FORM_MAX_FIELDS; i++) {
         const web_field *fd = &f->fields[i];
@@ -124,6 +126,17 @@ int web_form_read(const web_form *f, const mg_http_request *r, web_form_input *i
                 refuse(in, i, "« %s » : choisissez une valeur de la liste.", fd->label);
             break;
         case WEB_FIELD_COMMUNE: {
+            if (fd->communes) {
+                check_text(in, i, fd, v);
+                char msg[WEB_FORM_ERROR_SIZE];
+                long idx = -1;
+                if (!in->error[i][0] &&
+                    web_commune_resolve(fd->communes, v, &idx, msg, sizeof msg) == 0)
+                    in->commune[i] = idx;
+                else if (!in->error[i][0])
+                    refuse(in, i, "« %s » : %s", fd->label, msg);
+                break;
+            }
             char code[MG_PARSE_COMMUNE_SIZE];
             if (mg_parse_commune(v, code, &why))
                 refuse(in, i, "« %s » %s.", fd->label, mg_parse_error_fr(why));
@@ -147,11 +160,57 @@ static int put_id(mg_buf *b, const web_form *f, const web_field *fd, const char 
     return rc;
 }
 
+/* The suggestions of a form's commune fields: one <datalist> per form,
+ * drawn after its first commune field, every study commune as the field
+ * reads it back ("Nom (code)"); or the options of the field's options_fn. */
+static int commune_datalist(mg_buf *b, const web_form *f, const web_field *fd,
+                            const void *options_ctx)
+{
+    const mg_diagnosis *g = fd->communes;
+    int rc = mg_buf_puts(b, "<datalist id=\"");
+    if (rc == MG_OK)
+        rc = mg_html_attr(b, f->id);
+    if (rc == MG_OK)
+        rc = mg_buf_puts(b, "-communes\">");
+    if (rc == MG_OK && fd->options_fn)
+        rc = fd->options_fn(b, options_ctx, NULL);
+    for (size_t k = 0; rc == MG_OK && !fd->options_fn && g && k < g->study_n; k++) {
+        size_t i = g->study[k];
+        rc = mg_buf_puts(b, "<option value=\"");
+        if (rc == MG_OK)
+            rc = mg_html_attr(b, g->t->name[i]);
+        if (rc == MG_OK)
+            rc = mg_buf_puts(b, " (");
+        if (rc == MG_OK)
+            rc = mg_html_attr(b, g->t->code[i]);
+        if (rc == MG_OK)
+            rc = mg_buf_puts(b, ")\"></option>");
+    }
+    if (rc == MG_OK)
+        rc = mg_buf_puts(b, "</datalist>");
+    return rc;
+}
+
+/* Whether a commune field gets suggestions: a datalist of its options_fn,
+ * or of its territory's study communes when they are not too many. */
+static bool commune_suggested(const web_field *fd)
+{
+    return fd->kind == WEB_FIELD_COMMUNE &&
+           (fd->options_fn || (fd->communes && fd->communes->study_n > 0 &&
+                               fd->communes->study_n <= WEB_COMMUNE_DATALIST_MAX));
+}
+
 static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const char *value,
-                        const char *error, const void *options_ctx)
+                        const char *error, const void *options_ctx, bool *datalist_drawn)
 {
     if (fd->kind == WEB_FIELD_HIDDEN)
         return mg_html_hidden(b, fd->name, value ? value : fd->defval);
+    /* A commune field says how it is filled unless told otherwise. */
+    const char *hint = fd->hint ? fd->hint
+                       : fd->kind == WEB_FIELD_COMMUNE
+                           ? "Tapez le nom de la commune ou son code INSEE : les communes "
+                             "correspondantes sont proposées pendant la saisie."
+                           : NULL;
     int rc = mg_buf_puts(b, "<div class=\"field\"><label for=\"");
     if (rc == MG_OK)
         rc = put_id(b, f, fd, NULL);
@@ -162,7 +221,7 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
     if (rc == MG_OK)
         rc = mg_buf_puts(b, fd->required ? " <span class=\"req\">(obligatoire)</span></label> "
                                          : "</label> ");
-    bool select = fd->kind == WEB_FIELD_SELECT || fd->kind == WEB_FIELD_COMMUNE;
+    bool select = fd->kind == WEB_FIELD_SELECT;
     if (rc == MG_OK)
         rc = mg_buf_puts(b, select ? "<select id=\"" : "<input id=\"");
     if (rc == MG_OK)
@@ -175,7 +234,7 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
         rc = mg_buf_puts(b, "\"");
     if (rc == MG_OK && fd->required)
         rc = mg_buf_puts(b, " required");
-    if (rc == MG_OK && (error[0] || fd->hint)) {
+    if (rc == MG_OK && (error[0] || hint)) {
         rc = mg_buf_puts(b, " aria-describedby=\"");
         if (rc == MG_OK)
             rc = put_id(b, f, fd, error[0] ? "-erreur" : "-aide");
@@ -196,14 +255,26 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
         if (rc == MG_OK)
             rc = mg_buf_puts(b, "</select>");
     } else {
+        bool commune = fd->kind == WEB_FIELD_COMMUNE;
         bool text = fd->kind == WEB_FIELD_TEXT || fd->kind == WEB_FIELD_EMAIL ||
-                    fd->kind == WEB_FIELD_PASSWORD;
+                    fd->kind == WEB_FIELD_PASSWORD || commune;
         const char *type = fd->kind == WEB_FIELD_EMAIL      ? " type=\"email\""
                            : fd->kind == WEB_FIELD_PASSWORD ? " type=\"password\""
-                           : fd->kind == WEB_FIELD_TEXT     ? " type=\"text\""
+                           : text                           ? " type=\"text\""
                                                             : " inputmode=\"decimal\"";
         if (rc == MG_OK)
             rc = mg_buf_puts(b, type); /* lint-ok: one of the four literals above */
+        /* A commune field offers the form's list of communes; the
+         * browser's own memory of past entries would hide it. */
+        if (rc == MG_OK && commune_suggested(fd)) {
+            rc = mg_buf_puts(b, " list=\"");
+            if (rc == MG_OK)
+                rc = mg_html_attr(b, f->id);
+            if (rc == MG_OK)
+                rc = mg_buf_puts(b, "-communes\"");
+        }
+        if (rc == MG_OK && commune && !fd->autocomplete)
+            rc = mg_buf_puts(b, " autocomplete=\"off\"");
         /* What the field holds, for browsers and assistive technologies to
          * fill it (WCAG 1.3.5); a one-time code is typed on a digit pad. */
         const char *ac = fd->autocomplete ? fd->autocomplete
@@ -229,15 +300,19 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
         }
         if (rc == MG_OK)
             rc = mg_buf_puts(b, ">");
+        if (rc == MG_OK && commune_suggested(fd) && !*datalist_drawn) {
+            rc = commune_datalist(b, f, fd, options_ctx);
+            *datalist_drawn = true;
+        }
     }
-    if (rc == MG_OK && fd->hint && !error[0]) {
+    if (rc == MG_OK && hint && !error[0]) {
         rc = mg_buf_puts(b, "<p class=\"hint\" id=\"");
         if (rc == MG_OK)
             rc = put_id(b, f, fd, "-aide");
         if (rc == MG_OK)
             rc = mg_buf_puts(b, "\">");
         if (rc == MG_OK)
-            rc = mg_html_text(b, fd->hint);
+            rc = mg_html_text(b, hint);
         if (rc == MG_OK)
             rc = mg_buf_puts(b, "</p>");
     }
@@ -299,9 +374,10 @@ int web_form_render(mg_buf *b, const web_form *f, const web_form_input *in, cons
         rc = mg_buf_puts(b, "\">\n");
     if (rc == MG_OK && csrf)
         rc = mg_html_hidden(b, "csrf", csrf);
+    bool datalist_drawn = false;
     for (size_t i = 0; rc == MG_OK && i < f->nfields && i < WEB_FORM_MAX_FIELDS; i++)
         rc = render_field(b, f, &f->fields[i], in ? in->raw[i] : NULL, in ? in->error[i] : "",
-                          options_ctx);
+                          options_ctx, &datalist_drawn);
     if (rc == MG_OK)
         rc = mg_buf_puts(b, "<button type=\"submit\">");
     if (rc == MG_OK)

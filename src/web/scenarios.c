@@ -122,21 +122,7 @@ typedef struct action_form_desc {
     web_form form;
 } action_form_desc;
 
-static int commune_options(mg_buf *b, const void *ctx, const char *selected)
-{
-    const mg_diagnosis *g = ctx;
-    int rc = MG_OK;
-    for (size_t k = 0; rc == MG_OK && g && k < g->study_n; k++) {
-        size_t i = g->study[k];
-        char label[300];
-        snprintf(label, sizeof label, "%s (%s)", g->t->name[i], g->t->code[i]);
-        rc = mg_html_option(b, g->t->code[i], label,
-                            selected && strcmp(selected, g->t->code[i]) == 0);
-    }
-    return rc;
-}
-
-static void action_form_init(action_form_desc *f)
+static void action_form_init(action_form_desc *f, const mg_diagnosis *g)
 {
     for (int k = 0; k < MG_RES_COUNT; k++)
         f->kinds[k] = (web_option){mg_resource_name((enum mg_resource)k),
@@ -146,7 +132,7 @@ static void action_form_init(action_form_desc *f)
         [ACT_KIND] = {.name = "kind", .label = "Action", .kind = WEB_FIELD_SELECT,
                       .required = true, .options = f->kinds},
         [ACT_COMMUNE] = {.name = "commune", .label = "Commune", .kind = WEB_FIELD_COMMUNE,
-                         .required = true, .options_fn = commune_options},
+                         .required = true, .communes = g},
         [ACT_COUNT] = {.name = "count", .label = "Nombre de praticiens (négatif : départs)",
                        .kind = WEB_FIELD_NUMBER, .min = -1000, .max = 1000,
                        .hint = "De −1 000 à 1 000. Vide : 1 (maison de santé : 3)."},
@@ -473,7 +459,7 @@ static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_fo
     const mg_diagnosis *g = p->g;
     int64_t id = w->rec.id;
     action_form_desc f;
-    action_form_init(&f);
+    action_form_init(&f, g);
     char title[300];
     snprintf(title, sizeof title, "Scénario « %s »", w->rec.name);
     web_page_begin(b, ctx, title, "scenarios");
@@ -889,16 +875,9 @@ static int parse_action(web_ctx *ctx, const mg_app_profession *p, const action_f
                         web_form_input *in, const char **code)
 {
     web_form_read(&f->form, ctx->req, in);
-    *code = NULL;
-    char c[MG_PARSE_COMMUNE_SIZE];
-    if (!in->error[ACT_COMMUNE][0] && mg_parse_commune(in->raw[ACT_COMMUNE], c, NULL) == 0) {
-        const mg_territory *t = p->g->t;
-        long i = mg_territory_find(t, c);
-        if (i < 0 || !t->in_study[i])
-            web_form_refuse(in, "commune", web_msg_fr(WEB_MSG_COMMUNE_NOT_IN_TERRITORY));
-        else
-            *code = t->code[i];
-    }
+    /* The form resolved the commune among the study communes. */
+    long i = in->commune[ACT_COMMUNE];
+    *code = i >= 0 ? p->g->t->code[i] : NULL;
     return in->nerrors;
 }
 
@@ -921,7 +900,7 @@ static int add_action(web_ctx *ctx)
     if (load_path_scenario(ctx, MG_AUTH_EDIT, &w))
         return 0;
     action_form_desc f;
-    action_form_init(&f);
+    action_form_init(&f, w.p->g);
     web_form_input in;
     const char *code = NULL;
     int rc = MG_OK;
@@ -1229,7 +1208,42 @@ static int compare_page(web_ctx *ctx)
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
 
+/* --- Suggestions of the commune fields ------------------------------------- */
+
+/* GET /api/communes?q=…&profession=…: the study communes that match q
+ * best (web_commune_suggest), at most WEB_COMMUNE_SUGGEST_MAX, as the
+ * commune fields read them back ("libelle": "Nom (code)"). An empty or
+ * unreadable q gives an empty list; an unknown profession a 400. */
+static int communes_suggest(web_ctx *ctx)
+{
+    const mg_app_profession *p = web_profession(ctx->app, ctx->req, ctx->res);
+    if (!p)
+        return 0;
+    const mg_territory *t = p->g->t;
+    const char *q = mg_http_query(ctx->req, "q");
+    size_t idx[WEB_COMMUNE_SUGGEST_MAX];
+    size_t n = web_commune_suggest(p->g, q, idx, WEB_COMMUNE_SUGGEST_MAX);
+    json_t *list = json_array();
+    for (size_t k = 0; list && k < n; k++) {
+        char label[300];
+        snprintf(label, sizeof label, "%s (%s)", t->name[idx[k]], t->code[idx[k]]);
+        if (json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "code", t->code[idx[k]],
+                                                  "nom", t->name[idx[k]], "libelle", label))) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    json_t *doc = list ? json_pack("{s:s,s:o}", "profession", p->g->prof->key, "communes", list)
+                       : NULL;
+    if (!doc) {
+        web_fail(ctx, 500, WEB_MSG_OUT_OF_MEMORY);
+        return 0;
+    }
+    return web_send_json(ctx->res, 200, doc);
+}
+
 const web_route web_routes_scenarios[] = {
+    {"GET", "/api/communes", communes_suggest, WEB_ANYONE, 0},
     {"GET", "/scenarios", list_page, WEB_ANYONE, 0},
     {"POST", "/scenarios", create, WEB_ACCOUNT, 0},
     {"GET", "/scenarios/comparer", compare_page, WEB_ANYONE, 0},

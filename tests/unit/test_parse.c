@@ -1029,6 +1029,66 @@ static void test_messages(void **state)
                         "doit être un nombre, par exemple 1 234,5");
 }
 
+/* Place names folded for comparison: expected forms written by hand from
+ * the rules of parse.h. */
+static void test_fold_name(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } rows[] = {
+        {"Castelnaudary", "castelnaudary"},
+        {"  CASTELNAUDARY\t", "castelnaudary"},
+        {"Castelnau-d'Aude", "castelnau d aude"},
+        {"CASTELNAU D\xE2\x80\x99" "AUDE", "castelnau d aude"},   /* ’ */
+        {"castelnau  --  d aude", "castelnau d aude"},
+        {"Belv\xC3\xA8ze-du-Raz\xC3\xA8s", "belveze du razes"}, /* è */
+        {"BELV\xC3\x88ZE DU RAZ\xC3\x88S", "belveze du razes"}, /* È */
+        {"Belve\xCC\x80ze", "belveze"},                         /* e + combining grave */
+        {"St-Papoul", "saint papoul"},
+        {"ST PAPOUL", "saint papoul"},
+        {"Ste-Colombe-sur-l'Hers", "sainte colombe sur l hers"},
+        {"Stade", "stade"},                 /* not a word "st" */
+        {"L'\xC5\x92" "uf", "l oeuf"},         /* Œ */
+        {"Stra\xC3\x9F" "e", "strasse"},    /* ß */
+        {"Sa\xC3\xAF" "d (11)", "said 11"},    /* ï, parentheses */
+        {"Les\xE2\x80\xAF" "Cass\xC3\xA9s", "les casses"}, /* narrow no-break space */
+        {"\xCE\xB1\xCE\xB2", "\xCE\xB1\xCE\xB2"}, /* Greek kept as typed */
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+        char out[MG_PARSE_FOLD_SIZE], again[MG_PARSE_FOLD_SIZE];
+        size_t len = 0;
+        mg_parse_error why = MG_PARSE_ERROR_COUNT;
+        if (mg_parse_fold_name(rows[k].in, out, &len, &why) != 0 || strcmp(out, rows[k].out))
+            fail_msg("row %zu: « %s » gave « %s », expected « %s »", k, rows[k].in, out,
+                     rows[k].out);
+        assert_int_equal(why, MG_PARSE_OK);
+        assert_int_equal(len, strlen(out));
+        /* Folding is idempotent. */
+        assert_int_equal(mg_parse_fold_name(out, again, NULL, NULL), 0);
+        assert_string_equal(again, out);
+    }
+    char out[MG_PARSE_FOLD_SIZE] = "inchangé";
+    mg_parse_error why;
+    assert_int_equal(mg_parse_fold_name(" -- ' ", out, NULL, &why), MG_EPARSE);
+    assert_int_equal(why, MG_PARSE_EMPTY);
+    assert_string_equal(out, "inchangé");
+    assert_int_equal(mg_parse_fold_name(NULL, out, NULL, &why), MG_EPARSE);
+    assert_int_equal(mg_parse_fold_name("caf\xC3", out, NULL, &why), MG_EUTF8);
+    /* The longest input, every word an abbreviation: within the buffer. */
+    char big[MG_PARSE_NAME_MAX + 2];
+    for (size_t i = 0; i < MG_PARSE_NAME_MAX; i++)
+        big[i] = i % 3 == 2 ? ' ' : "st"[i % 3];
+    big[MG_PARSE_NAME_MAX] = 0;
+    size_t len = 0;
+    assert_int_equal(mg_parse_fold_name(big, out, &len, NULL), 0);
+    assert_true(len < MG_PARSE_FOLD_SIZE && strncmp(out, "saint saint ", 12) == 0);
+    big[MG_PARSE_NAME_MAX] = 'x';
+    big[MG_PARSE_NAME_MAX + 1] = 0;
+    assert_int_equal(mg_parse_fold_name(big, out, NULL, &why), MG_ELIMIT);
+    assert_int_equal(why, MG_PARSE_TOO_LONG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1040,6 +1100,7 @@ int main(void)
         cmocka_unit_test(test_number_property), cmocka_unit_test(test_int_property),
         cmocka_unit_test(test_messages),       cmocka_unit_test(test_c_double_table),
         cmocka_unit_test(test_c_double_property), cmocka_unit_test(test_c_int_table),
+        cmocka_unit_test(test_fold_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
