@@ -8,7 +8,8 @@
  * value; a normalised code has its documented shape and reads back to
  * itself. The "C" number parsers of data files read the raw bytes (no
  * terminator, so that a read past the span is caught), never accept a
- * space or a comma, and read back what "%.17g" prints.
+ * space or a comma, and read back what "%.17g" prints. A folded place
+ * name has the documented shape and folds to itself.
  */
 #include <float.h>
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "fuzz_util.h"
 #include "parse/parse.h"
 
@@ -189,6 +191,35 @@ static void c_numbers(const uint8_t *data, size_t size)
     check(mg_parse_c_double(s, size, &v, &why2) == 0 && v == (double)i);
 }
 
+/* A folded name: valid UTF-8 within its buffer, no ASCII capital, no
+ * space at either end or twice in a row, no ASCII punctuation, and the
+ * same when folded again. */
+static void fold(const char *s)
+{
+    char out[MG_PARSE_FOLD_SIZE], again[MG_PARSE_FOLD_SIZE];
+    memset(out, '#', sizeof out);
+    strcpy(out, "inchangé");
+    size_t len = 12345;
+    mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
+    int rc = mg_parse_fold_name(s, out, &len, &why);
+    check_rc(rc, why);
+    if (rc) {
+        check(strcmp(out, "inchangé") == 0 && len == 12345);
+        check(why == MG_PARSE_EMPTY || why == MG_PARSE_TOO_LONG || why == MG_PARSE_UTF8);
+        return;
+    }
+    check(len > 0 && len < MG_PARSE_FOLD_SIZE && strlen(out) == len);
+    check(mg_utf8_check(out, len, NULL) == len);
+    check(out[0] != ' ' && out[len - 1] != ' ' && !strstr(out, "  "));
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)out[i];
+        check(ch >= 0x80 || ch == ' ' || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'));
+    }
+    size_t len2 = 0;
+    check(mg_parse_fold_name(out, again, &len2, &why2) == 0 && len2 == len &&
+          strcmp(out, again) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 256)
@@ -204,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     id(s, INT64_MAX);
     id(s, 1000);
     date(s);
+    fold(s);
     code(commune, s, MG_PARSE_COMMUNE_SIZE, "ddddd|2cddd");
     code(departement, s, MG_PARSE_DEPARTEMENT_SIZE, "dd|2c|97d");
     code(postcode, s, MG_PARSE_POSTCODE_SIZE, "ddddd");
