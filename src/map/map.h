@@ -103,6 +103,27 @@ void mg_map_style_reverse(mg_map_style *st);
 /** The class of v under st (0..nclasses-1), or nclasses when v is NaN. */
 size_t mg_map_style_class(const mg_map_style *st, double v);
 
+/**
+ * A site of a scenario or plan, marked and named on a report map: at the
+ * point of commune `commune` (an index into the territory, its chef-lieu's
+ * point; or, without one, the middle of its contour) or, when commune is
+ * -1, at the Lambert-93 point (x, y) in metres. kind (0 to
+ * MG_MAP_SITE_KINDS - 1; callers may pass an enum mg_resource) chooses the
+ * mark's shape and colour; kind_label is its line in the legend (the first
+ * non-NULL one of each kind). label is written beside the mark (may be
+ * NULL) and, with kind_label, in the mark's <title>.
+ */
+typedef struct mg_map_site {
+    long commune;
+    double x, y;
+    const char *label;
+    unsigned kind;
+    const char *kind_label;
+} mg_map_site;
+
+#define MG_MAP_SITE_KINDS 6
+#define MG_MAP_MAX_SITES 1000
+
 typedef struct mg_map_options {
     const char *title;         /* French, the SVG's <title> and the heading above the map */
     const char *unit;          /* after each commune's value; heading of the legend without legend_title */
@@ -137,6 +158,33 @@ typedef struct mg_map_options {
     const uint8_t *focus;
     double focus_margin;
     const char *focus_label;
+
+    /*
+     * Report maps (issue 13, section 4), for the PNG and PDF as well as the
+     * page. All off when zero.
+     * - label_count: the names of the label_count most populous communes
+     *   (t->population; of the scope when framed), each at its point with a
+     *   white halo, placed right, left, above or below it where it overlaps
+     *   no other label or site (a name that fits nowhere is left out, the
+     *   next commune tried instead). <g class="mg-labels">, hidden from
+     *   screen readers (the communes' titles name them).
+     * - epci_borders: a dark line where two neighbouring communes belong
+     *   to different EPCI (t->epci; nothing when t has none),
+     *   <path class="mg-epci">, with a legend line.
+     * - sites/nsites: marks with their names (mg_map_site), legend lines
+     *   per kind; at most MG_MAP_MAX_SITES (MG_EINVAL beyond, or for a
+     *   commune outside t or a kind out of range).
+     * - scale_bar: a bar of a round length in km (or m) at the bottom left
+     *   of the map area, <g class="mg-scale">.
+     * - source: a line under the map, e.g. "Source : DREES, APL 2021 ;
+     *   calcul maillage, 5 décembre 2026".
+     */
+    size_t label_count;
+    bool epci_borders;
+    const mg_map_site *sites;
+    size_t nsites;
+    bool scale_bar;
+    const char *source;
 } mg_map_options;
 
 /** Fill of the communes outside the scope on a framed map. */

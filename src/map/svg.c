@@ -39,6 +39,14 @@ struct mg_map_geometry {
     double *x, *y;        /* Lambert-93 metres, rings without closing point */
     double *px, *py;      /* n: centre of a circle for communes without rings, else NaN */
     double minx, miny, maxx, maxy; /* minx > maxx when nothing is drawn */
+    /* Shared borders: polylines along which commune bd_a[i] meets commune
+     * bd_b[i] (indices into commune[]; BORDER_OUT when nothing of the list
+     * is on the other side), from the unsimplified contours, simplified
+     * like them. For EPCI borders. */
+    size_t nborder, nbpt;
+    size_t *bd_pt;        /* nborder + 1 offsets into bx, by */
+    double *bx, *by;
+    size_t *bd_a, *bd_b;
     /* Path data of every commune for a given frame, built on first use:
      * maps are redrawn on every page with new colours but the same shapes,
      * and writing the coordinates is most of the cost of a map. */
@@ -62,6 +70,11 @@ void mg_map_geometry_free(mg_map_geometry *g)
     free(g->y);
     free(g->px);
     free(g->py);
+    free(g->bd_pt);
+    free(g->bx);
+    free(g->by);
+    free(g->bd_a);
+    free(g->bd_b);
     free(g);
 }
 
@@ -165,6 +178,244 @@ static size_t open_ring_len(const double *x, const double *y, size_t m)
     return m;
 }
 
+/* Douglas–Peucker on an open polyline of m points (both ends kept). */
+static void simplify_open(const double *x, const double *y, size_t m, double tol2,
+                          unsigned char *keep, size_t *stack)
+{
+    memset(keep, 0, m);
+    keep[0] = keep[m - 1] = 1;
+    size_t top = 0;
+    stack[top++] = 0;
+    stack[top++] = m - 1;
+    while (top) {
+        size_t j = stack[--top], i = stack[--top];
+        if (j - i < 2)
+            continue;
+        size_t at = 0;
+        double worst = -1;
+        for (size_t k = i + 1; k < j; k++) {
+            double d2 = seg_dist2(x[k], y[k], x[i], y[i], x[j], y[j]);
+            if (d2 > worst) {
+                worst = d2;
+                at = k;
+            }
+        }
+        if (worst > tol2) {
+            keep[at] = 1;
+            stack[top++] = i;
+            stack[top++] = at;
+            stack[top++] = at;
+            stack[top++] = j;
+        }
+    }
+}
+
+#define BORDER_OUT ((size_t)-1)
+#define NONE32 UINT32_MAX
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t point_hash(double x, double y)
+{
+    uint64_t a, b;
+    memcpy(&a, &x, sizeof a);
+    memcpy(&b, &y, sizeof b);
+    return mix64(a ^ mix64(b + 0x9e3779b97f4a7c15ULL));
+}
+
+typedef struct edge_slot {
+    uint32_t a, b;       /* canonical point ids, a < b; NONE32 when empty */
+    uint32_t own1, own2; /* communes (positions in the list) on each side */
+} edge_slot;
+
+static edge_slot *edge_find(edge_slot *tab, size_t mask, uint32_t a, uint32_t b)
+{
+    if (a > b) {
+        uint32_t c = a;
+        a = b;
+        b = c;
+    }
+    size_t h = (size_t)mix64((uint64_t)a << 32 | b) & mask;
+    while (tab[h].a != NONE32 && !(tab[h].a == a && tab[h].b == b))
+        h = (h + 1) & mask;
+    tab[h].a = a;
+    tab[h].b = b;
+    return &tab[h];
+}
+
+typedef struct ring_ref {
+    size_t at, m; /* first point in lx/ly, number of points (open ring) */
+} ring_ref;
+
+static int border_push(mg_map_geometry *g, size_t *cap_l, size_t *cap_p, const double *x,
+                       const double *y, size_t m, size_t a, size_t b, double tol2,
+                       unsigned char *keep, size_t *stack)
+{
+    if (m < 2)
+        return MG_OK;
+    simplify_open(x, y, m, tol2, keep, stack);
+    size_t kept = 0;
+    for (size_t i = 0; i < m; i++)
+        kept += keep[i];
+    if (g->nborder + 2 > *cap_l) {
+        size_t c = *cap_l ? *cap_l * 2 : 256;
+        size_t *p1 = realloc(g->bd_pt, c * sizeof *p1);
+        if (p1)
+            g->bd_pt = p1;
+        size_t *p2 = realloc(g->bd_a, c * sizeof *p2);
+        if (p2)
+            g->bd_a = p2;
+        size_t *p3 = realloc(g->bd_b, c * sizeof *p3);
+        if (p3)
+            g->bd_b = p3;
+        if (!p1 || !p2 || !p3)
+            return MG_ENOMEM;
+        *cap_l = c;
+    }
+    if (g->nbpt + kept > *cap_p) {
+        size_t c = *cap_p ? *cap_p * 2 : 4096;
+        while (c < g->nbpt + kept)
+            c *= 2;
+        double *p1 = realloc(g->bx, c * sizeof *p1);
+        if (p1)
+            g->bx = p1;
+        double *p2 = realloc(g->by, c * sizeof *p2);
+        if (p2)
+            g->by = p2;
+        if (!p1 || !p2)
+            return MG_ENOMEM;
+        *cap_p = c;
+    }
+    if (g->nborder == 0)
+        g->bd_pt[0] = 0;
+    for (size_t i = 0; i < m; i++)
+        if (keep[i]) {
+            g->bx[g->nbpt] = x[i];
+            g->by[g->nbpt] = y[i];
+            g->nbpt++;
+        }
+    g->bd_a[g->nborder] = a;
+    g->bd_b[g->nborder] = b;
+    g->nborder++;
+    g->bd_pt[g->nborder] = g->nbpt;
+    return MG_OK;
+}
+
+/*
+ * The shared borders of the drawn communes, from their unsimplified
+ * projected rings (rings[commune_rr[k]..commune_rr[k+1]) of points in lx,
+ * ly). Neighbours in the source data share their vertices exactly, so an
+ * edge is a pair of identical points; each run of consecutive edges of a
+ * ring with the same neighbour is one polyline, kept once (from the commune
+ * with the lower position, or from the only one when it has no neighbour).
+ */
+static int build_borders(mg_map_geometry *g, const double *lx, const double *ly, size_t npts,
+                         const ring_ref *rings, const size_t *commune_rr, size_t n, double tol2)
+{
+    if (npts == 0 || npts >= NONE32 / 2 || n >= NONE32)
+        return MG_OK;
+    size_t pcap = 1;
+    while (pcap < 2 * npts)
+        pcap *= 2;
+    uint32_t *ptab = malloc(pcap * sizeof *ptab);
+    uint32_t *canon = mg_alloc_array(npts, sizeof *canon);
+    edge_slot *etab = mg_alloc_array(pcap, sizeof *etab);
+    double *wx = mg_alloc_array(npts + 1, sizeof *wx), *wy = mg_alloc_array(npts + 1, sizeof *wy);
+    uint32_t *other = mg_alloc_array(npts + 1, sizeof *other);
+    unsigned char *keep = mg_alloc_array(npts + 1, 1);
+    size_t *stack = mg_alloc_array(2 * (npts + 2), sizeof *stack);
+    int rc = MG_OK;
+    if (!ptab || !canon || !etab || !wx || !wy || !other || !keep || !stack) {
+        rc = MG_ENOMEM;
+        goto done;
+    }
+    memset(ptab, 0xff, pcap * sizeof *ptab);
+    for (size_t i = 0; i < npts; i++) {
+        size_t h = (size_t)point_hash(lx[i], ly[i]) & (pcap - 1);
+        while (ptab[h] != NONE32 && !(lx[ptab[h]] == lx[i] && ly[ptab[h]] == ly[i]))
+            h = (h + 1) & (pcap - 1);
+        if (ptab[h] == NONE32)
+            ptab[h] = (uint32_t)i;
+        canon[i] = ptab[h];
+    }
+    for (size_t i = 0; i < pcap; i++)
+        etab[i] = (edge_slot){NONE32, NONE32, NONE32, NONE32};
+    for (size_t k = 0; k < n; k++)
+        for (size_t r = commune_rr[k]; r < commune_rr[k + 1]; r++)
+            for (size_t i = 0; i < rings[r].m; i++) {
+                uint32_t a = canon[rings[r].at + i];
+                uint32_t b = canon[rings[r].at + (i + 1) % rings[r].m];
+                if (a == b)
+                    continue;
+                edge_slot *e = edge_find(etab, pcap - 1, a, b);
+                if (e->own1 == NONE32)
+                    e->own1 = (uint32_t)k;
+                else if (e->own1 != (uint32_t)k && e->own2 == NONE32)
+                    e->own2 = (uint32_t)k;
+            }
+    size_t cap_l = 0, cap_p = 0;
+    for (size_t k = 0; k < n && !rc; k++)
+        for (size_t r = commune_rr[k]; r < commune_rr[k + 1] && !rc; r++) {
+            size_t m = rings[r].m, at = rings[r].at;
+            if (m < 2)
+                continue;
+            /* other[i]: the neighbour across edge i (points i, i+1). */
+            for (size_t i = 0; i < m; i++) {
+                uint32_t a = canon[at + i], b = canon[at + (i + 1) % m];
+                other[i] = NONE32 - 1; /* a degenerate edge: follows its run */
+                if (a == b)
+                    continue;
+                edge_slot *e = edge_find(etab, pcap - 1, a, b);
+                other[i] = e->own1 == (uint32_t)k ? e->own2 : e->own1;
+            }
+            for (size_t i = 0; i < m; i++) /* degenerate edges take the previous one's side */
+                if (other[i] == NONE32 - 1)
+                    other[i] = other[(i + m - 1) % m] == NONE32 - 1 ? NONE32 : other[(i + m - 1) % m];
+            /* Start where the neighbour changes, so that no run wraps. */
+            size_t s0 = 0;
+            for (size_t i = 0; i < m; i++)
+                if (other[i] != other[(i + m - 1) % m]) {
+                    s0 = i;
+                    break;
+                }
+            size_t i = 0;
+            while (i < m && !rc) {
+                uint32_t o = other[(s0 + i) % m];
+                size_t len = 0;
+                while (i + len < m && other[(s0 + i + len) % m] == o)
+                    len++;
+                if (o == NONE32 || o > (uint32_t)k) {
+                    for (size_t q = 0; q <= len; q++) {
+                        size_t pi = at + (s0 + i + q) % m;
+                        wx[q] = lx[pi];
+                        wy[q] = ly[pi];
+                    }
+                    rc = border_push(g, &cap_l, &cap_p, wx, wy, len + 1, k,
+                                     o == NONE32 ? BORDER_OUT : o, tol2, keep, stack);
+                }
+                i += len;
+            }
+        }
+done:
+    free(ptab);
+    free(canon);
+    free(etab);
+    free(wx);
+    free(wy);
+    free(other);
+    free(keep);
+    free(stack);
+    return rc;
+}
+
 int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
                           const size_t *communes, size_t n, double tolerance_m, mg_diag *d)
 {
@@ -217,6 +468,8 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
     double *ly = mg_alloc_array(src_pts + npoint + 1, sizeof *ly);
     unsigned char *keep = mg_alloc_array(max_ring + 1, 1);
     size_t *stack = mg_alloc_array(2 * (max_ring + 2), sizeof *stack);
+    ring_ref *rrefs = NULL;
+    size_t *commune_rr = NULL;
     if (g) {
         g->commune = mg_alloc_array(n + 1, sizeof *g->commune);
         g->commune_ring = mg_alloc_array(n + 1, sizeof *g->commune_ring);
@@ -266,9 +519,17 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
     memcpy(g->commune, communes, n * sizeof *communes);
     double tol2 = tolerance_m * tolerance_m;
     size_t src = 0, pt = point_at;
+    rrefs = mg_alloc_array(src_rings + 1, sizeof *rrefs);
+    commune_rr = mg_alloc_array(n + 1, sizeof *commune_rr);
+    if (!rrefs || !commune_rr) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "map: out of memory");
+        goto done;
+    }
+    size_t nrr = 0;
     for (size_t k = 0; k < n; k++) {
         size_t c = communes[k];
         g->commune_ring[k] = g->nring;
+        commune_rr[k] = nrr;
         g->px[k] = g->py[k] = NAN;
         int has_point = t->lon && t->lat && isfinite(t->lon[c]) && isfinite(t->lat[c]);
         double cx = has_point ? lx[pt] : NAN, cy = has_point ? ly[pt] : NAN;
@@ -293,6 +554,7 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
                 biggest_m = m;
                 biggest = r;
             }
+            rrefs[nrr++] = (ring_ref){(size_t)(rx - lx), m};
             /* Rings that collapse below a triangle (islets, slivers) are
              * invisible at the tolerance and dropped. */
             if (m < 3 || simplify_ring(rx, ry, m, tol2, keep, stack) < 3)
@@ -315,6 +577,11 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
         src += sh->ring_pt[rend] - sh->ring_pt[rfirst];
     }
     g->commune_ring[n] = g->nring;
+    commune_rr[n] = nrr;
+    if (build_borders(g, lx, ly, point_at, rrefs, commune_rr, n, tol2)) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "map: out of memory");
+        goto done;
+    }
 
     g->minx = g->miny = INFINITY;
     g->maxx = g->maxy = -INFINITY;
@@ -338,6 +605,8 @@ done:
     free(ly);
     free(keep);
     free(stack);
+    free(rrefs);
+    free(commune_rr);
     if (rc) {
         mg_map_geometry_free(g);
         return rc;
@@ -1088,6 +1357,493 @@ static int highlighted(const mg_map_options *o, size_t k)
     return 0;
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* Report layers: borders, names, sites, scale                             */
+/* ---------------------------------------------------------------------- */
+
+/* The polylines of g's borders for which keep(a, b) holds, as one path's
+ * data (absolute start, relative moves, points rounding onto the previous
+ * one skipped). Returns how many were written. */
+static size_t put_borders(writer *w, const mg_map_geometry *g, const frame *f,
+                          int (*keep)(const void *, size_t, size_t), const void *ctx)
+{
+    size_t nw = 0;
+    for (size_t i = 0; i < g->nborder && !w->rc; i++) {
+        if (!keep(ctx, g->bd_a[i], g->bd_b[i]))
+            continue;
+        long lx = 0, ly = 0;
+        size_t distinct = 0;
+        for (size_t q = g->bd_pt[i]; q < g->bd_pt[i + 1]; q++) {
+            long X = fx(f, g->bx[q]), Y = fy(f, g->by[q]);
+            if (distinct == 0) {
+                put(w, "M");
+                put_tenths(w, X, 0);
+                put_tenths(w, Y, 1);
+                put(w, "l");
+            } else if (X == lx && Y == ly) {
+                continue;
+            } else {
+                put_tenths(w, X - lx, distinct > 1);
+                put_tenths(w, Y - ly, 1);
+            }
+            lx = X;
+            ly = Y;
+            distinct++;
+        }
+        if (distinct == 1)
+            put(w, "0 0");
+        nw++;
+    }
+    return nw;
+}
+
+typedef struct epci_ctx {
+    const mg_map_geometry *g;
+    const mg_territory *t;
+} epci_ctx;
+
+static int epci_differs(const void *p, size_t a, size_t b)
+{
+    const epci_ctx *c = p;
+    if (b == BORDER_OUT)
+        return 0;
+    return c->t->epci[c->g->commune[a]] != c->t->epci[c->g->commune[b]];
+}
+
+/* A box in the map area's viewport pixels. */
+typedef struct box {
+    double x0, y0, x1, y1;
+} box;
+
+static int boxes_meet(const box *a, const box *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+enum { LABEL_FS = 12, MAX_PLACED = 4096 };
+
+/* Width in pixels of text at font size fs, estimated (DejaVu Sans averages
+ * a little over half an em per character; capitals are wider). */
+static double text_width(const char *s, double fs)
+{
+    size_t n = 0, caps = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        n += (*p & 0xC0) != 0x80;
+        caps += *p >= 'A' && *p <= 'Z';
+    }
+    return fs * (0.62 * (double)n + 0.12 * (double)caps) + 2;
+}
+
+typedef struct placer {
+    box placed[MAX_PLACED];
+    size_t n;
+    box area; /* the viewport */
+} placer;
+
+static int placer_free_at(const placer *pl, const box *b)
+{
+    if (b->x0 < pl->area.x0 || b->x1 > pl->area.x1 || b->y0 < pl->area.y0 || b->y1 > pl->area.y1)
+        return 0;
+    for (size_t i = 0; i < pl->n; i++)
+        if (boxes_meet(&pl->placed[i], b))
+            return 0;
+    return 1;
+}
+
+static void placer_add(placer *pl, box b)
+{
+    if (pl->n < MAX_PLACED)
+        pl->placed[pl->n++] = b;
+}
+
+/* Where a label of width tw goes beside a point (px, py) of the viewport,
+ * with a gap of r: right, left, above, below, the first free place. Sets
+ * the text's anchor point (baseline) and anchor; 0 when none is free. */
+static int place_label(placer *pl, double px, double py, double tw, double r, double *tx,
+                       double *ty, const char **anchor)
+{
+    double h = LABEL_FS * 1.15, asc = LABEL_FS * 0.78;
+    struct {
+        box b;
+        double x, y;
+        const char *a;
+    } c[4] = {
+        {{px + r, py - h / 2, px + r + tw, py + h / 2}, px + r, py - h / 2 + asc, "start"},
+        {{px - r - tw, py - h / 2, px - r, py + h / 2}, px - r, py - h / 2 + asc, "end"},
+        {{px - tw / 2, py - r - h, px + tw / 2, py - r}, px, py - r - h + asc, "middle"},
+        {{px - tw / 2, py + r, px + tw / 2, py + r + h}, px, py + r + asc, "middle"},
+    };
+    for (int i = 0; i < 4; i++)
+        if (placer_free_at(pl, &c[i].b)) {
+            placer_add(pl, c[i].b);
+            *tx = c[i].x;
+            *ty = c[i].y;
+            *anchor = c[i].a;
+            return 1;
+        }
+    return 0;
+}
+
+/* The view's mapping: viewport pixel = ax + (view unit - vx) * zoom. */
+typedef struct view {
+    double ax, ay, vx, vy, zoom;
+} view;
+
+static double to_port_x(const view *v, double X)
+{
+    return v->ax + (X - v->vx) * v->zoom;
+}
+static double to_port_y(const view *v, double Y)
+{
+    return v->ay + (Y - v->vy) * v->zoom;
+}
+static long to_view_x(const view *v, double px)
+{
+    return lround((v->vx + (px - v->ax) / v->zoom) * 1000);
+}
+static long to_view_y(const view *v, double py)
+{
+    return lround((v->vy + (py - v->ay) / v->zoom) * 1000);
+}
+
+/* Commune c's point in the frame's pixels: its chef-lieu projected, or the
+ * middle of its drawn contour, or its disc. 0 when it has none. */
+static int commune_xy(const mg_map_geometry *g, const mg_territory *t, const frame *f, size_t c,
+                      double *X, double *Y)
+{
+    double x, y;
+    mg_diag d = {0};
+    if (t->lon && t->lat && isfinite(t->lon[c]) && isfinite(t->lat[c]) &&
+        mg_map_project(t->lon[c], t->lat[c], &x, &y, &d) == MG_OK) {
+        *X = (x - f->minx) * f->scale + f->ox;
+        *Y = (f->maxy - y) * f->scale + f->oy;
+        return 1;
+    }
+    for (size_t k = 0; k < g->n; k++) {
+        if (g->commune[k] != c)
+            continue;
+        if (isfinite(g->px[k])) {
+            x = g->px[k], y = g->py[k];
+        } else if (g->commune_ring[k] < g->commune_ring[k + 1]) {
+            double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+            for (size_t i = g->ring_pt[g->commune_ring[k]]; i < g->ring_pt[g->commune_ring[k + 1]];
+                 i++) {
+                x0 = fmin(x0, g->x[i]), x1 = fmax(x1, g->x[i]);
+                y0 = fmin(y0, g->y[i]), y1 = fmax(y1, g->y[i]);
+            }
+            x = (x0 + x1) / 2, y = (y0 + y1) / 2;
+        } else {
+            return 0;
+        }
+        *X = (x - f->minx) * f->scale + f->ox;
+        *Y = (f->maxy - y) * f->scale + f->oy;
+        return 1;
+    }
+    return 0;
+}
+
+/* A text with a white halo: the same text stroked white under it. */
+static void put_halo_text(writer *w, const view *v, double px, double py, const char *anchor,
+                          const char *text, const char *cls)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        putf(w, "<text%s%s%s x=\"", cls && !pass ? " class=\"" : "", cls && !pass ? cls : "",
+             cls && !pass ? "\"" : "");
+        put_milli(w, to_view_x(v, px));
+        put(w, "\" y=\"");
+        put_milli(w, to_view_y(v, py));
+        putf(w, "\" text-anchor=\"%s\"", anchor);
+        if (pass == 0) {
+            put(w, " stroke=\"#ffffff\" stroke-width=\"");
+            put_milli(w, lround(3000 / v->zoom));
+            put(w, "\" stroke-linejoin=\"round\" fill=\"#ffffff\"");
+        }
+        put(w, ">");
+        put_text(w, text);
+        put(w, "</text>\n");
+    }
+}
+
+static const char *const site_colors[MG_MAP_SITE_KINDS] = {"#1f1f1f", "#6a3d9a", "#00695c",
+                                                           "#8c2d04", "#08519c", "#7a0177"};
+
+/* The mark of a site kind centred on (cx, cy), radius r, in the units of
+ * the element it goes in (path data in thousandths). */
+static void put_site_mark(writer *w, unsigned kind, long cx, long cy, long r)
+{
+    switch (kind % MG_MAP_SITE_KINDS) {
+    case 0: /* disc */
+        put(w, "M");
+        put_milli(w, cx - r);
+        put(w, " ");
+        put_milli(w, cy);
+        put(w, "a");
+        put_milli(w, r);
+        put(w, " ");
+        put_milli(w, r);
+        put(w, " 0 1 0 ");
+        put_milli(w, 2 * r);
+        put(w, " 0a");
+        put_milli(w, r);
+        put(w, " ");
+        put_milli(w, r);
+        put(w, " 0 1 0 ");
+        put_milli(w, -2 * r);
+        put(w, " 0z");
+        return;
+    case 1: /* square */
+        putf(w, "M");
+        put_milli(w, cx - r);
+        put(w, " ");
+        put_milli(w, cy - r);
+        put(w, "h");
+        put_milli(w, 2 * r);
+        put(w, "v");
+        put_milli(w, 2 * r);
+        put(w, "h");
+        put_milli(w, -2 * r);
+        put(w, "z");
+        return;
+    case 2: /* triangle, point up */
+        put(w, "M");
+        put_milli(w, cx);
+        put(w, " ");
+        put_milli(w, cy - r * 6 / 5);
+        put(w, "L");
+        put_milli(w, cx + r * 6 / 5);
+        put(w, " ");
+        put_milli(w, cy + r * 4 / 5);
+        put(w, "L");
+        put_milli(w, cx - r * 6 / 5);
+        put(w, " ");
+        put_milli(w, cy + r * 4 / 5);
+        put(w, "z");
+        return;
+    case 3: /* diamond */
+        put(w, "M");
+        put_milli(w, cx);
+        put(w, " ");
+        put_milli(w, cy - r * 13 / 10);
+        put(w, "L");
+        put_milli(w, cx + r * 13 / 10);
+        put(w, " ");
+        put_milli(w, cy);
+        put(w, "L");
+        put_milli(w, cx);
+        put(w, " ");
+        put_milli(w, cy + r * 13 / 10);
+        put(w, "L");
+        put_milli(w, cx - r * 13 / 10);
+        put(w, " ");
+        put_milli(w, cy);
+        put(w, "z");
+        return;
+    case 4: /* triangle, point down */
+        put(w, "M");
+        put_milli(w, cx);
+        put(w, " ");
+        put_milli(w, cy + r * 6 / 5);
+        put(w, "L");
+        put_milli(w, cx + r * 6 / 5);
+        put(w, " ");
+        put_milli(w, cy - r * 4 / 5);
+        put(w, "L");
+        put_milli(w, cx - r * 6 / 5);
+        put(w, " ");
+        put_milli(w, cy - r * 4 / 5);
+        put(w, "z");
+        return;
+    default: /* cross */
+        put(w, "M");
+        put_milli(w, cx - r / 3);
+        put(w, " ");
+        put_milli(w, cy - r);
+        put(w, "h");
+        put_milli(w, 2 * r / 3);
+        put(w, "v");
+        put_milli(w, 2 * r / 3);
+        put(w, "h");
+        put_milli(w, 2 * r / 3);
+        put(w, "v");
+        put_milli(w, 2 * r / 3);
+        put(w, "h");
+        put_milli(w, -2 * r / 3);
+        put(w, "v");
+        put_milli(w, 2 * r / 3);
+        put(w, "h");
+        put_milli(w, -2 * r / 3);
+        put(w, "v");
+        put_milli(w, -2 * r / 3);
+        put(w, "h");
+        put_milli(w, -2 * r / 3);
+        put(w, "v");
+        put_milli(w, -2 * r / 3);
+        put(w, "h");
+        put_milli(w, 2 * r / 3);
+        put(w, "z");
+        return;
+    }
+}
+
+typedef struct pop_rank {
+    double pop;
+    size_t k;
+} pop_rank;
+
+static int cmp_pop_desc(const void *a, const void *b)
+{
+    const pop_rank *x = a, *y = b;
+    if (x->pop != y->pop)
+        return x->pop < y->pop ? 1 : -1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Sites' marks and names, then the communes' names, inside the view.
+ * Sites first: they are what the report is about. */
+static void put_sites_and_labels(writer *w, const mg_map_geometry *g, const mg_territory *t,
+                                 const mg_map_options *o, const frame *f, const view *v,
+                                 const box *area)
+{
+    placer *pl = calloc(1, sizeof *pl);
+    if (!pl) {
+        if (!w->rc)
+            w->rc = MG_ENOMEM;
+        return;
+    }
+    pl->area = *area;
+    enum { SITE_R = 7 };
+    double *sx = NULL, *sy = NULL;
+    if (o->nsites) {
+        sx = mg_alloc_array(o->nsites, sizeof *sx);
+        sy = mg_alloc_array(o->nsites, sizeof *sy);
+        if (!sx || !sy) {
+            if (!w->rc)
+                w->rc = MG_ENOMEM;
+            goto done;
+        }
+        /* The marks are obstacles for every label. */
+        for (size_t i = 0; i < o->nsites; i++) {
+            const mg_map_site *s = &o->sites[i];
+            double X, Y;
+            sx[i] = sy[i] = NAN;
+            if (s->commune >= 0) {
+                if (!commune_xy(g, t, f, (size_t)s->commune, &X, &Y))
+                    continue;
+            } else {
+                X = (s->x - f->minx) * f->scale + f->ox;
+                Y = (f->maxy - s->y) * f->scale + f->oy;
+            }
+            sx[i] = to_port_x(v, X);
+            sy[i] = to_port_y(v, Y);
+            placer_add(pl, (box){sx[i] - SITE_R - 1, sy[i] - SITE_R - 1, sx[i] + SITE_R + 1,
+                                 sy[i] + SITE_R + 1});
+        }
+    }
+    /* Commune names: the most populous first. */
+    if (o->label_count && t->population) {
+        pop_rank *rank = mg_alloc_array(g->n + 1, sizeof *rank);
+        if (!rank) {
+            if (!w->rc)
+                w->rc = MG_ENOMEM;
+            goto done;
+        }
+        size_t nr = 0;
+        for (size_t k = 0; k < g->n; k++) {
+            size_t c = g->commune[k];
+            if (!drawable(g, k) || (o->focus && !o->focus[c]) || !(t->population[c] > 0))
+                continue;
+            rank[nr++] = (pop_rank){t->population[c], k};
+        }
+        qsort(rank, nr, sizeof *rank, cmp_pop_desc);
+        put(w, "<g class=\"mg-labels\" aria-hidden=\"true\" font-size=\"");
+        put_milli(w, lround(LABEL_FS * 1000 / v->zoom));
+        put(w, "\" fill=\"#111111\">\n");
+        size_t placed = 0;
+        for (size_t i = 0; i < nr && placed < o->label_count && i < 4 * o->label_count + 8; i++) {
+            size_t c = g->commune[rank[i].k];
+            double X, Y;
+            if (!commune_xy(g, t, f, c, &X, &Y))
+                continue;
+            double px = to_port_x(v, X), py = to_port_y(v, Y);
+            box dot = {px - 2.5, py - 2.5, px + 2.5, py + 2.5};
+            if (!placer_free_at(pl, &dot))
+                continue;
+            const char *name = t->name && t->name[c] ? t->name[c] : t->code[c];
+            double tx, ty;
+            const char *anchor;
+            placer_add(pl, dot);
+            if (!place_label(pl, px, py, text_width(name, LABEL_FS), 4, &tx, &ty, &anchor)) {
+                pl->n--; /* the dot goes with its name */
+                continue;
+            }
+            put(w, "<circle cx=\"");
+            put_milli(w, to_view_x(v, px));
+            put(w, "\" cy=\"");
+            put_milli(w, to_view_y(v, py));
+            put(w, "\" r=\"");
+            put_milli(w, lround(2000 / v->zoom));
+            put(w, "\" stroke=\"#ffffff\" stroke-width=\"");
+            put_milli(w, lround(1000 / v->zoom));
+            put(w, "\"/>\n");
+            put_halo_text(w, v, tx, ty, anchor, name, "mg-label");
+            placed++;
+        }
+        put(w, "</g>\n");
+        free(rank);
+    }
+    if (o->nsites) {
+        put(w, "<g class=\"mg-sites\">\n");
+        for (size_t i = 0; i < o->nsites && !w->rc; i++) {
+            const mg_map_site *s = &o->sites[i];
+            if (!isfinite(sx[i]))
+                continue;
+            put(w, "<g class=\"mg-site\"><title>");
+            put_text(w, s->label && s->label[0] ? s->label : "Site");
+            if (s->kind_label && s->kind_label[0]) {
+                put_text(w, " (");
+                put_text(w, s->kind_label);
+                put_text(w, ")");
+            }
+            putf(w, "</title><path fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"",
+                 site_colors[s->kind % MG_MAP_SITE_KINDS]);
+            put_milli(w, lround(1500 / v->zoom));
+            put(w, "\" d=\"");
+            put_site_mark(w, s->kind, to_view_x(v, sx[i]), to_view_y(v, sy[i]),
+                          lround(SITE_R * 1000 / v->zoom));
+            put(w, "\"/>\n");
+            double tx, ty;
+            const char *anchor;
+            if (s->label && s->label[0] &&
+                place_label(pl, sx[i], sy[i], text_width(s->label, LABEL_FS) * 1.05, SITE_R + 3,
+                            &tx, &ty, &anchor)) {
+                put(w, "<g aria-hidden=\"true\" font-weight=\"bold\" font-size=\"");
+                put_milli(w, lround(LABEL_FS * 1000 / v->zoom));
+                putf(w, "\" fill=\"%s\">\n", site_colors[s->kind % MG_MAP_SITE_KINDS]);
+                put_halo_text(w, v, tx, ty, anchor, s->label, "mg-site-label");
+                put(w, "</g>\n");
+            }
+            put(w, "</g>\n");
+        }
+        put(w, "</g>\n");
+    }
+done:
+    free(sx);
+    free(sy);
+    free(pl);
+}
+
+/* A round length (1, 2 or 5 times a power of ten) of at most max_m metres. */
+static double nice_floor(double max_m)
+{
+    double p = pow(10, floor(log10(max_m)));
+    static const double steps[] = {5, 2, 1};
+    for (size_t i = 0; i < 3; i++)
+        if (steps[i] * p <= max_m * (1 + 1e-12))
+            return steps[i] * p;
+    return p;
+}
+
 static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
                      const double *values, const mg_map_style *st, const mg_map_options *o,
                      unsigned width)
@@ -1129,6 +1885,22 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     size_t nthl = has_thr ? wrap(thr_text, (LEGEND_W - 54) / 7, thl, 3) : 0;
     int rows_top = 12 + 18 * (int)nul + 8;
     int legend_h = rows_top + ROW_H * (int)(st->nclasses + 1) + (nthl ? 6 + 16 * (int)nthl : 0) + 8;
+    /* Further legend lines: the scope's outline, EPCI borders, each kind
+     * of site. */
+    int draw_epci = o->epci_borders && t->epci && g->nborder;
+    const char *kind_label[MG_MAP_SITE_KINDS] = {0};
+    int kind_used[MG_MAP_SITE_KINDS] = {0};
+    for (size_t i = 0; i < o->nsites; i++) {
+        unsigned k = o->sites[i].kind;
+        kind_used[k] = 1;
+        if (!kind_label[k] && o->sites[i].kind_label && o->sites[i].kind_label[0])
+            kind_label[k] = o->sites[i].kind_label;
+    }
+    int extra_rows = 2 * (o->focus != NULL) + draw_epci;
+    for (int k = 0; k < MG_MAP_SITE_KINDS; k++)
+        extra_rows += kind_used[k];
+    int extra_top = legend_h - 8 + (extra_rows ? 6 : 0);
+    legend_h += extra_rows * ROW_H + (extra_rows ? 6 : 0);
 
     /* Map frame: fitted to the free width, north up, no taller than
      * 1.6 times its width (a long thin territory would push the legend
@@ -1210,7 +1982,8 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     }
     double ah = map_h + 2 * PAD;
     int body_h = (int)ceil(map_h) > legend_h ? (int)ceil(map_h) : legend_h;
-    int H = title_h + body_h + MAP_MARGIN;
+    int source_y = title_h + body_h + MAP_MARGIN + 12;
+    int H = title_h + body_h + MAP_MARGIN + (o->source && o->source[0] ? 24 : 0);
 
     /* Summary for screen readers. */
     size_t drawn = 0, nodata = 0, below = 0;
@@ -1337,7 +2110,59 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     for (size_t k = 0; k < g->n && !w->rc; k++)
         if (highlighted(o, k) && drawable(g, k))
             put_commune(w, g, t, values, st, o, id, &f, k, 1, zoom);
-    put(w, "</g>\n</svg>\n");
+    put(w, "</g>\n");
+    if (draw_epci) {
+        epci_ctx ec = {g, t};
+        put(w, "<path class=\"mg-epci\" aria-hidden=\"true\" fill=\"none\" stroke=\"#3a3a3a\" "
+               "stroke-linejoin=\"round\" stroke-linecap=\"round\" stroke-width=\"");
+        put_milli(w, lround(1600 / zoom));
+        put(w, "\" d=\"");
+        put_borders(w, g, &f, epci_differs, &ec);
+        put(w, "\"/>\n");
+    }
+    view vw_map = {ax, ay, vx, vy, zoom};
+    box area = {ax, ay, ax + aw, ay + ah};
+    if (o->label_count || o->nsites)
+        put_sites_and_labels(w, g, t, o, &f, &vw_map, &area);
+    put(w, "</svg>\n");
+
+    /* Scale bar: a round length up to a quarter of the map's width. */
+    if (o->scale_bar) {
+        double mpp = 1 / (f.scale * zoom); /* metres per page pixel */
+        double len_m = nice_floor(0.25 * mw * mpp);
+        double len_px = len_m / mpp;
+        char lab[64];
+        if (len_m >= 1000)
+            snprintf(lab, sizeof lab, "%.0f km", len_m / 1000);
+        else
+            snprintf(lab, sizeof lab, "%.0f m", len_m);
+        long x0 = lround((ax + 8) * 1000), y0 = lround((ay + ah - 10) * 1000);
+        long lp = lround(len_px * 1000);
+        put(w, "<g class=\"mg-scale\" font-size=\"11\" fill=\"#222222\">\n<rect x=\"");
+        put_milli(w, x0 - 4000);
+        put(w, "\" y=\"");
+        put_milli(w, y0 - 18000);
+        put(w, "\" width=\"");
+        put_milli(w, lp + 8000 + lround(text_width(lab, 11) * 1000));
+        put(w, "\" height=\"24\" fill=\"#ffffff\" fill-opacity=\"0.8\"/>\n<path class=\"mg-scale-bar\" "
+               "fill=\"none\" stroke=\"#222222\" stroke-width=\"1.5\" d=\"M");
+        put_milli(w, x0);
+        put(w, " ");
+        put_milli(w, y0 - 5000);
+        put(w, "V");
+        put_milli(w, y0);
+        put(w, "H");
+        put_milli(w, x0 + lp);
+        put(w, "V");
+        put_milli(w, y0 - 5000);
+        put(w, "\"/>\n<text x=\"");
+        put_milli(w, x0 + lp + 4000);
+        put(w, "\" y=\"");
+        put_milli(w, y0);
+        putf(w, "\" data-metres=\"%.0f\">", len_m);
+        put_text(w, lab);
+        put(w, "</text>\n</g>\n");
+    }
 
     /* Legend: classes from the highest at the top down to the lowest, so
      * that the threshold line has the under-served classes below it. */
@@ -1395,7 +2220,45 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
              lx + 12, y + 3, lx + 12 + SWATCH_W, y + 3);
         put_lines(w, thl, nthl, lx + 12 + SWATCH_W + 10, y + 7, 16, "");
     }
-    put(w, "</g>\n</svg>\n");
+    int ey = ly + extra_top;
+    if (o->focus) {
+        putf(w, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffffff\" "
+                "stroke=\"#1a1a1a\" stroke-width=\"2\"/>\n",
+             lx + 12, ey, SWATCH_W, SWATCH_H);
+        line_slice fl[1];
+        size_t nfl = wrap(o->focus_label && o->focus_label[0] ? o->focus_label : "périmètre",
+                          (LEGEND_W - 54) / 7, fl, 1);
+        put_lines(w, fl, nfl, lx + 12 + SWATCH_W + 10, ey + 12, 16, "");
+        ey += ROW_H;
+        putf(w, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
+                "<text x=\"%d\" y=\"%d\">hors du périmètre</text>\n",
+             lx + 12, ey, SWATCH_W, SWATCH_H, MG_MAP_GREY, lx + 12 + SWATCH_W + 10, ey + 12);
+        ey += ROW_H;
+    }
+    if (draw_epci) {
+        putf(w, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#3a3a3a\" "
+                "stroke-width=\"1.6\"/><text x=\"%d\" y=\"%d\">limite d’EPCI</text>\n",
+             lx + 12, ey + 8, lx + 12 + SWATCH_W, ey + 8, lx + 12 + SWATCH_W + 10, ey + 12);
+        ey += ROW_H;
+    }
+    for (int k = 0; k < MG_MAP_SITE_KINDS; k++) {
+        if (!kind_used[k])
+            continue;
+        putf(w, "<path fill=\"%s\" d=\"", site_colors[k]);
+        put_site_mark(w, (unsigned)k, (lx + 12 + SWATCH_W / 2) * 1000L, (ey + 8) * 1000L, 6500);
+        putf(w, "\"/><text x=\"%d\" y=\"%d\">", lx + 12 + SWATCH_W + 10, ey + 12);
+        put_text(w, kind_label[k] ? kind_label[k] : "site");
+        put(w, "</text>\n");
+        ey += ROW_H;
+    }
+    put(w, "</g>\n");
+    if (o->source && o->source[0]) {
+        putf(w, "<text class=\"mg-source\" x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#444444\">",
+             MAP_MARGIN, source_y);
+        put_text(w, o->source);
+        put(w, "</text>\n");
+    }
+    put(w, "</svg>\n");
     return w->rc;
 }
 
@@ -1419,6 +2282,15 @@ int mg_map_svg(mg_buf *out, const mg_map_geometry *g, const mg_territory *t,
             return MG_EINVAL;
     if (!valid_style(style))
         return MG_EINVAL;
+    if (o.nsites > MG_MAP_MAX_SITES || (o.nsites && !o.sites))
+        return MG_EINVAL;
+    for (size_t i = 0; i < o.nsites; i++) {
+        const mg_map_site *s = &o.sites[i];
+        if (s->kind >= MG_MAP_SITE_KINDS || s->commune < -1 ||
+            (s->commune >= 0 && (size_t)s->commune >= t->n) ||
+            (s->commune < 0 && (!isfinite(s->x) || !isfinite(s->y))))
+            return MG_EINVAL;
+    }
     if (o.link_prefix && !o.link_suffix)
         o.link_suffix = "";
     size_t start = out->len;

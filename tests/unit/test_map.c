@@ -1104,6 +1104,27 @@ static void test_aude(void **state)
     o.focus = focus;
     o.focus_label = "CC Piège-Lauragais-Malepère";
     o.highlight = -1;
+    /* As a report map: names, EPCI borders, a plan's three sites, scale
+     * and source. */
+    long bram = -1, fanjeaux = -1;
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(t->code[i], "11049") == 0)
+            bram = (long)i;
+        if (strcmp(t->code[i], "11136") == 0)
+            fanjeaux = (long)i;
+    }
+    assert_true(bram >= 0 && fanjeaux >= 0);
+    const mg_map_site sites[] = {
+        {.commune = bram, .label = "Cabine de Bram", .kind = 2, .kind_label = "cabine de téléconsultation"},
+        {.commune = fanjeaux, .label = "Chariot de Fanjeaux", .kind = 3, .kind_label = "chariot de téléconsultation"},
+        {.commune = -1, .x = 630000, .y = 6240000, .label = "Chariot", .kind = 3},
+    };
+    o.sites = sites;
+    o.nsites = 3;
+    o.label_count = 12;
+    o.epci_borders = true;
+    o.scale_bar = true;
+    o.source = "Source : DREES, APL 2021 ; IGN, Admin Express ; calcul maillage, 5 décembre 2026";
     mg_buf_reset(&svg);
     assert_int_equal(mg_map_svg(&svg, g, t, values, &st, &o), MG_OK);
     assert_int_equal(count(svg.data, "<a href"), 433);
@@ -1346,6 +1367,407 @@ static void test_png_focus(void **state)
     hand_map_free(&m);
 }
 
+
+typedef struct box {
+    double x0, y0, x1, y1;
+} box;
+
+static int boxes_overlap(const box *a, const box *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+static size_t utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Report maps (issue 13, section 4)                                      */
+/* ---------------------------------------------------------------------- */
+
+/* A hand map with options, on a territory the caller may have changed. */
+static void hand_map_on(hand_map *m, mg_territory *t, const mg_map_options *o)
+{
+    mg_diag d = {0};
+    m->t = t;
+    if (mg_map_geometry_build(&m->g, m->t, hand_list, HAND_LIST_N, 0, &d))
+        fail_msg("geometry: %s", d.msg);
+    m->st = mg_map_style_for(hand_values, hand_list, HAND_LIST_N, 2.5, false);
+    mg_buf_init(&m->svg, 1u << 20);
+    assert_int_equal(mg_map_svg(&m->svg, m->g, m->t, hand_values, &m->st, o), MG_OK);
+    assert_null(xml_problem(m->svg.data));
+}
+
+/* Extent of a commune's path (by code) in the view's units. */
+static void commune_extent(const char *svg, const char *code, double box[4])
+{
+    char el[8192], dattr[8192];
+    box[0] = box[1] = INFINITY;
+    box[2] = box[3] = -INFINITY;
+    path_of(svg, code, el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    d_extent(dattr, box);
+}
+
+/* The next element named `tag` (e.g. "<text class=\"mg-label\"") from p,
+ * copied into el up to its '>'; NULL when none. */
+static const char *next_el(const char *p, const char *tag, char *el, size_t cap)
+{
+    const char *a = strstr(p, tag);
+    if (!a)
+        return NULL;
+    const char *e = strchr(a, '>');
+    assert_non_null(e);
+    size_t len = (size_t)(e - a + 1);
+    assert_true(len < cap);
+    memcpy(el, a, len);
+    el[len] = '\0';
+    return e + 1;
+}
+
+static double attr_num(const char *el, const char *name)
+{
+    char v[64], *end;
+    attr_of(el, name, v, sizeof v);
+    double x = svg_number(v, &end);
+    assert_true(end != v);
+    return x;
+}
+
+static void test_labels(void **state)
+{
+    (void)state;
+    mg_territory *t = hand_territory();
+    /* Alpha's long name, written right of its middle, would run over B's
+     * middle (about 200 pixels east): one of them must go elsewhere. */
+    free(t->name[0]);
+    t->name[0] = strdup("Alpha-la-Très-Longue-Commune-du-Sud-Ouest");
+    t->population = calloc(HAND_N, sizeof *t->population);
+    assert_non_null(t->population);
+    static const double pop[HAND_N] = {5000, 4000, 3000, 2000, 1000, 900, 800};
+    memcpy(t->population, pop, sizeof pop);
+    mg_map_options o = hand_opts;
+    o.label_count = 3;
+    hand_map m;
+    hand_map_on(&m, t, &o);
+    const char *s = m.svg.data;
+    assert_xmllint(s, m.svg.len);
+    const char *g = strstr(s, "<g class=\"mg-labels\" aria-hidden=\"true\"");
+    assert_non_null(g);
+    double fs = attr_num(g, "font-size");
+    double vb[4], port[4];
+    map_view(s, vb, port);
+
+    /* Each name as a box from its anchor (0.55 em a character, an em
+     * high), each dot as a 4-pixel box. */
+    box labels[8], dots[8];
+    char names[8][64];
+    size_t n = 0, nd = 0;
+    char el[512];
+    for (const char *p = g; (p = next_el(p, "<text class=\"mg-label\"", el, sizeof el)) && n < 8;) {
+        double x = attr_num(el, "x"), y = attr_num(el, "y");
+        char anchor[16];
+        attr_of(el, "text-anchor", anchor, sizeof anchor);
+        const char *e = strchr(p, '<');
+        size_t len = (size_t)(e - p);
+        assert_true(len < sizeof names[n]);
+        memcpy(names[n], p, len);
+        names[n][len] = '\0';
+        double w = 0.55 * fs * (double)utf8_len(names[n]);
+        double x0 = strcmp(anchor, "start") == 0 ? x : strcmp(anchor, "end") == 0 ? x - w : x - w / 2;
+        labels[n++] = (box){x0, y - 0.75 * fs, x0 + w, y + 0.2 * fs};
+    }
+    for (const char *p = g; (p = next_el(p, "<circle ", el, sizeof el)) && nd < 8;) {
+        double cx = attr_num(el, "cx"), cy = attr_num(el, "cy"), r = attr_num(el, "r");
+        dots[nd++] = (box){cx - r, cy - r, cx + r, cy + r};
+    }
+    /* Three names (each drawn twice, the halo first, counted once), the
+     * most populous first; each with its dot. */
+    assert_int_equal(count(s, "class=\"mg-label\""), 3);
+    assert_int_equal(n, 3);
+    assert_int_equal(nd, 3);
+    assert_string_equal(names[0], "Alpha-la-Très-Longue-Commune-du-Sud-Ouest");
+    /* B, the second most populous, lies under Alpha's name: skipped, and
+     * Delta, the fourth, named instead. */
+    assert_hasnt(strstr(s, "<g class=\"mg-labels\""), "> ville</text>");
+    assert_has(g, ">Delta</text>");
+    assert_int_equal(count(s, ">Alpha-la-Très-Longue-Commune-du-Sud-Ouest</text>"), 2);
+    for (size_t i = 0; i < n; i++) {
+        /* Inside the map area. */
+        assert_true(labels[i].x0 >= vb[0] && labels[i].x1 <= vb[0] + vb[2]);
+        assert_true(labels[i].y0 >= vb[1] && labels[i].y1 <= vb[1] + vb[3]);
+        for (size_t j = 0; j < n; j++) {
+            if (j != i && boxes_overlap(&labels[i], &labels[j]))
+                fail_msg("labels %s and %s overlap", names[i], names[j]);
+            if (boxes_overlap(&labels[i], &dots[j]))
+                fail_msg("label %s covers a dot", names[i]);
+        }
+    }
+    /* Halo: the first of each pair is stroked white. */
+    assert_non_null(strstr(g, "stroke=\"#ffffff\" stroke-width=\""));
+    hand_map_free(&m);
+
+    /* No population, no names. */
+    o.label_count = 3;
+    hand_map_make(&m, &o);
+    assert_hasnt(m.svg.data, "mg-label");
+    hand_map_free(&m);
+}
+
+static void test_epci_borders(void **state)
+{
+    (void)state;
+    mg_territory *t = hand_territory();
+    /* Alpha and B in one EPCI, Gamma and Delta in another: the border is
+     * Alpha's north side, which Gamma's south side shares vertex for
+     * vertex. (B's north side is one edge where Delta has two rectangles:
+     * no shared vertices, no shared border, as in data without topology.)
+     * Alpha–B and Gamma–Delta are inside an EPCI: not drawn. */
+    t->epci = calloc(HAND_N, sizeof *t->epci);
+    assert_non_null(t->epci);
+    static const int32_t e[HAND_N] = {0, 0, 1, 1, -1, -1, 1};
+    memcpy(t->epci, e, sizeof e);
+    mg_map_options o = hand_opts;
+    o.epci_borders = true;
+    hand_map m;
+    hand_map_on(&m, t, &o);
+    const char *s = m.svg.data;
+    assert_xmllint(s, m.svg.len);
+    char el[4096], dattr[4096];
+    assert_non_null(next_el(s, "<path class=\"mg-epci\"", el, sizeof el));
+    attr_of(el, "d", dattr, sizeof dattr);
+    assert_int_equal(count(dattr, "M"), 1);
+    double eb[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY}, ab[4], gb[4];
+    d_extent(dattr, eb);
+    commune_extent(s, "11001", ab);
+    commune_extent(s, "11003", gb);
+    /* Alpha's north side: nearly horizontal (a parallel is an arc in
+     * Lambert-93: its ends differ by a tenth of a pixel here), its
+     * northernmost point Alpha's, its southernmost Gamma's. */
+    assert_true(eb[3] - eb[1] < 0.5);
+    assert_close(eb[1], ab[1], 0.001);
+    assert_close(eb[3], gb[3], 0.001);
+    /* From 2.9°E (where Gamma is widest: meridians converge northwards)
+     * to 3°E, the central meridian (a vertical line: Alpha's east side). */
+    assert_close(eb[0], gb[0], 0.001);
+    assert_close(eb[2], ab[2], 0.001);
+    /* Drawn over the communes, and in the legend. */
+    assert_true(strstr(s, "class=\"mg-epci\"") > strstr(s, "(11004)"));
+    assert_has(s, ">limite d’EPCI</text>");
+    hand_map_free(&m);
+
+    /* Without EPCI membership: nothing. */
+    hand_map_make(&m, &o);
+    assert_hasnt(m.svg.data, "mg-epci");
+    assert_hasnt(m.svg.data, "limite d’EPCI");
+    hand_map_free(&m);
+}
+
+static void test_scale_bar_source(void **state)
+{
+    (void)state;
+    for (int framed = 0; framed < 2; framed++) {
+        mg_map_options o = hand_opts;
+        o.scale_bar = true;
+        o.source = "Source : DREES, APL 2021 ; calcul maillage";
+        if (framed)
+            o.focus = hand_focus;
+        hand_map m;
+        hand_map_make(&m, &o);
+        const char *s = m.svg.data;
+        assert_xmllint(s, m.svg.len);
+        /* Page pixels per metre, from Alpha's drawn width and its width in
+         * metres by the independent Lambert-93 (its corners at 46.4°N and
+         * 46.5°N: the widest is the southern side). */
+        double ab[4], vb[4], port[4];
+        commune_extent(s, "11001", ab);
+        map_view(s, vb, port);
+        double x0, y0, x1, y1, x2, y2, x3, y3;
+        lambert93(2.9, 46.4, &x0, &y0);
+        lambert93(3.0, 46.4, &x1, &y1);
+        lambert93(2.9, 46.5, &x2, &y2);
+        lambert93(3.0, 46.5, &x3, &y3);
+        double metres = fmax(x1, x3) - fmin(x0, x2);
+        double px_per_m = (ab[2] - ab[0]) * (port[2] / vb[2]) / metres;
+
+        char el[512], dattr[256];
+        assert_non_null(next_el(s, "<path class=\"mg-scale-bar\"", el, sizeof el));
+        attr_of(el, "d", dattr, sizeof dattr);
+        /* "Mx y0Vy1Hx1Vy0" */
+        char *end;
+        const char *h = strchr(dattr, 'H');
+        assert_non_null(h);
+        double bx0 = svg_number(dattr + 1, &end), bx1 = svg_number(h + 1, &end);
+        const char *lab = strstr(s, "data-metres=\"");
+        assert_non_null(lab);
+        double said = svg_number(lab + 13, &end);
+        char want[64];
+        snprintf(want, sizeof want, "\">%.0f km</text>", said / 1000);
+        assert_has(s, said >= 1000 ? want : "m</text>");
+        assert_close((bx1 - bx0) / px_per_m, said, said * 0.01);
+        /* A round length, a quarter of the map's width at most. */
+        double p10 = pow(10, floor(log10(said))), lead = said / p10;
+        assert_true(fabs(lead - 1) < 1e-9 || fabs(lead - 2) < 1e-9 || fabs(lead - 5) < 1e-9);
+        assert_true(bx1 - bx0 <= 0.25 * (port[2] - 8) + 0.01);
+        assert_true(bx1 - bx0 > 0.25 * (port[2] - 8) / 2.5);
+
+        /* The source line, under the map, inside the page. */
+        assert_has(s, "<text class=\"mg-source\"");
+        assert_has(s, ">Source : DREES, APL 2021 ; calcul maillage</text>");
+        const char *src = strstr(s, "<text class=\"mg-source\"");
+        next_el(src, "<text", el, sizeof el);
+        const char *root = strstr(s, "<svg ");
+        char rootel[1024];
+        next_el(root, "<svg ", rootel, sizeof rootel);
+        assert_true(attr_num(el, "y") > port[1] + port[3]);
+        assert_true(attr_num(el, "y") < attr_num(rootel, "height"));
+        hand_map_free(&m);
+    }
+}
+
+static void test_sites(void **state)
+{
+    (void)state;
+    double bx, by;
+    mg_diag d = {0};
+    assert_int_equal(mg_map_project(3.05, 46.45, &bx, &by, &d), MG_OK); /* inside B */
+    const mg_map_site sites[] = {
+        {.commune = 0, .label = "Cabine d'Alpha", .kind = 0, .kind_label = "cabine de téléconsultation"},
+        {.commune = -1, .x = bx, .y = by, .label = "Chariot <B>", .kind = 1,
+         .kind_label = "chariot de téléconsultation"},
+        {.commune = 3, .label = NULL, .kind = 1},
+    };
+    mg_map_options o = hand_opts;
+    o.sites = sites;
+    o.nsites = 3;
+    hand_map m;
+    hand_map_make(&m, &o);
+    const char *s = m.svg.data;
+    assert_xmllint(s, m.svg.len);
+    assert_int_equal(count(s, "<g class=\"mg-site\">"), 3);
+    assert_has(s, "<g class=\"mg-site\"><title>Cabine d&#39;Alpha (cabine de téléconsultation)</title>");
+    assert_has(s, "<title>Chariot &lt;B&gt; (chariot de téléconsultation)</title>");
+    assert_has(s, "<title>Site</title>");
+    /* Named beside the mark (twice: halo, then text). */
+    assert_int_equal(count(s, ">Cabine d&#39;Alpha</text>"), 2);
+    assert_int_equal(count(s, ">Chariot &lt;B&gt;</text>"), 2);
+    /* Alpha has no point of its own: its mark (a disc "Mx-r y a…") is at
+     * the middle of its contour. */
+    double ab[4], bb[4];
+    commune_extent(s, "11001", ab);
+    commune_extent(s, "11002", bb);
+    const char *site = strstr(s, "<g class=\"mg-site\">");
+    char el[1024], dattr[512], *end;
+    next_el(site, "<path ", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    double r = 7, mx = svg_number(dattr + 1, &end) + r, my = svg_number(end, &end);
+    assert_close(mx, (ab[0] + ab[2]) / 2, 0.01);
+    assert_close(my, (ab[1] + ab[3]) / 2, 0.01);
+    /* The Lambert-93 point falls inside B (a square mark, "Mx-r y-r h…"). */
+    site = strstr(site + 1, "<g class=\"mg-site\">");
+    next_el(site, "<path ", el, sizeof el);
+    attr_of(el, "d", dattr, sizeof dattr);
+    mx = svg_number(dattr + 1, &end) + r;
+    my = svg_number(end, &end) + r;
+    assert_true(mx > bb[0] && mx < bb[2] && my > bb[1] && my < bb[3]);
+    /* Legend: one line per kind. */
+    assert_int_equal(count(s, ">cabine de téléconsultation</text>"), 1);
+    assert_int_equal(count(s, ">chariot de téléconsultation</text>"), 1);
+    hand_map_free(&m);
+
+    /* Refused: a kind out of range, a commune outside t, no list. */
+    hand_map_make(&m, NULL);
+    size_t len = m.svg.len;
+    mg_map_site bad = {.commune = 0, .kind = MG_MAP_SITE_KINDS};
+    o = hand_opts;
+    o.sites = &bad;
+    o.nsites = 1;
+    assert_int_equal(mg_map_svg(&m.svg, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    bad = (mg_map_site){.commune = HAND_N};
+    assert_int_equal(mg_map_svg(&m.svg, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    bad = (mg_map_site){.commune = -1, .x = NAN, .y = 0};
+    assert_int_equal(mg_map_svg(&m.svg, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    o.sites = NULL;
+    assert_int_equal(mg_map_svg(&m.svg, m.g, m.t, hand_values, &m.st, &o), MG_EINVAL);
+    assert_int_equal(m.svg.len, len);
+    hand_map_free(&m);
+}
+
+/* legend_title, no_data_label and mg_map_style_reverse (issue 13,
+ * section 2). */
+static void test_legend_options(void **state)
+{
+    (void)state;
+    mg_map_options o = hand_opts;
+    o.legend_title = "Temps d’accès (minutes)";
+    o.no_data_label = "aucun praticien dans la zone";
+    hand_map m;
+    hand_map_make(&m, &o);
+    const char *s = m.svg.data;
+    /* The heading is the legend title, not the unit. */
+    assert_has(s, "font-weight=\"bold\">Temps d’accès (minutes)</text>");
+    assert_hasnt(s, ">consultations/an/hab.</text>");
+    /* Epsilon's title, the legend row and the summary say why. */
+    assert_has(s, "<title>Epsilon (11005) : aucun praticien dans la zone</title>");
+    assert_has(s, ">aucun praticien dans la zone</text>");
+    assert_has(s, " 1 commune : aucun praticien dans la zone.</desc>");
+    assert_hasnt(s, "sans donnée");
+    hand_map_free(&m);
+
+    /* Reversed: class k gets the colour class n-1-k had; breaks kept;
+     * reversing twice gives the style back; a diverging style stays. */
+    mg_map_style st = mg_map_style_for(hand_values, hand_list, HAND_LIST_N, 2.5, false);
+    mg_map_style rv = st;
+    mg_map_style_reverse(&rv);
+    assert_int_equal(rv.nclasses, st.nclasses);
+    for (size_t k = 0; k < st.nclasses; k++)
+        assert_string_equal(rv.colors[k], st.colors[st.nclasses - 1 - k]);
+    for (size_t k = 0; k + 1 < st.nclasses; k++)
+        assert_true(rv.breaks[k] == st.breaks[k]);
+    assert_string_equal(rv.colors[0], "#4575b4");
+    mg_map_style twice = rv;
+    mg_map_style_reverse(&twice);
+    for (size_t k = 0; k < st.nclasses; k++)
+        assert_string_equal(twice.colors[k], st.colors[k]);
+    mg_map_style dv = mg_map_style_for(hand_values, hand_list, HAND_LIST_N, NAN, true);
+    mg_map_style dv2 = dv;
+    mg_map_style_reverse(&dv2);
+    for (size_t k = 0; k < dv.nclasses; k++)
+        assert_string_equal(dv2.colors[k], dv.colors[k]);
+    mg_map_style_reverse(NULL);
+
+    /* On the map: Alpha (1, the lowest class) in the highest class's
+     * blue, Delta (5, class 4 of 6) in the colour of class 1. */
+    mg_territory *t = hand_territory();
+    mg_map_geometry *g;
+    mg_diag d = {0};
+    if (mg_map_geometry_build(&g, t, hand_list, HAND_LIST_N, 0, &d))
+        fail_msg("geometry: %s", d.msg);
+    mg_buf b;
+    mg_buf_init(&b, 1u << 20);
+    assert_int_equal(mg_map_svg(&b, g, t, hand_values, &rv, &hand_opts), MG_OK);
+    char el[8192], fill[32];
+    path_of(b.data, "11001", el, sizeof el);
+    attr_of(el, "fill", fill, sizeof fill);
+    assert_string_equal(fill, "#4575b4");
+    path_of(b.data, "11004", el, sizeof el);
+    attr_of(el, "fill", fill, sizeof fill);
+    assert_string_equal(fill, st.colors[1]);
+    /* The legend's top row (the highest class) is now red. */
+    const char *legend_rows = strstr(b.data, "rx=\"4\"");
+    assert_non_null(legend_rows);
+    next_el(legend_rows, "<rect x=\"", el, sizeof el);
+    attr_of(el, "fill", fill, sizeof fill);
+    assert_string_equal(fill, "#d73027");
+    mg_buf_free(&b);
+    mg_map_geometry_free(g);
+    mg_territory_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1363,6 +1785,11 @@ int main(void)
         cmocka_unit_test(test_chart),
         cmocka_unit_test(test_svg_focus),
         cmocka_unit_test(test_png_focus),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_epci_borders),
+        cmocka_unit_test(test_scale_bar_source),
+        cmocka_unit_test(test_sites),
+        cmocka_unit_test(test_legend_options),
         cmocka_unit_test(test_aude),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
