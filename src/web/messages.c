@@ -33,6 +33,7 @@ static const char *const fr[WEB_MSG_COUNT] = {
     [WEB_MSG_PLAN_ACTIONS_UNREADABLE] = "Actions du plan illisibles.",
     [WEB_MSG_OUT_OF_MEMORY] = "Mémoire insuffisante.",
     [WEB_MSG_SERVER_ERROR] = "Le serveur a rencontré une erreur. Réessayez plus tard.",
+    [WEB_MSG_EPCI_NOT_FOUND] = "Cet EPCI n'a pas de commune dans le territoire (vérifiez son SIREN dans la liste des EPCI de la page Territoire).",
     [WEB_MSG_SCOPE_UNKNOWN] = "Périmètre non reconnu : attendu epci:SIREN (un EPCI du territoire) ou communes:CODE,CODE… (codes INSEE de communes du territoire).",
     [WEB_MSG_PAGE_OUT_OF_RANGE] = "Cette page de la liste n'existe pas.",
     [WEB_MSG_CONFIRM_DELETE_SCENARIO] = "Supprimer ce scénario ? Cette action est définitive.",

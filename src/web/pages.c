@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "diagnosis/scope.h"
+#include "output/table.h"
 #include "parse/parse.h"
+#include "stats/agreement.h"
 #include "web/form.h"
 #include "web/messages.h"
 #include "web/web.h"
@@ -125,6 +128,33 @@ static void commune_href(mg_buf *b, const mg_territory *t, size_t i, const char 
                  fragment);
 }
 
+/* The href value of the page of EPCI e (index into t->epci_code). */
+static void epci_href(mg_buf *b, const mg_territory *t, size_t e, const char *prof)
+{
+    mg_buf_puts(b, "/epci/");
+    mg_html_url_arg(b, t->epci_code[e]);
+    mg_html_href(b, "", (const char *const[]){"profession", prof, NULL}, NULL);
+}
+
+/* The name of EPCI e as a link to its page. */
+static void epci_link(mg_buf *b, const mg_territory *t, size_t e, const char *prof)
+{
+    mg_buf_puts(b, "<a href=\"");
+    epci_href(b, t, e, prof);
+    mg_buf_puts(b, "\">");
+    mg_html_text(b, t->epci_name[e] ? t->epci_name[e] : t->epci_code[e]);
+    mg_buf_puts(b, "</a>");
+}
+
+/* The index of the EPCI coded `code` in t, or -1. */
+static long epci_find(const mg_territory *t, const char *code)
+{
+    for (size_t e = 0; code && *code && e < t->nepci; e++)
+        if (strcmp(t->epci_code[e], code) == 0)
+            return (long)e;
+    return -1;
+}
+
 /* NaN last, then by value. */
 static int cmp_value(double a, double b)
 {
@@ -141,7 +171,67 @@ static int cmp_value(double a, double b)
  * apl); a value outside the lists is refused with 400 and the message of
  * the table (web/messages.h), not drawn again, since nobody types it.
  */
-enum { CHOICE_PROFESSION, CHOICE_MEASURE, CHOICE_NFIELDS };
+enum { CHOICE_PROFESSION, CHOICE_MEASURE, CHOICE_SCOPE, CHOICE_NFIELDS };
+
+/* What the scope's choices are drawn from: the territory and the scope of
+ * the page. */
+typedef struct scope_choice {
+    const mg_diagnosis *g;
+    const mg_scope *scope;
+    const char *territory_name;
+} scope_choice;
+
+/* An EPCI among the scope's choices: its name and index. */
+typedef struct epci_choice {
+    const char *name;
+    size_t e;
+} epci_choice;
+
+static int cmp_epci_choice(const void *x, const void *y)
+{
+    const epci_choice *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->e > b->e) - (a->e < b->e);
+}
+
+/* The <option>s of the scope: the whole territory, each EPCI with a study
+ * commune (by name), and the page's own list of communes when it is one. */
+static int scope_options(mg_buf *b, const void *options_ctx, const char *selected)
+{
+    const scope_choice *sc = options_ctx;
+    if (!sc)
+        return MG_OK;
+    const mg_territory *t = sc->g->t;
+    char all[192];
+    snprintf(all, sizeof all, "Tout le territoire (%s)", sc->territory_name);
+    int rc = mg_html_option(b, "", all, !selected || !*selected);
+    epci_choice *e = mg_alloc_array(t->nepci ? t->nepci : 1, sizeof *e);
+    uint8_t *seen = calloc(t->nepci ? t->nepci : 1, 1);
+    if (!e || !seen) {
+        free(e);
+        free(seen);
+        return MG_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < sc->g->study_n; k++) {
+        int32_t x = t->epci[sc->g->study[k]];
+        if (x >= 0 && !seen[x]) {
+            seen[x] = 1;
+            e[n++] = (epci_choice){t->epci_name[x] ? t->epci_name[x] : t->epci_code[x], (size_t)x};
+        }
+    }
+    qsort(e, n, sizeof *e, cmp_epci_choice);
+    char key[32];
+    for (size_t k = 0; rc == MG_OK && k < n; k++) {
+        snprintf(key, sizeof key, "epci:%s", t->epci_code[e[k].e]);
+        rc = mg_html_option(b, key, e[k].name, selected && strcmp(selected, key) == 0);
+    }
+    if (rc == MG_OK && sc->scope->kind == MG_SCOPE_COMMUNES && sc->scope->key[0])
+        rc = mg_html_option(b, sc->scope->key, sc->scope->label, true);
+    free(e);
+    free(seen);
+    return rc;
+}
 
 typedef struct choice_form_desc {
     web_option measures[MG_APP_MEASURES + 1];
@@ -149,9 +239,12 @@ typedef struct choice_form_desc {
     web_form form;
 } choice_form_desc;
 
-/* The description, with the measure when `with_measure`; `prof` and
- * `measure` (an index, -1 for none) are the values shown selected. */
-static void choice_form_init(choice_form_desc *f, bool with_measure, const char *prof, int measure)
+/* The description, with the measure when `with_measure` (and then the
+ * scope, ?perimetre=, whose choices scope_options writes); `prof`,
+ * `measure` (an index, -1 for none) and `scope` (a scope key) are the
+ * values shown selected. */
+static void choice_form_init(choice_form_desc *f, bool with_measure, const char *prof, int measure,
+                             const char *scope)
 {
     for (int k = 0; k < MG_APP_MEASURES; k++)
         f->measures[k] = (web_option){mg_app_measure_keys[k], mg_app_measure(k)->label};
@@ -162,6 +255,11 @@ static void choice_form_init(choice_form_desc *f, bool with_measure, const char 
     f->fields[CHOICE_MEASURE] = (web_field){
         .name = "mesure", .label = "Mesure", .kind = WEB_FIELD_SELECT, .options = f->measures,
         .defval = measure >= 0 ? mg_app_measure_keys[measure] : NULL};
+    /* Its choices are the territory's EPCI (scope_options); the value is
+     * read by web_scope, which refuses what names no scope. */
+    f->fields[CHOICE_SCOPE] = (web_field){.name = "perimetre", .label = "Périmètre",
+                                          .kind = WEB_FIELD_SELECT, .options_fn = scope_options,
+                                          .defval = scope ? scope : ""};
     f->form = (web_form){.id = "choix", .fields = f->fields,
                          .nfields = with_measure ? CHOICE_NFIELDS : CHOICE_MEASURE,
                          .submit = "Afficher"};
@@ -173,7 +271,7 @@ static int choice_parse(const mg_app *a, const mg_http_request *r, const mg_app_
                         int *measure, refusal *why)
 {
     choice_form_desc f;
-    choice_form_init(&f, measure != NULL, NULL, -1);
+    choice_form_init(&f, measure != NULL, NULL, -1, NULL);
     web_form_input in;
     web_form_read(&f.form, r, &in);
     /* Empty reads as the default, as before the form was described; a
@@ -188,13 +286,15 @@ static int choice_parse(const mg_app *a, const mg_http_request *r, const mg_app_
     return *measure < 0 ? refuse(why, 400, WEB_MSG_MEASURE_UNKNOWN) : 0;
 }
 
-/* Draws the choice form: one line of selects (class "choice"). */
-static void choice_form(mg_buf *b, const char *action, const char *prof, int measure)
+/* Draws the choice form: one line of selects (class "choice"); with a
+ * measure, the scope `scope` (NULL: the whole territory) and its choices. */
+static void choice_form(mg_buf *b, const char *action, const char *prof, int measure,
+                        const scope_choice *scope)
 {
     choice_form_desc f;
-    choice_form_init(&f, measure >= 0, prof, measure);
+    choice_form_init(&f, measure >= 0, prof, measure, scope ? scope->scope->key : NULL);
     f.form.css_class = "choice";
-    if (web_form_render(b, &f.form, NULL, "get", action, NULL, NULL))
+    if (web_form_render(b, &f.form, NULL, "get", action, scope, NULL))
         b->failed = 1;
 }
 
@@ -212,6 +312,8 @@ typedef struct territory_req {
     size_t page_epci; /* of the EPCI table (?page_epci=, 1) */
     enum mg_baseline base;         /* ?base=: the APL measure on the official baseline */
     enum mg_baseline base_default; /* the server's, left out of links */
+    mg_scope scope;                /* ?perimetre= (owned), or the EPCI of /epci/{siren} */
+    char path[64];                 /* "/territoire", or "/epci/SIREN" for an EPCI's page */
 } territory_req;
 
 static int territory_parse(const mg_app *a, const mg_http_request *r, territory_req *q,
@@ -236,6 +338,14 @@ static int territory_parse(const mg_app *a, const mg_http_request *r, territory_
     if (parse_page(r, "page", &q->page, why) || parse_page(r, "page_epci", &q->page_epci, why))
         return why->status;
     return 0;
+}
+
+/* The ?perimetre= of the page's links: none for the whole territory and on
+ * an EPCI's own page (its path names it). */
+static const char *scope_param(const territory_req *q)
+{
+    return q->scope.kind == MG_SCOPE_ALL || strncmp(q->path, "/epci/", 6) == 0 ? NULL
+                                                                            : q->scope.key;
 }
 
 /* Which table a link of the territory page changes. */
@@ -265,8 +375,9 @@ static void territory_href(mg_buf *b, const territory_req *q, int table)
         "ordre_epci", sort_epci ? order_keys[q->desc_epci] : NULL,
         "page_epci", q->page_epci > 1 ? page_epci : NULL,
         "base", q->base != q->base_default ? web_baseline_param(q->base) : NULL,
+        "perimetre", scope_param(q),
         NULL};
-    mg_html_href(b, "/territoire", kv, communes ? "communes" : "epci");
+    mg_html_href(b, q->path, kv, communes ? "communes" : "epci");
 }
 
 static void communes_page_href(mg_buf *b, const void *state, size_t page)
@@ -330,12 +441,14 @@ typedef struct territory_view {
     web_pager pg;
     sort_row *epci; /* EPCI in table order (i: index in summary->epci) */
     web_pager pg_epci;
+    mg_summary scoped; /* the figures of a scope other than the whole territory */
 } territory_view;
 
 static void territory_view_free(territory_view *v)
 {
     free(v->communes);
     free(v->epci);
+    mg_summary_free(&v->scoped);
 }
 
 static double epci_key(const mg_area_summary *e, size_t sort)
@@ -363,27 +476,41 @@ static int territory_compute(const territory_req *q, territory_view *v, refusal 
     v->is_apl = mg_app_measure(q->measure)->apl;
     /* The APL on the official baseline: the DREES map, the model's value
      * where the DREES has none; the figures per EPCI on those values. */
-    if (q->measure == 0 && q->base == MG_BASELINE_OFFICIAL) {
+    bool official_base = q->measure == 0 && q->base == MG_BASELINE_OFFICIAL;
+    if (official_base) {
         v->value = p->official_base;
         v->summary = &p->official_summary;
     }
-    if (paginate(g->study_n, q->page, &v->pg, why) ||
+    const mg_scope *sc = &q->scope;
+    if (sc->kind != MG_SCOPE_ALL) {
+        /* A scope's figures on the same values, computed as the
+         * territory's were at start (app.c): agreement and threshold for
+         * an APL, no agreement on the official baseline. */
+        mg_diag d = {{0}};
+        int rc = mg_scope_summary(g, sc, v->value,
+                                  v->is_apl && !official_base ? g->official : NULL,
+                                  v->is_apl ? g->prof->threshold : NAN, &v->scoped, &d);
+        if (rc)
+            return rc;
+        v->summary = &v->scoped;
+    }
+    if (paginate(sc->n, q->page, &v->pg, why) ||
         paginate(v->summary->nepci, q->page_epci, &v->pg_epci, why))
         return why->status;
 
-    v->communes = mg_alloc_array(g->study_n ? g->study_n : 1, sizeof *v->communes);
+    v->communes = mg_alloc_array(sc->n ? sc->n : 1, sizeof *v->communes);
     v->epci = mg_alloc_array(v->summary->nepci ? v->summary->nepci : 1, sizeof *v->epci);
     if (!v->communes || !v->epci)
         return MG_ENOMEM;
-    for (size_t k = 0; k < g->study_n; k++) {
-        size_t i = g->study[k];
+    for (size_t k = 0; k < sc->n; k++) {
+        size_t i = sc->idx[k];
         double key = q->sort == SORT_POPULATION ? t->population[i]
                      : q->sort == SORT_OFFICIAL ? g->official[i]
                      : q->sort == SORT_HEADS    ? g->heads[i]
                                                 : v->value[i];
         v->communes[k] = (sort_row){i, key, t->name[i]};
     }
-    sort_rows(v->communes, g->study_n, q->sort == SORT_NAME, q->desc);
+    sort_rows(v->communes, sc->n, q->sort == SORT_NAME, q->desc);
     const mg_summary *s = v->summary;
     for (size_t k = 0; k < s->nepci; k++)
         v->epci[k] = (sort_row){k, epci_key(&s->epci[k], q->sort_epci),
@@ -419,7 +546,7 @@ static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary 
     mg_buf_puts(b, "<section aria-labelledby=\"chiffres\"><h2 id=\"chiffres\">Chiffres clés</h2>\n<dl class=\"figures\">\n");
     figure(b, "Population", t->population, 0, "habitants");
     figure(b, m->mean_label, t->mean, m->decimals, m->unit);
-    if (m->apl)
+    if (m->apl && isfinite(t->official_mean))
         figure(b, "APL officielle DREES", t->official_mean, 2, NULL);
     if (m->apl && isfinite(s->threshold)) {
         char lbl[96], z[32];
@@ -431,7 +558,8 @@ static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary 
     }
     figure(b, "Indice de Gini", t->gini, 3, NULL);
     figure(b, "Indice de Theil", t->theil, 4, NULL);
-    figure(b, "dont entre EPCI", s->theil_between, 4, NULL);
+    if (s->nepci > 1)
+        figure(b, "dont entre EPCI", s->theil_between, 4, NULL);
     figure(b, "Rapport interdécile D9/D1", t->d9d1, 2, NULL);
     figure(b, "Rapport de Palma", t->palma, 2, NULL);
     if (s->compared) {
@@ -485,7 +613,11 @@ static void epci_table(mg_buf *b, const territory_req *q, const territory_view *
     for (size_t k = v->pg_epci.first; k < v->pg_epci.end; k++) {
         const mg_area_summary *e = &s->epci[v->epci[k].i];
         mg_buf_puts(b, "<tr><th scope=\"row\">");
-        mg_html_text(b, e->name ? e->name : e->code);
+        long ei = epci_find(q->p->g->t, e->code);
+        if (ei >= 0)
+            epci_link(b, q->p->g->t, (size_t)ei, q->p->g->prof->key);
+        else
+            mg_html_text(b, e->name ? e->name : e->code);
         mg_buf_printf(b, "</th><td>%zu</td>", e->communes);
         td_num(b, e->population, 0);
         td_num(b, e->mean, m->decimals);
@@ -546,7 +678,7 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         td_num(b, g->official[i], 2);
         mg_buf_puts(b, "<td>");
         if (t->epci[i] >= 0)
-            mg_html_text(b, t->epci_name[t->epci[i]]);
+            epci_link(b, t, (size_t)t->epci[i], prof);
         mg_buf_puts(b, "</td></tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
@@ -564,11 +696,260 @@ static void download_link(mg_buf *b, const char *path, const territory_req *q, b
                                        measure ? mg_app_measure_keys[q->measure] : NULL, "base",
                                        q->base != q->base_default ? web_baseline_param(q->base)
                                                                   : NULL,
-                                       NULL},
+                                       "perimetre",
+                                       q->scope.kind == MG_SCOPE_ALL ? NULL : q->scope.key, NULL},
                  NULL);
     mg_buf_puts(b, "\">");
     mg_html_text(b, label);
     mg_buf_puts(b, "</a>");
+}
+
+/* The scope's communes below the profession's threshold on the page's
+ * values, lowest first (an APL only); the territory's own list is its
+ * table sorted by value. */
+static void under_served(mg_buf *b, const territory_req *q, const territory_view *v)
+{
+    const mg_diagnosis *g = q->p->g;
+    const mg_territory *t = g->t;
+    const mg_scope *sc = &q->scope;
+    double thr = g->prof->threshold;
+    mg_buf_puts(b, "<section aria-labelledby=\"sous-seuil\"><h2 id=\"sous-seuil\">Communes sous "
+                   "le seuil</h2>\n");
+    if (!isfinite(thr)) {
+        mg_buf_puts(b, "<p>Aucun seuil de sous-dotation n'est défini pour les ");
+        mg_html_text(b, g->prof->label);
+        mg_buf_puts(b, " : la DREES n'en publie pas. Les communes se comparent par leur valeur "
+                       "dans le tableau ci-dessous.</p></section>\n");
+        return;
+    }
+    sort_row *rows = mg_alloc_array(sc->n ? sc->n : 1, sizeof *rows);
+    if (!rows) {
+        b->failed = 1;
+        return;
+    }
+    size_t n = 0;
+    double inhabitants = 0;
+    for (size_t k = 0; k < sc->n; k++) {
+        size_t i = sc->idx[k];
+        if (v->value[i] < thr) {
+            rows[n++] = (sort_row){i, v->value[i], t->name[i]};
+            inhabitants += t->population[i];
+        }
+    }
+    sort_rows(rows, n, false, false);
+    char z[32], h[64];
+    web_num(z, sizeof z, thr, 1);
+    web_num(h, sizeof h, inhabitants, 0);
+    mg_buf_printf(b, "<p><strong>%zu commune%s sur %zu</strong>, ", n, n > 1 ? "s" : "", sc->n);
+    mg_html_text(b, h);
+    mg_buf_puts(b, " habitants, ont une APL inférieure à ");
+    mg_html_text(b, z);
+    mg_buf_puts(b, q->measure == 0 && q->base == MG_BASELINE_OFFICIAL
+                       ? " (APL officielle de la DREES, celle du modèle où elle manque).</p>\n"
+                   : q->measure == 1 ? " (APL officielle de la DREES).</p>\n"
+                                     : " (APL du modèle).</p>\n");
+    if (n) {
+        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Communes sous le seuil, de la plus "
+                       "faible APL à la plus forte</caption>\n<thead><tr><th scope=\"col\">Commune"
+                       "</th><th scope=\"col\">Habitants</th><th scope=\"col\">APL</th>"
+                       "<th scope=\"col\">APL DREES</th><th scope=\"col\">APL du modèle</th>"
+                       "</tr></thead><tbody>\n");
+        for (size_t k = 0; k < n; k++) {
+            size_t i = rows[k].i;
+            mg_buf_puts(b, "<tr><th scope=\"row\"><a href=\"");
+            commune_href(b, t, i, g->prof->key, 1, NULL);
+            mg_buf_puts(b, "\">");
+            mg_html_text(b, t->name[i]);
+            mg_buf_puts(b, "</a></th>");
+            td_num(b, t->population[i], 0);
+            td_num(b, v->value[i], 2);
+            td_num(b, g->official[i], 2);
+            td_num(b, g->apl[i], 2);
+            mg_buf_puts(b, "</tr>\n");
+        }
+        mg_buf_puts(b, "</tbody></table></div>\n");
+    }
+    free(rows);
+    mg_buf_puts(b, "</section>\n");
+}
+
+/* The agreement of the model's APL with the DREES's over n communes. */
+typedef struct agreement {
+    size_t compared; /* communes with both values */
+    double spearman, pearson, mae;
+    mg_confusion c;  /* a = model, b = DREES, below the threshold */
+} agreement;
+
+static int agreement_of(const mg_diagnosis *g, const size_t *idx, size_t n, agreement *out)
+{
+    *out = (agreement){0, NAN, NAN, NAN, {0}};
+    double *x = mg_alloc_array(n ? n : 1, sizeof *x), *y = mg_alloc_array(n ? n : 1, sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return MG_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
+        if (isfinite(g->apl[i]) && isfinite(g->official[i])) {
+            /* As the summaries compare them: our value as written in tables. */
+            x[m] = mg_output_round(g->apl[i]);
+            y[m++] = g->official[i];
+        }
+    }
+    out->compared = m;
+    if (mg_stats_spearman(x, y, m, &out->spearman))
+        out->spearman = NAN;
+    if (mg_stats_pearson(x, y, m, &out->pearson))
+        out->pearson = NAN;
+    if (mg_stats_mae(x, y, m, &out->mae))
+        out->mae = NAN;
+    if (isfinite(g->prof->threshold) && m &&
+        mg_stats_confusion(x, y, m, g->prof->threshold, &out->c))
+        out->c = (mg_confusion){0};
+    free(x);
+    free(y);
+    return MG_OK;
+}
+
+static void agreement_cells(mg_buf *b, const agreement *a, bool threshold)
+{
+    mg_buf_printf(b, "<td>%zu</td>", a->compared);
+    td_num(b, a->spearman, 2);
+    td_num(b, a->pearson, 2);
+    td_num(b, a->mae, 2);
+    if (threshold)
+        mg_buf_printf(b, "<td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>", a->c.both_below,
+                      a->c.only_a_below, a->c.only_b_below, a->c.both_above);
+}
+
+/* The communes of the scope below the threshold on one side only: the
+ * model's (model_side) or the DREES's. */
+static void one_side_list(mg_buf *b, const territory_req *q, bool model_side)
+{
+    const mg_diagnosis *g = q->p->g;
+    const mg_territory *t = g->t;
+    double thr = g->prof->threshold;
+    size_t n = 0;
+    for (size_t k = 0; k < q->scope.n; k++) {
+        size_t i = q->scope.idx[k];
+        if (!isfinite(g->official[i]) || !isfinite(g->apl[i]))
+            continue;
+        double ours = mg_output_round(g->apl[i]);
+        if ((ours < thr) != (g->official[i] < thr) && (ours < thr) == model_side) {
+            mg_buf_puts(b, n++ ? ", " : "<ul class=\"inline\"><li>");
+            mg_buf_puts(b, "<a href=\"");
+            commune_href(b, t, i, g->prof->key, 1, "ecart");
+            mg_buf_puts(b, "\">");
+            mg_html_text(b, t->name[i]);
+            mg_buf_puts(b, "</a> (");
+            num(b, ours, 2);
+            mg_buf_puts(b, " / ");
+            num(b, g->official[i], 2);
+            mg_buf_puts(b, ")");
+        }
+    }
+    mg_buf_puts(b, n ? "</li></ul>\n" : "<p>Aucune.</p>\n");
+}
+
+/* The two "below the threshold" maps side by side: the model's and the
+ * DREES's, on the same two classes. */
+static void flag_maps(mg_buf *b, const mg_app *a, const mg_app_profession *p)
+{
+    const mg_diagnosis *g = p->g;
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
+    mg_map_style st = {.nclasses = 2, .breaks = {g->prof->threshold},
+                       .colors = {"#d73027", "#e0e0e0"}, .no_data_color = "#ffffff"};
+    const char *titles[2] = {"Sous le seuil selon le modèle (maillage)",
+                             "Sous le seuil selon la DREES (APL officielle)"};
+    const double *values[2] = {g->apl, g->official};
+    mg_buf_puts(b, "<div class=\"two\">");
+    for (int k = 0; k < 2; k++) {
+        mg_buf_puts(b, "<div class=\"map\">");
+        mg_map_options opt = {.title = titles[k], .unit = g->prof->unit,
+                              .legend_title = "APL", .no_data_label = "pas de valeur publiée",
+                              .threshold = g->prof->threshold,
+                              .threshold_label = "seuil de sous-dotation",
+                              .link_prefix = "/commune/", .link_suffix = suffix,
+                              .highlight = -1, .width = 400};
+        (void)web_map_inline(b, a, g->t, values[k], &st, &opt);
+        mg_buf_puts(b, "</div>");
+    }
+    mg_buf_puts(b, "</div>\n");
+}
+
+/*
+ * How the model's APL agrees with the DREES's over the scope: rank and
+ * linear correlation, mean gap, the confusion of "below the threshold",
+ * per EPCI when the scope holds several, the communes flagged by one side
+ * only, and both flags on two maps.
+ */
+static void agreement_section(mg_buf *b, const mg_app *a, const territory_req *q)
+{
+    const mg_diagnosis *g = q->p->g;
+    const mg_territory *t = g->t;
+    const mg_scope *sc = &q->scope;
+    bool threshold = isfinite(g->prof->threshold);
+    mg_buf_puts(b, "<section aria-labelledby=\"accord\"><h2 id=\"accord\">Accord avec l'APL "
+                   "officielle (DREES)</h2>\n<p>Le modèle de maillage recalcule l'APL à partir de "
+                   "données ouvertes ; la DREES publie la sienne. Leur accord mesure la confiance "
+                   "à accorder aux scénarios, calculés avec le modèle.</p>\n"
+                   "<div class=\"scroll\"><table><caption>Accord du modèle avec la DREES");
+    if (threshold)
+        mg_buf_puts(b, " (« sous le seuil » : APL inférieure au seuil de sous-dotation)");
+    mg_buf_puts(b, "</caption>\n<thead><tr><th scope=\"col\">Périmètre</th>"
+                   "<th scope=\"col\">Communes comparées</th><th scope=\"col\">Spearman</th>"
+                   "<th scope=\"col\">Pearson</th><th scope=\"col\">Écart absolu moyen</th>");
+    if (threshold)
+        mg_buf_puts(b, "<th scope=\"col\">Sous le seuil des deux côtés</th>"
+                       "<th scope=\"col\">Selon le modèle seul</th>"
+                       "<th scope=\"col\">Selon la DREES seule</th>"
+                       "<th scope=\"col\">Au-dessus des deux côtés</th>");
+    mg_buf_puts(b, "</tr></thead><tbody>\n");
+    agreement ag;
+    if (agreement_of(g, sc->idx, sc->n, &ag)) {
+        b->failed = 1;
+        return;
+    }
+    mg_buf_puts(b, "<tr><th scope=\"row\">");
+    mg_html_text(b, sc->label);
+    mg_buf_puts(b, "</th>");
+    agreement_cells(b, &ag, threshold);
+    mg_buf_puts(b, "</tr>\n");
+    if (sc->kind != MG_SCOPE_EPCI) {
+        /* One row per EPCI of the scope, in the order of their codes. */
+        size_t *idx = mg_alloc_array(sc->n ? sc->n : 1, sizeof *idx);
+        if (!idx) {
+            b->failed = 1;
+            return;
+        }
+        for (size_t e = 0; e < t->nepci; e++) {
+            size_t m = 0;
+            for (size_t k = 0; k < sc->n; k++)
+                if (t->epci[sc->idx[k]] == (int32_t)e)
+                    idx[m++] = sc->idx[k];
+            if (!m || agreement_of(g, idx, m, &ag))
+                continue;
+            mg_buf_puts(b, "<tr><th scope=\"row\">");
+            epci_link(b, t, e, g->prof->key);
+            mg_buf_puts(b, "</th>");
+            agreement_cells(b, &ag, threshold);
+            mg_buf_puts(b, "</tr>\n");
+        }
+        free(idx);
+    }
+    mg_buf_puts(b, "</tbody></table></div>\n");
+    if (threshold) {
+        mg_buf_puts(b, "<h3>Sous le seuil selon le modèle seulement</h3>\n"
+                       "<p class=\"note\">Entre parenthèses : APL du modèle / APL DREES.</p>\n");
+        one_side_list(b, q, true);
+        mg_buf_puts(b, "<h3>Sous le seuil selon la DREES seulement</h3>\n");
+        one_side_list(b, q, false);
+        flag_maps(b, a, q->p);
+    }
+    mg_buf_puts(b, "</section>\n");
 }
 
 /*
@@ -609,13 +990,32 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
 {
     const mg_app *a = ctx->app;
     const mg_diagnosis *g = q->p->g;
+    const mg_scope *sc = &q->scope;
     char title[256];
-    snprintf(title, sizeof title, "Accès aux %s — %s", g->prof->label, a->territory_name);
+    snprintf(title, sizeof title, "Accès aux %s — %s", g->prof->label,
+             sc->kind == MG_SCOPE_ALL ? a->territory_name : sc->label);
     web_page_begin(b, ctx, title, "territoire");
+    if (sc->kind != MG_SCOPE_ALL) {
+        mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"");
+        mg_html_href(b, "/territoire", (const char *const[]){"profession", g->prof->key, NULL},
+                     NULL);
+        mg_buf_puts(b, "\">← ");
+        mg_html_text(b, a->territory_name);
+        mg_buf_puts(b, "</a></p>\n");
+    }
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
-    choice_form(b, "/territoire", g->prof->key, q->measure);
+    if (sc->kind != MG_SCOPE_ALL) {
+        mg_buf_printf(b, "<p class=\"scope\">Périmètre : <strong>");
+        mg_html_text(b, sc->label);
+        mg_buf_printf(b, "</strong>, %zu commune%s sur les %zu du territoire ", sc->n,
+                      sc->n > 1 ? "s" : "", g->study_n);
+        mg_html_text(b, a->territory_name);
+        mg_buf_puts(b, ". Les valeurs sont calculées avec toutes les communes voisines.</p>\n");
+    }
+    scope_choice choice = {g, sc, a->territory_name};
+    choice_form(b, "/territoire", g->prof->key, q->measure, &choice);
     if (q->measure == 0) {
         /* Which APL the map shows, and the other one a click away. */
         const char *mesure[] = {"mesure", "apl", NULL};
@@ -662,15 +1062,26 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     mg_buf_puts(b, "</p>\n</section>\n");
     key_figures(b, q->p, v->summary, q->measure);
     mg_buf_puts(b, "</div>\n");
-    epci_table(b, q, v);
+    if (sc->kind != MG_SCOPE_ALL && v->is_apl)
+        under_served(b, q, v);
+    if (q->measure <= 1)
+        agreement_section(b, a, q);
+    if (sc->kind != MG_SCOPE_EPCI)
+        epci_table(b, q, v);
     commune_table(b, q, v);
     web_page_end(b);
 }
 
-static int territory_page(web_ctx *ctx)
+/*
+ * The territory page (siren NULL; its scope from ?perimetre=) or an EPCI's
+ * page /epci/{siren}. Both draw the same view of their scope; an EPCI's
+ * links go to its own page, so that /territoire?perimetre=epci:S and
+ * /epci/S are the same page.
+ */
+static int territory_serve(web_ctx *ctx, const char *siren)
 {
     territory_req q;
-    territory_view v;
+    territory_view v = {0};
     refusal why;
     if (territory_parse(ctx->app, ctx->req, &q, &why))
         return answer_refusal(ctx, &why);
@@ -678,6 +1089,27 @@ static int territory_page(web_ctx *ctx)
     q.base_default = ctx->app->baseline;
     if (q.base == MG_BASELINE_COUNT)
         return 0;
+    if (siren) {
+        char spec[32];
+        mg_diag d = {{0}};
+        int rc = MG_EINVAL;
+        if (strlen(siren) == 9 && strspn(siren, "0123456789") == 9) {
+            snprintf(spec, sizeof spec, "epci:%s", siren);
+            rc = mg_scope_parse(q.p->g, spec, &q.scope, &d);
+        }
+        if (rc == MG_EINVAL) {
+            web_fail(ctx, 404, WEB_MSG_EPCI_NOT_FOUND);
+            return MG_OK;
+        }
+        if (rc)
+            return rc;
+    } else if (!web_scope(ctx, q.p, &q.scope)) {
+        return MG_OK;
+    }
+    if (q.scope.kind == MG_SCOPE_EPCI)
+        snprintf(q.path, sizeof q.path, "/epci/%s", q.p->g->t->epci_code[q.scope.epci]);
+    else
+        snprintf(q.path, sizeof q.path, "/territoire");
     int rc = territory_compute(&q, &v, &why);
     if (rc == MG_OK) {
         territory_render(&ctx->res->body, ctx, &q, &v);
@@ -686,7 +1118,18 @@ static int territory_page(web_ctx *ctx)
         rc = answer_refusal(ctx, &why);
     }
     territory_view_free(&v);
+    mg_scope_free(&q.scope);
     return rc;
+}
+
+static int territory_page(web_ctx *ctx)
+{
+    return territory_serve(ctx, NULL);
+}
+
+static int epci_page(web_ctx *ctx)
+{
+    return territory_serve(ctx, mg_http_path_param(ctx->req, "siren"));
 }
 
 /* --- The commune page --------------------------------------------------------- */
@@ -840,6 +1283,182 @@ static void commune_values(mg_buf *b, const mg_app_profession *p, size_t i, cons
     }
 }
 
+/* A share of our value, in percent, as text. */
+static void share_text(mg_buf *b, double part, double total)
+{
+    num(b, total > 0 ? 100 * part / total : 0, 0);
+    mg_buf_puts(b, " %");
+}
+
+/* One reason among those of explain_gap, with its weight for the order. */
+typedef struct gap_reason {
+    double weight; /* the share of our value it moves; 0: not shown */
+    int kind;
+} gap_reason;
+
+enum { REASON_OTHER_DEP, REASON_EDGE, REASON_OWN, REASON_CENTRES, REASON_COUNT };
+
+static int cmp_reasons(const void *x, const void *y)
+{
+    const gap_reason *a = x, *b = y;
+    return (a->weight < b->weight) - (a->weight > b->weight);
+}
+
+/*
+ * Why the model's value and the DREES's differ, from the contributions
+ * already computed: how much of our value comes from practice locations
+ * in another département, near the edge of reach (where the crow-fly time,
+ * shorter than the road's, decides whether a location counts), from the
+ * commune's own practitioners (a head count where the DREES counts
+ * activity), and from health centres (counted as a fraction of a GP).
+ * These are the inputs where the model and the DREES differ most; the
+ * page names the largest and says they are likely, not certain, causes.
+ */
+static void explain_gap(mg_buf *b, const commune_req *q, const commune_view *v)
+{
+    const mg_diagnosis *g = q->p->g;
+    const mg_territory *t = g->t;
+    size_t i = q->i;
+    double ours = g->apl[i], official = g->official[i];
+    mg_buf_puts(b, "<section aria-labelledby=\"ecart\"><h2 id=\"ecart\">Pourquoi notre valeur "
+                   "diffère de l'APL officielle</h2>\n");
+    if (!isfinite(official)) {
+        mg_buf_puts(b, "<p>La DREES ne publie pas de valeur pour cette commune : seule celle du "
+                       "modèle est disponible.</p></section>\n");
+        return;
+    }
+    double gap = ours - official;
+    mg_buf_puts(b, "<p>Modèle : <strong>");
+    num(b, ours, 2);
+    mg_buf_puts(b, "</strong> ; DREES : <strong>");
+    num(b, official, 2);
+    mg_buf_puts(b, "</strong> ; écart : ");
+    num(b, gap, 2);
+    if (official > 0) {
+        mg_buf_puts(b, " (");
+        num(b, 100 * gap / official, 0);
+        mg_buf_puts(b, " %)");
+    }
+    mg_buf_puts(b, ".");
+    double thr = g->prof->threshold;
+    if (isfinite(thr) && (mg_output_round(ours) < thr) != (official < thr))
+        mg_buf_puts(b, mg_output_round(ours) < thr
+                           ? " <strong>Le modèle la classe sous le seuil, la DREES non.</strong>"
+                           : " <strong>La DREES la classe sous le seuil, le modèle non.</strong>");
+    mg_buf_puts(b, "</p>\n");
+    if (fabs(gap) < 0.1 * fmax(official, 0.1)) {
+        mg_buf_puts(b, "<p>Les deux valeurs sont proches (moins de 10 % d'écart).</p></section>\n");
+        return;
+    }
+    /* The parts of our value each input explains. */
+    double other = 0, edge = 0, own = 0, centres = 0;
+    /* The nominal reach (the last step, 20 minutes, before the spread of
+     * smoothed steps) and where its last partial step begins. */
+    const mg_decay *f = &g->apl_spec.decay;
+    bool steps = f->kind == MG_DECAY_STEP && f->nsteps > 0;
+    double reach = steps ? f->upper[f->nsteps - 1] : f->catchment;
+    double edge_from = steps && f->nsteps > 1 ? f->upper[f->nsteps - 2] : 0.75 * reach;
+    char deps[64] = "";
+    for (size_t k = 0; k < v->nc; k++) {
+        const contribution *c = &v->c[k];
+        size_t j = c->j;
+        if (c->value <= 0)
+            continue;
+        if (strcmp(t->dep[j], t->dep[i]) != 0) {
+            other += c->value;
+            if (!strstr(deps, t->dep[j]) && strlen(deps) + strlen(t->dep[j]) + 3 < sizeof deps)
+                snprintf(deps + strlen(deps), sizeof deps - strlen(deps), "%s%s",
+                         deps[0] ? ", " : "", t->dep[j]);
+        }
+        if (c->minutes >= edge_from)
+            edge += c->value;
+        if (j == i)
+            own += c->value;
+        if (g->centres && g->centres[j] > 0) {
+            double counted = g->heads[j] + g->opts.centre_heads * g->centres[j];
+            if (counted > 0)
+                centres += c->value * g->opts.centre_heads * g->centres[j] / counted;
+        }
+    }
+    double total = v->total;
+    char catch[32], from[32];
+    web_num(catch, sizeof catch, reach, 0);
+    web_num(from, sizeof from, edge_from, 0);
+    if (total <= 0) {
+        mg_buf_puts(b, "<p>Le modèle ne trouve aucun praticien à moins de ");
+        mg_html_text(b, catch);
+        mg_buf_puts(b, " minutes (temps estimé à vol d'oiseau) ; la DREES, avec les temps par la "
+                       "route et ses propres fichiers de praticiens, en atteint. Vérifiez les "
+                       "praticiens des communes proches.</p></section>\n");
+        return;
+    }
+    gap_reason r[REASON_COUNT] = {{other / total, REASON_OTHER_DEP}, {edge / total, REASON_EDGE},
+                                  {own / total, REASON_OWN}, {centres / total, REASON_CENTRES}};
+    qsort(r, REASON_COUNT, sizeof *r, cmp_reasons);
+    mg_buf_puts(b, "<p>Ce qui l'explique le plus probablement, d'après la composition de notre "
+                   "valeur (des hypothèses, par ordre d'importance) :</p>\n<ul class=\"explain\">\n");
+    size_t shown = 0;
+    bool higher = gap > 0;
+    for (size_t k = 0; k < REASON_COUNT; k++) {
+        if (r[k].weight < 0.10)
+            continue;
+        shown++;
+        mg_buf_puts(b, "<li>");
+        switch (r[k].kind) {
+        case REASON_OTHER_DEP:
+            share_text(b, other, total);
+            mg_buf_puts(b, " de notre valeur vient de praticiens d'un autre département (");
+            mg_html_text(b, deps);
+            mg_buf_puts(b, higher ? ") comptés à moins de " : ") à moins de ");
+            mg_html_text(b, catch);
+            mg_buf_puts(b, higher ? " minutes à vol d'oiseau : la DREES mesure les trajets par "
+                                    "la route, souvent plus longs au passage d'un relief ou d'une "
+                                    "rivière, et en compte moins."
+                                  : " minutes : les praticiens de l'autre côté de la limite "
+                                    "départementale peuvent être plus proches par la route.");
+            break;
+        case REASON_EDGE:
+            share_text(b, edge, total);
+            mg_buf_puts(b, " vient de lieux d'exercice situés à plus de ");
+            mg_html_text(b, from);
+            mg_buf_puts(b, " minutes et la limite de ");
+            mg_html_text(b, catch);
+            mg_buf_puts(b, higher ? " minutes, en bordure de la zone prise en compte : un temps "
+                                    "par la route un peu plus long que notre estimation les en "
+                                    "fait sortir."
+                                  : " minutes : une route plus rapide que notre estimation (voie "
+                                    "rapide, autoroute) les rapprocherait et en ajouterait "
+                                    "d'autres.");
+            break;
+        case REASON_OWN:
+            share_text(b, own, total);
+            mg_buf_puts(b, " vient des praticiens de la commune elle-même (");
+            num(b, g->heads[i], 0);
+            mg_buf_puts(b, higher ? " selon la BPE) : nous comptons des effectifs, la DREES "
+                                    "l'activité réelle, plus faible pour un praticien à temps "
+                                    "partiel ou proche de la retraite."
+                                  : " selon la BPE) : la DREES compte l'activité réelle, plus "
+                                    "forte pour des praticiens très actifs, et des fichiers plus "
+                                    "récents.");
+            break;
+        default:
+            share_text(b, centres, total);
+            mg_buf_puts(b, " vient de centres de santé, comptés chacun comme ");
+            num(b, g->opts.centre_heads, 2);
+            mg_buf_puts(b, " médecin faute d'effectif publié : leur activité réelle peut être "
+                           "très différente.");
+        }
+        mg_buf_puts(b, "</li>\n");
+    }
+    if (!shown) {
+        mg_buf_puts(b, "<li>Aucun apport ne domine : l'écart tient surtout aux données elles-mêmes "
+                       "(praticiens comptés en effectifs dans la BPE contre l'activité réelle à la "
+                       "DREES, années différentes).</li>\n");
+    }
+    mg_buf_puts(b, "</ul>\n<p class=\"note\">Le détail de chaque apport est dans le tableau "
+                   "« Pourquoi cette valeur ? » ci-dessous.</p></section>\n");
+}
+
 static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const commune_view *v)
 {
     const mg_app *a = ctx->app;
@@ -856,7 +1475,7 @@ static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const 
     mg_buf_puts(b, "\">← Territoire</a></p>\n<h1>");
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
-    choice_form(b, "", prof, -1);
+    choice_form(b, "", prof, -1, NULL);
 
     char rank[64];
     snprintf(rank, sizeof rank, p->rank[i] == 1 ? "%zuer sur %zu" : "%zue sur %zu", p->rank[i],
@@ -867,6 +1486,11 @@ static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const 
     fig_num(b, "Population", t->population[i], 0);
     fig_num(b, "Population standardisée", g->demand[i], 0);
     fig_num(b, "Praticiens dans la commune", g->heads[i], 0);
+    if (t->epci[i] >= 0) {
+        mg_buf_puts(b, "<div class=\"fig\"><dt>EPCI</dt><dd>");
+        epci_link(b, t, (size_t)t->epci[i], prof);
+        mg_buf_puts(b, "</dd></div>");
+    }
     mg_buf_puts(b, "</dl><p class=\"note\">Unité : ");
     mg_html_text(b, g->prof->unit);
     mg_buf_puts(b, ". Un scénario sur la base officielle part de l'APL officielle là où la "
@@ -894,6 +1518,7 @@ static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const 
                                 : "\">Carte de l'APL officielle</a></p>");
     }
     mg_buf_puts(b, "</section></div>\n");
+    explain_gap(b, q, v);
 
     /* Why: the terms of the sum. */
     char catch[32];
@@ -1013,6 +1638,7 @@ static int home(web_ctx *ctx)
 const web_route web_routes_pages[] = {
     {"GET", "/", home, WEB_ANYONE, 0},
     {"GET", "/territoire", territory_page, WEB_ANYONE, 0},
+    {"GET", "/epci/{siren}", epci_page, WEB_ANYONE, 0},
     {"GET", "/commune/{code}", commune_page, WEB_ANYONE, 0},
     {"GET", "/methode", method_page, WEB_ANYONE, 0},
     {NULL, NULL, NULL, WEB_ANYONE, 0},

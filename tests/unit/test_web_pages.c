@@ -118,8 +118,11 @@ static void test_territory_pages(void **state)
         size_t rows = count_in(from, to, "<tr");
         if (rows != pages[k].rows)
             fail_msg("%s: %zu rows, expected %zu", pages[k].target, rows, pages[k].rows);
-        /* The map still shows every commune. */
-        assert_int_equal(count_in(text(&r), from, "<a href=\"/commune/"), COMMUNES);
+        /* The map still shows every commune (the map comes before the key
+         * figures; the agreement's maps after). */
+        assert_int_equal(count_in(text(&r), strstr(text(&r), "id=\"chiffres\""),
+                                  "<a href=\"/commune/"),
+                         COMMUNES);
         char *n = nav(text(&r), "Pagination");
         assert_non_null(n);
         char want[64];
@@ -320,8 +323,19 @@ static void test_choice_form(void **state)
                                  "<select id=\"choix-profession\" name=\"profession\">"));
     assert_non_null(strstr(form, "<label for=\"choix-mesure\">Mesure</label> "
                                  "<select id=\"choix-mesure\" name=\"mesure\">"));
-    assert_int_equal(count_in(form, end, "<option "), 5 + 9);
-    assert_int_equal(count_in(form, end, " selected>"), 2);
+    /* Professions, measures, then the scope: the whole territory and
+     * each EPCI with a commune in it, counted from the territory. */
+    const mg_territory *t = mg_app_profession_get(app, "inf")->g->t;
+    size_t epci = 0;
+    for (size_t e = 0; e < t->nepci; e++) {
+        bool in = false;
+        for (size_t i = 0; i < t->n && !in; i++)
+            in = t->in_study[i] && t->epci[i] == (int32_t)e;
+        epci += in;
+    }
+    assert_int_equal(count_in(form, end, "<option "), 5 + 9 + 1 + epci);
+    assert_int_equal(count_in(form, end, " selected>"), 3);
+    assert_non_null(strstr(form, "<option value=\"\" selected>Tout le territoire (Aude (11))"));
     assert_non_null(strstr(form, "<option value=\"inf\" selected>Infirmiers</option>"));
     assert_non_null(strstr(form, "<option value=\"3sfca\" selected>3SFCA</option>"));
     assert_non_null(strstr(form, "<button type=\"submit\">Afficher</button></form>"));
@@ -445,6 +459,12 @@ static size_t epci_rows(const char *s, size_t col, char (*names)[160], double *v
         assert_true(n < cap);
         p += sizeof row - 1;
         const char *e = strstr(p, "</th>");
+        assert_true(e && e < to);
+        /* The name, inside the link to the EPCI's page when there is one. */
+        if (strncmp(p, "<a href=\"/epci/", 15) == 0) {
+            p = strchr(p, '>') + 1;
+            e = strstr(p, "</a>");
+        }
         assert_true(e && e < to && (size_t)(e - p) < 160);
         memcpy(names[n], p, (size_t)(e - p));
         names[n][e - p] = '\0';

@@ -1,0 +1,277 @@
+/*
+ * Scopes (diagnosis/scope.h) and the pages that use them (issue 13,
+ * sections 1 and 3): an EPCI's figures equal those computed on its
+ * communes alone from the full values; /epci/{siren} and
+ * /territoire?perimetre= show only the scope's communes and keep it in
+ * their links; the agreement with the DREES lists the communes flagged by
+ * one side only; the commune page explains the gap. Expected values are
+ * computed here from the app's arrays, not written down.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "diagnosis/scope.h"
+#include "output/table.h"
+#include "testutil.h"
+#include "web/app.h"
+#include "web_fixture.h"
+
+#define SIREN "200035707" /* CC Piège Lauragais Malepère */
+
+static mg_http_response get(const char *target)
+{
+    mg_http_response res;
+    mg_http_response_init(&res);
+    assert_int_equal(web_request("GET", target, NULL, NULL, 0, &res), 0);
+    return res;
+}
+
+static const char *text(const mg_http_response *r)
+{
+    return r->body.data ? r->body.data : "";
+}
+
+static size_t count_in(const char *from, const char *to, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(from, needle); p && (!to || p < to); p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static long epci_index(const mg_territory *t, const char *code)
+{
+    for (size_t e = 0; e < t->nepci; e++)
+        if (strcmp(t->epci_code[e], code) == 0)
+            return (long)e;
+    return -1;
+}
+
+/* The scope of an EPCI: its communes, and figures equal to the EPCI's row
+ * of the territory's summary and to a computation on its communes alone. */
+static void test_scope_epci_figures(void **state)
+{
+    (void)state;
+    const mg_app_profession *p = mg_app_profession_get(app, "mg");
+    const mg_diagnosis *g = p->g;
+    const mg_territory *t = g->t;
+    long e = epci_index(t, SIREN);
+    assert_true(e >= 0);
+    mg_scope s;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_scope_parse(g, "epci:" SIREN, &s, &d), MG_OK);
+    assert_int_equal(s.kind, MG_SCOPE_EPCI);
+    assert_string_equal(s.key, "epci:" SIREN);
+    assert_string_equal(s.label, t->epci_name[e]);
+    size_t expected = 0;
+    double wsum = 0, vsum = 0, below = 0;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        if (t->epci[i] != (int32_t)e)
+            continue;
+        expected++;
+        wsum += g->demand[i];
+        vsum += g->apl[i] * g->demand[i];
+        if (g->apl[i] < g->prof->threshold)
+            below += t->population[i];
+    }
+    assert_int_equal(s.n, expected);
+    assert_int_equal(s.n, 38);
+    for (size_t k = 0; k < s.n; k++)
+        assert_int_equal(t->epci[s.idx[k]], (int32_t)e);
+
+    mg_summary sum;
+    assert_int_equal(mg_scope_summary(g, &s, g->apl, g->official, g->prof->threshold, &sum, &d),
+                     MG_OK);
+    assert_int_equal(sum.territory.communes, expected);
+    assert_true(fabs(sum.territory.mean - vsum / wsum) < 1e-9);
+    assert_true(fabs(sum.territory.below_population - below) < 1e-6);
+    /* The same as the EPCI's row of the whole territory's figures. */
+    const mg_summary *all = &p->measure_summary[0];
+    const mg_area_summary *row = NULL;
+    for (size_t k = 0; k < all->nepci; k++)
+        if (strcmp(all->epci[k].code, SIREN) == 0)
+            row = &all->epci[k];
+    assert_non_null(row);
+    assert_true(fabs(row->mean - sum.territory.mean) < 1e-12);
+    assert_true(fabs(row->population - sum.territory.population) < 1e-9);
+    assert_true(fabs(row->gini - sum.territory.gini) < 1e-12);
+    assert_true(fabs(row->below_population - sum.territory.below_population) < 1e-9);
+    assert_int_equal(sum.nepci, 1);
+    mg_summary_free(&sum);
+    mg_scope_free(&s);
+}
+
+static void test_scope_lists_and_refusals(void **state)
+{
+    (void)state;
+    const mg_diagnosis *g = mg_app_profession_get(app, "mg")->g;
+    mg_scope s;
+    mg_diag d = {{0}};
+    /* Order and duplicates do not matter; the key is canonical. */
+    assert_int_equal(mg_scope_parse(g, "communes:11076, 11069;11076", &s, &d), MG_OK);
+    assert_int_equal(s.kind, MG_SCOPE_COMMUNES);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.key, "communes:11069,11076");
+    assert_string_equal(s.label, "2 communes");
+    mg_scope_free(&s);
+    assert_int_equal(mg_scope_parse(g, "", &s, &d), MG_OK);
+    assert_int_equal(s.kind, MG_SCOPE_ALL);
+    assert_int_equal(s.n, g->study_n);
+    mg_scope_free(&s);
+    const char *bad[] = {"epci:123", "epci:", "communes:", "communes:99999", "communes:11069,abc",
+                         "commune:11069", "xyz", "epci:200035707x"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        d = (mg_diag){{0}};
+        assert_int_equal(mg_scope_parse(g, bad[k], &s, &d), MG_EINVAL);
+        assert_true(d.msg[0] != '\0');
+        assert_null(s.idx);
+    }
+}
+
+/* The communes of the commune table: its row links. */
+static size_t table_rows(const char *page)
+{
+    const char *t = strstr(page, "<table class=\"communes\">");
+    assert_non_null(t);
+    const char *end = strstr(t, "</tbody>");
+    assert_non_null(end);
+    return count_in(t, end, "<tr>") + count_in(t, end, "<tr class=\"under\">") - 1;
+}
+
+static void test_epci_page(void **state)
+{
+    (void)state;
+    const mg_app_profession *p = mg_app_profession_get(app, "mg");
+    const mg_diagnosis *g = p->g;
+    const mg_territory *t = g->t;
+    long e = epci_index(t, SIREN);
+    mg_http_response r = get("/epci/" SIREN "?profession=mg&base=modele");
+    assert_int_equal(r.status, 200);
+    const char *s = text(&r);
+    assert_non_null(strstr(s, "Périmètre : <strong>"));
+    assert_non_null(strstr(s, "38 communes sur les 433"));
+    assert_int_equal(table_rows(s), 38);
+    /* The under-served list: the EPCI's communes below the threshold on
+     * the model's values, counted here. */
+    size_t under = 0;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        under += t->epci[i] == (int32_t)e && g->apl[i] < g->prof->threshold;
+    }
+    char want[64];
+    snprintf(want, sizeof want, "<strong>%zu communes sur 38</strong>", under);
+    assert_non_null(strstr(s, want));
+    /* Its links stay on the EPCI's page; no EPCI table on it. */
+    assert_non_null(strstr(s, "href=\"/epci/" SIREN "?profession=mg&amp;mesure=apl&amp;tri="));
+    assert_null(strstr(s, "id=\"epci\""));
+    /* Downloads carry the scope. */
+    assert_non_null(strstr(s, "perimetre=epci%3A" SIREN));
+    mg_http_response_free(&r);
+
+    r = get("/epci/123456789");
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+    r = get("/epci/abc");
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+}
+
+static void test_territory_perimetre(void **state)
+{
+    (void)state;
+    mg_http_response r = get("/territoire?profession=mg&perimetre=communes%3A11069%2C11076");
+    assert_int_equal(r.status, 200);
+    const char *s = text(&r);
+    assert_int_equal(table_rows(s), 2);
+    assert_non_null(strstr(s, "perimetre=communes%3A11069%2C11076"));
+    /* The scope's choices: the whole territory, the EPCI, this list. */
+    assert_non_null(strstr(s, "<option value=\"epci:" SIREN "\">"));
+    assert_non_null(strstr(s, "<option value=\"communes:11069,11076\" selected>"));
+    mg_http_response_free(&r);
+
+    /* An EPCI chosen in the form is that EPCI's page. */
+    r = get("/territoire?profession=mg&perimetre=epci%3A" SIREN);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(table_rows(text(&r)), 38);
+    assert_non_null(strstr(text(&r), "href=\"/epci/" SIREN "?"));
+    mg_http_response_free(&r);
+
+    r = get("/territoire?perimetre=epci%3A999");
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(text(&r), "epci:999"));
+    mg_http_response_free(&r);
+    r = get("/territoire?perimetre=communes%3A11069%2C34172");
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
+
+    /* The whole territory links each EPCI to its page. */
+    r = get("/territoire?profession=inf");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "href=\"/epci/" SIREN "?profession=inf\""));
+    mg_http_response_free(&r);
+}
+
+/* The agreement section: one link to a commune's explanation per commune
+ * below the threshold on one side only, counted here. */
+static void test_agreement_lists(void **state)
+{
+    (void)state;
+    const mg_diagnosis *g = mg_app_profession_get(app, "mg")->g;
+    const mg_territory *t = g->t;
+    long e = epci_index(t, SIREN);
+    size_t one_side = 0;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        if (t->epci[i] != (int32_t)e || !isfinite(g->official[i]))
+            continue;
+        double ours = mg_output_round(g->apl[i]);
+        one_side += (ours < g->prof->threshold) != (g->official[i] < g->prof->threshold);
+    }
+    mg_http_response r = get("/epci/" SIREN "?profession=mg");
+    assert_int_equal(r.status, 200);
+    const char *s = text(&r);
+    const char *from = strstr(s, "id=\"accord\"");
+    assert_non_null(from);
+    const char *to = strstr(from, "</section>");
+    assert_int_equal(count_in(from, to, "#ecart\">"), one_side);
+    assert_non_null(strstr(from, "Spearman"));
+    assert_non_null(strstr(from, "Sous le seuil selon le modèle (maillage)</title>"));
+    assert_non_null(strstr(from, "Sous le seuil selon la DREES (APL officielle)</title>"));
+    mg_http_response_free(&r);
+}
+
+static void test_commune_gap(void **state)
+{
+    (void)state;
+    mg_http_response r = get("/commune/11069?profession=mg");
+    assert_int_equal(r.status, 200);
+    const char *s = text(&r);
+    const char *sec = strstr(s, "id=\"ecart\"");
+    assert_non_null(sec);
+    assert_non_null(strstr(sec, "Modèle : <strong>"));
+    assert_non_null(strstr(sec, "DREES : <strong>"));
+    assert_non_null(strstr(s, "<dt>EPCI</dt><dd><a href=\"/epci/"));
+    mg_http_response_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scope_epci_figures),
+        cmocka_unit_test(test_scope_lists_and_refusals),
+        cmocka_unit_test(test_epci_page),
+        cmocka_unit_test(test_territory_perimetre),
+        cmocka_unit_test(test_agreement_lists),
+        cmocka_unit_test(test_commune_gap),
+    };
+    return cmocka_run_group_tests(tests, web_setup, web_teardown);
+}
