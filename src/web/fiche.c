@@ -122,35 +122,29 @@ static void today_fr(char *out, size_t cap)
              tm.tm_year + 1900);
 }
 
-/* The map of the baseline's values, the scope's communes outlined. */
+/* The map of the baseline's values framed on the scope (the rest of the
+ * territory greyed), with the names of the main communes, the EPCI
+ * borders and a scale bar. */
 static int fiche_map(mg_buf *svg, const mg_app *a, const fiche_req *q, const fiche_view *v)
 {
     const mg_diagnosis *g = q->p->g;
     double thr = g->prof->threshold;
     mg_map_style style = mg_map_style_for(v->value, g->study, g->study_n, thr, false);
-    long *sites = NULL;
-    size_t nsites = 0;
-    if (q->scope.kind != MG_SCOPE_ALL) {
-        sites = mg_alloc_array(g->study_n ? g->study_n : 1, sizeof *sites);
-        if (!sites)
-            return MG_ENOMEM;
-        for (size_t k = 0; k < g->study_n; k++)
-            if (q->scope.mark[g->study[k]])
-                sites[nsites++] = (long)k;
-    }
+    bool framed = q->scope.kind != MG_SCOPE_ALL;
     mg_map_options opt = {
         .unit = g->prof->unit,
         .legend_title = q->base == MG_BASELINE_OFFICIAL ? "APL officielle (DREES)" : "APL (modèle)",
         .threshold = thr,
         .threshold_label = "seuil de sous-dotation",
-        .highlight = nsites ? sites[0] : -1,
-        .more_highlights = nsites > 1 ? sites + 1 : NULL,
-        .nmore_highlights = nsites > 1 ? nsites - 1 : 0,
+        .highlight = -1,
         .width = 1000,
+        .focus = framed ? q->scope.mark : NULL,
+        .focus_label = framed ? q->scope.label : NULL,
+        .label_count = framed ? 8 : 12,
+        .epci_borders = true,
+        .scale_bar = true,
     };
-    int rc = mg_map_svg(svg, a->geometry, g->t, v->value, &style, &opt);
-    free(sites);
-    return rc;
+    return mg_map_svg(svg, a->geometry, g->t, v->value, &style, &opt);
 }
 
 static void num(char *out, size_t cap, double v, int decimals)
