@@ -274,7 +274,9 @@ static int fiche_draw(mg_doc *doc, const mg_app *a, const fiche_req *q, const fi
                                                 : 30;
     /* the map's gap (8 points), the heading (about 28 with its gap), the table */
     double room = mg_doc_space_left(doc) - table_h - 40;
-    double map_h = fmax(MAP_MIN_H, fmin(MAP_MAX_H, room));
+    /* A table that runs over several pages anyway leaves the map its full
+     * size. */
+    double map_h = room < MAP_MIN_H ? MAP_MAX_H : fmin(MAP_MAX_H, room);
 
     mg_buf svg;
     mg_buf_init(&svg, MG_HTTP_MAX_RESPONSE);
