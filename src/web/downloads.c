@@ -189,26 +189,75 @@ static int view_refused(view *v, int rc)
     return rc > 0 ? MG_OK : rc;
 }
 
+/* "5 décembre 2026" of today (UTC), for the maps' source line. */
+static void today_fr(char *out, size_t cap)
+{
+    static const char *const months[] = {"janvier", "février", "mars",      "avril",
+                                         "mai",     "juin",    "juillet",   "août",
+                                         "septembre", "octobre", "novembre", "décembre"};
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    snprintf(out, cap, "%d%s %s %d", tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon],
+             tm.tm_year + 1900);
+}
+
+/*
+ * The map of a download, fit for a report: the measure's own unit, legend
+ * and colour direction, as on the territory page (a difference map keeps
+ * its diverging colours; classes of the whole territory, so that colours
+ * read as on the page); the names of the main communes, the EPCI borders,
+ * a scale bar, the source and date; framed on the scope with the rest
+ * greyed; a scenario's sites marked and named.
+ */
 static int map_svg(const mg_app *a, view *v, mg_buf *out)
 {
     const mg_diagnosis *g = v->p->g;
-    /* The measure's own unit, legend and colour direction, as on the
-     * territory page; a difference map keeps its diverging colours. The
-     * classes are those of the scope's communes. */
     const mg_app_measure_info *m = mg_app_measure(v->mk);
     bool apl = m->apl && !v->diff;
-    mg_map_style style = mg_map_style_for(v->values, v->scope.idx, v->scope.n,
+    mg_map_style style = mg_map_style_for(v->values, g->study, g->study_n,
                                           apl ? g->prof->threshold : NAN, v->diff);
     if (m->low_is_good && !v->diff)
         mg_map_style_reverse(&style);
+    bool framed = v->scope.kind != MG_SCOPE_ALL;
+    char date[48], source[256];
+    today_fr(date, sizeof date);
+    snprintf(source, sizeof source,
+             "Source : DREES (APL 2021), INSEE (BPE 2019), Etalab, IGN ; calcul maillage, %s", date);
+    mg_map_site *sites = NULL;
+    size_t nsites = 0;
+    if (v->is_scenario && v->w.s.n) {
+        size_t n = v->w.s.n < MG_MAP_MAX_SITES ? v->w.s.n : MG_MAP_MAX_SITES;
+        sites = mg_alloc_array(n, sizeof *sites);
+        if (!sites)
+            return MG_ENOMEM;
+        for (size_t k = 0; k < n; k++) {
+            const mg_action *act = &v->w.s.actions[k];
+            sites[nsites++] = (mg_map_site){.commune = (long)act->commune,
+                                            .label = g->t->name[act->commune],
+                                            .kind = (unsigned)act->kind % MG_MAP_SITE_KINDS,
+                                            .kind_label = mg_resource_label(act->kind)};
+        }
+    }
     mg_map_options opt = {.title = v->title,
                           .unit = v->diff ? "écart" : mg_app_measure_unit(v->mk, g->prof),
                           .legend_title = v->diff ? NULL : m->legend,
                           .no_data_label = m->no_data,
                           .threshold = apl ? g->prof->threshold : NAN,
-                          .threshold_label = "seuil de sous-dotation", .highlight = -1,
-                          .width = 1000};
-    return mg_map_svg(out, a->geometry, g->t, v->values, &style, &opt);
+                          .threshold_label = "seuil de sous-dotation",
+                          .highlight = -1,
+                          .width = 1000,
+                          .focus = framed ? v->scope.mark : NULL,
+                          .focus_label = framed ? v->scope.label : NULL,
+                          .label_count = framed ? 8 : 12,
+                          .epci_borders = true,
+                          .sites = sites,
+                          .nsites = nsites,
+                          .scale_bar = true,
+                          .source = source};
+    int rc = mg_map_svg(out, a->geometry, g->t, v->values, &style, &opt);
+    free(sites);
+    return rc;
 }
 
 static void attachment(mg_http_response *res, const view *v, const char *suffix, const char *ext)

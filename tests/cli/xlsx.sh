@@ -267,6 +267,13 @@ dl scoped.svg "/carte.svg?profession=mg&perimetre=epci:$epci" 200 "image/svg+xml
 grep -q 'CC Piège Lauragais Malepère' "$tmp/scoped.svg" && ok || fail "scoped map title"
 grep -q 'filename="maillage-mg-apl-officielle-cc-piege-lauragais-malepere.svg"\|filename="maillage-mg-apl-cc-piege-lauragais-malepere.svg"' \
     "$tmp/scoped.svg.headers" && ok || fail "scoped map file name"
+# Framed on the EPCI: every other commune of the full CSV greyed.
+out=$(( $(wc -l <"$tmp/full.csv") - 1 - 38 ))
+[ "$(grep -o 'class="mg-out"' "$tmp/scoped.svg" | wc -l)" = "$out" ] && ok ||
+    fail "scoped map: $(grep -o 'class="mg-out"' "$tmp/scoped.svg" | wc -l) greyed communes, expected $out"
+grep -q 'class="mg-scope-outline"' "$tmp/scoped.svg" && ok || fail "scoped map: no outline"
+grep -q 'class="mg-source"' "$tmp/scoped.svg" && grep -q 'class="mg-scale"' "$tmp/scoped.svg" &&
+    ok || fail "map download: no source line or scale bar"
 dl scoped.png "/carte.png?profession=mg&perimetre=epci:$epci" 200 "image/png"
 # A list of communes as scope: the rows of those communes.
 dl list.csv "/telecharger/communes.csv?profession=mg&base=modele&perimetre=communes:11069,11304" 200
@@ -302,6 +309,10 @@ assert any(float(r["apl_scenario"]) != float(r["apl"]) for r in rows)
 PY
 grep -q "filename=\"maillage-scenario-$id-cc-piege-lauragais-malepere.xlsx\"" "$tmp/scenscoped.xlsx.headers" &&
     ok || fail "scenario file name: $(grep -i disposition "$tmp/scenscoped.xlsx.headers")"
+# Its map marks and names the site.
+dl scen.svg "/carte.svg?scenario=$id&base=modele&perimetre=epci:$epci" 200 "image/svg+xml"
+name=$(awk -F, 'NR == 2 { print $2 }' "$tmp/scoped.csv")
+grep -q "<g class=\"mg-site\"><title>[^<]*$name" "$tmp/scen.svg" && ok || fail "scenario map: no site at $name"
 # Anonymous: the scenario is not public.
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/telecharger/communes.xlsx?scenario=$id")
 [ "$code" = 303 ] && ok || fail "anonymous scenario workbook: $code"
