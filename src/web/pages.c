@@ -314,6 +314,7 @@ typedef struct territory_req {
     enum mg_baseline base_default; /* the server's, left out of links */
     mg_scope scope;                /* ?perimetre= (owned), or the EPCI of /epci/{siren} */
     char path[64];                 /* "/territoire", or "/epci/SIREN" for an EPCI's page */
+    bool flag_maps;                /* ?cartes=accord: both "below" maps of the whole territory */
 } territory_req;
 
 static int territory_parse(const mg_app *a, const mg_http_request *r, territory_req *q,
@@ -337,6 +338,8 @@ static int territory_parse(const mg_app *a, const mg_http_request *r, territory_
     }
     if (parse_page(r, "page", &q->page, why) || parse_page(r, "page_epci", &q->page_epci, why))
         return why->status;
+    const char *maps = mg_http_query(r, "cartes");
+    q->flag_maps = maps && strcmp(maps, "accord") == 0;
     return 0;
 }
 
@@ -855,7 +858,7 @@ static void one_side_list(mg_buf *b, const territory_req *q, bool model_side)
 
 /* The two "below the threshold" maps side by side: the model's and the
  * DREES's, on the same two classes. */
-static void flag_maps(mg_buf *b, const mg_app *a, const mg_app_profession *p)
+static void flag_maps(mg_buf *b, const mg_app *a, const mg_app_profession *p, const mg_scope *sc)
 {
     const mg_diagnosis *g = p->g;
     char suffix[64];
@@ -873,7 +876,9 @@ static void flag_maps(mg_buf *b, const mg_app *a, const mg_app_profession *p)
                               .threshold = g->prof->threshold,
                               .threshold_label = "seuil de sous-dotation",
                               .link_prefix = "/commune/", .link_suffix = suffix,
-                              .highlight = -1, .width = 400};
+                              .highlight = -1, .width = 400,
+                              .focus = sc->kind == MG_SCOPE_ALL ? NULL : sc->mark,
+                              .focus_label = sc->label, .epci_borders = true};
         (void)web_map_inline(b, a, g->t, values[k], &st, &opt);
         mg_buf_puts(b, "</div>");
     }
@@ -947,7 +952,23 @@ static void agreement_section(mg_buf *b, const mg_app *a, const territory_req *q
         one_side_list(b, q, true);
         mg_buf_puts(b, "<h3>Sous le seuil selon la DREES seulement</h3>\n");
         one_side_list(b, q, false);
-        flag_maps(b, a, q->p);
+        /* A scope's maps are small; the whole territory's two more maps
+         * are drawn on demand, to keep the page light. */
+        if (sc->kind != MG_SCOPE_ALL || q->flag_maps) {
+            flag_maps(b, a, q->p, sc);
+        } else {
+            mg_buf_puts(b, "<p><a href=\"");
+            mg_html_href(b, q->path,
+                         (const char *const[]){"profession", g->prof->key, "mesure",
+                                               mg_app_measure_keys[q->measure], "base",
+                                               q->base != q->base_default
+                                                   ? web_baseline_param(q->base)
+                                                   : NULL,
+                                               "cartes", "accord", NULL},
+                         "accord");
+            mg_buf_puts(b, "\">Afficher côte à côte les communes sous le seuil selon le modèle "
+                           "et selon la DREES</a></p>\n");
+        }
     }
     mg_buf_puts(b, "</section>\n");
 }
@@ -960,7 +981,7 @@ static void agreement_section(mg_buf *b, const mg_app *a, const territory_req *q
  * a value. Links to the commune pages as web_map's.
  */
 static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, int measure,
-                        const double *values, const char *title)
+                        const double *values, const char *title, const mg_scope *sc)
 {
     const mg_diagnosis *g = p->g;
     const mg_app_measure_info *m = mg_app_measure(measure);
@@ -981,6 +1002,12 @@ static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, 
         .link_suffix = suffix,
         .highlight = -1,
         .width = 800,
+        /* A scope's map is framed on it, the rest of the territory grey. */
+        .focus = sc->kind == MG_SCOPE_ALL ? NULL : sc->mark,
+        .focus_label = sc->label,
+        .label_count = 8,
+        .epci_borders = true,
+        .scale_bar = true,
     };
     (void)web_map_inline(b, a, g->t, values, &style, &opt); /* a failed buffer says so */
 }
@@ -1050,7 +1077,7 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
              q->measure == 0 && q->base == MG_BASELINE_OFFICIAL ? "APL officielle (DREES)"
                                                                 : mg_app_measure(q->measure)->label,
              g->prof->label);
-    measure_map(b, a, q->p, q->measure, v->value, map_title);
+    measure_map(b, a, q->p, q->measure, v->value, map_title, &q->scope);
     mg_buf_puts(b, "<p class=\"downloads\">Télécharger : ");
     download_link(b, "/telecharger/communes.csv", q, false, "tableau CSV");
     mg_buf_puts(b, " · ");
@@ -1059,6 +1086,12 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     download_link(b, "/carte.svg", q, true, "carte SVG");
     mg_buf_puts(b, " · ");
     download_link(b, "/carte.png", q, true, "carte PNG");
+    mg_buf_puts(b, "<br>Pour les élus et partenaires : ");
+    download_link(b, "/telecharger/communes.xlsx", q, false, "classeur Excel (XLSX)");
+    mg_buf_puts(b, " · ");
+    download_link(b, "/telecharger/communes-fr.csv", q, false, "CSV pour tableur français");
+    mg_buf_puts(b, " · ");
+    download_link(b, "/territoire/fiche.pdf", q, false, "fiche territoire (PDF A4)");
     mg_buf_puts(b, "</p>\n</section>\n");
     key_figures(b, q->p, v->summary, q->measure);
     mg_buf_puts(b, "</div>\n");

@@ -247,6 +247,15 @@ static void test_agreement_lists(void **state)
     assert_non_null(strstr(from, "Sous le seuil selon le modèle (maillage)</title>"));
     assert_non_null(strstr(from, "Sous le seuil selon la DREES (APL officielle)</title>"));
     mg_http_response_free(&r);
+    /* The whole territory draws them on demand only. */
+    r = get("/territoire?profession=mg");
+    assert_null(strstr(text(&r), "Sous le seuil selon la DREES (APL officielle)</title>"));
+    assert_non_null(strstr(text(&r), "cartes=accord#accord"));
+    mg_http_response_free(&r);
+    r = get("/territoire?profession=mg&cartes=accord");
+    assert_non_null(strstr(text(&r), "Sous le seuil selon le modèle (maillage)</title>"));
+    assert_non_null(strstr(text(&r), "Sous le seuil selon la DREES (APL officielle)</title>"));
+    mg_http_response_free(&r);
 }
 
 static void test_commune_gap(void **state)
