@@ -208,11 +208,13 @@ int mg_plan_problem_build_why(mg_plan_problem *out, const mg_diagnosis *g,
     out->clat = out->clon = NULL;
     out->unit_commune = out->cstart = out->cand_commune = NULL;
     out->cunit = NULL;
+    out->inhabitants = NULL;
     uint8_t *cand = mg_alloc_array(N ? N : 1, 1);
+    uint8_t *unit = mg_alloc_array(N ? N : 1, 1);
     double *w = mg_alloc_array(g->pairs.npairs ? g->pairs.npairs : 1, sizeof *w);
     double *pharm = NULL;
     int rc = MG_OK;
-    if (!cand || !w) {
+    if (!cand || !w || !unit) {
         rc = plan_why(why, MG_PLAN_ERR_MEMORY, mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory"));
         goto done;
     }
@@ -285,10 +287,24 @@ int mg_plan_problem_build_why(mg_plan_problem *out, const mg_diagnosis *g,
                 s++;
         }
     }
+    /* Within a scope: its study communes are the units and the only
+     * candidates; the columns and D_k still count every neighbour. */
+    for (size_t i = 0; i < N; i++) {
+        unit[i] = t->in_study[i] && (!c || !c->scope || c->units_everywhere || c->scope[i]);
+        if (c && c->scope && !c->scope[i])
+            cand[i] = 0;
+    }
     mg_access_weights(&g->pairs, &g->apl_spec.decay, w);
     rc = mg_plan_problem_from_table(out, &g->pairs, w, g->demand, mg_scenario_engine_demand(e),
-                                    g->apl, g->supply, t->in_study, cand, t->lat, t->lon,
+                                    g->apl, g->supply, unit, cand, t->lat, t->lon,
                                     g->apl_spec.scale, g->opts.catchment, d);
+    if (!rc) {
+        out->inhabitants = mg_alloc_array(out->n ? out->n : 1, sizeof *out->inhabitants);
+        if (!out->inhabitants)
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        for (size_t u = 0; !rc && u < out->n; u++)
+            out->inhabitants[u] = t->population[out->unit_commune[u]];
+    }
     if (!rc && out->baseline == MG_BASELINE_OFFICIAL) {
         /* The situation today on the official baseline: the DREES value
          * where it has one (no change yet, so nothing is clamped). */
@@ -308,6 +324,7 @@ int mg_plan_problem_build_why(mg_plan_problem *out, const mg_diagnosis *g,
         mg_plan_problem_free(out);
 done:
     free(cand);
+    free(unit);
     free(w);
     free(pharm);
     return rc;

@@ -65,6 +65,7 @@ void mg_plan_problem_free(mg_plan_problem *p)
     free(p->base);
     free(p->base_minutes);
     free(p->unit_commune);
+    free(p->inhabitants);
     free(p->cstart);
     free(p->cunit);
     free(p->cw);
@@ -73,6 +74,7 @@ void mg_plan_problem_free(mg_plan_problem *p)
     free(p->clat);
     free(p->clon);
     free(p->cand_commune);
+    p->inhabitants = NULL;
     p->pop = p->base = p->base_minutes = p->cw = p->cmin = p->cfactor = p->clat = p->clon = NULL;
     p->unit_commune = p->cstart = p->cand_commune = NULL;
     p->cunit = NULL;

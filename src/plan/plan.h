@@ -138,6 +138,9 @@ typedef struct mg_plan_problem {
     double *base;            /* Aᵢ before */
     double *base_minutes;    /* minutes to the nearest existing practice, capped */
     size_t *unit_commune;    /* territory index of each unit (NULL for hand instances) */
+    double *inhabitants;     /* inhabitants of each unit (t->population), beside P̃ᵢ, the
+                                standardised population the objectives weigh; NULL for hand
+                                instances (the inhabitants' figures are then NaN) */
 
     size_t ncand;
     size_t *cstart;          /* ncand + 1 offsets into the columns */
@@ -200,6 +203,15 @@ typedef struct mg_plan_candidates {
     const char *rule;      /* "all" (default; every commune has a town hall), "pharmacy"
                               (BPE D301 in the France folder), or a file of codes */
     const char *exclude;   /* comma-separated codes, may be NULL */
+    /* A scope (diagnosis/scope.h's mark, t->n entries; NULL: the whole
+     * study territory): the units of the objective and the candidates are
+     * the study communes marked here, while the columns still come from
+     * every neighbour's demand (D_k is the engine's, over all communes). */
+    const uint8_t *scope;
+    /* With a scope: every study commune is still a unit (the candidates
+     * stay the scope's), for the whole territory's figures of a plan made
+     * for the scope. */
+    bool units_everywhere;
 } mg_plan_candidates;
 
 /**
@@ -311,23 +323,42 @@ int mg_plan_exact_why(const mg_plan_problem *p, const mg_plan_exact_opts *o,
                       mg_plan_exact_result *out, mg_plan_why *why, mg_diag *d) MG_WARN_UNUSED;
 void mg_plan_exact_result_free(mg_plan_exact_result *r);
 
-/** Why a site was chosen: whom it reaches and what it changes. */
+/**
+ * Why a site was chosen: whom it reaches and what it changes. Two kinds of
+ * per-site figures, named as such: MARGINAL ones are the site's
+ * contribution given the sites listed before it, in the order of the set
+ * (for a greedy answer the order chosen), so that they add up to the
+ * set's totals; STANDALONE ones are the site alone on today's situation.
+ * Populations are either standardised (P̃ᵢ, what the objectives weigh) or
+ * inhabitants (NaN for hand instances), never one for the other.
+ */
 typedef struct mg_plan_site_explain {
-    double marginal;           /* value of the set minus value without this site */
-    size_t units_reached;      /* units with f(t) > 0 (coverage: t ≤ T) */
-    double population_reached;
-    double population_lifted;  /* lifted by the set but not without this site */
+    double marginal;           /* marginal: value of the first k+1 sites minus the first k;
+                                  Σ marginal = the set's value */
+    double standalone;         /* standalone: value of this site alone */
+    size_t units_reached;      /* units with f(t) > 0 (coverage: t ≤ T; pmedian: nearer) */
+    double population_reached; /* standardised population of those units */
+    double inhabitants_reached;/* their inhabitants */
+    double population_lifted;  /* marginal: standardised population brought to θ or above
+                                  by this site after the ones before it (may be negative
+                                  for none; Σ = the set's lifted) */
+    double inhabitants_lifted; /* marginal, the same in inhabitants */
     double apl_gain_max;       /* largest APL increase it brings to one unit */
     uint32_t best_unit;        /* the unit it helps most */
 } mg_plan_site_explain;
 
 typedef struct mg_plan_totals {
     double value;
-    double deficit_before, deficit_after;  /* Σ P̃ max(0, θ − A) */
-    double below_before, below_after;      /* population below θ */
+    double deficit_before, deficit_after;  /* Σ P̃ max(0, θ − A) (standardised population) */
+    double below_before, below_after;      /* standardised population below θ */
     double lifted;                         /* below_before − below_after */
     double cost;
-    double cost_per_lifted;                /* NaN when nobody is lifted */
+    double cost_per_lifted;                /* per standardised person lifted; NaN for none */
+    /* The same in inhabitants (t->population; NaN for hand instances) and in
+     * communes, as the territory page counts them. */
+    double inhabitants_below_before, inhabitants_below_after, inhabitants_lifted;
+    double cost_per_inhabitant_lifted;     /* NaN when no inhabitant is lifted */
+    size_t communes_below_before, communes_below_after;
 } mg_plan_totals;
 
 /**
