@@ -1,9 +1,13 @@
 /* The planning page: where new resources help most (docs/planning.md).
- * A GET form (resources and their counts, objective, budget, minimum
- * distance, excluded communes, the user's own sites) and the results: the
- * sites on the map, the marginal gain of each and whom it reaches, the
- * population lifted, the cost per person lifted, the comparison with the
- * user's sites, and a button that saves the plan as a scenario.
+ * A GET form (the scope, resources with their counts, capacities and costs
+ * — the defaults shown and changeable —, objective, budget, minimum
+ * distance, excluded communes, the user's own sites of any mix of kinds)
+ * and the results: the sites on the map, the marginal gain of each (in the
+ * order chosen, adding up to the plan's) and its gain alone, whom it
+ * reaches, the communes and inhabitants under the threshold before and
+ * after for the scope and the whole territory, the cost per inhabitant
+ * lifted, the comparison with the user's sites, and a button that saves
+ * the plan as a scenario.
  *
  * The handler reads and checks the form (plan_parse, through web/form.h
  * and so the French-aware parsers), computes the plan (plan_compute, where
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "diagnosis/scope.h"
 #include "plan/plan.h"
 #include "web/form.h"
 #include "web/messages.h"
@@ -59,29 +64,127 @@ static const char *plan_reason_fr(enum mg_plan_reason r)
 #define PLAN_MAX_PER_KIND 50
 #define PLAN_MAX_PROPOSED 100
 
-/* Form field of each kind: the count asked for, and its default. */
+/* How the practitioners of each profession are named (access/access.c keys):
+ * with an article ("une infirmière"), alone ("infirmière"), and in the
+ * plural heading a count ("Infirmières"). */
+typedef struct prof_words {
+    const char *key, *one, *noun, *plural, *many;
+} prof_words;
+
+static const prof_words prof_names[] = {
+    {"mg", "un médecin généraliste", "médecin généraliste", "Médecins généralistes",
+     "médecins généralistes"},
+    {"inf", "une infirmière", "infirmière", "Infirmières", "infirmières"},
+    {"mk", "un masseur-kinésithérapeute", "masseur-kinésithérapeute", "Masseurs-kinésithérapeutes",
+     "masseurs-kinésithérapeutes"},
+    {"sf", "une sage-femme", "sage-femme", "Sages-femmes", "sages-femmes"},
+    {"cd", "un chirurgien-dentiste", "chirurgien-dentiste", "Chirurgiens-dentistes",
+     "chirurgiens-dentistes"},
+};
+
+static const prof_words *prof_of(const mg_profession *prof)
+{
+    for (size_t k = 0; k < sizeof prof_names / sizeof *prof_names; k++)
+        if (strcmp(prof_names[k].key, prof->key) == 0)
+            return &prof_names[k];
+    return &prof_names[0];
+}
+
+static bool is_gp(const mg_profession *prof)
+{
+    return strcmp(prof->key, "mg") == 0;
+}
+
+/* The kinds of the form: the count's field (and, prefixed, its capacity's
+ * and cost's), how one site is named, and the counts of the empty form
+ * for GPs and for the other professions (for which telemedicine and
+ * mobile consultations do not apply: gp_only). */
 static const struct {
     enum mg_resource kind;
     const char *field;
-    const char *label;
-    const char *def; /* shown in the empty form */
-    long defn;       /* the same, used when the field is left empty */
+    const char *plural; /* NULL: the profession's practitioners */
+    const char *one;    /* with its article; NULL: the profession's */
+    const char *noun;   /* NULL: the profession's */
+    bool gp_only;
+    long def_gp, def_other;
+    const char *cost_why; /* what the default cost pays for */
 } plan_kinds[] = {
-    {MG_RES_CABIN, "cabine", "Cabines de télémédecine (nombre)", "1", 1},
-    {MG_RES_CART, "chariot", "Chariots de téléconsultation (nombre)", "2", 2},
-    {MG_RES_CENTRE, "maison", "Maisons de santé (nombre)", "0", 0},
-    {MG_RES_MOBILE, "itinerant", "Consultations itinérantes (nombre)", "0", 0},
-    {MG_RES_GP, "medecin", "Médecins (nombre)", "0", 0},
+    {MG_RES_CABIN, "cabine", "Cabines de télémédecine", "une cabine de télémédecine",
+     "cabine de télémédecine", true, 1, 0,
+     "achat et installation d'une cabine connectée, et une année de service et de maintenance"},
+    {MG_RES_CART, "chariot", "Chariots de téléconsultation", "un chariot de téléconsultation",
+     "chariot de téléconsultation", true, 2, 0,
+     "un chariot et ses instruments connectés (environ 20 000 euros) et une part du temps de "
+     "l'infirmière qui assiste"},
+    {MG_RES_CENTRE, "maison", "Maisons de santé", "une maison de santé", "maison de santé", false,
+     0, 0, "construction d'une maison de santé pluriprofessionnelle rurale"},
+    {MG_RES_MOBILE, "itinerant", "Consultations itinérantes", "une consultation itinérante",
+     "consultation itinérante", true, 0, 0,
+     "un arrêt d'un bus médical partagé : une part du véhicule et du temps de l'équipe, deux "
+     "jours par mois"},
+    {MG_RES_GP, "medecin", NULL, NULL, NULL, false, 0, 1,
+     "ordre de grandeur d'une aide à l'installation en zone sous-dotée (l'aide CAIM de "
+     "l'Assurance maladie va jusqu'à 50 000 euros pour un médecin généraliste)"},
 };
 #define PLAN_NKINDS (sizeof plan_kinds / sizeof *plan_kinds)
 
+/* Kind k's plural heading, one site with its article, and its noun, for
+ * profession prof. */
+static const char *kind_plural(size_t k, const mg_profession *prof)
+{
+    return plan_kinds[k].plural ? plan_kinds[k].plural : prof_of(prof)->plural;
+}
+
+static const char *kind_one(size_t k, const mg_profession *prof)
+{
+    return plan_kinds[k].one ? plan_kinds[k].one : prof_of(prof)->one;
+}
+
+static const char *kind_noun(size_t k, const mg_profession *prof)
+{
+    return plan_kinds[k].noun ? plan_kinds[k].noun : prof_of(prof)->noun;
+}
+
+/* The form's row of resource kind `kind`, or -1. */
+static int kind_row(enum mg_resource kind)
+{
+    for (size_t k = 0; k < PLAN_NKINDS; k++)
+        if (plan_kinds[k].kind == kind)
+            return (int)k;
+    return -1;
+}
+
+static bool kind_applies(size_t k, const mg_profession *prof)
+{
+    return !plan_kinds[k].gp_only || is_gp(prof);
+}
+
+/* The unit of a capacity: acts per year for GPs, full-time equivalents
+ * otherwise (scenario/scenario.h). */
+static const char *capacity_unit(const mg_profession *prof)
+{
+    return is_gp(prof) ? "consultations par an" : "ETP";
+}
+
 static const web_option objective_options[] = {
-    {"deficit", "réduire le déficit sous le seuil (population × écart au seuil)"},
-    {"lifted", "faire passer le plus d'habitants au-dessus du seuil"},
-    {"coverage", "couvrir la population sous le seuil à moins de 10 minutes"},
+    {"deficit", "réduire le déficit sous le seuil (population standardisée × écart au seuil)"},
+    {"lifted", "faire passer le plus de population standardisée au-dessus du seuil"},
+    {"coverage", "couvrir la population standardisée sous le seuil à moins de 10 minutes"},
     {"pmedian", "réduire le temps d'accès au praticien le plus proche"},
     {NULL, NULL},
 };
+
+/* The unit of each objective's gain. */
+static const char *objective_unit(enum mg_plan_objective o)
+{
+    switch (o) {
+    case MG_PLAN_DEFICIT: return "population standardisée × écart au seuil";
+    case MG_PLAN_LIFTED: return "population standardisée passée au-dessus du seuil";
+    case MG_PLAN_COVERAGE: return "population standardisée sous le seuil couverte";
+    case MG_PLAN_PMEDIAN: return "population standardisée × minutes gagnées";
+    default: return "";
+    }
+}
 
 /* The baselines (scenario/baseline.h), by their words in links. */
 static const web_option base_options[] = {
@@ -90,10 +193,15 @@ static const web_option base_options[] = {
     {NULL, NULL},
 };
 
-/* The fields after the kinds: the form's description, once. */
+/* The form's fields: per kind its count, its capacity and its cost (the
+ * defaults shown and changeable where they are used), then the others. */
+#define F_COUNT_OF(k) (3 * (int)(k))
+#define F_CAPACITY_OF(k) (3 * (int)(k) + 1)
+#define F_COST_OF(k) (3 * (int)(k) + 2)
 enum {
-    F_PROFESSION = PLAN_NKINDS, /* hidden: the profession of the page */
+    F_PROFESSION = 3 * PLAN_NKINDS, /* hidden: the profession of the page */
     F_CALCULER,                 /* hidden: "the form was sent" */
+    F_SCOPE,                    /* the scope (?perimetre=) */
     F_OBJECTIVE,
     F_BASE,
     F_BUDGET,
@@ -102,34 +210,37 @@ enum {
     F_PROPOSAL,
     F_COUNT
 };
+_Static_assert(F_COUNT <= WEB_FORM_MAX_FIELDS, "the planning form has too many fields");
 
-static const web_field plan_other_fields[F_COUNT - PLAN_NKINDS] = {
-    [F_PROFESSION - PLAN_NKINDS] = {.name = "profession", .label = "Profession",
-                                    .kind = WEB_FIELD_HIDDEN},
-    [F_CALCULER - PLAN_NKINDS] = {.name = "calculer", .label = "Calculer",
-                                  .kind = WEB_FIELD_HIDDEN, .defval = "1"},
-    [F_OBJECTIVE - PLAN_NKINDS] = {.name = "objectif", .label = "Objectif",
-                                   .kind = WEB_FIELD_SELECT, .options = objective_options,
-                                   .defval = "deficit"},
-    [F_BASE - PLAN_NKINDS] = {.name = "base", .label = "APL avant le plan",
-                              .kind = WEB_FIELD_SELECT, .options = base_options,
-                              .hint = "L'APL officielle là où la DREES en publie une (celle du "
-                                      "modèle ailleurs), ou celle du modèle partout."},
-    [F_BUDGET - PLAN_NKINDS] = {.name = "budget", .label = "Budget total en euros",
-                                .kind = WEB_FIELD_NUMBER, .min = 0, .max = 1e12,
-                                .hint = "Vide : sans limite. Par exemple 150 000."},
-    [F_DISTANCE - PLAN_NKINDS] = {.name = "distance",
-                                  .label = "Distance minimale entre deux sites, en km",
-                                  .kind = WEB_FIELD_NUMBER, .min = 0, .max = 500,
-                                  .hint = "Vide : aucune. Par exemple 7,5."},
-    [F_EXCLUDE - PLAN_NKINDS] = {.name = "exclure", .label = "Communes exclues",
-                                 .kind = WEB_FIELD_TEXT, .max = 2000,
-                                 .hint = "Codes INSEE séparés par des virgules."},
-    [F_PROPOSAL - PLAN_NKINDS] = {.name = "proposition",
-                                  .label = "Vos propres sites, pour comparaison",
+static const web_field plan_other_fields[F_COUNT - F_PROFESSION] = {
+    [F_PROFESSION - F_PROFESSION] = {.name = "profession", .label = "Profession",
+                                     .kind = WEB_FIELD_HIDDEN},
+    [F_CALCULER - F_PROFESSION] = {.name = "calculer", .label = "Calculer",
+                                   .kind = WEB_FIELD_HIDDEN, .defval = "1"},
+    [F_SCOPE - F_PROFESSION] = {.name = "perimetre", .label = "Périmètre",
+                                .kind = WEB_FIELD_SELECT,
+                                .hint = "Les sites sont choisis dans ce périmètre et l'objectif "
+                                        "y est compté ; le calcul garde tous les voisins."},
+    [F_OBJECTIVE - F_PROFESSION] = {.name = "objectif", .label = "Objectif",
+                                    .kind = WEB_FIELD_SELECT, .options = objective_options,
+                                    .defval = "deficit"},
+    [F_BASE - F_PROFESSION] = {.name = "base", .label = "APL avant le plan",
+                               .kind = WEB_FIELD_SELECT, .options = base_options,
+                               .hint = "L'APL officielle là où la DREES en publie une (celle du "
+                                       "modèle ailleurs), ou celle du modèle partout."},
+    [F_BUDGET - F_PROFESSION] = {.name = "budget", .label = "Budget total en euros",
+                                 .kind = WEB_FIELD_NUMBER, .min = 0, .max = 1e12,
+                                 .hint = "Vide : sans limite. Par exemple 150 000."},
+    [F_DISTANCE - F_PROFESSION] = {.name = "distance",
+                                   .label = "Distance minimale entre deux sites, en km",
+                                   .kind = WEB_FIELD_NUMBER, .min = 0, .max = 500,
+                                   .hint = "Vide : aucune. Par exemple 7,5."},
+    [F_EXCLUDE - F_PROFESSION] = {.name = "exclure", .label = "Communes exclues",
                                   .kind = WEB_FIELD_TEXT, .max = 2000,
-                                  .hint = "Codes INSEE séparés par des virgules ; la première "
-                                          "ressource demandée y est placée."},
+                                  .hint = "Codes INSEE séparés par des virgules."},
+    [F_PROPOSAL - F_PROFESSION] = {.name = "proposition",
+                                   .label = "Vos propres sites, pour comparaison",
+                                   .kind = WEB_FIELD_TEXT, .max = 2000},
 };
 
 /* The form that saves a plan as a scenario: a name, and the profession
@@ -174,33 +285,173 @@ static void save_form_init(save_form_desc *f, const char *prof, const char *acti
 
 /* --- Parse ------------------------------------------------------------------ */
 
+/* A kind's defaults for the profession: its capacity (from the action's
+ * documented parameters) and its cost; applies is false when the kind
+ * does not concern the profession. */
+typedef struct kind_default {
+    bool applies;
+    double capacity, cost;
+} kind_default;
+
 /* What the request asks, read and checked. */
 typedef struct plan_request {
     const mg_app_profession *ap;
+    mg_scope scope;           /* ?perimetre= (the whole territory by default) */
+    bool scoped;              /* scope is part of the territory */
     web_field fields[F_COUNT];
     web_form form;
     web_form_input in;
     bool sent;                /* the form was sent: compute */
+    kind_default def[PLAN_NKINDS];
     long count[PLAN_NKINDS];  /* sites of each kind */
+    double capacity[PLAN_NKINDS], cost[PLAN_NKINDS]; /* as given, or the defaults */
+    bool changed[PLAN_NKINDS]; /* capacity or cost given other than the default */
     enum mg_plan_objective objective;
     enum mg_baseline base;    /* ?base=, or the server's default */
     double budget;            /* INFINITY: none */
     double min_km;
     const char *exclude;      /* NULL: none */
     const char *proposal;     /* NULL: none */
+    /* The words of the form that depend on the profession. */
+    char label[3 * PLAN_NKINDS][160];
+    char hint[3 * PLAN_NKINDS][400];
+    char defval[3 * PLAN_NKINDS][48];
+    char proposal_hint[400];
 } plan_request;
 
-/* The form's description for profession `prof` (the hidden field's value). */
-static void plan_form(plan_request *q, const char *prof, enum mg_baseline base)
+/* The options of the scope field: the whole territory, each EPCI of the
+ * study territory, and the scope asked for when it is a list of communes. */
+static int scope_options(mg_buf *b, const void *ctx, const char *selected)
 {
-    for (size_t k = 0; k < PLAN_NKINDS; k++)
-        q->fields[k] = (web_field){.name = plan_kinds[k].field,
-                                   .label = plan_kinds[k].label,
-                                   .kind = WEB_FIELD_INTEGER, .min = 0,
-                                   .max = PLAN_MAX_PER_KIND, .defval = plan_kinds[k].def};
-    memcpy(q->fields + PLAN_NKINDS, plan_other_fields, sizeof plan_other_fields);
-    q->fields[F_PROFESSION].defval = prof;
+    const plan_request *q = ctx;
+    const mg_summary *s = &q->ap->summary;
+    const char *sel = selected ? selected : "";
+    int rc = mg_html_option(b, "", "Tout le territoire", sel[0] == '\0');
+    for (size_t e = 0; rc == MG_OK && e < s->nepci; e++) {
+        char value[32];
+        snprintf(value, sizeof value, "epci:%s", s->epci[e].code);
+        rc = mg_html_option(b, value, s->epci[e].name ? s->epci[e].name : s->epci[e].code,
+                            strcmp(sel, value) == 0);
+    }
+    if (rc == MG_OK && q->scope.kind == MG_SCOPE_COMMUNES)
+        rc = mg_html_option(b, q->scope.key, q->scope.label, strcmp(sel, q->scope.key) == 0);
+    return rc;
+}
+
+/* Kind k's defaults for the profession of g. */
+static kind_default kind_defaults(size_t k, const mg_diagnosis *g)
+{
+    kind_default kd = {0};
+    mg_plan_kind pk;
+    mg_diag d = {{0}};
+    if (!kind_applies(k, g->prof) || mg_plan_kind_init(&pk, plan_kinds[k].kind, g, &d))
+        return kd;
+    kd.applies = true;
+    kd.capacity = pk.capacity;
+    kd.cost = pk.cost;
+    return kd;
+}
+
+/* How kind k's default capacity is reckoned, in French, into out. */
+static void capacity_reason(size_t k, const mg_profession *prof, const kind_default *kd,
+                            char *out, size_t cap)
+{
+    mg_action a = mg_action_defaults(plan_kinds[k].kind);
+    char v[48], per[48];
+    web_num(v, sizeof v, kd->capacity, is_gp(prof) ? 0 : 2);
+    switch (plan_kinds[k].kind) {
+    case MG_RES_CABIN:
+    case MG_RES_CART:
+        snprintf(out, cap,
+                 "Par défaut %s %s : %g h par semaine × %g consultations par heure × %g semaines "
+                 "× %g %% faisables à distance.",
+                 v, capacity_unit(prof), a.hours_per_week, a.consultations_per_hour,
+                 a.weeks_per_year, 100 * a.remote_share);
+        break;
+    case MG_RES_MOBILE:
+        snprintf(out, cap,
+                 "Par défaut %s %s : %g jours par mois × 12 mois × %g h par jour × %g "
+                 "consultations par heure.",
+                 v, capacity_unit(prof), a.days_per_month, a.hours_per_day,
+                 a.consultations_per_hour);
+        break;
+    case MG_RES_CENTRE:
+        web_num(per, sizeof per, kd->capacity / a.count, is_gp(prof) ? 0 : 2);
+        snprintf(out, cap, "Par défaut %s %s : %g %s × %s chacun (l'activité que le modèle "
+                           "donne à un praticien).",
+                 v, capacity_unit(prof), a.count, prof_of(prof)->many, per);
+        break;
+    default:
+        snprintf(out, cap, "Par défaut %s %s : l'activité que le modèle donne à %s.", v,
+                 capacity_unit(prof), prof_of(prof)->one);
+        break;
+    }
+}
+
+/* The form's description for the profession of ap (its words, its
+ * defaults), on baseline `base` and scope q->scope. */
+static void plan_form(plan_request *q, enum mg_baseline base)
+{
+    const mg_diagnosis *g = q->ap->g;
+    const mg_profession *prof = g->prof;
+    for (size_t k = 0; k < PLAN_NKINDS; k++) {
+        const kind_default *kd = &q->def[k];
+        int fc = F_COUNT_OF(k), fa = F_CAPACITY_OF(k), fo = F_COST_OF(k);
+        snprintf(q->label[fc], sizeof q->label[fc], "%s (nombre)", kind_plural(k, prof));
+        snprintf(q->defval[fc], sizeof q->defval[fc], "%ld",
+                 is_gp(prof) ? plan_kinds[k].def_gp : plan_kinds[k].def_other);
+        /* "Capacité d'une cabine…", "Capacité d'un chariot…" */
+        snprintf(q->label[fa], sizeof q->label[fa], "Capacité d'%s, en %s", kind_one(k, prof),
+                 capacity_unit(prof));
+        capacity_reason(k, prof, kd, q->hint[fa], sizeof q->hint[fa]);
+        web_num(q->defval[fa], sizeof q->defval[fa], kd->capacity, is_gp(prof) ? 0 : 2);
+        snprintf(q->label[fo], sizeof q->label[fo], "Coût d'%s, en euros", kind_one(k, prof));
+        char c[48];
+        web_num(c, sizeof c, kd->cost, 0);
+        snprintf(q->hint[fo], sizeof q->hint[fo], "Par défaut %s euros : %s (ordre de grandeur, "
+                 "à remplacer par vos chiffres).", c, plan_kinds[k].cost_why);
+        web_num(q->defval[fo], sizeof q->defval[fo], kd->cost, 0);
+        bool shown = kd->applies;
+        q->fields[fc] = (web_field){.name = plan_kinds[k].field, .label = q->label[fc],
+                                    .kind = shown ? WEB_FIELD_INTEGER : WEB_FIELD_HIDDEN,
+                                    .min = 0, .max = PLAN_MAX_PER_KIND,
+                                    .defval = q->defval[fc]};
+        /* The capacity's and cost's field names: "capacite_cabine", "cout_cabine". */
+        q->fields[fa] = (web_field){.label = q->label[fa], .kind = WEB_FIELD_NUMBER, .min = 0,
+                                    .max = 1e7, .defval = q->defval[fa], .hint = q->hint[fa]};
+        q->fields[fo] = (web_field){.label = q->label[fo], .kind = WEB_FIELD_NUMBER, .min = 0,
+                                    .max = 1e10, .defval = q->defval[fo], .hint = q->hint[fo]};
+        if (!shown) {
+            q->fields[fa].kind = q->fields[fo].kind = WEB_FIELD_HIDDEN;
+            q->fields[fa].defval = q->fields[fo].defval = "";
+        }
+    }
+    static const char *const cap_names[PLAN_NKINDS] = {"capacite_cabine", "capacite_chariot",
+                                                       "capacite_maison", "capacite_itinerant",
+                                                       "capacite_medecin"};
+    static const char *const cost_names[PLAN_NKINDS] = {"cout_cabine", "cout_chariot",
+                                                        "cout_maison", "cout_itinerant",
+                                                        "cout_medecin"};
+    for (size_t k = 0; k < PLAN_NKINDS; k++) {
+        q->fields[F_CAPACITY_OF(k)].name = cap_names[k];
+        q->fields[F_COST_OF(k)].name = cost_names[k];
+    }
+    memcpy(q->fields + F_PROFESSION, plan_other_fields, sizeof plan_other_fields);
+    q->fields[F_PROFESSION].defval = prof->key;
     q->fields[F_BASE].defval = web_baseline_param(base);
+    q->fields[F_SCOPE].defval = q->scope.key;
+    q->fields[F_SCOPE].options_fn = scope_options;
+    if (!isfinite(prof->threshold))
+        q->fields[F_OBJECTIVE].defval = "pmedian";
+    snprintf(q->proposal_hint, sizeof q->proposal_hint,
+             "Codes INSEE séparés par des virgules, chacun suivi de « :%s » s'il n'est pas "
+             "%s : par exemple « 11069:%s, 11206:%s ». Sans type, la première ressource "
+             "demandée.",
+             is_gp(prof) ? "cabine », « :chariot », « :maison », « :itinerant » ou « :medecin"
+                         : "maison » ou « :medecin",
+             is_gp(prof) ? "la première ressource demandée" : "la première ressource demandée",
+             is_gp(prof) ? "cabine" : "maison", is_gp(prof) ? "chariot" : "medecin");
+    q->fields[F_PROPOSAL].hint = q->proposal_hint;
     q->form = (web_form){.id = "plan", .fields = q->fields, .nfields = F_COUNT,
                          .submit = "Calculer le plan"};
 }
@@ -214,7 +465,7 @@ static const char *given_text(const plan_request *q, int f)
 /*
  * Reads the request into q. Returns 0 when q is ready (possibly with
  * refused fields in q->in, drawn again by plan_render), or non-zero when
- * an answer was already given (an unknown profession).
+ * an answer was already given (an unknown profession or scope).
  */
 static int plan_parse(web_ctx *ctx, plan_request *q)
 {
@@ -225,15 +476,35 @@ static int plan_parse(web_ctx *ctx, plan_request *q)
     q->base = web_baseline(ctx);
     if (q->base == MG_BASELINE_COUNT)
         return -1;
-    plan_form(q, q->ap->g->prof->key, q->base);
+    if (!web_scope(ctx, q->ap, &q->scope))
+        return -1;
+    q->scoped = q->scope.kind != MG_SCOPE_ALL;
+    for (size_t k = 0; k < PLAN_NKINDS; k++)
+        q->def[k] = kind_defaults(k, q->ap->g);
+    plan_form(q, q->base);
     q->sent = mg_http_query(ctx->req, "calculer") || mg_http_query(ctx->req, "objectif");
     if (!q->sent)
         return 0;
     web_form_read(&q->form, ctx->req, &q->in);
-    for (size_t k = 0; k < PLAN_NKINDS; k++)
-        q->count[k] = q->in.given[k] ? (long)q->in.num[k] : plan_kinds[k].defn;
+    bool gp = is_gp(q->ap->g->prof);
+    for (size_t k = 0; k < PLAN_NKINDS; k++) {
+        int fc = F_COUNT_OF(k), fa = F_CAPACITY_OF(k), fo = F_COST_OF(k);
+        long defn = gp ? plan_kinds[k].def_gp : plan_kinds[k].def_other;
+        if (!q->def[k].applies)
+            q->count[k] = 0; /* hidden: a kind of another profession */
+        else
+            q->count[k] = q->in.given[fc] ? (long)q->in.num[fc] : defn;
+        q->capacity[k] = q->in.given[fa] && !q->in.error[fa][0] ? q->in.num[fa]
+                                                                : q->def[k].capacity;
+        q->cost[k] = q->in.given[fo] && !q->in.error[fo][0] ? q->in.num[fo] : q->def[k].cost;
+        q->changed[k] = q->def[k].applies && (fabs(q->capacity[k] - q->def[k].capacity) >
+                                                  1e-9 * (1 + q->def[k].capacity) ||
+                                              q->cost[k] != q->def[k].cost);
+    }
     const char *obj = given_text(q, F_OBJECTIVE);
-    q->objective = obj ? mg_plan_objective_parse(obj) : MG_PLAN_DEFICIT;
+    q->objective = obj ? mg_plan_objective_parse(obj)
+                       : isfinite(q->ap->g->prof->threshold) ? MG_PLAN_DEFICIT
+                                                             : MG_PLAN_PMEDIAN;
     q->budget = q->in.given[F_BUDGET] && q->in.num[F_BUDGET] > 0 ? q->in.num[F_BUDGET] : INFINITY;
     q->min_km = q->in.given[F_DISTANCE] ? q->in.num[F_DISTANCE] : 0;
     q->exclude = given_text(q, F_EXCLUDE);
@@ -243,17 +514,27 @@ static int plan_parse(web_ctx *ctx, plan_request *q)
 
 /* --- Compute ---------------------------------------------------------------- */
 
+/* A set of sites explained on the scope and on the whole territory. */
+typedef struct plan_set {
+    mg_plan_item *items;
+    size_t n;
+    mg_plan_site_explain *ex; /* on the scope's problem */
+    mg_plan_totals tot;       /* on the scope */
+    mg_plan_totals all;       /* on the whole territory (== tot when not scoped) */
+} plan_set;
+
 /* The plan and what is shown of it. */
 typedef struct plan_result {
     int status;            /* 200; 400 when a field is refused; 500 */
     const char *error_fr;  /* a failure tied to no field, or NULL */
     char log[1024];        /* with a 500: the engine's message, for the access log */
-    mg_plan_problem p;
+    mg_plan_problem p;     /* the scope's: its communes are the units and the candidates */
+    mg_plan_problem pall;  /* scoped: the same candidates, every study commune a unit */
+    bool has_all;          /* pall built */
+    int kind_of[PLAN_NKINDS]; /* index in p.kinds of each form row, -1 if absent */
     mg_plan_solution sol;
-    mg_plan_item *prop;    /* the user's sites */
-    size_t nprop;
-    mg_plan_site_explain *ex, *pex;
-    mg_plan_totals tot[2]; /* the plan's, the user's sites' */
+    plan_set set[2];       /* the plan's, the user's sites' */
+    bool has_prop;
     double *after;         /* APL of every commune after the plan */
     long *hl;              /* the chosen sites, as ranks among the study communes */
     size_t nhl;
@@ -261,13 +542,15 @@ typedef struct plan_result {
 
 static void plan_result_free(plan_result *r)
 {
-    free(r->ex);
-    free(r->pex);
+    for (int k = 0; k < 2; k++)
+        free(r->set[k].ex);
+    free(r->set[1].items);
     free(r->after);
     free(r->hl);
-    free(r->prop);
     mg_plan_solution_free(&r->sol);
     mg_plan_problem_free(&r->p);
+    if (r->has_all)
+        mg_plan_problem_free(&r->pall);
 }
 
 /* The form field a reason concerns, or -1 when it concerns none. */
@@ -283,15 +566,20 @@ static int reason_field(const mg_plan_why *why)
     case MG_PLAN_ERR_EXCLUDED:
     case MG_PLAN_ERR_UNKNOWN_COMMUNE:
     case MG_PLAN_ERR_NO_CANDIDATE: return F_EXCLUDE;
-    case MG_PLAN_ERR_NOTHING_TO_PLACE:
     case MG_PLAN_ERR_CAPACITY:
+        if (why->has_kind && kind_row(why->kind) >= 0)
+            return F_CAPACITY_OF(kind_row(why->kind));
+        return 0;
     case MG_PLAN_ERR_COST:
+        if (why->has_kind && kind_row(why->kind) >= 0)
+            return F_COST_OF(kind_row(why->kind));
+        return 0;
+    case MG_PLAN_ERR_NOTHING_TO_PLACE:
     case MG_PLAN_ERR_TOO_MANY_SITES:
     case MG_PLAN_ERR_KIND_TWICE:
     case MG_PLAN_ERR_KIND_NOT_APPLICABLE:
-        for (size_t k = 0; why->has_kind && k < PLAN_NKINDS; k++)
-            if (plan_kinds[k].kind == why->kind)
-                return (int)k;
+        if (why->has_kind && kind_row(why->kind) >= 0)
+            return F_COUNT_OF(kind_row(why->kind));
         return 0; /* the first count */
     default: return -1;
     }
@@ -332,22 +620,32 @@ static void refuse(plan_request *q, plan_result *r, const mg_plan_why *why, int 
     web_form_refuse(&q->in, q->fields[f].name, msg);
 }
 
-/* The proposal's code at s (len bytes, spaces around removed) in code. */
-static bool proposal_code(const char *s, size_t len, char *code, size_t cap)
+/* The text between s and s + len, spaces around removed, into out. */
+static bool trimmed(const char *s, size_t len, char *out, size_t cap)
 {
-    while (len > 0 && *s == ' ')
+    while (len > 0 && (*s == ' ' || *s == '\t'))
         s++, len--;
-    while (len > 0 && s[len - 1] == ' ')
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
     if (len == 0 || len >= cap)
         return false;
-    memcpy(code, s, len);
-    code[len] = '\0';
+    memcpy(out, s, len);
+    out[len] = '\0';
     return true;
 }
 
-/* Reads the user's sites (candidate communes, comma-separated) into
- * r->prop; refuses the field and returns MG_EINVAL when one is wrong. */
+/* Refuses the proposal with `what` about `item` (as typed). */
+static int refuse_proposal(plan_request *q, const char *what, const char *item)
+{
+    char msg[sizeof q->in.error[0]];
+    snprintf(msg, sizeof msg, "%s : « %.60s ».", what, item);
+    web_form_refuse(&q->in, "proposition", msg);
+    return MG_EINVAL;
+}
+
+/* Reads the user's sites ("CODE[:type]", comma-separated; the type is a
+ * count field's name, the first kind asked for when absent) into
+ * r->set[1]; refuses the field and returns MG_EINVAL when one is wrong. */
 static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g)
 {
     const mg_plan_problem *p = &r->p;
@@ -359,58 +657,105 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
         web_form_refuse(&q->in, "proposition", web_msg_fr(WEB_MSG_PLAN_PROPOSAL_TOO_MANY));
         return MG_EINVAL;
     }
-    r->prop = mg_alloc_array(cap, sizeof *r->prop);
-    if (!r->prop)
+    plan_set *set = &r->set[1];
+    set->items = mg_alloc_array(cap, sizeof *set->items);
+    if (!set->items)
         return MG_ENOMEM;
+    int first = -1;
+    for (size_t k = 0; k < PLAN_NKINDS && first < 0; k++)
+        if (q->count[k] > 0 && r->kind_of[k] >= 0)
+            first = (int)k;
     while (*s) {
         size_t len = strcspn(s, ",");
-        char code[16], msg[sizeof q->in.error[0]];
-        if (!proposal_code(s, len, code, sizeof code)) {
+        char item[64], code[16], type[32] = "";
+        if (!trimmed(s, len, item, sizeof item)) {
             web_form_refuse(&q->in, "proposition", web_msg_fr(WEB_MSG_PLAN_EXCLUDED));
             return MG_EINVAL;
         }
+        char *colon = strchr(item, ':');
+        if (!trimmed(item, colon ? (size_t)(colon - item) : strlen(item), code, sizeof code) ||
+            (colon && !trimmed(colon + 1, strlen(colon + 1), type, sizeof type)))
+            return refuse_proposal(q, "Écrivez un code INSEE suivi ou non de « :type »", item);
+        int row = first;
+        if (colon) {
+            row = -1;
+            for (size_t k = 0; k < PLAN_NKINDS; k++)
+                if (strcmp(plan_kinds[k].field, type) == 0)
+                    row = (int)k;
+            if (row < 0)
+                return refuse_proposal(
+                    q, is_gp(g->prof) ? "Type inconnu (cabine, chariot, maison, itinerant ou "
+                                        "medecin)"
+                                      : "Type inconnu (maison ou medecin)",
+                    type);
+            if (r->kind_of[row] < 0)
+                return refuse_proposal(q, is_gp(g->prof)
+                                              ? "Cette ressource ne peut pas être placée"
+                                              : "Cette ressource ne concerne que les médecins "
+                                                "généralistes",
+                                       type);
+        }
+        if (row < 0)
+            return refuse_proposal(q, "Donnez le type de ce site", item);
         long i = mg_territory_find(g->t, code);
         size_t c = 0;
         while (i >= 0 && c < p->ncand && p->cand_commune[c] != (size_t)i)
             c++;
-        if (i < 0 || c == p->ncand) {
-            snprintf(msg, sizeof msg, "%s : « %s ».",
-                     i < 0 ? web_msg_fr(WEB_MSG_PLAN_PROPOSAL_UNKNOWN) : web_msg_fr(WEB_MSG_PLAN_PROPOSAL_NOT_CANDIDATE), code);
-            web_form_refuse(&q->in, "proposition", msg);
-            return MG_EINVAL;
-        }
-        r->prop[r->nprop++] = (mg_plan_item){(uint32_t)c, 0};
+        if (i < 0 || c == p->ncand)
+            return refuse_proposal(q, i < 0 ? web_msg_fr(WEB_MSG_PLAN_PROPOSAL_UNKNOWN)
+                                            : q->scoped
+                                                  ? "Cette commune ne peut pas recevoir de site "
+                                                    "(hors du périmètre, hors du territoire ou "
+                                                    "exclue)"
+                                                  : web_msg_fr(WEB_MSG_PLAN_PROPOSAL_NOT_CANDIDATE),
+                                   code);
+        set->items[set->n++] = (mg_plan_item){(uint32_t)c, (uint32_t)r->kind_of[row]};
         s += len;
         if (*s == ',')
             s++;
     }
+    r->has_prop = set->n > 0;
     return MG_OK;
+}
+
+/* Set s explained on the scope's problem and on the whole territory. */
+static int explain_set(plan_result *r, plan_set *s, double *units_all)
+{
+    s->ex = mg_alloc_array(s->n ? s->n : 1, sizeof *s->ex);
+    if (!s->ex)
+        return MG_ENOMEM;
+    int rc = mg_plan_explain(&r->p, s->items, s->n, &s->tot, s->ex, r->has_all ? NULL : units_all);
+    if (!rc && r->has_all)
+        rc = mg_plan_explain(&r->pall, s->items, s->n, &s->all, NULL, units_all);
+    else if (!rc)
+        s->all = s->tot;
+    return rc;
 }
 
 /* The plan's effect: explanations, the APL after it, the sites on the map. */
 static int explain(const mg_app_profession *ap, plan_result *r)
 {
     const mg_diagnosis *g = ap->g;
-    const mg_plan_problem *p = &r->p;
-    r->ex = mg_alloc_array(r->sol.n ? r->sol.n : 1, sizeof *r->ex);
-    r->pex = mg_alloc_array(r->nprop ? r->nprop : 1, sizeof *r->pex);
-    double *units = mg_alloc_array(p->n ? p->n : 1, sizeof *units);
+    const mg_plan_problem *pa = r->has_all ? &r->pall : &r->p;
+    double *units = mg_alloc_array(pa->n ? pa->n : 1, sizeof *units);
     r->after = mg_alloc_array(g->t->n, sizeof *r->after);
     r->hl = mg_alloc_array(r->sol.n + 1, sizeof *r->hl);
-    int rc = !r->ex || !r->pex || !units || !r->after || !r->hl ? MG_ENOMEM : MG_OK;
+    r->set[0].items = r->sol.items;
+    r->set[0].n = r->sol.n;
+    int rc = !units || !r->after || !r->hl ? MG_ENOMEM : MG_OK;
     if (!rc)
-        rc = mg_plan_explain(p, r->sol.items, r->sol.n, &r->tot[0], r->ex, units);
-    if (!rc && r->prop)
-        rc = mg_plan_explain(p, r->prop, r->nprop, &r->tot[1], r->pex, NULL);
+        rc = explain_set(r, &r->set[0], units);
+    if (!rc && r->has_prop)
+        rc = explain_set(r, &r->set[1], NULL);
     if (!rc) {
         /* The units' values are on the problem's baseline; the other
          * communes keep today's, on the same baseline. */
-        memcpy(r->after, mg_app_baseline_values(ap, p->baseline), g->t->n * sizeof *r->after);
-        for (size_t u = 0; u < p->n; u++)
-            r->after[p->unit_commune[u]] = units[u];
+        memcpy(r->after, mg_app_baseline_values(ap, pa->baseline), g->t->n * sizeof *r->after);
+        for (size_t u = 0; u < pa->n; u++)
+            r->after[pa->unit_commune[u]] = units[u];
         for (size_t q = 0; q < r->sol.n; q++)
             for (size_t k = 0; k < g->study_n; k++)
-                if (g->study[k] == p->cand_commune[r->sol.items[q].cand]) {
+                if (g->study[k] == r->p.cand_commune[r->sol.items[q].cand]) {
                     r->hl[r->nhl++] = (long)k;
                     break;
                 }
@@ -419,10 +764,26 @@ static int explain(const mg_app_profession *ap, plan_result *r)
     return rc;
 }
 
+/* Scales the parameter of a that sets its capacity by `factor`, so that
+ * a plan with a capacity of one's own is saved as the same scenario. */
+static void proto_scale(mg_action *a, double factor)
+{
+    switch (a->kind) {
+    case MG_RES_GP:
+    case MG_RES_CENTRE: a->count *= factor; break;
+    case MG_RES_CABIN:
+    case MG_RES_CART: a->hours_per_week *= factor; break;
+    case MG_RES_MOBILE: a->days_per_month *= factor; break;
+    case MG_RES_COUNT: break;
+    }
+}
+
 /* Computes the plan the request asks for, if it was sent and is fine. */
 static void plan_compute(plan_request *q, plan_result *r)
 {
     r->status = 200;
+    for (size_t k = 0; k < PLAN_NKINDS; k++)
+        r->kind_of[k] = -1;
     if (!q->sent)
         return;
     if (q->in.nerrors) {
@@ -438,26 +799,46 @@ static void plan_compute(plan_request *q, plan_result *r)
     mg_plan_why why;
     mg_diag d = {{0}};
     int rc = MG_OK;
+    /* Every kind of the profession is a kind of the problem, those not
+     * asked for with a count of 0: the user's sites may use them. */
     for (size_t k = 0; k < PLAN_NKINDS; k++) {
-        if (q->count[k] == 0)
+        if (!q->def[k].applies)
             continue;
         mg_plan_kind *kind = &s.kinds[s.nkinds];
         int krc = mg_plan_kind_init_why(kind, plan_kinds[k].kind, g, &why, &d);
         if (krc) {
-            refuse(q, r, &why, krc, &d); /* each kind that does not apply, beside its count */
-            rc = krc;
+            if (q->count[k] > 0) {
+                refuse(q, r, &why, krc, &d); /* beside its count */
+                rc = krc;
+            }
             continue;
         }
         kind->max_count = (size_t)q->count[k];
-        s.nkinds++;
+        if (kind->capacity > 0 && q->capacity[k] != kind->capacity)
+            proto_scale(&kind->proto, q->capacity[k] / kind->capacity);
+        kind->capacity = q->capacity[k];
+        kind->cost = q->cost[k];
+        r->kind_of[k] = (int)s.nkinds++;
     }
     if (rc)
         return;
-    mg_plan_candidates cand = {.rule = "all", .exclude = q->exclude};
+    mg_plan_candidates cand = {.rule = "all", .exclude = q->exclude,
+                               .scope = q->scoped ? q->scope.mark : NULL};
     if ((rc = mg_plan_problem_check_why(&s, &why, &d)) ||
         (rc = mg_plan_problem_build_why(&r->p, g, q->ap->engine, &cand, &s, &why, &d))) {
         refuse(q, r, &why, rc, &d);
         return;
+    }
+    if (q->scoped) {
+        /* The whole territory's figures: every study commune a unit, the
+         * same candidates (in the same order: those of the scope). */
+        mg_plan_candidates all = cand;
+        all.units_everywhere = true;
+        if ((rc = mg_plan_problem_build_why(&r->pall, g, q->ap->engine, &all, &s, &why, &d))) {
+            refuse(q, r, &why, rc, &d);
+            return;
+        }
+        r->has_all = true;
     }
     if (q->proposal && (rc = parse_proposal(q, r, g))) {
         r->status = rc == MG_ENOMEM ? 500 : 400;
@@ -487,13 +868,23 @@ static void num_cell(mg_buf *b, double v, int decimals)
     mg_buf_puts(b, "</td>");
 }
 
-/* A link to commune i's page, its name and code. */
-static void commune_link(mg_buf *b, const mg_diagnosis *g, size_t i)
+/* The scope's key when the page is scoped, else NULL (for links). */
+static const char *scope_key(const plan_request *q)
 {
-    mg_buf_puts(b, "<a href=\"/commune/");
-    mg_html_url_arg(b, g->t->code[i]);
-    mg_buf_puts(b, "?profession=");
-    mg_html_url_arg(b, g->prof->key);
+    return q->scoped ? q->scope.key : NULL;
+}
+
+/* A link to commune i's page, its name and code. */
+static void commune_link(mg_buf *b, const plan_request *q, size_t i)
+{
+    const mg_diagnosis *g = q->ap->g;
+    char path[32];
+    snprintf(path, sizeof path, "/commune/%s", g->t->code[i]);
+    mg_buf_puts(b, "<a href=\"");
+    const char *kv[] = {"profession", g->prof->key, "perimetre", scope_key(q), NULL};
+    if (!scope_key(q))
+        kv[2] = NULL;
+    mg_html_href(b, path, kv, NULL);
     mg_buf_puts(b, "\">");
     mg_html_text(b, g->t->name[i]);
     mg_buf_puts(b, "</a> (");
@@ -501,74 +892,239 @@ static void commune_link(mg_buf *b, const mg_diagnosis *g, size_t i)
     mg_buf_puts(b, ")");
 }
 
-static void sites_table(mg_buf *b, const mg_diagnosis *g, const mg_plan_problem *p,
-                        const mg_plan_item *items, size_t n, const mg_plan_site_explain *ex,
-                        const char *caption)
+/* The form row of problem kind k. */
+static size_t row_of_kind(const plan_result *r, uint32_t k)
 {
-    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>");
-    mg_html_text(b, caption);
-    mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Rang</th><th scope=\"col\">Commune</th>"
-                   "<th scope=\"col\">Ressource</th><th scope=\"col\">Gain marginal</th>"
-                   "<th scope=\"col\">Communes atteintes</th><th scope=\"col\">Population atteinte</th>"
-                   "<th scope=\"col\">Habitants passés au-dessus du seuil grâce à ce site</th>"
-                   "<th scope=\"col\">Commune la plus aidée</th></tr></thead><tbody>\n");
-    for (size_t k = 0; k < n; k++) {
-        mg_buf_printf(b, "<tr><td>%zu</td><th scope=\"row\">", k + 1);
-        commune_link(b, g, p->cand_commune[items[k].cand]);
-        mg_buf_puts(b, "</th><td>");
-        mg_html_text(b, mg_resource_label(p->kinds[items[k].kind].proto.kind));
-        mg_buf_puts(b, "</td>");
-        num_cell(b, ex[k].marginal, 1);
-        mg_buf_printf(b, "<td>%zu</td>", ex[k].units_reached);
-        num_cell(b, ex[k].population_reached, 0);
-        num_cell(b, ex[k].population_lifted, 0);
-        mg_buf_puts(b, "<td>");
-        if (ex[k].units_reached > 0) {
-            commune_link(b, g, p->unit_commune[ex[k].best_unit]);
-            char s[48];
-            web_num(s, sizeof s, ex[k].apl_gain_max, 3);
-            mg_html_printf(b, " : +%s", s);
-        }
-        mg_buf_puts(b, "</td></tr>\n");
-    }
-    mg_buf_puts(b, "</tbody></table></div>\n");
+    for (size_t row = 0; row < PLAN_NKINDS; row++)
+        if (r->kind_of[row] == (int)k)
+            return row;
+    return 0;
 }
 
-static void totals_table(mg_buf *b, const mg_plan_totals *t, size_t nt, const char *const *names)
+/* The sites of set s, each with its marginal gain (in the order listed),
+ * its gain alone, whom it reaches and the inhabitants it lifts; the
+ * marginal gains add up to the set's gain (the table's last row). */
+static void sites_table(mg_buf *b, const plan_request *q, const plan_result *r, const plan_set *s,
+                        const char *caption)
 {
-    static const struct {
-        const char *label;
-        size_t offset;
-        int decimals;
-    } rows[] = {
-        {"Gain sur l'objectif", offsetof(mg_plan_totals, value), 1},
-        {"Déficit avant (population × écart au seuil)", offsetof(mg_plan_totals, deficit_before), 0},
-        {"Déficit après", offsetof(mg_plan_totals, deficit_after), 0},
-        {"Population sous le seuil avant", offsetof(mg_plan_totals, below_before), 0},
-        {"Population sous le seuil après", offsetof(mg_plan_totals, below_after), 0},
-        {"Habitants passés au-dessus du seuil", offsetof(mg_plan_totals, lifted), 0},
-        {"Coût (euros)", offsetof(mg_plan_totals, cost), 0},
+    const mg_diagnosis *g = q->ap->g;
+    const mg_plan_problem *p = &r->p;
+    bool thr = isfinite(g->prof->threshold);
+    mg_buf_puts(b, "<div class=\"scroll\"><table class=\"sites\"><caption>");
+    mg_html_text(b, caption);
+    mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Rang</th><th scope=\"col\">Commune</th>"
+                   "<th scope=\"col\">Ressource</th>"
+                   "<th scope=\"col\">Gain marginal (après les sites des rangs précédents)</th>"
+                   "<th scope=\"col\">Gain du site seul</th>"
+                   "<th scope=\"col\">Communes atteintes</th><th scope=\"col\">Habitants atteints</th>");
+    if (thr)
+        mg_buf_puts(b, "<th scope=\"col\">Habitants passés au-dessus du seuil grâce à ce site "
+                       "(marginal)</th>");
+    mg_buf_puts(b, "<th scope=\"col\">Commune la plus aidée (hausse de l'APL)</th></tr></thead><tbody>\n");
+    double sum = 0, sum_lifted = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        const mg_plan_site_explain *e = &s->ex[k];
+        mg_buf_printf(b, "<tr><td>%zu</td><th scope=\"row\">", k + 1);
+        commune_link(b, q, p->cand_commune[s->items[k].cand]);
+        mg_buf_puts(b, "</th><td>");
+        mg_html_text(b, kind_noun(row_of_kind(r, s->items[k].kind), g->prof));
+        mg_buf_puts(b, "</td>");
+        num_cell(b, e->marginal, 1);
+        num_cell(b, e->standalone, 1);
+        mg_buf_printf(b, "<td>%zu</td>", e->units_reached);
+        num_cell(b, e->inhabitants_reached, 0);
+        if (thr)
+            num_cell(b, e->inhabitants_lifted, 0);
+        mg_buf_puts(b, "<td>");
+        if (e->units_reached > 0) {
+            commune_link(b, q, p->unit_commune[e->best_unit]);
+            char v[48];
+            web_num(v, sizeof v, e->apl_gain_max, 3);
+            mg_html_printf(b, " : +%s", v);
+        }
+        mg_buf_puts(b, "</td></tr>\n");
+        sum += e->marginal;
+        sum_lifted += e->inhabitants_lifted;
+    }
+    mg_buf_puts(b, "</tbody><tfoot><tr><td></td><th scope=\"row\">Total</th><td></td>");
+    num_cell(b, sum, 1);
+    mg_buf_puts(b, "<td></td><td></td><td></td>");
+    if (thr)
+        num_cell(b, sum_lifted, 0);
+    mg_buf_puts(b, "<td></td></tr></tfoot></table></div>\n");
+    char v[48], tot[48];
+    web_num(v, sizeof v, sum, 1);
+    web_num(tot, sizeof tot, s->tot.value, 1);
+    mg_buf_puts(b, "<p class=\"note\">Gains en ");
+    mg_html_text(b, objective_unit(p->objective));
+    mg_buf_puts(b, ". Le gain marginal d'un site est ce qu'il ajoute aux sites des rangs "
+                   "précédents ; les gains marginaux s'additionnent (");
+    mg_html_printf(b, "%s) au gain de l'ensemble (%s)", v, tot);
+    mg_buf_puts(b, ". Le gain du site seul est celui qu'il aurait sans aucun autre site ; ces "
+                   "gains-là ne s'additionnent pas.</p>\n");
+}
+
+/* "de 22 à 14" for a count before and after. */
+static void before_after_counts(mg_buf *b, size_t before, size_t after)
+{
+    mg_buf_printf(b, "de %zu à %zu", before, after);
+}
+
+/* The sentence of the communes and inhabitants under the threshold before
+ * and after set s, for the scope and for the whole territory. */
+static void before_after(mg_buf *b, const plan_request *q, const plan_set *s, const char *id,
+                         const char *what)
+{
+    const mg_app *a = NULL;
+    (void)a;
+    char hb[48], ha[48];
+    mg_buf_puts(b, "<p class=\"avant-apres\" id=\"");
+    mg_html_attr(b, id);
+    mg_buf_puts(b, "\"><strong>");
+    mg_html_text(b, what);
+    mg_buf_puts(b, "</strong> — <span class=\"perimetre\">");
+    mg_html_text(b, q->scope.label);
+    mg_buf_puts(b, " : ");
+    before_after_counts(b, s->tot.communes_below_before, s->tot.communes_below_after);
+    web_num(hb, sizeof hb, s->tot.inhabitants_below_before, 0);
+    web_num(ha, sizeof ha, s->tot.inhabitants_below_after, 0);
+    mg_html_printf(b, " communes sous le seuil (de %s à %s habitants)", hb, ha);
+    mg_buf_puts(b, "</span>");
+    if (q->scoped) {
+        mg_buf_puts(b, " ; <span class=\"territoire\">tout le territoire : ");
+        before_after_counts(b, s->all.communes_below_before, s->all.communes_below_after);
+        web_num(hb, sizeof hb, s->all.inhabitants_below_before, 0);
+        web_num(ha, sizeof ha, s->all.inhabitants_below_after, 0);
+        mg_html_printf(b, " communes sous le seuil (de %s à %s habitants)", hb, ha);
+        mg_buf_puts(b, "</span>");
+    }
+    mg_buf_puts(b, ".</p>\n");
+}
+
+/* One value of the totals table: a number, or words where it is not defined. */
+typedef struct total_row {
+    const char *label;
+    size_t offset;
+    bool count;    /* a size_t */
+    bool threshold; /* shown only when the profession has a threshold */
+    int decimals;
+    const char *undefined; /* words for a NaN */
+} total_row;
+
+static void totals_table(mg_buf *b, const plan_request *q, const plan_result *r)
+{
+    const mg_diagnosis *g = q->ap->g;
+    bool thr = isfinite(g->prof->threshold);
+    char gain[160];
+    snprintf(gain, sizeof gain, "Gain sur l'objectif (%s)", objective_unit(r->p.objective));
+    const total_row rows[] = {
+        {gain, offsetof(mg_plan_totals, value), false, false, 1, NULL},
+        {"Communes sous le seuil avant", offsetof(mg_plan_totals, communes_below_before), true,
+         true, 0, NULL},
+        {"Communes sous le seuil après", offsetof(mg_plan_totals, communes_below_after), true,
+         true, 0, NULL},
+        {"Habitants des communes sous le seuil avant",
+         offsetof(mg_plan_totals, inhabitants_below_before), false, true, 0, NULL},
+        {"Habitants des communes sous le seuil après",
+         offsetof(mg_plan_totals, inhabitants_below_after), false, true, 0, NULL},
+        {"Habitants passés au-dessus du seuil", offsetof(mg_plan_totals, inhabitants_lifted),
+         false, true, 0, NULL},
+        {"Population standardisée sous le seuil avant", offsetof(mg_plan_totals, below_before),
+         false, true, 0, NULL},
+        {"Population standardisée sous le seuil après", offsetof(mg_plan_totals, below_after),
+         false, true, 0, NULL},
+        {"Déficit avant (population standardisée × écart au seuil)",
+         offsetof(mg_plan_totals, deficit_before), false, true, 0, NULL},
+        {"Déficit après", offsetof(mg_plan_totals, deficit_after), false, true, 0, NULL},
+        {"Coût (euros)", offsetof(mg_plan_totals, cost), false, false, 0, NULL},
         {"Coût par habitant passé au-dessus du seuil (euros)",
-         offsetof(mg_plan_totals, cost_per_lifted), 0},
+         offsetof(mg_plan_totals, cost_per_inhabitant_lifted), false, true, 0,
+         "sans objet : aucun habitant passé au-dessus du seuil"},
     };
-    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Effet du plan</caption><thead><tr>"
-                   "<th scope=\"col\">Indicateur</th>");
-    for (size_t k = 0; k < nt; k++) {
+    /* Columns: each set on the scope, and on the whole territory. */
+    const mg_plan_totals *cols[4];
+    const char *names[4];
+    size_t nc = 0;
+    const char *set_names[2] = {"Plan recommandé", "Vos sites"};
+    char headers[4][256];
+    for (int k = 0; k < (r->has_prop ? 2 : 1); k++) {
+        if (q->scoped) {
+            snprintf(headers[nc], sizeof headers[nc], "%s — %s", set_names[k], q->scope.label);
+            cols[nc] = &r->set[k].tot;
+            names[nc] = headers[nc];
+            nc++;
+            snprintf(headers[nc], sizeof headers[nc], "%s — tout le territoire", set_names[k]);
+            cols[nc] = &r->set[k].all;
+            names[nc] = headers[nc];
+            nc++;
+        } else {
+            cols[nc] = &r->set[k].tot;
+            names[nc++] = set_names[k];
+        }
+    }
+    mg_buf_puts(b, "<div class=\"scroll\"><table id=\"effet\"><caption>Effet du plan</caption>"
+                   "<thead><tr><th scope=\"col\">Indicateur</th>");
+    for (size_t k = 0; k < nc; k++) {
         mg_buf_puts(b, "<th scope=\"col\">");
         mg_html_text(b, names[k]);
         mg_buf_puts(b, "</th>");
     }
     mg_buf_puts(b, "</tr></thead><tbody>\n");
-    for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        if (rows[i].threshold && !thr)
+            continue;
         mg_buf_puts(b, "<tr><th scope=\"row\">");
-        mg_html_text(b, rows[r].label);
+        mg_html_text(b, rows[i].label);
         mg_buf_puts(b, "</th>");
-        for (size_t k = 0; k < nt; k++) {
+        for (size_t k = 0; k < nc; k++) {
+            const char *at = (const char *)cols[k] + rows[i].offset;
+            if (rows[i].count) {
+                size_t v;
+                memcpy(&v, at, sizeof v);
+                mg_buf_printf(b, "<td>%zu</td>", v);
+                continue;
+            }
             double v;
-            memcpy(&v, (const char *)&t[k] + rows[r].offset, sizeof v);
-            num_cell(b, v, rows[r].decimals);
+            memcpy(&v, at, sizeof v);
+            if (!isfinite(v) && rows[i].undefined) {
+                mg_buf_puts(b, "<td>");
+                mg_html_text(b, rows[i].undefined);
+                mg_buf_puts(b, "</td>");
+            } else {
+                num_cell(b, v, rows[i].decimals);
+            }
         }
         mg_buf_puts(b, "</tr>\n");
+    }
+    mg_buf_puts(b, "</tbody></table></div>\n");
+}
+
+/* The resources and the assumptions the plan used: each kind's count,
+ * capacity and cost, said to be the default or the user's. */
+static void assumptions(mg_buf *b, const plan_request *q, const plan_result *r)
+{
+    const mg_profession *prof = q->ap->g->prof;
+    mg_buf_puts(b, "<div class=\"scroll\"><table id=\"hypotheses\"><caption>Ressources et "
+                   "hypothèses du calcul</caption><thead><tr><th scope=\"col\">Ressource</th>"
+                   "<th scope=\"col\">Nombre à placer</th><th scope=\"col\">Capacité</th>"
+                   "<th scope=\"col\">Coût par site (euros)</th><th scope=\"col\">Origine</th>"
+                   "</tr></thead><tbody>\n");
+    for (size_t k = 0; k < PLAN_NKINDS; k++) {
+        if (r->kind_of[k] < 0)
+            continue;
+        const mg_plan_kind *pk = &r->p.kinds[r->kind_of[k]];
+        mg_buf_puts(b, "<tr><th scope=\"row\">");
+        mg_html_text(b, kind_plural(k, prof));
+        mg_buf_printf(b, "</th><td>%zu</td>", pk->max_count);
+        char v[48];
+        web_num(v, sizeof v, pk->capacity, is_gp(prof) ? 0 : 2);
+        mg_buf_puts(b, "<td>");
+        mg_html_printf(b, "%s %s", v, capacity_unit(prof));
+        mg_buf_puts(b, "</td>");
+        num_cell(b, pk->cost, 0);
+        mg_buf_puts(b, "<td>");
+        mg_html_text(b, q->changed[k] ? "vos valeurs" : "valeurs par défaut");
+        mg_buf_puts(b, "</td></tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
 }
@@ -613,6 +1169,7 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
     const mg_diagnosis *g = q->ap->g;
     const mg_plan_problem *p = &r->p;
     const mg_plan_solution *sol = &r->sol;
+    bool thr = isfinite(g->prof->threshold);
     mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Plan recommandé</h2>\n");
     if (sol->n == 0) {
         mg_buf_puts(b, "<p>Aucun site n'améliore l'objectif avec ces paramètres.</p>\n");
@@ -620,15 +1177,55 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
         char ms[32];
         web_num(ms, sizeof ms, sol->seconds * 1e3, 1);
         mg_buf_puts(b, "<p>");
-        mg_html_printf(b, "%zu site%s choisi%s parmi %zu communes candidates en %s ms.", sol->n,
-                       sol->n > 1 ? "s" : "", sol->n > 1 ? "s" : "", p->ncand, ms);
+        mg_html_printf(b, "%zu site%s choisi%s parmi %zu communes candidates", sol->n,
+                       sol->n > 1 ? "s" : "", sol->n > 1 ? "s" : "", p->ncand);
+        if (q->scoped) {
+            mg_buf_puts(b, " (celles du périmètre ");
+            mg_html_text(b, q->scope.label);
+            mg_buf_puts(b, ")");
+        }
+        mg_html_printf(b, " en %s ms.", ms);
         mg_buf_puts(b, "</p>\n");
-        sites_table(b, g, p, sol->items, sol->n, r->ex, "Sites recommandés");
+        sites_table(b, q, r, &r->set[0], "Sites recommandés, dans l'ordre du choix");
     }
-    const char *names[2] = {"Plan recommandé", "Vos sites"};
-    totals_table(b, r->tot, r->prop ? 2 : 1, names);
-    if (r->prop)
-        sites_table(b, g, p, r->prop, r->nprop, r->pex, "Vos sites");
+    if (thr) {
+        before_after(b, q, &r->set[0], "avant-apres-plan", "Plan recommandé");
+        if (r->has_prop)
+            before_after(b, q, &r->set[1], "avant-apres-vos-sites", "Vos sites");
+    } else {
+        mg_buf_puts(b, "<p class=\"note\">");
+        mg_html_printf(b, "Aucun seuil de sous-dotation n'est défini pour les %s (la DREES "
+                          "n'en publie que pour les médecins généralistes) : les communes et "
+                          "les habitants « sous le seuil » n'ont pas de sens ici, et le plan "
+                          "se juge au temps d'accès au praticien le plus proche.",
+                       prof_of(g->prof)->many);
+        mg_buf_puts(b, "</p>\n");
+    }
+    totals_table(b, q, r);
+    if (r->has_prop) {
+        char v[48];
+        web_num(v, sizeof v, r->set[1].tot.cost, 0);
+        mg_buf_puts(b, "<h3 id=\"vos-sites\">Vos sites</h3>\n<p id=\"cout-vos-sites\">");
+        mg_html_printf(b, "Coût total de vos sites : %s euros (", v);
+        bool first = true;
+        for (size_t k = 0; k < PLAN_NKINDS; k++) {
+            if (r->kind_of[k] < 0)
+                continue;
+            size_t n = 0;
+            for (size_t m = 0; m < r->set[1].n; m++)
+                n += r->set[1].items[m].kind == (uint32_t)r->kind_of[k];
+            if (!n)
+                continue;
+            char c[48];
+            web_num(c, sizeof c, r->p.kinds[r->kind_of[k]].cost, 0);
+            mg_html_printf(b, "%s%zu × %s à %s euros", first ? "" : " + ", n,
+                           kind_noun(k, g->prof), c);
+            first = false;
+        }
+        mg_buf_puts(b, ").</p>\n");
+        sites_table(b, q, r, &r->set[1], "Vos sites, dans l'ordre donné");
+    }
+    assumptions(b, q, r);
     mg_buf_puts(b, "<p class=\"note baseline\">Valeurs : <strong>");
     mg_html_text(b, p->baseline == MG_BASELINE_OFFICIAL
                         ? "APL officielle + effet du plan (modèle)"
@@ -638,11 +1235,14 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
                          "de l'APL publiée par la DREES (celle du modèle là où elle n'en publie "
                          "pas) et y ajoutent l'effet des sites calculé par le modèle.</p>\n"
                        : "</strong> : avant et après le plan.</p>\n");
+    mg_buf_puts(b, "<p class=\"note\">Habitants : population légale totale (INSEE) ; "
+                   "population standardisée : la population pondérée par âge que l'APL et les "
+                   "objectifs du plan utilisent (DREES).</p>\n");
     mg_buf_puts(b, "<h3>Carte de l'accessibilité après le plan</h3>\n<p>Sites recommandés : ");
     for (size_t k = 0; k < sol->n; k++) {
         if (k)
             mg_buf_puts(b, ", ");
-        commune_link(b, g, p->cand_commune[sol->items[k].cand]);
+        commune_link(b, q, p->cand_commune[sol->items[k].cand]);
     }
     mg_buf_puts(b, sol->n ? " (entourés sur la carte).</p>\n" : "aucun.</p>\n");
     mg_buf_puts(b, "<figure class=\"map\">");
@@ -659,14 +1259,48 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
 
 static int plan_render(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_result *r)
 {
+    const mg_profession *prof = q->ap->g->prof;
     web_page_begin(b, ctx, "Planification", "planification");
-    mg_buf_puts(b, "<h1>Planification</h1>\n<p>Où une cabine de télémédecine, un chariot de "
-                   "téléconsultation, une maison de santé, une consultation itinérante ou un médecin "
-                   "de plus aident le plus, et de combien ils changent l'accessibilité. Le calcul choisit "
-                   "les sites un à un (glouton paresseux) puis les échange tant que cela améliore "
-                   "l'objectif ; voir la <a href=\"/methode\">méthode</a>.</p>\n");
+    mg_buf_puts(b, "<h1>Planification</h1>\n<p>");
+    if (is_gp(prof))
+        mg_buf_puts(b, "Où une cabine de télémédecine, un chariot de téléconsultation, une "
+                       "maison de santé, une consultation itinérante ou un médecin généraliste "
+                       "de plus aident le plus, et de combien ils changent l'accessibilité.");
+    else
+        mg_html_printf(b, "Où %s ou une maison de santé de plus aident le plus, et de combien "
+                          "ils changent l'accessibilité. Les cabines de télémédecine, les "
+                          "chariots de téléconsultation et les consultations itinérantes ne "
+                          "concernent que les médecins généralistes.",
+                       prof_of(prof)->one);
+    mg_buf_puts(b, " Le calcul choisit les sites un à un (glouton paresseux) puis les échange "
+                   "tant que cela améliore l'objectif ; voir la <a href=\"/methode\">méthode</a>. "
+                   "Chaque valeur par défaut (capacité, coût) est dans le formulaire : "
+                   "remplacez-la par la vôtre.</p>\n");
+    if (q->scoped) {
+        mg_buf_puts(b, "<p class=\"perimetre\">Périmètre : <strong>");
+        mg_html_text(b, q->scope.label);
+        mg_buf_puts(b, "</strong>");
+        mg_html_printf(b, " (%zu communes). Les sites sont choisis dans le périmètre et "
+                          "l'objectif y est compté ; l'effet est calculé avec tous les voisins "
+                          "et donné aussi pour tout le territoire. ",
+                       q->scope.n);
+        mg_buf_puts(b, "<a href=\"");
+        mg_html_href(b, "/territoire",
+                     (const char *const[]){"profession", prof->key, "perimetre", q->scope.key,
+                                           NULL},
+                     NULL);
+        mg_buf_puts(b, "\">Le périmètre sur la page du territoire</a>.</p>\n");
+    }
+    if (!isfinite(prof->threshold)) {
+        mg_buf_puts(b, "<p class=\"note\">");
+        mg_html_printf(b, "Aucun seuil de sous-dotation n'est défini pour les %s : seul "
+                          "l'objectif « réduire le temps d'accès au praticien le plus proche » "
+                          "s'applique.",
+                       prof_of(prof)->many);
+        mg_buf_puts(b, "</p>\n");
+    }
     mg_buf_puts(b, "<section aria-labelledby=\"parametres\"><h2 id=\"parametres\">Paramètres</h2>\n");
-    web_form_render(b, &q->form, q->sent ? &q->in : NULL, "get", "/planification", NULL, NULL);
+    web_form_render(b, &q->form, q->sent ? &q->in : NULL, "get", "/planification", q, NULL);
     mg_buf_puts(b, "</section>\n");
     if (r->error_fr) {
         mg_buf_puts(b, "<div class=\"error\" role=\"alert\"><p>");
@@ -693,6 +1327,7 @@ static int page(web_ctx *ctx)
         snprintf(ctx->res->log_detail, sizeof ctx->res->log_detail, "%s", r.log);
     int rc = plan_render(&ctx->res->body, ctx, &q, &r);
     plan_result_free(&r);
+    mg_scope_free(&q.scope);
     return rc;
 }
 
@@ -765,7 +1400,8 @@ static int save_refused(web_ctx *ctx, const save_request *q)
     for (size_t k = 0; k < q->sc.n; k++) {
         const mg_action *act = &q->sc.actions[k];
         mg_buf_puts(b, "<li>");
-        mg_html_text(b, mg_resource_label(act->kind));
+        int row = kind_row(act->kind);
+        mg_html_text(b, row >= 0 ? kind_noun((size_t)row, g->prof) : mg_resource_label(act->kind));
         mg_buf_puts(b, " — ");
         mg_html_text(b, g->t->name[act->commune]);
         mg_buf_puts(b, " (");

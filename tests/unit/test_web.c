@@ -616,7 +616,8 @@ static void test_plan_save(void **state)
     assert_refused(&r, "enregistrer-nom", "Un scénario nommé « Plan &amp; co » existe déjà.",
                    "Plan &amp; co");
     assert_non_null(strstr(text(&r), "<h1>Enregistrer le plan comme scénario</h1>"));
-    assert_non_null(strstr(text(&r), "<li>médecin(s) — Carcassonne (11069)</li>"));
+    /* A practitioner of the profession, named as such (a nurse here). */
+    assert_non_null(strstr(text(&r), "<li>infirmière — Carcassonne (11069)</li>"));
     assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"profession\" value=\"inf\">"));
     assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"actions\" value=\"[{&quot;kind&quot;:"
                                      "&quot;gp&quot;,&quot;commune&quot;:&quot;11069&quot;,"
