@@ -120,12 +120,84 @@ static void test_bad_kinds(void **state)
     assert_msg_has(d, "infeasible budget");
 }
 
+/* A scope (an EPCI): units and candidates are its study communes; with
+ * units_everywhere every study commune is a unit and the candidates are
+ * the same, in the same order; the columns still reach the neighbours
+ * outside (the site's APL gain outside the scope is counted there). */
+static void test_scope(void **state)
+{
+    (void)state;
+    const mg_territory *t = g->t;
+    /* The EPCI of the first study commune that has one. */
+    int32_t e = -1;
+    for (size_t k = 0; k < g->study_n && e < 0; k++)
+        e = t->epci[g->study[k]];
+    assert_true(e >= 0);
+    uint8_t *mark = mg_alloc_array(t->n, 1);
+    size_t in = 0, inhab_n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        mark[i] = t->in_study[i] && t->epci[i] == e;
+        in += mark[i];
+        inhab_n += t->in_study[i];
+    }
+    assert_true(in > 0);
+    mg_plan_problem s = settings(), p, pall;
+    mg_plan_candidates c = {.rule = "all", .scope = mark};
+    mg_diag d = {{0}};
+    assert_int_equal(mg_plan_problem_build(&p, g, engine, &c, &s, &d), 0);
+    assert_int_equal(p.n, in);
+    assert_int_equal(p.ncand, in);
+    for (size_t u = 0; u < p.n; u++)
+        assert_true(mark[p.unit_commune[u]]);
+    c.units_everywhere = true;
+    assert_int_equal(mg_plan_problem_build(&pall, g, engine, &c, &s, &d), 0);
+    assert_int_equal(pall.n, inhab_n);
+    assert_int_equal(pall.ncand, p.ncand);
+    for (size_t k = 0; k < p.ncand; k++)
+        assert_int_equal(pall.cand_commune[k], p.cand_commune[k]);
+    mg_plan_greedy_opts o = {.lazy = true, .interchange = true};
+    mg_plan_solution sol;
+    assert_int_equal(mg_plan_greedy(&p, &o, &sol, &d), 0);
+    assert_true(sol.n > 0);
+    for (size_t k = 0; k < sol.n; k++)
+        assert_true(mark[p.cand_commune[sol.items[k].cand]]);
+    /* Inhabitants and communes below the threshold before: the scope's
+     * and the whole territory's, from the values themselves. */
+    mg_plan_totals ts, ta;
+    assert_int_equal(mg_plan_explain(&p, sol.items, sol.n, &ts, NULL, NULL), 0);
+    assert_int_equal(mg_plan_explain(&pall, sol.items, sol.n, &ta, NULL, NULL), 0);
+    double hs = 0, ha = 0;
+    size_t cs = 0, ca = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->in_study[i] && g->apl[i] < 2.5) {
+            ha += t->population[i];
+            ca++;
+            if (mark[i]) {
+                hs += t->population[i];
+                cs++;
+            }
+        }
+    assert_close(ts.inhabitants_below_before, hs, 1e-9 * (1 + hs));
+    assert_close(ta.inhabitants_below_before, ha, 1e-9 * (1 + ha));
+    assert_int_equal(ts.communes_below_before, cs);
+    assert_int_equal(ta.communes_below_before, ca);
+    /* Outside the scope the sites may help too, never hurt. */
+    assert_true(ta.value >= ts.value - 1e-9 * (1 + ts.value));
+    assert_true(ta.communes_below_after - ts.communes_below_after == ca - cs ||
+                ta.communes_below_after - ts.communes_below_after < ca - cs);
+    mg_plan_solution_free(&sol);
+    mg_plan_problem_free(&p);
+    mg_plan_problem_free(&pall);
+    free(mark);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apl_after_equals_scenario),
         cmocka_unit_test(test_candidate_rules),
         cmocka_unit_test(test_bad_kinds),
+        cmocka_unit_test(test_scope),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -390,6 +390,75 @@ static void test_names(void **state)
         assert_true(mg_plan_default_cost((enum mg_resource)k) > 0);
 }
 
+/* Marginal and standalone gains, by hand: cand 1 (units 1, 2) then cand 0
+ * (units 0, 1) at capacity 1, threshold 1, base 0, 100 people each. Cand 1
+ * alone removes 200 of deficit; cand 0 after it only 100 (unit 1 is at the
+ * threshold already) though 200 alone. The marginal gains add up to the
+ * set's (300); the standalone ones do not. */
+static void test_marginal_and_standalone(void **state)
+{
+    (void)state;
+    double pop[4] = {100, 100, 100, 100}, base[4] = {0, 0, 0, 0};
+    double w[12] = {1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1};
+    mg_plan_problem p;
+    make(&p, 4, 3, pop, base, w);
+    one_kind(&p, 1, 2, 1000);
+    mg_plan_item items[2] = {{1, 0}, {0, 0}};
+    mg_plan_totals t;
+    mg_plan_site_explain ex[2];
+    assert_int_equal(mg_plan_explain(&p, items, 2, &t, ex, NULL), 0);
+    assert_close(t.value, 300, 1e-9);
+    assert_close(ex[0].marginal, 200, 1e-9);
+    assert_close(ex[1].marginal, 100, 1e-9);
+    assert_close(ex[0].standalone, 200, 1e-9);
+    assert_close(ex[1].standalone, 200, 1e-9);
+    /* Lifted (in the order): cand 1 lifts units 1 and 2, cand 0 unit 0. */
+    assert_close(ex[0].population_lifted, 200, 1e-9);
+    assert_close(ex[1].population_lifted, 100, 1e-9);
+    assert_close(t.lifted, 300, 1e-9);
+    assert_int_equal(t.communes_below_before, 4);
+    assert_int_equal(t.communes_below_after, 1);
+    /* A hand instance has no inhabitants: their figures are NaN, not 0. */
+    assert_true(isnan(t.inhabitants_below_before) && isnan(ex[0].inhabitants_lifted));
+    mg_plan_problem_free(&p);
+}
+
+/* On random instances of every objective: the marginal gains of the
+ * greedy answer add up to its value, the marginal lifted populations to
+ * the population lifted, and each standalone gain is the value of that
+ * site alone. */
+static void test_random_marginal_sum(void **state)
+{
+    (void)state;
+    for (int trial = 0; trial < 40; trial++) {
+        enum mg_plan_objective obj = (enum mg_plan_objective)(trial % MG_PLAN_OBJECTIVE_COUNT);
+        mg_plan_problem p;
+        random_instance(&p, 25 + (size_t)(trial % 5) * 5, 15 + (size_t)(trial % 3) * 5, obj);
+        mg_plan_solution s;
+        solve(&p, true, true, &s);
+        mg_plan_totals t;
+        mg_plan_site_explain *ex = mg_alloc_array(s.n ? s.n : 1, sizeof *ex);
+        assert_non_null(ex);
+        assert_int_equal(mg_plan_explain(&p, s.items, s.n, &t, ex, NULL), 0);
+        double sum = 0, lifted = 0;
+        for (size_t k = 0; k < s.n; k++) {
+            sum += ex[k].marginal;
+            lifted += ex[k].population_lifted;
+            double alone;
+            assert_int_equal(mg_plan_value(&p, &s.items[k], 1, &alone), 0);
+            assert_close(ex[k].standalone, alone, 1e-9 * (1 + fabs(alone)));
+        }
+        assert_close(sum, s.value, 1e-9 * (1 + fabs(s.value)));
+        assert_close(sum, t.value, 1e-9 * (1 + fabs(t.value)));
+        assert_close(lifted, t.lifted, 1e-9 * (1 + t.lifted));
+        if (s.n)
+            assert_close(ex[0].marginal, ex[0].standalone, 1e-9 * (1 + fabs(ex[0].standalone)));
+        free(ex);
+        mg_plan_solution_free(&s);
+        mg_plan_problem_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +472,8 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_reason_codes),
         cmocka_unit_test(test_reason_names),
+        cmocka_unit_test(test_marginal_and_standalone),
+        cmocka_unit_test(test_random_marginal_sum),
     };
     /* The reasons met on a real territory need the Aude, loaded once. */
     const struct CMUnitTest aude[] = {
