@@ -185,6 +185,15 @@ typedef struct mg_map_options {
     size_t nsites;
     bool scale_bar;
     const char *source;
+
+    /*
+     * Categorical maps (a layer's classes): class_labels, when not NULL,
+     * holds the style's nclasses labels; the legend shows them instead of
+     * value ranges, and each commune's title its class's label instead of
+     * its value (values are then class indices, e.g. 0, 1, 2 with breaks
+     * 0.5, 1.5).
+     */
+    const char *const *class_labels;
 } mg_map_options;
 
 /** Fill of the communes outside the scope on a framed map. */

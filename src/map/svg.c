@@ -1239,13 +1239,16 @@ static int drawable(const mg_map_geometry *g, size_t k)
 /* "Nom (code) : 3,84 unité", or "… : sans donnée" (or the map's own
  * label of communes without a value). */
 static void put_commune_title(writer *w, const mg_territory *t, size_t c, double v,
-                              const mg_map_options *o, int out)
+                              const mg_map_options *o, int out, size_t cls, size_t ncls)
 {
     const char *unit = o->unit;
     char num[256], head[32];
     if (!isfinite(v) && o->no_data_label && o->no_data_label[0])
         snprintf(num, sizeof num, "%s", o->no_data_label);
-    else
+    else if (o->class_labels && cls < ncls) {
+        snprintf(num, sizeof num, "%s", o->class_labels[cls]);
+        unit = NULL;
+    } else
         fmt_fr(num, sizeof num, v, value_decimals(v));
     snprintf(head, sizeof head, " (%s) : ", t->code[c]);
     put_text(w, t->name && t->name[c] ? t->name[c] : t->code[c]);
@@ -1288,7 +1291,7 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
         put_text(w, t->code[c]);
         put_text(w, o->link_suffix);
         put(w, "\"><title>");
-        put_commune_title(w, t, c, v, o, out);
+        put_commune_title(w, t, c, v, o, out, cls, st->nclasses);
         put(w, "</title>");
     }
     put(w, "<path");
@@ -1321,7 +1324,7 @@ static void put_commune(writer *w, const mg_map_geometry *g, const mg_territory 
         return;
     }
     put(w, "\"><title>");
-    put_commune_title(w, t, c, v, o, out);
+    put_commune_title(w, t, c, v, o, out, cls, st->nclasses);
     put(w, "</title></path>\n");
 }
 
@@ -2188,8 +2191,12 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
         const char *fill;
         char nd_fill[48];
         if (r < st->nclasses) {
-            size_t k = st->nclasses - 1 - r;
-            class_label(label, sizeof label, st, k, dec);
+            /* Ranges from the highest down; classes in their own order. */
+            size_t k = o->class_labels ? r : st->nclasses - 1 - r;
+            if (o->class_labels)
+                snprintf(label, sizeof label, "%s", o->class_labels[k]);
+            else
+                class_label(label, sizeof label, st, k, dec);
             fill = st->colors[k];
         } else {
             snprintf(label, sizeof label, "%s", no_data);
