@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "parse/parse.h"
+#include "web/assets.h"
 #include "web/form.h"
 #include "web/messages.h"
 #include "web/web.h"
@@ -47,8 +48,14 @@ void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *acti
     mg_buf_puts(b, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     mg_html_text(b, title);
-    mg_buf_puts(b, " — maillage</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
-                   "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n"
+    mg_buf_puts(b, " — maillage</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
+    const char *carte = web_asset_url("carte.js"); /* the maps' zoom and pan (assets.c) */
+    if (carte) {
+        mg_buf_puts(b, "<script src=\"");
+        mg_html_text(b, carte);
+        mg_buf_puts(b, "\" defer></script>\n");
+    }
+    mg_buf_puts(b, "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n"
                    "<header class=\"site\"><p class=\"brand\"><a href=\"/\">maillage</a> <span>");
     mg_html_text(b, a->territory_name);
     mg_buf_puts(b, "</span></p>\n<nav aria-label=\"Navigation principale\"><ul>");
