@@ -50,7 +50,11 @@ int mg_workbook_new(mg_workbook **out, mg_diag *d)
                            tmp_dir());
     }
     close(fd);
-    lxw_workbook_options opt = {.constant_memory = 0, .tmpdir = NULL, .use_zip64 = 0};
+    /* Constant memory: each row goes to a temporary file once the next one
+     * starts (rows are written in order), so that a table of France's
+     * 35,000 communes does not stay in memory; strings are then written
+     * inline. */
+    lxw_workbook_options opt = {.constant_memory = 1, .tmpdir = NULL, .use_zip64 = 0};
     w->wb = workbook_new_opt(w->path, &opt);
     if (!w->wb) {
         unlink(w->path);

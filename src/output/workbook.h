@@ -9,7 +9,8 @@
  * first column and wrapped text.
  *
  * The workbook is written to a temporary file (libxlsxwriter 1.1.4 writes
- * to a file only) and read back into memory by mg_workbook_finish.
+ * to a file only; its constant-memory mode keeps one row in memory) and
+ * read back into memory by mg_workbook_finish.
  *
  * Ownership: mg_workbook_finish or mg_workbook_free releases everything;
  * strings given are copied by libxlsxwriter.
@@ -53,10 +54,12 @@ int mg_workbook_sheet(mg_workbook *wb, const char *name, const mg_wb_column *col
 
 /**
  * Cells of the current sheet: row 0 is the header row of a table, so data
- * rows start at 1. Text (NULL or "" leaves the cell empty); a number with
- * its column's decimals, or `decimals` for mg_workbook_number_as (a
- * non-finite number leaves the cell empty). Errors are kept and returned by
- * mg_workbook_finish.
+ * rows start at 1. Rows are written in increasing order, the cells of a
+ * row in any order: the workbook keeps only the current row in memory, and
+ * a cell of an earlier row is an error. Text (NULL or "" leaves the cell
+ * empty); a number with its column's decimals, or `decimals` for
+ * mg_workbook_number_as (a non-finite number leaves the cell empty).
+ * Errors are kept and returned by mg_workbook_finish.
  */
 void mg_workbook_text(mg_workbook *wb, size_t row, size_t col, const char *s);
 void mg_workbook_bold(mg_workbook *wb, size_t row, size_t col, const char *s);

@@ -190,6 +190,14 @@ static void test_refused(void **state)
     size_t len = 0;
     assert_int_equal(mg_workbook_finish(wb, &data, &len, &d), MG_EIO);
     assert_null(data);
+    /* Rows go in order: a cell of an earlier row is an error too. */
+    assert_int_equal(mg_workbook_new(&wb, &d), MG_OK);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_workbook_sheet(wb, "Communes", cols, 1, true, &d), MG_OK);
+    mg_workbook_number(wb, 3, 0, 1.0);
+    mg_workbook_number(wb, 2, 0, 2.0);
+    assert_int_equal(mg_workbook_finish(wb, &data, &len, &d), MG_EIO);
+    assert_null(data);
 }
 
 int main(void)
