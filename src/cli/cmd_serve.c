@@ -63,6 +63,8 @@ static void help(void)
            "                        official (default: the DREES APL where it publishes\n"
            "                        one, plus the model's change) or model (the model's\n"
            "                        APL; docs/web.md)\n"
+           "  --layer FILE          a layer beside the APL (ARS zoning, a classification…):\n"
+           "                        its descriptor (docs/formats.md), repeatable, at most 8\n"
            "\n"
            "Limits (docs/web.md, docs/deployment.md):\n"
            "  --max-connections N   connections at once; past it new ones are closed at\n"
@@ -108,7 +110,8 @@ enum {
     OPT_ADDRESS = OPT_COMMON_END, OPT_PORT, OPT_DATABASE, OPT_THREADS, OPT_STATIC, OPT_PORT_FILE,
     OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
     OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG, OPT_PUBLIC_URL, OPT_SMTP_RELAY,
-    OPT_SMTP_STARTTLS, OPT_SMTP_CREDENTIALS, OPT_MAIL_FROM, OPT_MAIL_INTERVAL, OPT_BASELINE
+    OPT_SMTP_STARTTLS, OPT_SMTP_CREDENTIALS, OPT_MAIL_FROM, OPT_MAIL_INTERVAL, OPT_BASELINE,
+    OPT_LAYER
 };
 
 /* --public-url may be given this many times. */
@@ -127,6 +130,8 @@ typedef struct serve_opts {
     bool smtp_starttls;
     unsigned mail_interval;
     enum mg_baseline baseline; /* of pages without ?base= (official unless --baseline) */
+    const char *layers[MG_APP_MAX_LAYERS]; /* --layer descriptors */
+    size_t nlayers;
     bool help; /* --help was given and answered */
 } serve_opts;
 
@@ -199,6 +204,13 @@ static int serve_option(serve_opts *o, int opt, const char *arg)
         }
         o->public_urls[o->npublic++] = arg;
         o->hc.public_urls = o->public_urls;
+        return 0;
+    case OPT_LAYER:
+        if (o->nlayers == MG_APP_MAX_LAYERS) {
+            cli_error(cmd, "--layer: at most %d layers", MG_APP_MAX_LAYERS);
+            return -1;
+        }
+        o->layers[o->nlayers++] = arg;
         return 0;
     case OPT_BASELINE:
         if (strcmp(arg, "model") == 0) {
@@ -293,6 +305,7 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
         {"mail-interval", required_argument, NULL, OPT_MAIL_INTERVAL},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"layer", required_argument, NULL, OPT_LAYER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -449,6 +462,8 @@ static int start_server(serve_opts *o, serve_run *r)
     mg_app_config ac = {.opts = o->c.opts, .database = o->database, .db_options = o->dbo,
                         .public_url = o->npublic ? o->public_urls[0] : NULL,
                         .baseline = o->baseline};
+    memcpy(ac.layers, o->layers, sizeof ac.layers);
+    ac.nlayers = o->nlayers;
     int rc = mg_app_new(&r->app, &ac, o->c.quiet ? NULL : show_progress, NULL, &r->d);
     if (rc) {
         print_failure(r, rc);

@@ -1,4 +1,5 @@
 #include "web/app.h"
+#include "diagnosis/layer.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -207,6 +208,8 @@ void mg_app_free(mg_app *a)
     mg_map_geometry_free(a->geometry);
     mg_db_close(a->db);
     mg_router_free(a->router);
+    for (size_t k = 0; k < a->nlayers; k++)
+        mg_layer_free(a->layers[k]);
     free(a->routes);
     free(a);
 }
@@ -270,6 +273,39 @@ static int register_routes(mg_app *a)
     return MG_OK;
 }
 
+/* The layers of cfg, on the territory every profession shares (each
+ * diagnosis loads the same communes, so indices agree). */
+static int load_layers(mg_app *a, const mg_app_config *cfg, mg_diag *d)
+{
+    if (cfg->nlayers > MG_APP_MAX_LAYERS)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "at most %d layers", MG_APP_MAX_LAYERS);
+    const mg_territory *t = a->prof[0].g->t;
+    for (size_t k = 1; k < MG_APP_PROFESSIONS; k++)
+        if (a->prof[k].g->t->n != t->n)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "the professions' territories differ: layers cannot be shared");
+    for (size_t k = 0; k < cfg->nlayers; k++) {
+        int rc = mg_layer_load(t, cfg->layers[k], &a->layers[k], d);
+        if (rc)
+            return rc;
+        a->nlayers = k + 1;
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(a->layers[j]->key, a->layers[k]->key) == 0)
+                return mg_diag_set(d, MG_EINVAL, cfg->layers[k], 0, 0,
+                                   "a layer named \"%s\" is loaded already (%s): rename one "
+                                   "of the descriptors", a->layers[k]->key, cfg->layers[j]);
+    }
+    return MG_OK;
+}
+
+const struct mg_layer *mg_app_layer(const mg_app *a, const char *key)
+{
+    for (size_t k = 0; key && k < a->nlayers; k++)
+        if (strcmp(a->layers[k]->key, key) == 0)
+            return a->layers[k];
+    return NULL;
+}
+
 int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,
                mg_diag *d)
 {
@@ -300,6 +336,8 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     if ((rc = mg_map_geometry_build(&a->geometry, g->t, g->study, g->study_n, 0, d)))
         goto fail;
     territory_name(a, cfg->opts.france);
+    if ((rc = load_layers(a, cfg, d)))
+        goto fail;
     a->baseline = cfg->baseline < MG_BASELINE_COUNT ? cfg->baseline : MG_BASELINE_MODEL;
     if (cfg->public_url) {
         size_t len = strlen(cfg->public_url);

@@ -22,6 +22,9 @@
 #include "storage/storage.h"
 
 #define MG_APP_PROFESSIONS 5
+/* Layers (diagnosis/layer.h) a server loads beside the APL. */
+#define MG_APP_MAX_LAYERS 8
+struct mg_layer;
 #define MG_APP_MEASURES 9
 
 /** Measures the territory page maps: "apl", "officiel" (the DREES values),
@@ -85,6 +88,8 @@ typedef struct mg_app {
     char public_url[256];                       /* "" when not configured; no trailing '/' */
     bool secure;                                /* served over HTTPS: cookies are Secure */
     enum mg_baseline baseline;                  /* the pages' baseline without ?base= */
+    struct mg_layer *layers[MG_APP_MAX_LAYERS]; /* --layer, in the order given */
+    size_t nlayers;
 } mg_app;
 
 typedef struct mg_app_config {
@@ -98,6 +103,9 @@ typedef struct mg_app_config {
     /* The baseline of the pages, exports and API when a request does not
      * choose one (?base=): MG_BASELINE_MODEL unless --baseline official. */
     enum mg_baseline baseline;
+    /* Layer descriptors (diagnosis/layer.h) to load, at most MG_APP_MAX_LAYERS. */
+    const char *layers[MG_APP_MAX_LAYERS];
+    size_t nlayers;
 } mg_app_config;
 
 /** Loads every profession, opens the database, builds the routes. */
@@ -110,6 +118,9 @@ void mg_app_free(mg_app *a);
  * matrix test and the documentation. */
 size_t mg_app_route_count(const mg_app *a);
 void mg_app_route_at(const mg_app *a, size_t k, const char **method, const char **pattern);
+
+/** The layer keyed `key`, or NULL. */
+const struct mg_layer *mg_app_layer(const mg_app *a, const char *key);
 
 /** The profession keyed `key` (NULL → "mg"), or NULL when unknown. */
 const mg_app_profession *mg_app_profession_get(const mg_app *a, const char *key);

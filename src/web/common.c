@@ -206,7 +206,9 @@ bool web_scope(web_ctx *ctx, const mg_app_profession *p, mg_scope *out)
 {
     const char *v = mg_http_param(ctx->req, "perimetre");
     mg_diag d = {{0}};
-    int rc = mg_scope_parse(p->g, v, out, &d);
+    /* A class of a layer (web/layers.c), or an EPCI or communes. */
+    int rc = v && strncmp(v, "couche:", 7) == 0 ? web_layer_scope(ctx->app, p, v, out)
+                                                : mg_scope_parse(p->g, v, out, &d);
     if (rc == MG_OK) {
         if (out->kind == MG_SCOPE_ALL)
             snprintf(out->label, sizeof out->label, "%s", ctx->app->territory_name);

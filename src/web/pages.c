@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "diagnosis/layer.h"
 #include "diagnosis/scope.h"
 #include "output/table.h"
 #include "parse/parse.h"
@@ -179,6 +180,7 @@ typedef struct scope_choice {
     const mg_diagnosis *g;
     const mg_scope *scope;
     const char *territory_name;
+    const mg_app *app; /* its layers */
 } scope_choice;
 
 /* An EPCI among the scope's choices: its name and index. */
@@ -226,7 +228,18 @@ static int scope_options(mg_buf *b, const void *options_ctx, const char *selecte
         snprintf(key, sizeof key, "epci:%s", t->epci_code[e[k].e]);
         rc = mg_html_option(b, key, e[k].name, selected && strcmp(selected, key) == 0);
     }
-    if (rc == MG_OK && sc->scope->kind == MG_SCOPE_COMMUNES && sc->scope->key[0])
+    /* The classes of the layers (couche:KEY:CLASS). */
+    for (size_t k = 0; rc == MG_OK && k < sc->app->nlayers; k++) {
+        const mg_layer *l = sc->app->layers[k];
+        for (size_t c = 0; rc == MG_OK && l->cls && c < l->desc.nclasses; c++) {
+            char spec[128], label[256];
+            snprintf(spec, sizeof spec, "couche:%s:%s", l->key, l->desc.classes[c]);
+            snprintf(label, sizeof label, "%s : %s", l->desc.label, l->desc.classes[c]);
+            rc = mg_html_option(b, spec, label, selected && strcmp(selected, spec) == 0);
+        }
+    }
+    if (rc == MG_OK && sc->scope->kind == MG_SCOPE_COMMUNES && sc->scope->key[0] &&
+        strncmp(sc->scope->key, "couche:", 7) != 0)
         rc = mg_html_option(b, sc->scope->key, sc->scope->label, true);
     free(e);
     free(seen);
@@ -314,6 +327,7 @@ typedef struct territory_req {
     enum mg_baseline base_default; /* the server's, left out of links */
     mg_scope scope;                /* ?perimetre= (owned), or the EPCI of /epci/{siren} */
     char path[64];                 /* "/territoire", or "/epci/SIREN" for an EPCI's page */
+    const mg_app *app;             /* its layers */
     bool flag_maps;                /* ?cartes=accord: both "below" maps of the whole territory */
 } territory_req;
 
@@ -656,7 +670,14 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         sort_header(b, c == SORT_VALUE ? m->column : commune_sort_labels[c], on, q->desc, &to,
                     LINK_COMMUNES);
     }
-    mg_buf_puts(b, "<th scope=\"col\">EPCI</th></tr></thead><tbody>\n");
+    mg_buf_puts(b, "<th scope=\"col\">EPCI</th>");
+    const mg_app *a = q->app;
+    for (size_t k = 0; k < a->nlayers; k++) {
+        mg_buf_puts(b, "<th scope=\"col\">");
+        mg_html_text(b, a->layers[k]->desc.label);
+        mg_buf_puts(b, "</th>");
+    }
+    mg_buf_puts(b, "</tr></thead><tbody>\n");
     /* "sous le seuil" only on an APL: the threshold is in its unit. */
     bool threshold = isfinite(g->prof->threshold) && m->apl;
     for (size_t k = v->pg.first; k < v->pg.end; k++) {
@@ -682,7 +703,14 @@ static void commune_table(mg_buf *b, const territory_req *q, const territory_vie
         mg_buf_puts(b, "<td>");
         if (t->epci[i] >= 0)
             epci_link(b, t, (size_t)t->epci[i], prof);
-        mg_buf_puts(b, "</td></tr>\n");
+        mg_buf_puts(b, "</td>");
+        for (size_t l = 0; l < a->nlayers; l++) {
+            char lv[64];
+            mg_buf_puts(b, "<td>");
+            mg_html_text(b, mg_layer_text(a->layers[l], i, lv, sizeof lv));
+            mg_buf_puts(b, "</td>");
+        }
+        mg_buf_puts(b, "</tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
     web_pager_nav(b, &v->pg, "Pagination", communes_page_href, q);
@@ -1041,7 +1069,7 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
         mg_html_text(b, a->territory_name);
         mg_buf_puts(b, ". Les valeurs sont calculées avec toutes les communes voisines.</p>\n");
     }
-    scope_choice choice = {g, sc, a->territory_name};
+    scope_choice choice = {g, sc, a->territory_name, a};
     choice_form(b, "/territoire", g->prof->key, q->measure, &choice);
     if (q->measure == 0) {
         /* Which APL the map shows, and the other one a click away. */
@@ -1099,6 +1127,9 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
         under_served(b, q, v);
     if (q->measure <= 1)
         agreement_section(b, a, q);
+    if (sc->kind == MG_SCOPE_ALL)
+        web_layer_sections(b, a, q->p, v->value, v->is_apl, mg_app_measure_keys[q->measure],
+                           q->base != q->base_default ? web_baseline_param(q->base) : NULL);
     if (sc->kind != MG_SCOPE_EPCI)
         epci_table(b, q, v);
     commune_table(b, q, v);
@@ -1143,6 +1174,7 @@ static int territory_serve(web_ctx *ctx, const char *siren)
         snprintf(q.path, sizeof q.path, "/epci/%s", q.p->g->t->epci_code[q.scope.epci]);
     else
         snprintf(q.path, sizeof q.path, "/territoire");
+    q.app = ctx->app;
     int rc = territory_compute(&q, &v, &why);
     if (rc == MG_OK) {
         territory_render(&ctx->res->body, ctx, &q, &v);
@@ -1523,6 +1555,13 @@ static void commune_render(mg_buf *b, web_ctx *ctx, const commune_req *q, const 
         mg_buf_puts(b, "<div class=\"fig\"><dt>EPCI</dt><dd>");
         epci_link(b, t, (size_t)t->epci[i], prof);
         mg_buf_puts(b, "</dd></div>");
+    }
+    for (size_t k = 0; k < a->nlayers; k++) {
+        char lv[64], label[192];
+        const mg_layer *l = a->layers[k];
+        snprintf(label, sizeof label, "%s (%s)", l->desc.label, l->desc.year);
+        const char *txt = mg_layer_text(l, i, lv, sizeof lv);
+        fig_text(b, label, txt[0] ? txt : "non renseignée");
     }
     mg_buf_puts(b, "</dl><p class=\"note\">Unité : ");
     mg_html_text(b, g->prof->unit);

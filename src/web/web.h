@@ -155,6 +155,27 @@ void web_page_end(mg_buf *b);
 struct mg_scope;
 bool web_scope(web_ctx *ctx, const mg_app_profession *p, struct mg_scope *out);
 
+/*
+ * The scope "couche:KEY:CLASS": the study communes of class CLASS of the
+ * layer KEY (diagnosis/layer.h), labelled "CLASS — layer (year)", its key
+ * the spec itself. MG_EINVAL when the layer or the class is unknown or
+ * holds no study commune, MG_ENOMEM. (layers.c)
+ */
+int web_layer_scope(const mg_app *a, const mg_app_profession *p, const char *spec,
+                    struct mg_scope *out);
+
+/* The layers' sections of the territory page: per class, its communes,
+ * inhabitants, mean value and communes below the threshold on `values`,
+ * with a link to the class as a scope. (layers.c) */
+void web_layer_sections(mg_buf *b, const mg_app *a, const mg_app_profession *p,
+                        const double *values, bool is_apl, const char *measure_key,
+                        const char *base_param);
+
+/* "Sources : DREES, APL 2021 ; INSEE, BPE 2019 ; … ; <layers with their
+ * years>. Calcul maillage, <date>." — the data year of each input, for
+ * maps and exports. (layers.c) */
+void web_sources(char *out, size_t cap, const mg_app *a, const mg_app_profession *p);
+
 /* The profession from the request (?profession=), or a 400 already answered. */
 const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *r,
                                         mg_http_response *res);

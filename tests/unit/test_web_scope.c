@@ -272,6 +272,59 @@ static void test_commune_gap(void **state)
     mg_http_response_free(&r);
 }
 
+/* A layer's class as a scope, its section on the territory page, its
+ * column in the commune table and its line on the commune page. */
+static void test_layer_pages(void **state)
+{
+    (void)state;
+    const mg_app_profession *p = mg_app_profession_get(app, "mg");
+    const mg_territory *t = p->g->t;
+    /* The example classes by population: bourgs-centres counted here. */
+    size_t bourgs = 0;
+    for (size_t k = 0; k < p->g->study_n; k++) {
+        double pop = t->population[p->g->study[k]];
+        bourgs += pop >= 2000 && pop < 10000;
+    }
+    mg_http_response r = get("/territoire?profession=mg&perimetre=couche%3Atypologie-exemple"
+                             "%3Abourg-centre");
+    assert_int_equal(r.status, 200);
+    const char *s = text(&r);
+    assert_int_equal(table_rows(s), bourgs);
+    assert_non_null(strstr(s, "bourg-centre — Typologie des communes (exemple) (2026)"));
+    assert_non_null(strstr(s, "<option value=\"couche:typologie-exemple:bourg-centre\" selected>"));
+    mg_http_response_free(&r);
+
+    r = get("/territoire?profession=mg");
+    s = text(&r);
+    const char *sec = strstr(s, "<h2 id=\"couche-0\">Couche : Typologie des communes (exemple)");
+    assert_non_null(sec);
+    char want[64];
+    snprintf(want, sizeof want, "bourg-centre</a></th><td>%zu</td>", bourgs);
+    assert_non_null(strstr(sec, want));
+    /* The map's legend and titles name the classes. */
+    assert_non_null(strstr(sec, "Carcassonne (11069) : pôle urbain"));
+    assert_non_null(strstr(s, "<th scope=\"col\">Typologie des communes (exemple)</th>"));
+    mg_http_response_free(&r);
+
+    r = get("/commune/11069?profession=mg");
+    assert_non_null(strstr(text(&r), "<dt>Typologie des communes (exemple) (2026)</dt>"
+                                     "<dd>pôle urbain</dd>"));
+    mg_http_response_free(&r);
+
+    r = get("/territoire?perimetre=couche%3Atypologie-exemple%3Ametropole");
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
+    r = get("/territoire?perimetre=couche%3Aautre%3Abourg-centre");
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
+}
+
+static int setup_with_layer(void **state)
+{
+    web_fixture_layer = MG_SOURCE_DIR "/data/demo/layers/typologie-exemple.layer";
+    return web_setup(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_territory_perimetre),
         cmocka_unit_test(test_agreement_lists),
         cmocka_unit_test(test_commune_gap),
+        cmocka_unit_test(test_layer_pages),
     };
-    return cmocka_run_group_tests(tests, web_setup, web_teardown);
+    return cmocka_run_group_tests(tests, setup_with_layer, web_teardown);
 }

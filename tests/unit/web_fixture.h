@@ -26,6 +26,8 @@ static char web_fixture_db[512];
 static char web_cookie[128];
 static char web_csrf_token[MG_AUTH_TOKEN_CHARS + 1];
 static int64_t web_org_id;
+/* A layer descriptor (diagnosis/layer.h) for the next group's app, or NULL. */
+static const char *web_fixture_layer;
 
 /* Makes an organisation and a manager in it, and logs in (web_cookie). An
  * organisation of this name may exist already (a PostgreSQL database kept
@@ -83,6 +85,10 @@ static int web_setup_on(enum mg_baseline baseline, const char *tag)
     mg_app_config cfg = {.opts = mg_diagnosis_defaults(), .database = db, .baseline = baseline};
     cfg.opts.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
     cfg.opts.france = MG_SOURCE_DIR "/data/demo/france";
+    if (web_fixture_layer) {
+        cfg.layers[0] = web_fixture_layer;
+        cfg.nlayers = 1;
+    }
     mg_diag d = {{0}};
     if (mg_app_new(&app, &cfg, NULL, NULL, &d)) {
         fprintf(stderr, "setup: %s\n", d.msg);
