@@ -294,10 +294,11 @@ static int fiche_draw(mg_doc *doc, const mg_app *a, const fiche_req *q, const fi
             rc = mg_doc_paragraph(doc, MG_DOC_BODY,
                                   "Aucune commune du périmètre n'est sous le seuil.", d);
     } else if (rc == MG_OK) {
-        rc = mg_doc_paragraph(doc, MG_DOC_BODY,
-                              "La DREES ne publie pas de seuil de sous-dotation pour cette "
-                              "profession : la fiche ne liste donc pas de communes sous le seuil.",
-                              d);
+        snprintf(buf, sizeof buf,
+                 "Aucun seuil de sous-dotation n'est défini pour les %s : la DREES n'en publie "
+                 "pas ; la fiche ne liste donc pas de communes sous le seuil.",
+                 g->prof->label);
+        rc = mg_doc_paragraph(doc, MG_DOC_BODY, buf, d);
     }
     free(cells);
     free(text);

@@ -140,6 +140,12 @@ grep -q "page 2 / $pages" "$tmp/aude2.txt" && ok || fail "page 2's footer"
 grep -qi 'filename="fiche-territoire-territoire-mg.pdf"' "$tmp/aude.pdf.h" && ok ||
     fail "the Aude's filename"
 
+# Nurses: no threshold is published, and the fiche says so instead of a table.
+get "/territoire/fiche.pdf?profession=inf&perimetre=epci:$epci" "$tmp/inf.pdf"
+pdftotext "$tmp/inf.pdf" - | tr '\n' ' ' | grep -q "Aucun seuil de sous-dotation n'est défini pour les infirmiers" &&
+    ok || fail "the nurses' fiche does not say there is no threshold"
+pdftotext "$tmp/inf.pdf" - | grep -q 'Code INSEE' && fail "a table on the nurses' fiche" || ok
+
 # A list of communes is a scope too.
 get "/territoire/fiche.pdf?perimetre=communes:11069,11076&profession=inf" "$tmp/list.pdf"
 pdftotext "$tmp/list.pdf" - | grep -q 'Fiche territoire — 2 communes' && ok || fail "list scope"
