@@ -377,8 +377,8 @@ static void capacity_reason(size_t k, const mg_profession *prof, const kind_defa
         break;
     case MG_RES_CENTRE:
         web_num(per, sizeof per, kd->capacity / a.count, is_gp(prof) ? 0 : 2);
-        snprintf(out, cap, "Par défaut %s %s : %g %s × %s chacun (l'activité que le modèle "
-                           "donne à un praticien).",
+        snprintf(out, cap, "Par défaut %s %s : %g %s × %s par praticien (l'activité que le "
+                           "modèle donne à un praticien).",
                  v, capacity_unit(prof), a.count, prof_of(prof)->many, per);
         break;
     default:
@@ -408,8 +408,11 @@ static void plan_form(plan_request *q, enum mg_baseline base)
         snprintf(q->label[fo], sizeof q->label[fo], "Coût d'%s, en euros", kind_one(k, prof));
         char c[48];
         web_num(c, sizeof c, kd->cost, 0);
-        snprintf(q->hint[fo], sizeof q->hint[fo], "Par défaut %s euros : %s (ordre de grandeur, "
-                 "à remplacer par vos chiffres).", c, plan_kinds[k].cost_why);
+        const char *why = plan_kinds[k].kind == MG_RES_GP && !is_gp(prof)
+                              ? "ordre de grandeur d'une aide à l'installation en zone sous-dotée"
+                              : plan_kinds[k].cost_why;
+        snprintf(q->hint[fo], sizeof q->hint[fo], "Par défaut %s euros : %s (à remplacer par vos "
+                 "chiffres).", c, why);
         web_num(q->defval[fo], sizeof q->defval[fo], kd->cost, 0);
         bool shown = kd->applies;
         q->fields[fc] = (web_field){.name = plan_kinds[k].field, .label = q->label[fc],
@@ -1230,7 +1233,8 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
     mg_html_text(b, p->baseline == MG_BASELINE_OFFICIAL
                         ? "APL officielle + effet du plan (modèle)"
                         : "APL du modèle");
-    mg_buf_puts(b, p->baseline == MG_BASELINE_OFFICIAL
+    mg_buf_puts(b, !thr ? "</strong>.</p>\n"
+                   : p->baseline == MG_BASELINE_OFFICIAL
                        ? "</strong> : le déficit, la population sous le seuil et la carte partent "
                          "de l'APL publiée par la DREES (celle du modèle là où elle n'en publie "
                          "pas) et y ajoutent l'effet des sites calculé par le modèle.</p>\n"
