@@ -52,4 +52,5 @@ echo "factor (an authenticator app) at the first log-in. Mail stays queued: no r
 sed '/^#/d; s/^/    /' "$accounts"
 echo
 exec build/maillage serve "${demo[@]}" --database out/maillage.sqlite \
+    --layer data/demo/layers/typologie-exemple.layer \
     --address "${MAILLAGE_ADDRESS:-127.0.0.1}" --port "${MAILLAGE_PORT:-8080}"

@@ -1017,6 +1017,8 @@ static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, 
     mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, false);
     if (m->low_is_good)
         mg_map_style_reverse(&style);
+    char sources[1024];
+    web_sources(sources, sizeof sources, a, p);
     char suffix[64];
     snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
     mg_map_options opt = {
@@ -1036,6 +1038,7 @@ static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, 
         .label_count = 8,
         .epci_borders = true,
         .scale_bar = true,
+        .source = sources,
     };
     (void)web_map_inline(b, a, g->t, values, &style, &opt); /* a failed buffer says so */
 }
