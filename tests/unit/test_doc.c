@@ -26,6 +26,7 @@
 
 #include "core/buf.h"
 #include "doc/doc.h"
+#include "map/map.h"
 #include "testutil.h"
 
 /* A4 and the margins, as docs/documents.md states them: the expectations
@@ -464,6 +465,72 @@ static void test_svg_refused(void **state)
     free(t);
 }
 
+/* The pixels of each row of page 1 (pdftoppm at 72 dpi) within `tol` of
+ * colour rgb: rows[y] for y < *h (malloc'ed). */
+static size_t *colour_rows(const char *pdf, unsigned rgb, int tol, int *h)
+{
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s/colour", tmpdir);
+    free(run("pdftoppm -r 72 -f 1 -l 1 -singlefile '%s' '%s'", pdf, prefix));
+    char path[600];
+    snprintf(path, sizeof path, "%s.ppm", prefix);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    int w, maxv;
+    if (fscanf(f, "P6 %d %d %d", &w, h, &maxv) != 3) /* lint-ok: test reading a PPM header */
+        fail_msg("not a PPM");
+    fgetc(f);
+    size_t *rows = calloc((size_t)*h, sizeof *rows);
+    assert_non_null(rows);
+    int want[3] = {(int)(rgb >> 16) & 255, (int)(rgb >> 8) & 255, (int)rgb & 255};
+    for (int y = 0; y < *h; y++)
+        for (int x = 0; x < w; x++) {
+            int c[3] = {fgetc(f), fgetc(f), fgetc(f)};
+            if (abs(c[0] - want[0]) <= tol && abs(c[1] - want[1]) <= tol &&
+                abs(c[2] - want[2]) <= tol)
+                rows[y]++;
+        }
+    fclose(f);
+    return rows;
+}
+
+/* A chart of the map module embedded: its bars drawn in proportion. */
+static void test_chart(void **state)
+{
+    (void)state;
+    mg_buf svg;
+    mg_buf_init(&svg, 1u << 20);
+    const char *labels[3] = {"Alpha", "Beta", "Gamma"};
+    const double values[3] = {1.5, 3.25, 2.0};
+    assert_int_equal(mg_chart_bars(&svg, "APL par EPCI", labels, values, 3, 2.5, "APL"), 0);
+    mg_doc *doc = new_doc("Graphique", NULL);
+    mg_diag d = {{0}};
+    assert_int_equal(mg_doc_svg(doc, svg.data, svg.len, 50, 200, &d), 0);
+    const char *pdf = finish_to_file(doc, "chart.pdf");
+    mg_doc_free(doc);
+    mg_buf_free(&svg);
+    /* The chart draws bars below the threshold red (#d73027), the others
+     * blue (#4575b4), from one axis, their lengths in proportion to their
+     * values: the longest red rows are Gamma's (2), the shortest full red
+     * rows Alpha's (1.5), the blue ones Beta's (3.25). */
+    int h;
+    size_t *red = colour_rows(pdf, 0xd73027, 12, &h);
+    size_t *blue = colour_rows(pdf, 0x4575b4, 12, &h);
+    size_t gamma = 0, beta = 0, alpha = SIZE_MAX;
+    for (int y = 0; y < h; y++) {
+        gamma = red[y] > gamma ? red[y] : gamma;
+        beta = blue[y] > beta ? blue[y] : beta;
+    }
+    for (int y = 0; y < h; y++)
+        if (red[y] > gamma / 2 && red[y] < alpha)
+            alpha = red[y];
+    free(red);
+    free(blue);
+    assert_true(gamma > 100);
+    assert_close((double)beta / (double)gamma, 3.25 / 2.0, 0.02);
+    assert_close((double)alpha / (double)gamma, 1.5 / 2.0, 0.02);
+}
+
 /* --- The document itself ------------------------------------------------------ */
 
 static void test_metadata_and_size(void **state)
@@ -551,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_heading_kept_with_next),
         cmocka_unit_test(test_svg_aspect),
         cmocka_unit_test(test_svg_refused),
+        cmocka_unit_test(test_chart),
         cmocka_unit_test(test_metadata_and_size),
         cmocka_unit_test(test_refusals),
     };
