@@ -318,7 +318,8 @@ static int border_push(mg_map_geometry *g, size_t *cap_l, size_t *cap_p, const d
  * with the lower position, or from the only one when it has no neighbour).
  */
 static int build_borders(mg_map_geometry *g, const double *lx, const double *ly, size_t npts,
-                         const ring_ref *rings, const size_t *commune_rr, size_t n, double tol2)
+                         const ring_ref *rings, const size_t *commune_rr, size_t n,
+                         size_t max_ring, double tol2)
 {
     if (npts == 0 || npts >= NONE32 / 2 || n >= NONE32)
         return MG_OK;
@@ -328,10 +329,12 @@ static int build_borders(mg_map_geometry *g, const double *lx, const double *ly,
     uint32_t *ptab = malloc(pcap * sizeof *ptab);
     uint32_t *canon = mg_alloc_array(npts, sizeof *canon);
     edge_slot *etab = mg_alloc_array(pcap, sizeof *etab);
-    double *wx = mg_alloc_array(npts + 1, sizeof *wx), *wy = mg_alloc_array(npts + 1, sizeof *wy);
-    uint32_t *other = mg_alloc_array(npts + 1, sizeof *other);
-    unsigned char *keep = mg_alloc_array(npts + 1, 1);
-    size_t *stack = mg_alloc_array(2 * (npts + 2), sizeof *stack);
+    /* Per ring: a run is at most a whole ring and its closing point. */
+    double *wx = mg_alloc_array(max_ring + 2, sizeof *wx);
+    double *wy = mg_alloc_array(max_ring + 2, sizeof *wy);
+    uint32_t *other = mg_alloc_array(max_ring + 1, sizeof *other);
+    unsigned char *keep = mg_alloc_array(max_ring + 2, 1);
+    size_t *stack = mg_alloc_array(2 * (max_ring + 3), sizeof *stack);
     int rc = MG_OK;
     if (!ptab || !canon || !etab || !wx || !wy || !other || !keep || !stack) {
         rc = MG_ENOMEM;
@@ -578,7 +581,7 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
     }
     g->commune_ring[n] = g->nring;
     commune_rr[n] = nrr;
-    if (build_borders(g, lx, ly, point_at, rrefs, commune_rr, n, tol2)) {
+    if (build_borders(g, lx, ly, point_at, rrefs, commune_rr, n, max_ring, tol2)) {
         rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "map: out of memory");
         goto done;
     }

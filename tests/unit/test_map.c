@@ -1403,14 +1403,14 @@ static void hand_map_on(hand_map *m, mg_territory *t, const mg_map_options *o)
 }
 
 /* Extent of a commune's path (by code) in the view's units. */
-static void commune_extent(const char *svg, const char *code, double box[4])
+static void commune_extent(const char *svg, const char *code, double ext[4])
 {
     char el[8192], dattr[8192];
-    box[0] = box[1] = INFINITY;
-    box[2] = box[3] = -INFINITY;
+    ext[0] = ext[1] = INFINITY;
+    ext[2] = ext[3] = -INFINITY;
     path_of(svg, code, el, sizeof el);
     attr_of(el, "d", dattr, sizeof dattr);
-    d_extent(dattr, box);
+    d_extent(dattr, ext);
 }
 
 /* The next element named `tag` (e.g. "<text class=\"mg-label\"") from p,
