@@ -27,6 +27,7 @@
 #include "core/buf.h"
 #include "doc/doc.h"
 #include "map/map.h"
+#include "parse/parse.h"
 #include "testutil.h"
 
 /* A4 and the margins, as docs/documents.md states them: the expectations
@@ -124,7 +125,28 @@ static int pdf_pages(const char *pdf)
 {
     char v[64];
     pdfinfo_field(pdf, "Pages", v, sizeof v);
-    return atoi(v); /* lint-ok: a test reading poppler's output */
+    int64_t n;
+    mg_parse_error why;
+    if (mg_parse_c_int(v, strlen(v), 0, 100000, &n, &why))
+        fail_msg("pdfinfo's Pages: \"%s\"", v);
+    return (int)n;
+}
+
+/* The number in attribute `name`="…" after p (pdftotext -bbox). */
+static double attr(const char *p, const char *name)
+{
+    char key[32];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *s = strstr(p, key);
+    if (!s)
+        fail_msg("no %s in %.80s", name, p);
+    s += strlen(key);
+    const char *e = strchr(s, '"');
+    double v;
+    mg_parse_error why;
+    if (!e || mg_parse_c_double(s, (size_t)(e - s), &v, &why))
+        fail_msg("%s: not a number in %.80s", name, p);
+    return v;
 }
 
 static char *page_text(const char *pdf, int page)
@@ -193,7 +215,11 @@ static void test_table_breaks(void **state)
         assert_true(strstr(t, "Colonne-nom") < first);
         /* Rows in order, each once, never split from its cells. */
         for (char *q = first; (q = strstr(q, "ligne-")) != NULL; q += 6) {
-            size_t r = strtoul(q + 6, NULL, 10); /* lint-ok: reading our own test text */
+            int64_t r64;
+            mg_parse_error why;
+            if (mg_parse_c_int(q + 6, 3, 1, ROWS, &r64, &why))
+                fail_msg("page %d: a row label %.9s", p, q);
+            size_t r = (size_t)r64;
             if (r != next)
                 fail_msg("page %d: row %zu where %zu was expected", p, r, next);
             char want[64];
@@ -263,10 +289,7 @@ static size_t check_words(const char *pdf, int page, double xmin, double xmax, s
     size_t nys = 0;
     *words = 0;
     for (char *p = html; (p = strstr(p, "<word ")) != NULL; p++) {
-        double x0, y0, x1, y1;
-        if (sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &x0, &y0, /* lint-ok: test */
-                   &x1, &y1) != 4)
-            fail_msg("cannot read %.80s", p);
+        double x0 = attr(p, "xMin"), y0 = attr(p, "yMin"), x1 = attr(p, "xMax");
         if (x0 < xmin - 0.5 || x1 > xmax + 0.5)
             fail_msg("a word spans x %.2f..%.2f, outside %.2f..%.2f: %.120s", x0, x1, xmin, xmax,
                      p);
@@ -369,7 +392,7 @@ static void red_box(const char *pdf, double *x0, double *y0, double *x1, double 
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
     int w, h, maxv;
-    if (fscanf(f, "P6 %d %d %d", &w, &h, &maxv) != 3) /* lint-ok: test reading a PPM header */
+    if (fscanf(f, "P6 %d %d %d", &w, &h, &maxv) != 3)
         fail_msg("not a PPM");
     fgetc(f);
     assert_int_equal(maxv, 255);
@@ -477,7 +500,7 @@ static size_t *colour_rows(const char *pdf, unsigned rgb, int tol, int *h)
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
     int w, maxv;
-    if (fscanf(f, "P6 %d %d %d", &w, h, &maxv) != 3) /* lint-ok: test reading a PPM header */
+    if (fscanf(f, "P6 %d %d %d", &w, h, &maxv) != 3)
         fail_msg("not a PPM");
     fgetc(f);
     size_t *rows = calloc((size_t)*h, sizeof *rows);
