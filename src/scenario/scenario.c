@@ -30,6 +30,67 @@ const char *mg_resource_label(enum mg_resource k)
     return k < MG_RES_COUNT ? kinds[k].label : "?";
 }
 
+/* How the practitioners of each profession are named (access.c keys): one
+ * with its article, several, and the heading of their kind of action. The
+ * first row is the GPs', used for a profession not listed. */
+static const struct {
+    const char *key, *one, *many, *heading;
+} prof_words[] = {
+    {"mg", "un médecin généraliste", "médecins généralistes",
+     "Médecins généralistes : arrivées ou départs"},
+    {"inf", "une infirmière", "infirmières", "Infirmières : arrivées ou départs"},
+    {"mk", "un masseur-kinésithérapeute", "masseurs-kinésithérapeutes",
+     "Masseurs-kinésithérapeutes : arrivées ou départs"},
+    {"sf", "une sage-femme", "sages-femmes", "Sages-femmes : arrivées ou départs"},
+    {"cd", "un chirurgien-dentiste", "chirurgiens-dentistes",
+     "Chirurgiens-dentistes : arrivées ou départs"},
+};
+
+static size_t prof_row(const mg_profession *prof)
+{
+    for (size_t k = 0; prof && k < sizeof prof_words / sizeof *prof_words; k++)
+        if (strcmp(prof_words[k].key, prof->key) == 0)
+            return k;
+    return 0;
+}
+
+static const struct {
+    const char *one, *heading;
+} kind_words[MG_RES_COUNT] = {
+    [MG_RES_GP] = {NULL, NULL}, /* the profession's */
+    [MG_RES_CENTRE] = {"une maison de santé", "Maison de santé"},
+    [MG_RES_CABIN] = {"une cabine de télémédecine", "Cabine de télémédecine"},
+    [MG_RES_CART] = {"un chariot de téléconsultation", "Chariot de téléconsultation"},
+    [MG_RES_MOBILE] = {"une consultation itinérante", "Consultation itinérante"},
+};
+
+const char *mg_resource_one_for(enum mg_resource kind, const mg_profession *prof)
+{
+    if (kind >= MG_RES_COUNT)
+        return "?";
+    return kind_words[kind].one ? kind_words[kind].one : prof_words[prof_row(prof)].one;
+}
+
+const char *mg_resource_label_for(enum mg_resource kind, const mg_profession *prof)
+{
+    if (kind >= MG_RES_COUNT)
+        return "?";
+    return kind_words[kind].heading ? kind_words[kind].heading
+                                    : prof_words[prof_row(prof)].heading;
+}
+
+const char *mg_profession_many(const mg_profession *prof)
+{
+    return prof_words[prof_row(prof)].many;
+}
+
+bool mg_resource_applies(enum mg_resource kind, const mg_profession *prof)
+{
+    if (kind == MG_RES_GP || kind == MG_RES_CENTRE)
+        return true;
+    return kind < MG_RES_COUNT && (!prof || strcmp(prof->key, "mg") == 0);
+}
+
 enum mg_resource mg_resource_parse(const char *name)
 {
     for (int k = 0; k < MG_RES_COUNT; k++)

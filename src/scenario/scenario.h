@@ -16,6 +16,7 @@
 #define MG_SCENARIO_SCENARIO_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -49,6 +50,28 @@ mg_action mg_action_defaults(enum mg_resource kind);
 /** API name of a kind ("gp", "health_centre", …) and French label. */
 const char *mg_resource_name(enum mg_resource kind);
 const char *mg_resource_label(enum mg_resource kind);
+
+/**
+ * How an action of kind `kind` is named for profession `prof` (access.h;
+ * NULL reads as GPs), in French: with its article, one site ("une
+ * infirmière", "un médecin généraliste", "une cabine de télémédecine"), and
+ * as the heading of its kind in lists and forms ("Infirmières : arrivées ou
+ * départs", "Maison de santé", "Cabine de télémédecine"). The practitioners
+ * of a profession are named for it; telehealth and mobile consultations,
+ * GP care only, keep their names.
+ */
+const char *mg_resource_one_for(enum mg_resource kind, const mg_profession *prof);
+const char *mg_resource_label_for(enum mg_resource kind, const mg_profession *prof);
+
+/** The practitioners of prof in the plural ("infirmières", "médecins
+ * généralistes"), for sentences such as "3 infirmières". */
+const char *mg_profession_many(const mg_profession *prof);
+
+/** Whether actions of kind `kind` apply to profession `prof`: practitioners
+ * and health centres to every profession, telemedicine cabins,
+ * teleconsultation carts and mobile consultations to GPs only (what
+ * mg_action_capacity refuses otherwise). */
+bool mg_resource_applies(enum mg_resource kind, const mg_profession *prof);
 
 /** The kind named `name` (API name), or MG_RES_COUNT. */
 enum mg_resource mg_resource_parse(const char *name);

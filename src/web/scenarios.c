@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "diagnosis/scope.h"
 #include "parse/parse.h"
 #include "web/form.h"
 #include "web/messages.h"
@@ -100,72 +101,224 @@ static const web_field new_fields[NEW_NFIELDS] = {
 
 static const web_form new_form = {"scenario", new_fields, NEW_NFIELDS, "Créer", NULL};
 
-/* The action form: kinds come from the scenario module, communes from the
- * territory (options_fn, with the profession's diagnosis as context), the
- * bounds of the numbers are the scenario module's domains (scenario.c),
- * the hints its defaults (docs/scenarios.md). */
-enum {
-    ACT_KIND,
-    ACT_COMMUNE,
-    ACT_COUNT,
-    ACT_HOURS_PER_WEEK,
-    ACT_CONSULTATIONS,
-    ACT_REMOTE_SHARE,
-    ACT_DAYS_PER_MONTH,
-    ACT_HOURS_PER_DAY,
-    ACT_NFIELDS
+/* The action form, for one profession: the kinds that apply to it, named
+ * for it (scenario.h); the commune typed by name or code (form.h); the
+ * numbers of the kinds offered, bounded by the scenario module's domains
+ * (scenario.c), their hints giving the defaults (mg_action_defaults); the
+ * page's scope carried along, so that the page comes back on it. */
+enum { ACT_KIND, ACT_COMMUNE, ACT_FIRST_NUMBER };
+
+/* The numbers of actions, in the form's order: the API's name, the label,
+ * the scenario module's bounds, the kinds they apply to. */
+#define KIND_BIT(k) (1u << (k))
+static const struct action_param {
+    const char *name, *label;
+    double min, max;
+    unsigned kinds;
+} action_params[] = {
+    {"count", NULL, -1000, 1000, KIND_BIT(MG_RES_GP) | KIND_BIT(MG_RES_CENTRE)},
+    {"hours_per_week", "Heures par semaine (cabine, chariot)", 0, 168,
+     KIND_BIT(MG_RES_CABIN) | KIND_BIT(MG_RES_CART)},
+    {"consultations_per_hour", "Consultations par heure", 0, 20,
+     KIND_BIT(MG_RES_CABIN) | KIND_BIT(MG_RES_CART) | KIND_BIT(MG_RES_MOBILE)},
+    {"remote_share", "Part des consultations réalisable à distance (0 à 1)", 0, 1,
+     KIND_BIT(MG_RES_CABIN) | KIND_BIT(MG_RES_CART)},
+    {"weeks_per_year", "Semaines d'ouverture par an (cabine, chariot)", 0, 52,
+     KIND_BIT(MG_RES_CABIN) | KIND_BIT(MG_RES_CART)},
+    {"days_per_month", "Jours de passage par mois (itinérant)", 0, 31, KIND_BIT(MG_RES_MOBILE)},
+    {"hours_per_day", "Heures par jour de passage (itinérant)", 0, 24, KIND_BIT(MG_RES_MOBILE)},
 };
+#define ACTION_NPARAMS (sizeof action_params / sizeof *action_params)
+#define ACT_MAX_FIELDS (ACT_FIRST_NUMBER + ACTION_NPARAMS + 1)
+
+/* The value of parameter `name` in action a. */
+static double param_value(const mg_action *a, const char *name)
+{
+    if (strcmp(name, "count") == 0)
+        return a->count;
+    if (strcmp(name, "hours_per_week") == 0)
+        return a->hours_per_week;
+    if (strcmp(name, "consultations_per_hour") == 0)
+        return a->consultations_per_hour;
+    if (strcmp(name, "remote_share") == 0)
+        return a->remote_share;
+    if (strcmp(name, "weeks_per_year") == 0)
+        return a->weeks_per_year;
+    if (strcmp(name, "days_per_month") == 0)
+        return a->days_per_month;
+    return a->hours_per_day;
+}
+
+/* A default as people read it: "20", "0,7", "1 974". */
+static void short_num(char *out, size_t cap, double v)
+{
+    bool whole = fabs(v - round(v)) < 1e-9;
+    web_num(out, cap, v, whole ? 0 : 2);
+    size_t n = strlen(out);
+    if (!whole) {
+        while (n > 0 && out[n - 1] == '0')
+            out[--n] = 0;
+        if (n > 0 && out[n - 1] == ',')
+            out[--n] = 0;
+    }
+}
 
 typedef struct action_form_desc {
     web_option kinds[MG_RES_COUNT + 1];
-    web_field fields[ACT_NFIELDS];
+    web_field fields[ACT_MAX_FIELDS];
+    char count_label[96];
+    char hints[ACTION_NPARAMS][320];
     web_form form;
 } action_form_desc;
 
-static void action_form_init(action_form_desc *f, const mg_diagnosis *g)
+/* Whether parameter k applies to a kind profession prof may use. */
+static bool param_offered(size_t k, const mg_profession *prof)
 {
+    for (int r = 0; r < MG_RES_COUNT; r++)
+        if ((action_params[k].kinds & KIND_BIT(r)) && mg_resource_applies((enum mg_resource)r, prof))
+            return true;
+    return false;
+}
+
+/* "De −1 000 à 1 000. Vide : 1 (une infirmière), 3 (maison de santé)." */
+static void param_hint(char *out, size_t cap, size_t k, const mg_profession *prof)
+{
+    const struct action_param *ap = &action_params[k];
+    char lo[32], hi[32];
+    short_num(lo, sizeof lo, ap->min);
+    short_num(hi, sizeof hi, ap->max);
+    size_t n = (size_t)snprintf(out, cap, "De %s à %s. Vide :", lo, hi);
+    bool first = true;
+    for (int r = 0; r < MG_RES_COUNT && n < cap; r++) {
+        enum mg_resource kind = (enum mg_resource)r;
+        if (!(ap->kinds & KIND_BIT(r)) || !mg_resource_applies(kind, prof))
+            continue;
+        mg_action a = mg_action_defaults(kind);
+        char v[32];
+        short_num(v, sizeof v, param_value(&a, ap->name));
+        const char *who = kind == MG_RES_GP ? mg_resource_one_for(kind, prof)
+                                            : mg_resource_label_for(kind, prof);
+        n += (size_t)snprintf(out + n, cap - n, "%s %s (%s)", first ? "" : ",", v, who);
+        first = false;
+    }
+    if (n < cap)
+        snprintf(out + n, cap - n, ".");
+}
+
+static void action_form_init(action_form_desc *f, const mg_diagnosis *g, const char *scope_key)
+{
+    const mg_profession *prof = g->prof;
+    size_t nk = 0;
     for (int k = 0; k < MG_RES_COUNT; k++)
-        f->kinds[k] = (web_option){mg_resource_name((enum mg_resource)k),
-                                   mg_resource_label((enum mg_resource)k)};
-    f->kinds[MG_RES_COUNT] = (web_option){NULL, NULL};
-    const web_field fields[ACT_NFIELDS] = {
-        [ACT_KIND] = {.name = "kind", .label = "Action", .kind = WEB_FIELD_SELECT,
-                      .required = true, .options = f->kinds},
-        [ACT_COMMUNE] = {.name = "commune", .label = "Commune", .kind = WEB_FIELD_COMMUNE,
-                         .required = true, .communes = g},
-        [ACT_COUNT] = {.name = "count", .label = "Nombre de praticiens (négatif : départs)",
-                       .kind = WEB_FIELD_NUMBER, .min = -1000, .max = 1000,
-                       .hint = "De −1 000 à 1 000. Vide : 1 (maison de santé : 3)."},
-        [ACT_HOURS_PER_WEEK] = {.name = "hours_per_week",
-                                .label = "Heures par semaine (cabine, chariot)",
-                                .kind = WEB_FIELD_NUMBER, .min = 0, .max = 168,
-                                .hint = "De 0 à 168. Vide : 20 (cabine), 8 (chariot)."},
-        [ACT_CONSULTATIONS] = {.name = "consultations_per_hour",
-                               .label = "Consultations par heure", .kind = WEB_FIELD_NUMBER,
-                               .min = 0, .max = 20,
-                               .hint = "De 0 à 20. Vide : 3 (chariot : 2)."},
-        [ACT_REMOTE_SHARE] = {.name = "remote_share",
-                              .label = "Part réalisable à distance (0 à 1)",
-                              .kind = WEB_FIELD_NUMBER, .min = 0, .max = 1,
-                              .hint = "Vide : 0,7 (cabine), 0,8 (chariot)."},
-        [ACT_DAYS_PER_MONTH] = {.name = "days_per_month",
-                                .label = "Jours de passage par mois (itinérant)",
-                                .kind = WEB_FIELD_NUMBER, .min = 0, .max = 31,
-                                .hint = "De 0 à 31. Vide : 2."},
-        [ACT_HOURS_PER_DAY] = {.name = "hours_per_day", .label = "Heures par jour de passage",
-                               .kind = WEB_FIELD_NUMBER, .min = 0, .max = 24,
-                               .hint = "De 0 à 24. Vide : 6."},
-    };
-    memcpy(f->fields, fields, sizeof fields);
-    f->form = (web_form){"action", f->fields, ACT_NFIELDS, "Ajouter et recalculer", NULL};
+        if (mg_resource_applies((enum mg_resource)k, prof))
+            f->kinds[nk++] = (web_option){mg_resource_name((enum mg_resource)k),
+                                          mg_resource_label_for((enum mg_resource)k, prof)};
+    f->kinds[nk] = (web_option){NULL, NULL};
+    const char *many = mg_profession_many(prof);
+    bool vowel = strchr("aeiouhé", many[0]) != NULL || strncmp(many, "é", strlen("é")) == 0;
+    snprintf(f->count_label, sizeof f->count_label, "Nombre %s%s (négatif : départs)",
+             vowel ? "d'" : "de ", many);
+    size_t n = 0;
+    f->fields[n++] = (web_field){.name = "kind", .label = "Action", .kind = WEB_FIELD_SELECT,
+                                 .required = true, .options = f->kinds};
+    f->fields[n++] = (web_field){.name = "commune", .label = "Commune",
+                                 .kind = WEB_FIELD_COMMUNE, .required = true, .communes = g};
+    for (size_t k = 0; k < ACTION_NPARAMS; k++) {
+        if (!param_offered(k, prof))
+            continue;
+        param_hint(f->hints[k], sizeof f->hints[k], k, prof);
+        f->fields[n++] = (web_field){.name = action_params[k].name,
+                                     .label = action_params[k].label ? action_params[k].label
+                                                                     : f->count_label,
+                                     .kind = WEB_FIELD_NUMBER, .min = action_params[k].min,
+                                     .max = action_params[k].max, .hint = f->hints[k]};
+    }
+    f->fields[n++] = (web_field){.name = "perimetre", .label = "Périmètre",
+                                 .kind = WEB_FIELD_HIDDEN, .max = sizeof(((mg_scope *)0)->key),
+                                 .defval = scope_key ? scope_key : ""};
+    f->form = (web_form){"action", f->fields, n, "Ajouter et recalculer", NULL};
 }
 
 /* --- Rendering pieces ------------------------------------------------------- */
 
+/* What a scenario's page shows of its scope (?perimetre=): the scope, and
+ * for the scope and the whole territory, before and after, the communes
+ * below the profession's threshold and their inhabitants — counted as the
+ * territory page counts them (pages.c, "Communes sous le seuil": a study
+ * commune whose value on the page's baseline is below the threshold) —
+ * and the scope's key figures. */
+typedef struct scope_view {
+    mg_scope scope;           /* MG_SCOPE_ALL: the whole territory */
+    bool scoped;              /* a part of the territory */
+    mg_summary before, after; /* over the scope, when scoped */
+    size_t below[2][2];       /* [scope, territory][before, after]: communes below */
+    double inhabitants[2][2]; /* the same in inhabitants */
+} scope_view;
+
+static void scope_view_free(scope_view *v)
+{
+    mg_scope_free(&v->scope);
+    mg_summary_free(&v->before);
+    mg_summary_free(&v->after);
+    *v = (scope_view){0};
+}
+
+/* Communes among idx[0..n) whose value is below thr, and their
+ * inhabitants (t->population). A NaN value is not below. */
+static void count_below(const mg_territory *t, const size_t *idx, size_t n, const double *value,
+                        double thr, size_t *communes, double *inhabitants)
+{
+    *communes = 0;
+    *inhabitants = 0;
+    for (size_t k = 0; k < n; k++)
+        if (value[idx[k]] < thr) {
+            (*communes)++;
+            *inhabitants += t->population[idx[k]];
+        }
+}
+
+/* Reads ?perimetre= for scenario w and computes what its page shows of it;
+ * non-zero once answered (400 for a refused scope, 500). */
+static int scope_view_compute(web_ctx *ctx, const web_scenario *w, scope_view *v)
+{
+    *v = (scope_view){0};
+    const mg_diagnosis *g = w->p->g;
+    if (!web_scope(ctx, w->p, &v->scope))
+        return -1;
+    v->scoped = v->scope.kind != MG_SCOPE_ALL;
+    double thr = g->prof->threshold;
+    const double *values[2] = {w->before, w->shown};
+    for (int s = 0; s < 2; s++) {
+        count_below(g->t, v->scope.idx, v->scope.n, values[s], thr, &v->below[0][s],
+                    &v->inhabitants[0][s]);
+        count_below(g->t, g->study, g->study_n, values[s], thr, &v->below[1][s],
+                    &v->inhabitants[1][s]);
+    }
+    if (!v->scoped)
+        return 0;
+    mg_diag d = {{0}};
+    if (mg_scope_summary(g, &v->scope, w->before, NULL, thr, &v->before, &d) ||
+        mg_scope_summary(g, &v->scope, w->shown, NULL, thr, &v->after, &d)) {
+        fprintf(stderr, "scenario %lld: scope figures: %s\n", (long long)w->rec.id, d.msg);
+        scope_view_free(v);
+        web_fail(ctx, 500, WEB_MSG_SERVER_ERROR);
+        return -1;
+    }
+    return 0;
+}
+
+/* The scope's key, for links: NULL for the whole territory (left out). */
+static const char *scope_param(const scope_view *v)
+{
+    return v && v->scoped ? v->scope.key : NULL;
+}
+
 /* A scenario's downloads, the same through its id or its share link. */
 static const struct {
     const char *path, *label, *ecart;
-} EXPORT_LINKS[] = {{"/telecharger/communes.csv", "tableau CSV", NULL},
+} EXPORT_LINKS[] = {{"/telecharger/communes.xlsx", "classeur XLSX", NULL},
+                    {"/telecharger/communes.csv", "tableau CSV", NULL},
+                    {"/telecharger/communes-fr.csv", "CSV pour tableur français", NULL},
                     {"/telecharger/communes.geojson", "GeoJSON", NULL},
                     {"/carte.svg", "carte SVG", NULL},
                     {"/carte.png", "carte PNG", NULL},
@@ -173,16 +326,17 @@ static const struct {
 
 /* The download links, " · "-separated (a separator before the first too
  * when `after` says something precedes them), the scenario named by
- * key=value ("scenario"/id or "partage"/token), on `base`. */
+ * key=value ("scenario"/id or "partage"/token), on `base`, for the scope
+ * (NULL: the whole territory). */
 static void export_links(mg_buf *b, const char *key, const char *value, enum mg_baseline base,
-                         bool after)
+                         const char *scope, bool after)
 {
     for (size_t k = 0; k < sizeof EXPORT_LINKS / sizeof *EXPORT_LINKS; k++) {
         mg_buf_puts(b, k || after ? " · <a href=\"" : "<a href=\"");
         mg_html_href(b, EXPORT_LINKS[k].path,
                      (const char *const[]){key, value, "base", web_baseline_param(base),
-                                           EXPORT_LINKS[k].ecart ? "ecart" : NULL,
-                                           EXPORT_LINKS[k].ecart, NULL},
+                                           "perimetre", scope, "ecart", EXPORT_LINKS[k].ecart,
+                                           NULL},
                      NULL);
         mg_buf_puts(b, "\">");
         mg_html_text(b, EXPORT_LINKS[k].label);
@@ -192,10 +346,10 @@ static void export_links(mg_buf *b, const char *key, const char *value, enum mg_
 
 /* The exports of a scenario seen through its share link: the token in
  * place of the id (the JSON of the API needs an account). */
-static void shared_links(mg_buf *b, const char *token, enum mg_baseline base)
+static void shared_links(mg_buf *b, const char *token, enum mg_baseline base, const char *scope)
 {
     mg_buf_puts(b, "<p class=\"downloads\">Exporter : ");
-    export_links(b, "partage", token, base, false);
+    export_links(b, "partage", token, base, scope, false);
     mg_buf_puts(b, "</p>\n");
 }
 
@@ -234,8 +388,8 @@ static void share_section(mg_buf *b, web_ctx *ctx, const web_scenario *w)
     mg_buf_puts(b, "</section>\n");
 }
 
-/* The exports of a scenario, on the baseline of its page. */
-static void scenario_links(mg_buf *b, int64_t id, enum mg_baseline base)
+/* The exports of a scenario, on the baseline and scope of its page. */
+static void scenario_links(mg_buf *b, int64_t id, enum mg_baseline base, const char *scope)
 {
     char sid[24], api[48];
     snprintf(sid, sizeof sid, "%lld", (long long)id);
@@ -243,7 +397,7 @@ static void scenario_links(mg_buf *b, int64_t id, enum mg_baseline base)
     mg_buf_puts(b, "<p class=\"downloads\">Exporter : <a href=\"");
     mg_html_href(b, api, (const char *const[]){"base", web_baseline_param(base), NULL}, NULL);
     mg_buf_puts(b, "\">JSON</a>");
-    export_links(b, "scenario", sid, base, true);
+    export_links(b, "scenario", sid, base, scope, true);
     mg_buf_puts(b, "</p>\n");
 }
 
@@ -257,35 +411,53 @@ static void page_href(mg_buf *b, const void *state, size_t page)
     mg_html_href(b, "/scenarios", (const char *const[]){"page", s, NULL}, "liste");
 }
 
+/* A figure as a table cell: a number, or "non défini" where the figure
+ * has no value (an inequality ratio whose first decile is 0…). */
+static void figure_cell(mg_buf *b, double v, int decimals, bool signed_change)
+{
+    char s[32];
+    if (!isfinite(v)) {
+        mg_buf_puts(b, "<td>non défini</td>");
+        return;
+    }
+    web_num(s, sizeof s, v, decimals);
+    mg_buf_puts(b, signed_change && v > 0 ? "<td>+" : "<td>");
+    mg_html_text(b, s);
+    mg_buf_puts(b, "</td>");
+}
+
 /* Figures before → after. */
 static void compare_row(mg_buf *b, const char *label, const double *v, size_t n, int decimals)
 {
     mg_buf_puts(b, "<tr><th scope=\"row\">");
     mg_html_text(b, label);
     mg_buf_puts(b, "</th>");
-    for (size_t k = 0; k < n; k++) {
-        char s[32];
-        web_num(s, sizeof s, v[k], decimals);
-        mg_buf_puts(b, "<td>");
-        mg_html_text(b, s);
-        mg_buf_puts(b, "</td>");
-    }
-    if (n >= 2) {
-        char s[32];
-        web_num(s, sizeof s, v[n - 1] - v[0], decimals);
-        mg_buf_puts(b, v[n - 1] - v[0] > 0 ? "<td>+" : "<td>");
-        mg_html_text(b, s);
-        mg_buf_puts(b, "</td>");
-    }
+    for (size_t k = 0; k < n; k++)
+        figure_cell(b, v[k], decimals, false);
+    if (n >= 2)
+        figure_cell(b, v[n - 1] - v[0], decimals, true);
     mg_buf_puts(b, "</tr>\n");
 }
 
-static void figures_table(mg_buf *b, const mg_summary *const *s, const char *const *names, size_t n,
-                          enum mg_baseline base)
+/*
+ * The key figures of n states (s[k], with below[k] communes below the
+ * threshold) of one area (`area`: the scope's label or the territory's),
+ * on baseline `base`, for profession prof. Each figure names its
+ * population: the mean is weighted by the standardised population (the
+ * APL's own weight), the counts below the threshold are inhabitants. A
+ * profession without a threshold says so in words.
+ */
+static void figures_table(mg_buf *b, const char *area, const mg_summary *const *s,
+                          const size_t *below, const char *const *names, size_t n,
+                          enum mg_baseline base, const mg_profession *prof)
 {
     /* The caption says which values the figures are computed on. */
-    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Chiffres clés (");
+    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Chiffres clés — ");
+    mg_html_text(b, area);
+    mg_buf_puts(b, " (");
     mg_html_text(b, mg_baseline_label_fr(base));
+    mg_buf_puts(b, ", en ");
+    mg_html_text(b, prof->unit);
     mg_buf_puts(b, ")</caption><thead><tr><th scope=\"col\">Indicateur</th>");
     for (size_t k = 0; k < n; k++) {
         mg_buf_puts(b, "<th scope=\"col\">");
@@ -296,19 +468,172 @@ static void figures_table(mg_buf *b, const mg_summary *const *s, const char *con
     double v[4];
 #define ROW(label, expr, dec)                 \
     for (size_t k = 0; k < n; k++)            \
-        v[k] = s[k]->expr;                    \
+        v[k] = (expr);                        \
     compare_row(b, label, v, n, dec);
-    ROW("APL moyenne", territory.mean, 3)
-    ROW("Population sous le seuil", territory.below_population, 0)
-    ROW("Part de la population sous le seuil (%)", territory.below_share * 100, 2)
-    ROW("Écart moyen au seuil (FGT1)", territory.fgt1, 4)
-    ROW("Indice de Gini", territory.gini, 4)
-    ROW("Indice de Theil", territory.theil, 4)
-    ROW("Theil entre EPCI", theil_between, 4)
-    ROW("Rapport D9/D1", territory.d9d1, 3)
-    ROW("Rapport de Palma", territory.palma, 3)
+    ROW("APL moyenne (pondérée par la population standardisée)", s[k]->territory.mean, 3)
+    if (isfinite(prof->threshold)) {
+        char lbl[96], z[32];
+        web_num(z, sizeof z, prof->threshold, 1);
+        snprintf(lbl, sizeof lbl, "Communes sous le seuil (%s)", z);
+        ROW(lbl, (double)below[k], 0)
+        ROW("Habitants des communes sous le seuil", s[k]->territory.below_population, 0)
+        ROW("Part des habitants sous le seuil (%)", s[k]->territory.below_share * 100, 2)
+        ROW("Écart moyen au seuil (FGT1)", s[k]->territory.fgt1, 4)
+    } else {
+        mg_buf_printf(b, "<tr><th scope=\"row\">Seuil de sous-dotation</th><td colspan=\"%zu\">",
+                      n + 1);
+        mg_buf_puts(b, "Aucun seuil n'est défini pour les ");
+        mg_html_text(b, mg_profession_many(prof));
+        mg_buf_puts(b, " : la DREES n'en publie pas, il n'y a donc ni communes ni habitants "
+                       "« sous le seuil ».</td></tr>\n");
+    }
+    ROW("Indice de Gini", s[k]->territory.gini, 4)
+    ROW("Indice de Theil", s[k]->territory.theil, 4)
+    if (s[0]->nepci > 1) {
+        ROW("Theil entre EPCI", s[k]->theil_between, 4)
+    }
+    ROW("Rapport D9/D1", s[k]->territory.d9d1, 3)
+    ROW("Rapport de Palma", s[k]->territory.palma, 3)
 #undef ROW
     mg_buf_puts(b, "</tbody></table></div>\n");
+}
+
+/* "22 communes", "1 commune", "0 commune". */
+static void communes_count(mg_buf *b, size_t n)
+{
+    mg_buf_printf(b, "%zu commune%s", n, n > 1 ? "s" : "");
+}
+
+/* "passe de 22 à 14 communes sous le seuil" (or "reste à 22 …"), with
+ * `full` false "de 22 à 14" (after a first area that named the threshold),
+ * then the inhabitants of those communes. */
+static void below_change(mg_buf *b, const size_t below[2], const double inhabitants[2], bool full)
+{
+    if (below[0] == below[1]) {
+        mg_buf_puts(b, "reste à ");
+        communes_count(b, below[1]);
+    } else {
+        mg_buf_printf(b, "%s%zu à ", full ? "passe de " : "de ", below[0]);
+        communes_count(b, below[1]);
+    }
+    if (full)
+        mg_buf_puts(b, " sous le seuil");
+    char h0[32], h1[32];
+    web_num(h0, sizeof h0, inhabitants[0], 0);
+    web_num(h1, sizeof h1, inhabitants[1], 0);
+    mg_buf_puts(b, " (habitants de ces communes : ");
+    mg_html_text(b, h0);
+    mg_buf_puts(b, " → ");
+    mg_html_text(b, h1);
+    mg_buf_puts(b, ")");
+}
+
+/* The results in one sentence: the scope's communes below the threshold
+ * before and after, then the whole territory's ("CC … passe de 22 à 14
+ * communes sous le seuil ; tout le territoire de 190 à 182"), with their
+ * inhabitants. Without a threshold, the sentence says there is none. */
+static void results_sentence(mg_buf *b, const mg_app *a, const mg_diagnosis *g,
+                             const scope_view *v)
+{
+    double thr = g->prof->threshold;
+    mg_buf_puts(b, "<p class=\"results\" id=\"bilan\">");
+    if (!isfinite(thr)) {
+        mg_buf_puts(b, "Aucun seuil de sous-dotation n'est défini pour les ");
+        mg_html_text(b, mg_profession_many(g->prof));
+        mg_buf_puts(b, " (la DREES n'en publie pas) : le scénario se lit à l'APL moyenne et aux "
+                       "communes dont l'APL change.</p>\n");
+        return;
+    }
+    mg_buf_puts(b, "<strong>");
+    mg_html_text(b, v->scoped ? v->scope.label : a->territory_name);
+    mg_buf_puts(b, "</strong> ");
+    below_change(b, v->below[v->scoped ? 0 : 1], v->inhabitants[v->scoped ? 0 : 1], true);
+    if (v->scoped) {
+        mg_buf_puts(b, " ; tout le territoire (");
+        mg_html_text(b, a->territory_name);
+        mg_buf_puts(b, ") ");
+        below_change(b, v->below[1], v->inhabitants[1], false);
+    }
+    char z[32];
+    web_num(z, sizeof z, thr, 1);
+    mg_buf_puts(b, ". Sous le seuil : une APL inférieure à ");
+    mg_html_text(b, z);
+    mg_buf_puts(b, ", comptée comme sur la page du territoire.</p>\n");
+}
+
+/* The EPCI with study communes, by name: the scope form's choices. */
+typedef struct scope_choices {
+    const mg_diagnosis *g;
+    const mg_scope *current;
+    int32_t *epci;
+    size_t n;
+    const char *whole; /* the whole territory's label */
+} scope_choices;
+
+static const mg_territory *sort_t; /* for cmp_epci_name, set before qsort */
+static int cmp_epci_name(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return strcmp(sort_t->epci_name[a], sort_t->epci_name[b]);
+}
+
+static int scope_options(mg_buf *b, const void *ctx, const char *selected)
+{
+    (void)selected;
+    const scope_choices *c = ctx;
+    const mg_territory *t = c->g->t;
+    char label[300];
+    snprintf(label, sizeof label, "Tout le territoire (%s)", c->whole);
+    int rc = mg_html_option(b, "", label, c->current->kind == MG_SCOPE_ALL);
+    if (rc == MG_OK && c->current->kind == MG_SCOPE_COMMUNES)
+        rc = mg_html_option(b, c->current->key, c->current->label, true);
+    for (size_t k = 0; rc == MG_OK && k < c->n; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "epci:%s", t->epci_code[c->epci[k]]);
+        rc = mg_html_option(b, key, t->epci_name[c->epci[k]],
+                            c->current->kind == MG_SCOPE_EPCI && c->current->epci == c->epci[k]);
+    }
+    return rc;
+}
+
+/* The choice of scope: a GET form back to the page (`path`), the
+ * baseline kept. Its field: perimetre (""; "epci:SIREN"; the current
+ * "communes:…" list). */
+static void scope_form(mg_buf *b, const mg_app *a, const mg_diagnosis *g, const scope_view *v,
+                       const char *path, enum mg_baseline base)
+{
+    const mg_territory *t = g->t;
+    scope_choices c = {.g = g, .current = &v->scope, .whole = a->territory_name};
+    c.epci = mg_alloc_array(t->nepci ? t->nepci : 1, sizeof *c.epci);
+    uint8_t *seen = mg_alloc_array(t->nepci ? t->nepci : 1, 1);
+    if (!c.epci || !seen) {
+        free(c.epci);
+        free(seen);
+        b->failed = 1;
+        return;
+    }
+    memset(seen, 0, t->nepci ? t->nepci : 1);
+    for (size_t k = 0; k < g->study_n; k++) {
+        int32_t e = t->epci ? t->epci[g->study[k]] : -1;
+        if (e >= 0 && (size_t)e < t->nepci && !seen[e]) {
+            seen[e] = 1;
+            c.epci[c.n++] = e;
+        }
+    }
+    sort_t = t;
+    qsort(c.epci, c.n, sizeof *c.epci, cmp_epci_name);
+    const web_field fields[] = {
+        {.name = "perimetre", .label = "Périmètre", .kind = WEB_FIELD_SELECT,
+         .options_fn = scope_options,
+         .hint = "Les chiffres, la carte et les communes touchées portent sur ce périmètre ; "
+                 "les valeurs sont toujours calculées avec toutes les communes voisines."},
+        {.name = "base", .label = "Base", .kind = WEB_FIELD_HIDDEN,
+         .defval = web_baseline_param(base)},
+    };
+    const web_form f = {"perimetre", fields, 2, "Afficher", "choice"};
+    web_form_render(b, &f, NULL, "get", path, &c, NULL);
+    free(c.epci);
+    free(seen);
 }
 
 static void action_form(mg_buf *b, web_ctx *ctx, const mg_app_profession *p, int64_t id,
@@ -318,43 +643,161 @@ static void action_form(mg_buf *b, web_ctx *ctx, const mg_app_profession *p, int
     snprintf(action, sizeof action, "/scenarios/%lld/actions", (long long)id);
     mg_buf_puts(b, "<section aria-labelledby=\"ajout\"><h2 id=\"ajout\">Ajouter une action</h2>\n"
                    "<p>Les paramètres laissés vides prennent les valeurs par défaut de "
-                   "l'action.</p>\n");
-    web_form_render(b, &f->form, in, "post", action, p->g, web_csrf(ctx));
+                   "l'action, rappelées sous chaque champ et dans le tableau ci-dessous.</p>\n");
+    if (strcmp(p->g->prof->key, "mg") != 0) {
+        mg_buf_puts(b, "<p class=\"note\">Les cabines de télémédecine, chariots de "
+                       "téléconsultation et consultations itinérantes ne concernent que les "
+                       "médecins généralistes : ils ne sont pas proposés pour les ");
+        mg_html_text(b, mg_profession_many(p->g->prof));
+        mg_buf_puts(b, ".</p>\n");
+    }
+    web_form_render(b, &f->form, in, "post", action, NULL, web_csrf(ctx));
     mg_buf_puts(b, "</section>\n");
 }
 
-/* Actions table with their capacity and a remove button each. */
+/* The defaults of each kind offered for profession prof, and the capacity
+ * they give: "20 h par semaine × 3 consultations par heure × 47 semaines ×
+ * 0,7 à distance = 1 974 actes par an". */
+static void defaults_table(mg_buf *b, const mg_diagnosis *g)
+{
+    const mg_profession *prof = g->prof;
+    bool gp = strcmp(prof->key, "mg") == 0;
+    mg_buf_puts(b, "<div class=\"scroll\"><table id=\"defauts\"><caption>Valeurs par défaut des "
+                   "actions</caption><thead><tr><th scope=\"col\">Action</th>"
+                   "<th scope=\"col\">Paramètres par défaut</th><th scope=\"col\">Capacité "
+                   "ajoutée</th></tr></thead><tbody>\n");
+    for (int r = 0; r < MG_RES_COUNT; r++) {
+        enum mg_resource kind = (enum mg_resource)r;
+        if (!mg_resource_applies(kind, prof))
+            continue;
+        mg_action a = mg_action_defaults(kind);
+        char p1[32], p2[32], p3[32], p4[32], cap[32], line[400];
+        mg_buf_puts(b, "<tr><th scope=\"row\">");
+        mg_html_text(b, mg_resource_label_for(kind, prof));
+        mg_buf_puts(b, "</th><td>");
+        if (kind == MG_RES_GP || kind == MG_RES_CENTRE) {
+            short_num(p1, sizeof p1, a.count);
+            snprintf(line, sizeof line, "%s", kind == MG_RES_GP ? mg_resource_one_for(kind, prof)
+                                                                : "");
+            if (kind == MG_RES_CENTRE)
+                snprintf(line, sizeof line, "%s %s", p1, mg_profession_many(prof));
+            mg_html_text(b, line);
+            mg_buf_puts(b, "</td><td>");
+            char ph[32];
+            short_num(ph, sizeof ph, prof->supply_per_head);
+            if (gp)
+                snprintf(line, sizeof line, "%s × l'activité d'un médecin de la commune selon le "
+                                            "modèle (%s actes par an pour un médecin d'activité "
+                                            "moyenne)", p1, ph);
+            else
+                snprintf(line, sizeof line, "%s × l'activité d'un praticien de la commune selon "
+                                            "le modèle, en ETP", p1);
+            mg_html_text(b, line);
+            mg_buf_puts(b, "</td></tr>\n");
+            continue;
+        }
+        double c = NAN;
+        mg_diag d = {{0}};
+        if (mg_action_capacity(&a, g, &c, &d))
+            c = NAN;
+        short_num(cap, sizeof cap, c);
+        if (kind == MG_RES_MOBILE) {
+            short_num(p1, sizeof p1, a.days_per_month);
+            short_num(p2, sizeof p2, a.hours_per_day);
+            short_num(p3, sizeof p3, a.consultations_per_hour);
+            snprintf(line, sizeof line, "%s jours par mois × 12 mois × %s heures par jour × %s "
+                                        "consultations par heure", p1, p2, p3);
+        } else {
+            short_num(p1, sizeof p1, a.hours_per_week);
+            short_num(p2, sizeof p2, a.consultations_per_hour);
+            short_num(p3, sizeof p3, a.weeks_per_year);
+            short_num(p4, sizeof p4, a.remote_share);
+            snprintf(line, sizeof line, "%s heures par semaine × %s consultations par heure × %s "
+                                        "semaines par an × %s (part à distance)", p1, p2, p3, p4);
+        }
+        mg_html_text(b, line);
+        mg_buf_puts(b, "</td><td>");
+        mg_html_text(b, cap);
+        mg_buf_puts(b, " <span class=\"unit\">actes par an</span></td></tr>\n");
+    }
+    mg_buf_puts(b, "</tbody></table></div>\n");
+}
+
+/* What an action's numbers are, in words: "3 infirmières", "20 h par
+ * semaine × 3 consultations par heure × 47 semaines × 0,7 à distance". */
+static void action_params_text(char *out, size_t cap, const mg_action *a,
+                               const mg_profession *prof)
+{
+    char p1[32], p2[32], p3[32], p4[32];
+    switch (a->kind) {
+    case MG_RES_GP:
+    case MG_RES_CENTRE: {
+        /* "1 infirmière", "3 infirmières": the noun without its article. */
+        const char *one = mg_resource_one_for(MG_RES_GP, prof), *sp = strchr(one, ' ');
+        short_num(p1, sizeof p1, a->count);
+        snprintf(out, cap, "%s %s", p1,
+                 fabs(a->count) < 2 ? (sp ? sp + 1 : one) : mg_profession_many(prof));
+        return;
+    }
+    case MG_RES_CABIN:
+    case MG_RES_CART:
+        short_num(p1, sizeof p1, a->hours_per_week);
+        short_num(p2, sizeof p2, a->consultations_per_hour);
+        short_num(p3, sizeof p3, a->weeks_per_year);
+        short_num(p4, sizeof p4, a->remote_share);
+        snprintf(out, cap, "%s h par semaine × %s consultations par heure × %s semaines × %s à "
+                           "distance", p1, p2, p3, p4);
+        return;
+    case MG_RES_MOBILE:
+        short_num(p1, sizeof p1, a->days_per_month);
+        short_num(p2, sizeof p2, a->hours_per_day);
+        short_num(p3, sizeof p3, a->consultations_per_hour);
+        snprintf(out, cap, "%s jours par mois × %s h × %s consultations par heure", p1, p2, p3);
+        return;
+    case MG_RES_COUNT:
+        break;
+    }
+    snprintf(out, cap, "?");
+}
+
+/* Actions table with their parameters, capacity and a remove button each
+ * (the removal's confirmation keeps the page's scope). */
 static void actions_table(mg_buf *b, web_ctx *ctx, const web_scenario *w, int64_t id,
-                          bool can_edit)
+                          bool can_edit, const char *scope)
 {
     const mg_diagnosis *g = w->p->g;
     bool gp = strcmp(g->prof->key, "mg") == 0; /* the unit of capacity */
     mg_buf_puts(b, "<section aria-labelledby=\"actions\"><h2 id=\"actions\">Actions</h2>\n");
     if (w->s.n == 0) {
-        mg_buf_puts(b, can_edit ? "<p>Aucune action : ajoutez-en une ci-dessous.</p></section>\n"
-                                : "<p>Aucune action.</p></section>\n");
-        return;
+        mg_buf_puts(b, can_edit ? "<p>Aucune action : ajoutez-en une ci-dessous.</p>\n"
+                                : "<p>Aucune action.</p>\n");
+    } else {
+        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Actions du scénario</caption><thead><tr>"
+                       "<th scope=\"col\">Action</th><th scope=\"col\">Commune</th>"
+                       "<th scope=\"col\">Paramètres</th><th scope=\"col\">Capacité ajoutée</th>");
+        mg_buf_puts(b, can_edit ? "<th scope=\"col\"><span class=\"sr\">Retirer</span></th></tr></thead><tbody>\n"
+                                : "</tr></thead><tbody>\n");
     }
-    mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Actions du scénario</caption><thead><tr>"
-                   "<th scope=\"col\">Action</th><th scope=\"col\">Commune</th>"
-                   "<th scope=\"col\">Capacité ajoutée</th>");
-    mg_buf_puts(b, can_edit ? "<th scope=\"col\"><span class=\"sr\">Retirer</span></th></tr></thead><tbody>\n"
-                            : "</tr></thead><tbody>\n");
     for (size_t k = 0; k < w->s.n; k++) {
         const mg_action *act = &w->s.actions[k];
         double cap = 0;
         mg_diag d = {{0}};
         if (mg_action_capacity(act, g, &cap, &d))
             cap = NAN;
-        char c[32];
-        web_num(c, sizeof c, cap, 0);
+        char c[32], params[300];
+        web_num(c, sizeof c, cap, gp ? 0 : 2);
+        action_params_text(params, sizeof params, act, g->prof);
         mg_buf_puts(b, "<tr><td>");
-        mg_html_text(b, mg_resource_label(act->kind));
+        mg_html_text(b, mg_resource_label_for(act->kind, g->prof));
         mg_buf_puts(b, "</td><td>");
         mg_html_text(b, g->t->name[act->commune]);
+        mg_buf_puts(b, " (");
+        mg_html_text(b, g->t->code[act->commune]);
+        mg_buf_puts(b, ")</td><td>");
+        mg_html_text(b, params);
         mg_buf_puts(b, "</td><td>");
         mg_html_text(b, c);
-        mg_buf_puts(b, gp ? " <span class=\"unit\">actes/an</span>"
+        mg_buf_puts(b, gp ? " <span class=\"unit\">actes par an</span>"
                           : " <span class=\"unit\">ETP</span>");
         if (!can_edit) {
             mg_buf_puts(b, "</td></tr>\n");
@@ -365,11 +808,16 @@ static void actions_table(mg_buf *b, web_ctx *ctx, const web_scenario *w, int64_
                          "action=\"/scenarios/%lld/actions/%zu/supprimer\">",
                       (long long)id, k + 1);
         web_csrf_field(b, ctx);
+        if (scope)
+            mg_html_hidden(b, "perimetre", scope);
         mg_buf_printf(b, "<button type=\"submit\" "
                          "aria-label=\"Retirer l'action %zu\">Retirer</button></form></td></tr>\n",
                       k + 1);
     }
-    mg_buf_puts(b, "</tbody></table></div></section>\n");
+    if (w->s.n)
+        mg_buf_puts(b, "</tbody></table></div>\n");
+    defaults_table(b, g);
+    mg_buf_puts(b, "</section>\n");
 }
 
 typedef struct change {
@@ -383,28 +831,36 @@ static int cmp_change(const void *x, const void *y)
     return (a < b) - (a > b);
 }
 
-static void changes_table(mg_buf *b, const web_scenario *w)
+/* The communes of the scope whose APL changes, largest change first. */
+static void changes_table(mg_buf *b, const web_scenario *w, const scope_view *v)
 {
     const mg_diagnosis *g = w->p->g;
-    change *c = mg_alloc_array(g->study_n, sizeof *c);
+    const size_t *idx = v->scope.idx;
+    size_t n = v->scope.n;
+    change *c = mg_alloc_array(n ? n : 1, sizeof *c);
     if (!c)
         return;
     size_t m = 0;
     /* A commune is touched when the model's APL changes; the columns show
      * the values on the page's baseline. */
-    for (size_t k = 0; k < g->study_n; k++) {
-        size_t i = g->study[k];
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
         double dlt = w->apl[i] - g->apl[i];
         if (fabs(dlt) > 1e-9)
             c[m++] = (change){i, dlt};
     }
     qsort(c, m, sizeof *c, cmp_change);
     mg_buf_printf(b, "<section aria-labelledby=\"changes\"><h2 id=\"changes\">Communes touchées (%zu)</h2>\n", m);
+    if (v->scoped) {
+        mg_buf_puts(b, "<p>Communes du périmètre « ");
+        mg_html_text(b, v->scope.label);
+        mg_buf_puts(b, " » seulement.</p>\n");
+    }
     if (m) {
         mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Communes dont l'APL change (");
         mg_html_text(b, mg_baseline_label_fr(w->base));
         mg_buf_puts(b, ")</caption><thead><tr>"
-                       "<th scope=\"col\">Commune</th><th scope=\"col\">Population</th><th scope=\"col\">APL avant</th>"
+                       "<th scope=\"col\">Commune</th><th scope=\"col\">Habitants</th><th scope=\"col\">APL avant</th>"
                        "<th scope=\"col\">APL après</th><th scope=\"col\">Écart</th></tr></thead><tbody>\n");
         /* Before and after on the baseline; the difference is the model's
          * (what the scenario changes), even where the result was brought
@@ -443,13 +899,55 @@ static void changes_table(mg_buf *b, const web_scenario *w)
     free(c);
 }
 
+/* A map of the scenario's values, framed on the scope (the other communes
+ * greyed) when there is one, its actions' communes marked and named. */
+static void scenario_map(mg_buf *b, const mg_app *a, const web_scenario *w, const scope_view *v,
+                         const double *values, bool diverging, const char *title)
+{
+    const mg_diagnosis *g = w->p->g;
+    double threshold = diverging ? NAN : g->prof->threshold;
+    mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, diverging);
+    size_t ns = 0;
+    mg_map_site *sites = w->s.n ? mg_alloc_array(w->s.n, sizeof *sites) : NULL;
+    for (size_t k = 0; sites && k < w->s.n && ns < MG_MAP_MAX_SITES; k++) {
+        const mg_action *act = &w->s.actions[k];
+        bool dup = false;
+        for (size_t q = 0; q < ns && !dup; q++)
+            dup = sites[q].commune == (long)act->commune && sites[q].kind == (unsigned)act->kind;
+        if (!dup)
+            sites[ns++] = (mg_map_site){.commune = (long)act->commune,
+                                        .label = g->t->name[act->commune],
+                                        .kind = (unsigned)act->kind,
+                                        .kind_label = mg_resource_label_for(act->kind, g->prof)};
+    }
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
+    mg_map_options opt = {
+        .title = title,
+        .unit = diverging ? "écart" : g->prof->unit,
+        .threshold = threshold,
+        .threshold_label = "seuil de sous-dotation",
+        .link_prefix = "/commune/",
+        .link_suffix = suffix,
+        .highlight = -1,
+        .width = 800,
+        .focus = v->scoped ? v->scope.mark : NULL,
+        .focus_label = v->scope.label,
+        .sites = sites,
+        .nsites = ns,
+    };
+    (void)web_map_inline(b, a, g->t, values, &style, &opt); /* a failed buffer says so */
+    free(sites);
+}
+
 /*
  * The scenario's page. `in`: the action form as typed when it was refused
  * (NULL: an empty form); `error`: a message that concerns the whole
- * scenario (its actions no longer evaluate), NULL for none.
+ * scenario (its actions no longer evaluate), NULL for none; `v`: the
+ * scope the page shows (scope_view_compute).
  */
 static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_form_input *in,
-                    const char *error, bool by_link)
+                    const char *error, bool by_link, const scope_view *v)
 {
     mg_auth_object o = web_scenario_object(&w->rec, false);
     bool can_edit = !by_link && web_can(ctx, MG_AUTH_EDIT, &o);
@@ -458,8 +956,9 @@ static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_fo
     const mg_app_profession *p = w->p;
     const mg_diagnosis *g = p->g;
     int64_t id = w->rec.id;
+    const char *scope = scope_param(v);
     action_form_desc f;
-    action_form_init(&f, g);
+    action_form_init(&f, g, scope);
     char title[300];
     snprintf(title, sizeof title, "Scénario « %s »", w->rec.name);
     web_page_begin(b, ctx, title, "scenarios");
@@ -475,44 +974,52 @@ static void sandbox(mg_buf *b, web_ctx *ctx, const web_scenario *w, const web_fo
     }
     if (by_link)
         mg_buf_puts(b, "<p class=\"note\">Scénario partagé par un lien, en lecture seule.</p>\n");
-    actions_table(b, ctx, w, id, can_edit);
+    actions_table(b, ctx, w, id, can_edit, scope);
     /* `in` was read with a description made by action_form_init too: the
      * same fields at the same places. */
     if (can_edit)
         action_form(b, ctx, p, id, &f, in);
     mg_buf_puts(b, "<section aria-labelledby=\"resultats\"><h2 id=\"resultats\">Résultats</h2>\n");
-    {
-        char path[64 + 2 * MG_AUTH_TOKEN_CHARS];
-        if (by_link)
-            snprintf(path, sizeof path, "/partage/%s", w->rec.share_token);
-        else
-            snprintf(path, sizeof path, "/scenarios/%lld", (long long)id);
-        web_baseline_note(b, w->base, &w->counts, path, NULL, NULL);
+    char path[64 + 2 * MG_AUTH_TOKEN_CHARS];
+    if (by_link)
+        snprintf(path, sizeof path, "/partage/%s", w->rec.share_token);
+    else
+        snprintf(path, sizeof path, "/scenarios/%lld", (long long)id);
+    scope_form(b, a, g, v, path, w->base);
+    web_baseline_note(b, w->base, &w->counts, path, NULL,
+                      (const char *const[]){"perimetre", scope, NULL});
+    results_sentence(b, a, g, v);
+    const char *names[2] = {"Situation actuelle", "Avec le scénario"};
+    if (v->scoped) {
+        const mg_summary *ss[2] = {&v->before, &v->after};
+        figures_table(b, v->scope.label, ss, v->below[0], names, 2, w->base, g->prof);
     }
     const mg_summary *s[2] = {w->base_summary, &w->summary};
-    const char *names[2] = {"Situation actuelle", "Avec le scénario"};
-    figures_table(b, s, names, 2, w->base);
+    char whole[200];
+    snprintf(whole, sizeof whole, "%s%s", v->scoped ? "tout le territoire, " : "",
+             a->territory_name);
+    figures_table(b, whole, s, v->below[1], names, 2, w->base, g->prof);
     if (by_link)
-        shared_links(b, w->rec.share_token, w->base);
+        shared_links(b, w->rec.share_token, w->base, scope);
     else
-        scenario_links(b, id, w->base);
+        scenario_links(b, id, w->base, scope);
     const char *map_title = w->base == MG_BASELINE_OFFICIAL
                                 ? "APL officielle + effet du scénario (modèle)"
                                 : "APL avec le scénario";
     mg_buf_puts(b, "<div class=\"pair\"><div class=\"map\"><h3>");
     mg_html_text(b, map_title);
     mg_buf_puts(b, "</h3>");
-    web_map(b, a, p, w->shown, false, map_title, g->prof->threshold, -1);
+    scenario_map(b, a, w, v, w->shown, false, map_title);
     mg_buf_puts(b, "</div><div class=\"map\"><h3>Écart à la situation actuelle</h3>");
     double *diff = mg_alloc_array(g->t->n, sizeof *diff);
     if (diff) {
         for (size_t i = 0; i < g->t->n; i++)
             diff[i] = w->shown[i] - w->before[i];
-        web_map(b, a, p, diff, true, "Écart d'APL dû au scénario", NAN, -1);
+        scenario_map(b, a, w, v, diff, true, "Écart d'APL dû au scénario");
         free(diff);
     }
     mg_buf_puts(b, "</div></div></section>\n");
-    changes_table(b, w);
+    changes_table(b, w, v);
     if (can_edit)
         share_section(b, ctx, w);
     if (!by_link)
@@ -722,11 +1229,19 @@ static int save_new(web_ctx *ctx, int64_t org, const char *name, const char *pro
     return mg_storage_scenario_save(ctx->app->db, &rec, ctx->actor->account_id, id, d);
 }
 
-static void redirect_to_scenario(mg_http_response *res, int64_t id)
+/* To the scenario's page, on scope `scope` ("perimetre", NULL: the whole
+ * territory). */
+static void redirect_to_scenario(mg_http_response *res, int64_t id, const char *scope)
 {
-    char loc[64];
-    snprintf(loc, sizeof loc, "/scenarios/%lld", (long long)id);
-    mg_http_redirect(res, loc);
+    char path[64];
+    snprintf(path, sizeof path, "/scenarios/%lld", (long long)id);
+    mg_buf loc;
+    mg_buf_init(&loc, 16384);
+    /* Written as an attribute value: '&' would be "&amp;", and the only
+     * pair is the scope, whose characters are escaped by the URL encoding. */
+    int rc = mg_html_href(&loc, path, (const char *const[]){"perimetre", scope, NULL}, NULL);
+    mg_http_redirect(res, rc == MG_OK && loc.data ? loc.data : path);
+    mg_buf_free(&loc);
 }
 
 static int create(web_ctx *ctx)
@@ -738,7 +1253,7 @@ static int create(web_ctx *ctx)
         mg_diag d = {{0}};
         int rc = save_new(ctx, org, in.raw[NEW_NAME], in.raw[NEW_PROFESSION], "[]", &id, &d);
         if (rc == MG_OK) {
-            redirect_to_scenario(ctx->res, id);
+            redirect_to_scenario(ctx->res, id, NULL);
             return 0;
         }
         if (rc != MG_EINVAL && rc != MG_EUTF8) {
@@ -770,7 +1285,11 @@ static int show(web_ctx *ctx)
     web_scenario w;
     if (load_path_scenario(ctx, MG_AUTH_VIEW, &w))
         return 0;
-    sandbox(&ctx->res->body, ctx, &w, NULL, NULL, false);
+    scope_view v;
+    if (scope_view_compute(ctx, &w, &v) == 0) {
+        sandbox(&ctx->res->body, ctx, &w, NULL, NULL, false, &v);
+        scope_view_free(&v);
+    }
     web_scenario_free(&w);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
@@ -842,7 +1361,7 @@ static int apply_action_edit(const mg_scenario_record *cur, void *ctx, char **ou
  * evaluate shows the sandbox again with the message (and the action form
  * as typed, `in`) and status 400. */
 static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
-                        const web_form_input *in)
+                        const web_form_input *in, const scope_view *v)
 {
     mg_diag d = {{0}};
     int rc = mg_storage_scenario_edit(ctx->app->db, w->rec.id, ctx->actor->account_id,
@@ -850,12 +1369,12 @@ static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
     if (rc == MG_EINVAL && e->changed) {
         /* The scenario as it was read for this request, with the reason. */
         ctx->res->status = 409;
-        sandbox(&ctx->res->body, ctx, w, NULL, web_msg_fr(WEB_MSG_ACTION_CHANGED), false);
+        sandbox(&ctx->res->body, ctx, w, NULL, web_msg_fr(WEB_MSG_ACTION_CHANGED), false, v);
         return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     if (rc == MG_EINVAL) {
         ctx->res->status = 400;
-        sandbox(&ctx->res->body, ctx, w, in, d.msg, false);
+        sandbox(&ctx->res->body, ctx, w, in, d.msg, false, v);
         return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
     if (rc) {
@@ -865,7 +1384,7 @@ static int save_actions(web_ctx *ctx, web_scenario *w, struct action_edit *e,
                           web_msg_fr(WEB_MSG_SCENARIO_SAVE_FAILED));
         return 0;
     }
-    redirect_to_scenario(ctx->res, w->rec.id);
+    redirect_to_scenario(ctx->res, w->rec.id, scope_param(v));
     return 0;
 }
 
@@ -886,8 +1405,9 @@ static int parse_action(web_ctx *ctx, const mg_app_profession *p, const action_f
 static json_t *action_json(const action_form_desc *f, const web_form_input *in, const char *code)
 {
     json_t *o = json_pack("{s:s,s:s}", "kind", in->raw[ACT_KIND], "commune", code);
-    for (size_t k = ACT_COUNT; o && k < ACT_NFIELDS; k++)
-        if (in->given[k] && json_object_set_new(o, f->fields[k].name, json_real(in->num[k]))) {
+    for (size_t k = ACT_FIRST_NUMBER; o && k < f->form.nfields; k++)
+        if (f->fields[k].kind == WEB_FIELD_NUMBER && in->given[k] &&
+            json_object_set_new(o, f->fields[k].name, json_real(in->num[k]))) {
             json_decref(o);
             return NULL;
         }
@@ -899,21 +1419,28 @@ static int add_action(web_ctx *ctx)
     web_scenario w;
     if (load_path_scenario(ctx, MG_AUTH_EDIT, &w))
         return 0;
+    /* The scope the page was on, carried by the form (perimetre). */
+    scope_view v;
+    if (scope_view_compute(ctx, &w, &v)) {
+        web_scenario_free(&w);
+        return 0;
+    }
     action_form_desc f;
-    action_form_init(&f, w.p->g);
+    action_form_init(&f, w.p->g, scope_param(&v));
     web_form_input in;
     const char *code = NULL;
     int rc = MG_OK;
     if (parse_action(ctx, w.p, &f, &in, &code)) {
         ctx->res->status = 400;
-        sandbox(&ctx->res->body, ctx, &w, &in, NULL, false);
+        sandbox(&ctx->res->body, ctx, &w, &in, NULL, false, &v);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     } else {
         json_t *o = action_json(&f, &in, code);
         struct action_edit e = {.a = ctx->app, .add = o};
-        rc = o ? save_actions(ctx, &w, &e, &in) : MG_ENOMEM;
+        rc = o ? save_actions(ctx, &w, &e, &in, &v) : MG_ENOMEM;
         json_decref(o);
     }
+    scope_view_free(&v);
     web_scenario_free(&w);
     return rc;
 }
@@ -966,6 +1493,7 @@ typedef struct confirm_view {
     const char *kind;    /* the action's French label */
     const char *commune; /* the action's commune */
     const char *digest;  /* the action's, sent back with the confirmation */
+    const char *scope;   /* the scope of the page it came from, or NULL */
 } confirm_view;
 
 static void render_confirm(mg_buf *b, web_ctx *ctx, const confirm_view *v)
@@ -999,10 +1527,15 @@ static void render_confirm(mg_buf *b, web_ctx *ctx, const confirm_view *v)
     web_csrf_field(b, ctx);
     if (v->action)
         mg_html_hidden(b, "empreinte", v->digest);
+    if (v->scope)
+        mg_html_hidden(b, "perimetre", v->scope);
     mg_buf_puts(b, v->action ? "<button type=\"submit\" class=\"danger\">Retirer définitivement</button> "
                              : "<button type=\"submit\" class=\"danger\">Supprimer définitivement</button> ");
-    mg_html_link_id(b, "/scenarios/", v->id, NULL);
-    mg_buf_puts(b, "Annuler</a></form>\n");
+    char path[64];
+    snprintf(path, sizeof path, "/scenarios/%lld", (long long)v->id);
+    mg_buf_puts(b, "<a href=\"");
+    mg_html_href(b, path, (const char *const[]){"perimetre", v->scope, NULL}, NULL);
+    mg_buf_puts(b, "\">Annuler</a></form>\n");
     web_page_end(b);
 }
 
@@ -1054,21 +1587,29 @@ static int remove_action(web_ctx *ctx)
     web_scenario w;
     if (load_path_scenario(ctx, MG_AUTH_EDIT, &w))
         return 0;
+    /* The scope of the page the removal started from, carried along. */
+    scope_view sv;
+    if (scope_view_compute(ctx, &w, &sv)) {
+        web_scenario_free(&w);
+        return 0;
+    }
     int rc = MG_OK;
     char digest[ACTION_DIGEST_SIZE];
     if (rm.confirmed) {
         struct action_edit e = {.a = ctx->app, .remove = rm.action, .digest = rm.digest};
-        rc = save_actions(ctx, &w, &e, NULL);
+        rc = save_actions(ctx, &w, &e, NULL, &sv);
     } else if (rm.action > w.s.n) {
         web_fail(ctx, 404, WEB_MSG_ACTION_NOT_FOUND);
     } else if ((rc = stored_action_digest(w.rec.actions_json, rm.action, digest)) == MG_OK) {
         const mg_action *act = &w.s.actions[rm.action - 1];
         confirm_view v = {.id = rm.id, .name = w.rec.name, .action = rm.action,
-                          .kind = mg_resource_label(act->kind),
-                          .commune = w.p->g->t->name[act->commune], .digest = digest};
+                          .kind = mg_resource_label_for(act->kind, w.p->g->prof),
+                          .commune = w.p->g->t->name[act->commune], .digest = digest,
+                          .scope = scope_param(&sv)};
         render_confirm(&ctx->res->body, ctx, &v);
         rc = ctx->res->body.failed ? MG_ELIMIT : MG_OK;
     }
+    scope_view_free(&sv);
     web_scenario_free(&w);
     return rc;
 }
@@ -1081,7 +1622,11 @@ static int shared_show(web_ctx *ctx)
     web_scenario w;
     if (web_scenario_load_shared(ctx, mg_http_path_param(ctx->req, "jeton"), &w))
         return 0;
-    sandbox(&ctx->res->body, ctx, &w, NULL, NULL, true);
+    scope_view v;
+    if (scope_view_compute(ctx, &w, &v) == 0) {
+        sandbox(&ctx->res->body, ctx, &w, NULL, NULL, true, &v);
+        scope_view_free(&v);
+    }
     web_scenario_free(&w);
     return ctx->res->body.failed ? MG_ELIMIT : MG_OK;
 }
@@ -1184,7 +1729,17 @@ static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
         s[k + 1] = &v->w[k].summary;
         names[k + 1] = v->w[k].rec.name;
     }
-    figures_table(b, s, names, v->n + 1, v->w[0].base);
+    /* The communes below the threshold of each state, as the scenario page
+     * and the territory page count them. */
+    const mg_diagnosis *g = v->w[0].p->g;
+    size_t below[3] = {0};
+    double inhabitants = 0;
+    count_below(g->t, g->study, g->study_n, v->w[0].before, g->prof->threshold, &below[0],
+                &inhabitants);
+    for (size_t k = 0; k < v->n; k++)
+        count_below(g->t, g->study, g->study_n, v->w[k].shown, g->prof->threshold,
+                    &below[k + 1], &inhabitants);
+    figures_table(b, a->territory_name, s, below, names, v->n + 1, v->w[0].base, g->prof);
     mg_buf_puts(b, "<div class=\"pair\">");
     for (size_t k = 0; k < v->n; k++) {
         const web_scenario *w = &v->w[k];

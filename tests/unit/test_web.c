@@ -279,7 +279,7 @@ static void test_scenario_pages(void **state)
     r = req("GET", page, NULL, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(text(&r), "Scénario « Cabine à Quillan »"));
-    assert_non_null(strstr(text(&r), "cabine de télémédecine"));
+    assert_non_null(strstr(text(&r), "<td>Cabine de télémédecine</td><td>Quillan (11304)</td>"));
     assert_non_null(strstr(text(&r), "Avec le scénario"));
     assert_non_null(strstr(text(&r), "Communes touchées"));
     mg_http_response_free(&r);
@@ -297,7 +297,7 @@ static void test_scenario_pages(void **state)
      * Out of the form's bounds: refused beside the field. */
     snprintf(target, sizeof target, "%s/actions", page);
     r = req("POST", target, FORM, "kind=telemedicine_cabin&commune=11304&remote_share=5");
-    assert_refused(&r, "action-remote_share", "Part réalisable à distance", "5");
+    assert_refused(&r, "action-remote_share", "Part des consultations réalisable à distance", "5");
     assert_non_null(strstr(text(&r), "Scénario « Cabine à Quillan »"));
     mg_http_response_free(&r);
     r = req("POST", target, FORM, "kind=gp&commune=11304&count=beaucoup");
@@ -330,7 +330,7 @@ static void test_scenario_pages(void **state)
         assert_int_equal(r.status, 200);
         assert_non_null(strstr(text(&r), "<h1>Confirmer la suppression</h1>"));
         assert_non_null(strstr(text(&r), "Cabine à Quillan"));
-        assert_non_null(strstr(text(&r), "cabine de télémédecine — Quillan"));
+        assert_non_null(strstr(text(&r), "Cabine de télémédecine — Quillan"));
         assert_non_null(strstr(text(&r), "<input type=\"hidden\" name=\"confirmer\" value=\"oui\">"));
         assert_int_equal(strlen(hidden_value(text(&r), "empreinte", digest, sizeof digest)), 16);
         assert_non_null(strstr(text(&r), "Retirer définitivement"));
@@ -443,7 +443,7 @@ static void test_remove_after_concurrent_edit(void **state)
     snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
     r = req("GET", target, NULL, NULL);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(text(&r), "médecin(s) — Quillan"));
+    assert_non_null(strstr(text(&r), "Médecins généralistes : arrivées ou départs — Quillan"));
     char digest[64], body[128];
     assert_int_equal(strlen(hidden_value(text(&r), "empreinte", digest, sizeof digest)), 16);
     mg_http_response_free(&r);
@@ -528,7 +528,7 @@ static void test_refused_forms(void **state)
     assert_refused(&r, "action-count", "doit être un nombre", "abc");
     mg_http_response_free(&r);
     r = req("POST", target, FORM, "kind=gp&commune=11304&count=5000");
-    assert_refused(&r, "action-count", "Nombre de praticiens", "5000");
+    assert_refused(&r, "action-count", "Nombre de médecins généralistes", "5000");
     mg_http_response_free(&r);
     r = req("POST", target, FORM, "kind=mobile_consultation&commune=11304&days_per_month=40");
     assert_refused(&r, "action-days_per_month", "Jours de passage", "40");

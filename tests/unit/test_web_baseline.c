@@ -304,8 +304,8 @@ static void test_scenario_page_official(void **state)
     const char *h = text(&r);
     assert_non_null(strstr(h, "Valeurs : <strong>APL officielle + effet du scénario (modèle)"));
     assert_non_null(strstr(h, "<h3>APL officielle + effet du scénario (modèle)</h3>"));
-    assert_non_null(strstr(h, "<caption>Chiffres clés (APL officielle + effet du scénario "
-                              "(modèle))</caption>"));
+    assert_non_null(strstr(h, "<caption>Chiffres clés — Aude (11) (APL officielle + effet du "
+                              "scénario (modèle), en "));
     assert_non_null(strstr(h, "<caption>Communes dont l&#39;APL change (APL officielle") ||
                     strstr(h, "<caption>Communes dont l'APL change (APL officielle"));
     assert_non_null(strstr(h, "ramené à 0</strong>"));
