@@ -186,48 +186,30 @@ void mg_workbook_number(mg_workbook *w, size_t row, size_t col, double v)
     mg_workbook_number_as(w, row, col, v, dec == MG_WB_TEXT ? 0 : dec);
 }
 
-/* Reads the whole file at path into memory. */
-static int slurp(const char *path, char **data, size_t *len, mg_diag *d)
+/* Appends the file at path to out, within out's maximum. */
+static int append_file(const char *path, mg_buf *out, mg_diag *d)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot read the workbook back");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
+    char chunk[65536];
     int rc = MG_OK;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot read the workbook back");
-            break;
-        }
-    }
+    size_t got;
+    while (rc == MG_OK && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = mg_buf_append(out, chunk, got);
+    if (rc == MG_OK && ferror(f))
+        rc = MG_EIO;
     fclose(f);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = n;
+    if (rc)
+        return mg_diag_set(d, rc, NULL, 0, 0,
+                           rc == MG_ELIMIT ? "workbook larger than the output's maximum"
+                           : rc == MG_EIO  ? "cannot read the workbook back"
+                                           : "out of memory");
     return MG_OK;
 }
 
-int mg_workbook_finish(mg_workbook *w, char **data, size_t *len, mg_diag *d)
+int mg_workbook_finish(mg_workbook *w, mg_buf *out, mg_diag *d)
 {
-    *data = NULL;
-    *len = 0;
     end_sheet(w);
     lxw_error cell_err = w->err;
     lxw_error e = workbook_close(w->wb); /* frees the lxw_workbook */
@@ -238,7 +220,7 @@ int mg_workbook_finish(mg_workbook *w, char **data, size_t *len, mg_diag *d)
     else if (e)
         rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "workbook: %s", lxw_strerror(e));
     else
-        rc = slurp(w->path, data, len, d);
+        rc = append_file(w->path, out, d);
     unlink(w->path);
     free(w);
     return rc;

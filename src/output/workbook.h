@@ -10,7 +10,7 @@
  *
  * The workbook is written to a temporary file (libxlsxwriter 1.1.4 writes
  * to a file only; its constant-memory mode keeps one row in memory) and
- * read back into memory by mg_workbook_finish.
+ * appended to a buffer by mg_workbook_finish.
  *
  * Ownership: mg_workbook_finish or mg_workbook_free releases everything;
  * strings given are copied by libxlsxwriter.
@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 
 typedef struct mg_workbook mg_workbook;
@@ -67,11 +68,12 @@ void mg_workbook_number(mg_workbook *wb, size_t row, size_t col, double v);
 void mg_workbook_number_as(mg_workbook *wb, size_t row, size_t col, double v, int decimals);
 
 /**
- * Closes the workbook, reads the file into *data (malloc'd, *len bytes),
- * removes it and frees wb. MG_EIO (with libxlsxwriter's message) when a
- * cell or the file could not be written; *data is NULL then.
+ * Closes the workbook, appends the file's bytes to out, removes the file
+ * and frees wb. MG_EIO (with libxlsxwriter's message) when a cell or the
+ * file could not be written, MG_ELIMIT past out's maximum, MG_ENOMEM; out
+ * may then hold part of the file.
  */
-int mg_workbook_finish(mg_workbook *wb, char **data, size_t *len, mg_diag *d) MG_WARN_UNUSED;
+int mg_workbook_finish(mg_workbook *wb, mg_buf *out, mg_diag *d) MG_WARN_UNUSED;
 
 /** Abandons the workbook: the temporary file removed, wb freed. NULL accepted. */
 void mg_workbook_free(mg_workbook *wb);

@@ -763,16 +763,11 @@ static int communes_xlsx(web_ctx *ctx)
         rc = sheet_key_figures(wb, &v, &fig, &d);
     if (rc == MG_OK)
         rc = sheet_sources(wb, ctx->app, &v, &fig, &d);
-    char *data = NULL;
-    size_t len = 0;
     if (rc == MG_OK) {
-        rc = mg_workbook_finish(wb, &data, &len, &d);
+        rc = mg_workbook_finish(wb, &res->body, &d);
         wb = NULL;
     }
     mg_workbook_free(wb);
-    if (rc == MG_OK)
-        rc = mg_buf_append(&res->body, data, len); /* lint-ok: an XLSX from the output module */
-    free(data);
     res->content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     attachment(res, &v, "", "xlsx");
     mg_summary_free(&fig.s);

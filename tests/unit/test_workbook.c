@@ -58,15 +58,14 @@ static const char *write_sample(char *path, size_t cap, const char *name)
     mg_workbook_text(wb, 1, 0, "Vide");
     mg_workbook_text(wb, 1, 1, ""); /* left empty */
     mg_workbook_number_as(wb, 2, 1, 1234567.891, 1);
-    char *data = NULL;
-    size_t len = 0;
-    if (mg_workbook_finish(wb, &data, &len, &d) != MG_OK)
+    mg_buf out;
+    mg_buf_init(&out, 1u << 20);
+    if (mg_workbook_finish(wb, &out, &d) != MG_OK)
         fail_msg("%s", d.msg);
-    assert_non_null(data);
-    assert_true(len > 1000);
-    assert_memory_equal(data, "PK\x03\x04", 4); /* a zip archive */
-    test_write_bytes(path, cap, tmpdir, name, data, len);
-    free(data);
+    assert_true(out.len > 1000);
+    assert_memory_equal(out.data, "PK\x03\x04", 4); /* a zip archive */
+    test_write_bytes(path, cap, tmpdir, name, out.data, out.len);
+    mg_buf_free(&out);
     return path;
 }
 
@@ -196,18 +195,28 @@ static void test_refused(void **state)
     mg_diag_clear(&d);
     assert_int_equal(mg_workbook_sheet(wb, "Communes", cols, 1, true, &d), MG_OK);
     mg_workbook_number(wb, 2000000, 0, 1.0);
-    char *data = NULL;
-    size_t len = 0;
-    assert_int_equal(mg_workbook_finish(wb, &data, &len, &d), MG_EIO);
-    assert_null(data);
+    mg_buf out;
+    mg_buf_init(&out, 1u << 20);
+    assert_int_equal(mg_workbook_finish(wb, &out, &d), MG_EIO);
+    assert_int_equal(out.len, 0);
     /* Rows go in order: a cell of an earlier row is an error too. */
     assert_int_equal(mg_workbook_new(&wb, &d), MG_OK);
     mg_diag_clear(&d);
     assert_int_equal(mg_workbook_sheet(wb, "Communes", cols, 1, true, &d), MG_OK);
     mg_workbook_number(wb, 3, 0, 1.0);
     mg_workbook_number(wb, 2, 0, 2.0);
-    assert_int_equal(mg_workbook_finish(wb, &data, &len, &d), MG_EIO);
-    assert_null(data);
+    assert_int_equal(mg_workbook_finish(wb, &out, &d), MG_EIO);
+    assert_int_equal(out.len, 0);
+    /* A buffer too small for the workbook. */
+    assert_int_equal(mg_workbook_new(&wb, &d), MG_OK);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_workbook_sheet(wb, "Communes", cols, 1, true, &d), MG_OK);
+    mg_workbook_number(wb, 1, 0, 1.0);
+    mg_buf small;
+    mg_buf_init(&small, 100);
+    assert_int_equal(mg_workbook_finish(wb, &small, &d), MG_ELIMIT);
+    mg_buf_free(&small);
+    mg_buf_free(&out);
 }
 
 int main(void)
