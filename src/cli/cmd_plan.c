@@ -16,6 +16,7 @@
 #include "cli/output_file.h"
 #include "core/alloc.h"
 #include "core/limits.h"
+#include "diagnosis/scope.h"
 #include "output/table.h"
 #include "parse/parse.h"
 #include "plan/plan.h"
@@ -315,6 +316,7 @@ typedef struct site_set {
     size_t n;
     double *pick;
     mg_plan_totals tot;
+    mg_plan_totals all; /* with --scope: the same sites over the whole territory */
     mg_plan_site_explain *ex;
 } site_set;
 
@@ -323,6 +325,9 @@ typedef struct plan_run {
     mg_diagnosis *g;
     mg_scenario_engine *engine;
     mg_plan_problem p;
+    mg_scope scope;          /* --scope, or the whole territory */
+    mg_plan_problem pall;    /* --scope: the same candidates, every study commune a unit */
+    bool has_all;
     site_set sets[3];
     size_t nsets;
     mg_plan_solution gs;     /* the greedy answer (--method greedy or both) */
@@ -340,6 +345,9 @@ static void plan_run_free(plan_run *r)
     mg_plan_solution_free(&r->gs);
     mg_plan_exact_result_free(&r->er);
     mg_plan_problem_free(&r->p);
+    if (r->has_all)
+        mg_plan_problem_free(&r->pall);
+    mg_scope_free(&r->scope);
     mg_scenario_engine_free(r->engine);
     mg_diagnosis_free(r->g);
 }
@@ -460,6 +468,16 @@ static int plan_build(plan_opts *o, plan_run *r)
         cli_error(cmd, "%s", r->d.msg[0] ? r->d.msg : mg_strerror(rc));
         return cli_exit_for(rc);
     }
+    if (o->cand.scope) {
+        /* The whole territory's figures of the same sites. */
+        mg_plan_candidates all = o->cand;
+        all.units_everywhere = true;
+        if ((rc = mg_plan_problem_build(&r->pall, r->g, r->engine, &all, &o->settings, &r->d))) {
+            cli_error(cmd, "%s", r->d.msg[0] ? r->d.msg : mg_strerror(rc));
+            return cli_exit_for(rc);
+        }
+        r->has_all = true;
+    }
     if (o->propose && parse_proposed(o->propose, r->g, &r->p, &r->proposed, &r->nproposed))
         return MG_EXIT_USAGE;
     return MG_EXIT_OK;
@@ -513,11 +531,42 @@ static int plan_solve(const plan_opts *o, plan_run *r)
     for (size_t s = 0; s < r->nsets; s++) {
         site_set *set = &r->sets[s];
         set->ex = mg_alloc_array(set->n ? set->n : 1, sizeof *set->ex);
-        if (!set->ex || mg_plan_explain(&r->p, set->items, set->n, &set->tot, set->ex, NULL)) {
+        if (!set->ex || mg_plan_explain(&r->p, set->items, set->n, &set->tot, set->ex, NULL) ||
+            (r->has_all && mg_plan_explain(&r->pall, set->items, set->n, &set->all, NULL, NULL))) {
             cli_error(cmd, "out of memory");
             return MG_EXIT_FAILURE;
         }
     }
+    return MG_EXIT_OK;
+}
+
+/* --scope: the scope's communes as marks on the candidates (and units of
+ * the objective), the diagnosis left whole so that the same sites are
+ * also reported over the whole territory. The forms and exit codes of
+ * cli_scope: epci:SIREN (2 when unknown), communes:FILE (3 for the file). */
+static int plan_scope(plan_opts *o, plan_run *r)
+{
+    mg_diag d = {{0}};
+    int rc;
+    if (strncmp(o->scope, "communes:", 9) == 0) {
+        uint8_t *mark = mg_alloc_array(r->g->t->n ? r->g->t->n : 1, 1);
+        if (!mark) {
+            cli_error(cmd, "out of memory");
+            return MG_EXIT_FAILURE;
+        }
+        rc = mg_plan_read_codes(r->g->t, o->scope + 9, mark, &d);
+        if (rc == MG_OK)
+            rc = mg_scope_from_marks(r->g, mark, o->scope + 9, &r->scope, &d);
+        free(mark);
+        if (rc) {
+            cli_error(cmd, "--scope: %s", d.msg[0] ? d.msg : mg_strerror(rc));
+            return rc == MG_ENOMEM ? MG_EXIT_FAILURE : MG_EXIT_INPUT;
+        }
+    } else if ((rc = mg_scope_parse(r->g, o->scope, &r->scope, &d))) {
+        cli_error(cmd, "--scope: %s", d.msg[0] ? d.msg : mg_strerror(rc));
+        return rc == MG_ENOMEM ? MG_EXIT_FAILURE : MG_EXIT_USAGE;
+    }
+    o->cand.scope = r->scope.mark;
     return MG_EXIT_OK;
 }
 
@@ -526,7 +575,7 @@ static int plan_compute(plan_opts *o, plan_run *r)
 {
     int ex = cli_load(&o->c, &r->g);
     if (!ex && o->scope)
-        ex = cli_scope(r->g, o->scope, cmd);
+        ex = plan_scope(o, r);
     if (ex || (ex = plan_kinds(o, r)) || (ex = plan_build(o, r)))
         return ex;
     return plan_solve(o, r);
@@ -546,26 +595,47 @@ static json_t *site_json(const mg_diagnosis *g, const mg_plan_problem *p, const 
     const mg_plan_site_explain *e = &s->ex[k];
     size_t i = p->cand_commune[it->cand], bu = p->unit_commune[e->best_unit];
     const mg_plan_kind *q = &p->kinds[it->kind];
-    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:s,s:o,s:o,s:o}",
-                     "set", s->name, "rank", (json_int_t)(k + 1), "code", g->t->code[i],
-                     "name", g->t->name[i], "kind", mg_resource_name(q->proto.kind),
-                     "capacity", num(q->capacity), "cost", num(q->cost),
-                     "gain_at_pick", num(s->pick ? s->pick[k] : NAN),
-                     "marginal_gain", num(e->marginal), "communes_reached",
-                     (json_int_t)e->units_reached, "population_reached", num(e->population_reached),
-                     "population_lifted", num(e->population_lifted), "best_commune",
-                     g->t->code[bu], "apl_gain_max", num(e->apl_gain_max),
-                     "lat", num(g->t->lat[i]), "lon", num(g->t->lon[i]));
+    json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:s,s:o,s:o,s:o}",
+                          "set", s->name, "rank", (json_int_t)(k + 1), "code", g->t->code[i],
+                          "name", g->t->name[i], "kind", mg_resource_name(q->proto.kind),
+                          "capacity", num(q->capacity), "cost", num(q->cost),
+                          "gain_at_pick", num(s->pick ? s->pick[k] : NAN),
+                          "marginal_gain", num(e->marginal), "communes_reached",
+                          (json_int_t)e->units_reached, "population_reached",
+                          num(e->population_reached), "population_lifted",
+                          num(e->population_lifted), "best_commune", g->t->code[bu],
+                          "apl_gain_max", num(e->apl_gain_max), "lat", num(g->t->lat[i]), "lon",
+                          num(g->t->lon[i]));
+    if (o) {
+        json_object_set_new(o, "standalone_gain", num(e->standalone));
+        json_object_set_new(o, "inhabitants_reached", num(e->inhabitants_reached));
+        json_object_set_new(o, "inhabitants_lifted", num(e->inhabitants_lifted));
+    }
+    return o;
 }
 
-static json_t *totals_json(const site_set *s)
+/* A set's totals: the objective's gain, the deficit and the standardised
+ * population below the threshold (below_*, population_lifted), the
+ * inhabitants and communes below it, the cost. */
+static json_t *totals_json(const mg_plan_totals *t)
 {
-    const mg_plan_totals *t = &s->tot;
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "objective_gain", num(t->value),
-                     "deficit_before", num(t->deficit_before), "deficit_after",
-                     num(t->deficit_after), "below_before", num(t->below_before), "below_after",
-                     num(t->below_after), "population_lifted", num(t->lifted), "cost",
-                     num(t->cost), "cost_per_person_lifted", num(t->cost_per_lifted));
+    json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "objective_gain", num(t->value),
+                          "deficit_before", num(t->deficit_before), "deficit_after",
+                          num(t->deficit_after), "below_before", num(t->below_before),
+                          "below_after", num(t->below_after), "population_lifted",
+                          num(t->lifted), "cost", num(t->cost), "cost_per_person_lifted",
+                          num(t->cost_per_lifted));
+    if (o) {
+        json_object_set_new(o, "inhabitants_below_before", num(t->inhabitants_below_before));
+        json_object_set_new(o, "inhabitants_below_after", num(t->inhabitants_below_after));
+        json_object_set_new(o, "inhabitants_lifted", num(t->inhabitants_lifted));
+        json_object_set_new(o, "cost_per_inhabitant_lifted", num(t->cost_per_inhabitant_lifted));
+        json_object_set_new(o, "communes_below_before",
+                            json_integer((json_int_t)t->communes_below_before));
+        json_object_set_new(o, "communes_below_after",
+                            json_integer((json_int_t)t->communes_below_after));
+    }
+    return o;
 }
 
 static void csv_num(FILE *f, double v)
@@ -580,7 +650,8 @@ static int write_csv(FILE *f, const mg_diagnosis *g, const mg_plan_problem *p,
                      const site_set *sets, size_t nsets)
 {
     fputs("set,rank,code,name,kind,capacity,cost,gain_at_pick,marginal_gain,communes_reached,"
-          "population_reached,population_lifted,best_commune,apl_gain_max,lat,lon\n",
+          "population_reached,population_lifted,best_commune,apl_gain_max,lat,lon,standalone_gain,"
+          "inhabitants_reached,inhabitants_lifted\n",
           f);
     for (size_t s = 0; s < nsets; s++)
         for (size_t k = 0; k < sets[s].n; k++) {
@@ -601,6 +672,9 @@ static int write_csv(FILE *f, const mg_diagnosis *g, const mg_plan_problem *p,
             csv_num(f, e->apl_gain_max);
             csv_num(f, g->t->lat[i]);
             csv_num(f, g->t->lon[i]);
+            csv_num(f, e->standalone);
+            csv_num(f, e->inhabitants_reached);
+            csv_num(f, e->inhabitants_lifted);
             fputc('\n', f);
         }
     return ferror(f) ? -1 : 0;
@@ -624,7 +698,9 @@ static json_t *resources_json(const mg_plan_problem *p)
 static json_t *set_json(const plan_opts *o, const plan_run *r, const site_set *s)
 {
     const mg_plan_exact_result *er = &r->er;
-    json_t *set = json_pack("{s:o}", "totals", totals_json(s));
+    json_t *set = json_pack("{s:o}", "totals", totals_json(&s->tot));
+    if (r->has_all)
+        json_object_set_new(set, "territory_totals", totals_json(&s->all));
     json_t *sites = json_array();
     for (size_t k = 0; k < s->n; k++)
         json_array_append_new(sites, site_json(r->g, &r->p, s, k));
@@ -705,16 +781,33 @@ static int plan_write(const plan_opts *o, const plan_run *r)
     return MG_EXIT_OK;
 }
 
-static void print_totals(const char *label, const site_set *s, const mg_plan_problem *p)
+/* Communes and inhabitants below the threshold before and after, on
+ * stderr after `where`. */
+static void print_below(const char *where, const mg_plan_totals *t, double threshold)
 {
+    fprintf(stderr, "  %s: communes below %.2f %zu -> %zu, inhabitants below %.0f -> %.0f "
+                    "(lifted %.0f), standardised population below %.0f -> %.0f (lifted %.0f)\n",
+            where, threshold, t->communes_below_before, t->communes_below_after,
+            t->inhabitants_below_before, t->inhabitants_below_after, t->inhabitants_lifted,
+            t->below_before, t->below_after, t->lifted);
+}
+
+static void print_totals(const char *label, const site_set *s, const plan_run *r)
+{
+    const mg_plan_problem *p = &r->p;
     const mg_plan_totals *t = &s->tot;
-    fprintf(stderr, "%s: %zu site%s, %s gain %.6g, population below %.2f %.0f -> %.0f (lifted %.0f), "
+    fprintf(stderr, "%s: %zu site%s, %s gain %.6g (the sites' marginal gains add up to it), "
                     "cost %.0f EUR",
             label, s->n, s->n == 1 ? "" : "s", mg_plan_objective_name(p->objective), t->value,
-            p->threshold, t->below_before, t->below_after, t->lifted, t->cost);
-    if (isfinite(t->cost_per_lifted))
-        fprintf(stderr, ", %.0f EUR per person lifted", t->cost_per_lifted);
+            t->cost);
+    if (isfinite(t->cost_per_inhabitant_lifted))
+        fprintf(stderr, ", %.0f EUR per inhabitant lifted", t->cost_per_inhabitant_lifted);
     fputc('\n', stderr);
+    if (!(p->threshold > 0))
+        return;
+    print_below(r->has_all ? r->scope.label : "territory", t, p->threshold);
+    if (r->has_all)
+        print_below("whole territory", &s->all, p->threshold);
 }
 
 /* The figures on stderr: the size of the problem, each set's totals, the
@@ -725,7 +818,7 @@ static void plan_report(const plan_opts *o, const plan_run *r)
     fprintf(stderr, "%zu candidate communes, %zu communes in the objective, baseline %s\n",
             r->p.ncand, r->p.n, mg_baseline_name(r->p.baseline));
     for (size_t s = 0; s < r->nsets; s++)
-        print_totals(r->sets[s].name, &r->sets[s], &r->p);
+        print_totals(r->sets[s].name, &r->sets[s], r);
     if (o->greedy)
         fprintf(stderr, "greedy + interchange: %.3f ms\n", r->gs.seconds * 1e3);
     if (!o->exact)

@@ -17,7 +17,8 @@ expect_out '^recommended,1,[0-9]{5},[^,]+,telemedicine_cabin,1974,80000,'
 expect_out '^proposed,2,11206,Limoux,teleconsultation_cart,'
 expect_err 'CBC: optimal'
 expect_err 'gap of the greedy answer to CBC.s bound: 0\.[0-9]+ %'
-expect_err 'EUR per person lifted'
+expect_err 'EUR per inhabitant lifted'
+expect_err 'communes below 2\.50 [0-9]+ -> [0-9]+, inhabitants below'
 cp "$tmp/out" "$tmp/first.csv"
 
 # Reproducible: the same input gives the same answer.
@@ -34,6 +35,14 @@ assert j["objective"]=="deficit" and len(r["sites"])==3, j
 t=r["totals"]
 assert t["objective_gain"]>0 and t["deficit_after"]<t["deficit_before"], t
 assert abs(sum(s["cost"] for s in r["sites"])-t["cost"])<1e-6
+# Marginal gains (in the order chosen) add up to the gain of the plan, the
+# inhabitants each site lifts to those the plan lifts; standalone gains
+# are each site alone (the first equals its marginal gain).
+assert abs(sum(s["marginal_gain"] for s in r["sites"])-t["objective_gain"])<=1e-9*t["objective_gain"], t
+assert abs(sum(s["inhabitants_lifted"] for s in r["sites"])-t["inhabitants_lifted"])<=1e-6, t
+assert abs(r["sites"][0]["standalone_gain"]-r["sites"][0]["marginal_gain"])<=1e-9*t["objective_gain"]
+assert t["inhabitants_below_before"]-t["inhabitants_below_after"]==t["inhabitants_lifted"]
+assert t["communes_below_before"]>=t["communes_below_after"]
 ' "$tmp/p.json" && ok || fail "JSON output"
 expect_exit 0 "$M" plan "${demo[@]}" --resource health_centre=2 --objective lifted --format geojson --out "$tmp/p.geojson" --quiet
 python3 -c '
@@ -121,6 +130,21 @@ assert abs(t["below_before"] - below) <= 1e-6 * below, (t["below_before"], below
 assert abs(t["deficit_before"] - deficit) <= 1e-6 * deficit, (t["deficit_before"], deficit)
 assert abs(tm["below_before"] - below) > 1, "the model's baseline should differ"
 assert t["objective_gain"] > 0 and t["deficit_after"] < t["deficit_before"], t
+PY
+# A scope: the figures of the EPCI and of the whole territory. The
+# territory's communes below 2.5 before the plan are the official file's
+# (the default baseline), counted here from it alone.
+expect_exit 0 "$M" plan "${demo[@]}" "${res[@]}" --scope epci:200035707 --format json --out "$tmp/scoped.json"
+expect_err 'whole territory: communes below 2\.50'
+python3 - "$tmp/scoped.json" "$MG_SOURCE_DIR/data/demo/11-aude/apl_mg_2021.csv" <<'PY' && ok || fail "the scoped plan's whole-territory figures"
+import csv, json, sys
+r = json.load(open(sys.argv[1]))["recommended"]
+rows = list(csv.reader(open(sys.argv[2], encoding="utf-8")))[1:]
+below = sum(1 for x in rows if float(x[3]) < 2.5)
+t, a = r["totals"], r["territory_totals"]
+assert a["communes_below_before"] == below, (a["communes_below_before"], below)
+assert t["communes_below_before"] < a["communes_below_before"], (t, a)
+assert a["communes_below_before"] - a["communes_below_after"] >= t["communes_below_before"] - t["communes_below_after"]
 PY
 expect_exit 2 "$M" plan "${demo[@]}" --resource gp --baseline officielle
 expect_err '--baseline officielle: expected model or official'
