@@ -17,7 +17,9 @@
 #include <librsvg/rsvg.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,19 +75,38 @@ struct mg_doc {
     double y;                   /* where the next block starts */
     bool empty;                 /* nothing drawn yet on the last page */
     int rc;                     /* sticky failure */
+    mg_diag why;                /* its message, repeated by every later call */
 };
 
 /* --- Pages and text ------------------------------------------------------- */
 
-static int fail(mg_doc *doc, int rc, mg_diag *d, const char *what)
+/* Records a failure that leaves the document unusable (something may
+ * have been drawn half), and reports it. */
+static int fail(mg_doc *doc, int rc, mg_diag *d, const char *fmt, ...) MG_PRINTF(4, 5);
+static int fail(mg_doc *doc, int rc, mg_diag *d, const char *fmt, ...)
 {
-    if (!doc->rc)
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!doc->rc) {
         doc->rc = rc;
-    return mg_diag_set(d, rc, NULL, 0, 0, "document: %s", what);
+        mg_diag_set(&doc->why, rc, NULL, 0, 0, "document: %s", msg);
+    }
+    return mg_diag_set(d, rc, NULL, 0, 0, "document: %s", msg);
+}
+
+/* What every call answers once the document has failed. */
+static int failed(const mg_doc *doc, mg_diag *d)
+{
+    return mg_diag_set(d, doc->rc, NULL, 0, 0, "%s", doc->why.msg);
 }
 
 static int new_page(mg_doc *doc, mg_diag *d)
 {
+    if (doc->npages >= MG_DOC_MAX_PAGES)
+        return fail(doc, MG_ELIMIT, d, "more than %d pages", MG_DOC_MAX_PAGES);
     if (doc->npages == doc->cap) {
         size_t cap = doc->cap ? 2 * doc->cap : 8;
         cairo_surface_t **p = mg_realloc_array(doc->pages, cap, sizeof *p);
@@ -274,7 +295,7 @@ void mg_doc_page_break(mg_doc *doc)
 int mg_doc_heading(mg_doc *doc, int level, const char *text, mg_diag *d)
 {
     if (doc->rc)
-        return doc->rc;
+        return failed(doc, d);
     if (level != 1 && level != 2)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "document: heading level %d: 1 or 2",
                            level);
@@ -298,7 +319,7 @@ int mg_doc_heading(mg_doc *doc, int level, const char *text, mg_diag *d)
 int mg_doc_paragraph(mg_doc *doc, enum mg_doc_text_style style, const char *text, mg_diag *d)
 {
     if (doc->rc)
-        return doc->rc;
+        return failed(doc, d);
     int rc = check_text(doc, text, d);
     if (rc)
         return rc;
@@ -324,7 +345,7 @@ int mg_doc_paragraph(mg_doc *doc, enum mg_doc_text_style style, const char *text
 int mg_doc_figures(mg_doc *doc, const mg_doc_figure *figures, size_t n, mg_diag *d)
 {
     if (doc->rc)
-        return doc->rc;
+        return failed(doc, d);
     if (!figures || n == 0)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "document: a row of no figures");
     int rc = MG_OK;
@@ -477,7 +498,7 @@ int mg_doc_table(mg_doc *doc, const mg_doc_column *cols, size_t ncols, const cha
                  size_t nrows, mg_diag *d)
 {
     if (doc->rc)
-        return doc->rc;
+        return failed(doc, d);
     if (!cols || ncols == 0 || ncols > MAX_COLUMNS || (nrows && !cells))
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "document: a table of %zu columns: 1 to %d",
                            ncols, MAX_COLUMNS);
@@ -542,7 +563,7 @@ int mg_doc_svg(mg_doc *doc, const char *svg, size_t len, double min_height, doub
                mg_diag *d)
 {
     if (doc->rc)
-        return doc->rc;
+        return failed(doc, d);
     if (!svg || !(max_height > 0) || !(min_height >= 0) || min_height > max_height)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "document: SVG heights %g to %g: 0 <= min <= max, max > 0",
@@ -582,18 +603,16 @@ int mg_doc_svg(mg_doc *doc, const char *svg, size_t len, double min_height, doub
         RsvgRectangle vp = {MARGIN_X + (TEXT_W - wid) / 2, doc->y, wid, hgt};
         cairo_save(doc->cr);
         if (!rsvg_handle_render_document(h, doc->cr, &vp, &err)) {
-            mg_diag_set(d, MG_EPARSE, NULL, 0, 0, "document: SVG: %s",
-                        err && err->message ? err->message : "librsvg cannot render it");
+            /* Something may have been drawn: the document is spoilt. */
+            rc = fail(doc, MG_EPARSE, d, "SVG: %s",
+                      err && err->message ? err->message : "librsvg cannot render it");
             if (err)
                 g_error_free(err);
-            rc = MG_EPARSE;
         }
         cairo_restore(doc->cr);
         if (rc == MG_OK) {
             doc->y += hgt;
             doc->empty = false;
-        } else if (!doc->rc) {
-            doc->rc = rc; /* something may have been drawn */
         }
     }
     g_object_unref(h);
@@ -645,12 +664,13 @@ static void header_footer(const mg_doc *doc, cairo_t *cr, size_t page, size_t pa
 int mg_doc_finish(mg_doc *doc, mg_buf *out, mg_diag *d)
 {
     if (doc->rc)
-        return mg_diag_set(d, doc->rc, NULL, 0, 0, "document: an earlier block failed");
+        return failed(doc, d);
     if (doc->cr) {
         cairo_destroy(doc->cr);
         doc->cr = NULL;
     }
     doc->rc = MG_EINVAL; /* finished: no more blocks */
+    mg_diag_set(&doc->why, MG_EINVAL, NULL, 0, 0, "document: already finished");
     size_t start = out->len;
     cairo_surface_t *pdf = cairo_pdf_surface_create_for_stream(write_to_buf, out, PAGE_W, PAGE_H);
     cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_TITLE, doc->title);

@@ -31,6 +31,11 @@
 
 typedef struct mg_doc mg_doc;
 
+/** Pages of one document at most: a block that would start page
+ * MG_DOC_MAX_PAGES + 1 fails with MG_ELIMIT (pages are kept in memory
+ * until mg_doc_finish). */
+#define MG_DOC_MAX_PAGES 500
+
 /** What a document says about itself. title is required. */
 typedef struct mg_doc_info {
     const char *title;  /* header of every page and the PDF's Title */

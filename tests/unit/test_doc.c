@@ -612,6 +612,19 @@ static void test_refusals(void **state)
     mg_buf_free(&small);
     mg_doc_free(doc);
 
+    /* A document past MG_DOC_MAX_PAGES pages. */
+    doc = new_doc("Refus", NULL);
+    int rc = 0;
+    for (int k = 0; k < MG_DOC_MAX_PAGES && rc == 0; k++) {
+        rc = mg_doc_paragraph(doc, MG_DOC_BODY, "Une page.", &d);
+        mg_doc_page_break(doc);
+    }
+    assert_int_equal(mg_doc_pages(doc), MG_DOC_MAX_PAGES);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_doc_paragraph(doc, MG_DOC_BODY, "Une de trop.", &d), MG_ELIMIT);
+    assert_msg_has(d, "more than 500 pages");
+    mg_doc_free(doc);
+
     /* A row higher than a page cannot be laid out. */
     doc = new_doc("Refus", NULL);
     mg_buf big;
