@@ -198,7 +198,7 @@ static void fold(const char *s)
 {
     char out[MG_PARSE_FOLD_SIZE], again[MG_PARSE_FOLD_SIZE];
     memset(out, '#', sizeof out);
-    strcpy(out, "inchangé");
+    memcpy(out, "inchangé", sizeof "inchangé");
     size_t len = 12345;
     mg_parse_error why = MG_PARSE_ERROR_COUNT, why2;
     int rc = mg_parse_fold_name(s, out, &len, &why);

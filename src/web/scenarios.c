@@ -501,7 +501,8 @@ static void figures_table(mg_buf *b, const char *area, const mg_summary *const *
 /* "22 communes", "1 commune", "0 commune". */
 static void communes_count(mg_buf *b, size_t n)
 {
-    mg_buf_printf(b, "%zu commune%s", n, n > 1 ? "s" : "");
+    mg_buf_printf(b, "%zu ", n);
+    mg_buf_puts(b, n > 1 ? "communes" : "commune");
 }
 
 /* "passe de 22 à 14 communes sous le seuil" (or "reste à 22 …"), with
@@ -513,7 +514,8 @@ static void below_change(mg_buf *b, const size_t below[2], const double inhabita
         mg_buf_puts(b, "reste à ");
         communes_count(b, below[1]);
     } else {
-        mg_buf_printf(b, "%s%zu à ", full ? "passe de " : "de ", below[0]);
+        mg_buf_puts(b, full ? "passe de " : "de ");
+        mg_buf_printf(b, "%zu à ", below[0]);
         communes_count(b, below[1]);
     }
     if (full)
