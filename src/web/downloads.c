@@ -25,7 +25,7 @@ typedef struct view {
     bool official; /* the APL today on the official baseline (?base=officielle) */
     double *values; /* t->n, owned */
     double *clamped, *fallback; /* official baseline: 1 where flagged, t->n, owned */
-    char title[256];
+    char title[1024]; /* a scenario name (200 characters) and a scope label fit whole */
     const char *measure;
     int mk; /* index of the measure (mg_app_measure); 0, the APL, for a scenario */
     mg_scope scope; /* ?perimetre=: the whole territory when absent */
@@ -402,20 +402,34 @@ typedef struct wb_figures {
     mg_summary s, s_after;
 } wb_figures;
 
-/* Communes of the scope below the threshold, in EPCI `epci` (NULL: all). */
+/* Communes of the scope below the threshold: the total, and per EPCI of
+ * the territory in per_epci (t->nepci entries) when not NULL. */
 static size_t count_below(const mg_diagnosis *g, const mg_scope *sc, const double *v, double thr,
-                          const char *epci)
+                          size_t *per_epci)
 {
     size_t n = 0;
+    if (per_epci)
+        memset(per_epci, 0, g->t->nepci * sizeof *per_epci);
     if (!isfinite(thr))
         return 0;
     for (size_t k = 0; k < sc->n; k++) {
         size_t i = sc->idx[k];
-        if (epci && (g->t->epci[i] < 0 || strcmp(g->t->epci_code[g->t->epci[i]], epci) != 0))
+        if (!(v[i] < thr))
             continue;
-        n += v[i] < thr;
+        n++;
+        if (per_epci && g->t->epci[i] >= 0)
+            per_epci[g->t->epci[i]]++;
     }
     return n;
+}
+
+/* The count of the EPCI coded `code` in per_epci (0 when unknown). */
+static size_t epci_count(const mg_territory *t, const size_t *per_epci, const char *code)
+{
+    for (size_t e = 0; e < t->nepci; e++)
+        if (strcmp(t->epci_code[e], code) == 0)
+            return per_epci[e];
+    return 0;
 }
 
 static const char *yes_no(double flag)
@@ -524,6 +538,14 @@ static int sheet_epci(mg_workbook *wb, const view *v, const wb_figures *fig, mg_
     int rc = mg_workbook_sheet(wb, "EPCI", cols, nc, true, d);
     if (rc)
         return rc;
+    const mg_territory *t = g->t;
+    size_t *below = mg_alloc_array(t->nepci ? 2 * t->nepci : 1, sizeof *below);
+    if (!below)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    size_t *below_after = below + t->nepci;
+    count_below(g, &v->scope, fig->now, fig->threshold, below);
+    if (fig->after)
+        count_below(g, &v->scope, fig->after, fig->threshold, below_after);
     for (size_t e = 0; e < fig->s.nepci; e++) {
         const mg_area_summary *a = &fig->s.epci[e];
         size_t r = e + 1, c = 0;
@@ -538,11 +560,8 @@ static int sheet_epci(mg_workbook *wb, const view *v, const wb_figures *fig, mg_
             mg_workbook_number(wb, r, c++, b->mean);
             mg_workbook_number(wb, r, c++, b->mean - a->mean);
             if (thr) {
-                mg_workbook_number(
-                    wb, r, c++, (double)count_below(g, &v->scope, fig->now, fig->threshold, a->code));
-                mg_workbook_number(wb, r, c++,
-                                   (double)count_below(g, &v->scope, fig->after, fig->threshold,
-                                                       a->code));
+                mg_workbook_number(wb, r, c++, (double)epci_count(t, below, a->code));
+                mg_workbook_number(wb, r, c++, (double)epci_count(t, below_after, a->code));
                 mg_workbook_number(wb, r, c++, a->below_population);
                 mg_workbook_number(wb, r, c++, b->below_population);
                 mg_workbook_number(wb, r, c++, b->below_population - a->below_population);
@@ -554,13 +573,13 @@ static int sheet_epci(mg_workbook *wb, const view *v, const wb_figures *fig, mg_
             if (m->apl)
                 mg_workbook_number(wb, r, c++, a->official_mean);
             if (thr) {
-                mg_workbook_number(
-                    wb, r, c++, (double)count_below(g, &v->scope, fig->now, fig->threshold, a->code));
+                mg_workbook_number(wb, r, c++, (double)epci_count(t, below, a->code));
                 mg_workbook_number(wb, r, c++, a->below_population);
                 mg_workbook_number(wb, r, c++, 100 * a->below_share);
             }
         }
     }
+    free(below);
     return MG_OK;
 }
 
