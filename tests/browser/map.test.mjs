@@ -162,6 +162,17 @@ test('the map: zoom, pan, name and value, click', { timeout: TEST_TIMEOUT }, asy
     await tools.getByRole('button', { name: 'Dézoomer', exact: true }).click();
     v = await viewBox(page);
     assert.ok(Math.abs(v.w - home.w) < 0.01, 'zoomed out back');
+    // Up to 16 times: the button then says it is disabled, and keeps the focus.
+    const zin = tools.getByRole('button', { name: 'Zoomer', exact: true });
+    await zin.focus();
+    for (let i = 0; i < 9; i++)
+      await page.keyboard.press('Enter');
+    v = await viewBox(page);
+    assert.ok(Math.abs(home.w / v.w - 16) < 0.01, `zoom ${home.w / v.w}, at most 16`);
+    assert.equal(await zin.getAttribute('aria-disabled'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'mg-zoom-in');
+    await tools.getByRole('button', { name: 'Vue initiale' }).click();
+    assert.equal(await zin.getAttribute('aria-disabled'), 'false');
 
     // The wheel zooms in around the pointer.
     const box = await map.locator('svg.mg-map-view').boundingBox();

@@ -185,8 +185,10 @@
         if (this.scale) {
             this.scale.setAttribute("visibility", Math.abs(z - 1) < 1e-6 ? "visible" : "hidden");
         }
-        this.zoomIn.disabled = z >= MAX_ZOOM - 1e-9;
-        this.zoomOut.disabled = z <= MIN_ZOOM + 1e-9;
+        /* aria-disabled rather than disabled: a button that stops at its
+         * limit keeps the keyboard focus. */
+        this.zoomIn.setAttribute("aria-disabled", String(z >= MAX_ZOOM - 1e-9));
+        this.zoomOut.setAttribute("aria-disabled", String(z <= MIN_ZOOM + 1e-9));
     };
 
     /* Zooms by k around the view's point (cx, cy), its centre by default. */
