@@ -260,6 +260,30 @@ test('the map: zoom, pan, name and value, click', { timeout: TEST_TIMEOUT }, asy
   }
 });
 
+test('a map framed on a scope: the scope first, the rest greyed and reachable', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newPage();
+  try {
+    await open(page, '/territoire?perimetre=epci:200035707');
+    const map = page.locator('svg.mg-map').first();
+    await page.locator('.mg-map-tools').first().waitFor();
+    // The server framed it: 395 communes outside Piège-Lauragais-Malepère greyed.
+    assert.equal(await map.locator('path.mg-out').count(), COMMUNES - 38);
+    assert.equal(await map.locator('g.mg-scope-outline path').count(), 38);
+    const framed = await viewBox(page);
+    const port = Number(await map.locator('svg.mg-map-view').getAttribute('width'));
+    assert.ok(framed.w < port, `framed: ${framed.w} of ${port} pixels shown`);
+    // Zooming out shows more of the territory; the initial view is the scope's.
+    const tools = page.locator('.mg-map-tools').first();
+    await tools.getByRole('button', { name: 'Dézoomer', exact: true }).click();
+    assert.ok((await viewBox(page)).w > framed.w);
+    await tools.getByRole('button', { name: 'Vue initiale' }).click();
+    assert.deepEqual(await viewBox(page), framed);
+    await axeCheck(page, '/territoire framed on an EPCI');
+  } finally {
+    await page.context().close();
+  }
+});
+
 test('the map without JavaScript: drawn, every commune a link', { timeout: TEST_TIMEOUT }, async () => {
   const page = await newPage(false);
   try {
