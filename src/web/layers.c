@@ -64,14 +64,11 @@ void web_sources(char *out, size_t cap, const mg_app *a, const mg_app_profession
     /* The inputs' publishers and years: the loader reads these files by
      * name (diagnosis.c), so their vintages are those of the names. */
     size_t len = (size_t)snprintf(out, cap,
-                                  "Sources : DREES, APL 2021 et population standardisée ; INSEE, "
-                                  "BPE 2019 (praticiens) ; Etalab, découpage administratif (COG "
-                                  "2026, populations légales) ; La Poste 2020 (positions) ; IGN "
-                                  "Admin Express 2018 (contours)");
+                                  "Sources : DREES APL 2021, INSEE BPE 2019, Etalab COG 2026, "
+                                  "La Poste 2020, IGN 2018");
     for (size_t k = 0; k < a->nlayers && len < cap; k++) {
         const mg_layer *l = a->layers[k];
-        len += (size_t)snprintf(out + len, cap - len, " ; %s (%s, %s)", l->desc.label,
-                                l->desc.source, l->desc.year);
+        len += (size_t)snprintf(out + len, cap - len, " ; %s %s", l->desc.label, l->desc.year);
     }
     if (len < cap) {
         time_t now = time(NULL);
@@ -80,7 +77,7 @@ void web_sources(char *out, size_t cap, const mg_app *a, const mg_app_profession
                                              "juin", "juillet", "août", "septembre", "octobre",
                                              "novembre", "décembre"};
         gmtime_r(&now, &tm);
-        snprintf(out + len, cap - len, ". Calcul maillage, %d %s %d.", tm.tm_mday,
+        snprintf(out + len, cap - len, " ; calcul maillage, %d %s %d", tm.tm_mday,
                  months[tm.tm_mon], tm.tm_year + 1900);
     }
 }

@@ -771,20 +771,29 @@ static void under_served(mg_buf *b, const territory_req *q, const territory_view
     char z[32], h[64];
     web_num(z, sizeof z, thr, 1);
     web_num(h, sizeof h, inhabitants, 0);
-    mg_buf_printf(b, "<p><strong>%zu commune%s sur %zu</strong>, ", n, n > 1 ? "s" : "", sc->n);
+    mg_buf_printf(b, n > 1 ? "<p><strong>%zu communes sur %zu</strong>, "
+                           : "<p><strong>%zu commune sur %zu</strong>, ",
+                  n, sc->n);
     mg_html_text(b, h);
     mg_buf_puts(b, " habitants, ont une APL inférieure à ");
     mg_html_text(b, z);
-    mg_buf_puts(b, q->measure == 0 && q->base == MG_BASELINE_OFFICIAL
-                       ? " (APL officielle de la DREES, celle du modèle où elle manque).</p>\n"
-                   : q->measure == 1 ? " (APL officielle de la DREES).</p>\n"
-                                     : " (APL du modèle).</p>\n");
+    if (q->measure == 0 && q->base == MG_BASELINE_OFFICIAL)
+        mg_buf_puts(b, " (APL officielle de la DREES, celle du modèle où elle manque).</p>\n");
+    else if (q->measure == 1)
+        mg_buf_puts(b, " (APL officielle de la DREES).</p>\n");
+    else
+        mg_buf_puts(b, " (APL du modèle).</p>\n");
     if (n) {
+        /* The value the list is sorted by, then the other side's. */
+        bool official = q->measure == 1 || q->base == MG_BASELINE_OFFICIAL;
         mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Communes sous le seuil, de la plus "
                        "faible APL à la plus forte</caption>\n<thead><tr><th scope=\"col\">Commune"
-                       "</th><th scope=\"col\">Habitants</th><th scope=\"col\">APL</th>"
-                       "<th scope=\"col\">APL DREES</th><th scope=\"col\">APL du modèle</th>"
-                       "</tr></thead><tbody>\n");
+                       "</th><th scope=\"col\">Habitants</th>");
+        mg_buf_puts(b, official ? "<th scope=\"col\">APL DREES</th><th scope=\"col\">APL du "
+                                  "modèle</th>"
+                                : "<th scope=\"col\">APL du modèle</th><th scope=\"col\">APL "
+                                  "DREES</th>");
+        mg_buf_puts(b, "</tr></thead><tbody>\n");
         for (size_t k = 0; k < n; k++) {
             size_t i = rows[k].i;
             mg_buf_puts(b, "<tr><th scope=\"row\"><a href=\"");
@@ -793,9 +802,12 @@ static void under_served(mg_buf *b, const territory_req *q, const territory_view
             mg_html_text(b, t->name[i]);
             mg_buf_puts(b, "</a></th>");
             td_num(b, t->population[i], 0);
-            td_num(b, v->value[i], 2);
-            td_num(b, g->official[i], 2);
-            td_num(b, g->apl[i], 2);
+            mg_buf_puts(b, "<td>");
+            num(b, v->value[i], 2);
+            if (official && !isfinite(g->official[i]))
+                mg_buf_puts(b, " <span class=\"unit\">(modèle)</span>");
+            mg_buf_puts(b, "</td>");
+            td_num(b, official ? g->apl[i] : g->official[i], 2);
             mg_buf_puts(b, "</tr>\n");
         }
         mg_buf_puts(b, "</tbody></table></div>\n");
@@ -1065,10 +1077,11 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     mg_html_text(b, title);
     mg_buf_puts(b, "</h1>\n");
     if (sc->kind != MG_SCOPE_ALL) {
-        mg_buf_printf(b, "<p class=\"scope\">Périmètre : <strong>");
+        mg_buf_puts(b, "<p class=\"scope\">Périmètre : <strong>");
         mg_html_text(b, sc->label);
-        mg_buf_printf(b, "</strong>, %zu commune%s sur les %zu du territoire ", sc->n,
-                      sc->n > 1 ? "s" : "", g->study_n);
+        mg_buf_printf(b, sc->n > 1 ? "</strong>, %zu communes sur les %zu du territoire "
+                                   : "</strong>, %zu commune sur les %zu du territoire ",
+                      sc->n, g->study_n);
         mg_html_text(b, a->territory_name);
         mg_buf_puts(b, ". Les valeurs sont calculées avec toutes les communes voisines.</p>\n");
     }

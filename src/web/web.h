@@ -171,9 +171,9 @@ void web_layer_sections(mg_buf *b, const mg_app *a, const mg_app_profession *p,
                         const double *values, bool is_apl, const char *measure_key,
                         const char *base_param);
 
-/* "Sources : DREES, APL 2021 ; INSEE, BPE 2019 ; … ; <layers with their
- * years>. Calcul maillage, <date>." — the data year of each input, for
- * maps and exports. (layers.c) */
+/* "Sources : DREES APL 2021, INSEE BPE 2019, … ; <each layer and its
+ * year> ; calcul maillage, <date>" — the data year of each input, one line
+ * for maps and exports. (layers.c) */
 void web_sources(char *out, size_t cap, const mg_app *a, const mg_app_profession *p);
 
 /* The profession from the request (?profession=), or a 400 already answered. */
