@@ -632,7 +632,7 @@ static void scope_form(mg_buf *b, const mg_app *a, const mg_diagnosis *g, const 
         {.name = "base", .label = "Base", .kind = WEB_FIELD_HIDDEN,
          .defval = web_baseline_param(base)},
     };
-    const web_form f = {"perimetre", fields, 2, "Afficher", "choice"};
+    const web_form f = {"choix", fields, 2, "Afficher", "choice"};
     web_form_render(b, &f, NULL, "get", path, &c, NULL);
     free(c.epci);
     free(seen);
