@@ -198,6 +198,23 @@ int mg_plan_problem_from_table(mg_plan_problem *out, const mg_pairs *pairs, cons
                                const double *lat, const double *lon, double scale,
                                double cap_minutes, mg_diag *d) MG_WARN_UNUSED;
 
+/** One site as written: a commune's code (any vintage, or what was typed)
+ * and its kind's word ("" when none was given). */
+typedef struct mg_plan_site_words {
+    char code[16];
+    char kind[32];
+} mg_plan_site_words;
+
+/**
+ * Splits a list of sites written "CODE[:KIND], CODE[:KIND], …" (commas or
+ * semicolons between sites, spaces around each part ignored) into at most
+ * cap entries of out; *n of them. MG_EINVAL when an item has an empty or
+ * too long code or kind, a control character or a second ':' (*bad: its
+ * index, from 0), MG_ELIMIT beyond cap items. An empty text is no site.
+ */
+int mg_plan_split_sites(const char *text, mg_plan_site_words *out, size_t cap, size_t *n,
+                        size_t *bad) MG_WARN_UNUSED;
+
 /** Which communes may host a site. */
 typedef struct mg_plan_candidates {
     const char *rule;      /* "all" (default; every commune has a town hall), "pharmacy"

@@ -623,20 +623,6 @@ static void refuse(plan_request *q, plan_result *r, const mg_plan_why *why, int 
     web_form_refuse(&q->in, q->fields[f].name, msg);
 }
 
-/* The text between s and s + len, spaces around removed, into out. */
-static bool trimmed(const char *s, size_t len, char *out, size_t cap)
-{
-    while (len > 0 && (*s == ' ' || *s == '\t'))
-        s++, len--;
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len == 0 || len >= cap)
-        return false;
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return true;
-}
-
 /* Refuses the proposal with `what` about `item` (as typed). */
 static int refuse_proposal(plan_request *q, const char *what, const char *item)
 {
@@ -652,55 +638,52 @@ static int refuse_proposal(plan_request *q, const char *what, const char *item)
 static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g)
 {
     const mg_plan_problem *p = &r->p;
-    const char *s = q->proposal;
-    size_t cap = 1;
-    for (const char *c = s; *c; c++)
-        cap += *c == ',';
-    if (cap > PLAN_MAX_PROPOSED) {
+    mg_plan_site_words words[PLAN_MAX_PROPOSED];
+    size_t n = 0, bad = 0;
+    int rc = mg_plan_split_sites(q->proposal, words, PLAN_MAX_PROPOSED, &n, &bad);
+    if (rc == MG_ELIMIT) {
         web_form_refuse(&q->in, "proposition", web_msg_fr(WEB_MSG_PLAN_PROPOSAL_TOO_MANY));
         return MG_EINVAL;
     }
+    if (rc) {
+        char msg[sizeof q->in.error[0]];
+        snprintf(msg, sizeof msg, "Le site n° %zu est mal écrit : donnez un code INSEE, suivi ou "
+                                  "non de « :type ».", bad + 1);
+        web_form_refuse(&q->in, "proposition", msg);
+        return MG_EINVAL;
+    }
     plan_set *set = &r->set[1];
-    set->items = mg_alloc_array(cap, sizeof *set->items);
+    set->items = mg_alloc_array(n ? n : 1, sizeof *set->items);
     if (!set->items)
         return MG_ENOMEM;
     int first = -1;
     for (size_t k = 0; k < PLAN_NKINDS && first < 0; k++)
         if (q->count[k] > 0 && r->kind_of[k] >= 0)
             first = (int)k;
-    while (*s) {
-        size_t len = strcspn(s, ",");
-        char item[64], code[16], type[32] = "";
-        if (!trimmed(s, len, item, sizeof item)) {
-            web_form_refuse(&q->in, "proposition", web_msg_fr(WEB_MSG_PLAN_EXCLUDED));
-            return MG_EINVAL;
-        }
-        char *colon = strchr(item, ':');
-        if (!trimmed(item, colon ? (size_t)(colon - item) : strlen(item), code, sizeof code) ||
-            (colon && !trimmed(colon + 1, strlen(colon + 1), type, sizeof type)))
-            return refuse_proposal(q, "Écrivez un code INSEE suivi ou non de « :type »", item);
+    for (size_t m = 0; m < n; m++) {
+        const mg_plan_site_words *w = &words[m];
         int row = first;
-        if (colon) {
+        if (w->kind[0]) {
             row = -1;
             for (size_t k = 0; k < PLAN_NKINDS; k++)
-                if (strcmp(plan_kinds[k].field, type) == 0)
+                if (strcmp(plan_kinds[k].field, w->kind) == 0)
                     row = (int)k;
             if (row < 0)
                 return refuse_proposal(
                     q, is_gp(g->prof) ? "Type inconnu (cabine, chariot, maison, itinerant ou "
                                         "medecin)"
                                       : "Type inconnu (maison ou medecin)",
-                    type);
+                    w->kind);
             if (r->kind_of[row] < 0)
                 return refuse_proposal(q, is_gp(g->prof)
                                               ? "Cette ressource ne peut pas être placée"
                                               : "Cette ressource ne concerne que les médecins "
                                                 "généralistes",
-                                       type);
+                                       w->kind);
         }
         if (row < 0)
-            return refuse_proposal(q, "Donnez le type de ce site", item);
-        long i = mg_territory_find(g->t, code);
+            return refuse_proposal(q, "Donnez le type de ce site", w->code);
+        long i = mg_territory_find(g->t, w->code);
         size_t c = 0;
         while (i >= 0 && c < p->ncand && p->cand_commune[c] != (size_t)i)
             c++;
@@ -711,11 +694,8 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
                                                     "(hors du périmètre, hors du territoire ou "
                                                     "exclue)"
                                                   : web_msg_fr(WEB_MSG_PLAN_PROPOSAL_NOT_CANDIDATE),
-                                   code);
+                                   w->code);
         set->items[set->n++] = (mg_plan_item){(uint32_t)c, (uint32_t)r->kind_of[row]};
-        s += len;
-        if (*s == ',')
-            s++;
     }
     r->has_prop = set->n > 0;
     return MG_OK;

@@ -459,6 +459,32 @@ static void test_random_marginal_sum(void **state)
     }
 }
 
+/* One's own sites as written: codes and kinds, spaces ignored, refusals
+ * naming the item. */
+static void test_split_sites(void **state)
+{
+    (void)state;
+    mg_plan_site_words w[4];
+    size_t n, bad;
+    assert_int_equal(mg_plan_split_sites("11069:cabine, 11206 : chariot;11300", w, 4, &n, &bad), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(w[0].code, "11069");
+    assert_string_equal(w[0].kind, "cabine");
+    assert_string_equal(w[1].code, "11206");
+    assert_string_equal(w[1].kind, "chariot");
+    assert_string_equal(w[2].code, "11300");
+    assert_string_equal(w[2].kind, "");
+    assert_int_equal(mg_plan_split_sites("", w, 4, &n, &bad), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(mg_plan_split_sites("11069,,11206", w, 4, &n, &bad), MG_EINVAL);
+    assert_int_equal(bad, 1);
+    assert_int_equal(mg_plan_split_sites("11069:a:b", w, 4, &n, &bad), MG_EINVAL);
+    assert_int_equal(bad, 0);
+    assert_int_equal(mg_plan_split_sites("11069: ", w, 4, &n, &bad), MG_EINVAL);
+    assert_int_equal(mg_plan_split_sites("1,2,3,4,5", w, 4, &n, &bad), MG_ELIMIT);
+    assert_int_equal(n, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_reason_names),
         cmocka_unit_test(test_marginal_and_standalone),
         cmocka_unit_test(test_random_marginal_sum),
+        cmocka_unit_test(test_split_sites),
     };
     /* The reasons met on a real territory need the Aude, loaded once. */
     const struct CMUnitTest aude[] = {
