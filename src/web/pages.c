@@ -1709,11 +1709,45 @@ static int method_page(web_ctx *ctx)
         "l'activité réelle).</li><li>Population standardisée et APL officielle : DREES, APL 2021.</li>"
         "<li>Communes, intercommunalités : Etalab, découpage administratif (COG 2026).</li>"
         "<li>Positions des communes : La Poste ; contours : IGN.</li></ul>\n"
-        "<h2>Limites</h2><p>Sans réseau routier, les temps de trajet sont estimés à vol d'oiseau "
-        "(distance × 1,3 à 60 km/h) : dans les vallées des Pyrénées et les Corbières, le vol d'oiseau franchit "
-        "des reliefs que la route contourne, et l'accès y est surestimé. Chaque page montre la valeur officielle "
-        "de la DREES à côté de la nôtre. La documentation technique (docs/methodology.md) détaille les "
-        "paramètres, leurs sources et l'accord mesuré avec les valeurs officielles.</p>\n");
+        );
+    for (size_t k = 0; k < ctx->app->nlayers; k++) {
+        const mg_layer *l = ctx->app->layers[k];
+        mg_buf_puts(b, k ? "<li>" : "<h2>Couches</h2><ul><li>");
+        mg_html_text(b, l->desc.label);
+        mg_buf_puts(b, " : ");
+        mg_html_text(b, l->desc.source);
+        mg_buf_puts(b, " (");
+        mg_html_text(b, l->desc.year);
+        mg_buf_puts(b, k + 1 == ctx->app->nlayers ? ").</li></ul>\n" : ").</li>");
+    }
+    mg_buf_puts(b, "<h2>Limites</h2>\n");
+    /* The travel-time model as loaded (the calibrated defaults of
+     * src/access/model.c, or the server's options), not a copy of it. */
+    const mg_diagnosis *g = ctx->app->prof[0].g;
+    const mg_crowfly *cf = &g->opts.crowfly;
+    char detour[16], speed[16], access[16], spread[16];
+    web_num(detour, sizeof detour, cf->detour, 1);
+    web_num(speed, sizeof speed, cf->speed_kmh, 0);
+    web_num(access, sizeof access, cf->access_min, 1);
+    web_num(spread, sizeof spread, g->opts.time_spread, 2);
+    mg_buf_puts(b, "<p>Sans réseau routier, les temps de trajet sont estimés à vol d'oiseau : "
+                   "distance × ");
+    mg_html_text(b, detour);
+    mg_buf_puts(b, " à ");
+    mg_html_text(b, speed);
+    mg_buf_puts(b, " km/h, plus ");
+    mg_html_text(b, access);
+    mg_buf_puts(b, " minutes par trajet entre deux communes, avec une incertitude de ± ");
+    mg_html_text(b, spread);
+    mg_buf_puts(b, " (en logarithme) qui adoucit les paliers de temps (pour les médecins "
+                   "généralistes ; chaque profession a ses paramètres, ajustés sur l'APL officielle "
+                   "de toute la France). Dans les vallées des Pyrénées et les Corbières, le vol "
+                   "d'oiseau franchit des reliefs que la route contourne, et l'accès y est "
+                   "surestimé. Chaque page montre la valeur officielle de la DREES à côté de la "
+                   "nôtre, et la page de chaque commune dit ce qui explique probablement l'écart. "
+                   "La documentation technique (docs/methodology.md, docs/calibration/) détaille "
+                   "les paramètres, leurs sources et l'accord mesuré avec les valeurs "
+                   "officielles.</p>\n");
     web_page_end(b);
     return b->failed ? MG_ELIMIT : MG_OK;
 }

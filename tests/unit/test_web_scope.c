@@ -319,6 +319,20 @@ static void test_layer_pages(void **state)
     mg_http_response_free(&r);
 }
 
+/* The method page states the travel-time model as loaded, and the layers. */
+static void test_method_page(void **state)
+{
+    (void)state;
+    const mg_diagnosis *g = mg_app_profession_get(app, "mg")->g;
+    char want[64];
+    snprintf(want, sizeof want, " à %.0f km/h, plus ", g->opts.crowfly.speed_kmh);
+    mg_http_response r = get("/methode");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), want));
+    assert_non_null(strstr(text(&r), "<h2>Couches</h2><ul><li>Typologie des communes (exemple)"));
+    mg_http_response_free(&r);
+}
+
 static int setup_with_layer(void **state)
 {
     web_fixture_layer = MG_SOURCE_DIR "/data/demo/layers/typologie-exemple.layer";
@@ -335,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_agreement_lists),
         cmocka_unit_test(test_commune_gap),
         cmocka_unit_test(test_layer_pages),
+        cmocka_unit_test(test_method_page),
     };
     return cmocka_run_group_tests(tests, setup_with_layer, web_teardown);
 }
