@@ -178,6 +178,9 @@ typedef struct mg_map_options {
      *   of the map area, <g class="mg-scale">.
      * - source: a line under the map, e.g. "Source : DREES, APL 2021 ;
      *   calcul maillage, 5 décembre 2026".
+     * Each name (with its dot) and each site is a pin: a <g class="mg-pin">
+     * translated to its point, its content drawn about the origin, so that
+     * the page's script can zoom the map and keep them at their size.
      */
     size_t label_count;
     bool epci_borders;

@@ -1549,16 +1549,32 @@ static int commune_xy(const mg_map_geometry *g, const mg_territory *t, const fra
     return 0;
 }
 
-/* A text with a white halo: the same text stroked white under it. */
-static void put_halo_text(writer *w, const view *v, double px, double py, const char *anchor,
+/*
+ * A pin: a group translated to the page point (px, py), whose content is
+ * drawn around its origin. A script that zooms the map scales the pin
+ * back about that point (carte.js), so that marks and names keep their
+ * size and their distance to the point on screen.
+ */
+static void put_pin_open(writer *w, const view *v, double px, double py, const char *cls)
+{
+    putf(w, "<g class=\"%s\" transform=\"translate(", cls);
+    put_milli(w, to_view_x(v, px));
+    put(w, " ");
+    put_milli(w, to_view_y(v, py));
+    put(w, ")\">");
+}
+
+/* A text with a white halo (the same text stroked white under it), at
+ * (dx, dy) page pixels from its pin's point. */
+static void put_halo_text(writer *w, const view *v, double dx, double dy, const char *anchor,
                           const char *text, const char *cls)
 {
     for (int pass = 0; pass < 2; pass++) {
         putf(w, "<text%s%s%s x=\"", cls && !pass ? " class=\"" : "", cls && !pass ? cls : "",
              cls && !pass ? "\"" : "");
-        put_milli(w, to_view_x(v, px));
+        put_milli(w, lround(dx * 1000 / v->zoom));
         put(w, "\" y=\"");
-        put_milli(w, to_view_y(v, py));
+        put_milli(w, lround(dy * 1000 / v->zoom));
         putf(w, "\" text-anchor=\"%s\"", anchor);
         if (pass == 0) {
             put(w, " stroke=\"#ffffff\" stroke-width=\"");
@@ -1783,16 +1799,14 @@ static void put_sites_and_labels(writer *w, const mg_map_geometry *g, const mg_t
                 pl->n--; /* the dot goes with its name */
                 continue;
             }
-            put(w, "<circle cx=\"");
-            put_milli(w, to_view_x(v, px));
-            put(w, "\" cy=\"");
-            put_milli(w, to_view_y(v, py));
-            put(w, "\" r=\"");
+            put_pin_open(w, v, px, py, "mg-pin");
+            put(w, "<circle cx=\"0\" cy=\"0\" r=\"");
             put_milli(w, lround(2000 / v->zoom));
             put(w, "\" stroke=\"#ffffff\" stroke-width=\"");
             put_milli(w, lround(1000 / v->zoom));
             put(w, "\"/>\n");
-            put_halo_text(w, v, tx, ty, anchor, name, "mg-label");
+            put_halo_text(w, v, tx - px, ty - py, anchor, name, "mg-label");
+            put(w, "</g>\n");
             placed++;
         }
         put(w, "</g>\n");
@@ -1804,7 +1818,8 @@ static void put_sites_and_labels(writer *w, const mg_map_geometry *g, const mg_t
             const mg_map_site *s = &o->sites[i];
             if (!isfinite(sx[i]))
                 continue;
-            put(w, "<g class=\"mg-site\"><title>");
+            put_pin_open(w, v, sx[i], sy[i], "mg-site mg-pin");
+            put(w, "<title>");
             put_text(w, s->label && s->label[0] ? s->label : "Site");
             if (s->kind_label && s->kind_label[0]) {
                 put_text(w, " (");
@@ -1815,8 +1830,7 @@ static void put_sites_and_labels(writer *w, const mg_map_geometry *g, const mg_t
                  site_colors[s->kind % MG_MAP_SITE_KINDS]);
             put_milli(w, lround(1500 / v->zoom));
             put(w, "\" d=\"");
-            put_site_mark(w, s->kind, to_view_x(v, sx[i]), to_view_y(v, sy[i]),
-                          lround(SITE_R * 1000 / v->zoom));
+            put_site_mark(w, s->kind, 0, 0, lround(SITE_R * 1000 / v->zoom));
             put(w, "\"/>\n");
             double tx, ty;
             const char *anchor;
@@ -1826,7 +1840,7 @@ static void put_sites_and_labels(writer *w, const mg_map_geometry *g, const mg_t
                 put(w, "<g aria-hidden=\"true\" font-weight=\"bold\" font-size=\"");
                 put_milli(w, lround(LABEL_FS * 1000 / v->zoom));
                 putf(w, "\" fill=\"%s\">\n", site_colors[s->kind % MG_MAP_SITE_KINDS]);
-                put_halo_text(w, v, tx, ty, anchor, s->label, "mg-site-label");
+                put_halo_text(w, v, tx - sx[i], ty - sy[i], anchor, s->label, "mg-site-label");
                 put(w, "</g>\n");
             }
             put(w, "</g>\n");

@@ -162,6 +162,22 @@ test('the map: zoom, pan, name and value, click', { timeout: TEST_TIMEOUT }, asy
     await tools.getByRole('button', { name: 'Dézoomer', exact: true }).click();
     v = await viewBox(page);
     assert.ok(Math.abs(v.w - home.w) < 0.01, 'zoomed out back');
+    // The names of the main communes keep their size and their place beside
+    // their dot on screen (the pin scaled back about its point).
+    const pinBoxes = () => page.evaluate(() => {
+      const pin = document.querySelector('svg.mg-map .mg-pin');
+      const t = pin.querySelector('text').getBoundingClientRect();
+      const c = pin.querySelector('circle').getBoundingClientRect();
+      return { w: t.width, h: t.height, dx: t.left - c.left, dy: t.top - c.top };
+    });
+    assert.ok(await map.locator('.mg-labels .mg-pin').count() > 0, 'the main communes are named');
+    const before = await pinBoxes();
+    for (let i = 0; i < 3; i++)
+      await tools.getByRole('button', { name: 'Zoomer', exact: true }).click();
+    const zoomed = await pinBoxes();
+    for (const k of ['w', 'h', 'dx', 'dy'])
+      assert.ok(Math.abs(zoomed[k] - before[k]) < 1.5, `name ${k}: ${before[k]} → ${zoomed[k]}`);
+    await tools.getByRole('button', { name: 'Vue initiale' }).click();
     // Up to 16 times: the button then says it is disabled, and keeps the focus.
     const zin = tools.getByRole('button', { name: 'Zoomer', exact: true });
     await zin.focus();

@@ -1429,6 +1429,19 @@ static const char *next_el(const char *p, const char *tag, char *el, size_t cap)
     return e + 1;
 }
 
+/* The translation of a pin (<g class="… mg-pin" transform="translate(x y)">). */
+static void pin_xy(const char *el, double *x, double *y)
+{
+    char tr[128], *end;
+    attr_of(el, "transform", tr, sizeof tr);
+    assert_true(strncmp(tr, "translate(", 10) == 0);
+    *x = svg_number(tr + 10, &end);
+    while (*end == ' ')
+        end++;
+    *y = svg_number(end, &end);
+    assert_true(*end == ')');
+}
+
 static double attr_num(const char *el, const char *name)
 {
     char v[64], *end;
@@ -1468,8 +1481,17 @@ static void test_labels(void **state)
     char names[8][64];
     size_t n = 0, nd = 0;
     char el[512];
-    for (const char *p = g; (p = next_el(p, "<text class=\"mg-label\"", el, sizeof el)) && n < 8;) {
-        double x = attr_num(el, "x"), y = attr_num(el, "y");
+    /* Each name and its dot in a pin: positions relative to its point. */
+    for (const char *q = g; (q = next_el(q, "<g class=\"mg-pin\"", el, sizeof el)) && n < 8;) {
+        double px, py;
+        pin_xy(el, &px, &py);
+        const char *p = next_el(q, "<circle ", el, sizeof el);
+        assert_non_null(p);
+        double cx = px + attr_num(el, "cx"), cy = py + attr_num(el, "cy"), r = attr_num(el, "r");
+        dots[nd++] = (box){cx - r, cy - r, cx + r, cy + r};
+        p = next_el(p, "<text class=\"mg-label\"", el, sizeof el);
+        assert_non_null(p);
+        double x = px + attr_num(el, "x"), y = py + attr_num(el, "y");
         char anchor[16];
         attr_of(el, "text-anchor", anchor, sizeof anchor);
         const char *e = strchr(p, '<');
@@ -1480,10 +1502,6 @@ static void test_labels(void **state)
         double w = 0.55 * fs * (double)utf8_len(names[n]);
         double x0 = strcmp(anchor, "start") == 0 ? x : strcmp(anchor, "end") == 0 ? x - w : x - w / 2;
         labels[n++] = (box){x0, y - 0.75 * fs, x0 + w, y + 0.2 * fs};
-    }
-    for (const char *p = g; (p = next_el(p, "<circle ", el, sizeof el)) && nd < 8;) {
-        double cx = attr_num(el, "cx"), cy = attr_num(el, "cy"), r = attr_num(el, "r");
-        dots[nd++] = (box){cx - r, cy - r, cx + r, cy + r};
     }
     /* Three names (each drawn twice, the halo first, counted once), the
      * most populous first; each with its dot. */
@@ -1648,31 +1666,36 @@ static void test_sites(void **state)
     hand_map_make(&m, &o);
     const char *s = m.svg.data;
     assert_xmllint(s, m.svg.len);
-    assert_int_equal(count(s, "<g class=\"mg-site\">"), 3);
-    assert_has(s, "<g class=\"mg-site\"><title>Cabine d&#39;Alpha (cabine de téléconsultation)</title>");
+    assert_int_equal(count(s, "<g class=\"mg-site mg-pin\""), 3);
+    assert_has(s, ")\"><title>Cabine d&#39;Alpha (cabine de téléconsultation)</title>");
     assert_has(s, "<title>Chariot &lt;B&gt; (chariot de téléconsultation)</title>");
     assert_has(s, "<title>Site</title>");
     /* Named beside the mark (twice: halo, then text). */
     assert_int_equal(count(s, ">Cabine d&#39;Alpha</text>"), 2);
     assert_int_equal(count(s, ">Chariot &lt;B&gt;</text>"), 2);
-    /* Alpha has no point of its own: its mark (a disc "Mx-r y a…") is at
-     * the middle of its contour. */
+    /* Alpha has no point of its own: its mark (a disc "Mx-r y a…" about
+     * its pin's point) is at the middle of its contour. */
     double ab[4], bb[4];
     commune_extent(s, "11001", ab);
     commune_extent(s, "11002", bb);
-    const char *site = strstr(s, "<g class=\"mg-site\">");
+    const char *site = strstr(s, "<g class=\"mg-site mg-pin\"");
     char el[1024], dattr[512], *end;
+    double px, py;
+    next_el(site, "<g ", el, sizeof el);
+    pin_xy(el, &px, &py);
     next_el(site, "<path ", el, sizeof el);
     attr_of(el, "d", dattr, sizeof dattr);
-    double r = 7, mx = svg_number(dattr + 1, &end) + r, my = svg_number(end, &end);
+    double r = 7, mx = px + svg_number(dattr + 1, &end) + r, my = py + svg_number(end, &end);
     assert_close(mx, (ab[0] + ab[2]) / 2, 0.01);
     assert_close(my, (ab[1] + ab[3]) / 2, 0.01);
     /* The Lambert-93 point falls inside B (a square mark, "Mx-r y-r h…"). */
-    site = strstr(site + 1, "<g class=\"mg-site\">");
+    site = strstr(site + 1, "<g class=\"mg-site mg-pin\"");
+    next_el(site, "<g ", el, sizeof el);
+    pin_xy(el, &px, &py);
     next_el(site, "<path ", el, sizeof el);
     attr_of(el, "d", dattr, sizeof dattr);
-    mx = svg_number(dattr + 1, &end) + r;
-    my = svg_number(end, &end) + r;
+    mx = px + svg_number(dattr + 1, &end) + r;
+    my = py + svg_number(end, &end) + r;
     assert_true(mx > bb[0] && mx < bb[2] && my > bb[1] && my < bb[3]);
     /* Legend: one line per kind. */
     assert_int_equal(count(s, ">cabine de téléconsultation</text>"), 1);

@@ -63,12 +63,26 @@
         var els = view.querySelectorAll("[stroke-width], [font-size], circle[r]");
         for (var i = 0; i < els.length; i++) {
             var e = els[i];
+            if (e.closest(".mg-pin") || e.querySelector(".mg-pin")) {
+                continue; /* scaled with its pins */
+            }
             this.scaled.push({
                 el: e,
                 sw: e.hasAttribute("stroke-width") ? parseFloat(e.getAttribute("stroke-width")) : NaN,
                 fs: e.hasAttribute("font-size") ? parseFloat(e.getAttribute("font-size")) : NaN,
                 r: e.localName === "circle" ? parseFloat(e.getAttribute("r")) : NaN
             });
+        }
+        /* Pins (names and sites, drawn about a point): scaled back about
+         * their point, so that they keep their size and distance on screen. */
+        this.pins = [];
+        var pins = view.querySelectorAll(".mg-pin");
+        for (var j = 0; j < pins.length; j++) {
+            var m = /translate\(\s*([-\d.eE]+)[\s,]+([-\d.eE]+)\s*\)/.exec(
+                pins[j].getAttribute("transform") || "");
+            if (m) {
+                this.pins.push({ el: pins[j], x: m[1], y: m[2] });
+            }
         }
         this.scale = svg.querySelector(".mg-scale");
         this.build();
@@ -181,6 +195,11 @@
             if (isFinite(s.r)) {
                 s.el.setAttribute("r", fmt(s.r / z));
             }
+        }
+        for (var j = 0; j < this.pins.length; j++) {
+            var p = this.pins[j];
+            p.el.setAttribute("transform", "translate(" + p.x + " " + p.y + ")" +
+                              (Math.abs(z - 1) < 1e-9 ? "" : " scale(" + Math.round(1e6 / z) / 1e6 + ")"));
         }
         if (this.scale) {
             this.scale.setAttribute("visibility", Math.abs(z - 1) < 1e-6 ? "visible" : "hidden");
