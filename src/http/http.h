@@ -47,11 +47,29 @@ typedef struct mg_http_response {
     char request_id[24];      /* sent as X-Request-Id; shown on error pages */
     bool close;               /* sent with Connection: close, and the connection closed
                                  after it (a request whose framing is ambiguous) */
+    /* The body holds nothing secret (no form token, no account's data), so
+     * it may be sent gzip-compressed (mg_http_compress): compressing a
+     * secret beside text the request chose would let an observer of sizes
+     * guess the secret (BREACH). Set by the caller; gzipped by the server
+     * when it compressed the body. */
+    bool compressible;
+    bool gzipped;
     /* For the access log (mg_http_log_request): the account that asked (0
      * for none), and what went wrong, for operators, with a 5xx. */
     int64_t account_id;
     char log_detail[1024];
 } mg_http_response;
+
+/**
+ * Compresses res's body with gzip in place when res->compressible, the
+ * request accepts gzip (Accept-Encoding, a q of 0 refusing it), the status
+ * is 200, the body is at least 1 KiB of a textual type (HTML, CSS,
+ * JavaScript, SVG, JSON, GeoJSON, CSV, XML) and compression makes it
+ * smaller; then sets res->gzipped (Content-Encoding: gzip). Vary:
+ * Accept-Encoding is sent with every compressible answer. MG_ENOMEM leaves
+ * the body as it was. The server calls it before sending.
+ */
+int mg_http_compress(const mg_http_request *r, mg_http_response *res);
 
 /** A handler returns 0 having filled res; a negative code means 500. */
 typedef int (*mg_http_handler)(void *ctx, const mg_http_request *req, mg_http_response *res);
@@ -313,7 +331,7 @@ typedef struct mg_http_header_field {
     const char *value;
 } mg_http_header_field;
 
-#define MG_HTTP_MAX_RESPONSE_HEADERS 15u
+#define MG_HTTP_MAX_RESPONSE_HEADERS 17u
 
 /**
  * The headers the server sends with res, Content-Length and Date aside:

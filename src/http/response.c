@@ -71,6 +71,10 @@ size_t mg_http_response_headers(const mg_http_response *res,
      * once the answer is sent. */
     if (res->close)
         out[n++] = (mg_http_header_field){"Connection", "close"};
+    if (res->gzipped)
+        out[n++] = (mg_http_header_field){"Content-Encoding", "gzip"};
+    if (res->compressible)
+        out[n++] = (mg_http_header_field){"Vary", "Accept-Encoding"};
     return n;
 }
 

@@ -316,6 +316,9 @@ static struct MHD_Response *to_mhd(mg_http_response *res, int fd, uint64_t fd_si
 static enum MHD_Result send_response(struct MHD_Connection *c, const mg_http_request *r,
                                      mg_http_response *res, int fd, uint64_t fd_size)
 {
+    /* Out of memory, the answer goes uncompressed. */
+    if (fd < 0 && r)
+        (void)mg_http_compress(r, res);
     struct MHD_Response *mr = to_mhd(res, fd, fd_size);
     if (!mr) {
         mg_http_error(r, res, 500, "Le serveur a rencontré une erreur. Réessayez plus tard.");

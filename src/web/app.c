@@ -238,7 +238,12 @@ static int dispatch(void *binding, const mg_http_request *r, mg_http_response *r
     web_ctx ctx = {.app = b->app, .req = r, .res = res};
     if (!web_gate(&ctx, b->route))
         return MG_OK;
-    return b->route->fn(&ctx);
+    int rc = b->route->fn(&ctx);
+    /* What a visitor without account reads, with no form token in it, may
+     * be compressed (mg_http_compress): public pages, maps, downloads. */
+    res->compressible = rc == MG_OK && ctx.actor && ctx.actor->account_id == 0 && !ctx.csrf[0] &&
+                        !ctx.bearer;
+    return rc;
 }
 
 size_t mg_app_route_count(const mg_app *a)

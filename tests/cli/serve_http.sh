@@ -55,6 +55,26 @@ xmllint --noout "$tmp/out" && ok || fail "SVG map is not well-formed XML"
 get 200 "image/png" "/carte.png?profession=mg"
 get 200 "text/csv" "/telecharger/communes.csv?profession=mg"
 
+# gzip: a visitor's page and download compressed for a client that asks,
+# the same bytes once inflated; not without asking, nor with q=0; never a
+# page holding a form token (the log-in page) or a signed-in account's.
+curl -s -o "$tmp/plain" "$base/territoire"
+get 200 "text/html; charset=utf-8" /territoire -H 'Accept-Encoding: gzip'
+grep -qi '^content-encoding: gzip' "$tmp/headers" && ok || fail "/territoire not gzipped"
+grep -qi '^vary: accept-encoding' "$tmp/headers" && ok || fail "no Vary with a compressible page"
+gzip -dc <"$tmp/out" | cmp -s - "$tmp/plain" && ok || fail "the gzipped page differs once inflated"
+[ "$(stat -c %s "$tmp/out")" -lt "$(( $(stat -c %s "$tmp/plain") / 4 ))" ] && ok ||
+    fail "the gzipped page is not 4 times smaller"
+get 200 "text/csv" "/telecharger/communes.csv?profession=mg" -H 'Accept-Encoding: br, gzip;q=0.5'
+grep -qi '^content-encoding: gzip' "$tmp/headers" && ok || fail "the CSV is not gzipped"
+for args in "/territoire -H Accept-Encoding:gzip;q=0" "/territoire" "/connexion -H Accept-Encoding:gzip"; do
+    # shellcheck disable=SC2086
+    get 200 "text/html; charset=utf-8" $args
+    grep -qi '^content-encoding' "$tmp/headers" && fail "compressed: $args" || ok
+done
+get 200 "text/html; charset=utf-8" /territoire -H 'Accept-Encoding: gzip' "${S[@]}"
+grep -qi '^content-encoding' "$tmp/headers" && fail "a signed-in page was compressed" || ok
+
 # Bad requests: 4xx with a French page (or JSON under /api), no detail leaked.
 get 400 "text/html" "/territoire?profession=xx"
 expect_out 'Profession inconnue'

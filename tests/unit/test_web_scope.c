@@ -333,6 +333,38 @@ static void test_method_page(void **state)
     mg_http_response_free(&r);
 }
 
+/* What may be gzipped (mg_http_compress): a visitor's page without form
+ * token, not the log-in page (its token) nor a signed-in account's page. */
+static void test_compressible(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *target;
+        bool anonymous, compressible;
+    } cases[] = {
+        {"/territoire", true, true},
+        {"/epci/" SIREN, true, true},
+        {"/telecharger/communes.csv", true, true},
+        {"/connexion", true, false},
+        {"/territoire", false, false},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        mg_http_response r;
+        mg_http_response_init(&r);
+        if (cases[k].anonymous)
+            assert_int_equal(mg_http_dispatch_with(app->router, "GET", cases[k].target, NULL, NULL,
+                                                   NULL, 0, &r),
+                             0);
+        else
+            assert_int_equal(web_request("GET", cases[k].target, NULL, NULL, 0, &r), 0);
+        assert_int_equal(r.status, 200);
+        if (r.compressible != cases[k].compressible)
+            fail_msg("%s (%s): compressible %d", cases[k].target,
+                     cases[k].anonymous ? "visitor" : "signed in", r.compressible);
+        mg_http_response_free(&r);
+    }
+}
+
 static int setup_with_layer(void **state)
 {
     web_fixture_layer = MG_SOURCE_DIR "/data/demo/layers/typologie-exemple.layer";
@@ -350,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_commune_gap),
         cmocka_unit_test(test_layer_pages),
         cmocka_unit_test(test_method_page),
+        cmocka_unit_test(test_compressible),
     };
     return cmocka_run_group_tests(tests, setup_with_layer, web_teardown);
 }
