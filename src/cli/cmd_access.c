@@ -34,7 +34,9 @@ static void help(void)
            "  --measure LIST        extra columns, comma-separated, among:\n"
            "                        %s\n"
            "  --threshold X         under-served below X (GP default 2.5)\n"
-           "  --format F            csv (default), json or geojson\n"
+           "  --format F            csv (default), csv-fr (for a French spreadsheet:\n"
+           "                        ';', decimal comma, BOM, French headers), json or\n"
+           "                        geojson\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        also write the key figures as JSON\n"
            "  --scope SCOPE         the table and figures for epci:SIREN (the communes\n"
@@ -53,6 +55,7 @@ static void help(void)
 typedef struct access_opts {
     cli_common c;
     enum mg_format fmt;
+    bool french; /* --format csv-fr: the CSV for a French spreadsheet */
     const char *out_path, *summary_path, *measures, *scope;
     double threshold;
     bool threshold_set;
@@ -71,8 +74,13 @@ static int access_option(access_opts *o, int opt, const char *arg)
     case 's': o->summary_path = arg; return 0;
     case 'S': o->scope = arg; return 0;
     case 'f':
+        o->french = strcmp(arg, "csv-fr") == 0;
+        if (o->french) {
+            o->fmt = MG_FORMAT_CSV;
+            return 0;
+        }
         if (mg_format_parse(arg, &o->fmt)) {
-            cli_error(cmd, "--format %s: expected csv, json or geojson", arg);
+            cli_error(cmd, "--format %s: expected csv, csv-fr, json or geojson", arg);
             return -1;
         }
         return 0;
@@ -197,7 +205,8 @@ static int write_table(const access_opts *o, access_run *r)
     cli_out out;
     if (cli_out_open(&out, o->out_path, cmd))
         return MG_EXIT_OUTPUT;
-    int rc = mg_output_table(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s, &r->d);
+    const mg_table_opts topt = {.french = o->french};
+    int rc = mg_output_table_opt(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s, &topt, &r->d);
     if (cli_out_close(&out, rc == MG_OK, cmd) || rc) {
         if (rc)
             cli_error(cmd, "%s", r->d.msg);

@@ -277,6 +277,13 @@ grep -q 'class="mg-scope-outline"' "$tmp/scoped.svg" && ok || fail "scoped map: 
 grep -q 'class="mg-source"' "$tmp/scoped.svg" && grep -q 'class="mg-scale"' "$tmp/scoped.svg" &&
     ok || fail "map download: no source line or scale bar"
 dl scoped.png "/carte.png?profession=mg&perimetre=epci:$epci" 200 "image/png"
+# The command line's French CSV is the web's, byte for byte, whole and scoped.
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format csv-fr --out "$tmp/cli-fr.csv"
+cmp -s "$tmp/cli-fr.csv" "$tmp/full-fr.csv" && ok || fail "access --format csv-fr differs from the web's"
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format csv-fr --scope "epci:$epci" --out "$tmp/cli-fr.csv"
+cmp -s "$tmp/cli-fr.csv" "$tmp/scoped-fr.csv" && ok || fail "access --format csv-fr --scope differs from the web's"
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --format csv-fr2
+expect_err 'expected csv, csv-fr, json or geojson'
 # A list of communes as scope: the rows of those communes.
 dl list.csv "/telecharger/communes.csv?profession=mg&base=modele&perimetre=communes:11069,11304" 200
 [ "$(cut -d, -f1 "$tmp/list.csv" | tail -n +2 | tr '\n' ' ')" = "11069 11304 " ] && ok ||
@@ -316,7 +323,12 @@ grep -q "filename=\"maillage-scenario-$id-cc-piege-lauragais-malepere.xlsx\"" "$
 # Its map marks and names the site.
 dl scen.svg "/carte.svg?scenario=$id&base=modele&perimetre=epci:$epci" 200 "image/svg+xml"
 name=$(awk -F, 'NR == 2 { print $2 }' "$tmp/scoped.csv")
-grep -q "<g class=\"mg-site\"><title>[^<]*$name" "$tmp/scen.svg" && ok || fail "scenario map: no site at $name"
+python3 -c '
+import html, re, sys
+svg, name = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2]
+labels = [html.unescape(t) for t in re.findall(r"<text class=\"mg-site-label\"[^>]*>([^<]*)</text>", svg)]
+assert labels == [name], labels
+' "$tmp/scen.svg" "$name" && ok || fail "scenario map: no site named $name"
 # Anonymous: the scenario is not public.
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/telecharger/communes.xlsx?scenario=$id")
 [ "$code" = 303 ] && ok || fail "anonymous scenario workbook: $code"
