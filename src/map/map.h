@@ -170,7 +170,9 @@ typedef struct mg_map_options {
      *   screen readers (the communes' titles name them).
      * - epci_borders: a dark line where two neighbouring communes belong
      *   to different EPCI (t->epci; nothing when t has none),
-     *   <path class="mg-epci">, with a legend line.
+     *   <path class="mg-epci">, with a legend line. The borders are found
+     *   when the geometry is built, from neighbours' shared vertices (so
+     *   only when t has EPCI, and not past 4 million contour points).
      * - sites/nsites: marks with their names (mg_map_site), legend lines
      *   per kind; at most MG_MAP_MAX_SITES (MG_EINVAL beyond, or for a
      *   commune outside t or a kind out of range).

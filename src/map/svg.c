@@ -211,6 +211,11 @@ static void simplify_open(const double *x, const double *y, size_t m, double tol
 }
 
 #define BORDER_OUT ((size_t)-1)
+/* Past this many contour points no borders are found: the point and edge
+ * tables (20 bytes a slot, twice as many slots as points) would pass
+ * 160 MB while the geometry is built. France's communes simplified for
+ * display are about 2 million. */
+#define BORDER_MAX_POINTS 4000000u
 #define NONE32 UINT32_MAX
 
 static uint64_t mix64(uint64_t h)
@@ -321,7 +326,7 @@ static int build_borders(mg_map_geometry *g, const double *lx, const double *ly,
                          const ring_ref *rings, const size_t *commune_rr, size_t n,
                          size_t max_ring, double tol2)
 {
-    if (npts == 0 || npts >= NONE32 / 2 || n >= NONE32)
+    if (npts == 0 || npts > BORDER_MAX_POINTS || n >= NONE32)
         return MG_OK;
     size_t pcap = 1;
     while (pcap < 2 * npts)
@@ -581,7 +586,8 @@ int mg_map_geometry_build(mg_map_geometry **out, const mg_territory *t,
     }
     g->commune_ring[n] = g->nring;
     commune_rr[n] = nrr;
-    if (build_borders(g, lx, ly, point_at, rrefs, commune_rr, n, max_ring, tol2)) {
+    /* Shared borders serve the EPCI borders: only with EPCI membership. */
+    if (t->epci && build_borders(g, lx, ly, point_at, rrefs, commune_rr, n, max_ring, tol2)) {
         rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "map: out of memory");
         goto done;
     }
