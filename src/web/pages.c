@@ -570,7 +570,12 @@ static void key_figures(mg_buf *b, const mg_app_profession *p, const mg_summary 
         web_num(z, sizeof z, s->threshold, 1);
         snprintf(lbl, sizeof lbl, "Population sous le seuil (%s)", z);
         figure(b, lbl, t->below_population, 0, "habitants");
-        figure(b, "Part de la population sous le seuil", 100 * t->below_share, 1, "%");
+        /* The share of the same inhabitants; below_share (FGT0) is one of
+         * standardised population, like the FGT1 gap. */
+        figure(b, "Part des habitants sous le seuil",
+               t->population > 0 ? 100 * t->below_population / t->population : NAN, 1, "%");
+        figure(b, "Part de la population standardisée sous le seuil", 100 * t->below_share, 1,
+               "%");
         figure(b, "Écart moyen au seuil (FGT1)", t->fgt1, 4, NULL);
     }
     figure(b, "Indice de Gini", t->gini, 3, NULL);

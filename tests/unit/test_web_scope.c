@@ -167,8 +167,21 @@ static void test_epci_page(void **state)
         size_t i = g->study[k];
         under += t->epci[i] == (int32_t)e && g->apl[i] < g->prof->threshold;
     }
-    char want[64];
+    char want[128];
     snprintf(want, sizeof want, "<strong>%zu communes sur 38</strong>", under);
+    assert_non_null(strstr(s, want));
+    /* The share of inhabitants below it: of the same inhabitants as the
+     * count beside it, not of standardised population. */
+    double inh = 0, below = 0;
+    for (size_t k = 0; k < g->study_n; k++) {
+        size_t i = g->study[k];
+        if (t->epci[i] != (int32_t)e)
+            continue;
+        inh += t->population[i];
+        below += g->apl[i] < g->prof->threshold ? t->population[i] : 0;
+    }
+    snprintf(want, sizeof want, "Part des habitants sous le seuil</dt><dd>%.1f", 100 * below / inh);
+    *strrchr(want, '.') = ',';
     assert_non_null(strstr(s, want));
     /* Its links stay on the EPCI's page; no EPCI table on it. */
     assert_non_null(strstr(s, "href=\"/epci/" SIREN "?profession=mg&amp;mesure=apl&amp;tri="));
