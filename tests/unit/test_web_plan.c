@@ -180,6 +180,19 @@ static void test_scope(void **state)
     must_have(para, want);
     assert_null(strstr(para, "tout le territoire"));
     mg_http_response_free(&r);
+    /* On the model's baseline, the model's values (the territory page's
+     * with base=modele). */
+    below(ap->g, mg_app_baseline_values(ap, MG_BASELINE_MODEL), s.mark, &cs, &hs);
+    r = get("/planification?profession=mg&base=modele&perimetre=epci:" EPCI
+            "&cabine=1&chariot=0&calculer=1");
+    assert_int_equal(r.status, 200);
+    element(text(&r), "avant-apres-plan", "</p>", para, sizeof para);
+    snprintf(want, sizeof want, "<span class=\"perimetre\">%s : de %zu à ", s.label, cs);
+    must_have(para, want);
+    web_num(h, sizeof h, hs, 0);
+    snprintf(want, sizeof want, "communes sous le seuil (de %s à ", h);
+    must_have(para, want);
+    mg_http_response_free(&r);
     /* A site of yours outside the scope is refused beside the field. */
     r = get("/planification?profession=mg&perimetre=epci:" EPCI
             "&cabine=1&chariot=0&calculer=1&proposition=11069");
