@@ -196,8 +196,7 @@ static void param_hint(char *out, size_t cap, size_t k, const mg_profession *pro
         mg_action a = mg_action_defaults(kind);
         char v[32];
         short_num(v, sizeof v, param_value(&a, ap->name));
-        const char *who = kind == MG_RES_GP ? mg_resource_one_for(kind, prof)
-                                            : mg_resource_label_for(kind, prof);
+        const char *who = mg_resource_one_for(kind, prof);
         n += (size_t)snprintf(out + n, cap - n, "%s %s (%s)", first ? "" : ",", v, who);
         first = false;
     }
@@ -702,7 +701,7 @@ static void defaults_table(mg_buf *b, const mg_diagnosis *g)
         mg_diag d = {{0}};
         if (mg_action_capacity(&a, g, &c, &d))
             c = NAN;
-        short_num(cap, sizeof cap, c);
+        web_num(cap, sizeof cap, c, 0); /* acts a year, as the actions table writes them */
         if (kind == MG_RES_MOBILE) {
             short_num(p1, sizeof p1, a.days_per_month);
             short_num(p2, sizeof p2, a.hours_per_day);

@@ -371,7 +371,7 @@ static void test_actions_named_and_defaults(void **state)
     has(&r, "ne concernent que les médecins généralistes : ils ne sont pas proposés pour les "
             "infirmières");
     has(&r, "Nombre d&#39;infirmières (négatif : départs)");
-    has(&r, "Vide : 1 (une infirmière), 3 (Maison de santé).");
+    has(&r, "Vide : 1 (une infirmière), 3 (une maison de santé).");
     /* No threshold for nurses: said in words, no dash in the figures. */
     has(&r, "Aucun seuil n'est défini pour les infirmières");
     has(&r, "Aucun seuil de sous-dotation n'est défini pour les infirmières");
@@ -403,14 +403,15 @@ static void test_actions_named_and_defaults(void **state)
     snprintf(s, sizeof s, "20 heures par semaine × 3 consultations par heure × 47 semaines par an "
                           "× 0,7 (part à distance)</td><td>%s <span class=\"unit\">actes par an", v);
     has(&r, s);
+    web_num(v, sizeof v, 8.0 * 2 * 47 * 0.8, 0); /* 601.6 acts, written 602 */
     snprintf(s, sizeof s, "8 heures par semaine × 2 consultations par heure × 47 semaines par an × "
-                          "0,8 (part à distance)</td><td>601,6 <span");
+                          "0,8 (part à distance)</td><td>%s <span", v);
     has(&r, s);
     web_num(v, sizeof v, 2.0 * 12 * 6 * 3, 0);
     snprintf(s, sizeof s, "× 3 consultations par heure</td><td>%s <span", v);
     has(&r, s);
     has(&r, "name=\"weeks_per_year\"");
-    has(&r, "Vide : 47 (Cabine de télémédecine), 47 (Chariot de téléconsultation).");
+    has(&r, "Vide : 47 (une cabine de télémédecine), 47 (un chariot de téléconsultation).");
     mg_http_response_free(&r);
     /* A default changed in the form: 10 h × 3 × 40 weeks × 0,7 = 840. */
     assert_int_equal(add(page, "kind=telemedicine_cabin&commune=11304&hours_per_week=10&weeks_per_year=40"),
