@@ -23,6 +23,8 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "diagnosis/summary.h"
+#include "output/table.h"
 
 typedef struct mg_workbook mg_workbook;
 
@@ -77,5 +79,53 @@ int mg_workbook_finish(mg_workbook *wb, mg_buf *out, mg_diag *d) MG_WARN_UNUSED;
 
 /** Abandons the workbook: the temporary file removed, wb freed. NULL accepted. */
 void mg_workbook_free(mg_workbook *wb);
+
+/* --- The commune workbook ------------------------------------------------- */
+
+/** A column the Communes sheet adds after the table's own (its French
+ * header col.label_fr, else col.name): its decimals, or MG_WB_TEXT for a
+ * 0/1 flag written "oui"/"non". */
+typedef struct mg_wb_extra {
+    mg_column col;
+    int decimals;
+} mg_wb_extra;
+
+#define MG_WORKBOOK_MAX_EXTRA 16
+
+/** What mg_output_workbook writes (everything borrowed). */
+typedef struct mg_workbook_doc {
+    const mg_diagnosis *g;
+    const size_t *rows;          /* the communes (territory indices): a scope's, or g->study */
+    size_t nrows;
+    bool scoped;                 /* rows are a part of the study territory */
+    const char *title;           /* French: the document's title */
+    const char *scope_label;     /* "CC Piège Lauragais Malepère", "Aude (11)" */
+    const char *territory_label; /* "Aude (11)" */
+    const mg_wb_extra *extra;    /* at most MG_WORKBOOK_MAX_EXTRA */
+    size_t nextra;
+    /* The values the figures are on (t->n), and for a scenario the values
+     * after it: the Communes sheet then adds before, after and difference,
+     * and the figures are given before and after. */
+    const double *values, *after;
+    const mg_summary *s, *s_after; /* their figures over rows (mg_scope_summary) */
+    double threshold;            /* NaN: no under-threshold figures */
+    const char *values_label;    /* what the values are: "APL du modèle"… */
+    const char *unit;            /* of the values */
+    const char *mean_label;      /* "APL moyenne (pondérée)" */
+    int decimals;                /* of the values in the figures */
+    bool official_mean;          /* the figures give the DREES mean too */
+    const char *scenario;        /* its name; NULL unless a scenario */
+    long long scenario_id;
+} mg_workbook_doc;
+
+/**
+ * The commune workbook (docs/formats.md, "Workbook"): sheets "Communes"
+ * (the table's columns with French headers, the added ones, before/after/
+ * difference for a scenario), "EPCI" (doc->s's EPCI), "Chiffres clés" (its
+ * territory figures, communes below the threshold counted on rows) and
+ * "Sources et méthode" (sources, method, the diagnosis's parameters, the
+ * date), appended to out.
+ */
+int mg_output_workbook(const mg_workbook_doc *doc, mg_buf *out, mg_diag *d) MG_WARN_UNUSED;
 
 #endif

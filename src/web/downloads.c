@@ -394,360 +394,17 @@ static int communes_geojson(web_ctx *ctx)
 
 /* --- The XLSX workbook ------------------------------------------------------ */
 
-/* What the workbook's figures are computed on: the values shown (before
- * and after for a scenario) over the scope, with their threshold. */
-typedef struct wb_figures {
-    const double *now, *after; /* after: NULL unless a scenario */
-    double threshold;          /* NaN when the measure has none */
-    mg_summary s, s_after;
-} wb_figures;
-
-/* Communes of the scope below the threshold: the total, and per EPCI of
- * the territory in per_epci (t->nepci entries) when not NULL. */
-static size_t count_below(const mg_diagnosis *g, const mg_scope *sc, const double *v, double thr,
-                          size_t *per_epci)
-{
-    size_t n = 0;
-    if (per_epci)
-        memset(per_epci, 0, g->t->nepci * sizeof *per_epci);
-    if (!isfinite(thr))
-        return 0;
-    for (size_t k = 0; k < sc->n; k++) {
-        size_t i = sc->idx[k];
-        if (!(v[i] < thr))
-            continue;
-        n++;
-        if (per_epci && g->t->epci[i] >= 0)
-            per_epci[g->t->epci[i]]++;
-    }
-    return n;
-}
-
-/* The count of the EPCI coded `code` in per_epci (0 when unknown). */
-static size_t epci_count(const mg_territory *t, const size_t *per_epci, const char *code)
-{
-    for (size_t e = 0; e < t->nepci; e++)
-        if (strcmp(t->epci_code[e], code) == 0)
-            return per_epci[e];
-    return 0;
-}
-
-static const char *yes_no(double flag)
-{
-    return !isfinite(flag) ? "" : flag != 0 ? "oui" : "non";
-}
-
-/* "Communes": the CSV's columns with French headers, then for a scenario
- * before, after and difference on its baseline. */
-static int sheet_communes(mg_workbook *wb, const view *v, const wb_figures *fig, mg_diag *d)
-{
-    const mg_diagnosis *g = v->p->g;
-    const mg_territory *t = g->t;
-    mg_column extra[4];
-    bool flag[4];
-    size_t nextra = extra_columns(v, extra, flag);
-    int dec = mg_app_measure(v->mk)->decimals;
-    mg_wb_column cols[MG_TABLE_COLUMNS + 4 + 3];
-    static const double widths[MG_TABLE_COLUMNS] = {11, 28, 13, 17, 40, 12, 14, 11, 12, 14, 10};
-    static const int decs[MG_TABLE_COLUMNS] = {MG_WB_TEXT, MG_WB_TEXT, MG_WB_TEXT, MG_WB_TEXT,
-                                               MG_WB_TEXT, 0, 0, 0, 2, 2, MG_WB_TEXT};
-    size_t nc = 0;
-    for (size_t c = 0; c < MG_TABLE_COLUMNS; c++)
-        cols[nc++] = (mg_wb_column){mg_table_columns[c].label_fr, widths[c], decs[c]};
-    for (size_t c = 0; c < nextra; c++)
-        cols[nc++] = (mg_wb_column){extra[c].label_fr, flag[c] ? 14 : 16,
-                                    flag[c] ? MG_WB_TEXT : v->is_scenario ? 2 : dec};
-    if (fig->after) {
-        cols[nc++] = (mg_wb_column){"APL avant", 12, 2};
-        cols[nc++] = (mg_wb_column){"APL après", 12, 2};
-        cols[nc++] = (mg_wb_column){"Écart (après − avant)", 14, 3};
-    }
-    int rc = mg_workbook_sheet(wb, "Communes", cols, nc, true, d);
-    if (rc)
-        return rc;
-    bool thr = isfinite(g->prof->threshold);
-    for (size_t k = 0; k < v->scope.n; k++) {
-        size_t i = v->scope.idx[k], r = k + 1, c = 0;
-        mg_workbook_text(wb, r, c++, t->code[i]);
-        mg_workbook_text(wb, r, c++, t->name[i]);
-        mg_workbook_text(wb, r, c++, t->dep[i]);
-        mg_workbook_text(wb, r, c++, t->epci[i] >= 0 ? t->epci_code[t->epci[i]] : "");
-        mg_workbook_text(wb, r, c++, t->epci[i] >= 0 ? t->epci_name[t->epci[i]] : "");
-        /* The CSV's numbers (12 significant digits), so that both read the same. */
-        mg_workbook_number(wb, r, c++, mg_output_round(t->population[i]));
-        mg_workbook_number(wb, r, c++, mg_output_round(g->demand[i]));
-        mg_workbook_number(wb, r, c++, mg_output_round(g->heads[i]));
-        mg_workbook_number(wb, r, c++, mg_output_round(g->apl[i]));
-        mg_workbook_number(wb, r, c++, mg_output_round(g->official[i]));
-        mg_workbook_text(wb, r, c++, thr ? (mg_output_under_served(g, i) ? "oui" : "non") : "");
-        for (size_t e = 0; e < nextra; e++, c++) {
-            if (flag[e])
-                mg_workbook_text(wb, r, c, yes_no(extra[e].values[i]));
-            else
-                mg_workbook_number(wb, r, c, mg_output_round(extra[e].values[i]));
-        }
-        if (fig->after) {
-            mg_workbook_number(wb, r, c++, mg_output_round(fig->now[i]));
-            mg_workbook_number(wb, r, c++, mg_output_round(fig->after[i]));
-            mg_workbook_number(wb, r, c++,
-                               mg_output_round(fig->after[i]) - mg_output_round(fig->now[i]));
-        }
-    }
-    return MG_OK;
-}
-
-/* "EPCI": each EPCI of the scope, its figures over the scope's communes. */
-static int sheet_epci(mg_workbook *wb, const view *v, const wb_figures *fig, mg_diag *d)
-{
-    const mg_diagnosis *g = v->p->g;
-    const mg_app_measure_info *m = mg_app_measure(v->mk);
-    int dec = v->is_scenario ? 2 : m->decimals;
-    bool thr = isfinite(fig->threshold);
-    mg_wb_column cols[16];
-    size_t nc = 0;
-    cols[nc++] = (mg_wb_column){"Code EPCI (SIREN)", 17, MG_WB_TEXT};
-    cols[nc++] = (mg_wb_column){"EPCI", 40, MG_WB_TEXT};
-    cols[nc++] = (mg_wb_column){"Communes", 10, 0};
-    cols[nc++] = (mg_wb_column){"Habitants", 12, 0};
-    cols[nc++] = (mg_wb_column){"Population standardisée", 14, 0};
-    if (fig->after) {
-        cols[nc++] = (mg_wb_column){"APL moyenne avant (pondérée)", 14, 2};
-        cols[nc++] = (mg_wb_column){"APL moyenne après (pondérée)", 14, 2};
-        cols[nc++] = (mg_wb_column){"Écart de l'APL moyenne", 14, 3};
-        if (thr) {
-            cols[nc++] = (mg_wb_column){"Communes sous le seuil avant", 14, 0};
-            cols[nc++] = (mg_wb_column){"Communes sous le seuil après", 14, 0};
-            cols[nc++] = (mg_wb_column){"Habitants sous le seuil avant", 14, 0};
-            cols[nc++] = (mg_wb_column){"Habitants sous le seuil après", 14, 0};
-            cols[nc++] = (mg_wb_column){"Écart des habitants sous le seuil", 14, 0};
-        }
-    } else {
-        cols[nc++] = (mg_wb_column){m->mean_label, 16, dec};
-        cols[nc++] = (mg_wb_column){"Minimum", 11, dec};
-        cols[nc++] = (mg_wb_column){"Maximum", 11, dec};
-        if (m->apl) {
-            cols[nc++] = (mg_wb_column){"APL officielle moyenne (DREES, pondérée)", 16, 2};
-        }
-        if (thr) {
-            cols[nc++] = (mg_wb_column){"Communes sous le seuil", 12, 0};
-            cols[nc++] = (mg_wb_column){"Habitants sous le seuil", 12, 0};
-            cols[nc++] = (mg_wb_column){"Part de la population standardisée sous le seuil (%)",
-                                        16, 1};
-        }
-    }
-    int rc = mg_workbook_sheet(wb, "EPCI", cols, nc, true, d);
-    if (rc)
-        return rc;
-    const mg_territory *t = g->t;
-    size_t *below = mg_alloc_array(t->nepci ? 2 * t->nepci : 1, sizeof *below);
-    if (!below)
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    size_t *below_after = below + t->nepci;
-    count_below(g, &v->scope, fig->now, fig->threshold, below);
-    if (fig->after)
-        count_below(g, &v->scope, fig->after, fig->threshold, below_after);
-    for (size_t e = 0; e < fig->s.nepci; e++) {
-        const mg_area_summary *a = &fig->s.epci[e];
-        size_t r = e + 1, c = 0;
-        mg_workbook_text(wb, r, c++, a->code);
-        mg_workbook_text(wb, r, c++, a->name);
-        mg_workbook_number(wb, r, c++, (double)a->communes);
-        mg_workbook_number(wb, r, c++, a->population);
-        mg_workbook_number(wb, r, c++, a->demand);
-        if (fig->after) {
-            const mg_area_summary *b = e < fig->s_after.nepci ? &fig->s_after.epci[e] : a;
-            mg_workbook_number(wb, r, c++, a->mean);
-            mg_workbook_number(wb, r, c++, b->mean);
-            mg_workbook_number(wb, r, c++, b->mean - a->mean);
-            if (thr) {
-                mg_workbook_number(wb, r, c++, (double)epci_count(t, below, a->code));
-                mg_workbook_number(wb, r, c++, (double)epci_count(t, below_after, a->code));
-                mg_workbook_number(wb, r, c++, a->below_population);
-                mg_workbook_number(wb, r, c++, b->below_population);
-                mg_workbook_number(wb, r, c++, b->below_population - a->below_population);
-            }
-        } else {
-            mg_workbook_number(wb, r, c++, a->mean);
-            mg_workbook_number(wb, r, c++, a->min);
-            mg_workbook_number(wb, r, c++, a->max);
-            if (m->apl)
-                mg_workbook_number(wb, r, c++, a->official_mean);
-            if (thr) {
-                mg_workbook_number(wb, r, c++, (double)epci_count(t, below, a->code));
-                mg_workbook_number(wb, r, c++, a->below_population);
-                mg_workbook_number(wb, r, c++, 100 * a->below_share);
-            }
-        }
-    }
-    free(below);
-    return MG_OK;
-}
-
-/* One row of the key figures: before, and for a scenario after and the
- * difference. */
-static void key_row(mg_workbook *wb, size_t *r, bool scenario, const char *label, double before,
-                    double after, int dec)
-{
-    mg_workbook_text(wb, *r, 0, label);
-    mg_workbook_number_as(wb, *r, 1, before, dec);
-    if (scenario) {
-        mg_workbook_number_as(wb, *r, 2, after, dec);
-        mg_workbook_number_as(wb, *r, 3, after - before, dec == 0 ? 0 : dec + 1);
-    }
-    (*r)++;
-}
-
 /* What the values are: the scenario's baseline, the official values
  * today, or the measure. */
-static const char *base_label(const view *v)
+static const char *values_label(const view *v)
 {
     return v->is_scenario ? mg_baseline_label_fr(v->w.base)
            : v->official  ? "APL officielle (DREES), APL du modèle où elle manque"
                           : mg_app_measure(v->mk)->label;
 }
 
-/* "Chiffres clés": the scope's figures. */
-static int sheet_key_figures(mg_workbook *wb, const view *v, const wb_figures *fig, mg_diag *d)
-{
-    const mg_diagnosis *g = v->p->g;
-    const mg_app_measure_info *m = mg_app_measure(v->mk);
-    bool sc = fig->after != NULL;
-    int dec = sc ? 2 : m->decimals;
-    mg_wb_column cols[4] = {{"Indicateur", 52, MG_WB_TEXT},
-                            {sc ? "Avant" : "Valeur", 16, dec},
-                            {"Après", 16, dec},
-                            {"Écart (après − avant)", 16, dec}};
-    int rc = mg_workbook_sheet(wb, "Chiffres clés", cols, sc ? 4 : 2, true, d);
-    if (rc)
-        return rc;
-    const mg_area_summary *a = &fig->s.territory;
-    const mg_area_summary *b = sc ? &fig->s_after.territory : a;
-    size_t r = 1;
-    mg_workbook_text(wb, r, 0, "Périmètre");
-    mg_workbook_text(wb, r++, 1, v->scope.label);
-    mg_workbook_text(wb, r, 0, "Profession");
-    mg_workbook_text(wb, r++, 1, g->prof->label);
-    mg_workbook_text(wb, r, 0, "Mesure");
-    mg_workbook_text(wb, r++, 1, base_label(v));
-    mg_workbook_text(wb, r, 0, "Unité");
-    mg_workbook_text(wb, r++, 1, sc ? g->prof->unit : mg_app_measure_unit(v->mk, g->prof));
-    if (sc) {
-        mg_workbook_text(wb, r, 0, "Scénario");
-        mg_workbook_text(wb, r++, 1, v->w.rec.name);
-    }
-    key_row(wb, &r, false, "Communes", (double)a->communes, NAN, 0);
-    key_row(wb, &r, false, "Habitants", a->population, NAN, 0);
-    key_row(wb, &r, false, "Population standardisée", a->demand, NAN, 0);
-    key_row(wb, &r, sc, sc ? "APL moyenne (pondérée par la population standardisée)"
-                           : m->mean_label,
-            a->mean, b->mean, dec);
-    key_row(wb, &r, sc, "Minimum", a->min, b->min, dec);
-    key_row(wb, &r, sc, "Maximum", a->max, b->max, dec);
-    if (isfinite(fig->threshold)) {
-        key_row(wb, &r, false, "Seuil de sous-dotation", fig->threshold, NAN, 2);
-        key_row(wb, &r, sc, "Communes sous le seuil",
-                (double)count_below(g, &v->scope, fig->now, fig->threshold, NULL),
-                sc ? (double)count_below(g, &v->scope, fig->after, fig->threshold, NULL) : NAN, 0);
-        key_row(wb, &r, sc, "Habitants sous le seuil", a->below_population, b->below_population,
-                0);
-        key_row(wb, &r, sc, "Part de la population standardisée sous le seuil (%)",
-                100 * a->below_share, 100 * b->below_share, 1);
-    }
-    if (!sc && m->apl && isfinite(a->official_mean))
-        key_row(wb, &r, false, "APL officielle moyenne (DREES, pondérée)", a->official_mean, NAN,
-                2);
-    key_row(wb, &r, sc, "Indice de Gini", a->gini, b->gini, 3);
-    key_row(wb, &r, sc, "Rapport interdécile D9/D1", a->d9d1, b->d9d1, 2);
-    return MG_OK;
-}
-
-/* "Sources et méthode": where the figures come from and how. */
-static int sheet_sources(mg_workbook *wb, const mg_app *a, const view *v, const wb_figures *fig,
-                         mg_diag *d)
-{
-    const mg_diagnosis *g = v->p->g;
-    const mg_diagnosis_opts *o = &g->opts;
-    mg_wb_column cols[2] = {{"Rubrique", 28, MG_WB_TEXT}, {"Détail", 100, MG_WB_TEXT}};
-    int rc = mg_workbook_sheet(wb, "Sources et méthode", cols, 2, false, d);
-    if (rc)
-        return rc;
-    char buf[1024], date[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%d/%m/%Y à %H:%M (UTC)", &tm);
-    size_t r = 0;
-#define ROW(k, text)                                                                               \
-    do {                                                                                           \
-        mg_workbook_text(wb, r, 0, k);                                                             \
-        mg_workbook_text(wb, r++, 1, text);                                                        \
-    } while (0)
-    ROW("Document", v->title);
-    ROW("Périmètre", v->scope.label);
-    snprintf(buf, sizeof buf, "%zu communes du territoire d'étude (%s)%s", v->scope.n,
-             a->territory_name,
-             v->scope.kind != MG_SCOPE_ALL
-                 ? " ; les valeurs sont calculées avec toutes les communes voisines, même hors du "
-                   "périmètre"
-                 : "");
-    ROW("Communes", buf);
-    ROW("Date d'extraction", date);
-    ROW("Données",
-        "DREES (APL 2021, valeurs officielles), INSEE (BPE 2019 : praticiens ; populations "
-        "légales), Etalab (découpage administratif, EPCI), La Poste (points des communes), "
-        "IGN — Licence Ouverte 2.0.");
-    if (g->official_column) {
-        snprintf(buf, sizeof buf, "colonne « %s » du fichier de la DREES", g->official_column);
-        ROW("APL officielle", buf);
-    }
-    ROW("Méthode",
-        "Accessibilité potentielle localisée (APL) calculée par maillage selon la méthode de la "
-        "DREES (E2SFCA : offre des praticiens rapportée à la population standardisée par l'âge "
-        "dans leur zone, puis sommée pour chaque commune avec un poids décroissant avec le "
-        "temps d'accès). Moyennes pondérées par la population standardisée ; « sous le seuil » : "
-        "APL inférieure au seuil de sous-dotation. Détails : page « Méthode et limites » du "
-        "site (/methode).");
-    snprintf(buf, sizeof buf, "%s (%s)", g->prof->label, g->prof->unit);
-    ROW("Profession et unité", buf);
-    if (isfinite(fig->threshold)) {
-        snprintf(buf, sizeof buf, "%.2f %s", fig->threshold, g->prof->unit);
-        for (char *p = buf; *p; p++)
-            if (*p == '.')
-                *p = ',';
-        ROW("Seuil de sous-dotation", buf);
-    }
-    ROW("Valeurs", base_label(v));
-    if (v->is_scenario) {
-        snprintf(buf, sizeof buf, "« %s » (n° %lld) : valeurs avant et après le scénario, et leur "
-                                  "écart",
-                 v->w.rec.name, (long long)v->w.rec.id);
-        ROW("Scénario", buf);
-    }
-    bool road = o->matrix || o->graph || o->osm;
-    if (!road)
-        snprintf(buf, sizeof buf,
-                 "à vol d'oiseau : détour %.2f, vitesse %.0f km/h, %.1f min d'accès, dispersion "
-                 "%.1f min",
-                 o->crowfly.detour, o->crowfly.speed_kmh, o->crowfly.access_min, o->time_spread);
-    else
-        snprintf(buf, sizeof buf, "%s", o->matrix ? "matrice de temps fournie" : "réseau routier");
-    ROW("Temps de trajet", buf);
-    snprintf(buf, sizeof buf,
-             "exposant d'activité %.2f (référence %.0f), %.1f praticien(s) compté(s) par centre "
-             "de santé, zone de recherche %.0f min, %s, communes voisines %s, points %s",
-             o->activity_exponent, o->activity_reference, o->centre_heads, o->catchment,
-             o->model_explicit ? "paramètres choisis" : "paramètres calibrés par défaut",
-             o->neighbours ? "comptées" : "ignorées",
-             o->points == MG_POINTS_CONTOURS ? "des contours" : "de La Poste");
-    for (char *p = buf; *p; p++)
-        if (*p == '.')
-            *p = ',';
-    ROW("Paramètres du modèle", buf);
-    ROW("Logiciel", "maillage — logiciel libre (Apache 2.0)");
-#undef ROW
-    return MG_OK;
-}
-
+/* The workbook of the view (output/workbook.h): its figures over the
+ * scope, on the values shown — before and after for a scenario. */
 static int communes_xlsx(web_ctx *ctx)
 {
     mg_http_response *res = ctx->res;
@@ -757,40 +414,47 @@ static int communes_xlsx(web_ctx *ctx)
         return view_refused(&v, rc);
     const mg_diagnosis *g = v.p->g;
     const mg_app_measure_info *m = mg_app_measure(v.mk);
-    wb_figures fig = {0};
-    if (v.is_scenario) {
-        fig.now = v.w.before;
-        fig.after = v.w.shown;
-        fig.threshold = g->prof->threshold;
-    } else {
-        fig.now = v.values;
-        fig.threshold = m->apl ? g->prof->threshold : NAN;
-    }
+    mg_column cols[4];
+    bool flag[4];
+    size_t ncols = extra_columns(&v, cols, flag);
+    mg_wb_extra extra[4];
+    for (size_t c = 0; c < ncols; c++)
+        extra[c] = (mg_wb_extra){cols[c], flag[c] ? MG_WB_TEXT : v.is_scenario ? 2 : m->decimals};
+    mg_summary s = {0}, s_after = {0};
+    mg_workbook_doc doc = {
+        .g = g,
+        .rows = v.scope.idx,
+        .nrows = v.scope.n,
+        .scoped = v.scope.kind != MG_SCOPE_ALL,
+        .title = v.title,
+        .scope_label = v.scope.label,
+        .territory_label = ctx->app->territory_name,
+        .extra = extra,
+        .nextra = ncols,
+        .values = v.is_scenario ? v.w.before : v.values,
+        .after = v.is_scenario ? v.w.shown : NULL,
+        .s = &s,
+        .s_after = v.is_scenario ? &s_after : NULL,
+        .threshold = v.is_scenario || m->apl ? g->prof->threshold : NAN,
+        .values_label = values_label(&v),
+        .unit = v.is_scenario ? g->prof->unit : mg_app_measure_unit(v.mk, g->prof),
+        .mean_label = v.is_scenario ? "APL moyenne (pondérée)" : m->mean_label,
+        .decimals = v.is_scenario ? 2 : m->decimals,
+        .official_mean = m->apl && !v.is_scenario,
+        .scenario = v.is_scenario ? v.w.rec.name : NULL,
+        .scenario_id = v.is_scenario ? (long long)v.w.rec.id : 0,
+    };
     mg_diag d = {{0}};
-    rc = mg_scope_summary(g, &v.scope, fig.now, m->apl && !v.is_scenario ? g->official : NULL,
-                          fig.threshold, &fig.s, &d);
-    if (rc == MG_OK && fig.after)
-        rc = mg_scope_summary(g, &v.scope, fig.after, NULL, fig.threshold, &fig.s_after, &d);
-    mg_workbook *wb = NULL;
+    rc = mg_scope_summary(g, &v.scope, doc.values, doc.official_mean ? g->official : NULL,
+                          doc.threshold, &s, &d);
+    if (rc == MG_OK && doc.after)
+        rc = mg_scope_summary(g, &v.scope, doc.after, NULL, doc.threshold, &s_after, &d);
     if (rc == MG_OK)
-        rc = mg_workbook_new(&wb, &d);
-    if (rc == MG_OK)
-        rc = sheet_communes(wb, &v, &fig, &d);
-    if (rc == MG_OK)
-        rc = sheet_epci(wb, &v, &fig, &d);
-    if (rc == MG_OK)
-        rc = sheet_key_figures(wb, &v, &fig, &d);
-    if (rc == MG_OK)
-        rc = sheet_sources(wb, ctx->app, &v, &fig, &d);
-    if (rc == MG_OK) {
-        rc = mg_workbook_finish(wb, &res->body, &d);
-        wb = NULL;
-    }
-    mg_workbook_free(wb);
+        rc = mg_output_workbook(&doc, &res->body, &d);
     res->content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     attachment(res, &v, "", "xlsx");
-    mg_summary_free(&fig.s);
-    mg_summary_free(&fig.s_after);
+    mg_summary_free(&s);
+    mg_summary_free(&s_after);
     view_free(&v);
     return rc;
 }
