@@ -64,7 +64,8 @@ static void new_scenario(const char *name, const char *prof, char *page, size_t 
              (long long)web_org_id);
     mg_http_response r = req("POST", "/scenarios", body);
     assert_int_equal(r.status, 303);
-    snprintf(page, cap, "%s", r.location);
+    assert_true(strlen(r.location) < cap);
+    memcpy(page, r.location, strlen(r.location) + 1);
     mg_http_response_free(&r);
 }
 
@@ -340,6 +341,30 @@ static void test_scope_results(void **state)
     r = req("GET", target, NULL);
     assert_int_equal(r.status, 400);
     has(&r, "epci:999999999");
+    mg_http_response_free(&r);
+    /* The read-only link shows the same scope, its downloads by token. */
+    snprintf(target, sizeof target, "%s/partage", page);
+    r = req("POST", target, "partager=oui");
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    r = req("GET", page, NULL);
+    const char *link = strstr(text(&r), "href=\"/partage/");
+    assert_non_null(link);
+    char shared[200];
+    snprintf(shared, sizeof shared, "%.*s", (int)strcspn(link + 6, "\""), link + 6);
+    mg_http_response_free(&r);
+    snprintf(target, sizeof target, "%s?perimetre=" SCOPE_URL_FMT, shared);
+    r = req("GET", target, NULL);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof want, "id=\"bilan\"><strong>%s</strong>", epci_name);
+    has(&r, want);
+    has(&r, "hors du périmètre");
+    snprintf(want, sizeof want, "href=\"/telecharger/communes.xlsx?partage=%s&amp;base=",
+             shared + strlen("/partage/"));
+    has(&r, want);
+    has(&r, "&amp;perimetre=" SCOPE_URL "\">classeur XLSX</a>");
+    snprintf(want, sizeof want, "<form class=\"choice\" method=\"get\" action=\"%s\">", shared);
+    has(&r, want);
     mg_http_response_free(&r);
     /* A removal started on the scope comes back to it. */
     snprintf(target, sizeof target, "%s/actions/1/supprimer", page);
