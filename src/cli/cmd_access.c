@@ -16,8 +16,10 @@
 #include "cli/cli.h"
 #include "cli/output_file.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 #include "diagnosis/summary.h"
 #include "output/table.h"
+#include "output/workbook.h"
 
 #define MAX_MEASURES 16
 
@@ -35,8 +37,9 @@ static void help(void)
            "                        %s\n"
            "  --threshold X         under-served below X (GP default 2.5)\n"
            "  --format F            csv (default), csv-fr (for a French spreadsheet:\n"
-           "                        ';', decimal comma, BOM, French headers), json or\n"
-           "                        geojson\n"
+           "                        ';', decimal comma, BOM, French headers), xlsx (a\n"
+           "                        workbook: communes, EPCI, key figures, sources), json\n"
+           "                        or geojson\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        also write the key figures as JSON\n"
            "  --scope SCOPE         the table and figures for epci:SIREN (the communes\n"
@@ -56,6 +59,7 @@ typedef struct access_opts {
     cli_common c;
     enum mg_format fmt;
     bool french; /* --format csv-fr: the CSV for a French spreadsheet */
+    bool xlsx;   /* --format xlsx: the workbook (output/workbook.h) */
     const char *out_path, *summary_path, *measures, *scope;
     double threshold;
     bool threshold_set;
@@ -75,12 +79,13 @@ static int access_option(access_opts *o, int opt, const char *arg)
     case 'S': o->scope = arg; return 0;
     case 'f':
         o->french = strcmp(arg, "csv-fr") == 0;
-        if (o->french) {
+        o->xlsx = strcmp(arg, "xlsx") == 0;
+        if (o->french || o->xlsx) {
             o->fmt = MG_FORMAT_CSV;
             return 0;
         }
         if (mg_format_parse(arg, &o->fmt)) {
-            cli_error(cmd, "--format %s: expected csv, csv-fr, json or geojson", arg);
+            cli_error(cmd, "--format %s: expected csv, csv-fr, xlsx, json or geojson", arg);
             return -1;
         }
         return 0;
@@ -199,6 +204,62 @@ static int access_compute(access_opts *o, access_run *r)
 
 /* ---- Output: the table, the key figures -------------------------------- */
 
+/* The name of --scope for people: the EPCI's, "N communes", or the study
+ * territory. */
+static void scope_label(const access_opts *o, const mg_diagnosis *g, char *out, size_t cap)
+{
+    const mg_territory *t = g->t;
+    if (!o->scope) {
+        snprintf(out, cap, "territoire d'étude");
+        return;
+    }
+    if (strncmp(o->scope, "epci:", 5) == 0)
+        for (size_t e = 0; e < t->nepci; e++)
+            if (strcmp(t->epci_code[e], o->scope + 5) == 0) {
+                snprintf(out, cap, "%s", t->epci_name[e]);
+                return;
+            }
+    snprintf(out, cap, "%zu communes", g->study_n);
+}
+
+/* The workbook of the run (--format xlsx) into out. MG_… code. */
+static int write_workbook(FILE *out, const access_opts *o, access_run *r)
+{
+    const mg_diagnosis *g = r->g;
+    char label[192], title[512];
+    scope_label(o, g, label, sizeof label);
+    snprintf(title, sizeof title, "APL (méthode DREES) — %s — %s", g->prof->label, label);
+    mg_wb_extra extra[MAX_MEASURES];
+    for (size_t k = 0; k < o->nmeasures; k++)
+        extra[k] = (mg_wb_extra){r->cols[k], 2};
+    mg_workbook_doc doc = {
+        .g = g,
+        .rows = g->study,
+        .nrows = g->study_n,
+        .scoped = o->scope != NULL,
+        .title = title,
+        .scope_label = label,
+        .territory_label = o->scope ? "territoire d'étude" : label,
+        .extra = extra,
+        .nextra = o->nmeasures,
+        .values = g->apl,
+        .s = &r->s,
+        .threshold = o->threshold,
+        .values_label = "APL (méthode DREES) calculée par maillage",
+        .unit = g->prof->unit,
+        .mean_label = "APL moyenne (pondérée)",
+        .decimals = 2,
+        .official_mean = true,
+    };
+    mg_buf b;
+    mg_buf_init(&b, MG_MAX_FILE_BYTES);
+    int rc = mg_output_workbook(&doc, &b, &r->d);
+    if (rc == MG_OK && fwrite(b.data, 1, b.len, out) != b.len)
+        rc = mg_diag_set(&r->d, MG_EIO, NULL, 0, 0, "cannot write the workbook");
+    mg_buf_free(&b);
+    return rc;
+}
+
 /* The table to --out in --format. Exit code. */
 static int write_table(const access_opts *o, access_run *r)
 {
@@ -206,7 +267,9 @@ static int write_table(const access_opts *o, access_run *r)
     if (cli_out_open(&out, o->out_path, cmd))
         return MG_EXIT_OUTPUT;
     const mg_table_opts topt = {.french = o->french};
-    int rc = mg_output_table_opt(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s, &topt, &r->d);
+    int rc = o->xlsx ? write_workbook(out.f, o, r)
+                     : mg_output_table_opt(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s,
+                                           &topt, &r->d);
     if (cli_out_close(&out, rc == MG_OK, cmd) || rc) {
         if (rc)
             cli_error(cmd, "%s", r->d.msg);

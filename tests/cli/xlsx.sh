@@ -283,7 +283,28 @@ cmp -s "$tmp/cli-fr.csv" "$tmp/full-fr.csv" && ok || fail "access --format csv-f
 expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format csv-fr --scope "epci:$epci" --out "$tmp/cli-fr.csv"
 cmp -s "$tmp/cli-fr.csv" "$tmp/scoped-fr.csv" && ok || fail "access --format csv-fr --scope differs from the web's"
 expect_exit 2 "$MAILLAGE" access "${demo[@]}" --format csv-fr2
-expect_err 'expected csv, csv-fr, json or geojson'
+expect_err 'expected csv, csv-fr, xlsx, json or geojson'
+# The command line's workbook: checked against its own CSV, then its sheets
+# equal to the web's for the same scope; written 0644 under umask 022.
+for f in csv csv-fr xlsx; do
+    ext=${f/csv-fr/fr.csv}
+    expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format "$f" --scope "epci:$epci" --out "$tmp/cli.$ext"
+done
+mv "$tmp/cli.fr.csv" "$tmp/cli-fr.csv"
+check cli model "CC Piège Lauragais Malepère"
+[ "$(stat -c %a "$tmp/cli.xlsx")" = 644 ] && ok || fail "access --format xlsx: mode $(stat -c %a "$tmp/cli.xlsx")"
+/usr/bin/python3 - "$tmp/cli.xlsx" "$tmp/scoped.xlsx" <<'PY' && ok || fail "the command line's workbook differs from the web's"
+import openpyxl, sys
+a, b = (openpyxl.load_workbook(p) for p in sys.argv[1:3])
+for name in ("Communes", "EPCI"):
+    ra = list(a[name].iter_rows(values_only=True))
+    rb = list(b[name].iter_rows(values_only=True))
+    assert ra == rb, (name, [x for x in zip(ra, rb) if x[0] != x[1]][:2])
+ka = {r[0]: r[1:] for r in a["Chiffres clés"].iter_rows(values_only=True)}
+kb = {r[0]: r[1:] for r in b["Chiffres clés"].iter_rows(values_only=True)}
+del ka["Mesure"], kb["Mesure"]
+assert ka == kb, [(k, ka[k], kb.get(k)) for k in ka if ka[k] != kb.get(k)]
+PY
 # A list of communes as scope: the rows of those communes.
 dl list.csv "/telecharger/communes.csv?profession=mg&base=modele&perimetre=communes:11069,11304" 200
 [ "$(cut -d, -f1 "$tmp/list.csv" | tail -n +2 | tr '\n' ' ')" = "11069 11304 " ] && ok ||
