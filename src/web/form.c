@@ -207,10 +207,11 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
         return mg_html_hidden(b, fd->name, value ? value : fd->defval);
     /* A commune field says how it is filled unless told otherwise. */
     const char *hint = fd->hint ? fd->hint
-                       : fd->kind == WEB_FIELD_COMMUNE
+                       : fd->kind != WEB_FIELD_COMMUNE ? NULL
+                       : commune_suggested(fd)
                            ? "Tapez le nom de la commune ou son code INSEE : les communes "
                              "correspondantes sont proposées pendant la saisie."
-                           : NULL;
+                           : "Tapez le nom de la commune ou son code INSEE.";
     int rc = mg_buf_puts(b, "<div class=\"field\"><label for=\"");
     if (rc == MG_OK)
         rc = put_id(b, f, fd, NULL);

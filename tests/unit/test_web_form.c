@@ -157,6 +157,12 @@ static void test_empty_form_and_refuse(void **state)
     assert_non_null(strstr(body(&res), "value=\"3\""));
     assert_non_null(strstr(body(&res), "<p class=\"hint\" id=\"f-budget-aide\">en euros</p>"));
     assert_null(strstr(body(&res), "role=\"alert\""));
+    /* A commune field without a territory: typed, no suggestions, its hint
+     * says so. */
+    assert_non_null(strstr(body(&res), "<p class=\"hint\" id=\"f-commune-aide\">Tapez le nom de "
+                                       "la commune ou son code INSEE.</p>"));
+    assert_null(strstr(body(&res), "<datalist"));
+    assert_null(strstr(body(&res), "<select id=\"f-commune\""));
     mg_http_response_free(&res);
 
     web_form_refuse(&seen, "commune", "Cette commune ne fait pas partie du territoire.");
