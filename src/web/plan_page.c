@@ -497,8 +497,13 @@ static int plan_parse(web_ctx *ctx, plan_request *q)
             q->count[k] = 0; /* hidden: a kind of another profession */
         else
             q->count[k] = q->in.given[fc] ? (long)q->in.num[fc] : defn;
-        q->capacity[k] = q->in.given[fa] && !q->in.error[fa][0] ? q->in.num[fa]
-                                                                : q->def[k].capacity;
+        /* The default is shown rounded (whole acts for GPs, 2 decimals of
+         * FTE): sent back unchanged, it is the default itself. */
+        double shown_step = 0.5 * (gp ? 1 : 0.01) + 1e-9;
+        q->capacity[k] = q->in.given[fa] && !q->in.error[fa][0] &&
+                                 fabs(q->in.num[fa] - q->def[k].capacity) > shown_step
+                             ? q->in.num[fa]
+                             : q->def[k].capacity;
         q->cost[k] = q->in.given[fo] && !q->in.error[fo][0] ? q->in.num[fo] : q->def[k].cost;
         q->changed[k] = q->def[k].applies && (fabs(q->capacity[k] - q->def[k].capacity) >
                                                   1e-9 * (1 + q->def[k].capacity) ||

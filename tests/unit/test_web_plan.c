@@ -289,6 +289,25 @@ static void test_defaults(void **state)
     must_have(text(&r), "Par défaut 1\u202f974 consultations par an : 20 h par semaine");
     mg_http_response_free(&r);
 
+    /* The form sent back as drawn (the cart's 601,6 acts shown as "602")
+     * keeps the defaults; a capacity of one's own ("2 000") is used. */
+    r = get("/planification?profession=mg&cabine=1&chariot=2&calculer=1&capacite_chariot=602"
+            "&capacite_cabine=2+000");
+    assert_int_equal(r.status, 200);
+    char table[8192];
+    element(text(&r), "hypotheses", "</table>", table, sizeof table);
+    const char *cab = strstr(table, "Cabines de télémédecine");
+    const char *cart = strstr(table, "Chariots de téléconsultation");
+    assert_true(cab && cart && cab < cart);
+    const char *cab_end = strstr(cab, "</tr>"), *cart_end = strstr(cart, "</tr>");
+    const char *mine = strstr(cab, "2\u202f000 consultations par an");
+    assert_true(mine && mine < cab_end);
+    mine = strstr(cab, "vos valeurs");
+    assert_true(mine && mine < cab_end);
+    const char *def = strstr(cart, "valeurs par défaut");
+    assert_true(def && def < cart_end);
+    mg_http_response_free(&r);
+
     r = get("/planification?profession=mg&cabine=1&calculer=1&cout_cabine=80k");
     assert_int_equal(r.status, 400);
     const char *html = text(&r);
