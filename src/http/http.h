@@ -50,8 +50,10 @@ typedef struct mg_http_response {
     /* The body holds nothing secret (no form token, no account's data), so
      * it may be sent gzip-compressed (mg_http_compress): compressing a
      * secret beside text the request chose would let an observer of sizes
-     * guess the secret (BREACH). Set by the caller; gzipped by the server
-     * when it compressed the body. */
+     * guess the secret (BREACH). Set by the web layer for a visitor's
+     * answers without form token, and by a handler whose answer is the same
+     * public bytes for everyone (a script); gzipped by the server when it
+     * compressed the body. */
     bool compressible;
     bool gzipped;
     /* For the access log (mg_http_log_request): the account that asked (0

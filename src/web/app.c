@@ -241,8 +241,8 @@ static int dispatch(void *binding, const mg_http_request *r, mg_http_response *r
     int rc = b->route->fn(&ctx);
     /* What a visitor without account reads, with no form token in it, may
      * be compressed (mg_http_compress): public pages, maps, downloads. */
-    res->compressible = rc == MG_OK && ctx.actor && ctx.actor->account_id == 0 && !ctx.csrf[0] &&
-                        !ctx.bearer;
+    if (rc == MG_OK && ctx.actor && ctx.actor->account_id == 0 && !ctx.csrf[0] && !ctx.bearer)
+        res->compressible = true;
     return rc;
 }
 

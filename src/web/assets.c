@@ -43,6 +43,8 @@ static int asset_get(web_ctx *ctx)
         const char *v = mg_http_query(ctx->req, "v");
         res->status = 200;
         res->content_type = type_of(a->name);
+        /* The same public bytes for everyone: compressed for any client. */
+        res->compressible = true;
         snprintf(res->cache, sizeof res->cache, "%s",
                  v && strcmp(v, a->version) == 0 ? "public, max-age=31536000, immutable"
                                                  : "no-cache");
