@@ -1218,12 +1218,14 @@ static void results(mg_buf *b, web_ctx *ctx, const plan_request *q, const plan_r
     mg_html_text(b, p->baseline == MG_BASELINE_OFFICIAL
                         ? "APL officielle + effet du plan (modèle)"
                         : "APL du modèle");
-    mg_buf_puts(b, !thr ? "</strong>.</p>\n"
-                   : p->baseline == MG_BASELINE_OFFICIAL
-                       ? "</strong> : le déficit, la population sous le seuil et la carte partent "
-                         "de l'APL publiée par la DREES (celle du modèle là où elle n'en publie "
-                         "pas) et y ajoutent l'effet des sites calculé par le modèle.</p>\n"
-                       : "</strong> : avant et après le plan.</p>\n");
+    if (!thr)
+        mg_buf_puts(b, "</strong>.</p>\n");
+    else if (p->baseline == MG_BASELINE_OFFICIAL)
+        mg_buf_puts(b, "</strong> : le déficit, la population sous le seuil et la carte partent "
+                       "de l'APL publiée par la DREES (celle du modèle là où elle n'en publie "
+                       "pas) et y ajoutent l'effet des sites calculé par le modèle.</p>\n");
+    else
+        mg_buf_puts(b, "</strong> : avant et après le plan.</p>\n");
     mg_buf_puts(b, "<p class=\"note\">Habitants : population légale totale (INSEE) ; "
                    "population standardisée : la population pondérée par âge que l'APL et les "
                    "objectifs du plan utilisent (DREES).</p>\n");
