@@ -37,11 +37,12 @@ static void help(void)
            "                        %s\n"
            "  --threshold X         under-served below X (GP default 2.5)\n"
            "  --format F            csv (default), csv-fr (for a French spreadsheet:\n"
-           "                        ';', decimal comma, BOM, French headers), xlsx (a\n"
-           "                        workbook: communes, EPCI, key figures, sources), json\n"
-           "                        or geojson\n"
+           "                        ';', decimal comma, BOM, French headers), json or\n"
+           "                        geojson\n"
            "  --out FILE            output file (default: standard output)\n"
            "  --summary FILE        also write the key figures as JSON\n"
+           "  --workbook FILE       also write an XLSX workbook: communes, EPCI, key\n"
+           "                        figures, sources and method\n"
            "  --scope SCOPE         the table and figures for epci:SIREN (the communes\n"
            "                        of one EPCI) or communes:FILE (codes, one per line);\n"
            "                        values computed with every neighbour\n"
@@ -59,7 +60,7 @@ typedef struct access_opts {
     cli_common c;
     enum mg_format fmt;
     bool french; /* --format csv-fr: the CSV for a French spreadsheet */
-    bool xlsx;   /* --format xlsx: the workbook (output/workbook.h) */
+    const char *workbook_path; /* --workbook: the XLSX workbook (output/workbook.h) */
     const char *out_path, *summary_path, *measures, *scope;
     double threshold;
     bool threshold_set;
@@ -76,16 +77,16 @@ static int access_option(access_opts *o, int opt, const char *arg)
     case 'm': o->measures = arg; return 0;
     case 'o': o->out_path = arg; return 0;
     case 's': o->summary_path = arg; return 0;
+    case 'W': o->workbook_path = arg; return 0;
     case 'S': o->scope = arg; return 0;
     case 'f':
         o->french = strcmp(arg, "csv-fr") == 0;
-        o->xlsx = strcmp(arg, "xlsx") == 0;
-        if (o->french || o->xlsx) {
+        if (o->french) {
             o->fmt = MG_FORMAT_CSV;
             return 0;
         }
         if (mg_format_parse(arg, &o->fmt)) {
-            cli_error(cmd, "--format %s: expected csv, csv-fr, xlsx, json or geojson", arg);
+            cli_error(cmd, "--format %s: expected csv, csv-fr, json or geojson", arg);
             return -1;
         }
         return 0;
@@ -135,6 +136,7 @@ static int access_parse(access_opts *o, int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"summary", required_argument, NULL, 's'},
+        {"workbook", required_argument, NULL, 'W'},
         {"scope", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -222,8 +224,8 @@ static void scope_label(const access_opts *o, const mg_diagnosis *g, char *out, 
     snprintf(out, cap, "%zu communes", g->study_n);
 }
 
-/* The workbook of the run (--format xlsx) into out. MG_… code. */
-static int write_workbook(FILE *out, const access_opts *o, access_run *r)
+/* The workbook of the run to --workbook. Exit code. */
+static int write_workbook(const access_opts *o, access_run *r)
 {
     const mg_diagnosis *g = r->g;
     char label[192], title[512];
@@ -254,10 +256,26 @@ static int write_workbook(FILE *out, const access_opts *o, access_run *r)
     mg_buf b;
     mg_buf_init(&b, MG_MAX_FILE_BYTES);
     int rc = mg_output_workbook(&doc, &b, &r->d);
-    if (rc == MG_OK && fwrite(b.data, 1, b.len, out) != b.len)
-        rc = mg_diag_set(&r->d, MG_EIO, NULL, 0, 0, "cannot write the workbook");
+    cli_out out;
+    if (rc == MG_OK && cli_out_open(&out, o->workbook_path, cmd)) {
+        mg_buf_free(&b);
+        return MG_EXIT_OUTPUT;
+    }
+    if (rc == MG_OK) {
+        bool written = fwrite(b.data, 1, b.len, out.f) == b.len;
+        if (cli_out_close(&out, written, cmd))
+            rc = MG_EIO; /* the message is printed */
+        else if (!written)
+            rc = mg_diag_set(&r->d, MG_EIO, NULL, 0, 0, "%s: cannot write the workbook",
+                             o->workbook_path);
+    }
     mg_buf_free(&b);
-    return rc;
+    if (rc) {
+        if (r->d.msg[0])
+            cli_error(cmd, "%s", r->d.msg);
+        return MG_EXIT_OUTPUT;
+    }
+    return MG_EXIT_OK;
 }
 
 /* The table to --out in --format. Exit code. */
@@ -267,9 +285,7 @@ static int write_table(const access_opts *o, access_run *r)
     if (cli_out_open(&out, o->out_path, cmd))
         return MG_EXIT_OUTPUT;
     const mg_table_opts topt = {.french = o->french};
-    int rc = o->xlsx ? write_workbook(out.f, o, r)
-                     : mg_output_table_opt(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s,
-                                           &topt, &r->d);
+    int rc = mg_output_table_opt(out.f, o->fmt, r->g, r->cols, o->nmeasures, &r->s, &topt, &r->d);
     if (cli_out_close(&out, rc == MG_OK, cmd) || rc) {
         if (rc)
             cli_error(cmd, "%s", r->d.msg);
@@ -328,6 +344,8 @@ int mg_cmd_access(int argc, char **argv)
         ex = write_table(&o, &r);
     if (!ex && o.summary_path)
         ex = write_summary(o.summary_path, &r);
+    if (!ex && o.workbook_path)
+        ex = write_workbook(&o, &r);
     if (!ex && !o.c.quiet)
         print_figures(r.g, &r.s);
     access_run_free(&r);

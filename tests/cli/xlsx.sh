@@ -283,15 +283,17 @@ cmp -s "$tmp/cli-fr.csv" "$tmp/full-fr.csv" && ok || fail "access --format csv-f
 expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format csv-fr --scope "epci:$epci" --out "$tmp/cli-fr.csv"
 cmp -s "$tmp/cli-fr.csv" "$tmp/scoped-fr.csv" && ok || fail "access --format csv-fr --scope differs from the web's"
 expect_exit 2 "$MAILLAGE" access "${demo[@]}" --format csv-fr2
-expect_err 'expected csv, csv-fr, xlsx, json or geojson'
-# The command line's workbook: checked against its own CSV, then its sheets
-# equal to the web's for the same scope; written 0644 under umask 022.
-for f in csv csv-fr xlsx; do
-    ext=${f/csv-fr/fr.csv}
-    expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format "$f" --scope "epci:$epci" --out "$tmp/cli.$ext"
-done
-mv "$tmp/cli.fr.csv" "$tmp/cli-fr.csv"
+expect_err 'expected csv, csv-fr, json or geojson'
+# The command line's workbook (--workbook, beside the table): checked
+# against its own CSV, then its sheets equal to the web's for the same
+# scope; written 0644 under umask 022.
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --scope "epci:$epci" --out "$tmp/cli.csv" \
+    --workbook "$tmp/cli.xlsx"
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --format csv-fr --scope "epci:$epci" --out "$tmp/cli-fr.csv"
 check cli model "CC Piège Lauragais Malepère"
+# A workbook that cannot be written: exit 4, nothing left behind.
+expect_exit 4 "$MAILLAGE" access "${demo[@]}" --out "$tmp/t.csv" --workbook "$tmp/nowhere/w.xlsx"
+[ ! -e "$tmp/nowhere" ] && ok || fail "--workbook into a missing folder left something"
 [ "$(stat -c %a "$tmp/cli.xlsx")" = 644 ] && ok || fail "access --format xlsx: mode $(stat -c %a "$tmp/cli.xlsx")"
 /usr/bin/python3 - "$tmp/cli.xlsx" "$tmp/scoped.xlsx" <<'PY' && ok || fail "the command line's workbook differs from the web's"
 import openpyxl, sys
