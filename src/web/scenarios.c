@@ -562,20 +562,27 @@ static void results_sentence(mg_buf *b, const mg_app *a, const mg_diagnosis *g,
     mg_buf_puts(b, ", comptée comme sur la page du territoire.</p>\n");
 }
 
+/* An EPCI of the scope form, with its name to sort on (handlers run in
+ * several threads: the comparison needs no global). */
+typedef struct epci_choice {
+    int32_t e;
+    const char *name;
+} epci_choice;
+
 /* The EPCI with study communes, by name: the scope form's choices. */
 typedef struct scope_choices {
     const mg_diagnosis *g;
     const mg_scope *current;
-    int32_t *epci;
+    epci_choice *epci;
     size_t n;
     const char *whole; /* the whole territory's label */
 } scope_choices;
 
-static const mg_territory *sort_t; /* for cmp_epci_name, set before qsort */
 static int cmp_epci_name(const void *x, const void *y)
 {
-    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
-    return strcmp(sort_t->epci_name[a], sort_t->epci_name[b]);
+    const epci_choice *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->e > b->e) - (a->e < b->e);
 }
 
 static int scope_options(mg_buf *b, const void *ctx, const char *selected)
@@ -590,9 +597,9 @@ static int scope_options(mg_buf *b, const void *ctx, const char *selected)
         rc = mg_html_option(b, c->current->key, c->current->label, true);
     for (size_t k = 0; rc == MG_OK && k < c->n; k++) {
         char key[32];
-        snprintf(key, sizeof key, "epci:%s", t->epci_code[c->epci[k]]);
-        rc = mg_html_option(b, key, t->epci_name[c->epci[k]],
-                            c->current->kind == MG_SCOPE_EPCI && c->current->epci == c->epci[k]);
+        snprintf(key, sizeof key, "epci:%s", t->epci_code[c->epci[k].e]);
+        rc = mg_html_option(b, key, c->epci[k].name,
+                            c->current->kind == MG_SCOPE_EPCI && c->current->epci == c->epci[k].e);
     }
     return rc;
 }
@@ -618,10 +625,9 @@ static void scope_form(mg_buf *b, const mg_app *a, const mg_diagnosis *g, const 
         int32_t e = t->epci ? t->epci[g->study[k]] : -1;
         if (e >= 0 && (size_t)e < t->nepci && !seen[e]) {
             seen[e] = 1;
-            c.epci[c.n++] = e;
+            c.epci[c.n++] = (epci_choice){e, t->epci_name[e] ? t->epci_name[e] : ""};
         }
     }
-    sort_t = t;
     qsort(c.epci, c.n, sizeof *c.epci, cmp_epci_name);
     const web_field fields[] = {
         {.name = "perimetre", .label = "Périmètre", .kind = WEB_FIELD_SELECT,
