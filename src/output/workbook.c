@@ -470,7 +470,11 @@ static int sheet_key_figures(mg_workbook *wb, const mg_workbook_doc *doc, mg_dia
     key_row(wb, &r, sc, doc->mean_label, a->mean, b->mean, dec);
     key_row(wb, &r, sc, "Minimum", a->min, b->min, dec);
     key_row(wb, &r, sc, "Maximum", a->max, b->max, dec);
-    if (isfinite(doc->threshold)) {
+    if (!isfinite(g->prof->threshold)) {
+        /* Said, rather than left out: the reader looks for it. */
+        mg_workbook_text(wb, r, 0, "Seuil de sous-dotation");
+        mg_workbook_text(wb, r++, 1, "non défini pour cette profession");
+    } else if (isfinite(doc->threshold)) {
         key_row(wb, &r, false, "Seuil de sous-dotation", doc->threshold, NAN, 2);
         key_row(wb, &r, sc, "Communes sous le seuil",
                 (double)count_below(g, doc->rows, doc->nrows, doc->values, doc->threshold, NULL),
@@ -549,6 +553,9 @@ static int sheet_sources(mg_workbook *wb, const mg_workbook_doc *doc, mg_diag *d
         snprintf(buf, sizeof buf, "%.2f %s", doc->threshold, g->prof->unit);
         decimal_comma(buf);
         ROW("Seuil de sous-dotation", buf);
+    } else if (!isfinite(g->prof->threshold)) {
+        ROW("Seuil de sous-dotation", "non défini pour cette profession : pas de chiffres « sous "
+                                      "le seuil »");
     }
     ROW("Valeurs", doc->values_label);
     if (doc->scenario) {

@@ -243,6 +243,22 @@ grep -q 'filename="maillage-mg-apl-fr.csv"' "$tmp/full-fr.csv.headers" && ok || 
 three official "profession=mg&base=officielle"
 check official official
 
+# A profession without a threshold (its CSV's under_served column is empty):
+# the workbook says so and has no under-threshold figures.
+dl cd.csv "/telecharger/communes.csv?profession=cd&base=modele" 200
+dl cd.xlsx "/telecharger/communes.xlsx?profession=cd&base=modele" 200 "$XLSX"
+/usr/bin/python3 - "$tmp/cd.csv" "$tmp/cd.xlsx" <<'PY' && ok || fail "dentists' workbook and the threshold"
+import csv, openpyxl, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+assert rows and all(r["under_served"] == "" for r in rows)
+wb = openpyxl.load_workbook(sys.argv[2])
+key = {r[0]: r[1] for r in wb["Chiffres clés"].iter_rows(values_only=True)}
+assert key["Seuil de sous-dotation"] == "non défini pour cette profession", key
+assert not any("sous le seuil" in k for k in key), key
+assert not any("sous le seuil" in (c.value or "") for c in wb["EPCI"][1])
+assert all(wb["Communes"].cell(r, 11).value is None for r in range(2, len(rows) + 2))
+PY
+
 # Piège-Lauragais-Malepère: the full CSV's rows of that EPCI, unchanged.
 three scoped "profession=mg&base=modele&perimetre=epci:$epci"
 check scoped model "CC Piège Lauragais Malepère"
