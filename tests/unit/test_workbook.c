@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <zip.h>
 
+#include "diagnosis/scope.h"
 #include "io/xlsx.h"
 #include "parse/parse.h"
 #include "output/workbook.h"
@@ -219,12 +220,116 @@ static void test_refused(void **state)
     mg_buf_free(&out);
 }
 
+/* Reads sheet k of x into rows of cells: the count of non-empty cells, and
+ * for each row its first cell, and the cells of the row whose first cell is
+ * `key` into got (ncols). Returns the number of rows. */
+static size_t read_sheet(mg_xlsx *x, size_t k, const char *key, char got[][64], size_t ncols,
+                         size_t *cells)
+{
+    mg_diag d;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_xlsx_select(x, k, &d), MG_OK);
+    size_t rows = 0;
+    *cells = 0;
+    while (mg_xlsx_next(x, &d) == 1) {
+        rows++;
+        for (size_t c = 0; c < mg_xlsx_ncells(x); c++)
+            *cells += *mg_xlsx_cell(x, c) != '\0';
+        if (key && strcmp(mg_xlsx_cell(x, 0), key) == 0)
+            for (size_t c = 0; c < ncols; c++)
+                snprintf(got[c], 64, "%s", c < mg_xlsx_ncells(x) ? mg_xlsx_cell(x, c) : "");
+    }
+    return rows;
+}
+
+/* The commune workbook of the real Aude on Piège-Lauragais-Malepère, with
+ * one commune's value raised by 1 as "after": sheets, rows, cells, the
+ * difference column and the communes below the threshold before and after
+ * counted here from the diagnosis. */
+static void test_commune_workbook(void **state)
+{
+    (void)state;
+    mg_diagnosis_opts o = mg_diagnosis_defaults();
+    o.bundle = MG_SOURCE_DIR "/data/demo/11-aude";
+    o.france = MG_SOURCE_DIR "/data/demo/france";
+    mg_diagnosis *g = NULL;
+    mg_diag d = {{0}};
+    if (mg_diagnosis_load(&g, &o, NULL, NULL, &d))
+        fail_msg("%s", d.msg);
+    mg_scope sc;
+    assert_int_equal(mg_scope_parse(g, "epci:200035707", &sc, &d), MG_OK);
+    assert_int_equal(sc.n, 38);
+    double thr = g->prof->threshold;
+    double *after = malloc(g->t->n * sizeof *after);
+    assert_non_null(after);
+    memcpy(after, g->apl, g->t->n * sizeof *after);
+    size_t raised = sc.idx[0];
+    after[raised] += 1.0;
+    mg_summary s = {0}, s_after = {0};
+    assert_int_equal(mg_scope_summary(g, &sc, g->apl, g->official, thr, &s, &d), MG_OK);
+    assert_int_equal(mg_scope_summary(g, &sc, after, NULL, thr, &s_after, &d), MG_OK);
+    size_t below = 0, below_after = 0, expected_cells = 0;
+    for (size_t k = 0; k < sc.n; k++) {
+        size_t i = sc.idx[k];
+        below += g->apl[i] < thr;
+        below_after += after[i] < thr;
+        /* 5 texts, 4 numbers always there, the official value when
+         * published, the flag, before, after, difference. */
+        expected_cells += 13 + (size_t)isfinite(g->official[i]);
+    }
+    mg_workbook_doc doc = {.g = g, .rows = sc.idx, .nrows = sc.n, .scoped = true,
+                           .title = "Essai", .scope_label = sc.label, .territory_label = "Aude",
+                           .values = g->apl, .after = after, .s = &s, .s_after = &s_after,
+                           .threshold = thr, .values_label = "APL", .unit = g->prof->unit,
+                           .mean_label = "APL moyenne (pondérée)", .decimals = 2,
+                           .scenario = "Essai", .scenario_id = 7};
+    mg_buf out;
+    mg_buf_init(&out, 1u << 24);
+    if (mg_output_workbook(&doc, &out, &d) != MG_OK)
+        fail_msg("%s", d.msg);
+    char path[512];
+    test_write_bytes(path, sizeof path, tmpdir, "communes.xlsx", out.data, out.len);
+    mg_buf_free(&out);
+
+    mg_xlsx *x = NULL;
+    if (mg_xlsx_open(&x, path, &d) != MG_OK)
+        fail_msg("%s", d.msg);
+    assert_int_equal(mg_xlsx_sheet_count(x), 4);
+    assert_string_equal(mg_xlsx_sheet_name(x, 0), "Communes");
+    assert_string_equal(mg_xlsx_sheet_name(x, 1), "EPCI");
+    assert_string_equal(mg_xlsx_sheet_name(x, 2), "Chiffres clés");
+    assert_string_equal(mg_xlsx_sheet_name(x, 3), "Sources et méthode");
+    char got[16][64];
+    size_t cells;
+    assert_int_equal(read_sheet(x, 0, g->t->code[raised], got, 14, &cells), 39);
+    assert_int_equal(cells, 14 + expected_cells); /* the header's 14, then the rows' */
+    assert_true(number(got[13]) == 1.0 || fabs(number(got[13]) - 1.0) < 1e-9);
+    assert_true(number(got[11]) == g->apl[raised] || fabs(number(got[11]) - g->apl[raised]) < 1e-9);
+    assert_int_equal(read_sheet(x, 1, "200035707", got, 12, &cells), 2);
+    assert_string_equal(got[2], "38");
+    assert_int_equal(number(got[8]), (double)below);
+    assert_int_equal(number(got[9]), (double)below_after);
+    assert_int_equal(read_sheet(x, 2, "Communes sous le seuil", got, 4, &cells), 18);
+    assert_int_equal(number(got[1]), (double)below);
+    assert_int_equal(number(got[2]), (double)below_after);
+    assert_int_equal(number(got[3]), (double)below_after - (double)below);
+    assert_true(read_sheet(x, 3, "Scénario", got, 2, &cells) >= 12);
+    assert_non_null(strstr(got[1], "« Essai » (n° 7)"));
+    mg_xlsx_close(x);
+    mg_summary_free(&s);
+    mg_summary_free(&s_after);
+    mg_scope_free(&sc);
+    free(after);
+    mg_diagnosis_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_commune_workbook),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
