@@ -532,6 +532,8 @@ static int sheet_sources(mg_workbook *wb, const mg_workbook_doc *doc, mg_diag *d
                  : "");
     ROW("Communes", buf);
     ROW("Date d'extraction", date);
+    if (doc->sources)
+        ROW("Sources et années", doc->sources);
     ROW("Données",
         "DREES (APL 2021, valeurs officielles), INSEE (BPE 2019 : praticiens ; populations "
         "légales), Etalab (découpage administratif, EPCI), La Poste (points des communes), "

@@ -116,6 +116,7 @@ typedef struct mg_workbook_doc {
     bool official_mean;          /* the figures give the DREES mean too */
     const char *scenario;        /* its name; NULL unless a scenario */
     long long scenario_id;
+    const char *sources;         /* one line naming each input with its year (NULL: none) */
 } mg_workbook_doc;
 
 /**

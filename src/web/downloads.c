@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/alloc.h"
 #include "diagnosis/scope.h"
@@ -189,19 +188,6 @@ static int view_refused(view *v, int rc)
     return rc > 0 ? MG_OK : rc;
 }
 
-/* "5 décembre 2026" of today (UTC), for the maps' source line. */
-static void today_fr(char *out, size_t cap)
-{
-    static const char *const months[] = {"janvier", "février", "mars",      "avril",
-                                         "mai",     "juin",    "juillet",   "août",
-                                         "septembre", "octobre", "novembre", "décembre"};
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    snprintf(out, cap, "%d%s %s %d", tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon],
-             tm.tm_year + 1900);
-}
-
 /*
  * The map of a download, fit for a report: the measure's own unit, legend
  * and colour direction, as on the territory page (a difference map keeps
@@ -220,10 +206,8 @@ static int map_svg(const mg_app *a, view *v, mg_buf *out)
     if (m->low_is_good && !v->diff)
         mg_map_style_reverse(&style);
     bool framed = v->scope.kind != MG_SCOPE_ALL;
-    char date[48], source[256];
-    today_fr(date, sizeof date);
-    snprintf(source, sizeof source,
-             "Source : DREES (APL 2021), INSEE (BPE 2019), Etalab, IGN ; calcul maillage, %s", date);
+    char source[1024];
+    web_sources(source, sizeof source, a, v->p);
     mg_map_site *sites = NULL;
     size_t nsites = 0;
     if (v->is_scenario && v->w.s.n) {
@@ -421,6 +405,8 @@ static int communes_xlsx(web_ctx *ctx)
     for (size_t c = 0; c < ncols; c++)
         extra[c] = (mg_wb_extra){cols[c], flag[c] ? MG_WB_TEXT : v.is_scenario ? 2 : m->decimals};
     mg_summary s = {0}, s_after = {0};
+    char sources[1024];
+    web_sources(sources, sizeof sources, ctx->app, v.p);
     mg_workbook_doc doc = {
         .g = g,
         .rows = v.scope.idx,
@@ -443,6 +429,7 @@ static int communes_xlsx(web_ctx *ctx)
         .official_mean = m->apl && !v.is_scenario,
         .scenario = v.is_scenario ? v.w.rec.name : NULL,
         .scenario_id = v.is_scenario ? (long long)v.w.rec.id : 0,
+        .sources = sources,
     };
     mg_diag d = {{0}};
     rc = mg_scope_summary(g, &v.scope, doc.values, doc.official_mean ? g->official : NULL,

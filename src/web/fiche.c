@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/alloc.h"
 #include "diagnosis/scope.h"
@@ -108,19 +107,6 @@ static int fiche_compute(const fiche_req *q, fiche_view *v, mg_diag *d)
 }
 
 /* --- Drawing ------------------------------------------------------------------ */
-
-/* "5 décembre 2026" of today (UTC). */
-static void today_fr(char *out, size_t cap)
-{
-    static const char *const months[] = {"janvier", "février", "mars",      "avril",
-                                         "mai",     "juin",    "juillet",   "août",
-                                         "septembre", "octobre", "novembre", "décembre"};
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    snprintf(out, cap, "%d%s %s %d", tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon],
-             tm.tm_year + 1900);
-}
 
 /* The map of the baseline's values framed on the scope (the rest of the
  * territory greyed), with the names of the main communes, the EPCI
@@ -329,17 +315,14 @@ static int fiche_pdf(web_ctx *ctx)
     mg_diag d = {{0}};
     mg_doc *doc = NULL;
     int rc = fiche_compute(&q, &v, &d);
-    char title[256], footer[512], date[64], subject[256];
+    char title[256], footer[1200], sources[1024], subject[256];
     if (rc == MG_OK) {
-        today_fr(date, sizeof date);
+        web_sources(sources, sizeof sources, ctx->app, q.p);
         snprintf(title, sizeof title, "Fiche territoire — %s — %s", q.scope.label,
                  q.p->g->prof->label);
         snprintf(subject, sizeof subject, "Accès aux %s : %s", q.p->g->prof->label,
                  q.base == MG_BASELINE_OFFICIAL ? "APL officielle (DREES)" : "APL calculée par maillage");
-        snprintf(footer, sizeof footer,
-                 "Sources : DREES (APL 2021), INSEE (BPE 2019), Etalab, La Poste, IGN — "
-                 "Licence Ouverte 2.0. maillage, fiche éditée le %s.",
-                 date);
+        snprintf(footer, sizeof footer, "%s. Données sous Licence Ouverte 2.0.", sources);
         rc = mg_doc_new(&doc, &(mg_doc_info){title, footer, subject}, &d);
     }
     if (rc == MG_OK)

@@ -324,6 +324,16 @@ static void test_layer_pages(void **state)
                                      "<dd>pôle urbain</dd>"));
     mg_http_response_free(&r);
 
+    /* Maps and the fiche name every input with its year, the layer's too. */
+    static const char *const with_sources[] = {"/territoire", "/carte.svg?perimetre=epci%3A" SIREN};
+    for (size_t k = 0; k < 2; k++) {
+        r = get(with_sources[k]);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(text(&r), "Sources : DREES APL 2021, INSEE BPE 2019"));
+        assert_non_null(strstr(text(&r), "Typologie des communes (exemple) 2026 ; calcul maillage"));
+        mg_http_response_free(&r);
+    }
+
     r = get("/territoire?perimetre=couche%3Atypologie-exemple%3Ametropole");
     assert_int_equal(r.status, 400);
     mg_http_response_free(&r);
