@@ -1144,8 +1144,16 @@ static void territory_render(mg_buf *b, web_ctx *ctx, const territory_req *q,
     mg_buf_puts(b, "</p>\n</section>\n");
     key_figures(b, q->p, v->summary, q->measure);
     mg_buf_puts(b, "</div>\n");
-    if (sc->kind != MG_SCOPE_ALL && v->is_apl)
+    if (sc->kind != MG_SCOPE_ALL && v->is_apl) {
         under_served(b, q, v);
+        /* What can be done there: planning and scenarios on the same scope. */
+        mg_buf_puts(b, "<p class=\"next\">Agir sur ce périmètre : <a href=\"");
+        mg_html_href(b, "/planification",
+                     (const char *const[]){"profession", g->prof->key, "perimetre", sc->key,
+                                           NULL},
+                     NULL);
+        mg_buf_puts(b, "\">planifier où placer des moyens</a></p>\n");
+    }
     if (q->measure <= 1)
         agreement_section(b, a, q);
     if (sc->kind == MG_SCOPE_ALL)

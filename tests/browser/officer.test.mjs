@@ -4,7 +4,8 @@
 // she chooses the EPCI as scope, reads its under-served communes for GPs
 // and for nurses, opens a commune the model and the DREES disagree on and
 // reads why, places one telemedicine cabin and two teleconsultation carts in
-// planning and reads the EPCI's before and after, then downloads the XLSX
+// planning ("Vos sites") and reads the EPCI's before and after and their
+// cost, then downloads the XLSX
 // workbook and the PDF fiche of the EPCI. Every page is checked with axe-core
 // (WCAG 2 A and AA) and screenshots are kept (docs/img/ takes two of them).
 //
@@ -12,8 +13,9 @@
 // read from the CSV download of the same scope, and compared with what the
 // pages and the fiche show.
 //
-// Run by tests/browser/run.sh (MG_BASE_URL, MG_ACCOUNTS); logs in once, as
-// the manager. Written for Node 18: node:test only.
+// Run by tests/browser/run.sh (MG_BASE_URL). Every step is open to a visitor
+// (planning computes without an account; saving a plan is pages.test.mjs's):
+// no log-in. Written for Node 18: node:test only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -21,14 +23,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
-import { accountsFromEnv } from './accounts.mjs';
 
 const BASE = process.env.MG_BASE_URL;
 if (!BASE) {
   console.error('MG_BASE_URL is not set: run tests/browser/run.sh');
   process.exit(2);
 }
-const ACCOUNTS = accountsFromEnv();
 const SHOTS = process.env.MG_SCREENSHOT_DIR ||
   fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-screenshots-'));
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -235,7 +235,40 @@ test('the health officer prepares the contract with Piège-Lauragais-Malepère',
   assert.match(why, /le modèle non|la DREES non/);
   await axeCheck(page, 'the commune page with its explanation');
 
-  // 5. and 6. Downloads of the EPCI's page: the XLSX workbook and the PDF.
+  // 5. Planning on the EPCI: one telemedicine cabin and two
+  // teleconsultation carts as "Vos sites", in the three most populous of
+  // its under-served communes (from the CSV), then the EPCI's before and
+  // after. Its "before" is the EPCI page's count of under-served communes.
+  res = await page.goto(`${BASE}/epci/${SIREN}?profession=mg`);
+  assert.equal(res.status(), 200);
+  res = await clickAndWait(page, page.getByRole('link', { name: 'planifier où placer des moyens' }));
+  assert.equal(res.status(), 200);
+  assert.equal(await page.locator('#plan-perimetre').inputValue(), `epci:${SIREN}`);
+  await axeCheck(page, "the EPCI's planning form");
+  const sites = [...expected].sort((a, b) => Number(b.population) - Number(a.population)).slice(0, 3);
+  assert.equal(sites.length, 3);
+  await page.fill('#plan-cabine', '1');
+  await page.fill('#plan-chariot', '2');
+  await page.fill('#plan-proposition',
+    `${sites[0].code_insee}:cabine, ${sites[1].code_insee}:chariot, ${sites[2].code_insee}:chariot`);
+  const cabinCost = Number((await page.locator('#plan-cout_cabine').inputValue()).replace(/\s/g, ''));
+  const cartCost = Number((await page.locator('#plan-cout_chariot').inputValue()).replace(/\s/g, ''));
+  res = await clickAndWait(page, page.getByRole('button', { name: 'Calculer le plan' }));
+  assert.equal(res.status(), 200);
+  const mine = norm(await page.locator('#avant-apres-vos-sites .perimetre').innerText());
+  const m = mine.match(/de (\d+) à (\d+) communes sous le seuil/);
+  assert.ok(m, `the EPCI's before/after: ${mine}`);
+  assert.equal(Number(m[1]), expected.length, "the EPCI's communes below the threshold before");
+  assert.ok(Number(m[2]) < Number(m[1]), 'the three sites lift at least one commune');
+  assert.match(norm(await page.locator('#avant-apres-vos-sites .territoire').innerText()),
+    /tout le territoire : de \d+ à \d+ communes sous le seuil/);
+  const cost = norm(await page.locator('#cout-vos-sites').innerText());
+  const total = Number(cost.match(/([\d ]+) euros/)[1].replace(/\s/g, ''));
+  assert.equal(total, cabinCost + 2 * cartCost, `the sites costed by kind: ${cost}`);
+  await axeCheck(page, "the EPCI's plan");
+  await shoot(page, 'epci-plan');
+
+  // 6. Downloads of the EPCI's page: the XLSX workbook and the PDF.
   res = await page.goto(`${BASE}/epci/${SIREN}?profession=mg`);
   assert.equal(res.status(), 200);
   const xlsx = await download(page, 'classeur Excel (XLSX)');
