@@ -9,7 +9,8 @@
  * itself. The "C" number parsers of data files read the raw bytes (no
  * terminator, so that a read past the span is caught), never accept a
  * space or a comma, and read back what "%.17g" prints. A folded place
- * name has the documented shape and folds to itself.
+ * name has the documented shape and folds to itself (or, lengthened past
+ * the bound by written-out abbreviations, is too long to fold again).
  */
 #include <float.h>
 #include <inttypes.h>
@@ -216,6 +217,10 @@ static void fold(const char *s)
         check(ch >= 0x80 || ch == ' ' || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'));
     }
     size_t len2 = 0;
+    if (len > MG_PARSE_NAME_MAX) { /* lengthened by "st" → "saint" */
+        check(mg_parse_fold_name(out, again, &len2, &why2) == MG_ELIMIT);
+        return;
+    }
     check(mg_parse_fold_name(out, again, &len2, &why2) == 0 && len2 == len &&
           strcmp(out, again) == 0);
 }

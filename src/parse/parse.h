@@ -275,7 +275,9 @@ int mg_parse_finess(const char *s, char out[static MG_PARSE_FINESS_SIZE],
  * end; the words "st" and "ste" written out "saint" and "sainte"; any
  * other character kept as typed. "Castelnau-d'Aude", "CASTELNAU D’AUDE"
  * and "castelnau d aude" all fold to "castelnau d aude"; "St-Papoul" to
- * "saint papoul". Folding a folded name gives it back unchanged.
+ * "saint papoul". Folding a folded name gives it back unchanged, as long
+ * as the folded name is still within MG_PARSE_NAME_MAX bytes (written-out
+ * abbreviations can lengthen it past the bound: it is then too long).
  * out receives the NUL-terminated result, *len (may be NULL) its length.
  * Refusals: MG_PARSE_EMPTY (nothing but separators), MG_PARSE_TOO_LONG,
  * MG_PARSE_UTF8.

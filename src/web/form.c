@@ -27,6 +27,9 @@ static void refuse(web_form_input *in, size_t i, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(in->error[i], sizeof in->error[i], fmt, ap);
     va_end(ap);
+    /* A message cut to fit ends on a whole character. */
+    size_t len = strlen(in->error[i]);
+    in->error[i][mg_utf8_check(in->error[i], len, NULL)] = 0;
     in->nerrors++;
 }
 

@@ -212,14 +212,16 @@ static void name_communes(char *msg, size_t cap, const mg_diagnosis *g, const si
     }
 }
 
-/* The end of a message: its final words, cut on a character boundary
- * when the message is too long for cap. */
+/* The end of a message: its final words, then, when snprintf cut the
+ * message to fit cap (perhaps inside a character), the cut moved back to
+ * the last whole character. */
 static void finish(char *msg, size_t cap, const char *tail)
 {
     size_t len = strlen(msg);
     if (len + 1 < cap)
         snprintf(msg + len, cap - len, "%s", tail);
-    msg[mg_utf8_prefix(msg, cap - 1)] = 0;
+    len = strlen(msg);
+    msg[mg_utf8_check(msg, len, NULL)] = 0;
 }
 
 /* The code of a commune as typed "Nom (code)" or "code"; false when the
@@ -253,6 +255,14 @@ int web_commune_resolve(const mg_diagnosis *g, const char *typed, long *idx, cha
     const char *v = typed ? typed : "";
     while (*v == ' ' || *v == '\t')
         v++;
+    /* What is quoted back must be text: a form has refused other bytes
+     * already, other callers may not have. */
+    size_t len = strlen(v);
+    if (mg_utf8_check(v, len, NULL) != len) {
+        snprintf(msg, cap, "le texte saisi n'est pas en UTF-8 valide.");
+        finish(msg, cap, "");
+        return MG_EINVAL;
+    }
     int quoted = (int)mg_utf8_prefix(v, QUOTE_BYTES);
     const char *more = v[quoted] ? "…" : "";
     char code[MG_PARSE_COMMUNE_SIZE];

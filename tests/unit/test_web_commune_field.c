@@ -17,6 +17,7 @@
 #include "testutil.h"
 #include "aude_fixture.h"
 #include "http/http.h"
+#include "core/utf8.h"
 #include "parse/parse.h"
 #include "web/form.h"
 
@@ -85,6 +86,7 @@ static void test_resolve_refused(void **state)
     refused_with("75056", "Paris (75056) ne fait pas partie du territoire", NULL);
     refused_with("11999", "aucune commune n'a le code INSEE 11999", "code postal", NULL);
     refused_with("---", "n'est ni un nom de commune ni un code INSEE", NULL);
+    refused_with("cas\xFA" "el", "n'est pas en UTF-8 valide", NULL); /* never quoted back */
     /* Two communes of one name (Castelnau-d'Aude renamed for the test). */
     long other = code_index("11077");
     char *kept = g->t->name[other];
@@ -103,6 +105,13 @@ static void test_resolve_refused(void **state)
     char small[40];
     assert_int_equal(web_commune_resolve(g, "Belvèze", &idx, small, sizeof small), MG_EINVAL);
     assert_true(strlen(small) < sizeof small);
+    /* Every size, so that some cut falls inside « or »: always whole
+     * characters. */
+    for (size_t cap = 1; cap < sizeof small; cap++) {
+        assert_int_equal(web_commune_resolve(g, "|\t\t\t", &idx, small, cap), MG_EINVAL);
+        assert_true(strlen(small) < cap);
+        assert_int_equal(mg_utf8_check(small, strlen(small), NULL), strlen(small));
+    }
 }
 
 static void test_suggest(void **state)
