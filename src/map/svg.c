@@ -2009,7 +2009,13 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
     double ah = map_h + 2 * PAD;
     int body_h = (int)ceil(map_h) > legend_h ? (int)ceil(map_h) : legend_h;
     int source_y = title_h + body_h + MAP_MARGIN + 12;
-    int H = title_h + body_h + MAP_MARGIN + (o->source && o->source[0] ? 24 : 0);
+    /* The source line wrapped to the map's width (11 px text: about 6 px
+     * a character), at most three lines. */
+    line_slice src[3];
+    size_t nsrc = o->source && o->source[0]
+                      ? wrap(o->source, (size_t)((W - 2 * MAP_MARGIN) / 6), src, 3)
+                      : 0;
+    int H = title_h + body_h + MAP_MARGIN + (nsrc ? 10 + 14 * (int)nsrc : 0);
 
     /* Summary for screen readers. */
     size_t drawn = 0, nodata = 0, below = 0;
@@ -2282,10 +2288,12 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
         ey += ROW_H;
     }
     put(w, "</g>\n");
-    if (o->source && o->source[0]) {
+    for (size_t i = 0; i < nsrc; i++) {
         putf(w, "<text class=\"mg-source\" x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#444444\">",
-             MAP_MARGIN, source_y);
-        put_text(w, o->source);
+             MAP_MARGIN, source_y + 14 * (int)i);
+        put_text_n(w, src[i].p, src[i].len);
+        if (src[i].more)
+            put(w, "\xE2\x80\xA6");
         put(w, "</text>\n");
     }
     put(w, "</svg>\n");

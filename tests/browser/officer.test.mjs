@@ -188,7 +188,7 @@ test('the health officer prepares the contract with Piège-Lauragais-Malepère',
   // Its map framed on it: 38 communes in colour, the others grey.
   assert.equal(await page.locator('main svg.mg-map').first().locator('path.mg-out').count(), 433 - 38);
   await axeCheck(page, "the EPCI's page (GPs)");
-  await shoot(page, 'epci-page');
+  await shoot(page, 'epci-page', 1500); // docs/img/epci-page.png
 
   // 2. Its under-served communes for GPs: those of the CSV of the same
   // scope and baseline below 2.5, in the same order.

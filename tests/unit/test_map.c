@@ -1647,6 +1647,50 @@ static void test_scale_bar_source(void **state)
     }
 }
 
+/* A long source line is wrapped to the map's width: several lines, each
+ * within it by the 6 px a character the wrapping assumes, all the words
+ * kept in order, the last line inside the page. */
+static void test_source_wrapped(void **state)
+{
+    (void)state;
+    static const char long_source[] =
+        "Sources : DREES APL 2021, INSEE BPE 2019, Etalab COG 2026, La Poste 2020, IGN 2018 ; "
+        "Zonage des médecins de l'ARS 2023 ; Quartiers prioritaires de la politique de la ville "
+        "2024 ; calcul maillage, 5 décembre 2026";
+    mg_map_options o = hand_opts;
+    o.source = long_source;
+    hand_map m;
+    hand_map_make(&m, &o);
+    const char *s = m.svg.data;
+    assert_xmllint(s, m.svg.len);
+    const char *root = strstr(s, "<svg ");
+    char rootel[1024], el[1024];
+    next_el(root, "<svg ", rootel, sizeof rootel);
+    double width = attr_num(rootel, "width"), height = attr_num(rootel, "height");
+    char joined[1024] = "";
+    size_t lines = 0;
+    double last_y = 0;
+    for (const char *p = strstr(s, "<text class=\"mg-source\""); p;
+         p = strstr(p + 1, "<text class=\"mg-source\"")) {
+        next_el(p, "<text", el, sizeof el);
+        const char *t = strchr(p, '>') + 1, *e = strstr(t, "</text>");
+        size_t chars = 0;
+        for (const char *c = t; c < e; c++)
+            chars += ((unsigned char)*c & 0xC0) != 0x80;
+        assert_true(attr_num(el, "x") + 6.0 * (double)chars <= width);
+        assert_true(attr_num(el, "y") > last_y && attr_num(el, "y") < height);
+        last_y = attr_num(el, "y");
+        if (lines++)
+            strcat(joined, " ");
+        strncat(joined, t, (size_t)(e - t));
+    }
+    assert_true(lines >= 2);
+    /* The apostrophe is escaped in the SVG; compare up to it and after. */
+    assert_non_null(strstr(joined, "Sources : DREES APL 2021, INSEE BPE 2019"));
+    assert_non_null(strstr(joined, "2024 ; calcul maillage, 5 décembre 2026"));
+    hand_map_free(&m);
+}
+
 static void test_sites(void **state)
 {
     (void)state;
@@ -1811,6 +1855,7 @@ int main(void)
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_epci_borders),
         cmocka_unit_test(test_scale_bar_source),
+        cmocka_unit_test(test_source_wrapped),
         cmocka_unit_test(test_sites),
         cmocka_unit_test(test_legend_options),
         cmocka_unit_test(test_aude),

@@ -330,7 +330,8 @@ static void test_layer_pages(void **state)
         r = get(with_sources[k]);
         assert_int_equal(r.status, 200);
         assert_non_null(strstr(text(&r), "Sources : DREES APL 2021, INSEE BPE 2019"));
-        assert_non_null(strstr(text(&r), "Typologie des communes (exemple) 2026 ; calcul maillage"));
+        assert_non_null(strstr(text(&r), "Typologie des communes (exemple) 2026"));
+        assert_non_null(strstr(text(&r), "calcul maillage"));
         mg_http_response_free(&r);
     }
 
