@@ -1677,16 +1677,20 @@ static int share(web_ctx *ctx)
 
 /* --- Comparison ------------------------------------------------------------- */
 
-/* Side by side: the current situation and scenarios ?a= and ?b=. */
+/* Side by side: the current situation and scenarios ?a= and ?b=, on the
+ * scope ?perimetre= (each scenario's scope view: the same scope). */
 typedef struct compare_view {
     web_scenario w[2];
+    scope_view sv[2];
     size_t n;
 } compare_view;
 
 static void compare_view_free(compare_view *v)
 {
-    for (size_t k = 0; k < v->n; k++)
+    for (size_t k = 0; k < v->n; k++) {
+        scope_view_free(&v->sv[k]);
         web_scenario_free(&v->w[k]);
+    }
     v->n = 0;
 }
 
@@ -1703,6 +1707,11 @@ static int compute_compare(web_ctx *ctx, compare_view *v)
     memset(v, 0, sizeof *v);
     for (size_t k = 0; k < 2 && ids[k]; k++) {
         if (web_scenario_load(ctx, ids[k], MG_AUTH_VIEW, &v->w[v->n])) {
+            compare_view_free(v);
+            return -1;
+        }
+        if (scope_view_compute(ctx, &v->w[v->n], &v->sv[v->n])) {
+            web_scenario_free(&v->w[v->n]);
             compare_view_free(v);
             return -1;
         }
@@ -1728,8 +1737,10 @@ static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
     char ids[2][24] = {"", ""};
     for (size_t k = 0; k < v->n; k++)
         snprintf(ids[k], sizeof ids[k], "%lld", (long long)v->w[k].rec.id);
+    const char *scope = scope_param(&v->sv[0]);
     web_baseline_note(b, v->w[0].base, NULL, "/scenarios/comparer", NULL,
-                      (const char *const[]){"a", ids[0], "b", v->n > 1 ? ids[1] : NULL, NULL});
+                      (const char *const[]){"a", ids[0], "b", v->n > 1 ? ids[1] : NULL,
+                                            "perimetre", scope, NULL});
     const mg_summary *s[3] = {v->w[0].base_summary};
     const char *names[3] = {"Situation actuelle"};
     for (size_t k = 0; k < v->n; k++) {
@@ -1737,23 +1748,32 @@ static void render_compare(mg_buf *b, web_ctx *ctx, const compare_view *v)
         names[k + 1] = v->w[k].rec.name;
     }
     /* The communes below the threshold of each state, as the scenario page
-     * and the territory page count them. */
+     * and the territory page count them: on the scope, then everywhere. */
     const mg_diagnosis *g = v->w[0].p->g;
-    size_t below[3] = {0};
-    double inhabitants = 0;
-    count_below(g->t, g->study, g->study_n, v->w[0].before, g->prof->threshold, &below[0],
-                &inhabitants);
+    if (v->sv[0].scoped) {
+        const mg_summary *ss[3] = {&v->sv[0].before};
+        size_t below[3] = {v->sv[0].below[0][0]};
+        for (size_t k = 0; k < v->n; k++) {
+            ss[k + 1] = &v->sv[k].after;
+            below[k + 1] = v->sv[k].below[0][1];
+        }
+        figures_table(b, v->sv[0].scope.label, ss, below, names, v->n + 1, v->w[0].base,
+                      g->prof);
+    }
+    size_t below[3] = {v->sv[0].below[1][0]};
     for (size_t k = 0; k < v->n; k++)
-        count_below(g->t, g->study, g->study_n, v->w[k].shown, g->prof->threshold,
-                    &below[k + 1], &inhabitants);
-    figures_table(b, a->territory_name, s, below, names, v->n + 1, v->w[0].base, g->prof);
+        below[k + 1] = v->sv[k].below[1][1];
+    char whole[200];
+    snprintf(whole, sizeof whole, "%s%s", v->sv[0].scoped ? "tout le territoire, " : "",
+             a->territory_name);
+    figures_table(b, whole, s, below, names, v->n + 1, v->w[0].base, g->prof);
     mg_buf_puts(b, "<div class=\"pair\">");
     for (size_t k = 0; k < v->n; k++) {
         const web_scenario *w = &v->w[k];
         mg_buf_puts(b, "<div class=\"map\"><h2>");
         mg_html_text(b, w->rec.name);
         mg_buf_puts(b, "</h2>");
-        web_map(b, a, w->p, w->shown, false, w->rec.name, w->p->g->prof->threshold, -1);
+        scenario_map(b, a, w, &v->sv[k], w->shown, false, w->rec.name);
         mg_buf_puts(b, "</div>");
     }
     mg_buf_puts(b, "</div>\n");

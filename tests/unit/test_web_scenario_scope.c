@@ -250,6 +250,7 @@ static void test_scope_results(void **state)
     assert_int_equal(mg_scenario_eval(p->engine, &sc, after, NULL, &d), 0);
 
     static const char *const bases[] = {"modele", "officielle"};
+    size_t scope_below[2][2] = {{0}}; /* [base][before, after] */
     for (int b = 0; b < 2; b++) {
         enum mg_baseline base = b ? MG_BASELINE_OFFICIAL : MG_BASELINE_MODEL;
         const double *before = mg_app_baseline_values(p, base);
@@ -259,6 +260,8 @@ static void test_scope_results(void **state)
         size_t wb = below(g->study, g->study_n, before, thr, &tb);
         size_t wa = below(g->study, g->study_n, shown, thr, &ta);
         assert_true(sa <= sb && wa <= wb && wb > sb);
+        scope_below[b][0] = sb;
+        scope_below[b][1] = sa;
 
         snprintf(target, sizeof target, "%s?perimetre=" SCOPE_URL_FMT "&base=%s", page, bases[b]);
         r = req("GET", target, NULL);
@@ -326,6 +329,21 @@ static void test_scope_results(void **state)
         snprintf(s1, sizeof s1, "<strong>%zu commune%s sur %zu</strong>, %s habitants", sb,
                  sb > 1 ? "s" : "", n, h0);
         has(&r, s1);
+        mg_http_response_free(&r);
+    }
+    /* The comparison on the scope: its figures, then the territory's. */
+    for (int b = 0; b < 2; b++) {
+        snprintf(target, sizeof target, "/scenarios/comparer?a=%s&perimetre=" SCOPE_URL_FMT
+                 "&base=%s", page + strlen("/scenarios/"), bases[b]);
+        r = req("GET", target, NULL);
+        assert_int_equal(r.status, 200);
+        char s1[400];
+        snprintf(s1, sizeof s1, "<caption>Chiffres clés — %s (", epci_name);
+        has(&r, s1);
+        snprintf(s1, sizeof s1, "<tr><th scope=\"row\">Communes sous le seuil (2,5)</th><td>%zu</td>"
+                                "<td>%zu</td>", scope_below[b][0], scope_below[b][1]);
+        has(&r, s1);
+        has(&r, "hors du périmètre");
         mg_http_response_free(&r);
     }
     /* Without a scope: the whole territory only. */
