@@ -1680,9 +1680,9 @@ static void test_source_wrapped(void **state)
         assert_true(attr_num(el, "x") + 6.0 * (double)chars <= width);
         assert_true(attr_num(el, "y") > last_y && attr_num(el, "y") < height);
         last_y = attr_num(el, "y");
-        if (lines++)
-            strcat(joined, " ");
-        strncat(joined, t, (size_t)(e - t));
+        size_t used = strlen(joined);
+        snprintf(joined + used, sizeof joined - used, "%s%.*s", lines++ ? " " : "", (int)(e - t),
+                 t);
     }
     assert_true(lines >= 2);
     /* The apostrophe is escaped in the SVG; compare up to it and after. */
