@@ -1784,7 +1784,7 @@ static void put_sites_and_labels(writer *w, const mg_map_geometry *g, const mg_t
             rank[nr++] = (pop_rank){t->population[c], k};
         }
         qsort(rank, nr, sizeof *rank, cmp_pop_desc);
-        put(w, "<g class=\"mg-labels\" aria-hidden=\"true\" font-size=\"");
+        put(w, "<g class=\"mg-labels\" aria-hidden=\"true\" pointer-events=\"none\" font-size=\"");
         put_milli(w, lround(LABEL_FS * 1000 / v->zoom));
         put(w, "\" fill=\"#111111\">\n");
         size_t placed = 0;
@@ -2170,7 +2170,7 @@ static int write_map(writer *w, const mg_map_geometry *g, const mg_territory *t,
             snprintf(lab, sizeof lab, "%.0f m", len_m);
         long x0 = lround((ax + 8) * 1000), y0 = lround((ay + ah - 10) * 1000);
         long lp = lround(len_px * 1000);
-        put(w, "<g class=\"mg-scale\" font-size=\"11\" fill=\"#222222\">\n<rect x=\"");
+        put(w, "<g class=\"mg-scale\" pointer-events=\"none\" font-size=\"11\" fill=\"#222222\">\n<rect x=\"");
         put_milli(w, x0 - 4000);
         put(w, "\" y=\"");
         put_milli(w, y0 - 18000);
