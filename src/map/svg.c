@@ -1114,6 +1114,33 @@ static void put_circle(writer *w, long cx, long cy, long r)
     put(w, " 0z");
 }
 
+/* A relative polyline being written: its last point and how many distinct
+ * points it has. */
+typedef struct pen {
+    long lx, ly;
+    size_t distinct;
+} pen;
+
+/* Appends point (X, Y), in tenths of a pixel: "M x y l" for the first, then
+ * the move from the last point; a point equal to the last is left out. */
+static void pen_to(writer *w, pen *p, long X, long Y)
+{
+    if (p->distinct == 0) {
+        put(w, "M");
+        put_tenths(w, X, 0);
+        put_tenths(w, Y, 1);
+        put(w, "l");
+    } else if (X == p->lx && Y == p->ly) {
+        return;
+    } else {
+        put_tenths(w, X - p->lx, p->distinct > 1);
+        put_tenths(w, Y - p->ly, 1);
+    }
+    p->lx = X;
+    p->ly = Y;
+    p->distinct++;
+}
+
 /* The path data of commune k: its rings, or a circle. */
 static void put_commune_d(writer *w, const mg_map_geometry *g, size_t k, const frame *f)
 {
@@ -1121,8 +1148,8 @@ static void put_commune_d(writer *w, const mg_map_geometry *g, size_t k, const f
     long first_x = 0, first_y = 0;
     int have_first = 0;
     for (size_t r = g->commune_ring[k]; r < g->commune_ring[k + 1] && !w->rc; r++) {
-        size_t ring_start = w->b->len, distinct = 0;
-        long lx = 0, ly = 0;
+        size_t ring_start = w->b->len;
+        pen pn = {0, 0, 0};
         for (size_t i = g->ring_pt[r]; i < g->ring_pt[r + 1]; i++) {
             long X = fx(f, g->x[i]), Y = fy(f, g->y[i]);
             if (!have_first) {
@@ -1130,22 +1157,9 @@ static void put_commune_d(writer *w, const mg_map_geometry *g, size_t k, const f
                 first_y = Y;
                 have_first = 1;
             }
-            if (distinct == 0) {
-                put(w, "M");
-                put_tenths(w, X, 0);
-                put_tenths(w, Y, 1);
-                put(w, "l");
-            } else if (X == lx && Y == ly) {
-                continue;
-            } else {
-                put_tenths(w, X - lx, distinct > 1);
-                put_tenths(w, Y - ly, 1);
-            }
-            lx = X;
-            ly = Y;
-            distinct++;
+            pen_to(w, &pn, X, Y);
         }
-        if (distinct < 3) {
+        if (pn.distinct < 3) {
             /* Smaller than a pixel at this scale: leave it out. */
             if (!w->rc) {
                 w->b->len = ring_start;
@@ -1384,26 +1398,10 @@ static size_t put_borders(writer *w, const mg_map_geometry *g, const frame *f,
     for (size_t i = 0; i < g->nborder && !w->rc; i++) {
         if (!keep(ctx, g->bd_a[i], g->bd_b[i]))
             continue;
-        long lx = 0, ly = 0;
-        size_t distinct = 0;
-        for (size_t q = g->bd_pt[i]; q < g->bd_pt[i + 1]; q++) {
-            long X = fx(f, g->bx[q]), Y = fy(f, g->by[q]);
-            if (distinct == 0) {
-                put(w, "M");
-                put_tenths(w, X, 0);
-                put_tenths(w, Y, 1);
-                put(w, "l");
-            } else if (X == lx && Y == ly) {
-                continue;
-            } else {
-                put_tenths(w, X - lx, distinct > 1);
-                put_tenths(w, Y - ly, 1);
-            }
-            lx = X;
-            ly = Y;
-            distinct++;
-        }
-        if (distinct == 1)
+        pen pn = {0, 0, 0};
+        for (size_t q = g->bd_pt[i]; q < g->bd_pt[i + 1]; q++)
+            pen_to(w, &pn, fx(f, g->bx[q]), fy(f, g->by[q]));
+        if (pn.distinct == 1)
             put(w, "0 0");
         nw++;
     }
