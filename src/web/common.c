@@ -109,21 +109,28 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
 {
     const mg_diagnosis *g = p->g;
     mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, diverging);
-    char suffix[64];
-    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
-    mg_map_options opt = {
+    char suffix[WEB_MAP_SUFFIX];
+    mg_map_options opt = web_map_options(p, title, threshold, diverging, suffix);
+    opt.highlight = nsites ? sites[0] : -1;
+    opt.more_highlights = nsites > 1 ? sites + 1 : NULL;
+    opt.nmore_highlights = nsites > 1 ? nsites - 1 : 0;
+    return web_map_inline(b, a, g->t, values, &style, &opt);
+}
+
+mg_map_options web_map_options(const mg_app_profession *p, const char *title, double threshold,
+                               bool diverging, char suffix[static WEB_MAP_SUFFIX])
+{
+    snprintf(suffix, WEB_MAP_SUFFIX, "?profession=%s", p->g->prof->key);
+    return (mg_map_options){
         .title = title,
-        .unit = diverging ? "écart" : g->prof->unit,
+        .unit = diverging ? "écart" : p->g->prof->unit,
         .threshold = threshold,
         .threshold_label = "seuil de sous-dotation",
         .link_prefix = "/commune/",
         .link_suffix = suffix,
-        .highlight = nsites ? sites[0] : -1,
-        .more_highlights = nsites > 1 ? sites + 1 : NULL,
-        .nmore_highlights = nsites > 1 ? nsites - 1 : 0,
+        .highlight = -1,
         .width = 800,
     };
-    return web_map_inline(b, a, g->t, values, &style, &opt);
 }
 
 int web_map_inline(mg_buf *b, const mg_app *a, const mg_territory *t, const double *values,

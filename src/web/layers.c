@@ -110,13 +110,16 @@ static void layer_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, co
         if (k + 1 < st.nclasses)
             st.breaks[k] = (double)k + 0.5;
     }
-    char title[256], suffix[64];
+    char title[256], suffix[WEB_MAP_SUFFIX];
     snprintf(title, sizeof title, "%s (%s)", l->desc.label, l->desc.year);
-    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
-    mg_map_options opt = {.title = title, .legend_title = l->desc.label,
-                          .no_data_label = "hors de la couche", .threshold = NAN,
-                          .link_prefix = "/commune/", .link_suffix = suffix, .highlight = -1,
-                          .width = 600, .class_labels = labels, .epci_borders = true};
+    mg_map_options opt = web_map_options(p, title, NAN, false, suffix);
+    opt.unit = NULL;
+    opt.legend_title = l->desc.label;
+    opt.no_data_label = "hors de la couche";
+    opt.threshold_label = NULL;
+    opt.width = 600;
+    opt.class_labels = labels;
+    opt.epci_borders = true;
     (void)web_map_inline(b, a, g->t, v, &st, &opt);
     free(v);
 }

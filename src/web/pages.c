@@ -906,8 +906,7 @@ static void one_side_list(mg_buf *b, const territory_req *q, bool model_side)
 static void flag_maps(mg_buf *b, const mg_app *a, const mg_app_profession *p, const mg_scope *sc)
 {
     const mg_diagnosis *g = p->g;
-    char suffix[64];
-    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
+    char suffix[WEB_MAP_SUFFIX];
     mg_map_style st = {.nclasses = 2, .breaks = {g->prof->threshold},
                        .colors = {"#d73027", "#e0e0e0"}, .no_data_color = "#ffffff"};
     const char *titles[2] = {"Sous le seuil selon le modèle (maillage)",
@@ -916,14 +915,13 @@ static void flag_maps(mg_buf *b, const mg_app *a, const mg_app_profession *p, co
     mg_buf_puts(b, "<div class=\"two\">");
     for (int k = 0; k < 2; k++) {
         mg_buf_puts(b, "<div class=\"map\">");
-        mg_map_options opt = {.title = titles[k], .unit = g->prof->unit,
-                              .legend_title = "APL", .no_data_label = "pas de valeur publiée",
-                              .threshold = g->prof->threshold,
-                              .threshold_label = "seuil de sous-dotation",
-                              .link_prefix = "/commune/", .link_suffix = suffix,
-                              .highlight = -1, .width = 400,
-                              .focus = sc->kind == MG_SCOPE_ALL ? NULL : sc->mark,
-                              .focus_label = sc->label, .epci_borders = true};
+        mg_map_options opt = web_map_options(p, titles[k], g->prof->threshold, false, suffix);
+        opt.legend_title = "APL";
+        opt.no_data_label = "pas de valeur publiée";
+        opt.width = 400;
+        opt.focus = sc->kind == MG_SCOPE_ALL ? NULL : sc->mark;
+        opt.focus_label = sc->label;
+        opt.epci_borders = true;
         (void)web_map_inline(b, a, g->t, values[k], &st, &opt);
         mg_buf_puts(b, "</div>");
     }
@@ -1034,29 +1032,19 @@ static void measure_map(mg_buf *b, const mg_app *a, const mg_app_profession *p, 
     mg_map_style style = mg_map_style_for(values, g->study, g->study_n, threshold, false);
     if (m->low_is_good)
         mg_map_style_reverse(&style);
-    char sources[1024];
+    char sources[1024], suffix[WEB_MAP_SUFFIX];
     web_sources(sources, sizeof sources, a, p);
-    char suffix[64];
-    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
-    mg_map_options opt = {
-        .title = title,
-        .unit = mg_app_measure_unit(measure, g->prof),
-        .legend_title = m->legend,
-        .no_data_label = m->no_data,
-        .threshold = threshold,
-        .threshold_label = "seuil de sous-dotation",
-        .link_prefix = "/commune/",
-        .link_suffix = suffix,
-        .highlight = -1,
-        .width = 800,
-        /* A scope's map is framed on it, the rest of the territory grey. */
-        .focus = sc->kind == MG_SCOPE_ALL ? NULL : sc->mark,
-        .focus_label = sc->label,
-        .label_count = 8,
-        .epci_borders = true,
-        .scale_bar = true,
-        .source = sources,
-    };
+    mg_map_options opt = web_map_options(p, title, threshold, false, suffix);
+    opt.unit = mg_app_measure_unit(measure, g->prof);
+    opt.legend_title = m->legend;
+    opt.no_data_label = m->no_data;
+    /* A scope's map is framed on it, the rest of the territory grey. */
+    opt.focus = sc->kind == MG_SCOPE_ALL ? NULL : sc->mark;
+    opt.focus_label = sc->label;
+    opt.label_count = 8;
+    opt.epci_borders = true;
+    opt.scale_bar = true;
+    opt.source = sources;
     (void)web_map_inline(b, a, g->t, values, &style, &opt); /* a failed buffer says so */
 }
 

@@ -464,7 +464,7 @@ static void figures_table(mg_buf *b, const char *area, const mg_summary *const *
         mg_buf_puts(b, "</th>");
     }
     mg_buf_puts(b, "<th scope=\"col\">Variation</th></tr></thead><tbody>\n");
-    double v[4];
+    double v[4] = {0}; /* n <= 4 values set by each row */
 #define ROW(label, expr, dec)                 \
     for (size_t k = 0; k < n; k++)            \
         v[k] = (expr);                        \
@@ -927,22 +927,12 @@ static void scenario_map(mg_buf *b, const mg_app *a, const web_scenario *w, cons
                                         .kind = (unsigned)act->kind,
                                         .kind_label = mg_resource_label_for(act->kind, g->prof)};
     }
-    char suffix[64];
-    snprintf(suffix, sizeof suffix, "?profession=%s", g->prof->key);
-    mg_map_options opt = {
-        .title = title,
-        .unit = diverging ? "écart" : g->prof->unit,
-        .threshold = threshold,
-        .threshold_label = "seuil de sous-dotation",
-        .link_prefix = "/commune/",
-        .link_suffix = suffix,
-        .highlight = -1,
-        .width = 800,
-        .focus = v->scoped ? v->scope.mark : NULL,
-        .focus_label = v->scope.label,
-        .sites = sites,
-        .nsites = ns,
-    };
+    char suffix[WEB_MAP_SUFFIX];
+    mg_map_options opt = web_map_options(w->p, title, threshold, diverging, suffix);
+    opt.focus = v->scoped ? v->scope.mark : NULL;
+    opt.focus_label = v->scope.label;
+    opt.sites = sites;
+    opt.nsites = ns;
     (void)web_map_inline(b, a, g->t, values, &style, &opt); /* a failed buffer says so */
     free(sites);
 }

@@ -190,6 +190,15 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
                   bool diverging, const char *title, double threshold, const long *sites,
                   size_t nsites);
 
+/* The options every map of the pages shares: its title, the profession's
+ * unit (or "écart" for a difference map), the threshold and its label,
+ * each commune linked to its page for profession p (the link's suffix
+ * written into `suffix`), nothing outlined, 800 pixels wide. The caller
+ * adds what its map needs (a scope, sites, names). */
+#define WEB_MAP_SUFFIX 64
+mg_map_options web_map_options(const mg_app_profession *p, const char *title, double threshold,
+                               bool diverging, char suffix[static WEB_MAP_SUFFIX]);
+
 /* Any map of the territory inline (mg_map_svg without its XML declaration). */
 int web_map_inline(mg_buf *b, const mg_app *a, const mg_territory *t, const double *values,
                    const mg_map_style *style, const mg_map_options *opt);
