@@ -12,39 +12,16 @@
 // territory page is public. Written for Node 18: node:test only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, SHOTS, axeCheck as axeOn, consoleErrors, launch, newPage as pageIn } from './browser.mjs';
 
-const BASE = process.env.MG_BASE_URL;
-if (!BASE) {
-  console.error('MG_BASE_URL is not set: run tests/browser/run.sh');
-  process.exit(2);
-}
-const SHOTS = process.env.MG_SCREENSHOT_DIR ||
-  fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-screenshots-'));
-fs.mkdirSync(SHOTS, { recursive: true });
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-const TIMEOUT = 60_000;
 const TEST_TIMEOUT = 180_000;
-const VIEWPORT = { width: 1280, height: 900 };
 const COMMUNES = 433;
 
 let browser;
-const consoleErrors = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: TIMEOUT,
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -53,15 +30,7 @@ after(async () => {
 });
 
 async function newPage(javaScriptEnabled = true) {
-  const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORT, locale: 'fr-FR' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon\.ico/.test((m.location() || {}).url || ''))
-      consoleErrors.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  return page;
+  return pageIn(browser, { javaScriptEnabled });
 }
 
 async function open(page, url) {
@@ -102,18 +71,8 @@ async function pointIn(page, href) {
   return p;
 }
 
-async function axeCheck(page, what) {
-  await page.evaluate(AXE_SOURCE);
-  const r = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
-    resultTypes: ['violations'],
-  }));
-  for (const v of r.violations)
-    console.log(`axe ${what}: ${v.id} (${v.impact}) ${v.help} — ` +
-      v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)).join(', '));
-  assert.deepEqual(r.violations.map((v) => `${v.id} (${v.impact}): ${v.help}`), [],
-    `accessibility violations on ${what}`);
-}
+// Every violation fails here, not only the serious ones.
+const axeCheck = (page, what) => axeOn(page, what, { strict: true });
 
 test('the map script: served with its type, cache and version', { timeout: TEST_TIMEOUT }, async () => {
   const page = await newPage();

@@ -21,49 +21,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const BASE = process.env.MG_BASE_URL;
-if (!BASE) {
-  console.error('MG_BASE_URL is not set: run tests/browser/run.sh');
-  process.exit(2);
-}
-const SHOTS = process.env.MG_SCREENSHOT_DIR ||
-  fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-screenshots-'));
-fs.mkdirSync(SHOTS, { recursive: true });
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { BASE, axeCheck, clickAndWait, consoleErrors, launch, newPage, norm, shoot } from './browser.mjs';
 
 const SIREN = '200035707';
 const EPCI = 'CC Piège Lauragais Malepère';
-const TIMEOUT = 60_000;
 const TEST_TIMEOUT = 300_000;
-const VIEWPORT = { width: 1280, height: 900 };
 
 let browser;
-let ctx;
-const consoleErrors = [];
 const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-officer-'));
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: TIMEOUT,
-  });
-  ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', acceptDownloads: true });
-  ctx.setDefaultTimeout(TIMEOUT);
-  ctx.setDefaultNavigationTimeout(TIMEOUT);
-  ctx.on('page', (page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon\.ico/.test((m.location() || {}).url || ''))
-        consoleErrors.push(`${page.url()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -71,40 +39,6 @@ after(async () => {
     await browser.close();
   fs.rmSync(downloads, { recursive: true, force: true });
 });
-
-function norm(s) {
-  return s.replace(/[\u202f\u00a0]/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
-async function clickAndWait(page, locator) {
-  const [res] = await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    locator.click(),
-  ]);
-  return res;
-}
-
-async function axeCheck(page, what) {
-  if (!await page.evaluate(() => typeof window.axe === 'object'))
-    await page.evaluate(AXE_SOURCE);
-  const r = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
-    resultTypes: ['violations'],
-  }));
-  for (const v of r.violations)
-    console.log(`axe ${what}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.length} node(s)`);
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [],
-    `serious or critical accessibility violations on ${what}`);
-}
-
-async function shoot(page, name, maxHeight = 2400) {
-  const file = path.join(SHOTS, `${name}.png`);
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.screenshot({ path: file, fullPage: true,
-    clip: { x: 0, y: 0, width: VIEWPORT.width, height: Math.min(height, maxHeight) } });
-  console.log(`screenshot: ${file}`);
-}
 
 // One CSV line's fields (RFC 4180 quotes: the EPCI names hold commas).
 function csvFields(line) {
@@ -174,7 +108,7 @@ async function download(page, linkName) {
 }
 
 test('the health officer prepares the contract with Piège-Lauragais-Malepère', { timeout: TEST_TIMEOUT }, async () => {
-  const page = await ctx.newPage();
+  const page = await newPage(browser, { acceptDownloads: true });
 
   // 1. The territory page; the EPCI chosen as scope in the page's form.
   let res = await page.goto(`${BASE}/territoire`);
@@ -279,5 +213,5 @@ test('the health officer prepares the contract with Piège-Lauragais-Malepère',
   assert.ok(fs.statSync(pdf).size > 10_000, 'the fiche has content');
 
   assert.deepEqual(consoleErrors, [], 'no console error');
-  await page.close();
+  await page.context().close();
 });

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { accountsFromEnv, Authenticator, linkIn, waitMail } from './accounts.mjs';
+import { LAUNCH_ARGS } from './browser.mjs';
 
 const BASE = process.env.MG_BASE_URL;
 if (!BASE) {
@@ -67,8 +68,7 @@ before(async () => {
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: LAUNCH_ARGS,
     viewport: { width: 1280, height: 900 },
     locale: 'fr-FR',
     timeout: ACTION_TIMEOUT,

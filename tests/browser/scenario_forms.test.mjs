@@ -10,45 +10,20 @@
 // the manager. Written for Node 18: node:test only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
 import { accountsFromEnv } from './accounts.mjs';
+import { BASE, axeCheck as axeOn, clickAndWait as clickOn, consoleErrors, launch, newPage, norm }
+  from './browser.mjs';
 
-const BASE = process.env.MG_BASE_URL;
-if (!BASE) {
-  console.error('MG_BASE_URL is not set: run tests/browser/run.sh');
-  process.exit(2);
-}
 const ACCOUNTS = accountsFromEnv();
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SIREN = '200035707';
-const TIMEOUT = 60_000;
 
 let browser;
 let page;
-const consoleErrors = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: TIMEOUT,
-  });
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  ctx.setDefaultNavigationTimeout(TIMEOUT);
-  page = await ctx.newPage();
-  page.on('console', (m) => {
-    // A refused form answers 400: the browser logs the status, nothing else.
-    if (m.type() === 'error' && !/status of 400/.test(m.text()) &&
-        !/favicon\.ico/.test((m.location() || {}).url || ''))
-      consoleErrors.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  browser = await launch();
+  // A refused form answers 400: the browser logs the status, nothing else.
+  page = await newPage(browser, {}, (text) => /status of 400/.test(text));
   await page.goto(`${BASE}/connexion`);
   await page.locator('#connexion-email').fill(ACCOUNTS.manager.email);
   await page.locator('#connexion-password').fill(ACCOUNTS.manager.password);
@@ -60,28 +35,9 @@ after(async () => {
     await browser.close();
 });
 
-function norm(s) {
-  return s.replace(/[\u202f\u00a0]/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
-async function clickAndWait(locator) {
-  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-  return res;
-}
-
-async function axeCheck(what) {
-  if (!await page.evaluate(() => typeof window.axe === 'object'))
-    await page.evaluate(AXE_SOURCE);
-  const r = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
-    resultTypes: ['violations'],
-  }));
-  for (const v of r.violations)
-    console.log(`axe ${what}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.length} node(s)`);
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [],
-    `serious or critical accessibility violations on ${what}`);
-}
+// This file's one page: clicks and checks on it.
+const clickAndWait = (locator) => clickOn(page, locator);
+const axeCheck = (what) => axeOn(page, what);
 
 // Creates a scenario from the list's form; returns its path.
 async function newScenario(name, profession) {
