@@ -109,6 +109,50 @@ static bool group_lists(const size_t *study, const size_t *grp, size_t n, size_t
     return true;
 }
 
+/* The agreement of value with official over the n communes idx, with
+ * scratch arrays x, y of n entries. */
+static void agreement_into(const size_t *idx, size_t n, const double *value,
+                           const double *official, double threshold, double *x, double *y,
+                           mg_agreement *out)
+{
+    *out = (mg_agreement){0, NAN, NAN, NAN, {0}};
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
+        if (isfinite(official[i]) && isfinite(value[i])) {
+            /* Our value as the tables write it, against the published one. */
+            x[m] = mg_output_round(value[i]);
+            y[m] = official[i];
+            m++;
+        }
+    }
+    out->compared = m;
+    if (mg_stats_spearman(x, y, m, &out->spearman))
+        out->spearman = NAN;
+    if (mg_stats_pearson(x, y, m, &out->pearson))
+        out->pearson = NAN;
+    if (mg_stats_mae(x, y, m, &out->mae))
+        out->mae = NAN;
+    if (isfinite(threshold) && m > 0 && mg_stats_confusion(x, y, m, threshold, &out->confusion))
+        out->confusion = (mg_confusion){0};
+}
+
+int mg_summary_agreement(const size_t *idx, size_t n, const double *value,
+                         const double *official, double threshold, mg_agreement *out)
+{
+    double *x = mg_alloc_array(n ? n : 1, sizeof *x), *y = mg_alloc_array(n ? n : 1, sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        *out = (mg_agreement){0, NAN, NAN, NAN, {0}};
+        return MG_ENOMEM;
+    }
+    agreement_into(idx, n, value, official, threshold, x, y, out);
+    free(x);
+    free(y);
+    return MG_OK;
+}
+
 int mg_summary_compute(const mg_diagnosis *g, const double *value, const double *official,
                        double threshold, mg_summary *out, mg_diag *d)
 {
@@ -225,25 +269,13 @@ int mg_summary_compute_on(const mg_diagnosis *g, const size_t *study, size_t n,
     /* Agreement over communes with both values. */
     out->spearman = out->pearson = out->mae = NAN;
     if (official) {
-        size_t m = 0;
-        for (size_t k = 0; k < n; k++) {
-            size_t i = study[k];
-            if (isfinite(official[i]) && isfinite(value[i])) {
-                x[m] = mg_output_round(value[i]);
-                y[m] = official[i];
-                m++;
-            }
-        }
-        out->compared = m;
-        if (mg_stats_spearman(x, y, m, &out->spearman))
-            out->spearman = NAN;
-        if (mg_stats_pearson(x, y, m, &out->pearson))
-            out->pearson = NAN;
-        if (mg_stats_mae(x, y, m, &out->mae))
-            out->mae = NAN;
-        if (isfinite(threshold) && m > 0 &&
-            mg_stats_confusion(x, y, m, threshold, &out->confusion))
-            out->confusion = (mg_confusion){0};
+        mg_agreement ag;
+        agreement_into(study, n, value, official, threshold, x, y, &ag);
+        out->compared = ag.compared;
+        out->spearman = ag.spearman;
+        out->pearson = ag.pearson;
+        out->mae = ag.mae;
+        out->confusion = ag.confusion;
     }
     rc = MG_OK;
 done:

@@ -65,6 +65,23 @@ int mg_summary_compute_on(const mg_diagnosis *g, const size_t *study, size_t n,
                           const mg_summary *base, const double *base_value, mg_summary *out,
                           mg_diag *d) MG_WARN_UNUSED;
 
+/** The agreement of a value with the official one over some communes. */
+typedef struct mg_agreement {
+    size_t compared; /* communes with both values */
+    double spearman, pearson, mae;
+    mg_confusion confusion; /* a = value, b = official, below the threshold */
+} mg_agreement;
+
+/**
+ * The agreement over the n communes idx (territory indices) having both
+ * values: `value` rounded as the tables write it against `official`, the
+ * confusion of "below the threshold" when it is not NaN (the figures of
+ * mg_summary_compute, for any list of communes). MG_ENOMEM.
+ */
+int mg_summary_agreement(const size_t *idx, size_t n, const double *value,
+                         const double *official, double threshold,
+                         mg_agreement *out) MG_WARN_UNUSED;
+
 void mg_summary_free(mg_summary *s);
 
 #endif

@@ -19,7 +19,6 @@
 #include "diagnosis/scope.h"
 #include "output/table.h"
 #include "parse/parse.h"
-#include "stats/agreement.h"
 #include "web/form.h"
 #include "web/messages.h"
 #include "web/web.h"
@@ -821,55 +820,16 @@ static void under_served(mg_buf *b, const territory_req *q, const territory_view
     mg_buf_puts(b, "</section>\n");
 }
 
-/* The agreement of the model's APL with the DREES's over n communes. */
-typedef struct agreement {
-    size_t compared; /* communes with both values */
-    double spearman, pearson, mae;
-    mg_confusion c;  /* a = model, b = DREES, below the threshold */
-} agreement;
-
-static int agreement_of(const mg_diagnosis *g, const size_t *idx, size_t n, agreement *out)
-{
-    *out = (agreement){0, NAN, NAN, NAN, {0}};
-    double *x = mg_alloc_array(n ? n : 1, sizeof *x), *y = mg_alloc_array(n ? n : 1, sizeof *y);
-    if (!x || !y) {
-        free(x);
-        free(y);
-        return MG_ENOMEM;
-    }
-    size_t m = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t i = idx[k];
-        if (isfinite(g->apl[i]) && isfinite(g->official[i])) {
-            /* As the summaries compare them: our value as written in tables. */
-            x[m] = mg_output_round(g->apl[i]);
-            y[m++] = g->official[i];
-        }
-    }
-    out->compared = m;
-    if (mg_stats_spearman(x, y, m, &out->spearman))
-        out->spearman = NAN;
-    if (mg_stats_pearson(x, y, m, &out->pearson))
-        out->pearson = NAN;
-    if (mg_stats_mae(x, y, m, &out->mae))
-        out->mae = NAN;
-    if (isfinite(g->prof->threshold) && m &&
-        mg_stats_confusion(x, y, m, g->prof->threshold, &out->c))
-        out->c = (mg_confusion){0};
-    free(x);
-    free(y);
-    return MG_OK;
-}
-
-static void agreement_cells(mg_buf *b, const agreement *a, bool threshold)
+static void agreement_cells(mg_buf *b, const mg_agreement *a, bool threshold)
 {
     mg_buf_printf(b, "<td>%zu</td>", a->compared);
     td_num(b, a->spearman, 2);
     td_num(b, a->pearson, 2);
     td_num(b, a->mae, 2);
     if (threshold)
-        mg_buf_printf(b, "<td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>", a->c.both_below,
-                      a->c.only_a_below, a->c.only_b_below, a->c.both_above);
+        mg_buf_printf(b, "<td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>",
+                      a->confusion.both_below, a->confusion.only_a_below,
+                      a->confusion.only_b_below, a->confusion.both_above);
 }
 
 /* The communes of the scope below the threshold on one side only: the
@@ -956,8 +916,8 @@ static void agreement_section(mg_buf *b, const mg_app *a, const territory_req *q
                        "<th scope=\"col\">Selon la DREES seule</th>"
                        "<th scope=\"col\">Au-dessus des deux côtés</th>");
     mg_buf_puts(b, "</tr></thead><tbody>\n");
-    agreement ag;
-    if (agreement_of(g, sc->idx, sc->n, &ag)) {
+    mg_agreement ag;
+    if (mg_summary_agreement(sc->idx, sc->n, g->apl, g->official, g->prof->threshold, &ag)) {
         b->failed = 1;
         return;
     }
@@ -978,7 +938,7 @@ static void agreement_section(mg_buf *b, const mg_app *a, const territory_req *q
             for (size_t k = 0; k < sc->n; k++)
                 if (t->epci[sc->idx[k]] == (int32_t)e)
                     idx[m++] = sc->idx[k];
-            if (!m || agreement_of(g, idx, m, &ag))
+            if (!m || mg_summary_agreement(idx, m, g->apl, g->official, g->prof->threshold, &ag))
                 continue;
             mg_buf_puts(b, "<tr><th scope=\"row\">");
             epci_link(b, t, e, g->prof->key);
