@@ -198,10 +198,10 @@ int mg_plan_problem_from_table(mg_plan_problem *out, const mg_pairs *pairs, cons
                                const double *lat, const double *lon, double scale,
                                double cap_minutes, mg_diag *d) MG_WARN_UNUSED;
 
-/** One site as written: a commune's code (any vintage, or what was typed)
+/** One site as written: a commune's code (any vintage) or name as typed,
  * and its kind's word ("" when none was given). */
 typedef struct mg_plan_site_words {
-    char code[16];
+    char code[128]; /* a code, or a name (the longest French names are ~45 characters) */
     char kind[32];
 } mg_plan_site_words;
 

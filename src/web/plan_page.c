@@ -447,12 +447,11 @@ static void plan_form(plan_request *q, enum mg_baseline base)
     if (!isfinite(prof->threshold))
         q->fields[F_OBJECTIVE].defval = "pmedian";
     snprintf(q->proposal_hint, sizeof q->proposal_hint,
-             "Codes INSEE séparés par des virgules, chacun suivi de « :%s » s'il n'est pas "
-             "%s : par exemple « 11069:%s, 11206:%s ». Sans type, la première ressource "
-             "demandée.",
+             "Communes (nom ou code INSEE) séparées par des virgules, chacune suivie de son "
+             "type, « :%s » : par exemple « Belpech:%s, 11206:%s ». Sans type, la première "
+             "ressource demandée.",
              is_gp(prof) ? "cabine », « :chariot », « :maison », « :itinerant » ou « :medecin"
                          : "maison » ou « :medecin",
-             is_gp(prof) ? "la première ressource demandée" : "la première ressource demandée",
              is_gp(prof) ? "cabine" : "maison", is_gp(prof) ? "chariot" : "medecin");
     q->fields[F_PROPOSAL].hint = q->proposal_hint;
     q->form = (web_form){.id = "plan", .fields = q->fields, .nfields = F_COUNT,
@@ -652,7 +651,7 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
     }
     if (rc) {
         char msg[sizeof q->in.error[0]];
-        snprintf(msg, sizeof msg, "Le site n° %zu est mal écrit : donnez un code INSEE, suivi ou "
+        snprintf(msg, sizeof msg, "Le site n° %zu est mal écrit : donnez une commune (nom ou code INSEE), suivie ou "
                                   "non de « :type ».", bad + 1);
         web_form_refuse(&q->in, "proposition", msg);
         return MG_EINVAL;
@@ -689,6 +688,16 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
         if (row < 0)
             return refuse_proposal(q, "Donnez le type de ce site", w->code);
         long i = mg_territory_find(g->t, w->code);
+        if (i < 0) {
+            /* A name as people write it ("Belpech", "st papoul"): the
+             * commune field's resolution, its close matches named when it
+             * is not one commune. */
+            char msg[sizeof q->in.error[0]];
+            if (web_commune_resolve(g, w->code, &i, msg, sizeof msg)) {
+                web_form_refuse(&q->in, "proposition", msg);
+                return MG_EINVAL;
+            }
+        }
         size_t c = 0;
         while (i >= 0 && c < p->ncand && p->cand_commune[c] != (size_t)i)
             c++;

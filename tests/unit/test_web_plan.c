@@ -9,6 +9,7 @@
  * and a refused value comes back as typed with its message; other
  * professions get their own words and no dashes.
  */
+#include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -263,6 +264,34 @@ static void test_mixed_sites(void **state)
     element(text(&r), "hypotheses", "</table>", para, sizeof para);
     must_have(para, "vos valeurs");
     must_have(text(&r), "value=\"90 000\"");
+    mg_http_response_free(&r);
+
+    /* The same sites by their names, as people type them (any case,
+     * percent-encoded as a browser sends them): the same cost. */
+    char names[3][96];
+    for (int k = 0; k < 3; k++) {
+        const char *n = t->name[s.idx[k]];
+        size_t o = 0;
+        for (const unsigned char *q = (const unsigned char *)n; *q && o + 4 < sizeof names[k]; q++)
+            o += (size_t)(isalnum(*q) ? snprintf(names[k] + o, 2, "%c", tolower(*q))
+                                      : snprintf(names[k] + o, 4, "%%%02X", *q));
+    }
+    snprintf(target, sizeof target,
+             "/planification?profession=mg&perimetre=epci:" EPCI "&cabine=1&chariot=2&calculer=1"
+             "&proposition=%s:cabine,%s:chariot,%s:chariot",
+             names[0], names[1], names[2]);
+    r = get(target);
+    assert_int_equal(r.status, 200);
+    web_num(c, sizeof c, cabin + 2 * cart_cost, 0);
+    element(text(&r), "cout-vos-sites", "</p>", para, sizeof para);
+    snprintf(want, sizeof want, "Coût total de vos sites : %s euros", c);
+    must_have(para, want);
+    mg_http_response_free(&r);
+    /* The start of several names: refused, kept, the matches named. */
+    r = get("/planification?profession=mg&cabine=1&calculer=1&proposition=castel:cabine");
+    assert_int_equal(r.status, 400);
+    must_have(text(&r), "Castelnaudary (11076)");
+    must_have(text(&r), "value=\"castel:cabine\"");
     mg_http_response_free(&r);
 
     /* An unknown kind in your sites: refused with what was typed. */
