@@ -666,6 +666,9 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
             first = (int)k;
     for (size_t m = 0; m < n; m++) {
         const mg_plan_site_words *w = &words[m];
+        /* The item as typed (spaces aside), quoted whole in a refusal. */
+        char item[sizeof w->code + sizeof w->kind + 1];
+        snprintf(item, sizeof item, w->kind[0] ? "%s:%s" : "%s", w->code, w->kind);
         int row = first;
         if (w->kind[0]) {
             row = -1;
@@ -677,13 +680,13 @@ static int parse_proposal(plan_request *q, plan_result *r, const mg_diagnosis *g
                     q, is_gp(g->prof) ? "Type inconnu (cabine, chariot, maison, itinerant ou "
                                         "medecin)"
                                       : "Type inconnu (maison ou medecin)",
-                    w->kind);
+                    item);
             if (r->kind_of[row] < 0)
                 return refuse_proposal(q, is_gp(g->prof)
                                               ? "Cette ressource ne peut pas être placée"
                                               : "Cette ressource ne concerne que les médecins "
                                                 "généralistes",
-                                       w->kind);
+                                       item);
         }
         if (row < 0)
             return refuse_proposal(q, "Donnez le type de ce site", w->code);

@@ -52,7 +52,9 @@ RAW = [PAYLOAD, "\"><img src=x onerror=alert(1)>", "' onmouseover='x", "</title>
 MARKER_RE = re.compile(r"MGX\d{3}[a-z]*_")
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
 ATTR_NAME_RE = re.compile(r"^[a-zA-Z_:][-a-zA-Z0-9_:.]*$")
-SITE_SCRIPT_RE = re.compile(r"^/static/[A-Za-z0-9_.-]+\.js$")
+# The site's own scripts: files of static/, and the embedded ones of
+# /assets/ with their version.
+SITE_SCRIPT_RE = re.compile(r"^/(static/[A-Za-z0-9_.-]+\.js|assets/[A-Za-z0-9_.-]+\.js(\?v=[0-9a-f]+)?)$")
 MAX_PAGES = 300        # final crawl
 MAX_REQUESTS = 2500    # whole run
 DEADLINE = 240.0       # seconds, whole run (about 20 s optimised; sanitisers are slower)
@@ -137,6 +139,7 @@ class Field:
     def __init__(self, name, tag, type_, default="", required=False, checked=False):
         self.name, self.tag, self.type, self.default = name, tag, type_, default
         self.required, self.checked, self.options = required, checked, []
+        self.list = None  # an input's datalist id: its suggestions
 
 
 class Form:
@@ -153,7 +156,9 @@ class Page(html.parser.HTMLParser):
         self.texts = []         # decoded text runs
         self.links = []
         self.forms = []
+        self.datalists = {}     # id → the values it suggests
         self._form = self._select = self._option = self._textarea = None
+        self._datalist = None
         self._cdata = None
 
     def handle_starttag(self, tag, attrs):
@@ -169,12 +174,19 @@ class Page(html.parser.HTMLParser):
             self._form = Form((a.get("method") or "get").lower(), a.get("action") or "")
             self.forms.append(self._form)
             return
+        if tag == "datalist":
+            self._datalist = self.datalists.setdefault(a.get("id") or "", [])
+            return
+        if tag == "option" and self._datalist is not None:
+            self._datalist.append(a.get("value") or "")
+            return
         if self._form is None:
             return
         name = a.get("name")
         if tag == "input" and name:
             self._form.fields.append(Field(name, "input", (a.get("type") or "text").lower(),
                                            a.get("value") or "", "required" in a, "checked" in a))
+            self._form.fields[-1].list = a.get("list")
         elif tag == "button" and name and (a.get("type") or "submit").lower() == "submit":
             self._form.fields.append(Field(name, "button", "submit", a.get("value") or ""))
         elif tag == "select" and name:
@@ -188,6 +200,8 @@ class Page(html.parser.HTMLParser):
             self._form.fields.append(self._textarea)
 
     def handle_endtag(self, tag):
+        if tag == "datalist":
+            self._datalist = None
         if tag == "form":
             self._form = None
         elif tag == "select":
@@ -210,6 +224,7 @@ def parse_html(text):
     p.feed(text)
     p.close()
     for f in p.forms:
+        f.datalists = p.datalists
         for fl in f.fields:
             if fl.tag == "select":
                 opts = [(o[0] if o[0] is not None else o[2].strip(), o[1]) for o in fl.options]
@@ -316,10 +331,11 @@ def check_json(text, values):
     return problems, shown, doc
 
 
-def parse_csv(text):
-    """Strict RFC 4180 (LF accepted for CRLF). Raises ValueError."""
+def parse_csv(text, sep=","):
+    """Strict RFC 4180 (LF accepted for CRLF) with separator sep. Raises
+    ValueError."""
     rows, row, i, n = [], [], 0, len(text)
-    plain = re.compile(r"[^,\r\n]*")
+    plain = re.compile(r"[^" + re.escape(sep) + r"\r\n]*")
     while True:
         if i < n and text[i] == '"':
             i += 1
@@ -336,7 +352,7 @@ def parse_csv(text):
                 i = j + 1
                 break
             field = "".join(buf)
-            if i < n and text[i] not in ",\r\n":
+            if i < n and text[i] not in sep + "\r\n":
                 raise ValueError("character after a closing quote: %s" % snippet(text, i))
         else:
             m = plain.match(text, i)
@@ -347,7 +363,7 @@ def parse_csv(text):
         if i >= n:
             rows.append(row)
             break
-        if text[i] == ",":
+        if text[i] == sep:
             i += 1
             continue
         i += 2 if text.startswith("\r\n", i) else 1
@@ -359,8 +375,12 @@ def parse_csv(text):
 
 
 def check_csv(text, values):
+    # The French-spreadsheet variant: a byte-order mark, then ';'.
+    sep = ","
+    if text.startswith("\ufeff"):
+        text, sep = text[1:], ";"
     try:
-        rows = parse_csv(text)
+        rows = parse_csv(text, sep)
     except ValueError as e:
         return ["CSV is not RFC 4180: %s" % e], set(), None
     problems, shown = [], set()
@@ -436,7 +456,7 @@ def expected_type(path, status):
         return ("application/json",)
     if status >= 400:
         return ("text/html; charset=utf-8",)
-    if path.startswith("/static/"):
+    if path.startswith("/static/") or path.startswith("/assets/"):
         ext = path.rsplit(".", 1)[-1]
         return {"css": ("text/css",), "js": ("text/javascript", "application/javascript"),
                 "yaml": ("application/yaml", "application/x-yaml", "text/yaml")}.get(ext)
@@ -448,6 +468,10 @@ def expected_type(path, status):
         return ("image/svg+xml",)
     if path.endswith(".png"):
         return ("image/png",)
+    if path.endswith(".pdf"):
+        return ("application/pdf",)
+    if path.endswith(".xlsx"):
+        return ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
     return ("text/html; charset=utf-8",)
 
 
@@ -544,6 +568,14 @@ class Run:
         elif norm.startswith("image/png"):
             self.check(resp.body.startswith(b"\x89PNG\r\n\x1a\n"), url, "not a PNG")
             self.count("png")
+            return None
+        elif norm.startswith("application/pdf"):
+            self.check(resp.body.startswith(b"%PDF-"), url, "not a PDF")
+            self.count("pdf")
+            return None
+        elif norm.startswith("application/vnd.openxmlformats"):
+            self.check(resp.body.startswith(b"PK\x03\x04"), url, "not an XLSX (zip) file")
+            self.count("xlsx")
             return None
         else:
             self.count("other")
@@ -663,7 +695,12 @@ def form_defaults(run, form):
         if f.type in ("submit", "reset", "image", "file", "button"):
             continue
         v = f.default
-        if f.required and f.tag in ("input", "textarea") and f.type not in ("hidden", "number"):
+        suggested = f.list and getattr(form, "datalists", {}).get(f.list)
+        if not v and suggested:
+            # A field with suggestions (a commune): the first one, as
+            # picked from the list.
+            v = suggested[0]
+        elif f.required and f.tag in ("input", "textarea") and f.type not in ("hidden", "number"):
             v = (v or "Essai") + " " + run.uniq()
         vals.append([f.name, v])
     if button:
