@@ -660,19 +660,13 @@ int mg_opening_hours_state_tm(const mg_opening_hours *oh, const struct tm *local
     return mg_opening_hours_state(oh, at, comment);
 }
 
-static bool same_comment(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 int mg_opening_hours_next_change(const mg_opening_hours *oh, mg_oh_instant from, int max_days,
                                  mg_oh_instant *next)
 {
     if (!valid_instant(from) || max_days < 1 || max_days > 366)
         return MG_EINVAL;
     long start = mg_days_from_civil(from.year, from.month, from.day);
-    const char *c0;
-    int s0 = state_at_days(oh, start, from.minute, &c0);
+    int s0 = state_at_days(oh, start, from.minute, NULL);
     day_info yesterday, today;
     day_info_of(oh, start - 1, &yesterday);
     for (long k = 0; k <= max_days; k++) {
@@ -683,9 +677,7 @@ int mg_opening_hours_next_change(const mg_opening_hours *oh, mg_oh_instant from,
                 continue;
             if (k == max_days && minute > from.minute)
                 break;
-            const char *c;
-            int s = evaluate(oh, &today, &yesterday, minute, &c);
-            if (s != s0 || !same_comment(c, c0)) {
+            if (evaluate(oh, &today, &yesterday, minute, NULL) != s0) {
                 mg_civil_from_days(start + k, &next->year, &next->month, &next->day);
                 next->minute = minute;
                 return 1;

@@ -86,9 +86,10 @@ int mg_opening_hours_state_tm(const mg_opening_hours *oh, const struct tm *local
                               const char **comment);
 
 /**
- * The first instant after `from` (strictly) where the state or the comment
- * differs from what they are at `from`, looking at most max_days (1..366)
- * days ahead. Returns 1 with *next set, 0 when nothing changes within the
+ * The first instant after `from` (strictly) where the state differs from
+ * what it is at `from` (it opens, closes or becomes unknown), looking at
+ * most max_days (1..366) days ahead. A change of comment alone is not a
+ * change, as for the reference implementation. Returns 1 with *next set, 0 when nothing changes within the
  * horizon, MG_EINVAL for bad arguments.
  */
 int mg_opening_hours_next_change(const mg_opening_hours *oh, mg_oh_instant from, int max_days,

@@ -180,8 +180,7 @@ static void test_civil_days(void **state)
 
 static void check_next(const mg_opening_hours *oh, const char *s, mg_oh_instant at)
 {
-    const char *c0;
-    int s0 = mg_opening_hours_state(oh, at, &c0);
+    int s0 = mg_opening_hours_state(oh, at, NULL);
     mg_oh_instant next;
     int found = mg_opening_hours_next_change(oh, at, 8, &next);
     assert_true(found == 0 || found == 1);
@@ -189,17 +188,14 @@ static void check_next(const mg_opening_hours *oh, const char *s, mg_oh_instant 
     assert_true(span > 0);
     /* Nothing changes before the next change (checked every 7 minutes and just before it)… */
     for (long k = 1; k < span; k += (k + 7 < span ? 7 : (span - k > 1 ? span - k - 1 : 1))) {
-        const char *c;
-        int sk = mg_opening_hours_state(oh, add_minutes(at, k), &c);
-        if (sk != s0 || !(c == c0 || (c && c0 && strcmp(c, c0) == 0)))
+        int sk = mg_opening_hours_state(oh, add_minutes(at, k), NULL);
+        if (sk != s0)
             fail_msg("« %s » from %d-%02d-%02d %d: changes %ld minutes later, before its next change", s,
                      at.year, at.month, at.day, at.minute, k);
     }
     /* …and something does at it. */
     if (found) {
-        const char *c;
-        int sn = mg_opening_hours_state(oh, next, &c);
-        assert_true(sn != s0 || !(c == c0 || (c && c0 && strcmp(c, c0) == 0)));
+        assert_int_not_equal(mg_opening_hours_state(oh, next, NULL), s0);
     }
 }
 
