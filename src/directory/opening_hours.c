@@ -99,24 +99,29 @@ static void skip_spaces(parser *p)
         p->pos++;
 }
 
-/* Refuses at the current position: "what" was expected; quotes what was found. */
+/* Copies at most max bytes of s[0..len) into out (NUL-terminated), cut at a character boundary. */
+static void quote(const char *s, size_t len, size_t max, char *out)
+{
+    size_t n = len < max ? len : max;
+    memcpy(out, s, n);
+    out[n] = 0;
+    out[mg_utf8_prefix(out, n)] = 0;
+}
+
+/* Refuses at the current position: "what" was expected; quotes the text and what was found. */
 static int fail(parser *p, const char *what)
 {
     size_t chars = 0;
     mg_utf8_check(p->s, p->pos, &chars);
+    char text[128], found[24];
+    quote(p->s, p->len, 100, text);
     if (p->pos >= p->len)
         return mg_diag_set(p->d, MG_EPARSE, NULL, 0, 0,
-                           "horaires « %.*s » : au caractère %zu, %s ; le texte s'arrête là",
-                           (int)mg_utf8_prefix(p->s, 200), p->s, chars + 1, what);
-    /* The rest of the text, cut at a character boundary and at most 16 bytes. */
-    char found[24];
-    size_t n = p->len - p->pos < 16 ? p->len - p->pos : 16;
-    memcpy(found, p->s + p->pos, n);
-    found[n] = 0;
-    n = mg_utf8_prefix(found, n);
-    return mg_diag_set(p->d, MG_EPARSE, NULL, 0, 0,
-                       "horaires « %.*s » : au caractère %zu, %s ; trouvé « %.*s »",
-                       (int)mg_utf8_prefix(p->s, 200), p->s, chars + 1, what, (int)n, found);
+                           "horaires « %s%s » : au caractère %zu, %s ; le texte s'arrête là", text,
+                           p->len > 100 ? "…" : "", chars + 1, what);
+    quote(p->s + p->pos, p->len - p->pos, 16, found);
+    return mg_diag_set(p->d, MG_EPARSE, NULL, 0, 0, "horaires « %s%s » : au caractère %zu, %s ; trouvé « %s »",
+                       text, p->len > 100 ? "…" : "", chars + 1, what, found);
 }
 
 /* Whether the text at the position is `word` followed by no letter. */
@@ -509,7 +514,15 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
             return rc == MG_EPARSE ? MG_ELIMIT : rc;
         }
         oh_rule *r = &oh->rules[oh->nrules];
+        size_t rule_at = p.pos;
         int rc = parse_rule(&p, r);
+        if (rc == 0 && kind == RULE_ADDITIONAL && !r->ndates && !r->wdays && !r->ph && !r->always) {
+            /* "…, 14:00-18:00" would read as more ranges of the rule before. */
+            p.pos = rule_at;
+            skip_spaces(&p);
+            rc = fail(&p, "après « , », une règle supplémentaire commence par des jours ou des dates "
+                          "(pour tous les jours, écrire Mo-Su)");
+        }
         if (rc) {
             free(oh);
             return rc;
@@ -776,7 +789,7 @@ int mg_opening_hours_format(const mg_opening_hours *oh, mg_buf *b)
         else if (r->state == MG_OH_UNKNOWN && r->comment < 0)
             word = "unknown";
         else if (r->state == MG_OH_OPEN && (r->comment >= 0 || !sep))
-            word = r->always ? NULL : "open";
+            word = "open";
         if (word) {
             mg_buf_printf(b, "%s%s", sep ? " " : "", word);
             sep = true;
