@@ -253,13 +253,15 @@ static int parse_times(parser *p, oh_rule *r)
     }
 }
 
-/* A day number (one or two digits) not followed by ":" and a digit (that is a time). */
+/* A day number of one or two digits, not the start of a time. */
 static bool at_day(const parser *p)
 {
     if (!is_digit(peek(p, 0)))
         return false;
     int n = is_digit(peek(p, 1)) ? 2 : 1;
-    return !(peek(p, n) == ':' && is_digit(peek(p, n + 1))) && !is_digit(peek(p, n));
+    if (peek(p, n) == ':' && (n == 1 || is_digit(peek(p, n + 1))))
+        return false; /* "9:" or "25:30" start a time; "25:" ends a date selector */
+    return !is_digit(peek(p, n));
 }
 
 static int parse_day(parser *p, int month, int *day)
@@ -308,9 +310,14 @@ static int parse_dates(parser *p, oh_rule *r)
                 } else {
                     return fail(p, "le jour ou le mois de fin était attendu");
                 }
+                size_t at = p->pos;
                 rc = parse_day(p, m2, &d2);
                 if (rc)
                     return rc;
+                if (m2 == m1 && d2 < d1) {
+                    p->pos = at;
+                    return fail(p, "un jour de fin après le jour de début était attendu");
+                }
             } else {
                 m2 = m1;
                 d2 = d1;
@@ -516,6 +523,15 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
         oh_rule *r = &oh->rules[oh->nrules];
         size_t rule_at = p.pos;
         int rc = parse_rule(&p, r);
+        if (rc == 0 && kind == RULE_NORMAL && oh->nrules > 0 && !r->ndates && !r->wdays && !r->ph &&
+            !r->always) {
+            /* The reference adds such a rule to the ones before instead of replacing them:
+             * too surprising to accept. */
+            p.pos = rule_at;
+            skip_spaces(&p);
+            rc = fail(&p, "après « ; », une règle commence par des jours ou des dates "
+                          "(pour tous les jours, écrire Mo-Su)");
+        }
         if (rc == 0 && kind == RULE_ADDITIONAL && !r->ndates && !r->wdays && !r->ph && !r->always) {
             /* "…, 14:00-18:00" would read as more ranges of the rule before. */
             p.pos = rule_at;
@@ -538,6 +554,18 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
             if (p.pos >= p.len)
                 break; /* a trailing ';' */
         } else if (peek(&p, 0) == ',') {
+            if (r->kind == RULE_FALLBACK) {
+                rc = fail(&p, "une règle supplémentaire (« , ») après une règle de repli (« || ») "
+                                  "n'est pas prise en charge");
+                free(oh);
+                return rc;
+            }
+            if (!r->always && r->ntimes == 0 && !r->explicit_state && r->comment < 0) {
+                rc = fail(&p, "« , » sépare des règles complètes : des heures, un état ou un commentaire "
+                                  "étaient attendus avant, ou « ; »");
+                free(oh);
+                return rc;
+            }
             kind = RULE_ADDITIONAL;
             p.pos++;
         } else {
@@ -629,13 +657,16 @@ static int evaluate(const mg_opening_hours *oh, const day_info *today, const day
         bool own = rule_matches(r, today);
         bool hit_today = own && covers_today(r, minute);
         bool hit_spill = !hit_today && covers_spill(r, minute) && rule_matches(r, yesterday);
-        if (own && r->kind != RULE_ADDITIONAL) {
+        /* Only a rule with day selectors replaces what came before for the day: one
+         * with times alone ("; 10:00-12:00") adds to it, as in the reference. */
+        if (own && r->kind != RULE_ADDITIONAL && (r->ndates || r->wdays || r->ph)) {
             state = MG_OH_CLOSED;
             c = NULL;
         }
         if (hit_today || hit_spill) {
             state = r->state;
-            c = rule_comment(oh, r, hit_today ? today : yesterday);
+            /* A holiday names the day it is on, not the morning after. */
+            c = hit_today ? rule_comment(oh, r, today) : r->comment >= 0 ? oh->pool + r->comment : NULL;
         }
     }
     if (comment)
@@ -688,7 +719,7 @@ int mg_opening_hours_next_change(const mg_opening_hours *oh, mg_oh_instant from,
             int minute = oh->bounds[b];
             if (k == 0 && minute <= from.minute)
                 continue;
-            if (k == max_days && minute > from.minute)
+            if (k == max_days && minute >= from.minute)
                 break;
             if (evaluate(oh, &today, &yesterday, minute, NULL) != s0) {
                 mg_civil_from_days(start + k, &next->year, &next->month, &next->day);

@@ -88,7 +88,8 @@ int mg_opening_hours_state_tm(const mg_opening_hours *oh, const struct tm *local
 /**
  * The first instant after `from` (strictly) where the state differs from
  * what it is at `from` (it opens, closes or becomes unknown), looking at
- * most max_days (1..366) days ahead. A change of comment alone is not a
+ * most max_days (1..366) days ahead (a change exactly max_days days later is
+ * not reported). A change of comment alone is not a
  * change, as for the reference implementation. Returns 1 with *next set, 0 when nothing changes within the
  * horizon, MG_EINVAL for bad arguments.
  */
