@@ -13,6 +13,7 @@
 #include "parse/parse.h"
 #include "web/messages.h"
 #include "web/web.h"
+#include "diagnosis/scope.h"
 
 /* GET /api/v1/scenarios: the page size asked for (?limit=), its bounds. */
 #define LIST_LIMIT_DEFAULT 50
@@ -104,6 +105,14 @@ static json_t *meta(const mg_app *a, const mg_app_profession *p, enum mg_baselin
                      mg_baseline_name(base), "baseline_label", mg_baseline_label_fr(base));
 }
 
+/* The scope of an answer (?perimetre=): its key ("" for the whole
+ * territory), French label and number of communes. */
+static json_t *scope_json(const mg_scope *sc)
+{
+    return json_pack("{s:s,s:s,s:I}", "key", sc->key, "label", sc->label, "communes",
+                     (json_int_t)sc->n);
+}
+
 static int territory(web_ctx *ctx)
 {
     const mg_http_request *r = ctx->req;
@@ -115,9 +124,30 @@ static int territory(web_ctx *ctx)
     enum mg_baseline base = web_baseline(ctx);
     if (base == MG_BASELINE_COUNT)
         return 0;
-    return web_send_json(res, 200,
-                         json_pack("{s:o,s:o}", "meta", meta(a, p, base), "summary",
-                                   mg_output_summary_json(p->g, mg_app_baseline_summary(p, base))));
+    mg_scope sc;
+    if (!web_scope(ctx, p, &sc))
+        return 0;
+    const mg_summary *s = mg_app_baseline_summary(p, base);
+    mg_summary own = {0};
+    int rc = MG_OK;
+    if (sc.kind != MG_SCOPE_ALL) {
+        /* The scope's figures, computed as the territory's were at start
+         * (app.c): agreement on the model's values only. */
+        mg_diag d = {{0}};
+        const mg_diagnosis *g = p->g;
+        rc = mg_scope_summary(g, &sc, mg_app_baseline_values(p, base),
+                              base == MG_BASELINE_MODEL ? g->official : NULL, g->prof->threshold,
+                              &own, &d);
+        s = &own;
+    }
+    if (rc == MG_OK)
+        rc = web_send_json(res, 200,
+                           json_pack("{s:o,s:o,s:o}", "meta", meta(a, p, base), "scope",
+                                     scope_json(&sc), "summary",
+                                     mg_output_summary_json(p->g, s)));
+    mg_summary_free(&own);
+    mg_scope_free(&sc);
+    return rc;
 }
 
 static int communes(web_ctx *ctx)
@@ -131,11 +161,17 @@ static int communes(web_ctx *ctx)
     enum mg_baseline base = web_baseline(ctx);
     if (base == MG_BASELINE_COUNT)
         return 0;
+    mg_scope sc;
+    if (!web_scope(ctx, p, &sc))
+        return 0;
     json_t *arr = json_array();
-    for (size_t k = 0; arr && k < p->g->study_n; k++)
-        json_array_append_new(arr, web_commune_json(p, p->g->study[k], p->g->apl, base));
-    return web_send_json(res, 200,
-                         json_pack("{s:o,s:o}", "meta", meta(a, p, base), "communes", arr));
+    for (size_t k = 0; arr && k < sc.n; k++)
+        json_array_append_new(arr, web_commune_json(p, sc.idx[k], p->g->apl, base));
+    int rc = web_send_json(res, 200,
+                           json_pack("{s:o,s:o,s:o}", "meta", meta(a, p, base), "scope",
+                                     scope_json(&sc), "communes", arr));
+    mg_scope_free(&sc);
+    return rc;
 }
 
 static int commune(web_ctx *ctx)

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "diagnosis/scope.h"
 #include "output/table.h"
 #include "testutil.h"
@@ -357,6 +359,47 @@ static void test_method_page(void **state)
     mg_http_response_free(&r);
 }
 
+/* The JSON API takes the same scopes: the EPCI's figures and rows. */
+static void test_api_scope(void **state)
+{
+    (void)state;
+    const mg_app_profession *p = mg_app_profession_get(app, "mg");
+    const mg_summary *all = &p->measure_summary[0];
+    const mg_area_summary *row = NULL;
+    for (size_t k = 0; k < all->nepci; k++)
+        if (strcmp(all->epci[k].code, SIREN) == 0)
+            row = &all->epci[k];
+    assert_non_null(row);
+    mg_http_response r = get("/api/v1/territory?profession=mg&base=modele&perimetre=epci%3A" SIREN);
+    assert_int_equal(r.status, 200);
+    json_error_t je;
+    json_t *j = json_loadb(r.body.data, r.body.len, 0, &je);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "scope"), "key")),
+                        "epci:" SIREN);
+    json_t *t = json_object_get(json_object_get(j, "summary"), "territory");
+    assert_int_equal(json_integer_value(json_object_get(t, "communes")), 38);
+    assert_true(fabs(json_real_value(json_object_get(t, "mean")) - row->mean) < 1e-9);
+    json_decref(j);
+    mg_http_response_free(&r);
+
+    r = get("/api/v1/communes?profession=mg&perimetre=epci%3A" SIREN);
+    assert_int_equal(r.status, 200);
+    j = json_loadb(r.body.data, r.body.len, 0, &je);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "communes")), 38);
+    json_decref(j);
+    mg_http_response_free(&r);
+
+    r = get("/api/v1/communes?perimetre=epci%3A1");
+    assert_int_equal(r.status, 400);
+    j = json_loadb(r.body.data, r.body.len, 0, &je);
+    assert_non_null(j);
+    assert_non_null(json_object_get(j, "error"));
+    json_decref(j);
+    mg_http_response_free(&r);
+}
+
 /* What may be gzipped (mg_http_compress): a visitor's page without form
  * token, not the log-in page (its token) nor a signed-in account's page. */
 static void test_compressible(void **state)
@@ -407,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_layer_pages),
         cmocka_unit_test(test_method_page),
         cmocka_unit_test(test_compressible),
+        cmocka_unit_test(test_api_scope),
     };
     return cmocka_run_group_tests(tests, setup_with_layer, web_teardown);
 }
