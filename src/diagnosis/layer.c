@@ -19,6 +19,14 @@ static bool blank(char c)
     return c == ' ' || c == '\t';
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 /* Copies [s, s+len) into out (cap bytes) or fails when it does not fit. */
 static bool copy(char *out, size_t cap, const char *s, size_t len)
 {
@@ -143,7 +151,8 @@ int mg_layer_parse_descriptor(const char *text, size_t len, const char *name,
         case K_CODE: fits = copy(out->code_column, sizeof out->code_column, v, vlen); break;
         case K_VALEUR: fits = copy(out->value_column, sizeof out->value_column, v, vlen); break;
         case K_ANNEE:
-            if (vlen != 4 || strspn(v, "0123456789") < 4)
+            /* Four digits (the text is not NUL-terminated: no strspn). */
+            if (vlen != 4 || !all_digits(v, 4))
                 return mg_diag_set(d, MG_EPARSE, name, line, vcol,
                                    "\"annee\" must be a year of four digits, e.g. 2023");
             fits = copy(out->year, sizeof out->year, v, vlen);
