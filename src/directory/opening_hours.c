@@ -244,8 +244,8 @@ static int parse_times(parser *p, oh_rule *r)
             if (peek(p, 0) == ',') {
                 p->pos++;
                 skip_spaces(p);
-                if (is_digit(peek(p, 0)))
-                    continue;
+                if (at_time(p) || (is_digit(peek(p, 0)) && peek(p, 1) == ':'))
+                    continue; /* not "24/7": an additional rule */
             }
         }
         p->pos = save;
@@ -514,6 +514,7 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
     oh->flags = holiday_flags;
     parser p = {.s = s, .len = len, .d = d, .pool = oh->pool};
     int kind = RULE_NORMAL;
+    size_t first_fallback = 0, first_overnight = 0; /* positions + 1; 0: none yet */
     for (;;) {
         if (oh->nrules == MG_OH_MAX_RULES) {
             int rc = fail(&p, "au plus 32 règles sont acceptées");
@@ -545,6 +546,19 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
         }
         r->kind = (uint8_t)kind;
         oh->nrules++;
+        for (int j = 0; j < r->ntimes && !first_overnight; j++)
+            if (r->times[j].end > 1440)
+                first_overnight = rule_at + 1;
+        if (first_fallback && first_overnight) {
+            /* The reference gives the night part of ranges an order of its own against
+             * fallbacks (a fallback's night may win over an earlier rule's): refused. */
+            p.pos = (first_fallback > first_overnight ? first_fallback : first_overnight) - 1;
+            skip_spaces(&p);
+            rc = fail(&p, "une plage après minuit et une règle de repli (« || ») dans les mêmes horaires "
+                          "ne sont pas prises en charge");
+            free(oh);
+            return rc;
+        }
         if (p.pos >= p.len)
             break;
         if (peek(&p, 0) == ';') {
@@ -554,6 +568,11 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
             if (p.pos >= p.len)
                 break; /* a trailing ';' */
         } else if (peek(&p, 0) == ',') {
+            if (r->always) {
+                rc = fail(&p, "« , » après 24/7 n'est pas pris en charge ; écrire « ; »");
+                free(oh);
+                return rc;
+            }
             if (r->kind == RULE_FALLBACK) {
                 rc = fail(&p, "une règle supplémentaire (« , ») après une règle de repli (« || ») "
                                   "n'est pas prise en charge");
@@ -570,6 +589,8 @@ int mg_opening_hours_parse(const char *s, size_t len, unsigned holiday_flags,
             p.pos++;
         } else {
             kind = RULE_FALLBACK;
+            if (!first_fallback)
+                first_fallback = p.pos + 1;
             p.pos += 2;
         }
     }
@@ -819,7 +840,10 @@ int mg_opening_hours_format(const mg_opening_hours *oh, mg_buf *b)
             word = "off";
         else if (r->state == MG_OH_UNKNOWN && r->comment < 0)
             word = "unknown";
-        else if (r->state == MG_OH_OPEN && (r->comment >= 0 || !sep))
+        else if (r->state == MG_OH_OPEN &&
+                 (r->comment >= 0 || !sep ||
+                  /* "Su open, Mo 10:00-12:00": ',' may not follow selectors alone */
+                  (i + 1 < oh->nrules && oh->rules[i + 1].kind == RULE_ADDITIONAL && r->ntimes == 0 && !r->always)))
             word = "open";
         if (word) {
             mg_buf_printf(b, "%s%s", sep ? " " : "", word);
@@ -914,11 +938,14 @@ int mg_opening_hours_describe(const mg_opening_hours *oh, mg_buf *b)
         const oh_rule *r = &oh->rules[i];
         if (i > 0)
             mg_buf_puts(b, r->kind == RULE_NORMAL ? " ; " : r->kind == RULE_ADDITIONAL ? " ; et " : " ; sinon, ");
+        bool sel = r->ndates || r->wdays || r->ph;
         if (r->always) {
             mg_buf_puts(b, "ouvert 24 h/24, 7 j/7");
+        } else if (!sel && r->ntimes == 0 && r->state == MG_OH_UNKNOWN && r->comment >= 0) {
+            mg_buf_printf(b, "« %s »", oh->pool + r->comment); /* a bare comment: "sur rendez-vous" */
+            continue;
         } else {
             bool closed = r->state == MG_OH_CLOSED;
-            bool sel = r->ndates || r->wdays || r->ph;
             if (closed)
                 mg_buf_puts(b, sel ? "fermé " : "fermé");
             if (r->ndates)
@@ -932,7 +959,7 @@ int mg_opening_hours_describe(const mg_opening_hours *oh, mg_buf *b)
                     mg_buf_puts(b, "tous les jours");
                 mg_buf_puts(b, ", ");
                 if (r->ntimes == 0)
-                    mg_buf_puts(b, r->state == MG_OH_OPEN ? "toute la journée" : "horaires non précisés");
+                    mg_buf_puts(b, "toute la journée");
                 for (int j = 0; j < r->ntimes; j++) {
                     put_list_sep(b, j, r->ntimes);
                     mg_buf_puts(b, "de ");
@@ -944,6 +971,8 @@ int mg_opening_hours_describe(const mg_opening_hours *oh, mg_buf *b)
         }
         if (r->comment >= 0)
             mg_buf_printf(b, " (« %s »)", oh->pool + r->comment);
+        else if (r->state == MG_OH_UNKNOWN)
+            mg_buf_puts(b, " (à confirmer)");
     }
     return b->failed ? MG_ELIMIT : 0;
 }

@@ -43,13 +43,25 @@ static int free_cases(void **state)
     return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM" of the test data. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + s[i] - '0';
+    }
+    return v;
+}
+
 static mg_oh_instant instant(const char *s)
 {
-    mg_oh_instant t = {0};
-    int h = -1, m = -1;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d", &t.year, &t.month, &t.day, &h, &m) != 5) /* test data only */
+    if (!s || strlen(s) != 16 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
+        fail_msg("bad instant %s", s ? s : "(null)");
+    mg_oh_instant t = {digits(s, 4), digits(s + 5, 2), digits(s + 8, 2), digits(s + 11, 2) * 60 + digits(s + 14, 2)};
+    if (t.year < 0 || t.month < 0 || t.day < 0 || t.minute < 0)
         fail_msg("bad instant %s", s);
-    t.minute = h * 60 + m;
     return t;
 }
 
@@ -350,7 +362,11 @@ static void test_describe(void **state)
     expect_describe("Apr-Jun Mo-Fr 08:00-12:00; Dec 25 off",
                     "d'avril à juin, du lundi au vendredi, de 8 h à 12 h ; fermé le 25 décembre");
     expect_describe("Mo-Fr 08:00-12:00 || \"sur rendez-vous\"",
-                    "du lundi au vendredi, de 8 h à 12 h ; sinon, tous les jours, horaires non précisés (« sur rendez-vous »)");
+                    "du lundi au vendredi, de 8 h à 12 h ; sinon, « sur rendez-vous »");
+    expect_describe("Mo-Fr 09:00-12:00 \"sur rendez-vous\"; PH off",
+                    "du lundi au vendredi, de 9 h à 12 h (« sur rendez-vous ») ; fermé les jours fériés");
+    expect_describe("Mo-Fr 08:00-12:00 unknown", "du lundi au vendredi, de 8 h à 12 h (à confirmer)");
+    expect_describe("Mo-Fr \"sur rendez-vous\"", "du lundi au vendredi, toute la journée (« sur rendez-vous »)");
     expect_describe("Dec 24-Jan 01 off", "fermé du 24 décembre au 1er janvier");
 }
 
@@ -408,7 +424,54 @@ static void fmt_instant(char out[32], mg_oh_instant t)
     snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d", t.year, t.month, t.day, t.minute / 60, t.minute % 60);
 }
 
-/* With MG_OH_DUMP set: our answers every 20 minutes over three days around each case. */
+/* The strings of tests/data/opening_hours/strings.txt (one a line, '#' starts a comment line) into list. */
+static json_t *more_strings(void)
+{
+    FILE *f = fopen(MG_TEST_DATA "/opening_hours/strings.txt", "r");
+    assert_non_null(f);
+    json_t *list = json_array();
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0] && line[0] != '#')
+            json_array_append_new(list, json_string(line));
+    }
+    fclose(f);
+    return list;
+}
+
+/* Every string of strings.txt is accepted: the oracle's grid covers them. */
+static void test_more_strings(void **state)
+{
+    (void)state;
+    json_t *list = more_strings();
+    assert_true(json_array_size(list) >= 100);
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) mg_opening_hours_free(parse_ok(json_string_value(v)));
+    json_decref(list);
+}
+
+static void dump_grid(json_t *out, const char *s, mg_oh_instant from, long step, long minutes)
+{
+    mg_opening_hours *oh = parse_ok(s);
+    for (long k = 0; k < minutes; k += step) {
+        mg_oh_instant t = add_minutes(from, k), next;
+        const char *comment;
+        int st = mg_opening_hours_state(oh, t, &comment);
+        int found = mg_opening_hours_next_change(oh, t, 8, &next);
+        char ts[32], ns[32];
+        fmt_instant(ts, t);
+        fmt_instant(ns, next);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "string", s, "instant", ts, "state",
+                                             state_name(st), "comment", comment, "next", found == 1 ? ns : NULL));
+    }
+    mg_opening_hours_free(oh);
+}
+
+/* With MG_OH_DUMP set: our answers every 20 minutes over three days around each case, and
+ * every 50 minutes over three days from three dates (a winter week, the days before 14 July,
+ * Christmas) for each string of strings.txt. */
 static void test_dump(void **state)
 {
     (void)state;
@@ -422,22 +485,15 @@ static void test_dump(void **state)
     json_array_foreach(list, i, c) {
         const char *s = json_string_value(json_object_get(c, "string"));
         mg_oh_instant at = instant(json_string_value(json_object_get(c, "instant")));
-        mg_opening_hours *oh = parse_ok(s);
-        mg_oh_instant t0 = add_minutes((mg_oh_instant){at.year, at.month, at.day, 0}, -1440);
-        for (long k = 0; k < 3 * 1440; k += 20) {
-            mg_oh_instant t = add_minutes(t0, k), next;
-            const char *comment;
-            int st = mg_opening_hours_state(oh, t, &comment);
-            int found = mg_opening_hours_next_change(oh, t, 8, &next);
-            char ts[32], ns[32];
-            fmt_instant(ts, t);
-            fmt_instant(ns, next);
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "string", s, "instant", ts,
-                                                 "state", state_name(st), "comment", comment, "next",
-                                                 found == 1 ? ns : NULL));
-        }
-        mg_opening_hours_free(oh);
+        dump_grid(out, s, add_minutes((mg_oh_instant){at.year, at.month, at.day, 0}, -1440), 20, 3 * 1440);
     }
+    json_t *more = more_strings();
+    json_array_foreach(more, i, c) {
+        static const mg_oh_instant from[] = {{2026, 1, 5, 0}, {2026, 7, 12, 0}, {2026, 12, 23, 0}};
+        for (size_t k = 0; k < sizeof from / sizeof from[0]; k++)
+            dump_grid(out, json_string_value(c), from[k], 50, 3 * 1440);
+    }
+    json_decref(more);
     assert_int_equal(json_dump_file(out, path, JSON_COMPACT), 0);
     json_decref(out);
 }
@@ -453,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_more_strings),
         cmocka_unit_test(test_dump),
     };
     return cmocka_run_group_tests(tests, load_cases, free_cases);
