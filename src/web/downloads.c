@@ -24,6 +24,7 @@ typedef struct view {
     bool official; /* the APL today on the official baseline (?base=officielle) */
     double *values; /* t->n, owned */
     double *clamped, *fallback; /* official baseline: 1 where flagged, t->n, owned */
+    double *below;              /* official baseline with a threshold: 1 below it, t->n, owned */
     char title[1024]; /* a scenario name (200 characters) and a scope label fit whole */
     const char *measure;
     int mk; /* index of the measure (mg_app_measure); 0, the APL, for a scenario */
@@ -37,7 +38,8 @@ static void view_free(view *v)
     free(v->values);
     free(v->clamped);
     free(v->fallback);
-    v->values = v->clamped = v->fallback = NULL;
+    free(v->below);
+    v->values = v->clamped = v->fallback = v->below = NULL;
     mg_scope_free(&v->scope);
 }
 
@@ -173,6 +175,14 @@ static int view_get(web_ctx *ctx, view *v)
             return MG_ENOMEM;
         for (size_t i = 0; i < g->t->n; i++)
             v->fallback[i] = (v->p->official_flags[i] & MG_BASELINE_F_MODEL_FALLBACK) ? 1 : 0;
+        double thr = g->prof->threshold;
+        if (isfinite(thr)) {
+            v->below = mg_alloc_array(g->t->n, sizeof *v->below);
+            if (!v->below)
+                return MG_ENOMEM;
+            for (size_t i = 0; i < g->t->n; i++)
+                v->below[i] = v->values[i] < thr ? 1 : 0;
+        }
     } else {
         memcpy(v->values, v->p->measure[mk], g->t->n * sizeof *v->values);
         snprintf(v->title, sizeof v->title, "%s — %s — %s", mg_app_measure(mk)->label,
@@ -320,6 +330,13 @@ static size_t extra_columns(const view *v, mg_column cols[static 4], bool flag[s
         cols[n] = (mg_column){"official_missing_model_shown", v->fallback,
                               "Sans valeur officielle (APL du modèle)"};
         flag[n++] = true;
+        /* under_served is the model's flag in every table; the pages,
+         * the fiche and the figures count this one on this baseline. */
+        if (v->below) {
+            cols[n] = (mg_column){"under_served_official_baseline", v->below,
+                                  "Sous le seuil (base officielle)"};
+            flag[n++] = true;
+        }
     } else if (strcmp(v->measure, "apl") != 0 && strcmp(v->measure, "officiel") != 0) {
         cols[n] = (mg_column){v->measure, v->values, mg_app_measure(v->mk)->column};
         flag[n++] = false;

@@ -50,7 +50,8 @@ head, *rows = list(csv.reader(open(csv_path, encoding="utf-8", newline="")))
 assert rows, "empty CSV"
 col = {h: k for k, h in enumerate(head)}
 TEXT = {"code_insee", "nom", "departement", "epci_code", "epci_nom"}
-FLAGS = {"under_served", "clamped_to_zero", "official_missing_model_shown"}
+FLAGS = {"under_served", "clamped_to_zero", "official_missing_model_shown",
+         "under_served_official_baseline"}
 THR = 2.5
 
 def num(s):
@@ -92,6 +93,13 @@ assert xh[:11] == ["Code INSEE", "Commune", "Département", "Code EPCI (SIREN)",
                    "APL officielle (DREES)", "Sous le seuil"], xh
 assert all(ws.cell(1, k + 1).font.b for k in range(ncols)), "header not bold"
 cells = 0
+# On the official baseline the table also flags the communes below the
+# threshold on that baseline's values, as the pages count them.
+if mode == "official":
+    for row in rows:
+        v = value(row)
+        want = "" if v is None else ("1" if v < THR else "0")
+        assert row[col["under_served_official_baseline"]] == want, (row[0], v, want)
 for r, row in enumerate(rows, start=2):
     for k, name in enumerate(head):
         c = ws.cell(r, k + 1)
