@@ -755,11 +755,12 @@ int mg_opening_hours_next_change(const mg_opening_hours *oh, mg_oh_instant from,
 
 /* ---- writing ---- */
 
-/* The weekday set as runs: calls back per run (first, last), wrapping over Sunday. */
+/* A run of consecutive weekdays: its first day (0 Monday) and its length, wrapping over Sunday. */
 typedef struct run {
     int first, len;
 } run;
 
+/* The weekday mask as runs, in week order of their first day; returns their count. */
 static int weekday_runs(unsigned mask, run out[7])
 {
     int n = 0;
@@ -775,7 +776,6 @@ static int weekday_runs(unsigned mask, run out[7])
             len++;
         out[n++] = (run){i, len};
     }
-    /* In week order of their first day, a run over Sunday coming where it starts. */
     return n;
 }
 

@@ -15,9 +15,11 @@
  * past midnight as `22:00-02:00` or `22:00-26:00`, up to `48:00`), a state
  * (`open`, `off`, `closed`, `unknown`) and a comment in double quotes; or
  * `24/7`. Everything else (week numbers, years, `SH`, nth weekdays, sun
- * events, open ends `+`, lower-case or `8:00` spellings, `off` with times)
- * is refused with a French message naming the character position and what
- * was expected: never read as something else.
+ * events, open ends `+`, lower-case or `8:00` spellings, `off` with times,
+ * a rule of times alone after `;`, ranges past midnight together with a
+ * `||` fallback: the last ones because the reference reads them its own
+ * way) is refused with a French message naming the character position and
+ * what was expected: never read as something else.
  *
  * Time: every instant is LOCAL CIVIL TIME (Europe/Paris for the directory),
  * given by the caller as a date and a minute of the day; this module knows
