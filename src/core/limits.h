@@ -32,4 +32,23 @@
 #define MG_MAX_PAIRS 400000000ull
 #define MG_MAX_MINUTES 600.0
 
+/* A scope's list of communes (?perimetre=communes:…, diagnosis/scope.h):
+ * the largest EPCI has ~160 communes, a département ~900. */
+#define MG_SCOPE_MAX_CODES 2000
+
+/* A layer (diagnosis/layer.h): its classes (a map's legend shows them all)
+ * and the length of a class name. */
+#define MG_LAYER_MAX_CLASSES 8
+#define MG_LAYER_CLASS_CHARS 64
+
+/* An opening_hours string (directory/opening_hours.h): real ones are under
+ * 200 bytes and a few rules. */
+#define MG_OH_MAX_BYTES 1024u
+#define MG_OH_MAX_RULES 32
+#define MG_OH_MAX_TIMES 12
+#define MG_OH_MAX_DATES 12
+
+/* A printed document (doc/doc.h): the whole France's fiche is ~80 pages. */
+#define MG_DOC_MAX_PAGES 500
+
 #endif

@@ -38,10 +38,9 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "territory/territory.h"
 
-#define MG_LAYER_MAX_CLASSES 8
-#define MG_LAYER_CLASS_CHARS 64
 
 /** What a descriptor says (mg_layer_parse_descriptor). */
 typedef struct mg_layer_desc {

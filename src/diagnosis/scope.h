@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "diagnosis/diagnosis.h"
 #include "diagnosis/summary.h"
 
@@ -35,8 +36,6 @@ typedef struct mg_scope {
     uint8_t *mark;     /* t->n entries: 1 for a commune of the scope */
 } mg_scope;
 
-/** Upper bound of communes in a "communes:" list. */
-#define MG_SCOPE_MAX_CODES 2000
 
 /**
  * The whole study territory of g as a scope (kind MG_SCOPE_ALL, key "",

@@ -37,15 +37,10 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/limits.h"
 
-/** The longest string accepted, in bytes. */
-#define MG_OH_MAX_BYTES 1024u
-/** The most rules (`;`, `,` and `||` parts) in one string. */
-#define MG_OH_MAX_RULES 32
-/** The most time ranges in one rule. */
-#define MG_OH_MAX_TIMES 12
-/** The most month or date ranges in one rule. */
-#define MG_OH_MAX_DATES 12
+/* Bounds (core/limits.h): MG_OH_MAX_BYTES of text, MG_OH_MAX_RULES rules,
+ * MG_OH_MAX_TIMES time ranges and MG_OH_MAX_DATES date ranges a rule. */
 
 typedef struct mg_opening_hours mg_opening_hours;
 

@@ -28,13 +28,13 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/limits.h"
 
 typedef struct mg_doc mg_doc;
 
-/** Pages of one document at most: a block that would start page
- * MG_DOC_MAX_PAGES + 1 fails with MG_ELIMIT (pages are kept in memory
- * until mg_doc_finish). */
-#define MG_DOC_MAX_PAGES 500
+/* Pages of one document: at most MG_DOC_MAX_PAGES (core/limits.h); a block
+ * that would start the page after fails with MG_ELIMIT (pages are kept in
+ * memory until mg_doc_finish). */
 
 /** What a document says about itself. title is required. */
 typedef struct mg_doc_info {
