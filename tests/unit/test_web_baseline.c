@@ -168,7 +168,17 @@ static void test_territory_official(void **state)
     mg_http_response_free(&r);
     r = req("GET", "/telecharger/communes.csv?profession=mg&base=officielle", NULL, NULL);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(text(&r), ",official_missing_model_shown\n"));
+    assert_non_null(strstr(text(&r), ",official_missing_model_shown,under_served_official_baseline\n"));
+    /* The baseline's flag counts what the page counts: as many 1s as the
+     * official figures' communes below the threshold. */
+    size_t flagged = 0, ones = 0;
+    for (size_t k = 0; k < p->g->study_n; k++)
+        flagged += p->official_base[p->g->study[k]] < p->g->prof->threshold;
+    for (const char *l = strchr(text(&r), '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+        const char *e = strchr(l + 1, '\n');
+        ones += e && e - l >= 2 && e[-1] == '1' && e[-2] == ',';
+    }
+    assert_int_equal(ones, flagged);
     mg_http_response_free(&r);
     r = req("GET", "/carte.svg?profession=mg&base=nulle", NULL, NULL);
     assert_int_equal(r.status, 400);
