@@ -105,34 +105,22 @@ static double seg_dist2(double px, double py, double ax, double ay, double bx, d
  * 2 * (m + 1) entries, because a ring of the whole coast would recurse too
  * deep. tol2 is the squared tolerance.
  */
-static size_t simplify_ring(const double *x, const double *y, size_t m, double tol2,
-                            unsigned char *keep, size_t *stack)
+/*
+ * The Douglas–Peucker loop over the spans (i, j) already on the stack (top
+ * entries): in each, the point farthest from the chord is kept, and both
+ * halves looked at, while it is farther than the tolerance. Index `wrap`
+ * stands for point 0 (a closed ring's end); an open polyline passes
+ * SIZE_MAX. Returns the number of points it marked.
+ */
+static size_t dp_spans(const double *x, const double *y, size_t wrap, double tol2,
+                       unsigned char *keep, size_t *stack, size_t top)
 {
-    memset(keep, 0, m);
-    size_t far = 0;
-    double best = 0;
-    for (size_t i = 1; i < m; i++) {
-        double dx = x[i] - x[0], dy = y[i] - y[0];
-        double d2 = dx * dx + dy * dy;
-        if (d2 > best) {
-            best = d2;
-            far = i;
-        }
-    }
-    keep[0] = 1;
-    if (far == 0)
-        return 1;
-    keep[far] = 1;
-    size_t kept = 2, top = 0;
-    stack[top++] = 0;
-    stack[top++] = far;
-    stack[top++] = far;
-    stack[top++] = m;
+    size_t kept = 0;
     while (top) {
         size_t j = stack[--top], i = stack[--top];
         if (j - i < 2)
             continue;
-        size_t jj = j == m ? 0 : j;
+        size_t jj = j == wrap ? 0 : j;
         size_t at = 0;
         double worst = -1;
         for (size_t k = i + 1; k < j; k++) {
@@ -152,6 +140,31 @@ static size_t simplify_ring(const double *x, const double *y, size_t m, double t
         }
     }
     return kept;
+}
+
+static size_t simplify_ring(const double *x, const double *y, size_t m, double tol2,
+                            unsigned char *keep, size_t *stack)
+{
+    memset(keep, 0, m);
+    size_t far = 0;
+    double best = 0;
+    for (size_t i = 1; i < m; i++) {
+        double dx = x[i] - x[0], dy = y[i] - y[0];
+        double d2 = dx * dx + dy * dy;
+        if (d2 > best) {
+            best = d2;
+            far = i;
+        }
+    }
+    keep[0] = 1;
+    if (far == 0)
+        return 1;
+    keep[far] = 1;
+    stack[0] = 0;
+    stack[1] = far;
+    stack[2] = far;
+    stack[3] = m;
+    return 2 + dp_spans(x, y, m, tol2, keep, stack, 4);
 }
 
 /* Appends the kept points of ring (x, y)[0..m-1] to g as a new ring. */
@@ -184,30 +197,9 @@ static void simplify_open(const double *x, const double *y, size_t m, double tol
 {
     memset(keep, 0, m);
     keep[0] = keep[m - 1] = 1;
-    size_t top = 0;
-    stack[top++] = 0;
-    stack[top++] = m - 1;
-    while (top) {
-        size_t j = stack[--top], i = stack[--top];
-        if (j - i < 2)
-            continue;
-        size_t at = 0;
-        double worst = -1;
-        for (size_t k = i + 1; k < j; k++) {
-            double d2 = seg_dist2(x[k], y[k], x[i], y[i], x[j], y[j]);
-            if (d2 > worst) {
-                worst = d2;
-                at = k;
-            }
-        }
-        if (worst > tol2) {
-            keep[at] = 1;
-            stack[top++] = i;
-            stack[top++] = at;
-            stack[top++] = at;
-            stack[top++] = j;
-        }
-    }
+    stack[0] = 0;
+    stack[1] = m - 1;
+    (void)dp_spans(x, y, SIZE_MAX, tol2, keep, stack, 2);
 }
 
 #define BORDER_OUT ((size_t)-1)
