@@ -129,9 +129,11 @@ int mg_format_parse(const char *s, enum mg_format *out)
     return MG_OK;
 }
 
-void mg_output_csv_text(FILE *f, const char *s)
+/* s as one CSV field: quoted (its quotes doubled) when it holds one of
+ * `special` (the separator, a quote, a line break). */
+static void csv_field(FILE *f, const char *s, const char *special)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    if (!strpbrk(s, special)) {
         fputs(s, f);
         return;
     }
@@ -142,6 +144,11 @@ void mg_output_csv_text(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+void mg_output_csv_text(FILE *f, const char *s)
+{
+    csv_field(f, s, ",\"\r\n");
 }
 
 const mg_table_column mg_table_columns[MG_TABLE_COLUMNS] = {
@@ -167,21 +174,7 @@ typedef struct csv_style {
 
 static void csv_text(FILE *f, const csv_style *st, const char *s)
 {
-    if (!st->french) {
-        mg_output_csv_text(f, s);
-        return;
-    }
-    if (!strpbrk(s, ";\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    csv_field(f, s, st->french ? ";\"\r\n" : ",\"\r\n");
 }
 
 /* Numbers: 12 significant digits (far below the data's own precision);

@@ -117,6 +117,17 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
     return web_map_inline(b, a, g->t, values, &style, &opt);
 }
 
+void web_report_map_options(mg_map_options *opt, const mg_scope *sc)
+{
+    bool framed = sc->kind != MG_SCOPE_ALL;
+    opt->width = 1000;
+    opt->focus = framed ? sc->mark : NULL;
+    opt->focus_label = framed ? sc->label : NULL;
+    opt->label_count = framed ? 8 : 12;
+    opt->epci_borders = true;
+    opt->scale_bar = true;
+}
+
 mg_map_options web_map_options(const mg_app_profession *p, const char *title, double threshold,
                                bool diverging, char suffix[static WEB_MAP_SUFFIX])
 {

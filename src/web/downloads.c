@@ -215,7 +215,6 @@ static int map_svg(const mg_app *a, view *v, mg_buf *out)
                                           apl ? g->prof->threshold : NAN, v->diff);
     if (m->low_is_good && !v->diff)
         mg_map_style_reverse(&style);
-    bool framed = v->scope.kind != MG_SCOPE_ALL;
     char source[1024];
     web_sources(source, sizeof source, a, v->p);
     mg_map_site *sites = NULL;
@@ -240,15 +239,10 @@ static int map_svg(const mg_app *a, view *v, mg_buf *out)
                           .threshold = apl ? g->prof->threshold : NAN,
                           .threshold_label = "seuil de sous-dotation",
                           .highlight = -1,
-                          .width = 1000,
-                          .focus = framed ? v->scope.mark : NULL,
-                          .focus_label = framed ? v->scope.label : NULL,
-                          .label_count = framed ? 8 : 12,
-                          .epci_borders = true,
                           .sites = sites,
                           .nsites = nsites,
-                          .scale_bar = true,
                           .source = source};
+    web_report_map_options(&opt, &v->scope);
     int rc = mg_map_svg(out, a->geometry, g->t, v->values, &style, &opt);
     free(sites);
     return rc;

@@ -116,20 +116,14 @@ static int fiche_map(mg_buf *svg, const mg_app *a, const fiche_req *q, const fic
     const mg_diagnosis *g = q->p->g;
     double thr = g->prof->threshold;
     mg_map_style style = mg_map_style_for(v->value, g->study, g->study_n, thr, false);
-    bool framed = q->scope.kind != MG_SCOPE_ALL;
     mg_map_options opt = {
         .unit = g->prof->unit,
         .legend_title = q->base == MG_BASELINE_OFFICIAL ? "APL officielle (DREES)" : "APL (modèle)",
         .threshold = thr,
         .threshold_label = "seuil de sous-dotation",
         .highlight = -1,
-        .width = 1000,
-        .focus = framed ? q->scope.mark : NULL,
-        .focus_label = framed ? q->scope.label : NULL,
-        .label_count = framed ? 8 : 12,
-        .epci_borders = true,
-        .scale_bar = true,
     };
+    web_report_map_options(&opt, &q->scope);
     return mg_map_svg(svg, a->geometry, g->t, v->value, &style, &opt);
 }
 

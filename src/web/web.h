@@ -199,6 +199,12 @@ int web_map_sites(mg_buf *b, const mg_app *a, const mg_app_profession *p, const 
 mg_map_options web_map_options(const mg_app_profession *p, const char *title, double threshold,
                                bool diverging, char suffix[static WEB_MAP_SUFFIX]);
 
+/* The report layers of a downloaded or printed map (1000 pixels wide):
+ * framed on scope sc with the rest greyed (not for the whole territory),
+ * the main communes named, EPCI borders, a scale bar. */
+struct mg_scope;
+void web_report_map_options(mg_map_options *opt, const struct mg_scope *sc);
+
 /* Any map of the territory inline (mg_map_svg without its XML declaration). */
 int web_map_inline(mg_buf *b, const mg_app *a, const mg_territory *t, const double *values,
                    const mg_map_style *style, const mg_map_options *opt);
