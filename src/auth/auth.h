@@ -178,6 +178,7 @@ typedef enum mg_auth_verb {
     MG_AUTH_DELETE,
     MG_AUTH_CONFIRM, /* an organisation awaiting confirmation */
     MG_AUTH_INVITE,  /* add a member to an organisation */
+    MG_AUTH_SUGGEST, /* propose a change to a directory structure one does not own */
 } mg_auth_verb;
 
 typedef enum mg_auth_object_type {
@@ -186,6 +187,9 @@ typedef enum mg_auth_object_type {
     MG_AUTH_OBJ_ORGANISATION,   /* organisation_id is the organisation itself */
     MG_AUTH_OBJ_ACCOUNT,        /* account_id is the account */
     MG_AUTH_OBJ_PLATFORM,       /* the mail log, organisations to confirm, all accounts */
+    MG_AUTH_OBJ_STRUCTURE,      /* a directory structure: organisation_id is the structure */
+    MG_AUTH_OBJ_MEETING,        /* a meeting of the network: organisation_id organises it */
+    MG_AUTH_OBJ_CONTRACT,       /* a contract and its actions: organisation_id leads it */
 } mg_auth_object_type;
 
 typedef struct mg_auth_object {

@@ -45,7 +45,8 @@ static mg_auth_decision can_organisation(const mg_auth_actor *a, mg_auth_verb ve
     const mg_auth_membership *m = membership_of(a, o->organisation_id);
     switch (verb) {
     case MG_AUTH_CREATE: return op ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
-    case MG_AUTH_DELETE: return MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_DELETE:
+    case MG_AUTH_SUGGEST: return MG_AUTH_DENY_FORBIDDEN;
     case MG_AUTH_CONFIRM:
         return op ? MG_AUTH_ALLOW : m ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
     case MG_AUTH_VIEW: return op || m ? MG_AUTH_ALLOW : MG_AUTH_DENY_HIDDEN;
@@ -72,9 +73,55 @@ static bool scenario_role_may(mg_auth_role r, mg_auth_verb verb)
     case MG_AUTH_EDIT: return r == MG_ROLE_MANAGER || r == MG_ROLE_CONTRIBUTOR;
     case MG_AUTH_DELETE: return r == MG_ROLE_MANAGER || r == MG_ROLE_ADMINISTRATOR;
     case MG_AUTH_CONFIRM:
-    case MG_AUTH_INVITE: return false;
+    case MG_AUTH_INVITE:
+    case MG_AUTH_SUGGEST: return false;
     }
     return false;
+}
+
+/* An object of an organisation's work (a meeting it organises, a contract
+ * it leads): hidden from non-members, by role for members of an active
+ * owner (scenario_role_may). */
+static mg_auth_decision can_owned(const mg_auth_actor *a, mg_auth_verb verb,
+                                  const mg_auth_object *o)
+{
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    if (!m)
+        return MG_AUTH_DENY_HIDDEN;
+    if (!m->org_active)
+        return MG_AUTH_DENY_FORBIDDEN;
+    return scenario_role_may(m->role, verb) ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
+}
+
+/* A directory structure: public to read; its own administrators, managers
+ * and contributors edit it; any member of an active organisation suggests
+ * changes to the others' and may add a structure that is missing. */
+static mg_auth_decision can_structure(const mg_auth_actor *a, mg_auth_verb verb,
+                                      const mg_auth_object *o, bool op)
+{
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    bool editor = m && m->org_active &&
+                  (m->role == MG_ROLE_ADMINISTRATOR || m->role == MG_ROLE_MANAGER ||
+                   m->role == MG_ROLE_CONTRIBUTOR);
+    bool active_member = false, active_manager = false;
+    for (size_t i = 0; i < a->nm && i < MG_AUTH_MEMBERSHIPS_MAX; i++) {
+        if (!a->m[i].org_active)
+            continue;
+        active_member = true;
+        if (a->m[i].role == MG_ROLE_ADMINISTRATOR || a->m[i].role == MG_ROLE_MANAGER)
+            active_manager = true;
+    }
+    switch (verb) {
+    case MG_AUTH_VIEW: return MG_AUTH_ALLOW;
+    case MG_AUTH_EDIT: return op || editor ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_SUGGEST:
+        return !editor && active_member ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_CREATE: return op || active_manager ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_DELETE:
+    case MG_AUTH_CONFIRM:
+    case MG_AUTH_INVITE: return MG_AUTH_DENY_FORBIDDEN;
+    }
+    return MG_AUTH_DENY_FORBIDDEN;
 }
 
 static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
@@ -137,6 +184,19 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
  *               administrators VIEW (other verbs DENY_FORBIDDEN); anyone
  *               else DENY_HIDDEN.
  * PLATFORM      operator administrators: every verb; others DENY_FORBIDDEN.
+ * STRUCTURE     (organisation_id: the structure, an organisation itself)
+ *   VIEW        everyone, anonymous included (the directory is public).
+ *   EDIT        operator administrators, and its administrators, managers
+ *               and contributors while it is active; else DENY_FORBIDDEN.
+ *   SUGGEST     a member of some active organisation who may not EDIT it;
+ *               else DENY_FORBIDDEN (anonymous: DENY_LOGIN).
+ *   CREATE      operator administrators, and administrators and managers
+ *               of any active organisation; else DENY_FORBIDDEN.
+ *   DELETE      DENY_FORBIDDEN for everyone (organisations are kept).
+ * MEETING, CONTRACT (organisation_id: who organises or leads it) as a
+ *               SCENARIO with an owner: not a member DENY_HIDDEN, a member
+ *               of a pending owner DENY_FORBIDDEN, else by role as above.
+ * SUGGEST       on anything but a STRUCTURE: DENY_FORBIDDEN.
  *
  * A NULL object or an unknown type or verb is refused (DENY_LOGIN for the
  * anonymous, DENY_FORBIDDEN for others).
@@ -144,7 +204,7 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
 mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg_auth_object *o)
 {
     bool anonymous = !a || a->account_id <= 0;
-    bool known_verb = (unsigned)verb <= MG_AUTH_INVITE;
+    bool known_verb = (unsigned)verb <= MG_AUTH_SUGGEST;
     mg_auth_decision refuse = anonymous ? MG_AUTH_DENY_LOGIN : MG_AUTH_DENY_FORBIDDEN;
     if (!o || !known_verb)
         return refuse;
@@ -152,10 +212,14 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
         return verb == MG_AUTH_VIEW ? MG_AUTH_ALLOW : refuse;
     if (o->type == MG_AUTH_OBJ_SCENARIO && o->shared_by_link && verb == MG_AUTH_VIEW)
         return MG_AUTH_ALLOW;
+    if (o->type == MG_AUTH_OBJ_STRUCTURE && verb == MG_AUTH_VIEW)
+        return MG_AUTH_ALLOW;
     if (anonymous)
         return MG_AUTH_DENY_LOGIN;
     if ((verb == MG_AUTH_CONFIRM || verb == MG_AUTH_INVITE) &&
         o->type != MG_AUTH_OBJ_ORGANISATION && o->type != MG_AUTH_OBJ_PLATFORM)
+        return MG_AUTH_DENY_FORBIDDEN;
+    if (verb == MG_AUTH_SUGGEST && o->type != MG_AUTH_OBJ_STRUCTURE)
         return MG_AUTH_DENY_FORBIDDEN;
     bool op = operator_admin(a);
     switch (o->type) {
@@ -163,6 +227,9 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
     case MG_AUTH_OBJ_ORGANISATION: return can_organisation(a, verb, o, op);
     case MG_AUTH_OBJ_ACCOUNT: return can_account(a, verb, o, op);
     case MG_AUTH_OBJ_PLATFORM: return op ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_OBJ_STRUCTURE: return can_structure(a, verb, o, op);
+    case MG_AUTH_OBJ_MEETING:
+    case MG_AUTH_OBJ_CONTRACT: return can_owned(a, verb, o);
     case MG_AUTH_OBJ_PUBLIC: break;
     }
     return MG_AUTH_DENY_FORBIDDEN;

@@ -218,7 +218,8 @@ void mg_app_free(mg_app *a)
 static const web_route *const families[] = {
     web_routes_pages, web_routes_scenarios, web_routes_downloads, web_routes_api, web_routes_plan,
     web_routes_login, web_routes_account, web_routes_organisations, web_routes_api_accounts,
-    web_routes_fiche, web_routes_assets,
+    web_routes_fiche, web_routes_assets, web_routes_finder, web_routes_api_directory,
+    web_routes_directory, web_routes_meetings, web_routes_contracts,
 };
 
 /* What the router keeps for one route: the route and the application. */

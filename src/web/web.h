@@ -80,6 +80,11 @@ extern const web_route web_routes_organisations[];
 extern const web_route web_routes_api_accounts[];
 extern const web_route web_routes_fiche[];  /* fiche.c: the A4 PDF "fiche territoire" */
 extern const web_route web_routes_assets[]; /* assets.c: static scripts and styles */
+extern const web_route web_routes_finder[];        /* finder.c: "Où me soigner ?" */
+extern const web_route web_routes_api_directory[]; /* api_directory.c: /api/v1/structures… */
+extern const web_route web_routes_directory[];     /* directory_pages.c: /annuaire, /structure/… */
+extern const web_route web_routes_meetings[];      /* meetings.c: /reseau/reunions… */
+extern const web_route web_routes_contracts[];     /* contracts_pages.c: /contrats/… */
 
 /* The log-in form's description (login.c), for its fuzz target. */
 struct web_form;
