@@ -1309,7 +1309,7 @@ static void test_cookie_and_bearer(void **state)
 /*
  * The authorisation table, written by hand from the rules (not from the
  * code): for each actor and object, the decision for VIEW, CREATE, EDIT,
- * DELETE, CONFIRM, INVITE in that order: A allow, L log in first, F
+ * DELETE, CONFIRM, INVITE, SUGGEST in that order: A allow, L log in first, F
  * forbidden, H hidden.
  */
 enum { ORG_OP = 1, ORG_2 = 2, ORG_3 = 3, ORG_5 = 5, ORG_OP_PENDING = 9 };
@@ -1342,47 +1342,66 @@ static const struct actor_spec actors[] = {
 };
 enum { NACTORS = sizeof actors / sizeof actors[0] };
 
-enum { PUB, SC2, SC2L, SC3, SC0, SC5, ORG2, ORG3, ORG1, ACCSELF, ACCOTHER, PLAT, NOBJECTS };
+enum { PUB, SC2, SC2L, SC3, SC0, SC5, ORG2, ORG3, ORG1, ACCSELF, ACCOTHER, PLAT,
+       STR2, STR5, MEET2, MEET3, CON5, NOBJECTS };
 static const char *const object_labels[NOBJECTS] = {
     "public", "scenario of 2", "scenario of 2 by link", "scenario of pending 3",
     "scenario of nobody", "scenario of 5", "organisation 2", "organisation 3 (pending)",
-    "organisation 1 (operator)", "own account", "another account", "platform"};
+    "organisation 1 (operator)", "own account", "another account", "platform",
+    "structure 2", "structure 5", "meeting of 2", "meeting of pending 3", "contract of 5"};
 
 static const char *const expected[NACTORS][NOBJECTS] = {
-    /*              PUB       SC2       SC2L      SC3       SC0       SC5
-                    ORG2      ORG3      ORG1      ACCSELF   ACCOTHER  PLAT */
-    /* anonymous */ {"ALLLLL", "LLLLLL", "ALLLLL", "LLLLLL", "LLLLLL", "LLLLLL",
-                     "LLLLLL", "LLLLLL", "LLLLLL", "LLLLLL", "LLLLLL", "LLLLLL"},
-    /* account 0 */ {"ALLLLL", "LLLLLL", "ALLLLL", "LLLLLL", "LLLLLL", "LLLLLL",
-                     "LLLLLL", "LLLLLL", "LLLLLL", "LLLLLL", "LLLLLL", "LLLLLL"},
-    /* op admin  */ {"AFFFFF", "HHHHFF", "AHHHFF", "HHHHFF", "AFAAFF", "HHHHFF",
-                     "AAAFAA", "AAAFAA", "AAAFAA", "AFAFFF", "AFFFFF", "AAAAAA"},
-    /* pend. op  */ {"AFFFFF", "HHHHFF", "AHHHFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "HFHFHH", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* op manager*/ {"AFFFFF", "HHHHFF", "AHHHFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "HFHFHH", "HFHFHH", "AFFFFF", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* admin 2   */ {"AFFFFF", "AFFAFF", "AFFAFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFAFFA", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* manager 2 */ {"AFFFFF", "AAAAFF", "AAAAFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* contrib 2 */ {"AFFFFF", "AAAFFF", "AAAFFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* reader 2  */ {"AFFFFF", "AFFFFF", "AFFFFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* instr. 2  */ {"AFFFFF", "FFFFFF", "AFFFFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* host 2    */ {"AFFFFF", "FFFFFF", "AFFFFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* telecons. */ {"AFFFFF", "FFFFFF", "AFFFFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* applicant */ {"AFFFFF", "FFFFFF", "AFFFFF", "HHHHFF", "HFHHFF", "HHHHFF",
-                     "AFFFFF", "HFHFHH", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* mgr pend 3*/ {"AFFFFF", "HHHHFF", "AHHHFF", "FFFFFF", "HFHHFF", "HHHHFF",
-                     "HFHFHH", "AFFFFF", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* adm pend 3*/ {"AFFFFF", "HHHHFF", "AHHHFF", "FFFFFF", "HFHHFF", "HHHHFF",
-                     "HFHFHH", "AFFFFF", "HFHFHH", "AFAFFF", "HHHHFF", "FFFFFF"},
-    /* op + mgr 2*/ {"AFFFFF", "AAAAFF", "AAAAFF", "HHHHFF", "AFAAFF", "HHHHFF",
-                     "AAAFAA", "AAAFAA", "AAAFAA", "AFAFFF", "AFFFFF", "AAAAAA"},
+    /*              PUB        SC2        SC2L       SC3        SC0        SC5
+                    ORG2       ORG3       ORG1       ACCSELF    ACCOTHER   PLAT
+                    STR2       STR5       MEET2      MEET3      CON5 */
+    /* anonymous*/ {"ALLLLLL", "LLLLLLL", "ALLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL",
+                     "LLLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL",
+                     "ALLLLLL", "ALLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL"},
+    /* account 0*/ {"ALLLLLL", "LLLLLLL", "ALLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL",
+                     "LLLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL",
+                     "ALLLLLL", "ALLLLLL", "LLLLLLL", "LLLLLLL", "LLLLLLL"},
+    /* op admin */ {"AFFFFFF", "HHHHFFF", "AHHHFFF", "HHHHFFF", "AFAAFFF", "HHHHFFF",
+                     "AAAFAAF", "AAAFAAF", "AAAFAAF", "AFAFFFF", "AFFFFFF", "AAAAAAF",
+                     "AAAFFFA", "AAAFFFA", "HHHHFFF", "HHHHFFF", "HHHHFFF"},
+    /* pend. op */ {"AFFFFFF", "HHHHFFF", "AHHHFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "HFHFHHF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFF", "AFFFFFF", "HHHHFFF", "HHHHFFF", "HHHHFFF"},
+    /* op manager*/ {"AFFFFFF", "HHHHFFF", "AHHHFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "HFHFHHF", "HFHFHHF", "AFFFFFF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AAFFFFA", "AAFFFFA", "HHHHFFF", "HHHHFFF", "HHHHFFF"},
+    /* admin 2  */ {"AFFFFFF", "AFFAFFF", "AFFAFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFAFFAF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AAAFFFF", "AAFFFFA", "AFFAFFF", "HHHHFFF", "HHHHFFF"},
+    /* manager 2*/ {"AFFFFFF", "AAAAFFF", "AAAAFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AAAFFFF", "AAFFFFA", "AAAAFFF", "HHHHFFF", "HHHHFFF"},
+    /* contrib 2*/ {"AFFFFFF", "AAAFFFF", "AAAFFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFAFFFF", "AFFFFFA", "AAAFFFF", "HHHHFFF", "HHHHFFF"},
+    /* reader 2 */ {"AFFFFFF", "AFFFFFF", "AFFFFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFA", "AFFFFFA", "AFFFFFF", "HHHHFFF", "HHHHFFF"},
+    /* instr. 2 */ {"AFFFFFF", "FFFFFFF", "AFFFFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFA", "AFFFFFA", "FFFFFFF", "HHHHFFF", "HHHHFFF"},
+    /* host 2   */ {"AFFFFFF", "FFFFFFF", "AFFFFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFA", "AFFFFFA", "FFFFFFF", "HHHHFFF", "HHHHFFF"},
+    /* telecons.*/ {"AFFFFFF", "FFFFFFF", "AFFFFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFA", "AFFFFFA", "FFFFFFF", "HHHHFFF", "HHHHFFF"},
+    /* applicant*/ {"AFFFFFF", "FFFFFFF", "AFFFFFF", "HHHHFFF", "HFHHFFF", "HHHHFFF",
+                     "AFFFFFF", "HFHFHHF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFA", "AFFFFFA", "FFFFFFF", "HHHHFFF", "HHHHFFF"},
+    /* mgr pend 3*/ {"AFFFFFF", "HHHHFFF", "AHHHFFF", "FFFFFFF", "HFHHFFF", "HHHHFFF",
+                     "HFHFHHF", "AFFFFFF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFF", "AFFFFFF", "HHHHFFF", "FFFFFFF", "HHHHFFF"},
+    /* adm pend 3*/ {"AFFFFFF", "HHHHFFF", "AHHHFFF", "FFFFFFF", "HFHHFFF", "HHHHFFF",
+                     "HFHFHHF", "AFFFFFF", "HFHFHHF", "AFAFFFF", "HHHHFFF", "FFFFFFF",
+                     "AFFFFFF", "AFFFFFF", "HHHHFFF", "FFFFFFF", "HHHHFFF"},
+    /* op + mgr 2*/ {"AFFFFFF", "AAAAFFF", "AAAAFFF", "HHHHFFF", "AFAAFFF", "HHHHFFF",
+                     "AAAFAAF", "AAAFAAF", "AAAFAAF", "AFAFFFF", "AFFFFFF", "AAAAAAF",
+                     "AAAFFFF", "AAAFFFA", "AAAAFFF", "HHHHFFF", "HHHHFFF"},
 };
 
 static char letter(mg_auth_decision d)
@@ -1426,6 +1445,11 @@ static mg_auth_object make_object(int which, int64_t self)
         return (mg_auth_object){.type = MG_AUTH_OBJ_ORGANISATION, .organisation_id = ORG_OP};
     case ACCSELF: return (mg_auth_object){.type = MG_AUTH_OBJ_ACCOUNT, .account_id = self};
     case ACCOTHER: return (mg_auth_object){.type = MG_AUTH_OBJ_ACCOUNT, .account_id = 999};
+    case STR2: return (mg_auth_object){.type = MG_AUTH_OBJ_STRUCTURE, .organisation_id = ORG_2};
+    case STR5: return (mg_auth_object){.type = MG_AUTH_OBJ_STRUCTURE, .organisation_id = ORG_5};
+    case MEET2: return (mg_auth_object){.type = MG_AUTH_OBJ_MEETING, .organisation_id = ORG_2};
+    case MEET3: return (mg_auth_object){.type = MG_AUTH_OBJ_MEETING, .organisation_id = ORG_3};
+    case CON5: return (mg_auth_object){.type = MG_AUTH_OBJ_CONTRACT, .organisation_id = ORG_5};
     default: return (mg_auth_object){.type = MG_AUTH_OBJ_PLATFORM};
     }
 }
@@ -1433,14 +1457,15 @@ static mg_auth_object make_object(int which, int64_t self)
 static void test_authorisation_table(void **state)
 {
     (void)state;
-    static const char *const verbs[] = {"VIEW", "CREATE", "EDIT", "DELETE", "CONFIRM", "INVITE"};
+    static const char *const verbs[] = {"VIEW",    "CREATE", "EDIT",   "DELETE",
+                                        "CONFIRM", "INVITE", "SUGGEST"};
     int wrong = 0;
     for (int i = 0; i < NACTORS; i++) {
         mg_auth_actor a;
         make_actor(&actors[i], &a);
         for (int o = 0; o < NOBJECTS; o++) {
             mg_auth_object obj = make_object(o, a.account_id > 0 ? a.account_id : 77);
-            for (int v = 0; v < 6; v++) {
+            for (int v = 0; v < 7; v++) {
                 char got = letter(mg_auth_can(actors[i].account < 0 ? NULL : &a,
                                               (mg_auth_verb)v, &obj));
                 if (got != expected[i][o][v]) {
