@@ -1,0 +1,1138 @@
+/*
+ * Contracts, actions and their participants (contracts/contracts.h): the
+ * checks of what people type, the SQL (tables of migration 007) and the
+ * audit entries of each change.
+ */
+#include "contracts/contracts.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/utf8.h"
+#include "parse/parse.h"
+
+/* --- Code lists ----------------------------------------------------------- */
+
+typedef struct code {
+    const char *key, *label;
+} code;
+
+static const code kinds[MG_CONTRACT_KINDS] = {
+    {"cps", "Contrat pluriannuel des solidarités"},
+    {"cls", "Contrat local de santé"},
+    {"convention", "Convention"},
+    {"schema", "Schéma"},
+    {"other", "Autre"},
+};
+static const code contract_statuses[MG_CONTRACT_STATUSES] = {
+    {"draft", "Brouillon"},
+    {"signed", "Signé"},
+    {"in_force", "En vigueur"},
+    {"ended", "Terminé"},
+};
+static const code action_statuses[MG_ACTION_STATUSES] = {
+    {"planned", "À venir"},
+    {"in_progress", "En cours"},
+    {"done", "Réalisée"},
+    {"paused", "En pause"},
+    {"abandoned", "Abandonnée"},
+};
+static const code roles[MG_PARTICIPANT_ROLES] = {
+    {"pilot", "Pilote"},
+    {"partner", "Partenaire"},
+};
+
+static const char *code_key(const code *t, int n, int v)
+{
+    return v >= 0 && v < n ? t[v].key : "";
+}
+
+static const char *code_label(const code *t, int n, int v)
+{
+    return v >= 0 && v < n ? t[v].label : "";
+}
+
+static int code_parse(const code *t, int n, const char *key, int *out)
+{
+    for (int i = 0; key && i < n; i++)
+        if (strcmp(t[i].key, key) == 0) {
+            *out = i;
+            return 0;
+        }
+    return MG_ENOTFOUND;
+}
+
+#define CODE_FUNCS(prefix, type, table, count)                                                   \
+    const char *prefix##_key(type v) { return code_key(table, count, (int)v); }                  \
+    const char *prefix##_label(type v) { return code_label(table, count, (int)v); }              \
+    int prefix##_parse(const char *key, type *out)                                               \
+    {                                                                                            \
+        int v = 0;                                                                               \
+        int rc = code_parse(table, count, key, &v);                                              \
+        if (rc == 0)                                                                             \
+            *out = (type)v;                                                                      \
+        return rc;                                                                               \
+    }
+
+CODE_FUNCS(mg_contract_kind, mg_contract_kind, kinds, MG_CONTRACT_KINDS)
+CODE_FUNCS(mg_contract_status, mg_contract_status, contract_statuses, MG_CONTRACT_STATUSES)
+CODE_FUNCS(mg_action_status, mg_action_status, action_statuses, MG_ACTION_STATUSES)
+CODE_FUNCS(mg_participant_role, mg_participant_role, roles, MG_PARTICIPANT_ROLES)
+
+/* --- Checks of what people type --------------------------------------------- */
+
+/* Refuses field `field` with a French sentence: into *fe (may be NULL)
+ * and d. Returns MG_EINVAL. */
+static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
+    MG_PRINTF(4, 5);
+
+static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (fe) {
+        fe->field = field;
+        snprintf(fe->msg, sizeof fe->msg, "%s", msg);
+    }
+    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%s", msg);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/*
+ * Checks a text field and gives its trimmed copy in *out (malloc'd; ""
+ * when empty and not required): UTF-8, at most max characters, no
+ * control characters (a multi-line field may hold line breaks and tabs).
+ */
+static int check_text(const char *s, size_t max, bool required, bool multiline,
+                      const char *field, const char *label, char **out,
+                      mg_contract_field_error *fe, mg_diag *d)
+{
+    *out = NULL;
+    if (!s)
+        s = "";
+    size_t len = strlen(s);
+    while (len && is_space(s[0]))
+        s++, len--;
+    while (len && is_space(s[len - 1]))
+        len--;
+    if (len == 0 && required)
+        return refuse(fe, d, field, "Le champ « %s » est obligatoire.", label);
+    size_t chars = 0;
+    if (mg_utf8_check(s, len, &chars) != len)
+        return refuse(fe, d, field, "Le champ « %s » contient des caractères illisibles "
+                                    "(texte UTF-8 attendu).", label);
+    if (chars > max)
+        return refuse(fe, d, field, "Le champ « %s » compte %zu caractères : %zu au plus.", label,
+                      chars, max);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool allowed = multiline && (c == '\n' || c == '\r' || c == '\t');
+        if ((c < 0x20 || c == 0x7f) && !allowed)
+            return refuse(fe, d, field, "Le champ « %s » contient un caractère de contrôle.",
+                          label);
+        /* U+0080–U+009F, the C1 controls, are C2 80–C2 9F in UTF-8. */
+        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
+            return refuse(fe, d, field, "Le champ « %s » contient un caractère de contrôle.",
+                          label);
+    }
+    *out = malloc(len + 1);
+    if (!*out)
+        return MG_ENOMEM;
+    memcpy(*out, s, len);
+    (*out)[len] = 0;
+    return 0;
+}
+
+/* A date as typed, "" or NULL for none, into out "YYYY-MM-DD" ("" none). */
+static int check_date(const char *s, const char *field, const char *label, char out[static 11],
+                      mg_contract_field_error *fe, mg_diag *d)
+{
+    out[0] = 0;
+    if (!s)
+        return 0;
+    while (is_space(*s))
+        s++;
+    if (!*s)
+        return 0;
+    mg_date dt;
+    mg_parse_error why = MG_PARSE_OK;
+    if (mg_parse_date(s, &dt, &why) != 0)
+        return refuse(fe, d, field, "Le champ « %s » %s.", label, mg_parse_error_fr(why));
+    snprintf(out, 11, "%04d-%02d-%02d", dt.year, dt.month, dt.day);
+    return 0;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* The form of a scope key: "" (none), "epci:" and nine digits, or
+ * "communes:" and INSEE codes (five characters, digits or 2A/2B) separated
+ * by commas, semicolons or spaces. */
+static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_MAX_BYTES + 1],
+                           mg_contract_field_error *fe, mg_diag *d)
+{
+    out[0] = 0;
+    if (!s)
+        return 0;
+    while (is_space(*s))
+        s++;
+    size_t len = strlen(s);
+    while (len && is_space(s[len - 1]))
+        len--;
+    if (len == 0)
+        return 0;
+    static const char expect[] = "« epci: » suivi du SIREN de l'intercommunalité (9 chiffres) "
+                                 "ou « communes: » suivi de codes INSEE séparés par des virgules";
+    if (len > MG_CONTRACT_TERRITORY_MAX_BYTES)
+        return refuse(fe, d, "territory", "Le territoire est trop long (%d octets au plus).",
+                      MG_CONTRACT_TERRITORY_MAX_BYTES);
+    if (len == 14 && strncmp(s, "epci:", 5) == 0 && digits(s + 5, 9)) {
+        memcpy(out, s, len);
+        out[len] = 0;
+        return 0;
+    }
+    if (len > 9 && strncmp(s, "communes:", 9) == 0) {
+        size_t i = 9, codes = 0;
+        while (i < len) {
+            if (s[i] == ',' || s[i] == ';' || s[i] == ' ') {
+                i++;
+                continue;
+            }
+            size_t j = i;
+            while (j < len && s[j] != ',' && s[j] != ';' && s[j] != ' ')
+                j++;
+            bool corsica = j - i == 5 && s[i] == '2' && (s[i + 1] == 'A' || s[i + 1] == 'B') &&
+                           digits(s + i + 2, 3);
+            if (!(j - i == 5 && (digits(s + i, 5) || corsica)))
+                return refuse(fe, d, "territory",
+                              "Le territoire « %.*s » n'est pas reconnu : %s.",
+                              (int)mg_utf8_prefix(s, 60), s, expect);
+            codes++;
+            i = j;
+        }
+        if (codes) {
+            memcpy(out, s, len);
+            out[len] = 0;
+            return 0;
+        }
+    }
+    return refuse(fe, d, "territory", "Le territoire « %.*s » n'est pas reconnu : %s.",
+                  (int)mg_utf8_prefix(s, 60), s, expect);
+}
+
+/* --- Small SQL helpers ------------------------------------------------------ */
+
+static void copy_col(char *dst, size_t cap, const mg_db_stmt *q, int col)
+{
+    const char *s = mg_db_column_text(q, col);
+    snprintf(dst, cap, "%s", s ? s : "");
+}
+
+/* NULL for "", else s: dates not known are stored as NULL. */
+static const char *or_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* The name of organisation id into name (cap bytes); MG_ENOTFOUND. */
+static int org_name(mg_db_conn *c, int64_t id, char *name, size_t cap, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, "SELECT name FROM organisations WHERE id = ?1", &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        copy_col(name, cap, q, 0);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no organisation has id %lld",
+                         (long long)id);
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
+/* --- Contracts ---------------------------------------------------------------- */
+
+#define CONTRACT_COLUMNS                                                                         \
+    "c.id, c.organisation_id, o.name, c.kind, c.status, c.title, c.territory, c.starts_on, "     \
+    "c.ends_on, c.created_at, c.updated_at "                                                      \
+    "FROM contracts c JOIN organisations o ON o.id = c.organisation_id "
+
+static void read_contract(const mg_db_stmt *q, mg_contract *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = mg_db_column_int64(q, 0);
+    out->organisation_id = mg_db_column_int64(q, 1);
+    copy_col(out->lead_name, sizeof out->lead_name, q, 2);
+    if (mg_contract_kind_parse(mg_db_column_text(q, 3), &out->kind) != 0)
+        out->kind = MG_CONTRACT_OTHER; /* the CHECK makes it impossible */
+    if (mg_contract_status_parse(mg_db_column_text(q, 4), &out->status) != 0)
+        out->status = MG_CONTRACT_DRAFT;
+    copy_col(out->title, sizeof out->title, q, 5);
+    copy_col(out->territory, sizeof out->territory, q, 6);
+    copy_col(out->starts_on, sizeof out->starts_on, q, 7);
+    copy_col(out->ends_on, sizeof out->ends_on, q, 8);
+    copy_col(out->created_at, sizeof out->created_at, q, 9);
+    copy_col(out->updated_at, sizeof out->updated_at, q, 10);
+}
+
+static int contract_on(mg_db_conn *c, int64_t id, mg_contract *out, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, "SELECT " CONTRACT_COLUMNS "WHERE c.id = ?1", &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        read_contract(q, out);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no contract has id %lld", (long long)id);
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
+struct create_contract_tx {
+    int64_t by, lead;
+    const char *kind, *title, *territory, *starts_on, *ends_on, *status;
+    mg_contract_field_error *fe;
+    int64_t id;
+};
+
+static int create_contract_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct create_contract_tx *t = ctx;
+    t->id = 0;
+    char lead_name[MG_CONTRACT_NAME_MAX_BYTES + 1];
+    int rc = org_name(c, t->lead, lead_name, sizeof lead_name, d);
+    if (rc == MG_ENOTFOUND)
+        return refuse(t->fe, d, "organisation", "L'organisation porteuse n'existe pas.");
+    if (rc < 0)
+        return rc;
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare(c,
+                       "INSERT INTO contracts (organisation_id, kind, title, territory, starts_on, "
+                       "ends_on, status, created_at, updated_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+                       &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->lead);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 2, t->kind);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 3, t->title);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 4, t->territory);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 5, or_null(t->starts_on));
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 6, or_null(t->ends_on));
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 7, t->status);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 8, now);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        t->id = mg_db_column_int64(q, 0);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new contract has no id");
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    char lead[24];
+    snprintf(lead, sizeof lead, "%lld", (long long)t->lead);
+    mg_audit_change ch[] = {
+        {"organisation_id", NULL, lead, false},  {"kind", NULL, t->kind, false},
+        {"title", NULL, t->title, false},        {"territory", NULL, or_null(t->territory), false},
+        {"starts_on", NULL, or_null(t->starts_on), false},
+        {"ends_on", NULL, or_null(t->ends_on), false},
+        {"status", NULL, t->status, false},
+    };
+    mg_audit_entry e = {.account_id = t->by, .organisation_id = t->lead,
+                        .object_type = "contract", .object_id = t->id, .verb = "create",
+                        .changes = ch, .nchanges = sizeof ch / sizeof ch[0]};
+    return mg_audit_append(c, &e, NULL, d);
+}
+
+int mg_contract_create(mg_db *db, int64_t by, int64_t lead, const mg_contract_input *in,
+                       int64_t *id_out, mg_contract_field_error *fe, mg_diag *d)
+{
+    if (fe)
+        fe->field = NULL, fe->msg[0] = 0;
+    if (id_out)
+        *id_out = 0;
+    if (!db || !in || by < 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_create: bad arguments");
+    if (lead <= 0)
+        return refuse(fe, d, "organisation", "Choisissez l'organisation qui porte le contrat.");
+    mg_contract_kind kind;
+    mg_contract_status status = MG_CONTRACT_DRAFT;
+    if (!in->kind || !*in->kind)
+        return refuse(fe, d, "kind", "Le champ « Type de contrat » est obligatoire.");
+    if (mg_contract_kind_parse(in->kind, &kind) != 0)
+        return refuse(fe, d, "kind", "Le type de contrat choisi n'existe pas.");
+    if (in->status && *in->status && mg_contract_status_parse(in->status, &status) != 0)
+        return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
+    char territory[MG_CONTRACT_TERRITORY_MAX_BYTES + 1], starts[11], ends[11];
+    int rc = check_territory(in->territory, territory, fe, d);
+    if (rc == 0)
+        rc = check_date(in->starts_on, "starts_on", "Début", starts, fe, d);
+    if (rc == 0)
+        rc = check_date(in->ends_on, "ends_on", "Fin", ends, fe, d);
+    if (rc == 0 && starts[0] && ends[0] && strcmp(ends, starts) < 0)
+        rc = refuse(fe, d, "ends_on", "La fin du contrat précède son début.");
+    char *title = NULL;
+    if (rc == 0)
+        rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
+                        &title, fe, d);
+    if (rc < 0) {
+        free(title);
+        return rc;
+    }
+    struct create_contract_tx t = {.by = by, .lead = lead, .kind = mg_contract_kind_key(kind),
+                                   .title = title, .territory = territory, .starts_on = starts,
+                                   .ends_on = ends, .status = mg_contract_status_key(status),
+                                   .fe = fe};
+    rc = mg_db_transaction(db, MG_DB_TX_WRITE, create_contract_body, &t, d);
+    free(title);
+    if (rc == 0 && id_out)
+        *id_out = t.id;
+    return rc;
+}
+
+struct get_contract_tx {
+    int64_t id;
+    mg_contract *out;
+};
+
+static int get_contract_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct get_contract_tx *t = ctx;
+    return contract_on(c, t->id, t->out, d);
+}
+
+int mg_contract_get(mg_db *db, int64_t id, mg_contract *out, mg_diag *d)
+{
+    if (!db || !out)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_get: bad arguments");
+    if (id <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no contract has id %lld", (long long)id);
+    struct get_contract_tx t = {id, out};
+    return mg_db_transaction(db, MG_DB_TX_READ, get_contract_body, &t, d);
+}
+
+struct list_tx {
+    const int64_t *orgs;
+    size_t norgs;
+    mg_contract *out;
+    size_t n, total;
+};
+
+/* "?1, ?2, …, ?n" for n ≤ 32 parameters. */
+static void placeholders(char *buf, size_t cap, size_t n)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && at < cap; i++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s?%zu", i ? ", " : "", i + 1);
+}
+
+static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct list_tx *t = ctx;
+    t->n = t->total = 0;
+    char ph[32 * 6], sql[768];
+    placeholders(ph, sizeof ph, t->norgs);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM contracts WHERE organisation_id IN (%s)", ph);
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, sql, &q, d);
+    for (size_t i = 0; rc == 0 && i < t->norgs; i++)
+        rc = mg_db_bind_int64(q, (int)i + 1, t->orgs[i]);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        t->total = (size_t)mg_db_column_int64(q, 0);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    q = NULL;
+    if (rc < 0)
+        return rc;
+    snprintf(sql, sizeof sql,
+             "SELECT " CONTRACT_COLUMNS "WHERE c.organisation_id IN (%s) ORDER BY c.title, c.id "
+             "LIMIT %d",
+             ph, (int)MG_CONTRACT_LIST_MAX);
+    rc = mg_db_prepare(c, sql, &q, d);
+    for (size_t i = 0; rc == 0 && i < t->norgs; i++)
+        rc = mg_db_bind_int64(q, (int)i + 1, t->orgs[i]);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        if (t->n < MG_CONTRACT_LIST_MAX)
+            read_contract(q, &t->out[t->n++]);
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
+int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out, size_t *n,
+                     size_t *total, mg_diag *d)
+{
+    if (!db || !out || !n || (norgs && !orgs) || norgs > 32)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_list: bad arguments");
+    *out = NULL;
+    *n = 0;
+    if (total)
+        *total = 0;
+    if (norgs == 0)
+        return 0;
+    struct list_tx t = {.orgs = orgs, .norgs = norgs};
+    t.out = calloc(MG_CONTRACT_LIST_MAX, sizeof *t.out);
+    if (!t.out)
+        return MG_ENOMEM;
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
+    if (rc < 0 || t.n == 0) {
+        free(t.out);
+        t.out = NULL;
+    } else {
+        mg_contract *shrunk = realloc(t.out, t.n * sizeof *t.out);
+        if (shrunk)
+            t.out = shrunk;
+    }
+    if (rc == 0) {
+        *out = t.out;
+        *n = t.n;
+        if (total)
+            *total = t.total;
+    }
+    return rc;
+}
+
+/* --- Actions -------------------------------------------------------------------- */
+
+#define ACTION_COLUMNS                                                                           \
+    "a.id, a.contract_id, a.title, a.description, a.status, a.starts_on, a.due_on, "             \
+    "a.created_at, a.updated_at, pl.organisation_id, po.name, "                                  \
+    "(SELECT count(*) FROM action_participants x WHERE x.action_id = a.id "                      \
+    "AND x.role = 'partner') "                                                                   \
+    "FROM contract_actions a "                                                                   \
+    "LEFT JOIN action_participants pl ON pl.action_id = a.id AND pl.role = 'pilot' "             \
+    "LEFT JOIN organisations po ON po.id = pl.organisation_id "
+
+void mg_contract_action_clear(mg_contract_action *a)
+{
+    if (!a)
+        return;
+    free(a->description);
+    memset(a, 0, sizeof *a);
+}
+
+void mg_contract_actions_free(mg_contract_action *a, size_t n)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(a[i].description);
+    free(a);
+}
+
+static int read_action(const mg_db_stmt *q, mg_contract_action *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = mg_db_column_int64(q, 0);
+    out->contract_id = mg_db_column_int64(q, 1);
+    copy_col(out->title, sizeof out->title, q, 2);
+    const char *desc = mg_db_column_text(q, 3);
+    out->description = strdup(desc ? desc : "");
+    if (!out->description)
+        return MG_ENOMEM;
+    if (mg_action_status_parse(mg_db_column_text(q, 4), &out->status) != 0)
+        out->status = MG_ACTION_PLANNED; /* the CHECK makes it impossible */
+    copy_col(out->starts_on, sizeof out->starts_on, q, 5);
+    copy_col(out->due_on, sizeof out->due_on, q, 6);
+    copy_col(out->created_at, sizeof out->created_at, q, 7);
+    copy_col(out->updated_at, sizeof out->updated_at, q, 8);
+    out->pilot_id = mg_db_column_int64(q, 9);
+    copy_col(out->pilot_name, sizeof out->pilot_name, q, 10);
+    out->partners = (size_t)mg_db_column_int64(q, 11);
+    return 0;
+}
+
+static int action_on(mg_db_conn *c, int64_t id, mg_contract_action *out, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, "SELECT " ACTION_COLUMNS "WHERE a.id = ?1", &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW)
+        rc = read_action(q, out);
+    else if (rc == MG_DB_DONE)
+        rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld", (long long)id);
+    mg_db_finalize(q);
+    return rc;
+}
+
+struct create_action_tx {
+    int64_t by, contract_id;
+    const char *title, *description, *status, *starts_on, *due_on;
+    int64_t id;
+};
+
+static int create_action_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct create_action_tx *t = ctx;
+    t->id = 0;
+    mg_contract k;
+    int rc = contract_on(c, t->contract_id, &k, d);
+    if (rc < 0)
+        return rc;
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare(c,
+                       "INSERT INTO contract_actions (contract_id, title, description, status, "
+                       "starts_on, due_on, created_at, updated_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+                       &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->contract_id);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 2, t->title);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 3, t->description);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 4, t->status);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 5, or_null(t->starts_on));
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 6, or_null(t->due_on));
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 7, now);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        t->id = mg_db_column_int64(q, 0);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new action has no id");
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    char contract[24];
+    snprintf(contract, sizeof contract, "%lld", (long long)t->contract_id);
+    mg_audit_change ch[] = {
+        {"contract_id", NULL, contract, false},
+        {"title", NULL, t->title, false},
+        {"description", NULL, or_null(t->description), false},
+        {"status", NULL, t->status, false},
+        {"starts_on", NULL, or_null(t->starts_on), false},
+        {"due_on", NULL, or_null(t->due_on), false},
+    };
+    mg_audit_entry e = {.account_id = t->by, .organisation_id = k.organisation_id,
+                        .object_type = "action", .object_id = t->id, .verb = "create",
+                        .changes = ch, .nchanges = sizeof ch / sizeof ch[0]};
+    return mg_audit_append(c, &e, NULL, d);
+}
+
+int mg_contract_action_create(mg_db *db, int64_t by, int64_t contract_id,
+                              const mg_contract_action_input *in, int64_t *id_out,
+                              mg_contract_field_error *fe, mg_diag *d)
+{
+    if (fe)
+        fe->field = NULL, fe->msg[0] = 0;
+    if (id_out)
+        *id_out = 0;
+    if (!db || !in || by < 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_action_create: bad arguments");
+    if (contract_id <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no contract has id %lld",
+                           (long long)contract_id);
+    mg_action_status status = MG_ACTION_PLANNED;
+    if (in->status && *in->status && mg_action_status_parse(in->status, &status) != 0)
+        return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
+    char starts[11], due[11];
+    char *title = NULL, *desc = NULL;
+    int rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
+                        &title, fe, d);
+    if (rc == 0)
+        rc = check_text(in->description, MG_CONTRACT_DESCRIPTION_MAX_CHARS, false, true,
+                        "description", "Description", &desc, fe, d);
+    if (rc == 0)
+        rc = check_date(in->starts_on, "starts_on", "Début", starts, fe, d);
+    if (rc == 0)
+        rc = check_date(in->due_on, "due_on", "Fin prévue", due, fe, d);
+    if (rc == 0 && starts[0] && due[0] && strcmp(due, starts) < 0)
+        rc = refuse(fe, d, "due_on", "La fin prévue de l'action précède son début.");
+    if (rc == 0) {
+        struct create_action_tx t = {.by = by, .contract_id = contract_id, .title = title,
+                                     .description = desc,
+                                     .status = mg_action_status_key(status), .starts_on = starts,
+                                     .due_on = due};
+        rc = mg_db_transaction(db, MG_DB_TX_WRITE, create_action_body, &t, d);
+        if (rc == 0 && id_out)
+            *id_out = t.id;
+    }
+    free(title);
+    free(desc);
+    return rc;
+}
+
+struct get_action_tx {
+    int64_t id;
+    mg_contract_action *out;
+};
+
+static int get_action_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct get_action_tx *t = ctx;
+    mg_contract_action_clear(t->out);
+    return action_on(c, t->id, t->out, d);
+}
+
+int mg_contract_action_get(mg_db *db, int64_t id, mg_contract_action *out, mg_diag *d)
+{
+    if (!db || !out)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_action_get: bad arguments");
+    memset(out, 0, sizeof *out);
+    if (id <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld", (long long)id);
+    struct get_action_tx t = {id, out};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, get_action_body, &t, d);
+    if (rc < 0)
+        mg_contract_action_clear(out);
+    return rc;
+}
+
+struct actions_tx {
+    int64_t contract_id;
+    mg_contract_action *out;
+    size_t n, cap;
+};
+
+static int actions_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct actions_tx *t = ctx;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->out[i].description);
+    t->n = 0;
+    mg_db_stmt *q = NULL;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT " ACTION_COLUMNS "WHERE a.contract_id = ?1 ORDER BY a.title, a.id LIMIT %d",
+             (int)MG_CONTRACT_LIST_MAX);
+    int rc = mg_db_prepare(c, sql, &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->contract_id);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 16;
+            mg_contract_action *grown = realloc(t->out, cap * sizeof *grown);
+            if (!grown) {
+                rc = MG_ENOMEM;
+                break;
+            }
+            t->out = grown;
+            t->cap = cap;
+        }
+        rc = read_action(q, &t->out[t->n]);
+        if (rc == 0)
+            t->n++;
+        else
+            free(t->out[t->n].description);
+    }
+    mg_db_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
+int mg_contract_actions(mg_db *db, int64_t contract_id, mg_contract_action **out, size_t *n,
+                        mg_diag *d)
+{
+    if (!db || !out || !n)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_actions: bad arguments");
+    *out = NULL;
+    *n = 0;
+    struct actions_tx t = {.contract_id = contract_id};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, actions_body, &t, d);
+    if (rc < 0) {
+        mg_contract_actions_free(t.out, t.n);
+        return rc;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
+}
+
+/* --- Participants ----------------------------------------------------------------- */
+
+static int role_of(const mg_db_stmt *q, int col, mg_participant_role *out)
+{
+    if (mg_participant_role_parse(mg_db_column_text(q, col), out) != 0)
+        *out = MG_PARTICIPANT_PARTNER; /* the CHECK makes it impossible */
+    return 0;
+}
+
+struct participants_tx {
+    int64_t action_id;
+    mg_contract_participant *out;
+    size_t n, cap;
+};
+
+static int participants_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct participants_tx *t = ctx;
+    t->n = 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c,
+                           "SELECT p.organisation_id, o.name, o.kind, p.role, p.created_at "
+                           "FROM action_participants p "
+                           "JOIN organisations o ON o.id = p.organisation_id "
+                           "WHERE p.action_id = ?1 "
+                           "ORDER BY CASE p.role WHEN 'pilot' THEN 0 ELSE 1 END, o.name, o.id",
+                           &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->action_id);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 16;
+            mg_contract_participant *grown = realloc(t->out, cap * sizeof *grown);
+            if (!grown) {
+                rc = MG_ENOMEM;
+                break;
+            }
+            t->out = grown;
+            t->cap = cap;
+        }
+        mg_contract_participant *p = &t->out[t->n++];
+        memset(p, 0, sizeof *p);
+        p->organisation_id = mg_db_column_int64(q, 0);
+        copy_col(p->name, sizeof p->name, q, 1);
+        copy_col(p->kind, sizeof p->kind, q, 2);
+        role_of(q, 3, &p->role);
+        copy_col(p->created_at, sizeof p->created_at, q, 4);
+    }
+    mg_db_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
+int mg_contract_participants(mg_db *db, int64_t action_id, mg_contract_participant **out,
+                             size_t *n, mg_diag *d)
+{
+    if (!db || !out || !n)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_participants: bad arguments");
+    *out = NULL;
+    *n = 0;
+    struct participants_tx t = {.action_id = action_id};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, participants_body, &t, d);
+    if (rc < 0 || t.n == 0) {
+        free(t.out);
+        return rc;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
+}
+
+/* The lead of the contract of action id (MG_ENOTFOUND: no such action). */
+static int action_lead(mg_db_conn *c, int64_t action_id, int64_t *lead, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c,
+                           "SELECT c.organisation_id FROM contract_actions a "
+                           "JOIN contracts c ON c.id = a.contract_id WHERE a.id = ?1",
+                           &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, action_id);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        *lead = mg_db_column_int64(q, 0);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld",
+                         (long long)action_id);
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
+/* Who takes part in action_id as `role` ("" none), or what role org holds
+ * there (*held: -1 none). */
+static int participant_lookup(mg_db_conn *c, int64_t action_id, int64_t org, int *held,
+                              char pilot[static MG_CONTRACT_NAME_MAX_BYTES + 1], mg_diag *d)
+{
+    *held = -1;
+    pilot[0] = 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c,
+                           "SELECT p.organisation_id, p.role, o.name FROM action_participants p "
+                           "JOIN organisations o ON o.id = p.organisation_id "
+                           "WHERE p.action_id = ?1 AND (p.organisation_id = ?2 OR p.role = 'pilot')",
+                           &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, action_id);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 2, org);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        mg_participant_role r;
+        role_of(q, 1, &r);
+        if (mg_db_column_int64(q, 0) == org)
+            *held = (int)r;
+        if (r == MG_PARTICIPANT_PILOT)
+            copy_col(pilot, MG_CONTRACT_NAME_MAX_BYTES + 1, q, 2);
+    }
+    mg_db_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
+struct participant_tx {
+    int64_t by, action_id, org;
+    mg_participant_role role;
+    mg_contract_field_error *fe;
+};
+
+static int add_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct participant_tx *t = ctx;
+    int64_t lead = 0;
+    int rc = action_lead(c, t->action_id, &lead, d);
+    if (rc < 0)
+        return rc;
+    char name[MG_CONTRACT_NAME_MAX_BYTES + 1], pilot[MG_CONTRACT_NAME_MAX_BYTES + 1];
+    rc = org_name(c, t->org, name, sizeof name, d);
+    if (rc == MG_ENOTFOUND)
+        return refuse(t->fe, d, "organisation", "La structure choisie n'existe pas.");
+    int held = -1;
+    if (rc == 0)
+        rc = participant_lookup(c, t->action_id, t->org, &held, pilot, d);
+    if (rc < 0)
+        return rc;
+    if (held >= 0)
+        return refuse(t->fe, d, "organisation", "« %.*s » participe déjà à cette action (%s).",
+                      (int)mg_utf8_prefix(name, 120), name,
+                      held == MG_PARTICIPANT_PILOT ? "pilote" : "partenaire");
+    if (t->role == MG_PARTICIPANT_PILOT && pilot[0])
+        return refuse(t->fe, d, "role",
+                      "L'action a déjà un pilote : « %.*s ». Retirez-le d'abord ou ajoutez "
+                      "la structure comme partenaire.",
+                      (int)mg_utf8_prefix(pilot, 120), pilot);
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare(c,
+                       "INSERT INTO action_participants (action_id, organisation_id, role, "
+                       "created_at) VALUES (?1, ?2, ?3, ?4)",
+                       &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->action_id);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 2, t->org);
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 3, mg_participant_role_key(t->role));
+    if (rc == 0)
+        rc = mg_db_bind_text(q, 4, now);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    /* The checks above read the same transaction, serialisable on both
+     * databases: the constraints can only be met by a concurrent change,
+     * and then the runner has rerun the body or the reason is UNIQUE. */
+    if (rc < 0 && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE) {
+        mg_db_finalize(q);
+        return refuse(t->fe, d, t->role == MG_PARTICIPANT_PILOT ? "role" : "organisation",
+                      "Cette structure participe déjà à l'action, ou l'action a déjà un pilote.");
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    char org[24];
+    snprintf(org, sizeof org, "%lld", (long long)t->org);
+    mg_audit_change ch[] = {
+        {"participant.organisation_id", NULL, org, false},
+        {"participant.role", NULL, mg_participant_role_key(t->role), false},
+    };
+    mg_audit_entry e = {.account_id = t->by, .organisation_id = lead, .object_type = "action",
+                        .object_id = t->action_id, .verb = "add_participant", .changes = ch,
+                        .nchanges = 2};
+    return mg_audit_append(c, &e, NULL, d);
+}
+
+int mg_contract_participant_add(mg_db *db, int64_t by, int64_t action_id, int64_t org,
+                                mg_participant_role role, mg_contract_field_error *fe,
+                                mg_diag *d)
+{
+    if (fe)
+        fe->field = NULL, fe->msg[0] = 0;
+    if (!db || by < 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_participant_add: bad arguments");
+    if ((int)role < 0 || role >= MG_PARTICIPANT_ROLES)
+        return refuse(fe, d, "role", "Choisissez le rôle : pilote ou partenaire.");
+    if (action_id <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld",
+                           (long long)action_id);
+    if (org <= 0)
+        return refuse(fe, d, "organisation", "Choisissez une structure de l'annuaire.");
+    struct participant_tx t = {by, action_id, org, role, fe};
+    return mg_db_transaction(db, MG_DB_TX_WRITE, add_body, &t, d);
+}
+
+static int remove_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct participant_tx *t = ctx;
+    int64_t lead = 0;
+    int rc = action_lead(c, t->action_id, &lead, d);
+    int held = -1;
+    char pilot[MG_CONTRACT_NAME_MAX_BYTES + 1];
+    if (rc == 0)
+        rc = participant_lookup(c, t->action_id, t->org, &held, pilot, d);
+    if (rc < 0)
+        return rc;
+    if (held < 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
+                           "organisation %lld does not take part in action %lld",
+                           (long long)t->org, (long long)t->action_id);
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare(c,
+                       "DELETE FROM action_participants WHERE action_id = ?1 "
+                       "AND organisation_id = ?2",
+                       &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->action_id);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 2, t->org);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    char org[24];
+    snprintf(org, sizeof org, "%lld", (long long)t->org);
+    mg_audit_change ch[] = {
+        {"participant.organisation_id", org, NULL, false},
+        {"participant.role", mg_participant_role_key((mg_participant_role)held), NULL, false},
+    };
+    mg_audit_entry e = {.account_id = t->by, .organisation_id = lead, .object_type = "action",
+                        .object_id = t->action_id, .verb = "remove_participant", .changes = ch,
+                        .nchanges = 2};
+    return mg_audit_append(c, &e, NULL, d);
+}
+
+int mg_contract_participant_remove(mg_db *db, int64_t by, int64_t action_id, int64_t org,
+                                   mg_diag *d)
+{
+    if (!db || by < 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_contract_participant_remove: bad arguments");
+    if (action_id <= 0 || org <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no such participant");
+    struct participant_tx t = {by, action_id, org, MG_PARTICIPANT_PARTNER, NULL};
+    return mg_db_transaction(db, MG_DB_TX_WRITE, remove_body, &t, d);
+}
+
+/* --- An organisation's part in contracts --------------------------------------------- */
+
+struct roles_tx {
+    int64_t org;
+    mg_contract_role *out;
+    size_t n, cap;
+};
+
+static int roles_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct roles_tx *t = ctx;
+    t->n = 0;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT c.id, c.title, c.kind, c.status, c.organisation_id, o.name, a.id, a.title, "
+             "a.status, p.role FROM action_participants p "
+             "JOIN contract_actions a ON a.id = p.action_id "
+             "JOIN contracts c ON c.id = a.contract_id "
+             "JOIN organisations o ON o.id = c.organisation_id "
+             "WHERE p.organisation_id = ?1 ORDER BY c.title, c.id, a.title, a.id LIMIT %d",
+             (int)MG_CONTRACT_LIST_MAX);
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, sql, &q, d);
+    if (rc == 0)
+        rc = mg_db_bind_int64(q, 1, t->org);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 8;
+            mg_contract_role *grown = realloc(t->out, cap * sizeof *grown);
+            if (!grown) {
+                rc = MG_ENOMEM;
+                break;
+            }
+            t->out = grown;
+            t->cap = cap;
+        }
+        mg_contract_role *r = &t->out[t->n++];
+        memset(r, 0, sizeof *r);
+        r->contract_id = mg_db_column_int64(q, 0);
+        copy_col(r->contract_title, sizeof r->contract_title, q, 1);
+        if (mg_contract_kind_parse(mg_db_column_text(q, 2), &r->contract_kind) != 0)
+            r->contract_kind = MG_CONTRACT_OTHER;
+        if (mg_contract_status_parse(mg_db_column_text(q, 3), &r->contract_status) != 0)
+            r->contract_status = MG_CONTRACT_DRAFT;
+        r->lead_id = mg_db_column_int64(q, 4);
+        copy_col(r->lead_name, sizeof r->lead_name, q, 5);
+        r->action_id = mg_db_column_int64(q, 6);
+        copy_col(r->action_title, sizeof r->action_title, q, 7);
+        if (mg_action_status_parse(mg_db_column_text(q, 8), &r->action_status) != 0)
+            r->action_status = MG_ACTION_PLANNED;
+        role_of(q, 9, &r->role);
+    }
+    mg_db_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
+int mg_contract_roles_of_organisation(mg_db *db, int64_t org_id, mg_contract_role **out,
+                                      size_t *n, mg_diag *d)
+{
+    if (!db || !out || !n)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_contract_roles_of_organisation: bad arguments");
+    *out = NULL;
+    *n = 0;
+    struct roles_tx t = {.org = org_id};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, roles_body, &t, d);
+    if (rc < 0 || t.n == 0) {
+        free(t.out);
+        return rc;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
+}
