@@ -206,6 +206,7 @@ void mg_app_free(mg_app *a)
         mg_diagnosis_free(a->prof[k].g);
     }
     mg_map_geometry_free(a->geometry);
+    web_finder_free(a->finder);
     mg_db_close(a->db);
     mg_router_free(a->router);
     for (size_t k = 0; k < a->nlayers; k++)
@@ -342,6 +343,8 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     if ((rc = mg_map_geometry_build(&a->geometry, g->t, g->study, g->study_n, 0, d)))
         goto fail;
     territory_name(a, cfg->opts.france);
+    if ((rc = web_finder_load(&a->finder, g->t, cfg->opts.france, d)))
+        goto fail;
     if ((rc = load_layers(a, cfg, d)))
         goto fail;
     a->baseline = cfg->baseline < MG_BASELINE_COUNT ? cfg->baseline : MG_BASELINE_MODEL;

@@ -90,6 +90,12 @@ typedef struct mg_app {
     enum mg_baseline baseline;                  /* the pages' baseline without ?base= */
     struct mg_layer *layers[MG_APP_MAX_LAYERS]; /* --layer, in the order given */
     size_t nlayers;
+    /* The public finder (finder.c): postcodes and BPE health counts of the
+     * study communes, read from the France folder at start. */
+    struct web_finder_data *finder;
+    /* The instant the finder takes as now (Unix seconds), for tests; 0:
+     * the clock. */
+    int64_t finder_now;
 } mg_app;
 
 typedef struct mg_app_config {
@@ -107,6 +113,13 @@ typedef struct mg_app_config {
     const char *layers[MG_APP_MAX_LAYERS];
     size_t nlayers;
 } mg_app_config;
+
+/** The finder's tables (finder.c): La Poste's postcodes and the BPE's
+ * health counts per commune of territory t, from the France folder. */
+struct web_finder_data;
+int web_finder_load(struct web_finder_data **out, const mg_territory *t, const char *france,
+                    mg_diag *d) MG_WARN_UNUSED;
+void web_finder_free(struct web_finder_data *f);
 
 /** Loads every profession, opens the database, builds the routes. */
 int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,

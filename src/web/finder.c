@@ -1,8 +1,892 @@
 /*
- * The web pages of the public care finder "Où me soigner ?" (/ou-me-soigner).
+ * The public care finder "Où me soigner ?" (GET /ou-me-soigner,
+ * docs/finder.md): from a commune or a postcode, the nearest care points
+ * of the directory by category, ordered by the travel time of the
+ * engine's table (the diagnosis's pairs: road times when a road graph is
+ * loaded), with their hours in French and whether they are open now in
+ * Paris; where the directory knows none nearby, the BPE's counts per
+ * commune stand in ("source BPE 2019, adresse non connue").
+ *
+ * Server-rendered, no script, no cookie, nothing from elsewhere. The
+ * tables it needs beside the directory (postcodes, BPE counts) are read
+ * once at start (web_finder_load).
  */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "directory/directory.h"
+#include "directory/holidays.h"
+#include "directory/opening_hours.h"
+#include "io/csv.h"
+#include "io/reader.h"
+#include "territory/codemap.h"
+#include "web/form.h"
 #include "web/web.h"
 
+/* Care points shown per category. */
+#define PER_SECTION 5
+/* Communes whose BPE counts a category without directory entries shows. */
+#define BPE_COMMUNES 5
+/* The first batch of nearest communes asked for; each next one doubles. */
+#define FIRST_BATCH 4
+/* Rows one directory call may return (a batch of communes, one category). */
+#define QUERY_LIMIT 1000
+/* How much of what was typed the page keeps and quotes, in bytes. */
+#define TYPED_MAX 200
+
+/* --- The finder's sections ----------------------------------------------- */
+
+typedef struct section {
+    mg_dir_category category;
+    const char *id;       /* the heading's id */
+    const char *title;    /* the heading */
+    const char *none;     /* "Aucun cabinet … connu", when nothing is near */
+} section;
+
+static const section sections[] = {
+    {MG_DIR_GP_PRACTICE, "medecins", "Médecins généralistes", "Aucun cabinet de médecine générale connu"},
+    {MG_DIR_HEALTH_CENTRE, "centres", "Centres et maisons de santé", "Aucun centre ni maison de santé connu"},
+    {MG_DIR_PHARMACY, "pharmacies", "Pharmacies", "Aucune pharmacie connue"},
+    {MG_DIR_CABIN, "cabines", "Cabines de téléconsultation", "Aucune cabine de téléconsultation connue"},
+    {MG_DIR_CART, "chariots", "Chariots de téléconsultation", "Aucun chariot de téléconsultation connu"},
+    {MG_DIR_HOSPITAL, "hopitaux", "Hôpitaux et urgences", "Aucun hôpital ni service d'urgences connu"},
+};
+#define NSECTIONS (sizeof sections / sizeof *sections)
+
+/* The BPE 2019 equipment types standing in for each section (INSEE's
+ * TYPEQU codes of the "santé" domain). */
+typedef struct bpe_type {
+    const char *code;
+    mg_dir_category category;
+    const char *one, *many; /* French, after a count */
+} bpe_type;
+
+static const bpe_type bpe_types[] = {
+    {"D201", MG_DIR_GP_PRACTICE, "médecin généraliste", "médecins généralistes"},
+    {"D108", MG_DIR_HEALTH_CENTRE, "centre de santé", "centres de santé"},
+    {"D113", MG_DIR_HEALTH_CENTRE, "maison de santé pluridisciplinaire",
+     "maisons de santé pluridisciplinaires"},
+    {"D301", MG_DIR_PHARMACY, "pharmacie", "pharmacies"},
+    {"D106", MG_DIR_HOSPITAL, "service d'urgences", "services d'urgences"},
+    {"D101", MG_DIR_HOSPITAL, "établissement de soins de courte durée",
+     "établissements de soins de courte durée"},
+};
+#define NBPE (sizeof bpe_types / sizeof *bpe_types)
+
+/* --- Tables read at start ------------------------------------------------- */
+
+typedef struct postcode {
+    char code[6];
+    uint32_t commune; /* territory index of a study commune */
+} postcode;
+
+struct web_finder_data {
+    postcode *postcodes; /* sorted by code, then commune name order of the file */
+    size_t npostcodes;
+    float *bpe[NBPE];    /* count per commune (t->n), NULL when the BPE file lacks the type */
+};
+
+static int cmp_postcode(const void *x, const void *y)
+{
+    const postcode *a = x, *b = y;
+    int c = strcmp(a->code, b->code);
+    if (c)
+        return c;
+    return (a->commune > b->commune) - (a->commune < b->commune);
+}
+
+static bool five_digits(const char *s, size_t len)
+{
+    if (len != 5)
+        return false;
+    for (size_t k = 0; k < 5; k++)
+        if (s[k] < '0' || s[k] > '9')
+            return false;
+    return true;
+}
+
+/* La Poste's base: one row per postcode × commune; the study communes'. */
+static int load_postcodes(struct web_finder_data *f, const mg_territory *t, const char *path,
+                          mg_diag *d)
+{
+    static const char *const cols[] = {"Code_commune_INSEE", "Code_postal"};
+    int idx[2];
+    mg_reader *r = NULL;
+    mg_csv *c = NULL;
+    size_t cap = 0;
+    int rc;
+    if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ';', d)) ||
+        (rc = mg_csv_require(c, cols, 2, idx, d)))
+        goto done;
+    while ((rc = mg_csv_next(c, d)) == 1) {
+        size_t clen, plen;
+        const char *code = mg_csv_field(c, (size_t)idx[0], &clen);
+        const char *cp = mg_csv_field(c, (size_t)idx[1], &plen);
+        if (!mg_code_valid(code, clen) || !five_digits(cp, plen))
+            continue; /* mg_import_laposte has refused malformed codes already */
+        long i = mg_territory_find(t, code);
+        if (i < 0 || !t->in_study[i])
+            continue;
+        if (f->npostcodes == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            postcode *np = mg_realloc_array(f->postcodes, ncap, sizeof *np);
+            if (!np) {
+                rc = MG_ENOMEM;
+                goto done;
+            }
+            f->postcodes = np;
+            cap = ncap;
+        }
+        postcode *p = &f->postcodes[f->npostcodes++];
+        memcpy(p->code, cp, 5);
+        p->code[5] = 0;
+        p->commune = (uint32_t)i;
+    }
+    if (rc < 0)
+        goto done;
+    qsort(f->postcodes, f->npostcodes, sizeof *f->postcodes, cmp_postcode);
+    /* One row per (postcode, commune): a commune's former codes repeat it. */
+    size_t w = 0;
+    for (size_t k = 0; k < f->npostcodes; k++)
+        if (!w || cmp_postcode(&f->postcodes[w - 1], &f->postcodes[k]) != 0)
+            f->postcodes[w++] = f->postcodes[k];
+    f->npostcodes = w;
+    rc = MG_OK;
+done:
+    mg_csv_close(c);
+    mg_reader_close(r);
+    return rc;
+}
+
+/* The BPE's "ensemble" file, the types of bpe_types, in one pass. */
+static int load_bpe(struct web_finder_data *f, const mg_territory *t, const char *path,
+                    mg_diag *d)
+{
+    static const char *const cols[] = {"DEPCOM", "TYPEQU", "NB_EQUIP"};
+    int idx[3];
+    mg_reader *r = NULL;
+    mg_csv *c = NULL;
+    int rc;
+    if ((rc = mg_reader_open(&r, path, d)) || (rc = mg_csv_open(&c, r, ';', d)) ||
+        (rc = mg_csv_require(c, cols, 3, idx, d)))
+        goto done;
+    while ((rc = mg_csv_next(c, d)) == 1) {
+        const char *type = mg_csv_field(c, (size_t)idx[1], NULL);
+        size_t k = 0;
+        while (k < NBPE && strcmp(type, bpe_types[k].code) != 0)
+            k++;
+        if (k == NBPE)
+            continue;
+        size_t len;
+        const char *code = mg_csv_field(c, (size_t)idx[0], &len);
+        long count;
+        bool present;
+        if (!mg_code_valid(code, len))
+            continue; /* mg_import_bpe has refused it already for D201 */
+        if ((rc = mg_csv_long(c, (size_t)idx[2], &count, &present, d)))
+            goto done;
+        long i = mg_territory_find(t, code);
+        if (i < 0 || !present || count <= 0)
+            continue;
+        if (!f->bpe[k] && !(f->bpe[k] = mg_alloc_array(t->n, sizeof *f->bpe[k]))) {
+            rc = MG_ENOMEM;
+            goto done;
+        }
+        f->bpe[k][i] += (float)count;
+    }
+    if (rc >= 0)
+        rc = MG_OK;
+done:
+    mg_csv_close(c);
+    mg_reader_close(r);
+    return rc;
+}
+
+/* The first of names found in dir (the names diagnosis.c looks for). */
+static int find_file(char **out, const char *dir, const char *const *names, size_t n,
+                     mg_diag *d)
+{
+    for (size_t k = 0; k < n; k++) {
+        mg_diag tmp = {{0}};
+        if (mg_find_data_file(out, dir, names[k], &tmp) == MG_OK)
+            return MG_OK;
+    }
+    return mg_diag_set(d, MG_ENOTFOUND, dir, 0, 0, "the finder needs %s", names[0]);
+}
+
+int web_finder_load(struct web_finder_data **out, const mg_territory *t, const char *france,
+                    mg_diag *d)
+{
+    static const char *const n_laposte[] = {"laposte_hexasmal_2020.csv", "laposte_hexasmal.csv"};
+    static const char *const n_bpe[] = {"bpe19_ensemble_sante.csv", "bpe19_ensemble.csv"};
+    *out = NULL;
+    struct web_finder_data *f = calloc(1, sizeof *f);
+    if (!f)
+        return MG_ENOMEM;
+    char *laposte = NULL, *bpe = NULL;
+    int rc;
+    if ((rc = find_file(&laposte, france, n_laposte, 2, d)) ||
+        (rc = find_file(&bpe, france, n_bpe, 2, d)) ||
+        (rc = load_postcodes(f, t, laposte, d)) || (rc = load_bpe(f, t, bpe, d))) {
+        web_finder_free(f);
+        f = NULL;
+    }
+    free(laposte);
+    free(bpe);
+    *out = f;
+    return rc;
+}
+
+void web_finder_free(struct web_finder_data *f)
+{
+    if (!f)
+        return;
+    free(f->postcodes);
+    for (size_t k = 0; k < NBPE; k++)
+        free(f->bpe[k]);
+    free(f);
+}
+
+/* The study communes of postcode cp: their first row into *first, how many. */
+static size_t postcode_communes(const struct web_finder_data *f, const char *cp, size_t *first)
+{
+    size_t lo = 0, hi = f->npostcodes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(f->postcodes[mid].code, cp) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (lo + n < f->npostcodes && strcmp(f->postcodes[lo + n].code, cp) == 0)
+        n++;
+    *first = lo;
+    return n;
+}
+
+/* --- Time in Paris ----------------------------------------------------------
+ *
+ * Opening hours are Paris civil time; the server may run in UTC. The EU
+ * rule (directive 2000/84/EC) is applied here by hand rather than through
+ * the C library's time zones: localtime_r would depend on the host's
+ * time-zone database and on the TZ variable of the process (and consults
+ * them on every call), while the rule for mainland France fits in a few
+ * lines: UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday
+ * of October 01:00 UTC, UTC+1 otherwise.
+ */
+
+/* Days since 1970-01-01 of the last Sunday of month m of year y. */
+static long last_sunday(int y, int m)
+{
+    long days = mg_days_from_civil(y, m, mg_days_in_month(y, m));
+    return days - (mg_weekday(days) + 1) % 7;
+}
+
+/* Paris civil time at Unix time t: *at, and the offset from UTC in
+ * minutes (60 or 120). */
+static int paris_time(int64_t t, mg_oh_instant *at)
+{
+    int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int y, m, dd;
+    mg_civil_from_days((long)day, &y, &m, &dd);
+    int64_t start = (int64_t)last_sunday(y, 3) * 86400 + 3600;
+    int64_t end = (int64_t)last_sunday(y, 10) * 86400 + 3600;
+    int offset = t >= start && t < end ? 120 : 60;
+    int64_t local = t + offset * 60;
+    int64_t lday = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    mg_civil_from_days((long)lday, &at->year, &at->month, &at->day);
+    at->minute = (int)((local - lday * 86400) / 60);
+    return offset;
+}
+
+static int64_t finder_now(const mg_app *a)
+{
+    return a->finder_now ? a->finder_now : (int64_t)time(NULL);
+}
+
+/* --- Nearest communes ----------------------------------------------------- */
+
+typedef struct reach {
+    uint32_t commune;
+    double minutes;
+} reach;
+
+static int cmp_reach(const void *x, const void *y)
+{
+    const reach *a = x, *b = y;
+    if (a->minutes != b->minutes)
+        return a->minutes < b->minutes ? -1 : 1;
+    return (a->commune > b->commune) - (a->commune < b->commune);
+}
+
+/* The communes the table reaches from commune i, nearest first (i itself at
+ * 0 minutes when the table leaves it out), in request memory. */
+static reach *nearest(const mg_http_request *r, const mg_diagnosis *g, size_t i, size_t *n)
+{
+    const mg_pairs *pr = &g->pairs;
+    size_t from = pr->start[i], to = pr->start[i + 1];
+    reach *out = mg_http_alloc(r, (to - from + 1) * sizeof *out);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    bool self = false;
+    for (size_t p = from; p < to; p++) {
+        out[k++] = (reach){pr->to[p], pr->minutes[p]};
+        self |= pr->to[p] == i;
+    }
+    if (!self)
+        out[k++] = (reach){(uint32_t)i, 0};
+    qsort(out, k, sizeof *out, cmp_reach);
+    *n = k;
+    return out;
+}
+
+/* --- One category --------------------------------------------------------- */
+
+typedef struct found {
+    const mg_dir_structure *s;
+    double minutes;
+    size_t order; /* position in the reach list of its commune */
+} found;
+
+static int cmp_found(const void *x, const void *y)
+{
+    const found *a = x, *b = y;
+    if (a->minutes != b->minutes)
+        return a->minutes < b->minutes ? -1 : 1;
+    if (a->order != b->order)
+        return a->order < b->order ? -1 : 1;
+    int c = strcmp(a->s->name ? a->s->name : "", b->s->name ? b->s->name : "");
+    if (c)
+        return c;
+    return (a->s->id > b->s->id) - (a->s->id < b->s->id);
+}
+
+/* The reach entry of commune code `code` among the first n, or -1. */
+static long reach_of(const mg_territory *t, const reach *rc, size_t n, const char *code)
+{
+    if (!code)
+        return -1;
+    long i = mg_territory_find(t, code);
+    if (i < 0)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (rc[k].commune == (uint32_t)i)
+            return (long)k;
+    return -1;
+}
+
+/*
+ * The nearest structures of category c: asks the directory for batches of
+ * communes in travel order (4, then 8 more, 16 more…) until PER_SECTION are
+ * found or the table is exhausted. Structures of the communes asked for are
+ * all returned, so once enough are found the ones of later (farther)
+ * communes cannot come first. Fills out[] (at most PER_SECTION), into
+ * owning the records.
+ */
+static int nearest_structures(const mg_app *a, const mg_http_request *r, const mg_territory *t,
+                              const reach *rc, size_t nr, mg_dir_category c, mg_dir_set *into,
+                              found *out, size_t *nout, mg_diag *d)
+{
+    const char **codes = mg_http_alloc(r, (nr ? nr : 1) * sizeof *codes);
+    if (!codes)
+        return MG_ENOMEM;
+    for (size_t k = 0; k < nr; k++)
+        codes[k] = t->code[rc[k].commune];
+    size_t asked = 0, batch = FIRST_BATCH;
+    size_t nfound = 0;
+    found *all = NULL;
+    int rcode = MG_OK;
+    while (asked < nr && nfound < PER_SECTION) {
+        size_t take = batch < nr - asked ? batch : nr - asked;
+        size_t before = into->nstructures;
+        if ((rcode = mg_dir_in_communes(a->db, c, codes + asked, take, QUERY_LIMIT, into, d)))
+            break;
+        size_t added = into->nstructures - before;
+        if (added) {
+            found *na = mg_http_alloc(r, (nfound + added) * sizeof *na);
+            if (!na) {
+                rcode = MG_ENOMEM;
+                break;
+            }
+            if (nfound)
+                memcpy(na, all, nfound * sizeof *na);
+            all = na;
+            for (size_t k = before; k < into->nstructures; k++) {
+                const mg_dir_structure *s = &into->structures[k];
+                long e = reach_of(t, rc, asked + take, s->commune_code);
+                if (e < 0)
+                    continue;
+                all[nfound++] = (found){s, rc[e].minutes, (size_t)e};
+            }
+        }
+        asked += take;
+        batch *= 2;
+    }
+    if (rcode == MG_OK && nfound) {
+        qsort(all, nfound, sizeof *all, cmp_found);
+        *nout = nfound < PER_SECTION ? nfound : PER_SECTION;
+        memcpy(out, all, *nout * sizeof *out);
+    } else {
+        *nout = 0;
+    }
+    return rcode;
+}
+
+/* --- Drawing -------------------------------------------------------------- */
+
+static const char *const weekdays_fr[] = {"lundi", "mardi", "mercredi", "jeudi",
+                                          "vendredi", "samedi", "dimanche"};
+static const char *const months_fr[] = {"janvier", "février", "mars", "avril", "mai", "juin",
+                                        "juillet", "août", "septembre", "octobre",
+                                        "novembre", "décembre"};
+
+/* "samedi 5 décembre 2026 à 14 h 05" */
+static void instant_fr(mg_buf *b, const mg_oh_instant *at)
+{
+    long days = mg_days_from_civil(at->year, at->month, at->day);
+    mg_buf_printf(b, "%s %d%s %s %d à %d h %02d", weekdays_fr[mg_weekday(days)], at->day,
+                  at->day == 1 ? "<sup>er</sup>" : "", months_fr[at->month - 1], at->year,
+                  at->minute / 60, at->minute % 60);
+}
+
+static unsigned holiday_flags(const char *commune_code)
+{
+    if (commune_code && (strncmp(commune_code, "57", 2) == 0 ||
+                         strncmp(commune_code, "67", 2) == 0 ||
+                         strncmp(commune_code, "68", 2) == 0))
+        return MG_HOLIDAYS_ALSACE_MOSELLE;
+    return 0;
+}
+
+/* The minutes as people read them: "sur place" for 0, "12 min". */
+static void minutes_fr(mg_buf *b, double m)
+{
+    long v = lround(m);
+    if (v <= 0)
+        mg_buf_puts(b, "dans votre commune");
+    else if (v < 60)
+        mg_buf_printf(b, "%ld min", v);
+    else
+        mg_buf_printf(b, "%ld h %02ld", v / 60, v % 60);
+}
+
+/* The hours, open now, and the booking link of one structure. */
+static void draw_hours(mg_buf *b, const mg_dir_set *set, const mg_dir_structure *s,
+                       const mg_oh_instant *now)
+{
+    const char *hours = s->opening_hours;
+    const char *booking = NULL;
+    for (size_t k = 0; k < set->nservices; k++) {
+        const mg_dir_service *v = &set->services[k];
+        if (v->structure_id != s->id)
+            continue;
+        if (!booking && v->booking_url && v->booking_url[0])
+            booking = v->booking_url;
+        if ((!hours || !hours[0]) && v->opening_hours && v->opening_hours[0])
+            hours = v->opening_hours;
+    }
+    mg_opening_hours *oh = NULL;
+    mg_diag d = {{0}};
+    if (hours && hours[0] &&
+        mg_opening_hours_parse(hours, strlen(hours), holiday_flags(s->commune_code), &oh, &d) ==
+            MG_OK) {
+        const char *comment = NULL;
+        int st = mg_opening_hours_state(oh, *now, &comment);
+        if (st == MG_OH_OPEN)
+            mg_buf_puts(b, "<p class=\"finder-state finder-open\"><strong>Ouvert maintenant</strong>");
+        else if (st == MG_OH_CLOSED)
+            mg_buf_puts(b, "<p class=\"finder-state finder-closed\"><strong>Fermé maintenant</strong>");
+        else
+            mg_buf_puts(b, "<p class=\"finder-state finder-unknown\"><strong>Ouverture à vérifier</strong>");
+        if (comment && comment[0]) {
+            mg_buf_puts(b, " (");
+            mg_html_text(b, comment);
+            mg_buf_puts(b, ")");
+        }
+        mg_buf_puts(b, "</p>\n<p class=\"finder-hours\">Horaires : ");
+        mg_buf desc;
+        mg_buf_init(&desc, 4096);
+        if (mg_opening_hours_describe(oh, &desc) == MG_OK && desc.data)
+            mg_html_text(b, desc.data);
+        else
+            mg_html_text(b, hours);
+        mg_buf_free(&desc);
+        mg_buf_puts(b, "</p>\n");
+        mg_opening_hours_free(oh);
+    } else {
+        mg_buf_puts(b, "<p class=\"finder-state finder-unknown\">Horaires non renseignés : "
+                       "appelez avant de vous déplacer.</p>\n");
+    }
+    if (s->phone && s->phone[0]) {
+        /* tel: keeps digits and '+' only. */
+        char tel[40];
+        size_t n = 0;
+        for (const char *p = s->phone; *p && n + 1 < sizeof tel; p++)
+            if ((*p >= '0' && *p <= '9') || (*p == '+' && n == 0))
+                tel[n++] = *p;
+        tel[n] = 0;
+        mg_buf_puts(b, "<p class=\"finder-phone\">Téléphone : ");
+        if (n) {
+            mg_buf_puts(b, "<a href=\"tel:");
+            mg_html_attr(b, tel);
+            mg_buf_puts(b, "\">");
+        }
+        mg_html_text(b, s->phone);
+        mg_buf_puts(b, n ? "</a></p>\n" : "</p>\n");
+    }
+    if (booking && (strncmp(booking, "https://", 8) == 0 || strncmp(booking, "http://", 7) == 0 ||
+                    booking[0] == '/')) {
+        mg_buf_puts(b, "<p class=\"finder-booking\"><a href=\"");
+        mg_html_attr(b, booking);
+        mg_buf_puts(b, "\" rel=\"noopener noreferrer\">Prendre rendez-vous<span class=\"sr\"> : ");
+        mg_html_text(b, s->name ? s->name : "");
+        mg_buf_puts(b, "</span></a></p>\n");
+    }
+}
+
+static void draw_structure(mg_buf *b, const mg_territory *t, const mg_dir_set *set,
+                           const found *f, const mg_oh_instant *now)
+{
+    const mg_dir_structure *s = f->s;
+    mg_buf_puts(b, "<li class=\"finder-item\">\n<h3>");
+    mg_html_text(b, s->name ? s->name : "");
+    mg_buf_puts(b, "</h3>\n<p class=\"finder-time\"><strong>");
+    minutes_fr(b, f->minutes);
+    mg_buf_puts(b, "</strong>");
+    if (f->minutes > 0)
+        mg_buf_puts(b, " en voiture");
+    mg_buf_puts(b, "</p>\n<p class=\"finder-address\">");
+    if (s->address && s->address[0]) {
+        mg_html_text(b, s->address);
+        if (s->address_extra && s->address_extra[0]) {
+            mg_buf_puts(b, ", ");
+            mg_html_text(b, s->address_extra);
+        }
+        mg_buf_puts(b, ", ");
+    }
+    if (s->postcode && s->postcode[0]) {
+        mg_html_text(b, s->postcode);
+        mg_buf_puts(b, " ");
+    }
+    long i = s->commune_code ? mg_territory_find(t, s->commune_code) : -1;
+    mg_html_text(b, s->commune_name && s->commune_name[0] ? s->commune_name
+                    : i >= 0                            ? t->name[i]
+                                                        : "");
+    mg_buf_puts(b, "</p>\n");
+    draw_hours(b, set, s, now);
+    mg_buf_puts(b, "</li>\n");
+}
+
+/* The BPE's counts of the section's types in the nearest communes that
+ * have some: the first layer when the directory knows nothing near. */
+static bool draw_bpe(mg_buf *b, const mg_app *a, const mg_territory *t, const section *sec,
+                     const reach *rc, size_t nr)
+{
+    const struct web_finder_data *f = a->finder;
+    size_t shown = 0;
+    for (size_t k = 0; k < nr && shown < BPE_COMMUNES; k++) {
+        size_t i = rc[k].commune;
+        bool any = false;
+        for (size_t e = 0; e < NBPE; e++)
+            any |= bpe_types[e].category == sec->category && f->bpe[e] && f->bpe[e][i] > 0;
+        if (!any)
+            continue;
+        if (!shown)
+            mg_buf_puts(b, "<p>L'annuaire ne connaît pas encore les adresses de ces lieux près "
+                           "de chez vous. La base permanente des équipements de l'INSEE en "
+                           "compte dans les communes suivantes :</p>\n<ul class=\"finder-bpe\">\n");
+        shown++;
+        mg_buf_puts(b, "<li><strong>");
+        mg_html_text(b, t->name[i]);
+        mg_buf_puts(b, "</strong> (");
+        minutes_fr(b, rc[k].minutes);
+        mg_buf_puts(b, rc[k].minutes > 0 ? " en voiture) : " : ") : ");
+        bool first = true;
+        for (size_t e = 0; e < NBPE; e++) {
+            if (bpe_types[e].category != sec->category || !f->bpe[e] || f->bpe[e][i] <= 0)
+                continue;
+            long n = lround(f->bpe[e][i]);
+            mg_buf_printf(b, "%s%ld ", first ? "" : ", ", n);
+            mg_html_text(b, n > 1 ? bpe_types[e].many : bpe_types[e].one);
+            first = false;
+        }
+        mg_buf_puts(b, " — <em>source BPE 2019, adresse non connue</em></li>\n");
+    }
+    if (shown)
+        mg_buf_puts(b, "</ul>\n");
+    return shown > 0;
+}
+
+/* The search form, keeping what was typed (typed may be NULL); `error`
+ * (may be NULL) is said beside the field. */
+static void draw_form(mg_buf *b, const char *typed, const char *error)
+{
+    mg_buf_puts(b, "<form class=\"finder-form\" method=\"get\" action=\"/ou-me-soigner\" "
+                   "role=\"search\" aria-label=\"Chercher près de chez moi\">\n"
+                   "<label for=\"finder-lieu\">Votre commune ou votre code postal</label>\n"
+                   "<p class=\"finder-hint\" id=\"finder-lieu-aide\">Par exemple : Castelnaudary, ou 11400.</p>\n");
+    if (error) {
+        mg_buf_puts(b, "<p class=\"finder-error error\" id=\"finder-lieu-erreur\">");
+        mg_html_text(b, error);
+        mg_buf_puts(b, "</p>\n");
+    }
+    mg_buf_puts(b, "<div class=\"finder-row\"><input type=\"text\" id=\"finder-lieu\" name=\"lieu\" "
+                   "required maxlength=\"200\" autocomplete=\"postal-code\" spellcheck=\"false\" ");
+    mg_buf_puts(b, error ? "aria-invalid=\"true\" aria-describedby=\"finder-lieu-erreur finder-lieu-aide\""
+                         : "aria-describedby=\"finder-lieu-aide\"");
+    if (typed && typed[0]) {
+        mg_buf_puts(b, " value=\"");
+        mg_html_attr(b, typed);
+        mg_buf_puts(b, "\"");
+    }
+    mg_buf_puts(b, ">\n<button type=\"submit\">Chercher</button></div>\n</form>\n");
+}
+
+static void page_top(mg_buf *b, web_ctx *ctx, const char *title)
+{
+    web_page_begin(b, ctx, title, NULL);
+    mg_buf_puts(b, "<div class=\"finder\">\n<h1>Où me soigner ?</h1>\n"
+                   "<p class=\"finder-intro\">Les lieux de soins les plus proches de votre commune : "
+                   "médecins, centres de santé, pharmacies, cabines de téléconsultation. "
+                   "Sans compte, sans suivi : cette page ne dépose aucun cookie.</p>\n");
+}
+
+static int page_bottom(web_ctx *ctx)
+{
+    mg_buf *b = &ctx->res->body;
+    mg_buf_puts(b, "</div>\n");
+    web_page_end(b);
+    return web_done(ctx);
+}
+
+/* The copy of what was typed, cut to TYPED_MAX bytes on a character boundary. */
+static const char *typed_copy(const mg_http_request *r, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    if (n > TYPED_MAX) {
+        n = TYPED_MAX;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    char *c = mg_http_alloc(r, n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s, n);
+    c[n] = 0;
+    return c;
+}
+
+/* The page saying what was not found (404), with the form as typed and the
+ * communes whose names come close. */
+static int not_found(web_ctx *ctx, const mg_diagnosis *g, const char *typed, const char *msg,
+                     bool suggest)
+{
+    mg_buf *b = &ctx->res->body;
+    mg_buf_reset(b);
+    ctx->res->status = 404;
+    page_top(b, ctx, "Commune introuvable — Où me soigner ?");
+    draw_form(b, typed, msg);
+    size_t idx[WEB_COMMUNE_SUGGEST_MAX];
+    size_t n = suggest && typed ? web_commune_suggest(g, typed, idx, 5) : 0;
+    if (n) {
+        mg_buf_puts(b, "<h2>Vouliez-vous dire :</h2>\n<ul class=\"finder-choices\">\n");
+        for (size_t k = 0; k < n; k++) {
+            mg_buf_puts(b, "<li><a href=\"");
+            mg_html_href(b, "/ou-me-soigner", (const char *[]){"commune", g->t->code[idx[k]], NULL},
+                         NULL);
+            mg_buf_puts(b, "\">");
+            mg_html_text(b, g->t->name[idx[k]]);
+            mg_buf_printf(b, " (%s)</a></li>\n", g->t->code[idx[k]]);
+        }
+        mg_buf_puts(b, "</ul>\n");
+    }
+    return page_bottom(ctx);
+}
+
+/* A postcode of several communes: which one? */
+static int choose_commune(web_ctx *ctx, const mg_diagnosis *g, const char *cp, size_t first,
+                          size_t n)
+{
+    const struct web_finder_data *f = ctx->app->finder;
+    mg_buf *b = &ctx->res->body;
+    page_top(b, ctx, "Choisir sa commune — Où me soigner ?");
+    draw_form(b, cp, NULL);
+    mg_buf_puts(b, "<h2>Le code postal ");
+    mg_html_text(b, cp);
+    mg_buf_printf(b, " couvre %zu communes : laquelle est la vôtre ?</h2>\n"
+                     "<ul class=\"finder-choices\">\n", n);
+    for (size_t k = first; k < first + n; k++) {
+        size_t i = f->postcodes[k].commune;
+        mg_buf_puts(b, "<li><a href=\"");
+        mg_html_href(b, "/ou-me-soigner", (const char *[]){"commune", g->t->code[i], NULL}, NULL);
+        mg_buf_puts(b, "\">");
+        mg_html_text(b, g->t->name[i]);
+        mg_buf_puts(b, "</a></li>\n");
+    }
+    mg_buf_puts(b, "</ul>\n");
+    return page_bottom(ctx);
+}
+
+/* How the table's times were made, for the note under the heading. */
+static const char *times_source(const mg_diagnosis *g)
+{
+    if (g->opts.graph || g->opts.osm)
+        return "temps par la route calculés sur le réseau routier";
+    if (g->opts.matrix)
+        return "temps du distancier fourni à la plateforme";
+    return "temps estimés à partir de la distance à vol d'oiseau";
+}
+
+/* The results for study commune i. */
+static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *typed)
+{
+    const mg_app *a = ctx->app;
+    const mg_territory *t = g->t;
+    mg_buf *b = &ctx->res->body;
+    size_t nr = 0;
+    reach *rc = nearest(ctx->req, g, i, &nr);
+    if (!rc)
+        return MG_ENOMEM;
+    mg_oh_instant now;
+    paris_time(finder_now(a), &now);
+    mg_dir_set sets[NSECTIONS];
+    found shown[NSECTIONS][PER_SECTION];
+    size_t nshown[NSECTIONS] = {0};
+    int rcode = MG_OK;
+    mg_diag d = {{0}};
+    for (size_t s = 0; s < NSECTIONS; s++)
+        mg_dir_set_init(&sets[s]);
+    for (size_t s = 0; s < NSECTIONS && rcode == MG_OK; s++)
+        rcode = nearest_structures(a, ctx->req, t, rc, nr, sections[s].category, &sets[s],
+                                   shown[s], &nshown[s], &d);
+    if (rcode != MG_OK) {
+        for (size_t s = 0; s < NSECTIONS; s++)
+            mg_dir_set_free(&sets[s]);
+        web_storage_error(ctx->req, ctx->res, rcode, &d, NULL,
+                          "L'annuaire est momentanément indisponible. Réessayez dans un instant.");
+        return MG_OK;
+    }
+    char title[256];
+    snprintf(title, sizeof title, "Près de %s — Où me soigner ?", t->name[i]);
+    page_top(b, ctx, title);
+    draw_form(b, typed, NULL);
+    mg_buf_puts(b, "<h2 id=\"finder-resultats\">Près de ");
+    mg_html_text(b, t->name[i]);
+    mg_buf_printf(b, " (%s)</h2>\n<p class=\"finder-note\">Temps de trajet en voiture, estimation "
+                     "(", t->code[i]);
+    mg_html_text(b, times_source(g));
+    double reach_max = nr ? rc[nr - 1].minutes : 0;
+    mg_buf_printf(b, ", jusqu'à %ld minutes). « Ouvert maintenant » : à l'heure de Paris, le ",
+                  lround(reach_max));
+    instant_fr(b, &now);
+    mg_buf_puts(b, ".</p>\n<nav class=\"finder-toc\" aria-label=\"Catégories\"><ul>");
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        mg_buf_printf(b, "<li><a href=\"#%s\">", sections[s].id);
+        mg_html_text(b, sections[s].title);
+        mg_buf_printf(b, "</a> (%zu)</li>", nshown[s]);
+    }
+    mg_buf_puts(b, "</ul></nav>\n");
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        const section *sec = &sections[s];
+        mg_buf_printf(b, "<section class=\"finder-section\" aria-labelledby=\"%s\">\n<h2 id=\"%s\">",
+                      sec->id, sec->id);
+        mg_html_text(b, sec->title);
+        mg_buf_puts(b, "</h2>\n");
+        if (nshown[s]) {
+            mg_buf_puts(b, "<ol class=\"finder-list\">\n");
+            for (size_t k = 0; k < nshown[s]; k++)
+                draw_structure(b, t, &sets[s], &shown[s][k], &now);
+            mg_buf_puts(b, "</ol>\n");
+        } else if (!draw_bpe(b, a, t, sec, rc, nr)) {
+            mg_buf_puts(b, "<p>");
+            mg_html_text(b, sec->none);
+            mg_buf_printf(b, " à moins de %ld minutes.</p>\n", lround(reach_max));
+        }
+        mg_buf_puts(b, "</section>\n");
+    }
+    /* The next stops of mobile services come here once a module publishes
+     * them (issue 18): the section is drawn only when there are some. */
+    for (size_t s = 0; s < NSECTIONS; s++)
+        mg_dir_set_free(&sets[s]);
+    return page_bottom(ctx);
+}
+
+/* The text without its surrounding spaces, in request memory. */
+static const char *trimmed(const mg_http_request *r, const char *s)
+{
+    if (!s)
+        return NULL;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    char *c = mg_http_alloc(r, n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s, n);
+    c[n] = 0;
+    return c;
+}
+
+/* GET /ou-me-soigner[?lieu=…|?commune=…|?code_postal=…] */
+static int finder_page(web_ctx *ctx)
+{
+    const mg_http_request *r = ctx->req;
+    const mg_app *a = ctx->app;
+    const mg_app_profession *p = mg_app_profession_get(a, NULL);
+    const mg_diagnosis *g = p->g;
+    const char *lieu = trimmed(r, mg_http_query(r, "lieu"));
+    const char *commune = trimmed(r, mg_http_query(r, "commune"));
+    const char *cp = trimmed(r, mg_http_query(r, "code_postal"));
+    const char *typed = cp && cp[0] ? cp : commune && commune[0] ? commune : lieu;
+    typed = typed_copy(r, typed);
+    if (!typed || !typed[0]) {
+        mg_buf *b = &ctx->res->body;
+        page_top(b, ctx, "Où me soigner ?");
+        draw_form(b, NULL, NULL);
+        return page_bottom(ctx);
+    }
+    bool as_postcode = cp && cp[0];
+    if (!as_postcode && lieu && typed == lieu) {
+        /* The form's one field: five digits that are a postcode are one. */
+        size_t first;
+        as_postcode = five_digits(typed, strlen(typed)) &&
+                      postcode_communes(a->finder, typed, &first) > 0;
+    }
+    if (as_postcode) {
+        char msg[300];
+        if (!five_digits(typed, strlen(typed))) {
+            snprintf(msg, sizeof msg, "Le code postal « %s » n'est pas valide : il faut cinq "
+                                      "chiffres, par exemple 11400.", typed);
+            return not_found(ctx, g, typed, msg, false);
+        }
+        size_t first, n = postcode_communes(a->finder, typed, &first);
+        if (n == 0) {
+            snprintf(msg, sizeof msg, "Aucune commune de %s n'a le code postal %s. Vérifiez-le, "
+                                      "ou tapez le nom de votre commune.", a->territory_name, typed);
+            return not_found(ctx, g, typed, msg, false);
+        }
+        if (n > 1)
+            return choose_commune(ctx, g, typed, first, n);
+        return results(ctx, g, a->finder->postcodes[first].commune, typed);
+    }
+    long idx = -1;
+    char msg[WEB_FORM_ERROR_SIZE];
+    if (web_commune_resolve(g, typed, &idx, msg, sizeof msg) != MG_OK)
+        return not_found(ctx, g, typed, msg, true);
+    return results(ctx, g, (size_t)idx, typed);
+}
+
 const web_route web_routes_finder[] = {
+    {"GET", "/ou-me-soigner", finder_page, WEB_ANYONE, 0},
     {NULL, NULL, NULL, 0, 0},
 };
