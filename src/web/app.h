@@ -120,6 +120,10 @@ struct web_finder_data;
 int web_finder_load(struct web_finder_data **out, const mg_territory *t, const char *france,
                     mg_diag *d) MG_WARN_UNUSED;
 void web_finder_free(struct web_finder_data *f);
+/** The study communes of postcode cp (territory indices, at most max into
+ * idx, in code order); how many there are. */
+size_t web_finder_postcode(const struct web_finder_data *f, const char *cp, size_t *idx,
+                           size_t max);
 
 /** Loads every profession, opens the database, builds the routes. */
 int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, void *pctx,

@@ -269,6 +269,15 @@ static size_t postcode_communes(const struct web_finder_data *f, const char *cp,
     return n;
 }
 
+size_t web_finder_postcode(const struct web_finder_data *f, const char *cp, size_t *idx,
+                           size_t max)
+{
+    size_t first, n = f && cp ? postcode_communes(f, cp, &first) : 0;
+    for (size_t k = 0; k < n && k < max; k++)
+        idx[k] = f->postcodes[first + k].commune;
+    return n;
+}
+
 /* --- Time in Paris ----------------------------------------------------------
  *
  * Opening hours are Paris civil time; the server may run in UTC. The EU
