@@ -1,0 +1,810 @@
+/*
+ * The directory store: import of a set (one write transaction, all or
+ * nothing, matching and duplicates), reads, search, the finder's query and
+ * edits by the owner. Merges, suggestions and meetings are in
+ * store_network.c; the plumbing in store_sql.c.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "directory/check.h"
+#include "directory/store_internal.h"
+#include "parse/parse.h"
+
+/* Past this many communes a query is refused (a département has < 1,000). */
+#define MAX_COMMUNES 5000u
+#define MAX_WORDS 8u
+
+/* --- Commune lists as SQL literals ---------------------------------------------- */
+
+/* Appends "'c1', 'c2', …" after checking each code is [0-9A-Z]{5}: the
+ * codes are written into the SQL (one statement whatever their number,
+ * past the 32 parameters of the SQL layer), so nothing else may pass. */
+static int commune_literals(mg_buf *b, const char *const *communes, size_t n, mg_diag *d)
+{
+    if (n > MAX_COMMUNES)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Au plus %u communes par recherche.",
+                           MAX_COMMUNES);
+    for (size_t i = 0; i < n; i++) {
+        const char *c = communes[i];
+        bool ok = c && strlen(c) == 5;
+        for (size_t k = 0; ok && k < 5; k++)
+            ok = (c[k] >= '0' && c[k] <= '9') || (c[k] >= 'A' && c[k] <= 'Z');
+        if (!ok)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "Code commune « %.*s » : 5 chiffres ou lettres majuscules attendus.",
+                               c ? (int)mg_utf8_prefix(c, 20) : 0, c ? c : "");
+        mg_buf_printf(b, "%s'%s'", i ? ", " : "", c);
+    }
+    return b->failed ? mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante") : 0;
+}
+
+/* --- Import ---------------------------------------------------------------------- */
+
+struct import_tx {
+    const mg_dir_set *set;
+    const mg_dir_import_opts *o;
+    mg_dir_report *r;
+    size_t base_n;
+    size_t base_counts[MG_DIR_ROW_REFUSED + 1];
+    int64_t *sid;         /* stored id of each structure, 0 refused, -id duplicate of id */
+    bool refused;
+    char stamp[MG_DB_TIMESTAMP_SIZE];
+};
+
+static void row_set(mg_dir_report *r, mg_dir_report_row *row, mg_dir_row_status st)
+{
+    r->counts[row->status]--;
+    row->status = st;
+    r->counts[st]++;
+}
+
+static void row_message(mg_dir_report_row *row, const char *field, const char *fmt, ...)
+    MG_PRINTF(3, 4);
+static void row_message(mg_dir_report_row *row, const char *field, const char *fmt, ...)
+{
+    if (field)
+        snprintf(row->field, sizeof row->field, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(row->message, sizeof row->message, fmt, ap);
+    va_end(ap);
+    row->message[mg_utf8_prefix(row->message, sizeof row->message - 1)] = '\0';
+}
+
+/* The JSON of a record's fields (the incoming record of a merge proposal). */
+static json_t *fields_json(const dir_field *f, size_t n, const void *rec)
+{
+    json_t *o = json_object();
+    char buf[40];
+    for (size_t i = 0; o && i < n; i++) {
+        const char *t = dir_field_text(&f[i], rec, buf, sizeof buf);
+        if (t)
+            json_object_set_new(o, f[i].key, json_string(t));
+    }
+    return o;
+}
+
+char *dir_merge_incoming(const mg_dir_set *set, size_t k);
+
+/* The incoming structure k of set and the services of the set that point at it. */
+char *dir_merge_incoming(const mg_dir_set *set, size_t k)
+{
+    const mg_dir_structure *s = &set->structures[k];
+    json_t *root = json_object();
+    json_t *js = fields_json(dir_structure_fields, dir_structure_nfields, s);
+    json_t *jo = fields_json(dir_org_fields, dir_org_nfields, s);
+    json_t *jv = json_array();
+    if (!root || !js || !jo || !jv) {
+        json_decref(root);
+        json_decref(js);
+        json_decref(jo);
+        json_decref(jv);
+        return NULL;
+    }
+    json_object_update(js, jo);
+    json_decref(jo);
+    for (size_t j = 0; j < set->nservices; j++) {
+        const mg_dir_service *v = &set->services[j];
+        if (v->structure_id == 0 && v->structure_source_id && s->source_id && v->source &&
+            s->source && strcmp(v->structure_source_id, s->source_id) == 0 &&
+            strcmp(v->source, s->source) == 0)
+            json_array_append_new(jv, fields_json(dir_service_fields, dir_service_nfields, v));
+    }
+    json_object_set_new(root, "structure", js);
+    json_object_set_new(root, "services", jv);
+    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(root);
+    return text;
+}
+
+/* Compares the stored record with the incoming one, field by field. */
+static bool structure_same(const mg_dir_structure *a, const mg_dir_structure *b)
+{
+    for (size_t i = 0; i < dir_org_nfields; i++)
+        if (!dir_field_equal(&dir_org_fields[i], a, b))
+            return false;
+    for (size_t i = 0; i < dir_structure_nfields; i++)
+        if (!dir_field_equal(&dir_structure_fields[i], a, b))
+            return false;
+    return true;
+}
+
+static bool service_same(const mg_dir_service *a, const mg_dir_service *b)
+{
+    if (a->structure_id != b->structure_id)
+        return false;
+    for (size_t i = 0; i < dir_service_nfields; i++)
+        if (!dir_field_equal(&dir_service_fields[i], a, b))
+            return false;
+    return true;
+}
+
+/* Another organisation than `self` holding one of s's identifiers: its
+ * id into *other, the identifier's field into *field, and whether it has a
+ * structure into *is_structure. 0 when none. */
+static int identifier_clash(mg_db_conn *c, const mg_dir_structure *s, int64_t self,
+                            int64_t *other, const char **field, bool *is_structure, mg_diag *d)
+{
+    static const struct {
+        const char *field, *sql;
+        size_t off;
+    } ids[] = {
+        {"siret", "SELECT id FROM organisations WHERE siret = ?1 AND id <> ?2",
+         offsetof(mg_dir_structure, siret)},
+        {"finess", "SELECT id FROM organisations WHERE finess = ?1 AND id <> ?2",
+         offsetof(mg_dir_structure, finess)},
+        {"rna", "SELECT id FROM organisations WHERE rna = ?1 AND id <> ?2",
+         offsetof(mg_dir_structure, rna)},
+    };
+    *other = 0;
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const char *v = *(const char *const *)((const char *)s + ids[i].off);
+        if (!v || !v[0])
+            continue;
+        int rc = dir_query_int(c, ids[i].sql, DPARAMS(DP_TEXT(v), DP_INT(self)), other, d);
+        if (rc == MG_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        *field = ids[i].field;
+        int64_t one = 0;
+        rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                           DPARAMS(DP_INT(*other)), &one, d);
+        if (rc && rc != MG_ENOTFOUND)
+            return rc;
+        *is_structure = rc == 0;
+        return 0;
+    }
+    return 0;
+}
+
+/* A stored structure of the same folded name, address and commune. */
+static int same_place(mg_db_conn *c, const mg_dir_structure *s, int64_t *other, mg_diag *d)
+{
+    *other = 0;
+    if (!s->address || !s->address[0] || !s->commune_code || !s->commune_code[0])
+        return 0;
+    char key[MG_PARSE_FOLD_SIZE], addr[MG_PARSE_FOLD_SIZE], stored[MG_PARSE_FOLD_SIZE];
+    dir_name_key(s->name, key, sizeof key);
+    dir_name_key(s->address, addr, sizeof addr);
+    mg_db_stmt *q = NULL;
+    int rc = dir_prepare(c,
+                         "SELECT organisation_id, address FROM structures "
+                         "WHERE name_key = ?1 AND commune_code = ?2 ORDER BY organisation_id",
+                         DPARAMS(DP_TEXT(key), DP_TEXT(s->commune_code)), &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        const char *a = mg_db_column_text(q, 1);
+        if (!a)
+            continue;
+        dir_name_key(a, stored, sizeof stored);
+        if (strcmp(stored, addr) == 0) {
+            *other = mg_db_column_int64(q, 0);
+            rc = 0;
+            break;
+        }
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
+static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_diag *d)
+{
+    const mg_dir_structure *s = &t->set->structures[k];
+    unsigned line = t->o && t->o->structure_lines ? t->o->structure_lines[k] : 0;
+    mg_dir_report_row *row = mg_dir_report_add(t->r, MG_DIR_ROW_NEW, 's', s->source_id, line, 0);
+    if (!row)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    t->sid[k] = 0;
+    if (mg_dir_check_structure(s, row) != 0) {
+        row_set(t->r, row, MG_DIR_ROW_REFUSED);
+        t->refused = true;
+        return 0;
+    }
+    /* The same record twice in one set. */
+    for (size_t j = 0; j < k; j++) {
+        const mg_dir_structure *o = &t->set->structures[j];
+        if (strcmp(o->source, s->source) == 0 && strcmp(o->source_id, s->source_id) == 0) {
+            row_set(t->r, row, MG_DIR_ROW_REFUSED);
+            row_message(row, "source_id", "La structure « %.*s » apparaît deux fois dans le fichier.",
+                        (int)mg_utf8_prefix(s->source_id, 80), s->source_id);
+            t->refused = true;
+            return 0;
+        }
+    }
+    int64_t id = 0;
+    int rc = dir_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
+                           DPARAMS(DP_TEXT(s->source), DP_TEXT(s->source_id)), &id, d);
+    if (rc && rc != MG_ENOTFOUND)
+        return rc;
+    int64_t other = 0;
+    const char *field = NULL;
+    bool other_structure = false;
+    rc = identifier_clash(c, s, id, &other, &field, &other_structure, d);
+    if (rc)
+        return rc;
+    int64_t by = t->o ? t->o->by : 0;
+    if (id) {
+        /* Known record: updated or unchanged. */
+        row->match_id = id;
+        if (other) {
+            row_set(t->r, row, MG_DIR_ROW_REFUSED);
+            row_message(row, field, "Le numéro %s est déjà celui d'une autre organisation (n° %lld).",
+                        field, (long long)other);
+            t->refused = true;
+            return 0;
+        }
+        mg_dir_set stored;
+        mg_dir_set_init(&stored);
+        rc = dir_load(c, id, false, &stored, d);
+        if (rc == 0 && structure_same(&stored.structures[0], s)) {
+            row_set(t->r, row, MG_DIR_ROW_UNCHANGED);
+        } else if (rc == 0) {
+            row_set(t->r, row, MG_DIR_ROW_UPDATED);
+            rc = dir_update_org(c, id, s, d);
+            if (rc == 0)
+                rc = dir_write_structure(c, id, s, false, t->stamp, d);
+            if (rc == 0)
+                rc = dir_audit_record(c, by, 's', id, "import_update", &stored.structures[0], s, d);
+        }
+        mg_dir_set_free(&stored);
+        t->sid[k] = id;
+        return rc;
+    }
+    const char *reason = NULL;
+    if (other && other_structure) {
+        reason = field;
+    } else if (!other) {
+        rc = same_place(c, s, &other, d);
+        if (rc)
+            return rc;
+        if (other)
+            reason = "nom et adresse";
+    }
+    if (reason) {
+        row_set(t->r, row, MG_DIR_ROW_DUPLICATE);
+        row->match_id = other;
+        row_message(row, strcmp(reason, "nom et adresse") ? reason : "name",
+                    "Doublon de la structure n° %lld (même %s) : proposé à la fusion.",
+                    (long long)other, strcmp(reason, "nom et adresse") == 0 ? "nom à la même adresse"
+                                                                            : reason);
+        char *incoming = dir_merge_incoming(t->set, k);
+        if (!incoming)
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+        int64_t mid = 0;
+        rc = dir_query_int(c,
+                           "INSERT INTO directory_merges (structure_id, reason, incoming, status, "
+                           "created_at) VALUES (?1, ?2, ?3, 'pending', ?4) RETURNING id",
+                           DPARAMS(DP_INT(other), DP_TEXT(reason), DP_TEXT(incoming),
+                                   DP_TEXT(t->stamp)),
+                           &mid, d);
+        free(incoming);
+        if (rc == 0) {
+            mg_audit_change ch[] = {{"reason", NULL, reason, false},
+                                    {"source", NULL, s->source, false},
+                                    {"source_id", NULL, s->source_id, false}};
+            rc = dir_audit(c, by, other, "directory_merge", mid, "propose", ch, 3, d);
+        }
+        t->sid[k] = -other;
+        return rc;
+    }
+    if (other) {
+        /* A registered organisation without a structure: this is its entry. */
+        id = other;
+        row_message(row, NULL, "Rattachée à l'organisation inscrite n° %lld (même %s).",
+                    (long long)other, field);
+        mg_dir_set stored;
+        mg_dir_set_init(&stored);
+        mg_dir_structure *was = mg_dir_add_structure(&stored);
+        if (!was)
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+        rc = dir_write_structure(c, id, s, true, t->stamp, d);
+        if (rc == 0)
+            rc = dir_audit_record(c, by, 's', id, "import", NULL, s, d);
+        mg_dir_set_free(&stored);
+    } else {
+        rc = dir_insert_org(c, s, t->stamp, &id, d);
+        if (rc == 0)
+            rc = dir_write_structure(c, id, s, true, t->stamp, d);
+        if (rc == 0)
+            rc = dir_audit_record(c, by, 's', id, "import", NULL, s, d);
+    }
+    row->match_id = id;
+    t->sid[k] = id;
+    return rc;
+}
+
+static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag *d)
+{
+    const mg_dir_service *v = &t->set->services[j];
+    unsigned line = t->o && t->o->service_lines ? t->o->service_lines[j] : 0;
+    mg_dir_report_row *row = mg_dir_report_add(t->r, MG_DIR_ROW_NEW, 'v', v->source_id, line, 0);
+    if (!row)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    if (mg_dir_check_service(v, row) != 0) {
+        row_set(t->r, row, MG_DIR_ROW_REFUSED);
+        t->refused = true;
+        return 0;
+    }
+    for (size_t i = 0; i < j; i++) {
+        const mg_dir_service *o = &t->set->services[i];
+        if (strcmp(o->source, v->source) == 0 && strcmp(o->source_id, v->source_id) == 0) {
+            row_set(t->r, row, MG_DIR_ROW_REFUSED);
+            row_message(row, "source_id", "Le service « %.*s » apparaît deux fois dans le fichier.",
+                        (int)mg_utf8_prefix(v->source_id, 80), v->source_id);
+            t->refused = true;
+            return 0;
+        }
+    }
+    /* Its structure: given by id, else of the set, else of the store. */
+    int64_t sid = v->structure_id;
+    int rc = 0;
+    if (sid > 0) {
+        int64_t one;
+        rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                           DPARAMS(DP_INT(sid)), &one, d);
+        if (rc == MG_ENOTFOUND) {
+            row_set(t->r, row, MG_DIR_ROW_REFUSED);
+            row_message(row, "structure_id", "Aucune structure n° %lld dans l'annuaire.",
+                        (long long)sid);
+            t->refused = true;
+            return 0;
+        }
+        if (rc)
+            return rc;
+    } else {
+        bool found = false;
+        for (size_t k = 0; k < t->set->nstructures && !found; k++) {
+            const mg_dir_structure *s = &t->set->structures[k];
+            if (s->source && s->source_id && strcmp(s->source, v->source) == 0 &&
+                strcmp(s->source_id, v->structure_source_id) == 0) {
+                found = true;
+                sid = t->sid[k];
+            }
+        }
+        if (found && sid == 0) {
+            row_set(t->r, row, MG_DIR_ROW_REFUSED);
+            row_message(row, "structure_source_id", "Sa structure « %.*s » est refusée.",
+                        (int)mg_utf8_prefix(v->structure_source_id, 80), v->structure_source_id);
+            t->refused = true;
+            return 0;
+        }
+        if (found && sid < 0) {
+            /* Kept in its structure's merge proposal. */
+            row_set(t->r, row, MG_DIR_ROW_DUPLICATE);
+            row->match_id = -sid;
+            row_message(row, NULL, "Service d'une structure en doublon : joint à la proposition de fusion.");
+            return 0;
+        }
+        if (!found) {
+            rc = dir_query_int(c,
+                               "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
+                               DPARAMS(DP_TEXT(v->source), DP_TEXT(v->structure_source_id)), &sid,
+                               d);
+            if (rc == MG_ENOTFOUND) {
+                row_set(t->r, row, MG_DIR_ROW_REFUSED);
+                row_message(row, "structure_source_id",
+                            "Champ « structure_id » : aucune structure « %.*s » de la source « %.*s » "
+                            "dans le fichier ni dans l'annuaire.",
+                            (int)mg_utf8_prefix(v->structure_source_id, 60), v->structure_source_id,
+                            (int)mg_utf8_prefix(v->source, 40), v->source);
+                t->refused = true;
+                return 0;
+            }
+            if (rc)
+                return rc;
+        }
+    }
+    int64_t id = 0;
+    rc = dir_query_int(c, "SELECT id FROM services WHERE source = ?1 AND source_id = ?2",
+                       DPARAMS(DP_TEXT(v->source), DP_TEXT(v->source_id)), &id, d);
+    if (rc && rc != MG_ENOTFOUND)
+        return rc;
+    int64_t by = t->o ? t->o->by : 0;
+    mg_dir_service incoming = *v;
+    incoming.structure_id = sid;
+    if (id) {
+        row->match_id = id;
+        mg_dir_set stored;
+        mg_dir_set_init(&stored);
+        char sql[1200];
+        snprintf(sql, sizeof sql, "SELECT %s WHERE v.id = ?1", dir_service_select);
+        mg_db_stmt *q = NULL;
+        rc = dir_prepare(c, sql, DPARAMS(DP_INT(id)), &q, d);
+        if (rc == 0)
+            rc = dir_read_services(q, &stored, d);
+        if (rc == 0 && stored.nservices == 1 && service_same(&stored.services[0], &incoming)) {
+            row_set(t->r, row, MG_DIR_ROW_UNCHANGED);
+        } else if (rc == 0 && stored.nservices == 1) {
+            row_set(t->r, row, MG_DIR_ROW_UPDATED);
+            rc = dir_write_service(c, &id, sid, &incoming, t->stamp, d);
+            if (rc == 0)
+                rc = dir_audit_record(c, by, 'v', id, "import_update", &stored.services[0],
+                                      &incoming, d);
+        }
+        mg_dir_set_free(&stored);
+        return rc;
+    }
+    rc = dir_write_service(c, &id, sid, &incoming, t->stamp, d);
+    if (rc == 0)
+        rc = dir_audit_record(c, by, 'v', id, "import", NULL, &incoming, d);
+    row->match_id = id;
+    return rc;
+}
+
+/* A positive code of ours: roll back a dry run. */
+#define DRY_RUN_DONE 1
+
+static int import_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct import_tx *t = ctx;
+    t->r->n = t->base_n;
+    memcpy(t->r->counts, t->base_counts, sizeof t->base_counts);
+    t->refused = false;
+    int rc = mg_db_timestamp(t->stamp, d);
+    for (size_t k = 0; rc == 0 && k < t->set->nstructures; k++)
+        rc = import_structure(c, t, k, d);
+    for (size_t j = 0; rc == 0 && j < t->set->nservices; j++)
+        rc = import_service(c, t, j, d);
+    if (rc)
+        return rc;
+    if (t->refused)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "Import refusé : %zu ligne(s) en erreur, rien n'a été enregistré.",
+                           t->r->counts[MG_DIR_ROW_REFUSED] - t->base_counts[MG_DIR_ROW_REFUSED]);
+    return t->o && t->o->dry_run ? DRY_RUN_DONE : 0;
+}
+
+int mg_dir_import(mg_db *db, const mg_dir_set *set, const mg_dir_import_opts *o,
+                  mg_dir_report *report, mg_diag *d)
+{
+    if (!db || !set || !report)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_import: NULL argument");
+    struct import_tx t = {.set = set, .o = o, .r = report, .base_n = report->n};
+    memcpy(t.base_counts, report->counts, sizeof t.base_counts);
+    t.sid = calloc(set->nstructures ? set->nstructures : 1, sizeof *t.sid);
+    if (!t.sid)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, import_body, &t, d);
+    free(t.sid);
+    return rc == DRY_RUN_DONE ? 0 : rc;
+}
+
+/* --- Reads ------------------------------------------------------------------------ */
+
+struct get_tx {
+    int64_t id;
+    mg_dir_set *into;
+    size_t ns, nv;
+};
+
+static void set_truncate(mg_dir_set *s, size_t ns, size_t nv)
+{
+    s->nstructures = ns;
+    s->nservices = nv;
+}
+
+static int get_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct get_tx *t = ctx;
+    set_truncate(t->into, t->ns, t->nv);
+    return dir_load(c, t->id, true, t->into, d);
+}
+
+int mg_dir_get(mg_db *db, int64_t id, mg_dir_set *into, mg_diag *d)
+{
+    if (!db || !into)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_get: NULL argument");
+    struct get_tx t = {id, into, into->nstructures, into->nservices};
+    return mg_db_transaction(db, MG_DB_TX_READ, get_body, &t, d);
+}
+
+static int all_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct get_tx *t = ctx;
+    set_truncate(t->into, t->ns, t->nv);
+    char sql[1200];
+    snprintf(sql, sizeof sql, "SELECT %s ORDER BY s.organisation_id", dir_structure_select);
+    mg_db_stmt *q = NULL;
+    int rc = dir_prepare(c, sql, DNOPARAMS, &q, d);
+    if (rc == 0)
+        rc = dir_read_structures(q, t->into, d);
+    if (rc == 0) {
+        snprintf(sql, sizeof sql, "SELECT %s ORDER BY v.id", dir_service_select);
+        rc = dir_prepare(c, sql, DNOPARAMS, &q, d);
+    }
+    if (rc == 0)
+        rc = dir_read_services(q, t->into, d);
+    return rc;
+}
+
+int mg_dir_all(mg_db *db, mg_dir_set *into, mg_diag *d)
+{
+    if (!db || !into)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_all: NULL argument");
+    struct get_tx t = {0, into, into->nstructures, into->nservices};
+    return mg_db_transaction(db, MG_DB_TX_READ, all_body, &t, d);
+}
+
+/* --- Search ----------------------------------------------------------------------- */
+
+struct search_tx {
+    const mg_dir_query *q;
+    bool services;
+    mg_dir_set *into;
+    size_t ns, nv;
+    size_t total;
+    char where[1 << 16];  /* overflow refused at build */
+    char words[MAX_WORDS][MG_PARSE_FOLD_SIZE + 2];
+    size_t nwords;
+};
+
+/* The WHERE clause: ?1..?nwords the words, ?(nwords+1) the thematic. */
+static int build_where(struct search_tx *t, mg_diag *d)
+{
+    const mg_dir_query *q = t->q;
+    mg_buf b;
+    mg_buf_init(&b, sizeof t->where - 1);
+    mg_buf_puts(&b, " WHERE 1 = 1");
+    t->nwords = 0;
+    if (q->text && q->text[0]) {
+        char folded[MG_PARSE_FOLD_SIZE];
+        dir_name_key(q->text, folded, sizeof folded);
+        char *save = NULL;
+        for (char *w = strtok_r(folded, " ", &save); w && t->nwords < MAX_WORDS;
+             w = strtok_r(NULL, " ", &save)) {
+            snprintf(t->words[t->nwords], sizeof t->words[0], "%%%s%%", w);
+            t->nwords++;
+            mg_buf_printf(&b, " AND s.name_key LIKE ?%zu", t->nwords);
+        }
+    }
+    if (q->category >= 0) {
+        if (q->category >= MG_DIR_CATEGORY_COUNT) {
+            mg_buf_free(&b);
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Catégorie de structure inconnue.");
+        }
+        mg_buf_printf(&b, " AND s.category = '%s'", mg_dir_category_key((mg_dir_category)q->category));
+    }
+    if (q->thematic && q->thematic[0]) {
+        if (t->services)
+            mg_buf_printf(&b, " AND (',' || v.thematics || ',') LIKE ?%zu", t->nwords + 1);
+        else
+            mg_buf_printf(&b,
+                          " AND EXISTS (SELECT 1 FROM services t WHERE t.structure_id = "
+                          "s.organisation_id AND (',' || t.thematics || ',') LIKE ?%zu)",
+                          t->nwords + 1);
+    }
+    if (q->ncommunes) {
+        mg_buf_puts(&b, t->services ? " AND coalesce(v.commune_code, s.commune_code) IN ("
+                                    : " AND s.commune_code IN (");
+        int rc = commune_literals(&b, q->communes, q->ncommunes, d);
+        if (rc) {
+            mg_buf_free(&b);
+            return rc;
+        }
+        mg_buf_puts(&b, ")");
+    }
+    if (b.failed) {
+        mg_buf_free(&b);
+        return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "Recherche trop longue.");
+    }
+    memcpy(t->where, b.data, b.len + 1);
+    mg_buf_free(&b);
+    return 0;
+}
+
+static int bind_search(const struct search_tx *t, mg_db_stmt *q)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < t->nwords; i++)
+        rc = mg_db_bind_text(q, (int)i + 1, t->words[i]);
+    if (rc == 0 && t->q->thematic && t->q->thematic[0]) {
+        char pat[300];
+        snprintf(pat, sizeof pat, "%%,%s,%%", t->q->thematic);
+        rc = mg_db_bind_text(q, (int)t->nwords + 1, pat);
+    }
+    return rc;
+}
+
+static int search_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct search_tx *t = ctx;
+    set_truncate(t->into, t->ns, t->nv);
+    t->total = 0;
+    size_t limit = t->q->limit ? t->q->limit : 50;
+    if (limit > 500)
+        limit = 500;
+    const char *from = t->services ? dir_service_select : dir_structure_select;
+    mg_buf b;
+    mg_buf_init(&b, 1u << 17);
+    if (t->services)
+        mg_buf_printf(&b, "SELECT count(*) FROM services v JOIN structures s ON s.organisation_id = "
+                          "v.structure_id%s", t->where);
+    else
+        mg_buf_printf(&b, "SELECT count(*) FROM structures s%s", t->where);
+    mg_db_stmt *q = NULL;
+    int rc = b.failed ? MG_ENOMEM : mg_db_prepare(c, b.data, &q, d);
+    if (rc == 0)
+        rc = bind_search(t, q);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        t->total = (size_t)mg_db_column_int64(q, 0);
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    mg_buf_reset(&b);
+    if (rc == 0 && t->total > t->q->offset) {
+        if (t->services)
+            mg_buf_printf(&b, "SELECT %s JOIN organisations o ON o.id = s.organisation_id%s "
+                              "ORDER BY s.name_key, o.name, v.name, v.id LIMIT %zu OFFSET %zu",
+                          from, t->where, limit, t->q->offset);
+        else
+            mg_buf_printf(&b, "SELECT %s%s ORDER BY s.name_key, s.organisation_id LIMIT %zu OFFSET %zu",
+                          from, t->where, limit, t->q->offset);
+        rc = b.failed ? MG_ENOMEM : mg_db_prepare(c, b.data, &q, d);
+        if (rc == 0)
+            rc = bind_search(t, q);
+        if (rc == 0)
+            rc = t->services ? dir_read_services(q, t->into, d) : dir_read_structures(q, t->into, d);
+        else
+            mg_db_finalize(q);
+    }
+    mg_buf_free(&b);
+    if (rc == MG_ENOMEM)
+        return mg_diag_set(d, rc, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    return rc;
+}
+
+static int search(mg_db *db, const mg_dir_query *q, bool services, mg_dir_set *into,
+                  size_t *total, mg_diag *d)
+{
+    if (total)
+        *total = 0;
+    if (!db || !q || !into)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_search: NULL argument");
+    if (q->thematic && q->thematic[0] && strlen(q->thematic) > 250)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Thématique inconnue.");
+    struct search_tx *t = calloc(1, sizeof *t);
+    if (!t)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    t->q = q;
+    t->services = services;
+    t->into = into;
+    t->ns = into->nstructures;
+    t->nv = into->nservices;
+    int rc = build_where(t, d);
+    if (rc == 0)
+        rc = mg_db_transaction(db, MG_DB_TX_READ, search_body, t, d);
+    if (rc == 0 && total)
+        *total = t->total;
+    free(t);
+    return rc;
+}
+
+int mg_dir_search(mg_db *db, const mg_dir_query *q, mg_dir_set *into, size_t *total, mg_diag *d)
+{
+    return search(db, q, false, into, total, d);
+}
+
+int mg_dir_search_services(mg_db *db, const mg_dir_query *q, mg_dir_set *into, size_t *total,
+                           mg_diag *d)
+{
+    return search(db, q, true, into, total, d);
+}
+
+/* --- The finder's query ------------------------------------------------------------- */
+
+struct in_communes_tx {
+    const char *sql;
+    mg_dir_set *into;
+    size_t ns, nv;
+};
+
+/* Columns of the joined row: the structure's, then the service's. */
+static int in_communes_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct in_communes_tx *t = ctx;
+    set_truncate(t->into, t->ns, t->nv);
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, t->sql, &q, d);
+    int64_t last = 0;
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        int64_t id = mg_db_column_int64(q, 0);
+        if (id != last) {
+            rc = dir_read_structure(q, 0, t->into, d);
+            last = id;
+        }
+        if (rc == 0 && !mg_db_column_is_null(q, DIR_STRUCTURE_NCOLS))
+            rc = dir_read_service(q, DIR_STRUCTURE_NCOLS, t->into, d);
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
+int mg_dir_in_communes(mg_db *db, mg_dir_category category, const char *const *communes,
+                       size_t ncommunes, size_t limit, mg_dir_set *into, mg_diag *d)
+{
+    if (!db || !into || (ncommunes && !communes))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_in_communes: NULL argument");
+    if ((unsigned)category >= MG_DIR_CATEGORY_COUNT)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Catégorie de structure inconnue.");
+    if (ncommunes == 0 || limit == 0)
+        return 0;
+    if (limit > 500)
+        limit = 500;
+    /* One statement: the structures of the category in the communes (the
+     * (category, commune_code) index), nearest commune first as the caller
+     * lists them, then by name; with the services the finder shows. */
+    mg_buf b;
+    mg_buf_init(&b, 1u << 20);
+    mg_buf_printf(&b,
+                  "WITH picked AS (SELECT organisation_id, name_key, CASE commune_code");
+    for (size_t i = 0; i < ncommunes && i < MAX_COMMUNES; i++)
+        if (communes[i] && strlen(communes[i]) == 5)
+            mg_buf_printf(&b, " WHEN '%.5s' THEN %zu", communes[i], i);
+    mg_buf_printf(&b, " END AS pos FROM structures WHERE category = '%s' AND commune_code IN (",
+                  mg_dir_category_key(category));
+    int rc = commune_literals(&b, communes, ncommunes, d);
+    if (rc) {
+        mg_buf_free(&b);
+        return rc;
+    }
+    mg_buf_printf(&b,
+                  ") ORDER BY pos, name_key, organisation_id LIMIT %zu) "
+                  "SELECT " DIR_STRUCTURE_COLS ", " DIR_SERVICE_COLS
+                  " FROM picked p JOIN structures s ON s.organisation_id = p.organisation_id "
+                  "JOIN organisations o ON o.id = s.organisation_id "
+                  "LEFT JOIN services v ON v.structure_id = s.organisation_id "
+                  "AND (v.booking_url IS NOT NULL OR v.opening_hours IS NOT NULL) "
+                  "ORDER BY p.pos, p.name_key, p.organisation_id, v.id",
+                  limit);
+    if (b.failed) {
+        mg_buf_free(&b);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    }
+    struct in_communes_tx t = {b.data, into, into->nstructures, into->nservices};
+    rc = mg_db_transaction(db, MG_DB_TX_READ, in_communes_body, &t, d);
+    mg_buf_free(&b);
+    return rc;
+}
+
+/* --- Edits ---------------------------------------------------------------------- */
+
+int mg_dir_save(mg_db *db, int64_t by, const mg_dir_set *set, int64_t *id, const char **field,
+                mg_diag *d)
+{
+    (void)db;
+    (void)by;
+    (void)set;
+    (void)id;
+    if (field)
+        *field = NULL;
+    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "pas encore");
+}
