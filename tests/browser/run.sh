@@ -119,6 +119,11 @@ add_account other_manager gestion@intercommunalite.invalid "Gestion de l'interco
     "$epci_org" manager
 export MG_ACCOUNTS="{$accounts}"
 
+# The directory the finder's test reads (finder.test.mjs): a few structures
+# "(exemple)" in data·inclusion JSON, imported as an operator does.
+"$bin" directory import --database "$database" "$here/finder-structures.json" >"$tmp/import.log" 2>&1 ||
+    die "maillage directory import failed: $(cat "$tmp/import.log")"
+
 # The SMTP sink: it prints its port on its first line, writes each message
 # to $tmp/mail/msg-N.eml, and ends with this script at the latest.
 mkdir -p "$tmp/mail"
