@@ -43,6 +43,10 @@ function minutesOf(text) {
   return Number(m[1]);
 }
 
+test('the finder\'s structures were imported', () => {
+  assert.equal(process.env.MG_FINDER_IMPORT || 'ok', 'ok');
+});
+
 test('the public finds the nearest open care point from a postcode on a phone', { timeout: TEST_TIMEOUT }, async () => {
   // The unknown postcode's answer is a 404 on purpose: Chromium logs it.
   const page = await newPage(browser, { viewport: PHONE, javaScriptEnabled: false, isMobile: true,
