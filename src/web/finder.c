@@ -857,6 +857,7 @@ static int finder_page(web_ctx *ctx)
     const char *commune = trimmed(r, mg_http_query(r, "commune"));
     const char *cp = trimmed(r, mg_http_query(r, "code_postal"));
     const char *typed = cp && cp[0] ? cp : commune && commune[0] ? commune : lieu;
+    bool from_form = typed && typed == lieu;
     typed = typed_copy(r, typed);
     if (!typed || !typed[0]) {
         mg_buf *b = &ctx->res->body;
@@ -865,7 +866,7 @@ static int finder_page(web_ctx *ctx)
         return page_bottom(ctx);
     }
     bool as_postcode = cp && cp[0];
-    if (!as_postcode && lieu && typed == lieu) {
+    if (!as_postcode && from_form) {
         /* The form's one field: five digits that are a postcode are one. */
         size_t first;
         as_postcode = five_digits(typed, strlen(typed)) &&

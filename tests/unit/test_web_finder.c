@@ -426,7 +426,7 @@ static void test_unknown(void **state)
     (void)state;
     mg_http_response res = get_anonymous("/ou-me-soigner?code_postal=99999");
     assert_int_equal(res.status, 404);
-    assert_non_null(strstr(text(&res), "n'a le code postal 99999"));
+    assert_non_null(strstr(text(&res), "a le code postal 99999"));
     assert_non_null(strstr(text(&res), "value=\"99999\""));
     mg_http_response_free(&res);
 
