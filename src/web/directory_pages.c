@@ -389,7 +389,7 @@ static const web_field service_fields[] = {
     [SV_NAME] = {.name = "name", .label = "Nom du service", .kind = WEB_FIELD_TEXT,
                  .required = true, .max = 200},
     [SV_DESCRIPTION] = {.name = "description", .label = "Description du service",
-                        .kind = WEB_FIELD_TEXT, .max = 2000},
+                        .kind = WEB_FIELD_TEXT, .required = true, .max = 2000},
     [SV_THEMATICS] = {.name = "thematics", .label = "Thématiques", .kind = WEB_FIELD_TEXT,
                       .max = 1000, .hint = "Codes data·inclusion séparés par des virgules, par "
                                            "exemple « sante--acces-aux-soins »."},
