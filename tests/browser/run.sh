@@ -130,6 +130,47 @@ if ! "$bin" directory import --database "$database" "$here/finder-structures.jso
     echo "browser tests: $MG_FINDER_IMPORT" >&2
 fi
 
+# --- network.test.mjs: the structures its contract manager finds ---------
+# Two structures "(exemple)" of the local social network, imported like the
+# finder's: the test searches the directory for them from an action's page
+# and adds them as pilot and partner. A failed import fails
+# network.test.mjs only (MG_NETWORK_IMPORT says why).
+export MG_NETWORK_IMPORT=ok
+cat >"$tmp/network-structures.json" <<'EOF'
+{
+  "structures": [
+    {
+      "source": "essai-reseau",
+      "id": "centre-social-lauragais",
+      "nom": "Centre social intercommunal du Lauragais (exemple)",
+      "date_maj": "2026-11-01",
+      "adresse": "5 rue du Marché (exemple)",
+      "code_postal": "11150",
+      "code_insee": "11049",
+      "commune": "Bram",
+      "maillage_categorie": "social"
+    },
+    {
+      "source": "essai-reseau",
+      "id": "point-accueil-fanjeaux",
+      "nom": "Point d'accueil solidarité de Fanjeaux (exemple)",
+      "date_maj": "2026-11-01",
+      "adresse": "1 place de la Mairie (exemple)",
+      "code_postal": "11270",
+      "code_insee": "11136",
+      "commune": "Fanjeaux",
+      "maillage_categorie": "social"
+    }
+  ]
+}
+EOF
+if ! "$bin" directory import --database "$database" "$tmp/network-structures.json" \
+        >"$tmp/network-import.log" 2>&1; then
+    MG_NETWORK_IMPORT="maillage directory import failed: $(tail -5 "$tmp/network-import.log")"
+    echo "browser tests: $MG_NETWORK_IMPORT" >&2
+fi
+# --- end of network.test.mjs's setup -------------------------------------
+
 # The SMTP sink: it prints its port on its first line, writes each message
 # to $tmp/mail/msg-N.eml, and ends with this script at the latest.
 mkdir -p "$tmp/mail"
