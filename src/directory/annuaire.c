@@ -229,7 +229,7 @@ int mg_annuaire_read(const char *name, const char *text, size_t n, mg_dir_commun
                 rc = MG_ENOMEM;
                 break;
             }
-            snprintf(row->field, sizeof row->field, "%s", kColumns[K_COMMUNE]);
+            snprintf(row->field, sizeof row->field, "commune_code");
             snprintf(row->message, sizeof row->message,
                      "colonne « %s » : attendu un code de commune INSEE à 5 caractères, trouvé "
                      "« %.*s »",

@@ -45,12 +45,13 @@ typedef enum ftype {
 } ftype;
 
 typedef struct field {
-    const char *key;
+    const char *key;    /* the file's name (data·inclusion's, or maillage_…) */
     ftype type;
     size_t off;
+    const char *member; /* the record's field key (report rows, as check.h) */
 } field;
 
-#define S(k, m, t) {k, t, offsetof(mg_dir_structure, m)}
+#define S(k, m, t) {k, t, offsetof(mg_dir_structure, m), #m}
 static const field kStructureFields[] = {
     S("source", source, F_STR),
     S("id", source_id, F_STR),
@@ -82,7 +83,7 @@ static const field kStructureFields[] = {
 };
 #undef S
 
-#define V(k, m, t) {k, t, offsetof(mg_dir_service, m)}
+#define V(k, m, t) {k, t, offsetof(mg_dir_service, m), #m}
 static const field kServiceFields[] = {
     V("source", source, F_STR),
     V("id", source_id, F_STR),
@@ -578,7 +579,7 @@ static int json_record(const char *name, mg_dir_set *set, char kind, const json_
             size_t at = find_key(where->text, where->n, where->start, fs[i].key);
             unsigned line = where->line, col = where->col;
             advance_pos(where->text, where->start, at, &line, &col);
-            return refuse(r, kind, sid, line, col, fs[i].key, "champ « %s » : %s", fs[i].key,
+            return refuse(r, kind, sid, line, col, fs[i].member, "champ « %s » : %s", fs[i].key,
                           why);
         }
     }
@@ -958,7 +959,7 @@ static int csv_read(const char *name, const char *text, size_t n, char kind, mg_
                 bad = true;
                 *refused = true;
                 drop_record(set, kind);
-                int rr = refuse(r, kind, sid, line, (unsigned)idx[i] + 1, fs[i].key,
+                int rr = refuse(r, kind, sid, line, (unsigned)idx[i] + 1, fs[i].member,
                                 "colonne « %s » : attendu %s%s, trouvé « %.*s »", fs[i].key,
                                 type_words(fs[i].type),
                                 fs[i].type == F_LIST ? " séparés par des virgules" : "",

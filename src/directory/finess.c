@@ -353,7 +353,7 @@ static int read_structure(char **f, int nf, unsigned line, mg_dir_set *set, mg_d
     const char *id = trim(f[C_NOFINESSET]);
     if (strlen(id) != 9) {
         *refused = true;
-        return refuse(r, id, line, C_NOFINESSET + 1, "nofinesset",
+        return refuse(r, id, line, C_NOFINESSET + 1, "source_id",
                       "colonne 2 (nofinesset) : attendu un numéro FINESS de 9 caractères, trouvé "
                       "« %.*s »",
                       (int)mg_utf8_prefix(id, 20), id);
@@ -362,7 +362,7 @@ static int read_structure(char **f, int nf, unsigned line, mg_dir_set *set, mg_d
     const char *maj = trim(f[C_MAJ]);
     if (*maj && !date_of(maj, date)) {
         *refused = true;
-        return refuse(r, id, line, C_MAJ + 1, "maj",
+        return refuse(r, id, line, C_MAJ + 1, "updated_on",
                       "colonne 31 (date de mise à jour) : attendu une date AAAA-MM-JJ, trouvé "
                       "« %.*s »",
                       (int)mg_utf8_prefix(maj, 20), maj);
@@ -375,7 +375,7 @@ static int read_structure(char **f, int nf, unsigned line, mg_dir_set *set, mg_d
     const char *com = trim(f[C_COMMUNE]), *dep = trim(f[C_DEPARTEMENT]);
     if ((*com || *dep) && !insee_of(dep, com, insee)) {
         *refused = true;
-        return refuse(r, id, line, C_COMMUNE + 1, "commune",
+        return refuse(r, id, line, C_COMMUNE + 1, "commune_code",
                       "colonnes 13 et 14 (commune, département) : attendu un code de commune à 3 "
                       "chiffres et un département (01…95, 2A, 2B, 9A…), trouvé « %.*s » et "
                       "« %.*s »",
@@ -521,7 +521,7 @@ int mg_finess_read(const char *name, const char *text, size_t n, mg_dir_set *set
                 if ((!okx && *trim(f[G_X])) || (!oky && *trim(f[G_Y]))) {
                     refused = true;
                     int col = !okx && *trim(f[G_X]) ? G_X : G_Y;
-                    rc = refuse(r, id, line, (unsigned)col + 1, col == G_X ? "coordxet" : "coordyet",
+                    rc = refuse(r, id, line, (unsigned)col + 1, col == G_X ? "lon" : "lat",
                                 "colonne %d (%s) : attendu un nombre (mètres, point décimal), "
                                 "trouvé « %.*s »",
                                 col + 1, col == G_X ? "coordxet" : "coordyet",

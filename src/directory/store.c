@@ -797,14 +797,234 @@ int mg_dir_in_communes(mg_db *db, mg_dir_category category, const char *const *c
 
 /* --- Edits ---------------------------------------------------------------------- */
 
+struct save_tx {
+    int64_t by;
+    mg_dir_structure s;        /* with its defaults */
+    mg_dir_service *services;  /* the services to write, with their defaults */
+    size_t nservices;
+    const char **field;
+    int64_t id;
+    bool generated;            /* s.source_id is idtext, made by a run of the body */
+    char idtext[32];
+    char stamp[MG_DB_TIMESTAMP_SIZE];
+};
+
+/* A static copy of a field key for *field (the tables' own strings). */
+static const char *static_key(const char *key)
+{
+    const dir_field *f = dir_field_find(dir_structure_fields, dir_structure_nfields, key);
+    if (!f)
+        f = dir_field_find(dir_org_fields, dir_org_nfields, key);
+    if (!f)
+        f = dir_field_find(dir_service_fields, dir_service_nfields, key);
+    if (f)
+        return f->key;
+    static const char *const others[] = {"name", "category", "structure_id", "structure_source_id",
+                                         "services"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (strcmp(others[i], key) == 0)
+            return others[i];
+    return NULL;
+}
+
+static int save_fail(struct save_tx *t, const char *key, mg_diag *d, const char *fmt, ...)
+    MG_PRINTF(4, 5);
+static int save_fail(struct save_tx *t, const char *key, mg_diag *d, const char *fmt, ...)
+{
+    if (t->field)
+        *t->field = key ? static_key(key) : NULL;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%s", msg);
+}
+
+static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct save_tx *t = ctx;
+    mg_dir_structure *s = &t->s;
+    if (t->generated) {
+        s->source_id = NULL;
+        t->generated = false;
+    }
+    int64_t id = s->id;
+    int64_t other = 0;
+    const char *field = NULL;
+    bool other_structure = false;
+    int rc = identifier_clash(c, s, id, &other, &field, &other_structure, d);
+    if (rc)
+        return rc;
+    if (other)
+        return save_fail(t, field, d, "Le numéro %s est déjà celui d'une autre organisation (n° %lld).",
+                         field, (long long)other);
+    if (id == 0) {
+        rc = dir_insert_org(c, s, t->stamp, &id, d);
+        if (rc)
+            return rc;
+        if (!s->source_id) {
+            snprintf(t->idtext, sizeof t->idtext, "%lld", (long long)id);
+            s->source_id = t->idtext;
+            t->generated = true;
+        }
+        int64_t taken = 0;
+        rc = dir_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
+                           DPARAMS(DP_TEXT(s->source), DP_TEXT(s->source_id)), &taken, d);
+        if (rc == 0)
+            return save_fail(t, "source_id", d, "L'identifiant « %.*s » est déjà pris dans la source « %.*s ».",
+                             (int)mg_utf8_prefix(s->source_id, 80), s->source_id,
+                             (int)mg_utf8_prefix(s->source, 40), s->source);
+        if (rc != MG_ENOTFOUND)
+            return rc;
+        rc = dir_write_structure(c, id, s, true, t->stamp, d);
+        if (rc == 0)
+            rc = dir_audit_record(c, t->by, 's', id, "create", NULL, s, d);
+    } else {
+        mg_dir_set stored;
+        mg_dir_set_init(&stored);
+        rc = dir_load(c, id, false, &stored, d);
+        if (rc == 0)
+            rc = dir_update_org(c, id, s, d);
+        if (rc == 0)
+            rc = dir_write_structure(c, id, s, false, t->stamp, d);
+        if (rc == 0)
+            rc = dir_audit_record(c, t->by, 's', id, "update", &stored.structures[0], s, d);
+        mg_dir_set_free(&stored);
+    }
+    for (size_t i = 0; rc == 0 && i < t->nservices; i++) {
+        mg_dir_service v = t->services[i];
+        v.structure_id = id;
+        if (!v.structure_source_id)
+            v.structure_source_id = s->source_id;
+        int64_t vid = v.id;
+        char vtext[48];
+        if (vid > 0) {
+            mg_dir_set stored;
+            mg_dir_set_init(&stored);
+            char sql[1200];
+            snprintf(sql, sizeof sql, "SELECT %s WHERE v.id = ?1 AND v.structure_id = ?2",
+                     dir_service_select);
+            mg_db_stmt *q = NULL;
+            rc = dir_prepare(c, sql, DPARAMS(DP_INT(vid), DP_INT(id)), &q, d);
+            if (rc == 0)
+                rc = dir_read_services(q, &stored, d);
+            if (rc == 0 && stored.nservices == 0)
+                rc = save_fail(t, "services", d, "Le service n° %lld n'est pas un service de cette structure.",
+                               (long long)vid);
+            if (rc == 0) {
+                if (!v.source)
+                    v.source = stored.services[0].source;
+                if (!v.source_id)
+                    v.source_id = stored.services[0].source_id;
+                rc = dir_write_service(c, &vid, id, &v, t->stamp, d);
+            }
+            if (rc == 0)
+                rc = dir_audit_record(c, t->by, 'v', vid, "update", &stored.services[0], &v, d);
+            mg_dir_set_free(&stored);
+        } else {
+            if (!v.source_id) {
+                int64_t next = 0;
+                rc = dir_query_int(c, "SELECT coalesce(max(id), 0) + 1 FROM services", DNOPARAMS,
+                                   &next, d);
+                snprintf(vtext, sizeof vtext, "service-%lld", (long long)next);
+                v.source_id = vtext;
+            }
+            vid = 0;
+            if (rc == 0)
+                rc = dir_write_service(c, &vid, id, &v, t->stamp, d);
+            if (rc == 0)
+                rc = dir_audit_record(c, t->by, 'v', vid, "create", NULL, &v, d);
+        }
+    }
+    t->id = id;
+    return rc;
+}
+
 int mg_dir_save(mg_db *db, int64_t by, const mg_dir_set *set, int64_t *id, const char **field,
                 mg_diag *d)
 {
-    (void)db;
-    (void)by;
-    (void)set;
-    (void)id;
     if (field)
         *field = NULL;
-    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "pas encore");
+    if (id)
+        *id = 0;
+    if (!db || !set || set->nstructures == 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_save: no structure");
+    struct save_tx t = {.by = by, .s = set->structures[0], .field = field};
+    mg_dir_structure *s = &t.s;
+    char stamp[MG_DB_TIMESTAMP_SIZE];
+    int rc = mg_db_timestamp(stamp, d);
+    if (rc)
+        return rc;
+    char today[11];
+    snprintf(today, sizeof today, "%.10s", stamp);
+    if (!s->updated_on || !s->updated_on[0])
+        s->updated_on = today;
+    if (!s->source || !s->source[0])
+        s->source = s->id ? NULL : "maillage";
+    /* An edit keeps the stored source and identifier unless given. */
+    mg_dir_set stored;
+    mg_dir_set_init(&stored);
+    if (s->id && (!s->source || !s->source_id || !s->source_id[0])) {
+        rc = mg_dir_get(db, s->id, &stored, d);
+        if (rc) {
+            mg_dir_set_free(&stored);
+            return rc;
+        }
+        if (!s->source)
+            s->source = stored.structures[0].source;
+        if (!s->source_id || !s->source_id[0])
+            s->source_id = stored.structures[0].source_id;
+    }
+    mg_dir_report_row row;
+    memset(&row, 0, sizeof row);
+    mg_dir_structure checked = *s;
+    if (!checked.source_id || !checked.source_id[0])
+        checked.source_id = "nouvelle";
+    rc = mg_dir_check_structure(&checked, &row);
+    if (rc) {
+        mg_dir_set_free(&stored);
+        return save_fail(&t, row.field, d, "%s", row.message);
+    }
+    if (!s->source_id || !s->source_id[0])
+        s->source_id = NULL;
+    t.services = calloc(set->nservices ? set->nservices : 1, sizeof *t.services);
+    if (!t.services) {
+        mg_dir_set_free(&stored);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    }
+    for (size_t i = 0; i < set->nservices; i++) {
+        const mg_dir_service *v = &set->services[i];
+        if (s->id && v->structure_id != s->id)
+            continue;
+        mg_dir_service w = *v;
+        if (!w.source || !w.source[0])
+            w.source = v->id ? NULL : "maillage";
+        if (!w.updated_on || !w.updated_on[0])
+            w.updated_on = today;
+        mg_dir_service c = w;
+        if (!c.source)
+            c.source = "maillage";
+        if (!c.source_id || !c.source_id[0])
+            c.source_id = "nouveau";
+        c.structure_id = s->id ? s->id : 1;
+        memset(&row, 0, sizeof row);
+        if (mg_dir_check_service(&c, &row) != 0) {
+            free(t.services);
+            mg_dir_set_free(&stored);
+            return save_fail(&t, row.field, d, "Service « %.*s » : %s",
+                             w.name ? (int)mg_utf8_prefix(w.name, 80) : 0, w.name ? w.name : "",
+                             row.message);
+        }
+        if (w.source_id && !w.source_id[0])
+            w.source_id = NULL;
+        t.services[t.nservices++] = w;
+    }
+    memcpy(t.stamp, stamp, sizeof stamp);
+    rc = mg_db_transaction(db, MG_DB_TX_WRITE, save_body, &t, d);
+    free(t.services);
+    mg_dir_set_free(&stored);
+    if (rc == 0 && id)
+        *id = t.id;
+    return rc;
 }
