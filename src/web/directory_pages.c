@@ -455,8 +455,9 @@ static int suggest_org_options(mg_buf *b, const void *options_ctx, const char *s
 
 enum { SG_ORG, SG_FIELD, SG_VALUE };
 static const web_field suggest_fields[] = {
+    /* Not required: an actor with one active organisation may leave it out. */
     [SG_ORG] = {.name = "organisation", .label = "Au nom de", .kind = WEB_FIELD_SELECT,
-                .required = true, .options_fn = suggest_org_options},
+                .options_fn = suggest_org_options},
     [SG_FIELD] = {.name = "field", .label = "Information à corriger", .kind = WEB_FIELD_SELECT,
                   .required = true, .options_fn = suggestion_field_options},
     [SG_VALUE] = {.name = "value", .label = "Valeur proposée", .kind = WEB_FIELD_TEXT,
@@ -1627,7 +1628,19 @@ static int suggest_post(web_ctx *ctx)
     web_form_input in;
     web_form_read(&suggest_form, ctx->req, &in);
     int64_t org = 0;
-    if (!in.error[SG_ORG][0]) {
+    if (!in.error[SG_ORG][0] && !in.given[SG_ORG]) {
+        /* Left out: the actor's one active organisation. */
+        size_t nactive = 0;
+        for (size_t k = 0; k < ctx->actor->nm && k < MG_AUTH_MEMBERSHIPS_MAX; k++)
+            if (ctx->actor->m[k].org_active) {
+                nactive++;
+                org = ctx->actor->m[k].organisation_id;
+            }
+        if (nactive != 1) {
+            org = 0;
+            web_form_refuse(&in, "organisation", "« Au nom de » est obligatoire.");
+        }
+    } else if (!in.error[SG_ORG][0]) {
         bool mine = false;
         if (mg_parse_id(in.raw[SG_ORG], INT64_MAX, &org, NULL) == MG_OK)
             for (size_t k = 0; k < ctx->actor->nm && k < MG_AUTH_MEMBERSHIPS_MAX; k++)

@@ -504,8 +504,8 @@ static void render_meeting(web_ctx *ctx, const mg_dir_meeting *m, const char *mi
     const char *text = minutes_typed ? minutes_typed : minutes;
     if (may_edit) {
         if (minutes_error) {
-            mg_buf_puts(b, "<div class=\"form-errors\" role=\"alert\"><p>Le compte rendu n'a pas "
-                           "été enregistré :</p><ul><li><a href=\"#compte-rendu-texte\">");
+            mg_buf_puts(b, "<div class=\"error-summary\" role=\"alert\"><p>Le compte rendu n'a "
+                           "pas été enregistré :</p><ul><li><a href=\"#compte-rendu-texte\">");
             mg_html_text(b, minutes_error);
             mg_buf_puts(b, "</a></li></ul></div>\n");
         }
@@ -517,13 +517,20 @@ static void render_meeting(web_ctx *ctx, const mg_dir_meeting *m, const char *mi
                        "<p class=\"hint\" id=\"compte-rendu-aide\">Une ligne vide sépare les "
                        "paragraphes. Le PDF reprend la date, le lieu, les structures invitées "
                        "et leur présence.</p><textarea id=\"compte-rendu-texte\" name=\"texte\" "
-                       "rows=\"14\" cols=\"80\" aria-describedby=\"compte-rendu-aide\"");
+                       "rows=\"14\" cols=\"80\" aria-describedby=\"compte-rendu-aide");
         if (minutes_error)
-            mg_buf_puts(b, " aria-invalid=\"true\"");
+            mg_buf_puts(b, " compte-rendu-erreur\" aria-invalid=\"true\"");
+        else
+            mg_buf_puts(b, "\"");
         mg_buf_printf(b, " maxlength=\"%d\">", MINUTES_MAX_CHARS);
         mg_html_text(b, text ? text : "");
-        mg_buf_puts(b, "</textarea><button type=\"submit\">Enregistrer le compte rendu</button>"
-                       "</form>\n");
+        mg_buf_puts(b, "</textarea>");
+        if (minutes_error) {
+            mg_buf_puts(b, "<p class=\"field-error\" id=\"compte-rendu-erreur\">");
+            mg_html_text(b, minutes_error);
+            mg_buf_puts(b, "</p>");
+        }
+        mg_buf_puts(b, "<button type=\"submit\">Enregistrer le compte rendu</button></form>\n");
     }
     mg_buf_puts(b, "</section>\n");
     web_history(b, ctx, "meeting", m->id);

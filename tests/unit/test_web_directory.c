@@ -772,6 +772,15 @@ static void test_meeting(void **state)
     r = request(&owner, "POST", path, "texte=");
     assert_int_equal(r.status, 422);
     mg_http_response_free(&r);
+    /* A control character: refused, the text typed kept in the page. */
+    r = request(&owner, "POST", path, "texte=Texte+gard%C3%A9+%01");
+    assert_int_equal(r.status, 422);
+    assert_true(has(&r, "Texte gardé"));
+    assert_true(has(&r, "caractère de contrôle"));
+    mg_http_response_free(&r);
+    mg_dir_meeting still;
+    assert_int_equal(mg_dir_meeting_get(app->db, mid, &still, &d), 0);
+    assert_false(still.has_minutes);
     char b4[512] = "";
     form_add(b4, sizeof b4, "texte",
              "Tour de table des structures présentes.\r\n\r\nProchaine réunion en juin.");
