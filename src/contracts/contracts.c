@@ -451,7 +451,7 @@ struct list_tx {
     const int64_t *orgs;
     size_t norgs;
     mg_contract *out;
-    size_t n, total;
+    size_t n, cap, total;
 };
 
 /* "?1, ?2, …, ?n" for n ≤ 32 parameters. */
@@ -494,9 +494,21 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     for (size_t i = 0; rc == 0 && i < t->norgs; i++)
         rc = mg_db_bind_int64(q, (int)i + 1, t->orgs[i]);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        if (t->n < MG_CONTRACT_LIST_MAX)
-            read_contract(q, &t->out[t->n++]);
         rc = 0;
+        if (t->n == MG_CONTRACT_LIST_MAX)
+            continue;
+        if (t->n == t->cap) {
+            /* A contract is some 6 KB (its territory's room): grown as read. */
+            size_t cap = t->cap ? t->cap * 2 : 8;
+            mg_contract *grown = realloc(t->out, cap * sizeof *grown);
+            if (!grown) {
+                rc = MG_ENOMEM;
+                break;
+            }
+            t->out = grown;
+            t->cap = cap;
+        }
+        read_contract(q, &t->out[t->n++]);
     }
     mg_db_finalize(q);
     return rc < 0 ? rc : 0;
@@ -514,17 +526,10 @@ int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract *
     if (norgs == 0)
         return 0;
     struct list_tx t = {.orgs = orgs, .norgs = norgs};
-    t.out = calloc(MG_CONTRACT_LIST_MAX, sizeof *t.out);
-    if (!t.out)
-        return MG_ENOMEM;
     int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
     if (rc < 0 || t.n == 0) {
         free(t.out);
         t.out = NULL;
-    } else {
-        mg_contract *shrunk = realloc(t.out, t.n * sizeof *t.out);
-        if (shrunk)
-            t.out = shrunk;
     }
     if (rc == 0) {
         *out = t.out;

@@ -5,7 +5,8 @@
  * partner, removes it; refused forms come back with what was typed; a
  * reader of the lead sees the pages without their forms and is refused
  * the changes; another organisation's manager gets the 404 of a contract
- * that does not exist, with nothing of its content.
+ * that does not exist, with nothing of its content. On SQLite, then on
+ * PostgreSQL when MG_TEST_PG_URI is set.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "auth/auth.h"
 #include "contracts/contracts.h"
 #include "directory/directory.h"
+#include "pg_fixture.h"
 #include "testutil.h"
 #include "web_fixture.h"
 
@@ -457,5 +459,14 @@ int main(void)
         cmocka_unit_test(test_reader_views_but_cannot_add),
         cmocka_unit_test(test_other_organisation_gets_404),
     };
-    return cmocka_run_group_tests(tests, setup, web_teardown);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, setup, web_teardown);
+    /* The same on PostgreSQL, in a database made anew. */
+    int pg = test_pg_database("mg_test_web_contracts", web_fixture_db, sizeof web_fixture_db);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", tests, setup, web_teardown);
 }
