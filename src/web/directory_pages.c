@@ -1078,13 +1078,16 @@ static void render_contract_roles(mg_buf *b, web_ctx *ctx, int64_t id)
                            "<th scope=\"col\">État de l'action</th><th scope=\"col\">Rôle"
                            "</th></tr></thead><tbody>\n");
         mg_buf_puts(b, "<tr><td>");
+        mg_html_link_id(b, "/contrats/", roles[k].contract_id, NULL);
         mg_html_text(b, roles[k].contract_title);
-        mg_buf_puts(b, " <small>(");
+        mg_buf_puts(b, "</a> <small>(");
         mg_html_text(b, mg_contract_kind_label(roles[k].contract_kind));
         mg_buf_puts(b, ")</small></td><td>");
         mg_html_text(b, roles[k].lead_name);
-        mg_buf_puts(b, "</td><td>");
+        mg_buf_printf(b, "</td><td><a href=\"/contrats/%lld/actions/%lld\">",
+                      (long long)roles[k].contract_id, (long long)roles[k].action_id);
         mg_html_text(b, roles[k].action_title);
+        mg_buf_puts(b, "</a>");
         mg_buf_puts(b, "</td><td>");
         mg_html_text(b, mg_action_status_label(roles[k].action_status));
         mg_buf_puts(b, "</td><td>");

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "audit/audit.h"
+#include "contracts/contracts.h"
 #include "directory/directory.h"
 #include "testutil.h"
 #include "web/app.h"
@@ -673,6 +674,40 @@ static void test_anonymous_private_pages(void **state)
     mg_http_response_free(&r);
 }
 
+/* The contracts and actions a structure takes part in: named to those who
+ * may see the contract (its lead's members), counted for the others. */
+static void test_contract_roles(void **state)
+{
+    (void)state;
+    mg_diag d = {{0}};
+    int64_t contract = 0, action = 0;
+    const char *title = "Contrat local de santé des Essais (exemple)";
+    const char *atitle = "Consultations avancées (exemple)";
+    mg_contract_input ci = {.kind = "cls", .title = title};
+    mg_contract_action_input ai = {.title = atitle};
+    assert_int_equal(mg_contract_create(app->db, 0, web_org_id, &ci, &contract, NULL, &d), 0);
+    assert_int_equal(mg_contract_action_create(app->db, 0, contract, &ai, &action, NULL, &d), 0);
+    assert_int_equal(mg_contract_participant_add(app->db, 0, action, sid[S_PHARMACY],
+                                                 MG_PARTICIPANT_PARTNER, NULL, &d),
+                     0);
+    char path[64];
+    snprintf(path, sizeof path, "/structure/%lld", (long long)sid[S_PHARMACY]);
+    /* The lead's manager sees the contract, the action and the role. */
+    mg_http_response r = request(&other, "GET", path, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(has(&r, title));
+    assert_true(has(&r, atitle));
+    assert_true(has(&r, mg_participant_role_label(MG_PARTICIPANT_PARTNER)));
+    mg_http_response_free(&r);
+    /* Others learn that there is one, not which. */
+    r = request(&anon, "GET", path, NULL);
+    assert_int_equal(r.status, 200);
+    assert_false(has(&r, title));
+    assert_false(has(&r, atitle));
+    assert_true(has(&r, "1 action de contrats que vous ne pouvez pas consulter"));
+    mg_http_response_free(&r);
+}
+
 /* --- Meetings ------------------------------------------------------------------------------ */
 
 static void test_meeting(void **state)
@@ -841,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_new_structure),
         cmocka_unit_test(test_merges_for_platform_only),
         cmocka_unit_test(test_anonymous_private_pages),
+        cmocka_unit_test(test_contract_roles),
         cmocka_unit_test(test_meeting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
