@@ -26,6 +26,8 @@ static void usage(FILE *f)
           "  organisation\n"
           "            add an organisation (the operator's, the first ones)\n"
           "  user      add an account, with a role in an organisation\n"
+          "  directory the directory of local actors: import (data·inclusion, FINESS,\n"
+          "            annuaire santé), export, merges of duplicates\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
         return mg_cmd_organisation(argc - 1, argv + 1);
     if (strcmp(cmd, "user") == 0)
         return mg_cmd_user(argc - 1, argv + 1);
+    if (strcmp(cmd, "directory") == 0)
+        return mg_cmd_directory(argc - 1, argv + 1);
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;

@@ -500,7 +500,7 @@ static void test_finess(void **state)
     const mg_dir_structure *s = &set.structures[0];
     assert_string_equal(s->name, "PHARMACIE EXEMPLE DE CARCASSONNE");
     assert_string_equal(s->address, "12 RUE DE L'EXEMPLE");
-    assert_string_equal(s->siret, "99999999000024");
+    assert_string_equal(s->siret, "99999999800027");
     assert_string_equal(s->phone, "0468000010");
     assert_string_equal(s->updated_on, "2025-06-30");
     assert_string_equal(s->description, "Pharmacie d'Officine");
