@@ -16,6 +16,7 @@
 
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,6 +480,67 @@ static void test_roles_of_organisation(void **state)
     mg_db_close(db);
 }
 
+/* Several threads, each with its own connection of the pool, ask at once
+ * for a pilot of the same action: one wins, the others are refused on the
+ * role, and the action has one pilot. */
+#define RACERS 6
+struct racer {
+    mg_db *db;
+    int64_t action, org;
+    int rc;
+    char field[32];
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    mg_contract_field_error fe = {0};
+    mg_diag d = {{0}};
+    r->rc = mg_contract_participant_add(r->db, 7, r->action, r->org, MG_PARTICIPANT_PILOT, &fe,
+                                        &d);
+    snprintf(r->field, sizeof r->field, "%s", fe.field ? fe.field : "");
+    return NULL;
+}
+
+static void test_concurrent_pilots(void **state)
+{
+    mg_db *db = open_db(state);
+    int64_t dep = org_ok(db, "Département de l'Aude", "departement");
+    int64_t k = contract_ok(db, dep, "Contrat");
+    int64_t act = action_ok(db, k, "Cabine");
+    struct racer r[RACERS];
+    pthread_t t[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "Structure %d (exemple)", i);
+        r[i] = (struct racer){.db = db, .action = act, .org = org_ok(db, name, "association")};
+    }
+    for (int i = 0; i < RACERS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    for (int i = 0; i < RACERS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    int won = 0;
+    int64_t winner = 0;
+    for (int i = 0; i < RACERS; i++) {
+        if (r[i].rc == 0) {
+            won++;
+            winner = r[i].org;
+        } else if (r[i].rc != MG_EINVAL || strcmp(r[i].field, "role") != 0) {
+            fail_msg("racer %d: rc %d field %s", i, r[i].rc, r[i].field);
+        }
+    }
+    assert_int_equal(won, 1);
+    mg_contract_participant *p = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_contract_participants(db, act, &p, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(p[0].organisation_id, winner);
+    assert_int_equal(p[0].role, MG_PARTICIPANT_PILOT);
+    free(p);
+    mg_db_close(db);
+}
+
 /* Keys and labels read back. */
 static void test_codes(void **state)
 {
@@ -508,7 +570,8 @@ static void test_codes(void **state)
     X(test_participants)                                                                         \
     X(test_constraints_in_database)                                                              \
     X(test_audit)                                                                                \
-    X(test_roles_of_organisation)
+    X(test_roles_of_organisation)                                                                 \
+    X(test_concurrent_pilots)
 
 int main(void)
 {
