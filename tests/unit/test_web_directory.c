@@ -22,6 +22,7 @@
 
 #include "audit/audit.h"
 #include "contracts/contracts.h"
+#include "pg_fixture.h"
 #include "directory/directory.h"
 #include "testutil.h"
 #include "web/app.h"
@@ -879,5 +880,14 @@ int main(void)
         cmocka_unit_test(test_contract_roles),
         cmocka_unit_test(test_meeting),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, setup, teardown);
+    /* The same on PostgreSQL when scripts/test.sh provides a server. */
+    int pg = test_pg_database("mg_test_web_directory", web_fixture_db, sizeof web_fixture_db);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", tests, setup, teardown);
 }
