@@ -752,7 +752,7 @@ static int annuaire_page(web_ctx *ctx)
         if (total == 0) {
             mg_buf_puts(b, "<p>Aucune structure ne correspond à cette recherche.</p>\n");
         } else {
-            mg_buf_printf(b, "<p role=\"status\">%zu %s", total,
+            mg_buf_printf(b, "<p role=\"status\">%zu %s", total, /* lint-ok: literals of the program */
                           total > 1 ? "structures trouvées" : "structure trouvée");
             if (s.scoped) {
                 mg_buf_puts(b, " — ");
@@ -868,7 +868,7 @@ static int carte_page(web_ctx *ctx)
                              "pour voir les autres.</p>\n",
                           total, set.nstructures);
         if (set.nstructures > nsites)
-            mg_buf_printf(b, "<p class=\"note\">%zu %s sans position connue (ni coordonnées, ni "
+            mg_buf_printf(b, "<p class=\"note\">%zu %s sans position connue (ni coordonnées, ni " /* lint-ok: literals of the program */
                              "commune du territoire) : %s dans la liste seulement.</p>\n",
                           set.nstructures - nsites,
                           set.nstructures - nsites > 1 ? "structures" : "structure",
@@ -1099,7 +1099,7 @@ static void render_contract_roles(mg_buf *b, web_ctx *ctx, int64_t id)
     if (n == 0)
         mg_buf_puts(b, "<p>La structure ne participe à aucune action de contrat.</p>\n");
     else if (shown < n)
-        mg_buf_printf(b, "<p>%s%zu %s de contrats que vous ne pouvez pas consulter.</p>\n",
+        mg_buf_printf(b, "<p>%s%zu %s de contrats que vous ne pouvez pas consulter.</p>\n", /* lint-ok: literals of the program */
                       shown ? "Et " : "La structure participe à ", n - shown,
                       n - shown > 1 ? "actions" : "action");
     mg_buf_puts(b, "</section>\n");

@@ -9,7 +9,6 @@
  * structure has which category, commune, thematic, published contact),
  * not written down from a run.
  */
-#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 
 #include "audit/audit.h"
 #include "contracts/contracts.h"
+#include "parse/parse.h"
 #include "pg_fixture.h"
 #include "directory/directory.h"
 #include "testutil.h"
@@ -740,7 +740,8 @@ static void test_meeting(void **state)
     r = request(&owner, "POST", "/reseau/reunions", body);
     assert_int_equal(r.status, 303);
     int64_t mid = 0;
-    assert_int_equal(sscanf(r.location, "/reseau/reunions/%" SCNd64, &mid), 1);
+    assert_true(strncmp(r.location, "/reseau/reunions/", 17) == 0);
+    assert_int_equal(mg_parse_id(r.location + 17, INT64_MAX, &mid, NULL), 0);
     mg_http_response_free(&r);
     mg_dir_meeting m;
     mg_diag d = {{0}};
