@@ -238,6 +238,9 @@ int mg_dir_search_services(mg_db *db, const mg_dir_query *q, mg_dir_set *into, s
  * (codes), at most `limit`, into `into`, with their services that have a
  * booking_url or opening hours (the finder shows them). Uses the
  * (category, commune_code) index: one statement per call.
+ * The structures come in the order of their commune in `communes`, then by
+ * name, and `limit` keeps the first ones in that order (the finder lists
+ * communes nearest first and asks for what it still needs).
  */
 int mg_dir_in_communes(mg_db *db, mg_dir_category category, const char *const *communes,
                        size_t ncommunes, size_t limit, mg_dir_set *into,

@@ -31,10 +31,6 @@
 #define PER_SECTION 5
 /* Communes whose BPE counts a category without directory entries shows. */
 #define BPE_COMMUNES 5
-/* The first batch of nearest communes asked for; each next one doubles. */
-#define FIRST_BATCH 4
-/* Rows one directory call may return (a batch of communes, one category). */
-#define QUERY_LIMIT 1000
 /* How much of what was typed the page keeps and quotes, in bytes. */
 #define TYPED_MAX 200
 
@@ -357,8 +353,13 @@ static reach *nearest(const mg_http_request *r, const mg_diagnosis *g, size_t i,
 
 /* --- One category --------------------------------------------------------- */
 
+/* A structure found: its index in the set (the set's array moves as
+ * later calls append to it; its strings do not), its name and id for the
+ * order. */
 typedef struct found {
-    const mg_dir_structure *s;
+    size_t k;
+    const char *name;
+    int64_t id;
     double minutes;
     size_t order; /* position in the reach list of its commune */
 } found;
@@ -370,10 +371,10 @@ static int cmp_found(const void *x, const void *y)
         return a->minutes < b->minutes ? -1 : 1;
     if (a->order != b->order)
         return a->order < b->order ? -1 : 1;
-    int c = strcmp(a->s->name ? a->s->name : "", b->s->name ? b->s->name : "");
+    int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
     if (c)
         return c;
-    return (a->s->id > b->s->id) - (a->s->id < b->s->id);
+    return (a->id > b->id) - (a->id < b->id);
 }
 
 /* The reach entry of commune code `code` among the first n, or -1. */
@@ -391,12 +392,14 @@ static long reach_of(const mg_territory *t, const reach *rc, size_t n, const cha
 }
 
 /*
- * The nearest structures of category c: asks the directory for batches of
- * communes in travel order (4, then 8 more, 16 more…) until PER_SECTION are
- * found or the table is exhausted. Structures of the communes asked for are
- * all returned, so once enough are found the ones of later (farther)
- * communes cannot come first. Fills out[] (at most PER_SECTION), into
- * owning the records.
+ * The nearest structures of category c. The directory is asked for
+ * batches of communes in travel order — the person's commune, then the 2
+ * next, the 4 next… — each time for what is still needed, until
+ * PER_SECTION are found or the table is exhausted. The directory answers
+ * a batch's structures in the order of its communes (directory.h), so the
+ * ones kept are exactly the nearest (ties at equal minutes by name); and
+ * the rows read stay few in a dense directory, the calls few in a sparse
+ * one. Fills out[] (at most PER_SECTION); into owns the records.
  */
 static int nearest_structures(const mg_app *a, const mg_http_request *r, const mg_territory *t,
                               const reach *rc, size_t nr, mg_dir_category c, mg_dir_set *into,
@@ -407,43 +410,28 @@ static int nearest_structures(const mg_app *a, const mg_http_request *r, const m
         return MG_ENOMEM;
     for (size_t k = 0; k < nr; k++)
         codes[k] = t->code[rc[k].commune];
-    size_t asked = 0, batch = FIRST_BATCH;
-    size_t nfound = 0;
-    found *all = NULL;
+    size_t asked = 0, batch = 1, nfound = 0;
     int rcode = MG_OK;
     while (asked < nr && nfound < PER_SECTION) {
         size_t take = batch < nr - asked ? batch : nr - asked;
         size_t before = into->nstructures;
-        if ((rcode = mg_dir_in_communes(a->db, c, codes + asked, take, QUERY_LIMIT, into, d)))
+        if ((rcode = mg_dir_in_communes(a->db, c, codes + asked, take, PER_SECTION - nfound,
+                                        into, d)))
             break;
-        size_t added = into->nstructures - before;
-        if (added) {
-            found *na = mg_http_alloc(r, (nfound + added) * sizeof *na);
-            if (!na) {
-                rcode = MG_ENOMEM;
-                break;
-            }
-            if (nfound)
-                memcpy(na, all, nfound * sizeof *na);
-            all = na;
-            for (size_t k = before; k < into->nstructures; k++) {
-                const mg_dir_structure *s = &into->structures[k];
-                long e = reach_of(t, rc, asked + take, s->commune_code);
-                if (e < 0)
-                    continue;
-                all[nfound++] = (found){s, rc[e].minutes, (size_t)e};
-            }
+        /* At most what was asked for, whatever the store answers. */
+        for (size_t k = before; k < into->nstructures && nfound < PER_SECTION; k++) {
+            const mg_dir_structure *s = &into->structures[k];
+            long e = reach_of(t, rc + asked, take, s->commune_code);
+            if (e >= 0)
+                out[nfound++] = (found){k, s->name, s->id, rc[asked + (size_t)e].minutes,
+                                        asked + (size_t)e};
         }
         asked += take;
         batch *= 2;
     }
-    if (rcode == MG_OK && nfound) {
-        qsort(all, nfound, sizeof *all, cmp_found);
-        *nout = nfound < PER_SECTION ? nfound : PER_SECTION;
-        memcpy(out, all, *nout * sizeof *out);
-    } else {
-        *nout = 0;
-    }
+    if (rcode == MG_OK)
+        qsort(out, nfound, sizeof *out, cmp_found);
+    *nout = rcode == MG_OK ? nfound : 0;
     return rcode;
 }
 
@@ -562,7 +550,7 @@ static void draw_hours(mg_buf *b, const mg_dir_set *set, const mg_dir_structure 
 static void draw_structure(mg_buf *b, const mg_territory *t, const mg_dir_set *set,
                            const found *f, const mg_oh_instant *now)
 {
-    const mg_dir_structure *s = f->s;
+    const mg_dir_structure *s = &set->structures[f->k];
     mg_buf_puts(b, "<li class=\"finder-item\">\n<h3>");
     mg_html_text(b, s->name ? s->name : "");
     mg_buf_puts(b, "</h3>\n<p class=\"finder-time\"><strong>");

@@ -92,7 +92,10 @@ static size_t pick(size_t from)
     return 0;
 }
 
-static size_t p_self, p_mid, p_far, p_gp;
+static size_t p_self, p_mid, p_far, p_gp, p_crowd;
+/* Pharmacies in the crowded commune, asked for in the same batch of
+ * communes as the middle one: more than the finder shows. */
+#define CROWD 70
 
 static mg_dir_structure *add(mg_dir_set *s, const char *id, const char *name, mg_dir_category c,
                              size_t commune, const char *hours)
@@ -124,8 +127,15 @@ static int finder_setup(void **state)
     }
     p_self = pick(0);
     p_mid = pick(3);
+    p_crowd = pick(4);
     p_far = pick(8);
-    p_gp = pick(5);
+    p_gp = pick(9);
+    /* The crowded commune is asked in the same batch as the middle one
+     * (batches: 1 commune, 2, 4: positions 3 to 6). */
+    if (p_mid > 6 || p_crowd > 6) {
+        fprintf(stderr, "setup: positions %zu and %zu are not in one batch\n", p_mid, p_crowd);
+        return -1;
+    }
     mg_dir_set s;
     mg_dir_set_init(&s);
     /* Pharmacies, imported farthest first so that the order shown is not
@@ -136,6 +146,12 @@ static int finder_setup(void **state)
         near_list[p_mid].commune, "24/7");
     add(&s, "ph-self", "Pharmacie de la commune (exemple)", MG_DIR_PHARMACY,
         near_list[p_self].commune, "24/7");
+    for (int k = 0; k < CROWD; k++) {
+        char id[32], name[96];
+        snprintf(id, sizeof id, "ph-crowd-%d", k);
+        snprintf(name, sizeof name, "Pharmacie de la foule n° %02d (exemple)", k);
+        add(&s, id, name, MG_DIR_PHARMACY, near_list[p_crowd].commune, "24/7");
+    }
     add(&s, "gp", "Cabinet médical des Tests (exemple)", MG_DIR_GP_PRACTICE,
         near_list[p_gp].commune, GP_HOURS);
     mg_dir_service *v = mg_dir_add_service(&s);
@@ -215,32 +231,45 @@ static const char *section_of(const char *page, const char *id, const char **end
 }
 
 /* Pharmacies come nearest first, in the order of the pairs' minutes, each
- * with its time rounded. */
+ * with its time rounded: the commune's own, the middle one's, then three
+ * of the crowded commune's (asked in the same batch as the middle one,
+ * whose one pharmacy must not be lost among the crowd's), and not the far
+ * one's. */
 static void test_nearest_order(void **state)
 {
     (void)state;
+    assert_true(near_list[p_self].minutes < near_list[p_mid].minutes);
+    assert_true(near_list[p_mid].minutes < near_list[p_crowd].minutes);
+    assert_true(near_list[p_crowd].minutes < near_list[p_far].minutes);
     mg_http_response res = get_anonymous("/ou-me-soigner?commune=" ORIGIN);
     assert_int_equal(res.status, 200);
     const char *page = text(&res), *end;
     const char *sec = section_of(page, "pharmacies", &end);
     const char *a = strstr(sec, "Pharmacie de la commune (exemple)");
     const char *b = strstr(sec, "Pharmacie du milieu (exemple)");
-    const char *c = strstr(sec, "Pharmacie lointaine (exemple)");
-    assert_non_null(a);
-    assert_non_null(b);
-    assert_non_null(c);
-    assert_true(c < end);
-    /* The order the pairs give, computed here. */
-    struct {
+    const char *c = strstr(sec, "Pharmacie de la foule n° ");
+    const char *far = strstr(sec, "Pharmacie lointaine (exemple)");
+    assert_true(a && a < end);
+    assert_true(b && b < end);
+    assert_true(c && c < end);
+    assert_true(!far || far > end);
+    assert_true(a < b);
+    assert_true(b < c);
+    /* Five shown, three of them the crowd's. */
+    size_t items = 0, crowd = 0;
+    for (const char *p = strstr(sec, "<li class=\"finder-item\">"); p && p < end;
+         p = strstr(p + 1, "<li class=\"finder-item\">"))
+        items++;
+    for (const char *p = c; p && p < end; p = strstr(p + 1, "Pharmacie de la foule n° "))
+        crowd++;
+    assert_int_equal(items, 5);
+    assert_int_equal(crowd, 3);
+    /* Each shows its minutes, rounded. */
+    const struct {
         const char *at;
         double minutes;
     } got[3] = {{a, near_list[p_self].minutes}, {b, near_list[p_mid].minutes},
-                {c, near_list[p_far].minutes}};
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            if (got[i].minutes < got[j].minutes)
-                assert_true(got[i].at < got[j].at);
-    /* Each shows its minutes, rounded. */
+                {c, near_list[p_crowd].minutes}};
     for (int i = 0; i < 3; i++) {
         long m = lround(got[i].minutes);
         char expect[64];
@@ -253,8 +282,7 @@ static void test_nearest_order(void **state)
         assert_non_null(hit);
         assert_true(hit < next);
     }
-    assert_non_null(strstr(page, "trajet en voiture, estimation") ||
-                    strstr(page, "Temps de trajet en voiture, estimation"));
+    assert_non_null(strstr(page, "Temps de trajet en voiture, estimation"));
     /* No cookie, nothing from elsewhere. */
     assert_int_equal(res.set_cookie[0][0], 0);
     assert_null(strstr(page, "src=\"http"));
@@ -520,9 +548,9 @@ static void test_api(void **state)
     json_error_t err;
     json_t *doc = json_loads(text(&res), 0, &err);
     assert_non_null(doc);
-    assert_int_equal(json_integer_value(json_object_get(doc, "total")), 3);
+    assert_int_equal(json_integer_value(json_object_get(doc, "total")), 3 + CROWD);
     json_t *arr = json_object_get(doc, "structures");
-    assert_int_equal(json_array_size(arr), 3);
+    assert_int_equal(json_array_size(arr), 50); /* the default page */
     json_t *first = json_array_get(arr, 0);
     assert_non_null(json_object_get(first, "nom"));
     json_t *m = json_object_get(first, "maillage");
@@ -533,7 +561,7 @@ static void test_api(void **state)
     /* One page of one. */
     res = get("/api/v1/structures?categorie=pharmacy&limit=1&offset=1");
     doc = json_loads(text(&res), 0, &err);
-    assert_int_equal(json_integer_value(json_object_get(doc, "total")), 3);
+    assert_int_equal(json_integer_value(json_object_get(doc, "total")), 3 + CROWD);
     assert_int_equal(json_array_size(json_object_get(doc, "structures")), 1);
     json_decref(doc);
     mg_http_response_free(&res);
