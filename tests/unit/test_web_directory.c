@@ -479,7 +479,51 @@ static void test_owner_edits_audited(void **state)
         if (set.services[k].name && strcmp(set.services[k].name, "Permanence sociale (exemple)") == 0)
             found = true;
     assert_true(found);
+    int64_t first = set.services[0].id;
+    size_t nservices = set.nservices;
     mg_dir_set_free(&set);
+
+    /* An existing service's form: refused hours keep what was typed… */
+    char sv[24];
+    snprintf(sv, sizeof sv, "%lld", (long long)first);
+    body[0] = '\0';
+    form_add(body, sizeof body, "service", sv);
+    form_add(body, sizeof body, "name", "Consultations renommées (exemple)");
+    form_add(body, sizeof body, "description", "Sur rendez-vous (exemple).");
+    form_add(body, sizeof body, "opening_hours", "Mo-Fr 8h-12h");
+    r = request(&owner, "POST", path, body);
+    assert_int_equal(r.status, 422);
+    assert_true(has(&r, "Consultations renommées (exemple)"));
+    assert_true(has(&r, "Horaires du service"));
+    mg_http_response_free(&r);
+    /* …and right ones replace its fields, adding no service. */
+    body[0] = '\0';
+    form_add(body, sizeof body, "service", sv);
+    form_add(body, sizeof body, "name", "Consultations renommées (exemple)");
+    form_add(body, sizeof body, "description", "Sur rendez-vous (exemple).");
+    form_add(body, sizeof body, "opening_hours", "Mo-Fr 08:00-12:00");
+    r = request(&owner, "POST", path, body);
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    get_structure(S_CENTRE, &set);
+    assert_int_equal(set.nservices, nservices);
+    found = false;
+    for (size_t k = 0; k < set.nservices; k++)
+        if (set.services[k].id == first) {
+            assert_string_equal(set.services[k].name, "Consultations renommées (exemple)");
+            assert_string_equal(set.services[k].opening_hours, "Mo-Fr 08:00-12:00");
+            found = true;
+        }
+    assert_true(found);
+    mg_dir_set_free(&set);
+    /* A service of another structure is not this one's. */
+    body[0] = '\0';
+    form_add(body, sizeof body, "service", "999999");
+    form_add(body, sizeof body, "name", "Autre (exemple)");
+    form_add(body, sizeof body, "description", "Autre (exemple).");
+    r = request(&owner, "POST", path, body);
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
 }
 
 static void test_refused_edit_keeps_typed(void **state)
