@@ -1,7 +1,9 @@
 /*
  * Contracts, actions and their participants (contracts/contracts.h): the
  * checks of what people type, the SQL (tables of migration 007) and the
- * audit entries of each change.
+ * audit entries of each change. The only table of another module read here
+ * is the directory's `structures` (migration 006), to say whether a
+ * participant has a structure page.
  */
 #include "contracts/contracts.h"
 
@@ -546,7 +548,9 @@ int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract *
     "a.id, a.contract_id, a.title, a.description, a.status, a.starts_on, a.due_on, "             \
     "a.created_at, a.updated_at, pl.organisation_id, po.name, "                                  \
     "(SELECT count(*) FROM action_participants x WHERE x.action_id = a.id "                      \
-    "AND x.role = 'partner') "                                                                   \
+    "AND x.role = 'partner'), "                                                                  \
+    "CASE WHEN EXISTS (SELECT 1 FROM structures s WHERE s.organisation_id = pl.organisation_id) " \
+    "THEN 1 ELSE 0 END "                                                                         \
     "FROM contract_actions a "                                                                   \
     "LEFT JOIN action_participants pl ON pl.action_id = a.id AND pl.role = 'pilot' "             \
     "LEFT JOIN organisations po ON po.id = pl.organisation_id "
@@ -587,6 +591,7 @@ static int read_action(const mg_db_stmt *q, mg_contract_action *out)
     out->pilot_id = mg_db_column_int64(q, 9);
     copy_col(out->pilot_name, sizeof out->pilot_name, q, 10);
     out->partners = (size_t)mg_db_column_int64(q, 11);
+    out->pilot_in_directory = out->pilot_id > 0 && mg_db_column_int64(q, 12) != 0;
     return 0;
 }
 
@@ -819,7 +824,9 @@ static int participants_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->n = 0;
     mg_db_stmt *q = NULL;
     int rc = mg_db_prepare(c,
-                           "SELECT p.organisation_id, o.name, o.kind, p.role, p.created_at "
+                           "SELECT p.organisation_id, o.name, o.kind, p.role, p.created_at, "
+                           "CASE WHEN EXISTS (SELECT 1 FROM structures s "
+                           "WHERE s.organisation_id = p.organisation_id) THEN 1 ELSE 0 END "
                            "FROM action_participants p "
                            "JOIN organisations o ON o.id = p.organisation_id "
                            "WHERE p.action_id = ?1 "
@@ -846,6 +853,7 @@ static int participants_body(mg_db_conn *c, void *ctx, mg_diag *d)
         copy_col(p->kind, sizeof p->kind, q, 2);
         role_of(q, 3, &p->role);
         copy_col(p->created_at, sizeof p->created_at, q, 4);
+        p->in_directory = mg_db_column_int64(q, 5) != 0;
     }
     mg_db_finalize(q);
     return rc < 0 ? rc : 0;

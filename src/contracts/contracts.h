@@ -170,6 +170,7 @@ typedef struct mg_contract_action {
     char starts_on[11], due_on[11]; /* "YYYY-MM-DD"; "" not known */
     int64_t pilot_id;          /* 0: no pilot yet */
     char pilot_name[MG_CONTRACT_NAME_MAX_BYTES + 1];
+    bool pilot_in_directory;   /* the pilot is a structure of the directory (has its page) */
     size_t partners;           /* number of partners */
     char created_at[MG_DB_TIMESTAMP_SIZE];
     char updated_at[MG_DB_TIMESTAMP_SIZE];
@@ -207,6 +208,8 @@ typedef struct mg_contract_participant {
     int64_t organisation_id;
     char name[MG_CONTRACT_NAME_MAX_BYTES + 1];
     char kind[16];             /* the organisation's kind key (auth/auth.h) */
+    bool in_directory;         /* a structure of the directory (has its page), not only an
+                                  organisation of the accounts (a Département, an ARS…) */
     mg_participant_role role;
     char created_at[MG_DB_TIMESTAMP_SIZE];
 } mg_contract_participant;

@@ -333,8 +333,15 @@ static void territory(mg_buf *b, web_ctx *ctx, const char *key)
     mg_html_text(b, key);
 }
 
-static void structure_link(mg_buf *b, int64_t id, const char *name)
+/* A participant's name, linked to its structure page when it is a
+ * structure of the directory (an organisation that is not has no public
+ * page to link to). */
+static void structure_link(mg_buf *b, int64_t id, const char *name, bool in_directory)
 {
+    if (!in_directory) {
+        mg_html_text(b, name);
+        return;
+    }
     mg_html_link_id(b, "/structure/", id, NULL);
     mg_html_text(b, name);
     mg_buf_puts(b, "</a>");
@@ -534,7 +541,7 @@ static int contract_render(web_ctx *ctx, const mg_contract *c, const web_form_in
             mg_html_text(b, mg_action_status_label(a->status));
             mg_buf_puts(b, "</td><td>");
             if (a->pilot_id)
-                structure_link(b, a->pilot_id, a->pilot_name);
+                structure_link(b, a->pilot_id, a->pilot_name, a->pilot_in_directory);
             else
                 mg_buf_puts(b, "—");
             mg_buf_printf(b, "</td><td>%zu</td><td>", a->partners);
@@ -628,7 +635,7 @@ static void render_participants(mg_buf *b, web_ctx *ctx, const action_view *v, b
     action_path(base, sizeof base, v->c.id, v->a.id);
     for (size_t k = 0; k < n; k++) {
         mg_buf_puts(b, "<tr><th scope=\"row\">");
-        structure_link(b, p[k].organisation_id, p[k].name);
+        structure_link(b, p[k].organisation_id, p[k].name, p[k].in_directory);
         mg_buf_puts(b, "</th><td>");
         mg_html_text(b, mg_participant_role_label(p[k].role));
         mg_buf_puts(b, "</td>");
@@ -714,7 +721,7 @@ static int render_search(mg_buf *b, web_ctx *ctx, const action_view *v,
             for (size_t i = 0; i < n; i++)
                 already = already || p[i].organisation_id == s->id;
             mg_buf_puts(b, "<tr><th scope=\"row\">");
-            structure_link(b, s->id, s->name ? s->name : "");
+            structure_link(b, s->id, s->name ? s->name : "", true);
             mg_buf_puts(b, "</th><td>");
             mg_html_text(b, mg_dir_category_label(s->category));
             mg_buf_puts(b, "</td><td>");

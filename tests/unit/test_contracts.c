@@ -25,6 +25,7 @@
 #include "auth/auth.h"
 #include "contracts/contracts.h"
 #include "db_fixture.h"
+#include "directory/directory.h"
 
 TEST_DB_FIXTURE("contracts")
 
@@ -265,6 +266,7 @@ static void test_participants(void **state)
     assert_int_equal(p[0].organisation_id, cc); /* the pilot first */
     assert_int_equal(p[0].role, MG_PARTICIPANT_PILOT);
     assert_string_equal(p[0].kind, "epci");
+    assert_false(p[0].in_directory); /* an organisation, not a structure of the directory */
     assert_int_equal(p[1].organisation_id, ars); /* then partners by name */
     assert_int_equal(p[2].organisation_id, msp);
     assert_int_equal(p[2].role, MG_PARTICIPANT_PARTNER);
@@ -275,6 +277,7 @@ static void test_participants(void **state)
     assert_int_equal(a.pilot_id, cc);
     assert_string_equal(a.pilot_name, "CC Piège-Lauragais-Malepère");
     assert_int_equal(a.partners, 2);
+    assert_false(a.pilot_in_directory);
     mg_contract_action_clear(&a);
 
     /* Removing the pilot lets another one in. */
@@ -541,6 +544,51 @@ static void test_concurrent_pilots(void **state)
     mg_db_close(db);
 }
 
+/* A structure of the directory is told apart from an organisation that is
+ * only one of the accounts (it has a page to link to). */
+static void test_in_directory(void **state)
+{
+    mg_db *db = open_db(state);
+    int64_t dep = org_ok(db, "Département de l'Aude", "departement");
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = mg_dir_add_structure(&set);
+    assert_non_null(s);
+    s->name = mg_dir_strdup(&set, "Centre social de Bram (exemple)", SIZE_MAX);
+    s->category = MG_DIR_SOCIAL;
+    s->source = mg_dir_strdup(&set, "maillage", SIZE_MAX);
+    s->commune_code = mg_dir_strdup(&set, "11049", SIZE_MAX);
+    s->commune_name = mg_dir_strdup(&set, "Bram", SIZE_MAX);
+    int64_t st = 0;
+    const char *field = NULL;
+    mg_diag d = {{0}};
+    int rc = mg_dir_save(db, 0, &set, &st, &field, &d);
+    mg_dir_set_free(&set);
+    if (rc)
+        fail_msg("structure: %s (%s)", d.msg, field ? field : "-");
+    int64_t k = contract_ok(db, dep, "Contrat");
+    int64_t act = action_ok(db, k, "Réseau");
+    add_ok(db, act, st, MG_PARTICIPANT_PILOT);
+    add_ok(db, act, dep, MG_PARTICIPANT_PARTNER);
+    mg_contract_participant *p = NULL;
+    size_t n = 0;
+    assert_int_equal(mg_contract_participants(db, act, &p, &n, &d), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(p[0].organisation_id, st);
+    assert_true(p[0].in_directory);
+    assert_int_equal(p[1].organisation_id, dep);
+    assert_false(p[1].in_directory);
+    free(p);
+    mg_contract_action *list = NULL;
+    assert_int_equal(mg_contract_actions(db, k, &list, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].pilot_id, st);
+    assert_true(list[0].pilot_in_directory);
+    assert_int_equal(list[0].partners, 1);
+    mg_contract_actions_free(list, n);
+    mg_db_close(db);
+}
+
 /* Keys and labels read back. */
 static void test_codes(void **state)
 {
@@ -571,7 +619,8 @@ static void test_codes(void **state)
     X(test_constraints_in_database)                                                              \
     X(test_audit)                                                                                \
     X(test_roles_of_organisation)                                                                 \
-    X(test_concurrent_pilots)
+    X(test_concurrent_pilots)                                                                    \
+    X(test_in_directory)
 
 int main(void)
 {
