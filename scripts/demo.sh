@@ -4,7 +4,8 @@
 # commune into out/ (CSV, GeoJSON for QGIS, key figures), then serves the
 # web application on http://127.0.0.1:8080/ until Ctrl-C. The first run
 # also makes an example organisation with a manager and an administrator
-# account (passwords drawn at random, kept in out/demo-comptes.txt).
+# account (passwords drawn at random, kept in out/demo-comptes.txt) and
+# imports the example directory of local actors (data/demo/directory).
 # MAILLAGE_PORT and MAILLAGE_ADDRESS change where it listens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,11 @@ if [ ! -s "$accounts" ]; then
         add admin@demo.invalid "Administration (exemple)" administrator
     } >"$accounts"
     umask 022
+    # The directory of local actors: example structures of the Aude
+    # (data/demo/directory/README.md), imported in one transaction.
+    build/maillage directory import --database out/maillage.sqlite \
+        data/demo/directory/aude-exemple.json >out/demo-annuaire-import.csv
+    echo "Directory: data/demo/directory/aude-exemple.json imported (report: out/demo-annuaire-import.csv)."
 fi
 echo "Accounts of the demonstration (out/demo-comptes.txt): log in at /connexion."
 echo "The manager creates scenarios; the administrator is asked to enrol a second"
