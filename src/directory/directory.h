@@ -246,6 +246,18 @@ int mg_dir_in_communes(mg_db *db, mg_dir_category category, const char *const *c
                        size_t ncommunes, size_t limit, mg_dir_set *into,
                        mg_diag *d) MG_WARN_UNUSED;
 
+/**
+ * The same for several categories in one statement (a whole finder page):
+ * at most `limit` structures of each category, grouped by category in the
+ * order given, each group nearest commune first (the communes' order in
+ * the list, the caller's nearest first), then by name; services after
+ * each structure as above. Communes are INSEE codes [0-9A-Z]{5} (MG_EINVAL
+ * otherwise), at most 5,000; categories distinct.
+ */
+int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t ncategories,
+                            const char *const *communes, size_t ncommunes, size_t limit,
+                            mg_dir_set *into, mg_diag *d) MG_WARN_UNUSED;
+
 /* --- The store: edits ------------------------------------------------------------ */
 
 /**

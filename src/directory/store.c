@@ -748,51 +748,89 @@ static int in_communes_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc;
 }
 
-int mg_dir_in_communes(mg_db *db, mg_dir_category category, const char *const *communes,
-                       size_t ncommunes, size_t limit, mg_dir_set *into, mg_diag *d)
+int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t ncategories,
+                            const char *const *communes, size_t ncommunes, size_t limit,
+                            mg_dir_set *into, mg_diag *d)
 {
-    if (!db || !into || (ncommunes && !communes))
+    if (!db || !into || (ncommunes && !communes) || (ncategories && !categories))
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_in_communes: NULL argument");
-    if ((unsigned)category >= MG_DIR_CATEGORY_COUNT)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Catégorie de structure inconnue.");
-    if (ncommunes == 0 || limit == 0)
+    if (ncategories > MG_DIR_CATEGORY_COUNT)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Trop de catégories.");
+    for (size_t k = 0; k < ncategories; k++) {
+        if ((unsigned)categories[k] >= MG_DIR_CATEGORY_COUNT)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Catégorie de structure inconnue.");
+        for (size_t j = 0; j < k; j++)
+            if (categories[j] == categories[k])
+                return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Catégorie répétée.");
+    }
+    if (ncommunes == 0 || limit == 0 || ncategories == 0)
         return 0;
     if (limit > 500)
         limit = 500;
-    /* One statement: the structures of the category in the communes (the
-     * (category, commune_code) index), nearest commune first as the caller
-     * lists them, then by name; with the services the finder shows. */
+    /* One statement: the structures of the categories in the communes (the
+     * (category, commune_code, name_key) index covers the choice), nearest
+     * commune first as the caller lists them, then by name, at most `limit`
+     * of each category; then their rows and the services the finder shows.
+     * Commune codes and category keys are checked words, written as literals. */
     mg_buf b;
-    mg_buf_init(&b, 1u << 20);
-    mg_buf_printf(&b,
-                  "WITH picked AS (SELECT organisation_id, name_key, CASE commune_code");
+    mg_buf_init(&b, 16u << 20);
+    mg_buf cases;
+    mg_buf_init(&cases, 1u << 18);
+    mg_buf_puts(&cases, "CASE commune_code");
     for (size_t i = 0; i < ncommunes && i < MAX_COMMUNES; i++)
         if (communes[i] && strlen(communes[i]) == 5)
-            mg_buf_printf(&b, " WHEN '%.5s' THEN %zu", communes[i], i);
-    mg_buf_printf(&b, " END AS pos FROM structures WHERE category = '%s' AND commune_code IN (",
-                  mg_dir_category_key(category));
-    int rc = commune_literals(&b, communes, ncommunes, d);
-    if (rc) {
+            mg_buf_printf(&cases, " WHEN '%.5s' THEN %zu", communes[i], i);
+    mg_buf_puts(&cases, " END");
+    mg_buf in;
+    mg_buf_init(&in, 1u << 18);
+    int rc = commune_literals(&in, communes, ncommunes, d);
+    if (rc || cases.failed) {
         mg_buf_free(&b);
-        return rc;
+        mg_buf_free(&cases);
+        mg_buf_free(&in);
+        return rc ? rc : mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
     }
-    mg_buf_printf(&b,
-                  ") ORDER BY pos, name_key, organisation_id LIMIT %zu) "
-                  "SELECT " DIR_STRUCTURE_COLS ", " DIR_SERVICE_COLS
-                  " FROM picked p JOIN structures s ON s.organisation_id = p.organisation_id "
-                  "JOIN organisations o ON o.id = s.organisation_id "
-                  "LEFT JOIN services v ON v.structure_id = s.organisation_id "
-                  "AND (v.booking_url IS NOT NULL OR v.opening_hours IS NOT NULL) "
-                  "ORDER BY p.pos, p.name_key, p.organisation_id, v.id",
-                  limit);
+    /* Per category its first `limit` (a LIMIT each), put together with
+     * UNION ALL: cheaper than a window function over all the candidates. */
+    mg_buf_puts(&b, "WITH picked AS (");
+    for (size_t k = 0; k < ncategories; k++)
+        mg_buf_printf(&b,
+                      "%sSELECT * FROM (SELECT organisation_id, name_key, %zu AS cat, %s AS pos "
+                      "FROM structures WHERE category = '%s' AND commune_code IN (%s) "
+                      "ORDER BY pos, name_key, organisation_id LIMIT %zu) c%zu",
+                      k ? " UNION ALL " : "", k, cases.data, mg_dir_category_key(categories[k]),
+                      in.data, limit, k);
+    mg_buf_puts(&b, ") ");
+    mg_buf_free(&cases);
+    mg_buf_free(&in);
+    mg_buf_puts(&b, "SELECT " DIR_STRUCTURE_COLS ", " DIR_SERVICE_COLS
+                    " FROM picked p JOIN structures s ON s.organisation_id = p.organisation_id "
+                    "JOIN organisations o ON o.id = s.organisation_id "
+                    "LEFT JOIN services v ON v.structure_id = s.organisation_id "
+                    "AND (v.booking_url IS NOT NULL OR v.opening_hours IS NOT NULL) "
+                    "ORDER BY p.cat, p.pos, p.name_key, p.organisation_id, v.id");
     if (b.failed) {
         mg_buf_free(&b);
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
     }
+    /* One statement is consistent by itself: no transaction around it
+     * (BEGIN and COMMIT would be two more round trips on PostgreSQL). */
     struct in_communes_tx t = {b.data, into, into->nstructures, into->nservices};
-    rc = mg_db_transaction(db, MG_DB_TX_READ, in_communes_body, &t, d);
+    mg_db_conn *c = NULL;
+    rc = mg_db_acquire(db, &c, d);
+    if (rc == 0)
+        rc = in_communes_body(c, &t, d);
+    mg_db_release(c);
     mg_buf_free(&b);
+    if (rc)
+        set_truncate(into, t.ns, t.nv);
     return rc;
+}
+
+int mg_dir_in_communes(mg_db *db, mg_dir_category category, const char *const *communes,
+                       size_t ncommunes, size_t limit, mg_dir_set *into, mg_diag *d)
+{
+    return mg_dir_in_communes_many(db, &category, 1, communes, ncommunes, limit, into, d);
 }
 
 /* --- Edits ---------------------------------------------------------------------- */

@@ -725,6 +725,23 @@ static void test_in_communes(void **state)
     assert_int_equal(out.nservices, 1);
     mg_dir_set_free(&out);
 
+    /* A whole finder page in one call: each category's first, grouped in
+     * the order asked. */
+    const mg_dir_category cats[] = {MG_DIR_PHARMACY, MG_DIR_GP_PRACTICE, MG_DIR_CABIN};
+    mg_dir_set_init(&out);
+    assert_int_equal(mg_dir_in_communes_many(db, cats, 3, communes, 3, 2, &out, &d), 0);
+    assert_int_equal(out.nstructures, 3);
+    assert_string_equal(out.structures[0].source_id, "e");
+    assert_int_equal(out.structures[0].category, MG_DIR_PHARMACY);
+    assert_string_equal(out.structures[1].source_id, "b");
+    assert_string_equal(out.structures[2].source_id, "c");
+    assert_int_equal(out.nservices, 2);
+    mg_dir_set_free(&out);
+    const mg_dir_category twice[] = {MG_DIR_PHARMACY, MG_DIR_PHARMACY};
+    mg_dir_set_init(&out);
+    assert_int_equal(mg_dir_in_communes_many(db, twice, 2, communes, 3, 2, &out, &d), MG_EINVAL);
+    mg_dir_set_free(&out);
+
     /* Another category; no commune; a bad code. */
     mg_dir_set_init(&out);
     assert_int_equal(mg_dir_in_communes(db, MG_DIR_PHARMACY, communes, 3, 10, &out, &d), 0);

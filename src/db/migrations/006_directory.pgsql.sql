@@ -47,8 +47,8 @@ CREATE TABLE structures (
     CHECK ((lat IS NULL) = (lon IS NULL)),
     UNIQUE (source, source_id)
 );
--- The finder's query: a category in a list of communes.
-CREATE INDEX structures_category_commune ON structures (category, commune_code);
+-- The finder's query: categories in a list of communes, by name (covering).
+CREATE INDEX structures_category_commune ON structures (category, commune_code, name_key);
 -- Search by name and ordering by name.
 CREATE INDEX structures_name_key ON structures (name_key);
 CREATE INDEX structures_commune ON structures (commune_code);
