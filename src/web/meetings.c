@@ -517,14 +517,16 @@ static void render_meeting(web_ctx *ctx, const mg_dir_meeting *m, const char *mi
             mg_html_text(b, minutes_error);
             mg_buf_puts(b, "</a></li></ul></div>\n");
         }
-        mg_buf_printf(b, "<form class=\"stack\" method=\"post\" "
+        /* A form of its own rather than form.stack's grid: the text wants
+         * the page's width. */
+        mg_buf_printf(b, "<form class=\"minutes\" method=\"post\" "
                          "action=\"/reseau/reunions/%lld/compte-rendu\">",
                       (long long)m->id);
         web_csrf_field(b, ctx);
-        mg_buf_puts(b, "<label for=\"compte-rendu-texte\">Texte du compte rendu</label>"
+        mg_buf_puts(b, "<p><label for=\"compte-rendu-texte\">Texte du compte rendu</label></p>"
                        "<p class=\"hint\" id=\"compte-rendu-aide\">Une ligne vide sépare les "
                        "paragraphes. Le PDF reprend la date, le lieu, les structures invitées "
-                       "et leur présence.</p><textarea id=\"compte-rendu-texte\" name=\"texte\" "
+                       "et leur présence.</p>\n<textarea id=\"compte-rendu-texte\" name=\"texte\" "
                        "rows=\"14\" cols=\"80\" aria-describedby=\"compte-rendu-aide");
         if (minutes_error)
             mg_buf_puts(b, " compte-rendu-erreur\" aria-invalid=\"true\"");
@@ -532,13 +534,14 @@ static void render_meeting(web_ctx *ctx, const mg_dir_meeting *m, const char *mi
             mg_buf_puts(b, "\"");
         mg_buf_printf(b, " maxlength=\"%d\">", MINUTES_MAX_CHARS);
         mg_html_text(b, text ? text : "");
-        mg_buf_puts(b, "</textarea>");
+        mg_buf_puts(b, "</textarea>\n");
         if (minutes_error) {
             mg_buf_puts(b, "<p class=\"field-error\" id=\"compte-rendu-erreur\">");
             mg_html_text(b, minutes_error);
-            mg_buf_puts(b, "</p>");
+            mg_buf_puts(b, "</p>\n");
         }
-        mg_buf_puts(b, "<button type=\"submit\">Enregistrer le compte rendu</button></form>\n");
+        mg_buf_puts(b, "<p><button type=\"submit\">Enregistrer le compte rendu</button></p>"
+                       "</form>\n");
     }
     mg_buf_puts(b, "</section>\n");
     web_history(b, ctx, "meeting", m->id);
