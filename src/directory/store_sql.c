@@ -592,6 +592,7 @@ int dir_audit_record(mg_db_conn *c, int64_t by, char kind, int64_t id, const cha
         }
     if (n == 0 && before)
         return 0;
-    return dir_audit(c, by, kind == 's' ? id : 0, kind == 's' ? "structure" : "service", id, verb,
-                     ch, n, d);
+    /* On behalf of the structure: its own id, or the service's structure. */
+    int64_t org = kind == 's' ? id : ((const mg_dir_service *)after)->structure_id;
+    return dir_audit(c, by, org, kind == 's' ? "structure" : "service", id, verb, ch, n, d);
 }
