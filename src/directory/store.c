@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/utf8.h"
 #include "directory/check.h"
 #include "directory/store_internal.h"
@@ -748,6 +749,18 @@ static int in_communes_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc;
 }
 
+struct ranked {
+    const char *code;
+    size_t pos;
+};
+
+static int by_code_then_rank(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
 int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t ncategories,
                             const char *const *communes, size_t ncommunes, size_t limit,
                             mg_dir_set *into, mg_diag *d)
@@ -774,35 +787,48 @@ int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t
      * Commune codes and category keys are checked words, written as literals. */
     mg_buf b;
     mg_buf_init(&b, 16u << 20);
-    mg_buf cases;
-    mg_buf_init(&cases, 1u << 18);
-    mg_buf_puts(&cases, "CASE commune_code");
-    for (size_t i = 0; i < ncommunes && i < MAX_COMMUNES; i++)
-        if (communes[i] && strlen(communes[i]) == 5)
-            mg_buf_printf(&cases, " WHEN '%.5s' THEN %zu", communes[i], i);
-    mg_buf_puts(&cases, " END");
-    mg_buf in;
-    mg_buf_init(&in, 1u << 18);
-    int rc = commune_literals(&in, communes, ncommunes, d);
-    if (rc || cases.failed) {
+    int rc = commune_literals(&b, communes, ncommunes, d); /* checks them */
+    if (rc) {
         mg_buf_free(&b);
-        mg_buf_free(&cases);
-        mg_buf_free(&in);
-        return rc ? rc : mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+        return rc;
     }
-    /* Per category its first `limit` (a LIMIT each), put together with
-     * UNION ALL: cheaper than a window function over all the candidates. */
-    mg_buf_puts(&b, "WITH picked AS (");
+    mg_buf_reset(&b);
+    /* The communes once, with their rank; per category its first `limit`
+     * through the (category, commune_code, name_key) index, one seek per
+     * commune; the categories put together with UNION ALL. */
+    /* A commune listed twice keeps its first rank (a structure once). */
+    bool *repeat = calloc(ncommunes, sizeof *repeat);
+    struct ranked *order = mg_alloc_array(ncommunes, sizeof *order);
+    if (!repeat || !order) {
+        free(repeat);
+        free(order);
+        mg_buf_free(&b);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    }
+    for (size_t i = 0; i < ncommunes; i++)
+        order[i] = (struct ranked){communes[i], i};
+    qsort(order, ncommunes, sizeof *order, by_code_then_rank);
+    for (size_t i = 1; i < ncommunes; i++)
+        if (strcmp(order[i].code, order[i - 1].code) == 0)
+            repeat[order[i].pos] = true;
+    free(order);
+    mg_buf_puts(&b, "WITH wanted (code, pos) AS (VALUES ");
+    bool first = true;
+    for (size_t i = 0; i < ncommunes; i++)
+        if (!repeat[i]) {
+            mg_buf_printf(&b, "%s('%.5s', %zu)", first ? "" : ", ", communes[i], i);
+            first = false;
+        }
+    free(repeat);
+    mg_buf_puts(&b, "), picked AS (");
     for (size_t k = 0; k < ncategories; k++)
         mg_buf_printf(&b,
-                      "%sSELECT * FROM (SELECT organisation_id, name_key, %zu AS cat, %s AS pos "
-                      "FROM structures WHERE category = '%s' AND commune_code IN (%s) "
-                      "ORDER BY pos, name_key, organisation_id LIMIT %zu) c%zu",
-                      k ? " UNION ALL " : "", k, cases.data, mg_dir_category_key(categories[k]),
-                      in.data, limit, k);
+                      "%sSELECT * FROM (SELECT s.organisation_id, s.name_key, %zu AS cat, w.pos "
+                      "FROM wanted w JOIN structures s ON s.category = '%s' AND "
+                      "s.commune_code = w.code ORDER BY w.pos, s.name_key, s.organisation_id "
+                      "LIMIT %zu) c%zu",
+                      k ? " UNION ALL " : "", k, mg_dir_category_key(categories[k]), limit, k);
     mg_buf_puts(&b, ") ");
-    mg_buf_free(&cases);
-    mg_buf_free(&in);
     mg_buf_puts(&b, "SELECT " DIR_STRUCTURE_COLS ", " DIR_SERVICE_COLS
                     " FROM picked p JOIN structures s ON s.organisation_id = p.organisation_id "
                     "JOIN organisations o ON o.id = s.organisation_id "

@@ -737,6 +737,16 @@ static void test_in_communes(void **state)
     assert_string_equal(out.structures[2].source_id, "c");
     assert_int_equal(out.nservices, 2);
     mg_dir_set_free(&out);
+    /* A commune listed twice counts once, at its first rank. */
+    const char *again[] = {"11396", "11069", "11396"};
+    mg_dir_set_init(&out);
+    assert_int_equal(mg_dir_in_communes(db, MG_DIR_GP_PRACTICE, again, 3, 10, &out, &d), 0);
+    assert_int_equal(out.nstructures, 3);
+    assert_string_equal(out.structures[0].source_id, "a");
+    assert_string_equal(out.structures[1].source_id, "b");
+    assert_string_equal(out.structures[2].source_id, "c");
+    assert_int_equal(out.nservices, 2);
+    mg_dir_set_free(&out);
     const mg_dir_category twice[] = {MG_DIR_PHARMACY, MG_DIR_PHARMACY};
     mg_dir_set_init(&out);
     assert_int_equal(mg_dir_in_communes_many(db, twice, 2, communes, 3, 2, &out, &d), MG_EINVAL);
