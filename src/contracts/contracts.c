@@ -93,14 +93,17 @@ static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, co
 
 static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
 {
-    char msg[256];
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (fe) {
+        /* Cut on a character boundary: the sentence goes into a page. */
         fe->field = field;
-        snprintf(fe->msg, sizeof fe->msg, "%s", msg);
+        size_t n = mg_utf8_prefix(msg, sizeof fe->msg - 1);
+        memcpy(fe->msg, msg, n);
+        fe->msg[n] = 0;
     }
     return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%s", msg);
 }
@@ -203,6 +206,10 @@ static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_
     if (len > MG_CONTRACT_TERRITORY_MAX_BYTES)
         return refuse(fe, d, "territory", "Le territoire est trop long (%d octets au plus).",
                       MG_CONTRACT_TERRITORY_MAX_BYTES);
+    /* What is quoted below must be text. */
+    if (mg_utf8_check(s, len, NULL) != len)
+        return refuse(fe, d, "territory", "Le territoire contient des caractères illisibles : %s.",
+                      expect);
     if (len == 14 && strncmp(s, "epci:", 5) == 0 && digits(s + 5, 9)) {
         memcpy(out, s, len);
         out[len] = 0;
@@ -382,6 +389,56 @@ static int create_contract_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return mg_audit_append(c, &e, NULL, d);
 }
 
+/* A contract's input as checked: what is stored. */
+typedef struct contract_checked {
+    mg_contract_kind kind;
+    mg_contract_status status;
+    char *title; /* malloc'd */
+    char territory[MG_CONTRACT_TERRITORY_MAX_BYTES + 1];
+    char starts_on[11], ends_on[11];
+} contract_checked;
+
+static int contract_check(const mg_contract_input *in, contract_checked *out,
+                          mg_contract_field_error *fe, mg_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->status = MG_CONTRACT_DRAFT;
+    if (!in->kind || !*in->kind)
+        return refuse(fe, d, "kind", "Le champ « Type de contrat » est obligatoire.");
+    if (mg_contract_kind_parse(in->kind, &out->kind) != 0)
+        return refuse(fe, d, "kind", "Le type de contrat choisi n'existe pas.");
+    if (in->status && *in->status && mg_contract_status_parse(in->status, &out->status) != 0)
+        return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
+    int rc = check_territory(in->territory, out->territory, fe, d);
+    if (rc == 0)
+        rc = check_date(in->starts_on, "starts_on", "Début", out->starts_on, fe, d);
+    if (rc == 0)
+        rc = check_date(in->ends_on, "ends_on", "Fin", out->ends_on, fe, d);
+    if (rc == 0 && out->starts_on[0] && out->ends_on[0] &&
+        strcmp(out->ends_on, out->starts_on) < 0)
+        rc = refuse(fe, d, "ends_on", "La fin du contrat précède son début.");
+    if (rc == 0)
+        rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
+                        &out->title, fe, d);
+    if (rc < 0) {
+        free(out->title);
+        out->title = NULL;
+    }
+    return rc;
+}
+
+int mg_contract_input_check(const mg_contract_input *in, mg_contract_field_error *fe, mg_diag *d)
+{
+    if (fe)
+        fe->field = NULL, fe->msg[0] = 0;
+    if (!in)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_input_check: bad arguments");
+    contract_checked k;
+    int rc = contract_check(in, &k, fe, d);
+    free(k.title);
+    return rc;
+}
+
 int mg_contract_create(mg_db *db, int64_t by, int64_t lead, const mg_contract_input *in,
                        int64_t *id_out, mg_contract_field_error *fe, mg_diag *d)
 {
@@ -393,36 +450,16 @@ int mg_contract_create(mg_db *db, int64_t by, int64_t lead, const mg_contract_in
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_create: bad arguments");
     if (lead <= 0)
         return refuse(fe, d, "organisation", "Choisissez l'organisation qui porte le contrat.");
-    mg_contract_kind kind;
-    mg_contract_status status = MG_CONTRACT_DRAFT;
-    if (!in->kind || !*in->kind)
-        return refuse(fe, d, "kind", "Le champ « Type de contrat » est obligatoire.");
-    if (mg_contract_kind_parse(in->kind, &kind) != 0)
-        return refuse(fe, d, "kind", "Le type de contrat choisi n'existe pas.");
-    if (in->status && *in->status && mg_contract_status_parse(in->status, &status) != 0)
-        return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
-    char territory[MG_CONTRACT_TERRITORY_MAX_BYTES + 1], starts[11], ends[11];
-    int rc = check_territory(in->territory, territory, fe, d);
-    if (rc == 0)
-        rc = check_date(in->starts_on, "starts_on", "Début", starts, fe, d);
-    if (rc == 0)
-        rc = check_date(in->ends_on, "ends_on", "Fin", ends, fe, d);
-    if (rc == 0 && starts[0] && ends[0] && strcmp(ends, starts) < 0)
-        rc = refuse(fe, d, "ends_on", "La fin du contrat précède son début.");
-    char *title = NULL;
-    if (rc == 0)
-        rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
-                        &title, fe, d);
-    if (rc < 0) {
-        free(title);
+    contract_checked k;
+    int rc = contract_check(in, &k, fe, d);
+    if (rc < 0)
         return rc;
-    }
-    struct create_contract_tx t = {.by = by, .lead = lead, .kind = mg_contract_kind_key(kind),
-                                   .title = title, .territory = territory, .starts_on = starts,
-                                   .ends_on = ends, .status = mg_contract_status_key(status),
-                                   .fe = fe};
+    struct create_contract_tx t = {.by = by, .lead = lead, .kind = mg_contract_kind_key(k.kind),
+                                   .title = k.title, .territory = k.territory,
+                                   .starts_on = k.starts_on, .ends_on = k.ends_on,
+                                   .status = mg_contract_status_key(k.status), .fe = fe};
     rc = mg_db_transaction(db, MG_DB_TX_WRITE, create_contract_body, &t, d);
-    free(title);
+    free(k.title);
     if (rc == 0 && id_out)
         *id_out = t.id;
     return rc;
@@ -675,6 +712,54 @@ static int create_action_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return mg_audit_append(c, &e, NULL, d);
 }
 
+/* An action's input as checked: what is stored. */
+typedef struct action_checked {
+    mg_action_status status;
+    char *title, *description; /* malloc'd */
+    char starts_on[11], due_on[11];
+} action_checked;
+
+static int action_check(const mg_contract_action_input *in, action_checked *out,
+                        mg_contract_field_error *fe, mg_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->status = MG_ACTION_PLANNED;
+    if (in->status && *in->status && mg_action_status_parse(in->status, &out->status) != 0)
+        return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
+    int rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
+                        &out->title, fe, d);
+    if (rc == 0)
+        rc = check_text(in->description, MG_CONTRACT_DESCRIPTION_MAX_CHARS, false, true,
+                        "description", "Description", &out->description, fe, d);
+    if (rc == 0)
+        rc = check_date(in->starts_on, "starts_on", "Début", out->starts_on, fe, d);
+    if (rc == 0)
+        rc = check_date(in->due_on, "due_on", "Fin prévue", out->due_on, fe, d);
+    if (rc == 0 && out->starts_on[0] && out->due_on[0] && strcmp(out->due_on, out->starts_on) < 0)
+        rc = refuse(fe, d, "due_on", "La fin prévue de l'action précède son début.");
+    if (rc < 0) {
+        free(out->title);
+        free(out->description);
+        out->title = out->description = NULL;
+    }
+    return rc;
+}
+
+int mg_contract_action_input_check(const mg_contract_action_input *in,
+                                   mg_contract_field_error *fe, mg_diag *d)
+{
+    if (fe)
+        fe->field = NULL, fe->msg[0] = 0;
+    if (!in)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_contract_action_input_check: bad arguments");
+    action_checked k;
+    int rc = action_check(in, &k, fe, d);
+    free(k.title);
+    free(k.description);
+    return rc;
+}
+
 int mg_contract_action_create(mg_db *db, int64_t by, int64_t contract_id,
                               const mg_contract_action_input *in, int64_t *id_out,
                               mg_contract_field_error *fe, mg_diag *d)
@@ -688,33 +773,19 @@ int mg_contract_action_create(mg_db *db, int64_t by, int64_t contract_id,
     if (contract_id <= 0)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no contract has id %lld",
                            (long long)contract_id);
-    mg_action_status status = MG_ACTION_PLANNED;
-    if (in->status && *in->status && mg_action_status_parse(in->status, &status) != 0)
-        return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
-    char starts[11], due[11];
-    char *title = NULL, *desc = NULL;
-    int rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
-                        &title, fe, d);
-    if (rc == 0)
-        rc = check_text(in->description, MG_CONTRACT_DESCRIPTION_MAX_CHARS, false, true,
-                        "description", "Description", &desc, fe, d);
-    if (rc == 0)
-        rc = check_date(in->starts_on, "starts_on", "Début", starts, fe, d);
-    if (rc == 0)
-        rc = check_date(in->due_on, "due_on", "Fin prévue", due, fe, d);
-    if (rc == 0 && starts[0] && due[0] && strcmp(due, starts) < 0)
-        rc = refuse(fe, d, "due_on", "La fin prévue de l'action précède son début.");
-    if (rc == 0) {
-        struct create_action_tx t = {.by = by, .contract_id = contract_id, .title = title,
-                                     .description = desc,
-                                     .status = mg_action_status_key(status), .starts_on = starts,
-                                     .due_on = due};
-        rc = mg_db_transaction(db, MG_DB_TX_WRITE, create_action_body, &t, d);
-        if (rc == 0 && id_out)
-            *id_out = t.id;
-    }
-    free(title);
-    free(desc);
+    action_checked k;
+    int rc = action_check(in, &k, fe, d);
+    if (rc < 0)
+        return rc;
+    struct create_action_tx t = {.by = by, .contract_id = contract_id, .title = k.title,
+                                 .description = k.description,
+                                 .status = mg_action_status_key(k.status),
+                                 .starts_on = k.starts_on, .due_on = k.due_on};
+    rc = mg_db_transaction(db, MG_DB_TX_WRITE, create_action_body, &t, d);
+    if (rc == 0 && id_out)
+        *id_out = t.id;
+    free(k.title);
+    free(k.description);
     return rc;
 }
 

@@ -148,6 +148,12 @@ typedef struct mg_contract_input {
 int mg_contract_create(mg_db *db, int64_t by, int64_t lead, const mg_contract_input *in,
                        int64_t *id_out, mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
 
+/** The checks mg_contract_create makes of what was typed, without the
+ * database (the lead aside): 0, or MG_EINVAL with *fe. What the fuzz
+ * target fuzz_contract_input runs. */
+int mg_contract_input_check(const mg_contract_input *in, mg_contract_field_error *fe,
+                            mg_diag *d) MG_WARN_UNUSED;
+
 /** Contract id into *out; MG_ENOTFOUND when there is none. */
 int mg_contract_get(mg_db *db, int64_t id, mg_contract *out, mg_diag *d) MG_WARN_UNUSED;
 
@@ -189,6 +195,11 @@ typedef struct mg_contract_action_input {
 int mg_contract_action_create(mg_db *db, int64_t by, int64_t contract_id,
                               const mg_contract_action_input *in, int64_t *id_out,
                               mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
+
+/** The checks mg_contract_action_create makes of what was typed, without
+ * the database: 0, or MG_EINVAL with *fe. */
+int mg_contract_action_input_check(const mg_contract_action_input *in,
+                                   mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
 
 /** Action id into *out (its description then owned by out: free it with
  * mg_contract_action_clear); MG_ENOTFOUND. */
