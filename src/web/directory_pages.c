@@ -591,6 +591,10 @@ static int search_parse(web_ctx *ctx, dir_search *s, const char *submit)
         else
             s->category = (int)c;
     }
+    const char *them = s->in.raw[SR_THEMATIC];
+    if (!s->in.error[SR_THEMATIC][0] && present(them) && !mg_di_code_known(MG_DI_THEMATIQUES, them))
+        web_form_refuse(&s->in, "thematique",
+                        "« Thématique » : choisissez une thématique de la liste.");
     const char *scope = s->in.raw[SR_SCOPE];
     long commune = web_form_commune(&s->in, "commune");
     mg_diag d = {{0}};
@@ -607,7 +611,11 @@ static int search_parse(web_ctx *ctx, dir_search *s, const char *submit)
         snprintf(s->scope.label, sizeof s->scope.label, "%s", s->p->g->t->name[commune]);
         s->scoped = true;
     } else if (present(scope)) {
-        int rc = mg_scope_parse(s->p->g, scope, &s->scope, &d);
+        /* A class of a layer (as the territory page offers), an EPCI or
+         * communes. */
+        int rc = strncmp(scope, "couche:", 7) == 0
+                     ? web_layer_scope(ctx->app, s->p, scope, &s->scope)
+                     : mg_scope_parse(s->p->g, scope, &s->scope, &d);
         if (rc) {
             web_form_refuse(&s->in, "perimetre",
                             "« EPCI » : choisissez un EPCI de la liste (ou un périmètre "

@@ -338,6 +338,10 @@ static void test_search_filters(void **state)
     assert_true(has(&r, "aria-invalid=\"true\""));
     assert_true(has(&r, "Catégorie"));
     mg_http_response_free(&r);
+    r = request(&anon, "GET", "/annuaire?thematique=sante--inconnue", NULL);
+    assert_int_equal(r.status, 400);
+    assert_true(has(&r, "Thématique"));
+    mg_http_response_free(&r);
     r = request(&anon, "GET", "/annuaire?perimetre=epci:000000000", NULL);
     assert_int_equal(r.status, 400);
     mg_http_response_free(&r);
