@@ -45,6 +45,41 @@ static int commune_literals(mg_buf *b, const char *const *communes, size_t n, mg
     return b->failed ? mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante") : 0;
 }
 
+/* Records of the set sorted by a pair of strings (source and id), for
+ * finding the same record twice and a service's structure without
+ * comparing every pair (a set may hold 50,000 structures). */
+struct key {
+    const char *a, *b;
+    size_t idx;
+};
+
+static int key_cmp(const void *x, const void *y)
+{
+    const struct key *p = x, *q = y;
+    int c = strcmp(p->a ? p->a : "", q->a ? q->a : "");
+    if (c == 0)
+        c = strcmp(p->b ? p->b : "", q->b ? q->b : "");
+    return c ? c : (p->idx > q->idx) - (p->idx < q->idx);
+}
+
+/* The position in keys[0..n) of the first entry with (a, b); n when none. */
+static size_t key_first(const struct key *keys, size_t n, const char *a, const char *b)
+{
+    struct key probe = {a, b, 0};
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(&keys[mid], &probe) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n && strcmp(keys[lo].a ? keys[lo].a : "", a ? a : "") == 0 &&
+        strcmp(keys[lo].b ? keys[lo].b : "", b ? b : "") == 0)
+        return lo;
+    return n;
+}
+
 /* --- Import ---------------------------------------------------------------------- */
 
 struct import_tx {
@@ -54,6 +89,9 @@ struct import_tx {
     size_t base_n;
     size_t base_counts[MG_DIR_ROW_REFUSED + 1];
     int64_t *sid;         /* stored id of each structure, 0 refused, -id duplicate of id */
+    struct key *skeys;    /* structures by (source, source_id) */
+    struct key *vkeys;    /* services by (source, source_id) */
+    struct key *vparent;  /* services by (source, structure_source_id) */
     bool refused;
     char stamp[MG_DB_TIMESTAMP_SIZE];
 };
@@ -91,10 +129,9 @@ static json_t *fields_json(const dir_field *f, size_t n, const void *rec)
     return o;
 }
 
-char *dir_merge_incoming(const mg_dir_set *set, size_t k);
-
-/* The incoming structure k of set and the services of the set that point at it. */
-char *dir_merge_incoming(const mg_dir_set *set, size_t k)
+/* The incoming structure k of set and the services of the set that point
+ * at it (found through vparent, the services by structure). */
+static char *merge_incoming(const mg_dir_set *set, size_t k, const struct key *vparent)
 {
     const mg_dir_structure *s = &set->structures[k];
     json_t *root = json_object();
@@ -110,11 +147,12 @@ char *dir_merge_incoming(const mg_dir_set *set, size_t k)
     }
     json_object_update(js, jo);
     json_decref(jo);
-    for (size_t j = 0; j < set->nservices; j++) {
-        const mg_dir_service *v = &set->services[j];
-        if (v->structure_id == 0 && v->structure_source_id && s->source_id && v->source &&
-            s->source && strcmp(v->structure_source_id, s->source_id) == 0 &&
-            strcmp(v->source, s->source) == 0)
+    for (size_t i = key_first(vparent, set->nservices, s->source, s->source_id);
+         i < set->nservices && key_cmp(&(struct key){s->source, s->source_id, vparent[i].idx},
+                                       &vparent[i]) == 0;
+         i++) {
+        const mg_dir_service *v = &set->services[vparent[i].idx];
+        if (v->structure_id == 0)
             json_array_append_new(jv, fields_json(dir_service_fields, dir_service_nfields, v));
     }
     json_object_set_new(root, "structure", js);
@@ -228,15 +266,13 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
         return 0;
     }
     /* The same record twice in one set. */
-    for (size_t j = 0; j < k; j++) {
-        const mg_dir_structure *o = &t->set->structures[j];
-        if (strcmp(o->source, s->source) == 0 && strcmp(o->source_id, s->source_id) == 0) {
-            row_set(t->r, row, MG_DIR_ROW_REFUSED);
-            row_message(row, "source_id", "La structure « %.*s » apparaît deux fois dans le fichier.",
-                        (int)mg_utf8_prefix(s->source_id, 80), s->source_id);
-            t->refused = true;
-            return 0;
-        }
+    size_t first = key_first(t->skeys, t->set->nstructures, s->source, s->source_id);
+    if (first < t->set->nstructures && t->skeys[first].idx < k) {
+        row_set(t->r, row, MG_DIR_ROW_REFUSED);
+        row_message(row, "source_id", "La structure « %.*s » apparaît deux fois dans le fichier.",
+                    (int)mg_utf8_prefix(s->source_id, 80), s->source_id);
+        t->refused = true;
+        return 0;
     }
     int64_t id = 0;
     int rc = dir_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
@@ -294,7 +330,7 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
                     "Doublon de la structure n° %lld (même %s) : proposé à la fusion.",
                     (long long)other, strcmp(reason, "nom et adresse") == 0 ? "nom à la même adresse"
                                                                             : reason);
-        char *incoming = dir_merge_incoming(t->set, k);
+        char *incoming = merge_incoming(t->set, k, t->vparent);
         if (!incoming)
             return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
         int64_t mid = 0;
@@ -352,15 +388,13 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
         t->refused = true;
         return 0;
     }
-    for (size_t i = 0; i < j; i++) {
-        const mg_dir_service *o = &t->set->services[i];
-        if (strcmp(o->source, v->source) == 0 && strcmp(o->source_id, v->source_id) == 0) {
-            row_set(t->r, row, MG_DIR_ROW_REFUSED);
-            row_message(row, "source_id", "Le service « %.*s » apparaît deux fois dans le fichier.",
-                        (int)mg_utf8_prefix(v->source_id, 80), v->source_id);
-            t->refused = true;
-            return 0;
-        }
+    size_t first = key_first(t->vkeys, t->set->nservices, v->source, v->source_id);
+    if (first < t->set->nservices && t->vkeys[first].idx < j) {
+        row_set(t->r, row, MG_DIR_ROW_REFUSED);
+        row_message(row, "source_id", "Le service « %.*s » apparaît deux fois dans le fichier.",
+                    (int)mg_utf8_prefix(v->source_id, 80), v->source_id);
+        t->refused = true;
+        return 0;
     }
     /* Its structure: given by id, else of the set, else of the store. */
     int64_t sid = v->structure_id;
@@ -379,15 +413,10 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
         if (rc)
             return rc;
     } else {
-        bool found = false;
-        for (size_t k = 0; k < t->set->nstructures && !found; k++) {
-            const mg_dir_structure *s = &t->set->structures[k];
-            if (s->source && s->source_id && strcmp(s->source, v->source) == 0 &&
-                strcmp(s->source_id, v->structure_source_id) == 0) {
-                found = true;
-                sid = t->sid[k];
-            }
-        }
+        size_t at = key_first(t->skeys, t->set->nstructures, v->source, v->structure_source_id);
+        bool found = at < t->set->nstructures;
+        if (found)
+            sid = t->sid[t->skeys[at].idx];
         if (found && sid == 0) {
             row_set(t->r, row, MG_DIR_ROW_REFUSED);
             row_message(row, "structure_source_id", "Sa structure « %.*s » est refusée.",
@@ -488,11 +517,31 @@ int mg_dir_import(mg_db *db, const mg_dir_set *set, const mg_dir_import_opts *o,
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_dir_import: NULL argument");
     struct import_tx t = {.set = set, .o = o, .r = report, .base_n = report->n};
     memcpy(t.base_counts, report->counts, sizeof t.base_counts);
-    t.sid = calloc(set->nstructures ? set->nstructures : 1, sizeof *t.sid);
-    if (!t.sid)
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
-    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, import_body, &t, d);
+    size_t ns = set->nstructures, nv = set->nservices;
+    t.sid = calloc(ns ? ns : 1, sizeof *t.sid);
+    t.skeys = mg_alloc_array(ns ? ns : 1, sizeof *t.skeys);
+    t.vkeys = mg_alloc_array(nv ? nv : 1, sizeof *t.vkeys);
+    t.vparent = mg_alloc_array(nv ? nv : 1, sizeof *t.vparent);
+    int rc = 0;
+    if (!t.sid || !t.skeys || !t.vkeys || !t.vparent) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    } else {
+        for (size_t k = 0; k < ns; k++)
+            t.skeys[k] = (struct key){set->structures[k].source, set->structures[k].source_id, k};
+        for (size_t j = 0; j < nv; j++) {
+            const mg_dir_service *v = &set->services[j];
+            t.vkeys[j] = (struct key){v->source, v->source_id, j};
+            t.vparent[j] = (struct key){v->source, v->structure_source_id, j};
+        }
+        qsort(t.skeys, ns, sizeof *t.skeys, key_cmp);
+        qsort(t.vkeys, nv, sizeof *t.vkeys, key_cmp);
+        qsort(t.vparent, nv, sizeof *t.vparent, key_cmp);
+        rc = mg_db_transaction(db, MG_DB_TX_WRITE, import_body, &t, d);
+    }
     free(t.sid);
+    free(t.skeys);
+    free(t.vkeys);
+    free(t.vparent);
     return rc == DRY_RUN_DONE ? 0 : rc;
 }
 

@@ -487,6 +487,36 @@ static void test_import_refused_all_or_nothing(void **state)
     mg_db_close(db);
 }
 
+static void test_import_twice_in_file(void **state)
+{
+    mg_db *db = open_ok(state);
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    add_s(&set, "demo", "a", "Structure A (exemple)", MG_DIR_OTHER, "11069", NULL);
+    add_s(&set, "demo", "b", "Structure B (exemple)", MG_DIR_OTHER, "11069", NULL);
+    add_s(&set, "demo", "a", "Structure A bis (exemple)", MG_DIR_OTHER, "11069", NULL);
+    add_s(&set, "autre", "a", "Même id, autre source (exemple)", MG_DIR_OTHER, "11069", NULL);
+    add_v(&set, "demo", "v", "b", "Service");
+    add_v(&set, "demo", "v", "a", "Service encore");
+    mg_dir_report r;
+    mg_dir_report_init(&r);
+    mg_diag d = {{0}};
+    mg_dir_import_opts o = {0};
+    assert_int_equal(mg_dir_import(db, &set, &o, &r, &d), MG_EINVAL);
+    mg_dir_row_status want[] = {MG_DIR_ROW_NEW, MG_DIR_ROW_NEW, MG_DIR_ROW_REFUSED,
+                                MG_DIR_ROW_NEW, MG_DIR_ROW_NEW, MG_DIR_ROW_REFUSED};
+    assert_int_equal(r.n, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(r.rows[i].status, want[i]);
+    assert_string_equal(r.rows[2].field, "source_id");
+    assert_string_equal(r.rows[5].field, "source_id");
+    assert_int_equal(count(db, "SELECT count(*) FROM structures"), 0);
+    assert_int_equal(count(db, "SELECT count(*) FROM organisations"), 0);
+    mg_dir_report_free(&r);
+    mg_dir_set_free(&set);
+    mg_db_close(db);
+}
+
 /* --- Constraints in the database itself -------------------------------------------- */
 
 static void test_constraints(void **state)
@@ -998,6 +1028,7 @@ static void test_meetings(void **state)
     X(test_import_updated_unchanged)                                                       \
     X(test_import_duplicates_and_merges)                                                   \
     X(test_import_refused_all_or_nothing)                                                  \
+    X(test_import_twice_in_file)                                                           \
     X(test_constraints)                                                                    \
     X(test_search)                                                                         \
     X(test_in_communes)                                                                    \
