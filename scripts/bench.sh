@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes, and the
 #            whole `maillage access` run on France phase by phase (with the
 #            national DREES folder ../shared/data/france/drees-apl-2021 when
@@ -16,7 +16,10 @@
 #   web      the web application under 32 concurrent clients (wrk)
 #   load     whether an ordinary request still gets through under 32 to 1,000
 #            connections and 500 slow clients (bench/bench-load.sh)
-#   all      all six; default: france and plan
+#   finder   the public finder on 50,000 generated structures under 32
+#            concurrent clients (bench/bench-finder.sh; PostgreSQL too with
+#            MG_BENCH_PG_URI)
+#   all      all seven; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -42,6 +45,7 @@ calibrate) bench/bench-calibrate.sh ;;
 routing) scripts/bench-routing.sh ;;
 web) bench/bench-web.sh ;;
 load) bench/bench-load.sh ;;
+finder) bench/bench-finder.sh ;;
 core)
     build_bench
     build-bench/bench/bench_france data/demo/france "$repeats" $(france_args)
@@ -53,6 +57,7 @@ all)
     scripts/bench-routing.sh
     bench/bench-web.sh
     bench/bench-load.sh
+    bench/bench-finder.sh
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|all] [REPEATS]" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@
  * once at start (web_finder_load).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@
 #define PER_SECTION 5
 /* Communes whose BPE counts a category without directory entries shows. */
 #define BPE_COMMUNES 5
+/* The answers kept (cache slots, a commune's slot its index modulo this)
+ * and for how long, in seconds: an edit of the directory reaches the
+ * finder within that time. */
+#define CACHE_SLOTS 1024
+#define CACHE_SECONDS 30
 /* How much of what was typed the page keeps and quotes, in bytes. */
 #define TYPED_MAX 200
 
@@ -80,10 +86,13 @@ typedef struct postcode {
     uint32_t commune; /* territory index of a study commune */
 } postcode;
 
+struct cache_slot;
+
 struct web_finder_data {
     postcode *postcodes; /* sorted by code, then commune name order of the file */
     size_t npostcodes;
     float *bpe[NBPE];    /* count per commune (t->n), NULL when the BPE file lacks the type */
+    struct cache_slot *cache; /* CACHE_SLOTS */
 };
 
 static int cmp_postcode(const void *x, const void *y)
@@ -214,6 +223,9 @@ static int find_file(char **out, const char *dir, const char *const *names, size
     return mg_diag_set(d, MG_ENOTFOUND, dir, 0, 0, "the finder needs %s", names[0]);
 }
 
+static int cache_new(struct web_finder_data *f);
+static void cache_free(struct web_finder_data *f);
+
 int web_finder_load(struct web_finder_data **out, const mg_territory *t, const char *france,
                     mg_diag *d)
 {
@@ -227,7 +239,8 @@ int web_finder_load(struct web_finder_data **out, const mg_territory *t, const c
     int rc;
     if ((rc = find_file(&laposte, france, n_laposte, 2, d)) ||
         (rc = find_file(&bpe, france, n_bpe, 2, d)) ||
-        (rc = load_postcodes(f, t, laposte, d)) || (rc = load_bpe(f, t, bpe, d))) {
+        (rc = load_postcodes(f, t, laposte, d)) || (rc = load_bpe(f, t, bpe, d)) ||
+        (rc = cache_new(f))) {
         web_finder_free(f);
         f = NULL;
     }
@@ -244,6 +257,7 @@ void web_finder_free(struct web_finder_data *f)
     free(f->postcodes);
     for (size_t k = 0; k < NBPE; k++)
         free(f->bpe[k]);
+    cache_free(f);
     free(f);
 }
 
@@ -362,6 +376,11 @@ typedef struct found {
     int64_t id;
     double minutes;
     size_t order; /* position in the reach list of its commune */
+    /* What the page shows of its hours, found once (prepare_found): the
+     * structure's hours or else a service's, parsed (NULL: none or
+     * unreadable), said in French; a service's booking link. */
+    const char *hours, *described, *booking;
+    mg_opening_hours *oh;
 } found;
 
 static int cmp_found(const void *x, const void *y)
@@ -423,8 +442,9 @@ static int nearest_structures(const mg_app *a, const mg_http_request *r, const m
             const mg_dir_structure *s = &into->structures[k];
             long e = reach_of(t, rc + asked, take, s->commune_code);
             if (e >= 0)
-                out[nfound++] = (found){k, s->name, s->id, rc[asked + (size_t)e].minutes,
-                                        asked + (size_t)e};
+                out[nfound++] = (found){.k = k, .name = s->name, .id = s->id,
+                                        .minutes = rc[asked + (size_t)e].minutes,
+                                        .order = asked + (size_t)e};
         }
         asked += take;
         batch *= 2;
@@ -473,28 +493,43 @@ static void minutes_fr(mg_buf *b, double m)
         mg_buf_printf(b, "%ld h %02ld", v / 60, v % 60);
 }
 
-/* The hours, open now, and the booking link of one structure. */
-static void draw_hours(mg_buf *b, const mg_dir_set *set, const mg_dir_structure *s,
-                       const mg_oh_instant *now)
+/* The hours of f (a structure of set): the structure's own, or else a
+ * service's; parsed and said in French once, when the page's answer is
+ * built (the cache keeps them), in the set's memory. */
+static void prepare_found(mg_dir_set *set, found *f)
 {
+    const mg_dir_structure *s = &set->structures[f->k];
     const char *hours = s->opening_hours;
-    const char *booking = NULL;
     for (size_t k = 0; k < set->nservices; k++) {
         const mg_dir_service *v = &set->services[k];
         if (v->structure_id != s->id)
             continue;
-        if (!booking && v->booking_url && v->booking_url[0])
-            booking = v->booking_url;
+        if (!f->booking && v->booking_url && v->booking_url[0])
+            f->booking = v->booking_url;
         if ((!hours || !hours[0]) && v->opening_hours && v->opening_hours[0])
             hours = v->opening_hours;
     }
-    mg_opening_hours *oh = NULL;
+    f->hours = hours && hours[0] ? hours : NULL;
     mg_diag d = {{0}};
-    if (hours && hours[0] &&
-        mg_opening_hours_parse(hours, strlen(hours), holiday_flags(s->commune_code), &oh, &d) ==
-            MG_OK) {
+    if (f->hours && mg_opening_hours_parse(f->hours, strlen(f->hours),
+                                           holiday_flags(s->commune_code), &f->oh, &d) != MG_OK)
+        f->oh = NULL;
+    if (f->oh) {
+        mg_buf desc;
+        mg_buf_init(&desc, 4096);
+        if (mg_opening_hours_describe(f->oh, &desc) == MG_OK && desc.data)
+            f->described = mg_dir_strdup(set, desc.data, SIZE_MAX);
+        mg_buf_free(&desc);
+    }
+}
+
+/* The hours, open now, phone and booking link of one structure. */
+static void draw_hours(mg_buf *b, const mg_dir_structure *s, const found *f,
+                       const mg_oh_instant *now)
+{
+    if (f->oh) {
         const char *comment = NULL;
-        int st = mg_opening_hours_state(oh, *now, &comment);
+        int st = mg_opening_hours_state(f->oh, *now, &comment);
         if (st == MG_OH_OPEN)
             mg_buf_puts(b, "<p class=\"finder-state finder-open\"><strong>Ouvert maintenant</strong>");
         else if (st == MG_OH_CLOSED)
@@ -507,15 +542,8 @@ static void draw_hours(mg_buf *b, const mg_dir_set *set, const mg_dir_structure 
             mg_buf_puts(b, ")");
         }
         mg_buf_puts(b, "</p>\n<p class=\"finder-hours\">Horaires : ");
-        mg_buf desc;
-        mg_buf_init(&desc, 4096);
-        if (mg_opening_hours_describe(oh, &desc) == MG_OK && desc.data)
-            mg_html_text(b, desc.data);
-        else
-            mg_html_text(b, hours);
-        mg_buf_free(&desc);
+        mg_html_text(b, f->described ? f->described : f->hours);
         mg_buf_puts(b, "</p>\n");
-        mg_opening_hours_free(oh);
     } else {
         mg_buf_puts(b, "<p class=\"finder-state finder-unknown\">Horaires non renseignés : "
                        "appelez avant de vous déplacer.</p>\n");
@@ -537,6 +565,7 @@ static void draw_hours(mg_buf *b, const mg_dir_set *set, const mg_dir_structure 
         mg_html_text(b, s->phone);
         mg_buf_puts(b, n ? "</a></p>\n" : "</p>\n");
     }
+    const char *booking = f->booking;
     if (booking && (strncmp(booking, "https://", 8) == 0 || strncmp(booking, "http://", 7) == 0 ||
                     booking[0] == '/')) {
         mg_buf_puts(b, "<p class=\"finder-booking\"><a href=\"");
@@ -576,7 +605,7 @@ static void draw_structure(mg_buf *b, const mg_territory *t, const mg_dir_set *s
                     : i >= 0                            ? t->name[i]
                                                         : "");
     mg_buf_puts(b, "</p>\n");
-    draw_hours(b, set, s, now);
+    draw_hours(b, s, f, now);
     mg_buf_puts(b, "</li>\n");
 }
 
@@ -742,6 +771,90 @@ static const char *times_source(const mg_diagnosis *g)
     return "temps estimés à partir de la distance à vol d'oiseau";
 }
 
+/* --- The answers kept ----------------------------------------------------
+ *
+ * What the directory answers for a commune (its nearest structures by
+ * category, their hours parsed and said in French) is kept CACHE_SECONDS:
+ * a page then costs its drawing and the open-now states, which depend on
+ * the instant and are always computed anew. Each slot has its lock, held
+ * while the slot is filled or drawn from, so that handlers on other
+ * communes never wait. */
+
+typedef struct cache_slot {
+    pthread_mutex_t lock;
+    long commune;      /* territory index, -1 when empty */
+    int64_t expires;   /* monotonic seconds */
+    mg_dir_set sets[NSECTIONS];
+    found shown[NSECTIONS][PER_SECTION];
+    size_t nshown[NSECTIONS];
+} cache_slot;
+
+static int cache_new(struct web_finder_data *f)
+{
+    f->cache = calloc(CACHE_SLOTS, sizeof *f->cache);
+    if (!f->cache)
+        return MG_ENOMEM;
+    for (size_t k = 0; k < CACHE_SLOTS; k++) {
+        pthread_mutex_init(&f->cache[k].lock, NULL);
+        f->cache[k].commune = -1;
+        for (size_t s = 0; s < NSECTIONS; s++)
+            mg_dir_set_init(&f->cache[k].sets[s]);
+    }
+    return MG_OK;
+}
+
+/* Forgets what slot c holds. */
+static void slot_clear(cache_slot *c)
+{
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        for (size_t k = 0; k < c->nshown[s]; k++)
+            mg_opening_hours_free(c->shown[s][k].oh);
+        c->nshown[s] = 0;
+        mg_dir_set_free(&c->sets[s]);
+        mg_dir_set_init(&c->sets[s]);
+    }
+    c->commune = -1;
+}
+
+static void cache_free(struct web_finder_data *f)
+{
+    if (!f->cache)
+        return;
+    for (size_t k = 0; k < CACHE_SLOTS; k++) {
+        slot_clear(&f->cache[k]);
+        pthread_mutex_destroy(&f->cache[k].lock);
+    }
+    free(f->cache);
+    f->cache = NULL;
+}
+
+static int64_t monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+/* Fills slot c (locked) for commune i from the directory. */
+static int slot_fill(const mg_app *a, const mg_http_request *r, const mg_territory *t,
+                     cache_slot *c, size_t i, const reach *rc, size_t nr, mg_diag *d)
+{
+    slot_clear(c);
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        int rcode = nearest_structures(a, r, t, rc, nr, sections[s].category, &c->sets[s],
+                                       c->shown[s], &c->nshown[s], d);
+        if (rcode != MG_OK) {
+            slot_clear(c);
+            return rcode;
+        }
+        for (size_t k = 0; k < c->nshown[s]; k++)
+            prepare_found(&c->sets[s], &c->shown[s][k]);
+    }
+    c->commune = (long)i;
+    c->expires = monotonic_seconds() + CACHE_SECONDS;
+    return MG_OK;
+}
+
 /* The results for study commune i. */
 static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *typed)
 {
@@ -754,22 +867,18 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
         return MG_ENOMEM;
     mg_oh_instant now;
     paris_time(finder_now(a), &now);
-    mg_dir_set sets[NSECTIONS];
-    found shown[NSECTIONS][PER_SECTION];
-    size_t nshown[NSECTIONS] = {0};
-    int rcode = MG_OK;
+    cache_slot *c = &a->finder->cache[i % CACHE_SLOTS];
     mg_diag d = {{0}};
-    for (size_t s = 0; s < NSECTIONS; s++)
-        mg_dir_set_init(&sets[s]);
-    for (size_t s = 0; s < NSECTIONS && rcode == MG_OK; s++)
-        rcode = nearest_structures(a, ctx->req, t, rc, nr, sections[s].category, &sets[s],
-                                   shown[s], &nshown[s], &d);
-    if (rcode != MG_OK) {
-        for (size_t s = 0; s < NSECTIONS; s++)
-            mg_dir_set_free(&sets[s]);
-        web_storage_error(ctx->req, ctx->res, rcode, &d, NULL,
-                          "L'annuaire est momentanément indisponible. Réessayez dans un instant.");
-        return MG_OK;
+    pthread_mutex_lock(&c->lock);
+    if (c->commune != (long)i || monotonic_seconds() >= c->expires) {
+        int rcode = slot_fill(a, ctx->req, t, c, i, rc, nr, &d);
+        if (rcode != MG_OK) {
+            pthread_mutex_unlock(&c->lock);
+            web_storage_error(ctx->req, ctx->res, rcode, &d, NULL,
+                              "L'annuaire est momentanément indisponible. Réessayez dans un "
+                              "instant.");
+            return MG_OK;
+        }
     }
     char title[256];
     snprintf(title, sizeof title, "Près de %s — Où me soigner ?", t->name[i]);
@@ -788,7 +897,7 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
     for (size_t s = 0; s < NSECTIONS; s++) {
         mg_buf_printf(b, "<li><a href=\"#%s\">", sections[s].id);
         mg_html_text(b, sections[s].title);
-        mg_buf_printf(b, "</a> (%zu)</li>", nshown[s]);
+        mg_buf_printf(b, "</a> (%zu)</li>", c->nshown[s]);
     }
     mg_buf_puts(b, "</ul></nav>\n");
     for (size_t s = 0; s < NSECTIONS; s++) {
@@ -797,10 +906,10 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
                       sec->id, sec->id);
         mg_html_text(b, sec->title);
         mg_buf_puts(b, "</h2>\n");
-        if (nshown[s]) {
+        if (c->nshown[s]) {
             mg_buf_puts(b, "<ol class=\"finder-list\">\n");
-            for (size_t k = 0; k < nshown[s]; k++)
-                draw_structure(b, t, &sets[s], &shown[s][k], &now);
+            for (size_t k = 0; k < c->nshown[s]; k++)
+                draw_structure(b, t, &c->sets[s], &c->shown[s][k], &now);
             mg_buf_puts(b, "</ol>\n");
         } else if (!draw_bpe(b, a, t, sec, rc, nr)) {
             mg_buf_puts(b, "<p>");
@@ -809,10 +918,9 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
         }
         mg_buf_puts(b, "</section>\n");
     }
+    pthread_mutex_unlock(&c->lock);
     /* The next stops of mobile services come here once a module publishes
      * them (issue 18): the section is drawn only when there are some. */
-    for (size_t s = 0; s < NSECTIONS; s++)
-        mg_dir_set_free(&sets[s]);
     return page_bottom(ctx);
 }
 
