@@ -1150,6 +1150,9 @@ static int structure_page(web_ctx *ctx)
     if (suggester) {
         mg_buf_printf(b, " · <a href=\"/structure/%lld/suggerer\">Suggérer une modification</a>",
                       (long long)id);
+    } else if (ctx->actor->account_id <= 0) {
+        mg_buf_puts(b, " · <a href=\"/connexion\">Connectez-vous</a> pour suggérer une "
+                       "modification ou, membre de la structure, la modifier");
     }
     mg_buf_puts(b, "</p>\n");
     if (present(s->description)) {
