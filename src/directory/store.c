@@ -252,6 +252,25 @@ static int same_place(mg_db_conn *c, const mg_dir_structure *s, int64_t *other, 
     return rc;
 }
 
+/* What the local network keeps of a stored structure when a file updates
+ * it: the files of other producers do not carry them (data·inclusion has
+ * no such fields), so their absence must not erase them. The role and the
+ * missions when the file has none; the owner's choice to publish its
+ * contacts, always; the practitioners' count when the file says 0
+ * (unknown); the category when the file says "other" (unknown). */
+static void keep_local(mg_dir_structure *in, const mg_dir_structure *stored)
+{
+    if (!in->network_role || !in->network_role[0])
+        in->network_role = stored->network_role;
+    if (!in->missions || !in->missions[0])
+        in->missions = stored->missions;
+    in->publish_contact = stored->publish_contact;
+    if (in->practitioners == 0)
+        in->practitioners = stored->practitioners;
+    if (in->category == MG_DIR_OTHER)
+        in->category = stored->category;
+}
+
 static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_diag *d)
 {
     const mg_dir_structure *s = &t->set->structures[k];
@@ -299,15 +318,18 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
         mg_dir_set stored;
         mg_dir_set_init(&stored);
         rc = dir_load(c, id, false, &stored, d);
-        if (rc == 0 && structure_same(&stored.structures[0], s)) {
+        mg_dir_structure in = *s;
+        if (rc == 0)
+            keep_local(&in, &stored.structures[0]);
+        if (rc == 0 && structure_same(&stored.structures[0], &in)) {
             row_set(t->r, row, MG_DIR_ROW_UNCHANGED);
         } else if (rc == 0) {
             row_set(t->r, row, MG_DIR_ROW_UPDATED);
-            rc = dir_update_org(c, id, s, d);
+            rc = dir_update_org(c, id, &in, d);
             if (rc == 0)
-                rc = dir_write_structure(c, id, s, false, t->stamp, d);
+                rc = dir_write_structure(c, id, &in, false, t->stamp, d);
             if (rc == 0)
-                rc = dir_audit_record(c, by, 's', id, "import_update", &stored.structures[0], s, d);
+                rc = dir_audit_record(c, by, 's', id, "import_update", &stored.structures[0], &in, d);
         }
         mg_dir_set_free(&stored);
         t->sid[k] = id;

@@ -220,7 +220,9 @@ static void merge_fields(const dir_field *f, size_t n, void *stored, const void 
 {
     char buf[40];
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(f[i].key, "source") == 0 || strcmp(f[i].key, "source_id") == 0)
+        /* Its identity, and the owner's choice to publish its contacts. */
+        if (strcmp(f[i].key, "source") == 0 || strcmp(f[i].key, "source_id") == 0 ||
+            strcmp(f[i].key, "publish_contact") == 0)
             continue;
         if (!dir_field_text(&f[i], in, buf, sizeof buf))
             continue;

@@ -263,7 +263,7 @@ static void test_import_updated_unchanged(void **state)
     demo_set(&set);
     mg_dir_report r;
     import_ok(db, &set, &r);
-    int64_t s1 = r.rows[0].match_id, v1 = r.rows[3].match_id;
+    int64_t s1 = r.rows[0].match_id, v1 = r.rows[3].match_id, s3 = r.rows[2].match_id;
     mg_dir_report_free(&r);
     int64_t audit = count(db, "SELECT count(*) FROM audit_entries");
 
@@ -274,6 +274,24 @@ static void test_import_updated_unchanged(void **state)
     assert_int_equal(r.rows[3].match_id, v1);
     assert_int_equal(count(db, "SELECT count(*) FROM audit_entries"), audit);
     mg_dir_report_free(&r);
+
+    /* The owner's own fields survive a later import of the same file,
+     * which carries none of them: unchanged. */
+    mg_dir_set mine;
+    mg_dir_set_init(&mine);
+    mg_diag d = {{0}};
+    assert_int_equal(mg_dir_get(db, s3, &mine, &d), 0);
+    mine.structures[0].network_role = "Porte les permanences d'accès aux droits";
+    mine.structures[0].publish_contact = true;
+    const char *field = NULL;
+    assert_int_equal(mg_dir_save(db, 0, &mine, &s3, &field, &d), 0);
+    mg_dir_set_free(&mine);
+    import_ok(db, &set, &r);
+    assert_int_equal(r.counts[MG_DIR_ROW_UNCHANGED], 5);
+    mg_dir_report_free(&r);
+    assert_int_equal(count(db, "SELECT count(*) FROM structures WHERE publish_contact = 1 AND "
+                               "network_role IS NOT NULL"), 1);
+    audit = count(db, "SELECT count(*) FROM audit_entries");
 
     /* One structure and one service changed. */
     set.structures[1].phone = "04 68 11 22 33";
