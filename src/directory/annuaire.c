@@ -19,6 +19,7 @@
  * either); the structure is named after its address.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,22 @@ static size_t norm_append(char *out, size_t o, size_t cap, const char *s)
     }
     out[o] = 0;
     return o;
+}
+
+/* Appends the parts to buf[0..cap), cut at a character boundary. */
+static void cat(char *buf, size_t cap, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    size_t o = strlen(buf);
+    for (int i = 0; i < n; i++) {
+        const char *s = va_arg(ap, const char *);
+        size_t k = o + 1 < cap ? mg_utf8_prefix(s, cap - o - 1) : 0;
+        memcpy(buf + o, s, k);
+        o += k;
+        buf[o] = 0;
+    }
+    va_end(ap);
 }
 
 static uint64_t fnv1a(const char *s)
@@ -239,13 +256,13 @@ int mg_annuaire_read(const char *name, const char *text, size_t n, mg_dir_commun
         if (keep && !keep(commune, keep_ctx))
             continue;
         /* The practice's address as written, and its key. */
-        char num[64], addr[400];
-        snprintf(num, sizeof num, "%s%s%s", col(c, idx, K_NUM), *col(c, idx, K_INDEX) ? " " : "",
-                 col(c, idx, K_INDEX));
+        char num[64] = "", addr[400] = "";
+        cat(num, sizeof num, 3, col(c, idx, K_NUM), *col(c, idx, K_INDEX) ? " " : "",
+            col(c, idx, K_INDEX));
         const char *type = *col(c, idx, K_TYPE_LABEL) ? col(c, idx, K_TYPE_LABEL)
                                                        : col(c, idx, K_TYPE_CODE);
-        snprintf(addr, sizeof addr, "%s%s%s%s%s", num, *num ? " " : "", type, *type ? " " : "",
-                 col(c, idx, K_STREET));
+        cat(addr, sizeof addr, 5, num, *num ? " " : "", type, *type ? " " : "",
+            col(c, idx, K_STREET));
         size_t al = strlen(addr);
         while (al && addr[al - 1] == ' ')
             addr[--al] = 0;
@@ -288,10 +305,10 @@ int mg_annuaire_read(const char *name, const char *text, size_t n, mg_dir_commun
                      (int)cut, addr);
             const char *pc = col(c, idx, K_POSTCODE), *cn = col(c, idx, K_COMMUNE_NAME);
             const char *cedex = col(c, idx, K_CEDEX);
-            char extra[300];
-            snprintf(extra, sizeof extra, "%s%s%s", col(c, idx, K_COMPLEMENT),
-                     *col(c, idx, K_COMPLEMENT) && *col(c, idx, K_MENTION) ? ", " : "",
-                     col(c, idx, K_MENTION));
+            char extra[300] = "";
+            cat(extra, sizeof extra, 3, col(c, idx, K_COMPLEMENT),
+                *col(c, idx, K_COMPLEMENT) && *col(c, idx, K_MENTION) ? ", " : "",
+                col(c, idx, K_MENTION));
             if (!*cn && strlen(cedex) > 6 && cedex[5] == ' ')
                 cn = cedex + 6; /* "25300 DOUBS" */
             s->category = MG_DIR_GP_PRACTICE;

@@ -169,21 +169,26 @@ static char *trim(char *s)
     return s;
 }
 
-/* "a b c" from the non-empty parts, into buf. */
+/* "a b c" from the non-empty parts, into buf (cut at a character
+ * boundary when too long). */
 static void join(char *buf, size_t cap, const char *sep, int n, ...)
 {
     va_list ap;
     va_start(ap, n);
-    size_t o = 0;
+    size_t o = 0, sl = strlen(sep);
     buf[0] = 0;
     for (int i = 0; i < n; i++) {
         const char *s = va_arg(ap, const char *);
         if (!s || !*s)
             continue;
-        int w = snprintf(buf + o, cap - o, "%s%s", o ? sep : "", s);
-        if (w < 0 || (size_t)w >= cap - o)
-            break;
-        o += (size_t)w;
+        if (o && o + sl + 1 < cap) {
+            memcpy(buf + o, sep, sl);
+            o += sl;
+        }
+        size_t k = o + 1 < cap ? mg_utf8_prefix(s, cap - o - 1) : 0;
+        memcpy(buf + o, s, k);
+        o += k;
+        buf[o] = 0;
     }
     va_end(ap);
 }
