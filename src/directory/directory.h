@@ -267,6 +267,9 @@ int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t
  * s->id, or all the set's services for a new one). Checked as an import;
  * refused input is MG_EINVAL with *field (may be NULL) naming the form
  * field and a French sentence in d. Audited with before/after values.
+ * s->id of a registered organisation that has no structure yet makes its
+ * first entry (source "maillage"; the organisation's SIRET, RNA and FINESS
+ * kept where s gives none); s->id naming no organisation: MG_ENOTFOUND.
  */
 int mg_dir_save(mg_db *db, int64_t by, const mg_dir_set *set, int64_t *id, const char **field,
                 mg_diag *d) MG_WARN_UNUSED;

@@ -941,6 +941,7 @@ struct save_tx {
     int64_t id;
     bool generated;            /* s.source_id is idtext, made by a run of the body */
     char idtext[32];
+    char ids[3][16];           /* identifiers kept from a registered organisation */
     char stamp[MG_DB_TIMESTAMP_SIZE];
 };
 
@@ -976,6 +977,30 @@ static int save_fail(struct save_tx *t, const char *key, mg_diag *d, const char 
     return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%s", msg);
 }
 
+/* The registered organisation's identifiers where the form gives none. */
+static int keep_identifiers(mg_db_conn *c, int64_t id, struct save_tx *t, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = dir_prepare(c, "SELECT siret, rna, finess FROM organisations WHERE id = ?1",
+                         DPARAMS(DP_INT(id)), &q, d);
+    if (rc == 0)
+        rc = mg_db_step(q, d);
+    if (rc == MG_DB_ROW) {
+        const char **mine[] = {&t->s.siret, &t->s.rna, &t->s.finess};
+        char *keep[] = {t->ids[0], t->ids[1], t->ids[2]};
+        for (int i = 0; i < 3; i++) {
+            const char *v = mg_db_column_text(q, i);
+            if ((!*mine[i] || !(*mine[i])[0]) && v) {
+                snprintf(keep[i], sizeof t->ids[0], "%s", v);
+                *mine[i] = keep[i];
+            }
+        }
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    return rc;
+}
+
 static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct save_tx *t = ctx;
@@ -994,10 +1019,34 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (other)
         return save_fail(t, field, d, "Le numéro %s est déjà celui d'une autre organisation (n° %lld).",
                          field, (long long)other);
-    if (id == 0) {
-        rc = dir_insert_org(c, s, t->stamp, &id, d);
+    /* A registered organisation without a structure yet: its first entry. */
+    bool first_entry = false;
+    if (id) {
+        int64_t one = 0;
+        rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                           DPARAMS(DP_INT(id)), &one, d);
+        if (rc == MG_ENOTFOUND) {
+            rc = dir_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1", DPARAMS(DP_INT(id)),
+                               &one, d);
+            if (rc == MG_ENOTFOUND)
+                return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
+                                   "Aucune organisation ne porte le numéro %lld.", (long long)id);
+            first_entry = true;
+        }
         if (rc)
             return rc;
+    }
+    if (id == 0 || first_entry) {
+        if (first_entry) {
+            rc = keep_identifiers(c, id, t, d);
+            if (rc == 0)
+                rc = dir_update_org(c, id, s, d);
+        } else
+            rc = dir_insert_org(c, s, t->stamp, &id, d);
+        if (rc)
+            return rc;
+        if (!s->source)
+            s->source = "maillage";
         if (!s->source_id) {
             snprintf(t->idtext, sizeof t->idtext, "%lld", (long long)id);
             s->source_id = t->idtext;
@@ -1101,19 +1150,25 @@ int mg_dir_save(mg_db *db, int64_t by, const mg_dir_set *set, int64_t *id, const
     mg_dir_set stored;
     mg_dir_set_init(&stored);
     if (s->id && (!s->source || !s->source_id || !s->source_id[0])) {
-        rc = mg_dir_get(db, s->id, &stored, d);
-        if (rc) {
+        mg_diag quiet = {{0}};
+        rc = mg_dir_get(db, s->id, &stored, &quiet);
+        if (rc && rc != MG_ENOTFOUND) {
             mg_dir_set_free(&stored);
-            return rc;
+            return mg_diag_set(d, rc, NULL, 0, 0, "%s", quiet.msg);
         }
-        if (!s->source)
-            s->source = stored.structures[0].source;
-        if (!s->source_id || !s->source_id[0])
-            s->source_id = stored.structures[0].source_id;
+        if (rc == 0) {
+            if (!s->source)
+                s->source = stored.structures[0].source;
+            if (!s->source_id || !s->source_id[0])
+                s->source_id = stored.structures[0].source_id;
+        }
+        rc = 0; /* not a structure yet: the body makes its first entry */
     }
     mg_dir_report_row row;
     memset(&row, 0, sizeof row);
     mg_dir_structure checked = *s;
+    if (!checked.source)
+        checked.source = "maillage";
     if (!checked.source_id || !checked.source_id[0])
         checked.source_id = "nouvelle";
     rc = mg_dir_check_structure(&checked, &row);

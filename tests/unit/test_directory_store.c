@@ -889,6 +889,35 @@ static void test_save_and_audit(void **state)
     assert_non_null(strstr(d.msg, "courriel"));
     assert_int_equal(count(db, "SELECT count(*) FROM audit_entries"), audit);
     mg_dir_set_free(&got);
+
+    /* A registered organisation without a structure makes its first entry;
+     * its SIRET stays. */
+    char siret[15];
+    siret_of("7328293200010", siret);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO organisations (name, kind, siret, active, created_at, confirmed_at) "
+             "VALUES ('Association des aidants (exemple)', 'association', '%s', 1, 'x', 'x')",
+             siret);
+    assert_int_equal(raw(db, sql), 0);
+    int64_t org = count(db, "SELECT max(id) FROM organisations");
+    mg_dir_set_free(&set);
+    mg_dir_set_init(&set);
+    s = mg_dir_add_structure(&set);
+    s->id = org;
+    s->name = "Association des aidants (exemple)";
+    s->category = MG_DIR_SOCIAL;
+    s->commune_code = "11069";
+    int64_t got_id = 0;
+    assert_int_equal(mg_dir_save(db, 0, &set, &got_id, &field, &d), 0);
+    assert_int_equal(got_id, org);
+    mg_dir_set_init(&got);
+    assert_int_equal(mg_dir_get(db, org, &got, &d), 0);
+    assert_string_equal(got.structures[0].siret, siret);
+    assert_string_equal(got.structures[0].source, "maillage");
+    mg_dir_set_free(&got);
+    s->id = 999999;
+    assert_int_equal(mg_dir_save(db, 0, &set, &got_id, &field, &d), MG_ENOTFOUND);
     mg_dir_set_free(&set);
     mg_db_close(db);
 }
