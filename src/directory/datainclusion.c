@@ -593,6 +593,12 @@ int mg_di_read_json(const char *name, const char *text, size_t n, mg_dir_set *se
         *slines = NULL;
     if (vlines)
         *vlines = NULL;
+    /* A UTF-8 byte order mark (some spreadsheet and Windows tools write
+     * one), which jansson refuses: skipped, lines are unchanged. */
+    if (n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        n -= 3;
+    }
     json_error_t err;
     json_t *root = json_loadb(text, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
     if (!root) {

@@ -282,6 +282,15 @@ static void test_minimal(void **state)
     assert_null(set.structures[0].address);
     free(sl);
     free(vl);
+    /* a byte order mark before the JSON is skipped */
+    const char *bom = "\xEF\xBB\xBF\n[{\"source\": \"t\", \"id\": \"b\", \"nom\": \"Bom\", "
+                      "\"date_maj\": \"2026-01-01\"}]";
+    mg_diag d = {{0}};
+    assert_int_equal(mg_di_read_json("bom.json", bom, strlen(bom), &set, &sl, NULL, &r, &d), 0);
+    assert_int_equal(set.nstructures, 2);
+    assert_string_equal(set.structures[1].source_id, "b");
+    assert_int_equal(sl[0], 2);
+    free(sl);
     mg_dir_report_free(&r);
     mg_dir_set_free(&set);
 }
