@@ -986,10 +986,22 @@ static int finder_page(web_ctx *ctx)
         return results(ctx, g, a->finder->postcodes[first].commune, typed);
     }
     long idx = -1;
-    char msg[WEB_FORM_ERROR_SIZE];
-    if (web_commune_resolve(g, typed, &idx, msg, sizeof msg) != MG_OK)
-        return not_found(ctx, g, typed, msg, true);
-    return results(ctx, g, (size_t)idx, typed);
+    char msg[WEB_FORM_ERROR_SIZE], sentence[WEB_FORM_ERROR_SIZE];
+    if (web_commune_resolve(g, typed, &idx, msg, sizeof msg) != MG_OK) {
+        if (from_form && five_digits(typed, strlen(typed))) {
+            /* Five digits in the form: neither a postcode nor an INSEE
+             * code of the territory; people type postcodes. */
+            snprintf(sentence, sizeof sentence,
+                     "Aucune commune de %s n'a le code postal %s, ni le code INSEE %s. "
+                     "Vérifiez-le, ou tapez le nom de votre commune.",
+                     a->territory_name, typed, typed);
+            return not_found(ctx, g, typed, sentence, false);
+        }
+        web_sentence(sentence, sizeof sentence, msg);
+        return not_found(ctx, g, typed, sentence, true);
+    }
+    /* A link's ?commune=CODE: the field shows the commune's name. */
+    return results(ctx, g, (size_t)idx, from_form ? typed : g->t->name[idx]);
 }
 
 const web_route web_routes_finder[] = {

@@ -4,8 +4,9 @@
 // Castelnaudary among the communes of that postcode, and reads the
 // pharmacies nearest first: the nearest (in the commune) is closed, the
 // first open one is the on-call pharmacy of Saint-Papoul. Every page is
-// checked with axe-core (WCAG 2 A and AA); the page must not scroll
-// sideways, set no cookie and load nothing from elsewhere.
+// checked with axe-core (WCAG 2 A and AA) — in a second phone-sized page with
+// JavaScript on, which axe needs, at the same address; the page must not
+// scroll sideways, set no cookie and load nothing from elsewhere.
 //
 // The server holds tests/browser/finder-structures.json, imported by
 // run.sh with `maillage directory import` (four structures "(exemple)":
@@ -58,21 +59,29 @@ test('the public finds the nearest open care point from a postcode on a phone', 
       elsewhere.push(r.url());
   });
 
+  // axe runs in the page: the same address in a page with JavaScript on.
+  const axePage = await newPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true },
+    (text) => /status of 404/.test(text));
+  const axeAt = async (what) => {
+    await axePage.goto(page.url());
+    await axeCheck(axePage, what);
+  };
+
   let res = await page.goto(`${BASE}/ou-me-soigner`);
   assert.equal(res.status(), 200);
-  await axeCheck(page, 'the finder form on a phone');
+  await axeAt('the finder form on a phone');
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Où me soigner ?');
 
   // The postcode, typed and sent as a person does.
   await page.getByLabel('Votre commune ou votre code postal').fill('11400');
   res = await clickAndWait(page, page.getByRole('button', { name: 'Chercher' }));
   assert.equal(res.status(), 200);
-  await axeCheck(page, "the postcode's communes");
+  await axeAt("the postcode's communes");
   assert.match(norm(await page.locator('main').innerText()), /Le code postal 11400 couvre \d+ communes/);
   res = await clickAndWait(page, page.getByRole('link', { name: 'Castelnaudary', exact: true }));
   assert.equal(res.status(), 200);
   assert.match(page.url(), /\/ou-me-soigner\?commune=11076$/);
-  await axeCheck(page, 'the results for Castelnaudary');
+  await axeAt('the results for Castelnaudary');
 
   // Pharmacies, nearest first.
   const section = page.locator('section', { has: page.getByRole('heading', { name: 'Pharmacies' }) });
@@ -119,11 +128,12 @@ test('the public finds the nearest open care point from a postcode on a phone', 
   assert.equal(res.status(), 404);
   assert.equal(await page.getByLabel('Votre commune ou votre code postal').inputValue(), '99999');
   assert.match(norm(await page.locator('main').innerText()), /n'a le code postal 99999/);
-  await axeCheck(page, 'an unknown postcode');
+  await axeAt('an unknown postcode');
 
   // No account, no tracking: no cookie, nothing fetched from elsewhere.
   assert.deepEqual(await page.context().cookies(), []);
   assert.deepEqual(elsewhere, []);
   assert.deepEqual(consoleErrors, []);
   await page.context().close();
+  await axePage.context().close();
 });

@@ -458,6 +458,13 @@ static void test_unknown(void **state)
     assert_non_null(strstr(text(&res), "value=\"99999\""));
     mg_http_response_free(&res);
 
+    /* Five digits typed in the form that are no postcode nor INSEE code. */
+    res = get_anonymous("/ou-me-soigner?lieu=99999");
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(text(&res), "a le code postal 99999, ni le code INSEE 99999"));
+    assert_non_null(strstr(text(&res), "value=\"99999\""));
+    mg_http_response_free(&res);
+
     res = get_anonymous("/ou-me-soigner?lieu=Zzyzx%20%3Cb%3E");
     assert_int_equal(res.status, 404);
     assert_non_null(strstr(text(&res), "value=\"Zzyzx &lt;b&gt;\""));
