@@ -91,13 +91,32 @@ static int fail(mg_dir_report_row *row, char kind, const char *key, const char *
     va_end(ap);
     snprintf(row->message, sizeof row->message, "Champ « %s » : %s",
              mg_dir_field_di_name(kind, key), text);
-    /* A cut must not leave half a character. */
-    size_t n = mg_utf8_prefix(row->message, sizeof row->message - 1);
-    row->message[n] = '\0';
+    mg_dir_message_clean(row->message);
     return MG_EINVAL;
 }
 
-/* Up to 40 bytes of what was found, for messages. */
+void mg_dir_message_clean(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t at = 0; at < len;) {
+        at += mg_utf8_check(s + at, len - at, NULL);
+        if (at >= len)
+            break;
+        /* A lead byte followed only by continuation bytes up to the end:
+         * a character cut by the buffer's size. Dropped. */
+        size_t k = at + 1;
+        while (k < len && ((unsigned char)s[k] & 0xC0u) == 0x80u)
+            k++;
+        if (k == len && len - at < 4 && (unsigned char)s[at] >= 0xC2u) {
+            s[at] = '\0';
+            break;
+        }
+        s[at++] = '?';
+    }
+}
+
+/* Up to 40 bytes of what was found, for messages (fail() makes the message
+ * valid UTF-8 whatever the input). */
 #define SHOWN(s) (int)mg_utf8_prefix((s), 40), (s)
 
 static bool present(const char *s)

@@ -27,4 +27,9 @@ int mg_dir_check_service(const mg_dir_service *v, mg_dir_report_row *row) MG_WAR
  * field is maillage's own ("network_role"). */
 const char *mg_dir_field_di_name(char kind, const char *key);
 
+/** Makes a message valid UTF-8 in place: a byte that starts no valid
+ * sequence becomes '?', a sequence cut at the end is dropped (messages
+ * quote what a file held, which may be anything). */
+void mg_dir_message_clean(char *s);
+
 #endif

@@ -113,7 +113,7 @@ static void row_message(mg_dir_report_row *row, const char *field, const char *f
     va_start(ap, fmt);
     vsnprintf(row->message, sizeof row->message, fmt, ap);
     va_end(ap);
-    row->message[mg_utf8_prefix(row->message, sizeof row->message - 1)] = '\0';
+    mg_dir_message_clean(row->message);
 }
 
 /* The JSON of a record's fields (the incoming record of a merge proposal). */

@@ -25,6 +25,8 @@
 #include "audit/audit.h"
 #include "core/buf.h"
 #include "db_fixture.h"
+#include "core/utf8.h"
+#include "directory/check.h"
 #include "directory/directory.h"
 
 TEST_DB_FIXTURE("directory_store")
@@ -533,6 +535,40 @@ static void test_import_twice_in_file(void **state)
     mg_dir_report_free(&r);
     mg_dir_set_free(&set);
     mg_db_close(db);
+}
+
+/* Messages quote what a file held, which may be anything: always valid
+ * UTF-8, with the field named. */
+static void test_check_messages(void **state)
+{
+    (void)state;
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = add_s(&set, "demo", "x", "Nom (exemple)", MG_DIR_OTHER, "11069", NULL);
+    mg_dir_report_row row;
+    const char *dates[] = {"info\x8e\x92\x9e\x83ion", "2025-01-1\xc3", "\xff\xfe"};
+    for (size_t i = 0; i < 3; i++) {
+        s->updated_on = dates[i];
+        memset(&row, 0, sizeof row);
+        assert_int_equal(mg_dir_check_structure(s, &row), MG_EINVAL);
+        assert_string_equal(row.field, "updated_on");
+        size_t len = strlen(row.message);
+        assert_int_equal(mg_utf8_check(row.message, len, NULL), len);
+        assert_non_null(strstr(row.message, "date_maj"));
+    }
+    s->updated_on = "2025-01-15";
+    s->networks = "ccas-cias,r\xc3\xa9seau-inconnu";
+    memset(&row, 0, sizeof row);
+    assert_int_equal(mg_dir_check_structure(s, &row), MG_EINVAL);
+    assert_string_equal(row.field, "networks");
+    assert_non_null(strstr(row.message, "réseau-inconnu"));
+    char cut[] = "abc\xc3";
+    mg_dir_message_clean(cut);
+    assert_string_equal(cut, "abc");
+    char bad[] = "a\xff" "b\xc3\xa9";
+    mg_dir_message_clean(bad);
+    assert_string_equal(bad, "a?bé");
+    mg_dir_set_free(&set);
 }
 
 /* --- Constraints in the database itself -------------------------------------------- */
@@ -1076,6 +1112,7 @@ static void test_meetings(void **state)
     X(test_import_duplicates_and_merges)                                                   \
     X(test_import_refused_all_or_nothing)                                                  \
     X(test_import_twice_in_file)                                                           \
+    X(test_check_messages)                                                                 \
     X(test_constraints)                                                                    \
     X(test_search)                                                                         \
     X(test_in_communes)                                                                    \
