@@ -404,6 +404,14 @@ struct suggest_tx {
 static int suggest_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct suggest_tx *t = ctx;
+    int64_t one = 0;
+    int rc0 = dir_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1",
+                            DPARAMS(DP_INT(t->by_organisation)), &one, d);
+    if (rc0 == MG_ENOTFOUND)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "Aucune organisation n° %lld.",
+                           (long long)t->by_organisation);
+    if (rc0)
+        return rc0;
     mg_dir_set probe;
     mg_dir_set_init(&probe);
     int rc = apply_value(c, t->structure_id, t->field, t->value, &probe, d);
@@ -677,6 +685,14 @@ static int msave_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
     if (t->create) {
         m->id = 0;
+        int64_t one = 0;
+        rc = dir_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1",
+                           DPARAMS(DP_INT(m->organisation_id)), &one, d);
+        if (rc == MG_ENOTFOUND)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Aucune organisation n° %lld.",
+                               (long long)m->organisation_id);
+        if (rc)
+            return rc;
         rc = dir_query_int(c,
                            "INSERT INTO meetings (organisation_id, held_on, place, theme, created_at) "
                            "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
