@@ -51,7 +51,7 @@ enum {
     OPT_NO_NEIGHBOURS, OPT_DETOUR, OPT_SPEED, OPT_CATCHMENT, OPT_OFFICIAL_AGE,
     OPT_SUPPLY_PER_HEAD, OPT_STEPS, OPT_QUIET, OPT_PROGRESS, OPT_OSM, OPT_GRAPH, OPT_ALLOW_MISSING,
     OPT_PARAMS, OPT_ACCESS_TIME, OPT_TIME_SPREAD, OPT_ACTIVITY_EXPONENT, OPT_CENTRE_HEADS,
-    OPT_UNCALIBRATED, OPT_COMMON_END
+    OPT_UNCALIBRATED, OPT_PRACTITIONERS, OPT_COMMON_END
 };
 
 /* The common options, for inclusion in a getopt_long table. */
@@ -78,7 +78,8 @@ enum {
     {"time-spread", required_argument, NULL, OPT_TIME_SPREAD},           \
     {"activity-exponent", required_argument, NULL, OPT_ACTIVITY_EXPONENT}, \
     {"centre-practitioners", required_argument, NULL, OPT_CENTRE_HEADS}, \
-    {"uncalibrated", no_argument, NULL, OPT_UNCALIBRATED}
+    {"uncalibrated", no_argument, NULL, OPT_UNCALIBRATED},               \
+    {"practitioners", required_argument, NULL, OPT_PRACTITIONERS}
 
 /* Text of the common options for --help. */
 extern const char cli_common_help[];

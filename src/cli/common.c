@@ -43,6 +43,9 @@ const char cli_common_help[] =
     "  --activity-exponent G activity per practitioner varies as (demand per\n"
     "                        practitioner within reach)^G (0: the same everywhere)\n"
     "  --centre-practitioners N  GPs counted per health centre (BPE D108)\n"
+    "  --practitioners FILE  GPs of the study communes counted from an annuaire santé\n"
+    "                        extraction (PS_LibreAcces_Personne_activite_*.txt)\n"
+    "                        instead of the BPE (docs/formats.md, \"Directory\")\n"
     "  --params FILE         model parameters written by maillage calibrate; the\n"
     "                        defaults are the national fit (docs/methodology.md);\n"
     "                        options after it override its values\n"
@@ -170,6 +173,9 @@ int cli_common_option(cli_common *c, int code, const char *arg, const char *cmd)
         return cli_number(cmd, "centre-practitioners", arg, 0, 50, &c->centres) ? -1 : 1;
     case OPT_UNCALIBRATED:
         c->uncalibrated = true;
+        return 1;
+    case OPT_PRACTITIONERS:
+        o->practitioners = arg;
         return 1;
     case OPT_PARAMS:
         c->params = arg;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/alloc.h"
+#include "directory/formats.h"
 #include "io/reader.h"
 #include "routing/routing.h"
 
@@ -134,6 +135,95 @@ static int road_pairs(mg_diagnosis *g, const mg_diagnosis_opts *o, mg_diag *d)
                       unsnapped, unsnapped > 1 ? "s" : "", MG_ROUTE_MAX_SNAP_M,
                       o->graph ? o->graph : o->osm);
     mg_graph_close(road);
+    return rc;
+}
+
+/*
+ * --practitioners: the GPs of the study communes from an annuaire santé
+ * extraction (directory/formats.h, mg_annuaire_read: general practitioners
+ * outside hospitals, grouped by practice) instead of the BPE's head count;
+ * the neighbours keep the BPE's, the file being often one département's.
+ */
+static int practitioner_heads(mg_diagnosis *g, const char *path, mg_diag *d)
+{
+    if (strcmp(g->prof->key, "mg") != 0)
+        return mg_diag_set(d, MG_EINVAL, path, 0, 0,
+                           "--practitioners counts general practitioners: it applies to the "
+                           "profession mg only");
+    mg_reader *r = NULL;
+    int rc = mg_reader_open(&r, path, d);
+    if (rc)
+        return rc;
+    size_t n = 0, cap = 1 << 20;
+    char *text = malloc(cap);
+    for (;;) {
+        if (!text) {
+            rc = mg_diag_set(d, MG_ENOMEM, path, 0, 0, "out of memory");
+            break;
+        }
+        if (n == cap) {
+            char *p = realloc(text, cap * 2);
+            if (!p) {
+                free(text);
+                text = NULL;
+                continue;
+            }
+            text = p;
+            cap *= 2;
+        }
+        ssize_t got = mg_reader_read(r, text + n, cap - n, d);
+        if (got < 0) {
+            rc = (int)got;
+            break;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    mg_reader_close(r);
+    if (rc) {
+        free(text);
+        return rc;
+    }
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_report rep;
+    mg_dir_report_init(&rep);
+    rc = mg_annuaire_read(path, text, n, NULL, NULL, &set, NULL, &rep, d);
+    free(text);
+    if (rc == MG_EINVAL)
+        rc = MG_EPARSE; /* refused lines: a malformed input file */
+    if (rc && rep.n) {
+        mg_diag one = {{0}};
+        mg_diag_set(&one, rc, path, rep.rows[0].line, rep.rows[0].column, "%s",
+                    rep.rows[0].message);
+        *d = one;
+    }
+    if (rc == 0) {
+        const mg_territory *t = g->t;
+        double counted = 0, unknown = 0;
+        size_t practices = 0;
+        for (size_t i = 0; i < t->n; i++)
+            if (t->in_study[i])
+                g->heads[i] = 0;
+        for (size_t k = 0; k < set.nstructures; k++) {
+            const mg_dir_structure *s = &set.structures[k];
+            long i = mg_territory_find(t, s->commune_code);
+            if (i < 0)
+                unknown += s->practitioners;
+            else if (t->in_study[i]) {
+                g->heads[i] += s->practitioners;
+                counted += s->practitioners;
+                practices++;
+            }
+        }
+        mg_report_add(&g->report,
+                      "%s: %.0f general practitioners in %zu practices of the study territory "
+                      "counted instead of the BPE's%s",
+                      path, counted, practices, unknown > 0 ? " (some commune codes unknown)" : "");
+    }
+    mg_dir_report_free(&rep);
+    mg_dir_set_free(&set);
     return rc;
 }
 
@@ -305,6 +395,9 @@ int mg_diagnosis_load(mg_diagnosis **out, const mg_diagnosis_opts *given,
         if ((rc = mg_import_bpe(t, bpe, "D108", g->centres, &unmapped, &g->report, d)))
             goto fail;
     }
+
+    if (o->practitioners && (rc = practitioner_heads(g, o->practitioners, d)))
+        goto fail;
 
     g->study_n = mg_territory_study_count(t);
     g->study = mg_alloc_array(g->study_n, sizeof *g->study);

@@ -45,6 +45,11 @@ typedef struct mg_diagnosis_opts {
     double supply_per_head; /* 0: the profession's default */
     const char *steps;      /* optional APL step profile "10:1,15:0.66,20:0.33" */
     bool allow_missing;     /* inhabited communes without an official row are accepted */
+    const char *practitioners; /* optional annuaire santé extraction
+                             * (PS_LibreAcces_Personne_activite_*.txt, directory/formats.h):
+                             * the GPs of the study communes counted from its practitioners
+                             * instead of the BPE's (profession mg only); neighbours keep
+                             * the BPE's */
 } mg_diagnosis_opts;
 
 /** Defaults: GP, La Poste points, neighbours on, the calibrated model

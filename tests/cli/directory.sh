@@ -160,6 +160,20 @@ if python3 "$CHECK" "$SCHEMA" "$tmp/broken.json" >"$tmp/check.out" 2>&1; then
     fail "the schema check accepted a broken export"; else ok; fi
 grep -q "2 errors" "$tmp/check.out" && ok || fail "schema check of the broken export: $(tail -1 "$tmp/check.out")"
 
+# --- maillage access --practitioners: the study communes' GPs from the annuaire --------
+A=$D/PS_LibreAcces_Personne_activite_202601150000.txt
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --quiet --practitioners "$A" --out "$tmp/p.csv"
+# the file's GPs (tests/data/directory/README.md): Carcassonne 2, Bram 1, none elsewhere
+# in the Aude; Montpellier (34172) is a neighbour and keeps the BPE's
+got=$(awk -F, '$1 == "11069" || $1 == "11049" || $1 == "11076" { printf "%s=%s ", $1, $8 }' "$tmp/p.csv")
+[ "$got" = "11049=1 11069=2 11076=0 " ] && ok || fail "practitioners from the annuaire: $got"
+expect_exit 0 "$MAILLAGE" access "${demo[@]}" --practitioners "$A" --out "$tmp/p.csv"
+expect_err "3 general practitioners in 2 practices of the study territory"
+expect_exit 3 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/p.csv" \
+    --practitioners "$D/PS_LibreAcces_Personne_activite_bad.txt"
+expect_err "PS_LibreAcces_Personne_activite_bad.txt:2:37: .*trouvé « 1106 »"
+expect_exit 2 "$MAILLAGE" access "${demo[@]}" --quiet --profession inf --practitioners "$A" --out "$tmp/p.csv"
+
 # --- usage errors ---------------------------------------------------------------------
 expect_exit 2 "$MAILLAGE" directory import --database "$db"
 expect_exit 2 "$MAILLAGE" directory export --database "$db" --format finess --out "$tmp/x"
