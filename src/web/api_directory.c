@@ -73,7 +73,7 @@ static bool read_filters(web_ctx *ctx, filters *f)
                 o += snprintf(msg + o, sizeof msg - (size_t)o, "%s %s", k ? "," : "",
                               mg_dir_category_key((mg_dir_category)k));
             if (o > 0 && (size_t)o + 1 < sizeof msg)
-                strcat(msg, ".");
+                snprintf(msg + o, sizeof msg - (size_t)o, ".");
             bad(ctx, msg);
             return false;
         }

@@ -467,9 +467,13 @@ static const char *const months_fr[] = {"janvier", "février", "mars", "avril", 
 static void instant_fr(mg_buf *b, const mg_oh_instant *at)
 {
     long days = mg_days_from_civil(at->year, at->month, at->day);
-    mg_buf_printf(b, "%s %d%s %s %d à %d h %02d", weekdays_fr[mg_weekday(days)], at->day,
-                  at->day == 1 ? "<sup>er</sup>" : "", months_fr[at->month - 1], at->year,
-                  at->minute / 60, at->minute % 60);
+    mg_html_text(b, weekdays_fr[mg_weekday(days)]);
+    mg_buf_printf(b, " %d", at->day);
+    if (at->day == 1)
+        mg_buf_puts(b, "<sup>er</sup>");
+    mg_buf_puts(b, " ");
+    mg_html_text(b, months_fr[at->month - 1]);
+    mg_buf_printf(b, " %d à %d h %02d", at->year, at->minute / 60, at->minute % 60);
 }
 
 static unsigned holiday_flags(const char *commune_code)
@@ -638,7 +642,7 @@ static bool draw_bpe(mg_buf *b, const mg_app *a, const mg_territory *t, const se
             if (bpe_types[e].category != sec->category || !f->bpe[e] || f->bpe[e][i] <= 0)
                 continue;
             long n = lround(f->bpe[e][i]);
-            mg_buf_printf(b, "%s%ld ", first ? "" : ", ", n);
+            mg_buf_printf(b, first ? "%ld " : ", %ld ", n);
             mg_html_text(b, n > 1 ? bpe_types[e].many : bpe_types[e].one);
             first = false;
         }
@@ -730,7 +734,9 @@ static int not_found(web_ctx *ctx, const mg_diagnosis *g, const char *typed, con
                          NULL);
             mg_buf_puts(b, "\">");
             mg_html_text(b, g->t->name[idx[k]]);
-            mg_buf_printf(b, " (%s)</a></li>\n", g->t->code[idx[k]]);
+            mg_buf_puts(b, " (");
+            mg_html_text(b, g->t->code[idx[k]]);
+            mg_buf_puts(b, ")</a></li>\n");
         }
         mg_buf_puts(b, "</ul>\n");
     }
@@ -886,8 +892,9 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
     draw_form(b, typed, NULL);
     mg_buf_puts(b, "<h2 id=\"finder-resultats\">Près de ");
     mg_html_text(b, t->name[i]);
-    mg_buf_printf(b, " (%s)</h2>\n<p class=\"finder-note\">Temps de trajet en voiture, estimation "
-                     "(", t->code[i]);
+    mg_buf_puts(b, " (");
+    mg_html_text(b, t->code[i]);
+    mg_buf_puts(b, ")</h2>\n<p class=\"finder-note\">Temps de trajet en voiture, estimation (");
     mg_html_text(b, times_source(g));
     double reach_max = nr ? rc[nr - 1].minutes : 0;
     mg_buf_printf(b, ", jusqu'à %ld minutes). « Ouvert maintenant » : à l'heure de Paris, le ",
@@ -895,15 +902,20 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
     instant_fr(b, &now);
     mg_buf_puts(b, ".</p>\n<nav class=\"finder-toc\" aria-label=\"Catégories\"><ul>");
     for (size_t s = 0; s < NSECTIONS; s++) {
-        mg_buf_printf(b, "<li><a href=\"#%s\">", sections[s].id);
+        mg_buf_puts(b, "<li><a href=\"#");
+        mg_html_attr(b, sections[s].id);
+        mg_buf_puts(b, "\">");
         mg_html_text(b, sections[s].title);
         mg_buf_printf(b, "</a> (%zu)</li>", c->nshown[s]);
     }
     mg_buf_puts(b, "</ul></nav>\n");
     for (size_t s = 0; s < NSECTIONS; s++) {
         const section *sec = &sections[s];
-        mg_buf_printf(b, "<section class=\"finder-section\" aria-labelledby=\"%s\">\n<h2 id=\"%s\">",
-                      sec->id, sec->id);
+        mg_buf_puts(b, "<section class=\"finder-section\" aria-labelledby=\"");
+        mg_html_attr(b, sec->id);
+        mg_buf_puts(b, "\">\n<h2 id=\"");
+        mg_html_attr(b, sec->id);
+        mg_buf_puts(b, "\">");
         mg_html_text(b, sec->title);
         mg_buf_puts(b, "</h2>\n");
         if (c->nshown[s]) {
