@@ -174,6 +174,30 @@ expect_exit 3 "$MAILLAGE" access "${demo[@]}" --quiet --out "$tmp/p.csv" \
 expect_err "PS_LibreAcces_Personne_activite_bad.txt:2:37: .*trouvé « 1106 »"
 expect_exit 2 "$MAILLAGE" access "${demo[@]}" --quiet --profession inf --practitioners "$A" --out "$tmp/p.csv"
 
+# --- the same on PostgreSQL (when MG_TEST_PG_URI is set) ------------------------------
+if [ -n "${MG_TEST_PG_URI:-}" ]; then
+    if pg=$(pg_database mg_test_directory); then
+        ref=$tmp/pgref.sqlite
+        for f in di_full.json di_duplicates.json finess_aude.csv PS_LibreAcces_Personne_activite_202601150000.txt; do
+            expect_exit 0 "$MAILLAGE" directory import --database "$pg" "$D/$f"
+            cp "$tmp/out" "$tmp/pg-report"
+            expect_exit 0 "$MAILLAGE" directory import --database "$ref" "$D/$f"
+            if cmp -s "$tmp/out" "$tmp/pg-report"; then ok; else fail "PostgreSQL report of $f differs"; fi
+        done
+        expect_exit 0 "$MAILLAGE" directory export --database "$pg" --format datainclusion-json --out "$tmp/pg1.json"
+        expect_exit 3 "$MAILLAGE" directory import --database "$pg" "$D/di_unknown_codes.json"
+        expect_exit 0 "$MAILLAGE" directory export --database "$pg" --format datainclusion-json --out "$tmp/pg2.json"
+        expect_exit 0 "$MAILLAGE" directory export --database "$ref" --format datainclusion-json --out "$tmp/ref.json"
+        if cmp -s "$tmp/pg1.json" "$tmp/pg2.json"; then ok; else fail "a refused import changed PostgreSQL"; fi
+        if cmp -s "$tmp/pg1.json" "$tmp/ref.json"; then ok; else
+            fail "PostgreSQL and SQLite exports differ"; diff "$tmp/pg1.json" "$tmp/ref.json" | head -10 >&2; fi
+    else
+        fail "PostgreSQL: cannot create the test database"
+    fi
+else
+    echo "PostgreSQL: MG_TEST_PG_URI not set, its half of this test not run"
+fi
+
 # --- usage errors ---------------------------------------------------------------------
 expect_exit 2 "$MAILLAGE" directory import --database "$db"
 expect_exit 2 "$MAILLAGE" directory export --database "$db" --format finess --out "$tmp/x"
