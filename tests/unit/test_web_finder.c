@@ -29,6 +29,7 @@
 #include "directory/opening_hours.h"
 #include "io/csv.h"
 #include "io/reader.h"
+#include "pg_fixture.h"
 #include "testutil.h"
 #include "web/app.h"
 #include "web_fixture.h"
@@ -75,10 +76,11 @@ static void reach_from_origin(void)
 
 /* The k-th nearest commune whose minutes differ from those of every
  * commune chosen before (distinct times make the order certain). */
+static double taken[16];
+static size_t ntaken;
+
 static size_t pick(size_t from)
 {
-    static double taken[16];
-    static size_t ntaken;
     for (size_t k = from; k < near_n; k++) {
         bool clash = false;
         for (size_t j = 0; j < ntaken; j++)
@@ -121,6 +123,7 @@ static int finder_setup(void **state)
     if (web_setup(state))
         return -1;
     reach_from_origin();
+    ntaken = 0;
     if (near_n < 12) {
         fprintf(stderr, "setup: only %zu communes reached from " ORIGIN "\n", near_n);
         return -1;
@@ -644,5 +647,14 @@ int main(void)
         cmocka_unit_test(test_postcode),      cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_bpe_layer),     cmocka_unit_test(test_api),
     };
-    return cmocka_run_group_tests(tests, finder_setup, web_teardown);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, finder_setup, web_teardown);
+    /* The same on PostgreSQL (scripts/test.sh sets MG_TEST_PG_URI). */
+    int pg = test_pg_database("mg_test_web_finder", web_fixture_db, sizeof web_fixture_db);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", tests, finder_setup, web_teardown);
 }
