@@ -172,8 +172,9 @@ mg_dir_report_row *mg_dir_report_add(mg_dir_report *r, mg_dir_row_status status,
  * address and commune: a duplicate, stored as a merge proposal; else new.
  * The report gets one row per record, in the set's order, with
  * `lines[k]` (may be NULL) the file line of structure k then service k.
- * When any row is refused, or when `dry_run`, nothing is written and the
- * result is MG_EINVAL (refused) or 0 (dry run). `by`: the acting account,
+ * When any row is refused (a row of the report given, e.g. by the reader,
+ * included), or when `dry_run`, nothing is written and the result is
+ * MG_EINVAL (refused) or 0 (dry run); every record still gets its row. `by`: the acting account,
  * 0 for the command line; the import is audited.
  */
 typedef struct mg_dir_import_opts {

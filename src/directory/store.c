@@ -525,10 +525,11 @@ static int import_body(mg_db_conn *c, void *ctx, mg_diag *d)
         rc = import_service(c, t, j, d);
     if (rc)
         return rc;
-    if (t->refused)
+    /* Rows the reader refused before (formats.h) refuse the import too. */
+    if (t->refused || t->base_counts[MG_DIR_ROW_REFUSED])
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "Import refusé : %zu ligne(s) en erreur, rien n'a été enregistré.",
-                           t->r->counts[MG_DIR_ROW_REFUSED] - t->base_counts[MG_DIR_ROW_REFUSED]);
+                           t->r->counts[MG_DIR_ROW_REFUSED]);
     return t->o && t->o->dry_run ? DRY_RUN_DONE : 0;
 }
 

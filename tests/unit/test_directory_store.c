@@ -491,6 +491,22 @@ static void test_import_refused_all_or_nothing(void **state)
     free(after);
     mg_dir_report_free(&r);
 
+    /* A report that already holds a row refused by the reader refuses the
+     * import: the set's rows are reported, nothing is written. */
+    o.dry_run = false;
+    mg_dir_report_init(&r);
+    mg_dir_report_row *pre = mg_dir_report_add(&r, MG_DIR_ROW_REFUSED, 's', "illisible", 30, 4);
+    assert_non_null(pre);
+    assert_int_equal(mg_dir_import(db, &bad, &o, &r, &d), MG_EINVAL);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.rows[1].status, MG_DIR_ROW_UPDATED);
+    assert_int_equal(r.rows[2].status, MG_DIR_ROW_NEW);
+    assert_int_equal(r.counts[MG_DIR_ROW_REFUSED], 1);
+    after = snapshot(db);
+    assert_string_equal(before, after);
+    free(after);
+    mg_dir_report_free(&r);
+
     /* A service pointing at a structure of the store (not of the file). */
     mg_dir_set later;
     mg_dir_set_init(&later);
