@@ -435,6 +435,8 @@ typedef struct jrec {
     size_t n;
     size_t start;        /* offset of the record */
     unsigned line, col;  /* its position */
+    const char *array;   /* "structures", "services" or "" (a bare array) */
+    size_t index;        /* its index in that array, from 0 */
 } jrec;
 
 /*
@@ -558,8 +560,9 @@ static int json_record(const char *name, mg_dir_set *set, char kind, const json_
     if (!json_is_object(obj)) {
         *refused = true;
         return refuse(r, kind, "", where->line, where->col, "",
-                      "attendu un objet (une %s), trouvé %s",
-                      kind == 's' ? "structure" : "service", json_type_words(obj));
+                      "%s[%zu] : attendu un objet (une %s), trouvé %s", where->array,
+                      where->index, kind == 's' ? "structure" : "service",
+                      json_type_words(obj));
     }
     void *rec = add_record(set, kind);
     if (!rec)
@@ -579,8 +582,8 @@ static int json_record(const char *name, mg_dir_set *set, char kind, const json_
             size_t at = find_key(where->text, where->n, where->start, fs[i].key);
             unsigned line = where->line, col = where->col;
             advance_pos(where->text, where->start, at, &line, &col);
-            return refuse(r, kind, sid, line, col, fs[i].member, "champ « %s » : %s", fs[i].key,
-                          why);
+            return refuse(r, kind, sid, line, col, fs[i].member, "%s[%zu] : champ « %s » : %s",
+                          where->array, where->index, fs[i].key, why);
         }
     }
     return push_line(lines, nlines, caplines, where->line);
@@ -667,7 +670,8 @@ int mg_di_read_json(const char *name, const char *text, size_t n, mg_dir_set *se
             size_t at = i < o->n ? o->v[i] : prev;
             advance_pos(text, prev, at, &line, &col);
             prev = at;
-            jrec w = {text, n, at, line, col};
+            jrec w = {text, n, at, line, col,
+                      json_is_array(root) ? "" : pass == 0 ? "structures" : "services", i};
             char kind = 's';
             if (json_is_array(root))
                 kind = json_is_object(el) && json_object_get(el, "structure_id") ? 'v' : 's';

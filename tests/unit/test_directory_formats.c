@@ -376,13 +376,13 @@ static void test_json_wrong_types(void **state)
                    "AAAA-MM-JJ");
     expect_refusal(&r, text, "s-publish-string", "\"maillage_publie_contact\": \"oui\"",
                    "publish_contact", "true ou false");
-    expect_refusal(&r, text, "", "\"pas une structure\"", "", "attendu un objet");
+    expect_refusal(&r, text, "", "\"pas une structure\"", "", "structures[5] : attendu un objet");
     expect_refusal(&r, text, "v-weeks-string", "\"nombre_semaines\": \"40\"", "weeks",
                    "entier");
     expect_refusal(&r, text, "v-theme-number", "\"thematiques\": [", "thematics",
                    "élément 2 de la liste");
     expect_refusal(&r, text, "v-name-number", "\"nom\": 123", "name",
-                   "attendu une chaîne de caractères, trouvé un nombre");
+                   "services[2] : champ « nom » : attendu une chaîne de caractères, trouvé un nombre");
     /* the one good structure is read */
     assert_int_equal(set.nstructures, 1);
     assert_string_equal(set.structures[0].source_id, "s-good");
