@@ -18,6 +18,7 @@
 #include "core/limits.h"
 #include "db/db.h"
 #include "directory/formats.h"
+#include "io/reader.h"
 
 static const char kCmd[] = "directory";
 
@@ -117,26 +118,27 @@ static bool csv_is_services(const char *t, size_t n)
     return false;
 }
 
+/* The whole file (gzip-compressed or not, as every input: io/reader.h). */
 static int read_file(const char *path, char **out, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error(kCmd, "%s: cannot open the file", path);
+    mg_reader *r = NULL;
+    mg_diag d = {{0}};
+    if (mg_reader_open(&r, path, &d)) {
+        cli_error(kCmd, "%s", d.msg[0] ? d.msg : "cannot open the file");
         return MG_EXIT_INPUT;
     }
     mg_buf b;
     mg_buf_init(&b, MG_MAX_FILE_BYTES);
     char chunk[65536];
-    size_t got;
+    ssize_t got;
     int rc = 0;
-    while (!rc && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = mg_buf_append(&b, chunk, got);
-    bool err = ferror(f);
-    fclose(f);
-    if (rc || err) {
+    while (!rc && (got = mg_reader_read(r, chunk, sizeof chunk, &d)) > 0)
+        rc = mg_buf_append(&b, chunk, (size_t)got);
+    mg_reader_close(r);
+    if (rc || got < 0) {
         mg_buf_free(&b);
-        cli_error(kCmd, "%s: %s", path, err ? "read error" : mg_strerror(rc));
-        return err ? MG_EXIT_INPUT : MG_EXIT_FAILURE;
+        cli_error(kCmd, "%s", got < 0 && d.msg[0] ? d.msg : mg_strerror(rc ? rc : (int)got));
+        return rc == MG_ENOMEM ? MG_EXIT_FAILURE : MG_EXIT_INPUT;
     }
     if (!b.data) {
         *out = calloc(1, 1);

@@ -73,6 +73,10 @@ row di_full_structures.csv 2 0 structure s-bram-ccas "" new
 row di_full_structures.csv 3 0 structure s-montreal-mairie "" new
 row di_full_services.csv 2 0 service v-bram-acces-soins "" new
 row di_full_services.csv 3 0 service v-montreal-cabine "" new
+gzip -c "$D/finess_aude.csv" >"$tmp/finess_aude.csv.gz"
+expect_exit 0 "$MAILLAGE" directory import --database "$db" --dry-run "$tmp/finess_aude.csv.gz"
+rows 7
+row finess_aude.csv.gz 8 0 structure 110999133 "" new
 expect_exit 0 "$MAILLAGE" directory import --database "$db" "$D/finess_aude.csv"
 rows 7
 for i in 2:110999026 3:110999042 4:110999067 5:110999083 6:110999091 7:110999117 8:110999133; do
