@@ -651,6 +651,8 @@ static int build_where(struct search_tx *t, mg_diag *d)
         char *save = NULL;
         for (char *w = strtok_r(folded, " ", &save); w && t->nwords < MAX_WORDS;
              w = strtok_r(NULL, " ", &save)) {
+            if (strpbrk(w, "%_\\"))
+                continue; /* LIKE's own characters: never a word of a folded name */
             snprintf(t->words[t->nwords], sizeof t->words[0], "%%%s%%", w);
             t->nwords++;
             mg_buf_printf(&b, " AND s.name_key LIKE ?%zu", t->nwords);
