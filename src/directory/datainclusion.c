@@ -31,6 +31,7 @@
 #include "directory/formats.h"
 #include "io/csv.h"
 #include "io/reader.h"
+#include "parse/parse.h"
 
 /* --- The fields -------------------------------------------------------------- */
 
@@ -259,7 +260,9 @@ static void format_double(double v, char *buf, size_t cap)
 {
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
+        double back;
+        mg_parse_error why;
+        if (mg_parse_c_double(buf, strlen(buf), &back, &why) == 0 && back == v)
             return;
     }
 }

@@ -27,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/utf8.h"
 #include "directory/formats.h"
+#include "parse/parse.h"
 
 enum {
     C_KIND = 0, C_NOFINESSET, C_NOFINESSEJ, C_RS, C_RSLONGUE, C_COMPLRS, C_COMPLDISTRIB,
@@ -68,9 +69,9 @@ static const struct {
 
 static mg_dir_category category_of(const char *code)
 {
-    char *end;
-    long c = strtol(code, &end, 10);
-    if (end == code || *end)
+    int64_t c;
+    mg_parse_error why;
+    if (mg_parse_c_int(code, strlen(code), 0, 9999, &c, &why) != 0)
         return MG_DIR_OTHER;
     for (size_t i = 0; i < sizeof kCategories / sizeof kCategories[0]; i++)
         if (kCategories[i].code == c)
@@ -236,8 +237,8 @@ static bool insee_of(const char *dep, const char *com, char *out)
     size_t cl = strlen(com);
     if (cl == 0 || cl > 3 || !all_digits(com, cl) || strlen(dep) != 2)
         return false;
-    char c3[4];
-    snprintf(c3, sizeof c3, "%03d", atoi(com));
+    char c3[4] = "000"; /* the commune's digits, zero-padded to 3 */
+    memcpy(c3 + 3 - cl, com, cl);
     if (dep[0] == '9' && isupper((unsigned char)dep[1])) {
         snprintf(out, 6, "%s%s", dep[1] <= 'F' ? "97" : "98", c3);
         return true;
@@ -330,12 +331,10 @@ static int refuse(mg_dir_report *r, const char *id, unsigned line, unsigned col,
 
 static double parse_coord(const char *s, bool *ok)
 {
-    char *end;
+    double v;
+    mg_parse_error why;
     *ok = false;
-    if (!*s)
-        return NAN;
-    double v = strtod(s, &end);
-    if (*end || !isfinite(v))
+    if (!*s || mg_parse_c_double(s, strlen(s), &v, &why) != 0 || !isfinite(v))
         return NAN;
     *ok = true;
     return v;

@@ -80,12 +80,11 @@ static void assert_str_or_null(const char *got, const json_t *want, const char *
     }
     if (json_is_array(want)) {
         char joined[1024] = "";
-        size_t i;
+        size_t i, o = 0;
         json_t *it;
         json_array_foreach(want, i, it) {
-            if (i)
-                strcat(joined, ",");
-            strcat(joined, json_string_value(it));
+            o += (size_t)snprintf(joined + o, sizeof joined - o, "%s%s", i ? "," : "",
+                                  json_string_value(it));
         }
         if (!got || strcmp(got, joined) != 0)
             fail_msg("%s: got \"%s\", expected \"%s\"", key, got ? got : "(null)", joined);
