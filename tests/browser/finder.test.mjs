@@ -2,24 +2,51 @@
 // (issue 14, "Done when"): a visitor without account, on a 375×667 window
 // with JavaScript off, types the postcode 11400 into /ou-me-soigner, picks
 // Castelnaudary among the communes of that postcode, and reads the
-// pharmacies nearest first: the nearest (in the commune) is closed, the
-// first open one is the on-call pharmacy of Saint-Papoul. Every page is
-// checked with axe-core (WCAG 2 A and AA) — in a second phone-sized page with
-// JavaScript on, which axe needs, at the same address; the page must not
-// scroll sideways, set no cookie and load nothing from elsewhere.
+// pharmacies nearest first, each open or closed now, to find the nearest
+// open one. Every page is checked with axe-core (WCAG 2 A and AA) — in a
+// second phone-sized page with JavaScript on, which axe needs, at the same
+// address; the page must not scroll sideways, set no cookie and load
+// nothing from elsewhere.
 //
-// The server holds tests/browser/finder-structures.json, imported by
-// run.sh with `maillage directory import` (four structures "(exemple)":
-// hours that make the answer the same at any time — "Mo-Su off" for the
-// nearest pharmacy, "24/7" for the other).
+// The server holds the demo's example directory (data/demo/directory/
+// aude-exemple.json) and tests/browser/finder-structures.json, imported by
+// run.sh with `maillage directory import`; the latter puts in Castelnaudary
+// a pharmacy closed at every hour ("Mo-Su off") and one open at every hour
+// ("24/7"), so that an open one is always among the nearest. The expected
+// states are not written here: each pharmacy's hours are read from those
+// files and evaluated by the npm package opening_hours (the reference
+// implementation, pinned in package-lock.json) at the instant the page says
+// it used, itself checked against the clock in Paris time (Intl).
 //
 // Run by tests/browser/run.sh (MG_BASE_URL). Written for Node 18.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { BASE, axeCheck, clickAndWait, consoleErrors, launch, newPage, norm, shoot } from './browser.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const opening_hours = require('opening_hours');
 
 const PHONE = { width: 375, height: 667 };
 const TEST_TIMEOUT = 180_000;
+// The French public holidays: the package picks them from the address.
+const NOMINATIM = { lat: 43.32, lon: 1.95, address: { country_code: 'fr', state: 'Occitanie' } };
+const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août',
+  'septembre', 'octobre', 'novembre', 'décembre'];
+
+// Hours by structure name, from the files the server imported.
+const hours = new Map();
+for (const f of [path.join(here, '../../data/demo/directory/aude-exemple.json'),
+  path.join(here, 'finder-structures.json')]) {
+  if (!fs.existsSync(f))
+    continue;
+  for (const s of JSON.parse(fs.readFileSync(f, 'utf8')).structures)
+    hours.set(s.nom, s.horaires_accueil ?? null);
+}
 
 let browser;
 
@@ -44,24 +71,69 @@ function minutesOf(text) {
   return Number(m[1]);
 }
 
+// The instant the page says it used: "le samedi 5 décembre 2026 à 14 h 05".
+function pageInstant(note) {
+  const m = note.match(/le \S+ (\d+)(?:er)? (\S+) (\d{4}) à (\d+) h (\d{2})/);
+  assert.ok(m, `no instant in "${note}"`);
+  const month = MONTHS.indexOf(m[2]);
+  assert.ok(month >= 0, `month "${m[2]}"`);
+  return { year: +m[3], month: month + 1, day: +m[1], hour: +m[4], minute: +m[5] };
+}
+
+// Paris civil time now, from Intl's time-zone database.
+function parisNow() {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Paris', year: 'numeric', month: 'numeric', day: 'numeric',
+    hour: 'numeric', minute: 'numeric', hourCycle: 'h23',
+  }).formatToParts(new Date()).map((p) => [p.type, p.value]));
+  return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour,
+    minute: +parts.minute };
+}
+
+// Minutes between two civil instants (as UTC dates: only the difference counts).
+function gap(a, b) {
+  const t = (x) => Date.UTC(x.year, x.month - 1, x.day, x.hour, x.minute);
+  return Math.abs(t(a) - t(b)) / 60_000;
+}
+
+// What the page should say of hours `s` at civil instant `at`.
+function expectedState(s, at) {
+  if (!s)
+    return 'none';
+  const oh = new opening_hours(s, NOMINATIM);
+  // The package reads a Date's local fields: build one with the civil instant's.
+  const d = new Date(at.year, at.month - 1, at.day, at.hour, at.minute);
+  return oh.getUnknown(d) ? 'unknown' : oh.getState(d) ? 'open' : 'closed';
+}
+
+function pageState(text) {
+  if (/^Ouvert maintenant/.test(text))
+    return 'open';
+  if (/^Fermé maintenant/.test(text))
+    return 'closed';
+  if (/^Ouverture à vérifier/.test(text))
+    return 'unknown';
+  assert.match(text, /^Horaires non renseignés/);
+  return 'none';
+}
+
 test('the finder\'s structures were imported', () => {
   assert.equal(process.env.MG_FINDER_IMPORT || 'ok', 'ok');
 });
 
 test('the public finds the nearest open care point from a postcode on a phone', { timeout: TEST_TIMEOUT }, async () => {
   // The unknown postcode's answer is a 404 on purpose: Chromium logs it.
+  const ignore404 = (text) => /status of 404/.test(text);
   const page = await newPage(browser, { viewport: PHONE, javaScriptEnabled: false, isMobile: true,
-    hasTouch: true }, (text) => /status of 404/.test(text));
+    hasTouch: true }, ignore404);
   const origin = new URL(BASE).origin;
   const elsewhere = [];
   page.on('request', (r) => {
     if (!r.url().startsWith(origin) && !r.url().startsWith('data:'))
       elsewhere.push(r.url());
   });
-
   // axe runs in the page: the same address in a page with JavaScript on.
-  const axePage = await newPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true },
-    (text) => /status of 404/.test(text));
+  const axePage = await newPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true }, ignore404);
   const axeAt = async (what) => {
     await axePage.goto(page.url());
     await axeCheck(axePage, what);
@@ -83,7 +155,11 @@ test('the public finds the nearest open care point from a postcode on a phone', 
   assert.match(page.url(), /\/ou-me-soigner\?commune=11076$/);
   await axeAt('the results for Castelnaudary');
 
-  // Pharmacies, nearest first.
+  // The instant the page used is Paris time now.
+  const at = pageInstant(norm(await page.locator('.finder-note').innerText()));
+  assert.ok(gap(at, parisNow()) <= 3, `the page's instant ${JSON.stringify(at)} is not Paris time now`);
+
+  // Pharmacies, nearest first, each in the state its hours give.
   const section = page.locator('section', { has: page.getByRole('heading', { name: 'Pharmacies' }) });
   const items = section.locator('li.finder-item');
   const n = await items.count();
@@ -91,21 +167,26 @@ test('the public finds the nearest open care point from a postcode on a phone', 
   const seen = [];
   for (let k = 0; k < n; k++) {
     const item = items.nth(k);
+    const name = norm(await item.locator('h3').innerText());
+    assert.ok(hours.has(name), `"${name}" is in no imported file`);
     seen.push({
-      name: norm(await item.locator('h3').innerText()),
+      name,
       minutes: minutesOf(norm(await item.locator('.finder-time').innerText())),
-      state: norm(await item.locator('.finder-state').innerText()),
+      state: pageState(norm(await item.locator('.finder-state').innerText())),
+      expected: expectedState(hours.get(name), at),
     });
   }
   for (let k = 1; k < n; k++)
     assert.ok(seen[k - 1].minutes <= seen[k].minutes, `pharmacies out of order: ${JSON.stringify(seen)}`);
-  assert.equal(seen[0].name, 'Pharmacie de la Halle (exemple)');
-  assert.equal(seen[0].minutes, 0);
-  assert.match(seen[0].state, /^Fermé maintenant/);
-  const open = seen.find((s) => /^Ouvert maintenant/.test(s.state));
-  assert.ok(open, 'no open pharmacy shown');
-  assert.equal(open.name, 'Pharmacie de garde du Lauragais (exemple)');
-  assert.ok(open.minutes > 0);
+  for (const s of seen)
+    assert.equal(s.state, s.expected, `${s.name}: the page says ${s.state}, its hours ${s.expected}`);
+  // The nearest open one: the first in travel order that its hours open now,
+  // and the first the page marks open.
+  const nearestOpen = seen.find((s) => s.expected === 'open');
+  assert.ok(nearestOpen, `no open pharmacy expected: ${JSON.stringify(seen)}`);
+  assert.equal(seen.find((s) => s.state === 'open').name, nearestOpen.name);
+  assert.equal(nearestOpen.minutes, 0);
+  assert.ok(seen.some((s) => s.name === 'Pharmacie de la Halle (exemple)' && s.state === 'closed'));
 
   // The GP practice's booking link and phone, usable with a thumb.
   const gp = page.locator('li.finder-item', { hasText: 'Cabinet médical du Canal (exemple)' });
@@ -114,8 +195,6 @@ test('the public finds the nearest open care point from a postcode on a phone', 
   assert.equal(await gp.getByRole('link', { name: '04 68 00 00 03' }).getAttribute('href'), 'tel:0468000003');
   const box = await gp.getByRole('link', { name: /Prendre rendez-vous/ }).boundingBox();
   assert.ok(box && box.height >= 24, `booking link ${JSON.stringify(box)} too small to tap`);
-  // Categories without entries in the directory fall back to the BPE.
-  assert.match(norm(await page.locator('main').innerText()), /source BPE 2019, adresse non connue/);
 
   // A phone's width: nothing scrolls sideways.
   const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -119,16 +119,19 @@ add_account other_manager gestion@intercommunalite.invalid "Gestion de l'interco
     "$epci_org" manager
 export MG_ACCOUNTS="{$accounts}"
 
-# The directory the finder's test reads (finder.test.mjs): a few structures
-# "(exemple)" in data·inclusion JSON, imported as an operator does.
-# A failed import fails finder.test.mjs (MG_FINDER_IMPORT says why), not
-# the other files.
+# The directory the finder's test reads (finder.test.mjs), imported as an
+# operator does: the demo's example directory of the Aude, and a few
+# structures "(exemple)" of the test whose hours make an open one certain
+# at any hour. A failed import fails finder.test.mjs (MG_FINDER_IMPORT says
+# why), not the other files.
 export MG_FINDER_IMPORT=ok
-if ! "$bin" directory import --database "$database" "$here/finder-structures.json" \
-        >"$tmp/import.log" 2>&1; then
-    MG_FINDER_IMPORT="maillage directory import failed: $(tail -5 "$tmp/import.log")"
-    echo "browser tests: $MG_FINDER_IMPORT" >&2
-fi
+for f in "$src/data/demo/directory/aude-exemple.json" "$here/finder-structures.json"; do
+    if ! "$bin" directory import --database "$database" "$f" >"$tmp/import.log" 2>&1; then
+        MG_FINDER_IMPORT="maillage directory import $f failed: $(tail -5 "$tmp/import.log")"
+        echo "browser tests: $MG_FINDER_IMPORT" >&2
+        break
+    fi
+done
 
 # --- network.test.mjs: the structures its contract manager finds ---------
 # Two structures "(exemple)" of the local social network, imported like the
