@@ -587,6 +587,42 @@ static void test_api(void **state)
     json_decref(doc);
     mg_http_response_free(&res);
 
+    /* By scope: the pharmacies whose commune is in the EPCI of the crowded
+     * commune, counted here from the territory's EPCI of each. */
+    {
+        const size_t where[] = {p_self, p_mid, p_far};
+        int32_t e = t->epci[near_list[p_crowd].commune];
+        assert_true(e >= 0);
+        json_int_t expect = CROWD;
+        for (size_t k = 0; k < 3; k++)
+            expect += t->epci[near_list[where[k]].commune] == e;
+        snprintf(target, sizeof target, "/api/v1/structures?categorie=pharmacy&perimetre=epci:%s",
+                 t->epci_code[e]);
+        res = get(target);
+        assert_int_equal(res.status, 200);
+        doc = json_loads(text(&res), 0, &err);
+        assert_int_equal(json_integer_value(json_object_get(doc, "total")), expect);
+        json_decref(doc);
+        mg_http_response_free(&res);
+        /* A scope and a commune outside it: nothing, not an error. */
+        long outside = -1;
+        for (size_t k = 0; k < near_n && outside < 0; k++)
+            if (t->epci[near_list[k].commune] != e)
+                outside = (long)near_list[k].commune;
+        assert_true(outside >= 0);
+        snprintf(target, sizeof target, "/api/v1/structures?perimetre=epci:%s&commune=%s",
+                 t->epci_code[e], t->code[outside]);
+        res = get(target);
+        assert_int_equal(res.status, 200);
+        doc = json_loads(text(&res), 0, &err);
+        assert_int_equal(json_integer_value(json_object_get(doc, "total")), 0);
+        json_decref(doc);
+        mg_http_response_free(&res);
+        res = get("/api/v1/structures?perimetre=epci:000000000");
+        assert_int_equal(res.status, 400);
+        mg_http_response_free(&res);
+    }
+
     /* One structure and its service. */
     snprintf(target, sizeof target, "/api/v1/structures/%lld", (long long)gp_id);
     res = get(target);
