@@ -20,6 +20,9 @@
 /* Past this many communes a query is refused (a département has < 1,000). */
 #define MAX_COMMUNES 5000u
 #define MAX_WORDS 8u
+/* Up to this many communes, the finder's query asks each commune apart
+ * (its names in index order, no sort of a large town's structures). */
+#define FEW_COMMUNES 8u
 
 /* --- Commune lists as SQL literals ---------------------------------------------- */
 
@@ -867,9 +870,6 @@ int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t
         return rc;
     }
     mg_buf_reset(&b);
-    /* The communes once, with their rank; per category its first `limit`
-     * through the (category, commune_code, name_key) index, one seek per
-     * commune; the categories put together with UNION ALL. */
     /* A commune listed twice keeps its first rank (a structure once). */
     bool *repeat = calloc(ncommunes, sizeof *repeat);
     struct ranked *order = mg_alloc_array(ncommunes, sizeof *order);
@@ -882,26 +882,59 @@ int mg_dir_in_communes_many(mg_db *db, const mg_dir_category *categories, size_t
     for (size_t i = 0; i < ncommunes; i++)
         order[i] = (struct ranked){communes[i], i};
     qsort(order, ncommunes, sizeof *order, by_code_then_rank);
-    for (size_t i = 1; i < ncommunes; i++)
+    size_t unique = ncommunes ? 1 : 0;
+    for (size_t i = 1; i < ncommunes; i++) {
         if (strcmp(order[i].code, order[i - 1].code) == 0)
             repeat[order[i].pos] = true;
+        else
+            unique++;
+    }
     free(order);
-    mg_buf_puts(&b, "WITH wanted (code, pos) AS (VALUES ");
-    bool first = true;
-    for (size_t i = 0; i < ncommunes; i++)
-        if (!repeat[i]) {
-            mg_buf_printf(&b, "%s('%.5s', %zu)", first ? "" : ", ", communes[i], i);
-            first = false;
+    if (unique <= FEW_COMMUNES) {
+        /* Few communes (the person's own, its next neighbours): per
+         * category and commune the index gives the names in order, so
+         * each LIMIT stops at its first rows, however many structures a
+         * large town has; then per category the first `limit` of those. */
+        mg_buf_puts(&b, "WITH picked AS (");
+        for (size_t k = 0; k < ncategories; k++) {
+            mg_buf_printf(&b, "%sSELECT * FROM (SELECT * FROM (", k ? " UNION ALL " : "");
+            bool first = true;
+            for (size_t i = 0; i < ncommunes; i++) {
+                if (repeat[i])
+                    continue;
+                mg_buf_printf(&b,
+                              "%sSELECT * FROM (SELECT organisation_id, name_key, %zu AS cat, "
+                              "%zu AS pos FROM structures WHERE category = '%s' AND "
+                              "commune_code = '%.5s' ORDER BY name_key, organisation_id "
+                              "LIMIT %zu) a%zu_%zu",
+                              first ? "" : " UNION ALL ", k, i,
+                              mg_dir_category_key(categories[k]), communes[i], limit, k, i);
+                first = false;
+            }
+            mg_buf_printf(&b, ") u%zu ORDER BY pos, name_key, organisation_id LIMIT %zu) c%zu", k,
+                          limit, k);
         }
+    } else {
+        /* Many communes: joined once as a list with their rank, one index
+         * seek per commune and category, the candidates sorted. */
+        mg_buf_puts(&b, "WITH wanted (code, pos) AS (VALUES ");
+        bool first = true;
+        for (size_t i = 0; i < ncommunes; i++)
+            if (!repeat[i]) {
+                mg_buf_printf(&b, "%s('%.5s', %zu)", first ? "" : ", ", communes[i], i);
+                first = false;
+            }
+        mg_buf_puts(&b, "), picked AS (");
+        for (size_t k = 0; k < ncategories; k++)
+            mg_buf_printf(&b,
+                          "%sSELECT * FROM (SELECT s.organisation_id, s.name_key, %zu AS cat, "
+                          "w.pos FROM wanted w JOIN structures s ON s.category = '%s' AND "
+                          "s.commune_code = w.code ORDER BY w.pos, s.name_key, s.organisation_id "
+                          "LIMIT %zu) c%zu",
+                          k ? " UNION ALL " : "", k, mg_dir_category_key(categories[k]), limit,
+                          k);
+    }
     free(repeat);
-    mg_buf_puts(&b, "), picked AS (");
-    for (size_t k = 0; k < ncategories; k++)
-        mg_buf_printf(&b,
-                      "%sSELECT * FROM (SELECT s.organisation_id, s.name_key, %zu AS cat, w.pos "
-                      "FROM wanted w JOIN structures s ON s.category = '%s' AND "
-                      "s.commune_code = w.code ORDER BY w.pos, s.name_key, s.organisation_id "
-                      "LIMIT %zu) c%zu",
-                      k ? " UNION ALL " : "", k, mg_dir_category_key(categories[k]), limit, k);
     mg_buf_puts(&b, ") ");
     mg_buf_puts(&b, "SELECT " DIR_STRUCTURE_COLS ", " DIR_SERVICE_COLS
                     " FROM picked p JOIN structures s ON s.organisation_id = p.organisation_id "

@@ -837,6 +837,25 @@ static void test_in_communes(void **state)
     assert_string_equal(out.structures[2].source_id, "c");
     assert_int_equal(out.nservices, 2);
     mg_dir_set_free(&out);
+    /* Past a few communes the query takes another form: same answers. */
+    const char *longer[] = {"11203", "11001", "11002", "11003", "11004", "11005", "11006",
+                            "11007", "11069", "11008", "11203", "11396"};
+    mg_dir_set_init(&out);
+    assert_int_equal(mg_dir_in_communes(db, MG_DIR_GP_PRACTICE, longer, 12, 10, &out, &d), 0);
+    assert_int_equal(out.nstructures, 4);
+    const char *want_long[] = {"d", "b", "c", "a"};
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(out.structures[i].source_id, want_long[i]);
+    assert_int_equal(out.nservices, 2);
+    mg_dir_set_free(&out);
+    mg_dir_set_init(&out);
+    assert_int_equal(mg_dir_in_communes_many(db, cats, 3, longer, 12, 2, &out, &d), 0);
+    assert_int_equal(out.nstructures, 3);
+    assert_string_equal(out.structures[0].source_id, "e");
+    assert_string_equal(out.structures[1].source_id, "d");
+    assert_string_equal(out.structures[2].source_id, "b");
+    mg_dir_set_free(&out);
+
     /* A commune listed twice counts once, at its first rank. */
     const char *again[] = {"11396", "11069", "11396"};
     mg_dir_set_init(&out);
