@@ -95,6 +95,7 @@ struct import_tx {
     struct key *skeys;    /* structures by (source, source_id) */
     struct key *vkeys;    /* services by (source, source_id) */
     struct key *vparent;  /* services by (source, structure_source_id) */
+    dir_audit_queue audit; /* appended at the end (audit.h: late in the transaction) */
     bool refused;
     char stamp[MG_DB_TIMESTAMP_SIZE];
 };
@@ -332,7 +333,7 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
             if (rc == 0)
                 rc = dir_write_structure(c, id, &in, false, t->stamp, d);
             if (rc == 0)
-                rc = dir_audit_record(c, by, 's', id, "import_update", &stored.structures[0], &in, d);
+                rc = dir_audit_queue_record(&t->audit, by, 's', id, "import_update", &stored.structures[0], &in, d);
         }
         mg_dir_set_free(&stored);
         t->sid[k] = id;
@@ -370,7 +371,7 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
             mg_audit_change ch[] = {{"reason", NULL, reason, false},
                                     {"source", NULL, s->source, false},
                                     {"source_id", NULL, s->source_id, false}};
-            rc = dir_audit(c, by, other, "directory_merge", mid, "propose", ch, 3, d);
+            rc = dir_audit_queue_add(&t->audit, by, other, "directory_merge", mid, "propose", ch, 3, d);
         }
         t->sid[k] = -other;
         return rc;
@@ -387,14 +388,14 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
             return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
         rc = dir_write_structure(c, id, s, true, t->stamp, d);
         if (rc == 0)
-            rc = dir_audit_record(c, by, 's', id, "import", NULL, s, d);
+            rc = dir_audit_queue_record(&t->audit, by, 's', id, "import", NULL, s, d);
         mg_dir_set_free(&stored);
     } else {
         rc = dir_insert_org(c, s, t->stamp, &id, d);
         if (rc == 0)
             rc = dir_write_structure(c, id, s, true, t->stamp, d);
         if (rc == 0)
-            rc = dir_audit_record(c, by, 's', id, "import", NULL, s, d);
+            rc = dir_audit_queue_record(&t->audit, by, 's', id, "import", NULL, s, d);
     }
     row->match_id = id;
     t->sid[k] = id;
@@ -499,7 +500,7 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
             row_set(t->r, row, MG_DIR_ROW_UPDATED);
             rc = dir_write_service(c, &id, sid, &incoming, t->stamp, d);
             if (rc == 0)
-                rc = dir_audit_record(c, by, 'v', id, "import_update", &stored.services[0],
+                rc = dir_audit_queue_record(&t->audit, by, 'v', id, "import_update", &stored.services[0],
                                       &incoming, d);
         }
         mg_dir_set_free(&stored);
@@ -507,7 +508,7 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
     }
     rc = dir_write_service(c, &id, sid, &incoming, t->stamp, d);
     if (rc == 0)
-        rc = dir_audit_record(c, by, 'v', id, "import", NULL, &incoming, d);
+        rc = dir_audit_queue_record(&t->audit, by, 'v', id, "import", NULL, &incoming, d);
     row->match_id = id;
     return rc;
 }
@@ -521,6 +522,7 @@ static int import_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->r->n = t->base_n;
     memcpy(t->r->counts, t->base_counts, sizeof t->base_counts);
     t->refused = false;
+    dir_audit_queue_reset(&t->audit);
     int rc = mg_db_timestamp(t->stamp, d);
     for (size_t k = 0; rc == 0 && k < t->set->nstructures; k++)
         rc = import_structure(c, t, k, d);
@@ -533,7 +535,9 @@ static int import_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "Import refusé : %zu ligne(s) en erreur, rien n'a été enregistré.",
                            t->r->counts[MG_DIR_ROW_REFUSED]);
-    return t->o && t->o->dry_run ? DRY_RUN_DONE : 0;
+    if (t->o && t->o->dry_run)
+        return DRY_RUN_DONE;
+    return dir_audit_flush(c, &t->audit, d);
 }
 
 int mg_dir_import(mg_db *db, const mg_dir_set *set, const mg_dir_import_opts *o,
@@ -562,7 +566,9 @@ int mg_dir_import(mg_db *db, const mg_dir_set *set, const mg_dir_import_opts *o,
         qsort(t.skeys, ns, sizeof *t.skeys, key_cmp);
         qsort(t.vkeys, nv, sizeof *t.vkeys, key_cmp);
         qsort(t.vparent, nv, sizeof *t.vparent, key_cmp);
+        dir_audit_queue_init(&t.audit);
         rc = mg_db_transaction(db, MG_DB_TX_WRITE, import_body, &t, d);
+        dir_audit_queue_free(&t.audit);
     }
     free(t.sid);
     free(t.skeys);

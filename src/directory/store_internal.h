@@ -129,6 +129,28 @@ int dir_load(mg_db_conn *c, int64_t id, bool with_services, mg_dir_set *set, mg_
 int dir_audit_record(mg_db_conn *c, int64_t by, char kind, int64_t id, const char *verb,
                      const void *before, const void *after, mg_diag *d);
 
+/* Audit entries kept in memory until the end of a long transaction (an
+ * import): the audit chain's head is locked from the first append to the
+ * commit, so appending them last keeps other audited writes waiting only
+ * for the appends themselves (audit.h). */
+typedef struct dir_audit_queue {
+    struct dir_pending *items;
+    size_t n, cap;
+    mg_dir_set pool; /* the strings of the entries */
+} dir_audit_queue;
+
+void dir_audit_queue_init(dir_audit_queue *q);
+void dir_audit_queue_reset(dir_audit_queue *q);
+void dir_audit_queue_free(dir_audit_queue *q);
+int dir_audit_queue_add(dir_audit_queue *q, int64_t by, int64_t org, const char *type,
+                        int64_t id, const char *verb, const mg_audit_change *ch, size_t n,
+                        mg_diag *d);
+/* As dir_audit_record, into the queue. */
+int dir_audit_queue_record(dir_audit_queue *q, int64_t by, char kind, int64_t id,
+                           const char *verb, const void *before, const void *after, mg_diag *d);
+/* Appends the queued entries on c, in order. */
+int dir_audit_flush(mg_db_conn *c, dir_audit_queue *q, mg_diag *d);
+
 /* The kind of organisation a category makes ("health_centre", "other"…). */
 const char *dir_org_kind(mg_dir_category c);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/utf8.h"
 #include "directory/store_internal.h"
 #include "parse/parse.h"
@@ -560,8 +561,10 @@ int dir_load(mg_db_conn *c, int64_t id, bool with_services, mg_dir_set *set, mg_
     return rc;
 }
 
-int dir_audit_record(mg_db_conn *c, int64_t by, char kind, int64_t id, const char *verb,
-                     const void *before, const void *after, mg_diag *d)
+/* The changed fields of a record into ch[0..64) (values in bufs or the
+ * records' own strings); their number. */
+static size_t record_changes(char kind, const void *before, const void *after,
+                             mg_audit_change ch[64], char bufs[64][2][40])
 {
     const dir_field *groups[2];
     size_t counts[2];
@@ -577,8 +580,6 @@ int dir_audit_record(mg_db_conn *c, int64_t by, char kind, int64_t id, const cha
         counts[0] = dir_service_nfields;
         ngroups = 1;
     }
-    mg_audit_change ch[64];
-    char bufs[64][2][40];
     size_t n = 0;
     for (size_t g = 0; g < ngroups; g++)
         for (size_t i = 0; i < counts[g] && n < 64; i++) {
@@ -590,9 +591,105 @@ int dir_audit_record(mg_db_conn *c, int64_t by, char kind, int64_t id, const cha
             ch[n] = (mg_audit_change){f->key, bv, a, f->personal};
             n++;
         }
+    return n;
+}
+
+/* On behalf of the structure: its own id, or the service's structure. */
+static int64_t record_org(char kind, int64_t id, const void *after)
+{
+    return kind == 's' ? id : ((const mg_dir_service *)after)->structure_id;
+}
+
+int dir_audit_record(mg_db_conn *c, int64_t by, char kind, int64_t id, const char *verb,
+                     const void *before, const void *after, mg_diag *d)
+{
+    mg_audit_change ch[64];
+    char bufs[64][2][40];
+    size_t n = record_changes(kind, before, after, ch, bufs);
     if (n == 0 && before)
         return 0;
-    /* On behalf of the structure: its own id, or the service's structure. */
-    int64_t org = kind == 's' ? id : ((const mg_dir_service *)after)->structure_id;
-    return dir_audit(c, by, org, kind == 's' ? "structure" : "service", id, verb, ch, n, d);
+    return dir_audit(c, by, record_org(kind, id, after), kind == 's' ? "structure" : "service",
+                     id, verb, ch, n, d);
+}
+
+/* --- Audit entries kept until the end of a long transaction --------------------- */
+
+struct dir_pending {
+    int64_t by, org, id;
+    const char *type, *verb; /* static strings */
+    mg_audit_change *ch;     /* into the queue's pool */
+    size_t n;
+};
+
+void dir_audit_queue_init(dir_audit_queue *q)
+{
+    memset(q, 0, sizeof *q);
+    mg_dir_set_init(&q->pool);
+}
+
+void dir_audit_queue_reset(dir_audit_queue *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->items[i].ch);
+    q->n = 0;
+    mg_dir_set_free(&q->pool);
+    mg_dir_set_init(&q->pool);
+}
+
+void dir_audit_queue_free(dir_audit_queue *q)
+{
+    dir_audit_queue_reset(q);
+    free(q->items);
+    memset(q, 0, sizeof *q);
+}
+
+int dir_audit_queue_add(dir_audit_queue *q, int64_t by, int64_t org, const char *type,
+                        int64_t id, const char *verb, const mg_audit_change *ch, size_t n,
+                        mg_diag *d)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        struct dir_pending *a = mg_realloc_array(q->items, cap, sizeof *a);
+        if (!a)
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+        q->items = a;
+        q->cap = cap;
+    }
+    mg_audit_change *copy = mg_alloc_array(n ? n : 1, sizeof *copy);
+    if (!copy)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+    for (size_t i = 0; i < n; i++) {
+        copy[i] = ch[i];
+        copy[i].field = mg_dir_strdup(&q->pool, ch[i].field, SIZE_MAX);
+        copy[i].before = ch[i].before ? mg_dir_strdup(&q->pool, ch[i].before, SIZE_MAX) : NULL;
+        copy[i].after = ch[i].after ? mg_dir_strdup(&q->pool, ch[i].after, SIZE_MAX) : NULL;
+        if (!copy[i].field || (ch[i].before && !copy[i].before) || (ch[i].after && !copy[i].after)) {
+            free(copy);
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
+        }
+    }
+    q->items[q->n++] = (struct dir_pending){by, org, id, type, verb, copy, n};
+    return 0;
+}
+
+int dir_audit_queue_record(dir_audit_queue *q, int64_t by, char kind, int64_t id,
+                           const char *verb, const void *before, const void *after, mg_diag *d)
+{
+    mg_audit_change ch[64];
+    char bufs[64][2][40];
+    size_t n = record_changes(kind, before, after, ch, bufs);
+    if (n == 0 && before)
+        return 0;
+    return dir_audit_queue_add(q, by, record_org(kind, id, after),
+                               kind == 's' ? "structure" : "service", id, verb, ch, n, d);
+}
+
+int dir_audit_flush(mg_db_conn *c, dir_audit_queue *q, mg_diag *d)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < q->n; i++) {
+        const struct dir_pending *p = &q->items[i];
+        rc = dir_audit(c, p->by, p->org, p->type, p->id, p->verb, p->ch, p->n, d);
+    }
+    return rc;
 }
