@@ -106,12 +106,26 @@ static void log_in(who *w, int64_t org, mg_auth_role role, const char *tag)
     mg_auth_login_result lr;
     int64_t retry = 0;
     mg_auth_session s;
+    int64_t now = (int64_t)time(NULL);
+    char secret[MG_AUTH_TOTP_SECRET_CHARS + 1], uri[512], code[7];
     if (mg_auth_account_add(app->db, 0, email, "Personne (exemple)", PASSWORD, org, role,
-                            &w->account, NULL, &d) ||
-        mg_auth_login(app->db, email, PASSWORD, "127.0.0.1", (int64_t)time(NULL), &lr, &retry,
-                      &d) ||
-        mg_auth_session_load(app->db, lr.session, (int64_t)time(NULL), &s, &d))
+                            &w->account, NULL, &d))
+        fail_msg("account %s: %s", tag, d.msg);
+    /* Roles that need a second factor enrol one, then give its next code. */
+    if (mg_auth_role_needs_totp(role) &&
+        (mg_auth_totp_begin(app->db, w->account, secret, uri, sizeof uri, &d) ||
+         mg_auth_totp_code(secret, now, code, &d) ||
+         mg_auth_totp_confirm(app->db, w->account, code, now, &d)))
+        fail_msg("second factor %s: %s", tag, d.msg);
+    if (mg_auth_login(app->db, email, PASSWORD, "127.0.0.1", now, &lr, &retry, &d))
         fail_msg("log-in %s: %s", tag, d.msg);
+    if (lr.totp_required &&
+        (mg_auth_totp_code(secret, now + MG_AUTH_TOTP_STEP_S, code, &d) ||
+         mg_auth_session_totp(app->db, lr.session, code, "127.0.0.1", now + MG_AUTH_TOTP_STEP_S,
+                              &retry, &d)))
+        fail_msg("code %s: %s", tag, d.msg);
+    if (mg_auth_session_load(app->db, lr.session, now, &s, &d))
+        fail_msg("session %s: %s", tag, d.msg);
     snprintf(w->cookie, sizeof w->cookie, "mg_session=%s", lr.session);
     memcpy(w->csrf, s.csrf, sizeof w->csrf);
 }
@@ -683,6 +697,36 @@ static void test_new_structure(void **state)
     mg_http_response_free(&r);
 }
 
+/* Imports a copy of the pharmacy under another source id: a duplicate
+ * (same name at the same address), kept as a merge proposal. */
+static void import_duplicate(const char *source_id)
+{
+    mg_dir_set set, cur;
+    get_structure(S_PHARMACY, &cur);
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = mg_dir_add_structure(&set);
+    const mg_dir_structure *c = &cur.structures[0];
+    s->source = "autre-source";
+    s->source_id = source_id;
+    s->name = mg_dir_strdup(&set, c->name, SIZE_MAX);
+    s->category = c->category;
+    s->address = mg_dir_strdup(&set, c->address, SIZE_MAX);
+    s->postcode = mg_dir_strdup(&set, c->postcode, SIZE_MAX);
+    s->commune_code = mg_dir_strdup(&set, c->commune_code, SIZE_MAX);
+    s->commune_name = mg_dir_strdup(&set, c->commune_name, SIZE_MAX);
+    s->website = "https://pharmacie-du-canal.invalid";
+    s->updated_on = "2026-12-01";
+    mg_dir_set_free(&cur);
+    mg_dir_report rep;
+    mg_dir_report_init(&rep);
+    mg_diag d = {{0}};
+    mg_dir_import_opts o = {0};
+    assert_int_equal(mg_dir_import(app->db, &set, &o, &rep, &d), 0);
+    assert_int_equal(rep.counts[MG_DIR_ROW_DUPLICATE], 1);
+    mg_dir_report_free(&rep);
+    mg_dir_set_free(&set);
+}
+
 static void test_merges_for_platform_only(void **state)
 {
     (void)state;
@@ -692,6 +736,59 @@ static void test_merges_for_platform_only(void **state)
     r = request(&anon, "GET", "/annuaire/doublons", NULL);
     assert_int_equal(r.status, 303);
     mg_http_response_free(&r);
+
+    /* The platform's administrator sees the proposals and decides them. */
+    mg_diag d = {{0}};
+    int64_t op = 0;
+    mg_auth_org_input oi = {.name = "Exploitation de la plateforme (exemple)", .kind = "other"};
+    assert_int_equal(mg_auth_org_add(app->db, 0, &oi, true, true, &op, NULL, &d), 0);
+    who admin = {0};
+    log_in(&admin, op, MG_ROLE_ADMINISTRATOR, "plateforme");
+    import_duplicate("doublon-1");
+    import_duplicate("doublon-2");
+    mg_dir_merge *m = NULL;
+    size_t n = 0;
+    assert_int_equal(mg_dir_merges(app->db, &m, &n, &d), 0);
+    assert_int_equal(n, 2);
+    int64_t first = m[0].id, second = m[1].id;
+    assert_int_equal(m[0].structure_id, sid[S_PHARMACY]);
+    free(m);
+    r = request(&admin, "GET", "/annuaire/doublons", NULL);
+    assert_int_equal(r.status, 200);
+    char action[64];
+    snprintf(action, sizeof action, "action=\"/annuaire/doublons/%lld\"", (long long)first);
+    assert_true(has(&r, action));
+    assert_true(lists(&r, S_PHARMACY));
+    mg_http_response_free(&r);
+
+    char path[64];
+    snprintf(path, sizeof path, "/annuaire/doublons/%lld", (long long)first);
+    r = request(&other, "POST", path, "decision=fusionner");
+    assert_int_equal(r.status, 403);
+    mg_http_response_free(&r);
+    r = request(&admin, "POST", path, "decision=peut-etre");
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
+    r = request(&admin, "POST", path, "decision=fusionner");
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    /* The empty website of the pharmacy filled from the imported record. */
+    mg_dir_set set;
+    get_structure(S_PHARMACY, &set);
+    assert_non_null(set.structures[0].website);
+    assert_string_equal(set.structures[0].website, "https://pharmacie-du-canal.invalid");
+    mg_dir_set_free(&set);
+    /* Decided once; the other one dismissed. */
+    r = request(&admin, "POST", path, "decision=ecarter");
+    assert_int_equal(r.status, 404);
+    mg_http_response_free(&r);
+    snprintf(path, sizeof path, "/annuaire/doublons/%lld", (long long)second);
+    r = request(&admin, "POST", path, "decision=ecarter");
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    assert_int_equal(mg_dir_merges(app->db, &m, &n, &d), 0);
+    assert_int_equal(n, 0);
+    free(m);
 }
 
 static void test_anonymous_private_pages(void **state)
