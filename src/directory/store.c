@@ -381,15 +381,9 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
         id = other;
         row_message(row, NULL, "Rattachée à l'organisation inscrite n° %lld (même %s).",
                     (long long)other, field);
-        mg_dir_set stored;
-        mg_dir_set_init(&stored);
-        mg_dir_structure *was = mg_dir_add_structure(&stored);
-        if (!was)
-            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
         rc = dir_write_structure(c, id, s, true, t->stamp, d);
         if (rc == 0)
             rc = dir_audit_queue_record(&t->audit, by, 's', id, "import", NULL, s, d);
-        mg_dir_set_free(&stored);
     } else {
         rc = dir_insert_org(c, s, t->stamp, &id, d);
         if (rc == 0)

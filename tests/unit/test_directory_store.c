@@ -553,6 +553,38 @@ static void test_import_twice_in_file(void **state)
     mg_db_close(db);
 }
 
+/* A registered organisation without a structure: an import with its SIRET
+ * makes its entry instead of a second organisation. */
+static void test_import_attaches_registered(void **state)
+{
+    mg_db *db = open_ok(state);
+    char siret[15], sql[512];
+    siret_of("7328293200011", siret);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO organisations (name, kind, siret, active, created_at) VALUES "
+             "('Centre de santé inscrit (exemple)', 'health_centre', '%s', 0, 'x')",
+             siret);
+    assert_int_equal(raw(db, sql), 0);
+    int64_t org = count(db, "SELECT max(id) FROM organisations");
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = add_s(&set, "finess", "f9", "Centre de santé (exemple)",
+                                MG_DIR_HEALTH_CENTRE, "11069", "9 rue du Port");
+    s->siret = siret;
+    mg_dir_report r;
+    import_ok(db, &set, &r);
+    assert_int_equal(r.rows[0].status, MG_DIR_ROW_NEW);
+    assert_int_equal(r.rows[0].match_id, org);
+    assert_non_null(strstr(r.rows[0].message, "siret"));
+    mg_dir_report_free(&r);
+    assert_int_equal(count(db, "SELECT count(*) FROM organisations"), 1);
+    assert_int_equal(count(db, "SELECT count(*) FROM structures"), 1);
+    /* The registration is not confirmed by an import. */
+    assert_int_equal(count(db, "SELECT active FROM organisations"), 0);
+    mg_dir_set_free(&set);
+    mg_db_close(db);
+}
+
 /* Messages quote what a file held, which may be anything: always valid
  * UTF-8, with the field named. */
 static void test_check_messages(void **state)
@@ -1148,6 +1180,7 @@ static void test_meetings(void **state)
     X(test_import_refused_all_or_nothing)                                                  \
     X(test_import_twice_in_file)                                                           \
     X(test_check_messages)                                                                 \
+    X(test_import_attaches_registered)                                                     \
     X(test_constraints)                                                                    \
     X(test_search)                                                                         \
     X(test_in_communes)                                                                    \
