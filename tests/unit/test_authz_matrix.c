@@ -40,6 +40,8 @@
 #include "storage/storage.h"
 #include "testutil.h"
 #include "web_fixture.h"
+#include "contracts/contracts.h"
+#include "directory/directory.h"
 
 #define MATRIX MG_SOURCE_DIR "/tests/authz/matrix.tsv"
 #define PASSWORD "mot de passe de la matrice des droits"
@@ -109,12 +111,33 @@ static void actor_new(actor *a, int64_t org, mg_auth_role role, const char *tag)
     memcpy(a->csrf, s.csrf, sizeof a->csrf);
 }
 
+/* A new confirmed organisation that is a structure of the directory (its
+ * id is both). */
+static int64_t structure_org(const char *name)
+{
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = mg_dir_add_structure(&set);
+    if (!s)
+        fail_msg("out of memory");
+    s->name = name;
+    s->category = MG_DIR_OTHER;
+    int64_t id = 0;
+    mg_diag d = {{0}};
+    if (mg_dir_save(app->db, 0, &set, &id, NULL, &d))
+        die("structure", &d);
+    mg_dir_set_free(&set);
+    return id;
+}
+
 static int matrix_setup(void **state)
 {
     if (web_setup(state))
         return -1;
-    org_a = org_new("Organisation A de la matrice (exemple)", false);
-    org_b = org_new("Organisation B de la matrice (exemple)", false);
+    /* A and B are structures of the directory too, so that <structure> is
+     * the column's own organisation. */
+    org_a = structure_org("Organisation A de la matrice (exemple)");
+    org_b = structure_org("Organisation B de la matrice (exemple)");
     org_op = org_new("Opérateur de la matrice (exemple)", true);
     for (int r = 0; r < MG_ROLES; r++)
         actor_new(&by_role[r], org_a, (mg_auth_role)r, "a");
@@ -175,6 +198,53 @@ static int64_t api_token_new(int64_t account)
     return id;
 }
 
+/* A pending suggestion on org's structure, made by the other organisation. */
+static int64_t suggestion_new(int64_t org)
+{
+    int64_t by_org = org == org_a ? org_b : org_a;
+    int64_t by = org == org_a ? b_manager.account : by_role[MG_ROLE_MANAGER].account;
+    int64_t id = 0;
+    mg_diag d = {{0}};
+    if (mg_dir_suggest(app->db, by, by_org, org, "phone", "04 00 00 00 00", &id, &d))
+        die("suggestion", &d);
+    return id;
+}
+
+/* A meeting organised by org, with org's structure invited and minutes. */
+static int64_t meeting_new(int64_t org)
+{
+    mg_dir_meeting m = {.organisation_id = org};
+    snprintf(m.held_on, sizeof m.held_on, "2027-01-15 10:00");
+    snprintf(m.place, sizeof m.place, "Salle (exemple)");
+    snprintf(m.theme, sizeof m.theme, "Matrice");
+    mg_diag d = {{0}};
+    static const char minutes[] = "Compte rendu (exemple).";
+    if (mg_dir_meeting_save(app->db, 0, &m, NULL, &d) ||
+        mg_dir_meeting_invite(app->db, 0, m.id, org, &d) ||
+        mg_dir_meeting_minutes_set(app->db, 0, m.id, "compte-rendu.txt",
+                                   "text/plain; charset=utf-8", minutes, sizeof minutes - 1, &d))
+        die("meeting", &d);
+    return m.id;
+}
+
+/* A contract led by org; with `action`, an action of it (its id in *aid). */
+static int64_t contract_new(int64_t org, int64_t *aid)
+{
+    mg_diag d = {{0}};
+    char title[64];
+    snprintf(title, sizeof title, "Contrat de la matrice %u", ++serial);
+    mg_contract_input in = {.kind = "cps", .title = title};
+    int64_t id = 0;
+    if (mg_contract_create(app->db, 0, org, &in, &id, NULL, &d))
+        die("contract", &d);
+    if (aid) {
+        mg_contract_action_input ai = {.title = "Action de la matrice"};
+        if (mg_contract_action_create(app->db, 0, id, &ai, aid, NULL, &d))
+            die("action", &d);
+    }
+    return id;
+}
+
 /* Replaces the placeholders of tmpl into out, making the objects they
  * name for organisation `org` and account `account`. */
 static void expand(const char *tmpl, int64_t org, int64_t account, char *out, size_t cap)
@@ -203,7 +273,30 @@ static void expand(const char *tmpl, int64_t org, int64_t account, char *out, si
             snprintf(val, sizeof val, "%lld", (long long)pending_new());
         else if (strcmp(key, "token") == 0)
             snprintf(val, sizeof val, "%lld", (long long)api_token_new(account));
-        else if (strcmp(key, "n") == 0)
+        else if (strcmp(key, "structure") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)org);
+        else if (strcmp(key, "suggestion") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)suggestion_new(org));
+        else if (strcmp(key, "meeting") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)meeting_new(org));
+        else if (strcmp(key, "contract") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)contract_new(org, NULL));
+        else if (strcmp(key, "action") == 0 || strcmp(key, "participant") == 0) {
+            int64_t aid = 0, c = contract_new(org, &aid);
+            if (key[0] == 'a') {
+                snprintf(val, sizeof val, "%lld/actions/%lld", (long long)c, (long long)aid);
+            } else {
+                char name[64];
+                snprintf(name, sizeof name, "Structure de la matrice %u (exemple)", ++serial);
+                int64_t sid = structure_org(name);
+                mg_diag d = {{0}};
+                if (mg_contract_participant_add(app->db, 0, aid, sid, MG_PARTICIPANT_PARTNER,
+                                                NULL, &d))
+                    die("participant", &d);
+                snprintf(val, sizeof val, "%lld/actions/%lld/participants/%lld", (long long)c,
+                         (long long)aid, (long long)sid);
+            }
+        } else if (strcmp(key, "n") == 0)
             snprintf(val, sizeof val, "%u", n);
         else
             fail_msg("matrix: unknown placeholder <%s>", key);
