@@ -44,6 +44,12 @@ static const struct {
     {"password_set", "Choix du mot de passe par un lien"},
     {"totp_begin", "Début de l'activation de la double authentification"},
     {"totp_enable", "Activation de la double authentification"},
+    {"accept", "Acceptation"},
+    {"dismiss", "Rejet de la proposition"},
+    {"attendance", "Présence"},
+    {"minutes", "Compte rendu"},
+    {"add_participant", "Ajout d'un participant"},
+    {"remove_participant", "Retrait d'un participant"},
 };
 
 static const char *verb_fr(const char *verb)

@@ -149,7 +149,7 @@ expect_exit 0 "$MAILLAGE" directory export --database "$tmp/rc.sqlite" --format 
 if cmp -s "$tmp/e1.json" "$tmp/e3.json"; then ok; else fail "CSV round trip lost something JSON keeps"; fi
 
 # --- the export is valid data·inclusion 1.0.8 ---------------------------------------
-if python3 "$CHECK" "$SCHEMA" "$tmp/e1.json" >"$tmp/check.out" 2>&1; then ok; else
+if /usr/bin/python3 "$CHECK" "$SCHEMA" "$tmp/e1.json" >"$tmp/check.out" 2>&1; then ok; else
     fail "export not valid against the schema"; head -10 "$tmp/check.out" >&2; fi
 grep -q "16 records checked, 0 errors" "$tmp/check.out" && ok || fail "schema check: $(tail -1 "$tmp/check.out")"
 # the checker does fail on a record that breaks the schema
@@ -160,7 +160,7 @@ d["structures"][0]["latitude"] = "43.2"
 d["services"][0]["frais"] = ["gratuit"]
 json.dump(d, open(sys.argv[2], "w"))
 EOF
-if python3 "$CHECK" "$SCHEMA" "$tmp/broken.json" >"$tmp/check.out" 2>&1; then
+if /usr/bin/python3 "$CHECK" "$SCHEMA" "$tmp/broken.json" >"$tmp/check.out" 2>&1; then
     fail "the schema check accepted a broken export"; else ok; fi
 grep -q "2 errors" "$tmp/check.out" && ok || fail "schema check of the broken export: $(tail -1 "$tmp/check.out")"
 
