@@ -49,8 +49,8 @@ CREATE TABLE structures (
 );
 -- The finder's query: categories in a list of communes, by name (covering).
 CREATE INDEX structures_category_commune ON structures (category, commune_code, name_key);
--- Search by name and ordering by name.
-CREATE INDEX structures_name_key ON structures (name_key);
+-- Search by name and ordering by name; duplicates by name in a commune.
+CREATE INDEX structures_name_key ON structures (name_key, commune_code);
 CREATE INDEX structures_commune ON structures (commune_code);
 
 CREATE TABLE services (
