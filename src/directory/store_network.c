@@ -1016,10 +1016,21 @@ static int minutes_set_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc == 0) {
         char size[32];
         snprintf(size, sizeof size, "%zu", t->n);
+        /* Typed minutes are kept in the trail with the other values: the
+         * history then shows what each version said. */
+        char *text = NULL;
+        if (strncmp(t->media_type, "text/", 5) == 0 && mg_utf8_check(t->data, t->n, NULL) == t->n &&
+            !memchr(t->data, '\0', t->n) && (text = malloc(t->n + 1)) != NULL) {
+            memcpy(text, t->data, t->n);
+            text[t->n] = '\0';
+        }
         mg_audit_change ch[] = {{"filename", NULL, t->filename, false},
                                 {"media_type", NULL, t->media_type, false},
-                                {"size", NULL, size, false}};
-        rc = dir_audit(c, t->by, m.organisation_id, "meeting", t->meeting, "minutes", ch, 3, d);
+                                {"size", NULL, size, false},
+                                {"text", NULL, text, false}};
+        rc = dir_audit(c, t->by, m.organisation_id, "meeting", t->meeting, "minutes", ch,
+                       text ? 4 : 3, d);
+        free(text);
     }
     return rc;
 }

@@ -59,13 +59,23 @@ void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *acti
                    "<header class=\"site\"><p class=\"brand\"><a href=\"/\">maillage</a> <span>");
     mg_html_text(b, a->territory_name);
     mg_buf_puts(b, "</span></p>\n<nav aria-label=\"Navigation principale\"><ul>");
+    /* The public pages, then those of the signed-in (their organisation's
+     * contracts and network meetings). */
     static const struct {
         const char *key, *href, *label;
-    } items[] = {{"territoire", "/territoire", "Territoire"},
-                 {"scenarios", "/scenarios", "Scénarios"},
-                 {"planification", "/planification", "Planification"},
-                 {"api", "/api", "API"}};
+        bool account;
+    } items[] = {{"territoire", "/territoire", "Territoire", false},
+                 {"ou-me-soigner", "/ou-me-soigner", "Où me soigner ?", false},
+                 {"annuaire", "/annuaire", "Annuaire", false},
+                 {"scenarios", "/scenarios", "Scénarios", false},
+                 {"planification", "/planification", "Planification", false},
+                 {"contrats", "/contrats", "Contrats", true},
+                 {"reseau", "/reseau/reunions", "Réseau", true},
+                 {"api", "/api", "API", false}};
+    bool signed_in = ctx->actor && ctx->actor->account_id > 0;
     for (size_t k = 0; k < sizeof items / sizeof *items; k++) {
+        if (items[k].account && !signed_in)
+            continue;
         bool on = active && strcmp(active, items[k].key) == 0;
         mg_buf_puts(b, "<li><a href=\"");
         mg_html_href(b, items[k].href, NULL, NULL);

@@ -375,7 +375,7 @@ static int list_render(web_ctx *ctx, const web_form_input *create)
         return MG_OK;
     }
     mg_buf *b = &ctx->res->body;
-    web_page_begin(b, ctx, "Contrats", NULL);
+    web_page_begin(b, ctx, "Contrats", "contrats");
     mg_buf_puts(b, "<h1>Contrats</h1>\n<p>Les contrats que portent vos organisations "
                    "(contrats pluriannuels des solidarités, contrats locaux de santé, "
                    "conventions, schémas) et leurs actions, avec le pilote et les partenaires "
@@ -504,7 +504,7 @@ static int contract_render(web_ctx *ctx, const mg_contract *c, const web_form_in
     mg_auth_object o = contract_object(c);
     bool may_edit = web_can(ctx, MG_AUTH_EDIT, &o);
     mg_buf *b = &ctx->res->body;
-    web_page_begin(b, ctx, c->title, NULL);
+    web_page_begin(b, ctx, c->title, "contrats");
     crumbs(b, NULL);
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, c->title);
@@ -776,7 +776,7 @@ static int action_render(web_ctx *ctx, action_view *v)
     mg_auth_object o = contract_object(&v->c);
     bool may_edit = web_can(ctx, MG_AUTH_EDIT, &o);
     mg_buf *b = &ctx->res->body;
-    web_page_begin(b, ctx, v->a.title, NULL);
+    web_page_begin(b, ctx, v->a.title, "contrats");
     crumbs(b, &v->c);
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, v->a.title);

@@ -1362,6 +1362,17 @@ static void check_hours(web_form_input *in, int i, const char *name, const char 
     mg_opening_hours_free(oh);
 }
 
+/* The category is a list drawn by a function (the form layer checks only
+ * fixed lists): a value outside it is refused, never read as "other". */
+static void check_category(web_form_input *in)
+{
+    const char *v = in->raw[ST_CATEGORY];
+    mg_dir_category c;
+    if (in->error[ST_CATEGORY][0] || !present(v) || mg_dir_category_parse(v, &c) == MG_OK)
+        return;
+    web_form_refuse(in, "category", "« Catégorie » : choisissez une valeur de la liste.");
+}
+
 /* A refusal of the store beside the field it names (the structure's field
  * keys are the forms' names), else beside `fallback`. */
 static void refuse_store(web_form_input *in, const char *field, const mg_diag *d,
@@ -1562,6 +1573,7 @@ static int edit_post(web_ctx *ctx)
     }
     web_form_read(&structure_form, ctx->req, &in);
     check_hours(&in, ST_HOURS, "opening_hours", structure_fields[ST_HOURS].label);
+    check_category(&in);
     v.structure = &in;
     if (in.nerrors) {
         ctx->res->status = 422;
@@ -1771,6 +1783,7 @@ static int new_post(web_ctx *ctx)
     web_form_input in;
     web_form_read(&new_structure_form, ctx->req, &in);
     check_hours(&in, ST_HOURS, "opening_hours", structure_fields[ST_HOURS].label);
+    check_category(&in);
     if (in.nerrors) {
         ctx->res->status = 422;
         render_new(ctx, &in);

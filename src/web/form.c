@@ -266,7 +266,13 @@ static int render_field(mg_buf *b, const web_form *f, const web_field *fd, const
                            : fd->kind == WEB_FIELD_PASSWORD ? " type=\"password\""
                            : text                           ? " type=\"text\""
                                                             : " inputmode=\"decimal\"";
-        if (rc == MG_OK)
+        if (rc == MG_OK && fd->kind == WEB_FIELD_TEXT && fd->input_type) {
+            rc = mg_buf_puts(b, " type=\"");
+            if (rc == MG_OK)
+                rc = mg_html_attr(b, fd->input_type);
+            if (rc == MG_OK)
+                rc = mg_buf_puts(b, "\"");
+        } else if (rc == MG_OK)
             rc = mg_buf_puts(b, type); /* lint-ok: one of the four literals above */
         /* A commune field offers the form's list of communes; the
          * browser's own memory of past entries would hide it. */

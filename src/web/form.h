@@ -61,6 +61,9 @@ typedef struct web_field {
                                  "email" for an e-mail field, none otherwise */
     const mg_diagnosis *communes; /* COMMUNE: the territory whose study communes may be
                                      chosen (borrowed; NULL: codes checked for shape only) */
+    const char *input_type; /* TEXT: the input's type where the browser has a better
+                               control ("date", "time", "tel", "url"); NULL: "text".
+                               The value is still checked by the page. */
 } web_field;
 
 typedef struct web_form {

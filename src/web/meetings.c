@@ -110,9 +110,10 @@ static const web_field meeting_fields[] = {
     [MT_ORG] = {.name = "organisation", .label = "Organisée par", .kind = WEB_FIELD_SELECT,
                 .required = true, .options_fn = organiser_options},
     [MT_DATE] = {.name = "date", .label = "Date", .kind = WEB_FIELD_TEXT, .required = true,
-                 .max = 10, .hint = "Par exemple 2027-03-15 ou 15/03/2027."},
+                 .max = 10, .hint = "Par exemple 2027-03-15 ou 15/03/2027.",
+                 .input_type = "date"},
     [MT_TIME] = {.name = "heure", .label = "Heure", .kind = WEB_FIELD_TEXT, .required = true,
-                 .max = 5, .hint = "Heure locale, par exemple 14:30."},
+                 .max = 5, .hint = "Heure locale, par exemple 14:30.", .input_type = "time"},
     [MT_PLACE] = {.name = "lieu", .label = "Lieu", .kind = WEB_FIELD_TEXT, .required = true,
                   .max = 200},
     [MT_THEME] = {.name = "theme", .label = "Thème", .kind = WEB_FIELD_TEXT, .required = true,
@@ -532,7 +533,7 @@ static void render_meeting(web_ctx *ctx, const mg_dir_meeting *m, const char *mi
             mg_buf_puts(b, " compte-rendu-erreur\" aria-invalid=\"true\"");
         else
             mg_buf_puts(b, "\"");
-        mg_buf_printf(b, " maxlength=\"%d\">", MINUTES_MAX_CHARS);
+        mg_buf_printf(b, " required maxlength=\"%d\">", MINUTES_MAX_CHARS);
         mg_html_text(b, text ? text : "");
         mg_buf_puts(b, "</textarea>\n");
         if (minutes_error) {

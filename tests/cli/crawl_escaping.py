@@ -488,6 +488,7 @@ class Run:
         self.final = False          # counting displays for the final crawl
         self.stats = {}             # kind of answer -> count
         self.ids = []               # scenarios holding a stored value
+        self.written = set()        # other pages a write led to (a structure, a contract…)
         self.serial = 0
 
     # -- bookkeeping
@@ -700,7 +701,11 @@ def form_defaults(run, form):
             # A field with suggestions (a commune): the first one, as
             # picked from the list.
             v = suggested[0]
-        elif f.required and f.tag in ("input", "textarea") and f.type not in ("hidden", "number"):
+        elif f.type == "date" and not v:
+            v = "2027-01-15"
+        elif f.type == "time" and not v:
+            v = "10:00"
+        elif f.required and f.tag in ("input", "textarea") and f.type not in ("hidden", "number", "date", "time"):
             v = (v or "Essai") + " " + run.uniq()
         vals.append([f.name, v])
     if button:
@@ -777,6 +782,16 @@ class Fuzzer:
                 v.expect_shown = v.accepted and form.method == "post"
                 if loc and re.match(r"^/scenarios/\d+$", loc) and v.expect_shown:
                     run.ids.append(int(loc.rsplit("/", 1)[1]))
+                if loc and v.expect_shown:
+                    # a structure, a contract, an action or a meeting the
+                    # write made or changed: the final crawl visits it, and
+                    # a structure's entry in the API
+                    m = re.match(r"^(/structure/\d+|/contrats/\d+(?:/actions/\d+)?|"
+                                 r"/reseau/reunions/\d+)", loc)
+                    if m:
+                        run.written.add(m.group(1))
+                        if m.group(1).startswith("/structure/"):
+                            run.written.add("/api/v1/structures/" + m.group(1).rsplit("/", 1)[1])
                 if isinstance(doc, Page):
                     self.offer(loc or action, doc)
                 if v.expect_shown and f.tag != "button":
@@ -860,6 +875,10 @@ EXPECT_STORED = [("POST /scenarios", "nom"), ("POST /planification/enregistrer",
 # Values that are shown on pages only, never by the API (the names of one's
 # API tokens, on the account page).
 PAGES_ONLY = {("POST /compte/jetons", "name")}
+# Whole forms whose values are shown on pages only: contracts and meetings
+# (no API yet), suggestions (seen by the structure's owner before they
+# become its values).
+PAGES_ONLY_PREFIXES = ("POST /contrats", "POST /reseau/", "POST /structure/N/suggerer")
 # Forms that a valid submission cannot fill from the page alone: they ask
 # for the current password or a code of an authenticator app.
 NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
@@ -1031,6 +1050,7 @@ def main_run(base):
                   "/carte.svg?scenario=%d" % i, "/carte.svg?scenario=%d&ecart=1" % i]
     for a, b in zip(ids, ids[1:]):
         seeds.append("/scenarios/comparer?a=%d&b=%d" % (a, b))
+    seeds += sorted(run.written)
     pages = crawl(run, seeds, max(MAX_PAGES, len(seeds)))
     run.final = False
     # 5. the fields known to store text took the values (else nothing was
@@ -1045,7 +1065,8 @@ def main_run(base):
             if v.expect_shown:
                 run.check(v.shown["html"] > 0, "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but no page shows it" % (v.text, v.status))
-                run.check(v.shown["json"] > 0 or (where, field) in PAGES_ONLY, "%s %s" % (where, field),
+                run.check(v.shown["json"] > 0 or (where, field) in PAGES_ONLY or
+                          where.startswith(PAGES_ONLY_PREFIXES), "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but no API answer shows it" % (v.text, v.status))
     if run.over_budget():
         run.fail(base, "run over budget (%d requests, %.0f s): coverage incomplete"
