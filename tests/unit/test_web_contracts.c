@@ -22,6 +22,7 @@
 
 #include "auth/auth.h"
 #include "contracts/contracts.h"
+#include "parse/parse.h"
 #include "directory/directory.h"
 #include "pg_fixture.h"
 #include "testutil.h"
@@ -99,7 +100,16 @@ static int64_t location_id(const mg_http_response *r, const char *prefix)
     const char *p = strstr(r->location, prefix);
     if (!p)
         fail_msg("Location \"%s\" has no \"%s\"", r->location, prefix);
-    return strtoll(p + strlen(prefix), NULL, 10);
+    char digits[24];
+    size_t n = strspn(p + strlen(prefix), "0123456789");
+    if (n == 0 || n >= sizeof digits)
+        fail_msg("Location \"%s\": no id after \"%s\"", r->location, prefix);
+    memcpy(digits, p + strlen(prefix), n);
+    digits[n] = '\0';
+    int64_t id = 0;
+    mg_parse_error why;
+    assert_int_equal(mg_parse_id(digits, INT64_MAX, &id, &why), 0);
+    return id;
 }
 
 /* Creates a contract of the manager's organisation through the page. */
