@@ -30,6 +30,7 @@
 
 /* Care points shown per category. */
 #define PER_SECTION 5
+#define FIRST_BATCH 16
 /* Communes whose BPE counts a category without directory entries shows. */
 #define BPE_COMMUNES 5
 /* The answers kept (cache slots, a commune's slot its index modulo this)
@@ -412,8 +413,8 @@ static long reach_of(const mg_territory *t, const reach *rc, size_t n, const cha
 
 /*
  * The nearest structures of category c. The directory is asked for
- * batches of communes in travel order — the person's commune, then the 2
- * next, the 4 next… — each time for what is still needed, until
+ * batches of communes in travel order — the FIRST_BATCH nearest, then
+ * twice as many next… — each time for what is still needed, until
  * PER_SECTION are found or the table is exhausted. The directory answers
  * a batch's structures in the order of its communes (directory.h), so the
  * ones kept are exactly the nearest (ties at equal minutes by name); and
@@ -429,7 +430,11 @@ static int nearest_structures(const mg_app *a, const mg_http_request *r, const m
         return MG_ENOMEM;
     for (size_t k = 0; k < nr; k++)
         codes[k] = t->code[rc[k].commune];
-    size_t asked = 0, batch = 1, nfound = 0;
+    /* The first batch is the FIRST_BATCH nearest communes: one statement
+     * answers most pages (the store sorts a few hundred rows at most for
+     * a dense directory: its LIMIT keeps PER_SECTION), where starting
+     * from one commune took up to 6 calls per category. */
+    size_t asked = 0, batch = FIRST_BATCH, nfound = 0;
     int rcode = MG_OK;
     while (asked < nr && nfound < PER_SECTION) {
         size_t take = batch < nr - asked ? batch : nr - asked;

@@ -701,6 +701,8 @@ def form_defaults(run, form):
             # A field with suggestions (a commune): the first one, as
             # picked from the list.
             v = suggested[0]
+        elif f.name in FIELD_EXAMPLES and not v:
+            v = FIELD_EXAMPLES[f.name]
         elif f.type == "date" and not v:
             v = "2027-01-15"
         elif f.type == "time" and not v:
@@ -875,6 +877,8 @@ EXPECT_STORED = [("POST /scenarios", "nom"), ("POST /planification/enregistrer",
 # Values that are shown on pages only, never by the API (the names of one's
 # API tokens, on the account page).
 PAGES_ONLY = {("POST /compte/jetons", "name")}
+# Required fields whose valid value is not any text: what a person types.
+FIELD_EXAMPLES = {"lieu": "11400"}  # the finder: a commune or a postcode
 # Whole forms whose values are shown on pages only: contracts and meetings
 # (no API yet), suggestions (seen by the structure's owner before they
 # become its values).
