@@ -1017,9 +1017,11 @@ static int minutes_set_body(mg_db_conn *c, void *ctx, mg_diag *d)
         char size[32];
         snprintf(size, sizeof size, "%zu", t->n);
         /* Typed minutes are kept in the trail with the other values: the
-         * history then shows what each version said. */
+         * history then shows what each version said (when within what an
+         * audit value may hold; longer ones are recorded by size). */
         char *text = NULL;
-        if (strncmp(t->media_type, "text/", 5) == 0 && mg_utf8_check(t->data, t->n, NULL) == t->n &&
+        if (strncmp(t->media_type, "text/", 5) == 0 && t->n <= MG_AUDIT_VALUE_MAX_BYTES &&
+            mg_utf8_check(t->data, t->n, NULL) == t->n &&
             !memchr(t->data, '\0', t->n) && (text = malloc(t->n + 1)) != NULL) {
             memcpy(text, t->data, t->n);
             text[t->n] = '\0';
