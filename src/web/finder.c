@@ -412,51 +412,66 @@ static long reach_of(const mg_territory *t, const reach *rc, size_t n, const cha
 }
 
 /*
- * The nearest structures of category c. The directory is asked for
+ * The nearest structures of every section. The directory is asked for
  * batches of communes in travel order — the FIRST_BATCH nearest, then
- * twice as many next… — each time for what is still needed, until
- * PER_SECTION are found or the table is exhausted. The directory answers
- * a batch's structures in the order of its communes (directory.h), so the
- * ones kept are exactly the nearest (ties at equal minutes by name); and
- * the rows read stay few in a dense directory, the calls few in a sparse
- * one. Fills out[] (at most PER_SECTION); into owns the records.
+ * twice as many next… — in one statement per batch for the sections that
+ * still need some (mg_dir_in_communes_many), until each has PER_SECTION or
+ * the table is exhausted. The directory answers a batch's structures in
+ * the order of its communes (directory.h), so the ones kept are exactly
+ * the nearest (ties at equal minutes by name). One statement answers most
+ * pages: the store sorts a few hundred rows at most for a dense directory
+ * (its limit keeps PER_SECTION a category), where asking one category and
+ * one commune at a time took up to 30 statements a page. Fills shown[s]
+ * (at most PER_SECTION each); `into` owns the records.
  */
 static int nearest_structures(const mg_app *a, const mg_http_request *r, const mg_territory *t,
-                              const reach *rc, size_t nr, mg_dir_category c, mg_dir_set *into,
-                              found *out, size_t *nout, mg_diag *d)
+                              const reach *rc, size_t nr, mg_dir_set *into,
+                              found shown[][PER_SECTION], size_t *nshown, mg_diag *d)
 {
     const char **codes = mg_http_alloc(r, (nr ? nr : 1) * sizeof *codes);
     if (!codes)
         return MG_ENOMEM;
     for (size_t k = 0; k < nr; k++)
         codes[k] = t->code[rc[k].commune];
-    /* The first batch is the FIRST_BATCH nearest communes: one statement
-     * answers most pages (the store sorts a few hundred rows at most for
-     * a dense directory: its LIMIT keeps PER_SECTION), where starting
-     * from one commune took up to 6 calls per category. */
-    size_t asked = 0, batch = FIRST_BATCH, nfound = 0;
+    for (size_t s = 0; s < NSECTIONS; s++)
+        nshown[s] = 0;
+    size_t asked = 0, batch = FIRST_BATCH;
     int rcode = MG_OK;
-    while (asked < nr && nfound < PER_SECTION) {
+    while (asked < nr) {
+        mg_dir_category cats[NSECTIONS];
+        size_t ncats = 0;
+        for (size_t s = 0; s < NSECTIONS; s++)
+            if (nshown[s] < PER_SECTION)
+                cats[ncats++] = sections[s].category;
+        if (ncats == 0)
+            break;
         size_t take = batch < nr - asked ? batch : nr - asked;
         size_t before = into->nstructures;
-        if ((rcode = mg_dir_in_communes(a->db, c, codes + asked, take, PER_SECTION - nfound,
-                                        into, d)))
+        if ((rcode = mg_dir_in_communes_many(a->db, cats, ncats, codes + asked, take, PER_SECTION,
+                                             into, d)))
             break;
-        /* At most what was asked for, whatever the store answers. */
-        for (size_t k = before; k < into->nstructures && nfound < PER_SECTION; k++) {
-            const mg_dir_structure *s = &into->structures[k];
-            long e = reach_of(t, rc + asked, take, s->commune_code);
+        /* At most what each section still needs, whatever the store answers. */
+        for (size_t k = before; k < into->nstructures; k++) {
+            const mg_dir_structure *st = &into->structures[k];
+            size_t s = 0;
+            while (s < NSECTIONS && sections[s].category != st->category)
+                s++;
+            if (s == NSECTIONS || nshown[s] >= PER_SECTION)
+                continue;
+            long e = reach_of(t, rc + asked, take, st->commune_code);
             if (e >= 0)
-                out[nfound++] = (found){.k = k, .name = s->name, .id = s->id,
-                                        .minutes = rc[asked + (size_t)e].minutes,
-                                        .order = asked + (size_t)e};
+                shown[s][nshown[s]++] = (found){.k = k, .name = st->name, .id = st->id,
+                                                .minutes = rc[asked + (size_t)e].minutes,
+                                                .order = asked + (size_t)e};
         }
         asked += take;
         batch *= 2;
     }
-    if (rcode == MG_OK)
-        qsort(out, nfound, sizeof *out, cmp_found);
-    *nout = rcode == MG_OK ? nfound : 0;
+    for (size_t s = 0; s < NSECTIONS && rcode == MG_OK; s++)
+        qsort(shown[s], nshown[s], sizeof shown[s][0], cmp_found);
+    if (rcode != MG_OK)
+        for (size_t s = 0; s < NSECTIONS; s++)
+            nshown[s] = 0;
     return rcode;
 }
 
@@ -795,7 +810,7 @@ typedef struct cache_slot {
     pthread_mutex_t lock;
     long commune;      /* territory index, -1 when empty */
     int64_t expires;   /* monotonic seconds */
-    mg_dir_set sets[NSECTIONS];
+    mg_dir_set set; /* every section's records */
     found shown[NSECTIONS][PER_SECTION];
     size_t nshown[NSECTIONS];
 } cache_slot;
@@ -808,8 +823,7 @@ static int cache_new(struct web_finder_data *f)
     for (size_t k = 0; k < CACHE_SLOTS; k++) {
         pthread_mutex_init(&f->cache[k].lock, NULL);
         f->cache[k].commune = -1;
-        for (size_t s = 0; s < NSECTIONS; s++)
-            mg_dir_set_init(&f->cache[k].sets[s]);
+        mg_dir_set_init(&f->cache[k].set);
     }
     return MG_OK;
 }
@@ -821,9 +835,9 @@ static void slot_clear(cache_slot *c)
         for (size_t k = 0; k < c->nshown[s]; k++)
             mg_opening_hours_free(c->shown[s][k].oh);
         c->nshown[s] = 0;
-        mg_dir_set_free(&c->sets[s]);
-        mg_dir_set_init(&c->sets[s]);
     }
+    mg_dir_set_free(&c->set);
+    mg_dir_set_init(&c->set);
     c->commune = -1;
 }
 
@@ -851,16 +865,14 @@ static int slot_fill(const mg_app *a, const mg_http_request *r, const mg_territo
                      cache_slot *c, size_t i, const reach *rc, size_t nr, mg_diag *d)
 {
     slot_clear(c);
-    for (size_t s = 0; s < NSECTIONS; s++) {
-        int rcode = nearest_structures(a, r, t, rc, nr, sections[s].category, &c->sets[s],
-                                       c->shown[s], &c->nshown[s], d);
-        if (rcode != MG_OK) {
-            slot_clear(c);
-            return rcode;
-        }
-        for (size_t k = 0; k < c->nshown[s]; k++)
-            prepare_found(&c->sets[s], &c->shown[s][k]);
+    int rcode = nearest_structures(a, r, t, rc, nr, &c->set, c->shown, c->nshown, d);
+    if (rcode != MG_OK) {
+        slot_clear(c);
+        return rcode;
     }
+    for (size_t s = 0; s < NSECTIONS; s++)
+        for (size_t k = 0; k < c->nshown[s]; k++)
+            prepare_found(&c->set, &c->shown[s][k]);
     c->commune = (long)i;
     c->expires = monotonic_seconds() + CACHE_SECONDS;
     return MG_OK;
@@ -926,7 +938,7 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
         if (c->nshown[s]) {
             mg_buf_puts(b, "<ol class=\"finder-list\">\n");
             for (size_t k = 0; k < c->nshown[s]; k++)
-                draw_structure(b, t, &c->sets[s], &c->shown[s][k], &now);
+                draw_structure(b, t, &c->set, &c->shown[s][k], &now);
             mg_buf_puts(b, "</ol>\n");
         } else if (!draw_bpe(b, a, t, sec, rc, nr)) {
             mg_buf_puts(b, "<p>");
