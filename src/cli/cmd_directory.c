@@ -6,11 +6,13 @@
  *   directory merges --database DB
  *   directory merge  --database DB --accept ID | --dismiss ID
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/output_file.h"
@@ -645,6 +647,13 @@ int mg_cmd_directory(int argc, char **argv)
         cli_error(kCmd, "%s: --dry-run, --report and --departement apply to import only", sub);
         return MG_EXIT_USAGE;
     }
+    /* An import's files are looked at before the database is opened (and,
+     * for SQLite, made): a mistyped name leaves nothing behind. */
+    for (int k = 0; which == S_IMPORT && k < noperands; k++)
+        if (access(operands[k], R_OK) != 0) {
+            cli_error(kCmd, "%s: %s", operands[k], strerror(errno));
+            return MG_EXIT_INPUT;
+        }
     mg_db *db = NULL;
     int rc = open_database(database, which != S_IMPORT, &db);
     if (rc == MG_EXIT_OK) {

@@ -208,4 +208,7 @@ expect_exit 2 "$MAILLAGE" directory export --database "$db" --format finess --ou
 expect_exit 2 "$MAILLAGE" directory import --database "$db" --format xml "$D/di_full.json"
 expect_exit 3 "$MAILLAGE" directory merges --database "$tmp/none.sqlite"
 expect_exit 3 "$MAILLAGE" directory import --database "$db" "$tmp/missing.json"
+# a missing file is seen before the database is made: no new database left behind
+expect_exit 3 "$MAILLAGE" directory import --database "$tmp/new.sqlite" "$tmp/missing.json"
+if [ -e "$tmp/new.sqlite" ]; then fail "a refused import made $tmp/new.sqlite"; else ok; fi
 finish
