@@ -34,8 +34,9 @@ enum { BATCH = 512 };
 
 /* --- The SQL ------------------------------------------------------------ */
 
-static const char SQL_TAKE_HEAD[] =
-    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+/* n positions at once: the last one, and the hash of the one before the first. */
+static const char SQL_TAKE_HEAD_N[] =
+    "UPDATE audit_head SET seq = seq + ?1 WHERE id = 1 RETURNING seq, hash";
 static const char SQL_SET_HEAD[] = "UPDATE audit_head SET hash = ?1 WHERE id = 1";
 static const char SQL_READ_HEAD[] = "SELECT seq, hash FROM audit_head WHERE id = 1";
 static const char SQL_INSERT[] =
@@ -433,14 +434,16 @@ static int bind_id_or_null(mg_db_stmt *q, int i, int64_t v)
 
 int mg_audit_append(mg_db_conn *c, const mg_audit_entry *e, int64_t *seq_out, mg_diag *d)
 {
-    if (seq_out)
-        *seq_out = 0;
-    if (!c || !e)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_audit_append: no connection or entry");
+    return mg_audit_append_many(c, e, e ? 1 : 0, seq_out, d);
+}
+
+/* One entry at position seq after prev: hashed, inserted; its hash in
+ * hash_out. */
+static int append_one(mg_db_conn *c, mg_db_stmt *ins, const mg_audit_entry *e, int64_t seq,
+                      const char *prev, char hash_out[HEX_LEN + 1], mg_diag *d)
+{
     mg_audit_change *sorted = NULL;
-    int rc = sodium_ready(d);
-    if (rc == 0)
-        rc = check_entry(e, &sorted, d);
+    int rc = check_entry(e, &sorted, d);
     if (rc)
         return rc;
     char *changes_json = changes_to_json(sorted, e->nchanges);
@@ -448,56 +451,88 @@ int mg_audit_append(mg_db_conn *c, const mg_audit_entry *e, int64_t *seq_out, mg
         free(sorted);
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory for an audit entry");
     }
+    /* The time is read once the position is ours, so that times follow
+     * positions (as far as the clocks of the servers agree). */
+    char stamp[25];
+    rc = now_iso8601_ms(stamp, d);
+    if (rc == 0 &&
+        mg_audit_hash(prev, seq, stamp, e->account_id, e->organisation_id, e->object_type,
+                      e->object_id, e->verb, sorted, e->nchanges, hash_out) != 0)
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                         "audit_head holds \"%.64s\", not a hash: the chain cannot go on", prev);
+    if (rc == 0) {
+        mg_db_reset(ins);
+        int b = mg_db_bind_int64(ins, 1, seq);
+        b |= mg_db_bind_text(ins, 2, stamp);
+        b |= bind_id_or_null(ins, 3, e->account_id);
+        b |= bind_id_or_null(ins, 4, e->organisation_id);
+        b |= mg_db_bind_text(ins, 5, e->object_type);
+        b |= mg_db_bind_int64(ins, 6, e->object_id);
+        b |= mg_db_bind_text(ins, 7, e->verb);
+        b |= mg_db_bind_text(ins, 8, changes_json);
+        b |= mg_db_bind_text(ins, 9, prev);
+        b |= mg_db_bind_text(ins, 10, hash_out);
+        if (b)
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory binding an audit entry");
+    }
+    if (rc == 0)
+        rc = step_row(ins, "inserting an audit entry", d);
+    if (rc == 0)
+        rc = step_done(ins, d);
+    (void)c;
+    free(changes_json);
+    free(sorted);
+    return rc;
+}
+
+int mg_audit_append_many(mg_db_conn *c, const mg_audit_entry *e, size_t n, int64_t *seq_out,
+                         mg_diag *d)
+{
+    if (seq_out)
+        *seq_out = 0;
+    if (!c || (!e && n))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_audit_append: no connection or entry");
+    if (n == 0)
+        return 0;
+    if (n > (size_t)INT32_MAX)
+        return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "mg_audit_append_many: %zu entries", n);
+    int rc = sodium_ready(d);
+    if (rc)
+        return rc;
 
     /* The single point: this UPDATE takes the head row's lock, held until
-     * the transaction ends; whoever holds it owns the next position. */
+     * the transaction ends, and reserves n positions at once; whoever
+     * holds it owns them. */
     mg_db_stmt *q = NULL;
-    int64_t seq = 0;
-    char prev[HEX_LEN + 1] = "", hash[HEX_LEN + 1] = "", stamp[25];
-    rc = mg_db_prepare(c, SQL_TAKE_HEAD, &q, d);
+    int64_t last = 0;
+    char prev[HEX_LEN + 1] = "", hash[HEX_LEN + 1] = "";
+    rc = mg_db_prepare(c, SQL_TAKE_HEAD_N, &q, d);
+    if (rc == 0 && mg_db_bind_int64(q, 1, (int64_t)n))
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory binding an audit entry");
     if (rc == 0)
         rc = step_row(q, "audit_head", d);
     if (rc == 0) {
-        seq = mg_db_column_int64(q, 0);
+        last = mg_db_column_int64(q, 0);
         const char *h = mg_db_column_text(q, 1);
         snprintf(prev, sizeof prev, "%s", h ? h : "");
         rc = step_done(q, d);
     }
     mg_db_finalize(q);
     q = NULL;
-    /* The time is read once the position is ours, so that times follow
-     * positions (as far as the clocks of the servers agree). */
-    if (rc == 0)
-        rc = now_iso8601_ms(stamp, d);
-    if (rc == 0 &&
-        mg_audit_hash(prev, seq, stamp, e->account_id, e->organisation_id, e->object_type,
-                      e->object_id, e->verb, sorted, e->nchanges, hash) != 0)
-        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                         "audit_head holds \"%.64s\", not a hash: the chain cannot go on", prev);
 
+    /* Each entry chains on the one before, in the order given. */
+    int64_t first = last - (int64_t)n + 1;
     if (rc == 0)
         rc = mg_db_prepare(c, SQL_INSERT, &q, d);
-    if (rc == 0) {
-        int b = mg_db_bind_int64(q, 1, seq);
-        b |= mg_db_bind_text(q, 2, stamp);
-        b |= bind_id_or_null(q, 3, e->account_id);
-        b |= bind_id_or_null(q, 4, e->organisation_id);
-        b |= mg_db_bind_text(q, 5, e->object_type);
-        b |= mg_db_bind_int64(q, 6, e->object_id);
-        b |= mg_db_bind_text(q, 7, e->verb);
-        b |= mg_db_bind_text(q, 8, changes_json);
-        b |= mg_db_bind_text(q, 9, prev);
-        b |= mg_db_bind_text(q, 10, hash);
-        if (b)
-            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory binding an audit entry");
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        rc = append_one(c, q, &e[k], first + (int64_t)k, prev, hash, d);
+        if (rc == 0)
+            memcpy(prev, hash, sizeof prev);
     }
-    if (rc == 0)
-        rc = step_row(q, "inserting an audit entry", d);
-    if (rc == 0)
-        rc = step_done(q, d);
     mg_db_finalize(q);
     q = NULL;
 
+    /* The head moves once, to the last entry's hash. */
     if (rc == 0)
         rc = mg_db_prepare(c, SQL_SET_HEAD, &q, d);
     if (rc == 0 && mg_db_bind_text(q, 1, hash))
@@ -505,11 +540,8 @@ int mg_audit_append(mg_db_conn *c, const mg_audit_entry *e, int64_t *seq_out, mg
     if (rc == 0)
         rc = step_done(q, d);
     mg_db_finalize(q);
-
-    free(changes_json);
-    free(sorted);
     if (rc == 0 && seq_out)
-        *seq_out = seq;
+        *seq_out = first;
     return rc;
 }
 

@@ -140,6 +140,7 @@ static void make_things(const struct fixture *f)
 
 struct write_tx {
     const mg_audit_entry *e; /* NULL: no audit entry */
+    size_t many;             /* > 0: e holds that many entries, appended as one batch */
     const char *thing;       /* a row to insert into things, or NULL */
     int fail;                /* roll back after the writes */
     int64_t seq;
@@ -164,7 +165,9 @@ static int write_body(mg_db_conn *c, void *ctx, mg_diag *d)
         if (rc < 0)
             return rc;
     }
-    if (t->e)
+    if (t->e && t->many)
+        rc = mg_audit_append_many(c, t->e, t->many, &t->seq, d);
+    else if (t->e)
         rc = mg_audit_append(c, t->e, &t->seq, d);
     if (rc == 0 && t->fail)
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "rolled back on purpose");
@@ -296,6 +299,62 @@ static void test_commit_and_rollback(void **state)
 
     mg_audit_verdict v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
     assert_int_equal(v.entries, 4);
+    mg_db_close(db);
+}
+
+/* A batch append: positions follow on, each entry chains on the one
+ * before as if appended one by one, the head moves to the last, single
+ * appends go on after it; a refused entry in a batch rolls it all back. */
+static void test_append_many(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_ok(f->url);
+    append_n(db, 2);
+    enum { N = 5 };
+    mg_audit_change ch[N][1];
+    mg_audit_entry e[N];
+    char after[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(after[i], sizeof after[i], "lot %d", i);
+        ch[i][0] = (mg_audit_change){.field = "name", .before = NULL, .after = after[i]};
+        e[i] = (mg_audit_entry){.account_id = 4, .organisation_id = 11, .object_type = "structure",
+                                .object_id = 100 + i, .verb = "create", .changes = ch[i],
+                                .nchanges = 1};
+    }
+    struct write_tx t = {.e = e, .many = N};
+    mg_diag d = {{0}};
+    assert_int_equal(mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &t, &d), 0);
+    assert_int_equal(t.seq, 3); /* the first of the batch */
+    assert_int_equal(raw_int(f->url, "SELECT seq FROM audit_head", NULL, 0), 2 + N);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries", NULL, 0), 2 + N);
+    /* In the order given, each on the one before. */
+    for (int i = 0; i < N; i++) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT object_id FROM audit_entries WHERE seq = %d", 3 + i);
+        assert_int_equal(raw_int(f->url, sql, NULL, 0), 100 + i);
+        char prev[80], hash_before[80];
+        snprintf(sql, sizeof sql, "SELECT prev_hash FROM audit_entries WHERE seq = %d", 3 + i);
+        raw_int(f->url, sql, prev, sizeof prev);
+        snprintf(sql, sizeof sql, "SELECT hash FROM audit_entries WHERE seq = %d", 2 + i);
+        raw_int(f->url, sql, hash_before, sizeof hash_before);
+        assert_string_equal(prev, hash_before);
+    }
+    char head[80], last[80];
+    raw_int(f->url, "SELECT hash FROM audit_head", head, sizeof head);
+    raw_int(f->url, "SELECT hash FROM audit_entries WHERE seq = 7", last, sizeof last);
+    assert_string_equal(head, last);
+    append_n(db, 1);
+    assert_int_equal(raw_int(f->url, "SELECT seq FROM audit_head", NULL, 0), 3 + N);
+
+    /* One refused entry (no verb) in a batch: nothing of it stays. */
+    e[2].verb = "";
+    struct write_tx bad = {.e = e, .many = N};
+    assert_int_not_equal(mg_db_transaction(db, MG_DB_TX_WRITE, write_body, &bad, &d), 0);
+    assert_int_equal(raw_int(f->url, "SELECT count(*) FROM audit_entries", NULL, 0), 3 + N);
+    assert_int_equal(raw_int(f->url, "SELECT seq FROM audit_head", NULL, 0), 3 + N);
+
+    mg_audit_verdict v = verify_as(db, MG_AUDIT_INTACT, 0, 0);
+    assert_int_equal(v.entries, 3 + N);
     mg_db_close(db);
 }
 
@@ -820,6 +879,7 @@ static void test_export(void **state)
 
 #define AUDIT_TESTS(X) \
     X(test_commit_and_rollback) \
+    X(test_append_many) \
     X(test_refused_entries) \
     X(test_history_pages) \
     X(test_personal_fields) \
