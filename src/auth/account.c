@@ -154,7 +154,7 @@ int auth_account_insert(mg_db_conn *c, int64_t by, const char *email, const char
                         mg_diag *d)
 {
     int64_t other = 0;
-    int rc = auth_query_int(c, SQL_ACCOUNT_BY_EMAIL, PARAMS(P_TEXT(email)), &other, d);
+    int rc = mg_db_query_int(c, SQL_ACCOUNT_BY_EMAIL, MG_DB_PARAMS(MG_DB_TEXT(email)), &other, d);
     if (rc == 0)
         return auth_field_fail(fe, d, MG_EINVAL, "email",
                                "Un compte existe déjà pour cette adresse.");
@@ -163,9 +163,9 @@ int auth_account_insert(mg_db_conn *c, int64_t by, const char *email, const char
     char stamp[MG_DB_TIMESTAMP_SIZE];
     rc = mg_db_timestamp(stamp, d);
     if (rc == 0)
-        rc = auth_query_int(c, SQL_ACCOUNT_INSERT,
-                            PARAMS(P_TEXT(email), P_TEXT(display_name), P_TEXT(password_hash),
-                                   P_TEXT(stamp)),
+        rc = mg_db_query_int(c, SQL_ACCOUNT_INSERT,
+                            MG_DB_PARAMS(MG_DB_TEXT(email), MG_DB_TEXT(display_name), MG_DB_TEXT(password_hash),
+                                   MG_DB_TEXT(stamp)),
                             id_out, d);
     if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "auth: inserting an account gave no id");
@@ -181,7 +181,7 @@ int auth_account_insert(mg_db_conn *c, int64_t by, const char *email, const char
 static int must_exist(mg_db_conn *c, const char *sql, int64_t id, const char *what, mg_diag *d)
 {
     int64_t found = 0;
-    int rc = auth_query_int(c, sql, PARAMS(P_INT(id)), &found, d);
+    int rc = mg_db_query_int(c, sql, MG_DB_PARAMS(MG_DB_INT(id)), &found, d);
     if (rc == MG_ENOTFOUND)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no %s has id %lld", what,
                            (long long)id);
@@ -199,11 +199,11 @@ int auth_membership_put(mg_db_conn *c, int64_t by, int64_t account_id, int64_t o
     const char *key = mg_auth_role_key(role);
     char before[32] = "";
     mg_db_stmt *q = NULL;
-    rc = auth_prepare(c, SQL_ROLE_OF, PARAMS(P_INT(account_id), P_INT(org_id)), &q, d);
+    rc = mg_db_prepare_with(c, SQL_ROLE_OF, MG_DB_PARAMS(MG_DB_INT(account_id), MG_DB_INT(org_id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW)
-        auth_column_copy(q, 0, before, sizeof before);
+        mg_db_column_copy(q, 0, before, sizeof before);
     mg_db_finalize(q);
     if (rc < 0)
         return rc;
@@ -213,18 +213,18 @@ int auth_membership_put(mg_db_conn *c, int64_t by, int64_t account_id, int64_t o
     if (before[0]) {
         if (strcmp(before, key) == 0)
             return 0; /* already so: nothing changes, nothing to record */
-        rc = auth_exec(c, SQL_MEMBERSHIP_UPDATE,
-                       PARAMS(P_INT(account_id), P_INT(org_id), P_TEXT(key)), NULL, d);
+        rc = mg_db_run(c, SQL_MEMBERSHIP_UPDATE,
+                       MG_DB_PARAMS(MG_DB_INT(account_id), MG_DB_INT(org_id), MG_DB_TEXT(key)), NULL, d);
     } else {
         int64_t count = 0;
-        rc = auth_query_int(c, SQL_MEMBERSHIP_COUNT, PARAMS(P_INT(account_id)), &count, d);
+        rc = mg_db_query_int(c, SQL_MEMBERSHIP_COUNT, MG_DB_PARAMS(MG_DB_INT(account_id)), &count, d);
         if (rc == 0 && count >= MG_AUTH_MEMBERSHIPS_MAX)
             return mg_diag_set(d, MG_ELIMIT, NULL, 0, 0,
                                "Ce compte appartient déjà à %d organisations, le plus permis.",
                                MG_AUTH_MEMBERSHIPS_MAX);
         if (rc == 0)
-            rc = auth_exec(c, SQL_MEMBERSHIP_INSERT,
-                           PARAMS(P_INT(account_id), P_INT(org_id), P_TEXT(key), P_TEXT(stamp)),
+            rc = mg_db_run(c, SQL_MEMBERSHIP_INSERT,
+                           MG_DB_PARAMS(MG_DB_INT(account_id), MG_DB_INT(org_id), MG_DB_TEXT(key), MG_DB_TEXT(stamp)),
                            NULL, d);
     }
     if (rc)
@@ -319,13 +319,13 @@ int auth_actor_read(mg_db_conn *c, int64_t account_id, mg_auth_actor *out, mg_di
 {
     memset(out, 0, sizeof *out);
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_ACTOR, PARAMS(P_INT(account_id)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_ACTOR, MG_DB_PARAMS(MG_DB_INT(account_id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
         out->account_id = account_id;
-        auth_column_copy(q, 0, out->email, sizeof out->email);
-        auth_column_copy(q, 1, out->display_name, sizeof out->display_name);
+        mg_db_column_copy(q, 0, out->email, sizeof out->email);
+        mg_db_column_copy(q, 1, out->display_name, sizeof out->display_name);
         out->totp_enabled = mg_db_column_int64(q, 2) != 0;
         rc = 0;
     } else if (rc == MG_DB_DONE) {
@@ -335,8 +335,8 @@ int auth_actor_read(mg_db_conn *c, int64_t account_id, mg_auth_actor *out, mg_di
     mg_db_finalize(q);
     if (rc)
         return rc;
-    rc = auth_prepare(c, SQL_ACTOR_MEMBERSHIPS,
-                      PARAMS(P_INT(account_id), P_INT(MG_AUTH_MEMBERSHIPS_MAX)), &q, d);
+    rc = mg_db_prepare_with(c, SQL_ACTOR_MEMBERSHIPS,
+                      MG_DB_PARAMS(MG_DB_INT(account_id), MG_DB_INT(MG_AUTH_MEMBERSHIPS_MAX)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW && out->nm < MG_AUTH_MEMBERSHIPS_MAX) {
         mg_auth_membership *m = &out->m[out->nm];
         m->organisation_id = mg_db_column_int64(q, 0);
@@ -347,7 +347,7 @@ int auth_actor_read(mg_db_conn *c, int64_t account_id, mg_auth_actor *out, mg_di
         }
         m->org_active = mg_db_column_int64(q, 2) != 0;
         m->org_operator = mg_db_column_int64(q, 3) != 0;
-        auth_column_copy(q, 4, m->org_name, sizeof m->org_name);
+        mg_db_column_copy(q, 4, m->org_name, sizeof m->org_name);
         out->nm++;
         rc = 0;
     }
@@ -394,7 +394,7 @@ static int members_body(mg_db_conn *c, void *ctx, mg_diag *d)
     int rc = must_exist(c, SQL_ORG_EXISTS, t->org, "organisation", d);
     mg_db_stmt *q = NULL;
     if (rc == 0)
-        rc = auth_prepare(c, SQL_MEMBERS, PARAMS(P_INT(t->org)), &q, d);
+        rc = mg_db_prepare_with(c, SQL_MEMBERS, MG_DB_PARAMS(MG_DB_INT(t->org)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         if (t->n == t->cap) {
             size_t ncap = t->cap ? t->cap * 2 : 16;
@@ -409,8 +409,8 @@ static int members_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_auth_member *m = &t->list[t->n];
         memset(m, 0, sizeof *m);
         m->account_id = mg_db_column_int64(q, 0);
-        auth_column_copy(q, 1, m->email, sizeof m->email);
-        auth_column_copy(q, 2, m->display_name, sizeof m->display_name);
+        mg_db_column_copy(q, 1, m->email, sizeof m->email);
+        mg_db_column_copy(q, 2, m->display_name, sizeof m->display_name);
         if (mg_auth_role_parse(mg_db_column_text(q, 3), &m->role) != 0) {
             rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "auth: a member has an unknown role");
             break;

@@ -58,39 +58,8 @@ int auth_password_verify(const char *stored, const char *password, bool *ok, mg_
 
 /* --- sql.c ----------------------------------------------------------------- */
 
-/* One bound parameter: an integer, a text (NULL binds NULL) or NULL. */
-typedef struct auth_param {
-    enum { AUTH_P_NULL, AUTH_P_INT, AUTH_P_TEXT } kind;
-    int64_t i;
-    const char *s;
-} auth_param;
-
-#define P_INT(v) ((auth_param){.kind = AUTH_P_INT, .i = (v)})
-#define P_TEXT(v) ((auth_param){.kind = AUTH_P_TEXT, .s = (v)})
-#define P_NULL ((auth_param){.kind = AUTH_P_NULL})
-/* The array and count of a list of parameters, for the functions below. */
-#define PARAMS(...)                                                                    \
-    (const auth_param[]){__VA_ARGS__},                                                 \
-        sizeof((const auth_param[]){__VA_ARGS__}) / sizeof(auth_param)
-
-/* Prepares sql on c and binds params[0..n) to ?1..?n. */
-int auth_prepare(mg_db_conn *c, const char *sql, const auth_param *params, size_t n,
-                 mg_db_stmt **out, mg_diag *d);
-
-/* Runs a statement that returns no row; *changes (may be NULL) receives
- * the rows it changed. */
-int auth_exec(mg_db_conn *c, const char *sql, const auth_param *params, size_t n,
-              int64_t *changes, mg_diag *d);
-
-/* Runs a statement whose first row's first column is an integer into *out:
- * MG_ENOTFOUND when there is no row (nothing in d). An INSERT … RETURNING
- * is run to its end. */
-int auth_query_int(mg_db_conn *c, const char *sql, const auth_param *params, size_t n,
-                   int64_t *out, mg_diag *d);
-
-/* Copies column col of the current row into out (cap bytes, truncated on a
- * character boundary; "" for NULL). */
-void auth_column_copy(const mg_db_stmt *q, int col, char *out, size_t cap);
+/* Statements run with db.h's bound parameters (mg_db_run, mg_db_query_int,
+ * MG_DB_PARAMS…). */
 
 /* Appends one audit entry (audit/audit.h) inside the open transaction. */
 int auth_audit(mg_db_conn *c, int64_t by, int64_t org_id, const char *object_type,

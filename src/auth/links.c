@@ -40,15 +40,15 @@ int auth_link_create(mg_db_conn *c, const char *kind, int64_t account_id, int64_
     char hash[AUTH_HASH_HEX + 1];
     mg_auth_token_new(token_out);
     auth_secret_hash(token_out, hash);
-    return auth_exec(c, SQL_LINK_INSERT,
-                     PARAMS(P_TEXT(hash), P_TEXT(kind), P_INT(account_id), P_INT(now),
-                            P_INT(now + ttl)),
+    return mg_db_run(c, SQL_LINK_INSERT,
+                     MG_DB_PARAMS(MG_DB_TEXT(hash), MG_DB_TEXT(kind), MG_DB_INT(account_id), MG_DB_INT(now),
+                            MG_DB_INT(now + ttl)),
                      NULL, d);
 }
 
 int auth_links_void(mg_db_conn *c, int64_t account_id, int64_t now, mg_diag *d)
 {
-    return auth_exec(c, SQL_LINKS_VOID, PARAMS(P_INT(account_id), P_INT(now)), NULL, d);
+    return mg_db_run(c, SQL_LINKS_VOID, MG_DB_PARAMS(MG_DB_INT(account_id), MG_DB_INT(now)), NULL, d);
 }
 
 static int bad_link(mg_diag *d)
@@ -77,12 +77,12 @@ static int stored_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct stored_tx *t = ctx;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_ACCOUNT_PASSWORD, PARAMS(P_INT(t->account)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_ACCOUNT_PASSWORD, MG_DB_PARAMS(MG_DB_INT(t->account)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
-        auth_column_copy(q, 0, t->email, sizeof t->email);
-        auth_column_copy(q, 1, t->hash, sizeof t->hash);
+        mg_db_column_copy(q, 0, t->email, sizeof t->email);
+        mg_db_column_copy(q, 1, t->hash, sizeof t->hash);
         rc = 0;
     } else if (rc == MG_DB_DONE) {
         rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no account has id %lld",
@@ -102,8 +102,8 @@ static int change_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct change_tx *t = ctx;
     int64_t changed = 0;
-    int rc = auth_exec(c, SQL_CHANGE_PASSWORD,
-                       PARAMS(P_INT(t->account), P_TEXT(t->new_hash), P_TEXT(t->old_hash)),
+    int rc = mg_db_run(c, SQL_CHANGE_PASSWORD,
+                       MG_DB_PARAMS(MG_DB_INT(t->account), MG_DB_TEXT(t->new_hash), MG_DB_TEXT(t->old_hash)),
                        &changed, d);
     if (rc == 0 && changed != 1)
         return auth_field_fail(t->fe, d, MG_EAUTH, "current_password",
@@ -160,12 +160,12 @@ static int reset_body(mg_db_conn *c, void *ctx, mg_diag *d)
     int64_t account = 0;
     char name[MG_AUTH_NAME_MAX_CHARS * 4 + 1] = "";
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_ACCOUNT_BY_EMAIL, PARAMS(P_TEXT(t->email)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_ACCOUNT_BY_EMAIL, MG_DB_PARAMS(MG_DB_TEXT(t->email)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
         account = mg_db_column_int64(q, 0);
-        auth_column_copy(q, 1, name, sizeof name);
+        mg_db_column_copy(q, 1, name, sizeof name);
     }
     mg_db_finalize(q);
     if (rc < 0 || account == 0)
@@ -227,12 +227,12 @@ static int valid_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct valid_tx *t = ctx;
     t->account = 0;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_LINK_VALID, PARAMS(P_TEXT(t->hash), P_INT(t->now)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_LINK_VALID, MG_DB_PARAMS(MG_DB_TEXT(t->hash), MG_DB_INT(t->now)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
         t->account = mg_db_column_int64(q, 0);
-        auth_column_copy(q, 1, t->email, sizeof t->email);
+        mg_db_column_copy(q, 1, t->email, sizeof t->email);
         rc = 0;
     }
     mg_db_finalize(q);
@@ -271,12 +271,12 @@ static int use_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct use_tx *t = ctx;
     int64_t changed = 0;
-    int rc = auth_exec(c, SQL_LINK_USE, PARAMS(P_TEXT(t->link_hash), P_INT(t->now)), &changed,
+    int rc = mg_db_run(c, SQL_LINK_USE, MG_DB_PARAMS(MG_DB_TEXT(t->link_hash), MG_DB_INT(t->now)), &changed,
                        d);
     if (rc == 0 && changed != 1)
         return bad_link(d);
     if (rc == 0)
-        rc = auth_exec(c, SQL_SET_PASSWORD, PARAMS(P_INT(t->account), P_TEXT(t->pw_hash)), NULL,
+        rc = mg_db_run(c, SQL_SET_PASSWORD, MG_DB_PARAMS(MG_DB_INT(t->account), MG_DB_TEXT(t->pw_hash)), NULL,
                        d);
     if (rc == 0)
         rc = auth_sessions_delete(c, t->account, NULL, d);
@@ -328,11 +328,11 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct invite_tx *t = ctx;
     char org_name[MG_AUTH_NAME_MAX_CHARS * 4 + 1] = "";
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_ORG_NAME, PARAMS(P_INT(t->org)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_ORG_NAME, MG_DB_PARAMS(MG_DB_INT(t->org)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW)
-        auth_column_copy(q, 0, org_name, sizeof org_name);
+        mg_db_column_copy(q, 0, org_name, sizeof org_name);
     mg_db_finalize(q);
     if (rc == MG_DB_DONE)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no organisation has id %lld",
@@ -343,12 +343,12 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
     int64_t account = 0;
     bool has_password = false;
     char name[MG_AUTH_NAME_MAX_CHARS * 4 + 1] = "";
-    rc = auth_prepare(c, SQL_ACCOUNT_BY_EMAIL, PARAMS(P_TEXT(t->email)), &q, d);
+    rc = mg_db_prepare_with(c, SQL_ACCOUNT_BY_EMAIL, MG_DB_PARAMS(MG_DB_TEXT(t->email)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
         account = mg_db_column_int64(q, 0);
-        auth_column_copy(q, 1, name, sizeof name);
+        mg_db_column_copy(q, 1, name, sizeof name);
         has_password = mg_db_column_int64(q, 2) != 0;
     }
     mg_db_finalize(q);
@@ -362,7 +362,7 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
             rc = auth_account_insert(c, t->by, t->email, name, NULL, &account, t->fe, d);
     } else {
         int64_t one = 0;
-        rc = auth_query_int(c, SQL_IS_MEMBER, PARAMS(P_INT(account), P_INT(t->org)), &one, d);
+        rc = mg_db_query_int(c, SQL_IS_MEMBER, MG_DB_PARAMS(MG_DB_INT(account), MG_DB_INT(t->org)), &one, d);
         if (rc == 0)
             return auth_field_fail(t->fe, d, MG_EINVAL, "email",
                                    "Cette personne est déjà membre de l'organisation.");

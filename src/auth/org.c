@@ -159,7 +159,7 @@ int auth_org_insert(mg_db_conn *c, int64_t by, const auth_org_fields *f, bool ac
         if (!codes[i][0])
             continue;
         int64_t other = 0;
-        int rc = auth_query_int(c, id_clash[i].sql, PARAMS(P_TEXT(codes[i])), &other, d);
+        int rc = mg_db_query_int(c, id_clash[i].sql, MG_DB_PARAMS(MG_DB_TEXT(codes[i])), &other, d);
         if (rc == 0)
             return auth_field_fail(fe, d, MG_EINVAL, id_clash[i].field,
                                    "Une organisation inscrite porte déjà ce numéro %s.",
@@ -172,11 +172,11 @@ int auth_org_insert(mg_db_conn *c, int64_t by, const auth_org_fields *f, bool ac
     if (rc)
         return rc;
     const char *kind = mg_auth_org_kind_key(f->kind);
-    rc = auth_query_int(c, SQL_INSERT,
-                        PARAMS(P_TEXT(f->name), P_TEXT(kind), P_TEXT(or_null(f->siret)),
-                               P_TEXT(or_null(f->rna)), P_TEXT(or_null(f->finess)),
-                               P_INT(active), P_INT(operator_), P_TEXT(stamp),
-                               P_TEXT(active ? stamp : NULL)),
+    rc = mg_db_query_int(c, SQL_INSERT,
+                        MG_DB_PARAMS(MG_DB_TEXT(f->name), MG_DB_TEXT(kind), MG_DB_TEXT(or_null(f->siret)),
+                               MG_DB_TEXT(or_null(f->rna)), MG_DB_TEXT(or_null(f->finess)),
+                               MG_DB_INT(active), MG_DB_INT(operator_), MG_DB_TEXT(stamp),
+                               MG_DB_TEXT(active ? stamp : NULL)),
                         id_out, d);
     if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "auth: inserting an organisation gave no id");
@@ -235,17 +235,17 @@ static int read_org(const mg_db_stmt *q, mg_auth_org *o, mg_diag *d)
 {
     memset(o, 0, sizeof *o);
     o->id = mg_db_column_int64(q, 0);
-    auth_column_copy(q, 1, o->name, sizeof o->name);
+    mg_db_column_copy(q, 1, o->name, sizeof o->name);
     const char *kind = mg_db_column_text(q, 2);
     if (mg_auth_org_kind_parse(kind, &o->kind) != 0)
         return mg_diag_set(d, MG_EIO, NULL, 0, 0, "auth: organisation %lld has unknown kind",
                            (long long)o->id);
-    auth_column_copy(q, 3, o->siret, sizeof o->siret);
-    auth_column_copy(q, 4, o->rna, sizeof o->rna);
-    auth_column_copy(q, 5, o->finess, sizeof o->finess);
+    mg_db_column_copy(q, 3, o->siret, sizeof o->siret);
+    mg_db_column_copy(q, 4, o->rna, sizeof o->rna);
+    mg_db_column_copy(q, 5, o->finess, sizeof o->finess);
     o->active = mg_db_column_int64(q, 6) != 0;
     o->operator_ = mg_db_column_int64(q, 7) != 0;
-    auth_column_copy(q, 8, o->created_at, sizeof o->created_at);
+    mg_db_column_copy(q, 8, o->created_at, sizeof o->created_at);
     return 0;
 }
 
@@ -258,7 +258,7 @@ static int get_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct get_tx *t = ctx;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_GET, PARAMS(P_INT(t->id)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_GET, MG_DB_PARAMS(MG_DB_INT(t->id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW)
@@ -293,7 +293,7 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     free(t->list);
     t->list = NULL;
     t->n = 0;
-    int rc = auth_query_int(c, SQL_COUNT, PARAMS(P_INT(t->pending_only)), &t->total, d);
+    int rc = mg_db_query_int(c, SQL_COUNT, MG_DB_PARAMS(MG_DB_INT(t->pending_only)), &t->total, d);
     if (rc || t->limit == 0)
         return rc;
     size_t cap = (size_t)t->limit;
@@ -301,8 +301,8 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (!t->list)
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory listing organisations");
     mg_db_stmt *q = NULL;
-    rc = auth_prepare(c, SQL_PAGE,
-                      PARAMS(P_INT(t->pending_only), P_INT(t->limit), P_INT(t->offset)), &q, d);
+    rc = mg_db_prepare_with(c, SQL_PAGE,
+                      MG_DB_PARAMS(MG_DB_INT(t->pending_only), MG_DB_INT(t->limit), MG_DB_INT(t->offset)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW && t->n < cap)
         if ((rc = read_org(q, &t->list[t->n], d)) == 0)
             t->n++;
@@ -354,7 +354,7 @@ static int tell_members(mg_db_conn *c, struct confirm_tx *t, const char *org_nam
     } *list = NULL;
     size_t n = 0, cap = 0;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_MEMBERS_TO_TELL, PARAMS(P_INT(t->org)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_MEMBERS_TO_TELL, MG_DB_PARAMS(MG_DB_INT(t->org)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 8;
@@ -366,8 +366,8 @@ static int tell_members(mg_db_conn *c, struct confirm_tx *t, const char *org_nam
             list = grown;
             cap = ncap;
         }
-        auth_column_copy(q, 0, list[n].email, sizeof list[n].email);
-        auth_column_copy(q, 1, list[n].name, sizeof list[n].name);
+        mg_db_column_copy(q, 0, list[n].email, sizeof list[n].email);
+        mg_db_column_copy(q, 1, list[n].name, sizeof list[n].name);
         n++;
         rc = 0;
     }
@@ -387,12 +387,12 @@ static int confirm_body(mg_db_conn *c, void *ctx, mg_diag *d)
     int64_t changed = 0;
     int rc = mg_db_timestamp(stamp, d);
     if (rc == 0)
-        rc = auth_exec(c, SQL_CONFIRM, PARAMS(P_INT(t->org), P_TEXT(stamp)), &changed, d);
+        rc = mg_db_run(c, SQL_CONFIRM, MG_DB_PARAMS(MG_DB_INT(t->org), MG_DB_TEXT(stamp)), &changed, d);
     if (rc)
         return rc;
     if (changed == 0) {
         int64_t active = 0;
-        rc = auth_query_int(c, SQL_ACTIVE, PARAMS(P_INT(t->org)), &active, d);
+        rc = mg_db_query_int(c, SQL_ACTIVE, MG_DB_PARAMS(MG_DB_INT(t->org)), &active, d);
         if (rc == MG_ENOTFOUND)
             return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no organisation has id %lld",
                                (long long)t->org);

@@ -31,8 +31,8 @@ static const char SQL_DELETE_ACCOUNT[] =
 
 int auth_sessions_delete(mg_db_conn *c, int64_t account_id, const char *keep_hash, mg_diag *d)
 {
-    return auth_exec(c, SQL_DELETE_ACCOUNT,
-                     PARAMS(P_INT(account_id), P_TEXT(keep_hash ? keep_hash : "")), NULL, d);
+    return mg_db_run(c, SQL_DELETE_ACCOUNT,
+                     MG_DB_PARAMS(MG_DB_INT(account_id), MG_DB_TEXT(keep_hash ? keep_hash : "")), NULL, d);
 }
 
 /* --- Log-in --------------------------------------------------------------------- */
@@ -51,12 +51,12 @@ static int account_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->hash[0] = '\0';
     t->totp = false;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_ACCOUNT_FOR_LOGIN, PARAMS(P_TEXT(t->email)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_ACCOUNT_FOR_LOGIN, MG_DB_PARAMS(MG_DB_TEXT(t->email)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
         t->id = mg_db_column_int64(q, 0);
-        auth_column_copy(q, 1, t->hash, sizeof t->hash);
+        mg_db_column_copy(q, 1, t->hash, sizeof t->hash);
         t->totp = mg_db_column_int64(q, 2) != 0;
         rc = 0;
     }
@@ -77,12 +77,12 @@ static int open_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct open_tx *t = ctx;
     int rc = auth_throttle_clear(c, t->clear_key, d);
     if (rc == 0)
-        rc = auth_exec(c, SQL_FORGET_IDLE, PARAMS(P_INT(t->now - MG_AUTH_SESSION_IDLE_S)), NULL,
+        rc = mg_db_run(c, SQL_FORGET_IDLE, MG_DB_PARAMS(MG_DB_INT(t->now - MG_AUTH_SESSION_IDLE_S)), NULL,
                        d);
     if (rc == 0)
-        rc = auth_exec(c, SQL_INSERT,
-                       PARAMS(P_TEXT(t->token_hash), P_INT(t->account), P_INT(t->now),
-                              P_INT(t->totp), P_TEXT(t->address)),
+        rc = mg_db_run(c, SQL_INSERT,
+                       MG_DB_PARAMS(MG_DB_TEXT(t->token_hash), MG_DB_INT(t->account), MG_DB_INT(t->now),
+                              MG_DB_INT(t->totp), MG_DB_TEXT(t->address)),
                        NULL, d);
     return rc;
 }
@@ -168,7 +168,7 @@ static int load_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->found = false;
     mg_db_stmt *q = NULL;
     int64_t account = 0;
-    int rc = auth_prepare(c, SQL_GET, PARAMS(P_TEXT(t->hash)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_GET, MG_DB_PARAMS(MG_DB_TEXT(t->hash)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -193,13 +193,13 @@ struct hash_tx {
 static int delete_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct hash_tx *t = ctx;
-    return auth_exec(c, SQL_DELETE, PARAMS(P_TEXT(t->hash)), NULL, d);
+    return mg_db_run(c, SQL_DELETE, MG_DB_PARAMS(MG_DB_TEXT(t->hash)), NULL, d);
 }
 
 static int touch_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct hash_tx *t = ctx;
-    return auth_exec(c, SQL_TOUCH, PARAMS(P_TEXT(t->hash), P_INT(t->now)), NULL, d);
+    return mg_db_run(c, SQL_TOUCH, MG_DB_PARAMS(MG_DB_TEXT(t->hash), MG_DB_INT(t->now)), NULL, d);
 }
 
 static int unknown_session(mg_diag *d)

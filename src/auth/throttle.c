@@ -57,7 +57,7 @@ static int wait_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_db_stmt *q = NULL;
         char k[AUTH_HASH_HEX + 1];
         stored_key(t->keys[i], k);
-        int rc = auth_prepare(c, SQL_GET, PARAMS(P_TEXT(k)), &q, d);
+        int rc = mg_db_prepare_with(c, SQL_GET, MG_DB_PARAMS(MG_DB_TEXT(k)), &q, d);
         if (rc == 0)
             rc = mg_db_step(q, d);
         if (rc == MG_DB_ROW) {
@@ -93,13 +93,13 @@ struct fail_tx {
 static int fail_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct fail_tx *t = ctx;
-    int rc = auth_exec(c, SQL_FORGET, PARAMS(P_INT(t->now - AUTH_FAILURE_MEMORY_S)), NULL, d);
+    int rc = mg_db_run(c, SQL_FORGET, MG_DB_PARAMS(MG_DB_INT(t->now - AUTH_FAILURE_MEMORY_S)), NULL, d);
     for (size_t i = 0; rc == 0 && i < t->n; i++) {
         if (!t->keys[i])
             continue;
         char k[AUTH_HASH_HEX + 1];
         stored_key(t->keys[i], k);
-        rc = auth_exec(c, SQL_COUNT, PARAMS(P_TEXT(k), P_INT(t->now)), NULL, d);
+        rc = mg_db_run(c, SQL_COUNT, MG_DB_PARAMS(MG_DB_TEXT(k), MG_DB_INT(t->now)), NULL, d);
     }
     return rc;
 }
@@ -114,5 +114,5 @@ int auth_throttle_clear(mg_db_conn *c, const char *key, mg_diag *d)
 {
     char k[AUTH_HASH_HEX + 1];
     stored_key(key, k);
-    return auth_exec(c, SQL_CLEAR, PARAMS(P_TEXT(k)), NULL, d);
+    return mg_db_run(c, SQL_CLEAR, MG_DB_PARAMS(MG_DB_TEXT(k)), NULL, d);
 }

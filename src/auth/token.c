@@ -49,21 +49,21 @@ static int create_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct create_tx *t = ctx;
     int64_t n = 0;
-    int rc = auth_query_int(c, SQL_ACCOUNT_EXISTS, PARAMS(P_INT(t->account)), &n, d);
+    int rc = mg_db_query_int(c, SQL_ACCOUNT_EXISTS, MG_DB_PARAMS(MG_DB_INT(t->account)), &n, d);
     if (rc == MG_ENOTFOUND)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no account has id %lld",
                            (long long)t->account);
     if (rc == 0)
-        rc = auth_query_int(c, SQL_ACTIVE_COUNT, PARAMS(P_INT(t->account)), &n, d);
+        rc = mg_db_query_int(c, SQL_ACTIVE_COUNT, MG_DB_PARAMS(MG_DB_INT(t->account)), &n, d);
     if (rc == 0 && n >= MG_AUTH_API_TOKENS_MAX)
         return auth_field_fail(t->fe, d, MG_ELIMIT, "name",
                                "Vous avez déjà %d jetons en service, le plus permis : révoquez "
                                "ceux qui ne servent plus.",
                                MG_AUTH_API_TOKENS_MAX);
     if (rc == 0)
-        rc = auth_query_int(c, SQL_INSERT,
-                            PARAMS(P_INT(t->account), P_TEXT(t->name), P_TEXT(t->hash),
-                                   P_INT((int64_t)time(NULL))),
+        rc = mg_db_query_int(c, SQL_INSERT,
+                            MG_DB_PARAMS(MG_DB_INT(t->account), MG_DB_TEXT(t->name), MG_DB_TEXT(t->hash),
+                                   MG_DB_INT((int64_t)time(NULL))),
                             &t->id, d);
     if (rc)
         return rc;
@@ -106,14 +106,14 @@ static int revoke_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct revoke_tx *t = ctx;
     int64_t changed = 0, found = 0;
-    int rc = auth_exec(c, SQL_REVOKE,
-                       PARAMS(P_INT(t->id), P_INT(t->account), P_INT((int64_t)time(NULL))),
+    int rc = mg_db_run(c, SQL_REVOKE,
+                       MG_DB_PARAMS(MG_DB_INT(t->id), MG_DB_INT(t->account), MG_DB_INT((int64_t)time(NULL))),
                        &changed, d);
     if (rc)
         return rc;
     if (changed == 0) {
         /* Revoked already (nothing to do), or not this account's. */
-        rc = auth_query_int(c, SQL_OWNED, PARAMS(P_INT(t->id), P_INT(t->account)), &found, d);
+        rc = mg_db_query_int(c, SQL_OWNED, MG_DB_PARAMS(MG_DB_INT(t->id), MG_DB_INT(t->account)), &found, d);
         if (rc == MG_ENOTFOUND)
             return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
                                "this account has no API token of id %lld", (long long)t->id);
@@ -144,7 +144,7 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->list = NULL;
     t->n = t->cap = 0;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_LIST, PARAMS(P_INT(t->account)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_LIST, MG_DB_PARAMS(MG_DB_INT(t->account)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         if (t->n == t->cap) {
             size_t ncap = t->cap ? t->cap * 2 : 8;
@@ -159,7 +159,7 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_auth_api_token *k = &t->list[t->n++];
         memset(k, 0, sizeof *k);
         k->id = mg_db_column_int64(q, 0);
-        auth_column_copy(q, 1, k->name, sizeof k->name);
+        mg_db_column_copy(q, 1, k->name, sizeof k->name);
         auth_time_text(mg_db_column_int64(q, 2), k->created_at);
         if (!mg_db_column_is_null(q, 3))
             auth_time_text(mg_db_column_int64(q, 3), k->last_used_at);
@@ -201,7 +201,7 @@ static int load_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->found = t->revoked = false;
     int64_t account = 0;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_BY_HASH, PARAMS(P_TEXT(t->hash)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_BY_HASH, MG_DB_PARAMS(MG_DB_TEXT(t->hash)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -225,7 +225,7 @@ struct touch_tx {
 static int touch_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct touch_tx *t = ctx;
-    return auth_exec(c, SQL_TOUCH, PARAMS(P_INT(t->id), P_INT(t->now)), NULL, d);
+    return mg_db_run(c, SQL_TOUCH, MG_DB_PARAMS(MG_DB_INT(t->id), MG_DB_INT(t->now)), NULL, d);
 }
 
 static int bad_token(mg_diag *d)

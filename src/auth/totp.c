@@ -148,7 +148,7 @@ static int begin_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct begin_tx *t = ctx;
     int64_t changed = 0;
-    int rc = auth_exec(c, SQL_SET_PENDING, PARAMS(P_INT(t->account), P_TEXT(t->secret)),
+    int rc = mg_db_run(c, SQL_SET_PENDING, MG_DB_PARAMS(MG_DB_INT(t->account), MG_DB_TEXT(t->secret)),
                        &changed, d);
     if (rc == 0 && changed == 0)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no account has id %lld",
@@ -156,9 +156,9 @@ static int begin_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc == 0 && t->uri && t->uri_cap) {
         char email[MG_AUTH_EMAIL_MAX_BYTES + 1] = "";
         mg_db_stmt *q = NULL;
-        rc = auth_prepare(c, SQL_EMAIL, PARAMS(P_INT(t->account)), &q, d);
+        rc = mg_db_prepare_with(c, SQL_EMAIL, MG_DB_PARAMS(MG_DB_INT(t->account)), &q, d);
         if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW)
-            auth_column_copy(q, 0, email, sizeof email);
+            mg_db_column_copy(q, 0, email, sizeof email);
         mg_db_finalize(q);
         if (rc < 0)
             return rc;
@@ -234,11 +234,11 @@ static int confirm_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct confirm_tx *t = ctx;
     char pending[MG_AUTH_TOTP_SECRET_CHARS + 1] = "";
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_PENDING, PARAMS(P_INT(t->account)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_PENDING, MG_DB_PARAMS(MG_DB_INT(t->account)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW)
-        auth_column_copy(q, 0, pending, sizeof pending);
+        mg_db_column_copy(q, 0, pending, sizeof pending);
     mg_db_finalize(q);
     if (rc == MG_DB_DONE)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no account has id %lld",
@@ -253,7 +253,7 @@ static int confirm_body(mg_db_conn *c, void *ctx, mg_diag *d)
     rc = code_match(pending, t->code, t->now, &ok, &step, d);
     int64_t changed = 0;
     if (rc == 0 && ok)
-        rc = auth_exec(c, SQL_ENABLE, PARAMS(P_INT(t->account), P_INT(step), P_TEXT(pending)),
+        rc = mg_db_run(c, SQL_ENABLE, MG_DB_PARAMS(MG_DB_INT(t->account), MG_DB_INT(step), MG_DB_TEXT(pending)),
                        &changed, d);
     sodium_memzero(pending, sizeof pending);
     if (rc == 0 && !ok)
@@ -290,7 +290,7 @@ static int pending_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct pending_tx *t = ctx;
     t->found = false;
     mg_db_stmt *q = NULL;
-    int rc = auth_prepare(c, SQL_SESSION, PARAMS(P_TEXT(t->hash)), &q, d);
+    int rc = mg_db_prepare_with(c, SQL_SESSION, MG_DB_PARAMS(MG_DB_TEXT(t->hash)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -299,7 +299,7 @@ static int pending_body(mg_db_conn *c, void *ctx, mg_diag *d)
         t->created = mg_db_column_int64(q, 1);
         t->last_used = mg_db_column_int64(q, 2);
         t->pending = mg_db_column_int64(q, 3) != 0;
-        auth_column_copy(q, 4, t->secret, sizeof t->secret);
+        mg_db_column_copy(q, 4, t->secret, sizeof t->secret);
         t->last_step = mg_db_column_int64(q, 5);
         rc = 0;
     }
@@ -316,11 +316,11 @@ static int accept_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct accept_tx *t = ctx;
     int64_t changed = 0;
-    int rc = auth_exec(c, SQL_USE_STEP, PARAMS(P_INT(t->account), P_INT(t->step)), &changed, d);
+    int rc = mg_db_run(c, SQL_USE_STEP, MG_DB_PARAMS(MG_DB_INT(t->account), MG_DB_INT(t->step)), &changed, d);
     if (rc == 0 && changed != 1)
         return wrong_code(d);
     if (rc == 0)
-        rc = auth_exec(c, SQL_SESSION_DONE, PARAMS(P_TEXT(t->hash), P_INT(t->now)), &changed, d);
+        rc = mg_db_run(c, SQL_SESSION_DONE, MG_DB_PARAMS(MG_DB_TEXT(t->hash), MG_DB_INT(t->now)), &changed, d);
     if (rc == 0 && changed != 1)
         return mg_diag_set(d, MG_EAUTH, NULL, 0, 0,
                            "Votre session est inconnue ou a expiré : reconnectez-vous.");

@@ -214,4 +214,48 @@ int mg_db_timestamp(char out[static MG_DB_TIMESTAMP_SIZE], mg_diag *d) MG_WARN_U
 /** Runs SQL without parameters and without rows (DDL, SET…). */
 int mg_db_exec(mg_db_conn *c, const char *sql, mg_diag *d) MG_WARN_UNUSED;
 
+/* --- Statements with their parameters bound in one call (params.c) --------
+ *
+ * What every domain module's SQL needs around the calls above: a list of
+ * parameters written inline, MG_DB_PARAMS(MG_DB_INT(id), MG_DB_TEXT(name)),
+ * bound to ?1…?N by one call. */
+
+typedef struct mg_db_param {
+    enum { MG_DB_P_NULL, MG_DB_P_INT, MG_DB_P_TEXT, MG_DB_P_REAL, MG_DB_P_BLOB } kind;
+    int64_t i;
+    const char *s; /* TEXT (NULL binds NULL), BLOB bytes */
+    double r;      /* REAL: a NaN binds NULL */
+    size_t n;      /* BLOB size */
+} mg_db_param;
+
+#define MG_DB_INT(v) ((mg_db_param){.kind = MG_DB_P_INT, .i = (v)})
+#define MG_DB_TEXT(v) ((mg_db_param){.kind = MG_DB_P_TEXT, .s = (v)})
+#define MG_DB_REAL(v) ((mg_db_param){.kind = MG_DB_P_REAL, .r = (v)})
+#define MG_DB_BLOB(p, len) ((mg_db_param){.kind = MG_DB_P_BLOB, .s = (const char *)(p), .n = (len)})
+#define MG_DB_NULL ((mg_db_param){.kind = MG_DB_P_NULL})
+/* The array and count of a list of parameters, for the functions below. */
+#define MG_DB_PARAMS(...)                                                              \
+    (const mg_db_param[]){__VA_ARGS__},                                                \
+        sizeof((const mg_db_param[]){__VA_ARGS__}) / sizeof(mg_db_param)
+#define MG_DB_NO_PARAMS NULL, 0
+
+/** Prepares sql on c and binds p[0..n) to ?1..?n (n <= 32). */
+int mg_db_prepare_with(mg_db_conn *c, const char *sql, const mg_db_param *p, size_t n,
+                       mg_db_stmt **out, mg_diag *d) MG_WARN_UNUSED;
+
+/** Runs a statement to its end (rows it returns are read and dropped);
+ * *changes (may be NULL) receives the rows it changed. */
+int mg_db_run(mg_db_conn *c, const char *sql, const mg_db_param *p, size_t n, int64_t *changes,
+              mg_diag *d) MG_WARN_UNUSED;
+
+/** Runs a statement whose first row's first column is an integer into
+ * *out: MG_ENOTFOUND when there is no row (nothing in d). An INSERT …
+ * RETURNING is run to its end. */
+int mg_db_query_int(mg_db_conn *c, const char *sql, const mg_db_param *p, size_t n,
+                    int64_t *out, mg_diag *d) MG_WARN_UNUSED;
+
+/** Copies column col of the current row into out (cap bytes, cut on a
+ * character boundary; "" for NULL). */
+void mg_db_column_copy(const mg_db_stmt *q, int col, char *out, size_t cap);
+
 #endif

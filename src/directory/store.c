@@ -210,15 +210,15 @@ static int identifier_clash(mg_db_conn *c, const mg_dir_structure *s, int64_t se
         const char *v = *(const char *const *)((const char *)s + ids[i].off);
         if (!v || !v[0])
             continue;
-        int rc = dir_query_int(c, ids[i].sql, DPARAMS(DP_TEXT(v), DP_INT(self)), other, d);
+        int rc = mg_db_query_int(c, ids[i].sql, MG_DB_PARAMS(DIR_TEXT(v), MG_DB_INT(self)), other, d);
         if (rc == MG_ENOTFOUND)
             continue;
         if (rc)
             return rc;
         *field = ids[i].field;
         int64_t one = 0;
-        rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
-                           DPARAMS(DP_INT(*other)), &one, d);
+        rc = mg_db_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                           MG_DB_PARAMS(MG_DB_INT(*other)), &one, d);
         if (rc && rc != MG_ENOTFOUND)
             return rc;
         *is_structure = rc == 0;
@@ -237,10 +237,10 @@ static int same_place(mg_db_conn *c, const mg_dir_structure *s, int64_t *other, 
     dir_name_key(s->name, key, sizeof key);
     dir_name_key(s->address, addr, sizeof addr);
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT organisation_id, address FROM structures "
                          "WHERE name_key = ?1 AND commune_code = ?2 ORDER BY organisation_id",
-                         DPARAMS(DP_TEXT(key), DP_TEXT(s->commune_code)), &q, d);
+                         MG_DB_PARAMS(DIR_TEXT(key), DIR_TEXT(s->commune_code)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         const char *a = mg_db_column_text(q, 1);
         if (!a)
@@ -298,8 +298,8 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
         return 0;
     }
     int64_t id = 0;
-    int rc = dir_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
-                           DPARAMS(DP_TEXT(s->source), DP_TEXT(s->source_id)), &id, d);
+    int rc = mg_db_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
+                           MG_DB_PARAMS(DIR_TEXT(s->source), DIR_TEXT(s->source_id)), &id, d);
     if (rc && rc != MG_ENOTFOUND)
         return rc;
     int64_t other = 0;
@@ -360,11 +360,11 @@ static int import_structure(mg_db_conn *c, struct import_tx *t, size_t k, mg_dia
         if (!incoming)
             return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "annuaire : mémoire insuffisante");
         int64_t mid = 0;
-        rc = dir_query_int(c,
+        rc = mg_db_query_int(c,
                            "INSERT INTO directory_merges (structure_id, reason, incoming, status, "
                            "created_at) VALUES (?1, ?2, ?3, 'pending', ?4) RETURNING id",
-                           DPARAMS(DP_INT(other), DP_TEXT(reason), DP_TEXT(incoming),
-                                   DP_TEXT(t->stamp)),
+                           MG_DB_PARAMS(MG_DB_INT(other), DIR_TEXT(reason), DIR_TEXT(incoming),
+                                   DIR_TEXT(t->stamp)),
                            &mid, d);
         free(incoming);
         if (rc == 0) {
@@ -421,8 +421,8 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
     int rc = 0;
     if (sid > 0) {
         int64_t one;
-        rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
-                           DPARAMS(DP_INT(sid)), &one, d);
+        rc = mg_db_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                           MG_DB_PARAMS(MG_DB_INT(sid)), &one, d);
         if (rc == MG_ENOTFOUND) {
             row_set(t->r, row, MG_DIR_ROW_REFUSED);
             row_message(row, "structure_id", "Aucune structure n° %lld dans l'annuaire.",
@@ -452,9 +452,9 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
             return 0;
         }
         if (!found) {
-            rc = dir_query_int(c,
+            rc = mg_db_query_int(c,
                                "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
-                               DPARAMS(DP_TEXT(v->source), DP_TEXT(v->structure_source_id)), &sid,
+                               MG_DB_PARAMS(DIR_TEXT(v->source), DIR_TEXT(v->structure_source_id)), &sid,
                                d);
             if (rc == MG_ENOTFOUND) {
                 row_set(t->r, row, MG_DIR_ROW_REFUSED);
@@ -471,8 +471,8 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
         }
     }
     int64_t id = 0;
-    rc = dir_query_int(c, "SELECT id FROM services WHERE source = ?1 AND source_id = ?2",
-                       DPARAMS(DP_TEXT(v->source), DP_TEXT(v->source_id)), &id, d);
+    rc = mg_db_query_int(c, "SELECT id FROM services WHERE source = ?1 AND source_id = ?2",
+                       MG_DB_PARAMS(DIR_TEXT(v->source), DIR_TEXT(v->source_id)), &id, d);
     if (rc && rc != MG_ENOTFOUND)
         return rc;
     int64_t by = t->o ? t->o->by : 0;
@@ -485,7 +485,7 @@ static int import_service(mg_db_conn *c, struct import_tx *t, size_t j, mg_diag 
         char sql[1200];
         snprintf(sql, sizeof sql, "SELECT %s WHERE v.id = ?1", dir_service_select);
         mg_db_stmt *q = NULL;
-        rc = dir_prepare(c, sql, DPARAMS(DP_INT(id)), &q, d);
+        rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
         if (rc == 0)
             rc = dir_read_services(q, &stored, d);
         if (rc == 0 && stored.nservices == 1 && service_same(&stored.services[0], &incoming)) {
@@ -607,12 +607,12 @@ static int all_body(mg_db_conn *c, void *ctx, mg_diag *d)
     char sql[1200];
     snprintf(sql, sizeof sql, "SELECT %s ORDER BY s.organisation_id", dir_structure_select);
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c, sql, DNOPARAMS, &q, d);
+    int rc = mg_db_prepare_with(c, sql, MG_DB_NO_PARAMS, &q, d);
     if (rc == 0)
         rc = dir_read_structures(q, t->into, d);
     if (rc == 0) {
         snprintf(sql, sizeof sql, "SELECT %s ORDER BY v.id", dir_service_select);
-        rc = dir_prepare(c, sql, DNOPARAMS, &q, d);
+        rc = mg_db_prepare_with(c, sql, MG_DB_NO_PARAMS, &q, d);
     }
     if (rc == 0)
         rc = dir_read_services(q, t->into, d);
@@ -1017,8 +1017,8 @@ static int save_fail(struct save_tx *t, const char *key, mg_diag *d, const char 
 static int keep_identifiers(mg_db_conn *c, int64_t id, struct save_tx *t, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c, "SELECT siret, rna, finess FROM organisations WHERE id = ?1",
-                         DPARAMS(DP_INT(id)), &q, d);
+    int rc = mg_db_prepare_with(c, "SELECT siret, rna, finess FROM organisations WHERE id = ?1",
+                         MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -1059,10 +1059,10 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
     bool first_entry = false;
     if (id) {
         int64_t one = 0;
-        rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
-                           DPARAMS(DP_INT(id)), &one, d);
+        rc = mg_db_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                           MG_DB_PARAMS(MG_DB_INT(id)), &one, d);
         if (rc == MG_ENOTFOUND) {
-            rc = dir_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1", DPARAMS(DP_INT(id)),
+            rc = mg_db_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1", MG_DB_PARAMS(MG_DB_INT(id)),
                                &one, d);
             if (rc == MG_ENOTFOUND)
                 return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
@@ -1089,8 +1089,8 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
             t->generated = true;
         }
         int64_t taken = 0;
-        rc = dir_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
-                           DPARAMS(DP_TEXT(s->source), DP_TEXT(s->source_id)), &taken, d);
+        rc = mg_db_query_int(c, "SELECT organisation_id FROM structures WHERE source = ?1 AND source_id = ?2",
+                           MG_DB_PARAMS(DIR_TEXT(s->source), DIR_TEXT(s->source_id)), &taken, d);
         if (rc == 0)
             return save_fail(t, "source_id", d, "L'identifiant « %.*s » est déjà pris dans la source « %.*s ».",
                              (int)mg_utf8_prefix(s->source_id, 80), s->source_id,
@@ -1126,7 +1126,7 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
             snprintf(sql, sizeof sql, "SELECT %s WHERE v.id = ?1 AND v.structure_id = ?2",
                      dir_service_select);
             mg_db_stmt *q = NULL;
-            rc = dir_prepare(c, sql, DPARAMS(DP_INT(vid), DP_INT(id)), &q, d);
+            rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(vid), MG_DB_INT(id)), &q, d);
             if (rc == 0)
                 rc = dir_read_services(q, &stored, d);
             if (rc == 0 && stored.nservices == 0)
@@ -1145,7 +1145,7 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
         } else {
             if (!v.source_id) {
                 int64_t next = 0;
-                rc = dir_query_int(c, "SELECT coalesce(max(id), 0) + 1 FROM services", DNOPARAMS,
+                rc = mg_db_query_int(c, "SELECT coalesce(max(id), 0) + 1 FROM services", MG_DB_NO_PARAMS,
                                    &next, d);
                 snprintf(vtext, sizeof vtext, "service-%lld", (long long)next);
                 v.source_id = vtext;

@@ -16,33 +16,13 @@
 
 /* --- Parameters ------------------------------------------------------------ */
 
-typedef struct dir_param {
-    enum { DIR_P_NULL, DIR_P_INT, DIR_P_TEXT, DIR_P_REAL, DIR_P_BLOB } kind;
-    int64_t i;
-    const char *s;
-    double r;
-    size_t n;
-} dir_param;
-
-#define DP_INT(v) ((dir_param){.kind = DIR_P_INT, .i = (v)})
-#define DP_TEXT(v) ((dir_param){.kind = DIR_P_TEXT, .s = (v)})
-#define DP_NULL ((dir_param){.kind = DIR_P_NULL})
-#define DP_BLOB(p, len) ((dir_param){.kind = DIR_P_BLOB, .s = (const char *)(p), .n = (len)})
-#define DPARAMS(...)                                                                    \
-    (const dir_param[]){__VA_ARGS__},                                                  \
-        sizeof((const dir_param[]){__VA_ARGS__}) / sizeof(dir_param)
-#define DNOPARAMS NULL, 0
-
-int dir_prepare(mg_db_conn *c, const char *sql, const dir_param *p, size_t n, mg_db_stmt **out,
-                mg_diag *d);
-/* Runs a statement without rows; *changes (may be NULL) the rows changed. */
-int dir_exec(mg_db_conn *c, const char *sql, const dir_param *p, size_t n, int64_t *changes,
-             mg_diag *d);
-/* The first row's first column into *out; MG_ENOTFOUND when no row. */
-int dir_query_int(mg_db_conn *c, const char *sql, const dir_param *p, size_t n, int64_t *out,
-                  mg_diag *d);
-/* Copies column col into out[0..cap), "" for NULL. */
-void dir_column_copy(const mg_db_stmt *q, int col, char *out, size_t cap);
+/* Parameters are db.h's (MG_DB_PARAMS…); a text of the directory binds NULL
+ * when empty, as the records keep absent fields. */
+static inline mg_db_param dir_text_param(const char *v)
+{
+    return MG_DB_TEXT(v && v[0] ? v : NULL);
+}
+#define DIR_TEXT(v) dir_text_param(v)
 /* An audit entry on c. */
 int dir_audit(mg_db_conn *c, int64_t by, int64_t org, const char *type, int64_t id,
               const char *verb, const mg_audit_change *ch, size_t n, mg_diag *d);

@@ -118,8 +118,8 @@ static void merge_row(const mg_db_stmt *q, mg_dir_merge *m)
     memset(m, 0, sizeof *m);
     m->id = mg_db_column_int64(q, 0);
     m->structure_id = mg_db_column_int64(q, 1);
-    dir_column_copy(q, 2, m->reason, sizeof m->reason);
-    dir_column_copy(q, 3, m->created_at, sizeof m->created_at);
+    mg_db_column_copy(q, 2, m->reason, sizeof m->reason);
+    mg_db_column_copy(q, 3, m->created_at, sizeof m->created_at);
 }
 
 struct merges_tx {
@@ -132,10 +132,10 @@ static int merges_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct merges_tx *t = ctx;
     t->n = 0;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT id, structure_id, reason, created_at FROM directory_merges "
                          "WHERE status = 'pending' ORDER BY created_at DESC, id DESC",
-                         DNOPARAMS, &q, d);
+                         MG_DB_NO_PARAMS, &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {
@@ -184,10 +184,10 @@ static int merge_get_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->into->nstructures = t->ns;
     t->into->nservices = t->nv;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT id, structure_id, reason, created_at, incoming FROM directory_merges "
                          "WHERE id = ?1",
-                         DPARAMS(DP_INT(t->id)), &q, d);
+                         MG_DB_PARAMS(MG_DB_INT(t->id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -271,7 +271,7 @@ static int merge_accept(mg_db_conn *c, int64_t by, int64_t target, const char *i
         if ((*ids[i] && (*ids[i])[0]) || !inids[i] || !inids[i][0])
             continue;
         int64_t other = 0;
-        rc = dir_query_int(c, sql[i], DPARAMS(DP_TEXT(inids[i])), &other, d);
+        rc = mg_db_query_int(c, sql[i], MG_DB_PARAMS(DIR_TEXT(inids[i])), &other, d);
         if (rc == MG_ENOTFOUND) {
             *ids[i] = inids[i];
             rc = 0;
@@ -290,8 +290,8 @@ static int merge_accept(mg_db_conn *c, int64_t by, int64_t target, const char *i
     for (size_t j = 0; rc == 0 && j < in.nservices; j++) {
         const mg_dir_service *v = &in.services[j];
         int64_t vid = 0;
-        rc = dir_query_int(c, "SELECT id FROM services WHERE source = ?1 AND source_id = ?2",
-                           DPARAMS(DP_TEXT(v->source), DP_TEXT(v->source_id)), &vid, d);
+        rc = mg_db_query_int(c, "SELECT id FROM services WHERE source = ?1 AND source_id = ?2",
+                           MG_DB_PARAMS(DIR_TEXT(v->source), DIR_TEXT(v->source_id)), &vid, d);
         if (rc == 0)
             continue;
         if (rc != MG_ENOTFOUND)
@@ -310,10 +310,10 @@ static int decide_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct decide_tx *t = ctx;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT structure_id, incoming FROM directory_merges "
                          "WHERE id = ?1 AND status = 'pending'",
-                         DPARAMS(DP_INT(t->id)), &q, d);
+                         MG_DB_PARAMS(MG_DB_INT(t->id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_DONE) {
@@ -337,11 +337,11 @@ static int decide_body(mg_db_conn *c, void *ctx, mg_diag *d)
     free(incoming);
     const char *status = t->accept ? "accepted" : "dismissed";
     if (rc == 0)
-        rc = dir_exec(c,
+        rc = mg_db_run(c,
                       "UPDATE directory_merges SET status = ?2, decided_at = ?3, decided_by = ?4 "
                       "WHERE id = ?1",
-                      DPARAMS(DP_INT(t->id), DP_TEXT(status), DP_TEXT(stamp),
-                              t->by > 0 ? DP_INT(t->by) : DP_NULL),
+                      MG_DB_PARAMS(MG_DB_INT(t->id), DIR_TEXT(status), DIR_TEXT(stamp),
+                              t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL),
                       NULL, d);
     if (rc == 0) {
         mg_audit_change ch[] = {{"status", "pending", status, false}};
@@ -405,8 +405,8 @@ static int suggest_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct suggest_tx *t = ctx;
     int64_t one = 0;
-    int rc0 = dir_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1",
-                            DPARAMS(DP_INT(t->by_organisation)), &one, d);
+    int rc0 = mg_db_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1",
+                            MG_DB_PARAMS(MG_DB_INT(t->by_organisation)), &one, d);
     if (rc0 == MG_ENOTFOUND)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "Aucune organisation n° %lld.",
                            (long long)t->by_organisation);
@@ -420,14 +420,14 @@ static int suggest_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc == 0)
         rc = mg_db_timestamp(stamp, d);
     if (rc == 0)
-        rc = dir_query_int(c,
+        rc = mg_db_query_int(c,
                            "INSERT INTO directory_suggestions (structure_id, by_organisation, "
                            "by_account, field, value, status, created_at) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6) RETURNING id",
-                           DPARAMS(DP_INT(t->structure_id), DP_INT(t->by_organisation),
-                                   t->by_account > 0 ? DP_INT(t->by_account) : DP_NULL,
-                                   DP_TEXT(t->field), DP_TEXT(t->value ? t->value : ""),
-                                   DP_TEXT(stamp)),
+                           MG_DB_PARAMS(MG_DB_INT(t->structure_id), MG_DB_INT(t->by_organisation),
+                                   t->by_account > 0 ? MG_DB_INT(t->by_account) : MG_DB_NULL,
+                                   DIR_TEXT(t->field), DIR_TEXT(t->value ? t->value : ""),
+                                   DIR_TEXT(stamp)),
                            &t->id, d);
     if (rc == 0) {
         char sid[32];
@@ -477,13 +477,13 @@ static int suggestions_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct suggestions_tx *t = ctx;
     t->n = 0;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(
+    int rc = mg_db_prepare_with(
         c,
         "SELECT g.id, g.structure_id, g.by_organisation, g.by_account, g.field, g.value, g.status, "
         "g.created_at, o.name FROM directory_suggestions g JOIN organisations o ON o.id = "
         "g.by_organisation WHERE g.structure_id = ?1 "
         "ORDER BY CASE g.status WHEN 'pending' THEN 0 ELSE 1 END, g.created_at DESC, g.id DESC",
-        DPARAMS(DP_INT(t->structure_id)), &q, d);
+        MG_DB_PARAMS(MG_DB_INT(t->structure_id)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {
@@ -502,11 +502,11 @@ static int suggestions_body(mg_db_conn *c, void *ctx, mg_diag *d)
         s->structure_id = mg_db_column_int64(q, 1);
         s->by_organisation = mg_db_column_int64(q, 2);
         s->by_account = mg_db_column_int64(q, 3);
-        dir_column_copy(q, 4, s->field, sizeof s->field);
-        dir_column_copy(q, 5, s->value, sizeof s->value);
-        dir_column_copy(q, 6, s->status, sizeof s->status);
-        dir_column_copy(q, 7, s->created_at, sizeof s->created_at);
-        dir_column_copy(q, 8, s->by_organisation_name, sizeof s->by_organisation_name);
+        mg_db_column_copy(q, 4, s->field, sizeof s->field);
+        mg_db_column_copy(q, 5, s->value, sizeof s->value);
+        mg_db_column_copy(q, 6, s->status, sizeof s->status);
+        mg_db_column_copy(q, 7, s->created_at, sizeof s->created_at);
+        mg_db_column_copy(q, 8, s->by_organisation_name, sizeof s->by_organisation_name);
     }
     mg_db_finalize(q);
     return rc;
@@ -539,10 +539,10 @@ static int sdecide_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct sdecide_tx *t = ctx;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT field, value FROM directory_suggestions WHERE id = ?1 AND "
                          "structure_id = ?2 AND status = 'pending'",
-                         DPARAMS(DP_INT(t->id), DP_INT(t->structure_id)), &q, d);
+                         MG_DB_PARAMS(MG_DB_INT(t->id), MG_DB_INT(t->structure_id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc != MG_DB_ROW) {
@@ -554,7 +554,7 @@ static int sdecide_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
     }
     char field[64];
-    dir_column_copy(q, 0, field, sizeof field);
+    mg_db_column_copy(q, 0, field, sizeof field);
     char *value = mg_strdup(mg_db_column_text(q, 1) ? mg_db_column_text(q, 1) : "");
     mg_db_finalize(q);
     if (!value)
@@ -584,9 +584,9 @@ static int sdecide_body(mg_db_conn *c, void *ctx, mg_diag *d)
     free(value);
     const char *status = t->accept ? "accepted" : "rejected";
     if (rc == 0)
-        rc = dir_exec(c,
+        rc = mg_db_run(c,
                       "UPDATE directory_suggestions SET status = ?2, decided_at = ?3 WHERE id = ?1",
-                      DPARAMS(DP_INT(t->id), DP_TEXT(status), DP_TEXT(stamp)), NULL, d);
+                      MG_DB_PARAMS(MG_DB_INT(t->id), DIR_TEXT(status), DIR_TEXT(stamp)), NULL, d);
     if (rc == 0) {
         mg_audit_change ch[] = {{"status", "pending", status, false}};
         rc = dir_audit(c, t->by, t->structure_id, "directory_suggestion", t->id,
@@ -615,18 +615,18 @@ static void meeting_row(const mg_db_stmt *q, mg_dir_meeting *m)
     memset(m, 0, sizeof *m);
     m->id = mg_db_column_int64(q, 0);
     m->organisation_id = mg_db_column_int64(q, 1);
-    dir_column_copy(q, 2, m->held_on, sizeof m->held_on);
-    dir_column_copy(q, 3, m->place, sizeof m->place);
-    dir_column_copy(q, 4, m->theme, sizeof m->theme);
-    dir_column_copy(q, 5, m->created_at, sizeof m->created_at);
+    mg_db_column_copy(q, 2, m->held_on, sizeof m->held_on);
+    mg_db_column_copy(q, 3, m->place, sizeof m->place);
+    mg_db_column_copy(q, 4, m->theme, sizeof m->theme);
+    mg_db_column_copy(q, 5, m->created_at, sizeof m->created_at);
     m->has_minutes = mg_db_column_int64(q, 6) > 0;
 }
 
 static int meeting_load(mg_db_conn *c, int64_t id, mg_dir_meeting *m, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c, "SELECT " MEETING_COLS " FROM meetings m WHERE m.id = ?1",
-                         DPARAMS(DP_INT(id)), &q, d);
+    int rc = mg_db_prepare_with(c, "SELECT " MEETING_COLS " FROM meetings m WHERE m.id = ?1",
+                         MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -686,18 +686,18 @@ static int msave_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (t->create) {
         m->id = 0;
         int64_t one = 0;
-        rc = dir_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1",
-                           DPARAMS(DP_INT(m->organisation_id)), &one, d);
+        rc = mg_db_query_int(c, "SELECT 1 FROM organisations WHERE id = ?1",
+                           MG_DB_PARAMS(MG_DB_INT(m->organisation_id)), &one, d);
         if (rc == MG_ENOTFOUND)
             return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "Aucune organisation n° %lld.",
                                (long long)m->organisation_id);
         if (rc)
             return rc;
-        rc = dir_query_int(c,
+        rc = mg_db_query_int(c,
                            "INSERT INTO meetings (organisation_id, held_on, place, theme, created_at) "
                            "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                           DPARAMS(DP_INT(m->organisation_id), DP_TEXT(m->held_on),
-                                   DP_TEXT(m->place), DP_TEXT(m->theme), DP_TEXT(stamp)),
+                           MG_DB_PARAMS(MG_DB_INT(m->organisation_id), DIR_TEXT(m->held_on),
+                                   DIR_TEXT(m->place), DIR_TEXT(m->theme), DIR_TEXT(stamp)),
                            &m->id, d);
         if (rc == 0) {
             mg_audit_change ch[] = {{"held_on", NULL, m->held_on, false},
@@ -710,9 +710,9 @@ static int msave_body(mg_db_conn *c, void *ctx, mg_diag *d)
     mg_dir_meeting was;
     rc = meeting_load(c, m->id, &was, d);
     if (rc == 0)
-        rc = dir_exec(c, "UPDATE meetings SET held_on = ?2, place = ?3, theme = ?4 WHERE id = ?1",
-                      DPARAMS(DP_INT(m->id), DP_TEXT(m->held_on), DP_TEXT(m->place),
-                              DP_TEXT(m->theme)),
+        rc = mg_db_run(c, "UPDATE meetings SET held_on = ?2, place = ?3, theme = ?4 WHERE id = ?1",
+                      MG_DB_PARAMS(MG_DB_INT(m->id), DIR_TEXT(m->held_on), DIR_TEXT(m->place),
+                              DIR_TEXT(m->theme)),
                       NULL, d);
     if (rc == 0) {
         mg_audit_change ch[3];
@@ -798,10 +798,10 @@ static int mlist_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct mlist_tx *t = ctx;
     t->n = 0;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT " MEETING_COLS " FROM meetings m WHERE ?1 = 0 OR m.organisation_id = ?1 "
                          "ORDER BY m.held_on DESC, m.id DESC",
-                         DPARAMS(DP_INT(t->org)), &q, d);
+                         MG_DB_PARAMS(MG_DB_INT(t->org)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {
@@ -851,8 +851,8 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc)
         return rc;
     int64_t one = 0;
-    rc = dir_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
-                       DPARAMS(DP_INT(t->structure)), &one, d);
+    rc = mg_db_query_int(c, "SELECT 1 FROM structures WHERE organisation_id = ?1",
+                       MG_DB_PARAMS(MG_DB_INT(t->structure)), &one, d);
     if (rc == MG_ENOTFOUND)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "Aucune structure n° %lld dans l'annuaire.",
                            (long long)t->structure);
@@ -861,9 +861,9 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
     char sid[32];
     snprintf(sid, sizeof sid, "%lld", (long long)t->structure);
     if (t->attended == -2) {
-        rc = dir_query_int(c,
+        rc = mg_db_query_int(c,
                            "SELECT 1 FROM meeting_invitations WHERE meeting_id = ?1 AND structure_id = ?2",
-                           DPARAMS(DP_INT(t->meeting), DP_INT(t->structure)), &one, d);
+                           MG_DB_PARAMS(MG_DB_INT(t->meeting), MG_DB_INT(t->structure)), &one, d);
         if (rc == 0)
             return 0; /* already invited */
         if (rc != MG_ENOTFOUND)
@@ -871,10 +871,10 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
         char stamp[MG_DB_TIMESTAMP_SIZE];
         rc = mg_db_timestamp(stamp, d);
         if (rc == 0)
-            rc = dir_exec(c,
+            rc = mg_db_run(c,
                           "INSERT INTO meeting_invitations (meeting_id, structure_id, attended, "
                           "created_at) VALUES (?1, ?2, NULL, ?3)",
-                          DPARAMS(DP_INT(t->meeting), DP_INT(t->structure), DP_TEXT(stamp)), NULL,
+                          MG_DB_PARAMS(MG_DB_INT(t->meeting), MG_DB_INT(t->structure), DIR_TEXT(stamp)), NULL,
                           d);
         if (rc == 0) {
             mg_audit_change ch[] = {{"structure_id", NULL, sid, false}};
@@ -883,11 +883,11 @@ static int invite_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
     }
     int64_t changed = 0;
-    rc = dir_exec(c,
+    rc = mg_db_run(c,
                   "UPDATE meeting_invitations SET attended = ?3 WHERE meeting_id = ?1 AND "
                   "structure_id = ?2",
-                  DPARAMS(DP_INT(t->meeting), DP_INT(t->structure),
-                          t->attended < 0 ? DP_NULL : DP_INT(t->attended)),
+                  MG_DB_PARAMS(MG_DB_INT(t->meeting), MG_DB_INT(t->structure),
+                          t->attended < 0 ? MG_DB_NULL : MG_DB_INT(t->attended)),
                   &changed, d);
     if (rc == 0 && changed == 0)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
@@ -935,11 +935,11 @@ static int inv_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct inv_tx *t = ctx;
     t->n = 0;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT i.structure_id, o.name, i.attended FROM meeting_invitations i "
                          "JOIN organisations o ON o.id = i.structure_id WHERE i.meeting_id = ?1 "
                          "ORDER BY o.name, i.structure_id",
-                         DPARAMS(DP_INT(t->meeting)), &q, d);
+                         MG_DB_PARAMS(MG_DB_INT(t->meeting)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {
@@ -955,7 +955,7 @@ static int inv_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_dir_invitation *v = &t->list[t->n++];
         memset(v, 0, sizeof *v);
         v->structure_id = mg_db_column_int64(q, 0);
-        dir_column_copy(q, 1, v->structure_name, sizeof v->structure_name);
+        mg_db_column_copy(q, 1, v->structure_name, sizeof v->structure_name);
         v->attended = mg_db_column_is_null(q, 2) ? -1 : (int)mg_db_column_int64(q, 2);
     }
     mg_db_finalize(q);
@@ -1004,14 +1004,14 @@ static int minutes_set_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc == 0)
         rc = mg_db_timestamp(stamp, d);
     if (rc == 0)
-        rc = dir_exec(c, "DELETE FROM meeting_minutes WHERE meeting_id = ?1",
-                      DPARAMS(DP_INT(t->meeting)), NULL, d);
+        rc = mg_db_run(c, "DELETE FROM meeting_minutes WHERE meeting_id = ?1",
+                      MG_DB_PARAMS(MG_DB_INT(t->meeting)), NULL, d);
     if (rc == 0)
-        rc = dir_exec(c,
+        rc = mg_db_run(c,
                       "INSERT INTO meeting_minutes (meeting_id, filename, media_type, size, data, "
                       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                      DPARAMS(DP_INT(t->meeting), DP_TEXT(t->filename), DP_TEXT(t->media_type),
-                              DP_INT((int64_t)t->n), DP_BLOB(t->data, t->n), DP_TEXT(stamp)),
+                      MG_DB_PARAMS(MG_DB_INT(t->meeting), DIR_TEXT(t->filename), DIR_TEXT(t->media_type),
+                              MG_DB_INT((int64_t)t->n), MG_DB_BLOB(t->data, t->n), DIR_TEXT(stamp)),
                       NULL, d);
     if (rc == 0) {
         char size[32];
@@ -1065,9 +1065,9 @@ static int minutes_get_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->out_name = t->out_type = NULL;
     t->out_data = NULL;
     mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c,
+    int rc = mg_db_prepare_with(c,
                          "SELECT filename, media_type, data FROM meeting_minutes WHERE meeting_id = ?1",
-                         DPARAMS(DP_INT(t->meeting)), &q, d);
+                         MG_DB_PARAMS(MG_DB_INT(t->meeting)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -1147,13 +1147,13 @@ static int csv_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
     mg_buf_puts(t->b, "nom,adresse,complement_adresse,code_postal,commune,telephone,courriel\r\n");
     mg_db_stmt *q = NULL;
-    rc = dir_prepare(c,
+    rc = mg_db_prepare_with(c,
                      "SELECT o.name, s.address, s.address_extra, s.postcode, s.commune_name, "
                      "s.publish_contact, s.phone, s.email FROM meeting_invitations i "
                      "JOIN structures s ON s.organisation_id = i.structure_id "
                      "JOIN organisations o ON o.id = s.organisation_id WHERE i.meeting_id = ?1 "
                      "ORDER BY o.name, s.organisation_id",
-                     DPARAMS(DP_INT(t->meeting)), &q, d);
+                     MG_DB_PARAMS(MG_DB_INT(t->meeting)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         bool publish = mg_db_column_int64(q, 5) == 1;

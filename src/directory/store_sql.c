@@ -13,83 +13,7 @@
 #include "directory/store_internal.h"
 #include "parse/parse.h"
 
-/* --- Parameters --------------------------------------------------------------- */
-
-int dir_prepare(mg_db_conn *c, const char *sql, const dir_param *p, size_t n, mg_db_stmt **out,
-                mg_diag *d)
-{
-    *out = NULL;
-    mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, sql, &q, d);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        int at = (int)i + 1;
-        switch (p[i].kind) {
-        case DIR_P_INT: rc = mg_db_bind_int64(q, at, p[i].i); break;
-        case DIR_P_TEXT: rc = mg_db_bind_text(q, at, p[i].s && p[i].s[0] ? p[i].s : NULL); break;
-        case DIR_P_REAL:
-            rc = isnan(p[i].r) ? mg_db_bind_null(q, at) : mg_db_bind_double(q, at, p[i].r);
-            break;
-        case DIR_P_BLOB: rc = mg_db_bind_blob(q, at, p[i].s, p[i].n); break;
-        case DIR_P_NULL: rc = mg_db_bind_null(q, at); break;
-        }
-        if (rc)
-            rc = mg_diag_set(d, rc, NULL, 0, 0, "annuaire : paramètre %d refusé : %s", at,
-                             mg_strerror(rc));
-    }
-    if (rc) {
-        mg_db_finalize(q);
-        return rc;
-    }
-    *out = q;
-    return 0;
-}
-
-int dir_exec(mg_db_conn *c, const char *sql, const dir_param *p, size_t n, int64_t *changes,
-             mg_diag *d)
-{
-    mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c, sql, p, n, &q, d);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    while (rc == MG_DB_ROW)
-        rc = mg_db_step(q, d);
-    if (rc == MG_DB_DONE && changes)
-        *changes = mg_db_changes(q);
-    mg_db_finalize(q);
-    return rc;
-}
-
-int dir_query_int(mg_db_conn *c, const char *sql, const dir_param *p, size_t n, int64_t *out,
-                  mg_diag *d)
-{
-    mg_db_stmt *q = NULL;
-    int rc = dir_prepare(c, sql, p, n, &q, d);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    if (rc == MG_DB_ROW) {
-        *out = mg_db_column_int64(q, 0);
-        while ((rc = mg_db_step(q, d)) == MG_DB_ROW)
-            ;
-    } else if (rc == MG_DB_DONE) {
-        rc = MG_ENOTFOUND;
-    }
-    mg_db_finalize(q);
-    return rc;
-}
-
-void dir_column_copy(const mg_db_stmt *q, int col, char *out, size_t cap)
-{
-    const char *t = mg_db_column_text(q, col);
-    if (cap == 0)
-        return;
-    if (!t) {
-        out[0] = '\0';
-        return;
-    }
-    size_t n = mg_utf8_prefix(t, cap - 1);
-    memcpy(out, t, n);
-    out[n] = '\0';
-}
+/* --- Audit ------------------------------------------------------------------- */
 
 int dir_audit(mg_db_conn *c, int64_t by, int64_t org, const char *type, int64_t id,
               const char *verb, const mg_audit_change *ch, size_t n, mg_diag *d)
@@ -372,12 +296,12 @@ const char *dir_org_kind(mg_dir_category c)
 int dir_insert_org(mg_db_conn *c, const mg_dir_structure *s, const char *stamp, int64_t *id,
                    mg_diag *d)
 {
-    int rc = dir_query_int(
+    int rc = mg_db_query_int(
         c,
         "INSERT INTO organisations (name, kind, siret, rna, finess, active, operator, "
         "created_at, confirmed_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6, ?6) RETURNING id",
-        DPARAMS(DP_TEXT(s->name), DP_TEXT(dir_org_kind(s->category)), DP_TEXT(s->siret),
-                DP_TEXT(s->rna), DP_TEXT(s->finess), DP_TEXT(stamp)),
+        MG_DB_PARAMS(DIR_TEXT(s->name), DIR_TEXT(dir_org_kind(s->category)), DIR_TEXT(s->siret),
+                DIR_TEXT(s->rna), DIR_TEXT(s->finess), DIR_TEXT(stamp)),
         id, d);
     if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "annuaire : l'organisation créée n'a pas d'id");
@@ -386,11 +310,11 @@ int dir_insert_org(mg_db_conn *c, const mg_dir_structure *s, const char *stamp, 
 
 int dir_update_org(mg_db_conn *c, int64_t id, const mg_dir_structure *s, mg_diag *d)
 {
-    return dir_exec(c,
+    return mg_db_run(c,
                     "UPDATE organisations SET name = ?2, siret = ?3, rna = ?4, finess = ?5 "
                     "WHERE id = ?1",
-                    DPARAMS(DP_INT(id), DP_TEXT(s->name), DP_TEXT(s->siret), DP_TEXT(s->rna),
-                            DP_TEXT(s->finess)),
+                    MG_DB_PARAMS(MG_DB_INT(id), DIR_TEXT(s->name), DIR_TEXT(s->siret), DIR_TEXT(s->rna),
+                            DIR_TEXT(s->finess)),
                     NULL, d);
 }
 
@@ -544,7 +468,7 @@ int dir_load(mg_db_conn *c, int64_t id, bool with_services, mg_dir_set *set, mg_
     snprintf(sql, sizeof sql, "SELECT %s WHERE s.organisation_id = ?1", dir_structure_select);
     mg_db_stmt *q = NULL;
     size_t before = set->nstructures;
-    int rc = dir_prepare(c, sql, DPARAMS(DP_INT(id)), &q, d);
+    int rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
     if (rc == 0)
         rc = dir_read_structures(q, set, d);
     if (rc == 0 && set->nstructures == before)
@@ -554,7 +478,7 @@ int dir_load(mg_db_conn *c, int64_t id, bool with_services, mg_dir_set *set, mg_
     if (rc == 0 && with_services) {
         snprintf(sql, sizeof sql, "SELECT %s WHERE v.structure_id = ?1 ORDER BY v.id",
                  dir_service_select);
-        rc = dir_prepare(c, sql, DPARAMS(DP_INT(id)), &q, d);
+        rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
         if (rc == 0)
             rc = dir_read_services(q, set, d);
     }
