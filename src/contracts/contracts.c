@@ -246,12 +246,6 @@ static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_
 
 /* --- Small SQL helpers ------------------------------------------------------ */
 
-static void copy_col(char *dst, size_t cap, const mg_db_stmt *q, int col)
-{
-    const char *s = mg_db_column_text(q, col);
-    snprintf(dst, cap, "%s", s ? s : "");
-}
-
 /* NULL for "", else s: dates not known are stored as NULL. */
 static const char *or_null(const char *s)
 {
@@ -262,13 +256,12 @@ static const char *or_null(const char *s)
 static int org_name(mg_db_conn *c, int64_t id, char *name, size_t cap, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, "SELECT name FROM organisations WHERE id = ?1", &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, id);
+    int rc = mg_db_prepare_with(c, "SELECT name FROM organisations WHERE id = ?1",
+                                MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
-        copy_col(name, cap, q, 0);
+        mg_db_column_copy(q, 0, name, cap);
         rc = 0;
     } else if (rc == MG_DB_DONE) {
         rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no organisation has id %lld",
@@ -290,25 +283,24 @@ static void read_contract(const mg_db_stmt *q, mg_contract *out)
     memset(out, 0, sizeof *out);
     out->id = mg_db_column_int64(q, 0);
     out->organisation_id = mg_db_column_int64(q, 1);
-    copy_col(out->lead_name, sizeof out->lead_name, q, 2);
+    mg_db_column_copy(q, 2, out->lead_name, sizeof out->lead_name);
     if (mg_contract_kind_parse(mg_db_column_text(q, 3), &out->kind) != 0)
         out->kind = MG_CONTRACT_OTHER; /* the CHECK makes it impossible */
     if (mg_contract_status_parse(mg_db_column_text(q, 4), &out->status) != 0)
         out->status = MG_CONTRACT_DRAFT;
-    copy_col(out->title, sizeof out->title, q, 5);
-    copy_col(out->territory, sizeof out->territory, q, 6);
-    copy_col(out->starts_on, sizeof out->starts_on, q, 7);
-    copy_col(out->ends_on, sizeof out->ends_on, q, 8);
-    copy_col(out->created_at, sizeof out->created_at, q, 9);
-    copy_col(out->updated_at, sizeof out->updated_at, q, 10);
+    mg_db_column_copy(q, 5, out->title, sizeof out->title);
+    mg_db_column_copy(q, 6, out->territory, sizeof out->territory);
+    mg_db_column_copy(q, 7, out->starts_on, sizeof out->starts_on);
+    mg_db_column_copy(q, 8, out->ends_on, sizeof out->ends_on);
+    mg_db_column_copy(q, 9, out->created_at, sizeof out->created_at);
+    mg_db_column_copy(q, 10, out->updated_at, sizeof out->updated_at);
 }
 
 static int contract_on(mg_db_conn *c, int64_t id, mg_contract *out, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, "SELECT " CONTRACT_COLUMNS "WHERE c.id = ?1", &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, id);
+    int rc = mg_db_prepare_with(c, "SELECT " CONTRACT_COLUMNS "WHERE c.id = ?1",
+                                MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW) {
@@ -341,37 +333,17 @@ static int create_contract_body(mg_db_conn *c, void *ctx, mg_diag *d)
     char now[MG_DB_TIMESTAMP_SIZE];
     if ((rc = mg_db_timestamp(now, d)) < 0)
         return rc;
-    mg_db_stmt *q = NULL;
-    rc = mg_db_prepare(c,
-                       "INSERT INTO contracts (organisation_id, kind, title, territory, starts_on, "
-                       "ends_on, status, created_at, updated_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
-                       &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->lead);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 2, t->kind);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 3, t->title);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 4, t->territory);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 5, or_null(t->starts_on));
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 6, or_null(t->ends_on));
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 7, t->status);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 8, now);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    if (rc == MG_DB_ROW) {
-        t->id = mg_db_column_int64(q, 0);
-        rc = 0;
-    } else if (rc == MG_DB_DONE) {
+    rc = mg_db_query_int(c,
+                         "INSERT INTO contracts (organisation_id, kind, title, territory, "
+                         "starts_on, ends_on, status, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+                         MG_DB_PARAMS(MG_DB_INT(t->lead), MG_DB_TEXT(t->kind), MG_DB_TEXT(t->title),
+                                      MG_DB_TEXT(t->territory), MG_DB_TEXT(or_null(t->starts_on)),
+                                      MG_DB_TEXT(or_null(t->ends_on)), MG_DB_TEXT(t->status),
+                                      MG_DB_TEXT(now)),
+                         &t->id, d);
+    if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new contract has no id");
-    }
-    mg_db_finalize(q);
     if (rc < 0)
         return rc;
     char lead[24];
@@ -508,30 +480,23 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     t->n = t->total = 0;
     char ph[32 * 6], sql[768];
     placeholders(ph, sizeof ph, t->norgs);
+    mg_db_param orgs[32];
+    for (size_t i = 0; i < t->norgs; i++)
+        orgs[i] = MG_DB_INT(t->orgs[i]);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM contracts WHERE organisation_id IN (%s)", ph);
-    mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, sql, &q, d);
-    for (size_t i = 0; rc == 0 && i < t->norgs; i++)
-        rc = mg_db_bind_int64(q, (int)i + 1, t->orgs[i]);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    if (rc == MG_DB_ROW) {
-        t->total = (size_t)mg_db_column_int64(q, 0);
+    int64_t total = 0;
+    int rc = mg_db_query_int(c, sql, orgs, t->norgs, &total, d);
+    if (rc == MG_ENOTFOUND)
         rc = 0;
-    } else if (rc == MG_DB_DONE) {
-        rc = 0;
-    }
-    mg_db_finalize(q);
-    q = NULL;
     if (rc < 0)
         return rc;
+    t->total = (size_t)total;
     snprintf(sql, sizeof sql,
              "SELECT " CONTRACT_COLUMNS "WHERE c.organisation_id IN (%s) ORDER BY c.title, c.id "
              "LIMIT %d",
              ph, (int)MG_CONTRACT_LIST_MAX);
-    rc = mg_db_prepare(c, sql, &q, d);
-    for (size_t i = 0; rc == 0 && i < t->norgs; i++)
-        rc = mg_db_bind_int64(q, (int)i + 1, t->orgs[i]);
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare_with(c, sql, orgs, t->norgs, &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == MG_CONTRACT_LIST_MAX)
@@ -614,19 +579,19 @@ static int read_action(const mg_db_stmt *q, mg_contract_action *out)
     memset(out, 0, sizeof *out);
     out->id = mg_db_column_int64(q, 0);
     out->contract_id = mg_db_column_int64(q, 1);
-    copy_col(out->title, sizeof out->title, q, 2);
+    mg_db_column_copy(q, 2, out->title, sizeof out->title);
     const char *desc = mg_db_column_text(q, 3);
     out->description = strdup(desc ? desc : "");
     if (!out->description)
         return MG_ENOMEM;
     if (mg_action_status_parse(mg_db_column_text(q, 4), &out->status) != 0)
         out->status = MG_ACTION_PLANNED; /* the CHECK makes it impossible */
-    copy_col(out->starts_on, sizeof out->starts_on, q, 5);
-    copy_col(out->due_on, sizeof out->due_on, q, 6);
-    copy_col(out->created_at, sizeof out->created_at, q, 7);
-    copy_col(out->updated_at, sizeof out->updated_at, q, 8);
+    mg_db_column_copy(q, 5, out->starts_on, sizeof out->starts_on);
+    mg_db_column_copy(q, 6, out->due_on, sizeof out->due_on);
+    mg_db_column_copy(q, 7, out->created_at, sizeof out->created_at);
+    mg_db_column_copy(q, 8, out->updated_at, sizeof out->updated_at);
     out->pilot_id = mg_db_column_int64(q, 9);
-    copy_col(out->pilot_name, sizeof out->pilot_name, q, 10);
+    mg_db_column_copy(q, 10, out->pilot_name, sizeof out->pilot_name);
     out->partners = (size_t)mg_db_column_int64(q, 11);
     out->pilot_in_directory = out->pilot_id > 0 && mg_db_column_int64(q, 12) != 0;
     return 0;
@@ -635,9 +600,8 @@ static int read_action(const mg_db_stmt *q, mg_contract_action *out)
 static int action_on(mg_db_conn *c, int64_t id, mg_contract_action *out, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, "SELECT " ACTION_COLUMNS "WHERE a.id = ?1", &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, id);
+    int rc = mg_db_prepare_with(c, "SELECT " ACTION_COLUMNS "WHERE a.id = ?1",
+                                MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
     if (rc == 0)
         rc = mg_db_step(q, d);
     if (rc == MG_DB_ROW)
@@ -665,35 +629,17 @@ static int create_action_body(mg_db_conn *c, void *ctx, mg_diag *d)
     char now[MG_DB_TIMESTAMP_SIZE];
     if ((rc = mg_db_timestamp(now, d)) < 0)
         return rc;
-    mg_db_stmt *q = NULL;
-    rc = mg_db_prepare(c,
-                       "INSERT INTO contract_actions (contract_id, title, description, status, "
-                       "starts_on, due_on, created_at, updated_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-                       &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->contract_id);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 2, t->title);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 3, t->description);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 4, t->status);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 5, or_null(t->starts_on));
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 6, or_null(t->due_on));
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 7, now);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    if (rc == MG_DB_ROW) {
-        t->id = mg_db_column_int64(q, 0);
-        rc = 0;
-    } else if (rc == MG_DB_DONE) {
+    rc = mg_db_query_int(c,
+                         "INSERT INTO contract_actions (contract_id, title, description, status, "
+                         "starts_on, due_on, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+                         MG_DB_PARAMS(MG_DB_INT(t->contract_id), MG_DB_TEXT(t->title),
+                                      MG_DB_TEXT(t->description), MG_DB_TEXT(t->status),
+                                      MG_DB_TEXT(or_null(t->starts_on)),
+                                      MG_DB_TEXT(or_null(t->due_on)), MG_DB_TEXT(now)),
+                         &t->id, d);
+    if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new action has no id");
-    }
-    mg_db_finalize(q);
     if (rc < 0)
         return rc;
     char contract[24];
@@ -832,9 +778,7 @@ static int actions_body(mg_db_conn *c, void *ctx, mg_diag *d)
     snprintf(sql, sizeof sql,
              "SELECT " ACTION_COLUMNS "WHERE a.contract_id = ?1 ORDER BY a.title, a.id LIMIT %d",
              (int)MG_CONTRACT_LIST_MAX);
-    int rc = mg_db_prepare(c, sql, &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->contract_id);
+    int rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(t->contract_id)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         if (t->n == t->cap) {
             size_t cap = t->cap ? t->cap * 2 : 16;
@@ -894,17 +838,15 @@ static int participants_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct participants_tx *t = ctx;
     t->n = 0;
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c,
-                           "SELECT p.organisation_id, o.name, o.kind, p.role, p.created_at, "
-                           "CASE WHEN EXISTS (SELECT 1 FROM structures s "
-                           "WHERE s.organisation_id = p.organisation_id) THEN 1 ELSE 0 END "
-                           "FROM action_participants p "
-                           "JOIN organisations o ON o.id = p.organisation_id "
-                           "WHERE p.action_id = ?1 "
-                           "ORDER BY CASE p.role WHEN 'pilot' THEN 0 ELSE 1 END, o.name, o.id",
-                           &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->action_id);
+    int rc = mg_db_prepare_with(c,
+                                "SELECT p.organisation_id, o.name, o.kind, p.role, p.created_at, "
+                                "CASE WHEN EXISTS (SELECT 1 FROM structures s "
+                                "WHERE s.organisation_id = p.organisation_id) THEN 1 ELSE 0 END "
+                                "FROM action_participants p "
+                                "JOIN organisations o ON o.id = p.organisation_id "
+                                "WHERE p.action_id = ?1 "
+                                "ORDER BY CASE p.role WHEN 'pilot' THEN 0 ELSE 1 END, o.name, o.id",
+                                MG_DB_PARAMS(MG_DB_INT(t->action_id)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {
@@ -920,10 +862,10 @@ static int participants_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_contract_participant *p = &t->out[t->n++];
         memset(p, 0, sizeof *p);
         p->organisation_id = mg_db_column_int64(q, 0);
-        copy_col(p->name, sizeof p->name, q, 1);
-        copy_col(p->kind, sizeof p->kind, q, 2);
+        mg_db_column_copy(q, 1, p->name, sizeof p->name);
+        mg_db_column_copy(q, 2, p->kind, sizeof p->kind);
         role_of(q, 3, &p->role);
-        copy_col(p->created_at, sizeof p->created_at, q, 4);
+        mg_db_column_copy(q, 4, p->created_at, sizeof p->created_at);
         p->in_directory = mg_db_column_int64(q, 5) != 0;
     }
     mg_db_finalize(q);
@@ -951,23 +893,13 @@ int mg_contract_participants(mg_db *db, int64_t action_id, mg_contract_participa
 /* The lead of the contract of action id (MG_ENOTFOUND: no such action). */
 static int action_lead(mg_db_conn *c, int64_t action_id, int64_t *lead, mg_diag *d)
 {
-    mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c,
-                           "SELECT c.organisation_id FROM contract_actions a "
-                           "JOIN contracts c ON c.id = a.contract_id WHERE a.id = ?1",
-                           &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, action_id);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    if (rc == MG_DB_ROW) {
-        *lead = mg_db_column_int64(q, 0);
-        rc = 0;
-    } else if (rc == MG_DB_DONE) {
+    int rc = mg_db_query_int(c,
+                             "SELECT c.organisation_id FROM contract_actions a "
+                             "JOIN contracts c ON c.id = a.contract_id WHERE a.id = ?1",
+                             MG_DB_PARAMS(MG_DB_INT(action_id)), lead, d);
+    if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld",
                          (long long)action_id);
-    }
-    mg_db_finalize(q);
     return rc;
 }
 
@@ -979,15 +911,13 @@ static int participant_lookup(mg_db_conn *c, int64_t action_id, int64_t org, int
     *held = -1;
     pilot[0] = 0;
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c,
-                           "SELECT p.organisation_id, p.role, o.name FROM action_participants p "
-                           "JOIN organisations o ON o.id = p.organisation_id "
-                           "WHERE p.action_id = ?1 AND (p.organisation_id = ?2 OR p.role = 'pilot')",
-                           &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, action_id);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 2, org);
+    int rc = mg_db_prepare_with(c,
+                                "SELECT p.organisation_id, p.role, o.name "
+                                "FROM action_participants p "
+                                "JOIN organisations o ON o.id = p.organisation_id "
+                                "WHERE p.action_id = ?1 "
+                                "AND (p.organisation_id = ?2 OR p.role = 'pilot')",
+                                MG_DB_PARAMS(MG_DB_INT(action_id), MG_DB_INT(org)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         mg_participant_role r;
@@ -995,7 +925,7 @@ static int participant_lookup(mg_db_conn *c, int64_t action_id, int64_t org, int
         if (mg_db_column_int64(q, 0) == org)
             *held = (int)r;
         if (r == MG_PARTICIPANT_PILOT)
-            copy_col(pilot, MG_CONTRACT_NAME_MAX_BYTES + 1, q, 2);
+            mg_db_column_copy(q, 2, pilot, MG_CONTRACT_NAME_MAX_BYTES + 1);
     }
     mg_db_finalize(q);
     return rc < 0 ? rc : 0;
@@ -1035,30 +965,19 @@ static int add_body(mg_db_conn *c, void *ctx, mg_diag *d)
     char now[MG_DB_TIMESTAMP_SIZE];
     if ((rc = mg_db_timestamp(now, d)) < 0)
         return rc;
-    mg_db_stmt *q = NULL;
-    rc = mg_db_prepare(c,
-                       "INSERT INTO action_participants (action_id, organisation_id, role, "
-                       "created_at) VALUES (?1, ?2, ?3, ?4)",
-                       &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->action_id);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 2, t->org);
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 3, mg_participant_role_key(t->role));
-    if (rc == 0)
-        rc = mg_db_bind_text(q, 4, now);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
+    rc = mg_db_run(c,
+                   "INSERT INTO action_participants (action_id, organisation_id, role, "
+                   "created_at) VALUES (?1, ?2, ?3, ?4)",
+                   MG_DB_PARAMS(MG_DB_INT(t->action_id), MG_DB_INT(t->org),
+                                MG_DB_TEXT(mg_participant_role_key(t->role)), MG_DB_TEXT(now)),
+                   NULL, d);
     /* The checks above read the same transaction, serialisable on both
      * databases: the constraints can only be met by a concurrent change,
-     * and then the runner has rerun the body or the reason is UNIQUE. */
-    if (rc < 0 && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE) {
-        mg_db_finalize(q);
+     * and then the runner has rerun the body or the reason is UNIQUE
+     * (the connection keeps it after the statement is finalised). */
+    if (rc < 0 && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE)
         return refuse(t->fe, d, t->role == MG_PARTICIPANT_PILOT ? "role" : "organisation",
                       "Cette structure participe déjà à l'action, ou l'action a déjà un pilote.");
-    }
-    mg_db_finalize(q);
     if (rc < 0)
         return rc;
     char org[24];
@@ -1107,18 +1026,10 @@ static int remove_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
                            "organisation %lld does not take part in action %lld",
                            (long long)t->org, (long long)t->action_id);
-    mg_db_stmt *q = NULL;
-    rc = mg_db_prepare(c,
-                       "DELETE FROM action_participants WHERE action_id = ?1 "
-                       "AND organisation_id = ?2",
-                       &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->action_id);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 2, t->org);
-    if (rc == 0)
-        rc = mg_db_step(q, d);
-    mg_db_finalize(q);
+    rc = mg_db_run(c,
+                   "DELETE FROM action_participants WHERE action_id = ?1 "
+                   "AND organisation_id = ?2",
+                   MG_DB_PARAMS(MG_DB_INT(t->action_id), MG_DB_INT(t->org)), NULL, d);
     if (rc < 0)
         return rc;
     char org[24];
@@ -1167,9 +1078,7 @@ static int roles_body(mg_db_conn *c, void *ctx, mg_diag *d)
              "WHERE p.organisation_id = ?1 ORDER BY c.title, c.id, a.title, a.id LIMIT %d",
              (int)MG_CONTRACT_LIST_MAX);
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare(c, sql, &q, d);
-    if (rc == 0)
-        rc = mg_db_bind_int64(q, 1, t->org);
+    int rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(t->org)), &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {
@@ -1185,15 +1094,15 @@ static int roles_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_contract_role *r = &t->out[t->n++];
         memset(r, 0, sizeof *r);
         r->contract_id = mg_db_column_int64(q, 0);
-        copy_col(r->contract_title, sizeof r->contract_title, q, 1);
+        mg_db_column_copy(q, 1, r->contract_title, sizeof r->contract_title);
         if (mg_contract_kind_parse(mg_db_column_text(q, 2), &r->contract_kind) != 0)
             r->contract_kind = MG_CONTRACT_OTHER;
         if (mg_contract_status_parse(mg_db_column_text(q, 3), &r->contract_status) != 0)
             r->contract_status = MG_CONTRACT_DRAFT;
         r->lead_id = mg_db_column_int64(q, 4);
-        copy_col(r->lead_name, sizeof r->lead_name, q, 5);
+        mg_db_column_copy(q, 5, r->lead_name, sizeof r->lead_name);
         r->action_id = mg_db_column_int64(q, 6);
-        copy_col(r->action_title, sizeof r->action_title, q, 7);
+        mg_db_column_copy(q, 7, r->action_title, sizeof r->action_title);
         if (mg_action_status_parse(mg_db_column_text(q, 8), &r->action_status) != 0)
             r->action_status = MG_ACTION_PLANNED;
         role_of(q, 9, &r->role);
