@@ -17,6 +17,7 @@
  * is taken at BEGIN, where the busy timeout applies, rather than at the
  * first write, where two readers upgrading at once would deadlock.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,8 +159,18 @@ static void sq_disconnect(mg_db_conn *c)
     free(c);
 }
 
+/* SQLite counts the memory it allocates under one global mutex unless
+ * told not to (SQLITE_CONFIG_MEMSTATUS): every request's statements then
+ * queued on that lock across threads. Set once, before SQLite starts. */
+static void sqlite_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_connect(mg_db *db, mg_db_conn **out, mg_diag *d)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure);
     const mg_db_options *o = mg_db_opts(db);
     const char *path = mg_db_target(db);
     sqlite_conn *sc = mg_alloc_array(1, sizeof *sc);
