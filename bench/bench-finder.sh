@@ -60,18 +60,22 @@ measure() { # LABEL DATABASE_URL
     local import_s
     import_s=$(sed -n 's/.* imported in \([0-9.]*\) s.*/\1/p' "$tmp/gen.txt")
     # lib.sh's server reads $tmp/db.sqlite: PostgreSQL goes through --database.
-    rm -f "$tmp/port"
-    "$binary" serve --bundle data/demo/11-aude --france data/demo/france \
-        --address 127.0.0.1 --port 0 --port-file "$tmp/port" --database "$db" \
-        --threads "$server_threads" --quiet >"$tmp/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 300); do
-        grep -qE '^[0-9]+$' "$tmp/port" 2>/dev/null && break
-        kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
-        sleep 0.1
-    done
-    port=$(cat "$tmp/port")
-    local base="http://127.0.0.1:$port"
+    serve_finder() { # extra serve options
+        rm -f "$tmp/port"
+        "$binary" serve --bundle data/demo/11-aude --france data/demo/france \
+            --address 127.0.0.1 --port 0 --port-file "$tmp/port" --database "$db" \
+            --threads "$server_threads" --quiet "$@" >"$tmp/server.log" 2>&1 &
+        server_pid=$!
+        for _ in $(seq 1 300); do
+            grep -qE '^[0-9]+$' "$tmp/port" 2>/dev/null && break
+            kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
+            sleep 0.1
+        done
+        port=$(cat "$tmp/port")
+        base="http://127.0.0.1:$port"
+    }
+    local base
+    serve_finder
     local code
     code=$(head -n 1 "$MG_FINDER_CODES")
     local size
@@ -80,7 +84,12 @@ measure() { # LABEL DATABASE_URL
     local kib
     kib=$(awk -v b="${size#* }" 'BEGIN { printf "%.1f", b / 1024 }')
     local n
-    for n in cold warm static; do
+    for n in cold warm static uncached; do
+        if [ "$n" = uncached ]; then
+            # a server that keeps no answer: every page asks the directory
+            stop_server
+            serve_finder --finder-cache 0
+        fi
         local args=(-t"$wrk_threads" -c"$conns" -d"${seconds}s" --latency)
         local url="$base/static/style.css"
         [ "$n" = static ] || { args+=(-s bench/wrk-finder.lua); url=$base; }
@@ -89,10 +98,17 @@ measure() { # LABEL DATABASE_URL
         t0=$(awk '{ print $14 + $15 }' "/proc/$server_pid/stat")
         wrk "${args[@]}" "$url" >"$tmp/wrk-$n.txt"
         t1=$(awk '{ print $14 + $15 }' "/proc/$server_pid/stat")
-        if grep -qE 'Non-2xx|Socket errors' "$tmp/wrk-$n.txt"; then
+        if grep -qE 'Non-2xx' "$tmp/wrk-$n.txt"; then
             echo "$prog: errors during $n:" >&2
             grep -E 'Non-2xx|Socket errors' "$tmp/wrk-$n.txt" >&2
             exit 1
+        fi
+        # Connections the server closed while wrk read (seen at times on
+        # the static file, ~0.1 % of its requests): counted and shown, not
+        # a reason to throw the run away.
+        if grep -qE 'Socket errors' "$tmp/wrk-$n.txt"; then
+            echo "$label $n: $(grep -E 'Socket errors' "$tmp/wrk-$n.txt" | sed 's/^ *//')," \
+                 "$(awk '/ requests in / { print $1 }' "$tmp/wrk-$n.txt") requests" >>"$tmp/notes.txt"
         fi
         local rps p50 p99 cpu
         rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk-$n.txt")
@@ -108,7 +124,7 @@ measure() { # LABEL DATABASE_URL
         printf '%-10s %-40s %8.0f %8.2f %8.2f %10s %7s %10.4fx %9.1fx\n' "$label" \
             "GET /static/style.css (baseline)" "$rps_static" "$p50_static" "$p99_static" \
             "$cpu_static" "" 1 1
-        for n in cold warm; do
+        for n in cold warm uncached; do
             local what="GET /ou-me-soigner?commune=… ($n)"
             local r p5 p9 c
             eval "r=\$rps_$n p5=\$p50_$n p9=\$p99_$n c=\$cpu_$n"
@@ -119,11 +135,12 @@ measure() { # LABEL DATABASE_URL
         done
     } >>"$tmp/table.txt"
     # shellcheck disable=SC2154 # set by eval above
-    echo "$label import_s=$import_s p99_cold=$p99_cold p99_warm=$p99_warm" >>"$tmp/targets.txt"
+    echo "$label import_s=$import_s p99_cold=$p99_cold p99_warm=$p99_warm p99_uncached=$p99_uncached" >>"$tmp/targets.txt"
 }
 
 : >"$tmp/table.txt"
 : >"$tmp/targets.txt"
+: >"$tmp/notes.txt"
 measure sqlite "$tmp/db.sqlite"
 if [ -n "${MG_BENCH_PG_URI:-}" ]; then
     psql -q -X "$MG_BENCH_PG_URI" -c "DROP DATABASE IF EXISTS mg_bench_finder" \
@@ -140,11 +157,19 @@ printf '%-10s %-40s %8s %8s %8s %10s %7s %11s %10s\n' "database" "request" "req/
     "p99 ms" "CPU ms/req" "KiB" "req/s ratio" "p99 ratio"
 cat "$tmp/table.txt"
 echo "(cold: the first ${seconds} s after the server starts, each commune's first answer asked of"
-echo " the directory; warm: the answers kept. CPU ms/req: the server's user + system CPU over the"
-echo " requests served; ratios: to the static baseline of the same run)"
+echo " the directory, later ones kept; warm: the answers kept (serve's --finder-cache, 30 s);"
+echo " uncached: a server run with --finder-cache 0, every page asking the directory."
+echo " CPU ms/req: the server's user + system CPU over the requests served; ratios: to the"
+echo " static baseline of the same run)"
+if [ -s "$tmp/notes.txt" ]; then
+    echo "socket errors (connections closed by the server while wrk read):"
+    sed 's/^/  /' "$tmp/notes.txt"
+fi
 echo "import of the generated structures and target (issue: a finder query p99 < 20 ms at 32 clients):"
-while read -r label imp cold warm; do
-    awk -v l="$label" -v i="${imp#*=}" -v c="${cold#*=}" -v w="${warm#*=}" 'BEGIN {
-        printf "  %-10s import %6.1f s; p99 cold %7.2f ms, warm %7.2f ms: %s\n", l, i, c, w,
-            (w < 20 ? "warm met" : "warm MISSED") (c < 20 ? ", cold met" : ", cold MISSED") }'
+while read -r label imp cold warm uncached; do
+    awk -v l="$label" -v i="${imp#*=}" -v c="${cold#*=}" -v w="${warm#*=}" -v u="${uncached#*=}" 'BEGIN {
+        printf "  %-10s import %6.1f s; p99 cold %7.2f ms, warm %7.2f ms, uncached %7.2f ms: %s\n",
+            l, i, c, w, u,
+            (w < 20 ? "warm met" : "warm MISSED") (c < 20 ? ", cold met" : ", cold MISSED") \
+            (u < 20 ? ", uncached met" : ", uncached MISSED") }'
 done <"$tmp/targets.txt"

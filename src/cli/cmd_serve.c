@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "parse/parse.h"
 #include "mail/mail.h"
 #include "web/app.h"
 
@@ -65,6 +66,9 @@ static void help(void)
            "                        APL; docs/web.md)\n"
            "  --layer FILE          a layer beside the APL (ARS zoning, a classification…):\n"
            "                        its descriptor (docs/formats.md), repeatable, at most 8\n"
+           "  --finder-cache S      seconds the finder keeps a commune's answer (default 30,\n"
+           "                        at most 3600; 0: every page asks the directory;\n"
+           "                        docs/finder.md)\n"
            "\n"
            "Limits (docs/web.md, docs/deployment.md):\n"
            "  --max-connections N   connections at once; past it new ones are closed at\n"
@@ -111,7 +115,7 @@ enum {
     OPT_MAX_CONN, OPT_MAX_PER_ADDR, OPT_REQUEST_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TRUSTED_PROXY,
     OPT_DB_WAIT, OPT_DURABILITY, OPT_ACCESS_LOG, OPT_PUBLIC_URL, OPT_SMTP_RELAY,
     OPT_SMTP_STARTTLS, OPT_SMTP_CREDENTIALS, OPT_MAIL_FROM, OPT_MAIL_INTERVAL, OPT_BASELINE,
-    OPT_LAYER
+    OPT_LAYER, OPT_FINDER_CACHE
 };
 
 /* --public-url may be given this many times. */
@@ -131,6 +135,7 @@ typedef struct serve_opts {
     unsigned mail_interval;
     enum mg_baseline baseline; /* of pages without ?base= (official unless --baseline) */
     const char *layers[MG_APP_MAX_LAYERS]; /* --layer descriptors */
+    int finder_cache_s;                    /* --finder-cache: 0 default, -1 off */
     size_t nlayers;
     bool help; /* --help was given and answered */
 } serve_opts;
@@ -212,6 +217,17 @@ static int serve_option(serve_opts *o, int opt, const char *arg)
         }
         o->layers[o->nlayers++] = arg;
         return 0;
+    case OPT_FINDER_CACHE: {
+        int64_t v = 0;
+        mg_parse_error why;
+        if (mg_parse_int(arg, 0, MG_APP_FINDER_CACHE_MAX_S, &v, &why)) {
+            cli_error(cmd, "--finder-cache %s: expected a whole number of seconds from 0 to %d",
+                      arg, MG_APP_FINDER_CACHE_MAX_S);
+            return -1;
+        }
+        o->finder_cache_s = v == 0 ? -1 : (int)v;
+        return 0;
+    }
     case OPT_BASELINE:
         if (strcmp(arg, "model") == 0) {
             o->baseline = MG_BASELINE_MODEL;
@@ -306,6 +322,7 @@ static int serve_parse(serve_opts *o, int argc, char **argv)
         {"mail-interval", required_argument, NULL, OPT_MAIL_INTERVAL},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"layer", required_argument, NULL, OPT_LAYER},
+        {"finder-cache", required_argument, NULL, OPT_FINDER_CACHE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -461,7 +478,7 @@ static int start_server(serve_opts *o, serve_run *r)
      * whether cookies are Secure. */
     mg_app_config ac = {.opts = o->c.opts, .database = o->database, .db_options = o->dbo,
                         .public_url = o->npublic ? o->public_urls[0] : NULL,
-                        .baseline = o->baseline};
+                        .baseline = o->baseline, .finder_cache_s = o->finder_cache_s};
     memcpy(ac.layers, o->layers, sizeof ac.layers);
     ac.nlayers = o->nlayers;
     int rc = mg_app_new(&r->app, &ac, o->c.quiet ? NULL : show_progress, NULL, &r->d);

@@ -348,6 +348,11 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     if ((rc = load_layers(a, cfg, d)))
         goto fail;
     a->baseline = cfg->baseline < MG_BASELINE_COUNT ? cfg->baseline : MG_BASELINE_MODEL;
+    a->finder_cache_s = cfg->finder_cache_s == 0  ? MG_APP_FINDER_CACHE_S
+                        : cfg->finder_cache_s < 0 ? 0
+                        : cfg->finder_cache_s > MG_APP_FINDER_CACHE_MAX_S
+                            ? MG_APP_FINDER_CACHE_MAX_S
+                            : cfg->finder_cache_s;
     if (cfg->public_url) {
         size_t len = strlen(cfg->public_url);
         while (len && cfg->public_url[len - 1] == '/')

@@ -26,6 +26,10 @@
 #define MG_APP_MAX_LAYERS 8
 struct mg_layer;
 #define MG_APP_MEASURES 9
+/* The finder's answers are kept this long by default: an edit reaches its
+ * pages within that time, in every server process. */
+#define MG_APP_FINDER_CACHE_S 30
+#define MG_APP_FINDER_CACHE_MAX_S 3600
 
 /** Measures the territory page maps: "apl", "officiel" (the DREES values),
  * then the family of docs/methodology.md. */
@@ -96,6 +100,9 @@ typedef struct mg_app {
     /* The instant the finder takes as now (Unix seconds), for tests; 0:
      * the clock. */
     int64_t finder_now;
+    /* How long the finder keeps a commune's answer, seconds; 0: not kept
+     * (every page asks the directory). */
+    int finder_cache_s;
 } mg_app;
 
 typedef struct mg_app_config {
@@ -109,6 +116,10 @@ typedef struct mg_app_config {
     /* The baseline of the pages, exports and API when a request does not
      * choose one (?base=): MG_BASELINE_MODEL unless --baseline official. */
     enum mg_baseline baseline;
+    /* How long the finder keeps a commune's answer (--finder-cache), in
+     * seconds: 0 for the default (MG_APP_FINDER_CACHE_S), negative for
+     * not at all. */
+    int finder_cache_s;
     /* Layer descriptors (diagnosis/layer.h) to load, at most MG_APP_MAX_LAYERS. */
     const char *layers[MG_APP_MAX_LAYERS];
     size_t nlayers;

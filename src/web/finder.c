@@ -37,7 +37,6 @@
  * and for how long, in seconds: an edit of the directory reaches the
  * finder within that time. */
 #define CACHE_SLOTS 1024
-#define CACHE_SECONDS 30
 /* How much of what was typed the page keeps and quotes, in bytes. */
 #define TYPED_MAX 200
 
@@ -800,7 +799,8 @@ static const char *times_source(const mg_diagnosis *g)
 /* --- The answers kept ----------------------------------------------------
  *
  * What the directory answers for a commune (its nearest structures by
- * category, their hours parsed and said in French) is kept CACHE_SECONDS:
+ * category, their hours parsed and said in French) is kept app->finder_cache_s
+ * seconds (serve --finder-cache; 0: not kept, each page fills a slot of its own):
  * a page then costs its drawing and the open-now states, which depend on
  * the instant and are always computed anew. Each slot has its lock, held
  * while the slot is filled or drawn from, so that handlers on other
@@ -874,7 +874,7 @@ static int slot_fill(const mg_app *a, const mg_http_request *r, const mg_territo
         for (size_t k = 0; k < c->nshown[s]; k++)
             prepare_found(&c->set, &c->shown[s][k]);
     c->commune = (long)i;
-    c->expires = monotonic_seconds() + CACHE_SECONDS;
+    c->expires = monotonic_seconds() + a->finder_cache_s;
     return MG_OK;
 }
 
@@ -890,13 +890,24 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
         return MG_ENOMEM;
     mg_oh_instant now;
     paris_time(finder_now(a), &now);
-    cache_slot *c = &a->finder->cache[i % CACHE_SLOTS];
+    /* Without keeping answers, a slot of this request's own. */
+    bool kept = a->finder_cache_s > 0;
+    cache_slot own;
+    cache_slot *c = kept ? &a->finder->cache[i % CACHE_SLOTS] : &own;
+    if (!kept) {
+        memset(&own, 0, sizeof own);
+        own.commune = -1;
+        mg_dir_set_init(&own.set);
+        pthread_mutex_init(&own.lock, NULL);
+    }
     mg_diag d = {{0}};
     pthread_mutex_lock(&c->lock);
-    if (c->commune != (long)i || monotonic_seconds() >= c->expires) {
+    if (!kept || c->commune != (long)i || monotonic_seconds() >= c->expires) {
         int rcode = slot_fill(a, ctx->req, t, c, i, rc, nr, &d);
         if (rcode != MG_OK) {
             pthread_mutex_unlock(&c->lock);
+            if (!kept)
+                pthread_mutex_destroy(&own.lock);
             web_storage_error(ctx->req, ctx->res, rcode, &d, NULL,
                               "L'annuaire est momentanément indisponible. Réessayez dans un "
                               "instant.");
@@ -948,6 +959,10 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
         mg_buf_puts(b, "</section>\n");
     }
     pthread_mutex_unlock(&c->lock);
+    if (!kept) {
+        slot_clear(&own);
+        pthread_mutex_destroy(&own.lock);
+    }
     /* The next stops of mobile services come here once a module publishes
      * them (issue 18): the section is drawn only when there are some. */
     return page_bottom(ctx);
