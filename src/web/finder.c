@@ -546,6 +546,35 @@ static void prepare_found(mg_dir_set *set, found *f)
     }
 }
 
+/* When it next opens or closes, within NEXT_CHANGE_DAYS: " — ouvre demain à
+ * 8 h 30", " — ferme à 19 h" (today), " — ouvre lundi à 9 h"; nothing when
+ * the hours change no more within that time. */
+#define NEXT_CHANGE_DAYS 7
+static void next_change_fr(mg_buf *b, const mg_opening_hours *oh, int state,
+                           const mg_oh_instant *now)
+{
+    mg_oh_instant next;
+    if (mg_opening_hours_next_change(oh, *now, NEXT_CHANGE_DAYS, &next) != 1)
+        return;
+    long days = mg_days_from_civil(next.year, next.month, next.day) -
+                mg_days_from_civil(now->year, now->month, now->day);
+    mg_buf_puts(b, " <span class=\"finder-next\">— ");
+    mg_buf_puts(b, state == MG_OH_OPEN ? "ferme " : "ouvre ");
+    if (days == 1)
+        mg_buf_puts(b, "demain ");
+    else if (days > 1) {
+        mg_html_text(b, weekdays_fr[mg_weekday(mg_days_from_civil(next.year, next.month,
+                                                                  next.day))]);
+        mg_buf_puts(b, " ");
+    }
+    else if (state != MG_OH_OPEN)
+        mg_buf_puts(b, "aujourd'hui ");
+    mg_buf_printf(b, "à %d h", next.minute / 60);
+    if (next.minute % 60)
+        mg_buf_printf(b, " %02d", next.minute % 60);
+    mg_buf_puts(b, "</span>");
+}
+
 /* The hours, open now, phone and booking link of one structure. */
 static void draw_hours(mg_buf *b, const mg_dir_structure *s, const found *f,
                        const mg_oh_instant *now)
@@ -564,6 +593,8 @@ static void draw_hours(mg_buf *b, const mg_dir_structure *s, const found *f,
             mg_html_text(b, comment);
             mg_buf_puts(b, ")");
         }
+        if (st == MG_OH_OPEN || st == MG_OH_CLOSED)
+            next_change_fr(b, f->oh, st, now);
         mg_buf_puts(b, "</p>\n<p class=\"finder-hours\">Horaires : ");
         mg_html_text(b, f->described ? f->described : f->hours);
         mg_buf_puts(b, "</p>\n");

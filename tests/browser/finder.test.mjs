@@ -106,6 +106,29 @@ function expectedState(s, at) {
   return oh.getUnknown(d) ? 'unknown' : oh.getState(d) ? 'open' : 'closed';
 }
 
+const WEEKDAYS = ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'];
+
+// What the page should say of the next change of hours `s` after civil
+// instant `at` where the state is `state`, within 7 days, as the reference
+// implementation computes it ("— ouvre lundi à 8 h 30"), or null.
+function expectedNext(s, at, state) {
+  if (!s || (state !== 'open' && state !== 'closed'))
+    return null;
+  const oh = new opening_hours(s, NOMINATIM);
+  const d = new Date(at.year, at.month - 1, at.day, at.hour, at.minute);
+  const limit = new Date(at.year, at.month - 1, at.day + 7, at.hour, at.minute);
+  const n = oh.getNextChange(d, limit);
+  if (!n)
+    return null;
+  const days = Math.round((Date.UTC(n.getFullYear(), n.getMonth(), n.getDate()) -
+    Date.UTC(at.year, at.month - 1, at.day)) / 86_400_000);
+  const when = days === 1 ? 'demain ' : days > 1 ? `${WEEKDAYS[n.getDay()]} `
+    : state === 'open' ? '' : "aujourd'hui ";
+  const m = n.getMinutes();
+  return `— ${state === 'open' ? 'ferme' : 'ouvre'} ${when}à ${n.getHours()} h` +
+    (m ? ` ${String(m).padStart(2, '0')}` : '');
+}
+
 function pageState(text) {
   if (/^Ouvert maintenant/.test(text))
     return 'open';
@@ -174,8 +197,14 @@ test('the public finds the nearest open care point from a postcode on a phone', 
       minutes: minutesOf(norm(await item.locator('.finder-time').innerText())),
       state: pageState(norm(await item.locator('.finder-state').innerText())),
       expected: expectedState(hours.get(name), at),
+      next: await item.locator('.finder-next').count()
+        ? norm(await item.locator('.finder-next').innerText()) : null,
     });
   }
+  // When each opens or closes next, as the reference implementation says.
+  for (const s of seen)
+    assert.equal(s.next, expectedNext(hours.get(s.name), at, s.expected),
+      `${s.name}: the next change the page gives`);
   for (let k = 1; k < n; k++)
     assert.ok(seen[k - 1].minutes <= seen[k].minutes, `pharmacies out of order: ${JSON.stringify(seen)}`);
   for (const s of seen)
