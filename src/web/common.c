@@ -615,3 +615,49 @@ void web_time_unix(mg_buf *b, int64_t t)
     }
     web_time_utc(b, iso, "—");
 }
+
+/* An EPCI among the choices: its name and index. */
+typedef struct epci_choice {
+    const char *name;
+    size_t e;
+} epci_choice;
+
+static int cmp_epci_choice(const void *x, const void *y)
+{
+    const epci_choice *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->e > b->e) - (a->e < b->e);
+}
+
+int web_epci_options(mg_buf *b, const mg_diagnosis *g, const char *selected)
+{
+    const mg_territory *t = g->t;
+    size_t cap = t->nepci ? t->nepci : 1;
+    epci_choice *e = mg_alloc_array(cap, sizeof *e);
+    uint8_t *seen = calloc(cap, 1);
+    if (!e || !seen) {
+        free(e);
+        free(seen);
+        return MG_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < g->study_n; k++) {
+        int32_t x = t->epci[g->study[k]];
+        if (x >= 0 && !seen[x]) {
+            seen[x] = 1;
+            e[n++] = (epci_choice){t->epci_name && t->epci_name[x] ? t->epci_name[x]
+                                                                    : t->epci_code[x],
+                                   (size_t)x};
+        }
+    }
+    qsort(e, n, sizeof *e, cmp_epci_choice);
+    int rc = MG_OK;
+    char key[32];
+    for (size_t k = 0; rc == MG_OK && k < n; k++) {
+        snprintf(key, sizeof key, "epci:%s", t->epci_code[e[k].e]);
+        rc = mg_html_option(b, key, e[k].name, selected && strcmp(selected, key) == 0);
+    }
+    free(e);
+    free(seen);
+    return rc;
+}

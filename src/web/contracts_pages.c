@@ -95,19 +95,6 @@ static int lead_options(mg_buf *b, const void *options_ctx, const char *selected
     return rc;
 }
 
-/* The EPCI of the study territory (by name), after "not said". */
-typedef struct epci_choice {
-    const char *name;
-    size_t e;
-} epci_choice;
-
-static int cmp_epci_choice(const void *x, const void *y)
-{
-    const epci_choice *a = x, *b = y;
-    int c = strcmp(a->name, b->name);
-    return c ? c : (a->e > b->e) - (a->e < b->e);
-}
-
 static int territory_options(mg_buf *b, const void *options_ctx, const char *selected)
 {
     const web_ctx *ctx = options_ctx;
@@ -115,32 +102,7 @@ static int territory_options(mg_buf *b, const void *options_ctx, const char *sel
     const mg_diagnosis *g = ctx->app->prof[0].g;
     if (!g || rc)
         return rc;
-    const mg_territory *t = g->t;
-    size_t ne = t->nepci ? t->nepci : 1;
-    epci_choice *e = calloc(ne, sizeof *e);
-    uint8_t *seen = calloc(ne, 1);
-    if (!e || !seen) {
-        free(e);
-        free(seen);
-        return MG_ENOMEM;
-    }
-    size_t n = 0;
-    for (size_t k = 0; k < g->study_n; k++) {
-        int32_t x = t->epci[g->study[k]];
-        if (x >= 0 && !seen[x]) {
-            seen[x] = 1;
-            e[n++] = (epci_choice){t->epci_name[x] ? t->epci_name[x] : t->epci_code[x], (size_t)x};
-        }
-    }
-    qsort(e, n, sizeof *e, cmp_epci_choice);
-    char key[32];
-    for (size_t k = 0; rc == MG_OK && k < n; k++) {
-        snprintf(key, sizeof key, "epci:%s", t->epci_code[e[k].e]);
-        rc = mg_html_option(b, key, e[k].name, selected && strcmp(selected, key) == 0);
-    }
-    free(e);
-    free(seen);
-    return rc;
+    return web_epci_options(b, g, selected);
 }
 
 static const web_option role_choices[] = {

@@ -470,56 +470,18 @@ static const web_form suggest_form = {"suggestion", suggest_fields, NFIELDS(sugg
 
 enum { SR_TEXT, SR_CATEGORY, SR_THEMATIC, SR_COMMUNE, SR_SCOPE, SR_NFIELDS };
 
-typedef struct epci_opt {
-    const char *name;
-    size_t e;
-} epci_opt;
-
-static int cmp_epci_opt(const void *x, const void *y)
-{
-    const epci_opt *a = x, *b = y;
-    int c = strcmp(a->name, b->name);
-    return c ? c : (a->e > b->e) - (a->e < b->e);
-}
-
 /* The <option>s of the EPCI filter: none, then the EPCI of the study
  * communes by name. options_ctx: the profession. */
 static int epci_options(mg_buf *b, const void *options_ctx, const char *selected)
 {
     const mg_app_profession *p = options_ctx;
     int rc = mg_html_option(b, "", "Tout le territoire", !selected || !*selected);
-    if (!p)
+    if (!p || rc)
         return rc;
-    const mg_territory *t = p->g->t;
-    size_t cap = t->nepci ? t->nepci : 1;
-    epci_opt *e = mg_alloc_array(cap, sizeof *e);
-    uint8_t *seen = calloc(cap, 1);
-    if (!e || !seen) {
-        free(e);
-        free(seen);
-        return MG_ENOMEM;
-    }
-    size_t n = 0;
-    for (size_t k = 0; k < p->g->study_n; k++) {
-        int32_t x = t->epci[p->g->study[k]];
-        if (x >= 0 && !seen[x]) {
-            seen[x] = 1;
-            e[n++] = (epci_opt){t->epci_name && t->epci_name[x] ? t->epci_name[x]
-                                                                  : t->epci_code[x],
-                                (size_t)x};
-        }
-    }
-    qsort(e, n, sizeof *e, cmp_epci_opt);
-    char key[48];
-    for (size_t k = 0; rc == MG_OK && k < n; k++) {
-        snprintf(key, sizeof key, "epci:%s", t->epci_code[e[k].e]);
-        rc = mg_html_option(b, key, e[k].name, selected && strcmp(selected, key) == 0);
-    }
+    rc = web_epci_options(b, p->g, selected);
     /* A list of communes given in the address keeps its choice. */
     if (rc == MG_OK && selected && strncmp(selected, "communes:", 9) == 0)
         rc = mg_html_option(b, selected, selected + 9, true);
-    free(e);
-    free(seen);
     return rc;
 }
 

@@ -182,19 +182,6 @@ typedef struct scope_choice {
     const mg_app *app; /* its layers */
 } scope_choice;
 
-/* An EPCI among the scope's choices: its name and index. */
-typedef struct epci_choice {
-    const char *name;
-    size_t e;
-} epci_choice;
-
-static int cmp_epci_choice(const void *x, const void *y)
-{
-    const epci_choice *a = x, *b = y;
-    int c = strcmp(a->name, b->name);
-    return c ? c : (a->e > b->e) - (a->e < b->e);
-}
-
 /* The <option>s of the scope: the whole territory, each EPCI with a study
  * commune (by name), and the page's own list of communes when it is one. */
 static int scope_options(mg_buf *b, const void *options_ctx, const char *selected)
@@ -202,31 +189,11 @@ static int scope_options(mg_buf *b, const void *options_ctx, const char *selecte
     const scope_choice *sc = options_ctx;
     if (!sc)
         return MG_OK;
-    const mg_territory *t = sc->g->t;
     char all[192];
     snprintf(all, sizeof all, "Tout le territoire (%s)", sc->territory_name);
     int rc = mg_html_option(b, "", all, !selected || !*selected);
-    epci_choice *e = mg_alloc_array(t->nepci ? t->nepci : 1, sizeof *e);
-    uint8_t *seen = calloc(t->nepci ? t->nepci : 1, 1);
-    if (!e || !seen) {
-        free(e);
-        free(seen);
-        return MG_ENOMEM;
-    }
-    size_t n = 0;
-    for (size_t k = 0; k < sc->g->study_n; k++) {
-        int32_t x = t->epci[sc->g->study[k]];
-        if (x >= 0 && !seen[x]) {
-            seen[x] = 1;
-            e[n++] = (epci_choice){t->epci_name[x] ? t->epci_name[x] : t->epci_code[x], (size_t)x};
-        }
-    }
-    qsort(e, n, sizeof *e, cmp_epci_choice);
-    char key[32];
-    for (size_t k = 0; rc == MG_OK && k < n; k++) {
-        snprintf(key, sizeof key, "epci:%s", t->epci_code[e[k].e]);
-        rc = mg_html_option(b, key, e[k].name, selected && strcmp(selected, key) == 0);
-    }
+    if (rc == MG_OK)
+        rc = web_epci_options(b, sc->g, selected);
     /* The classes of the layers (couche:KEY:CLASS). */
     for (size_t k = 0; rc == MG_OK && k < sc->app->nlayers; k++) {
         const mg_layer *l = sc->app->layers[k];
@@ -240,8 +207,6 @@ static int scope_options(mg_buf *b, const void *options_ctx, const char *selecte
     if (rc == MG_OK && sc->scope->kind == MG_SCOPE_COMMUNES && sc->scope->key[0] &&
         strncmp(sc->scope->key, "couche:", 7) != 0)
         rc = mg_html_option(b, sc->scope->key, sc->scope->label, true);
-    free(e);
-    free(seen);
     return rc;
 }
 

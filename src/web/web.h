@@ -181,6 +181,10 @@ void web_layer_sections(mg_buf *b, const mg_app *a, const mg_app_profession *p,
  * for maps and exports. (layers.c) */
 void web_sources(char *out, size_t cap, const mg_app *a, const mg_app_profession *p);
 
+/* The <option>s "epci:SIREN" of the EPCI that have a study commune of g,
+ * by name, `selected` marked: the scope choices of every form. */
+int web_epci_options(mg_buf *b, const mg_diagnosis *g, const char *selected);
+
 /* The profession from the request (?profession=), or a 400 already answered. */
 const mg_app_profession *web_profession(const mg_app *a, const mg_http_request *r,
                                         mg_http_response *res);
