@@ -197,6 +197,13 @@ typedef struct mg_auth_object {
     int64_t organisation_id; /* owner; 0 when it has none */
     int64_t account_id;      /* for MG_AUTH_OBJ_ACCOUNT */
     bool shared_by_link;     /* a scenario opened with its share link: view only */
+    /* MG_AUTH_OBJ_CONTRACT: the organisations that see it besides its owner
+     * (signatories, participants: mg_contract_viewers), and those that edit
+     * the action at hand (its pilot). Borrowed; NULL and 0 when none. */
+    const int64_t *viewers;
+    size_t nviewers;
+    const int64_t *editors;
+    size_t neditors;
 } mg_auth_object;
 
 typedef enum mg_auth_decision {

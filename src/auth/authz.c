@@ -93,6 +93,39 @@ static mg_auth_decision can_owned(const mg_auth_actor *a, mg_auth_verb verb,
     return scenario_role_may(m->role, verb) ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
 }
 
+/* A contract: as an owned object for the members of its lead; besides,
+ * the members of an organisation that signed it or takes part in one of
+ * its actions (o->viewers) see it, and the managers and contributors of
+ * the pilot of the action at hand (o->editors) edit that action. Someone
+ * who belongs to one of those organisations knows the contract exists: a
+ * refusal is DENY_FORBIDDEN, not DENY_HIDDEN. */
+static mg_auth_decision can_contract(const mg_auth_actor *a, mg_auth_verb verb,
+                                     const mg_auth_object *o)
+{
+    mg_auth_decision own = can_owned(a, verb, o);
+    if (own == MG_AUTH_ALLOW)
+        return own;
+    bool known = false;
+    for (size_t k = 0; o->editors && k < o->neditors; k++) {
+        const mg_auth_membership *m = membership_of(a, o->editors[k]);
+        if (!m)
+            continue;
+        known = true;
+        if (m->org_active && (verb == MG_AUTH_VIEW || verb == MG_AUTH_EDIT) &&
+            (m->role == MG_ROLE_MANAGER || m->role == MG_ROLE_CONTRIBUTOR))
+            return MG_AUTH_ALLOW;
+    }
+    for (size_t k = 0; o->viewers && k < o->nviewers; k++) {
+        const mg_auth_membership *m = membership_of(a, o->viewers[k]);
+        if (!m)
+            continue;
+        known = true;
+        if (m->org_active && verb == MG_AUTH_VIEW && scenario_role_may(m->role, verb))
+            return MG_AUTH_ALLOW;
+    }
+    return own == MG_AUTH_DENY_HIDDEN && known ? MG_AUTH_DENY_FORBIDDEN : own;
+}
+
 /* A directory structure: public to read; its own administrators, managers
  * and contributors edit it; any member of an active organisation suggests
  * changes to the others' and may add a structure that is missing. */
@@ -196,6 +229,12 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
  * MEETING, CONTRACT (organisation_id: who organises or leads it) as a
  *               SCENARIO with an owner: not a member DENY_HIDDEN, a member
  *               of a pending owner DENY_FORBIDDEN, else by role as above.
+ * CONTRACT      besides: VIEW for the administrators, managers,
+ *               contributors and readers of an active organisation of
+ *               `viewers` (signatories, participants of its actions); VIEW
+ *               and EDIT for the managers and contributors of an active
+ *               organisation of `editors` (the pilot of the action at
+ *               hand). A member of one of those refused: DENY_FORBIDDEN.
  * SUGGEST       on anything but a STRUCTURE: DENY_FORBIDDEN.
  *
  * A NULL object or an unknown type or verb is refused (DENY_LOGIN for the
@@ -228,8 +267,8 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
     case MG_AUTH_OBJ_ACCOUNT: return can_account(a, verb, o, op);
     case MG_AUTH_OBJ_PLATFORM: return op ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
     case MG_AUTH_OBJ_STRUCTURE: return can_structure(a, verb, o, op);
-    case MG_AUTH_OBJ_MEETING:
-    case MG_AUTH_OBJ_CONTRACT: return can_owned(a, verb, o);
+    case MG_AUTH_OBJ_MEETING: return can_owned(a, verb, o);
+    case MG_AUTH_OBJ_CONTRACT: return can_contract(a, verb, o);
     case MG_AUTH_OBJ_PUBLIC: break;
     }
     return MG_AUTH_DENY_FORBIDDEN;

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "core/utf8.h"
+#include "directory/holidays.h"
 #include "parse/parse.h"
 
 /* --- Code lists ----------------------------------------------------------- */
@@ -1128,4 +1130,54 @@ int mg_contract_roles_of_organisation(mg_db *db, int64_t org_id, mg_contract_rol
     *out = t.out;
     *n = t.n;
     return 0;
+}
+
+/* --- Who sees a contract (issue 15) ------------------------------------------- */
+
+struct viewers_tx {
+    int64_t contract_id;
+    int64_t *out;
+    size_t cap, n;
+};
+
+static int viewers_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct viewers_tx *t = ctx;
+    t->n = 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(c,
+                                "SELECT organisation_id FROM contract_signatories "
+                                "WHERE contract_id = ?1 UNION "
+                                "SELECT p.organisation_id FROM action_participants p "
+                                "JOIN contract_actions a ON a.id = p.action_id "
+                                "WHERE a.contract_id = ?1 ORDER BY 1",
+                                MG_DB_PARAMS(MG_DB_INT(t->contract_id)), &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        if (t->n < t->cap)
+            t->out[t->n++] = mg_db_column_int64(q, 0);
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    return rc == MG_DB_DONE ? 0 : rc;
+}
+
+int mg_contract_viewers(mg_db *db, int64_t contract_id, int64_t *out, size_t cap, size_t *n,
+                        mg_diag *d)
+{
+    if (n)
+        *n = 0;
+    if (!db || !n || (!out && cap))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_viewers: bad arguments");
+    struct viewers_tx t = {contract_id, out, cap, 0};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, viewers_body, &t, d);
+    if (rc == 0)
+        *n = t.n;
+    return rc;
+}
+
+void mg_contract_today(char out[static 11])
+{
+    int y, m, dd, minute;
+    mg_paris_civil((int64_t)time(NULL), &y, &m, &dd, &minute);
+    snprintf(out, 11, "%04d-%02d-%02d", y, m, dd);
 }

@@ -121,6 +121,7 @@ typedef struct mg_contract {
     char starts_on[11], ends_on[11]; /* "YYYY-MM-DD"; "" not known */
     char created_at[MG_DB_TIMESTAMP_SIZE];
     char updated_at[MG_DB_TIMESTAMP_SIZE];
+    bool is_example;           /* migration 008: demo facts the public record does not give */
 } mg_contract;
 
 /** What a person types to create a contract; NULL or "" when left empty.
@@ -180,14 +181,36 @@ typedef struct mg_contract_action {
     size_t partners;           /* number of partners */
     char created_at[MG_DB_TIMESTAMP_SIZE];
     char updated_at[MG_DB_TIMESTAMP_SIZE];
+    /* Issue 15 (migration 008). The owned strings below are "" when empty
+     * and freed by mg_contract_action_clear / mg_contract_actions_free. */
+    int64_t axis_id;           /* 0: outside any axis */
+    char *objectives;
+    char contact_role[200 * 4 + 1]; /* the pilot's contact, as a role ("chargée de mission santé") */
+    char target_publics[500 * 4 + 1];
+    char *target_communes;     /* a scope key (diagnosis/scope.h); "" none */
+    int priority;              /* 1 high, 2 normal, 3 low */
+    int64_t scenario_id;       /* the scenario that models it; 0 none */
+    bool is_example;           /* demo facts the public record does not give */
+    bool late;                 /* computed when read, on today in Paris: see
+                                  mg_contract_action_is_late */
 } mg_contract_action;
 
 typedef struct mg_contract_action_input {
     const char *title;
     const char *description;
-    const char *status;        /* a key; NULL or "": planned */
+    const char *status;        /* a key; NULL or "": planned (at creation only: later
+                                  changes go through mg_contract_action_set_status) */
     const char *starts_on;
     const char *due_on;        /* the planned end */
+    /* Issue 15; NULL or "" when left empty. */
+    const char *axis;          /* an axis id of the same contract, as text */
+    const char *objectives;
+    const char *contact_role;
+    const char *target_publics;
+    const char *target_communes; /* a scope key: its form is checked here, its communes by
+                                    the caller (mg_scope_parse) */
+    const char *priority;      /* "1", "2", "3"; NULL or "": 2 */
+    const char *scenario;      /* a scenario id, as text */
 } mg_contract_action_input;
 
 /** Creates an action of contract `contract_id` (MG_ENOTFOUND when there
@@ -272,5 +295,211 @@ typedef struct mg_contract_role {
  */
 int mg_contract_roles_of_organisation(mg_db *db, int64_t org_id, mg_contract_role **out,
                                       size_t *n, mg_diag *d) MG_WARN_UNUSED;
+
+/* === Issue 15: contracts as plans (migration 008; plan.c) ================= */
+
+/* --- Who may see a contract ------------------------------------------------ */
+
+/**
+ * The organisations that see contract `contract_id` besides its lead: its
+ * signatories and every organisation taking part in one of its actions
+ * (pilot or partner), without repeats, into out[] (at most cap; *n their
+ * number). The caller puts them in mg_auth_object.viewers; for an action,
+ * the action's pilot goes in mg_auth_object.editors (a pilot edits its
+ * actions: docs/contracts.md, "Who may do what").
+ */
+int mg_contract_viewers(mg_db *db, int64_t contract_id, int64_t *out, size_t cap, size_t *n,
+                        mg_diag *d) MG_WARN_UNUSED;
+
+/** The contracts an organisation sees without leading them (it signed them
+ * or takes part in one of their actions), as mg_contract_list. */
+int mg_contract_list_seen_by(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out,
+                             size_t *n, size_t *total, mg_diag *d) MG_WARN_UNUSED;
+
+/* --- The contract itself ----------------------------------------------------- */
+
+/** Changes a contract's kind, title, territory, period and status (the
+ * statuses go forward only: draft → signed → in_force → ended, or
+ * draft → in_force; MG_EINVAL on "status" otherwise). Audited "update"
+ * with what changed. */
+int mg_contract_update(mg_db *db, int64_t by, int64_t id, const mg_contract_input *in,
+                       mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
+
+/** Signatories: organisations that signed the contract (the lead need not
+ * be listed). add: MG_EINVAL on "organisation" when it does not exist or
+ * already signed; remove: MG_ENOTFOUND when it did not sign. Audited on
+ * the contract ("add_signatory", "remove_signatory"). list: by name, into
+ * a new array of participants (role unused) *out (free()). */
+int mg_contract_signatory_add(mg_db *db, int64_t by, int64_t contract_id, int64_t org,
+                              mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
+int mg_contract_signatory_remove(mg_db *db, int64_t by, int64_t contract_id, int64_t org,
+                                 mg_diag *d) MG_WARN_UNUSED;
+int mg_contract_signatories(mg_db *db, int64_t contract_id, mg_contract_participant **out,
+                            size_t *n, mg_diag *d) MG_WARN_UNUSED;
+
+/* --- Axes ------------------------------------------------------------------- */
+
+typedef struct mg_contract_axis {
+    int64_t id;
+    int64_t contract_id;
+    int64_t parent_id;         /* 0: an axis; else the axis of this sub-axis */
+    int level;                 /* 1 axis, 2 sub-axis */
+    int position;              /* order among its siblings */
+    char title[MG_CONTRACT_TITLE_MAX_CHARS * 4 + 1];
+    char number[16];           /* "1", "1.2": computed from the order when read */
+} mg_contract_axis;
+
+/** Creates an axis of a contract (parent 0) or a sub-axis of axis
+ * `parent` (which must be a level-1 axis of the same contract: MG_EINVAL
+ * on "parent" otherwise), last among its siblings. Audited on the
+ * contract ("add_axis"). */
+int mg_contract_axis_create(mg_db *db, int64_t by, int64_t contract_id, int64_t parent,
+                            const char *title, int64_t *id_out, mg_contract_field_error *fe,
+                            mg_diag *d) MG_WARN_UNUSED;
+
+/** The axes of a contract in tree order (each axis followed by its
+ * sub-axes, by position), into a new array *out (free()). */
+int mg_contract_axes(mg_db *db, int64_t contract_id, mg_contract_axis **out, size_t *n,
+                     mg_diag *d) MG_WARN_UNUSED;
+
+/* --- Actions: details, status and lateness ------------------------------------ */
+
+/** Changes an action's title, description, period, axis, objectives,
+ * contact role, target publics and communes, priority and scenario (not
+ * its status: in->status is ignored). Audited "update" with what changed. */
+int mg_contract_action_update(mg_db *db, int64_t by, int64_t action_id,
+                              const mg_contract_action_input *in, mg_contract_field_error *fe,
+                              mg_diag *d) MG_WARN_UNUSED;
+
+/** Whether an action may go from status `from` to `to` (the table
+ * action_status_transitions of migration 008, which the database also
+ * enforces): planned → in_progress, abandoned; in_progress → done, paused,
+ * abandoned; paused → in_progress, abandoned; done → in_progress. */
+bool mg_action_status_allowed(mg_action_status from, mg_action_status to);
+
+/** Moves an action to `to`: MG_EINVAL on "status" with « Une action … ne
+ * peut pas passer à … » when the transition is not allowed. Audited
+ * "set_status". */
+int mg_contract_action_set_status(mg_db *db, int64_t by, int64_t action_id, mg_action_status to,
+                                  mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
+
+/** Whether an action is late on day `today` ("YYYY-MM-DD"): its planned
+ * end has passed and it is neither done nor abandoned. Computed, never
+ * stored. The `late` field of an action read from the store is this, or
+ * one of its milestones not done is past its due date. */
+bool mg_contract_action_is_late(const mg_contract_action *a, const char *today);
+
+/** Today in Europe/Paris as "YYYY-MM-DD". */
+void mg_contract_today(char out[static 11]);
+
+/* --- Milestones and follow-up notes ------------------------------------------- */
+
+typedef struct mg_contract_milestone {
+    int64_t id;
+    int64_t action_id;
+    char title[MG_CONTRACT_TITLE_MAX_CHARS * 4 + 1];
+    char due_on[11];           /* "" not set */
+    char done_on[11];          /* "" not done */
+    bool late;                 /* not done and due before today */
+} mg_contract_milestone;
+
+int mg_contract_milestone_add(mg_db *db, int64_t by, int64_t action_id, const char *title,
+                              const char *due_on, int64_t *id_out, mg_contract_field_error *fe,
+                              mg_diag *d) MG_WARN_UNUSED;
+/** Marks milestone `id` done on `done_on` (a date; NULL or "": today), or
+ * not done when done is false. Audited on the action. */
+int mg_contract_milestone_set_done(mg_db *db, int64_t by, int64_t id, bool done,
+                                   const char *done_on, mg_contract_field_error *fe,
+                                   mg_diag *d) MG_WARN_UNUSED;
+/** By due date (those without one last), into a new array (free()). */
+int mg_contract_milestones(mg_db *db, int64_t action_id, mg_contract_milestone **out, size_t *n,
+                           mg_diag *d) MG_WARN_UNUSED;
+
+typedef struct mg_contract_note {
+    int64_t id;
+    int64_t action_id;
+    char noted_on[11];
+    char *body;                /* owned: mg_contract_notes_free */
+    char author[MG_CONTRACT_NAME_MAX_BYTES + 1]; /* the account's name; "" none */
+    char created_at[MG_DB_TIMESTAMP_SIZE];
+} mg_contract_note;
+
+int mg_contract_note_add(mg_db *db, int64_t by, int64_t action_id, const char *noted_on,
+                         const char *body, int64_t *id_out, mg_contract_field_error *fe,
+                         mg_diag *d) MG_WARN_UNUSED;
+/** Most recent first. */
+int mg_contract_notes(mg_db *db, int64_t action_id, mg_contract_note **out, size_t *n,
+                      mg_diag *d) MG_WARN_UNUSED;
+void mg_contract_notes_free(mg_contract_note *v, size_t n);
+
+/* --- Amendments (avenants) -------------------------------------------------- */
+
+typedef struct mg_contract_amendment {
+    int64_t id;
+    int64_t contract_id;
+    int number;                /* 1, 2, … in the contract */
+    char title[MG_CONTRACT_TITLE_MAX_CHARS * 4 + 1];
+    char signed_on[11];        /* "" not known */
+    char effective_on[11];
+    char *description;         /* owned: mg_contract_amendments_free */
+} mg_contract_amendment;
+
+typedef struct mg_contract_amendment_change {
+    int64_t amendment_id;
+    char object_type[16];      /* "contract", "action", "budget_line" */
+    int64_t object_id;
+    char field[64];
+    char *before, *after;      /* owned; NULL when there was none */
+} mg_contract_amendment_change;
+
+/** Records amendment number (next of the contract) with its title, dates
+ * and description. Audited on the contract ("amend"). */
+int mg_contract_amendment_create(mg_db *db, int64_t by, int64_t contract_id, const char *title,
+                                 const char *signed_on, const char *effective_on,
+                                 const char *description, int64_t *id_out,
+                                 mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
+/** Under amendment `amendment_id`, changes an action's start and planned
+ * end (NULL keeps one), keeping the values signed before as its changes. */
+int mg_contract_amend_action_dates(mg_db *db, int64_t by, int64_t amendment_id,
+                                   int64_t action_id, const char *starts_on, const char *due_on,
+                                   mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
+int mg_contract_amendments(mg_db *db, int64_t contract_id, mg_contract_amendment **out,
+                           size_t *n, mg_diag *d) MG_WARN_UNUSED;
+void mg_contract_amendments_free(mg_contract_amendment *v, size_t n);
+/** The changes of every amendment of a contract, by amendment then id. */
+int mg_contract_amendment_changes(mg_db *db, int64_t contract_id,
+                                  mg_contract_amendment_change **out, size_t *n,
+                                  mg_diag *d) MG_WARN_UNUSED;
+void mg_contract_amendment_changes_free(mg_contract_amendment_change *v, size_t n);
+
+/* --- Documents -------------------------------------------------------------- */
+
+typedef struct mg_contract_document {
+    int64_t id;
+    int64_t contract_id;
+    int64_t action_id;         /* 0: the contract's */
+    char title[MG_CONTRACT_TITLE_MAX_CHARS * 4 + 1];
+    char filename[256 * 4];
+    char media_type[96];       /* from the content, never from the name */
+    char sha256[65];
+    size_t size;
+    char created_at[MG_DB_TIMESTAMP_SIZE];
+} mg_contract_document;
+
+enum { MG_CONTRACT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024 };
+
+/** Stores a document (PDF, PNG, JPEG, DOCX, XLSX, ODT, ODS: the type read
+ * from its first bytes; MG_EINVAL on "file" otherwise or when larger than
+ * MG_CONTRACT_DOCUMENT_MAX_BYTES) in the database, so that every server
+ * process serves it. Audited on the contract ("add_document"). */
+int mg_contract_document_add(mg_db *db, int64_t by, int64_t contract_id, int64_t action_id,
+                             const char *title, const char *filename, const void *data,
+                             size_t len, int64_t *id_out, mg_contract_field_error *fe,
+                             mg_diag *d) MG_WARN_UNUSED;
+int mg_contract_documents(mg_db *db, int64_t contract_id, mg_contract_document **out,
+                          size_t *n, mg_diag *d) MG_WARN_UNUSED;
+/** One document and its bytes into *data (malloc'd, *len). */
+int mg_contract_document_get(mg_db *db, int64_t id, mg_contract_document *out, void **data,
+                             size_t *len, mg_diag *d) MG_WARN_UNUSED;
 
 #endif

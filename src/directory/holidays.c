@@ -129,3 +129,25 @@ bool mg_holiday_fr(int year, int month, int day, unsigned flags, const char **na
         }
     return false;
 }
+
+/* Days since 1970-01-01 of the last Sunday of month m of year y. */
+static long last_sunday(int y, int m)
+{
+    long days = mg_days_from_civil(y, m, mg_days_in_month(y, m));
+    return days - (mg_weekday(days) + 1) % 7;
+}
+
+int mg_paris_civil(int64_t t, int *year, int *month, int *day, int *minute)
+{
+    int64_t d0 = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int y, m, dd;
+    mg_civil_from_days((long)d0, &y, &m, &dd);
+    int64_t start = (int64_t)last_sunday(y, 3) * 86400 + 3600;
+    int64_t end = (int64_t)last_sunday(y, 10) * 86400 + 3600;
+    int offset = t >= start && t < end ? 120 : 60;
+    int64_t local = t + offset * 60;
+    int64_t lday = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    mg_civil_from_days((long)lday, year, month, day);
+    *minute = (int)((local - lday * 86400) / 60);
+    return offset;
+}

@@ -11,6 +11,7 @@
 #define MG_DIRECTORY_HOLIDAYS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /** Flags of mg_holidays_fr and mg_holiday_fr. */
 enum {
@@ -58,5 +59,15 @@ int mg_weekday(long days);
 
 /** The number of days in a month (February of leap years has 29). */
 int mg_days_in_month(int year, int month);
+
+/**
+ * Paris civil time at Unix time t: the date, the minute of the day, and
+ * the offset from UTC in minutes returned (60 or 120). The EU rule
+ * (directive 2000/84/EC) applied by hand rather than through the C
+ * library's time zones, which would depend on the host's time-zone
+ * database and the process's TZ: UTC+2 from the last Sunday of March
+ * 01:00 UTC to the last Sunday of October 01:00 UTC, UTC+1 otherwise.
+ */
+int mg_paris_civil(int64_t t, int *year, int *month, int *day, int *minute);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "io/jsonstream.h"
+#include "web/contracts_web.h"
 #include "web/web.h"
 
 static const char *const prof_keys[MG_APP_PROFESSIONS] = {"mg", "inf", "mk", "sf", "cd"};
@@ -220,7 +221,9 @@ static const web_route *const families[] = {
     web_routes_pages, web_routes_scenarios, web_routes_downloads, web_routes_api, web_routes_plan,
     web_routes_login, web_routes_account, web_routes_organisations, web_routes_api_accounts,
     web_routes_fiche, web_routes_assets, web_routes_finder, web_routes_api_directory,
-    web_routes_directory, web_routes_meetings, web_routes_contracts,
+    web_routes_directory, web_routes_meetings, web_routes_contracts, web_routes_contract_budget,
+    web_routes_contract_indicators, web_routes_contract_import, web_routes_contract_report,
+    web_routes_api_contracts,
 };
 
 /* What the router keeps for one route: the route and the application. */

@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "contracts/contracts.h"
+#include "contracts/budget.h"
+#include "web/contracts_web.h"
 #include "core/utf8.h"
 #include "diagnosis/scope.h"
 #include "directory/directory.h"
@@ -189,49 +191,125 @@ static int64_t path_id(web_ctx *ctx, const char *name, const char *not_found)
     return id;
 }
 
+mg_auth_object web_contract_object(const web_contract_view *v)
+{
+    mg_auth_object o = {.type = MG_AUTH_OBJ_CONTRACT, .organisation_id = v->c.organisation_id,
+                        .viewers = v->viewers, .nviewers = v->nviewers};
+    if (v->has_action && v->a.pilot_id) {
+        o.editors = &v->a.pilot_id;
+        o.neditors = 1;
+    }
+    return o;
+}
+
 static mg_auth_object contract_object(const mg_contract *c)
 {
     return (mg_auth_object){.type = MG_AUTH_OBJ_CONTRACT, .organisation_id = c->organisation_id};
 }
 
-/* Loads the contract of the path when the actor may `verb` it; false once
- * answered (404 for an id that names none and for another organisation's,
- * with the same words). */
-static bool load_contract(web_ctx *ctx, mg_auth_verb verb, mg_contract *out)
+void web_contract_view_clear(web_contract_view *v)
+{
+    if (v->has_action)
+        mg_contract_action_clear(&v->a);
+    v->has_action = false;
+}
+
+/* Reads the contract of the path and its viewers into v; false once
+ * answered. */
+static bool read_contract(web_ctx *ctx, web_contract_view *v)
 {
     int64_t id = path_id(ctx, "id", CONTRACT_NOT_FOUND);
     if (!id)
         return false;
     mg_diag d = {{0}};
-    int rc = mg_contract_get(ctx->app->db, id, out, &d);
+    int rc = mg_contract_get(ctx->app->db, id, &v->c, &d);
+    if (rc == 0)
+        rc = mg_contract_viewers(ctx->app->db, id, v->viewers, WEB_CONTRACT_VIEWERS_MAX,
+                                 &v->nviewers, &d);
     if (rc) {
         web_storage_error(ctx->req, ctx->res, rc, &d, CONTRACT_NOT_FOUND, READ_FAILED);
         return false;
     }
-    mg_auth_object o = contract_object(out);
-    return web_allow_as(ctx, verb, &o, CONTRACT_NOT_FOUND);
+    return true;
 }
 
-/* The contract and the action of the path (the action must be the
- * contract's); false once answered. out_action is cleared by the caller. */
-static bool load_action(web_ctx *ctx, mg_auth_verb verb, mg_contract *c, mg_contract_action *a)
+/* Sets the edit rights of v once its contract (and action) are read. */
+static void set_rights(web_ctx *ctx, web_contract_view *v)
 {
-    memset(a, 0, sizeof *a);
-    if (!load_contract(ctx, verb, c))
+    mg_auth_object lead = {.type = MG_AUTH_OBJ_CONTRACT, .organisation_id = v->c.organisation_id};
+    v->may_edit_contract = web_can(ctx, MG_AUTH_EDIT, &lead);
+    mg_auth_object o = web_contract_object(v);
+    v->may_edit_action = v->has_action && web_can(ctx, MG_AUTH_EDIT, &o);
+}
+
+bool web_contract_load(web_ctx *ctx, mg_auth_verb verb, web_contract_view *v)
+{
+    memset(v, 0, sizeof *v);
+    if (!read_contract(ctx, v))
+        return false;
+    /* Editing the contract itself is its lead's; seeing it is also its
+     * signatories' and participants' (who are told 403, not 404, when they
+     * try to change it). */
+    mg_auth_object o = web_contract_object(v);
+    if (!web_allow_as(ctx, verb, &o, CONTRACT_NOT_FOUND))
+        return false;
+    set_rights(ctx, v);
+    return true;
+}
+
+bool web_contract_action_load(web_ctx *ctx, mg_auth_verb verb, web_contract_view *v)
+{
+    memset(v, 0, sizeof *v);
+    if (!read_contract(ctx, v))
+        return false;
+    /* Who may not see the contract hears of no action of it either. */
+    mg_auth_object seen = web_contract_object(v);
+    if (!web_allow_as(ctx, MG_AUTH_VIEW, &seen, CONTRACT_NOT_FOUND))
         return false;
     int64_t aid = path_id(ctx, "aid", ACTION_NOT_FOUND);
     if (!aid)
         return false;
     mg_diag d = {{0}};
-    int rc = mg_contract_action_get(ctx->app->db, aid, a, &d);
-    if (rc == 0 && a->contract_id != c->id) {
-        mg_contract_action_clear(a);
+    int rc = mg_contract_action_get(ctx->app->db, aid, &v->a, &d);
+    if (rc == 0 && v->a.contract_id != v->c.id) {
+        mg_contract_action_clear(&v->a);
         rc = MG_ENOTFOUND;
     }
     if (rc) {
         web_storage_error(ctx->req, ctx->res, rc, &d, ACTION_NOT_FOUND, READ_FAILED);
         return false;
     }
+    v->has_action = true;
+    mg_auth_object o = web_contract_object(v);
+    if (verb != MG_AUTH_VIEW && !web_allow_as(ctx, verb, &o, ACTION_NOT_FOUND)) {
+        web_contract_view_clear(v);
+        return false;
+    }
+    set_rights(ctx, v);
+    return true;
+}
+
+/* Loads the contract of the path when the actor may `verb` it; false once
+ * answered. */
+static bool load_contract(web_ctx *ctx, mg_auth_verb verb, mg_contract *out)
+{
+    web_contract_view v;
+    if (!web_contract_load(ctx, verb, &v))
+        return false;
+    *out = v.c;
+    return true;
+}
+
+/* The contract and the action of the path (the action must be the
+ * contract's); false once answered. out_action is cleared by the caller. */
+static bool load_action(web_ctx *ctx, mg_auth_verb verb, mg_contract *c, mg_contract_action *a)
+{
+    web_contract_view v;
+    memset(a, 0, sizeof *a);
+    if (!web_contract_action_load(ctx, verb, &v))
+        return false;
+    *c = v.c;
+    *a = v.a; /* the action's owned strings move to the caller */
     return true;
 }
 
@@ -309,7 +387,7 @@ static void structure_link(mg_buf *b, int64_t id, const char *name, bool in_dire
     mg_buf_puts(b, "</a>");
 }
 
-static void crumbs(mg_buf *b, const mg_contract *c)
+void web_contract_crumbs(mg_buf *b, const mg_contract *c)
 {
     mg_buf_puts(b, "<p class=\"crumbs\"><a href=\"/contrats\">Contrats</a>");
     if (c) {
@@ -467,7 +545,7 @@ static int contract_render(web_ctx *ctx, const mg_contract *c, const web_form_in
     bool may_edit = web_can(ctx, MG_AUTH_EDIT, &o);
     mg_buf *b = &ctx->res->body;
     web_page_begin(b, ctx, c->title, "contrats");
-    crumbs(b, NULL);
+    web_contract_crumbs(b, NULL);
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, c->title);
     mg_buf_puts(b, "</h1>\n<dl class=\"facts\"><dt>Type</dt><dd>");
@@ -514,6 +592,12 @@ static int contract_render(web_ctx *ctx, const mg_contract *c, const web_form_in
     }
     mg_buf_puts(b, "</section>\n");
     mg_contract_actions_free(acts, n);
+    /* TODO(plan): contract_render takes the web_contract_view. */
+    web_contract_view view = {.c = *c, .may_edit_contract = may_edit};
+    web_contract_budget_section(b, ctx, &view);
+    web_contract_report_links(b, ctx, &view);
+    if (may_edit)
+        web_contract_import_section(b, ctx, &view);
     if (may_edit) {
         mg_buf_puts(b, "<section aria-labelledby=\"nouvelle\"><h2 id=\"nouvelle\">Nouvelle "
                        "action</h2>\n");
@@ -739,7 +823,7 @@ static int action_render(web_ctx *ctx, action_view *v)
     bool may_edit = web_can(ctx, MG_AUTH_EDIT, &o);
     mg_buf *b = &ctx->res->body;
     web_page_begin(b, ctx, v->a.title, "contrats");
-    crumbs(b, &v->c);
+    web_contract_crumbs(b, &v->c);
     mg_buf_puts(b, "<h1>");
     mg_html_text(b, v->a.title);
     mg_buf_puts(b, "</h1>\n");
@@ -769,6 +853,11 @@ static int action_render(web_ctx *ctx, action_view *v)
         return MG_OK;
     }
     free(p);
+    /* TODO(plan): action_view holds the web_contract_view. */
+    web_contract_view view = {.c = v->c, .a = v->a, .has_action = true,
+                              .may_edit_contract = may_edit, .may_edit_action = may_edit};
+    web_action_budget_section(b, ctx, &view);
+    web_action_indicators_section(b, ctx, &view);
     web_history(b, ctx, "action", v->a.id);
     web_page_end(b);
     return web_done(ctx);
@@ -888,3 +977,10 @@ const web_route web_routes_contracts[] = {
      WEB_ANYONE, 0},
     {NULL, NULL, NULL, WEB_ANYONE, 0},
 };
+
+void web_contract_euros(mg_buf *b, int64_t cents)
+{
+    char s[64];
+    mg_budget_format_cents(cents, s, sizeof s);
+    mg_html_text(b, s);
+}

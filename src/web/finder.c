@@ -288,39 +288,10 @@ size_t web_finder_postcode(const struct web_finder_data *f, const char *cp, size
     return n;
 }
 
-/* --- Time in Paris ----------------------------------------------------------
- *
- * Opening hours are Paris civil time; the server may run in UTC. The EU
- * rule (directive 2000/84/EC) is applied here by hand rather than through
- * the C library's time zones: localtime_r would depend on the host's
- * time-zone database and on the TZ variable of the process (and consults
- * them on every call), while the rule for mainland France fits in a few
- * lines: UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday
- * of October 01:00 UTC, UTC+1 otherwise.
- */
-
-/* Days since 1970-01-01 of the last Sunday of month m of year y. */
-static long last_sunday(int y, int m)
-{
-    long days = mg_days_from_civil(y, m, mg_days_in_month(y, m));
-    return days - (mg_weekday(days) + 1) % 7;
-}
-
-/* Paris civil time at Unix time t: *at, and the offset from UTC in
- * minutes (60 or 120). */
+/* Paris civil time at Unix time t (directory/holidays.h). */
 static int paris_time(int64_t t, mg_oh_instant *at)
 {
-    int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int y, m, dd;
-    mg_civil_from_days((long)day, &y, &m, &dd);
-    int64_t start = (int64_t)last_sunday(y, 3) * 86400 + 3600;
-    int64_t end = (int64_t)last_sunday(y, 10) * 86400 + 3600;
-    int offset = t >= start && t < end ? 120 : 60;
-    int64_t local = t + offset * 60;
-    int64_t lday = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    mg_civil_from_days((long)lday, &at->year, &at->month, &at->day);
-    at->minute = (int)((local - lday * 86400) / 60);
-    return offset;
+    return mg_paris_civil(t, &at->year, &at->month, &at->day, &at->minute);
 }
 
 static int64_t finder_now(const mg_app *a)

@@ -1,0 +1,5 @@
+/* TEMPORARY stub, replaced by the budget work of issue 15. */
+#include "web/contracts_web.h"
+void web_action_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v) { (void)b, (void)ctx, (void)v; }
+void web_contract_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v) { (void)b, (void)ctx, (void)v; }
+const web_route web_routes_contract_budget[] = {{NULL, NULL, NULL, WEB_ANYONE, 0}};
