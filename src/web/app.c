@@ -223,7 +223,7 @@ static const web_route *const families[] = {
     web_routes_fiche, web_routes_assets, web_routes_finder, web_routes_api_directory,
     web_routes_directory, web_routes_meetings, web_routes_contracts, web_routes_contract_budget,
     web_routes_contract_indicators, web_routes_contract_import, web_routes_contract_report,
-    web_routes_api_contracts,
+    web_routes_contract_amendments, web_routes_api_contracts,
 };
 
 /* What the router keeps for one route: the route and the application. */

@@ -62,6 +62,12 @@ void web_action_indicators_section(mg_buf *b, web_ctx *ctx, const web_contract_v
  * contract (for v->may_edit_contract). */
 void web_contract_import_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v);
 
+/* contracts_amendments.c: the contract's amendments (avenants) with what
+ * each changed, and its documents (upload and download); forms for
+ * v->may_edit_contract. */
+void web_contract_amendments_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v);
+void web_contract_documents_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v);
+
 /* contracts_report.c: links to the evaluation report (page, PDF, XLSX). */
 void web_contract_report_links(mg_buf *b, web_ctx *ctx, const web_contract_view *v);
 
@@ -69,6 +75,7 @@ extern const web_route web_routes_contract_budget[];     /* contracts_budget.c *
 extern const web_route web_routes_contract_indicators[]; /* contracts_indicators.c */
 extern const web_route web_routes_contract_import[];     /* contracts_import.c */
 extern const web_route web_routes_contract_report[];     /* contracts_report.c */
+extern const web_route web_routes_contract_amendments[];  /* contracts_amendments.c */
 extern const web_route web_routes_api_contracts[];       /* api_contracts.c */
 
 #endif
