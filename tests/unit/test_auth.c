@@ -1486,6 +1486,55 @@ static void test_authorisation_table(void **state)
     assert_int_equal(mg_auth_can(&a, (mg_auth_verb)17, &pub), MG_AUTH_DENY_FORBIDDEN);
 }
 
+/* A contract seen by its signatories and participants (viewers) and whose
+ * action at hand is edited by its pilot (editors), besides its lead. */
+static void test_contract_viewers_editors(void **state)
+{
+    (void)state;
+    const int64_t lead = 5, partner = 2, pilot = 3, other = 4;
+    const int64_t viewers[] = {partner, pilot}, editors[] = {pilot};
+    mg_auth_object action = {.type = MG_AUTH_OBJ_CONTRACT, .organisation_id = lead,
+                             .viewers = viewers, .nviewers = 2, .editors = editors,
+                             .neditors = 1};
+    mg_auth_object contract = action;
+    contract.editors = NULL, contract.neditors = 0;
+    static const struct {
+        int64_t org;
+        mg_auth_role role;
+        bool active;
+        const char *on_action, *on_contract; /* VIEW CREATE EDIT DELETE */
+    } cases[] = {
+        {lead, MG_ROLE_MANAGER, true, "AAAA", "AAAA"},
+        {lead, MG_ROLE_READER, true, "AFFF", "AFFF"},
+        {partner, MG_ROLE_MANAGER, true, "AFFF", "AFFF"},
+        {partner, MG_ROLE_READER, true, "AFFF", "AFFF"},
+        {partner, MG_ROLE_INSTRUCTOR, true, "FFFF", "FFFF"},
+        {partner, MG_ROLE_MANAGER, false, "FFFF", "FFFF"},
+        {pilot, MG_ROLE_MANAGER, true, "AFAF", "AFFF"},
+        {pilot, MG_ROLE_CONTRIBUTOR, true, "AFAF", "AFFF"},
+        {pilot, MG_ROLE_READER, true, "AFFF", "AFFF"},
+        {pilot, MG_ROLE_ADMINISTRATOR, true, "AFFF", "AFFF"},
+        {pilot, MG_ROLE_MANAGER, false, "FFFF", "FFFF"},
+        {other, MG_ROLE_MANAGER, true, "HHHH", "HHHH"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mg_auth_actor a = {.account_id = 9, .nm = 1};
+        a.m[0] = (mg_auth_membership){.organisation_id = cases[k].org, .role = cases[k].role,
+                                      .org_active = cases[k].active};
+        for (int v = 0; v < 4; v++) {
+            char on_action = letter(mg_auth_can(&a, (mg_auth_verb)v, &action));
+            char on_contract = letter(mg_auth_can(&a, (mg_auth_verb)v, &contract));
+            if (on_action != cases[k].on_action[v] || on_contract != cases[k].on_contract[v])
+                print_error("case %zu verb %d: got %c/%c, expected %c/%c\n", k, v, on_action,
+                            on_contract, cases[k].on_action[v], cases[k].on_contract[v]);
+            assert_int_equal(on_action, cases[k].on_action[v]);
+            assert_int_equal(on_contract, cases[k].on_contract[v]);
+        }
+    }
+    /* The anonymous are asked to log in, whatever the lists. */
+    assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &action), MG_AUTH_DENY_LOGIN);
+}
+
 static void test_orgs_where(void **state)
 {
     (void)state;
@@ -1526,6 +1575,7 @@ int main(void)
         cmocka_unit_test(test_cookie_and_bearer),
         cmocka_unit_test(test_authorisation_table),
         cmocka_unit_test(test_orgs_where),
+        cmocka_unit_test(test_contract_viewers_editors),
         TESTS(TEST_DB_SQLITE)};
     const struct CMUnitTest pg_tests[] = {TESTS(TEST_DB_PG)};
     return test_db_run_groups(tests, pg_tests);
