@@ -488,6 +488,20 @@ typedef struct mg_contract_document {
 
 enum { MG_CONTRACT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024 };
 
+/** The media type of a document read from its bytes, never from its name
+ * (added by the amendments and documents work, documents.c): "%PDF-" is
+ * PDF, the PNG and JPEG signatures, and a ZIP archive (read through libzip)
+ * whose "mimetype" entry names an OpenDocument text or spreadsheet, or
+ * whose "[Content_Types].xml" names the main part of a Word or Excel
+ * document (and not both). A static string of the accepted list, or NULL
+ * when the bytes are not clearly one of them. The fuzz target
+ * fuzz_document_type runs it. */
+const char *mg_contract_document_type(const void *data, size_t len);
+
+/** A short French name of an accepted media type ("PDF", "Image PNG",
+ * "Document Word"…); "" for any other. */
+const char *mg_contract_document_type_label(const char *media_type);
+
 /** Stores a document (PDF, PNG, JPEG, DOCX, XLSX, ODT, ODS: the type read
  * from its first bytes; MG_EINVAL on "file" otherwise or when larger than
  * MG_CONTRACT_DOCUMENT_MAX_BYTES) in the database, so that every server
