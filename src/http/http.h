@@ -115,6 +115,59 @@ bool mg_http_content_type_is(const mg_http_request *r, const char *type);
 /** Raw body (NULL, 0 when none). */
 const char *mg_http_body(const mg_http_request *r, size_t *len);
 
+/* --- multipart/form-data (multipart.c) -------------------------------------
+ *
+ * Forms with a file field are sent as multipart/form-data; their bodies
+ * may be up to MG_HTTP_MAX_UPLOAD_BODY (a 10 MiB document and the form's
+ * other fields), every other body MG_HTTP_MAX_BODY. Their text fields are
+ * read with mg_http_form like those of an urlencoded form (the CSRF token
+ * among them); their files with mg_http_upload. */
+#define MG_HTTP_MAX_UPLOAD_BODY (12u * 1024u * 1024u) /* multipart bodies: larger: 413 */
+#define MG_HTTP_PART_NAME_MAX 255u                   /* a field's or file's name, characters */
+
+/** The largest body accepted with Content-Type `content_type` (NULL: none):
+ * MG_HTTP_MAX_UPLOAD_BODY for multipart/form-data, else MG_HTTP_MAX_BODY. */
+size_t mg_http_body_limit(const char *content_type);
+
+/**
+ * The file sent in field `name` of a multipart/form-data request: *data
+ * and *len its bytes (borrowed from the request's body: valid as long as
+ * the request; may hold NUL bytes; len 0 for an empty file), *filename
+ * (may be NULL) the name the browser gave, UTF-8 (Windows-1252 converted),
+ * its last path segment only, "" when the person chose no file. Returns 0,
+ * MG_ENOTFOUND when the request is not multipart or has no file field
+ * `name`, MG_EPARSE for a malformed body (the server has already refused
+ * one with a 400 before the handler), MG_ENOMEM.
+ */
+int mg_http_upload(const mg_http_request *r, const char *name, const char **data, size_t *len,
+                   const char **filename) MG_WARN_UNUSED;
+
+/** One part of a multipart/form-data body, as mg_http_multipart_parse
+ * gives it: data is a slice of the body. */
+typedef struct mg_http_part {
+    char name[MG_HTTP_PART_NAME_MAX * 4 + 1];     /* the field's name */
+    char filename[MG_HTTP_PART_NAME_MAX * 4 + 1]; /* file fields: UTF-8, last segment */
+    bool is_file;                                 /* had a filename parameter */
+    char content_type[128];                       /* "" when not given */
+    const char *data;
+    size_t len;
+} mg_http_part;
+
+/** Called for each part in order; a non-zero return stops the parse and
+ * is returned (with a French message in msg when the callback wrote one). */
+typedef int (*mg_http_part_fn)(void *ctx, const mg_http_part *part);
+
+/**
+ * Parses a multipart/form-data body whose Content-Type is `content_type`
+ * (its boundary parameter), calling fn (may be NULL: only checks) for each
+ * part. 0, or MG_EPARSE (no boundary, a part without form-data
+ * disposition or name, headers too long, the body cut before the close
+ * delimiter), MG_EUTF8 (a field name not UTF-8), MG_ELIMIT (more than
+ * MG_HTTP_MAX_PARAMS parts), with a French message for a 400 in msg.
+ */
+int mg_http_multipart_parse(const char *content_type, const char *body, size_t len,
+                            mg_http_part_fn fn, void *ctx, char *msg, size_t cap) MG_WARN_UNUSED;
+
 /**
  * The client's address as text ("203.0.113.7", "2001:db8::1"): the peer of
  * the connection, or, when the peer is the configured trusted proxy and the

@@ -105,6 +105,10 @@ int mg_http_request_parse_path(mg_http_request *r, char *msg, size_t cap);
  * message for a 400 in msg, MG_ENOMEM. */
 int mg_http_request_parse_params(mg_http_request *r, char *msg, size_t cap);
 
+/* multipart.c: the text fields of a multipart/form-data body as form
+ * pairs (mg_http_form), the files left for mg_http_upload. MG_EPARSE /
+ * MG_EUTF8 / MG_ELIMIT with a French message for a 400, MG_ENOMEM. */
+int mg_http_request_parse_multipart(mg_http_request *r, char *msg, size_t cap);
 /* Records a captured path parameter (copied). MG_ELIMIT, MG_ENOMEM. */
 int mg_http_request_add_path_param(mg_http_request *r, const char *name,
                                    const char *value, size_t len);

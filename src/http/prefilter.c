@@ -207,7 +207,8 @@ static size_t head_end(const char *s, size_t n, size_t *start)
 typedef struct verdict {
     int status;          /* 0: hand it to libmicrohttpd */
     const char *message; /* French, for mg_http_error; NULL: dispatch_begin's */
-    bool too_large;      /* a Content-Length past MG_HTTP_MAX_BODY */
+    bool too_large;      /* a Content-Length past any body limit (MG_HTTP_MAX_UPLOAD_BODY);
+                            server.c refuses the smaller limit of other types */
     line method, target; /* empty when the request line has no such part */
 } verdict;
 
@@ -222,7 +223,7 @@ static bool is_digits(const char *s, size_t n)
 }
 
 /* A decimal Content-Length value: 400 when it is not a plain number,
- * too_large past MG_HTTP_MAX_BODY (however many digits). Spaces before it
+ * too_large past MG_HTTP_MAX_UPLOAD_BODY (however many digits). Spaces before it
  * are skipped, as libmicrohttpd skips them; 0.9.75 refuses spaces after
  * it (its own 400), so they are refused here too. */
 static void check_length(const char *v, size_t n, verdict *out)
@@ -237,7 +238,7 @@ static void check_length(const char *v, size_t n, verdict *out)
     uint64_t x = 0;
     for (size_t i = 0; i < n && !out->too_large; i++) {
         x = x * 10u + (uint64_t)(v[i] - '0');
-        out->too_large = x > MG_HTTP_MAX_BODY;
+        out->too_large = x > MG_HTTP_MAX_UPLOAD_BODY;
     }
 }
 

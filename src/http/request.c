@@ -439,6 +439,8 @@ int mg_http_request_parse_params(mg_http_request *r, char *msg, size_t cap)
         rc = parse_pairs(r, r->query, r->query_len, &r->nquery, msg, cap);
     if (rc == MG_OK && r->body && mg_http_content_type_is(r, "application/x-www-form-urlencoded"))
         rc = parse_pairs(r, r->body, r->body_len, &r->nform, msg, cap);
+    else if (rc == MG_OK && r->body && mg_http_content_type_is(r, "multipart/form-data"))
+        rc = mg_http_request_parse_multipart(r, msg, cap);
     if (rc == MG_ENOMEM)
         r->oom = true;
     return rc;

@@ -281,8 +281,8 @@ bool mg_http_dispatch_begin(mg_http_request *r, mg_http_response *res)
         return true;
     }
     if (r->body_too_large) {
-        snprintf(msg, sizeof msg, "Le contenu envoyé dépasse la taille maximale de %u Kio.",
-                 MG_HTTP_MAX_BODY / 1024u);
+        snprintf(msg, sizeof msg, "Le contenu envoyé dépasse la taille maximale de %zu Kio.",
+                 mg_http_body_limit(mg_http_header(r, "Content-Type")) / 1024u);
         mg_http_error(r, res, 413, msg);
         return true;
     }
@@ -379,7 +379,7 @@ int mg_http_dispatch_with(mg_router *rt, const char *method, const char *target,
     if (rc == MG_OK && content_type)
         rc = mg_http_request_add_header(&r, "Content-Type", content_type);
     if (rc == MG_OK) {
-        if (body_len > MG_HTTP_MAX_BODY)
+        if (body_len > mg_http_body_limit(content_type))
             r.body_too_large = true;
         else
             rc = mg_http_request_set_body(&r, body, body_len, true);

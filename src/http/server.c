@@ -61,9 +61,9 @@ struct mg_http_server {
 /* What the server keeps for one request between libmicrohttpd's calls. */
 typedef struct conn_state {
     char *uri;           /* raw request target, NULL when it could not be copied */
-    mg_buf body;         /* the upload, up to MG_HTTP_MAX_BODY */
+    mg_buf body;         /* the upload, up to mg_http_body_limit of its type */
     bool started;        /* the first call of the access handler has happened */
-    bool too_large;      /* the upload passed MG_HTTP_MAX_BODY */
+    bool too_large;      /* the upload passed mg_http_body_limit */
     bool head_too_large; /* the head passed MG_HTTP_MAX_HEAD bytes */
     bool oom;            /* the upload could not be stored */
     size_t discarded;
@@ -459,7 +459,9 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
-/* True when the declared Content-Length exceeds MG_HTTP_MAX_BODY, so that
+/* True when the declared Content-Length exceeds the body limit of the
+ * request's Content-Type (mg_http_body_limit: MG_HTTP_MAX_BODY, or
+ * MG_HTTP_MAX_UPLOAD_BODY for multipart/form-data uploads), so that
  * the 413 goes out before the body is read. libmicrohttpd has already
  * rejected a malformed length (its own 400, or 413 past 2^64). */
 static bool declared_too_large(struct MHD_Connection *c)
@@ -474,7 +476,8 @@ static bool declared_too_large(struct MHD_Connection *c)
             return true;
         v = v * 10u + (unsigned)(*p - '0');
     }
-    return v > MG_HTTP_MAX_BODY;
+    return v > mg_http_body_limit(
+                   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
 }
 
 /* The request head's size in bytes, request line included, as
@@ -520,6 +523,11 @@ static bool refused_before_body(struct MHD_Connection *c, conn_state *st)
     st->head_too_large = head_size(c) > MG_HTTP_MAX_HEAD;
     if (declared_too_large(c))
         st->too_large = true;
+    /* The body buffer may grow to the limit of the request's type, known
+     * only now that the head is read (a chunked upload has no length). */
+    st->body.max = mg_http_body_limit(
+                       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)) +
+                   1u;
     return st->head_too_large || n.all > MG_HTTP_MAX_HEADERS ||
            mg_http_framing_error(n.content_length, n.transfer_encoding) || st->too_large;
 }

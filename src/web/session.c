@@ -209,7 +209,8 @@ static bool csrf_ok(web_ctx *ctx)
 {
     const mg_http_request *r = ctx->req;
     const char *sent = mg_http_header(r, "X-CSRF-Token");
-    if (!sent && mg_http_content_type_is(r, "application/x-www-form-urlencoded"))
+    if (!sent && (mg_http_content_type_is(r, "application/x-www-form-urlencoded") ||
+                  mg_http_content_type_is(r, "multipart/form-data")))
         sent = mg_http_form(r, "csrf");
     if (!sent)
         return false;
