@@ -116,6 +116,13 @@ void mg_indicator_values_free(mg_indicator_value *v, size_t n);
 
 /* --- Computed by the engine -------------------------------------------------- */
 
+/** The engine measures in order, k = 0, 1, … ("apl_mean",
+ * "below_population", "below_communes"; NULL past the last), and the
+ * French label of one ("" for an unknown key). Added by the indicators
+ * work for the pages' forms and tables. */
+const char *mg_indicator_engine_measure_key(size_t k);
+const char *mg_indicator_engine_measure_label(const char *measure);
+
 /** What the engine needs to compute an indicator: the diagnosis of the
  * indicator's profession, its data year, the threshold, and the
  * communes (territory indices of study communes). */
