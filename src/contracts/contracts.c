@@ -6,6 +6,7 @@
  * participant has a structure page.
  */
 #include "contracts/contracts.h"
+#include "contracts/plan_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,13 @@
 #include "core/utf8.h"
 #include "directory/holidays.h"
 #include "parse/parse.h"
+
+#define check_text mg_ct_check_text
+#define check_date mg_ct_check_date
+#define or_null mg_ct_or_null
+#define org_name mg_ct_org_name
+#define contract_on mg_ct_contract_on
+#define action_on mg_ct_action_on
 
 /* --- Code lists ----------------------------------------------------------- */
 
@@ -90,10 +98,9 @@ CODE_FUNCS(mg_participant_role, mg_participant_role, roles, MG_PARTICIPANT_ROLES
 
 /* Refuses field `field` with a French sentence: into *fe (may be NULL)
  * and d. Returns MG_EINVAL. */
-static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
-    MG_PRINTF(4, 5);
+#define refuse mg_ct_refuse
 
-static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
+int mg_ct_refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -120,9 +127,8 @@ static bool is_space(char c)
  * when empty and not required): UTF-8, at most max characters, no
  * control characters (a multi-line field may hold line breaks and tabs).
  */
-static int check_text(const char *s, size_t max, bool required, bool multiline,
-                      const char *field, const char *label, char **out,
-                      mg_contract_field_error *fe, mg_diag *d)
+int mg_ct_check_text(const char *s, size_t max, bool required, bool multiline, const char *field,
+                     const char *label, char **out, mg_contract_field_error *fe, mg_diag *d)
 {
     *out = NULL;
     if (!s)
@@ -161,8 +167,8 @@ static int check_text(const char *s, size_t max, bool required, bool multiline,
 }
 
 /* A date as typed, "" or NULL for none, into out "YYYY-MM-DD" ("" none). */
-static int check_date(const char *s, const char *field, const char *label, char out[static 11],
-                      mg_contract_field_error *fe, mg_diag *d)
+int mg_ct_check_date(const char *s, const char *field, const char *label, char out[static 11],
+                     mg_contract_field_error *fe, mg_diag *d)
 {
     out[0] = 0;
     if (!s)
@@ -190,8 +196,9 @@ static bool digits(const char *s, size_t n)
 /* The form of a scope key: "" (none), "epci:" and nine digits, or
  * "communes:" and INSEE codes (five characters, digits or 2A/2B) separated
  * by commas, semicolons or spaces. */
-static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_MAX_BYTES + 1],
-                           mg_contract_field_error *fe, mg_diag *d)
+int mg_ct_check_scope(const char *s, const char *field, const char *label,
+                      char out[static MG_CONTRACT_TERRITORY_MAX_BYTES + 1],
+                      mg_contract_field_error *fe, mg_diag *d)
 {
     out[0] = 0;
     if (!s)
@@ -206,11 +213,11 @@ static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_
     static const char expect[] = "« epci: » suivi du SIREN de l'intercommunalité (9 chiffres) "
                                  "ou « communes: » suivi de codes INSEE séparés par des virgules";
     if (len > MG_CONTRACT_TERRITORY_MAX_BYTES)
-        return refuse(fe, d, "territory", "Le territoire est trop long (%d octets au plus).",
+        return refuse(fe, d, field, "%s est trop long (%d octets au plus).", label,
                       MG_CONTRACT_TERRITORY_MAX_BYTES);
     /* What is quoted below must be text. */
     if (mg_utf8_check(s, len, NULL) != len)
-        return refuse(fe, d, "territory", "Le territoire contient des caractères illisibles : %s.",
+        return refuse(fe, d, field, "%s contient des caractères illisibles : %s.", label,
                       expect);
     if (len == 14 && strncmp(s, "epci:", 5) == 0 && digits(s + 5, 9)) {
         memcpy(out, s, len);
@@ -230,9 +237,8 @@ static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_
             bool corsica = j - i == 5 && s[i] == '2' && (s[i + 1] == 'A' || s[i + 1] == 'B') &&
                            digits(s + i + 2, 3);
             if (!(j - i == 5 && (digits(s + i, 5) || corsica)))
-                return refuse(fe, d, "territory",
-                              "Le territoire « %.*s » n'est pas reconnu : %s.",
-                              (int)mg_utf8_prefix(s, 60), s, expect);
+                return refuse(fe, d, field, "%s (« %.*s ») n'est pas reconnu : %s.",
+                              label, (int)mg_utf8_prefix(s, 60), s, expect);
             codes++;
             i = j;
         }
@@ -242,20 +248,26 @@ static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_
             return 0;
         }
     }
-    return refuse(fe, d, "territory", "Le territoire « %.*s » n'est pas reconnu : %s.",
+    return refuse(fe, d, field, "%s (« %.*s ») n'est pas reconnu : %s.", label,
                   (int)mg_utf8_prefix(s, 60), s, expect);
+}
+
+static int check_territory(const char *s, char out[static MG_CONTRACT_TERRITORY_MAX_BYTES + 1],
+                           mg_contract_field_error *fe, mg_diag *d)
+{
+    return mg_ct_check_scope(s, "territory", "Le territoire", out, fe, d);
 }
 
 /* --- Small SQL helpers ------------------------------------------------------ */
 
 /* NULL for "", else s: dates not known are stored as NULL. */
-static const char *or_null(const char *s)
+const char *mg_ct_or_null(const char *s)
 {
     return s && *s ? s : NULL;
 }
 
 /* The name of organisation id into name (cap bytes); MG_ENOTFOUND. */
-static int org_name(mg_db_conn *c, int64_t id, char *name, size_t cap, mg_diag *d)
+int mg_ct_org_name(mg_db_conn *c, int64_t id, char *name, size_t cap, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
     int rc = mg_db_prepare_with(c, "SELECT name FROM organisations WHERE id = ?1",
@@ -277,7 +289,7 @@ static int org_name(mg_db_conn *c, int64_t id, char *name, size_t cap, mg_diag *
 
 #define CONTRACT_COLUMNS                                                                         \
     "c.id, c.organisation_id, o.name, c.kind, c.status, c.title, c.territory, c.starts_on, "     \
-    "c.ends_on, c.created_at, c.updated_at "                                                      \
+    "c.ends_on, c.created_at, c.updated_at, c.is_example "                                                      \
     "FROM contracts c JOIN organisations o ON o.id = c.organisation_id "
 
 static void read_contract(const mg_db_stmt *q, mg_contract *out)
@@ -296,9 +308,10 @@ static void read_contract(const mg_db_stmt *q, mg_contract *out)
     mg_db_column_copy(q, 8, out->ends_on, sizeof out->ends_on);
     mg_db_column_copy(q, 9, out->created_at, sizeof out->created_at);
     mg_db_column_copy(q, 10, out->updated_at, sizeof out->updated_at);
+    out->is_example = mg_db_column_int64(q, 11) != 0;
 }
 
-static int contract_on(mg_db_conn *c, int64_t id, mg_contract *out, mg_diag *d)
+int mg_ct_contract_on(mg_db_conn *c, int64_t id, mg_contract *out, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
     int rc = mg_db_prepare_with(c, "SELECT " CONTRACT_COLUMNS "WHERE c.id = ?1",
@@ -463,6 +476,7 @@ int mg_contract_get(mg_db *db, int64_t id, mg_contract *out, mg_diag *d)
 struct list_tx {
     const int64_t *orgs;
     size_t norgs;
+    bool seen; /* seen without leading (mg_contract_list_seen_by), else led */
     mg_contract *out;
     size_t n, cap, total;
 };
@@ -480,25 +494,35 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct list_tx *t = ctx;
     t->n = t->total = 0;
-    char ph[32 * 6], sql[768];
+    char ph[32 * 6];
     placeholders(ph, sizeof ph, t->norgs);
     mg_db_param orgs[32];
     for (size_t i = 0; i < t->norgs; i++)
         orgs[i] = MG_DB_INT(t->orgs[i]);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM contracts WHERE organisation_id IN (%s)", ph);
+    char where[1024];
+    if (t->seen)
+        snprintf(where, sizeof where,
+                 "c.organisation_id NOT IN (%s) AND (c.id IN (SELECT contract_id FROM "
+                 "contract_signatories WHERE organisation_id IN (%s)) OR c.id IN "
+                 "(SELECT a.contract_id FROM action_participants p JOIN contract_actions a "
+                 "ON a.id = p.action_id WHERE p.organisation_id IN (%s))) ",
+                 ph, ph, ph);
+    else
+        snprintf(where, sizeof where, "c.organisation_id IN (%s) ", ph);
+    char sql2[2048];
+    snprintf(sql2, sizeof sql2, "SELECT count(*) FROM contracts c WHERE %s", where);
     int64_t total = 0;
-    int rc = mg_db_query_int(c, sql, orgs, t->norgs, &total, d);
+    int rc = mg_db_query_int(c, sql2, orgs, t->norgs, &total, d);
     if (rc == MG_ENOTFOUND)
         rc = 0;
     if (rc < 0)
         return rc;
     t->total = (size_t)total;
-    snprintf(sql, sizeof sql,
-             "SELECT " CONTRACT_COLUMNS "WHERE c.organisation_id IN (%s) ORDER BY c.title, c.id "
-             "LIMIT %d",
-             ph, (int)MG_CONTRACT_LIST_MAX);
+    snprintf(sql2, sizeof sql2,
+             "SELECT " CONTRACT_COLUMNS "WHERE %s ORDER BY c.title, c.id LIMIT %d", where,
+             (int)MG_CONTRACT_LIST_MAX);
     mg_db_stmt *q = NULL;
-    rc = mg_db_prepare_with(c, sql, orgs, t->norgs, &q, d);
+    rc = mg_db_prepare_with(c, sql2, orgs, t->norgs, &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == MG_CONTRACT_LIST_MAX)
@@ -520,8 +544,8 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc < 0 ? rc : 0;
 }
 
-int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out, size_t *n,
-                     size_t *total, mg_diag *d)
+static int list_contracts(mg_db *db, bool seen, const int64_t *orgs, size_t norgs,
+                          mg_contract **out, size_t *n, size_t *total, mg_diag *d)
 {
     if (!db || !out || !n || (norgs && !orgs) || norgs > 32)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_list: bad arguments");
@@ -531,7 +555,7 @@ int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract *
         *total = 0;
     if (norgs == 0)
         return 0;
-    struct list_tx t = {.orgs = orgs, .norgs = norgs};
+    struct list_tx t = {.orgs = orgs, .norgs = norgs, .seen = seen};
     int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
     if (rc < 0 || t.n == 0) {
         free(t.out);
@@ -546,6 +570,18 @@ int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract *
     return rc;
 }
 
+int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out, size_t *n,
+                     size_t *total, mg_diag *d)
+{
+    return list_contracts(db, false, orgs, norgs, out, n, total, d);
+}
+
+int mg_contract_list_seen_by(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out,
+                             size_t *n, size_t *total, mg_diag *d)
+{
+    return list_contracts(db, true, orgs, norgs, out, n, total, d);
+}
+
 /* --- Actions -------------------------------------------------------------------- */
 
 #define ACTION_COLUMNS                                                                           \
@@ -554,7 +590,11 @@ int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract *
     "(SELECT count(*) FROM action_participants x WHERE x.action_id = a.id "                      \
     "AND x.role = 'partner'), "                                                                  \
     "CASE WHEN EXISTS (SELECT 1 FROM structures s WHERE s.organisation_id = pl.organisation_id) " \
-    "THEN 1 ELSE 0 END "                                                                         \
+    "THEN 1 ELSE 0 END, "                                                                        \
+    "a.axis_id, a.objectives, a.contact_role, a.target_publics, a.target_communes, a.priority, " \
+    "a.scenario_id, a.is_example, "                                                              \
+    "(SELECT min(m.due_on) FROM action_milestones m WHERE m.action_id = a.id "                  \
+    "AND m.done_on IS NULL AND m.due_on IS NOT NULL) "                                           \
     "FROM contract_actions a "                                                                   \
     "LEFT JOIN action_participants pl ON pl.action_id = a.id AND pl.role = 'pilot' "             \
     "LEFT JOIN organisations po ON po.id = pl.organisation_id "
@@ -564,6 +604,8 @@ void mg_contract_action_clear(mg_contract_action *a)
     if (!a)
         return;
     free(a->description);
+    free(a->objectives);
+    free(a->target_communes);
     memset(a, 0, sizeof *a);
 }
 
@@ -571,8 +613,11 @@ void mg_contract_actions_free(mg_contract_action *a, size_t n)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(a[i].description);
+        free(a[i].objectives);
+        free(a[i].target_communes);
+    }
     free(a);
 }
 
@@ -596,10 +641,31 @@ static int read_action(const mg_db_stmt *q, mg_contract_action *out)
     mg_db_column_copy(q, 10, out->pilot_name, sizeof out->pilot_name);
     out->partners = (size_t)mg_db_column_int64(q, 11);
     out->pilot_in_directory = out->pilot_id > 0 && mg_db_column_int64(q, 12) != 0;
+    out->axis_id = mg_db_column_int64(q, 13);
+    const char *obj = mg_db_column_text(q, 14), *communes = mg_db_column_text(q, 17);
+    out->objectives = strdup(obj ? obj : "");
+    out->target_communes = strdup(communes ? communes : "");
+    mg_db_column_copy(q, 15, out->contact_role, sizeof out->contact_role);
+    mg_db_column_copy(q, 16, out->target_publics, sizeof out->target_publics);
+    out->priority = (int)mg_db_column_int64(q, 18);
+    out->scenario_id = mg_db_column_int64(q, 19);
+    out->is_example = mg_db_column_int64(q, 20) != 0;
+    if (!out->objectives || !out->target_communes) {
+        mg_contract_action_clear(out);
+        return MG_ENOMEM;
+    }
+    /* Late: its own dates, or a milestone not done past its due date (the
+     * earliest such due date is enough). */
+    char today[11];
+    mg_contract_today(today);
+    const char *first_due = mg_db_column_text(q, 21);
+    out->late = mg_contract_action_is_late(out, today) ||
+                (first_due && first_due[0] && strcmp(first_due, today) < 0 &&
+                 out->status != MG_ACTION_DONE && out->status != MG_ACTION_ABANDONED);
     return 0;
 }
 
-static int action_on(mg_db_conn *c, int64_t id, mg_contract_action *out, mg_diag *d)
+int mg_ct_action_on(mg_db_conn *c, int64_t id, mg_contract_action *out, mg_diag *d)
 {
     mg_db_stmt *q = NULL;
     int rc = mg_db_prepare_with(c, "SELECT " ACTION_COLUMNS "WHERE a.id = ?1",
@@ -616,62 +682,131 @@ static int action_on(mg_db_conn *c, int64_t id, mg_contract_action *out, mg_diag
 
 struct create_action_tx {
     int64_t by, contract_id;
-    const char *title, *description, *status, *starts_on, *due_on;
+    const mg_ct_action_checked *k;
+    mg_contract_field_error *fe;
     int64_t id;
 };
+
+int mg_ct_action_refs(mg_db_conn *c, int64_t contract_id, const mg_ct_action_checked *k,
+                      mg_contract_field_error *fe, mg_diag *d)
+{
+    int64_t found = 0;
+    int rc = 0;
+    if (k->axis_id) {
+        rc = mg_db_query_int(c, "SELECT contract_id FROM contract_axes WHERE id = ?1",
+                             MG_DB_PARAMS(MG_DB_INT(k->axis_id)), &found, d);
+        if (rc == MG_ENOTFOUND || (rc == 0 && found != contract_id))
+            return refuse(fe, d, "axis", "L'axe choisi n'est pas un axe de ce contrat.");
+        if (rc < 0)
+            return rc;
+    }
+    if (k->scenario_id) {
+        rc = mg_db_query_int(c, "SELECT id FROM scenarios WHERE id = ?1",
+                             MG_DB_PARAMS(MG_DB_INT(k->scenario_id)), &found, d);
+        if (rc == MG_ENOTFOUND)
+            return refuse(fe, d, "scenario", "Le scénario choisi n'existe pas.");
+    }
+    return rc < 0 ? rc : 0;
+}
 
 static int create_action_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct create_action_tx *t = ctx;
+    const mg_ct_action_checked *k = t->k;
     t->id = 0;
-    mg_contract k;
-    int rc = contract_on(c, t->contract_id, &k, d);
+    mg_contract ct;
+    int rc = contract_on(c, t->contract_id, &ct, d);
+    if (rc == 0)
+        rc = mg_ct_action_refs(c, t->contract_id, k, t->fe, d);
     if (rc < 0)
         return rc;
     char now[MG_DB_TIMESTAMP_SIZE];
     if ((rc = mg_db_timestamp(now, d)) < 0)
         return rc;
+    const char *status = mg_action_status_key(k->status);
+    char priority[4];
+    snprintf(priority, sizeof priority, "%d", k->priority);
     rc = mg_db_query_int(c,
                          "INSERT INTO contract_actions (contract_id, title, description, status, "
-                         "starts_on, due_on, created_at, updated_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-                         MG_DB_PARAMS(MG_DB_INT(t->contract_id), MG_DB_TEXT(t->title),
-                                      MG_DB_TEXT(t->description), MG_DB_TEXT(t->status),
-                                      MG_DB_TEXT(or_null(t->starts_on)),
-                                      MG_DB_TEXT(or_null(t->due_on)), MG_DB_TEXT(now)),
+                         "starts_on, due_on, created_at, updated_at, axis_id, objectives, "
+                         "contact_role, target_publics, target_communes, priority, scenario_id) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                         "RETURNING id",
+                         MG_DB_PARAMS(MG_DB_INT(t->contract_id), MG_DB_TEXT(k->title),
+                                      MG_DB_TEXT(k->description), MG_DB_TEXT(status),
+                                      MG_DB_TEXT(or_null(k->starts_on)),
+                                      MG_DB_TEXT(or_null(k->due_on)), MG_DB_TEXT(now),
+                                      k->axis_id ? MG_DB_INT(k->axis_id) : MG_DB_NULL,
+                                      MG_DB_TEXT(k->objectives), MG_DB_TEXT(k->contact_role),
+                                      MG_DB_TEXT(k->target_publics),
+                                      MG_DB_TEXT(k->target_communes), MG_DB_INT(k->priority),
+                                      k->scenario_id ? MG_DB_INT(k->scenario_id) : MG_DB_NULL),
                          &t->id, d);
     if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new action has no id");
     if (rc < 0)
         return rc;
-    char contract[24];
+    char contract[24], axis[24] = "", scenario[24] = "";
     snprintf(contract, sizeof contract, "%lld", (long long)t->contract_id);
+    if (k->axis_id)
+        snprintf(axis, sizeof axis, "%lld", (long long)k->axis_id);
+    if (k->scenario_id)
+        snprintf(scenario, sizeof scenario, "%lld", (long long)k->scenario_id);
     mg_audit_change ch[] = {
         {"contract_id", NULL, contract, false},
-        {"title", NULL, t->title, false},
-        {"description", NULL, or_null(t->description), false},
-        {"status", NULL, t->status, false},
-        {"starts_on", NULL, or_null(t->starts_on), false},
-        {"due_on", NULL, or_null(t->due_on), false},
+        {"title", NULL, k->title, false},
+        {"description", NULL, or_null(k->description), false},
+        {"status", NULL, status, false},
+        {"starts_on", NULL, or_null(k->starts_on), false},
+        {"due_on", NULL, or_null(k->due_on), false},
+        {"axis_id", NULL, or_null(axis), false},
+        {"objectives", NULL, or_null(k->objectives), false},
+        {"contact_role", NULL, or_null(k->contact_role), false},
+        {"target_publics", NULL, or_null(k->target_publics), false},
+        {"target_communes", NULL, or_null(k->target_communes), false},
+        {"priority", NULL, priority, false},
+        {"scenario_id", NULL, or_null(scenario), false},
     };
-    mg_audit_entry e = {.account_id = t->by, .organisation_id = k.organisation_id,
+    mg_audit_entry e = {.account_id = t->by, .organisation_id = ct.organisation_id,
                         .object_type = "action", .object_id = t->id, .verb = "create",
                         .changes = ch, .nchanges = sizeof ch / sizeof ch[0]};
     return mg_audit_append(c, &e, NULL, d);
 }
 
-/* An action's input as checked: what is stored. */
-typedef struct action_checked {
-    mg_action_status status;
-    char *title, *description; /* malloc'd */
-    char starts_on[11], due_on[11];
-} action_checked;
+void mg_ct_action_checked_free(mg_ct_action_checked *k)
+{
+    free(k->title);
+    free(k->description);
+    free(k->objectives);
+    free(k->contact_role);
+    free(k->target_publics);
+    k->title = k->description = k->objectives = k->contact_role = k->target_publics = NULL;
+}
 
-static int action_check(const mg_contract_action_input *in, action_checked *out,
-                        mg_contract_field_error *fe, mg_diag *d)
+/* An optional id typed in a form ("" or NULL: 0). */
+static int check_ref(const char *s, const char *field, const char *what, int64_t *out,
+                     mg_contract_field_error *fe, mg_diag *d)
+{
+    *out = 0;
+    if (!s)
+        return 0;
+    while (is_space(*s))
+        s++;
+    if (!*s)
+        return 0;
+    if (mg_parse_id(s, INT64_MAX, out, NULL) != 0) {
+        *out = 0;
+        return refuse(fe, d, field, "%s n'existe pas.", what);
+    }
+    return 0;
+}
+
+int mg_ct_action_check(const mg_contract_action_input *in, mg_ct_action_checked *out,
+                       mg_contract_field_error *fe, mg_diag *d)
 {
     memset(out, 0, sizeof *out);
     out->status = MG_ACTION_PLANNED;
+    out->priority = 2;
     if (in->status && *in->status && mg_action_status_parse(in->status, &out->status) != 0)
         return refuse(fe, d, "status", "Le statut choisi n'existe pas.");
     int rc = check_text(in->title, MG_CONTRACT_TITLE_MAX_CHARS, true, false, "title", "Intitulé",
@@ -685,11 +820,37 @@ static int action_check(const mg_contract_action_input *in, action_checked *out,
         rc = check_date(in->due_on, "due_on", "Fin prévue", out->due_on, fe, d);
     if (rc == 0 && out->starts_on[0] && out->due_on[0] && strcmp(out->due_on, out->starts_on) < 0)
         rc = refuse(fe, d, "due_on", "La fin prévue de l'action précède son début.");
-    if (rc < 0) {
-        free(out->title);
-        free(out->description);
-        out->title = out->description = NULL;
+    if (rc == 0)
+        rc = check_ref(in->axis, "axis", "L'axe choisi", &out->axis_id, fe, d);
+    if (rc == 0)
+        rc = check_text(in->objectives, MG_CONTRACT_DESCRIPTION_MAX_CHARS, false, true,
+                        "objectives", "Objectifs", &out->objectives, fe, d);
+    if (rc == 0)
+        rc = check_text(in->contact_role, 200, false, false, "contact_role",
+                        "Contact (fonction)", &out->contact_role, fe, d);
+    if (rc == 0)
+        rc = check_text(in->target_publics, 500, false, false, "target_publics",
+                        "Publics cibles", &out->target_publics, fe, d);
+    if (rc == 0)
+        rc = mg_ct_check_scope(in->target_communes, "target_communes",
+                               "Le champ « Communes ciblées »", out->target_communes, fe, d);
+    if (rc == 0 && in->priority && in->priority[0]) {
+        const char *p = in->priority;
+        while (is_space(*p))
+            p++;
+        size_t len = strlen(p);
+        while (len && is_space(p[len - 1]))
+            len--;
+        if (len == 1 && p[0] >= '1' && p[0] <= '3')
+            out->priority = p[0] - '0';
+        else if (len)
+            rc = refuse(fe, d, "priority",
+                        "La priorité est 1 (haute), 2 (normale) ou 3 (basse).");
     }
+    if (rc == 0)
+        rc = check_ref(in->scenario, "scenario", "Le scénario choisi", &out->scenario_id, fe, d);
+    if (rc < 0)
+        mg_ct_action_checked_free(out);
     return rc;
 }
 
@@ -701,10 +862,9 @@ int mg_contract_action_input_check(const mg_contract_action_input *in,
     if (!in)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "mg_contract_action_input_check: bad arguments");
-    action_checked k;
-    int rc = action_check(in, &k, fe, d);
-    free(k.title);
-    free(k.description);
+    mg_ct_action_checked k;
+    int rc = mg_ct_action_check(in, &k, fe, d);
+    mg_ct_action_checked_free(&k);
     return rc;
 }
 
@@ -721,19 +881,15 @@ int mg_contract_action_create(mg_db *db, int64_t by, int64_t contract_id,
     if (contract_id <= 0)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no contract has id %lld",
                            (long long)contract_id);
-    action_checked k;
-    int rc = action_check(in, &k, fe, d);
+    mg_ct_action_checked k;
+    int rc = mg_ct_action_check(in, &k, fe, d);
     if (rc < 0)
         return rc;
-    struct create_action_tx t = {.by = by, .contract_id = contract_id, .title = k.title,
-                                 .description = k.description,
-                                 .status = mg_action_status_key(k.status),
-                                 .starts_on = k.starts_on, .due_on = k.due_on};
+    struct create_action_tx t = {.by = by, .contract_id = contract_id, .k = &k, .fe = fe};
     rc = mg_db_transaction(db, MG_DB_TX_WRITE, create_action_body, &t, d);
     if (rc == 0 && id_out)
         *id_out = t.id;
-    free(k.title);
-    free(k.description);
+    mg_ct_action_checked_free(&k);
     return rc;
 }
 
@@ -773,7 +929,7 @@ static int actions_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct actions_tx *t = ctx;
     for (size_t i = 0; i < t->n; i++)
-        free(t->out[i].description);
+        mg_contract_action_clear(&t->out[i]);
     t->n = 0;
     mg_db_stmt *q = NULL;
     char sql[1024];
@@ -796,7 +952,7 @@ static int actions_body(mg_db_conn *c, void *ctx, mg_diag *d)
         if (rc == 0)
             t->n++;
         else
-            free(t->out[t->n].description);
+            mg_contract_action_clear(&t->out[t->n]);
     }
     mg_db_finalize(q);
     return rc < 0 ? rc : 0;
