@@ -5,14 +5,17 @@
  * mg_contract_action_create make before the database). The input is split
  * on the byte 0x1E into the fields kind, title, territory, starts_on,
  * ends_on, status of a contract, then title, description, status,
- * starts_on, due_on of an action (fields past the input are NULL).
+ * starts_on, due_on, axis, objectives, contact_role, target_publics,
+ * target_communes, priority, scenario of an action (fields past the input
+ * are NULL).
  *
  * Beyond the sanitizers it checks the module's promises: the answer is 0
  * or MG_EINVAL; a refusal names one of the form's fields and says why in a
  * French sentence that is valid UTF-8 (it goes into a page, and quotes
  * what was typed); an accepted territory is empty or one of the two scope
- * forms; accepted dates are read by mg_parse_date; the same input gives
- * the same answer twice.
+ * forms, and so are accepted target communes; an accepted priority is
+ * empty or 1 to 3; accepted dates are read by mg_parse_date; the same
+ * input gives the same answer twice.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +28,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NFIELDS 11
+#define NFIELDS 18
 
 static bool is_field(const char *f, const char *const *names)
 {
@@ -90,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static const char *const contract_fields[] = {"kind", "title", "territory", "starts_on",
                                                   "ends_on", "status", NULL};
-    mg_contract_input in = {f[0], f[1], f[2], f[3], f[4], f[5]};
+    mg_contract_input in = {.kind = f[0], .title = f[1], .territory = f[2], .starts_on = f[3],
+                            .ends_on = f[4], .status = f[5]};
     mg_contract_field_error fe;
     mg_diag d = {{0}};
     int rc = mg_contract_input_check(&in, &fe, &d);
@@ -109,9 +113,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(mg_contract_input_check(&in, &fe2, &d2) == rc);
     check(rc == 0 || strcmp(fe.field, fe2.field) == 0);
 
-    static const char *const action_fields[] = {"title", "description", "status", "starts_on",
-                                                "due_on", NULL};
-    mg_contract_action_input ai = {f[6], f[7], f[8], f[9], f[10]};
+    static const char *const action_fields[] = {
+        "title",      "description",  "status",         "starts_on",       "due_on",   "axis",
+        "objectives", "contact_role", "target_publics", "target_communes", "priority", "scenario",
+        NULL};
+    mg_contract_action_input ai = {.title = f[6],
+                                   .description = f[7],
+                                   .status = f[8],
+                                   .starts_on = f[9],
+                                   .due_on = f[10],
+                                   .axis = f[11],
+                                   .objectives = f[12],
+                                   .contact_role = f[13],
+                                   .target_publics = f[14],
+                                   .target_communes = f[15],
+                                   .priority = f[16],
+                                   .scenario = f[17]};
     mg_diag d3 = {{0}};
     rc = mg_contract_action_input_check(&ai, &fe, &d3);
     check_answer(rc, &fe, &d3, action_fields);
@@ -119,7 +136,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(!blank(ai.title));
         check_date(ai.starts_on);
         check_date(ai.due_on);
+        const char *t = ai.target_communes ? ai.target_communes : "";
+        while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n' || *t == '\v' || *t == '\f')
+            t++;
+        check(!*t || strncmp(t, "epci:", 5) == 0 || strncmp(t, "communes:", 9) == 0);
+        const char *pr = ai.priority ? ai.priority : "";
+        while (*pr == ' ' || *pr == '\t')
+            pr++;
+        check(blank(pr) || (*pr >= '1' && *pr <= '3' && blank(pr + 1)));
     }
+    mg_contract_field_error fe3;
+    mg_diag d4 = {{0}};
+    check(mg_contract_action_input_check(&ai, &fe3, &d4) == rc);
     free(copy);
     return 0;
 }
