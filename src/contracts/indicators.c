@@ -85,6 +85,17 @@ const char *mg_indicator_engine_measure_key(size_t k)
 
 /* --- Checks of what people type --------------------------------------------- */
 
+/* The APL's unit for an indicator (50 characters at most): the
+ * profession's, or its short form for GPs. */
+static const char *apl_unit(const mg_profession *p)
+{
+    size_t chars = 0;
+    mg_utf8_check(p->unit, strlen(p->unit), &chars);
+    if (chars <= 50)
+        return p->unit;
+    return p->scale == 1.0 ? "consultations par an et par habitant" : "APL";
+}
+
 typedef struct indicator_checked {
     char *title, *unit; /* malloc'd */
     bool higher_is_better;
@@ -167,7 +178,7 @@ static int indicator_check(const mg_indicator_input *in, indicator_checked *out,
             snprintf(out->profession, sizeof out->profession, "%s", p->key);
             if (!out->unit[0]) {
                 free(out->unit);
-                out->unit = strdup(m->unit ? m->unit : p->unit);
+                out->unit = strdup(m->unit ? m->unit : apl_unit(p));
                 if (!out->unit)
                     rc = MG_ENOMEM;
             }
