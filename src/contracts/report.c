@@ -814,8 +814,8 @@ static int pdf_action(mg_doc *doc, const mg_bilan *r, const mg_bilan_action *x, 
         static const mg_doc_column cols[7] = {
             {"Indicateur", 3.0, MG_DOC_LEFT}, {"Première valeur", 1.6, MG_DOC_RIGHT},
             {"Dernière valeur", 1.6, MG_DOC_RIGHT}, {"Évolution", 1.4, MG_DOC_RIGHT},
-            {"Cible", 1.2, MG_DOC_RIGHT}, {"Sens", 0.9, MG_DOC_CENTER},
-            {"Atteinte", 0.9, MG_DOC_CENTER},
+            {"Cible", 1.2, MG_DOC_RIGHT}, {"Sens", 0.7, MG_DOC_CENTER},
+            {"Atteinte", 1.1, MG_DOC_CENTER},
         };
         size_t n = x->nindicators;
         const char **cells = mg_alloc_array(7 * n, sizeof *cells);
@@ -881,20 +881,25 @@ static int pdf_draw(mg_doc *doc, const mg_bilan *r, mg_diag *d)
     }
     if ((rc = mg_doc_paragraph(doc, MG_DOC_STRONG, buf, d)))
         return rc;
-    char n_act[32], n_done[32], n_late[32], planned[64], paid[64];
+    char n_act[32], n_done[32], n_late[32], planned[64], committed[64], paid[64];
     snprintf(n_act, sizeof n_act, "%zu", r->nactions);
     snprintf(n_done, sizeof n_done, "%zu", r->by_status[MG_ACTION_DONE]);
     snprintf(n_late, sizeof n_late, "%zu", r->late);
-    euros(r->total.planned, planned, sizeof planned);
-    euros(r->total.paid, paid, sizeof paid);
-    mg_doc_figure figs[5] = {
+    /* whole euros in the boxes (the tables give the cents) */
+    euros((r->total.planned + 50) / 100 * 100, planned, sizeof planned);
+    euros((r->total.committed + 50) / 100 * 100, committed, sizeof committed);
+    euros((r->total.paid + 50) / 100 * 100, paid, sizeof paid);
+    mg_doc_figure counts[3] = {
         {n_act, r->nactions > 1 ? "actions" : "action"},
         {n_done, "réalisées"},
         {n_late, "en retard"},
+    };
+    mg_doc_figure money[3] = {
         {planned, "budget prévu"},
+        {committed, "engagé"},
         {paid, "payé"},
     };
-    if ((rc = mg_doc_figures(doc, figs, 5, d)))
+    if ((rc = mg_doc_figures(doc, counts, 3, d)) || (rc = mg_doc_figures(doc, money, 3, d)))
         return rc;
     snprintf(buf, sizeof buf,
              "Budget : lignes en cours (un avenant remplace une ligne sans l'effacer), en euros. "
