@@ -28,6 +28,7 @@ static void usage(FILE *f)
           "  user      add an account, with a role in an organisation\n"
           "  directory the directory of local actors: import (data·inclusion, FINESS,\n"
           "            annuaire santé), export, merges of duplicates\n"
+          "  contracts contracts and their action plans: create, import a plan (CSV, XLSX)\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -70,6 +71,8 @@ int main(int argc, char **argv)
         return mg_cmd_user(argc - 1, argv + 1);
     if (strcmp(cmd, "directory") == 0)
         return mg_cmd_directory(argc - 1, argv + 1);
+    if (strcmp(cmd, "contracts") == 0)
+        return mg_cmd_contracts(argc - 1, argv + 1);
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;
