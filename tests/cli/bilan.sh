@@ -48,18 +48,23 @@ grep -Eq '^Page size: +595\.28?[0-9]* x 841\.89 pts \(A4\)' "$tmp/info" && ok ||
     fail "size: $(grep 'Page size' "$tmp/info")"
 grep -Eq '^Creator: +maillage$' "$tmp/info" && ok || fail "creator"
 grep -Eq '^Title: +Bilan — Contrat' "$tmp/info" && ok || fail "title: $(grep Title "$tmp/info")"
-pdftotext "$tmp/c1.pdf" "$tmp/c1.txt" && ok || fail "pdftotext"
+pdftotext "$tmp/c1.pdf" "$tmp/c1.txt" && pdftotext -layout "$tmp/c1.pdf" "$tmp/c1.layout" && ok ||
+    fail "pdftotext"
 
-# check_pdf TEXT CONTRACT: the titles of CONTRACT's actions and its totals
-# by funder and in all, from the generator's record, are in TEXT; the
-# other contract's actions are not.
+# check_pdf PDF CONTRACT: the titles of CONTRACT's actions (in PDF's text,
+# PDF.txt) and its totals by funder and in all (each a row of the layout,
+# PDF.layout), from the generator's record, are there; the other
+# contract's actions are not.
 check_pdf() {
     python3 - "$1" "$tmp/data.tsv" "$2" <<'PY' && ok || fail "the bilan's text against the data ($1)"
 import re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-# one line, one kind of space: pdftotext cuts long titles, and French
-# figures hold narrow no-break spaces
-text = re.sub(r"[\s\u202f\u2009\u00a0]+", " ", text)
+# one kind of space: French figures hold narrow no-break spaces, and
+# pdftotext cuts long titles over lines (joined) and spaces table columns
+# (a row stays one line in the layout)
+space = r"[ \t\u202f\u2009\u00a0]+"
+text = re.sub(space, " ", open(sys.argv[1] + ".txt", encoding="utf-8").read().replace("\n", " "))
+layout = [re.sub(space, " ", l).strip()
+          for l in open(sys.argv[1] + ".layout", encoding="utf-8")]
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2], encoding="utf-8")]
 contract = sys.argv[3]
 def euros(cents):
@@ -78,16 +83,16 @@ lines = [r for r in rows if r[0] == "line" and r[1] == contract]
 assert lines, "no budget line in the data"
 total = [sum(int(r[k]) for r in lines) for k in (5, 6, 7)]
 want = "Total " + " ".join(euros(v) for v in total)
-assert want in text, ("total row", want)
+assert want in layout, ("total row", want)
 funders = sorted({r[3] for r in lines})
 for f in funders:
     sums = [sum(int(r[k]) for r in lines if r[3] == f) for k in (5, 6, 7)]
     row = f + " " + " ".join(euros(v) for v in sums)
-    assert row in text, ("funder row", row)
+    assert row in layout, ("funder row", row)
 print(f"{len(titles)} titles, {len(funders)} funders and the total {want!r} found")
 PY
 }
-check_pdf "$tmp/c1.txt" "$c1"
+check_pdf "$tmp/c1" "$c1"
 
 # --- The XLSX: three sheets; the Budget sheet adds up ------------------------------------
 get "/contrats/$c1/bilan.xlsx" "$tmp/c1.xlsx"
@@ -151,11 +156,11 @@ grep -q 'deux lettres' "$tmp/bad" && ok || fail "short query's message"
 grep -q 'value="a"' "$tmp/bad" && ok || fail "the refused query is not kept in the form"
 get "/contrats/dispositif/bilan.pdf" "$tmp/bad" 400
 get "/contrats/999999/bilan.pdf" "$tmp/bad" 404
-grep -q "Ce contrat n'existe pas" "$tmp/bad" && ok || fail "404's message"
+grep -Eq "Ce contrat n(&#39;|')existe pas" "$tmp/bad" && ok || fail "404's message"
 get "/contrats/abc/bilan" "$tmp/bad" 404
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/contrats/$c1/bilan.pdf")
 [ "$code" != 200 ] && ok || fail "an anonymous visitor got the bilan"
 get "/contrats/$c2/bilan.pdf" "$tmp/c2.pdf"
-pdftotext "$tmp/c2.pdf" "$tmp/c2.txt"
-check_pdf "$tmp/c2.txt" "$c2"
+pdftotext "$tmp/c2.pdf" "$tmp/c2.txt" && pdftotext -layout "$tmp/c2.pdf" "$tmp/c2.layout"
+check_pdf "$tmp/c2" "$c2"
 finish
