@@ -560,8 +560,8 @@ static void effect_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v,
     mg_html_text(b, s.label);
     mg_buf_printf(b, " (%zu commune%s, ", ef.ncommunes, ef.ncommunes > 1 ? "s" : "");
     number(b, ef.population, 0);
-    mg_buf_puts(b, " habitants), données 2021, valeurs calculées avec toutes les communes "
-                   "voisines.</p>\n");
+    mg_buf_puts(b, " habitants), données 2021 : l'APL calculée par maillage (celle des "
+                   "indicateurs calculés), avec toutes les communes voisines.</p>\n");
     mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Effet attendu du scénario sur les "
                    "communes ciblées</caption><thead><tr><th scope=\"col\">Mesure</th>"
                    "<th scope=\"col\">Avant</th><th scope=\"col\">Après</th>"

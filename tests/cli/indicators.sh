@@ -114,5 +114,50 @@ text = re.sub(r"[\s\u202f\u2009\u00a0]+", " ", open(sys.argv[1], encoding="utf-8
 assert re.search(r"<th scope=\"row\">30/06/2025</th><td class=\"num\">1 234,5\d?</td><td>—</td><td>Rapport \(exemple\)</td>", text), "row"
 assert "1 200 au 31/12/2027" in text
 PY
+# --- The expected effect of an action modelled by a scenario -----------------------------
+# Three GPs more at Fanjeaux (11136), saved through the API; a new action
+# on the EPCI names it and has a budget line of 50 000 € (exemple).
+code=$(curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    --data '{"name": "Trois médecins à Fanjeaux (exemple)", "profession": "mg", "actions": [{"kind": "gp", "commune": "11136", "count": 3}]}' \
+    -o "$tmp/scen.json" -w '%{http_code}' "$base/api/v1/scenarios")
+[ "$code" = 201 ] || [ "$code" = 200 ] && ok || fail "POST /api/v1/scenarios: $code $(head -c 300 "$tmp/scen.json")"
+sid=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j.get("id") or j["scenario"]["id"])' "$tmp/scen.json")
+req POST "/contrats/$c/actions" "$tmp/act" 303 \
+    "title=Maison+de+sant%C3%A9+(exemple)&description=&status=in_progress&starts_on=&due_on=&axis=&objectives=&contact_role=&target_publics=&target_communes=epci%3A200035707&priority=2&scenario=$sid"
+a2=$(grep -i '^Location:' "$tmp/act.h" | grep -Eo '/actions/[0-9]+' | grep -Eo '[0-9]+')
+[ -n "$a2" ] && ok || fail "no id for the modelled action: $(grep -i '^Location:' "$tmp/act.h")"
+req GET "/contrats/$c/actions/$a2" "$tmp/page-a2.html" 200
+funder=$(python3 -c 'import re,sys; t=open(sys.argv[1],encoding="utf-8").read(); s=re.search(r"<select[^>]*name=\"funder\".*?</select>",t,re.S).group(0); print(re.findall(r"<option value=\"(\d+)\"",s)[0])' "$tmp/page-a2.html")
+req POST "/contrats/$c/actions/$a2/budget" "$tmp/line" 303 \
+    "funder=$funder&year=2026&nature=investment&planned=50+000&committed=&paid="
+req POST "/contrats/$c/actions/$a2/indicateurs" "$tmp/new4" 303 \
+    "title=Communes+sous+le+seuil&unit=&direction=down&target=&target_on=&source=engine&measure=below_communes&profession=mg"
+req GET "/api/v1/scenarios/$sid/evaluation?base=model" "$tmp/eval.json" 200
+req GET "/contrats/$c/actions/$a2" "$tmp/page4.html" 200
+python3 - "$tmp/page4.html" "$tmp/eval.json" "$tmp/access.json" <<'PY' && ok || fail "the expected effect against the scenario's evaluation"
+import json, re, sys
+text = re.sub(r"[\s\u202f\u2009\u00a0]+", " ", open(sys.argv[1], encoding="utf-8").read())
+ev = json.load(open(sys.argv[2]))
+acc = json.load(open(sys.argv[3]))
+def epci(summary):
+    rows = summary.get("epci") or summary.get("epcis")
+    return next(r for r in rows if r["code"] == "200035707")
+before = round(acc["summary"]["territory"]["population_below"])
+after = round(epci(ev["after"])["population_below"])
+assert round(epci(ev["before"])["population_below"]) == before
+fr = lambda v: f"{v:,}".replace(",", " ")
+m = re.search(r"<th scope=\"row\">Habitants sous le seuil de 2,5</th><td class=\"num\">([^<]*)</td><td class=\"num\">([^<]*)</td>", text)
+assert m, "no row of inhabitants below"
+assert m.group(1) == fr(before) and m.group(2) == fr(after), (m.groups(), before, after)
+lifted = before - after
+assert lifted > 0
+assert f"<dt>Personnes passées au-dessus du seuil</dt><dd>{fr(lifted)}</dd>" in text
+assert "<dd>50 000 €</dd>" in text
+per = 50000 / lifted
+want = (f"{per:,.2f}" if per < 100 else f"{per:,.0f}").replace(",", " ").replace(".", ",")
+assert f"<dd>{want} €</dd>" in text, want
+assert "Après réalisation" in text and "Communes sous le seuil" in text
+PY
+
 kill -0 $pid 2>/dev/null && ok || fail "the server stopped"
 finish
