@@ -807,6 +807,7 @@ struct refresh_tx {
     int64_t by, indicator_id, action_id;
     int64_t lead;
     value_row v;
+    bool dry;   /* only say whether a value would be added */
     bool added;
 };
 
@@ -824,6 +825,10 @@ static int engine_refresh_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
     if (there > 0)
         return 0; /* the same inputs: the value is there already */
+    if (t->dry) {
+        t->added = true; /* would be */
+        return 0;
+    }
     char now[MG_DB_TIMESTAMP_SIZE];
     int64_t id = 0;
     if ((rc = lead_of_action(c, t->action_id, &t->lead, d)) < 0 ||
@@ -874,7 +879,13 @@ int mg_indicator_engine_refresh(mg_db *db, int64_t by, int64_t indicator_id,
         t.v.params_json = params;
         t.v.source_note = "Calculé par maillage (méthode DREES)";
         t.v.comment = "";
-        rc = mg_db_transaction(db, MG_DB_TX_WRITE, engine_refresh_body, &t, d);
+        /* Most calls find the value there: a read first, so that showing a
+         * page does not take the write lock; the write checks again. */
+        t.dry = true;
+        rc = mg_db_transaction(db, MG_DB_TX_READ, engine_refresh_body, &t, d);
+        t.dry = false;
+        if (rc == 0 && t.added)
+            rc = mg_db_transaction(db, MG_DB_TX_WRITE, engine_refresh_body, &t, d);
     }
     free(params);
     if (rc == 0 && added)
@@ -977,6 +988,7 @@ static int budget_paid_values(mg_db *db, int64_t action_id, mg_indicator_point *
 }
 
 struct provider_tx {
+    bool dry; /* only count the values that would be added */
     int64_t by, indicator_id, action_id, lead;
     const char *label;
     const mg_indicator_point *p;
@@ -1019,6 +1031,11 @@ static int provider_refresh_body(mg_db_conn *c, void *ctx, mg_diag *d)
         rc = 0;
         if (same)
             continue;
+        if (t->dry) {
+            /* Whether a point would be added; the write checks each again. */
+            t->added++;
+            break;
+        }
         value_row *v = &t->rows[t->added];
         *v = (value_row){.value = t->p[k].value, .series = "", .params_json = "",
                          .source_note = t->label, .comment = ""};
@@ -1028,7 +1045,7 @@ static int provider_refresh_body(mg_db_conn *c, void *ctx, mg_diag *d)
         if (rc == 0)
             t->added++;
     }
-    if (rc == 0 && t->added)
+    if (rc == 0 && t->added && !t->dry)
         rc = audit_values(c, t->by, t->lead, t->indicator_id, "provide_values", t->rows, t->added,
                           d);
     return rc;
@@ -1072,7 +1089,11 @@ int mg_indicator_provider_refresh(mg_db *db, int64_t by, int64_t indicator_id, m
     if (rc == 0 && m) {
         struct provider_tx t = {.by = by, .indicator_id = indicator_id, .action_id = ind.action_id,
                                 .label = p->label, .p = pts, .n = m, .rows = rows};
-        rc = mg_db_transaction(db, MG_DB_TX_WRITE, provider_refresh_body, &t, d);
+        t.dry = true;
+        rc = mg_db_transaction(db, MG_DB_TX_READ, provider_refresh_body, &t, d);
+        t.dry = false;
+        if (rc == 0 && t.added)
+            rc = mg_db_transaction(db, MG_DB_TX_WRITE, provider_refresh_body, &t, d);
     }
     free(rows);
     free(pts);
