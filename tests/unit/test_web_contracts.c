@@ -5,7 +5,10 @@
  * partner, removes it; refused forms come back with what was typed; a
  * reader of the lead sees the pages without their forms and is refused
  * the changes; another organisation's manager gets the 404 of a contract
- * that does not exist, with nothing of its content. On SQLite, then on
+ * that does not exist, with nothing of its content. Issue 15: a partner
+ * sees and changes nothing, the pilot's manager edits its action but not
+ * the contract, another Département sees nothing; the lead's signatories,
+ * axes, contract changes and refused forms. On SQLite, then on
  * PostgreSQL when MG_TEST_PG_URI is set.
  */
 #include <setjmp.h>
@@ -35,8 +38,8 @@ typedef struct who {
     char csrf[MG_AUTH_TOKEN_CHARS + 1];
 } who;
 
-static who manager, reader, stranger, anonymous;
-static int64_t org_b;
+static who manager, reader, stranger, anonymous, partner_reader, pilot_manager;
+static int64_t org_b, org_partner, org_pilot;
 
 /* An account with `role` in org, logged in. */
 static void login_as(who *w, int64_t org, mg_auth_role role, const char *tag)
@@ -73,6 +76,17 @@ static int setup(void **state)
     }
     login_as(&reader, web_org_id, MG_ROLE_READER, "lecteur");
     login_as(&stranger, org_b, MG_ROLE_MANAGER, "voisin");
+    /* Issue 15: a partner organisation with a reader, a pilot organisation
+     * with a manager. */
+    mg_auth_org_input pin = {.name = "Association partenaire (exemple)", .kind = "association"};
+    mg_auth_org_input lin = {.name = "Communauté de communes pilote (exemple)", .kind = "epci"};
+    if (mg_auth_org_add(app->db, 0, &pin, true, false, &org_partner, NULL, &d) ||
+        mg_auth_org_add(app->db, 0, &lin, true, false, &org_pilot, NULL, &d)) {
+        fprintf(stderr, "setup: %s\n", d.msg);
+        return -1;
+    }
+    login_as(&partner_reader, org_partner, MG_ROLE_READER, "partenaire");
+    login_as(&pilot_manager, org_pilot, MG_ROLE_MANAGER, "pilote");
     return 0;
 }
 
@@ -469,6 +483,222 @@ static void test_other_organisation_gets_404(void **state)
     mg_http_response_free(&r);
 }
 
+/* The status of status code of a request, the response freed. */
+static int status_of(const who *w, const char *method, const char *target, const char *body)
+{
+    mg_http_response r = as(w, method, target, body);
+    int st = r.status;
+    mg_http_response_free(&r);
+    return st;
+}
+
+static mg_action_status action_status(int64_t a)
+{
+    mg_contract_action x;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_contract_action_get(app->db, a, &x, &d), 0);
+    mg_action_status s = x.status;
+    mg_contract_action_clear(&x);
+    return s;
+}
+
+static void participant(int64_t action, int64_t org, mg_participant_role role)
+{
+    mg_contract_field_error fe = {0};
+    mg_diag d = {{0}};
+    if (mg_contract_participant_add(app->db, 0, action, org, role, &fe, &d))
+        fail_msg("participant: %s", d.msg);
+}
+
+/* Issue 15's rights: a partner sees and changes nothing; the pilot's
+ * manager edits its action, not the contract nor another action; another
+ * Département sees nothing; a reader of the lead changes nothing. */
+static void test_plan_rights(void **state)
+{
+    (void)state;
+    int64_t k = contract_new("Contrat+partag%C3%A9");
+    int64_t a1 = action_new(k, "Cabine+pilot%C3%A9e");     /* in_progress */
+    int64_t a2 = action_new(k, "Chariots+du+porteur");
+    participant(a1, org_pilot, MG_PARTICIPANT_PILOT);
+    participant(a1, org_partner, MG_PARTICIPANT_PARTNER);
+    char c[64], act1[128], act2[128], p[192];
+    snprintf(c, sizeof c, "/contrats/%lld", (long long)k);
+    snprintf(act1, sizeof act1, "%s/actions/%lld", c, (long long)a1);
+    snprintf(act2, sizeof act2, "%s/actions/%lld", c, (long long)a2);
+
+    /* The partner's reader sees the contract and the action. */
+    mg_http_response r = as(&partner_reader, "GET", c, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "Cabine pilotée"));
+    assert_null(strstr(text(&r), "Modifier le contrat"));
+    assert_null(strstr(text(&r), "Nouvelle action"));
+    mg_http_response_free(&r);
+    r = as(&partner_reader, "GET", act1, NULL);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(text(&r), "Passer à"));
+    mg_http_response_free(&r);
+    r = as(&partner_reader, "GET", "/contrats", NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "Contrat partagé"));
+    assert_non_null(strstr(text(&r), "partenaire"));
+    mg_http_response_free(&r);
+    /* …but changes nothing. */
+    const struct {
+        const char *suffix, *body;
+        bool on_action;
+    } changes[] = {
+        {"/modifier", "kind=cps&title=Pris&status=signed", false},
+        {"/signataires", "organisation=1", false},
+        {"/axes", "title=Axe+pris", false},
+        {"/actions", "title=Prise&status=planned", false},
+        {"/modifier", "title=Prise", true},
+        {"/statut", "status=done", true},
+        {"/etapes", "title=Pris", true},
+        {"/notes", "body=Pris", true},
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", changes[i].on_action ? act1 : c, changes[i].suffix);
+        assert_int_equal(status_of(&partner_reader, "POST", p, changes[i].body), 403);
+        assert_int_equal(status_of(&reader, "POST", p, changes[i].body), 403);
+        assert_int_equal(status_of(&stranger, "POST", p, changes[i].body), 404);
+    }
+    assert_int_equal(action_status(a1), MG_ACTION_IN_PROGRESS);
+
+    /* The pilot's manager edits its action: status, milestone, note. */
+    snprintf(p, sizeof p, "%s/statut", act1);
+    r = as(&pilot_manager, "POST", p, "status=paused");
+    assert_int_equal(r.status, 303);
+    assert_non_null(strstr(r.location, act1));
+    mg_http_response_free(&r);
+    assert_int_equal(action_status(a1), MG_ACTION_PAUSED);
+    /* A change the table refuses: 400, the page again with the French
+     * sentence naming both statuses. */
+    r = as(&pilot_manager, "POST", p, "status=done");
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(text(&r), "ne peut pas passer"));
+    assert_non_null(strstr(text(&r), "En pause"));
+    assert_non_null(strstr(text(&r), "Réalisée"));
+    mg_http_response_free(&r);
+    assert_int_equal(action_status(a1), MG_ACTION_PAUSED);
+    r = as(&pilot_manager, "GET", act1, NULL);
+    assert_int_equal(r.status, 200);
+    /* Only the allowed changes are offered: from paused, in progress or
+     * abandoned. */
+    assert_non_null(strstr(text(&r), "value=\"in_progress\""));
+    assert_non_null(strstr(text(&r), "value=\"abandoned\""));
+    assert_null(strstr(text(&r), "Passer à « Réalisée »"));
+    assert_null(strstr(text(&r), "Ajouter une structure")); /* participants: the lead's */
+    mg_http_response_free(&r);
+    snprintf(p, sizeof p, "%s/etapes", act1);
+    assert_int_equal(status_of(&pilot_manager, "POST", p, "title=Livraison&due_on=01%2F02%2F2001"),
+                     303);
+    snprintf(p, sizeof p, "%s/notes", act1);
+    assert_int_equal(status_of(&pilot_manager, "POST", p, "noted_on=2025-03-01&body=Comit%C3%A9"),
+                     303);
+    snprintf(p, sizeof p, "%s/modifier", act1);
+    assert_int_equal(status_of(&pilot_manager, "POST", p, "title=Cabine+pilot%C3%A9e&priority=1"),
+                     303);
+    r = as(&pilot_manager, "GET", act1, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "Livraison"));
+    assert_non_null(strstr(text(&r), "en retard")); /* the milestone is past */
+    assert_non_null(strstr(text(&r), "Comité"));
+    assert_non_null(strstr(text(&r), "haute"));
+    mg_http_response_free(&r);
+    /* …but not the contract, nor the action it does not pilot. */
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", changes[i].on_action ? act2 : c, changes[i].suffix);
+        assert_int_equal(status_of(&pilot_manager, "POST", p, changes[i].body), 403);
+    }
+    snprintf(p, sizeof p, "%s/participants", act1);
+    char body[96];
+    snprintf(body, sizeof body, "organisation=%lld&role=partner", (long long)org_b);
+    assert_int_equal(status_of(&pilot_manager, "POST", p, body), 403);
+    assert_int_equal(action_status(a2), MG_ACTION_IN_PROGRESS);
+    r = as(&pilot_manager, "GET", "/contrats", NULL);
+    assert_non_null(strstr(text(&r), "Contrat partagé"));
+    assert_non_null(strstr(text(&r), "pilote"));
+    mg_http_response_free(&r);
+
+    /* Another Département sees nothing. */
+    assert_int_equal(status_of(&stranger, "GET", c, NULL), 404);
+    assert_int_equal(status_of(&stranger, "GET", act1, NULL), 404);
+    r = as(&stranger, "GET", "/contrats", NULL);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(text(&r), "Contrat partagé"));
+    mg_http_response_free(&r);
+}
+
+/* The lead's manager: signatories, axes, the contract's change, an action
+ * on an axis; refused forms come back with what was typed. */
+static void test_plan_lead(void **state)
+{
+    (void)state;
+    int64_t k = contract_new("Contrat+planifi%C3%A9");
+    char c[64], p[192], body[256];
+    snprintf(c, sizeof c, "/contrats/%lld", (long long)k);
+
+    snprintf(p, sizeof p, "%s/signataires", c);
+    snprintf(body, sizeof body, "organisation=%lld", (long long)org_partner);
+    assert_int_equal(status_of(&manager, "POST", p, body), 303);
+    mg_http_response r = as(&manager, "POST", p, body); /* twice */
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(text(&r), "a déjà signé"));
+    mg_http_response_free(&r);
+    r = as(&partner_reader, "GET", "/contrats", NULL);
+    assert_non_null(strstr(text(&r), "Contrat planifié"));
+    assert_non_null(strstr(text(&r), "signataire"));
+    mg_http_response_free(&r);
+
+    snprintf(p, sizeof p, "%s/axes", c);
+    r = as(&manager, "POST", p, "title=Acc%C3%A8s+aux+soins");
+    int64_t axis = location_id(&r, "#axe-");
+    mg_http_response_free(&r);
+    snprintf(body, sizeof body, "title=T%%C3%%A9l%%C3%%A9sant%%C3%%A9&parent=%lld",
+             (long long)axis);
+    assert_int_equal(status_of(&manager, "POST", p, body), 303);
+    r = as(&manager, "POST", p, "title=&parent=");
+    assert_int_equal(r.status, 400);
+    mg_http_response_free(&r);
+
+    snprintf(p, sizeof p, "%s/actions", c);
+    snprintf(body, sizeof body,
+             "title=Cabine&status=planned&axis=%lld&priority=3&target_communes=communes%%3Azz",
+             (long long)axis);
+    r = as(&manager, "POST", p, body);
+    assert_int_equal(r.status, 400); /* the communes' form */
+    assert_non_null(strstr(text(&r), "communes:zz"));
+    mg_http_response_free(&r);
+    snprintf(body, sizeof body, "title=Cabine&status=planned&axis=%lld&priority=3",
+             (long long)axis);
+    assert_int_equal(status_of(&manager, "POST", p, body), 303);
+    r = as(&manager, "GET", c, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "Axe 1 Accès aux soins"));
+    assert_non_null(strstr(text(&r), "Sous-axe 1.1 Télésanté"));
+    assert_non_null(strstr(text(&r), "Actions de l&#39;axe 1 Accès aux soins"));
+    assert_non_null(strstr(text(&r), "basse"));
+    mg_http_response_free(&r);
+
+    snprintf(p, sizeof p, "%s/modifier", c);
+    r = as(&manager, "POST", p, "kind=cls&title=Contrat+local&status=draft");
+    assert_int_equal(r.status, 400); /* signed → draft goes back */
+    assert_non_null(strstr(text(&r), "value=\"Contrat local\""));
+    mg_http_response_free(&r);
+    assert_int_equal(status_of(&manager, "POST", p, "kind=cls&title=Contrat+local&status=in_force"),
+                     303);
+    mg_contract got;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_contract_get(app->db, k, &got, &d), 0);
+    assert_string_equal(got.title, "Contrat local");
+    assert_int_equal(got.status, MG_CONTRACT_IN_FORCE);
+
+    snprintf(p, sizeof p, "%s/signataires/%lld/retirer", c, (long long)org_partner);
+    assert_int_equal(status_of(&manager, "POST", p, ""), 303);
+    assert_int_equal(status_of(&manager, "POST", p, ""), 404);
+    assert_int_equal(status_of(&partner_reader, "GET", c, NULL), 404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +708,8 @@ int main(void)
         cmocka_unit_test(test_refused_forms_keep_input),
         cmocka_unit_test(test_reader_views_but_cannot_add),
         cmocka_unit_test(test_other_organisation_gets_404),
+        cmocka_unit_test(test_plan_rights),
+        cmocka_unit_test(test_plan_lead),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, setup, web_teardown);
     /* The same on PostgreSQL, in a database made anew. */
