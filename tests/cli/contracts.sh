@@ -4,11 +4,12 @@
 # made from it (contracts_csv2xlsx), the per-row report on stdout, a dry
 # run and each malformed file refused on the line and column that
 # expected-refusals.tsv names, exit 3 and the database unchanged (its
-# dump compared before and after).
+# dump compared before and after); then the web upload of the same files
+# through the server (multipart/form-data, with an API token).
 set -euo pipefail
-: "${MAILLAGE:?}" "${MG_TEST_DATA:?}" "${MG_CSV2XLSX:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+: "${MAILLAGE:?}" "${MG_TEST_DATA:?}" "${MG_CSV2XLSX:?}" "${MG_SOURCE_DIR:?}"
+. "$(dirname "$0")/lib.bash" # tmp, web_account, web_login
+set -e
 db="$tmp/m.db"
 data="$MG_TEST_DATA/contracts"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -89,4 +90,62 @@ set +e
 rc=$?
 set -e
 [ "$rc" = 3 ] || fail "unknown contract exits $rc"
+# --- Through the server: the upload form's POST (multipart/form-data) ------------------
+# A contract and an API token from the contracts' bench generator; the
+# same organisations added; a refused file answers 400 with its report and
+# changes nothing, a dry run 200, an import 303 to the contract whose page
+# says what was created.
+gen=${MG_BENCH_CONTRACTS_GEN:?the bench_contracts_gen program (tests/CMakeLists.txt)}
+wdb="$tmp/web.db"
+"$gen" "$wdb" 1 2 0 0 "$tmp/gen.tsv" >/dev/null 2>&1 || fail "bench_contracts_gen"
+token=$(awk -F'\t' '$1 == "token" { print $2 }' "$tmp/gen.tsv")
+wc_id=$(awk -F'\t' '$1 == "contract" { print $2; exit }' "$tmp/gen.tsv")
+"$MAILLAGE" organisation add --database "$wdb" --name "Département de l'Aude" --kind departement >/dev/null
+"$MAILLAGE" organisation add --database "$wdb" --name "CC Piège Lauragais Malepère" --kind epci --siret "20003570700005" >/dev/null
+"$MAILLAGE" organisation add --database "$wdb" --name "Centre social intercommunal (exemple)" --kind association >/dev/null
+"$MAILLAGE" serve --bundle "$MG_SOURCE_DIR/data/demo/11-aude" --france "$MG_SOURCE_DIR/data/demo/france" \
+    --port 0 --port-file "$tmp/port" --database "$wdb" --access-log off --quiet &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+[ -s "$tmp/port" ] || fail "the server did not start"
+base="http://127.0.0.1:$(cat "$tmp/port")"
+wdump() { sqlite3 "$wdb" "SELECT COUNT(*) FROM contract_actions; SELECT COUNT(*) FROM budget_lines; SELECT COUNT(*) FROM audit_entries; SELECT COUNT(*) FROM contract_axes"; }
+upload() { # upload FILE OUT [essai]
+    curl -s -H "Authorization: Bearer $token" -F "fichier=@$1" ${3:+-F essai=1} -D "$2.h" -o "$2" \
+        -w '%{http_code}' "$base/contrats/$wc_id/import"
+}
+before=$(wdump)
+[ "$(upload "$data/bad-date.csv" "$tmp/w1")" = 400 ] || fail "a bad date is not a 400"
+grep -q '<td>4</td><td>G (debut)</td><td>refusée</td>' "$tmp/w1" || fail "the 400 page's report"
+grep -q 'enctype="multipart/form-data"' "$tmp/w1" || fail "the form again"
+[ "$(wdump)" = "$before" ] || fail "the refused upload changed the database"
+[ "$(upload "$data/plan.csv" "$tmp/w2" 1)" = 200 ] || fail "a dry run is not a 200"
+grep -q 'créerait 6 actions' "$tmp/w2" || fail "the dry run's page"
+[ "$(wdump)" = "$before" ] || fail "the dry run changed the database"
+[ "$(upload "$data/plan.csv" "$tmp/w3")" = 303 ] || fail "the import is not a 303"
+loc=$(grep -i '^Location:' "$tmp/w3.h" | tr -d '\r' | cut -d' ' -f2)
+[ "$loc" = "/contrats/$wc_id?importe=6-6-12-7#import" ] || fail "Location $loc"
+curl -s -H "Authorization: Bearer $token" -o "$tmp/w4" "$base${loc%%#*}"
+grep -q 'Plan importé : 6 actions' "$tmp/w4" || fail "the contract's notice"
+[ "$(sqlite3 "$wdb" "SELECT SUM(planned_cents) FROM budget_lines l JOIN contract_actions a ON a.id = l.action_id WHERE a.contract_id = $wc_id AND l.is_example = 1")" = 18800000 ] \
+    || fail "the uploaded plan's budget"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -F "x=1" "$base/contrats/$wc_id/import")" = 400 ] \
+    || fail "a form without file is not a 400"
+
+# Signed in with a session: the CSRF token travels inside the multipart form.
+web_account "$wdb" manager || fail "web_account"
+sc=$("$MAILLAGE" contracts create --database "$wdb" --lead "$WEB_ORG" --kind cls --title "Contrat de session")
+web_login "$base" || fail "web_login"
+code=$(curl -s -b "$WEB_JAR" -F "fichier=@$data/plan.csv" -o "$tmp/s1" -w '%{http_code}' \
+    "$base/contrats/$sc/import")
+[ "$code" = 403 ] || fail "an upload without its form token answered $code"
+code=$(curl -s -b "$WEB_JAR" -F "csrf=$WEB_CSRF" -F "fichier=@$data/plan.csv" -o "$tmp/s2" \
+    -w '%{http_code}' "$base/contrats/$sc/import")
+[ "$code" = 303 ] || fail "an upload with its form token answered $code"
+[ "$(sqlite3 "$wdb" "SELECT COUNT(*) FROM contract_actions WHERE contract_id = $sc")" = 6 ] \
+    || fail "the session's import"
+curl -s -b "$WEB_JAR" -o "$tmp/s3" "$base/contrats/$sc"
+grep -q 'enctype="multipart/form-data"' "$tmp/s3" || fail "the contract page's import form"
+grep -q 'name="csrf"' "$tmp/s3" || fail "the import form's token"
 echo "contracts: ok"
