@@ -282,17 +282,10 @@ void web_action_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_view 
 
 /* --- The contract's section --------------------------------------------------------------- */
 
-static void totals_table(mg_buf *b, web_ctx *ctx, const web_contract_view *v,
-                         mg_budget_group g, const char *caption, const char *head)
+/* A table of totals `t` (n rows) under `caption`, its first column `head`. */
+static void totals_table(mg_buf *b, web_ctx *ctx, mg_budget_group g, const mg_budget_total *t,
+                         size_t n, const char *caption, const char *head)
 {
-    mg_budget_total *t = NULL;
-    size_t n = 0;
-    mg_diag d = {{0}};
-    if (mg_budget_totals(ctx->app->db, v->c.id, g, &t, &n, NULL, &d) != 0) {
-        fprintf(stderr, "budget: contract %lld: %s\n", (long long)v->c.id, d.msg);
-        mg_buf_printf(b, "<p role=\"alert\">%s</p>\n", READ_FAILED);
-        return;
-    }
     mg_buf_puts(b, "<div class=\"scroll\"><table><caption>");
     mg_html_text(b, caption);
     mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">");
@@ -314,7 +307,6 @@ static void totals_table(mg_buf *b, web_ctx *ctx, const web_contract_view *v,
         mg_buf_puts(b, "</tr>\n");
     }
     mg_buf_puts(b, "</tbody></table></div>\n");
-    free(t);
 }
 
 void web_contract_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v)
@@ -323,33 +315,45 @@ void web_contract_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_vie
         return;
     mg_buf_puts(b, "<section aria-labelledby=\"budget-contrat\"><h2 id=\"budget-contrat\">"
                    "Budget</h2>\n");
-    mg_budget_total *t = NULL;
-    size_t n = 0;
+    static const struct {
+        mg_budget_group g;
+        const char *caption, *head;
+    } groups[] = {
+        {MG_BUDGET_BY_FUNDER, "Budget du contrat par financeur", "Financeur"},
+        {MG_BUDGET_BY_YEAR, "Budget du contrat par année", "Année"},
+        {MG_BUDGET_BY_AXIS, "Budget du contrat par axe", "Axe"},
+    };
+    enum { NGROUPS = sizeof groups / sizeof groups[0] };
+    mg_budget_total *t[NGROUPS] = {NULL};
+    size_t n[NGROUPS] = {0};
     mg_budget_amounts all = {0};
     mg_diag d = {{0}};
-    if (mg_budget_totals(ctx->app->db, v->c.id, MG_BUDGET_BY_YEAR, &t, &n, &all, &d) != 0) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < NGROUPS; i++)
+        rc = mg_budget_totals(ctx->app->db, v->c.id, groups[i].g, &t[i], &n[i],
+                              i == 0 ? &all : NULL, &d);
+    if (rc) {
         fprintf(stderr, "budget: contract %lld: %s\n", (long long)v->c.id, d.msg);
-        mg_buf_printf(b, "<p role=\"alert\">%s</p>\n</section>\n", READ_FAILED);
-        return;
-    }
-    free(t);
-    if (n == 0) {
+        mg_buf_printf(b, "<p role=\"alert\">%s</p>\n", READ_FAILED);
+    } else if (n[0] == 0) {
         mg_buf_puts(b, "<p>Aucune ligne budgétaire dans ce contrat : les lignes s'ajoutent sur "
-                       "la page de chaque action.</p>\n</section>\n");
-        return;
+                       "la page de chaque action.</p>\n");
+    } else {
+        mg_buf_puts(b, "<dl class=\"facts\"><dt>Total prévu</dt><dd>");
+        web_contract_euros(b, all.planned);
+        mg_buf_puts(b, "</dd><dt>Total engagé</dt><dd>");
+        web_contract_euros(b, all.committed);
+        mg_buf_puts(b, "</dd><dt>Total payé</dt><dd>");
+        web_contract_euros(b, all.paid);
+        mg_buf_puts(b, "</dd></dl>\n");
+        for (size_t i = 0; i < NGROUPS; i++)
+            totals_table(b, ctx, groups[i].g, t[i], n[i], groups[i].caption, groups[i].head);
+        mg_buf_puts(b, "<p class=\"hint\">Lignes en vigueur : une ligne remplacée par un "
+                       "avenant n'est plus comptée, celle qui la remplace l'est.</p>\n");
     }
-    mg_buf_puts(b, "<dl class=\"facts\"><dt>Total prévu</dt><dd>");
-    web_contract_euros(b, all.planned);
-    mg_buf_puts(b, "</dd><dt>Total engagé</dt><dd>");
-    web_contract_euros(b, all.committed);
-    mg_buf_puts(b, "</dd><dt>Total payé</dt><dd>");
-    web_contract_euros(b, all.paid);
-    mg_buf_puts(b, "</dd></dl>\n");
-    totals_table(b, ctx, v, MG_BUDGET_BY_FUNDER, "Budget du contrat par financeur", "Financeur");
-    totals_table(b, ctx, v, MG_BUDGET_BY_YEAR, "Budget du contrat par année", "Année");
-    totals_table(b, ctx, v, MG_BUDGET_BY_AXIS, "Budget du contrat par axe", "Axe");
-    mg_buf_puts(b, "<p class=\"hint\">Lignes en vigueur : une ligne remplacée par un avenant "
-                   "n'est plus comptée, celle qui la remplace l'est.</p>\n</section>\n");
+    for (size_t i = 0; i < NGROUPS; i++)
+        free(t[i]);
+    mg_buf_puts(b, "</section>\n");
 }
 
 /* --- The pages of one line ------------------------------------------------------------------ */

@@ -35,7 +35,7 @@ typedef struct who {
     char csrf[MG_AUTH_TOKEN_CHARS + 1];
 } who;
 
-static who manager, reader, stranger;
+static who manager, reader, stranger, anonymous;
 static int64_t org_b;
 
 static void login_as(who *w, int64_t org, mg_auth_role role, const char *tag)
@@ -83,7 +83,8 @@ static mg_http_response as(const who *w, const char *method, const char *target,
 {
     mg_http_response res;
     const char *headers[] = {"Cookie", w->cookie, "X-CSRF-Token", w->csrf, NULL};
-    int rc = mg_http_dispatch_with(app->router, method, target, headers, body ? FORM : NULL,
+    const char *const *h = w->cookie[0] ? headers : NULL;
+    int rc = mg_http_dispatch_with(app->router, method, target, h, body ? FORM : NULL,
                                    body, body ? strlen(body) : 0, &res);
     assert_int_equal(rc, 0);
     return res;
@@ -246,6 +247,13 @@ static void test_add_change_delete(void **state)
     mg_http_response_free(&r);
     expect(&stranger, "GET", fpath, NULL, 404);
 
+    /* Anonymous: the log-in page (a form without a session is refused
+     * before the page: the matrix's rows). */
+    expect(&anonymous, "GET", fpath, NULL, 303);
+    expect(&anonymous, "GET", lpath, NULL, 303);
+    /* A reader of the lead may not open a line's form. */
+    expect(&reader, "GET", lpath, NULL, 403);
+
     /* A line of another action is not found under this one. */
     int64_t a2 = action_new(k, "Autre action");
     char other[160];
@@ -258,6 +266,13 @@ static void test_add_change_delete(void **state)
     expect(&manager, "POST", post, "", 303);
     assert_int_equal(lines_of(a, &l), 0);
     expect(&manager, "POST", post, "", 404);
+}
+
+static int mark_example(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    const int64_t *id = ctx;
+    return mg_db_run(c, "UPDATE budget_lines SET is_example = 1 WHERE id = ?1",
+                     MG_DB_PARAMS(MG_DB_INT(*id)), NULL, d);
 }
 
 static void test_fed_line_read_only(void **state)
@@ -285,6 +300,12 @@ static void test_fed_line_read_only(void **state)
     r = as(&manager, "POST", lpath, body);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(text(&r), "demande de subvention"));
+    mg_http_response_free(&r);
+    /* A line of the demo data marked as an example says so. */
+    assert_int_equal(mg_db_transaction(app->db, MG_DB_TX_WRITE, mark_example, &lid, &d), 0);
+    r = as(&reader, "GET", act, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(text(&r), "<span class=\"tag\">exemple</span>"));
     mg_http_response_free(&r);
     char del[180];
     snprintf(del, sizeof del, "%s/supprimer", lpath);
