@@ -92,15 +92,32 @@ static const web_form add_form = {"ligne", line_fields, NFIELDS(line_fields),
 static const web_form edit_form = {"ligne", line_fields, NFIELDS(line_fields),
                                    "Enregistrer la ligne", NULL};
 
-/* The organisations, by name, for the funder's choice; an empty list when
- * they cannot be read (the form then says so through its empty choice). */
+/* The organisations, by name, for the funder's choice: all of them, read
+ * a page of 1000 at a time (at most 20 pages); an empty list when they
+ * cannot be read (the form then offers only its empty choice). */
 static funder_choices funders_read(web_ctx *ctx)
 {
     funder_choices f = {0};
-    mg_diag d = {{0}};
-    if (mg_auth_org_list(ctx->app->db, false, 0, 1000, &f.orgs, &f.n, NULL, &d) != 0) {
-        fprintf(stderr, "budget: organisations: %s\n", d.msg);
-        f.orgs = NULL, f.n = 0;
+    for (size_t page = 0; page < 20; page++) {
+        mg_auth_org *part = NULL;
+        size_t n = 0, total = 0;
+        mg_diag d = {{0}};
+        if (mg_auth_org_list(ctx->app->db, false, page * 1000, 1000, &part, &n, &total, &d)) {
+            fprintf(stderr, "budget: organisations: %s\n", d.msg);
+            break;
+        }
+        mg_auth_org *all = n ? realloc(f.orgs, (f.n + n) * sizeof *all) : f.orgs;
+        if (n && !all) {
+            free(part);
+            break;
+        }
+        if (n)
+            memcpy(all + f.n, part, n * sizeof *all);
+        f.orgs = all;
+        f.n += n;
+        free(part);
+        if (n < 1000 || f.n >= total)
+            break;
     }
     return f;
 }
