@@ -12,8 +12,10 @@
  * report".
  *
  * The report reads through the stores (contracts.h, budget.h,
- * indicators.h) and has no SQL of its own. Who may see which contract is
- * the caller's decision: it passes only contracts the reader sees.
+ * indicators.h), and with one read transaction of its own per contract for
+ * what no store reads contract-wide (milestones counted, indicator values).
+ * Who may see which contract is the caller's decision: it passes only
+ * contracts the reader sees.
  *
  * The report is written out as an A4 PDF (doc/doc.h) and as an XLSX
  * workbook (output/workbook.h: sheets Actions, Budget, Indicateurs); the
