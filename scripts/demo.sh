@@ -31,8 +31,10 @@ if [ ! -s "$accounts" ]; then
     [ -e out/maillage.sqlite ] && mv out/maillage.sqlite "out/maillage.sqlite.$(date +%s).bak"
     rm -f out/maillage.sqlite-wal out/maillage.sqlite-shm
     umask 077
+    # The demo platform plays the Département de l'Aude's (its accounts are
+    # role names, data/demo/contracts/README.md says what is an example).
     org=$(build/maillage organisation add --database out/maillage.sqlite --kind departement \
-        --operator --name "Département de démonstration (exemple)")
+        --operator --name "Département de l'Aude")
     add() { # EMAIL NAME ROLE: prints "EMAIL PASSWORD ROLE"
         local pw
         pw=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
@@ -51,6 +53,29 @@ if [ ! -s "$accounts" ]; then
     build/maillage directory import --database out/maillage.sqlite \
         data/demo/directory/aude-exemple.json >out/demo-annuaire-import.csv
     echo "Directory: data/demo/directory/aude-exemple.json imported (report: out/demo-annuaire-import.csv)."
+    # The contracts the Aude signed, on the frame the public record gives
+    # (data/demo/contracts/README.md), amounts and dates marked as examples.
+    orgadd() { build/maillage organisation add --database out/maillage.sqlite --kind "$1" --name "$2"; }
+    plm=$(orgadd epci "CC Piège Lauragais Malepère")
+    agglo=$(orgadd epci "Carcassonne Agglo")
+    urps=$(orgadd urps "URPS Médecins libéraux Occitanie")
+    contract() { # FILE SIGNATORY KIND TERRITORY TITLE [OPTIONS…]: creates and imports
+        local file=$1 signatory=$2 kind=$3 territory=$4 title=$5 id
+        shift 5
+        id=$(build/maillage contracts create --database out/maillage.sqlite --lead "$org" \
+            --signatory "$org" --signatory "$signatory" --kind "$kind" --title "$title" \
+            ${territory:+--territory "$territory"} --status in_force --example "$@")
+        build/maillage contracts import --database out/maillage.sqlite --contract "$id" \
+            "data/demo/contracts/$file" >"out/demo-contrat-$id-import.csv"
+    }
+    contract piege-lauragais-malepere.csv "$plm" cps epci:200035707 \
+        "Contrat pluriannuel des solidarités — CC Piège Lauragais Malepère" \
+        --from 2024-01-01 --to 2027-12-31
+    contract carcassonne-agglo.csv "$agglo" cps epci:200035715 \
+        "Contrat pluriannuel des solidarités — Carcassonne Agglo"
+    contract urps-convention.csv "$urps" convention "" \
+        "Convention avec l'URPS des médecins libéraux" --from 2021-01-01 --to 2025-12-31
+    echo "Contracts: three contracts of the Aude (data/demo/contracts) created and imported."
 fi
 echo "Accounts of the demonstration (out/demo-comptes.txt): log in at /connexion."
 echo "The manager creates scenarios; the administrator is asked to enrol a second"
