@@ -30,6 +30,7 @@
 #include "contracts/report.h"
 #include "db_fixture.h"
 #include "io/xlsx.h"
+#include "storage/storage.h"
 
 TEST_DB_FIXTURE("contract_report")
 
@@ -530,9 +531,73 @@ static void test_matches_and_query(void **state)
     assert_string_equal(n, "—");
 }
 
+/* The effect callback: called for the modelled action only, with its
+ * planned budget; what it gives is in the report; MG_ENOTFOUND leaves the
+ * action without effect, another code fails the report. */
+typedef struct effect_calls {
+    int calls;
+    int64_t action_id, planned;
+    int answer;
+} effect_calls;
+
+static int fake_effect(void *ctx, const mg_contract *c, const mg_contract_action *a,
+                       int64_t planned_cents, mg_action_effect *out, mg_diag *d)
+{
+    (void)c, (void)d;
+    effect_calls *e = ctx;
+    e->calls++;
+    e->action_id = a->id;
+    e->planned = planned_cents;
+    if (e->answer)
+        return e->answer;
+    *out = (mg_action_effect){.ncommunes = 3, .lifted = 120, .cost_cents = planned_cents};
+    return MG_OK;
+}
+
+static void test_effect(void **state)
+{
+    srand(17);
+    mg_db *db = open_db(state);
+    plan P;
+    build_plan(db, url_of(state), &P);
+    mg_scenario_record rec = {.name = "Cabine de Fanjeaux (exemple)", .profession = "mg",
+                              .actions_json = "[]"};
+    int64_t sid = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_storage_scenario_save(db, &rec, 0, &sid, &d), 0);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE contract_actions SET scenario_id = %lld WHERE id = %lld",
+             (long long)sid, (long long)P.act[0]);
+    assert_int_equal(test_pg_exec(url_of(state), sql), 0);
+    effect_calls e = {0};
+    mg_bilan r;
+    assert_int_equal(mg_bilan_contract(db, P.contract, fake_effect, &e, &r, &d), 0);
+    assert_int_equal(e.calls, 1);
+    assert_int_equal(e.action_id, P.act[0]);
+    int64_t planned = P.by_action_funder[0][0].planned + P.by_action_funder[0][1].planned;
+    assert_int_equal(e.planned, planned);
+    const mg_bilan_action *a0 = find_action(&r, P.act[0]);
+    assert_true(a0->has_effect);
+    assert_true(a0->effect.lifted == 120 && a0->effect.cost_cents == planned);
+    assert_false(find_action(&r, P.act[1])->has_effect);
+    mg_buf pdf;
+    mg_buf_init(&pdf, 64u << 20);
+    assert_int_equal(mg_bilan_pdf(&r, &pdf, &d), 0);
+    mg_buf_free(&pdf);
+    mg_bilan_free(&r);
+    e = (effect_calls){.answer = MG_ENOTFOUND};
+    assert_int_equal(mg_bilan_contract(db, P.contract, fake_effect, &e, &r, &d), 0);
+    assert_false(find_action(&r, P.act[0])->has_effect);
+    mg_bilan_free(&r);
+    e = (effect_calls){.answer = MG_EIO};
+    assert_int_equal(mg_bilan_contract(db, P.contract, fake_effect, &e, &r, &d), MG_EIO);
+    mg_db_close(db);
+}
+
 #define BOTH(X)                                                                                  \
     X(test_contract_report)                                                                      \
-    X(test_dispositif)
+    X(test_dispositif)                                                                           \
+    X(test_effect)
 
 int main(void)
 {
