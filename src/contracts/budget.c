@@ -1001,24 +1001,19 @@ static int lines_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct lines_tx *t = ctx;
     t->n = 0;
-    const char *sql;
-    if (t->action_id)
-        sql = t->as_signed
-                  ? "SELECT " LINE_COLUMNS "WHERE l.action_id = ?1 AND l.amendment_id IS NULL "
-                    "ORDER BY l.year, o.name, l.id"
-                  : "SELECT " LINE_COLUMNS "WHERE l.action_id = ?1 AND l.replaced_by IS NULL "
-                    "ORDER BY l.year, o.name, l.id";
-    else
-        sql = t->as_signed
-                  ? "SELECT " LINE_COLUMNS "WHERE a.contract_id = ?1 AND l.amendment_id IS NULL "
-                    "ORDER BY l.year, o.name, l.id"
-                  : "SELECT " LINE_COLUMNS "WHERE a.contract_id = ?1 AND l.replaced_by IS NULL "
-                    "ORDER BY l.year, o.name, l.id";
+    /* An action's lines (of contract_id too, when it is given), or a
+     * contract's; current, or as signed. */
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT " LINE_COLUMNS "WHERE %s AND %s ORDER BY l.year, o.name, l.id",
+             !t->action_id ? "a.contract_id = ?1"
+             : t->contract_id > 0 ? "l.action_id = ?1 AND a.contract_id = ?2"
+                                  : "l.action_id = ?1",
+             t->as_signed ? "l.amendment_id IS NULL" : "l.replaced_by IS NULL");
+    mg_db_param params[2] = {MG_DB_INT(t->action_id ? t->action_id : t->contract_id),
+                             MG_DB_INT(t->contract_id)};
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare_with(c, sql,
-                                MG_DB_PARAMS(MG_DB_INT(t->action_id ? t->action_id
-                                                                    : t->contract_id)),
-                                &q, d);
+    int rc = mg_db_prepare_with(c, sql, params, t->action_id && t->contract_id > 0 ? 2 : 1, &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n == t->cap) {

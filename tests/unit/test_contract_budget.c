@@ -469,6 +469,38 @@ static void test_fed_and_replaced_refused(void **state)
         saw_old |= v[i].id == id;
     assert_true(saw_old);
     free(v);
+    /* An action asked under another contract has no lines there. */
+    assert_int_equal(mg_budget_lines(db, k2, act, false, &v, &n, &d), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(mg_budget_lines(db, k, act, false, &v, &n, &d), 0);
+    assert_int_equal(n, 2);
+    free(v);
+
+    /* The amendment's audit: the old line replaced, the new one created,
+     * on behalf of the lead. */
+    mg_audit_record *r = NULL;
+    size_t total = 0;
+    assert_int_equal(mg_audit_history(db, "budget_line", id, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(total, 2);
+    assert_string_equal(r[0].verb, "amend_replace");
+    assert_int_equal(r[0].organisation_id, dep);
+    mg_audit_records_free(r, n);
+    assert_int_equal(mg_audit_history(db, "budget_line", repl, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(total, 1);
+    assert_string_equal(r[0].verb, "amend_create");
+    mg_audit_records_free(r, n);
+    assert_int_equal(mg_audit_history(db, "budget_line", fed, 0, 10, &r, &n, &total, &d), 0);
+    assert_int_equal(total, 2); /* fed, fed again */
+    assert_string_equal(r[0].verb, "feed");
+    assert_int_equal(r[0].organisation_id, dep);
+    mg_audit_records_free(r, n);
+    int64_t line_rows = 0;
+    assert_int_equal(raw(db,
+                         "SELECT count(*) FROM amendment_changes WHERE amendment_id = ?1 AND "
+                         "object_id = ?2 AND field = 'replaced_by_line'",
+                         MG_DB_PARAMS(MG_DB_INT(am), MG_DB_INT(id)), &line_rows, &d),
+                     0);
+    assert_int_equal(line_rows, 1);
     mg_db_close(db);
 }
 
