@@ -162,10 +162,20 @@ static void amounts_cells(mg_buf *b, const mg_budget_amounts *a)
     euros_cell(b, a->paid);
 }
 
-static const char AMOUNT_HEADS[] = "<th scope=\"col\">Prévu</th><th scope=\"col\">Engagé</th>"
-                                   "<th scope=\"col\">Payé</th>";
+static void amount_heads(mg_buf *b)
+{
+    mg_buf_puts(b, "<th scope=\"col\">Prévu</th><th scope=\"col\">Engagé</th>"
+                   "<th scope=\"col\">Payé</th>");
+}
 
-static const char FED_MARK[] = "ligne issue d'une demande de subvention";
+/* The budget could not be read: said where the section goes (the page is
+ * already under way). */
+static void read_failed(mg_buf *b)
+{
+    mg_buf_puts(b, "<p role=\"alert\">");
+    mg_html_text(b, READ_FAILED);
+    mg_buf_puts(b, "</p>\n");
+}
 
 /* The line `lid` of the path, which must be of the action of v: 0 and *out,
  * or non-zero once answered (404). */
@@ -197,7 +207,7 @@ static void lines_table(mg_buf *b, web_ctx *ctx, const web_contract_view *v,
     mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Lignes budgétaires de l'action"
                    "</caption><thead><tr><th scope=\"col\">Financeur</th>"
                    "<th scope=\"col\">Année</th><th scope=\"col\">Nature</th>");
-    mg_buf_puts(b, AMOUNT_HEADS);
+    amount_heads(b);
     mg_buf_puts(b, "<th scope=\"col\">Origine</th>");
     if (v->may_edit_action)
         mg_buf_puts(b, "<th scope=\"col\"><span class=\"sr\">Modifier ou supprimer</span></th>");
@@ -211,7 +221,7 @@ static void lines_table(mg_buf *b, web_ctx *ctx, const web_contract_view *v,
         amounts_cells(b, &l[k].a);
         mg_buf_puts(b, "<td>");
         if (l[k].fed)
-            mg_buf_printf(b, "<span class=\"tag\">%s</span>", FED_MARK);
+            mg_buf_puts(b, "<span class=\"tag\">ligne issue d'une demande de subvention</span>");
         else if (l[k].amendment_id)
             mg_buf_puts(b, "Avenant");
         else
@@ -275,7 +285,7 @@ void web_action_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_view 
         rc = mg_budget_totals(ctx->app->db, v->c.id, MG_BUDGET_BY_ACTION, &t, &nt, NULL, &d);
     if (rc) {
         fprintf(stderr, "budget: action %lld: %s\n", (long long)v->a.id, d.msg);
-        mg_buf_printf(b, "<p role=\"alert\">%s</p>\n", READ_FAILED);
+        read_failed(b);
     } else if (n == 0) {
         mg_buf_puts(b, "<p>Aucune ligne budgétaire pour cette action.</p>\n");
     } else {
@@ -308,7 +318,7 @@ static void totals_table(mg_buf *b, web_ctx *ctx, mg_budget_group g, const mg_bu
     mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">");
     mg_html_text(b, head);
     mg_buf_puts(b, "</th>");
-    mg_buf_puts(b, AMOUNT_HEADS);
+    amount_heads(b);
     mg_buf_puts(b, "</tr></thead><tbody>\n");
     for (size_t k = 0; k < n; k++) {
         mg_buf_puts(b, "<tr><th scope=\"row\">");
@@ -351,7 +361,7 @@ void web_contract_budget_section(mg_buf *b, web_ctx *ctx, const web_contract_vie
                               i == 0 ? &all : NULL, &d);
     if (rc) {
         fprintf(stderr, "budget: contract %lld: %s\n", (long long)v->c.id, d.msg);
-        mg_buf_printf(b, "<p role=\"alert\">%s</p>\n", READ_FAILED);
+        read_failed(b);
     } else if (n[0] == 0) {
         mg_buf_puts(b, "<p>Aucune ligne budgétaire dans ce contrat : les lignes s'ajoutent sur "
                        "la page de chaque action.</p>\n");
@@ -621,7 +631,7 @@ static int funder_page(web_ctx *ctx)
     } else {
         mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Financements par contrat"
                        "</caption><thead><tr><th scope=\"col\">Contrat</th>");
-        mg_buf_puts(b, AMOUNT_HEADS);
+        amount_heads(b);
         mg_buf_puts(b, "</tr></thead><tbody>\n");
         for (size_t k = 0; k < n; k++) {
             mg_buf_puts(b, "<tr><th scope=\"row\">");
