@@ -173,6 +173,9 @@ static size_t budget_change(mg_buf *b, web_ctx *ctx, const mg_contract_amendment
             {"paid_cents", "payé", true},     {"year", "année", false},
             {"nature", "nature", false},      {"funder_id", "financeur", false},
         };
+        /* The amounts are all kept, changed or not: only changes are told. */
+        if (c->before && c->after && strcmp(c->before, c->after) == 0)
+            continue;
         for (size_t j = 0; j < NFIELDS(names); j++) {
             if (strcmp(c->field, names[j].field) != 0)
                 continue;

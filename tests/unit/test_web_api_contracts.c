@@ -464,6 +464,29 @@ static void test_amendment_form(void **state)
                   strlen(body));
     assert_int_equal(res.status, 303);
     mg_http_response_free(&res);
+    /* A refused change of dates comes back with what was typed. */
+    snprintf(body, sizeof body, "csrf=%s&action=%lld&starts_on=&due_on=2020-01-01",
+             manager.csrf, (long long)act1);
+    res = send_as(&cookie_manager, "POST", path, "application/x-www-form-urlencoded", body,
+                  strlen(body));
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.body.data, "2020-01-01"));
+    assert_non_null(strstr(res.body.data, "précéderait son début"));
+    mg_http_response_free(&res);
+
+    /* A budget line replaced under the amendment. */
+    mg_budget_line *lines = NULL;
+    size_t nl = 0;
+    assert_int_equal(mg_budget_lines(app->db, c_led, act1, false, &lines, &nl, &d), 0);
+    assert_int_equal(nl, 2);
+    int64_t old_line = lines[0].id, new_line = 0;
+    free(lines);
+    mg_budget_line_input bl = {.funder_id = web_org_id, .year = "2025", .nature = "operation",
+                               .planned = "13 000", .committed = "1 000"};
+    mg_contract_field_error fe = {0};
+    assert_int_equal(mg_budget_line_amend(app->db, 0, am_id, old_line, &bl, &new_line, &fe, &d),
+                     0);
+
     web_contract_view v = {0};
     assert_int_equal(mg_contract_get(app->db, c_led, &v.c, &d), 0);
     mg_buf b;
@@ -477,7 +500,15 @@ static void test_amendment_form(void **state)
     assert_non_null(strstr(b.data, "Avenant n° 1"));
     assert_non_null(strstr(b.data, "Fin de l'action « Cabine de téléconsultation (exemple) » "
                                    "reportée du 30/06/2025 au 30/06/2026"));
+    char replaced[96];
+    snprintf(replaced, sizeof replaced, "Ligne budgétaire n° %lld", (long long)old_line);
+    assert_non_null(strstr(b.data, replaced));
+    snprintf(replaced, sizeof replaced, "remplacée par la ligne n° %lld", (long long)new_line);
+    assert_non_null(strstr(b.data, replaced));
+    assert_non_null(strstr(b.data, "prévu de "));
     assert_null(strstr(b.data, "Nouvel avenant")); /* no form for who may not edit */
+    if (getenv("SHOW_SECTION"))
+        fputs(b.data, stderr);
     mg_buf_free(&b);
     mg_http_response_free(&dummy);
 }
