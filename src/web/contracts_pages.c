@@ -1,20 +1,28 @@
 /*
- * The web pages of contracts and actions with their pilot and partners
- * (/contrats/…): the contracts of one's organisations and the creation of
- * one, a contract with its actions and the creation of an action, an
- * action with its pilot and partners, a search of the directory to find a
- * structure and add it, and the removal of a participant.
+ * The web pages of contracts as plans (/contrats/…, docs/contracts.md):
+ * the contracts one's organisations lead, signed or take part in, and the
+ * creation of one; a contract with its facts, its change, its signatories,
+ * its tree of axes and its actions grouped by axis, the sections of the
+ * files of the same family (budget, amendments, documents, report, import:
+ * contracts_web.h) and the creation of an action; an action with its
+ * facts, its change, its status changes (the allowed ones only), its
+ * milestones and follow-up notes, its pilot and partners with a search of
+ * the directory, and the budget and indicators sections.
  *
- * Rights: a contract is MG_AUTH_OBJ_CONTRACT of its lead organisation
- * (auth/authz.c: as a scenario, by role in the lead); its actions and
- * their participants are the contract's. A contract of an organisation the
- * actor is not in answers 404 with the words of one that does not exist;
- * an action asked under another contract's path is 404 too.
+ * Rights (auth/authz.c, MG_AUTH_OBJ_CONTRACT; web_contract_view): the
+ * lead's members see the contract and, by role, change it; the members of
+ * its signatories and of the organisations taking part in its actions see
+ * it (and are told 403 when they try to change it); the managers and
+ * contributors of an action's pilot change that action (details, status,
+ * milestones, notes) but not the contract, another action, nor who takes
+ * part (the lead's decision: it decides who sees the contract). Anyone
+ * else gets the 404 of a contract that does not exist; an action asked
+ * under another contract's path is 404 too.
  *
  * Each handler reads (web_form_read), calls the contracts module
  * (contracts/contracts.h) or the directory (directory/directory.h), and
  * draws; a refused form is drawn again, status 400, with what was typed and
- * the message beside its field.
+ * the message beside its field; a change done redirects (303).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -105,6 +113,9 @@ static int territory_options(mg_buf *b, const void *options_ctx, const char *sel
 {
     const web_ctx *ctx = options_ctx;
     int rc = mg_html_option(b, "", "Non précisé", !selected || !*selected);
+    /* A list of communes (a contract changed elsewhere) is kept as it is. */
+    if (rc == MG_OK && selected && strncmp(selected, "communes:", 9) == 0)
+        rc = mg_html_option(b, selected, selected, true);
     const mg_diagnosis *g = ctx->app->prof[0].g;
     if (!g || rc)
         return rc;
@@ -138,6 +149,7 @@ typedef struct action_choices {
     size_t naxes;
     const mg_scenario_record *scenarios;
     size_t nscenarios;
+    int64_t current_scenario; /* the action's, kept as a choice; 0 none */
 } action_choices;
 
 /* "1.2 Télésanté" for an axis. */
@@ -179,6 +191,21 @@ static int scenario_options(mg_buf *b, const void *options_ctx, const char *sele
 {
     const action_choices *c = options_ctx;
     int rc = mg_html_option(b, "", "Aucun", !selected || !*selected);
+    /* The action's scenario stays a choice even when the actor does not see
+     * it (a pilot editing an action the lead modelled). */
+    bool listed = !selected || !*selected;
+    for (size_t k = 0; c && !listed && k < c->nscenarios; k++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)c->scenarios[k].id);
+        listed = strcmp(id, selected) == 0;
+    }
+    if (rc == MG_OK && !listed && c && c->current_scenario) {
+        char id[24], label[64];
+        snprintf(id, sizeof id, "%lld", (long long)c->current_scenario);
+        snprintf(label, sizeof label, "Le scénario actuel (n° %lld)",
+                 (long long)c->current_scenario);
+        rc = mg_html_option(b, id, label, strcmp(id, selected) == 0);
+    }
     for (size_t k = 0; rc == MG_OK && c && k < c->nscenarios; k++) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)c->scenarios[k].id);
@@ -957,7 +984,7 @@ static int contract_render(web_ctx *ctx, const web_contract_view *v, const contr
         rc = visible_scenarios(ctx, &scen, &nscen, &d);
     if (rc == 0 && v->may_edit_contract)
         rc = mg_auth_org_list(ctx->app->db, false, 0, 1000, &orgs, &norgs, NULL, &d);
-    action_choices choices = {axes, naxes, scen, nscen};
+    action_choices choices = {axes, naxes, scen, nscen, 0};
     org_choices signers = {orgs, norgs, sig, nsig};
     mg_buf *b = &ctx->res->body;
     if (rc) {
@@ -1170,7 +1197,7 @@ static int axis_create_post(web_ctx *ctx)
 
 /* The checks only a page can make of an action's form: its communes are
  * the territory's, its scenario one the actor sees. */
-static void check_action_form(web_ctx *ctx, web_form_input *in)
+static void check_action_form(web_ctx *ctx, web_form_input *in, int64_t current_scenario)
 {
     check_scope_in_territory(ctx, in, ACT_COMMUNES, "target_communes",
                              "Les communes ciblées doivent être des communes du territoire : "
@@ -1181,8 +1208,10 @@ static void check_action_form(web_ctx *ctx, web_form_input *in)
     int64_t id = 0;
     mg_scenario_record r = {0};
     mg_diag d = {{0}};
-    bool seen = mg_parse_id(in->raw[ACT_SCENARIO], INT64_MAX, &id, NULL) == 0 &&
-                mg_storage_scenario_get(ctx->app->db, id, &r, &d) == 0;
+    if (mg_parse_id(in->raw[ACT_SCENARIO], INT64_MAX, &id, NULL) == 0 && id &&
+        id == current_scenario)
+        return; /* kept as it was */
+    bool seen = id && mg_storage_scenario_get(ctx->app->db, id, &r, &d) == 0;
     if (seen) {
         mg_auth_object o = {.type = MG_AUTH_OBJ_SCENARIO, .organisation_id = r.organisation_id};
         seen = web_can(ctx, MG_AUTH_VIEW, &o);
@@ -1217,7 +1246,7 @@ static int action_create_post(web_ctx *ctx)
         return MG_OK;
     web_form_input in;
     web_form_read(&action_form, ctx->req, &in);
-    check_action_form(ctx, &in);
+    check_action_form(ctx, &in, 0);
     if (in.nerrors == 0) {
         mg_contract_action_input ai = action_input_of(&in, true);
         mg_contract_field_error fe = {0};
@@ -1671,7 +1700,7 @@ static int action_render(web_ctx *ctx, action_view *av)
         rc = mg_contract_notes(ctx->app->db, v->a.id, &notes, &nnotes, &d);
     if (rc == 0 && v->may_edit_action)
         rc = visible_scenarios(ctx, &scen, &nscen, &d);
-    action_choices choices = {axes, naxes, scen, nscen};
+    action_choices choices = {axes, naxes, scen, nscen, v->a.scenario_id};
     mg_buf *b = &ctx->res->body;
     if (rc) {
         web_storage_error(ctx->req, ctx->res, rc, &d, ACTION_NOT_FOUND, READ_FAILED);
@@ -1776,7 +1805,7 @@ static int action_edit_post(web_ctx *ctx)
         return MG_OK;
     web_form_input in;
     web_form_read(&action_edit_form, ctx->req, &in);
-    check_action_form(ctx, &in);
+    check_action_form(ctx, &in, v.a.scenario_id);
     if (in.nerrors == 0) {
         mg_contract_action_input ai = action_input_of(&in, false);
         mg_contract_field_error fe = {0};
