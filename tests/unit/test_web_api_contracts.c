@@ -576,6 +576,27 @@ static void test_document_upload_and_download(void **state)
     assert_int_equal(res.status, 404);
     assert_null(strstr(res.body.data ? res.body.data : "", "%PDF"));
     mg_http_response_free(&res);
+    /* The contract's page lists it with its link; the forms are the editors'. */
+    char page[64], link[96];
+    snprintf(page, sizeof page, "/contrats/%lld", (long long)c_led);
+    snprintf(link, sizeof link, "href=\"/contrats/%lld/documents/%lld\"", (long long)c_led,
+             (long long)doc);
+    who cookie_only = manager;
+    cookie_only.bearer[0] = 0;
+    res = send_as(&cookie_only, "GET", page, NULL, NULL, 0);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.body.data, link));
+    assert_non_null(strstr(res.body.data, "Ajouter un document"));
+    assert_non_null(strstr(res.body.data, "Nouvel avenant"));
+    assert_non_null(strstr(res.body.data, "enctype=\"multipart/form-data\""));
+    mg_http_response_free(&res);
+    res = send_as(&partner, "GET", page, NULL, NULL, 0);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.body.data, link));
+    assert_null(strstr(res.body.data, "Ajouter un document"));
+    assert_null(strstr(res.body.data, "Nouvel avenant"));
+    mg_http_response_free(&res);
+
     /* The document of one contract under another's path: none. */
     snprintf(path, sizeof path, "/contrats/%lld/documents/%lld", (long long)c_alone,
              (long long)doc);
