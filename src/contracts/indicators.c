@@ -132,7 +132,8 @@ static int indicator_check(const mg_indicator_input *in, indicator_checked *out,
                               "Intitulé", &out->title, fe, d);
     if (rc == 0)
         rc = mg_ct_check_text(in->unit, 50, false, false, "unit", "Unité", &out->unit, fe, d);
-    if (rc == 0 && !empty(in->direction)) {
+    bool direction_given = !empty(in->direction);
+    if (rc == 0 && direction_given) {
         if (strcmp(in->direction, "up") == 0)
             out->higher_is_better = true;
         else if (strcmp(in->direction, "down") == 0)
@@ -176,6 +177,8 @@ static int indicator_check(const mg_indicator_input *in, indicator_checked *out,
         if (rc == 0) {
             snprintf(out->measure, sizeof out->measure, "%s", m->key);
             snprintf(out->profession, sizeof out->profession, "%s", p->key);
+            if (!direction_given) /* the measure's own: fewer people below is better */
+                out->higher_is_better = m->higher_is_better;
             if (!out->unit[0]) {
                 free(out->unit);
                 out->unit = strdup(m->unit ? m->unit : apl_unit(p));

@@ -69,7 +69,9 @@ typedef struct mg_indicator {
 
 typedef struct mg_indicator_input {
     const char *title, *unit;
-    const char *direction;     /* "up" (higher is better, the default) or "down" */
+    const char *direction;     /* "up" (higher is better) or "down"; NULL or "": the
+                                  engine measure's own (down for those below the
+                                  threshold), else up */
     const char *target;        /* a French number; NULL or "": none */
     const char *target_on;
     const char *source;        /* a key; NULL or "": manual */

@@ -57,6 +57,7 @@ static const char SAVE_FAILED[] = "La modification n'a pas pu être enregistrée
 /* --- Forms ---------------------------------------------------------------------- */
 
 static const web_option direction_options[] = {
+    {"", "Selon la mesure (plus haut est mieux pour un indicateur saisi)"},
     {"up", "Plus haut est mieux"},
     {"down", "Plus bas est mieux"},
     {NULL, NULL},
@@ -110,7 +111,7 @@ static const web_field indicator_fields[] = {
                          "ou fourni : l'unité de sa mesure.",
                  .autocomplete = "off"},
     [IN_DIRECTION] = {.name = "direction", .label = "Sens", .kind = WEB_FIELD_SELECT,
-                      .options = direction_options, .defval = "up"},
+                      .options = direction_options},
     [IN_TARGET] = {.name = "target", .label = "Cible", .kind = WEB_FIELD_TEXT, .max = 40,
                    .hint = "Un nombre, par exemple 1 200 ou 2,5. Facultatif.",
                    .autocomplete = "off"},

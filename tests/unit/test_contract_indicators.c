@@ -144,6 +144,14 @@ static void test_create_refused(void **state)
     assert_int_equal(mg_indicator_create(db, 0, act, &ie, &eng, &fe, &d), 0);
     mg_indicator_input ip = {.title = "Payé", .source = "provider", .measure = "budget.paid"};
     assert_int_equal(mg_indicator_create(db, 0, act, &ip, &prov, &fe, &d), 0);
+    /* Without a direction, an engine measure's own. */
+    int64_t communes = 0, apl = 0;
+    mg_indicator_input ic = {.title = "Communes sous le seuil", .source = "engine",
+                             .measure = "below_communes", .profession = "mg"};
+    assert_int_equal(mg_indicator_create(db, 0, act, &ic, &communes, &fe, &d), 0);
+    mg_indicator_input ia = {.title = "APL moyenne", .source = "engine", .measure = "apl_mean",
+                             .profession = "mg"};
+    assert_int_equal(mg_indicator_create(db, 0, act, &ia, &apl, &fe, &d), 0);
 
     mg_indicator x;
     assert_int_equal(mg_indicator_get(db, manual, &x, &d), 0);
@@ -161,6 +169,13 @@ static void test_create_refused(void **state)
     assert_string_equal(x.unit, "habitants"); /* the measure's unit by default */
     assert_int_equal(mg_indicator_get(db, prov, &x, &d), 0);
     assert_string_equal(x.unit, "€");
+    assert_true(x.higher_is_better);
+    assert_int_equal(mg_indicator_get(db, communes, &x, &d), 0);
+    assert_false(x.higher_is_better);
+    assert_string_equal(x.unit, "communes");
+    assert_int_equal(mg_indicator_get(db, apl, &x, &d), 0);
+    assert_true(x.higher_is_better);
+    assert_true(strlen(x.unit) > 0);
     assert_int_equal(mg_indicator_get(db, prov + 100, &x, &d), MG_ENOTFOUND);
 
     struct {
@@ -209,11 +224,11 @@ static void test_create_refused(void **state)
     mg_indicator *list = NULL;
     size_t n = 0;
     assert_int_equal(mg_indicators(db, 0, act, &list, &n, &d), 0);
-    assert_int_equal(n, 3); /* nothing refused was written */
-    assert_string_equal(list[0].title, "Habitants sous le seuil"); /* by title */
+    assert_int_equal(n, 5); /* nothing refused was written */
+    assert_string_equal(list[0].title, "APL moyenne"); /* by title */
     free(list);
     assert_int_equal(mg_indicators(db, contract, 0, &list, &n, &d), 0);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 5);
     free(list);
 
     /* The audit entry of a creation, on behalf of the contract's lead. */
