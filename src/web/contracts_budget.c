@@ -566,7 +566,7 @@ static int line_delete_post(web_ctx *ctx)
     return MG_OK;
 }
 
-/* --- A funder's page --------------------------------------------------------------------------- */
+/* --- A funder's page ------------------------------------------------------------------------ */
 
 /* Whether the actor may open contract `id` (its lead, signatories,
  * participants: as web_contract_load would decide). */
