@@ -35,7 +35,7 @@ typedef struct who {
     char csrf[MG_AUTH_TOKEN_CHARS + 1];
 } who;
 
-static who manager, reader, stranger, anonymous;
+static who manager, reader, stranger, anonymous, contributor;
 static int64_t org_b;
 
 static void login_as(who *w, int64_t org, mg_auth_role role, const char *tag)
@@ -75,6 +75,7 @@ static int setup(void **state)
     }
     login_as(&reader, web_org_id, MG_ROLE_READER, "lecteur");
     login_as(&stranger, org_b, MG_ROLE_MANAGER, "voisin");
+    login_as(&contributor, web_org_id, MG_ROLE_CONTRIBUTOR, "contributeur");
     return 0;
 }
 
@@ -333,17 +334,41 @@ static void test_who_may(void **state)
     assert_null(strstr(text(&r), "Ajouter la ligne"));
     mg_http_response_free(&r);
     expect(&reader, "POST", post, body, 403);
+    /* A contributor of the lead edits, as a manager (the roles that must
+     * first enrol a second factor, administrator and instructor, are the
+     * authorisation matrix's to check: tests/authz/rows-budget.tsv). */
+    expect(&contributor, "POST", post, body, 303);
+    mg_budget_line *l = NULL;
+    assert_int_equal(lines_of(a, &l), 1);
+    free(l);
+    char del[192];
+    mg_diag d0 = {{0}};
+    mg_budget_line_input typed = {.funder_id = web_org_id, .year = "2025", .nature = "operation",
+                                  .planned = "10"};
+    int64_t lid = 0;
+    assert_int_equal(mg_budget_line_create(app->db, 0, a, &typed, &lid, NULL, &d0), 0);
+    snprintf(del, sizeof del, "%s/budget/%lld", act, (long long)lid);
+    expect(&reader, "GET", del, NULL, 403);
+    expect(&contributor, "GET", del, NULL, 200);
+    strncat(del, "/supprimer", sizeof del - strlen(del) - 1);
+    expect(&reader, "POST", del, "", 403);
+    expect(&contributor, "POST", del, "", 303);
+    /* The funder's page is the organisation members': every role. */
+    char fpath[96];
+    snprintf(fpath, sizeof fpath, "/organisations/%lld/financements", (long long)web_org_id);
+    expect(&contributor, "GET", fpath, NULL, 200);
+    expect(&reader, "GET", fpath, NULL, 200);
     /* Another organisation hears of nothing. */
     expect(&stranger, "POST", post, body, 404);
-    mg_budget_line *l = NULL;
-    assert_int_equal(lines_of(a, &l), 0);
+    assert_int_equal(lines_of(a, &l), 1);
+    free(l);
 
     /* As the action's pilot, it edits the action's lines. */
     mg_diag d = {{0}};
     assert_int_equal(mg_contract_participant_add(app->db, 0, a, org_b, MG_PARTICIPANT_PILOT,
                                                  NULL, &d), 0);
     expect(&stranger, "POST", post, body, 303);
-    assert_int_equal(lines_of(a, &l), 1);
+    assert_int_equal(lines_of(a, &l), 2);
     free(l);
     /* Not those of another action of the contract. */
     int64_t a2 = action_new(k, "Action sans pilote");
