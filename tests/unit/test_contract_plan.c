@@ -279,7 +279,7 @@ static void test_lateness(void **state)
 {
     /* The pure function on a fixed day. */
     mg_contract_action a = {.status = MG_ACTION_IN_PROGRESS};
-    strcpy(a.due_on, "2026-03-31");
+    snprintf(a.due_on, sizeof a.due_on, "%s", "2026-03-31");
     assert_false(mg_contract_action_is_late(&a, "2026-03-31")); /* the last day itself */
     assert_true(mg_contract_action_is_late(&a, "2026-04-01"));
     a.status = MG_ACTION_PLANNED;
