@@ -113,8 +113,14 @@ static mg_import_row *report_add(mg_import_report *r, unsigned long line, int co
     va_start(ap, fmt);
     vsnprintf(row->message, sizeof row->message, fmt, ap);
     va_end(ap);
-    /* A message cut inside a character stays UTF-8. */
-    row->message[mg_utf8_prefix(row->message, strlen(row->message))] = '\0';
+    /* A cell quoted with "%.100s" may be cut inside a character, and a
+     * message cut at its end too: such bytes become '?', so that the
+     * report is always UTF-8. */
+    for (size_t n = strlen(row->message), off = 0; off < n;) {
+        off += mg_utf8_check(row->message + off, n - off, NULL);
+        if (off < n)
+            row->message[off++] = '?';
+    }
     return row;
 }
 
@@ -991,9 +997,12 @@ int mg_contract_import_read(const char *name, const void *data, size_t len,
             report_add(rep, 0, -1, NULL, MG_IMPORT_ROW_REFUSED,
                        "Le fichier n'a aucune ligne sous son en-tête.");
     }
-    *out = im;
-    if (rc < 0)
+    if (rc < 0) {
+        /* The file stops being readable: the rows before are not a plan. */
+        mg_contract_import_free(im);
         return rc;
+    }
+    *out = im;
     return rep->refused ? MG_EINVAL : MG_OK;
 }
 

@@ -245,6 +245,10 @@ int mg_http_multipart_parse(const char *content_type, const char *body, size_t l
                 p = next;
                 break;
             }
+            if (memchr(p, '\0', n)) {
+                snprintf(msg, cap, "formulaire multipart : octet nul dans les en-têtes.");
+                return MG_EPARSE;
+            }
             const char *colon = memchr(p, ':', n);
             if (!colon) {
                 snprintf(msg, cap, "formulaire multipart : ligne d'en-tête sans « : ».");
@@ -263,7 +267,7 @@ int mg_http_multipart_parse(const char *content_type, const char *body, size_t l
                 }
                 size_t nl = 0, fl = 0;
                 if (header_param(v, vn, "name", part.name, sizeof part.name, &nl) != 1 ||
-                    nl == 0) {
+                    part.name[0] == '\0') {
                     snprintf(msg, cap, "formulaire multipart : une partie n'a pas de nom.");
                     return MG_EPARSE;
                 }
