@@ -106,13 +106,20 @@ static void amounts_cells(mg_buf *b, const mg_budget_amounts *a)
     mg_buf_puts(b, "</td>");
 }
 
-static const char AMOUNT_HEADS[] = "<th scope=\"col\">Prévu</th><th scope=\"col\">Engagé</th>"
-                                   "<th scope=\"col\">Payé</th>";
+static void amount_heads(mg_buf *b)
+{
+    mg_buf_puts(b, "<th scope=\"col\">Prévu</th><th scope=\"col\">Engagé</th>"
+                   "<th scope=\"col\">Payé</th>");
+}
 
 static void totals_table(mg_buf *b, const char *id, const char *heading, const char *first,
                          const mg_bilan_total *t, size_t n, const mg_budget_amounts *all)
 {
-    mg_buf_printf(b, "<section aria-labelledby=\"%s\"><h2 id=\"%s\">", id, id);
+    mg_buf_puts(b, "<section aria-labelledby=\"");
+    mg_html_attr(b, id);
+    mg_buf_puts(b, "\"><h2 id=\"");
+    mg_html_attr(b, id);
+    mg_buf_puts(b, "\">");
     mg_html_text(b, heading);
     mg_buf_puts(b, "</h2>\n");
     if (n == 0) {
@@ -123,7 +130,9 @@ static void totals_table(mg_buf *b, const char *id, const char *heading, const c
     mg_html_text(b, heading);
     mg_buf_puts(b, " (en euros)</caption><thead><tr><th scope=\"col\">");
     mg_html_text(b, first);
-    mg_buf_printf(b, "</th>%s</tr></thead><tbody>\n", AMOUNT_HEADS);
+    mg_buf_puts(b, "</th>");
+    amount_heads(b);
+    mg_buf_puts(b, "</tr></thead><tbody>\n");
     for (size_t k = 0; k < n; k++) {
         mg_buf_puts(b, "<tr><th scope=\"row\">");
         mg_html_text(b, t[k].label[0] ? t[k].label : "(sans axe)");
@@ -138,9 +147,11 @@ static void totals_table(mg_buf *b, const char *id, const char *heading, const c
 
 static void date_fr(mg_buf *b, const char *iso)
 {
-    if (iso && iso[0])
-        mg_buf_printf(b, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
-    else
+    if (iso && strlen(iso) == 10) {
+        char s[16];
+        snprintf(s, sizeof s, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+        mg_html_text(b, s);
+    } else
         mg_buf_puts(b, "—");
 }
 
@@ -219,10 +230,11 @@ static void action_block(mg_buf *b, const mg_bilan *r, const mg_bilan_action *x,
     if (x->nfunders == 0) {
         mg_buf_puts(b, "<p>Aucune ligne de budget.</p>\n");
     } else {
-        mg_buf_printf(b, "<div class=\"scroll\"><table><caption>Budget de l'action par "
-                         "financeur (en euros)</caption><thead><tr><th scope=\"col\">Financeur"
-                         "</th>%s</tr></thead><tbody>\n",
-                      AMOUNT_HEADS);
+        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Budget de l'action par "
+                       "financeur (en euros)</caption><thead><tr><th scope=\"col\">Financeur"
+                       "</th>");
+        amount_heads(b);
+        mg_buf_puts(b, "</tr></thead><tbody>\n");
         for (size_t f = 0; f < x->nfunders; f++) {
             mg_buf_puts(b, "<tr><th scope=\"row\">");
             mg_html_text(b, x->funders[f].name);
@@ -269,7 +281,10 @@ static void action_block(mg_buf *b, const mg_bilan *r, const mg_bilan_action *x,
             }
             mg_buf_puts(b, "</td><td class=\"num\">");
             if (ri->measured_change) {
-                mg_buf_puts(b, ri->change > 0 ? "+" : ri->change < 0 ? "−" : "");
+                if (ri->change > 0)
+                    mg_buf_puts(b, "+");
+                else if (ri->change < 0)
+                    mg_buf_puts(b, "−");
                 number(b, ri->change < 0 ? -ri->change : ri->change, 3);
             } else if (ri->nvalues >= 2) {
                 mg_buf_puts(b, "pas une évolution mesurée (mêmes données)");
@@ -278,9 +293,11 @@ static void action_block(mg_buf *b, const mg_bilan *r, const mg_bilan_action *x,
             }
             mg_buf_puts(b, "</td><td class=\"num\">");
             number(b, ri->ind.target, 3);
-            mg_buf_printf(b, "</td><td>%s</td><td>%s</td></tr>\n",
-                          ri->ind.higher_is_better ? "plus haut, mieux" : "plus bas, mieux",
-                          ri->met == 1 ? "oui" : ri->met == 0 ? "non" : "—");
+            mg_buf_puts(b, "</td><td>");
+            mg_buf_puts(b, ri->ind.higher_is_better ? "plus haut, mieux" : "plus bas, mieux");
+            mg_buf_puts(b, "</td><td>");
+            mg_html_text(b, ri->met == 1 ? "oui" : ri->met == 0 ? "non" : "—");
+            mg_buf_puts(b, "</td></tr>\n");
         }
         mg_buf_puts(b, "</tbody></table></div>\n");
     }
@@ -333,11 +350,13 @@ static void report_body(mg_buf *b, const mg_bilan *r, const char *self, const ch
         mg_buf_puts(b, r->dispositif ? "<p>Aucune action ne correspond à la recherche.</p>\n"
                                      : "<p>Ce contrat n'a pas encore d'action.</p>\n");
     } else {
-        mg_buf_printf(b, "<div class=\"scroll\"><table><caption>Ce qui était prévu, ce qui a "
-                         "été fait, ce que cela a coûté</caption><thead><tr>%s"
-                         "<th scope=\"col\">Action</th><th scope=\"col\">Statut</th>"
-                         "<th scope=\"col\">Jalons réalisés</th>%s</tr></thead><tbody>\n",
-                      r->dispositif ? "<th scope=\"col\">Contrat</th>" : "", AMOUNT_HEADS);
+        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Ce qui était prévu, ce qui a "
+                       "été fait, ce que cela a coûté</caption><thead><tr>");
+        mg_buf_puts(b, r->dispositif ? "<th scope=\"col\">Contrat</th>" : "");
+        mg_buf_puts(b, "<th scope=\"col\">Action</th><th scope=\"col\">Statut</th>"
+                       "<th scope=\"col\">Jalons réalisés</th>");
+        amount_heads(b);
+        mg_buf_puts(b, "</tr></thead><tbody>\n");
         for (size_t k = 0; k < r->nactions; k++) {
             const mg_bilan_action *x = &r->actions[k];
             mg_buf_puts(b, "<tr>");
@@ -594,10 +613,13 @@ static int dispositif_report(web_ctx *ctx, enum report_format fmt)
                    "ce qui a été fait, ce que cela a coûté, ce qu'ont fait les indicateurs.</p>\n");
     dispositif_form(b, q, rc ? d.msg : NULL);
     if (built) {
-        mg_buf_printf(b, "<p>%zu action%s dans %zu contrat%s, sur %zu contrat%s consulté%s.</p>\n",
-                      r.nactions, r.nactions > 1 ? "s" : "", r.ncontracts,
-                      r.ncontracts > 1 ? "s" : "", r.searched, r.searched > 1 ? "s" : "",
-                      r.searched > 1 ? "s" : "");
+        char line[256];
+        snprintf(line, sizeof line, "%zu action%s dans %zu contrat%s, sur %zu contrat%s consulté%s.",
+                 r.nactions, r.nactions > 1 ? "s" : "", r.ncontracts, r.ncontracts > 1 ? "s" : "",
+                 r.searched, r.searched > 1 ? "s" : "", r.searched > 1 ? "s" : "");
+        mg_buf_puts(b, "<p>");
+        mg_html_text(b, line);
+        mg_buf_puts(b, "</p>\n");
         report_body(b, &r, "/contrats/dispositif/bilan", q);
     }
     web_page_end(b);

@@ -30,6 +30,7 @@
 #include "contracts/report.h"
 #include "db_fixture.h"
 #include "io/xlsx.h"
+#include "parse/parse.h"
 #include "storage/storage.h"
 
 TEST_DB_FIXTURE("contract_report")
@@ -160,6 +161,15 @@ static const mg_bilan_action *find_action(const mg_bilan *r, int64_t id)
             return &r->actions[k];
     fail_msg("action %lld not in the report", (long long)id);
     return NULL;
+}
+
+/* A cell of the workbook: a number as the file writes it (C syntax). */
+static double cell_number(const char *s)
+{
+    double v = NAN;
+    if (mg_parse_c_double(s, strlen(s), &v, NULL) != 0)
+        fail_msg("not a number in the workbook: \"%s\"", s);
+    return v;
 }
 
 static void assert_amounts(const mg_budget_amounts *got, const mg_budget_amounts *want)
@@ -399,12 +409,12 @@ static void test_contract_report(void **state)
             continue;
         }
         if (strcmp(mg_xlsx_cell(x, 0), "Total") == 0) {
-            total_planned = atof(mg_xlsx_cell(x, 3));
+            total_planned = cell_number(mg_xlsx_cell(x, 3));
             continue;
         }
         rows++;
-        planned += atof(mg_xlsx_cell(x, 3));
-        paid += atof(mg_xlsx_cell(x, 5));
+        planned += cell_number(mg_xlsx_cell(x, 3));
+        paid += cell_number(mg_xlsx_cell(x, 5));
     }
     assert_int_equal(rc, 0);
     assert_int_equal(rows, NACT * 2);
