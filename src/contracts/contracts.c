@@ -289,7 +289,7 @@ int mg_ct_org_name(mg_db_conn *c, int64_t id, char *name, size_t cap, mg_diag *d
 
 #define CONTRACT_COLUMNS                                                                         \
     "c.id, c.organisation_id, o.name, c.kind, c.status, c.title, c.territory, c.starts_on, "     \
-    "c.ends_on, c.created_at, c.updated_at, c.is_example "                                                      \
+    "c.ends_on, c.created_at, c.updated_at, c.is_example "                                       \
     "FROM contracts c JOIN organisations o ON o.id = c.organisation_id "
 
 static void read_contract(const mg_db_stmt *q, mg_contract *out)

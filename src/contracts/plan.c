@@ -364,7 +364,8 @@ static int axis_create_body(mg_db_conn *c, void *ctx, mg_diag *d)
         if (rc < 0)
             return rc;
         if (contract != t->contract_id)
-            return refuse(t->fe, d, "parent", "L'axe parent choisi n'est pas un axe de ce contrat.");
+            return refuse(t->fe, d, "parent",
+                          "L'axe parent choisi n'est pas un axe de ce contrat.");
         if (level != 1)
             return refuse(t->fe, d, "parent",
                           "Un sous-axe ne peut pas recevoir de sous-axe : choisissez un axe "

@@ -1714,9 +1714,12 @@ static int action_render(web_ctx *ctx, action_view *av)
     mg_buf_puts(b, "</h1>\n");
     if (av->done) {
         mg_buf_puts(b, "<p class=\"notice\" role=\"status\">");
-        mg_html_text(b, strcmp(av->done, "ajout") == 0     ? "La structure a été ajoutée à l'action."
-                        : strcmp(av->done, "retrait") == 0 ? "La structure a été retirée de l'action."
-                                                           : "La modification a été enregistrée.");
+        const char *said = "La modification a été enregistrée.";
+        if (strcmp(av->done, "ajout") == 0)
+            said = "La structure a été ajoutée à l'action.";
+        else if (strcmp(av->done, "retrait") == 0)
+            said = "La structure a été retirée de l'action.";
+        mg_html_text(b, said);
         mg_buf_puts(b, "</p>\n");
     }
     facts(b, ctx, v, axes, naxes);
