@@ -11,7 +11,12 @@
 #     platform administrator;
 #   - "Département d'essai (exemple)" with a manager, a contributor and a
 #     reader;
-#   - "Intercommunalité d'essai (exemple)" with a manager.
+#   - "Intercommunalité d'essai (exemple)" with a manager;
+#   - without accounts, the organisations tests/data/contracts/plan.csv
+#     names ("Département de l'Aude", "CC Piège Lauragais Malepère",
+#     "Centre social intercommunal (exemple)") for contracts.test.mjs, with
+#     that plan as an XLSX made by MG_CSV2XLSX (the tests' libxlsxwriter
+#     helper).
 # They reach the tests as JSON in MG_ACCOUNTS: {"admin": {"email", "name",
 # "password", "organisation"}, "manager": …, "contributor": …, "reader": …,
 # "other_manager": …}; the sink's folder (msg-N.eml, one file a message) as
@@ -19,7 +24,9 @@
 #
 # Environment: MAILLAGE (the binary, default build/maillage), MG_SOURCE_DIR
 # (the source tree, default this script's ../..), MG_SCREENSHOT_DIR (where
-# screenshots go, default a new temporary folder, kept and printed).
+# screenshots go, default a new temporary folder, kept and printed),
+# MG_CSV2XLSX (tests/data/contracts/csv2xlsx.c built), MG_BROWSER_ONLY
+# (one file's name without .test.mjs: that file alone).
 # Needs /usr/bin/chromium, node >= 18 and npm (scripts/install-deps.sh test
 # installs them); fails, rather than skips, when they are missing. Installs
 # the locked npm packages (tests/browser/package-lock.json) with `npm ci`
@@ -174,6 +181,23 @@ if ! "$bin" directory import --database "$database" "$tmp/network-structures.jso
 fi
 # --- end of network.test.mjs's setup -------------------------------------
 
+# --- contracts.test.mjs: the plan its contract manager imports -----------
+# The organisations tests/data/contracts/plan.csv names (pilots, partners,
+# funders), and that plan as an XLSX made by the tests' libxlsxwriter
+# helper (MG_CSV2XLSX). A failure fails contracts.test.mjs only
+# (MG_CONTRACTS_SETUP says why).
+export MG_CONTRACTS_SETUP=ok MG_CONTRACT_PLAN_XLSX="$tmp/plan.xlsx"
+if ! { organisation "Département de l'Aude" departement >/dev/null &&
+       organisation "CC Piège Lauragais Malepère" epci --siret 20003570700005 >/dev/null &&
+       organisation "Centre social intercommunal (exemple)" association >/dev/null &&
+       [ -x "${MG_CSV2XLSX:-}" ] &&
+       "$MG_CSV2XLSX" "$src/tests/data/contracts/plan.csv" "$MG_CONTRACT_PLAN_XLSX"; } \
+        >"$tmp/contracts-setup.log" 2>&1; then
+    MG_CONTRACTS_SETUP="setup failed (MG_CSV2XLSX=${MG_CSV2XLSX:-unset}): $(tail -5 "$tmp/contracts-setup.log")"
+    echo "browser tests: $MG_CONTRACTS_SETUP" >&2
+fi
+# --- end of contracts.test.mjs's setup -----------------------------------
+
 # The SMTP sink: it prints its port on its first line, writes each message
 # to $tmp/mail/msg-N.eml, and ends with this script at the latest.
 mkdir -p "$tmp/mail"
@@ -217,6 +241,8 @@ set +e
 # the first failing file's status is kept, the others still run.
 rc=0
 for f in "$here"/*.test.mjs; do
+    # MG_BROWSER_ONLY=name runs name.test.mjs alone (while writing it).
+    [ -z "${MG_BROWSER_ONLY:-}" ] || [ "$(basename "$f")" = "$MG_BROWSER_ONLY.test.mjs" ] || continue
     (cd "$here" && MG_BASE_URL="$base" MG_SCREENSHOT_DIR="$shots" node --test "$(basename "$f")")
     r=$?
     [ "$rc" -ne 0 ] || rc=$r
