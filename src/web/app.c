@@ -221,9 +221,12 @@ static const web_route *const families[] = {
     web_routes_pages, web_routes_scenarios, web_routes_downloads, web_routes_api, web_routes_plan,
     web_routes_login, web_routes_account, web_routes_organisations, web_routes_api_accounts,
     web_routes_fiche, web_routes_assets, web_routes_finder, web_routes_api_directory,
-    web_routes_directory, web_routes_meetings, web_routes_contracts, web_routes_contract_budget,
-    web_routes_contract_indicators, web_routes_contract_import, web_routes_contract_report,
-    web_routes_contract_amendments, web_routes_api_contracts,
+    web_routes_directory, web_routes_meetings,
+    /* The contract families with fixed paths under /contrats/ (the import
+     * template, the dispositif's bilan) before /contrats/{id}. */
+    web_routes_contract_import, web_routes_contract_report, web_routes_contracts,
+    web_routes_contract_budget, web_routes_contract_indicators, web_routes_contract_amendments,
+    web_routes_api_contracts,
 };
 
 /* What the router keeps for one route: the route and the application. */

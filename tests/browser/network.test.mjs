@@ -103,9 +103,14 @@ test('the contract manager finds the partners of an action and adds one', { time
   // Another day: from the list of contracts to the action's partners.
   await open('/contrats');
   await clickAndWait(page, page.getByRole('link', { name: CONTRACT }));
-  const actions = page.locator('table', { has: page.locator('caption', { hasText: 'Actions du contrat' }) });
+  const actions = page.locator('table', { has: page.locator('caption', { hasText: 'Actions' }) })
+    .filter({ hasText: ACTION });
   const row = actions.locator('tbody tr', { hasText: ACTION });
-  assert.equal(norm(await row.locator('td').nth(1).innerText()), PILOT, 'the pilot in the list of actions');
+  // The pilot's cell, found by its column's header.
+  const heads = await actions.locator('thead th').allInnerTexts();
+  const pilotCol = heads.map(norm).indexOf('Pilote');
+  assert.ok(pilotCol > 0, 'the list of actions has a Pilote column');
+  assert.equal(norm(await row.locator('th, td').nth(pilotCol).innerText()), PILOT, 'the pilot in the list of actions');
   await axeCheck(page, 'a contract and its actions');
   await clickAndWait(page, row.getByRole('link', { name: ACTION }));
   assert.deepEqual(await participants(), [[PILOT, 'Pilote']], 'the action shows its pilot and partners');
