@@ -128,7 +128,9 @@ const char *mg_import_status_label(const mg_import_report *r, mg_import_status s
 {
     if (s == MG_IMPORT_ROW_REFUSED)
         return "refusée";
-    return r && r->dry_run && !r->written ? "à importer" : "importée";
+    if (r && r->written)
+        return "importée";
+    return r && r->dry_run && !r->refused ? "à importer" : "correcte, non importée";
 }
 
 static void csv_field(FILE *f, const char *s)
@@ -150,7 +152,7 @@ const char *mg_import_status_key(const mg_import_report *r, mg_import_status s)
 {
     if (s == MG_IMPORT_ROW_REFUSED)
         return "refused";
-    return r && r->dry_run && !r->written ? "checked" : "imported";
+    return r && r->written ? "imported" : "checked";
 }
 
 int mg_import_report_write_csv(const mg_import_report *r, FILE *f)
@@ -702,13 +704,11 @@ static void check_action(mg_contract_import *im, imp_action *a, bool xlsx,
         a->refused = true;
         return;
     }
-    imp_row tmp = *r;
-    for (int c = 0; c < NCOL; c++)
-        if (action_level(c))
-            tmp.cell[c] = (char *)a->cell[c];
-    if (!check_date(im, &tmp, C_DEBUT, xlsx, a->starts_on, rep) ||
-        !check_date(im, &tmp, C_FIN, xlsx, a->due_on, rep)) {
-        r->refused = a->refused = true;
+    /* Each date is checked on the row that gave it (BLAME's cell is
+     * a->cell's). */
+    if (!check_date(im, BLAME(C_DEBUT), C_DEBUT, xlsx, a->starts_on, rep) ||
+        !check_date(im, BLAME(C_FIN), C_FIN, xlsx, a->due_on, rep)) {
+        a->refused = true;
         return;
     }
     if (a->cell[C_PRIORITE]) {
@@ -1574,22 +1574,28 @@ int mg_contract_import_apply(mg_db *db, int64_t by, int64_t contract_id, mg_cont
                    d && d->msg[0] ? d->msg : "contrainte");
     /* Everything is refused or nothing is: rows appended by a failed
      * transaction (retries) are kept once, and the accepted rows named. */
-    if (rc == 0) {
-        rep->written = !dry_run;
+    if (rc == 0 || rc == MG_EINVAL) {
+        rep->written = rc == 0 && !dry_run;
+        /* Every line gets its row: the accepted ones too, imported or not. */
         for (size_t i = 0; i < im->nrows; i++) {
             imp_row *r = &im->rows[i];
-            if (r->refused)
+            if (r->refused || !r->grouped)
                 continue;
             const imp_action *a = &im->actions[r->action];
             bool first = a->first == i;
             char amount[64] = "";
-            if (r->has_line)
+            const char *funder = r->cell[C_FINANCEUR];
+            if (r->has_line) {
                 mg_budget_format_cents(r->planned, amount, sizeof amount);
+                for (size_t o = 0; o < t.norgs; o++) /* its name, when named by SIRET */
+                    if (t.orgs[o].id == r->funder_id)
+                        funder = t.orgs[o].name;
+            }
             report_add(rep, r->line, -1, NULL, MG_IMPORT_ROW_OK, "%s « %.120s »%s%s%s%s%s",
                        first ? "Action" : "Même action",
                        r->cell[C_ACTION],
                        r->has_line ? " ; ligne budgétaire " : "",
-                       r->has_line ? r->cell[C_FINANCEUR] : "",
+                       r->has_line ? funder : "",
                        r->has_line ? " " : "", r->has_line ? r->cell[C_ANNEE] : "",
                        r->has_line ? (r->example ? " (exemple)" : "") : "");
             if (r->has_line) {
@@ -1598,6 +1604,14 @@ int mg_contract_import_apply(mg_db *db, int64_t by, int64_t contract_id, mg_cont
                 snprintf(last->message + l, sizeof last->message - l, " : %s prévus", amount);
             }
         }
+    }
+    /* By line, the file's own faults (line 0) first; stable. */
+    for (size_t i = 1; i < rep->n; i++) {
+        mg_import_row row = rep->rows[i];
+        size_t j = i;
+        for (; j > 0 && rep->rows[j - 1].line > row.line; j--)
+            rep->rows[j] = rep->rows[j - 1];
+        rep->rows[j] = row;
     }
     free(t.orgs);
     free(t.axes);

@@ -15,7 +15,7 @@
  * and budget lines in ONE write transaction with their audit entries — or
  * nothing at all when any row is refused or when asked a dry run. The
  * report gets one row per line of the file (and per fault of the header),
- * with the line, the column letter and name, and a French message.
+ * by line, with the column letter and name, and a French message.
  *
  * The SQL is the module's own (import.c): the other functions of the
  * module each open their own transaction, so the import cannot call them
@@ -73,9 +73,10 @@ void mg_import_report_free(mg_import_report *r);
  * row. */
 int mg_import_report_write_csv(const mg_import_report *r, FILE *f) MG_WARN_UNUSED;
 
-/** A row's status: its key ("imported", "checked" in a dry run,
- * "refused") and its French label (« importée », « à importer »,
- * « refusée »). */
+/** A row's status: its key ("imported"; "checked": correct but not
+ * written, in a dry run or because other rows were refused; "refused")
+ * and its French label (« importée », « à importer » in a dry run,
+ * « correcte, non importée », « refusée »). */
 const char *mg_import_status_key(const mg_import_report *r, mg_import_status s);
 const char *mg_import_status_label(const mg_import_report *r, mg_import_status s);
 
