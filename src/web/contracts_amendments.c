@@ -35,7 +35,7 @@ static const char DOCUMENT_NOT_FOUND[] = "Ce document n'existe pas.";
 static const char READ_FAILED[] = "Le contrat n'a pas pu être lu.";
 static const char SAVE_FAILED[] = "La modification n'a pas pu être enregistrée.";
 
-#define DATE_HINT "Par exemple 31/12/2027 ou 2027-12-31."
+#define DATE_HINT "Une date, par exemple 31/12/2027."
 
 /* --- Forms ---------------------------------------------------------------------- */
 
@@ -44,11 +44,12 @@ static const web_field amendment_fields[] = {
     [AM_TITLE] = {.name = "title", .label = "Intitulé de l'avenant", .kind = WEB_FIELD_TEXT,
                   .required = true, .max = MG_CONTRACT_TITLE_MAX_CHARS, .autocomplete = "off"},
     [AM_SIGNED] = {.name = "signed_on", .label = "Signé le", .kind = WEB_FIELD_TEXT, .max = 32,
-                   .hint = DATE_HINT " Facultatif.", .autocomplete = "off"},
+                   .hint = DATE_HINT " Facultatif.", .autocomplete = "off",
+                   .input_type = "date"},
     [AM_EFFECTIVE] = {.name = "effective_on", .label = "En vigueur le", .kind = WEB_FIELD_TEXT,
                       .required = true, .max = 32,
                       .hint = DATE_HINT " Ce qui était signé avant reste lisible.",
-                      .autocomplete = "off"},
+                      .autocomplete = "off", .input_type = "date"},
     [AM_DESCRIPTION] = {.name = "description", .label = "Description", .kind = WEB_FIELD_TEXT,
                         .max = MG_CONTRACT_DESCRIPTION_MAX_CHARS, .autocomplete = "off"},
 };
@@ -64,11 +65,19 @@ typedef struct action_choices {
 static int action_options(mg_buf *b, const void *ctx, const char *selected)
 {
     const action_choices *ch = ctx;
-    mg_html_option(b, "", "Choisissez une action", !selected || !selected[0]);
+    /* The first action is chosen unless another was: the form is drawn
+     * only for a contract that has actions. */
+    bool any = false;
     for (size_t i = 0; ch && i < ch->n; i++) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)ch->a[i].id);
-        mg_html_option(b, id, ch->a[i].title, selected && strcmp(selected, id) == 0);
+        any = any || (selected && strcmp(selected, id) == 0);
+    }
+    for (size_t i = 0; ch && i < ch->n; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)ch->a[i].id);
+        mg_html_option(b, id, ch->a[i].title,
+                       any ? strcmp(selected, id) == 0 : i == 0);
     }
     return 0;
 }
@@ -78,9 +87,11 @@ static const web_field dates_fields[] = {
     [DT_ACTION] = {.name = "action", .label = "Action", .kind = WEB_FIELD_SELECT,
                    .required = true, .options_fn = action_options},
     [DT_START] = {.name = "starts_on", .label = "Nouveau début", .kind = WEB_FIELD_TEXT,
-                  .max = 32, .hint = DATE_HINT " Vide : inchangé.", .autocomplete = "off"},
+                  .max = 32, .hint = DATE_HINT " Vide : inchangé.", .autocomplete = "off",
+                  .input_type = "date"},
     [DT_DUE] = {.name = "due_on", .label = "Nouvelle fin prévue", .kind = WEB_FIELD_TEXT,
-                .max = 32, .hint = DATE_HINT " Vide : inchangée.", .autocomplete = "off"},
+                .max = 32, .hint = DATE_HINT " Vide : inchangée.", .autocomplete = "off",
+                .input_type = "date"},
 };
 static const web_form dates_form = {"avenant-dates", dates_fields, NFIELDS(dates_fields),
                                     "Changer les dates", NULL};
