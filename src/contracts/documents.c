@@ -267,10 +267,14 @@ int mg_contract_document_add(mg_db *db, int64_t by, int64_t contract_id, int64_t
     if (len == 0)
         return mg_ct_refuse(fe, d, "file", "Choisissez un fichier : celui-ci est vide.");
     if (len > MG_CONTRACT_DOCUMENT_MAX_BYTES)
+    {
+        /* Tenths of a mebibyte, written the French way ("12,5 Mio"). */
+        unsigned long long tenths = ((unsigned long long)len * 10 + 524288) / 1048576;
         return mg_ct_refuse(fe, d, "file",
-                            "Le fichier pèse %.1f Mio : un document ne peut dépasser 10 Mio "
-                            "(10 485 760 octets).",
-                            (double)len / 1048576.0);
+                            "Le fichier pèse %llu,%llu Mio : un document ne peut dépasser "
+                            "10 Mio (10 485 760 octets).",
+                            tenths / 10, tenths % 10);
+    }
     const char *type = mg_contract_document_type(data, len);
     if (!type)
         return mg_ct_refuse(fe, d, "file",

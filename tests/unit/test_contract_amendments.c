@@ -397,7 +397,8 @@ static void test_documents(void **state)
                                               &fe, &d),
                      MG_EINVAL);
     assert_string_equal(fe.field, "file");
-    assert_non_null(strstr(fe.msg, "10 Mio"));
+    assert_non_null(strstr(fe.msg, "pèse 10,0 Mio"));
+    assert_non_null(strstr(fe.msg, "dépasser 10 Mio"));
     assert_int_equal(mg_contract_document_add(db, 7, c, foreign_action, "Ailleurs", "a.pdf", pdf,
                                               sizeof pdf - 1, &id, &fe, &d),
                      MG_EINVAL);
