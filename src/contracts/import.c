@@ -250,12 +250,25 @@ static char *trimmed(const char *s, bool *oom)
 {
     if (!s)
         return NULL;
-    while (is_blank(*s))
-        s++;
+    /* A no-break space (U+00A0, which spreadsheets put around numbers)
+     * at either end counts as blank too. */
+    for (;;) {
+        if (is_blank(*s))
+            s++;
+        else if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+            s += 2;
+        else
+            break;
+    }
     size_t n = strlen(s);
-    /* A no-break space (U+00A0) at the ends counts as blank too. */
-    while (n && is_blank(s[n - 1]))
-        n--;
+    for (;;) {
+        if (n && is_blank(s[n - 1]))
+            n--;
+        else if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xA0)
+            n -= 2;
+        else
+            break;
+    }
     if (!n)
         return NULL;
     char *out = strndup(s, n);
@@ -1591,17 +1604,17 @@ int mg_contract_import_apply(mg_db *db, int64_t by, int64_t contract_id, mg_cont
                     if (t.orgs[o].id == r->funder_id)
                         funder = t.orgs[o].name;
             }
-            report_add(rep, r->line, -1, NULL, MG_IMPORT_ROW_OK, "%s « %.120s »%s%s%s%s%s",
+            mg_import_row *added =
+                report_add(rep, r->line, -1, NULL, MG_IMPORT_ROW_OK, "%s « %.120s »%s%s%s%s%s",
                        first ? "Action" : "Même action",
                        r->cell[C_ACTION],
                        r->has_line ? " ; ligne budgétaire " : "",
                        r->has_line ? funder : "",
                        r->has_line ? " " : "", r->has_line ? r->cell[C_ANNEE] : "",
                        r->has_line ? (r->example ? " (exemple)" : "") : "");
-            if (r->has_line) {
-                mg_import_row *last = &rep->rows[rep->n - 1];
-                size_t l = strlen(last->message);
-                snprintf(last->message + l, sizeof last->message - l, " : %s prévus", amount);
+            if (r->has_line && added) {
+                size_t l = strlen(added->message);
+                snprintf(added->message + l, sizeof added->message - l, " : %s prévus", amount);
             }
         }
     }

@@ -23,7 +23,9 @@
 static const char CONTRACT_NOT_FOUND[] = "Ce contrat n'existe pas.";
 static const char IMPORT_FAILED[] = "L'import n'a pas pu être enregistré.";
 
-static void import_form(mg_buf *b, web_ctx *ctx, const web_contract_view *v)
+/* The upload form; `dry` keeps the dry-run box as it was sent (a file
+ * input cannot be given back: the person chooses the file again). */
+static void import_form(mg_buf *b, web_ctx *ctx, const web_contract_view *v, bool dry)
 {
     mg_buf_printf(b,
                   "<form method=\"post\" action=\"/contrats/%lld/import\" "
@@ -36,9 +38,12 @@ static void import_form(mg_buf *b, web_ctx *ctx, const web_contract_view *v)
                 "required accept=\".xlsx,.csv,text/csv,application/"
                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet\" "
                 "aria-describedby=\"import-aide\"></p>\n"
-                "<p><input type=\"checkbox\" id=\"import-essai\" name=\"essai\" value=\"1\">\n"
-                "<label for=\"import-essai\">Vérifier seulement, sans rien enregistrer</label></p>\n"
-                "<p><button type=\"submit\">Importer le plan</button></p>\n</form>\n");
+                "<p><input type=\"checkbox\" id=\"import-essai\" name=\"essai\" value=\"1\"");
+    if (dry)
+        mg_buf_puts(b, " checked");
+    mg_buf_puts(b, ">\n<label for=\"import-essai\">Vérifier seulement, sans rien enregistrer"
+                   "</label></p>\n<p><button type=\"submit\">Importer le plan</button></p>\n"
+                   "</form>\n");
 }
 
 /* What the layout expects, for the section and the refusal page. */
@@ -99,7 +104,7 @@ void web_contract_import_section(mg_buf *b, web_ctx *ctx, const web_contract_vie
                    "d'actions (XLSX ou CSV)</h2>\n");
     import_notice(b, ctx);
     layout_help(b);
-    import_form(b, ctx, v);
+    import_form(b, ctx, v, false);
     mg_buf_puts(b, "</section>\n");
 }
 
@@ -166,7 +171,8 @@ static int report_page(web_ctx *ctx, const web_contract_view *v, const mg_import
         report_table(b, rep);
     mg_buf_puts(b, "<h2>Envoyer un fichier</h2>\n");
     layout_help(b);
-    import_form(b, ctx, v);
+    const char *essai = mg_http_form(ctx->req, "essai");
+    import_form(b, ctx, v, essai && *essai);
     mg_buf_printf(b, "<p><a href=\"/contrats/%lld\">Retour au contrat</a></p>\n",
                   (long long)v->c.id);
     web_page_end(b);

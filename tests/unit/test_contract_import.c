@@ -528,6 +528,9 @@ static void test_read_checks(void **state)
         {"axe;description\nA;d\n", MG_EINVAL, 1, "", "action"},
         {"action;description\nX;un\nX;deux\n", MG_EINVAL, 3, "B", "description"},
         {"action;description\nX;\nX;deux\nx;deux\n", 0, 0, "", ""},
+        /* No-break spaces around a cell, and inside an amount, as spreadsheets write. */
+        {"action;prevu;financeur;annee;nature\n\xc2\xa0X;\xc2\xa0" "12\xc2\xa0" "000 \xc2\xa0;F;2024;f\n", 0, 0, "",
+         ""},
         {"action;verse;financeur;annee;nature;prevu;engage\nX;6;F;2024;f;10;5\n", MG_EINVAL, 2,
          "B", "verse"},
     };
