@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth/auth.h"
 #include "cli/cli.h"
 #include "contracts/contracts.h"
 #include "contracts/import.h"
@@ -181,10 +182,25 @@ static int create(int argc, char **argv)
     int ex = open_database(a.database, &db);
     if (ex)
         return ex;
-    mg_contract_field_error fe;
+    mg_contract_field_error fe = {0};
     mg_diag d = {{0}};
     int64_t id = 0;
-    int rc = mg_contract_create(db, 0, a.lead, &a.in, &id, &fe, &d);
+    /* Creating the contract and adding its signatories are separate
+     * transactions of the module: the signatories and the example mark's
+     * input are checked first, so that a mistyped id creates nothing. */
+    int rc = mg_contract_input_check(&a.in, &fe, &d);
+    for (size_t i = 0; rc == 0 && i < a.nsignatories; i++) {
+        mg_auth_org o;
+        rc = mg_auth_org_get(db, a.signatories[i], &o, &d);
+        if (rc == MG_ENOTFOUND) {
+            fe.field = "signatory";
+            snprintf(fe.msg, sizeof fe.msg, "no organisation has id %lld",
+                     (long long)a.signatories[i]);
+            rc = MG_EINVAL;
+        }
+    }
+    if (rc == 0)
+        rc = mg_contract_create(db, 0, a.lead, &a.in, &id, &fe, &d);
     for (size_t i = 0; rc == 0 && i < a.nsignatories; i++)
         rc = mg_contract_signatory_add(db, 0, id, a.signatories[i], &fe, &d);
     if (rc == 0 && a.example) {

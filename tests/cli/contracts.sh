@@ -26,6 +26,15 @@ set -e
 [ "$rc" = 3 ] || fail "a bad kind exits $rc"
 grep -q "kind" "$tmp/err" || fail "the bad kind is not named"
 
+# An unknown signatory is refused before anything is created.
+set +e
+"$MAILLAGE" contracts create --database "$db" --lead "$dep" --kind cps --title "Jamais" \
+    --signatory 999 >/dev/null 2>"$tmp/err"
+rc=$?
+set -e
+[ "$rc" = 3 ] || fail "an unknown signatory exits $rc"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM contracts")" = 0 ] || fail "a contract was half created"
+
 id=$("$MAILLAGE" contracts create --database "$db" --lead "$dep" --kind cps \
      --title "Contrat Piège-Lauragais-Malepère" --territory epci:200035707 \
      --from 01/01/2024 --to 2027-12-31 --status signed --signatory "$cc" --example)
@@ -132,6 +141,22 @@ grep -q 'Plan importé : 6 actions' "$tmp/w4" || fail "the contract's notice"
     || fail "the uploaded plan's budget"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -F "x=1" "$base/contrats/$wc_id/import")" = 400 ] \
     || fail "a form without file is not a 400"
+
+# Body limits through the server: a multipart upload may pass 1 MiB (an 11 MiB
+# file reaches the import, which refuses more than 10 MiB: 400), not 12 MiB
+# (413); an urlencoded body keeps its 1 MiB (413).
+head -c $((11 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$tmp/big.csv"
+[ "$(upload "$tmp/big.csv" "$tmp/w5")" = 400 ] || fail "an 11 MiB upload is not a 400"
+grep -q 'dépasse 10 Mio' "$tmp/w5" || fail "the 11 MiB upload's message"
+head -c $((13 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$tmp/huge.csv"
+[ "$(upload "$tmp/huge.csv" "$tmp/w6")" = 413 ] || fail "a 13 MiB upload is not a 413"
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$tmp/form.txt"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+    --data-binary "@$tmp/form.txt" -H 'Content-Type: application/x-www-form-urlencoded' \
+    "$base/contrats/$wc_id/import")
+[ "$code" = 413 ] || fail "a 2 MiB urlencoded body answered $code"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/contrats/$wc_id")" = 200 ] \
+    || fail "the server stopped answering"
 
 # Signed in with a session: the CSRF token travels inside the multipart form.
 web_account "$wdb" manager || fail "web_account"
