@@ -110,9 +110,18 @@ static void world_make(void **state, world *w)
     w->contract = contract_ok(w->db, w->dep, "Contrat Piège-Lauragais-Malepère");
 }
 
-/* Every row of the tables an import touches, as text. */
+/* Every row of the tables an import touches, as text, and where their ids
+ * stand (SQLite's sqlite_sequence, PostgreSQL's identity sequences, which
+ * a rolled-back insert would still move). */
 static char *snapshot(mg_db *db)
 {
+    static const char *const sequences[] = {
+        "SELECT name || '=' || seq FROM sqlite_sequence ORDER BY name",
+        "SELECT string_agg(t || '=' || COALESCE(pg_sequence_last_value("
+        "pg_get_serial_sequence(t, 'id')::regclass)::text, '-'), ',' ORDER BY t) FROM "
+        "unnest(ARRAY['contract_axes', 'contract_actions', 'budget_lines', "
+        "'audit_entries', 'contracts']) AS t",
+    };
     static const char *const tables[] = {
         "organisations", "contracts", "contract_signatories", "contract_axes",
         "contract_actions", "action_participants", "budget_lines", "audit_entries",
@@ -140,6 +149,20 @@ static char *snapshot(mg_db *db)
             (void)mg_buf_append(&b, "\n", 1);
         }
         assert_int_equal(rc, MG_DB_DONE);
+        mg_db_finalize(q);
+    }
+    /* The one of the two dialects that runs gives the sequences. */
+    for (size_t k = 0; k < 2; k++) {
+        mg_db_stmt *q = NULL;
+        if (mg_db_prepare(c, sequences[k], &q, &d) != 0)
+            continue;
+        int rc;
+        while ((rc = mg_db_step(q, &d)) == MG_DB_ROW) {
+            const char *v = mg_db_column_text(q, 0);
+            (void)mg_buf_append(&b, "seq|", 4);
+            (void)mg_buf_append(&b, v ? v : "", v ? strlen(v) : 0);
+            (void)mg_buf_append(&b, "\n", 1);
+        }
         mg_db_finalize(q);
     }
     mg_db_release(c);
