@@ -168,11 +168,26 @@ static bool boundary_of(const char *ct, char b[72], size_t *blen)
     return true;
 }
 
-/* The end of the line starting at p (its CRLF or LF), or NULL. */
+/* The end of the line starting at p (its LF, after a CR or not), or NULL. */
 static const char *line_end(const char *p, const char *lim)
 {
-    const char *nl = memchr(p, '\n', (size_t)(lim - p));
-    return nl;
+    return memchr(p, '\n', (size_t)(lim - p));
+}
+
+/* The next delimiter "--boundary" in [from, lim) that starts a line: right
+ * after a LF, or at `at_start` (the body's first byte; NULL: nowhere). */
+static const char *find_delimiter(const char *from, const char *lim, const char *b, size_t blen,
+                                  const char *at_start)
+{
+    for (const char *q = from; (size_t)(lim - q) >= 2 + blen; q++) {
+        q = memchr(q, '-', (size_t)(lim - q));
+        if (!q || (size_t)(lim - q) < 2 + blen)
+            return NULL;
+        if (q[1] == '-' && memcmp(q + 2, b, blen) == 0 &&
+            (q == at_start || (q > from && q[-1] == '\n')))
+            return q;
+    }
+    return NULL;
 }
 
 int mg_http_multipart_parse(const char *content_type, const char *body, size_t len,
@@ -187,26 +202,13 @@ int mg_http_multipart_parse(const char *content_type, const char *body, size_t l
     if (!body)
         body = "", len = 0;
     const char *lim = body + len;
-    /* The first delimiter: at the very start or after a line end. */
-    const char *p = body;
-    for (;;) {
-        const char *hit = NULL;
-        for (const char *q = p; q + 2 + blen <= lim; q++) {
-            q = memchr(q, '-', (size_t)(lim - q));
-            if (!q || q + 2 + blen > lim)
-                break;
-            if (q[1] == '-' && memcmp(q + 2, b, blen) == 0 && (q == body || q[-1] == '\n')) {
-                hit = q;
-                break;
-            }
-        }
-        if (!hit) {
-            snprintf(msg, cap, "formulaire multipart vide ou sans délimiteur.");
-            return MG_EPARSE;
-        }
-        p = hit + 2 + blen;
-        break;
+    /* The first delimiter, after an optional preamble. */
+    const char *p = find_delimiter(body, lim, b, blen, body);
+    if (!p) {
+        snprintf(msg, cap, "formulaire multipart vide ou sans délimiteur.");
+        return MG_EPARSE;
     }
+    p += 2 + blen;
     size_t parts = 0;
     for (;;) {
         /* After a delimiter: "--" closes, else padding and a line end. */
@@ -296,16 +298,7 @@ int mg_http_multipart_parse(const char *content_type, const char *body, size_t l
             return MG_EUTF8;
         }
         /* The data runs to the next "\r\n--boundary" (or "\n--boundary"). */
-        const char *data = p, *end = NULL;
-        for (const char *q = p; q + 2 + blen <= lim; q++) {
-            q = memchr(q, '-', (size_t)(lim - q));
-            if (!q || q + 2 + blen > lim)
-                break;
-            if (q[1] == '-' && q > data && q[-1] == '\n' && memcmp(q + 2, b, blen) == 0) {
-                end = q;
-                break;
-            }
-        }
+        const char *data = p, *end = find_delimiter(data, lim, b, blen, NULL);
         if (!end) {
             snprintf(msg, cap, "formulaire multipart tronqué : la limite finale manque.");
             return MG_EPARSE;
