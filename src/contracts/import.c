@@ -29,13 +29,13 @@
 /* --- The layout ------------------------------------------------------------ */
 
 enum col {
-    C_AXE, C_SOUS_AXE, C_ACTION, C_DESCRIPTION, C_OBJECTIFS, C_PILOTE, C_PARTENAIRES,
+    C_AXE, C_SOUS_AXE, C_ACTION, C_DESCRIPTION, C_OBJECTIFS, C_PILOTE, C_CONTACT, C_PARTENAIRES,
     C_STATUT, C_DEBUT, C_FIN, C_COMMUNES, C_PUBLICS, C_PRIORITE, C_FINANCEUR, C_ANNEE,
     C_NATURE, C_PREVU, C_ENGAGE, C_VERSE, C_EXEMPLE, NCOL
 };
 
 const char *const mg_contract_import_columns[] = {
-    "axe", "sous_axe", "action", "description", "objectifs", "pilote", "partenaires",
+    "axe", "sous_axe", "action", "description", "objectifs", "pilote", "contact", "partenaires",
     "statut", "debut", "fin", "communes", "publics", "priorite", "financeur", "annee",
     "nature", "prevu", "engage", "verse", "exemple",
 };
@@ -50,14 +50,14 @@ static bool action_level(int c)
 
 static const char template_csv[] =
     "\xef\xbb\xbf"
-    "axe;sous_axe;action;description;objectifs;pilote;partenaires;statut;debut;fin;communes;"
+    "axe;sous_axe;action;description;objectifs;pilote;contact;partenaires;statut;debut;fin;communes;"
     "publics;priorite;financeur;annee;nature;prevu;engage;verse;exemple\r\n"
     "Accès aux soins;Télésanté;Une cabine de téléconsultation;Installer et faire connaître la "
     "cabine (exemple);Des consultations sans médecin sur place;Département de l'Aude;"
-    "Communauté de communes Piège-Lauragais-Malepère;En cours;01/01/2024;31/12/2026;"
+    "Chargée de mission santé;Communauté de communes Piège-Lauragais-Malepère;En cours;01/01/2024;31/12/2026;"
     "epci:200035707;Tout public;1;Département de l'Aude;2024;investissement;50 000;50 000;"
     "25 000;oui\r\n"
-    "Accès aux soins;Télésanté;Une cabine de téléconsultation;;;;;;;;;;;"
+    "Accès aux soins;Télésanté;Une cabine de téléconsultation;;;;;;;;;;;;"
     "Agence régionale de santé Occitanie;2025;fonctionnement;12 000,50;;;oui\r\n";
 
 const char *mg_contract_import_template_csv(void)
@@ -486,7 +486,7 @@ static void read_header(mg_contract_import *im, const source *s, mg_import_repor
         if (found < 0) {
             report_add(rep, line, (int)i, NULL, MG_IMPORT_ROW_REFUSED,
                        "Colonne « %.100s » inconnue : les colonnes sont axe, sous_axe, action, "
-                       "description, objectifs, pilote, partenaires, statut, debut, fin, "
+                       "description, objectifs, pilote, contact, partenaires, statut, debut, fin, "
                        "communes, publics, priorite, financeur, annee, nature, prevu, engage, "
                        "verse, exemple.", h);
         } else if (im->colmap[found] >= 0) {
@@ -744,6 +744,7 @@ static void check_action(mg_contract_import *im, imp_action *a, bool xlsx,
         .starts_on = a->starts_on,
         .due_on = a->due_on,
         .objectives = a->cell[C_OBJECTIFS],
+        .contact_role = a->cell[C_CONTACT],
         .target_publics = a->cell[C_PUBLICS],
         .target_communes = a->cell[C_COMMUNES],
         .priority = prio,
@@ -757,6 +758,7 @@ static void check_action(mg_contract_import *im, imp_action *a, bool xlsx,
             {"status", C_STATUT},        {"starts_on", C_DEBUT},
             {"due_on", C_FIN},           {"objectives", C_OBJECTIFS},
             {"target_publics", C_PUBLICS}, {"target_communes", C_COMMUNES},
+            {"contact_role", C_CONTACT},
             {"priority", C_PRIORITE},
         };
         int col = C_ACTION;
@@ -1284,8 +1286,9 @@ static int write_action(mg_db_conn *c, struct apply_tx *t, imp_action *a, int64_
         c,
         "INSERT INTO contract_actions (contract_id, title, description, status, starts_on, "
         "due_on, axis_id, objectives, target_publics, target_communes, priority, position, "
-        "is_example, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) RETURNING id",
+        "is_example, contact_role, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?14, ?14) "
+        "RETURNING id",
         MG_DB_PARAMS(MG_DB_INT(t->contract_id), MG_DB_TEXT(r->cell[C_ACTION]),
                      MG_DB_TEXT(CELL(C_DESCRIPTION)), MG_DB_TEXT(mg_action_status_key(a->status)),
                      a->starts_on[0] ? MG_DB_TEXT(a->starts_on) : MG_DB_NULL,
@@ -1293,7 +1296,7 @@ static int write_action(mg_db_conn *c, struct apply_tx *t, imp_action *a, int64_
                      a->axis_id ? MG_DB_INT(a->axis_id) : MG_DB_NULL, MG_DB_TEXT(CELL(C_OBJECTIFS)),
                      MG_DB_TEXT(CELL(C_PUBLICS)), MG_DB_TEXT(CELL(C_COMMUNES)),
                      MG_DB_INT(a->priority), MG_DB_INT(position), MG_DB_INT(a->example ? 1 : 0),
-                     MG_DB_TEXT(now)),
+                     MG_DB_TEXT(now), MG_DB_TEXT(CELL(C_CONTACT))),
         id, d);
     if (rc < 0)
         return rc == MG_ENOTFOUND ? mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "no action id") : rc;
@@ -1310,6 +1313,7 @@ static int write_action(mg_db_conn *c, struct apply_tx *t, imp_action *a, int64_
         {"due_on", NULL, a->due_on[0] ? a->due_on : NULL, false},
         {"axis_id", NULL, a->axis_id ? ax : NULL, false},
         {"objectives", NULL, a->cell[C_OBJECTIFS], false},
+        {"contact_role", NULL, a->cell[C_CONTACT], false},
         {"target_publics", NULL, a->cell[C_PUBLICS], false},
         {"target_communes", NULL, a->cell[C_COMMUNES], false},
         {"priority", NULL, pr, false},

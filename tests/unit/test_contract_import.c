@@ -321,6 +321,17 @@ static void test_import_csv(void **state)
     free(before);
     free(after);
 
+    /* The pilot's contact role, and an action outside any axis. */
+    static const char contact[] = "action;pilote;contact\n"
+                                  "Action sans axe;Département de l'Aude;Chargée de mission santé\n";
+    int64_t third = contract_ok(w.db, w.dep, "Contrat du contact");
+    rc = import(&w, third, "contact.csv", contact, sizeof contact - 1, false, &rep);
+    assert_int_equal(rc, 0);
+    mg_import_report_free(&rep);
+    assert_int_equal(count(w.db, "SELECT COUNT(*) FROM contract_actions WHERE contract_id = ?1 AND "
+                                 "contact_role = 'Chargée de mission santé' AND axis_id IS NULL",
+                           third), 1);
+
     /* No such contract. */
     rc = import(&w, 99999, "plan.csv", csv, n, false, &rep);
     assert_int_equal(rc, MG_ENOTFOUND);
@@ -522,6 +533,9 @@ static void test_refusals(void **state)
 }
 
 /* Checks that need no database: the header's faults, cells, repeats. */
+#define LONG40 "cccccccccccccccccccccccccccccccccccccccc"
+#define LONG201 LONG40 LONG40 LONG40 LONG40 LONG40 "c"
+
 static void test_read_checks(void **state)
 {
     (void)state;
@@ -544,6 +558,7 @@ static void test_read_checks(void **state)
         {"action;priorite\nX;4\n", MG_EINVAL, 2, "B", "priorite"},
         {"action;communes\nX;epci:12\n", MG_EINVAL, 2, "B", "communes"},
         {"action;exemple\nX;peut-être\n", MG_EINVAL, 2, "B", "exemple"},
+        {"action;contact\nX;" LONG201 "\n", MG_EINVAL, 2, "B", "contact"},
         {"sous_axe;action\nS;X\n", MG_EINVAL, 2, "", "axe"},
         {"action;debut;fin\nX;2025-01-01;2024-12-31\n", MG_EINVAL, 2, "C", "fin"},
         {"action;partenaires\nX;A||B\n", MG_EINVAL, 2, "B", "partenaires"},
