@@ -124,6 +124,13 @@ upload() { # upload FILE OUT [essai]
     curl -s -H "Authorization: Bearer $token" -F "fichier=@$1" ${3:+-F essai=1} -D "$2.h" -o "$2" \
         -w '%{http_code}' "$base/contrats/$wc_id/import"
 }
+# The template: public, a CSV whose header is the layout's.
+code=$(curl -s -D "$tmp/tpl.h" -o "$tmp/tpl.csv" -w '%{http_code}' "$base/contrats/modele-import.csv")
+[ "$code" = 200 ] || fail "the template answered $code"
+grep -qi '^Content-Type: text/csv' "$tmp/tpl.h" || fail "the template's type"
+head -1 "$tmp/tpl.csv" | grep -q '^.*axe;sous_axe;action;description;objectifs;pilote;contact;partenaires;statut;debut;fin;communes;publics;priorite;financeur;annee;nature;prevu;engage;verse;exemple' \
+    || fail "the template's header: $(head -1 "$tmp/tpl.csv")"
+
 before=$(wdump)
 [ "$(upload "$data/bad-date.csv" "$tmp/w1")" = 400 ] || fail "a bad date is not a 400"
 grep -q '<td>4</td><td>G (debut)</td><td>refusée</td>' "$tmp/w1" || fail "the 400 page's report"
