@@ -5,7 +5,7 @@
  *   GET /contrats/{id}/bilan            the page (one table per part)
  *   GET /contrats/{id}/bilan.pdf        the PDF for the steering committee
  *   GET /contrats/{id}/bilan.xlsx       sheets Actions, Budget, Indicateurs
- *   GET /contrats/dispositif/bilan?q=…  the actions matching q among the
+ *   GET /contrats/dispositif?q=…        the actions matching q among the
  *       (.pdf, .xlsx)                   contracts the actor sees
  *
  * Rights: who sees a contract sees its bilan (web_contract_load with
@@ -13,8 +13,8 @@
  * dispositif is searched over the contracts the actor's organisations
  * lead (mg_contract_list) or see (mg_contract_list_seen_by), each checked
  * with mg_auth_can and its viewers before it is read. The dispositif's
- * path has a literal segment before "bilan" so that the contract pages'
- * /contrats/{id} (tried first) never takes it.
+ * fixed paths come before the contract pages' /contrats/{id}: app.c tries
+ * this file's routes first.
  *
  * The expected effect of an action modelled by a scenario is computed here
  * (the application holds the diagnoses and scenario engines) and handed to
@@ -400,7 +400,7 @@ void web_contract_report_links(mg_buf *b, web_ctx *ctx, const web_contract_view 
     mg_buf_puts(b, "\">Bilan PDF</a></li><li><a href=\"");
     snprintf(path, sizeof path, "/contrats/%lld/bilan.xlsx", (long long)v->c.id);
     mg_html_href(b, path, NULL, NULL);
-    mg_buf_puts(b, "\">Bilan XLSX</a></li><li><a href=\"/contrats/dispositif/bilan\">Bilan "
+    mg_buf_puts(b, "\">Bilan XLSX</a></li><li><a href=\"/contrats/dispositif\">Bilan "
                    "d'un dispositif sur plusieurs contrats</a></li></ul></section>\n");
 }
 
@@ -545,7 +545,7 @@ static int visible_contracts(web_ctx *ctx, int64_t **ids_out, size_t *n_out, mg_
 
 static void dispositif_form(mg_buf *b, const char *q, const char *error)
 {
-    mg_buf_puts(b, "<form method=\"get\" action=\"/contrats/dispositif/bilan\" "
+    mg_buf_puts(b, "<form method=\"get\" action=\"/contrats/dispositif\" "
                    "class=\"search\"><p><label for=\"q\">Actions dont l'intitulé ou la "
                    "description contient</label> <input type=\"search\" id=\"q\" name=\"q\" "
                    "maxlength=\"100\" required value=\"");
@@ -620,7 +620,7 @@ static int dispositif_report(web_ctx *ctx, enum report_format fmt)
         mg_buf_puts(b, "<p>");
         mg_html_text(b, line);
         mg_buf_puts(b, "</p>\n");
-        report_body(b, &r, "/contrats/dispositif/bilan", q);
+        report_body(b, &r, "/contrats/dispositif", q);
     }
     web_page_end(b);
     mg_bilan_free(&r);
@@ -643,10 +643,11 @@ static int dispositif_xlsx(web_ctx *ctx)
 }
 
 const web_route web_routes_contract_report[] = {
-    /* the literal paths first: "dispositif" is not an id */
-    {"GET", "/contrats/dispositif/bilan", dispositif_page, WEB_ACCOUNT, 0},
-    {"GET", "/contrats/dispositif/bilan.pdf", dispositif_pdf, WEB_ACCOUNT, 0},
-    {"GET", "/contrats/dispositif/bilan.xlsx", dispositif_xlsx, WEB_ACCOUNT, 0},
+    /* the fixed paths first: "dispositif" is not an id (and app.c tries this
+     * table before the contract pages' /contrats/{id}) */
+    {"GET", "/contrats/dispositif", dispositif_page, WEB_ACCOUNT, 0},
+    {"GET", "/contrats/dispositif.pdf", dispositif_pdf, WEB_ACCOUNT, 0},
+    {"GET", "/contrats/dispositif.xlsx", dispositif_xlsx, WEB_ACCOUNT, 0},
     {"GET", "/contrats/{id}/bilan", contract_page, WEB_ANYONE, 0},
     {"GET", "/contrats/{id}/bilan.pdf", contract_pdf, WEB_ANYONE, 0},
     {"GET", "/contrats/{id}/bilan.xlsx", contract_xlsx, WEB_ANYONE, 0},

@@ -138,23 +138,23 @@ grep -q "href=\"/contrats/$c1/bilan.pdf\"" "$tmp/contract.html" && ok ||
     fail "no « Bilan PDF » link on the contract page"
 
 # --- A dispositif across both contracts -------------------------------------------------------
-get "/contrats/dispositif/bilan?q=t%C3%A9l%C3%A9m%C3%A9decine" "$tmp/dispo.html"
+get "/contrats/dispositif?q=t%C3%A9l%C3%A9m%C3%A9decine" "$tmp/dispo.html"
 want=$(awk -F'\t' '$1 == "action" && tolower($4) ~ /télémédecine/' "$tmp/data.tsv" | wc -l)
 [ "$want" -gt 0 ] || fail "no telemedicine action in the data: nothing to check"
 grep -q "<p>$want action" "$tmp/dispo.html" && ok ||
     fail "dispositif: $want actions expected, page says $(grep -o '<p>[0-9]* action[^<]*' "$tmp/dispo.html")"
-get "/contrats/dispositif/bilan.pdf?q=t%C3%A9l%C3%A9m%C3%A9decine" "$tmp/dispo.pdf"
+get "/contrats/dispositif.pdf?q=t%C3%A9l%C3%A9m%C3%A9decine" "$tmp/dispo.pdf"
 pdfinfo "$tmp/dispo.pdf" | grep -Eq '^Creator: +maillage$' && ok || fail "dispositif PDF"
 pdftotext "$tmp/dispo.pdf" - | tr -s ' \n' '  ' | grep -q 'Budget par contrat' && ok ||
     fail "dispositif PDF without its totals by contract"
-get "/contrats/dispositif/bilan.xlsx?q=aller-vers" "$tmp/dispo.xlsx"
+get "/contrats/dispositif.xlsx?q=aller-vers" "$tmp/dispo.xlsx"
 unzip -l "$tmp/dispo.xlsx" | grep -q 'xl/worksheets/sheet3.xml' && ok || fail "dispositif XLSX"
 
 # --- Refusals and rights ---------------------------------------------------------------------
-get "/contrats/dispositif/bilan?q=a" "$tmp/bad" 400
+get "/contrats/dispositif?q=a" "$tmp/bad" 400
 grep -q 'deux lettres' "$tmp/bad" && ok || fail "short query's message"
 grep -q 'value="a"' "$tmp/bad" && ok || fail "the refused query is not kept in the form"
-get "/contrats/dispositif/bilan.pdf" "$tmp/bad" 400
+get "/contrats/dispositif.pdf" "$tmp/bad" 400
 get "/contrats/999999/bilan.pdf" "$tmp/bad" 404
 grep -Eq "Ce contrat n(&#39;|')existe pas" "$tmp/bad" && ok || fail "404's message"
 get "/contrats/abc/bilan" "$tmp/bad" 404
