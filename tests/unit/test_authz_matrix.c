@@ -21,7 +21,8 @@
  * scenario; <org> the organisation's id; <pending> a new organisation
  * awaiting confirmation; <token> an API token id (the actor's own in
  * ":own" columns, B's manager's in ":other" ones); <n> a number unique to
- * the cell.
+ * the cell; the parts of a contract of issue 15 are listed at
+ * contract_part below.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +41,9 @@
 #include "storage/storage.h"
 #include "testutil.h"
 #include "web_fixture.h"
+#include "contracts/budget.h"
 #include "contracts/contracts.h"
+#include "contracts/indicators.h"
 #include "directory/directory.h"
 
 #define MATRIX MG_SOURCE_DIR "/tests/authz/matrix.tsv"
@@ -245,6 +248,71 @@ static int64_t contract_new(int64_t org, int64_t *aid)
     return id;
 }
 
+/* The action of the last <amendment>, for <amended_action> in the body
+ * (a row's target is expanded before its body). */
+static int64_t last_amended_action;
+
+/* The placeholders of a contract's parts (issue 15), each on a new
+ * contract with one action led by org: <signatory> C/signataires/O (org
+ * signed it), <milestone> C/actions/A/etapes/M, <budgetline>
+ * C/actions/A/budget/L (a typed line funded by org), <indicator>
+ * C/actions/A/indicateurs/I and <indicator_id> I (a typed indicator),
+ * <amendment> C/avenants/M (and <amended_action> A), <document>
+ * C/documents/D (a PDF), <action_id> A. False for another key. */
+static bool contract_part(const char *key, int64_t org, char *val, size_t cap)
+{
+    static const char *const keys[] = {"signatory", "milestone",  "budgetline",
+                                       "indicator", "indicator_id", "amendment",
+                                       "document",  "action_id"};
+    size_t k = 0;
+    while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k]) != 0)
+        k++;
+    if (k == sizeof keys / sizeof keys[0])
+        return false;
+    mg_diag d = {{0}};
+    int64_t aid = 0, c = contract_new(org, &aid), id = 0;
+    long long lc = (long long)c, la = (long long)aid;
+    if (strcmp(key, "signatory") == 0) {
+        if (mg_contract_signatory_add(app->db, 0, c, org, NULL, &d))
+            die("signatory", &d);
+        snprintf(val, cap, "%lld/signataires/%lld", lc, (long long)org);
+    } else if (strcmp(key, "milestone") == 0) {
+        if (mg_contract_milestone_add(app->db, 0, aid, "Étape de la matrice", "2030-01-31", &id,
+                                      NULL, &d))
+            die("milestone", &d);
+        snprintf(val, cap, "%lld/actions/%lld/etapes/%lld", lc, la, (long long)id);
+    } else if (strcmp(key, "budgetline") == 0) {
+        mg_budget_line_input in = {.funder_id = org, .year = "2025", .nature = "operation",
+                                   .planned = "1000"};
+        if (mg_budget_line_create(app->db, 0, aid, &in, &id, NULL, &d))
+            die("budget line", &d);
+        snprintf(val, cap, "%lld/actions/%lld/budget/%lld", lc, la, (long long)id);
+    } else if (strcmp(key, "indicator") == 0 || strcmp(key, "indicator_id") == 0) {
+        mg_indicator_input in = {.title = "Indicateur de la matrice"};
+        if (mg_indicator_create(app->db, 0, aid, &in, &id, NULL, &d))
+            die("indicator", &d);
+        if (key[9] == '_')
+            snprintf(val, cap, "%lld", (long long)id);
+        else
+            snprintf(val, cap, "%lld/actions/%lld/indicateurs/%lld", lc, la, (long long)id);
+    } else if (strcmp(key, "amendment") == 0) {
+        if (mg_contract_amendment_create(app->db, 0, c, "Avenant de la matrice", NULL,
+                                         "2026-01-01", NULL, &id, NULL, &d))
+            die("amendment", &d);
+        last_amended_action = aid;
+        snprintf(val, cap, "%lld/avenants/%lld", lc, (long long)id);
+    } else if (strcmp(key, "document") == 0) {
+        static const char pdf[] = "%PDF-1.4\n%%EOF\n";
+        if (mg_contract_document_add(app->db, 0, c, 0, "Document de la matrice", "m.pdf", pdf,
+                                     sizeof pdf - 1, &id, NULL, &d))
+            die("document", &d);
+        snprintf(val, cap, "%lld/documents/%lld", lc, (long long)id);
+    } else {
+        snprintf(val, cap, "%lld", la);
+    }
+    return true;
+}
+
 /* Replaces the placeholders of tmpl into out, making the objects they
  * name for organisation `org` and account `account`. */
 static void expand(const char *tmpl, int64_t org, int64_t account, char *out, size_t cap)
@@ -296,7 +364,11 @@ static void expand(const char *tmpl, int64_t org, int64_t account, char *out, si
                 snprintf(val, sizeof val, "%lld/actions/%lld/participants/%lld", (long long)c,
                          (long long)aid, (long long)sid);
             }
-        } else if (strcmp(key, "n") == 0)
+        } else if (contract_part(key, org, val, sizeof val))
+            ;
+        else if (strcmp(key, "amended_action") == 0)
+            snprintf(val, sizeof val, "%lld", (long long)last_amended_action);
+        else if (strcmp(key, "n") == 0)
             snprintf(val, sizeof val, "%u", n);
         else
             fail_msg("matrix: unknown placeholder <%s>", key);
