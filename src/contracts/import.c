@@ -24,6 +24,7 @@
 #include "io/csv.h"
 #include "io/reader.h"
 #include "io/xlsx.h"
+#include "directory/holidays.h"
 #include "parse/parse.h"
 
 /* --- The layout ------------------------------------------------------------ */
@@ -526,27 +527,14 @@ static void refuse_row(mg_contract_import *im, imp_row *r, int c, mg_import_repo
  * false when s is not one. XLSX cells keep dates as such numbers. */
 static bool excel_serial_date(const char *s, char out[11])
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || end == s || v < 1 || v > 2958465 || v != (double)(long)v)
+    int64_t v;
+    if (mg_parse_c_int(s, strlen(s), 1, 2958465, &v, NULL) != 0)
         return false;
-    long days = (long)v - 25569; /* to the Unix epoch (1970-01-01) */
-    /* Days to a civil date (Howard Hinnant's algorithm). */
-    long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153, dd = doy - (153 * mp + 2) / 5 + 1;
-    long mm = mp < 10 ? mp + 3 : mp - 9;
-    y += mm <= 2;
+    int y, m, dd;
+    mg_civil_from_days((long)v - 25569, &y, &m, &dd); /* 25569: 1899-12-30 to 1970-01-01 */
     if (y < 1900 || y > 9999)
         return false;
-    unsigned yy = (unsigned)y % 10000u, m2 = (unsigned)mm % 100u, d2 = (unsigned)dd % 100u;
-    out[0] = (char)('0' + yy / 1000), out[1] = (char)('0' + yy / 100 % 10);
-    out[2] = (char)('0' + yy / 10 % 10), out[3] = (char)('0' + yy % 10), out[4] = '-';
-    out[5] = (char)('0' + m2 / 10), out[6] = (char)('0' + m2 % 10), out[7] = '-';
-    out[8] = (char)('0' + d2 / 10), out[9] = (char)('0' + d2 % 10), out[10] = '\0';
+    snprintf(out, 11, "%04d-%02d-%02d", y, m, dd);
     return true;
 }
 
@@ -587,9 +575,8 @@ static bool check_amount(mg_contract_import *im, imp_row *r, int c, bool xlsx, b
     char rounded[64];
     const char *dot = strchr(v, '.');
     if (xlsx && dot && strlen(dot + 1) > 2 && strlen(v) < 40) {
-        char *end;
-        double x = strtod(v, &end);
-        if (!*end && x >= 0 && x < 1e12) {
+        double x;
+        if (mg_parse_c_double(v, strlen(v), &x, NULL) == 0 && x >= 0 && x < 1e12) {
             snprintf(rounded, sizeof rounded, "%.2f", x);
             v = rounded;
         }
@@ -726,9 +713,8 @@ static void check_action(mg_contract_import *im, imp_action *a, bool xlsx,
     }
     if (a->cell[C_PRIORITE]) {
         const char *p = a->cell[C_PRIORITE];
-        char *end;
-        double v = strtod(p, &end);
-        if (*end || end == p || (v != 1 && v != 2 && v != 3)) {
+        int64_t v;
+        if (mg_parse_c_int(p, strlen(p), 1, 3, &v, NULL) != 0) {
             refuse_row(im, BLAME(C_PRIORITE), C_PRIORITE, rep,
                        "Priorité « %.20s » : 1 (haute), 2 (normale) ou 3 (basse) attendue.", p);
             a->refused = true;

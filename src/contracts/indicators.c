@@ -969,7 +969,10 @@ static int budget_paid_values(mg_db *db, int64_t action_id, mg_indicator_point *
         return rc;
     char today[11];
     mg_contract_today(today);
-    int this_year = atoi(today);
+    int64_t year = 0;
+    if (mg_parse_c_int(today, 4, 1, 9999, &year, NULL) != 0)
+        year = 0;
+    int this_year = (int)year;
     mg_indicator_point *p = calloc(t.n, sizeof *p);
     if (!p)
         return MG_ENOMEM;

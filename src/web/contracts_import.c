@@ -77,24 +77,45 @@ static void layout_help(mg_buf *b)
 
 /* The notice of an import just made: ?importe=A-B-C-D (axes, actions,
  * participants, budget lines), numbers only. */
+/* "3 actions", "1 action": a count and its noun (with its plural "s"s
+ * for n > 1: `one` and `many` are the two spellings). */
+static void count_of(mg_buf *b, size_t n, const char *one, const char *many)
+{
+    mg_buf_printf(b, "%zu ", n);
+    mg_html_text(b, n > 1 ? many : one);
+}
+
+/* What a plan of these counts creates, in words. */
+static void created_counts(mg_buf *b, size_t actions, size_t axes, size_t participants,
+                           size_t lines)
+{
+    count_of(b, actions, "action", "actions");
+    mg_buf_puts(b, ", ");
+    count_of(b, axes, "axe ou sous-axe", "axes ou sous-axes");
+    mg_buf_puts(b, ", ");
+    count_of(b, participants, "pilote et partenaire", "pilotes et partenaires");
+    mg_buf_puts(b, ", ");
+    count_of(b, lines, "ligne budgétaire", "lignes budgétaires");
+}
+
+/* The notice after an import: ?importe=AXES-ACTIONS-PARTICIPANTS-LINES. */
 static void import_notice(mg_buf *b, web_ctx *ctx)
 {
     const char *q = mg_http_query(ctx->req, "importe");
-    unsigned long n[4];
-    char tail;
-    if (!q || strlen(q) > 60 ||
-        sscanf(q, "%lu-%lu-%lu-%lu%c", &n[0], &n[1], &n[2], &n[3], &tail) != 4)
-        return;
-    for (size_t i = 0; q[i]; i++)
-        if (!(q[i] >= '0' && q[i] <= '9') && q[i] != '-')
+    int64_t n[4];
+    size_t k = 0;
+    for (const char *p = q; p && k < 4; k++) {
+        const char *dash = strchr(p, '-');
+        size_t len = dash ? (size_t)(dash - p) : strlen(p);
+        if (mg_parse_c_int(p, len, 0, 1000000, &n[k], NULL) != 0 || (k < 3) != (dash != NULL))
             return;
-    mg_buf_printf(b,
-                  "<p class=\"notice\" role=\"status\">Plan importé : %lu action%s, %lu axe%s "
-                  "ou sous-axe%s créé%s, %lu pilote%s et partenaire%s, %lu ligne%s "
-                  "budgétaire%s.</p>\n",
-                  n[1], n[1] > 1 ? "s" : "", n[0], n[0] > 1 ? "s" : "", n[0] > 1 ? "s" : "",
-                  n[0] > 1 ? "s" : "", n[2], n[2] > 1 ? "s" : "", n[2] > 1 ? "s" : "", n[3],
-                  n[3] > 1 ? "s" : "", n[3] > 1 ? "s" : "");
+        p = dash ? dash + 1 : NULL;
+    }
+    if (k != 4)
+        return;
+    mg_buf_puts(b, "<p class=\"notice\" role=\"status\">Plan importé : ");
+    created_counts(b, (size_t)n[1], (size_t)n[0], (size_t)n[2], (size_t)n[3]);
+    mg_buf_puts(b, " créés.</p>\n");
 }
 
 void web_contract_import_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v)
@@ -152,21 +173,15 @@ static int report_page(web_ctx *ctx, const web_contract_view *v, const mg_import
         mg_html_text(b, alert);
         mg_buf_puts(b, "</p>\n");
     } else if (rep && rep->refused) {
-        mg_buf_printf(b,
-                      "<p class=\"error\" role=\"alert\">Le plan n'a pas été importé : %zu "
-                      "ligne%s refusée%s. Rien n'a été enregistré ; corrigez le fichier et "
-                      "envoyez-le de nouveau.</p>\n",
-                      rep->refused, rep->refused > 1 ? "s" : "", rep->refused > 1 ? "s" : "");
+        mg_buf_puts(b, "<p class=\"error\" role=\"alert\">Le plan n'a pas été importé : ");
+        count_of(b, rep->refused, "ligne refusée", "lignes refusées");
+        mg_buf_puts(b, ". Rien n'a été enregistré ; corrigez le fichier et envoyez-le de "
+                       "nouveau.</p>\n");
     } else if (rep) {
-        mg_buf_printf(b,
-                      "<p class=\"notice\" role=\"status\">Vérification faite, rien n'a été "
-                      "enregistré : le fichier créerait %zu action%s, %zu axe%s ou sous-axe%s, "
-                      "%zu pilote%s et partenaire%s, %zu ligne%s budgétaire%s.</p>\n",
-                      rep->actions, rep->actions > 1 ? "s" : "", rep->axes,
-                      rep->axes > 1 ? "s" : "", rep->axes > 1 ? "s" : "", rep->participants,
-                      rep->participants > 1 ? "s" : "", rep->participants > 1 ? "s" : "",
-                      rep->budget_lines, rep->budget_lines > 1 ? "s" : "",
-                      rep->budget_lines > 1 ? "s" : "");
+        mg_buf_puts(b, "<p class=\"notice\" role=\"status\">Vérification faite, rien n'a été "
+                       "enregistré : le fichier créerait ");
+        created_counts(b, rep->actions, rep->axes, rep->participants, rep->budget_lines);
+        mg_buf_puts(b, ".</p>\n");
     }
     if (rep && rep->n)
         report_table(b, rep);
@@ -242,7 +257,7 @@ static int template_csv(web_ctx *ctx)
 {
     mg_http_response *res = ctx->res;
     const char *t = mg_contract_import_template_csv();
-    if (mg_buf_append(&res->body, t, strlen(t)) != 0)
+    if (mg_buf_append(&res->body, t, strlen(t)) != 0) /* lint-ok: a CSV body, not HTML */
         return MG_ENOMEM;
     res->content_type = "text/csv; charset=utf-8";
     snprintf(res->disposition, sizeof res->disposition,

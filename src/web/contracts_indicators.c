@@ -161,10 +161,13 @@ static void action_path(char *out, size_t cap, const web_contract_view *v, const
 /* "YYYY-MM-DD" as "DD/MM/YYYY". */
 static void fr_date(mg_buf *b, const char *iso)
 {
-    if (iso && strlen(iso) == 10)
-        mg_buf_printf(b, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
-    else
+    char fr[16];
+    if (iso && strlen(iso) == 10) {
+        snprintf(fr, sizeof fr, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+        mg_html_text(b, fr);
+    } else {
         mg_buf_puts(b, "—");
+    }
 }
 
 /* How many decimals a value of indicator x is written with. */
@@ -324,7 +327,8 @@ static void values_tables(mg_buf *b, const mg_indicator *x, const mg_indicator_v
                 value_row(b, x, &val[j]);
         mg_buf_puts(b, "</tbody></table></div>\n");
     }
-    mg_buf_printf(b, "<p class=\"hint\">%zu série%s. ", nseries, nseries > 1 ? "s" : "");
+    mg_buf_printf(b, "<p class=\"hint\">%zu ", nseries);
+    mg_buf_puts(b, nseries > 1 ? "séries. " : "série. ");
     mg_buf_puts(b, "Les valeurs calculées à partir des mêmes entrées (par exemple « données "
                    "2021 », avec le même paramétrage du modèle et le même seuil) ne mesurent "
                    "pas un changement de l'accès : maillage les recalcule sans rien observer de "
@@ -341,7 +345,9 @@ static void value_form_render(mg_buf *b, web_ctx *ctx, const web_contract_view *
     web_form f = value_form(id, sizeof id, x->id);
     snprintf(suffix, sizeof suffix, "/indicateurs/%lld/valeurs", (long long)x->id);
     action_path(path, sizeof path, v, suffix);
-    mg_buf_printf(b, "<h4 id=\"%s-titre\">Ajouter une valeur</h4>\n", id);
+    mg_buf_puts(b, "<h4 id=\"");
+    mg_html_attr(b, id);
+    mg_buf_puts(b, "-titre\">Ajouter une valeur</h4>\n");
     web_form_render(b, in && in->form ? in->form : &f, in, "post", path, NULL, web_csrf(ctx));
 }
 
@@ -559,7 +565,8 @@ static void effect_section(mg_buf *b, web_ctx *ctx, const web_contract_view *v,
         web_num(thr, sizeof thr, e.threshold, 1);
     mg_buf_puts(b, "<p>Sur ");
     mg_html_text(b, s.label);
-    mg_buf_printf(b, " (%zu commune%s, ", ef.ncommunes, ef.ncommunes > 1 ? "s" : "");
+    mg_buf_printf(b, " (%zu ", ef.ncommunes);
+    mg_buf_puts(b, ef.ncommunes > 1 ? "communes, " : "commune, ");
     number(b, ef.population, 0);
     mg_buf_puts(b, " habitants), données 2021 : l'APL calculée par maillage (celle des "
                    "indicateurs calculés), avec toutes les communes voisines.</p>\n");

@@ -31,6 +31,7 @@
 #include "auth/auth.h"
 #include "contracts/contracts.h"
 #include "contracts/indicators.h"
+#include "parse/parse.h"
 #include "db_fixture.h"
 #include "diagnosis/diagnosis.h"
 #include "diagnosis/scope.h"
@@ -454,7 +455,9 @@ static void test_provider_budget_paid(void **state)
 
     char today[11];
     mg_contract_today(today);
-    int year = atoi(today);
+    int64_t year64 = 0;
+    assert_int_equal(mg_parse_c_int(today, 4, 1, 9999, &year64, NULL), 0);
+    int year = (int)year64;
     /* Lines of two past years and of this one; one replaced line that
      * must not count. */
     struct {
@@ -599,8 +602,8 @@ static void test_engine_equals_cli_communes(void **state)
     for (size_t k = 0; k < g->study_n; k += g->study_n / 9) {
         const char *code = g->t->code[g->study[k]];
         fprintf(fp, "%s\n", code);
-        strcat(spec, code);
-        strcat(spec, ",");
+        size_t used = strlen(spec);
+        snprintf(spec + used, sizeof spec - used, "%s,", code);
     }
     fclose(fp);
     snprintf(cli, sizeof cli, "communes:%s", path);
