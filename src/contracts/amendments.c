@@ -336,6 +336,22 @@ static int amendments_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc == MG_DB_DONE ? 0 : rc;
 }
 
+int mg_ct_amendments_on(mg_db_conn *c, int64_t contract_id, mg_contract_amendment **out,
+                        size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct list_tx t = {.contract_id = contract_id};
+    int rc = amendments_body(c, &t, d);
+    if (rc < 0) {
+        mg_contract_amendments_free(t.a, t.n);
+        return rc;
+    }
+    *out = t.a;
+    *n = t.n;
+    return 0;
+}
+
 int mg_contract_amendments(mg_db *db, int64_t contract_id, mg_contract_amendment **out,
                            size_t *n, mg_diag *d)
 {
@@ -385,6 +401,22 @@ static int changes_body(mg_db_conn *c, void *ctx, mg_diag *d)
     }
     mg_db_finalize(q);
     return rc == MG_DB_DONE ? 0 : rc;
+}
+
+int mg_ct_amendment_changes_on(mg_db_conn *c, int64_t contract_id,
+                               mg_contract_amendment_change **out, size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct list_tx t = {.contract_id = contract_id};
+    int rc = changes_body(c, &t, d);
+    if (rc < 0) {
+        mg_contract_amendment_changes_free(t.ch, t.n);
+        return rc;
+    }
+    *out = t.ch;
+    *n = t.n;
+    return 0;
 }
 
 int mg_contract_amendment_changes(mg_db *db, int64_t contract_id,

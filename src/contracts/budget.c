@@ -6,6 +6,7 @@
  * by the database (SUM … GROUP BY), never by a loop here.
  */
 #include "contracts/budget.h"
+#include "contracts/budget_internal.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1182,6 +1183,18 @@ static int totals_result(int rc, struct totals_tx *t, mg_budget_total **out, siz
     if (all)
         *all = rc < 0 ? (mg_budget_amounts){0} : t->all;
     return rc;
+}
+
+int mg_ct_budget_totals_on(mg_db_conn *c, int64_t contract_id, mg_budget_group group,
+                           mg_budget_total **out, size_t *n, mg_budget_amounts *all, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct totals_tx t = {.id = contract_id, .group = (int)group};
+    int rc = totals_rows(c, &t, total_sql[group], d);
+    if (rc == 0 && all)
+        rc = totals_all(c, "SELECT " SUMS CURRENT_OF_CONTRACT, contract_id, &t.all, d);
+    return totals_result(rc, &t, out, n, all);
 }
 
 int mg_budget_totals(mg_db *db, int64_t contract_id, mg_budget_group group,

@@ -143,4 +143,39 @@ int mg_budget_totals(mg_db *db, int64_t contract_id, mg_budget_group group,
 int mg_budget_of_funder(mg_db *db, int64_t funder_id, mg_budget_total **out, size_t *n,
                         mg_budget_amounts *all, mg_diag *d) MG_WARN_UNUSED;
 
+/* --- The contract's dashboard (dashboard.c) ------------------------------------------------ */
+
+enum { MG_CONTRACT_DASHBOARD_VIEWERS_MAX = 256 };
+
+/** What the page of a contract shows, read in one read transaction. */
+typedef struct mg_contract_dashboard {
+    mg_contract contract;
+    int64_t viewers[MG_CONTRACT_DASHBOARD_VIEWERS_MAX]; /* mg_contract_viewers */
+    size_t nviewers;
+    mg_contract_action *actions;             /* mg_contract_actions */
+    size_t nactions;
+    mg_contract_axis *axes;                  /* mg_contract_axes */
+    size_t naxes;
+    mg_contract_participant *signatories;    /* mg_contract_signatories */
+    size_t nsignatories;
+    mg_budget_total *totals[3];              /* mg_budget_totals by funder, year, axis */
+    size_t ntotals[3];
+    mg_budget_amounts total;                 /* the contract's total */
+    mg_contract_amendment *amendments;       /* mg_contract_amendments */
+    size_t namendments;
+    mg_contract_amendment_change *changes;   /* mg_contract_amendment_changes */
+    size_t nchanges;
+    mg_contract_document *documents;         /* mg_contract_documents */
+    size_t ndocuments;
+} mg_contract_dashboard;
+
+/** Contract contract_id with everything its page shows (the fields above,
+ * each as the function named beside it returns it; totals[i] grouped by
+ * MG_BUDGET_BY_FUNDER, _YEAR, _AXIS in turn), read in one read transaction
+ * of 12 statements; MG_ENOTFOUND when no contract has that id. Freed by
+ * mg_contract_dashboard_free (also after a failure). */
+int mg_contract_dashboard_read(mg_db *db, int64_t contract_id, mg_contract_dashboard *out,
+                               mg_diag *d) MG_WARN_UNUSED;
+void mg_contract_dashboard_free(mg_contract_dashboard *x);
+
 #endif

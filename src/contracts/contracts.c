@@ -958,6 +958,22 @@ static int actions_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc < 0 ? rc : 0;
 }
 
+int mg_ct_actions_on(mg_db_conn *c, int64_t contract_id, mg_contract_action **out, size_t *n,
+                     mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct actions_tx t = {.contract_id = contract_id};
+    int rc = actions_body(c, &t, d);
+    if (rc < 0) {
+        mg_contract_actions_free(t.out, t.n);
+        return rc;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
+}
+
 int mg_contract_actions(mg_db *db, int64_t contract_id, mg_contract_action **out, size_t *n,
                         mg_diag *d)
 {
@@ -1315,6 +1331,15 @@ static int viewers_body(mg_db_conn *c, void *ctx, mg_diag *d)
     }
     mg_db_finalize(q);
     return rc == MG_DB_DONE ? 0 : rc;
+}
+
+int mg_ct_viewers_on(mg_db_conn *c, int64_t contract_id, int64_t *out, size_t cap, size_t *n,
+                     mg_diag *d)
+{
+    struct viewers_tx t = {contract_id, out, cap, 0};
+    int rc = viewers_body(c, &t, d);
+    *n = rc == 0 ? t.n : 0;
+    return rc;
 }
 
 int mg_contract_viewers(mg_db *db, int64_t contract_id, int64_t *out, size_t cap, size_t *n,

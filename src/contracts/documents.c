@@ -370,6 +370,22 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc == MG_DB_DONE ? 0 : rc;
 }
 
+int mg_ct_documents_on(mg_db_conn *c, int64_t contract_id, mg_contract_document **out,
+                       size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct list_tx t = {.contract_id = contract_id};
+    int rc = list_body(c, &t, d);
+    if (rc < 0) {
+        free(t.v);
+        return rc;
+    }
+    *out = t.v;
+    *n = t.n;
+    return 0;
+}
+
 int mg_contract_documents(mg_db *db, int64_t contract_id, mg_contract_document **out,
                           size_t *n, mg_diag *d)
 {

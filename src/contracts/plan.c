@@ -311,6 +311,21 @@ static int signatories_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc < 0 ? rc : 0;
 }
 
+int mg_ct_signatories_on(mg_db_conn *c, int64_t contract_id, mg_contract_participant **out, size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct signatories_tx t = {.contract_id = contract_id};
+    int rc = signatories_body(c, &t, d);
+    if (rc < 0 || t.n == 0) {
+        free(t.out);
+        return rc;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
+}
+
 int mg_contract_signatories(mg_db *db, int64_t contract_id, mg_contract_participant **out,
                             size_t *n, mg_diag *d)
 {
@@ -475,6 +490,21 @@ static int axes_body(mg_db_conn *c, void *ctx, mg_diag *d)
     }
     mg_db_finalize(q);
     return rc < 0 ? rc : 0;
+}
+
+int mg_ct_axes_on(mg_db_conn *c, int64_t contract_id, mg_contract_axis **out, size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    struct axes_tx t = {.contract_id = contract_id};
+    int rc = axes_body(c, &t, d);
+    if (rc < 0 || t.n == 0) {
+        free(t.out);
+        return rc;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
 }
 
 int mg_contract_axes(mg_db *db, int64_t contract_id, mg_contract_axis **out, size_t *n,

@@ -66,4 +66,25 @@ void mg_ct_action_checked_free(mg_ct_action_checked *k);
 int mg_ct_action_refs(mg_db_conn *c, int64_t contract_id, const mg_ct_action_checked *k,
                       mg_contract_field_error *fe, mg_diag *d);
 
+/* The reads of a contract's page on an open transaction (the dashboard,
+ * dashboard.c, makes them in one): each as the public function of the same
+ * name without "_on" (mg_contract_actions, mg_contract_viewers,
+ * mg_contract_signatories, mg_contract_axes, mg_contract_amendments,
+ * mg_contract_amendment_changes, mg_contract_documents), with *out and *n
+ * zeroed first and nothing left to free on failure. */
+int mg_ct_actions_on(mg_db_conn *c, int64_t contract_id, mg_contract_action **out, size_t *n,
+                     mg_diag *d);
+int mg_ct_viewers_on(mg_db_conn *c, int64_t contract_id, int64_t *out, size_t cap, size_t *n,
+                     mg_diag *d);
+int mg_ct_signatories_on(mg_db_conn *c, int64_t contract_id, mg_contract_participant **out,
+                         size_t *n, mg_diag *d);
+int mg_ct_axes_on(mg_db_conn *c, int64_t contract_id, mg_contract_axis **out, size_t *n,
+                  mg_diag *d);
+int mg_ct_amendments_on(mg_db_conn *c, int64_t contract_id, mg_contract_amendment **out,
+                        size_t *n, mg_diag *d);
+int mg_ct_amendment_changes_on(mg_db_conn *c, int64_t contract_id,
+                               mg_contract_amendment_change **out, size_t *n, mg_diag *d);
+int mg_ct_documents_on(mg_db_conn *c, int64_t contract_id, mg_contract_document **out,
+                       size_t *n, mg_diag *d);
+
 #endif

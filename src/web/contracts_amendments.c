@@ -260,11 +260,19 @@ void web_contract_amendments_section(mg_buf *b, web_ctx *ctx, const web_contract
     mg_contract_action *acts = NULL;
     size_t nam = 0, nch = 0, nacts = 0;
     mg_diag d = {{0}};
-    int rc = mg_contract_amendments(ctx->app->db, v->c.id, &am, &nam, &d);
-    if (rc == 0)
-        rc = mg_contract_amendment_changes(ctx->app->db, v->c.id, &ch, &nch, &d);
-    if (rc == 0)
-        rc = mg_contract_actions(ctx->app->db, v->c.id, &acts, &nacts, &d);
+    int rc = 0;
+    if (v->dash) {
+        /* Read with the contract's page in one transaction: borrowed. */
+        am = v->dash->amendments, nam = v->dash->namendments;
+        ch = v->dash->changes, nch = v->dash->nchanges;
+        acts = v->dash->actions, nacts = v->dash->nactions;
+    } else {
+        rc = mg_contract_amendments(ctx->app->db, v->c.id, &am, &nam, &d);
+        if (rc == 0)
+            rc = mg_contract_amendment_changes(ctx->app->db, v->c.id, &ch, &nch, &d);
+        if (rc == 0)
+            rc = mg_contract_actions(ctx->app->db, v->c.id, &acts, &nacts, &d);
+    }
     mg_buf_puts(b, "<section aria-labelledby=\"avenants\"><h2 id=\"avenants\">Avenants</h2>\n");
     if (rc) {
         fprintf(stderr, "amendments of contract %lld: %s\n", (long long)v->c.id, d.msg);
@@ -339,9 +347,11 @@ void web_contract_amendments_section(mg_buf *b, web_ctx *ctx, const web_contract
     }
     mg_buf_puts(b, "</section>\n");
 done:
-    mg_contract_amendments_free(am, nam);
-    mg_contract_amendment_changes_free(ch, nch);
-    mg_contract_actions_free(acts, nacts);
+    if (!v->dash) {
+        mg_contract_amendments_free(am, nam);
+        mg_contract_amendment_changes_free(ch, nch);
+        mg_contract_actions_free(acts, nacts);
+    }
 }
 
 /* "1,5 Mio", "820 Kio", "312 octets". */
@@ -397,7 +407,11 @@ void web_contract_documents_section(mg_buf *b, web_ctx *ctx, const web_contract_
     mg_contract_document *docs = NULL;
     size_t n = 0;
     mg_diag d = {{0}};
-    int rc = mg_contract_documents(ctx->app->db, v->c.id, &docs, &n, &d);
+    int rc = 0;
+    if (v->dash) /* read with the contract's page in one transaction: borrowed */
+        docs = v->dash->documents, n = v->dash->ndocuments;
+    else
+        rc = mg_contract_documents(ctx->app->db, v->c.id, &docs, &n, &d);
     mg_buf_puts(b, "<section aria-labelledby=\"documents\"><h2 id=\"documents\">Documents</h2>\n");
     if (rc) {
         fprintf(stderr, "documents of contract %lld: %s\n", (long long)v->c.id, d.msg);
@@ -442,7 +456,8 @@ void web_contract_documents_section(mg_buf *b, web_ctx *ctx, const web_contract_
         }
         mg_buf_puts(b, "</tbody></table></div>\n");
     }
-    free(docs);
+    if (!v->dash)
+        free(docs);
     if (v->may_edit_contract)
         upload_form(b, ctx, v, NULL, NULL);
     mg_buf_puts(b, "</section>\n");

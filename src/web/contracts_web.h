@@ -24,6 +24,10 @@ typedef struct web_contract_view {
     size_t nviewers;
     bool may_edit_contract;    /* the lead's managers and contributors */
     bool may_edit_action;      /* those, and the managers and contributors of the action's pilot */
+    /* What the contract's page shows, read in one transaction (set by that
+     * page only; NULL elsewhere): the sections use it when present and read
+     * through the stores otherwise. */
+    const struct mg_contract_dashboard *dash;
 } web_contract_view;
 
 /* The authorisation object of the contract, with its viewers, and with the
