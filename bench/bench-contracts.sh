@@ -41,9 +41,7 @@ build=${MG_BENCH_BUILD:-}
 if [ -z "$build" ]; then
     scripts/install-deps.sh bench
     echo "$prog: building in Release (build-bench)" >&2
-    # The generator is built by tests/CMakeLists.txt until bench/CMakeLists.txt
-    # builds it: the tests stay configured here (nothing of them is built).
-    cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=ON >/dev/null
+    cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMG_TESTS=OFF >/dev/null
     cmake --build build-bench -j"$(nproc)" --target maillage bench_contracts_gen >/dev/null
     build=build-bench
 fi

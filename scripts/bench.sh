@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes, and the
 #            whole `maillage access` run on France phase by phase (with the
 #            national DREES folder ../shared/data/france/drees-apl-2021 when
@@ -19,7 +19,11 @@
 #   finder   the public finder on 50,000 generated structures under 32
 #            concurrent clients (bench/bench-finder.sh; PostgreSQL too with
 #            MG_BENCH_PG_URI)
-#   all      all seven; default: france and plan
+#   contracts a Département's 20 contracts, 600 actions, 5,000 budget lines
+#            and 2,000 indicator values: the contract dashboard under 8
+#            clients and the PDF bilan of a 30-action contract
+#            (bench/bench-contracts.sh; PostgreSQL too with MG_BENCH_PG_URI)
+#   all      all eight; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -46,6 +50,7 @@ routing) scripts/bench-routing.sh ;;
 web) bench/bench-web.sh ;;
 load) bench/bench-load.sh ;;
 finder) bench/bench-finder.sh ;;
+contracts) bench/bench-contracts.sh ;;
 core)
     build_bench
     build-bench/bench/bench_france data/demo/france "$repeats" $(france_args)
@@ -58,6 +63,7 @@ all)
     bench/bench-web.sh
     bench/bench-load.sh
     bench/bench-finder.sh
+    bench/bench-contracts.sh
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|all] [REPEATS]" >&2; exit 2 ;;
 esac
