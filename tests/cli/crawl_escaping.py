@@ -18,7 +18,12 @@ again every page, download and API answer that may show them and checks:
   every answer: the Content-Type of its kind (text/html; charset=utf-8 for
   pages), no value echoed raw in a header.
 
-Every accepted write must be displayed somewhere afterwards (counted per value).
+Every accepted write must be displayed somewhere afterwards (counted per value):
+by the final crawl, or for an edit form (OVERWRITES: the next submission
+replaces it) on the page the write led to, right after it. A value a form
+accepts but ignores (IGNORED, NOT_STORED) must be shown nowhere. File inputs
+get a small valid file (FILE_EXAMPLES), sent as multipart/form-data, the
+value riding in the file's name or content.
 Each value carries a marker MGXnnn_ so that it can be found and its
 surroundings compared with what was sent.
 
@@ -30,6 +35,7 @@ Exit 0 when every check passed, 1 otherwise; FILE receives "CHECKS FAILS".
 Standard library only; loopback only.
 """
 import argparse
+import datetime
 import html
 import html.parser
 import http.server
@@ -79,6 +85,9 @@ class Value:
         self.echo = {"html": 0, "json": 0, "csv": 0, "svg": 0}   # while submitting
         self.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0}  # final crawl
         self.urls = []
+        self.overwritten = False    # an edit form's: checked on the page right after
+        self.shown_after = False
+        self.ignored = False        # accepted but ignored (IGNORED): shown nowhere
 
 
 class Values:
@@ -143,8 +152,16 @@ class Field:
 
 
 class Form:
-    def __init__(self, method, action):
+    def __init__(self, method, action, enctype=""):
         self.method, self.action, self.fields = method, action, []
+        self.enctype = enctype  # "multipart/form-data" for a form with a file input
+
+
+class Upload:
+    """A file a file input sends: its name, its Content-Type and its bytes."""
+
+    def __init__(self, filename, ctype, data):
+        self.filename, self.ctype, self.data = filename, ctype, data
 
 
 class Page(html.parser.HTMLParser):
@@ -171,7 +188,8 @@ class Page(html.parser.HTMLParser):
         if tag in ("img", "script", "iframe", "embed", "source") and a.get("src"):
             self.links.append(a["src"])
         if tag == "form":
-            self._form = Form((a.get("method") or "get").lower(), a.get("action") or "")
+            self._form = Form((a.get("method") or "get").lower(), a.get("action") or "",
+                              (a.get("enctype") or "").lower())
             self.forms.append(self._form)
             return
         if tag == "datalist":
@@ -520,7 +538,8 @@ class Run:
             req.add_header("Content-Type", ctype)
         if SESSION["cookie"]:
             req.add_header("Cookie", SESSION["cookie"])
-        if SESSION["csrf"] and method not in ("GET", "HEAD") and ctype != "application/x-www-form-urlencoded":
+        if SESSION["csrf"] and method not in ("GET", "HEAD") and ctype != "application/x-www-form-urlencoded" \
+                and not (ctype or "").startswith("multipart/form-data"):
             # A page's script sends the form token in this header; forms
             # carry it in their hidden field, filled from the page.
             req.add_header("X-CSRF-Token", SESSION["csrf"])
@@ -693,16 +712,31 @@ def form_defaults(run, form):
             continue
         if f.type in ("checkbox", "radio") and not f.checked:
             continue
-        if f.type in ("submit", "reset", "image", "file", "button"):
+        if f.type == "file":
+            # A file input: the small valid file a person would pick for
+            # this form (FILE_EXAMPLES), sent as multipart/form-data.
+            make = FILE_EXAMPLES.get((getattr(form, "where", ""), f.name))
+            if make:
+                vals.append([f.name, make(run, None)[0]])
+            continue
+        if f.type in ("submit", "reset", "image", "button"):
             continue
         v = f.default
         suggested = f.list and getattr(form, "datalists", {}).get(f.list)
-        if not v and suggested:
+        real = [o for o, _ in ((o[0] if o[0] is not None else o[2].strip(), o[1]) for o in f.options) if o]
+        if f.tag == "select" and f.required and not v and real:
+            # A required list whose first option is a placeholder
+            # (« Choisissez une organisation ») that the browser will not
+            # send: the first real choice, as a person picks it.
+            v = real[0]
+        elif not v and suggested:
             # A field with suggestions (a commune): the first one, as
             # picked from the list.
             v = suggested[0]
         elif f.name in FIELD_EXAMPLES and not v:
             v = FIELD_EXAMPLES[f.name]
+            if callable(v):
+                v = v(run)
         elif f.type == "date" and not v:
             v = "2027-01-15"
         elif f.type == "time" and not v:
@@ -715,14 +749,41 @@ def form_defaults(run, form):
     return vals
 
 
-def submit(run, method, action, pairs):
+def multipart(pairs):
+    """multipart/form-data as a browser sends it (RFC 7578): (body, Content-Type)."""
+    boundary = "----mgcrawl" + os.urandom(12).hex()
+    out = []
+    for name, v in pairs:
+        if isinstance(v, Upload):
+            head = 'Content-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: %s' % (
+                name, browser_filename(v.filename), v.ctype)
+            data = v.data
+        else:
+            head = 'Content-Disposition: form-data; name="%s"' % name
+            data = str(v).encode()
+        out.append(b"--" + boundary.encode() + b"\r\n" + head.encode() + b"\r\n\r\n" + data + b"\r\n")
+    out.append(b"--" + boundary.encode() + b"--\r\n")
+    return b"".join(out), "multipart/form-data; boundary=" + boundary
+
+
+def browser_filename(name):
+    """A file's name as browsers write it in multipart/form-data (the HTML
+    standard: LF, CR and '"' percent-encoded, nothing else changed)."""
+    return name.replace("\n", "%0A").replace("\r", "%0D").replace('"', "%22")
+
+
+def submit(run, method, action, pairs, enctype=""):
     """Submits a form; follows one same-origin redirect. Returns (status,
     redirect path or None)."""
-    body = urllib.parse.urlencode([tuple(p) for p in pairs]).encode()
-    if method == "post":
+    if method == "post" and enctype == "multipart/form-data":
+        body, ctype = multipart(pairs)
+        r = run.request("POST", action, body, ctype)
+    elif method == "post":
+        body = urllib.parse.urlencode([tuple(p) for p in pairs]).encode()
         r = run.request("POST", action, body, "application/x-www-form-urlencoded")
     else:
         # a GET form replaces the query of its action
+        body = urllib.parse.urlencode([tuple(p) for p in pairs]).encode()
         r = run.request("GET", action.split("?")[0] + ("?" + body.decode() if pairs else ""))
     doc = run.examine(r)
     loc = None
@@ -755,6 +816,7 @@ class Fuzzer:
                                                     "deletes" if deletes else
                                                     "logs out" if ends else "no fields"))
                 continue
+            form.where = "%s %s" % (form.method.upper(), key[1])
             self.pending.append((key, action, form))
 
     def fuzz_all(self):
@@ -772,16 +834,43 @@ class Fuzzer:
             for style in (0, 1, 2):
                 v = run.values.make(style, where, f.name, f.tag if f.tag != "input" else f.type)
                 pairs = [list(p) for p in form_defaults(run, form)]
+                sent = v.text
+                make = FILE_EXAMPLES.get((where, f.name)) if f.type == "file" else None
+                if make:
+                    # a file input: the value rides in the file (its name,
+                    # or a cell of a spreadsheet); what a page must then
+                    # show is the text as sent
+                    sent, v.text = make(run, v.text)
                 for p in pairs:
                     if p[0] == f.name:
-                        p[1] = v.text
+                        p[1] = sent
                         break
                 else:
-                    pairs.append([f.name, v.text])
-                status, loc, doc = submit(run, form.method, action, pairs)
+                    pairs.append([f.name, sent])
+                echoed = v.echo["html"]
+                status, loc, doc = submit(run, form.method, action, pairs, form.enctype)
                 v.status = status
                 v.accepted = status < 400
                 v.expect_shown = v.accepted and form.method == "post"
+                if v.expect_shown and OVERWRITES.search(key[1]):
+                    # an edit form: the next submission overwrites this
+                    # value, so it must show on the page the write led to
+                    # (the 303's target, fetched by submit), now
+                    v.overwritten = True
+                    v.shown_after = v.echo["html"] > echoed
+                if v.expect_shown and (where, f.name) in NOT_STORED:
+                    v.expect_shown, v.ignored = False, True
+                ignored = IGNORED.get((where, f.name))
+                if v.expect_shown and ignored:
+                    # a value the form ignores in the defaults' case: not
+                    # stored (checked: no page shows it), and refused
+                    # where it counts
+                    v.expect_shown, v.ignored = False, True
+                    for other in ignored[1]:
+                        p2 = [[n, other if n == ignored[0] else x] for n, x in pairs]
+                        st, _, _ = submit(run, form.method, action, p2, form.enctype)
+                        run.check(400 <= st < 500, action, "%s %s=%r with %s=%s answered %d, not 4xx"
+                                  % (where, f.name, v.text, ignored[0], other, st))
                 if loc and re.match(r"^/scenarios/\d+$", loc) and v.expect_shown:
                     run.ids.append(int(loc.rsplit("/", 1)[1]))
                 if loc and v.expect_shown:
@@ -799,12 +888,12 @@ class Fuzzer:
                 if v.expect_shown and f.tag != "button":
                     # the same again: refused as a duplicate, the error page
                     # may echo the value
-                    again, _, _ = submit(run, form.method, action, pairs)
+                    again, _, _ = submit(run, form.method, action, pairs, form.enctype)
                     run.check(again < 500, action, "the same %s again answered %d" % (f.name, again))
                 row.append(v)
             self.fields.append((where, f.name, f.tag if f.tag != "input" else "input " + f.type, row))
         # and once with the form's own values (what a valid submission gives)
-        status, loc, doc = submit(run, form.method, action, form_defaults(run, form))
+        status, loc, doc = submit(run, form.method, action, form_defaults(run, form), form.enctype)
         if where in NEEDS_SECRET:
             run.check(400 <= status < 500, action,
                       "%s without the secret it asks for answered %d" % (where, status))
@@ -878,7 +967,68 @@ EXPECT_STORED = [("POST /scenarios", "nom"), ("POST /planification/enregistrer",
 # API tokens, on the account page).
 PAGES_ONLY = {("POST /compte/jetons", "name")}
 # Required fields whose valid value is not any text: what a person types.
-FIELD_EXAMPLES = {"lieu": "11400"}  # the finder: a commune or a postcode
+FIELD_EXAMPLES = {"lieu": "11400",  # the finder: a commune or a postcode
+                  # an action's budget line: its year and planned amount
+                  "year": "2026", "planned": "1 000",
+                  # an indicator's value: a French number, and a date of its
+                  # own (a second value on the same date is refused)
+                  "measured_on": lambda run: distinct_date(run), "value": "12,5"}
+
+
+def distinct_date(run):
+    """A French date not given before in this run (15/01/2026, then the
+    days after)."""
+    run.serial += 1
+    d = datetime.date(2026, 1, 15) + datetime.timedelta(days=run.serial)
+    return d.strftime("%d/%m/%Y")
+
+
+def document_file(run, text):
+    """The contract's documents form: a tiny PDF (its type is read from its
+    first bytes). A value rides in the file's name, which the page lists;
+    returns (the upload, the text a page must show: the name, as the server
+    reads it back from the browser's %22 for '"', after its last '/' or
+    '\\' -- a path some browsers send -- so that the marker is moved after
+    the variant's "</title>")."""
+    if text is None:
+        return Upload("essai.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n"), None
+    marker = MARKER_RE.search(text).group()
+    name = text + ".pdf"
+    if re.search(r"[/\\]", text[text.index(marker):]):
+        name = text.replace(marker, "") + marker + ".pdf"
+    return Upload(name, "application/pdf", b"%PDF-1.4\n%%EOF\n"), re.split(r"[/\\]", name)[-1]
+
+
+def import_file(run, text):
+    """The plan import: a CSV in the layout of docs/contracts-import.md
+    naming no organisation (axis and action only), the action's title
+    unique (the same action twice is refused). A value rides in the
+    action's title, which the contract's page lists."""
+    title = text if text is not None else "Action importée " + run.uniq() + " (exemple)"
+    cell = '"' + title.replace('"', '""') + '"'
+    data = ("axe;action\r\nAxe importé (exemple);" + cell + "\r\n").encode()
+    return Upload("plan-essai.csv", "text/csv", data), title
+
+
+# File inputs: (form, field) -> function(run, value or None) giving the
+# file a person would pick and the text a page must then show.
+FILE_EXAMPLES = {("POST /contrats/N/documents", "file"): document_file,
+                 ("POST /contrats/N/import", "fichier"): import_file}
+# Edit forms: each submission overwrites the field the previous one stored,
+# so a value is looked for on the page the write led to, right after it.
+OVERWRITES = re.compile(r"/modifier$")
+# Fields a form ignores when another field has its default: (form, field) ->
+# (that field, the values of it where the field counts and a value outside
+# its list must be refused). A manual indicator (source "manual", the
+# default) has no measure: mg_indicator_input_check reads "measure" only for
+# a computed or provided one, and stores "" for a manual one; the form's
+# list of measures is built at run time (options_fn), which the form layer
+# does not check.
+IGNORED = {("POST /contrats/N/actions/N/indicateurs", "measure"): ("source", ("engine", "provider"))}
+# Checkboxes that store nothing: read as ticked whatever their value. The
+# import's « essai » (a dry run): ticked, the file is only checked and the
+# report shown (200), nothing written; a value sent there must show nowhere.
+NOT_STORED = {("POST /contrats/N/import", "essai")}
 # Whole forms whose values are shown on pages only: contracts and meetings
 # (no API yet), suggestions (seen by the structure's owner before they
 # become its values).
@@ -887,7 +1037,8 @@ PAGES_ONLY_PREFIXES = ("POST /contrats", "POST /reseau/", "POST /structure/N/sug
 # for the current password or a code of an authenticator app.
 NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
 COVERED_WRITES = {("post", "/api/v1/evaluate"), ("post", "/api/v1/scenarios"),
-                  ("put", "/api/v1/scenarios/{id}"), ("delete", "/api/v1/scenarios/{id}")}
+                  ("put", "/api/v1/scenarios/{id}"), ("delete", "/api/v1/scenarios/{id}"),
+                  ("post", "/api/v1/contracts/{id}/actions")}
 # Writes refused to the crawl's manager (organisations are created,
 # confirmed and invited into by administrators): their rights are checked
 # by the authorisation matrix (tests/authz/matrix.tsv) and their flows by
@@ -1007,6 +1158,60 @@ def fuzz_api(run, report):
     r = run.request("DELETE", target)
     run.examine(r)
     run.check(r.status == 204, r.url, "DELETE answered %d" % r.status)
+    fuzz_api_actions(run, report)
+
+
+def fuzz_api_actions(run, report):
+    """POST /api/v1/contracts/{id}/actions, in a contract the crawl's forms
+    made (led by the manager's organisation): its text fields must be
+    stored and shown on the action's page and by the API; its other fields,
+    sent the values as strings, refused."""
+    where = "POST /api/v1/contracts/{id}/actions"
+    made = sorted(int(w.rsplit("/", 1)[1]) for w in run.written if re.match(r"^/contrats/\d+$", w))
+    if not run.check(made, where, "no contract made through the forms to add an action to"):
+        return
+    cid = made[0]
+    path = "/api/v1/contracts/%d/actions" % cid
+    run.written.add("/api/v1/contracts/%d" % cid)
+
+    def action(**k):
+        a = {"title": "Action API " + run.uniq() + " (exemple)"}
+        a.update(k)
+        return a
+
+    for field, stores in (("title", True), ("description", True), ("objectives", True),
+                          ("contact_role", True), ("target_publics", True), ("status", False),
+                          ("starts_on", False), ("due_on", False), ("target_communes", False),
+                          ("axis", False), ("priority", False), ("scenario", False)):
+        row = []
+        for style in (0, 1, 2):
+            v = run.values.make(style, where, field, "JSON string")
+            resp, doc = api_send(run, "POST", path, action(**{field: v.text}))
+            v.status, v.accepted = resp.status, resp.status < 400
+            v.expect_shown = v.accepted
+            if stores:
+                a = doc.get("action") if isinstance(doc, dict) else None
+                if run.check(resp.status == 201 and isinstance(a, dict) and isinstance(a.get("id"), int),
+                             resp.url, "%s %s=%r answered %d" % (where, field, v.text, resp.status)):
+                    run.check(a.get(field) == v.text, resp.url, "%s does not round-trip: sent %r, got %r"
+                              % (field, v.text, a.get(field)))
+                    run.written.add("/contrats/%d/actions/%d" % (cid, a["id"]))
+                    run.written.add("/api/v1/actions/%d" % a["id"])
+            else:
+                run.check(resp.status == 400, resp.url, "%s %s=%r answered %d, not 400"
+                          % (where, field, v.text, resp.status))
+            row.append(v)
+        report.append((where, field, "JSON string", row))
+    row = []
+    for style in (0, 1, 2):
+        v = run.values.make(style, where, "unknown key", "JSON key")
+        resp, _ = api_send(run, "POST", path, dict(action(), **{v.text: "x"}))
+        v.status, v.accepted = resp.status, resp.status < 400
+        run.check(resp.status == 400, resp.url, "%s with an unknown key answered %d" % (where, resp.status))
+        row.append(v)
+    report.append((where, "unknown key", "JSON key", row))
+    resp, _ = api_send(run, "POST", path, action())
+    run.check(resp.status == 201, resp.url, "a valid %s answered %d" % (where, resp.status))
 
 
 # ---------------------------------------------------------------- the run
@@ -1066,7 +1271,14 @@ def main_run(base):
                       ",".join(str(v.status) for v in rows[0]) if rows else "field not found"))
     for where, field, kind, row in report:
         for v in row:
-            if v.expect_shown:
+            if v.ignored:
+                run.check(sum(v.shown.values()) == 0, "%s %s" % (where, field),
+                          "value %r, said to be ignored, is shown by %s" % (v.text, v.urls))
+            if v.expect_shown and v.overwritten:
+                run.check(v.shown_after, "%s %s" % (where, field),
+                          "value %r was accepted (HTTP %s) but the page it led to does not show it"
+                          % (v.text, v.status))
+            elif v.expect_shown:
                 run.check(v.shown["html"] > 0, "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but no page shows it" % (v.text, v.status))
                 run.check(v.shown["json"] > 0 or (where, field) in PAGES_ONLY or
@@ -1086,14 +1298,20 @@ def main_run(base):
                 shown[k] = shown.get(k, 0) + v.shown[k] + v.echo[k]
         sh = " ".join("%s=%d" % (k, n) for k, n in shown.items() if n)
         stored = sum(1 for v in row if v.expect_shown)
-        print("  %-34s %-38s %-18s %-12s%s%s" % (where, field, kind, st,
+        after = sum(1 for v in row if v.expect_shown and v.overwritten and v.shown_after)
+        ignored = sum(1 for v in row if v.ignored)
+        print("  %-34s %-38s %-18s %-12s%s%s%s%s" % (where, field, kind, st,
                                                    " stored=%d" % stored if stored else "",
+                                                   " (shown right after: %d)" % after if after else "",
+                                                   " ignored=%d" % ignored if ignored else "",
                                                    " shown " + sh if sh else ""))
     for s in fuzz.skipped:
         print("  not submitted: %s" % s)
     stored = [v for _, _, _, row in report for v in row if v.expect_shown]
-    print("stored values: %d, each found escaped on html pages (min %d) and in API answers (min %d)"
-          % (len(stored), min((v.shown["html"] for v in stored), default=0),
+    print("stored values: %d, each found escaped on html pages (min %d; an edit form's on the page "
+          "right after it) and in API answers (min %d)"
+          % (len(stored), min((int(v.shown_after) if v.overwritten else v.shown["html"] for v in stored),
+                              default=0),
              min((v.shown["json"] for v in stored), default=0)))
     print("final crawl: %d answers; all answers checked: %s" % (pages, ", ".join(
         "%s %d" % (k, n) for k, n in sorted(run.stats.items()))))
