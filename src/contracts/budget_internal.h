@@ -8,11 +8,12 @@
 
 #include "contracts/budget.h"
 
-/* mg_budget_totals on an open transaction, without checking that the
- * contract exists (its caller has read it): the current lines of contract
- * contract_id summed by `group`, and all of them into *all (unless NULL,
- * which saves that query). *out NULL when there is no line. */
-int mg_ct_budget_totals_on(mg_db_conn *c, int64_t contract_id, mg_budget_group group,
-                           mg_budget_total **out, size_t *n, mg_budget_amounts *all, mg_diag *d);
+/* The contract's totals by funder (out[0]), year (out[1]) and level-1
+ * axis (out[2]), each as mg_budget_totals gives it with
+ * MG_BUDGET_BY_FUNDER, _YEAR, _AXIS, and its total in *all, from one
+ * query (the dashboard's). out[g] NULL when empty; nothing to free on
+ * failure. */
+int mg_ct_budget_dashboard_on(mg_db_conn *c, int64_t contract_id, mg_budget_total *out[3],
+                              size_t n[3], mg_budget_amounts *all, mg_diag *d);
 
 #endif

@@ -14,8 +14,8 @@
 #include "contracts/budget_internal.h"
 #include "contracts/plan_internal.h"
 
-static const mg_budget_group dashboard_groups[3] = {MG_BUDGET_BY_FUNDER, MG_BUDGET_BY_YEAR,
-                                                    MG_BUDGET_BY_AXIS};
+_Static_assert(MG_BUDGET_BY_FUNDER == 0 && MG_BUDGET_BY_YEAR == 1 && MG_BUDGET_BY_AXIS == 2,
+               "totals[g] is grouped by g");
 
 void mg_contract_dashboard_free(mg_contract_dashboard *x)
 {
@@ -49,9 +49,8 @@ static int dashboard_body(mg_db_conn *c, void *ctx, mg_diag *d)
         rc = mg_ct_axes_on(c, id, &x->axes, &x->naxes, d);
     if (rc == 0)
         rc = mg_ct_signatories_on(c, id, &x->signatories, &x->nsignatories, d);
-    for (size_t i = 0; rc == 0 && i < 3; i++)
-        rc = mg_ct_budget_totals_on(c, id, dashboard_groups[i], &x->totals[i], &x->ntotals[i],
-                                    i == 0 ? &x->total : NULL, d);
+    if (rc == 0)
+        rc = mg_ct_budget_dashboard_on(c, id, x->totals, x->ntotals, &x->total, d);
     if (rc == 0)
         rc = mg_ct_amendments_on(c, id, &x->amendments, &x->namendments, d);
     if (rc == 0)
