@@ -87,6 +87,7 @@ class Value:
         self.urls = []
         self.overwritten = False    # an edit form's: checked on the page right after
         self.shown_after = False
+        self.api_after = False
         self.ignored = False        # accepted but ignored (IGNORED): shown nowhere
 
 
@@ -772,6 +773,18 @@ def browser_filename(name):
     return name.replace("\n", "%0A").replace("\r", "%0D").replace('"', "%22")
 
 
+def api_of(path):
+    """The API's entry for a page (a structure, a contract, an action), or
+    None."""
+    for page, api in ((r"/structure/(\d+)", "/api/v1/structures/"),
+                      (r"/contrats/\d+/actions/(\d+)", "/api/v1/actions/"),
+                      (r"/contrats/(\d+)", "/api/v1/contracts/")):
+        m = re.match("^" + page + r"(?:[?#]|$)", path)
+        if m:
+            return api + m.group(1)
+    return None
+
+
 def submit(run, method, action, pairs, enctype=""):
     """Submits a form; follows one same-origin redirect. Returns (status,
     redirect path or None)."""
@@ -858,6 +871,12 @@ class Fuzzer:
                     # (the 303's target, fetched by submit), now
                     v.overwritten = True
                     v.shown_after = v.echo["html"] > echoed
+                    api = api_of(loc or "")
+                    if api:
+                        # and the API's entry for what the page shows
+                        echoed = v.echo["json"]
+                        run.get(api)
+                        v.api_after = v.echo["json"] > echoed
                 if v.expect_shown and (where, f.name) in NOT_STORED:
                     v.expect_shown, v.ignored = False, True
                 ignored = IGNORED.get((where, f.name))
@@ -883,6 +902,12 @@ class Fuzzer:
                         run.written.add(m.group(1))
                         if m.group(1).startswith("/structure/"):
                             run.written.add("/api/v1/structures/" + m.group(1).rsplit("/", 1)[1])
+                        # a contract's or an action's entry in the API
+                        c = re.match(r"^/contrats/(\d+)(?:/actions/(\d+))?$", m.group(1))
+                        if c:
+                            run.written.add("/api/v1/contracts/" + c.group(1))
+                            if c.group(2):
+                                run.written.add("/api/v1/actions/" + c.group(2))
                 if isinstance(doc, Page):
                     self.offer(loc or action, doc)
                 if v.expect_shown and f.tag != "button":
@@ -1029,10 +1054,11 @@ IGNORED = {("POST /contrats/N/actions/N/indicateurs", "measure"): ("source", ("e
 # import's « essai » (a dry run): ticked, the file is only checked and the
 # report shown (200), nothing written; a value sent there must show nowhere.
 NOT_STORED = {("POST /contrats/N/import", "essai")}
-# Whole forms whose values are shown on pages only: contracts and meetings
-# (no API yet), suggestions (seen by the structure's owner before they
-# become its values).
-PAGES_ONLY_PREFIXES = ("POST /contrats", "POST /reseau/", "POST /structure/N/suggerer")
+# Whole forms whose values are shown on pages only: meetings (no API yet),
+# suggestions (seen by the structure's owner before they become its
+# values). A contract's forms are not: GET /api/v1/contracts/{id} and
+# /api/v1/actions/{id} show what they store.
+PAGES_ONLY_PREFIXES = ("POST /reseau/", "POST /structure/N/suggerer")
 # Forms that a valid submission cannot fill from the page alone: they ask
 # for the current password or a code of an authenticator app.
 NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
@@ -1278,6 +1304,10 @@ def main_run(base):
                 run.check(v.shown_after, "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but the page it led to does not show it"
                           % (v.text, v.status))
+                run.check(v.api_after or (where, field) in PAGES_ONLY or
+                          where.startswith(PAGES_ONLY_PREFIXES), "%s %s" % (where, field),
+                          "value %r was accepted (HTTP %s) but the API's entry for the page it led "
+                          "to does not show it" % (v.text, v.status))
             elif v.expect_shown:
                 run.check(v.shown["html"] > 0, "%s %s" % (where, field),
                           "value %r was accepted (HTTP %s) but no page shows it" % (v.text, v.status))
