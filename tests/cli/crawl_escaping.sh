@@ -2,7 +2,8 @@
 # Black-box escaping crawl (issue 10): `maillage serve` on the demo territory,
 # on loopback; crawl_escaping.py stores <script>"'& and its variants
 # ("><img src=x onerror=…>, ' onmouseover=', </title><script>, javascript:)
-# in every field the forms and the JSON API accept, then crawls every page,
+# in every field the forms and the JSON API accept (a file input gets a
+# small valid file, the value in its name or its content), then crawls every page,
 # download and API answer that may show them and checks each is escaped for
 # its context (HTML, JSON, CSV, SVG) and carries the right Content-Type.
 # The checker is first fed crafted good and bad answers (--self-test), so
