@@ -1185,6 +1185,42 @@ static int totals_result(int rc, struct totals_tx *t, mg_budget_total **out, siz
     return rc;
 }
 
+int mg_ct_budget_amended_lines_on(mg_db_conn *c, int64_t contract_id, mg_budget_line **out,
+                                   size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(c,
+                                "SELECT " LINE_COLUMNS "WHERE a.contract_id = ?1 AND "
+                                "(l.amendment_id IS NOT NULL OR l.replaced_by IS NOT NULL) "
+                                "ORDER BY l.id",
+                                MG_DB_PARAMS(MG_DB_INT(contract_id)), &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            mg_budget_line *p = realloc(*out, nc * sizeof *p);
+            if (!p) {
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+            *out = p, cap = nc;
+        }
+        read_line(q, &(*out)[(*n)++], NULL);
+    }
+    mg_db_finalize(q);
+    if (rc == MG_DB_DONE)
+        rc = 0;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 /* The dashboard's totals (by funder, year, level-1 axis and the whole) from
  * one query grouped by all three, summed up here: the same rows, labels and
  * order as the queries of total_sql (whose ORDER BY each comment repeats),

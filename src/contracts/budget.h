@@ -165,6 +165,8 @@ typedef struct mg_contract_dashboard {
     size_t namendments;
     mg_contract_amendment_change *changes;   /* mg_contract_amendment_changes */
     size_t nchanges;
+    mg_budget_line *amended_lines;           /* the lines an amendment added or replaced, */
+    size_t namended_lines;                   /* by id, as mg_budget_line_get reads them */
     mg_contract_document *documents;         /* mg_contract_documents */
     size_t ndocuments;
 } mg_contract_dashboard;
@@ -172,7 +174,8 @@ typedef struct mg_contract_dashboard {
 /** Contract contract_id with everything its page shows (the fields above,
  * each as the function named beside it returns it; totals[i] grouped by
  * MG_BUDGET_BY_FUNDER, _YEAR, _AXIS in turn), read in one read transaction
- * of 12 statements; MG_ENOTFOUND when no contract has that id. Freed by
+ * of 9 statements (10 when its amendments changed something); MG_ENOTFOUND
+ * when no contract has that id. Freed by
  * mg_contract_dashboard_free (also after a failure). */
 int mg_contract_dashboard_read(mg_db *db, int64_t contract_id, mg_contract_dashboard *out,
                                mg_diag *d) MG_WARN_UNUSED;

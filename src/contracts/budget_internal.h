@@ -16,4 +16,10 @@
 int mg_ct_budget_dashboard_on(mg_db_conn *c, int64_t contract_id, mg_budget_total *out[3],
                               size_t n[3], mg_budget_amounts *all, mg_diag *d);
 
+/* The lines of contract contract_id that an amendment added or replaced
+ * (those its amendments' changes name), by id, into a new array (free());
+ * each as mg_budget_line_get reads it. */
+int mg_ct_budget_amended_lines_on(mg_db_conn *c, int64_t contract_id, mg_budget_line **out,
+                                  size_t *n, mg_diag *d);
+
 #endif

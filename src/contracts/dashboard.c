@@ -28,6 +28,7 @@ void mg_contract_dashboard_free(mg_contract_dashboard *x)
         free(x->totals[i]);
     mg_contract_amendments_free(x->amendments, x->namendments);
     mg_contract_amendment_changes_free(x->changes, x->nchanges);
+    free(x->amended_lines);
     free(x->documents);
     memset(x, 0, sizeof *x);
 }
@@ -55,6 +56,8 @@ static int dashboard_body(mg_db_conn *c, void *ctx, mg_diag *d)
         rc = mg_ct_amendments_on(c, id, &x->amendments, &x->namendments, d);
     if (rc == 0)
         rc = mg_ct_amendment_changes_on(c, id, &x->changes, &x->nchanges, d);
+    if (rc == 0 && x->nchanges)
+        rc = mg_ct_budget_amended_lines_on(c, id, &x->amended_lines, &x->namended_lines, d);
     if (rc == 0)
         rc = mg_ct_documents_on(c, id, &x->documents, &x->ndocuments, d);
     x->contract.id = id;

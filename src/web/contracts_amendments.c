@@ -150,17 +150,31 @@ static void cents_text(mg_buf *b, const char *s)
         mg_buf_puts(b, "—");
 }
 
+/* Budget line `id` as mg_budget_line_get reads it: among the lines the
+ * contract's page read with everything else (view->dash) when it is there,
+ * else through the store. */
+static int line_get(web_ctx *ctx, const web_contract_view *view, int64_t id, mg_budget_line *out,
+                    mg_diag *d)
+{
+    for (size_t k = 0; view->dash && k < view->dash->namended_lines; k++)
+        if (view->dash->amended_lines[k].id == id) {
+            *out = view->dash->amended_lines[k];
+            return 0;
+        }
+    return mg_budget_line_get(ctx->app->db, id, out, d);
+}
+
 /* The changes of one budget line under one amendment, from i; returns the
  * index after them. */
-static size_t budget_change(mg_buf *b, web_ctx *ctx, const mg_contract_amendment_change *v,
-                            size_t i, size_t n)
+static size_t budget_change(mg_buf *b, web_ctx *ctx, const web_contract_view *view,
+                            const mg_contract_amendment_change *v, size_t i, size_t n)
 {
     int64_t line = v[i].object_id, am = v[i].amendment_id;
     int64_t by = 0;
     mg_buf_printf(b, "Ligne budgétaire n° %lld", (long long)line);
-    mg_budget_line old;
+    mg_budget_line old = {0};
     mg_diag d = {{0}};
-    if (mg_budget_line_get(ctx->app->db, line, &old, &d) == 0) {
+    if (line_get(ctx, view, line, &old, &d) == 0) {
         mg_buf_puts(b, " (");
         mg_html_text(b, old.funder_name);
         mg_buf_printf(b, ", %d)", old.year);
@@ -212,7 +226,7 @@ static size_t budget_change(mg_buf *b, web_ctx *ctx, const mg_contract_amendment
                 mg_buf_puts(b, " à ");
                 mg_budget_line nl;
                 mg_diag d2 = {{0}};
-                if (by && mg_budget_line_get(ctx->app->db, by, &nl, &d2) == 0)
+                if (by && line_get(ctx, view, by, &nl, &d2) == 0)
                     mg_html_text(b, nl.funder_name);
                 else
                     mg_html_text(b, c->after ? c->after : "—");
@@ -318,7 +332,7 @@ void web_contract_amendments_section(mg_buf *b, web_ctx *ctx, const web_contract
                 action_change(b, &choices, &ch[k]);
                 k++;
             } else if (strcmp(ch[k].object_type, "budget_line") == 0) {
-                k = budget_change(b, ctx, ch, k, nch);
+                k = budget_change(b, ctx, v, ch, k, nch);
             } else {
                 mg_html_text(b, ch[k].field);
                 mg_buf_puts(b, " : ");

@@ -247,7 +247,7 @@ static void same_amounts(const mg_budget_amounts *a, const mg_budget_amounts *b)
 }
 
 /* The dashboard of contract k against the reads one by one. */
-static void check(mg_db *db, int64_t k, const mg_budget_amounts *sum)
+static void check(mg_db *db, int64_t k, const mg_budget_amounts *sum, size_t *lines_named)
 {
     mg_diag d = {{0}};
     mg_contract_dashboard *x = calloc(1, sizeof *x);
@@ -356,6 +356,37 @@ static void check(mg_db *db, int64_t k, const mg_budget_amounts *sum)
         if (ch[i].after)
             assert_string_equal(x->changes[i].after, ch[i].after);
     }
+    /* The lines the changes name, and those that replaced them, are among
+     * the amended lines as mg_budget_line_get reads them. */
+    size_t named = 0;
+    for (size_t i = 0; i < nch; i++) {
+        if (strcmp(ch[i].object_type, "budget_line") != 0)
+            continue;
+        int64_t ids[2] = {ch[i].object_id, 0};
+        if (strcmp(ch[i].field, "replaced_by_line") == 0 && ch[i].after)
+            ids[1] = strtoll(ch[i].after, NULL, 10);
+        for (int j = 0; j < 2 && ids[j]; j++) {
+            mg_budget_line want;
+            assert_int_equal(mg_budget_line_get(db, ids[j], &want, &d), 0);
+            const mg_budget_line *got = NULL;
+            for (size_t m = 0; m < x->namended_lines; m++)
+                if (x->amended_lines[m].id == ids[j])
+                    got = &x->amended_lines[m];
+            if (!got)
+                fail_msg("line %" PRId64 " of a change is not among the amended lines", ids[j]);
+            assert_int_equal(got->funder_id, want.funder_id);
+            assert_string_equal(got->funder_name, want.funder_name);
+            assert_int_equal(got->year, want.year);
+            assert_int_equal(got->nature, want.nature);
+            assert_int_equal(got->amendment_id, want.amendment_id);
+            assert_int_equal(got->replaced_by, want.replaced_by);
+            same_amounts(&got->a, &want.a);
+            named++;
+        }
+    }
+    if (nch == 0)
+        assert_int_equal(x->namended_lines, 0);
+    *lines_named += named;
     mg_contract_amendment_changes_free(ch, nch);
 
     mg_contract_document *docs = NULL;
@@ -381,8 +412,10 @@ static void run(void **state, uint64_t seed)
     /* The plan exercises what it should. */
     assert_true(p->lines > 10);
     assert_true(p->replaced > 0 && p->deleted > 0 && p->documents > 0);
+    size_t named = 0;
     for (int c = 0; c <= NCONTRACTS; c++)
-        check(db, p->contracts[c], &p->sum[c]);
+        check(db, p->contracts[c], &p->sum[c], &named);
+    assert_true(named >= 2 * p->replaced);
     /* An unknown contract, and nothing left to free. */
     mg_contract_dashboard *x = calloc(1, sizeof *x);
     assert_non_null(x);
