@@ -570,6 +570,67 @@ static int list_contracts(mg_db *db, bool seen, const int64_t *orgs, size_t norg
     return rc;
 }
 
+struct signed_tx {
+    const int64_t *orgs;
+    size_t norgs;
+    int64_t *out;
+    size_t n, cap;
+};
+
+static int signed_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct signed_tx *t = ctx;
+    t->n = 0;
+    char ph[32 * 6];
+    placeholders(ph, sizeof ph, t->norgs);
+    mg_db_param orgs[32];
+    for (size_t i = 0; i < t->norgs; i++)
+        orgs[i] = MG_DB_INT(t->orgs[i]);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT DISTINCT contract_id FROM contract_signatories WHERE organisation_id IN (%s) "
+             "ORDER BY 1",
+             ph);
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(c, sql, orgs, t->norgs, &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 16;
+            int64_t *grown = realloc(t->out, cap * sizeof *grown);
+            if (!grown) {
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+            t->out = grown;
+            t->cap = cap;
+        }
+        t->out[t->n++] = mg_db_column_int64(q, 0);
+    }
+    mg_db_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
+int mg_contract_signed_by(mg_db *db, const int64_t *orgs, size_t norgs, int64_t **out, size_t *n,
+                          mg_diag *d)
+{
+    if (!db || !out || !n || (norgs && !orgs) || norgs > 32)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_contract_signed_by: bad arguments");
+    *out = NULL;
+    *n = 0;
+    if (norgs == 0)
+        return 0;
+    struct signed_tx t = {.orgs = orgs, .norgs = norgs};
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, signed_body, &t, d);
+    if (rc < 0 || t.n == 0) {
+        free(t.out);
+        return rc < 0 ? rc : 0;
+    }
+    *out = t.out;
+    *n = t.n;
+    return 0;
+}
+
 int mg_contract_list(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out, size_t *n,
                      size_t *total, mg_diag *d)
 {

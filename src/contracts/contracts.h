@@ -311,6 +311,13 @@ int mg_contract_roles_of_organisation(mg_db *db, int64_t org_id, mg_contract_rol
 int mg_contract_viewers(mg_db *db, int64_t contract_id, int64_t *out, size_t cap, size_t *n,
                         mg_diag *d) MG_WARN_UNUSED;
 
+/** The contracts that organisations orgs[0..norgs) (at most 32) signed, by
+ * id, each once, into a new array *out (free()) of *n ids (0 and NULL when
+ * none): one read for a list of contracts (the role column of /contrats)
+ * instead of their signatories one contract at a time. */
+int mg_contract_signed_by(mg_db *db, const int64_t *orgs, size_t norgs, int64_t **out, size_t *n,
+                          mg_diag *d) MG_WARN_UNUSED;
+
 /** The contracts an organisation sees without leading them (it signed them
  * or takes part in one of their actions), as mg_contract_list. */
 int mg_contract_list_seen_by(mg_db *db, const int64_t *orgs, size_t norgs, mg_contract **out,

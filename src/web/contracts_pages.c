@@ -589,21 +589,17 @@ void web_contract_crumbs(mg_buf *b, const mg_contract *c)
 /* --- The list of contracts and the creation of one ------------------------------------- */
 
 /* The actor's part in a contract seen without leading it: "signataire",
- * "pilote", "partenaire", joined by commas; "" when none could be read. */
-static void seen_role(web_ctx *ctx, const mg_contract *c, const int64_t *orgs, size_t norgs,
+ * "pilote", "partenaire", joined by commas; "" when none could be read.
+ * signed_ids: the contracts the actor's organisations signed, ascending
+ * (mg_contract_signed_by). */
+static void seen_role(const mg_contract *c, const int64_t *signed_ids, size_t nsigned,
                       const mg_contract_role *roles, size_t nroles, char *out, size_t cap)
 {
     out[0] = 0;
     size_t at = 0;
-    mg_contract_participant *sig = NULL;
-    size_t nsig = 0;
-    mg_diag d = {{0}};
     bool signatory = false;
-    if (mg_contract_signatories(ctx->app->db, c->id, &sig, &nsig, &d) == 0)
-        for (size_t i = 0; i < nsig; i++)
-            for (size_t k = 0; k < norgs; k++)
-                signatory = signatory || sig[i].organisation_id == orgs[k];
-    free(sig);
+    for (size_t i = 0; i < nsigned && !signatory; i++)
+        signatory = signed_ids[i] == c->id;
     bool pilot = false, partner = false;
     for (size_t i = 0; i < nroles; i++)
         if (roles[i].contract_id == c->id) {
@@ -618,7 +614,7 @@ static void seen_role(web_ctx *ctx, const mg_contract *c, const int64_t *orgs, s
 }
 
 static void list_rows(mg_buf *b, web_ctx *ctx, const mg_contract *rows, size_t n, bool led,
-                      const int64_t *orgs, size_t norgs, const mg_contract_role *roles,
+                      const int64_t *signed_ids, size_t nsigned, const mg_contract_role *roles,
                       size_t nroles)
 {
     for (size_t k = 0; k < n; k++) {
@@ -638,7 +634,7 @@ static void list_rows(mg_buf *b, web_ctx *ctx, const mg_contract *rows, size_t n
             mg_buf_puts(b, "porteur");
         } else {
             char role[64];
-            seen_role(ctx, c, orgs, norgs, roles, nroles, role, sizeof role);
+            seen_role(c, signed_ids, nsigned, roles, nroles, role, sizeof role);
             mg_html_text(b, role[0] ? role : "—");
         }
         mg_buf_puts(b, "</td><td>");
@@ -687,6 +683,15 @@ static int list_render(web_ctx *ctx, const web_form_input *create)
         web_storage_error(ctx->req, ctx->res, rc, &d, CONTRACT_NOT_FOUND, READ_FAILED);
         return MG_OK;
     }
+    /* The contracts they signed, for the same column: when they cannot be
+     * read, no contract is said signed (as the role column reads). */
+    int64_t *signed_ids = NULL;
+    size_t nsigned = 0;
+    if (nseen) {
+        mg_diag ds = {{0}};
+        if (mg_contract_signed_by(ctx->app->db, orgs, norgs, &signed_ids, &nsigned, &ds) != 0)
+            signed_ids = NULL, nsigned = 0;
+    }
     mg_buf *b = &ctx->res->body;
     web_page_begin(b, ctx, "Contrats", "contrats");
     mg_buf_puts(b, "<h1>Contrats</h1>\n<p>Les contrats que portent vos organisations "
@@ -705,14 +710,15 @@ static int list_render(web_ctx *ctx, const web_form_input *create)
                        "<th scope=\"col\">Votre rôle</th>"
                        "<th scope=\"col\">Territoire</th><th scope=\"col\">Période</th>"
                        "<th scope=\"col\">Statut</th></tr></thead><tbody>\n");
-        list_rows(b, ctx, rows, n, true, orgs, norgs, roles, nroles);
-        list_rows(b, ctx, seen, nseen, false, orgs, norgs, roles, nroles);
+        list_rows(b, ctx, rows, n, true, signed_ids, nsigned, roles, nroles);
+        list_rows(b, ctx, seen, nseen, false, signed_ids, nsigned, roles, nroles);
         mg_buf_puts(b, "</tbody></table></div>\n");
     }
     mg_buf_puts(b, "</section>\n");
     free(rows);
     free(seen);
     free(roles);
+    free(signed_ids);
     int64_t creatable[1];
     if (mg_auth_orgs_where(ctx->actor, MG_AUTH_CREATE, MG_AUTH_OBJ_CONTRACT, creatable, 1)) {
         mg_buf_puts(b, "<section aria-labelledby=\"nouveau\"><h2 id=\"nouveau\">Nouveau "

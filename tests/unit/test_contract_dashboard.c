@@ -13,7 +13,8 @@
  * mg_contract_amendment_changes, mg_contract_documents) — whose sums are
  * themselves checked against the test's own in test_contract_budget — and
  * the totals add up to the lines the test wrote; an unknown contract is
- * MG_ENOTFOUND.
+ * MG_ENOTFOUND. And mg_contract_signed_by against the signatories read one
+ * contract at a time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +417,39 @@ static void run(void **state, uint64_t seed)
     for (int c = 0; c <= NCONTRACTS; c++)
         check(db, p->contracts[c], &p->sum[c], &named);
     assert_true(named >= 2 * p->replaced);
+    /* The contracts some organisations signed: those whose signatories
+     * (read one contract at a time) name one of them. */
+    for (size_t m = 1; m < (1u << NFUNDERS); m += 5) {
+        int64_t orgs[NFUNDERS];
+        size_t norgs = 0;
+        for (size_t f = 0; f < NFUNDERS; f++)
+            if (m & (1u << f))
+                orgs[norgs++] = p->funders[f];
+        int64_t *ids = NULL;
+        size_t nids = 0, want = 0;
+        mg_diag d = {{0}};
+        assert_int_equal(mg_contract_signed_by(db, orgs, norgs, &ids, &nids, &d), 0);
+        for (int c = 0; c <= NCONTRACTS; c++) {
+            mg_contract_participant *sig = NULL;
+            size_t ns = 0;
+            assert_int_equal(mg_contract_signatories(db, p->contracts[c], &sig, &ns, &d), 0);
+            bool signs = false;
+            for (size_t i = 0; i < ns; i++)
+                for (size_t k = 0; k < norgs; k++)
+                    signs = signs || sig[i].organisation_id == orgs[k];
+            free(sig);
+            bool listed = false;
+            for (size_t i = 0; i < nids; i++)
+                listed = listed || ids[i] == p->contracts[c];
+            assert_int_equal(listed, signs);
+            want += signs;
+        }
+        assert_int_equal(nids, want);
+        for (size_t i = 1; i < nids; i++)
+            assert_true(ids[i - 1] < ids[i]);
+        free(ids);
+    }
+
     /* An unknown contract, and nothing left to free. */
     mg_contract_dashboard *x = calloc(1, sizeof *x);
     assert_non_null(x);
