@@ -32,6 +32,7 @@
 
 #include "auth/auth.h"
 #include "contracts/budget.h"
+#include "parse/parse.h"
 #include "contracts/contracts.h"
 #include "db_fixture.h"
 
@@ -365,7 +366,7 @@ static void check(mg_db *db, int64_t k, const mg_budget_amounts *sum, size_t *li
             continue;
         int64_t ids[2] = {ch[i].object_id, 0};
         if (strcmp(ch[i].field, "replaced_by_line") == 0 && ch[i].after)
-            ids[1] = strtoll(ch[i].after, NULL, 10);
+            assert_int_equal(mg_parse_id(ch[i].after, INT64_MAX, &ids[1], NULL), 0);
         for (int j = 0; j < 2 && ids[j]; j++) {
             mg_budget_line want;
             assert_int_equal(mg_budget_line_get(db, ids[j], &want, &d), 0);
