@@ -1336,10 +1336,10 @@ int mg_ct_budget_dashboard_on(mg_db_conn *c, int64_t contract_id, mg_budget_tota
     mg_db_finalize(q);
     if (rc == MG_DB_DONE)
         rc = 0;
-    if (rc == 0) {
+    if (rc == 0 && nv[1]) /* qsort's array may not be NULL, even when empty */
         qsort(v[1], nv[1], sizeof *v[1], by_year);
+    if (rc == 0 && nv[2])
         qsort(v[2], nv[2], sizeof *v[2], by_axis);
-    }
     for (size_t g = 0; g < 3; g++) {
         out[g] = NULL;
         n[g] = 0;

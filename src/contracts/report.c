@@ -524,7 +524,8 @@ static int add_contract(builder *B, const mg_contract *c, const char *query, boo
         }
         if (rc)
             break;
-        qsort(x->funders, x->nfunders, sizeof *x->funders, cmp_funder);
+        if (x->nfunders) /* qsort's array may not be NULL, even when empty */
+            qsort(x->funders, x->nfunders, sizeof *x->funders, cmp_funder);
 
         /* Indicators. */
         size_t ni = 0;
@@ -683,9 +684,13 @@ int mg_bilan_dispositif(mg_db *db, const int64_t *contract_ids, size_t ncontract
         mg_bilan_free(out);
         return rc;
     }
-    qsort(out->by_funder, out->nby_funder, sizeof *out->by_funder, cmp_total_label);
-    qsort(out->by_year, out->nby_year, sizeof *out->by_year, cmp_total_key);
-    qsort(out->by_group, out->nby_group, sizeof *out->by_group, cmp_total_label);
+    /* qsort's array may not be NULL, even when empty. */
+    if (out->nby_funder)
+        qsort(out->by_funder, out->nby_funder, sizeof *out->by_funder, cmp_total_label);
+    if (out->nby_year)
+        qsort(out->by_year, out->nby_year, sizeof *out->by_year, cmp_total_key);
+    if (out->nby_group)
+        qsort(out->by_group, out->nby_group, sizeof *out->by_group, cmp_total_label);
     return MG_OK;
 }
 
