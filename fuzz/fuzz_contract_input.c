@@ -140,8 +140,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n' || *t == '\v' || *t == '\f')
             t++;
         check(!*t || strncmp(t, "epci:", 5) == 0 || strncmp(t, "communes:", 9) == 0);
+        /* The form's outer white space aside, as for every field. */
         const char *pr = ai.priority ? ai.priority : "";
-        while (*pr == ' ' || *pr == '\t')
+        while (*pr == ' ' || *pr == '\t' || *pr == '\r' || *pr == '\n' || *pr == '\v' ||
+               *pr == '\f')
             pr++;
         check(blank(pr) || (*pr >= '1' && *pr <= '3' && blank(pr + 1)));
     }
