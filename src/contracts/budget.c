@@ -7,7 +7,7 @@
  */
 #include "contracts/budget.h"
 #include "contracts/budget_internal.h"
-#include <stdarg.h>
+#include "contracts/plan_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +15,8 @@
 #include "audit/audit.h"
 #include "core/utf8.h"
 
-/* Refuses field `field` with a French sentence: into *fe (may be NULL)
- * and d. Returns MG_EINVAL. (The same as the other contract files; kept
- * here so that this file stands on the public headers alone.) */
-MG_PRINTF(4, 5)
-static int refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt,
-                  ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (fe) {
-        fe->field = field;
-        size_t n = mg_utf8_prefix(msg, sizeof fe->msg - 1); /* on a character boundary */
-        memcpy(fe->msg, msg, n);
-        fe->msg[n] = 0;
-    }
-    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%s", msg);
-}
+/* Refuses a field with a French sentence (plan_internal.h). */
+#define refuse mg_ct_refuse
 
 /* The database's bound of an amount (CHECK … BETWEEN 0 AND 10^14). */
 #define MAX_CENTS INT64_C(100000000000000)
@@ -333,11 +315,7 @@ static int line_check(const mg_budget_line_input *in, line_checked *k,
     return 0;
 }
 
-static void clear_fe(mg_contract_field_error *fe)
-{
-    if (fe)
-        fe->field = NULL, fe->msg[0] = 0;
-}
+#define clear_fe mg_ct_clear_fe
 
 int mg_budget_line_input_check(const mg_budget_line_input *in, mg_contract_field_error *fe,
                                mg_diag *d)

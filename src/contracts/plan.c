@@ -29,11 +29,7 @@ static const char *id_text(char buf[static 24], int64_t id)
     return buf;
 }
 
-static void clear_fe(mg_contract_field_error *fe)
-{
-    if (fe)
-        fe->field = NULL, fe->msg[0] = 0;
-}
+#define clear_fe mg_ct_clear_fe
 
 /* Appends a change when before and after differ (NULL and "" alike). */
 static void changed(mg_audit_change *ch, size_t *n, const char *field, const char *before,

@@ -1,7 +1,8 @@
 /*
- * Internal to the contracts module (contracts.c, plan.c): the checks of
- * what people type and the reads that both files use. Not a public
- * header: nothing outside src/contracts/ includes it.
+ * Internal to the contracts module (contracts.c, plan.c, and the other
+ * files of src/contracts/): the checks of what people type and the reads
+ * they share. Not a public header: nothing outside src/contracts/
+ * includes it.
  */
 #ifndef MG_CONTRACTS_PLAN_INTERNAL_H
 #define MG_CONTRACTS_PLAN_INTERNAL_H
@@ -16,6 +17,13 @@
  * and d. Returns MG_EINVAL. */
 int mg_ct_refuse(mg_contract_field_error *fe, mg_diag *d, const char *field, const char *fmt, ...)
     MG_PRINTF(4, 5);
+
+/* Clears *fe (may be NULL) before a check: no field refused yet. */
+static inline void mg_ct_clear_fe(mg_contract_field_error *fe)
+{
+    if (fe)
+        fe->field = NULL, fe->msg[0] = 0;
+}
 
 /* A text field checked (UTF-8, at most max characters, no control
  * characters but line breaks and tabs when multiline) and its trimmed copy
