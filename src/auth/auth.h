@@ -179,6 +179,11 @@ typedef enum mg_auth_verb {
     MG_AUTH_CONFIRM, /* an organisation awaiting confirmation */
     MG_AUTH_INVITE,  /* add a member to an organisation */
     MG_AUTH_SUGGEST, /* propose a change to a directory structure one does not own */
+    /* The single window (issue 16), on MG_AUTH_OBJ_SUBSIDY_REQUEST only: */
+    MG_AUTH_ROUTE,    /* the lead routes a request, adds a co-funder, records a committee */
+    MG_AUTH_INSTRUCT, /* a co-funder's part (o->funder_id): opinion, question, payment; with
+                         funder_id 0: the instructors' internal messages */
+    MG_AUTH_DECIDE,   /* a co-funder's own decision on its part (o->funder_id) */
 } mg_auth_verb;
 
 typedef enum mg_auth_object_type {
@@ -190,6 +195,13 @@ typedef enum mg_auth_object_type {
     MG_AUTH_OBJ_STRUCTURE,      /* a directory structure: organisation_id is the structure */
     MG_AUTH_OBJ_MEETING,        /* a meeting of the network: organisation_id organises it */
     MG_AUTH_OBJ_CONTRACT,       /* a contract and its actions: organisation_id leads it */
+    MG_AUTH_OBJ_SUBSIDY_REQUEST, /* organisation_id: the applicant; lead_id: the window's
+                                    lead; viewers: the co-funders it was routed to;
+                                    funder_id: the part at hand (INSTRUCT, DECIDE) */
+    MG_AUTH_OBJ_SUBSIDY_WINDOW, /* a single window and its calls: organisation_id is its
+                                   lead, viewers its co-funders */
+    MG_AUTH_OBJ_SUBSIDY_FUNDER, /* a co-funder's lists, figures and exports: organisation_id
+                                   is the co-funder */
 } mg_auth_object_type;
 
 typedef struct mg_auth_object {
@@ -204,6 +216,8 @@ typedef struct mg_auth_object {
     size_t nviewers;
     const int64_t *editors;
     size_t neditors;
+    int64_t lead_id;         /* MG_AUTH_OBJ_SUBSIDY_REQUEST: the window's lead */
+    int64_t funder_id;       /* MG_AUTH_OBJ_SUBSIDY_REQUEST: the co-funder's part at hand */
 } mg_auth_object;
 
 typedef enum mg_auth_decision {

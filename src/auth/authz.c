@@ -46,7 +46,10 @@ static mg_auth_decision can_organisation(const mg_auth_actor *a, mg_auth_verb ve
     switch (verb) {
     case MG_AUTH_CREATE: return op ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
     case MG_AUTH_DELETE:
-    case MG_AUTH_SUGGEST: return MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_SUGGEST:
+    case MG_AUTH_ROUTE:
+    case MG_AUTH_INSTRUCT:
+    case MG_AUTH_DECIDE: return MG_AUTH_DENY_FORBIDDEN;
     case MG_AUTH_CONFIRM:
         return op ? MG_AUTH_ALLOW : m ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
     case MG_AUTH_VIEW: return op || m ? MG_AUTH_ALLOW : MG_AUTH_DENY_HIDDEN;
@@ -74,7 +77,10 @@ static bool scenario_role_may(mg_auth_role r, mg_auth_verb verb)
     case MG_AUTH_DELETE: return r == MG_ROLE_MANAGER || r == MG_ROLE_ADMINISTRATOR;
     case MG_AUTH_CONFIRM:
     case MG_AUTH_INVITE:
-    case MG_AUTH_SUGGEST: return false;
+    case MG_AUTH_SUGGEST:
+    case MG_AUTH_ROUTE:
+    case MG_AUTH_INSTRUCT:
+    case MG_AUTH_DECIDE: return false;
     }
     return false;
 }
@@ -126,6 +132,123 @@ static mg_auth_decision can_contract(const mg_auth_actor *a, mg_auth_verb verb,
     return own == MG_AUTH_DENY_HIDDEN && known ? MG_AUTH_DENY_FORBIDDEN : own;
 }
 
+/* Whether an organisation is among the object's viewers. */
+static bool among(const int64_t *ids, size_t n, int64_t org)
+{
+    for (size_t k = 0; ids && k < n; k++)
+        if (ids[k] == org)
+            return true;
+    return false;
+}
+
+/*
+ * A subsidy request of the single window (docs/security.md, "The single
+ * window"). Three kinds of organisation know it, each only while active:
+ *  - the applicant (organisation_id): its administrators, managers,
+ *    contributors, readers and applicants see it; all but the readers
+ *    change it (the draft, the filing, answers, attachments, the final
+ *    report);
+ *  - the window's lead (lead_id): its administrators, managers,
+ *    instructors, contributors and readers see every request of the
+ *    window; its managers and instructors route them (ROUTE) and write the
+ *    instructors' internal messages (INSTRUCT with funder_id 0);
+ *  - a co-funder the request was routed to (viewers; addressed but not
+ *    yet routed is not enough): its administrators, managers, instructors
+ *    and readers see it; its managers and instructors instruct its own part
+ *    (INSTRUCT with funder_id itself) and write internal messages; only its
+ *    instructors DECIDE its part.
+ * Anyone else is told nothing (DENY_HIDDEN); a member of one of those
+ * organisations without the role gets DENY_FORBIDDEN. CREATE: a request
+ * in the name of organisation_id, by its administrators, managers,
+ * contributors and applicants.
+ */
+static mg_auth_decision can_subsidy_request(const mg_auth_actor *a, mg_auth_verb verb,
+                                            const mg_auth_object *o)
+{
+    bool known = false;
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    if (m) {
+        known = true;
+        mg_auth_role r = m->role;
+        bool writer = r == MG_ROLE_ADMINISTRATOR || r == MG_ROLE_MANAGER ||
+                      r == MG_ROLE_CONTRIBUTOR || r == MG_ROLE_APPLICANT;
+        if (m->org_active && (verb == MG_AUTH_CREATE || verb == MG_AUTH_EDIT) && writer)
+            return MG_AUTH_ALLOW;
+        if (m->org_active && verb == MG_AUTH_VIEW && (writer || r == MG_ROLE_READER))
+            return MG_AUTH_ALLOW;
+    }
+    if (verb == MG_AUTH_CREATE)
+        return known ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
+    m = membership_of(a, o->lead_id);
+    if (m) {
+        known = true;
+        mg_auth_role r = m->role;
+        bool instructs = r == MG_ROLE_MANAGER || r == MG_ROLE_INSTRUCTOR;
+        if (m->org_active && verb == MG_AUTH_VIEW &&
+            (instructs || r == MG_ROLE_ADMINISTRATOR || r == MG_ROLE_CONTRIBUTOR ||
+             r == MG_ROLE_READER))
+            return MG_AUTH_ALLOW;
+        if (m->org_active && instructs &&
+            (verb == MG_AUTH_ROUTE || (verb == MG_AUTH_INSTRUCT && o->funder_id == 0)))
+            return MG_AUTH_ALLOW;
+    }
+    for (size_t i = 0; i < a->nm && i < MG_AUTH_MEMBERSHIPS_MAX; i++) {
+        const mg_auth_membership *f = &a->m[i];
+        if (!among(o->viewers, o->nviewers, f->organisation_id))
+            continue;
+        known = true;
+        if (!f->org_active)
+            continue;
+        mg_auth_role r = f->role;
+        bool instructs = r == MG_ROLE_MANAGER || r == MG_ROLE_INSTRUCTOR;
+        bool own_part = o->funder_id == f->organisation_id;
+        if (verb == MG_AUTH_VIEW &&
+            (instructs || r == MG_ROLE_ADMINISTRATOR || r == MG_ROLE_READER))
+            return MG_AUTH_ALLOW;
+        if (verb == MG_AUTH_INSTRUCT && instructs && (own_part || o->funder_id == 0))
+            return MG_AUTH_ALLOW;
+        if (verb == MG_AUTH_DECIDE && r == MG_ROLE_INSTRUCTOR && own_part)
+            return MG_AUTH_ALLOW;
+    }
+    return known ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
+}
+
+/* A single window and its calls for projects: anyone signed in sees them
+ * (a call is public; docs/security.md); the managers and instructors of
+ * its lead (organisation_id) and of its co-funders (viewers) open and
+ * change calls (CREATE, EDIT on the window). CREATE with no window yet
+ * (viewers empty): a manager of organisation_id makes it a lead. */
+static mg_auth_decision can_subsidy_window(const mg_auth_actor *a, mg_auth_verb verb,
+                                           const mg_auth_object *o)
+{
+    if (verb == MG_AUTH_VIEW)
+        return MG_AUTH_ALLOW;
+    if (verb != MG_AUTH_CREATE && verb != MG_AUTH_EDIT)
+        return MG_AUTH_DENY_FORBIDDEN;
+    for (size_t i = 0; i < a->nm && i < MG_AUTH_MEMBERSHIPS_MAX; i++) {
+        const mg_auth_membership *m = &a->m[i];
+        if (m->organisation_id != o->organisation_id &&
+            !among(o->viewers, o->nviewers, m->organisation_id))
+            continue;
+        if (m->org_active && (m->role == MG_ROLE_MANAGER || m->role == MG_ROLE_INSTRUCTOR))
+            return MG_AUTH_ALLOW;
+    }
+    return MG_AUTH_DENY_FORBIDDEN;
+}
+
+/* A co-funder's lists, figures and exports: its administrators, managers,
+ * instructors and readers see them; nobody else knows them. */
+static mg_auth_decision can_subsidy_funder(const mg_auth_actor *a, mg_auth_verb verb,
+                                           const mg_auth_object *o)
+{
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    if (!m)
+        return MG_AUTH_DENY_HIDDEN;
+    bool sees = m->role == MG_ROLE_ADMINISTRATOR || m->role == MG_ROLE_MANAGER ||
+                m->role == MG_ROLE_INSTRUCTOR || m->role == MG_ROLE_READER;
+    return m->org_active && verb == MG_AUTH_VIEW && sees ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
+}
+
 /* A directory structure: public to read; its own administrators, managers
  * and contributors edit it; any member of an active organisation suggests
  * changes to the others' and may add a structure that is missing. */
@@ -152,7 +275,10 @@ static mg_auth_decision can_structure(const mg_auth_actor *a, mg_auth_verb verb,
     case MG_AUTH_CREATE: return op || active_manager ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
     case MG_AUTH_DELETE:
     case MG_AUTH_CONFIRM:
-    case MG_AUTH_INVITE: return MG_AUTH_DENY_FORBIDDEN;
+    case MG_AUTH_INVITE:
+    case MG_AUTH_ROUTE:
+    case MG_AUTH_INSTRUCT:
+    case MG_AUTH_DECIDE: return MG_AUTH_DENY_FORBIDDEN;
     }
     return MG_AUTH_DENY_FORBIDDEN;
 }
@@ -243,7 +369,7 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
 mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg_auth_object *o)
 {
     bool anonymous = !a || a->account_id <= 0;
-    bool known_verb = (unsigned)verb <= MG_AUTH_SUGGEST;
+    bool known_verb = (unsigned)verb <= MG_AUTH_DECIDE;
     mg_auth_decision refuse = anonymous ? MG_AUTH_DENY_LOGIN : MG_AUTH_DENY_FORBIDDEN;
     if (!o || !known_verb)
         return refuse;
@@ -260,6 +386,9 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
         return MG_AUTH_DENY_FORBIDDEN;
     if (verb == MG_AUTH_SUGGEST && o->type != MG_AUTH_OBJ_STRUCTURE)
         return MG_AUTH_DENY_FORBIDDEN;
+    if ((verb == MG_AUTH_ROUTE || verb == MG_AUTH_INSTRUCT || verb == MG_AUTH_DECIDE) &&
+        o->type != MG_AUTH_OBJ_SUBSIDY_REQUEST)
+        return MG_AUTH_DENY_FORBIDDEN;
     bool op = operator_admin(a);
     switch (o->type) {
     case MG_AUTH_OBJ_SCENARIO: return can_scenario(a, verb, o, op);
@@ -269,6 +398,9 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
     case MG_AUTH_OBJ_STRUCTURE: return can_structure(a, verb, o, op);
     case MG_AUTH_OBJ_MEETING: return can_owned(a, verb, o);
     case MG_AUTH_OBJ_CONTRACT: return can_contract(a, verb, o);
+    case MG_AUTH_OBJ_SUBSIDY_REQUEST: return can_subsidy_request(a, verb, o);
+    case MG_AUTH_OBJ_SUBSIDY_WINDOW: return can_subsidy_window(a, verb, o);
+    case MG_AUTH_OBJ_SUBSIDY_FUNDER: return can_subsidy_funder(a, verb, o);
     case MG_AUTH_OBJ_PUBLIC: break;
     }
     return MG_AUTH_DENY_FORBIDDEN;

@@ -873,8 +873,11 @@ static int feed_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (rc < 0)
         return rc;
     int64_t existing = 0;
-    rc = mg_db_query_int(c, "SELECT id FROM budget_lines WHERE subsidy_request_id = ?1",
-                         MG_DB_PARAMS(MG_DB_INT(t->request_id)), &existing, d);
+    rc = mg_db_query_int(c,
+                         "SELECT id FROM budget_lines WHERE subsidy_request_id = ?1 "
+                         "AND funder_id = ?2",
+                         MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id)),
+                         &existing, d);
     if (rc < 0 && rc != MG_ENOTFOUND)
         return rc;
     char now[MG_DB_TIMESTAMP_SIZE];
@@ -946,25 +949,47 @@ static int feed_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return mg_audit_append(c, &e, NULL, d);
 }
 
+/* The arguments' own sense, before any transaction. */
+static int feed_args(const struct feed_tx *t, mg_diag *d)
+{
+    if (t->by < 0 || t->request_id <= 0 || t->funder_id <= 0 || t->year < 2000 ||
+        t->year > 2100 || (int)t->nature < 0 || t->nature >= MG_BUDGET_NATURES ||
+        t->granted < 0 || t->granted > MAX_CENTS || t->paid < 0 || t->paid > t->granted)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_budget_feed: bad arguments (request %lld, year %d, granted %lld, "
+                           "paid %lld)",
+                           (long long)t->request_id, t->year, (long long)t->granted,
+                           (long long)t->paid);
+    if (t->action_id <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld",
+                           (long long)t->action_id);
+    return 0;
+}
+
 int mg_budget_feed(mg_db *db, int64_t by, int64_t action_id, int64_t request_id,
                    int64_t funder_id, int year, mg_budget_nature nature, int64_t granted_cents,
                    int64_t paid_cents, mg_diag *d)
 {
-    if (!db || by < 0 || request_id <= 0 || funder_id <= 0 || year < 2000 || year > 2100 ||
-        (int)nature < 0 || nature >= MG_BUDGET_NATURES || granted_cents < 0 ||
-        granted_cents > MAX_CENTS || paid_cents < 0 || paid_cents > granted_cents)
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                           "mg_budget_feed: bad arguments (request %lld, year %d, granted %lld, "
-                           "paid %lld)",
-                           (long long)request_id, year, (long long)granted_cents,
-                           (long long)paid_cents);
-    if (action_id <= 0)
-        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no action has id %lld",
-                           (long long)action_id);
     struct feed_tx t = {.by = by, .action_id = action_id, .request_id = request_id,
                         .funder_id = funder_id, .year = year, .nature = nature,
                         .granted = granted_cents, .paid = paid_cents};
+    int rc = db ? feed_args(&t, d) : mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_budget_feed: no database");
+    if (rc < 0)
+        return rc;
     return mg_db_transaction(db, MG_DB_TX_WRITE, feed_body, &t, d);
+}
+
+int mg_budget_feed_in(mg_db_conn *c, int64_t by, int64_t action_id, int64_t request_id,
+                      int64_t funder_id, int year, mg_budget_nature nature, int64_t granted_cents,
+                      int64_t paid_cents, mg_diag *d)
+{
+    struct feed_tx t = {.by = by, .action_id = action_id, .request_id = request_id,
+                        .funder_id = funder_id, .year = year, .nature = nature,
+                        .granted = granted_cents, .paid = paid_cents};
+    int rc = c ? feed_args(&t, d) : mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_budget_feed_in: no connection");
+    if (rc < 0)
+        return rc;
+    return feed_body(c, &t, d);
 }
 
 /* --- Lists of lines ------------------------------------------------------------------------ */

@@ -5,8 +5,8 @@
  * cents (int64_t) from the form to the database and back: never a double.
  * A line is typed in, or fed by a granted subsidy request of the single
  * window (issue 16: mg_budget_feed); a fed line is read-only here, and the
- * request it comes from is UNIQUE in the table, so no grant is counted
- * twice. An amendment (contracts.h) replaces a line by a new one from its
+ * (request, co-funder) part it comes from is UNIQUE in the table (migration
+ * 009), so no grant is counted twice. An amendment (contracts.h) replaces a line by a new one from its
  * effective date: totals count current lines (replaced_by NULL) unless
  * asked "as signed" (lines that no amendment added).
  *
@@ -101,13 +101,19 @@ int mg_budget_line_amend(mg_db *db, int64_t by, int64_t amendment_id, int64_t li
                          mg_contract_field_error *fe, mg_diag *d) MG_WARN_UNUSED;
 
 /**
- * The line fed by subsidy request `request_id` (issue 16), created or
- * updated: funder, year, nature, planned = committed = granted, paid.
- * The only way a fed line changes.
+ * The line fed by co-funder `funder_id`'s part of subsidy request
+ * `request_id` (issue 16), created or updated: year, nature, planned =
+ * committed = granted, paid. The only way a fed line changes.
+ * mg_budget_feed_in does the same inside the caller's write transaction
+ * (the single window feeds the line in the transaction that records the
+ * grant or the payment, so both stand or neither).
  */
 int mg_budget_feed(mg_db *db, int64_t by, int64_t action_id, int64_t request_id,
                    int64_t funder_id, int year, mg_budget_nature nature, int64_t granted_cents,
                    int64_t paid_cents, mg_diag *d) MG_WARN_UNUSED;
+int mg_budget_feed_in(mg_db_conn *c, int64_t by, int64_t action_id, int64_t request_id,
+                      int64_t funder_id, int year, mg_budget_nature nature, int64_t granted_cents,
+                      int64_t paid_cents, mg_diag *d) MG_WARN_UNUSED;
 
 /** The current lines of an action (or, action_id 0, of contract
  * `contract_id`), by year, funder name, id, into a new array (free()).

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "io/jsonstream.h"
 #include "web/contracts_web.h"
+#include "web/funding_web.h"
 #include "web/web.h"
 
 static const char *const prof_keys[MG_APP_PROFESSIONS] = {"mg", "inf", "mk", "sf", "cd"};
@@ -227,6 +228,10 @@ static const web_route *const families[] = {
     web_routes_contract_import, web_routes_contract_report, web_routes_contracts,
     web_routes_contract_budget, web_routes_contract_indicators, web_routes_contract_amendments,
     web_routes_api_contracts,
+    /* The single window: fixed paths (/guichet/appels…, /guichet/financeurs…)
+     * are in funding_calls.c, tried before the request's pages. */
+    web_routes_funding_calls, web_routes_funding, web_routes_funding_instruction,
+    web_routes_funding_attachments, web_routes_funding_aftergrant, web_routes_api_funding,
 };
 
 /* What the router keeps for one route: the route and the application. */

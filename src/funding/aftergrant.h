@@ -1,0 +1,101 @@
+/**
+ * @file aftergrant.h
+ * What follows a grant (issue 16; payments.c, finalreport.c; docs/funding.md):
+ * payments in one or several instalments, the final report due
+ * MG_SUBSIDY_REPORT_DELAY_MONTHS after the project's end (the CERFA
+ * "compte rendu financier": actual expenses and resources against the
+ * budget), reminders to the applicant and the late list for the
+ * instructors, and the indicators fed to the contract's action.
+ *
+ * A payment adds to its part's paid_cents in the same transaction (the
+ * database refuses more than granted) and, when the request finances a
+ * contract action, updates the action's fed budget line
+ * (mg_budget_feed_in): the contract's dashboard reads the window's money.
+ */
+#ifndef MG_FUNDING_AFTERGRANT_H
+#define MG_FUNDING_AFTERGRANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "db/db.h"
+#include "funding/funding.h"
+
+typedef struct mg_subsidy_payment {
+    int64_t id;
+    int64_t request_id, funder_id;
+    char funder_name[MG_SUBSIDY_NAME_MAX_BYTES + 1];
+    char paid_on[11];
+    int64_t amount_cents;
+    char conditions[500 * 4 + 1];
+    int instalment;                /* 1, 2… in date order */
+    bool is_example;
+} mg_subsidy_payment;
+
+/** Records a payment of co-funder `funder_id`'s grant ("paid_on",
+ * "amount": above zero and not above what is left to pay, "conditions").
+ * The part must be granted. */
+int mg_subsidy_pay(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
+                   const char *paid_on, const char *amount, const char *conditions,
+                   int64_t *id_out, mg_subsidy_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+/** Payments of a request (funder_id 0: every co-funder), by date, into a
+ * new array (free()). */
+int mg_subsidy_payments(mg_db *db, int64_t request_id, int64_t funder_id,
+                        mg_subsidy_payment **out, size_t *n, mg_diag *d) MG_WARN_UNUSED;
+
+/** Records that the agreement of a part was produced on `on` ("YYYY-MM-DD"). */
+int mg_subsidy_agreement_mark(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
+                              const char *on, mg_diag *d) MG_WARN_UNUSED;
+
+/* --- The final report ------------------------------------------------------------------------ */
+
+typedef struct mg_subsidy_report {
+    int64_t request_id;
+    char due_on[11];
+    char *comments;                /* owned: mg_subsidy_report_clear */
+    int64_t total_expenses_cents, total_resources_cents;
+    char filed_at[32];             /* "" not filed */
+    int64_t filed_by;
+    mg_subsidy_line *lines;        /* actual amounts, in the budget's accounts (owned) */
+    size_t nlines;
+} mg_subsidy_report;
+
+void mg_subsidy_report_clear(mg_subsidy_report *r);
+
+/** The report of a granted request (created, not filed, when the first
+ * grant is recorded, due six months after ends_on); MG_ENOTFOUND none. */
+int mg_subsidy_report_get(mg_db *db, int64_t request_id, mg_subsidy_report *out,
+                          mg_diag *d) MG_WARN_UNUSED;
+
+/** Files (or saves, file false) the report: actual lines as typed (the
+ * budget's accounts; "line_<k>_amount"…), "comments" (required when an
+ * actual total differs from the budget by more than 10 %). */
+int mg_subsidy_report_save(mg_db *db, int64_t by, int64_t request_id,
+                           const mg_subsidy_line_input *lines, size_t nlines,
+                           const char *comments, bool file, mg_subsidy_errors *errs,
+                           mg_diag *d) MG_WARN_UNUSED;
+
+/** A report due and not filed. */
+typedef struct mg_subsidy_late {
+    int64_t request_id;
+    char title[MG_SUBSIDY_TITLE_MAX_CHARS * 4 + 1];
+    char applicant_name[MG_SUBSIDY_NAME_MAX_BYTES + 1];
+    char due_on[11];
+    int days_late;                 /* > 0 late; <= 0 due in -days_late days */
+} mg_subsidy_late;
+
+/** Reports not filed of requests routed to `funder_id` (or of the windows
+ * led by it), due before `until` ("YYYY-MM-DD"), most late first, into a
+ * new array (free()). */
+int mg_subsidy_reports_late(mg_db *db, int64_t funder_id, const char *today, const char *until,
+                            mg_subsidy_late **out, size_t *n, mg_diag *d) MG_WARN_UNUSED;
+
+/** Sends the reminders due on `today` ("YYYY-MM-DD" Paris): one month
+ * before the report is due, on the day, and once late; each once (table
+ * subsidy_reminders), put in the mail queue with its audit entry. *sent
+ * the number queued. */
+int mg_subsidy_remind(mg_db *db, const char *today, size_t *sent, mg_diag *d) MG_WARN_UNUSED;
+
+#endif

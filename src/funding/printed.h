@@ -1,0 +1,29 @@
+/**
+ * @file printed.h
+ * The documents of the single window that get signed (issue 16;
+ * printed.c, on src/doc/doc.h): the filled request laid out like the
+ * CERFA 12156 form (its numbered sections: identification, human
+ * resources, project, budget with its account lines, attestation to
+ * sign), and a co-funder's funding agreement (convention) from the
+ * request's data and its decision and payment terms.
+ */
+#ifndef MG_FUNDING_PRINTED_H
+#define MG_FUNDING_PRINTED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "db/db.h"
+
+/** The filled form of request `request_id` as a PDF, into a new buffer
+ * (*pdf: free()). */
+int mg_subsidy_cerfa_pdf(mg_db *db, int64_t request_id, unsigned char **pdf, size_t *len,
+                         mg_diag *d) MG_WARN_UNUSED;
+
+/** Co-funder `funder_id`'s funding agreement for request `request_id`
+ * (its part must be granted: MG_EINVAL otherwise), into a new buffer. */
+int mg_subsidy_agreement_pdf(mg_db *db, int64_t request_id, int64_t funder_id,
+                             unsigned char **pdf, size_t *len, mg_diag *d) MG_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,4 @@
+/* Placeholder of the single window's pages (issue 16) until its file lands. */
+#include "web/funding_web.h"
+
+const web_route web_routes_api_funding[] = {{NULL, NULL, NULL, WEB_ANYONE, 0}};
