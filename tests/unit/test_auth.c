@@ -1535,6 +1535,123 @@ static void test_contract_viewers_editors(void **state)
     assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &action), MG_AUTH_DENY_LOGIN);
 }
 
+/* A subsidy request of the single window (issue 16): applicant 1, lead 2,
+ * routed to co-funder 3, naming 4 (not routed yet); 5 knows nothing.
+ * Letters per verb: VIEW CREATE EDIT DELETE ROUTE INSTRUCT DECIDE, on the
+ * part of co-funder 3 and, for INSTRUCT and DECIDE, with no part at hand
+ * (the internal messages) and on the part of 4. */
+static void test_subsidy_request_rights(void **state)
+{
+    (void)state;
+    const int64_t applicant = 1, lead = 2, routed = 3, addressed = 4, other = 5;
+    const int64_t viewers[] = {routed};
+    mg_auth_object part = {.type = MG_AUTH_OBJ_SUBSIDY_REQUEST, .organisation_id = applicant,
+                           .lead_id = lead, .viewers = viewers, .nviewers = 1,
+                           .funder_id = routed};
+    mg_auth_object internal = part, unrouted = part;
+    internal.funder_id = 0;
+    unrouted.funder_id = addressed;
+    static const mg_auth_verb verbs[] = {MG_AUTH_VIEW,  MG_AUTH_CREATE,   MG_AUTH_EDIT,
+                                         MG_AUTH_DELETE, MG_AUTH_ROUTE, MG_AUTH_INSTRUCT,
+                                         MG_AUTH_DECIDE};
+    static const struct {
+        int64_t org;
+        mg_auth_role role;
+        bool active;
+        const char *on_part;     /* the 7 verbs on co-funder 3's part */
+        const char *internal;    /* INSTRUCT DECIDE with no part at hand */
+        const char *on_unrouted; /* INSTRUCT DECIDE on co-funder 4's part */
+    } cases[] = {
+        {applicant, MG_ROLE_MANAGER, true, "AAAFFFF", "FF", "FF"},
+        {applicant, MG_ROLE_APPLICANT, true, "AAAFFFF", "FF", "FF"},
+        {applicant, MG_ROLE_CONTRIBUTOR, true, "AAAFFFF", "FF", "FF"},
+        {applicant, MG_ROLE_READER, true, "AFFFFFF", "FF", "FF"},
+        {applicant, MG_ROLE_INSTRUCTOR, true, "FFFFFFF", "FF", "FF"},
+        {applicant, MG_ROLE_MANAGER, false, "FFFFFFF", "FF", "FF"},
+        {lead, MG_ROLE_MANAGER, true, "AHFFAFF", "AF", "FF"},
+        {lead, MG_ROLE_INSTRUCTOR, true, "AHFFAFF", "AF", "FF"},
+        {lead, MG_ROLE_READER, true, "AHFFFFF", "FF", "FF"},
+        {lead, MG_ROLE_APPLICANT, true, "FHFFFFF", "FF", "FF"},
+        {lead, MG_ROLE_INSTRUCTOR, false, "FHFFFFF", "FF", "FF"},
+        {routed, MG_ROLE_INSTRUCTOR, true, "AHFFFAA", "AF", "FF"},
+        {routed, MG_ROLE_MANAGER, true, "AHFFFAF", "AF", "FF"},
+        {routed, MG_ROLE_READER, true, "AHFFFFF", "FF", "FF"},
+        {routed, MG_ROLE_CONTRIBUTOR, true, "FHFFFFF", "FF", "FF"},
+        {routed, MG_ROLE_INSTRUCTOR, false, "FHFFFFF", "FF", "FF"},
+        {addressed, MG_ROLE_INSTRUCTOR, true, "HHHHHHH", "HH", "HH"},
+        {other, MG_ROLE_MANAGER, true, "HHHHHHH", "HH", "HH"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mg_auth_actor a = {.account_id = 9, .nm = 1};
+        a.m[0] = (mg_auth_membership){.organisation_id = cases[k].org, .role = cases[k].role,
+                                      .org_active = cases[k].active};
+        for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+            char got = letter(mg_auth_can(&a, verbs[v], &part));
+            if (got != cases[k].on_part[v])
+                print_error("case %zu verb %zu: got %c, expected %c\n", k, v, got,
+                            cases[k].on_part[v]);
+            assert_int_equal(got, cases[k].on_part[v]);
+        }
+        for (size_t v = 0; v < 2; v++) {
+            mg_auth_verb verb = v ? MG_AUTH_DECIDE : MG_AUTH_INSTRUCT;
+            char got_i = letter(mg_auth_can(&a, verb, &internal));
+            char got_u = letter(mg_auth_can(&a, verb, &unrouted));
+            if (got_i != cases[k].internal[v] || got_u != cases[k].on_unrouted[v])
+                print_error("case %zu %s: got %c/%c, expected %c/%c\n", k,
+                            v ? "DECIDE" : "INSTRUCT", got_i, got_u, cases[k].internal[v],
+                            cases[k].on_unrouted[v]);
+            assert_int_equal(got_i, cases[k].internal[v]);
+            assert_int_equal(got_u, cases[k].on_unrouted[v]);
+        }
+    }
+    assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &part), MG_AUTH_DENY_LOGIN);
+    /* The window's verbs never apply to another kind of object. */
+    mg_auth_actor a = {.account_id = 9, .nm = 1};
+    a.m[0] = (mg_auth_membership){.organisation_id = lead, .role = MG_ROLE_MANAGER,
+                                  .org_active = true};
+    mg_auth_object contract = {.type = MG_AUTH_OBJ_CONTRACT, .organisation_id = lead};
+    assert_int_equal(mg_auth_can(&a, MG_AUTH_ROUTE, &contract), MG_AUTH_DENY_FORBIDDEN);
+    assert_int_equal(mg_auth_can(&a, MG_AUTH_VIEW, &contract), MG_AUTH_ALLOW);
+
+    /* A window: seen by anyone signed in; changed by the managers and
+     * instructors of its lead and its co-funders. */
+    mg_auth_object window = {.type = MG_AUTH_OBJ_SUBSIDY_WINDOW, .organisation_id = lead,
+                             .viewers = viewers, .nviewers = 1};
+    static const struct {
+        int64_t org;
+        mg_auth_role role;
+        const char *verbs; /* VIEW CREATE EDIT DELETE */
+    } w[] = {
+        {lead, MG_ROLE_MANAGER, "AAAF"},   {lead, MG_ROLE_READER, "AFFF"},
+        {routed, MG_ROLE_INSTRUCTOR, "AAAF"}, {other, MG_ROLE_MANAGER, "AFFF"},
+    };
+    for (size_t k = 0; k < sizeof w / sizeof w[0]; k++) {
+        a.m[0] = (mg_auth_membership){.organisation_id = w[k].org, .role = w[k].role,
+                                      .org_active = true};
+        for (int v = 0; v < 4; v++)
+            assert_int_equal(letter(mg_auth_can(&a, (mg_auth_verb)v, &window)), w[k].verbs[v]);
+    }
+    assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &window), MG_AUTH_DENY_LOGIN);
+
+    /* A co-funder's lists: its members who instruct or read; no one else. */
+    mg_auth_object funder = {.type = MG_AUTH_OBJ_SUBSIDY_FUNDER, .organisation_id = routed};
+    static const struct {
+        int64_t org;
+        mg_auth_role role;
+        char view;
+    } f[] = {
+        {routed, MG_ROLE_INSTRUCTOR, 'A'}, {routed, MG_ROLE_READER, 'A'},
+        {routed, MG_ROLE_APPLICANT, 'F'},  {routed, MG_ROLE_HOST, 'F'},
+        {lead, MG_ROLE_MANAGER, 'H'},      {applicant, MG_ROLE_MANAGER, 'H'},
+    };
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+        a.m[0] = (mg_auth_membership){.organisation_id = f[k].org, .role = f[k].role,
+                                      .org_active = true};
+        assert_int_equal(letter(mg_auth_can(&a, MG_AUTH_VIEW, &funder)), f[k].view);
+        assert_int_not_equal(mg_auth_can(&a, MG_AUTH_EDIT, &funder), MG_AUTH_ALLOW);
+    }
+}
+
 static void test_orgs_where(void **state)
 {
     (void)state;
@@ -1576,6 +1693,7 @@ int main(void)
         cmocka_unit_test(test_authorisation_table),
         cmocka_unit_test(test_orgs_where),
         cmocka_unit_test(test_contract_viewers_editors),
+        cmocka_unit_test(test_subsidy_request_rights),
         TESTS(TEST_DB_SQLITE)};
     const struct CMUnitTest pg_tests[] = {TESTS(TEST_DB_PG)};
     return test_db_run_groups(tests, pg_tests);
