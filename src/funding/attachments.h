@@ -74,4 +74,21 @@ int mg_subsidy_attachment_get(mg_db *db, int64_t attachment_id, mg_subsidy_attac
 int mg_subsidy_attachment_kinds(mg_db_conn *c, int64_t request_id, unsigned *present,
                                 mg_diag *d) MG_WARN_UNUSED;
 
+/* Added by the attachments work (attachments.c), pure, for the web layer
+ * and fuzz_subsidy_attachment: */
+
+/** The name kept for an uploaded file: what follows the last '/' or '\\',
+ * without control characters (C0, DEL, C1) nor the bidirectional
+ * controls that could disguise an extension, invalid UTF-8 dropped, outer
+ * spaces trimmed, at most 255 bytes cut on a character boundary (the
+ * extension kept when it is short). "" when nothing is left. Returns
+ * strlen(out). */
+size_t mg_subsidy_attachment_filename_clean(const char *name, char out[static 256]);
+
+/** The type of a file to attach, read from its bytes: the accepted media
+ * type (a static string), or NULL with the French sentence of what is
+ * accepted in errs on "file" (empty, too large, or not of an accepted
+ * type whatever its name). */
+const char *mg_subsidy_attachment_check(const void *data, size_t len, mg_subsidy_errors *errs);
+
 #endif
