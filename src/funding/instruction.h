@@ -198,4 +198,15 @@ int mg_subsidy_committee_outcome(mg_db *db, int64_t by, int64_t committee_id, in
                                  const char *outcome, const char *note, mg_subsidy_errors *errs,
                                  mg_diag *d) MG_WARN_UNUSED;
 
+/* --- Links in mail (notices.c) ---------------------------------------------------------------- */
+
+/** The site's address for the links of the single window's mail
+ * ("https://maillage.example.fr", no trailing '/'; set once at start-up by
+ * whoever knows it, e.g. the web server's --public-url). Not set, or not
+ * an http(s) address: links are the page's path alone. */
+void mg_subsidy_set_public_url(const char *url);
+
+/** The link to request `request_id`'s page: base + "/guichet/demandes/N". */
+void mg_subsidy_page_link(int64_t request_id, char *out, size_t cap);
+
 #endif
