@@ -19,6 +19,7 @@
 #include "audit/audit.h"
 #include "core/utf8.h"
 #include "diagnosis/summary.h"
+#include "funding/aftergrant.h"
 #include "parse/parse.h"
 
 #define refuse mg_ct_refuse
@@ -909,10 +910,68 @@ int mg_indicator_engine_refresh(mg_db *db, int64_t by, int64_t indicator_id,
 static int budget_paid_values(mg_db *db, int64_t action_id, mg_indicator_point **out, size_t *n,
                               mg_diag *d);
 
+/*
+ * subsidy.granted, subsidy.paid: what the single window granted and paid
+ * for the requests that finance the action (funding/aftergrant.h), in
+ * euros, cumulative: one point a day that changed the sum (the day of a
+ * decision, of a payment), up to today; a payment dated later is not paid
+ * as of today and not counted.
+ */
+static int subsidy_granted_values(mg_db *db, int64_t action_id, mg_indicator_point **out,
+                                  size_t *n, mg_diag *d);
+static int subsidy_paid_values(mg_db *db, int64_t action_id, mg_indicator_point **out,
+                               size_t *n, mg_diag *d);
+
 static const mg_indicator_provider providers[] = {
     {"budget.paid", "Montants payés sur les lignes budgétaires de l'action", "€",
      budget_paid_values},
+    {"subsidy.granted", "Subventions accordées par le guichet unique pour l'action", "€",
+     subsidy_granted_values},
+    {"subsidy.paid", "Subventions versées par le guichet unique pour l'action", "€",
+     subsidy_paid_values},
 };
+
+static int subsidy_values(mg_db *db, int64_t action_id, bool paid, mg_indicator_point **out,
+                          size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    mg_subsidy_dated_amount *a = NULL;
+    size_t na = 0;
+    int rc = mg_subsidy_action_amounts(db, action_id, paid, &a, &na, d);
+    if (rc < 0 || na == 0)
+        return rc;
+    char today[11];
+    mg_contract_today(today);
+    mg_indicator_point *p = calloc(na, sizeof *p);
+    if (!p) {
+        free(a);
+        return MG_ENOMEM;
+    }
+    size_t m = 0;
+    int64_t sum = 0;
+    for (size_t k = 0; k < na && strcmp(a[k].on, today) <= 0; k++) {
+        sum += a[k].cents;
+        snprintf(p[m].on, sizeof p[m].on, "%s", a[k].on);
+        p[m++].value = (double)sum / 100.0;
+    }
+    free(a);
+    *out = p;
+    *n = m;
+    return 0;
+}
+
+static int subsidy_granted_values(mg_db *db, int64_t action_id, mg_indicator_point **out,
+                                  size_t *n, mg_diag *d)
+{
+    return subsidy_values(db, action_id, false, out, n, d);
+}
+
+static int subsidy_paid_values(mg_db *db, int64_t action_id, mg_indicator_point **out,
+                               size_t *n, mg_diag *d)
+{
+    return subsidy_values(db, action_id, true, out, n, d);
+}
 
 const mg_indicator_provider *mg_indicator_providers(size_t *n)
 {

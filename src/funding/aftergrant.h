@@ -98,4 +98,40 @@ int mg_subsidy_reports_late(mg_db *db, int64_t funder_id, const char *today, con
  * the number queued. */
 int mg_subsidy_remind(mg_db *db, const char *today, size_t *sent, mg_diag *d) MG_WARN_UNUSED;
 
+/* --- Shared with the instruction (added by the after-grant work) ----------------------------- */
+
+/** Inside the caller's write transaction: feeds the contract action's
+ * budget line of co-funder `funder_id`'s part of request `request_id`
+ * from the part as stored (planned = committed = granted, paid) with
+ * mg_budget_feed_in. The line's year is the project's start year
+ * (starts_on), else the year it was filed (filed_at), else this year; its
+ * nature the request's. Nothing when the request finances no action or
+ * the part is not granted. mg_subsidy_pay calls it for each payment,
+ * mg_subsidy_decide may call it for a grant, so both agree on the line. */
+int mg_subsidy_feed_part(mg_db_conn *c, int64_t by, int64_t request_id, int64_t funder_id,
+                         mg_diag *d) MG_WARN_UNUSED;
+
+/** Inside the caller's write transaction: creates the (unfiled) final
+ * report of request `request_id` when one of its parts is granted and it
+ * has none yet, due on ends_on + MG_SUBSIDY_REPORT_DELAY_MONTHS (the
+ * month's last day when that day does not exist: 2025-08-31 gives
+ * 2026-02-28). Nothing when it exists or no part is granted. For
+ * mg_subsidy_decide's grant; the report's reads create it too. */
+int mg_subsidy_report_ensure(mg_db_conn *c, int64_t request_id, mg_diag *d) MG_WARN_UNUSED;
+
+/** A day's sum. */
+typedef struct mg_subsidy_dated_amount {
+    char on[11];                   /* "YYYY-MM-DD" */
+    int64_t cents;
+} mg_subsidy_dated_amount;
+
+/** What the single window granted (paid false: by the day of each
+ * decision) or paid (paid true: by payment date) for the requests that
+ * finance contract action `action_id`, one row per day, by date, into a
+ * new array (free()). For the indicators "subsidy.granted" and
+ * "subsidy.paid" (contracts/indicators.c). */
+int mg_subsidy_action_amounts(mg_db *db, int64_t action_id, bool paid,
+                              mg_subsidy_dated_amount **out, size_t *n,
+                              mg_diag *d) MG_WARN_UNUSED;
+
 #endif
