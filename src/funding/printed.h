@@ -26,4 +26,13 @@ int mg_subsidy_cerfa_pdf(mg_db *db, int64_t request_id, unsigned char **pdf, siz
 int mg_subsidy_agreement_pdf(mg_db *db, int64_t request_id, int64_t funder_id,
                              unsigned char **pdf, size_t *len, mg_diag *d) MG_WARN_UNUSED;
 
+/* Added by the printed documents' work (printed.c), pure: */
+
+/** An amount of cents in French words as a legal document writes it
+ * (traditional spelling: « deux cent quatre-vingts euros », « un million
+ * d'euros », « soixante et onze euros et cinq centimes »), into out.
+ * Returns the length written, or 0 when it does not fit or the amount is
+ * negative or 10^12 euros or more (then write the figures only). */
+size_t mg_subsidy_amount_words(int64_t cents, char *out, size_t cap);
+
 #endif
