@@ -53,8 +53,11 @@ int mg_subsidy_funder_xlsx(mg_db *db, int64_t funder_id, const char *path,
 /** The open-data file of every granted part (SCDL subventions: the
  * funder's name and SIRET when known, the date of the agreement or the
  * decision, the beneficiary's name and SIRET or RNA, the object, the
- * amount, the nature, the year), CSV `;`-separated UTF-8 as that schema
- * says, to `out`. Example rows are left out unless with_examples. */
+ * amount, the nature, the year), CSV UTF-8 to `out`: comma-separated
+ * (RFC 4180, CRLF, fields quoted when needed) as the schema's own example
+ * files are — a ';' separator would clash with the schema's value
+ * "aide en numéraire;aide en nature"; 16 columns of version 2.1.1
+ * (docs/funding-calls.md). Example rows are left out unless with_examples. */
 int mg_subsidy_open_data(mg_db *db, FILE *out, bool with_examples, mg_diag *d) MG_WARN_UNUSED;
 
 #endif
