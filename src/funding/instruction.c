@@ -508,3 +508,435 @@ int mg_subsidy_add_funder(mg_db *db, int64_t by, int64_t request_id, int64_t fun
                          .asked = asked, .errs = errs ? errs : &local};
     return mg_db_transaction(db, MG_DB_TX_WRITE, add_funder_body, &t, d);
 }
+
+/* --- Opinions -------------------------------------------------------------------------------- */
+
+struct part_tx {
+    int64_t by, request_id, funder_id, question_id;
+    const char *key, *text, *amount;
+    mg_subsidy_decision decision;
+    const mg_subsidy_request_input *changes;
+    int64_t message_id;
+    mg_subsidy_errors *errs;
+};
+
+static int opinion_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct part_tx *t = ctx;
+    t->errs->n = 0;
+    req_info r;
+    mg_subsidy_part p;
+    int rc = req_read(c, t->request_id, &r, d);
+    if (rc == 0)
+        rc = part_on(c, t->request_id, t->funder_id, &p, d);
+    if (rc < 0)
+        return rc;
+    if (!mg_subsidy_opinion_label(t->key)[0])
+        mg_subsidy_errors_add(t->errs, "opinion",
+                              "Avis : choisissez « Favorable », « Réservé » ou « Défavorable ».");
+    text_ok(t->text, MG_SUBSIDY_TEXT_MAX_CHARS, false, "opinion_text", "Motivation de l'avis",
+            t->errs);
+    if (t->errs->n)
+        return mg_subsidy_refuse(t->errs, d);
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    /* A received part goes in instruction; one waiting for an answer goes
+     * back in instruction (not merely received) once answered. */
+    int64_t changed = 0;
+    rc = mg_db_run(c,
+                   "UPDATE subsidy_request_funders SET opinion = ?3, opinion_text = ?4, "
+                   "opinion_by = ?5, opinion_at = ?6, updated_at = ?6, "
+                   "state = CASE WHEN state = 'received' THEN 'in_instruction' ELSE state END, "
+                   "state_before_question = CASE WHEN state = 'to_complete' "
+                   "THEN 'in_instruction' ELSE state_before_question END "
+                   "WHERE request_id = ?1 AND funder_id = ?2 "
+                   "AND state IN ('received', 'in_instruction', 'to_complete')",
+                   MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
+                                MG_DB_TEXT(t->key), MG_DB_TEXT(t->text ? t->text : ""),
+                                MG_DB_INT(t->by), MG_DB_TEXT(now)),
+                   &changed, d);
+    if (rc < 0)
+        return rc;
+    if (changed == 0) {
+        char why[1024];
+        if ((rc = part_on(c, t->request_id, t->funder_id, &p, d)) < 0)
+            return rc;
+        part_not_open(&p, why, sizeof why);
+        mg_subsidy_errors_add(t->errs, "opinion", "%s", why);
+        return mg_subsidy_refuse(t->errs, d);
+    }
+    char f_state[48], f_opinion[48], f_text[48];
+    part_field(f_state, t->funder_id, "state");
+    part_field(f_opinion, t->funder_id, "opinion");
+    part_field(f_text, t->funder_id, "opinion_text");
+    const char *before = mg_subsidy_part_state_key(p.state);
+    const char *after = p.state == MG_PART_RECEIVED ? "in_instruction" : before;
+    mg_audit_change ch[] = {{f_state, before, after, false},
+                            {f_opinion, p.opinion[0] ? p.opinion : NULL, t->key, false},
+                            /* the instructors' words stay off the trail the applicant reads */
+                            {f_text, NULL, NULL, true}};
+    if ((rc = audit(c, t->by, &r, "opinion", ch, 3, d)) < 0)
+        return rc;
+    return mg_subsidy_refresh_state(c, t->request_id, NULL, d);
+}
+
+int mg_subsidy_opinion(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
+                       const char *opinion, const char *text, mg_subsidy_errors *errs,
+                       mg_diag *d)
+{
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_opinion: bad arguments");
+    mg_subsidy_errors local = {0};
+    struct part_tx t = {.by = by, .request_id = request_id, .funder_id = funder_id,
+                        .key = opinion ? opinion : "", .text = text,
+                        .errs = errs ? errs : &local};
+    return mg_db_transaction(db, MG_DB_TX_WRITE, opinion_body, &t, d);
+}
+
+/* --- Questions and answers ------------------------------------------------------------------- */
+
+static int question_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct part_tx *t = ctx;
+    t->errs->n = 0;
+    t->message_id = 0;
+    req_info r;
+    mg_subsidy_part p;
+    int rc = req_read(c, t->request_id, &r, d);
+    if (rc == 0)
+        rc = part_on(c, t->request_id, t->funder_id, &p, d);
+    if (rc < 0)
+        return rc;
+    if (!text_ok(t->text, MG_SUBSIDY_TEXT_MAX_CHARS, true, "body", "Question", t->errs))
+        return mg_subsidy_refuse(t->errs, d);
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    /* received or in instruction: to complete, remembering where it was;
+     * already to complete (another question open): it stays so. */
+    int64_t changed = 0;
+    rc = mg_db_run(c,
+                   "UPDATE subsidy_request_funders SET "
+                   "state_before_question = CASE WHEN state = 'to_complete' "
+                   "THEN state_before_question ELSE state END, "
+                   "state = 'to_complete', updated_at = ?3 "
+                   "WHERE request_id = ?1 AND funder_id = ?2 "
+                   "AND state IN ('received', 'in_instruction', 'to_complete')",
+                   MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
+                                MG_DB_TEXT(now)),
+                   &changed, d);
+    if (rc < 0)
+        return rc;
+    if (changed == 0) {
+        char why[1024];
+        if ((rc = part_on(c, t->request_id, t->funder_id, &p, d)) < 0)
+            return rc;
+        part_not_open(&p, why, sizeof why);
+        mg_subsidy_errors_add(t->errs, "body", "%s", why);
+        return mg_subsidy_refuse(t->errs, d);
+    }
+    rc = mg_db_query_int(c,
+                         "INSERT INTO subsidy_messages (request_id, funder_id, kind, author_id, "
+                         "author_org_id, body, created_at) "
+                         "VALUES (?1, ?2, 'question', ?3, ?2, ?4, ?5) RETURNING id",
+                         MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
+                                      MG_DB_INT(t->by), MG_DB_TEXT(t->text), MG_DB_TEXT(now)),
+                         &t->message_id, d);
+    if (rc == MG_ENOTFOUND)
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new question has no id");
+    if (rc < 0)
+        return rc;
+    char f_state[48], f_q[48], qid[24];
+    part_field(f_state, t->funder_id, "state");
+    part_field(f_q, t->funder_id, "question_id");
+    mg_subsidy_int_text(qid, t->message_id);
+    mg_audit_change ch[] = {{f_state, mg_subsidy_part_state_key(p.state), "to_complete", false},
+                            {f_q, NULL, qid, false}};
+    if ((rc = audit(c, t->by, &r, "question", ch, 2, d)) < 0)
+        return rc;
+    char what[MG_SUBSIDY_NAME_MAX_BYTES + 256];
+    snprintf(what, sizeof what,
+             "%s vous pose une question sur votre demande de subvention. Elle reste à compléter "
+             "jusqu'à votre réponse, que vous donnez sur la page de la demande.",
+             p.funder_name);
+    if ((rc = notice(c, &r, 0, "une question vous est posée", what, d)) < 0)
+        return rc;
+    return mg_subsidy_refresh_state(c, t->request_id, NULL, d);
+}
+
+int mg_subsidy_question(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
+                        const char *body, int64_t *message_id, mg_subsidy_errors *errs,
+                        mg_diag *d)
+{
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_question: bad arguments");
+    mg_subsidy_errors local = {0};
+    struct part_tx t = {.by = by, .request_id = request_id, .funder_id = funder_id,
+                        .text = body, .errs = errs ? errs : &local};
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, question_body, &t, d);
+    if (rc == 0 && message_id)
+        *message_id = t.message_id;
+    return rc;
+}
+
+static int answer_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct part_tx *t = ctx;
+    t->errs->n = 0;
+    t->message_id = 0;
+    req_info r;
+    int rc = req_read(c, t->request_id, &r, d);
+    if (rc < 0)
+        return rc;
+    /* The question: of this request, a question, still open. */
+    int64_t funder = 0;
+    bool open = false;
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare_with(c,
+                            "SELECT COALESCE(funder_id, 0), answered_at FROM subsidy_messages "
+                            "WHERE id = ?1 AND request_id = ?2 AND kind = 'question'",
+                            MG_DB_PARAMS(MG_DB_INT(t->question_id), MG_DB_INT(t->request_id)),
+                            &q, d);
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        funder = mg_db_column_int64(q, 0);
+        open = mg_db_column_is_null(q, 1);
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    if (!funder)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0,
+                           "subsidy request %lld has no question %lld", (long long)t->request_id,
+                           (long long)t->question_id);
+    if (!open)
+        mg_subsidy_errors_add(t->errs, "body", "Cette question a déjà reçu une réponse.");
+    else
+        text_ok(t->text, MG_SUBSIDY_TEXT_MAX_CHARS, true, "body", "Réponse", t->errs);
+    if (t->errs->n)
+        return mg_subsidy_refuse(t->errs, d);
+    if (t->changes) {
+        rc = mg_subsidy_replace_on(c, t->by, t->request_id, t->changes, t->errs, d);
+        if (rc == 0)
+            rc = mg_subsidy_version_add(c, t->by, t->request_id, "answer", d);
+        if (rc < 0)
+            return rc;
+    }
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    /* Answered once: the condition on answered_at settles two answers at once. */
+    int64_t changed = 0;
+    rc = mg_db_run(c,
+                   "UPDATE subsidy_messages SET answered_at = ?2 "
+                   "WHERE id = ?1 AND answered_at IS NULL",
+                   MG_DB_PARAMS(MG_DB_INT(t->question_id), MG_DB_TEXT(now)), &changed, d);
+    if (rc < 0)
+        return rc;
+    if (changed == 0) {
+        mg_subsidy_errors_add(t->errs, "body", "Cette question a déjà reçu une réponse.");
+        return mg_subsidy_refuse(t->errs, d);
+    }
+    rc = mg_db_query_int(c,
+                         "INSERT INTO subsidy_messages (request_id, funder_id, kind, author_id, "
+                         "author_org_id, body, answers_id, created_at) "
+                         "VALUES (?1, ?2, 'answer', ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                         MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(funder),
+                                      MG_DB_INT(t->by), MG_DB_INT(r.applicant_id),
+                                      MG_DB_TEXT(t->text), MG_DB_INT(t->question_id),
+                                      MG_DB_TEXT(now)),
+                         &t->message_id, d);
+    if (rc == MG_ENOTFOUND)
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new answer has no id");
+    if (rc < 0)
+        return rc;
+    /* Back to where it was once no other question of this co-funder waits. */
+    mg_subsidy_part p;
+    if ((rc = part_on(c, t->request_id, funder, &p, d)) < 0)
+        return rc;
+    int64_t still_open = 0;
+    rc = mg_db_query_int(c,
+                         "SELECT COUNT(*) FROM subsidy_messages WHERE request_id = ?1 "
+                         "AND funder_id = ?2 AND kind = 'question' AND answered_at IS NULL",
+                         MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(funder)), &still_open,
+                         d);
+    if (rc < 0)
+        return rc;
+    const char *before = mg_subsidy_part_state_key(p.state), *after = before;
+    if (p.state == MG_PART_TO_COMPLETE && still_open == 0) {
+        rc = mg_db_run(c,
+                       "UPDATE subsidy_request_funders SET state = state_before_question, "
+                       "state_before_question = NULL, updated_at = ?3 "
+                       "WHERE request_id = ?1 AND funder_id = ?2 AND state = 'to_complete'",
+                       MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(funder),
+                                    MG_DB_TEXT(now)),
+                       NULL, d);
+        if (rc < 0)
+            return rc;
+        mg_subsidy_part now_p;
+        if ((rc = part_on(c, t->request_id, funder, &now_p, d)) < 0)
+            return rc;
+        after = mg_subsidy_part_state_key(now_p.state);
+    }
+    char f_state[48], f_q[48], f_changed[48], qid[24];
+    part_field(f_state, funder, "state");
+    part_field(f_q, funder, "answered_question_id");
+    snprintf(f_changed, sizeof f_changed, "request_changed");
+    mg_subsidy_int_text(qid, t->question_id);
+    mg_audit_change ch[] = {{f_state, before, after, false},
+                            {f_q, NULL, qid, false},
+                            {f_changed, NULL, t->changes ? "1" : "0", false}};
+    if ((rc = audit(c, t->by, &r, "answer", ch, 3, d)) < 0)
+        return rc;
+    if ((rc = notice(c, &r, funder, "réponse du demandeur",
+                     t->changes ? "Le demandeur a répondu à votre question et modifié sa demande "
+                                  "(une nouvelle version est conservée)."
+                                : "Le demandeur a répondu à votre question.",
+                     d)) < 0)
+        return rc;
+    return mg_subsidy_refresh_state(c, t->request_id, NULL, d);
+}
+
+int mg_subsidy_answer(mg_db *db, int64_t by, int64_t request_id, int64_t question_id,
+                      const char *body, const mg_subsidy_request_input *changes,
+                      mg_subsidy_errors *errs, mg_diag *d)
+{
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_answer: bad arguments");
+    mg_subsidy_errors local = {0};
+    struct part_tx t = {.by = by, .request_id = request_id, .question_id = question_id,
+                        .text = body, .changes = changes, .errs = errs ? errs : &local};
+    return mg_db_transaction(db, MG_DB_TX_WRITE, answer_body, &t, d);
+}
+
+/* --- Decisions ------------------------------------------------------------------------------- */
+
+static int decide_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct part_tx *t = ctx;
+    t->errs->n = 0;
+    req_info r;
+    mg_subsidy_part p;
+    int rc = req_read(c, t->request_id, &r, d);
+    if (rc == 0)
+        rc = part_on(c, t->request_id, t->funder_id, &p, d);
+    if (rc < 0)
+        return rc;
+    int64_t granted = 0;
+    const char *state = "";
+    char asked_text[64];
+    switch (t->decision) {
+    case MG_DECISION_GRANT:
+        state = "granted";
+        mg_budget_format_cents(p.asked_cents, asked_text, sizeof asked_text);
+        if (!t->amount || !t->amount[0])
+            mg_subsidy_errors_add(t->errs, "amount", "Montant accordé : à remplir.");
+        else if (mg_budget_parse_cents(t->amount, &granted) != 0)
+            mg_subsidy_errors_add(t->errs, "amount",
+                                  "Montant accordé : un montant en euros est attendu "
+                                  "(par exemple « 12 500 » ou « 12 500,50 »).");
+        else if (granted <= 0)
+            mg_subsidy_errors_add(t->errs, "amount", "Montant accordé : plus de 0 € est attendu.");
+        else if (granted > p.asked_cents)
+            mg_subsidy_errors_add(t->errs, "amount",
+                                  "Montant accordé : au plus le montant demandé à %s (%s).",
+                                  p.funder_name, asked_text);
+        text_ok(t->text, MG_SUBSIDY_TEXT_MAX_CHARS, false, "reason", "Motif", t->errs);
+        break;
+    case MG_DECISION_REFUSE:
+        state = "refused";
+        text_ok(t->text, MG_SUBSIDY_TEXT_MAX_CHARS, true, "reason", "Motif du refus", t->errs);
+        break;
+    case MG_DECISION_CLOSE:
+        state = "closed";
+        text_ok(t->text, MG_SUBSIDY_TEXT_MAX_CHARS, false, "reason", "Motif", t->errs);
+        break;
+    default:
+        mg_subsidy_errors_add(t->errs, "decision",
+                              "Décision : choisissez « Accorder », « Refuser » ou « Classer sans "
+                              "suite ».");
+        break;
+    }
+    if (t->errs->n)
+        return mg_subsidy_refuse(t->errs, d);
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        return rc;
+    /* The database decides who was first: a part leaves these states once.
+     * Closing also ends a wait for an answer that never came. */
+    int64_t changed = 0;
+    rc = mg_db_run(c,
+                   t->decision == MG_DECISION_CLOSE
+                       ? "UPDATE subsidy_request_funders SET state = ?3, granted_cents = NULL, "
+                         "reason = ?4, decided_by = ?5, decided_at = ?6, updated_at = ?6, "
+                         "state_before_question = NULL "
+                         "WHERE request_id = ?1 AND funder_id = ?2 "
+                         "AND state IN ('received', 'in_instruction', 'to_complete')"
+                       : "UPDATE subsidy_request_funders SET state = ?3, granted_cents = ?7, "
+                         "reason = ?4, decided_by = ?5, decided_at = ?6, updated_at = ?6 "
+                         "WHERE request_id = ?1 AND funder_id = ?2 "
+                         "AND state IN ('received', 'in_instruction')",
+                   MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
+                                MG_DB_TEXT(state), MG_DB_TEXT(t->text ? t->text : ""),
+                                MG_DB_INT(t->by), MG_DB_TEXT(now),
+                                granted ? MG_DB_INT(granted) : MG_DB_NULL),
+                   &changed, d);
+    if (rc < 0)
+        return rc;
+    if (changed == 0) {
+        char why[1024];
+        if ((rc = part_on(c, t->request_id, t->funder_id, &p, d)) < 0)
+            return rc;
+        part_not_open(&p, why, sizeof why);
+        mg_subsidy_errors_add(t->errs, "decision", "%s", why);
+        return mg_subsidy_refuse(t->errs, d);
+    }
+    if (granted && r.action_id) {
+        mg_budget_nature nature = MG_BUDGET_OPERATION;
+        if (mg_budget_nature_parse(r.nature, &nature) != 0)
+            nature = MG_BUDGET_OPERATION;
+        rc = mg_budget_feed_in(c, t->by, r.action_id, t->request_id, t->funder_id, r.year,
+                               nature, granted, 0, d);
+        if (rc < 0)
+            return rc;
+    }
+    char f_state[48], f_granted[48], f_reason[48], g[24];
+    part_field(f_state, t->funder_id, "state");
+    part_field(f_granted, t->funder_id, "granted_cents");
+    part_field(f_reason, t->funder_id, "reason");
+    mg_subsidy_int_text(g, granted);
+    mg_audit_change ch[] = {{f_state, mg_subsidy_part_state_key(p.state), state, false},
+                            {f_granted, NULL, granted ? g : NULL, false},
+                            {f_reason, NULL, t->text && t->text[0] ? t->text : NULL, false}};
+    if ((rc = audit(c, t->by, &r, "decide", ch, 3, d)) < 0)
+        return rc;
+    char what[MG_SUBSIDY_NAME_MAX_BYTES + 256], amount[64];
+    mg_budget_format_cents(granted, amount, sizeof amount);
+    if (t->decision == MG_DECISION_GRANT)
+        snprintf(what, sizeof what, "%s vous accorde %s sur les %s demandés.", p.funder_name,
+                 amount, asked_text);
+    else if (t->decision == MG_DECISION_REFUSE)
+        snprintf(what, sizeof what,
+                 "%s a refusé sa part de la demande ; le motif est indiqué sur sa page.",
+                 p.funder_name);
+    else
+        snprintf(what, sizeof what, "%s a classé sans suite sa part de la demande.",
+                 p.funder_name);
+    if ((rc = notice(c, &r, 0, "décision d'un cofinanceur", what, d)) < 0)
+        return rc;
+    return mg_subsidy_refresh_state(c, t->request_id, NULL, d);
+}
+
+int mg_subsidy_decide(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
+                      mg_subsidy_decision decision, const char *amount, const char *reason,
+                      mg_subsidy_errors *errs, mg_diag *d)
+{
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_decide: bad arguments");
+    mg_subsidy_errors local = {0};
+    struct part_tx t = {.by = by, .request_id = request_id, .funder_id = funder_id,
+                        .decision = decision, .amount = amount, .text = reason,
+                        .errs = errs ? errs : &local};
+    return mg_db_transaction(db, MG_DB_TX_WRITE, decide_body, &t, d);
+}
