@@ -298,6 +298,7 @@ typedef struct line_ok {
     const mg_subsidy_account *acc;
     const char *label;
     int64_t cents;
+    size_t pos;                    /* its index among the lines typed */
 } line_ok;
 
 struct save_tx {
@@ -393,7 +394,7 @@ static int save_body(mg_db_conn *c, void *ctx, mg_diag *d)
                                     MG_DB_TEXT(mg_subsidy_side_key(t->lines[k].acc->side)),
                                     MG_DB_TEXT(t->lines[k].acc->code),
                                     MG_DB_TEXT(t->lines[k].label), MG_DB_INT(t->lines[k].cents),
-                                    MG_DB_INT((int64_t)k)),
+                                    MG_DB_INT((int64_t)t->lines[k].pos)),
                        NULL, d);
     if (rc == 0)
         rc = mg_db_run(c,
@@ -523,7 +524,7 @@ int mg_subsidy_report_save(mg_db *db, int64_t by, int64_t request_id,
                                   "exemple 1 234,56.",
                                   k + 1);
         if (acc) {
-            ok[n++] = (line_ok){.acc = acc, .label = label, .cents = cents};
+            ok[n++] = (line_ok){.acc = acc, .label = label, .cents = cents, .pos = k};
             if (acc->side == MG_SUBSIDY_EXPENSE)
                 expenses += cents;
             else
