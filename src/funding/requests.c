@@ -1778,3 +1778,420 @@ int mg_subsidy_file(mg_db *db, int64_t by, int64_t request_id, mg_subsidy_errors
     struct file_tx t = {.by = by, .id = request_id, .errs = errs};
     return mg_db_transaction(db, MG_DB_TX_WRITE, file_body, &t, d);
 }
+
+/* --- A change through an answer ----------------------------------------------------------- */
+
+int mg_subsidy_replace_on(mg_db_conn *c, int64_t by, int64_t request_id,
+                          const mg_subsidy_request_input *in, mg_subsidy_errors *errs,
+                          mg_diag *d)
+{
+    mg_subsidy_errors local = {0};
+    if (!errs)
+        errs = &local;
+    if (!c || !in)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_replace_on: bad arguments");
+    checker ck = {.complete = true, .errs = errs};
+    mg_subsidy_request old;
+    int rc = mg_subsidy_get_on(c, request_id, &old, d);
+    if (rc < 0)
+        return rc;
+    mg_subsidy_line *old_lines = NULL;
+    size_t n_old = 0;
+    checked *k = calloc(1, sizeof *k);
+    if (!k) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    if (old.state == MG_SUBSIDY_DRAFT) {
+        err(&ck, "request", "Cette demande n'est pas encore déposée : modifiez le brouillon.");
+        goto refused;
+    }
+    if ((rc = lines_on(c, request_id, &old_lines, &n_old, d)) < 0)
+        goto out;
+    if ((rc = check_all(&ck, in, k)) < 0) {
+        rc = mg_diag_set(d, rc, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    if (!ck.failed && (rc = check_refs(c, &ck, old.window_id, k, d)) < 0)
+        goto out;
+    if (ck.failed)
+        goto refused;
+    /* The co-funders named stay the same: a co-funder is added by the lead,
+     * never dropped or added by the applicant's answer. */
+    size_t named_old = 0, named_new = 0;
+    for (size_t i = 0; i < n_old; i++)
+        if (old_lines[i].funder_id)
+            named_old++;
+    for (size_t i = 0; i < k->nlines; i++) {
+        if (!k->lines[i].funder_id)
+            continue;
+        named_new++;
+        bool found = false;
+        for (size_t j = 0; j < n_old && !found; j++)
+            found = old_lines[j].funder_id == k->lines[i].funder_id;
+        if (!found)
+            break;
+    }
+    bool same = named_old == named_new;
+    for (size_t j = 0; same && j < n_old; j++) {
+        if (!old_lines[j].funder_id)
+            continue;
+        bool found = false;
+        for (size_t i = 0; i < k->nlines && !found; i++)
+            found = k->lines[i].funder_id == old_lines[j].funder_id;
+        same = found;
+    }
+    if (!same) {
+        err(&ck, "budget", "Les cofinanceurs d'une demande déposée ne changent pas par une "
+                           "réponse : gardez une ligne du compte 74 pour chacun de ceux que la "
+                           "demande nommait, et aucun autre (le guichet peut en ajouter un).");
+        goto refused;
+    }
+    /* A decided part keeps what was asked of it. */
+    for (size_t i = 0; i < k->nlines; i++) {
+        if (!k->lines[i].funder_id)
+            continue;
+        int64_t asked = 0, decided = 0;
+        mg_db_stmt *q = NULL;
+        rc = mg_db_prepare_with(c,
+                                "SELECT asked_cents, CASE WHEN state IN ('granted', 'refused', "
+                                "'closed') THEN 1 ELSE 0 END FROM subsidy_request_funders "
+                                "WHERE request_id = ?1 AND funder_id = ?2",
+                                MG_DB_PARAMS(MG_DB_INT(request_id),
+                                             MG_DB_INT(k->lines[i].funder_id)),
+                                &q, d);
+        if (rc == 0)
+            rc = mg_db_step(q, d);
+        if (rc == MG_DB_ROW) {
+            asked = mg_db_column_int64(q, 0);
+            decided = mg_db_column_int64(q, 1);
+            rc = 0;
+        }
+        mg_db_finalize(q);
+        if (rc < 0)
+            goto out;
+        if (decided && asked != k->lines[i].amount_cents) {
+            char f[48];
+            line_field(f, k->line_input[i], "amount");
+            err(&ck, f, "Ligne %zu du budget : ce cofinanceur a déjà décidé ; le montant qui "
+                        "lui est demandé ne change plus.", k->line_input[i]);
+        }
+    }
+    if (ck.failed)
+        goto refused;
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        goto out;
+    /* The call stays the one the request was filed under. */
+    k->call_id = old.call_id;
+    if ((rc = write_fields(c, request_id, k, now, d)) < 0 ||
+        (rc = write_lines(c, request_id, k, d)) < 0)
+        goto out;
+    for (size_t i = 0; i < k->nlines && rc == 0; i++) {
+        if (!k->lines[i].funder_id)
+            continue;
+        rc = mg_db_run(c,
+                       "UPDATE subsidy_request_funders SET asked_cents = ?3, updated_at = ?4 "
+                       "WHERE request_id = ?1 AND funder_id = ?2 AND asked_cents <> ?3",
+                       MG_DB_PARAMS(MG_DB_INT(request_id), MG_DB_INT(k->lines[i].funder_id),
+                                    MG_DB_INT(k->lines[i].amount_cents), MG_DB_TEXT(now)),
+                       NULL, d);
+    }
+    if (rc < 0)
+        goto out;
+    {
+        field_text after[FIELD_TEXTS], before[FIELD_TEXTS];
+        size_t na = checked_texts(k, after);
+        size_t nb = request_texts(&old, old_lines, n_old, before);
+        if (!texts_ok(after, na) || !texts_ok(before, nb))
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        else
+            rc = audit_request(c, by, old.applicant_id, request_id, "change", before, after, na,
+                               NULL, 0, d);
+        texts_free(after, na);
+        texts_free(before, nb);
+    }
+    goto out;
+refused:
+    rc = mg_subsidy_refuse(errs, d);
+out:
+    if (k) {
+        checked_free(k);
+        free(k);
+    }
+    free(old_lines);
+    mg_subsidy_request_clear(&old);
+    return rc;
+}
+
+/* --- Renewal ------------------------------------------------------------------------------ */
+
+/* "YYYY-MM-DD" one year on (29 February becomes 28 February); "" stays "". */
+static void next_year(const char *in, char out[static 11])
+{
+    out[0] = 0;
+    if (!in || strlen(in) != 10)
+        return;
+    mg_date dt;
+    if (mg_parse_date(in, &dt, NULL) != 0)
+        return;
+    dt.year++;
+    if (dt.year > 9999)
+        return;
+    if (dt.month == 2 && dt.day == 29 && !mg_date_valid(dt.year, 2, 29))
+        dt.day = 28;
+    snprintf(out, 11, "%04d-%02d-%02d", dt.year, dt.month, dt.day);
+}
+
+struct renew_tx {
+    int64_t by, from, id;
+};
+
+static int renew_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct renew_tx *t = ctx;
+    t->id = 0;
+    mg_subsidy_request r;
+    int rc = mg_subsidy_get_on(c, t->from, &r, d);
+    if (rc < 0)
+        return rc;
+    mg_subsidy_line *lines = NULL;
+    size_t n = 0;
+    if ((rc = lines_on(c, t->from, &lines, &n, d)) < 0)
+        goto out;
+    char now[MG_DB_TIMESTAMP_SIZE], starts[11], ends[11];
+    if ((rc = mg_db_timestamp(now, d)) < 0)
+        goto out;
+    next_year(r.starts_on, starts);
+    next_year(r.ends_on, ends);
+    int64_t id = 0;
+    rc = mg_db_query_int(
+        c,
+        "INSERT INTO subsidy_requests (window_id, applicant_id, action_id, renewal_of, name, "
+        "acronym, siret, rna, address, postcode, city, email, phone, representative_role, "
+        "contact_role, volunteers, employees, employees_fte_hundredths, members, title, "
+        "objectives, description, target_publics, communes, starts_on, ends_on, evaluation, "
+        "is_renewal, multi_year, nature, total_expenses_cents, total_resources_cents, "
+        "created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
+        "1, ?28, ?29, ?30, ?31, ?32, ?33, ?33) RETURNING id",
+        MG_DB_PARAMS(MG_DB_INT(r.window_id), MG_DB_INT(r.applicant_id), id_or_null(r.action_id),
+                     MG_DB_INT(r.id), MG_DB_TEXT(r.name), MG_DB_TEXT(r.acronym),
+                     MG_DB_TEXT(r.siret), MG_DB_TEXT(r.rna), MG_DB_TEXT(r.address),
+                     MG_DB_TEXT(r.postcode), MG_DB_TEXT(r.city), MG_DB_TEXT(r.email),
+                     MG_DB_TEXT(r.phone), MG_DB_TEXT(r.representative_role),
+                     MG_DB_TEXT(r.contact_role), MG_DB_INT(r.volunteers),
+                     MG_DB_INT(r.employees), MG_DB_INT(r.employees_fte_hundredths),
+                     MG_DB_INT(r.members), MG_DB_TEXT(r.title), MG_DB_TEXT(r.objectives),
+                     MG_DB_TEXT(r.description), MG_DB_TEXT(r.target_publics),
+                     MG_DB_TEXT(r.communes), MG_DB_TEXT(date_or_null(starts)),
+                     MG_DB_TEXT(date_or_null(ends)), MG_DB_TEXT(r.evaluation),
+                     MG_DB_INT(r.multi_year), MG_DB_TEXT(r.nature),
+                     MG_DB_INT(r.total_expenses_cents), MG_DB_INT(r.total_resources_cents),
+                     id_or_null(t->by), MG_DB_TEXT(now)),
+        &id, d);
+    if (rc == MG_ENOTFOUND)
+        rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new request has no id");
+    if (rc < 0)
+        goto out;
+    int pos[MG_SUBSIDY_SIDES] = {0, 0};
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        mg_subsidy_side side = lines[i].side == MG_SUBSIDY_RESOURCE ? MG_SUBSIDY_RESOURCE
+                                                                     : MG_SUBSIDY_EXPENSE;
+        rc = mg_db_run(c,
+                       "INSERT INTO subsidy_budget_lines (request_id, side, account, label, "
+                       "amount_cents, funder_id, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       MG_DB_PARAMS(MG_DB_INT(id), MG_DB_TEXT(mg_subsidy_side_key(side)),
+                                    MG_DB_TEXT(lines[i].account), MG_DB_TEXT(lines[i].label),
+                                    MG_DB_INT(lines[i].amount_cents),
+                                    id_or_null(lines[i].funder_id), MG_DB_INT(pos[side]++)),
+                       NULL, d);
+    }
+    if (rc < 0)
+        goto out;
+    char from[24], win[24], app[24];
+    mg_subsidy_int_text(from, t->from);
+    mg_subsidy_int_text(win, r.window_id);
+    mg_subsidy_int_text(app, r.applicant_id);
+    mg_audit_change ch[] = {{"renewal_of", NULL, from, false},
+                            {"window_id", NULL, win, false},
+                            {"applicant_id", NULL, app, false},
+                            {"state", NULL, "draft", false},
+                            {"is_renewal", NULL, "1", false},
+                            {"starts_on", NULL, starts, false},
+                            {"ends_on", NULL, ends, false}};
+    mg_audit_entry e = {.account_id = t->by, .organisation_id = r.applicant_id,
+                        .object_type = "subsidy_request", .object_id = id, .verb = "renew",
+                        .changes = ch, .nchanges = sizeof ch / sizeof ch[0]};
+    rc = mg_audit_append(c, &e, NULL, d);
+    if (rc == 0)
+        t->id = id;
+out:
+    free(lines);
+    mg_subsidy_request_clear(&r);
+    return rc;
+}
+
+int mg_subsidy_renew(mg_db *db, int64_t by, int64_t from, int64_t *id_out, mg_diag *d)
+{
+    if (id_out)
+        *id_out = 0;
+    if (!db || by < 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_renew: bad arguments");
+    if (from <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no subsidy request has id %lld",
+                           (long long)from);
+    struct renew_tx t = {.by = by, .from = from};
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, renew_body, &t, d);
+    if (rc == 0 && id_out)
+        *id_out = t.id;
+    return rc;
+}
+
+/* --- Lists -------------------------------------------------------------------------------- */
+
+/* The sums of a request's parts, or for a draft what its budget asks. */
+#define ROW_SUMS                                                                                \
+    "CASE WHEN r.state = 'draft' THEN (SELECT COALESCE(SUM(l.amount_cents), 0) "                \
+    "FROM subsidy_budget_lines l WHERE l.request_id = r.id AND l.funder_id IS NOT NULL) "       \
+    "ELSE (SELECT COALESCE(SUM(p.asked_cents), 0) FROM subsidy_request_funders p "              \
+    "WHERE p.request_id = r.id) END, "                                                          \
+    "(SELECT COALESCE(SUM(p.granted_cents), 0) FROM subsidy_request_funders p "                 \
+    "WHERE p.request_id = r.id), "                                                              \
+    "(SELECT COALESCE(SUM(p.paid_cents), 0) FROM subsidy_request_funders p "                    \
+    "WHERE p.request_id = r.id), "
+
+struct list_tx {
+    const mg_subsidy_filter *f;
+    const char *state;
+    char year[8];
+    size_t limit;
+    mg_subsidy_row **out;
+    size_t *n, *total;
+};
+
+static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct list_tx *t = ctx;
+    free(*t->out);
+    *t->out = NULL;
+    *t->n = 0;
+    *t->total = 0;
+    const mg_subsidy_filter *f = t->f;
+    bool funder = f->funder_id > 0;
+    int64_t who = f->applicant_id > 0 ? f->applicant_id : f->lead_id > 0 ? f->lead_id
+                                                                           : f->funder_id;
+    /* ?1 who, ?2 state ("" all), ?3 year ("" all); ?4 limit, ?5 offset. */
+    const char *from_where;
+    if (funder)
+        from_where = "FROM subsidy_request_funders p JOIN subsidy_requests r "
+                     "ON r.id = p.request_id JOIN organisations o ON o.id = r.applicant_id "
+                     "WHERE p.funder_id = ?1 AND p.routed_at IS NOT NULL "
+                     "AND (CAST(?2 AS TEXT) = '' OR p.state = ?2) "
+                     "AND (CAST(?3 AS TEXT) = '' OR substr(COALESCE(r.starts_on, ''), 1, 4) = ?3) ";
+    else if (f->applicant_id > 0)
+        from_where = "FROM subsidy_requests r JOIN organisations o ON o.id = r.applicant_id "
+                     "WHERE r.applicant_id = ?1 AND (CAST(?2 AS TEXT) = '' OR r.state = ?2) "
+                     "AND (CAST(?3 AS TEXT) = '' OR substr(COALESCE(r.starts_on, ''), 1, 4) = ?3) ";
+    else
+        from_where = "FROM subsidy_requests r JOIN organisations o ON o.id = r.applicant_id "
+                     "WHERE r.window_id IN (SELECT w.id FROM subsidy_windows w "
+                     "WHERE w.lead_id = ?1) AND r.state <> 'draft' "
+                     "AND (CAST(?2 AS TEXT) = '' OR r.state = ?2) "
+                     "AND (CAST(?3 AS TEXT) = '' OR substr(COALESCE(r.starts_on, ''), 1, 4) = ?3) ";
+    char sql[2048];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) %s", from_where);
+    int64_t total = 0;
+    int rc = mg_db_query_int(c, sql,
+                             MG_DB_PARAMS(MG_DB_INT(who), MG_DB_TEXT(t->state),
+                                          MG_DB_TEXT(t->year)),
+                             &total, d);
+    if (rc < 0)
+        return rc;
+    *t->total = (size_t)total;
+    if (total == 0 || f->offset >= (size_t)total)
+        return 0;
+    if (funder)
+        snprintf(sql, sizeof sql,
+                 "SELECT r.id, r.title, r.applicant_id, o.name, r.state, p.state, "
+                 "p.asked_cents, COALESCE(p.granted_cents, 0), p.paid_cents, "
+                 "COALESCE(r.filed_at, ''), COALESCE(r.starts_on, ''), r.is_example %s"
+                 "ORDER BY p.request_id DESC LIMIT ?4 OFFSET ?5",
+                 from_where);
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT r.id, r.title, r.applicant_id, o.name, r.state, '', " ROW_SUMS
+                 "COALESCE(r.filed_at, ''), COALESCE(r.starts_on, ''), r.is_example %s"
+                 "ORDER BY r.id DESC LIMIT ?4 OFFSET ?5",
+                 from_where);
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare_with(c, sql,
+                            MG_DB_PARAMS(MG_DB_INT(who), MG_DB_TEXT(t->state),
+                                         MG_DB_TEXT(t->year), MG_DB_INT((int64_t)t->limit),
+                                         MG_DB_INT((int64_t)f->offset)),
+                            &q, d);
+    mg_subsidy_row *v = NULL;
+    if (rc == 0 && !(v = calloc(t->limit, sizeof *v)))
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    size_t k = 0;
+    while (rc == 0 && k < t->limit && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        mg_subsidy_row *x = &v[k++];
+        x->id = mg_db_column_int64(q, 0);
+        mg_db_column_copy(q, 1, x->title, sizeof x->title);
+        x->applicant_id = mg_db_column_int64(q, 2);
+        mg_db_column_copy(q, 3, x->applicant_name, sizeof x->applicant_name);
+        if (mg_subsidy_state_parse(mg_db_column_text(q, 4), &x->state) != 0)
+            x->state = MG_SUBSIDY_DRAFT;
+        if (!funder || mg_subsidy_part_state_parse(mg_db_column_text(q, 5), &x->part_state))
+            x->part_state = MG_PART_ADDRESSED;
+        x->asked_cents = mg_db_column_int64(q, 6);
+        x->granted_cents = mg_db_column_int64(q, 7);
+        x->paid_cents = mg_db_column_int64(q, 8);
+        mg_db_column_copy(q, 9, x->filed_at, sizeof x->filed_at);
+        mg_db_column_copy(q, 10, x->starts_on, sizeof x->starts_on);
+        x->is_example = mg_db_column_int64(q, 11) != 0;
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *t->out = v;
+    *t->n = k;
+    return 0;
+}
+
+int mg_subsidy_list(mg_db *db, const mg_subsidy_filter *f, mg_subsidy_row **out, size_t *n,
+                    size_t *total, mg_diag *d)
+{
+    size_t local_total = 0;
+    if (!total)
+        total = &local_total;
+    if (!db || !f || !out || !n)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_list: bad arguments");
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    int whose = (f->applicant_id > 0) + (f->lead_id > 0) + (f->funder_id > 0);
+    if (whose != 1)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "mg_subsidy_list: exactly one of applicant, lead, funder");
+    const char *state = f->state ? f->state : "";
+    if (state[0]) {
+        mg_subsidy_state s;
+        mg_subsidy_part_state ps;
+        bool ok = f->funder_id > 0 ? mg_subsidy_part_state_parse(state, &ps) == 0
+                                   : mg_subsidy_state_parse(state, &s) == 0;
+        if (!ok)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "état inconnu : %.40s", state);
+    }
+    struct list_tx t = {.f = f, .state = state, .out = out, .n = n, .total = total};
+    if (f->year < 0 || f->year > 9999)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "année hors bornes : %d", f->year);
+    if (f->year > 0)
+        snprintf(t.year, sizeof t.year, "%04d", f->year);
+    t.limit = f->limit == 0 ? 50 : f->limit > MG_SUBSIDY_PAGE_MAX ? MG_SUBSIDY_PAGE_MAX
+                                                                   : f->limit;
+    return mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
+}
