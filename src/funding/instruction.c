@@ -868,7 +868,7 @@ static int decide_body(mg_db_conn *c, void *ctx, mg_diag *d)
     int64_t changed = 0;
     rc = mg_db_run(c,
                    t->decision == MG_DECISION_CLOSE
-                       ? "UPDATE subsidy_request_funders SET state = ?3, granted_cents = NULL, "
+                       ? "UPDATE subsidy_request_funders SET state = ?3, granted_cents = ?7, "
                          "reason = ?4, decided_by = ?5, decided_at = ?6, updated_at = ?6, "
                          "state_before_question = NULL "
                          "WHERE request_id = ?1 AND funder_id = ?2 "
