@@ -29,6 +29,7 @@ static void usage(FILE *f)
           "  directory the directory of local actors: import (data·inclusion, FINESS,\n"
           "            annuaire santé), export, merges of duplicates\n"
           "  contracts contracts and their action plans: create, import a plan (CSV, XLSX)\n"
+          "  funding   the single window for health subsidies: windows, import, reminders\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -73,6 +74,10 @@ int main(int argc, char **argv)
         return mg_cmd_directory(argc - 1, argv + 1);
     if (strcmp(cmd, "contracts") == 0)
         return mg_cmd_contracts(argc - 1, argv + 1);
+    if (strcmp(cmd, "funding") == 0) {
+        int mg_cmd_funding(int argc, char **argv); /* cli/funding.c */
+        return mg_cmd_funding(argc - 1, argv + 1);
+    }
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;
