@@ -451,15 +451,21 @@ static int cerfa_budget(mg_doc *doc, const mg_subsidy_request *r, const mg_subsi
     return mg_doc_paragraph(doc, MG_DOC_BODY, sentence, d);
 }
 
-/* Place, date and signature boxes: one row, high enough to write in. */
-static int signature_boxes(mg_doc *doc, const char *const *headers, size_t n, mg_diag *d)
+/* Place, date and signature boxes: one row, high enough to write in.
+ * `before` points of text to keep on the same page above them. */
+static int signature_boxes(mg_doc *doc, const char *const *headers, size_t n, double before,
+                           mg_diag *d)
 {
     mg_doc_column cols[3];
     const char *cells[3];
-    for (size_t i = 0; i < n && i < 3; i++) {
+    if (n > 3)
+        n = 3;
+    for (size_t i = 0; i < n; i++) {
         cols[i] = (mg_doc_column){headers[i], 1.0, MG_DOC_LEFT};
         cells[i] = "\n\n\n\n";
     }
+    if (mg_doc_space_left(doc) < mg_doc_table_height(doc, cols, n, cells, 1) + before)
+        mg_doc_page_break(doc);
     return mg_doc_table(doc, cols, n, cells, 1, d);
 }
 
@@ -491,7 +497,7 @@ static int cerfa_attestation(mg_doc *doc, const mg_subsidy_request *r, int64_t a
                               "et d'amendes (articles 441-6 et 441-7 du code pénal).",
                               d);
     if (rc == MG_OK)
-        rc = signature_boxes(doc, boxes, NELEMS(boxes), d);
+        rc = signature_boxes(doc, boxes, NELEMS(boxes), 0, d);
     return rc;
 }
 
@@ -791,12 +797,17 @@ static int agreement_signatures(mg_doc *doc, const struct agreement *a, mg_diag 
              a->r->name[0] ? a->r->name : a->r->applicant_name,
              a->r->representative_role[0] ? a->r->representative_role : "représentant légal");
     const char *headers[] = {left, right};
+    mg_doc_column cols[2] = {{left, 1.0, MG_DOC_LEFT}, {right, 1.0, MG_DOC_LEFT}};
+    const char *cells[2] = {"\n\n\n\n", "\n\n\n\n"};
+    /* The place-and-date line stays with the boxes it introduces. */
+    if (mg_doc_space_left(doc) < mg_doc_table_height(doc, cols, 2, cells, 1) + 48)
+        mg_doc_page_break(doc);
     int rc = mg_doc_paragraph(doc, MG_DOC_BODY,
                               "Fait en deux exemplaires originaux, à ………………………, le "
                               "……………………….",
                               d);
     if (rc == MG_OK)
-        rc = signature_boxes(doc, headers, NELEMS(headers), d);
+        rc = signature_boxes(doc, headers, NELEMS(headers), 0, d);
     return rc;
 }
 
