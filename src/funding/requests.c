@@ -1965,6 +1965,7 @@ static int renew_body(mg_db_conn *c, void *ctx, mg_diag *d)
     next_year(r.starts_on, starts);
     next_year(r.ends_on, ends);
     int64_t id = 0;
+    /* The new row copies the old one's fields in the database itself. */
     rc = mg_db_query_int(
         c,
         "INSERT INTO subsidy_requests (window_id, applicant_id, action_id, renewal_of, name, "
@@ -1972,23 +1973,14 @@ static int renew_body(mg_db_conn *c, void *ctx, mg_diag *d)
         "contact_role, volunteers, employees, employees_fte_hundredths, members, title, "
         "objectives, description, target_publics, communes, starts_on, ends_on, evaluation, "
         "is_renewal, multi_year, nature, total_expenses_cents, total_resources_cents, "
-        "created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
-        "1, ?28, ?29, ?30, ?31, ?32, ?33, ?33) RETURNING id",
-        MG_DB_PARAMS(MG_DB_INT(r.window_id), MG_DB_INT(r.applicant_id), id_or_null(r.action_id),
-                     MG_DB_INT(r.id), MG_DB_TEXT(r.name), MG_DB_TEXT(r.acronym),
-                     MG_DB_TEXT(r.siret), MG_DB_TEXT(r.rna), MG_DB_TEXT(r.address),
-                     MG_DB_TEXT(r.postcode), MG_DB_TEXT(r.city), MG_DB_TEXT(r.email),
-                     MG_DB_TEXT(r.phone), MG_DB_TEXT(r.representative_role),
-                     MG_DB_TEXT(r.contact_role), MG_DB_INT(r.volunteers),
-                     MG_DB_INT(r.employees), MG_DB_INT(r.employees_fte_hundredths),
-                     MG_DB_INT(r.members), MG_DB_TEXT(r.title), MG_DB_TEXT(r.objectives),
-                     MG_DB_TEXT(r.description), MG_DB_TEXT(r.target_publics),
-                     MG_DB_TEXT(r.communes), MG_DB_TEXT(date_or_null(starts)),
-                     MG_DB_TEXT(date_or_null(ends)), MG_DB_TEXT(r.evaluation),
-                     MG_DB_INT(r.multi_year), MG_DB_TEXT(r.nature),
-                     MG_DB_INT(r.total_expenses_cents), MG_DB_INT(r.total_resources_cents),
-                     id_or_null(t->by), MG_DB_TEXT(now)),
+        "created_by, created_at, updated_at) SELECT window_id, applicant_id, action_id, id, "
+        "name, acronym, siret, rna, address, postcode, city, email, phone, "
+        "representative_role, contact_role, volunteers, employees, employees_fte_hundredths, "
+        "members, title, objectives, description, target_publics, communes, ?2, ?3, "
+        "evaluation, 1, multi_year, nature, total_expenses_cents, total_resources_cents, ?4, "
+        "?5, ?5 FROM subsidy_requests WHERE id = ?1 RETURNING id",
+        MG_DB_PARAMS(MG_DB_INT(r.id), MG_DB_TEXT(date_or_null(starts)),
+                     MG_DB_TEXT(date_or_null(ends)), id_or_null(t->by), MG_DB_TEXT(now)),
         &id, d);
     if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new request has no id");

@@ -34,6 +34,8 @@ typedef struct funding_fx {
     int64_t funders[FX_FUNDERS_MAX];  /* its co-funders */
     size_t nfunders;
     int64_t window;
+    int64_t assoc_account;            /* a contributor of the association */
+    int64_t lead_account;             /* a manager of the lead (routes) */
 } funding_fx;
 
 /* The check digit that makes digits d[0..n) followed by it pass Luhn. */
@@ -86,6 +88,18 @@ static inline int64_t fx_org(mg_db *db, const char *name, const char *kind, cons
     return id;
 }
 
+/* An account with `role` in org (no password). */
+static inline int64_t fx_account(mg_db *db, const char *email, int64_t org, mg_auth_role role)
+{
+    mg_auth_field_error fe = {0};
+    mg_diag d = {{0}};
+    int64_t id = 0;
+    int rc = mg_auth_account_add(db, 0, email, "Membre (exemple)", NULL, org, role, &id, &fe, &d);
+    if (rc != 0)
+        fail_msg("account %s: %s (%s; %s)", email, mg_strerror(rc), d.msg, fe.msg);
+    return id;
+}
+
 /* An association (exemple) with a valid SIRET and RNA made from seed. */
 static inline int64_t fx_association(mg_db *db, unsigned seed, char siret[15], char rna[11])
 {
@@ -129,6 +143,11 @@ static inline void fx_setup_seed(mg_db *db, size_t nfunders, unsigned seed, fund
     }
     fx->nfunders = nfunders;
     fx->window = fx_window(db, fx->lead, fx->funders, nfunders, NULL);
+    char email[96];
+    snprintf(email, sizeof email, "demandeur-%u@association.example", seed);
+    fx->assoc_account = fx_account(db, email, fx->assoc, MG_ROLE_CONTRIBUTOR);
+    snprintf(email, sizeof email, "coordination-%u@cls.example", seed);
+    fx->lead_account = fx_account(db, email, fx->lead, MG_ROLE_MANAGER);
 }
 
 static inline void fx_setup(mg_db *db, size_t nfunders, funding_fx *fx)
@@ -277,7 +296,7 @@ static inline int64_t fx_routed(mg_db *db, const funding_fx *fx, const int64_t *
     int64_t id = fx_filed(db, fx, asked, nasked);
     mg_subsidy_errors errs = {0};
     mg_diag d = {{0}};
-    int rc = mg_subsidy_route(db, 0, id, NULL, 0, &errs, &d);
+    int rc = mg_subsidy_route(db, fx->lead_account, id, NULL, 0, &errs, &d);
     if (rc != 0)
         fail_msg("routing %lld: %s (%s)", (long long)id, mg_strerror(rc), d.msg);
     return id;
