@@ -121,6 +121,9 @@ size_t mg_subsidy_attachment_filename_clean(const char *name, char out[static 25
     /* Back to a character boundary. */
     while (keep > 0 && ((unsigned char)t[keep] & 0xC0) == 0x80)
         keep--;
+    if (ext == 0) /* the cut may have left a space at the end */
+        while (keep > 0 && t[keep - 1] == ' ')
+            keep--;
     memcpy(out, t, keep);
     memcpy(out + keep, t + len - ext, ext);
     out[keep + ext] = 0;
