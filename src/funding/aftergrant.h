@@ -40,6 +40,16 @@ typedef struct mg_subsidy_payment {
 int mg_subsidy_pay(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
                    const char *paid_on, const char *amount, const char *conditions,
                    int64_t *id_out, mg_subsidy_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+/** The checks mg_subsidy_pay makes of what was typed, without the
+ * database: 0 with the day as "YYYY-MM-DD" in `day` and the amount in
+ * *cents, or MG_EINVAL with each refused field in errs ("paid_on": a date,
+ * as mg_parse_date reads it; "amount": above zero, as
+ * mg_budget_parse_cents reads it; "conditions": at most 500 characters of
+ * UTF-8). What fuzz_subsidy_report runs. (Added by the after-grant work.) */
+int mg_subsidy_payment_check(const char *paid_on, const char *amount, const char *conditions,
+                             char day[static 11], int64_t *cents, mg_subsidy_errors *errs,
+                             mg_diag *d) MG_WARN_UNUSED;
+
 /** Payments of a request (funder_id 0: every co-funder), by date, into a
  * new array (free()). */
 int mg_subsidy_payments(mg_db *db, int64_t request_id, int64_t funder_id,
@@ -76,6 +86,17 @@ int mg_subsidy_report_save(mg_db *db, int64_t by, int64_t request_id,
                            const mg_subsidy_line_input *lines, size_t nlines,
                            const char *comments, bool file, mg_subsidy_errors *errs,
                            mg_diag *d) MG_WARN_UNUSED;
+
+/** The checks mg_subsidy_report_save makes of the lines and comments,
+ * without the database: 0 with the lines kept (a line with every field
+ * empty is skipped) in *kept and their sums by side, or MG_EINVAL with
+ * each refused field ("lines": more than 120; "line_<k>_account",
+ * "line_<k>_label", "line_<k>_amount", k from 1 in the order given;
+ * "comments"). The 10 % rule needs the request: it is the save's. What
+ * fuzz_subsidy_report runs. (Added by the after-grant work.) */
+int mg_subsidy_report_check(const mg_subsidy_line_input *lines, size_t nlines,
+                            const char *comments, int64_t *expenses, int64_t *resources,
+                            size_t *kept, mg_subsidy_errors *errs, mg_diag *d) MG_WARN_UNUSED;
 
 /** A report due and not filed. */
 typedef struct mg_subsidy_late {

@@ -476,28 +476,20 @@ static bool blank(const char *s)
     return true;
 }
 
-int mg_subsidy_report_save(mg_db *db, int64_t by, int64_t request_id,
-                           const mg_subsidy_line_input *lines, size_t nlines,
-                           const char *comments, bool file, mg_subsidy_errors *errs,
-                           mg_diag *d)
+/* Checks lines[0..nlines) and comments; the lines kept (every field
+ * empty: skipped) into ok (may be NULL), their number in *n, the totals. */
+static int check_report(const mg_subsidy_line_input *lines, size_t nlines, const char *comments,
+                        line_ok *ok, size_t *n, int64_t *expenses, int64_t *resources,
+                        mg_subsidy_errors *errs)
 {
-    mg_subsidy_errors local = {0};
-    if (!errs)
-        errs = &local;
-    errs->n = 0;
-    if (!db || by < 0 || (nlines && !lines))
-        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_report_save: bad arguments");
+    *n = 0;
+    *expenses = *resources = 0;
     if (nlines > MG_SUBSIDY_LINES_MAX * 2) {
         mg_subsidy_errors_add(errs, "lines", "Le compte rendu compte %d lignes au plus.",
                               (int)MG_SUBSIDY_LINES_MAX * 2);
-        return mg_subsidy_refuse(errs, d);
+        return MG_EINVAL;
     }
-    line_ok *ok = nlines ? calloc(nlines, sizeof *ok) : NULL;
-    if (nlines && !ok)
-        return MG_ENOMEM;
-    size_t n = 0;
-    int64_t expenses = 0, resources = 0;
-    for (size_t k = 0; k < nlines; k++) {
+    for (size_t k = 0; lines && k < nlines; k++) {
         const mg_subsidy_line_input *in = &lines[k];
         if (blank(in->account) && blank(in->label) && blank(in->amount))
             continue;
@@ -524,16 +516,58 @@ int mg_subsidy_report_save(mg_db *db, int64_t by, int64_t request_id,
                                   "exemple 1 234,56.",
                                   k + 1);
         if (acc) {
-            ok[n++] = (line_ok){.acc = acc, .label = label, .cents = cents, .pos = k};
+            if (ok)
+                ok[*n] = (line_ok){.acc = acc, .label = label, .cents = cents, .pos = k};
+            (*n)++;
             if (acc->side == MG_SUBSIDY_EXPENSE)
-                expenses += cents;
+                *expenses += cents;
             else
-                resources += cents;
+                *resources += cents;
         }
     }
+    check_text(comments ? comments : "", COMMENTS_MAX_CHARS, "comments", "Le commentaire", errs);
+    return errs->n ? MG_EINVAL : 0;
+}
+
+int mg_subsidy_report_check(const mg_subsidy_line_input *lines, size_t nlines,
+                            const char *comments, int64_t *expenses, int64_t *resources,
+                            size_t *kept, mg_subsidy_errors *errs, mg_diag *d)
+{
+    mg_subsidy_errors local = {0};
+    if (!errs)
+        errs = &local;
+    errs->n = 0;
+    int64_t e = 0, r = 0;
+    size_t n = 0;
+    int rc = check_report(lines, nlines, comments, NULL, &n, &e, &r, errs);
+    if (expenses)
+        *expenses = e;
+    if (resources)
+        *resources = r;
+    if (kept)
+        *kept = n;
+    return rc ? mg_subsidy_refuse(errs, d) : 0;
+}
+
+int mg_subsidy_report_save(mg_db *db, int64_t by, int64_t request_id,
+                           const mg_subsidy_line_input *lines, size_t nlines,
+                           const char *comments, bool file, mg_subsidy_errors *errs,
+                           mg_diag *d)
+{
+    mg_subsidy_errors local = {0};
+    if (!errs)
+        errs = &local;
+    errs->n = 0;
+    if (!db || by < 0 || (nlines && !lines))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_report_save: bad arguments");
+    size_t cap = nlines < MG_SUBSIDY_LINES_MAX * 2 ? nlines : MG_SUBSIDY_LINES_MAX * 2;
+    line_ok *ok = cap ? calloc(cap, sizeof *ok) : NULL;
+    if (cap && !ok)
+        return MG_ENOMEM;
+    size_t n = 0;
+    int64_t expenses = 0, resources = 0;
     const char *cm = comments ? comments : "";
-    check_text(cm, COMMENTS_MAX_CHARS, "comments", "Le commentaire", errs);
-    if (errs->n) {
+    if (check_report(lines, nlines, cm, ok, &n, &expenses, &resources, errs)) {
         free(ok);
         return mg_subsidy_refuse(errs, d);
     }

@@ -231,6 +231,46 @@ static bool date_iso(const char *s, char out[static 11])
     return true;
 }
 
+int mg_subsidy_payment_check(const char *paid_on, const char *amount, const char *conditions,
+                             char day[static 11], int64_t *cents, mg_subsidy_errors *errs,
+                             mg_diag *d)
+{
+    mg_subsidy_errors local = {0};
+    if (!errs)
+        errs = &local;
+    errs->n = 0;
+    day[0] = 0;
+    int64_t c = 0;
+    if (!paid_on || !*paid_on)
+        mg_subsidy_errors_add(errs, "paid_on", "La date du versement est obligatoire.");
+    else if (!date_iso(paid_on, day))
+        mg_subsidy_errors_add(errs, "paid_on",
+                              "La date du versement doit être une date, par exemple "
+                              "15/03/2026.");
+    if (!amount || !*amount)
+        mg_subsidy_errors_add(errs, "amount", "Le montant versé est obligatoire.");
+    else if (mg_budget_parse_cents(amount, &c) != 0)
+        mg_subsidy_errors_add(errs, "amount",
+                              "Le montant doit être un montant en euros, par exemple 1 234,56.");
+    else if (c <= 0)
+        mg_subsidy_errors_add(errs, "amount", "Le montant versé doit être supérieur à zéro.");
+    const char *cond = conditions ? conditions : "";
+    size_t chars = 0;
+    if (mg_utf8_check(cond, strlen(cond), &chars) != strlen(cond))
+        mg_subsidy_errors_add(errs, "conditions", "Les conditions ne sont pas un texte lisible.");
+    else if (chars > CONDITIONS_MAX_CHARS)
+        mg_subsidy_errors_add(errs, "conditions",
+                              "Les conditions tiennent en %d caractères au plus.",
+                              (int)CONDITIONS_MAX_CHARS);
+    if (cents)
+        *cents = c;
+    if (errs->n) {
+        day[0] = 0;
+        return mg_subsidy_refuse(errs, d);
+    }
+    return 0;
+}
+
 int mg_subsidy_pay(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
                    const char *paid_on, const char *amount, const char *conditions,
                    int64_t *id_out, mg_subsidy_errors *errs, mg_diag *d)
@@ -246,33 +286,14 @@ int mg_subsidy_pay(mg_db *db, int64_t by, int64_t request_id, int64_t funder_id,
     if (request_id <= 0 || funder_id <= 0)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "no such part of a subsidy request");
     char day[11] = "";
-    if (!paid_on || !*paid_on)
-        mg_subsidy_errors_add(errs, "paid_on", "La date du versement est obligatoire.");
-    else if (!date_iso(paid_on, day))
-        mg_subsidy_errors_add(errs, "paid_on",
-                              "La date du versement doit être une date, par exemple "
-                              "15/03/2026.");
     int64_t cents = 0;
-    if (!amount || !*amount)
-        mg_subsidy_errors_add(errs, "amount", "Le montant versé est obligatoire.");
-    else if (mg_budget_parse_cents(amount, &cents) != 0)
-        mg_subsidy_errors_add(errs, "amount",
-                              "Le montant doit être un montant en euros, par exemple 1 234,56.");
-    else if (cents <= 0)
-        mg_subsidy_errors_add(errs, "amount", "Le montant versé doit être supérieur à zéro.");
-    const char *cond = conditions ? conditions : "";
-    size_t chars = 0;
-    if (mg_utf8_check(cond, strlen(cond), &chars) != strlen(cond))
-        mg_subsidy_errors_add(errs, "conditions", "Les conditions ne sont pas un texte lisible.");
-    else if (chars > CONDITIONS_MAX_CHARS)
-        mg_subsidy_errors_add(errs, "conditions",
-                              "Les conditions tiennent en %d caractères au plus.",
-                              (int)CONDITIONS_MAX_CHARS);
-    if (errs->n)
-        return mg_subsidy_refuse(errs, d);
+    int rc = mg_subsidy_payment_check(paid_on, amount, conditions, day, &cents, errs, d);
+    if (rc < 0)
+        return rc;
     struct pay_tx t = {.by = by, .request_id = request_id, .funder_id = funder_id,
-                       .paid_on = day, .amount = cents, .conditions = cond, .errs = errs};
-    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, pay_body, &t, d);
+                       .paid_on = day, .amount = cents, .conditions = conditions ? conditions : "",
+                       .errs = errs};
+    rc = mg_db_transaction(db, MG_DB_TX_WRITE, pay_body, &t, d);
     if (rc == 0 && id_out)
         *id_out = t.id;
     return rc;
