@@ -580,6 +580,11 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
         refuse(ic, req, "organisation", "obligatoire : l'organisation qui demande");
         return;
     }
+    json_t *ex = json_object_get(o, "is_example");
+    if (ex && !json_is_boolean(ex)) {
+        refuse(ic, req, "is_example", "attendu true ou false");
+        return;
+    }
     json_t *lines = json_object_get(o, "lines");
     for (size_t i = 0; json_is_array(lines) && i < json_array_size(lines); i++) {
         snprintf(field, sizeof field, "lines[%zu].funder", i);
@@ -638,7 +643,7 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
         refuse(ic, req, "window", "%s", d.msg);
         return;
     }
-    static const char *const extra[] = {"window", "organisation", "steps", NULL};
+    static const char *const extra[] = {"window", "organisation", "steps", "is_example", NULL};
     mg_subsidy_json_form *form = malloc(sizeof *form);
     req_sim *sim = calloc(1, sizeof *sim);
     mg_subsidy_errors errs = {0};
@@ -929,7 +934,7 @@ out:
 /* Writes request `req` and replays its steps. *id the new request's id. */
 static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
 {
-    static const char *const extra[] = {"window", "organisation", "steps", NULL};
+    static const char *const extra[] = {"window", "organisation", "steps", "is_example", NULL};
     mg_subsidy_json_form *form = malloc(sizeof *form);
     int64_t *qids = calloc(STEPS_MAX, sizeof *qids);
     mg_subsidy_errors errs = {0};
@@ -1026,6 +1031,10 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
             free(rf);
             json_decref(wrap);
         }
+    }
+    if (rc == 0 && id && json_is_true(json_object_get(o, "is_example"))) {
+        snprintf(field, sizeof field, "is_example");
+        rc = mg_subsidy_mark_example(ic->db, 0, id, &d);
     }
     if (rc) {
         if (errs.n)

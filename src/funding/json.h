@@ -59,6 +59,14 @@ json_t *mg_subsidy_json_form_of(const mg_subsidy_request *r, const mg_subsidy_li
 /** Cents as the form writes euros: "1234.56", "0.05", "-3.10". */
 void mg_subsidy_json_euros(int64_t cents, char out[static 24]);
 
+/** Marks request `request_id` and its payments as examples (the demo's
+ * requests, loaded by the import with "is_example": true), in one write
+ * transaction with its audit entry ("update" of the "subsidy_request"). The
+ * module's draft has no such mark: the import's file owns this statement
+ * (import.c). MG_ENOTFOUND for an unknown request. */
+int mg_subsidy_mark_example(mg_db *db, int64_t by, int64_t request_id,
+                            mg_diag *d) MG_WARN_UNUSED;
+
 /** The errors as the API's {"field": "sentence", …} object (a new reference). */
 json_t *mg_subsidy_json_errors(const mg_subsidy_errors *errs);
 
