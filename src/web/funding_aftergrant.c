@@ -480,8 +480,13 @@ static void report_form_render(mg_buf *b, web_ctx *ctx, int64_t request_id, cons
         mg_buf_puts(b, "</th><td>");
         if (from_budget) {
             mg_html_text(b, f->label[k]);
-            if (f->budget[k].funder_name[0] && !f->label[k][0])
+            /* An amount asked of a co-funder: which one. */
+            if (f->budget[k].funder_name[0] &&
+                strcmp(f->budget[k].funder_name, f->label[k]) != 0) {
+                mg_buf_puts(b, " (");
                 mg_html_text(b, f->budget[k].funder_name);
+                mg_buf_puts(b, ")");
+            }
         } else {
             snprintf(field, sizeof field, "line_%zu_label", k + 1);
             snprintf(id, sizeof id, "cr-ligne-%zu-libelle", k + 1);
