@@ -53,12 +53,26 @@ static void login_as(who *w, int64_t org, mg_auth_role role, const char *tag)
     mg_auth_login_result lr;
     int64_t retry = 0;
     mg_auth_session s;
+    int64_t now = (int64_t)time(NULL);
     if (mg_auth_account_add(app->db, 0, email, "Compte de test (exemple)", password, org, role,
-                            &w->account, NULL, &d) ||
-        mg_auth_login(app->db, email, password, "127.0.0.1", (int64_t)time(NULL), &lr, &retry,
-                      &d) ||
-        mg_auth_session_load(app->db, lr.session, (int64_t)time(NULL), &s, &d))
+                            &w->account, NULL, &d))
+        fail_msg("account %s: %s", tag, d.msg);
+    /* Instructors have a second factor: enrolled, then given at log-in. */
+    char secret[MG_AUTH_TOTP_SECRET_CHARS + 1], uri[512], code[7];
+    if (mg_auth_role_needs_totp(role) &&
+        (mg_auth_totp_begin(app->db, w->account, secret, uri, sizeof uri, &d) ||
+         mg_auth_totp_code(secret, now, code, &d) ||
+         mg_auth_totp_confirm(app->db, w->account, code, now, &d)))
+        fail_msg("second factor %s: %s", tag, d.msg);
+    if (mg_auth_login(app->db, email, password, "127.0.0.1", now, &lr, &retry, &d))
         fail_msg("log-in %s: %s", tag, d.msg);
+    if (lr.totp_required &&
+        (mg_auth_totp_code(secret, now + MG_AUTH_TOTP_STEP_S, code, &d) ||
+         mg_auth_session_totp(app->db, lr.session, code, "127.0.0.1", now + MG_AUTH_TOTP_STEP_S,
+                              &retry, &d)))
+        fail_msg("code %s: %s", tag, d.msg);
+    if (mg_auth_session_load(app->db, lr.session, now, &s, &d))
+        fail_msg("session %s: %s", tag, d.msg);
     snprintf(w->cookie, sizeof w->cookie, "mg_session=%s", lr.session);
     memcpy(w->csrf, s.csrf, sizeof w->csrf);
 }
@@ -170,14 +184,14 @@ static void test_windows_and_calls(void **state)
     snprintf(link, sizeof link, "/guichet/guichets/%lld/commissions", (long long)wid);
     expect_has(&r, link);
     expect_has(&r, "Ajouter le cofinanceur");
-    expect_has(&r, "Ouvrir l'appel à projets");
+    expect_has(&r, "Ouvrir un appel à projets");
     mg_http_response_free(&r);
 
     /* The stranger sees the window (signed in) but adds nobody. */
     r = as(&stranger, "GET", path, NULL);
     assert_int_equal(r.status, 200);
     assert_null(strstr(text(&r), "Ajouter le cofinanceur"));
-    assert_null(strstr(text(&r), "Ouvrir l'appel à projets"));
+    assert_null(strstr(text(&r), "Ouvrir un appel à projets"));
     mg_http_response_free(&r);
     char post[160];
     snprintf(post, sizeof post, "/guichet/guichets/%lld/cofinanceurs", (long long)wid);
@@ -190,7 +204,7 @@ static void test_windows_and_calls(void **state)
 
     /* Now a co-funder, its manager opens a call in its name. */
     r = as(&stranger, "GET", path, NULL);
-    expect_has(&r, "Ouvrir l'appel à projets");
+    expect_has(&r, "Ouvrir un appel à projets");
     mg_http_response_free(&r);
     snprintf(post, sizeof post, "/guichet/guichets/%lld/appels", (long long)wid);
     /* Refused: the deadline before the opening, a bad budget. */
