@@ -199,8 +199,14 @@ static void section(mg_buf *b, web_ctx *ctx, const web_subsidy_view *v, const ch
     } else {
         mg_buf_puts(b, "<p>Toutes les pièces obligatoires sont jointes.</p>\n");
     }
-    if (may_change)
+    if (may_change) {
         upload_form(b, ctx, v, kind, error);
+    } else if (error && error[0]) {
+        /* A refusal for a request whose pieces no longer change: said here. */
+        mg_buf_puts(b, "<div role=\"alert\" class=\"form-errors\"><p id=\"piece-erreur\">");
+        mg_html_text(b, error);
+        mg_buf_puts(b, "</p></div>\n");
+    }
     char pdf[96];
     request_path(pdf, sizeof pdf, v->r.id, "/formulaire.pdf");
     mg_buf_puts(b, "<p><a href=\"");

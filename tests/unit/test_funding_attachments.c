@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zip.h>
 
 #include "auth/auth.h"
@@ -498,6 +499,47 @@ static void test_nameless_file(void **state)
 
 /* --- The routes ----------------------------------------------------------------------------- */
 
+/* Another account, logged in: its session cookie and CSRF token. */
+typedef struct who {
+    char cookie[128];
+    char csrf[MG_AUTH_TOKEN_CHARS + 1];
+} who;
+
+static who reader, stranger;
+
+static void login_as(who *w, int64_t org, mg_auth_role role, const char *tag)
+{
+    mg_diag d = {{0}};
+    char email[96];
+    snprintf(email, sizeof email, "%s.%ld@pieces.invalid", tag, (long)time(NULL));
+    const char *password = "un mot de passe de test assez long";
+    int64_t account = 0;
+    mg_auth_login_result lr;
+    int64_t retry = 0;
+    mg_auth_session s;
+    if (mg_auth_account_add(app->db, 0, email, "Compte de test (exemple)", password, org, role,
+                            &account, NULL, &d) ||
+        mg_auth_login(app->db, email, password, "127.0.0.1", (int64_t)time(NULL), &lr, &retry,
+                      &d) ||
+        mg_auth_session_load(app->db, lr.session, (int64_t)time(NULL), &s, &d))
+        fail_msg("log-in %s: %s", tag, d.msg);
+    snprintf(w->cookie, sizeof w->cookie, "mg_session=%s", lr.session);
+    memcpy(w->csrf, s.csrf, sizeof w->csrf);
+}
+
+static int as(const who *w, const char *method, const char *target, const char *ctype,
+              const char *body, size_t len)
+{
+    mg_http_response res;
+    const char *headers[] = {"Cookie", w->cookie, "X-CSRF-Token", w->csrf, NULL};
+    assert_int_equal(mg_http_dispatch_with(app->router, method, target, headers, ctype, body,
+                                           len, &res),
+                     0);
+    int status = res.status;
+    mg_http_response_free(&res);
+    return status;
+}
+
 #define BOUNDARY "----piecesB0undary"
 #define MULTIPART "multipart/form-data; boundary=" BOUNDARY
 
@@ -514,6 +556,14 @@ static int web_group_setup(void **state)
         return -1;
     }
     web_request_id = request_raw(app->db, window_raw(app->db, web_lead), web_org_id);
+    mg_auth_org_input other = {.name = "Association voisine (exemple)", .kind = "association"};
+    int64_t org_b = 0;
+    if (mg_auth_org_add(app->db, 0, &other, true, false, &org_b, NULL, &d)) {
+        fprintf(stderr, "setup: %s\n", d.msg);
+        return -1;
+    }
+    login_as(&reader, web_org_id, MG_ROLE_READER, "lecteur");
+    login_as(&stranger, org_b, MG_ROLE_MANAGER, "voisin");
     return 0;
 }
 
@@ -641,6 +691,55 @@ static void test_web_disguised_html_refused(void **state)
     assert_int_equal(count(app->db, "SELECT count(*) FROM subsidy_attachments"), pieces);
 }
 
+static void test_web_rights_and_limits(void **state)
+{
+    (void)state;
+    char path[128], get[160];
+    snprintf(path, sizeof path, "/guichet/demandes/%lld/pieces", (long long)web_request_id);
+    int64_t pid = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_subsidy_attachment_add(app->db, 0, web_request_id, MG_ATTACH_OTHER,
+                                               "note.png", PNG, sizeof PNG - 1, &pid, NULL, &d),
+                     0);
+    snprintf(get, sizeof get, "%s/%lld", path, (long long)pid);
+    size_t n = 0;
+    char *body = multipart("statutes", "statuts.pdf", PDF, sizeof PDF - 1, &n);
+    /* A reader of the applicant sees the piece but may not add one; another
+     * organisation hears of neither (a draft is its applicant's alone). */
+    assert_int_equal(as(&reader, "GET", get, NULL, NULL, 0), 200);
+    assert_int_equal(as(&reader, "POST", path, MULTIPART, body, n), 403);
+    assert_int_equal(as(&stranger, "GET", get, NULL, NULL, 0), 404);
+    assert_int_equal(as(&stranger, "POST", path, MULTIPART, body, n), 404);
+    free(body);
+    int64_t pieces = count(app->db, "SELECT count(*) FROM subsidy_attachments");
+    /* A file one byte over 10 MiB (under the upload body's limit): 400. */
+    size_t big_len = (size_t)MG_SUBSIDY_ATTACHMENT_MAX_BYTES + 1;
+    unsigned char *big = calloc(1, big_len);
+    assert_non_null(big);
+    memcpy(big, PDF, sizeof PDF - 1);
+    body = multipart("accounts", "comptes.pdf", big, big_len, &n);
+    free(big);
+    mg_http_response res;
+    assert_int_equal(web_request("POST", path, MULTIPART, body, n, &res), 0);
+    free(body);
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(body_text(&res), "10 Mio"));
+    mg_http_response_free(&res);
+    assert_int_equal(count(app->db, "SELECT count(*) FROM subsidy_attachments"), pieces);
+    /* Filed: removal refused, the sentence on the page. */
+    file_raw(app->db, web_request_id);
+    char del[200], form[200];
+    snprintf(del, sizeof del, "%s/supprimer", get);
+    snprintf(form, sizeof form, "csrf=%s", web_csrf_token);
+    assert_int_equal(web_request("POST", del, "application/x-www-form-urlencoded", form,
+                                 strlen(form), &res),
+                     0);
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(body_text(&res), "ne changent plus"));
+    mg_http_response_free(&res);
+    assert_int_equal(count(app->db, "SELECT count(*) FROM subsidy_attachments"), pieces);
+}
+
 static void test_web_pdfs(void **state)
 {
     (void)state;
@@ -679,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_web_upload_round_trip),
         cmocka_unit_test(test_web_disguised_html_refused),
         cmocka_unit_test(test_web_pdfs),
+        cmocka_unit_test(test_web_rights_and_limits),
     };
     failed += cmocka_run_group_tests_name("web-sqlite", web_tests, web_group_setup,
                                           web_teardown);
