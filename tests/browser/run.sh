@@ -124,6 +124,27 @@ add_account contributor contribution@departement.invalid "Contribution (exemple)
 add_account reader lecture@departement.invalid "Lecture (exemple)" "$departement_org" reader
 add_account other_manager gestion@intercommunalite.invalid "Gestion de l'intercommunalité (exemple)" \
     "$epci_org" manager
+# The single window (issue 16), walked by funding.test.mjs: an association
+# (its applicant), a city that leads the window and co-funds (its instructor;
+# its manager makes the contract whose action the grants feed: an instructor
+# may not create a contract nor see one), an ARS and a Département that
+# co-fund (an instructor each). All "(exemple)"; SIRET and RNA of the
+# association are made-up numbers with a valid check key.
+funding_association_org=$(organisation "Association Santé partagée du Razès (exemple)" association \
+    --siret 81234567600009 --rna W112016016)
+funding_city_org=$(organisation "Ville d'essai du guichet (exemple)" commune)
+funding_ars_org=$(organisation "Agence régionale de santé d'essai (exemple)" ars)
+funding_departement_org=$(organisation "Conseil départemental d'essai du guichet (exemple)" departement)
+add_account funding_applicant demande@association-razes.invalid "Présidence de l'association (exemple)" \
+    "$funding_association_org" applicant
+add_account funding_lead guichet@ville-essai.invalid "Coordination du guichet de la ville (exemple)" \
+    "$funding_city_org" instructor
+add_account funding_contract_manager cls@ville-essai.invalid "Gestion du contrat local de santé (exemple)" \
+    "$funding_city_org" manager
+add_account funding_ars instruction@ars-essai.invalid "Instruction de l'ARS (exemple)" \
+    "$funding_ars_org" instructor
+add_account funding_departement instruction@departement-guichet.invalid \
+    "Instruction du Département (exemple)" "$funding_departement_org" instructor
 export MG_ACCOUNTS="{$accounts}"
 
 # The directory the finder's test reads (finder.test.mjs), imported as an
