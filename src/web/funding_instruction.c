@@ -614,10 +614,18 @@ static int refused_page(web_ctx *ctx, const web_subsidy_view *v, const refused_f
     mg_html_text(b, title);
     mg_buf_printf(b, " <span class=\"note\">(demande n° %lld)</span></h1>\n", (long long)v->r.id);
     mg_buf_puts(b, "<p class=\"error\" role=\"alert\">");
-    mg_html_text(b, "Le formulaire n'a pas été enregistré : corrigez le champ signalé.");
-    mg_buf_puts(b, " <a href=\"#");
+    mg_html_text(b, "Le formulaire n'a pas été enregistré :");
+    mg_buf_puts(b, "</p>\n<ul class=\"error\">\n");
+    /* Every sentence here too: a form whose part has meanwhile been
+     * decided is no longer drawn below. */
+    for (size_t k = 0; k < rf->errs.n && k < MG_SUBSIDY_ERRORS_MAX; k++) {
+        mg_buf_puts(b, "<li>");
+        mg_html_text(b, rf->errs.e[k].msg);
+        mg_buf_puts(b, "</li>\n");
+    }
+    mg_buf_puts(b, "</ul>\n<p><a href=\"#");
     mg_html_attr(b, rf->id);
-    mg_buf_puts(b, "\">Aller au formulaire</a></p>\n<p><a href=\"");
+    mg_buf_puts(b, "\">Aller au formulaire</a> — <a href=\"");
     web_subsidy_href(b, v->r.id);
     mg_buf_puts(b, "\">Revenir à la page de la demande</a></p>\n");
     web_subsidy_parts_section(b, ctx, v);
