@@ -317,6 +317,8 @@ static void applicant_pages_hide(int64_t req, int64_t qid)
     for (size_t k = 0; k < 2; k++) {
         snprintf(path, sizeof path, "/guichet/demandes/%lld", (long long)req);
         mg_http_response r = as(side[k], "GET", path, NULL);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(text(&r), "Position des cofinanceurs"));
         assert_null(strstr(text(&r), SECRET));
         assert_null(strstr(text(&r), "Notes internes"));
         mg_http_response_free(&r);
@@ -362,6 +364,11 @@ static void test_internal_notes(void **state)
     mg_http_response r = expect(&f2_ins, "POST", path, "kind=message&body=", 400);
     assert_non_null(strstr(text(&r), SECRET));
     assert_non_null(strstr(text(&r), "Bonjour"));
+    mg_http_response_free(&r);
+    char page[64];
+    snprintf(page, sizeof page, "/guichet/demandes/%lld", (long long)req);
+    r = expect(&lead_ins, "GET", page, NULL, 200);
+    assert_non_null(strstr(text(&r), SECRET));
     mg_http_response_free(&r);
     /* …the applicant's side never, on any page. */
     r = expect(&app_mgr, "POST", path, "kind=message&body=", 400);
