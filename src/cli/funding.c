@@ -3,7 +3,7 @@
  * (docs/funding-api.md, "Command line").
  *   funding windows add --database DB --lead ORG --title T [--funder ORG]...
  *                       [--contract ID] [--territory S] [--example]
- *   funding import --database DB [--dry-run] FILE.json
+ *   funding import --database DB [--as ACCOUNT] [--dry-run] FILE.json
  *   funding remind --database DB [--today YYYY-MM-DD]
  *   funding open-data --database DB [--examples] [-o FILE]
  *
@@ -50,7 +50,7 @@ static void help(void)
         "Usage: maillage funding windows add --database DB --lead ORG --title T\n"
         "                                    [--funder ORG]... [--contract ID]\n"
         "                                    [--territory S] [--example]\n"
-        "       maillage funding import --database DB [--dry-run] FILE.json\n"
+        "       maillage funding import --database DB [--as ACCOUNT] [--dry-run] FILE.json\n"
         "       maillage funding remind --database DB [--today YYYY-MM-DD]\n"
         "       maillage funding open-data --database DB [--examples] [-o FILE]\n"
         "\n"
@@ -70,6 +70,8 @@ static void help(void)
         "exact name or title. The whole file is checked first: a refused request or step\n"
         "is reported with its number and field, and nothing is written (exit 3). It\n"
         "prints one CSV row per request: index, id, state.\n"
+        "  --as ACCOUNT     the account id the steps are recorded in the name of\n"
+        "                   (the operator who loads them; default: the command line)\n"
         "  --dry-run        check only, write nothing\n"
         "remind queues the reminders of final reports due on the day (for cron) and\n"
         "prints how many were queued.\n"
@@ -191,10 +193,22 @@ static int64_t org_ref(mg_db *db, names *n, const char *text, char *msg, size_t 
     return 0;
 }
 
+/* Today in Paris, "YYYY-MM-DD"; false when the clock cannot tell. */
+static bool today_paris(char out[static 11])
+{
+    int y, m, dd, minute;
+    if (mg_paris_civil((int64_t)time(NULL), &y, &m, &dd, &minute) < 0 || y < 1 || m < 1 ||
+        dd < 1)
+        return false;
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)dd % 100u);
+    return true;
+}
+
 /* --- windows add ------------------------------------------------------------------------------ */
 
 enum { OPT_DATABASE = 300, OPT_LEAD, OPT_TITLE, OPT_FUNDER, OPT_CONTRACT, OPT_TERRITORY,
-       OPT_EXAMPLE, OPT_DRY_RUN, OPT_TODAY, OPT_EXAMPLES };
+       OPT_EXAMPLE, OPT_DRY_RUN, OPT_TODAY, OPT_EXAMPLES, OPT_AS };
 
 static int windows_add(int argc, char **argv)
 {
@@ -292,6 +306,7 @@ static int windows_add(int argc, char **argv)
 /* A refusal: the file, the request's number (from 1), the field. */
 typedef struct import_ctx {
     const char *file;
+    int64_t by; /* --as: the account the steps are done in the name of; 0 the command line */
     char dir[4096]; /* the file's folder, for attachments' paths */
     mg_db *db;
     names nm;
@@ -884,9 +899,18 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                 continue;
             mg_date dt;
             int64_t cents = 0;
+            char today[11] = "", iso[11];
             snprintf(field, sizeof field, "steps[%zu].paid_on", k);
-            if (!a || mg_parse_date(a, &dt, NULL))
+            if (a && mg_parse_date(a, &dt, NULL) == 0)
+                snprintf(iso, sizeof iso, "%04u-%02u-%02u", (unsigned)dt.year % 10000u,
+                         (unsigned)dt.month % 100u, (unsigned)dt.day % 100u);
+            if (a && mg_parse_date(a, &dt, NULL))
                 refuse(ic, req, field, "attendu une date AAAA-MM-JJ");
+            else if (a && today_paris(today) && strcmp(iso, today) < 0)
+                refuse(ic, req, field,
+                       "un versement ne précède pas la décision, rejouée le jour de l'import "
+                       "(%s) : omettez la date pour ce jour-là",
+                       today);
             snprintf(field, sizeof field, "steps[%zu].amount", k);
             if (!p->granted_ok)
                 refuse(ic, req, field, "ce cofinanceur n'a rien accordé");
@@ -948,7 +972,7 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
     if (rc == 0)
         rc = mg_subsidy_json_form_read(o, extra, form, &errs, &d);
     if (rc == 0)
-        rc = mg_subsidy_draft_save(ic->db, 0, window, org, 0, &form->in, &id, &errs, &d);
+        rc = mg_subsidy_draft_save(ic->db, ic->by, window, org, 0, &form->in, &id, &errs, &d);
     *id_out = id;
     json_t *steps = json_object_get(o, "steps");
     for (size_t k = 0; rc == 0 && json_is_array(steps) && k < json_array_size(steps); k++) {
@@ -970,11 +994,11 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
             }
             const char *base = strrchr(path, '/');
             int64_t pid = 0;
-            rc = mg_subsidy_attachment_add(ic->db, 0, id, kind, base ? base + 1 : path, data, len,
-                                           &pid, &errs, &d);
+            rc = mg_subsidy_attachment_add(ic->db, ic->by, id, kind, base ? base + 1 : path, data,
+                                           len, &pid, &errs, &d);
             free(data);
         } else if (!strcmp(step, "file")) {
-            rc = mg_subsidy_file(ic->db, 0, id, &errs, &d);
+            rc = mg_subsidy_file(ic->db, ic->by, id, &errs, &d);
         } else if (!strcmp(step, "route")) {
             int64_t fs[MG_SUBSIDY_FUNDERS_MAX];
             size_t n = 0;
@@ -983,13 +1007,13 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
                                n < MG_SUBSIDY_FUNDERS_MAX;
                  i++)
                 fs[n++] = json_integer_value(json_array_get(arr, i));
-            rc = mg_subsidy_route(ic->db, 0, id, fs, n, &errs, &d);
+            rc = mg_subsidy_route(ic->db, ic->by, id, fs, n, &errs, &d);
         } else if (!strcmp(step, "opinion")) {
-            rc = mg_subsidy_opinion(ic->db, 0, id, fid,
+            rc = mg_subsidy_opinion(ic->db, ic->by, id, fid,
                                     json_string_value(json_object_get(s, "opinion")),
                                     json_string_value(json_object_get(s, "text")), &errs, &d);
         } else if (!strcmp(step, "question")) {
-            rc = mg_subsidy_question(ic->db, 0, id, fid,
+            rc = mg_subsidy_question(ic->db, ic->by, id, fid,
                                      json_string_value(json_object_get(s, "body")), &qids[nq],
                                      &errs, &d);
             nq++;
@@ -1002,7 +1026,7 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
                 rc = cf ? mg_subsidy_json_form_read(ch, NULL, cf, &errs, &d) : MG_ENOMEM;
             }
             if (rc == 0)
-                rc = mg_subsidy_answer(ic->db, 0, id, qids[qn - 1],
+                rc = mg_subsidy_answer(ic->db, ic->by, id, qids[qn - 1],
                                        json_string_value(json_object_get(s, "body")),
                                        cf ? &cf->in : NULL, &errs, &d);
             free(cf);
@@ -1010,13 +1034,16 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
             mg_subsidy_decision dec = MG_DECISION_GRANT;
             if (mg_subsidy_decision_parse(json_string_value(json_object_get(s, "decision")),
                                           &dec) == 0)
-                rc = mg_subsidy_decide(ic->db, 0, id, fid, dec, a,
+                rc = mg_subsidy_decide(ic->db, ic->by, id, fid, dec, a,
                                        json_string_value(json_object_get(s, "reason")), &errs,
                                        &d);
         } else if (!strcmp(step, "payment")) {
             int64_t pid = 0;
-            rc = mg_subsidy_pay(ic->db, 0, id, fid,
-                                json_string_value(json_object_get(s, "paid_on")), a,
+            char today[11] = "";
+            const char *on = json_string_value(json_object_get(s, "paid_on"));
+            if (!on && today_paris(today))
+                on = today;
+            rc = mg_subsidy_pay(ic->db, ic->by, id, fid, on, a,
                                 json_string_value(json_object_get(s, "conditions")), &pid,
                                 &errs, &d);
         } else if (!strcmp(step, "report")) {
@@ -1025,7 +1052,7 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
             rc = wrap && rf ? mg_subsidy_json_form_read(wrap, NULL, rf, &errs, &d) : MG_ENOMEM;
             json_t *fl = json_object_get(s, "file");
             if (rc == 0)
-                rc = mg_subsidy_report_save(ic->db, 0, id, rf->in.lines, rf->in.nlines,
+                rc = mg_subsidy_report_save(ic->db, ic->by, id, rf->in.lines, rf->in.nlines,
                                             json_string_value(json_object_get(s, "comments")),
                                             !fl || json_is_true(fl), &errs, &d);
             free(rf);
@@ -1034,7 +1061,7 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
     }
     if (rc == 0 && id && json_is_true(json_object_get(o, "is_example"))) {
         snprintf(field, sizeof field, "is_example");
-        rc = mg_subsidy_mark_example(ic->db, 0, id, &d);
+        rc = mg_subsidy_mark_example(ic->db, ic->by, id, &d);
     }
     if (rc) {
         if (errs.n)
@@ -1054,11 +1081,13 @@ static int import(int argc, char **argv)
         {"database", required_argument, NULL, OPT_DATABASE},
         {"db", required_argument, NULL, OPT_DATABASE},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"as", required_argument, NULL, OPT_AS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *database = NULL;
     bool dry = false;
+    int64_t by = 0;
     optind = 1;
     opterr = 0;
     int o;
@@ -1067,6 +1096,12 @@ static int import(int argc, char **argv)
         case 'h': help(); return MG_EXIT_OK;
         case OPT_DATABASE: database = optarg; break;
         case OPT_DRY_RUN: dry = true; break;
+        case OPT_AS:
+            if (mg_parse_id(optarg, INT64_MAX, &by, NULL)) {
+                cli_error(kCmd, "--as %s: expected an account id", optarg);
+                return MG_EXIT_USAGE;
+            }
+            break;
         default:
             cli_error(kCmd, "unknown or incomplete option \"%s\" (see --help)", argv[optind - 1]);
             return MG_EXIT_USAGE;
@@ -1077,7 +1112,7 @@ static int import(int argc, char **argv)
         return MG_EXIT_USAGE;
     }
     const char *path = argv[optind];
-    import_ctx ic = {.file = path};
+    import_ctx ic = {.file = path, .by = by};
     const char *slash = strrchr(path, '/');
     if (slash)
         snprintf(ic.dir, sizeof ic.dir, "%.*s", (int)(slash - path), path);
@@ -1101,6 +1136,16 @@ static int import(int argc, char **argv)
     if (ex) {
         json_decref(root);
         return ex;
+    }
+    if (by) {
+        mg_auth_actor actor;
+        mg_diag d = {{0}};
+        if (mg_auth_actor_load(ic.db, by, &actor, &d)) {
+            cli_error(kCmd, "--as %lld: no such account", (long long)by);
+            mg_db_close(ic.db);
+            json_decref(root);
+            return MG_EXIT_INPUT;
+        }
     }
     size_t n = json_array_size(reqs);
     for (size_t i = 0; i < n; i++)
@@ -1184,15 +1229,9 @@ static int remind(int argc, char **argv)
         cli_error(kCmd, "remind takes no operand");
         return MG_EXIT_USAGE;
     }
-    if (!today[0]) {
-        int y, m, dd, minute;
-        if (mg_paris_civil((int64_t)time(NULL), &y, &m, &dd, &minute) < 0 || y < 1 || m < 1 ||
-            dd < 1) {
-            cli_error(kCmd, "cannot tell today's date");
-            return MG_EXIT_FAILURE;
-        }
-        snprintf(today, sizeof today, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-                 (unsigned)dd % 100u);
+    if (!today[0] && !today_paris(today)) {
+        cli_error(kCmd, "cannot tell today's date");
+        return MG_EXIT_FAILURE;
     }
     mg_db *db = NULL;
     int ex = open_database(database, &db);
