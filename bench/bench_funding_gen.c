@@ -9,8 +9,8 @@
  * (granted with an amount up to what was asked, or refused) and a share
  * of the grants paid, in one or two instalments. An account
  * (bench-guichet@example.org, instructor of the lead and of every
- * co-funder) and an API token for it are made so that the load can be
- * measured signed in.
+ * co-funder, its second factor enrolled) and an API token for it are made
+ * so that the load can be measured signed in.
  *
  * Writes to OUT, tab-separated, one record a line:
  *   token    SECRET
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/auth.h"
 #include "bench_util.h"
@@ -168,6 +169,13 @@ int main(int argc, char **argv)
     for (int k = 0; k < NFUNDERS; k++)
         if ((rc = mg_auth_membership_set(db, 0, account, funders[k], MG_ROLE_INSTRUCTOR, &d)))
             die("membership", rc, &d, NULL);
+    /* An instructor has a second factor, or no API access. */
+    char totp[MG_AUTH_TOTP_SECRET_CHARS + 1], uri[512], code[7];
+    int64_t now = (int64_t)time(NULL);
+    if ((rc = mg_auth_totp_begin(db, account, totp, uri, sizeof uri, &d)) ||
+        (rc = mg_auth_totp_code(totp, now, code, &d)) ||
+        (rc = mg_auth_totp_confirm(db, account, code, now, &d)))
+        die("second factor", rc, &d, NULL);
     char secret[MG_AUTH_API_TOKEN_CHARS + 1];
     int64_t token_id = 0;
     rc = mg_auth_api_token_create(db, account, "bench", secret, &token_id, &afe, &d);
