@@ -249,6 +249,12 @@ typedef struct mg_subsidy_call_input {
 int mg_subsidy_call_create(mg_db *db, int64_t by, int64_t window_id, int64_t opened_by,
                            const mg_subsidy_call_input *in, bool is_example, int64_t *id_out,
                            mg_subsidy_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+/** The checks mg_subsidy_call_create makes of what was typed before the
+ * database (texts, territory, dates, amounts; not whether the budgets name
+ * co-funders of the window): 0, or MG_EINVAL with every refused field in
+ * errs (may be NULL). (windows.c; fuzz/fuzz_subsidy_call.c) */
+int mg_subsidy_call_input_check(const mg_subsidy_call_input *in, mg_subsidy_errors *errs,
+                                mg_diag *d) MG_WARN_UNUSED;
 int mg_subsidy_call_get(mg_db *db, int64_t id, mg_subsidy_call *out, mg_diag *d) MG_WARN_UNUSED;
 int mg_subsidy_call_budgets(mg_db *db, int64_t call_id, mg_subsidy_call_budget **out, size_t *n,
                             mg_diag *d) MG_WARN_UNUSED;

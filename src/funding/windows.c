@@ -795,6 +795,22 @@ int mg_subsidy_call_create(mg_db *db, int64_t by, int64_t window_id, int64_t ope
     return rc;
 }
 
+int mg_subsidy_call_input_check(const mg_subsidy_call_input *in, mg_subsidy_errors *errs,
+                                mg_diag *d)
+{
+    mg_subsidy_errors e = {0};
+    copy_errs(errs, &e);
+    if (!in)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_call_input_check: no input");
+    call_checked *k = malloc(sizeof *k);
+    if (!k)
+        return MG_ENOMEM;
+    call_check(in, k, &e);
+    free(k);
+    copy_errs(errs, &e);
+    return e.n ? mg_subsidy_refuse(&e, d) : 0;
+}
+
 #define CALL_COLUMNS                                                                          \
     "c.id, c.window_id, c.opened_by, o.name, c.title, c.theme, c.territory, c.description, "  \
     "c.opens_on, c.deadline, c.is_example"
