@@ -411,6 +411,8 @@ static void lines_check(checker *ck, const mg_subsidy_request_input *in, checked
     }
     int positions[MG_SUBSIDY_SIDES] = {0, 0};
     size_t filled = 0;
+    bool failed_before = ck->failed;
+    ck->failed = false;
     int64_t exp = 0, res = 0, ink_e = 0, ink_r = 0, asked = 0;
     bool funder_named = false, funder_positive = false;
     for (size_t i = 0; i < in->nlines; i++) {
@@ -531,7 +533,10 @@ static void lines_check(checker *ck, const mg_subsidy_request_input *in, checked
                                            .in_kind_resources = ink_r, .asked = asked};
     if (exp > MAX_CENTS || res > MAX_CENTS)
         err(ck, "budget", "Le budget dépasse 1 000 milliards d'euros.");
-    if (!ck->complete || ck->failed)
+    /* The totals are said unless a line was refused (they would be wrong). */
+    bool lines_failed = ck->failed;
+    ck->failed = ck->failed || failed_before;
+    if (!ck->complete || lines_failed)
         return;
     char e[64], r[64];
     if (exp != res) {
