@@ -35,6 +35,7 @@
 #include "contracts/budget.h"
 #include "contracts/contracts.h"
 #include "db_fixture.h"
+#include "funding_fixture.h"
 #include "funding/funding.h"
 #include "funding/instruction.h"
 #include "mail/mail.h"
@@ -654,6 +655,67 @@ static void committees(void **state)
     mg_db_close(db);
 }
 
+/* --- An answer that changes the request (a request filed through requests.c) ----------------- */
+
+static void answer_with_changes(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = test_db_open(f->url, NULL);
+    funding_fx fx;
+    fx_setup(db, 2, &fx);
+    int64_t asked[] = {500000, 300000};
+    int64_t req = fx_routed(db, &fx, asked, 2);
+    int64_t ins = fx_account(db, "instructeur@cofinanceur.example", fx.funders[0],
+                             MG_ROLE_INSTRUCTOR);
+    assert_int_equal(state_checked(db, req), MG_SUBSIDY_FILED);
+    mg_diag d = {{0}};
+    mg_subsidy_errors errs = {0};
+    int64_t qid = 0;
+    assert_int_equal(mg_subsidy_question(db, ins, req, fx.funders[0],
+                                         "Pouvez-vous revoir le montant demandé ?", &qid, &errs,
+                                         &d), 0);
+    assert_int_equal(state_checked(db, req), MG_SUBSIDY_TO_COMPLETE);
+    mg_subsidy_version *v = NULL;
+    size_t nv = 0;
+    assert_int_equal(mg_subsidy_versions(db, req, &v, &nv, &d), 0);
+    size_t versions = nv;
+    mg_subsidy_versions_free(v, nv);
+
+    /* Changes refused (the budget no longer balanced): nothing changes. */
+    fx_form form;
+    int64_t less[] = {400000, 300000};
+    fx_form_fill(&form, &fx, less, 2);
+    form.lines[0].amount = "1";
+    refused_on(mg_subsidy_answer(db, fx.assoc_account, req, qid, "Montant revu.", &form.in,
+                                 &errs, &d), &errs, "budget");
+    assert_int_equal(part_of(db, req, fx.funders[0]).state, MG_PART_TO_COMPLETE);
+    assert_int_equal(part_of(db, req, fx.funders[0]).asked_cents, 500000);
+
+    /* Accepted: the part asks the new amount, a version "answer" is kept,
+     * the part is back where it was. */
+    fx_form_fill(&form, &fx, less, 2);
+    assert_int_equal(mg_subsidy_answer(db, fx.assoc_account, req, qid, "Montant revu.",
+                                       &form.in, &errs, &d), 0);
+    mg_subsidy_part p = part_of(db, req, fx.funders[0]);
+    assert_int_equal(p.state, MG_PART_RECEIVED);
+    assert_int_equal(p.asked_cents, 400000);
+    assert_int_equal(state_checked(db, req), MG_SUBSIDY_FILED);
+    assert_int_equal(mg_subsidy_versions(db, req, &v, &nv, &d), 0);
+    assert_int_equal(nv, versions + 1);
+    bool answer = false;
+    for (size_t k = 0; k < nv; k++)
+        answer |= strcmp(v[k].reason, "answer") == 0;
+    assert_true(answer);
+    mg_subsidy_versions_free(v, nv);
+    /* The new amount bounds the grant. */
+    refused_on(mg_subsidy_decide(db, ins, req, fx.funders[0], MG_DECISION_GRANT, "4 000,01", "",
+                                 &errs, &d), &errs, "amount");
+    assert_int_equal(mg_subsidy_decide(db, ins, req, fx.funders[0], MG_DECISION_GRANT, "4 000",
+                                       "", &errs, &d), 0);
+    assert_int_equal(state_checked(db, req), MG_SUBSIDY_IN_INSTRUCTION);
+    mg_db_close(db);
+}
+
 /* --- Two instructors deciding at once -------------------------------------------------------- */
 
 enum { RACERS = 4, ROUNDS = 4 };
@@ -757,7 +819,8 @@ static void decide_at_once_two_handles(void **state)
     mg_db_close(db1);
 }
 
-#define TESTS(X) X(whole_instruction) X(refusals) X(committees) X(decide_at_once)
+#define TESTS(X)                                                                      \
+    X(whole_instruction) X(refusals) X(committees) X(answer_with_changes) X(decide_at_once)
 
 int main(void)
 {
