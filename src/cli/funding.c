@@ -675,8 +675,11 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
     if (rc == 0)
         rc = mg_subsidy_input_check(&form->in, will_file, NULL, &errs, &d);
     if (rc) {
-        for (size_t i = 0; i < errs.n; i++)
-            refuse(ic, req, errs.e[i].field, "%s", errs.e[i].msg);
+        for (size_t i = 0; i < errs.n; i++) {
+            char name[48];
+            mg_subsidy_json_field(errs.e[i].field, name);
+            refuse(ic, req, name, "%s", errs.e[i].msg);
+        }
         if (!errs.n)
             refuse(ic, req, "request", "%s", d.msg);
         goto out;
@@ -845,8 +848,9 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                 if (cf && (mg_subsidy_json_form_read(ch, NULL, cf, &ce, &d) ||
                            mg_subsidy_input_check(&cf->in, true, NULL, &ce, &d)))
                     for (size_t i = 0; i < ce.n; i++) {
-                        snprintf(field, sizeof field, "steps[%zu].changes.%.40s", k,
-                                 ce.e[i].field);
+                        char name[48];
+                        mg_subsidy_json_field(ce.e[i].field, name);
+                        snprintf(field, sizeof field, "steps[%zu].changes.%.40s", k, name);
                         refuse(ic, req, field, "%s", ce.e[i].msg);
                     }
                 free(cf);
@@ -937,7 +941,9 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
             mg_subsidy_errors re = {0};
             if (wrap && rf && mg_subsidy_json_form_read(wrap, NULL, rf, &re, &d))
                 for (size_t i = 0; i < re.n; i++) {
-                    snprintf(field, sizeof field, "steps[%zu].%.40s", k, re.e[i].field);
+                    char name[48];
+                    mg_subsidy_json_field(re.e[i].field, name);
+                    snprintf(field, sizeof field, "steps[%zu].%.40s", k, name);
                     refuse(ic, req, field, "%s", re.e[i].msg);
                 }
             free(rf);
@@ -1065,8 +1071,11 @@ static int apply_request(import_ctx *ic, size_t req, json_t *o, int64_t *id_out)
     }
     if (rc) {
         if (errs.n)
-            for (size_t i = 0; i < errs.n; i++)
-                refuse(ic, req, field, "%s: %s", errs.e[i].field, errs.e[i].msg);
+            for (size_t i = 0; i < errs.n; i++) {
+                char name[48];
+                mg_subsidy_json_field(errs.e[i].field, name);
+                refuse(ic, req, field, "%s: %s", name, errs.e[i].msg);
+            }
         else
             refuse(ic, req, field, "%s", d.msg[0] ? d.msg : mg_strerror(rc));
     }

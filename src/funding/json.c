@@ -287,11 +287,29 @@ json_t *mg_subsidy_json_form_of(const mg_subsidy_request *r, const mg_subsidy_li
     return o;
 }
 
+void mg_subsidy_json_field(const char *form_field, char out[static 48])
+{
+    const char *f = form_field ? form_field : "";
+    size_t k = 0, i = 5;
+    if (strncmp(f, "line_", 5) == 0 && f[5] >= '1' && f[5] <= '9') {
+        while (f[i] >= '0' && f[i] <= '9' && k < 1000000)
+            k = k * 10 + (size_t)(f[i++] - '0');
+        if (f[i] == '_' && f[i + 1] && k >= 1 && k <= 1000000) {
+            snprintf(out, 48, "lines[%u].%.30s", (unsigned)(k - 1), f + i + 1);
+            return;
+        }
+    }
+    snprintf(out, 48, "%s", f);
+}
+
 json_t *mg_subsidy_json_errors(const mg_subsidy_errors *errs)
 {
     json_t *o = json_object();
-    for (size_t i = 0; o && errs && i < errs->n && i < MG_SUBSIDY_ERRORS_MAX; i++)
-        if (!json_object_get(o, errs->e[i].field))
-            json_object_set_new(o, errs->e[i].field, json_string(errs->e[i].msg));
+    for (size_t i = 0; o && errs && i < errs->n && i < MG_SUBSIDY_ERRORS_MAX; i++) {
+        char name[48];
+        mg_subsidy_json_field(errs->e[i].field, name);
+        if (!json_object_get(o, name))
+            json_object_set_new(o, name, json_string(errs->e[i].msg));
+    }
     return o;
 }

@@ -67,7 +67,12 @@ void mg_subsidy_json_euros(int64_t cents, char out[static 24]);
 int mg_subsidy_mark_example(mg_db *db, int64_t by, int64_t request_id,
                             mg_diag *d) MG_WARN_UNUSED;
 
-/** The errors as the API's {"field": "sentence", …} object (a new reference). */
+/** A refused field's name as the JSON names it: the form's "line_3_amount"
+ * is the JSON's "lines[2].amount"; any other name is copied. */
+void mg_subsidy_json_field(const char *form_field, char out[static 48]);
+
+/** The errors as the API's {"field": "sentence", …} object (a new
+ * reference), fields named as the JSON names them. */
 json_t *mg_subsidy_json_errors(const mg_subsidy_errors *errs);
 
 #endif

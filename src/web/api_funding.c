@@ -67,7 +67,9 @@ static const char CENTS_REFUSED[] =
 /* 400 naming the refused fields: {"error": {"status", "message", "field", "fields"}}. */
 static int errors_answer(web_ctx *ctx, const mg_subsidy_errors *errs, const mg_diag *d)
 {
-    const char *field = errs->n ? errs->e[0].field : "body";
+    char name[48];
+    mg_subsidy_json_field(errs->n ? errs->e[0].field : "body", name);
+    const char *field = name;
     const char *msg = errs->n ? errs->e[0].msg : (d && d->msg[0] ? d->msg : "saisie refusée");
     char text[600];
     snprintf(text, sizeof text, "« %s » : %.500s", field, msg);
