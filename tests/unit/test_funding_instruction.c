@@ -819,12 +819,31 @@ static void decide_at_once_two_handles(void **state)
     mg_db_close(db1);
 }
 
+/* The link of the mail: the site's address when one is set, the path otherwise. */
+static void page_links(void **state)
+{
+    (void)state;
+    char link[256];
+    mg_subsidy_set_public_url(NULL);
+    mg_subsidy_page_link(42, link, sizeof link);
+    assert_string_equal(link, "/guichet/demandes/42");
+    mg_subsidy_set_public_url("https://maillage.example.fr//");
+    mg_subsidy_page_link(42, link, sizeof link);
+    assert_string_equal(link, "https://maillage.example.fr/guichet/demandes/42");
+    mg_subsidy_set_public_url("javascript:alert(1)");
+    mg_subsidy_page_link(7, link, sizeof link);
+    assert_string_equal(link, "/guichet/demandes/7");
+    mg_subsidy_set_public_url("");
+}
+
 #define TESTS(X)                                                                      \
     X(whole_instruction) X(refusals) X(committees) X(answer_with_changes) X(decide_at_once)
 
 int main(void)
 {
+    const struct CMUnitTest pure[] = {cmocka_unit_test(page_links)};
+    int failed = cmocka_run_group_tests_name("links", pure, NULL, NULL);
     const struct CMUnitTest tests[] = {TESTS(TEST_DB_SQLITE)};
     const struct CMUnitTest pg_tests[] = {TESTS(TEST_DB_PG) TEST_DB_PG(decide_at_once_two_handles)};
-    return test_db_run_groups(tests, pg_tests);
+    return failed + test_db_run_groups(tests, pg_tests);
 }
