@@ -77,6 +77,35 @@ if [ ! -s "$accounts" ]; then
         "Convention avec l'URPS des médecins libéraux" --from 2021-01-01 --to 2025-12-31
     echo "Contracts: three contracts of the Aude (data/demo/contracts) created and imported."
 fi
+# --- The single window for health subsidies (issue 16): begin --------------------------
+# On a fresh demo only (the block above has just made Carcassonne Agglo, $agglo): the
+# co-funders the contracts demo does not make and the example associations
+# (data/demo/funding/organisations.txt), a window led by Carcassonne Agglo with the
+# Département, the ARS, the CPAM and the Agglo itself as co-funders, an operator account
+# (a role, no person), and the example requests at every stage (data/demo/funding/README.md)
+# imported in its name, one file per stage; the import's rows in out/demo-guichet-import.csv.
+if [ -n "${agglo:-}" ]; then
+    grep -v '^#' data/demo/funding/organisations.txt | while IFS='|' read -r kind siret rna name; do
+        build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
+            --name "$name" ${siret:+--siret "$siret"} ${rna:+--rna "$rna"} >/dev/null
+    done
+    build/maillage funding windows add --database out/maillage.sqlite --lead "$agglo" \
+        --title "Guichet unique des subventions santé du Carcassonnais (exemple)" \
+        --funder "Département de l'Aude" --funder "ARS Occitanie" --funder "CPAM de l'Aude" \
+        --funder "$agglo" --example >/dev/null
+    guichet_pw=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
+    guichet_op=$(printf '%s\n' "$guichet_pw" | build/maillage user add \
+        --database out/maillage.sqlite --email guichet@demo.invalid \
+        --name "Saisie du guichet (exemple)" --organisation "$agglo" --role manager \
+        --password-file -)
+    printf '%-28s %-22s %s\n' guichet@demo.invalid "$guichet_pw" "manager (Carcassonne Agglo)" \
+        >>"$accounts"
+    for f in data/demo/funding/0*.json; do
+        build/maillage funding import --database out/maillage.sqlite --as "$guichet_op" "$f"
+    done >out/demo-guichet-import.csv
+    echo "Single window: a window of Carcassonne Agglo and 8 example requests (data/demo/funding) imported."
+fi
+# --- The single window for health subsidies (issue 16): end ----------------------------
 echo "Accounts of the demonstration (out/demo-comptes.txt): log in at /connexion."
 echo "The manager creates scenarios; the administrator is asked to enrol a second"
 echo "factor (an authenticator app) at the first log-in. Mail stays queued: no relay."

@@ -389,7 +389,7 @@ static bool resolve_window(import_ctx *ic, size_t req, json_t *o)
 }
 
 /* "action": an id, or {"contract": the contract's exact title, "title": the
- * action's exact title}, searched among the contracts led by any organisation. */
+ * action's exact title}, searched among the contracts of every organisation. */
 static bool resolve_action(import_ctx *ic, size_t req, json_t *o)
 {
     json_t *v = json_object_get(o, "action");
@@ -408,34 +408,33 @@ static bool resolve_action(import_ctx *ic, size_t req, json_t *o)
         refuse(ic, req, "action", "%s", d.msg);
         return false;
     }
-    int64_t *orgs = malloc((ic->nm.norgs ? ic->nm.norgs : 1) * sizeof *orgs);
-    if (!orgs) {
-        refuse(ic, req, "action", "mémoire insuffisante");
-        return false;
-    }
-    for (size_t i = 0; i < ic->nm.norgs; i++)
-        orgs[i] = ic->nm.orgs[i].id;
-    mg_contract *cs = NULL;
-    size_t nc = 0, total = 0;
-    int rc = ic->nm.norgs ? mg_contract_list(ic->db, orgs, ic->nm.norgs, &cs, &nc, &total, &d)
-                          : 0;
-    free(orgs);
+    /* mg_contract_list takes at most 32 organisations at a time. */
     int64_t found = 0;
     size_t count = 0;
-    for (size_t i = 0; rc == 0 && i < nc; i++) {
-        if (strcmp(cs[i].title, ct) != 0)
-            continue;
-        mg_contract_action *acts = NULL;
-        size_t na = 0;
-        rc = mg_contract_actions(ic->db, cs[i].id, &acts, &na, &d);
-        for (size_t k = 0; rc == 0 && k < na; k++)
-            if (strcmp(acts[k].title, at) == 0) {
-                found = acts[k].id;
-                count++;
-            }
-        mg_contract_actions_free(acts, na);
+    int rc = 0;
+    for (size_t from = 0; rc == 0 && from < ic->nm.norgs; from += 32) {
+        int64_t orgs[32];
+        size_t no = ic->nm.norgs - from < 32 ? ic->nm.norgs - from : 32;
+        for (size_t i = 0; i < no; i++)
+            orgs[i] = ic->nm.orgs[from + i].id;
+        mg_contract *cs = NULL;
+        size_t nc = 0, total = 0;
+        rc = mg_contract_list(ic->db, orgs, no, &cs, &nc, &total, &d);
+        for (size_t i = 0; rc == 0 && i < nc; i++) {
+            if (strcmp(cs[i].title, ct) != 0)
+                continue;
+            mg_contract_action *acts = NULL;
+            size_t na = 0;
+            rc = mg_contract_actions(ic->db, cs[i].id, &acts, &na, &d);
+            for (size_t k = 0; rc == 0 && k < na; k++)
+                if (strcmp(acts[k].title, at) == 0) {
+                    found = acts[k].id;
+                    count++;
+                }
+            mg_contract_actions_free(acts, na);
+        }
+        free(cs);
     }
-    free(cs);
     if (rc || count != 1) {
         refuse(ic, req, "action",
                rc      ? "lecture des contrats impossible"
