@@ -35,13 +35,25 @@ static void sums_of(mg_db_stmt *q, int col, mg_subsidy_amounts *a)
 
 /* --- Figures ------------------------------------------------------------------------------- */
 
+/*
+ * The figures come from one query: the co-funder's routed parts summed by
+ * the database per (part state, start year, action, applicant), then those
+ * groups added up here into the four lists — one scan of the parts and
+ * their requests instead of one per list (the co-funder's page reads them
+ * at every request: bench/bench-funding.sh).
+ */
+
 struct groups {
     mg_subsidy_group *v;
     size_t n, cap;
 };
 
-static mg_subsidy_group *group_add(struct groups *g)
+/* The group of `key` in g, added (label copied) when new; NULL on no memory. */
+static mg_subsidy_group *group_of(struct groups *g, int64_t key, const char *label)
 {
+    for (size_t i = g->n; i > 0; i--)
+        if (g->v[i - 1].key == key)
+            return &g->v[i - 1];
     if (g->n == g->cap) {
         size_t nc = g->cap ? g->cap * 2 : 8;
         mg_subsidy_group *p = realloc(g->v, nc * sizeof *p);
@@ -52,68 +64,33 @@ static mg_subsidy_group *group_add(struct groups *g)
     }
     mg_subsidy_group *r = &g->v[g->n++];
     memset(r, 0, sizeof *r);
+    r->key = key;
+    snprintf(r->label, sizeof r->label, "%s", label ? label : "");
     return r;
 }
 
-enum group_kind { BY_STATE, BY_YEAR, BY_ACTION, BY_APPLICANT };
-
-/* Reads the groups of one query: column 0 the key (text for a state, an
- * integer otherwise), column 1 a label (unused for states and years), 2..5
- * the sums. */
-static int read_groups(mg_db_conn *c, const char *sql, int64_t funder, enum group_kind kind,
-                       struct groups *g, mg_diag *d)
+static void amounts_add(mg_subsidy_amounts *to, const mg_subsidy_amounts *a)
 {
-    g->n = 0;
-    mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare_with(c, sql, MG_DB_PARAMS(MG_DB_INT(funder)), &q, d);
-    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        mg_subsidy_group *r = group_add(g);
-        if (!r) {
-            rc = MG_ENOMEM;
-            break;
-        }
-        rc = 0;
-        switch (kind) {
-        case BY_STATE: {
-            mg_subsidy_part_state s = MG_PART_ADDRESSED;
-            const char *key = mg_db_column_text(q, 0);
-            if (mg_subsidy_part_state_parse(key ? key : "", &s) != 0)
-                rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                                 "DATABASE: a co-funder's part has the unknown state \"%s\"",
-                                 key ? key : "");
-            r->key = (int64_t)s;
-            snprintf(r->label, sizeof r->label, "%s", mg_subsidy_part_state_label(s));
-            break;
-        }
-        case BY_YEAR:
-            r->key = mg_db_column_int64(q, 0);
-            if (r->key > 0)
-                snprintf(r->label, sizeof r->label, "%" PRId64, r->key);
-            else
-                snprintf(r->label, sizeof r->label, "Sans date");
-            break;
-        case BY_ACTION:
-            r->key = mg_db_column_int64(q, 0);
-            if (r->key > 0)
-                mg_db_column_copy(q, 1, r->label, sizeof r->label);
-            else
-                snprintf(r->label, sizeof r->label, "Sans action");
-            break;
-        case BY_APPLICANT:
-            r->key = mg_db_column_int64(q, 0);
-            mg_db_column_copy(q, 1, r->label, sizeof r->label);
-            break;
-        }
-        sums_of(q, 2, &r->a);
-    }
-    mg_db_finalize(q);
-    return rc == MG_DB_DONE ? 0 : rc;
+    to->asked += a->asked;
+    to->granted += a->granted;
+    to->paid += a->paid;
+    to->requests += a->requests;
 }
 
-static int by_state_cmp(const void *a, const void *b)
+static int by_key(const void *a, const void *b)
 {
     const mg_subsidy_group *x = a, *y = b;
     return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Actions by title, « Sans action » (key 0) last; applicants by name. */
+static int by_label(const void *a, const void *b)
+{
+    const mg_subsidy_group *x = a, *y = b;
+    if ((x->key == 0) != (y->key == 0))
+        return x->key == 0 ? 1 : -1;
+    int c = strcmp(x->label, y->label);
+    return c ? c : by_key(a, b);
 }
 
 struct figures_tx {
@@ -126,45 +103,51 @@ static int figures_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct figures_tx *t = ctx;
     memset(&t->all, 0, sizeof t->all);
-    int rc = read_groups(c,
-                         "SELECT rf.state, '', " SUMS " FROM subsidy_request_funders rf "
-                         "WHERE " ROUTED " GROUP BY rf.state",
-                         t->funder, BY_STATE, &t->st, d);
-    if (rc == 0)
-        rc = read_groups(c,
-                         "SELECT COALESCE(CAST(substr(r.starts_on, 1, 4) AS INTEGER), 0) AS y, "
-                         "'', " SUMS " FROM subsidy_request_funders rf "
-                         "JOIN subsidy_requests r ON r.id = rf.request_id "
-                         "WHERE " ROUTED " GROUP BY 1 ORDER BY 1",
-                         t->funder, BY_YEAR, &t->yr, d);
-    if (rc == 0)
-        rc = read_groups(c,
-                         "SELECT COALESCE(r.action_id, 0), COALESCE(MIN(a.title), ''), " SUMS
-                         " FROM subsidy_request_funders rf "
-                         "JOIN subsidy_requests r ON r.id = rf.request_id "
-                         "LEFT JOIN contract_actions a ON a.id = r.action_id "
-                         "WHERE " ROUTED " GROUP BY COALESCE(r.action_id, 0) "
-                         "ORDER BY CASE WHEN COALESCE(r.action_id, 0) = 0 THEN 1 ELSE 0 END, "
-                         "COALESCE(MIN(a.title), ''), COALESCE(r.action_id, 0)",
-                         t->funder, BY_ACTION, &t->ac, d);
-    if (rc == 0)
-        rc = read_groups(c,
-                         "SELECT r.applicant_id, MIN(o.name), " SUMS
-                         " FROM subsidy_request_funders rf "
-                         "JOIN subsidy_requests r ON r.id = rf.request_id "
-                         "JOIN organisations o ON o.id = r.applicant_id "
-                         "WHERE " ROUTED " GROUP BY r.applicant_id "
-                         "ORDER BY MIN(o.name), r.applicant_id",
-                         t->funder, BY_APPLICANT, &t->ap, d);
-    if (rc < 0)
-        return rc;
+    t->st.n = t->yr.n = t->ac.n = t->ap.n = 0;
     mg_db_stmt *q = NULL;
-    rc = mg_db_prepare_with(c,
-                            "SELECT " SUMS " FROM subsidy_request_funders rf WHERE " ROUTED,
-                            MG_DB_PARAMS(MG_DB_INT(t->funder)), &q, d);
-    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        sums_of(q, 0, &t->all);
-        rc = mg_db_step(q, d);
+    int rc = mg_db_prepare_with(
+        c,
+        "SELECT rf.state, COALESCE(CAST(substr(r.starts_on, 1, 4) AS INTEGER), 0), "
+        "COALESCE(r.action_id, 0), r.applicant_id, COALESCE(MIN(a.title), ''), MIN(o.name), "
+        SUMS " FROM subsidy_request_funders rf "
+        "JOIN subsidy_requests r ON r.id = rf.request_id "
+        "JOIN organisations o ON o.id = r.applicant_id "
+        "LEFT JOIN contract_actions a ON a.id = r.action_id "
+        "WHERE " ROUTED " GROUP BY 1, 2, 3, 4",
+        MG_DB_PARAMS(MG_DB_INT(t->funder)), &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        mg_subsidy_amounts a;
+        sums_of(q, 6, &a);
+        mg_subsidy_part_state s = MG_PART_ADDRESSED;
+        const char *key = mg_db_column_text(q, 0);
+        if (mg_subsidy_part_state_parse(key ? key : "", &s) != 0) {
+            rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                             "DATABASE: a co-funder's part has the unknown state \"%s\"",
+                             key ? key : "");
+            break;
+        }
+        int64_t year = mg_db_column_int64(q, 1), action = mg_db_column_int64(q, 2);
+        char ylabel[24];
+        if (year > 0)
+            snprintf(ylabel, sizeof ylabel, "%" PRId64, year);
+        else
+            snprintf(ylabel, sizeof ylabel, "Sans date");
+        const char *atitle = mg_db_column_text(q, 4);
+        mg_subsidy_group *g[4] = {
+            group_of(&t->st, (int64_t)s, mg_subsidy_part_state_label(s)),
+            group_of(&t->yr, year, ylabel),
+            group_of(&t->ac, action, action > 0 ? (atitle ? atitle : "") : "Sans action"),
+            group_of(&t->ap, mg_db_column_int64(q, 3), mg_db_column_text(q, 5)),
+        };
+        for (int k = 0; k < 4; k++) {
+            if (!g[k]) {
+                rc = MG_ENOMEM;
+                break;
+            }
+            amounts_add(&g[k]->a, &a);
+        }
+        amounts_add(&t->all, &a);
     }
     mg_db_finalize(q);
     return rc == MG_DB_DONE ? 0 : rc;
@@ -186,9 +169,15 @@ int mg_subsidy_funder_figures_get(mg_db *db, int64_t funder_id, mg_subsidy_funde
         free(t.ap.v);
         return rc;
     }
-    /* States in their order (addressed … closed), not the keys' alphabet. */
+    /* States in their order (addressed … closed), years in theirs. */
     if (t.st.n > 1)
-        qsort(t.st.v, t.st.n, sizeof *t.st.v, by_state_cmp);
+        qsort(t.st.v, t.st.n, sizeof *t.st.v, by_key);
+    if (t.yr.n > 1)
+        qsort(t.yr.v, t.yr.n, sizeof *t.yr.v, by_key);
+    if (t.ac.n > 1)
+        qsort(t.ac.v, t.ac.n, sizeof *t.ac.v, by_label);
+    if (t.ap.n > 1)
+        qsort(t.ap.v, t.ap.n, sizeof *t.ap.v, by_label);
     out->by_state = t.st.v;
     out->nstate = t.st.n;
     out->by_year = t.yr.v;
@@ -210,6 +199,88 @@ void mg_subsidy_funder_figures_clear(mg_subsidy_funder_figures *f)
     free(f->by_action);
     free(f->by_applicant);
     memset(f, 0, sizeof *f);
+}
+
+/* --- A page of the co-funder's requests ------------------------------------------------------ */
+
+struct page_tx {
+    int64_t funder;
+    const char *state;
+    size_t offset, limit;
+    mg_subsidy_row *v;
+    size_t n;
+};
+
+static int page_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct page_tx *t = ctx;
+    t->n = 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(
+        c,
+        "SELECT r.id, r.title, r.applicant_id, o.name, r.state, p.state, p.asked_cents, "
+        "COALESCE(p.granted_cents, 0), p.paid_cents, COALESCE(r.filed_at, ''), "
+        "COALESCE(r.starts_on, ''), r.is_example "
+        "FROM (SELECT request_id FROM subsidy_request_funders "
+        "      WHERE funder_id = ?1 AND routed_at IS NOT NULL "
+        "      AND (CAST(?2 AS TEXT) = '' OR state = ?2) "
+        "      ORDER BY request_id DESC LIMIT ?3 OFFSET ?4) pg "
+        "JOIN subsidy_request_funders p ON p.request_id = pg.request_id AND p.funder_id = ?1 "
+        "JOIN subsidy_requests r ON r.id = p.request_id "
+        "JOIN organisations o ON o.id = r.applicant_id "
+        "ORDER BY p.request_id DESC",
+        MG_DB_PARAMS(MG_DB_INT(t->funder), MG_DB_TEXT(t->state), MG_DB_INT((int64_t)t->limit),
+                     MG_DB_INT((int64_t)t->offset)),
+        &q, d);
+    while (rc == 0 && t->n < t->limit && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        mg_subsidy_row *x = &t->v[t->n++];
+        memset(x, 0, sizeof *x);
+        x->id = mg_db_column_int64(q, 0);
+        mg_db_column_copy(q, 1, x->title, sizeof x->title);
+        x->applicant_id = mg_db_column_int64(q, 2);
+        mg_db_column_copy(q, 3, x->applicant_name, sizeof x->applicant_name);
+        const char *rs = mg_db_column_text(q, 4), *ps = mg_db_column_text(q, 5);
+        if (mg_subsidy_state_parse(rs ? rs : "", &x->state) != 0)
+            x->state = MG_SUBSIDY_DRAFT;
+        if (mg_subsidy_part_state_parse(ps ? ps : "", &x->part_state) != 0)
+            x->part_state = MG_PART_ADDRESSED;
+        x->asked_cents = mg_db_column_int64(q, 6);
+        x->granted_cents = mg_db_column_int64(q, 7);
+        x->paid_cents = mg_db_column_int64(q, 8);
+        mg_db_column_copy(q, 9, x->filed_at, sizeof x->filed_at);
+        mg_db_column_copy(q, 10, x->starts_on, sizeof x->starts_on);
+        x->is_example = mg_db_column_int64(q, 11) != 0;
+    }
+    if (rc == MG_DB_ROW)
+        rc = 0;
+    mg_db_finalize(q);
+    return rc == MG_DB_DONE ? 0 : rc;
+}
+
+int mg_subsidy_funder_page(mg_db *db, int64_t funder_id, const char *state, size_t offset,
+                           size_t limit, mg_subsidy_row **out, size_t *n, mg_diag *d)
+{
+    if (!db || !out || !n || limit == 0 || limit > MG_SUBSIDY_PAGE_MAX)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_subsidy_funder_page: bad arguments");
+    *out = NULL;
+    *n = 0;
+    mg_subsidy_part_state ps;
+    if (state && *state && mg_subsidy_part_state_parse(state, &ps) != 0)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "état inconnu : %.40s", state);
+    struct page_tx t = {.funder = funder_id, .state = state ? state : "", .offset = offset,
+                        .limit = limit};
+    t.v = calloc(limit, sizeof *t.v);
+    if (!t.v)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, page_body, &t, d);
+    if (rc < 0) {
+        free(t.v);
+        return rc;
+    }
+    *out = t.v;
+    *n = t.n;
+    return 0;
 }
 
 /* --- The co-funder's workbook -------------------------------------------------------------- */

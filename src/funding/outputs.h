@@ -44,6 +44,17 @@ int mg_subsidy_funder_figures_get(mg_db *db, int64_t funder_id, mg_subsidy_funde
                                   mg_diag *d) MG_WARN_UNUSED;
 void mg_subsidy_funder_figures_clear(mg_subsidy_funder_figures *f);
 
+/** One page of the requests routed to co-funder `funder_id`, newest first,
+ * whose part is in state `state` (a part state key; NULL or "" all): the
+ * rows mg_subsidy_list gives for a funder, the page's ids read from the
+ * co-funder's parts before anything is joined (the co-funder's page reads
+ * one at every request). limit 1 to MG_SUBSIDY_PAGE_MAX; into a new array
+ * (free()). How many rows the whole list has is in the figures (all, or
+ * the state's group). MG_EINVAL for an unknown state. */
+int mg_subsidy_funder_page(mg_db *db, int64_t funder_id, const char *state, size_t offset,
+                           size_t limit, mg_subsidy_row **out, size_t *n,
+                           mg_diag *d) MG_WARN_UNUSED;
+
 /** The XLSX of co-funder `funder_id`'s requests (one row per request:
  * applicant, identifiers, title, state, asked, granted, paid, dates,
  * action), a sheet of figures; written to `path`. */

@@ -1072,12 +1072,20 @@ static int funder_page(web_ctx *ctx)
         web_storage_error(ctx->req, ctx->res, rc, &d, FUNDER_NOT_FOUND, READ_FAILED);
         return MG_OK;
     }
-    mg_subsidy_filter f = {.funder_id = org.id, .state = etat ? etat : "",
-                           .offset = (page - 1) * LIST_PAGE, .limit = LIST_PAGE};
-    rc = mg_subsidy_list(ctx->app->db, &f, &rows, &nrows, &total, &d);
+    /* How many: the figures' count, of the state asked or of all. */
+    total = (size_t)fig.all.requests;
+    if (etat && *etat) {
+        total = 0;
+        for (size_t k = 0; k < fig.nstate; k++)
+            if (fig.by_state[k].key == (int64_t)ps)
+                total = (size_t)fig.by_state[k].a.requests;
+    }
     web_pager pg;
-    if (rc == 0 && web_paginate(total, page, LIST_PAGE, &pg) != 0)
+    if (web_paginate(total, page, LIST_PAGE, &pg) != 0)
         rc = MG_ENOTFOUND;
+    else
+        rc = mg_subsidy_funder_page(ctx->app->db, org.id, etat, (page - 1) * LIST_PAGE,
+                                    LIST_PAGE, &rows, &nrows, &d);
     if (rc) {
         mg_subsidy_funder_figures_clear(&fig);
         free(rows);

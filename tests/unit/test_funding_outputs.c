@@ -405,6 +405,49 @@ static void test_figures(void **state)
         mg_subsidy_funder_figures_clear(&fig);
     }
     assert_true(checked > 10); /* the draw routed something */
+    /* The co-funder's pages: the rows of mg_subsidy_list, page by page, for
+     * every state and for all. */
+    for (int k = 0; k < NFUNDERS; k++) {
+        for (int s = -1; s < MG_PART_STATES; s++) {
+            const char *st = s < 0 ? "" : mg_subsidy_part_state_key((mg_subsidy_part_state)s);
+            for (size_t off = 0; off < 40; off += 7) {
+                mg_subsidy_filter f = {.funder_id = w->fx.funders[k], .state = st,
+                                       .offset = off, .limit = 7};
+                mg_subsidy_row *a = NULL, *b = NULL;
+                size_t na = 0, nb = 0, total = 0;
+                mg_diag d = {{0}};
+                if (mg_subsidy_list(db, &f, &a, &na, &total, &d) != 0 ||
+                    mg_subsidy_funder_page(db, w->fx.funders[k], st, off, 7, &b, &nb, &d))
+                    fail_msg("page: %s", d.msg);
+                assert_int_equal(na, nb);
+                for (size_t i = 0; i < na; i++) {
+                    assert_int_equal(a[i].id, b[i].id);
+                    assert_string_equal(a[i].title, b[i].title);
+                    assert_int_equal(a[i].applicant_id, b[i].applicant_id);
+                    assert_string_equal(a[i].applicant_name, b[i].applicant_name);
+                    assert_int_equal(a[i].state, b[i].state);
+                    assert_int_equal(a[i].part_state, b[i].part_state);
+                    assert_int_equal(a[i].asked_cents, b[i].asked_cents);
+                    assert_int_equal(a[i].granted_cents, b[i].granted_cents);
+                    assert_int_equal(a[i].paid_cents, b[i].paid_cents);
+                    assert_string_equal(a[i].filed_at, b[i].filed_at);
+                    assert_string_equal(a[i].starts_on, b[i].starts_on);
+                }
+                /* The list's count is the figures' (the page uses them). */
+                int64_t e[4];
+                expected(w, w->fx.funders[k], s < 0 ? ALL : STATE, s, e);
+                assert_int_equal(total, e[3]);
+                free(a);
+                free(b);
+            }
+        }
+    }
+    mg_subsidy_row *none = NULL;
+    size_t nn = 0;
+    mg_diag dn = {{0}};
+    assert_int_equal(mg_subsidy_funder_page(db, w->fx.funders[0], "bogus", 0, 10, &none, &nn,
+                                            &dn),
+                     MG_EINVAL);
     /* An organisation with nothing routed: zeros, no group. */
     mg_subsidy_funder_figures fig;
     mg_diag d = {{0}};
