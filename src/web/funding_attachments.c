@@ -166,10 +166,9 @@ static void section(mg_buf *b, web_ctx *ctx, const web_subsidy_view *v, const ch
                     mg_html_attr(b, del);
                     mg_buf_puts(b, "\">");
                     web_csrf_field(b, ctx);
-                    mg_buf_puts(b, "<button type=\"submit\" class=\"secondary\">Retirer"
-                                   "<span class=\"visually-hidden\"> ");
-                    mg_html_text(b, a->filename);
-                    mg_buf_puts(b, "</span></button></form>");
+                    mg_buf_puts(b, "<button type=\"submit\" aria-label=\"Retirer ");
+                    mg_html_attr(b, a->filename);
+                    mg_buf_puts(b, "\">Retirer</button></form>");
                 }
                 mg_buf_puts(b, "</td>");
             }
