@@ -96,15 +96,20 @@ async function visit(page, p, what) {
 // the 303), checks it with axe.
 async function submit(page, button, what, status = 200) {
   const res = await clickAndWait(page, button);
-  assert.equal(res.status(), status, `${what}: the page after the form (${page.url()})`);
+  if (res.status() !== status) {
+    let why = await page.locator('[role="alert"], .field-error, .error').allInnerTexts();
+    if (!why.length)
+      why = [(await page.locator('body').innerText()).slice(0, 500)];
+    assert.fail(`${what}: ${res.status()} instead of ${status} at ${page.url()}: ${why.map(norm).join(' | ')}`);
+  }
   await axeCheck(page, what);
   return res;
 }
 
 // Logs in once; an instructor enrols its second factor on the way (the
 // key read from the page, the code computed here).
-async function logIn(who, account, totp) {
-  const page = await newPage(browser);
+async function logIn(who, account, totp, ignore) {
+  const page = await newPage(browser, {}, ignore);
   await visit(page, '/connexion', `the log-in page (${who})`);
   await page.locator('#connexion-email').fill(account.email);
   await page.locator('#connexion-password').fill(account.password);
@@ -182,6 +187,9 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.ok(mailDir, 'MG_MAIL_DIR is set');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maillage-funding-'));
   const seen = new Set(mails(mailDir).map((m) => m.file));
+  // What a page lacks for the story, said at the end (the walk goes on
+  // where it can).
+  const defects = [];
 
   // --- The city's contract and its action (the contract manager) --------
   const cmPage = await logIn('contract manager', cm, false);
@@ -228,7 +236,11 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.equal(funderItems.length, 3, `three co-funders: ${funderItems.join(' | ')}`);
 
   // --- The association fills and files its request ---------------------
-  const appPage = await logIn('applicant', applicant, false);
+  // While the draft is saved, a 400 in the console is the refusal the
+  // defect below explains (any other refusal fails the walk at once).
+  let saving = false;
+  const appPage = await logIn('applicant', applicant, false,
+    (text) => saving && /status of 400/.test(text));
   await visit(appPage, `/guichet/demandes/nouvelle?guichet=${windowId}`, 'the new request form');
   assert.match(await appPage.locator('#f-name').inputValue(), /Association Santé partagée du Razès/, 'the name prefilled');
   const siret = (await appPage.locator('#f-siret').inputValue()).replace(/\s/g, '');
@@ -269,7 +281,43 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   for (const [i, [org, amount]] of asked.entries())
     await fillRow(resourceRows[i], '74', 'Subvention demandée', amount, org);
   await fillRow(resourceRows[asked.length], ...own);
-  await submit(appPage, appPage.getByRole('button', { name: 'Enregistrer le brouillon' }), 'the draft request');
+  const saveDraft = async () => {
+    saving = true;
+    const r = await clickAndWait(appPage, appPage.getByRole('button', { name: 'Enregistrer le brouillon' }));
+    await appPage.waitForTimeout(200);
+    saving = false;
+    return r;
+  };
+  let res = await saveDraft();
+  if (res.status() === 400 && /trop de paramètres/.test(await appPage.locator('body').innerText())) {
+    // The form as drawn sends more fields than the server reads: a defect
+    // of the page, recorded; the story goes on with the unused budget rows
+    // left out of what is sent (disabled), as typed otherwise.
+    defects.push('src/web/funding_pages.c: the request form (/guichet/demandes/nouvelle) sends ' +
+      'every budget row (12 charges × 4 fields + 12 products × 5) besides its ~30 fields: a browser ' +
+      'posts ~140 pairs, the server refuses above MG_HTTP_MAX_PARAMS (64, src/http/http.h) with ' +
+      '400 « trop de paramètres »: no request can be saved from the page as drawn');
+    await appPage.goBack({ waitUntil: 'load' });
+    for (const [k, v] of Object.entries(fields))
+      await appPage.locator(`#f-${k}`).fill(v);
+    for (const [i, [acc, label, amount]] of expenses.entries())
+      await fillRow(expenseRows[i], acc, label, amount);
+    for (const [i, [org, amount]] of asked.entries())
+      await fillRow(resourceRows[i], '74', 'Subvention demandée', amount, org);
+    await fillRow(resourceRows[asked.length], ...own);
+    const used = new Set([...expenseRows.slice(0, expenses.length), ...resourceRows.slice(0, asked.length + 1)]);
+    await appPage.evaluate((keep) => {
+      for (const e of document.querySelectorAll('[name^="line_"]')) {
+        const k = e.name.match(/^line_(\d+)_/)[1];
+        if (!keep.includes(k))
+          e.disabled = true;
+      }
+    }, [...used]);
+    res = await saveDraft();
+  }
+  if (res.status() !== 200)
+    assert.fail(`the draft request: ${res.status()}: ${norm(await appPage.locator('body').innerText()).slice(0, 600)}`);
+  await axeCheck(appPage, 'the draft request');
   const requestPath = new URL(appPage.url()).pathname;
   const requestId = requestPath.match(/^\/guichet\/demandes\/(\d+)$/)?.[1];
   assert.ok(requestId, `a request's page: ${requestPath}`);
@@ -298,7 +346,7 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.equal(p.size, 3, 'three parts');
   for (const [org, amount] of asked) {
     const label = await leadPage.locator(`#orientation-funder_${org}`).evaluate((e) => e.labels[0].innerText);
-    const name = norm(label).replace(/ \(.*$/, '');
+    const name = norm(label).replace(/ \([^()]*demandés\)$/, '');
     names.set(org, name);
     const row = p.get(name);
     assert.ok(row, `a part for ${name}`);
@@ -413,7 +461,7 @@ test('the single window: a request to three co-funders, routed, questioned, gran
     await arsPage.locator(`${f}-paid_on`).fill(today);
     await arsPage.locator(`${f}-amount`).fill(amount);
     await arsPage.locator(`${f}-conditions`).fill(i === 0 ? 'Convention signée (exemple)' : 'Bilan intermédiaire reçu (exemple)');
-    await submit(arsPage, arsPage.locator(`form${f}`).getByRole('button', { name: 'Enregistrer le versement' }), `the request with instalment ${i + 1}`);
+    await submit(arsPage, arsPage.locator('form', { has: arsPage.locator(`${f}-amount`) }).getByRole('button', { name: 'Enregistrer le versement' }), `the request with instalment ${i + 1}`);
   }
   const payments = await tableObjects(arsPage, `Versements de ${names.get(ars.organisation)}`);
   assert.deepEqual(payments.map((r) => shownCents(r.Montant)), instalments.map(typedCents), 'the two instalments listed');
@@ -422,7 +470,7 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.equal(await fact('Accordé'), arsGranted);
   assert.equal(await fact('Versé'), paidTotal, 'the paid total');
   assert.equal(await fact('Reste à verser'), arsGranted - paidTotal);
-  assert.equal(await arsPage.locator(`form#versement-${ars.organisation}`).count(), 0, 'nothing left to pay: no form');
+  assert.equal(await arsPage.locator(`#versement-${ars.organisation}-amount`).count(), 0, 'nothing left to pay: no form');
 
   // --- The association files its final report --------------------------
   await visit(appPage, requestPath, 'the paid request, for the applicant');
@@ -464,7 +512,8 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.equal(shownCents(totalRow[3]), paidTotal, "the action's paid total");
   await shoot(cmPage, 'funding-fed-action');
 
+  console.log(`funding story walked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   fs.rmSync(tmp, { recursive: true, force: true });
   assert.deepEqual(consoleErrors, []);
-  console.log(`funding story walked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  assert.deepEqual(defects, [], 'what the pages lack for the story');
 });
