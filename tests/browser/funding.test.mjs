@@ -357,6 +357,11 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   p = await parts(leadPage);
   for (const [org] of asked)
     assert.equal(p.get(names.get(org))['État'], 'Reçue, à instruire', `${names.get(org)}: received`);
+  for (const who of [ars, dept]) {
+    const m = await waitMail(mailDir, who.email, new RegExp(`n° ${requestId} : à instruire`), 20_000, seen);
+    assert.ok(m, `${who.email} is told the request is to be instructed`);
+    seen.add(m.file);
+  }
   await leadPage.locator('#message-kind').selectOption('internal');
   await leadPage.locator('#message-body').fill(INTERNAL);
   await submit(leadPage, leadPage.getByRole('button', { name: 'Envoyer le message' }), 'the request with an internal note');
@@ -471,6 +476,23 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.equal(await fact('Versé'), paidTotal, 'the paid total');
   assert.equal(await fact('Reste à verser'), arsGranted - paidTotal);
   assert.equal(await arsPage.locator(`#versement-${ars.organisation}-amount`).count(), 0, 'nothing left to pay: no form');
+
+  // --- The association's home of the window: each co-funder's position --
+  await visit(appPage, '/guichet', "the applicant's single window");
+  const home = appPage.locator(`section[aria-labelledby="demande-${requestId}"]`);
+  assert.equal(await home.count(), 1, 'the request on the home page');
+  const homeRows = await home.locator('table tbody tr').evaluateAll((rs) => rs.map((r) =>
+    [...r.querySelectorAll('th, td')].map((c) => c.innerText.replace(/[\u202f\u00a0]/g, ' ').replace(/\s+/g, ' ').trim())));
+  assert.equal(homeRows.length, 3, 'three co-funders on the home page');
+  const paidOf = new Map([[ars.organisation, paidTotal], [lead.organisation, 0], [dept.organisation, 0]]);
+  for (const [org, amount] of asked) {
+    const r = homeRows.find((x) => x[0] === names.get(org));
+    assert.ok(r, `${names.get(org)} on the home page`);
+    assert.equal(r[1], expectState.get(org));
+    assert.equal(shownCents(r[2]), typedCents(amount), `${names.get(org)}: asked, on the home page`);
+    assert.equal(shownCents(r[3]), granted.has(org) ? typedCents(granted.get(org)) : 0, `${names.get(org)}: granted, on the home page`);
+    assert.equal(shownCents(r[4]), paidOf.get(org), `${names.get(org)}: paid, on the home page`);
+  }
 
   // --- The association files its final report --------------------------
   await visit(appPage, requestPath, 'the paid request, for the applicant');
