@@ -30,6 +30,7 @@
 #include "cli/output_file.h"
 #include "contracts/budget.h"
 #include "contracts/contracts.h"
+#include "core/utf8.h"
 #include "db/db.h"
 #include "directory/holidays.h"
 #include "funding/aftergrant.h"
@@ -498,6 +499,32 @@ static bool checked_text(const char *s)
     return s && (!strcmp(s, "1") || !strcmp(s, "on") || !strcmp(s, "true"));
 }
 
+/* A step's text as the module takes it: UTF-8, at most MG_SUBSIDY_TEXT_MAX_CHARS
+ * characters, not blank when required; false after refusing. */
+static bool step_text_ok(import_ctx *ic, size_t req, size_t k, const char *key, const char *s,
+                         bool required)
+{
+    char field[64];
+    snprintf(field, sizeof field, "steps[%zu].%s", k, key);
+    size_t chars = 0, n = s ? strlen(s) : 0;
+    if (n && mg_utf8_check(s, n, &chars) != n) {
+        refuse(ic, req, field, "le texte n'est pas en UTF-8 valide");
+        return false;
+    }
+    bool blank = true;
+    for (size_t i = 0; i < n && blank; i++)
+        blank = s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n';
+    if (required && blank) {
+        refuse(ic, req, field, "à remplir");
+        return false;
+    }
+    if (chars > MG_SUBSIDY_TEXT_MAX_CHARS) {
+        refuse(ic, req, field, "au plus %d caractères", (int)MG_SUBSIDY_TEXT_MAX_CHARS);
+        return false;
+    }
+    return true;
+}
+
 /* Reads an attachment's file (path relative to the import file's folder);
  * *data freed by the caller. 0 or a French sentence in msg. */
 static int read_attachment(const import_ctx *ic, const char *rel, char **data, size_t *len,
@@ -670,9 +697,10 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
         const char *st = json_string_value(json_object_get(json_array_get(steps, k), "step"));
         will_file |= st && strcmp(st, "file") == 0;
     }
+    mg_subsidy_budget_totals budget = {0};
     int rc = mg_subsidy_json_form_read(o, extra, form, &errs, &d);
     if (rc == 0)
-        rc = mg_subsidy_input_check(&form->in, will_file, NULL, &errs, &d);
+        rc = mg_subsidy_input_check(&form->in, will_file, &budget, &errs, &d);
     if (rc) {
         for (size_t i = 0; i < errs.n; i++) {
             char name[48];
@@ -684,6 +712,43 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
         goto out;
     }
     sim->is_renewal = checked_text(form->in.is_renewal);
+    /* What the draft and the filing check against the database. */
+    int64_t ref = 0;
+    if (form->in.call && form->in.call[0] &&
+        mg_parse_id(form->in.call, INT64_MAX, &ref, NULL) == 0) {
+        mg_subsidy_call call;
+        char today[11] = "";
+        if (mg_subsidy_call_get(ic->db, ref, &call, &d) || call.window_id != window)
+            refuse(ic, req, "call", "aucun appel à projets de ce guichet n'a l'identifiant %lld",
+                   (long long)ref);
+        else if (will_file && today_paris(today) && call.deadline[0] &&
+                 strcmp(call.deadline, today) < 0)
+            refuse(ic, req, "call", "l'appel à projets est clos depuis le %s", call.deadline);
+    }
+    if (form->in.action && form->in.action[0] &&
+        mg_parse_id(form->in.action, INT64_MAX, &ref, NULL) == 0) {
+        mg_contract_action act;
+        memset(&act, 0, sizeof act);
+        if (mg_contract_action_get(ic->db, ref, &act, &d))
+            refuse(ic, req, "action", "aucune action de contrat n'a l'identifiant %lld",
+                   (long long)ref);
+        mg_contract_action_clear(&act);
+    }
+    if (will_file) {
+        char siret[MG_PARSE_SIRET_SIZE] = "", rna[MG_PARSE_RNA_SIZE] = "";
+        if (form->in.siret && mg_parse_siret(form->in.siret, siret, NULL) != 0)
+            siret[0] = 0; /* refused by the form's check already */
+        if (form->in.rna && mg_parse_rna(form->in.rna, rna, NULL) != 0)
+            rna[0] = 0;
+        if (ao.siret[0] && siret[0] && strcmp(ao.siret, siret) != 0)
+            refuse(ic, req, "siret", "ce n'est pas le SIRET de l'organisme enregistré (%s)",
+                   ao.siret);
+        if (ao.rna[0] && rna[0] && strcmp(ao.rna, rna) != 0)
+            refuse(ic, req, "rna", "ce n'est pas le numéro RNA de l'association enregistrée (%s)",
+                   ao.rna);
+        if (!rna[0] && ao.kind == MG_ORG_ASSOCIATION)
+            refuse(ic, req, "rna", "le numéro RNA est obligatoire pour une association");
+    }
     /* Each co-funder asked an amount on account 74, one of the window's. */
     for (size_t i = 0; i < form->in.nlines; i++) {
         const mg_subsidy_line_input *l = &form->in.lines[i];
@@ -809,6 +874,7 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
             if (!step_text(ic, req, s, "opinion", k, &a) || !step_text(ic, req, s, "text", k, &b))
                 continue;
             snprintf(field, sizeof field, "steps[%zu].opinion", k);
+            (void)step_text_ok(ic, req, k, "text", b, false);
             if (!a || !mg_subsidy_opinion_label(a)[0])
                 refuse(ic, req, field, "attendu favourable, reserved ou unfavourable");
             else if (p->decided)
@@ -817,8 +883,8 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
             if (!step_text(ic, req, s, "body", k, &a))
                 continue;
             snprintf(field, sizeof field, "steps[%zu].body", k);
-            if (!a || !a[0])
-                refuse(ic, req, field, "obligatoire : la question posée");
+            if (!step_text_ok(ic, req, k, "body", a, true))
+                continue;
             else if (p->decided)
                 refuse(ic, req, field, "ce cofinanceur a déjà décidé");
             else {
@@ -837,9 +903,7 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                        "pas encore répondue");
                 continue;
             }
-            snprintf(field, sizeof field, "steps[%zu].body", k);
-            if (!a || !a[0])
-                refuse(ic, req, field, "obligatoire : la réponse");
+            (void)step_text_ok(ic, req, k, "body", a, true);
             json_t *ch = json_object_get(s, "changes");
             if (ch && !json_is_null(ch)) {
                 mg_subsidy_json_form *cf = malloc(sizeof *cf);
@@ -891,25 +955,29 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                     p->granted_ok = true;
                     sim->granted_any = true;
                 }
-            } else if (dec == MG_DECISION_REFUSE && (!c || !c[0])) {
-                snprintf(field, sizeof field, "steps[%zu].reason", k);
-                refuse(ic, req, field, "obligatoire : le motif du refus");
             }
+            (void)step_text_ok(ic, req, k, "reason", c, dec == MG_DECISION_REFUSE);
         } else if (!strcmp(step, "payment")) {
             if (!step_text(ic, req, s, "paid_on", k, &a) ||
                 !step_text(ic, req, s, "amount", k, &b) ||
                 !step_text(ic, req, s, "conditions", k, &c))
                 continue;
-            mg_date dt;
+            char today[11] = "", day[11] = "";
             int64_t cents = 0;
-            char today[11] = "", iso[11];
+            mg_subsidy_errors pe = {0};
+            if (!today_paris(today)) {
+                refuse(ic, req, field, "la date du jour est inconnue");
+                continue;
+            }
+            if (mg_subsidy_payment_check(a ? a : today, b, c, day, &cents, &pe, &d)) {
+                for (size_t i = 0; i < pe.n; i++) {
+                    snprintf(field, sizeof field, "steps[%zu].%.30s", k, pe.e[i].field);
+                    refuse(ic, req, field, "%s", pe.e[i].msg);
+                }
+                continue;
+            }
             snprintf(field, sizeof field, "steps[%zu].paid_on", k);
-            if (a && mg_parse_date(a, &dt, NULL) == 0)
-                snprintf(iso, sizeof iso, "%04u-%02u-%02u", (unsigned)dt.year % 10000u,
-                         (unsigned)dt.month % 100u, (unsigned)dt.day % 100u);
-            if (a && mg_parse_date(a, &dt, NULL))
-                refuse(ic, req, field, "attendu une date AAAA-MM-JJ");
-            else if (a && today_paris(today) && strcmp(iso, today) < 0)
+            if (strcmp(day, today) < 0)
                 refuse(ic, req, field,
                        "un versement ne précède pas la décision, rejouée le jour de l'import "
                        "(%s) : omettez la date pour ce jour-là",
@@ -917,8 +985,6 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
             snprintf(field, sizeof field, "steps[%zu].amount", k);
             if (!p->granted_ok)
                 refuse(ic, req, field, "ce cofinanceur n'a rien accordé");
-            else if (!b || mg_budget_parse_cents(b, &cents) || cents <= 0)
-                refuse(ic, req, field, "attendu un montant en euros supérieur à zéro");
             else if (p->paid + cents > p->granted)
                 refuse(ic, req, field, "le versement dépasse ce qui reste à verser");
             else
@@ -938,13 +1004,28 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
             json_t *wrap = json_pack("{s:O?}", "lines", json_object_get(s, "lines"));
             mg_subsidy_json_form *rf = malloc(sizeof *rf);
             mg_subsidy_errors re = {0};
-            if (wrap && rf && mg_subsidy_json_form_read(wrap, NULL, rf, &re, &d))
+            int64_t act_exp = 0, rs = 0;
+            size_t kept = 0;
+            if (wrap && rf &&
+                (mg_subsidy_json_form_read(wrap, NULL, rf, &re, &d) ||
+                 mg_subsidy_report_check(rf->in.lines, rf->in.nlines, a, &act_exp, &rs, &kept, &re,
+                                         &d)))
                 for (size_t i = 0; i < re.n; i++) {
                     char name[48];
                     mg_subsidy_json_field(re.e[i].field, name);
                     snprintf(field, sizeof field, "steps[%zu].%.40s", k, name);
                     refuse(ic, req, field, "%s", re.e[i].msg);
                 }
+            else if (rf) {
+                /* Comments are needed when an actual total is 10 % off the budget. */
+                bool off = (act_exp - budget.expenses) * 10 > budget.expenses ||
+                           (budget.expenses - act_exp) * 10 > budget.expenses ||
+                           (rs - budget.resources) * 10 > budget.resources ||
+                           (budget.resources - rs) * 10 > budget.resources;
+                if (off && !step_text_ok(ic, req, k, "comments", a, true))
+                    refuse(ic, req, field, "un total réel s'écarte de plus de 10 %% du budget : "
+                                           "les commentaires l'expliquent");
+            }
             free(rf);
             json_decref(wrap);
             if (sim->reported) {

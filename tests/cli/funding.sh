@@ -4,7 +4,8 @@
 # file per stage: the state each ends in checked, the telehealth request's
 # grant fed into the contract action's budget lines), refused imports (a
 # grant above what was asked, an unbalanced budget, cents where euros are
-# expected, a step before its time) exit 3 naming the file, the request and
+# expected, a step before its time, a SIRET not the applicant's, a payment
+# dated before its decision) exit 3 naming the file, the request and
 # the field, with the database unchanged (its dump compared before and
 # after); a dry run writes nothing; the open data is parsed as CSV (one row
 # per granted part, the amounts those granted in the files); the reminders
@@ -104,6 +105,10 @@ r['lines'][0]['amount']='2000.01'"
 r['lines'][0]['amount_cents']=200000"
     variant "$src" "$tmp/early.json" "$absol
 r['steps']=[s for s in r['steps'] if s.get('step')!='route']"
+    variant "$src" "$tmp/siret.json" "$absol
+r['siret']='99999001300016'"
+    variant "$src" "$tmp/paidpast.json" "$absol
+[s.update(paid_on='2020-01-02') for s in r['steps'] if s.get('step')=='payment']"
     variant "$src" "$tmp/two.json" "$absol
 d['requests'].insert(0, json.loads(json.dumps(r)))
 d['requests'][1]['lines'][0]['amount']='1,2,3'"
@@ -111,6 +116,7 @@ d['requests'][1]['lines'][0]['amount']='1,2,3'"
     before=$("${dump[@]}")
     for f in above:'request 1: steps\[[0-9]+\]\.amount' unbalanced:'request 1: budget' \
              cents:'request 1: lines\[0\]\.amount_cents' early:'request 1: steps\[[0-9]+\]\.funder' \
+             siret:'request 1: siret' paidpast:'request 1: steps\[[0-9]+\]\.paid_on' \
              two:'request 2: lines\[0\]\.amount'; do
         expect_exit 3 "$MAILLAGE" funding import --database "$db" --as "$OPERATOR" "$tmp/${f%%:*}.json"
         expect_err "${f%%:*}\.json: ${f#*:}"
