@@ -7,6 +7,7 @@
  * docs/funding-calls.md). Reads only.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,33 @@ static int by_label(const void *a, const void *b)
     return c ? c : by_key(a, b);
 }
 
+/* The audit chain's head: every change of the single window is one write
+ * transaction with its audit entry (funding.h), so an unchanged head means
+ * unchanged figures. seq 0: no entry yet. */
+typedef struct head {
+    int64_t seq;
+    char hash[65];
+} head;
+
+static int head_read(mg_db_conn *c, head *h, mg_diag *d)
+{
+    memset(h, 0, sizeof *h);
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(c, "SELECT seq, hash FROM audit_head WHERE id = 1",
+                                MG_DB_NO_PARAMS, &q, d);
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        h->seq = mg_db_column_int64(q, 0);
+        mg_db_column_copy(q, 1, h->hash, sizeof h->hash);
+        rc = mg_db_step(q, d);
+    }
+    mg_db_finalize(q);
+    return rc == MG_DB_DONE ? 0 : rc;
+}
+
 struct figures_tx {
     int64_t funder;
+    bool with_head;
+    head h;
     struct groups st, yr, ac, ap;
     mg_subsidy_amounts all;
 };
@@ -104,8 +130,11 @@ static int figures_body(mg_db_conn *c, void *ctx, mg_diag *d)
     struct figures_tx *t = ctx;
     memset(&t->all, 0, sizeof t->all);
     t->st.n = t->yr.n = t->ac.n = t->ap.n = 0;
+    int rc = t->with_head ? head_read(c, &t->h, d) : 0;
+    if (rc < 0)
+        return rc;
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare_with(
+    rc = mg_db_prepare_with(
         c,
         "SELECT rf.state, COALESCE(CAST(substr(r.starts_on, 1, 4) AS INTEGER), 0), "
         "COALESCE(r.action_id, 0), r.applicant_id, COALESCE(MIN(a.title), ''), MIN(o.name), "
@@ -153,6 +182,105 @@ static int figures_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc == MG_DB_DONE ? 0 : rc;
 }
 
+/* A deep copy of figures (to and from the cache). */
+static int figures_copy(mg_subsidy_funder_figures *to, const mg_subsidy_funder_figures *from)
+{
+    memset(to, 0, sizeof *to);
+    to->all = from->all;
+    struct {
+        mg_subsidy_group **dst;
+        size_t *ndst;
+        const mg_subsidy_group *src;
+        size_t n;
+    } lists[4] = {{&to->by_state, &to->nstate, from->by_state, from->nstate},
+                  {&to->by_year, &to->nyear, from->by_year, from->nyear},
+                  {&to->by_action, &to->naction, from->by_action, from->naction},
+                  {&to->by_applicant, &to->napplicant, from->by_applicant, from->napplicant}};
+    for (int k = 0; k < 4; k++) {
+        if (lists[k].n == 0)
+            continue;
+        *lists[k].dst = malloc(lists[k].n * sizeof **lists[k].dst);
+        if (!*lists[k].dst) {
+            mg_subsidy_funder_figures_clear(to);
+            return MG_ENOMEM;
+        }
+        memcpy(*lists[k].dst, lists[k].src, lists[k].n * sizeof **lists[k].dst);
+        *lists[k].ndst = lists[k].n;
+    }
+    return 0;
+}
+
+/*
+ * The co-funders' figures last computed, per database and co-funder, with
+ * the audit head they were computed at: the co-funder's page shows them at
+ * every request, and they change only with an audited change. A hit costs
+ * one read of the one-row audit_head. A head with no entry (seq 0) is never
+ * cached: what was written without the audit trail (raw SQL) is not seen.
+ */
+#define FIGURES_CACHE 32
+
+static struct cached_figures {
+    const mg_db *db;
+    int64_t funder;
+    head h;
+    uint64_t used;
+    mg_subsidy_funder_figures f;
+} cache[FIGURES_CACHE];
+static uint64_t cache_clock;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool cache_get(const mg_db *db, int64_t funder, const head *h,
+                      mg_subsidy_funder_figures *out)
+{
+    bool hit = false;
+    pthread_mutex_lock(&cache_lock);
+    for (size_t k = 0; k < FIGURES_CACHE && !hit; k++) {
+        struct cached_figures *e = &cache[k];
+        if (e->db == db && e->funder == funder && e->h.seq == h->seq &&
+            strcmp(e->h.hash, h->hash) == 0 && figures_copy(out, &e->f) == 0) {
+            e->used = ++cache_clock;
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return hit;
+}
+
+static void cache_put(const mg_db *db, int64_t funder, const head *h,
+                      const mg_subsidy_funder_figures *f)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct cached_figures *slot = &cache[0];
+    for (size_t k = 0; k < FIGURES_CACHE; k++) {
+        struct cached_figures *e = &cache[k];
+        if (e->db == db && e->funder == funder) {
+            slot = e;
+            break;
+        }
+        if (e->used < slot->used)
+            slot = e;
+    }
+    mg_subsidy_funder_figures copy;
+    if (figures_copy(&copy, f) == 0) {
+        mg_subsidy_funder_figures_clear(&slot->f);
+        slot->db = db;
+        slot->funder = funder;
+        slot->h = *h;
+        slot->f = copy;
+        slot->used = ++cache_clock;
+    }
+    pthread_mutex_unlock(&cache_lock);
+}
+
+struct head_tx {
+    head h;
+};
+
+static int head_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    return head_read(c, &((struct head_tx *)ctx)->h, d);
+}
+
 int mg_subsidy_funder_figures_get(mg_db *db, int64_t funder_id, mg_subsidy_funder_figures *out,
                                   mg_diag *d)
 {
@@ -160,8 +288,14 @@ int mg_subsidy_funder_figures_get(mg_db *db, int64_t funder_id, mg_subsidy_funde
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                            "mg_subsidy_funder_figures_get: bad arguments");
     memset(out, 0, sizeof *out);
-    struct figures_tx t = {.funder = funder_id};
-    int rc = mg_db_transaction(db, MG_DB_TX_READ, figures_body, &t, d);
+    struct head_tx ht;
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, head_body, &ht, d);
+    if (rc < 0)
+        return rc;
+    if (ht.h.seq > 0 && cache_get(db, funder_id, &ht.h, out))
+        return 0;
+    struct figures_tx t = {.funder = funder_id, .with_head = true};
+    rc = mg_db_transaction(db, MG_DB_TX_READ, figures_body, &t, d);
     if (rc < 0) {
         free(t.st.v);
         free(t.yr.v);
@@ -187,6 +321,9 @@ int mg_subsidy_funder_figures_get(mg_db *db, int64_t funder_id, mg_subsidy_funde
     out->by_applicant = t.ap.v;
     out->napplicant = t.ap.n;
     out->all = t.all;
+    /* Kept with the head read in the same transaction as the figures. */
+    if (t.h.seq > 0)
+        cache_put(db, funder_id, &t.h, out);
     return 0;
 }
 
@@ -211,6 +348,11 @@ struct page_tx {
     size_t n;
 };
 
+/* The page's ids come from the index on (funder_id, state, request_id)
+ * alone: a routed part is one that left "addressed" (the only state a part
+ * is filed in, and one it never comes back to: subsidy_funder_transitions),
+ * except a part closed before being routed (routed_at tells). Reading
+ * routed_at of every part to sort them was most of the page's time. */
 static int page_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct page_tx *t = ctx;
@@ -222,7 +364,8 @@ static int page_body(mg_db_conn *c, void *ctx, mg_diag *d)
         "COALESCE(p.granted_cents, 0), p.paid_cents, COALESCE(r.filed_at, ''), "
         "COALESCE(r.starts_on, ''), r.is_example "
         "FROM (SELECT request_id FROM subsidy_request_funders "
-        "      WHERE funder_id = ?1 AND routed_at IS NOT NULL "
+        "      WHERE funder_id = ?1 AND state <> 'addressed' "
+        "      AND (state <> 'closed' OR routed_at IS NOT NULL) "
         "      AND (CAST(?2 AS TEXT) = '' OR state = ?2) "
         "      ORDER BY request_id DESC LIMIT ?3 OFFSET ?4) pg "
         "JOIN subsidy_request_funders p ON p.request_id = pg.request_id AND p.funder_id = ?1 "
