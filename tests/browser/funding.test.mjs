@@ -23,6 +23,7 @@
 // Written for Node 18: node:test only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -296,7 +297,7 @@ test('the single window: a request to three co-funders, routed, questioned, gran
     defects.push('src/web/funding_pages.c: the request form (/guichet/demandes/nouvelle) sends ' +
       'every budget row (12 charges × 4 fields + 12 products × 5) besides its ~30 fields: a browser ' +
       'posts ~140 pairs, the server refuses above MG_HTTP_MAX_PARAMS (64, src/http/http.h) with ' +
-      '400 « trop de paramètres »: no request can be saved from the page as drawn');
+      '400 « trop de paramètres »: no request can be saved (nor a draft changed at /guichet/demandes/{id}/modifier, the same form) from the page as drawn');
     await appPage.goBack({ waitUntil: 'load' });
     for (const [k, v] of Object.entries(fields))
       await appPage.locator(`#f-${k}`).fill(v);
@@ -453,6 +454,14 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   const pdf = await got.body();
   assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
   assert.ok(pdf.length > 1000, `the agreement: ${pdf.length} bytes`);
+  // Its text (pdftotext, poppler-utils, as the unit tests use it): the
+  // project, the co-funder and the amount granted.
+  const pdfPath = path.join(tmp, 'convention.pdf');
+  fs.writeFileSync(pdfPath, pdf);
+  const pdfText = norm(execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' }));
+  assert.ok(pdfText.includes(PROJECT.slice(0, 30)), 'the agreement names the project');
+  assert.ok(pdfText.includes(euros(typedCents(granted.get(ars.organisation))).replace(' €', '')),
+    `the agreement states the amount granted (${euros(typedCents(granted.get(ars.organisation)))})`);
 
   // --- The ARS pays two instalments ------------------------------------
   const instalments = ['5 000', '3 750'];
@@ -522,6 +531,7 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   for (const [org, amount] of granted) {
     const row = fed.find((r) => r.Financeur === names.get(org));
     assert.ok(row, `a fed line of ${names.get(org)}`);
+    assert.equal(shownCents(row['Prévu']), typedCents(amount), `${names.get(org)}: planned = granted`);
     assert.equal(shownCents(row['Engagé']), typedCents(amount), `${names.get(org)}: committed = granted`);
     assert.equal(shownCents(row['Payé']), paidBy.get(org), `${names.get(org)}: paid = the instalments`);
     assert.equal(row['Année'], fields.starts_on.slice(-4), `${names.get(org)}: the project's year`);
@@ -530,6 +540,7 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   const totalRow = await cmPage.locator('table', { has: cmPage.locator('caption', { hasText: "Lignes budgétaires de l'action" }) })
     .locator('tfoot tr').first().evaluate((r) => [...r.querySelectorAll('th, td')].map((c) => c.innerText));
   const grantedTotal = [...granted.values()].reduce((s, a) => s + typedCents(a), 0);
+  assert.equal(shownCents(totalRow[1]), grantedTotal, "the action's planned total (no other line)");
   assert.equal(shownCents(totalRow[2]), grantedTotal, "the action's committed total");
   assert.equal(shownCents(totalRow[3]), paidTotal, "the action's paid total");
   await shoot(cmPage, 'funding-fed-action');
