@@ -41,8 +41,9 @@ typedef struct who {
     char csrf[MG_AUTH_TOKEN_CHARS + 1];
 } who;
 
-static who lead, applicant, other_app, f1_instr, f1_manager, f2_instr, f3_instr, anonymous;
-static int64_t org_app, org_other, org_f1, org_f2, org_f3, window_id;
+static who lead, applicant, other_app, f1_instr, f1_manager, f2_instr, f3_instr, f4_instr,
+    anonymous;
+static int64_t org_app, org_other, org_f1, org_f2, org_f3, org_f4, window_id;
 static int serial;
 
 static void login_as(who *w, int64_t org, mg_auth_role role, const char *tag)
@@ -111,17 +112,20 @@ static int setup(void **state)
     org_f1 = org_new("Cofinanceur un", "ars", NULL, NULL);
     org_f2 = org_new("Cofinanceur deux", "cpam", NULL, NULL);
     org_f3 = org_new("Cofinanceur trois", "epci", NULL, NULL);
+    org_f4 = org_new("Cofinanceur quatre", "region", NULL, NULL);
     login_as(&applicant, org_app, MG_ROLE_MANAGER, "demandeur");
     login_as(&other_app, org_other, MG_ROLE_MANAGER, "autre");
     login_as(&f1_instr, org_f1, MG_ROLE_INSTRUCTOR, "instructeur1");
     login_as(&f1_manager, org_f1, MG_ROLE_MANAGER, "gestion1");
     login_as(&f2_instr, org_f2, MG_ROLE_INSTRUCTOR, "instructeur2");
     login_as(&f3_instr, org_f3, MG_ROLE_INSTRUCTOR, "instructeur3");
-    const int64_t funders[] = {org_f1, org_f2, org_f3};
+    login_as(&f4_instr, org_f4, MG_ROLE_INSTRUCTOR, "instructeur4");
+    /* f4 is a co-funder of the window that the request does not address. */
+    const int64_t funders[] = {org_f1, org_f2, org_f3, org_f4};
     mg_subsidy_errors errs = {0};
     mg_diag d = {{0}};
     if (mg_subsidy_window_create(app->db, 0, web_org_id, "Guichet de test (exemple)", "", 0,
-                                 funders, 3, true, &window_id, &errs, &d))
+                                 funders, 4, true, &window_id, &errs, &d))
         fail_msg("window: %s", d.msg);
     return 0;
 }
@@ -381,7 +385,7 @@ static void test_story(void **state)
     json_decref(call(&other_app, "GET", "/api/v1/subsidy-requests?as=applicant&organisation=0",
                      NULL, 404));
     {
-        char q[192];
+        char q[640];
         snprintf(q, sizeof q, "/api/v1/subsidy-requests%s", body);
         json_decref(call(&other_app, "GET", q, NULL, 404));
     }
@@ -402,7 +406,17 @@ static void test_story(void **state)
                         jstr(json_object_get(missing, "error"), "message"));
     json_decref(hidden);
     json_decref(missing);
-    json_decref(call(&f1_instr, "GET", path, NULL, 200));
+    /* f4, a co-funder of the window the request does not address: 404 too. */
+    json_decref(call(&f4_instr, "GET", path, NULL, 404));
+    snprintf(body, sizeof body, "?as=funder&organisation=%lld", (long long)org_f4);
+    assert_false(listed(&f4_instr, body, id));
+    json_t *seen = call(&f1_instr, "GET", path, NULL, 200);
+    /* The instructors' side reads the opinions; the applicant's does not. */
+    assert_non_null(json_object_get(part_of(seen, org_f1), "opinion_text"));
+    json_decref(seen);
+    seen = call(&applicant, "GET", path, NULL, 200);
+    assert_null(json_object_get(part_of(seen, org_f1), "opinion_text"));
+    json_decref(seen);
     snprintf(body, sizeof body, "?as=funder&organisation=%lld", (long long)org_f1);
     assert_true(listed(&f1_instr, body, id));
     snprintf(body, sizeof body, "?as=funder&organisation=%lld", (long long)org_f3);
