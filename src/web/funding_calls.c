@@ -10,7 +10,8 @@
  *   GET  /guichet/appels/{cid}                a call, its budgets, a link to answer it (public)
  *   GET  /guichet/financeurs/{org}            a co-funder's figures and its requests, by page
  *   GET  /guichet/financeurs/{org}/demandes.xlsx   the same as a workbook
- *   GET  /guichet/donnees/subventions.csv     granted parts, SCDL « subventions » (public)
+ *   GET  /guichet/donnees/subventions.csv     granted parts, SCDL « subventions » (public;
+ *                                             ?exemples=1: the example rows too)
  *
  * Rights (auth/authz.c): a window is seen by anyone signed in
  * (MG_AUTH_OBJ_SUBSIDY_WINDOW VIEW); created by whoever may CREATE one in
@@ -1207,8 +1208,11 @@ static int open_data_csv(web_ctx *ctx)
     FILE *out = open_memstream(&data, &len);
     if (!out)
         return MG_ENOMEM;
+    /* ?exemples=1 asks for the demo's example rows too. */
+    const char *ex = mg_http_query(ctx->req, "exemples");
+    bool examples = ex && strcmp(ex, "1") == 0;
     mg_diag d = {{0}};
-    int rc = mg_subsidy_open_data(ctx->app->db, out, false, &d);
+    int rc = mg_subsidy_open_data(ctx->app->db, out, examples, &d);
     if (fclose(out) != 0 && rc == 0)
         rc = mg_diag_set(&d, MG_ENOMEM, NULL, 0, 0, "cannot write the open-data file");
     if (rc == 0)

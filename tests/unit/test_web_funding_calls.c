@@ -351,6 +351,15 @@ static void test_funder_pages(void **state)
         lines += *p == '\n';
     assert_int_equal(lines, 1 + 18);
     mg_http_response_free(&r);
+    /* The fixture's window is an example but its requests are not: asking
+     * for the examples too gives the same rows. */
+    r = as(&anonymous, "GET", "/guichet/donnees/subventions.csv?exemples=1", NULL);
+    assert_int_equal(r.status, 200);
+    lines = 0;
+    for (const char *p = text(&r); *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + 18);
+    mg_http_response_free(&r);
 }
 
 int main(void)
