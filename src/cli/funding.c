@@ -72,7 +72,9 @@ static void help(void)
         "is reported with its number and field, and nothing is written (exit 3). It\n"
         "prints one CSV row per request: index, id, state.\n"
         "  --as ACCOUNT     the account id the steps are recorded in the name of\n"
-        "                   (the operator who loads them; default: the command line)\n"
+        "                   (the operator who loads them); needed by the steps of\n"
+        "                   the instruction (route, opinion, question, answer,\n"
+        "                   decision), which the module records as an account's\n"
         "  --dry-run        check only, write nothing\n"
         "remind queues the reminders of final reports due on the day (for cron) and\n"
         "prints how many were queued.\n"
@@ -801,6 +803,18 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                            : "champ inconnu pour l'étape « %s »",
                        step);
             }
+        }
+        /* The instruction records who routed, asked, answered and decided
+         * as an account (routed_by, decided_by, a message's author). */
+        bool instruction = !strcmp(step, "route") || !strcmp(step, "opinion") ||
+                           !strcmp(step, "question") || !strcmp(step, "answer") ||
+                           !strcmp(step, "decision");
+        if (instruction && !ic->by) {
+            snprintf(field, sizeof field, "steps[%zu]", k);
+            refuse(ic, req, field,
+                   "l'étape « %s » est enregistrée au nom d'un compte : donnez-le avec --as",
+                   step);
+            continue;
         }
         int64_t fid = json_integer_value(json_object_get(s, "funder"));
         part_sim *p = fid ? sim_part(sim, fid) : NULL;

@@ -122,7 +122,9 @@ d['requests'][1]['lines'][0]['amount']='1,2,3'"
         expect_err "${f%%:*}\.json: ${f#*:}"
         expect_err "nothing imported"
     done
-    expect_exit 0 "$MAILLAGE" funding import --database "$db" --dry-run "$src"
+    expect_exit 3 "$MAILLAGE" funding import --database "$db" "$src"
+    expect_err "request 1: steps\[[0-9]+\]: .*--as"
+    expect_exit 0 "$MAILLAGE" funding import --database "$db" --as "$OPERATOR" --dry-run "$src"
     after=$("${dump[@]}")
     if [ "$before" = "$after" ]; then ok; else fail "a refused import or the dry run changed $db"; fi
 
