@@ -2051,21 +2051,90 @@ int mg_subsidy_renew(mg_db *db, int64_t by, int64_t from, int64_t *id_out, mg_di
 #define ROW_SUMS                                                                                \
     "CASE WHEN r.state = 'draft' THEN (SELECT COALESCE(SUM(l.amount_cents), 0) "                \
     "FROM subsidy_budget_lines l WHERE l.request_id = r.id AND l.funder_id IS NOT NULL) "       \
-    "ELSE (SELECT COALESCE(SUM(p.asked_cents), 0) FROM subsidy_request_funders p "              \
-    "WHERE p.request_id = r.id) END, "                                                          \
-    "(SELECT COALESCE(SUM(p.granted_cents), 0) FROM subsidy_request_funders p "                 \
-    "WHERE p.request_id = r.id), "                                                              \
-    "(SELECT COALESCE(SUM(p.paid_cents), 0) FROM subsidy_request_funders p "                    \
-    "WHERE p.request_id = r.id), "
+    "ELSE (SELECT COALESCE(SUM(x.asked_cents), 0) FROM subsidy_request_funders x "              \
+    "WHERE x.request_id = r.id) END, "                                                          \
+    "(SELECT COALESCE(SUM(x.granted_cents), 0) FROM subsidy_request_funders x "                 \
+    "WHERE x.request_id = r.id), "                                                              \
+    "(SELECT COALESCE(SUM(x.paid_cents), 0) FROM subsidy_request_funders x "                    \
+    "WHERE x.request_id = r.id), "
+
+/* A statement's text and its parameters, built together so that each
+ * condition adds only the parameters it uses (?1, ?2… in order). */
+typedef struct sql_builder {
+    char sql[3072];
+    size_t len;
+    mg_db_param p[8];
+    size_t n;
+    bool overflow;
+} sql_builder;
+
+static void sb_add(sql_builder *b, const char *text)
+{
+    size_t l = strlen(text);
+    if (b->len + l >= sizeof b->sql) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->sql + b->len, text, l + 1);
+    b->len += l;
+}
+
+/* Appends `before`, the placeholder of parameter p (its number), `after`. */
+static void sb_param(sql_builder *b, const char *before, mg_db_param p, const char *after)
+{
+    if (b->n >= sizeof b->p / sizeof b->p[0]) {
+        b->overflow = true;
+        return;
+    }
+    b->p[b->n++] = p;
+    char num[16];
+    snprintf(num, sizeof num, "?%d", (int)b->n);
+    sb_add(b, before);
+    sb_add(b, num);
+    sb_add(b, after);
+}
 
 struct list_tx {
     const mg_subsidy_filter *f;
     const char *state;
-    char year[8];
+    char year[8], year_next[8]; /* "" all; the start year and the next */
     size_t limit;
     mg_subsidy_row **out;
     size_t *n, *total;
 };
+
+/* The conditions of a list (after WHERE), with their parameters: whose
+ * rows, the state, the year. The funder's list reads its parts (p), the
+ * others the requests (r); a year needs r in both. A part is routed when
+ * it left "addressed" by routing: every state but "addressed", and a part
+ * closed while addressed has no routed_at. */
+static void list_where(sql_builder *b, const struct list_tx *t)
+{
+    const mg_subsidy_filter *f = t->f;
+    if (f->funder_id > 0) {
+        sb_param(b, "p.funder_id = ", MG_DB_INT(f->funder_id),
+                 " AND p.state <> 'addressed' AND (p.state <> 'closed' "
+                 "OR p.routed_at IS NOT NULL)");
+        if (t->state[0])
+            sb_param(b, " AND p.state = ", MG_DB_TEXT(t->state), "");
+    } else if (f->applicant_id > 0) {
+        sb_param(b, "r.applicant_id = ", MG_DB_INT(f->applicant_id), "");
+        if (t->state[0])
+            sb_param(b, " AND r.state = ", MG_DB_TEXT(t->state), "");
+    } else {
+        sb_param(b, "r.window_id IN (SELECT w.id FROM subsidy_windows w WHERE w.lead_id = ",
+                 MG_DB_INT(f->lead_id), ")");
+        if (t->state[0])
+            sb_param(b, " AND r.state = ", MG_DB_TEXT(t->state), "");
+        else
+            sb_add(b, " AND r.state <> 'draft'");
+    }
+    /* Dates as text: "YYYY" <= starts_on < "YYYY+1" are the days of YYYY. */
+    if (t->year[0]) {
+        sb_param(b, " AND r.starts_on >= ", MG_DB_TEXT(t->year), "");
+        sb_param(b, " AND r.starts_on < ", MG_DB_TEXT(t->year_next), "");
+    }
+}
 
 static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
@@ -2076,57 +2145,59 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     *t->total = 0;
     const mg_subsidy_filter *f = t->f;
     bool funder = f->funder_id > 0;
-    int64_t who = f->applicant_id > 0 ? f->applicant_id : f->lead_id > 0 ? f->lead_id
-                                                                           : f->funder_id;
-    /* ?1 who, ?2 state ("" all), ?3 year ("" all); ?4 limit, ?5 offset. */
-    const char *from_where;
-    if (funder)
-        from_where = "FROM subsidy_request_funders p JOIN subsidy_requests r "
-                     "ON r.id = p.request_id JOIN organisations o ON o.id = r.applicant_id "
-                     "WHERE p.funder_id = ?1 AND p.routed_at IS NOT NULL "
-                     "AND (CAST(?2 AS TEXT) = '' OR p.state = ?2) "
-                     "AND (CAST(?3 AS TEXT) = '' OR substr(COALESCE(r.starts_on, ''), 1, 4) = ?3) ";
-    else if (f->applicant_id > 0)
-        from_where = "FROM subsidy_requests r JOIN organisations o ON o.id = r.applicant_id "
-                     "WHERE r.applicant_id = ?1 AND (CAST(?2 AS TEXT) = '' OR r.state = ?2) "
-                     "AND (CAST(?3 AS TEXT) = '' OR substr(COALESCE(r.starts_on, ''), 1, 4) = ?3) ";
-    else
-        from_where = "FROM subsidy_requests r JOIN organisations o ON o.id = r.applicant_id "
-                     "WHERE r.window_id IN (SELECT w.id FROM subsidy_windows w "
-                     "WHERE w.lead_id = ?1) AND r.state <> 'draft' "
-                     "AND (CAST(?2 AS TEXT) = '' OR r.state = ?2) "
-                     "AND (CAST(?3 AS TEXT) = '' OR substr(COALESCE(r.starts_on, ''), 1, 4) = ?3) ";
-    char sql[2048];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) %s", from_where);
+    /* The FROM of the ids: the funder's parts (with its requests for a
+     * year), or the requests. */
+    const char *from = funder ? (t->year[0] ? "FROM subsidy_request_funders p JOIN "
+                                              "subsidy_requests r ON r.id = p.request_id WHERE "
+                                            : "FROM subsidy_request_funders p WHERE ")
+                              : "FROM subsidy_requests r WHERE ";
+    sql_builder cb = {0};
+    sb_add(&cb, "SELECT COUNT(*) ");
+    sb_add(&cb, from);
+    list_where(&cb, t);
+    int rc = 0;
     int64_t total = 0;
-    int rc = mg_db_query_int(c, sql,
-                             MG_DB_PARAMS(MG_DB_INT(who), MG_DB_TEXT(t->state),
-                                          MG_DB_TEXT(t->year)),
-                             &total, d);
+    if (cb.overflow)
+        rc = mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "mg_subsidy_list: statement too long");
+    else
+        rc = mg_db_query_int(c, cb.sql, cb.p, cb.n, &total, d);
     if (rc < 0)
         return rc;
     *t->total = (size_t)total;
     if (total == 0 || f->offset >= (size_t)total)
         return 0;
-    if (funder)
-        snprintf(sql, sizeof sql,
-                 "SELECT r.id, r.title, r.applicant_id, o.name, r.state, p.state, "
-                 "p.asked_cents, COALESCE(p.granted_cents, 0), p.paid_cents, "
-                 "COALESCE(r.filed_at, ''), COALESCE(r.starts_on, ''), r.is_example %s"
-                 "ORDER BY p.request_id DESC LIMIT ?4 OFFSET ?5",
-                 from_where);
-    else
-        snprintf(sql, sizeof sql,
-                 "SELECT r.id, r.title, r.applicant_id, o.name, r.state, '', " ROW_SUMS
-                 "COALESCE(r.filed_at, ''), COALESCE(r.starts_on, ''), r.is_example %s"
-                 "ORDER BY r.id DESC LIMIT ?4 OFFSET ?5",
-                 from_where);
+    /* The page's ids first (from the indexes, sorted without the rows'
+     * text), then their rows. */
+    sql_builder pb = {0};
+    if (funder) {
+        sb_add(&pb, "SELECT r.id, r.title, r.applicant_id, o.name, r.state, p.state, "
+                    "p.asked_cents, COALESCE(p.granted_cents, 0), p.paid_cents, "
+                    "COALESCE(r.filed_at, ''), COALESCE(r.starts_on, ''), r.is_example "
+                    "FROM (SELECT p.request_id AS id ");
+        sb_add(&pb, from);
+        list_where(&pb, t);
+        sb_param(&pb, " ORDER BY p.request_id DESC LIMIT ", MG_DB_INT((int64_t)t->limit), "");
+        sb_param(&pb, " OFFSET ", MG_DB_INT((int64_t)f->offset),
+                 ") g JOIN subsidy_request_funders p ON p.request_id = g.id ");
+        sb_param(&pb, "AND p.funder_id = ", MG_DB_INT(f->funder_id),
+                 " JOIN subsidy_requests r ON r.id = g.id JOIN organisations o "
+                 "ON o.id = r.applicant_id ORDER BY g.id DESC");
+    } else {
+        sb_add(&pb, "SELECT r.id, r.title, r.applicant_id, o.name, r.state, '', " ROW_SUMS
+                    "COALESCE(r.filed_at, ''), COALESCE(r.starts_on, ''), r.is_example "
+                    "FROM (SELECT r.id AS id ");
+        sb_add(&pb, from);
+        list_where(&pb, t);
+        sb_param(&pb, " ORDER BY r.id DESC LIMIT ", MG_DB_INT((int64_t)t->limit), "");
+        sb_param(&pb, " OFFSET ", MG_DB_INT((int64_t)f->offset),
+                 ") g JOIN subsidy_requests r ON r.id = g.id JOIN organisations o "
+                 "ON o.id = r.applicant_id ORDER BY g.id DESC");
+    }
     mg_db_stmt *q = NULL;
-    rc = mg_db_prepare_with(c, sql,
-                            MG_DB_PARAMS(MG_DB_INT(who), MG_DB_TEXT(t->state),
-                                         MG_DB_TEXT(t->year), MG_DB_INT((int64_t)t->limit),
-                                         MG_DB_INT((int64_t)f->offset)),
-                            &q, d);
+    if (pb.overflow)
+        rc = mg_diag_set(d, MG_ELIMIT, NULL, 0, 0, "mg_subsidy_list: statement too long");
+    else
+        rc = mg_db_prepare_with(c, pb.sql, pb.p, pb.n, &q, d);
     mg_subsidy_row *v = NULL;
     if (rc == 0 && !(v = calloc(t->limit, sizeof *v)))
         rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
@@ -2186,8 +2257,10 @@ int mg_subsidy_list(mg_db *db, const mg_subsidy_filter *f, mg_subsidy_row **out,
     struct list_tx t = {.f = f, .state = state, .out = out, .n = n, .total = total};
     if (f->year < 0 || f->year > 9999)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "année hors bornes : %d", f->year);
-    if (f->year > 0)
+    if (f->year > 0) {
         snprintf(t.year, sizeof t.year, "%04d", f->year);
+        snprintf(t.year_next, sizeof t.year_next, "%04d", (f->year + 1) % 100000);
+    }
     t.limit = f->limit == 0 ? 50 : f->limit > MG_SUBSIDY_PAGE_MAX ? MG_SUBSIDY_PAGE_MAX
                                                                    : f->limit;
     return mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);

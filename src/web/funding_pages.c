@@ -920,7 +920,8 @@ static void lines_table(mg_buf *b, const mg_subsidy_line *l, size_t n, mg_subsid
 static void request_content(mg_buf *b, const mg_subsidy_request *r, const mg_subsidy_line *l,
                             size_t n)
 {
-    mg_buf_puts(b, "<section aria-labelledby=\"contenu-demande\"><h2 id=\"contenu-demande\">Contenu de la "
+    mg_buf_puts(b, "<section aria-labelledby=\"contenu-demande\">"
+                   "<h2 id=\"contenu-demande\">Contenu de la "
                    "demande</h2>\n<h3>1. Identification de l'organisme</h3>\n<dl>");
     dl_text(b, "Nom de l'organisme", r->name);
     dl_text(b, "Sigle", r->acronym);
