@@ -508,7 +508,36 @@ static void test_story(void **state)
     assert_int_equal(jint(json_object_get(j, "all"), "paid_cents"), cents_of("2000.25"));
     json_decref(j);
     json_decref(call(&applicant, "GET", path, NULL, 404));
-    json_decref(call(&applicant, "GET", "/api/v1/subsidy-windows", NULL, 200));
+    snprintf(path, sizeof path, "/api/v1/subsidy-funders/%lld/requests.xlsx", (long long)org_f1);
+    res = send_as(&f1_instr, "GET", path, NULL, NULL, 0);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.content_type, "spreadsheetml"));
+    assert_true(res.body.len > 4 && memcmp(res.body.data, "PK", 2) == 0);
+    mg_http_response_free(&res);
+
+    /* The version kept at filing holds the form as filed. */
+    snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld/versions", (long long)id);
+    j = call(&f1_instr, "GET", path, NULL, 200);
+    json_t *vs = json_object_get(j, "versions");
+    assert_true(json_array_size(vs) >= 1);
+    assert_string_equal(jstr(json_array_get(vs, 0), "reason"), "filed");
+    assert_true(json_is_object(json_object_get(json_array_get(vs, 0), "data")));
+    json_decref(j);
+
+    /* The window with its four co-funders. */
+    j = call(&applicant, "GET", "/api/v1/subsidy-windows", NULL, 200);
+    json_t *ws = json_object_get(j, "windows");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(ws); i++)
+        if (jint(json_array_get(ws, i), "id") == window_id) {
+            found = true;
+            assert_int_equal(json_array_size(json_object_get(json_array_get(ws, i), "funders")),
+                             4);
+        }
+    assert_true(found);
+    json_decref(j);
+    json_decref(call(&applicant, "GET", "/api/v1/subsidy-calls", NULL, 200));
+    json_decref(call(&applicant, "GET", "/api/v1/subsidy-calls?window=x", NULL, 400));
 }
 
 int main(void)
