@@ -16,6 +16,7 @@
 #include "audit/audit.h"
 #include "contracts/budget.h"
 #include "core/utf8.h"
+#include "funding/aftergrant.h"
 #include "funding/instruction.h"
 #include "funding/internal.h"
 #include "mail/mail.h"
@@ -335,7 +336,7 @@ static int route_one(mg_db_conn *c, struct route_tx *t, const req_info *r, int64
                        "routed_by = ?4, updated_at = ?3 "
                        "WHERE request_id = ?1 AND funder_id = ?2 AND state = 'addressed'",
                        MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(funder), MG_DB_TEXT(now),
-                                    MG_DB_INT(t->by)),
+                                    (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL)),
                        &changed, d);
     if (rc < 0)
         return rc;
@@ -477,7 +478,7 @@ static int add_funder_body(mg_db_conn *c, void *ctx, mg_diag *d)
                    "state, added_by_lead, routed_at, routed_by, updated_at) "
                    "VALUES (?1, ?2, ?3, 'received', 1, ?4, ?5, ?4)",
                    MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
-                                MG_DB_INT(asked), MG_DB_TEXT(now), MG_DB_INT(t->by)),
+                                MG_DB_INT(asked), MG_DB_TEXT(now), (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL)),
                    NULL, d);
     if (rc < 0)
         return rc;
@@ -554,7 +555,7 @@ static int opinion_body(mg_db_conn *c, void *ctx, mg_diag *d)
                    "AND state IN ('received', 'in_instruction', 'to_complete')",
                    MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
                                 MG_DB_TEXT(t->key), MG_DB_TEXT(t->text ? t->text : ""),
-                                MG_DB_INT(t->by), MG_DB_TEXT(now)),
+                                (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL), MG_DB_TEXT(now)),
                    &changed, d);
     if (rc < 0)
         return rc;
@@ -641,7 +642,7 @@ static int question_body(mg_db_conn *c, void *ctx, mg_diag *d)
                          "author_org_id, body, created_at) "
                          "VALUES (?1, ?2, 'question', ?3, ?2, ?4, ?5) RETURNING id",
                          MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
-                                      MG_DB_INT(t->by), MG_DB_TEXT(t->text), MG_DB_TEXT(now)),
+                                      (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL), MG_DB_TEXT(t->text), MG_DB_TEXT(now)),
                          &t->message_id, d);
     if (rc == MG_ENOTFOUND)
         rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "DATABASE: the new question has no id");
@@ -743,7 +744,7 @@ static int answer_body(mg_db_conn *c, void *ctx, mg_diag *d)
                          "author_org_id, body, answers_id, created_at) "
                          "VALUES (?1, ?2, 'answer', ?3, ?4, ?5, ?6, ?7) RETURNING id",
                          MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(funder),
-                                      MG_DB_INT(t->by), MG_DB_INT(r.applicant_id),
+                                      (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL), MG_DB_INT(r.applicant_id),
                                       MG_DB_TEXT(t->text), MG_DB_INT(t->question_id),
                                       MG_DB_TEXT(now)),
                          &t->message_id, d);
@@ -879,7 +880,7 @@ static int decide_body(mg_db_conn *c, void *ctx, mg_diag *d)
                          "AND state IN ('received', 'in_instruction')",
                    MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_INT(t->funder_id),
                                 MG_DB_TEXT(state), MG_DB_TEXT(t->text ? t->text : ""),
-                                MG_DB_INT(t->by), MG_DB_TEXT(now),
+                                (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL), MG_DB_TEXT(now),
                                 granted ? MG_DB_INT(granted) : MG_DB_NULL),
                    &changed, d);
     if (rc < 0)
@@ -892,15 +893,11 @@ static int decide_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_subsidy_errors_add(t->errs, "decision", "%s", why);
         return mg_subsidy_refuse(t->errs, d);
     }
-    if (granted && r.action_id) {
-        mg_budget_nature nature = MG_BUDGET_OPERATION;
-        if (mg_budget_nature_parse(r.nature, &nature) != 0)
-            nature = MG_BUDGET_OPERATION;
-        rc = mg_budget_feed_in(c, t->by, r.action_id, t->request_id, t->funder_id, r.year,
-                               nature, granted, 0, d);
-        if (rc < 0)
-            return rc;
-    }
+    /* A grant feeds the action's budget line by the rule payments follow
+     * too (aftergrant.h), and opens the final report it calls for. */
+    if (granted && ((rc = mg_subsidy_feed_part(c, t->by, t->request_id, t->funder_id, d)) < 0 ||
+                    (rc = mg_subsidy_report_ensure(c, t->request_id, d)) < 0))
+        return rc;
     char f_state[48], f_granted[48], f_reason[48], g[24];
     part_field(f_state, t->funder_id, "state");
     part_field(f_granted, t->funder_id, "granted_cents");

@@ -71,7 +71,7 @@ static int add_body(mg_db_conn *c, void *ctx, mg_diag *d)
                          "author_org_id, body, created_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                          MG_DB_PARAMS(MG_DB_INT(t->request_id), MG_DB_TEXT(kind),
-                                      MG_DB_INT(t->by),
+                                      (t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL),
                                       t->author_org > 0 ? MG_DB_INT(t->author_org) : MG_DB_NULL,
                                       MG_DB_TEXT(t->body), MG_DB_TEXT(now)),
                          &t->id, d);
