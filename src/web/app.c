@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "io/jsonstream.h"
 #include "web/contracts_web.h"
+#include "funding/instruction.h"
 #include "web/funding_web.h"
 #include "web/web.h"
 
@@ -376,6 +377,8 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
         memcpy(a->public_url, cfg->public_url, len);
         a->public_url[len] = '\0';
         a->secure = strncmp(a->public_url, "https://", 8) == 0;
+        /* The single window's mails link to the request's page there. */
+        mg_subsidy_set_public_url(a->public_url);
     }
     a->router = mg_router_new();
     if (!a->router) {

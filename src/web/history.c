@@ -50,6 +50,25 @@ static const struct {
     {"minutes", "Compte rendu"},
     {"add_participant", "Ajout d'un participant"},
     {"remove_participant", "Retrait d'un participant"},
+    /* The single window (issue 16). */
+    {"file", "Dépôt"},
+    {"renew", "Renouvellement"},
+    {"attach", "Ajout d'une pièce"},
+    {"detach", "Retrait d'une pièce"},
+    {"route", "Orientation vers les cofinanceurs"},
+    {"add_funder", "Ajout d'un cofinanceur"},
+    {"opinion", "Avis"},
+    {"question", "Question au demandeur"},
+    {"answer", "Réponse du demandeur"},
+    {"decide", "Décision"},
+    {"message", "Message"},
+    {"outcome", "Avis de la commission"},
+    {"pay", "Versement"},
+    {"agreement", "Convention"},
+    {"save_report", "Compte rendu enregistré"},
+    {"file_report", "Compte rendu déposé"},
+    {"remind", "Relance"},
+    {"feed", "Ligne alimentée par une subvention"},
 };
 
 static const char *verb_fr(const char *verb)
