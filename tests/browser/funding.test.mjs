@@ -522,6 +522,15 @@ test('the single window: a request to three co-funders, routed, questioned, gran
   assert.match(norm(await appPage.locator('main').innerText()), /Compte rendu financier Déposé le \d{2}\/\d{2}\/\d{4}/, 'the report is filed');
   await shoot(appPage, 'funding-reported-request');
 
+  // --- What the co-funders and the lead see of it afterwards -----------
+  await visit(arsPage, `/guichet/financeurs/${ars.organisation}`, "the ARS's requests and figures");
+  assert.ok(norm(await arsPage.locator('main').innerText()).includes(PROJECT), 'the request among the ARS\'s');
+  await visit(leadPage, windowPath, 'the window with its request, for the lead');
+  assert.ok(norm(await leadPage.locator('main').innerText()).includes(PROJECT), 'the request among the window\'s');
+  await visit(leadPage, `${requestPath}/compte-rendu`, 'the filed final report, for the lead');
+  assert.match(norm(await leadPage.locator('main').innerText()), /Déposé le \d{2}\/\d{2}\/\d{4}/, 'the lead reads the filed report');
+  assert.equal(await leadPage.getByRole('button', { name: 'Déposer le compte rendu' }).count(), 0, 'no report form for the lead');
+
   // --- The contract's action, fed by the two grants ----------------------
   await visit(cmPage, actionPath, "the action's page, fed by the grants");
   const lines = await tableObjects(cmPage, "Lignes budgétaires de l'action");
