@@ -233,20 +233,34 @@ static const char **slot(mg_subsidy_request_input *in, const ffield *f)
     return (const char **)((char *)in + f->offset);
 }
 
-/* Rows of the budget table: a fixed number of empty ones on each side. */
-enum { EXPENSE_ROWS = 12, RESOURCE_ROWS = 12 };
-
+/*
+ * The budget table has one row per account of the form, and on account 74
+ * one row per co-funder of the window and one for the other subsidies:
+ * each row is one amount, its input named after its account
+ * ("amount_64", "amount_74_<co-funder id>", "amount_74"). A form is sent
+ * as at most MG_HTTP_MAX_PARAMS pairs (64): the CERFA's ~30 fields and
+ * 19 accounts leave room for 12 co-funders, not for a label, an account
+ * and a co-funder chosen in each of many free rows. Row k (from 1) is the
+ * k-th line of the input given to the store, so that its refusals
+ * ("line_<k>_amount") come back beside their row.
+ */
 typedef struct form_row {
-    mg_subsidy_side side;
-    const char *account, *label, *amount, *funder;
+    const mg_subsidy_account *account;
+    int64_t funder_id;             /* a co-funder's 74 row; 0 otherwise */
+    const char *funder_name;
+    char name[48];                 /* the input's name */
+    const char *amount;            /* as typed or stored; "" empty */
+    char funder_text[24];          /* funder_id as text, "" none */
 } form_row;
+
+enum { FORM_ROWS_MAX = 20 + MG_SUBSIDY_FUNDERS_MAX };
 
 /* A form as typed or filled from a draft, with what was refused. */
 typedef struct form_state {
     mg_subsidy_request_input in;    /* the fields, request memory */
-    form_row rows[MG_SUBSIDY_LINES_MAX];
+    form_row rows[FORM_ROWS_MAX];
     size_t nrows;
-    mg_subsidy_line_input lines[MG_SUBSIDY_LINES_MAX];
+    mg_subsidy_line_input lines[FORM_ROWS_MAX];
     mg_subsidy_errors errs;
     int64_t window_id, request_id, applicant_id;
     mg_subsidy_window window;
@@ -301,54 +315,65 @@ static int read_window(web_ctx *ctx, form_state *f, mg_diag *d)
     return rc;
 }
 
-static bool funder_has_row(const form_state *f, int64_t fid)
-{
-    for (size_t k = 0; k < f->nrows; k++) {
-        int64_t v = 0;
-        if (f->rows[k].funder && mg_parse_id(f->rows[k].funder, INT64_MAX, &v, NULL) == 0 &&
-            v == fid)
-            return true;
-    }
-    return false;
-}
-
-static void add_row(form_state *f, mg_subsidy_side side, const char *account,
-                    const char *label, const char *amount, const char *funder)
-{
-    if (f->nrows < MG_SUBSIDY_LINES_MAX)
-        f->rows[f->nrows++] = (form_row){side, account, label, amount, funder};
-}
-
-/* The rows of a form drawn from stored lines (none for a new request):
- * the expenses, empty ones up to EXPENSE_ROWS; the resources, one row on
- * account 74 for each co-funder of the window not named yet, empty ones
- * up to RESOURCE_ROWS. */
-static void rows_from_lines(web_ctx *ctx, form_state *f, const mg_subsidy_line *l, size_t n)
+/* The rows of the budget table for the window's co-funders (at most
+ * MG_SUBSIDY_FUNDERS_MAX of them), all empty. */
+static void layout_rows(form_state *f)
 {
     f->nrows = 0;
-    size_t ne = 0, nr = 0;
-    for (size_t i = 0; i < n; i++)
-        if (l[i].side == MG_SUBSIDY_EXPENSE) {
-            add_row(f, MG_SUBSIDY_EXPENSE, dupr(ctx, l[i].account), dupr(ctx, l[i].label),
-                    cents_text(ctx, l[i].amount_cents), "");
-            ne++;
+    size_t na = 0;
+    const mg_subsidy_account *acc = mg_subsidy_accounts(&na);
+    for (size_t i = 0; i < na && f->nrows < FORM_ROWS_MAX; i++) {
+        if (strcmp(acc[i].code, "74") == 0) {
+            for (size_t k = 0; k < f->nfunders && k < MG_SUBSIDY_FUNDERS_MAX; k++) {
+                form_row *r = &f->rows[f->nrows++];
+                *r = (form_row){.account = &acc[i], .funder_id = f->funders[k].id,
+                                .funder_name = f->funders[k].name, .amount = ""};
+                snprintf(r->name, sizeof r->name, "amount_74_%lld",
+                         (long long)f->funders[k].id);
+                snprintf(r->funder_text, sizeof r->funder_text, "%lld",
+                         (long long)f->funders[k].id);
+            }
         }
-    for (size_t i = ne; i < EXPENSE_ROWS || i < ne + 2; i++)
-        add_row(f, MG_SUBSIDY_EXPENSE, "", "", "", "");
-    for (size_t i = 0; i < n; i++)
-        if (l[i].side == MG_SUBSIDY_RESOURCE) {
-            add_row(f, MG_SUBSIDY_RESOURCE, dupr(ctx, l[i].account), dupr(ctx, l[i].label),
-                    cents_text(ctx, l[i].amount_cents),
-                    l[i].funder_id ? int_text(ctx, l[i].funder_id) : "");
-            nr++;
-        }
-    for (size_t k = 0; k < f->nfunders; k++)
-        if (!funder_has_row(f, f->funders[k].id)) {
-            add_row(f, MG_SUBSIDY_RESOURCE, "74", "", "", int_text(ctx, f->funders[k].id));
-            nr++;
-        }
-    for (size_t i = nr; i < RESOURCE_ROWS || i < nr + 2; i++)
-        add_row(f, MG_SUBSIDY_RESOURCE, "", "", "", "");
+        form_row *r = &f->rows[f->nrows++];
+        *r = (form_row){.account = &acc[i], .amount = ""};
+        snprintf(r->name, sizeof r->name, "amount_%s", acc[i].code);
+    }
+}
+
+/* The row of a stored line: its co-funder's, or its account's (a line of
+ * account 74 naming no co-funder of the window: the other subsidies). */
+static int row_of_line(const form_state *f, const mg_subsidy_line *l)
+{
+    int plain = -1;
+    for (size_t k = 0; k < f->nrows; k++) {
+        const form_row *r = &f->rows[k];
+        if (strcmp(r->account->code, l->account) != 0)
+            continue;
+        if (r->funder_id && r->funder_id == l->funder_id)
+            return (int)k;
+        if (!r->funder_id)
+            plain = (int)k;
+    }
+    return plain;
+}
+
+/* The rows filled from stored lines: lines of the same row are summed
+ * (a draft written through the API may have several lines per account). */
+static void rows_from_lines(web_ctx *ctx, form_state *f, const mg_subsidy_line *l, size_t n)
+{
+    layout_rows(f);
+    int64_t sum[FORM_ROWS_MAX] = {0};
+    bool any[FORM_ROWS_MAX] = {0};
+    for (size_t i = 0; i < n; i++) {
+        int k = row_of_line(f, &l[i]);
+        if (k < 0)
+            continue;
+        sum[k] += l[i].amount_cents;
+        any[k] = true;
+    }
+    for (size_t k = 0; k < f->nrows; k++)
+        if (any[k])
+            f->rows[k].amount = cents_text(ctx, sum[k]);
 }
 
 /* The fields of a stored request as the form shows them. */
@@ -397,34 +422,10 @@ static void read_posted(web_ctx *ctx, form_state *f)
             const char *v = mg_http_form(ctx->req, groups[g][i].name);
             *slot(&f->in, &groups[g][i]) = v ? v : "";
         }
-    f->nrows = 0;
-    size_t last = 0;
-    for (size_t k = 1; k <= MG_SUBSIDY_LINES_MAX; k++) {
-        char name[48];
-        snprintf(name, sizeof name, "line_%zu_side", k);
-        if (mg_http_form(ctx->req, name))
-            last = k;
-    }
-    for (size_t k = 1; k <= last; k++) {
-        char n[48];
-        form_row r = {MG_SUBSIDY_EXPENSE, "", "", "", ""};
-        snprintf(n, sizeof n, "line_%zu_side", k);
-        const char *side = mg_http_form(ctx->req, n);
-        if (side && strcmp(side, "resource") == 0)
-            r.side = MG_SUBSIDY_RESOURCE;
-        snprintf(n, sizeof n, "line_%zu_account", k);
-        r.account = mg_http_form(ctx->req, n);
-        snprintf(n, sizeof n, "line_%zu_label", k);
-        r.label = mg_http_form(ctx->req, n);
-        snprintf(n, sizeof n, "line_%zu_amount", k);
-        r.amount = mg_http_form(ctx->req, n);
-        snprintf(n, sizeof n, "line_%zu_funder", k);
-        r.funder = mg_http_form(ctx->req, n);
-        r.account = r.account ? r.account : "";
-        r.label = r.label ? r.label : "";
-        r.amount = r.amount ? r.amount : "";
-        r.funder = r.funder ? r.funder : "";
-        f->rows[f->nrows++] = r;
+    layout_rows(f);
+    for (size_t k = 0; k < f->nrows; k++) {
+        const char *v = mg_http_form(ctx->req, f->rows[k].name);
+        f->rows[k].amount = v ? v : "";
     }
 }
 
@@ -436,17 +437,17 @@ static bool blank_text(const char *s)
     return true;
 }
 
-/* The input of the domain from the form: a row with neither label nor
- * amount is empty, whatever account or co-funder it has preselected; rows
- * keep their numbers (line_<k>_…) so that refusals name them. */
+/* The input of the store from the form: one line per row, an empty
+ * amount an empty line (skipped), so that line k is row k. */
 static void build_input(form_state *f)
 {
     for (size_t k = 0; k < f->nrows; k++) {
         const form_row *r = &f->rows[k];
-        if (blank_text(r->label) && blank_text(r->amount))
+        if (blank_text(r->amount))
             f->lines[k] = (mg_subsidy_line_input){"", "", "", ""};
         else
-            f->lines[k] = (mg_subsidy_line_input){r->account, r->label, r->amount, r->funder};
+            f->lines[k] = (mg_subsidy_line_input){r->account->code, "", r->amount,
+                                                  r->funder_text};
     }
     f->in.lines = f->lines;
     f->in.nlines = f->nrows;
@@ -594,144 +595,105 @@ static void euros(mg_buf *b, int64_t cents)
     mg_html_text(b, s);
 }
 
-/* One cell's input of row k. */
-static void row_input(mg_buf *b, size_t k, const char *what, const char *value,
-                      const char *aria, unsigned max, const mg_subsidy_errors *errs)
+/* The refusals of row k (line_<k>_…), beside its amount. */
+static const char *row_error(const mg_subsidy_errors *errs, size_t k)
 {
-    char name[48];
-    snprintf(name, sizeof name, "line_%zu_%s", k, what);
-    const char *error = mg_subsidy_errors_for(errs, name);
-    mg_buf_puts(b, "<input type=\"text\" id=\"");
-    field_id(b, name);
-    mg_buf_puts(b, "\" name=\"");
-    mg_html_attr(b, name);
-    mg_buf_printf(b, "\" maxlength=\"%u\" aria-label=\"", max);
-    mg_html_attr(b, aria);
-    mg_buf_printf(b, ", ligne %zu\"", k);
-    if (strcmp(what, "amount") == 0)
-        mg_buf_puts(b, " inputmode=\"decimal\"");
-    if (error) {
-        mg_buf_puts(b, " aria-invalid=\"true\" aria-describedby=\"");
-        field_id(b, name);
-        mg_buf_puts(b, "-erreur\"");
-    }
-    mg_buf_puts(b, " value=\"");
-    mg_html_attr(b, value ? value : "");
-    mg_buf_puts(b, "\">");
-}
-
-static void row_errors(mg_buf *b, size_t k, const mg_subsidy_errors *errs)
-{
-    static const char *const whats[] = {"account", "label", "amount", "funder"};
+    static const char *const whats[] = {"amount", "account", "funder", "label"};
     for (size_t i = 0; i < NELEMS(whats); i++) {
         char name[48];
         snprintf(name, sizeof name, "line_%zu_%s", k, whats[i]);
         const char *e = mg_subsidy_errors_for(errs, name);
-        if (!e)
-            continue;
-        mg_buf_puts(b, "<p class=\"field-error\" id=\"");
-        field_id(b, name);
-        mg_buf_puts(b, "-erreur\">");
-        mg_html_text(b, e);
-        mg_buf_puts(b, "</p>");
+        if (e)
+            return e;
     }
+    return NULL;
 }
 
-static void select_open(mg_buf *b, size_t k, const char *what, const char *aria,
-                        const mg_subsidy_errors *errs)
-{
-    char name[48];
-    snprintf(name, sizeof name, "line_%zu_%s", k, what);
-    const char *error = mg_subsidy_errors_for(errs, name);
-    mg_buf_puts(b, "<select id=\"");
-    field_id(b, name);
-    mg_buf_puts(b, "\" name=\"");
-    mg_html_attr(b, name);
-    mg_buf_puts(b, "\" aria-label=\"");
-    mg_html_attr(b, aria);
-    mg_buf_printf(b, ", ligne %zu\"", k);
-    if (error) {
-        mg_buf_puts(b, " aria-invalid=\"true\" aria-describedby=\"");
-        field_id(b, name);
-        mg_buf_puts(b, "-erreur\"");
-    }
-    mg_buf_puts(b, ">");
-}
-
-/* The budget table of one side: account, label, amount (and the co-funder
- * on the resources' side), then the total of what is typed. */
+/* The budget table of one side: a row per account (per co-funder on
+ * account 74), its amount, then the total of what is typed. */
 static void budget_table(mg_buf *b, const form_state *f, mg_subsidy_side side)
 {
     bool res = side == MG_SUBSIDY_RESOURCE;
     mg_buf_puts(b, "<div class=\"scroll\"><table class=\"budget\"><caption>");
     mg_buf_puts(b, res ? "Produits (ressources) du projet" : "Charges (dépenses) du projet");
-    mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Ligne</th>"
-                   "<th scope=\"col\">Compte</th><th scope=\"col\">Libellé</th>"
-                   "<th scope=\"col\">Montant (€)</th>");
-    if (res)
-        mg_buf_puts(b, "<th scope=\"col\">Cofinanceur sollicité (compte 74)</th>");
-    mg_buf_puts(b, "</tr></thead><tbody>\n");
-    size_t naccounts = 0;
-    const mg_subsidy_account *acc = mg_subsidy_accounts(&naccounts);
+    mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Compte</th>"
+                   "<th scope=\"col\">Montant (€)</th></tr></thead><tbody>\n");
     int64_t total = 0;
     for (size_t i = 0; i < f->nrows; i++) {
         const form_row *r = &f->rows[i];
-        if (r->side != side)
+        if (r->account->side != side)
             continue;
         size_t k = i + 1;
         int64_t c = 0;
         if (!blank_text(r->amount) && mg_budget_parse_cents(r->amount, &c) == 0)
             total += c;
-        mg_buf_printf(b, "<tr><th scope=\"row\">%zu", k);
-        char side_name[48];
-        snprintf(side_name, sizeof side_name, "line_%zu_side", k);
-        mg_html_hidden(b, side_name, mg_subsidy_side_key(side));
-        mg_buf_puts(b, "</th><td>");
-        select_open(b, k, "account", "Compte", &f->errs);
-        mg_html_option(b, "", "—", !r->account[0]);
-        for (size_t a = 0; a < naccounts; a++)
-            if (acc[a].side == side)
-                mg_html_option(b, acc[a].code, acc[a].label, strcmp(r->account, acc[a].code) == 0);
-        mg_buf_puts(b, "</select></td><td>");
-        row_input(b, k, "label", r->label, "Libellé", 200, &f->errs);
-        mg_buf_puts(b, "</td><td>");
-        row_input(b, k, "amount", r->amount, "Montant en euros", 32, &f->errs);
-        mg_buf_puts(b, "</td>");
-        if (res) {
-            mg_buf_puts(b, "<td>");
-            select_open(b, k, "funder", "Cofinanceur", &f->errs);
-            mg_html_option(b, "", "—", !r->funder[0]);
-            for (size_t j = 0; j < f->nfunders; j++) {
-                char id[24];
-                snprintf(id, sizeof id, "%lld", (long long)f->funders[j].id);
-                mg_html_option(b, id, f->funders[j].name, strcmp(r->funder, id) == 0);
-            }
-            mg_buf_puts(b, "</select></td>");
+        const char *error = row_error(&f->errs, k);
+        mg_buf_puts(b, "<tr><th scope=\"row\"><label for=\"");
+        field_id(b, r->name);
+        mg_buf_puts(b, "\">");
+        mg_html_text(b, r->account->label);
+        if (r->funder_id) {
+            mg_buf_puts(b, " : demandé à ");
+            mg_html_text(b, r->funder_name);
+        } else if (strcmp(r->account->code, "74") == 0 && f->nfunders) {
+            mg_buf_puts(b, " : autres subventions");
         }
-        mg_buf_puts(b, "</tr>\n");
-        char e0[48];
-        snprintf(e0, sizeof e0, "line_%zu_", k);
-        bool any = false;
-        for (size_t e = 0; e < f->errs.n; e++)
-            if (strncmp(f->errs.e[e].field, e0, strlen(e0)) == 0)
-                any = true;
-        if (any) {
-            mg_buf_printf(b, "<tr><td colspan=\"%d\">", res ? 5 : 4);
-            row_errors(b, k, &f->errs);
-            mg_buf_puts(b, "</td></tr>\n");
+        mg_buf_puts(b, "</label></th><td><input type=\"text\" inputmode=\"decimal\" "
+                       "maxlength=\"32\" id=\"");
+        field_id(b, r->name);
+        mg_buf_puts(b, "\" name=\"");
+        mg_html_attr(b, r->name);
+        mg_buf_puts(b, "\"");
+        if (error) {
+            mg_buf_puts(b, " aria-invalid=\"true\" aria-describedby=\"");
+            field_id(b, r->name);
+            mg_buf_puts(b, "-erreur\"");
         }
+        mg_buf_puts(b, " value=\"");
+        mg_html_attr(b, r->amount);
+        mg_buf_puts(b, "\">");
+        if (error) {
+            mg_buf_puts(b, "<p class=\"field-error\" id=\"");
+            field_id(b, r->name);
+            mg_buf_puts(b, "-erreur\">");
+            mg_html_text(b, error);
+            mg_buf_puts(b, "</p>");
+        }
+        mg_buf_puts(b, "</td></tr>\n");
     }
-    mg_buf_puts(b, "</tbody><tfoot><tr><th scope=\"row\" colspan=\"3\">");
+    mg_buf_puts(b, "</tbody><tfoot><tr><th scope=\"row\">");
     mg_buf_puts(b, res ? "Total des produits" : "Total des charges");
     mg_buf_puts(b, "</th><td>");
     euros(b, total);
-    mg_buf_puts(b, res ? "</td><td></td></tr></tfoot></table></div>\n"
-                       : "</td></tr></tfoot></table></div>\n");
+    mg_buf_puts(b, "</td></tr></tfoot></table></div>\n");
+}
+
+/* The anchor of a refused field on the draft's form: a field's own id, a
+ * budget line's row (line_<k>_… is row k of `rows`, or the k-th stored
+ * line mapped to its row), the budget table. */
+static void anchor_of(mg_buf *b, const char *field, const form_row *rows, size_t nrows,
+                      const int *line_row, size_t nline_row)
+{
+    if (strncmp(field, "line_", 5) == 0) {
+        int64_t k = 0;
+        const char *p = field + 5;
+        while (*p >= '0' && *p <= '9' && k < 100000)
+            k = k * 10 + (*p++ - '0');
+        int row = -1;
+        if (line_row && k >= 1 && (size_t)k <= nline_row)
+            row = line_row[k - 1];
+        else if (!line_row && k >= 1 && (size_t)k <= nrows)
+            row = (int)k - 1;
+        field_id(b, row >= 0 && (size_t)row < nrows ? rows[row].name : "budget");
+        return;
+    }
+    field_id(b, strcmp(field, "request") == 0 ? "budget" : field);
 }
 
 /* The summary of what was refused, each linked to its field. */
 static void error_summary(mg_buf *b, const mg_subsidy_errors *errs, int64_t request_id,
-                          bool other_page)
+                          bool other_page, const form_row *rows, size_t nrows,
+                          const int *line_row, size_t nline_row)
 {
     if (!errs->n)
         return;
@@ -748,12 +710,10 @@ static void error_summary(mg_buf *b, const mg_subsidy_errors *errs, int64_t requ
             mg_buf_puts(b, "#pieces");
         } else if (other_page && strcmp(field, "request") != 0) {
             mg_buf_printf(b, "/guichet/demandes/%lld/modifier#", (long long)request_id);
-            field_id(b, strcmp(field, "budget") == 0 ? "budget" : field);
+            anchor_of(b, field, rows, nrows, line_row, nline_row);
         } else {
             mg_buf_puts(b, "#");
-            field_id(b, strcmp(field, "budget") == 0 || strcmp(field, "request") == 0
-                            ? "budget"
-                            : field);
+            anchor_of(b, field, rows, nrows, line_row, nline_row);
         }
         mg_buf_puts(b, "\">");
         mg_html_text(b, errs->e[i].msg);
@@ -786,7 +746,7 @@ static void draw_form(mg_buf *b, web_ctx *ctx, const form_state *f)
                  (long long)f->request_id);
     else
         snprintf(action, sizeof action, "/guichet/demandes");
-    error_summary(b, &f->errs, f->request_id, false);
+    error_summary(b, &f->errs, f->request_id, false, f->rows, f->nrows, NULL, 0);
     mg_buf_puts(b, "<form class=\"stack cerfa\" method=\"post\" action=\"");
     mg_html_attr(b, action);
     mg_buf_puts(b, "\">\n");
@@ -827,7 +787,7 @@ static void draw_form(mg_buf *b, web_ctx *ctx, const form_state *f)
                    "projet</h2></legend>\n<p>Le budget doit être équilibré : le total des "
                    "charges égale celui des produits, et les contributions volontaires en "
                    "nature (compte 86) égalent celles reçues (compte 87). Le montant demandé "
-                   "à chaque cofinanceur s'inscrit sur une ligne du compte 74 qui le nomme. "
+                   "à chaque cofinanceur s'inscrit sur sa ligne du compte 74. "
                    "Les montants sont en euros, par exemple « 12 500 » ou « 1 234,56 ».</p>\n");
     const char *be = mg_subsidy_errors_for(&f->errs, "budget");
     if (be) {
@@ -1160,8 +1120,26 @@ static int request_render(web_ctx *ctx, web_subsidy_view *v, const mg_subsidy_er
     if (v->r.is_example)
         mg_buf_puts(b, " (exemple)");
     mg_buf_puts(b, ".</p>\n");
-    if (errs)
-        error_summary(b, errs, v->r.id, true);
+    if (errs) {
+        /* Each refused line linked to its row of the draft's form. */
+        form_state *f = mg_http_alloc(ctx->req, sizeof *f);
+        int *line_row = n ? mg_http_alloc(ctx->req, n * sizeof *line_row) : NULL;
+        if (f) {
+            memset(f, 0, sizeof *f);
+            mg_diag dw = {{0}};
+            if (mg_subsidy_window_funders(ctx->app->db, v->r.window_id, &f->funders,
+                                          &f->nfunders, &dw) != 0)
+                f->nfunders = 0;
+            layout_rows(f);
+            for (size_t i = 0; line_row && i < n; i++)
+                line_row[i] = row_of_line(f, &lines[i]);
+            error_summary(b, errs, v->r.id, true, f->rows, f->nrows, line_row,
+                          line_row ? n : 0);
+            form_state_free(f);
+        } else {
+            error_summary(b, errs, v->r.id, true, NULL, 0, NULL, 0);
+        }
+    }
     char path[96];
     if (v->may_edit && v->r.state == MG_SUBSIDY_DRAFT) {
         mg_buf_puts(b, "<div class=\"actions\"><p>");

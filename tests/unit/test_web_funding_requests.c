@@ -111,9 +111,11 @@ static void add(mg_buf *b, const char *name, const char *value)
     mg_html_url_arg(b, value ? value : "");
 }
 
-/* The body of the request form from f: every field, and its lines as the
- * page numbers them (line_<k>_…, with their side). */
-static char *form_body(const fx_form *f, int64_t window, int64_t applicant)
+/* The body of the request form from f as a browser sends it: every field,
+ * and every amount of the budget table (one per account, one per
+ * co-funder of the window on account 74, empty or not). */
+static char *form_body(const fx_form *f, const funding_fx *fx, int64_t window,
+                       int64_t applicant)
 {
     mg_buf b;
     mg_buf_init(&b, 1 << 20);
@@ -138,27 +140,51 @@ static char *form_body(const fx_form *f, int64_t window, int64_t applicant)
         {"target_publics", in->target_publics}, {"communes", in->communes},
         {"starts_on", in->starts_on}, {"ends_on", in->ends_on},
         {"evaluation", in->evaluation}, {"nature", in->nature}, {"call", in->call},
+        {"action", in->action},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         add(&b, fields[i].name, fields[i].value);
-    for (size_t k = 0; k < in->nlines; k++) {
-        const mg_subsidy_account *a = mg_subsidy_account_find(in->lines[k].account);
-        char n[48];
-        snprintf(n, sizeof n, "line_%zu_side", k + 1);
-        add(&b, n, a && a->side == MG_SUBSIDY_RESOURCE ? "resource" : "expense");
-        snprintf(n, sizeof n, "line_%zu_account", k + 1);
-        add(&b, n, in->lines[k].account);
-        snprintf(n, sizeof n, "line_%zu_label", k + 1);
-        add(&b, n, in->lines[k].label);
-        snprintf(n, sizeof n, "line_%zu_amount", k + 1);
-        add(&b, n, in->lines[k].amount);
-        snprintf(n, sizeof n, "line_%zu_funder", k + 1);
-        add(&b, n, in->lines[k].funder);
+    /* The table's amounts: what f's lines put on each (one line per row in
+     * the fixture's forms). */
+    size_t na = 0;
+    const mg_subsidy_account *acc = mg_subsidy_accounts(&na);
+    for (size_t i = 0; i < na; i++) {
+        size_t nrows = strcmp(acc[i].code, "74") == 0 ? fx->nfunders + 1 : 1;
+        for (size_t r = 0; r < nrows; r++) {
+            int64_t fid = r < nrows - 1 ? fx->funders[r] : 0;
+            char name[48], fids[24] = "";
+            if (fid) {
+                snprintf(name, sizeof name, "amount_74_%lld", (long long)fid);
+                snprintf(fids, sizeof fids, "%lld", (long long)fid);
+            } else {
+                snprintf(name, sizeof name, "amount_%s", acc[i].code);
+            }
+            const char *amount = "";
+            for (size_t k = 0; k < in->nlines; k++)
+                if (strcmp(in->lines[k].account, acc[i].code) == 0 &&
+                    strcmp(in->lines[k].funder ? in->lines[k].funder : "", fids) == 0)
+                    amount = in->lines[k].amount;
+            add(&b, name, amount);
+        }
     }
     char *s = mg_buf_take(&b, NULL);
     mg_buf_free(&b);
     assert_non_null(s);
     return s;
+}
+
+/* How many pairs a browser may send for the form of `page` at most: its
+ * named controls (every checkbox checked). */
+static size_t named_controls(const char *page)
+{
+    const char *form = strstr(page, "<form class=\"stack cerfa\"");
+    assert_non_null(form);
+    const char *end = strstr(form, "</form>");
+    assert_non_null(end);
+    size_t n = 0;
+    for (const char *p = form; (p = strstr(p, " name=\"")) && p < end; p++)
+        n++;
+    return n;
 }
 
 /* The id of the request a 303 leads to ("/guichet/demandes/<id>…"). */
@@ -211,17 +237,24 @@ static void test_form_round_trip(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(text(&r), "1. Identification"));
     assert_non_null(strstr(text(&r), "5. Budget du projet"));
-    /* A row per co-funder, on account 74, its co-funder chosen. */
-    char sel[64];
-    snprintf(sel, sizeof sel, "<option value=\"%lld\" selected>", (long long)fx.funders[2]);
-    assert_non_null(strstr(text(&r), sel));
+    /* A row per co-funder on account 74. */
+    for (size_t k = 0; k < 3; k++) {
+        char row[64];
+        snprintf(row, sizeof row, "name=\"amount_74_%lld\"", (long long)fx.funders[k]);
+        assert_non_null(strstr(text(&r), row));
+    }
     assert_non_null(strstr(text(&r), fx.assoc_siret)); /* prefilled from the organisation */
+    /* All of it fits in what the server reads of a form. */
+    size_t pairs = named_controls(text(&r));
+    if (pairs > MG_HTTP_MAX_PARAMS)
+        fail_msg("the form has %zu named controls, the server reads %u pairs", pairs,
+                 MG_HTTP_MAX_PARAMS);
     mg_http_response_free(&r);
 
     int64_t asked[] = {400000, 250050};
     fx_form f;
     fx_form_fill(&f, &fx, asked, 2);
-    char *body = form_body(&f, fx.window, fx.assoc);
+    char *body = form_body(&f, &fx, fx.window, fx.assoc);
     r = as(&assoc, "POST", "/guichet/demandes", body);
     free(body);
     int64_t id = redirected_id(&r);
@@ -267,11 +300,12 @@ static void test_form_round_trip(void **state)
     r = as(&assoc, "GET", edit, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(text(&r), "value=\"2500,50\""));
+    assert_true(named_controls(text(&r)) <= MG_HTTP_MAX_PARAMS);
     mg_http_response_free(&r);
 
     /* Edited: the title changes, still a draft. */
     f.in.title = "Prévention bucco-dentaire, seconde rédaction (exemple)";
-    body = form_body(&f, 0, 0);
+    body = form_body(&f, &fx, 0, 0);
     r = as(&assoc, "POST", edit, body);
     free(body);
     assert_int_equal(redirected_id(&r), id);
@@ -332,7 +366,7 @@ static void test_refused_form(void **state)
     f.in.siret = "123 456";
     f.in.title = "Ateliers <santé> & \"prévention\"";
     f.lines[1].amount = "douze mille";
-    char *body = form_body(&f, fx.window, fx.assoc);
+    char *body = form_body(&f, &fx, fx.window, fx.assoc);
     size_t before = applicant_total(fx.assoc);
     mg_http_response r = as(&assoc, "POST", "/guichet/demandes", body);
     free(body);
@@ -343,7 +377,7 @@ static void test_refused_form(void **state)
     assert_null(strstr(t, "<santé>"));
     assert_non_null(strstr(t, "value=\"douze mille\""));
     assert_non_null(strstr(t, "id=\"f-siret-erreur\""));
-    assert_non_null(strstr(t, "id=\"f-line_2_amount-erreur\""));
+    assert_non_null(strstr(t, "id=\"f-amount_64-erreur\""));
     assert_non_null(strstr(t, "href=\"#f-siret\""));
     assert_non_null(strstr(t, "aria-invalid=\"true\""));
     mg_http_response_free(&r);
@@ -375,6 +409,20 @@ static void test_refused_form(void **state)
     assert_int_equal(mg_subsidy_get(app->db, id, &q, &d), 0);
     assert_int_equal(q.state, MG_SUBSIDY_DRAFT);
     mg_subsidy_request_clear(&q);
+    /* A refused line is linked to its row of the draft's form. */
+    int64_t zero[] = {0};
+    fx_form z;
+    fx_form_fill(&z, &fx, zero, 1);
+    int64_t zid = fx_draft(app->db, &fx, &z);
+    fx_attach_required(app->db, zid, false);
+    path_of(file, sizeof file, zid, "/deposer");
+    r = as(&assoc, "POST", file, "");
+    assert_int_equal(r.status, 400);
+    snprintf(link, sizeof link, "href=\"/guichet/demandes/%lld/modifier#f-amount_74_%lld\"",
+             (long long)zid, (long long)fx.funders[0]);
+    if (!strstr(text(&r), link))
+        fail_msg("no link %s in %.2000s", link, strstr(text(&r), "error-summary"));
+    mg_http_response_free(&r);
     /* A reader of the association sees it but may not change it. */
     who reader;
     login_as(&reader, fx.assoc, MG_ROLE_READER, "lecteur");
@@ -446,7 +494,7 @@ static void test_not_yours(void **state)
     fx_form g;
     fx_form_fill(&g, &fx, asked, 1);
     size_t before = applicant_total(fx.assoc);
-    char *body = form_body(&g, fx.window, fx.assoc);
+    char *body = form_body(&g, &fx, fx.window, fx.assoc);
     r = as(&b, "POST", "/guichet/demandes", body);
     free(body);
     assert_int_equal(r.status, 400);
