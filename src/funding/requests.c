@@ -2122,12 +2122,11 @@ static void list_where(sql_builder *b, const struct list_tx *t)
         if (t->state[0])
             sb_param(b, " AND r.state = ", MG_DB_TEXT(t->state), "");
     } else {
+        /* Drafts are their applicant's alone, whatever the state asked. */
         sb_param(b, "r.window_id IN (SELECT w.id FROM subsidy_windows w WHERE w.lead_id = ",
-                 MG_DB_INT(f->lead_id), ")");
+                 MG_DB_INT(f->lead_id), ") AND r.state <> 'draft'");
         if (t->state[0])
             sb_param(b, " AND r.state = ", MG_DB_TEXT(t->state), "");
-        else
-            sb_add(b, " AND r.state <> 'draft'");
     }
     /* Dates as text: "YYYY" <= starts_on < "YYYY+1" are the days of YYYY. */
     if (t->year[0]) {
