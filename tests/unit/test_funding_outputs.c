@@ -45,11 +45,6 @@ static mg_db *open_db(void **state)
     return test_db_open(f->url, NULL);
 }
 
-/* TEMPORARY: mg_subsidy_decide(…, MG_DECISION_CLOSE, …) binds a 7th
- * parameter its statement does not have (instruction.c); until fixed, a
- * fifth of the decisions refuse instead of closing. */
-#define CLOSE_DECISION MG_DECISION_REFUSE
-
 enum { NFUNDERS = 5, NAPPLICANTS = 4, NREQ = 28, NACTIONS = 2 };
 
 /* One co-funder's part as the test made it. */
@@ -268,7 +263,7 @@ static void build(mg_db *db, struct world *w, unsigned seed)
             char amount[32];
             mg_subsidy_decision dec = what <= 2   ? MG_DECISION_GRANT
                                       : what == 3 ? MG_DECISION_REFUSE
-                                                  : CLOSE_DECISION;
+                                                  : MG_DECISION_CLOSE;
             int64_t granted = 0;
             if (dec == MG_DECISION_GRANT) {
                 granted = rand() % 2 ? p->asked : 1 + rand() % p->asked;
