@@ -114,15 +114,17 @@ bool web_subsidy_load(web_ctx *ctx, mg_auth_verb verb, web_subsidy_view *v)
         web_storage_error(ctx->req, ctx->res, rc, &d, REQUEST_NOT_FOUND, REQUEST_READ_FAILED);
         return false;
     }
-    /* Who may not see the request hears nothing of it, whatever the verb;
-     * a draft is its applicant's alone. */
-    mg_auth_object seen = web_subsidy_object(v, 0);
-    if (!web_allow_as(ctx, MG_AUTH_VIEW, &seen, REQUEST_NOT_FOUND))
-        return false;
-    if (v->acc.state == MG_SUBSIDY_DRAFT && !member_of(ctx, v->acc.applicant_id)) {
+    /* A draft is its applicant's alone: to anyone else it does not exist
+     * (an anonymous visitor is sent to log in first, as for any request). */
+    if (v->acc.state == MG_SUBSIDY_DRAFT && ctx->actor->account_id > 0 &&
+        !member_of(ctx, v->acc.applicant_id)) {
         mg_http_error(ctx->req, ctx->res, 404, REQUEST_NOT_FOUND);
         return false;
     }
+    /* Who may not see the request hears nothing of it, whatever the verb. */
+    mg_auth_object seen = web_subsidy_object(v, 0);
+    if (!web_allow_as(ctx, MG_AUTH_VIEW, &seen, REQUEST_NOT_FOUND))
+        return false;
     if (verb != MG_AUTH_VIEW) {
         mg_auth_object o = web_subsidy_object(v, fid);
         if (!web_allow_as(ctx, verb, &o, REQUEST_NOT_FOUND))

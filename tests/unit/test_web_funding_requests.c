@@ -561,6 +561,62 @@ static void test_cofunder_and_lead(void **state)
     mg_http_response_free(&r);
 }
 
+/* Each role of the applicant, of the lead and of a routed co-funder on a
+ * filed request, a draft, the new form and a renewal (the cells of
+ * tests/authz/rows-requests.tsv, from the rule of can_subsidy_request:
+ * the applicant's administrators, managers, contributors, readers and
+ * applicants see, all but the readers change; the lead's administrators,
+ * managers, instructors, contributors and readers see filed requests; a
+ * routed co-funder's administrators, managers, instructors and readers
+ * see; any other role of those organisations 403). */
+static void test_roles(void **state)
+{
+    (void)state;
+    funding_fx fx;
+    fx_setup_seed(app->db, 2, 106, &fx);
+    int64_t asked[] = {100000, 200000};
+    int64_t filed = fx_routed(app->db, &fx, asked, 2);
+    fx_form f;
+    fx_form_fill(&f, &fx, asked, 2);
+    int64_t draft = fx_draft(app->db, &fx, &f);
+    char page[96], dpage[96], renew[96], newform[96];
+    path_of(page, sizeof page, filed, "");
+    path_of(dpage, sizeof dpage, draft, "");
+    path_of(renew, sizeof renew, filed, "/renouveler");
+    snprintf(newform, sizeof newform, "/guichet/demandes/nouvelle?guichet=%lld",
+             (long long)fx.window);
+    static const struct {
+        mg_auth_role role;
+        int app_page, app_draft, app_new, app_renew; /* as a member of the applicant */
+        int lead_page, lead_draft;                   /* of the lead */
+        int fund_page, fund_renew;                   /* of a routed co-funder */
+    } cells[] = {
+        {MG_ROLE_ADMINISTRATOR, 200, 200, 200, 303, 200, 404, 200, 403},
+        {MG_ROLE_MANAGER, 200, 200, 200, 303, 200, 404, 200, 403},
+        {MG_ROLE_INSTRUCTOR, 403, 403, 403, 403, 200, 404, 200, 403},
+        {MG_ROLE_CONTRIBUTOR, 200, 200, 200, 303, 200, 404, 403, 403},
+        {MG_ROLE_READER, 200, 200, 403, 403, 200, 404, 200, 403},
+        {MG_ROLE_HOST, 403, 403, 403, 403, 403, 404, 403, 403},
+        {MG_ROLE_TELECONSULTANT, 403, 403, 403, 403, 403, 404, 403, 403},
+        {MG_ROLE_APPLICANT, 200, 200, 200, 303, 403, 404, 403, 403},
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        who a, l, c;
+        const char *key = mg_auth_role_key(cells[i].role);
+        login_as(&a, fx.assoc, cells[i].role, key);
+        login_as(&l, fx.lead, cells[i].role, key);
+        login_as(&c, fx.funders[0], cells[i].role, key);
+        expect(&a, "GET", page, NULL, cells[i].app_page);
+        expect(&a, "GET", dpage, NULL, cells[i].app_draft);
+        expect(&a, "GET", newform, NULL, cells[i].app_new);
+        expect(&a, "POST", renew, "", cells[i].app_renew);
+        expect(&l, "GET", page, NULL, cells[i].lead_page);
+        expect(&l, "GET", dpage, NULL, cells[i].lead_draft);
+        expect(&c, "GET", page, NULL, cells[i].fund_page);
+        expect(&c, "POST", renew, "", cells[i].fund_renew);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_refused_form),
         cmocka_unit_test(test_not_yours),
         cmocka_unit_test(test_cofunder_and_lead),
+        cmocka_unit_test(test_roles),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, web_setup, web_teardown);
     int pg = test_pg_database("mg_test_web_funding_requests", web_fixture_db,
