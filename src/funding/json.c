@@ -44,7 +44,7 @@ static const member kMembers[] = {
 
 #define NMEMBERS (sizeof kMembers / sizeof kMembers[0])
 
-static const char *const kLineMembers[] = {"account", "label", "amount", "funder"};
+static const char *const kLineMembers[] = {"account", "label", "amount", "funder", NULL};
 
 static const char kCentsRefused[] =
     "les montants s'écrivent en euros, en chaîne décimale, dans « amount » (\"1234.56\") ; "
@@ -70,6 +70,8 @@ static void key_for_field(char *out, size_t cap, const char *key)
     }
     memcpy(out, key, n);
     out[n] = 0;
+    if (n == 0 && cap >= 3)
+        memcpy(out, "\"\"", 3); /* the empty key, named as written */
 }
 
 /* A member as text: a string as is; an integer written into buf when

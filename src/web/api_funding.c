@@ -157,6 +157,8 @@ static bool body_members(web_ctx *ctx, const json_t *body, const char *const *ke
         }
         memcpy(name, key, len);
         name[len] = 0;
+        if (len == 0)
+            memcpy(name, "\"\"", 3); /* the empty key, named as written */
         mg_subsidy_errors_add(&errs, name, "%s",
                               strcmp(key, "amount_cents") == 0 ? CENTS_REFUSED
                                                                : "champ inconnu");
