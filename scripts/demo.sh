@@ -82,13 +82,19 @@ fi
 # co-funders the contracts demo does not make and the example associations
 # (data/demo/funding/organisations.txt), a window led by Carcassonne Agglo with the
 # Département, the ARS, the CPAM and the Agglo itself as co-funders, an operator account
-# (a role, no person), and the example requests at every stage (data/demo/funding/README.md)
-# imported in its name, one file per stage; the import's rows in out/demo-guichet-import.csv.
+# of the Agglo and an account of one example association (roles, no person), and the
+# example requests at every stage (data/demo/funding/README.md) imported in the
+# operator's name, one file per stage; the import's rows in out/demo-guichet-import.csv.
 if [ -n "${agglo:-}" ]; then
-    grep -v '^#' data/demo/funding/organisations.txt | while IFS='|' read -r kind siret rna name; do
-        build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
-            --name "$name" ${siret:+--siret "$siret"} ${rna:+--rna "$rna"} >/dev/null
-    done
+    guichet_asso=
+    while IFS='|' read -r kind siret rna name; do
+        id=$(build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
+            --name "$name" ${siret:+--siret "$siret"} ${rna:+--rna "$rna"})
+        # The applicant's side is shown by the association granted in part.
+        if [ "$name" = "Association Prévention jeunes du Carcassonnais (exemple)" ]; then
+            guichet_asso=$id
+        fi
+    done < <(grep -v '^#' data/demo/funding/organisations.txt)
     build/maillage funding windows add --database out/maillage.sqlite --lead "$agglo" \
         --title "Guichet unique des subventions santé du Carcassonnais (exemple)" \
         --funder "Département de l'Aude" --funder "ARS Occitanie" --funder "CPAM de l'Aude" \
@@ -100,6 +106,12 @@ if [ -n "${agglo:-}" ]; then
         --password-file -)
     printf '%-28s %-22s %s\n' guichet@demo.invalid "$guichet_pw" "manager (Carcassonne Agglo)" \
         >>"$accounts"
+    guichet_pw=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
+    printf '%s\n' "$guichet_pw" | build/maillage user add --database out/maillage.sqlite \
+        --email association@demo.invalid --name "Présidence de l'association (exemple)" \
+        --organisation "$guichet_asso" --role manager --password-file - >/dev/null
+    printf '%-28s %-22s %s\n' association@demo.invalid "$guichet_pw" \
+        "manager (une association, exemple)" >>"$accounts"
     for f in data/demo/funding/0*.json; do
         build/maillage funding import --database out/maillage.sqlite --as "$guichet_op" "$f"
     done >out/demo-guichet-import.csv
