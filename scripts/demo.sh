@@ -88,11 +88,11 @@ fi
 if [ -n "${agglo:-}" ]; then
     guichet_asso=
     while IFS='|' read -r kind siret rna name; do
-        id=$(build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
+        guichet_org=$(build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
             --name "$name" ${siret:+--siret "$siret"} ${rna:+--rna "$rna"})
         # The applicant's side is shown by the association granted in part.
         if [ "$name" = "Association Prévention jeunes du Carcassonnais (exemple)" ]; then
-            guichet_asso=$id
+            guichet_asso=$guichet_org
         fi
     done < <(grep -v '^#' data/demo/funding/organisations.txt)
     build/maillage funding windows add --database out/maillage.sqlite --lead "$agglo" \
