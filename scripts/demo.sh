@@ -88,8 +88,8 @@ fi
 if [ -n "${agglo:-}" ]; then
     guichet_asso=
     while IFS='|' read -r kind siret rna name; do
-        guichet_org=$(build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
-            --name "$name" ${siret:+--siret "$siret"} ${rna:+--rna "$rna"})
+        guichet_org=$(build/maillage organisation add --database out/maillage.sqlite \
+            --kind "$kind" --name "$name" ${siret:+--siret "$siret"} ${rna:+--rna "$rna"})
         # The applicant's side is shown by the association granted in part.
         if [ "$name" = "Association Prévention jeunes du Carcassonnais (exemple)" ]; then
             guichet_asso=$guichet_org
