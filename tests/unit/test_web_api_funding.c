@@ -367,6 +367,8 @@ static void test_story(void **state)
     assert_int_equal(res.status, 200);
     assert_string_equal(res.content_type, "application/pdf");
     assert_non_null(strstr(res.disposition, "attachment"));
+    assert_non_null(strstr(res.disposition, ".pdf\""));
+    assert_true(res.body.len > 5 && memcmp(res.body.data, "%PDF-", 5) == 0);
     mg_http_response_free(&res);
     res = send_as(&other_app, "GET", path, NULL, NULL, 0);
     assert_int_equal(res.status, 404);
