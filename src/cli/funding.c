@@ -577,6 +577,26 @@ static int read_attachment(const import_ctx *ic, const char *rel, char **data, s
     return 0;
 }
 
+/* Whether two forms name the same co-funders in their budgets. */
+static bool same_funders(const mg_subsidy_request_input *a, const mg_subsidy_request_input *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const mg_subsidy_request_input *x = pass ? b : a, *y = pass ? a : b;
+        for (size_t i = 0; i < x->nlines; i++) {
+            int64_t f = 0, g = 0;
+            if (!x->lines[i].funder || mg_parse_id(x->lines[i].funder, INT64_MAX, &f, NULL))
+                continue;
+            bool found = false;
+            for (size_t j = 0; j < y->nlines && !found; j++)
+                found = y->lines[j].funder &&
+                        mg_parse_id(y->lines[j].funder, INT64_MAX, &g, NULL) == 0 && g == f;
+            if (!found)
+                return false;
+        }
+    }
+    return true;
+}
+
 static const char *const kSteps[] = {"attachment", "file",     "route",   "opinion", "question",
                                      "answer",     "decision", "payment", "report",  NULL};
 
@@ -647,6 +667,13 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
         snprintf(field, sizeof field, "steps[%zu].funder", k);
         if (json_is_object(s)) {
             (void)resolve_org(ic, req, s, "funder", field);
+            json_t *cl = json_object_get(json_object_get(s, "changes"), "lines");
+            for (size_t i = 0; json_is_array(cl) && i < json_array_size(cl); i++) {
+                char lf[96];
+                snprintf(lf, sizeof lf, "steps[%zu].changes.lines[%zu].funder", k, i);
+                if (json_is_object(json_array_get(cl, i)))
+                    (void)resolve_org(ic, req, json_array_get(cl, i), "funder", lf);
+            }
             json_t *fs = json_object_get(s, "funders");
             for (size_t i = 0; json_is_array(fs) && i < json_array_size(fs); i++) {
                 json_t *f = json_array_get(fs, i);
@@ -930,6 +957,12 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                         snprintf(field, sizeof field, "steps[%zu].changes.%.40s", k, name);
                         refuse(ic, req, field, "%s", ce.e[i].msg);
                     }
+                else if (cf && !same_funders(&form->in, &cf->in)) {
+                    snprintf(field, sizeof field, "steps[%zu].changes.budget", k);
+                    refuse(ic, req, field,
+                           "les cofinanceurs d'une demande déposée ne changent pas par une "
+                           "réponse");
+                }
                 free(cf);
             }
             sim->answered[qn - 1] = true;
@@ -1036,7 +1069,8 @@ static void check_request(import_ctx *ic, size_t req, json_t *o)
                            (budget.expenses - act_exp) * 10 > budget.expenses ||
                            (rs - budget.resources) * 10 > budget.resources ||
                            (budget.resources - rs) * 10 > budget.resources;
-                if (off && !step_text_ok(ic, req, k, "comments", a, true))
+                bool filing = !fl || json_is_true(fl);
+                if (filing && off && !step_text_ok(ic, req, k, "comments", a, true))
                     refuse(ic, req, field, "un total réel s'écarte de plus de 10 %% du budget : "
                                            "les commentaires l'expliquent");
             }
