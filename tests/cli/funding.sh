@@ -109,6 +109,17 @@ r['steps']=[s for s in r['steps'] if s.get('step')!='route']"
 r['siret']='99999001300016'"
     variant "$src" "$tmp/paidpast.json" "$absol
 [s.update(paid_on='2020-01-02') for s in r['steps'] if s.get('step')=='payment']"
+    # An answer that changes the request (the form as filed, a new description),
+    # and one whose changes name another co-funder (refused).
+    local answer="form={k:v for k,v in r.items() if k not in ('steps','is_example','window','organisation')}
+form['description']='Description complétée (exemple).'"
+    variant "$src" "$tmp/answer.json" "$absol
+$answer
+[s.update(changes=form) for s in r['steps'] if s.get('step')=='answer']"
+    variant "$src" "$tmp/newfunder.json" "$absol
+$answer
+form['lines']=[dict(l, funder='CPAM de l\\'Aude') if l.get('funder')=='Carcassonne Agglo' else l for l in form['lines']]
+[s.update(changes=form) for s in r['steps'] if s.get('step')=='answer']"
     variant "$src" "$tmp/two.json" "$absol
 d['requests'].insert(0, json.loads(json.dumps(r)))
 d['requests'][1]['lines'][0]['amount']='1,2,3'"
@@ -117,6 +128,7 @@ d['requests'][1]['lines'][0]['amount']='1,2,3'"
     for f in above:'request 1: steps\[[0-9]+\]\.amount' unbalanced:'request 1: budget' \
              cents:'request 1: lines\[0\]\.amount_cents' early:'request 1: steps\[[0-9]+\]\.funder' \
              siret:'request 1: siret' paidpast:'request 1: steps\[[0-9]+\]\.paid_on' \
+             newfunder:'request 1: steps\[[0-9]+\]\.changes\.budget' \
              two:'request 2: lines\[0\]\.amount'; do
         expect_exit 3 "$MAILLAGE" funding import --database "$db" --as "$OPERATOR" "$tmp/${f%%:*}.json"
         expect_err "${f%%:*}\.json: ${f#*:}"
@@ -165,6 +177,10 @@ EOF
     expect_exit 0 "$MAILLAGE" funding remind --database "$db" --today "$day"
     [ "$(cat "$tmp/out")" = 0 ] && ok || fail "remind twice: $(cat "$tmp/out")"
     expect_exit 2 "$MAILLAGE" funding remind --database "$db" --today 2026-02-30
+
+    # The answer's changes are kept as a new version of the request.
+    expect_exit 0 "$MAILLAGE" funding import --database "$db" --as "$OPERATOR" "$tmp/answer.json"
+    [ "$(sed -n '2p' "$tmp/out" | cut -d, -f3)" = granted_part ] && ok || fail "answer.json: $(cat "$tmp/out")"
 }
 
 # A PostgreSQL database's data, without pg_dump's random \restrict key.
