@@ -42,7 +42,7 @@ typedef struct who {
 } who;
 
 static who lead, applicant, other_app, f1_instr, f1_manager, f2_instr, f3_instr, f4_instr,
-    anonymous;
+    app_reader, app_instr, f1_reader, lead_reader, anonymous;
 static int64_t org_app, org_other, org_f1, org_f2, org_f3, org_f4, window_id;
 static int serial;
 
@@ -120,6 +120,11 @@ static int setup(void **state)
     login_as(&f2_instr, org_f2, MG_ROLE_INSTRUCTOR, "instructeur2");
     login_as(&f3_instr, org_f3, MG_ROLE_INSTRUCTOR, "instructeur3");
     login_as(&f4_instr, org_f4, MG_ROLE_INSTRUCTOR, "instructeur4");
+    /* Roles that see without acting, or know without seeing (the matrix's rows). */
+    login_as(&app_reader, org_app, MG_ROLE_READER, "lecteur");
+    login_as(&app_instr, org_app, MG_ROLE_INSTRUCTOR, "instructeur-demandeur");
+    login_as(&f1_reader, org_f1, MG_ROLE_READER, "lecteur1");
+    login_as(&lead_reader, web_org_id, MG_ROLE_READER, "lecteur-pilote");
     /* f4 is a co-funder of the window that the request does not address. */
     const int64_t funders[] = {org_f1, org_f2, org_f3, org_f4};
     mg_subsidy_errors errs = {0};
@@ -394,7 +399,18 @@ static void test_story(void **state)
     assert_true(listed(&applicant, "", id));
     json_decref(call(&anonymous, "GET", path, NULL, 401));
 
-    /* The applicant may not route; the lead routes to f1 and f2 only. */
+    /* The applicant's reader sees but may not write; its instructor knows the
+     * request without seeing it (403, not 404). */
+    snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld", (long long)id);
+    json_decref(call(&app_reader, "GET", path, NULL, 200));
+    json_decref(call(&app_reader, "PUT", path, "{\"title\": \"x\"}", 403));
+    json_decref(call(&app_instr, "GET", path, NULL, 403));
+    json_decref(call(&lead_reader, "GET", path, NULL, 200));
+    snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld/messages", (long long)id);
+    json_decref(call(&app_reader, "POST", path, "{\"body\": \"Lecture.\"}", 403));
+    /* The applicant and the lead's reader may not route; the lead routes to f1 and f2 only. */
+    snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld/route", (long long)id);
+    json_decref(call(&lead_reader, "POST", path, "{}", 403));
     snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld/route", (long long)id);
     json_decref(call(&applicant, "POST", path, "{}", 403));
     snprintf(body, sizeof body, "{\"funders\": [%lld, %lld]}", (long long)org_f1,
@@ -449,6 +465,12 @@ static void test_story(void **state)
     free(dumped);
     json_decref(j);
 
+    /* f1's reader sees the request but gives no opinion. */
+    snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld/parts/%lld/opinion",
+             (long long)id, (long long)org_f1);
+    json_decref(call(&f1_reader, "POST", path, "{\"opinion\": \"favourable\"}", 403));
+    json_decref(call(&f1_manager, "POST", path,
+                     "{\"opinion\": \"favourable\", \"text\": \"Avis (exemple).\"}", 200));
     /* Decisions: a manager of f1 may not; above what was asked is refused by name. */
     snprintf(path, sizeof path, "/api/v1/subsidy-requests/%lld/parts/%lld/decision",
              (long long)id, (long long)org_f1);
