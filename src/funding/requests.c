@@ -220,7 +220,8 @@ static void hundredths(checker *ck, const char *s, const char *field, const char
     if (i < n && (b[i] == ',' || b[i] == '.')) {
         i++;
         while (i < n && b[i] >= '0' && b[i] <= '9') {
-            frac = frac * 10 + (b[i] - '0');
+            if (nf < 2) /* more digits are refused below, never summed (no overflow) */
+                frac = frac * 10 + (b[i] - '0');
             i++;
             nf++;
         }
