@@ -22,7 +22,8 @@
  * awaiting confirmation; <token> an API token id (the actor's own in
  * ":own" columns, B's manager's in ":other" ones); <n> a number unique to
  * the cell; the parts of a contract of issue 15 are listed at
- * contract_part below.
+ * contract_part below, those of the single window (issue 16) at
+ * funding_part.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,6 +46,9 @@
 #include "contracts/contracts.h"
 #include "contracts/indicators.h"
 #include "directory/directory.h"
+#include "funding/attachments.h"
+#include "funding/funding.h"
+#include "funding/instruction.h"
 
 #define MATRIX MG_SOURCE_DIR "/tests/authz/matrix.tsv"
 #define PASSWORD "mot de passe de la matrice des droits"
@@ -59,6 +63,8 @@ typedef struct actor {
 } actor;
 
 static int64_t org_a, org_b, org_op;
+/* The single window's third organisations (funding_part), made once a database. */
+static int64_t sw_lead, sw_f1, sw_f2;
 static actor by_role[MG_ROLES]; /* in A */
 static actor b_manager, platform, anonymous;
 static unsigned serial;
@@ -142,6 +148,7 @@ static int matrix_setup(void **state)
     org_a = structure_org("Organisation A de la matrice (exemple)");
     org_b = structure_org("Organisation B de la matrice (exemple)");
     org_op = org_new("Opérateur de la matrice (exemple)", true);
+    sw_lead = sw_f1 = sw_f2 = 0;
     for (int r = 0; r < MG_ROLES; r++)
         actor_new(&by_role[r], org_a, (mg_auth_role)r, "a");
     actor_new(&b_manager, org_b, MG_ROLE_MANAGER, "b");
@@ -313,6 +320,236 @@ static bool contract_part(const char *key, int64_t org, char *val, size_t cap)
     return true;
 }
 
+/* --- The single window (issue 16) ---------------------------------------- */
+
+/* Third organisations of the single window's objects (sw_lead, sw_f1,
+ * sw_f2): a lead and two co-funders that are neither A nor B. */
+static void sw_orgs(void)
+{
+    if (!sw_lead) {
+        sw_lead = org_new("Guichet de la matrice (exemple)", false);
+        sw_f1 = org_new("Cofinanceur 1 de la matrice (exemple)", false);
+        sw_f2 = org_new("Cofinanceur 2 de la matrice (exemple)", false);
+    }
+}
+
+static int64_t sw_window(int64_t lead, const int64_t *funders, size_t n)
+{
+    mg_diag d = {{0}};
+    char title[64];
+    snprintf(title, sizeof title, "Guichet de la matrice %u", ++serial);
+    int64_t id = 0;
+    if (mg_subsidy_window_create(app->db, 0, lead, title, "", 0, funders, n, false, &id, NULL,
+                                 &d))
+        die("window", &d);
+    return id;
+}
+
+/* The digit that makes d[0..n) followed by it pass Luhn. */
+static char sw_luhn(const char *d, size_t n)
+{
+    for (char key = '0'; key <= '9'; key++) {
+        int sum = 0;
+        for (size_t i = 0; i <= n; i++) {
+            int v = (i == 0 ? key : d[n - i]) - '0';
+            if (i % 2 == 1 && (v *= 2) > 9)
+                v -= 9;
+            sum += v;
+        }
+        if (sum % 10 == 0)
+            return key;
+    }
+    return '0';
+}
+
+/* A valid SIRET from n: a SIREN whose key holds, establishment 00010,
+ * the key over all 14 digits. */
+static void sw_siret(unsigned n, char out[static 15])
+{
+    snprintf(out, 15, "4%07u", n % 10000000u);
+    out[8] = sw_luhn(out, 8);
+    memcpy(out + 9, "0001", 4);
+    out[13] = sw_luhn(out, 13);
+    out[14] = '\0';
+}
+
+/* A request of applicant `org` in window `wid`, asking 6 000 € of f1 and
+ * 4 000 € of f2; with its required pieces when `pieces` (the first one's
+ * id in *piece), filed when `file`. */
+static int64_t sw_request(int64_t org, int64_t wid, int64_t f1, int64_t f2, bool pieces,
+                          bool file, int64_t *piece)
+{
+    mg_diag d = {{0}};
+    char siret[15], rna[11], f1s[24], f2s[24];
+    sw_siret(++serial, siret);
+    snprintf(rna, sizeof rna, "W%09u", 120000000u + serial);
+    snprintf(f1s, sizeof f1s, "%lld", (long long)f1);
+    snprintf(f2s, sizeof f2s, "%lld", (long long)f2);
+    mg_subsidy_line_input lines[] = {
+        {.account = "64", .label = "Salaires (exemple)", .amount = "10000"},
+        {.account = "74", .label = "Subvention", .amount = "6000", .funder = f1s},
+        {.account = "74", .label = "Subvention", .amount = "4000", .funder = f2s},
+    };
+    mg_subsidy_request_input in = {
+        .name = "Association de la matrice (exemple)", .siret = siret, .rna = rna,
+        .address = "1 place de la Mairie", .postcode = "11000", .city = "Carcassonne",
+        .email = "association@matrice.invalid", .phone = "04 68 00 00 00",
+        .representative_role = "Présidente", .contact_role = "Coordinatrice",
+        .volunteers = "3", .employees = "1", .employees_fte = "0,8", .members = "20",
+        .title = "Projet de la matrice (exemple)", .objectives = "Objectifs (exemple).",
+        .description = "Description (exemple).", .target_publics = "Tous publics",
+        .communes = "", .starts_on = "2027-01-01", .ends_on = "2027-12-31",
+        .evaluation = "Nombre de personnes reçues.", .nature = "operation",
+        .lines = lines, .nlines = sizeof lines / sizeof lines[0]};
+    int64_t id = 0;
+    if (mg_subsidy_draft_save(app->db, 0, wid, org, 0, &in, &id, NULL, &d))
+        die("subsidy draft", &d);
+    static const char pdf[] = "%PDF-1.4\n%%EOF\n";
+    static const mg_subsidy_attachment_kind kinds[] = {MG_ATTACH_STATUTES, MG_ATTACH_BANK_DETAILS,
+                                                      MG_ATTACH_ATTESTATION};
+    for (size_t k = 0; pieces && k < sizeof kinds / sizeof kinds[0]; k++) {
+        int64_t pid = 0;
+        if (mg_subsidy_attachment_add(app->db, 0, id, kinds[k], "piece.pdf", pdf,
+                                      sizeof pdf - 1, &pid, NULL, &d))
+            die("subsidy attachment", &d);
+        if (k == 0 && piece)
+            *piece = pid;
+    }
+    if (file && mg_subsidy_file(app->db, 0, id, NULL, &d))
+        die("subsidy filing", &d);
+    return id;
+}
+
+/* Routes request rid to co-funder f (0: to every co-funder it names). */
+static void sw_route(int64_t rid, int64_t f)
+{
+    mg_diag d = {{0}};
+    if (mg_subsidy_route(app->db, 0, rid, f ? &f : NULL, f ? 1 : 0, NULL, &d))
+        die("subsidy routing", &d);
+}
+
+static void sw_grant(int64_t rid, int64_t f)
+{
+    mg_diag d = {{0}};
+    if (mg_subsidy_decide(app->db, 0, rid, f, MG_DECISION_GRANT, "5000", NULL, NULL, &d))
+        die("grant", &d);
+}
+
+/* The co-funder <sreq_lead> left addressed, for <sreq_lead_funder>. */
+static int64_t sw_last_lead_funder;
+
+/* The placeholders of the single window, each on new objects for
+ * organisation org (the head of tests/authz/rows of issue 16, merged
+ * into matrix.tsv): requests by ORG's place in them — <sreq_app> (its
+ * applicant; filed, routed to two co-funders), <sreq_appfund> (the same,
+ * "R/parts/F" for a co-funder F), <sreq_appgranted> (the same, F's part
+ * granted), <sreq_draft> (its draft, without pieces), <sreq_lead> (filed
+ * in a window it leads; one co-funder routed, the other,
+ * <sreq_lead_funder>, still addressed), <sreq_routed> / <sreq_fund> (a
+ * co-funder it was routed to: "R" / "R/parts/ORG"), <sreq_granted>
+ * ("R/parts/ORG", its part granted), <sreq_named> / <sreq_addr> (naming it,
+ * not routed: "R" / "R/parts/ORG"), <sreq_question> / <sreq_question_api>
+ * (an open question on its request: "R/reponses/Q" / "R/answers/Q");
+ * pieces "R/pieces/P" (<sattach_api>: "R/attachments/P") of its draft
+ * <sattach>, its filed request <sattach_filed>, a request of a window it
+ * leads <sattach_lead>, routed to it <sattach_fund>, naming it
+ * <sattach_addr>; <swindow> W led by it, <scall> C of such a window,
+ * <scommittee> K and <scommittee_item> "K/demandes/R" of such a window.
+ * False for another key. */
+static bool funding_part(const char *key, int64_t org, char *val, size_t cap)
+{
+    bool sreq = strncmp(key, "sreq_", 5) == 0, sattach = strncmp(key, "sattach", 7) == 0;
+    if (!sreq && !sattach && strcmp(key, "swindow") != 0 && strcmp(key, "scall") != 0 &&
+        strncmp(key, "scommittee", 10) != 0)
+        return false;
+    sw_orgs();
+    mg_diag d = {{0}};
+    int64_t two[] = {sw_f1, sw_f2};
+    if (!sreq && !sattach) {
+        int64_t wid = sw_window(org, two, 2), id = wid, rid = 0;
+        if (strcmp(key, "scall") == 0) {
+            mg_subsidy_call_input in = {.title = "Appel de la matrice (exemple)",
+                                        .opens_on = "2026-01-01", .deadline = "2099-12-31"};
+            if (mg_subsidy_call_create(app->db, 0, wid, org, &in, false, &id, NULL, &d))
+                die("call", &d);
+        } else if (strncmp(key, "scommittee", 10) == 0) {
+            rid = sw_request(sw_f1, wid, sw_f1, sw_f2, true, true, NULL);
+            if (mg_subsidy_committee_create(app->db, 0, wid, "2027-03-01",
+                                            "Commission de la matrice (exemple)", &rid, 1, &id,
+                                            NULL, &d))
+                die("committee", &d);
+        } else if (strcmp(key, "swindow") != 0) {
+            fail_msg("matrix: unknown placeholder <%s>", key);
+        }
+        if (strcmp(key, "scommittee_item") == 0)
+            snprintf(val, cap, "%lld/demandes/%lld", (long long)id, (long long)rid);
+        else
+            snprintf(val, cap, "%lld", (long long)id);
+        return true;
+    }
+    if (strcmp(key, "sreq_lead_funder") == 0) {
+        snprintf(val, cap, "%lld", (long long)sw_last_lead_funder);
+        return true;
+    }
+    const char *k = key + (sreq ? 5 : 7);
+    int64_t rid = 0, fid = 0, piece = 0;
+    if (sattach) {
+        /* "", "_api": a draft of ORG; "_filed": filed by ORG; "_lead": in a
+         * window ORG leads; "_fund": routed to ORG; "_addr": naming ORG. */
+        bool lead = strcmp(k, "_lead") == 0, as_funder = !strcmp(k, "_fund") || !strcmp(k, "_addr");
+        int64_t funders[] = {as_funder ? org : sw_f1, sw_f2};
+        int64_t applicant = lead || as_funder ? sw_f1 : org;
+        int64_t wid = sw_window(lead ? org : sw_lead, funders, 2);
+        bool file = strcmp(k, "") != 0 && strcmp(k, "_api") != 0;
+        rid = sw_request(applicant, wid, funders[0], funders[1], true, file, &piece);
+        if (strcmp(k, "_fund") == 0)
+            sw_route(rid, 0);
+        snprintf(val, cap, "%lld/%s/%lld", (long long)rid,
+                 strcmp(k, "_api") == 0 ? "attachments" : "pieces", (long long)piece);
+        return true;
+    }
+    if (!strcmp(k, "app") || !strcmp(k, "appfund") || !strcmp(k, "appgranted") ||
+        !strcmp(k, "question") || !strcmp(k, "question_api")) {
+        rid = sw_request(org, sw_window(sw_lead, two, 2), sw_f1, sw_f2, true, true, NULL);
+        sw_route(rid, 0);
+        if (!strcmp(k, "appgranted"))
+            sw_grant(rid, sw_f1);
+        if (!strcmp(k, "appfund"))
+            fid = sw_f1;
+    } else if (!strcmp(k, "draft")) {
+        rid = sw_request(org, sw_window(sw_lead, two, 2), sw_f1, sw_f2, false, false, NULL);
+    } else if (!strcmp(k, "lead")) {
+        rid = sw_request(sw_f2, sw_window(org, two, 2), sw_f1, sw_f2, true, true, NULL);
+        sw_route(rid, sw_f2);
+        sw_last_lead_funder = sw_f1;
+    } else if (!strcmp(k, "fund") || !strcmp(k, "routed") || !strcmp(k, "granted") ||
+               !strcmp(k, "addr") || !strcmp(k, "named")) {
+        int64_t funders[] = {org, sw_f2};
+        rid = sw_request(sw_f1, sw_window(sw_lead, funders, 2), org, sw_f2, true, true, NULL);
+        if (strcmp(k, "addr") != 0 && strcmp(k, "named") != 0)
+            sw_route(rid, 0);
+        if (!strcmp(k, "granted"))
+            sw_grant(rid, org);
+        if (strcmp(k, "routed") != 0 && strcmp(k, "named") != 0)
+            fid = org;
+    } else {
+        fail_msg("matrix: unknown placeholder <%s>", key);
+    }
+    if (!strncmp(k, "question", 8)) {
+        int64_t qid = 0;
+        if (mg_subsidy_question(app->db, 0, rid, sw_f1, "Pouvez-vous préciser ? (exemple)",
+                                &qid, NULL, &d))
+            die("question", &d);
+        snprintf(val, cap, "%lld/%s/%lld", (long long)rid,
+                 strcmp(k, "question_api") == 0 ? "answers" : "reponses", (long long)qid);
+    } else if (fid) {
+        snprintf(val, cap, "%lld/parts/%lld", (long long)rid, (long long)fid);
+    } else {
+        snprintf(val, cap, "%lld", (long long)rid);
+    }
+    return true;
+}
+
 /* Replaces the placeholders of tmpl into out, making the objects they
  * name for organisation `org` and account `account`. */
 static void expand(const char *tmpl, int64_t org, int64_t account, char *out, size_t cap)
@@ -364,7 +601,8 @@ static void expand(const char *tmpl, int64_t org, int64_t account, char *out, si
                 snprintf(val, sizeof val, "%lld/actions/%lld/participants/%lld", (long long)c,
                          (long long)aid, (long long)sid);
             }
-        } else if (contract_part(key, org, val, sizeof val))
+        } else if (contract_part(key, org, val, sizeof val) ||
+                   funding_part(key, org, val, sizeof val))
             ;
         else if (strcmp(key, "amended_action") == 0)
             snprintf(val, sizeof val, "%lld", (long long)last_amended_action);
