@@ -60,7 +60,7 @@ void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *acti
     mg_html_text(b, a->territory_name);
     mg_buf_puts(b, "</span></p>\n<nav aria-label=\"Navigation principale\"><ul>");
     /* The public pages, then those of the signed-in (their organisation's
-     * contracts and network meetings). */
+     * contracts, the single window for subsidies and network meetings). */
     static const struct {
         const char *key, *href, *label;
         bool account;
@@ -70,6 +70,7 @@ void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *acti
                  {"scenarios", "/scenarios", "Scénarios", false},
                  {"planification", "/planification", "Planification", false},
                  {"contrats", "/contrats", "Contrats", true},
+                 {"guichet", "/guichet", "Subventions", true},
                  {"reseau", "/reseau/reunions", "Réseau", true},
                  {"api", "/api", "API", false}};
     bool signed_in = ctx->actor && ctx->actor->account_id > 0;
