@@ -924,42 +924,6 @@ static int attachments_list(web_ctx *ctx)
     return web_send_json(ctx->res, 200, json_pack("{s:o}", "attachments", arr));
 }
 
-/* A file name for Content-Disposition, as the page's download gives it:
- * the stored name's letters, digits, '-', '_' and inner dots (others '_',
- * at most 100), its extension the one of the type served. */
-static void safe_name(char *out, size_t cap, const char *name, const char *type)
-{
-    static const struct {
-        const char *type, *ext;
-    } exts[] = {
-        {"application/pdf", ".pdf"},
-        {"image/png", ".png"},
-        {"image/jpeg", ".jpg"},
-        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
-        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
-        {"application/vnd.oasis.opendocument.text", ".odt"},
-        {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
-    };
-    const char *ext = "";
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-        if (strcmp(type, exts[i].type) == 0)
-            ext = exts[i].ext;
-    char base[101];
-    size_t n = 0;
-    const char *dot = strrchr(name, '.');
-    size_t stop = dot ? (size_t)(dot - name) : strlen(name);
-    for (size_t i = 0; i < stop && n < sizeof base - 1; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if ((c & 0xC0) == 0x80)
-            continue;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || (c == '.' && n > 0);
-        base[n++] = ok ? (char)c : '_';
-    }
-    base[n] = 0;
-    snprintf(out, cap, "%s%s", n ? base : "piece", ext);
-}
-
 static int attachment_get(web_ctx *ctx)
 {
     web_subsidy_view v;
@@ -995,7 +959,7 @@ static int attachment_get(web_ctx *ctx)
         if (strcmp(a.media_type, types[i]) == 0)
             type = types[i];
     char name[128];
-    safe_name(name, sizeof name, a.filename, type);
+    web_download_filename(name, sizeof name, a.filename, type, "piece");
     mg_http_response *res = ctx->res;
     mg_buf_reset(&res->body);
     if (len > res->body.max)

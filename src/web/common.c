@@ -662,3 +662,38 @@ int web_epci_options(mg_buf *b, const mg_diagnosis *g, const char *selected)
     free(seen);
     return rc;
 }
+
+void web_download_filename(char *out, size_t cap, const char *name, const char *type,
+                           const char *fallback)
+{
+    static const struct {
+        const char *type, *ext;
+    } exts[] = {
+        {"application/pdf", ".pdf"},
+        {"image/png", ".png"},
+        {"image/jpeg", ".jpg"},
+        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
+        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
+        {"application/vnd.oasis.opendocument.text", ".odt"},
+        {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
+    };
+    const char *ext = "";
+    for (size_t i = 0; type && i < sizeof exts / sizeof exts[0]; i++)
+        if (strcmp(type, exts[i].type) == 0)
+            ext = exts[i].ext;
+    char base[101];
+    size_t n = 0;
+    /* The name without its own extension: the type's is put back. */
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    size_t stop = !name ? 0 : dot ? (size_t)(dot - name) : strlen(name);
+    for (size_t i = 0; i < stop && n < sizeof base - 1; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if ((c & 0xC0) == 0x80)
+            continue; /* a multi-byte character gives one "_" */
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || (c == '.' && n > 0);
+        base[n++] = ok ? (char)c : '_';
+    }
+    base[n] = 0;
+    snprintf(out, cap, "%s%s", n ? base : fallback, ext);
+}

@@ -660,44 +660,6 @@ static int document_post(web_ctx *ctx)
     return web_done(ctx);
 }
 
-/* The file's name for Content-Disposition: the ASCII letters, digits,
- * dots, dashes and underscores of the stored name (others become "_"), no
- * leading dot, at most 100 bytes, "document" when nothing is left, with
- * the extension of its type. */
-static void safe_filename(char *out, size_t cap, const char *name, const char *type)
-{
-    static const struct {
-        const char *type, *ext;
-    } exts[] = {
-        {"application/pdf", ".pdf"},
-        {"image/png", ".png"},
-        {"image/jpeg", ".jpg"},
-        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
-        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
-        {"application/vnd.oasis.opendocument.text", ".odt"},
-        {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
-    };
-    const char *ext = "";
-    for (size_t i = 0; i < NFIELDS(exts); i++)
-        if (strcmp(type, exts[i].type) == 0)
-            ext = exts[i].ext;
-    char base[101];
-    size_t n = 0;
-    /* The name without its own extension: the type's is put back. */
-    const char *dot = strrchr(name, '.');
-    size_t stop = dot ? (size_t)(dot - name) : strlen(name);
-    for (size_t i = 0; i < stop && n < sizeof base - 1; i++) {
-        unsigned char c = (unsigned char)name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || (c == '.' && n > 0);
-        if (c >= 0x80 && (c & 0xC0) == 0x80)
-            continue; /* a multi-byte character gives one "_" */
-        base[n++] = ok ? (char)c : '_';
-    }
-    base[n] = 0;
-    snprintf(out, cap, "%s%s", n ? base : "document", ext);
-}
-
 /* GET /contrats/{id}/documents/{doc} */
 static int document_get(web_ctx *ctx)
 {
@@ -733,7 +695,7 @@ static int document_get(web_ctx *ctx)
         if (strcmp(doc.media_type, types[i]) == 0)
             type = types[i];
     char name[128];
-    safe_filename(name, sizeof name, doc.filename, doc.media_type);
+    web_download_filename(name, sizeof name, doc.filename, doc.media_type, "document");
     mg_http_response *res = ctx->res;
     mg_buf_reset(&res->body);
     if (len > res->body.max)

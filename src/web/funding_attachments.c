@@ -320,43 +320,6 @@ static bool piece_load(web_ctx *ctx, const web_subsidy_view *v, mg_subsidy_attac
     return true;
 }
 
-/* The file's name for Content-Disposition: the ASCII letters, digits,
- * dashes, underscores and inner dots of the stored name without its
- * extension (others become "_", a multi-byte character one "_"), at most
- * 100 bytes, "piece" when nothing is left, then the extension of the type. */
-static void safe_filename(char *out, size_t cap, const char *name, const char *type)
-{
-    static const struct {
-        const char *type, *ext;
-    } exts[] = {
-        {"application/pdf", ".pdf"},
-        {"image/png", ".png"},
-        {"image/jpeg", ".jpg"},
-        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
-        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
-        {"application/vnd.oasis.opendocument.text", ".odt"},
-        {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
-    };
-    const char *ext = "";
-    for (size_t i = 0; i < NELEMS(exts); i++)
-        if (strcmp(type, exts[i].type) == 0)
-            ext = exts[i].ext;
-    char base[101];
-    size_t n = 0;
-    const char *dot = strrchr(name, '.');
-    size_t stop = dot ? (size_t)(dot - name) : strlen(name);
-    for (size_t i = 0; i < stop && n < sizeof base - 1; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if ((c & 0xC0) == 0x80)
-            continue;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || (c == '.' && n > 0);
-        base[n++] = ok ? (char)c : '_';
-    }
-    base[n] = 0;
-    snprintf(out, cap, "%s%s", n ? base : "piece", ext);
-}
-
 /* The accepted type equal to t, as a static string; octet-stream otherwise. */
 static const char *served_type(const char *t)
 {
@@ -401,7 +364,7 @@ static int piece_get(web_ctx *ctx)
     int rc = MG_OK;
     if (piece_load(ctx, &v, &a, &data, &len)) {
         char name[128];
-        safe_filename(name, sizeof name, a.filename, a.media_type);
+        web_download_filename(name, sizeof name, a.filename, a.media_type, "piece");
         rc = send_file(ctx, data, len, served_type(a.media_type), name);
     }
     free(data);

@@ -347,6 +347,14 @@ void web_fail(web_ctx *ctx, int status, web_msg m);
  * never "07", "+7" or "1e3"), or 0 after answering 404 with not_found. */
 int64_t web_path_id(web_ctx *ctx, web_msg not_found);
 
+/* The name of a downloaded file for Content-Disposition: the stored
+ * name's ASCII letters, digits, '-', '_' and inner dots without its own
+ * extension (others '_', a multi-byte character one '_'), at most 100
+ * bytes, `fallback` when nothing is left, then the extension of the
+ * accepted type served (PDF, PNG, JPEG, OOXML, ODF). */
+void web_download_filename(char *out, size_t cap, const char *name, const char *type,
+                           const char *fallback);
+
 /* web_storage_error with messages of the table. */
 void web_fail_storage(web_ctx *ctx, int rc, const mg_diag *d, web_msg not_found, web_msg failed);
 
