@@ -989,3 +989,18 @@ int mg_audit_export(mg_db *db, FILE *out, mg_diag *d)
         rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "cannot write the audit export");
     return rc;
 }
+
+int mg_audit_head(mg_db_conn *c, int64_t *seq, char hash[static 65], mg_diag *d)
+{
+    *seq = 0;
+    hash[0] = '\0';
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare(c, SQL_READ_HEAD, &q, d);
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        *seq = mg_db_column_int64(q, 0);
+        copy_fixed(hash, 65, mg_db_column_text(q, 1));
+        rc = mg_db_step(q, d);
+    }
+    mg_db_finalize(q);
+    return rc == MG_DB_DONE ? 0 : rc;
+}

@@ -149,6 +149,15 @@ typedef struct mg_audit_verdict {
 } mg_audit_verdict;
 
 /**
+ * The chain's head as it stands in the caller's transaction: the position
+ * of the last entry (*seq; 0 when there is none) and its hash (hash, 64
+ * hexadecimal characters; "" when none). Every audited change moves it, so
+ * a reader may keep what it computed while the head stays (the single
+ * window's figures do).
+ */
+int mg_audit_head(mg_db_conn *c, int64_t *seq, char hash[static 65], mg_diag *d) MG_WARN_UNUSED;
+
+/**
  * Walks the whole chain in position order, in one read transaction, and
  * fills *v with the first problem found (v->problem INTACT when none).
  * Returns 0 when the walk could be made, whatever its verdict; an MG_E…

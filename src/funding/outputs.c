@@ -16,6 +16,7 @@
 
 #include "contracts/budget.h"
 #include "core/utf8.h"
+#include "audit/audit.h"
 #include "funding/outputs.h"
 
 /* A routed part: what the figures, the list and the workbook read. */
@@ -105,16 +106,7 @@ typedef struct head {
 static int head_read(mg_db_conn *c, head *h, mg_diag *d)
 {
     memset(h, 0, sizeof *h);
-    mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare_with(c, "SELECT seq, hash FROM audit_head WHERE id = 1",
-                                MG_DB_NO_PARAMS, &q, d);
-    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        h->seq = mg_db_column_int64(q, 0);
-        mg_db_column_copy(q, 1, h->hash, sizeof h->hash);
-        rc = mg_db_step(q, d);
-    }
-    mg_db_finalize(q);
-    return rc == MG_DB_DONE ? 0 : rc;
+    return mg_audit_head(c, &h->seq, h->hash, d);
 }
 
 struct figures_tx {
@@ -214,7 +206,7 @@ static int figures_copy(mg_subsidy_funder_figures *to, const mg_subsidy_funder_f
  * The co-funders' figures last computed, per database and co-funder, with
  * the audit head they were computed at: the co-funder's page shows them at
  * every request, and they change only with an audited change. A hit costs
- * one read of the one-row audit_head. A head with no entry (seq 0) is never
+ * one read of the chain's head (mg_audit_head). A head with no entry (seq 0) is never
  * cached: what was written without the audit trail (raw SQL) is not seen.
  */
 #define FIGURES_CACHE 32
