@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes, and the
 #            whole `maillage access` run on France phase by phase (with the
 #            national DREES folder ../shared/data/france/drees-apl-2021 when
@@ -23,7 +23,10 @@
 #            and 2,000 indicator values: the contract dashboard under 8
 #            clients and the PDF bilan of a 30-action contract
 #            (bench/bench-contracts.sh; PostgreSQL too with MG_BENCH_PG_URI)
-#   all      all eight; default: france and plan
+#   funding  the single window: 10,000 subsidy requests over five co-funders,
+#            each co-funder's paginated list under 8 clients and its XLSX
+#            export (bench/bench-funding.sh; PostgreSQL too with MG_BENCH_PG_URI)
+#   all      all nine; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -51,6 +54,7 @@ web) bench/bench-web.sh ;;
 load) bench/bench-load.sh ;;
 finder) bench/bench-finder.sh ;;
 contracts) bench/bench-contracts.sh ;;
+funding) bench/bench-funding.sh ;;
 core)
     build_bench
     build-bench/bench/bench_france data/demo/france "$repeats" $(france_args)
@@ -64,6 +68,7 @@ all)
     bench/bench-load.sh
     bench/bench-finder.sh
     bench/bench-contracts.sh
+    bench/bench-funding.sh
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|all] [REPEATS]" >&2; exit 2 ;;
 esac

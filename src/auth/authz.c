@@ -217,7 +217,8 @@ static mg_auth_decision can_subsidy_request(const mg_auth_actor *a, mg_auth_verb
  * (a call is public; docs/security.md); the managers and instructors of
  * its lead (organisation_id) and of its co-funders (viewers) open and
  * change calls (CREATE, EDIT on the window). CREATE with no window yet
- * (viewers empty): a manager of organisation_id makes it a lead. */
+ * (viewers empty): a manager or an instructor of organisation_id makes it
+ * a lead. */
 static mg_auth_decision can_subsidy_window(const mg_auth_actor *a, mg_auth_verb verb,
                                            const mg_auth_object *o)
 {
