@@ -55,14 +55,14 @@ VARIANT = "\"><img src=x onerror=alert(1)>' onmouseover='x </title><script>"
 # Strings that must never stand verbatim in HTML (an escaper that forgets
 # one of & < > " ' lets one of them through).
 RAW = [PAYLOAD, "\"><img src=x onerror=alert(1)>", "' onmouseover='x", "</title><script>"]
-MARKER_RE = re.compile(r"MGX\d{3}[a-z]*_")
+MARKER_RE = re.compile(r"MGX\d{3,}[a-z]*_")
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
 ATTR_NAME_RE = re.compile(r"^[a-zA-Z_:][-a-zA-Z0-9_:.]*$")
 # The site's own scripts: files of static/, and the embedded ones of
 # /assets/ with their version.
 SITE_SCRIPT_RE = re.compile(r"^/(static/[A-Za-z0-9_.-]+\.js|assets/[A-Za-z0-9_.-]+\.js(\?v=[0-9a-f]+)?)$")
 MAX_PAGES = 300        # final crawl
-MAX_REQUESTS = 2500    # whole run
+MAX_REQUESTS = 4000    # whole run
 DEADLINE = 240.0       # seconds, whole run (about 20 s optimised; sanitisers are slower)
 
 
@@ -464,6 +464,8 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirec
 # The session the crawl runs in (--cookie, --csrf): a manager of an
 # organisation, so that the forms that write are there to be filled.
 SESSION = {"cookie": None, "csrf": None}
+# The single window's accounts and objects (--funding: JSON from crawl_escaping.sh).
+FUNDING_CFG = {}
 
 
 def expected_type(path, status):
@@ -540,7 +542,7 @@ class Run:
         if SESSION["cookie"]:
             req.add_header("Cookie", SESSION["cookie"])
         if SESSION["csrf"] and method not in ("GET", "HEAD") and ctype != "application/x-www-form-urlencoded" \
-                and not (ctype or "").startswith("multipart/form-data"):
+                and not ((ctype or "").startswith("multipart/form-data") and "/api/v1/" not in url):
             # A page's script sends the form token in this header; forms
             # carry it in their hidden field, filled from the page.
             req.add_header("X-CSRF-Token", SESSION["csrf"])
@@ -567,12 +569,19 @@ class Run:
         ct = resp.ctype
         norm = re.sub(r"\s*;\s*", "; ", ct.strip().lower())
         want = expected_type(path, resp.status)
+        if resp.status == 200 and (resp.headers.get("Content-Disposition") or "").startswith("attachment"):
+            # a download (a contract's document, a request's piece): the
+            # type of the bytes stored, checked below by its magic number
+            want = None
         if want is not None:
             self.check(any(norm == w or norm.startswith(w + ";") for w in want) and
                        (not want[0].startswith("text/html") or norm == "text/html; charset=utf-8"),
                        url, "HTTP %d Content-Type %r, expected %s" % (resp.status, ct, " or ".join(want)))
         for k, v in resp.headers.items():
             if MARKER_RE.search(v) or any(r in v for r in RAW):
+                if k.lower() == "content-disposition":
+                    # the file's name, inside its quotes
+                    v = " ".join(re.findall(r'filename="([^"]*)"', v)) or v
                 self.check(not re.search(r"[<>\"'\r\n ]", v), url,
                            "header %s echoes a value unencoded: %r" % (k, v))
         if resp.status in (204, 304) or 300 <= resp.status < 400 or resp.method == "HEAD":
@@ -897,9 +906,14 @@ class Fuzzer:
                     # write made or changed: the final crawl visits it, and
                     # a structure's entry in the API
                     m = re.match(r"^(/structure/\d+|/contrats/\d+(?:/actions/\d+)?|"
-                                 r"/reseau/reunions/\d+)", loc)
+                                 r"/reseau/reunions/\d+|/guichet/demandes/\d+)", loc)
                     if m:
                         run.written.add(m.group(1))
+                        if m.group(1).startswith("/guichet/demandes/"):
+                            # a request of the single window and its API entry
+                            rid = m.group(1).rsplit("/", 1)[1]
+                            run.written.add("/api/v1/subsidy-requests/" + rid)
+                            run.written.add("/api/v1/subsidy-requests/%s/attachments" % rid)
                         if m.group(1).startswith("/structure/"):
                             run.written.add("/api/v1/structures/" + m.group(1).rsplit("/", 1)[1])
                         # a contract's or an action's entry in the API
@@ -919,7 +933,10 @@ class Fuzzer:
             self.fields.append((where, f.name, f.tag if f.tag != "input" else "input " + f.type, row))
         # and once with the form's own values (what a valid submission gives)
         status, loc, doc = submit(run, form.method, action, form_defaults(run, form), form.enctype)
-        if where in NEEDS_SECRET:
+        if where in REFUSED_UNTIL_COMPLETE:
+            run.check(status == 400, action, "%s with the form's own values answered %d, not 400 (%s)"
+                      % (where, status, REFUSED_UNTIL_COMPLETE[where]))
+        elif where in NEEDS_SECRET:
             run.check(400 <= status < 500, action,
                       "%s without the secret it asks for answered %d" % (where, status))
         else:
@@ -1038,6 +1055,7 @@ def import_file(run, text):
 # File inputs: (form, field) -> function(run, value or None) giving the
 # file a person would pick and the text a page must then show.
 FILE_EXAMPLES = {("POST /contrats/N/documents", "file"): document_file,
+                 ("POST /guichet/demandes/N/pieces", "file"): document_file,
                  ("POST /contrats/N/import", "fichier"): import_file}
 # Edit forms: each submission overwrites the field the previous one stored,
 # so a value is looked for on the page the write led to, right after it.
@@ -1062,6 +1080,11 @@ PAGES_ONLY_PREFIXES = ("POST /reseau/", "POST /structure/N/suggerer")
 # Forms that a valid submission cannot fill from the page alone: they ask
 # for the current password or a code of an authenticator app.
 NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
+# Forms whose valid submission needs an object the crawl's own forms do not
+# make complete: refused with a 400 here, and submitted with success by
+# fuzz_funding on the objects it completes first.
+REFUSED_UNTIL_COMPLETE = {"POST /guichet/demandes/N/deposer": "a draft is filed only with its pieces and "
+                          "a balanced budget; fuzz_funding files complete ones by this form"}
 COVERED_WRITES = {("post", "/api/v1/evaluate"), ("post", "/api/v1/scenarios"),
                   ("put", "/api/v1/scenarios/{id}"), ("delete", "/api/v1/scenarios/{id}"),
                   ("post", "/api/v1/contracts/{id}/actions")}
@@ -1100,7 +1123,8 @@ def fuzz_api(run, report):
     r, _ = run.get("/static/openapi.yaml")
     writes, ops = openapi_writes(r.body.decode("utf-8", "replace"))
     run.check(len(ops) >= 8, r.url, "openapi.yaml lists %d operations" % len(ops))
-    for op in sorted(writes - COVERED_WRITES - ADMIN_WRITES):
+    covered = COVERED_WRITES | (FUNDING_WRITES if FUNDING_CFG else set())
+    for op in sorted(writes - covered - ADMIN_WRITES):
         run.fail(r.url, "write operation %s %s is not exercised by this test: add its fields"
                  % (op[0].upper(), op[1]))
 
@@ -1240,6 +1264,332 @@ def fuzz_api_actions(run, report):
     run.check(resp.status == 201, resp.url, "a valid %s answered %d" % (where, resp.status))
 
 
+# ---------------------------------------------------------------- the single window (issue 16)
+
+# The writes of the single window (static/openapi.yaml), exercised by
+# fuzz_funding in the accounts crawl_escaping.sh made (--funding): an
+# association files, the crawl's manager (its organisation leads the window)
+# routes, a co-funder's instructor (second factor enrolled here) instructs,
+# decides and pays.
+FUNDING_WRITES = {("post", "/api/v1/subsidy-requests"), ("put", "/api/v1/subsidy-requests/{id}"),
+                  ("post", "/api/v1/subsidy-requests/{id}/file"),
+                  ("post", "/api/v1/subsidy-requests/{id}/route"),
+                  ("post", "/api/v1/subsidy-requests/{id}/parts/{fid}/opinion"),
+                  ("post", "/api/v1/subsidy-requests/{id}/parts/{fid}/question"),
+                  ("post", "/api/v1/subsidy-requests/{id}/parts/{fid}/decision"),
+                  ("post", "/api/v1/subsidy-requests/{id}/parts/{fid}/payments"),
+                  ("post", "/api/v1/subsidy-requests/{id}/answers/{qid}"),
+                  ("post", "/api/v1/subsidy-requests/{id}/attachments"),
+                  ("post", "/api/v1/subsidy-requests/{id}/messages")}
+# The request form's free-text members (SubsidyForm) and those of a budget line.
+FUNDING_TEXT = ["title", "objectives", "description", "target_publics", "evaluation",
+                "address", "city", "representative_role", "contact_role"]
+FUNDING_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def base32_key(text):
+    import base64
+    s = re.sub(r"\s+", "", text).upper()
+    return base64.b32decode(s + "=" * (-len(s) % 8))
+
+
+def totp_code(key, step):
+    import hashlib
+    import hmac
+    import struct
+    mac = hmac.new(base32_key(key), struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+class As:
+    """Requests made, inside the block, in another account's session."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        self.saved = dict(SESSION)
+        SESSION.update(self.session)
+
+    def __exit__(self, *exc):
+        SESSION.clear()
+        SESSION.update(self.saved)
+
+
+def log_in(run, email, password):
+    """A session for another account, as a browser opens it (the log-in
+    form, then for an instructor the second factor's enrolment with a code
+    computed here). Returns {"cookie", "csrf"} or None."""
+    jar = {}
+
+    def req(method, path, fields=None):
+        body = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        with As({"cookie": "; ".join("%s=%s" % kv for kv in jar.items()) or None, "csrf": None}):
+            r = run.request(method, path, body, "application/x-www-form-urlencoded" if body else None)
+        for c in r.headers.get_all("Set-Cookie") or []:
+            k, _, v = c.split(";")[0].partition("=")
+            if v.strip():
+                jar[k.strip()] = v.strip()
+            else:
+                jar.pop(k.strip(), None)
+        return r
+
+    def csrf(r):
+        m = re.search(r'name="csrf" value="([A-Za-z0-9_-]*)"', r.body.decode("utf-8", "replace"))
+        return m.group(1) if m else ""
+
+    r = req("GET", "/connexion")
+    r = req("POST", "/connexion", {"email": email, "password": password, "csrf": csrf(r)})
+    if not run.check(r.status == 303, "/connexion", "log-in of %s answered %d" % (email, r.status)):
+        return None
+    if (r.headers.get("Location") or "").endswith("/compte/double-facteur"):
+        r = req("GET", "/compte/double-facteur")
+        r = req("POST", "/compte/double-facteur/debut", {"csrf": csrf(r)})
+        if 300 <= r.status < 400:
+            r = req("GET", run.local(r.headers.get("Location") or "/compte/double-facteur"))
+        m = re.search(r'<p class="key"><code>([^<]*)</code>', r.body.decode("utf-8", "replace"))
+        if not run.check(m, "/compte/double-facteur", "no key on the enrolment page of %s" % email):
+            return None
+        step = int(time.time() // 30)
+        r = req("POST", "/compte/double-facteur", {"code": totp_code(m.group(1), step), "csrf": csrf(r)})
+        if not run.check(r.status == 303, "/compte/double-facteur",
+                         "enrolment of %s answered %d" % (email, r.status)):
+            return None
+    r = req("GET", "/compte")
+    return {"cookie": "; ".join("%s=%s" % kv for kv in jar.items()), "csrf": csrf(r)}
+
+
+class Funding:
+    """The single window's scripted flow: its objects, the sessions of its
+    roles and the pages each must be crawled from at the end."""
+
+    def __init__(self, run, cfg):
+        self.run, self.cfg = run, cfg
+        self.w, self.f, self.app = cfg["window"], cfg["funder"]["org"], cfg["applicant"]["org"]
+        self.sessions = {"lead": dict(SESSION)}
+        self.seeds = {"lead": set(), "applicant": set(), "funder": set()}
+
+    def form(self, **over):
+        f = {"name": "Association d'essai du guichet (exemple)", "siret": self.cfg["siret"],
+             "rna": self.cfg["rna"], "address": "1 place de l'Exemple", "postcode": "11000",
+             "city": "Carcassonne", "email": "contact@association-exemple.invalid",
+             "phone": "04 65 71 00 01", "representative_role": "Présidente de l'association",
+             "volunteers": 12, "employees": "2", "members": 80,
+             "title": "Ateliers santé " + self.run.uniq() + " (exemple)",
+             "objectives": "Prévenir (exemple).", "description": "Des ateliers (exemple).",
+             "target_publics": "Habitants (exemple)", "communes": "epci:200035715",
+             "starts_on": "2027-01-01", "ends_on": "2027-12-31",
+             "evaluation": "Participants (exemple).", "is_renewal": False, "nature": "operation",
+             "lines": [{"account": "64", "label": "Personnel (exemple)", "amount": "1000.00"},
+                       {"account": "74", "label": "Co-financeur (exemple)", "amount": "800.00",
+                        "funder": self.f},
+                       {"account": "75", "label": "Fonds propres (exemple)", "amount": "200.00"}]}
+        f.update(over)
+        return f
+
+    def shown_by(self, rid, role="applicant"):
+        page, api = "/guichet/demandes/%d" % rid, "/api/v1/subsidy-requests/%d" % rid
+        self.seeds[role] |= {page, api, api + "/messages", api + "/attachments", api + "/parts"}
+        if role == "applicant":
+            self.seeds["lead"] |= {page, api, api + "/messages"}
+            self.seeds["funder"] |= {page, api, api + "/messages"}
+
+    def send(self, role, method, path, obj, want, what):
+        with As(self.sessions[role]):
+            resp, doc = api_send(self.run, method, path, obj)
+        self.run.check(resp.status == want, resp.url, "%s answered %d, not %d: %s"
+                       % (what, resp.status, want, snippet(resp.body.decode("utf-8", "replace"))))
+        return resp, doc
+
+    def draft(self, **over):
+        """A new draft of the association (its id, or None)."""
+        resp, doc = self.send("applicant", "POST", "/api/v1/subsidy-requests",
+                              dict(self.form(**over), window=self.w, organisation=self.app), 201,
+                              "a draft")
+        r = doc.get("request") if isinstance(doc, dict) else None
+        return r["id"] if isinstance(r, dict) and isinstance(r.get("id"), int) else None
+
+    def row(self, report, where, field, role, send, stores=True, after=None, echo=True):
+        """Three values in one field: send(text) -> (response, doc); an
+        accepted value must come back in the answer (echo: the answer gives
+        the request, not just the message's id)."""
+        row = []
+        for style in (0, 1, 2):
+            v = self.run.values.make(style, where, field, "JSON string")
+            with As(self.sessions[role]):
+                echoed = v.echo["json"]
+                resp, doc = send(v.text)
+                v.status, v.accepted = resp.status, resp.status < 400
+                v.expect_shown = v.accepted and stores
+                if stores:
+                    self.run.check(v.accepted, resp.url, "%s %s=%r answered %d: %s" % (
+                        where, field, v.text, resp.status,
+                        snippet(resp.body.decode("utf-8", "replace"))))
+                    if v.accepted and echo:
+                        self.run.check(v.echo["json"] > echoed, resp.url,
+                                       "%s: the answer does not give back %s=%r" % (where, field, v.text))
+                else:
+                    self.run.check(400 <= resp.status < 500, resp.url, "%s %s=%r answered %d, not 4xx"
+                                   % (where, field, v.text, resp.status))
+            if v.accepted and after:
+                # a write the next one replaces: its page and API entry, now
+                v.overwritten = True
+                for sess, page, api in after:
+                    with As(self.sessions[sess]):
+                        h, j = v.echo["html"], v.echo["json"]
+                        self.run.get(page)
+                        self.run.get(api)
+                        v.shown_after = v.echo["html"] > h
+                        v.api_after = v.echo["json"] > j
+                        if not (v.shown_after and v.api_after):
+                            break
+            row.append(v)
+        report.append((where, field, "JSON string", row))
+        return row
+
+    def attach(self, rid, kind, name="exemple.pdf", role="applicant"):
+        body, ctype = multipart([("kind", kind), ("file", Upload(name, "application/pdf", FUNDING_PDF))])
+        with As(self.sessions[role]):
+            r = self.run.request("POST", "/api/v1/subsidy-requests/%d/attachments" % rid, body, ctype)
+            return r, self.run.examine(r)
+
+    def filed(self, rid):
+        """Pieces and filing of draft rid: True when filed."""
+        for k in ("statutes", "bank_details", "attestation"):
+            r, _ = self.attach(rid, k)
+            self.run.check(r.status == 201, r.url, "attachment %s answered %d" % (k, r.status))
+        r, _ = self.send("applicant", "POST", "/api/v1/subsidy-requests/%d/file" % rid, {}, 200,
+                         "filing request %d" % rid)
+        return r.status == 200
+
+    def routed(self, rid):
+        r, _ = self.send("lead", "POST", "/api/v1/subsidy-requests/%d/route" % rid,
+                         {"funders": [self.f]}, 200, "routing request %d" % rid)
+        return r.status == 200
+
+
+def fuzz_funding(run, report, cfg):
+    fd = Funding(run, cfg)
+    for role in ("applicant", "funder"):
+        s = log_in(run, cfg[role]["email"], cfg[role]["password"])
+        if s is None:
+            return fd
+        fd.sessions[role] = s
+    api = "/api/v1/subsidy-requests"
+    # 1. the form, through the API: POST (a draft each) and PUT (on a fresh draft)
+    for field in FUNDING_TEXT + ["lines[].label"]:
+        def over(t, field=field):
+            if field == "lines[].label":
+                f = fd.form()
+                f["lines"][0]["label"] = t
+                f["lines"][1]["label"] = t
+                return f
+            return fd.form(**{field: t})
+
+        def post(t):
+            resp, doc = api_send(run, "POST", api, dict(over(t), window=fd.w, organisation=fd.app))
+            if resp.status == 201:
+                fd.shown_by(doc["request"]["id"])
+            return resp, doc
+
+        fd.row(report, "POST %s" % api, field, "applicant", post)
+
+        def put(t):
+            rid = fd.draft()
+            if rid is None:
+                return Resp("PUT", api, 599, {}, b""), None
+            fd.shown_by(rid)
+            return api_send(run, "PUT", "%s/%d" % (api, rid), over(t))
+
+        fd.row(report, "PUT %s/{id}" % api, field, "applicant", put)
+    fd.row(report, "POST %s" % api, "window (as a string)", "applicant",
+           lambda t: api_send(run, "POST", api, dict(fd.form(), window=t)), stores=False)
+    fd.row(report, "POST %s" % api, "nature", "applicant",
+           lambda t: api_send(run, "POST", api, dict(fd.form(nature=t), window=fd.w)), stores=False)
+    # 2. four requests filed and routed; the pieces of the first named with the values
+    rids = [fd.draft() for _ in range(4)]
+    if not run.check(all(rids), api, "drafts for the instruction were refused"):
+        return fd
+    r1 = rids[0]
+    for rid in rids:
+        fd.shown_by(rid)
+    row = []
+    where = "POST %s/{id}/attachments" % api
+    for style, kind in zip((0, 1, 2), ("other", "report", "accounts")):
+        v = run.values.make(style, where, "file (its name)", "multipart file name")
+        up, v.text = document_file(run, v.text)
+        r, _ = fd.attach(r1, kind, up.filename)
+        v.status, v.accepted = r.status, r.status < 400
+        v.expect_shown = v.accepted
+        run.check(r.status == 201, r.url, "attachment named %r answered %d" % (up.filename, r.status))
+        row.append(v)
+    report.append((where, "file (its name)", "multipart file name", row))
+    row = []
+    for style in (0, 1, 2):
+        v = run.values.make(style, where, "kind", "multipart field")
+        with As(fd.sessions["applicant"]):
+            body, ctype = multipart([("kind", v.text), ("file", Upload("x.pdf", "application/pdf",
+                                                                            FUNDING_PDF))])
+            r = run.request("POST", "%s/%d/attachments" % (api, r1), body, ctype)
+            run.examine(r)
+        v.status, v.accepted = r.status, r.status < 400
+        run.check(r.status == 400, r.url, "attachment of kind %r answered %d, not 400" % (v.text, r.status))
+        row.append(v)
+    report.append((where, "kind", "multipart field", row))
+    if not all([fd.filed(rid) for rid in rids]):
+        return fd
+    fd.row(report, "POST %s/{id}/route" % api, "funders[] (as a string)", "lead",
+           lambda t: api_send(run, "POST", "%s/%d/route" % (api, r1), {"funders": [t]}), stores=False)
+    if not all([fd.routed(rid) for rid in rids]):
+        return fd
+    part = "%s/%%d/parts/%d" % (api, fd.f)
+    page1 = "/guichet/demandes/%d" % r1
+    # 3. the co-funder's instructor: opinion (replaced by the next one), questions, messages
+    fd.row(report, "POST %s/{id}/parts/{fid}/opinion" % api, "text", "funder",
+           lambda t: api_send(run, "POST", part % r1 + "/opinion", {"opinion": "reserved", "text": t}),
+           after=[("funder", page1, "%s/%d" % (api, r1))])
+    fd.row(report, "POST %s/{id}/parts/{fid}/opinion" % api, "opinion", "funder",
+           lambda t: api_send(run, "POST", part % r1 + "/opinion", {"opinion": t}), stores=False)
+    fd.row(report, "POST %s/{id}/parts/{fid}/question" % api, "body", "funder",
+           lambda t: api_send(run, "POST", part % r1 + "/question", {"body": t}), echo=False)
+    for internal in (False, True):
+        fd.row(report, "POST %s/{id}/messages" % api, "body" + (" (internal)" if internal else ""),
+               "funder", lambda t, i=internal: api_send(run, "POST", "%s/%d/messages" % (api, r1),
+                                                        {"body": t, "internal": i}), echo=False)
+    fd.row(report, "POST %s/{id}/messages" % api, "body (the lead)", "lead",
+           lambda t: api_send(run, "POST", "%s/%d/messages" % (api, r1), {"body": t}), echo=False)
+    # 4. the association answers each question, writes
+    with As(fd.sessions["applicant"]):
+        _, doc = run.get("%s/%d/messages" % (api, r1))
+    qids = [m["id"] for m in (doc or {}).get("messages", []) if m.get("kind") == "question"]
+    run.check(len(qids) == 3, "%s/%d/messages" % (api, r1), "%d questions listed, 3 asked" % len(qids))
+    it = iter(qids)
+    fd.row(report, "POST %s/{id}/answers/{qid}" % api, "body", "applicant",
+           lambda t: api_send(run, "POST", "%s/%d/answers/%d" % (api, r1, next(it, 999999)),
+                              {"body": t}), echo=False)
+    fd.row(report, "POST %s/{id}/messages" % api, "body (the applicant)", "applicant",
+           lambda t: api_send(run, "POST", "%s/%d/messages" % (api, r1), {"body": t}), echo=False)
+    # 5. decisions: a grant on the first, a refusal with its reason on the others
+    fd.row(report, "POST %s/{id}/parts/{fid}/decision" % api, "decision", "funder",
+           lambda t: api_send(run, "POST", part % r1 + "/decision", {"decision": t}), stores=False)
+    fd.send("funder", "POST", part % r1 + "/decision", {"decision": "grant", "amount": "800.00"}, 200,
+            "the grant")
+    it2 = iter(rids[1:])
+    fd.row(report, "POST %s/{id}/parts/{fid}/decision" % api, "reason", "funder",
+           lambda t: api_send(run, "POST", part % next(it2) + "/decision",
+                              {"decision": "refuse", "reason": t}))
+    fd.row(report, "POST %s/{id}/parts/{fid}/payments" % api, "conditions", "funder",
+           lambda t: api_send(run, "POST", part % r1 + "/payments",
+                              {"paid_on": datetime.date.today().isoformat(), "amount": "100.00",
+                               "conditions": t}))
+    fd.row(report, "POST %s/{id}/parts/{fid}/payments" % api, "amount", "funder",
+           lambda t: api_send(run, "POST", part % r1 + "/payments",
+                              {"paid_on": datetime.date.today().isoformat(), "amount": t}), stores=False)
+    fd.r1 = r1
+    return fd
+
+
 # ---------------------------------------------------------------- the run
 
 def main_run(base):
@@ -1275,6 +1625,8 @@ def main_run(base):
                   "/api/v1/communes?profession=mg", "/api/v1/communes/11001?profession=mg"):
             seen_paths.add(p)
     fuzz_urls(run, seen_paths, report)
+    # 3b. the single window, in the sessions of its roles
+    fd = fuzz_funding(run, report, FUNDING_CFG) if FUNDING_CFG else None
     # 4. the final crawl: everything that may show a stored value
     run.final = True
     seeds = ["/", "/scenarios", "/api/v1/scenarios", "/api", "/planification", "/methode"]
@@ -1286,7 +1638,21 @@ def main_run(base):
     for a, b in zip(ids, ids[1:]):
         seeds.append("/scenarios/comparer?a=%d&b=%d" % (a, b))
     seeds += sorted(run.written)
-    pages = crawl(run, seeds, max(MAX_PAGES, len(seeds)))
+    pages = crawl(run, seeds, MAX_PAGES + len(seeds))
+    if fd:
+        # the single window's pages and API answers, as each role sees them
+        w, f = fd.w, fd.f
+        fd.seeds["lead"] |= {"/guichet", "/guichet/guichets", "/guichet/guichets/%d" % w,
+                             "/guichet/guichets/%d/commissions" % w, "/guichet/appels",
+                             "/api/v1/subsidy-windows", "/api/v1/subsidy-calls",
+                             "/api/v1/subsidy-requests?as=lead"}
+        fd.seeds["funder"] |= {"/guichet", "/guichet/financeurs/%d" % f, "/api/v1/subsidy-funders/%d" % f,
+                               "/guichet/financeurs/%d/comptes-rendus" % f,
+                               "/api/v1/subsidy-requests?as=funder"}
+        fd.seeds["applicant"] |= {"/guichet", "/api/v1/subsidy-requests"}
+        for role in ("lead", "applicant", "funder"):
+            with As(fd.sessions.get(role, {})):
+                pages += crawl(run, sorted(fd.seeds[role]), len(fd.seeds[role]), follow=False)
     run.final = False
     # 5. the fields known to store text took the values (else nothing was
     #    tested), and every accepted write is displayed somewhere, escaped
@@ -1465,8 +1831,12 @@ def main():
     ap.add_argument("--counts")
     ap.add_argument("--cookie", help="Cookie header of the session to crawl in")
     ap.add_argument("--csrf", help="the session's form token, for JSON writes")
+    ap.add_argument("--funding", help="JSON file: the single window's accounts and objects")
     a = ap.parse_args()
     SESSION["cookie"], SESSION["csrf"] = a.cookie, a.csrf
+    if a.funding:
+        with open(a.funding) as f:
+            FUNDING_CFG.update(json.load(f))
     if a.self_test:
         run = self_test()
     elif a.base:

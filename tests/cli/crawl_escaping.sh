@@ -20,6 +20,27 @@ if python3 "$crawler" --self-test --counts "$tmp/self"; then ok; else
 # the forms that write scenarios are there to be filled).
 db=$(test_database crawl)
 web_account "$db" manager || { fail "no account"; finish; exit 1; }
+crawl_org=$WEB_ORG crawl_email=$WEB_EMAIL crawl_password=$WEB_PASSWORD
+# The single window (issue 16): a window led by the crawl's organisation,
+# an association that files (its manager; SIRET and RNA of the test
+# series 99999…, W0…) and a co-funder whose instructor instructs, decides
+# and pays (its second factor enrolled by the crawler).
+app_org=$("$MAILLAGE" organisation add --database "$db" --kind association --siret 99999005400010 \
+    --rna W000000005 --name "Association d'essai du guichet $$ (exemple)") &&
+    printf 'mot de passe du demandeur\n' | "$MAILLAGE" user add --database "$db" \
+        --email "demandeur.$$@essai.invalid" --name "Présidence de l'association (exemple)" \
+        --organisation "$app_org" --role manager --password-file - >/dev/null &&
+    web_account "$db" instructor ars &&
+    window=$("$MAILLAGE" funding windows add --database "$db" --lead "$crawl_org" \
+        --title "Guichet d'essai $$ (exemple)" --funder "$WEB_ORG" --example) ||
+    { fail "no single window"; finish; exit 1; }
+cat >"$tmp/funding.json" <<EOF
+{"window": $window, "siret": "99999005400010", "rna": "W000000005",
+ "applicant": {"org": $app_org, "email": "demandeur.$$@essai.invalid",
+               "password": "mot de passe du demandeur"},
+ "funder": {"org": $WEB_ORG, "email": "$WEB_EMAIL", "password": "$WEB_PASSWORD"}}
+EOF
+WEB_ORG=$crawl_org WEB_EMAIL=$crawl_email WEB_PASSWORD=$crawl_password
 "$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$db" --quiet \
     >"$tmp/server.log" 2>&1 &
 pid=$!
@@ -30,7 +51,8 @@ base="http://127.0.0.1:$(cat "$tmp/port")"
 
 web_login "$base" || { fail "log-in"; finish; exit 1; }
 cookie=$(awk -F'\t' 'NF >= 7 && $6 ~ /^mg_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$WEB_JAR")
-python3 "$crawler" --base "$base" --counts "$tmp/counts" --cookie "$cookie" --csrf "$WEB_CSRF"
+python3 "$crawler" --base "$base" --counts "$tmp/counts" --cookie "$cookie" --csrf "$WEB_CSRF" \
+    --funding "$tmp/funding.json"
 rc=$?
 if [ -s "$tmp/counts" ]; then
     read -r c f <"$tmp/counts"
