@@ -1518,11 +1518,22 @@ class Funding:
             r = self.run.request("POST", "/api/v1/subsidy-requests/%d/attachments" % rid, body, ctype)
             return r, self.run.examine(r)
 
-    def filed(self, rid):
-        """Pieces and filing of draft rid: True when filed."""
+    def filed(self, rid, web=False):
+        """Pieces and filing of draft rid (by the API, or by the request
+        page's form): True when filed."""
         for k in ("statutes", "bank_details", "attestation"):
             r, _ = self.attach(rid, k)
             self.run.check(r.status == 201, r.url, "attachment %s answered %d" % (k, r.status))
+        if web:
+            page = "/guichet/demandes/%d" % rid
+            with As(self.sessions["applicant"]):
+                _, doc = self.run.get(page)
+                forms = [f for f in (doc.forms if isinstance(doc, Page) else [])
+                         if f.method == "post" and f.action.endswith("/deposer")]
+                if not self.run.check(forms, page, "no filing form on a complete draft's page"):
+                    return False
+                status, _, _ = submit(self.run, "post", page + "/deposer", form_defaults(self.run, forms[0]))
+            return self.run.check(status == 303, page, "filing by the page's form answered %d" % status)
         r, _ = self.send("applicant", "POST", "/api/v1/subsidy-requests/%d/file" % rid, {}, 200,
                          "filing request %d" % rid)
         return r.status == 200
@@ -1704,7 +1715,7 @@ def fuzz_funding(run, report, cfg):
     #    window and a request filed but not routed, the association's
     #    draft, the granted request and its final report
     r5, r6, r7 = fd.draft(), fd.draft(), fd.draft()
-    if not run.check(r5 and r6 and r7 and fd.filed(r5) and fd.filed(r6) and fd.routed(r5), api,
+    if not run.check(r5 and r6 and r7 and fd.filed(r5) and fd.filed(r6, web=True) and fd.routed(r5), api,
                      "requests for the page forms were refused"):
         return fd
     for rid in (r5, r6, r7):
