@@ -27,6 +27,15 @@ value riding in the file's name or content.
 Each value carries a marker MGXnnn_ so that it can be found and its
 surroundings compared with what was sent.
 
+The single window (issue 16; --funding, the accounts crawl_escaping.sh made):
+its API writes are exercised by fuzz_funding in the session of the role
+each needs (an association files, the crawl's manager leads the window and
+routes, a co-funder's instructor -- second factor enrolled here, TOTP
+computed -- gives opinions, asks, decides and pays), the page forms of
+each role are fuzzed in its session, and the pages and API answers of the
+requests, windows, calls, committees and the co-funder are crawled as each
+role sees them.
+
   crawl_escaping.py --self-test            checker fed crafted good and bad
                                            answers through a local server
   crawl_escaping.py --base http://127.0.0.1:PORT [--counts FILE]

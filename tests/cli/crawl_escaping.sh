@@ -7,7 +7,9 @@
 # download and API answer that may show them and checks each is escaped for
 # its context (HTML, JSON, CSV, SVG) and carries the right Content-Type.
 # The checker is first fed crafted good and bad answers (--self-test), so
-# that a checker that sees nothing cannot pass.
+# that a checker that sees nothing cannot pass. The single window's writes
+# are made in the sessions of an association, of the window's lead (the
+# crawl's manager) and of a co-funder's instructor (crawl_escaping.py, --funding).
 . "$(dirname "$0")/lib.bash"
 crawler="$(dirname "$0")/crawl_escaping.py"
 start=$(date +%s)
@@ -51,7 +53,7 @@ base="http://127.0.0.1:$(cat "$tmp/port")"
 
 web_login "$base" || { fail "log-in"; finish; exit 1; }
 cookie=$(awk -F'\t' 'NF >= 7 && $6 ~ /^mg_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$WEB_JAR")
-python3 "$crawler" --base "$base" --counts "$tmp/counts" --cookie "$cookie" --csrf "$WEB_CSRF" \
+python3 "$crawler" --base "$base" --counts "$tmp/counts" --cookie "$cookie" --csrf="$WEB_CSRF" \
     --funding "$tmp/funding.json"
 rc=$?
 if [ -s "$tmp/counts" ]; then
