@@ -574,7 +574,7 @@ void web_subsidy_messages_section(mg_buf *b, web_ctx *ctx, const web_subsidy_vie
         const char *id = "message";
         form_open(b, ctx, id, v->r.id, "/messages", 0);
         mg_buf_puts(b, "<h3>Écrire un message</h3>\n");
-        form_alert(b, id, (const char *const[]){"body", "internal", NULL});
+        form_alert(b, id, (const char *const[]){"body", "kind", NULL});
         if (internal) {
             select_of(b, ctx, id, "kind", "Destinataires",
                       (const char *const[]){"message", "Le demandeur et les instructeurs",
@@ -828,6 +828,15 @@ static int message_post(web_ctx *ctx)
     }
     refused_form rf = {.id = "message"};
     mg_diag d = {{0}};
+    /* The recipients' choice is one of the form's two, or absent (the
+     * applicant's form has none: a message to the instructors). */
+    if (kind && kind[0] && !internal && strcmp(kind, "message") != 0) {
+        mg_subsidy_errors_add(&rf.errs, "kind",
+                              "Choisissez les destinataires du message : le demandeur et les "
+                              "instructeurs, ou les instructeurs seulement.");
+        return answer(ctx, &v, MG_EINVAL, &d, &rf, "messages",
+                      REQUEST_NOT_FOUND);
+    }
     int rc = mg_subsidy_message_add(ctx->app->db, ctx->actor->account_id, author_org(ctx, &v),
                                     v.r.id, internal ? MG_MESSAGE_INTERNAL : MG_MESSAGE_PUBLIC,
                                     mg_http_form(ctx->req, "body"), NULL, &rf.errs, &d);
@@ -1052,7 +1061,13 @@ static int committee_page(web_ctx *ctx, const mg_subsidy_committee *k, const ref
         mg_html_text(b, mg_subsidy_state_label(x->state));
         mg_buf_puts(b, ". Avis de la commission : ");
         mg_html_text(b, mg_subsidy_outcome_label(x->outcome));
-        mg_buf_puts(b, ".</p>\n<table><caption>Position des cofinanceurs</caption>\n"
+        mg_buf_puts(b, ".</p>\n");
+        if (x->note[0]) {
+            mg_buf_puts(b, "<p>Observations de la commission : ");
+            mg_html_text(b, x->note);
+            mg_buf_puts(b, "</p>\n");
+        }
+        mg_buf_puts(b, "<table><caption>Position des cofinanceurs</caption>\n"
                        "<thead><tr><th scope=\"col\">Cofinanceur</th><th scope=\"col\">État</th>"
                        "<th scope=\"col\">Demandé</th><th scope=\"col\">Avis</th>"
                        "<th scope=\"col\">Accordé</th></tr></thead><tbody>\n");
