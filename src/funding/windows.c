@@ -633,9 +633,15 @@ static void call_check(const mg_subsidy_call_input *in, call_checked *k, mg_subs
             continue; /* no budget stated for this co-funder */
         int64_t cents = 0;
         if (mg_budget_parse_cents(in->budget_amounts[i], &cents) != 0) {
-            mg_subsidy_errors_add(errs, field, "Le budget « %.*s » n'est pas un montant en euros "
-                                               "(par exemple 15 000 ou 15 000,50).",
-                                  (int)mg_utf8_prefix(a, len < 40 ? len : 40), a);
+            if (mg_utf8_check(a, len, NULL) != len)
+                mg_subsidy_errors_add(errs, field, "Le budget contient des caractères "
+                                                   "illisibles : un montant en euros est attendu "
+                                                   "(par exemple 15 000 ou 15 000,50).");
+            else
+                mg_subsidy_errors_add(errs, field,
+                                      "Le budget « %.*s » n'est pas un montant en euros "
+                                      "(par exemple 15 000 ou 15 000,50).",
+                                      (int)mg_utf8_prefix(a, len < 40 ? len : 40), a);
             continue;
         }
         if (k->n >= WINDOW_FUNDERS_MAX) {
