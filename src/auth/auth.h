@@ -218,6 +218,7 @@ typedef struct mg_auth_object {
     size_t neditors;
     int64_t lead_id;         /* MG_AUTH_OBJ_SUBSIDY_REQUEST: the window's lead */
     int64_t funder_id;       /* MG_AUTH_OBJ_SUBSIDY_REQUEST: the co-funder's part at hand */
+    bool draft;              /* MG_AUTH_OBJ_SUBSIDY_REQUEST: not filed yet, the applicant's alone */
 } mg_auth_object;
 
 typedef enum mg_auth_decision {

@@ -157,8 +157,10 @@ static bool among(const int64_t *ids, size_t n, int64_t org)
  *    and readers see it; its managers and instructors instruct its own part
  *    (INSTRUCT with funder_id itself) and write internal messages; only its
  *    instructors DECIDE its part.
- * Anyone else is told nothing (DENY_HIDDEN); a member of one of those
- * organisations without the role gets DENY_FORBIDDEN. CREATE: a request
+ * A draft (o->draft) is its applicant's alone: the lead and the co-funders
+ * are told nothing of it. Anyone else is told nothing (DENY_HIDDEN); a
+ * member of one of those organisations without the role gets
+ * DENY_FORBIDDEN. CREATE: a request
  * in the name of organisation_id, by its administrators, managers,
  * contributors and applicants.
  */
@@ -178,6 +180,10 @@ static mg_auth_decision can_subsidy_request(const mg_auth_actor *a, mg_auth_verb
             return MG_AUTH_ALLOW;
     }
     if (verb == MG_AUTH_CREATE)
+        return known ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
+    /* A draft is its applicant's alone: to the lead and the co-funders it
+     * does not exist yet. */
+    if (o->draft)
         return known ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
     m = membership_of(a, o->lead_id);
     if (m) {

@@ -40,7 +40,8 @@ mg_auth_object web_subsidy_object(const web_subsidy_view *v, int64_t funder_id)
                         .viewers = v->acc.routed,
                         .nviewers = v->acc.nrouted,
                         .lead_id = v->acc.lead_id,
-                        .funder_id = funder_id};
+                        .funder_id = funder_id,
+                        .draft = v->acc.state == MG_SUBSIDY_DRAFT};
     return o;
 }
 
@@ -114,14 +115,8 @@ bool web_subsidy_load(web_ctx *ctx, mg_auth_verb verb, web_subsidy_view *v)
         web_storage_error(ctx->req, ctx->res, rc, &d, REQUEST_NOT_FOUND, REQUEST_READ_FAILED);
         return false;
     }
-    /* A draft is its applicant's alone: to anyone else it does not exist
-     * (an anonymous visitor is sent to log in first, as for any request). */
-    if (v->acc.state == MG_SUBSIDY_DRAFT && ctx->actor->account_id > 0 &&
-        !member_of(ctx, v->acc.applicant_id)) {
-        mg_http_error(ctx->req, ctx->res, 404, REQUEST_NOT_FOUND);
-        return false;
-    }
-    /* Who may not see the request hears nothing of it, whatever the verb. */
+    /* Who may not see the request hears nothing of it, whatever the verb
+     * (a draft: anyone but its applicant; mg_auth_can decides). */
     mg_auth_object seen = web_subsidy_object(v, 0);
     if (!web_allow_as(ctx, MG_AUTH_VIEW, &seen, REQUEST_NOT_FOUND))
         return false;

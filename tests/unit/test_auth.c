@@ -1605,6 +1605,30 @@ static void test_subsidy_request_rights(void **state)
         }
     }
     assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &part), MG_AUTH_DENY_LOGIN);
+    /* A draft: its applicant's alone (the lead and even a co-funder it
+     * names, were it listed, hear nothing of it). */
+    mg_auth_object draft = part;
+    draft.draft = true;
+    static const struct {
+        int64_t org;
+        mg_auth_role role;
+        const char *verbs; /* VIEW CREATE EDIT */
+    } dr[] = {
+        {applicant, MG_ROLE_APPLICANT, "AAA"}, {applicant, MG_ROLE_READER, "AFF"},
+        {applicant, MG_ROLE_HOST, "FFF"},      {lead, MG_ROLE_INSTRUCTOR, "HHH"},
+        {routed, MG_ROLE_INSTRUCTOR, "HHH"},   {other, MG_ROLE_MANAGER, "HHH"},
+    };
+    for (size_t k = 0; k < sizeof dr / sizeof dr[0]; k++) {
+        mg_auth_actor x = {.account_id = 9, .nm = 1};
+        x.m[0] = (mg_auth_membership){.organisation_id = dr[k].org, .role = dr[k].role,
+                                      .org_active = true};
+        for (int v = 0; v < 3; v++)
+            assert_int_equal(letter(mg_auth_can(&x, (mg_auth_verb)v, &draft)), dr[k].verbs[v]);
+        assert_int_equal(letter(mg_auth_can(&x, MG_AUTH_ROUTE, &draft)),
+                         dr[k].org == applicant ? 'F' : 'H');
+        assert_int_equal(letter(mg_auth_can(&x, MG_AUTH_DECIDE, &draft)),
+                         dr[k].org == applicant ? 'F' : 'H');
+    }
     /* The window's verbs never apply to another kind of object. */
     mg_auth_actor a = {.account_id = 9, .nm = 1};
     a.m[0] = (mg_auth_membership){.organisation_id = lead, .role = MG_ROLE_MANAGER,
