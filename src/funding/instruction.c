@@ -28,21 +28,7 @@ typedef struct req_info {
     int64_t id, applicant_id, lead_id, action_id;
     bool filed;
     char title[MG_SUBSIDY_TITLE_MAX_CHARS * 4 + 1];
-    char nature[16];
-    int year;                      /* the project's start year, or the filing year */
 } req_info;
-
-/* The year of a "YYYY-…" text, 0 when it does not start with four digits. */
-static int year_of(const char *s)
-{
-    int y = 0;
-    for (int i = 0; i < 4; i++) {
-        if (!s || s[i] < '0' || s[i] > '9')
-            return 0;
-        y = y * 10 + (s[i] - '0');
-    }
-    return y;
-}
 
 static int req_read(mg_db_conn *c, int64_t id, req_info *out, mg_diag *d)
 {
@@ -50,7 +36,7 @@ static int req_read(mg_db_conn *c, int64_t id, req_info *out, mg_diag *d)
     mg_db_stmt *q = NULL;
     int rc = mg_db_prepare_with(c,
                                 "SELECT r.applicant_id, w.lead_id, COALESCE(r.action_id, 0), "
-                                "r.filed_at, r.title, r.nature, r.starts_on "
+                                "r.filed_at, r.title "
                                 "FROM subsidy_requests r "
                                 "JOIN subsidy_windows w ON w.id = r.window_id WHERE r.id = ?1",
                                 MG_DB_PARAMS(MG_DB_INT(id)), &q, d);
@@ -60,12 +46,7 @@ static int req_read(mg_db_conn *c, int64_t id, req_info *out, mg_diag *d)
         out->lead_id = mg_db_column_int64(q, 1);
         out->action_id = mg_db_column_int64(q, 2);
         out->filed = !mg_db_column_is_null(q, 3);
-        int filed_year = year_of(mg_db_column_text(q, 3));
         mg_db_column_copy(q, 4, out->title, sizeof out->title);
-        mg_db_column_copy(q, 5, out->nature, sizeof out->nature);
-        out->year = year_of(mg_db_column_text(q, 6));
-        if (!out->year)
-            out->year = filed_year;
         /* One line of the mail each: a title typed with a line break stays one line. */
         for (char *p = out->title; *p; p++)
             if (*p == '\r' || *p == '\n')
