@@ -6,9 +6,9 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libjansson-dev zlib1g-dev libreadosm-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev liboath-dev libzip-dev libxml2-dev
-            libproj-dev proj-data librsvg2-dev libcairo2-dev libpango1.0-dev libxlsxwriter-dev coinor-libcbc-dev)
+            libproj-dev proj-data librsvg2-dev libcairo2-dev libpango1.0-dev libxlsxwriter-dev coinor-libcbc-dev libical-dev)
 test_pkgs=(libcmocka-dev python3 clang libfuzzer-14-dev libclang-rt-14-dev gdal-bin curl libxml2-utils
-           chromium nodejs npm postgresql wrk sqlite3 python3-openpyxl poppler-utils python3-jsonschema)
+           chromium nodejs npm postgresql wrk sqlite3 python3-openpyxl poppler-utils python3-jsonschema python3-icalendar)
 bench_pkgs=(wrk curl python3)
 
 want=("${build_pkgs[@]}")

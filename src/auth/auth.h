@@ -202,6 +202,15 @@ typedef enum mg_auth_object_type {
                                    lead, viewers its co-funders */
     MG_AUTH_OBJ_SUBSIDY_FUNDER, /* a co-funder's lists, figures and exports: organisation_id
                                    is the co-funder */
+    /* Telehealth equipment (issue 17): */
+    MG_AUTH_OBJ_BOOKING_SITE,   /* a site's bookings, walk-ins, maintenance, assistants:
+                                   organisation_id is the site (a structure), viewers its
+                                   network's owner (CREATE: registering it there) */
+    MG_AUTH_OBJ_TELECONSULTANT, /* a teleconsultant's availability and appointments:
+                                   organisation_id is the teleconsultant's organisation */
+    MG_AUTH_OBJ_BOOKING_NETWORK, /* an equipment network: its sites, devices and
+                                    teleconsultants, usage and exports: organisation_id is
+                                    its owner (a Département) */
 } mg_auth_object_type;
 
 typedef struct mg_auth_object {

@@ -256,6 +256,77 @@ static mg_auth_decision can_subsidy_funder(const mg_auth_actor *a, mg_auth_verb 
     return m->org_active && verb == MG_AUTH_VIEW && sees ? MG_AUTH_ALLOW : MG_AUTH_DENY_FORBIDDEN;
 }
 
+/* A site of the telehealth equipment: its hosts and managers run its
+ * bookings (VIEW: the day's list with phone numbers, EDIT: walk-ins,
+ * arrivals, maintenance, assistants), its administrators see them; the
+ * managers of its network's owner (viewers) register it and its devices
+ * (CREATE) and are refused the rest (they see usage, never phone numbers);
+ * anyone else does not know it. */
+static mg_auth_decision can_booking_site(const mg_auth_actor *a, mg_auth_verb verb,
+                                         const mg_auth_object *o)
+{
+    bool known = false;
+    for (size_t i = 0; i < a->nm && i < MG_AUTH_MEMBERSHIPS_MAX; i++) {
+        const mg_auth_membership *m = &a->m[i];
+        mg_auth_role r = m->role;
+        if (m->organisation_id == o->organisation_id) {
+            known = true;
+            if (!m->org_active)
+                continue;
+            bool runs = r == MG_ROLE_HOST || r == MG_ROLE_MANAGER;
+            if (verb == MG_AUTH_VIEW && (runs || r == MG_ROLE_ADMINISTRATOR))
+                return MG_AUTH_ALLOW;
+            if (verb == MG_AUTH_EDIT && runs)
+                return MG_AUTH_ALLOW;
+        } else if (among(o->viewers, o->nviewers, m->organisation_id)) {
+            known = true;
+            if (m->org_active && verb == MG_AUTH_CREATE && r == MG_ROLE_MANAGER)
+                return MG_AUTH_ALLOW;
+        }
+    }
+    return known ? MG_AUTH_DENY_FORBIDDEN : MG_AUTH_DENY_HIDDEN;
+}
+
+/* A teleconsultant: the teleconsultants and managers of its organisation
+ * see its appointments and change its availability, its administrators
+ * see them; nobody else knows them (the network's owner registers it
+ * through MG_AUTH_OBJ_BOOKING_NETWORK). */
+static mg_auth_decision can_teleconsultant(const mg_auth_actor *a, mg_auth_verb verb,
+                                           const mg_auth_object *o)
+{
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    if (!m)
+        return MG_AUTH_DENY_HIDDEN;
+    bool own = m->role == MG_ROLE_TELECONSULTANT || m->role == MG_ROLE_MANAGER;
+    if (!m->org_active)
+        return MG_AUTH_DENY_FORBIDDEN;
+    if (verb == MG_AUTH_VIEW && (own || m->role == MG_ROLE_ADMINISTRATOR))
+        return MG_AUTH_ALLOW;
+    if (verb == MG_AUTH_EDIT && own)
+        return MG_AUTH_ALLOW;
+    return MG_AUTH_DENY_FORBIDDEN;
+}
+
+/* An equipment network: its owner's administrators, managers,
+ * contributors and readers see its sites, usage and exports; its managers
+ * register sites, devices and teleconsultants (CREATE, EDIT). */
+static mg_auth_decision can_booking_network(const mg_auth_actor *a, mg_auth_verb verb,
+                                            const mg_auth_object *o)
+{
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    if (!m)
+        return MG_AUTH_DENY_HIDDEN;
+    if (!m->org_active)
+        return MG_AUTH_DENY_FORBIDDEN;
+    mg_auth_role r = m->role;
+    if (verb == MG_AUTH_VIEW && (r == MG_ROLE_ADMINISTRATOR || r == MG_ROLE_MANAGER ||
+                                 r == MG_ROLE_CONTRIBUTOR || r == MG_ROLE_READER))
+        return MG_AUTH_ALLOW;
+    if ((verb == MG_AUTH_CREATE || verb == MG_AUTH_EDIT) && r == MG_ROLE_MANAGER)
+        return MG_AUTH_ALLOW;
+    return MG_AUTH_DENY_FORBIDDEN;
+}
+
 /* A directory structure: public to read; its own administrators, managers
  * and contributors edit it; any member of an active organisation suggests
  * changes to the others' and may add a structure that is missing. */
@@ -369,6 +440,19 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
  *               organisation of `editors` (the pilot of the action at
  *               hand). A member of one of those refused: DENY_FORBIDDEN.
  * SUGGEST       on anything but a STRUCTURE: DENY_FORBIDDEN.
+ * BOOKING_SITE  (organisation_id: the site; viewers: its network's owner)
+ *               VIEW host, manager, administrator of the site; EDIT host,
+ *               manager of the site; CREATE managers of the owner; DELETE
+ *               nobody. Members of the site or the owner otherwise refused:
+ *               DENY_FORBIDDEN; others DENY_HIDDEN. Only while active.
+ * TELECONSULTANT (organisation_id: the teleconsultant's organisation)
+ *               VIEW teleconsultant, manager, administrator; EDIT
+ *               teleconsultant, manager; else DENY_FORBIDDEN for its
+ *               members (all refused while it is pending), DENY_HIDDEN for
+ *               others.
+ * BOOKING_NETWORK (organisation_id: the owner) VIEW administrator, manager,
+ *               contributor, reader; CREATE and EDIT manager; else
+ *               DENY_FORBIDDEN for its members, DENY_HIDDEN for others.
  *
  * A NULL object or an unknown type or verb is refused (DENY_LOGIN for the
  * anonymous, DENY_FORBIDDEN for others).
@@ -408,6 +492,9 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
     case MG_AUTH_OBJ_SUBSIDY_REQUEST: return can_subsidy_request(a, verb, o);
     case MG_AUTH_OBJ_SUBSIDY_WINDOW: return can_subsidy_window(a, verb, o);
     case MG_AUTH_OBJ_SUBSIDY_FUNDER: return can_subsidy_funder(a, verb, o);
+    case MG_AUTH_OBJ_BOOKING_SITE: return can_booking_site(a, verb, o);
+    case MG_AUTH_OBJ_TELECONSULTANT: return can_teleconsultant(a, verb, o);
+    case MG_AUTH_OBJ_BOOKING_NETWORK: return can_booking_network(a, verb, o);
     case MG_AUTH_OBJ_PUBLIC: break;
     }
     return MG_AUTH_DENY_FORBIDDEN;

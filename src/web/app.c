@@ -10,6 +10,7 @@
 #include "io/jsonstream.h"
 #include "web/contracts_web.h"
 #include "funding/instruction.h"
+#include "web/booking_web.h"
 #include "web/funding_web.h"
 #include "web/web.h"
 
@@ -233,6 +234,10 @@ static const web_route *const families[] = {
      * are in funding_calls.c, tried before the request's pages. */
     web_routes_funding_calls, web_routes_funding, web_routes_funding_instruction,
     web_routes_funding_attachments, web_routes_funding_aftergrant, web_routes_api_funding,
+    /* Telehealth equipment: the public's booking, the hosts', the
+     * teleconsultants' and the network owner's pages, the API. */
+    web_routes_booking_public, web_routes_booking_host, web_routes_booking_teleconsultant,
+    web_routes_booking_network, web_routes_api_booking,
 };
 
 /* What the router keeps for one route: the route and the application. */

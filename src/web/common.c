@@ -66,11 +66,13 @@ void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *acti
         bool account;
     } items[] = {{"territoire", "/territoire", "Territoire", false},
                  {"ou-me-soigner", "/ou-me-soigner", "Où me soigner ?", false},
+                 {"teleconsultation", "/teleconsultation", "Téléconsultation", false},
                  {"annuaire", "/annuaire", "Annuaire", false},
                  {"scenarios", "/scenarios", "Scénarios", false},
                  {"planification", "/planification", "Planification", false},
                  {"contrats", "/contrats", "Contrats", true},
                  {"guichet", "/guichet", "Subventions", true},
+                 {"equipements", "/equipements", "Équipements", true},
                  {"reseau", "/reseau/reunions", "Réseau", true},
                  {"api", "/api", "API", false}};
     bool signed_in = ctx->actor && ctx->actor->account_id > 0;
