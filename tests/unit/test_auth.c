@@ -1676,6 +1676,81 @@ static void test_subsidy_request_rights(void **state)
     }
 }
 
+/* The telehealth equipment's three objects (issue 17), cell by cell, for
+ * every role in the site, in its network's owner, in the teleconsultant's
+ * organisation and in a stranger, active or pending: a host sees only its
+ * own site's bookings, the owner registers but never reads them, a
+ * teleconsultant's page is its organisation's alone. Letters: A allow, F
+ * forbidden (403), H hidden (404), verbs VIEW CREATE EDIT DELETE. */
+static void test_booking_rights(void **state)
+{
+    (void)state;
+    const int64_t site = 1, owner = 2, doctors = 3, other = 4;
+    const int64_t owners[] = {owner};
+    const mg_auth_object site_o = {.type = MG_AUTH_OBJ_BOOKING_SITE, .organisation_id = site,
+                                   .viewers = owners, .nviewers = 1};
+    const mg_auth_object tc_o = {.type = MG_AUTH_OBJ_TELECONSULTANT, .organisation_id = doctors};
+    const mg_auth_object net_o = {.type = MG_AUTH_OBJ_BOOKING_NETWORK, .organisation_id = owner};
+    static const mg_auth_verb verbs[] = {MG_AUTH_VIEW, MG_AUTH_CREATE, MG_AUTH_EDIT,
+                                         MG_AUTH_DELETE};
+    static const struct {
+        int64_t org;
+        mg_auth_role role;
+        bool active;
+        const char *on_site, *on_tc, *on_net;
+    } cases[] = {
+        {site, MG_ROLE_HOST, true, "AFAF", "HHHH", "HHHH"},
+        {site, MG_ROLE_MANAGER, true, "AFAF", "HHHH", "HHHH"},
+        {site, MG_ROLE_ADMINISTRATOR, true, "AFFF", "HHHH", "HHHH"},
+        {site, MG_ROLE_READER, true, "FFFF", "HHHH", "HHHH"},
+        {site, MG_ROLE_CONTRIBUTOR, true, "FFFF", "HHHH", "HHHH"},
+        {site, MG_ROLE_TELECONSULTANT, true, "FFFF", "HHHH", "HHHH"},
+        {site, MG_ROLE_HOST, false, "FFFF", "HHHH", "HHHH"},
+        {owner, MG_ROLE_MANAGER, true, "FAFF", "HHHH", "AAAF"},
+        {owner, MG_ROLE_READER, true, "FFFF", "HHHH", "AFFF"},
+        {owner, MG_ROLE_CONTRIBUTOR, true, "FFFF", "HHHH", "AFFF"},
+        {owner, MG_ROLE_ADMINISTRATOR, true, "FFFF", "HHHH", "AFFF"},
+        {owner, MG_ROLE_HOST, true, "FFFF", "HHHH", "FFFF"},
+        {owner, MG_ROLE_MANAGER, false, "FFFF", "HHHH", "FFFF"},
+        {doctors, MG_ROLE_TELECONSULTANT, true, "HHHH", "AFAF", "HHHH"},
+        {doctors, MG_ROLE_MANAGER, true, "HHHH", "AFAF", "HHHH"},
+        {doctors, MG_ROLE_ADMINISTRATOR, true, "HHHH", "AFFF", "HHHH"},
+        {doctors, MG_ROLE_READER, true, "HHHH", "FFFF", "HHHH"},
+        {doctors, MG_ROLE_TELECONSULTANT, false, "HHHH", "FFFF", "HHHH"},
+        {other, MG_ROLE_HOST, true, "HHHH", "HHHH", "HHHH"},
+        {other, MG_ROLE_MANAGER, true, "HHHH", "HHHH", "HHHH"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mg_auth_actor a = {.account_id = 9, .nm = 1};
+        a.m[0] = (mg_auth_membership){.organisation_id = cases[k].org, .role = cases[k].role,
+                                      .org_active = cases[k].active};
+        const mg_auth_object *objs[] = {&site_o, &tc_o, &net_o};
+        const char *want[] = {cases[k].on_site, cases[k].on_tc, cases[k].on_net};
+        for (size_t o = 0; o < 3; o++)
+            for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+                char got = letter(mg_auth_can(&a, verbs[v], objs[o]));
+                if (got != want[o][v])
+                    print_error("case %zu object %zu verb %zu: got %c, expected %c\n", k, o, v,
+                                got, want[o][v]);
+                assert_int_equal(got, want[o][v]);
+            }
+        /* The single window's verbs mean nothing here. */
+        assert_int_equal(letter(mg_auth_can(&a, MG_AUTH_ROUTE, &site_o)), 'F');
+    }
+    /* The anonymous visitor: log in first, on all three. */
+    assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &site_o), MG_AUTH_DENY_LOGIN);
+    assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &tc_o), MG_AUTH_DENY_LOGIN);
+    assert_int_equal(mg_auth_can(NULL, MG_AUTH_VIEW, &net_o), MG_AUTH_DENY_LOGIN);
+    /* A host of the site who is also manager of the owner: both. */
+    mg_auth_actor both = {.account_id = 9, .nm = 2};
+    both.m[0] = (mg_auth_membership){.organisation_id = site, .role = MG_ROLE_HOST,
+                                     .org_active = true};
+    both.m[1] = (mg_auth_membership){.organisation_id = owner, .role = MG_ROLE_MANAGER,
+                                     .org_active = true};
+    assert_int_equal(mg_auth_can(&both, MG_AUTH_VIEW, &site_o), MG_AUTH_ALLOW);
+    assert_int_equal(mg_auth_can(&both, MG_AUTH_CREATE, &site_o), MG_AUTH_ALLOW);
+}
+
 static void test_orgs_where(void **state)
 {
     (void)state;
@@ -1718,6 +1793,7 @@ int main(void)
         cmocka_unit_test(test_orgs_where),
         cmocka_unit_test(test_contract_viewers_editors),
         cmocka_unit_test(test_subsidy_request_rights),
+        cmocka_unit_test(test_booking_rights),
         TESTS(TEST_DB_SQLITE)};
     const struct CMUnitTest pg_tests[] = {TESTS(TEST_DB_PG)};
     return test_db_run_groups(tests, pg_tests);
