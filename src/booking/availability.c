@@ -1,0 +1,1108 @@
+/*
+ * Slots read from the database (setup.h, last section): the rules of the
+ * resources a slot needs (weekly hours, exceptions, claims of bookings)
+ * loaded for a window, then computed by slots.h.
+ *
+ * A slot at site S, device D, teleconsultant T (and assistant A when D is
+ * assisted) from t for T's duration of the kind is free when every minute
+ * of [t, t + duration) is
+ *   - open at S: S's structure opening_hours ∪ S's openings − S's closures;
+ *   - open and free for D: D's opening_hours (or S's when it has none) ∪
+ *     D's openings − D's closures (maintenance included) − D's claims;
+ *   - available and free for T: its availability ∪ openings − absences −
+ *     claims; T serves S (booking_teleconsultant_sites) and offers the kind;
+ *   - for an assisted D, the same for one active assistant A of S;
+ * and t lies on D's step grid (its step_min, or else the duration) in
+ * Paris local time (slots.h).
+ *
+ * Busy intervals come from booking_claims, not from bookings: the claims
+ * are what the database refuses a second booking on (so the slots offered
+ * and the refusals can never disagree), a cancelled booking's claims are
+ * deleted by trigger at once, and the primary key (resource, resource_id,
+ * unit) gives every resource kind — assistants included, which bookings
+ * has no index for — an index range over the window.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "booking/booking.h"
+#include "booking/internal.h"
+#include "booking/setup.h"
+#include "booking/slots.h"
+#include "core/buf.h"
+#include "directory/holidays.h"
+#include "directory/opening_hours.h"
+
+/* --- Rules of resources ---------------------------------------------------------------------- */
+
+unsigned mg_booking_holiday_flags(const char *commune_code)
+{
+    if (commune_code && (strncmp(commune_code, "57", 2) == 0 ||
+                         strncmp(commune_code, "67", 2) == 0 ||
+                         strncmp(commune_code, "68", 2) == 0))
+        return MG_HOLIDAYS_ALSACE_MOSELLE;
+    return 0;
+}
+
+int mg_booking_hours_compile(const char *text, unsigned holiday_flags, mg_opening_hours **out,
+                             mg_diag *d)
+{
+    *out = NULL;
+    if (!text || !*text)
+        return 0;
+    return mg_opening_hours_parse(text, strlen(text), holiday_flags, out, d);
+}
+
+void mg_booking_rules_free(mg_booking_rules *r)
+{
+    if (!r)
+        return;
+    mg_spans_free(&r->openings);
+    mg_spans_free(&r->closures);
+    mg_spans_free(&r->busy);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The index of id in ids[0..n) (any order), or -1. Linear below 16, else
+ * through a sorted copy. */
+typedef struct id_index {
+    int64_t *sorted; /* pairs (id, index) */
+    size_t n;
+} id_index;
+
+static int id_index_make(id_index *x, const int64_t *ids, size_t n)
+{
+    x->n = n;
+    x->sorted = malloc((n ? n : 1) * 2 * sizeof(int64_t));
+    if (!x->sorted)
+        return MG_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        x->sorted[2 * i] = ids[i];
+        x->sorted[2 * i + 1] = (int64_t)i;
+    }
+    qsort(x->sorted, n, 2 * sizeof(int64_t), cmp_i64);
+    return 0;
+}
+
+static long id_index_find(const id_index *x, int64_t id)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x->sorted[2 * mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->n && x->sorted[2 * lo] == id ? (long)x->sorted[2 * lo + 1] : -1;
+}
+
+/* "1,2,3" into b. */
+static int put_id_list(mg_buf *b, const int64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mg_buf_printf(b, "%s%lld", i ? "," : "", (long long)ids[i]) < 0)
+            return MG_ENOMEM;
+    return 0;
+}
+
+int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t *ids, size_t n,
+                          int64_t from, int64_t to, mg_booking_rules *out, mg_diag *d)
+{
+    if (n == 0)
+        return 0;
+    id_index x;
+    if (id_index_make(&x, ids, n))
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    mg_buf sql;
+    mg_buf_init(&sql, (size_t)1 << 20);
+    int rc = 0;
+    /* Exceptions that overlap the window. */
+    if (mg_buf_puts(&sql, "SELECT resource_id, starts_at, ends_at, is_open FROM booking_exceptions "
+                          "WHERE resource = ?1 AND resource_id IN (") < 0 ||
+        put_id_list(&sql, ids, n) ||
+        mg_buf_puts(&sql, ") AND ends_at > ?2 AND starts_at < ?3") < 0) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare_with(c, sql.data,
+                            MG_DB_PARAMS(MG_DB_TEXT(mg_booking_resource_key(res)),
+                                         MG_DB_INT(from), MG_DB_INT(to)),
+                            &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        long k = id_index_find(&x, mg_db_column_int64(q, 0));
+        if (k < 0)
+            continue;
+        mg_spans *s = mg_db_column_int64(q, 3) ? &out[k].openings : &out[k].closures;
+        if (mg_spans_push(s, mg_db_column_int64(q, 1), mg_db_column_int64(q, 2)))
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        goto out;
+    rc = 0;
+    /* Claims of the window's 5-minute units. */
+    if (res != MG_BOOKING_RES_SITE) {
+        mg_buf_reset(&sql);
+        if (mg_buf_puts(&sql, "SELECT resource_id, unit FROM booking_claims "
+                              "WHERE resource = ?1 AND resource_id IN (") < 0 ||
+            put_id_list(&sql, ids, n) ||
+            mg_buf_puts(&sql, ") AND unit >= ?2 AND unit < ?3 ORDER BY resource_id, unit") < 0) {
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto out;
+        }
+        int64_t u0 = from >= 0 ? from / MG_BOOKING_GRAIN_MIN : -((-from + 4) / 5);
+        int64_t u1 = (to + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN;
+        q = NULL;
+        rc = mg_db_prepare_with(c, sql.data,
+                                MG_DB_PARAMS(MG_DB_TEXT(mg_booking_resource_key(res)),
+                                             MG_DB_INT(u0), MG_DB_INT(u1)),
+                                &q, d);
+        while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+            rc = 0;
+            long k = id_index_find(&x, mg_db_column_int64(q, 0));
+            if (k < 0)
+                continue;
+            int64_t u = mg_db_column_int64(q, 1);
+            mg_spans *s = &out[k].busy;
+            if (s->n > 0 && s->v[s->n - 1].to == u * MG_BOOKING_GRAIN_MIN)
+                s->v[s->n - 1].to += MG_BOOKING_GRAIN_MIN; /* the next unit: one span */
+            else if (mg_spans_push(s, u * MG_BOOKING_GRAIN_MIN, (u + 1) * MG_BOOKING_GRAIN_MIN))
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        mg_db_finalize(q);
+        if (rc < 0)
+            goto out;
+        rc = 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        mg_spans_normalise(&out[k].openings);
+        mg_spans_normalise(&out[k].closures);
+        mg_spans_normalise(&out[k].busy);
+    }
+out:
+    mg_buf_free(&sql);
+    free(x.sorted);
+    return rc;
+}
+
+int mg_booking_rules_spans(const mg_booking_rules *r, int64_t from, int64_t to, mg_spans *out)
+{
+    mg_booking_calendar cal = {
+        .hours = r->hours,
+        .openings = r->openings.v,
+        .nopenings = r->openings.n,
+        .closures = r->closures.v,
+        .nclosures = r->closures.n,
+        .busy = r->busy.v,
+        .nbusy = r->busy.n,
+    };
+    return mg_booking_calendar_free(&cal, from, to, out);
+}
+
+/* out = a ∩ b (out distinct from both). */
+static int intersect(const mg_spans *a, const mg_spans *b, mg_spans *out)
+{
+    mg_spans_clear(out);
+    return mg_spans_intersect(a, b, out);
+}
+
+/* --- Whether one slot is free (in the booking's transaction) ----------------------------------- */
+
+/* Compiled hours of one check, freed together. */
+typedef struct check_state {
+    mg_opening_hours *site_oh, *device_oh, *tc_oh;
+    mg_opening_hours **assistant_oh;
+    int64_t *assistant_ids;
+    size_t nassistants;
+    mg_booking_rules site, device, tc;
+    mg_booking_rules *assistants;
+    mg_spans a, b, e;
+} check_state;
+
+static void check_state_free(check_state *s)
+{
+    mg_opening_hours_free(s->site_oh);
+    mg_opening_hours_free(s->device_oh);
+    mg_opening_hours_free(s->tc_oh);
+    for (size_t i = 0; i < s->nassistants; i++) {
+        mg_opening_hours_free(s->assistant_oh ? s->assistant_oh[i] : NULL);
+        if (s->assistants)
+            mg_booking_rules_free(&s->assistants[i]);
+    }
+    free(s->assistant_oh);
+    free(s->assistant_ids);
+    free(s->assistants);
+    mg_booking_rules_free(&s->site);
+    mg_booking_rules_free(&s->device);
+    mg_booking_rules_free(&s->tc);
+    mg_spans_free(&s->a);
+    mg_spans_free(&s->b);
+    mg_spans_free(&s->e);
+}
+
+/* Whether [from, to) is free in r (via the scratch spans of s). */
+static int rules_cover(check_state *s, const mg_booking_rules *r, int64_t from, int64_t to,
+                       bool *yes)
+{
+    mg_spans_clear(&s->e);
+    if (mg_booking_rules_spans(r, from, to, &s->e))
+        return MG_ENOMEM;
+    *yes = mg_spans_cover(&s->e, from, to);
+    return 0;
+}
+
+static int why_not(char why[static 256], const char *msg)
+{
+    snprintf(why, 256, "%s", msg);
+    return 0;
+}
+
+static int check_body(mg_db_conn *c, check_state *s, int64_t site_id, int64_t device_id,
+                      int64_t tc_id, mg_booking_kind kind, int64_t start, mg_booking_slot *slot,
+                      char why[static 256], mg_diag *d)
+{
+    /* The site. */
+    char commune[8] = "";
+    char *site_hours = NULL;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(c,
+                                "SELECT bs.active, s.opening_hours, s.commune_code "
+                                "FROM booking_sites bs JOIN structures s "
+                                "ON s.organisation_id = bs.site_id WHERE bs.site_id = ?1",
+                                MG_DB_PARAMS(MG_DB_INT(site_id)), &q, d);
+    int found = 0, active = 0;
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        found = 1;
+        active = (int)mg_db_column_int64(q, 0);
+        const char *h = mg_db_column_text(q, 1);
+        site_hours = h ? strdup(h) : NULL;
+        mg_db_column_copy(q, 2, commune, sizeof commune);
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0) {
+        free(site_hours);
+        return rc;
+    }
+    if (!found || !active) {
+        free(site_hours);
+        return why_not(why, "Ce lieu ne propose pas de téléconsultation.");
+    }
+    unsigned flags = mg_booking_holiday_flags(commune);
+    mg_diag ignored = {{0}};
+    /* Stored hours that no longer parse make the site closed, as NULL does. */
+    if (mg_booking_hours_compile(site_hours, flags, &s->site_oh, &ignored))
+        s->site_oh = NULL;
+    free(site_hours);
+
+    /* The device. */
+    q = NULL;
+    rc = mg_db_prepare_with(c,
+                            "SELECT site_id, active, assisted, step_min, opening_hours "
+                            "FROM booking_devices WHERE id = ?1",
+                            MG_DB_PARAMS(MG_DB_INT(device_id)), &q, d);
+    found = 0;
+    int64_t dev_site = 0;
+    int assisted = 0, step = 0;
+    char *dev_hours = NULL;
+    bool dev_own_hours = false;
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        found = 1;
+        dev_site = mg_db_column_int64(q, 0);
+        active = (int)mg_db_column_int64(q, 1);
+        assisted = (int)mg_db_column_int64(q, 2);
+        step = (int)mg_db_column_int64(q, 3);
+        const char *h = mg_db_column_text(q, 4);
+        dev_own_hours = h != NULL;
+        dev_hours = h ? strdup(h) : NULL;
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0) {
+        free(dev_hours);
+        return rc;
+    }
+    if (!found || dev_site != site_id || !active) {
+        free(dev_hours);
+        return why_not(why, "Cet équipement n'est pas en service dans ce lieu.");
+    }
+    if (dev_own_hours) {
+        if (mg_booking_hours_compile(dev_hours, flags, &s->device_oh, &ignored))
+            s->device_oh = NULL;
+        s->device.hours = s->device_oh;
+    } else {
+        s->device.hours = s->site_oh;
+    }
+    free(dev_hours);
+    s->site.hours = s->site_oh;
+
+    /* The teleconsultant: active, serving the site, offering the kind. */
+    q = NULL;
+    rc = mg_db_prepare_with(
+        c,
+        "SELECT t.active, t.availability, k.duration_min, "
+        "(SELECT COUNT(*) FROM booking_teleconsultant_sites ts "
+        " WHERE ts.teleconsultant_id = t.id AND ts.site_id = ?2) "
+        "FROM booking_teleconsultants t LEFT JOIN booking_teleconsultant_kinds k "
+        "ON k.teleconsultant_id = t.id AND k.kind = ?3 WHERE t.id = ?1",
+        MG_DB_PARAMS(MG_DB_INT(tc_id), MG_DB_INT(site_id), MG_DB_TEXT(mg_booking_kind_key(kind))),
+        &q, d);
+    found = 0;
+    int duration = 0, serves = 0;
+    char *avail = NULL;
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        found = 1;
+        active = (int)mg_db_column_int64(q, 0);
+        const char *h = mg_db_column_text(q, 1);
+        avail = h ? strdup(h) : NULL;
+        duration = (int)mg_db_column_int64(q, 2);
+        serves = mg_db_column_int64(q, 3) > 0;
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0) {
+        free(avail);
+        return rc;
+    }
+    if (!found || !active || !serves) {
+        free(avail);
+        return why_not(why, "Ce téléconsultant ne consulte pas dans ce lieu.");
+    }
+    if (duration <= 0) {
+        free(avail);
+        return why_not(why, "Ce téléconsultant ne propose pas ce type de consultation.");
+    }
+    if (mg_booking_hours_compile(avail, 0, &s->tc_oh, &ignored))
+        s->tc_oh = NULL;
+    free(avail);
+    s->tc.hours = s->tc_oh;
+
+    /* The grid. */
+    if (step <= 0)
+        step = duration;
+    if (start % MG_BOOKING_GRAIN_MIN != 0 || mg_booking_local(start).minute % step != 0)
+        return why_not(why, "Cet horaire ne fait pas partie des créneaux proposés.");
+    int64_t end = start + duration;
+
+    /* Site, device, teleconsultant. */
+    rc = mg_booking_rules_load(c, MG_BOOKING_RES_SITE, &site_id, 1, start, end, &s->site, d);
+    if (rc == 0)
+        rc = mg_booking_rules_load(c, MG_BOOKING_RES_DEVICE, &device_id, 1, start, end,
+                                   &s->device, d);
+    if (rc == 0)
+        rc = mg_booking_rules_load(c, MG_BOOKING_RES_TELECONSULTANT, &tc_id, 1, start, end,
+                                   &s->tc, d);
+    if (rc < 0)
+        return rc;
+    bool yes = false;
+    if (rules_cover(s, &s->site, start, end, &yes))
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!yes)
+        return why_not(why, "Le lieu est fermé à cet horaire.");
+    if (rules_cover(s, &s->device, start, end, &yes))
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!yes)
+        return why_not(why, "L'équipement n'est pas libre à cet horaire.");
+    if (rules_cover(s, &s->tc, start, end, &yes))
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!yes)
+        return why_not(why, "Le téléconsultant n'est pas disponible à cet horaire.");
+
+    /* An assistant of the site, the first free by id. */
+    int64_t assistant = 0;
+    if (assisted) {
+        q = NULL;
+        rc = mg_db_prepare_with(c,
+                                "SELECT id, availability FROM booking_assistants "
+                                "WHERE site_id = ?1 AND active = 1 ORDER BY id",
+                                MG_DB_PARAMS(MG_DB_INT(site_id)), &q, d);
+        size_t cap = 0;
+        while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+            rc = 0;
+            if (s->nassistants == cap) {
+                size_t nc = cap ? cap * 2 : 4;
+                int64_t *ni = realloc(s->assistant_ids, nc * sizeof *ni);
+                if (ni)
+                    s->assistant_ids = ni;
+                mg_opening_hours **no = realloc(s->assistant_oh, nc * sizeof *no);
+                if (no)
+                    s->assistant_oh = no;
+                if (!ni || !no) {
+                    rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+                    break;
+                }
+                cap = nc;
+            }
+            size_t k = s->nassistants++;
+            s->assistant_ids[k] = mg_db_column_int64(q, 0);
+            if (mg_booking_hours_compile(mg_db_column_text(q, 1), flags, &s->assistant_oh[k],
+                                         &ignored))
+                s->assistant_oh[k] = NULL;
+        }
+        mg_db_finalize(q);
+        if (rc < 0)
+            return rc;
+        s->assistants = calloc(s->nassistants ? s->nassistants : 1, sizeof *s->assistants);
+        if (!s->assistants)
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = mg_booking_rules_load(c, MG_BOOKING_RES_ASSISTANT, s->assistant_ids, s->nassistants,
+                                   start, end, s->assistants, d);
+        if (rc < 0)
+            return rc;
+        for (size_t k = 0; k < s->nassistants && !assistant; k++) {
+            s->assistants[k].hours = s->assistant_oh[k];
+            if (rules_cover(s, &s->assistants[k], start, end, &yes))
+                return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            if (yes)
+                assistant = s->assistant_ids[k];
+        }
+        if (!assistant)
+            return why_not(why, "Aucun assistant n'est disponible à cet horaire.");
+    }
+    *slot = (mg_booking_slot){.start = start,
+                              .end = end,
+                              .site_id = site_id,
+                              .device_id = device_id,
+                              .teleconsultant_id = tc_id,
+                              .assistant_id = assistant,
+                              .kind = kind};
+    return 1;
+}
+
+int mg_booking_slot_check_on(mg_db_conn *c, int64_t site_id, int64_t device_id,
+                             int64_t teleconsultant_id, mg_booking_kind kind, int64_t start,
+                             mg_booking_slot *slot, char why[static 256], mg_diag *d)
+{
+    why[0] = '\0';
+    if ((int)kind < 0 || kind >= MG_BOOKING_KINDS) {
+        why_not(why, "Type de consultation inconnu.");
+        return 0;
+    }
+    check_state s;
+    memset(&s, 0, sizeof s);
+    int rc = check_body(c, &s, site_id, device_id, teleconsultant_id, kind, start, slot, why, d);
+    check_state_free(&s);
+    return rc;
+}
+
+/* --- The next free slots ------------------------------------------------------------------------ */
+
+/* Compiled opening_hours strings of one query, each (text, flags) once. */
+typedef struct hours_cache {
+    struct hours_entry {
+        char *text;
+        unsigned flags;
+        mg_opening_hours *oh;
+    } *v;
+    size_t n, cap;
+} hours_cache;
+
+static void hours_cache_free(hours_cache *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->v[i].text);
+        mg_opening_hours_free(h->v[i].oh);
+    }
+    free(h->v);
+    memset(h, 0, sizeof *h);
+}
+
+/* The compiled hours of text (NULL when none or unreadable: never open). */
+static int hours_get(hours_cache *h, const char *text, unsigned flags,
+                     const mg_opening_hours **out)
+{
+    *out = NULL;
+    if (!text || !*text)
+        return 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->v[i].flags == flags && strcmp(h->v[i].text, text) == 0) {
+            *out = h->v[i].oh;
+            return 0;
+        }
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 16;
+        struct hours_entry *nv = realloc(h->v, nc * sizeof *nv);
+        if (!nv)
+            return MG_ENOMEM;
+        h->v = nv;
+        h->cap = nc;
+    }
+    struct hours_entry *e = &h->v[h->n];
+    e->text = strdup(text);
+    if (!e->text)
+        return MG_ENOMEM;
+    e->flags = flags;
+    mg_diag ignored = {{0}};
+    if (mg_booking_hours_compile(text, flags, &e->oh, &ignored))
+        e->oh = NULL;
+    h->n++;
+    *out = e->oh;
+    return 0;
+}
+
+typedef struct q_site {
+    int64_t id;
+    char *hours;
+    unsigned flags;
+    mg_booking_rules rules;
+    mg_spans free;
+} q_site;
+
+typedef struct q_device {
+    int64_t id;
+    size_t site;                /* index in sites */
+    char *hours;                /* NULL: the site's */
+    bool assisted;
+    int step;
+    mg_booking_rules rules;
+    mg_spans free;              /* site open ∩ device free */
+} q_device;
+
+typedef struct q_tc {
+    int64_t id;
+    char *hours;
+    int duration;
+    mg_booking_rules rules;
+    mg_spans free;
+} q_tc;
+
+typedef struct q_link {         /* a teleconsultant serving a site */
+    size_t site, tc;
+} q_link;
+
+typedef struct q_assistant {
+    int64_t id;
+    size_t site;
+    char *hours;
+    mg_booking_rules rules;
+    mg_spans free;
+} q_assistant;
+
+typedef struct next_state {
+    const mg_booking_slot_query *q;
+    q_site *sites;
+    size_t nsites;
+    q_device *devices;
+    size_t ndevices;
+    q_tc *tcs;
+    size_t ntcs;
+    q_link *links;
+    size_t nlinks;
+    q_assistant *assistants;
+    size_t nassistants;
+    hours_cache cache;
+    mg_booking_slot *out;
+    size_t n, cap;
+} next_state;
+
+static void next_state_reset(next_state *s)
+{
+    for (size_t i = 0; i < s->nsites; i++) {
+        free(s->sites[i].hours);
+        mg_booking_rules_free(&s->sites[i].rules);
+        mg_spans_free(&s->sites[i].free);
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        free(s->devices[i].hours);
+        mg_booking_rules_free(&s->devices[i].rules);
+        mg_spans_free(&s->devices[i].free);
+    }
+    for (size_t i = 0; i < s->ntcs; i++) {
+        free(s->tcs[i].hours);
+        mg_booking_rules_free(&s->tcs[i].rules);
+        mg_spans_free(&s->tcs[i].free);
+    }
+    for (size_t i = 0; i < s->nassistants; i++) {
+        free(s->assistants[i].hours);
+        mg_booking_rules_free(&s->assistants[i].rules);
+        mg_spans_free(&s->assistants[i].free);
+    }
+    free(s->sites);
+    free(s->devices);
+    free(s->tcs);
+    free(s->links);
+    free(s->assistants);
+    hours_cache_free(&s->cache);
+    free(s->out);
+    const mg_booking_slot_query *q = s->q;
+    memset(s, 0, sizeof *s);
+    s->q = q;
+}
+
+/* Grows *v (elements of size sz) to hold one more. */
+static int grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *nv = realloc(*v, nc * sz);
+    if (!nv)
+        return MG_ENOMEM;
+    *v = nv;
+    *cap = nc;
+    return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* The index of site id in s->sites (sorted by id), or -1. */
+static long site_index(const next_state *s, int64_t id)
+{
+    size_t lo = 0, hi = s->nsites;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->sites[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->nsites && s->sites[lo].id == id ? (long)lo : -1;
+}
+
+#define OOM(d) mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory")
+
+/* Reads the sites, devices, teleconsultants and assistants of the query. */
+static int next_read_resources(mg_db_conn *c, next_state *s, mg_diag *d)
+{
+    const mg_booking_slot_query *q = s->q;
+    mg_buf sql;
+    mg_buf_init(&sql, (size_t)1 << 20);
+    int rc = 0;
+    mg_db_stmt *st = NULL;
+    size_t cap = 0;
+
+    /* Sites, by id. */
+    mg_buf_puts(&sql, "SELECT bs.site_id, s.opening_hours, s.commune_code FROM booking_sites bs "
+                      "JOIN structures s ON s.organisation_id = bs.site_id WHERE bs.active = 1");
+    if (q->site_ids) {
+        mg_buf_puts(&sql, " AND bs.site_id IN (");
+        put_id_list(&sql, q->site_ids, q->nsites);
+        mg_buf_puts(&sql, ")");
+    }
+    if (mg_buf_puts(&sql, " ORDER BY bs.site_id") < 0) {
+        rc = OOM(d);
+        goto out;
+    }
+    rc = mg_db_prepare(c, sql.data, &st, d);
+    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
+        rc = 0;
+        if (grow((void **)&s->sites, s->nsites, &cap, sizeof *s->sites)) {
+            rc = OOM(d);
+            break;
+        }
+        q_site *x = &s->sites[s->nsites++];
+        memset(x, 0, sizeof *x);
+        x->id = mg_db_column_int64(st, 0);
+        x->hours = dup_or_null(mg_db_column_text(st, 1));
+        x->flags = mg_booking_holiday_flags(mg_db_column_text(st, 2));
+    }
+    mg_db_finalize(st);
+    if (rc < 0 || s->nsites == 0)
+        goto out;
+    int64_t *site_ids = malloc(s->nsites * sizeof *site_ids);
+    if (!site_ids) {
+        rc = OOM(d);
+        goto out;
+    }
+    for (size_t i = 0; i < s->nsites; i++)
+        site_ids[i] = s->sites[i].id;
+    mg_buf sites_in;
+    mg_buf_init(&sites_in, (size_t)1 << 20);
+    put_id_list(&sites_in, site_ids, s->nsites);
+    free(site_ids);
+    const char *in = sites_in.data ? sites_in.data : "0";
+
+    /* Devices. */
+    mg_buf_reset(&sql);
+    mg_buf_printf(&sql,
+                  "SELECT id, site_id, opening_hours, assisted, step_min FROM booking_devices "
+                  "WHERE active = 1 AND site_id IN (%s)%s ORDER BY site_id, id",
+                  in, q->device_id ? " AND id = ?1" : " AND ?1 = 0");
+    st = NULL;
+    cap = 0;
+    rc = mg_db_prepare_with(c, sql.data, MG_DB_PARAMS(MG_DB_INT(q->device_id)), &st, d);
+    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
+        rc = 0;
+        long si = site_index(s, mg_db_column_int64(st, 1));
+        if (si < 0)
+            continue;
+        if (grow((void **)&s->devices, s->ndevices, &cap, sizeof *s->devices)) {
+            rc = OOM(d);
+            break;
+        }
+        q_device *x = &s->devices[s->ndevices++];
+        memset(x, 0, sizeof *x);
+        x->id = mg_db_column_int64(st, 0);
+        x->site = (size_t)si;
+        x->hours = dup_or_null(mg_db_column_text(st, 2));
+        x->assisted = mg_db_column_int64(st, 3) != 0;
+        x->step = (int)mg_db_column_int64(st, 4);
+    }
+    mg_db_finalize(st);
+    if (rc < 0)
+        goto out_in;
+
+    /* Teleconsultants serving those sites with the kind: links by site, then id. */
+    mg_buf_reset(&sql);
+    mg_buf_printf(&sql,
+                  "SELECT ts.site_id, t.id, t.availability, k.duration_min "
+                  "FROM booking_teleconsultant_sites ts "
+                  "JOIN booking_teleconsultants t ON t.id = ts.teleconsultant_id "
+                  "JOIN booking_teleconsultant_kinds k ON k.teleconsultant_id = t.id "
+                  "AND k.kind = ?1 WHERE t.active = 1 AND ts.site_id IN (%s)%s "
+                  "ORDER BY ts.site_id, t.id",
+                  in, q->teleconsultant_id ? " AND t.id = ?2" : " AND ?2 = 0");
+    st = NULL;
+    cap = 0;
+    size_t lcap = 0;
+    rc = mg_db_prepare_with(c, sql.data,
+                            MG_DB_PARAMS(MG_DB_TEXT(mg_booking_kind_key(q->kind)),
+                                         MG_DB_INT(q->teleconsultant_id)),
+                            &st, d);
+    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
+        rc = 0;
+        long si = site_index(s, mg_db_column_int64(st, 0));
+        int64_t tid = mg_db_column_int64(st, 1);
+        if (si < 0)
+            continue;
+        size_t ti = 0;
+        while (ti < s->ntcs && s->tcs[ti].id != tid)
+            ti++;
+        if (ti == s->ntcs) {
+            if (grow((void **)&s->tcs, s->ntcs, &cap, sizeof *s->tcs)) {
+                rc = OOM(d);
+                break;
+            }
+            q_tc *x = &s->tcs[s->ntcs++];
+            memset(x, 0, sizeof *x);
+            x->id = tid;
+            x->hours = dup_or_null(mg_db_column_text(st, 2));
+            x->duration = (int)mg_db_column_int64(st, 3);
+        }
+        if (grow((void **)&s->links, s->nlinks, &lcap, sizeof *s->links)) {
+            rc = OOM(d);
+            break;
+        }
+        s->links[s->nlinks++] = (q_link){(size_t)si, ti};
+    }
+    mg_db_finalize(st);
+    if (rc < 0)
+        goto out_in;
+
+    /* Assistants of sites with an assisted device. */
+    mg_buf_reset(&sql);
+    mg_buf_printf(&sql,
+                  "SELECT id, site_id, availability FROM booking_assistants "
+                  "WHERE active = 1 AND site_id IN (%s) ORDER BY site_id, id",
+                  in);
+    st = NULL;
+    cap = 0;
+    rc = mg_db_prepare(c, sql.data, &st, d);
+    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
+        rc = 0;
+        long si = site_index(s, mg_db_column_int64(st, 1));
+        if (si < 0)
+            continue;
+        if (grow((void **)&s->assistants, s->nassistants, &cap, sizeof *s->assistants)) {
+            rc = OOM(d);
+            break;
+        }
+        q_assistant *x = &s->assistants[s->nassistants++];
+        memset(x, 0, sizeof *x);
+        x->id = mg_db_column_int64(st, 0);
+        x->site = (size_t)si;
+        x->hours = dup_or_null(mg_db_column_text(st, 2));
+    }
+    mg_db_finalize(st);
+    if (rc > 0)
+        rc = 0;
+out_in:
+    mg_buf_free(&sites_in);
+out:
+    mg_buf_free(&sql);
+    return rc < 0 ? rc : 0;
+}
+
+/* Loads every resource's rules for [from, to) and computes its free spans. */
+static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t to, mg_diag *d)
+{
+    size_t most = s->nsites;
+    if (s->ndevices > most)
+        most = s->ndevices;
+    if (s->ntcs > most)
+        most = s->ntcs;
+    if (s->nassistants > most)
+        most = s->nassistants;
+    int64_t *ids = malloc((most ? most : 1) * sizeof *ids);
+    mg_booking_rules *r = calloc(most ? most : 1, sizeof *r);
+    int rc = 0;
+    if (!ids || !r) {
+        rc = OOM(d);
+        goto out;
+    }
+    mg_spans tmp = {0};
+    /* Sites. */
+    for (size_t i = 0; i < s->nsites; i++)
+        ids[i] = s->sites[i].id;
+    memset(r, 0, most * sizeof *r);
+    rc = mg_booking_rules_load(c, MG_BOOKING_RES_SITE, ids, s->nsites, from, to, r, d);
+    for (size_t i = 0; i < s->nsites; i++) {
+        s->sites[i].rules = r[i];
+        if (rc == 0 && hours_get(&s->cache, s->sites[i].hours, s->sites[i].flags,
+                                 &s->sites[i].rules.hours))
+            rc = OOM(d);
+        if (rc == 0 && mg_booking_rules_spans(&s->sites[i].rules, from, to, &s->sites[i].free))
+            rc = OOM(d);
+    }
+    if (rc < 0)
+        goto out;
+    /* Devices: their own free spans within their site's. */
+    for (size_t i = 0; i < s->ndevices; i++)
+        ids[i] = s->devices[i].id;
+    memset(r, 0, most * sizeof *r);
+    rc = mg_booking_rules_load(c, MG_BOOKING_RES_DEVICE, ids, s->ndevices, from, to, r, d);
+    for (size_t i = 0; i < s->ndevices; i++) {
+        q_device *x = &s->devices[i];
+        q_site *site = &s->sites[x->site];
+        x->rules = r[i];
+        if (rc == 0 && hours_get(&s->cache, x->hours ? x->hours : site->hours, site->flags,
+                                 &x->rules.hours))
+            rc = OOM(d);
+        mg_spans_clear(&tmp);
+        if (rc == 0 && (mg_booking_rules_spans(&x->rules, from, to, &tmp) ||
+                        intersect(&tmp, &site->free, &x->free)))
+            rc = OOM(d);
+    }
+    if (rc < 0)
+        goto out;
+    /* Teleconsultants. */
+    for (size_t i = 0; i < s->ntcs; i++)
+        ids[i] = s->tcs[i].id;
+    memset(r, 0, most * sizeof *r);
+    rc = mg_booking_rules_load(c, MG_BOOKING_RES_TELECONSULTANT, ids, s->ntcs, from, to, r, d);
+    for (size_t i = 0; i < s->ntcs; i++) {
+        s->tcs[i].rules = r[i];
+        if (rc == 0 && hours_get(&s->cache, s->tcs[i].hours, 0, &s->tcs[i].rules.hours))
+            rc = OOM(d);
+        if (rc == 0 && mg_booking_rules_spans(&s->tcs[i].rules, from, to, &s->tcs[i].free))
+            rc = OOM(d);
+    }
+    if (rc < 0)
+        goto out;
+    /* Assistants. */
+    for (size_t i = 0; i < s->nassistants; i++)
+        ids[i] = s->assistants[i].id;
+    memset(r, 0, most * sizeof *r);
+    rc = mg_booking_rules_load(c, MG_BOOKING_RES_ASSISTANT, ids, s->nassistants, from, to, r, d);
+    for (size_t i = 0; i < s->nassistants; i++) {
+        q_assistant *x = &s->assistants[i];
+        x->rules = r[i];
+        if (rc == 0 && hours_get(&s->cache, x->hours, s->sites[x->site].flags, &x->rules.hours))
+            rc = OOM(d);
+        if (rc == 0 && mg_booking_rules_spans(&x->rules, from, to, &x->free))
+            rc = OOM(d);
+    }
+out:
+    mg_spans_free(&tmp);
+    free(ids);
+    free(r);
+    return rc;
+}
+
+/* A candidate slot of one site. */
+typedef struct cand {
+    int64_t start;
+    size_t device, tc, assistant; /* indexes; assistant SIZE_MAX: none */
+} cand;
+
+typedef struct collect {
+    cand *v;
+    size_t n, cap;
+    size_t found, want;           /* starts found for the current combination */
+    int64_t until;                /* starts before this */
+    cand proto;
+} collect;
+
+static int collect_start(int64_t start, void *ctx)
+{
+    collect *k = ctx;
+    if (start >= k->until || k->found >= k->want)
+        return 1;
+    if (grow((void **)&k->v, k->n, &k->cap, sizeof *k->v))
+        return -1;
+    k->v[k->n] = k->proto;
+    k->v[k->n++].start = start;
+    k->found++;
+    return k->found >= k->want ? 1 : 0;
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->device != y->device)
+        return x->device < y->device ? -1 : 1;
+    if (x->tc != y->tc)
+        return x->tc < y->tc ? -1 : 1;
+    return x->assistant < y->assistant ? -1 : x->assistant > y->assistant;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+    const mg_booking_slot *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->site_id < y->site_id ? -1 : x->site_id > y->site_id;
+}
+
+/* The earliest `want` distinct starts of each site, into s->out. */
+static int next_compute(next_state *s, int64_t from, int64_t until, size_t want, mg_diag *d)
+{
+    collect k = {0};
+    mg_spans pair = {0}, triple = {0};
+    int rc = 0;
+    size_t li = 0;
+    for (size_t si = 0; si < s->nsites && rc == 0; si++) {
+        k.n = 0;
+        k.until = until;
+        k.want = want;
+        while (li < s->nlinks && s->links[li].site < si)
+            li++;
+        size_t l0 = li;
+        for (size_t di = 0; di < s->ndevices && rc == 0; di++) {
+            q_device *dev = &s->devices[di];
+            if (dev->site != si)
+                continue;
+            for (size_t l = l0; l < s->nlinks && s->links[l].site == si && rc == 0; l++) {
+                q_tc *tc = &s->tcs[s->links[l].tc];
+                int step = dev->step > 0 ? dev->step : tc->duration;
+                if (intersect(&dev->free, &tc->free, &pair)) {
+                    rc = OOM(d);
+                    break;
+                }
+                if (pair.n == 0)
+                    continue;
+                k.proto = (cand){0, di, s->links[l].tc, SIZE_MAX};
+                if (!dev->assisted) {
+                    k.found = 0;
+                    if (mg_booking_slot_starts(&pair, from, tc->duration, step, collect_start,
+                                               &k) < 0)
+                        rc = OOM(d);
+                    continue;
+                }
+                for (size_t ai = 0; ai < s->nassistants && rc == 0; ai++) {
+                    if (s->assistants[ai].site != si)
+                        continue;
+                    if (intersect(&pair, &s->assistants[ai].free, &triple)) {
+                        rc = OOM(d);
+                        break;
+                    }
+                    k.proto.assistant = ai;
+                    k.found = 0;
+                    if (mg_booking_slot_starts(&triple, from, tc->duration, step, collect_start,
+                                               &k) < 0)
+                        rc = OOM(d);
+                }
+            }
+        }
+        if (rc < 0 || k.n == 0)
+            continue;
+        qsort(k.v, k.n, sizeof *k.v, cmp_cand);
+        size_t kept = 0;
+        for (size_t i = 0; i < k.n && kept < want && rc == 0; i++) {
+            if (i > 0 && k.v[i].start == k.v[i - 1].start)
+                continue;
+            if (grow((void **)&s->out, s->n, &s->cap, sizeof *s->out)) {
+                rc = OOM(d);
+                break;
+            }
+            const cand *x = &k.v[i];
+            const q_tc *tc = &s->tcs[x->tc];
+            s->out[s->n++] = (mg_booking_slot){
+                .start = x->start,
+                .end = x->start + tc->duration,
+                .site_id = s->sites[si].id,
+                .device_id = s->devices[x->device].id,
+                .teleconsultant_id = tc->id,
+                .assistant_id = x->assistant == SIZE_MAX ? 0 : s->assistants[x->assistant].id,
+                .kind = s->q->kind,
+            };
+            kept++;
+        }
+    }
+    free(k.v);
+    mg_spans_free(&pair);
+    mg_spans_free(&triple);
+    if (rc < 0)
+        return rc;
+    if (s->n > 1)
+        qsort(s->out, s->n, sizeof *s->out, cmp_slot);
+    if (s->n > s->q->limit)
+        s->n = s->q->limit;
+    return 0;
+}
+
+static int next_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    next_state *s = ctx;
+    next_state_reset(s);
+    const mg_booking_slot_query *q = s->q;
+    int64_t from = q->from;
+    int64_t until = q->from + (int64_t)q->days * 1440;
+    int64_t to = until + MG_BOOKING_DURATION_MAX_MIN;
+    int rc = next_read_resources(c, s, d);
+    if (rc == 0 && s->nsites > 0)
+        rc = next_load_rules(c, s, from, to, d);
+    size_t want = q->limit;
+    if (q->per_site > 0 && q->per_site < want)
+        want = q->per_site;
+    if (rc == 0 && s->nsites > 0)
+        rc = next_compute(s, from, until, want, d);
+    return rc;
+}
+
+int mg_booking_next_slots(mg_db *db, const mg_booking_slot_query *q, mg_booking_slot **out,
+                          size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "requête de créneaux manquante");
+    if (q->days < 1 || q->days > MG_BOOKING_HORIZON_DAYS)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                           "days : de 1 à %d jours", (int)MG_BOOKING_HORIZON_DAYS);
+    if (q->limit < 1 || q->limit > MG_BOOKING_PAGE_MAX)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "limit : de 1 à %d créneaux",
+                           (int)MG_BOOKING_PAGE_MAX);
+    if ((int)q->kind < 0 || q->kind >= MG_BOOKING_KINDS)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "kind : type de consultation inconnu");
+    if (q->nsites > MG_BOOKING_SITES_MAX)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "sites : %d lieux au plus",
+                           (int)MG_BOOKING_SITES_MAX);
+    if (q->site_ids && q->nsites == 0)
+        return 0;
+    next_state s;
+    memset(&s, 0, sizeof s);
+    s.q = q;
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, next_body, &s, d);
+    if (rc == 0) {
+        *out = s.out;
+        *n = s.n;
+        s.out = NULL;
+    }
+    next_state_reset(&s);
+    return rc;
+}

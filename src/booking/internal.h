@@ -1,0 +1,60 @@
+/*
+ * Internal to src/booking/: what its files share inside a transaction.
+ * Owner: the "setup" part (setup.c, availability.c); any file of the
+ * module may include it.
+ */
+#ifndef MG_BOOKING_INTERNAL_H
+#define MG_BOOKING_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "booking/booking.h"
+#include "booking/slots.h"
+#include "db/db.h"
+#include "directory/opening_hours.h"
+
+/* One audit entry (booking.h: object types "booking_site", …) on c, in the
+ * caller's write transaction. org: the site for what happens at a site,
+ * the teleconsultant's organisation for its availability. (setup.c) */
+int mg_booking_audit(mg_db_conn *c, int64_t by, int64_t org, const char *object_type,
+                     int64_t object_id, const char *verb, const mg_audit_change *changes,
+                     size_t nchanges, mg_diag *d) MG_WARN_UNUSED;
+
+/* The public-holiday flags of directory/holidays.h for a site's commune
+ * (Alsace-Moselle's two extra days for 57, 67, 68); 0 for NULL. (availability.c) */
+unsigned mg_booking_holiday_flags(const char *commune_code);
+
+/* Compiles an opening_hours string; NULL or "" gives *out NULL (never
+ * open). A parse error is MG_EPARSE with its French diagnostic (the
+ * position) in d. (availability.c) */
+int mg_booking_hours_compile(const char *text, unsigned holiday_flags, mg_opening_hours **out,
+                             mg_diag *d) MG_WARN_UNUSED;
+
+/* The rules of one resource over a window: its compiled weekly hours (the
+ * caller's, not owned), its exceptions and, for a device, a teleconsultant
+ * or an assistant, its busy spans read from booking_claims (each claimed
+ * 5-minute unit u is [5u, 5u + 5)). */
+typedef struct mg_booking_rules {
+    const mg_opening_hours *hours;
+    mg_spans openings, closures, busy;
+} mg_booking_rules;
+
+void mg_booking_rules_free(mg_booking_rules *r); /* frees the spans, not hours */
+
+/* Loads, for resources ids[0..n) of kind res, the exceptions and claims
+ * that overlap [from, to) into out[0..n) (zero-initialised by the caller;
+ * hours left as they are), in two statements whatever n (ids inline in
+ * an IN list; they use the indexes booking_exceptions_resource and
+ * booking_claims' primary key). Spans normalised. (availability.c) */
+int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t *ids, size_t n,
+                          int64_t from, int64_t to, mg_booking_rules *out,
+                          mg_diag *d) MG_WARN_UNUSED;
+
+/* out = free minutes of r over [from, to) (mg_booking_calendar_free). */
+int mg_booking_rules_spans(const mg_booking_rules *r, int64_t from, int64_t to,
+                           mg_spans *out) MG_WARN_UNUSED;
+
+#endif
