@@ -27,4 +27,32 @@ extern const web_route web_routes_booking_teleconsultant[]; /* booking_teleconsu
 extern const web_route web_routes_booking_network[];        /* booking_network.c */
 extern const web_route web_routes_api_booking[];            /* api_booking.c */
 
+/* --- Shared by booking_public.c and api_booking.c (defined in booking_public.c) --- */
+
+#include <stdint.h>
+#include "core/error.h"
+
+/* Sites within this many minutes of a commune (the territory's travel-time
+ * table, road or crow-fly estimates) are "within reach". */
+#define WEB_BOOKING_REACH_MIN 30
+
+typedef struct web_booking_near {
+    int64_t site_id;
+    double minutes; /* from the commune, by the travel-time table */
+} web_booking_near;
+
+/* The active sites with a device within max_minutes of commune (territory
+ * index) by the travel-time table of the app's first profession, nearest
+ * first (*out in request memory). */
+int web_booking_sites_near(const mg_app *a, const mg_http_request *r, size_t commune,
+                           int max_minutes, web_booking_near **out, size_t *n, mg_diag *d);
+
+/* A slot's start as the forms and the API take it: "YYYY-MM-DDTHH:MM"
+ * (Paris civil time) or "YYYY-MM-DDTHH:MM[:00]Z" (UTC); MG_EINVAL otherwise. */
+int web_booking_parse_start(const char *s, int64_t *minute);
+
+/* The start of a slot for a link: local time, or the UTC form for the
+ * second pass of the repeated hour in October. */
+void web_booking_start_param(int64_t minute, char out[static 21]);
+
 #endif
