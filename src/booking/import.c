@@ -504,8 +504,8 @@ int mg_booking_import_parse(const char *file, const void *data, size_t len,
     int idx[MG_BKI_COLUMNS];
     for (int c = 0; c < MG_BKI_COLUMNS; c++)
         idx[c] = mg_csv_column(csv, kColumns[c]);
-    for (size_t i = 0; i < mg_csv_nfields(csv); i++) {
-        const char *h = mg_csv_header(csv, i);
+    const char *h;
+    for (size_t i = 0; (h = mg_csv_header(csv, i)) != NULL; i++) {
         bool known = false;
         for (int c = 0; c < MG_BKI_COLUMNS && !known; c++)
             known = idx[c] == (int)i;
@@ -514,7 +514,7 @@ int mg_booking_import_parse(const char *file, const void *data, size_t len,
                                     "colonne %zu « %.*s » inconnue : attendu type, site, ask, "
                                     "share_phone, kind, name, instruments, hours, assisted, step, "
                                     "organisation, label, availability, kinds, sites",
-                                    i + 1, FOUND(h ? h : ""));
+                                    i + 1, FOUND(h));
     }
     if (idx[MG_BKI_TYPE] < 0) {
         mg_booking_import_error(out, 1, 0,
