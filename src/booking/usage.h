@@ -69,4 +69,28 @@ int mg_booking_usage_xlsx(mg_db *db, int64_t owner_id, const char *from_day, con
 extern const mg_indicator_provider mg_booking_provider_hours;
 extern const mg_indicator_provider mg_booking_provider_done;
 
+/**
+ * Their values for an action: per month that is over (Paris time), from
+ * the month of the first booking in the action's scope, dated the month's
+ * last day — the hours booked (not cancelled), or the consultations done
+ * (state done), at the sites of the scope: the sites in the action's target
+ * communes (its contract's territory when it names none) given as
+ * "communes:C1,C2,…"; for an EPCI or no communes, the sites of the network
+ * run by the contract's lead and the sites taking part in the action
+ * (docs/booking-usage.md). No point when the scope has no booking.
+ */
+int mg_booking_hours_values(mg_db *db, int64_t action_id, mg_indicator_point **out, size_t *n,
+                            mg_diag *d);
+int mg_booking_done_values(mg_db *db, int64_t action_id, mg_indicator_point **out, size_t *n,
+                           mg_diag *d);
+
+/* The providers as constant initialisers, for the static table of
+ * contracts/indicators.c (an extern object cannot initialise it). */
+#define MG_BOOKING_PROVIDER_HOURS                                                          \
+    {"booking.hours", "Heures de téléconsultation réservées par mois (sites de l'action)", \
+     "heures", mg_booking_hours_values}
+#define MG_BOOKING_PROVIDER_DONE                                                          \
+    {"booking.done", "Téléconsultations réalisées par mois (sites de l'action)",         \
+     "consultations", mg_booking_done_values}
+
 #endif
