@@ -30,6 +30,8 @@ static void usage(FILE *f)
           "            annuaire santé), export, merges of duplicates\n"
           "  contracts contracts and their action plans: create, import a plan (CSV, XLSX)\n"
           "  funding   the single window for health subsidies: windows, import, reminders\n"
+          "  booking   the shared telehealth equipment: a network's setup, bookings,\n"
+          "            the next day's reminders, usage\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
         int mg_cmd_funding(int argc, char **argv); /* cli/funding.c */
         return mg_cmd_funding(argc - 1, argv + 1);
     }
+    if (strcmp(cmd, "booking") == 0)
+        return mg_cmd_booking(argc - 1, argv + 1);
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;
