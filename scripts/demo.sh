@@ -118,6 +118,37 @@ if [ -n "${agglo:-}" ]; then
     echo "Single window: a window of Carcassonne Agglo and 8 example requests (data/demo/funding) imported."
 fi
 # --- The single window for health subsidies (issue 16): end ----------------------------
+# --- The shared telehealth equipment (issue 17): begin ----------------------------------
+# On a fresh demo only (the Département's organisation is $org): the example network of
+# the Aude (data/demo/booking/README.md) — a telemedicine cabin at the town hall of Bram,
+# assisted-teleconsultation carts at a pharmacy of Fanjeaux and at the health centre of
+# Castelnaudary (structures of the demo directory), two example teleconsultant
+# organisations — imported from one CSV, then four example bookings of the first free
+# slots (initials, phone numbers of ARCEP's range for fiction); rows in
+# out/demo-teleconsultation-import.csv.
+if [ -n "${org:-}" ]; then
+    while IFS='|' read -r kind name; do
+        build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
+            --name "$name" >/dev/null
+    done < <(grep -v '^#' data/demo/booking/organisations.txt)
+    build/maillage booking import --database out/maillage.sqlite --owner "$org" --example \
+        data/demo/booking/reseau-aude-exemple.csv >out/demo-teleconsultation-import.csv
+    demo_site() { grep "^$1,site," out/demo-teleconsultation-import.csv | cut -d, -f3; }
+    n_booked=0
+    while IFS='|' read -r line kind person phone; do
+        if build/maillage booking book --database out/maillage.sqlite --site "$(demo_site "$line")" \
+            --kind "$kind" --person "$person" --phone "$phone" >/dev/null; then
+            n_booked=$((n_booked + 1))
+        fi
+    done <<'BOOKINGS'
+2|gp|A. B.|06 39 98 00 11
+3|specialist|C. D.|06 39 98 00 12
+4|followup|E. F.|06 39 98 00 13
+4|gp|G. H.|06 39 98 00 14
+BOOKINGS
+    echo "Teleconsultation: the example network of the Aude (data/demo/booking) and $n_booked example bookings."
+fi
+# --- The shared telehealth equipment (issue 17): end ------------------------------------
 echo "Accounts of the demonstration (out/demo-comptes.txt): log in at /connexion."
 echo "The manager creates scenarios; the administrator is asked to enrol a second"
 echo "factor (an authenticator app) at the first log-in. Mail stays queued: no relay."
