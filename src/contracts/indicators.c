@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "booking/usage.h"
 #include "core/utf8.h"
 #include "diagnosis/summary.h"
 #include "funding/aftergrant.h"
@@ -929,6 +930,10 @@ static const mg_indicator_provider providers[] = {
      subsidy_granted_values},
     {"subsidy.paid", "Subventions versées par le guichet unique pour l'action", "€",
      subsidy_paid_values},
+    /* booking/usage.h: hours booked and consultations done per month at
+     * the sites of the action's communes (docs/booking-usage.md). */
+    MG_BOOKING_PROVIDER_HOURS,
+    MG_BOOKING_PROVIDER_DONE,
 };
 
 static int subsidy_values(mg_db *db, int64_t action_id, bool paid, mg_indicator_point **out,
