@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|booking|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes, and the
 #            whole `maillage access` run on France phase by phase (with the
 #            national DREES folder ../shared/data/france/drees-apl-2021 when
@@ -26,7 +26,11 @@
 #   funding  the single window: 10,000 subsidy requests over five co-funders,
 #            each co-funder's paginated list under 8 clients and its XLSX
 #            export (bench/bench-funding.sh; PostgreSQL too with MG_BENCH_PG_URI)
-#   all      all nine; default: france and plan
+#   booking  the telehealth equipment: 50 sites, 100 devices, 200 teleconsultants,
+#            a year of bookings; the next free slots' p99 and booking attempts
+#            per second through two server processes, with no lost or duplicated
+#            booking (bench/bench-booking.sh; PostgreSQL too with MG_BENCH_PG_URI)
+#   all      all ten; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -55,6 +59,7 @@ load) bench/bench-load.sh ;;
 finder) bench/bench-finder.sh ;;
 contracts) bench/bench-contracts.sh ;;
 funding) bench/bench-funding.sh ;;
+booking) bench/bench-booking.sh ;;
 core)
     build_bench
     build-bench/bench/bench_france data/demo/france "$repeats" $(france_args)
@@ -69,6 +74,7 @@ all)
     bench/bench-finder.sh
     bench/bench-contracts.sh
     bench/bench-funding.sh
+    bench/bench-booking.sh
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|booking|all] [REPEATS]" >&2; exit 2 ;;
 esac
