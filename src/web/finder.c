@@ -958,6 +958,15 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
             mg_html_text(b, sec->none);
             mg_buf_printf(b, " à moins de %ld minutes.</p>\n", lround(reach_max));
         }
+        if (sec->category == MG_DIR_CABIN) {
+            /* The booking of the shared equipment (issue 17, booking_public.c). */
+            mg_buf_puts(b, "<p class=\"finder-booking\"><a href=\"");
+            mg_html_href(b, "/teleconsultation", (const char *const[]){"commune", t->code[i], NULL},
+                         NULL);
+            mg_buf_puts(b, "\">Réserver une cabine ou un chariot de téléconsultation près de ");
+            mg_html_text(b, t->name[i]);
+            mg_buf_puts(b, "</a></p>\n");
+        }
         mg_buf_puts(b, "</section>\n");
     }
     pthread_mutex_unlock(&c->lock);

@@ -287,6 +287,15 @@ static void test_story(void **state)
     assert_true(bp_has(&r, link_html));
     mg_http_response_free(&r);
 
+    /* The finder "Où me soigner ?" links here from its results. */
+    snprintf(target, sizeof target, "/ou-me-soigner?commune=%s", t->code[bp_commune[BP_A]]);
+    r = bp_request(&bp_anon, "GET", target, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    snprintf(target, sizeof target, "href=\"/teleconsultation?commune=%s\"",
+             t->code[bp_commune[BP_A]]);
+    assert_true(bp_has(&r, target));
+    mg_http_response_free(&r);
+
     /* The privacy notice. */
     r = bp_request(&bp_anon, "GET", "/teleconsultation/confidentialite", NULL, NULL);
     assert_int_equal(r.status, 200);
