@@ -866,7 +866,7 @@ static void device_day(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
     mg_html_text(b, dv->name);
     mg_buf_puts(b, " <small>(");
     mg_html_text(b, mg_booking_device_kind_label(dv->kind));
-    if (dv->assisted)
+    if (dv->assisted && dv->kind == MG_BOOKING_CABIN)
         mg_buf_puts(b, ", assistée");
     mg_buf_puts(b, ")</small>");
     if (!dv->active)
@@ -1289,11 +1289,7 @@ static int state_post(web_ctx *ctx)
         web_page_begin(b, ctx, "Changement refusé", "equipements");
         crumbs(b, &v, "Changement refusé");
         mg_buf_puts(b, "<h1>Changement refusé</h1>\n");
-        char msg[sizeof d.msg + sizeof bk.person + 128];
-        snprintf(msg, sizeof msg, "Le rendez-vous de %s est « %s » : %s", bk.person,
-                 mg_booking_state_label(bk.state),
-                 d.msg[0] ? d.msg : "ce changement n'est pas possible.");
-        alert(b, msg);
+        alert(b, d.msg[0] ? d.msg : "Ce changement d'état n'est pas possible.");
         mg_buf_puts(b, "<p><a href=\"");
         mg_html_attr(b, back);
         mg_buf_puts(b, "\">Revenir à la liste</a></p>\n");
