@@ -7,8 +7,10 @@
  * assisted) from t for T's duration of the kind is free when every minute
  * of [t, t + duration) is
  *   - open at S: S's structure opening_hours ∪ S's openings − S's closures;
- *   - open and free for D: D's opening_hours (or S's when it has none) ∪
- *     D's openings − D's closures (maintenance included) − D's claims;
+ *   - open and free for D: D's opening_hours ∪ D's openings − D's
+ *     closures (maintenance included) − D's claims; a device without hours
+ *     of its own follows S's calendar (S's exceptions included): its own
+ *     hours then count as always open, S's bound them;
  *   - available and free for T: its availability ∪ openings − absences −
  *     claims; T serves S (booking_teleconsultant_sites) and offers the kind;
  *   - for an assisted D, the same for one active assistant A of S;
@@ -340,7 +342,10 @@ static int check_body(mg_db_conn *c, check_state *s, int64_t site_id, int64_t de
             s->device_oh = NULL;
         s->device.hours = s->device_oh;
     } else {
-        s->device.hours = s->site_oh;
+        /* It follows its site's calendar, exceptions included. */
+        if (mg_booking_hours_compile("24/7", flags, &s->device_oh, &ignored))
+            s->device_oh = NULL;
+        s->device.hours = s->device_oh;
     }
     free(dev_hours);
     s->site.hours = s->site_oh;
@@ -877,7 +882,9 @@ static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t t
         q_device *x = &s->devices[i];
         q_site *site = &s->sites[x->site];
         x->rules = r[i];
-        if (rc == 0 && hours_get(&s->cache, x->hours ? x->hours : site->hours, site->flags,
+        /* A device without hours of its own follows its site's calendar,
+         * exceptions included: its own rules are then always open. */
+        if (rc == 0 && hours_get(&s->cache, x->hours ? x->hours : "24/7", site->flags,
                                  &x->rules.hours))
             rc = OOM(d);
         mg_spans_clear(&tmp);
@@ -925,6 +932,7 @@ out:
 typedef struct cand {
     int64_t start;
     size_t device, tc, assistant; /* indexes; assistant SIZE_MAX: none */
+    int64_t device_id, tc_id, assistant_id; /* the order of the offer (assistant 0: none) */
 } cand;
 
 typedef struct collect {
@@ -953,11 +961,11 @@ static int cmp_cand(const void *a, const void *b)
     const cand *x = a, *y = b;
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
-    if (x->device != y->device)
-        return x->device < y->device ? -1 : 1;
-    if (x->tc != y->tc)
-        return x->tc < y->tc ? -1 : 1;
-    return x->assistant < y->assistant ? -1 : x->assistant > y->assistant;
+    if (x->device_id != y->device_id)
+        return x->device_id < y->device_id ? -1 : 1;
+    if (x->tc_id != y->tc_id)
+        return x->tc_id < y->tc_id ? -1 : 1;
+    return x->assistant_id < y->assistant_id ? -1 : x->assistant_id > y->assistant_id;
 }
 
 static int cmp_slot(const void *a, const void *b)
@@ -995,7 +1003,7 @@ static int next_compute(next_state *s, int64_t from, int64_t until, size_t want,
                 }
                 if (pair.n == 0)
                     continue;
-                k.proto = (cand){0, di, s->links[l].tc, SIZE_MAX};
+                k.proto = (cand){0, di, s->links[l].tc, SIZE_MAX, dev->id, tc->id, 0};
                 if (!dev->assisted) {
                     k.found = 0;
                     if (mg_booking_slot_starts(&pair, from, tc->duration, step, collect_start,
@@ -1011,6 +1019,7 @@ static int next_compute(next_state *s, int64_t from, int64_t until, size_t want,
                         break;
                     }
                     k.proto.assistant = ai;
+                    k.proto.assistant_id = s->assistants[ai].id;
                     k.found = 0;
                     if (mg_booking_slot_starts(&triple, from, tc->duration, step, collect_start,
                                                &k) < 0)
