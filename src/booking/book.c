@@ -285,8 +285,9 @@ struct book_tx {
     bool attempted;
 };
 
-/* Whether a unit of [start, end) of the device or the teleconsultant is
- * claimed: the slot was taken (rather than never offered). */
+/* Whether a unit of [start, end) of the device, of the teleconsultant or,
+ * for an assisted device, of an assistant of its site is claimed: the slot
+ * the rules refused was taken (rather than never offered). */
 static int claimed(mg_db_conn *c, int64_t device_id, int64_t tc_id, int64_t start, int64_t end,
                    mg_diag *d)
 {
@@ -294,7 +295,10 @@ static int claimed(mg_db_conn *c, int64_t device_id, int64_t tc_id, int64_t star
     int rc = mg_db_query_int(c,
                              "SELECT COUNT(*) FROM booking_claims WHERE unit >= ?1 AND unit < ?2 "
                              "AND ((resource = 'device' AND resource_id = ?3) "
-                             "OR (resource = 'teleconsultant' AND resource_id = ?4))",
+                             "OR (resource = 'teleconsultant' AND resource_id = ?4) "
+                             "OR (resource = 'assistant' AND resource_id IN (SELECT a.id FROM "
+                             "booking_assistants a JOIN booking_devices dv ON dv.site_id = "
+                             "a.site_id WHERE dv.id = ?3 AND dv.assisted = 1)))",
                              MG_DB_PARAMS(MG_DB_INT(start / MG_BOOKING_GRAIN_MIN),
                                           MG_DB_INT(end / MG_BOOKING_GRAIN_MIN),
                                           MG_DB_INT(device_id), MG_DB_INT(tc_id)),
