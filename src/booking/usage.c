@@ -8,11 +8,11 @@
  * Periods are made of Paris civil days. The database cannot place an
  * instant in a Paris day by itself on both dialects (SQLite has no time
  * zones), so the bounds of each period are computed here as Unix minutes
- * (mg_booking_day_start) and the database counts the bookings that start
- * between them, GROUP BY device (one query per period of the usage table)
- * or GROUP BY site and month (one query per year, the month chosen by a
- * CASE over the thirteen bounds of the year). A booking belongs to the
- * period of its start, all its minutes with it. Reads only.
+ * (mg_booking_day_start), passed to the database as parameters, and the
+ * database places each booking by a CASE over them and counts GROUP BY
+ * device and period (up to 29 periods a query) or GROUP BY site and month
+ * (one query per year, over the thirteen bounds of the year). A booking
+ * belongs to the period of its start, all its minutes with it. Reads only.
  */
 #include "booking/usage.h"
 
@@ -285,16 +285,34 @@ static int read_exceptions(mg_db_conn *c, struct usage_tx *t, int64_t lo, int64_
     return rc < 0 ? rc : 0;
 }
 
-/* The counts of the bookings that start in each period, GROUP BY device. */
+/* Periods counted by one query: their bounds, the owner and the site are
+ * its parameters (at most 32). */
+#define PERIODS_PER_QUERY 29
+
+/* The counts of the bookings that start in each period, GROUP BY device
+ * and period: the period of a start chosen by the database by a CASE over
+ * the periods' bounds (contiguous: each period ends where the next
+ * begins), for up to PERIODS_PER_QUERY periods a query. */
 static int read_counts(mg_db_conn *c, struct usage_tx *t, mg_diag *d)
 {
     int rc = 0;
-    for (size_t p = 0; rc == 0 && p < t->nperiods; p++) {
-        mg_db_stmt *q = NULL;
-        rc = mg_db_prepare_with(
-            c,
-            "SELECT b.device_id, "
-            "CAST(SUM(CASE WHEN b.state <> 'cancelled' THEN b.ends_at - b.starts_at ELSE 0 END) "
+    for (size_t p0 = 0; rc == 0 && p0 < t->nperiods; p0 += PERIODS_PER_QUERY) {
+        size_t k = t->nperiods - p0 < PERIODS_PER_QUERY ? t->nperiods - p0 : PERIODS_PER_QUERY;
+        /* ?1 owner, ?2 site, ?3 the first period's start, ?4… each period's end. */
+        mg_buf sql;
+        mg_buf_init(&sql, 16384);
+        mg_buf_puts(&sql, "SELECT b.device_id, ");
+        if (k > 1)
+            mg_buf_puts(&sql, "CASE");
+        for (size_t i = 0; i + 1 < k; i++)
+            mg_buf_printf(&sql, " WHEN b.starts_at < ?%zu THEN %zu", i + 4, i);
+        if (k > 1)
+            mg_buf_printf(&sql, " ELSE %zu END", k - 1);
+        else
+            mg_buf_puts(&sql, "0");
+        mg_buf_puts(
+            &sql,
+            ", CAST(SUM(CASE WHEN b.state <> 'cancelled' THEN b.ends_at - b.starts_at ELSE 0 END) "
             "AS BIGINT), "
             "CAST(SUM(CASE WHEN b.state <> 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), "
             "CAST(SUM(CASE WHEN b.state = 'done' THEN 1 ELSE 0 END) AS BIGINT), "
@@ -303,23 +321,47 @@ static int read_counts(mg_db_conn *c, struct usage_tx *t, mg_diag *d)
             "CAST(SUM(CASE WHEN b.state <> 'cancelled' AND b.walk_in = 1 THEN 1 ELSE 0 END) "
             "AS BIGINT) "
             "FROM bookings b JOIN booking_sites bs ON bs.site_id = b.site_id "
-            "WHERE b.starts_at >= ?1 AND b.starts_at < ?2 AND (?3 = 0 OR bs.owner_id = ?3) "
-            "AND (?4 = 0 OR b.site_id = ?4) GROUP BY b.device_id",
-            MG_DB_PARAMS(MG_DB_INT(t->periods[p].lo), MG_DB_INT(t->periods[p].hi),
-                         MG_DB_INT(t->owner_id), MG_DB_INT(t->site_id)),
-            &q, d);
+            "WHERE b.starts_at >= ?3 AND b.starts_at < ?");
+        mg_buf_printf(&sql, "%zu", k + 3);
+        mg_buf_puts(
+            &sql,
+            " AND (?1 = 0 OR bs.owner_id = ?1) "
+            "AND (?2 = 0 OR b.site_id = ?2) GROUP BY 1, 2");
+        if (sql.failed) {
+            mg_buf_free(&sql);
+            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        mg_db_stmt *q = NULL;
+        rc = mg_db_prepare(c, sql.data, &q, d);
+        mg_buf_free(&sql);
+        if (rc == 0)
+            rc = mg_db_bind_int64(q, 1, t->owner_id);
+        if (rc == 0)
+            rc = mg_db_bind_int64(q, 2, t->site_id);
+        if (rc == 0)
+            rc = mg_db_bind_int64(q, 3, t->periods[p0].lo);
+        for (size_t i = 0; rc == 0 && i < k; i++)
+            rc = mg_db_bind_int64(q, (int)(i + 4), t->periods[p0 + i].hi);
+        if (rc < 0)
+            rc = mg_diag_set(d, rc, NULL, 0, 0, "cannot bind the periods' bounds");
         while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
             if ((rc = grow((void **)&t->cnt, t->ncnt, &t->cntcap, sizeof *t->cnt, d)) < 0)
                 break;
-            struct counts *k = &t->cnt[t->ncnt++];
-            k->device_id = mg_db_column_int64(q, 0);
-            k->period = p;
-            k->booked_min = mg_db_column_int64(q, 1);
-            k->bookings = mg_db_column_int64(q, 2);
-            k->done = mg_db_column_int64(q, 3);
-            k->no_shows = mg_db_column_int64(q, 4);
-            k->cancelled = mg_db_column_int64(q, 5);
-            k->walk_ins = mg_db_column_int64(q, 6);
+            int64_t bucket = mg_db_column_int64(q, 1);
+            if (bucket < 0 || (size_t)bucket >= k) {
+                rc = mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "period %" PRId64 " out of range",
+                                 bucket);
+                break;
+            }
+            struct counts *x = &t->cnt[t->ncnt++];
+            x->device_id = mg_db_column_int64(q, 0);
+            x->period = p0 + (size_t)bucket;
+            x->booked_min = mg_db_column_int64(q, 2);
+            x->bookings = mg_db_column_int64(q, 3);
+            x->done = mg_db_column_int64(q, 4);
+            x->no_shows = mg_db_column_int64(q, 5);
+            x->cancelled = mg_db_column_int64(q, 6);
+            x->walk_ins = mg_db_column_int64(q, 7);
             rc = 0;
         }
         mg_db_finalize(q);

@@ -480,6 +480,8 @@ static void test_usage_figures(void **state)
     check_usage(db, &w, 0, "2026-10-12", "2026-11-08", MG_BOOKING_WEEK);
     check_usage(db, &w, 0, "2026-10-01", "2026-11-30", MG_BOOKING_MONTH);
     check_usage(db, &w, w.other_owner, "2026-03-25", "2026-10-31", MG_BOOKING_MONTH);
+    /* More weeks than one query counts (29): the periods in several queries. */
+    check_usage(db, &w, 0, "2026-02-11", "2026-11-12", MG_BOOKING_WEEK);
     /* One site. */
     mg_booking_usage_row *rows = NULL;
     size_t n = 0;
@@ -505,6 +507,39 @@ static void test_usage_figures(void **state)
         assert_true(strstr(d.msg, "from") || strstr(d.msg, "to"));
     }
     free(w.bk);
+    mg_db_close(db);
+}
+
+/* Hand cases: a site open around the clock is open 23 hours the day summer
+ * time starts, 25 the day it ends, 24 another day; one-day periods. */
+static void test_change_days(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = test_db_open(f->url, NULL);
+    int64_t owner = org(db, "Département (exemple)", "departement");
+    int64_t s = site(db, owner, "Toujours ouvert (exemple)", "11069", "24/7");
+    int64_t dv = device(db, s, "Cabine", NULL, false, true);
+    static const struct {
+        const char *day;
+        double hours;
+    } cases[] = {{"2026-03-29", 23}, {"2026-10-25", 25}, {"2026-06-01", 24},
+                 {"2027-03-28", 23}, {"2027-10-31", 25}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        for (int p = 0; p < 2; p++) {
+            mg_booking_usage_row *rows = NULL;
+            size_t n = 0;
+            mg_diag d = {{0}};
+            assert_int_equal(mg_booking_usage(db, owner, 0, cases[k].day, cases[k].day,
+                                              p ? MG_BOOKING_MONTH : MG_BOOKING_WEEK, &rows, &n,
+                                              &d),
+                             0);
+            assert_int_equal(n, 1);
+            assert_int_equal(rows[0].device_id, dv);
+            assert_close(rows[0].open_hours, cases[k].hours, 0);
+            assert_close(rows[0].booked_hours, 0, 0);
+            assert_close(rows[0].rate, 0, 0);
+            free(rows);
+        }
     mg_db_close(db);
 }
 
@@ -769,6 +804,7 @@ static void test_providers(void **state)
 
 #define BOTH(X)                                                                                  \
     X(test_usage_figures)                                                                        \
+    X(test_change_days)                                                                          \
     X(test_assisted_monthly)                                                                     \
     X(test_workbook)                                                                             \
     X(test_providers)
