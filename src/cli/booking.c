@@ -353,8 +353,35 @@ static int check_references(import_ctx *c, mg_diag *d)
     return 0;
 }
 
-static void print_errors(const mg_booking_import *im)
+/* The line and column of a fault "FILE:LINE:COL: …" (0 when absent). */
+static void fault_position(const char *msg, size_t skip, unsigned long *line, unsigned long *col)
 {
+    char *end = NULL;
+    *line = *col = 0;
+    if (strlen(msg) <= skip)
+        return;
+    *line = strtoul(msg + skip, &end, 10);
+    if (end && *end == ':' && end[1] >= '0' && end[1] <= '9')
+        *col = strtoul(end + 1, NULL, 10);
+}
+
+static size_t g_skip; /* the file name's length and its ':', for the comparison below */
+
+static int by_position(const void *a, const void *b)
+{
+    unsigned long la, ca, lb, cb;
+    fault_position(*(char *const *)a, g_skip, &la, &ca);
+    fault_position(*(char *const *)b, g_skip, &lb, &cb);
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return ca < cb ? -1 : ca > cb;
+}
+
+static void print_errors(mg_booking_import *im)
+{
+    /* In file order: the parser's faults and the references' were found in two passes. */
+    g_skip = strlen(im->file) + 1;
+    qsort(im->errors, im->nerrors, sizeof *im->errors, by_position);
     for (size_t i = 0; i < im->nerrors; i++)
         fprintf(stderr, "%s\n", im->errors[i]);
     if (im->errors_truncated)
@@ -537,7 +564,7 @@ static int cmd_import(int argc, char **argv)
         case OPT_DATABASE: database = optarg; break;
         case OPT_OWNER: owner = optarg; break;
         case OPT_AS:
-            if (cli_int(kCmd, "--as", optarg, 1, INT64_MAX, &as))
+            if (cli_int(kCmd, "as", optarg, 1, INT64_MAX, &as))
                 return MG_EXIT_USAGE;
             break;
         case OPT_EXAMPLE: example = true; break;
@@ -661,7 +688,7 @@ static int cmd_reminders(int argc, char **argv)
         switch (ch) {
         case OPT_DATABASE: database = optarg; break;
         case OPT_SITE:
-            if (cli_int(kCmd, "--site", optarg, 1, INT64_MAX, &site))
+            if (cli_int(kCmd, "site", optarg, 1, INT64_MAX, &site))
                 return MG_EXIT_USAGE;
             break;
         case OPT_DAY: day = optarg; break;
@@ -802,7 +829,7 @@ static int cmd_usage(int argc, char **argv)
         mg_db_close(db);
         if (rc) {
             cli_error(kCmd, "%s", d.msg[0] ? d.msg : mg_strerror(rc));
-            return rc == MG_EINVAL ? MG_EXIT_USAGE : MG_EXIT_FAILURE;
+            return MG_EXIT_FAILURE;
         }
         cli_out out;
         if (cli_out_open(&out, xlsx, kCmd)) {
@@ -819,7 +846,7 @@ static int cmd_usage(int argc, char **argv)
     mg_db_close(db);
     if (rc) {
         cli_error(kCmd, "%s", d.msg[0] ? d.msg : mg_strerror(rc));
-        return rc == MG_EINVAL ? MG_EXIT_USAGE : MG_EXIT_FAILURE;
+        return MG_EXIT_FAILURE;
     }
     printf("periode,lieu,equipement,heures_ouvertes,heures_reservees,taux,reservations,"
            "terminees,absences,annulations,sur_place\n");
@@ -865,7 +892,7 @@ static int cmd_book(int argc, char **argv)
         switch (ch) {
         case OPT_DATABASE: database = optarg; break;
         case OPT_SITE:
-            if (cli_int(kCmd, "--site", optarg, 1, INT64_MAX, &site))
+            if (cli_int(kCmd, "site", optarg, 1, INT64_MAX, &site))
                 return MG_EXIT_USAGE;
             break;
         case OPT_KIND:
@@ -883,7 +910,7 @@ static int cmd_book(int argc, char **argv)
         case OPT_PERSON: person = optarg; break;
         case OPT_PHONE: phone = optarg; break;
         case OPT_AS:
-            if (cli_int(kCmd, "--as", optarg, 1, INT64_MAX, &as))
+            if (cli_int(kCmd, "as", optarg, 1, INT64_MAX, &as))
                 return MG_EXIT_USAGE;
             break;
         case 'h': help(); return MG_EXIT_OK;

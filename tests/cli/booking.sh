@@ -53,7 +53,7 @@ run_on() {
     # Refusals: each names the file, the line (header = line 1), the column and what was expected.
     variant "$tmp/nosite.csv" "rows[0]['site'] = 'mairie-99999'"
     variant "$tmp/noorg.csv" "rows[8]['organisation'] = 'Personne (exemple)'"
-    variant "$tmp/hours.csv" "rows[6]['availability'] = 'Tu,Th 09:00-25:00'"
+    variant "$tmp/hours.csv" "rows[6]['availability'] = 'mardi 9h-12h'"
     variant "$tmp/shifted.csv" "rows[3]['hours'] = rows[3]['name']; rows[3]['name'] = ''"
     variant "$tmp/instrument.csv" "rows[4]['instruments'] = 'stethoscope scanner'"
     variant "$tmp/outside.csv" "rows[5]['site'] = 'pharmacie-11049'"
@@ -81,6 +81,7 @@ run_on() {
     # The demo's network: one output row per file row, all created.
     expect_exit 0 "$MAILLAGE" booking import --database "$db" --owner "Département de l'Aude" --example "$net"
     [ "$(grep -c ',created$' "$tmp/out")" = 10 ] && ok || fail "first import: $(cat "$tmp/out")"
+    cp "$tmp/out" "$tmp/import.csv"
     local n_dev n_tc
     n_dev=$(count_rows "$db" booking_devices) n_tc=$(count_rows "$db" booking_teleconsultants)
     [ "$n_dev/$n_tc" = 3/2 ] && ok || fail "devices/teleconsultants: $n_dev/$n_tc, expected 3/2"
@@ -97,7 +98,7 @@ run_on() {
 
     # A booking of the first free slot of the pharmacy's cart, then the day's reminders.
     local site
-    site=$(grep '^3,site,' "$tmp/out" | cut -d, -f3) # line 3 of the file: the pharmacy
+    site=$(grep '^3,site,' "$tmp/import.csv" | cut -d, -f3) # line 3 of the file: the pharmacy
     expect_exit 0 "$MAILLAGE" booking book --database "$db" --site "$site" --kind specialist \
         --person "A. B." --phone "06 39 98 00 01"
     local start code
