@@ -879,7 +879,7 @@ static int network_page_draw(web_ctx *ctx, const network *n, const page_refusal 
     mg_html_text(b, n->org.name);
     mg_buf_puts(b, "</h1>\n");
     network_links(b, n, "reseau");
-    mg_buf_printf(b, "<p>%zu %s, %zu %s, %zu %s.</p>\n", v.nsites,
+    mg_buf_printf(b, "<p>%zu %s, %zu %s, %zu %s.</p>\n", v.nsites, /* lint-ok: literals of the program */
                   v.nsites > 1 ? "sites" : "site", v.ndevices,
                   v.ndevices > 1 ? "appareils" : "appareil", v.ntcs,
                   v.ntcs > 1 ? "téléconsultants" : "téléconsultant");
@@ -1690,7 +1690,8 @@ static int map_page(web_ctx *ctx)
         }
         char spop[32];
         web_num(spop, sizeof spop, people, 0);
-        mg_buf_printf(b, "<p>%zu %s, ", count, count > 1 ? "communes" : "commune");
+        mg_buf_printf(b, "<p>%zu %s, ", count, /* lint-ok: literals of the program */
+                      count > 1 ? "communes" : "commune");
         mg_html_text(b, spop);
         mg_buf_puts(b, " habitants.</p>\n");
         if (count) {
