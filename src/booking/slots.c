@@ -373,7 +373,7 @@ int mg_booking_calendar_free(const mg_booking_calendar *c, int64_t from, int64_t
 int mg_booking_slot_starts(const mg_spans *free, int64_t from, int duration, int step,
                            int (*fn)(int64_t start, void *ctx), void *ctx)
 {
-    if (duration < MG_BOOKING_GRAIN_MIN || duration > MG_BOOKING_DURATION_MAX_MIN ||
+    if (!free || !fn || duration < MG_BOOKING_GRAIN_MIN || duration > MG_BOOKING_DURATION_MAX_MIN ||
         duration % MG_BOOKING_GRAIN_MIN || step < MG_BOOKING_GRAIN_MIN ||
         step > MG_BOOKING_DURATION_MAX_MIN || step % MG_BOOKING_GRAIN_MIN)
         return MG_EINVAL;
