@@ -174,7 +174,7 @@ static int bp_setup(const char *tag)
 }
 
 /* Sets whether site k shares phone numbers with teleconsultants. */
-static void bp_share_phone(int k, bool share)
+static inline void bp_share_phone(int k, bool share)
 {
     mg_booking_site_input si = {.site_id = bp_site[k], .owner_id = web_org_id,
                                 .ask = "initials", .share_phone = share, .active = true,
@@ -186,7 +186,7 @@ static void bp_share_phone(int k, bool share)
 }
 
 /* Bookings of site k that are not cancelled, read by the domain. */
-static size_t bp_active(int k)
+static inline size_t bp_active(int k)
 {
     mg_booking_filter f = {.site_id = bp_site[k], .from = 0, .to = INT64_MAX / 2,
                            .limit = MG_BOOKING_PAGE_MAX};
