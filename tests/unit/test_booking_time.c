@@ -3,7 +3,8 @@
  * applied by hand in time.c checked against the C library's time-zone
  * database (TZ=Europe/Paris; localtime_r for local times, mktime read
  * both as winter and as summer time for the Unix instants of a local
- * time, and left to choose, tm_isdst = -1, picking one of them) every 15 minutes over the changes of 2000-2040, every minute
+ * time, and left to choose, tm_isdst = -1, picking one of them) every 15
+ * minutes over the changes of 2000-2040, every minute
  * around each change, and on a sample of ordinary days; hand cases of the
  * skipped and repeated hours of 2026 with their Unix minutes worked out
  * by hand (date -u -d … +%s, divided by 60); the formats and the parse's
