@@ -327,6 +327,21 @@ static void test_story(void **state)
     assert_int_equal(r.status, 400);
     mg_http_response_free(&r);
     json_decref(slot);
+
+    /* Throttled: unknown codes are failed attempts of this address; before
+     * MG_BOOKING_ATTEMPTS_PER_WINDOW + a few more, a 429 with Retry-After. */
+    int status = 0;
+    for (int k = 0; k < MG_BOOKING_ATTEMPTS_PER_WINDOW + 3 && status != 429; k++) {
+        char unknown[64];
+        snprintf(unknown, sizeof unknown, "{\"code\": \"ZZZZZ-ZZZ%02d\"}", k % 100);
+        r = bp_request(&bp_anon, "POST", "/api/v1/bookings/lookup", JSON, unknown);
+        status = r.status;
+        assert_true(status == 404 || status == 429);
+        if (status == 429)
+            assert_true(r.retry_after > 0 || r.retry_text[0]);
+        mg_http_response_free(&r);
+    }
+    assert_int_equal(status, 429);
 }
 
 int main(void)
