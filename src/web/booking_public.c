@@ -300,9 +300,12 @@ static void draw_site(mg_buf *b, const mg_booking_site *s, double minutes,
     mg_buf_puts(b, "</h3>\n<p class=\"finder-address\">");
     site_address(b, s);
     mg_buf_puts(b, "</p>\n");
-    if (minutes >= 0)
-        mg_buf_printf(b, "<p class=\"finder-time\">Environ %ld minutes en voiture</p>\n",
-                      (long)(minutes + 0.5));
+    long m = minutes >= 0 ? (long)(minutes + 0.5) : -1;
+    if (m == 0)
+        mg_buf_puts(b, "<p class=\"finder-time\">Dans votre commune</p>\n");
+    else if (m > 0)
+        mg_buf_printf(b, "<p class=\"finder-time\">Environ %ld minute%s en voiture</p>\n", m,
+                      m > 1 ? "s" : "");
     mg_buf_printf(b, "<p><a href=\"/teleconsultation?site=%lld\">Tous les créneaux de ce "
                      "lieu</a></p>\n",
                   (long long)s->site_id);
