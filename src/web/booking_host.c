@@ -328,8 +328,12 @@ static void refuse_fields(web_form_input *in, const mg_booking_errors *errs, con
         if (web_form_field(in->form, field) < 0)
             field = fallback;
         int i = web_form_field(in->form, field);
-        if (i >= 0 && !in->error[i][0])
-            web_form_refuse(in, field, errs->e[k].msg);
+        if (i < 0 || in->error[i][0])
+            continue;
+        /* The field's label first, as the form's own refusals say it. */
+        char msg[WEB_FORM_ERROR_SIZE];
+        snprintf(msg, sizeof msg, "« %s » : %s", in->form->fields[i].label, errs->e[k].msg);
+        web_form_refuse(in, field, msg);
     }
     if (!errs->n)
         web_form_refuse(in, fallback, d->msg[0] ? d->msg : "La saisie est refusée.");
@@ -508,11 +512,11 @@ static const web_field maintenance_fields[] = {
 static const web_field closure_fields[] = {
     [P_FROM] = {.name = "from", .label = "Premier jour de fermeture", .kind = WEB_FIELD_TEXT,
                 .required = true, .max = 24, .input_type = "date",
-                .hint = "Par exemple 24/12/2026 ; une heure peut suivre (24/12/2026 12:00).",
+                .hint = "Par exemple 24/12/2026.",
                 .autocomplete = "off"},
     [P_TO] = {.name = "to", .label = "Dernier jour de fermeture", .kind = WEB_FIELD_TEXT,
               .required = true, .max = 24, .input_type = "date",
-              .hint = "Compris dans la fermeture ; avec une heure, la réouverture.",
+              .hint = "Compris dans la fermeture : le site rouvre le lendemain.",
               .autocomplete = "off"},
     [P_LABEL] = {.name = "label", .label = "Motif", .kind = WEB_FIELD_TEXT,
                  .max = MG_BOOKING_LABEL_MAX_CHARS,
@@ -883,7 +887,7 @@ static void device_day(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
         mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Heure</th>"
                        "<th scope=\"col\">Personne</th><th scope=\"col\">Téléphone</th>"
                        "<th scope=\"col\">Consultation</th><th scope=\"col\">Téléconsultant</th>"
-                       "<th scope=\"col\">État</th>");
+                       "<th scope=\"col\">Référence</th><th scope=\"col\">État</th>");
         if (v->may_edit)
             mg_buf_puts(b, "<th scope=\"col\">Actions</th>");
         mg_buf_puts(b, "</tr></thead><tbody>\n");
@@ -905,7 +909,7 @@ static void device_day(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
             mg_html_text(b, mg_booking_kind_label(bk->kind));
             mg_buf_puts(b, "</td><td>");
             mg_html_text(b, bk->teleconsultant_label);
-            mg_buf_puts(b, "</td><td>");
+            mg_buf_printf(b, "</td><td>n° %lld</td><td>", (long long)bk->id);
             mg_html_text(b, mg_booking_state_label(bk->state));
             mg_buf_puts(b, "</td>");
             if (v->may_edit) {

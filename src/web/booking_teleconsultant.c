@@ -164,8 +164,12 @@ static void refuse_fields(web_form_input *in, const mg_booking_errors *errs, con
         if (web_form_field(in->form, field) < 0)
             field = fallback;
         int i = web_form_field(in->form, field);
-        if (i >= 0 && !in->error[i][0])
-            web_form_refuse(in, field, errs->e[k].msg);
+        if (i < 0 || in->error[i][0])
+            continue;
+        /* The field's label first, as the form's own refusals say it. */
+        char msg[WEB_FORM_ERROR_SIZE];
+        snprintf(msg, sizeof msg, "« %s » : %s", in->form->fields[i].label, errs->e[k].msg);
+        web_form_refuse(in, field, msg);
     }
     if (!errs->n)
         web_form_refuse(in, fallback, d->msg[0] ? d->msg : "La saisie est refusée.");
@@ -232,11 +236,11 @@ enum { AB_FROM, AB_TO, AB_LABEL };
 static const web_field absence_fields[] = {
     [AB_FROM] = {.name = "from", .label = "Premier jour d'absence", .kind = WEB_FIELD_TEXT,
                  .required = true, .max = 24, .input_type = "date",
-                 .hint = "Par exemple 24/12/2026 ; une heure peut suivre (24/12/2026 14:00).",
+                 .hint = "Par exemple 24/12/2026.",
                  .autocomplete = "off"},
     [AB_TO] = {.name = "to", .label = "Dernier jour d'absence", .kind = WEB_FIELD_TEXT,
                .required = true, .max = 24, .input_type = "date",
-               .hint = "Compris dans l'absence ; avec une heure, le retour.",
+               .hint = "Compris dans l'absence : vous êtes de retour le lendemain.",
                .autocomplete = "off"},
     [AB_LABEL] = {.name = "label", .label = "Motif", .kind = WEB_FIELD_TEXT,
                   .max = MG_BOOKING_LABEL_MAX_CHARS,
@@ -356,7 +360,7 @@ static void appointments(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
         mg_html_text(b, x->device_name);
         mg_buf_puts(b, "</td><td>");
         mg_html_text(b, mg_booking_kind_label(x->kind));
-        mg_buf_printf(b, "</td><td>n° %lld</td><td>", (long long)x->id);
+        mg_buf_printf(b, "</td><td>Réservation n° %lld</td><td>", (long long)x->id);
         /* The person and the phone only where the site chose to share
          * them with teleconsultants (the phone is "" otherwise already). */
         bool share = site_shares(ctx, &sc, x->site_id);
@@ -372,10 +376,10 @@ static void appointments(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
         mg_buf_puts(b, "</td></tr>\n");
     }
     if (shown)
-        mg_buf_puts(b, "</tbody></table></div>\n<p>La référence et le site suffisent pour "
-                       "retrouver le rendez-vous dans le système de téléconsultation ; le "
-                       "nom et le téléphone ne sont indiqués que par les sites qui les "
-                       "partagent.</p>\n");
+        mg_buf_puts(b, "</tbody></table></div>\n<p>Le numéro de réservation est celui de "
+                       "votre agenda et de la liste du site. Le nom et le téléphone de la "
+                       "personne ne sont indiqués que par les sites qui choisissent de les "
+                       "partager avec les téléconsultants.</p>\n");
     else
         mg_buf_puts(b, "<p>Aucun rendez-vous à venir.</p>\n");
     if (total > n)
@@ -384,7 +388,10 @@ static void appointments(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
     mg_buf_puts(b, "</section>\n");
 }
 
-static void absences(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
+/* The absences to come and, for who may edit, the form (ab: as typed
+ * and refused). */
+static void absences(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now,
+                     const web_form_input *ab)
 {
     mg_buf_puts(b, "<section aria-labelledby=\"absences\"><h2 id=\"absences\">Absences</h2>\n"
                    "<p>Aucun rendez-vous ne vous est proposé pendant une absence ; ceux déjà "
@@ -417,7 +424,7 @@ static void absences(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
     free(e);
     if (v->may_edit) {
         mg_buf_puts(b, "<h3 id=\"absence-ajout\">Déclarer une absence</h3>\n");
-        absence_render(b, ctx, v, NULL);
+        absence_render(b, ctx, v, ab);
     }
     mg_buf_puts(b, "</section>\n");
 }
@@ -479,13 +486,7 @@ static int tc_page(web_ctx *ctx, const tc_view *v, const web_form_input *av,
         mg_buf_puts(b, "</code></p>\n");
     }
     mg_buf_puts(b, "</section>\n");
-    absences(b, ctx, v, now);
-    if (ab) {
-        mg_buf_puts(b, "<section aria-labelledby=\"absence-refusee\"><h2 "
-                       "id=\"absence-refusee\">Absence à corriger</h2>\n");
-        absence_render(b, ctx, v, ab);
-        mg_buf_puts(b, "</section>\n");
-    }
+    absences(b, ctx, v, now, ab);
     feed_section(b, ctx, v);
     web_page_end(b);
     return web_done(ctx);
