@@ -15,7 +15,8 @@
  * October one takes it back from 03:00 to 02:00 (the repeated hour is
  * walked twice, open twice when its local times are). No loop runs per
  * minute: the cost is one state and one next-change search per change of
- * the hours, and the slot grid advances a step at a time.
+ * the hours, and the slot grid advances a step at a time. Hours without
+ * dates are walked once per kind of day and reused (below).
  */
 #include "booking/slots.h"
 
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "directory/holidays.h"
 
 enum {
@@ -311,21 +313,205 @@ static bool window_ok(int64_t from, int64_t to)
            to - from <= (int64_t)(MG_BOOKING_HORIZON_DAYS + 2) * DAY_MIN;
 }
 
+/* --- Weekly hours by day profiles ------------------------------------------------------------ */
+
+/*
+ * Most hours depend on the date only through its weekday and whether it
+ * and the day before are public holidays (`PH`, and the spill of a range
+ * past midnight): no month or date selector. For those, the open runs of a
+ * local day are the same for every day of the same class (weekday, and
+ * each of the two days a holiday of France, of Alsace-Moselle only, or
+ * neither: the parse's holiday flags are inside the compiled value), so
+ * each class is walked once and its runs are reused: a 62-day window
+ * walks about ten days instead of 62. The class holds whatever the flags.
+ * Hours with month or date selectors take the day-by-day walk above.
+ */
+enum {
+    PROFILE_RUNS_MAX = 32,                /* open runs of one day; more: the plain walk */
+    HOLIDAY_CLASSES = 3,                  /* none, national, Alsace-Moselle only */
+    PROFILES = 7 * HOLIDAY_CLASSES * HOLIDAY_CLASSES,
+};
+
+typedef struct day_profile {
+    bool known;
+    int n;
+    int16_t run[PROFILE_RUNS_MAX][2]; /* [from, to) minutes of the local day */
+} day_profile;
+
+typedef struct year_holidays {
+    int year; /* 0: not read */
+    int n_national, n_alsace;
+    mg_holiday national[MG_HOLIDAYS_MAX], alsace[MG_HOLIDAYS_MAX];
+} year_holidays;
+
+typedef struct profiles {
+    year_holidays years[3];
+    day_profile day[PROFILES];
+} profiles;
+
+/* Whether the canonical spelling of the hours names a month outside
+ * comments (dates are always spelt with their month: `Mar`, `Dec 25`). */
+static void hours_are_weekly(const mg_opening_hours *hours, bool *weekly)
+{
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    mg_buf b;
+    mg_buf_init(&b, 64 * 1024);
+    /* Unwritten (no memory): not known to be weekly, the plain walk it is. */
+    *weekly = mg_opening_hours_format(hours, &b) == 0 && !b.failed && b.len > 0;
+    bool quoted = false;
+    for (size_t i = 0; i < b.len && *weekly; i++) {
+        if (b.data[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && i + 3 <= b.len)
+            for (int m = 0; m < 12; m++)
+                if (memcmp(b.data + i, months[m], 3) == 0)
+                    *weekly = false;
+    }
+    mg_buf_free(&b);
+}
+
+/* 0 no holiday, 1 a national one, 2 one of Alsace-Moselle only. */
+static int holiday_class(profiles *p, int y, int m, int d)
+{
+    year_holidays *h = NULL;
+    for (int i = 0; i < 3 && !h; i++)
+        if (p->years[i].year == y)
+            h = &p->years[i];
+    for (int i = 0; i < 3 && !h; i++)
+        if (p->years[i].year == 0) {
+            h = &p->years[i];
+            h->year = y;
+            h->n_national = mg_holidays_fr(y, 0, h->national);
+            h->n_alsace = mg_holidays_fr(y, MG_HOLIDAYS_ALSACE_MOSELLE, h->alsace);
+        }
+    if (!h)
+        return -1; /* more than three years: not for a window of 64 days */
+    for (int i = 0; i < h->n_national; i++)
+        if (h->national[i].month == m && h->national[i].day == d)
+            return 1;
+    for (int i = 0; i < h->n_alsace; i++)
+        if (h->alsace[i].month == m && h->alsace[i].day == d)
+            return 2;
+    return 0;
+}
+
+/* The open runs of the local day `days` (mg_days_from_civil), walked by its changes. */
+static int walk_day(const mg_opening_hours *hours, long days, day_profile *p)
+{
+    mg_oh_instant at = {0, 0, 0, 0};
+    mg_civil_from_days(days, &at.year, &at.month, &at.day);
+    int s = mg_opening_hours_state(hours, at, NULL);
+    if (s < 0)
+        return s;
+    bool open = s == MG_OH_OPEN;
+    int open_from = 0;
+    p->n = 0;
+    for (;;) {
+        mg_oh_instant next;
+        int found = mg_opening_hours_next_change(hours, at, 1, &next);
+        if (found < 0)
+            return found;
+        if (!found || next.day != at.day)
+            break;
+        at = next;
+        bool now_open = false;
+        if (!open) {
+            s = mg_opening_hours_state(hours, at, NULL);
+            if (s < 0)
+                return s;
+            now_open = s == MG_OH_OPEN;
+            if (!now_open)
+                continue;
+        }
+        if (open) {
+            if (p->n == PROFILE_RUNS_MAX)
+                return 1;
+            p->run[p->n][0] = (int16_t)open_from;
+            p->run[p->n][1] = (int16_t)at.minute;
+            p->n++;
+        } else {
+            open_from = at.minute;
+        }
+        open = now_open;
+    }
+    if (open) {
+        if (p->n == PROFILE_RUNS_MAX)
+            return 1;
+        p->run[p->n][0] = (int16_t)open_from;
+        p->run[p->n][1] = DAY_MIN;
+        p->n++;
+    }
+    p->known = true;
+    return 0;
+}
+
+/*
+ * As walk_local, by day profiles. Returns 0, 1 when a day has too many
+ * runs (the caller then takes the plain walk), or an error.
+ */
+static int walk_local_weekly(const mg_opening_hours *hours, profiles *pr, int64_t from,
+                             int64_t to, int offset, mg_spans *out)
+{
+    for (int64_t day = floor_div(from, DAY_MIN); day * DAY_MIN < to; day++) {
+        int y, m, d, py, pm, pd;
+        mg_civil_from_days((long)day, &y, &m, &d);
+        mg_civil_from_days((long)day - 1, &py, &pm, &pd);
+        int today = holiday_class(pr, y, m, d), yesterday = holiday_class(pr, py, pm, pd);
+        if (today < 0 || yesterday < 0)
+            return MG_EINVAL;
+        day_profile *p =
+            &pr->day[(mg_weekday((long)day) * HOLIDAY_CLASSES + today) * HOLIDAY_CLASSES +
+                     yesterday];
+        if (!p->known) {
+            int rc = walk_day(hours, (long)day, p);
+            if (rc)
+                return rc;
+        }
+        int64_t base = day * DAY_MIN;
+        for (int i = 0; i < p->n; i++) {
+            int64_t a = base + p->run[i][0], b = base + p->run[i][1];
+            int rc = mg_spans_push(out, (a > from ? a : from) - offset, (b < to ? b : to) - offset);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 int mg_spans_from_hours(const mg_opening_hours *hours, int64_t from, int64_t to, mg_spans *out)
 {
     if (!window_ok(from, to))
         return MG_EINVAL;
     if (hours) {
-        for (int64_t p = from; p < to;) {
+        bool weekly = false;
+        hours_are_weekly(hours, &weekly);
+        int rc = 0;
+        profiles *pr = NULL;
+        if (weekly && !(pr = mg_alloc_array(1, sizeof *pr)))
+            return MG_ENOMEM;
+        size_t n0 = out->n;
+        for (int64_t p = from; p < to && rc == 0;) {
             int64_t q;
             int offset = offset_piece(p, &q);
             if (q > to)
                 q = to;
-            int rc = walk_local(hours, p + offset, q + offset, offset, out);
-            if (rc)
-                return rc;
+            rc = pr ? walk_local_weekly(hours, pr, p + offset, q + offset, offset, out)
+                    : walk_local(hours, p + offset, q + offset, offset, out);
+            if (rc == 1) {
+                /* A day too busy for a profile: all of it again, the plain way. */
+                free(pr);
+                pr = NULL;
+                out->n = n0;
+                p = from;
+                rc = 0;
+                continue;
+            }
             p = q;
         }
+        free(pr);
+        if (rc)
+            return rc;
     }
     mg_spans_normalise(out);
     return 0;

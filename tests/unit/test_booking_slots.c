@@ -31,6 +31,7 @@
 #include "booking/booking.h"
 #include "booking/slots.h"
 #include "core/buf.h"
+#include "directory/holidays.h"
 #include "directory/opening_hours.h"
 #include "parse/parse.h"
 #include "testutil.h"
@@ -608,6 +609,76 @@ static void test_step_duration(void **state)
     mg_opening_hours_free(oh);
 }
 
+/* mg_spans_from_hours against the minute-by-minute definition over [from, to). */
+static void hours_against_minutes(const char *text, unsigned flags, int64_t from, int64_t to)
+{
+    mg_opening_hours *oh = NULL;
+    mg_diag d = {{0}};
+    if (mg_opening_hours_parse(text, strlen(text), flags, &oh, &d) != 0)
+        fail_msg("\"%s\": %s", text, d.msg);
+    mg_spans s = {0};
+    assert_int_equal(mg_spans_from_hours(oh, from, to, &s), 0);
+    size_t k = 0;
+    for (int64_t t = from; t < to; t++) {
+        while (k < s.n && s.v[k].to <= t)
+            k++;
+        bool got = k < s.n && s.v[k].from <= t;
+        bool want = mg_opening_hours_state(oh, mg_booking_local(t), NULL) == MG_OH_OPEN;
+        if (got != want) {
+            char l[17];
+            mg_booking_format_local(t, l);
+            fail_msg("\"%s\" at %s local: %s, the definition says %s", text, l,
+                     got ? "open" : "shut", want ? "open" : "shut");
+        }
+    }
+    for (size_t i = 1; i < s.n; i++)
+        assert_true(s.v[i - 1].to < s.v[i].from);
+    mg_spans_free(&s);
+    mg_opening_hours_free(oh);
+}
+
+/* The weekly hours are walked once per kind of day (weekday, holiday or
+ * not, the day before too) and reused; hours with dates, and days of more
+ * than 32 runs, day by day. Each way against the definition, over the 62
+ * days of the horizon (and two more) across holidays and both changes. */
+static void test_hours_paths(void **state)
+{
+    (void)state;
+    /* 36 runs a day: too many for a day profile. */
+    mg_buf many;
+    mg_buf_init(&many, 4096);
+    for (int r = 0; r < 3; r++) {
+        mg_buf_puts(&many, r ? ", Mo-Su " : "Mo-Su ");
+        for (int i = 0; i < 12; i++)
+            mg_buf_printf(&many, "%s%02d:%02d-%02d:%02d", i ? "," : "", (r * 12 + i) * 40 / 60,
+                          (r * 12 + i) * 40 % 60, ((r * 12 + i) * 40 + 25) / 60,
+                          ((r * 12 + i) * 40 + 25) % 60);
+    }
+    assert_false(many.failed);
+    const char *const hours[] = {
+        "Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00; PH off",
+        "Mo-Su 08:00-20:00; PH 10:00-12:00",
+        "Sa 22:00-02:00; Su 01:00-04:00; PH off",
+        "PH 20:00-26:00, Mo-Fr 09:00-17:00",
+        "24/7",
+        "Mo-Fr 09:00-12:00 \"Mar et Oct sur rendez-vous\"; PH off",
+        "Mar-Apr: Mo-Fr 08:00-12:00; Oct 25: Su 01:00-04:00; Nov 01 09:00-10:00",
+        "Mo-Su 00:00-24:00; Dec 24-Jan 02 off",
+        many.data,
+    };
+    for (size_t i = 0; i < sizeof hours / sizeof hours[0]; i++)
+        for (unsigned flags = 0; flags <= MG_HOLIDAYS_ALSACE_MOSELLE; flags++) {
+            /* Spring 2027: Good Friday 26 March, the change 28 March,
+             * Easter Monday 29 March, 1 and 8 May, Ascension 6 May. */
+            hours_against_minutes(hours[i], flags, Z(2027, 3, 20, 5, 7), Z(2027, 5, 22, 5, 7));
+            /* Autumn 2026 to the new year: the change, 1 and 11 November,
+             * Christmas, 26 December. */
+            hours_against_minutes(hours[i], flags, Z(2026, 10, 20, 0, 0), Z(2026, 12, 22, 23, 0));
+            hours_against_minutes(hours[i], flags, Z(2026, 12, 1, 0, 0), Z(2027, 1, 31, 0, 0));
+        }
+    mg_buf_free(&many);
+}
+
 /* --- The property: against a minute-by-minute reference --------------------------------------- */
 
 static int pick(uint64_t *seed, int n)
@@ -796,6 +867,13 @@ static int property_rounds(uint64_t seed0, int rounds)
             int64_t change = mg_booking_day_start(year, month, sunday) + 120; /* 01:00Z */
             s.from = change - 1 - pick(&seed, days * 1440 - 2);
             across++;
+        } else if (pick(&seed, 2)) {
+            /* Around a public holiday (Alsace-Moselle's two included). */
+            mg_holiday h[MG_HOLIDAYS_MAX];
+            int nh = mg_holidays_fr(year, MG_HOLIDAYS_ALSACE_MOSELLE, h);
+            assert_true(nh > 0);
+            int k = pick(&seed, nh);
+            s.from = mg_booking_day_start(year, h[k].month, h[k].day) - pick(&seed, 2 * 1440);
         } else {
             s.from = mg_booking_day_start(year, 1 + pick(&seed, 12), 1 + pick(&seed, 28)) +
                      pick(&seed, 1440);
@@ -819,7 +897,8 @@ static int property_rounds(uint64_t seed0, int rounds)
                     mg_buf_reset(&text);
                     gen_hours(&seed, &text);
                     mg_diag d = {{0}};
-                    if (mg_opening_hours_parse(text.data, text.len, 0, &s.hours[c], &d) == 0)
+                    unsigned flags = pick(&seed, 4) == 0 ? MG_HOLIDAYS_ALSACE_MOSELLE : 0;
+                    if (mg_opening_hours_parse(text.data, text.len, flags, &s.hours[c], &d) == 0)
                         break;
                     refused++;
                 }
@@ -963,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_dst_days),
         cmocka_unit_test(test_midnight),
         cmocka_unit_test(test_step_duration),
+        cmocka_unit_test(test_hours_paths),
         cmocka_unit_test(test_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
