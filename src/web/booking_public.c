@@ -684,6 +684,8 @@ static bool form_site(web_ctx *ctx, int64_t id, mg_booking_site *s)
     return true;
 }
 
+static int gone_page(web_ctx *ctx, const slot_form *f, const mg_booking_site *s);
+
 static int form_page(web_ctx *ctx, const slot_form *f, const mg_booking_site *s,
                      const mg_booking_errors *errs)
 {
@@ -705,7 +707,19 @@ static int book_form(web_ctx *ctx)
     mg_booking_site s;
     if (!form_site(ctx, f.site_id, &s))
         return MG_OK;
-    int rc = form_page(ctx, &f, &s, NULL);
+    /* Still free? (The booking decides in the end; this spares a form.) */
+    mg_booking_slot_query q = {.site_ids = &f.site_id, .nsites = 1, .kind = f.kind,
+                               .from = f.start, .days = 1, .limit = 1,
+                               .device_id = f.device_id, .teleconsultant_id = f.tc_id};
+    mg_booking_slot *v = NULL;
+    size_t n = 0;
+    if (!read_slots(ctx, &q, &v, &n)) {
+        mg_booking_site_clear(&s);
+        return MG_OK;
+    }
+    bool free_now = n == 1 && v[0].start == f.start && f.start > mg_booking_now();
+    free(v);
+    int rc = free_now ? form_page(ctx, &f, &s, NULL) : gone_page(ctx, &f, &s);
     mg_booking_site_clear(&s);
     return rc;
 }

@@ -230,6 +230,11 @@ static void test_story(void **state)
     assert_true(bp_has(&r, "plus libre") && bp_has(&r, "/teleconsultation/reserver?"));
     mg_http_response_free(&r);
     assert_int_equal(bp_active(BP_A), active0 + 1);
+    /* Its form says so too. */
+    r = bp_request(&bp_anon, "GET", link, NULL, NULL);
+    assert_int_equal(r.status, 409);
+    assert_false(bp_has(&r, "name=\"phone\""));
+    mg_http_response_free(&r);
     /* Not offered any more on A's page. */
     snprintf(target, sizeof target, "/teleconsultation?site=%lld", (long long)bp_site[BP_A]);
     char link_html[400];
