@@ -151,8 +151,40 @@ int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t 
     if (rc < 0)
         goto out;
     rc = 0;
-    /* Claims of the window's 5-minute units. */
-    if (res != MG_BOOKING_RES_SITE) {
+    /* Busy: bookings that are not cancelled, for a device or a
+     * teleconsultant (one row per booking, through the indexes
+     * bookings_device_time and bookings_teleconsultant_time: a sixth of the
+     * rows of their claims, which exist exactly for these bookings); the
+     * claims of the window's 5-minute units for an assistant (bookings has
+     * no index on its assistant). */
+    if (res == MG_BOOKING_RES_DEVICE || res == MG_BOOKING_RES_TELECONSULTANT) {
+        const char *col = res == MG_BOOKING_RES_DEVICE ? "device_id" : "teleconsultant_id";
+        mg_buf_reset(&sql);
+        if (mg_buf_printf(&sql, "SELECT %s, starts_at, ends_at FROM bookings WHERE %s IN (", col,
+                          col) < 0 ||
+            put_id_list(&sql, ids, n) ||
+            mg_buf_puts(&sql, ") AND starts_at >= ?1 AND starts_at < ?2 "
+                              "AND state <> 'cancelled'") < 0) {
+            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto out;
+        }
+        q = NULL;
+        rc = mg_db_prepare_with(c, sql.data,
+                                MG_DB_PARAMS(MG_DB_INT(from - MG_BOOKING_DURATION_MAX_MIN),
+                                             MG_DB_INT(to)),
+                                &q, d);
+        while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+            rc = 0;
+            long k = id_index_find(&x, mg_db_column_int64(q, 0));
+            if (k >= 0 && mg_spans_push(&out[k].busy, mg_db_column_int64(q, 1),
+                                        mg_db_column_int64(q, 2)))
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        mg_db_finalize(q);
+        if (rc < 0)
+            goto out;
+        rc = 0;
+    } else if (res == MG_BOOKING_RES_ASSISTANT) {
         mg_buf_reset(&sql);
         if (mg_buf_puts(&sql, "SELECT resource_id, unit FROM booking_claims "
                               "WHERE resource = ?1 AND resource_id IN (") < 0 ||
@@ -161,7 +193,7 @@ int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t 
             rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
             goto out;
         }
-        int64_t u0 = from >= 0 ? from / MG_BOOKING_GRAIN_MIN : -((-from + 4) / 5);
+        int64_t u0 = from / MG_BOOKING_GRAIN_MIN;
         int64_t u1 = (to + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN;
         q = NULL;
         rc = mg_db_prepare_with(c, sql.data,
@@ -174,10 +206,10 @@ int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t 
             if (k < 0)
                 continue;
             int64_t u = mg_db_column_int64(q, 1);
-            mg_spans *s = &out[k].busy;
-            if (s->n > 0 && s->v[s->n - 1].to == u * MG_BOOKING_GRAIN_MIN)
-                s->v[s->n - 1].to += MG_BOOKING_GRAIN_MIN; /* the next unit: one span */
-            else if (mg_spans_push(s, u * MG_BOOKING_GRAIN_MIN, (u + 1) * MG_BOOKING_GRAIN_MIN))
+            mg_spans *sp = &out[k].busy;
+            if (sp->n > 0 && sp->v[sp->n - 1].to == u * MG_BOOKING_GRAIN_MIN)
+                sp->v[sp->n - 1].to += MG_BOOKING_GRAIN_MIN; /* the next unit: one span */
+            else if (mg_spans_push(sp, u * MG_BOOKING_GRAIN_MIN, (u + 1) * MG_BOOKING_GRAIN_MIN))
                 rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
         }
         mg_db_finalize(q);
@@ -507,6 +539,9 @@ typedef struct hours_cache {
         char *text;
         unsigned flags;
         mg_opening_hours *oh;
+        mg_spans spans;         /* its open minutes over [sf, st) */
+        int64_t sf, st;
+        bool have;
     } *v;
     size_t n, cap;
 } hours_cache;
@@ -516,6 +551,7 @@ static void hours_cache_free(hours_cache *h)
     for (size_t i = 0; i < h->n; i++) {
         free(h->v[i].text);
         mg_opening_hours_free(h->v[i].oh);
+        mg_spans_free(&h->v[i].spans);
     }
     free(h->v);
     memset(h, 0, sizeof *h);
@@ -546,12 +582,65 @@ static int hours_get(hours_cache *h, const char *text, unsigned flags,
     if (!e->text)
         return MG_ENOMEM;
     e->flags = flags;
+    memset(&e->spans, 0, sizeof e->spans);
+    e->have = false;
     mg_diag ignored = {{0}};
     if (mg_booking_hours_compile(text, flags, &e->oh, &ignored))
         e->oh = NULL;
     h->n++;
     *out = e->oh;
     return 0;
+}
+
+/* The open minutes of compiled hours oh over [from, to), computed once per
+ * window for every resource that shares the same hours. */
+static int hours_spans(hours_cache *h, const mg_opening_hours *oh, int64_t from, int64_t to,
+                       const mg_spans **out)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        struct hours_entry *e = &h->v[i];
+        if (e->oh != oh)
+            continue;
+        if (!e->have || e->sf != from || e->st != to) {
+            mg_spans_clear(&e->spans);
+            if (mg_spans_from_hours(oh, from, to, &e->spans))
+                return MG_ENOMEM;
+            e->sf = from;
+            e->st = to;
+            e->have = true;
+        }
+        *out = &e->spans;
+        return 0;
+    }
+    *out = NULL;
+    return 0;
+}
+
+/* out = the free minutes of r over [from, to), its hours' minutes taken
+ * from the cache (tmp: scratch). */
+static int rules_free_cached(hours_cache *h, const mg_booking_rules *r, int64_t from, int64_t to,
+                             mg_spans *out, mg_spans *tmp)
+{
+    const mg_spans *hs = NULL;
+    if (r->hours && hours_spans(h, r->hours, from, to, &hs))
+        return MG_ENOMEM;
+    mg_spans_clear(tmp);
+    for (size_t i = 0; hs && i < hs->n; i++)
+        if (mg_spans_push(tmp, hs->v[i].from, hs->v[i].to))
+            return MG_ENOMEM;
+    for (size_t i = 0; i < r->openings.n; i++)
+        if (mg_spans_push(tmp, r->openings.v[i].from, r->openings.v[i].to))
+            return MG_ENOMEM;
+    mg_booking_calendar cal = {
+        .hours = NULL,
+        .openings = tmp->v,
+        .nopenings = tmp->n,
+        .closures = r->closures.v,
+        .nclosures = r->closures.n,
+        .busy = r->busy.v,
+        .nbusy = r->busy.n,
+    };
+    return mg_booking_calendar_free(&cal, from, to, out);
 }
 
 typedef struct q_site {
@@ -605,9 +694,35 @@ typedef struct next_state {
     q_assistant *assistants;
     size_t nassistants;
     hours_cache cache;
+    size_t *site_left;          /* slots each site may still give (per_site) */
     mg_booking_slot *out;
     size_t n, cap;
 } next_state;
+
+/* Frees the rules and free spans of every resource (the resources stay). */
+static void next_rules_reset(next_state *s)
+{
+    for (size_t i = 0; i < s->nsites; i++) {
+        mg_booking_rules_free(&s->sites[i].rules);
+        mg_spans_free(&s->sites[i].free);
+        memset(&s->sites[i].rules, 0, sizeof s->sites[i].rules);
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        mg_booking_rules_free(&s->devices[i].rules);
+        mg_spans_free(&s->devices[i].free);
+        memset(&s->devices[i].rules, 0, sizeof s->devices[i].rules);
+    }
+    for (size_t i = 0; i < s->ntcs; i++) {
+        mg_booking_rules_free(&s->tcs[i].rules);
+        mg_spans_free(&s->tcs[i].free);
+        memset(&s->tcs[i].rules, 0, sizeof s->tcs[i].rules);
+    }
+    for (size_t i = 0; i < s->nassistants; i++) {
+        mg_booking_rules_free(&s->assistants[i].rules);
+        mg_spans_free(&s->assistants[i].free);
+        memset(&s->assistants[i].rules, 0, sizeof s->assistants[i].rules);
+    }
+}
 
 static void next_state_reset(next_state *s)
 {
@@ -636,6 +751,7 @@ static void next_state_reset(next_state *s)
     free(s->tcs);
     free(s->links);
     free(s->assistants);
+    free(s->site_left);
     hours_cache_free(&s->cache);
     free(s->out);
     const mg_booking_slot_query *q = s->q;
@@ -853,11 +969,11 @@ static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t t
     int64_t *ids = malloc((most ? most : 1) * sizeof *ids);
     mg_booking_rules *r = calloc(most ? most : 1, sizeof *r);
     int rc = 0;
+    mg_spans tmp = {0}, scratch = {0};
     if (!ids || !r) {
         rc = OOM(d);
         goto out;
     }
-    mg_spans tmp = {0};
     /* Sites. */
     for (size_t i = 0; i < s->nsites; i++)
         ids[i] = s->sites[i].id;
@@ -868,7 +984,8 @@ static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t t
         if (rc == 0 && hours_get(&s->cache, s->sites[i].hours, s->sites[i].flags,
                                  &s->sites[i].rules.hours))
             rc = OOM(d);
-        if (rc == 0 && mg_booking_rules_spans(&s->sites[i].rules, from, to, &s->sites[i].free))
+        if (rc == 0 && rules_free_cached(&s->cache, &s->sites[i].rules, from, to,
+                                         &s->sites[i].free, &scratch))
             rc = OOM(d);
     }
     if (rc < 0)
@@ -888,7 +1005,7 @@ static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t t
                                  &x->rules.hours))
             rc = OOM(d);
         mg_spans_clear(&tmp);
-        if (rc == 0 && (mg_booking_rules_spans(&x->rules, from, to, &tmp) ||
+        if (rc == 0 && (rules_free_cached(&s->cache, &x->rules, from, to, &tmp, &scratch) ||
                         intersect(&tmp, &site->free, &x->free)))
             rc = OOM(d);
     }
@@ -903,7 +1020,8 @@ static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t t
         s->tcs[i].rules = r[i];
         if (rc == 0 && hours_get(&s->cache, s->tcs[i].hours, 0, &s->tcs[i].rules.hours))
             rc = OOM(d);
-        if (rc == 0 && mg_booking_rules_spans(&s->tcs[i].rules, from, to, &s->tcs[i].free))
+        if (rc == 0 && rules_free_cached(&s->cache, &s->tcs[i].rules, from, to, &s->tcs[i].free,
+                                         &scratch))
             rc = OOM(d);
     }
     if (rc < 0)
@@ -918,11 +1036,12 @@ static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t t
         x->rules = r[i];
         if (rc == 0 && hours_get(&s->cache, x->hours, s->sites[x->site].flags, &x->rules.hours))
             rc = OOM(d);
-        if (rc == 0 && mg_booking_rules_spans(&x->rules, from, to, &x->free))
+        if (rc == 0 && rules_free_cached(&s->cache, &x->rules, from, to, &x->free, &scratch))
             rc = OOM(d);
     }
 out:
     mg_spans_free(&tmp);
+    mg_spans_free(&scratch);
     free(ids);
     free(r);
     return rc;
@@ -976,14 +1095,20 @@ static int cmp_slot(const void *a, const void *b)
     return x->site_id < y->site_id ? -1 : x->site_id > y->site_id;
 }
 
-/* The earliest `want` distinct starts of each site, into s->out. */
-static int next_compute(next_state *s, int64_t from, int64_t until, size_t want, mg_diag *d)
+/* The earliest distinct starts in [from, until) of each site (at most its
+ * site_left, and what the limit leaves), appended to s->out in (start,
+ * site) order, s->n cut at the limit. */
+static int next_compute(next_state *s, int64_t from, int64_t until, mg_diag *d)
 {
     collect k = {0};
     mg_spans pair = {0}, triple = {0};
     int rc = 0;
     size_t li = 0;
+    size_t n0 = s->n, room = s->q->limit > n0 ? s->q->limit - n0 : 0;
     for (size_t si = 0; si < s->nsites && rc == 0; si++) {
+        size_t want = s->site_left[si] < room ? s->site_left[si] : room;
+        if (want == 0)
+            continue;
         k.n = 0;
         k.until = until;
         k.want = want;
@@ -1051,14 +1176,15 @@ static int next_compute(next_state *s, int64_t from, int64_t until, size_t want,
             };
             kept++;
         }
+        s->site_left[si] -= kept;
     }
     free(k.v);
     mg_spans_free(&pair);
     mg_spans_free(&triple);
     if (rc < 0)
         return rc;
-    if (s->n > 1)
-        qsort(s->out, s->n, sizeof *s->out, cmp_slot);
+    if (s->n - n0 > 1)
+        qsort(s->out + n0, s->n - n0, sizeof *s->out, cmp_slot);
     if (s->n > s->q->limit)
         s->n = s->q->limit;
     return 0;
@@ -1071,15 +1197,27 @@ static int next_body(mg_db_conn *c, void *ctx, mg_diag *d)
     const mg_booking_slot_query *q = s->q;
     int64_t from = q->from;
     int64_t until = q->from + (int64_t)q->days * 1440;
-    int64_t to = until + MG_BOOKING_DURATION_MAX_MIN;
     int rc = next_read_resources(c, s, d);
-    if (rc == 0 && s->nsites > 0)
-        rc = next_load_rules(c, s, from, to, d);
-    size_t want = q->limit;
-    if (q->per_site > 0 && q->per_site < want)
-        want = q->per_site;
-    if (rc == 0 && s->nsites > 0)
-        rc = next_compute(s, from, until, want, d);
+    if (rc < 0 || s->nsites == 0)
+        return rc;
+    s->site_left = malloc(s->nsites * sizeof *s->site_left);
+    if (!s->site_left)
+        return OOM(d);
+    for (size_t i = 0; i < s->nsites; i++)
+        s->site_left[i] = q->per_site > 0 ? q->per_site : SIZE_MAX;
+    /* By growing windows (a day, then two, four…): the earliest slots are
+     * usually in the first, and the claims and hours of the rest of the
+     * horizon are then never read. A window's rules are loaded for the
+     * longest consultation past its end, so a slot starting in it is seen
+     * whole; every slot of a window is later than those of the one before. */
+    int64_t len = 1440;
+    for (int64_t a = from; a < until && rc == 0 && s->n < q->limit; a += len, len *= 2) {
+        int64_t b = a + len < until ? a + len : until;
+        next_rules_reset(s);
+        rc = next_load_rules(c, s, a, b + MG_BOOKING_DURATION_MAX_MIN, d);
+        if (rc == 0)
+            rc = next_compute(s, a, b, d);
+    }
     return rc;
 }
 
