@@ -17,12 +17,18 @@
  * and t lies on D's step grid (its step_min, or else the duration) in
  * Paris local time (slots.h).
  *
- * Busy intervals come from booking_claims, not from bookings: the claims
- * are what the database refuses a second booking on (so the slots offered
- * and the refusals can never disagree), a cancelled booking's claims are
- * deleted by trigger at once, and the primary key (resource, resource_id,
- * unit) gives every resource kind — assistants included, which bookings
- * has no index for — an index range over the window.
+ * Busy intervals: a device's and a teleconsultant's come from their
+ * bookings that are not cancelled, an assistant's from booking_claims. The
+ * two agree by construction (a booking claims its units when it is made;
+ * the trigger bookings_cancel_frees deletes them when it is cancelled, and
+ * only then), so a cancelled booking's slot is free at once either way.
+ * Bookings are read for the two resources every query touches by the
+ * hundred because they give one row per booking through the indexes
+ * bookings_device_time and bookings_teleconsultant_time, where the claims
+ * give one row per 5-minute unit (six for a 30-minute consultation): the
+ * query reads a sixth of the rows. bookings has no index on its assistant,
+ * so assistants use the claims' primary key. The database's refusal of a
+ * double booking stays the claims' doing (book.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

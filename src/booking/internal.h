@@ -34,9 +34,10 @@ int mg_booking_hours_compile(const char *text, unsigned holiday_flags, mg_openin
                              mg_diag *d) MG_WARN_UNUSED;
 
 /* The rules of one resource over a window: its compiled weekly hours (the
- * caller's, not owned), its exceptions and, for a device, a teleconsultant
- * or an assistant, its busy spans read from booking_claims (each claimed
- * 5-minute unit u is [5u, 5u + 5)). */
+ * caller's, not owned), its exceptions and its busy spans: a device's or a
+ * teleconsultant's bookings that are not cancelled, an assistant's claims
+ * in booking_claims (each claimed 5-minute unit u is [5u, 5u + 5)); the two
+ * agree by construction (availability.c says why each). */
 typedef struct mg_booking_rules {
     const mg_opening_hours *hours;
     mg_spans openings, closures, busy;
@@ -44,11 +45,12 @@ typedef struct mg_booking_rules {
 
 void mg_booking_rules_free(mg_booking_rules *r); /* frees the spans, not hours */
 
-/* Loads, for resources ids[0..n) of kind res, the exceptions and claims
- * that overlap [from, to) into out[0..n) (zero-initialised by the caller;
- * hours left as they are), in two statements whatever n (ids inline in
- * an IN list; they use the indexes booking_exceptions_resource and
- * booking_claims' primary key). Spans normalised. (availability.c) */
+/* Loads, for resources ids[0..n) of kind res, the exceptions and busy
+ * spans that overlap [from, to) into out[0..n) (zero-initialised by the
+ * caller; hours left as they are), in two statements whatever n (ids
+ * inline in an IN list; they use the indexes booking_exceptions_resource,
+ * bookings_device_time / bookings_teleconsultant_time and booking_claims'
+ * primary key). Spans normalised. (availability.c) */
 int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t *ids, size_t n,
                           int64_t from, int64_t to, mg_booking_rules *out,
                           mg_diag *d) MG_WARN_UNUSED;
