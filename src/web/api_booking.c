@@ -273,15 +273,14 @@ static bool read_from(web_ctx *ctx, const char *s, int64_t *from)
     *from = mg_booking_now() + 1;
     if (!s || !s[0])
         return true;
-    int y, m, dd;
-    char extra;
-    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &dd, &extra) == 3 && y >= 1970 &&
-        y <= 9999 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31 && s[4] == '-' && s[7] == '-') {
+    if (strlen(s) == 10) {
+        /* A day: checked by the local parse of its noon. */
         char probe[17];
         snprintf(probe, sizeof probe, "%.10sT12:00", s);
         int64_t t;
         if (mg_booking_parse_local(probe, &t) == MG_OK) {
-            *from = mg_booking_day_start(y, m, dd);
+            mg_oh_instant l = mg_booking_local(t);
+            *from = mg_booking_day_start(l.year, l.month, l.day);
             return true;
         }
     } else if (web_booking_parse_start(s, from) == MG_OK) {

@@ -104,6 +104,15 @@ int web_booking_sites_near(const mg_app *a, const mg_http_request *r, size_t com
     return MG_OK;
 }
 
+/* The value of n decimal digits (checked by the caller). */
+static int number(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
 /* "YYYY-MM-DDTHH:MM" (Paris) or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC, seconds 00). */
 int web_booking_parse_start(const char *s, int64_t *minute)
 {
@@ -118,17 +127,15 @@ int web_booking_parse_start(const char *s, int64_t *minute)
         char local[17];
         memcpy(local, s, 16);
         local[16] = 0;
-        /* The same shape, read as UTC: parse as Paris time, then undo the offset. */
-        int y, mo, da, h, mi;
-        char extra;
-        if (sscanf(local, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &da, &h, &mi, &extra) != 5)
-            return MG_EINVAL;
+        /* "YYYY-MM-DDTHH:MM", every other byte a digit. */
         for (size_t i = 0; i < 16; i++) {
             bool digit = local[i] >= '0' && local[i] <= '9';
             bool sep = i == 4 || i == 7 || i == 10 || i == 13;
             if (sep ? (local[i] != (i == 10 ? 'T' : i == 13 ? ':' : '-')) : !digit)
                 return MG_EINVAL;
         }
+        int y = number(local, 4), mo = number(local + 5, 2), da = number(local + 8, 2),
+            h = number(local + 11, 2), mi = number(local + 14, 2);
         static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
         if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || da < 1 ||
@@ -304,8 +311,9 @@ static void draw_site(mg_buf *b, const mg_booking_site *s, double minutes,
     if (m == 0)
         mg_buf_puts(b, "<p class=\"finder-time\">Dans votre commune</p>\n");
     else if (m > 0)
-        mg_buf_printf(b, "<p class=\"finder-time\">Environ %ld minute%s en voiture</p>\n", m,
-                      m > 1 ? "s" : "");
+        mg_buf_printf(b, m > 1 ? "<p class=\"finder-time\">Environ %ld minutes en voiture</p>\n"
+                               : "<p class=\"finder-time\">Environ %ld minute en voiture</p>\n",
+                      m);
     mg_buf_printf(b, "<p><a href=\"/teleconsultation?site=%lld\">Tous les créneaux de ce "
                      "lieu</a></p>\n",
                   (long long)s->site_id);
@@ -579,10 +587,13 @@ static void draw_form(web_ctx *ctx, const slot_form *f, const mg_booking_site *s
                        "enregistré :</p><ul>");
         for (size_t k = 0; k < errs->n && k < MG_BOOKING_ERRORS_MAX; k++) {
             const char *fld = errs->e[k].field;
-            const char *anchor = strcmp(fld, "person") == 0   ? "tc-person"
-                                 : strcmp(fld, "accord") == 0 ? "tc-accord"
-                                                               : "tc-phone";
-            mg_buf_printf(b, "<li><a href=\"#%s\">", anchor);
+            bool is_person = strcmp(fld, "person") == 0, is_accord = strcmp(fld, "accord") == 0;
+            if (is_person)
+                mg_buf_puts(b, "<li><a href=\"#tc-person\">");
+            else if (is_accord)
+                mg_buf_puts(b, "<li><a href=\"#tc-accord\">");
+            else
+                mg_buf_puts(b, "<li><a href=\"#tc-phone\">");
             mg_html_text(b, errs->e[k].msg);
             mg_buf_puts(b, "</a></li>");
         }
@@ -596,20 +607,21 @@ static void draw_form(web_ctx *ctx, const slot_form *f, const mg_booking_site *s
     for (int k = 0; k < 5; k++)
         mg_html_hidden(b, keys[k], f->raw[k] ? f->raw[k] : "");
     /* Person. */
-    mg_buf_printf(b, "<p><label for=\"tc-person\">%s</label><br>\n",
-                  name ? "Votre nom" : "Vos initiales");
-    mg_buf_printf(b, "<span class=\"finder-hint\" id=\"tc-person-aide\">%s</span>\n",
-                  name ? "Le lieu d'accueil vous reçoit sous ce nom."
-                       : "Par exemple : A. B. Le lieu d'accueil vous reçoit sous ces "
-                         "initiales.");
+    mg_buf_puts(b, name ? "<p><label for=\"tc-person\">Votre nom</label><br>\n"
+                        : "<p><label for=\"tc-person\">Vos initiales</label><br>\n");
+    mg_buf_puts(b, name ? "<span class=\"finder-hint\" id=\"tc-person-aide\">Le lieu d'accueil "
+                          "vous reçoit sous ce nom.</span>\n"
+                        : "<span class=\"finder-hint\" id=\"tc-person-aide\">Par exemple : A. B. "
+                          "Le lieu d'accueil vous reçoit sous ces initiales.</span>\n");
     if (perr) {
         mg_buf_puts(b, "<br><span class=\"error\" id=\"tc-person-erreur\">");
         mg_html_text(b, perr);
         mg_buf_puts(b, "</span>");
     }
     mg_buf_printf(b, "<br><input type=\"text\" id=\"tc-person\" name=\"person\" required "
-                     "maxlength=\"%d\" autocomplete=\"%s\" ",
-                  MG_BOOKING_PERSON_MAX_CHARS, name ? "name" : "off");
+                     "maxlength=\"%d\" ",
+                  MG_BOOKING_PERSON_MAX_CHARS);
+    mg_buf_puts(b, name ? "autocomplete=\"name\" " : "autocomplete=\"off\" ");
     mg_buf_puts(b, perr ? "aria-invalid=\"true\" aria-describedby=\"tc-person-erreur "
                           "tc-person-aide\""
                         : "aria-describedby=\"tc-person-aide\"");
