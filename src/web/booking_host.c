@@ -755,6 +755,41 @@ static int home_page(web_ctx *ctx)
         mg_buf_puts(b, "</ul></section>\n");
     any |= nnet > 0;
 
+    /* Where the actor may start a network (a manager of an organisation
+     * that owns none yet and is no site itself): the owner's page, where
+     * sites and teleconsultants are registered. */
+    int64_t creators[MG_AUTH_MEMBERSHIPS_MAX];
+    size_t nc = mg_auth_orgs_where(ctx->actor, MG_AUTH_CREATE, MG_AUTH_OBJ_BOOKING_NETWORK,
+                                   creators, MG_AUTH_MEMBERSHIPS_MAX);
+    size_t nstart = 0;
+    for (size_t k = 0; k < nc; k++) {
+        mg_booking_site *s = NULL, one;
+        size_t ns = 0;
+        if (mg_booking_site_list(ctx->app->db, creators[k], false, &s, &ns, &d) != 0)
+            continue;
+        mg_booking_sites_free(s, ns);
+        if (ns)
+            continue;
+        int rc = mg_booking_site_get(ctx->app->db, creators[k], &one, &d);
+        if (rc == 0)
+            mg_booking_site_clear(&one);
+        if (rc != MG_ENOTFOUND)
+            continue;
+        if (!nstart++)
+            mg_buf_puts(b, "<section aria-labelledby=\"organiser\"><h2 id=\"organiser\">"
+                           "Organiser un réseau d'équipements</h2>\n<p>Un Département, une "
+                           "collectivité ou l'ARS inscrit les sites qui accueillent une cabine "
+                           "ou un chariot, leurs appareils et les téléconsultants.</p>\n<ul>");
+        mg_buf_puts(b, "<li>");
+        mg_html_link_id(b, "/equipements/reseau/", creators[k], NULL);
+        mg_buf_puts(b, "Réseau d'équipements de ");
+        mg_html_text(b, membership_name(ctx, creators[k]));
+        mg_buf_puts(b, "</a></li>");
+    }
+    if (nstart)
+        mg_buf_puts(b, "</ul></section>\n");
+    any |= nstart > 0;
+
     if (!any)
         mg_buf_puts(b, "<p>Vos organisations n'accueillent aucun équipement et n'emploient "
                        "aucun téléconsultant. Le Département qui organise le réseau "

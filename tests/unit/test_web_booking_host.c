@@ -110,6 +110,17 @@ static void test_day_lists_bookings_with_phones(void **state)
     mg_http_response_free(&r);
     day_path(path, sizeof path, net.site_a, tomorrow);
     bh_expect(&net.owner_manager, "GET", path, NULL, 403);
+    /* A manager of an organisation without a network: where to start one. */
+    r.status = 0;
+    assert_int_equal(web_request("GET", "/equipements", NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    snprintf(path, sizeof path, "href=\"/equipements/reseau/%lld\"", (long long)web_org_id);
+    assert_non_null(strstr(bh_text(&r), path));
+    mg_http_response_free(&r);
+    /* A host: not there. */
+    r = bh_as(&net.host_a, "GET", "/equipements", NULL);
+    assert_null(strstr(bh_text(&r), "/equipements/reseau/"));
+    mg_http_response_free(&r);
     /* A teleconsultant: its own page linked. */
     r = bh_as(&net.doctor, "GET", "/equipements", NULL);
     assert_int_equal(r.status, 200);
