@@ -813,11 +813,6 @@ int mg_booking_get(mg_db *db, int64_t id, mg_booking *out, mg_diag *d)
     return rc;
 }
 
-#define LIST_WHERE                                                                             \
-    "WHERE (?1 = 0 OR b.site_id = ?1) AND (?2 = 0 OR b.device_id = ?2) "                       \
-    "AND (?3 = 0 OR b.teleconsultant_id = ?3) AND (?4 = 0 OR bs.owner_id = ?4) "               \
-    "AND b.starts_at >= ?5 AND b.starts_at < ?6 AND (?7 = 1 OR b.state <> 'cancelled') "
-
 struct list_tx {
     const mg_booking_filter *f;
     size_t limit;
@@ -826,34 +821,57 @@ struct list_tx {
     size_t n, total;
 };
 
+/* The WHERE of a filter with only the conditions it sets (so that the
+ * indexes by site, device or teleconsultant and start serve), its
+ * parameters in p (at least 7 slots); returns their number. */
+static size_t list_where(const mg_booking_filter *f, char *sql, size_t cap, mg_db_param *p)
+{
+    size_t n = 0, o = 0;
+    o += (size_t)snprintf(sql + o, cap - o, "WHERE b.starts_at >= ?1");
+    p[n++] = MG_DB_INT(f->from);
+    if (f->to > 0) {
+        p[n++] = MG_DB_INT(f->to);
+        o += (size_t)snprintf(sql + o, cap - o, " AND b.starts_at < ?%zu", n);
+    }
+    static const char *const cols[] = {"b.site_id", "b.device_id", "b.teleconsultant_id",
+                                       "bs.owner_id"};
+    const int64_t vals[] = {f->site_id, f->device_id, f->teleconsultant_id, f->owner_id};
+    for (size_t k = 0; k < 4; k++)
+        if (vals[k] > 0) {
+            p[n++] = MG_DB_INT(vals[k]);
+            o += (size_t)snprintf(sql + o, cap - o, " AND %s = ?%zu", cols[k], n);
+        }
+    if (!f->with_cancelled)
+        snprintf(sql + o, cap - o, " AND b.state <> 'cancelled'");
+    return n;
+}
+
 static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct list_tx *t = ctx;
     const mg_booking_filter *f = t->f;
     t->n = 0;
     t->total = 0;
-    int64_t to = f->to > 0 ? f->to : INT64_MAX;
-#define FILTER_PARAMS                                                                          \
-    MG_DB_INT(f->site_id), MG_DB_INT(f->device_id), MG_DB_INT(f->teleconsultant_id),           \
-        MG_DB_INT(f->owner_id), MG_DB_INT(f->from), MG_DB_INT(to),                             \
-        MG_DB_INT(f->with_cancelled ? 1 : 0)
+    char where[512], sql[2048];
+    mg_db_param p[9];
+    size_t np = list_where(f, where, sizeof where, p);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) " BOOKING_FROM "%s", where);
     int64_t total = 0;
-    int rc = mg_db_query_int(c, "SELECT COUNT(*) " BOOKING_FROM LIST_WHERE,
-                             MG_DB_PARAMS(FILTER_PARAMS), &total, d);
+    int rc = mg_db_query_int(c, sql, p, np, &total, d);
     if (rc)
         return rc;
     t->total = (size_t)total;
     enum phone_mode pm = f->with_phone        ? PHONE_ALL
                          : f->phone_if_shared ? PHONE_IF_SHARED
                                               : PHONE_NONE;
+    p[np] = MG_DB_INT((int64_t)t->limit);
+    p[np + 1] = MG_DB_INT((int64_t)f->offset);
+    snprintf(sql, sizeof sql,
+             "SELECT " BOOKING_COLUMNS BOOKING_FROM "%s ORDER BY b.starts_at, b.id "
+             "LIMIT ?%zu OFFSET ?%zu",
+             where, np + 1, np + 2);
     mg_db_stmt *q = NULL;
-    rc = mg_db_prepare_with(c,
-                            "SELECT " BOOKING_COLUMNS BOOKING_FROM LIST_WHERE
-                            "ORDER BY b.starts_at, b.id LIMIT ?8 OFFSET ?9",
-                            MG_DB_PARAMS(FILTER_PARAMS, MG_DB_INT((int64_t)t->limit),
-                                         MG_DB_INT((int64_t)f->offset)),
-                            &q, d);
-#undef FILTER_PARAMS
+    rc = mg_db_prepare_with(c, sql, p, np + 2, &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
         if (t->n < t->limit)

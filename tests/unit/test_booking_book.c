@@ -584,6 +584,12 @@ static void test_block_and_list(void **state)
     assert_int_equal(mg_booking_list(db, &fo, &v, &n, &total, &d), 0);
     assert_int_equal(n, 0);
     free(v);
+    fo.owner_id = w.owner;
+    fo.to = at_local(14, 0); /* [epoch, 14:00): the 14:00 one left out */
+    assert_int_equal(mg_booking_list(db, &fo, &v, &n, &total, &d), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(total, 3);
+    free(v);
     mg_booking_filter fr = {.from = at_local(10, 0), .to = at_local(12, 0)};
     assert_int_equal(mg_booking_list(db, &fr, &v, &n, &total, &d), 0);
     assert_int_equal(n, 2);
