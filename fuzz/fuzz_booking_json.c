@@ -110,7 +110,8 @@ static int request(const char *method, const char *target, const char *body, jso
 static bool names_field(const json_t *doc)
 {
     const json_t *e = json_object_get(doc, "error");
-    return json_is_string(json_object_get(e, "field")) || json_is_string(json_object_get(e, "message"));
+    return json_is_string(json_object_get(e, "field")) ||
+           json_is_string(json_object_get(e, "message"));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -42,7 +42,8 @@ static const char SITE_NOT_FOUND[] = "Aucun lieu de téléconsultation n'a cet i
 static const char TC_NOT_FOUND[] = "Aucun téléconsultant n'a cet identifiant.";
 static const char BOOKING_NOT_FOUND[] = "Aucun rendez-vous n'a cet identifiant.";
 static const char CODE_NOT_FOUND[] = "Aucun rendez-vous n'a ce code.";
-static const char READ_FAILED[] = "Les rendez-vous n'ont pas pu être lus. Réessayez dans un instant.";
+static const char READ_FAILED[] =
+    "Les rendez-vous n'ont pas pu être lus. Réessayez dans un instant.";
 static const char SAVE_FAILED[] = "La modification n'a pas pu être enregistrée.";
 
 /* --- Answers ------------------------------------------------------------------------------ */

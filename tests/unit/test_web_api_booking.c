@@ -374,9 +374,10 @@ static void test_starts(void **state)
     web_booking_start_param(second, p2);
     assert_string_equal(p1, "2026-10-25T02:30");
     assert_string_equal(p2, "2026-10-25T01:30Z");
-    static const char *const refused[] = {"", "2026-10-25", "2026-10-25T25:00", "2026-02-29T10:00Z",
-                                          "2026-10-25T01:30:30Z", "2026-10-25T01:30+01:00",
-                                          "2026-13-01T00:00Z", "2026-03-29T02:30", "x026-01-01T00:00Z"};
+    static const char *const refused[] = {
+        "",           "2026-10-25",           "2026-10-25T25:00",  "2026-02-29T10:00Z",
+        "2026-10-25T01:30:30Z", "2026-10-25T01:30+01:00", "2026-13-01T00:00Z",
+        "2026-03-29T02:30",     "x026-01-01T00:00Z"};
     for (size_t k = 0; k < sizeof refused / sizeof *refused; k++) {
         int64_t m;
         assert_int_equal(web_booking_parse_start(refused[k], &m), MG_EINVAL);
