@@ -9,8 +9,9 @@
  *  - a property test: on random networks (random opening_hours, exceptions
  *    and bookings, windows over the daylight-saving changes) the answer of
  *    mg_booking_next_slots equals a minute-by-minute brute force written
- *    here from the definition (setup.h, slots.h), and every slot it gives
- *    passes mg_booking_slot_check_on;
+ *    here from the definition (setup.h, slots.h), which in turn equals a
+ *    direct computation from the same rules with slots.h's functions, and
+ *    every slot it gives passes mg_booking_slot_check_on;
  *  - the speed of the query on the issue's network (50 sites, 100 devices,
  *    200 teleconsultants, a year of bookings), when MG_BOOKING_BENCH is set.
  */
@@ -31,6 +32,7 @@
 
 #include "booking/booking.h"
 #include "booking/setup.h"
+#include "booking/slots.h"
 #include "db_fixture.h"
 #include "directory/opening_hours.h"
 
@@ -449,6 +451,7 @@ typedef struct res {
     mg_opening_hours *oh;
     char *open;  /* per minute */
     char *busy;
+    mg_spans openings, closures, busy_spans; /* the same rules as spans, for slots.h */
 } res;
 
 static void res_free(res *r)
@@ -456,6 +459,9 @@ static void res_free(res *r)
     mg_opening_hours_free(r->oh);
     free(r->open);
     free(r->busy);
+    mg_spans_free(&r->openings);
+    mg_spans_free(&r->closures);
+    mg_spans_free(&r->busy_spans);
 }
 
 /* Fills r->open over [w0, w0 + len) from its hours text and the exception rows. */
@@ -485,6 +491,7 @@ static void res_fill(mg_db *db, res *r, const char *kind, const char *hours, int
                 break;
             mg_booking_exception x;
             assert_int_equal(mg_booking_exception_get(db, xid, &x, &d), 0);
+            assert_int_equal(mg_spans_push(pass ? &r->openings : &r->closures, x.from, x.to), 0);
             for (int64_t m = x.from; m < x.to; m++)
                 if (m >= w0 && m < w0 + (int64_t)len)
                     r->open[m - w0] = (char)pass;
@@ -498,6 +505,7 @@ static void res_fill(mg_db *db, res *r, const char *kind, const char *hours, int
                         MG_DB_PARAMS(MG_DB_TEXT(kind), MG_DB_INT(r->id), MG_DB_INT(k - 1)));
         if (!u)
             break;
+        assert_int_equal(mg_spans_push(&r->busy_spans, (u - 1) * 5, u * 5), 0);
         for (int64_t m = (u - 1) * 5; m < u * 5; m++)
             if (m >= w0 && m < w0 + (int64_t)len)
                 r->busy[m - w0] = 1;
@@ -511,6 +519,58 @@ static bool free_for(const res *r, int64_t w0, int64_t t, int len)
         if (!r->open[m - w0] || r->busy[m - w0])
             return false;
     return true;
+}
+
+/* The free spans of r over [w0, w0 + len) by slots.h. */
+static void free_of(res *r, int64_t w0, size_t len, mg_spans *out)
+{
+    mg_spans_normalise(&r->openings);
+    mg_spans_normalise(&r->closures);
+    mg_spans_normalise(&r->busy_spans);
+    mg_booking_calendar cal = {r->oh,          r->openings.v,   r->openings.n, r->closures.v,
+                               r->closures.n, r->busy_spans.v, r->busy_spans.n};
+    assert_int_equal(mg_booking_calendar_free(&cal, w0, w0 + (int64_t)len, out), 0);
+}
+
+typedef struct cand5 {
+    int64_t start;
+    int s, k, t, a; /* indexes, in id order; a -1: none */
+} cand5;
+
+typedef struct cands {
+    cand5 *v;
+    size_t n, cap;
+    int64_t until;
+    cand5 proto;
+} cands;
+
+static int on_start(int64_t t, void *ctx)
+{
+    cands *c = ctx;
+    if (t >= c->until)
+        return 1;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+        assert_non_null(c->v);
+    }
+    c->v[c->n] = c->proto;
+    c->v[c->n++].start = t;
+    return 0;
+}
+
+static int cmp_cand5(const void *x, const void *y)
+{
+    const cand5 *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->s != b->s)
+        return a->s - b->s;
+    if (a->k != b->k)
+        return a->k - b->k;
+    if (a->t != b->t)
+        return a->t - b->t;
+    return a->a - b->a;
 }
 
 enum { NS = 3, ND = 2, NT = 3, NA = 2 };
@@ -664,6 +724,64 @@ static void property_run(void **state, uint64_t seed, int64_t w0, int days)
                     found = true;
                 }
         }
+    }
+    /* The same from the same rules by slots.h (calendars, intersections,
+     * slot starts), one slot per (start, site), the first combination. */
+    {
+        cands c = {.until = w0 + span};
+        mg_spans sf = {0}, df = {0}, tf = {0}, af = {0}, tmp = {0}, pair = {0}, triple = {0};
+        for (int s = 0; s < NS; s++) {
+            free_of(&N.site_r[s], w0, len, &sf);
+            for (int k = 0; k < ND; k++) {
+                free_of(&N.dev_r[s][k], w0, len, &tmp);
+                mg_spans_clear(&df);
+                assert_int_equal(mg_spans_intersect(&tmp, &sf, &df), 0);
+                for (int t = 0; t < NT; t++) {
+                    if (!N.serves[t][s])
+                        continue;
+                    free_of(&N.tc_r[t], w0, len, &tf);
+                    mg_spans_clear(&pair);
+                    assert_int_equal(mg_spans_intersect(&df, &tf, &pair), 0);
+                    int step = N.step[s][k] ? N.step[s][k] : N.dur[t];
+                    if (!N.assisted[s][k]) {
+                        c.proto = (cand5){0, s, k, t, -1};
+                        mg_booking_slot_starts(&pair, w0, N.dur[t], step, on_start, &c);
+                        continue;
+                    }
+                    for (int a = 0; a < N.nass[s]; a++) {
+                        free_of(&N.ass_r[s][a], w0, len, &af);
+                        mg_spans_clear(&triple);
+                        assert_int_equal(mg_spans_intersect(&pair, &af, &triple), 0);
+                        c.proto = (cand5){0, s, k, t, a};
+                        mg_booking_slot_starts(&triple, w0, N.dur[t], step, on_start, &c);
+                    }
+                }
+            }
+        }
+        qsort(c.v, c.n, sizeof *c.v, cmp_cand5);
+        size_t nd = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            if (i > 0 && c.v[i].start == c.v[i - 1].start && c.v[i].s == c.v[i - 1].s)
+                continue;
+            const cand5 *x = &c.v[i];
+            if (nd >= ne)
+                fail_msg("seed %" PRIu64 ": slots.h gives more slots than the brute force", seed);
+            assert_int_equal(x->start, exp[nd].start);
+            assert_int_equal(N.site[x->s], exp[nd].site_id);
+            assert_int_equal(N.dev[x->s][x->k], exp[nd].device_id);
+            assert_int_equal(N.tc[x->t], exp[nd].teleconsultant_id);
+            assert_int_equal(x->a < 0 ? 0 : N.ass[x->s][x->a], exp[nd].assistant_id);
+            nd++;
+        }
+        assert_int_equal(nd, ne);
+        free(c.v);
+        mg_spans_free(&sf);
+        mg_spans_free(&df);
+        mg_spans_free(&tf);
+        mg_spans_free(&af);
+        mg_spans_free(&tmp);
+        mg_spans_free(&pair);
+        mg_spans_free(&triple);
     }
     /* Sites were made in id order, so exp is sorted by (start, site). */
     mg_booking_slot_query q = {.site_ids = N.site, .nsites = NS, .kind = MG_BOOKING_GP,
