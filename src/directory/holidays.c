@@ -119,8 +119,22 @@ bool mg_holiday_fr(int year, int month, int day, unsigned flags, const char **na
         *name = NULL;
     if (day < 1 || day > mg_days_in_month(year, month))
         return false;
-    mg_holiday h[MG_HOLIDAYS_MAX];
-    int n = mg_holidays_fr(year, flags, h);
+    /* The year's holidays are computed once per thread and kept for the
+     * next call: the booking's slots ask day after day of the same year
+     * (Easter's computation was two thirds of a fortnight's weekly hours). */
+    static _Thread_local struct {
+        int year;
+        unsigned flags;
+        int n;
+        mg_holiday h[MG_HOLIDAYS_MAX];
+    } cache = {.year = -1};
+    if (cache.year != year || cache.flags != flags) {
+        cache.n = mg_holidays_fr(year, flags, cache.h);
+        cache.year = cache.n < 0 ? -1 : year;
+        cache.flags = flags;
+    }
+    const mg_holiday *h = cache.h;
+    int n = cache.n;
     for (int i = 0; i < n; i++)
         if (h[i].month == month && h[i].day == day) {
             if (name)
