@@ -356,13 +356,20 @@ static int hold(mg_db_conn *c, const char *key, int64_t booking_id, int64_t ends
     int token = held == 0 || held == 2 ? 1 : held == 1 ? 2 : 0;
     if (token == 0)
         return 0;
+    mg_diag local = {{0}};
     rc = mg_db_run(c,
                    "INSERT INTO booking_holds (hold_key, token, booking_id, ends_at) "
                    "VALUES (?1, ?2, ?3, ?4)",
                    MG_DB_PARAMS(MG_DB_TEXT(key), MG_DB_INT(token), MG_DB_INT(booking_id),
                                 MG_DB_INT(ends_at)),
-                   NULL, d);
-    return rc ? rc : 1;
+                   NULL, &local);
+    /* The token taken meanwhile by a concurrent booking of the same key
+     * (PostgreSQL usually reports it as a serialisation failure, rerun by
+     * mg_db_transaction; a plain key violation is said as busy). */
+    if (rc == MG_EINVAL && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE)
+        return mg_diag_set(d, MG_EBUSY, NULL, 0, 0,
+                           "Un autre rendez-vous vient d'être pris avec ce numéro : réessayez.");
+    return rc ? pass_on(rc, &local, d) : 1;
 }
 
 static int book_body(mg_db_conn *c, void *ctx, mg_diag *d)
