@@ -952,13 +952,14 @@ static void kinds_text(const mg_booking_tc_kind *k, size_t n, char out[static 12
 /* "1,2,3" (malloc), sorted ids. */
 static char *ids_text(const int64_t *ids, size_t n)
 {
-    char *s = malloc(n * 21 + 1);
+    size_t cap = n * 21 + 1;
+    char *s = malloc(cap);
     if (!s)
         return NULL;
     size_t o = 0;
     s[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)sprintf(s + o, "%s%lld", i ? "," : "", (long long)ids[i]);
+    for (size_t i = 0; i < n && o < cap; i++)
+        o += (size_t)snprintf(s + o, cap - o, "%s%lld", i ? "," : "", (long long)ids[i]);
     return s;
 }
 

@@ -37,6 +37,15 @@ enum {
 /* --- Days and periods ------------------------------------------------------------------------ */
 
 /* "YYYY-MM-DD" into a day count (mg_days_from_civil); false when it is not one. */
+/* The value of n decimal digits (already checked to be digits). */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
 static bool parse_day(const char *s, long *out)
 {
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -44,7 +53,7 @@ static bool parse_day(const char *s, long *out)
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
     if (y < 1970 || y > 9000 || m < 1 || m > 12 || d < 1 || d > mg_days_in_month(y, m))
         return false;
     *out = mg_days_from_civil(y, m, d);

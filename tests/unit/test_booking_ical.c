@@ -190,12 +190,23 @@ static void require_icalendar(void)
 /* "2026-03-29T08:30:00Z" into a Unix minute; -1 when it is not that. */
 static int64_t parse_utc(const char *s)
 {
-    int y, mo, d, h, mi, sec;
-    char z;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &z) != 7 ||
-        z != 'Z' || sec != 0)
+    static const char shape[] = "dddd-dd-ddTdd:dd:00Z";
+    if (!s || strlen(s) != sizeof shape - 1)
         return -1;
-    return utc_minute(y, mo, d, h, mi);
+    int v[5] = {0}, k = 0;
+    for (size_t i = 0; shape[i]; i++) {
+        if (shape[i] != 'd') {
+            if (s[i] != shape[i])
+                return -1;
+            if (i > 0 && shape[i - 1] == 'd')
+                k++;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9' || k > 4)
+            return -1;
+        v[k] = v[k] * 10 + (s[i] - '0');
+    }
+    return utc_minute(v[0], v[1], v[2], v[3], v[4]);
 }
 
 /* Runs the client on path; the events as a JSON array (json_decref). */

@@ -34,6 +34,7 @@
 
 #include "booking/booking.h"
 #include "booking/usage.h"
+#include "parse/parse.h"
 #include "contracts/indicators.h"
 #include "db_fixture.h"
 #include "directory/holidays.h"
@@ -403,9 +404,10 @@ static void expected(const struct world *w, int64_t owner, long from, long to,
 
 static long day_of(const char *s)
 {
-    int y, m, d;
-    assert_int_equal(sscanf(s, "%4d-%2d-%2d", &y, &m, &d), 3);
-    return mg_days_from_civil(y, m, d);
+    mg_date t;
+    mg_parse_error why;
+    assert_int_equal(mg_parse_date(s, &t, &why), 0);
+    return mg_days_from_civil(t.year, t.month, t.day);
 }
 
 static void check_usage(mg_db *db, const struct world *w, int64_t owner, const char *from,
@@ -709,7 +711,12 @@ static void check_provider(mg_db *db, const struct world *w, int64_t action, con
                        : mg_booking_hours_values(db, action, &p, &n, &d);
         if (rc != 0)
             fail_msg("provider: %s (%s)", mg_strerror(rc), d.msg);
-        int y = atoi(first), m = atoi(first + 5);
+        mg_date first_day;
+        mg_parse_error why;
+        char first_date[12];
+        snprintf(first_date, sizeof first_date, "%.7s-01", first);
+        assert_int_equal(mg_parse_date(first_date, &first_day, &why), 0);
+        int y = first_day.year, m = first_day.month;
         size_t k = 0;
         for (;; k++) {
             char month[8];
