@@ -168,6 +168,19 @@ static inline int64_t bh_day(int days)
     return s;
 }
 
+/* The instant the Paris clock reads `minute` (of the day) on the day that
+ * starts at day_start: not day_start + minute, which is an hour off on
+ * the days summer time starts or ends. */
+static inline int64_t bh_at(int64_t day_start, int minute)
+{
+    mg_oh_instant t = mg_booking_local(day_start);
+    t.minute = minute;
+    int64_t first = 0;
+    if (mg_booking_utc(t, &first, NULL) != 1 && first == 0)
+        fail_msg("no %02d:%02d on that day", minute / 60, minute % 60);
+    return first;
+}
+
 /* "2026-12-07" of a Paris day's start. */
 static inline void bh_iso(int64_t minute, char out[static 11])
 {

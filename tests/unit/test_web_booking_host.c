@@ -57,11 +57,11 @@ static void test_day_lists_bookings_with_phones(void **state)
 {
     (void)state;
     int64_t tomorrow = bh_day(1);
-    int64_t b1 = bh_book(net.site_a, net.dev_a, net.tc, tomorrow + 10 * 60, "A. B.",
+    int64_t b1 = bh_book(net.site_a, net.dev_a, net.tc, bh_at(tomorrow, 10 * 60), "A. B.",
                          "06 12 34 56 01");
-    int64_t b2 = bh_book(net.site_a, net.dev_a, net.tc2, tomorrow + 14 * 60 + 20, "C. D.",
+    int64_t b2 = bh_book(net.site_a, net.dev_a, net.tc2, bh_at(tomorrow, 14 * 60 + 20), "C. D.",
                          "06 12 34 56 02");
-    int64_t other = bh_book(net.site_b, net.dev_b, net.tc2, tomorrow + 10 * 60, "E. F.",
+    int64_t other = bh_book(net.site_b, net.dev_b, net.tc2, bh_at(tomorrow, 10 * 60), "E. F.",
                             "06 12 34 56 03");
     char path[160], row[32];
     day_path(path, sizeof path, net.site_a, tomorrow);
@@ -215,8 +215,8 @@ static void test_states(void **state)
 {
     (void)state;
     int64_t day = bh_day(2);
-    int64_t b1 = bh_book(net.site_a, net.dev_a, net.tc, day + 9 * 60, "M. N.", "06 12 34 56 20");
-    int64_t b2 = bh_book(net.site_a, net.dev_a, net.tc, day + 9 * 60 + 40, "O. P.",
+    int64_t b1 = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 9 * 60), "M. N.", "06 12 34 56 20");
+    int64_t b2 = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 9 * 60 + 40), "O. P.",
                          "06 12 34 56 21");
     char path[128];
     snprintf(path, sizeof path, "/equipements/rendez-vous/%lld/etat", (long long)b1);
@@ -257,11 +257,11 @@ static void test_states(void **state)
     assert_non_null(strstr(bh_text(&r), ">Terminé</button>"));
     mg_http_response_free(&r);
     /* Cancelled: the slot is free at once for someone else. */
-    int64_t b3 = bh_book(net.site_a, net.dev_a, net.tc, day + 11 * 60, "Q. R.", "06 12 34 56 22");
+    int64_t b3 = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 11 * 60), "Q. R.", "06 12 34 56 22");
     snprintf(path, sizeof path, "/equipements/rendez-vous/%lld/etat", (long long)b3);
     bh_expect(&net.host_a, "POST", path, "etat=cancelled", 303);
     assert_int_equal(bh_get(b3).state, MG_BOOKING_CANCELLED);
-    int64_t b4 = bh_book(net.site_a, net.dev_a, net.tc, day + 11 * 60, "S. T.", "06 12 34 56 23");
+    int64_t b4 = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 11 * 60), "S. T.", "06 12 34 56 23");
     assert_true(b4 > 0);
 }
 
@@ -269,9 +269,9 @@ static void test_maintenance_lists_affected(void **state)
 {
     (void)state;
     int64_t day = bh_day(3);
-    int64_t hit = bh_book(net.site_a, net.dev_a, net.tc, day + 10 * 60, "U. V.",
+    int64_t hit = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 10 * 60), "U. V.",
                           "06 12 34 56 30");
-    int64_t spared = bh_book(net.site_a, net.dev_a, net.tc, day + 15 * 60, "W. X.",
+    int64_t spared = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 15 * 60), "W. X.",
                              "06 12 34 56 31");
     char iso[11], path[128], body[160];
     bh_iso(day, iso);
@@ -320,7 +320,7 @@ static void test_maintenance_lists_affected(void **state)
     char phone[] = "06 12 34 56 32", address[] = "192.0.2.251";
     mg_booking_input in = {.site_id = net.site_a, .device_id = net.dev_a,
                            .teleconsultant_id = net.tc2, .kind = MG_BOOKING_GP,
-                           .start = day + 11 * 60, .person = "Y. Z.", .phone = phone,
+                           .start = bh_at(day, 11 * 60), .person = "Y. Z.", .phone = phone,
                            .address = address, .now_s = (int64_t)time(NULL)};
     mg_booking_result res;
     memset(&res, 0, sizeof res);
@@ -345,7 +345,7 @@ static void test_reminders(void **state)
 {
     (void)state;
     int64_t tomorrow = bh_day(1);
-    int64_t b = bh_book(net.site_b, net.dev_b, net.tc2, tomorrow + 16 * 60, "A. C.",
+    int64_t b = bh_book(net.site_b, net.dev_b, net.tc2, bh_at(tomorrow, 16 * 60), "A. C.",
                         "07 12 34 56 40");
     char path[128];
     snprintf(path, sizeof path, "/equipements/sites/%lld/rappels", (long long)net.site_b);
@@ -425,7 +425,7 @@ static void test_assistants_and_closures(void **state)
 
     /* A closure over whole days. */
     int64_t day = bh_day(5);
-    int64_t hit = bh_book(net.site_a, net.dev_a, net.tc, day + 8 * 60, "B. D.",
+    int64_t hit = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 8 * 60), "B. D.",
                           "06 12 34 56 50");
     char iso[11], body[128];
     bh_iso(day, iso);
@@ -466,7 +466,7 @@ static void test_other_site_is_hidden(void **state)
 {
     (void)state;
     int64_t day = bh_day(4);
-    int64_t b = bh_book(net.site_b, net.dev_b, net.tc, day + 10 * 60, "C. E.", "06 12 34 56 60");
+    int64_t b = bh_book(net.site_b, net.dev_b, net.tc, bh_at(day, 10 * 60), "C. E.", "06 12 34 56 60");
     char path[160];
     char *before = bh_dump();
     day_path(path, sizeof path, net.site_b, day);

@@ -50,11 +50,11 @@ static void test_own_appointments_only(void **state)
     (void)state;
     int64_t day = bh_day(1);
     /* Site A does not share phones, site B does. */
-    int64_t at_a = bh_book(net.site_a, net.dev_a, net.tc, day + 10 * 60, "A. A.",
+    int64_t at_a = bh_book(net.site_a, net.dev_a, net.tc, bh_at(day, 10 * 60), "A. A.",
                            "06 22 33 44 01");
-    int64_t at_b = bh_book(net.site_b, net.dev_b, net.tc, day + 11 * 60, "B. B.",
+    int64_t at_b = bh_book(net.site_b, net.dev_b, net.tc, bh_at(day, 11 * 60), "B. B.",
                            "06 22 33 44 02");
-    int64_t other = bh_book(net.site_a, net.dev_a, net.tc2, day + 12 * 60, "C. C.",
+    int64_t other = bh_book(net.site_a, net.dev_a, net.tc2, bh_at(day, 12 * 60), "C. C.",
                             "06 22 33 44 03");
     char path[96], row[48];
     tc_path(path, sizeof path, net.tc, NULL);
@@ -205,7 +205,7 @@ static void test_feed(void **state)
 {
     (void)state;
     int64_t day = bh_day(2);
-    int64_t b = bh_book(net.site_b, net.dev_b, net.tc, day + 9 * 60, "D. D.", "06 22 33 44 10");
+    int64_t b = bh_book(net.site_b, net.dev_b, net.tc, bh_at(day, 9 * 60), "D. D.", "06 22 33 44 10");
     char path[96];
     tc_path(path, sizeof path, net.tc, "/flux");
     /* Not its own: 404. */
