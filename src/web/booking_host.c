@@ -397,8 +397,9 @@ static const web_field walkin_fields[] = {
                  .required = true, .max = 30, .input_type = "tel",
                  .hint = "Pour la prévenir d'un imprévu, par exemple 06 12 34 56 78.",
                  .autocomplete = "off"},
-    [W_KIND] = {.name = "kind", .label = "Consultation", .kind = WEB_FIELD_SELECT,
-                .required = true},
+    /* A select always holds a value: not marked required (absent, it is
+     * general practice). */
+    [W_KIND] = {.name = "kind", .label = "Consultation", .kind = WEB_FIELD_SELECT},
 };
 
 /* The consultation kinds offered at a site: the <option>s of W_KIND. */
