@@ -219,6 +219,83 @@ if ! { organisation "Département de l'Aude" departement >/dev/null &&
 fi
 # --- end of contracts.test.mjs's setup -----------------------------------
 
+# --- booking.test.mjs: a network of telehealth equipment (issue 17) ------
+# An owner (a Département "(exemple)"); two structures "(exemple)" of the
+# directory open at any hour, in Bram and Fanjeaux (the demo's Aude), made
+# sites of its network by `maillage booking import`: a cabin at Bram, a
+# cart at Fanjeaux, neither sharing the phone with teleconsultants; two
+# teleconsultant organisations "(exemple)", the first for general practice,
+# the second for specialists, both serving both sites at any hour. Accounts
+# (added to MG_ACCOUNTS): "booking_host" (host of the Bram site),
+# "booking_teleconsultant" (of the first teleconsultant's organisation),
+# "booking_network" (manager of the owner). The ids reach the test as
+# MG_BOOKING (JSON: owner, site_a, site_b, tc1, tc2); the binary and the
+# database as MG_BOOKING_MAILLAGE and MG_BOOKING_DATABASE, for the bookings
+# the test makes by the command line and the figures it reads back. A
+# failure fails booking.test.mjs only (MG_BOOKING_SETUP says why).
+# (The binary's path made absolute: the tests run in tests/browser.)
+export MG_BOOKING_SETUP=ok MG_BOOKING= MG_BOOKING_DATABASE="$database"
+MG_BOOKING_MAILLAGE="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+export MG_BOOKING_MAILLAGE
+booking_setup() {
+    local site_a_name="Mairie de Bram, salle de téléconsultation (exemple)"
+    local site_b_name="Pharmacie du Razès à Fanjeaux (exemple)"
+    local tc1_label="Médecins généralistes du réseau d'essai (exemple)"
+    local tc2_label="Dermatologie du réseau d'essai (exemple)"
+    local owner tc1_org tc2_org site_a site_b tc1 tc2
+    owner=$(organisation "Département d'essai des équipements (exemple)" departement) || return 1
+    tc1_org=$(organisation "Téléconsultation généraliste d'essai (exemple)" other) || return 1
+    tc2_org=$(organisation "Téléconsultation spécialisée d'essai (exemple)" other) || return 1
+    python3 -c 'import json,sys; a=sys.argv[1:]; print(json.dumps({"structures": [
+        {"source": "essai-reservation", "id": "essai-resa-bram", "nom": a[0],
+         "date_maj": "2026-11-01", "adresse": "1 place de la Mairie (exemple)",
+         "code_postal": "11150", "code_insee": "11049", "commune": "Bram",
+         "horaires_accueil": "24/7", "maillage_categorie": "town_hall"},
+        {"source": "essai-reservation", "id": "essai-resa-fanjeaux", "nom": a[1],
+         "date_maj": "2026-11-01", "adresse": "2 rue du Razès (exemple)",
+         "code_postal": "11270", "code_insee": "11136", "commune": "Fanjeaux",
+         "horaires_accueil": "24/7", "maillage_categorie": "pharmacy"}]},
+        ensure_ascii=False, indent=1))' "$site_a_name" "$site_b_name" \
+        >"$tmp/booking-structures.json" || return 1
+    "$bin" directory import --database "$database" "$tmp/booking-structures.json" || return 1
+    {
+        echo "type;site;ask;share_phone;kind;name;instruments;hours;assisted;step;organisation;label;availability;kinds;sites"
+        echo "site;essai-resa-bram;initials;non;;;;;;;;;;;"
+        echo "site;essai-resa-fanjeaux;initials;non;;;;;;;;;;;"
+        echo "device;essai-resa-bram;;;cabin;Cabine de la mairie de Bram (exemple);stethoscope otoscope;;non;;;;;;"
+        echo "device;essai-resa-fanjeaux;;;cart;Chariot de la pharmacie de Fanjeaux (exemple);stethoscope;;non;;;;;;"
+        echo "teleconsultant;;;;;;;;;;$tc1_org;$tc1_label;24/7;gp:20;essai-resa-bram essai-resa-fanjeaux"
+        echo "teleconsultant;;;;;;;;;;$tc2_org;$tc2_label;24/7;specialist:30;essai-resa-bram essai-resa-fanjeaux"
+    } >"$tmp/booking-network.csv"
+    "$bin" booking import --database "$database" --owner "$owner" --example \
+        "$tmp/booking-network.csv" >"$tmp/booking-import.csv" || return 1
+    # line,type,id,action: the sites are lines 2 and 3, the teleconsultants 6 and 7.
+    site_a=$(awk -F, '$1 == 2 && $2 == "site" {print $3}' "$tmp/booking-import.csv")
+    site_b=$(awk -F, '$1 == 3 && $2 == "site" {print $3}' "$tmp/booking-import.csv")
+    tc1=$(awk -F, '$1 == 6 && $2 == "teleconsultant" {print $3}' "$tmp/booking-import.csv")
+    tc2=$(awk -F, '$1 == 7 && $2 == "teleconsultant" {print $3}' "$tmp/booking-import.csv")
+    [[ "$site_a" =~ ^[0-9]+$ && "$site_b" =~ ^[0-9]+$ && "$tc1" =~ ^[0-9]+$ && "$tc2" =~ ^[0-9]+$ ]] ||
+        { echo "unexpected import output: $(cat "$tmp/booking-import.csv")"; return 1; }
+    add_account booking_host accueil@mairie-bram.invalid "Accueil de la mairie (exemple)" "$site_a" host
+    add_account booking_teleconsultant generalistes@teleconsultation-essai.invalid \
+        "Secrétariat des généralistes (exemple)" "$tc1_org" teleconsultant
+    add_account booking_network equipements@departement-essai.invalid \
+        "Gestion des équipements (exemple)" "$owner" manager
+    MG_BOOKING=$(python3 -c 'import json,sys; a=sys.argv[1:]; print(json.dumps({
+        "owner": int(a[0]), "site_a": {"id": int(a[1]), "name": a[2], "commune": "Bram"},
+        "site_b": {"id": int(a[3]), "name": a[4], "commune": "Fanjeaux"},
+        "tc1": {"id": int(a[5]), "label": a[6]}, "tc2": {"id": int(a[7]), "label": a[8]}},
+        ensure_ascii=False))' "$owner" "$site_a" "$site_a_name" "$site_b" "$site_b_name" \
+        "$tc1" "$tc1_label" "$tc2" "$tc2_label")
+}
+# Not in a subshell: the accounts and MG_BOOKING are this shell's.
+if ! booking_setup >"$tmp/booking-setup.log" 2>&1; then
+    MG_BOOKING_SETUP="setup failed: $(tail -5 "$tmp/booking-setup.log")"
+    echo "browser tests: $MG_BOOKING_SETUP" >&2
+fi
+export MG_BOOKING MG_ACCOUNTS="{$accounts}"
+# --- end of booking.test.mjs's setup -------------------------------------
+
 # The SMTP sink: it prints its port on its first line, writes each message
 # to $tmp/mail/msg-N.eml, and ends with this script at the latest.
 mkdir -p "$tmp/mail"
