@@ -137,7 +137,7 @@ static int attempts_body(mg_db_conn *c, void *ctx, mg_diag *d)
 #define BOOKING_COLUMNS                                                                        \
     "b.id, b.site_id, b.device_id, b.teleconsultant_id, COALESCE(b.assistant_id, 0), b.kind, " \
     "b.starts_at, b.ends_at, b.state, b.person, b.phone, b.walk_in, o.name, dv.name, t.label, " \
-    "COALESCE(s.commune_name, ''), b.created_at, bs.share_phone "
+    "COALESCE(s.commune_name, ''), b.created_at, bs.share_phone, b.code "
 #define BOOKING_FROM                                                                           \
     "FROM bookings b JOIN booking_sites bs ON bs.site_id = b.site_id "                         \
     "JOIN organisations o ON o.id = b.site_id "                                                \
@@ -173,6 +173,9 @@ static void read_booking(const mg_db_stmt *q, mg_booking *b, enum phone_mode pm)
     mg_db_column_copy(q, 14, b->teleconsultant_label, sizeof b->teleconsultant_label);
     mg_db_column_copy(q, 15, b->commune_name, sizeof b->commune_name);
     mg_db_column_copy(q, 16, b->created_at, sizeof b->created_at);
+    const char *code = mg_db_column_text(q, 18);
+    if (code && strlen(code) == MG_BOOKING_CODE_CHARS)
+        snprintf(b->code, sizeof b->code, "%.5s-%.5s", code, code + 5);
 }
 
 /* One booking by id (phone included), on c. */
@@ -279,6 +282,7 @@ struct book_tx {
     char addr_key[65], phone_key[65];
     char code[MG_BOOKING_CODE_SIZE];
     char code_hash[65];
+    char canonical[MG_BOOKING_CODE_CHARS + 1];
     /* Filled at each run. */
     mg_booking_errors *errs;
     mg_booking_result *res;
@@ -516,15 +520,15 @@ static int book_body(mg_db_conn *c, void *ctx, mg_diag *d)
         c,
         "INSERT INTO bookings (code_hash, site_id, device_id, teleconsultant_id, assistant_id, "
         "kind, starts_at, ends_at, state, person, phone, walk_in, booked_by, created_at, "
-        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'booked', ?9, ?10, ?11, ?12, ?13, "
-        "?13) RETURNING id",
+        "updated_at, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'booked', ?9, ?10, ?11, ?12, "
+        "?13, ?13, ?14) RETURNING id",
         MG_DB_PARAMS(MG_DB_TEXT(t->code_hash), MG_DB_INT(in->site_id), MG_DB_INT(in->device_id),
                      MG_DB_INT(in->teleconsultant_id),
                      slot.assistant_id > 0 ? MG_DB_INT(slot.assistant_id) : MG_DB_NULL,
                      MG_DB_TEXT(mg_booking_kind_key(in->kind)), MG_DB_INT(slot.start),
                      MG_DB_INT(slot.end), MG_DB_TEXT(person), MG_DB_TEXT(t->phone),
                      MG_DB_INT(t->public_ ? 0 : in->walk_in), t->by > 0 ? MG_DB_INT(t->by) : MG_DB_NULL,
-                     MG_DB_TEXT(now)),
+                     MG_DB_TEXT(now), MG_DB_TEXT(t->canonical)),
         &id, d);
     if (rc)
         return rc;
@@ -617,6 +621,7 @@ int mg_booking_book(mg_db *db, int64_t by, const mg_booking_input *in, mg_bookin
     if (mg_booking_code_normalise(t.code, canonical) != 0)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_booking_book: a new code does not read");
     mg_booking_code_hash(canonical, t.code_hash);
+    memcpy(t.canonical, canonical, sizeof t.canonical);
 
     rc = mg_db_transaction(db, MG_DB_TX_WRITE, book_body, &t, d);
     if (rc == MG_EINVAL && t.attempted) {
@@ -1041,5 +1046,92 @@ int mg_booking_block(mg_db *db, int64_t by, int64_t device_id, int64_t from, int
     if (naffected)
         *naffected = t.n;
     free(t.v);
+    return 0;
+}
+
+/* --- Purging personal fields (docs/privacy.md) -------------------------------------------------- */
+
+enum { PURGE_BATCH = 200 };
+
+struct purge_tx {
+    int64_t now_min;
+    int64_t purged; /* this run's batch */
+    bool more;      /* a full batch: run again */
+};
+
+/* One batch: the bookings over for MG_BOOKING_KEEP_DAYS lose their person,
+ * phone and code, each with its audit entry (the fields named, no values). */
+static int purge_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct purge_tx *t = ctx;
+    t->purged = 0;
+    t->more = false;
+    int64_t before = t->now_min - (int64_t)MG_BOOKING_KEEP_DAYS * 24 * 60;
+    int64_t ids[PURGE_BATCH], sites[PURGE_BATCH];
+    size_t n = 0;
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(c,
+                                "SELECT id, site_id FROM bookings WHERE purged_at IS NULL "
+                                "AND ends_at < ?1 ORDER BY id LIMIT ?2",
+                                MG_DB_PARAMS(MG_DB_INT(before), MG_DB_INT(PURGE_BATCH)), &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW && n < PURGE_BATCH) {
+        ids[n] = mg_db_column_int64(q, 0);
+        sites[n] = mg_db_column_int64(q, 1);
+        n++;
+        rc = 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    char now[MG_DB_TIMESTAMP_SIZE];
+    if ((rc = mg_db_timestamp(now, d)))
+        return rc;
+    static const mg_audit_change removed[] = {
+        {.field = "person", .personal = true},
+        {.field = "phone", .personal = true},
+        {.field = "code", .personal = true},
+    };
+    mg_audit_entry e[PURGE_BATCH];
+    for (size_t k = 0; k < n; k++) {
+        rc = mg_db_run(c,
+                       "UPDATE bookings SET person = NULL, phone = NULL, code = NULL, "
+                       "purged_at = ?2 WHERE id = ?1",
+                       MG_DB_PARAMS(MG_DB_INT(ids[k]), MG_DB_TEXT(now)), NULL, d);
+        if (rc)
+            return rc;
+        e[k] = (mg_audit_entry){.organisation_id = sites[k], .object_type = "booking",
+                                .object_id = ids[k], .verb = "purge", .changes = removed,
+                                .nchanges = sizeof removed / sizeof removed[0]};
+    }
+    /* Holds of bookings over and attempts past the throttling window. */
+    rc = mg_db_run(c, "DELETE FROM booking_holds WHERE ends_at <= ?1",
+                   MG_DB_PARAMS(MG_DB_INT(t->now_min)), NULL, d);
+    if (rc == 0)
+        rc = mg_db_run(c, "DELETE FROM booking_attempts WHERE at <= ?1",
+                       MG_DB_PARAMS(MG_DB_INT(t->now_min * 60 - MG_BOOKING_ATTEMPT_WINDOW_S)),
+                       NULL, d);
+    if (rc == 0 && n > 0)
+        rc = mg_audit_append_many(c, e, n, NULL, d);
+    if (rc)
+        return rc;
+    t->purged = (int64_t)n;
+    t->more = n == PURGE_BATCH;
+    return 0;
+}
+
+int mg_booking_purge(mg_db *db, int64_t now_min, int64_t *purged, mg_diag *d)
+{
+    if (purged)
+        *purged = 0;
+    if (!db)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "mg_booking_purge: no database");
+    struct purge_tx t = {.now_min = now_min};
+    do {
+        int rc = mg_db_transaction(db, MG_DB_TX_WRITE, purge_body, &t, d);
+        if (rc)
+            return rc;
+        if (purged)
+            *purged += t.purged;
+    } while (t.more);
     return 0;
 }

@@ -70,8 +70,10 @@ typedef struct mg_booking {
     mg_booking_kind kind;
     int64_t start, end;
     mg_booking_state state;
-    char person[MG_BOOKING_PERSON_MAX_CHARS * 4 + 1];
-    char phone[MG_BOOKING_PHONE_SIZE]; /* "" when the reader may not see it */
+    char person[MG_BOOKING_PERSON_MAX_CHARS * 4 + 1]; /* "" once purged */
+    char phone[MG_BOOKING_PHONE_SIZE]; /* "" when the reader may not see it, or purged */
+    char code[MG_BOOKING_CODE_SIZE];   /* "ABCDE-FGHJK", handed over to the teleconsultant;
+                                          "" once purged */
     bool walk_in;
     char site_name[MG_BOOKING_LABEL_MAX_CHARS * 4 + 1];
     char device_name[MG_BOOKING_LABEL_MAX_CHARS * 4 + 1];
@@ -125,5 +127,19 @@ int mg_booking_list(mg_db *db, const mg_booking_filter *f, mg_booking **out, siz
 int mg_booking_block(mg_db *db, int64_t by, int64_t device_id, int64_t from, int64_t to,
                      const char *label, int64_t *exception_id, mg_booking **affected,
                      size_t *naffected, mg_booking_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+
+/** Personal fields are kept this long after a booking's end (docs/privacy.md). */
+enum { MG_BOOKING_KEEP_DAYS = 92 };
+
+/**
+ * Removes the person, the phone number and the code of every booking that
+ * ended more than MG_BOOKING_KEEP_DAYS days before now_min (Unix minute),
+ * keeping what the usage figures need (site, device, teleconsultant,
+ * kind, times, state, walk-in); deletes lapsed holds and attempts older
+ * than the throttling window. One audit entry per booking purged (verb
+ * "purge", no values). *purged (may be NULL): the bookings purged. For
+ * cron: `maillage booking purge`.
+ */
+int mg_booking_purge(mg_db *db, int64_t now_min, int64_t *purged, mg_diag *d) MG_WARN_UNUSED;
 
 #endif

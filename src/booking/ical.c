@@ -14,9 +14,9 @@
  * clients differ (Python's icalendar reads it as the second), and a UTC
  * time leaves none of them a choice.
  *
- * The booking's confirmation code is kept only as its hash (it is the
- * person's capability to cancel): the event names the booking by its
- * number, "Réservation n° 42", the reference the host's list shows.
+ * The event carries the booking's confirmation code ("Code : ABCDE-FGHJK"),
+ * which the teleconsultant finds the appointment by in the provider's own
+ * system (until the purge of personal fields, then the booking's number).
  */
 #include "booking/ical.h"
 
@@ -64,6 +64,7 @@ struct event {
     bool share_phone;
     char site[MG_BOOKING_LABEL_MAX_CHARS * 4 + 1];
     char device[MG_BOOKING_LABEL_MAX_CHARS * 4 + 1];
+    char code[MG_BOOKING_CODE_SIZE]; /* "" once purged */
     char location[4 * 520 * 4];
 };
 
@@ -90,7 +91,7 @@ static int feed_body(mg_db_conn *c, void *ctx, mg_diag *d)
     int rc = mg_db_prepare_with(
         c,
         "SELECT b.id, b.starts_at, b.ends_at, b.kind, b.person, b.phone, bs.share_phone, "
-        "o.name, dv.name, s.address, s.address_extra, s.postcode, s.commune_name "
+        "o.name, dv.name, s.address, s.address_extra, s.postcode, s.commune_name, b.code "
         "FROM bookings b JOIN booking_sites bs ON bs.site_id = b.site_id "
         "JOIN organisations o ON o.id = b.site_id "
         "JOIN structures s ON s.organisation_id = b.site_id "
@@ -120,6 +121,9 @@ static int feed_body(mg_db_conn *c, void *ctx, mg_diag *d)
         mg_db_column_copy(q, 4, e->person, sizeof e->person);
         mg_db_column_copy(q, 5, e->phone, sizeof e->phone);
         e->share_phone = mg_db_column_int64(q, 6) != 0;
+        const char *code = mg_db_column_text(q, 13);
+        if (code && strlen(code) == MG_BOOKING_CODE_CHARS)
+            snprintf(e->code, sizeof e->code, "%.5s-%.5s", code, code + 5);
         mg_db_column_copy(q, 7, e->site, sizeof e->site);
         mg_db_column_copy(q, 8, e->device, sizeof e->device);
         char part[520 * 4];
@@ -189,8 +193,11 @@ static bool add_event(icalcomponent *cal, const struct event *e, struct icaltime
     const char *kind_label =
         mg_booking_kind_parse(e->kind, &kind) == 0 ? mg_booking_kind_label(kind) : e->kind;
     snprintf(summary, sizeof summary, "%s — %s", kind_label, e->site);
-    int len = snprintf(description, sizeof description,
-                       "Réservation n° %" PRId64 "\nAppareil : %s", e->id, e->device);
+    int len = e->code[0] ? snprintf(description, sizeof description,
+                                    "Code : %s\nAppareil : %s", e->code, e->device)
+                         : snprintf(description, sizeof description,
+                                    "Réservation n° %" PRId64 "\nAppareil : %s", e->id,
+                                    e->device);
     if (e->share_phone && len > 0 && (size_t)len < sizeof description) {
         mg_booking_phone_display(e->phone, phone);
         snprintf(description + len, sizeof description - (size_t)len,

@@ -668,8 +668,8 @@ static void test_no_health_data(void **state)
     /* Exactly these: where, with what, with whom, when, the state, a name
      * or initials and a phone number; nothing about why. */
     assert_string_equal(t.list,
-                        "assistant_id,booked_by,cancelled_at,code_hash,created_at,device_id,"
-                        "ends_at,id,kind,person,phone,site_id,starts_at,state,"
+                        "assistant_id,booked_by,cancelled_at,code,code_hash,created_at,device_id,"
+                        "ends_at,id,kind,person,phone,purged_at,site_id,starts_at,state,"
                         "teleconsultant_id,updated_at,walk_in,");
     mg_db_close(db);
 }
@@ -714,6 +714,76 @@ static void test_audit_without_person(void **state)
     mg_db_close(db);
 }
 
+/* --- The code handed over, and the purge of personal fields ------------------------------------ */
+
+static void test_code_and_purge(void **state)
+{
+    mg_db *db = open_db(state);
+    struct booking_world w;
+    world_make(db, &w);
+    mg_booking_input in = public_input(&w, w.cabin, at_local(9, 0), "06 12 34 56 78", "192.0.2.1");
+    mg_booking_result early = book_ok(db, 0, &in);
+    in.start = at_local(10, 0);
+    in.phone = "06 12 34 56 79";
+    in.address = "192.0.2.2";
+    mg_booking_result late = book_ok(db, 0, &in);
+    /* The code the person was given is the one the readers see (the
+     * teleconsultant finds the appointment by it). */
+    mg_booking b;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_booking_get(db, early.id, &b, &d), 0);
+    assert_string_equal(b.code, early.code);
+    assert_string_equal(b.person, "A. B.");
+    assert_string_equal(b.phone, "+33612345678");
+
+    /* Nothing is purged while the slot is less than MG_BOOKING_KEEP_DAYS old. */
+    int64_t keep = (int64_t)MG_BOOKING_KEEP_DAYS * 24 * 60;
+    int64_t purged = -1;
+    int64_t audit0 = raw_int(db, "SELECT COUNT(*) FROM audit_entries", MG_DB_NO_PARAMS);
+    assert_int_equal(mg_booking_purge(db, early.end + keep, &purged, &d), 0);
+    assert_int_equal(purged, 0);
+    /* A minute later the first goes, the second (an hour later) stays. */
+    assert_int_equal(mg_booking_purge(db, early.end + keep + 1, &purged, &d), 0);
+    assert_int_equal(purged, 1);
+    assert_int_equal(mg_booking_get(db, early.id, &b, &d), 0);
+    assert_string_equal(b.person, "");
+    assert_string_equal(b.phone, "");
+    assert_string_equal(b.code, "");
+    /* What the usage figures need is kept. */
+    assert_int_equal(b.start, early.start);
+    assert_int_equal(b.device_id, w.cabin);
+    assert_int_equal(b.state, MG_BOOKING_BOOKED);
+    assert_int_equal(mg_booking_get(db, late.id, &b, &d), 0);
+    assert_string_equal(b.code, late.code);
+    assert_string_equal(b.phone, "+33612345679");
+    assert_int_equal(count_of(db, "SELECT COUNT(*) FROM bookings WHERE id = ?1 AND person IS NULL "
+                                  "AND phone IS NULL AND code IS NULL AND purged_at IS NOT NULL",
+                              early.id),
+                     1);
+    /* One audit entry, naming the fields without their values. */
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM audit_entries", MG_DB_NO_PARAMS),
+                     audit0 + 1);
+    assert_int_equal(count_of(db, "SELECT COUNT(*) FROM audit_entries WHERE object_type = 'booking' "
+                                  "AND object_id = ?1 AND verb = 'purge'",
+                              early.id),
+                     1);
+    char *all = dump(db);
+    const char *audit = strstr(all, "== SELECT * FROM audit_entries");
+    assert_non_null(audit);
+    assert_null(strstr(audit, early.code));
+    assert_null(strstr(audit, "612345678"));
+    free(all);
+    /* Again: nothing more to do; then the second one too. */
+    assert_int_equal(mg_booking_purge(db, early.end + keep + 1, &purged, &d), 0);
+    assert_int_equal(purged, 0);
+    assert_int_equal(mg_booking_purge(db, late.end + keep + 1, &purged, &d), 0);
+    assert_int_equal(purged, 1);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM bookings WHERE purged_at IS NULL",
+                             MG_DB_NO_PARAMS),
+                     0);
+    mg_db_close(db);
+}
+
 #define TESTS(X)                                                                               \
     X(test_book_cancel_rebook)                                                                 \
     X(test_outside_hours)                                                                      \
@@ -723,7 +793,8 @@ static void test_audit_without_person(void **state)
     X(test_transitions)                                                                        \
     X(test_block_and_list)                                                                     \
     X(test_no_health_data)                                                                     \
-    X(test_audit_without_person)
+    X(test_audit_without_person)                                                               \
+    X(test_code_and_purge)
 
 int main(void)
 {

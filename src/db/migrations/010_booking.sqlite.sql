@@ -25,7 +25,11 @@
 --    being active;
 --  * a booking's state changes only along booking_state_transitions.
 -- No health data: a booking holds a name or initials and a phone number,
--- never why the person consults (docs/privacy.md).
+-- never why the person consults; both and the code are removed three months
+-- after the slot (mg_booking_purge; docs/privacy.md). The code is kept in
+-- clear until then because it is handed over to the teleconsultant, who
+-- finds the appointment by it in the provider's own system; lookups by the
+-- public go through its hash.
 
 CREATE TABLE booking_sites (
     site_id     INTEGER PRIMARY KEY REFERENCES structures (organisation_id),
@@ -124,6 +128,7 @@ INSERT INTO booking_state_transitions (from_state, to_state) VALUES
 CREATE TABLE bookings (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
     code_hash         TEXT NOT NULL UNIQUE CHECK (length(code_hash) = 64), -- SHA-256 hex of the code
+    code              TEXT UNIQUE CHECK (code IS NULL OR length(code) = 10), -- handed over; NULL once purged
     site_id           INTEGER NOT NULL REFERENCES booking_sites (site_id),
     device_id         INTEGER NOT NULL REFERENCES booking_devices (id),
     teleconsultant_id INTEGER NOT NULL REFERENCES booking_teleconsultants (id),
@@ -133,14 +138,17 @@ CREATE TABLE bookings (
     ends_at           INTEGER NOT NULL CHECK (ends_at % 5 = 0),
     state             TEXT NOT NULL DEFAULT 'booked'
                       CHECK (state IN ('booked', 'arrived', 'done', 'cancelled', 'no_show')),
-    person            TEXT NOT NULL CHECK (length(person) BETWEEN 1 AND 100), -- a name or initials
-    phone             TEXT NOT NULL CHECK (length(phone) BETWEEN 4 AND 20),   -- "+33612345678"
+    person            TEXT CHECK (length(person) BETWEEN 1 AND 100), -- a name or initials
+    phone             TEXT CHECK (length(phone) BETWEEN 4 AND 20),   -- "+33612345678"
     walk_in           INTEGER NOT NULL DEFAULT 0 CHECK (walk_in IN (0, 1)),
     booked_by         INTEGER REFERENCES accounts (id), -- the host's account; NULL: the public
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,
     cancelled_at      TEXT,
-    CHECK (ends_at > starts_at AND ends_at - starts_at <= 240)
+    purged_at         TEXT, -- the person, phone and code removed (docs/privacy.md)
+    CHECK (ends_at > starts_at AND ends_at - starts_at <= 240),
+    CHECK ((person IS NULL) = (phone IS NULL)),
+    CHECK (person IS NOT NULL OR purged_at IS NOT NULL)
 );
 CREATE INDEX bookings_site_time ON bookings (site_id, starts_at);
 CREATE INDEX bookings_device_time ON bookings (device_id, starts_at);
