@@ -800,256 +800,313 @@ static long site_index(const next_state *s, int64_t id)
 
 #define OOM(d) mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory")
 
-/* Reads the sites, devices, teleconsultants and assistants of the query. */
+/* Reads the sites, devices, teleconsultants and assistants of the query in
+ * one statement (one round trip on PostgreSQL): rows tagged 0 (site), 1
+ * (device), 2 (a teleconsultant serving a site with the kind), 3
+ * (assistant), ordered by tag, site, id, so that every site is known
+ * before the rows that name it. A row of a site that is not among the
+ * query's active sites is skipped. */
 static int next_read_resources(mg_db_conn *c, next_state *s, mg_diag *d)
 {
     const mg_booking_slot_query *q = s->q;
-    mg_buf sql;
+    mg_buf sql, in;
     mg_buf_init(&sql, (size_t)1 << 20);
+    mg_buf_init(&in, (size_t)1 << 20);
     int rc = 0;
     mg_db_stmt *st = NULL;
-    size_t cap = 0;
+    size_t scap = 0, dcap = 0, tcap = 0, lcap = 0, acap = 0;
 
-    /* Sites, by id. */
-    mg_buf_puts(&sql, "SELECT bs.site_id, s.opening_hours, s.commune_code FROM booking_sites bs "
-                      "JOIN structures s ON s.organisation_id = bs.site_id WHERE bs.active = 1");
-    if (q->site_ids) {
-        mg_buf_puts(&sql, " AND bs.site_id IN (");
-        put_id_list(&sql, q->site_ids, q->nsites);
-        mg_buf_puts(&sql, ")");
-    }
-    if (mg_buf_puts(&sql, " ORDER BY bs.site_id") < 0) {
+    if (q->site_ids && put_id_list(&in, q->site_ids, q->nsites)) {
         rc = OOM(d);
         goto out;
     }
-    rc = mg_db_prepare(c, sql.data, &st, d);
-    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
-        rc = 0;
-        if (grow((void **)&s->sites, s->nsites, &cap, sizeof *s->sites)) {
-            rc = OOM(d);
-            break;
-        }
-        q_site *x = &s->sites[s->nsites++];
-        memset(x, 0, sizeof *x);
-        x->id = mg_db_column_int64(st, 0);
-        x->hours = dup_or_null(mg_db_column_text(st, 1));
-        x->flags = mg_booking_holiday_flags(mg_db_column_text(st, 2));
-    }
-    mg_db_finalize(st);
-    if (rc < 0 || s->nsites == 0)
-        goto out;
-    int64_t *site_ids = malloc(s->nsites * sizeof *site_ids);
-    if (!site_ids) {
+    /* The sites asked for, written in each branch with its column. */
+    const char *f = q->site_ids ? (in.data ? in.data : "0") : NULL;
+#define SITE_FILTER(col) (f && mg_buf_printf(&sql, " AND %s IN (%s)", col, f) < 0)
+    if (mg_buf_puts(&sql, "SELECT 0, bs.site_id, bs.site_id, s.opening_hours, s.commune_code, 0, 0 "
+                          "FROM booking_sites bs JOIN structures s ON s.organisation_id = bs.site_id "
+                          "WHERE bs.active = 1") < 0 ||
+        SITE_FILTER("bs.site_id") ||
+        mg_buf_puts(&sql, " UNION ALL SELECT 1, id, site_id, opening_hours, NULL, assisted, "
+                          "step_min FROM booking_devices WHERE active = 1") < 0 ||
+        SITE_FILTER("site_id") ||
+        mg_buf_puts(&sql, q->device_id ? " AND id = ?1" : " AND ?1 = 0") < 0 ||
+        mg_buf_puts(&sql, " UNION ALL SELECT 2, t.id, ts.site_id, t.availability, NULL, "
+                          "k.duration_min, 0 FROM booking_teleconsultant_sites ts "
+                          "JOIN booking_teleconsultants t ON t.id = ts.teleconsultant_id "
+                          "JOIN booking_teleconsultant_kinds k ON k.teleconsultant_id = t.id "
+                          "AND k.kind = ?3 WHERE t.active = 1") < 0 ||
+        SITE_FILTER("ts.site_id") ||
+        mg_buf_puts(&sql, q->teleconsultant_id ? " AND t.id = ?2" : " AND ?2 = 0") < 0 ||
+        mg_buf_puts(&sql, " UNION ALL SELECT 3, id, site_id, availability, NULL, 0, 0 "
+                          "FROM booking_assistants WHERE active = 1") < 0 ||
+        SITE_FILTER("site_id") ||
+        mg_buf_puts(&sql, " ORDER BY 1, 3, 2") < 0) {
         rc = OOM(d);
         goto out;
     }
-    for (size_t i = 0; i < s->nsites; i++)
-        site_ids[i] = s->sites[i].id;
-    mg_buf sites_in;
-    mg_buf_init(&sites_in, (size_t)1 << 20);
-    put_id_list(&sites_in, site_ids, s->nsites);
-    free(site_ids);
-    const char *in = sites_in.data ? sites_in.data : "0";
-
-    /* Devices. */
-    mg_buf_reset(&sql);
-    mg_buf_printf(&sql,
-                  "SELECT id, site_id, opening_hours, assisted, step_min FROM booking_devices "
-                  "WHERE active = 1 AND site_id IN (%s)%s ORDER BY site_id, id",
-                  in, q->device_id ? " AND id = ?1" : " AND ?1 = 0");
-    st = NULL;
-    cap = 0;
-    rc = mg_db_prepare_with(c, sql.data, MG_DB_PARAMS(MG_DB_INT(q->device_id)), &st, d);
-    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
-        rc = 0;
-        long si = site_index(s, mg_db_column_int64(st, 1));
-        if (si < 0)
-            continue;
-        if (grow((void **)&s->devices, s->ndevices, &cap, sizeof *s->devices)) {
-            rc = OOM(d);
-            break;
-        }
-        q_device *x = &s->devices[s->ndevices++];
-        memset(x, 0, sizeof *x);
-        x->id = mg_db_column_int64(st, 0);
-        x->site = (size_t)si;
-        x->hours = dup_or_null(mg_db_column_text(st, 2));
-        x->assisted = mg_db_column_int64(st, 3) != 0;
-        x->step = (int)mg_db_column_int64(st, 4);
-    }
-    mg_db_finalize(st);
-    if (rc < 0)
-        goto out_in;
-
-    /* Teleconsultants serving those sites with the kind: links by site, then id. */
-    mg_buf_reset(&sql);
-    mg_buf_printf(&sql,
-                  "SELECT ts.site_id, t.id, t.availability, k.duration_min "
-                  "FROM booking_teleconsultant_sites ts "
-                  "JOIN booking_teleconsultants t ON t.id = ts.teleconsultant_id "
-                  "JOIN booking_teleconsultant_kinds k ON k.teleconsultant_id = t.id "
-                  "AND k.kind = ?1 WHERE t.active = 1 AND ts.site_id IN (%s)%s "
-                  "ORDER BY ts.site_id, t.id",
-                  in, q->teleconsultant_id ? " AND t.id = ?2" : " AND ?2 = 0");
-    st = NULL;
-    cap = 0;
-    size_t lcap = 0;
+#undef SITE_FILTER
     rc = mg_db_prepare_with(c, sql.data,
-                            MG_DB_PARAMS(MG_DB_TEXT(mg_booking_kind_key(q->kind)),
-                                         MG_DB_INT(q->teleconsultant_id)),
+                            MG_DB_PARAMS(MG_DB_INT(q->device_id), MG_DB_INT(q->teleconsultant_id),
+                                         MG_DB_TEXT(mg_booking_kind_key(q->kind))),
                             &st, d);
     while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
         rc = 0;
-        long si = site_index(s, mg_db_column_int64(st, 0));
-        int64_t tid = mg_db_column_int64(st, 1);
-        if (si < 0)
-            continue;
-        size_t ti = 0;
-        while (ti < s->ntcs && s->tcs[ti].id != tid)
-            ti++;
-        if (ti == s->ntcs) {
-            if (grow((void **)&s->tcs, s->ntcs, &cap, sizeof *s->tcs)) {
+        int64_t tag = mg_db_column_int64(st, 0);
+        int64_t id = mg_db_column_int64(st, 1);
+        if (tag == 0) {
+            if (grow((void **)&s->sites, s->nsites, &scap, sizeof *s->sites)) {
                 rc = OOM(d);
                 break;
             }
-            q_tc *x = &s->tcs[s->ntcs++];
+            q_site *x = &s->sites[s->nsites++];
             memset(x, 0, sizeof *x);
-            x->id = tid;
-            x->hours = dup_or_null(mg_db_column_text(st, 2));
-            x->duration = (int)mg_db_column_int64(st, 3);
+            x->id = id;
+            x->hours = dup_or_null(mg_db_column_text(st, 3));
+            x->flags = mg_booking_holiday_flags(mg_db_column_text(st, 4));
+            continue;
         }
-        if (grow((void **)&s->links, s->nlinks, &lcap, sizeof *s->links)) {
-            rc = OOM(d);
-            break;
-        }
-        s->links[s->nlinks++] = (q_link){(size_t)si, ti};
-    }
-    mg_db_finalize(st);
-    if (rc < 0)
-        goto out_in;
-
-    /* Assistants of sites with an assisted device. */
-    mg_buf_reset(&sql);
-    mg_buf_printf(&sql,
-                  "SELECT id, site_id, availability FROM booking_assistants "
-                  "WHERE active = 1 AND site_id IN (%s) ORDER BY site_id, id",
-                  in);
-    st = NULL;
-    cap = 0;
-    rc = mg_db_prepare(c, sql.data, &st, d);
-    while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
-        rc = 0;
-        long si = site_index(s, mg_db_column_int64(st, 1));
+        long si = site_index(s, mg_db_column_int64(st, 2));
         if (si < 0)
             continue;
-        if (grow((void **)&s->assistants, s->nassistants, &cap, sizeof *s->assistants)) {
-            rc = OOM(d);
-            break;
+        if (tag == 1) {
+            if (grow((void **)&s->devices, s->ndevices, &dcap, sizeof *s->devices)) {
+                rc = OOM(d);
+                break;
+            }
+            q_device *x = &s->devices[s->ndevices++];
+            memset(x, 0, sizeof *x);
+            x->id = id;
+            x->site = (size_t)si;
+            x->hours = dup_or_null(mg_db_column_text(st, 3));
+            x->assisted = mg_db_column_int64(st, 5) != 0;
+            x->step = (int)mg_db_column_int64(st, 6);
+        } else if (tag == 2) {
+            size_t ti = 0;
+            while (ti < s->ntcs && s->tcs[ti].id != id)
+                ti++;
+            if (ti == s->ntcs) {
+                if (grow((void **)&s->tcs, s->ntcs, &tcap, sizeof *s->tcs)) {
+                    rc = OOM(d);
+                    break;
+                }
+                q_tc *x = &s->tcs[s->ntcs++];
+                memset(x, 0, sizeof *x);
+                x->id = id;
+                x->hours = dup_or_null(mg_db_column_text(st, 3));
+                x->duration = (int)mg_db_column_int64(st, 5);
+            }
+            if (grow((void **)&s->links, s->nlinks, &lcap, sizeof *s->links)) {
+                rc = OOM(d);
+                break;
+            }
+            s->links[s->nlinks++] = (q_link){(size_t)si, ti};
+        } else if (tag == 3) {
+            if (grow((void **)&s->assistants, s->nassistants, &acap, sizeof *s->assistants)) {
+                rc = OOM(d);
+                break;
+            }
+            q_assistant *x = &s->assistants[s->nassistants++];
+            memset(x, 0, sizeof *x);
+            x->id = id;
+            x->site = (size_t)si;
+            x->hours = dup_or_null(mg_db_column_text(st, 3));
         }
-        q_assistant *x = &s->assistants[s->nassistants++];
-        memset(x, 0, sizeof *x);
-        x->id = mg_db_column_int64(st, 0);
-        x->site = (size_t)si;
-        x->hours = dup_or_null(mg_db_column_text(st, 2));
     }
     mg_db_finalize(st);
     if (rc > 0)
         rc = 0;
-out_in:
-    mg_buf_free(&sites_in);
 out:
+    mg_buf_free(&in);
     mg_buf_free(&sql);
     return rc < 0 ? rc : 0;
+}
+
+/* The rules of resource i of kind k (0 site, 1 device, 2 teleconsultant,
+ * 3 assistant) of the query. */
+static mg_booking_rules *next_rules_of(next_state *s, int k, size_t i)
+{
+    switch (k) {
+    case 0:
+        return &s->sites[i].rules;
+    case 1:
+        return &s->devices[i].rules;
+    case 2:
+        return &s->tcs[i].rules;
+    default:
+        return &s->assistants[i].rules;
+    }
+}
+
+/* Loads the exceptions and busy spans over [from, to) of every resource of
+ * the query in one statement (one round trip on PostgreSQL), what
+ * mg_booking_rules_load does kind by kind: rows tagged 0–3 are the
+ * exceptions of sites, devices, teleconsultants, assistants (index
+ * booking_exceptions_resource); 4 and 5 the bookings of devices and
+ * teleconsultants that are not cancelled (bookings_device_time,
+ * bookings_teleconsultant_time; see the top of this file); 6 the claims of
+ * assistants (booking_claims' primary key). */
+static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t to, mg_diag *d)
+{
+    static const mg_booking_resource res[4] = {MG_BOOKING_RES_SITE, MG_BOOKING_RES_DEVICE,
+                                               MG_BOOKING_RES_TELECONSULTANT,
+                                               MG_BOOKING_RES_ASSISTANT};
+    const size_t n[4] = {s->nsites, s->ndevices, s->ntcs, s->nassistants};
+    id_index x[4] = {{0}};
+    mg_buf sql, list[4];
+    mg_buf_init(&sql, (size_t)1 << 20);
+    for (int k = 0; k < 4; k++)
+        mg_buf_init(&list[k], (size_t)1 << 20);
+    int rc = 0;
+    mg_db_stmt *q = NULL;
+    for (int k = 0; k < 4 && rc == 0; k++) {
+        int64_t *ids = malloc((n[k] ? n[k] : 1) * sizeof *ids);
+        if (!ids) {
+            rc = OOM(d);
+            break;
+        }
+        for (size_t i = 0; i < n[k]; i++)
+            ids[i] = k == 0 ? s->sites[i].id
+                   : k == 1 ? s->devices[i].id
+                   : k == 2 ? s->tcs[i].id
+                            : s->assistants[i].id;
+        if (id_index_make(&x[k], ids, n[k]) || put_id_list(&list[k], ids, n[k]))
+            rc = OOM(d);
+        free(ids);
+    }
+    if (rc < 0)
+        goto out;
+    bool first = true;
+    for (int k = 0; k < 4; k++) {
+        if (n[k] == 0)
+            continue;
+        if (mg_buf_printf(&sql,
+                          "%sSELECT %d, resource_id, starts_at, ends_at, is_open "
+                          "FROM booking_exceptions WHERE resource = '%s' AND resource_id IN (%s) "
+                          "AND ends_at > ?1 AND starts_at < ?2",
+                          first ? "" : " UNION ALL ", k, mg_booking_resource_key(res[k]),
+                          list[k].data) < 0) {
+            rc = OOM(d);
+            goto out;
+        }
+        first = false;
+    }
+    for (int k = 1; k <= 2; k++) {
+        if (n[k] == 0)
+            continue;
+        const char *col = k == 1 ? "device_id" : "teleconsultant_id";
+        if (mg_buf_printf(&sql,
+                          "%sSELECT %d, %s, starts_at, ends_at, 0 FROM bookings "
+                          "WHERE %s IN (%s) AND starts_at >= ?3 AND starts_at < ?2 "
+                          "AND state <> 'cancelled'",
+                          first ? "" : " UNION ALL ", k + 3, col, col, list[k].data) < 0) {
+            rc = OOM(d);
+            goto out;
+        }
+        first = false;
+    }
+    if (n[3] > 0) {
+        if (mg_buf_printf(&sql,
+                          "%sSELECT 6, resource_id, unit * %d, unit * %d + %d, 0 "
+                          "FROM booking_claims WHERE resource = '%s' AND resource_id IN (%s) "
+                          "AND unit >= ?4 AND unit < ?5",
+                          first ? "" : " UNION ALL ", (int)MG_BOOKING_GRAIN_MIN,
+                          (int)MG_BOOKING_GRAIN_MIN, (int)MG_BOOKING_GRAIN_MIN,
+                          mg_booking_resource_key(MG_BOOKING_RES_ASSISTANT), list[3].data) < 0) {
+            rc = OOM(d);
+            goto out;
+        }
+        first = false;
+    }
+    if (first)
+        goto out;
+    int64_t u0 = from / MG_BOOKING_GRAIN_MIN;
+    int64_t u1 = (to + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN;
+    const mg_db_param p[] = {MG_DB_INT(from), MG_DB_INT(to),
+                             MG_DB_INT(from - MG_BOOKING_DURATION_MAX_MIN), MG_DB_INT(u0),
+                             MG_DB_INT(u1)};
+    /* Only the parameters the statement names (SQLite refuses the others). */
+    size_t np = n[3] ? 5 : n[1] || n[2] ? 3 : 2;
+    rc = mg_db_prepare_with(c, sql.data, p, np, &q, d);
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        int tag = (int)mg_db_column_int64(q, 0);
+        int k = tag < 4 ? tag : tag == 4 ? 1 : tag == 5 ? 2 : 3;
+        if (tag < 0 || tag > 6)
+            continue;
+        long i = id_index_find(&x[k], mg_db_column_int64(q, 1));
+        if (i < 0)
+            continue;
+        mg_booking_rules *r = next_rules_of(s, k, (size_t)i);
+        mg_spans *sp = tag >= 4 ? &r->busy : mg_db_column_int64(q, 4) ? &r->openings
+                                                                       : &r->closures;
+        int64_t a = mg_db_column_int64(q, 2), b = mg_db_column_int64(q, 3);
+        if (tag == 6 && sp->n > 0 && sp->v[sp->n - 1].to == a)
+            sp->v[sp->n - 1].to = b; /* the next unit: one span */
+        else if (mg_spans_push(sp, a, b))
+            rc = OOM(d);
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        goto out;
+    rc = 0;
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; i < n[k]; i++) {
+            mg_booking_rules *r = next_rules_of(s, k, i);
+            mg_spans_normalise(&r->openings);
+            mg_spans_normalise(&r->closures);
+            mg_spans_normalise(&r->busy);
+        }
+out:
+    mg_buf_free(&sql);
+    for (int k = 0; k < 4; k++) {
+        mg_buf_free(&list[k]);
+        free(x[k].sorted);
+    }
+    return rc;
 }
 
 /* Loads every resource's rules for [from, to) and computes its free spans. */
 static int next_load_rules(mg_db_conn *c, next_state *s, int64_t from, int64_t to, mg_diag *d)
 {
-    size_t most = s->nsites;
-    if (s->ndevices > most)
-        most = s->ndevices;
-    if (s->ntcs > most)
-        most = s->ntcs;
-    if (s->nassistants > most)
-        most = s->nassistants;
-    int64_t *ids = malloc((most ? most : 1) * sizeof *ids);
-    mg_booking_rules *r = calloc(most ? most : 1, sizeof *r);
-    int rc = 0;
     mg_spans tmp = {0}, scratch = {0};
-    if (!ids || !r) {
-        rc = OOM(d);
-        goto out;
-    }
-    /* Sites. */
-    for (size_t i = 0; i < s->nsites; i++)
-        ids[i] = s->sites[i].id;
-    memset(r, 0, most * sizeof *r);
-    rc = mg_booking_rules_load(c, MG_BOOKING_RES_SITE, ids, s->nsites, from, to, r, d);
-    for (size_t i = 0; i < s->nsites; i++) {
-        s->sites[i].rules = r[i];
-        if (rc == 0 && hours_get(&s->cache, s->sites[i].hours, s->sites[i].flags,
-                                 &s->sites[i].rules.hours))
-            rc = OOM(d);
-        if (rc == 0 && rules_free_cached(&s->cache, &s->sites[i].rules, from, to,
-                                         &s->sites[i].free, &scratch))
-            rc = OOM(d);
-    }
+    int rc = next_load_window(c, s, from, to, d);
     if (rc < 0)
-        goto out;
-    /* Devices: their own free spans within their site's. */
-    for (size_t i = 0; i < s->ndevices; i++)
-        ids[i] = s->devices[i].id;
-    memset(r, 0, most * sizeof *r);
-    rc = mg_booking_rules_load(c, MG_BOOKING_RES_DEVICE, ids, s->ndevices, from, to, r, d);
-    for (size_t i = 0; i < s->ndevices; i++) {
+        return rc;
+    /* Sites. */
+    for (size_t i = 0; i < s->nsites && rc == 0; i++) {
+        if (hours_get(&s->cache, s->sites[i].hours, s->sites[i].flags, &s->sites[i].rules.hours) ||
+            rules_free_cached(&s->cache, &s->sites[i].rules, from, to, &s->sites[i].free,
+                              &scratch))
+            rc = OOM(d);
+    }
+    /* Devices: their own free spans within their site's. A device without
+     * hours of its own follows its site's calendar, exceptions included:
+     * its own rules are then always open. */
+    for (size_t i = 0; i < s->ndevices && rc == 0; i++) {
         q_device *x = &s->devices[i];
         q_site *site = &s->sites[x->site];
-        x->rules = r[i];
-        /* A device without hours of its own follows its site's calendar,
-         * exceptions included: its own rules are then always open. */
-        if (rc == 0 && hours_get(&s->cache, x->hours ? x->hours : "24/7", site->flags,
-                                 &x->rules.hours))
-            rc = OOM(d);
         mg_spans_clear(&tmp);
-        if (rc == 0 && (rules_free_cached(&s->cache, &x->rules, from, to, &tmp, &scratch) ||
-                        intersect(&tmp, &site->free, &x->free)))
+        if (hours_get(&s->cache, x->hours ? x->hours : "24/7", site->flags, &x->rules.hours) ||
+            rules_free_cached(&s->cache, &x->rules, from, to, &tmp, &scratch) ||
+            intersect(&tmp, &site->free, &x->free))
             rc = OOM(d);
     }
-    if (rc < 0)
-        goto out;
     /* Teleconsultants. */
-    for (size_t i = 0; i < s->ntcs; i++)
-        ids[i] = s->tcs[i].id;
-    memset(r, 0, most * sizeof *r);
-    rc = mg_booking_rules_load(c, MG_BOOKING_RES_TELECONSULTANT, ids, s->ntcs, from, to, r, d);
-    for (size_t i = 0; i < s->ntcs; i++) {
-        s->tcs[i].rules = r[i];
-        if (rc == 0 && hours_get(&s->cache, s->tcs[i].hours, 0, &s->tcs[i].rules.hours))
-            rc = OOM(d);
-        if (rc == 0 && rules_free_cached(&s->cache, &s->tcs[i].rules, from, to, &s->tcs[i].free,
-                                         &scratch))
+    for (size_t i = 0; i < s->ntcs && rc == 0; i++) {
+        if (hours_get(&s->cache, s->tcs[i].hours, 0, &s->tcs[i].rules.hours) ||
+            rules_free_cached(&s->cache, &s->tcs[i].rules, from, to, &s->tcs[i].free, &scratch))
             rc = OOM(d);
     }
-    if (rc < 0)
-        goto out;
     /* Assistants. */
-    for (size_t i = 0; i < s->nassistants; i++)
-        ids[i] = s->assistants[i].id;
-    memset(r, 0, most * sizeof *r);
-    rc = mg_booking_rules_load(c, MG_BOOKING_RES_ASSISTANT, ids, s->nassistants, from, to, r, d);
-    for (size_t i = 0; i < s->nassistants; i++) {
+    for (size_t i = 0; i < s->nassistants && rc == 0; i++) {
         q_assistant *x = &s->assistants[i];
-        x->rules = r[i];
-        if (rc == 0 && hours_get(&s->cache, x->hours, s->sites[x->site].flags, &x->rules.hours))
-            rc = OOM(d);
-        if (rc == 0 && rules_free_cached(&s->cache, &x->rules, from, to, &x->free, &scratch))
+        if (hours_get(&s->cache, x->hours, s->sites[x->site].flags, &x->rules.hours) ||
+            rules_free_cached(&s->cache, &x->rules, from, to, &x->free, &scratch))
             rc = OOM(d);
     }
-out:
     mg_spans_free(&tmp);
     mg_spans_free(&scratch);
-    free(ids);
-    free(r);
     return rc;
 }
 
