@@ -13,7 +13,8 @@
 //      day's reminder list (as the command line prints it), a maintenance
 //      block over a booking, listed as affected;
 //   4. the general practice teleconsultant: their appointments, none of the
-//      specialist's, no phone number (the sites do not share it), the
+//      specialist's (booked by the command line at Fanjeaux and at Bram, a
+//      site both serve), no phone number (the sites do not share it), the
 //      calendar feed (text/calendar);
 //   5. the owner's manager: the network, the usage (the command line's
 //      figures), its XLSX, the map.
@@ -330,6 +331,10 @@ test('telehealth equipment: the public books and cancels on a phone, the host ru
   const tomorrow = addDays(paris().day, 1);
   const special = cliBook(siteB.id, SPECIALIST, 'specialist', `${tomorrow}T15:30`);
   assert.equal(special.start, `${tomorrow}T15:30`, 'the specialist slot asked for');
+  // And a specialist's booking at Bram too, a site the general practice
+  // serves: only the teleconsultant, not the site, tells it apart.
+  const specialAtA = cliBook(siteA.id, SPECIALIST, 'specialist', `${tomorrow}T16:30`);
+  assert.equal(specialAtA.start, `${tomorrow}T16:30`, 'the specialist slot at Bram asked for');
   const early = cliBook(siteA.id, TOMORROW, 'gp', `${tomorrow}T10:00`);
   assert.equal(early.start, `${tomorrow}T10:00`, 'the general practice slot asked for');
 
@@ -423,9 +428,11 @@ test('telehealth equipment: the public books and cancels on a phone, the host ru
     assert.ok(!tcText.includes(who.phone), `no phone number on the page: ${who.phone}`);
     assert.ok(!tcText.includes(who.person), `no person on the page: ${who.person}`);
   }
-  assert.ok(!tcText.includes(`Réservation n° ${special.id}`), "not the specialist's booking");
-  assert.ok(!tcText.includes(frWhen(special.start)), "nor its time");
-  assert.ok(!tcText.includes(siteB.name), 'nor its site');
+  for (const other of [special, specialAtA]) {
+    assert.ok(!tcText.includes(`Réservation n° ${other.id}`), `not the specialist's booking ${other.id}`);
+    assert.ok(!tcText.includes(frWhen(other.start)), `nor its time ${other.start}`);
+  }
+  assert.ok(!tcText.includes(siteB.name), "nor the specialist's site at Fanjeaux");
   assert.ok(appts.some((r) => r['Date et heure'].startsWith(`${frWhen(early.start)} – `)),
     'tomorrow\'s general practice booking is theirs');
   // The calendar feed.
