@@ -56,11 +56,12 @@ enum {
 
 /* --- Time ---------------------------------------------------------------------------------- */
 
-/* "10 h 30", Paris civil time. */
+/* "10 h 30", Paris civil time, with no-break spaces (a time is never cut
+ * across lines). */
 static void put_hm(mg_buf *b, int64_t minute)
 {
     mg_oh_instant t = mg_booking_local(minute);
-    mg_buf_printf(b, "%d h %02d", t.minute / 60, t.minute % 60);
+    mg_buf_printf(b, "%d\u00a0h\u00a0%02d", t.minute / 60, t.minute % 60);
 }
 
 static void hm_text(int64_t minute, char out[static 16])
@@ -225,12 +226,23 @@ static void put_phone(mg_buf *b, const char *e164)
         mg_buf_puts(b, "—");
         return;
     }
-    char shown[32];
+    char shown[32], kept[64];
     mg_booking_phone_display(e164, shown);
+    /* No-break spaces between the pairs of digits: a number on one line. */
+    size_t n = 0;
+    for (const char *p = shown; *p && n + 3 < sizeof kept; p++) {
+        if (*p == ' ') {
+            kept[n++] = '\xc2';
+            kept[n++] = '\xa0';
+        } else {
+            kept[n++] = *p;
+        }
+    }
+    kept[n] = 0;
     mg_buf_puts(b, "<a href=\"tel:");
     mg_html_attr(b, e164);
     mg_buf_puts(b, "\">");
-    mg_html_text(b, shown);
+    mg_html_text(b, kept);
     mg_buf_puts(b, "</a>");
 }
 
@@ -397,9 +409,8 @@ static const web_field walkin_fields[] = {
                  .required = true, .max = 30, .input_type = "tel",
                  .hint = "Pour la prévenir d'un imprévu, par exemple 06 12 34 56 78.",
                  .autocomplete = "off"},
-    /* A select always holds a value: not marked required (absent, it is
-     * general practice). */
-    [W_KIND] = {.name = "kind", .label = "Consultation", .kind = WEB_FIELD_SELECT},
+    [W_KIND] = {.name = "kind", .label = "Consultation", .kind = WEB_FIELD_SELECT,
+                .required = true},
 };
 
 /* The consultation kinds offered at a site: the <option>s of W_KIND. */
@@ -1006,7 +1017,7 @@ static void free_slots(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
         for (size_t i = 0; i < n && shown < SLOTS_SHOWN_MAX; i++) {
             if (s[i].start >= dd->end)
                 break;
-            mg_buf_puts(b, shown++ ? "<li>" : "<ul class=\"inline\"><li>");
+            mg_buf_puts(b, shown++ ? ", " : "<p>");
             put_hm(b, s[i].start);
             const char *dn = device_name(dd->devices, dd->ndevices, s[i].device_id);
             if (dd->ndevices > 1 && *dn) {
@@ -1014,9 +1025,8 @@ static void free_slots(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
                 mg_html_text(b, dn);
                 mg_buf_puts(b, ")");
             }
-            mg_buf_puts(b, "</li>");
         }
-        mg_buf_puts(b, shown ? "</ul>\n" : "<p>Plus aucun créneau libre ce jour.</p>\n");
+        mg_buf_puts(b, shown ? ".</p>\n" : "<p>Plus aucun créneau libre ce jour.</p>\n");
         free(s);
     }
     mg_buf_puts(b, "</section>\n");
@@ -1130,18 +1140,13 @@ static int day_page(web_ctx *ctx)
     mg_buf_puts(b, "</small></h1>\n");
     if (v.s.is_example)
         mg_buf_puts(b, "<p><span class=\"tag\">exemple</span> Ce site est un exemple.</p>\n");
-    mg_buf_puts(b, "<nav aria-label=\"Jours\"><ul class=\"inline\"><li>");
+    mg_buf_puts(b, "<nav class=\"pagination\" aria-label=\"Jours\">");
     day_link(b, v.s.site_id, prev_day(start), "Jour précédent", "prev");
-    mg_buf_puts(b, "</li><li>");
     if (!today)
         day_link(b, v.s.site_id, day_start_of(dd.now), "Aujourd'hui", NULL);
-    else
-        mg_buf_puts(b, "Aujourd'hui");
-    mg_buf_puts(b, "</li><li>");
     day_link(b, v.s.site_id, next_day(start), "Jour suivant", "next");
-    mg_buf_puts(b, "</li><li>");
     mg_html_link_id(b, "/equipements/sites/", v.s.site_id, "/rappels");
-    mg_buf_puts(b, "Rappels de demain</a></li></ul></nav>\n");
+    mg_buf_puts(b, "Rappels de demain</a></nav>\n");
 
     /* The walk-in just booked (?recu=ID), said once back on the page. */
     int64_t recu = 0;
@@ -1528,18 +1533,18 @@ static int reminders_page(web_ctx *ctx)
     mg_buf_puts(b, " : les rendez-vous à rappeler la veille, par un appel ou un SMS envoyé "
                    "par vos propres moyens (maillage n'envoie pas de SMS). Cette page "
                    "s'imprime telle quelle.</p>\n");
-    mg_buf_puts(b, "<nav aria-label=\"Jours\"><ul class=\"inline\"><li>");
+    mg_buf_puts(b, "<nav class=\"pagination\" aria-label=\"Jours\">");
     {
         char path[PAGE_PATH], day[11];
         site_path(path, v.s.site_id, "/rappels");
         iso_day(prev_day(start), day);
         mg_buf_puts(b, "<a rel=\"prev\" href=\"");
         mg_html_href(b, path, (const char *[]){"jour", day, NULL}, NULL);
-        mg_buf_puts(b, "\">Jour précédent</a></li><li>");
+        mg_buf_puts(b, "\">Jour précédent</a>");
         iso_day(next_day(start), day);
         mg_buf_puts(b, "<a rel=\"next\" href=\"");
         mg_html_href(b, path, (const char *[]){"jour", day, NULL}, NULL);
-        mg_buf_puts(b, "\">Jour suivant</a></li></ul></nav>\n");
+        mg_buf_puts(b, "\">Jour suivant</a></nav>\n");
     }
     size_t shown = 0;
     for (size_t k = 0; k < n; k++) {

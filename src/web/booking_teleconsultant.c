@@ -55,7 +55,7 @@ static void put_when(mg_buf *b, int64_t minute)
 static void put_hm(mg_buf *b, int64_t minute)
 {
     mg_oh_instant t = mg_booking_local(minute);
-    mg_buf_printf(b, "%d h %02d", t.minute / 60, t.minute % 60);
+    mg_buf_printf(b, "%d\u00a0h\u00a0%02d", t.minute / 60, t.minute % 60);
 }
 
 static void next_day_start(int64_t minute, int64_t *out)
@@ -140,12 +140,22 @@ static void alert(mg_buf *b, const char *msg)
 
 static void put_phone(mg_buf *b, const char *e164)
 {
-    char shown[32];
+    char shown[32], kept[64];
     mg_booking_phone_display(e164, shown);
+    size_t n = 0; /* no-break spaces: a number on one line */
+    for (const char *p = shown; *p && n + 3 < sizeof kept; p++) {
+        if (*p == ' ') {
+            kept[n++] = '\xc2';
+            kept[n++] = '\xa0';
+        } else {
+            kept[n++] = *p;
+        }
+    }
+    kept[n] = 0;
     mg_buf_puts(b, "<a href=\"tel:");
     mg_html_attr(b, e164);
     mg_buf_puts(b, "\">");
-    mg_html_text(b, shown);
+    mg_html_text(b, kept);
     mg_buf_puts(b, "</a>");
 }
 
