@@ -195,6 +195,7 @@ async function logIn(who, account) {
   await page.locator('#connexion-password').fill(account.password);
   await clickAndWait(page, page.getByRole('button', { name: 'Se connecter' }));
   assert.notEqual(new URL(page.url()).pathname, '/connexion', `${who}: logged in`);
+  await axe(page, `the page after logging in (${who})`);
   return page;
 }
 
@@ -376,7 +377,7 @@ test('telehealth equipment: the public books and cancels on a phone, the host ru
   await host.getByLabel('Consultation (obligatoire)', { exact: true }).selectOption('gp');
   await submit(host, host.getByRole('button', { name: 'Recevoir maintenant' }), 'the day after a walk-in');
   const noticeText = norm(await host.locator('[role="status"]').first().innerText());
-  const nm = noticeText.match(new RegExp(`^Rendez-vous enregistré pour ${WALK_IN.person.replace('.', '\\.')} à (\\d+) h (\\d{2}) \\((.+)\\)\\.$`));
+  const nm = noticeText.match(new RegExp(`^Rendez-vous enregistré pour ${WALK_IN.person.replace(/\./g, '\\.')} à (\\d+) h (\\d{2}) \\((.+)\\)\\.$`));
   assert.ok(nm, `the walk-in's notice: ${noticeText}`);
   const walkInHm = `${nm[1].padStart(2, '0')}:${nm[2]}`;
   rows = await tableObjects(host, deviceCaption);

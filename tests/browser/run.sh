@@ -221,7 +221,8 @@ fi
 
 # --- booking.test.mjs: a network of telehealth equipment (issue 17) ------
 # An owner (a Département "(exemple)"); two structures "(exemple)" of the
-# directory open at any hour, in Bram and Fanjeaux (the demo's Aude), made
+# directory open at any hour, the town halls of Bram and Fanjeaux (the
+# demo's Aude; town halls, which the finder's pharmacies never meet), made
 # sites of its network by `maillage booking import`: a cabin at Bram, a
 # cart at Fanjeaux, neither sharing the phone with teleconsultants; two
 # teleconsultant organisations "(exemple)", the first for general practice,
@@ -239,7 +240,7 @@ MG_BOOKING_MAILLAGE="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 export MG_BOOKING_MAILLAGE
 booking_setup() {
     local site_a_name="Mairie de Bram, salle de téléconsultation (exemple)"
-    local site_b_name="Pharmacie du Razès à Fanjeaux (exemple)"
+    local site_b_name="Mairie de Fanjeaux, salle du Razès (exemple)"
     local tc1_label="Médecins généralistes du réseau d'essai (exemple)"
     local tc2_label="Dermatologie du réseau d'essai (exemple)"
     local owner tc1_org tc2_org site_a site_b tc1 tc2
@@ -252,9 +253,9 @@ booking_setup() {
          "code_postal": "11150", "code_insee": "11049", "commune": "Bram",
          "horaires_accueil": "24/7", "maillage_categorie": "town_hall"},
         {"source": "essai-reservation", "id": "essai-resa-fanjeaux", "nom": a[1],
-         "date_maj": "2026-11-01", "adresse": "2 rue du Razès (exemple)",
+         "date_maj": "2026-11-01", "adresse": "1 place de la Mairie (exemple)",
          "code_postal": "11270", "code_insee": "11136", "commune": "Fanjeaux",
-         "horaires_accueil": "24/7", "maillage_categorie": "pharmacy"}]},
+         "horaires_accueil": "24/7", "maillage_categorie": "town_hall"}]},
         ensure_ascii=False, indent=1))' "$site_a_name" "$site_b_name" \
         >"$tmp/booking-structures.json" || return 1
     "$bin" directory import --database "$database" "$tmp/booking-structures.json" || return 1
@@ -263,7 +264,7 @@ booking_setup() {
         echo "site;essai-resa-bram;initials;non;;;;;;;;;;;"
         echo "site;essai-resa-fanjeaux;initials;non;;;;;;;;;;;"
         echo "device;essai-resa-bram;;;cabin;Cabine de la mairie de Bram (exemple);stethoscope otoscope;;non;;;;;;"
-        echo "device;essai-resa-fanjeaux;;;cart;Chariot de la pharmacie de Fanjeaux (exemple);stethoscope;;non;;;;;;"
+        echo "device;essai-resa-fanjeaux;;;cart;Chariot de la mairie de Fanjeaux (exemple);stethoscope;;non;;;;;;"
         echo "teleconsultant;;;;;;;;;;$tc1_org;$tc1_label;24/7;gp:20;essai-resa-bram essai-resa-fanjeaux"
         echo "teleconsultant;;;;;;;;;;$tc2_org;$tc2_label;24/7;specialist:30;essai-resa-bram essai-resa-fanjeaux"
     } >"$tmp/booking-network.csv"
