@@ -18,9 +18,10 @@
  * Rights (MG_AUTH_OBJ_BOOKING_SITE: organisation the site, viewers its
  * network's owner): the pages VIEW, every change and the maintenance page
  * EDIT. A booking or a device is reached through its site's rights, so
- * another site's is the 404 of one that does not exist. The host never
- * sees the booking's code: only its hash is kept, and the host needs
- * none. A refused form comes back, status 400, with what was typed and
+ * another site's is the 404 of one that does not exist. The host sees the
+ * booking's code (the person may give it at the desk; the teleconsultant
+ * finds the appointment by it) until it is purged with the person and the
+ * phone. A refused form comes back, status 400, with what was typed and
  * each sentence beside its field; a success answers 303.
  */
 #include <stdio.h>
@@ -934,7 +935,7 @@ static void device_day(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
         mg_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Heure</th>"
                        "<th scope=\"col\">Personne</th><th scope=\"col\">Téléphone</th>"
                        "<th scope=\"col\">Consultation</th><th scope=\"col\">Téléconsultant</th>"
-                       "<th scope=\"col\">Référence</th><th scope=\"col\">État</th>");
+                       "<th scope=\"col\">Code</th><th scope=\"col\">État</th>");
         if (v->may_edit)
             mg_buf_puts(b, "<th scope=\"col\">Actions</th>");
         mg_buf_puts(b, "</tr></thead><tbody>\n");
@@ -956,7 +957,13 @@ static void device_day(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
             mg_html_text(b, mg_booking_kind_label(bk->kind));
             mg_buf_puts(b, "</td><td>");
             mg_html_text(b, bk->teleconsultant_label);
-            mg_buf_printf(b, "</td><td>n° %lld</td><td>", (long long)bk->id);
+            if (bk->code[0]) {
+                mg_buf_puts(b, "</td><td><code>");
+                mg_html_text(b, bk->code);
+                mg_buf_puts(b, "</code></td><td>");
+            } else {
+                mg_buf_printf(b, "</td><td>n° %lld</td><td>", (long long)bk->id);
+            }
             mg_html_text(b, mg_booking_state_label(bk->state));
             mg_buf_puts(b, "</td>");
             if (v->may_edit) {

@@ -4,8 +4,9 @@
  * consultation kind, the booking's reference; the person and the phone
  * number only where the site shares the phone with teleconsultants — and
  * nothing else), the weekly availability, the absences, and the secret
- * link of the calendar feed; the feed itself at /teleconsultants/flux/
- * {token} (iCalendar, booking/ical.h), public, the token being the
+ * link of the calendar feed; the feed itself at /teleconsultants/agenda.ics
+ * ?jeton=TOKEN (iCalendar, booking/ical.h; in the query, whose values the
+ * access log leaves out, not in the path), public, the token being the
  * capability.
  *
  * Rights (MG_AUTH_OBJ_TELECONSULTANT, organisation the teleconsultant's):
@@ -352,7 +353,7 @@ static void appointments(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
             mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Rendez-vous à venir</caption>"
                            "<thead><tr><th scope=\"col\">Date et heure</th>"
                            "<th scope=\"col\">Site</th><th scope=\"col\">Appareil</th>"
-                           "<th scope=\"col\">Consultation</th><th scope=\"col\">Référence</th>"
+                           "<th scope=\"col\">Consultation</th><th scope=\"col\">Code</th>"
                            "<th scope=\"col\">Personne</th><th scope=\"col\">Téléphone</th>"
                            "</tr></thead><tbody>\n");
         mg_buf_printf(b, "<tr id=\"rdv-%lld\"><th scope=\"row\">", (long long)x->id);
@@ -370,7 +371,15 @@ static void appointments(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now)
         mg_html_text(b, x->device_name);
         mg_buf_puts(b, "</td><td>");
         mg_html_text(b, mg_booking_kind_label(x->kind));
-        mg_buf_printf(b, "</td><td>Réservation n° %lld</td><td>", (long long)x->id);
+        /* The code the person was given: the teleconsultant finds the
+         * appointment by it in the provider's own system. */
+        if (x->code[0]) {
+            mg_buf_puts(b, "</td><td><code>");
+            mg_html_text(b, x->code);
+            mg_buf_puts(b, "</code></td><td>");
+        } else {
+            mg_buf_printf(b, "</td><td>Réservation n° %lld</td><td>", (long long)x->id);
+        }
         /* The person and the phone only where the site chose to share
          * them with teleconsultants (the phone is "" otherwise already). */
         bool share = site_shares(ctx, &sc, x->site_id);
@@ -627,7 +636,7 @@ static int feed_post(web_ctx *ctx)
                    "d'agenda</label><br><input id=\"lien-agenda\" type=\"text\" readonly "
                    "size=\"80\" value=\"");
     mg_html_attr(b, base);
-    mg_buf_puts(b, "/teleconsultants/flux/");
+    mg_buf_puts(b, "/teleconsultants/agenda.ics?jeton=");
     mg_html_attr(b, token);
     mg_buf_puts(b, "\"></p>\n<p>");
     mg_html_link_id(b, "/teleconsultants/", v.t.id, NULL);
@@ -638,7 +647,7 @@ static int feed_post(web_ctx *ctx)
     return web_done(ctx);
 }
 
-/* --- GET /teleconsultants/flux/{token} ------------------------------------------------------- */
+/* --- GET /teleconsultants/agenda.ics?jeton=TOKEN ---------------------------------------------- */
 
 static bool token_shape(const char *t)
 {
@@ -655,7 +664,7 @@ static bool token_shape(const char *t)
 
 static int feed_get(web_ctx *ctx)
 {
-    const char *token = mg_http_path_param(ctx->req, "token");
+    const char *token = mg_http_param(ctx->req, "jeton");
     if (!token_shape(token)) {
         mg_http_error(ctx->req, ctx->res, 404, FEED_NOT_FOUND);
         return MG_OK;
@@ -683,7 +692,7 @@ static int feed_get(web_ctx *ctx)
 }
 
 const web_route web_routes_booking_teleconsultant[] = {
-    {"GET", "/teleconsultants/flux/{token}", feed_get, WEB_ANYONE, 0},
+    {"GET", "/teleconsultants/agenda.ics", feed_get, WEB_ANYONE, 0},
     {"GET", "/teleconsultants/{id}", page_get, WEB_ANYONE, 0},
     {"POST", "/teleconsultants/{id}/disponibilites", availability_post, WEB_ANYONE, 0},
     {"POST", "/teleconsultants/{id}/absences", absence_post, WEB_ANYONE, 0},

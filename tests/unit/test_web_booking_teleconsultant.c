@@ -76,6 +76,19 @@ static void test_own_appointments_only(void **state)
     /* Another doctor's appointment: nothing of it. */
     assert_null(strstr(t, "C. C."));
     assert_null(strstr(t, "06 22 33 44 03"));
+    /* The code of each of its appointments (handed over to the provider's
+     * system), whether the site shares phones or not; not the other's. */
+    const int64_t ids[] = {at_a, at_b, other};
+    for (size_t k = 0; k < 3; k++) {
+        mg_booking bk;
+        mg_diag d = {{0}};
+        assert_int_equal(mg_booking_get(app->db, ids[k], &bk, &d), 0);
+        assert_int_equal(strlen(bk.code), MG_BOOKING_CODE_SIZE - 1);
+        if (k < 2)
+            assert_non_null(strstr(t, bk.code));
+        else
+            assert_null(strstr(t, bk.code));
+    }
     /* Site, device, kind. */
     assert_non_null(strstr(t, "Cabine A (exemple)"));
     assert_non_null(strstr(t, "Consultation de médecine générale"));
@@ -188,12 +201,12 @@ static void test_availability_and_absences(void **state)
     free(s);
 }
 
-/* The token in the feed link of a page ("/teleconsultants/flux/TOKEN\""). */
+/* The token in the feed link of a page ("/teleconsultants/agenda.ics?jeton=TOKEN\""). */
 static void token_of(const char *page, char out[64])
 {
-    const char *p = strstr(page, "/teleconsultants/flux/");
+    const char *p = strstr(page, "/teleconsultants/agenda.ics?jeton=");
     assert_non_null(p);
-    p += strlen("/teleconsultants/flux/");
+    p += strlen("/teleconsultants/agenda.ics?jeton=");
     size_t n = 0;
     while (p[n] && p[n] != '"' && n < 63)
         n++;
@@ -226,7 +239,7 @@ static void test_feed(void **state)
 
     /* The feed: public, the token is the capability. */
     char feed[128];
-    snprintf(feed, sizeof feed, "/teleconsultants/flux/%s", token);
+    snprintf(feed, sizeof feed, "/teleconsultants/agenda.ics?jeton=%s", token);
     r = bh_as(NULL, "GET", feed, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(r.content_type);
@@ -240,9 +253,9 @@ static void test_feed(void **state)
     char wrong[64];
     snprintf(wrong, sizeof wrong, "%s", token);
     wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
-    snprintf(feed, sizeof feed, "/teleconsultants/flux/%s", wrong);
+    snprintf(feed, sizeof feed, "/teleconsultants/agenda.ics?jeton=%s", wrong);
     bh_expect(NULL, "GET", feed, NULL, 404);
-    bh_expect(NULL, "GET", "/teleconsultants/flux/abc", NULL, 404);
+    bh_expect(NULL, "GET", "/teleconsultants/agenda.ics?jeton=abc", NULL, 404);
     /* A new link retires the old one. */
     r = bh_as(&net.doctor, "POST", path, "");
     assert_int_equal(r.status, 200);
@@ -250,9 +263,9 @@ static void test_feed(void **state)
     token_of(bh_text(&r), token2);
     mg_http_response_free(&r);
     assert_string_not_equal(token, token2);
-    snprintf(feed, sizeof feed, "/teleconsultants/flux/%s", token);
+    snprintf(feed, sizeof feed, "/teleconsultants/agenda.ics?jeton=%s", token);
     bh_expect(NULL, "GET", feed, NULL, 404);
-    snprintf(feed, sizeof feed, "/teleconsultants/flux/%s", token2);
+    snprintf(feed, sizeof feed, "/teleconsultants/agenda.ics?jeton=%s", token2);
     bh_expect(NULL, "GET", feed, NULL, 200);
 }
 
