@@ -436,6 +436,7 @@ test('telehealth equipment: the public books and cancels on a phone, the host ru
   assert.ok(!tcText.includes(siteB.name), "nor the specialist's site at Fanjeaux");
   assert.ok(appts.some((r) => r['Date et heure'].startsWith(`${frWhen(early.start)} – `)),
     'tomorrow\'s general practice booking is theirs');
+  await shoot(tc, 'booking-teleconsultant');
   // The calendar feed.
   await submit(tc, tc.getByRole('button', { name: /lien d'agenda$/ }), 'the calendar link');
   const feed = await tc.locator('#lien-agenda').inputValue();
@@ -492,7 +493,17 @@ test('telehealth equipment: the public books and cancels on a phone, the host ru
   const cart = want.find((w) => w.lieu === siteB.name).equipement;
   assert.equal(sum(cabin, 'Annulations'), 1, 'one cancellation at Bram');
   assert.equal(sum(cabin, 'Sans rendez-vous'), 1, 'one walk-in at Bram');
-  assert.ok(sum(cart, 'Réservations') >= 1, "the specialist's booking at Fanjeaux");
+  // Bookings not cancelled: at Bram the kept one, the walk-in, tomorrow's
+  // and the specialist's (3 × 20 + 30 minutes); at Fanjeaux the specialist's.
+  assert.equal(sum(cabin, 'Réservations'), 4, 'four bookings at Bram');
+  assert.equal(sum(cart, 'Réservations'), 1, "the specialist's booking at Fanjeaux");
+  const hours = (dev, col) => usage.filter((r) => r.Appareil === dev)
+    .reduce((s, r) => s + Number(r[col].replace(/ /g, '').replace(',', '.')), 0);
+  assert.ok(Math.abs(hours(cabin, 'Heures réservées') - 1.5) < 0.051, 'an hour and a half booked at Bram');
+  assert.ok(Math.abs(hours(cart, 'Heures réservées') - 0.5) < 0.051, 'half an hour booked at Fanjeaux');
+  // Both open at any hour: the cabin three hours less, its maintenance.
+  assert.ok(Math.abs(hours(cart, 'Heures ouvertes') - hours(cabin, 'Heures ouvertes') - 3) < 0.051,
+    'the maintenance block takes three hours off the cabin');
   await shoot(owner, 'booking-usage');
   // The workbook.
   const xlsxHref = await owner.getByRole('link', { name: /tableur XLSX/ }).getAttribute('href');
