@@ -51,6 +51,7 @@ static const char DAY_REFUSED[] =
 
 enum {
     WALKIN_TRIES = 3,       /* a walk-in's slot taken meanwhile: the next one, this many times */
+    WALKIN_WAIT_MIN = 120,  /* a walk-in is offered the next free slot starting this soon */
     SLOTS_SHOWN_MAX = 96,   /* free slots of a day shown per consultation kind */
     PAGE_PATH = 128,
 };
@@ -1172,7 +1173,7 @@ static int day_page(web_ctx *ctx)
     if (v.may_edit && today && dd.nkinds && v.s.active) {
         mg_buf_puts(b, "<section aria-labelledby=\"sur-place\"><h2 id=\"sur-place\">Recevoir "
                        "une personne sans rendez-vous</h2>\n<p>Le prochain créneau libre "
-                       "d'aujourd'hui lui est réservé aussitôt.</p>\n");
+                       "dans les deux heures lui est réservé aussitôt.</p>\n");
         walkin_render(b, ctx, &v, &dd.kinds, NULL);
         mg_buf_puts(b, "</section>\n");
     }
@@ -1222,7 +1223,8 @@ static int walkin_post(web_ctx *ctx)
     mg_diag d = {{0}};
     if (in.nerrors == 0) {
         int64_t site = v.s.site_id, now = mg_booking_now();
-        int64_t end = next_day(day_start_of(now));
+        /* A person at the desk waits at most WALKIN_WAIT_MIN, across midnight too. */
+        int64_t end = now + WALKIN_WAIT_MIN;
         for (int attempt = 0; attempt < WALKIN_TRIES; attempt++) {
             mg_booking_slot_query q = {.site_ids = &site,
                                        .nsites = 1,
@@ -1242,8 +1244,8 @@ static int walkin_post(web_ctx *ctx)
             if (!n || s[0].start >= end) {
                 free(s);
                 web_form_refuse(&in, "kind",
-                                "Plus aucun créneau libre aujourd'hui pour cette consultation : "
-                                "proposez un rendez-vous un autre jour.");
+                                "Aucun créneau libre dans les deux heures pour cette "
+                                "consultation : proposez un rendez-vous plus tard.");
                 break;
             }
             mg_booking_input bi = {.site_id = site,
@@ -1286,8 +1288,8 @@ static int walkin_post(web_ctx *ctx)
     }
     walkin_arg w = {&v, &offered};
     int rc = refused_page(ctx, &v, "Recevoir maintenant",
-                          "Le prochain créneau libre d'aujourd'hui est réservé pour la "
-                          "personne présente.",
+                          "Le prochain créneau libre dans les deux heures est réservé pour "
+                          "la personne présente.",
                           walkin_form, &w, &in);
     site_view_clear(&v);
     return rc;

@@ -440,8 +440,10 @@ test('telehealth equipment: the public books and cancels on a phone, the host ru
   // The calendar feed.
   await submit(tc, tc.getByRole('button', { name: /lien d'agenda$/ }), 'the calendar link');
   const feed = await tc.locator('#lien-agenda').inputValue();
-  const feedPath = new URL(feed).pathname;
-  assert.match(feedPath, /^\/teleconsultants\/flux\/[A-Za-z0-9_-]{20,}$/);
+  const feedUrl = new URL(feed);
+  assert.equal(feedUrl.pathname, '/teleconsultants/agenda.ics');
+  assert.match(feedUrl.searchParams.get('jeton') || '', /^[A-Za-z0-9_-]{43}$/);
+  const feedPath = feedUrl.pathname + feedUrl.search;
   const ics = await tc.request.get(BASE + feedPath);
   assert.equal(ics.status(), 200);
   assert.match(ics.headers()['content-type'], /^text\/calendar/);
