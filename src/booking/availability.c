@@ -1268,13 +1268,16 @@ static int next_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return OOM(d);
     for (size_t i = 0; i < s->nsites; i++)
         s->site_left[i] = q->per_site > 0 ? q->per_site : SIZE_MAX;
-    /* By growing windows (a day, then two, four…): the earliest slots are
-     * usually in the first, and the claims and hours of the rest of the
-     * horizon are then never read. A window's rules are loaded for the
-     * longest consultation past its end, so a slot starting in it is seen
-     * whole; every slot of a window is later than those of the one before. */
+    /* By growing windows (a day, a day, then two, four…): the earliest
+     * slots are usually in the first, and the bookings and hours of the
+     * rest of the horizon are then never read; the second is a day too, as
+     * a query that starts on a closed day (a Sunday) usually finds its
+     * slots on the next. A window's rules are loaded for the longest
+     * consultation past its end, so a slot starting in it is seen whole;
+     * every slot of a window is later than those of the one before. */
     int64_t len = 1440;
-    for (int64_t a = from; a < until && rc == 0 && s->n < q->limit; a += len, len *= 2) {
+    for (int64_t a = from, k = 0; a < until && rc == 0 && s->n < q->limit;
+         a += len, len = k++ > 0 ? len * 2 : len) {
         int64_t b = a + len < until ? a + len : until;
         next_rules_reset(s);
         rc = next_load_rules(c, s, a, b + MG_BOOKING_DURATION_MAX_MIN, d);
