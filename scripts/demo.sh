@@ -127,9 +127,11 @@ fi
 # slots (initials, phone numbers of ARCEP's range for fiction); rows in
 # out/demo-teleconsultation-import.csv.
 if [ -n "${org:-}" ]; then
+    tc_org=
     while IFS='|' read -r kind name; do
-        build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
-            --name "$name" >/dev/null
+        id=$(build/maillage organisation add --database out/maillage.sqlite --kind "$kind" \
+            --name "$name")
+        tc_org=${tc_org:-$id} # the general practice's, first of the file
     done < <(grep -v '^#' data/demo/booking/organisations.txt)
     build/maillage booking import --database out/maillage.sqlite --owner "$org" --example \
         data/demo/booking/reseau-aude-exemple.csv >out/demo-teleconsultation-import.csv
@@ -146,6 +148,19 @@ if [ -n "${org:-}" ]; then
 4|followup|E. F.|06 39 98 00 13
 4|gp|G. H.|06 39 98 00 14
 BOOKINGS
+    # A host of the cabin's site (the town hall of Bram) and a teleconsultant of the
+    # general practice's organisation: roles, no person.
+    demo_account() { # EMAIL NAME ORG ROLE LABEL
+        local pw
+        pw=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
+        printf '%s\n' "$pw" | build/maillage user add --database out/maillage.sqlite \
+            --email "$1" --name "$2" --organisation "$3" --role "$4" --password-file - >/dev/null
+        printf '%-28s %-22s %s\n' "$1" "$pw" "$5" >>"$accounts"
+    }
+    demo_account hote@demo.invalid "Accueil de la mairie de Bram (exemple)" "$(demo_site 2)" \
+        host "host (mairie de Bram, exemple)"
+    demo_account teleconsultation@demo.invalid "Téléconsultation (exemple)" "$tc_org" \
+        teleconsultant "teleconsultant (exemple)"
     echo "Teleconsultation: the example network of the Aude (data/demo/booking) and $n_booked example bookings."
 fi
 # --- The shared telehealth equipment (issue 17): end ------------------------------------
