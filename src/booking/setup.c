@@ -291,8 +291,8 @@ static int site_put_body(mg_db_conn *c, void *ctx, mg_diag *d)
                             create ? "create" : "update", changes_array(&ch), ch.n, d);
 }
 
-int mg_booking_site_put(mg_db *db, int64_t by, const mg_booking_site_input *in,
-                        mg_booking_errors *errs, mg_diag *d)
+int mg_booking_site_put_on(mg_db_conn *c, int64_t by, const mg_booking_site_input *in,
+                           mg_booking_errors *errs, mg_diag *d)
 {
     mg_booking_errors local = {0};
     if (!errs)
@@ -307,7 +307,43 @@ int mg_booking_site_put(mg_db *db, int64_t by, const mg_booking_site_input *in,
     if (errs->n > errs0)
         return mg_booking_refuse(errs, d);
     struct site_put_tx t = {by, in, ask, errs, errs0};
-    return mg_db_transaction(db, MG_DB_TX_WRITE, site_put_body, &t, d);
+    return site_put_body(c, &t, d);
+}
+
+/* The arguments of a write run in its own transaction by a thin wrapper of
+ * an …_on function; errs0 resets the refusals when the transaction is run
+ * again. */
+struct own_tx {
+    int64_t by, id, site_id;
+    const void *in;
+    const char *label, *text;
+    bool active;
+    int64_t *id_out;
+    mg_booking_errors *errs;
+    size_t errs0;
+};
+
+static struct own_tx own_tx_of(int64_t by, mg_booking_errors *errs, mg_booking_errors *local)
+{
+    if (!errs)
+        errs = local;
+    return (struct own_tx){.by = by, .errs = errs, .errs0 = errs->n};
+}
+
+static int site_put_own(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct own_tx *t = ctx;
+    t->errs->n = t->errs0;
+    return mg_booking_site_put_on(c, t->by, t->in, t->errs, d);
+}
+
+int mg_booking_site_put(mg_db *db, int64_t by, const mg_booking_site_input *in,
+                        mg_booking_errors *errs, mg_diag *d)
+{
+    mg_booking_errors local = {0};
+    struct own_tx t = own_tx_of(by, errs, &local);
+    t.in = in;
+    return mg_db_transaction(db, MG_DB_TX_WRITE, site_put_own, &t, d);
 }
 
 struct site_get_tx {
@@ -377,6 +413,20 @@ static int list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     }
     mg_db_finalize(q);
     return rc < 0 ? rc : 0;
+}
+
+/* Runs the list t on c (an open transaction) or in its own read transaction. */
+static int list_run(mg_db *db, mg_db_conn *c, struct list_tx *t, mg_db_tx_fn body, void **out,
+                    size_t *n, mg_diag *d)
+{
+    int rc = c ? body(c, t, d) : mg_db_transaction(db, MG_DB_TX_READ, body, t, d);
+    if (rc < 0) {
+        list_reset(t);
+        return rc;
+    }
+    *out = t->v;
+    *n = t->n;
+    return 0;
 }
 
 static void site_clear_v(void *row)
@@ -599,8 +649,9 @@ out:
     return rc;
 }
 
-static int device_put(mg_db *db, int64_t by, int64_t id, const mg_booking_device_input *in,
-                      int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+static int device_put_on(mg_db_conn *c, int64_t by, int64_t id,
+                         const mg_booking_device_input *in, int64_t *id_out,
+                         mg_booking_errors *errs, mg_diag *d)
 {
     mg_booking_errors local = {0};
     if (!errs)
@@ -622,10 +673,35 @@ static int device_put(mg_db *db, int64_t by, int64_t id, const mg_booking_device
         mg_booking_errors_add(errs, "site_id", "lieu de téléconsultation attendu");
     if (errs->n > errs0)
         return mg_booking_refuse(errs, d);
-    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, device_body, &t, d);
+    int rc = device_body(c, &t, d);
     if (rc == 0 && id_out)
         *id_out = t.id_out;
     return rc;
+}
+
+int mg_booking_device_add_on(mg_db_conn *c, int64_t by, const mg_booking_device_input *in,
+                             int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+{
+    if (id_out)
+        *id_out = 0;
+    return device_put_on(c, by, 0, in, id_out, errs, d);
+}
+
+int mg_booking_device_update_on(mg_db_conn *c, int64_t by, int64_t id,
+                                const mg_booking_device_input *in, mg_booking_errors *errs,
+                                mg_diag *d)
+{
+    if (id <= 0)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "aucun équipement n'a ce numéro");
+    return device_put_on(c, by, id, in, NULL, errs, d);
+}
+
+static int device_put_own(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct own_tx *t = ctx;
+    t->errs->n = t->errs0;
+    return t->id ? mg_booking_device_update_on(c, t->by, t->id, t->in, t->errs, d)
+                 : mg_booking_device_add_on(c, t->by, t->in, t->id_out, t->errs, d);
 }
 
 int mg_booking_device_add(mg_db *db, int64_t by, const mg_booking_device_input *in,
@@ -633,7 +709,14 @@ int mg_booking_device_add(mg_db *db, int64_t by, const mg_booking_device_input *
 {
     if (id_out)
         *id_out = 0;
-    return device_put(db, by, 0, in, id_out, errs, d);
+    mg_booking_errors local = {0};
+    struct own_tx t = own_tx_of(by, errs, &local);
+    t.in = in;
+    t.id_out = id_out;
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, device_put_own, &t, d);
+    if (rc && id_out)
+        *id_out = 0;
+    return rc;
 }
 
 int mg_booking_device_update(mg_db *db, int64_t by, int64_t id, const mg_booking_device_input *in,
@@ -641,7 +724,11 @@ int mg_booking_device_update(mg_db *db, int64_t by, int64_t id, const mg_booking
 {
     if (id <= 0)
         return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "aucun équipement n'a ce numéro");
-    return device_put(db, by, id, in, NULL, errs, d);
+    mg_booking_errors local = {0};
+    struct own_tx t = own_tx_of(by, errs, &local);
+    t.id = id;
+    t.in = in;
+    return mg_db_transaction(db, MG_DB_TX_WRITE, device_put_own, &t, d);
 }
 
 struct get_tx {
@@ -675,8 +762,8 @@ int mg_booking_device_get(mg_db *db, int64_t id, mg_booking_device *out, mg_diag
     return rc;
 }
 
-int mg_booking_device_list(mg_db *db, int64_t site_id, mg_booking_device **out, size_t *n,
-                           mg_diag *d)
+static int device_list(mg_db *db, mg_db_conn *c, int64_t site_id, mg_booking_device **out,
+                       size_t *n, mg_diag *d)
 {
     *out = NULL;
     *n = 0;
@@ -687,14 +774,19 @@ int mg_booking_device_list(mg_db *db, int64_t site_id, mg_booking_device **out, 
         .fill = device_fill,
         .clear = device_clear_v,
     };
-    int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
-    if (rc < 0) {
-        list_reset(&t);
-        return rc;
-    }
-    *out = t.v;
-    *n = t.n;
-    return 0;
+    return list_run(db, c, &t, list_body, (void **)out, n, d);
+}
+
+int mg_booking_device_list(mg_db *db, int64_t site_id, mg_booking_device **out, size_t *n,
+                           mg_diag *d)
+{
+    return device_list(db, NULL, site_id, out, n, d);
+}
+
+int mg_booking_device_list_on(mg_db_conn *c, int64_t site_id, mg_booking_device **out, size_t *n,
+                              mg_diag *d)
+{
+    return device_list(NULL, c, site_id, out, n, d);
 }
 
 /* --- Assistants -------------------------------------------------------------------------------- */
@@ -801,9 +893,9 @@ out:
     return rc;
 }
 
-int mg_booking_assistant_put(mg_db *db, int64_t by, int64_t id, int64_t site_id,
-                             const char *label, const char *availability, bool active,
-                             int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+int mg_booking_assistant_put_on(mg_db_conn *c, int64_t by, int64_t id, int64_t site_id,
+                                const char *label, const char *availability, bool active,
+                                int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
 {
     if (id_out)
         *id_out = 0;
@@ -818,14 +910,42 @@ int mg_booking_assistant_put(mg_db *db, int64_t by, int64_t id, int64_t site_id,
     if (errs->n > errs0)
         return mg_booking_refuse(errs, d);
     struct assistant_tx t = {by, id, site_id, label, availability, active, errs, errs0, 0};
-    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, assistant_body, &t, d);
+    int rc = assistant_body(c, &t, d);
     if (rc == 0 && id_out)
         *id_out = id ? id : t.id_out;
     return rc;
 }
 
-int mg_booking_assistant_list(mg_db *db, int64_t site_id, mg_booking_assistant **out, size_t *n,
-                              mg_diag *d)
+static int assistant_put_own(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct own_tx *t = ctx;
+    t->errs->n = t->errs0;
+    return mg_booking_assistant_put_on(c, t->by, t->id, t->site_id, t->label, t->text, t->active,
+                                       t->id_out, t->errs, d);
+}
+
+int mg_booking_assistant_put(mg_db *db, int64_t by, int64_t id, int64_t site_id,
+                             const char *label, const char *availability, bool active,
+                             int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+{
+    if (id_out)
+        *id_out = 0;
+    mg_booking_errors local = {0};
+    struct own_tx t = own_tx_of(by, errs, &local);
+    t.id = id;
+    t.site_id = site_id;
+    t.label = label;
+    t.text = availability;
+    t.active = active;
+    t.id_out = id_out;
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, assistant_put_own, &t, d);
+    if (rc && id_out)
+        *id_out = 0;
+    return rc;
+}
+
+static int assistant_list(mg_db *db, mg_db_conn *c, int64_t site_id, mg_booking_assistant **out,
+                          size_t *n, mg_diag *d)
 {
     *out = NULL;
     *n = 0;
@@ -837,14 +957,19 @@ int mg_booking_assistant_list(mg_db *db, int64_t site_id, mg_booking_assistant *
         .fill = assistant_fill,
         .clear = assistant_clear_v,
     };
-    int rc = mg_db_transaction(db, MG_DB_TX_READ, list_body, &t, d);
-    if (rc < 0) {
-        list_reset(&t);
-        return rc;
-    }
-    *out = t.v;
-    *n = t.n;
-    return 0;
+    return list_run(db, c, &t, list_body, (void **)out, n, d);
+}
+
+int mg_booking_assistant_list(mg_db *db, int64_t site_id, mg_booking_assistant **out, size_t *n,
+                              mg_diag *d)
+{
+    return assistant_list(db, NULL, site_id, out, n, d);
+}
+
+int mg_booking_assistant_list_on(mg_db_conn *c, int64_t site_id, mg_booking_assistant **out,
+                                 size_t *n, mg_diag *d)
+{
+    return assistant_list(NULL, c, site_id, out, n, d);
 }
 
 /* --- Teleconsultants --------------------------------------------------------------------------- */
@@ -1177,7 +1302,7 @@ static void tc_check(struct tc_tx *t, const mg_booking_teleconsultant_input *in)
     }
 }
 
-static int tc_put(mg_db *db, struct tc_tx *t, mg_diag *d)
+static int tc_put_on(mg_db_conn *c, struct tc_tx *t, mg_diag *d)
 {
     int rc;
     if (t->errs->n > t->errs0)
@@ -1185,14 +1310,15 @@ static int tc_put(mg_db *db, struct tc_tx *t, mg_diag *d)
     else if (t->what == 0 && t->in->nsites > 0 && !t->sites)
         rc = OOM(d);
     else
-        rc = mg_db_transaction(db, MG_DB_TX_WRITE, tc_body, t, d);
+        rc = tc_body(c, t, d);
     free(t->sites);
     t->sites = NULL;
     return rc;
 }
 
-int mg_booking_teleconsultant_add(mg_db *db, int64_t by, const mg_booking_teleconsultant_input *in,
-                                  int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+int mg_booking_teleconsultant_add_on(mg_db_conn *c, int64_t by,
+                                     const mg_booking_teleconsultant_input *in, int64_t *id_out,
+                                     mg_booking_errors *errs, mg_diag *d)
 {
     if (id_out)
         *id_out = 0;
@@ -1205,15 +1331,15 @@ int mg_booking_teleconsultant_add(mg_db *db, int64_t by, const mg_booking_teleco
         mg_booking_errors_add(errs, "organisation_id", "organisation du téléconsultant attendue");
     check_hours(errs, "availability", in->availability, true);
     tc_check(&t, in);
-    int rc = tc_put(db, &t, d);
+    int rc = tc_put_on(c, &t, d);
     if (rc == 0 && id_out)
         *id_out = t.id_out;
     return rc;
 }
 
-int mg_booking_teleconsultant_update(mg_db *db, int64_t by, int64_t id,
-                                     const mg_booking_teleconsultant_input *in,
-                                     mg_booking_errors *errs, mg_diag *d)
+int mg_booking_teleconsultant_update_on(mg_db_conn *c, int64_t by, int64_t id,
+                                        const mg_booking_teleconsultant_input *in,
+                                        mg_booking_errors *errs, mg_diag *d)
 {
     mg_booking_errors local = {0};
     if (!errs)
@@ -1224,12 +1350,11 @@ int mg_booking_teleconsultant_update(mg_db *db, int64_t by, int64_t id,
                       .errs = errs, .errs0 = errs->n};
     check_hours(errs, "availability", in->availability, true);
     tc_check(&t, in);
-    return tc_put(db, &t, d);
+    return tc_put_on(c, &t, d);
 }
 
-int mg_booking_teleconsultant_set_availability(mg_db *db, int64_t by, int64_t id,
-                                               const char *availability, mg_booking_errors *errs,
-                                               mg_diag *d)
+static int tc_set_availability_on(mg_db_conn *c, int64_t by, int64_t id, const char *availability,
+                                  mg_booking_errors *errs, mg_diag *d)
 {
     mg_booking_errors local = {0};
     if (!errs)
@@ -1240,7 +1365,60 @@ int mg_booking_teleconsultant_set_availability(mg_db *db, int64_t by, int64_t id
     struct tc_tx t = {.by = by, .id = id, .in = &none, .what = 1, .availability = availability,
                       .errs = errs, .errs0 = errs->n};
     check_hours(errs, "availability", availability, true);
-    return tc_put(db, &t, d);
+    return tc_put_on(c, &t, d);
+}
+
+enum { TC_ADD, TC_UPDATE, TC_AVAILABILITY };
+
+static int tc_own(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct own_tx *t = ctx;
+    t->errs->n = t->errs0;
+    if (t->site_id == TC_ADD)
+        return mg_booking_teleconsultant_add_on(c, t->by, t->in, t->id_out, t->errs, d);
+    if (t->site_id == TC_UPDATE)
+        return mg_booking_teleconsultant_update_on(c, t->by, t->id, t->in, t->errs, d);
+    return tc_set_availability_on(c, t->by, t->id, t->text, t->errs, d);
+}
+
+/* One of the three in its own write transaction (site_id says which). */
+static int tc_own_run(mg_db *db, int what, int64_t by, int64_t id,
+                      const mg_booking_teleconsultant_input *in, const char *availability,
+                      int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+{
+    mg_booking_errors local = {0};
+    struct own_tx t = own_tx_of(by, errs, &local);
+    t.site_id = what;
+    t.id = id;
+    t.in = in;
+    t.text = availability;
+    t.id_out = id_out;
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, tc_own, &t, d);
+    if (rc && id_out)
+        *id_out = 0;
+    return rc;
+}
+
+int mg_booking_teleconsultant_add(mg_db *db, int64_t by, const mg_booking_teleconsultant_input *in,
+                                  int64_t *id_out, mg_booking_errors *errs, mg_diag *d)
+{
+    if (id_out)
+        *id_out = 0;
+    return tc_own_run(db, TC_ADD, by, 0, in, NULL, id_out, errs, d);
+}
+
+int mg_booking_teleconsultant_update(mg_db *db, int64_t by, int64_t id,
+                                     const mg_booking_teleconsultant_input *in,
+                                     mg_booking_errors *errs, mg_diag *d)
+{
+    return tc_own_run(db, TC_UPDATE, by, id, in, NULL, NULL, errs, d);
+}
+
+int mg_booking_teleconsultant_set_availability(mg_db *db, int64_t by, int64_t id,
+                                               const char *availability, mg_booking_errors *errs,
+                                               mg_diag *d)
+{
+    return tc_own_run(db, TC_AVAILABILITY, by, id, NULL, availability, NULL, errs, d);
 }
 
 struct tc_get_tx {
@@ -1286,9 +1464,8 @@ static int tc_list_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc;
 }
 
-int mg_booking_teleconsultant_list(mg_db *db, int64_t organisation_id, int64_t owner_id,
-                                   int64_t site_id, mg_booking_teleconsultant **out, size_t *n,
-                                   mg_diag *d)
+static int tc_list(mg_db *db, mg_db_conn *c, int64_t organisation_id, int64_t owner_id,
+                   int64_t site_id, mg_booking_teleconsultant **out, size_t *n, mg_diag *d)
 {
     *out = NULL;
     *n = 0;
@@ -1304,14 +1481,21 @@ int mg_booking_teleconsultant_list(mg_db *db, int64_t organisation_id, int64_t o
         .fill = tc_fill,
         .clear = tc_clear_v,
     };
-    int rc = mg_db_transaction(db, MG_DB_TX_READ, tc_list_body, &t, d);
-    if (rc < 0) {
-        list_reset(&t);
-        return rc;
-    }
-    *out = t.v;
-    *n = t.n;
-    return 0;
+    return list_run(db, c, &t, tc_list_body, (void **)out, n, d);
+}
+
+int mg_booking_teleconsultant_list(mg_db *db, int64_t organisation_id, int64_t owner_id,
+                                   int64_t site_id, mg_booking_teleconsultant **out, size_t *n,
+                                   mg_diag *d)
+{
+    return tc_list(db, NULL, organisation_id, owner_id, site_id, out, n, d);
+}
+
+int mg_booking_teleconsultant_list_on(mg_db_conn *c, int64_t organisation_id, int64_t owner_id,
+                                      int64_t site_id, mg_booking_teleconsultant **out, size_t *n,
+                                      mg_diag *d)
+{
+    return tc_list(NULL, c, organisation_id, owner_id, site_id, out, n, d);
 }
 
 /* --- The calendar feed's secret ------------------------------------------------------------------ */

@@ -215,6 +215,43 @@ int mg_booking_exception_list(mg_db *db, mg_booking_resource resource, int64_t r
 int mg_booking_exception_get(mg_db *db, int64_t id, mg_booking_exception *out,
                              mg_diag *d) MG_WARN_UNUSED;
 
+/* --- The same writes on a caller's transaction ------------------------------------------------ */
+
+/*
+ * The writes above, run on connection c inside the caller's open write
+ * transaction (mg_db_transaction(db, MG_DB_TX_WRITE, …)): same checks,
+ * refusals and audit entries, which commit or roll back with everything
+ * else the caller writes (`maillage booking import` writes a whole file
+ * this way). The functions above are these, each in its own transaction.
+ * A refusal returns MG_EINVAL without rolling back: the caller's body
+ * returns it and mg_db_transaction rolls the whole transaction back.
+ */
+int mg_booking_site_put_on(mg_db_conn *c, int64_t by, const mg_booking_site_input *in,
+                           mg_booking_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_device_add_on(mg_db_conn *c, int64_t by, const mg_booking_device_input *in,
+                             int64_t *id_out, mg_booking_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_device_update_on(mg_db_conn *c, int64_t by, int64_t id,
+                                const mg_booking_device_input *in, mg_booking_errors *errs,
+                                mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_assistant_put_on(mg_db_conn *c, int64_t by, int64_t id, int64_t site_id,
+                                const char *label, const char *availability, bool active,
+                                int64_t *id_out, mg_booking_errors *errs,
+                                mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_teleconsultant_add_on(mg_db_conn *c, int64_t by,
+                                     const mg_booking_teleconsultant_input *in, int64_t *id_out,
+                                     mg_booking_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_teleconsultant_update_on(mg_db_conn *c, int64_t by, int64_t id,
+                                        const mg_booking_teleconsultant_input *in,
+                                        mg_booking_errors *errs, mg_diag *d) MG_WARN_UNUSED;
+/** The lists above read on c (they see what the caller's transaction wrote). */
+int mg_booking_device_list_on(mg_db_conn *c, int64_t site_id, mg_booking_device **out, size_t *n,
+                              mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_assistant_list_on(mg_db_conn *c, int64_t site_id, mg_booking_assistant **out,
+                                 size_t *n, mg_diag *d) MG_WARN_UNUSED;
+int mg_booking_teleconsultant_list_on(mg_db_conn *c, int64_t organisation_id, int64_t owner_id,
+                                      int64_t site_id, mg_booking_teleconsultant **out, size_t *n,
+                                      mg_diag *d) MG_WARN_UNUSED;
+
 /* --- The next free slots (availability.c) -------------------------------------------------- */
 
 /** A free slot: where, with what, with whom, when. */

@@ -6,17 +6,21 @@
  *   booking reminders --database DB --site ID [--day YYYY-MM-DD]
  *   booking usage --database DB --owner ORG --from D --to D [--period week|month]
  *                 [--xlsx FILE]
+ *   booking purge --database DB [--now YYYY-MM-DDTHH:MM]
  *
  * The import reads a network's setup (sites, devices, assistants,
  * teleconsultants) from one CSV (booking/import.h), checks every row and
  * every reference (directory structures, organisations, instruments, the
  * sites the rows name) before writing anything, and reports every fault as
- * FILE:LINE:COLUMN. Rows that name an existing device (same site and name),
+ * FILE:LINE:COLUMN; then writes the whole file in one write transaction
+ * (setup.h's …_on functions), so that a refusal found while writing leaves
+ * the database as it was. Rows that name an existing device (same site and name),
  * assistant (same site and label) or teleconsultant (same organisation,
  * network and label) change it: the import can be run again.
  */
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,14 +55,16 @@ static void help(void)
         "       maillage booking reminders --database DB --site ID [--day YYYY-MM-DD]\n"
         "       maillage booking usage --database DB --owner ORG --from YYYY-MM-DD\n"
         "                              --to YYYY-MM-DD [--period week|month] [--xlsx FILE]\n"
+        "       maillage booking purge --database DB [--now YYYY-MM-DDTHH:MM]\n"
         "\n"
         "The booking of the shared telehealth equipment (docs/booking-cli.md).\n"
         "\n"
         "import sets up ORG's network from FILE.csv: one row per site, device,\n"
         "assistant or teleconsultant (a \"type\" column; \";\" or \",\" separated, UTF-8).\n"
         "The whole file is checked first; every fault is reported as FILE:LINE:COLUMN\n"
-        "and nothing is written (exit 3). It prints one CSV row per row of the file:\n"
-        "line, type, id, action (created, updated).\n"
+        "and nothing is written (exit 3). Then it is written in one transaction: a row\n"
+        "refused while writing is named, and nothing is written either. It prints one\n"
+        "CSV row per row of the file: line, type, id, action (created, updated).\n"
         "  --owner ORG      the organisation running the network (id or exact name)\n"
         "  --as ACCOUNT     the account id the changes are recorded in the name of\n"
         "  --example        the sites are examples (the demo)\n"
@@ -70,6 +76,9 @@ static void help(void)
         "reminders prints the day's bookings of a site (default: tomorrow in Paris)\n"
         "with their phone numbers, as CSV, for a reminder call or SMS (for cron).\n"
         "usage prints the usage per device and period as CSV, or writes the XLSX.\n"
+        "purge removes the person, the phone number and the code of the bookings\n"
+        "that ended more than 92 days ago (for a daily cron), and prints their count;\n"
+        "--now (a Paris time) stands for the current time, for tests.\n"
         "  --database DB    an SQLite file or a postgresql://... URI (it must exist)\n"
         "  -h, --help       this help\n");
 }
@@ -390,129 +399,170 @@ static void print_errors(mg_booking_import *im)
             im->nerrors, im->nerrors > 1 ? "s" : "");
 }
 
-/* A refusal of the module while writing, after the checks passed: named by its row. */
-static int write_refused(import_ctx *c, const mg_booking_import_row *r, int rc,
-                         const mg_booking_errors *errs, const mg_diag *d, size_t written)
+/* The whole file written in one write transaction: sites first, so that devices,
+ * assistants and teleconsultants find them, then the other rows in file order. */
+typedef struct write_tx {
+    import_ctx *c;
+    bool example;
+    size_t *order;          /* the rows in writing order */
+    int64_t *ids;           /* per written row (by order): its id */
+    bool *updated;          /* per written row: changed, not added */
+    size_t written;
+    size_t failed;          /* the row refused (index into c->im.rows), or SIZE_MAX */
+    mg_booking_errors errs; /* its refusal */
+} write_tx;
+
+/* Writes row r of the file on c: its id into *id, whether it existed into *updated. */
+static int write_row(mg_db_conn *conn, write_tx *w, size_t i, int64_t *id, bool *updated,
+                     mg_diag *d)
 {
-    if (errs && errs->n)
-        fprintf(stderr, "%s:%lu: « %s » : %s\n", c->im.file, r->line, errs->e[0].field,
-                errs->e[0].msg);
-    else
-        fprintf(stderr, "%s:%lu: %s\n", c->im.file, r->line, d->msg[0] ? d->msg : mg_strerror(rc));
-    fprintf(stderr,
-            "maillage booking: import stopped at line %lu; the %zu rows before it were "
-            "written\n",
-            r->line, written);
-    return rc == MG_ENOMEM ? MG_EXIT_FAILURE : MG_EXIT_INPUT;
+    import_ctx *c = w->c;
+    mg_booking_import_row *r = &c->im.rows[i];
+    mg_booking_errors *errs = &w->errs;
+    int rc = 0;
+    *id = 0;
+    *updated = false;
+    switch (r->type) {
+    case MG_BOOKING_IMPORT_SITE: {
+        *updated = site_of(c, c->row_site[i]) != NULL;
+        mg_booking_site_input in = {.site_id = c->row_site[i], .owner_id = c->owner,
+                                    .ask = mg_booking_ask_key(r->ask),
+                                    .share_phone = r->share_phone, .active = true,
+                                    .is_example = w->example};
+        rc = mg_booking_site_put_on(conn, c->by, &in, errs, d);
+        *id = c->row_site[i];
+        break;
+    }
+    case MG_BOOKING_IMPORT_DEVICE: {
+        mg_booking_device *v = NULL;
+        size_t n = 0;
+        rc = mg_booking_device_list_on(conn, c->row_site[i], &v, &n, d);
+        for (size_t k = 0; rc == 0 && k < n; k++)
+            if (strcmp(v[k].name, r->name) == 0)
+                *id = v[k].id;
+        mg_booking_devices_free(v, n);
+        if (rc)
+            break;
+        mg_booking_device_input in = {
+            .site_id = c->row_site[i], .kind = mg_booking_device_kind_key(r->device_kind),
+            .name = r->name, .instruments = r->instruments, .opening_hours = r->hours,
+            .assisted = r->assisted, .step_min = r->step_min, .active = true};
+        *updated = *id != 0;
+        if (*id)
+            rc = mg_booking_device_update_on(conn, c->by, *id, &in, errs, d);
+        else
+            rc = mg_booking_device_add_on(conn, c->by, &in, id, errs, d);
+        break;
+    }
+    case MG_BOOKING_IMPORT_ASSISTANT: {
+        mg_booking_assistant *v = NULL;
+        size_t n = 0;
+        rc = mg_booking_assistant_list_on(conn, c->row_site[i], &v, &n, d);
+        int64_t existing = 0;
+        for (size_t k = 0; rc == 0 && k < n; k++)
+            if (strcmp(v[k].label, r->label) == 0)
+                existing = v[k].id;
+        mg_booking_assistants_free(v, n);
+        if (rc)
+            break;
+        *updated = existing != 0;
+        rc = mg_booking_assistant_put_on(conn, c->by, existing, c->row_site[i], r->label,
+                                         r->availability, true, id, errs, d);
+        break;
+    }
+    case MG_BOOKING_IMPORT_TELECONSULTANT: {
+        mg_booking_teleconsultant *v = NULL;
+        size_t n = 0;
+        rc = mg_booking_teleconsultant_list_on(conn, c->row_org[i], c->owner, 0, &v, &n, d);
+        for (size_t k = 0; rc == 0 && k < n; k++)
+            if (strcmp(v[k].label, r->label) == 0)
+                *id = v[k].id;
+        mg_booking_teleconsultants_free(v, n);
+        if (rc)
+            break;
+        mg_booking_teleconsultant_input in = {
+            .organisation_id = c->row_org[i], .owner_id = c->owner, .label = r->label,
+            .availability = r->availability, .nkinds = r->nkinds,
+            .site_ids = c->row_sites[i], .nsites = r->nsites, .active = true};
+        memcpy(in.kinds, r->kinds, sizeof in.kinds);
+        *updated = *id != 0;
+        if (*id)
+            rc = mg_booking_teleconsultant_update_on(conn, c->by, *id, &in, errs, d);
+        else
+            rc = mg_booking_teleconsultant_add_on(conn, c->by, &in, id, errs, d);
+        break;
+    }
+    }
+    return rc;
+}
+
+static int write_body(mg_db_conn *conn, void *ctx, mg_diag *d)
+{
+    write_tx *w = ctx;
+    w->written = 0; /* run again after a serialisation failure: from the start */
+    w->failed = SIZE_MAX;
+    w->errs.n = 0;
+    for (size_t k = 0; k < w->c->im.nrows; k++) {
+        size_t i = w->order[k];
+        int rc = write_row(conn, w, i, &w->ids[k], &w->updated[k], d);
+        if (rc) {
+            w->failed = i;
+            return rc;
+        }
+        w->written++;
+    }
+    return 0;
 }
 
 static int write_rows(import_ctx *c, bool example)
 {
-    mg_booking_device *devices = NULL;
-    mg_booking_assistant *assistants = NULL;
-    mg_booking_teleconsultant *tcs = NULL;
-    size_t ndevices = 0, nassistants = 0, ntcs = 0;
+    size_t n = c->im.nrows;
+    write_tx w = {.c = c, .example = example, .failed = SIZE_MAX};
+    w.order = calloc(n + 1, sizeof *w.order);
+    w.ids = calloc(n + 1, sizeof *w.ids);
+    w.updated = calloc(n + 1, sizeof *w.updated);
     int ex = MG_EXIT_OK;
-    size_t written = 0;
-    /* Sites first, so that devices, assistants and teleconsultants find them. */
-    for (int pass = 0; pass < 2 && ex == MG_EXIT_OK; pass++)
-        for (size_t i = 0; i < c->im.nrows && ex == MG_EXIT_OK; i++) {
-            mg_booking_import_row *r = &c->im.rows[i];
-            if ((pass == 0) != (r->type == MG_BOOKING_IMPORT_SITE))
-                continue;
-            mg_booking_errors errs = {0};
-            mg_diag d = {{0}};
-            int rc = 0;
-            int64_t id = 0;
-            const char *action = "created";
-            switch (r->type) {
-            case MG_BOOKING_IMPORT_SITE: {
-                if (site_of(c, c->row_site[i]))
-                    action = "updated";
-                mg_booking_site_input in = {.site_id = c->row_site[i], .owner_id = c->owner,
-                                            .ask = mg_booking_ask_key(r->ask),
-                                            .share_phone = r->share_phone, .active = true,
-                                            .is_example = example};
-                rc = mg_booking_site_put(c->db, c->by, &in, &errs, &d);
-                id = c->row_site[i];
-                break;
-            }
-            case MG_BOOKING_IMPORT_DEVICE: {
-                mg_booking_devices_free(devices, ndevices);
-                devices = NULL;
-                ndevices = 0;
-                rc = mg_booking_device_list(c->db, c->row_site[i], &devices, &ndevices, &d);
-                if (rc)
-                    break;
-                for (size_t k = 0; k < ndevices; k++)
-                    if (strcmp(devices[k].name, r->name) == 0)
-                        id = devices[k].id;
-                mg_booking_device_input in = {
-                    .site_id = c->row_site[i], .kind = mg_booking_device_kind_key(r->device_kind),
-                    .name = r->name, .instruments = r->instruments, .opening_hours = r->hours,
-                    .assisted = r->assisted, .step_min = r->step_min, .active = true};
-                if (id) {
-                    action = "updated";
-                    rc = mg_booking_device_update(c->db, c->by, id, &in, &errs, &d);
-                } else
-                    rc = mg_booking_device_add(c->db, c->by, &in, &id, &errs, &d);
-                break;
-            }
-            case MG_BOOKING_IMPORT_ASSISTANT: {
-                mg_booking_assistants_free(assistants, nassistants);
-                assistants = NULL;
-                nassistants = 0;
-                rc = mg_booking_assistant_list(c->db, c->row_site[i], &assistants, &nassistants,
-                                               &d);
-                if (rc)
-                    break;
-                int64_t existing = 0;
-                for (size_t k = 0; k < nassistants; k++)
-                    if (strcmp(assistants[k].label, r->label) == 0)
-                        existing = assistants[k].id;
-                if (existing)
-                    action = "updated";
-                rc = mg_booking_assistant_put(c->db, c->by, existing, c->row_site[i], r->label,
-                                              r->availability, true, &id, &errs, &d);
-                if (rc == 0 && existing)
-                    id = existing;
-                break;
-            }
-            case MG_BOOKING_IMPORT_TELECONSULTANT: {
-                mg_booking_teleconsultants_free(tcs, ntcs);
-                tcs = NULL;
-                ntcs = 0;
-                rc = mg_booking_teleconsultant_list(c->db, c->row_org[i], c->owner, 0, &tcs,
-                                                    &ntcs, &d);
-                if (rc)
-                    break;
-                for (size_t k = 0; k < ntcs; k++)
-                    if (strcmp(tcs[k].label, r->label) == 0)
-                        id = tcs[k].id;
-                mg_booking_teleconsultant_input in = {
-                    .organisation_id = c->row_org[i], .owner_id = c->owner, .label = r->label,
-                    .availability = r->availability, .nkinds = r->nkinds,
-                    .site_ids = c->row_sites[i], .nsites = r->nsites, .active = true};
-                memcpy(in.kinds, r->kinds, sizeof in.kinds);
-                if (id) {
-                    action = "updated";
-                    rc = mg_booking_teleconsultant_update(c->db, c->by, id, &in, &errs, &d);
-                } else
-                    rc = mg_booking_teleconsultant_add(c->db, c->by, &in, &id, &errs, &d);
-                break;
-            }
-            }
-            if (rc) {
-                ex = write_refused(c, r, rc, &errs, &d, written);
-                break;
-            }
-            written++;
-            static const char *const types[] = {"site", "device", "assistant", "teleconsultant"};
-            printf("%lu,%s,%lld,%s\n", r->line, types[r->type], (long long)id, action);
-        }
-    mg_booking_devices_free(devices, ndevices);
-    mg_booking_assistants_free(assistants, nassistants);
-    mg_booking_teleconsultants_free(tcs, ntcs);
+    if (!w.order || !w.ids || !w.updated) {
+        cli_error(kCmd, "out of memory");
+        ex = MG_EXIT_FAILURE;
+        goto out;
+    }
+    size_t k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if ((pass == 0) == (c->im.rows[i].type == MG_BOOKING_IMPORT_SITE))
+                w.order[k++] = i;
+    mg_diag d = {{0}};
+    int rc = mg_db_transaction(c->db, MG_DB_TX_WRITE, write_body, &w, &d);
+    if (rc) {
+        /* A refusal found only while writing (a rule of the database or of setup.c that
+         * the checks do not make, a concurrent change): named by its row. */
+        if (w.failed != SIZE_MAX && w.errs.n)
+            fprintf(stderr, "%s:%lu: « %s » : %s\n", c->im.file, c->im.rows[w.failed].line,
+                    w.errs.e[0].field, w.errs.e[0].msg);
+        else if (w.failed != SIZE_MAX)
+            fprintf(stderr, "%s:%lu: %s\n", c->im.file, c->im.rows[w.failed].line,
+                    d.msg[0] ? d.msg : mg_strerror(rc));
+        else
+            fprintf(stderr, "%s: %s\n", c->im.file, d.msg[0] ? d.msg : mg_strerror(rc));
+        fprintf(stderr, "maillage booking: %s refusé à l'écriture, rien n'a été écrit\n",
+                c->im.file);
+        ex = rc == MG_ENOMEM || rc == MG_EBUSY || rc == MG_EIO ? MG_EXIT_FAILURE
+                                                                : MG_EXIT_INPUT;
+        goto out;
+    }
+    static const char *const types[] = {"site", "device", "assistant", "teleconsultant"};
+    for (k = 0; k < n; k++) {
+        const mg_booking_import_row *r = &c->im.rows[w.order[k]];
+        printf("%lu,%s,%lld,%s\n", r->line, types[r->type], (long long)w.ids[k],
+               w.updated[k] ? "updated" : "created");
+    }
+    if (fflush(stdout) != 0)
+        ex = MG_EXIT_OUTPUT;
+out:
+    free(w.order);
+    free(w.ids);
+    free(w.updated);
     return ex;
 }
 
@@ -541,7 +591,7 @@ static int read_whole(const char *path, char **out, size_t *len)
 
 enum { OPT_DATABASE = 300, OPT_OWNER, OPT_AS, OPT_EXAMPLE, OPT_DRY_RUN, OPT_SITE, OPT_DAY,
        OPT_FROM, OPT_TO, OPT_PERIOD, OPT_XLSX, OPT_KIND, OPT_AFTER, OPT_PERSON,
-       OPT_PHONE };
+       OPT_PHONE, OPT_NOW };
 
 static int cmd_import(int argc, char **argv)
 {
@@ -963,6 +1013,54 @@ static int cmd_book(int argc, char **argv)
     return MG_EXIT_OK;
 }
 
+/* --- purge: the personal fields of old bookings ---------------------------------------------- */
+
+static int cmd_purge(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"database", required_argument, NULL, OPT_DATABASE},
+        {"db", required_argument, NULL, OPT_DATABASE},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *database = NULL;
+    int64_t now = mg_booking_now();
+    optind = 1;
+    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (ch) {
+        case OPT_DATABASE: database = optarg; break;
+        case OPT_NOW:
+            if (mg_booking_parse_local(optarg, &now) != 0) {
+                cli_error(kCmd, "--now %s: expected a Paris time YYYY-MM-DDTHH:MM", optarg);
+                return MG_EXIT_USAGE;
+            }
+            break;
+        case 'h': help(); return MG_EXIT_OK;
+        default: return MG_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        cli_error(kCmd, "purge: unexpected argument \"%s\"", argv[optind]);
+        return MG_EXIT_USAGE;
+    }
+    mg_db *db = NULL;
+    int ex = open_database(database, &db);
+    if (ex)
+        return ex;
+    mg_diag d = {{0}};
+    int64_t purged = 0;
+    int rc = mg_booking_purge(db, now, &purged, &d);
+    mg_db_close(db);
+    if (rc) {
+        cli_error(kCmd, "purge: %s", d.msg[0] ? d.msg : mg_strerror(rc));
+        return MG_EXIT_FAILURE;
+    }
+    printf("%lld réservation%s anonymisée%s\n", (long long)purged, purged > 1 ? "s" : "",
+           purged > 1 ? "s" : "");
+    return fflush(stdout) == 0 ? MG_EXIT_OK : MG_EXIT_OUTPUT;
+}
+
 int mg_cmd_booking(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -977,6 +1075,9 @@ int mg_cmd_booking(int argc, char **argv)
         return cmd_usage(argc - 1, argv + 1);
     if (strcmp(argv[1], "book") == 0)
         return cmd_book(argc - 1, argv + 1);
-    cli_error(kCmd, "unknown subcommand \"%s\" (import, book, reminders, usage)", argv[1]);
+    if (strcmp(argv[1], "purge") == 0)
+        return cmd_purge(argc - 1, argv + 1);
+    cli_error(kCmd, "unknown subcommand \"%s\" (import, book, reminders, usage, purge)",
+              argv[1]);
     return MG_EXIT_USAGE;
 }

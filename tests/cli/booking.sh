@@ -6,9 +6,11 @@
 # instrument, a device on a site outside the network, a faulty row among
 # right ones) exit 3 naming FILE:LINE:COLUMN and what was expected, with the
 # database unchanged (its dump compared before and after); a dry run writes
-# nothing; a second import of the same file changes rows, adds none; a
+# nothing; a file refused while writing (a rule the checks do not know: a
+# trigger the test adds) leaves the dump unchanged too (one transaction); a second import of the same file changes rows, adds none; a
 # booking of the first free slot, then the day's reminders list it with
-# its phone number; usage's CSV counts it. On SQLite, then on PostgreSQL
+# its phone number; usage's CSV counts it; the purge 93 days later removes
+# its person, phone and code, and a second purge finds nothing. On SQLite, then on PostgreSQL
 # when MG_TEST_PG_URI is set.
 set -u
 : "${MAILLAGE:?}" "${MG_SOURCE_DIR:?}"
@@ -39,9 +41,41 @@ with open(out, "w", encoding="utf-8", newline="") as f:
 PY
 }
 
-count_rows() { # DB TABLE
-    if [[ $1 == postgres* ]]; then psql -X -A -t "$1" -c "SELECT count(*) FROM $2"
-    else sqlite3 "$1" "SELECT count(*) FROM $2"; fi
+count_rows() { # DB TABLE [WHERE]
+    if [[ $1 == postgres* ]]; then psql -X -A -t "$1" -c "SELECT count(*) FROM $2 ${3:-}"
+    else sqlite3 "$1" "SELECT count(*) FROM $2 ${3:-}"; fi
+}
+
+# sql DB STATEMENTS: runs STATEMENTS on the database (the test's own changes).
+sql() {
+    if [[ $1 == postgres* ]]; then psql -X -q -v ON_ERROR_STOP=1 "$1" -c "$2" >/dev/null
+    else sqlite3 "$1" "$2"; fi
+}
+
+# A rule of the database that the import's checks do not know: it refuses the
+# teleconsultant "Dermatologie (exemple)" (the file's last row written) when
+# inserted. It stands for any refusal that only the write meets (a concurrent
+# change between the checks and the write, a constraint the checks do not repeat).
+refuse_trigger() { # DB create|drop
+    if [[ $1 == postgres* ]]; then
+        if [ "$2" = create ]; then
+            sql "$1" "CREATE FUNCTION mg_test_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$
+                BEGIN IF NEW.label = 'Dermatologie (exemple)' THEN
+                RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END IF;
+                RETURN NEW; END \$\$;
+                CREATE TRIGGER mg_test_refuse BEFORE INSERT ON booking_teleconsultants
+                FOR EACH ROW EXECUTE FUNCTION mg_test_refuse();"
+        else
+            sql "$1" "DROP TRIGGER mg_test_refuse ON booking_teleconsultants;
+                      DROP FUNCTION mg_test_refuse();"
+        fi
+    elif [ "$2" = create ]; then
+        sql "$1" "CREATE TRIGGER mg_test_refuse BEFORE INSERT ON booking_teleconsultants
+                  WHEN NEW.label = 'Dermatologie (exemple)'
+                  BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: refused by the test'); END;"
+    else
+        sql "$1" "DROP TRIGGER mg_test_refuse;"
+    fi
 }
 
 run_on() {
@@ -77,6 +111,24 @@ run_on() {
     expect_exit 0 "$MAILLAGE" booking import --database "$db" --owner "$DEP" --dry-run "$net"
     after=$("${dump[@]}")
     if [ "$before" = "$after" ]; then ok; else fail "a refused import or the dry run changed $db"; fi
+
+    # A file whose fault only the write meets: the whole file is one transaction, so
+    # the nine rows written before the refused one (line 11) are rolled back with it,
+    # audit entries included. (PostgreSQL's sequences move on with a rolled-back
+    # insert, as sequences do: their setval lines are left out of that comparison.)
+    refuse_trigger "$db" create || fail "cannot add the test's trigger to $db"
+    before=$("${dump[@]}" | grep -v 'pg_catalog.setval')
+    expect_exit 3 "$MAILLAGE" booking import --database "$db" --owner "$DEP" --example "$net"
+    expect_err 'reseau-aude-exemple\.csv:11: .*refused by the test'
+    expect_err "refusé à l'écriture, rien n'a été écrit"
+    [ -s "$tmp/out" ] && fail "a refused import printed rows: $(cat "$tmp/out")" || ok
+    after=$("${dump[@]}" | grep -v 'pg_catalog.setval')
+    if [ "$before" = "$after" ]; then ok; else
+        fail "an import refused while writing changed $db"
+        diff <(echo "$before") <(echo "$after") | head -10 >&2
+    fi
+    [ "$(count_rows "$db" booking_sites)" = 0 ] && ok || fail "sites left by a refused import"
+    refuse_trigger "$db" drop || fail "cannot drop the test's trigger from $db"
 
     # The demo's network: one output row per file row, all created.
     expect_exit 0 "$MAILLAGE" booking import --database "$db" --owner "Département de l'Aude" --example "$net"
@@ -120,6 +172,23 @@ run_on() {
     expect_exit 0 "$MAILLAGE" booking usage --database "$db" --owner "$DEP" --from "$month-01" --to "$last"
     [ "$(python3 -c "import csv,sys; print(sum(int(r['reservations']) for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/out")" = 1 ] &&
         ok || fail "usage: $(cat "$tmp/out")"
+
+    # The purge (cron, daily): nothing yet (the booking is to come), then 93 days after
+    # it the person, the phone and the code are gone from the database; again: nothing.
+    expect_exit 0 "$MAILLAGE" booking purge --database "$db"
+    expect_out '^0 réservation anonymisée$'
+    local later
+    later=$(python3 -c "import datetime,sys; print((datetime.datetime.fromisoformat(sys.argv[1]) + datetime.timedelta(days=93)).strftime('%Y-%m-%dT%H:%M'))" "$start")
+    [ "$(count_rows "$db" bookings "WHERE person IS NULL OR phone IS NULL OR code IS NULL")" = 0 ] &&
+        ok || fail "a booking without its person before the purge"
+    expect_exit 0 "$MAILLAGE" booking purge --database "$db" --now "$later"
+    expect_out '^1 réservation anonymisée$'
+    [ "$(count_rows "$db" bookings "WHERE person IS NULL AND phone IS NULL AND code IS NULL")/$(count_rows "$db" bookings)" = 1/1 ] &&
+        ok || fail "the purge left the person, the phone or the code"
+    expect_exit 0 "$MAILLAGE" booking purge --database "$db" --now "$later"
+    expect_out '^0 réservation anonymisée$'
+    expect_exit 2 "$MAILLAGE" booking purge --database "$db" --now 2026-13-01T00:00
+    expect_exit 2 "$MAILLAGE" booking purge --database "$db" extra
 }
 
 pg_data() { pg_dump --no-owner --data-only "$1" 2>/dev/null | grep -Ev '^\\(un)?restrict '; }

@@ -5,7 +5,9 @@
  * directory), devices, assistants, teleconsultants with their kinds and
  * sites, the calendar feed secret, exceptions. Every refused input names
  * its field and changes nothing (the module's tables and the audit trail
- * compared before and after); every write leaves its audit entry.
+ * compared before and after); every write leaves its audit entry. The
+ * …_on variants write in the caller's transaction: a refusal there rolls
+ * back the writes made before it in the same transaction.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -702,13 +704,103 @@ static void test_exceptions(void **state)
     mg_db_close(db);
 }
 
+/* --- The same writes on the caller's transaction (…_on) ------------------------------------------ */
+
+struct on_tx {
+    struct net n;
+    int64_t site;     /* a structure made a site in the transaction */
+    bool refuse_last; /* the last write refused: the whole transaction rolls back */
+    int64_t device, assistant, tc;
+    size_t listed;    /* devices of site the list on c saw */
+    mg_booking_errors errs;
+    int last_rc;
+};
+
+static int on_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct on_tx *t = ctx;
+    t->errs.n = 0;
+    t->device = t->assistant = t->tc = 0;
+    t->listed = 0;
+    mg_booking_site_input site = {.site_id = t->site, .owner_id = t->n.owner, .active = true};
+    int rc = mg_booking_site_put_on(c, 0, &site, &t->errs, d);
+    mg_booking_device_input dev = {.site_id = t->site, .kind = "cabin", .name = "Cabine (exemple)",
+                                   .instruments = "otoscope", .active = true};
+    if (rc == 0)
+        rc = mg_booking_device_add_on(c, 0, &dev, &t->device, &t->errs, d);
+    mg_booking_device *v = NULL;
+    if (rc == 0)
+        rc = mg_booking_device_list_on(c, t->site, &v, &t->listed, d);
+    mg_booking_devices_free(v, t->listed);
+    if (rc == 0)
+        rc = mg_booking_assistant_put_on(c, 0, 0, t->site, "Secrétaire de mairie (exemple)",
+                                         "Mo-Fr 09:00-12:00", true, &t->assistant, &t->errs, d);
+    int64_t sites[] = {t->site};
+    mg_booking_teleconsultant_input tc = {
+        .organisation_id = t->n.tc_org, .owner_id = t->n.owner,
+        .label = t->refuse_last ? "" : "Médecin généraliste (exemple)",
+        .availability = "Mo-Fr 08:00-20:00", .kinds = {{MG_BOOKING_GP, 20}}, .nkinds = 1,
+        .site_ids = sites, .nsites = 1, .active = true};
+    if (rc == 0)
+        rc = mg_booking_teleconsultant_add_on(c, 0, &tc, &t->tc, &t->errs, d);
+    t->last_rc = rc;
+    return rc;
+}
+
+static void test_on_variants(void **state)
+{
+    mg_db *db = open_db(state);
+    struct on_tx t = {.n = network(db)};
+    t.site = structure(db, "Mairie des Variantes (exemple)", "Mo-Fr 09:00-17:00");
+    mg_diag d = {{0}};
+    /* The last write refused: the site, the device and the assistant written before it in
+     * the same transaction are rolled back with their audit entries. */
+    char *before = dump(db);
+    t.refuse_last = true;
+    assert_int_equal(mg_db_transaction(db, MG_DB_TX_WRITE, on_body, &t, &d), MG_EINVAL);
+    expect_field(&t.errs, "label");
+    assert_true(t.device > 0 && t.assistant > 0); /* they were written, then undone */
+    assert_int_equal(t.listed, 1);                /* the list on c saw the device */
+    char *after = dump(db);
+    assert_string_equal(before, after);
+    free(after);
+    /* Everything right: committed together, one audit entry each. */
+    t.refuse_last = false;
+    assert_int_equal(mg_db_transaction(db, MG_DB_TX_WRITE, on_body, &t, &d), 0);
+    assert_true(t.device > 0 && t.assistant > 0 && t.tc > 0);
+    after = dump(db);
+    assert_string_not_equal(before, after);
+    free(after);
+    free(before);
+    mg_booking_device dev;
+    assert_int_equal(mg_booking_device_get(db, t.device, &dev, &d), 0);
+    assert_int_equal(dev.site_id, t.site);
+    mg_booking_device_clear(&dev);
+    mg_booking_teleconsultant tc;
+    assert_int_equal(mg_booking_teleconsultant_get(db, t.tc, &tc, &d), 0);
+    assert_int_equal(tc.nsites, 1);
+    assert_int_equal(tc.site_ids[0], t.site);
+    mg_booking_teleconsultant_clear(&tc);
+    assert_int_equal(raw(db,
+                         "SELECT COUNT(*) FROM audit_entries WHERE verb = 'create' AND "
+                         "((object_type = 'booking_site' AND object_id = ?1) OR "
+                         "(object_type = 'booking_device' AND object_id = ?2) OR "
+                         "(object_type = 'booking_assistant' AND object_id = ?3) OR "
+                         "(object_type = 'booking_teleconsultant' AND object_id = ?4))",
+                         MG_DB_PARAMS(MG_DB_INT(t.site), MG_DB_INT(t.device),
+                                      MG_DB_INT(t.assistant), MG_DB_INT(t.tc))),
+                     4);
+    mg_db_close(db);
+}
+
 #define BOTH(X)                                                                                    \
     X(test_sites)                                                                                  \
     X(test_devices)                                                                                \
     X(test_assistants)                                                                             \
     X(test_teleconsultants)                                                                        \
     X(test_feed)                                                                                   \
-    X(test_exceptions)
+    X(test_exceptions)                                                                             \
+    X(test_on_variants)
 
 int main(void)
 {
