@@ -310,34 +310,26 @@ static int claimed(mg_db_conn *c, int64_t device_id, int64_t tc_id, int64_t star
     return rc ? rc : n > 0;
 }
 
-/* Claims each unit of [start, end) of a resource: 1 claimed, 0 a unit was
- * already claimed (the slot is gone), or an error. */
+/* Claims each unit of [start, end) of a resource, in one statement (the
+ * units by a recursive CTE: a round trip per unit cost PostgreSQL a third
+ * of a booking): 1 claimed, 0 a unit was already claimed (the slot is
+ * gone), or an error. */
 static int claim(mg_db_conn *c, const char *resource, int64_t resource_id, int64_t start,
                  int64_t end, int64_t booking_id, mg_diag *d)
 {
-    mg_db_stmt *q = NULL;
     mg_diag local = {{0}};
-    int rc = mg_db_prepare(c,
-                           "INSERT INTO booking_claims (resource, resource_id, unit, booking_id) "
-                           "VALUES (?1, ?2, ?3, ?4)",
-                           &q, d);
-    if (rc)
-        return rc;
-    for (int64_t u = start / MG_BOOKING_GRAIN_MIN; rc == 0 && u < end / MG_BOOKING_GRAIN_MIN;
-         u++) {
-        mg_db_reset(q);
-        if ((rc = mg_db_bind_text(q, 1, resource)) || (rc = mg_db_bind_int64(q, 2, resource_id)) ||
-            (rc = mg_db_bind_int64(q, 3, u)) || (rc = mg_db_bind_int64(q, 4, booking_id)))
-            break;
-        rc = mg_db_step(q, &local);
-        if (rc == MG_DB_DONE)
-            rc = 0;
-    }
-    mg_db_reason why = mg_db_reason_of(c);
-    mg_db_finalize(q);
+    int rc = mg_db_run(c,
+                       "WITH RECURSIVE u(n) AS (SELECT CAST(?3 AS BIGINT) UNION ALL "
+                       "SELECT n + 1 FROM u WHERE n + 1 < ?4) "
+                       "INSERT INTO booking_claims (resource, resource_id, unit, booking_id) "
+                       "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), n, CAST(?5 AS BIGINT) FROM u",
+                       MG_DB_PARAMS(MG_DB_TEXT(resource), MG_DB_INT(resource_id),
+                                    MG_DB_INT(start / MG_BOOKING_GRAIN_MIN),
+                                    MG_DB_INT(end / MG_BOOKING_GRAIN_MIN), MG_DB_INT(booking_id)),
+                       NULL, &local);
     if (rc == 0)
         return 1;
-    if (rc == MG_EINVAL && why == MG_DB_REASON_UNIQUE)
+    if (rc == MG_EINVAL && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE)
         return 0;
     return pass_on(rc, &local, d);
 }
