@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "parse/parse.h"
 #include "auth/auth.h"
 #include "bench_util.h"
 #include "booking/book.h"
@@ -58,9 +59,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_booking_gen DATABASE OWNER_ID OUT [PER_DAY] [SEED]\n");
         return 2;
     }
-    int64_t owner = strtoll(argv[2], NULL, 10);
-    double per_day = argc > 4 ? atof(argv[4]) : 3.0;
-    rng_state = argc > 5 ? strtoull(argv[5], NULL, 10) : 20261205u;
+    int64_t owner = 0, seed = 20261205;
+    double per_day = 3.0;
+    mg_parse_error why;
+    if (mg_parse_c_int(argv[2], strlen(argv[2]), 1, INT64_MAX, &owner, &why) != 0 ||
+        (argc > 4 && mg_parse_c_double(argv[4], strlen(argv[4]), &per_day, &why) != 0) ||
+        (argc > 5 && mg_parse_c_int(argv[5], strlen(argv[5]), 0, INT64_MAX, &seed, &why) != 0)) {
+        fprintf(stderr, "bench_booking_gen: OWNER_ID, PER_DAY and SEED are numbers\n");
+        return 2;
+    }
+    rng_state = (uint64_t)seed;
     if (!rng_state)
         rng_state = 1;
     FILE *out = fopen(argv[3], "w");

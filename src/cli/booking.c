@@ -695,11 +695,12 @@ end:
 /* "YYYY-MM-DD" into its Paris day start; false when not a date. */
 static bool parse_day(const char *s, int64_t *start)
 {
-    int y, m, dd;
-    char tail;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3 || y < 1970 ||
-        y > 9000 || m < 1 || m > 12 || dd < 1 || dd > 31)
+    mg_date t;
+    mg_parse_error why;
+    if (strlen(s) != 10 || s[4] != '-' || mg_parse_date(s, &t, &why) != 0 || t.year < 1970 ||
+        t.year > 9000)
         return false;
+    int y = t.year, m = t.month, dd = t.day;
     *start = mg_booking_day_start(y, m, dd);
     mg_oh_instant back = mg_booking_local(*start);
     return back.year == y && back.month == m && back.day == dd;
