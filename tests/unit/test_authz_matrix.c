@@ -23,7 +23,8 @@
  * ":own" columns, B's manager's in ":other" ones); <n> a number unique to
  * the cell; the parts of a contract of issue 15 are listed at
  * contract_part below, those of the single window (issue 16) at
- * funding_part.
+ * funding_part, those of the telehealth equipment booking (issue 17) at
+ * booking_part.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,6 +38,10 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "booking/book.h"
+#include "booking/booking.h"
+#include "booking/setup.h"
+#include "db/db.h"
 #include "parse/parse.h"
 #include "pg_fixture.h"
 #include "storage/storage.h"
@@ -65,6 +70,9 @@ typedef struct actor {
 static int64_t org_a, org_b, org_op;
 /* The single window's third organisations (funding_part), made once a database. */
 static int64_t sw_lead, sw_f1, sw_f2;
+/* The booking rows' (booking_part): a third organisation of teleconsultants,
+ * and A and B as sites, made once a database. */
+static int64_t bk_tc_org, hs_site[2];
 static actor by_role[MG_ROLES]; /* in A */
 static actor b_manager, platform, anonymous;
 static unsigned serial;
@@ -149,6 +157,7 @@ static int matrix_setup(void **state)
     org_b = structure_org("Organisation B de la matrice (exemple)");
     org_op = org_new("Opérateur de la matrice (exemple)", true);
     sw_lead = sw_f1 = sw_f2 = 0;
+    bk_tc_org = hs_site[0] = hs_site[1] = 0;
     for (int r = 0; r < MG_ROLES; r++)
         actor_new(&by_role[r], org_a, (mg_auth_role)r, "a");
     actor_new(&b_manager, org_b, MG_ROLE_MANAGER, "b");
@@ -550,6 +559,281 @@ static bool funding_part(const char *key, int64_t org, char *val, size_t cap)
     return true;
 }
 
+/* --- Telehealth equipment booking (issue 17) ------------------------------- */
+
+/* bk_tc_org: the organisation of the network rows' teleconsultants
+ * (<btc>), neither A nor B, so that only the network's right is at work. */
+
+/* A new confirmed organisation that is a structure of the directory of
+ * `category`, open `hours` (NULL: none). */
+static int64_t bk_structure(mg_dir_category category, const char *hours)
+{
+    char name[80];
+    snprintf(name, sizeof name, "Structure d'accueil de la matrice %u (exemple)", ++serial);
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = mg_dir_add_structure(&set);
+    if (!s)
+        fail_msg("out of memory");
+    s->name = name;
+    s->category = category;
+    s->opening_hours = hours;
+    int64_t id = 0;
+    mg_diag d = {{0}};
+    if (mg_dir_save(app->db, 0, &set, &id, NULL, &d))
+        die("structure", &d);
+    mg_dir_set_free(&set);
+    return id;
+}
+
+/* Registers structure `site` as a site of `owner`'s network, with one
+ * cabin (*device) when device is not NULL. */
+static void bk_site_put(int64_t site, int64_t owner, int64_t *device)
+{
+    mg_diag d = {{0}};
+    mg_booking_site_input in = {
+        .site_id = site, .owner_id = owner, .ask = "initials", .active = true, .is_example = true};
+    if (mg_booking_site_put(app->db, 0, &in, NULL, &d))
+        die("site", &d);
+    if (!device)
+        return;
+    mg_booking_device_input dv = {
+        .site_id = site, .kind = "cabin", .name = "Cabine (exemple)", .active = true};
+    if (mg_booking_device_add(app->db, 0, &dv, device, NULL, &d))
+        die("device", &d);
+}
+
+/* A teleconsultant of organisation `org` registered by `owner`'s network,
+ * available "24/7" for GP consultations of 20 minutes at `site`. */
+static int64_t bk_teleconsultant(int64_t org, int64_t owner, int64_t site)
+{
+    mg_diag d = {{0}};
+    mg_booking_teleconsultant_input t = {.organisation_id = org,
+                                         .owner_id = owner,
+                                         .label = "Médecin (exemple)",
+                                         .availability = "24/7",
+                                         .kinds = {{MG_BOOKING_GP, 20}},
+                                         .nkinds = 1,
+                                         .site_ids = &site,
+                                         .nsites = 1,
+                                         .active = true};
+    int64_t id = 0;
+    if (mg_booking_teleconsultant_add(app->db, 0, &t, &id, NULL, &d))
+        die("teleconsultant", &d);
+    return id;
+}
+
+/* The public's site (<psite>): a new structure open "24/7", a site of its
+ * own network, with one cabin and one teleconsultant serving it. */
+static int64_t bk_public_site(void)
+{
+    int64_t site = bk_structure(MG_DIR_CABIN, "24/7"), device = 0;
+    bk_site_put(site, site, &device);
+    bk_teleconsultant(site, site, site);
+    return site;
+}
+
+/* The first free GP slot of `site` starting an hour from now or later. */
+static mg_booking_slot bk_slot(int64_t site, int64_t from)
+{
+    mg_booking_slot_query q = {
+        .site_ids = &site, .nsites = 1, .kind = MG_BOOKING_GP, .from = from, .days = 2,
+        .limit = 1};
+    mg_booking_slot *sl = NULL, out;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    if (mg_booking_next_slots(app->db, &q, &sl, &n, &d))
+        die("slot", &d);
+    if (!n)
+        fail_msg("matrix: no free slot at site %lld", (long long)site);
+    out = sl[0];
+    free(sl);
+    return out;
+}
+
+/* A phone number and a client address of their own (serial k). */
+static void bk_phone(unsigned k, char out[static 16])
+{
+    snprintf(out, 16, "06%08u", k % 100000000u);
+}
+
+/* A public booking (by 0) of slot sl: its id, its code in code (when not
+ * NULL, MG_BOOKING_CODE_SIZE bytes). */
+static int64_t bk_book(const mg_booking_slot *sl, char *code)
+{
+    char phone[16], addr[32];
+    unsigned k = ++serial;
+    bk_phone(k, phone);
+    snprintf(addr, sizeof addr, "10.%u.%u.%u", (k >> 16) & 255, (k >> 8) & 255, k & 255);
+    mg_booking_input in = {.site_id = sl->site_id,
+                           .device_id = sl->device_id,
+                           .teleconsultant_id = sl->teleconsultant_id,
+                           .kind = MG_BOOKING_GP,
+                           .start = sl->start,
+                           .person = "A. B.",
+                           .phone = phone,
+                           .address = addr,
+                           .now_s = (int64_t)time(NULL)};
+    mg_booking_result res;
+    memset(&res, 0, sizeof res);
+    mg_diag d = {{0}};
+    if (mg_booking_book(app->db, 0, &in, &res, NULL, &d))
+        die("booking", &d);
+    if (code)
+        snprintf(code, MG_BOOKING_CODE_SIZE, "%s", res.code);
+    return res.id;
+}
+
+/* <hsite>: A (B) itself as a site of its own network, open "24/7", with
+ * one cabin and one teleconsultant of its own; made once a database
+ * (a structure is a site once): hs_site[0] for A, [1] for B, reset by
+ * matrix_setup. */
+
+static int64_t bk_host_site(int64_t org)
+{
+    int k = org == org_a ? 0 : 1;
+    if (hs_site[k])
+        return hs_site[k];
+    mg_diag d = {{0}};
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *s = mg_dir_add_structure(&set);
+    if (!s)
+        fail_msg("out of memory");
+    s->id = org;
+    s->name = org == org_a ? "Organisation A de la matrice (exemple)"
+                           : "Organisation B de la matrice (exemple)";
+    s->category = MG_DIR_OTHER;
+    s->opening_hours = "24/7";
+    int64_t id = org;
+    if (mg_dir_save(app->db, 0, &set, &id, NULL, &d))
+        die("structure hours", &d);
+    mg_dir_set_free(&set);
+    int64_t device = 0;
+    bk_site_put(org, org, &device);
+    bk_teleconsultant(org, org, org);
+    return hs_site[k] = org;
+}
+
+/* The placeholders of the booking rows, each a new object for
+ * organisation org (A for ":o" columns, the platform's administrator and
+ * the anonymous visitor, B for ":x"), unless said:
+ *  - the public's (web/booking_public.c, api_booking.c): <psite> a site of
+ *    its own network, the same for every column, open "24/7" with a cabin
+ *    and a GP teleconsultant; <bslot_q> the query of the first free slot
+ *    of a new <psite> as the slot links write it
+ *    (site=S&device=D&tc=T&kind=gp&start=YYYY-MM-DDTHH%3AMM, Paris time);
+ *    <bslot_json> the same slot as JSON members; <bphone> a mobile number
+ *    of the cell's own; <bcode> the code of a new public booking at a new
+ *    <psite>;
+ *  - the network's (web/booking_network.c), registered BY org's network:
+ *    <bstructure> a structure (town hall) that is no site yet; <bsite> a
+ *    new structure registered as a site of org's network; <bdevice> a
+ *    cabin at such a site; <btc> a teleconsultant of a third organisation
+ *    registered by org's network, serving such a site;
+ *  - the host's and the teleconsultant's (web/booking_host.c,
+ *    booking_teleconsultant.c), OF org: <hsite> org itself as a site (the
+ *    same each cell); <hdevice> a new cabin at it; <hassistant> a new
+ *    assistant at it; <hbooking> a booking (booked) of the first free slot
+ *    tomorrow at it; <htc> a teleconsultant whose organisation is org,
+ *    serving it; <hfeed> the calendar feed secret of a new <htc>.
+ * False for another key. */
+static bool booking_part(const char *key, int64_t org, char *val, size_t cap)
+{
+    static const char *const keys[] = {"psite",     "bslot_q",  "bslot_json", "bphone",
+                                       "bcode",     "bstructure", "bsite",    "bdevice",
+                                       "btc",       "hsite",    "hdevice",    "hassistant",
+                                       "hbooking",  "htc",      "hfeed"};
+    size_t k = 0;
+    while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k]) != 0)
+        k++;
+    if (k == sizeof keys / sizeof keys[0])
+        return false;
+    mg_diag d = {{0}};
+    int64_t id = 0;
+    if (!strcmp(key, "psite")) {
+        id = bk_public_site();
+    } else if (!strcmp(key, "bslot_q") || !strcmp(key, "bslot_json")) {
+        mg_booking_slot sl = bk_slot(bk_public_site(), mg_booking_now() + 60);
+        char start[17];
+        mg_booking_format_local(sl.start, start);
+        if (key[6] == 'q')
+            snprintf(val, cap, "site=%lld&device=%lld&tc=%lld&kind=gp&start=%.13s%%3A%s",
+                     (long long)sl.site_id, (long long)sl.device_id,
+                     (long long)sl.teleconsultant_id, start, start + 14);
+        else
+            snprintf(val, cap,
+                     "\"site_id\":%lld,\"device_id\":%lld,\"teleconsultant_id\":%lld,"
+                     "\"kind\":\"gp\",\"start\":\"%s\"",
+                     (long long)sl.site_id, (long long)sl.device_id,
+                     (long long)sl.teleconsultant_id, start);
+        return true;
+    } else if (!strcmp(key, "bphone")) {
+        char phone[16];
+        bk_phone(++serial, phone);
+        snprintf(val, cap, "%s", phone);
+        return true;
+    } else if (!strcmp(key, "bcode")) {
+        mg_booking_slot sl = bk_slot(bk_public_site(), mg_booking_now() + 60);
+        char code[MG_BOOKING_CODE_SIZE];
+        bk_book(&sl, code);
+        snprintf(val, cap, "%s", code);
+        return true;
+    } else if (!strcmp(key, "bstructure")) {
+        id = bk_structure(MG_DIR_TOWN_HALL, NULL);
+    } else if (!strcmp(key, "bsite") || !strcmp(key, "bdevice") || !strcmp(key, "btc")) {
+        int64_t site = bk_structure(MG_DIR_CABIN, "24/7");
+        bk_site_put(site, org, key[1] == 'd' ? &id : NULL);
+        if (!strcmp(key, "bsite"))
+            id = site;
+        else if (!strcmp(key, "btc")) {
+            if (!bk_tc_org)
+                bk_tc_org = org_new("Centre de téléconsultation de la matrice (exemple)", false);
+            id = bk_teleconsultant(bk_tc_org, org, site);
+        }
+    } else {
+        int64_t site = bk_host_site(org);
+        id = site;
+        if (!strcmp(key, "hdevice")) {
+            mg_booking_device_input dv = {
+                .site_id = site, .kind = "cabin", .name = "Cabine (exemple)", .active = true};
+            if (mg_booking_device_add(app->db, 0, &dv, &id, NULL, &d))
+                die("device", &d);
+        } else if (!strcmp(key, "hassistant")) {
+            if (mg_booking_assistant_put(app->db, 0, 0, site, "Pharmacien", "Mo-Fr 09:00-12:00",
+                                         true, &id, NULL, &d))
+                die("assistant", &d);
+        } else if (!strcmp(key, "hbooking")) {
+            mg_oh_instant t = mg_booking_local(mg_booking_now() + 26 * 60);
+            mg_booking_slot sl = bk_slot(site, mg_booking_day_start(t.year, t.month, t.day));
+            id = bk_book(&sl, NULL);
+        } else if (!strcmp(key, "htc") || !strcmp(key, "hfeed")) {
+            id = bk_teleconsultant(org, org, site);
+            if (!strcmp(key, "hfeed")) {
+                char tok[44];
+                if (mg_booking_feed_token_new(app->db, 0, id, tok, &d))
+                    die("feed", &d);
+                snprintf(val, cap, "%s", tok);
+                return true;
+            }
+        }
+    }
+    snprintf(val, cap, "%lld", (long long)id);
+    return true;
+}
+
+/* The public's booking attempts are throttled per client address, and a
+ * request dispatched in process has none (mg_http_client_address is NULL:
+ * only the server sets it, from the peer or a trusted proxy's
+ * X-Forwarded-For), so that every cell's lookup and cancellation by code
+ * counts under the same empty address: the attempts are forgotten before
+ * each cell of the public's routes. */
+static int bk_forget_attempts(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    (void)ctx;
+    return mg_db_exec(c, "DELETE FROM booking_attempts", d);
+}
+
 /* Replaces the placeholders of tmpl into out, making the objects they
  * name for organisation `org` and account `account`. */
 static void expand(const char *tmpl, int64_t org, int64_t account, char *out, size_t cap)
@@ -558,7 +842,7 @@ static void expand(const char *tmpl, int64_t org, int64_t account, char *out, si
     out[0] = '\0';
     unsigned n = ++serial;
     for (const char *p = tmpl; *p && len + 1 < cap;) {
-        char val[128];
+        char val[192];
         const char *close = *p == '<' ? strchr(p, '>') : NULL;
         if (!close) {
             out[len++] = *p++;
@@ -602,7 +886,8 @@ static void expand(const char *tmpl, int64_t org, int64_t account, char *out, si
                          (long long)aid, (long long)sid);
             }
         } else if (contract_part(key, org, val, sizeof val) ||
-                   funding_part(key, org, val, sizeof val))
+                   funding_part(key, org, val, sizeof val) ||
+                   booking_part(key, org, val, sizeof val))
             ;
         else if (strcmp(key, "amended_action") == 0)
             snprintf(val, sizeof val, "%lld", (long long)last_amended_action);
@@ -729,6 +1014,12 @@ static int run_cell(const row *r, size_t c)
     int64_t account = other || c == COL_ANON || c == COL_PLATFORM ? b_manager.account
                                                                    : who->account;
     char target[800], body[800];
+    if (strncmp(r->pattern, "/teleconsultation", 17) == 0 ||
+        strncmp(r->pattern, "/api/v1/bookings", 16) == 0) {
+        mg_diag d = {{0}};
+        if (mg_db_transaction(app->db, MG_DB_TX_WRITE, bk_forget_attempts, NULL, &d))
+            die("booking attempts", &d);
+    }
     expand(r->target, org, account, target, sizeof target);
     expand(r->body, org, account, body, sizeof body);
     const char *ctype = strcmp(r->ctype, "form") == 0   ? "application/x-www-form-urlencoded"
