@@ -15,6 +15,7 @@ again every page, download and API answer that may show them and checks:
   JSON  it parses, Content-Type application/json, strings round-trip exactly;
   CSV   RFC 4180 (quotes only in quoted fields, doubled), rows of one width;
   SVG   well-formed XML (xml.etree), no script, text decoded exactly;
+  iCal  (a teleconsultant's feed) text values as typed, ; and , escaped;
   every answer: the Content-Type of its kind (text/html; charset=utf-8 for
   pages), no value echoed raw in a header.
 
@@ -35,6 +36,18 @@ computed -- gives opinions, asks, decides and pays), the page forms of
 each role are fuzzed in its session, and the pages and API answers of the
 requests, windows, calls, committees and the co-funder are crawled as each
 role sees them.
+
+The telehealth equipment (issue 17; --booking, the network and accounts
+crawl_escaping.sh made): the booking API's writes (a booking's members as
+the public, lookup and cancel, the host's change of state), the public's
+pages in a visitor's pre-session (its mg_pre cookie and form token), the
+host's, the teleconsultant's and the owner's manager's page forms in their
+sessions, each form of BOOKING_FORMS submitted with the values at least
+once (else a failure), then their pages, API answers and the calendar feed
+crawled as each role sees them. Public booking attempts are throttled per
+client address: the server trusts 127.0.0.1 as a proxy and each public
+booking request carries an X-Forwarded-For address of its own (and each
+booking a phone number of its own).
 
   crawl_escaping.py --self-test            checker fed crafted good and bad
                                            answers through a local server
@@ -71,7 +84,7 @@ ATTR_NAME_RE = re.compile(r"^[a-zA-Z_:][-a-zA-Z0-9_:.]*$")
 # /assets/ with their version.
 SITE_SCRIPT_RE = re.compile(r"^/(static/[A-Za-z0-9_.-]+\.js|assets/[A-Za-z0-9_.-]+\.js(\?v=[0-9a-f]+)?)$")
 MAX_PAGES = 300        # final crawl
-MAX_REQUESTS = 6000    # whole run
+MAX_REQUESTS = 9000    # whole run (the booking's roles added some 2000)
 DEADLINE = 240.0       # seconds, whole run (about 20 s optimised; sanitisers are slower)
 
 
@@ -91,8 +104,8 @@ class Value:
         self.status = None          # answer to the submission
         self.accepted = False       # the write succeeded (2xx/3xx)
         self.expect_shown = False   # an accepted write: must be displayed afterwards
-        self.echo = {"html": 0, "json": 0, "csv": 0, "svg": 0}   # while submitting
-        self.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0}  # final crawl
+        self.echo = {"html": 0, "json": 0, "csv": 0, "svg": 0, "ics": 0}   # while submitting
+        self.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0, "ics": 0}  # final crawl
         self.urls = []
         self.overwritten = False    # an edit form's: checked on the page right after
         self.shown_after = False
@@ -496,6 +509,8 @@ def expected_type(path, status):
         return ("application/geo+json", "application/json")
     if path.endswith(".svg"):
         return ("image/svg+xml",)
+    if path.endswith(".ics"):
+        return ("text/calendar",)
     if path.endswith(".png"):
         return ("image/png",)
     if path.endswith(".pdf"):
@@ -550,6 +565,8 @@ class Run:
             req.add_header("Content-Type", ctype)
         if SESSION["cookie"]:
             req.add_header("Cookie", SESSION["cookie"])
+        if XFF["on"] and PUBLIC_BOOKING_RE.match(urllib.parse.urlsplit(url).path):
+            req.add_header("X-Forwarded-For", next_xff())
         if SESSION["csrf"] and method not in ("GET", "HEAD") and ctype != "application/x-www-form-urlencoded" \
                 and not ((ctype or "").startswith("multipart/form-data") and "/api/v1/" not in url):
             # A page's script sends the form token in this header; forms
@@ -604,6 +621,8 @@ class Run:
             kind = "csv"
         elif norm.startswith("image/svg+xml"):
             kind = "svg"
+        elif norm.startswith("text/calendar"):
+            kind = "ics"
         elif norm.startswith("image/png"):
             self.check(resp.body.startswith(b"\x89PNG\r\n\x1a\n"), url, "not a PNG")
             self.count("png")
@@ -628,8 +647,12 @@ class Run:
             except UnicodeDecodeError as e:
                 self.fail(url, "body is not UTF-8: %s" % e)
                 return None
-            problems, shown, doc = {"html": check_html, "json": check_json,
-                                    "csv": check_csv}[kind](text, self.values)
+            if kind == "ics":
+                problems, shown = ical_check(text, self.values)
+                doc = None
+            else:
+                problems, shown, doc = {"html": check_html, "json": check_json,
+                                        "csv": check_csv}[kind](text, self.values)
             if kind == "json" and resp.status >= 400 and doc is not None and path.startswith("/api/"):
                 e = doc.get("error") if isinstance(doc, dict) else None
                 self.check(isinstance(e, dict) and e.get("status") == resp.status and
@@ -836,6 +859,15 @@ def submit(run, method, action, pairs, enctype=""):
     return r.status, loc, doc
 
 
+def error_text(doc):
+    """The error message of a refusal page (its text runs naming a field,
+    in « »), for a failure's message."""
+    if not isinstance(doc, Page):
+        return ""
+    t = [x.strip() for x in doc.texts if "«" in x or "rreur" in x]
+    return (": " + " | ".join(t)[:300]) if t else ""
+
+
 class Fuzzer:
     def __init__(self, run):
         self.run = run
@@ -919,6 +951,8 @@ class Fuzzer:
                     v.expect_shown, v.ignored = False, True
                     for other in ignored[1]:
                         p2 = [[n, other if n == ignored[0] else x] for n, x in pairs]
+                        if ignored[0] not in (n for n, _ in pairs):
+                            p2.append([ignored[0], other])  # an unticked checkbox, ticked
                         if where in FRESH:
                             action = FRESH[where]() or action
                         st, _, _ = submit(run, form.method, action, p2, form.enctype)
@@ -969,7 +1003,7 @@ class Fuzzer:
                       "%s without the secret it asks for answered %d" % (where, status))
         else:
             run.check(status < 400, action,
-                      "%s with the form's own values answered %d" % (where, status))
+                      "%s with the form's own values answered %d%s" % (where, status, error_text(doc)))
         if isinstance(doc, Page):
             self.offer(loc or action, doc)
 
@@ -1041,6 +1075,9 @@ PAGES_ONLY = {("POST /compte/jetons", "name")}
 # its reason; a co-funder added by the lead, the amount asked of it; a
 # payment, today's date and an amount within the grant.
 FORM_EXAMPLES = {("POST /guichet/demandes/N/parts/N/decision", "decision"): "refuse",
+                 # the public's search of slots: a commune of the demo, near
+                 # the booking network's site (Bram)
+                 ("GET /teleconsultation", "commune"): "11049",
                  ("POST /guichet/demandes/N/parts/N/decision", "reason"): "Hors du champ (exemple)",
                  ("POST /guichet/demandes/N/cofinanceurs", "asked"): "100,00",
                  ("POST /guichet/demandes/N/parts/N/paiements", "amount"): "10,00",
@@ -1048,7 +1085,11 @@ FORM_EXAMPLES = {("POST /guichet/demandes/N/parts/N/decision", "decision"): "ref
                      lambda: datetime.date.today().isoformat()}
 # Forms with a list of checkboxes of which one at least must be ticked (the
 # requests a committee examines): the first one is.
-TICK_FIRST = {"POST /guichet/guichets/N/commissions"}
+TICK_FIRST = {"POST /guichet/guichets/N/commissions",
+              # the booking's consent; a teleconsultant's first kind (general
+              # practice, FIELD_EXAMPLES' duration), a device's first instrument
+              "POST /teleconsultation/reserver", "POST /equipements/reseau/N/teleconsultants",
+              "POST /equipements/reseau/N/appareils"}
 # Forms that act once on their object (a routing, a decision, an answer):
 # form -> function giving the action of a fresh object, called before each
 # submission (set by fuzz_funding).
@@ -1058,7 +1099,12 @@ FIELD_EXAMPLES = {"lieu": "11400",  # the finder: a commune or a postcode
                   "year": "2026", "planned": "1 000",
                   # an indicator's value: a French number, and a date of its
                   # own (a second value on the same date is refused)
-                  "measured_on": lambda run: distinct_date(run), "value": "12,5"}
+                  "measured_on": lambda run: distinct_date(run), "value": "12,5",
+                  # the booking (issue 17): a phone number of its own (the
+                  # public's attempts are throttled per number), weekly hours,
+                  # a consultation's minutes
+                  "phone": lambda run: distinct_phone(run), "availability": "24/7", "duration_gp": "20",
+                  "duration_followup": "15", "duration_specialist": "30"}
 
 
 def distinct_date(run):
@@ -1105,7 +1151,8 @@ FILE_EXAMPLES = {("POST /contrats/N/documents", "file"): document_file,
 # so a value is looked for on the page the write led to, right after it.
 # A co-funder's opinion and a committee's outcome for a request are of
 # this kind too (one per part, one per request examined).
-OVERWRITES = re.compile(r"/modifier$|^/guichet/demandes/N/parts/N/avis$|^/guichet/commissions/N/demandes/N$|"
+OVERWRITES = re.compile(r"/modifier$|^/equipements/sites/N/assistants/N$|^/teleconsultants/N/disponibilites$|"
+                        r"^/equipements/reseau/N/(appareils|teleconsultants)/N$|^/guichet/demandes/N/parts/N/avis$|^/guichet/commissions/N/demandes/N$|"
                         r"^/guichet/demandes/N/compte-rendu$")
 # Fields a form ignores when another field has its default: (form, field) ->
 # (that field, the values of it where the field counts and a value outside
@@ -1116,7 +1163,10 @@ OVERWRITES = re.compile(r"/modifier$|^/guichet/demandes/N/parts/N/avis$|^/guiche
 # does not check.
 IGNORED = {("POST /contrats/N/actions/N/indicateurs", "measure"): ("source", ("engine", "provider")),
            # a refusal has no amount; a grant must have a well-formed one
-           ("POST /guichet/demandes/N/parts/N/decision", "amount"): ("decision", ("grant",))}
+           ("POST /guichet/demandes/N/parts/N/decision", "amount"): ("decision", ("grant",)),
+           # a teleconsultant's duration for a kind it does not offer (its
+           # box unticked) is not read; ticked, it must be well-formed
+           ("POST /equipements/reseau/N/teleconsultants/N", "duration_specialist"): ("kind_specialist", ("1",))}
 # Checkboxes that store nothing: read as ticked whatever their value. The
 # import's « essai » (a dry run): ticked, the file is only checked and the
 # report shown (200), nothing written; a value sent there must show nowhere.
@@ -1126,7 +1176,8 @@ NOT_STORED = {("POST /contrats/N/import", "essai")}
 # so is a message's « kind » select, which takes any value but « internal »
 # for a message to the applicant (funding_instruction.c, message_post: a
 # value outside its list is not refused -- reported, not fixed here).
-NOT_STORED_CHECKBOXES = ("POST /guichet/",)
+NOT_STORED_CHECKBOXES = ("POST /guichet/", "POST /equipements/", "POST /teleconsultation/",
+                         "POST /teleconsultants/")
 NOT_STORED.add(("POST /guichet/demandes/N/messages", "kind"))
 # The final report's two buttons: « file » files it, any other value saves it.
 NOT_STORED.add(("POST /guichet/demandes/N/compte-rendu", "action"))
@@ -1145,7 +1196,10 @@ PAGES_ONLY_PREFIXES = ("POST /reseau/", "POST /structure/N/suggerer",
                        # the single window's committees (no API for them)
                        "POST /guichet/guichets/N/commissions", "POST /guichet/commissions/",
                        # the final report (the API gives the request, not its report)
-                       "POST /guichet/demandes/N/compte-rendu")
+                       "POST /guichet/demandes/N/compte-rendu",
+                       # the booking's pages (the API gives bookings only,
+                       # whose person is checked in its answers too)
+                       "POST /equipements/", "POST /teleconsultants/", "POST /teleconsultation/")
 # Forms that a valid submission cannot fill from the page alone: they ask
 # for the current password or a code of an authenticator app.
 NEEDS_SECRET = {"POST /compte/mot-de-passe", "POST /compte/double-facteur"}
@@ -1192,7 +1246,8 @@ def fuzz_api(run, report):
     r, _ = run.get("/static/openapi.yaml")
     writes, ops = openapi_writes(r.body.decode("utf-8", "replace"))
     run.check(len(ops) >= 8, r.url, "openapi.yaml lists %d operations" % len(ops))
-    covered = COVERED_WRITES | (FUNDING_WRITES if FUNDING_CFG else set())
+    covered = COVERED_WRITES | (FUNDING_WRITES if FUNDING_CFG else set()) | \
+        (BOOKING_WRITES if BOOKING_CFG else set())
     for op in sorted(writes - covered - ADMIN_WRITES):
         run.fail(r.url, "write operation %s %s is not exercised by this test: add its fields"
                  % (op[0].upper(), op[1]))
@@ -1756,6 +1811,350 @@ def fuzz_funding(run, report, cfg):
     return fd
 
 
+# ---------------------------------------------------------------- the telehealth equipment (issue 17)
+
+# The network crawl_escaping.sh imported (--booking: JSON with the owner,
+# the site, its first device, the teleconsultant and the accounts of the
+# site's host, the teleconsultant's organisation and the owner's manager).
+BOOKING_CFG = {}
+# The writes of the booking API (static/openapi.yaml), exercised by
+# fuzz_booking: the public's booking, lookup and cancelling (no session),
+# the host's change of state.
+BOOKING_WRITES = {("post", "/api/v1/bookings"), ("post", "/api/v1/bookings/lookup"),
+                  ("post", "/api/v1/bookings/cancel"), ("post", "/api/v1/bookings/{id}/state")}
+# The page forms of the booking, each of which must be submitted at least
+# once with hostile values in the role that may use it (report's "where",
+# the role in brackets).
+BOOKING_FORMS = {"POST /teleconsultation/reserver (public)", "POST /teleconsultation/rendez-vous (public)",
+                 "POST /teleconsultation/annuler (public)", "GET /teleconsultation (public)",
+                 "POST /equipements/sites/N/sur-place (host)", "POST /equipements/sites/N/assistants (host)",
+                 "POST /equipements/sites/N/assistants/N (host)", "POST /equipements/sites/N/fermetures (host)",
+                 "POST /equipements/rendez-vous/N/etat (host)", "POST /equipements/appareils/N/maintenance (host)",
+                 "POST /teleconsultants/N/disponibilites (teleconsultant)",
+                 "POST /teleconsultants/N/absences (teleconsultant)",
+                 "POST /equipements/reseau/N/sites (manager)", "POST /equipements/reseau/N/appareils (manager)",
+                 "POST /equipements/reseau/N/appareils/N (manager)",
+                 "POST /equipements/reseau/N/teleconsultants (manager)",
+                 "POST /equipements/reseau/N/teleconsultants/N (manager)",
+                 "GET /equipements/reseau/N (manager)"}
+# Public booking attempts are throttled per client address (10 per 10
+# minutes): the server is started with --trusted-proxy 127.0.0.1 and each
+# public booking request carries an X-Forwarded-For address of its own
+# (198.18.0.0/15, the benchmarking range); the phone numbers differ too (the
+# same throttle per number, two active bookings per number).
+PUBLIC_BOOKING_RE = re.compile(r"^/(teleconsultation/(reserver|rendez-vous|annuler)|api/v1/bookings(/lookup|/cancel)?$)")
+XFF = {"on": False, "n": 0}
+
+
+def next_xff():
+    XFF["n"] += 1
+    n = XFF["n"]
+    return "198.%d.%d.%d" % (18 + (n >> 16) % 2, (n >> 8) & 255, n & 255)
+
+
+def today_iso():
+    return datetime.date.today().isoformat()
+
+
+def distinct_phone(run):
+    """A French mobile number not given before in this run."""
+    run.serial += 1
+    n = run.serial
+    return "06 %02d %02d %02d %02d" % (10 + n // 1000000 % 90, n // 10000 % 100, n // 100 % 100, n % 100)
+
+
+def distinct_day(run, hour=None):
+    """A day of 2027 not given before (a closure's, an absence's, a
+    maintenance's): YYYY-MM-DD, or with hour YYYY-MM-DDTHH:00."""
+    run.serial += 1
+    d = datetime.date(2027, 2, 1) + datetime.timedelta(days=run.serial % 600)
+    return d.isoformat() + ("T%02d:00" % hour if hour is not None else "")
+
+
+def ical_check(text, values):
+    """An iCalendar feed (RFC 5545): each value found (lines unfolded) as
+    typed, text-escaped (\\ ; , and newlines), never HTML-escaped."""
+    problems, shown = [], set()
+    if not text.startswith("BEGIN:VCALENDAR"):
+        problems.append("not an iCalendar document: %s" % snippet(text))
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    for line in unfolded.splitlines():
+        name, _, val = line.partition(":")
+        val = re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), val)
+        if re.search(r"(?<!\\)[;,]", line.partition(":")[2]) and name.split(";")[0] in ("SUMMARY", "DESCRIPTION", "LOCATION"):
+            problems.append("iCalendar text with an unescaped ; or ,: %s" % snippet(line))
+        sh, pr = marker_scan(val, values)
+        shown |= sh
+        problems += pr
+    return problems, shown
+
+
+class Booking:
+    def __init__(self, run, cfg):
+        self.run, self.cfg = run, cfg
+        self.site, self.device, self.tc, self.owner = cfg["site"], cfg["device"], cfg["tc"], cfg["owner"]
+        self.sessions = {}
+        self.pool = []          # free slots (start, day) two days ahead and more, for bookings
+        self.days = set()       # days of the bookings made
+        self.seeds = {"public": set(), "host": set(), "teleconsultant": set(), "manager": set()}
+
+    def anonymous(self):
+        """A visitor's pre-session (its cookie mg_pre and form token)."""
+        with As({"cookie": None, "csrf": None}):
+            r = self.run.request("GET", "/teleconsultation/rendez-vous")
+        jar = {}
+        for c in r.headers.get_all("Set-Cookie") or []:
+            k, _, v = c.split(";")[0].partition("=")
+            if v.strip():
+                jar[k.strip()] = v.strip()
+        m = re.search(r'name="csrf" value="([A-Za-z0-9_-]*)"', r.body.decode("utf-8", "replace"))
+        self.run.check(jar and m, r.url, "no pre-session cookie or form token for a visitor")
+        return {"cookie": "; ".join("%s=%s" % kv for kv in jar.items()) or None,
+                "csrf": m.group(1) if m else None}
+
+    def fill_pool(self):
+        """Free slots (device, teleconsultant, start) from two days ahead
+        on, none of which the walk-ins (the next two hours) may take."""
+        seen = set()
+        for k in range(2, 6):
+            day = (datetime.date.today() + datetime.timedelta(days=k)).isoformat()
+            with As({"cookie": None, "csrf": None}):
+                _, doc = self.run.get("/api/v1/slots?site=%d&kind=gp&from=%s&days=1&limit=500" % (self.site, day))
+            for s in (doc or {}).get("slots", []) if isinstance(doc, dict) else []:
+                key = (s.get("device_id"), s.get("teleconsultant_id"), s.get("start"))
+                if key not in seen:
+                    seen.add(key)
+                    self.pool.append(key)
+        self.run.check(len(self.pool) > 100, "/api/v1/slots", "only %d free slots two days ahead" % len(self.pool))
+
+    def take(self):
+        """The next slot of the pool (also kept as self.cur)."""
+        self.cur = self.pool.pop(0) if self.pool else (self.device, self.tc, "2099-01-01T10:00")
+        self.days.add(self.cur[2][:10])
+        return self.cur
+
+    def body(self, **over):
+        device, tc, start = self.take()
+        b = {"site_id": self.site, "device_id": device, "teleconsultant_id": tc, "kind": "gp",
+             "start": start, "person": "A. B. (exemple)", "phone": distinct_phone(self.run)}
+        b.update(over)
+        return b
+
+    def book(self):
+        """A fresh booking by the API: (code, id) or (None, None)."""
+        b = self.body()
+        with As({"cookie": None, "csrf": None}):
+            r, doc = api_send(self.run, "POST", "/api/v1/bookings", b)
+        if not self.run.check(r.status == 201 and isinstance(doc, dict) and doc.get("code"), r.url,
+                              "a valid booking answered %d: %s" % (r.status, snippet(r.body.decode("utf-8", "replace")))):
+            return None, None
+        with As(self.sessions["host"]):
+            _, lst = self.run.get("/api/v1/bookings?site=%d&from=%s&to=%s" % (self.site, b["start"][:10], b["start"][:10]))
+        ids = [x.get("id") for x in (lst or {}).get("bookings", [])
+               if x.get("start") == b["start"] and x.get("state") == "booked"
+               and x.get("device_id", b["device_id"]) == b["device_id"]
+               and x.get("teleconsultant_id", b["teleconsultant_id"]) == b["teleconsultant_id"]]
+        return doc["code"], (ids[0] if ids else None)
+
+    def pages(self, report, role, paths):
+        fz = Fuzzer(self.run)
+        with As(self.sessions[role]):
+            for p in paths:
+                _, doc = self.run.get(p)
+                if isinstance(doc, Page):
+                    fz.offer(p, doc)
+            fz.fuzz_all()
+        report += [(where + " (%s)" % role, f, k, row) for where, f, k, row in fz.fields]
+        self.reached = getattr(self, "reached", set()) | {where + " (%s)" % role for where, _, _, _ in fz.fields}
+        for s in fz.skipped:
+            print("  booking, not submitted: %s (%s)" % (s, role))
+
+
+def fuzz_booking(run, report, cfg):
+    bk = Booking(run, cfg)
+    XFF["on"] = True
+    for role in ("host", "teleconsultant", "manager"):
+        s = log_in(run, cfg[role]["email"], cfg[role]["password"])
+        if s is None:
+            return bk
+        bk.sessions[role] = s
+    bk.sessions["public"] = bk.anonymous()
+    bk.fill_pool()
+    # 1. the API's public writes: a booking's members, then lookup and cancel
+    where = "POST /api/v1/bookings"
+    for field, stores in (("person", True), ("phone", False), ("kind", False), ("start", False),
+                          ("site_id (as a string)", False), ("unknown key", False)):
+        row = []
+        for style in (0, 1, 2):
+            v = run.values.make(style, where, field, "JSON string")
+            key = field.split(" ")[0]
+            b = bk.body() if key != "unknown" else dict(bk.body(), **{v.text: "x"})
+            if key != "unknown":
+                b[key] = v.text
+            with As({"cookie": None, "csrf": None}):
+                r, doc = api_send(run, "POST", "/api/v1/bookings", b)
+            v.status, v.accepted = r.status, r.status < 400
+            v.expect_shown = v.accepted and stores
+            if stores:
+                run.check(r.status == 201, r.url, "%s %s=%r answered %d: %s" % (
+                    where, field, v.text, r.status, snippet(r.body.decode("utf-8", "replace"))))
+            else:
+                run.check(400 <= r.status < 500 and r.status != 429, r.url,
+                          "%s %s=%r answered %d, not 4xx" % (where, field, v.text, r.status))
+            row.append(v)
+        report.append((where, field, "JSON string", row))
+    for op in ("lookup", "cancel"):
+        row = []
+        for style in (0, 1, 2):
+            v = run.values.make(style, "POST /api/v1/bookings/" + op, "code", "JSON string")
+            with As({"cookie": None, "csrf": None}):
+                r, _ = api_send(run, "POST", "/api/v1/bookings/" + op, {"code": v.text})
+            v.status, v.accepted = r.status, r.status < 400
+            run.check(r.status in (400, 404), r.url, "%s code=%r answered %d, not 400 or 404"
+                      % (op, v.text, r.status))
+            row.append(v)
+        report.append(("POST /api/v1/bookings/" + op, "code", "JSON string", row))
+        code, _ = bk.book()
+        with As({"cookie": None, "csrf": None}):
+            r, _ = api_send(run, "POST", "/api/v1/bookings/" + op, {"code": code or "x"})
+        run.check(r.status == 200, r.url, "%s of a valid code answered %d" % (op, r.status))
+    # the host's change of state
+    _, bid = bk.book()
+    if run.check(bid, "/api/v1/bookings", "the host does not see a booking just made"):
+        row = []
+        for style in (0, 1, 2):
+            v = run.values.make(style, "POST /api/v1/bookings/{id}/state", "state", "JSON string")
+            with As(bk.sessions["host"]):
+                r, _ = api_send(run, "POST", "/api/v1/bookings/%d/state" % bid, {"state": v.text})
+            v.status, v.accepted = r.status, r.status < 400
+            run.check(r.status == 400, r.url, "state=%r answered %d, not 400" % (v.text, r.status))
+            row.append(v)
+        report.append(("POST /api/v1/bookings/{id}/state", "state", "JSON string", row))
+        with As(bk.sessions["host"]):
+            r, _ = api_send(run, "POST", "/api/v1/bookings/%d/state" % bid, {"state": "arrived"})
+        run.check(r.status == 200, r.url, "booked -> arrived answered %d" % r.status)
+    # 2. the public's pages: the search, the form of a slot, the lookup
+    #    and, from a looked-up booking, the cancelling (a fresh code each)
+    # the booking form: a free slot each time (its hidden fields come in
+    # the order site, device, tc, kind, start)
+    FORM_EXAMPLES[("POST /teleconsultation/reserver", "device")] = lambda: str(bk.take()[0])
+    FORM_EXAMPLES[("POST /teleconsultation/reserver", "tc")] = lambda: str(bk.cur[1])
+    FORM_EXAMPLES[("POST /teleconsultation/reserver", "start")] = lambda: bk.cur[2]
+    # weekly hours: the form's own « 24/7 » (a required field's default
+    # would otherwise be made unique, as a name is)
+    for where in ("POST /teleconsultants/N/disponibilites", "POST /equipements/sites/N/assistants",
+                  "POST /equipements/sites/N/assistants/N", "POST /equipements/reseau/N/teleconsultants",
+                  "POST /equipements/reseau/N/teleconsultants/N"):
+        FORM_EXAMPLES[(where, "availability")] = "24/7"
+    for where in ("POST /equipements/sites/N/fermetures", "POST /teleconsultants/N/absences"):
+        FORM_EXAMPLES[(where, "from")] = lambda: distinct_day(run)
+        FORM_EXAMPLES[(where, "to")] = lambda: distinct_day(run)
+    FORM_EXAMPLES[("POST /equipements/appareils/N/maintenance", "from")] = lambda: distinct_day(run, 8)
+    FORM_EXAMPLES[("POST /equipements/appareils/N/maintenance", "to")] = lambda: distinct_day(run, 9)
+    FORM_EXAMPLES[("POST /teleconsultation/rendez-vous", "code")] = lambda: bk.book()[0] or "x"
+    FORM_EXAMPLES[("POST /teleconsultation/annuler", "code")] = lambda: bk.book()[0] or "x"
+    first_device, first_tc, first = bk.pool[0] if bk.pool else (bk.device, bk.tc, "2099-01-01T10:00")
+    bk.pages(report, "public", ["/teleconsultation", "/teleconsultation/rendez-vous",
+                                "/teleconsultation/reserver?" + urllib.parse.urlencode(
+                                    [("site", bk.site), ("device", first_device), ("tc", first_tc),
+                                     ("kind", "gp"), ("start", first)])])
+    if "POST /teleconsultation/annuler (public)" not in getattr(bk, "reached", set()):
+        # the cancel form is on a looked-up booking's page
+        code, _ = bk.book()
+        with As(bk.sessions["public"]):
+            status, loc, doc = submit(run, "post", "/teleconsultation/rendez-vous",
+                                      [["csrf", bk.sessions["public"]["csrf"]], ["code", code or "x"]])
+        if isinstance(doc, Page):
+            fz = Fuzzer(run)
+            with As(bk.sessions["public"]):
+                fz.offer(loc or "/teleconsultation/rendez-vous", doc)
+                fz.fuzz_all()
+            report += [(w + " (public)", f, k, r) for w, f, k, r in fz.fields]
+            bk.reached |= {w + " (public)" for w, _, _, _ in fz.fields}
+    # 3. the host's pages: the day (with a booking for the states' forms),
+    #    its reminders, the device's maintenance
+    FRESH["POST /equipements/rendez-vous/N/etat"] = lambda: "/equipements/rendez-vous/%d/etat" % (bk.book()[1] or 0)
+    day = bk.pool[0][2][:10] if bk.pool else None
+    bk.book()
+    host = ["/equipements", "/equipements/sites/%d" % bk.site, "/equipements/sites/%d/rappels" % bk.site,
+            "/equipements/appareils/%d/maintenance" % bk.device]
+    if day:
+        host.append("/equipements/sites/%d?jour=%s" % (bk.site, day))
+    bk.pages(report, "host", host)
+    # 4. the teleconsultant's page (availability, absences, the feed's link)
+    bk.pages(report, "teleconsultant", ["/teleconsultants/%d" % bk.tc])
+    # its feed, now that the site shares the phone with teleconsultants
+    # (the network's form below unticks it): the people booked with the
+    # values, some of them the teleconsultant's, are in it (else the feed's
+    # escaping was not checked)
+    feeds = booking_feed(run, bk)
+    run.final = True
+    with As({"cookie": None, "csrf": None}):
+        crawl(run, feeds, len(feeds), follow=False)
+    run.final = False
+    run.check(any(v.shown["ics"] for v in run.values.by_marker.values()), "".join(feeds[:1]),
+              "the calendar feed shows none of the values booked")
+    # 5. the owner's network (sites, devices, teleconsultants), last: its
+    #    forms change what the slots above were computed from
+    net = "/equipements/reseau/%d" % bk.owner
+    bk.pages(report, "manager", [net, net + "/usage", net + "/carte"])
+    # 6. the query parameters and path segments of the booking's pages, in
+    #    the session of each role
+    d = day or today_iso()
+    feeds = booking_feed(run, bk)
+    urls = {"public": ["/teleconsultation?commune=11049&kind=gp", "/teleconsultation/reserver?" +
+                       urllib.parse.urlencode([("site", bk.site), ("device", first_device), ("tc", first_tc),
+                                               ("kind", "gp"), ("start", first)]),
+                       "/api/v1/slots?site=%d&kind=gp&from=%s&days=3&limit=5" % (bk.site, d),
+                       "/api/v1/slots?commune=11049&kind=gp", "/api/v1/sites/%d" % bk.site],
+            "host": ["/equipements/sites/%d?jour=%s" % (bk.site, d), "/equipements/sites/%d/rappels" % bk.site,
+                     "/api/v1/bookings?site=%d&from=%s&to=%s" % (bk.site, d, d),
+                     "/equipements/appareils/%d/maintenance" % bk.device],
+            "teleconsultant": ["/api/v1/bookings?teleconsultant=%d&from=%s&to=%s" % (bk.tc, d, d)],
+            "feed": feeds,  # no session: its secret
+            "manager": [net + "/usage?de=2026-01-01&a=2026-12-31&par=site", net + "/carte"]}
+    for role, paths in urls.items():
+        with As(bk.sessions.get(role, {"cookie": None, "csrf": None})):
+            fuzz_urls(run, set(paths), report)
+    XFF["on"] = False
+    for f in sorted(BOOKING_FORMS - getattr(bk, "reached", set())):
+        run.fail(f, "this booking form was never submitted with hostile values")
+    run.check(True, "", "")
+    # the final crawl's seeds: what shows the values, as each role sees it
+    today = datetime.date.today()
+    days = sorted(bk.days | {today.isoformat(), (today + datetime.timedelta(days=1)).isoformat()})
+    bk.seeds["host"] |= {"/equipements", "/equipements/sites/%d" % bk.site,
+                         "/equipements/sites/%d/rappels" % bk.site,
+                         "/equipements/appareils/%d/maintenance" % bk.device,
+                         "/api/v1/bookings?site=%d&from=%s&to=%s" % (bk.site, days[0], days[-1])}
+    bk.seeds["host"] |= {"/equipements/sites/%d?jour=%s" % (bk.site, d) for d in days}
+    bk.seeds["teleconsultant"] |= {"/teleconsultants/%d" % bk.tc,
+                                   "/api/v1/bookings?teleconsultant=%d&from=%s&to=%s" % (bk.tc, days[0], days[-1])}
+    bk.seeds["manager"] |= {net, net + "/usage", net + "/carte", net + "/usage.xlsx", "/equipements"}
+    bk.seeds["public"] |= {"/teleconsultation", "/teleconsultation?commune=11049", "/api/v1/sites",
+                           "/api/v1/sites/%d" % bk.site, "/api/v1/slots?site=%d" % bk.site,
+                           "/teleconsultation/confidentialite"}
+    return bk
+
+
+def booking_feed(run, bk):
+    """The teleconsultant's calendar feed: its secret address, shown once
+    on the page the feed form answers (a new secret each time), fetched
+    without a session."""
+    if getattr(bk, "feed", None):
+        return bk.feed
+    with As(bk.sessions["teleconsultant"]):
+        r = run.request("POST", "/teleconsultants/%d/flux" % bk.tc,
+                        urllib.parse.urlencode({"csrf": bk.sessions["teleconsultant"]["csrf"]}).encode(),
+                        "application/x-www-form-urlencoded")
+        run.examine(r)
+    m = re.search(r'(/teleconsultants/agenda\.ics\?jeton=[A-Za-z0-9_%-]+)', r.body.decode("utf-8", "replace"))
+    if not run.check(m, r.url, "no calendar feed address on the teleconsultant's page"):
+        return []
+    bk.feed = [html.unescape(m.group(1))]
+    return bk.feed
+
+
 # ---------------------------------------------------------------- the run
 
 def main_run(base):
@@ -1793,6 +2192,8 @@ def main_run(base):
     fuzz_urls(run, seen_paths, report)
     # 3b. the single window, in the sessions of its roles
     fd = fuzz_funding(run, report, FUNDING_CFG) if FUNDING_CFG else None
+    # 3c. the telehealth equipment, in the sessions of its roles
+    bk = fuzz_booking(run, report, BOOKING_CFG) if BOOKING_CFG else None
     # 4. the final crawl: everything that may show a stored value
     run.final = True
     seeds = ["/", "/scenarios", "/api/v1/scenarios", "/api", "/planification", "/methode"]
@@ -1819,6 +2220,15 @@ def main_run(base):
         for role in ("lead", "applicant", "funder"):
             with As(fd.sessions.get(role, {})):
                 pages += crawl(run, sorted(fd.seeds[role]), len(fd.seeds[role]), follow=False)
+    if bk:
+        # the booking's pages and API answers, as each role sees them, and
+        # the teleconsultant's calendar feed (no session: its secret)
+        for role in ("public", "host", "teleconsultant", "manager"):
+            with As(bk.sessions.get(role, {})):
+                pages += crawl(run, sorted(bk.seeds[role]), len(bk.seeds[role]), follow=False)
+        with As({"cookie": None, "csrf": None}):
+            feeds = booking_feed(run, bk)
+            pages += crawl(run, feeds, len(feeds), follow=False)
     run.final = False
     # 5. the fields known to store text took the values (else nothing was
     #    tested), and every accepted write is displayed somewhere, escaped
@@ -1938,6 +2348,13 @@ def self_test():
         "/b2.svg": ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg"><text>MGX901_&amp;lt;script&amp;gt;"\'&amp;amp;</text></svg>',
                     200, True, set()),
         "/header": ("text/html; charset=utf-8", "<p>ok</p>", 200, True, set()),
+        "/g.ics": ("text/calendar; charset=utf-8", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Mairie\\, salle "
+                   "MGX901_<script>\"'&\r\nDESCRIPTION:MGX9\r\n 02_<script>\"'&\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                   200, False, {"MGX901_", "MGX902_"}),
+        "/html.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nSUMMARY:MGX901_&lt;script&gt;&quot;&#39;&amp;\r\n"
+                      "END:VCALENDAR\r\n", 200, True, set()),
+        "/comma.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nSUMMARY:Mairie, salle\r\nEND:VCALENDAR\r\n",
+                       200, True, set()),
     }
     for i, (name, body) in enumerate(BAD_HTML.items()):
         cases["/bad%d" % i] = ("text/html; charset=utf-8", body, 200, True, set())
@@ -1971,7 +2388,7 @@ def self_test():
             inner = Run(base, values, quiet=True)
             inner.final = True
             for v in values.by_marker.values():
-                v.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0}
+                v.shown = {"html": 0, "json": 0, "csv": 0, "svg": 0, "ics": 0}
             inner.get(path)
             got = inner.fails > 0
             label = "self-test %s (%s)" % (path, names.get(path, "crafted"))
@@ -1998,11 +2415,15 @@ def main():
     ap.add_argument("--cookie", help="Cookie header of the session to crawl in")
     ap.add_argument("--csrf", help="the session's form token, for JSON writes")
     ap.add_argument("--funding", help="JSON file: the single window's accounts and objects")
+    ap.add_argument("--booking", help="JSON file: the telehealth network's objects and accounts")
     a = ap.parse_args()
     SESSION["cookie"], SESSION["csrf"] = a.cookie, a.csrf
     if a.funding:
         with open(a.funding) as f:
             FUNDING_CFG.update(json.load(f))
+    if a.booking:
+        with open(a.booking) as f:
+            BOOKING_CFG.update(json.load(f))
     if a.self_test:
         run = self_test()
     elif a.base:
