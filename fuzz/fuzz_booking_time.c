@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the booking module's Paris times (booking.h,
- * "Time"): mg_booking_parse_local on the input as text, and the input's
+ * "Time"): mg_booking_parse_local and mg_booking_parse_typed on the input as text, and the input's
  * first bytes read as a Unix minute and as a local date and time. Beyond
  * the sanitizers it checks the promises: a refusal is MG_EINVAL and leaves
  * the result alone; an accepted text formats back to itself (its first 16
@@ -75,6 +75,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mg_booking_format_local(m, again);
         check(strncmp(again, s, 16) == 0);
         check_minute(m);
+    }
+
+    /* The input as a form's typed date and time: a refusal is MG_EINVAL
+     * and leaves the result alone; an answer is a minute whose local time
+     * is on the minute grid and formats back. */
+    for (int eod = 0; eod < 2; eod++) {
+        int64_t typed = 12345;
+        rc = mg_booking_parse_typed(s, eod != 0, &typed);
+        if (rc != 0) {
+            check(rc == MG_EINVAL);
+            check(typed == 12345);
+        } else {
+            check_minute(typed);
+        }
     }
 
     /* The first bytes as a Unix minute, anywhere in int64_t. */

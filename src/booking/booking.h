@@ -177,6 +177,16 @@ int64_t mg_booking_day_start(int year, int month, int day);
 void mg_booking_format_local(int64_t minute, char out[static 17]);
 int mg_booking_parse_local(const char *s, int64_t *minute) MG_WARN_UNUSED;
 
+/**
+ * A local date-time as people type it in a form: "2026-03-29T10:30" (the
+ * browser's datetime-local, ":00" seconds accepted), "2026-03-29 10:30",
+ * "29/03/2026 10:30", "29/03/2026 10h30", "29/03/2026 10 h". A date alone
+ * is its day's 00:00, or with end_of_day the next day's (a last day is
+ * included). Returns 0, or MG_EINVAL (unreadable, a year out of
+ * 1971..9000, or an hour that does not exist that day) leaving *out alone.
+ */
+int mg_booking_parse_typed(const char *typed, bool end_of_day, int64_t *out) MG_WARN_UNUSED;
+
 /** "2026-03-29T08:30:00Z" (UTC), for the API. */
 void mg_booking_format_utc(int64_t minute, char out[static 21]);
 

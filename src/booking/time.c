@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "directory/holidays.h"
+#include "parse/parse.h"
 
 enum {
     YEAR_MIN = 1583,
@@ -202,4 +203,74 @@ void mg_booking_format_fr(int64_t minute, char out[static 64])
     snprintf(out, 64, "%s %d%s %s %d à %d h %02d", weekdays[wd], at.day,
              at.day == 1 ? "er" : "", months[at.month - 1], at.year, at.minute / 60,
              at.minute % 60);
+}
+
+/* The first minute of the Paris day after the one that starts at start. */
+static int64_t mg_booking_day_start_after(int64_t start)
+{
+    mg_oh_instant t = mg_booking_local(start + 26 * 60);
+    return mg_booking_day_start(t.year, t.month, t.day);
+}
+
+/* Written by hand: the forms' date and time fields take the browser's
+ * datetime-local value and what people type in French ("29/03/2026 10h30");
+ * the date part is parse/parse.h's, the local time mg_booking_parse_local's. */
+int mg_booking_parse_typed(const char *typed, bool end_of_day, int64_t *out)
+{
+    if (!typed)
+        return MG_EINVAL;
+    while (*typed == ' ')
+        typed++;
+    size_t n = strlen(typed);
+    while (n && typed[n - 1] == ' ')
+        n--;
+    if (n < 10 || n > 24)
+        return MG_EINVAL;
+    char date[11];
+    memcpy(date, typed, 10);
+    date[10] = 0;
+    mg_date dt;
+    mg_parse_error why;
+    if (mg_parse_date(date, &dt, &why) != 0 || dt.year < 1971 || dt.year > 9000)
+        return MG_EINVAL;
+    const char *p = typed + 10, *end = typed + n;
+    if (p == end) {
+        int64_t s = mg_booking_day_start(dt.year, dt.month, dt.day);
+        *out = end_of_day ? mg_booking_day_start_after(s) : s;
+        return MG_OK;
+    }
+    if (*p != 'T' && *p != ' ')
+        return MG_EINVAL;
+    p++;
+    while (p < end && *p == ' ')
+        p++;
+    int h = 0, m = 0, digits = 0;
+    while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
+        h = h * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (!digits)
+        return MG_EINVAL;
+    while (p < end && *p == ' ')
+        p++;
+    if (p < end && (*p == ':' || *p == 'h' || *p == 'H')) {
+        p++;
+        while (p < end && *p == ' ')
+            p++;
+        digits = 0;
+        while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
+            m = m * 10 + (*p++ - '0');
+            digits++;
+        }
+        if (digits == 1)
+            return MG_EINVAL;
+        /* Seconds a browser may add (":00") are accepted when zero. */
+        if (p + 3 <= end && p[0] == ':' && p[1] == '0' && p[2] == '0')
+            p += 3;
+    }
+    if (p != end || h > 23 || m > 59)
+        return MG_EINVAL;
+    char iso[32];
+    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d", dt.year, dt.month, dt.day, h, m);
+    return mg_booking_parse_local(iso, out) == 0 ? MG_OK : MG_EINVAL;
 }

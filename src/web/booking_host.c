@@ -138,73 +138,6 @@ static bool day_param(web_ctx *ctx, int64_t today_offset_days, int64_t *start)
     return true;
 }
 
-/*
- * A local date-time as people type it: "2026-03-29T10:30" (the browser's
- * datetime-local), "2026-03-29 10:30", "29/03/2026 10:30", "29/03/2026
- * 10h30", "29/03/2026 10 h". A date alone is its day's 00:00, or with
- * end_of_day the next day's (a last day is included). Returns 0, or
- * MG_EINVAL (unreadable, or an hour that does not exist that day).
- */
-static int read_local(const char *typed, bool end_of_day, int64_t *out)
-{
-    if (!typed)
-        return MG_EINVAL;
-    while (*typed == ' ')
-        typed++;
-    size_t n = strlen(typed);
-    while (n && typed[n - 1] == ' ')
-        n--;
-    if (n < 10 || n > 24)
-        return MG_EINVAL;
-    char date[11];
-    memcpy(date, typed, 10);
-    date[10] = 0;
-    mg_date dt;
-    mg_parse_error why;
-    if (mg_parse_date(date, &dt, &why) != 0 || dt.year < 1971 || dt.year > 9000)
-        return MG_EINVAL;
-    const char *p = typed + 10, *end = typed + n;
-    if (p == end) {
-        int64_t s = mg_booking_day_start(dt.year, dt.month, dt.day);
-        *out = end_of_day ? next_day(s) : s;
-        return MG_OK;
-    }
-    if (*p != 'T' && *p != ' ')
-        return MG_EINVAL;
-    p++;
-    while (p < end && *p == ' ')
-        p++;
-    int h = 0, m = 0, digits = 0;
-    while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
-        h = h * 10 + (*p++ - '0');
-        digits++;
-    }
-    if (!digits)
-        return MG_EINVAL;
-    while (p < end && *p == ' ')
-        p++;
-    if (p < end && (*p == ':' || *p == 'h' || *p == 'H')) {
-        p++;
-        while (p < end && *p == ' ')
-            p++;
-        digits = 0;
-        while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
-            m = m * 10 + (*p++ - '0');
-            digits++;
-        }
-        if (digits == 1)
-            return MG_EINVAL;
-        /* Seconds a browser may add (":00") are accepted when zero. */
-        if (p + 3 <= end && p[0] == ':' && p[1] == '0' && p[2] == '0')
-            p += 3;
-    }
-    if (p != end || h > 23 || m > 59)
-        return MG_EINVAL;
-    char iso[32];
-    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d", dt.year, dt.month, dt.day, h, m);
-    return mg_booking_parse_local(iso, out) == 0 ? MG_OK : MG_EINVAL;
-}
-
 /* --- Small pieces ---------------------------------------------------------------------------- */
 
 static void alert(mg_buf *b, const char *msg)
@@ -543,11 +476,11 @@ static const web_field closure_fields[] = {
 static void read_span(web_form_input *in, bool to_day_end, int64_t *from, int64_t *to)
 {
     if (in->given[P_FROM] && !in->error[P_FROM][0] &&
-        read_local(in->raw[P_FROM], false, from) != 0)
+        mg_booking_parse_typed(in->raw[P_FROM], false, from) != 0)
         web_form_refuse(in, in->form->fields[P_FROM].name,
                         "Une date et une heure qui existent sont attendues, par exemple "
                         "07/12/2026 09:00.");
-    if (in->given[P_TO] && !in->error[P_TO][0] && read_local(in->raw[P_TO], to_day_end, to) != 0)
+    if (in->given[P_TO] && !in->error[P_TO][0] && mg_booking_parse_typed(in->raw[P_TO], to_day_end, to) != 0)
         web_form_refuse(in, in->form->fields[P_TO].name,
                         "Une date et une heure qui existent sont attendues, par exemple "
                         "07/12/2026 18:00.");

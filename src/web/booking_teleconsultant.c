@@ -65,73 +65,6 @@ static void next_day_start(int64_t minute, int64_t *out)
     *out = mg_booking_day_start(t.year, t.month, t.day);
 }
 
-/*
- * A local date-time as people type it ("2026-03-29T10:30", "29/03/2026
- * 10:30", "29/03/2026 10h30"); a date alone is its day's 00:00, or with
- * end_of_day the next day's (a last day included). MG_EINVAL when
- * unreadable or an hour that does not exist that day.
- */
-static int read_local(const char *typed, bool end_of_day, int64_t *out)
-{
-    if (!typed)
-        return MG_EINVAL;
-    while (*typed == ' ')
-        typed++;
-    size_t n = strlen(typed);
-    while (n && typed[n - 1] == ' ')
-        n--;
-    if (n < 10 || n > 24)
-        return MG_EINVAL;
-    char date[11];
-    memcpy(date, typed, 10);
-    date[10] = 0;
-    mg_date dt;
-    mg_parse_error why;
-    if (mg_parse_date(date, &dt, &why) != 0 || dt.year < 1971 || dt.year > 9000)
-        return MG_EINVAL;
-    const char *p = typed + 10, *end = typed + n;
-    if (p == end) {
-        int64_t s = mg_booking_day_start(dt.year, dt.month, dt.day);
-        if (end_of_day)
-            next_day_start(s, &s);
-        *out = s;
-        return MG_OK;
-    }
-    if (*p != 'T' && *p != ' ')
-        return MG_EINVAL;
-    p++;
-    while (p < end && *p == ' ')
-        p++;
-    int h = 0, m = 0, digits = 0;
-    while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
-        h = h * 10 + (*p++ - '0');
-        digits++;
-    }
-    if (!digits)
-        return MG_EINVAL;
-    while (p < end && *p == ' ')
-        p++;
-    if (p < end && (*p == ':' || *p == 'h' || *p == 'H')) {
-        p++;
-        while (p < end && *p == ' ')
-            p++;
-        digits = 0;
-        while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
-            m = m * 10 + (*p++ - '0');
-            digits++;
-        }
-        if (digits == 1)
-            return MG_EINVAL;
-        if (p + 3 <= end && p[0] == ':' && p[1] == '0' && p[2] == '0')
-            p += 3;
-    }
-    if (p != end || h > 23 || m > 59)
-        return MG_EINVAL;
-    char iso[32];
-    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d", dt.year, dt.month, dt.day, h, m);
-    return mg_booking_parse_local(iso, out) == 0 ? MG_OK : MG_EINVAL;
-}
-
 static void alert(mg_buf *b, const char *msg)
 {
     mg_buf_puts(b, "<p class=\"error\" role=\"alert\">");
@@ -571,9 +504,9 @@ static int absence_post(web_ctx *ctx)
     web_form_input in;
     web_form_read(&f, ctx->req, &in);
     int64_t from = 0, to = 0;
-    if (in.given[AB_FROM] && !in.error[AB_FROM][0] && read_local(in.raw[AB_FROM], false, &from))
+    if (in.given[AB_FROM] && !in.error[AB_FROM][0] && mg_booking_parse_typed(in.raw[AB_FROM], false, &from))
         web_form_refuse(&in, "from", "Une date qui existe est attendue, par exemple 24/12/2026.");
-    if (in.given[AB_TO] && !in.error[AB_TO][0] && read_local(in.raw[AB_TO], true, &to))
+    if (in.given[AB_TO] && !in.error[AB_TO][0] && mg_booking_parse_typed(in.raw[AB_TO], true, &to))
         web_form_refuse(&in, "to", "Une date qui existe est attendue, par exemple 31/12/2026.");
     mg_diag d = {{0}};
     int rc = MG_OK;

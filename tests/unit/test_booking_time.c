@@ -383,6 +383,54 @@ static void test_parse(void **state)
     }
 }
 
+/* What people type in the forms (mg_booking_parse_typed). */
+static void test_typed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *typed;
+        bool end_of_day;
+        int y, mo, d, minute; /* the local time expected; y 0: refused */
+    } cases[] = {
+        {"2026-03-29T10:30", false, 2026, 3, 29, 630},
+        {"2026-03-29T10:30:00", false, 2026, 3, 29, 630},
+        {" 2026-03-29 10:30 ", false, 2026, 3, 29, 630},
+        {"29/03/2026 10h30", false, 2026, 3, 29, 630},
+        {"29/03/2026 10 h", false, 2026, 3, 29, 600},
+        {"29/03/2026 9:05", false, 2026, 3, 29, 545},
+        {"2026-12-31", false, 2026, 12, 31, 0},
+        {"2026-12-31", true, 2027, 1, 1, 0},
+        {"2026-03-29T02:30", false, 0, 0, 0, 0}, /* skipped by summer time */
+        {"2026-03-29T24:00", false, 0, 0, 0, 0},
+        {"2026-03-29T10:3", false, 0, 0, 0, 0},
+        {"2026-02-30", false, 0, 0, 0, 0},
+        {"1970-01-01", false, 0, 0, 0, 0},
+        {"2026-03-29T10:30:01", false, 0, 0, 0, 0},
+        {"demain", false, 0, 0, 0, 0},
+        {"", false, 0, 0, 0, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int64_t got = -7;
+        int rc = mg_booking_parse_typed(cases[k].typed, cases[k].end_of_day, &got);
+        if (!cases[k].y) {
+            if (rc != MG_EINVAL || got != -7)
+                fail_msg("\"%s\" should be refused", cases[k].typed);
+            continue;
+        }
+        if (rc != 0)
+            fail_msg("\"%s\" refused", cases[k].typed);
+        /* The expected instant by the C library's zone (independent of time.c). */
+        struct tm tm = {.tm_year = cases[k].y - 1900, .tm_mon = cases[k].mo - 1,
+                        .tm_mday = cases[k].d, .tm_hour = cases[k].minute / 60,
+                        .tm_min = cases[k].minute % 60, .tm_isdst = -1};
+        int64_t want = (int64_t)mktime(&tm) / 60;
+        if (got != want)
+            fail_msg("\"%s\": %lld, expected %lld", cases[k].typed, (long long)got,
+                     (long long)want);
+    }
+    assert_int_equal(mg_booking_parse_typed(NULL, false, &(int64_t){0}), MG_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_hand_cases),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_typed),
     };
     return cmocka_run_group_tests(tests, use_paris, NULL);
 }
