@@ -593,6 +593,8 @@ class Run:
         url = resp.url
         path = urllib.parse.urlsplit(url).path
         ct = resp.ctype
+        # a refusal is a 4xx; a 5xx is a fault of the server's
+        self.check(resp.status < 500, url, "%s answered HTTP %d" % (resp.method, resp.status))
         norm = re.sub(r"\s*;\s*", "; ", ct.strip().lower())
         want = expected_type(path, resp.status)
         if resp.status == 200 and (resp.headers.get("Content-Disposition") or "").startswith("attachment"):
