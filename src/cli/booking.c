@@ -390,7 +390,8 @@ static void print_errors(mg_booking_import *im)
 {
     /* In file order: the parser's faults and the references' were found in two passes. */
     g_skip = strlen(im->file) + 1;
-    qsort(im->errors, im->nerrors, sizeof *im->errors, by_position);
+    if (im->nerrors > 1)
+        qsort(im->errors, im->nerrors, sizeof *im->errors, by_position);
     for (size_t i = 0; i < im->nerrors; i++)
         fprintf(stderr, "%s\n", im->errors[i]);
     if (im->errors_truncated)

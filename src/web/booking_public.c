@@ -98,7 +98,8 @@ int web_booking_sites_near(const mg_app *a, const mg_http_request *r, size_t com
             break;
     }
     mg_booking_sites_free(sites, ns);
-    qsort(v, k, sizeof *v, cmp_near);
+    if (k > 1)
+        qsort(v, k, sizeof *v, cmp_near);
     *out = v;
     *n = k;
     return MG_OK;

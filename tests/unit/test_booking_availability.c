@@ -758,7 +758,8 @@ static void property_run(void **state, uint64_t seed, int64_t w0, int days)
                 }
             }
         }
-        qsort(c.v, c.n, sizeof *c.v, cmp_cand5);
+        if (c.n) /* qsort's array may not be NULL, even empty */
+            qsort(c.v, c.n, sizeof *c.v, cmp_cand5);
         size_t nd = 0;
         for (size_t i = 0; i < c.n; i++) {
             if (i > 0 && c.v[i].start == c.v[i - 1].start && c.v[i].s == c.v[i - 1].s)

@@ -508,6 +508,7 @@ static void test_teleconsultants(void **state)
     mg_booking_teleconsultant_clear(&t);
 
     /* A refused update changes nothing either. */
+    free(before);
     before = dump(db);
     mg_booking_teleconsultant_input upd = good;
     upd.site_ids = other_sites;
