@@ -94,8 +94,17 @@ void mg_booking_import_error(mg_booking_import *im, unsigned long line, unsigned
     im->errors[im->nerrors++] = copy;
 }
 
-/* "…" quoting of what was found, cut on a character boundary. */
-#define FOUND(s) (int)mg_utf8_prefix((s), 120), (s)
+/* How much of what was found a message quotes: at most 120 bytes, cut on
+ * a character boundary and before any byte that is not UTF-8 (a message
+ * must stay valid UTF-8 whatever the file holds). */
+static int quoted(const char *s, size_t n)
+{
+    size_t m = mg_utf8_prefix(s, n < 120 ? n : 120);
+    return (int)mg_utf8_check(s, m, NULL);
+}
+
+/* "…" quoting of what was found. */
+#define FOUND(s) quoted((s), strlen(s)), (s)
 
 static void row_free(mg_booking_import_row *r)
 {
@@ -223,7 +232,7 @@ static int instrument_item(const char *item, size_t n, void *vctx)
             mg_booking_import_error(c->im, c->r->line, c->col,
                                     "colonne « instruments » : attendu des codes d'instruments "
                                     "(minuscules, chiffres, « _ »), trouvé « %.*s »",
-                                    (int)mg_utf8_prefix(item, n < 120 ? n : 120), item);
+                                    quoted(item, n), item);
             c->failed = true;
             return 0;
         }
@@ -254,7 +263,7 @@ static int kind_item(const char *item, size_t n, void *vctx)
                                 "colonne « kinds » : attendu type:minutes (gp, followup ou "
                                 "specialist, et une durée multiple de 5 de 5 à 240), "
                                 "trouvé « %.*s »",
-                                (int)mg_utf8_prefix(item, n < 120 ? n : 120), item);
+                                quoted(item, n), item);
         c->failed = true;
         return 0;
     }

@@ -105,7 +105,9 @@ static void quote(const char *s, size_t len, size_t max, char *out)
     size_t n = len < max ? len : max;
     memcpy(out, s, n);
     out[n] = 0;
-    out[mg_utf8_prefix(out, n)] = 0;
+    /* The valid UTF-8 prefix: a cut inside a character, or any byte that
+     * is not UTF-8, never reaches a message. */
+    out[mg_utf8_check(out, n, NULL)] = 0;
 }
 
 /* Refuses at the current position: "what" was expected; quotes the text and what was found. */
