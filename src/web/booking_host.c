@@ -265,9 +265,9 @@ static const char *device_name(const mg_booking_device *v, size_t n, int64_t id)
     return "";
 }
 
-/* The French sentences of a domain refusal beside the form's fields; those
- * naming no field of the form go beside `fallback`. */
-static void refuse_fields(web_form_input *in, const mg_booking_errors *errs, const mg_diag *d,
+/* The French sentences of a domain refusal beside the form's fields
+ * (booking_web.h); also the teleconsultant's pages'. */
+void web_booking_refuse_fields(web_form_input *in, const mg_booking_errors *errs, const mg_diag *d,
                           const char *fallback)
 {
     for (size_t k = 0; k < errs->n && k < MG_BOOKING_ERRORS_MAX; k++) {
@@ -1212,7 +1212,7 @@ static int walkin_post(web_ctx *ctx)
                 site_view_clear(&v);
                 return MG_OK;
             }
-            refuse_fields(&in, &errs, &d, "kind");
+            web_booking_refuse_fields(&in, &errs, &d, "kind");
             break;
         }
         if (in.nerrors == 0)
@@ -1424,7 +1424,7 @@ static int maintenance_post(web_ctx *ctx)
             site_view_clear(&v);
             return MG_OK;
         }
-        refuse_fields(&in, &errs, &d, "from");
+        web_booking_refuse_fields(&in, &errs, &d, "from");
     }
     char title[MG_BOOKING_LABEL_MAX_CHARS * 4 + 32];
     snprintf(title, sizeof title, "Maintenance : %s", dv.name);
@@ -1588,7 +1588,7 @@ static int assistant_save(web_ctx *ctx, bool existing)
             web_storage_error(ctx->req, ctx->res, rc, &d, ASSISTANT_NOT_FOUND, SAVE_FAILED);
             goto done;
         }
-        refuse_fields(&in, &errs, &d, "availability");
+        web_booking_refuse_fields(&in, &errs, &d, "availability");
     }
     assistant_arg x = {v.s.site_id, a};
     out = refused_page(ctx, &v, a ? "Modifier un assistant" : "Ajouter un assistant",
@@ -1649,7 +1649,7 @@ static int closure_post(web_ctx *ctx)
             site_view_clear(&v);
             return MG_OK;
         }
-        refuse_fields(&in, &errs, &d, "from");
+        web_booking_refuse_fields(&in, &errs, &d, "from");
     }
     int rc = refused_page(ctx, &v, "Fermer le site",
                           "Une fermeture exceptionnelle : aucun rendez-vous ne peut être pris "

@@ -98,27 +98,6 @@ static void tc_path(char out[static PAGE_PATH], int64_t id, const char *suffix)
     snprintf(out, PAGE_PATH, "/teleconsultants/%lld%s", (long long)id, suffix ? suffix : "");
 }
 
-/* The French sentences of a domain refusal beside the form's fields; those
- * naming no field of the form go beside `fallback`. */
-static void refuse_fields(web_form_input *in, const mg_booking_errors *errs, const mg_diag *d,
-                          const char *fallback)
-{
-    for (size_t k = 0; k < errs->n && k < MG_BOOKING_ERRORS_MAX; k++) {
-        const char *field = errs->e[k].field;
-        if (web_form_field(in->form, field) < 0)
-            field = fallback;
-        int i = web_form_field(in->form, field);
-        if (i < 0 || in->error[i][0])
-            continue;
-        /* The field's label first, as the form's own refusals say it. */
-        char msg[WEB_FORM_ERROR_SIZE];
-        snprintf(msg, sizeof msg, "« %s » : %s", in->form->fields[i].label, errs->e[k].msg);
-        web_form_refuse(in, field, msg);
-    }
-    if (!errs->n)
-        web_form_refuse(in, fallback, d->msg[0] ? d->msg : "La saisie est refusée.");
-}
-
 /* --- The teleconsultant and its rights -------------------------------------------------------- */
 
 typedef struct tc_view {
@@ -484,7 +463,7 @@ static int availability_post(web_ctx *ctx)
             mg_booking_teleconsultant_clear(&v.t);
             return MG_OK;
         }
-        refuse_fields(&in, &errs, &d, "availability");
+        web_booking_refuse_fields(&in, &errs, &d, "availability");
     }
     ctx->res->status = 400;
     rc = tc_page(ctx, &v, &in, NULL);
@@ -534,7 +513,7 @@ static int absence_post(web_ctx *ctx)
             mg_booking_teleconsultant_clear(&v.t);
             return MG_OK;
         }
-        refuse_fields(&in, &errs, &d, "from");
+        web_booking_refuse_fields(&in, &errs, &d, "from");
     }
     ctx->res->status = 400;
     rc = tc_page(ctx, &v, NULL, &in);

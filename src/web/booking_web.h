@@ -30,7 +30,9 @@ extern const web_route web_routes_api_booking[];            /* api_booking.c */
 /* --- Shared by booking_public.c and api_booking.c (defined in booking_public.c) --- */
 
 #include <stdint.h>
+#include "booking/booking.h"
 #include "core/error.h"
+#include "web/form.h"
 
 /* Sites within this many minutes of a commune (the territory's travel-time
  * table, road or crow-fly estimates) are "within reach". */
@@ -54,5 +56,11 @@ int web_booking_parse_start(const char *s, int64_t *minute);
 /* The start of a slot for a link: local time, or the UTC form for the
  * second pass of the repeated hour in October. */
 void web_booking_start_param(int64_t minute, char out[static 21]);
+
+/* The French sentences of a domain refusal (errs, else d) beside the
+ * form's fields, each prefixed with its field's label; those naming no
+ * field of the form go beside `fallback`. (booking_host.c) */
+void web_booking_refuse_fields(web_form_input *in, const mg_booking_errors *errs,
+                               const mg_diag *d, const char *fallback);
 
 #endif
