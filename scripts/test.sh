@@ -5,7 +5,8 @@
 #      cluster (scripts/pg-test-cluster.sh) so that the tests that use a
 #      database run on SQLite and again on PostgreSQL (MG_TEST_PG_URI);
 #   2. builds and runs it again with AddressSanitizer and UBSan (SQLite
-#      only; the browser tests stay in the optimised pass);
+#      only; the browser tests and the tests labelled optimised-only —
+#      load, durability, crawl — stay in the optimised pass);
 #   3. builds the libFuzzer targets with clang and fuzzes them from their
 #      seed corpora, sharing a fixed budget (MG_FUZZ_SECONDS in all,
 #      default 240).
@@ -42,7 +43,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMG_SANITIZE=ON -DMG_BROWSER_
 cmake --build build-asan -j"$jobs" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
-    ctest --test-dir build-asan --output-on-failure -j"$jobs"
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE optimised-only
 
 stage "fuzzing"
 scripts/fuzz.sh "${MG_FUZZ_SECONDS:-240}"
