@@ -30,30 +30,9 @@
 #include <libical/ical.h>
 
 #include "booking/booking.h"
-#include "directory/holidays.h"
+#include "output/ical_tz.h"
 
 #define PRODID "-//maillage//Réservation des équipements de télésanté//FR"
-#define TZID "Europe/Paris"
-
-/* The EU rule since 1996, as every calendar client knows it. */
-static const char vtimezone_text[] =
-    "BEGIN:VTIMEZONE\r\n"
-    "TZID:" TZID "\r\n"
-    "BEGIN:DAYLIGHT\r\n"
-    "TZNAME:CEST\r\n"
-    "TZOFFSETFROM:+0100\r\n"
-    "TZOFFSETTO:+0200\r\n"
-    "DTSTART:19700329T020000\r\n"
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
-    "END:DAYLIGHT\r\n"
-    "BEGIN:STANDARD\r\n"
-    "TZNAME:CET\r\n"
-    "TZOFFSETFROM:+0200\r\n"
-    "TZOFFSETTO:+0100\r\n"
-    "DTSTART:19701025T030000\r\n"
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
-    "END:STANDARD\r\n"
-    "END:VTIMEZONE\r\n";
 
 /* A booking as the feed shows it. */
 struct event {
@@ -143,33 +122,10 @@ static int feed_body(mg_db_conn *c, void *ctx, mg_diag *d)
 }
 
 /* An instant as DTSTART/DTEND: its Paris local time with TZID, or UTC in
- * October's repeated hour (see the top). */
+ * October's repeated hour (see the top; output/ical_tz.h). */
 static icalproperty *time_property(icalproperty *(*make)(struct icaltimetype), int64_t minute)
 {
-    int y, mo, dd, m, y2, mo2, dd2, m2;
-    int offset = mg_paris_civil(minute * 60, &y, &mo, &dd, &m);
-    /* The same local time an hour later in winter time (first pass) or an
-     * hour before in summer time (second pass): the repeated hour. */
-    int64_t twin = offset == 120 ? minute + 60 : minute - 60;
-    bool repeated = mg_paris_civil(twin * 60, &y2, &mo2, &dd2, &m2) != offset && y2 == y &&
-                    mo2 == mo && dd2 == dd && m2 == m;
-    struct icaltimetype t = icaltime_null_time();
-    t.is_date = 0;
-    if (repeated) {
-        time_t s = (time_t)(minute * 60);
-        t = icaltime_from_timet_with_zone(s, 0, icaltimezone_get_utc_timezone());
-        return make(t);
-    }
-    t.year = y;
-    t.month = mo;
-    t.day = dd;
-    t.hour = m / 60;
-    t.minute = m % 60;
-    t.second = 0;
-    icalproperty *p = make(t);
-    if (p)
-        icalproperty_add_parameter(p, icalparameter_new_tzid(TZID));
-    return p;
+    return mg_ical_paris_time(make, minute * 60);
 }
 
 /* Adds p to comp; false when p could not be made (memory). */
@@ -231,7 +187,7 @@ int mg_booking_ical_teleconsultant(mg_db *db, int64_t teleconsultant_id, int64_t
         return rc;
     }
     icalcomponent *cal = icalcomponent_new_vcalendar();
-    icalcomponent *tz = icalcomponent_new_from_string(vtimezone_text);
+    icalcomponent *tz = mg_ical_paris_vtimezone();
     bool ok = cal && tz;
     if (ok) {
         icalcomponent_add_component(cal, tz);
