@@ -211,6 +211,10 @@ typedef enum mg_auth_object_type {
     MG_AUTH_OBJ_BOOKING_NETWORK, /* an equipment network: its sites, devices and
                                     teleconsultants, usage and exports: organisation_id is
                                     its owner (a Département) */
+    /* Mobile services' rounds (issue 18): */
+    MG_AUTH_OBJ_ROUND_SERVICE,  /* a mobile service, its vehicles, stops, planned and
+                                   current rounds, cancellations: organisation_id runs it
+                                   (its published timetable is public: MG_AUTH_OBJ_PUBLIC) */
 } mg_auth_object_type;
 
 typedef struct mg_auth_object {

@@ -327,6 +327,28 @@ static mg_auth_decision can_booking_network(const mg_auth_actor *a, mg_auth_verb
     return MG_AUTH_DENY_FORBIDDEN;
 }
 
+/* A mobile service: its organisation's administrators, managers,
+ * contributors and readers see it, its rounds and their figures; its
+ * managers and contributors create it, plan and enter rounds, publish
+ * them and record cancellations (EDIT), and delete them. */
+static mg_auth_decision can_round_service(const mg_auth_actor *a, mg_auth_verb verb,
+                                          const mg_auth_object *o)
+{
+    const mg_auth_membership *m = membership_of(a, o->organisation_id);
+    if (!m)
+        return MG_AUTH_DENY_HIDDEN;
+    if (!m->org_active)
+        return MG_AUTH_DENY_FORBIDDEN;
+    mg_auth_role r = m->role;
+    if (verb == MG_AUTH_VIEW && (r == MG_ROLE_ADMINISTRATOR || r == MG_ROLE_MANAGER ||
+                                 r == MG_ROLE_CONTRIBUTOR || r == MG_ROLE_READER))
+        return MG_AUTH_ALLOW;
+    if ((verb == MG_AUTH_CREATE || verb == MG_AUTH_EDIT || verb == MG_AUTH_DELETE) &&
+        (r == MG_ROLE_MANAGER || r == MG_ROLE_CONTRIBUTOR))
+        return MG_AUTH_ALLOW;
+    return MG_AUTH_DENY_FORBIDDEN;
+}
+
 /* A directory structure: public to read; its own administrators, managers
  * and contributors edit it; any member of an active organisation suggests
  * changes to the others' and may add a structure that is missing. */
@@ -453,6 +475,11 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
  * BOOKING_NETWORK (organisation_id: the owner) VIEW administrator, manager,
  *               contributor, reader; CREATE and EDIT manager; else
  *               DENY_FORBIDDEN for its members, DENY_HIDDEN for others.
+ * ROUND_SERVICE (organisation_id: the service's organisation) VIEW
+ *               administrator, manager, contributor, reader; CREATE, EDIT
+ *               (plan, enter, publish, cancel a stop) and DELETE manager,
+ *               contributor; else DENY_FORBIDDEN for its members (all
+ *               refused while it is pending), DENY_HIDDEN for others.
  *
  * A NULL object or an unknown type or verb is refused (DENY_LOGIN for the
  * anonymous, DENY_FORBIDDEN for others).
@@ -495,6 +522,7 @@ mg_auth_decision mg_auth_can(const mg_auth_actor *a, mg_auth_verb verb, const mg
     case MG_AUTH_OBJ_BOOKING_SITE: return can_booking_site(a, verb, o);
     case MG_AUTH_OBJ_TELECONSULTANT: return can_teleconsultant(a, verb, o);
     case MG_AUTH_OBJ_BOOKING_NETWORK: return can_booking_network(a, verb, o);
+    case MG_AUTH_OBJ_ROUND_SERVICE: return can_round_service(a, verb, o);
     case MG_AUTH_OBJ_PUBLIC: break;
     }
     return MG_AUTH_DENY_FORBIDDEN;
