@@ -10,7 +10,7 @@
 #include "core/alloc.h"
 #include "http/internal.h"
 
-#define MAX_ROUTES 256u
+#define MAX_ROUTES 384u
 
 typedef struct segment {
     const char *text;   /* literal segment, or the parameter's name */
