@@ -371,6 +371,16 @@ static void test_holidays_and_cancellations(void **state)
     assert_int_equal(cancelled, 3 + 1);
     assert_non_null(find(v, n, 2026, 4, 14, 13, 1, 570));
     free(v);
+    /* Before the anchor the cycle counts backwards: Tuesday 10 March 2026
+     * is 6 days before it (week 1: no Tuesday route), 3 March 13 days
+     * (week 0: Bus A's Tuesday). */
+    v = timetable(&s, (mg_rounds_date){2026, 3, 3}, (mg_rounds_date){2026, 3, 10}, 0, &n);
+    assert_int_equal(n, 3);
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(v[k].route->id, 13);
+        assert_int_equal(v[k].date.day, 3);
+    }
+    free(v);
     /* Outside the validity: nothing. */
     s.valid_to = (mg_rounds_date){2026, 3, 30};
     v = timetable(&s, (mg_rounds_date){2026, 3, 31}, (mg_rounds_date){2026, 4, 14}, 0, &n);
