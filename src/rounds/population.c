@@ -18,6 +18,7 @@
 #define MAX_ROWS 2000000u  /* the IRIS base of France has about 50,000 rows */
 #define IRIS_LEN 9u
 #define REPORT_UNKNOWN 20u
+#define MAX_PEOPLE 1e9 /* far above any commune; keeps sums finite */
 
 static const char *const public_keys[MG_PUBLIC_COUNT] = {
     "all", "early_childhood", "youth", "elderly"};
@@ -191,7 +192,7 @@ static int read_layout(const mg_csv *c, const char *path, layout *L, mg_diag *d)
     return MG_OK;
 }
 
-/* Field k of the current row as a non-negative number (empty: 0). */
+/* Field col of the current row as a number of people (empty: 0). */
 static int row_value(const mg_csv *c, const char *path, int col, double *out, mg_diag *d)
 {
     bool present;
@@ -200,10 +201,10 @@ static int row_value(const mg_csv *c, const char *path, int col, double *out, mg
         return rc;
     if (!present)
         *out = 0;
-    if (*out < 0)
+    if (*out < 0 || *out > MAX_PEOPLE)
         return mg_diag_set(d, MG_EPARSE, path, mg_csv_line(c), mg_csv_col(c, (size_t)col),
-                           "column \"%s\": expected a number of people (0 or more), found "
-                           "\"%.40s\"",
+                           "column \"%s\": expected a number of people (0 to 1000000000), "
+                           "found \"%.40s\"",
                            mg_csv_header(c, (size_t)col), mg_csv_field(c, (size_t)col, NULL));
     return MG_OK;
 }

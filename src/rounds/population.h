@@ -77,7 +77,7 @@ typedef struct mg_rounds_population {
  * file, line and column: no "Pyy_POP" column or a missing age column
  * (MG_ENOTFOUND, naming the expected column); an age column present only
  * with another year's prefix ("mixed year prefixes"); a malformed code; a
- * value that is not a non-negative number; a code (commune, or IRIS) on two
+ * value that is not a number from 0 to 1e9; a code (commune, or IRIS) on two
  * rows (both lines named); an IRIS whose code does not begin with its
  * COM; a file without data rows; the reader's and the CSV layer's errors.
  */

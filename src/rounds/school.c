@@ -88,7 +88,7 @@ static bool parse_day(const char *s, size_t len, mg_date *out)
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return false;
     int y = digits(s, 4), m = digits(s + 5, 2), dd = digits(s + 8, 2);
-    if (y < 1583 || m < 0 || dd < 0 || !mg_date_valid(y, m, dd))
+    if (y < 1900 || y > 2999 || m < 0 || dd < 0 || !mg_date_valid(y, m, dd))
         return false;
     mg_date date = {y, m, dd};
     size_t p = 10;

@@ -48,9 +48,10 @@ typedef struct mg_school_calendar {
  * "annee_scolaire" (optional).
  *
  * Dates are instants such as "2025-10-17T22:00:00+00:00" (any offset, or
- * Z), or plain dates "2025-10-18". An instant is turned into the civil date
- * it falls on in Paris (Europe/Paris: UTC+1, UTC+2 from the last Sunday of
- * March 01:00 UTC to the last Sunday of October 01:00 UTC) — the ministry
+ * Z), or plain dates "2025-10-18", of years 1900 to 2999. An instant is
+ * turned into the civil date it falls on in Paris (Europe/Paris: UTC+1,
+ * UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday of
+ * October 01:00 UTC, the rule since 1996) — the ministry
  * publishes Paris midnights for every académie, overseas ones included.
  * The start is the day classes end, in the evening; the end the day they
  * resume, in the morning: the holiday runs from the day after the start to
