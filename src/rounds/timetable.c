@@ -8,6 +8,7 @@
  */
 #include "rounds/timetable.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,8 @@ int mg_rounds_next_stops(const mg_rounds_service *s, const char *commune_code, i
     int rc = mg_rounds_service_check(s, d);
     if (rc < 0)
         return rc;
+    if (max > INT_MAX)
+        max = INT_MAX; /* the count is returned as an int */
     int y, mo, dd, m;
     mg_paris_civil(t, &y, &mo, &dd, &m);
     if (y < YEAR_MIN || y > YEAR_MAX)
