@@ -1242,14 +1242,15 @@ static int stops_put_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
     for (size_t i = 0; i < t->n; i++) {
         mg_round_errors errs = {0};
+        mg_diag ld = {{0}};
         bool created = false;
         rc = stop_write(c, t->service_id, 0, &t->v[i], t->communes[i], now, NULL, &created,
-                        &errs, d);
+                        &errs, &ld);
         if (rc < 0) {
             if (errs.n)
                 return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "stop %zu: %s : %s", i + 1,
                                    errs.e[0].field, errs.e[0].msg);
-            return rc;
+            return mg_diag_set(d, rc, NULL, 0, 0, "stop %zu: %s", i + 1, ld.msg);
         }
         if (created)
             t->added++;
@@ -2034,9 +2035,10 @@ int mg_round_cancellation_list(mg_db *db, int64_t service_id, const char *from, 
                     "v.name, s.name FROM round_cancellations c "
                     "LEFT JOIN round_vehicles v ON v.id = c.vehicle_id "
                     "LEFT JOIN round_stops s ON s.id = c.stop_id "
-                    "WHERE c.service_id = ?1 AND (?2 IS NULL OR c.on_date >= ?2) "
-                    "AND (?3 IS NULL OR c.on_date <= ?3) ORDER BY c.on_date, c.id",
-                    MG_DB_PARAMS(MG_DB_INT(service_id), MG_DB_TEXT(from), MG_DB_TEXT(to)),
+                    "WHERE c.service_id = ?1 AND (?2 = '' OR c.on_date >= ?2) "
+                    "AND (?3 = '' OR c.on_date <= ?3) ORDER BY c.on_date, c.id",
+                    MG_DB_PARAMS(MG_DB_INT(service_id), MG_DB_TEXT(from ? from : ""),
+                                 MG_DB_TEXT(to ? to : "")),
                     cancel_fill, sizeof(mg_round_cancellation), (void **)out, n, d);
 }
 
@@ -2059,10 +2061,11 @@ int mg_round_holidays_list(mg_db *db, const char *zone, const char *from, const 
 {
     return list_run(db,
                     "SELECT zone, MIN(academie), description, school_year, first_day, last_day "
-                    "FROM school_holidays WHERE zone = ?1 AND (?2 IS NULL OR last_day >= ?2) "
-                    "AND (?3 IS NULL OR first_day <= ?3) "
+                    "FROM school_holidays WHERE zone = ?1 AND (?2 = '' OR last_day >= ?2) "
+                    "AND (?3 = '' OR first_day <= ?3) "
                     "GROUP BY zone, description, school_year, first_day, last_day "
                     "ORDER BY first_day, last_day, description",
-                    MG_DB_PARAMS(MG_DB_TEXT(zone), MG_DB_TEXT(from), MG_DB_TEXT(to)), holiday_fill,
+                    MG_DB_PARAMS(MG_DB_TEXT(zone), MG_DB_TEXT(from ? from : ""), MG_DB_TEXT(to ? to : "")),
+                    holiday_fill,
                     sizeof(mg_round_holiday), (void **)out, n, d);
 }
