@@ -381,7 +381,9 @@ typedef struct mg_round_holiday {
 /**
  * Replaces the school holidays by the ministry's calendar file at path
  * (read by school.h), in one transaction; a file that does not read
- * changes nothing. *n_out (may be NULL): rows stored.
+ * changes nothing. Rows for teachers only are left out; "Zone A" is
+ * stored as "A" (other zones as written). *n_out (may be NULL): rows
+ * stored.
  */
 int mg_round_holidays_import(mg_db *db, int64_t by, const char *path, size_t *n_out,
                              mg_diag *d) MG_WARN_UNUSED;
@@ -394,15 +396,19 @@ int mg_round_holidays_list(mg_db *db, const char *zone, const char *from, const 
 /* --- Target populations -------------------------------------------------------------------- */
 
 struct mg_territory;
+struct mg_report;
 struct mg_rounds_population;
 
 /**
  * Replaces the target populations by INSEE's population-by-age file at
- * path (read by population.h against territory t), in one transaction; a
- * file that does not read changes nothing. *n_out: communes stored.
+ * path (read by population.h against territory t; rows whose code maps to
+ * no commune are reported in rep, which may be NULL), in one transaction;
+ * a file that does not read changes nothing. *n_out (may be NULL):
+ * communes stored (those the file has a row for).
  */
 int mg_round_population_import(mg_db *db, int64_t by, const struct mg_territory *t,
-                               const char *path, size_t *n_out, mg_diag *d) MG_WARN_UNUSED;
+                               const char *path, struct mg_report *rep, size_t *n_out,
+                               mg_diag *d) MG_WARN_UNUSED;
 /**
  * The stored target populations as population.h's struct for territory t
  * (communes without a row NaN and not present). *has (may be NULL) false

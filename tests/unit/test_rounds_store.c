@@ -28,7 +28,9 @@
 #include "audit/audit.h"
 #include "core/buf.h"
 #include "db_fixture.h"
+#include "rounds/population.h"
 #include "rounds/store.h"
+#include "territory/territory.h"
 
 TEST_DB_FIXTURE("rounds_store")
 
@@ -108,6 +110,8 @@ static int dump_body(mg_db_conn *c, void *ctx, mg_diag *d)
         "SELECT * FROM round_routes ORDER BY 1",
         "SELECT * FROM round_visits ORDER BY 1, 2",
         "SELECT * FROM round_cancellations ORDER BY 1",
+        "SELECT * FROM school_holidays ORDER BY 1",
+        "SELECT * FROM target_populations ORDER BY 1, 2",
         "SELECT * FROM audit_entries ORDER BY 1",
     };
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
@@ -745,6 +749,127 @@ static void test_cancellations(void **state)
     mg_db_close(db);
 }
 
+
+/* --- Imports ------------------------------------------------------------------------------------ */
+
+/* The ministry's layout: two zones, a teachers-only row (left out). */
+static const char calendar_csv[] =
+    "Description;Population;Date de début;Date de fin;Académies;Zones;annee_scolaire\n"
+    "Vacances de la Toussaint;-;2025-10-18;2025-11-03;Montpellier;Zone C;2025-2026\n"
+    "Vacances de la Toussaint;-;2025-10-18;2025-11-03;Toulouse;Zone C;2025-2026\n"
+    "Vacances d'Hiver;-;2026-02-21;2026-03-09;Montpellier;Zone C;2025-2026\n"
+    "Vacances d'Hiver;-;2026-02-07;2026-02-23;Lyon;Zone A;2025-2026\n"
+    "Vacances d'Été;Enseignants;2026-06-27;2026-08-31;Montpellier;Zone C;2025-2026\n";
+
+static void test_holidays_import(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_db(state);
+    mg_diag d = {{0}};
+    char path[512], bad[512];
+    test_write_text(path, sizeof path, f->dir, "calendrier.csv", calendar_csv);
+    size_t n = 0;
+    assert_int_equal(mg_round_holidays_import(db, 0, path, &n, fresh(&d)), 0);
+    assert_int_equal(n, 4);
+    mg_round_holiday *h = NULL;
+    size_t nh = 0;
+    assert_int_equal(mg_round_holidays_list(db, "C", NULL, NULL, &h, &nh, fresh(&d)), 0);
+    assert_int_equal(nh, 2); /* two académies of one period listed once */
+    assert_string_equal(h[0].description, "Vacances de la Toussaint");
+    assert_string_equal(h[0].school_year, "2025-2026");
+    assert_string_equal(h[1].description, "Vacances d'Hiver");
+    /* The days off: from the day after classes end to the day before they resume. */
+    assert_string_equal(h[0].first_day, "2025-10-19");
+    assert_string_equal(h[0].last_day, "2025-11-02");
+    free(h);
+    assert_int_equal(mg_round_holidays_list(db, "A", NULL, NULL, &h, &nh, fresh(&d)), 0);
+    assert_int_equal(nh, 1);
+    free(h);
+    assert_int_equal(mg_round_holidays_list(db, "C", "2026-01-01", "2026-12-31", &h, &nh, fresh(&d)), 0);
+    assert_int_equal(nh, 1);
+    free(h);
+    /* A file that does not read changes nothing. */
+    char *before = dump(db);
+    test_write_text(bad, sizeof bad, f->dir, "bad.csv",
+                    "Description;Population;Date de début;Date de fin;Académies;Zones\n"
+                    "Vacances;-;2025-10-18;2025-11-03;Lyon;Zone A\n"
+                    "Vacances;-;2025-13-18;2025-11-03;Lyon;Zone A\n");
+    assert_int_not_equal(mg_round_holidays_import(db, 0, bad, &n, fresh(&d)), 0);
+    assert_non_null(strstr(d.msg, "bad.csv"));
+    char *after = dump(db);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    mg_db_close(db);
+}
+
+static const char communes_json[] =
+    "[\n"
+    "{\"code\":\"11001\",\"nom\":\"Aigues-Vives\",\"type\":\"commune-actuelle\","
+    "\"departement\":\"11\",\"region\":\"76\",\"population\":563},\n"
+    "{\"code\":\"11002\",\"nom\":\"Airoux\",\"type\":\"commune-actuelle\","
+    "\"departement\":\"11\",\"region\":\"76\",\"population\":168},\n"
+    "{\"code\":\"11003\",\"nom\":\"Ajac\",\"type\":\"commune-actuelle\","
+    "\"departement\":\"11\",\"region\":\"76\",\"population\":196}\n"
+    "]\n";
+
+/* INSEE's commune layout; 11002 has no row. */
+static const char population_csv[] =
+    "CODGEO;P21_POP;P21_POP0002;P21_POP0305;P21_POP0014;P21_POP1529;P21_POP7589;P21_POP90P\n"
+    "11001;563;14.5;17;80;71;40.25;9\n"
+    "11003;196;3;4;20;22;19;4\n";
+
+static void test_population_import(void **state)
+{
+    struct fixture *f = *state;
+    mg_db *db = open_db(state);
+    mg_diag d = {{0}};
+    char path[512], cpath[512];
+    test_write_text(cpath, sizeof cpath, f->dir, "communes.json", communes_json);
+    mg_territory *t = NULL;
+    mg_report rep = {0};
+    assert_int_equal(mg_import_cog(&t, cpath, NULL, &rep, fresh(&d)), 0);
+    mg_report_free(&rep);
+    /* Nothing imported: no figures, the builder falls back to all inhabitants. */
+    mg_rounds_population p;
+    bool has = true;
+    assert_int_equal(mg_round_population_load(db, t, &p, &has, fresh(&d)), 0);
+    assert_false(has);
+    assert_int_equal(p.n, 0);
+    test_write_text(path, sizeof path, f->dir, "pop.csv", population_csv);
+    size_t n = 0;
+    assert_int_equal(mg_round_population_import(db, 0, t, path, NULL, &n, fresh(&d)), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(mg_round_population_load(db, t, &p, &has, fresh(&d)), 0);
+    assert_true(has);
+    assert_int_equal(p.year, 2021);
+    long a = mg_territory_find(t, "11001"), b = mg_territory_find(t, "11002"),
+         c = mg_territory_find(t, "11003");
+    /* The file's columns summed by hand: 0-5 = 0002 + 0305; 75+ = 7589 + 90P. */
+    assert_true(fabs(p.count[MG_PUBLIC_ALL][a] - 563) < 1e-9);
+    assert_true(fabs(p.count[MG_PUBLIC_EARLY_CHILDHOOD][a] - 31.5) < 1e-9);
+    assert_true(fabs(p.count[MG_PUBLIC_YOUTH][a] - 71) < 1e-9);
+    assert_true(fabs(p.count[MG_PUBLIC_ELDERLY][a] - 49.25) < 1e-9);
+    assert_true(fabs(p.count[MG_PUBLIC_ELDERLY][c] - 23) < 1e-9);
+    assert_false(p.present[b]);
+    assert_true(isnan(p.count[MG_PUBLIC_ALL][b]));
+    mg_rounds_population_free(&p);
+    /* A file refused changes nothing. */
+    char *before = dump(db);
+    test_write_text(path, sizeof path, f->dir, "bad.csv",
+                    "CODGEO;P21_POP;P21_POP0002;P21_POP0305;P21_POP0014;P21_POP1529;P21_POP75P\n"
+                    "11001;10;1;1;1;1;1\n"
+                    "11002;10;1;-4;1;1;1\n");
+    assert_int_not_equal(mg_round_population_import(db, 0, t, path, NULL, &n, fresh(&d)), 0);
+    assert_non_null(strstr(d.msg, "bad.csv"));
+    char *after = dump(db);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    mg_territory_free(t);
+    mg_db_close(db);
+}
+
 #define BOTH(X)                                                                                    \
     X(test_readers)                                                                                \
     X(test_services)                                                                               \
@@ -752,7 +877,9 @@ static void test_cancellations(void **state)
     X(test_plans)                                                                                  \
     X(test_publish)                                                                                \
     X(test_publish_concurrent)                                                                     \
-    X(test_cancellations)
+    X(test_cancellations)                                                                          \
+    X(test_holidays_import)                                                                        \
+    X(test_population_import)
 
 int main(void)
 {
