@@ -218,7 +218,7 @@ int mg_rounds_population_read(const mg_territory *t, const char *path,
     mg_csv *c = NULL;
     seen *codes = NULL;
     size_t ncodes = 0, cap = 0;
-    layout L;
+    layout L = {0};
     int rc = MG_ENOMEM;
     for (int k = 0; k < MG_PUBLIC_COUNT; k++)
         if (!(p.count[k] = mg_alloc_array(t->n ? t->n : 1, sizeof *p.count[k])))
