@@ -457,6 +457,7 @@ int mg_rounds_exact(const mg_rounds_problem *p, const mg_rounds_exact_opts *o,
     size_t routes[MG_ROUNDS_MAX_VEHICLES] = {0}, ntypes = 0;
     uint32_t *reach = NULL;
     double *rweight = NULL, *start = NULL;
+    bool greedy = false; /* the plan is the greedy one, not CBC's */
     rounds_cbc_out c = {0};
     size_t first[MG_ROUNDS_MAX_VEHICLES]; /* each type's first vehicle */
     for (size_t v = 0; v < nv; v++) {
@@ -569,13 +570,7 @@ int mg_rounds_exact(const mg_rounds_problem *p, const mg_rounds_exact_opts *o,
                 c.val[c.n++] = start[k];
             }
         c.status = out->status = MG_ROUNDS_TIME_LIMIT;
-        /* CBC's bound may be missing when it stopped before its first LP:
-         * then every reachable weight, which no plan exceeds. */
-        double all = 0;
-        for (size_t k = 0; k < nreach; k++)
-            all += rweight[k];
-        if (!(out->bound <= all))
-            out->bound = all;
+        greedy = true;
     }
     if (c.status == MG_ROUNDS_OPTIMAL || c.status == MG_ROUNDS_TIME_LIMIT) {
         if ((rc = fill_plan(p, e.col, type_of, &c, &out->sol, d))) {
@@ -584,8 +579,15 @@ int mg_rounds_exact(const mg_rounds_problem *p, const mg_rounds_exact_opts *o,
             goto done;
         }
         out->sol.value = mg_rounds_value(p, &out->sol);
-        if (c.status == MG_ROUNDS_OPTIMAL || out->bound < out->sol.value)
-            out->bound = out->sol.value;
+        double all = 0;
+        for (size_t k = 0; k < nreach; k++)
+            all += rweight[k];
+        if (greedy && !(out->bound >= out->sol.value && out->bound <= all))
+            /* CBC stopped before its first LP may have no bound: every
+             * reachable weight, which no plan exceeds. */
+            out->bound = all;
+        else if (c.status == MG_ROUNDS_OPTIMAL || out->bound < out->sol.value)
+            out->bound = out->sol.value; /* CBC's tolerances */
     }
     out->sol.seconds = rounds_now() - t0;
 done:
