@@ -78,8 +78,11 @@ typedef struct hctx {
     hentry *heap;   /* nstops */
     size_t hn;
     hentry *cand;   /* nstops: swap candidates */
-    uint32_t *pick; /* nr * MG_ROUNDS_MAX_VISITS: scratch for perturbations */
+    uint32_t *pick; /* max(nstops, nr * MG_ROUNDS_MAX_VISITS): scratch */
     double *noise;  /* nstops: factors of the greedy's keys after a perturbation */
+    double *gnow, *bonus; /* nstops: swap_pass's gains */
+    size_t *ustart;       /* nunits + 1 offsets into ustop: the stops reaching each unit */
+    uint32_t *ustop;
     hstate cur, best, walk;
 } hctx;
 
@@ -152,10 +155,34 @@ static bool has_stop(const uint32_t *st, size_t n, uint32_t s)
 static int64_t best_insert(hctx *c, const hroute *r, const uint32_t *st, size_t n, uint32_t s,
                            size_t *pos)
 {
+    const mg_rounds_problem *p = c->p;
+    const mg_rounds_vehicle *v = &p->vehicles[r->vehicle];
     int64_t best = NO_FIT;
     if (n >= MG_ROUNDS_MAX_VISITS || has_stop(st, n, s))
         return NO_FIT;
+    /* A lower bound first: the route's minutes without waiting, plus the
+     * detour through s, plus the break; and its driving. A position whose
+     * bound breaks the day or the driving limit, or cannot beat the best
+     * cost so far, is not scheduled. */
+    size_t nn = mg_rounds_nnodes(p), base = p->nstops + v->base;
+    int64_t dur = 0, drive = 0;
     for (size_t k = 0; k <= n; k++) {
+        size_t a = k ? st[k - 1] : base, b = k < n ? st[k] : base;
+        drive += p->travel[a * nn + b];
+        dur += p->travel[a * nn + b] + (k < n ? p->service[b] : 0);
+    }
+    int64_t brk = v->break_minutes > 0 ? v->break_minutes : 0;
+    int64_t limit = v->max_drive > 0 ? v->max_drive : INT64_MAX;
+    for (size_t k = 0; k <= n; k++) {
+        size_t a = k ? st[k - 1] : base, b = k < n ? st[k] : base;
+        int64_t in = p->travel[a * nn + s], out = p->travel[(size_t)s * nn + b];
+        if (in == INT32_MAX || out == INT32_MAX)
+            continue;
+        int64_t dt = in + out - p->travel[a * nn + b];
+        int64_t lb = dur + dt + p->service[s] + brk;
+        if (v->day_start + lb > v->day_end || drive + dt > limit ||
+            lb * TIME_SCALE + drive + dt >= best)
+            continue;
         memcpy(c->tmp, st, k * sizeof *st);
         c->tmp[k] = s;
         memcpy(c->tmp + k + 1, st + k, (n - k) * sizeof *st);
@@ -502,6 +529,11 @@ static bool swap_pass(hctx *c, hstate *h)
 {
     const mg_rounds_problem *p = c->p;
     bool any = false;
+    /* A stop's gain once v is gone is its gain now plus, for each unit it
+     * shares with v that v's visit brings to exactly `weeks`, w_u / weeks:
+     * kept in gnow and a sparse bonus instead of recomputed per visit. */
+    for (uint32_t s = 0; s < p->nstops; s++)
+        c->gnow[s] = eligible(p, s) ? gain_add(c, h, s) : -1;
     for (size_t a = 0; a < c->nr; a++) {
         for (size_t i = 0; i < h->r[a].n; i++) {
             hroute *ra = &h->r[a];
@@ -509,15 +541,26 @@ static bool swap_pass(hctx *c, hstate *h)
             if (pinned(c, h, v))
                 continue;
             double loss = loss_rm(c, h, v);
-            count_stop(p, h, v, -1);
+            size_t nb = 0;
+            for (size_t k = p->cstart[v]; k < p->cstart[v + 1]; k++) {
+                uint32_t u = p->cunit[k];
+                if (h->cnt[u] != c->weeks)
+                    continue;
+                for (size_t j = c->ustart[u]; j < c->ustart[u + 1]; j++) {
+                    uint32_t s = c->ustop[j];
+                    if (c->bonus[s] == 0)
+                        c->pick[nb++] = s;
+                    c->bonus[s] += p->weight[u] / (double)c->weeks;
+                }
+            }
             size_t nc = 0;
             for (uint32_t s = 0; s < p->nstops; s++) {
-                if (s == v || !eligible(p, s))
-                    continue;
-                double g = gain_add(c, h, s);
-                if (g > loss + 1e-12 * (1 + loss))
+                double g = c->gnow[s] + c->bonus[s];
+                if (s != v && c->gnow[s] >= 0 && g > loss + 1e-12 * (1 + loss))
                     c->cand[nc++] = (hentry){g, s};
             }
+            for (size_t k = 0; k < nb; k++)
+                c->bonus[c->pick[k]] = 0;
             qsort(c->cand, nc, sizeof *c->cand, cand_cmp);
             bool done = false;
             size_t tries = 0;
@@ -537,11 +580,13 @@ static bool swap_pass(hctx *c, hstate *h)
                 memmove(ra->st + pos + 1, ra->st + pos, (ra->n - 1 - pos) * sizeof *ra->st);
                 ra->st[pos] = s;
                 touch(c, ra, cost);
+                count_stop(p, h, v, -1);
                 count_stop(p, h, s, +1);
                 done = any = true;
             }
-            if (!done)
-                count_stop(p, h, v, +1);
+            if (done)
+                for (uint32_t s = 0; s < p->nstops; s++)
+                    c->gnow[s] = eligible(p, s) ? gain_add(c, h, s) : -1;
         }
         if (time_up(c))
             break;
@@ -846,9 +891,27 @@ int mg_rounds_heuristic(const mg_rounds_problem *p, const mg_rounds_heuristic_op
     c.fits = mg_alloc_array(ns * (c.nr ? c.nr : 1), sizeof *c.fits);
     c.heap = mg_alloc_array(ns, sizeof *c.heap);
     c.cand = mg_alloc_array(ns, sizeof *c.cand);
-    c.pick = mg_alloc_array(c.nr * MG_ROUNDS_MAX_VISITS + 1, sizeof *c.pick);
+    c.pick = mg_alloc_array((ns > c.nr * MG_ROUNDS_MAX_VISITS ? ns : c.nr * MG_ROUNDS_MAX_VISITS) + 1,
+                            sizeof *c.pick);
     c.noise = mg_alloc_array(ns, sizeof *c.noise);
-    if (!c.fits || !c.heap || !c.cand || !c.pick || !c.noise ||
+    c.gnow = mg_alloc_array(ns, sizeof *c.gnow);
+    c.bonus = mg_alloc_array(ns, sizeof *c.bonus);
+    c.ustart = mg_alloc_array(p->nunits + 1, sizeof *c.ustart);
+    c.ustop = mg_alloc_array(p->cstart[p->nstops] + 1, sizeof *c.ustop);
+    if (c.ustart && c.ustop) {
+        for (size_t k = 0; k < p->cstart[p->nstops]; k++)
+            c.ustart[p->cunit[k] + 1]++;
+        for (size_t u = 0; u < p->nunits; u++)
+            c.ustart[u + 1] += c.ustart[u];
+        for (uint32_t s = 0; s < p->nstops; s++)
+            for (size_t k = p->cstart[s]; k < p->cstart[s + 1]; k++)
+                c.ustop[c.ustart[p->cunit[k]]++] = s;
+        for (size_t u = p->nunits; u > 0; u--)
+            c.ustart[u] = c.ustart[u - 1];
+        c.ustart[0] = 0;
+    }
+    if (!c.fits || !c.heap || !c.cand || !c.pick || !c.noise || !c.gnow || !c.bonus ||
+        !c.ustart || !c.ustop ||
         state_alloc(&c.cur, c.nr, p->nunits, p->nstops) ||
         state_alloc(&c.best, c.nr, p->nunits, p->nstops) ||
         state_alloc(&c.walk, c.nr, p->nunits, p->nstops)) {
@@ -907,6 +970,10 @@ done:
     free(c.cand);
     free(c.pick);
     free(c.noise);
+    free(c.gnow);
+    free(c.bonus);
+    free(c.ustart);
+    free(c.ustop);
     state_free(&c.cur);
     state_free(&c.best);
     state_free(&c.walk);
