@@ -125,6 +125,7 @@ static void test_commune_layout(void **state)
     mg_territory *t = load_territory();
     char p[512];
     test_write_text(p, sizeof p, tmpdir, "pop.csv", commune_csv);
+    t->in_study[1] = 1; /* 11002, which has no row */
     mg_rounds_population pop;
     mg_report rep = {0};
     mg_diag d;
@@ -166,6 +167,11 @@ static void test_commune_layout(void **state)
     char want[600];
     snprintf(want, sizeof want, "%s:5:1: commune code \"11999\" maps to no current commune", p);
     assert_non_null(strstr(rep.msg[0], want));
+    /* So is the study commune without a row. */
+    assert_int_equal(pop.missing_study, 1);
+    assert_int_equal(rep.count, 2);
+    snprintf(want, sizeof want, "%s: no row for commune 11002 (Airoux) of the study territory", p);
+    assert_non_null(strstr(rep.msg[1], want));
     mg_report_free(&rep);
     mg_rounds_population_free(&pop);
     mg_territory_free(t);
