@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, from one command (figures with ratios to baselines
 # measured in the same run; see bench/README.md).
-# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|booking|all] [REPEATS]
+# Usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|booking|rounds|all] [REPEATS]
 #   france   the pair table and an APL pass on all ~35,000 communes, and the
 #            whole `maillage access` run on France phase by phase (with the
 #            national DREES folder ../shared/data/france/drees-apl-2021 when
@@ -30,7 +30,10 @@
 #            a year of bookings; the next free slots' p99 and booking attempts
 #            per second through two server processes, with no lost or duplicated
 #            booking (bench/bench-booking.sh; PostgreSQL too with MG_BENCH_PG_URI)
-#   all      all ten; default: france and plan
+#   rounds   a mobile service's rounds: 400 candidate stops of the Aude, 3
+#            vehicles, 5 days; the heuristic (REPEATS seeds, 4 s limit)
+#            against the LP bound, with the gap (bench/bench-rounds.sh)
+#   all      all eleven; default: france and plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-core}
@@ -60,6 +63,7 @@ finder) bench/bench-finder.sh ;;
 contracts) bench/bench-contracts.sh ;;
 funding) bench/bench-funding.sh ;;
 booking) bench/bench-booking.sh ;;
+rounds) bench/bench-rounds.sh "$repeats" ;;
 core)
     build_bench
     build-bench/bench/bench_france data/demo/france "$repeats" $(france_args)
@@ -75,6 +79,7 @@ all)
     bench/bench-contracts.sh
     bench/bench-funding.sh
     bench/bench-booking.sh
+    bench/bench-rounds.sh "$repeats"
     ;;
-*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|booking|all] [REPEATS]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [france|plan|calibrate|routing|web|load|finder|contracts|funding|booking|rounds|all] [REPEATS]" >&2; exit 2 ;;
 esac
