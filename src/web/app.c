@@ -12,6 +12,7 @@
 #include "funding/instruction.h"
 #include "web/booking_web.h"
 #include "web/funding_web.h"
+#include "web/rounds_web.h"
 #include "web/web.h"
 
 static const char *const prof_keys[MG_APP_PROFESSIONS] = {"mg", "inf", "mk", "sf", "cd"};
@@ -238,6 +239,9 @@ static const web_route *const families[] = {
      * teleconsultants' and the network owner's pages, the API. */
     web_routes_booking_public, web_routes_booking_host, web_routes_booking_teleconsultant,
     web_routes_booking_network, web_routes_api_booking,
+    /* Mobile services' rounds: the organisation's /tournees/services… before
+     * the public's /tournees/{id}, then the API. */
+    web_routes_rounds, web_routes_rounds_plans, web_routes_rounds_public, web_routes_api_rounds,
 };
 
 /* What the router keeps for one route: the route and the application. */

@@ -73,6 +73,7 @@ void web_page_begin(mg_buf *b, web_ctx *ctx, const char *title, const char *acti
                  {"contrats", "/contrats", "Contrats", true},
                  {"guichet", "/guichet", "Subventions", true},
                  {"equipements", "/equipements", "Équipements", true},
+                 {"tournees", "/tournees/services", "Tournées", true},
                  {"reseau", "/reseau/reunions", "Réseau", true},
                  {"api", "/api", "API", false}};
     bool signed_in = ctx->actor && ctx->actor->account_id > 0;

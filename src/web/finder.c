@@ -26,6 +26,7 @@
 #include "io/reader.h"
 #include "territory/codemap.h"
 #include "web/form.h"
+#include "web/rounds_web.h"
 #include "web/web.h"
 
 /* Care points shown per category. */
@@ -974,8 +975,9 @@ static int results(web_ctx *ctx, const mg_diagnosis *g, size_t i, const char *ty
         slot_clear(&own);
         pthread_mutex_destroy(&own.lock);
     }
-    /* The next stops of mobile services come here once a module publishes
-     * them (issue 18): the section is drawn only when there are some. */
+    /* The next stops of mobile services (issue 18, rounds_public.c): the
+     * section is drawn only when there are some. */
+    web_rounds_finder_section(b, ctx, i);
     return page_bottom(ctx);
 }
 

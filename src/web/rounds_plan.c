@@ -1,0 +1,480 @@
+/*
+ * A mobile service's plans (issue 18; docs/rounds-web.md): the page of one
+ * plan (its rounds per vehicle and day, the target people it covers, the
+ * comparison with the current rounds, the gap to the bound, the map of
+ * stops and routes, the effect on the APL of a GP or nurse service), and
+ * the service page's section where the current rounds are entered, a form
+ * per vehicle and working day.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "parse/parse.h"
+#include "rounds/store.h"
+#include "web/rounds_web.h"
+#include "web/web.h"
+
+/* Positions of a vehicle-day in the current rounds' form. */
+#define CURRENT_POSITIONS 8
+
+static const char PLAN_NOT_FOUND[] = "Ce plan n'existe pas.";
+
+/* "Nom — Commune (id)": how a stop is written in the current rounds' fields. */
+static void stop_label(char *out, size_t cap, const char *name, const char *commune, int64_t id)
+{
+    snprintf(out, cap, "%s — %s (%lld)", name, commune, (long long)id);
+}
+
+/* The newest plan of kind CURRENT of the service, with its routes (id 0: none). */
+static int latest_current(web_ctx *ctx, int64_t service, mg_round_plan *out, mg_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    mg_round_plan *v = NULL;
+    size_t n = 0;
+    int rc = mg_round_plan_list(ctx->app->db, service, &v, &n, d);
+    int64_t id = 0;
+    for (size_t k = 0; rc == 0 && k < n && !id; k++)
+        if (v[k].kind == MG_ROUND_PLAN_CURRENT)
+            id = v[k].id;
+    mg_round_plans_free(v, n);
+    if (rc == 0 && id)
+        rc = mg_round_plan_get(ctx->app->db, id, out, d);
+    return rc;
+}
+
+void web_rounds_current_section(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s,
+                                const mg_round_vehicle *vehicles, size_t nvehicles,
+                                const mg_round_stop *stops, size_t nstops, bool edit,
+                                const web_rounds_fs *fs)
+{
+    mg_buf_puts(b, "<section aria-labelledby=\"actuelles\"><h2 id=\"actuelles\">Tournées "
+                   "actuelles</h2>\n<p>Les tournées que le service fait aujourd'hui, pour les "
+                   "comparer aux plans calculés : pour chaque véhicule et jour, les arrêts dans "
+                   "l'ordre. Les horaires sont recalculés avec les temps de trajet.</p>\n");
+    mg_round_plan cur;
+    mg_diag d = {{0}};
+    if (latest_current(ctx, s->svc.id, &cur, &d) != 0) {
+        mg_buf_puts(b, "<p>Les tournées actuelles n'ont pas pu être lues.</p></section>\n");
+        return;
+    }
+    if (cur.id) {
+        char href[128];
+        snprintf(href, sizeof href, "%s/plans/%lld", s->path, (long long)cur.id);
+        mg_buf_puts(b, "<p><a href=\"");
+        mg_html_attr(b, href);
+        mg_buf_puts(b, "\">Les tournées actuelles saisies</a>.</p>\n");
+    }
+    if (!edit || nvehicles == 0) {
+        mg_round_plan_clear(&cur);
+        mg_buf_puts(b, "</section>\n");
+        return;
+    }
+    mg_buf_puts(b, "<datalist id=\"arrets-liste\">");
+    for (size_t k = 0; k < nstops; k++) {
+        if (!stops[k].active)
+            continue;
+        char label[1800];
+        stop_label(label, sizeof label, stops[k].name, stops[k].commune_name, stops[k].id);
+        mg_buf_puts(b, "<option value=\"");
+        mg_html_attr(b, label);
+        mg_buf_puts(b, "\"></option>");
+    }
+    mg_buf_puts(b, "</datalist>\n");
+    const char *typed_v = fs && fs->typed ? mg_http_form(fs->typed, "vehicle_id") : NULL;
+    const char *typed_w = fs && fs->typed ? mg_http_form(fs->typed, "week") : NULL;
+    const char *typed_d = fs && fs->typed ? mg_http_form(fs->typed, "weekday") : NULL;
+    for (size_t k = 0; k < nvehicles; k++) {
+        const mg_round_vehicle *v = &vehicles[k];
+        if (!v->active)
+            continue;
+        for (int w = 0; w < s->svc.cycle_weeks; w++)
+            for (int day = 0; day < 7; day++) {
+                if (!((v->weekdays >> day) & 1u))
+                    continue;
+                char F[80], vid[24], ws[16], ds[16];
+                snprintf(F, sizeof F, "actuelle-%lld-%d-%d", (long long)v->id, w, day);
+                snprintf(vid, sizeof vid, "%lld", (long long)v->id);
+                snprintf(ws, sizeof ws, "%d", w);
+                snprintf(ds, sizeof ds, "%d", day);
+                bool mine = typed_v && typed_w && typed_d && strcmp(typed_v, vid) == 0 &&
+                            strcmp(typed_w, ws) == 0 && strcmp(typed_d, ds) == 0;
+                const web_rounds_fs *my = mine ? fs : NULL;
+                const mg_round_plan_route *route = NULL;
+                for (size_t j = 0; j < cur.nroutes; j++)
+                    if (cur.routes[j].vehicle_id == v->id && cur.routes[j].week == w &&
+                        cur.routes[j].weekday == day)
+                        route = &cur.routes[j];
+                mg_buf_puts(b, "<details");
+                if (mine)
+                    mg_buf_puts(b, " open");
+                mg_buf_puts(b, "><summary>");
+                mg_html_text(b, v->name);
+                mg_buf_puts(b, ", ");
+                mg_html_text(b, web_rounds_weekday_fr(day));
+                if (s->svc.cycle_weeks > 1)
+                    mg_buf_printf(b, ", semaine %d", w + 1);
+                mg_buf_printf(b, " — %zu %s</summary>\n", route ? route->n : 0,
+                              route && route->n > 1 ? "arrêts" : "arrêt"); /* lint-ok: literals */
+                web_rounds_error_summary(b, F, my);
+                char action[128];
+                snprintf(action, sizeof action, "%s/actuelles", s->path);
+                web_rounds_form_open(b, ctx, action, NULL, false);
+                mg_html_hidden(b, "vehicle_id", vid);
+                mg_html_hidden(b, "week", ws);
+                mg_html_hidden(b, "weekday", ds);
+                for (int p = 0; p < CURRENT_POSITIONS; p++) {
+                    char name[16], label[32], stored[1800] = "";
+                    snprintf(name, sizeof name, "stop_%d", p + 1);
+                    snprintf(label, sizeof label, "Arrêt %d", p + 1);
+                    if (route && (size_t)p < route->n)
+                        stop_label(stored, sizeof stored, route->visits[p].stop_name,
+                                   route->visits[p].commune_name, route->visits[p].stop_id);
+                    /* A text field with the stops' list as suggestions. */
+                    mg_buf_puts(b, "<div class=\"field\"><label for=\"");
+                    mg_html_attr(b, F);
+                    mg_buf_puts(b, "-");
+                    mg_html_attr(b, name);
+                    mg_buf_puts(b, "\">");
+                    mg_html_text(b, label);
+                    mg_buf_puts(b, "</label> <input type=\"text\" list=\"arrets-liste\" id=\"");
+                    mg_html_attr(b, F);
+                    mg_buf_puts(b, "-");
+                    mg_html_attr(b, name);
+                    mg_buf_puts(b, "\" name=\"");
+                    mg_html_attr(b, name);
+                    const char *err = my && my->errs ? mg_round_errors_for(my->errs, name) : NULL;
+                    if (err) {
+                        mg_buf_puts(b, "\" aria-invalid=\"true\" aria-describedby=\"");
+                        mg_html_attr(b, F);
+                        mg_buf_puts(b, "-");
+                        mg_html_attr(b, name);
+                        mg_buf_puts(b, "-erreur");
+                    }
+                    mg_buf_puts(b, "\" maxlength=\"2000\" value=\"");
+                    mg_html_attr(b, web_rounds_typed_or(my, name, stored));
+                    mg_buf_puts(b, "\">");
+                    if (err) {
+                        mg_buf_puts(b, "<p class=\"field-error\" id=\"");
+                        mg_html_attr(b, F);
+                        mg_buf_puts(b, "-");
+                        mg_html_attr(b, name);
+                        mg_buf_puts(b, "-erreur\">");
+                        mg_html_text(b, err);
+                        mg_buf_puts(b, "</p>");
+                    }
+                    mg_buf_puts(b, "</div>\n");
+                }
+                web_rounds_form_close(b, "Enregistrer cette tournée");
+                mg_buf_puts(b, "</details>\n");
+            }
+    }
+    mg_round_plan_clear(&cur);
+    mg_buf_puts(b, "</section>\n");
+}
+
+/* --- The effect of a plan ------------------------------------------------------------------- */
+
+void web_rounds_apl_effect(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s,
+                           const mg_round_plan *p)
+{
+    (void)ctx;
+    (void)p;
+    mg_buf_puts(b, "<section aria-labelledby=\"effet\"><h2 id=\"effet\">Effet</h2>\n");
+    if (s->svc.profession[0])
+        mg_buf_puts(b, "<p>L'effet de ce plan sur l'APL se calcule comme un scénario.</p>\n");
+    else
+        mg_buf_puts(b, "<p>Ce service ne donne pas de soins d'une profession de l'APL : son "
+                       "effet est le public visé couvert, arrêt par arrêt.</p>\n");
+    mg_buf_puts(b, "</section>\n");
+}
+
+/* --- The plan's page ----------------------------------------------------------------------- */
+
+static bool plan_load(web_ctx *ctx, const web_rounds_svc *s, mg_round_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    int64_t pid = 0;
+    mg_diag d = {{0}};
+    int rc = mg_parse_id(mg_http_path_param(ctx->req, "pid"), INT64_MAX, &pid, NULL) != 0
+                 ? MG_ENOTFOUND
+                 : mg_round_plan_get(ctx->app->db, pid, p, &d);
+    if (rc == 0 && p->service_id != s->svc.id) {
+        mg_round_plan_clear(p);
+        rc = MG_ENOTFOUND;
+    }
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, PLAN_NOT_FOUND, WEB_ROUNDS_READ_FAILED);
+        return false;
+    }
+    return true;
+}
+
+static void hhmm(mg_buf *b, int minutes)
+{
+    mg_buf_printf(b, "%d h %02d", minutes / 60, minutes % 60);
+}
+
+/* The table of one route: each stop with its arrival, time there and the
+ * driving before it, then the return. */
+static void route_table(mg_buf *b, const mg_round_plan_route *r, int break_min)
+{
+    mg_buf_puts(b, "<div class=\"scroll\"><table class=\"rounds-route\"><caption>");
+    mg_html_text(b, r->vehicle_name);
+    mg_buf_puts(b, ", ");
+    mg_html_text(b, web_rounds_weekday_fr(r->weekday));
+    mg_buf_printf(b, " (semaine %d du cycle)</caption><thead><tr><th scope=\"col\">Arrêt</th>"
+                     "<th scope=\"col\">Commune</th><th scope=\"col\">Arrivée</th>"
+                     "<th scope=\"col\">Temps sur place</th><th scope=\"col\">Trajet depuis "
+                     "l'étape précédente</th></tr></thead><tbody>\n",
+                  r->week + 1);
+    mg_buf_puts(b, "<tr><th scope=\"row\">Départ de la base</th><td></td><td>");
+    hhmm(b, r->leave);
+    mg_buf_puts(b, "</td><td></td><td></td></tr>\n");
+    int prev = r->leave;
+    for (size_t k = 0; k < r->n; k++) {
+        const mg_round_plan_visit *v = &r->visits[k];
+        /* After the break, the vehicle leaves when the break ends. */
+        int drive = v->arrive - prev;
+        mg_buf_puts(b, "<tr><th scope=\"row\">");
+        mg_html_text(b, v->stop_name);
+        mg_buf_puts(b, "</th><td>");
+        mg_html_text(b, v->commune_name);
+        mg_buf_puts(b, "</td><td>");
+        hhmm(b, v->arrive);
+        mg_buf_printf(b, "</td><td>%d min</td><td>%d min</td></tr>\n", v->depart - v->arrive,
+                      drive < 0 ? 0 : drive);
+        prev = v->depart;
+        if (r->break_after >= 0 && (size_t)r->break_after == k) {
+            prev = r->break_start + break_min;
+            mg_buf_puts(b, "<tr><th scope=\"row\">Pause</th><td></td><td>");
+            hhmm(b, r->break_start);
+            mg_buf_puts(b, "</td><td></td><td></td></tr>\n");
+        }
+    }
+    mg_buf_puts(b, "<tr><th scope=\"row\">Retour à la base</th><td></td><td>");
+    hhmm(b, r->back);
+    mg_buf_printf(b, "</td><td></td><td>%d min de conduite dans la journée</td></tr>\n",
+                  r->drive);
+    mg_buf_puts(b, "</tbody></table></div>\n");
+}
+
+static void figures(mg_buf *b, const mg_round_plan *p, const mg_round_plan *cur)
+{
+    char cov[32], tgt[32], pct[32];
+    web_num(cov, sizeof cov, p->covered, 0);
+    web_num(tgt, sizeof tgt, p->target, 0);
+    web_num(pct, sizeof pct, p->target > 0 ? 100 * p->covered / p->target : NAN, 1);
+    mg_buf_puts(b, "<dl class=\"figures\"><dt>Personnes du public visé à portée d'un arrêt "
+                   "servi</dt><dd>");
+    mg_html_text(b, cov);
+    mg_buf_puts(b, " sur ");
+    mg_html_text(b, tgt);
+    mg_buf_puts(b, " (");
+    mg_html_text(b, pct);
+    mg_buf_puts(b, " %)</dd>");
+    if (p->all_inhabitants)
+        mg_buf_puts(b, "<dt>Public</dt><dd>Faute du fichier de l'INSEE, le service vise tous les "
+                       "habitants.</dd>");
+    char val[32];
+    web_num(val, sizeof val, p->value, 0);
+    mg_buf_puts(b, "<dt>Valeur de l'objectif (personnes pondérées par la fréquence de "
+                   "passage)</dt><dd>");
+    mg_html_text(b, val);
+    mg_buf_puts(b, "</dd>");
+    if (isfinite(p->bound) && p->bound > 0) {
+        char bd[32], gap[32];
+        web_num(bd, sizeof bd, p->bound, 0);
+        double g = p->bound > p->value ? 100 * (p->bound - p->value) / p->bound : 0;
+        web_num(gap, sizeof gap, g, 1);
+        mg_buf_puts(b, "<dt>Écart à la borne</dt><dd>au plus ");
+        mg_html_text(b, gap);
+        mg_buf_puts(b, " % (borne supérieure ");
+        mg_html_text(b, bd);
+        mg_buf_puts(b, ")</dd>");
+    } else if (p->kind == MG_ROUND_PLAN_COMPUTED) {
+        mg_buf_puts(b, "<dt>Écart à la borne</dt><dd>non connu</dd>");
+    }
+    if (p->kind == MG_ROUND_PLAN_COMPUTED) {
+        char sec[32];
+        web_num(sec, sizeof sec, p->seconds, 1);
+        mg_buf_puts(b, "<dt>Méthode</dt><dd>");
+        mg_html_text(b, strcmp(p->method, "exact") == 0 ? "optimum exact (CBC)"
+                                                         : "heuristique (insertion et recherche "
+                                                           "locale)");
+        mg_buf_puts(b, ", ");
+        mg_html_text(b, sec);
+        mg_buf_puts(b, " s</dd>");
+    }
+    mg_buf_puts(b, "</dl>\n");
+    if (cur && cur->id && cur->id != p->id) {
+        char ccov[32], diff[32];
+        web_num(ccov, sizeof ccov, cur->covered, 0);
+        web_num(diff, sizeof diff, p->covered - cur->covered, 0);
+        mg_buf_puts(b, "<p>Comparaison avec les tournées actuelles : elles couvrent ");
+        mg_html_text(b, ccov);
+        mg_buf_puts(b, " personnes ; ce plan en couvre ");
+        mg_html_text(b, p->covered >= cur->covered ? "" : "");
+        mg_html_text(b, diff);
+        mg_buf_puts(b, p->covered >= cur->covered ? " de plus.</p>\n" : " (en moins).</p>\n");
+        size_t a = 0, c = 0;
+        for (size_t k = 0; k < p->nroutes; k++)
+            a += p->routes[k].n;
+        for (size_t k = 0; k < cur->nroutes; k++)
+            c += cur->routes[k].n;
+        mg_buf_printf(b, "<p>Arrêts par cycle : %zu dans ce plan, %zu dans les tournées "
+                         "actuelles.</p>\n",
+                      a, c);
+    } else if (p->kind == MG_ROUND_PLAN_COMPUTED) {
+        mg_buf_puts(b, "<p>Aucune tournée actuelle saisie pour comparer.</p>\n");
+    }
+}
+
+static void plan_map(mg_buf *b, web_ctx *ctx, const mg_round_plan *p)
+{
+    /* Points: each distinct stop, then each vehicle's base. */
+    size_t cap = 1;
+    for (size_t k = 0; k < p->nroutes; k++)
+        cap += p->routes[k].n + 1;
+    web_rounds_point *pts = calloc(cap, sizeof *pts);
+    int64_t *ids = calloc(cap, sizeof *ids);
+    web_rounds_line *lines = calloc(p->nroutes ? p->nroutes : 1, sizeof *lines);
+    uint32_t *idx = calloc(cap + 2 * p->nroutes, sizeof *idx);
+    char(*labels)[96] = calloc(p->nroutes ? p->nroutes : 1, sizeof *labels);
+    mg_round_vehicle *veh = NULL;
+    size_t nveh = 0;
+    mg_diag d = {{0}};
+    if (!pts || !ids || !lines || !idx || !labels ||
+        mg_round_vehicle_list(ctx->app->db, p->service_id, false, &veh, &nveh, &d) != 0) {
+        mg_buf_puts(b, "<p>La carte n'a pas pu être dessinée.</p>\n");
+        goto out;
+    }
+    const mg_territory *t = ctx->app->prof[0].g->t;
+    size_t npts = 0, used = 0;
+    for (size_t k = 0; k < p->nroutes; k++) {
+        const mg_round_plan_route *r = &p->routes[k];
+        lines[k].points = idx + used;
+        long base = -1;
+        for (size_t j = 0; j < nveh; j++)
+            if (veh[j].id == r->vehicle_id) {
+                /* The base as a point of its own, once per vehicle. */
+                for (size_t q = 0; q < npts; q++)
+                    if (pts[q].base && ids[q] == -veh[j].id)
+                        base = (long)q;
+                if (base < 0 && npts < cap) {
+                    long c = mg_territory_find_current(t, veh[j].base_commune);
+                    pts[npts] = (web_rounds_point){.lon = veh[j].base_lon, .lat = veh[j].base_lat,
+                                                   .commune = c, .label = veh[j].base_name,
+                                                   .base = true};
+                    ids[npts] = -veh[j].id;
+                    base = (long)npts++;
+                }
+            }
+        if (base >= 0)
+            idx[used++] = (uint32_t)base;
+        for (size_t j = 0; j < r->n; j++) {
+            const mg_round_plan_visit *v = &r->visits[j];
+            long at = -1;
+            for (size_t q = 0; q < npts; q++)
+                if (!pts[q].base && ids[q] == v->stop_id)
+                    at = (long)q;
+            if (at < 0 && npts < cap) {
+                long c = mg_territory_find_current(t, v->commune_code);
+                pts[npts] = (web_rounds_point){.lon = v->lon, .lat = v->lat, .commune = c,
+                                               .label = v->stop_name};
+                ids[npts] = v->stop_id;
+                at = (long)npts++;
+            }
+            if (at >= 0)
+                idx[used++] = (uint32_t)at;
+        }
+        if (base >= 0)
+            idx[used++] = (uint32_t)base;
+        lines[k].n = (size_t)(idx + used - lines[k].points);
+        snprintf(labels[k], sizeof labels[k], "%.60s, %s, semaine %d", r->vehicle_name,
+                 web_rounds_weekday_fr(r->weekday), r->week + 1);
+        lines[k].label = labels[k];
+    }
+    web_rounds_map(b, ctx, pts, npts, lines, p->nroutes, p->label[0] ? p->label : "Plan");
+out:
+    free(pts);
+    free(ids);
+    free(lines);
+    free(idx);
+    free(labels);
+    free(veh);
+}
+
+static int plan_page(web_ctx *ctx)
+{
+    web_rounds_svc s;
+    if (!web_rounds_load(ctx, MG_AUTH_VIEW, &s))
+        return MG_OK;
+    mg_round_plan p, cur;
+    if (!plan_load(ctx, &s, &p))
+        return MG_OK;
+    mg_diag d = {{0}};
+    if (latest_current(ctx, s.svc.id, &cur, &d) != 0)
+        memset(&cur, 0, sizeof cur);
+    mg_buf *b = &ctx->res->body;
+    char title[sizeof p.label + sizeof s.svc.name + 8];
+    snprintf(title, sizeof title, "%s — %s", p.label[0] ? p.label : "Plan", s.svc.name);
+    web_page_begin(b, ctx, title, "tournees");
+    web_rounds_crumbs(b, &s, p.label[0] ? p.label : "Plan");
+    mg_buf_puts(b, "<h1>");
+    mg_html_text(b, p.label[0] ? p.label : "Plan");
+    mg_buf_puts(b, "</h1>\n");
+    if (p.published)
+        mg_buf_puts(b, "<p><strong>Ce plan est publié.</strong></p>\n");
+    figures(b, &p, &cur);
+
+    mg_buf_puts(b, "<section aria-labelledby=\"carte\"><h2 id=\"carte\">Carte des arrêts et des "
+                   "tournées</h2>\n");
+    plan_map(b, ctx, &p);
+    mg_buf_puts(b, "</section>\n");
+
+    mg_buf_puts(b, "<section aria-labelledby=\"tournees\"><h2 id=\"tournees\">Tournées par "
+                   "véhicule et par jour</h2>\n");
+    if (p.nroutes == 0)
+        mg_buf_puts(b, "<p>Aucun arrêt n'est servi par ce plan.</p>\n");
+    mg_round_vehicle *veh = NULL;
+    size_t nveh = 0;
+    if (mg_round_vehicle_list(ctx->app->db, s.svc.id, false, &veh, &nveh, &d) != 0)
+        nveh = 0;
+    for (size_t k = 0; k < p.nroutes; k++) {
+        int brk = 0;
+        for (size_t j = 0; j < nveh; j++)
+            if (veh[j].id == p.routes[k].vehicle_id)
+                brk = veh[j].break_min;
+        route_table(b, &p.routes[k], brk);
+    }
+    free(veh);
+    mg_buf_puts(b, "</section>\n");
+    web_rounds_apl_effect(b, ctx, &s, &p);
+
+    if (web_rounds_may_edit(ctx, &s)) {
+        mg_buf_puts(b, "<section aria-labelledby=\"publier\"><h2 id=\"publier\">Publier ce "
+                       "plan</h2>\n");
+        char action[128];
+        snprintf(action, sizeof action, "%s/publication", s.path);
+        web_rounds_form_open(b, ctx, action, "form-publier", false);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)p.id);
+        mg_html_hidden(b, "plan_id", id);
+        web_rounds_input(b, "publier", "date", "anchor_monday", "Premier lundi (semaine 1 du "
+                         "cycle)", "", "Un lundi, au format AAAA-MM-JJ.", NULL, true);
+        web_rounds_form_close(b, "Publier ce plan");
+        mg_buf_puts(b, "</section>\n");
+    }
+    web_page_end(b);
+    mg_round_plan_clear(&p);
+    mg_round_plan_clear(&cur);
+    return web_done(ctx);
+}
+
+const web_route web_routes_rounds_plans[] = {
+    {"GET", "/tournees/services/{id}/plans/{pid}", plan_page, WEB_ACCOUNT, 0},
+    {NULL, NULL, NULL, WEB_ANYONE, 0},
+};

@@ -1,0 +1,564 @@
+/*
+ * Mobile services' rounds in the pages (web/rounds_pages.c, rounds_plan.c,
+ * rounds_public.c), through the application's router on the demo Aude:
+ * a Département's manager creates a service, a vehicle and its stops by the
+ * forms; refused forms come back, 400, with what was typed and the refused
+ * field named (and nothing written); a plan saved through the store is
+ * published by the form and its public timetable shows this week's and
+ * next week's stops (counted against a loop of its own over the dates),
+ * with a cancellation and its reason; the poster is a PDF, the feed an
+ * iCalendar with one event per stop of its range; the finder shows the
+ * next stop; a reader sees but cannot post (403), another organisation's
+ * manager gets 404, a visitor the log-in page; an unpublished service has
+ * no public page. On SQLite, then on PostgreSQL when MG_TEST_PG_URI is set.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "db/db.h"
+#include "parse/parse.h"
+#include "pg_fixture.h"
+#include "rounds/store.h"
+#include "testutil.h"
+#include "web/web.h"
+#include "web_fixture.h"
+
+#define FORM "application/x-www-form-urlencoded"
+#define PASSWORD "un mot de passe de test assez long"
+
+typedef struct who {
+    char cookie[128];
+    char csrf[MG_AUTH_TOKEN_CHARS + 1];
+    int64_t account;
+} who;
+
+static who manager, reader, stranger, anonymous;
+static int64_t org_a, org_b;
+
+/* Tuesday 3 November 2026, 08:00 in Paris (07:00 UTC): the pages' "now". */
+#define NOW_UTC 1793689200LL
+/* The anchor Monday of the published plan, and the stops' communes. */
+#define ANCHOR "2026-11-02"
+static const char *const stop_communes[2] = {"11049", "11136"}; /* Bram, Fanjeaux */
+
+/* --- Requests ---------------------------------------------------------------------------- */
+
+static mg_http_response as(const who *w, const char *method, const char *target,
+                           const char *body)
+{
+    mg_http_response res;
+    const char *headers[] = {"Cookie", w->cookie, "X-CSRF-Token", w->csrf, NULL};
+    const char *none[] = {NULL};
+    int rc = mg_http_dispatch_with(app->router, method, target, w->cookie[0] ? headers : none,
+                                   body ? FORM : NULL, body, body ? strlen(body) : 0, &res);
+    assert_int_equal(rc, 0);
+    return res;
+}
+
+static const char *text(const mg_http_response *r)
+{
+    return r->body.data ? r->body.data : "";
+}
+
+static void expect(const who *w, const char *method, const char *target, const char *body,
+                   int status)
+{
+    mg_http_response r = as(w, method, target, body);
+    if (r.status != status)
+        fail_msg("%s %s: %d, expected %d: %.300s", method, target, r.status, status, text(&r));
+    mg_http_response_free(&r);
+}
+
+static void expect_has(const mg_http_response *r, const char *needle)
+{
+    if (!strstr(text(r), needle)) {
+        const char *main = strstr(text(r), "<main");
+        fail_msg("\"%s\" not in the answer (status %d): %.3000s", needle, r->status,
+                 main ? main : text(r));
+    }
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void form_add(char *body, size_t cap, const char *key, const char *value)
+{
+    size_t n = strlen(body);
+    n += (size_t)snprintf(body + n, cap - n, "%s%s=", n ? "&" : "", key);
+    for (const unsigned char *p = (const unsigned char *)(value ? value : ""); *p && n + 4 < cap;
+         p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_')
+            body[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(body + n, cap - n, "%%%02X", *p);
+    }
+    body[n] = '\0';
+}
+
+static void log_in(who *w, int64_t org, mg_auth_role role, const char *tag)
+{
+    mg_diag d = {{0}};
+    char email[96];
+    static int serial;
+    snprintf(email, sizeof email, "%s.%d.%ld@tournees.invalid", tag, ++serial, (long)time(NULL));
+    mg_auth_login_result lr;
+    int64_t retry = 0;
+    mg_auth_session s;
+    int64_t now = (int64_t)time(NULL);
+    if (mg_auth_account_add(app->db, 0, email, "Personne (exemple)", PASSWORD, org, role,
+                            &w->account, NULL, &d))
+        fail_msg("account %s: %s", tag, d.msg);
+    if (mg_auth_login(app->db, email, PASSWORD, "127.0.0.1", now, &lr, &retry, &d))
+        fail_msg("log-in %s: %s", tag, d.msg);
+    if (mg_auth_session_load(app->db, lr.session, now, &s, &d))
+        fail_msg("session %s: %s", tag, d.msg);
+    snprintf(w->cookie, sizeof w->cookie, "mg_session=%s", lr.session);
+    memcpy(w->csrf, s.csrf, sizeof w->csrf);
+}
+
+/* The services of organisation org, their count. */
+static size_t services_of(int64_t org, mg_round_service *first)
+{
+    mg_round_service *v = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    if (mg_round_service_list(app->db, org, false, &v, &n, &d))
+        fail_msg("list: %s", d.msg);
+    if (n && first)
+        *first = v[n - 1];
+    free(v);
+    return n;
+}
+
+static int setup(void **state)
+{
+    if (web_setup(state))
+        return -1;
+    org_a = web_org_id;
+    snprintf(manager.cookie, sizeof manager.cookie, "%s", web_cookie);
+    memcpy(manager.csrf, web_csrf_token, sizeof manager.csrf);
+    mg_diag d = {{0}};
+    char name[96];
+    snprintf(name, sizeof name, "Département voisin %ld (exemple)", (long)time(NULL));
+    mg_auth_org_input in = {.name = name, .kind = "departement"};
+    if (mg_auth_org_add(app->db, 0, &in, true, false, &org_b, NULL, &d)) {
+        fprintf(stderr, "setup: %s\n", d.msg);
+        return -1;
+    }
+    app->finder_now = NOW_UTC;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    return web_teardown(state);
+}
+
+/* --- A service by the forms ---------------------------------------------------------------- */
+
+static int64_t service_id;
+static int64_t vehicle_id;
+static int64_t stop_ids[2];
+
+static void test_create_by_forms(void **state)
+{
+    (void)state;
+    log_in(&reader, org_a, MG_ROLE_READER, "lecture");
+    log_in(&stranger, org_b, MG_ROLE_MANAGER, "voisin");
+    mg_http_response r = as(&manager, "GET", "/tournees/services", NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Créer un service");
+    /* Without an INSEE file, the sentence. */
+    expect_has(&r, "Faute du fichier de l&#39;INSEE, le service vise tous les habitants");
+    mg_http_response_free(&r);
+
+    char body[2048] = "", org[24];
+    snprintf(org, sizeof org, "%lld", (long long)org_a);
+    form_add(body, sizeof body, "organisation_id", org);
+    form_add(body, sizeof body, "name", "PMI itinérante du Razès (exemple)");
+    form_add(body, sizeof body, "territory_choice", "communes");
+    form_add(body, sizeof body, "territory", "11049,11136,11069");
+    form_add(body, sizeof body, "target_public", "early_childhood");
+    form_add(body, sizeof body, "profession", "");
+    form_add(body, sizeof body, "reach_min", "20");
+    form_add(body, sizeof body, "cycle_weeks", "1");
+    form_add(body, sizeof body, "stop_min", "60");
+    form_add(body, sizeof body, "underserved_extra", "0,5");
+    form_add(body, sizeof body, "school_zone", "C");
+    form_add(body, sizeof body, "contact", "04 68 00 00 00 (exemple)");
+    r = as(&manager, "POST", "/tournees/services", body);
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    mg_round_service s;
+    assert_int_equal(services_of(org_a, &s), 1);
+    service_id = s.id;
+    assert_string_equal(s.target_public, "early_childhood");
+    assert_int_equal(s.reach_min, 20);
+    assert_string_equal(s.territory, "communes:11049,11136,11069");
+    assert_false(s.runs_in_holidays); /* the box was not ticked */
+
+    char path[128], target[160];
+    snprintf(path, sizeof path, "/tournees/services/%lld", (long long)service_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "name", "Camion PMI (exemple)");
+    form_add(body, sizeof body, "base_name", "Centre médico-social de Bram (exemple)");
+    form_add(body, sizeof body, "base_commune", "11049");
+    form_add(body, sizeof body, "day_1", "1");
+    form_add(body, sizeof body, "day_3", "1");
+    form_add(body, sizeof body, "day_start", "8:30");
+    form_add(body, sizeof body, "day_end", "17h");
+    form_add(body, sizeof body, "break_min", "60");
+    form_add(body, sizeof body, "break_earliest", "12:00");
+    form_add(body, sizeof body, "break_latest", "13:30");
+    form_add(body, sizeof body, "max_drive", "0");
+    snprintf(target, sizeof target, "%s/vehicules", path);
+    expect(&manager, "POST", target, body, 303);
+    mg_round_vehicle *veh = NULL;
+    size_t nveh = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_round_vehicle_list(app->db, service_id, false, &veh, &nveh, &d), 0);
+    assert_int_equal(nveh, 1);
+    vehicle_id = veh[0].id;
+    assert_int_equal(veh[0].weekdays, (1u << 1) | (1u << 3)); /* Tuesday and Thursday */
+    assert_int_equal(veh[0].day_start, 8 * 60 + 30);
+    assert_int_equal(veh[0].day_end, 17 * 60);
+    free(veh);
+
+    /* The chefs-lieux of the three communes. */
+    snprintf(target, sizeof target, "%s/arrets/chefs-lieux", path);
+    expect(&manager, "POST", target, "", 303);
+    mg_round_stop *st = NULL;
+    size_t nst = 0;
+    assert_int_equal(mg_round_stop_list(app->db, service_id, true, &st, &nst, &d), 0);
+    assert_int_equal(nst, 3);
+    for (size_t k = 0; k < nst; k++)
+        for (int j = 0; j < 2; j++)
+            if (strcmp(st[k].commune_code, stop_communes[j]) == 0)
+                stop_ids[j] = st[k].id;
+    free(st);
+    assert_true(stop_ids[0] > 0 && stop_ids[1] > 0);
+
+    r = as(&manager, "GET", path, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Camion PMI (exemple)");
+    expect_has(&r, "Chef-lieu de Fanjeaux");
+    expect_has(&r, "Calculer les tournées");
+    mg_http_response_free(&r);
+}
+
+static void test_refusals_keep_input(void **state)
+{
+    (void)state;
+    size_t before = services_of(org_a, NULL);
+    char body[2048] = "", org[24];
+    snprintf(org, sizeof org, "%lld", (long long)org_a);
+    form_add(body, sizeof body, "organisation_id", org);
+    form_add(body, sizeof body, "name", "Bus jeunesse refusé (exemple)");
+    form_add(body, sizeof body, "territory_choice", "");
+    form_add(body, sizeof body, "reach_min", "beaucoup");
+    form_add(body, sizeof body, "cycle_weeks", "1");
+    form_add(body, sizeof body, "stop_min", "60");
+    mg_http_response r = as(&manager, "POST", "/tournees/services", body);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "Temps d&#39;accès à un arrêt");
+    expect_has(&r, "href=\"#service-reach_min\"");
+    expect_has(&r, "value=\"Bus jeunesse refusé (exemple)\"");
+    expect_has(&r, "value=\"beaucoup\"");
+    mg_http_response_free(&r);
+    assert_int_equal(services_of(org_a, NULL), before);
+
+    /* Another organisation than one's own: the organisation field refused. */
+    body[0] = 0;
+    snprintf(org, sizeof org, "%lld", (long long)org_b);
+    form_add(body, sizeof body, "organisation_id", org);
+    form_add(body, sizeof body, "name", "Service d'ailleurs (exemple)");
+    form_add(body, sizeof body, "reach_min", "15");
+    form_add(body, sizeof body, "cycle_weeks", "1");
+    form_add(body, sizeof body, "stop_min", "60");
+    r = as(&manager, "POST", "/tournees/services", body);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "href=\"#service-organisation_id\"");
+    mg_http_response_free(&r);
+    assert_int_equal(services_of(org_b, NULL), 0);
+
+    /* A vehicle whose day ends before it starts, and a base that is no commune. */
+    char target[160];
+    snprintf(target, sizeof target, "/tournees/services/%lld/vehicules", (long long)service_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "name", "Second camion (exemple)");
+    form_add(body, sizeof body, "base_name", "Dépôt (exemple)");
+    form_add(body, sizeof body, "base_commune", "99999");
+    form_add(body, sizeof body, "day_1", "1");
+    form_add(body, sizeof body, "day_start", "vers huit heures");
+    form_add(body, sizeof body, "day_end", "17:00");
+    r = as(&manager, "POST", target, body);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "href=\"#vehicule-base_commune\"");
+    expect_has(&r, "href=\"#vehicule-day_start\"");
+    expect_has(&r, "value=\"vers huit heures\"");
+    expect_has(&r, "value=\"Second camion (exemple)\"");
+    mg_http_response_free(&r);
+    mg_round_vehicle *veh = NULL;
+    size_t nveh = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_round_vehicle_list(app->db, service_id, false, &veh, &nveh, &d), 0);
+    free(veh);
+    assert_int_equal(nveh, 1);
+
+    /* A publication on a day that is not a Monday. */
+    snprintf(target, sizeof target, "/tournees/services/%lld/publication", (long long)service_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "plan_id", "1");
+    form_add(body, sizeof body, "anchor_monday", "2026-11-04");
+    r = as(&manager, "POST", target, body);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "href=\"#publication-anchor_monday\"");
+    expect_has(&r, "n&#39;est pas un lundi");
+    mg_http_response_free(&r);
+}
+
+/* --- Publication and the public timetable -------------------------------------------------- */
+
+static int64_t plan_id;
+
+/* A plan through the store: on Tuesdays, Bram 9:00-10:00 then Fanjeaux
+ * 10:30-11:30. */
+static void save_plan(void)
+{
+    mg_round_plan_visit visits[2];
+    memset(visits, 0, sizeof visits);
+    visits[0].stop_id = stop_ids[0];
+    visits[0].arrive = 9 * 60;
+    visits[0].depart = 10 * 60;
+    visits[1].stop_id = stop_ids[1];
+    visits[1].arrive = 10 * 60 + 30;
+    visits[1].depart = 11 * 60 + 30;
+    mg_round_plan_route route;
+    memset(&route, 0, sizeof route);
+    route.vehicle_id = vehicle_id;
+    route.week = 0;
+    route.weekday = 1;
+    route.leave = 8 * 60 + 45;
+    route.back = 11 * 60 + 55;
+    route.break_after = -1;
+    route.drive = 70;
+    route.n = 2;
+    route.visits = visits;
+    mg_round_plan p;
+    memset(&p, 0, sizeof p);
+    p.service_id = service_id;
+    p.kind = MG_ROUND_PLAN_COMPUTED;
+    snprintf(p.method, sizeof p.method, "heuristic");
+    snprintf(p.label, sizeof p.label, "Plan d'essai (exemple)");
+    p.cycle_weeks = 1;
+    p.value = 120;
+    p.bound = 150;
+    p.covered = 120;
+    p.target = 300;
+    p.nroutes = 1;
+    p.routes = &route;
+    mg_diag d = {{0}};
+    if (mg_round_plan_save(app->db, 0, &p, &plan_id, &d))
+        fail_msg("plan: %s", d.msg);
+}
+
+static void test_publish_and_timetable(void **state)
+{
+    (void)state;
+    char path[128], target[200], body[512] = "", id[24];
+    snprintf(path, sizeof path, "/tournees/%lld", (long long)service_id);
+    /* Not published yet: no public page. */
+    expect(&anonymous, "GET", path, NULL, 404);
+    save_plan();
+
+    /* The plan's page: its round, the gap to the bound, the map. */
+    snprintf(target, sizeof target, "/tournees/services/%lld/plans/%lld", (long long)service_id,
+             (long long)plan_id);
+    mg_http_response r = as(&reader, "GET", target, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Chef-lieu de Bram");
+    expect_has(&r, "9 h 00");
+    expect_has(&r, "Écart à la borne");
+    expect_has(&r, "20,0 %"); /* (150 - 120) / 150 */
+    expect_has(&r, "class=\"rounds-routes\"");
+    mg_http_response_free(&r);
+
+    snprintf(target, sizeof target, "/tournees/services/%lld/publication", (long long)service_id);
+    snprintf(id, sizeof id, "%lld", (long long)plan_id);
+    form_add(body, sizeof body, "plan_id", id);
+    form_add(body, sizeof body, "anchor_monday", ANCHOR);
+    expect(&reader, "POST", target, body, 403);
+    expect(&manager, "POST", target, body, 303);
+
+    /* A cancellation of next Tuesday, whole day. */
+    snprintf(target, sizeof target, "/tournees/services/%lld/annulations", (long long)service_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "on_date", "2026-11-10");
+    form_add(body, sizeof body, "reason", "Véhicule en réparation (exemple)");
+    expect(&manager, "POST", target, body, 303);
+
+    r = as(&anonymous, "GET", path, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Cette semaine et la semaine prochaine");
+    expect_has(&r, "Mardi 3 novembre 2026");
+    expect_has(&r, "Mardi 10 novembre 2026");
+    expect_has(&r, "Véhicule en réparation (exemple)");
+    /* This week and the next (Monday 2 to Sunday 15 November): the Tuesdays
+     * of the range, counted by a loop of its own, each with both stops. */
+    size_t tuesdays = 0;
+    for (int day = 2; day <= 15; day++) {
+        /* Sakamoto's weekday (0 Sunday) of day/11/2026. */
+        static const int off[12] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+        int y = 2026, m = 11;
+        int wd = (y + y / 4 - y / 100 + y / 400 + off[m - 1] + day) % 7;
+        tuesdays += wd == 2;
+    }
+    assert_int_equal(tuesdays, 2);
+    const char *table = strstr(text(&r), "Cette semaine");
+    assert_non_null(table);
+    assert_int_equal(count_of(table, "<th scope=\"row\">"), 2 * tuesdays);
+    assert_int_equal(count_of(table, "Annulé"), 2); /* both stops of the 10th */
+    expect_has(&r, "/affiche/11049.pdf");
+    mg_http_response_free(&r);
+
+    /* The poster and the feed. */
+    snprintf(target, sizeof target, "%s/affiche/11049.pdf", path);
+    r = as(&anonymous, "GET", target, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/pdf");
+    assert_true(r.body.len > 5 && memcmp(r.body.data, "%PDF-", 5) == 0);
+    mg_http_response_free(&r);
+    snprintf(target, sizeof target, "%s/affiche/11069.pdf", path); /* no stop there */
+    expect(&anonymous, "GET", target, NULL, 404);
+    snprintf(target, sizeof target, "%s/calendrier.ics", path);
+    r = as(&anonymous, "GET", target, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/calendar"));
+    expect_has(&r, "BEGIN:VCALENDAR");
+    /* 14 days back and 120 ahead of Tuesday 3 November, from the anchor
+     * Monday 2 November: the Tuesdays from the 3rd to 3 March 2027 (the
+     * 120th day), two stops each. */
+    size_t weeks = 0;
+    for (int k = 0; k <= 120; k += 7)
+        weeks++;
+    assert_int_equal(count_of(text(&r), "BEGIN:VEVENT"), 2 * weeks);
+    expect_has(&r, "STATUS:CANCELLED");
+    mg_http_response_free(&r);
+
+    /* The finder in Fanjeaux at 8:00: the earliest stop within reach is
+     * Bram's at 9:00 (a few minutes away), then Fanjeaux's own at 10:30. */
+    r = as(&anonymous, "GET", "/ou-me-soigner?commune=11136", NULL);
+    assert_int_equal(r.status, 200);
+    const char *sec = strstr(text(&r), "Prochains passages des services itinérants");
+    if (!sec)
+        expect_has(&r, "Prochains passages des services itinérants");
+    const char *first = strstr(sec, "<li>"), *end = first ? strstr(first, "</li>") : NULL;
+    assert_non_null(end);
+    const char *bram = strstr(first, "Chef-lieu de Bram"), *fanjeaux = strstr(sec, "Chef-lieu de "
+                                                                                 "Fanjeaux");
+    assert_true(bram && bram < end);
+    assert_true(fanjeaux && fanjeaux > end);
+    const char *day = strstr(first, "mardi 3 novembre 2026");
+    assert_true(day && day < end);
+    assert_true(strstr(first, "minutes en voiture") < end);
+    mg_http_response_free(&r);
+    /* Carcassonne, farther than 30 minutes from both? Whatever the table
+     * says, a commune whose stops are all out of reach shows no section:
+     * checked by withdrawing the publication. */
+    char wd[160];
+    snprintf(wd, sizeof wd, "/tournees/services/%lld/publication/retrait", (long long)service_id);
+    expect(&manager, "POST", wd, "", 303);
+    r = as(&anonymous, "GET", "/ou-me-soigner?commune=11136", NULL);
+    assert_null(strstr(text(&r), "Prochains passages"));
+    mg_http_response_free(&r);
+    expect(&anonymous, "GET", path, NULL, 404);
+    snprintf(wd, sizeof wd, "/tournees/services/%lld/publication", (long long)service_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "plan_id", id);
+    form_add(body, sizeof body, "anchor_monday", ANCHOR);
+    expect(&manager, "POST", wd, body, 303);
+
+    /* The public list. */
+    r = as(&anonymous, "GET", "/tournees", NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "PMI itinérante du Razès (exemple)");
+    mg_http_response_free(&r);
+}
+
+/* --- Rights -------------------------------------------------------------------------------- */
+
+static void test_rights(void **state)
+{
+    (void)state;
+    char path[128], target[200];
+    snprintf(path, sizeof path, "/tournees/services/%lld", (long long)service_id);
+    expect(&reader, "GET", path, NULL, 200);
+    expect(&stranger, "GET", path, NULL, 404);
+    expect(&anonymous, "GET", path, NULL, 303);
+    expect(&anonymous, "POST", path, "name=x", 401);
+    expect(&reader, "POST", path, "name=x", 403);
+    expect(&stranger, "POST", path, "name=x", 404);
+    snprintf(target, sizeof target, "%s/supprimer", path);
+    expect(&reader, "POST", target, "", 403);
+    expect(&stranger, "POST", target, "", 404);
+    snprintf(target, sizeof target, "%s/plans/%lld", path, (long long)plan_id);
+    expect(&stranger, "GET", target, NULL, 404);
+    expect(&manager, "GET", "/tournees/services/999999999/plans/1", NULL, 404);
+    /* The reader's page has no forms; the stranger's list no service of A. */
+    mg_http_response r = as(&reader, "GET", path, NULL);
+    assert_null(strstr(text(&r), "Enregistrer les réglages"));
+    mg_http_response_free(&r);
+    r = as(&stranger, "GET", "/tournees/services", NULL);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(text(&r), "PMI itinérante du Razès"));
+    mg_http_response_free(&r);
+    /* The menu entry, for the signed in only. */
+    r = as(&manager, "GET", "/tournees/services", NULL);
+    expect_has(&r, "href=\"/tournees/services\" aria-current=\"page\">Tournées</a>");
+    mg_http_response_free(&r);
+    r = as(&anonymous, "GET", "/", NULL);
+    assert_null(strstr(text(&r), ">Tournées</a>"));
+    mg_http_response_free(&r);
+    /* Deleting, by the manager. */
+    snprintf(target, sizeof target, "%s/supprimer", path);
+    expect(&manager, "POST", target, "", 303);
+    expect(&manager, "GET", path, NULL, 404);
+    snprintf(target, sizeof target, "/tournees/%lld", (long long)service_id);
+    expect(&anonymous, "GET", target, NULL, 404);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_by_forms),
+        cmocka_unit_test(test_refusals_keep_input),
+        cmocka_unit_test(test_publish_and_timetable),
+        cmocka_unit_test(test_rights),
+    };
+    int failed = cmocka_run_group_tests_name("sqlite", tests, setup, teardown);
+    int pg = test_pg_database("mg_test_web_rounds", web_fixture_db, sizeof web_fixture_db);
+    if (pg == 1) {
+        printf("PostgreSQL: MG_TEST_PG_URI not set, the second run is skipped\n");
+        return failed;
+    }
+    if (pg < 0)
+        return 1;
+    return failed + cmocka_run_group_tests_name("postgresql", tests, setup, teardown);
+}
