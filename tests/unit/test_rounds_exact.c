@@ -512,6 +512,25 @@ static void test_bound(void **state)
     mg_rounds_problem_free(&p);
 }
 
+/* A solver that runs out of memory is a failure, never a plan. (The LP
+ * of the bound is small enough to fit in the heap the child inherits, so
+ * the same limit does not reliably make it fail.) */
+static void test_memory_limit(void **state)
+{
+    (void)state;
+    uint64_t seed = 77;
+    mg_rounds_problem p;
+    random_instance(&p, &seed, 16, 3, 0, 420);
+    mg_rounds_exact_opts o = {.time_limit = 20, .memory_mb = 1};
+    mg_rounds_exact_result r;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_rounds_exact(&p, &o, &r, &d), 0);
+    assert_int_equal(r.status, MG_ROUNDS_FAILED);
+    assert_int_equal(r.sol.nroutes, 0);
+    mg_rounds_exact_result_free(&r);
+    mg_rounds_problem_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_memory_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
