@@ -40,6 +40,39 @@ double mg_rounds_crowfly_minutes(const mg_crowfly *m, double lat1, double lon1, 
     return m->access_min + km * m->detour / m->speed_kmh * 60;
 }
 
+int mg_rounds_default_stops(const mg_diagnosis *g, const mg_round_service *s,
+                            mg_round_stop_input **out, size_t *n, mg_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    mg_scope scope = {0};
+    int rc = mg_scope_parse(g, s->territory, &scope, d);
+    if (rc != 0)
+        return rc;
+    mg_round_stop_input *v = mg_alloc_array(scope.n ? scope.n : 1, sizeof *v);
+    if (!v) {
+        mg_scope_free(&scope);
+        return OOM(d);
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < scope.n; j++) {
+        size_t i = scope.idx[j];
+        if (!isfinite(g->t->lat[i]) || !isfinite(g->t->lon[i]))
+            continue;
+        v[k++] = (mg_round_stop_input){.name = "Centre-bourg",
+                                       .commune_code = g->t->code[i],
+                                       .commune_name = g->t->name[i],
+                                       .lat = g->t->lat[i],
+                                       .lon = g->t->lon[i],
+                                       .source = MG_ROUND_STOP_CHEF_LIEU,
+                                       .active = true};
+    }
+    mg_scope_free(&scope);
+    *out = v;
+    *n = k;
+    return 0;
+}
+
 /* Whole minutes rounded up (a little tolerance for the rounding of the
  * floating-point sum itself). */
 static int32_t ceil_minutes(double x)

@@ -85,6 +85,16 @@ int mg_rounds_build(const mg_round_service *s, const mg_round_vehicle *v, size_t
                     mg_rounds_built *out, mg_diag *d) MG_WARN_UNUSED;
 
 /**
+ * The default stops of a service: one per study commune of its territory
+ * with a point, at that point (the commune's chef-lieu as the diagnosis
+ * places it), named "Centre-bourg", source chef_lieu, the service's
+ * minutes, active. Strings point into g's territory (borrowed); *out is a
+ * new array (free). MG_EINVAL when the territory names no study commune.
+ */
+int mg_rounds_default_stops(const mg_diagnosis *g, const mg_round_service *s,
+                            mg_round_stop_input **out, size_t *n, mg_diag *d) MG_WARN_UNUSED;
+
+/**
  * Crow-fly minutes between two points under model m: 0 for the same
  * point, else access + great-circle km × detour / speed × 60 (as
  * traveltime/pairs.h computes them between communes).

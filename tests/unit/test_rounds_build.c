@@ -372,6 +372,27 @@ static void test_scenario_of_gp_service(void **state)
     mg_rounds_built_free(&b);
 }
 
+static void test_default_stops(void **state)
+{
+    (void)state;
+    mg_round_service s = service("");
+    mg_round_stop_input *v = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_rounds_default_stops(g, &s, &v, &n, &d), 0);
+    assert_int_equal(n, NC);
+    for (size_t k = 0; k < n; k++) {
+        long i = mg_territory_find(g->t, v[k].commune_code);
+        assert_true(i >= 0);
+        assert_true(v[k].lat == g->t->lat[i] && v[k].lon == g->t->lon[i]);
+        assert_string_equal(v[k].commune_name, g->t->name[i]);
+        assert_int_equal(v[k].source, MG_ROUND_STOP_CHEF_LIEU);
+    }
+    free(v);
+    snprintf(s.territory, sizeof s.territory, "epci:123456789");
+    assert_int_not_equal(mg_rounds_default_stops(g, &s, &v, &n, &d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_population),
         cmocka_unit_test(test_plan_round_trip),
         cmocka_unit_test(test_scenario_of_gp_service),
+        cmocka_unit_test(test_default_stops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

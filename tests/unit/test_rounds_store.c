@@ -29,6 +29,7 @@
 #include "core/buf.h"
 #include "db_fixture.h"
 #include "rounds/population.h"
+#include "rounds/published.h"
 #include "rounds/store.h"
 #include "territory/territory.h"
 
@@ -870,6 +871,53 @@ static void test_population_import(void **state)
     mg_db_close(db);
 }
 
+/* The publication as the public timetable's input. */
+static void test_published(void **state)
+{
+    mg_db *db = open_db(state);
+    mg_diag d = {{0}};
+    mg_round_errors e = {0};
+    setup_ids s = make_service(db, "Département");
+    mg_round_published pub;
+    assert_int_equal(mg_round_published_load(db, s.service, &pub, fresh(&d)), MG_ENOTFOUND);
+    mg_round_plan p;
+    mg_round_plan_route r[2];
+    mg_round_plan_visit v[3];
+    plan_of(&s, &p, r, v);
+    int64_t id = 0;
+    assert_int_equal(mg_round_plan_save(db, 0, &p, &id, fresh(&d)), 0);
+    assert_int_equal(mg_round_publish(db, 0, s.service, id, "2026-01-05", fresh(&d)), 0);
+    /* The week of 2 February 2026: Tuesday the 3rd cancelled for the vehicle. */
+    assert_int_equal(mg_round_cancellation_add(db, 0, s.service, "2026-02-03", s.vehicle, 0,
+                                               "Véhicule en réparation", NULL, &e, fresh(&d)),
+                     0);
+    if (mg_round_published_load(db, s.service, &pub, fresh(&d)) != 0)
+        fail_msg("load: %s", d.msg);
+    assert_int_equal(mg_rounds_service_check(&pub.svc, fresh(&d)), 0);
+    assert_string_equal(pub.svc.name, "PMI itinérante");
+    assert_string_equal(pub.svc.organisation, "Département");
+    assert_int_equal(pub.svc.nroutes, 2);
+    assert_int_equal(pub.svc.ncancellations, 1);
+    assert_string_equal(pub.svc.routes[0].vehicle, "Camion PMI");
+    assert_string_equal(pub.svc.routes[0].visits[1].stop_name, "Place du marché");
+    assert_string_equal(pub.svc.routes[0].visits[1].commune_code, "11076");
+    mg_rounds_occurrence *occ = NULL;
+    size_t n = 0;
+    mg_rounds_date from = {2026, 2, 2}, to = {2026, 2, 8};
+    assert_int_equal(mg_rounds_timetable(&pub.svc, from, to, 0, &occ, &n, fresh(&d)), 0);
+    assert_int_equal(n, 3); /* two stops on Tuesday, one on Friday */
+    size_t cancelled = 0;
+    for (size_t i = 0; i < n; i++)
+        cancelled += occ[i].cancelled;
+    assert_int_equal(cancelled, 2);
+    assert_int_equal(occ[0].date.day, 3);
+    assert_int_equal(occ[0].start_min, 540);
+    assert_int_equal(occ[2].date.day, 6);
+    free(occ);
+    mg_round_published_free(&pub);
+    mg_db_close(db);
+}
+
 #define BOTH(X)                                                                                    \
     X(test_readers)                                                                                \
     X(test_services)                                                                               \
@@ -879,7 +927,8 @@ static void test_population_import(void **state)
     X(test_publish_concurrent)                                                                     \
     X(test_cancellations)                                                                          \
     X(test_holidays_import)                                                                        \
-    X(test_population_import)
+    X(test_population_import)                                                                      \
+    X(test_published)
 
 int main(void)
 {
