@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "auth/auth.h"
 #include "parse/parse.h"
+#include "rounds/build.h"
+#include "rounds/population.h"
+#include "rounds/rounds.h"
 #include "rounds/store.h"
 #include "web/rounds_web.h"
 #include "web/web.h"
@@ -175,19 +180,428 @@ void web_rounds_current_section(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s
     mg_buf_puts(b, "</section>\n");
 }
 
+/* --- The service's problem ---------------------------------------------------------------- */
+
+/* The profession whose diagnosis a service's problem is built on: its
+ * own for a GP or nurse service, general practice otherwise. */
+static const mg_app_profession *service_profession(const mg_app *a, const mg_round_service *s)
+{
+    const mg_app_profession *p = s->profession[0] ? mg_app_profession_get(a, s->profession) : NULL;
+    if (!p)
+        p = mg_app_profession_get(a, "mg");
+    return p ? p : &a->prof[0];
+}
+
+/* The solver's problem of service s: its active vehicles and stops, the
+ * imported target populations (all inhabitants without), crow-fly times
+ * of the diagnosis. English message in d. */
+static int build_service(web_ctx *ctx, const mg_round_service *s, mg_rounds_built *out,
+                         mg_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    const mg_app_profession *p = service_profession(ctx->app, s);
+    mg_round_vehicle *veh = NULL;
+    mg_round_stop *st = NULL;
+    size_t nveh = 0, nst = 0;
+    mg_rounds_population pop;
+    memset(&pop, 0, sizeof pop);
+    bool has = false;
+    int rc = mg_round_vehicle_list(ctx->app->db, s->id, true, &veh, &nveh, d);
+    if (!rc)
+        rc = mg_round_stop_list(ctx->app->db, s->id, true, &st, &nst, d);
+    if (!rc)
+        rc = mg_round_population_load(ctx->app->db, p->g->t, &pop, &has, d);
+    if (!rc)
+        rc = mg_rounds_build(s, veh, nveh, st, nst, p->g, has ? &pop : NULL, NULL, out, d);
+    mg_rounds_population_free(&pop);
+    free(veh);
+    free(st);
+    return rc;
+}
+
+/* --- Computing a plan -------------------------------------------------------------------------- */
+
+#define SECONDS_MAX 30
+
+static int plan_compute(web_ctx *ctx)
+{
+    web_rounds_svc s;
+    if (!web_rounds_load(ctx, MG_AUTH_EDIT, &s))
+        return MG_OK;
+    mg_round_errors errs = {0};
+    mg_diag d = {{0}};
+    int seconds = web_rounds_minutes_field(ctx->req, "seconds", "Temps de calcul", 2, 1,
+                                           SECONDS_MAX, &errs);
+    bool exact = web_rounds_form_flag(ctx->req, "exact");
+    const char *label = mg_http_form(ctx->req, "label");
+    if (label && strlen(label) > MG_ROUND_NAME_MAX)
+        mg_round_errors_add(&errs, "label", "« Nom du plan » : au plus %d caractères.",
+                            MG_ROUND_NAME_MAX);
+    mg_rounds_built b;
+    memset(&b, 0, sizeof b);
+    int rc = errs.n ? MG_EINVAL : build_service(ctx, &s.svc, &b, &d);
+    if (rc == MG_EINVAL && errs.n == 0)
+        mg_round_errors_add(&errs, "seconds", "Les tournées ne peuvent pas être calculées : %s",
+                            d.msg);
+    if (rc == MG_OK && exact && b.p.nstops > MG_ROUNDS_EXACT_MAX_STOPS) {
+        mg_round_errors_add(&errs, "exact",
+                            "« Chercher l'optimum exact » : au plus %d arrêts autorisés ; ce "
+                            "service en a %zu. Décochez la case pour l'heuristique.",
+                            MG_ROUNDS_EXACT_MAX_STOPS, b.p.nstops);
+        rc = MG_EINVAL;
+    }
+    if (rc) {
+        mg_rounds_built_free(&b);
+        return web_rounds_after_write(ctx, &s, rc, &d, "calcul", &errs, "seconds", "calcul");
+    }
+    mg_rounds_solution sol;
+    memset(&sol, 0, sizeof sol);
+    double bound = NAN, spent = 0;
+    const char *method = "heuristic";
+    mg_rounds_exact_opts eo = {.time_limit = seconds, .memory_mb = 1024};
+    if (exact) {
+        mg_rounds_exact_result er;
+        memset(&er, 0, sizeof er);
+        rc = mg_rounds_exact(&b.p, &eo, &er, &d);
+        if (rc == MG_OK &&
+            (er.status == MG_ROUNDS_OPTIMAL || er.status == MG_ROUNDS_TIME_LIMIT)) {
+            sol = er.sol;
+            memset(&er.sol, 0, sizeof er.sol);
+            bound = er.bound;
+            method = "exact";
+            spent = sol.seconds;
+        }
+        mg_rounds_exact_result_free(&er);
+        rc = MG_OK; /* without CBC's answer: the heuristic below */
+    }
+    if (strcmp(method, "exact") != 0) {
+        mg_rounds_heuristic_opts ho = {.time_limit = seconds, .seed = 1};
+        rc = mg_rounds_heuristic(&b.p, &ho, &sol, &d);
+        spent = sol.seconds;
+        double bd = NAN;
+        mg_diag bdd = {{0}};
+        if (rc == MG_OK && mg_rounds_bound(&b.p, &eo, &bd, &bdd) == MG_OK && isfinite(bd))
+            bound = bd;
+    }
+    mg_round_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (rc == MG_OK)
+        rc = mg_rounds_plan_of_solution(&b, &s.svc, &sol, method, &plan, &d);
+    int64_t id = 0;
+    if (rc == MG_OK) {
+        if (label && *label)
+            snprintf(plan.label, sizeof plan.label, "%s", label);
+        plan.bound = bound;
+        plan.seconds = spent;
+        rc = mg_round_plan_save(ctx->app->db, ctx->actor->account_id, &plan, &id, &d);
+    }
+    mg_round_plan_clear(&plan);
+    mg_rounds_solution_free(&sol);
+    mg_rounds_built_free(&b);
+    if (rc == MG_EINVAL)
+        mg_round_errors_add(&errs, "seconds", "Le plan calculé a été refusé : %s", d.msg);
+    if (rc)
+        return web_rounds_after_write(ctx, &s, rc, &d, "calcul", &errs, "seconds", "calcul");
+    char to[160];
+    snprintf(to, sizeof to, "%s/plans/%lld", s.path, (long long)id);
+    mg_http_redirect(ctx->res, to);
+    return MG_OK;
+}
+
+/* --- Entering the current rounds -------------------------------------------------------------- */
+
+/* The stop typed in a field: "… (ID)" as the list writes it, an id, or a
+ * stop's exact name; -1 when none matches, 0 for an empty field. */
+static long typed_stop(const mg_rounds_built *b, const mg_round_stop *st, size_t nst,
+                       const char *s)
+{
+    if (!s)
+        return 0;
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return 0;
+    int64_t id = 0;
+    char buf[32];
+    const char *open = NULL;
+    if (s[n - 1] == ')')
+        for (size_t k = n - 1; k > 0 && !open; k--)
+            if (s[k - 1] == '(')
+                open = s + k;
+    if (open && (size_t)(s + n - 1 - open) < sizeof buf) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(s + n - 1 - open), open);
+        if (mg_parse_id(buf, INT64_MAX, &id, NULL) != 0)
+            id = 0;
+    } else if (n < sizeof buf) {
+        snprintf(buf, sizeof buf, "%.*s", (int)n, s);
+        if (mg_parse_id(buf, INT64_MAX, &id, NULL) != 0)
+            id = 0;
+    }
+    for (size_t k = 0; !id && k < nst; k++)
+        if (strlen(st[k].name) == n && strncmp(st[k].name, s, n) == 0)
+            id = st[k].id;
+    for (size_t k = 0; id && k < b->p.nstops; k++)
+        if (b->stop_id[k] == id)
+            return (long)k + 1;
+    return -1;
+}
+
+static int current_post(web_ctx *ctx)
+{
+    web_rounds_svc s;
+    if (!web_rounds_load(ctx, MG_AUTH_EDIT, &s))
+        return MG_OK;
+    mg_round_errors errs = {0};
+    mg_diag d = {{0}};
+    const mg_http_request *r = ctx->req;
+    int64_t vid = 0, week = -1, weekday = -1;
+    const char *vs = mg_http_form(r, "vehicle_id");
+    if (!vs || mg_parse_id(vs, INT64_MAX, &vid, NULL) != 0 ||
+        mg_parse_int(mg_http_form(r, "week"), 0, s.svc.cycle_weeks - 1, &week, NULL) != 0 ||
+        mg_parse_int(mg_http_form(r, "weekday"), 0, 6, &weekday, NULL) != 0) {
+        mg_http_error(ctx->req, ctx->res, 400, "Ce véhicule ou ce jour n'est pas du service.");
+        return MG_OK;
+    }
+    char F[80];
+    snprintf(F, sizeof F, "actuelle-%lld-%lld-%lld", (long long)vid, (long long)week,
+             (long long)weekday);
+    mg_rounds_built b;
+    mg_round_plan cur;
+    mg_rounds_solution sol;
+    memset(&cur, 0, sizeof cur);
+    memset(&sol, 0, sizeof sol);
+    mg_round_stop *st = NULL;
+    size_t nst = 0;
+    int rc = build_service(ctx, &s.svc, &b, &d);
+    if (rc == MG_EINVAL)
+        mg_round_errors_add(&errs, "stop_1", "Les tournées ne peuvent pas être saisies : %s",
+                            d.msg);
+    if (!rc)
+        rc = mg_round_stop_list(ctx->app->db, s.svc.id, true, &st, &nst, &d);
+    /* The current plan so far (or none), as a solution of the problem. */
+    if (!rc) {
+        mg_round_plan *v = NULL;
+        size_t n = 0;
+        rc = mg_round_plan_list(ctx->app->db, s.svc.id, &v, &n, &d);
+        int64_t cid = 0;
+        for (size_t k = 0; rc == 0 && k < n && !cid; k++)
+            if (v[k].kind == MG_ROUND_PLAN_CURRENT)
+                cid = v[k].id;
+        mg_round_plans_free(v, n);
+        if (!rc && cid)
+            rc = mg_round_plan_get(ctx->app->db, cid, &cur, &d);
+        if (!rc) {
+            cur.cycle_weeks = s.svc.cycle_weeks;
+            rc = mg_rounds_solution_of_plan(&b, &cur, &sol, &d);
+            if (rc == MG_EINVAL) { /* a stop or vehicle made inactive since: start afresh */
+                mg_round_plan empty = {.service_id = s.svc.id, .cycle_weeks = s.svc.cycle_weeks};
+                rc = mg_rounds_solution_of_plan(&b, &empty, &sol, &d);
+            }
+        }
+    }
+    mg_rounds_route *route = NULL;
+    for (size_t k = 0; rc == 0 && k < sol.nroutes; k++) {
+        const mg_rounds_route *x = &sol.routes[k];
+        if (b.vehicle_id[x->vehicle] == vid && (int64_t)x->week == week &&
+            (int64_t)x->weekday == weekday)
+            route = &sol.routes[k];
+    }
+    if (rc == 0 && !route) {
+        mg_round_errors_add(&errs, "stop_1", "Ce véhicule ne travaille pas ce jour-là.");
+        rc = MG_EINVAL;
+    }
+    if (rc == 0) {
+        uint32_t stops[8];
+        int field[8];
+        size_t n = 0;
+        for (int k = 1; k <= 8; k++) {
+            char name[16];
+            snprintf(name, sizeof name, "stop_%d", k);
+            long at = typed_stop(&b, st, nst, mg_http_form(r, name));
+            if (at < 0)
+                mg_round_errors_add(&errs, name, "« Arrêt %d » : choisissez un arrêt autorisé de "
+                                                 "la liste.", k);
+            else if (at > 0) {
+                field[n] = k;
+                stops[n++] = (uint32_t)(at - 1);
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (stops[i] == stops[j]) {
+                    char name[32];
+                    snprintf(name, sizeof name, "stop_%d", field[i]);
+                    mg_round_errors_add(&errs, name, "« Arrêt %d » : cet arrêt est déjà dans "
+                                                     "la tournée.", field[i]);
+                }
+        if (errs.n) {
+            rc = MG_EINVAL;
+        } else {
+            mg_rounds_visit *nv = calloc(n ? n : 1, sizeof *nv);
+            if (!nv) {
+                rc = MG_ENOMEM;
+            } else {
+                for (size_t k = 0; k < n; k++)
+                    nv[k].stop = stops[k];
+                free(route->visits);
+                route->visits = nv;
+                route->n = n;
+                if (!mg_rounds_schedule(&b.p, route)) {
+                    mg_round_errors_add(&errs, "stop_1",
+                                        "Cette tournée ne tient pas dans la journée de "
+                                        "l'équipage (horaires, pause ou conduite) : retirez un "
+                                        "arrêt ou changez l'ordre.");
+                    rc = MG_EINVAL;
+                }
+            }
+        }
+    }
+    mg_round_plan plan;
+    memset(&plan, 0, sizeof plan);
+    int64_t id = 0;
+    if (rc == 0) {
+        sol.value = mg_rounds_value(&b.p, &sol);
+        rc = mg_rounds_plan_of_solution(&b, &s.svc, &sol, "entered", &plan, &d);
+    }
+    if (rc == 0) {
+        plan.kind = MG_ROUND_PLAN_CURRENT;
+        snprintf(plan.label, sizeof plan.label, "Tournées actuelles");
+        rc = mg_round_plan_save(ctx->app->db, ctx->actor->account_id, &plan, &id, &d);
+        /* The former current rounds go, unless published. */
+        if (rc == 0 && cur.id && !cur.published) {
+            mg_diag dd = {{0}};
+            if (mg_round_plan_delete(ctx->app->db, ctx->actor->account_id, cur.id, &dd) != 0)
+                fprintf(stderr, "rounds: former current plan %lld kept: %s\n",
+                        (long long)cur.id, dd.msg);
+        }
+    }
+    mg_round_plan_clear(&plan);
+    mg_round_plan_clear(&cur);
+    mg_rounds_solution_free(&sol);
+    mg_rounds_built_free(&b);
+    free(st);
+    return web_rounds_after_write(ctx, &s, rc, &d, "actuelles", &errs, "stop_1", "actuelles");
+}
+
 /* --- The effect of a plan ------------------------------------------------------------------- */
 
 void web_rounds_apl_effect(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s,
                            const mg_round_plan *p)
 {
-    (void)ctx;
-    (void)p;
-    mg_buf_puts(b, "<section aria-labelledby=\"effet\"><h2 id=\"effet\">Effet</h2>\n");
-    if (s->svc.profession[0])
-        mg_buf_puts(b, "<p>L'effet de ce plan sur l'APL se calcule comme un scénario.</p>\n");
-    else
+    mg_buf_puts(b, "<section aria-labelledby=\"effet\"><h2 id=\"effet\">Public couvert et effet "
+                   "sur l'accès</h2>\n");
+    mg_rounds_built bt;
+    mg_rounds_solution sol;
+    memset(&sol, 0, sizeof sol);
+    mg_diag d = {{0}};
+    if (build_service(ctx, &s->svc, &bt, &d) != 0) {
+        mg_buf_puts(b, "<p>Le public couvert n'a pas pu être calculé.</p></section>\n");
+        return;
+    }
+    mg_round_plan copy = *p;
+    if (mg_rounds_solution_of_plan(&bt, &copy, &sol, &d) != 0) {
+        mg_buf_puts(b, "<p>Ce plan sert des arrêts ou des véhicules qui ne sont plus en service : "
+                       "son public couvert n'est plus calculé.</p></section>\n");
+        mg_rounds_built_free(&bt);
+        return;
+    }
+    double *per = calloc(bt.p.nstops ? bt.p.nstops : 1, sizeof *per);
+    double total = 0, weighted = 0;
+    if (per)
+        mg_rounds_covered(&bt, &sol, per, &total, &weighted);
+    char tot[32];
+    web_num(tot, sizeof tot, total, 0);
+    mg_buf_puts(b, "<p>");
+    mg_html_text(b, tot);
+    mg_buf_puts(b, " personnes du public visé (");
+    mg_html_text(b, mg_rounds_public_label_fr(bt.pub));
+    mg_buf_puts(b, bt.all_inhabitants ? ", faute du fichier de l'INSEE : tous les habitants"
+                                      : "");
+    mg_buf_puts(b, ") vivent à portée d'un arrêt servi.</p>\n");
+    if (per) {
+        mg_buf_puts(b, "<div class=\"scroll\"><table><caption>Public visé à portée de chaque "
+                       "arrêt servi</caption><thead><tr><th scope=\"col\">Arrêt</th>"
+                       "<th scope=\"col\">Personnes à portée</th></tr></thead><tbody>\n");
+        for (size_t k = 0; k < bt.p.nstops; k++) {
+            if (per[k] <= 0)
+                continue;
+            const char *name = "";
+            for (size_t r = 0; r < p->nroutes && !*name; r++)
+                for (size_t v = 0; v < p->routes[r].n; v++)
+                    if (p->routes[r].visits[v].stop_id == bt.stop_id[k])
+                        name = p->routes[r].visits[v].stop_name;
+            char num[32];
+            web_num(num, sizeof num, per[k], 0);
+            mg_buf_puts(b, "<tr><th scope=\"row\">");
+            mg_html_text(b, name);
+            mg_buf_puts(b, "</th><td>");
+            mg_html_text(b, num);
+            mg_buf_puts(b, "</td></tr>\n");
+        }
+        mg_buf_puts(b, "</tbody></table></div>\n");
+    }
+    free(per);
+
+    if (s->svc.profession[0]) {
+        /* The plan as a scenario of the service's profession. */
+        const mg_app_profession *prof = service_profession(ctx->app, &s->svc);
+        mg_scenario sc = {0};
+        web_scenario w;
+        memset(&w, 0, sizeof w);
+        w.base = ctx->app->baseline;
+        json_t *actions = NULL;
+        int rc = mg_rounds_scenario(&bt, &s->svc, &sol, prof->g, &sc, &d);
+        if (rc == 0)
+            actions = mg_scenario_to_json(&sc, prof->g);
+        if (rc == 0 && actions)
+            rc = web_scenario_eval(prof, actions, &w, &d);
+        if (rc || !actions) {
+            mg_buf_puts(b, "<p>L'effet sur l'APL n'a pas pu être calculé.</p>\n");
+        } else {
+            const mg_territory *t = prof->g->t;
+            double *diff = calloc(t->n ? t->n : 1, sizeof *diff);
+            char before[32], after[32], bp[32], ap[32];
+            web_num(before, sizeof before, w.base_summary->territory.mean, 2);
+            web_num(after, sizeof after, w.summary.territory.mean, 2);
+            web_num(bp, sizeof bp, w.base_summary->territory.below_population, 0);
+            web_num(ap, sizeof ap, w.summary.territory.below_population, 0);
+            mg_buf_puts(b, "<p>Ce service donne des soins de la profession « ");
+            mg_html_text(b, prof->g->prof->label);
+            mg_buf_puts(b, " » : chaque arrêt ajoute une offre à temps partiel, comme un "
+                           "scénario. APL moyenne du territoire : ");
+            mg_html_text(b, before);
+            mg_buf_puts(b, " aujourd'hui, ");
+            mg_html_text(b, after);
+            mg_buf_puts(b, " avec ces tournées ; habitants sous le seuil de sous-dotation : ");
+            mg_html_text(b, bp);
+            mg_buf_puts(b, " aujourd'hui, ");
+            mg_html_text(b, ap);
+            mg_buf_puts(b, " avec ces tournées.</p>\n");
+            if (diff) {
+                for (size_t i = 0; i < t->n; i++)
+                    diff[i] = isfinite(w.shown[i]) && isfinite(w.before[i])
+                                  ? w.shown[i] - w.before[i]
+                                  : NAN;
+                mg_buf_puts(b, "<figure class=\"map\">");
+                if (web_map(b, ctx->app, prof, diff, true, "Effet des tournées sur l'APL", NAN,
+                            -1) != MG_OK)
+                    mg_buf_puts(b, "<p>La carte n'a pas pu être dessinée.</p>");
+                mg_buf_puts(b, "</figure>\n");
+                free(diff);
+            }
+        }
+        json_decref(actions);
+        mg_scenario_free(&sc);
+        web_scenario_free(&w);
+    } else {
         mg_buf_puts(b, "<p>Ce service ne donne pas de soins d'une profession de l'APL : son "
-                       "effet est le public visé couvert, arrêt par arrêt.</p>\n");
+                       "effet est le public visé couvert, arrêt par arrêt, pas une APL.</p>\n");
+    }
+    mg_rounds_solution_free(&sol);
+    mg_rounds_built_free(&bt);
     mg_buf_puts(b, "</section>\n");
 }
 
@@ -475,6 +889,8 @@ static int plan_page(web_ctx *ctx)
 }
 
 const web_route web_routes_rounds_plans[] = {
+    {"POST", "/tournees/services/{id}/plans", plan_compute, WEB_ACCOUNT, 0},
     {"GET", "/tournees/services/{id}/plans/{pid}", plan_page, WEB_ACCOUNT, 0},
+    {"POST", "/tournees/services/{id}/actuelles", current_post, WEB_ACCOUNT, 0},
     {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

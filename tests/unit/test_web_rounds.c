@@ -334,6 +334,117 @@ static void test_refusals_keep_input(void **state)
     mg_http_response_free(&r);
 }
 
+/* --- Computing a plan and entering the current rounds -------------------------------------- */
+
+/* The service's plans of kind `kind`: how many, the newest's id. */
+static size_t plans_of(mg_round_plan_kind kind, int64_t *newest)
+{
+    mg_round_plan *v = NULL;
+    size_t n = 0, count = 0;
+    mg_diag d = {{0}};
+    if (mg_round_plan_list(app->db, service_id, &v, &n, &d))
+        fail_msg("plans: %s", d.msg);
+    for (size_t k = 0; k < n; k++)
+        if (v[k].kind == kind) {
+            if (count++ == 0 && newest)
+                *newest = v[k].id;
+        }
+    mg_round_plans_free(v, n);
+    return count;
+}
+
+static void test_compute_and_current(void **state)
+{
+    (void)state;
+    char target[200], body[1024] = "";
+    snprintf(target, sizeof target, "/tournees/services/%lld/plans", (long long)service_id);
+    /* Refused: no time to compute. */
+    form_add(body, sizeof body, "seconds", "0");
+    mg_http_response r = as(&manager, "POST", target, body);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "href=\"#calcul-seconds\"");
+    mg_http_response_free(&r);
+    assert_int_equal(plans_of(MG_ROUND_PLAN_COMPUTED, NULL), 0);
+
+    body[0] = 0;
+    form_add(body, sizeof body, "label", "Premier calcul (exemple)");
+    form_add(body, sizeof body, "seconds", "1");
+    r = as(&manager, "POST", target, body);
+    assert_int_equal(r.status, 303);
+    int64_t pid = 0;
+    assert_int_equal(plans_of(MG_ROUND_PLAN_COMPUTED, &pid), 1);
+    char want[200];
+    snprintf(want, sizeof want, "/tournees/services/%lld/plans/%lld", (long long)service_id,
+             (long long)pid);
+    assert_string_equal(r.location, want);
+    mg_http_response_free(&r);
+    /* Its routes run on the vehicle's days only, within its day. */
+    mg_round_plan p;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_round_plan_get(app->db, pid, &p, &d), 0);
+    assert_true(p.nroutes >= 1);
+    for (size_t k = 0; k < p.nroutes; k++) {
+        assert_true(p.routes[k].weekday == 1 || p.routes[k].weekday == 3);
+        assert_true(p.routes[k].leave >= 8 * 60 + 30 && p.routes[k].back <= 17 * 60);
+    }
+    mg_round_plan_clear(&p);
+    r = as(&reader, "GET", want, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Tournées par véhicule et par jour");
+    expect_has(&r, "Public couvert et effet sur l'accès");
+    expect_has(&r, "Aucune tournée actuelle saisie pour comparer");
+    mg_http_response_free(&r);
+
+    /* The current rounds of Tuesday: Bram then Fanjeaux; a stop that is no
+     * allowed one refused, with what was typed. */
+    snprintf(target, sizeof target, "/tournees/services/%lld/actuelles", (long long)service_id);
+    char vid[24], sid[24], field[64];
+    snprintf(vid, sizeof vid, "%lld", (long long)vehicle_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "vehicle_id", vid);
+    form_add(body, sizeof body, "week", "0");
+    form_add(body, sizeof body, "weekday", "1");
+    form_add(body, sizeof body, "stop_1", "Nulle part (exemple)");
+    r = as(&manager, "POST", target, body);
+    assert_int_equal(r.status, 400);
+    snprintf(field, sizeof field, "href=\"#actuelle-%s-0-1-stop_1\"", vid);
+    expect_has(&r, field);
+    expect_has(&r, "value=\"Nulle part (exemple)\"");
+    mg_http_response_free(&r);
+    assert_int_equal(plans_of(MG_ROUND_PLAN_CURRENT, NULL), 0);
+
+    body[0] = 0;
+    form_add(body, sizeof body, "vehicle_id", vid);
+    form_add(body, sizeof body, "week", "0");
+    form_add(body, sizeof body, "weekday", "1");
+    char label[200];
+    snprintf(label, sizeof label, "Chef-lieu de Bram — Bram (%lld)", (long long)stop_ids[0]);
+    form_add(body, sizeof body, "stop_1", label);
+    snprintf(sid, sizeof sid, "%lld", (long long)stop_ids[1]);
+    form_add(body, sizeof body, "stop_2", sid);
+    expect(&manager, "POST", target, body, 303);
+    int64_t cid = 0;
+    assert_int_equal(plans_of(MG_ROUND_PLAN_CURRENT, &cid), 1);
+    assert_int_equal(mg_round_plan_get(app->db, cid, &p, &d), 0);
+    assert_int_equal(p.nroutes, 1);
+    assert_int_equal(p.routes[0].weekday, 1);
+    assert_int_equal(p.routes[0].n, 2);
+    assert_int_equal(p.routes[0].visits[0].stop_id, stop_ids[0]);
+    assert_int_equal(p.routes[0].visits[1].stop_id, stop_ids[1]);
+    assert_true(p.routes[0].visits[0].arrive >= 8 * 60 + 30);
+    assert_int_equal(p.routes[0].visits[0].depart - p.routes[0].visits[0].arrive, 60);
+    assert_true(p.routes[0].visits[1].arrive > p.routes[0].visits[0].depart);
+    mg_round_plan_clear(&p);
+    /* Entered again: still one current plan, the new one. */
+    expect(&manager, "POST", target, body, 303);
+    int64_t cid2 = 0;
+    assert_int_equal(plans_of(MG_ROUND_PLAN_CURRENT, &cid2), 1);
+    assert_true(cid2 != cid);
+    r = as(&reader, "GET", want, NULL);
+    expect_has(&r, "Comparaison avec les tournées actuelles");
+    mg_http_response_free(&r);
+}
+
 /* --- Publication and the public timetable -------------------------------------------------- */
 
 static int64_t plan_id;
@@ -549,6 +660,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_by_forms),
         cmocka_unit_test(test_refusals_keep_input),
+        cmocka_unit_test(test_compute_and_current),
         cmocka_unit_test(test_publish_and_timetable),
         cmocka_unit_test(test_rights),
     };
