@@ -39,7 +39,7 @@ static const char *const verb_names[] = {"view",    "create", "edit",  "delete",
 static bool allowed(mg_auth_role r, mg_auth_verb v)
 {
     bool viewer = r == MG_ROLE_ADMINISTRATOR || r == MG_ROLE_MANAGER ||
-                  r == MG_ROLE_CONTRIBUTOR;
+                  r == MG_ROLE_CONTRIBUTOR || r == MG_ROLE_READER;
     bool editor = r == MG_ROLE_MANAGER || r == MG_ROLE_CONTRIBUTOR;
     switch (v) {
     case MG_AUTH_VIEW: return viewer;
