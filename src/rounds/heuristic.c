@@ -29,13 +29,15 @@
 /* The walk of the perturbations returns to the best plan after RESTART
  * rounds without improvement, and accepts a plan up to ACCEPT below its
  * current gain. */
-#define RESTART 30
-#define ACCEPT 0.02
+#define RESTART 10
+#define ACCEPT 0.005
 /* Candidates tried, best gain first, to replace one visit. */
 #define SWAP_TRIES 24
 /* Unserved stops, best gain first, for which room is made by moving a
  * visit to another route. */
 #define EJECT_TRIES 24
+/* Of those, how many also try a chain of two (eject_chain). */
+#define CHAIN_TRIES 8
 
 typedef struct hroute {
     uint32_t vehicle, week, weekday;
@@ -83,6 +85,12 @@ typedef struct hctx {
     double *gnow, *bonus; /* nstops: swap_pass's gains */
     size_t *ustart;       /* nunits + 1 offsets into ustop: the stops reaching each unit */
     uint32_t *ustop;
+    /* tabu[s * nr + r] == round_id: the perturbation of this round took s
+     * out of route r; with use_tabu the refill does not put it back there
+     * (so that a stop moves instead of returning where it was). */
+    uint32_t *tabu;
+    uint32_t round_id;
+    bool use_tabu;
     hstate cur, best, walk;
 } hctx;
 
@@ -266,12 +274,15 @@ static void remove_at(hctx *c, hstate *h, size_t ri, size_t pos, int64_t cost)
     count_stop(c->p, h, s, -1);
 }
 
-/* The cheapest insertion of s over all routes; false when none fits. */
+/* The cheapest insertion of s over all routes (but the route a
+ * perturbation just took it from, when tabu is on); false when none fits. */
 static bool best_fit(hctx *c, const hstate *h, uint32_t s, size_t *ri, size_t *pos,
                      int64_t *delta)
 {
     *delta = NO_FIT;
     for (size_t i = 0; i < c->nr; i++) {
+        if (c->use_tabu && c->tabu[(size_t)s * c->nr + i] == c->round_id)
+            continue;
         const hfit *f = fit_of(c, h, s, i);
         if (f->delta < *delta) {
             *delta = f->delta;
@@ -594,6 +605,62 @@ static bool swap_pass(hctx *c, hstate *h)
     return any;
 }
 
+/* A chain of two: s takes the place of visit v in route a, and v takes the
+ * place of a visit w in another route b, when s gains more than w loses
+ * (with s counted). shorter is scratch of MG_ROUNDS_MAX_VISITS stops. */
+static bool eject_chain(hctx *c, hstate *h, uint32_t s, uint32_t *shorter)
+{
+    const mg_rounds_problem *p = c->p;
+    double g = gain_add(c, h, s);
+    if (!(g > 0))
+        return false;
+    uint32_t bshort[MG_ROUNDS_MAX_VISITS];
+    count_stop(p, h, s, +1); /* the losses below are with s served */
+    for (size_t a = 0; a < c->nr; a++) {
+        hroute *ra = &h->r[a];
+        if (has_stop(ra->st, ra->n, s))
+            continue;
+        for (size_t i = 0; i < ra->n; i++) {
+            uint32_t v = ra->st[i];
+            memcpy(shorter, ra->st, i * sizeof *ra->st);
+            memcpy(shorter + i, ra->st + i + 1, (ra->n - i - 1) * sizeof *ra->st);
+            size_t pos = 0;
+            int64_t ca = best_insert(c, ra, shorter, ra->n - 1, s, &pos);
+            if (ca == NO_FIT)
+                continue;
+            for (size_t b = 0; b < c->nr; b++) {
+                hroute *rb = &h->r[b];
+                if (b == a || has_stop(rb->st, rb->n, v))
+                    continue;
+                for (size_t j = 0; j < rb->n; j++) {
+                    uint32_t w = rb->st[j];
+                    if (pinned(c, h, w) || !(g - loss_rm(c, h, w) > 1e-12 * (1 + g)))
+                        continue;
+                    memcpy(bshort, rb->st, j * sizeof *rb->st);
+                    memcpy(bshort + j, rb->st + j + 1, (rb->n - j - 1) * sizeof *rb->st);
+                    size_t bpos = 0;
+                    int64_t cb = best_insert(c, rb, bshort, rb->n - 1, v, &bpos);
+                    if (cb == NO_FIT)
+                        continue;
+                    memcpy(rb->st, bshort, (rb->n - 1) * sizeof *rb->st);
+                    memmove(rb->st + bpos + 1, rb->st + bpos,
+                            (rb->n - 1 - bpos) * sizeof *rb->st);
+                    rb->st[bpos] = v;
+                    touch(c, rb, cb);
+                    count_stop(p, h, w, -1);
+                    memcpy(ra->st, shorter, (ra->n - 1) * sizeof *ra->st);
+                    memmove(ra->st + pos + 1, ra->st + pos, (ra->n - 1 - pos) * sizeof *ra->st);
+                    ra->st[pos] = s;
+                    touch(c, ra, ca);
+                    return true;
+                }
+            }
+        }
+    }
+    count_stop(p, h, s, -1);
+    return false;
+}
+
 /* Room made for a stop that gains: a visit of some route moves to its
  * cheapest place in another route and the stop takes its place (at its
  * cheapest position in the shortened route). The gain rises by the stop's
@@ -654,6 +721,9 @@ static bool eject_pass(hctx *c, hstate *h)
                 done = any = true;
             }
         }
+        if (!done && k < CHAIN_TRIES)
+            done = eject_chain(c, h, s, shorter);
+        any |= done;
         if (time_up(c))
             break;
     }
@@ -722,6 +792,7 @@ static bool ruin_visit(hctx *c, hstate *h, size_t a, size_t i)
     without(c, ra, i);
     if (!eval_seq(c, ra, c->tmp2, ra->n - 1, &ca))
         return false;
+    c->tabu[(size_t)ra->st[i] * c->nr + a] = c->round_id;
     remove_at(c, h, a, i, ca);
     return true;
 }
@@ -894,6 +965,7 @@ int mg_rounds_heuristic(const mg_rounds_problem *p, const mg_rounds_heuristic_op
     c.pick = mg_alloc_array((ns > c.nr * MG_ROUNDS_MAX_VISITS ? ns : c.nr * MG_ROUNDS_MAX_VISITS) + 1,
                             sizeof *c.pick);
     c.noise = mg_alloc_array(ns, sizeof *c.noise);
+    c.tabu = mg_alloc_array(ns * (c.nr ? c.nr : 1), sizeof *c.tabu);
     c.gnow = mg_alloc_array(ns, sizeof *c.gnow);
     c.bonus = mg_alloc_array(ns, sizeof *c.bonus);
     c.ustart = mg_alloc_array(p->nunits + 1, sizeof *c.ustart);
@@ -910,7 +982,7 @@ int mg_rounds_heuristic(const mg_rounds_problem *p, const mg_rounds_heuristic_op
             c.ustart[u] = c.ustart[u - 1];
         c.ustart[0] = 0;
     }
-    if (!c.fits || !c.heap || !c.cand || !c.pick || !c.noise || !c.gnow || !c.bonus ||
+    if (!c.fits || !c.heap || !c.cand || !c.pick || !c.noise || !c.tabu || !c.gnow || !c.bonus ||
         !c.ustart || !c.ustop ||
         state_alloc(&c.cur, c.nr, p->nunits, p->nstops) ||
         state_alloc(&c.best, c.nr, p->nunits, p->nstops) ||
@@ -943,7 +1015,9 @@ int mg_rounds_heuristic(const mg_rounds_problem *p, const mg_rounds_heuristic_op
         if (stale % RESTART == RESTART - 1)
             copy_state(&c, &c.walk, &c.best);
         copy_state(&c, &c.cur, &c.walk);
+        c.round_id++;
         perturb(&c, &c.cur);
+        c.use_tabu = rnd(&c) & 1;
         /* Keys scaled by exp(sigma * u), u uniform in [-1, 1]: from the
          * greedy's order (sigma 0) to nearly a random one (sigma 3). */
         static const double sigmas[4] = {0, 0.3, 1, 3};
@@ -951,6 +1025,7 @@ int mg_rounds_heuristic(const mg_rounds_problem *p, const mg_rounds_heuristic_op
         for (size_t s = 0; s < p->nstops; s++)
             c.noise[s] = exp(sigma * ((double)(rnd(&c) >> 11) * 0x1p-52 - 1));
         (void)greedy_fill(&c, &c.cur, alphas[rnd_below(&c, 4)], c.noise);
+        c.use_tabu = false;
         local_search(&c, &c.cur);
         if (better(&c, &c.cur, &c.best)) {
             copy_state(&c, &c.best, &c.cur);
@@ -970,6 +1045,7 @@ done:
     free(c.cand);
     free(c.pick);
     free(c.noise);
+    free(c.tabu);
     free(c.gnow);
     free(c.bonus);
     free(c.ustart);
