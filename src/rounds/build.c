@@ -466,6 +466,158 @@ int mg_rounds_solution_of_plan(const mg_rounds_built *b, const mg_round_plan *p,
     return 0;
 }
 
+/* --- The current rounds ------------------------------------------------------------------------ */
+
+static size_t index_of(const int64_t *ids, size_t n, int64_t id)
+{
+    for (size_t k = 0; k < n; k++)
+        if (ids[k] == id)
+            return k;
+    return SIZE_MAX;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const mg_round_current_row *x = *(const mg_round_current_row *const *)a;
+    const mg_round_current_row *y = *(const mg_round_current_row *const *)b;
+    if (x->week != y->week)
+        return x->week < y->week ? -1 : 1;
+    if (x->weekday != y->weekday)
+        return x->weekday < y->weekday ? -1 : 1;
+    int c = strcmp(x->vehicle, y->vehicle);
+    if (c)
+        return c;
+    if (x->arrive != y->arrive)
+        return x->arrive < y->arrive ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int mg_rounds_plan_of_current(const mg_rounds_built *b, const mg_round_service *s,
+                              const mg_round_vehicle *v, size_t nv, const mg_round_stop *st,
+                              size_t nst, const mg_round_current *cur, const char *path,
+                              mg_round_plan *out, mg_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    const mg_rounds_problem *p = &b->p;
+    size_t nn = mg_rounds_nnodes(p);
+    const mg_round_current_row **rows = mg_alloc_array(cur->n ? cur->n : 1, sizeof *rows);
+    size_t *veh = mg_alloc_array(cur->n ? cur->n : 1, sizeof *veh);
+    size_t *stop = mg_alloc_array(cur->n ? cur->n : 1, sizeof *stop);
+    out->routes = mg_alloc_array(cur->n ? cur->n : 1, sizeof *out->routes);
+    int rc = rows && veh && stop && out->routes ? 0 : OOM(d);
+    for (size_t i = 0; rc == 0 && i < cur->n; i++)
+        rows[i] = &cur->rows[i];
+    if (rc == 0 && cur->n > 1)
+        qsort(rows, cur->n, sizeof *rows, row_cmp);
+    /* Each row's vehicle and stop in the problem. */
+    for (size_t i = 0; rc == 0 && i < cur->n; i++) {
+        const mg_round_current_row *r = rows[i];
+        int64_t vid = 0, sid = 0;
+        for (size_t k = 0; k < nv && !vid; k++)
+            if (strcmp(v[k].name, r->vehicle) == 0)
+                vid = v[k].id;
+        for (size_t k = 0; k < nst && !sid; k++)
+            if (strcmp(st[k].commune_code, r->commune) == 0 && strcmp(st[k].name, r->stop) == 0)
+                sid = st[k].id;
+        veh[i] = index_of(b->vehicle_id, p->nvehicles, vid);
+        stop[i] = index_of(b->stop_id, p->nstops, sid);
+        if (veh[i] == SIZE_MAX)
+            rc = mg_diag_set(d, MG_EINVAL, path, r->line, 0,
+                             "vehicle \"%s\" is not an active vehicle of the service", r->vehicle);
+        else if (stop[i] == SIZE_MAX)
+            rc = mg_diag_set(d, MG_EINVAL, path, r->line, 0,
+                             "stop \"%s\" in commune %s is not an active stop of the service",
+                             r->stop, r->commune);
+        else if (r->week >= s->cycle_weeks)
+            rc = mg_diag_set(d, MG_EINVAL, path, r->line, 0,
+                             "week %d is outside the service's cycle of %d week(s)", r->week + 1,
+                             s->cycle_weeks);
+        else if (!(p->vehicles[veh[i]].weekdays & (1u << r->weekday)))
+            rc = mg_diag_set(d, MG_EINVAL, path, r->line, 0,
+                             "vehicle \"%s\" does not work on that day", r->vehicle);
+    }
+    /* Group into routes. */
+    for (size_t i = 0; rc == 0 && i < cur->n;) {
+        size_t j = i;
+        while (j < cur->n && rows[j]->week == rows[i]->week &&
+               rows[j]->weekday == rows[i]->weekday && veh[j] == veh[i])
+            j++;
+        mg_round_plan_route *o = &out->routes[out->nroutes++];
+        o->vehicle_id = b->vehicle_id[veh[i]];
+        o->week = rows[i]->week;
+        o->weekday = rows[i]->weekday;
+        o->break_after = -1;
+        o->break_start = -1;
+        o->visits = mg_alloc_array(j - i, sizeof *o->visits);
+        if (!o->visits) {
+            rc = OOM(d);
+            break;
+        }
+        size_t base = p->nstops + p->vehicles[veh[i]].base;
+        int64_t drive = 0;
+        for (size_t k = i; rc == 0 && k < j; k++) {
+            for (size_t q = i; q < k; q++)
+                if (stop[q] == stop[k])
+                    rc = mg_diag_set(d, MG_EINVAL, path, rows[k]->line, 0,
+                                     "stop \"%s\" already visited that day (line %lu)",
+                                     rows[k]->stop, rows[q]->line);
+            if (rc == 0 && k > i && rows[k]->arrive < rows[k - 1]->depart)
+                rc = mg_diag_set(d, MG_EINVAL, path, rows[k]->line, 0,
+                                 "arrives before the vehicle leaves the previous stop (line %lu)",
+                                 rows[k - 1]->line);
+            size_t from = k == i ? base : stop[k - 1];
+            int32_t t = p->travel[from * nn + stop[k]];
+            if (rc == 0 && t == INT32_MAX)
+                rc = mg_diag_set(d, MG_EINVAL, path, rows[k]->line, 0, "no road to this stop");
+            drive += t;
+            o->visits[o->n++] = (mg_round_plan_visit){.stop_id = b->stop_id[stop[k]],
+                                                      .arrive = rows[k]->arrive,
+                                                      .depart = rows[k]->depart};
+        }
+        if (rc != 0)
+            break;
+        int32_t first = p->travel[base * nn + stop[i]];
+        int32_t last = p->travel[stop[j - 1] * nn + base];
+        if (last == INT32_MAX) {
+            rc = mg_diag_set(d, MG_EINVAL, path, rows[j - 1]->line, 0, "no road back to the base");
+            break;
+        }
+        o->leave = rows[i]->arrive - first;
+        o->back = rows[j - 1]->depart + last;
+        o->drive = (int)(drive + last);
+        if (o->leave < 0 || o->back > 1440 || o->drive > 1440) {
+            rc = mg_diag_set(d, MG_EINVAL, path, rows[i]->line, 0,
+                             "the day would start before 00:00 or end after 24:00 with the "
+                             "driving to and from the base");
+            break;
+        }
+        i = j;
+    }
+    free(rows);
+    free(veh);
+    free(stop);
+    if (rc != 0) {
+        mg_round_plan_clear(out);
+        return rc;
+    }
+    out->service_id = s->id;
+    out->kind = MG_ROUND_PLAN_CURRENT;
+    snprintf(out->method, sizeof out->method, "entered");
+    out->cycle_weeks = s->cycle_weeks;
+    out->bound = NAN;
+    out->target = b->target_total;
+    out->all_inhabitants = b->all_inhabitants;
+    mg_rounds_solution sol;
+    if ((rc = mg_rounds_solution_of_plan(b, out, &sol, d)) != 0) {
+        mg_round_plan_clear(out);
+        return rc;
+    }
+    out->value = sol.value;
+    mg_rounds_covered(b, &sol, NULL, &out->covered, NULL);
+    mg_rounds_solution_free(&sol);
+    return 0;
+}
+
 /* --- The plan as a scenario -------------------------------------------------------------------- */
 
 int mg_rounds_scenario(const mg_rounds_built *b, const mg_round_service *s,

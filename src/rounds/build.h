@@ -41,6 +41,7 @@
 
 #include "core/error.h"
 #include "diagnosis/diagnosis.h"
+#include "rounds/current.h"
 #include "rounds/population.h"
 #include "rounds/rounds.h"
 #include "rounds/store.h"
@@ -122,6 +123,25 @@ int mg_rounds_plan_of_solution(const mg_rounds_built *b, const mg_round_service 
  */
 int mg_rounds_solution_of_plan(const mg_rounds_built *b, const mg_round_plan *p,
                                mg_rounds_solution *out, mg_diag *d) MG_WARN_UNUSED;
+
+/**
+ * The current rounds typed in a file (current.h) as a plan of kind
+ * CURRENT: each row's vehicle is found by name among v[0..nv) and its stop
+ * by commune and name among st[0..nst); a day's rows are ordered by
+ * arrival; the route leaves its base the driving time to its first stop
+ * before arriving there and is back the driving time from its last stop
+ * after leaving it (the problem's matrix), drive the sum; no break is
+ * recorded. The plan's value and figures are those of b's problem.
+ * MG_EINVAL naming the file's line: an unknown vehicle or stop (or one
+ * inactive, not in b), a week outside the service's cycle, a day the
+ * vehicle does not work, a stop twice in a day, a stop arriving before the
+ * previous one left, a day that would start before 00:00 or end after
+ * 24:00. out's routes are allocated (mg_round_plan_clear).
+ */
+int mg_rounds_plan_of_current(const mg_rounds_built *b, const mg_round_service *s,
+                              const mg_round_vehicle *v, size_t nv, const mg_round_stop *st,
+                              size_t nst, const mg_round_current *cur, const char *path,
+                              mg_round_plan *out, mg_diag *d) MG_WARN_UNUSED;
 
 /**
  * The target public covered by a plan: per_stop[k] (p.nstops entries, may

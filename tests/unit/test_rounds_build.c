@@ -22,6 +22,7 @@
 #include "core/alloc.h"
 #include "rounds/build.h"
 #include "aude_fixture.h"
+#include "testutil.h"
 
 /* Five communes of the Aude: Carcassonne, Limoux, Quillan, Axat, Chalabre. */
 static const char *const codes[] = {"11069", "11206", "11304", "11021", "11076"};
@@ -393,6 +394,111 @@ static void test_default_stops(void **state)
     assert_int_not_equal(mg_rounds_default_stops(g, &s, &v, &n, &d), 0);
 }
 
+/* The current rounds typed in a file, as a plan valued on the problem. */
+static void test_current(void **state)
+{
+    (void)state;
+    mg_round_service s = service("");
+    mg_round_stop st[NC];
+    stops(st);
+    snprintf(st[2].name, sizeof st[2].name, "Place de la République");
+    mg_round_vehicle v = vehicle();
+    snprintf(v.name, sizeof v.name, "Camion PMI");
+    mg_rounds_built b;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_rounds_build(&s, &v, 1, st, NC, g, NULL, NULL, &b, &d), 0);
+    char dir[256], path[512];
+    assert_int_equal(test_mkdtemp(dir, sizeof dir, "rounds_current"), 0);
+    /* Rows out of order; a header with accents and capitals. */
+    test_write_text(path, sizeof path, dir, "tournees.csv",
+                    "Véhicule;Semaine;Jour;Commune;Arrêt;Arrivée;Départ\n"
+                    "Camion PMI;1;mardi;11304;Place de la République;13h30;15:00\n"
+                    "Camion PMI;1;mardi;11206;Mairie;10:00;12:00\n"
+                    "Camion PMI;;vendredi;11069;Mairie;9:00;11:00\n");
+    mg_round_current cur;
+    if (mg_round_current_read(path, &cur, &d) != 0)
+        fail_msg("read: %s", d.msg);
+    assert_int_equal(cur.n, 3);
+    assert_int_equal(cur.rows[0].weekday, 1);
+    assert_int_equal(cur.rows[0].arrive, 810);
+    assert_int_equal(cur.rows[2].week, 0);
+    mg_round_plan plan;
+    if (mg_rounds_plan_of_current(&b, &s, &v, 1, st, NC, &cur, path, &plan, &d) != 0)
+        fail_msg("plan: %s", d.msg);
+    assert_int_equal(plan.kind, MG_ROUND_PLAN_CURRENT);
+    assert_int_equal(plan.nroutes, 2);
+    const mg_round_plan_route *tue = &plan.routes[0];
+    assert_int_equal(tue->weekday, 1);
+    assert_int_equal(tue->n, 2);
+    assert_int_equal(tue->visits[0].stop_id, 101); /* ordered by arrival */
+    size_t nn = mg_rounds_nnodes(&b.p), base = b.p.nstops;
+    int32_t t0 = b.p.travel[base * nn + 1], t1 = b.p.travel[1 * nn + 2], t2 = b.p.travel[2 * nn + base];
+    assert_int_equal(tue->leave, 600 - t0);
+    assert_int_equal(tue->back, 900 + t2);
+    assert_int_equal(tue->drive, t0 + t1 + t2);
+    /* Its value: the problem's objective of the plan's stops. */
+    mg_rounds_solution sol;
+    assert_int_equal(mg_rounds_solution_of_plan(&b, &plan, &sol, &d), 0);
+    assert_true(plan.value > 0 && fabs(plan.value - mg_rounds_value(&b.p, &sol)) < 1e-9);
+    mg_rounds_solution_free(&sol);
+    mg_round_plan_clear(&plan);
+    mg_round_current_free(&cur);
+    /* Refusals name the line. */
+    struct {
+        const char *text, *part;
+    } bad[] = {
+        {"vehicule;jour;commune;arret;arrivee;depart\nAutre;mardi;11206;Mairie;10:00;12:00\n",
+         "tournees.csv:2: vehicle \"Autre\""},
+        {"vehicule;jour;commune;arret;arrivee;depart\nCamion PMI;lundi;11206;Mairie;10:00;12:00\n",
+         "does not work on that day"},
+        {"vehicule;jour;commune;arret;arrivee;depart\nCamion PMI;mardi;11206;Mairie;10:00;12:00\n"
+         "Camion PMI;mardi;11069;Mairie;11:00;12:30\n",
+         "tournees.csv:3: arrives before"},
+        {"vehicule;semaine;jour;commune;arret;arrivee;depart\nCamion PMI;2;mardi;11206;Mairie;10:00;12:00\n",
+         "outside the service's cycle"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        test_write_text(path, sizeof path, dir, "tournees.csv", bad[k].text);
+        mg_diag_clear(&d);
+        assert_int_equal(mg_round_current_read(path, &cur, &d), 0);
+        mg_diag_clear(&d);
+        assert_int_equal(mg_rounds_plan_of_current(&b, &s, &v, 1, st, NC, &cur, path, &plan, &d),
+                         MG_EINVAL);
+        if (!strstr(d.msg, bad[k].part))
+            fail_msg("case %zu: %s", k, d.msg);
+        mg_round_current_free(&cur);
+    }
+    /* The reader's own refusals. */
+    struct {
+        const char *text, *part;
+    } unread[] = {
+        {"vehicule;jour;commune;arret;arrivee\nA;mardi;11206;M;10:00\n", "missing column \"depart\""},
+        {"vehicule;jour;commune;arret;arrivee;depart\nA;mardo;11206;M;10:00;12:00\n",
+         "tournees.csv:2:3: column \"jour\": expected a day"},
+        {"vehicule;jour;commune;arret;arrivee;depart\nA;mardi;1120;M;10:00;12:00\n",
+         "column \"commune\": expected an INSEE commune code"},
+        {"vehicule;jour;commune;arret;arrivee;depart\nA;mardi;11206;M;10:00;09:00\n",
+         "the departure must come after the arrival"},
+        {"vehicule;jour;commune;arret;arrivee;depart\nA;mardi;11206;M;25:00;26:00\n",
+         "expected a time of the day"},
+        {"vehicule;jour;commune;arret;arrivee;depart\n;mardi;11206;M;10:00;12:00\n",
+         "expected the vehicle's name"},
+        {"vehicule;semaine;jour;commune;arret;arrivee;depart\nA;5;mardi;11206;M;10:00;12:00\n",
+         "week of the cycle from 1 to 4"},
+        {"vehicule;jour;commune;arret;arrivee;depart\n", "no rows"},
+    };
+    for (size_t k = 0; k < sizeof unread / sizeof unread[0]; k++) {
+        test_write_text(path, sizeof path, dir, "tournees.csv", unread[k].text);
+        mg_diag_clear(&d);
+        assert_int_not_equal(mg_round_current_read(path, &cur, &d), 0);
+        assert_int_equal(cur.n, 0);
+        if (!strstr(d.msg, unread[k].part))
+            fail_msg("unread case %zu: %s", k, d.msg);
+    }
+    test_remove_tree(dir);
+    mg_rounds_built_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_plan_round_trip),
         cmocka_unit_test(test_scenario_of_gp_service),
         cmocka_unit_test(test_default_stops),
+        cmocka_unit_test(test_current),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
