@@ -27,6 +27,7 @@
 
 #include "parse/parse.h"
 #include "rounds/store.h"
+#include "rounds/timetable.h"
 #include "web/rounds_web.h"
 #include "web/web.h"
 
@@ -585,6 +586,40 @@ static int plans_list(web_ctx *ctx)
                                                   arr));
 }
 
+/* POST {"seconds"?: 1..30 (2), "exact"?: bool, "label"?: string}: 201 with the plan. */
+static int plan_create(web_ctx *ctx)
+{
+    web_rounds_svc s;
+    if (!web_rounds_load(ctx, MG_AUTH_EDIT, &s))
+        return MG_OK;
+    json_t *body = web_body_json(ctx->req, ctx->res);
+    if (!body)
+        return MG_OK;
+    member m[3] = {{.key = "seconds", .type = M_INT},
+                   {.key = "exact", .type = M_BOOL},
+                   {.key = "label", .type = M_STR}};
+    mg_round_errors errs = {0};
+    read_members(body, m, 3, &errs);
+    int64_t sec = m[0].present ? m[0].i : 2;
+    mg_diag d = {{0}};
+    int64_t id = 0;
+    int rc = errs.n ? MG_EINVAL
+                    : web_rounds_compute(ctx, &s.svc, sec < 0 || sec > 1000 ? 0 : (int)sec,
+                                         m[1].present && m[1].b, m[2].s, &id, &errs, &d);
+    json_decref(body);
+    if (write_failed(ctx, rc, &errs, &d, WEB_ROUNDS_NOT_FOUND))
+        return MG_OK;
+    mg_round_plan p;
+    rc = mg_round_plan_get(ctx->app->db, id, &p, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, WEB_ROUNDS_NOT_FOUND, WEB_ROUNDS_READ_FAILED);
+        return MG_OK;
+    }
+    json_t *j = web_rounds_plan_json(&p, true);
+    mg_round_plan_clear(&p);
+    return web_send_json(ctx->res, 201, json_pack("{s:o}", "plan", j));
+}
+
 static int plan_one(web_ctx *ctx)
 {
     web_rounds_svc s;
@@ -627,6 +662,8 @@ static int publish(web_ctx *ctx)
         mg_round_errors_add(&errs, "plan_id", "l'identifiant d'un plan du service attendu");
     if (!m[1].present || mg_parse_date(m[1].s, &day, NULL) != 0)
         mg_round_errors_add(&errs, "anchor_monday", "une date « AAAA-MM-JJ » attendue");
+    else if (web_rounds_weekday((mg_rounds_date){day.year, day.month, day.day}) != 0)
+        mg_round_errors_add(&errs, "anchor_monday", "ce jour n'est pas un lundi");
     char iso[16] = "";
     snprintf(iso, sizeof iso, "%04d-%02d-%02d", day.year, day.month, day.day);
     mg_diag d = {{0}};
@@ -639,10 +676,7 @@ static int publish(web_ctx *ctx)
         rc = MG_EINVAL;
     }
     if (rc == MG_EINVAL && errs.n == 0)
-        mg_round_errors_add(&errs, strstr(d.msg, "Monday") || strstr(d.msg, "lundi")
-                                       ? "anchor_monday"
-                                       : "plan_id",
-                            "%s", d.msg);
+        mg_round_errors_add(&errs, "plan_id", "%s", d.msg);
     if (write_failed(ctx, rc, &errs, &d, WEB_ROUNDS_NOT_FOUND))
         return MG_OK;
     rc = mg_round_service_get(ctx->app->db, s.svc.id, &s.svc, &d);
@@ -711,6 +745,7 @@ const web_route web_routes_api_rounds[] = {
     {"POST", "/api/v1/rounds/services/{id}/vehicles", vehicle_add, WEB_ACCOUNT, 0},
     {"POST", "/api/v1/rounds/services/{id}/stops", stops_add, WEB_ACCOUNT, 0},
     {"GET", "/api/v1/rounds/services/{id}/plans", plans_list, WEB_ACCOUNT, 0},
+    {"POST", "/api/v1/rounds/services/{id}/plans", plan_create, WEB_ACCOUNT, 0},
     {"GET", "/api/v1/rounds/services/{id}/plans/{pid}", plan_one, WEB_ACCOUNT, 0},
     {"POST", "/api/v1/rounds/services/{id}/publication", publish, WEB_ACCOUNT, 0},
     {"POST", "/api/v1/rounds/services/{id}/publication/withdraw", withdraw, WEB_ACCOUNT, 0},

@@ -223,28 +223,26 @@ static int build_service(web_ctx *ctx, const mg_round_service *s, mg_rounds_buil
 
 #define SECONDS_MAX 30
 
-static int plan_compute(web_ctx *ctx)
+int web_rounds_compute(web_ctx *ctx, const mg_round_service *svc, int seconds, bool exact,
+                       const char *label, int64_t *id, mg_round_errors *errs, mg_diag *d)
 {
-    web_rounds_svc s;
-    if (!web_rounds_load(ctx, MG_AUTH_EDIT, &s))
-        return MG_OK;
-    mg_round_errors errs = {0};
-    mg_diag d = {{0}};
-    int seconds = web_rounds_minutes_field(ctx->req, "seconds", "Temps de calcul", 2, 1,
-                                           SECONDS_MAX, &errs);
-    bool exact = web_rounds_form_flag(ctx->req, "exact");
-    const char *label = mg_http_form(ctx->req, "label");
+    *id = 0;
+    if (seconds < 1 || seconds > SECONDS_MAX)
+        mg_round_errors_add(errs, "seconds", "« Temps de calcul » : un nombre entier entre 1 et "
+                                             "%d.", SECONDS_MAX);
     if (label && strlen(label) > MG_ROUND_NAME_MAX)
-        mg_round_errors_add(&errs, "label", "« Nom du plan » : au plus %d caractères.",
+        mg_round_errors_add(errs, "label", "« Nom du plan » : au plus %d caractères.",
                             MG_ROUND_NAME_MAX);
+    if (errs->n)
+        return MG_EINVAL;
     mg_rounds_built b;
     memset(&b, 0, sizeof b);
-    int rc = errs.n ? MG_EINVAL : build_service(ctx, &s.svc, &b, &d);
-    if (rc == MG_EINVAL && errs.n == 0)
-        mg_round_errors_add(&errs, "seconds", "Les tournées ne peuvent pas être calculées : %s",
-                            d.msg);
+    int rc = build_service(ctx, svc, &b, d);
+    if (rc == MG_EINVAL)
+        mg_round_errors_add(errs, "seconds", "Les tournées ne peuvent pas être calculées : %s",
+                            d->msg);
     if (rc == MG_OK && exact && b.p.nstops > MG_ROUNDS_EXACT_MAX_STOPS) {
-        mg_round_errors_add(&errs, "exact",
+        mg_round_errors_add(errs, "exact",
                             "« Chercher l'optimum exact » : au plus %d arrêts autorisés ; ce "
                             "service en a %zu. Décochez la case pour l'heuristique.",
                             MG_ROUNDS_EXACT_MAX_STOPS, b.p.nstops);
@@ -252,7 +250,7 @@ static int plan_compute(web_ctx *ctx)
     }
     if (rc) {
         mg_rounds_built_free(&b);
-        return web_rounds_after_write(ctx, &s, rc, &d, "calcul", &errs, "seconds", "calcul");
+        return rc;
     }
     mg_rounds_solution sol;
     memset(&sol, 0, sizeof sol);
@@ -262,8 +260,8 @@ static int plan_compute(web_ctx *ctx)
     if (exact) {
         mg_rounds_exact_result er;
         memset(&er, 0, sizeof er);
-        rc = mg_rounds_exact(&b.p, &eo, &er, &d);
-        if (rc == MG_OK &&
+        mg_diag ed = {{0}};
+        if (mg_rounds_exact(&b.p, &eo, &er, &ed) == MG_OK &&
             (er.status == MG_ROUNDS_OPTIMAL || er.status == MG_ROUNDS_TIME_LIMIT)) {
             sol = er.sol;
             memset(&er.sol, 0, sizeof er.sol);
@@ -271,12 +269,11 @@ static int plan_compute(web_ctx *ctx)
             method = "exact";
             spent = sol.seconds;
         }
-        mg_rounds_exact_result_free(&er);
-        rc = MG_OK; /* without CBC's answer: the heuristic below */
+        mg_rounds_exact_result_free(&er); /* without CBC's answer: the heuristic below */
     }
     if (strcmp(method, "exact") != 0) {
         mg_rounds_heuristic_opts ho = {.time_limit = seconds, .seed = 1};
-        rc = mg_rounds_heuristic(&b.p, &ho, &sol, &d);
+        rc = mg_rounds_heuristic(&b.p, &ho, &sol, d);
         spent = sol.seconds;
         double bd = NAN;
         mg_diag bdd = {{0}};
@@ -286,20 +283,36 @@ static int plan_compute(web_ctx *ctx)
     mg_round_plan plan;
     memset(&plan, 0, sizeof plan);
     if (rc == MG_OK)
-        rc = mg_rounds_plan_of_solution(&b, &s.svc, &sol, method, &plan, &d);
-    int64_t id = 0;
+        rc = mg_rounds_plan_of_solution(&b, svc, &sol, method, &plan, d);
     if (rc == MG_OK) {
         if (label && *label)
             snprintf(plan.label, sizeof plan.label, "%s", label);
         plan.bound = bound;
         plan.seconds = spent;
-        rc = mg_round_plan_save(ctx->app->db, ctx->actor->account_id, &plan, &id, &d);
+        rc = mg_round_plan_save(ctx->app->db, ctx->actor->account_id, &plan, id, d);
+        if (rc == MG_EINVAL)
+            mg_round_errors_add(errs, "seconds", "Le plan calculé a été refusé : %s", d->msg);
     }
     mg_round_plan_clear(&plan);
     mg_rounds_solution_free(&sol);
     mg_rounds_built_free(&b);
-    if (rc == MG_EINVAL)
-        mg_round_errors_add(&errs, "seconds", "Le plan calculé a été refusé : %s", d.msg);
+    return rc;
+}
+
+static int plan_compute(web_ctx *ctx)
+{
+    web_rounds_svc s;
+    if (!web_rounds_load(ctx, MG_AUTH_EDIT, &s))
+        return MG_OK;
+    mg_round_errors errs = {0};
+    mg_diag d = {{0}};
+    int seconds = web_rounds_minutes_field(ctx->req, "seconds", "Temps de calcul", 2, 1,
+                                           SECONDS_MAX, &errs);
+    int64_t id = 0;
+    int rc = errs.n ? MG_EINVAL
+                    : web_rounds_compute(ctx, &s.svc, seconds,
+                                         web_rounds_form_flag(ctx->req, "exact"),
+                                         mg_http_form(ctx->req, "label"), &id, &errs, &d);
     if (rc)
         return web_rounds_after_write(ctx, &s, rc, &d, "calcul", &errs, "seconds", "calcul");
     char to[160];

@@ -98,6 +98,13 @@ uint8_t *web_rounds_territory_marks(web_ctx *ctx, const mg_round_service *svc, m
 
 extern const web_route web_routes_rounds_plans[]; /* rounds_plan.c */
 
+/* Computes a plan of service svc (the heuristic within `seconds`, 1..30,
+ * or with `exact` CBC's optimum up to 16 stops, the heuristic when CBC
+ * gives none; the LP bound for the gap) and saves it as *id. MG_EINVAL
+ * with errs naming "seconds", "exact" or "label"; the store's errors. */
+int web_rounds_compute(web_ctx *ctx, const mg_round_service *svc, int seconds, bool exact,
+                       const char *label, int64_t *id, mg_round_errors *errs, mg_diag *d);
+
 /* The plan page's section of its effect: for a GP or nurse service, the
  * plan as a scenario and its effect on the APL; for others, the target
  * people covered stop by stop. */
