@@ -345,8 +345,10 @@ static void subsets_by_dp(const mg_rounds_problem *p, uint32_t veh, uint8_t *fea
 }
 
 /* The best value over every plan: each (vehicle, week, day) route takes
- * one feasible subset of its vehicle. States count each stop's visits,
- * capped at cycle_weeks (a stop visited that often covers its units). */
+ * one feasible subset of its vehicle without excluded stops. States count
+ * each stop's visits, capped at cycle_weeks (a stop visited that often
+ * covers its units); a final state must serve every forced stop (-1 when
+ * none does). */
 static double exact_value(const mg_rounds_problem *p, bool by_orders)
 {
     size_t n = p->nstops, W = (size_t)p->cycle_weeks, b = W + 1;
@@ -367,9 +369,13 @@ static double exact_value(const mg_rounds_problem *p, bool by_orders)
             subsets_by_orders(p, veh, feas);
         else
             subsets_by_dp(p, veh, feas);
+        uint32_t excluded = 0;
+        for (size_t i = 0; i < n; i++)
+            if (p->excluded && p->excluded[i])
+                excluded |= 1u << i;
         size_t nm = 0;
         for (uint32_t m = 0; m < (1u << n); m++)
-            if (feas[m])
+            if (feas[m] && !(m & excluded))
                 masks[nm++] = m;
         size_t days = 0;
         for (int d = 0; d < 7; d++)
@@ -397,11 +403,17 @@ static double exact_value(const mg_rounds_problem *p, bool by_orders)
             next = t;
         }
     }
-    double best = 0;
+    double best = -1; /* no plan serves the forced stops */
     double *f = calloc(p->nunits + 1, sizeof *f);
     assert_non_null(f);
     for (size_t st = 0; st < nstate; st++) {
         if (!reach[st])
+            continue;
+        bool forced_ok = true;
+        for (size_t i = 0; i < n; i++)
+            if (p->forced && p->forced[i] && (st / pw[i]) % b == 0)
+                forced_ok = false;
+        if (!forced_ok)
             continue;
         memset(f, 0, (p->nunits + 1) * sizeof *f);
         for (size_t i = 0; i < n; i++) {
@@ -434,6 +446,7 @@ typedef struct gen_opts {
     int32_t serv_min, serv_max;
     bool long_day;     /* 8:30-17:00 with a break, else 8:30-12:30 */
     int32_t max_drive;
+    bool extras;       /* a missing road, an excluded stop, a forced stop */
 } gen_opts;
 
 static void gen(mg_rounds_problem *p, const gen_opts *g, uint64_t *rng)
@@ -492,6 +505,24 @@ static void gen(mg_rounds_problem *p, const gen_opts *g, uint64_t *rng)
     free(y);
     free(ux);
     free(uy);
+    if (!g->extras || g->nstops < 3)
+        return;
+    /* No road between two stops (both ways), stop 0 excluded, and the
+     * first other stop that vehicle 0 can serve alone forced. */
+    size_t a = 1 + rnd_below(rng, g->nstops - 1), b = 1 + rnd_below(rng, g->nstops - 1);
+    if (a != b)
+        set_travel(p, a, b, NO_ROAD);
+    p->excluded = mg_alloc_array(g->nstops, 1);
+    p->forced = mg_alloc_array(g->nstops, 1);
+    assert_true(p->excluded && p->forced);
+    p->excluded[0] = 1;
+    for (uint32_t st = 1; st < g->nstops; st++) {
+        int64_t back, drive;
+        if (ref_route(p, 0, &st, 1, &back, &drive)) {
+            p->forced[st] = 1;
+            break;
+        }
+    }
 }
 
 static double heuristic(const mg_rounds_problem *p, uint64_t seed, mg_rounds_solution *s)
@@ -922,17 +953,21 @@ static void test_references_agree_small(void **state)
 {
     (void)state;
     uint64_t rng = 5;
-    size_t equal = 0;
+    size_t equal = 0, with_forced = 0;
     for (int it = 0; it < 40; it++) {
         gen_opts g = {.nstops = 3 + (size_t)it % 5, .nbases = 1 + (size_t)it % 2,
                       .nvehicles = 1 + (size_t)(it / 2) % 2, .weeks = it % 4 == 3 ? 2 : 1,
                       .side_km = 50, .reach_km = 12, .serv_min = 20, .serv_max = 90,
-                      .long_day = it % 3 != 0, .max_drive = it % 5 == 0 ? 90 : 0};
+                      .long_day = it % 3 != 0, .max_drive = it % 5 == 0 ? 90 : 0,
+                      .extras = it % 4 == 1};
         g.nunits = g.nstops + 3;
         g.days = g.nvehicles == 2 || g.weeks == 2 ? 1 : 2;
         mg_rounds_problem p;
         gen(&p, &g, &rng);
+        for (size_t st = 0; p.forced && st < p.nstops; st++)
+            with_forced += p.forced[st];
         double by_orders = exact_value(&p, true), by_dp = exact_value(&p, false);
+        assert_true(by_orders >= 0);
         assert_close(by_dp, by_orders, 1e-9 * (1 + by_orders));
         mg_rounds_solution s;
         double h = heuristic(&p, (uint64_t)it, &s);
@@ -942,6 +977,7 @@ static void test_references_agree_small(void **state)
         mg_rounds_problem_free(&p);
     }
     print_message("heuristic optimal on %zu of 40 small instances\n", equal);
+    assert_int_equal(with_forced, 10); /* the instances with a forced stop */
 }
 
 /* The weight of the units some stop reaches: the gain of serving every
@@ -974,7 +1010,7 @@ static void test_gap_to_optimum(void **state)
                       .nbases = 1 + (size_t)it % 2, .nvehicles = 1 + (size_t)(it / 3) % 2,
                       .weeks = biweekly ? 2 : 1, .side_km = 80, .reach_km = 10,
                       .serv_min = 40, .serv_max = 120, .long_day = it % 2 == 0,
-                      .max_drive = it % 6 == 0 ? 120 : 0};
+                      .max_drive = it % 6 == 0 ? 120 : 0, .extras = it % 10 == 3};
         g.days = biweekly || n < 6 ? 1 : 1 + (size_t)(it / 7) % 2;
         mg_rounds_problem p;
         gen(&p, &g, &rng);
