@@ -121,8 +121,8 @@ void web_rounds_current_section(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s
                 mg_html_text(b, web_rounds_weekday_fr(day));
                 if (s->svc.cycle_weeks > 1)
                     mg_buf_printf(b, ", semaine %d", w + 1);
-                mg_buf_printf(b, " — %zu %s</summary>\n", route ? route->n : 0,
-                              route && route->n > 1 ? "arrêts" : "arrêt"); /* lint-ok: literals */
+                mg_buf_printf(b, " — %zu ", route ? route->n : 0);
+                mg_buf_puts(b, route && route->n > 1 ? "arrêts</summary>\n" : "arrêt</summary>\n");
                 web_rounds_error_summary(b, F, my);
                 char action[128];
                 snprintf(action, sizeof action, "%s/actuelles", s->path);

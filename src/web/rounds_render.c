@@ -48,8 +48,11 @@ static void day_heading(mg_buf *b, mg_rounds_date d, int level)
     mg_rounds_format_date_fr(d, text);
     char id[32];
     snprintf(id, sizeof id, "jour-%04d-%02d-%02d", d.year, d.month, d.day);
-    mg_buf_printf(b, "<section class=\"rounds-day\" aria-labelledby=\"%s\"><h%d id=\"%s\">", id,
-                  level, id); /* lint-ok: id of digits made here */
+    mg_buf_puts(b, "<section class=\"rounds-day\" aria-labelledby=\"");
+    mg_html_attr(b, id);
+    mg_buf_printf(b, "\"><h%d id=\"", level);
+    mg_html_attr(b, id);
+    mg_buf_puts(b, "\">");
     /* The date's first letter capitalised for a heading ("mardi" → "Mardi"). */
     if (text[0] >= 'a' && text[0] <= 'z')
         text[0] = (char)(text[0] - 'a' + 'A');
