@@ -1750,6 +1750,73 @@ int mg_booking_exception_delete(mg_db *db, int64_t by, int64_t id, mg_diag *d)
     return mg_db_transaction(db, MG_DB_TX_WRITE, exception_delete_body, &t, d);
 }
 
+struct exception_end_tx {
+    int64_t by, id, now;
+    mg_booking_resource resource;
+    int64_t resource_id;
+    int outcome;
+};
+
+static int exception_end_body(mg_db_conn *c, void *ctx, mg_diag *d)
+{
+    struct exception_end_tx *t = ctx;
+    t->outcome = 0;
+    mg_booking_exception e;
+    int rc = one_row(c, EXCEPTION_SELECT "WHERE id = ?1", MG_DB_PARAMS(MG_DB_INT(t->id)),
+                     exception_fill, &e, d);
+    if (rc == 0 && (e.resource != t->resource || e.resource_id != t->resource_id))
+        rc = MG_ENOTFOUND; /* another resource's: as unknown */
+    if (rc == MG_ENOTFOUND)
+        return mg_diag_set(d, MG_ENOTFOUND, NULL, 0, 0, "aucune exception n'a ce numéro");
+    if (rc < 0)
+        return rc;
+    if (e.to <= t->now)
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "cette exception est déjà terminée");
+    int64_t org = 0;
+    rc = resource_org(c, e.resource, e.resource_id, &org, d);
+    if (rc < 0 && rc != MG_ENOTFOUND)
+        return rc;
+    char rid[24], from[24], to[24], now[24];
+    int_text(rid, e.resource_id);
+    int_text(from, e.from);
+    int_text(to, e.to);
+    int_text(now, t->now);
+    if (e.from < t->now) {
+        /* Begun: it ends now, and what it did stays in the past figures. */
+        rc = mg_db_run(c, "UPDATE booking_exceptions SET ends_at = ?2 WHERE id = ?1",
+                       MG_DB_PARAMS(MG_DB_INT(t->id), MG_DB_INT(t->now)), NULL, d);
+        if (rc < 0)
+            return rc;
+        mg_audit_change ch[] = {{"ends_at", to, now, false}};
+        t->outcome = MG_BOOKING_EXCEPTION_ENDED;
+        return mg_booking_audit(c, t->by, org, "booking_exception", t->id, "update", ch, 1, d);
+    }
+    rc = mg_db_run(c, "DELETE FROM booking_exceptions WHERE id = ?1",
+                   MG_DB_PARAMS(MG_DB_INT(t->id)), NULL, d);
+    if (rc < 0)
+        return rc;
+    mg_audit_change ch[] = {
+        {"resource", mg_booking_resource_key(e.resource), NULL, false},
+        {"resource_id", rid, NULL, false},
+        {"starts_at", from, NULL, false},
+        {"ends_at", to, NULL, false},
+        {"reason", mg_booking_reason_key(e.reason), NULL, false},
+    };
+    t->outcome = MG_BOOKING_EXCEPTION_DELETED;
+    return mg_booking_audit(c, t->by, org, "booking_exception", t->id, "delete", ch, 5, d);
+}
+
+int mg_booking_exception_end(mg_db *db, int64_t by, mg_booking_resource resource,
+                             int64_t resource_id, int64_t id, int64_t now, int *outcome,
+                             mg_diag *d)
+{
+    struct exception_end_tx t = {by, id, now, resource, resource_id, 0};
+    int rc = mg_db_transaction(db, MG_DB_TX_WRITE, exception_end_body, &t, d);
+    if (outcome)
+        *outcome = rc == 0 ? t.outcome : 0;
+    return rc;
+}
+
 int mg_booking_exception_list(mg_db *db, mg_booking_resource resource, int64_t resource_id,
                               int64_t from, mg_booking_exception **out, size_t *n, mg_diag *d)
 {

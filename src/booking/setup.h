@@ -208,6 +208,20 @@ typedef struct mg_booking_exception {
 int mg_booking_exception_add(mg_db *db, int64_t by, const mg_booking_exception *in,
                              int64_t *id_out, mg_booking_errors *errs, mg_diag *d) MG_WARN_UNUSED;
 int mg_booking_exception_delete(mg_db *db, int64_t by, int64_t id, mg_diag *d) MG_WARN_UNUSED;
+/** What mg_booking_exception_end did. */
+enum { MG_BOOKING_EXCEPTION_DELETED = 1, MG_BOOKING_EXCEPTION_ENDED = 2 };
+/**
+ * Removes exception id of resource_id (the pages' « Supprimer »): deleted
+ * when it starts at or after `now` (a Unix minute), ended at `now` when it
+ * has begun (its past stays, as the usage figures counted it); its time is
+ * free again at once. One audit entry ("delete", or "update" of ends_at).
+ * *outcome (may be NULL): MG_BOOKING_EXCEPTION_DELETED or _ENDED.
+ * MG_ENOTFOUND when no exception has that id for that resource; MG_EINVAL
+ * when it is already over.
+ */
+int mg_booking_exception_end(mg_db *db, int64_t by, mg_booking_resource resource,
+                             int64_t resource_id, int64_t id, int64_t now, int *outcome,
+                             mg_diag *d) MG_WARN_UNUSED;
 /** Exceptions of a resource that end after `from`, by start. */
 int mg_booking_exception_list(mg_db *db, mg_booking_resource resource, int64_t resource_id,
                               int64_t from, mg_booking_exception **out, size_t *n,

@@ -26,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "auth/auth.h"
 #include "booking/booking.h"
 #include "booking/setup.h"
 #include "core/buf.h"
@@ -702,7 +703,71 @@ static void test_exceptions(void **state)
                          "'booking_exception' AND organisation_id = ?1",
                          MG_DB_PARAMS(MG_DB_INT(n.site))),
                      3);
+
+    /* « Supprimer »: one not begun is deleted; one begun ends now; one over
+     * is refused; another resource's id is unknown. Each audited. */
+    int64_t now = t0 + 1000;
+    mg_booking_exception later = {.resource = MG_BOOKING_RES_SITE, .resource_id = n.site,
+                                  .from = now + 100, .to = now + 200,
+                                  .reason = MG_BOOKING_CLOSURE};
+    mg_booking_exception begun = {.resource = MG_BOOKING_RES_SITE, .resource_id = n.site,
+                                  .from = now - 50, .to = now + 50, .reason = MG_BOOKING_CLOSURE};
+    int64_t lid = 0, bid = 0;
+    assert_int_equal(mg_booking_exception_add(db, 0, &later, &lid, &e, &d), 0);
+    assert_int_equal(mg_booking_exception_add(db, 0, &begun, &bid, &e, &d), 0);
+    before = dump(db);
+    int outcome = -1;
+    mg_diag_clear(&d);
+    assert_int_equal(mg_booking_exception_end(db, 0, MG_BOOKING_RES_SITE, n.site2, lid, now,
+                                              &outcome, &d),
+                     MG_ENOTFOUND);
+    assert_int_equal(outcome, 0);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_booking_exception_end(db, 0, MG_BOOKING_RES_DEVICE, n.site, lid, now,
+                                              NULL, &d),
+                     MG_ENOTFOUND);
+    after = dump(db);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    int64_t audits = audit_count(db, "booking_exception");
+    assert_int_equal(mg_booking_exception_end(db, 0, MG_BOOKING_RES_SITE, n.site, lid, now,
+                                              &outcome, &d),
+                     0);
+    assert_int_equal(outcome, MG_BOOKING_EXCEPTION_DELETED);
+    assert_int_equal(mg_booking_exception_get(db, lid, &g, &d), MG_ENOTFOUND);
+    assert_int_equal(mg_booking_exception_end(db, 0, MG_BOOKING_RES_SITE, n.site, bid, now,
+                                              &outcome, &d),
+                     0);
+    assert_int_equal(outcome, MG_BOOKING_EXCEPTION_ENDED);
+    assert_int_equal(mg_booking_exception_get(db, bid, &g, &d), 0);
+    assert_int_equal(g.from, now - 50);
+    assert_int_equal(g.to, now);
+    assert_int_equal(audit_count(db, "booking_exception"), audits + 2);
+    assert_int_equal(raw(db,
+                         "SELECT COUNT(*) FROM audit_entries WHERE object_type = "
+                         "'booking_exception' AND object_id = ?1 AND verb = 'update'",
+                         MG_DB_PARAMS(MG_DB_INT(bid))),
+                     1);
+    assert_int_equal(raw(db,
+                         "SELECT COUNT(*) FROM audit_entries WHERE object_type = "
+                         "'booking_exception' AND object_id = ?1 AND verb = 'delete'",
+                         MG_DB_PARAMS(MG_DB_INT(lid))),
+                     1);
+    mg_diag_clear(&d);
+    assert_int_equal(mg_booking_exception_end(db, 0, MG_BOOKING_RES_SITE, n.site, bid, now,
+                                              &outcome, &d),
+                     MG_EINVAL);
+    assert_non_null(strstr(d.msg, "terminée"));
     mg_db_close(db);
+}
+
+/* mg_strerror knows the throttle's code (auth/auth.h). */
+static void test_strerror_throttle(void **state)
+{
+    (void)state;
+    assert_string_equal(mg_strerror(MG_ETHROTTLE), "too many attempts lately, try again later");
+    assert_string_equal(mg_strerror(-999), "unknown error");
 }
 
 /* --- The same writes on the caller's transaction (…_on) ------------------------------------------ */
@@ -805,7 +870,7 @@ static void test_on_variants(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {BOTH(TEST_DB_SQLITE)};
+    const struct CMUnitTest tests[] = {BOTH(TEST_DB_SQLITE) cmocka_unit_test(test_strerror_throttle)};
     const struct CMUnitTest pg_tests[] = {BOTH(TEST_DB_PG)};
     return test_db_run_groups(tests, pg_tests);
 }
