@@ -333,6 +333,48 @@ static void state_buttons(mg_buf *b, web_ctx *ctx, const mg_booking *bk, const c
     }
 }
 
+/* --- « Supprimer » on an exception (closure, block, absence) --------------------------------- */
+
+void web_booking_delete_button(mg_buf *b, web_ctx *ctx, const char *action, int64_t exception_id,
+                               const char *what)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)exception_id);
+    mg_buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"");
+    mg_html_attr(b, action);
+    mg_buf_puts(b, "\">");
+    web_csrf_field(b, ctx);
+    mg_html_hidden(b, WEB_BOOKING_DELETE_FIELD, id);
+    mg_buf_puts(b, "<button type=\"submit\" class=\"danger\" aria-label=\"Supprimer : ");
+    mg_html_attr(b, what);
+    mg_buf_puts(b, "\">Supprimer</button></form>\n");
+}
+
+bool web_booking_delete_post(web_ctx *ctx, mg_booking_resource resource, int64_t resource_id,
+                             const char *back)
+{
+    const char *s = mg_http_form(ctx->req, WEB_BOOKING_DELETE_FIELD);
+    if (!s)
+        return false;
+    static const char NOT_FOUND[] = "Cette fermeture, ce blocage ou cette absence n'existe pas.";
+    int64_t id = 0;
+    if (mg_parse_id(s, INT64_MAX, &id, NULL) != 0 || id <= 0) {
+        mg_http_error(ctx->req, ctx->res, 404, NOT_FOUND);
+        return true;
+    }
+    mg_diag d = {{0}};
+    int rc = mg_booking_exception_end(ctx->app->db, ctx->actor->account_id, resource,
+                                      resource_id, id, mg_booking_now(), NULL, &d);
+    if (rc == 0)
+        mg_http_redirect(ctx->res, back);
+    else if (rc == MG_EINVAL)
+        mg_http_error(ctx->req, ctx->res, 409,
+                      "Cette fermeture, ce blocage ou cette absence est déjà terminé.");
+    else
+        web_storage_error(ctx->req, ctx->res, rc, &d, NOT_FOUND, SAVE_FAILED);
+    return true;
+}
+
 /* --- Forms ----------------------------------------------------------------------------------- */
 
 enum { W_PERSON, W_PHONE, W_KIND };
@@ -570,6 +612,16 @@ static size_t affected_table(mg_buf *b, web_ctx *ctx, int64_t site_id, int64_t d
         mg_buf_puts(b, "<p>Aucun rendez-vous pris sur cette période.</p>\n");
     free(v);
     return shown;
+}
+
+/* prefix + "du lundi 7 décembre 2026 à 9 h 00 au … à 12 h 00", as text
+ * (a button's label). */
+static void span_text(int64_t from, int64_t to, const char *prefix, char out[static 192])
+{
+    char a[64], z[64];
+    mg_booking_format_fr(from, a);
+    mg_booking_format_fr(to, z);
+    snprintf(out, 192, "%sdu %s au %s", prefix, a, z);
 }
 
 /* "du lundi 7 décembre 2026 à 9 h 00 au … à 12 h 00" */
@@ -924,7 +976,9 @@ static void free_slots(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
 {
     mg_buf_puts(b, "<section aria-labelledby=\"creneaux\"><h2 id=\"creneaux\">Créneaux "
                    "libres</h2>\n");
-    int64_t from = dd->start > dd->now ? dd->start : dd->now;
+    /* Only slots that start after now: one starting this minute has begun
+     * (a person at the desk is received by « Recevoir maintenant »). */
+    int64_t from = dd->start > dd->now ? dd->start : dd->now + 1;
     if (from >= dd->end) {
         mg_buf_puts(b, "<p>Cette journée est passée.</p>\n</section>\n");
         return;
@@ -958,6 +1012,8 @@ static void free_slots(mg_buf *b, web_ctx *ctx, const site_view *v, const day_da
         for (size_t i = 0; i < n && shown < SLOTS_SHOWN_MAX; i++) {
             if (s[i].start >= dd->end)
                 break;
+            if (s[i].start < from)
+                continue;
             mg_buf_puts(b, shown++ ? ", " : "<p>");
             put_hm(b, s[i].start);
             const char *dn = device_name(dd->devices, dd->ndevices, s[i].device_id);
@@ -1033,6 +1089,12 @@ static void closures_section(mg_buf *b, web_ctx *ctx, const site_view *v, const 
             mg_buf_puts(b, "<p>");
             mg_html_text(b, e->label);
             mg_buf_puts(b, "</p>\n");
+        }
+        if (v->may_edit) {
+            char path[PAGE_PATH], what[192];
+            site_path(path, v->s.site_id, "/fermetures");
+            span_text(e->from, e->to, "Fermeture ", what);
+            web_booking_delete_button(b, ctx, path, e->id, what);
         }
         affected_table(b, ctx, v->s.site_id, 0, e->from, e->to, v->may_edit, NULL,
                        "Rendez-vous pris pendant la fermeture : prévenez ces personnes");
@@ -1374,6 +1436,10 @@ static int maintenance_page(web_ctx *ctx)
             mg_html_text(b, e[k].label);
             mg_buf_puts(b, "</p>\n");
         }
+        char path[PAGE_PATH], what[192];
+        snprintf(path, sizeof path, "/equipements/appareils/%lld/maintenance", (long long)dv.id);
+        span_text(e[k].from, e[k].to, "Blocage ", what);
+        web_booking_delete_button(b, ctx, path, e[k].id, what);
         affected_table(b, ctx, v.s.site_id, dv.id, e[k].from, e[k].to, true, "maintenance",
                        "Rendez-vous touchés : prévenez ces personnes, puis annulez");
     }
@@ -1393,6 +1459,14 @@ static int maintenance_post(web_ctx *ctx)
     site_view v;
     if (!device_load(ctx, MG_AUTH_EDIT, &dv, &v))
         return MG_OK;
+    char back[PAGE_PATH];
+    snprintf(back, sizeof back, "/equipements/appareils/%lld/maintenance#blocages",
+             (long long)dv.id);
+    if (web_booking_delete_post(ctx, MG_BOOKING_RES_DEVICE, dv.id, back)) {
+        mg_booking_device_clear(&dv);
+        site_view_clear(&v);
+        return MG_OK;
+    }
     web_form f = {"maintenance", maintenance_fields, NFIELDS(maintenance_fields),
                   "Bloquer l'appareil", NULL};
     web_form_input in;
@@ -1618,6 +1692,12 @@ static int closure_post(web_ctx *ctx)
     site_view v;
     if (!site_load(ctx, MG_AUTH_EDIT, &v))
         return MG_OK;
+    char back[PAGE_PATH];
+    site_path(back, v.s.site_id, "#fermetures");
+    if (web_booking_delete_post(ctx, MG_BOOKING_RES_SITE, v.s.site_id, back)) {
+        site_view_clear(&v);
+        return MG_OK;
+    }
     web_form f = {"fermeture", closure_fields, NFIELDS(closure_fields), "Fermer le site", NULL};
     web_form_input in;
     web_form_read(&f, ctx->req, &in);

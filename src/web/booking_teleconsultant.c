@@ -27,6 +27,7 @@
 #include "parse/parse.h"
 #include "web/booking_web.h"
 #include "web/form.h"
+#include "web/messages.h"
 #include "web/web.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof *(a))
@@ -122,6 +123,18 @@ static bool tc_load(web_ctx *ctx, mg_auth_verb verb, tc_view *v)
     }
     mg_auth_object o = {.type = MG_AUTH_OBJ_TELECONSULTANT,
                         .organisation_id = v->t.organisation_id};
+    /* The network that registered it knows it (it lists and changes it on
+     * its pages), as a site's owner knows the site: its members are
+     * refused (403), not told it does not exist (404, docs/security.md). */
+    mg_auth_object network = {.type = MG_AUTH_OBJ_BOOKING_NETWORK,
+                              .organisation_id = v->t.owner_id};
+    const mg_auth_actor *a = ctx->actor;
+    if (a->account_id > 0 && mg_auth_can(a, verb, &o) == MG_AUTH_DENY_HIDDEN &&
+        mg_auth_can(a, MG_AUTH_VIEW, &network) != MG_AUTH_DENY_HIDDEN) {
+        mg_http_error(ctx->req, ctx->res, 403, web_msg_fr(WEB_MSG_FORBIDDEN));
+        mg_booking_teleconsultant_clear(&v->t);
+        return false;
+    }
     if (!web_allow_as(ctx, verb, &o, TC_NOT_FOUND)) {
         mg_booking_teleconsultant_clear(&v->t);
         return false;
@@ -348,6 +361,15 @@ static void absences(mg_buf *b, web_ctx *ctx, const tc_view *v, int64_t now,
                 mg_buf_puts(b, " : ");
                 mg_html_text(b, e[k].label);
             }
+            if (v->may_edit) {
+                char path[PAGE_PATH], what[192], a[64], z[64];
+                tc_path(path, v->t.id, "/absences");
+                mg_booking_format_fr(e[k].from, a);
+                mg_booking_format_fr(e[k].to, z);
+                snprintf(what, sizeof what, "Absence du %s au %s", a, z);
+                mg_buf_puts(b, " ");
+                web_booking_delete_button(b, ctx, path, e[k].id, what);
+            }
             mg_buf_puts(b, "</li>");
         }
         mg_buf_puts(b, shown ? "</ul>\n" : "<p>Aucune absence à venir.</p>\n");
@@ -478,6 +500,12 @@ static int absence_post(web_ctx *ctx)
     tc_view v;
     if (!tc_load(ctx, MG_AUTH_EDIT, &v))
         return MG_OK;
+    char back[PAGE_PATH];
+    tc_path(back, v.t.id, "#absences");
+    if (web_booking_delete_post(ctx, MG_BOOKING_RES_TELECONSULTANT, v.t.id, back)) {
+        mg_booking_teleconsultant_clear(&v.t);
+        return MG_OK;
+    }
     web_form f = {"absence", absence_fields, NFIELDS(absence_fields), "Enregistrer l'absence",
                   NULL};
     web_form_input in;

@@ -29,8 +29,10 @@ extern const web_route web_routes_api_booking[];            /* api_booking.c */
 
 /* --- Shared by booking_public.c and api_booking.c (defined in booking_public.c) --- */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "booking/booking.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "web/form.h"
 
@@ -62,5 +64,22 @@ void web_booking_start_param(int64_t minute, char out[static 21]);
  * field of the form go beside `fallback`. (booking_host.c) */
 void web_booking_refuse_fields(web_form_input *in, const mg_booking_errors *errs,
                                const mg_diag *d, const char *fallback);
+
+/* « Supprimer » on a listed exception (a closure, a maintenance block, an
+ * absence): a form of its own posting WEB_BOOKING_DELETE_FIELD = the
+ * exception's id (and the CSRF token) to `action`, the route that adds
+ * them; `what` says which one to screen readers. (booking_host.c) */
+#define WEB_BOOKING_DELETE_FIELD "supprimer"
+void web_booking_delete_button(mg_buf *b, web_ctx *ctx, const char *action, int64_t exception_id,
+                               const char *what);
+
+/* When the POST carries WEB_BOOKING_DELETE_FIELD: removes that exception of
+ * (resource, resource_id) — deleted, or ended now when begun
+ * (mg_booking_exception_end) — and answers (303 to back; 404 for an id
+ * that is not one of the resource's; 409 when it is already over); true
+ * then. False when the field is absent (the POST adds one). The caller has
+ * checked EDIT on the resource. (booking_host.c) */
+bool web_booking_delete_post(web_ctx *ctx, mg_booking_resource resource, int64_t resource_id,
+                             const char *back);
 
 #endif

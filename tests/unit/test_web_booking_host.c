@@ -211,6 +211,57 @@ static void test_walk_in_books_now(void **state)
     free(after);
 }
 
+/* The day's free slots of today start after now: none already begun. */
+static void test_free_slots_not_past(void **state)
+{
+    (void)state;
+    int64_t before = mg_booking_now();
+    char path[160];
+    day_path(path, sizeof path, net.site_a, bh_day(0));
+    mg_http_response r = bh_as(&net.host_a, "GET", path, NULL);
+    int64_t after = mg_booking_now();
+    assert_int_equal(r.status, 200);
+    if (bh_day(0) != mg_booking_day_start(mg_booking_local(before).year,
+                                          mg_booking_local(before).month,
+                                          mg_booking_local(before).day)) {
+        mg_http_response_free(&r); /* the day changed meanwhile */
+        return;
+    }
+    const char *t = strstr(bh_text(&r), "id=\"creneaux-0\"");
+    assert_non_null(t);
+    const char *end = strstr(t, "</p>");
+    assert_non_null(end);
+    int low = local_minute(before), seen = 0;
+    /* "9 h 20" (the spaces may be no-break ones): digits, a space, "h", a
+     * space, two digits. */
+    for (const char *p = t; p < end; p++) {
+        if (*p < '0' || *p > '9' || (p[-1] >= '0' && p[-1] <= '9'))
+            continue;
+        int hh = 0;
+        const char *q = p;
+        while (*q >= '0' && *q <= '9')
+            hh = hh * 10 + (*q++ - '0');
+        size_t sp = *q == ' ' ? 1 : (unsigned char)q[0] == 0xc2 && (unsigned char)q[1] == 0xa0 ? 2 : 0;
+        if (!sp || q[sp] != 'h')
+            continue;
+        q += sp + 1;
+        sp = *q == ' ' ? 1 : (unsigned char)q[0] == 0xc2 && (unsigned char)q[1] == 0xa0 ? 2 : 0;
+        if (!sp || q[sp] < '0' || q[sp] > '9')
+            continue;
+        q += sp;
+        int m = hh * 60 + (q[0] - '0') * 10 + (q[1] - '0');
+        if (local_minute(after) >= low) /* not across midnight */
+            assert_true(m > low);
+        seen++;
+        p = q + 1;
+    }
+    /* The site is open 24/7 with 20-minute slots: some are listed unless
+     * the day is nearly over. */
+    if (low < 23 * 60)
+        assert_true(seen > 0);
+    mg_http_response_free(&r);
+}
+
 static void test_states(void **state)
 {
     (void)state;
@@ -462,6 +513,123 @@ static void test_assistants_and_closures(void **state)
     (void)hit;
 }
 
+/* The id in `name="supprimer" value="ID"` of the form whose button says
+ * `aria` (0 when none), and that this form carries the CSRF token. */
+static int64_t delete_id(const char *page, const char *aria)
+{
+    const char *btn = strstr(page, aria);
+    if (!btn)
+        return 0;
+    const char *form = btn;
+    while (form > page && strncmp(form, "<form", 5) != 0)
+        form--;
+    const char *csrf = strstr(form, "name=\"csrf\"");
+    assert_true(csrf && csrf < btn);
+    const char *v = strstr(form, "name=\"supprimer\" value=\"");
+    assert_true(v && v < btn);
+    int64_t id = 0;
+    for (v += strlen("name=\"supprimer\" value=\""); *v >= '0' && *v <= '9'; v++)
+        id = id * 10 + (*v - '0');
+    return id;
+}
+
+static void test_exceptions_deleted(void **state)
+{
+    (void)state;
+    /* A maintenance block in two days, 15:00-17:00: the device's next free
+     * slot from 15:00 is at 17:00; « Supprimer » on the maintenance page
+     * frees it at once (15:00 again), audited. */
+    int64_t day = bh_day(2), at15 = bh_at(day, 15 * 60), at17 = bh_at(day, 17 * 60);
+    char path[160], body[160], from[24], to[24], iso[11];
+    bh_iso(day, iso);
+    snprintf(from, sizeof from, "%sT15%%3A00", iso);
+    snprintf(to, sizeof to, "%sT17%%3A00", iso);
+    snprintf(path, sizeof path, "/equipements/appareils/%lld/maintenance", (long long)net.dev_b);
+    snprintf(body, sizeof body, "from=%s&to=%s&label=R%%C3%%A9vision", from, to);
+    bh_expect(&net.host_b, "POST", path, body, 303);
+    int64_t site = net.site_b;
+    mg_booking_slot_query q = {.site_ids = &site, .nsites = 1, .kind = MG_BOOKING_GP,
+                               .from = at15, .days = 1, .limit = 1, .device_id = net.dev_b};
+    mg_booking_slot *s = NULL;
+    size_t n = 0;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_booking_next_slots(app->db, &q, &s, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].start, at17);
+    free(s);
+    mg_http_response r = bh_as(&net.host_b, "GET", path, NULL);
+    assert_int_equal(r.status, 200);
+    int64_t bid = delete_id(bh_text(&r), "aria-label=\"Supprimer : Blocage du ");
+    assert_true(bid > 0);
+    mg_http_response_free(&r);
+    /* Not by A's host (404), nor under A's device (404: not its block),
+     * nor without the CSRF token (403): nothing changed. */
+    snprintf(body, sizeof body, "supprimer=%lld", (long long)bid);
+    char *before = bh_dump();
+    bh_expect(&net.host_a, "POST", path, body, 404);
+    char path_a[160];
+    snprintf(path_a, sizeof path_a, "/equipements/appareils/%lld/maintenance", (long long)net.dev_a);
+    bh_expect(&net.host_a, "POST", path_a, body, 404);
+    bh_expect(&net.owner_manager, "POST", path, body, 403);
+    mg_http_response rc;
+    const char *cookie_only[] = {"Cookie", net.host_b.cookie, NULL};
+    assert_int_equal(mg_http_dispatch_with(app->router, "POST", path, cookie_only, BH_FORM, body,
+                                           strlen(body), &rc),
+                     0);
+    assert_int_equal(rc.status, 403);
+    mg_http_response_free(&rc);
+    char *after = bh_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    r = bh_as(&net.host_b, "POST", path, body);
+    assert_int_equal(r.status, 303);
+    assert_non_null(strstr(r.location, "/maintenance"));
+    mg_http_response_free(&r);
+    mg_booking_exception g;
+    assert_int_equal(mg_booking_exception_get(app->db, bid, &g, &d), MG_ENOTFOUND);
+    assert_int_equal(mg_booking_next_slots(app->db, &q, &s, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].start, at15);
+    free(s);
+    after = bh_dump();
+    char entry[64];
+    snprintf(entry, sizeof entry, "|booking_exception|%lld|delete|", (long long)bid);
+    assert_non_null(strstr(after, entry));
+    free(after);
+    bh_expect(&net.host_b, "POST", path, body, 404); /* gone */
+
+    /* A closure of site B in ten days: listed on the day's page with its
+     * « Supprimer » for the host; deleted, the site open again. */
+    int64_t cday = bh_day(10);
+    bh_iso(cday, iso);
+    snprintf(path, sizeof path, "/equipements/sites/%lld/fermetures", (long long)net.site_b);
+    snprintf(body, sizeof body, "from=%s&to=%s&label=Inventaire", iso, iso);
+    bh_expect(&net.host_b, "POST", path, body, 303);
+    char page[160];
+    day_path(page, sizeof page, net.site_b, bh_day(0));
+    r = bh_as(&net.host_b, "GET", page, NULL);
+    int64_t cid = delete_id(bh_text(&r), "aria-label=\"Supprimer : Fermeture du ");
+    assert_true(cid > 0);
+    mg_http_response_free(&r);
+    q.from = cday;
+    q.device_id = 0;
+    assert_int_equal(mg_booking_next_slots(app->db, &q, &s, &n, &d), 0);
+    assert_true(n == 0 || s[0].start >= bh_day(11));
+    free(s);
+    snprintf(body, sizeof body, "supprimer=%lld", (long long)cid);
+    bh_expect(&net.host_a, "POST", path, body, 404);
+    bh_expect(&net.host_b, "POST", path, body, 303);
+    assert_int_equal(mg_booking_exception_get(app->db, cid, &g, &d), MG_ENOTFOUND);
+    assert_int_equal(mg_booking_next_slots(app->db, &q, &s, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].start, cday);
+    free(s);
+    r = bh_as(&net.host_b, "GET", page, NULL);
+    assert_null(strstr(bh_text(&r), "Supprimer : Fermeture du "));
+    mg_http_response_free(&r);
+}
+
 static void test_other_site_is_hidden(void **state)
 {
     (void)state;
@@ -516,10 +684,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_day_lists_bookings_with_phones),
         cmocka_unit_test(test_walk_in_books_now),
+        cmocka_unit_test(test_free_slots_not_past),
         cmocka_unit_test(test_states),
         cmocka_unit_test(test_maintenance_lists_affected),
         cmocka_unit_test(test_reminders),
         cmocka_unit_test(test_assistants_and_closures),
+        cmocka_unit_test(test_exceptions_deleted),
         cmocka_unit_test(test_other_site_is_hidden),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, setup, web_teardown);

@@ -3,8 +3,10 @@
  * application's router, on the demo Aude with a small network of its own
  * (booking_host_fixture.h): a teleconsultant sees its own appointments
  * and no one else's, the person and the phone number only where the site
- * shares them; another organisation's teleconsultant, a host and the
- * network's owner get 404; the availability and absence forms save, and
+ * shares them; another organisation's teleconsultant and a host get
+ * 404, the network's owner 403 (it knows the teleconsultant, as it knows
+ * its sites); the availability and absence forms save, absences are
+ * deleted (or ended when begun) by « Supprimer », and
  * come back (400) with what was typed when refused, the tables and the
  * audit trail unchanged; the calendar feed's secret link is shown once,
  * answers text/calendar with the right token and 404 with any other, and
@@ -95,11 +97,17 @@ static void test_own_appointments_only(void **state)
     assert_non_null(strstr(t, "10 h 00"));
     mg_http_response_free(&r);
 
-    /* Others: 404 (the other doctor, a host, the owner, another
-     * organisation's manager); anonymous: log-in. */
+    /* Others: 404 (the other doctor, a host, another organisation's
+     * manager); the network's owner, which registered it and knows it,
+     * 403 as on its sites' days; anonymous: log-in. */
     bh_expect(&net.doctor2, "GET", path, NULL, 404);
     bh_expect(&net.host_a, "GET", path, NULL, 404);
-    bh_expect(&net.owner_manager, "GET", path, NULL, 404);
+    bh_expect(&net.owner_manager, "GET", path, NULL, 403);
+    char abs_path[96];
+    tc_path(abs_path, sizeof abs_path, net.tc, "/absences");
+    bh_expect(&net.owner_manager, "POST", abs_path, "from=2030-01-07&to=2030-01-08&label=", 403);
+    tc_path(abs_path, sizeof abs_path, net.tc, "/disponibilites");
+    bh_expect(&net.owner_manager, "POST", abs_path, "availability=24%2F7", 403);
     mg_http_response rm;
     const char *headers[] = {"Cookie", web_cookie, "X-CSRF-Token", web_csrf_token, NULL};
     assert_int_equal(mg_http_dispatch_with(app->router, "GET", path, headers, NULL, NULL, 0, &rm),
@@ -198,6 +206,62 @@ static void test_availability_and_absences(void **state)
     assert_int_equal(mg_booking_next_slots(app->db, &q, &s, &n, &d), 0);
     for (size_t k = 0; k < n; k++)
         assert_true(s[k].start >= bh_day(10));
+    free(s);
+
+    /* « Supprimer »: on the page for its teleconsultants, as a form of its
+     * own with the CSRF token; another teleconsultant's id or the other
+     * doctor: 404, nothing changed; then deleted, audited, and the doctor
+     * is offered again during what was the absence. */
+    e = NULL;
+    assert_int_equal(mg_booking_exception_list(app->db, MG_BOOKING_RES_TELECONSULTANT, net.tc,
+                                               from, &e, &n, &d),
+                     0);
+    assert_int_equal(n, 1);
+    int64_t aid = e[0].id;
+    free(e);
+    char field[64];
+    snprintf(field, sizeof field, "name=\"supprimer\" value=\"%lld\"", (long long)aid);
+    tc_path(other, sizeof other, net.tc, NULL);
+    r = bh_as(&net.doctor, "GET", other, NULL);
+    const char *btn = strstr(bh_text(&r), field);
+    assert_non_null(btn);
+    const char *form = btn;
+    while (form > bh_text(&r) && strncmp(form, "<form", 5) != 0)
+        form--;
+    assert_non_null(strstr(form, "name=\"csrf\""));
+    assert_true(strstr(form, "name=\"csrf\"") < btn);
+    assert_non_null(strstr(btn, ">Supprimer</button>"));
+    mg_http_response_free(&r);
+    snprintf(body, sizeof body, "supprimer=%lld", (long long)aid);
+    before = bh_dump();
+    bh_expect(&net.doctor2, "POST", path, body, 404);
+    bh_expect(&net.owner_manager, "POST", path, body, 403);
+    tc_path(other, sizeof other, net.tc2, "/absences");
+    bh_expect(&net.doctor2, "POST", other, body, 404); /* not tc2's absence */
+    bh_expect(&net.doctor, "POST", path, "supprimer=abc", 404);
+    /* Without the CSRF token: refused. */
+    mg_http_response rc;
+    const char *cookie_only[] = {"Cookie", net.doctor.cookie, NULL};
+    assert_int_equal(mg_http_dispatch_with(app->router, "POST", path, cookie_only, BH_FORM, body,
+                                           strlen(body), &rc),
+                     0);
+    assert_int_equal(rc.status, 403);
+    mg_http_response_free(&rc);
+    after = bh_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    r = bh_as(&net.doctor, "POST", path, body);
+    assert_int_equal(r.status, 303);
+    assert_non_null(strstr(r.location, "#absences"));
+    mg_http_response_free(&r);
+    mg_booking_exception g;
+    assert_int_equal(mg_booking_exception_get(app->db, aid, &g, &d), MG_ENOTFOUND);
+    bh_expect(&net.doctor, "POST", path, body, 404); /* gone */
+    s = NULL;
+    assert_int_equal(mg_booking_next_slots(app->db, &q, &s, &n, &d), 0);
+    assert_true(n > 0);
+    assert_int_equal(s[0].start, from);
     free(s);
 }
 
