@@ -1002,7 +1002,7 @@ static void test_gap_to_optimum(void **state)
     uint64_t rng = 2026;
     double sum = 0, worst = 0;
     int worst_at = -1;
-    size_t binding = 0;
+    size_t binding = 0, optimal = 0;
     for (int it = 0; it < 100; it++) {
         size_t n = 3 + (size_t)it % 8;
         bool biweekly = n <= 7 && it % 5 == 4;
@@ -1021,6 +1021,7 @@ static void test_gap_to_optimum(void **state)
         if (h > opt + 1e-9 * (1 + opt))
             fail_msg("instance %d: heuristic %.17g above the optimum %.17g", it, h, opt);
         double gap = opt > 0 ? (opt - h) / opt : 0;
+        optimal += gap <= 1e-9;
         sum += gap;
         if (gap > worst) {
             worst = gap;
@@ -1031,13 +1032,17 @@ static void test_gap_to_optimum(void **state)
     }
     double mean = sum / 100;
     print_message("gap to the optimum on 100 instances: mean %.3f %%, worst %.3f %% "
-                  "(instance %d); the vehicles' days bind on %zu of them\n",
-                  100 * mean, 100 * worst, worst_at, binding);
+                  "(instance %d); optimal on %zu; the vehicles' days bind on %zu\n",
+                  100 * mean, 100 * worst, worst_at, optimal, binding);
     /* Most instances must be ones where the days bind (not every unit can
      * be reached often enough), or the test would prove little. */
     assert_true(binding >= 60);
     assert_true(mean <= 0.03);
     assert_true(worst <= 0.10);
+    /* Beyond the Done-when, a guard against a weaker search: the local
+     * search without its perturbations stays within the limits above
+     * (mean 0.17 %, worst 8.4 %) but misses the optimum on 3 instances. */
+    assert_true(optimal >= 98);
 }
 
 /* ------------------------------------------------ determinism, start, size */
