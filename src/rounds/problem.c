@@ -67,6 +67,40 @@ static int check_vehicle(const mg_rounds_problem *p, size_t v, mg_diag *d)
     return MG_OK;
 }
 
+/* Services, offsets and units of every stop; last has nunits entries, all
+ * zero. */
+static int check_stops(const mg_rounds_problem *p, size_t *last, mg_diag *d)
+{
+    for (size_t s = 0; s < p->nstops; s++) {
+        if (p->service[s] <= 0 || p->service[s] > DAY_MINUTES)
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "stop %zu: service %d minutes, expected 1 to 1440", s,
+                               (int)p->service[s]);
+        if (p->cstart[s + 1] < p->cstart[s] || p->cstart[s + 1] > p->cstart[p->nstops])
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                               "stop %zu: offset cstart[%zu] = %zu is outside [cstart[%zu] = "
+                               "%zu, cstart[nstops] = %zu]",
+                               s, s + 1, p->cstart[s + 1], s, p->cstart[s],
+                               p->cstart[p->nstops]);
+        for (size_t k = p->cstart[s]; k < p->cstart[s + 1]; k++) {
+            uint32_t u = p->cunit[k];
+            if (u >= p->nunits)
+                return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
+                                   "stop %zu: unit %u out of range (%zu units)", s,
+                                   (unsigned)u, p->nunits);
+            /* A unit listed twice would count twice in F_u. */
+            if (last[u] == s + 1)
+                return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "stop %zu: unit %u listed twice",
+                                   s, (unsigned)u);
+            last[u] = s + 1;
+        }
+        if (p->forced && p->excluded && p->forced[s] && p->excluded[s])
+            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "stop %zu is both forced and excluded",
+                               s);
+    }
+    return MG_OK;
+}
+
 int mg_rounds_problem_check(const mg_rounds_problem *p, mg_diag *d)
 {
     if (!p)
@@ -97,31 +131,15 @@ int mg_rounds_problem_check(const mg_rounds_problem *p, mg_diag *d)
                            p->cstart[0]);
     if (p->cstart[p->nstops] && !p->cunit)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "cunit is missing");
-    for (size_t s = 0; s < p->nstops; s++) {
-        if (p->service[s] <= 0 || p->service[s] > DAY_MINUTES)
-            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                               "stop %zu: service %d minutes, expected 1 to 1440", s,
-                               (int)p->service[s]);
-        if (p->cstart[s + 1] < p->cstart[s])
-            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                               "stop %zu: offset cstart[%zu] = %zu is below cstart[%zu] = %zu",
-                               s, s + 1, p->cstart[s + 1], s, p->cstart[s]);
-        for (size_t k = p->cstart[s]; k < p->cstart[s + 1]; k++) {
-            if (p->cunit[k] >= p->nunits)
-                return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                                   "stop %zu: unit %u out of range (%zu units)", s,
-                                   (unsigned)p->cunit[k], p->nunits);
-            /* A unit listed twice would count twice in F_u. */
-            for (size_t j = p->cstart[s]; j < k; j++)
-                if (p->cunit[j] == p->cunit[k])
-                    return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
-                                       "stop %zu: unit %u listed twice", s,
-                                       (unsigned)p->cunit[k]);
-        }
-        if (p->forced && p->excluded && p->forced[s] && p->excluded[s])
-            return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "stop %zu is both forced and excluded",
-                               s);
-    }
+    /* last[u] = 1 + the last stop that listed u: a unit listed twice by one
+     * stop is found in one pass. */
+    size_t *last = mg_alloc_array(p->nunits ? p->nunits : 1, sizeof *last);
+    if (!last)
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory checking the problem");
+    int rc = check_stops(p, last, d);
+    free(last);
+    if (rc)
+        return rc;
     size_t nn = mg_rounds_nnodes(p);
     for (size_t a = 0; a < nn; a++)
         for (size_t b = 0; b < nn; b++)
@@ -130,7 +148,7 @@ int mg_rounds_problem_check(const mg_rounds_problem *p, mg_diag *d)
                                    "travel from node %zu to node %zu is %d minutes (negative)",
                                    a, b, (int)p->travel[a * nn + b]);
     for (size_t v = 0; v < p->nvehicles; v++) {
-        int rc = check_vehicle(p, v, d);
+        rc = check_vehicle(p, v, d);
         if (rc)
             return rc;
     }
@@ -158,6 +176,9 @@ static size_t popcount7(uint8_t days)
 int mg_rounds_solution_empty(const mg_rounds_problem *p, mg_rounds_solution *out, mg_diag *d)
 {
     *out = (mg_rounds_solution){0};
+    if (p->nvehicles > MG_ROUNDS_MAX_VEHICLES || (p->nvehicles && !p->vehicles))
+        return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "%zu vehicles: expected 0 to %d, listed",
+                           p->nvehicles, MG_ROUNDS_MAX_VEHICLES);
     if (p->cycle_weeks < 1 || p->cycle_weeks > MG_ROUNDS_MAX_CYCLE_WEEKS)
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "cycle_weeks %d: expected 1 to %d",
                            p->cycle_weeks, MG_ROUNDS_MAX_CYCLE_WEEKS);

@@ -737,6 +737,24 @@ static void test_problem_check_names_the_field(void **state)
     assert_msg_has(d, "stop 1: unit 9 out of range");
     p.cunit[1] = 1;
 
+    /* Stop 1 lists unit 1 twice (cunit[1] and cunit[2]); then an offset
+     * past the end of cunit. */
+    mg_diag_clear(&d);
+    size_t cs[4] = {0, 1, 3, 3};
+    uint32_t cu[3] = {0, 1, 1};
+    size_t *cs0 = p.cstart;
+    uint32_t *cu0 = p.cunit;
+    p.cstart = cs;
+    p.cunit = cu;
+    assert_int_equal(mg_rounds_problem_check(&p, &d), MG_EINVAL);
+    assert_msg_has(d, "stop 1: unit 1 listed twice");
+    mg_diag_clear(&d);
+    cs[2] = 4;
+    assert_int_equal(mg_rounds_problem_check(&p, &d), MG_EINVAL);
+    assert_msg_has(d, "stop 1: offset cstart[2] = 4 is outside");
+    p.cstart = cs0;
+    p.cunit = cu0;
+
     mg_diag_clear(&d);
     p.service[2] = 0;
     assert_int_equal(mg_rounds_problem_check(&p, &d), MG_EINVAL);
