@@ -780,6 +780,14 @@ static void test_problem_check_names_the_field(void **state)
     p.vehicles[0].base = 0;
 
     mg_diag_clear(&d);
+    mg_rounds_vehicle *veh = p.vehicles;
+    p.vehicles = NULL;
+    mg_rounds_solution empty;
+    assert_int_equal(mg_rounds_solution_empty(&p, &empty, &d), MG_EINVAL);
+    assert_msg_has(d, "1 vehicles");
+    p.vehicles = veh;
+
+    mg_diag_clear(&d);
     p.weight[1] = -1;
     assert_int_equal(mg_rounds_problem_check(&p, &d), MG_EINVAL);
     assert_msg_has(d, "unit 1: weight");
