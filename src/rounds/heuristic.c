@@ -1,10 +1,11 @@
 /* The rounds heuristic: a lazy greedy insertion of visits by gain per
  * added minute, then a local search (2-opt and relocation inside a route,
  * relocation and exchange between routes, useless visits dropped, visits
- * added, a visit swapped for a better unserved stop), then perturbations
- * (a few visits, a whole route or a neighbourhood removed, refilled and
- * searched again) kept when they improve the plan. docs/rounds-method.md
- * states the method.
+ * added, a visit swapped for a better unserved stop, room made for one by
+ * moving a visit to another route, directly or by a chain of two), then
+ * perturbations (a few visits, one or two routes or a neighbourhood
+ * removed, refilled and searched again) followed by a walk that keeps the
+ * best plan. docs/rounds-method.md states the method.
  *
  * Every route is timed by mg_rounds_schedule, so the heuristic can only
  * return plans the checker accepts. The objective depends only on how many
@@ -41,7 +42,9 @@
 
 typedef struct hroute {
     uint32_t vehicle, week, weekday;
-    uint32_t version; /* unique per content: a change takes a fresh number */
+    uint64_t version; /* unique per content: a change takes a fresh number
+                         (64 bits: never wraps, so a cached fit is never
+                         taken for another content's) */
     size_t n;
     int64_t cost;
     uint32_t st[MG_ROUNDS_MAX_VISITS];
@@ -57,7 +60,7 @@ typedef struct hstate {
  * version is `ver`. */
 typedef struct hfit {
     int64_t delta;
-    uint32_t ver;
+    uint64_t ver;
     uint8_t pos;
 } hfit;
 
@@ -70,7 +73,7 @@ typedef struct hctx {
     const mg_rounds_problem *p;
     size_t nr;
     uint32_t weeks;
-    uint32_t vclock;
+    uint64_t vclock;
     uint64_t rng;
     double deadline;
     mg_rounds_route scr;
@@ -488,7 +491,7 @@ static bool inter_exchange(hctx *c, hstate *h)
                         continue;
                     memcpy(c->tmp, rb->st, rb->n * sizeof *rb->st);
                     c->tmp[j] = sa;
-                    /* eval_seq writes c->tmp only through best_insert; safe. */
+                    /* c->tmp is free here: only best_insert writes it. */
                     if (!eval_seq(c, rb, c->tmp, rb->n, &nb) ||
                         na + nb >= ra->cost + rb->cost)
                         continue;
