@@ -34,6 +34,8 @@ int mg_cmd_directory(int argc, char **argv);
 int mg_cmd_contracts(int argc, char **argv);
 /* booking: the telehealth equipment's import, bookings, reminders, usage (booking.c). */
 int mg_cmd_booking(int argc, char **argv);
+/* rounds: mobile services' rounds (rounds.c; timetable and poster in rounds_publish.c). */
+int mg_cmd_rounds(int argc, char **argv);
 
 /* Options common to the subcommands that build a diagnosis. */
 typedef struct cli_common {

@@ -32,6 +32,8 @@ static void usage(FILE *f)
           "  funding   the single window for health subsidies: windows, import, reminders\n"
           "  booking   the shared telehealth equipment: a network's setup, bookings,\n"
           "            the next day's reminders, usage\n"
+          "  rounds    mobile services' rounds: services, vehicles, stops, plans,\n"
+          "            publication, timetable, posters\n"
           "\n"
           "maillage COMMAND --help describes each command. Exit codes: 0 success,\n"
           "1 internal failure, 2 bad command line, 3 bad or missing input, 4 output\n"
@@ -82,6 +84,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "booking") == 0)
         return mg_cmd_booking(argc - 1, argv + 1);
+    if (strcmp(cmd, "rounds") == 0)
+        return mg_cmd_rounds(argc - 1, argv + 1);
     fprintf(stderr, "maillage: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return MG_EXIT_USAGE;
