@@ -4,15 +4,30 @@
  * One PGconn per connection, used by one thread at a time (the pool hands
  * a connection to one thread), which is all libpq asks for thread safety.
  *
- * Statements are run with PQexecParams rather than prepared on the server
- * with PQprepare: our statements are prepared, stepped and finalised
- * within one unit of work, so a named server-side statement would cost an
- * extra round trip (Parse apart from Bind/Execute) and another to
- * deallocate it, and its name would have to be unique per connection and
- * survive aborted transactions; PQexecParams sends Parse, Bind and Execute
- * of the unnamed statement in one round trip. The cost is that the SQL is
- * parsed at each run (after mg_db_reset too), and that errors in the SQL
- * itself appear at the first mg_db_step rather than at mg_db_prepare.
+ * Statements are prepared on the server once per connection and run with
+ * PQexecPrepared: each connection keeps a cache of up to PG_CACHE_MAX named
+ * statements (mg1, mg2… in the order they were made), keyed by the SQL text
+ * and the types of its parameters at that run (an integer, a double, a
+ * blob or untyped text/NULL, see below), so that the server parses,
+ * analyses and, once it settles on a generic plan, plans a statement once
+ * rather than at every run — most of a short query's server time. The
+ * statement that is not yet in the cache costs one more round trip (Parse
+ * apart from Bind/Execute). Keying by the types too means that a statement
+ * is always analysed with the types PQexecParams would have given it: the
+ * results are the same as PQexecParams', which the driver used before.
+ * A PREPARE that fails (an error in the SQL) fails as the run would have,
+ * aborting the transaction alike, and nothing is cached. The least recently
+ * used statement is DEALLOCATEd when the cache is full, but never inside a
+ * failed transaction (the statement then runs unnamed with PQexecParams,
+ * as it always may). mg_db_exec (migrations, DDL) empties the cache with
+ * DEALLOCATE ALL, since a prepared SELECT whose table changed shape fails
+ * ("cached plan must not change result type"); that error from another
+ * connection's DDL drops the statement from the cache, and outside a
+ * transaction the run is retried once. The cache goes with the connection
+ * (a lost connection is closed, never reused). MG_PG_STATEMENT_CACHE=0 in
+ * the environment turns it off (PQexecParams for every statement), for a
+ * pooler in transaction mode that does not keep a session's statements
+ * (PgBouncer before 1.21) and for comparing speed.
  *
  * Parameters: integers are sent as text typed int8 (OID 20), doubles as
  * text typed float8 (OID 701) with 17 significant digits (exact), blobs in
@@ -73,9 +88,29 @@ enum {
     PG_OID_FLOAT8 = 701,
 };
 
+/* The statements kept prepared per connection at most. The next-slots
+ * query makes two distinct texts per set of sites and kind, a booking
+ * about twenty-five: 256 covers a server's working set. */
+#define PG_CACHE_MAX 256
+
+/* A statement prepared on the server (see the top of this file). */
+struct pg_cached {
+    char *sql;       /* the key: the $N text… */
+    uint64_t hash;   /* …its hash with the types… */
+    int nparams;     /* …and the types of its parameters */
+    Oid types[MG_DB_MAX_PARAMS];
+    uint64_t used;   /* the connection's clock at its last run, for LRU */
+    char name[24];   /* "mgN" */
+};
+
 struct pg_conn {
     struct mg_db_conn base; /* first: a mg_db_conn * is one of these */
     PGconn *pg;
+    bool cache_on;              /* MG_PG_STATEMENT_CACHE is not "0" */
+    struct pg_cached *cache;    /* PG_CACHE_MAX slots, sql NULL when free */
+    size_t ncached;
+    uint64_t clock;             /* runs of cached statements */
+    uint64_t made;              /* statements prepared, for their names */
     /* The session-level migration lock is held (see pg_migration_lock):
      * released after the transaction ends. */
     bool migration_locked;
@@ -252,6 +287,8 @@ static int pg_connect(mg_db *db, mg_db_conn **out, mg_diag *d)
         return mg_diag_set(d, MG_ENOMEM, mg_db_label(db), 0, 0, "connect: out of memory");
     pc->base.drv = &mg_db_driver_pgsql;
     pc->base.db = db;
+    const char *cache_env = getenv("MG_PG_STATEMENT_CACHE");
+    pc->cache_on = !(cache_env && strcmp(cache_env, "0") == 0);
 
     /* Keywords are applied in order: connect_timeout before dbname is a
      * default the URI may change; client_encoding after it is imposed. */
@@ -292,17 +329,42 @@ static int pg_connect(mg_db *db, mg_db_conn **out, mg_diag *d)
     return 0;
 }
 
+/* Forgets every cached statement (the server's are not touched). */
+static void cache_forget_all(struct pg_conn *pc)
+{
+    if (!pc->cache)
+        return;
+    for (size_t i = 0; i < PG_CACHE_MAX; i++) {
+        free(pc->cache[i].sql);
+        pc->cache[i].sql = NULL;
+    }
+    pc->ncached = 0;
+}
+
 static void pg_disconnect(mg_db_conn *c)
 {
     if (!c)
         return;
-    PQfinish(pconn(c)->pg);
-    free(c);
+    struct pg_conn *pc = pconn(c);
+    PQfinish(pc->pg);
+    cache_forget_all(pc);
+    free(pc->cache);
+    free(pc);
 }
 
 static int pg_exec(mg_db_conn *c, const char *sql, mg_diag *d)
 {
-    return pg_run(pconn(c), sql, "exec", d);
+    struct pg_conn *pc = pconn(c);
+    int rc = pg_run(pc, sql, "exec", d);
+    /* The SQL may have changed what cached statements read (DDL): they are
+     * prepared again at their next run. DEALLOCATE is not transactional;
+     * in a failed transaction it fails, and the server keeps statements
+     * whose names are never used again, until the connection closes. */
+    if (pc->ncached > 0) {
+        cache_forget_all(pc);
+        PQclear(PQexec(pc->pg, "DEALLOCATE ALL"));
+    }
+    return rc;
 }
 
 static int pg_begin(mg_db_conn *c, mg_db_tx_kind kind, mg_diag *d)
@@ -456,6 +518,146 @@ static void format_double(double v, char *buf, size_t cap)
         snprintf(buf, cap, "%.17g", v);
 }
 
+/* FNV-1a over the SQL text and the parameters' types. */
+static uint64_t cache_hash(const char *sql, int np, const Oid *types)
+{
+    uint64_t h = 14695981039346656037u;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    for (int i = 0; i < np; i++)
+        h = (h ^ (uint64_t)types[i]) * 1099511628211u;
+    return (h ^ (uint64_t)np) * 1099511628211u;
+}
+
+/* The cached statement of sql with these types, or NULL. */
+static struct pg_cached *cache_find(struct pg_conn *pc, const char *sql, int np,
+                                    const Oid *types, uint64_t h)
+{
+    if (!pc->cache)
+        return NULL;
+    for (size_t i = 0; i < PG_CACHE_MAX; i++) {
+        struct pg_cached *e = &pc->cache[i];
+        if (e->sql && e->hash == h && e->nparams == np &&
+            memcmp(e->types, types, (size_t)np * sizeof *types) == 0 && strcmp(e->sql, sql) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Drops e from the cache and from the server. */
+static void cache_drop(struct pg_conn *pc, struct pg_cached *e)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", e->name);
+    PQclear(PQexec(pc->pg, sql));
+    free(e->sql);
+    e->sql = NULL;
+    pc->ncached--;
+}
+
+/* A free slot of the cache, making one by dropping the least recently used
+ * statement; NULL when none can be had (out of memory, or a failed
+ * transaction, where DEALLOCATE would fail). */
+static struct pg_cached *cache_slot(struct pg_conn *pc)
+{
+    if (!pc->cache) {
+        pc->cache = mg_alloc_array(PG_CACHE_MAX, sizeof *pc->cache);
+        if (!pc->cache)
+            return NULL;
+    }
+    struct pg_cached *oldest = NULL;
+    for (size_t i = 0; i < PG_CACHE_MAX; i++) {
+        struct pg_cached *e = &pc->cache[i];
+        if (!e->sql)
+            return e;
+        if (!oldest || e->used < oldest->used)
+            oldest = e;
+    }
+    if (PQtransactionStatus(pc->pg) == PQTRANS_INERROR)
+        return NULL;
+    cache_drop(pc, oldest);
+    return oldest;
+}
+
+/* Whether res failed because a cached plan's result changed shape (a table
+ * altered by another connection since the statement was prepared). */
+static bool plan_changed(const PGresult *res)
+{
+    const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return st && strcmp(st, "0A000") == 0;
+}
+
+/*
+ * Runs sql ($N text) with its parameters: through the cache (see the top of
+ * this file), or unnamed with PQexecParams when the cache is off or has no
+ * room. *out receives a successful result; a failure is reported through
+ * pg_fail ("step"), as a run of PQexecParams would have been.
+ */
+static int exec_cached(struct pg_conn *pc, const char *sql, int np, const Oid *types,
+                       const char *const *values, const int *lengths, const int *formats,
+                       PGresult **out, mg_diag *d)
+{
+    *out = NULL;
+    for (int attempt = 0;; attempt++) {
+        struct pg_cached *e = NULL;
+        uint64_t h = 0;
+        if (pc->cache_on) {
+            h = cache_hash(sql, np, types);
+            e = cache_find(pc, sql, np, types, h);
+            if (!e && (e = cache_slot(pc)) != NULL) {
+                char *key = mg_alloc_array(strlen(sql) + 1, 1);
+                if (key) {
+                    memcpy(key, sql, strlen(sql) + 1);
+                    snprintf(e->name, sizeof e->name, "mg%" PRIu64, ++pc->made);
+                    PGresult *pr = PQprepare(pc->pg, e->name, sql, np, types);
+                    if (!pr || PQresultStatus(pr) != PGRES_COMMAND_OK) {
+                        free(key);
+                        return pg_fail(pc, pr, d, "step");
+                    }
+                    PQclear(pr);
+                    e->sql = key;
+                    e->hash = h;
+                    e->nparams = np;
+                    memcpy(e->types, types, (size_t)np * sizeof *types);
+                    pc->ncached++;
+                } else {
+                    e = NULL;
+                }
+            }
+        }
+        PGresult *res;
+        if (e) {
+            e->used = ++pc->clock;
+            res = PQexecPrepared(pc->pg, e->name, np, values, lengths, formats, 0);
+        } else {
+            res = PQexecParams(pc->pg, sql, np, types, values, lengths, formats, 0);
+        }
+        ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) {
+            *out = res;
+            return 0;
+        }
+        if (e && plan_changed(res) && PQtransactionStatus(pc->pg) != PQTRANS_INERROR) {
+            /* Outside a transaction nothing was undone: prepared anew. */
+            PQclear(res);
+            cache_drop(pc, e);
+            if (attempt == 0)
+                continue;
+            return mg_db_fail(&pc->base, MG_DB_REASON_SCHEMA, d,
+                              "step: a prepared statement's result changed shape twice");
+        }
+        if (e && plan_changed(res)) {
+            /* DEALLOCATE would fail in this failed transaction: forgotten
+             * here, its name is never used again and the server's copy
+             * goes with the connection. */
+            free(e->sql);
+            e->sql = NULL;
+            pc->ncached--;
+        }
+        return pg_fail(pc, res, d, "step");
+    }
+}
+
 /* Sends the statement with its binds and keeps the whole result. */
 static int pg_run_stmt(struct pg_stmt *ps, mg_diag *d)
 {
@@ -501,10 +703,11 @@ static int pg_run_stmt(struct pg_stmt *ps, mg_diag *d)
             break;
         }
     }
-    PGresult *res = PQexecParams(pc->pg, ps->sql, np, types, values, lengths, formats, 0);
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY)
-        return pg_fail(pc, res, d, "step");
+    PGresult *res = NULL;
+    int rc = exec_cached(pc, ps->sql, np, types, values, lengths, formats, &res, d);
+    if (rc != 0)
+        return rc;
+    ExecStatusType st = PQresultStatus(res);
 
     /* Rows changed, for INSERT/UPDATE/DELETE (also with RETURNING); empty
      * for other commands. */
