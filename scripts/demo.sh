@@ -164,6 +164,39 @@ BOOKINGS
     echo "Teleconsultation: the example network of the Aude (data/demo/booking) and $n_booked example bookings."
 fi
 # --- The shared telehealth equipment (issue 17): end ------------------------------------
+# --- Mobile services' rounds (issue 18): begin ----------------------------------------------
+# On a fresh demo only (the Département's organisation is $org): an example PMI service of
+# the Haute Vallée de l'Aude (children under 6), one vehicle based at Limoux working on
+# Tuesdays and Thursdays, stops at the chef-lieu of 13 communes; the example population by
+# age and school calendar (data/demo/rounds/README.md) imported when present; a plan
+# computed and published from this week's Monday. Plan in out/demo-tournees-plan.csv.
+if [ -n "${org:-}" ]; then
+    db=(--database out/maillage.sqlite)
+    pmi=$(build/maillage rounds service add "${db[@]}" --organisation "$org" --example \
+        --name "PMI itinérante de la Haute Vallée (exemple)" --public early_childhood \
+        --territory "communes:11008,11021,11028,11063,11091,11103,11129,11206,11303,11304,11310,11320,11344" \
+        --reach 20 --zone C --contact "Protection maternelle et infantile (exemple) : 04 68 00 00 00")
+    build/maillage rounds vehicle add "$pmi" "${db[@]}" --name "Camion PMI (exemple)" \
+        --base-name "Centre médico-social de Limoux (exemple)" --base-commune 11206 \
+        --base-point 43.0499,2.2396 --days mardi,jeudi --start 08:30 --end 17:00 \
+        --break 45 --break-window 12:00-13:30 --max-drive 240 >/dev/null
+    build/maillage rounds stops default "$pmi" "${db[@]}" "${demo[@]}" --quiet >/dev/null
+    if [ -f data/demo/rounds/population-age-exemple.csv ]; then
+        build/maillage rounds population import data/demo/rounds/population-age-exemple.csv \
+            "${db[@]}" "${demo[@]}" --quiet >/dev/null
+    fi
+    if [ -f data/demo/rounds/calendrier-scolaire-exemple.csv ]; then
+        build/maillage rounds holidays import data/demo/rounds/calendrier-scolaire-exemple.csv \
+            "${db[@]}" --quiet >/dev/null
+    fi
+    build/maillage rounds plan "$pmi" "${db[@]}" "${demo[@]}" --seconds 2 --quiet \
+        --label "Plan de démonstration (exemple)" >out/demo-tournees-plan.csv
+    plan=$(build/maillage rounds compare "$pmi" "${db[@]}" | awk -F';' 'NR == 2 { print $1 }')
+    monday=$(date -d "-$(( $(date +%u) - 1 )) days" +%F)
+    build/maillage rounds publish "$pmi" "$plan" --from "$monday" "${db[@]}" --quiet
+    echo "Rounds: an example PMI service of the Haute Vallée planned and published (out/demo-tournees-plan.csv)."
+fi
+# --- Mobile services' rounds (issue 18): end ------------------------------------------------
 echo "Accounts of the demonstration (out/demo-comptes.txt): log in at /connexion."
 echo "The manager creates scenarios; the administrator is asked to enrol a second"
 echo "factor (an authenticator app) at the first log-in. Mail stays queued: no relay."

@@ -24,7 +24,7 @@
 #include "aude_fixture.h"
 #include "testutil.h"
 
-/* Five communes of the Aude: Carcassonne, Limoux, Quillan, Axat, Chalabre. */
+/* Five communes of the Aude: Carcassonne, Limoux, Quillan, Axat, Castelnaudary. */
 static const char *const codes[] = {"11069", "11206", "11304", "11021", "11076"};
 #define NC 5
 
