@@ -180,7 +180,7 @@ static int64_t best_insert(hctx *c, const hroute *r, const uint32_t *st, size_t 
     for (size_t k = 0; k <= n; k++) {
         size_t a = k ? st[k - 1] : base, b = k < n ? st[k] : base;
         drive += p->travel[a * nn + b];
-        dur += p->travel[a * nn + b] + (k < n ? p->service[b] : 0);
+        dur += (int64_t)p->travel[a * nn + b] + (k < n ? p->service[b] : 0);
     }
     int64_t brk = v->break_minutes > 0 ? v->break_minutes : 0;
     int64_t limit = v->max_drive > 0 ? v->max_drive : INT64_MAX;
@@ -483,20 +483,24 @@ static bool inter_exchange(hctx *c, hstate *h)
                     uint32_t sa = ra->st[i], sb = rb->st[j];
                     if (sa == sb || has_stop(ra->st, ra->n, sb) || has_stop(rb->st, rb->n, sa))
                         continue;
-                    int64_t na, nb;
-                    memcpy(c->tmp2, ra->st, ra->n * sizeof *ra->st);
-                    c->tmp2[i] = sb;
-                    if (!eval_seq(c, ra, c->tmp2, ra->n, &na) ||
-                        na - ra->cost >= rb->cost) /* no gain possible */
+                    uint32_t sha[MG_ROUNDS_MAX_VISITS], shb[MG_ROUNDS_MAX_VISITS];
+                    memcpy(sha, ra->st, i * sizeof *ra->st);
+                    memcpy(sha + i, ra->st + i + 1, (ra->n - i - 1) * sizeof *ra->st);
+                    size_t pa = 0, pb = 0;
+                    int64_t na = best_insert(c, ra, sha, ra->n - 1, sb, &pa);
+                    if (na == NO_FIT || na - ra->cost >= rb->cost)
                         continue;
-                    memcpy(c->tmp, rb->st, rb->n * sizeof *rb->st);
-                    c->tmp[j] = sa;
-                    /* c->tmp is free here: only best_insert writes it. */
-                    if (!eval_seq(c, rb, c->tmp, rb->n, &nb) ||
-                        na + nb >= ra->cost + rb->cost)
+                    memcpy(shb, rb->st, j * sizeof *rb->st);
+                    memcpy(shb + j, rb->st + j + 1, (rb->n - j - 1) * sizeof *rb->st);
+                    int64_t nb = best_insert(c, rb, shb, rb->n - 1, sa, &pb);
+                    if (nb == NO_FIT || na + nb >= ra->cost + rb->cost)
                         continue;
-                    ra->st[i] = sb;
-                    rb->st[j] = sa;
+                    memcpy(ra->st, sha, pa * sizeof *ra->st);
+                    ra->st[pa] = sb;
+                    memcpy(ra->st + pa + 1, sha + pa, (ra->n - 1 - pa) * sizeof *ra->st);
+                    memcpy(rb->st, shb, pb * sizeof *rb->st);
+                    rb->st[pb] = sa;
+                    memcpy(rb->st + pb + 1, shb + pb, (rb->n - 1 - pb) * sizeof *rb->st);
                     touch(c, ra, na);
                     touch(c, rb, nb);
                     any = true;
