@@ -535,6 +535,41 @@ static void site_form(mg_buf *b, web_ctx *ctx, const network *n, const structure
     mg_buf_puts(b, "</section>\n");
 }
 
+/* The settings of a registered site, filled with what is stored (or, refused,
+ * with what was typed): what it asks, the phone shared, in service. The
+ * hidden "reglages" tells site_post that every setting was shown. */
+static void site_settings_form(mg_buf *b, web_ctx *ctx, const network *n,
+                               const mg_booking_site *s, const form_state *fs)
+{
+    char F[40], id[24], action[96];
+    snprintf(F, sizeof F, "site-%lld", (long long)s->site_id);
+    snprintf(id, sizeof id, "%lld", (long long)s->site_id);
+    snprintf(action, sizeof action, "%s/sites", n->path);
+    error_summary(b, F, fs);
+    form_open(b, ctx, action);
+    mg_html_hidden(b, "site_id", id);
+    mg_html_hidden(b, "reglages", "1");
+    const char *ask = typed_or(fs, "ask", s->ask == MG_BOOKING_ASK_NAME ? "name" : "initials");
+    const char *err = error_of(fs, "ask");
+    label_open(b, F, "ask", "Ce que le site demande à la personne", false);
+    mg_buf_puts(b, "<select id=\"");
+    put_id(b, F, "ask");
+    mg_buf_puts(b, "\" name=\"ask\"");
+    described_by(b, F, "ask", NULL, err);
+    mg_buf_puts(b, ">");
+    mg_html_option(b, "initials", "Ses initiales", strcmp(ask, "name") != 0);
+    mg_html_option(b, "name", "Son nom", strcmp(ask, "name") == 0);
+    mg_buf_puts(b, "</select>");
+    field_note(b, F, "ask", NULL, err);
+    mg_buf_puts(b, "</div>\n");
+    check_field(b, F, "share_phone",
+                "Les téléconsultants voient le numéro de téléphone de la personne",
+                checked_or(fs, "share_phone", s->share_phone));
+    check_field(b, F, "active", "En service (ses créneaux sont proposés)",
+                checked_or(fs, "active", s->active));
+    form_close(b, "Enregistrer les réglages");
+}
+
 /* --- The device form -------------------------------------------------------------------------- */
 
 static void device_form(mg_buf *b, web_ctx *ctx, const network *n, const network_data *v,
@@ -624,6 +659,112 @@ static void device_form(mg_buf *b, web_ctx *ctx, const network *n, const network
 
 /* --- The teleconsultant form ------------------------------------------------------------------ */
 
+/*
+ * The sites a teleconsultant serves are checkboxes, one form parameter
+ * each, and the HTTP layer takes MG_HTTP_MAX_PARAMS (64) parameters a
+ * request, repeated names included. So a form shows the network's sites in
+ * runs of SITES_PER_FORM by id (its hidden "sites_de" and "sites_a" bound
+ * the run): tc_write changes the sites of that run only and keeps the
+ * others. The teleconsultant's form holds the first run; each further run
+ * has a form of its own ("sites_seuls": the sites only). A request without
+ * the bounds covers every site (the form of a network of SITES_PER_FORM
+ * sites or fewer says them anyway).
+ */
+enum { SITES_PER_FORM = 40 };
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The bounds of run `run` of the network's sites (false past the last). */
+static bool site_run(const network_data *v, size_t run, int64_t *de, int64_t *a)
+{
+    size_t lo = run * SITES_PER_FORM;
+    if (lo >= v->nsites)
+        return false;
+    int64_t *ids = malloc(v->nsites * sizeof *ids);
+    if (!ids)
+        return false;
+    for (size_t k = 0; k < v->nsites; k++)
+        ids[k] = v->sites[k].site_id;
+    qsort(ids, v->nsites, sizeof *ids, cmp_id);
+    size_t hi = lo + SITES_PER_FORM < v->nsites ? lo + SITES_PER_FORM : v->nsites;
+    *de = ids[lo];
+    *a = ids[hi - 1];
+    free(ids);
+    return true;
+}
+
+/* The typed state of a refused form when it was the form of run `de` (a
+ * refused teleconsultant form, a refused run: the others show what is
+ * stored). */
+static const form_state *run_state(const form_state *fs, int64_t de)
+{
+    if (!fs || !fs->typed)
+        return fs;
+    int64_t typed = 0;
+    const char *s = mg_http_form(fs->typed, "sites_de");
+    if (s && mg_parse_id(s, INT64_MAX, &typed, NULL) == 0 && typed == de)
+        return fs;
+    return NULL;
+}
+
+/* The checkboxes of run `run` of the sites, with its bounds. */
+static void sites_group(mg_buf *b, const char *F, const network_data *v, size_t run,
+                        const mg_booking_teleconsultant *t, const form_state *fs)
+{
+    int64_t de = 0, a = 0;
+    if (!site_run(v, run, &de, &a)) {
+        group_open(b, F, "sites", "Sites servis", "Aucun site inscrit.", error_of(fs, "sites"));
+        mg_buf_puts(b, "</fieldset>\n");
+        return;
+    }
+    fs = run_state(fs, de);
+    char num[24], legend[96];
+    snprintf(num, sizeof num, "%lld", (long long)de);
+    mg_html_hidden(b, "sites_de", num);
+    snprintf(num, sizeof num, "%lld", (long long)a);
+    mg_html_hidden(b, "sites_a", num);
+    size_t lo = run * SITES_PER_FORM, hi = lo + SITES_PER_FORM;
+    if (v->nsites <= SITES_PER_FORM)
+        snprintf(legend, sizeof legend, "Sites servis");
+    else
+        snprintf(legend, sizeof legend, "Sites servis (%zu à %zu sur %zu)", lo + 1,
+                 hi < v->nsites ? hi : v->nsites, v->nsites);
+    group_open(b, F, "sites", legend, NULL, error_of(fs, "sites"));
+    for (size_t k = 0; k < v->nsites; k++) {
+        int64_t id = v->sites[k].site_id;
+        if (id < de || id > a)
+            continue;
+        char name[48];
+        snprintf(name, sizeof name, "site_%lld", (long long)id);
+        bool has = false;
+        for (size_t j = 0; t && j < t->nsites; j++)
+            has = has || t->site_ids[j] == id;
+        check_field(b, F, name, v->sites[k].name, checked_or(fs, name, has));
+    }
+    mg_buf_puts(b, "</fieldset>\n");
+}
+
+/* The forms of the runs of sites after the first, for teleconsultant t. */
+static void tc_site_forms(mg_buf *b, web_ctx *ctx, const network *n, const network_data *v,
+                          const mg_booking_teleconsultant *t, const form_state *fs)
+{
+    int64_t de = 0, a = 0;
+    for (size_t run = 1; site_run(v, run, &de, &a); run++) {
+        char F[48], action[128];
+        snprintf(F, sizeof F, "tc-%lld-sites-%zu", (long long)t->id, run + 1);
+        snprintf(action, sizeof action, "%s/teleconsultants/%lld", n->path, (long long)t->id);
+        error_summary(b, F, run_state(fs, de));
+        form_open(b, ctx, action);
+        mg_html_hidden(b, "sites_seuls", "1");
+        sites_group(b, F, v, run, t, fs);
+        form_close(b, "Enregistrer ces sites");
+    }
+}
+
 static void tc_form(mg_buf *b, web_ctx *ctx, const network *n, const network_data *v,
                     const mg_booking_teleconsultant *t, const mg_auth_org *orgs, size_t norgs,
                     const form_state *fs)
@@ -636,6 +777,8 @@ static void tc_form(mg_buf *b, web_ctx *ctx, const network *n, const network_dat
         snprintf(F, sizeof F, "tc");
         snprintf(action, sizeof action, "%s/teleconsultants", n->path);
     }
+    if (fs && fs->typed && mg_http_form(fs->typed, "sites_seuls"))
+        fs = NULL; /* a form of other sites was refused, not this one */
     error_summary(b, F, fs);
     form_open(b, ctx, action);
     const char *err;
@@ -696,17 +839,10 @@ static void tc_form(mg_buf *b, web_ctx *ctx, const network *n, const network_dat
     }
     mg_buf_puts(b, "</fieldset>\n");
 
-    group_open(b, F, "sites", "Sites servis", v->nsites ? NULL : "Aucun site inscrit.",
-               error_of(fs, "sites"));
-    for (size_t k = 0; k < v->nsites; k++) {
-        char name[48];
-        snprintf(name, sizeof name, "site_%lld", (long long)v->sites[k].site_id);
-        bool has = false;
-        for (size_t j = 0; t && j < t->nsites; j++)
-            has = has || t->site_ids[j] == v->sites[k].site_id;
-        check_field(b, F, name, v->sites[k].name, checked_or(fs, name, has));
-    }
-    mg_buf_puts(b, "</fieldset>\n");
+    sites_group(b, F, v, 0, t, fs);
+    if (!t && v->nsites > SITES_PER_FORM)
+        mg_buf_puts(b, "<p class=\"note\">Les sites suivants se cochent une fois le "
+                       "téléconsultant inscrit, sous « Modifier ».</p>\n");
     if (t)
         check_field(b, F, "active", "En activité", checked_or(fs, "active", t->active));
     form_close(b, t ? "Enregistrer le téléconsultant" : "Inscrire le téléconsultant");
@@ -911,6 +1047,20 @@ static int network_page_draw(web_ctx *ctx, const network *n, const page_refusal 
             }
             mg_buf_puts(b, "</section>\n");
         }
+        if (v.nsites) {
+            mg_buf_puts(b, "<section aria-labelledby=\"modifier-sites\"><h3 "
+                           "id=\"modifier-sites\">Modifier un site</h3>\n");
+            for (size_t k = 0; k < v.nsites; k++) {
+                const form_state *fs = state_for(refusal, "site", v.sites[k].site_id);
+                mg_buf_printf(b, "<details id=\"reglages-%lld\"", (long long)v.sites[k].site_id);
+                mg_buf_puts(b, fs ? " open><summary>" : "><summary>");
+                mg_html_text(b, v.sites[k].name);
+                mg_buf_puts(b, "</summary>\n");
+                site_settings_form(b, ctx, n, &v.sites[k], fs);
+                mg_buf_puts(b, "</details>\n");
+            }
+            mg_buf_puts(b, "</section>\n");
+        }
     }
     mg_buf_puts(b, "</section>\n");
     tcs_section(b, &v);
@@ -925,6 +1075,7 @@ static int network_page_draw(web_ctx *ctx, const network *n, const page_refusal 
             mg_html_text(b, v.tcs[k].label);
             mg_buf_puts(b, "</summary>\n");
             tc_form(b, ctx, n, &v, &v.tcs[k], orgs, norgs, fs);
+            tc_site_forms(b, ctx, n, &v, &v.tcs[k], fs);
             mg_buf_puts(b, "</details>\n");
         }
     }
@@ -995,6 +1146,7 @@ static int site_post(web_ctx *ctx)
     mg_booking_errors errs = {0};
     mg_diag d = {{0}};
     int64_t site = form_id(ctx->req, "site_id");
+    bool settings = mg_http_form(ctx->req, "reglages") != NULL; /* the settings form */
     int rc;
     mg_booking_site existing;
     memset(&existing, 0, sizeof existing);
@@ -1008,16 +1160,31 @@ static int site_post(web_ctx *ctx)
         mg_booking_errors_add(&errs, "site_id", "« Structure » : cette structure est déjà un "
                                                 "site d'un autre réseau.");
         rc = mg_booking_refuse(&errs, &d);
-    } else {
-        mg_booking_site_input in = {.site_id = site, .owner_id = n.org.id,
-                                    .ask = mg_http_form(ctx->req, "ask"),
-                                    .share_phone = form_flag(ctx->req, "share_phone"),
-                                    .active = true};
+    } else if (rc == 0 && !settings) {
+        /* The registration form does not show a site's settings: saving it
+         * would overwrite them with its defaults. */
+        mg_booking_errors_add(&errs, "site_id", "« Structure » : cette structure est déjà un "
+                                                "site de ce réseau ; changez ses réglages sous "
+                                                "« Modifier un site ».");
+        rc = mg_booking_refuse(&errs, &d);
+    } else if (rc == 0 || rc == MG_ENOTFOUND) {
+        /* A new site: what the form says, in service. A registered one: its
+         * settings form shows them all, filled with the stored values; one
+         * it does not send keeps its value, and whether it is an example
+         * never changes here. */
+        bool known = rc == 0;
+        const char *ask = mg_http_form(ctx->req, "ask");
+        mg_booking_site_input in = {
+            .site_id = site, .owner_id = n.org.id,
+            .ask = ask ? ask : known && existing.ask == MG_BOOKING_ASK_NAME ? "name" : NULL,
+            .share_phone = form_flag(ctx->req, "share_phone"),
+            .active = known && settings ? form_flag(ctx->req, "active") : true,
+            .is_example = known && existing.is_example};
         d = (mg_diag){{0}};
         rc = mg_booking_site_put(ctx->app->db, ctx->actor->account_id, &in, &errs, &d);
     }
     mg_booking_site_clear(&existing);
-    return after_write(ctx, &n, rc, &d, "site", 0, &errs, "sites");
+    return after_write(ctx, &n, rc, &d, "site", settings ? site : 0, &errs, "sites");
 }
 
 /* The instruments ticked, comma-separated, into out. */
@@ -1121,6 +1288,12 @@ static int device_update_post(web_ctx *ctx)
     return device_write(ctx, true);
 }
 
+static int tc_write_with(web_ctx *ctx, const network *np, const mg_booking_teleconsultant *t,
+                         int64_t id);
+static int tc_sites_write(web_ctx *ctx, const network *np, const mg_booking_teleconsultant *t,
+                          int64_t id, mg_booking_teleconsultant_input *inp, int64_t de, int64_t a,
+                          mg_booking_errors *errsp);
+
 static int tc_write(web_ctx *ctx, bool update)
 {
     network n;
@@ -1128,21 +1301,52 @@ static int tc_write(web_ctx *ctx, bool update)
         return MG_OK;
     mg_diag d = {{0}};
     int64_t id = 0;
+    mg_booking_teleconsultant t; /* the stored one, on update */
+    memset(&t, 0, sizeof t);
     if (update) {
-        mg_booking_teleconsultant t;
-        memset(&t, 0, sizeof t);
         int rc = mg_parse_id(mg_http_path_param(ctx->req, "id"), INT64_MAX, &id, NULL) != 0
                      ? MG_ENOTFOUND
                      : mg_booking_teleconsultant_get(ctx->app->db, id, &t, &d);
         if (rc == 0 && t.owner_id != n.org.id)
             rc = MG_ENOTFOUND;
-        mg_booking_teleconsultant_clear(&t);
         if (rc) {
+            mg_booking_teleconsultant_clear(&t);
             web_storage_error(ctx->req, ctx->res, rc, &d, TC_NOT_FOUND, READ_FAILED);
             return MG_OK;
         }
     }
+    int rc = tc_write_with(ctx, &n, update ? &t : NULL, id);
+    mg_booking_teleconsultant_clear(&t);
+    return rc;
+}
+
+/* tc_write once the teleconsultant (t, NULL on add) is known. */
+static int tc_write_with(web_ctx *ctx, const network *np, const mg_booking_teleconsultant *t,
+                         int64_t id)
+{
+    const network n = *np;
+    bool update = t != NULL;
+    /* The run of sites the form shows (every site without bounds), and
+     * whether it shows only them (the other fields kept). */
+    int64_t de = 0, a = INT64_MAX;
+    const char *sde = mg_http_form(ctx->req, "sites_de"), *sa = mg_http_form(ctx->req, "sites_a");
+    bool bad_run = false;
+    if (sde || sa)
+        bad_run = !sde || !sa || mg_parse_id(sde, INT64_MAX, &de, NULL) != 0 ||
+                  mg_parse_id(sa, INT64_MAX, &a, NULL) != 0;
+    bool only_sites = update && form_flag(ctx->req, "sites_seuls");
     mg_booking_errors errs = {0};
+    if (bad_run)
+        mg_booking_errors_add(&errs, "sites", "« Sites servis » : les bornes de la liste sont "
+                                              "illisibles ; rechargez la page.");
+    if (only_sites) {
+        mg_booking_teleconsultant_input keep = {.label = t->label,
+                                                .availability = t->availability,
+                                                .nkinds = t->nkinds,
+                                                .active = t->active};
+        memcpy(keep.kinds, t->kinds, sizeof keep.kinds);
+        return tc_sites_write(ctx, &n, t, id, &keep, de, a, &errs);
+    }
     mg_booking_teleconsultant_input in = {
         .organisation_id = update ? 0 : form_id(ctx->req, "organisation_id"),
         .owner_id = n.org.id,
@@ -1165,7 +1369,20 @@ static int tc_write(web_ctx *ctx, bool update)
                              MG_BOOKING_DURATION_MAX_MIN, &errs);
         in.kinds[in.nkinds++] = (mg_booking_tc_kind){(mg_booking_kind)k, dur};
     }
-    /* The sites ticked among the network's. */
+    return tc_sites_write(ctx, &n, t, id, &in, de, a, &errs);
+}
+
+/* Writes `in` with its sites: those of the network with an id in [de, a]
+ * when ticked, the others as t serves them (none on add). */
+static int tc_sites_write(web_ctx *ctx, const network *np, const mg_booking_teleconsultant *t,
+                          int64_t id, mg_booking_teleconsultant_input *inp, int64_t de, int64_t a,
+                          mg_booking_errors *errsp)
+{
+    const network n = *np;
+    bool update = t != NULL;
+    mg_booking_teleconsultant_input in = *inp;
+    mg_booking_errors errs = *errsp;
+    mg_diag d = {{0}};
     mg_booking_site *sites = NULL;
     size_t nsites = 0;
     int rc = mg_booking_site_list(ctx->app->db, n.org.id, false, &sites, &nsites, &d);
@@ -1176,10 +1393,19 @@ static int tc_write(web_ctx *ctx, bool update)
     int64_t *ids = malloc((nsites ? nsites : 1) * sizeof *ids);
     size_t nids = 0;
     for (size_t k = 0; ids && k < nsites; k++) {
-        char name[48];
-        snprintf(name, sizeof name, "site_%lld", (long long)sites[k].site_id);
-        if (form_flag(ctx->req, name))
-            ids[nids++] = sites[k].site_id;
+        int64_t sid = sites[k].site_id;
+        bool served;
+        if (sid >= de && sid <= a) {
+            char name[48];
+            snprintf(name, sizeof name, "site_%lld", (long long)sid);
+            served = form_flag(ctx->req, name);
+        } else {
+            served = false;
+            for (size_t j = 0; t && j < t->nsites; j++)
+                served = served || t->site_ids[j] == sid;
+        }
+        if (served)
+            ids[nids++] = sid;
     }
     mg_booking_sites_free(sites, nsites);
     if (!ids)

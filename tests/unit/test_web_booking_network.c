@@ -361,6 +361,105 @@ static int64_t device_named(const char *name, mg_booking_device *out)
 
 /* --- A manager sets the network up ----------------------------------------------------------- */
 
+/* The attributes of the <input>/<select> whose id is `id` (up to its '>'),
+ * and the <option> of a select that is selected; in static storage. */
+static const char *tag_of(const char *page, const char *id)
+{
+    static char out[512];
+    char needle[96];
+    snprintf(needle, sizeof needle, "id=\"%s\"", id);
+    const char *p = strstr(page, needle);
+    if (!p)
+        fail_msg("no element %s", id);
+    const char *e = strchr(p, '>');
+    assert_non_null(e);
+    size_t n = (size_t)(e - p) < sizeof out - 1 ? (size_t)(e - p) : sizeof out - 1;
+    memcpy(out, p, n);
+    out[n] = 0;
+    return out;
+}
+
+/* The owner's settings form of a registered site shows what is stored and
+ * a save keeps what it does not change; the registration form, which
+ * shows no site's settings, refuses a registered site (nothing changed). */
+static void site_settings_kept(const char *post, const char *page)
+{
+    int64_t site = sid[S_TOWN_HALL];
+    char id[64], body[512];
+    mg_http_response r = as(&manager, "GET", page, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Modifier un site");
+    snprintf(id, sizeof id, "site-%lld-share_phone", (long long)site);
+    assert_non_null(strstr(tag_of(text(&r), id), " checked"));
+    snprintf(id, sizeof id, "site-%lld-active", (long long)site);
+    assert_non_null(strstr(tag_of(text(&r), id), " checked"));
+    snprintf(id, sizeof id, "site-%lld-ask", (long long)site);
+    const char *sel = strstr(text(&r), tag_of(text(&r), id));
+    assert_non_null(sel);
+    const char *close = strstr(sel, "</select>");
+    const char *name_opt = strstr(sel, "value=\"name\" selected");
+    assert_true(name_opt && name_opt < close);
+    mg_http_response_free(&r);
+
+    /* The registration form again for the same structure, its box
+     * unticked: refused, share_phone still on. */
+    char *before = dump();
+    body[0] = '\0';
+    form_id(body, sizeof body, "site_id", site);
+    form_add(body, sizeof body, "ask", "initials");
+    r = as(&manager, "POST", post, body);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "Modifier un site");
+    mg_http_response_free(&r);
+    char *after = dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+
+    /* The settings form as a browser sends it, ask changed only: the
+     * phone stays shared, the site in service. */
+    body[0] = '\0';
+    form_id(body, sizeof body, "site_id", site);
+    form_add(body, sizeof body, "reglages", "1");
+    form_add(body, sizeof body, "ask", "initials");
+    form_add(body, sizeof body, "share_phone", "1");
+    form_add(body, sizeof body, "active", "1");
+    expect(&manager, "POST", post, body, 303);
+    mg_booking_site s;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_booking_site_get(app->db, site, &s, &d), 0);
+    assert_int_equal(s.ask, MG_BOOKING_ASK_INITIALS);
+    assert_true(s.share_phone);
+    assert_true(s.active);
+    mg_booking_site_clear(&s);
+    /* Unticking is heard: the phone no longer shared, out of service; then
+     * back, with ask "name" as it was. */
+    body[0] = '\0';
+    form_id(body, sizeof body, "site_id", site);
+    form_add(body, sizeof body, "reglages", "1");
+    form_add(body, sizeof body, "ask", "initials");
+    expect(&manager, "POST", post, body, 303);
+    assert_int_equal(mg_booking_site_get(app->db, site, &s, &d), 0);
+    assert_false(s.share_phone);
+    assert_false(s.active);
+    mg_booking_site_clear(&s);
+    r = as(&manager, "GET", page, NULL);
+    snprintf(id, sizeof id, "site-%lld-share_phone", (long long)site);
+    assert_null(strstr(tag_of(text(&r), id), " checked"));
+    mg_http_response_free(&r);
+    body[0] = '\0';
+    form_id(body, sizeof body, "site_id", site);
+    form_add(body, sizeof body, "reglages", "1");
+    form_add(body, sizeof body, "ask", "name");
+    form_add(body, sizeof body, "share_phone", "1");
+    form_add(body, sizeof body, "active", "1");
+    expect(&manager, "POST", post, body, 303);
+    assert_int_equal(mg_booking_site_get(app->db, site, &s, &d), 0);
+    assert_int_equal(s.ask, MG_BOOKING_ASK_NAME);
+    assert_true(s.share_phone && s.active);
+    mg_booking_site_clear(&s);
+}
+
 static void test_manager_registers(void **state)
 {
     (void)state;
@@ -390,6 +489,7 @@ static void test_manager_registers(void **state)
     assert_int_equal(s.ask, MG_BOOKING_ASK_NAME);
     assert_true(s.share_phone);
     mg_booking_site_clear(&s);
+    site_settings_kept(post, path);
 
     /* A device with two instruments, assisted, its own hours. */
     size_t ni = 0;
@@ -866,6 +966,248 @@ static void test_rights(void **state)
     expect(&stranger, "POST", post, "kind=cabin&name=x", 404);
 }
 
+/* --- A network of many sites: the teleconsultant's sites over several forms ------------------ */
+
+/* Attribute `name` of the tag starting at tag (up to its '>') into out, the
+ * five entities the pages write decoded; false when absent. */
+static bool attr_of(const char *tag, const char *name, char *out, size_t cap)
+{
+    const char *end = strchr(tag, '>');
+    char needle[48];
+    snprintf(needle, sizeof needle, " %s=\"", name);
+    const char *p = strstr(tag, needle);
+    if (!p || (end && p > end))
+        return false;
+    p += strlen(needle);
+    size_t n = 0;
+    while (*p && *p != '"' && n + 1 < cap) {
+        static const char *const ent[][2] = {
+            {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+        bool done = false;
+        for (size_t e = 0; e < 5 && !done; e++)
+            if (strncmp(p, ent[e][0], strlen(ent[e][0])) == 0) {
+                out[n++] = ent[e][1][0];
+                p += strlen(ent[e][0]);
+                done = true;
+            }
+        if (!done)
+            out[n++] = *p++;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* The site_* checkboxes of a form as sent: as the page shows them, all
+ * ticked, none ticked. */
+enum sites_sent { SITES_AS_SHOWN, SITES_ALL, SITES_NONE };
+
+/* What a browser sends for the form [form, end) of a page: its hidden and
+ * text inputs, each select's selected option, and its checked checkboxes
+ * (the site_* ones as `sites` says). Returns the number of pairs. */
+static size_t submit_body(const char *form, const char *end, enum sites_sent sites, char *body,
+                          size_t cap)
+{
+    size_t pairs = 0;
+    body[0] = '\0';
+    char type[32], name[128], value[2048];
+    for (const char *p = form; (p = strstr(p, "<input ")) && p < end; p++) {
+        if (!attr_of(p, "type", type, sizeof type) || !attr_of(p, "name", name, sizeof name))
+            continue;
+        if (!attr_of(p, "value", value, sizeof value))
+            value[0] = '\0';
+        const char *close = strchr(p, '>');
+        bool checked = close && strstr(p, " checked") && strstr(p, " checked") < close;
+        if (strcmp(type, "checkbox") == 0) {
+            bool site = strncmp(name, "site_", 5) == 0;
+            if (site && sites != SITES_AS_SHOWN ? sites == SITES_NONE : !checked)
+                continue;
+        }
+        form_add(body, cap, name, value);
+        pairs++;
+    }
+    for (const char *p = form; (p = strstr(p, "<select ")) && p < end; p++) {
+        if (!attr_of(p, "name", name, sizeof name))
+            continue;
+        const char *stop = strstr(p, "</select>");
+        const char *sel = strstr(p, " selected");
+        if (!sel || sel > stop)
+            continue;
+        const char *opt = sel;
+        while (opt > p && strncmp(opt, "<option", 7) != 0)
+            opt--;
+        if (attr_of(opt, "value", value, sizeof value)) {
+            form_add(body, cap, name, value);
+            pairs++;
+        }
+    }
+    return pairs;
+}
+
+/* The forms of a page whose action is `action`: their starts and ends. */
+static size_t forms_to(const char *page, const char *action, const char **starts,
+                       const char **ends, size_t max)
+{
+    char needle[160];
+    snprintf(needle, sizeof needle, "action=\"%s\"", action);
+    size_t n = 0;
+    for (const char *p = page; (p = strstr(p, "<form ")) && n < max; p++) {
+        const char *close = strchr(p, '>');
+        const char *a = strstr(p, needle);
+        if (!a || a > close)
+            continue;
+        starts[n] = p;
+        ends[n] = strstr(p, "</form>");
+        assert_non_null(ends[n]);
+        n++;
+    }
+    return n;
+}
+
+static size_t served_count(int64_t tc)
+{
+    mg_booking_teleconsultant t;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_booking_teleconsultant_get(app->db, tc, &t, &d), 0);
+    size_t n = t.nsites;
+    mg_booking_teleconsultant_clear(&t);
+    return n;
+}
+
+static bool serves(int64_t tc, int64_t site)
+{
+    mg_booking_teleconsultant t;
+    mg_diag d = {{0}};
+    assert_int_equal(mg_booking_teleconsultant_get(app->db, tc, &t, &d), 0);
+    bool yes = false;
+    for (size_t k = 0; k < t.nsites; k++)
+        yes = yes || t.site_ids[k] == site;
+    mg_booking_teleconsultant_clear(&t);
+    return yes;
+}
+
+enum { MANY_SITES = 120 };
+
+/* A network of 120 sites: its manager makes a teleconsultant serve them
+ * all through the page's forms as a browser submits them (each within the
+ * HTTP layer's 64 parameters), and a form of one run of sites changes
+ * those only. */
+static void test_many_sites(void **state)
+{
+    (void)state;
+    mg_diag d = {{0}};
+    char name[128];
+    snprintf(name, sizeof name, "Département aux nombreux sites %ld (exemple)", (long)time(NULL));
+    mg_auth_org_input oin = {.name = name, .kind = "departement"};
+    int64_t owner = 0;
+    assert_int_equal(mg_auth_org_add(app->db, 0, &oin, true, false, &owner, NULL, &d), 0);
+    who boss;
+    memset(&boss, 0, sizeof boss);
+    log_in(&boss, owner, MG_ROLE_MANAGER, "nombreux");
+    static int64_t site[MANY_SITES];
+    for (int k = 0; k < MANY_SITES; k++) {
+        mg_dir_set set;
+        mg_dir_set_init(&set);
+        mg_dir_structure *s = mg_dir_add_structure(&set);
+        assert_non_null(s);
+        snprintf(name, sizeof name, "Mairie n° %03d (exemple)", k + 1);
+        s->name = name;
+        s->category = MG_DIR_TOWN_HALL;
+        s->opening_hours = "Mo-Fr 09:00-12:00";
+        assert_int_equal(mg_dir_save(app->db, 0, &set, &site[k], NULL, &d), 0);
+        mg_dir_set_free(&set);
+        mg_booking_site_input in = {.site_id = site[k], .owner_id = owner, .ask = "initials",
+                                    .active = true, .is_example = true};
+        mg_booking_errors errs = {0};
+        assert_int_equal(mg_booking_site_put(app->db, 0, &in, &errs, &d), 0);
+    }
+    mg_booking_teleconsultant_input tin = {.organisation_id = tc_org, .owner_id = owner,
+                                           .label = "Médecin de nombreux sites (exemple)",
+                                           .availability = "Mo-Fr 09:00-12:00",
+                                           .kinds = {{MG_BOOKING_GP, 20}}, .nkinds = 1,
+                                           .active = true};
+    int64_t tc = 0;
+    mg_booking_errors errs = {0};
+    assert_int_equal(mg_booking_teleconsultant_add(app->db, 0, &tin, &tc, &errs, &d), 0);
+    assert_int_equal(served_count(tc), 0);
+
+    char page[96], action[160];
+    snprintf(page, sizeof page, "/equipements/reseau/%lld", (long long)owner);
+    snprintf(action, sizeof action, "/equipements/reseau/%lld/teleconsultants/%lld",
+             (long long)owner, (long long)tc);
+    static char body[65536];
+    const char *starts[16], *ends[16];
+    /* Every form of the teleconsultant, every site ticked, as sent. */
+    mg_http_response r = as(&boss, "GET", page, NULL);
+    assert_int_equal(r.status, 200);
+    size_t nforms = forms_to(text(&r), action, starts, ends, 16);
+    size_t boxes = 0;
+    for (size_t f = 0; f < nforms; f++)
+        for (const char *p = starts[f]; (p = strstr(p, "name=\"site_")) && p < ends[f]; p++)
+            boxes++;
+    assert_int_equal(boxes, MANY_SITES); /* each site once, in one of the forms */
+    /* (several forms: the pairs of each are checked below) */
+    char **bodies = calloc(nforms, sizeof *bodies);
+    assert_non_null(bodies);
+    for (size_t f = 0; f < nforms; f++) {
+        size_t pairs = submit_body(starts[f], ends[f], SITES_ALL, body, sizeof body);
+        assert_true(pairs < 64);
+        bodies[f] = strdup(body);
+        assert_non_null(bodies[f]);
+    }
+    mg_http_response_free(&r);
+    for (size_t f = 0; f < nforms; f++) {
+        r = as(&boss, "POST", action, bodies[f]);
+        if (r.status != 303)
+            fail_msg("form %zu: %d %.400s", f, r.status, text(&r));
+        mg_http_response_free(&r);
+        free(bodies[f]);
+    }
+    free(bodies);
+    assert_int_equal(served_count(tc), MANY_SITES);
+    mg_booking_teleconsultant t;
+    assert_int_equal(mg_booking_teleconsultant_get(app->db, tc, &t, &d), 0);
+    assert_string_equal(t.label, "Médecin de nombreux sites (exemple)");
+    assert_string_equal(t.availability, "Mo-Fr 09:00-12:00");
+    assert_true(t.active);
+    assert_int_equal(t.nkinds, 1);
+    mg_booking_teleconsultant_clear(&t);
+
+    /* The page shows them all ticked; the second form sent with none
+     * ticked removes its sites only. */
+    r = as(&boss, "GET", page, NULL);
+    nforms = forms_to(text(&r), action, starts, ends, 16);
+    size_t ticked = 0;
+    for (size_t f = 0; f < nforms; f++)
+        for (const char *p = starts[f]; (p = strstr(p, "name=\"site_")) && p < ends[f]; p++) {
+            const char *close = strchr(p, '>');
+            const char *c = strstr(p, " checked");
+            ticked += c && c < close;
+        }
+    assert_int_equal(ticked, MANY_SITES);
+    size_t in_second = 0;
+    for (const char *p = starts[1]; (p = strstr(p, "name=\"site_")) && p < ends[1]; p++)
+        in_second++;
+    assert_true(in_second > 0);
+    int64_t one_of_second = 0;
+    const char *p2 = strstr(starts[1], "name=\"site_");
+    for (p2 += strlen("name=\"site_"); *p2 >= '0' && *p2 <= '9'; p2++)
+        one_of_second = one_of_second * 10 + (*p2 - '0');
+    submit_body(starts[1], ends[1], SITES_NONE, body, sizeof body);
+    mg_http_response_free(&r);
+    expect(&boss, "POST", action, body, 303);
+    assert_int_equal(served_count(tc), MANY_SITES - in_second);
+    assert_false(serves(tc, one_of_second));
+    /* The teleconsultant's own form sent as shown: nothing changes. */
+    r = as(&boss, "GET", page, NULL);
+    nforms = forms_to(text(&r), action, starts, ends, 16);
+    assert_true(nforms >= 2);
+    size_t pairs = submit_body(starts[0], ends[0], SITES_AS_SHOWN, body, sizeof body);
+    mg_http_response_free(&r);
+    assert_true(pairs < 64);
+    expect(&boss, "POST", action, body, 303);
+    assert_int_equal(served_count(tc), MANY_SITES - in_second);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_usage_figures),
         cmocka_unit_test(test_map_far_communes),
         cmocka_unit_test(test_rights),
+        cmocka_unit_test(test_many_sites),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, setup, web_teardown);
     int pg = test_pg_database("mg_test_web_booking_network", web_fixture_db,
