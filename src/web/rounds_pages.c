@@ -547,7 +547,7 @@ static int services_draw(web_ctx *ctx, const web_rounds_fs *fs)
             if (mg_rounds_public_from_key(s->target_public, &pub) != 0)
                 pub = MG_PUBLIC_ALL;
             mg_buf_puts(b, "<tr><th scope=\"row\">");
-            mg_html_link_id(b, "/tournees/services", s->id, NULL);
+            mg_html_link_id(b, "/tournees/services/", s->id, NULL);
             mg_html_text(b, s->name);
             mg_buf_puts(b, "</a></th><td>");
             mg_html_text(b, s->organisation_name);
@@ -729,7 +729,7 @@ static void vehicle_form(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s,
         snprintf(label, sizeof label, "%s", weekday_fr[k]);
         label[0] = (char)(label[0] - 'a' + 'A');
         web_rounds_check(b, F, name, label,
-                         checked_or(fs, name, v ? (v->weekdays >> k) & 1u : k < 5 && k != 2));
+                         checked_or(fs, name, v ? (v->weekdays >> k) & 1u : k < 5));
     }
     mg_buf_puts(b, "</fieldset>\n");
     char hm[6];

@@ -220,7 +220,7 @@ static int public_list(web_ctx *ctx)
         mg_buf_puts(b, "<ul class=\"rounds-services\">\n");
         for (size_t k = 0; k < n; k++) {
             mg_buf_puts(b, "<li>");
-            mg_html_link_id(b, "/tournees", v[k].id, NULL);
+            mg_html_link_id(b, "/tournees/", v[k].id, NULL);
             mg_html_text(b, v[k].name);
             mg_buf_puts(b, "</a> — ");
             mg_html_text(b, v[k].organisation_name);
@@ -460,7 +460,7 @@ void web_rounds_finder_section(mg_buf *b, web_ctx *ctx, size_t commune)
         mg_buf_puts(b, " à ");
         mg_html_text(b, to);
         mg_buf_puts(b, "</p><p>");
-        mg_html_link_id(b, "/tournees", x->p->svc.id, NULL);
+        mg_html_link_id(b, "/tournees/", x->p->svc.id, NULL);
         mg_html_text(b, x->p->svc.name);
         mg_buf_puts(b, "</a>");
         if (x->minutes > 0) {

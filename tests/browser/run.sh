@@ -297,6 +297,14 @@ fi
 export MG_BOOKING MG_ACCOUNTS="{$accounts}"
 # --- end of booking.test.mjs's setup -------------------------------------
 
+# --- rounds.test.mjs: mobile services' rounds (issue 18) -----------------
+# Nothing to import: the Département's manager above (MG_ACCOUNTS.manager)
+# creates the service, its vehicle, its stops (the chefs-lieux of the demo's
+# Aude) and its plan through the pages, publishes it, and the visitor finds
+# it from the finder. No INSEE population file is loaded, so the service
+# targets all inhabitants (the page says so, the test checks it).
+# --- end of rounds.test.mjs's setup --------------------------------------
+
 # The SMTP sink: it prints its port on its first line, writes each message
 # to $tmp/mail/msg-N.eml, and ends with this script at the latest.
 mkdir -p "$tmp/mail"

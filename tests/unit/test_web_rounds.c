@@ -588,6 +588,10 @@ static void test_publish_and_timetable(void **state)
     assert_true(fanjeaux && fanjeaux > end);
     const char *day = strstr(first, "mardi 3 novembre 2026");
     assert_true(day && day < end);
+    char link[64];
+    snprintf(link, sizeof link, "href=\"/tournees/%lld\"", (long long)service_id);
+    const char *ln = strstr(first, link);
+    assert_true(ln && ln < end);
     assert_true(strstr(first, "minutes en voiture") < end);
     mg_http_response_free(&r);
     /* Carcassonne, farther than 30 minutes from both? Whatever the table
@@ -606,10 +610,19 @@ static void test_publish_and_timetable(void **state)
     form_add(body, sizeof body, "anchor_monday", ANCHOR);
     expect(&manager, "POST", wd, body, 303);
 
-    /* The public list. */
+    /* The public list, and the organisation's, link to the service. */
+    char href[96];
+    snprintf(href, sizeof href, "<a href=\"/tournees/%lld\">PMI itinérante du Razès (exemple)",
+             (long long)service_id);
     r = as(&anonymous, "GET", "/tournees", NULL);
     assert_int_equal(r.status, 200);
-    expect_has(&r, "PMI itinérante du Razès (exemple)");
+    expect_has(&r, href);
+    mg_http_response_free(&r);
+    snprintf(href, sizeof href,
+             "<a href=\"/tournees/services/%lld\">PMI itinérante du Razès (exemple)",
+             (long long)service_id);
+    r = as(&reader, "GET", "/tournees/services", NULL);
+    expect_has(&r, href);
     mg_http_response_free(&r);
 }
 
