@@ -918,6 +918,53 @@ static void test_published(void **state)
     mg_db_close(db);
 }
 
+/* Directory structures as stops: the categories asked, in the communes asked, with a point. */
+static void test_stops_from_directory(void **state)
+{
+    mg_db *db = open_db(state);
+    mg_diag d = {{0}};
+    setup_ids s = make_service(db, "Département");
+    static const struct {
+        const char *name, *category, *commune;
+        double lat;
+    } rows[] = {
+        {"Mairie de Carcassonne", "town_hall", "11069", 43.21},
+        {"Centre social La Roseraie", "social", "11069", 43.22},
+        {"Mairie de Limoux", "town_hall", "11206", 43.05},
+        {"Mairie sans point", "town_hall", "11069", NAN},
+        {"Pharmacie", "pharmacy", "11069", 43.2},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        int64_t id = org(db, rows[k].name);
+        char sid[32];
+        snprintf(sid, sizeof sid, "s%lld", (long long)id);
+        raw(db,
+            "INSERT INTO structures (organisation_id, source, source_id, category, name_key, "
+            "commune_code, commune_name, lat, lon, updated_on, created_at, updated_at) VALUES "
+            "(?1, 'test', ?2, ?3, ?4, ?5, 'x', ?6, ?7, '2026-01-01', 'x', 'x')",
+            MG_DB_PARAMS(MG_DB_INT(id), MG_DB_TEXT(sid), MG_DB_TEXT(rows[k].category),
+                         MG_DB_TEXT(rows[k].name), MG_DB_TEXT(rows[k].commune),
+                         MG_DB_REAL(rows[k].lat), isnan(rows[k].lat) ? MG_DB_NULL : MG_DB_REAL(2.3)));
+    }
+    const char *cats[] = {"town_hall", "social"};
+    const char *communes[] = {"11069", "11076"};
+    mg_round_stop_input *v = NULL;
+    size_t n = 0;
+    char *arena = NULL;
+    assert_int_equal(mg_round_stops_from_directory(db, cats, 2, communes, 2, &v, &n, &arena, fresh(&d)), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].name, "Mairie de Carcassonne");
+    assert_string_equal(v[1].name, "Centre social La Roseraie");
+    assert_int_equal(v[0].source, MG_ROUND_STOP_DIRECTORY);
+    assert_true(v[0].structure_id > 0);
+    size_t added = 0;
+    assert_int_equal(mg_round_stops_put(db, 0, s.service, v, n, false, &added, NULL, fresh(&d)), 0);
+    assert_int_equal(added, 2);
+    free(v);
+    free(arena);
+    mg_db_close(db);
+}
+
 #define BOTH(X)                                                                                    \
     X(test_readers)                                                                                \
     X(test_services)                                                                               \
@@ -928,7 +975,8 @@ static void test_published(void **state)
     X(test_cancellations)                                                                          \
     X(test_holidays_import)                                                                        \
     X(test_population_import)                                                                      \
-    X(test_published)
+    X(test_published)                                                                              \
+    X(test_stops_from_directory)
 
 int main(void)
 {
