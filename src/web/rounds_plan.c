@@ -594,10 +594,28 @@ void web_rounds_apl_effect(mg_buf *b, web_ctx *ctx, const web_rounds_svc *s,
             mg_html_text(b, ap);
             mg_buf_puts(b, " avec ces tournées.</p>\n");
             if (diff) {
-                for (size_t i = 0; i < t->n; i++)
+                size_t up = 0;
+                long best = -1;
+                for (size_t i = 0; i < t->n; i++) {
                     diff[i] = isfinite(w.shown[i]) && isfinite(w.before[i])
                                   ? w.shown[i] - w.before[i]
                                   : NAN;
+                    if (diff[i] > 1e-9) {
+                        up++;
+                        if (best < 0 || diff[i] > diff[best])
+                            best = (long)i;
+                    }
+                }
+                mg_buf_printf(b, "<p>Communes dont l'APL augmente : %zu", up);
+                if (best >= 0) {
+                    char gain[32];
+                    web_num(gain, sizeof gain, diff[best], 3);
+                    mg_buf_puts(b, " ; la plus forte hausse : +");
+                    mg_html_text(b, gain);
+                    mg_buf_puts(b, " à ");
+                    mg_html_text(b, t->name[best]);
+                }
+                mg_buf_puts(b, ".</p>\n");
                 mg_buf_puts(b, "<figure class=\"map\">");
                 if (web_map(b, ctx->app, prof, diff, true, "Effet des tournées sur l'APL", NAN,
                             -1) != MG_OK)

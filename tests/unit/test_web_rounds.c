@@ -7,8 +7,10 @@
  * published by the form and its public timetable shows this week's and
  * next week's stops (counted against a loop of its own over the dates),
  * with a cancellation and its reason; the poster is a PDF, the feed an
- * iCalendar with one event per stop of its range; the finder shows the
- * next stop; a reader sees but cannot post (403), another organisation's
+ * iCalendar with one event per stop of its range but those of a school
+ * holiday (imported from a calendar file in the ministry's layout); the
+ * finder shows the next stop; a GP service's plan raises the APL of at
+ * least one commune; a reader sees but cannot post (403), another organisation's
  * manager gets 404, a visitor the log-in page; an unpublished service has
  * no public page. On SQLite, then on PostgreSQL when MG_TEST_PG_URI is set.
  */
@@ -442,7 +444,62 @@ static void test_compute_and_current(void **state)
     assert_true(cid2 != cid);
     r = as(&reader, "GET", want, NULL);
     expect_has(&r, "Comparaison avec les tournées actuelles");
+    expect_has(&r, "pas une APL");
     mg_http_response_free(&r);
+
+    /* Made a GP consultation, the plan is a scenario: the territory's mean
+     * APL with the rounds is above today's (supply added, none removed). */
+    char path[128];
+    snprintf(path, sizeof path, "/tournees/services/%lld", (long long)service_id);
+    body[0] = 0;
+    form_add(body, sizeof body, "name", "PMI itinérante du Razès (exemple)");
+    form_add(body, sizeof body, "territory_choice", "communes");
+    form_add(body, sizeof body, "territory", "11049,11136,11069");
+    form_add(body, sizeof body, "target_public", "early_childhood");
+    form_add(body, sizeof body, "profession", "mg");
+    form_add(body, sizeof body, "reach_min", "20");
+    form_add(body, sizeof body, "cycle_weeks", "1");
+    form_add(body, sizeof body, "stop_min", "60");
+    form_add(body, sizeof body, "school_zone", "C");
+    form_add(body, sizeof body, "contact", "04 68 00 00 00 (exemple)");
+    expect(&manager, "POST", path, body, 303);
+    r = as(&reader, "GET", want, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Effet des tournées sur l");
+    expect_has(&r, "APL moyenne du territoire : ");
+    /* "Communes dont l'APL augmente : N ; la plus forte hausse : +X à NAME." */
+    const char *up = strstr(text(&r), "Communes dont l'APL augmente : ");
+    assert_non_null(up);
+    int64_t nup = 0;
+    const char *p0 = up + strlen("Communes dont l'APL augmente : ");
+    size_t len = strspn(p0, "0123456789");
+    assert_int_equal(mg_parse_c_int(p0, len, 0, 100000, &nup, NULL), 0);
+    assert_true(nup >= 1);
+    const char *gain = strstr(p0, "la plus forte hausse : +");
+    assert_non_null(gain);
+    gain += strlen("la plus forte hausse : +");
+    char num[32];
+    size_t glen = strspn(gain, "0123456789,");
+    snprintf(num, sizeof num, "%.*s", (int)glen, gain);
+    for (char *c = num; *c; c++)
+        if (*c == ',')
+            *c = '.';
+    double g = NAN;
+    assert_int_equal(mg_parse_c_double(num, strlen(num), &g, NULL), 0);
+    assert_true(g > 0);
+    mg_http_response_free(&r);
+    /* Back to a PMI service for what follows. */
+    body[0] = 0;
+    form_add(body, sizeof body, "name", "PMI itinérante du Razès (exemple)");
+    form_add(body, sizeof body, "territory_choice", "communes");
+    form_add(body, sizeof body, "territory", "11049,11136,11069");
+    form_add(body, sizeof body, "target_public", "early_childhood");
+    form_add(body, sizeof body, "reach_min", "20");
+    form_add(body, sizeof body, "cycle_weeks", "1");
+    form_add(body, sizeof body, "stop_min", "60");
+    form_add(body, sizeof body, "school_zone", "C");
+    form_add(body, sizeof body, "contact", "04 68 00 00 00 (exemple)");
+    expect(&manager, "POST", path, body, 303);
 }
 
 /* --- Publication and the public timetable -------------------------------------------------- */
@@ -498,6 +555,24 @@ static void test_publish_and_timetable(void **state)
     /* Not published yet: no public page. */
     expect(&anonymous, "GET", path, NULL, 404);
     save_plan();
+    /* School holidays of zone C, as the ministry's calendar file writes
+     * them: classes end on Saturday 14 November, resume on Monday 23 (a
+     * made-up period): days off from the 15th to the 22nd, Tuesday 17th
+     * among them. The service does not run in school holidays. */
+    char cal[320];
+    snprintf(cal, sizeof cal, "%s/calendrier.csv", web_fixture_dir);
+    FILE *fp = fopen(cal, "w");
+    assert_non_null(fp);
+    fputs("Description;Population;Date de début;Date de fin;Académies;Zones;annee_scolaire\n"
+          "Vacances d'essai (exemple);-;2026-11-13T23:00:00+00:00;2026-11-22T23:00:00+00:00;"
+          "Montpellier;Zone C;2026-2027\n",
+          fp);
+    fclose(fp);
+    size_t nhol = 0;
+    mg_diag hd = {{0}};
+    if (mg_round_holidays_import(app->db, 0, cal, &nhol, &hd))
+        fail_msg("holidays: %s", hd.msg);
+    assert_int_equal(nhol, 1);
 
     /* The plan's page: its round, the gap to the bound, the map. */
     snprintf(target, sizeof target, "/tournees/services/%lld/plans/%lld", (long long)service_id,
@@ -547,6 +622,18 @@ static void test_publish_and_timetable(void **state)
     assert_int_equal(count_of(table, "<th scope=\"row\">"), 2 * tuesdays);
     assert_int_equal(count_of(table, "Annulé"), 2); /* both stops of the 10th */
     expect_has(&r, "/affiche/11049.pdf");
+    /* The holiday overlaps next week's Sunday: listed, without a stop. */
+    expect_has(&r, "Vacances d&#39;essai (exemple) : du dimanche 15 novembre 2026 au dimanche 22 "
+                   "novembre 2026 (pas de passage)");
+    mg_http_response_free(&r);
+    /* The week after: both stops of Tuesday 17th skipped for the holiday. */
+    char api[200];
+    snprintf(api, sizeof api, "/api/v1/rounds/published/%lld/timetable?from=2026-11-16&to=2026-11-22",
+             (long long)service_id);
+    r = as(&anonymous, "GET", api, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(count_of(text(&r), "\"skipped_for_holidays\":true"), 2);
+    assert_int_equal(count_of(text(&r), "\"school_holiday\":\"Vacances d'essai (exemple)\""), 2);
     mg_http_response_free(&r);
 
     /* The poster and the feed. */
@@ -569,7 +656,8 @@ static void test_publish_and_timetable(void **state)
     size_t weeks = 0;
     for (int k = 0; k <= 120; k += 7)
         weeks++;
-    assert_int_equal(count_of(text(&r), "BEGIN:VEVENT"), 2 * weeks);
+    /* … but Tuesday 17 November, in the school holiday: not an event. */
+    assert_int_equal(count_of(text(&r), "BEGIN:VEVENT"), 2 * (weeks - 1));
     expect_has(&r, "STATUS:CANCELLED");
     mg_http_response_free(&r);
 
