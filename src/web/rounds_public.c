@@ -10,10 +10,10 @@
  * and the finder's section of next stops (web_rounds_finder_section).
  *
  * Only a published service is shown (its published plan, the school
- * holidays of its zone, its cancellations); any other id is the 404 of a
- * service without a published timetable. Times are Paris civil time
- * (rounds/timetable.h reads the DST changes). The pages read through
- * rounds/store.h and never run SQL.
+ * holidays of its zone, its cancellations, read by rounds/published.h);
+ * any other id is the 404 of a service without a published timetable.
+ * Times are Paris civil time (rounds/timetable.h reads the DST changes).
+ * The pages read through rounds/store.h and never run SQL.
  */
 #include <jansson.h>
 #include <math.h>
@@ -24,6 +24,7 @@
 
 #include "parse/parse.h"
 #include "rounds/publish.h"
+#include "rounds/published.h"
 #include "rounds/store.h"
 #include "rounds/timetable.h"
 #include "web/rounds_web.h"
@@ -33,8 +34,6 @@ static const char PUBLIC_NOT_FOUND[] = "Ce service itinérant n'a pas d'horaires
 static const char PUBLIC_READ_FAILED[] =
     "Les horaires n'ont pas pu être lus. Réessayez dans un instant.";
 
-/* How long a published timetable runs from its anchor Monday. */
-#define VALID_DAYS (5 * 366)
 /* The finder's reach, minutes by the territory's travel-time table. */
 #define FINDER_REACH_MIN 30
 #define FINDER_SHOWN 6
@@ -43,133 +42,23 @@ static const char PUBLIC_READ_FAILED[] =
 #define FEED_NEXT_DAYS 120
 #define POSTER_WEEKS 4
 
-/* --- A published service as timetable.h wants it ---------------------------------------------- */
+/* --- A published service (rounds/published.h) ------------------------------------------- */
 
-typedef struct pub_service {
-    mg_round_service svc;
-    mg_round_plan plan;
-    mg_round_holiday *hol;
-    size_t nhol;
-    mg_round_cancellation *canc;
-    size_t ncanc;
-    mg_rounds_route *routes;
-    mg_rounds_visit *visits;
-    mg_rounds_holiday *holidays;
-    mg_rounds_cancellation *cancels;
-    mg_rounds_service s;
-} pub_service;
+typedef mg_round_published pub_service;
 
 static void pub_free(pub_service *p)
 {
-    mg_round_plan_clear(&p->plan);
-    free(p->hol);
-    free(p->canc);
-    free(p->routes);
-    free(p->visits);
-    free(p->holidays);
-    free(p->cancels);
-    memset(p, 0, sizeof *p);
+    mg_round_published_free(p);
+}
+
+static int pub_load(mg_db *db, int64_t id, pub_service *p, mg_diag *d)
+{
+    return mg_round_published_load(db, id, p, d);
 }
 
 static bool iso_date(const char *s, mg_rounds_date *out)
 {
-    mg_date d;
-    if (!s || mg_parse_date(s, &d, NULL) != 0)
-        return false;
-    *out = (mg_rounds_date){d.year, d.month, d.day};
-    return true;
-}
-
-/* Service id, published: its timetable's structs. MG_ENOTFOUND when it
- * does not exist or is not published. */
-static int pub_load(mg_db *db, int64_t id, pub_service *p, mg_diag *d)
-{
-    memset(p, 0, sizeof *p);
-    int rc = mg_round_service_get(db, id, &p->svc, d);
-    if (rc)
-        return rc;
-    if (!p->svc.published_plan_id || !iso_date(p->svc.anchor_monday, &p->s.anchor))
-        return MG_ENOTFOUND;
-    rc = mg_round_plan_get(db, p->svc.published_plan_id, &p->plan, d);
-    if (!rc) {
-        char zone[2] = {p->svc.school_zone ? p->svc.school_zone : 'C', 0};
-        rc = mg_round_holidays_list(db, zone, NULL, NULL, &p->hol, &p->nhol, d);
-    }
-    if (!rc)
-        rc = mg_round_cancellation_list(db, id, NULL, NULL, &p->canc, &p->ncanc, d);
-    if (rc) {
-        pub_free(p);
-        return rc;
-    }
-    size_t nvisits = 0;
-    for (size_t k = 0; k < p->plan.nroutes; k++)
-        nvisits += p->plan.routes[k].n;
-    p->routes = calloc(p->plan.nroutes ? p->plan.nroutes : 1, sizeof *p->routes);
-    p->visits = calloc(nvisits ? nvisits : 1, sizeof *p->visits);
-    p->holidays = calloc(p->nhol ? p->nhol : 1, sizeof *p->holidays);
-    p->cancels = calloc(p->ncanc ? p->ncanc : 1, sizeof *p->cancels);
-    if (!p->routes || !p->visits || !p->holidays || !p->cancels) {
-        pub_free(p);
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    }
-    size_t v = 0, nr = 0;
-    for (size_t k = 0; k < p->plan.nroutes; k++) {
-        const mg_round_plan_route *r = &p->plan.routes[k];
-        if (r->n == 0)
-            continue;
-        mg_rounds_route *o = &p->routes[nr++];
-        o->id = r->id;
-        o->vehicle = r->vehicle_name;
-        o->week = r->week;
-        o->weekday = r->weekday;
-        o->visits = p->visits + v;
-        o->nvisits = r->n;
-        for (size_t j = 0; j < r->n; j++) {
-            const mg_round_plan_visit *x = &r->visits[j];
-            p->visits[v++] = (mg_rounds_visit){.stop_id = x->stop_id,
-                                               .stop_name = x->stop_name,
-                                               .commune_code = x->commune_code,
-                                               .commune_name = x->commune_name,
-                                               .arrival = x->arrive,
-                                               .departure = x->depart};
-        }
-    }
-    size_t nh = 0;
-    for (size_t k = 0; k < p->nhol; k++) {
-        mg_rounds_holiday *h = &p->holidays[nh];
-        if (!iso_date(p->hol[k].first_day, &h->first) || !iso_date(p->hol[k].last_day, &h->last))
-            continue;
-        h->description = p->hol[k].description;
-        nh++;
-    }
-    size_t nc = 0;
-    for (size_t k = 0; k < p->ncanc; k++) {
-        mg_rounds_cancellation *c = &p->cancels[nc];
-        if (!iso_date(p->canc[k].on_date, &c->date))
-            continue;
-        c->stop_id = p->canc[k].stop_id;
-        c->vehicle = p->canc[k].vehicle_id ? p->canc[k].vehicle_name : NULL;
-        c->reason = p->canc[k].reason;
-        nc++;
-    }
-    p->s = (mg_rounds_service){
-        .id = p->svc.id,
-        .name = p->svc.name,
-        .organisation = p->svc.organisation_name,
-        .contact = p->svc.contact,
-        .runs_in_school_holidays = p->svc.runs_in_holidays,
-        .cycle_weeks = p->plan.cycle_weeks > 0 ? p->plan.cycle_weeks : p->svc.cycle_weeks,
-        .anchor = p->s.anchor,
-        .valid_from = p->s.anchor,
-        .valid_to = mg_rounds_date_of(mg_rounds_days(p->s.anchor) + VALID_DAYS),
-        .routes = p->routes,
-        .nroutes = nr,
-        .holidays = p->holidays,
-        .nholidays = nh,
-        .cancellations = p->cancels,
-        .ncancellations = nc,
-    };
-    return MG_OK;
+    return s && mg_round_date_parse(s, out) == MG_OK;
 }
 
 /* The service {id} of the path, published; false once answered. */
@@ -242,26 +131,26 @@ static int public_page(web_ctx *ctx)
     mg_rounds_date from = monday_of(today);
     mg_rounds_date to = mg_rounds_date_of(mg_rounds_days(from) + 13);
     mg_buf *b = &ctx->res->body;
-    char title[sizeof p.svc.name + 32];
-    snprintf(title, sizeof title, "%s — horaires", p.svc.name);
+    char title[sizeof p.row.name + 32];
+    snprintf(title, sizeof title, "%s — horaires", p.row.name);
     web_page_begin(b, ctx, title, "ou-me-soigner");
     mg_buf_puts(b, "<nav aria-label=\"Fil d'Ariane\" class=\"crumbs\"><a href=\"/tournees\">"
                    "Services itinérants</a></nav>\n<h1>");
-    mg_html_text(b, p.svc.name);
+    mg_html_text(b, p.row.name);
     mg_buf_puts(b, "</h1>\n<p>");
-    mg_html_text(b, p.svc.organisation_name);
-    if (p.svc.contact[0]) {
+    mg_html_text(b, p.row.organisation_name);
+    if (p.row.contact[0]) {
         mg_buf_puts(b, " — contact : ");
-        mg_html_text(b, p.svc.contact);
+        mg_html_text(b, p.row.contact);
     }
     mg_buf_puts(b, "</p>\n<p>Horaires à l'heure de Paris. ");
-    mg_buf_puts(b, p.svc.runs_in_holidays
+    mg_buf_puts(b, p.row.runs_in_holidays
                        ? "Le service passe pendant les vacances scolaires."
                        : "Le service ne passe pas pendant les vacances scolaires.");
     mg_buf_puts(b, "</p>\n<section aria-labelledby=\"horaires\"><h2 id=\"horaires\">Cette "
                    "semaine et la semaine prochaine</h2>\n");
     mg_diag d = {{0}};
-    if (web_rounds_timetable_html(b, &p.s, from, to, 3, &d) != MG_OK)
+    if (web_rounds_timetable_html(b, &p.svc, from, to, 3, &d) != MG_OK)
         mg_buf_puts(b, "<p>Les horaires n'ont pas pu être calculés.</p>\n");
     mg_buf_puts(b, "</section>\n");
 
@@ -270,9 +159,9 @@ static int public_page(web_ctx *ctx)
                    "calendrier</h2>\n<ul>");
     const char *seen[512];
     size_t nseen = 0;
-    for (size_t r = 0; r < p.s.nroutes; r++)
-        for (size_t k = 0; k < p.s.routes[r].nvisits; k++) {
-            const mg_rounds_visit *v = &p.s.routes[r].visits[k];
+    for (size_t r = 0; r < p.svc.nroutes; r++)
+        for (size_t k = 0; k < p.svc.routes[r].nvisits; k++) {
+            const mg_rounds_pub_visit *v = &p.svc.routes[r].visits[k];
             bool dup = false;
             for (size_t j = 0; j < nseen && !dup; j++)
                 dup = strcmp(seen[j], v->commune_code) == 0;
@@ -280,7 +169,7 @@ static int public_page(web_ctx *ctx)
                 continue;
             seen[nseen++] = v->commune_code;
             char href[96];
-            snprintf(href, sizeof href, "/tournees/%lld/affiche/", (long long)p.svc.id);
+            snprintf(href, sizeof href, "/tournees/%lld/affiche/", (long long)p.row.id);
             mg_buf_puts(b, "<li><a href=\"");
             mg_html_attr(b, href);
             mg_html_url_arg(b, v->commune_code);
@@ -289,7 +178,7 @@ static int public_page(web_ctx *ctx)
             mg_buf_puts(b, " (PDF)</a></li>");
         }
     char ics[96];
-    snprintf(ics, sizeof ics, "/tournees/%lld/calendrier.ics", (long long)p.svc.id);
+    snprintf(ics, sizeof ics, "/tournees/%lld/calendrier.ics", (long long)p.row.id);
     mg_buf_puts(b, "<li><a href=\"");
     mg_html_attr(b, ics);
     mg_buf_puts(b, "\">Calendrier à ajouter à votre agenda (iCalendar)</a></li></ul>\n"
@@ -313,7 +202,7 @@ static int public_poster(web_ctx *ctx)
     }
     mg_rounds_date today = web_rounds_paris_date(web_rounds_now(ctx->app));
     mg_diag d = {{0}};
-    int rc = mg_rounds_poster(&p.s, c, today, POSTER_WEEKS, today, &ctx->res->body, &d);
+    int rc = mg_rounds_poster(&p.svc, c, today, POSTER_WEEKS, today, &ctx->res->body, &d);
     if (rc == MG_ENOTFOUND) {
         mg_buf_reset(&ctx->res->body);
         mg_http_error(ctx->req, ctx->res, 404, "Ce service ne s'arrête pas dans cette commune.");
@@ -323,7 +212,7 @@ static int public_poster(web_ctx *ctx)
     } else {
         ctx->res->content_type = "application/pdf";
         snprintf(ctx->res->disposition, sizeof ctx->res->disposition,
-                 "inline; filename=\"affiche-%lld-%s.pdf\"", (long long)p.svc.id, c);
+                 "inline; filename=\"affiche-%lld-%s.pdf\"", (long long)p.row.id, c);
     }
     pub_free(&p);
     return MG_OK;
@@ -339,7 +228,7 @@ static int public_feed(web_ctx *ctx)
     mg_rounds_date from = mg_rounds_date_of(mg_rounds_days(today) - FEED_PAST_DAYS);
     mg_rounds_date to = mg_rounds_date_of(mg_rounds_days(today) + FEED_NEXT_DAYS);
     mg_diag d = {{0}};
-    int rc = mg_rounds_ical(&p.s, from, to, now, &ctx->res->body, &d);
+    int rc = mg_rounds_ical(&p.svc, from, to, now, &ctx->res->body, &d);
     if (rc) {
         mg_buf_reset(&ctx->res->body);
         web_storage_error(ctx->req, ctx->res, rc, &d, NULL,
@@ -347,7 +236,7 @@ static int public_feed(web_ctx *ctx)
     } else {
         ctx->res->content_type = "text/calendar; charset=utf-8";
         snprintf(ctx->res->disposition, sizeof ctx->res->disposition,
-                 "inline; filename=\"tournees-%lld.ics\"", (long long)p.svc.id);
+                 "inline; filename=\"tournees-%lld.ics\"", (long long)p.row.id);
         snprintf(ctx->res->cache, sizeof ctx->res->cache, "public, max-age=900");
     }
     pub_free(&p);
@@ -404,7 +293,7 @@ void web_rounds_finder_section(mg_buf *b, web_ctx *ctx, size_t commune)
             memset(&pubs[k], 0, sizeof pubs[k]);
             continue;
         }
-        const mg_rounds_service *s = &pubs[k].s;
+        const mg_rounds_service *s = &pubs[k].svc;
         /* Each commune of the service within reach, once. */
         for (size_t r = 0; r < s->nroutes; r++)
             for (size_t v = 0; v < s->routes[r].nvisits; v++) {
@@ -460,8 +349,8 @@ void web_rounds_finder_section(mg_buf *b, web_ctx *ctx, size_t commune)
         mg_buf_puts(b, " à ");
         mg_html_text(b, to);
         mg_buf_puts(b, "</p><p>");
-        mg_html_link_id(b, "/tournees/", x->p->svc.id, NULL);
-        mg_html_text(b, x->p->svc.name);
+        mg_html_link_id(b, "/tournees/", x->p->row.id, NULL);
+        mg_html_text(b, x->p->row.name);
         mg_buf_puts(b, "</a>");
         if (x->minutes > 0) {
             snprintf(mins, sizeof mins, "%ld", lround(x->minutes));
@@ -557,7 +446,7 @@ static int api_timetable(web_ctx *ctx)
     mg_rounds_occurrence *occ = NULL;
     size_t n = 0;
     mg_diag d = {{0}};
-    int rc = mg_rounds_timetable(&p.s, from, to, MG_ROUNDS_KEEP_SKIPPED, &occ, &n, &d);
+    int rc = mg_rounds_timetable(&p.svc, from, to, MG_ROUNDS_KEEP_SKIPPED, &occ, &n, &d);
     if (rc) {
         pub_free(&p);
         web_storage_error(ctx->req, ctx->res, rc, &d, NULL, PUBLIC_READ_FAILED);
@@ -584,8 +473,8 @@ static int api_timetable(web_ctx *ctx)
         json_array_append_new(stops, j);
     }
     free(occ);
-    json_t *doc = json_pack("{s:I,s:s,s:o,s:o,s:s,s:o}", "service_id", (json_int_t)p.svc.id,
-                            "name", p.svc.name, "from", date_json(from), "to", date_json(to),
+    json_t *doc = json_pack("{s:I,s:s,s:o,s:o,s:s,s:o}", "service_id", (json_int_t)p.row.id,
+                            "name", p.row.name, "from", date_json(from), "to", date_json(to),
                             "time_zone", "Europe/Paris", "stops", stops);
     pub_free(&p);
     return web_send_json(ctx->res, 200, doc);
