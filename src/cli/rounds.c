@@ -3,8 +3,7 @@
  * (docs/rounds-cli.md): services, vehicles, stops, the target populations
  * and school holidays, plans (computed, or the current rounds entered),
  * their comparison, publication and cancellations. The timetable, the
- * iCalendar feed and the poster are in rounds_publish.c (timetable.h and
- * rounds.h cannot be included together).
+ * iCalendar feed and the poster are in rounds_publish.c.
  */
 #include <getopt.h>
 #include <math.h>

@@ -1,8 +1,7 @@
 /*
  * maillage rounds timetable | poster: what the public gets of a service's
  * published rounds (docs/rounds-cli.md), from the database through
- * rounds/published.h. Apart from rounds.c because timetable.h and the
- * solver's rounds.h cannot be included together.
+ * rounds/published.h.
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -32,7 +32,7 @@ static bool add(icalcomponent *comp, icalproperty *p)
 static bool add_event(icalcomponent *cal, const mg_rounds_service *s,
                       const mg_rounds_occurrence *o, struct icaltimetype stamp)
 {
-    const mg_rounds_visit *vi = o->visit;
+    const mg_rounds_pub_visit *vi = o->visit;
     char uid[160], rank[16] = "";
     if (o->visit_rank > 1)
         snprintf(rank, sizeof rank, "-%d", o->visit_rank);

@@ -85,7 +85,7 @@ int mg_rounds_poster(const mg_rounds_service *s, const char *commune_code, mg_ro
     char places[2048] = "";
     for (size_t r = 0; r < s->nroutes; r++)
         for (size_t k = 0; k < s->routes[r].nvisits; k++) {
-            const mg_rounds_visit *vi = &s->routes[r].visits[k];
+            const mg_rounds_pub_visit *vi = &s->routes[r].visits[k];
             if (strcmp(vi->commune_code, commune_code) != 0)
                 continue;
             commune = vi->commune_name;

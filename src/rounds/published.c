@@ -65,14 +65,14 @@ int mg_round_published_load(mg_db *db, int64_t service_id, mg_round_published *o
     size_t k = 0;
     for (size_t r = 0; r < nr; r++) {
         const mg_round_plan_route *a = &out->plan.routes[r];
-        out->routes[r] = (mg_rounds_route){.id = a->id,
+        out->routes[r] = (mg_rounds_pub_route){.id = a->id,
                                            .vehicle = a->vehicle_name,
                                            .week = a->week,
                                            .weekday = a->weekday,
                                            .visits = out->visits + k,
                                            .nvisits = a->n};
         for (size_t i = 0; i < a->n; i++, k++)
-            out->visits[k] = (mg_rounds_visit){.stop_id = a->visits[i].stop_id,
+            out->visits[k] = (mg_rounds_pub_visit){.stop_id = a->visits[i].stop_id,
                                                .stop_name = a->visits[i].stop_name,
                                                .commune_code = a->visits[i].commune_code,
                                                .commune_name = a->visits[i].commune_name,

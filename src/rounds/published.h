@@ -2,10 +2,8 @@
  * @file published.h
  * A service's published rounds read from the database (store.h) into the
  * plain structs of the public timetable (timetable.h), from which the
- * page, the iCalendar feed and the poster are made (publish.h). Kept apart
- * from build.h because rounds.h and timetable.h both name a route and a
- * visit (mg_rounds_route, mg_rounds_visit) and cannot be included
- * together.
+ * page, the iCalendar feed and the poster are made (publish.h); build.h
+ * holds the other direction, from the database to the solver's problem.
  *
  * The timetable's service: the service's name, organisation and contact,
  * whether it runs in school holidays, its cycle and anchor Monday; valid
@@ -29,8 +27,8 @@ typedef struct mg_round_published {
     mg_rounds_service svc;     /* points into what follows */
     mg_round_service row;      /* the stored service */
     mg_round_plan plan;        /* the published plan, with its routes */
-    mg_rounds_route *routes;
-    mg_rounds_visit *visits;
+    mg_rounds_pub_route *routes;
+    mg_rounds_pub_visit *visits;
     mg_round_holiday *holiday_rows;
     mg_rounds_holiday *holidays;
     mg_round_cancellation *cancel_rows;

@@ -66,7 +66,7 @@ int mg_rounds_service_check(const mg_rounds_service *s, mg_diag *d)
         (s->ncancellations && !s->cancellations))
         return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "rounds: a list has a count but no array");
     for (size_t r = 0; r < s->nroutes; r++) {
-        const mg_rounds_route *rt = &s->routes[r];
+        const mg_rounds_pub_route *rt = &s->routes[r];
         if (rt->id <= 0 || !rt->vehicle || !*rt->vehicle)
             return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                                "rounds: route %zu needs a positive id and a vehicle", r + 1);
@@ -82,7 +82,7 @@ int mg_rounds_service_check(const mg_rounds_service *s, mg_diag *d)
             return mg_diag_set(d, MG_EINVAL, NULL, 0, 0, "rounds: route %zu has no visits array",
                                r + 1);
         for (size_t v = 0; v < rt->nvisits; v++) {
-            const mg_rounds_visit *vi = &rt->visits[v];
+            const mg_rounds_pub_visit *vi = &rt->visits[v];
             if (vi->stop_id <= 0 || !vi->stop_name || !vi->commune_code || !vi->commune_name)
                 return mg_diag_set(d, MG_EINVAL, NULL, 0, 0,
                                    "rounds: route %zu, visit %zu: needs a positive stop_id, a "
@@ -144,8 +144,8 @@ static const mg_rounds_holiday *holiday_of(const mg_rounds_service *s, long day)
 }
 
 static const mg_rounds_cancellation *cancellation_of(const mg_rounds_service *s, long day,
-                                                     const mg_rounds_route *rt,
-                                                     const mg_rounds_visit *vi)
+                                                     const mg_rounds_pub_route *rt,
+                                                     const mg_rounds_pub_visit *vi)
 {
     for (size_t c = 0; c < s->ncancellations; c++) {
         const mg_rounds_cancellation *ca = &s->cancellations[c];
@@ -208,11 +208,11 @@ int mg_rounds_timetable(const mg_rounds_service *s, mg_rounds_date from, mg_roun
         if (skipped && !(flags & MG_ROUNDS_KEEP_SKIPPED))
             continue;
         for (size_t r = 0; r < s->nroutes; r++) {
-            const mg_rounds_route *rt = &s->routes[r];
+            const mg_rounds_pub_route *rt = &s->routes[r];
             if (rt->week != week || rt->weekday != weekday)
                 continue;
             for (size_t k = 0; k < rt->nvisits; k++) {
-                const mg_rounds_visit *vi = &rt->visits[k];
+                const mg_rounds_pub_visit *vi = &rt->visits[k];
                 if (len == cap) {
                     size_t nc = cap ? cap * 2 : 64;
                     if (nc > MG_ROUNDS_OCCURRENCES_MAX)

@@ -49,23 +49,23 @@ typedef struct mg_rounds_date {
 } mg_rounds_date;
 
 /** A stop of a route. */
-typedef struct mg_rounds_visit {
+typedef struct mg_rounds_pub_visit {
     int64_t stop_id;           /* > 0 */
     const char *stop_name;     /* the place: "Place de la Mairie" */
     const char *commune_code;  /* INSEE code: "11076" */
     const char *commune_name;  /* "Chalabre" */
     int arrival, departure;    /* Paris local minutes of the day, arrival <= departure */
-} mg_rounds_visit;
+} mg_rounds_pub_visit;
 
 /** A published route: one vehicle's stops on one day of the cycle. */
-typedef struct mg_rounds_route {
+typedef struct mg_rounds_pub_route {
     int64_t id;                    /* > 0, stable: part of the feed's UIDs */
     const char *vehicle;           /* "Bus jeunesse" */
     int week;                      /* 0..cycle_weeks-1 */
     int weekday;                   /* 0 Monday .. 6 Sunday */
-    const mg_rounds_visit *visits; /* in the order of the round, by arrival */
+    const mg_rounds_pub_visit *visits; /* in the order of the round, by arrival */
     size_t nvisits;
-} mg_rounds_route;
+} mg_rounds_pub_route;
 
 /** A school holiday: from its first to its last day off, both included
  * (the ministry's calendar says "fin des cours" on the Saturday before and
@@ -94,7 +94,7 @@ typedef struct mg_rounds_service {
     int cycle_weeks;            /* 1..MG_ROUNDS_CYCLE_MAX_WEEKS */
     mg_rounds_date anchor;      /* a Monday: the first day of week 0 */
     mg_rounds_date valid_from, valid_to; /* both included */
-    const mg_rounds_route *routes;
+    const mg_rounds_pub_route *routes;
     size_t nroutes;
     const mg_rounds_holiday *holidays;
     size_t nholidays;
@@ -117,8 +117,8 @@ typedef struct mg_rounds_occurrence {
     int start_min, end_min;       /* the published local minutes (arrival, departure) */
     int64_t start_utc, end_utc;   /* Unix seconds */
     unsigned dst;                 /* MG_ROUNDS_DST_* */
-    const mg_rounds_route *route;
-    const mg_rounds_visit *visit;
+    const mg_rounds_pub_route *route;
+    const mg_rounds_pub_visit *visit;
     int visit_rank;               /* 1 for the first time the stop appears in the route, 2… */
     bool cancelled;
     const char *cancel_reason;    /* "" when none given */

@@ -37,18 +37,18 @@
 
 /* --- The service -------------------------------------------------------------------------- */
 
-static const mg_rounds_visit sunday_visits[] = {
+static const mg_rounds_pub_visit sunday_visits[] = {
     {1, "Place de la Mairie", "11076", "Chalabre", 90, 150},               /* 01:30-02:30 */
     {2, "Salle des fêtes; rez-de-chaussée", "11302", "Puivert", 120, 165}, /* 02:00-02:45 */
     {3, "Parking du collège", "11069", "Castelnaudary", 150, 180},         /* 02:30-03:00 */
     {4, "Maison France services", "11069", "Castelnaudary", 180, 210},     /* 03:00-03:30 */
     {1, "Place de la Mairie", "11076", "Chalabre", 540, 600},              /* 09:00-10:00 */
 };
-static const mg_rounds_visit tuesday_visits[] = {
+static const mg_rounds_pub_visit tuesday_visits[] = {
     {1, "Place de la Mairie", "11076", "Chalabre", 570, 660},
     {4, "Maison France services", "11069", "Castelnaudary", 840, 1020},
 };
-static const mg_rounds_route routes[] = {
+static const mg_rounds_pub_route routes[] = {
     {11, "Bus A", 1, 6, sunday_visits, 5},
     {12, "Bus B", 0, 6, sunday_visits, 5},
     {13, "Bus A", 0, 1, tuesday_visits, 2},
@@ -142,7 +142,7 @@ static const json_t *event_of(const json_t *events, const char *uid)
 static void uid_of(const mg_rounds_occurrence *o, char out[static 160])
 {
     int rank = 1;
-    for (const mg_rounds_visit *v = o->route->visits; v < o->visit; v++)
+    for (const mg_rounds_pub_visit *v = o->route->visits; v < o->visit; v++)
         rank += v->stop_id == o->visit->stop_id;
     char suffix[16] = "";
     if (rank > 1)

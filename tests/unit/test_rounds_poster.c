@@ -28,17 +28,17 @@
 #include "rounds/publish.h"
 #include "rounds/timetable.h"
 
-static const mg_rounds_visit sunday_visits[] = {
+static const mg_rounds_pub_visit sunday_visits[] = {
     {1, "Place de la Mairie", "11076", "Chalabre", 90, 150},   /* 01:30-02:30 */
     {2, "Salle des fêtes", "11302", "Puivert", 120, 165},
     {4, "Maison France services", "11069", "Castelnaudary", 180, 210},
     {1, "Place de la Mairie", "11076", "Chalabre", 540, 600},  /* 09:00-10:00 */
 };
-static const mg_rounds_visit tuesday_visits[] = {
+static const mg_rounds_pub_visit tuesday_visits[] = {
     {5, "Parking de la halle", "11076", "Chalabre", 570, 660}, /* 09:30-11:00 */
     {3, "Parking du collège", "11069", "Castelnaudary", 840, 1020},
 };
-static const mg_rounds_route routes[] = {
+static const mg_rounds_pub_route routes[] = {
     {11, "Bus A", 1, 6, sunday_visits, 4},
     {12, "Bus B", 0, 6, sunday_visits, 4},
     {13, "Bus A", 0, 1, tuesday_visits, 2},

@@ -36,24 +36,24 @@
 
 /* Sunday rounds probing both changes of time: in March 02:00-02:59 is
  * skipped, in October it happens twice. */
-static const mg_rounds_visit sunday_visits[] = {
+static const mg_rounds_pub_visit sunday_visits[] = {
     {1, "Place de la Mairie", CHALABRE, "Chalabre", 90, 150},         /* 01:30-02:30 */
     {2, "Salle des fêtes", PUIVERT, "Puivert", 120, 165},             /* 02:00-02:45 */
     {3, "Parking du collège", CASTELNAUDARY, "Castelnaudary", 150, 180}, /* 02:30-03:00 */
     {4, "Maison France services", CASTELNAUDARY, "Castelnaudary", 180, 210}, /* 03:00-03:30 */
     {1, "Place de la Mairie", CHALABRE, "Chalabre", 540, 600},        /* again 09:00-10:00 */
 };
-static const mg_rounds_visit tuesday_visits[] = {
+static const mg_rounds_pub_visit tuesday_visits[] = {
     {1, "Place de la Mairie", CHALABRE, "Chalabre", 570, 660},        /* 09:30-11:00 */
     {2, "Salle des fêtes", PUIVERT, "Puivert", 720, 780},             /* 12:00-13:00 */
     {4, "Maison France services", CASTELNAUDARY, "Castelnaudary", 840, 1020},
 };
-static const mg_rounds_visit thursday_visits[] = {
+static const mg_rounds_pub_visit thursday_visits[] = {
     {3, "Parking du collège", CASTELNAUDARY, "Castelnaudary", 510, 600},
     {2, "Salle des fêtes", PUIVERT, "Puivert", 660, 720},
 };
 
-static const mg_rounds_route routes[] = {
+static const mg_rounds_pub_route routes[] = {
     {11, "Bus A", 1, 6, sunday_visits, 5},
     {12, "Bus B", 0, 6, sunday_visits, 5},
     {13, "Bus A", 0, 1, tuesday_visits, 3},
@@ -218,11 +218,11 @@ static void check_range(const mg_rounds_service *s, unsigned flags, int y0, int 
         long week = ((day - anchor) / 7) % 2; /* the range starts at the anchor or after */
         bool skip = !s->runs_in_school_holidays && in_holiday(day);
         for (size_t r = 0; r < s->nroutes; r++) {
-            const mg_rounds_route *rt = &s->routes[r];
+            const mg_rounds_pub_route *rt = &s->routes[r];
             if (rt->week != week || rt->weekday != wd)
                 continue;
             for (size_t k = 0; k < rt->nvisits; k++) {
-                const mg_rounds_visit *vi = &rt->visits[k];
+                const mg_rounds_pub_visit *vi = &rt->visits[k];
                 if (skip && !(flags & MG_ROUNDS_KEEP_SKIPPED))
                     continue;
                 expected++;
@@ -455,9 +455,9 @@ static void test_refused(void **state)
     assert_msg_has(d, "anchor 2026-03-17");
     mg_diag_clear(&d);
     s = service(true);
-    mg_rounds_visit bad[] = {{1, "A", CHALABRE, "Chalabre", 600, 660},
+    mg_rounds_pub_visit bad[] = {{1, "A", CHALABRE, "Chalabre", 600, 660},
                              {2, "B", CHALABRE, "Chalabre", 700, 650}};
-    mg_rounds_route r[] = {{1, "Bus", 0, 0, bad, 2}};
+    mg_rounds_pub_route r[] = {{1, "Bus", 0, 0, bad, 2}};
     s.routes = r;
     s.nroutes = 1;
     assert_int_equal(mg_rounds_timetable(&s, (mg_rounds_date){2026, 4, 1},
