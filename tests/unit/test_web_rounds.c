@@ -636,6 +636,26 @@ static void test_publish_and_timetable(void **state)
     assert_int_equal(count_of(text(&r), "\"school_holiday\":\"Vacances d'essai (exemple)\""), 2);
     mg_http_response_free(&r);
 
+    /* Around the change to summer time (Sunday 28 March 2027): the page
+     * says so, and 9:00 in Paris is 08:00 UTC on Tuesday 23 March, 07:00
+     * UTC on Tuesday 30 March. */
+    app->finder_now = 1805871600LL; /* Wednesday 24 March 2027, 08:00 in Paris */
+    r = as(&anonymous, "GET", path, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "Changement d'heure le dimanche 28 mars 2027 : passage à l'heure d'été");
+    expect_has(&r, "Mardi 30 mars 2027");
+    mg_http_response_free(&r);
+    app->finder_now = NOW_UTC;
+    snprintf(api, sizeof api,
+             "/api/v1/rounds/published/%lld/timetable?from=2027-03-22&to=2027-04-04",
+             (long long)service_id);
+    r = as(&anonymous, "GET", api, NULL);
+    expect_has(&r, "\"date\":\"2027-03-23\",\"weekday\":1,\"arrival\":\"09:00\","
+                   "\"departure\":\"10:00\",\"arrival_utc\":\"2027-03-23T08:00:00Z\"");
+    expect_has(&r, "\"date\":\"2027-03-30\",\"weekday\":1,\"arrival\":\"09:00\","
+                   "\"departure\":\"10:00\",\"arrival_utc\":\"2027-03-30T07:00:00Z\"");
+    mg_http_response_free(&r);
+
     /* The poster and the feed. */
     snprintf(target, sizeof target, "%s/affiche/11049.pdf", path);
     r = as(&anonymous, "GET", target, NULL);
