@@ -120,120 +120,6 @@ static int put_id_list(mg_buf *b, const int64_t *ids, size_t n)
     return 0;
 }
 
-int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t *ids, size_t n,
-                          int64_t from, int64_t to, mg_booking_rules *out, mg_diag *d)
-{
-    if (n == 0)
-        return 0;
-    id_index x;
-    if (id_index_make(&x, ids, n))
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    mg_buf sql;
-    mg_buf_init(&sql, (size_t)1 << 20);
-    int rc = 0;
-    /* Exceptions that overlap the window. */
-    if (mg_buf_puts(&sql, "SELECT resource_id, starts_at, ends_at, is_open FROM booking_exceptions "
-                          "WHERE resource = ?1 AND resource_id IN (") < 0 ||
-        put_id_list(&sql, ids, n) ||
-        mg_buf_puts(&sql, ") AND ends_at > ?2 AND starts_at < ?3") < 0) {
-        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-        goto out;
-    }
-    mg_db_stmt *q = NULL;
-    rc = mg_db_prepare_with(c, sql.data,
-                            MG_DB_PARAMS(MG_DB_TEXT(mg_booking_resource_key(res)),
-                                         MG_DB_INT(from), MG_DB_INT(to)),
-                            &q, d);
-    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        rc = 0;
-        long k = id_index_find(&x, mg_db_column_int64(q, 0));
-        if (k < 0)
-            continue;
-        mg_spans *s = mg_db_column_int64(q, 3) ? &out[k].openings : &out[k].closures;
-        if (mg_spans_push(s, mg_db_column_int64(q, 1), mg_db_column_int64(q, 2)))
-            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    }
-    mg_db_finalize(q);
-    if (rc < 0)
-        goto out;
-    rc = 0;
-    /* Busy: bookings that are not cancelled, for a device or a
-     * teleconsultant (one row per booking, through the indexes
-     * bookings_device_time and bookings_teleconsultant_time: a sixth of the
-     * rows of their claims, which exist exactly for these bookings); the
-     * claims of the window's 5-minute units for an assistant (bookings has
-     * no index on its assistant). */
-    if (res == MG_BOOKING_RES_DEVICE || res == MG_BOOKING_RES_TELECONSULTANT) {
-        const char *col = res == MG_BOOKING_RES_DEVICE ? "device_id" : "teleconsultant_id";
-        mg_buf_reset(&sql);
-        if (mg_buf_printf(&sql, "SELECT %s, starts_at, ends_at FROM bookings WHERE %s IN (", col,
-                          col) < 0 ||
-            put_id_list(&sql, ids, n) ||
-            mg_buf_puts(&sql, ") AND starts_at >= ?1 AND starts_at < ?2 "
-                              "AND state <> 'cancelled'") < 0) {
-            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-            goto out;
-        }
-        q = NULL;
-        rc = mg_db_prepare_with(c, sql.data,
-                                MG_DB_PARAMS(MG_DB_INT(from - MG_BOOKING_DURATION_MAX_MIN),
-                                             MG_DB_INT(to)),
-                                &q, d);
-        while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-            rc = 0;
-            long k = id_index_find(&x, mg_db_column_int64(q, 0));
-            if (k >= 0 && mg_spans_push(&out[k].busy, mg_db_column_int64(q, 1),
-                                        mg_db_column_int64(q, 2)))
-                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-        }
-        mg_db_finalize(q);
-        if (rc < 0)
-            goto out;
-        rc = 0;
-    } else if (res == MG_BOOKING_RES_ASSISTANT) {
-        mg_buf_reset(&sql);
-        if (mg_buf_puts(&sql, "SELECT resource_id, unit FROM booking_claims "
-                              "WHERE resource = ?1 AND resource_id IN (") < 0 ||
-            put_id_list(&sql, ids, n) ||
-            mg_buf_puts(&sql, ") AND unit >= ?2 AND unit < ?3 ORDER BY resource_id, unit") < 0) {
-            rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-            goto out;
-        }
-        int64_t u0 = from / MG_BOOKING_GRAIN_MIN;
-        int64_t u1 = (to + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN;
-        q = NULL;
-        rc = mg_db_prepare_with(c, sql.data,
-                                MG_DB_PARAMS(MG_DB_TEXT(mg_booking_resource_key(res)),
-                                             MG_DB_INT(u0), MG_DB_INT(u1)),
-                                &q, d);
-        while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-            rc = 0;
-            long k = id_index_find(&x, mg_db_column_int64(q, 0));
-            if (k < 0)
-                continue;
-            int64_t u = mg_db_column_int64(q, 1);
-            mg_spans *sp = &out[k].busy;
-            if (sp->n > 0 && sp->v[sp->n - 1].to == u * MG_BOOKING_GRAIN_MIN)
-                sp->v[sp->n - 1].to += MG_BOOKING_GRAIN_MIN; /* the next unit: one span */
-            else if (mg_spans_push(sp, u * MG_BOOKING_GRAIN_MIN, (u + 1) * MG_BOOKING_GRAIN_MIN))
-                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-        }
-        mg_db_finalize(q);
-        if (rc < 0)
-            goto out;
-        rc = 0;
-    }
-    for (size_t k = 0; k < n; k++) {
-        mg_spans_normalise(&out[k].openings);
-        mg_spans_normalise(&out[k].closures);
-        mg_spans_normalise(&out[k].busy);
-    }
-out:
-    mg_buf_free(&sql);
-    free(x.sorted);
-    return rc;
-}
-
 int mg_booking_rules_spans(const mg_booking_rules *r, int64_t from, int64_t to, mg_spans *out)
 {
     mg_booking_calendar cal = {
@@ -306,171 +192,87 @@ static int why_not(char why[static 256], const char *msg)
     return 0;
 }
 
-static int check_body(mg_db_conn *c, check_state *s, int64_t site_id, int64_t device_id,
-                      int64_t tc_id, mg_booking_kind kind, int64_t start, mg_booking_slot *slot,
-                      char why[static 256], mg_diag *d)
+/* The index of assistant id in s (by id, as read), or -1. */
+static long check_assistant(const check_state *s, int64_t id)
 {
-    /* The site. */
-    char commune[8] = "";
-    char *site_hours = NULL;
+    for (size_t k = 0; k < s->nassistants; k++)
+        if (s->assistant_ids[k] == id)
+            return (long)k;
+    return -1;
+}
+
+/*
+ * Loads the rules over [start, end) of the site, device and teleconsultant
+ * of a check (and, for an assisted device, the site's active assistants
+ * with their rules) in one statement, one round trip on PostgreSQL where
+ * mg_booking_rules_load took two per resource: rows tagged 0, 1, 2 are the
+ * exceptions of the site, the device and the teleconsultant; 3 the
+ * assistants (by id, with their availability); 4 and 5 the bookings of the
+ * device and the teleconsultant that are not cancelled; 6 and 7 the
+ * exceptions and the claims of the assistants. Ordered by tag, so that the
+ * assistants are known before their rules.
+ */
+static int check_load(mg_db_conn *c, check_state *s, int64_t site_id, int64_t device_id,
+                      int64_t tc_id, bool assisted, unsigned flags, int64_t start, int64_t end,
+                      mg_diag *d)
+{
+    mg_buf sql;
+    mg_buf_init(&sql, (size_t)1 << 16);
+    const int g = (int)MG_BOOKING_GRAIN_MIN;
+    if (mg_buf_puts(&sql,
+                    "SELECT 0, resource_id, starts_at, ends_at, is_open, NULL "
+                    "FROM booking_exceptions WHERE resource = 'site' AND resource_id = ?1 "
+                    "AND ends_at > ?4 AND starts_at < ?5 "
+                    "UNION ALL SELECT 1, resource_id, starts_at, ends_at, is_open, NULL "
+                    "FROM booking_exceptions WHERE resource = 'device' AND resource_id = ?2 "
+                    "AND ends_at > ?4 AND starts_at < ?5 "
+                    "UNION ALL SELECT 2, resource_id, starts_at, ends_at, is_open, NULL "
+                    "FROM booking_exceptions WHERE resource = 'teleconsultant' "
+                    "AND resource_id = ?3 AND ends_at > ?4 AND starts_at < ?5 "
+                    "UNION ALL SELECT 4, device_id, starts_at, ends_at, 0, NULL FROM bookings "
+                    "WHERE device_id = ?2 AND starts_at >= ?6 AND starts_at < ?5 "
+                    "AND state <> 'cancelled' "
+                    "UNION ALL SELECT 5, teleconsultant_id, starts_at, ends_at, 0, NULL "
+                    "FROM bookings WHERE teleconsultant_id = ?3 AND starts_at >= ?6 "
+                    "AND starts_at < ?5 AND state <> 'cancelled'") < 0 ||
+        (assisted &&
+         mg_buf_printf(&sql,
+                       " UNION ALL SELECT 3, id, 0, 0, 0, availability FROM booking_assistants "
+                       "WHERE site_id = ?1 AND active = 1 "
+                       "UNION ALL SELECT 6, resource_id, starts_at, ends_at, is_open, NULL "
+                       "FROM booking_exceptions WHERE resource = 'assistant' AND resource_id IN "
+                       "(SELECT id FROM booking_assistants WHERE site_id = ?1 AND active = 1) "
+                       "AND ends_at > ?4 AND starts_at < ?5 "
+                       "UNION ALL SELECT 7, resource_id, unit * %d, unit * %d + %d, 0, NULL "
+                       "FROM booking_claims WHERE resource = 'assistant' AND resource_id IN "
+                       "(SELECT id FROM booking_assistants WHERE site_id = ?1 AND active = 1) "
+                       "AND unit >= ?7 AND unit < ?8",
+                       g, g, g) < 0) ||
+        mg_buf_puts(&sql, " ORDER BY 1, 2, 3") < 0) {
+        mg_buf_free(&sql);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    const mg_db_param p[] = {MG_DB_INT(site_id),
+                             MG_DB_INT(device_id),
+                             MG_DB_INT(tc_id),
+                             MG_DB_INT(start),
+                             MG_DB_INT(end),
+                             MG_DB_INT(start - MG_BOOKING_DURATION_MAX_MIN),
+                             MG_DB_INT(start / MG_BOOKING_GRAIN_MIN),
+                             MG_DB_INT((end + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN)};
     mg_db_stmt *q = NULL;
-    int rc = mg_db_prepare_with(c,
-                                "SELECT bs.active, s.opening_hours, s.commune_code "
-                                "FROM booking_sites bs JOIN structures s "
-                                "ON s.organisation_id = bs.site_id WHERE bs.site_id = ?1",
-                                MG_DB_PARAMS(MG_DB_INT(site_id)), &q, d);
-    int found = 0, active = 0;
-    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        found = 1;
-        active = (int)mg_db_column_int64(q, 0);
-        const char *h = mg_db_column_text(q, 1);
-        site_hours = h ? strdup(h) : NULL;
-        mg_db_column_copy(q, 2, commune, sizeof commune);
-        rc = 0;
-    }
-    mg_db_finalize(q);
-    if (rc < 0) {
-        free(site_hours);
-        return rc;
-    }
-    if (!found || !active) {
-        free(site_hours);
-        return why_not(why, "Ce lieu ne propose pas de téléconsultation.");
-    }
-    unsigned flags = mg_booking_holiday_flags(commune);
+    /* Only the parameters the statement names (SQLite refuses the others). */
+    int rc = mg_db_prepare_with(c, sql.data, p, assisted ? 8 : 6, &q, d);
     mg_diag ignored = {{0}};
-    /* Stored hours that no longer parse make the site closed, as NULL does. */
-    if (mg_booking_hours_compile(site_hours, flags, &s->site_oh, &ignored))
-        s->site_oh = NULL;
-    free(site_hours);
-
-    /* The device. */
-    q = NULL;
-    rc = mg_db_prepare_with(c,
-                            "SELECT site_id, active, assisted, step_min, opening_hours "
-                            "FROM booking_devices WHERE id = ?1",
-                            MG_DB_PARAMS(MG_DB_INT(device_id)), &q, d);
-    found = 0;
-    int64_t dev_site = 0;
-    int assisted = 0, step = 0;
-    char *dev_hours = NULL;
-    bool dev_own_hours = false;
-    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        found = 1;
-        dev_site = mg_db_column_int64(q, 0);
-        active = (int)mg_db_column_int64(q, 1);
-        assisted = (int)mg_db_column_int64(q, 2);
-        step = (int)mg_db_column_int64(q, 3);
-        const char *h = mg_db_column_text(q, 4);
-        dev_own_hours = h != NULL;
-        dev_hours = h ? strdup(h) : NULL;
+    size_t cap = 0;
+    while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
-    }
-    mg_db_finalize(q);
-    if (rc < 0) {
-        free(dev_hours);
-        return rc;
-    }
-    if (!found || dev_site != site_id || !active) {
-        free(dev_hours);
-        return why_not(why, "Cet équipement n'est pas en service dans ce lieu.");
-    }
-    if (dev_own_hours) {
-        if (mg_booking_hours_compile(dev_hours, flags, &s->device_oh, &ignored))
-            s->device_oh = NULL;
-        s->device.hours = s->device_oh;
-    } else {
-        /* It follows its site's calendar, exceptions included. */
-        if (mg_booking_hours_compile("24/7", flags, &s->device_oh, &ignored))
-            s->device_oh = NULL;
-        s->device.hours = s->device_oh;
-    }
-    free(dev_hours);
-    s->site.hours = s->site_oh;
-
-    /* The teleconsultant: active, serving the site, offering the kind. */
-    q = NULL;
-    rc = mg_db_prepare_with(
-        c,
-        "SELECT t.active, t.availability, k.duration_min, "
-        "(SELECT COUNT(*) FROM booking_teleconsultant_sites ts "
-        " WHERE ts.teleconsultant_id = t.id AND ts.site_id = ?2) "
-        "FROM booking_teleconsultants t LEFT JOIN booking_teleconsultant_kinds k "
-        "ON k.teleconsultant_id = t.id AND k.kind = ?3 WHERE t.id = ?1",
-        MG_DB_PARAMS(MG_DB_INT(tc_id), MG_DB_INT(site_id), MG_DB_TEXT(mg_booking_kind_key(kind))),
-        &q, d);
-    found = 0;
-    int duration = 0, serves = 0;
-    char *avail = NULL;
-    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-        found = 1;
-        active = (int)mg_db_column_int64(q, 0);
-        const char *h = mg_db_column_text(q, 1);
-        avail = h ? strdup(h) : NULL;
-        duration = (int)mg_db_column_int64(q, 2);
-        serves = mg_db_column_int64(q, 3) > 0;
-        rc = 0;
-    }
-    mg_db_finalize(q);
-    if (rc < 0) {
-        free(avail);
-        return rc;
-    }
-    if (!found || !active || !serves) {
-        free(avail);
-        return why_not(why, "Ce téléconsultant ne consulte pas dans ce lieu.");
-    }
-    if (duration <= 0) {
-        free(avail);
-        return why_not(why, "Ce téléconsultant ne propose pas ce type de consultation.");
-    }
-    if (mg_booking_hours_compile(avail, 0, &s->tc_oh, &ignored))
-        s->tc_oh = NULL;
-    free(avail);
-    s->tc.hours = s->tc_oh;
-
-    /* The grid. */
-    if (step <= 0)
-        step = duration;
-    if (start % MG_BOOKING_GRAIN_MIN != 0 || mg_booking_local(start).minute % step != 0)
-        return why_not(why, "Cet horaire ne fait pas partie des créneaux proposés.");
-    int64_t end = start + duration;
-
-    /* Site, device, teleconsultant. */
-    rc = mg_booking_rules_load(c, MG_BOOKING_RES_SITE, &site_id, 1, start, end, &s->site, d);
-    if (rc == 0)
-        rc = mg_booking_rules_load(c, MG_BOOKING_RES_DEVICE, &device_id, 1, start, end,
-                                   &s->device, d);
-    if (rc == 0)
-        rc = mg_booking_rules_load(c, MG_BOOKING_RES_TELECONSULTANT, &tc_id, 1, start, end,
-                                   &s->tc, d);
-    if (rc < 0)
-        return rc;
-    bool yes = false;
-    if (rules_cover(s, &s->site, start, end, &yes))
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    if (!yes)
-        return why_not(why, "Le lieu est fermé à cet horaire.");
-    if (rules_cover(s, &s->device, start, end, &yes))
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    if (!yes)
-        return why_not(why, "L'équipement n'est pas libre à cet horaire.");
-    if (rules_cover(s, &s->tc, start, end, &yes))
-        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-    if (!yes)
-        return why_not(why, "Le téléconsultant n'est pas disponible à cet horaire.");
-
-    /* An assistant of the site, the first free by id. */
-    int64_t assistant = 0;
-    if (assisted) {
-        q = NULL;
-        rc = mg_db_prepare_with(c,
-                                "SELECT id, availability FROM booking_assistants "
-                                "WHERE site_id = ?1 AND active = 1 ORDER BY id",
-                                MG_DB_PARAMS(MG_DB_INT(site_id)), &q, d);
-        size_t cap = 0;
-        while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
-            rc = 0;
+        int tag = (int)mg_db_column_int64(q, 0);
+        int64_t id = mg_db_column_int64(q, 1);
+        int64_t a = mg_db_column_int64(q, 2), b = mg_db_column_int64(q, 3);
+        bool open = mg_db_column_int64(q, 4) != 0;
+        mg_booking_rules *r = NULL;
+        if (tag == 3) {
             if (s->nassistants == cap) {
                 size_t nc = cap ? cap * 2 : 4;
                 int64_t *ni = realloc(s->assistant_ids, nc * sizeof *ni);
@@ -479,37 +281,207 @@ static int check_body(mg_db_conn *c, check_state *s, int64_t site_id, int64_t de
                 mg_opening_hours **no = realloc(s->assistant_oh, nc * sizeof *no);
                 if (no)
                     s->assistant_oh = no;
-                if (!ni || !no) {
+                mg_booking_rules *nr = realloc(s->assistants, nc * sizeof *nr);
+                if (nr)
+                    s->assistants = nr;
+                if (!ni || !no || !nr) {
                     rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
                     break;
                 }
                 cap = nc;
             }
             size_t k = s->nassistants++;
-            s->assistant_ids[k] = mg_db_column_int64(q, 0);
-            if (mg_booking_hours_compile(mg_db_column_text(q, 1), flags, &s->assistant_oh[k],
+            s->assistant_ids[k] = id;
+            memset(&s->assistants[k], 0, sizeof s->assistants[k]);
+            if (mg_booking_hours_compile(mg_db_column_text(q, 5), flags, &s->assistant_oh[k],
                                          &ignored))
                 s->assistant_oh[k] = NULL;
+            continue;
         }
-        mg_db_finalize(q);
-        if (rc < 0)
-            return rc;
-        s->assistants = calloc(s->nassistants ? s->nassistants : 1, sizeof *s->assistants);
-        if (!s->assistants)
-            return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
-        rc = mg_booking_rules_load(c, MG_BOOKING_RES_ASSISTANT, s->assistant_ids, s->nassistants,
-                                   start, end, s->assistants, d);
-        if (rc < 0)
-            return rc;
+        if (tag == 0 || tag == 1 || tag == 2) {
+            r = tag == 0 ? &s->site : tag == 1 ? &s->device : &s->tc;
+            if (mg_spans_push(open ? &r->openings : &r->closures, a, b))
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        } else if (tag == 4 || tag == 5) {
+            r = tag == 4 ? &s->device : &s->tc;
+            if (mg_spans_push(&r->busy, a, b))
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        } else if (tag == 6 || tag == 7) {
+            long k = check_assistant(s, id);
+            if (k < 0)
+                continue;
+            r = &s->assistants[k];
+            mg_spans *sp = tag == 7 ? &r->busy : open ? &r->openings : &r->closures;
+            if (tag == 7 && sp->n > 0 && sp->v[sp->n - 1].to == a)
+                sp->v[sp->n - 1].to = b; /* the next unit: one span */
+            else if (mg_spans_push(sp, a, b))
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+    }
+    mg_db_finalize(q);
+    mg_buf_free(&sql);
+    if (rc < 0)
+        return rc;
+    mg_booking_rules *all[3] = {&s->site, &s->device, &s->tc};
+    for (size_t k = 0; k < 3 + s->nassistants; k++) {
+        mg_booking_rules *r = k < 3 ? all[k] : &s->assistants[k - 3];
+        mg_spans_normalise(&r->openings);
+        mg_spans_normalise(&r->closures);
+        mg_spans_normalise(&r->busy);
+    }
+    return 0;
+}
+
+/*
+ * The check of one slot in two statements: the site, the device and the
+ * teleconsultant with its duration for the kind (one row), then every rule
+ * over the slot (check_load). The refusals come in the same order as the
+ * checks are made: site, device, teleconsultant, kind, grid, site closed,
+ * device not free, teleconsultant not available, no assistant.
+ */
+static int check_body(mg_db_conn *c, check_state *s, int64_t site_id, int64_t device_id,
+                      int64_t tc_id, mg_booking_kind kind, int64_t start, mg_booking_slot *slot,
+                      char why[static 256], mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(
+        c,
+        "SELECT s.organisation_id, bs.active, s.opening_hours, s.commune_code, "
+        "dv.id, dv.site_id, dv.active, dv.assisted, dv.step_min, dv.opening_hours, "
+        "t.id, t.active, t.availability, k.duration_min, "
+        "(SELECT COUNT(*) FROM booking_teleconsultant_sites ts "
+        " WHERE ts.teleconsultant_id = ?3 AND ts.site_id = ?1) "
+        "FROM (SELECT 1 AS one) one "
+        "LEFT JOIN booking_sites bs ON bs.site_id = ?1 "
+        "LEFT JOIN structures s ON s.organisation_id = bs.site_id "
+        "LEFT JOIN booking_devices dv ON dv.id = ?2 "
+        "LEFT JOIN booking_teleconsultants t ON t.id = ?3 "
+        "LEFT JOIN booking_teleconsultant_kinds k ON k.teleconsultant_id = t.id AND k.kind = ?4",
+        MG_DB_PARAMS(MG_DB_INT(site_id), MG_DB_INT(device_id), MG_DB_INT(tc_id),
+                     MG_DB_TEXT(mg_booking_kind_key(kind))),
+        &q, d);
+    bool site_found = false, dev_found = false, tc_found = false;
+    int site_active = 0, dev_active = 0, assisted = 0, step = 0, tc_active = 0, duration = 0;
+    int serves = 0;
+    int64_t dev_site = 0;
+    char commune[8] = "";
+    char *site_hours = NULL, *dev_hours = NULL, *avail = NULL;
+    bool dev_own_hours = false;
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        site_found = !mg_db_column_is_null(q, 0);
+        site_active = (int)mg_db_column_int64(q, 1);
+        const char *h = mg_db_column_text(q, 2);
+        site_hours = h ? strdup(h) : NULL;
+        mg_db_column_copy(q, 3, commune, sizeof commune);
+        dev_found = !mg_db_column_is_null(q, 4);
+        dev_site = mg_db_column_int64(q, 5);
+        dev_active = (int)mg_db_column_int64(q, 6);
+        assisted = (int)mg_db_column_int64(q, 7);
+        step = (int)mg_db_column_int64(q, 8);
+        h = mg_db_column_text(q, 9);
+        dev_own_hours = h != NULL;
+        dev_hours = h ? strdup(h) : NULL;
+        tc_found = !mg_db_column_is_null(q, 10);
+        tc_active = (int)mg_db_column_int64(q, 11);
+        h = mg_db_column_text(q, 12);
+        avail = h ? strdup(h) : NULL;
+        duration = (int)mg_db_column_int64(q, 13);
+        serves = mg_db_column_int64(q, 14) > 0;
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        goto out;
+    rc = 0;
+    if (!site_found || !site_active) {
+        rc = why_not(why, "Ce lieu ne propose pas de téléconsultation.");
+        goto out;
+    }
+    unsigned flags = mg_booking_holiday_flags(commune);
+    mg_diag ignored = {{0}};
+    /* Stored hours that no longer parse make the site closed, as NULL does. */
+    if (mg_booking_hours_compile(site_hours, flags, &s->site_oh, &ignored))
+        s->site_oh = NULL;
+    if (!dev_found || dev_site != site_id || !dev_active) {
+        rc = why_not(why, "Cet équipement n'est pas en service dans ce lieu.");
+        goto out;
+    }
+    /* A device without hours of its own follows its site's calendar,
+     * exceptions included. */
+    if (mg_booking_hours_compile(dev_own_hours ? dev_hours : "24/7", flags, &s->device_oh,
+                                 &ignored))
+        s->device_oh = NULL;
+    s->device.hours = s->device_oh;
+    s->site.hours = s->site_oh;
+
+    /* The teleconsultant: active, serving the site, offering the kind. */
+    if (!tc_found || !tc_active || !serves) {
+        rc = why_not(why, "Ce téléconsultant ne consulte pas dans ce lieu.");
+        goto out;
+    }
+    if (duration <= 0) {
+        rc = why_not(why, "Ce téléconsultant ne propose pas ce type de consultation.");
+        goto out;
+    }
+    if (mg_booking_hours_compile(avail, 0, &s->tc_oh, &ignored))
+        s->tc_oh = NULL;
+    s->tc.hours = s->tc_oh;
+
+    /* The grid. */
+    if (step <= 0)
+        step = duration;
+    if (start % MG_BOOKING_GRAIN_MIN != 0 || mg_booking_local(start).minute % step != 0) {
+        rc = why_not(why, "Cet horaire ne fait pas partie des créneaux proposés.");
+        goto out;
+    }
+    int64_t end = start + duration;
+
+    /* Site, device, teleconsultant (and the assistants). */
+    rc = check_load(c, s, site_id, device_id, tc_id, assisted != 0, flags, start, end, d);
+    if (rc < 0)
+        goto out;
+    bool yes = false;
+    if (rules_cover(s, &s->site, start, end, &yes)) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    if (!yes) {
+        rc = why_not(why, "Le lieu est fermé à cet horaire.");
+        goto out;
+    }
+    if (rules_cover(s, &s->device, start, end, &yes)) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    if (!yes) {
+        rc = why_not(why, "L'équipement n'est pas libre à cet horaire.");
+        goto out;
+    }
+    if (rules_cover(s, &s->tc, start, end, &yes)) {
+        rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    if (!yes) {
+        rc = why_not(why, "Le téléconsultant n'est pas disponible à cet horaire.");
+        goto out;
+    }
+
+    /* An assistant of the site, the first free by id. */
+    int64_t assistant = 0;
+    if (assisted) {
         for (size_t k = 0; k < s->nassistants && !assistant; k++) {
             s->assistants[k].hours = s->assistant_oh[k];
-            if (rules_cover(s, &s->assistants[k], start, end, &yes))
-                return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+            if (rules_cover(s, &s->assistants[k], start, end, &yes)) {
+                rc = mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+                goto out;
+            }
             if (yes)
                 assistant = s->assistant_ids[k];
         }
-        if (!assistant)
-            return why_not(why, "Aucun assistant n'est disponible à cet horaire.");
+        if (!assistant) {
+            rc = why_not(why, "Aucun assistant n'est disponible à cet horaire.");
+            goto out;
+        }
     }
     *slot = (mg_booking_slot){.start = start,
                               .end = end,
@@ -518,7 +490,12 @@ static int check_body(mg_db_conn *c, check_state *s, int64_t site_id, int64_t de
                               .teleconsultant_id = tc_id,
                               .assistant_id = assistant,
                               .kind = kind};
-    return 1;
+    rc = 1;
+out:
+    free(site_hours);
+    free(dev_hours);
+    free(avail);
+    return rc;
 }
 
 int mg_booking_slot_check_on(mg_db_conn *c, int64_t site_id, int64_t device_id,
@@ -689,6 +666,7 @@ typedef struct q_assistant {
 
 typedef struct next_state {
     const mg_booking_slot_query *q;
+    bool pg;                    /* ids bound as arrays (see id_set) */
     q_site *sites;
     size_t nsites;
     q_device *devices;
@@ -761,8 +739,10 @@ static void next_state_reset(next_state *s)
     hours_cache_free(&s->cache);
     free(s->out);
     const mg_booking_slot_query *q = s->q;
+    bool pg = s->pg;
     memset(s, 0, sizeof *s);
     s->q = q;
+    s->pg = pg;
 }
 
 /* Grows *v (elements of size sz) to hold one more. */
@@ -800,6 +780,31 @@ static long site_index(const next_state *s, int64_t id)
 
 #define OOM(d) mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory")
 
+/*
+ * Writes into set the condition that a column is one of the ids of list
+ * ("1,2,3", put_id_list's): on SQLite "IN (1,2,3)", inline; on PostgreSQL
+ * "= ANY(CAST(?N AS BIGINT[]))", the ids bound as the array "{1,2,3}"
+ * (written into arr, bound as *p), so that the statement's text is the same
+ * whatever the ids: the driver's prepared statements then serve every
+ * query of the same shape, and after five runs the server plans it once
+ * (a generic plan) instead of at each run, which was about a third of the
+ * server's time of a next-slots query. SQLite keeps the inline list: its
+ * statements are compiled at each run anyway, and an IN list of constants
+ * is what its planner reads best.
+ */
+static int id_set(bool pg, const mg_buf *list, int param, mg_buf *set, mg_buf *arr,
+                  mg_db_param *p)
+{
+    const char *ids = list->data ? list->data : "";
+    if (!pg)
+        return mg_buf_printf(set, "IN (%s)", ids) < 0 ? MG_ENOMEM : 0;
+    if (mg_buf_printf(arr, "{%s}", ids) < 0 ||
+        mg_buf_printf(set, "= ANY(CAST(?%d AS BIGINT[]))", param) < 0)
+        return MG_ENOMEM;
+    *p = MG_DB_TEXT(arr->data);
+    return 0;
+}
+
 /* Reads the sites, devices, teleconsultants and assistants of the query in
  * one statement (one round trip on PostgreSQL): rows tagged 0 (site), 1
  * (device), 2 (a teleconsultant serving a site with the kind), 3
@@ -809,9 +814,13 @@ static long site_index(const next_state *s, int64_t id)
 static int next_read_resources(mg_db_conn *c, next_state *s, mg_diag *d)
 {
     const mg_booking_slot_query *q = s->q;
-    mg_buf sql, in;
+    mg_buf sql, in, set, arr;
     mg_buf_init(&sql, (size_t)1 << 20);
     mg_buf_init(&in, (size_t)1 << 20);
+    mg_buf_init(&set, (size_t)1 << 20);
+    mg_buf_init(&arr, (size_t)1 << 20);
+    mg_db_param p[4] = {MG_DB_INT(q->device_id), MG_DB_INT(q->teleconsultant_id),
+                        MG_DB_TEXT(mg_booking_kind_key(q->kind)), MG_DB_NULL};
     int rc = 0;
     mg_db_stmt *st = NULL;
     size_t scap = 0, dcap = 0, tcap = 0, lcap = 0, acap = 0;
@@ -821,8 +830,16 @@ static int next_read_resources(mg_db_conn *c, next_state *s, mg_diag *d)
         goto out;
     }
     /* The sites asked for, written in each branch with its column. */
-    const char *f = q->site_ids ? (in.data ? in.data : "0") : NULL;
-#define SITE_FILTER(col) (f && mg_buf_printf(&sql, " AND %s IN (%s)", col, f) < 0)
+    if (q->site_ids && !in.data && mg_buf_puts(&in, "0") < 0) {
+        rc = OOM(d);
+        goto out;
+    }
+    if (q->site_ids && id_set(s->pg, &in, 4, &set, &arr, &p[3])) {
+        rc = OOM(d);
+        goto out;
+    }
+    const char *f = q->site_ids ? set.data : NULL;
+#define SITE_FILTER(col) (f && mg_buf_printf(&sql, " AND %s %s", col, f) < 0)
     if (mg_buf_puts(&sql, "SELECT 0, bs.site_id, bs.site_id, s.opening_hours, s.commune_code, 0, 0 "
                           "FROM booking_sites bs JOIN structures s ON s.organisation_id = bs.site_id "
                           "WHERE bs.active = 1") < 0 ||
@@ -846,10 +863,7 @@ static int next_read_resources(mg_db_conn *c, next_state *s, mg_diag *d)
         goto out;
     }
 #undef SITE_FILTER
-    rc = mg_db_prepare_with(c, sql.data,
-                            MG_DB_PARAMS(MG_DB_INT(q->device_id), MG_DB_INT(q->teleconsultant_id),
-                                         MG_DB_TEXT(mg_booking_kind_key(q->kind))),
-                            &st, d);
+    rc = mg_db_prepare_with(c, sql.data, p, s->pg && f ? 4 : 3, &st, d);
     while (rc == 0 && (rc = mg_db_step(st, d)) == MG_DB_ROW) {
         rc = 0;
         int64_t tag = mg_db_column_int64(st, 0);
@@ -919,6 +933,8 @@ static int next_read_resources(mg_db_conn *c, next_state *s, mg_diag *d)
 out:
     mg_buf_free(&in);
     mg_buf_free(&sql);
+    mg_buf_free(&set);
+    mg_buf_free(&arr);
     return rc < 0 ? rc : 0;
 }
 
@@ -953,10 +969,19 @@ static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t 
                                                MG_BOOKING_RES_ASSISTANT};
     const size_t n[4] = {s->nsites, s->ndevices, s->ntcs, s->nassistants};
     id_index x[4] = {{0}};
-    mg_buf sql, list[4];
+    mg_buf sql, list[4], set[4], arr[4];
     mg_buf_init(&sql, (size_t)1 << 20);
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 4; k++) {
         mg_buf_init(&list[k], (size_t)1 << 20);
+        mg_buf_init(&set[k], (size_t)1 << 20);
+        mg_buf_init(&arr[k], (size_t)1 << 20);
+    }
+    int64_t u0 = from / MG_BOOKING_GRAIN_MIN;
+    int64_t u1 = (to + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN;
+    mg_db_param p[9] = {MG_DB_INT(from), MG_DB_INT(to),
+                        MG_DB_INT(from - MG_BOOKING_DURATION_MAX_MIN), MG_DB_INT(u0),
+                        MG_DB_INT(u1)};
+    size_t npg = 5; /* PostgreSQL: the five numbers (typed: unused ones are accepted), arrays */
     int rc = 0;
     mg_db_stmt *q = NULL;
     for (int k = 0; k < 4 && rc == 0; k++) {
@@ -972,6 +997,10 @@ static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t 
                             : s->assistants[i].id;
         if (id_index_make(&x[k], ids, n[k]) || put_id_list(&list[k], ids, n[k]))
             rc = OOM(d);
+        else if (n[k] > 0 && id_set(s->pg, &list[k], (int)npg + 1, &set[k], &arr[k], &p[npg]))
+            rc = OOM(d);
+        else if (n[k] > 0 && s->pg)
+            npg++;
         free(ids);
     }
     if (rc < 0)
@@ -982,10 +1011,10 @@ static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t 
             continue;
         if (mg_buf_printf(&sql,
                           "%sSELECT %d, resource_id, starts_at, ends_at, is_open "
-                          "FROM booking_exceptions WHERE resource = '%s' AND resource_id IN (%s) "
+                          "FROM booking_exceptions WHERE resource = '%s' AND resource_id %s "
                           "AND ends_at > ?1 AND starts_at < ?2",
                           first ? "" : " UNION ALL ", k, mg_booking_resource_key(res[k]),
-                          list[k].data) < 0) {
+                          set[k].data) < 0) {
             rc = OOM(d);
             goto out;
         }
@@ -997,9 +1026,9 @@ static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t 
         const char *col = k == 1 ? "device_id" : "teleconsultant_id";
         if (mg_buf_printf(&sql,
                           "%sSELECT %d, %s, starts_at, ends_at, 0 FROM bookings "
-                          "WHERE %s IN (%s) AND starts_at >= ?3 AND starts_at < ?2 "
+                          "WHERE %s %s AND starts_at >= ?3 AND starts_at < ?2 "
                           "AND state <> 'cancelled'",
-                          first ? "" : " UNION ALL ", k + 3, col, col, list[k].data) < 0) {
+                          first ? "" : " UNION ALL ", k + 3, col, col, set[k].data) < 0) {
             rc = OOM(d);
             goto out;
         }
@@ -1008,11 +1037,11 @@ static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t 
     if (n[3] > 0) {
         if (mg_buf_printf(&sql,
                           "%sSELECT 6, resource_id, unit * %d, unit * %d + %d, 0 "
-                          "FROM booking_claims WHERE resource = '%s' AND resource_id IN (%s) "
+                          "FROM booking_claims WHERE resource = '%s' AND resource_id %s "
                           "AND unit >= ?4 AND unit < ?5",
                           first ? "" : " UNION ALL ", (int)MG_BOOKING_GRAIN_MIN,
                           (int)MG_BOOKING_GRAIN_MIN, (int)MG_BOOKING_GRAIN_MIN,
-                          mg_booking_resource_key(MG_BOOKING_RES_ASSISTANT), list[3].data) < 0) {
+                          mg_booking_resource_key(MG_BOOKING_RES_ASSISTANT), set[3].data) < 0) {
             rc = OOM(d);
             goto out;
         }
@@ -1020,13 +1049,8 @@ static int next_load_window(mg_db_conn *c, next_state *s, int64_t from, int64_t 
     }
     if (first)
         goto out;
-    int64_t u0 = from / MG_BOOKING_GRAIN_MIN;
-    int64_t u1 = (to + MG_BOOKING_GRAIN_MIN - 1) / MG_BOOKING_GRAIN_MIN;
-    const mg_db_param p[] = {MG_DB_INT(from), MG_DB_INT(to),
-                             MG_DB_INT(from - MG_BOOKING_DURATION_MAX_MIN), MG_DB_INT(u0),
-                             MG_DB_INT(u1)};
     /* Only the parameters the statement names (SQLite refuses the others). */
-    size_t np = n[3] ? 5 : n[1] || n[2] ? 3 : 2;
+    size_t np = s->pg ? npg : n[3] ? 5 : n[1] || n[2] ? 3 : 2;
     rc = mg_db_prepare_with(c, sql.data, p, np, &q, d);
     while (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         rc = 0;
@@ -1061,6 +1085,8 @@ out:
     mg_buf_free(&sql);
     for (int k = 0; k < 4; k++) {
         mg_buf_free(&list[k]);
+        mg_buf_free(&set[k]);
+        mg_buf_free(&arr[k]);
         free(x[k].sorted);
     }
     return rc;
@@ -1310,6 +1336,7 @@ int mg_booking_next_slots(mg_db *db, const mg_booking_slot_query *q, mg_booking_
     next_state s;
     memset(&s, 0, sizeof s);
     s.q = q;
+    s.pg = strcmp(mg_db_dialect(db), "postgresql") == 0;
     int rc = mg_db_transaction(db, MG_DB_TX_READ, next_body, &s, d);
     if (rc == 0) {
         *out = s.out;

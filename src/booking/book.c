@@ -93,6 +93,45 @@ static int throttled(mg_db_conn *c, const char *key, int64_t now_s, int *retry_a
     return 1;
 }
 
+/* throttled() for the booking's two keys (either may be NULL) in one
+ * statement: 1 with *retry_after of the first throttled key (the address
+ * before the phone), 0, or an error. The attempts that left the window are
+ * not deleted here but skipped (record_attempt's purge deletes them), so
+ * that the booking's transaction writes nothing it need not. */
+static int throttled_keys(mg_db_conn *c, const char *const keys[2], int64_t now_s,
+                          int *retry_after, mg_diag *d)
+{
+    mg_db_stmt *q = NULL;
+    int rc = mg_db_prepare_with(
+        c,
+        "SELECT (SELECT at FROM booking_attempts WHERE attempt_key = ?1 AND at > ?3 "
+        "ORDER BY at DESC LIMIT 1 OFFSET ?4), "
+        "(SELECT at FROM booking_attempts WHERE attempt_key = ?2 AND at > ?3 "
+        "ORDER BY at DESC LIMIT 1 OFFSET ?4)",
+        MG_DB_PARAMS(MG_DB_TEXT(keys[0]), MG_DB_TEXT(keys[1]),
+                     MG_DB_INT(now_s - MG_BOOKING_ATTEMPT_WINDOW_S),
+                     MG_DB_INT(MG_BOOKING_ATTEMPTS_PER_WINDOW - 1)),
+        &q, d);
+    int found = 0;
+    int64_t at = 0;
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        rc = 0;
+        for (int k = 0; k < 2 && !found; k++)
+            if (keys[k] && !mg_db_column_is_null(q, k)) {
+                found = 1;
+                at = mg_db_column_int64(q, k);
+            }
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
+        return rc;
+    if (!found)
+        return 0;
+    int64_t wait = at + MG_BOOKING_ATTEMPT_WINDOW_S - now_s;
+    *retry_after = wait < 1 ? 1 : (int)wait;
+    return 1;
+}
+
 static int record_attempt(mg_db_conn *c, const char *key, int64_t now_s, mg_diag *d)
 {
     int rc = mg_db_run(c, "INSERT INTO booking_attempts (attempt_key, at) VALUES (?1, ?2)",
@@ -100,6 +139,22 @@ static int record_attempt(mg_db_conn *c, const char *key, int64_t now_s, mg_diag
     /* Now and then, the attempts of every key that left the window (the
      * keys of people who did not come back). */
     if (rc == 0 && (atomic_fetch_add(&purge_counter, 1) & 255u) == 0)
+        rc = mg_db_run(c, "DELETE FROM booking_attempts WHERE at <= ?1",
+                       MG_DB_PARAMS(MG_DB_INT(now_s - MG_BOOKING_ATTEMPT_WINDOW_S)), NULL, d);
+    return rc;
+}
+
+/* record_attempt() of the booking's two keys (either may be NULL) in one
+ * statement; the purge as often, per key recorded. */
+static int record_attempts(mg_db_conn *c, const char *const keys[2], int64_t now_s, mg_diag *d)
+{
+    if (!keys[0] || !keys[1])
+        return keys[0] || keys[1] ? record_attempt(c, keys[0] ? keys[0] : keys[1], now_s, d) : 0;
+    int rc = mg_db_run(c, "INSERT INTO booking_attempts (attempt_key, at) VALUES (?1, ?3), (?2, ?3)",
+                       MG_DB_PARAMS(MG_DB_TEXT(keys[0]), MG_DB_TEXT(keys[1]), MG_DB_INT(now_s)),
+                       NULL, d);
+    unsigned before = atomic_fetch_add(&purge_counter, 2) & 255u;
+    if (rc == 0 && (before == 0 || before == 255))
         rc = mg_db_run(c, "DELETE FROM booking_attempts WHERE at <= ?1",
                        MG_DB_PARAMS(MG_DB_INT(now_s - MG_BOOKING_ATTEMPT_WINDOW_S)), NULL, d);
     return rc;
@@ -123,13 +178,7 @@ struct attempts_tx {
 static int attempts_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     struct attempts_tx *t = ctx;
-    for (int k = 0; k < 2; k++)
-        if (t->keys[k]) {
-            int rc = record_attempt(c, t->keys[k], t->now_s, d);
-            if (rc)
-                return rc;
-        }
-    return 0;
+    return record_attempts(c, t->keys, t->now_s, d);
 }
 
 /* --- Reading bookings ------------------------------------------------------------------------ */
@@ -310,22 +359,27 @@ static int claimed(mg_db_conn *c, int64_t device_id, int64_t tc_id, int64_t star
     return rc ? rc : n > 0;
 }
 
-/* Claims each unit of [start, end) of a resource, in one statement (the
- * units by a recursive CTE: a round trip per unit cost PostgreSQL a third
- * of a booking): 1 claimed, 0 a unit was already claimed (the slot is
- * gone), or an error. */
-static int claim(mg_db_conn *c, const char *resource, int64_t resource_id, int64_t start,
-                 int64_t end, int64_t booking_id, mg_diag *d)
+/* Claims each unit of [start, end) of the device, the teleconsultant and
+ * the assistant (0: none) in one statement (the units by a recursive CTE: a
+ * round trip per unit cost PostgreSQL a third of a booking, one per
+ * resource still three): 1 claimed, 0 a unit was already claimed (the slot
+ * is gone), or an error. */
+static int claim(mg_db_conn *c, int64_t device_id, int64_t tc_id, int64_t assistant_id,
+                 int64_t start, int64_t end, int64_t booking_id, mg_diag *d)
 {
     mg_diag local = {{0}};
     int rc = mg_db_run(c,
-                       "WITH RECURSIVE u(n) AS (SELECT CAST(?3 AS BIGINT) UNION ALL "
-                       "SELECT n + 1 FROM u WHERE n + 1 < ?4) "
+                       "WITH RECURSIVE u(n) AS (SELECT CAST(?1 AS BIGINT) UNION ALL "
+                       "SELECT n + 1 FROM u WHERE n + 1 < ?2) "
                        "INSERT INTO booking_claims (resource, resource_id, unit, booking_id) "
-                       "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), n, CAST(?5 AS BIGINT) FROM u",
-                       MG_DB_PARAMS(MG_DB_TEXT(resource), MG_DB_INT(resource_id),
-                                    MG_DB_INT(start / MG_BOOKING_GRAIN_MIN),
-                                    MG_DB_INT(end / MG_BOOKING_GRAIN_MIN), MG_DB_INT(booking_id)),
+                       "SELECT r.resource, r.id, u.n, CAST(?6 AS BIGINT) FROM u CROSS JOIN "
+                       "(SELECT CAST('device' AS TEXT) AS resource, CAST(?3 AS BIGINT) AS id "
+                       "UNION ALL SELECT 'teleconsultant', CAST(?4 AS BIGINT) "
+                       "UNION ALL SELECT 'assistant', CAST(?5 AS BIGINT)) r WHERE r.id > 0",
+                       MG_DB_PARAMS(MG_DB_INT(start / MG_BOOKING_GRAIN_MIN),
+                                    MG_DB_INT(end / MG_BOOKING_GRAIN_MIN), MG_DB_INT(device_id),
+                                    MG_DB_INT(tc_id), MG_DB_INT(assistant_id),
+                                    MG_DB_INT(booking_id)),
                        NULL, &local);
     if (rc == 0)
         return 1;
@@ -334,32 +388,61 @@ static int claim(mg_db_conn *c, const char *resource, int64_t resource_id, int64
     return pass_on(rc, &local, d);
 }
 
-/* Takes a free token of key for the booking: 1, 0 when both are held by
- * active bookings, or an error. */
-static int hold(mg_db_conn *c, const char *key, int64_t booking_id, int64_t ends_at,
-                int64_t now_min, mg_diag *d)
+/* Takes a free token of each key (keys[1] may be NULL) for the booking,
+ * in three statements whatever the number of keys: 1, 0 when both tokens
+ * of a key are held by active bookings (*full: the index of the first such
+ * key), or an error. */
+static int hold(mg_db_conn *c, const char *const keys[2], int64_t booking_id, int64_t ends_at,
+                int64_t now_min, int *full, mg_diag *d)
 {
-    int rc = mg_db_run(c, "DELETE FROM booking_holds WHERE hold_key = ?1 AND ends_at <= ?2",
-                       MG_DB_PARAMS(MG_DB_TEXT(key), MG_DB_INT(now_min)), NULL, d);
+    *full = -1;
+    int rc = mg_db_run(c, "DELETE FROM booking_holds WHERE hold_key IN (?1, ?2) AND ends_at <= ?3",
+                       MG_DB_PARAMS(MG_DB_TEXT(keys[0]), MG_DB_TEXT(keys[1]), MG_DB_INT(now_min)),
+                       NULL, d);
     if (rc)
         return rc;
-    int64_t held = 0;
-    rc = mg_db_query_int(c,
-                         "SELECT COALESCE(SUM(token), 0) FROM booking_holds WHERE hold_key = ?1",
-                         MG_DB_PARAMS(MG_DB_TEXT(key)), &held, d);
-    if (rc)
+    mg_db_stmt *q = NULL;
+    rc = mg_db_prepare_with(c,
+                            "SELECT (SELECT COALESCE(SUM(token), 0) FROM booking_holds "
+                            "WHERE hold_key = ?1), (SELECT COALESCE(SUM(token), 0) "
+                            "FROM booking_holds WHERE hold_key = ?2)",
+                            MG_DB_PARAMS(MG_DB_TEXT(keys[0]), MG_DB_TEXT(keys[1])), &q, d);
+    int64_t held[2] = {0, 0};
+    if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
+        held[0] = mg_db_column_int64(q, 0);
+        held[1] = mg_db_column_int64(q, 1);
+        rc = 0;
+    } else if (rc == MG_DB_DONE) {
+        rc = mg_diag_set(d, MG_EIO, NULL, 0, 0, "booking holds: no row");
+    }
+    mg_db_finalize(q);
+    if (rc < 0)
         return rc;
-    int token = held == 0 || held == 2 ? 1 : held == 1 ? 2 : 0;
-    if (token == 0)
-        return 0;
+    int token[2];
+    for (int k = 0; k < 2; k++) {
+        token[k] = held[k] == 0 || held[k] == 2 ? 1 : held[k] == 1 ? 2 : 0;
+        if (keys[k] && token[k] == 0) {
+            *full = k;
+            return 0;
+        }
+    }
     mg_diag local = {{0}};
-    rc = mg_db_run(c,
-                   "INSERT INTO booking_holds (hold_key, token, booking_id, ends_at) "
-                   "VALUES (?1, ?2, ?3, ?4)",
-                   MG_DB_PARAMS(MG_DB_TEXT(key), MG_DB_INT(token), MG_DB_INT(booking_id),
-                                MG_DB_INT(ends_at)),
-                   NULL, &local);
-    /* The token taken meanwhile by a concurrent booking of the same key
+    if (keys[1])
+        rc = mg_db_run(c,
+                       "INSERT INTO booking_holds (hold_key, token, booking_id, ends_at) "
+                       "VALUES (?1, ?3, ?5, ?6), (?2, ?4, ?5, ?6)",
+                       MG_DB_PARAMS(MG_DB_TEXT(keys[0]), MG_DB_TEXT(keys[1]),
+                                    MG_DB_INT(token[0]), MG_DB_INT(token[1]),
+                                    MG_DB_INT(booking_id), MG_DB_INT(ends_at)),
+                       NULL, &local);
+    else
+        rc = mg_db_run(c,
+                       "INSERT INTO booking_holds (hold_key, token, booking_id, ends_at) "
+                       "VALUES (?1, ?2, ?3, ?4)",
+                       MG_DB_PARAMS(MG_DB_TEXT(keys[0]), MG_DB_INT(token[0]),
+                                    MG_DB_INT(booking_id), MG_DB_INT(ends_at)),
+                       NULL, &local);
+    /* A token taken meanwhile by a concurrent booking of the same key
      * (PostgreSQL usually reports it as a serialisation failure, rerun by
      * mg_db_transaction; a plain key violation is said as busy). */
     if (rc == MG_EINVAL && mg_db_reason_of(c) == MG_DB_REASON_UNIQUE)
@@ -383,30 +466,42 @@ static int book_body(mg_db_conn *c, void *ctx, mg_diag *d)
     if (t->public_) {
         const char *keys[2] = {in->address ? t->addr_key : NULL,
                                t->phone_ok ? t->phone_key : NULL};
-        for (int k = 0; k < 2; k++) {
-            if (!keys[k])
-                continue;
-            rc = throttled(c, keys[k], t->now_s, &res->retry_after, d);
-            if (rc < 0)
-                return rc;
-            if (rc == 1)
-                return throttle_refuse(res->retry_after, d);
-        }
-        for (int k = 0; k < 2; k++)
-            if (keys[k] && (rc = record_attempt(c, keys[k], t->now_s, d)))
-                return rc;
+        rc = throttled_keys(c, keys, t->now_s, &res->retry_after, d);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            return throttle_refuse(res->retry_after, d);
+        if ((rc = record_attempts(c, keys, t->now_s, d)))
+            return rc;
         t->attempted = true;
     }
 
-    /* The site and what it asks. */
+    /* The site and what it asks, the device, the teleconsultant and its
+     * duration for the kind, in one statement (one round trip). */
     mg_db_stmt *q = NULL;
-    rc = mg_db_prepare_with(c, "SELECT ask, active FROM booking_sites WHERE site_id = ?1",
-                            MG_DB_PARAMS(MG_DB_INT(in->site_id)), &q, d);
-    bool site_ok = false, ask_name = false;
+    rc = mg_db_prepare_with(
+        c,
+        "SELECT (SELECT ask FROM booking_sites WHERE site_id = ?1), "
+        "(SELECT active FROM booking_sites WHERE site_id = ?1), "
+        "(SELECT COUNT(*) FROM booking_devices WHERE id = ?2 AND site_id = ?1 AND active = 1), "
+        "(SELECT COUNT(*) FROM booking_teleconsultants t "
+        "JOIN booking_teleconsultant_sites ts ON ts.teleconsultant_id = t.id "
+        "WHERE t.id = ?3 AND ts.site_id = ?1 AND t.active = 1), "
+        "(SELECT duration_min FROM booking_teleconsultant_kinds "
+        "WHERE teleconsultant_id = ?3 AND kind = ?4)",
+        MG_DB_PARAMS(MG_DB_INT(in->site_id), MG_DB_INT(in->device_id),
+                     MG_DB_INT(in->teleconsultant_id), MG_DB_TEXT(mg_booking_kind_key(in->kind))),
+        &q, d);
+    bool site_ok = false, ask_name = false, device_ok = false, tc_ok = false, kind_ok = false;
+    int64_t duration = 0;
     if (rc == 0 && (rc = mg_db_step(q, d)) == MG_DB_ROW) {
         const char *ask = mg_db_column_text(q, 0);
         ask_name = ask && strcmp(ask, "name") == 0;
         site_ok = mg_db_column_int64(q, 1) != 0;
+        device_ok = mg_db_column_int64(q, 2) != 0;
+        tc_ok = mg_db_column_int64(q, 3) != 0;
+        kind_ok = !mg_db_column_is_null(q, 4);
+        duration = mg_db_column_int64(q, 4);
         rc = 0;
     }
     mg_db_finalize(q);
@@ -444,41 +539,15 @@ static int book_body(mg_db_conn *c, void *ctx, mg_diag *d)
                               "Les rendez-vous se prennent au plus %d jours à l'avance.",
                               MG_BOOKING_HORIZON_DAYS);
 
-    int64_t n = 0;
-    rc = mg_db_query_int(c,
-                         "SELECT COUNT(*) FROM booking_devices WHERE id = ?1 AND site_id = ?2 "
-                         "AND active = 1",
-                         MG_DB_PARAMS(MG_DB_INT(in->device_id), MG_DB_INT(in->site_id)), &n, d);
-    if (rc)
-        return rc;
-    if (n == 0)
+    if (!device_ok)
         mg_booking_errors_add(errs, "device_id",
                               "Cet équipement n'est pas en service sur ce site.");
-    rc = mg_db_query_int(c,
-                         "SELECT COUNT(*) FROM booking_teleconsultants t "
-                         "JOIN booking_teleconsultant_sites ts ON ts.teleconsultant_id = t.id "
-                         "WHERE t.id = ?1 AND ts.site_id = ?2 AND t.active = 1",
-                         MG_DB_PARAMS(MG_DB_INT(in->teleconsultant_id), MG_DB_INT(in->site_id)),
-                         &n, d);
-    if (rc)
-        return rc;
-    int64_t duration = 0;
-    if (n == 0) {
+    if (!tc_ok)
         mg_booking_errors_add(errs, "teleconsultant_id",
                               "Ce téléconsultant ne consulte pas sur ce site.");
-    } else {
-        rc = mg_db_query_int(c,
-                             "SELECT duration_min FROM booking_teleconsultant_kinds "
-                             "WHERE teleconsultant_id = ?1 AND kind = ?2",
-                             MG_DB_PARAMS(MG_DB_INT(in->teleconsultant_id),
-                                          MG_DB_TEXT(mg_booking_kind_key(in->kind))),
-                             &duration, d);
-        if (rc == MG_ENOTFOUND)
-            mg_booking_errors_add(errs, "kind",
-                                  "Ce téléconsultant ne propose pas ce type de consultation.");
-        else if (rc)
-            return rc;
-    }
+    else if (!kind_ok)
+        mg_booking_errors_add(errs, "kind",
+                              "Ce téléconsultant ne propose pas ce type de consultation.");
     if (errs->n > 0)
         return mg_booking_refuse(errs, d);
 
@@ -526,46 +595,34 @@ static int book_body(mg_db_conn *c, void *ctx, mg_diag *d)
         return rc;
 
     /* The claims: the key refuses a unit taken meanwhile. */
-    struct {
-        const char *resource;
-        int64_t id;
-    } claims[3] = {{"device", in->device_id},
-                   {"teleconsultant", in->teleconsultant_id},
-                   {"assistant", slot.assistant_id}};
-    for (int k = 0; k < 3; k++) {
-        if (claims[k].id <= 0)
-            continue;
-        rc = claim(c, claims[k].resource, claims[k].id, slot.start, slot.end, id, d);
-        if (rc < 0)
-            return rc;
-        if (rc == 0) {
-            res->gone = true;
-            mg_booking_errors_add(errs, "start", "%s", GONE_MSG);
-            return mg_booking_refuse(errs, d);
-        }
+    rc = claim(c, in->device_id, in->teleconsultant_id, slot.assistant_id, slot.start, slot.end,
+               id, d);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        res->gone = true;
+        mg_booking_errors_add(errs, "start", "%s", GONE_MSG);
+        return mg_booking_refuse(errs, d);
     }
 
     /* The limits: a token of the phone's key, and of the address's for the
      * public. */
-    rc = hold(c, t->phone_key, id, slot.end, t->now_min, d);
+    const char *hold_keys[2] = {t->phone_key, t->public_ && in->address ? t->addr_key : NULL};
+    int full = -1;
+    rc = hold(c, hold_keys, id, slot.end, t->now_min, &full, d);
     if (rc < 0)
         return rc;
-    if (rc == 0) {
+    if (rc == 0 && full == 0) {
         mg_booking_errors_add(errs, "phone",
                               "Ce numéro a déjà deux rendez-vous à venir : annulez-en un pour en "
                               "prendre un autre.");
         return mg_booking_refuse(errs, d);
     }
-    if (t->public_ && in->address) {
-        rc = hold(c, t->addr_key, id, slot.end, t->now_min, d);
-        if (rc < 0)
-            return rc;
-        if (rc == 0) {
-            mg_booking_errors_add(errs, "address",
-                                  "Deux rendez-vous à venir ont déjà été pris depuis cette "
-                                  "connexion : annulez-en un pour en prendre un autre.");
-            return mg_booking_refuse(errs, d);
-        }
+    if (rc == 0) {
+        mg_booking_errors_add(errs, "address",
+                              "Deux rendez-vous à venir ont déjà été pris depuis cette "
+                              "connexion : annulez-en un pour en prendre un autre.");
+        return mg_booking_refuse(errs, d);
     }
 
     mg_booking b = {.id = id, .site_id = in->site_id, .device_id = in->device_id,

@@ -45,16 +45,6 @@ typedef struct mg_booking_rules {
 
 void mg_booking_rules_free(mg_booking_rules *r); /* frees the spans, not hours */
 
-/* Loads, for resources ids[0..n) of kind res, the exceptions and busy
- * spans that overlap [from, to) into out[0..n) (zero-initialised by the
- * caller; hours left as they are), in two statements whatever n (ids
- * inline in an IN list; they use the indexes booking_exceptions_resource,
- * bookings_device_time / bookings_teleconsultant_time and booking_claims'
- * primary key). Spans normalised. (availability.c) */
-int mg_booking_rules_load(mg_db_conn *c, mg_booking_resource res, const int64_t *ids, size_t n,
-                          int64_t from, int64_t to, mg_booking_rules *out,
-                          mg_diag *d) MG_WARN_UNUSED;
-
 /* out = free minutes of r over [from, to) (mg_booking_calendar_free). */
 int mg_booking_rules_spans(const mg_booking_rules *r, int64_t from, int64_t to,
                            mg_spans *out) MG_WARN_UNUSED;

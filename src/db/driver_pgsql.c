@@ -22,8 +22,9 @@
  * as it always may). mg_db_exec (migrations, DDL) empties the cache with
  * DEALLOCATE ALL, since a prepared SELECT whose table changed shape fails
  * ("cached plan must not change result type"); that error from another
- * connection's DDL drops the statement from the cache, and outside a
- * transaction the run is retried once. The cache goes with the connection
+ * connection's DDL drops the statement from the cache: outside a
+ * transaction the run is retried once; inside one (now aborted) it is
+ * reported as a serialisation failure, which mg_db_transaction retries. The cache goes with the connection
  * (a lost connection is closed, never reused). MG_PG_STATEMENT_CACHE=0 in
  * the environment turns it off (PQexecParams for every statement), for a
  * pooler in transaction mode that does not keep a session's statements
@@ -649,10 +650,16 @@ static int exec_cached(struct pg_conn *pc, const char *sql, int np, const Oid *t
         if (e && plan_changed(res)) {
             /* DEALLOCATE would fail in this failed transaction: forgotten
              * here, its name is never used again and the server's copy
-             * goes with the connection. */
+             * goes with the connection. Said as a serialisation failure,
+             * so that mg_db_transaction runs the transaction again, which
+             * prepares the statement anew. */
             free(e->sql);
             e->sql = NULL;
             pc->ncached--;
+            PQclear(res);
+            return mg_db_fail(&pc->base, MG_DB_REASON_SERIALIZATION, d,
+                              "step: a table changed shape since its statement was prepared "
+                              "(another connection's DDL): transaction to be run again");
         }
         return pg_fail(pc, res, d, "step");
     }
