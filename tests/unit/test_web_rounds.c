@@ -99,6 +99,28 @@ static size_t count_of(const char *hay, const char *needle)
     return n;
 }
 
+/* A multipart/form-data POST of the manager: the CSRF token and
+ * `replace` as fields, `content` as the file `file` named `filename`. */
+static mg_http_response upload(const char *target, const char *filename, const char *content)
+{
+    static const char boundary[] = "----essai-tournees";
+    char body[4096];
+    int n = snprintf(body, sizeof body,
+                     "--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+                     "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                     "Content-Type: text/csv\r\n\r\n%s\r\n--%s--\r\n",
+                     boundary, manager.csrf, boundary, filename, content, boundary);
+    assert_true(n > 0 && (size_t)n < sizeof body);
+    char ctype[96];
+    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", boundary);
+    const char *headers[] = {"Cookie", manager.cookie, "X-CSRF-Token", manager.csrf, NULL};
+    mg_http_response res;
+    assert_int_equal(mg_http_dispatch_with(app->router, "POST", target, headers, ctype, body,
+                                           (size_t)n, &res),
+                     0);
+    return res;
+}
+
 static void form_add(char *body, size_t cap, const char *key, const char *value)
 {
     size_t n = strlen(body);
@@ -256,6 +278,39 @@ static void test_create_by_forms(void **state)
                 stop_ids[j] = st[k].id;
     free(st);
     assert_true(stop_ids[0] > 0 && stop_ids[1] > 0);
+
+    /* A stops file: one refused row refuses the file, named by the name the
+     * browser gave and its line; a good one adds its stops. */
+    snprintf(target, sizeof target, "%s/arrets/fichier", path);
+    static const char bad[] = "nom;commune\nPlace de la Halle (exemple);11049\n"
+                              "Ailleurs (exemple);99999\n";
+    r = upload(target, "arrets.csv", bad);
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "href=\"#fichier-file\"");
+    expect_has(&r, "arrets.csv:3");
+    assert_null(strstr(text(&r), "/tmp/maillage-arrets-"));
+    mg_http_response_free(&r);
+    assert_int_equal(mg_round_stop_list(app->db, service_id, true, &st, &nst, &d), 0);
+    free(st);
+    assert_int_equal(nst, 3);
+    static const char good[] = "nom;commune;minutes\nPlace de la Halle (exemple);11049;45\n";
+    r = upload(target, "arrets.csv", good);
+    assert_int_equal(r.status, 303);
+    mg_http_response_free(&r);
+    assert_int_equal(mg_round_stop_list(app->db, service_id, true, &st, &nst, &d), 0);
+    bool halle = false;
+    for (size_t k = 0; k < nst; k++)
+        if (strcmp(st[k].name, "Place de la Halle (exemple)") == 0)
+            halle = st[k].minutes == 45 && strcmp(st[k].commune_code, "11049") == 0;
+    free(st);
+    assert_int_equal(nst, 4);
+    assert_true(halle);
+    /* Back to the three chefs-lieux for what follows. */
+    snprintf(target, sizeof target, "%s/arrets/chefs-lieux", path);
+    expect(&manager, "POST", target, "replace=1", 303);
+    assert_int_equal(mg_round_stop_list(app->db, service_id, true, &st, &nst, &d), 0);
+    free(st);
+    assert_int_equal(nst, 3);
 
     r = as(&manager, "GET", path, NULL);
     assert_int_equal(r.status, 200);
