@@ -29,6 +29,7 @@
 
 #include "auth/auth.h"
 #include "db/db.h"
+#include "directory/directory.h"
 #include "parse/parse.h"
 #include "pg_fixture.h"
 #include "rounds/store.h"
@@ -305,6 +306,39 @@ static void test_create_by_forms(void **state)
     free(st);
     assert_int_equal(nst, 4);
     assert_true(halle);
+    /* The directory's town halls in the territory: none ticked is refused,
+     * the one of Fanjeaux (made here, with its point) is added. */
+    mg_dir_set set;
+    mg_dir_set_init(&set);
+    mg_dir_structure *ds = mg_dir_add_structure(&set);
+    assert_non_null(ds);
+    ds->source = "essai-tournees";
+    ds->source_id = "mairie-fanjeaux";
+    ds->name = "Mairie de Fanjeaux (exemple)";
+    ds->category = MG_DIR_TOWN_HALL;
+    ds->commune_code = "11136";
+    ds->commune_name = "Fanjeaux";
+    ds->postcode = "11270";
+    ds->lat = 43.1868;
+    ds->lon = 2.0325;
+    int64_t sid = 0;
+    if (mg_dir_save(app->db, 0, &set, &sid, NULL, &d))
+        fail_msg("structure: %s", d.msg);
+    mg_dir_set_free(&set);
+    snprintf(target, sizeof target, "%s/arrets/annuaire", path);
+    r = as(&manager, "POST", target, "replace=");
+    assert_int_equal(r.status, 400);
+    expect_has(&r, "href=\"#annuaire-categories\"");
+    mg_http_response_free(&r);
+    expect(&manager, "POST", target, "cat_town_hall=1", 303);
+    assert_int_equal(mg_round_stop_list(app->db, service_id, true, &st, &nst, &d), 0);
+    bool mairie = false;
+    for (size_t k = 0; k < nst; k++)
+        if (strcmp(st[k].name, "Mairie de Fanjeaux (exemple)") == 0)
+            mairie = st[k].source == MG_ROUND_STOP_DIRECTORY && st[k].structure_id == sid;
+    free(st);
+    assert_true(mairie);
+
     /* Back to the three chefs-lieux for what follows. */
     snprintf(target, sizeof target, "%s/arrets/chefs-lieux", path);
     expect(&manager, "POST", target, "replace=1", 303);
