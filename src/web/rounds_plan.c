@@ -1,5 +1,10 @@
 /*
- * A mobile service's plans (issue 18; docs/rounds-web.md): the page of one
+ * A mobile service's plans (issue 18; docs/rounds-web.md):
+ *   POST /tournees/services/{id}/plans                 compute a plan
+ *   GET  /tournees/services/{id}/plans/{pid}           the plan
+ *   POST /tournees/services/{id}/plans/{pid}/supprimer delete a plan not published
+ *   POST /tournees/services/{id}/actuelles             one vehicle-day of the current rounds
+ * The page of one
  * plan (its rounds per vehicle and day, the target people it covers, the
  * comparison with the current rounds, the gap to the bound, the map of
  * stops and routes, the effect on the APL of a GP or nurse service), and
@@ -899,6 +904,16 @@ static int plan_page(web_ctx *ctx)
     mg_buf_puts(b, "</section>\n");
     web_rounds_apl_effect(b, ctx, &s, &p);
 
+    mg_auth_object del = web_rounds_object(s.svc.organisation_id);
+    if (!p.published && web_can(ctx, MG_AUTH_DELETE, &del)) {
+        char action[160];
+        snprintf(action, sizeof action, "%s/plans/%lld/supprimer", s.path, (long long)p.id);
+        mg_buf_puts(b, "<section aria-labelledby=\"supprimer\"><h2 id=\"supprimer\">Supprimer "
+                       "ce plan</h2>\n");
+        web_rounds_form_open(b, ctx, action, NULL, false);
+        web_rounds_form_close(b, "Supprimer ce plan");
+        mg_buf_puts(b, "</section>\n");
+    }
     if (web_rounds_may_edit(ctx, &s)) {
         mg_buf_puts(b, "<section aria-labelledby=\"publier\"><h2 id=\"publier\">Publier ce "
                        "plan</h2>\n");
@@ -919,9 +934,40 @@ static int plan_page(web_ctx *ctx)
     return web_done(ctx);
 }
 
+/* POST /tournees/services/{id}/plans/{pid}/supprimer: a plan that is not
+ * published. */
+static int plan_delete(web_ctx *ctx)
+{
+    web_rounds_svc s;
+    if (!web_rounds_load(ctx, MG_AUTH_DELETE, &s))
+        return MG_OK;
+    mg_round_plan p;
+    if (!plan_load(ctx, &s, &p))
+        return MG_OK;
+    bool published = p.published;
+    int64_t id = p.id;
+    mg_round_plan_clear(&p);
+    if (published) {
+        mg_http_error(ctx->req, ctx->res, 409,
+                      "Ce plan est publié : retirez la publication avant de le supprimer.");
+        return MG_OK;
+    }
+    mg_diag d = {{0}};
+    int rc = mg_round_plan_delete(ctx->app->db, ctx->actor->account_id, id, &d);
+    if (rc) {
+        web_storage_error(ctx->req, ctx->res, rc, &d, PLAN_NOT_FOUND, WEB_ROUNDS_SAVE_FAILED);
+        return MG_OK;
+    }
+    char to[160];
+    snprintf(to, sizeof to, "%s#plans", s.path);
+    mg_http_redirect(ctx->res, to);
+    return MG_OK;
+}
+
 const web_route web_routes_rounds_plans[] = {
     {"POST", "/tournees/services/{id}/plans", plan_compute, WEB_ACCOUNT, 0},
     {"GET", "/tournees/services/{id}/plans/{pid}", plan_page, WEB_ACCOUNT, 0},
+    {"POST", "/tournees/services/{id}/plans/{pid}/supprimer", plan_delete, WEB_ACCOUNT, 0},
     {"POST", "/tournees/services/{id}/actuelles", current_post, WEB_ACCOUNT, 0},
     {NULL, NULL, NULL, WEB_ANYONE, 0},
 };

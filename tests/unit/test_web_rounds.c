@@ -577,6 +577,13 @@ static void test_compute_and_current(void **state)
     assert_int_equal(mg_parse_c_double(num, strlen(num), &g, NULL), 0);
     assert_true(g > 0);
     mg_http_response_free(&r);
+    /* The computed plan deleted: not by the reader. */
+    char del[220];
+    snprintf(del, sizeof del, "%s/supprimer", want);
+    expect(&reader, "POST", del, "", 403);
+    expect(&manager, "POST", del, "", 303);
+    assert_int_equal(plans_of(MG_ROUND_PLAN_COMPUTED, NULL), 0);
+    expect(&manager, "GET", want, NULL, 404);
     /* Back to a PMI service for what follows. */
     body[0] = 0;
     form_add(body, sizeof body, "name", "PMI itinérante du Razès (exemple)");
@@ -681,6 +688,11 @@ static void test_publish_and_timetable(void **state)
     form_add(body, sizeof body, "anchor_monday", ANCHOR);
     expect(&reader, "POST", target, body, 403);
     expect(&manager, "POST", target, body, 303);
+
+    /* A published plan is not deleted. */
+    snprintf(target, sizeof target, "/tournees/services/%lld/plans/%lld/supprimer",
+             (long long)service_id, (long long)plan_id);
+    expect(&manager, "POST", target, "", 409);
 
     /* A cancellation of next Tuesday, whole day. */
     snprintf(target, sizeof target, "/tournees/services/%lld/annulations", (long long)service_id);
