@@ -22,12 +22,9 @@
 #include "rounds/store.h"
 #include "web/web.h"
 
-/* rounds.h (the solver) and timetable.h (the public timetable) both
- * define mg_rounds_visit and mg_rounds_route, so that no file includes
- * both: rounds_plan.c and api_rounds.c include the solver's (through
- * build.h), rounds_pages.c, rounds_public.c and rounds_render.c the
- * timetable's. What needs timetable.h below is declared only where it
- * was included first. */
+/* What needs timetable.h's types below is declared only where that
+ * header was included first, so that this one does not pull the public
+ * timetable into the solver's files (rounds_plan.c). */
 
 extern const web_route web_routes_rounds[];        /* rounds_pages.c */
 extern const web_route web_routes_rounds_public[]; /* rounds_public.c */
