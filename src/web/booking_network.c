@@ -1020,6 +1020,12 @@ static int network_page_draw(web_ctx *ctx, const network *n, const page_refusal 
                   v.ndevices > 1 ? "appareils" : "appareil", v.ntcs,
                   v.ntcs > 1 ? "téléconsultants" : "téléconsultant");
     sites_section(b, &v);
+    /* ?deja=ID: a registration of a site already registered, sent to its
+     * settings (site_post). */
+    int64_t already = 0;
+    const char *deja = mg_http_query(ctx->req, "deja");
+    if (!deja || mg_parse_id(deja, INT64_MAX, &already, NULL) != 0)
+        already = 0;
     if (edit) {
         site_form(b, ctx, n, &sc, state_for(refusal, "site", 0));
         mg_buf_puts(b, "<section aria-labelledby=\"nouvel-appareil\"><h3 id=\"nouvel-appareil\">"
@@ -1052,10 +1058,15 @@ static int network_page_draw(web_ctx *ctx, const network *n, const page_refusal 
                            "id=\"modifier-sites\">Modifier un site</h3>\n");
             for (size_t k = 0; k < v.nsites; k++) {
                 const form_state *fs = state_for(refusal, "site", v.sites[k].site_id);
+                bool told = already == v.sites[k].site_id;
                 mg_buf_printf(b, "<details id=\"reglages-%lld\"", (long long)v.sites[k].site_id);
-                mg_buf_puts(b, fs ? " open><summary>" : "><summary>");
+                mg_buf_puts(b, fs || told ? " open><summary>" : "><summary>");
                 mg_html_text(b, v.sites[k].name);
                 mg_buf_puts(b, "</summary>\n");
+                if (told)
+                    mg_buf_puts(b, "<p class=\"notice\" role=\"status\">Cette structure est déjà "
+                                   "un site du réseau : ses réglages n'ont pas changé. Modifiez-"
+                                   "les ici.</p>\n");
                 site_settings_form(b, ctx, n, &v.sites[k], fs);
                 mg_buf_puts(b, "</details>\n");
             }
@@ -1146,11 +1157,16 @@ static int site_post(web_ctx *ctx)
     mg_booking_errors errs = {0};
     mg_diag d = {{0}};
     int64_t site = form_id(ctx->req, "site_id");
-    bool settings = mg_http_form(ctx->req, "reglages") != NULL; /* the settings form */
+    const char *marker = mg_http_form(ctx->req, "reglages"); /* the settings form: "1" */
+    bool settings = marker != NULL;
     int rc;
     mg_booking_site existing;
     memset(&existing, 0, sizeof existing);
-    if (site == 0) {
+    if (settings && strcmp(marker, "1") != 0) {
+        mg_booking_errors_add(&errs, "site_id", "Formulaire de réglages illisible : rechargez la "
+                                                "page.");
+        rc = mg_booking_refuse(&errs, &d);
+    } else if (site == 0) {
         mg_booking_errors_add(&errs, "site_id", "« Structure » : choisissez une structure de "
                                                 "l'annuaire.");
         rc = mg_booking_refuse(&errs, &d);
@@ -1161,12 +1177,23 @@ static int site_post(web_ctx *ctx)
                                                 "site d'un autre réseau.");
         rc = mg_booking_refuse(&errs, &d);
     } else if (rc == 0 && !settings) {
-        /* The registration form does not show a site's settings: saving it
-         * would overwrite them with its defaults. */
-        mg_booking_errors_add(&errs, "site_id", "« Structure » : cette structure est déjà un "
-                                                "site de ce réseau ; changez ses réglages sous "
-                                                "« Modifier un site ».");
-        rc = mg_booking_refuse(&errs, &d);
+        /* Registered already: the registration form does not show its
+         * settings, so they are not touched (its defaults would overwrite
+         * them); to its settings form, which says so. A value no form
+         * offers is still refused. */
+        const char *ask = mg_http_form(ctx->req, "ask");
+        if (ask && *ask && strcmp(ask, "name") != 0 && strcmp(ask, "initials") != 0) {
+            mg_booking_errors_add(&errs, "ask", "« Ce que le site demande » : ses initiales ou "
+                                                "son nom.");
+            rc = mg_booking_refuse(&errs, &d);
+        } else {
+            char to[160];
+            snprintf(to, sizeof to, "%s?deja=%lld#reglages-%lld", n.path, (long long)site,
+                     (long long)site);
+            mg_http_redirect(ctx->res, to);
+            mg_booking_site_clear(&existing);
+            return MG_OK;
+        }
     } else if (rc == 0 || rc == MG_ENOTFOUND) {
         /* A new site: what the form says, in service. A registered one: its
          * settings form shows them all, filled with the stored values; one
@@ -1334,7 +1361,9 @@ static int tc_write_with(web_ctx *ctx, const network *np, const mg_booking_telec
     if (sde || sa)
         bad_run = !sde || !sa || mg_parse_id(sde, INT64_MAX, &de, NULL) != 0 ||
                   mg_parse_id(sa, INT64_MAX, &a, NULL) != 0;
-    bool only_sites = update && form_flag(ctx->req, "sites_seuls");
+    const char *only = mg_http_form(ctx->req, "sites_seuls"); /* a run's form: "1" */
+    bool only_sites = update && only && *only;
+    bad_run = bad_run || (only && *only && strcmp(only, "1") != 0);
     mg_booking_errors errs = {0};
     if (bad_run)
         mg_booking_errors_add(&errs, "sites", "« Sites servis » : les bornes de la liste sont "

@@ -402,15 +402,37 @@ static void site_settings_kept(const char *post, const char *page)
     mg_http_response_free(&r);
 
     /* The registration form again for the same structure, its box
-     * unticked: refused, share_phone still on. */
+     * unticked: nothing changed (share_phone still on), sent to the site's
+     * settings, which say so; an "ask" no form offers: refused. */
     char *before = dump();
     body[0] = '\0';
     form_id(body, sizeof body, "site_id", site);
     form_add(body, sizeof body, "ask", "initials");
     r = as(&manager, "POST", post, body);
-    assert_int_equal(r.status, 400);
-    expect_has(&r, "Modifier un site");
+    assert_int_equal(r.status, 303);
+    char frag[64];
+    snprintf(frag, sizeof frag, "#reglages-%lld", (long long)site);
+    assert_non_null(strstr(r.location, frag));
+    char told[sizeof r.location];
+    snprintf(told, sizeof told, "%s", r.location);
+    *strchr(told, '#') = '\0';
     mg_http_response_free(&r);
+    r = as(&manager, "GET", told, NULL);
+    assert_int_equal(r.status, 200);
+    expect_has(&r, "déjà un site du réseau : ses réglages n'ont pas changé");
+    snprintf(frag, sizeof frag, "<details id=\"reglages-%lld\" open>", (long long)site);
+    expect_has(&r, frag);
+    mg_http_response_free(&r);
+    body[0] = '\0';
+    form_id(body, sizeof body, "site_id", site);
+    form_add(body, sizeof body, "ask", "surnom");
+    expect(&manager, "POST", post, body, 400);
+    /* A settings marker no form sends: refused. */
+    body[0] = '\0';
+    form_id(body, sizeof body, "site_id", site);
+    form_add(body, sizeof body, "reglages", "oui");
+    form_add(body, sizeof body, "ask", "initials");
+    expect(&manager, "POST", post, body, 400);
     char *after = dump();
     assert_string_equal(before, after);
     free(before);
@@ -1197,6 +1219,15 @@ static void test_many_sites(void **state)
     expect(&boss, "POST", action, body, 303);
     assert_int_equal(served_count(tc), MANY_SITES - in_second);
     assert_false(serves(tc, one_of_second));
+    /* Bounds or a marker no form sends: refused, nothing changed. */
+    char *before = dump();
+    expect(&boss, "POST", action, "sites_seuls=oui&sites_de=1&sites_a=999999999", 400);
+    expect(&boss, "POST", action, "sites_seuls=1&sites_de=x&sites_a=999999999", 400);
+    expect(&boss, "POST", action, "sites_seuls=1&sites_de=1", 400);
+    char *after = dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
     /* The teleconsultant's own form sent as shown: nothing changes. */
     r = as(&boss, "GET", page, NULL);
     nforms = forms_to(text(&r), action, starts, ends, 16);
