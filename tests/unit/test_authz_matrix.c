@@ -54,6 +54,8 @@
 #include "funding/attachments.h"
 #include "funding/funding.h"
 #include "funding/instruction.h"
+#include "rounds/store.h"
+#include <math.h>
 
 #define MATRIX MG_SOURCE_DIR "/tests/authz/matrix.tsv"
 #define PASSWORD "mot de passe de la matrice des droits"
@@ -70,6 +72,8 @@ typedef struct actor {
 static int64_t org_a, org_b, org_op;
 /* The single window's third organisations (funding_part), made once a database. */
 static int64_t sw_lead, sw_f1, sw_f2;
+/* The rounds rows' published service (round_part), made once a database. */
+static int64_t rd_pub;
 /* The booking rows' (booking_part): a third organisation of teleconsultants,
  * and A and B as sites, made once a database. */
 static int64_t bk_tc_org, hs_site[2];
@@ -158,6 +162,7 @@ static int matrix_setup(void **state)
     org_op = org_new("Opérateur de la matrice (exemple)", true);
     sw_lead = sw_f1 = sw_f2 = 0;
     bk_tc_org = hs_site[0] = hs_site[1] = 0;
+    rd_pub = 0;
     for (int r = 0; r < MG_ROLES; r++)
         actor_new(&by_role[r], org_a, (mg_auth_role)r, "a");
     actor_new(&b_manager, org_b, MG_ROLE_MANAGER, "b");
@@ -822,6 +827,99 @@ static bool booking_part(const char *key, int64_t org, char *val, size_t cap)
     return true;
 }
 
+/* The placeholders of the rounds rows (issue 18), each on new objects of
+ * organisation org unless said:
+ *  - <rsvc> a new service of org on the communes 11049, 11136 and 11069,
+ *    with a vehicle "Camion (exemple)" working Tuesdays and Thursdays
+ *    8:30-17:00 based at 11049, a stop in each commune (named by its
+ *    code) and a plan (Tuesday: 11049 9:00-10:00, 11136 10:30-11:30)
+ *    saved by the store;
+ *    <rvehicle>, <rstop> (the stop of 11049), <rplan> that last service's
+ *    vehicle, stop and plan; <rcancel> a new cancellation of it (the 10th
+ *    of November 2026, the whole day) — so that <rsvc> must come first in
+ *    the row (the target is expanded before the body);
+ *  - <rpub> a service of A published from Monday 2 November 2026, the
+ *    same for every cell (the public pages).
+ * False for another key. */
+static int64_t rd_vehicle, rd_stop, rd_plan, rd_service;
+
+static int64_t rd_service_new(int64_t org)
+{
+    mg_diag d = {{0}};
+    char name[96];
+    snprintf(name, sizeof name, "Service itinérant de la matrice %u (exemple)", ++serial);
+    mg_round_service_input in = mg_round_service_defaults();
+    in.organisation_id = org;
+    in.name = name;
+    in.territory = "communes:11049,11136,11069";
+    int64_t id = 0;
+    if (mg_round_service_add(app->db, 0, &in, &id, NULL, &d))
+        die("round service", &d);
+    mg_round_vehicle_input v = {.name = "Camion (exemple)", .base_name = "Base (exemple)",
+                                .base_commune = "11049", .base_lat = 43.24, .base_lon = 2.11,
+                                .weekdays = (1u << 1) | (1u << 3), .day_start = 8 * 60 + 30,
+                                .day_end = 17 * 60, .break_earliest = 12 * 60,
+                                .break_latest = 13 * 60 + 30, .active = true};
+    if (mg_round_vehicle_add(app->db, 0, id, &v, &rd_vehicle, NULL, &d))
+        die("round vehicle", &d);
+    static const char *const codes[3] = {"11049", "11136", "11069"};
+    int64_t stops[3];
+    for (int k = 0; k < 3; k++) {
+        mg_round_stop_input s = {.name = codes[k], .commune_code = codes[k], .lat = 43.2,
+                                 .lon = 2.1, .source = MG_ROUND_STOP_MANUAL, .active = true};
+        if (mg_round_stop_add(app->db, 0, id, &s, &stops[k], NULL, &d))
+            die("round stop", &d);
+    }
+    rd_stop = stops[0];
+    mg_round_plan_visit visits[2];
+    memset(visits, 0, sizeof visits);
+    visits[0].stop_id = stops[0];
+    visits[0].arrive = 9 * 60;
+    visits[0].depart = 10 * 60;
+    visits[1].stop_id = stops[1];
+    visits[1].arrive = 10 * 60 + 30;
+    visits[1].depart = 11 * 60 + 30;
+    mg_round_plan_route r = {.vehicle_id = rd_vehicle, .weekday = 1, .leave = 8 * 60 + 40,
+                             .back = 12 * 60, .break_after = -1, .drive = 50, .n = 2,
+                             .visits = visits};
+    mg_round_plan p = {.service_id = id, .kind = MG_ROUND_PLAN_COMPUTED, .method = "heuristic",
+                       .label = "Plan de la matrice", .cycle_weeks = 1, .bound = NAN,
+                       .nroutes = 1, .routes = &r};
+    if (mg_round_plan_save(app->db, 0, &p, &rd_plan, &d))
+        die("round plan", &d);
+    return rd_service = id;
+}
+
+static bool round_part(const char *key, int64_t org, char *val, size_t cap)
+{
+    mg_diag d = {{0}};
+    int64_t id = 0;
+    if (!strcmp(key, "rsvc")) {
+        id = rd_service_new(org);
+    } else if (!strcmp(key, "rvehicle")) {
+        id = rd_vehicle;
+    } else if (!strcmp(key, "rstop")) {
+        id = rd_stop;
+    } else if (!strcmp(key, "rplan")) {
+        id = rd_plan;
+    } else if (!strcmp(key, "rcancel")) {
+        if (mg_round_cancellation_add(app->db, 0, rd_service, "2026-11-10", 0, 0,
+                                      "Panne (exemple)", &id, NULL, &d))
+            die("round cancellation", &d);
+    } else if (!strcmp(key, "rpub")) {
+        if (!rd_pub) {
+            rd_pub = rd_service_new(org_a);
+            if (mg_round_publish(app->db, 0, rd_pub, rd_plan, "2026-11-02", &d))
+                die("round publication", &d);
+        }
+        id = rd_pub;
+    } else {
+        return false;
+    }
+    snprintf(val, cap, "%lld", (long long)id);
+    return true;
+}
+
 /* The public's booking attempts are throttled per client address, and a
  * request dispatched in process has none (mg_http_client_address is NULL:
  * only the server sets it, from the peer or a trusted proxy's
@@ -887,7 +985,8 @@ static void expand(const char *tmpl, int64_t org, int64_t account, char *out, si
             }
         } else if (contract_part(key, org, val, sizeof val) ||
                    funding_part(key, org, val, sizeof val) ||
-                   booking_part(key, org, val, sizeof val))
+                   booking_part(key, org, val, sizeof val) ||
+                   round_part(key, org, val, sizeof val))
             ;
         else if (strcmp(key, "amended_action") == 0)
             snprintf(val, sizeof val, "%lld", (long long)last_amended_action);
