@@ -37,7 +37,8 @@
 /* Error codes of this module, beside those of core/error.h. */
 enum {
     MG_EAUTH = -100,     /* wrong e-mail, password, code or token: say no more than that */
-    MG_ETHROTTLE = -101, /* too many failures lately: try again after *retry_after seconds */
+    /* -101 is MG_ETHROTTLE of core/error.h: too many failures lately, try again
+     * after *retry_after seconds. */
     MG_EPENDING = -102,  /* the organisation awaits confirmation: it cannot act yet */
 };
 

@@ -17,9 +17,7 @@ const char *mg_strerror(int code)
     case MG_ENOTFOUND: return "not found";
     case MG_EUTF8: return "invalid UTF-8";
     case MG_EBUSY: return "busy, try again later";
-    /* MG_ETHROTTLE of auth/auth.h (the throttles of log-ins and of
-     * bookings), which core/ does not include. */
-    case -101: return "too many attempts lately, try again later";
+    case MG_ETHROTTLE: return "too many attempts lately, try again later";
     default: return "unknown error";
     }
 }

@@ -31,6 +31,10 @@ enum {
     MG_ENOTFOUND = -6, /* a named thing (file, column, code) does not exist */
     MG_EUTF8 = -7,     /* text is not valid UTF-8 */
     MG_EBUSY = -8,     /* a shared resource (the database) stayed busy past the wait: retry later */
+    /* Too many attempts lately: try again after a wait (the throttles of
+     * log-ins, auth/, and of public bookings, booking/). Numbered among
+     * auth/auth.h's codes, where it was first. */
+    MG_ETHROTTLE = -101,
 };
 
 /** A short English description of an MG_E… code (never NULL). */
