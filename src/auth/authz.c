@@ -289,14 +289,19 @@ static mg_auth_decision can_booking_site(const mg_auth_actor *a, mg_auth_verb ve
 
 /* A teleconsultant: the teleconsultants and managers of its organisation
  * see its appointments and change its availability, its administrators
- * see them; nobody else knows them (the network's owner registers it
- * through MG_AUTH_OBJ_BOOKING_NETWORK). */
+ * see them; the network that registered it (viewers: its owner, which
+ * lists and changes it through MG_AUTH_OBJ_BOOKING_NETWORK) knows it and is
+ * refused the rest, as a site's owner is; nobody else knows it. */
 static mg_auth_decision can_teleconsultant(const mg_auth_actor *a, mg_auth_verb verb,
                                            const mg_auth_object *o)
 {
     const mg_auth_membership *m = membership_of(a, o->organisation_id);
-    if (!m)
+    if (!m) {
+        for (size_t i = 0; i < a->nm && i < MG_AUTH_MEMBERSHIPS_MAX; i++)
+            if (among(o->viewers, o->nviewers, a->m[i].organisation_id))
+                return MG_AUTH_DENY_FORBIDDEN;
         return MG_AUTH_DENY_HIDDEN;
+    }
     bool own = m->role == MG_ROLE_TELECONSULTANT || m->role == MG_ROLE_MANAGER;
     if (!m->org_active)
         return MG_AUTH_DENY_FORBIDDEN;
@@ -467,11 +472,12 @@ static mg_auth_decision can_scenario(const mg_auth_actor *a, mg_auth_verb verb,
  *               manager of the site; CREATE managers of the owner; DELETE
  *               nobody. Members of the site or the owner otherwise refused:
  *               DENY_FORBIDDEN; others DENY_HIDDEN. Only while active.
- * TELECONSULTANT (organisation_id: the teleconsultant's organisation)
+ * TELECONSULTANT (organisation_id: the teleconsultant's organisation;
+ *               viewers: the network's owner that registered it)
  *               VIEW teleconsultant, manager, administrator; EDIT
  *               teleconsultant, manager; else DENY_FORBIDDEN for its
- *               members (all refused while it is pending), DENY_HIDDEN for
- *               others.
+ *               members (all refused while it is pending) and for the
+ *               members of a viewer, DENY_HIDDEN for others.
  * BOOKING_NETWORK (organisation_id: the owner) VIEW administrator, manager,
  *               contributor, reader; CREATE and EDIT manager; else
  *               DENY_FORBIDDEN for its members, DENY_HIDDEN for others.

@@ -27,7 +27,6 @@
 #include "parse/parse.h"
 #include "web/booking_web.h"
 #include "web/form.h"
-#include "web/messages.h"
 #include "web/web.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof *(a))
@@ -121,20 +120,14 @@ static bool tc_load(web_ctx *ctx, mg_auth_verb verb, tc_view *v)
         web_storage_error(ctx->req, ctx->res, rc, &d, TC_NOT_FOUND, READ_FAILED);
         return false;
     }
-    mg_auth_object o = {.type = MG_AUTH_OBJ_TELECONSULTANT,
-                        .organisation_id = v->t.organisation_id};
     /* The network that registered it knows it (it lists and changes it on
      * its pages), as a site's owner knows the site: its members are
      * refused (403), not told it does not exist (404, docs/security.md). */
-    mg_auth_object network = {.type = MG_AUTH_OBJ_BOOKING_NETWORK,
-                              .organisation_id = v->t.owner_id};
-    const mg_auth_actor *a = ctx->actor;
-    if (a->account_id > 0 && mg_auth_can(a, verb, &o) == MG_AUTH_DENY_HIDDEN &&
-        mg_auth_can(a, MG_AUTH_VIEW, &network) != MG_AUTH_DENY_HIDDEN) {
-        mg_http_error(ctx->req, ctx->res, 403, web_msg_fr(WEB_MSG_FORBIDDEN));
-        mg_booking_teleconsultant_clear(&v->t);
-        return false;
-    }
+    const int64_t owner = v->t.owner_id;
+    mg_auth_object o = {.type = MG_AUTH_OBJ_TELECONSULTANT,
+                        .organisation_id = v->t.organisation_id,
+                        .viewers = &owner,
+                        .nviewers = 1};
     if (!web_allow_as(ctx, verb, &o, TC_NOT_FOUND)) {
         mg_booking_teleconsultant_clear(&v->t);
         return false;
