@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "io/jsonstream.h"
+#include "routing/routing.h"
 #include "web/contracts_web.h"
 #include "funding/instruction.h"
 #include "web/booking_web.h"
@@ -197,6 +198,8 @@ void mg_app_free(mg_app *a)
 {
     if (!a)
         return;
+    if (a->graph)
+        mg_graph_close(a->graph);
     for (size_t k = 0; k < MG_APP_PROFESSIONS; k++) {
         mg_scenario_engine_free(a->prof[k].engine);
         mg_summary_free(&a->prof[k].summary);
@@ -367,6 +370,10 @@ int mg_app_new(mg_app **out, const mg_app_config *cfg, mg_progress_fn progress, 
     if ((rc = web_finder_load(&a->finder, g->t, cfg->opts.france, d)))
         goto fail;
     if ((rc = load_layers(a, cfg, d)))
+        goto fail;
+    /* The diagnosis has its travel times already; the graph stays open for
+     * the rounds, whose stops and bases are points of their own. */
+    if (cfg->opts.graph && (rc = mg_graph_open(cfg->opts.graph, &a->graph, d)))
         goto fail;
     a->baseline = cfg->baseline < MG_BASELINE_COUNT ? cfg->baseline : MG_BASELINE_MODEL;
     a->finder_cache_s = cfg->finder_cache_s == 0  ? MG_APP_FINDER_CACHE_S

@@ -103,6 +103,10 @@ typedef struct mg_app {
     /* How long the finder keeps a commune's answer, seconds; 0: not kept
      * (every page asks the directory). */
     int finder_cache_s;
+    /* The road graph of --graph, kept open for the rounds' travel times
+     * (rounds/build.h; read-only, shared by the request threads); NULL:
+     * the crow-fly model. */
+    struct mg_graph *graph;
 } mg_app;
 
 typedef struct mg_app_config {

@@ -217,7 +217,8 @@ static int build_service(web_ctx *ctx, const mg_round_service *s, mg_rounds_buil
     if (!rc)
         rc = mg_round_population_load(ctx->app->db, p->g->t, &pop, &has, d);
     if (!rc)
-        rc = mg_rounds_build(s, veh, nveh, st, nst, p->g, has ? &pop : NULL, NULL, out, d);
+        rc = mg_rounds_build(s, veh, nveh, st, nst, p->g, has ? &pop : NULL, ctx->app->graph,
+                             out, d);
     mg_rounds_population_free(&pop);
     free(veh);
     free(st);
