@@ -33,7 +33,12 @@
 # threads, default 16), MG_BENCH_PER_DAY (bookings a day per device,
 # default 3), MG_BENCH_PG_URI (optional, see above), MG_BENCH_SQLITE=0
 # (PostgreSQL only), MG_BENCH_BUILD (a build folder holding maillage and
-# bench/bench_booking_gen already; default: build-bench, built here).
+# bench/bench_booking_gen already; default: build-bench, built here),
+# MG_BENCH_PG_CACHE (a folder: PostgreSQL's generated network is kept there
+# with pg_dump after its first generation — about ten minutes on the 2-core
+# machine — and later runs restore it with pg_restore instead; the bookings
+# are dated from the day of generation, so delete the folder's files to
+# generate anew on another day).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -139,13 +144,27 @@ start_one() { # NAME DB
     eval "port_$1=$(cat "$tmp/port-$1")"
 }
 
-measure() { # LABEL DATABASE_URL
+measure() { # LABEL DATABASE_URL [CACHE_DIR]
     label=$1
-    local db=$2 owner
-    echo "$prog: generating the network into $label" >&2
-    owner=$("$binary" organisation add --database "$db" --kind departement --name "Département de l'Aude")
-    "$binary" directory import --database "$db" data/demo/directory/aude-exemple.json >/dev/null
-    "$gen" "$db" "$owner" "$tmp/data.tsv" "$per_day" >"$tmp/gen.txt"
+    local db=$2 cache=${3:-} owner
+    if [ -n "$cache" ] && [ -s "$cache/booking.dump" ] && [ -s "$cache/booking.tsv" ]; then
+        echo "$prog: restoring the network of $cache into $label" >&2
+        pg_restore --no-owner -d "$db" "$cache/booking.dump"
+        cp "$cache/booking.tsv" "$tmp/data.tsv"
+        cp "$cache/booking-gen.txt" "$tmp/gen.txt"
+        psql -X -q "$db" -c "ANALYZE" >/dev/null
+    else
+        echo "$prog: generating the network into $label" >&2
+        owner=$("$binary" organisation add --database "$db" --kind departement --name "Département de l'Aude")
+        "$binary" directory import --database "$db" data/demo/directory/aude-exemple.json >/dev/null
+        "$gen" "$db" "$owner" "$tmp/data.tsv" "$per_day" >"$tmp/gen.txt"
+        if [ -n "$cache" ]; then
+            mkdir -p "$cache"
+            pg_dump -Fc -f "$cache/booking.dump" "$db"
+            cp "$tmp/data.tsv" "$cache/booking.tsv"
+            cp "$tmp/gen.txt" "$cache/booking-gen.txt"
+        fi
+    fi
     cat "$tmp/gen.txt" >&2
     local gen_s nb
     gen_s=$(sed -n 's/.* generated in \([0-9.]*\) s.*/\1/p' "$tmp/gen.txt")
@@ -246,7 +265,7 @@ if [ -n "${MG_BENCH_PG_URI:-}" ]; then
     psql -q -X "$MG_BENCH_PG_URI" -c "DROP DATABASE IF EXISTS mg_bench_booking" \
         -c "CREATE DATABASE mg_bench_booking" >/dev/null
     pg=$(python3 -c 'import re,sys; print(re.sub(r"(://[^/]*/)[^?]*", r"\g<1>mg_bench_booking", sys.argv[1], count=1))' "$MG_BENCH_PG_URI")
-    measure postgresql "$pg"
+    measure postgresql "$pg" "${MG_BENCH_PG_CACHE:-}"
 fi
 
 echo
