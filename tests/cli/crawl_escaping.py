@@ -15,7 +15,8 @@ again every page, download and API answer that may show them and checks:
   JSON  it parses, Content-Type application/json, strings round-trip exactly;
   CSV   RFC 4180 (quotes only in quoted fields, doubled), rows of one width;
   SVG   well-formed XML (xml.etree), no script, text decoded exactly;
-  iCal  (a teleconsultant's feed) text values as typed, ; and , escaped;
+  iCal  (a teleconsultant's and a rounds service's feeds) text values as
+        typed, \\ ; , and newlines escaped (X- properties: \\ and newlines);
   every answer: the Content-Type of its kind (text/html; charset=utf-8 for
   pages), no value echoed raw in a header.
 
@@ -49,6 +50,19 @@ client address: the server trusts 127.0.0.1 as a proxy and each public
 booking request carries an X-Forwarded-For address of its own (and each
 booking a phone number of its own).
 
+The mobile services' rounds (issue 18; --rounds, the crawl's organisation):
+the rounds API's writes in the manager's session -- a service of two
+communes whose name, contact, vehicles, stops, plans' labels and
+cancellations' reasons carry the values (some with iCalendar's specials
+, ; \\ and a newline), its publication and withdrawal -- then the page forms
+of its page, of a plan's page and of the list (each of ROUNDS_FORMS
+submitted, else a failure; the stops file a small valid CSV whose stop
+name carries the value), then the organisation's pages and API answers,
+the public timetable, the posters (application/pdf, %PDF-), the feed
+(text/calendar, TEXT escaped per RFC 5545) and the finder's next stops.
+Each cancellation is on a day the published plan stops, so that its reason
+stands in the timetable's JSON and the feed.
+
   crawl_escaping.py --self-test            checker fed crafted good and bad
                                            answers through a local server
   crawl_escaping.py --base http://127.0.0.1:PORT [--counts FILE]
@@ -77,6 +91,9 @@ VARIANT = "\"><img src=x onerror=alert(1)>' onmouseover='x </title><script>"
 # Strings that must never stand verbatim in HTML (an escaper that forgets
 # one of & < > " ' lets one of them through).
 RAW = [PAYLOAD, "\"><img src=x onerror=alert(1)>", "' onmouseover='x", "</title><script>"]
+# What an iCalendar feed escapes besides (RFC 5545, 3.3.11: \\ ; , and
+# newlines): styles 3 (one line) and 4 (two lines) of Values.make.
+ICAL_SPECIALS = ", ; \\ \\n \\, \\;"
 MARKER_RE = re.compile(r"MGX\d{3,}[a-z]*_")
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
 ATTR_NAME_RE = re.compile(r"^[a-zA-Z_:][-a-zA-Z0-9_:.]*$")
@@ -125,6 +142,10 @@ class Values:
             text = marker + PAYLOAD
         elif style == 1:
             text = marker + VARIANT
+        elif style == 3:
+            text = marker + PAYLOAD + ICAL_SPECIALS
+        elif style == 4:
+            text = marker + PAYLOAD + ICAL_SPECIALS + "\nsuite"
         else:
             text = "javascript:alert('" + marker + "')"
         v = Value(marker, text, where, field, kind)
@@ -831,7 +852,8 @@ def api_of(path):
     for page, api in ((r"/structure/(\d+)", "/api/v1/structures/"),
                       (r"/contrats/\d+/actions/(\d+)", "/api/v1/actions/"),
                       (r"/contrats/(\d+)", "/api/v1/contracts/"),
-                      (r"/guichet/demandes/(\d+)", "/api/v1/subsidy-requests/")):
+                      (r"/guichet/demandes/(\d+)", "/api/v1/subsidy-requests/"),
+                      (r"/tournees/services/(\d+)", "/api/v1/rounds/services/")):
         m = re.match("^" + page + r"(?:[?#]|$)", path)
         if m:
             return api + m.group(1)
@@ -877,6 +899,7 @@ class Fuzzer:
         self.pending = []           # (key, action, form)
         self.fields = []            # report rows
         self.skipped = []
+        self.rounds = False         # True: the rounds' forms too (fuzz_rounds)
 
     def offer(self, page_path, page):
         for form in page.forms:
@@ -884,6 +907,12 @@ class Fuzzer:
             if key in self.done_forms or not action:
                 continue
             self.done_forms.add(key)
+            if ROUNDS_CFG and key[1].startswith("/tournees/") and not self.rounds:
+                # the rounds' forms: fuzz_rounds submits them, on services
+                # of a few communes (the whole territory's chefs-lieux would
+                # make every plan computed slow)
+                self.skipped.append("%s %s (rounds: fuzz_rounds)" % (form.method.upper(), key[1]))
+                continue
             deletes = re.search(r"/supprimer$", key[1])
             ends = key[1] == "/deconnexion"  # would end the crawl's session
             if deletes or ends or not form.fields:
@@ -1155,7 +1184,9 @@ FILE_EXAMPLES = {("POST /contrats/N/documents", "file"): document_file,
 # this kind too (one per part, one per request examined).
 OVERWRITES = re.compile(r"/modifier$|^/equipements/sites/N/assistants/N$|^/teleconsultants/N/disponibilites$|"
                         r"^/equipements/reseau/N/(appareils|teleconsultants)/N$|^/guichet/demandes/N/parts/N/avis$|^/guichet/commissions/N/demandes/N$|"
-                        r"^/guichet/demandes/N/compte-rendu$")
+                        r"^/guichet/demandes/N/compte-rendu$|"
+                        # a rounds service's settings and a vehicle's
+                        r"^/tournees/services/N$|^/tournees/services/N/vehicules/N$")
 # Fields a form ignores when another field has its default: (form, field) ->
 # (that field, the values of it where the field counts and a value outside
 # its list must be refused). A manual indicator (source "manual", the
@@ -1179,7 +1210,9 @@ NOT_STORED = {("POST /contrats/N/import", "essai")}
 # for a message to the applicant (funding_instruction.c, message_post: a
 # value outside its list is not refused -- reported, not fixed here).
 NOT_STORED_CHECKBOXES = ("POST /guichet/", "POST /equipements/", "POST /teleconsultation/",
-                         "POST /teleconsultants/")
+                         "POST /teleconsultants/",
+                         # the rounds' flags (a day of work, « replace », « exact »…)
+                         "POST /tournees/")
 NOT_STORED.add(("POST /guichet/demandes/N/messages", "kind"))
 # The final report's two buttons: « file » files it, any other value saves it.
 NOT_STORED.add(("POST /guichet/demandes/N/compte-rendu", "action"))
@@ -1249,7 +1282,7 @@ def fuzz_api(run, report):
     writes, ops = openapi_writes(r.body.decode("utf-8", "replace"))
     run.check(len(ops) >= 8, r.url, "openapi.yaml lists %d operations" % len(ops))
     covered = COVERED_WRITES | (FUNDING_WRITES if FUNDING_CFG else set()) | \
-        (BOOKING_WRITES if BOOKING_CFG else set())
+        (BOOKING_WRITES if BOOKING_CFG else set()) | (ROUNDS_WRITES if ROUNDS_CFG else set())
     for op in sorted(writes - covered - ADMIN_WRITES):
         run.fail(r.url, "write operation %s %s is not exercised by this test: add its fields"
                  % (op[0].upper(), op[1]))
@@ -1873,6 +1906,13 @@ def distinct_day(run, hour=None):
     return d.isoformat() + ("T%02d:00" % hour if hour is not None else "")
 
 
+# Properties whose value is TEXT (RFC 5545). The calendar's name (X-WR-CALNAME,
+# a single value) is written by libical with its backslashes and newlines
+# escaped but , and ; as they are (libical 3.0 escapes those in the TEXT of
+# standard properties only): X- properties are held to the first rule.
+ICAL_TEXT = {"SUMMARY", "DESCRIPTION", "LOCATION", "COMMENT", "CONTACT"}
+
+
 def ical_check(text, values):
     """An iCalendar feed (RFC 5545): each value found (lines unfolded) as
     typed, text-escaped (\\ ; , and newlines), never HTML-escaped."""
@@ -1881,10 +1921,25 @@ def ical_check(text, values):
         problems.append("not an iCalendar document: %s" % snippet(text))
     unfolded = re.sub(r"\r?\n[ \t]", "", text)
     for line in unfolded.splitlines():
-        name, _, val = line.partition(":")
-        val = re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), val)
-        if re.search(r"(?<!\\)[;,]", line.partition(":")[2]) and name.split(";")[0] in ("SUMMARY", "DESCRIPTION", "LOCATION"):
-            problems.append("iCalendar text with an unescaped ; or ,: %s" % snippet(line))
+        name, _, raw = line.partition(":")
+        val = re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw)
+        pname = name.split(";")[0]
+        if pname in ICAL_TEXT or pname.startswith("X-"):
+            # a TEXT value (RFC 5545, 3.3.11): \\ \; \, \n are its only
+            # escapes; a ; or , alone, or a backslash before anything
+            # else, is text left unescaped
+            i = 0
+            while i < len(raw):
+                if raw[i] == "\\":
+                    if i + 1 >= len(raw) or raw[i + 1] not in "\\;,nN":
+                        problems.append("iCalendar text with an unescaped backslash: %s" % snippet(line))
+                        break
+                    i += 2
+                    continue
+                if raw[i] in ";," and not pname.startswith("X-"):
+                    problems.append("iCalendar text with an unescaped ; or ,: %s" % snippet(line))
+                    break
+                i += 1
         sh, pr = marker_scan(val, values)
         shown |= sh
         problems += pr
@@ -2157,6 +2212,358 @@ def booking_feed(run, bk):
     return bk.feed
 
 
+# ---------------------------------------------------------------- mobile services' rounds (issue 18)
+
+# The crawl's organisation (--rounds: JSON from crawl_escaping.sh, {"org"}):
+# its manager (the crawl's session) runs the services.
+ROUNDS_CFG = {}
+# The writes of the rounds API (static/openapi.yaml), exercised by fuzz_rounds.
+ROUNDS_WRITES = {("post", "/api/v1/rounds/services"), ("post", "/api/v1/rounds/services/{id}"),
+                 ("post", "/api/v1/rounds/services/{id}/vehicles"),
+                 ("post", "/api/v1/rounds/services/{id}/stops"),
+                 ("post", "/api/v1/rounds/services/{id}/plans"),
+                 ("post", "/api/v1/rounds/services/{id}/publication"),
+                 ("post", "/api/v1/rounds/services/{id}/publication/withdraw"),
+                 ("post", "/api/v1/rounds/services/{id}/cancellations")}
+# The page forms of the rounds, each of which must be submitted with the
+# values at least once (the deletions are not: they would take away what
+# the final crawl looks for).
+ROUNDS_FORMS = {"POST /tournees/services", "POST /tournees/services/N", "POST /tournees/services/N/vehicules",
+                "POST /tournees/services/N/vehicules/N", "POST /tournees/services/N/arrets",
+                "POST /tournees/services/N/arrets/chefs-lieux", "POST /tournees/services/N/arrets/fichier",
+                "POST /tournees/services/N/arrets/annuaire", "POST /tournees/services/N/plans",
+                "POST /tournees/services/N/actuelles", "POST /tournees/services/N/publication",
+                "POST /tournees/services/N/annulations"}
+# The services' territory: Bram (the booking's town hall is there, a
+# structure of the directory) and Fanjeaux, a few stops each, so that a
+# plan takes its one second.
+ROUNDS_COMMUNES = ("11049", "11136")
+
+
+def stops_file(run, text):
+    """The stops-file form: a CSV in the layout of docs/rounds-formats.md
+    (nom;commune), one stop in Bram, named with the value."""
+    name = text if text is not None else "Salle d'essai " + run.uniq() + " (exemple)"
+    cell = '"' + name.replace('"', '""') + '"'
+    data = ("nom;commune\r\n" + cell + ";" + ROUNDS_COMMUNES[0] + "\r\n").encode()
+    return Upload("arrets-essai.csv", "text/csv", data), name
+
+
+FILE_EXAMPLES[("POST /tournees/services/N/arrets/fichier", "file")] = stops_file
+
+
+class Rounds:
+    """The rounds' scripted flow: the published service S (made by the
+    API, then its page forms), its plan, the dates it stops on, and what
+    the final crawl must look at."""
+
+    def __init__(self, run, cfg):
+        self.run, self.org = run, cfg["org"]
+        self.sid = self.vid = self.plan = None
+        self.sids = set()       # every service made
+        self.dates = []         # days S stops on (published plan), for cancellations
+        self.reached = set()
+        self.ical = []          # values with iCalendar's specials, that the feed must show
+        self.ical_vehicles = []  # the same, if the published plan has the vehicle or stop
+        self.ical_stops = []
+        self.cancel_first = None
+        self.last = None        # the last day of the timetable the final crawl asks for
+
+    def service(self, **over):
+        b = {"organisation_id": self.org, "name": "Service itinérant " + self.run.uniq() + " (exemple)",
+             "territory": "communes:" + ",".join(ROUNDS_COMMUNES), "cycle_weeks": 1,
+             "contact": "04 68 00 00 00 (exemple)"}
+        b.update(over)
+        return b
+
+    def vehicle(self, **over):
+        b = {"name": "Camion " + self.run.uniq() + " (exemple)", "base_name": "Maison de santé (exemple)",
+             "base_commune": ROUNDS_COMMUNES[0], "weekdays": "tue,thu", "day_start": "08:30",
+             "day_end": "17:00"}
+        b.update(over)
+        return b
+
+    def send(self, path, obj, want, what):
+        resp, doc = api_send(self.run, "POST", path, obj)
+        self.run.check(resp.status == want, resp.url, "%s answered %d, not %d: %s"
+                       % (what, resp.status, want, snippet(resp.body.decode("utf-8", "replace"))))
+        return resp, (doc if resp.status == want and isinstance(doc, dict) else None)
+
+    def next_date(self):
+        """A day S stops on, not given before (a cancellation each)."""
+        return self.dates.pop(0) if self.dates else "2099-01-05"
+
+    def row(self, report, where, field, send, stores, echo=False, after=None, styles=(0, 1, 2),
+            may_ignore=False):
+        """Values in one member: send(text) -> (response, doc). A stored
+        one must be accepted (and given back when echo), any other
+        refused with 400 (or, may_ignore, accepted and shown nowhere)."""
+        run, row = self.run, []
+        for style in styles:
+            v = run.values.make(style, where, field, "JSON string")
+            echoed = v.echo["json"]
+            resp, doc = send(v.text)
+            v.status, v.accepted = resp.status, resp.status < 400
+            v.expect_shown = v.accepted and stores
+            if stores:
+                run.check(v.accepted, resp.url, "%s %s=%r answered %d: %s" % (
+                    where, field, v.text, resp.status, snippet(resp.body.decode("utf-8", "replace"))))
+                if v.accepted and echo:
+                    run.check(v.echo["json"] > echoed, resp.url,
+                              "%s: the answer does not give back %s=%r" % (where, field, v.text))
+                if v.accepted and isinstance(doc, dict) and isinstance(doc.get("service"), dict):
+                    self.sids.add(doc["service"].get("id"))
+            elif may_ignore and v.accepted:
+                v.ignored = True
+            else:
+                run.check(resp.status == 400, resp.url, "%s %s=%r answered %d, not 400"
+                          % (where, field, v.text, resp.status))
+            if v.accepted and after:
+                # a write the next one replaces: its page and API entry, now
+                v.overwritten = True
+                h, j = v.echo["html"], v.echo["json"]
+                run.get(after[0])
+                run.get(after[1])
+                v.shown_after = v.echo["html"] > h
+                v.api_after = v.echo["json"] > j
+            row.append(v)
+        report.append((where, field, "JSON string", row))
+        return row
+
+
+def next_monday():
+    d = datetime.date.today()
+    return (d + datetime.timedelta(days=7 - d.weekday())).isoformat()
+
+
+def fuzz_rounds(run, report, cfg):
+    rd = Rounds(run, cfg)
+    api = "/api/v1/rounds/services"
+    # S: a service of two communes and a one-week cycle
+    _, doc = rd.send(api, rd.service(), 201, "a rounds service")
+    if not doc:
+        return rd
+    rd.sid = sid = doc["service"]["id"]
+    rd.sids.add(sid)
+    svc, page = "%s/%d" % (api, sid), "/tournees/services/%d" % sid
+    # 1. creation: each value a service of its own
+    w = "POST " + api
+    for field in ("name", "contact"):
+        rd.row(report, w, field, lambda t, f=field: api_send(run, "POST", api, rd.service(**{f: t})), True, echo=True)
+    for field in ("territory", "target_public", "profession", "school_zone", "reach_min"):
+        rd.row(report, w, field + (" (as a string)" if field == "reach_min" else ""),
+               lambda t, f=field: api_send(run, "POST", api, rd.service(**{f: t})), False)
+    rd.row(report, w, "unknown key", lambda t: api_send(run, "POST", api, dict(rd.service(), **{t: 1})), False)
+    # 2. S's settings: each value replaces the last, looked for right after
+    w = "POST %s/{id}" % api
+    for field in ("name", "contact"):
+        rd.row(report, w, field, lambda t, f=field: api_send(run, "POST", svc, {f: t}), True, echo=True,
+               after=(page, svc))
+    for field in ("territory", "cycle_weeks", "unknown key"):
+        rd.row(report, w, field + (" (as a string)" if field == "cycle_weeks" else ""),
+               lambda t, f=field: api_send(run, "POST", svc, {t if f == "unknown key" else f: t}), False)
+    # S keeps a name and a contact with iCalendar's specials (the feed's
+    # name, the poster, the timetable), a contact of two lines
+    rd.ical += rd.row(report, w, "name (, ; \\ kept)", lambda t: api_send(run, "POST", svc, {"name": t}), True,
+                      echo=True, styles=(3,))
+    rd.ical += rd.row(report, w, "contact (two lines)", lambda t: api_send(run, "POST", svc, {"contact": t}),
+                      True, echo=True, styles=(4,))
+    # 3. vehicles: each value a vehicle of S (on two days, the plan stays small)
+    w = "POST %s/{id}/vehicles" % api
+    for field in ("name", "base_name"):
+        row = rd.row(report, w, field, lambda t, f=field: api_send(run, "POST", svc + "/vehicles",
+                                                                   rd.vehicle(**{f: t})),
+                     True, echo=True, styles=(0, 1, 2, 3))
+        if field == "name":
+            rd.ical_vehicles += row[3:]   # in the feed if the plan gives it a route
+    for field in ("base_commune", "weekdays", "day_start", "break_min", "unknown key"):
+        rd.row(report, w, field + (" (as a string)" if field == "break_min" else ""),
+               lambda t, f=field: api_send(run, "POST", svc + "/vehicles",
+                                           dict(rd.vehicle(), **{t if f == "unknown key" else f: t})), False)
+    # 4. stops: each value a stop, in one commune then the other
+    w = "POST %s/{id}/stops" % api
+    k = [0]
+
+    def stop(**over):
+        k[0] += 1
+        st = {"name": "Place " + run.uniq() + " (exemple)", "commune_code": ROUNDS_COMMUNES[k[0] % 2]}
+        st.update(over)
+        return {"stops": [st]}
+
+    rd.ical_stops += rd.row(report, w, "stops[].name",
+                            lambda t: api_send(run, "POST", svc + "/stops", stop(name=t)),
+                            True, styles=(0, 1, 2, 3))[3:]   # in the feed if the plan visits it
+    for field in ("commune_code", "minutes"):
+        rd.row(report, w, "stops[].%s" % field + (" (as a string)" if field == "minutes" else ""),
+               lambda t, f=field: api_send(run, "POST", svc + "/stops", stop(**{f: t})), False)
+    # an unknown member of a stop is not refused (api_rounds.c, stops_add
+    # checks the body's members only; reported, not fixed here): the stop
+    # is added, the member must show nowhere
+    rd.row(report, w, "stops[].unknown key", lambda t: api_send(run, "POST", svc + "/stops", stop(**{t: "x"})),
+           False, may_ignore=True)
+    rd.row(report, w, "unknown key", lambda t: api_send(run, "POST", svc + "/stops", dict(stop(), **{t: 1})),
+           False)
+    rd.row(report, w, "replace (as a string)",
+           lambda t: api_send(run, "POST", svc + "/stops", dict(stop(), replace=t)), False)
+    # 5. plans: one second each
+    w = "POST %s/{id}/plans" % api
+    labels = rd.row(report, w, "label", lambda t: api_send(run, "POST", svc + "/plans", {"seconds": 1, "label": t}),
+                    True, echo=True)
+    for field in ("seconds", "exact", "unknown key"):
+        rd.row(report, w, field + (" (as a string)" if field != "unknown key" else ""),
+               lambda t, f=field: api_send(run, "POST", svc + "/plans",
+                                           {"seconds": 1, (t if f == "unknown key" else f): t}), False)
+    _, plans = run.get(svc + "/plans")
+    pids = [p.get("id") for p in (plans or {}).get("plans", []) if isinstance(p, dict)]
+    if not run.check(pids and all(v.accepted for v in labels), svc + "/plans", "no plan computed"):
+        return rd
+    rd.plan = pids[0]   # the newest
+    anchor = next_monday()
+    # 6. publication (refused values), withdrawal, publication again
+    w = "POST %s/{id}/publication" % api
+    rd.row(report, w, "anchor_monday", lambda t: api_send(run, "POST", svc + "/publication",
+                                                          {"plan_id": rd.plan, "anchor_monday": t}), False)
+    rd.row(report, w, "plan_id (as a string)", lambda t: api_send(run, "POST", svc + "/publication",
+                                                                  {"plan_id": t, "anchor_monday": anchor}), False)
+    rd.send(svc + "/publication", {"plan_id": rd.plan, "anchor_monday": anchor}, 200, "publication")
+    rd.send(svc + "/publication/withdraw", {}, 200, "withdrawal")
+    with As({"cookie": None, "csrf": None}):
+        r = run.request("GET", "/tournees/%d" % sid)
+    run.check(r.status == 404, r.url, "a withdrawn timetable answered %d, not 404" % r.status)
+    rd.send(svc + "/publication", {"plan_id": rd.plan, "anchor_monday": anchor}, 200, "publication")
+    # the days S stops on, from its timetable (next week first: the public
+    # page shows this week and the next)
+    last = rd.last = (datetime.date.fromisoformat(anchor) + datetime.timedelta(days=280)).isoformat()
+    with As({"cookie": None, "csrf": None}):
+        _, tt = run.get("/api/v1/rounds/published/%d/timetable?from=%s&to=%s" % (sid, anchor, last))
+    rd.dates = sorted({x.get("date") for x in (tt or {}).get("stops", [])
+                       if isinstance(x, dict) and not x.get("skipped_for_holidays")})
+    if not run.check(len(rd.dates) >= 20, "/api/v1/rounds/published/%d/timetable" % sid,
+                     "the published plan stops on %d days in 280, too few to cancel" % len(rd.dates)):
+        return rd
+    # 7. cancellations: a day each (every vehicle, the whole day), so that
+    # each reason stands on that day's stops
+    w = "POST %s/{id}/cancellations" % api
+    rd.cancel_first = rd.dates[0]
+    cancels = rd.row(report, w, "reason", lambda t: api_send(run, "POST", svc + "/cancellations",
+                                                             {"on_date": rd.next_date(), "reason": t}),
+                     True, styles=(0, 1, 2, 3, 4))
+    rd.ical += cancels[3:]
+    for field in ("on_date", "vehicle_id", "stop_id", "unknown key"):
+        rd.row(report, w, field + (" (as a string)" if field.endswith("_id") else ""),
+               lambda t, f=field: api_send(run, "POST", svc + "/cancellations",
+                                           dict({"on_date": rd.dates[-1], "reason": "Panne (exemple)"},
+                                                **{(t if f == "unknown key" else f): t})), False)
+    # the public page (this week and the next) shows the first reason
+    with As({"cookie": None, "csrf": None}):
+        h = cancels[0].echo["html"]
+        run.get("/tournees/%d" % sid)
+        run.check(cancels[0].echo["html"] > h, "/tournees/%d" % sid,
+                  "the public timetable does not show the reason of the cancellation of %s" % rd.cancel_first)
+    # 8. the page forms, in the manager's session: S's page (every form is
+    #    there), a plan's page, the list's creation form. Vehicles added by
+    #    the form go to a service of their own (V), so that S's plans stay
+    #    small; cancellations take the next days S stops on
+    _, doc = rd.send(api, rd.service(name="Véhicules ajoutés " + run.uniq() + " (exemple)"), 201,
+                     "a second rounds service")
+    if doc:
+        rd.vid = doc["service"]["id"]
+        rd.sids.add(rd.vid)
+        FRESH["POST /tournees/services/N/vehicules"] = lambda: "/tournees/services/%d/vehicules" % rd.vid
+    FORM_EXAMPLES[("POST /tournees/services", "territory_choice")] = "communes"
+    FORM_EXAMPLES[("POST /tournees/services", "territory")] = ",".join(ROUNDS_COMMUNES)
+    for where in ("POST /tournees/services/N/vehicules", "POST /tournees/services/N/arrets"):
+        FORM_EXAMPLES[(where, "base_commune" if where.endswith("vehicules") else "commune_code")] = ROUNDS_COMMUNES[0]
+    # a crew's day: the form's own times and base (a required text is
+    # otherwise made unique, as a name is)
+    for where in ("POST /tournees/services/N/vehicules", "POST /tournees/services/N/vehicules/N"):
+        FORM_EXAMPLES[(where, "day_start")] = "08:30"
+        FORM_EXAMPLES[(where, "day_end")] = "17:00"
+        FORM_EXAMPLES[(where, "base_commune")] = ROUNDS_COMMUNES[0]
+    FORM_EXAMPLES[("POST /tournees/services/N/plans", "seconds")] = "1"
+    FORM_EXAMPLES[("POST /tournees/services/N/annulations", "on_date")] = rd.next_date
+    # the current rounds: one stop (an active one, by its id: the stops
+    # forms before may have replaced those the page suggested), the others empty
+
+    def active_stop():
+        _, d = run.get(svc)
+        ids = [x.get("id") for x in (d or {}).get("stop_list", []) if isinstance(x, dict) and x.get("active")]
+        return str(ids[0]) if ids else ""
+
+    FORM_EXAMPLES[("POST /tournees/services/N/actuelles", "stop_1")] = active_stop
+    for n in range(2, 9):
+        FORM_EXAMPLES[("POST /tournees/services/N/actuelles", "stop_%d" % n)] = ""
+    fz = Fuzzer(run)
+    fz.rounds = True
+    for p in (page, "%s/plans/%d" % (page, rd.plan), "/tournees/services"):
+        _, doc = run.get(p)
+        if isinstance(doc, Page):
+            fz.offer(p, doc)
+    fz.fuzz_all()
+    report += fz.fields
+    rd.reached = {where for where, _, _, _ in fz.fields}
+    for x in fz.skipped:
+        print("  rounds, not submitted: %s" % x)
+    for f in sorted(ROUNDS_FORMS - rd.reached):
+        run.fail(f, "this rounds form was never submitted with hostile values")
+    # the query parameters and path segments of the rounds' pages
+    fuzz_urls(run, {"/api/v1/rounds/published/%d/timetable?from=%s&to=%s" % (sid, anchor, last),
+                    "/tournees/%d/calendrier.ics" % sid, "%s/plans/%d" % (page, rd.plan)}, report)
+    # the publication form published S's newest plan from next Monday, the
+    # withdrawal's form withdrew it: S's plan again, with its days
+    rd.send(svc + "/publication", {"plan_id": rd.plan, "anchor_monday": anchor}, 200, "publication")
+    _, lst = run.get(api)
+    rd.sids |= {x.get("id") for x in (lst or {}).get("services", []) if isinstance(x, dict)}
+    rd.sids.discard(None)
+    return rd
+
+
+def rounds_seeds(run, rd):
+    """What shows the rounds' values: (the manager's pages and API answers,
+    the public's)."""
+    org, public = set(), set()
+    api = "/api/v1/rounds/services"
+    org |= {"/tournees/services", api}
+    for i in sorted(rd.sids):
+        org |= {"/tournees/services/%d" % i, "%s/%d" % (api, i), "%s/%d/plans" % (api, i)}
+    _, plans = run.get("%s/%d/plans" % (api, rd.sid))
+    for p in (plans or {}).get("plans", []):
+        if isinstance(p, dict) and isinstance(p.get("id"), int):
+            org |= {"/tournees/services/%d/plans/%d" % (rd.sid, p["id"]), "%s/%d/plans/%d" % (api, rd.sid, p["id"])}
+    sid = rd.sid
+    public |= {"/tournees", "/tournees/%d" % sid, "/tournees/%d/calendrier.ics" % sid,
+               "/api/v1/rounds/published",
+               "/api/v1/rounds/published/%d/timetable?from=%s&to=%s" % (sid, next_monday(), rd.last),
+               "/api/v1/rounds/published/%d/timetable" % sid}
+    public |= {"/tournees/%d/affiche/%s.pdf" % (sid, c) for c in ROUNDS_COMMUNES}
+    return sorted(org), sorted(public)
+
+
+def rounds_final_checks(run, rd):
+    """After the final crawl: the feed shows the values with iCalendar's
+    specials, the posters are PDFs, the finder lists S's next stops."""
+    _, plan = run.get("/api/v1/rounds/services/%d/plans/%d" % (rd.sid, rd.plan))
+    routes = [r for r in ((plan or {}).get("plan") or {}).get("routes", []) if isinstance(r, dict)]
+    vehicles = {r.get("vehicle") for r in routes}
+    stops = {x.get("stop") for r in routes for x in r.get("visits", []) if isinstance(x, dict)}
+    run.check(routes and stops, "/api/v1/rounds/services/%d/plans/%d" % (rd.sid, rd.plan),
+              "the published plan has no route")
+    for v in rd.ical + [v for v in rd.ical_vehicles if v.text in vehicles] + \
+            [v for v in rd.ical_stops if v.text in stops]:
+        if v.expect_shown:
+            run.check(v.shown["ics"] > 0, "/tournees/%d/calendrier.ics" % rd.sid,
+                      "the feed does not show %r (%s %s)" % (v.text, v.where, v.field))
+    with As({"cookie": None, "csrf": None}):
+        for c in ROUNDS_COMMUNES:
+            r = run.request("GET", "/tournees/%d/affiche/%s.pdf" % (rd.sid, c))
+            run.examine(r)
+            run.check(r.status == 200 and r.ctype.startswith("application/pdf") and r.body.startswith(b"%PDF-"),
+                      r.url, "the poster answered %d, %r: not a PDF" % (r.status, r.ctype))
+        r, doc = run.get("/ou-me-soigner?lieu=Bram")
+        run.check(r.status == 200 and ('href="/tournees/%d"' % rd.sid) in r.body.decode("utf-8", "replace"),
+                  r.url, "the finder's answer for Bram does not list the published service's next stops")
+
+
 # ---------------------------------------------------------------- the run
 
 def main_run(base):
@@ -2196,6 +2603,8 @@ def main_run(base):
     fd = fuzz_funding(run, report, FUNDING_CFG) if FUNDING_CFG else None
     # 3c. the telehealth equipment, in the sessions of its roles
     bk = fuzz_booking(run, report, BOOKING_CFG) if BOOKING_CFG else None
+    # 3d. the mobile services' rounds, in the manager's session
+    rd = fuzz_rounds(run, report, ROUNDS_CFG) if ROUNDS_CFG else None
     # 4. the final crawl: everything that may show a stored value
     run.final = True
     seeds = ["/", "/scenarios", "/api/v1/scenarios", "/api", "/planification", "/methode"]
@@ -2231,6 +2640,14 @@ def main_run(base):
         with As({"cookie": None, "csrf": None}):
             feeds = booking_feed(run, bk)
             pages += crawl(run, feeds, len(feeds), follow=False)
+    if rd and rd.sid:
+        # the rounds: the organisation's pages and API answers, then the
+        # public's timetable, posters, feed and finder
+        org, public = rounds_seeds(run, rd)
+        pages += crawl(run, org, len(org), follow=False)
+        with As({"cookie": None, "csrf": None}):
+            pages += crawl(run, public, len(public), follow=False)
+        rounds_final_checks(run, rd)
     run.final = False
     # 5. the fields known to store text took the values (else nothing was
     #    tested), and every accepted write is displayed somewhere, escaped
@@ -2327,6 +2744,7 @@ def self_test():
     values.by_marker["MGX903_"].text = "MGX903_" + VARIANT
     values.by_marker["MGX904_"].text = "MGX904_" + PAYLOAD
     values.by_marker["MGX906_"].text = "javascript:alert('MGX906_')"
+    values.by_marker["MGX907_"].text = "MGX907_,;\\n\n"   # what RFC 5545 escapes
     bad_json_alt = json.dumps({"name": "MGX901_&lt;script&gt;&quot;&#39;&amp;"})
     cases = {  # path -> (content type, body, status, expected flagged, markers expected shown)
         "/good": ("text/html; charset=utf-8", GOOD_HTML, 200, False,
@@ -2357,6 +2775,16 @@ def self_test():
                       "END:VCALENDAR\r\n", 200, True, set()),
         "/comma.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nSUMMARY:Mairie, salle\r\nEND:VCALENDAR\r\n",
                        200, True, set()),
+        "/backslash.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nLOCATION:C:\\temp\r\nEND:VCALENDAR\r\n",
+                           200, True, set()),
+        "/escbackslash.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nDESCRIPTION:a\\\\,b\r\nEND:VCALENDAR\r\n",
+                              200, True, set()),
+        "/xbackslash.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nX-WR-CALNAME:C:\\temp\r\nEND:VCALENDAR\r\n",
+                            200, True, set()),
+        "/xname.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nX-WR-CALNAME:MGX907_,;\\\\n\\n\r\nEND:VCALENDAR\r\n",
+                       200, False, {"MGX907_"}),
+        "/goodesc.ics": ("text/calendar", "BEGIN:VCALENDAR\r\nDESCRIPTION:MGX907_\\,\\;\\\\n\\n\r\n"
+                         "END:VCALENDAR\r\n", 200, False, {"MGX907_"}),
     }
     for i, (name, body) in enumerate(BAD_HTML.items()):
         cases["/bad%d" % i] = ("text/html; charset=utf-8", body, 200, True, set())
@@ -2418,6 +2846,7 @@ def main():
     ap.add_argument("--csrf", help="the session's form token, for JSON writes")
     ap.add_argument("--funding", help="JSON file: the single window's accounts and objects")
     ap.add_argument("--booking", help="JSON file: the telehealth network's objects and accounts")
+    ap.add_argument("--rounds", help="JSON file: the organisation whose manager runs the rounds")
     a = ap.parse_args()
     SESSION["cookie"], SESSION["csrf"] = a.cookie, a.csrf
     if a.funding:
@@ -2426,6 +2855,9 @@ def main():
     if a.booking:
         with open(a.booking) as f:
             BOOKING_CFG.update(json.load(f))
+    if a.rounds:
+        with open(a.rounds) as f:
+            ROUNDS_CFG.update(json.load(f))
     if a.self_test:
         run = self_test()
     elif a.base:

@@ -14,7 +14,11 @@
 # booking import`, crawled as the public, the site's host, the teleconsultant
 # and the owner's manager (--booking); the server trusts 127.0.0.1 as its
 # proxy, so that each public booking attempt comes from an X-Forwarded-For
-# address of its own (they are throttled per address).
+# address of its own (they are throttled per address). The rounds of mobile
+# services (issue 18): the crawl's manager runs a service by the API and by
+# its pages' forms, then its pages, public timetable, posters (PDF), feed
+# (iCalendar escaping of , ; \ and newlines) and the finder are crawled
+# (--rounds).
 . "$(dirname "$0")/lib.bash"
 crawler="$(dirname "$0")/crawl_escaping.py"
 start=$(date +%s)
@@ -98,6 +102,20 @@ booking_setup() {
         "$owner" "$tc_org" "$site" "$device" "$tc" "$accounts" >"$tmp/booking.json"
 }
 booking_setup || { fail "no telehealth network"; finish; exit 1; }
+# The mobile services' rounds (issue 18): the crawl's manager runs them in
+# its organisation (crawl_escaping.py, --rounds): a service of two communes
+# made by the API and its page forms, its vehicles, stops, plans,
+# publication and cancellations, then its pages, public timetable, posters,
+# feed and the finder's next stops.
+# A town hall of Fanjeaux with its point (the directory's stops form takes
+# structures with a position in the service's territory).
+printf '%s\n' '{"structures": [{"source": "essai-crawl", "id": "essai-crawl-fanjeaux",
+    "nom": "Mairie de Fanjeaux (exemple)", "date_maj": "2026-11-01", "adresse": "Place de la Mairie (exemple)",
+    "code_postal": "11270", "code_insee": "11136", "commune": "Fanjeaux", "latitude": 43.1867,
+    "longitude": 2.0317, "maillage_categorie": "town_hall"}]}' >"$tmp/rounds-structures.json"
+"$MAILLAGE" directory import --database "$db" "$tmp/rounds-structures.json" >/dev/null ||
+    { fail "no town hall for the rounds"; finish; exit 1; }
+printf '{"org": %d}\n' "$crawl_org" >"$tmp/rounds.json"
 WEB_ORG=$crawl_org WEB_EMAIL=$crawl_email WEB_PASSWORD=$crawl_password
 # --trusted-proxy: the crawler gives each public booking attempt its own
 # X-Forwarded-For address (the attempts are throttled per address).
@@ -113,7 +131,7 @@ base="http://127.0.0.1:$(cat "$tmp/port")"
 web_login "$base" || { fail "log-in"; finish; exit 1; }
 cookie=$(awk -F'\t' 'NF >= 7 && $6 ~ /^mg_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$WEB_JAR")
 python3 "$crawler" --base "$base" --counts "$tmp/counts" --cookie "$cookie" --csrf="$WEB_CSRF" \
-    --funding "$tmp/funding.json" --booking "$tmp/booking.json"
+    --funding "$tmp/funding.json" --booking "$tmp/booking.json" --rounds "$tmp/rounds.json"
 rc=$?
 if [ -s "$tmp/counts" ]; then
     read -r c f <"$tmp/counts"
