@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/limits.h"
 #include "diagnosis/scope.h"
 #include "geo/geo.h"
 #include "rounds/build.h"
@@ -234,11 +235,13 @@ int mg_rounds_build(const mg_round_service *s, const mg_round_vehicle *v, size_t
         k++;
     }
 
-    /* Travel times: a full table over the points (road), or the model. */
+    /* Travel times: a full table over the points (road), or the model. The
+     * road search is bounded by the routing module's largest time (10 h,
+     * core/limits.h): beyond it a pair counts as no road. */
     mg_pairs road = {0};
     if (graph) {
         size_t unsnapped = 0;
-        rc = mg_route_pairs(graph, lat, lon, NULL, npts, 1440, &road, &unsnapped, d);
+        rc = mg_route_pairs(graph, lat, lon, NULL, npts, MG_MAX_MINUTES, &road, &unsnapped, d);
         if (rc != 0) {
             free(lat);
             free(lon);
