@@ -382,6 +382,18 @@ static void test_hand_cases(void **state)
                                               &sl, why, &d),
                      1);
     assert_int_equal(sl.assistant_id, a);
+    mg_db_release(c);
+    /* The one check of a slot refuses the time the assistant is taken, with
+     * a teleconsultant and a device that are free then. */
+    int64_t tc2 = teleconsultant(db, tco, owner, "Mo-Fr 09:00-11:00", 20, 0, &s, 1);
+    assert_int_equal(mg_db_acquire(db, &c, &d), 0);
+    assert_int_equal(mg_booking_slot_check_on(c, s, cart, tc2, MG_BOOKING_GP, at(2026, 6, 1, 9, 0),
+                                              &sl, why, &d),
+                     0);
+    assert_non_null(strstr(why, "assistant"));
+    assert_int_equal(mg_booking_slot_check_on(c, s, cart, tc2, MG_BOOKING_GP, at(2026, 6, 1, 9, 30),
+                                              &sl, why, &d),
+                     1);
     assert_int_equal(mg_booking_slot_check_on(c, s, cart, tc, MG_BOOKING_GP, at(2026, 6, 2, 9, 30),
                                               &sl, why, &d),
                      0);
