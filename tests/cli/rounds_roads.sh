@@ -8,7 +8,8 @@
 # the road times `maillage route table` gives on the same graph rounded up
 # to whole minutes (arrivals, departures and the stored drive_min read from
 # the database); the current rounds entered with --graph cost the road
-# times, entered without the crow-fly ones, which differ.
+# times, entered without the crow-fly ones, which differ. The same legs for
+# a plan computed by the pages' form of `maillage serve --graph`.
 set -u
 : "${MAILLAGE:?}" "${MG_SOURCE_DIR:?}"
 . "$(dirname "$0")/lib.bash" # tmp, fail, ok, expect_exit, demo
@@ -20,9 +21,9 @@ M=("$MAILLAGE" rounds)
 expect_exit 0 "$MAILLAGE" route build --osm "$osm" --out "$graph" -q
 [ -s "$graph" ] && ok || fail "no graph written"
 
-"$MAILLAGE" organisation add --database "$db" --kind departement --name "Département de l'Aude" \
-    >/dev/null || { echo "no organisation"; exit 1; }
-expect_exit 0 "${M[@]}" service add --database "$db" --organisation "Département de l'Aude" \
+# A Département's manager (lib.bash), whose organisation runs the service.
+web_account "$db" manager || { fail "no account made"; finish; exit 1; }
+expect_exit 0 "${M[@]}" service add --database "$db" --organisation "$WEB_ORG" \
     --name "Bus santé" --reach 10 --stop-minutes 60 --territory "communes:11289,11206,11008,11103"
 svc=$(cat "$tmp/out")
 expect_exit 0 "${M[@]}" vehicle add "$svc" --database "$db" --name "Bus" \
@@ -111,4 +112,22 @@ want=$((d1 + d2 + d3))
     fail "entered with --graph: leaves at $(leave "$road_plan"), expected $((540 - d1))"
 [ "$(drive "$crow_plan")" -ne "$want" ] && ok ||
     fail "the crow-fly rounds drive the road's $want minutes too"
+# --- The pages: `maillage serve --graph` computes its plans on the roads --------------------------
+"$MAILLAGE" serve "${demo[@]}" --port 0 --port-file "$tmp/port" --database "$db" \
+    --graph "$graph" --quiet 2>"$tmp/serve.err" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+[ -s "$tmp/port" ] || { fail "server did not start: $(cat "$tmp/serve.err")"; finish; exit 1; }
+base="http://127.0.0.1:$(cat "$tmp/port")"
+web_login "$base" || { fail "log-in"; finish; exit 1; }
+loc=$(curl -s -o /dev/null -D - -b "$WEB_JAR" "$base/tournees/services/$svc/plans" \
+    --data-urlencode "csrf=$WEB_CSRF" --data-urlencode "seconds=1" --data-urlencode "label=Routes" |
+    tr -d '\r' | sed -n 's|^[Ll]ocation: .*/plans/\([0-9][0-9]*\)$|\1|p')
+[ -n "$loc" ] && ok || fail "the page's plan form did not lead to a plan"
+web_plan=$(sqlite3 "$db" "SELECT id FROM round_plans WHERE service_id = $svc AND label = 'Routes'")
+[ -n "$web_plan" ] && [ "$web_plan" = "$loc" ] && ok || fail "plan of the page: '$web_plan', location '$loc'"
+route_check "$web_plan"
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+
 finish
