@@ -27,7 +27,8 @@
  * Travel times: road times when a road graph is given (routing.h), the
  * crow-fly model of the diagnosis (g->opts.crowfly) otherwise. The matrix
  * among stops and bases is in whole minutes rounded up; INT32_MAX where
- * the road graph finds no road within a day.
+ * the road graph finds no road within 600 minutes (MG_MAX_MINUTES,
+ * core/limits.h).
  *
  * Ownership: an mg_rounds_built owns its problem and maps
  * (mg_rounds_built_free).

@@ -198,8 +198,9 @@ static const mg_app_profession *service_profession(const mg_app *a, const mg_rou
 }
 
 /* The solver's problem of service s: its active vehicles and stops, the
- * imported target populations (all inhabitants without), crow-fly times
- * of the diagnosis. English message in d. */
+ * imported target populations (all inhabitants without), road times when
+ * the server holds a --graph, crow-fly times of the diagnosis otherwise.
+ * English message in d. */
 static int build_service(web_ctx *ctx, const mg_round_service *s, mg_rounds_built *out,
                          mg_diag *d)
 {
