@@ -531,7 +531,18 @@ static int stops_add(web_ctx *ctx)
         json_t *mn = json_object_get(o, "minutes"), *la = json_object_get(o, "lat"),
                *lo = json_object_get(o, "lon");
         long c = code ? mg_territory_find_current(t, code) : -1;
-        if (!json_is_object(o) || !name || c < 0 || (mn && !json_is_integer(mn)) ||
+        bool unknown = false;
+        const char *sk;
+        json_t *sv;
+        if (json_is_object(o))
+            json_object_foreach(o, sk, sv)
+            {
+                (void)sv;
+                unknown |= strcmp(sk, "name") != 0 && strcmp(sk, "commune_code") != 0 &&
+                           strcmp(sk, "minutes") != 0 && strcmp(sk, "lat") != 0 &&
+                           strcmp(sk, "lon") != 0;
+            }
+        if (!json_is_object(o) || unknown || !name || c < 0 || (mn && !json_is_integer(mn)) ||
             (la && !json_is_number(la)) || (lo && !json_is_number(lo)) || (!la != !lo)) {
             mg_round_errors_add(&errs, field, "un objet {name, commune_code (une commune du "
                                               "territoire), minutes?, lat?, lon?} attendu");

@@ -207,6 +207,12 @@ static void test_api_walk(void **state)
                       "{\"stops\": [{\"name\": \"Ailleurs\", \"commune_code\": \"99999\"}]}",
                       400),
                  "stops[0]");
+    /* An unknown member of a stop is refused like the body's. */
+    expect_field(call(&manager, "POST", target,
+                      "{\"stops\": [{\"name\": \"Ici\", \"commune_code\": \"11049\"}, "
+                      "{\"name\": \"Là\", \"commune_code\": \"11049\", \"couleur\": 1}]}",
+                      400),
+                 "stops[1]");
     j = call(&manager, "POST", target,
              "{\"stops\": [{\"name\": \"Place du marché (exemple)\", \"commune_code\": "
              "\"11049\", \"minutes\": 45}, {\"name\": \"Halle (exemple)\", \"commune_code\": "
