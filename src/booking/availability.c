@@ -30,9 +30,11 @@
  * so assistants use the claims' primary key. The database's refusal of a
  * double booking stays the claims' doing (book.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "booking/booking.h"
 #include "booking/internal.h"
@@ -681,6 +683,8 @@ typedef struct next_state {
     size_t *site_left;          /* slots each site may still give (per_site) */
     mg_booking_slot *out;
     size_t n, cap;
+    bool with_version;          /* read booking_version first (the cache's tag) */
+    int64_t version;
 } next_state;
 
 /* Frees the rules and free spans of every resource (the resources stay). */
@@ -739,10 +743,11 @@ static void next_state_reset(next_state *s)
     hours_cache_free(&s->cache);
     free(s->out);
     const mg_booking_slot_query *q = s->q;
-    bool pg = s->pg;
+    bool pg = s->pg, with_version = s->with_version;
     memset(s, 0, sizeof *s);
     s->q = q;
     s->pg = pg;
+    s->with_version = with_version;
 }
 
 /* Grows *v (elements of size sz) to hold one more. */
@@ -1279,6 +1284,9 @@ static int next_compute(next_state *s, int64_t from, int64_t until, mg_diag *d)
     return 0;
 }
 
+/* The version of what the slots depend on (migration 012_booking_version). */
+#define VERSION_SQL "SELECT version FROM booking_version WHERE id = 1"
+
 static int next_body(mg_db_conn *c, void *ctx, mg_diag *d)
 {
     next_state *s = ctx;
@@ -1286,6 +1294,14 @@ static int next_body(mg_db_conn *c, void *ctx, mg_diag *d)
     const mg_booking_slot_query *q = s->q;
     int64_t from = q->from;
     int64_t until = q->from + (int64_t)q->days * 1440;
+    /* The version first: a change committed after it and seen by the reads
+     * below only makes the answer's tag older than its data (a later miss),
+     * never newer. */
+    if (s->with_version) {
+        int rc = mg_db_query_int(c, VERSION_SQL, MG_DB_NO_PARAMS, &s->version, d);
+        if (rc)
+            return rc;
+    }
     int rc = next_read_resources(c, s, d);
     if (rc < 0 || s->nsites == 0)
         return rc;
@@ -1313,6 +1329,216 @@ static int next_body(mg_db_conn *c, void *ctx, mg_diag *d)
     return rc;
 }
 
+/* Computes q's answer in one read transaction; with version non-NULL,
+ * reads booking_version first into it. */
+static int next_slots_compute(mg_db *db, const mg_booking_slot_query *q, int64_t *version,
+                              mg_booking_slot **out, size_t *n, mg_diag *d)
+{
+    next_state s;
+    memset(&s, 0, sizeof s);
+    s.q = q;
+    s.pg = strcmp(mg_db_dialect(db), "postgresql") == 0;
+    s.with_version = version != NULL;
+    int rc = mg_db_transaction(db, MG_DB_TX_READ, next_body, &s, d);
+    if (rc == 0) {
+        *out = s.out;
+        *n = s.n;
+        s.out = NULL;
+        if (version)
+            *version = s.version;
+    }
+    next_state_reset(&s);
+    return rc;
+}
+
+/* --- The cache of answers ------------------------------------------------------------------------ */
+
+/*
+ * Each process keeps up to SLOTS_CACHE_SIZE answers of mg_booking_next_slots,
+ * keyed by the whole query (the database's label, the sites in their order,
+ * kind, from, days, limit, per_site, device, teleconsultant) and tagged with
+ * booking_version's value read first in the answer's transaction. An answer
+ * is served when the version read now (one prepared single-row SELECT, no
+ * transaction) is the same and it is younger than SLOTS_CACHE_AGE_S; else
+ * it is computed again and replaces it. Every change of what the slots
+ * depend on, in any process, bumps the version in its own transaction
+ * (012_booking_version.*.sql), so an answer is never served after a change
+ * is committed. The answer is a function of the query and of the
+ * database's content only (it never reads the clock: a caller asks from
+ * now + 1), so a served answer is the one computing it would give; the age
+ * bound only limits what a change the triggers cannot see (a restore that
+ * brings the version back) could cost. Least recently used answers go
+ * first. MG_BOOKING_SLOTS_CACHE=0 turns the cache off. Bookings never
+ * read it: the slot is checked in the booking's transaction (book.h).
+ */
+#define SLOTS_CACHE_SIZE 256
+#define SLOTS_CACHE_AGE_S 60
+
+typedef struct slots_entry {
+    char *key;                  /* NULL: free */
+    size_t klen;
+    uint64_t hash;
+    int64_t version;
+    int64_t born;               /* seconds of the cache's clock */
+    uint64_t used;              /* the tick of its last use */
+    mg_booking_slot *v;
+    size_t n;
+} slots_entry;
+
+static struct {
+    pthread_mutex_t mu;
+    slots_entry e[SLOTS_CACHE_SIZE];
+    uint64_t tick;
+    mg_booking_slots_cache_stats stats;
+    int64_t (*clock)(void);
+} slots_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t monotonic_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec;
+}
+
+static bool slots_cache_on(void)
+{
+    const char *e = getenv("MG_BOOKING_SLOTS_CACHE");
+    return !(e && strcmp(e, "0") == 0);
+}
+
+static void entry_clear(slots_entry *x)
+{
+    free(x->key);
+    free(x->v);
+    memset(x, 0, sizeof *x);
+}
+
+void mg_booking_slots_cache_clock(int64_t (*now)(void))
+{
+    pthread_mutex_lock(&slots_cache.mu);
+    slots_cache.clock = now;
+    pthread_mutex_unlock(&slots_cache.mu);
+}
+
+void mg_booking_slots_cache_clear(mg_booking_slots_cache_stats *stats)
+{
+    pthread_mutex_lock(&slots_cache.mu);
+    if (stats)
+        *stats = slots_cache.stats;
+    for (size_t i = 0; i < SLOTS_CACHE_SIZE; i++)
+        entry_clear(&slots_cache.e[i]);
+    memset(&slots_cache.stats, 0, sizeof slots_cache.stats);
+    pthread_mutex_unlock(&slots_cache.mu);
+}
+
+/* FNV-1a. */
+static uint64_t key_hash(const char *k, size_t n)
+{
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 1099511628211u;
+    return h;
+}
+
+static int slots_key(mg_db *db, const mg_booking_slot_query *q, mg_buf *k)
+{
+    if (mg_buf_printf(k, "%s\n%d %lld %d %zu %zu %lld %lld %c", mg_db_label(db), (int)q->kind,
+                      (long long)q->from, q->days, q->limit, q->per_site,
+                      (long long)q->device_id, (long long)q->teleconsultant_id,
+                      q->site_ids ? 'S' : '*') < 0)
+        return MG_ENOMEM;
+    for (size_t i = 0; q->site_ids && i < q->nsites; i++)
+        if (mg_buf_printf(k, " %lld", (long long)q->site_ids[i]) < 0)
+            return MG_ENOMEM;
+    return k->failed ? MG_ENOMEM : 0;
+}
+
+/* The entry of key (mutex held), or NULL. */
+static slots_entry *slots_find(const char *key, size_t klen, uint64_t h)
+{
+    for (size_t i = 0; i < SLOTS_CACHE_SIZE; i++) {
+        slots_entry *x = &slots_cache.e[i];
+        if (x->key && x->hash == h && x->klen == klen && memcmp(x->key, key, klen) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static mg_booking_slot *slots_copy(const mg_booking_slot *v, size_t n)
+{
+    mg_booking_slot *c = malloc((n ? n : 1) * sizeof *c);
+    if (c && n)
+        memcpy(c, v, n * sizeof *c);
+    return c;
+}
+
+/* Serves key at version from the cache: 1 served (*out, *n filled), 0 not,
+ * or MG_ENOMEM. */
+static int slots_serve(const char *key, size_t klen, uint64_t h, int64_t version,
+                       mg_booking_slot **out, size_t *n)
+{
+    int rc = 0;
+    pthread_mutex_lock(&slots_cache.mu);
+    int64_t now = slots_cache.clock ? slots_cache.clock() : monotonic_s();
+    slots_entry *x = slots_find(key, klen, h);
+    if (x && x->version == version && now - x->born < SLOTS_CACHE_AGE_S && now >= x->born) {
+        *out = slots_copy(x->v, x->n);
+        if (!*out) {
+            rc = MG_ENOMEM;
+        } else {
+            *n = x->n;
+            x->used = ++slots_cache.tick;
+            slots_cache.stats.hits++;
+            rc = 1;
+        }
+    } else {
+        if (x)
+            slots_cache.stats.stale++;
+        slots_cache.stats.misses++;
+    }
+    pthread_mutex_unlock(&slots_cache.mu);
+    return rc;
+}
+
+/* Keeps a copy of (v, n) for key at version; nothing when memory lacks. */
+static void slots_keep(const char *key, size_t klen, uint64_t h, int64_t version,
+                       const mg_booking_slot *v, size_t n)
+{
+    char *k = malloc(klen + 1);
+    mg_booking_slot *c = slots_copy(v, n);
+    if (!k || !c) {
+        free(k);
+        free(c);
+        return;
+    }
+    memcpy(k, key, klen + 1);
+    pthread_mutex_lock(&slots_cache.mu);
+    slots_entry *x = slots_find(key, klen, h);
+    if (!x) {
+        x = &slots_cache.e[0];
+        for (size_t i = 0; i < SLOTS_CACHE_SIZE && x->key; i++)
+            if (!slots_cache.e[i].key || slots_cache.e[i].used < x->used)
+                x = &slots_cache.e[i];
+    }
+    entry_clear(x);
+    *x = (slots_entry){.key = k, .klen = klen, .hash = h, .version = version,
+                       .born = slots_cache.clock ? slots_cache.clock() : monotonic_s(),
+                       .used = ++slots_cache.tick, .v = c, .n = n};
+    pthread_mutex_unlock(&slots_cache.mu);
+}
+
+/* The version now, outside any transaction; MG_ENOTFOUND without its row. */
+static int read_version(mg_db *db, int64_t *version, mg_diag *d)
+{
+    mg_db_conn *c = NULL;
+    int rc = mg_db_acquire(db, &c, d);
+    if (rc)
+        return rc;
+    rc = mg_db_query_int(c, VERSION_SQL, MG_DB_NO_PARAMS, version, d);
+    mg_db_release(c);
+    return rc;
+}
+
 int mg_booking_next_slots(mg_db *db, const mg_booking_slot_query *q, mg_booking_slot **out,
                           size_t *n, mg_diag *d)
 {
@@ -1333,16 +1559,34 @@ int mg_booking_next_slots(mg_db *db, const mg_booking_slot_query *q, mg_booking_
                            (int)MG_BOOKING_SITES_MAX);
     if (q->site_ids && q->nsites == 0)
         return 0;
-    next_state s;
-    memset(&s, 0, sizeof s);
-    s.q = q;
-    s.pg = strcmp(mg_db_dialect(db), "postgresql") == 0;
-    int rc = mg_db_transaction(db, MG_DB_TX_READ, next_body, &s, d);
-    if (rc == 0) {
-        *out = s.out;
-        *n = s.n;
-        s.out = NULL;
+    if (!slots_cache_on())
+        return next_slots_compute(db, q, NULL, out, n, d);
+    mg_buf key;
+    mg_buf_init(&key, (size_t)1 << 20);
+    int64_t now_version = 0, version = 0;
+    int rc = slots_key(db, q, &key);
+    if (rc) {
+        mg_buf_free(&key);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    next_state_reset(&s);
+    uint64_t h = key_hash(key.data, key.len);
+    rc = read_version(db, &now_version, d);
+    if (rc == 0)
+        rc = slots_serve(key.data, key.len, h, now_version, out, n);
+    if (rc == 1) {
+        mg_buf_free(&key);
+        return 0;
+    }
+    if (rc == MG_ENOMEM) {
+        mg_buf_free(&key);
+        return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    /* A miss, or no version to read (computed, not kept). */
+    bool keep = rc == 0;
+    mg_diag_clear(d);
+    rc = next_slots_compute(db, q, keep ? &version : NULL, out, n, d);
+    if (rc == 0 && keep)
+        slots_keep(key.data, key.len, h, version, *out, *n);
+    mg_buf_free(&key);
     return rc;
 }

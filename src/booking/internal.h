@@ -49,4 +49,19 @@ void mg_booking_rules_free(mg_booking_rules *r); /* frees the spans, not hours *
 int mg_booking_rules_spans(const mg_booking_rules *r, int64_t from, int64_t to,
                            mg_spans *out) MG_WARN_UNUSED;
 
+/* The per-process cache of mg_booking_next_slots' answers (availability.c,
+ * "The cache of answers"): its counts since the last clear. */
+typedef struct mg_booking_slots_cache_stats {
+    uint64_t hits;   /* answers served from the cache */
+    uint64_t misses; /* answers computed (stale ones included) */
+    uint64_t stale;  /* of the misses, those whose key was kept but whose
+                        version or age no longer held */
+} mg_booking_slots_cache_stats;
+
+/* Empties the cache, its counts first copied into *stats (may be NULL). */
+void mg_booking_slots_cache_clear(mg_booking_slots_cache_stats *stats);
+
+/* The cache's clock in seconds (tests); NULL: CLOCK_MONOTONIC. */
+void mg_booking_slots_cache_clock(int64_t (*now)(void));
+
 #endif
