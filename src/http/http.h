@@ -218,13 +218,16 @@ void mg_router_free(mg_router *rt);
  * with a literal suffix after the parameter ("{code}.svg"). Routes are tried
  * in order of addition; a GET route also answers HEAD (without the body). A
  * parameter never captures an empty text, "." or "..". The router copies
- * method and pattern; ctx is borrowed. MG_ELIMIT beyond 256 routes (or 16
- * parameters, 64 segments in a pattern); MG_EINVAL for a method that is not
+ * method and pattern; ctx is borrowed. MG_ELIMIT beyond MG_ROUTER_MAX_ROUTES
+ * routes (or 16 parameters, 64 segments in a pattern); MG_EINVAL for a method that is not
  * an HTTP token or a pattern that is not "/…" with well-formed "{name}"
  * segments (name: letters, digits, '_'); MG_ENOMEM.
  */
 int mg_router_add(mg_router *rt, const char *method, const char *pattern,
                   mg_http_handler fn, void *ctx) MG_WARN_UNUSED;
+
+/** The most routes a router holds (the application registers ~300). */
+#define MG_ROUTER_MAX_ROUTES 384u
 
 /* --- Server. ------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include "core/alloc.h"
 #include "http/internal.h"
 
-#define MAX_ROUTES 384u
+#define MAX_ROUTES MG_ROUTER_MAX_ROUTES
 
 typedef struct segment {
     const char *text;   /* literal segment, or the parameter's name */
