@@ -1355,17 +1355,20 @@ static int next_slots_compute(mg_db *db, const mg_booking_slot_query *q, int64_t
 
 /*
  * Each process keeps up to SLOTS_CACHE_SIZE answers of mg_booking_next_slots,
- * keyed by the whole query (the database's label, the sites in their order,
- * kind, from, days, limit, per_site, device, teleconsultant) and tagged with
+ * keyed by the whole query but its from (the database's label, the sites in
+ * their order, kind, days, limit, per_site, device, teleconsultant),
+ * computed with SLOTS_CACHE_SLACK slots more than the limit and tagged with
  * booking_version's value read first in the answer's transaction. An answer
  * is served when the version read now (one prepared single-row SELECT, no
- * transaction) is the same and it is younger than SLOTS_CACHE_AGE_S; else
- * it is computed again and replaces it. Every change of what the slots
+ * transaction) is the same, it is younger than SLOTS_CACHE_AGE_S, and it
+ * holds the query's answer exactly (slots_offset: the same from, or a later
+ * one whose slots it still holds — the slots before the new from dropped);
+ * else it is computed again and replaces it. Every change of what the slots
  * depend on, in any process, bumps the version in its own transaction
  * (012_booking_version.*.sql), so an answer is never served after a change
  * is committed. The answer is a function of the query and of the
- * database's content only (it never reads the clock: a caller asks from
- * now + 1), so a served answer is the one computing it would give; the age
+ * database's content only (it never reads the clock; callers ask from now
+ * + 1), so a served answer is the one computing it would give; the age
  * bound only limits what a change the triggers cannot see (a restore that
  * brings the version back) could cost. Least recently used answers go
  * first. MG_BOOKING_SLOTS_CACHE=0 turns the cache off. Bookings never
@@ -1373,12 +1376,15 @@ static int next_slots_compute(mg_db *db, const mg_booking_slot_query *q, int64_t
  */
 #define SLOTS_CACHE_SIZE 256
 #define SLOTS_CACHE_AGE_S 60
+#define SLOTS_CACHE_SLACK 10
 
 typedef struct slots_entry {
     char *key;                  /* NULL: free */
     size_t klen;
     uint64_t hash;
     int64_t version;
+    int64_t from;               /* the query's from (not in the key) */
+    size_t limit;               /* the limit computed with (≥ the query's) */
     int64_t born;               /* seconds of the cache's clock */
     uint64_t used;              /* the tick of its last use */
     mg_booking_slot *v;
@@ -1442,8 +1448,8 @@ static uint64_t key_hash(const char *k, size_t n)
 
 static int slots_key(mg_db *db, const mg_booking_slot_query *q, mg_buf *k)
 {
-    if (mg_buf_printf(k, "%s\n%d %lld %d %zu %zu %lld %lld %c", mg_db_label(db), (int)q->kind,
-                      (long long)q->from, q->days, q->limit, q->per_site,
+    if (mg_buf_printf(k, "%s\n%d %d %zu %zu %lld %lld %c", mg_db_label(db), (int)q->kind,
+                      q->days, q->limit, q->per_site,
                       (long long)q->device_id, (long long)q->teleconsultant_id,
                       q->site_ids ? 'S' : '*') < 0)
         return MG_ENOMEM;
@@ -1472,23 +1478,56 @@ static mg_booking_slot *slots_copy(const mg_booking_slot *v, size_t n)
     return c;
 }
 
-/* Serves key at version from the cache: 1 served (*out, *n filled), 0 not,
- * or MG_ENOMEM. */
+/* Where q's answer starts in x's (computed from x->from ≤ q->from with
+ * x->limit ≥ q->limit), or -1 when x cannot give it. With F0 = x->from,
+ * F = q->from, L = q->limit and A = x's slots (the first x->limit of the
+ * horizon [F0, F0 + days)):
+ *  - F = F0: q's answer is A's first L (a smaller limit cuts the same
+ *    sorted list);
+ *  - F > F0, no per_site: the slots of A from F on, if at least L: every
+ *    slot from F earlier than A's last is in A, and A's slots all start
+ *    before F0 + days ≤ F + days;
+ *  - F > F0 with per_site: the same, but only when no slot of A starts
+ *    before F (a site whose slot is dropped may give another one, not in
+ *    A); then no site has any slot in [F0, F) at all.
+ * Else the answer is computed again. */
+static long slots_offset(const slots_entry *x, const mg_booking_slot_query *q)
+{
+    if (q->from < x->from)
+        return -1;
+    size_t m = 0;
+    while (m < x->n && x->v[m].start < q->from)
+        m++;
+    if (q->from == x->from)
+        return 0; /* fewer than L: A is the whole horizon's */
+    if (q->per_site > 0 && m > 0)
+        return -1;
+    return x->n - m >= q->limit ? (long)m : -1;
+}
+
+/* Serves q (key at version) from the cache: 1 served (*out, *n filled), 0
+ * not, or MG_ENOMEM. */
 static int slots_serve(const char *key, size_t klen, uint64_t h, int64_t version,
-                       mg_booking_slot **out, size_t *n)
+                       const mg_booking_slot_query *q, mg_booking_slot **out, size_t *n)
 {
     int rc = 0;
     pthread_mutex_lock(&slots_cache.mu);
     int64_t now = slots_cache.clock ? slots_cache.clock() : monotonic_s();
     slots_entry *x = slots_find(key, klen, h);
-    if (x && x->version == version && now - x->born < SLOTS_CACHE_AGE_S && now >= x->born) {
-        *out = slots_copy(x->v, x->n);
+    long m = -1;
+    if (x && x->version == version && now - x->born < SLOTS_CACHE_AGE_S && now >= x->born)
+        m = slots_offset(x, q);
+    if (m >= 0) {
+        size_t k = x->n - (size_t)m < q->limit ? x->n - (size_t)m : q->limit;
+        *out = slots_copy(x->v + m, k);
         if (!*out) {
             rc = MG_ENOMEM;
         } else {
-            *n = x->n;
+            *n = k;
             x->used = ++slots_cache.tick;
             slots_cache.stats.hits++;
+            if (q->from != x->from)
+                slots_cache.stats.later++;
             rc = 1;
         }
     } else {
@@ -1500,9 +1539,10 @@ static int slots_serve(const char *key, size_t klen, uint64_t h, int64_t version
     return rc;
 }
 
-/* Keeps a copy of (v, n) for key at version; nothing when memory lacks. */
-static void slots_keep(const char *key, size_t klen, uint64_t h, int64_t version,
-                       const mg_booking_slot *v, size_t n)
+/* Keeps a copy of (v, n), computed for from with limit, for key at
+ * version; nothing when memory lacks. */
+static void slots_keep(const char *key, size_t klen, uint64_t h, int64_t version, int64_t from,
+                       size_t limit, const mg_booking_slot *v, size_t n)
 {
     char *k = malloc(klen + 1);
     mg_booking_slot *c = slots_copy(v, n);
@@ -1521,7 +1561,8 @@ static void slots_keep(const char *key, size_t klen, uint64_t h, int64_t version
                 x = &slots_cache.e[i];
     }
     entry_clear(x);
-    *x = (slots_entry){.key = k, .klen = klen, .hash = h, .version = version,
+    *x = (slots_entry){.key = k, .klen = klen, .hash = h, .version = version, .from = from,
+                       .limit = limit,
                        .born = slots_cache.clock ? slots_cache.clock() : monotonic_s(),
                        .used = ++slots_cache.tick, .v = c, .n = n};
     pthread_mutex_unlock(&slots_cache.mu);
@@ -1572,7 +1613,7 @@ int mg_booking_next_slots(mg_db *db, const mg_booking_slot_query *q, mg_booking_
     uint64_t h = key_hash(key.data, key.len);
     rc = read_version(db, &now_version, d);
     if (rc == 0)
-        rc = slots_serve(key.data, key.len, h, now_version, out, n);
+        rc = slots_serve(key.data, key.len, h, now_version, q, out, n);
     if (rc == 1) {
         mg_buf_free(&key);
         return 0;
@@ -1581,12 +1622,25 @@ int mg_booking_next_slots(mg_db *db, const mg_booking_slot_query *q, mg_booking_
         mg_buf_free(&key);
         return mg_diag_set(d, MG_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    /* A miss, or no version to read (computed, not kept). */
+    /* A miss, or no version to read (computed, not kept). Computed with
+     * SLOTS_CACHE_SLACK slots more than asked, so that the answer still
+     * serves the same query from a few minutes later (slots_offset). */
     bool keep = rc == 0;
     mg_diag_clear(d);
-    rc = next_slots_compute(db, q, keep ? &version : NULL, out, n, d);
-    if (rc == 0 && keep)
-        slots_keep(key.data, key.len, h, version, *out, *n);
+    mg_booking_slot_query wide = *q;
+    if (keep)
+        wide.limit = q->limit + SLOTS_CACHE_SLACK < MG_BOOKING_PAGE_MAX
+                         ? q->limit + SLOTS_CACHE_SLACK
+                         : MG_BOOKING_PAGE_MAX;
+    mg_booking_slot *v = NULL;
+    size_t nv = 0;
+    rc = next_slots_compute(db, &wide, keep ? &version : NULL, &v, &nv, d);
+    if (rc == 0) {
+        if (keep)
+            slots_keep(key.data, key.len, h, version, q->from, wide.limit, v, nv);
+        *n = nv < q->limit ? nv : q->limit;
+        *out = v;
+    }
     mg_buf_free(&key);
     return rc;
 }

@@ -53,6 +53,7 @@ int mg_booking_rules_spans(const mg_booking_rules *r, int64_t from, int64_t to,
  * "The cache of answers"): its counts since the last clear. */
 typedef struct mg_booking_slots_cache_stats {
     uint64_t hits;   /* answers served from the cache */
+    uint64_t later;  /* of the hits, those for a later from than computed */
     uint64_t misses; /* answers computed (stale ones included) */
     uint64_t stale;  /* of the misses, those whose key was kept but whose
                         version or age no longer held */
