@@ -26,7 +26,8 @@
 # (the source tree, default this script's ../..), MG_SCREENSHOT_DIR (where
 # screenshots go, default a new temporary folder, kept and printed),
 # MG_CSV2XLSX (tests/data/contracts/csv2xlsx.c built), MG_BROWSER_ONLY
-# (one file's name without .test.mjs: that file alone).
+# (one file's name without .test.mjs, or several separated by spaces: those
+# files alone).
 # Needs /usr/bin/chromium, node >= 18 and npm (scripts/install-deps.sh test
 # installs them); fails, rather than skips, when they are missing. Installs
 # the locked npm packages (tests/browser/package-lock.json) with `npm ci`
@@ -348,8 +349,12 @@ set +e
 # the first failing file's status is kept, the others still run.
 rc=0
 for f in "$here"/*.test.mjs; do
-    # MG_BROWSER_ONLY=name runs name.test.mjs alone (while writing it).
-    [ -z "${MG_BROWSER_ONLY:-}" ] || [ "$(basename "$f")" = "$MG_BROWSER_ONLY.test.mjs" ] || continue
+    # MG_BROWSER_ONLY="name …" runs those name.test.mjs alone (while writing
+    # one; the PostgreSQL pass's stories).
+    case " ${MG_BROWSER_ONLY:-$(basename "$f" .test.mjs)} " in
+    *" $(basename "$f" .test.mjs) "*) ;;
+    *) continue ;;
+    esac
     (cd "$here" && MG_BASE_URL="$base" MG_SCREENSHOT_DIR="$shots" node --test "$(basename "$f")")
     r=$?
     [ "$rc" -ne 0 ] || rc=$r
